@@ -1,0 +1,169 @@
+// Package store defines what seatwarden persists, in domain terms, and the
+// contract every implementation keeps. Two implementations exist: Redis
+// (store/redisstore, for several replicas) and an embedded bbolt file
+// (store/boltstore, the single-replica default). One conformance suite
+// (store/storetest) runs against both, so a feature written against these
+// interfaces behaves the same on either.
+package store
+
+import (
+	"context"
+	"errors"
+	"time"
+)
+
+// Errors every implementation returns, so callers can branch with errors.Is.
+var (
+	// ErrNotFound: the record, snapshot or key does not exist.
+	ErrNotFound = errors.New("store: not found")
+	// ErrExists: Create found a record already there.
+	ErrExists = errors.New("store: already exists")
+	// ErrConflict: a compare-and-set lost to a concurrent writer, or Update
+	// gave up after its retry bound.
+	ErrConflict = errors.New("store: version conflict")
+	// ErrLockHeld: another holder owns the lock and its TTL has not run out.
+	ErrLockHeld = errors.New("store: lock held by another holder")
+	// ErrNotLockHolder: release or renew by someone who does not hold the
+	// lock (or whose hold expired and was taken over).
+	ErrNotLockHolder = errors.New("store: not the lock holder")
+	// ErrSkipUpdate may be returned by an Update modifier to leave the record
+	// untouched; Update then returns the current record and this error.
+	ErrSkipUpdate = errors.New("store: update skipped")
+)
+
+// Store is everything the bot persists.
+type Store interface {
+	Snapshots
+	Locks
+	Idempotency
+	Audit
+	Records
+
+	// Ping reports whether the backend answers; /readyz and doctor use it.
+	Ping(ctx context.Context) error
+	// Backend names the implementation ("redis" or "bolt") for logs and doctor.
+	Backend() string
+	Close() error
+}
+
+// Snapshots hold the seat snapshot from the last successful sync together
+// with the sync cursor. Save replaces both atomically: a reader sees the old
+// snapshot or the new one, never a mix, and a sync that fails before Save
+// leaves the previous snapshot and cursor intact.
+type Snapshots interface {
+	// LoadSnapshot returns ErrNotFound before the first successful sync.
+	LoadSnapshot(ctx context.Context) (*Snapshot, error)
+	SaveSnapshot(ctx context.Context, s *Snapshot) error
+}
+
+// Lock is a held job lock. Token is a fencing token: it strictly increases
+// with every successful acquisition of the same lock name, so work guarded
+// by an older token can be told apart from work of the current holder.
+type Lock struct {
+	Name      string
+	Holder    string
+	Token     int64
+	ExpiresAt time.Time
+}
+
+// Locks keep a job to one replica at a time.
+type Locks interface {
+	// AcquireLock takes name for holder for ttl. It returns ErrLockHeld while
+	// another holder's lock is live. Re-acquiring by the same holder is also
+	// refused: a holder extends with RenewLock.
+	AcquireLock(ctx context.Context, name, holder string, ttl time.Duration) (Lock, error)
+	// RenewLock extends a held lock; ErrNotLockHolder when l is no longer
+	// the live hold (expired, taken over, released).
+	RenewLock(ctx context.Context, l Lock, ttl time.Duration) (Lock, error)
+	// ReleaseLock frees the lock only if l is still the live hold (same
+	// holder and token); otherwise ErrNotLockHolder and nothing changes.
+	ReleaseLock(ctx context.Context, l Lock) error
+}
+
+// Idempotency remembers that something was done, so a retry or a second
+// replica does not do it again.
+type Idempotency interface {
+	// ClaimKey records key for ttl. It reports true to the first caller and
+	// false to every later one while the key lives.
+	ClaimKey(ctx context.Context, key string, ttl time.Duration) (bool, error)
+}
+
+// AuditEntry is one line of the append-only audit trail.
+type AuditEntry struct {
+	// Seq orders the trail; it is set by the store on append and strictly
+	// increases. Callers leave it zero.
+	Seq     int64             `json:"seq"`
+	At      time.Time         `json:"at"`
+	Actor   string            `json:"actor"`   // who: an email, or "system"/"job:sync"
+	Action  string            `json:"action"`  // what, as a stable verb: "seat.removed"
+	Subject string            `json:"subject"` // on what: "zendesk:user:123"
+	Detail  map[string]string `json:"detail,omitempty"`
+}
+
+// Audit is an append-only trail: entries are never changed or removed.
+type Audit interface {
+	AppendAudit(ctx context.Context, e AuditEntry) (AuditEntry, error)
+	// ListAudit returns up to limit entries with Seq > after, oldest first.
+	ListAudit(ctx context.Context, after int64, limit int) ([]AuditEntry, error)
+}
+
+// Record is a generic versioned JSON document. Version starts at 1 on
+// Create and increases by one on every successful write; compare-and-set
+// writes name the version they read.
+type Record struct {
+	Kind      string
+	ID        string
+	Version   int64
+	Data      []byte // JSON
+	UpdatedAt time.Time
+}
+
+// Records are what the review, credential and approval features build on.
+type Records interface {
+	// GetRecord returns ErrNotFound when absent.
+	GetRecord(ctx context.Context, kind, id string) (Record, error)
+	// CreateRecord writes version 1; ErrExists when the id is taken, so only
+	// one of several racing creators wins.
+	CreateRecord(ctx context.Context, kind, id string, data []byte) (Record, error)
+	// CompareAndSwapRecord writes data only if the stored version equals
+	// version; ErrConflict otherwise, ErrNotFound when absent.
+	CompareAndSwapRecord(ctx context.Context, kind, id string, version int64, data []byte) (Record, error)
+	// ListRecords returns every record of kind, ordered by id.
+	ListRecords(ctx context.Context, kind string) ([]Record, error)
+	// DeleteRecord removes a record; deleting an absent one is not an error.
+	DeleteRecord(ctx context.Context, kind, id string) error
+}
+
+// Modifier computes a record's new data from its current state. It must do
+// no I/O: it may run several times when writers race.
+type Modifier func(current Record) ([]byte, error)
+
+// UpdateRecord reads, modifies and compare-and-swaps a record, retrying on
+// ErrConflict with jittered backoff up to a bound. It returns the record as
+// written, or ErrConflict when every attempt lost a race.
+func UpdateRecord(ctx context.Context, r Records, kind, id string, modify Modifier) (Record, error) {
+	const attempts = 64
+	backoff := time.Millisecond
+	for range attempts {
+		cur, err := r.GetRecord(ctx, kind, id)
+		if err != nil {
+			return Record{}, err
+		}
+		next, err := modify(cur)
+		if errors.Is(err, ErrSkipUpdate) {
+			return cur, err
+		}
+		if err != nil {
+			return Record{}, err
+		}
+		written, err := r.CompareAndSwapRecord(ctx, kind, id, cur.Version, next)
+		if !errors.Is(err, ErrConflict) {
+			return written, err
+		}
+		if err := sleepJitter(ctx, backoff); err != nil {
+			return Record{}, err
+		}
+		backoff = min(backoff*2, 50*time.Millisecond)
+	}
+	return Record{}, ErrConflict
+}
