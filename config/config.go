@@ -1,0 +1,289 @@
+// Package config loads seatwarden's configuration into one typed struct:
+// defaults, then the YAML policy file, then the environment. Every problem is
+// reported at once with the key path or variable at fault, and secrets are held
+// in a type that never prints its value.
+package config
+
+import (
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"io/fs"
+	"log/slog"
+	"os"
+	"strings"
+)
+
+// Config is the whole configuration: the policy file plus the environment.
+type Config struct {
+	Policy Policy
+
+	Addr      string // SEATWARDEN_ADDR
+	DataDir   string // SEATWARDEN_DATA_DIR
+	LogLevel  string // SEATWARDEN_LOG_LEVEL: debug, info, warn or error
+	LogFormat string // SEATWARDEN_LOG_FORMAT: json or text
+
+	Redis   Redis
+	Slack   Slack
+	Teams   Teams
+	Zendesk Zendesk
+
+	// EncryptionKey seals stored secrets: base64 of 32 bytes when set.
+	EncryptionKey Secret
+
+	// PolicyPath is the policy file loaded, "" when none was given.
+	PolicyPath string
+
+	// Warnings are problems that do not stop startup but should be logged.
+	Warnings []Problem
+
+	origin *origin
+}
+
+// origin remembers where each setting came from, for Describe.
+type origin struct {
+	flagPath  bool              // the policy path came from --config
+	fileLines map[string]int    // policy key path → line in the file
+	envVars   map[string]string // variable → the variable actually read (NAME or NAME_FILE)
+}
+
+// Redis selects Redis as the store when URL is set.
+type Redis struct {
+	URL           Secret // REDIS_URL; it may carry a password
+	MasterName    string // REDIS_MASTER_NAME, with SentinelAddrs
+	SentinelAddrs []string
+	ClusterAddrs  []string
+}
+
+// Enabled reports whether Redis, rather than the embedded store, holds state.
+func (r Redis) Enabled() bool { return r.URL.IsSet() }
+
+// Slack is on when BotToken is set.
+type Slack struct {
+	BotToken      Secret // xoxb-…
+	SigningSecret Secret
+	AppToken      Secret // xapp-…; Socket Mode when set
+	APIURL        string // Web API base, ending in "/"
+}
+
+// Enabled reports whether the Slack transport runs.
+func (s Slack) Enabled() bool { return s.BotToken.IsSet() }
+
+// SocketMode reports whether Slack connects out over Socket Mode instead of
+// receiving HTTP requests.
+func (s Slack) SocketMode() bool { return s.AppToken.IsSet() }
+
+// Teams is on when AppID is set.
+type Teams struct {
+	AppID             string
+	AppPassword       Secret
+	TenantID          string
+	OpenIDMetadataURL string
+	TokenURL          string
+	// ServiceURLs are the serviceUrl prefixes the bot may send its token to;
+	// each ends in "/" so a prefix cannot match a look-alike host.
+	ServiceURLs []string
+}
+
+// Enabled reports whether the Teams transport runs.
+func (t Teams) Enabled() bool { return t.AppID != "" }
+
+// Zendesk holds the account URL and one of three ways to authenticate.
+type Zendesk struct {
+	URL               string // account base URL without a trailing "/"
+	Email             string // with APIToken
+	APIToken          Secret
+	OAuthClientID     string // with OAuthClientSecret
+	OAuthClientSecret Secret
+	OAuthToken        Secret
+}
+
+// Zendesk authentication methods, as ZendeskAuthMethod names them.
+const (
+	AuthOAuthClientCredentials = "oauth-client-credentials"
+	AuthOAuthToken             = "oauth-token"
+	AuthAPIToken               = "api-token"
+)
+
+// Defaults of the environment settings.
+const (
+	DefaultAddr              = ":8080"
+	DefaultDataDir           = "./data"
+	DefaultLogLevel          = "info"
+	DefaultLogFormat         = "json"
+	DefaultSlackAPIURL       = "https://slack.com/api/"
+	DefaultOpenIDMetadataURL = "https://login.botframework.com/v1/.well-known/openidconfiguration"
+)
+
+// DefaultTeamsServiceURLs are the Bot Connector endpoints of Microsoft's public
+// and US government clouds.
+func DefaultTeamsServiceURLs() []string {
+	return []string{
+		"https://smba.trafficmanager.net/",
+		"https://smba.infra.gcc.teams.microsoft.com/",
+		"https://smba.infra.gov.teams.microsoft.us/",
+		"https://smba.infra.dod.teams.microsoft.us/",
+	}
+}
+
+// DefaultTeamsTokenURL is the Entra ID token endpoint for a single-tenant bot
+// in tenantID ("botframework.com" for a legacy multi-tenant bot).
+func DefaultTeamsTokenURL(tenantID string) string {
+	return "https://login.microsoftonline.com/" + tenantID + "/oauth2/v2.0/token"
+}
+
+// Default returns the configuration used with no file and no environment.
+func Default() *Config {
+	return &Config{
+		Policy:    DefaultPolicy(),
+		Addr:      DefaultAddr,
+		DataDir:   DefaultDataDir,
+		LogLevel:  DefaultLogLevel,
+		LogFormat: DefaultLogFormat,
+		Slack:     Slack{APIURL: DefaultSlackAPIURL},
+		Teams: Teams{
+			OpenIDMetadataURL: DefaultOpenIDMetadataURL,
+			TokenURL:          DefaultTeamsTokenURL("botframework.com"),
+			ServiceURLs:       DefaultTeamsServiceURLs(),
+		},
+	}
+}
+
+// LoadOptions says where Load reads from; the function fields let tests run
+// without touching the process environment or the disk.
+type LoadOptions struct {
+	// Path is the policy file from --config; when empty SEATWARDEN_CONFIG is
+	// used, and when that is empty too every policy key has its default.
+	Path string
+	// Getenv reads a variable; nil means os.Getenv.
+	Getenv func(string) string
+	// ReadFile reads the policy file and *_FILE secrets; nil means os.ReadFile.
+	ReadFile func(string) ([]byte, error)
+}
+
+// Load builds the configuration: defaults, then the policy file, then the
+// environment. It returns an *Error listing every problem found.
+func Load(o LoadOptions) (*Config, error) {
+	getenv, readFile := o.Getenv, o.ReadFile
+	if getenv == nil {
+		getenv = os.Getenv
+	}
+	if readFile == nil {
+		readFile = os.ReadFile
+	}
+	c := Default()
+	c.origin = &origin{fileLines: map[string]int{}}
+
+	var problems []Problem
+	path, pathVar := strings.TrimSpace(o.Path), "--config"
+	c.origin.flagPath = path != ""
+	if path == "" {
+		path, pathVar = strings.TrimSpace(getenv("SEATWARDEN_CONFIG")), "SEATWARDEN_CONFIG"
+	}
+	if path != "" {
+		data, err := readFile(path)
+		if err != nil {
+			problems = append(problems, Problem{Path: pathVar, Message: fmt.Sprintf("cannot read the policy file %q: %s", path, readErrorText(err))})
+		} else {
+			c.PolicyPath = path
+			d := newPolicyDecoder(path)
+			d.decodeFile(data, &c.Policy)
+			d.validatePolicy(&c.Policy)
+			problems = append(problems, d.sortedProblems()...)
+			c.origin.fileLines = d.lines
+		}
+	}
+
+	e := &envLoader{getenv: getenv, readFile: readFile, used: map[string]string{}, broken: map[string]bool{}}
+	e.load(c)
+	c.origin.envVars = e.used
+	problems = append(problems, e.problems...)
+	if len(problems) > 0 {
+		return nil, &Error{Problems: problems}
+	}
+	c.Warnings = e.warnings
+	return c, nil
+}
+
+// readErrorText describes a read failure without repeating the path (the
+// caller names it) and never with file contents.
+func readErrorText(err error) string {
+	var pe *fs.PathError
+	switch {
+	case errors.As(err, &pe):
+		return pe.Err.Error()
+	case errors.Is(err, fs.ErrNotExist):
+		return "no such file"
+	case errors.Is(err, fs.ErrPermission):
+		return "permission denied"
+	}
+	return err.Error()
+}
+
+// ZendeskAuthMethod returns the configured Zendesk authentication method
+// (AuthOAuthClientCredentials, AuthOAuthToken or AuthAPIToken), or "" when
+// none is complete. Load refuses more than one, so at most one applies.
+func (c *Config) ZendeskAuthMethod() string {
+	z := c.Zendesk
+	switch {
+	case z.OAuthClientID != "" && z.OAuthClientSecret.IsSet():
+		return AuthOAuthClientCredentials
+	case z.OAuthToken.IsSet():
+		return AuthOAuthToken
+	case z.Email != "" && z.APIToken.IsSet():
+		return AuthAPIToken
+	}
+	return ""
+}
+
+// RequireZendesk reports what is missing for talking to Zendesk: the account
+// URL and one authentication method. Load does not require them because the
+// demo runs against an emulator; serve, run-job and doctor call this.
+func (c *Config) RequireZendesk() error {
+	var problems []Problem
+	if c.Zendesk.URL == "" {
+		problems = append(problems, Problem{Path: "ZENDESK_URL", Message: "is required: the account base URL, such as https://acme.zendesk.com"})
+	}
+	if c.ZendeskAuthMethod() == "" {
+		problems = append(problems, Problem{Message: "Zendesk credentials are required: set ZENDESK_OAUTH_CLIENT_ID and ZENDESK_OAUTH_CLIENT_SECRET (preferred), or ZENDESK_OAUTH_TOKEN, or ZENDESK_EMAIL and ZENDESK_API_TOKEN"})
+	}
+	if len(problems) > 0 {
+		return &Error{Problems: problems}
+	}
+	return nil
+}
+
+// EncryptionKeyBytes returns the decoded 32-byte key, or nil when unset.
+func (c *Config) EncryptionKeyBytes() []byte {
+	if key, ok := decodeKey(c.EncryptionKey.Value()); ok {
+		return key
+	}
+	return nil
+}
+
+// decodeKey accepts standard or URL-safe base64, padded or not, since key
+// generators differ.
+func decodeKey(s string) ([]byte, bool) {
+	if s == "" {
+		return nil, false
+	}
+	for _, enc := range []*base64.Encoding{base64.StdEncoding, base64.RawStdEncoding, base64.URLEncoding, base64.RawURLEncoding} {
+		if key, err := enc.DecodeString(s); err == nil {
+			return key, len(key) == 32
+		}
+	}
+	return nil, false
+}
+
+// SlogLevel returns LogLevel as a slog.Level.
+func (c *Config) SlogLevel() slog.Level {
+	switch c.LogLevel {
+	case "debug":
+		return slog.LevelDebug
+	case "warn":
+		return slog.LevelWarn
+	case "error":
+		return slog.LevelError
+	}
+	return slog.LevelInfo
+}

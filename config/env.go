@@ -1,0 +1,431 @@
+package config
+
+import (
+	"fmt"
+	"net"
+	"net/url"
+	"regexp"
+	"slices"
+	"strings"
+)
+
+// envLoader reads and checks the environment. Messages name the variable and
+// never include a secret's value, not even a part of it.
+type envLoader struct {
+	getenv   func(string) string
+	readFile func(string) ([]byte, error)
+	problems []Problem
+	warnings []Problem
+	// used maps each variable that supplied a value to the name it was read
+	// from: itself, or NAME_FILE for a secret read from a file.
+	used map[string]string
+	// broken holds secrets that were given but could not be read; they count
+	// as given so that one mistake is not also reported as a missing pair.
+	broken map[string]bool
+}
+
+// given reports whether the operator set name (or NAME_FILE), readable or not.
+func (e *envLoader) given(name string) bool {
+	_, ok := e.used[name]
+	return ok || e.broken[name]
+}
+
+func (e *envLoader) fail(path, format string, args ...any) {
+	e.problems = append(e.problems, Problem{Path: path, Message: fmt.Sprintf(format, args...)})
+}
+
+func (e *envLoader) warn(path, format string, args ...any) {
+	e.warnings = append(e.warnings, Problem{Path: path, Message: fmt.Sprintf(format, args...)})
+}
+
+// str returns a plain variable, trimmed; "" means unset.
+func (e *envLoader) str(name string) string {
+	v := strings.TrimSpace(e.getenv(name))
+	if v != "" {
+		e.used[name] = name
+	}
+	return v
+}
+
+// list returns a comma-separated variable's items, trimmed, empties dropped.
+func (e *envLoader) list(name string) []string {
+	var items []string
+	for item := range strings.SplitSeq(e.str(name), ",") {
+		if item = strings.TrimSpace(item); item != "" {
+			items = append(items, item)
+		}
+	}
+	return items
+}
+
+// secret reads NAME, or the file named by NAME_FILE (the way container
+// platforms mount secrets), with the trailing newline trimmed.
+func (e *envLoader) secret(name string) Secret {
+	fileVar := name + "_FILE"
+	v := e.getenv(name)
+	path := strings.TrimSpace(e.getenv(fileVar))
+	switch {
+	case v != "" && path != "":
+		e.fail("", "%s and %s are both set; set only one", name, fileVar)
+		e.broken[name] = true
+	case path != "":
+		data, err := e.readFile(path)
+		if err != nil {
+			e.fail(fileVar, "cannot read %q: %s", path, readErrorText(err))
+			e.broken[name] = true
+			return Secret{}
+		}
+		s := strings.TrimRight(string(data), "\r\n")
+		if s == "" {
+			e.fail(fileVar, "the file %q is empty", path)
+			e.broken[name] = true
+			return Secret{}
+		}
+		e.used[name] = fileVar
+		return NewSecret(s)
+	case v != "":
+		e.used[name] = name
+		return NewSecret(v)
+	}
+	return Secret{}
+}
+
+// label names the variable a value was read from, for messages about it.
+func (e *envLoader) label(name string) string {
+	if l, ok := e.used[name]; ok {
+		return l
+	}
+	return name
+}
+
+func (e *envLoader) load(c *Config) {
+	if v := e.str("SEATWARDEN_ADDR"); v != "" {
+		if _, port, err := net.SplitHostPort(v); err != nil || port == "" {
+			e.fail("SEATWARDEN_ADDR", `must be host:port or :port, such as ":8080", got %q`, v)
+		} else {
+			c.Addr = v
+		}
+	}
+	if v := e.str("SEATWARDEN_DATA_DIR"); v != "" {
+		c.DataDir = v
+	}
+	if v := e.str("SEATWARDEN_LOG_LEVEL"); v != "" {
+		c.LogLevel = e.oneOf("SEATWARDEN_LOG_LEVEL", v, c.LogLevel, "debug", "info", "warn", "error")
+	}
+	if v := e.str("SEATWARDEN_LOG_FORMAT"); v != "" {
+		c.LogFormat = e.oneOf("SEATWARDEN_LOG_FORMAT", v, c.LogFormat, "json", "text")
+	}
+	e.loadRedis(&c.Redis)
+	e.loadSlack(&c.Slack)
+	e.loadTeams(&c.Teams)
+	e.loadZendesk(&c.Zendesk)
+	if key := e.secret("SEATWARDEN_ENCRYPTION_KEY"); key.IsSet() {
+		if _, ok := decodeKey(key.Value()); !ok {
+			e.fail(e.label("SEATWARDEN_ENCRYPTION_KEY"), "must be base64 of 32 bytes; generate one with: openssl rand -base64 32")
+		} else {
+			c.EncryptionKey = key
+		}
+	}
+}
+
+// oneOf returns v lower-cased when allowed, else records a problem and
+// returns def.
+func (e *envLoader) oneOf(name, v, def string, allowed ...string) string {
+	if lv := strings.ToLower(v); slices.Contains(allowed, lv) {
+		return lv
+	}
+	e.fail(name, "must be one of %s, got %q", strings.Join(allowed, ", "), v)
+	return def
+}
+
+func (e *envLoader) loadRedis(r *Redis) {
+	u := e.secret("REDIS_URL")
+	r.MasterName = e.str("REDIS_MASTER_NAME")
+	r.SentinelAddrs = e.addrs("REDIS_SENTINEL_ADDRS")
+	r.ClusterAddrs = e.addrs("REDIS_CLUSTER_ADDRS")
+	if u.IsSet() {
+		lower := strings.ToLower(u.Value())
+		if !strings.HasPrefix(lower, "redis://") && !strings.HasPrefix(lower, "rediss://") {
+			e.fail(e.label("REDIS_URL"), "must start with redis:// or rediss://")
+		} else if _, err := url.Parse(u.Value()); err != nil {
+			// url's error quotes the URL, password included; say why instead.
+			e.fail(e.label("REDIS_URL"), "is not a valid URL (percent-encode special characters in the password)")
+		} else {
+			r.URL = u
+		}
+	}
+	if len(r.SentinelAddrs) > 0 && len(r.ClusterAddrs) > 0 {
+		e.fail("", "REDIS_SENTINEL_ADDRS and REDIS_CLUSTER_ADDRS are both set; Redis is either Sentinel-managed or a Cluster, keep one")
+	}
+	if len(r.SentinelAddrs) > 0 && r.MasterName == "" {
+		e.fail("", "REDIS_SENTINEL_ADDRS is set but REDIS_MASTER_NAME is not")
+	}
+	if r.MasterName != "" && len(r.SentinelAddrs) == 0 {
+		e.warn("REDIS_MASTER_NAME", "is ignored without REDIS_SENTINEL_ADDRS")
+	}
+	if !e.given("REDIS_URL") {
+		// Without REDIS_URL the embedded store is used, so these would be
+		// silently ignored.
+		for _, name := range []string{"REDIS_SENTINEL_ADDRS", "REDIS_CLUSTER_ADDRS"} {
+			if _, ok := e.used[name]; ok {
+				e.fail("", "%s is set but REDIS_URL is not (REDIS_URL selects Redis as the store and carries the password and TLS choice)", name)
+			}
+		}
+	}
+}
+
+func (e *envLoader) addrs(name string) []string {
+	items := e.list(name)
+	for _, a := range items {
+		if _, port, err := net.SplitHostPort(a); err != nil || port == "" {
+			e.fail(name, "%q is not host:port", a)
+		}
+	}
+	return items
+}
+
+func (e *envLoader) loadSlack(s *Slack) {
+	bot := e.secret("SLACK_BOT_TOKEN")
+	signing := e.secret("SLACK_SIGNING_SECRET")
+	app := e.secret("SLACK_APP_TOKEN")
+	if bot.IsSet() && !strings.HasPrefix(bot.Value(), "xoxb-") {
+		e.fail(e.label("SLACK_BOT_TOKEN"), "must start with xoxb- (a bot token)%s", slackTokenHint(bot.Value()))
+	}
+	if app.IsSet() && !strings.HasPrefix(app.Value(), "xapp-") {
+		e.fail(e.label("SLACK_APP_TOKEN"), "must start with xapp- (an app-level token)%s", slackTokenHint(app.Value()))
+	}
+	hasBot, hasSigning, hasApp := e.given("SLACK_BOT_TOKEN"), e.given("SLACK_SIGNING_SECRET"), e.given("SLACK_APP_TOKEN")
+	switch {
+	case hasBot && !hasSigning && !hasApp:
+		e.fail("", "SLACK_BOT_TOKEN is set but SLACK_SIGNING_SECRET is not (it verifies inbound requests; or set SLACK_APP_TOKEN for Socket Mode)")
+	case !hasBot && hasSigning:
+		e.fail("", "SLACK_SIGNING_SECRET is set but SLACK_BOT_TOKEN is not")
+	case !hasBot && hasApp:
+		e.fail("", "SLACK_APP_TOKEN is set but SLACK_BOT_TOKEN is not")
+	}
+	s.BotToken, s.SigningSecret, s.AppToken = bot, signing, app
+	if v := e.str("SLACK_API_URL"); v != "" {
+		if u, ok := e.endpoint("SLACK_API_URL", v, DefaultSlackAPIURL); ok {
+			// slack-go appends method names to the base, so it must end in "/".
+			s.APIURL = withSlash(u)
+		}
+	}
+}
+
+// slackTokenHint names the kind of token given, from Slack's public prefixes
+// alone, when it is a known kind in the wrong place.
+func slackTokenHint(token string) string {
+	switch {
+	case strings.HasPrefix(token, "xoxp-"):
+		return "; this is a user token (xoxp-), use the bot token"
+	case strings.HasPrefix(token, "xapp-"):
+		return "; this is an app-level token (xapp-), which belongs in SLACK_APP_TOKEN"
+	case strings.HasPrefix(token, "xoxb-"):
+		return "; this is a bot token (xoxb-), which belongs in SLACK_BOT_TOKEN"
+	}
+	return ""
+}
+
+var tenantPattern = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9.-]*$`)
+
+func (e *envLoader) loadTeams(t *Teams) {
+	id := e.str("TEAMS_APP_ID")
+	password := e.secret("TEAMS_APP_PASSWORD")
+	tenant := e.str("TEAMS_TENANT_ID")
+	if id != "" {
+		if !e.given("TEAMS_APP_PASSWORD") {
+			e.fail("", "TEAMS_APP_ID is set but TEAMS_APP_PASSWORD is not")
+		}
+		if tenant == "" {
+			e.fail("", "TEAMS_APP_ID is set but TEAMS_TENANT_ID is not")
+		}
+	} else {
+		if e.given("TEAMS_APP_PASSWORD") {
+			e.fail("", "TEAMS_APP_PASSWORD is set but TEAMS_APP_ID is not")
+		}
+		if tenant != "" {
+			e.fail("", "TEAMS_TENANT_ID is set but TEAMS_APP_ID is not")
+		}
+	}
+	t.AppID, t.AppPassword = id, password
+	if tenant != "" {
+		if !tenantPattern.MatchString(tenant) {
+			e.fail("TEAMS_TENANT_ID", "must be a directory (tenant) ID such as 72f988bf-86f1-41af-91ab-2d7cd011db47, got %q", tenant)
+		} else {
+			t.TenantID = tenant
+			t.TokenURL = DefaultTeamsTokenURL(tenant)
+		}
+	}
+	if v := e.str("TEAMS_OPENID_METADATA_URL"); v != "" {
+		if u, ok := e.endpoint("TEAMS_OPENID_METADATA_URL", v, DefaultOpenIDMetadataURL); ok {
+			t.OpenIDMetadataURL = u
+		}
+	}
+	if v := e.str("TEAMS_TOKEN_URL"); v != "" {
+		if u, ok := e.endpoint("TEAMS_TOKEN_URL", v, DefaultTeamsTokenURL("<tenant>")); ok {
+			t.TokenURL = u
+		}
+	}
+	if raw := e.getenv("TEAMS_SERVICE_URLS"); strings.TrimSpace(raw) != "" {
+		items := e.list("TEAMS_SERVICE_URLS")
+		if len(items) == 0 {
+			e.fail("TEAMS_SERVICE_URLS", "must list at least one URL, such as https://smba.trafficmanager.net/")
+		}
+		var urls []string
+		for i, item := range items {
+			reason := endpointProblem(item)
+			if reason != "" {
+				e.fail("TEAMS_SERVICE_URLS", "item %d %s", i+1, reason+", such as https://smba.trafficmanager.net/")
+				continue
+			}
+			// A trailing "/" keeps "https://smba.trafficmanager.net" from
+			// also admitting https://smba.trafficmanager.net.evil.example.
+			urls = append(urls, withSlash(item))
+		}
+		if len(urls) == len(items) && len(urls) > 0 {
+			t.ServiceURLs = urls
+		}
+	}
+}
+
+func (e *envLoader) loadZendesk(z *Zendesk) {
+	if v := e.str("ZENDESK_URL"); v != "" {
+		reason := endpointProblem(v)
+		switch {
+		case reason == problemUserinfo:
+			e.fail("ZENDESK_URL", "%s; credentials go in their own variables", problemUserinfo)
+		case reason != "":
+			e.fail("ZENDESK_URL", "must be an absolute https:// URL such as https://acme.zendesk.com")
+		case isAPIPath(v):
+			e.fail("ZENDESK_URL", "must be the account base URL such as https://acme.zendesk.com, without the /api/v2 path")
+		default:
+			z.URL = strings.TrimRight(v, "/")
+		}
+	}
+
+	email := e.str("ZENDESK_EMAIL")
+	token := e.secret("ZENDESK_API_TOKEN")
+	clientID := e.str("ZENDESK_OAUTH_CLIENT_ID")
+	clientSecret := e.secret("ZENDESK_OAUTH_CLIENT_SECRET")
+	oauthToken := e.secret("ZENDESK_OAUTH_TOKEN")
+	if email != "" {
+		addr, err := parseEmail(email)
+		if err != nil {
+			e.fail("ZENDESK_EMAIL", "%s", err)
+		} else {
+			email = addr
+		}
+	}
+	if (email != "") != e.given("ZENDESK_API_TOKEN") {
+		e.fail("", "ZENDESK_EMAIL and ZENDESK_API_TOKEN must be set together")
+	}
+	if clientID != "" && !e.given("ZENDESK_OAUTH_CLIENT_SECRET") {
+		e.fail("", "ZENDESK_OAUTH_CLIENT_ID is set but ZENDESK_OAUTH_CLIENT_SECRET is not")
+	}
+	if clientID == "" && e.given("ZENDESK_OAUTH_CLIENT_SECRET") {
+		e.fail("", "ZENDESK_OAUTH_CLIENT_SECRET is set but ZENDESK_OAUTH_CLIENT_ID is not")
+	}
+	z.Email, z.APIToken = email, token
+	z.OAuthClientID, z.OAuthClientSecret = clientID, clientSecret
+	z.OAuthToken = oauthToken
+
+	// In order of preference: Zendesk deactivates API tokens on 2027-04-30,
+	// and client credentials renew themselves where a static token does not.
+	type method struct {
+		name string
+		vars []string
+	}
+	var methods []method
+	for _, m := range []method{
+		{AuthOAuthClientCredentials, []string{"ZENDESK_OAUTH_CLIENT_ID", "ZENDESK_OAUTH_CLIENT_SECRET"}},
+		{AuthOAuthToken, []string{"ZENDESK_OAUTH_TOKEN"}},
+		{AuthAPIToken, []string{"ZENDESK_EMAIL", "ZENDESK_API_TOKEN"}},
+	} {
+		var set []string
+		for _, v := range m.vars {
+			if e.given(v) {
+				set = append(set, e.label(v))
+			}
+		}
+		if len(set) > 0 {
+			methods = append(methods, method{m.name, set})
+		}
+	}
+	if len(methods) > 1 {
+		names := make([]string, len(methods))
+		var unset []string
+		for i, m := range methods {
+			names[i] = m.name
+			if i > 0 {
+				unset = append(unset, m.vars...)
+			}
+		}
+		e.fail("", "more than one Zendesk auth method is set (%s); keep %s, the preferred one, and unset %s",
+			strings.Join(names, ", "), methods[0].name, strings.Join(unset, ", "))
+	} else if len(methods) == 1 && methods[0].name == AuthAPIToken {
+		e.warn(e.label("ZENDESK_API_TOKEN"), "Zendesk deactivates all API tokens on 2027-04-30; move to ZENDESK_OAUTH_CLIENT_ID and ZENDESK_OAUTH_CLIENT_SECRET")
+	}
+}
+
+// endpoint checks an override URL, returning it when usable.
+func (e *envLoader) endpoint(name, v, example string) (string, bool) {
+	if reason := endpointProblem(v); reason != "" {
+		e.fail(name, "%s, such as %s", reason, example)
+		return "", false
+	}
+	return v, true
+}
+
+const problemUserinfo = "must not contain a user name or password"
+
+// endpointProblem says what is wrong with an outbound URL, or "". Plain http
+// is allowed only to this machine, where the emulators listen; anywhere else
+// it would send tokens in the clear.
+func endpointProblem(raw string) string {
+	const generic = "must be an absolute https:// URL (http:// only for localhost)"
+	u, err := url.Parse(raw)
+	if err != nil || !u.IsAbs() || u.Host == "" || u.Opaque != "" {
+		return generic
+	}
+	if u.User != nil {
+		return problemUserinfo
+	}
+	if u.RawQuery != "" || u.Fragment != "" {
+		return "must not have a query or fragment"
+	}
+	switch u.Scheme {
+	case "https":
+		return ""
+	case "http":
+		if isLoopback(u.Hostname()) {
+			return ""
+		}
+	}
+	return generic
+}
+
+func isLoopback(host string) bool {
+	if strings.EqualFold(host, "localhost") {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
+}
+
+// isAPIPath reports whether raw names the API rather than the account, a
+// common paste from Zendesk's docs; the client adds /api/v2 itself.
+func isAPIPath(raw string) bool {
+	u, err := url.Parse(raw)
+	if err != nil {
+		return false
+	}
+	p := strings.TrimRight(u.Path, "/")
+	return p == "/api" || strings.HasPrefix(p, "/api/")
+}
+
+func withSlash(u string) string {
+	if strings.HasSuffix(u, "/") {
+		return u
+	}
+	return u + "/"
+}

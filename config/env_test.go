@@ -1,0 +1,408 @@
+package config_test
+
+import (
+	"encoding/base64"
+	"errors"
+	"io/fs"
+	"log/slog"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/seatwarden/seatwarden/config"
+)
+
+// testKey is base64 of 32 bytes.
+var testKey = base64.StdEncoding.EncodeToString([]byte("0123456789abcdef0123456789abcdef"))
+
+func loadEnv(env map[string]string, files map[string]string) (*config.Config, error) {
+	return config.Load(config.LoadOptions{Getenv: envOf(env), ReadFile: filesOf(files)})
+}
+
+func TestLoadEnvironment(t *testing.T) {
+	c, err := loadEnv(map[string]string{
+		"SEATWARDEN_ADDR":             "127.0.0.1:9090",
+		"SEATWARDEN_DATA_DIR":         "/var/lib/seatwarden",
+		"SEATWARDEN_LOG_LEVEL":        "DEBUG",
+		"SEATWARDEN_LOG_FORMAT":       "text",
+		"REDIS_URL":                   "rediss://:pw@redis.internal:6380/2",
+		"REDIS_MASTER_NAME":           "mymaster",
+		"REDIS_SENTINEL_ADDRS":        " s1:26379, s2:26379 ,,",
+		"SLACK_BOT_TOKEN":             "xoxb-1-2",
+		"SLACK_SIGNING_SECRET":        "signing",
+		"SLACK_API_URL":               "http://127.0.0.1:4390/api",
+		"TEAMS_APP_ID":                "app-id",
+		"TEAMS_APP_PASSWORD":          "teams-pw",
+		"TEAMS_TENANT_ID":             "72f988bf-86f1-41af-91ab-2d7cd011db47",
+		"TEAMS_OPENID_METADATA_URL":   "http://localhost:4391/openid",
+		"TEAMS_SERVICE_URLS":          "http://localhost:4391,https://smba.trafficmanager.net/teams/",
+		"ZENDESK_URL":                 "https://acme.zendesk.com/",
+		"ZENDESK_OAUTH_CLIENT_ID":     "seatwarden",
+		"ZENDESK_OAUTH_CLIENT_SECRET": "zd-secret",
+		"SEATWARDEN_ENCRYPTION_KEY":   testKey,
+	}, nil)
+	if err != nil {
+		t.Fatalf("Load:\n%v", err)
+	}
+	want := config.Default()
+	want.Addr = "127.0.0.1:9090"
+	want.DataDir = "/var/lib/seatwarden"
+	want.LogLevel = "debug"
+	want.LogFormat = "text"
+	want.Redis = config.Redis{
+		URL:           config.NewSecret("rediss://:pw@redis.internal:6380/2"),
+		MasterName:    "mymaster",
+		SentinelAddrs: []string{"s1:26379", "s2:26379"},
+	}
+	want.Slack = config.Slack{
+		BotToken:      config.NewSecret("xoxb-1-2"),
+		SigningSecret: config.NewSecret("signing"),
+		APIURL:        "http://127.0.0.1:4390/api/",
+	}
+	want.Teams = config.Teams{
+		AppID:             "app-id",
+		AppPassword:       config.NewSecret("teams-pw"),
+		TenantID:          "72f988bf-86f1-41af-91ab-2d7cd011db47",
+		OpenIDMetadataURL: "http://localhost:4391/openid",
+		TokenURL:          "https://login.microsoftonline.com/72f988bf-86f1-41af-91ab-2d7cd011db47/oauth2/v2.0/token",
+		ServiceURLs:       []string{"http://localhost:4391/", "https://smba.trafficmanager.net/teams/"},
+	}
+	want.Zendesk = config.Zendesk{
+		URL:               "https://acme.zendesk.com",
+		OAuthClientID:     "seatwarden",
+		OAuthClientSecret: config.NewSecret("zd-secret"),
+	}
+	want.EncryptionKey = config.NewSecret(testKey)
+	if diff := cmp.Diff(want, c, cmpConfig...); diff != "" {
+		t.Errorf("config (-want +got):\n%s", diff)
+	}
+	if !c.Redis.Enabled() || !c.Slack.Enabled() || c.Slack.SocketMode() || !c.Teams.Enabled() {
+		t.Errorf("Enabled: redis %v slack %v socket %v teams %v", c.Redis.Enabled(), c.Slack.Enabled(), c.Slack.SocketMode(), c.Teams.Enabled())
+	}
+	if got := c.ZendeskAuthMethod(); got != config.AuthOAuthClientCredentials {
+		t.Errorf("ZendeskAuthMethod() = %q", got)
+	}
+	if err := c.RequireZendesk(); err != nil {
+		t.Errorf("RequireZendesk: %v", err)
+	}
+	if got := c.EncryptionKeyBytes(); string(got) != "0123456789abcdef0123456789abcdef" {
+		t.Errorf("EncryptionKeyBytes() = %q", got)
+	}
+	if got := c.SlogLevel(); got != slog.LevelDebug {
+		t.Errorf("SlogLevel() = %v", got)
+	}
+	if len(c.Warnings) != 0 {
+		t.Errorf("Warnings = %v, want none", c.Warnings)
+	}
+}
+
+func TestLoadEnvironmentValid(t *testing.T) {
+	rawKey := base64.RawURLEncoding.EncodeToString([]byte("0123456789abcdef0123456789abcdef"))
+	tests := []struct {
+		name  string
+		env   map[string]string
+		check func(t *testing.T, c *config.Config)
+	}{
+		{"socket mode needs no signing secret", map[string]string{"SLACK_BOT_TOKEN": "xoxb-1", "SLACK_APP_TOKEN": "xapp-1"}, func(t *testing.T, c *config.Config) {
+			if !c.Slack.SocketMode() {
+				t.Error("SocketMode() = false")
+			}
+		}},
+		{"zendesk oauth token", map[string]string{"ZENDESK_URL": "https://acme.zendesk.com", "ZENDESK_OAUTH_TOKEN": "tok"}, func(t *testing.T, c *config.Config) {
+			if got := c.ZendeskAuthMethod(); got != config.AuthOAuthToken {
+				t.Errorf("ZendeskAuthMethod() = %q", got)
+			}
+		}},
+		{"zendesk api token", map[string]string{"ZENDESK_URL": "https://acme.zendesk.com", "ZENDESK_EMAIL": "Bot@Acme.com", "ZENDESK_API_TOKEN": "tok"}, func(t *testing.T, c *config.Config) {
+			if got := c.ZendeskAuthMethod(); got != config.AuthAPIToken {
+				t.Errorf("ZendeskAuthMethod() = %q", got)
+			}
+			if c.Zendesk.Email != "bot@acme.com" {
+				t.Errorf("Email = %q, want it lower-cased", c.Zendesk.Email)
+			}
+			want := []string{"ZENDESK_API_TOKEN: Zendesk deactivates all API tokens on 2027-04-30; move to ZENDESK_OAUTH_CLIENT_ID and ZENDESK_OAUTH_CLIENT_SECRET"}
+			if diff := cmp.Diff(want, problemStrings(c.Warnings)); diff != "" {
+				t.Errorf("warnings (-want +got):\n%s", diff)
+			}
+		}},
+		{"zendesk emulator on localhost", map[string]string{"ZENDESK_URL": "http://127.0.0.1:8181"}, func(t *testing.T, c *config.Config) {
+			if c.Zendesk.URL != "http://127.0.0.1:8181" {
+				t.Errorf("URL = %q", c.Zendesk.URL)
+			}
+		}},
+		{"zendesk emulator by name", map[string]string{"ZENDESK_URL": "http://localhost:8181/"}, nil},
+		{"redis cluster", map[string]string{"REDIS_URL": "redis://r:6379", "REDIS_CLUSTER_ADDRS": "a:1,b:2"}, func(t *testing.T, c *config.Config) {
+			if diff := cmp.Diff([]string{"a:1", "b:2"}, c.Redis.ClusterAddrs); diff != "" {
+				t.Errorf("cluster addrs (-want +got):\n%s", diff)
+			}
+		}},
+		{"master name alone is only a warning", map[string]string{"REDIS_URL": "redis://r:6379", "REDIS_MASTER_NAME": "m"}, func(t *testing.T, c *config.Config) {
+			want := []string{"REDIS_MASTER_NAME: is ignored without REDIS_SENTINEL_ADDRS"}
+			if diff := cmp.Diff(want, problemStrings(c.Warnings)); diff != "" {
+				t.Errorf("warnings (-want +got):\n%s", diff)
+			}
+		}},
+		{"url-safe unpadded key", map[string]string{"SEATWARDEN_ENCRYPTION_KEY": rawKey}, func(t *testing.T, c *config.Config) {
+			if len(c.EncryptionKeyBytes()) != 32 {
+				t.Errorf("EncryptionKeyBytes() has %d bytes", len(c.EncryptionKeyBytes()))
+			}
+		}},
+		{"explicit token url wins over the tenant's", map[string]string{"TEAMS_APP_ID": "a", "TEAMS_APP_PASSWORD": "p", "TEAMS_TENANT_ID": "t", "TEAMS_TOKEN_URL": "http://[::1]:9/token"}, func(t *testing.T, c *config.Config) {
+			if c.Teams.TokenURL != "http://[::1]:9/token" {
+				t.Errorf("TokenURL = %q", c.Teams.TokenURL)
+			}
+		}},
+		{"blank values are unset", map[string]string{"SEATWARDEN_ADDR": "  ", "SEATWARDEN_LOG_LEVEL": ""}, func(t *testing.T, c *config.Config) {
+			if c.Addr != ":8080" || c.LogLevel != "info" {
+				t.Errorf("Addr %q LogLevel %q, want the defaults", c.Addr, c.LogLevel)
+			}
+		}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c, err := loadEnv(tt.env, nil)
+			if err != nil {
+				t.Fatalf("Load:\n%v", err)
+			}
+			if tt.check != nil {
+				tt.check(t, c)
+			}
+		})
+	}
+}
+
+func problemStrings(ps []config.Problem) []string {
+	var out []string
+	for _, p := range ps {
+		out = append(out, p.String())
+	}
+	return out
+}
+
+func TestLoadEnvironmentProblems(t *testing.T) {
+	const httpsOnly = "must be an absolute https:// URL (http:// only for localhost)"
+	tests := []struct {
+		name  string
+		env   map[string]string
+		files map[string]string
+		want  []string
+	}{
+		{"log level", map[string]string{"SEATWARDEN_LOG_LEVEL": "loud"}, nil,
+			[]string{`SEATWARDEN_LOG_LEVEL: must be one of debug, info, warn, error, got "loud"`}},
+		{"log format", map[string]string{"SEATWARDEN_LOG_FORMAT": "yaml"}, nil,
+			[]string{`SEATWARDEN_LOG_FORMAT: must be one of json, text, got "yaml"`}},
+		{"listen address without colon", map[string]string{"SEATWARDEN_ADDR": "8080"}, nil,
+			[]string{`SEATWARDEN_ADDR: must be host:port or :port, such as ":8080", got "8080"`}},
+
+		{"redis scheme", map[string]string{"REDIS_URL": "http://redis:6379"}, nil,
+			[]string{"REDIS_URL: must start with redis:// or rediss://"}},
+		{"redis without scheme", map[string]string{"REDIS_URL": "redis.internal:6379"}, nil,
+			[]string{"REDIS_URL: must start with redis:// or rediss://"}},
+		{"redis unparsable", map[string]string{"REDIS_URL": "redis://user:p%zz@redis:6379"}, nil,
+			[]string{"REDIS_URL: is not a valid URL (percent-encode special characters in the password)"}},
+		{"sentinel without master name", map[string]string{"REDIS_URL": "redis://r", "REDIS_SENTINEL_ADDRS": "s:26379"}, nil,
+			[]string{"REDIS_SENTINEL_ADDRS is set but REDIS_MASTER_NAME is not"}},
+		{"sentinel and cluster", map[string]string{"REDIS_URL": "redis://r", "REDIS_MASTER_NAME": "m", "REDIS_SENTINEL_ADDRS": "s:1", "REDIS_CLUSTER_ADDRS": "c:1"}, nil,
+			[]string{"REDIS_SENTINEL_ADDRS and REDIS_CLUSTER_ADDRS are both set; Redis is either Sentinel-managed or a Cluster, keep one"}},
+		{"cluster without redis url", map[string]string{"REDIS_CLUSTER_ADDRS": "c:1"}, nil,
+			[]string{"REDIS_CLUSTER_ADDRS is set but REDIS_URL is not (REDIS_URL selects Redis as the store and carries the password and TLS choice)"}},
+		{"cluster address without port", map[string]string{"REDIS_URL": "redis://r", "REDIS_CLUSTER_ADDRS": "c1:7000,c2"}, nil,
+			[]string{`REDIS_CLUSTER_ADDRS: "c2" is not host:port`}},
+
+		{"slack bot token alone", map[string]string{"SLACK_BOT_TOKEN": "xoxb-1"}, nil,
+			[]string{"SLACK_BOT_TOKEN is set but SLACK_SIGNING_SECRET is not (it verifies inbound requests; or set SLACK_APP_TOKEN for Socket Mode)"}},
+		{"slack signing secret alone", map[string]string{"SLACK_SIGNING_SECRET": "s"}, nil,
+			[]string{"SLACK_SIGNING_SECRET is set but SLACK_BOT_TOKEN is not"}},
+		{"slack app token alone", map[string]string{"SLACK_APP_TOKEN": "xapp-1"}, nil,
+			[]string{"SLACK_APP_TOKEN is set but SLACK_BOT_TOKEN is not"}},
+		{"slack user token", map[string]string{"SLACK_BOT_TOKEN": "xoxp-1", "SLACK_SIGNING_SECRET": "s"}, nil,
+			[]string{"SLACK_BOT_TOKEN: must start with xoxb- (a bot token); this is a user token (xoxp-), use the bot token"}},
+		{"slack tokens swapped", map[string]string{"SLACK_BOT_TOKEN": "xapp-1", "SLACK_APP_TOKEN": "xoxb-1"}, nil,
+			[]string{
+				"SLACK_BOT_TOKEN: must start with xoxb- (a bot token); this is an app-level token (xapp-), which belongs in SLACK_APP_TOKEN",
+				"SLACK_APP_TOKEN: must start with xapp- (an app-level token); this is a bot token (xoxb-), which belongs in SLACK_BOT_TOKEN",
+			}},
+		{"slack api over http", map[string]string{"SLACK_API_URL": "http://slack.example.com/api/"}, nil,
+			[]string{"SLACK_API_URL: " + httpsOnly + ", such as https://slack.com/api/"}},
+
+		{"teams app id alone", map[string]string{"TEAMS_APP_ID": "a"}, nil,
+			[]string{"TEAMS_APP_ID is set but TEAMS_APP_PASSWORD is not", "TEAMS_APP_ID is set but TEAMS_TENANT_ID is not"}},
+		{"teams password alone", map[string]string{"TEAMS_APP_PASSWORD": "p"}, nil,
+			[]string{"TEAMS_APP_PASSWORD is set but TEAMS_APP_ID is not"}},
+		{"teams tenant alone", map[string]string{"TEAMS_TENANT_ID": "t"}, nil,
+			[]string{"TEAMS_TENANT_ID is set but TEAMS_APP_ID is not"}},
+		{"teams tenant with a slash", map[string]string{"TEAMS_APP_ID": "a", "TEAMS_APP_PASSWORD": "p", "TEAMS_TENANT_ID": "t/../x"}, nil,
+			[]string{`TEAMS_TENANT_ID: must be a directory (tenant) ID such as 72f988bf-86f1-41af-91ab-2d7cd011db47, got "t/../x"`}},
+		{"teams token url relative", map[string]string{"TEAMS_TOKEN_URL": "/token"}, nil,
+			[]string{"TEAMS_TOKEN_URL: " + httpsOnly + ", such as https://login.microsoftonline.com/<tenant>/oauth2/v2.0/token"}},
+		{"teams openid over http", map[string]string{"TEAMS_OPENID_METADATA_URL": "http://login.example.com/x"}, nil,
+			[]string{"TEAMS_OPENID_METADATA_URL: " + httpsOnly + ", such as https://login.botframework.com/v1/.well-known/openidconfiguration"}},
+		{"teams service url over http", map[string]string{"TEAMS_SERVICE_URLS": "https://smba.trafficmanager.net/,http://evil.example/"}, nil,
+			[]string{"TEAMS_SERVICE_URLS: item 2 " + httpsOnly + ", such as https://smba.trafficmanager.net/"}},
+		{"teams service urls only commas", map[string]string{"TEAMS_SERVICE_URLS": " , ,"}, nil,
+			[]string{"TEAMS_SERVICE_URLS: must list at least one URL, such as https://smba.trafficmanager.net/"}},
+
+		{"zendesk over http", map[string]string{"ZENDESK_URL": "http://acme.zendesk.com"}, nil,
+			[]string{"ZENDESK_URL: must be an absolute https:// URL such as https://acme.zendesk.com"}},
+		{"zendesk without scheme", map[string]string{"ZENDESK_URL": "acme.zendesk.com"}, nil,
+			[]string{"ZENDESK_URL: must be an absolute https:// URL such as https://acme.zendesk.com"}},
+		{"zendesk with api path", map[string]string{"ZENDESK_URL": "https://acme.zendesk.com/api/v2/"}, nil,
+			[]string{"ZENDESK_URL: must be the account base URL such as https://acme.zendesk.com, without the /api/v2 path"}},
+		{"zendesk with bare api path", map[string]string{"ZENDESK_URL": "https://acme.zendesk.com/api"}, nil,
+			[]string{"ZENDESK_URL: must be the account base URL such as https://acme.zendesk.com, without the /api/v2 path"}},
+		{"zendesk with credentials", map[string]string{"ZENDESK_URL": "https://me:pw@acme.zendesk.com"}, nil,
+			[]string{"ZENDESK_URL: must not contain a user name or password; credentials go in their own variables"}},
+		{"zendesk client id alone", map[string]string{"ZENDESK_OAUTH_CLIENT_ID": "id"}, nil,
+			[]string{"ZENDESK_OAUTH_CLIENT_ID is set but ZENDESK_OAUTH_CLIENT_SECRET is not"}},
+		{"zendesk client secret alone", map[string]string{"ZENDESK_OAUTH_CLIENT_SECRET": "s"}, nil,
+			[]string{"ZENDESK_OAUTH_CLIENT_SECRET is set but ZENDESK_OAUTH_CLIENT_ID is not"}},
+		{"zendesk email alone", map[string]string{"ZENDESK_EMAIL": "bot@acme.com"}, nil,
+			[]string{"ZENDESK_EMAIL and ZENDESK_API_TOKEN must be set together"}},
+		{"zendesk api token alone", map[string]string{"ZENDESK_API_TOKEN": "t"}, nil,
+			[]string{"ZENDESK_EMAIL and ZENDESK_API_TOKEN must be set together"}},
+		{"zendesk email invalid", map[string]string{"ZENDESK_EMAIL": "bot", "ZENDESK_API_TOKEN": "t"}, nil,
+			[]string{`ZENDESK_EMAIL: must be an email address such as dana@example.com, got "bot"`}},
+		{"zendesk two methods", map[string]string{"ZENDESK_OAUTH_CLIENT_ID": "id", "ZENDESK_OAUTH_CLIENT_SECRET": "s", "ZENDESK_EMAIL": "bot@acme.com", "ZENDESK_API_TOKEN": "t"}, nil,
+			[]string{"more than one Zendesk auth method is set (oauth-client-credentials, api-token); keep oauth-client-credentials, the preferred one, and unset ZENDESK_EMAIL, ZENDESK_API_TOKEN"}},
+		{"zendesk three methods", map[string]string{"ZENDESK_OAUTH_TOKEN": "o", "ZENDESK_OAUTH_CLIENT_ID": "id", "ZENDESK_OAUTH_CLIENT_SECRET": "s", "ZENDESK_API_TOKEN": "t", "ZENDESK_EMAIL": "b@a.com"}, nil,
+			[]string{"more than one Zendesk auth method is set (oauth-client-credentials, oauth-token, api-token); keep oauth-client-credentials, the preferred one, and unset ZENDESK_OAUTH_TOKEN, ZENDESK_EMAIL, ZENDESK_API_TOKEN"}},
+		{"zendesk oauth token and api token", map[string]string{"ZENDESK_OAUTH_TOKEN": "o", "ZENDESK_API_TOKEN_FILE": "/run/zd", "ZENDESK_EMAIL": "b@a.com"}, map[string]string{"/run/zd": "t\n"},
+			[]string{"more than one Zendesk auth method is set (oauth-token, api-token); keep oauth-token, the preferred one, and unset ZENDESK_EMAIL, ZENDESK_API_TOKEN_FILE"}},
+
+		{"encryption key too short", map[string]string{"SEATWARDEN_ENCRYPTION_KEY": base64.StdEncoding.EncodeToString([]byte("short"))}, nil,
+			[]string{"SEATWARDEN_ENCRYPTION_KEY: must be base64 of 32 bytes; generate one with: openssl rand -base64 32"}},
+		{"encryption key not base64", map[string]string{"SEATWARDEN_ENCRYPTION_KEY": "not base64!"}, nil,
+			[]string{"SEATWARDEN_ENCRYPTION_KEY: must be base64 of 32 bytes; generate one with: openssl rand -base64 32"}},
+
+		// NAME_FILE variants.
+		{"secret and its file both set", map[string]string{"SLACK_BOT_TOKEN": "xoxb-1", "SLACK_BOT_TOKEN_FILE": "/run/bot", "SLACK_SIGNING_SECRET": "s"}, map[string]string{"/run/bot": "xoxb-2"},
+			[]string{"SLACK_BOT_TOKEN and SLACK_BOT_TOKEN_FILE are both set; set only one"}},
+		{"secret file unreadable", map[string]string{"TEAMS_APP_ID": "a", "TEAMS_TENANT_ID": "t", "TEAMS_APP_PASSWORD_FILE": "/run/missing"}, nil,
+			[]string{`TEAMS_APP_PASSWORD_FILE: cannot read "/run/missing": file does not exist`}},
+		{"secret file empty", map[string]string{"ZENDESK_OAUTH_TOKEN_FILE": "/run/empty"}, map[string]string{"/run/empty": "\n"},
+			[]string{`ZENDESK_OAUTH_TOKEN_FILE: the file "/run/empty" is empty`}},
+		{"secret from file checked under the file's name", map[string]string{"REDIS_URL_FILE": "/run/redis"}, map[string]string{"/run/redis": "http://r\n"},
+			[]string{"REDIS_URL_FILE: must start with redis:// or rediss://"}},
+		{"encryption key file", map[string]string{"SEATWARDEN_ENCRYPTION_KEY_FILE": "/run/key"}, map[string]string{"/run/key": "AAAA\n"},
+			[]string{"SEATWARDEN_ENCRYPTION_KEY_FILE: must be base64 of 32 bytes; generate one with: openssl rand -base64 32"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c, err := loadEnv(tt.env, tt.files)
+			if err == nil {
+				t.Fatalf("Load succeeded (%+v), want problems:\n%s", c, strings.Join(tt.want, "\n"))
+			}
+			if diff := cmp.Diff(tt.want, problemLines(t, err)); diff != "" {
+				t.Errorf("problems (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
+func TestSecretFiles(t *testing.T) {
+	secrets := []string{
+		"REDIS_URL", "SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET", "SLACK_APP_TOKEN", "TEAMS_APP_PASSWORD",
+		"ZENDESK_API_TOKEN", "ZENDESK_OAUTH_CLIENT_SECRET", "ZENDESK_OAUTH_TOKEN", "SEATWARDEN_ENCRYPTION_KEY",
+	}
+	values := map[string]string{
+		"REDIS_URL":                   "redis://:pw@r:6379",
+		"SLACK_BOT_TOKEN":             "xoxb-file",
+		"SLACK_SIGNING_SECRET":        "signing-file",
+		"SLACK_APP_TOKEN":             "xapp-file",
+		"TEAMS_APP_PASSWORD":          "teams-file",
+		"ZENDESK_API_TOKEN":           "api-file",
+		"ZENDESK_OAUTH_CLIENT_SECRET": "client-file",
+		"ZENDESK_OAUTH_TOKEN":         "oauth-file",
+		"SEATWARDEN_ENCRYPTION_KEY":   testKey,
+	}
+	get := func(c *config.Config, name string) config.Secret {
+		return map[string]config.Secret{
+			"REDIS_URL":                   c.Redis.URL,
+			"SLACK_BOT_TOKEN":             c.Slack.BotToken,
+			"SLACK_SIGNING_SECRET":        c.Slack.SigningSecret,
+			"SLACK_APP_TOKEN":             c.Slack.AppToken,
+			"TEAMS_APP_PASSWORD":          c.Teams.AppPassword,
+			"ZENDESK_API_TOKEN":           c.Zendesk.APIToken,
+			"ZENDESK_OAUTH_CLIENT_SECRET": c.Zendesk.OAuthClientSecret,
+			"ZENDESK_OAUTH_TOKEN":         c.Zendesk.OAuthToken,
+			"SEATWARDEN_ENCRYPTION_KEY":   c.EncryptionKey,
+		}[name]
+	}
+	// Companions each secret needs to be valid on its own.
+	companions := map[string]map[string]string{
+		"SLACK_BOT_TOKEN":             {"SLACK_SIGNING_SECRET": "s"},
+		"SLACK_SIGNING_SECRET":        {"SLACK_BOT_TOKEN": "xoxb-1"},
+		"SLACK_APP_TOKEN":             {"SLACK_BOT_TOKEN": "xoxb-1"},
+		"TEAMS_APP_PASSWORD":          {"TEAMS_APP_ID": "a", "TEAMS_TENANT_ID": "t"},
+		"ZENDESK_API_TOKEN":           {"ZENDESK_EMAIL": "bot@acme.com"},
+		"ZENDESK_OAUTH_CLIENT_SECRET": {"ZENDESK_OAUTH_CLIENT_ID": "id"},
+	}
+	for _, name := range secrets {
+		t.Run(name, func(t *testing.T) {
+			env := map[string]string{name + "_FILE": "/run/secrets/x"}
+			for k, v := range companions[name] {
+				env[k] = v
+			}
+			c, err := loadEnv(env, map[string]string{"/run/secrets/x": values[name] + "\r\n"})
+			if err != nil {
+				t.Fatalf("Load:\n%v", err)
+			}
+			if got := get(c, name).Value(); got != values[name] {
+				t.Errorf("%s from file = %q, want %q with the newline trimmed", name, got, values[name])
+			}
+
+			env[name] = values[name]
+			_, err = loadEnv(env, map[string]string{"/run/secrets/x": values[name]})
+			want := name + " and " + name + "_FILE are both set; set only one"
+			if lines := problemLines(t, err); len(lines) != 1 || lines[0] != want {
+				t.Errorf("both set: problems %q, want [%q]", lines, want)
+			}
+
+			delete(env, name)
+			_, err = config.Load(config.LoadOptions{Getenv: envOf(env), ReadFile: func(string) ([]byte, error) {
+				return nil, &fs.PathError{Op: "open", Path: "/run/secrets/x", Err: fs.ErrPermission}
+			}})
+			want = name + `_FILE: cannot read "/run/secrets/x": permission denied`
+			if lines := problemLines(t, err); len(lines) != 1 || lines[0] != want {
+				t.Errorf("unreadable: problems %q, want [%q]", lines, want)
+			}
+		})
+	}
+}
+
+func TestRequireZendesk(t *testing.T) {
+	tests := []struct {
+		name string
+		env  map[string]string
+		want []string
+	}{
+		{"nothing", nil, []string{
+			"ZENDESK_URL: is required: the account base URL, such as https://acme.zendesk.com",
+			"Zendesk credentials are required: set ZENDESK_OAUTH_CLIENT_ID and ZENDESK_OAUTH_CLIENT_SECRET (preferred), or ZENDESK_OAUTH_TOKEN, or ZENDESK_EMAIL and ZENDESK_API_TOKEN",
+		}},
+		{"url only", map[string]string{"ZENDESK_URL": "https://acme.zendesk.com"}, []string{
+			"Zendesk credentials are required: set ZENDESK_OAUTH_CLIENT_ID and ZENDESK_OAUTH_CLIENT_SECRET (preferred), or ZENDESK_OAUTH_TOKEN, or ZENDESK_EMAIL and ZENDESK_API_TOKEN",
+		}},
+		{"credentials only", map[string]string{"ZENDESK_OAUTH_TOKEN": "t"}, []string{
+			"ZENDESK_URL: is required: the account base URL, such as https://acme.zendesk.com",
+		}},
+		{"complete", map[string]string{"ZENDESK_URL": "https://acme.zendesk.com", "ZENDESK_OAUTH_TOKEN": "t"}, nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c, err := loadEnv(tt.env, nil)
+			if err != nil {
+				t.Fatalf("Load: %v", err)
+			}
+			err = c.RequireZendesk()
+			if diff := cmp.Diff(tt.want, problemLines(t, err)); diff != "" {
+				t.Errorf("problems (-want +got):\n%s", diff)
+			}
+			var cerr *config.Error
+			if tt.want != nil && !errors.As(err, &cerr) {
+				t.Errorf("RequireZendesk error %T is not a *config.Error", err)
+			}
+		})
+	}
+}

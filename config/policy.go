@@ -1,0 +1,196 @@
+package config
+
+import (
+	"fmt"
+	"slices"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+	// The zone database is embedded so that "timezone: Europe/Berlin" works in
+	// minimal container images that ship without /usr/share/zoneinfo.
+	_ "time/tzdata"
+)
+
+// Job names, as used by run-job, the scheduler and the schedules key.
+const (
+	JobSync           = "sync"
+	JobInactiveDigest = "inactive-digest"
+	JobTokenDigest    = "token-digest"
+	JobReminders      = "reminders"
+)
+
+// JobNames returns the known job names in the order the scheduler lists them.
+func JobNames() []string {
+	return []string{JobSync, JobInactiveDigest, JobTokenDigest, JobReminders}
+}
+
+// Values of review.on_silence and review.remove_action.
+const (
+	OnSilenceEscalate   = "escalate"
+	OnSilenceDowngrade  = "downgrade"
+	RemoveActionDemote  = "demote"
+	RemoveActionSuspend = "suspend"
+)
+
+// Policy is the YAML policy file. Keys are snake_case; every key is optional
+// and DefaultPolicy holds the value used when it is absent.
+type Policy struct {
+	Timezone       string            `yaml:"timezone" json:"timezone"`
+	Command        string            `yaml:"command" json:"command"`
+	Admins         []string          `yaml:"admins" json:"admins"`
+	AdminChannel   string            `yaml:"admin_channel" json:"admin_channel"`
+	Approvals      Approvals         `yaml:"approvals" json:"approvals"`
+	InactivityDays int               `yaml:"inactivity_days" json:"inactivity_days"`
+	Pricing        Pricing           `yaml:"pricing" json:"pricing"`
+	NonSeatRoles   []string          `yaml:"non_seat_roles" json:"non_seat_roles"`
+	Owners         []Owner           `yaml:"owners" json:"owners"`
+	Review         Review            `yaml:"review" json:"review"`
+	Credentials    Credentials       `yaml:"credentials" json:"credentials"`
+	Schedules      map[string]string `yaml:"schedules" json:"schedules"`
+	Zendesk        ZendeskLimits     `yaml:"zendesk" json:"zendesk"`
+	Jobs           JobLimits         `yaml:"jobs" json:"jobs"`
+}
+
+// Approvals configures where access requests are approved and by whom.
+type Approvals struct {
+	Channel           string   `yaml:"channel" json:"channel"`
+	Approvers         []string `yaml:"approvers" json:"approvers"`
+	HighRiskApprovals int      `yaml:"high_risk_approvals" json:"high_risk_approvals"`
+	ExpireAfter       Duration `yaml:"expire_after" json:"expire_after"`
+}
+
+// Pricing is the monthly price of one seat, in Currency.
+type Pricing struct {
+	Agent    float64 `yaml:"agent" json:"agent"`
+	Admin    float64 `yaml:"admin" json:"admin"`
+	Currency string  `yaml:"currency" json:"currency"`
+	// Roles prices custom roles by name; a custom role not listed costs Agent.
+	Roles map[string]float64 `yaml:"roles" json:"roles,omitempty"`
+}
+
+// Owner is one item of the owners list: either Group and Owner, or Default
+// (who answers for seats whose group is not listed).
+type Owner struct {
+	Group   string `yaml:"group" json:"group,omitempty"`
+	Owner   string `yaml:"owner" json:"owner,omitempty"`
+	Default string `yaml:"default" json:"default,omitempty"`
+}
+
+// String renders the item for doctor output.
+func (o Owner) String() string {
+	if o.Default != "" {
+		return "default: " + o.Default
+	}
+	return o.Group + ": " + o.Owner
+}
+
+// Review configures the periodic seat review.
+type Review struct {
+	KeepMaxDays     int      `yaml:"keep_max_days" json:"keep_max_days"`
+	SnoozeDays      int      `yaml:"snooze_days" json:"snooze_days"`
+	RemindAfter     Duration `yaml:"remind_after" json:"remind_after"`
+	EscalateAfter   Duration `yaml:"escalate_after" json:"escalate_after"`
+	OnSilence       string   `yaml:"on_silence" json:"on_silence"`
+	RemoveAction    string   `yaml:"remove_action" json:"remove_action"`
+	DowngradeRoleID int64    `yaml:"downgrade_role_id" json:"downgrade_role_id"`
+}
+
+// Credentials configures the credential inventory.
+type Credentials struct {
+	UnusedDays int `yaml:"unused_days" json:"unused_days"`
+}
+
+// ZendeskLimits bounds how hard the bot drives the Zendesk API.
+type ZendeskLimits struct {
+	RequestsPerMinute int      `yaml:"requests_per_minute" json:"requests_per_minute"`
+	Timeout           Duration `yaml:"timeout" json:"timeout"`
+}
+
+// JobLimits bounds each scheduled job run.
+type JobLimits struct {
+	Timeout Duration `yaml:"timeout" json:"timeout"`
+}
+
+// DefaultPolicy returns the policy used when no file is given; each call
+// returns fresh maps and slices.
+func DefaultPolicy() Policy {
+	return Policy{
+		Timezone:       "UTC",
+		Command:        "/warden",
+		InactivityDays: 30,
+		Approvals: Approvals{
+			HighRiskApprovals: 2,
+			ExpireAfter:       Duration(168 * time.Hour),
+		},
+		Pricing: Pricing{Agent: 115, Admin: 115, Currency: "USD"},
+		Review: Review{
+			KeepMaxDays:   180,
+			SnoozeDays:    14,
+			RemindAfter:   Duration(72 * time.Hour),
+			EscalateAfter: Duration(168 * time.Hour),
+			OnSilence:     OnSilenceEscalate,
+			RemoveAction:  RemoveActionDemote,
+		},
+		Credentials: Credentials{UnusedDays: 90},
+		Schedules: map[string]string{
+			JobSync:           "*/15 * * * *",
+			JobInactiveDigest: "0 9 * * MON",
+			JobTokenDigest:    "0 9 * * MON",
+			JobReminders:      "0 * * * *",
+		},
+		Zendesk: ZendeskLimits{RequestsPerMinute: 200, Timeout: Duration(30 * time.Second)},
+		Jobs:    JobLimits{Timeout: Duration(10 * time.Minute)},
+	}
+}
+
+// locations caches loaded zones: Location is called per date rendered, and
+// time.LoadLocation reads the zone database each time.
+var locations sync.Map // zone name → *time.Location
+
+// Location returns the policy's time zone. Load has already checked the name;
+// an unknown one (only possible for a hand-built Policy) falls back to UTC.
+func (p Policy) Location() *time.Location {
+	if loc, ok := locations.Load(p.Timezone); ok {
+		return loc.(*time.Location)
+	}
+	loc, err := time.LoadLocation(p.Timezone)
+	if err != nil {
+		return time.UTC
+	}
+	locations.Store(p.Timezone, loc)
+	return loc
+}
+
+// OwnerOf returns who answers for a seat whose default group is group: that
+// group's owner, else the default owner, else "".
+func (p Policy) OwnerOf(group string) string {
+	def := ""
+	for _, o := range p.Owners {
+		if o.Default != "" {
+			def = o.Default
+		} else if o.Group == group {
+			return o.Owner
+		}
+	}
+	return def
+}
+
+// IsAdmin reports whether email is listed in admins (case-insensitively).
+func (p Policy) IsAdmin(email string) bool {
+	return slices.ContainsFunc(p.Admins, func(a string) bool { return strings.EqualFold(a, email) })
+}
+
+// sortedKeys returns m's keys in order, so problems and doctor output are
+// stable from run to run.
+func sortedKeys[V any](m map[string]V) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
+}
+
+// formatPrice prints a price without trailing zeros: 115, 55.5.
+func formatPrice(f float64) string { return fmt.Sprintf("%g", f) }

@@ -1,0 +1,220 @@
+package config
+
+import (
+	"fmt"
+	"net/mail"
+	"regexp"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/robfig/cron/v3"
+)
+
+var (
+	commandPattern   = regexp.MustCompile(`^/[a-z0-9_-]{1,31}$`)
+	channelIDPattern = regexp.MustCompile(`^[CGD][A-Z0-9]{2,}$`)
+	currencyPattern  = regexp.MustCompile(`^[A-Z]{3}$`)
+)
+
+// validatePolicy checks the decoded policy, normalising as it goes (emails
+// are lower-cased), and records problems against the keys at fault.
+func (d *policyDecoder) validatePolicy(p *Policy) {
+	if p.Timezone == "" {
+		d.addAt("timezone", "must be an IANA time zone such as Europe/Berlin or UTC, got \"\"")
+	} else if _, err := time.LoadLocation(p.Timezone); err != nil {
+		d.addAt("timezone", "must be an IANA time zone such as Europe/Berlin or UTC, got %q", p.Timezone)
+	}
+	if !commandPattern.MatchString(p.Command) {
+		d.addAt("command", `must be "/" and 1 to 31 of a-z, 0-9, "-" or "_", such as /warden, got %q`, p.Command)
+	}
+	d.emails("admins", p.Admins)
+	d.channelID("admin_channel", p.AdminChannel)
+
+	d.channelID("approvals.channel", p.Approvals.Channel)
+	d.emails("approvals.approvers", p.Approvals.Approvers)
+	if p.Approvals.HighRiskApprovals < 1 {
+		d.addAt("approvals.high_risk_approvals", "must be at least 1, got %d", p.Approvals.HighRiskApprovals)
+	} else if n := len(p.Approvals.Approvers); n > 0 && p.Approvals.HighRiskApprovals > n {
+		// Otherwise a high-risk request could never gather enough approvals.
+		if d.set("approvals.high_risk_approvals") || !d.set("approvals.approvers") {
+			d.addAt("approvals.high_risk_approvals", "must not exceed the number of approvals.approvers (%d), got %d", n, p.Approvals.HighRiskApprovals)
+		} else {
+			d.addAt("approvals.approvers", "lists %d approver(s) but approvals.high_risk_approvals needs %d; add approvers or lower high_risk_approvals", n, p.Approvals.HighRiskApprovals)
+		}
+	}
+	d.positive("approvals.expire_after", p.Approvals.ExpireAfter)
+
+	d.intRange("inactivity_days", p.InactivityDays, 1, 3650)
+
+	d.price("pricing.agent", p.Pricing.Agent)
+	d.price("pricing.admin", p.Pricing.Admin)
+	if !currencyPattern.MatchString(p.Pricing.Currency) {
+		d.addAt("pricing.currency", "must be a three-letter ISO 4217 code in capitals such as USD or EUR, got %q", p.Pricing.Currency)
+	}
+	d.names("non_seat_roles", p.NonSeatRoles)
+	for _, role := range sortedKeys(p.Pricing.Roles) {
+		path := joinKey("pricing.roles", role)
+		price := p.Pricing.Roles[role]
+		d.price(path, price)
+		if price > 0 && slices.Contains(p.NonSeatRoles, role) {
+			d.addAt(path, "is priced at %s but non_seat_roles says %q holds no paid seat; price it 0 or remove it from one list", formatPrice(price), role)
+		}
+	}
+	d.validateOwners(p.Owners)
+
+	r := &p.Review
+	d.intRange("review.keep_max_days", r.KeepMaxDays, 1, 3650)
+	d.intRange("review.snooze_days", r.SnoozeDays, 1, 365)
+	d.positive("review.remind_after", r.RemindAfter)
+	if r.RemindAfter > 0 && r.EscalateAfter <= r.RemindAfter {
+		// Report it on the key the file changed, so the line points at the edit.
+		if !d.set("review.escalate_after") && d.set("review.remind_after") {
+			d.addAt("review.remind_after", "must be shorter than review.escalate_after (%s), got %s", r.EscalateAfter, r.RemindAfter)
+		} else {
+			d.addAt("review.escalate_after", "must be longer than review.remind_after (%s), got %s", r.RemindAfter, r.EscalateAfter)
+		}
+	}
+	d.oneOf("review.on_silence", r.OnSilence, OnSilenceEscalate, OnSilenceDowngrade)
+	d.oneOf("review.remove_action", r.RemoveAction, RemoveActionDemote, RemoveActionSuspend)
+	if r.DowngradeRoleID < 0 {
+		d.addAt("review.downgrade_role_id", "must be a Zendesk custom role ID, or 0 to demote instead, got %d", r.DowngradeRoleID)
+	}
+
+	d.intRange("credentials.unused_days", p.Credentials.UnusedDays, 1, 3650)
+	d.validateSchedules(p.Schedules)
+	d.intRange("zendesk.requests_per_minute", p.Zendesk.RequestsPerMinute, 1, 2500)
+	d.positive("zendesk.timeout", p.Zendesk.Timeout)
+	d.positive("jobs.timeout", p.Jobs.Timeout)
+}
+
+func (d *policyDecoder) validateOwners(owners []Owner) {
+	groups := map[string]int{}
+	defaultAt := -1
+	for i := range owners {
+		o := &owners[i]
+		path := fmt.Sprintf("owners[%d]", i)
+		o.Group = strings.TrimSpace(o.Group)
+		switch {
+		case o.Default != "" && (o.Group != "" || o.Owner != ""):
+			d.addAt(path, "give either group and owner, or default, not both")
+			continue
+		case o.Default != "":
+			if defaultAt >= 0 {
+				d.addAt(path+".default", "only one default owner is allowed (already given at owners[%d])", defaultAt)
+			}
+			defaultAt = i
+			o.Default = d.email(path+".default", o.Default)
+		case o.Group == "" && o.Owner == "":
+			d.addAt(path, "must have group and owner, or default")
+		case o.Group == "":
+			d.addAt(path, "owner needs a group (or write default: for the owner of unlisted groups)")
+		case o.Owner == "":
+			d.addAt(path, "group %q needs an owner", o.Group)
+		default:
+			if first, dup := groups[o.Group]; dup {
+				d.addAt(path+".group", "group %q is already listed at owners[%d]", o.Group, first)
+			} else {
+				groups[o.Group] = i
+			}
+			o.Owner = d.email(path+".owner", o.Owner)
+		}
+	}
+}
+
+func (d *policyDecoder) validateSchedules(schedules map[string]string) {
+	known := JobNames()
+	for _, job := range sortedKeys(schedules) {
+		path := joinKey("schedules", job)
+		if !slices.Contains(known, job) {
+			d.addAt(path, "unknown job%s; jobs are %s", suggest(job, known), strings.Join(known, ", "))
+			continue
+		}
+		spec := strings.TrimSpace(schedules[job])
+		if strings.HasPrefix(spec, "TZ=") || strings.HasPrefix(spec, "CRON_TZ=") {
+			d.addAt(path, "invalid cron spec %q: set the zone with the timezone key, not in the spec", spec)
+			continue
+		}
+		if _, err := cron.ParseStandard(spec); err != nil {
+			d.addAt(path, "invalid cron spec %q: %s", spec, err)
+			continue
+		}
+		schedules[job] = spec
+	}
+}
+
+// email validates one address and returns it lower-cased.
+func (d *policyDecoder) email(path, s string) string {
+	addr, err := parseEmail(s)
+	if err != nil {
+		d.addAt(path, "%s", err)
+		return s
+	}
+	return addr
+}
+
+func (d *policyDecoder) emails(path string, list []string) {
+	for i := range list {
+		list[i] = d.email(fmt.Sprintf("%s[%d]", path, i), list[i])
+	}
+}
+
+// parseEmail accepts exactly one bare address ("dana@example.com", not
+// "Dana <dana@example.com>"), because people are matched by it across
+// transports.
+func parseEmail(s string) (string, error) {
+	trimmed := strings.TrimSpace(s)
+	a, err := mail.ParseAddress(trimmed)
+	if err != nil || a.Name != "" || a.Address != trimmed {
+		return "", fmt.Errorf("must be an email address such as dana@example.com, got %q", s)
+	}
+	return strings.ToLower(a.Address), nil
+}
+
+func (d *policyDecoder) channelID(path, id string) {
+	if id != "" && !channelIDPattern.MatchString(id) {
+		d.addAt(path, "must be a Slack channel ID such as C0123ADMIN (in Slack: channel details, at the bottom), got %q", id)
+	}
+}
+
+func (d *policyDecoder) names(path string, list []string) {
+	first := map[string]int{}
+	for i, name := range list {
+		item := fmt.Sprintf("%s[%d]", path, i)
+		name = strings.TrimSpace(name)
+		list[i] = name
+		if name == "" {
+			d.addAt(item, "must not be empty")
+			continue
+		}
+		if at, dup := first[name]; dup {
+			d.addAt(item, "%q is already listed at %s[%d]", name, path, at)
+			continue
+		}
+		first[name] = i
+	}
+}
+
+func (d *policyDecoder) intRange(path string, v, lo, hi int) {
+	if v < lo || v > hi {
+		d.addAt(path, "must be between %d and %d, got %d", lo, hi, v)
+	}
+}
+
+func (d *policyDecoder) positive(path string, v Duration) {
+	if v <= 0 {
+		d.addAt(path, "must be longer than 0s, got %s", v)
+	}
+}
+
+func (d *policyDecoder) price(path string, v float64) {
+	if v < 0 {
+		d.addAt(path, "must be 0 or more, got %s", formatPrice(v))
+	}
+}
+
+func (d *policyDecoder) oneOf(path, v string, allowed ...string) {
+	if !slices.Contains(allowed, v) {
+		d.addAt(path, "must be one of %s, got %q", strings.Join(allowed, ", "), v)
+	}
+}
