@@ -1,0 +1,631 @@
+// Package boltstore implements store.Store on an embedded bbolt file: the
+// single-replica default, with no server to run.
+//
+// bbolt allows one writer at a time, and every compare-and-set below reads
+// and writes inside one db.Update transaction, so the check and the write
+// cannot be separated by another writer. bbolt has no TTLs: lock and
+// idempotency expiry are judged against Options.Now when read.
+package boltstore
+
+import (
+	"bytes"
+	"context"
+	"encoding/binary"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"time"
+
+	bolt "go.etcd.io/bbolt"
+	berrors "go.etcd.io/bbolt/errors"
+
+	"github.com/seatwarden/seatwarden/store"
+	"github.com/seatwarden/seatwarden/store/internal/check"
+)
+
+// Options tune Open. The zero value is ready to use.
+type Options struct {
+	// Timeout bounds the wait for the file lock another process holds.
+	// Default 2s; bbolt would otherwise wait forever.
+	Timeout time.Duration
+	// Now is the clock lock and idempotency expiry are judged by. Default
+	// time.Now; tests inject a fake clock.
+	Now func() time.Time
+}
+
+const defaultTimeout = 2 * time.Second
+
+// Bucket names, one per concern.
+var (
+	bucketSnapshot    = []byte("snapshot")
+	bucketLocks       = []byte("locks")
+	bucketFences      = []byte("fences")
+	bucketIdempotency = []byte("idempotency")
+	// bucketIdemExpiry indexes idempotency keys by expiry (8-byte big-endian
+	// unix nanos + key), so expired keys are swept by a short cursor walk
+	// instead of a scan of every key.
+	bucketIdemExpiry = []byte("idempotency_expiry")
+	bucketAudit      = []byte("audit")
+	// bucketRecords holds every record under kind + NUL + id, so one kind's
+	// records are a contiguous, id-ordered key range.
+	bucketRecords = []byte("records")
+
+	allBuckets = [][]byte{
+		bucketSnapshot, bucketLocks, bucketFences, bucketIdempotency,
+		bucketIdemExpiry, bucketAudit, bucketRecords,
+	}
+
+	snapshotKey = []byte("current")
+)
+
+// sweepBatch bounds how many expired idempotency keys one ClaimKey removes,
+// so a claim after a long idle period stays cheap.
+const sweepBatch = 64
+
+// Store is a store.Store backed by one bbolt file.
+type Store struct {
+	db   *bolt.DB
+	path string
+	now  func() time.Time
+}
+
+var _ store.Store = (*Store)(nil)
+
+// Open opens (creating if needed) the database at path, creating its parent
+// directory with mode 0700 because the file holds staff data.
+func Open(path string, opts Options) (*Store, error) {
+	if opts.Timeout <= 0 {
+		opts.Timeout = defaultTimeout
+	}
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+		return nil, fmt.Errorf("boltstore: create data directory: %w", err)
+	}
+	db, err := bolt.Open(path, 0o600, &bolt.Options{Timeout: opts.Timeout})
+	if errors.Is(err, berrors.ErrTimeout) {
+		return nil, fmt.Errorf("store: %s is locked by another seatwarden process (waited %s); stop that process or point SEATWARDEN_DATA_DIR elsewhere: %w",
+			path, opts.Timeout, err)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("boltstore: open %s: %w", path, err)
+	}
+	err = db.Update(func(tx *bolt.Tx) error {
+		for _, name := range allBuckets {
+			if _, err := tx.CreateBucketIfNotExists(name); err != nil {
+				return fmt.Errorf("create bucket %s: %w", name, err)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		_ = db.Close()
+		return nil, fmt.Errorf("boltstore: initialise %s: %w", path, err)
+	}
+	return &Store{db: db, path: path, now: opts.Now}, nil
+}
+
+// Backend implements store.Store.
+func (s *Store) Backend() string { return "bolt" }
+
+// Close releases the file lock. Closing twice is harmless.
+func (s *Store) Close() error {
+	if err := s.db.Close(); err != nil {
+		return fmt.Errorf("boltstore: close %s: %w", s.path, err)
+	}
+	return nil
+}
+
+// Ping reports whether the database is open and readable.
+func (s *Store) Ping(ctx context.Context) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	if err := s.db.View(func(*bolt.Tx) error { return nil }); err != nil {
+		return fmt.Errorf("boltstore: ping: %w", err)
+	}
+	return nil
+}
+
+// --- snapshot ---
+
+// LoadSnapshot implements store.Snapshots.
+func (s *Store) LoadSnapshot(ctx context.Context) (*store.Snapshot, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	var raw []byte
+	err := s.db.View(func(tx *bolt.Tx) error {
+		// Bolt's bytes are only valid inside the transaction.
+		raw = bytes.Clone(tx.Bucket(bucketSnapshot).Get(snapshotKey))
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("boltstore: load snapshot: %w", err)
+	}
+	if raw == nil {
+		return nil, store.ErrNotFound
+	}
+	return store.DecodeSnapshot(raw)
+}
+
+// SaveSnapshot implements store.Snapshots; the single Put inside one
+// transaction is the atomic replace.
+func (s *Store) SaveSnapshot(ctx context.Context, snap *store.Snapshot) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	raw, err := store.EncodeSnapshot(snap)
+	if err != nil {
+		return err
+	}
+	err = s.db.Update(func(tx *bolt.Tx) error {
+		return tx.Bucket(bucketSnapshot).Put(snapshotKey, raw)
+	})
+	if err != nil {
+		return fmt.Errorf("boltstore: save snapshot: %w", err)
+	}
+	return nil
+}
+
+// --- locks ---
+
+// lockValue is a lock's stored form; the fencing counter lives apart in
+// bucketFences so it survives release.
+type lockValue struct {
+	Holder    string    `json:"holder"`
+	Token     int64     `json:"token"`
+	ExpiresAt time.Time `json:"expires_at"`
+}
+
+func (s *Store) readLock(b *bolt.Bucket, name string) (lockValue, bool, error) {
+	raw := b.Get([]byte(name))
+	if raw == nil {
+		return lockValue{}, false, nil
+	}
+	var v lockValue
+	if err := json.Unmarshal(raw, &v); err != nil {
+		return lockValue{}, false, fmt.Errorf("decode lock %q: %w", name, err)
+	}
+	return v, true, nil
+}
+
+func putJSON(b *bolt.Bucket, key []byte, v any) error {
+	raw, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+	return b.Put(key, raw)
+}
+
+// AcquireLock implements store.Locks.
+func (s *Store) AcquireLock(ctx context.Context, name, holder string, ttl time.Duration) (store.Lock, error) {
+	if err := check.LockArgs(name, holder, ttl); err != nil {
+		return store.Lock{}, err
+	}
+	if err := ctx.Err(); err != nil {
+		return store.Lock{}, err
+	}
+	var lock store.Lock
+	err := s.db.Update(func(tx *bolt.Tx) error {
+		now := s.now()
+		locks := tx.Bucket(bucketLocks)
+		cur, found, err := s.readLock(locks, name)
+		if err != nil {
+			return err
+		}
+		if found && now.Before(cur.ExpiresAt) {
+			return store.ErrLockHeld
+		}
+		fences := tx.Bucket(bucketFences)
+		var token int64 = 1
+		if raw := fences.Get([]byte(name)); len(raw) == 8 {
+			token = int64(binary.BigEndian.Uint64(raw)) + 1
+		}
+		if err := fences.Put([]byte(name), binary.BigEndian.AppendUint64(nil, uint64(token))); err != nil {
+			return err
+		}
+		v := lockValue{Holder: holder, Token: token, ExpiresAt: now.Add(ttl)}
+		if err := putJSON(locks, []byte(name), v); err != nil {
+			return err
+		}
+		lock = store.Lock{Name: name, Holder: holder, Token: token, ExpiresAt: v.ExpiresAt}
+		return nil
+	})
+	if errors.Is(err, store.ErrLockHeld) {
+		return store.Lock{}, err
+	}
+	if err != nil {
+		return store.Lock{}, fmt.Errorf("boltstore: acquire lock %q: %w", name, err)
+	}
+	return lock, nil
+}
+
+// liveHold returns the stored lock when l is still its live hold, else
+// ErrNotLockHolder. An expired hold counts as lost even before anyone takes
+// over, matching Redis, where the key is gone at expiry.
+func (s *Store) liveHold(locks *bolt.Bucket, l store.Lock, now time.Time) (lockValue, error) {
+	cur, found, err := s.readLock(locks, l.Name)
+	if err != nil {
+		return lockValue{}, err
+	}
+	if !found || cur.Holder != l.Holder || cur.Token != l.Token || !now.Before(cur.ExpiresAt) {
+		return lockValue{}, store.ErrNotLockHolder
+	}
+	return cur, nil
+}
+
+// RenewLock implements store.Locks.
+func (s *Store) RenewLock(ctx context.Context, l store.Lock, ttl time.Duration) (store.Lock, error) {
+	if err := check.LockArgs(l.Name, l.Holder, ttl); err != nil {
+		return store.Lock{}, err
+	}
+	if err := ctx.Err(); err != nil {
+		return store.Lock{}, err
+	}
+	var renewed store.Lock
+	err := s.db.Update(func(tx *bolt.Tx) error {
+		now := s.now()
+		locks := tx.Bucket(bucketLocks)
+		cur, err := s.liveHold(locks, l, now)
+		if err != nil {
+			return err
+		}
+		cur.ExpiresAt = now.Add(ttl)
+		if err := putJSON(locks, []byte(l.Name), cur); err != nil {
+			return err
+		}
+		renewed = store.Lock{Name: l.Name, Holder: cur.Holder, Token: cur.Token, ExpiresAt: cur.ExpiresAt}
+		return nil
+	})
+	if errors.Is(err, store.ErrNotLockHolder) {
+		return store.Lock{}, err
+	}
+	if err != nil {
+		return store.Lock{}, fmt.Errorf("boltstore: renew lock %q: %w", l.Name, err)
+	}
+	return renewed, nil
+}
+
+// ReleaseLock implements store.Locks.
+func (s *Store) ReleaseLock(ctx context.Context, l store.Lock) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	err := s.db.Update(func(tx *bolt.Tx) error {
+		locks := tx.Bucket(bucketLocks)
+		if _, err := s.liveHold(locks, l, s.now()); err != nil {
+			return err
+		}
+		return locks.Delete([]byte(l.Name))
+	})
+	if errors.Is(err, store.ErrNotLockHolder) {
+		return err
+	}
+	if err != nil {
+		return fmt.Errorf("boltstore: release lock %q: %w", l.Name, err)
+	}
+	return nil
+}
+
+// --- idempotency ---
+
+func expiryIndexKey(expiry int64, key []byte) []byte {
+	k := binary.BigEndian.AppendUint64(make([]byte, 0, 8+len(key)), uint64(expiry))
+	return append(k, key...)
+}
+
+// ClaimKey implements store.Idempotency. Keys store their expiry as unix
+// nanoseconds; a key whose expiry has passed is free to claim again.
+func (s *Store) ClaimKey(ctx context.Context, key string, ttl time.Duration) (bool, error) {
+	if err := check.ClaimArgs(key, ttl); err != nil {
+		return false, err
+	}
+	if err := ctx.Err(); err != nil {
+		return false, err
+	}
+	claimed := false
+	err := s.db.Update(func(tx *bolt.Tx) error {
+		now := s.now().UnixNano()
+		keys := tx.Bucket(bucketIdempotency)
+		byExpiry := tx.Bucket(bucketIdemExpiry)
+		if err := sweepExpiredKeys(keys, byExpiry, now); err != nil {
+			return err
+		}
+		k := []byte(key)
+		if raw := keys.Get(k); len(raw) == 8 {
+			expiry := int64(binary.BigEndian.Uint64(raw))
+			if now < expiry {
+				return nil
+			}
+			// Expired but not yet swept: drop its index entry before reuse.
+			if err := byExpiry.Delete(expiryIndexKey(expiry, k)); err != nil {
+				return err
+			}
+		}
+		expiry := now + int64(ttl)
+		if err := keys.Put(k, binary.BigEndian.AppendUint64(nil, uint64(expiry))); err != nil {
+			return err
+		}
+		if err := byExpiry.Put(expiryIndexKey(expiry, k), nil); err != nil {
+			return err
+		}
+		claimed = true
+		return nil
+	})
+	if err != nil {
+		return false, fmt.Errorf("boltstore: claim key %q: %w", key, err)
+	}
+	return claimed, nil
+}
+
+// sweepExpiredKeys deletes up to sweepBatch keys whose expiry is at or
+// before now, oldest first.
+func sweepExpiredKeys(keys, byExpiry *bolt.Bucket, now int64) error {
+	type entry struct{ indexKey, key []byte }
+	var expired []entry
+	c := byExpiry.Cursor()
+	for k, _ := c.First(); k != nil && len(expired) < sweepBatch; k, _ = c.Next() {
+		if len(k) < 8 || int64(binary.BigEndian.Uint64(k[:8])) > now {
+			break
+		}
+		expired = append(expired, entry{bytes.Clone(k), bytes.Clone(k[8:])})
+	}
+	// Deleting while iterating a bolt cursor skips entries, so collect first.
+	for _, e := range expired {
+		if err := byExpiry.Delete(e.indexKey); err != nil {
+			return err
+		}
+		if err := keys.Delete(e.key); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// --- audit ---
+
+func seqKey(seq uint64) []byte { return binary.BigEndian.AppendUint64(nil, seq) }
+
+// AppendAudit implements store.Audit. Seq comes from the bucket's
+// NextSequence, which only ever grows, and is the big-endian key, so a
+// cursor walks the trail in order. A zero At is stamped with Options.Now.
+func (s *Store) AppendAudit(ctx context.Context, e store.AuditEntry) (store.AuditEntry, error) {
+	if err := ctx.Err(); err != nil {
+		return store.AuditEntry{}, err
+	}
+	err := s.db.Update(func(tx *bolt.Tx) error {
+		b := tx.Bucket(bucketAudit)
+		seq, err := b.NextSequence()
+		if err != nil {
+			return err
+		}
+		e.Seq = int64(seq)
+		if e.At.IsZero() {
+			e.At = s.now().UTC()
+		}
+		return putJSON(b, seqKey(seq), e)
+	})
+	if err != nil {
+		return store.AuditEntry{}, fmt.Errorf("boltstore: append audit: %w", err)
+	}
+	return e, nil
+}
+
+// ListAudit implements store.Audit.
+func (s *Store) ListAudit(ctx context.Context, after int64, limit int) ([]store.AuditEntry, error) {
+	if err := check.AuditLimit(limit); err != nil {
+		return nil, err
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	after = max(after, 0)
+	var out []store.AuditEntry
+	err := s.db.View(func(tx *bolt.Tx) error {
+		c := tx.Bucket(bucketAudit).Cursor()
+		for k, v := c.Seek(seqKey(uint64(after) + 1)); k != nil && len(out) < limit; k, v = c.Next() {
+			var e store.AuditEntry
+			if err := json.Unmarshal(v, &e); err != nil {
+				return fmt.Errorf("decode audit entry %x: %w", k, err)
+			}
+			out = append(out, e)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("boltstore: list audit: %w", err)
+	}
+	return out, nil
+}
+
+// --- records ---
+
+// Records are stored as a fixed header followed by the data:
+//
+//	byte 0      format (recordFormat)
+//	bytes 1-8   version, big-endian
+//	bytes 9-16  UpdatedAt, unix nanoseconds, big-endian
+//	bytes 17-   data
+const (
+	recordFormat    = 1
+	recordHeaderLen = 17
+)
+
+func recordKey(kind, id string) []byte {
+	k := make([]byte, 0, len(kind)+1+len(id))
+	k = append(k, kind...)
+	k = append(k, 0)
+	return append(k, id...)
+}
+
+func encodeRecord(r store.Record) []byte {
+	b := make([]byte, recordHeaderLen, recordHeaderLen+len(r.Data))
+	b[0] = recordFormat
+	binary.BigEndian.PutUint64(b[1:9], uint64(r.Version))
+	binary.BigEndian.PutUint64(b[9:17], uint64(r.UpdatedAt.UnixNano()))
+	return append(b, r.Data...)
+}
+
+func decodeRecord(kind, id string, raw []byte) (store.Record, error) {
+	if len(raw) < recordHeaderLen || raw[0] != recordFormat {
+		return store.Record{}, fmt.Errorf("record %s/%s: unknown stored format", kind, id)
+	}
+	r := store.Record{
+		Kind:      kind,
+		ID:        id,
+		Version:   int64(binary.BigEndian.Uint64(raw[1:9])),
+		UpdatedAt: time.Unix(0, int64(binary.BigEndian.Uint64(raw[9:17]))).UTC(),
+	}
+	r.Data = cloneData(raw[recordHeaderLen:])
+	return r, nil
+}
+
+// cloneData copies bytes out of (or into) bolt's memory, which is only
+// valid inside a transaction, and normalises empty data to nil.
+func cloneData(data []byte) []byte {
+	if len(data) == 0 {
+		return nil
+	}
+	return bytes.Clone(data)
+}
+
+// stamp is the UpdatedAt a write records, already in the precision and zone
+// it reads back with, so a write's result equals a later read.
+func (s *Store) stamp() time.Time { return time.Unix(0, s.now().UnixNano()).UTC() }
+
+// GetRecord implements store.Records.
+func (s *Store) GetRecord(ctx context.Context, kind, id string) (store.Record, error) {
+	if err := check.RecordKey(kind, id); err != nil {
+		return store.Record{}, err
+	}
+	if err := ctx.Err(); err != nil {
+		return store.Record{}, err
+	}
+	var rec store.Record
+	err := s.db.View(func(tx *bolt.Tx) error {
+		raw := tx.Bucket(bucketRecords).Get(recordKey(kind, id))
+		if raw == nil {
+			return store.ErrNotFound
+		}
+		var err error
+		rec, err = decodeRecord(kind, id, raw)
+		return err
+	})
+	if errors.Is(err, store.ErrNotFound) {
+		return store.Record{}, err
+	}
+	if err != nil {
+		return store.Record{}, fmt.Errorf("boltstore: get record: %w", err)
+	}
+	return rec, nil
+}
+
+// CreateRecord implements store.Records.
+func (s *Store) CreateRecord(ctx context.Context, kind, id string, data []byte) (store.Record, error) {
+	if err := check.RecordKey(kind, id); err != nil {
+		return store.Record{}, err
+	}
+	if err := ctx.Err(); err != nil {
+		return store.Record{}, err
+	}
+	rec := store.Record{Kind: kind, ID: id, Version: 1, Data: cloneData(data)}
+	err := s.db.Update(func(tx *bolt.Tx) error {
+		b := tx.Bucket(bucketRecords)
+		key := recordKey(kind, id)
+		if b.Get(key) != nil {
+			return store.ErrExists
+		}
+		rec.UpdatedAt = s.stamp()
+		return b.Put(key, encodeRecord(rec))
+	})
+	if errors.Is(err, store.ErrExists) {
+		return store.Record{}, err
+	}
+	if err != nil {
+		return store.Record{}, fmt.Errorf("boltstore: create record %s/%s: %w", kind, id, err)
+	}
+	return rec, nil
+}
+
+// CompareAndSwapRecord implements store.Records.
+func (s *Store) CompareAndSwapRecord(ctx context.Context, kind, id string, version int64, data []byte) (store.Record, error) {
+	if err := check.RecordKey(kind, id); err != nil {
+		return store.Record{}, err
+	}
+	if err := ctx.Err(); err != nil {
+		return store.Record{}, err
+	}
+	var rec store.Record
+	err := s.db.Update(func(tx *bolt.Tx) error {
+		b := tx.Bucket(bucketRecords)
+		key := recordKey(kind, id)
+		raw := b.Get(key)
+		if raw == nil {
+			return store.ErrNotFound
+		}
+		cur, err := decodeRecord(kind, id, raw)
+		if err != nil {
+			return err
+		}
+		if cur.Version != version {
+			return store.ErrConflict
+		}
+		rec = store.Record{Kind: kind, ID: id, Version: version + 1, Data: cloneData(data), UpdatedAt: s.stamp()}
+		return b.Put(key, encodeRecord(rec))
+	})
+	if errors.Is(err, store.ErrNotFound) || errors.Is(err, store.ErrConflict) {
+		return store.Record{}, err
+	}
+	if err != nil {
+		return store.Record{}, fmt.Errorf("boltstore: compare-and-swap record %s/%s: %w", kind, id, err)
+	}
+	return rec, nil
+}
+
+// ListRecords implements store.Records.
+func (s *Store) ListRecords(ctx context.Context, kind string) ([]store.Record, error) {
+	if err := check.RecordKind(kind); err != nil {
+		return nil, err
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	prefix := recordKey(kind, "")
+	var out []store.Record
+	err := s.db.View(func(tx *bolt.Tx) error {
+		c := tx.Bucket(bucketRecords).Cursor()
+		for k, v := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, v = c.Next() {
+			rec, err := decodeRecord(kind, string(k[len(prefix):]), v)
+			if err != nil {
+				return err
+			}
+			out = append(out, rec)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("boltstore: list records %s: %w", kind, err)
+	}
+	return out, nil
+}
+
+// DeleteRecord implements store.Records.
+func (s *Store) DeleteRecord(ctx context.Context, kind, id string) error {
+	if err := check.RecordKey(kind, id); err != nil {
+		return err
+	}
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	err := s.db.Update(func(tx *bolt.Tx) error {
+		return tx.Bucket(bucketRecords).Delete(recordKey(kind, id))
+	})
+	if err != nil {
+		return fmt.Errorf("boltstore: delete record %s/%s: %w", kind, id, err)
+	}
+	return nil
+}

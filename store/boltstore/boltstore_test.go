@@ -1,0 +1,256 @@
+package boltstore_test
+
+import (
+	"encoding/json"
+	"errors"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	berrors "go.etcd.io/bbolt/errors"
+
+	"github.com/seatwarden/seatwarden/store"
+	"github.com/seatwarden/seatwarden/store/boltstore"
+	"github.com/seatwarden/seatwarden/store/storetest"
+)
+
+// fakeClock is the store time tests control; it only moves when told.
+type fakeClock struct {
+	mu  sync.Mutex
+	now time.Time
+}
+
+func newFakeClock() *fakeClock {
+	return &fakeClock{now: time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)}
+}
+
+func (c *fakeClock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.now
+}
+
+func (c *fakeClock) Advance(d time.Duration) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.now = c.now.Add(d)
+}
+
+func openTemp(tb testing.TB, clock *fakeClock) *boltstore.Store {
+	tb.Helper()
+	s, err := boltstore.Open(filepath.Join(tb.TempDir(), "data", "seatwarden.db"), boltstore.Options{Now: clock.Now})
+	if err != nil {
+		tb.Fatalf("Open: %v", err)
+	}
+	tb.Cleanup(func() { _ = s.Close() })
+	return s
+}
+
+// harness shares one fake clock between the stores it makes; the suite runs
+// its subtests one at a time, so that is safe.
+func harness(wrap func(store.Store) store.Store) storetest.Harness {
+	clock := newFakeClock()
+	return storetest.Harness{
+		New:     func(t *testing.T) store.Store { return wrap(openTemp(t, clock)) },
+		Advance: func(_ *testing.T, d time.Duration) { clock.Advance(d) },
+	}
+}
+
+func TestConformance(t *testing.T) {
+	storetest.Run(t, harness(func(s store.Store) store.Store { return s }))
+}
+
+// The instrumented decorator must be invisible to callers: same suite.
+func TestConformanceInstrumented(t *testing.T) {
+	var mu sync.Mutex
+	ops := map[string]int{}
+	storetest.Run(t, harness(func(s store.Store) store.Store {
+		return store.Instrument(s, func(op string, _ time.Duration, _ error) {
+			mu.Lock()
+			defer mu.Unlock()
+			ops[op]++
+		})
+	}))
+	for _, op := range []string{"cas_record", "acquire_lock", "claim_key", "append_audit", "load_snapshot"} {
+		if ops[op] == 0 {
+			t.Errorf("no %q observations during the suite", op)
+		}
+	}
+}
+
+func TestSecondOpenFailsWithinTimeout(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "seatwarden.db")
+	first, err := boltstore.Open(path, boltstore.Options{})
+	if err != nil {
+		t.Fatalf("first Open: %v", err)
+	}
+	defer first.Close()
+
+	const timeout = 100 * time.Millisecond
+	done := make(chan error, 1)
+	go func() {
+		second, err := boltstore.Open(path, boltstore.Options{Timeout: timeout})
+		if err == nil {
+			_ = second.Close()
+		}
+		done <- err
+	}()
+	select {
+	case err = <-done:
+	case <-time.After(30 * time.Second):
+		t.Fatal("second Open did not return: the timeout is not applied")
+	}
+	if err == nil {
+		t.Fatal("second Open of a locked file succeeded")
+	}
+	if !errors.Is(err, berrors.ErrTimeout) {
+		t.Errorf("error %q does not wrap bbolt's ErrTimeout", err)
+	}
+	for _, want := range []string{path, "locked by another seatwarden process", "waited 100ms", "SEATWARDEN_DATA_DIR"} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("error %q does not mention %q", err, want)
+		}
+	}
+}
+
+func TestReopenKeepsData(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "nested", "dir", "seatwarden.db")
+	clock := newFakeClock()
+	ctx := t.Context()
+
+	s, err := boltstore.Open(path, boltstore.Options{Now: clock.Now})
+	if err != nil {
+		t.Fatalf("Open: %v", err)
+	}
+	rec, err := s.CreateRecord(ctx, "review", "r1", []byte(`{"n":1}`))
+	if err != nil {
+		t.Fatalf("CreateRecord: %v", err)
+	}
+	lock, err := s.AcquireLock(ctx, "job:sync", "replica-a", time.Minute)
+	if err != nil {
+		t.Fatalf("AcquireLock: %v", err)
+	}
+	if err := s.ReleaseLock(ctx, lock); err != nil {
+		t.Fatalf("ReleaseLock: %v", err)
+	}
+	entry, err := s.AppendAudit(ctx, store.AuditEntry{Actor: "system", Action: "boot", Subject: "bot"})
+	if err != nil {
+		t.Fatalf("AppendAudit: %v", err)
+	}
+	if ok, err := s.ClaimKey(ctx, "evt", time.Hour); !ok || err != nil {
+		t.Fatalf("ClaimKey = %v, %v", ok, err)
+	}
+	if err := s.SaveSnapshot(ctx, &store.Snapshot{Cursor: "c1", Account: "acme"}); err != nil {
+		t.Fatalf("SaveSnapshot: %v", err)
+	}
+	if err := s.Close(); err != nil {
+		t.Fatalf("Close: %v", err)
+	}
+
+	s, err = boltstore.Open(path, boltstore.Options{Now: clock.Now})
+	if err != nil {
+		t.Fatalf("reopen: %v", err)
+	}
+	defer s.Close()
+	if got, err := s.GetRecord(ctx, "review", "r1"); err != nil || got.Version != rec.Version || string(got.Data) != string(rec.Data) {
+		t.Errorf("record after reopen = %+v, %v; want %+v", got, err, rec)
+	}
+	if snap, err := s.LoadSnapshot(ctx); err != nil || snap.Cursor != "c1" {
+		t.Errorf("snapshot after reopen = %+v, %v; want cursor c1", snap, err)
+	}
+	if ok, err := s.ClaimKey(ctx, "evt", time.Hour); ok || err != nil {
+		t.Errorf("ClaimKey after reopen = %v, %v; want false (still claimed)", ok, err)
+	}
+	// Counters persist: a fencing token or Seq is never handed out twice.
+	if l, err := s.AcquireLock(ctx, "job:sync", "replica-b", time.Minute); err != nil || l.Token <= lock.Token {
+		t.Errorf("AcquireLock after reopen = %+v, %v; want a token above %d", l, err, lock.Token)
+	}
+	if e, err := s.AppendAudit(ctx, store.AuditEntry{Actor: "system", Action: "boot", Subject: "bot"}); err != nil || e.Seq <= entry.Seq {
+		t.Errorf("AppendAudit after reopen = %+v, %v; want Seq above %d", e, err, entry.Seq)
+	}
+}
+
+func TestExpiredIdempotencyKeysAreSwept(t *testing.T) {
+	clock := newFakeClock()
+	s := openTemp(t, clock)
+	ctx := t.Context()
+	for _, key := range []string{"a", "b", "c"} {
+		if ok, err := s.ClaimKey(ctx, key, time.Minute); !ok || err != nil {
+			t.Fatalf("ClaimKey(%s) = %v, %v", key, ok, err)
+		}
+	}
+	clock.Advance(2 * time.Minute)
+	// Claiming "a" again sweeps every expired key, "b" and "c" included;
+	// they stay claimable, and the sweep must not have broken "a".
+	for _, key := range []string{"a", "b", "c"} {
+		if ok, err := s.ClaimKey(ctx, key, time.Minute); !ok || err != nil {
+			t.Errorf("ClaimKey(%s) after expiry = %v, %v; want true", key, ok, err)
+		}
+	}
+	for _, key := range []string{"a", "b", "c"} {
+		if ok, err := s.ClaimKey(ctx, key, time.Minute); ok || err != nil {
+			t.Errorf("ClaimKey(%s) while live = %v, %v; want false", key, ok, err)
+		}
+	}
+}
+
+func TestClosedStoreFailsPing(t *testing.T) {
+	s := openTemp(t, newFakeClock())
+	if err := s.Close(); err != nil {
+		t.Fatalf("Close: %v", err)
+	}
+	if err := s.Ping(t.Context()); err == nil {
+		t.Error("Ping on a closed store succeeded")
+	}
+}
+
+// ------------------------------------------------------------- benchmarks
+
+func BenchmarkCASUpdate(b *testing.B) {
+	s := openTemp(b, newFakeClock())
+	ctx := b.Context()
+	if _, err := s.CreateRecord(ctx, "bench", "counter", []byte(`{"n":0}`)); err != nil {
+		b.Fatal(err)
+	}
+	increment := func(cur store.Record) ([]byte, error) {
+		var c struct{ N int }
+		if err := json.Unmarshal(cur.Data, &c); err != nil {
+			return nil, err
+		}
+		c.N++
+		return json.Marshal(c)
+	}
+	for b.Loop() {
+		if _, err := store.UpdateRecord(ctx, s, "bench", "counter", increment); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+func BenchmarkLockAcquireRelease(b *testing.B) {
+	s := openTemp(b, newFakeClock())
+	ctx := b.Context()
+	for b.Loop() {
+		l, err := s.AcquireLock(ctx, "job:bench", "replica-a", time.Minute)
+		if err != nil {
+			b.Fatal(err)
+		}
+		if err := s.ReleaseLock(ctx, l); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+func BenchmarkAuditAppend(b *testing.B) {
+	s := openTemp(b, newFakeClock())
+	ctx := b.Context()
+	e := store.AuditEntry{Actor: "job:sync", Action: "seat.removed", Subject: "zendesk:user:123",
+		Detail: map[string]string{"reason": "inactive"}}
+	for b.Loop() {
+		if _, err := s.AppendAudit(ctx, e); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

@@ -1,0 +1,71 @@
+// Package check holds the argument rules of store.ErrInvalid, shared by
+// every backend so they accept and refuse the same input.
+package check
+
+import (
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/seatwarden/seatwarden/store"
+)
+
+// RecordKey reports whether kind and id can name a record in every backend.
+func RecordKey(kind, id string) error {
+	if err := RecordKind(kind); err != nil {
+		return err
+	}
+	if id == "" {
+		return fmt.Errorf("%w: empty record id", store.ErrInvalid)
+	}
+	return nil
+}
+
+// RecordKind checks a kind alone, for ListRecords.
+func RecordKind(kind string) error {
+	if kind == "" {
+		return fmt.Errorf("%w: empty record kind", store.ErrInvalid)
+	}
+	if strings.ContainsAny(kind, "{}\x00") {
+		return fmt.Errorf("%w: record kind %q may not contain braces or NUL", store.ErrInvalid, kind)
+	}
+	return nil
+}
+
+// LockArgs checks the arguments of AcquireLock and RenewLock.
+func LockArgs(name, holder string, ttl time.Duration) error {
+	if name == "" {
+		return fmt.Errorf("%w: empty lock name", store.ErrInvalid)
+	}
+	if strings.ContainsAny(name, "{}") {
+		return fmt.Errorf("%w: lock name %q may not contain braces", store.ErrInvalid, name)
+	}
+	if holder == "" {
+		return fmt.Errorf("%w: empty lock holder", store.ErrInvalid)
+	}
+	return TTL(ttl)
+}
+
+// TTL rejects TTLs that would expire at once.
+func TTL(ttl time.Duration) error {
+	if ttl <= 0 {
+		return fmt.Errorf("%w: TTL must be positive, got %s", store.ErrInvalid, ttl)
+	}
+	return nil
+}
+
+// AuditLimit rejects page sizes that would silently return nothing.
+func AuditLimit(limit int) error {
+	if limit <= 0 {
+		return fmt.Errorf("%w: audit page limit must be positive, got %d", store.ErrInvalid, limit)
+	}
+	return nil
+}
+
+// ClaimArgs checks the arguments of ClaimKey.
+func ClaimArgs(key string, ttl time.Duration) error {
+	if key == "" {
+		return fmt.Errorf("%w: empty idempotency key", store.ErrInvalid)
+	}
+	return TTL(ttl)
+}

@@ -1,0 +1,452 @@
+// Package redisstore implements store.Store on Redis (standalone, Sentinel
+// or Cluster), for running several replicas against one shared state.
+//
+// Multi-step operations run as Lua scripts, which Redis executes
+// atomically. Every key one script touches shares a hash tag, so the script
+// stays on one Cluster slot:
+//
+//	<prefix>lock:{<name>}         lock value "<token>:<holder>", PX TTL
+//	<prefix>fence:{<name>}        fencing counter for that lock, never expires
+//	<prefix>rec:{<kind>}:<id>     record hash: v (version), d (data), u (UpdatedAt)
+//	<prefix>recidx:{<kind>}       sorted set of the kind's ids, all score 0 (lex order)
+//	<prefix>idem:<key>            idempotency marker, PX TTL
+//	<prefix>audit                 audit list; an entry's Seq is its 1-based index
+//	<prefix>snapshot              encoded snapshot
+package redisstore
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"math"
+	"strconv"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+
+	"github.com/seatwarden/seatwarden/store"
+	"github.com/seatwarden/seatwarden/store/internal/check"
+)
+
+// Options tune New. The zero value is ready to use.
+type Options struct {
+	// Prefix starts every key, so several deployments (or tests) can share
+	// one Redis. Default "sw:".
+	Prefix string
+}
+
+const defaultPrefix = "sw:"
+
+// Store is a store.Store backed by Redis.
+type Store struct {
+	client redis.UniversalClient
+	prefix string
+}
+
+var _ store.Store = (*Store)(nil)
+
+// New returns a Store using client; the Store owns the client and closes it
+// on Close.
+func New(client redis.UniversalClient, opts Options) *Store {
+	if opts.Prefix == "" {
+		opts.Prefix = defaultPrefix
+	}
+	return &Store{client: client, prefix: opts.Prefix}
+}
+
+// Backend implements store.Store.
+func (s *Store) Backend() string { return "redis" }
+
+// Close closes the client.
+func (s *Store) Close() error {
+	if err := s.client.Close(); err != nil {
+		return fmt.Errorf("redisstore: close: %w", err)
+	}
+	return nil
+}
+
+// Ping implements store.Store.
+func (s *Store) Ping(ctx context.Context) error {
+	if err := s.client.Ping(ctx).Err(); err != nil {
+		return fmt.Errorf("redisstore: ping: %w", err)
+	}
+	return nil
+}
+
+// Key names. The part inside braces is the Cluster hash tag.
+func (s *Store) snapshotKey() string         { return s.prefix + "snapshot" }
+func (s *Store) lockKey(name string) string  { return s.prefix + "lock:{" + name + "}" }
+func (s *Store) fenceKey(name string) string { return s.prefix + "fence:{" + name + "}" }
+func (s *Store) idemKey(key string) string   { return s.prefix + "idem:" + key }
+func (s *Store) auditKey() string            { return s.prefix + "audit" }
+func (s *Store) recordKey(kind, id string) string {
+	return s.prefix + "rec:{" + kind + "}:" + id
+}
+func (s *Store) recordIndexKey(kind string) string { return s.prefix + "recidx:{" + kind + "}" }
+
+// ttlMillis converts a TTL to PX milliseconds, rounding up so a sub-
+// millisecond remainder never shortens the hold.
+func ttlMillis(ttl time.Duration) int64 {
+	return int64((ttl + time.Millisecond - 1) / time.Millisecond)
+}
+
+// --- snapshot ---
+
+// LoadSnapshot implements store.Snapshots.
+func (s *Store) LoadSnapshot(ctx context.Context) (*store.Snapshot, error) {
+	raw, err := s.client.Get(ctx, s.snapshotKey()).Bytes()
+	if errors.Is(err, redis.Nil) {
+		return nil, store.ErrNotFound
+	}
+	if err != nil {
+		return nil, fmt.Errorf("redisstore: load snapshot: %w", err)
+	}
+	return store.DecodeSnapshot(raw)
+}
+
+// SaveSnapshot implements store.Snapshots with one SET, which replaces the
+// value atomically.
+func (s *Store) SaveSnapshot(ctx context.Context, snap *store.Snapshot) error {
+	raw, err := store.EncodeSnapshot(snap)
+	if err != nil {
+		return err
+	}
+	if err := s.client.Set(ctx, s.snapshotKey(), raw, 0).Err(); err != nil {
+		return fmt.Errorf("redisstore: save snapshot: %w", err)
+	}
+	return nil
+}
+
+// --- locks ---
+
+// lockValue is what the lock key holds: the token first, because it never
+// contains the separator, so any holder string round-trips.
+func lockValue(token int64, holder string) string {
+	return strconv.FormatInt(token, 10) + ":" + holder
+}
+
+// acquireScript: KEYS lock, fence; ARGV holder, ttl ms. Returns the new
+// fencing token, or 0 while the lock is held.
+var acquireScript = redis.NewScript(`
+if redis.call('EXISTS', KEYS[1]) == 1 then
+  return 0
+end
+local token = redis.call('INCR', KEYS[2])
+-- %d: plain concatenation would print large tokens in exponent form.
+redis.call('SET', KEYS[1], string.format('%d', token) .. ':' .. ARGV[1], 'PX', ARGV[2])
+return token
+`)
+
+// renewScript: KEYS lock; ARGV expected value, ttl ms. Returns 1 when
+// renewed, 0 when the caller is not the live holder.
+var renewScript = redis.NewScript(`
+if redis.call('GET', KEYS[1]) == ARGV[1] then
+  return redis.call('PEXPIRE', KEYS[1], ARGV[2])
+end
+return 0
+`)
+
+// releaseScript: KEYS lock; ARGV expected value. Returns 1 when released.
+var releaseScript = redis.NewScript(`
+if redis.call('GET', KEYS[1]) == ARGV[1] then
+  return redis.call('DEL', KEYS[1])
+end
+return 0
+`)
+
+// AcquireLock implements store.Locks. Expiry is the key's PX TTL; the
+// returned ExpiresAt is the client's estimate of it.
+func (s *Store) AcquireLock(ctx context.Context, name, holder string, ttl time.Duration) (store.Lock, error) {
+	if err := check.LockArgs(name, holder, ttl); err != nil {
+		return store.Lock{}, err
+	}
+	start := time.Now()
+	token, err := acquireScript.Run(ctx, s.client,
+		[]string{s.lockKey(name), s.fenceKey(name)}, holder, ttlMillis(ttl)).Int64()
+	if err != nil {
+		return store.Lock{}, fmt.Errorf("redisstore: acquire lock %q: %w", name, err)
+	}
+	if token == 0 {
+		return store.Lock{}, store.ErrLockHeld
+	}
+	// Measured from before the call: the key may have expired earlier than
+	// a later reading would claim, never later.
+	return store.Lock{Name: name, Holder: holder, Token: token, ExpiresAt: start.Add(ttl)}, nil
+}
+
+// RenewLock implements store.Locks.
+func (s *Store) RenewLock(ctx context.Context, l store.Lock, ttl time.Duration) (store.Lock, error) {
+	if err := check.LockArgs(l.Name, l.Holder, ttl); err != nil {
+		return store.Lock{}, err
+	}
+	start := time.Now()
+	ok, err := renewScript.Run(ctx, s.client,
+		[]string{s.lockKey(l.Name)}, lockValue(l.Token, l.Holder), ttlMillis(ttl)).Int64()
+	if err != nil {
+		return store.Lock{}, fmt.Errorf("redisstore: renew lock %q: %w", l.Name, err)
+	}
+	if ok != 1 {
+		return store.Lock{}, store.ErrNotLockHolder
+	}
+	l.ExpiresAt = start.Add(ttl)
+	return l, nil
+}
+
+// ReleaseLock implements store.Locks.
+func (s *Store) ReleaseLock(ctx context.Context, l store.Lock) error {
+	ok, err := releaseScript.Run(ctx, s.client,
+		[]string{s.lockKey(l.Name)}, lockValue(l.Token, l.Holder)).Int64()
+	if err != nil {
+		return fmt.Errorf("redisstore: release lock %q: %w", l.Name, err)
+	}
+	if ok != 1 {
+		return store.ErrNotLockHolder
+	}
+	return nil
+}
+
+// --- idempotency ---
+
+// ClaimKey implements store.Idempotency with SET NX PX: Redis both decides
+// the winner and expires the key.
+func (s *Store) ClaimKey(ctx context.Context, key string, ttl time.Duration) (bool, error) {
+	if err := check.ClaimArgs(key, ttl); err != nil {
+		return false, err
+	}
+	ttl = time.Duration(ttlMillis(ttl)) * time.Millisecond
+	claimed, err := s.client.SetNX(ctx, s.idemKey(key), 1, ttl).Result()
+	if err != nil {
+		return false, fmt.Errorf("redisstore: claim key %q: %w", key, err)
+	}
+	return claimed, nil
+}
+
+// --- audit ---
+
+// AppendAudit implements store.Audit. RPUSH returns the list's new length,
+// which is the entry's 1-based position: a strictly increasing Seq assigned
+// atomically by one command. Seq is therefore not stored in the entry but
+// derived from the position on read; the trail is never trimmed, so
+// positions never shift. A zero At is stamped with the client's clock.
+func (s *Store) AppendAudit(ctx context.Context, e store.AuditEntry) (store.AuditEntry, error) {
+	e.Seq = 0
+	if e.At.IsZero() {
+		e.At = time.Now().UTC()
+	}
+	raw, err := json.Marshal(e)
+	if err != nil {
+		return store.AuditEntry{}, fmt.Errorf("redisstore: encode audit entry: %w", err)
+	}
+	n, err := s.client.RPush(ctx, s.auditKey(), raw).Result()
+	if err != nil {
+		return store.AuditEntry{}, fmt.Errorf("redisstore: append audit: %w", err)
+	}
+	e.Seq = n
+	return e, nil
+}
+
+// ListAudit implements store.Audit: entries with Seq > after start at list
+// index after.
+func (s *Store) ListAudit(ctx context.Context, after int64, limit int) ([]store.AuditEntry, error) {
+	if err := check.AuditLimit(limit); err != nil {
+		return nil, err
+	}
+	after = max(after, 0)
+	last := after + int64(limit) - 1
+	if last < after { // overflow: read to the end
+		last = math.MaxInt64
+	}
+	raws, err := s.client.LRange(ctx, s.auditKey(), after, last).Result()
+	if err != nil {
+		return nil, fmt.Errorf("redisstore: list audit: %w", err)
+	}
+	out := make([]store.AuditEntry, 0, len(raws))
+	for i, raw := range raws {
+		var e store.AuditEntry
+		if err := json.Unmarshal([]byte(raw), &e); err != nil {
+			return nil, fmt.Errorf("redisstore: decode audit entry %d: %w", after+int64(i)+1, err)
+		}
+		e.Seq = after + int64(i) + 1
+		out = append(out, e)
+	}
+	return out, nil
+}
+
+// --- records ---
+
+// createScript: KEYS record, index; ARGV id, data, updated-at. Returns 1
+// when created, 0 when the id is taken.
+var createScript = redis.NewScript(`
+if redis.call('EXISTS', KEYS[1]) == 1 then
+  return 0
+end
+redis.call('HSET', KEYS[1], 'v', 1, 'd', ARGV[2], 'u', ARGV[3])
+redis.call('ZADD', KEYS[2], 0, ARGV[1])
+return 1
+`)
+
+// casScript: KEYS record; ARGV expected version, data, updated-at. Returns
+// the new version, -1 when absent, -2 on a version mismatch.
+var casScript = redis.NewScript(`
+local v = redis.call('HGET', KEYS[1], 'v')
+if not v then
+  return -1
+end
+if v ~= ARGV[1] then
+  return -2
+end
+redis.call('HSET', KEYS[1], 'd', ARGV[2], 'u', ARGV[3])
+return redis.call('HINCRBY', KEYS[1], 'v', 1)
+`)
+
+// deleteScript: KEYS record, index; ARGV id.
+var deleteScript = redis.NewScript(`
+redis.call('DEL', KEYS[1])
+redis.call('ZREM', KEYS[2], ARGV[1])
+return 1
+`)
+
+// stamp is the UpdatedAt a write records, already in the precision and zone
+// it reads back with, so a write's result equals a later read.
+func stamp() time.Time { return time.Unix(0, time.Now().UnixNano()).UTC() }
+
+// parseRecord builds a Record from the hash fields v, d, u.
+func parseRecord(kind, id string, version, data, updated any) (store.Record, error) {
+	vs, ok1 := version.(string)
+	ds, ok2 := data.(string)
+	us, ok3 := updated.(string)
+	if !ok1 || !ok2 || !ok3 {
+		return store.Record{}, fmt.Errorf("record %s/%s: missing fields", kind, id)
+	}
+	v, err := strconv.ParseInt(vs, 10, 64)
+	if err != nil {
+		return store.Record{}, fmt.Errorf("record %s/%s: version: %w", kind, id, err)
+	}
+	u, err := strconv.ParseInt(us, 10, 64)
+	if err != nil {
+		return store.Record{}, fmt.Errorf("record %s/%s: updated-at: %w", kind, id, err)
+	}
+	r := store.Record{Kind: kind, ID: id, Version: v, UpdatedAt: time.Unix(0, u).UTC()}
+	if ds != "" {
+		r.Data = []byte(ds)
+	}
+	return r, nil
+}
+
+// GetRecord implements store.Records.
+func (s *Store) GetRecord(ctx context.Context, kind, id string) (store.Record, error) {
+	if err := check.RecordKey(kind, id); err != nil {
+		return store.Record{}, err
+	}
+	vals, err := s.client.HMGet(ctx, s.recordKey(kind, id), "v", "d", "u").Result()
+	if err != nil {
+		return store.Record{}, fmt.Errorf("redisstore: get record %s/%s: %w", kind, id, err)
+	}
+	if vals[0] == nil {
+		return store.Record{}, store.ErrNotFound
+	}
+	rec, err := parseRecord(kind, id, vals[0], vals[1], vals[2])
+	if err != nil {
+		return store.Record{}, fmt.Errorf("redisstore: get %w", err)
+	}
+	return rec, nil
+}
+
+// CreateRecord implements store.Records.
+func (s *Store) CreateRecord(ctx context.Context, kind, id string, data []byte) (store.Record, error) {
+	if err := check.RecordKey(kind, id); err != nil {
+		return store.Record{}, err
+	}
+	now := stamp()
+	created, err := createScript.Run(ctx, s.client,
+		[]string{s.recordKey(kind, id), s.recordIndexKey(kind)}, id, data, now.UnixNano()).Int64()
+	if err != nil {
+		return store.Record{}, fmt.Errorf("redisstore: create record %s/%s: %w", kind, id, err)
+	}
+	if created != 1 {
+		return store.Record{}, store.ErrExists
+	}
+	return store.Record{Kind: kind, ID: id, Version: 1, Data: cloneData(data), UpdatedAt: now}, nil
+}
+
+// CompareAndSwapRecord implements store.Records.
+func (s *Store) CompareAndSwapRecord(ctx context.Context, kind, id string, version int64, data []byte) (store.Record, error) {
+	if err := check.RecordKey(kind, id); err != nil {
+		return store.Record{}, err
+	}
+	now := stamp()
+	next, err := casScript.Run(ctx, s.client,
+		[]string{s.recordKey(kind, id)}, strconv.FormatInt(version, 10), data, now.UnixNano()).Int64()
+	if err != nil {
+		return store.Record{}, fmt.Errorf("redisstore: compare-and-swap record %s/%s: %w", kind, id, err)
+	}
+	switch next {
+	case -1:
+		return store.Record{}, store.ErrNotFound
+	case -2:
+		return store.Record{}, store.ErrConflict
+	}
+	return store.Record{Kind: kind, ID: id, Version: next, Data: cloneData(data), UpdatedAt: now}, nil
+}
+
+// ListRecords implements store.Records. The index gives the ids in byte
+// order; one pipeline (all keys share the kind's slot) then reads the
+// records. A record deleted between the two steps is left out.
+func (s *Store) ListRecords(ctx context.Context, kind string) ([]store.Record, error) {
+	if err := check.RecordKind(kind); err != nil {
+		return nil, err
+	}
+	ids, err := s.client.ZRange(ctx, s.recordIndexKey(kind), 0, -1).Result()
+	if err != nil {
+		return nil, fmt.Errorf("redisstore: list records %s: %w", kind, err)
+	}
+	if len(ids) == 0 {
+		return nil, nil
+	}
+	cmds := make([]*redis.SliceCmd, len(ids))
+	_, err = s.client.Pipelined(ctx, func(p redis.Pipeliner) error {
+		for i, id := range ids {
+			cmds[i] = p.HMGet(ctx, s.recordKey(kind, id), "v", "d", "u")
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("redisstore: list records %s: %w", kind, err)
+	}
+	out := make([]store.Record, 0, len(ids))
+	for i, cmd := range cmds {
+		vals := cmd.Val()
+		if vals[0] == nil {
+			continue
+		}
+		rec, err := parseRecord(kind, ids[i], vals[0], vals[1], vals[2])
+		if err != nil {
+			return nil, fmt.Errorf("redisstore: list %w", err)
+		}
+		out = append(out, rec)
+	}
+	return out, nil
+}
+
+// DeleteRecord implements store.Records.
+func (s *Store) DeleteRecord(ctx context.Context, kind, id string) error {
+	if err := check.RecordKey(kind, id); err != nil {
+		return err
+	}
+	err := deleteScript.Run(ctx, s.client,
+		[]string{s.recordKey(kind, id), s.recordIndexKey(kind)}, id).Err()
+	if err != nil {
+		return fmt.Errorf("redisstore: delete record %s/%s: %w", kind, id, err)
+	}
+	return nil
+}
+
+// cloneData copies the caller's bytes so the returned Record does not alias
+// them, and normalises empty data to nil as reads do.
+func cloneData(data []byte) []byte {
+	if len(data) == 0 {
+		return nil
+	}
+	return append([]byte(nil), data...)
+}

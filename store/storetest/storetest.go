@@ -1,0 +1,863 @@
+// Package storetest is the conformance suite every store.Store
+// implementation passes, so features behave the same on each backend.
+package storetest
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"math"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/seatwarden/seatwarden/store"
+)
+
+// Harness adapts one backend to the suite.
+type Harness struct {
+	// New returns a fresh, isolated, empty store and arranges (t.Cleanup)
+	// for it to be closed and its data removed.
+	New func(t *testing.T) store.Store
+	// Advance makes d of store time pass for stores made by New: a fake
+	// clock moves, or real time is waited out. Subtests run one at a time,
+	// so moving a clock shared by several stores is fine.
+	Advance func(t *testing.T, d time.Duration)
+}
+
+// TTLs and polling bounds. Short TTLs are tens of milliseconds so a backend
+// on real time (Redis) spends little time waiting; assertions that a hold is
+// still live use longTTL so machine load cannot make them flaky.
+const (
+	shortTTL = 50 * time.Millisecond
+	// renewedFromTTL is the TTL a renewal test starts from: short enough to
+	// wait out, long enough that the renewal right after acquiring cannot
+	// miss it.
+	renewedFromTTL = 500 * time.Millisecond
+	longTTL        = time.Minute
+	pollStep       = 10 * time.Millisecond
+	pollTimeout    = 10 * time.Second
+)
+
+// Run runs the whole suite against h.
+func Run(t *testing.T, h Harness) {
+	t.Run("Records", func(t *testing.T) { testRecords(t, h) })
+	t.Run("Locks", func(t *testing.T) { testLocks(t, h) })
+	t.Run("Idempotency", func(t *testing.T) { testIdempotency(t, h) })
+	t.Run("Audit", func(t *testing.T) { testAudit(t, h) })
+	t.Run("Snapshot", func(t *testing.T) { testSnapshot(t, h) })
+	t.Run("Ping", func(t *testing.T) {
+		s := h.New(t)
+		if err := s.Ping(t.Context()); err != nil {
+			t.Fatalf("Ping: %v", err)
+		}
+		if s.Backend() == "" {
+			t.Error("Backend() is empty")
+		}
+	})
+}
+
+// eventually polls cond, letting step of store time pass between tries,
+// until it holds or pollTimeout of real time has gone.
+func eventually(t *testing.T, h Harness, step time.Duration, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(pollTimeout)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("%s: still not the case after %s", what, pollTimeout)
+		}
+		h.Advance(t, step)
+	}
+}
+
+// ---------------------------------------------------------------- records
+
+const kind = "review"
+
+type counter struct {
+	N int `json:"n"`
+}
+
+func counterJSON(n int) []byte {
+	b, _ := json.Marshal(counter{N: n})
+	return b
+}
+
+func mustCreate(t *testing.T, s store.Store, kind, id string, data []byte) store.Record {
+	t.Helper()
+	r, err := s.CreateRecord(t.Context(), kind, id, data)
+	if err != nil {
+		t.Fatalf("CreateRecord(%s, %s): %v", kind, id, err)
+	}
+	return r
+}
+
+func mustGet(t *testing.T, s store.Store, kind, id string) store.Record {
+	t.Helper()
+	r, err := s.GetRecord(t.Context(), kind, id)
+	if err != nil {
+		t.Fatalf("GetRecord(%s, %s): %v", kind, id, err)
+	}
+	return r
+}
+
+func testRecords(t *testing.T, h Harness) {
+	t.Run("get absent is ErrNotFound", func(t *testing.T) {
+		s := h.New(t)
+		if _, err := s.GetRecord(t.Context(), kind, "nope"); !errors.Is(err, store.ErrNotFound) {
+			t.Fatalf("GetRecord absent: err = %v, want ErrNotFound", err)
+		}
+	})
+
+	t.Run("create then get", func(t *testing.T) {
+		s := h.New(t)
+		data := []byte(`{"reviewer":"ana@example.com","note":"zwölf ✓"}`)
+		created := mustCreate(t, s, kind, "r1", data)
+		want := store.Record{Kind: kind, ID: "r1", Version: 1, Data: data, UpdatedAt: created.UpdatedAt}
+		if diff := cmp.Diff(want, created); diff != "" {
+			t.Errorf("CreateRecord result (-want +got):\n%s", diff)
+		}
+		if created.UpdatedAt.IsZero() {
+			t.Error("CreateRecord: UpdatedAt is zero")
+		}
+		if diff := cmp.Diff(created, mustGet(t, s, kind, "r1")); diff != "" {
+			t.Errorf("GetRecord after create (-created +got):\n%s", diff)
+		}
+	})
+
+	t.Run("create twice is ErrExists and keeps the first", func(t *testing.T) {
+		s := h.New(t)
+		first := mustCreate(t, s, kind, "r1", counterJSON(1))
+		if _, err := s.CreateRecord(t.Context(), kind, "r1", counterJSON(2)); !errors.Is(err, store.ErrExists) {
+			t.Fatalf("second CreateRecord: err = %v, want ErrExists", err)
+		}
+		if diff := cmp.Diff(first, mustGet(t, s, kind, "r1")); diff != "" {
+			t.Errorf("record after refused create (-first +got):\n%s", diff)
+		}
+	})
+
+	t.Run("compare and swap", func(t *testing.T) {
+		// Each case starts from record "r" at version 2 holding n=1.
+		cases := []struct {
+			name        string
+			id          string
+			version     int64
+			wantErr     error
+			wantVersion int64
+		}{
+			{name: "current version writes", id: "r", version: 2, wantVersion: 3},
+			{name: "stale version conflicts", id: "r", version: 1, wantErr: store.ErrConflict},
+			{name: "future version conflicts", id: "r", version: 3, wantErr: store.ErrConflict},
+			{name: "absent record", id: "missing", version: 1, wantErr: store.ErrNotFound},
+		}
+		for _, tc := range cases {
+			t.Run(tc.name, func(t *testing.T) {
+				s := h.New(t)
+				v1 := mustCreate(t, s, kind, "r", counterJSON(0))
+				before, err := s.CompareAndSwapRecord(t.Context(), kind, "r", v1.Version, counterJSON(1))
+				if err != nil {
+					t.Fatalf("setup CompareAndSwapRecord: %v", err)
+				}
+				if before.Version != 2 {
+					t.Fatalf("setup: version = %d, want 2", before.Version)
+				}
+
+				got, err := s.CompareAndSwapRecord(t.Context(), kind, tc.id, tc.version, counterJSON(99))
+				if tc.wantErr != nil {
+					if !errors.Is(err, tc.wantErr) {
+						t.Fatalf("CompareAndSwapRecord: err = %v, want %v", err, tc.wantErr)
+					}
+					if diff := cmp.Diff(before, mustGet(t, s, kind, "r")); diff != "" {
+						t.Errorf("refused swap wrote something (-before +after):\n%s", diff)
+					}
+					return
+				}
+				if err != nil {
+					t.Fatalf("CompareAndSwapRecord: %v", err)
+				}
+				want := store.Record{Kind: kind, ID: tc.id, Version: tc.wantVersion, Data: counterJSON(99), UpdatedAt: got.UpdatedAt}
+				if diff := cmp.Diff(want, got); diff != "" {
+					t.Errorf("CompareAndSwapRecord result (-want +got):\n%s", diff)
+				}
+				if diff := cmp.Diff(got, mustGet(t, s, kind, tc.id)); diff != "" {
+					t.Errorf("GetRecord after swap (-swapped +got):\n%s", diff)
+				}
+			})
+		}
+	})
+
+	t.Run("list is ordered by id and per kind", func(t *testing.T) {
+		s := h.New(t)
+		for _, id := range []string{"b", "a", "c", "aa", "B"} {
+			mustCreate(t, s, kind, id, counterJSON(len(id)))
+		}
+		mustCreate(t, s, "credential", "a", counterJSON(7))
+		mustCreate(t, s, "reviewer", "z", counterJSON(8)) // a kind sharing a prefix
+
+		got, err := s.ListRecords(t.Context(), kind)
+		if err != nil {
+			t.Fatalf("ListRecords: %v", err)
+		}
+		var ids []string
+		for _, r := range got {
+			if r.Kind != kind {
+				t.Errorf("ListRecords(%s) returned kind %q", kind, r.Kind)
+			}
+			if diff := cmp.Diff(mustGet(t, s, kind, r.ID), r); diff != "" {
+				t.Errorf("listed record %s differs from GetRecord (-get +list):\n%s", r.ID, diff)
+			}
+			ids = append(ids, r.ID)
+		}
+		if diff := cmp.Diff([]string{"B", "a", "aa", "b", "c"}, ids); diff != "" {
+			t.Errorf("ListRecords ids (-want +got):\n%s", diff)
+		}
+
+		empty, err := s.ListRecords(t.Context(), "approval")
+		if err != nil {
+			t.Fatalf("ListRecords of an unused kind: %v", err)
+		}
+		if len(empty) != 0 {
+			t.Errorf("ListRecords of an unused kind = %v, want none", empty)
+		}
+	})
+
+	t.Run("delete", func(t *testing.T) {
+		s := h.New(t)
+		mustCreate(t, s, kind, "keep", counterJSON(1))
+		mustCreate(t, s, kind, "gone", counterJSON(2))
+		if err := s.DeleteRecord(t.Context(), kind, "gone"); err != nil {
+			t.Fatalf("DeleteRecord: %v", err)
+		}
+		if _, err := s.GetRecord(t.Context(), kind, "gone"); !errors.Is(err, store.ErrNotFound) {
+			t.Errorf("GetRecord after delete: err = %v, want ErrNotFound", err)
+		}
+		list, err := s.ListRecords(t.Context(), kind)
+		if err != nil {
+			t.Fatalf("ListRecords: %v", err)
+		}
+		if len(list) != 1 || list[0].ID != "keep" {
+			t.Errorf("ListRecords after delete = %v, want only \"keep\"", list)
+		}
+		if err := s.DeleteRecord(t.Context(), kind, "gone"); err != nil {
+			t.Errorf("DeleteRecord of an absent record: %v, want nil", err)
+		}
+		if again := mustCreate(t, s, kind, "gone", counterJSON(3)); again.Version != 1 {
+			t.Errorf("re-created record version = %d, want 1", again.Version)
+		}
+	})
+
+	t.Run("invalid keys are rejected", func(t *testing.T) {
+		s := h.New(t)
+		cases := []struct{ name, kind, id string }{
+			{"empty kind", "", "x"},
+			{"empty id", kind, ""},
+			{"kind with brace", "re{view}", "x"},
+			{"kind with NUL", "re\x00view", "x"},
+		}
+		for _, tc := range cases {
+			t.Run(tc.name, func(t *testing.T) {
+				if _, err := s.CreateRecord(t.Context(), tc.kind, tc.id, nil); !errors.Is(err, store.ErrInvalid) {
+					t.Errorf("CreateRecord: err = %v, want ErrInvalid", err)
+				}
+				if _, err := s.GetRecord(t.Context(), tc.kind, tc.id); !errors.Is(err, store.ErrInvalid) {
+					t.Errorf("GetRecord: err = %v, want ErrInvalid", err)
+				}
+			})
+		}
+	})
+
+	t.Run("concurrent UpdateRecord loses no update", func(t *testing.T) {
+		s := h.New(t)
+		mustCreate(t, s, kind, "counter", counterJSON(0))
+		const writers = 50
+		increment := func(cur store.Record) ([]byte, error) {
+			var c counter
+			if err := json.Unmarshal(cur.Data, &c); err != nil {
+				return nil, err
+			}
+			c.N++
+			return json.Marshal(c)
+		}
+		var wg sync.WaitGroup
+		for range writers {
+			wg.Go(func() {
+				if _, err := store.UpdateRecord(t.Context(), s, kind, "counter", increment); err != nil {
+					t.Errorf("UpdateRecord: %v", err)
+				}
+			})
+		}
+		wg.Wait()
+
+		got := mustGet(t, s, kind, "counter")
+		var c counter
+		if err := json.Unmarshal(got.Data, &c); err != nil {
+			t.Fatalf("decode counter: %v", err)
+		}
+		if c.N != writers || got.Version != writers+1 {
+			t.Errorf("after %d increments: counter = %d, version = %d; want %d, %d", writers, c.N, got.Version, writers, writers+1)
+		}
+	})
+
+	t.Run("racing creators: exactly one wins", func(t *testing.T) {
+		s := h.New(t)
+		const creators = 20
+		var wg sync.WaitGroup
+		results := make([]error, creators)
+		for i := range creators {
+			wg.Go(func() {
+				_, results[i] = s.CreateRecord(t.Context(), kind, "contested", counterJSON(i))
+			})
+		}
+		wg.Wait()
+		wins := 0
+		for _, err := range results {
+			switch {
+			case err == nil:
+				wins++
+			case !errors.Is(err, store.ErrExists):
+				t.Errorf("CreateRecord: unexpected error %v", err)
+			}
+		}
+		if wins != 1 {
+			t.Errorf("%d creators won, want exactly 1", wins)
+		}
+	})
+
+	t.Run("UpdateRecord skip leaves the record", func(t *testing.T) {
+		s := h.New(t)
+		before := mustCreate(t, s, kind, "r", counterJSON(5))
+		got, err := store.UpdateRecord(t.Context(), s, kind, "r", func(store.Record) ([]byte, error) {
+			return nil, store.ErrSkipUpdate
+		})
+		if !errors.Is(err, store.ErrSkipUpdate) {
+			t.Fatalf("UpdateRecord: err = %v, want ErrSkipUpdate", err)
+		}
+		if diff := cmp.Diff(before, got); diff != "" {
+			t.Errorf("skipped update result (-before +got):\n%s", diff)
+		}
+		if diff := cmp.Diff(before, mustGet(t, s, kind, "r")); diff != "" {
+			t.Errorf("skipped update changed the record (-before +after):\n%s", diff)
+		}
+	})
+}
+
+// ------------------------------------------------------------------ locks
+
+const lockName = "job:sync"
+
+func mustAcquire(t *testing.T, s store.Store, name, holder string, ttl time.Duration) store.Lock {
+	t.Helper()
+	l, err := s.AcquireLock(t.Context(), name, holder, ttl)
+	if err != nil {
+		t.Fatalf("AcquireLock(%s, %s): %v", name, holder, err)
+	}
+	return l
+}
+
+func wantLockHeld(t *testing.T, s store.Store, name, holder string) {
+	t.Helper()
+	if l, err := s.AcquireLock(t.Context(), name, holder, longTTL); !errors.Is(err, store.ErrLockHeld) {
+		t.Fatalf("AcquireLock(%s, %s) = %+v, %v; want ErrLockHeld", name, holder, l, err)
+	}
+}
+
+func testLocks(t *testing.T, h Harness) {
+	t.Run("held lock is refused to everyone", func(t *testing.T) {
+		s := h.New(t)
+		a := mustAcquire(t, s, lockName, "replica-a", longTTL)
+		if a.Name != lockName || a.Holder != "replica-a" || a.Token <= 0 || a.ExpiresAt.IsZero() {
+			t.Errorf("AcquireLock = %+v; want name, holder, a positive token and an expiry", a)
+		}
+		wantLockHeld(t, s, lockName, "replica-b")
+		// The same holder too: extending is RenewLock's job.
+		wantLockHeld(t, s, lockName, "replica-a")
+		// Other names are independent.
+		mustAcquire(t, s, "job:report", "replica-b", longTTL)
+	})
+
+	t.Run("expired lock is taken over with a larger token", func(t *testing.T) {
+		s := h.New(t)
+		a := mustAcquire(t, s, lockName, "replica-a", shortTTL)
+		var b store.Lock
+		eventually(t, h, pollStep, "lock free after its TTL", func() bool {
+			l, err := s.AcquireLock(t.Context(), lockName, "replica-b", longTTL)
+			if errors.Is(err, store.ErrLockHeld) {
+				return false
+			}
+			if err != nil {
+				t.Fatalf("AcquireLock after expiry: %v", err)
+			}
+			b = l
+			return true
+		})
+		if b.Token <= a.Token {
+			t.Errorf("takeover token %d is not larger than the expired hold's %d", b.Token, a.Token)
+		}
+		// The old holder's stale lock no longer counts for anything.
+		if err := s.ReleaseLock(t.Context(), a); !errors.Is(err, store.ErrNotLockHolder) {
+			t.Errorf("ReleaseLock with the stale hold: err = %v, want ErrNotLockHolder", err)
+		}
+		if _, err := s.RenewLock(t.Context(), a, longTTL); !errors.Is(err, store.ErrNotLockHolder) {
+			t.Errorf("RenewLock with the stale hold: err = %v, want ErrNotLockHolder", err)
+		}
+		wantLockHeld(t, s, lockName, "replica-c")
+		if err := s.ReleaseLock(t.Context(), b); err != nil {
+			t.Errorf("ReleaseLock by the new holder: %v", err)
+		}
+	})
+
+	t.Run("release only by the holder", func(t *testing.T) {
+		s := h.New(t)
+		a := mustAcquire(t, s, lockName, "replica-a", longTTL)
+		forged := []struct {
+			name string
+			lock store.Lock
+		}{
+			{"wrong holder", store.Lock{Name: lockName, Holder: "replica-b", Token: a.Token}},
+			{"wrong token", store.Lock{Name: lockName, Holder: a.Holder, Token: a.Token + 1}},
+			{"other lock name", store.Lock{Name: "job:other", Holder: a.Holder, Token: a.Token}},
+		}
+		for _, f := range forged {
+			if err := s.ReleaseLock(t.Context(), f.lock); !errors.Is(err, store.ErrNotLockHolder) {
+				t.Errorf("ReleaseLock(%s): err = %v, want ErrNotLockHolder", f.name, err)
+			}
+		}
+		wantLockHeld(t, s, lockName, "replica-c")
+
+		if err := s.ReleaseLock(t.Context(), a); err != nil {
+			t.Fatalf("ReleaseLock by the holder: %v", err)
+		}
+		if err := s.ReleaseLock(t.Context(), a); !errors.Is(err, store.ErrNotLockHolder) {
+			t.Errorf("second ReleaseLock: err = %v, want ErrNotLockHolder", err)
+		}
+		c := mustAcquire(t, s, lockName, "replica-c", longTTL)
+		if c.Token <= a.Token {
+			t.Errorf("token after release %d is not larger than %d", c.Token, a.Token)
+		}
+	})
+
+	t.Run("renew by the holder extends the hold", func(t *testing.T) {
+		s := h.New(t)
+		a := mustAcquire(t, s, lockName, "replica-a", renewedFromTTL)
+		renewed, err := s.RenewLock(t.Context(), a, longTTL)
+		if err != nil {
+			t.Fatalf("RenewLock: %v", err)
+		}
+		if renewed.Token != a.Token || renewed.Holder != a.Holder || renewed.Name != a.Name {
+			t.Errorf("RenewLock = %+v; want the same name, holder and token as %+v", renewed, a)
+		}
+		if !renewed.ExpiresAt.After(a.ExpiresAt) {
+			t.Errorf("renewed expiry %v is not after the original %v", renewed.ExpiresAt, a.ExpiresAt)
+		}
+		h.Advance(t, renewedFromTTL+100*time.Millisecond)
+		wantLockHeld(t, s, lockName, "replica-b")
+		if err := s.ReleaseLock(t.Context(), renewed); err != nil {
+			t.Errorf("ReleaseLock with the renewed hold: %v", err)
+		}
+	})
+
+	t.Run("renew after expiry is refused", func(t *testing.T) {
+		s := h.New(t)
+		a := mustAcquire(t, s, lockName, "replica-a", shortTTL)
+		h.Advance(t, shortTTL)
+		// Each try that still finds the hold live extends it by shortTTL,
+		// so wait twice that between tries.
+		eventually(t, h, 2*shortTTL, "renew refused after expiry", func() bool {
+			_, err := s.RenewLock(t.Context(), a, shortTTL)
+			if err != nil && !errors.Is(err, store.ErrNotLockHolder) {
+				t.Fatalf("RenewLock: %v", err)
+			}
+			return err != nil
+		})
+	})
+
+	t.Run("concurrent acquirers: exactly one wins", func(t *testing.T) {
+		s := h.New(t)
+		const acquirers = 20
+		results := make([]error, acquirers)
+		var wg sync.WaitGroup
+		for i := range acquirers {
+			wg.Go(func() {
+				_, results[i] = s.AcquireLock(t.Context(), lockName, fmt.Sprintf("replica-%d", i), longTTL)
+			})
+		}
+		wg.Wait()
+		wins := 0
+		for _, err := range results {
+			switch {
+			case err == nil:
+				wins++
+			case !errors.Is(err, store.ErrLockHeld):
+				t.Errorf("AcquireLock: unexpected error %v", err)
+			}
+		}
+		if wins != 1 {
+			t.Errorf("%d acquirers won, want exactly 1", wins)
+		}
+	})
+
+	t.Run("tokens strictly increase", func(t *testing.T) {
+		s := h.New(t)
+		var last int64
+		for i := range 5 {
+			l := mustAcquire(t, s, lockName, fmt.Sprintf("replica-%d", i), longTTL)
+			if l.Token <= last {
+				t.Fatalf("acquisition %d: token %d not larger than %d", i, l.Token, last)
+			}
+			last = l.Token
+			if err := s.ReleaseLock(t.Context(), l); err != nil {
+				t.Fatalf("ReleaseLock: %v", err)
+			}
+		}
+	})
+
+	t.Run("invalid arguments are rejected", func(t *testing.T) {
+		s := h.New(t)
+		cases := []struct {
+			name         string
+			lock, holder string
+			ttl          time.Duration
+		}{
+			{"empty name", "", "replica-a", longTTL},
+			{"name with braces", "job:{sync}", "replica-a", longTTL},
+			{"empty holder", lockName, "", longTTL},
+			{"zero TTL", lockName, "replica-a", 0},
+			{"negative TTL", lockName, "replica-a", -time.Second},
+		}
+		for _, tc := range cases {
+			if _, err := s.AcquireLock(t.Context(), tc.lock, tc.holder, tc.ttl); !errors.Is(err, store.ErrInvalid) {
+				t.Errorf("AcquireLock(%s): err = %v, want ErrInvalid", tc.name, err)
+			}
+		}
+	})
+}
+
+// ------------------------------------------------------------ idempotency
+
+func testIdempotency(t *testing.T, h Harness) {
+	claim := func(t *testing.T, s store.Store, key string, ttl time.Duration) bool {
+		t.Helper()
+		ok, err := s.ClaimKey(t.Context(), key, ttl)
+		if err != nil {
+			t.Fatalf("ClaimKey(%s): %v", key, err)
+		}
+		return ok
+	}
+
+	t.Run("first claim wins, later ones do not", func(t *testing.T) {
+		s := h.New(t)
+		for i, want := range []bool{true, false, false} {
+			if got := claim(t, s, "slack:evt:1", longTTL); got != want {
+				t.Errorf("claim %d = %v, want %v", i+1, got, want)
+			}
+		}
+		if !claim(t, s, "slack:evt:2", longTTL) {
+			t.Error("claim of another key = false, want true")
+		}
+	})
+
+	t.Run("claimable again after TTL", func(t *testing.T) {
+		s := h.New(t)
+		if !claim(t, s, "slack:evt:1", shortTTL) {
+			t.Fatal("first claim = false, want true")
+		}
+		eventually(t, h, pollStep, "key claimable after its TTL", func() bool {
+			return claim(t, s, "slack:evt:1", longTTL)
+		})
+		if claim(t, s, "slack:evt:1", longTTL) {
+			t.Error("claim right after the re-claim = true, want false")
+		}
+	})
+
+	t.Run("concurrent claims: exactly one wins", func(t *testing.T) {
+		s := h.New(t)
+		const claimers = 20
+		results := make([]bool, claimers)
+		var wg sync.WaitGroup
+		for i := range claimers {
+			wg.Go(func() {
+				ok, err := s.ClaimKey(t.Context(), "teams:activity:9", longTTL)
+				if err != nil {
+					t.Errorf("ClaimKey: %v", err)
+				}
+				results[i] = ok
+			})
+		}
+		wg.Wait()
+		wins := 0
+		for _, ok := range results {
+			if ok {
+				wins++
+			}
+		}
+		if wins != 1 {
+			t.Errorf("%d claims won, want exactly 1", wins)
+		}
+	})
+
+	t.Run("invalid arguments are rejected", func(t *testing.T) {
+		s := h.New(t)
+		if _, err := s.ClaimKey(t.Context(), "", longTTL); !errors.Is(err, store.ErrInvalid) {
+			t.Errorf("ClaimKey(empty key): err = %v, want ErrInvalid", err)
+		}
+		if _, err := s.ClaimKey(t.Context(), "k", 0); !errors.Is(err, store.ErrInvalid) {
+			t.Errorf("ClaimKey(zero TTL): err = %v, want ErrInvalid", err)
+		}
+	})
+}
+
+// ------------------------------------------------------------------ audit
+
+func listAll(t *testing.T, s store.Store) []store.AuditEntry {
+	t.Helper()
+	all, err := s.ListAudit(t.Context(), 0, 10_000)
+	if err != nil {
+		t.Fatalf("ListAudit: %v", err)
+	}
+	return all
+}
+
+func appendEntries(t *testing.T, s store.Store, n int) []store.AuditEntry {
+	t.Helper()
+	base := time.Date(2026, 3, 14, 9, 26, 53, 589793000, time.UTC)
+	var out []store.AuditEntry
+	for i := range n {
+		e := store.AuditEntry{
+			At:      base.Add(time.Duration(i) * time.Minute),
+			Actor:   "ana@example.com",
+			Action:  "seat.removed",
+			Subject: fmt.Sprintf("zendesk:user:%d", 100+i),
+			Detail:  map[string]string{"reason": "inactive", "i": fmt.Sprint(i)},
+		}
+		got, err := s.AppendAudit(t.Context(), e)
+		if err != nil {
+			t.Fatalf("AppendAudit: %v", err)
+		}
+		e.Seq = got.Seq
+		if diff := cmp.Diff(e, got); diff != "" {
+			t.Errorf("AppendAudit result (-want +got):\n%s", diff)
+		}
+		out = append(out, got)
+	}
+	return out
+}
+
+func testAudit(t *testing.T, h Harness) {
+	t.Run("empty trail", func(t *testing.T) {
+		s := h.New(t)
+		if all := listAll(t, s); len(all) != 0 {
+			t.Errorf("ListAudit on an empty trail = %v, want none", all)
+		}
+	})
+
+	t.Run("entries come back in append order with increasing Seq", func(t *testing.T) {
+		s := h.New(t)
+		appended := appendEntries(t, s, 5)
+		for i := 1; i < len(appended); i++ {
+			if appended[i].Seq <= appended[i-1].Seq {
+				t.Errorf("Seq %d after %d: not strictly increasing", appended[i].Seq, appended[i-1].Seq)
+			}
+		}
+		if appended[0].Seq <= 0 {
+			t.Errorf("first Seq = %d, want positive", appended[0].Seq)
+		}
+		if diff := cmp.Diff(appended, listAll(t, s)); diff != "" {
+			t.Errorf("ListAudit (-appended +listed):\n%s", diff)
+		}
+	})
+
+	t.Run("zero At is stamped", func(t *testing.T) {
+		s := h.New(t)
+		got, err := s.AppendAudit(t.Context(), store.AuditEntry{Actor: "system", Action: "sync.done", Subject: "zendesk"})
+		if err != nil {
+			t.Fatalf("AppendAudit: %v", err)
+		}
+		if got.At.IsZero() {
+			t.Error("AppendAudit left At zero")
+		}
+	})
+
+	t.Run("paging", func(t *testing.T) {
+		s := h.New(t)
+		all := appendEntries(t, s, 5)
+		cases := []struct {
+			name  string
+			after int64
+			limit int
+			want  []store.AuditEntry
+		}{
+			{"first page", 0, 2, all[0:2]},
+			{"middle page", all[1].Seq, 2, all[2:4]},
+			{"last partial page", all[3].Seq, 10, all[4:]},
+			{"after the end", all[4].Seq, 10, nil},
+			{"negative after is the start", -5, 1, all[0:1]},
+			{"huge limit", 0, math.MaxInt, all},
+			{"huge after", math.MaxInt64 - 1, 10, nil},
+		}
+		for _, tc := range cases {
+			t.Run(tc.name, func(t *testing.T) {
+				got, err := s.ListAudit(t.Context(), tc.after, tc.limit)
+				if err != nil {
+					t.Fatalf("ListAudit(%d, %d): %v", tc.after, tc.limit, err)
+				}
+				if len(got) == 0 && len(tc.want) == 0 {
+					return
+				}
+				if diff := cmp.Diff(tc.want, got); diff != "" {
+					t.Errorf("ListAudit(%d, %d) (-want +got):\n%s", tc.after, tc.limit, diff)
+				}
+			})
+		}
+
+		// Walking page by page with the last Seq seen visits everything once.
+		var walked []store.AuditEntry
+		var after int64
+		for range len(all) + 1 {
+			page, err := s.ListAudit(t.Context(), after, 2)
+			if err != nil {
+				t.Fatalf("ListAudit: %v", err)
+			}
+			if len(page) == 0 {
+				break
+			}
+			walked = append(walked, page...)
+			after = page[len(page)-1].Seq
+		}
+		if diff := cmp.Diff(all, walked); diff != "" {
+			t.Errorf("paged walk (-all +walked):\n%s", diff)
+		}
+
+		if _, err := s.ListAudit(t.Context(), 0, 0); !errors.Is(err, store.ErrInvalid) {
+			t.Errorf("ListAudit with limit 0: err = %v, want ErrInvalid", err)
+		}
+	})
+
+	t.Run("concurrent appends lose nothing", func(t *testing.T) {
+		s := h.New(t)
+		const writers = 50
+		var wg sync.WaitGroup
+		for i := range writers {
+			wg.Go(func() {
+				_, err := s.AppendAudit(t.Context(), store.AuditEntry{
+					Actor: "job:sync", Action: "seat.checked", Subject: fmt.Sprintf("zendesk:user:%d", i),
+				})
+				if err != nil {
+					t.Errorf("AppendAudit: %v", err)
+				}
+			})
+		}
+		wg.Wait()
+
+		all := listAll(t, s)
+		if len(all) != writers {
+			t.Fatalf("ListAudit returned %d entries, want %d", len(all), writers)
+		}
+		subjects := make(map[string]bool)
+		for i, e := range all {
+			if i > 0 && e.Seq <= all[i-1].Seq {
+				t.Errorf("Seq %d after %d: not strictly increasing", e.Seq, all[i-1].Seq)
+			}
+			subjects[e.Subject] = true
+		}
+		if len(subjects) != writers {
+			t.Errorf("%d distinct subjects, want %d", len(subjects), writers)
+		}
+	})
+}
+
+// --------------------------------------------------------------- snapshot
+
+func sampleSnapshot(cursor string, staff int) *store.Snapshot {
+	roleType := 0
+	customRole := int64(360001)
+	group := int64(77)
+	login := time.Date(2026, 2, 1, 8, 30, 0, 0, time.UTC)
+	s := &store.Snapshot{
+		SyncedAt: time.Date(2026, 2, 2, 3, 4, 5, 6000, time.UTC),
+		Cursor:   cursor,
+		Account:  "acme",
+		Groups:   []store.Group{{ID: 77, Name: "Support"}, {ID: 78, Name: "Old", Deleted: true}},
+		Memberships: []store.GroupMembership{
+			{UserID: 1, GroupID: 77, Default: true},
+			{UserID: 2, GroupID: 78},
+		},
+		CustomRoles: []store.CustomRole{{ID: 360001, Name: "Light", RoleType: 0, LightAgent: true}},
+	}
+	for i := range staff {
+		u := store.StaffUser{
+			ID:        int64(i + 1),
+			Name:      fmt.Sprintf("Agent %d", i+1),
+			Email:     fmt.Sprintf("agent%d@example.com", i+1),
+			Role:      "agent",
+			CreatedAt: time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC),
+			UpdatedAt: time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC),
+		}
+		if i%2 == 0 {
+			u.RoleType = &roleType
+			u.CustomRoleID = &customRole
+			u.DefaultGroupID = &group
+			u.LastLoginAt = &login
+			u.TwoFactor = true
+		} else {
+			u.Role = "admin"
+			u.Suspended = true
+		}
+		s.Staff = append(s.Staff, u)
+	}
+	return s
+}
+
+func testSnapshot(t *testing.T, h Harness) {
+	t.Run("load before any save is ErrNotFound", func(t *testing.T) {
+		s := h.New(t)
+		if _, err := s.LoadSnapshot(t.Context()); !errors.Is(err, store.ErrNotFound) {
+			t.Fatalf("LoadSnapshot: err = %v, want ErrNotFound", err)
+		}
+	})
+
+	t.Run("round trip and whole replacement", func(t *testing.T) {
+		s := h.New(t)
+		first := sampleSnapshot("cursor-1", 4)
+		if err := s.SaveSnapshot(t.Context(), first); err != nil {
+			t.Fatalf("SaveSnapshot: %v", err)
+		}
+		got, err := s.LoadSnapshot(t.Context())
+		if err != nil {
+			t.Fatalf("LoadSnapshot: %v", err)
+		}
+		want := *first
+		want.V = store.SnapshotVersion
+		if diff := cmp.Diff(&want, got); diff != "" {
+			t.Errorf("LoadSnapshot after first save (-want +got):\n%s", diff)
+		}
+
+		// Fewer staff, no groups: nothing of the first may survive.
+		second := sampleSnapshot("cursor-2", 1)
+		second.Account = "acme-eu"
+		second.Groups = nil
+		if err := s.SaveSnapshot(t.Context(), second); err != nil {
+			t.Fatalf("second SaveSnapshot: %v", err)
+		}
+		got, err = s.LoadSnapshot(t.Context())
+		if err != nil {
+			t.Fatalf("LoadSnapshot: %v", err)
+		}
+		want = *second
+		want.V = store.SnapshotVersion
+		if diff := cmp.Diff(&want, got); diff != "" {
+			t.Errorf("LoadSnapshot after second save (-want +got):\n%s", diff)
+		}
+	})
+
+	t.Run("nil snapshot is refused", func(t *testing.T) {
+		s := h.New(t)
+		if err := s.SaveSnapshot(t.Context(), nil); err == nil {
+			t.Fatal("SaveSnapshot(nil) succeeded")
+		}
+		if _, err := s.LoadSnapshot(t.Context()); !errors.Is(err, store.ErrNotFound) {
+			t.Errorf("LoadSnapshot after a refused save: err = %v, want ErrNotFound", err)
+		}
+	})
+}
