@@ -1,0 +1,141 @@
+// Package telemetry owns the Prometheus metrics and the process logger.
+// Every metric lives on one registry created here (never the global one),
+// so tests and the demo can run several bots in one process.
+package telemetry
+
+import (
+	"errors"
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"github.com/seatwarden/seatwarden/store"
+)
+
+// Metrics are the bot's Prometheus series.
+type Metrics struct {
+	Registry *prometheus.Registry
+
+	jobRuns          *prometheus.CounterVec
+	jobDuration      *prometheus.HistogramVec
+	zendeskRequests  *prometheus.CounterVec
+	zendeskDuration  *prometheus.HistogramVec
+	storeLatency     *prometheus.HistogramVec
+	snapshotSeats    *prometheus.GaugeVec
+	snapshotSyncedAt prometheus.Gauge
+}
+
+// New registers every series on a fresh registry, with the Go runtime and
+// process collectors.
+func New() *Metrics {
+	reg := prometheus.NewRegistry()
+	m := &Metrics{
+		Registry: reg,
+		jobRuns: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "seatwarden_job_runs_total",
+			Help: "Scheduled job runs by job and result (ok, error, skipped when another replica holds the lock).",
+		}, []string{"job", "result"}),
+		jobDuration: prometheus.NewHistogramVec(prometheus.HistogramOpts{
+			Name:    "seatwarden_job_duration_seconds",
+			Help:    "Duration of job runs that were not skipped.",
+			Buckets: []float64{.05, .1, .5, 1, 5, 15, 60, 300, 900},
+		}, []string{"job"}),
+		zendeskRequests: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "seatwarden_zendesk_requests_total",
+			Help: "HTTP requests to Zendesk by endpoint and status code (0 for transport errors).",
+		}, []string{"endpoint", "status"}),
+		zendeskDuration: prometheus.NewHistogramVec(prometheus.HistogramOpts{
+			Name:    "seatwarden_zendesk_request_duration_seconds",
+			Help:    "Duration of HTTP requests to Zendesk by endpoint.",
+			Buckets: prometheus.DefBuckets,
+		}, []string{"endpoint"}),
+		storeLatency: prometheus.NewHistogramVec(prometheus.HistogramOpts{
+			Name:    "seatwarden_store_operation_duration_seconds",
+			Help:    "Store operation latency by operation and result.",
+			Buckets: []float64{.0001, .0005, .001, .005, .01, .05, .1, .5, 1},
+		}, []string{"op", "result"}),
+		snapshotSeats: prometheus.NewGaugeVec(prometheus.GaugeOpts{
+			Name: "seatwarden_paid_seats",
+			Help: "Paid seats in the last synced snapshot, by activity (active, inactive).",
+		}, []string{"activity"}),
+		snapshotSyncedAt: prometheus.NewGauge(prometheus.GaugeOpts{
+			Name: "seatwarden_snapshot_synced_timestamp_seconds",
+			Help: "Unix time of the last successful seat sync.",
+		}),
+	}
+	reg.MustRegister(
+		collectors.NewGoCollector(),
+		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
+		m.jobRuns, m.jobDuration, m.zendeskRequests, m.zendeskDuration,
+		m.storeLatency, m.snapshotSeats, m.snapshotSyncedAt,
+	)
+	return m
+}
+
+// Handler serves the registry in the Prometheus exposition format.
+func (m *Metrics) Handler() http.Handler {
+	return promhttp.HandlerFor(m.Registry, promhttp.HandlerOpts{Registry: m.Registry})
+}
+
+// ObserveJob records one job run; result is "ok", "error" or "skipped".
+func (m *Metrics) ObserveJob(job, result string, d time.Duration) {
+	m.jobRuns.WithLabelValues(job, result).Inc()
+	if result != "skipped" {
+		m.jobDuration.WithLabelValues(job).Observe(d.Seconds())
+	}
+}
+
+// ObserveZendesk records one HTTP attempt against Zendesk.
+func (m *Metrics) ObserveZendesk(endpoint string, status int, d time.Duration) {
+	m.zendeskRequests.WithLabelValues(endpoint, strconv.Itoa(status)).Inc()
+	m.zendeskDuration.WithLabelValues(endpoint).Observe(d.Seconds())
+}
+
+// ObserveStore records one store operation. Expected outcomes such as a
+// missing record or a held lock are not errors.
+func (m *Metrics) ObserveStore(op string, d time.Duration, err error) {
+	result := "ok"
+	switch {
+	case err == nil:
+	case errors.Is(err, store.ErrNotFound), errors.Is(err, store.ErrExists), errors.Is(err, store.ErrConflict),
+		errors.Is(err, store.ErrLockHeld), errors.Is(err, store.ErrNotLockHolder), errors.Is(err, store.ErrSkipUpdate):
+		result = "refused"
+	default:
+		result = "error"
+	}
+	m.storeLatency.WithLabelValues(op, result).Observe(d.Seconds())
+}
+
+// SetSnapshot publishes the last snapshot's seat counts.
+func (m *Metrics) SetSnapshot(syncedAt time.Time, active, inactive int) {
+	m.snapshotSyncedAt.Set(float64(syncedAt.Unix()))
+	m.snapshotSeats.WithLabelValues("active").Set(float64(active))
+	m.snapshotSeats.WithLabelValues("inactive").Set(float64(inactive))
+}
+
+// ZendeskRequests sums the Zendesk requests made so far by endpoint, for a
+// one-off run's summary line.
+func (m *Metrics) ZendeskRequests() map[string]int {
+	out := map[string]int{}
+	families, err := m.Registry.Gather()
+	if err != nil {
+		return out
+	}
+	for _, f := range families {
+		if f.GetName() != "seatwarden_zendesk_requests_total" {
+			continue
+		}
+		for _, metric := range f.GetMetric() {
+			for _, l := range metric.GetLabel() {
+				if l.GetName() == "endpoint" {
+					out[l.GetValue()] += int(metric.GetCounter().GetValue())
+				}
+			}
+		}
+	}
+	return out
+}
