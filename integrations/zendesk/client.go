@@ -1,0 +1,435 @@
+// Package zendesk is a client for the parts of the Zendesk Support API that
+// govern agent seats: the authenticated user, the incremental user export,
+// groups, group memberships, custom roles and user updates.
+//
+// Every call goes through one transport path that keeps a client-side rate
+// budget, honours Zendesk's rate-limit headers and Retry-After, and retries
+// 429, 5xx and transport failures with capped, jittered backoff.
+package zendesk
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"golang.org/x/time/rate"
+)
+
+// Endpoint names passed to Config.Observe and used in Error.Endpoint. They
+// are fixed so metrics stay low-cardinality.
+const (
+	EndpointUsersMe          = "users_me"
+	EndpointUsersUpdate      = "users_update"
+	EndpointIncrementalUsers = "incremental_users"
+	EndpointGroups           = "groups"
+	EndpointGroupMemberships = "group_memberships"
+	EndpointCustomRoles      = "custom_roles"
+	EndpointOAuthToken       = "oauth_token"
+)
+
+// Defaults applied by New.
+const (
+	DefaultTimeout           = 30 * time.Second
+	DefaultRequestsPerMinute = 200 // the lowest plan's account limit
+	DefaultMaxRetries        = 5
+	DefaultMaxBackoff        = 30 * time.Second
+	// MaxExportPageSize is the largest per_page of the incremental export.
+	MaxExportPageSize = 1000
+	// listPageSize is the largest page[size] of cursor-paginated lists.
+	listPageSize = 100
+)
+
+// Config configures a Client. Zero values get the documented defaults.
+type Config struct {
+	// BaseURL is the account URL, e.g. https://acme.zendesk.com, without
+	// /api/v2.
+	BaseURL string
+	// HTTPClient sends every request, including OAuth token requests.
+	// Default: a client with a 30 s timeout.
+	HTTPClient *http.Client
+	Auth       Auth
+	// RequestsPerMinute is the client-side budget. Default 200.
+	RequestsPerMinute int
+	// MaxRetries bounds retries per call. 0 means 5; negative disables
+	// retries.
+	MaxRetries int
+	// MaxBackoff caps one backoff delay (not a Retry-After). Default 30 s.
+	MaxBackoff time.Duration
+	// Logger defaults to slog.Default().
+	Logger *slog.Logger
+	// Observe, if set, is called once per HTTP attempt with the endpoint
+	// name, the status (0 for a transport error) and the duration.
+	Observe func(endpoint string, status int, d time.Duration)
+
+	// Now and Sleep replace the clock behind the rate budget, rate-limit
+	// holds and retry waits, so tests can run Retry-After and backoff
+	// without real waiting. Sleep must return ctx.Err() when ctx ends
+	// first. Defaults: time.Now and a timer.
+	Now   func() time.Time
+	Sleep func(ctx context.Context, d time.Duration) error
+}
+
+// Client calls the Zendesk Support API. It is safe for concurrent use.
+type Client struct {
+	baseURL    *url.URL
+	hc         *http.Client
+	auth       authorizer
+	limiter    *rate.Limiter
+	maxRetries int
+	maxBackoff time.Duration
+	log        *slog.Logger
+	observeFn  func(string, int, time.Duration)
+	now        func() time.Time
+	sleep      func(context.Context, time.Duration) error
+
+	mu    sync.Mutex
+	holds map[string]time.Time // hold key -> no requests before
+}
+
+// New validates cfg and returns a Client. With APIToken auth it logs one
+// warning about the API token retirement.
+func New(cfg Config) (*Client, error) {
+	base, err := parseBaseURL(cfg.BaseURL)
+	if err != nil {
+		return nil, err
+	}
+	if cfg.Auth == nil {
+		return nil, errors.New("zendesk: Config.Auth is required")
+	}
+	c := &Client{
+		baseURL:    base,
+		hc:         cfg.HTTPClient,
+		maxRetries: cfg.MaxRetries,
+		maxBackoff: cfg.MaxBackoff,
+		log:        cfg.Logger,
+		observeFn:  cfg.Observe,
+		now:        cfg.Now,
+		sleep:      cfg.Sleep,
+		holds:      make(map[string]time.Time),
+	}
+	if c.hc == nil {
+		c.hc = &http.Client{Timeout: DefaultTimeout}
+	}
+	switch {
+	case c.maxRetries == 0:
+		c.maxRetries = DefaultMaxRetries
+	case c.maxRetries < 0:
+		c.maxRetries = 0
+	}
+	if c.maxBackoff <= 0 {
+		c.maxBackoff = DefaultMaxBackoff
+	}
+	if c.log == nil {
+		c.log = slog.Default()
+	}
+	if c.now == nil {
+		c.now = time.Now
+	}
+	if c.sleep == nil {
+		c.sleep = realSleep
+	}
+	rpm := cfg.RequestsPerMinute
+	if rpm <= 0 {
+		rpm = DefaultRequestsPerMinute
+	}
+	// A burst of ten seconds' worth lets a short sync start at once while
+	// the sustained rate stays within the minute budget.
+	c.limiter = rate.NewLimiter(rate.Limit(float64(rpm)/60), max(1, rpm/6))
+
+	c.auth, err = cfg.Auth.newAuthorizer(c)
+	if err != nil {
+		return nil, err
+	}
+	if cfg.Auth.isAPIToken() {
+		c.log.Warn("zendesk: authenticating with an API token; Zendesk permanently deactivates API tokens on 2027-04-30. " +
+			"Switch to an OAuth client: set ZENDESK_OAUTH_CLIENT_ID and ZENDESK_OAUTH_CLIENT_SECRET")
+	}
+	return c, nil
+}
+
+// Format keeps credentials out of any printed form of a Client.
+func (c *Client) Format(f fmt.State, _ rune) {
+	fmt.Fprintf(f, "zendesk.Client{base_url: %s}", c.baseURL)
+}
+
+func parseBaseURL(raw string) (*url.URL, error) {
+	if raw == "" {
+		return nil, errors.New("zendesk: Config.BaseURL is required")
+	}
+	u, err := url.Parse(raw)
+	if err != nil {
+		// The parse error echoes the input, which might embed credentials.
+		return nil, errors.New("zendesk: Config.BaseURL is not a valid URL")
+	}
+	switch {
+	case u.Scheme != "http" && u.Scheme != "https":
+		return nil, fmt.Errorf("zendesk: Config.BaseURL must be an absolute http or https URL, got scheme %q", u.Scheme)
+	case u.Host == "":
+		return nil, errors.New("zendesk: Config.BaseURL has no host")
+	case u.User != nil:
+		return nil, errors.New("zendesk: Config.BaseURL must not contain credentials; use Config.Auth")
+	case u.RawQuery != "" || u.Fragment != "":
+		return nil, errors.New("zendesk: Config.BaseURL must not have a query or fragment")
+	}
+	u.Path = strings.TrimRight(u.Path, "/")
+	u.RawPath = ""
+	if strings.HasSuffix(u.Path, "/api/v2") {
+		return nil, errors.New("zendesk: Config.BaseURL must be the account URL without /api/v2")
+	}
+	return u, nil
+}
+
+func (c *Client) observe(endpoint string, status int, d time.Duration) {
+	if c.observeFn != nil {
+		c.observeFn(endpoint, status, d)
+	}
+}
+
+// call describes one API request.
+type call struct {
+	endpoint string
+	method   string
+	path     []string // segments after /api/v2
+	query    url.Values
+	body     []byte
+	holdKey  string // defaults to endpoint
+}
+
+// do sends a call and decodes a 2xx body into out. Non-2xx statuses
+// become *Error.
+func (c *Client) do(ctx context.Context, cl call, out any) error {
+	u := c.baseURL.JoinPath(append([]string{"api", "v2"}, cl.path...)...)
+	u.RawQuery = cl.query.Encode()
+	target := u.String()
+	build := func(ctx context.Context) (*http.Request, error) {
+		var body io.Reader
+		if cl.body != nil {
+			body = bytes.NewReader(cl.body)
+		}
+		req, err := http.NewRequestWithContext(ctx, cl.method, target, body)
+		if err != nil {
+			return nil, err
+		}
+		req.Header.Set("Accept", "application/json")
+		req.Header.Set("User-Agent", "seatwarden-zendesk")
+		if cl.body != nil {
+			req.Header.Set("Content-Type", "application/json")
+		}
+		return req, nil
+	}
+	holdKey := cl.holdKey
+	if holdKey == "" {
+		holdKey = cl.endpoint
+	}
+	res, err := c.send(ctx, cl.endpoint, holdKey, c.auth, build)
+	if err != nil {
+		return err
+	}
+	if res.status < 200 || res.status > 299 {
+		return newStatusError(cl.endpoint, res.status, res.body, res.retryAfter)
+	}
+	if out == nil {
+		return nil
+	}
+	if err := json.Unmarshal(res.body, out); err != nil {
+		return badResponse(cl.endpoint, res.status, res.body, err)
+	}
+	return nil
+}
+
+// Me returns the user the credentials act as.
+func (c *Client) Me(ctx context.Context) (User, error) {
+	var out struct {
+		User *User `json:"user"`
+	}
+	err := c.do(ctx, call{endpoint: EndpointUsersMe, method: http.MethodGet, path: []string{"users", "me"}}, &out)
+	if err != nil {
+		return User{}, err
+	}
+	if out.User == nil {
+		return User{}, badResponse(EndpointUsersMe, http.StatusOK, nil, errors.New(`response has no "user"`))
+	}
+	return *out.User, nil
+}
+
+// ExportUsers fetches one page of the cursor-based incremental user
+// export. The first request of a sync sets req.StartTime (zero means from
+// the beginning); later ones pass the previous page's AfterCursor. Keep
+// the last AfterCursor, also when EndOfStream is true: polling with it
+// later returns only users changed since.
+func (c *Client) ExportUsers(ctx context.Context, req ExportRequest) (UserExportPage, error) {
+	perPage := req.PerPage
+	switch {
+	case perPage < 0:
+		return UserExportPage{}, &Error{Kind: ErrInvalid, Endpoint: EndpointIncrementalUsers,
+			Description: fmt.Sprintf("per_page must not be negative, got %d", perPage)}
+	case perPage == 0 || perPage > MaxExportPageSize:
+		perPage = MaxExportPageSize
+	}
+	q := url.Values{"per_page": {strconv.Itoa(perPage)}}
+	if req.Cursor != "" {
+		q.Set("cursor", req.Cursor)
+	} else {
+		start := int64(0)
+		if !req.StartTime.IsZero() {
+			start = max(req.StartTime.Unix(), 0)
+		}
+		q.Set("start_time", strconv.FormatInt(start, 10))
+	}
+
+	var out struct {
+		Users       *[]User `json:"users"`
+		AfterCursor *string `json:"after_cursor"`
+		EndOfStream *bool   `json:"end_of_stream"`
+	}
+	err := c.do(ctx, call{
+		endpoint: EndpointIncrementalUsers,
+		method:   http.MethodGet,
+		path:     []string{"incremental", "users", "cursor"},
+		query:    q,
+	}, &out)
+	if err != nil {
+		return UserExportPage{}, err
+	}
+	if out.Users == nil || out.EndOfStream == nil {
+		return UserExportPage{}, badResponse(EndpointIncrementalUsers, http.StatusOK, nil,
+			errors.New(`response lacks "users" or "end_of_stream"`))
+	}
+	page := UserExportPage{Users: *out.Users, EndOfStream: *out.EndOfStream}
+	if out.AfterCursor != nil {
+		page.AfterCursor = *out.AfterCursor
+	}
+	if !page.EndOfStream && (page.AfterCursor == "" || page.AfterCursor == req.Cursor) {
+		return UserExportPage{}, badResponse(EndpointIncrementalUsers, http.StatusOK, nil,
+			errors.New("export cursor did not advance"))
+	}
+	return page, nil
+}
+
+// Groups returns every group, following cursor pagination.
+func (c *Client) Groups(ctx context.Context) ([]Group, error) {
+	return listAll[Group](ctx, c, EndpointGroups, "groups", []string{"groups"})
+}
+
+// GroupMemberships returns every group membership, following cursor
+// pagination.
+func (c *Client) GroupMemberships(ctx context.Context) ([]GroupMembership, error) {
+	return listAll[GroupMembership](ctx, c, EndpointGroupMemberships, "group_memberships", []string{"group_memberships"})
+}
+
+// listAll follows cursor pagination (page[size], meta.has_more,
+// page[after]) and refuses a cursor that does not advance, which would
+// otherwise loop forever.
+func listAll[T any](ctx context.Context, c *Client, endpoint, key string, path []string) ([]T, error) {
+	var all []T
+	seen := map[string]bool{}
+	after := ""
+	for {
+		q := url.Values{"page[size]": {strconv.Itoa(listPageSize)}}
+		if after != "" {
+			q.Set("page[after]", after)
+		}
+		var raw map[string]json.RawMessage
+		if err := c.do(ctx, call{endpoint: endpoint, method: http.MethodGet, path: path, query: q}, &raw); err != nil {
+			return nil, err
+		}
+		itemsRaw, ok := raw[key]
+		if !ok {
+			return nil, badResponse(endpoint, http.StatusOK, nil, fmt.Errorf("response has no %q", key))
+		}
+		var items []T
+		if err := json.Unmarshal(itemsRaw, &items); err != nil {
+			return nil, badResponse(endpoint, http.StatusOK, nil, err)
+		}
+		all = append(all, items...)
+
+		var meta struct {
+			HasMore     bool   `json:"has_more"`
+			AfterCursor string `json:"after_cursor"`
+		}
+		if m, ok := raw["meta"]; ok {
+			if err := json.Unmarshal(m, &meta); err != nil {
+				return nil, badResponse(endpoint, http.StatusOK, nil, fmt.Errorf("decoding meta: %w", err))
+			}
+		}
+		if !meta.HasMore {
+			return all, nil
+		}
+		if meta.AfterCursor == "" || seen[meta.AfterCursor] {
+			return nil, badResponse(endpoint, http.StatusOK, nil, errors.New("pagination cursor did not advance"))
+		}
+		seen[meta.AfterCursor] = true
+		after = meta.AfterCursor
+	}
+}
+
+// CustomRoles returns the account's custom agent roles. Plans without
+// custom roles answer 403 or 404; that yields an empty list, not an error.
+func (c *Client) CustomRoles(ctx context.Context) ([]CustomRole, error) {
+	var out struct {
+		CustomRoles *[]CustomRole `json:"custom_roles"`
+	}
+	err := c.do(ctx, call{endpoint: EndpointCustomRoles, method: http.MethodGet, path: []string{"custom_roles"}}, &out)
+	if errors.Is(err, ErrForbidden) || errors.Is(err, ErrNotFound) {
+		c.log.DebugContext(ctx, "zendesk: custom roles unavailable on this account", "error", err)
+		return []CustomRole{}, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	if out.CustomRoles == nil {
+		return nil, badResponse(EndpointCustomRoles, http.StatusOK, nil, errors.New(`response has no "custom_roles"`))
+	}
+	return *out.CustomRoles, nil
+}
+
+// UpdateUser applies a partial update to one user and returns the user as
+// Zendesk stored it.
+func (c *Client) UpdateUser(ctx context.Context, id int64, upd UserUpdate) (User, error) {
+	if id <= 0 {
+		return User{}, &Error{Kind: ErrInvalid, Endpoint: EndpointUsersUpdate,
+			Description: fmt.Sprintf("user id must be positive, got %d", id)}
+	}
+	if upd.Role != nil && *upd.Role == RoleEndUser && upd.CustomRoleID != nil {
+		// Zendesk turns an end user with a custom role into an agent, the
+		// opposite of what a downgrade means.
+		return User{}, &Error{Kind: ErrInvalid, Endpoint: EndpointUsersUpdate,
+			Description: "a downgrade to end-user must not set custom_role_id"}
+	}
+	body, err := json.Marshal(struct {
+		User UserUpdate `json:"user"`
+	}{upd})
+	if err != nil {
+		return User{}, fmt.Errorf("zendesk: %s: encoding body: %w", EndpointUsersUpdate, err)
+	}
+	idStr := strconv.FormatInt(id, 10)
+	var out struct {
+		User *User `json:"user"`
+	}
+	err = c.do(ctx, call{
+		endpoint: EndpointUsersUpdate,
+		method:   http.MethodPut,
+		path:     []string{"users", idStr},
+		body:     body,
+		// Zendesk limits updates per user profile, so a hold for one user
+		// must not stall updates of others.
+		holdKey: EndpointUsersUpdate + ":" + idStr,
+	}, &out)
+	if err != nil {
+		return User{}, err
+	}
+	if out.User == nil {
+		return User{}, badResponse(EndpointUsersUpdate, http.StatusOK, nil, errors.New(`response has no "user"`))
+	}
+	return *out.User, nil
+}

@@ -1,0 +1,5 @@
+//go:build !race
+
+package zendesk_test
+
+const raceEnabled = false

@@ -1,0 +1,263 @@
+package zendesktest
+
+import (
+	"encoding/json"
+	"net/http"
+	"slices"
+	"strconv"
+	"time"
+
+	"github.com/seatwarden/seatwarden/integrations/zendesk"
+)
+
+const updateLimitHeader = "Zendesk-RateLimit-create-update-user"
+
+// handleUpdateUser serves PUT /api/v2/users/{id} for the fields seat
+// governance writes: role, custom_role_id and suspended.
+func (s *Server) handleUpdateUser(w http.ResponseWriter, r *http.Request, who identity, id int64, now time.Time) {
+	if !who.allows("users", true) {
+		writeRaw(w, http.StatusForbidden, bodyForbidden)
+		return
+	}
+	if _, ok := s.User(id); !ok {
+		writeRaw(w, http.StatusNotFound, bodyNotFound)
+		return
+	}
+	if !s.allowUserUpdate(w, id, now) {
+		return
+	}
+
+	var body struct {
+		User map[string]json.RawMessage `json:"user"`
+	}
+	if err := json.NewDecoder(http.MaxBytesReader(w, r.Body, 1<<20)).Decode(&body); err != nil || body.User == nil {
+		writeError(w, http.StatusBadRequest, "BadRequest", `The request body must be JSON with a "user" object`)
+		return
+	}
+	var upd struct {
+		role       *string
+		customRole **int64 // set: the key was present; *nil: null
+		suspended  *bool
+	}
+	if raw, ok := body.User["role"]; ok {
+		var v string
+		if json.Unmarshal(raw, &v) != nil {
+			writeInvalid(w, "role", "Role: is not valid")
+			return
+		}
+		upd.role = &v
+	}
+	if raw, ok := body.User["custom_role_id"]; ok {
+		var v *int64
+		if json.Unmarshal(raw, &v) != nil {
+			writeInvalid(w, "custom_role_id", "Custom role: is not valid")
+			return
+		}
+		upd.customRole = &v
+	}
+	if raw, ok := body.User["suspended"]; ok {
+		var v bool
+		if json.Unmarshal(raw, &v) != nil {
+			writeInvalid(w, "suspended", "Suspended: is not valid")
+			return
+		}
+		upd.suspended = &v
+	}
+
+	stamp := now.UTC().Truncate(time.Second)
+	s.mu.Lock()
+	i, ok := s.index[id]
+	if !ok {
+		s.mu.Unlock()
+		writeRaw(w, http.StatusNotFound, bodyNotFound)
+		return
+	}
+	cur := s.users[i]
+	if who.user.Role != zendesk.RoleAdmin && (isStaff(cur) || (upd.role != nil && *upd.role != zendesk.RoleEndUser)) {
+		// Agents may only edit end users.
+		s.mu.Unlock()
+		writeRaw(w, http.StatusForbidden, bodyForbidden)
+		return
+	}
+	next := cloneUser(cur)
+	role := cur.Role
+	if upd.role != nil {
+		switch *upd.role {
+		case zendesk.RoleEndUser, zendesk.RoleAgent, zendesk.RoleAdmin:
+			role = *upd.role
+		default:
+			s.mu.Unlock()
+			writeInvalid(w, "role", "Role: is not valid")
+			return
+		}
+		if id == s.ownerID && role != cur.Role {
+			s.mu.Unlock()
+			writeInvalid(w, "role", "Role: The account owner's role cannot be changed")
+			return
+		}
+	}
+	var newRole *zendesk.CustomRole
+	if upd.customRole != nil && *upd.customRole != nil {
+		idx := slices.IndexFunc(s.roles, func(cr zendesk.CustomRole) bool { return cr.ID == **upd.customRole })
+		if idx < 0 {
+			s.mu.Unlock()
+			writeInvalid(w, "custom_role_id", "Custom role: is not valid")
+			return
+		}
+		newRole = &s.roles[idx]
+		if role == zendesk.RoleEndUser {
+			// Zendesk makes an end user with a custom role an agent.
+			role = zendesk.RoleAgent
+		}
+	}
+	next.Role = role
+	switch role {
+	case zendesk.RoleEndUser:
+		next.RoleType, next.CustomRoleID, next.DefaultGroupID = nil, nil, nil
+	case zendesk.RoleAdmin:
+		next.RoleType, next.CustomRoleID = ptr(zendesk.RoleTypeAdmin), nil
+	case zendesk.RoleAgent:
+		switch {
+		case newRole != nil:
+			next.RoleType, next.CustomRoleID = ptr(newRole.RoleType), ptr(newRole.ID)
+		case cur.Role != zendesk.RoleAgent || (upd.customRole != nil && *upd.customRole == nil):
+			next.RoleType, next.CustomRoleID = s.defaultAgentRole()
+		}
+	}
+	if upd.suspended != nil {
+		next.Suspended = *upd.suspended
+	}
+
+	changes := diffUser(cur, next)
+	if len(changes) > 0 {
+		if next.Role == zendesk.RoleEndUser {
+			s.removeMemberships(id)
+		}
+		s.store(i, next, stamp)
+		for _, c := range changes {
+			c.At, c.UserID = stamp, id
+			s.mutations = append(s.mutations, c)
+		}
+	}
+	out := cloneUser(s.users[i])
+	s.mu.Unlock()
+	writeJSON(w, http.StatusOK, map[string]any{"user": toWireUser(baseURL(r), out)})
+}
+
+// defaultAgentRole is what a new agent gets: the first custom agent role
+// (role_type 0), or a plain agent on plans without custom roles.
+func (s *Server) defaultAgentRole() (*int, *int64) {
+	for _, cr := range s.roles {
+		if cr.RoleType == zendesk.RoleTypeCustomAgent {
+			return ptr(cr.RoleType), ptr(cr.ID)
+		}
+	}
+	return ptr(zendesk.RoleTypeCustomAgent), nil
+}
+
+// allowUserUpdate applies the per-user-profile update limit (sliding
+// minute) and writes its header; it answers 429 itself when exceeded.
+func (s *Server) allowUserUpdate(w http.ResponseWriter, id int64, now time.Time) bool {
+	limit := s.limits.UserUpdatePerMinute
+	if limit <= 0 {
+		return true
+	}
+	s.mu.Lock()
+	recent := slices.DeleteFunc(s.userUpdates[id], func(t time.Time) bool { return !t.After(now.Add(-time.Minute)) })
+	allowed := len(recent) < limit
+	if allowed {
+		recent = append(recent, now)
+	}
+	s.userUpdates[id] = recent
+	resets := recent[0].Add(time.Minute).Sub(now)
+	remaining := limit - len(recent)
+	s.mu.Unlock()
+
+	w.Header().Set(updateLimitHeader,
+		"total="+strconv.Itoa(limit)+"; remaining="+strconv.Itoa(remaining)+"; resets="+strconv.Itoa(ceilSeconds(resets)))
+	if !allowed {
+		w.Header().Set("Retry-After", strconv.Itoa(ceilSeconds(resets)))
+		writeError(w, http.StatusTooManyRequests, "TooManyRequests",
+			"You have exceeded the rate limit for updating a single unique user. Please wait before updating this user again.")
+	}
+	return allowed
+}
+
+// diffUser lists the seat-relevant fields that differ.
+func diffUser(a, b zendesk.User) []Mutation {
+	var out []Mutation
+	add := func(field, from, to string) {
+		if from != to {
+			out = append(out, Mutation{Field: field, From: from, To: to})
+		}
+	}
+	add("role", a.Role, b.Role)
+	add("role_type", fmtIntPtr(a.RoleType), fmtIntPtr(b.RoleType))
+	add("custom_role_id", fmtInt64Ptr(a.CustomRoleID), fmtInt64Ptr(b.CustomRoleID))
+	add("default_group_id", fmtInt64Ptr(a.DefaultGroupID), fmtInt64Ptr(b.DefaultGroupID))
+	add("suspended", strconv.FormatBool(a.Suspended), strconv.FormatBool(b.Suspended))
+	return out
+}
+
+func fmtIntPtr(p *int) string {
+	if p == nil {
+		return ""
+	}
+	return strconv.Itoa(*p)
+}
+
+func fmtInt64Ptr(p *int64) string {
+	if p == nil {
+		return ""
+	}
+	return strconv.FormatInt(*p, 10)
+}
+
+// handleListUsers serves GET /api/v2/users with the role, role[] and
+// permission_set filters and both pagination styles.
+func (s *Server) handleListUsers(w http.ResponseWriter, r *http.Request, who identity) {
+	if !who.allows("users", false) || !isStaff(who.user) {
+		writeRaw(w, http.StatusForbidden, bodyForbidden)
+		return
+	}
+	q := r.URL.Query()
+	roles := slices.Concat(q["role[]"], q["role"])
+	var permissionSet int64
+	if v := q.Get("permission_set"); v != "" {
+		n, err := strconv.ParseInt(v, 10, 64)
+		if err != nil {
+			writeError(w, http.StatusBadRequest, "InvalidParameter", "permission_set must be a custom role id")
+			return
+		}
+		permissionSet = n
+	}
+	match := func(u zendesk.User) bool {
+		if len(roles) > 0 && !slices.Contains(roles, u.Role) {
+			return false
+		}
+		return permissionSet == 0 || (u.CustomRoleID != nil && *u.CustomRoleID == permissionSet)
+	}
+
+	s.mu.Lock()
+	var matched []int
+	for i, u := range s.users {
+		if match(u) {
+			matched = append(matched, i)
+		}
+	}
+	sel, err := selectPage(q, len(matched), func(k int) int64 { return s.users[matched[k]].ID })
+	var page []wireUser
+	if err == nil {
+		base := baseURL(r)
+		page = make([]wireUser, 0, sel.hi-sel.lo)
+		for _, i := range matched[sel.lo:sel.hi] {
+			page = append(page, toWireUser(base, cloneUser(s.users[i])))
+		}
+	}
+	s.mu.Unlock()
+	if err != nil {
+		writeJSON(w, http.StatusBadRequest, err)
+		return
+	}
+	writeList(w, r, "users", page, sel)
+}
