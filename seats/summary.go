@@ -1,0 +1,99 @@
+package seats
+
+import (
+	"cmp"
+	"slices"
+	"time"
+
+	"github.com/seatwarden/seatwarden/store"
+)
+
+// Tally counts seats and what they cost per month.
+type Tally struct {
+	Seats int
+	Cost  float64
+}
+
+func (t *Tally) add(s Seat) {
+	t.Seats++
+	t.Cost += s.MonthlyCost
+}
+
+// Summary answers "how many paid seats, how many idle, what do they cost".
+type Summary struct {
+	SyncedAt       time.Time
+	Currency       string
+	InactivityDays int
+	Paid           Tally
+	ByCategory     map[Category]Tally
+	Active         Tally
+	// Inactive is also what removing the inactive seats would save.
+	Inactive      Tally
+	NeverLoggedIn int
+	// Free counts staff holding no paid seat, by kind.
+	Free map[string]int
+}
+
+// Report is every staff member judged at one moment.
+type Report struct {
+	Summary Summary
+	// Paid lists the paid seats, most inactive first.
+	Paid []Seat
+	// Free lists staff without a paid seat.
+	Free []Seat
+}
+
+// Evaluate judges every staff member of snap at now.
+func Evaluate(snap *store.Snapshot, p Policy, now time.Time) Report {
+	ix := NewIndex(snap, p)
+	r := Report{Summary: Summary{
+		SyncedAt:       snap.SyncedAt,
+		Currency:       p.Pricing.Currency,
+		InactivityDays: p.InactivityDays,
+		ByCategory:     make(map[Category]Tally, len(Categories)),
+		Free:           map[string]int{},
+	}}
+	for _, u := range snap.Staff {
+		s := ix.Evaluate(u, p, now)
+		if !s.Paid {
+			r.Free = append(r.Free, s)
+			r.Summary.Free[s.Free]++
+			continue
+		}
+		r.Paid = append(r.Paid, s)
+		sum := &r.Summary
+		sum.Paid.add(s)
+		t := sum.ByCategory[s.Category]
+		t.add(s)
+		sum.ByCategory[s.Category] = t
+		if s.Inactive {
+			sum.Inactive.add(s)
+			if s.NeverLoggedIn {
+				sum.NeverLoggedIn++
+			}
+		} else {
+			sum.Active.add(s)
+		}
+	}
+	byInactivity := func(a, b Seat) int {
+		return cmp.Or(cmp.Compare(b.DaysInactive, a.DaysInactive), cmp.Compare(a.User.ID, b.User.ID))
+	}
+	slices.SortFunc(r.Paid, byInactivity)
+	slices.SortFunc(r.Free, byInactivity)
+	return r
+}
+
+// InactiveSeats returns the paid seats inactive for at least days, most
+// inactive first. days below 1 uses the policy's threshold.
+func (r Report) InactiveSeats(days int) []Seat {
+	if days < 1 {
+		days = r.Summary.InactivityDays
+	}
+	var out []Seat
+	for _, s := range r.Paid {
+		if s.DaysInactive >= days {
+			out = append(out, s)
+		}
+	}
+	return out
+}

@@ -1,0 +1,283 @@
+package seats_test
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/seatwarden/seatwarden/integrations/zendesk"
+	"github.com/seatwarden/seatwarden/integrations/zendesk/zendesktest"
+	"github.com/seatwarden/seatwarden/seats"
+	"github.com/seatwarden/seatwarden/store"
+	"github.com/seatwarden/seatwarden/store/boltstore"
+)
+
+// now is fixed; the emulator's clock moves with Advance.
+var now = time.Date(2026, 11, 20, 9, 0, 0, 0, time.UTC)
+
+// fixture is a Zendesk emulator, a real client talking to it over HTTP,
+// and a fresh embedded store.
+type fixture struct {
+	emu    *zendesktest.Server
+	client *zendesk.Client
+	store  store.Store
+}
+
+func newFixture(t *testing.T, org *zendesktest.Org) *fixture {
+	t.Helper()
+	emu := zendesktest.NewServer(org, zendesktest.WithBearerToken("test-token"), zendesktest.WithClock(func() time.Time { return now }))
+	t.Cleanup(emu.Close)
+	client, err := zendesk.New(zendesk.Config{
+		BaseURL:           emu.URL,
+		Auth:              zendesk.OAuthToken("test-token"),
+		RequestsPerMinute: 100_000,
+		MaxRetries:        2,
+		Logger:            slog.New(slog.DiscardHandler),
+		// Retries wait on no clock in tests.
+		Sleep: func(ctx context.Context, _ time.Duration) error { return ctx.Err() },
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	st, err := boltstore.Open(filepath.Join(t.TempDir(), "sw.db"), boltstore.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	return &fixture{emu: emu, client: client, store: st}
+}
+
+func (f *fixture) syncer() *seats.Syncer {
+	return &seats.Syncer{Source: f.client, Store: f.store, Account: f.emu.URL, Now: func() time.Time { return now }}
+}
+
+func (f *fixture) snapshot(t *testing.T) *store.Snapshot {
+	t.Helper()
+	snap, err := f.store.LoadSnapshot(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return snap
+}
+
+func staffIDs(snap *store.Snapshot) map[int64]bool {
+	ids := map[int64]bool{}
+	for _, u := range snap.Staff {
+		ids[u.ID] = true
+	}
+	return ids
+}
+
+// wantStaff is the emulator's own view: active agents and admins.
+func wantStaff(emu *zendesktest.Server) map[int64]bool {
+	ids := map[int64]bool{}
+	for _, u := range emu.Users() {
+		if u.Active && (u.Role == zendesk.RoleAgent || u.Role == zendesk.RoleAdmin) {
+			ids[u.ID] = true
+		}
+	}
+	return ids
+}
+
+func TestFullSyncThenNothingChanged(t *testing.T) {
+	ctx := context.Background()
+	org := zendesktest.GenerateOrg(zendesktest.GenerateConfig{Users: 2_500, Seed: 7, Now: now.Add(-time.Hour)})
+	f := newFixture(t, org)
+
+	res, err := f.syncer().Sync(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !res.Full || res.Pages != 3 || res.UsersSeen != 2_500 {
+		t.Errorf("first sync = %+v, want a full sync of 2,500 users in 3 pages", res)
+	}
+	if got := f.emu.Requests(zendesktest.EndpointIncrementalUsers); got != 3 {
+		t.Errorf("export requests = %d, want ceil(2500/1000) = 3", got)
+	}
+	snap := f.snapshot(t)
+	if diff := cmp.Diff(wantStaff(f.emu), staffIDs(snap)); diff != "" {
+		t.Errorf("snapshot staff differ from Zendesk's (-want +got):\n%s", diff)
+	}
+	if snap.Cursor == "" || len(snap.Groups) == 0 || len(snap.CustomRoles) == 0 || len(snap.Memberships) == 0 {
+		t.Errorf("snapshot lacks cursor, groups, roles or memberships: cursor=%q groups=%d roles=%d memberships=%d",
+			snap.Cursor, len(snap.Groups), len(snap.CustomRoles), len(snap.Memberships))
+	}
+	for _, m := range snap.Memberships {
+		if !staffIDs(snap)[m.UserID] {
+			t.Fatalf("membership of non-staff user %d kept", m.UserID)
+		}
+	}
+
+	f.emu.ResetCounters()
+	res, err = f.syncer().Sync(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Full || res.Pages != 1 || res.UsersSeen != 0 || res.Added+res.Removed != 0 {
+		t.Errorf("re-sync with nothing changed = %+v, want one empty incremental page", res)
+	}
+	if got := f.emu.Requests(zendesktest.EndpointIncrementalUsers); got != 1 {
+		t.Errorf("re-sync made %d users requests, want 1", got)
+	}
+}
+
+func TestIncrementalSyncFollowsChanges(t *testing.T) {
+	ctx := context.Background()
+	org := zendesktest.SampleOrg(now.Add(-time.Hour))
+	f := newFixture(t, org)
+	if _, err := f.syncer().Sync(ctx); err != nil {
+		t.Fatal(err)
+	}
+	before := f.snapshot(t)
+
+	var agents []zendesk.User
+	var endUser zendesk.User
+	for _, u := range f.emu.Users() {
+		switch {
+		case u.Active && u.Role == zendesk.RoleAgent && !u.Suspended:
+			agents = append(agents, u)
+		case u.Active && u.Role == zendesk.RoleEndUser && endUser.ID == 0:
+			endUser = u
+		}
+	}
+	if len(agents) < 3 || endUser.ID == 0 {
+		t.Fatalf("sample org too small: %d agents, end user %d", len(agents), endUser.ID)
+	}
+	demoted, deleted, suspended := agents[0], agents[1], agents[2]
+	f.emu.UpdateUser(demoted.ID, func(u *zendesk.User) { u.Role = zendesk.RoleEndUser; u.CustomRoleID = nil; u.RoleType = nil })
+	f.emu.DeleteUser(deleted.ID)
+	f.emu.UpdateUser(suspended.ID, func(u *zendesk.User) { u.Suspended = true })
+	f.emu.UpdateUser(endUser.ID, func(u *zendesk.User) { u.Role = zendesk.RoleAgent })
+	// The export hides the most recent minute.
+	f.emu.Advance(2 * time.Minute)
+
+	res, err := f.syncer().Sync(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Full || res.Pages != 1 || res.Removed != 2 || res.Added != 1 || res.UsersSeen != 4 {
+		t.Errorf("incremental sync = %+v, want 1 page, 4 users seen, 2 removed, 1 added", res)
+	}
+	after := f.snapshot(t)
+	ids := staffIDs(after)
+	for _, c := range []struct {
+		name string
+		id   int64
+		want bool
+	}{
+		{"demoted agent leaves", demoted.ID, false},
+		{"deleted agent leaves", deleted.ID, false},
+		{"suspended agent stays (still billed)", suspended.ID, true},
+		{"promoted end user joins", endUser.ID, true},
+	} {
+		if ids[c.id] != c.want {
+			t.Errorf("%s: in snapshot = %v", c.name, ids[c.id])
+		}
+	}
+	if got, want := len(after.Staff), len(before.Staff)-1; got != want {
+		t.Errorf("staff = %d, want %d", got, want)
+	}
+	for _, u := range after.Staff {
+		if u.ID == suspended.ID && !u.Suspended {
+			t.Error("the suspension was not picked up")
+		}
+	}
+	if after.Cursor == before.Cursor {
+		t.Error("cursor did not move")
+	}
+}
+
+func TestFailedSyncLeavesThePreviousSnapshot(t *testing.T) {
+	tests := []struct {
+		name    string
+		fault   zendesktest.Fault
+		wantErr error
+	}{
+		{"401 bad credentials", zendesktest.Fault{Status: 401, Body: `{"error":"Couldn't authenticate you"}`}, zendesk.ErrAuth},
+		{"malformed JSON", zendesktest.Fault{Malformed: true}, zendesk.ErrBadResponse},
+		{"5xx storm", zendesktest.Fault{Status: 503}, zendesk.ErrUnavailable},
+		{"429 storm", zendesktest.Fault{Status: 429, RetryAfter: time.Second}, zendesk.ErrRateLimited},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			ctx := context.Background()
+			f := newFixture(t, zendesktest.GenerateOrg(zendesktest.GenerateConfig{Users: 1_500, Seed: 3, Now: now.Add(-time.Hour)}))
+			if _, err := f.syncer().Sync(ctx); err != nil {
+				t.Fatal(err)
+			}
+			good := f.snapshot(t)
+
+			// A change is waiting, and the second export page fails mid-run.
+			staff := f.emu.Users()
+			for _, u := range staff {
+				if u.Active && u.Role == zendesk.RoleAgent {
+					f.emu.UpdateUser(u.ID, func(u *zendesk.User) { u.Role = zendesk.RoleEndUser })
+					break
+				}
+			}
+			f.emu.Advance(2 * time.Minute)
+			f.emu.InjectFault(zendesktest.EndpointIncrementalUsers, tt.fault)
+
+			_, err := f.syncer().Sync(ctx)
+			if !errors.Is(err, tt.wantErr) {
+				t.Fatalf("Sync() = %v, want %v", err, tt.wantErr)
+			}
+			if diff := cmp.Diff(good, f.snapshot(t)); diff != "" {
+				t.Errorf("a failed sync changed the snapshot (-before +after):\n%s", diff)
+			}
+
+			f.emu.ClearFaults()
+			res, err := f.syncer().Sync(ctx)
+			if err != nil {
+				t.Fatalf("the next run did not recover: %v", err)
+			}
+			if res.Full || res.Removed != 1 {
+				t.Errorf("recovery run = %+v, want incremental with 1 removal", res)
+			}
+		})
+	}
+}
+
+func TestSyncResumesAfterRestartAndRestartsForAnotherAccount(t *testing.T) {
+	ctx := context.Background()
+	f := newFixture(t, zendesktest.SampleOrg(now.Add(-time.Hour)))
+	if _, err := f.syncer().Sync(ctx); err != nil {
+		t.Fatal(err)
+	}
+	// A new process: a new Syncer over the same store.
+	res, err := f.syncer().Sync(ctx)
+	if err != nil || res.Full {
+		t.Fatalf("after a restart: full=%v err=%v, want incremental", res.Full, err)
+	}
+	other := f.syncer()
+	other.Account = "https://other.zendesk.com"
+	res, err = other.Sync(ctx)
+	if err != nil || !res.Full {
+		t.Fatalf("for another account: full=%v err=%v, want a full sync", res.Full, err)
+	}
+}
+
+// stuckSource is an export that never ends and never advances.
+type stuckSource struct{ seats.Source }
+
+func (stuckSource) ExportUsers(context.Context, zendesk.ExportRequest) (zendesk.UserExportPage, error) {
+	return zendesk.UserExportPage{AfterCursor: "same"}, nil
+}
+
+func TestSyncRefusesAnExportThatDoesNotAdvance(t *testing.T) {
+	ctx := context.Background()
+	f := newFixture(t, zendesktest.SampleOrg(now.Add(-time.Hour)))
+	s := f.syncer()
+	s.Source = stuckSource{f.client}
+	if _, err := s.Sync(ctx); err == nil {
+		t.Fatal("a cursor that never advances was accepted")
+	}
+	if _, err := f.store.LoadSnapshot(ctx); !errors.Is(err, store.ErrNotFound) {
+		t.Errorf("a snapshot was written by a failed first sync: %v", err)
+	}
+}
