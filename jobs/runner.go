@@ -1,0 +1,149 @@
+// Package jobs owns the scheduled jobs: their names and schedules, the
+// per-job store lock that keeps a job to one replica, per-run timeouts, and
+// the cron scheduler that triggers them. A job itself is a plain function of
+// (context, time) so it runs the same from cron, from `run-job` and from a
+// test with a fixed clock.
+package jobs
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"runtime/debug"
+	"strconv"
+	"time"
+
+	"github.com/seatwarden/seatwarden/store"
+)
+
+// Job names: the operator contract (`run-job NAME`, `schedules:` keys).
+const (
+	NameSync           = "sync"
+	NameInactiveDigest = "inactive-digest"
+	NameTokenDigest    = "token-digest"
+	NameReminders      = "reminders"
+)
+
+// Names lists every job name in the contract, in display order.
+var Names = []string{NameSync, NameInactiveDigest, NameTokenDigest, NameReminders}
+
+// Definition is one job.
+type Definition struct {
+	Name        string
+	Description string
+	// Run does one run. now is the run's logical time: tests pass a fixed
+	// one; the scheduler passes the time the run started.
+	Run func(ctx context.Context, now time.Time) error
+}
+
+// Run results passed to Runner.Observe.
+const (
+	ResultOK      = "ok"
+	ResultError   = "error"
+	ResultSkipped = "skipped"
+)
+
+// ErrLocked means another replica (or another run-job) holds the job's lock.
+var ErrLocked = errors.New("jobs: another replica is running this job")
+
+// Runner runs a job once under its store lock and a timeout.
+type Runner struct {
+	Locks store.Locks
+	// Holder identifies this process in locks; NewHolderID makes one.
+	Holder  string
+	Timeout time.Duration
+	Now     func() time.Time
+	Logger  *slog.Logger
+	// Observe receives every run's result (ResultOK, ResultError, ResultSkipped).
+	Observe func(job, result string, d time.Duration)
+}
+
+// lockGrace keeps the lock a little past the run's timeout, so the lock can
+// never expire under a run that is still within its deadline.
+const lockGrace = time.Minute
+
+// Run runs def once. It returns ErrLocked without running when the lock is
+// held elsewhere; a panic in the job becomes an error, and the lock is
+// released either way.
+func (r *Runner) Run(ctx context.Context, def Definition) (err error) {
+	start := r.now()
+	log := r.logger().With(slog.String("job", def.Name))
+
+	lock, err := r.Locks.AcquireLock(ctx, "job:"+def.Name, r.Holder, r.Timeout+lockGrace)
+	if errors.Is(err, store.ErrLockHeld) {
+		log.Info("job skipped: another replica holds its lock")
+		r.observe(def.Name, ResultSkipped, 0)
+		return ErrLocked
+	}
+	if err != nil {
+		r.observe(def.Name, ResultError, r.now().Sub(start))
+		return fmt.Errorf("jobs: %s: take lock: %w", def.Name, err)
+	}
+	log = log.With(slog.Int64("fencing_token", lock.Token))
+	defer func() {
+		// Release even when ctx is already cancelled (shutdown), briefly.
+		rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+		defer cancel()
+		if rerr := r.Locks.ReleaseLock(rctx, lock); rerr != nil {
+			log.Warn("job lock not released; it expires on its own", slog.Any("error", rerr))
+		}
+	}()
+
+	runCtx, cancel := context.WithTimeout(ctx, r.Timeout)
+	defer cancel()
+	log.Info("job started")
+	err = runRecovering(runCtx, def, start)
+	d := r.now().Sub(start)
+	if err != nil {
+		if errors.Is(err, context.DeadlineExceeded) && runCtx.Err() != nil && ctx.Err() == nil {
+			err = fmt.Errorf("jobs: %s: timed out after %s: %w", def.Name, r.Timeout, err)
+		}
+		log.Error("job failed", slog.Duration("duration", d), slog.Any("error", err))
+		r.observe(def.Name, ResultError, d)
+		return err
+	}
+	log.Info("job finished", slog.Duration("duration", d))
+	r.observe(def.Name, ResultOK, d)
+	return nil
+}
+
+func runRecovering(ctx context.Context, def Definition, now time.Time) (err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			err = fmt.Errorf("jobs: %s panicked: %v\n%s", def.Name, p, debug.Stack())
+		}
+	}()
+	return def.Run(ctx, now)
+}
+
+func (r *Runner) observe(job, result string, d time.Duration) {
+	if r.Observe != nil {
+		r.Observe(job, result, d)
+	}
+}
+
+func (r *Runner) now() time.Time {
+	if r.Now != nil {
+		return r.Now()
+	}
+	return time.Now()
+}
+
+func (r *Runner) logger() *slog.Logger {
+	if r.Logger != nil {
+		return r.Logger
+	}
+	return slog.New(slog.DiscardHandler)
+}
+
+// NewHolderID names this process for job locks: host, pid and start time,
+// readable in an operator's `redis-cli GET`.
+func NewHolderID() string {
+	host, err := os.Hostname()
+	if err != nil {
+		host = "unknown-host"
+	}
+	return host + "/" + strconv.Itoa(os.Getpid()) + "/" + strconv.FormatInt(time.Now().UnixNano(), 36)
+}

@@ -1,0 +1,138 @@
+package jobs
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"slices"
+	"sync"
+	"time"
+
+	"github.com/robfig/cron/v3"
+)
+
+// Scheduler triggers jobs on their cron schedules in the policy's time zone.
+// Cron only triggers: locking, timeouts and metrics are the Runner's.
+type Scheduler struct {
+	cron   *cron.Cron
+	runner *Runner
+	log    *slog.Logger
+
+	// base is the context runs start from; Stop cancels it only when the
+	// grace period runs out, so in-flight runs normally finish.
+	base   context.Context
+	cancel context.CancelFunc
+
+	mu      sync.Mutex
+	entries []Entry
+}
+
+// Entry is one scheduled job.
+type Entry struct {
+	Name, Spec, Description string
+	id                      cron.EntryID
+}
+
+// NewScheduler makes a scheduler; add jobs, then Start.
+func NewScheduler(loc *time.Location, r *Runner, log *slog.Logger) *Scheduler {
+	if loc == nil {
+		loc = time.UTC
+	}
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	cl := cronLogger{log}
+	base, cancel := context.WithCancel(context.Background())
+	return &Scheduler{
+		// SkipIfStillRunning outside Recover: in cron v3.0.1 a panic under
+		// SkipIfStillRunning would otherwise leak its token and skip the job
+		// forever. New's default chain does not recover panics at all.
+		cron:   cron.New(cron.WithLocation(loc), cron.WithLogger(cl), cron.WithChain(cron.SkipIfStillRunning(cl), cron.Recover(cl))),
+		runner: r,
+		log:    log,
+		base:   base,
+		cancel: cancel,
+	}
+}
+
+// Add schedules def on spec (five fields or a descriptor such as @hourly).
+func (s *Scheduler) Add(spec string, def Definition) error {
+	id, err := s.cron.AddFunc(spec, func() {
+		// Errors are logged and counted by the Runner; ErrLocked is routine.
+		_ = s.runner.Run(s.base, def)
+	})
+	if err != nil {
+		return fmt.Errorf("jobs: schedule %s %q: %w", def.Name, spec, err)
+	}
+	s.mu.Lock()
+	s.entries = append(s.entries, Entry{Name: def.Name, Spec: spec, Description: def.Description, id: id})
+	s.mu.Unlock()
+	return nil
+}
+
+// Start begins triggering jobs in the background.
+func (s *Scheduler) Start() {
+	s.cron.Start()
+	for _, e := range s.Entries() {
+		s.log.Info("job scheduled", slog.String("job", e.Name), slog.String("spec", e.Spec), slog.Time("next", s.Next(e.Name)))
+	}
+}
+
+// Stop stops triggering and waits for running jobs to finish. When ctx ends
+// first, running jobs are cancelled and Stop returns ctx's error once they
+// have returned.
+func (s *Scheduler) Stop(ctx context.Context) error {
+	done := s.cron.Stop()
+	select {
+	case <-done.Done():
+		s.cancel()
+		return nil
+	case <-ctx.Done():
+		s.cancel()
+		<-done.Done()
+		return fmt.Errorf("jobs: running jobs cancelled at shutdown: %w", ctx.Err())
+	}
+}
+
+// Entries lists the scheduled jobs in the order they were added.
+func (s *Scheduler) Entries() []Entry {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return slices.Clone(s.entries)
+}
+
+// Next is when name runs next (zero before Start or for an unknown name).
+func (s *Scheduler) Next(name string) time.Time {
+	for _, e := range s.Entries() {
+		if e.Name == name {
+			return s.cron.Entry(e.id).Next
+		}
+	}
+	return time.Time{}
+}
+
+// NextRun computes spec's next run after t in loc, for help text and tests
+// (cron itself has no injectable clock).
+func NextRun(spec string, after time.Time, loc *time.Location) (time.Time, error) {
+	sched, err := cron.ParseStandard(spec)
+	if err != nil {
+		return time.Time{}, err
+	}
+	if loc == nil {
+		loc = time.UTC
+	}
+	return sched.Next(after.In(loc)), nil
+}
+
+// cronLogger adapts slog to cron's logger (Info and Error with key/values).
+type cronLogger struct{ l *slog.Logger }
+
+func (c cronLogger) Info(msg string, kv ...any) { c.l.Debug("cron: "+msg, kv...) }
+
+func (c cronLogger) Error(err error, msg string, kv ...any) {
+	c.l.Error("cron: "+msg, append(kv, slog.Any("error", err))...)
+}
+
+// ErrUnknownJob is returned for a job name outside the contract.
+var ErrUnknownJob = errors.New("unknown job")
