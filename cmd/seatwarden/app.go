@@ -1,0 +1,207 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"path/filepath"
+	"sync"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+
+	"github.com/seatwarden/seatwarden/config"
+	"github.com/seatwarden/seatwarden/integrations/zendesk"
+	"github.com/seatwarden/seatwarden/jobs"
+	"github.com/seatwarden/seatwarden/seats"
+	"github.com/seatwarden/seatwarden/server"
+	"github.com/seatwarden/seatwarden/store"
+	"github.com/seatwarden/seatwarden/store/boltstore"
+	"github.com/seatwarden/seatwarden/store/redisstore"
+	"github.com/seatwarden/seatwarden/telemetry"
+)
+
+// app is the wired bot: everything serve, run-job and demo share.
+type app struct {
+	cfg     *config.Config
+	log     *slog.Logger
+	metrics *telemetry.Metrics
+	store   store.Store
+	zendesk *zendesk.Client
+	jobs    *jobs.Registry
+	runner  *jobs.Runner
+	now     func() time.Time
+
+	// background tracks work started outside the scheduler (the first
+	// sync), so shutdown waits for it before closing the store.
+	background sync.WaitGroup
+
+	// onSync, when set, also hears about each successful sync (the demo).
+	onSync func(seats.SyncResult)
+}
+
+func loadConfig(path string, e env) (*config.Config, error) {
+	return config.Load(config.LoadOptions{Path: path, Getenv: e.getenv})
+}
+
+// newApp opens the store and builds the Zendesk client and the jobs. The
+// caller owns Close.
+func newApp(ctx context.Context, cfg *config.Config, log *slog.Logger) (*app, error) {
+	if err := cfg.RequireZendesk(); err != nil {
+		return nil, err
+	}
+	a := &app{cfg: cfg, log: log, metrics: telemetry.New(), now: time.Now}
+	st, err := openStore(ctx, cfg, log)
+	if err != nil {
+		return nil, err
+	}
+	a.store = store.Instrument(st, a.metrics.ObserveStore)
+
+	zd, err := newZendeskClient(cfg, log, a.metrics.ObserveZendesk)
+	if err != nil {
+		a.Close()
+		return nil, err
+	}
+	a.zendesk = zd
+
+	syncer := &seats.Syncer{Source: zd, Store: a.store, Account: cfg.Zendesk.URL, Now: a.now, Logger: log}
+	a.jobs, err = jobs.NewRegistry(jobs.Sync(syncer, a.afterSync))
+	if err != nil {
+		a.Close()
+		return nil, err
+	}
+	a.runner = &jobs.Runner{
+		Locks:   a.store,
+		Holder:  jobs.NewHolderID(),
+		Timeout: cfg.Policy.Jobs.Timeout.Std(),
+		Now:     a.now,
+		Logger:  log,
+		Observe: a.metrics.ObserveJob,
+	}
+	return a, nil
+}
+
+// afterSync publishes the new snapshot's seat counts.
+func (a *app) afterSync(ctx context.Context, res seats.SyncResult) {
+	if snap, err := a.store.LoadSnapshot(ctx); err == nil {
+		sum := seats.Evaluate(snap, seatPolicy(a.cfg.Policy), a.now()).Summary
+		a.metrics.SetSnapshot(snap.SyncedAt, sum.Active.Seats, sum.Inactive.Seats)
+	}
+	if a.onSync != nil {
+		a.onSync(res)
+	}
+}
+
+// handler is the HTTP surface: operational endpoints for now; the chat
+// transports mount here.
+func (a *app) handler() http.Handler {
+	return server.NewMux(server.Options{
+		Ready: []server.Check{
+			{Name: "config", Run: func(context.Context) error { return a.cfg.RequireZendesk() }},
+			{Name: "store", Run: a.store.Ping},
+		},
+		Metrics: a.metrics.Handler(),
+		Logger:  a.log,
+	})
+}
+
+func (a *app) Close() {
+	if a.store != nil {
+		if err := a.store.Close(); err != nil {
+			a.log.Warn("store close", slog.Any("error", err))
+		}
+	}
+}
+
+// openStore picks Redis when REDIS_URL (or cluster addresses) is set, else
+// the embedded file in SEATWARDEN_DATA_DIR.
+func openStore(ctx context.Context, cfg *config.Config, log *slog.Logger) (store.Store, error) {
+	if !cfg.Redis.Enabled() {
+		path := filepath.Join(cfg.DataDir, "seatwarden.db")
+		st, err := boltstore.Open(path, boltstore.Options{Timeout: 2 * time.Second})
+		if err != nil {
+			return nil, err
+		}
+		log.Info("store: embedded file", slog.String("path", path))
+		return st, nil
+	}
+	redis.SetLogger(redisLogger{log})
+	client, err := redisstore.NewClient(redisstore.ClientOptions{
+		URL:           cfg.Redis.URL.Value(),
+		MasterName:    cfg.Redis.MasterName,
+		SentinelAddrs: cfg.Redis.SentinelAddrs,
+		ClusterAddrs:  cfg.Redis.ClusterAddrs,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("REDIS_URL: %w", err)
+	}
+	st := redisstore.New(client, redisstore.Options{})
+	pctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	defer cancel()
+	if err := st.Ping(pctx); err != nil {
+		_ = st.Close()
+		return nil, fmt.Errorf("store: Redis does not answer (check REDIS_URL and that the server is up): %w", err)
+	}
+	log.Info("store: redis")
+	return st, nil
+}
+
+// redisLogger sends go-redis's internal messages (reconnects, pool dial
+// failures) to the process logger instead of stderr.
+type redisLogger struct{ l *slog.Logger }
+
+func (r redisLogger) Printf(ctx context.Context, format string, v ...any) {
+	r.l.WarnContext(ctx, "redis: "+fmt.Sprintf(format, v...))
+}
+
+// newZendeskClient builds the client from the environment.
+func newZendeskClient(cfg *config.Config, log *slog.Logger, observe func(string, int, time.Duration)) (*zendesk.Client, error) {
+	auth, err := zendeskAuth(cfg)
+	if err != nil {
+		return nil, err
+	}
+	return zendesk.New(zendesk.Config{
+		BaseURL:           cfg.Zendesk.URL,
+		HTTPClient:        &http.Client{Timeout: cfg.Policy.Zendesk.Timeout.Std()},
+		Auth:              auth,
+		RequestsPerMinute: cfg.Policy.Zendesk.RequestsPerMinute,
+		Logger:            log,
+		Observe:           observe,
+	})
+}
+
+func zendeskAuth(cfg *config.Config) (zendesk.Auth, error) {
+	z := cfg.Zendesk
+	switch cfg.ZendeskAuthMethod() {
+	case config.AuthOAuthClientCredentials:
+		return zendesk.OAuthClientCredentials(z.OAuthClientID, z.OAuthClientSecret.Value()), nil
+	case config.AuthOAuthToken:
+		return zendesk.OAuthToken(z.OAuthToken.Value()), nil
+	case config.AuthAPIToken:
+		return zendesk.APIToken(z.Email, z.APIToken.Value()), nil
+	default:
+		return nil, errors.New("no Zendesk credentials: set ZENDESK_OAUTH_CLIENT_ID and ZENDESK_OAUTH_CLIENT_SECRET (preferred), ZENDESK_OAUTH_TOKEN, or ZENDESK_EMAIL and ZENDESK_API_TOKEN")
+	}
+}
+
+// seatPolicy is the part of the policy the seat rules read.
+func seatPolicy(p config.Policy) seats.Policy {
+	return seats.Policy{
+		InactivityDays: p.InactivityDays,
+		Location:       p.Location(),
+		Pricing: seats.Pricing{
+			Agent:    p.Pricing.Agent,
+			Admin:    p.Pricing.Admin,
+			Currency: p.Pricing.Currency,
+			Roles:    p.Pricing.Roles,
+		},
+		NonSeatRoles: p.NonSeatRoles,
+	}
+}
+
+// newLogger builds the process logger from config.
+func newLogger(cfg *config.Config, e env) (*slog.Logger, error) {
+	return telemetry.NewLogger(e.stderr, cfg.LogLevel, cfg.LogFormat)
+}

@@ -1,0 +1,243 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/slack-go/slack"
+	"golang.org/x/oauth2"
+	"golang.org/x/oauth2/clientcredentials"
+
+	"github.com/seatwarden/seatwarden/config"
+	"github.com/seatwarden/seatwarden/integrations/zendesk"
+)
+
+// checkResult is one line of doctor output.
+type checkResult struct {
+	status string // "ok", "FAIL", "skip"
+	name   string
+	detail string
+	fix    string
+}
+
+func (r checkResult) print(w io.Writer) {
+	line := fmt.Sprintf("%-4s  %-7s  %s", r.status, r.name, r.detail)
+	if r.fix != "" {
+		line += " — fix: " + r.fix
+	}
+	fmt.Fprintln(w, line)
+}
+
+func ok(name, format string, a ...any) checkResult {
+	return checkResult{status: "ok", name: name, detail: fmt.Sprintf(format, a...)}
+}
+
+func fail(name, detail, fix string) checkResult {
+	return checkResult{status: "FAIL", name: name, detail: detail, fix: fix}
+}
+
+func skip(name, detail string) checkResult {
+	return checkResult{status: "skip", name: name, detail: detail}
+}
+
+// checkTimeout bounds each network check so doctor answers even when an
+// endpoint hangs.
+const checkTimeout = 15 * time.Second
+
+func doctorCmd(ctx context.Context, configPath string, args []string, e env) error {
+	fs := newFlags("doctor", "doctor\n\nChecks config, store, Zendesk, Slack and Teams credentials; exits 1 if any check fails.", e)
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	results := runChecks(ctx, configPath, e)
+	failed := 0
+	for _, r := range results {
+		r.print(e.stdout)
+		if r.status == "FAIL" {
+			failed++
+		}
+	}
+	if failed > 0 {
+		return fmt.Errorf("%d %s failed", failed, plural(failed, "check", "checks"))
+	}
+	return nil
+}
+
+func runChecks(ctx context.Context, configPath string, e env) []checkResult {
+	cfg, err := loadConfig(configPath, e)
+	if err != nil {
+		var cerr *config.Error
+		if errors.As(err, &cerr) {
+			var out []checkResult
+			for _, p := range cerr.Problems {
+				// The problem names the key or variable and what is wrong.
+				out = append(out, fail("config", p.String(), ""))
+			}
+			return append(out, skip("store", "needs a valid config"), skip("zendesk", "needs a valid config"))
+		}
+		return []checkResult{fail("config", err.Error(), "correct the file or variable named"),
+			skip("store", "needs a valid config"), skip("zendesk", "needs a valid config")}
+	}
+	policy := "defaults (no policy file)"
+	if cfg.PolicyPath != "" {
+		policy = cfg.PolicyPath
+	}
+	results := []checkResult{ok("config", "%s; timezone %s; %d %s; Zendesk auth: %s", policy, cfg.Policy.Timezone,
+		len(cfg.Policy.Admins), plural(len(cfg.Policy.Admins), "admin", "admins"), orNone(cfg.ZendeskAuthMethod()))}
+	quiet := slog.New(slog.DiscardHandler)
+	results = append(results, checkStore(ctx, cfg, quiet))
+	results = append(results, checkZendesk(ctx, cfg, quiet))
+	results = append(results, checkSlack(ctx, cfg))
+	results = append(results, checkTeams(ctx, cfg))
+	return results
+}
+
+func checkStore(ctx context.Context, cfg *config.Config, log *slog.Logger) checkResult {
+	start := time.Now()
+	st, err := openStore(ctx, cfg, log)
+	if err != nil {
+		fix := "check SEATWARDEN_DATA_DIR is writable; the embedded store admits one process at a time (stop the running bot or use REDIS_URL)"
+		if cfg.Redis.Enabled() {
+			fix = "check REDIS_URL (redis://host:6379/0) and that the server is reachable"
+		}
+		return fail("store", err.Error(), fix)
+	}
+	defer st.Close()
+	pctx, cancel := context.WithTimeout(ctx, checkTimeout)
+	defer cancel()
+	if err := st.Ping(pctx); err != nil {
+		return fail("store", fmt.Sprintf("%s store does not answer: %v", st.Backend(), err), "check the store's address and that it is up")
+	}
+	where := cfg.DataDir
+	if st.Backend() == "redis" {
+		where = "REDIS_URL"
+	}
+	return ok("store", "%s store at %s answers (%s)", st.Backend(), where, time.Since(start).Round(time.Millisecond))
+}
+
+func checkZendesk(ctx context.Context, cfg *config.Config, log *slog.Logger) checkResult {
+	if err := cfg.RequireZendesk(); err != nil {
+		return fail("zendesk", err.Error(), "set ZENDESK_URL=https://yourcompany.zendesk.com and ZENDESK_OAUTH_CLIENT_ID + ZENDESK_OAUTH_CLIENT_SECRET")
+	}
+	zd, err := newZendeskClient(cfg, log, nil)
+	if err != nil {
+		return fail("zendesk", err.Error(), "check the ZENDESK_* variables")
+	}
+	cctx, cancel := context.WithTimeout(ctx, checkTimeout)
+	defer cancel()
+	start := time.Now()
+	me, err := zd.Me(cctx)
+	if err != nil {
+		return fail("zendesk", fmt.Sprintf("%s: %v", cfg.Zendesk.URL, err), zendeskFix(err, cfg))
+	}
+	took := time.Since(start).Round(time.Millisecond)
+	if me.Role != zendesk.RoleAdmin {
+		return fail("zendesk", fmt.Sprintf("authenticated as %s <%s>, a Zendesk %s", me.Name, me.Email, me.Role),
+			"the user export and seat changes need an admin: create the OAuth client as a Zendesk admin")
+	}
+	r := ok("zendesk", "%s reachable; authenticated as %s <%s> (admin) via %s (%s)", cfg.Zendesk.URL, me.Name, me.Email, cfg.ZendeskAuthMethod(), took)
+	if cfg.ZendeskAuthMethod() == config.AuthAPIToken {
+		r.detail += "; API tokens stop working on 2027-04-30: move to ZENDESK_OAUTH_CLIENT_ID/SECRET"
+	}
+	return r
+}
+
+func zendeskFix(err error, cfg *config.Config) string {
+	vars := map[string]string{
+		config.AuthOAuthClientCredentials: "ZENDESK_OAUTH_CLIENT_ID and ZENDESK_OAUTH_CLIENT_SECRET",
+		config.AuthOAuthToken:             "ZENDESK_OAUTH_TOKEN",
+		config.AuthAPIToken:               "ZENDESK_EMAIL and ZENDESK_API_TOKEN",
+	}[cfg.ZendeskAuthMethod()]
+	switch {
+	case errors.Is(err, zendesk.ErrAuth):
+		return "Zendesk rejected the credentials: check " + vars
+	case errors.Is(err, zendesk.ErrForbidden):
+		return "the credentials work but lack access: use an admin's OAuth client with the read and write scopes"
+	case errors.Is(err, zendesk.ErrNotFound):
+		return "check ZENDESK_URL: it should be the account's base URL, e.g. https://acme.zendesk.com"
+	case errors.Is(err, zendesk.ErrRateLimited), errors.Is(err, zendesk.ErrUnavailable):
+		return "Zendesk is busy or down; try again in a minute"
+	default:
+		return "check ZENDESK_URL and that this machine can reach it over HTTPS"
+	}
+}
+
+func checkSlack(ctx context.Context, cfg *config.Config) checkResult {
+	if !cfg.Slack.BotToken.IsSet() {
+		return skip("slack", "SLACK_BOT_TOKEN not set: Slack is off")
+	}
+	opts := []slack.Option{slack.OptionHTTPClient(&http.Client{Timeout: checkTimeout})}
+	if cfg.Slack.APIURL != "" {
+		// slack-go joins the base and the method name by concatenation.
+		opts = append(opts, slack.OptionAPIURL(strings.TrimSuffix(cfg.Slack.APIURL, "/")+"/"))
+	}
+	cctx, cancel := context.WithTimeout(ctx, checkTimeout)
+	defer cancel()
+	resp, err := slack.New(cfg.Slack.BotToken.Value(), opts...).AuthTestContext(cctx)
+	if err != nil {
+		return fail("slack", "auth.test: "+err.Error(), "check SLACK_BOT_TOKEN (xoxb-…) and that the app is installed in the workspace")
+	}
+	mode := "HTTP (Events API)"
+	if cfg.Slack.AppToken.IsSet() {
+		mode = "Socket Mode"
+	}
+	return ok("slack", "bot @%s in workspace %s; %s", resp.User, resp.Team, mode)
+}
+
+func checkTeams(ctx context.Context, cfg *config.Config) checkResult {
+	t := cfg.Teams
+	if t.AppID == "" {
+		return skip("teams", "TEAMS_APP_ID not set: Teams is off")
+	}
+	tokenURL := t.TokenURL
+	if tokenURL == "" {
+		tokenURL = config.DefaultTeamsTokenURL(t.TenantID)
+	}
+	cc := clientcredentials.Config{
+		ClientID:     t.AppID,
+		ClientSecret: t.AppPassword.Value(),
+		TokenURL:     tokenURL,
+		Scopes:       []string{"https://api.botframework.com/.default"},
+		AuthStyle:    oauth2.AuthStyleInParams,
+	}
+	cctx, cancel := context.WithTimeout(ctx, checkTimeout)
+	defer cancel()
+	cctx = context.WithValue(cctx, oauth2.HTTPClient, &http.Client{Timeout: checkTimeout})
+	if _, err := cc.Token(cctx); err != nil {
+		return fail("teams", "Bot Framework token: "+redactOAuthError(err), "check TEAMS_APP_ID, TEAMS_APP_PASSWORD and TEAMS_TENANT_ID (single-tenant bot registration)")
+	}
+	return ok("teams", "Bot Framework token issued for app %s (tenant %s)", t.AppID, t.TenantID)
+}
+
+// redactOAuthError keeps the token endpoint's verdict but not its body,
+// which can echo request parameters.
+func redactOAuthError(err error) string {
+	var re *oauth2.RetrieveError
+	if errors.As(err, &re) {
+		if re.ErrorCode != "" {
+			return fmt.Sprintf("%s (HTTP %d)", re.ErrorCode, re.Response.StatusCode)
+		}
+		return fmt.Sprintf("HTTP %d", re.Response.StatusCode)
+	}
+	return err.Error()
+}
+
+func orNone(s string) string {
+	if s == "" {
+		return "none"
+	}
+	return s
+}
+
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return one
+	}
+	return many
+}

@@ -1,0 +1,102 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/seatwarden/seatwarden/jobs"
+	"github.com/seatwarden/seatwarden/server"
+	"github.com/seatwarden/seatwarden/store"
+)
+
+// shutdownGrace bounds how long a stopping bot waits for in-flight requests
+// and running jobs; Kubernetes' default termination grace is 30s.
+const shutdownGrace = 25 * time.Second
+
+func serveCmd(ctx context.Context, configPath string, args []string, e env) error {
+	fs := newFlags("serve", "serve", e)
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	cfg, err := loadConfig(configPath, e)
+	if err != nil {
+		return err
+	}
+	log, err := newLogger(cfg, e)
+	if err != nil {
+		return err
+	}
+	a, err := newApp(ctx, cfg, log)
+	if err != nil {
+		return err
+	}
+	defer a.Close()
+	return a.serve(ctx, cfg.Addr, nil)
+}
+
+// serve runs the HTTP server and the scheduler until ctx ends, then stops
+// taking requests, lets in-flight work finish and releases job locks.
+// ready, if set, is called with the bound address once requests are served.
+func (a *app) serve(ctx context.Context, addr string, ready func(addr string)) error {
+	srv, err := server.Listen(addr, a.handler(), a.log)
+	if err != nil {
+		return err
+	}
+	sched := jobs.NewScheduler(a.cfg.Policy.Location(), a.runner, a.log)
+	for _, def := range a.jobs.Definitions() {
+		if err := sched.Add(a.cfg.Policy.Schedules[def.Name], def); err != nil {
+			return err
+		}
+	}
+
+	served := make(chan error, 1)
+	go func() { served <- srv.Serve() }()
+	sched.Start()
+	a.log.Info("seatwarden serving", slog.String("addr", srv.Addr()), slog.String("store", a.store.Backend()),
+		slog.String("zendesk", a.cfg.Zendesk.URL), slog.String("version", version))
+	a.syncIfNoSnapshot(ctx)
+	if ready != nil {
+		ready(srv.Addr())
+	}
+
+	select {
+	case <-ctx.Done():
+		a.log.Info("shutting down: no new requests, waiting for in-flight work", slog.Duration("grace", shutdownGrace))
+	case err = <-served:
+		a.log.Error("HTTP server stopped", slog.Any("error", err))
+	}
+	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), shutdownGrace)
+	defer cancel()
+	var errs []error
+	if err != nil {
+		errs = append(errs, err)
+	}
+	if serr := srv.Shutdown(sctx); serr != nil {
+		errs = append(errs, fmt.Errorf("HTTP shutdown: %w", serr))
+	}
+	if serr := sched.Stop(sctx); serr != nil {
+		errs = append(errs, serr)
+	}
+	a.background.Wait()
+	if len(errs) == 0 {
+		a.log.Info("stopped cleanly")
+	}
+	return errors.Join(errs...)
+}
+
+// syncIfNoSnapshot starts a first sync in the background on a fresh store,
+// so seat questions have answers minutes before the first scheduled run.
+func (a *app) syncIfNoSnapshot(ctx context.Context) {
+	if _, err := a.store.LoadSnapshot(ctx); !errors.Is(err, store.ErrNotFound) {
+		return
+	}
+	def, err := a.jobs.Lookup(jobs.NameSync)
+	if err != nil {
+		return
+	}
+	a.log.Info("no seat snapshot yet: starting the first sync now")
+	a.background.Go(func() { _ = a.runner.Run(ctx, def) })
+}
