@@ -1,0 +1,41 @@
+#!/usr/bin/env bash
+# Full sync of a large emulated Zendesk account, measured from outside:
+# the emulator runs in a process of its own, so the peak RSS reported is the
+# bot's alone. Then a re-sync with nothing changed.
+#
+#   USERS=100000 ./bench/sync.sh      (make bench-sync builds bin/seatwarden first)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+users=${USERS:-100000}
+bin=${BIN:-bin/seatwarden}
+[[ -x "$bin" ]] || { echo "build first: make build"; exit 1; }
+[[ -x /usr/bin/time ]] || { echo "needs GNU time (Debian: apt-get install time)"; exit 1; }
+
+tmp=$(mktemp -d)
+port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+"$bin" emulate zendesk --addr "127.0.0.1:$port" --users "$users" >"$tmp/emulator.log" 2>&1 &
+emu=$!
+trap 'kill $emu 2>/dev/null || true; rm -rf "$tmp"' EXIT
+for _ in $(seq 1 300); do grep -q "Zendesk emulator" "$tmp/emulator.log" && break; sleep 0.1; done
+head -1 "$tmp/emulator.log"
+
+# The client-side budget is raised to the High Volume add-on's 2,500/min so
+# the figure measures the bot, not the budget.
+cat >"$tmp/policy.yaml" <<YAML
+zendesk:
+  requests_per_minute: 2500
+YAML
+export ZENDESK_URL="http://127.0.0.1:$port" ZENDESK_OAUTH_CLIENT_ID=seatwarden ZENDESK_OAUTH_CLIENT_SECRET=emulator-secret
+export SEATWARDEN_DATA_DIR="$tmp/data" SEATWARDEN_LOG_LEVEL=warn
+
+run() { # $1 = label
+  /usr/bin/time -f "%e %M" -o "$tmp/time" "$bin" --config "$tmp/policy.yaml" run-job sync >"$tmp/out" 2>"$tmp/err" || { cat "$tmp/err"; exit 1; }
+  read -r secs kb <"$tmp/time"
+  reqs=$(sed -n 's/^zendesk requests: //p' "$tmp/out")
+  printf '%-22s wall %6ss  peak RSS %4d MB  requests %s\n' "$1" "$secs" $((kb / 1024)) "$reqs"
+}
+read -r groups members roles < <(sed -n 's/.* users, \([0-9]*\) groups, \([0-9]*\) group memberships, \([0-9]*\) custom roles.*/\1 \2 \3/p' "$tmp/emulator.log")
+bound=$(( (users + 999) / 1000 + (groups + 99) / 100 + (members + 99) / 100 + 1 ))
+echo "lower bound: ceil($users/1000) users + ceil($groups/100) groups + ceil($members/100) memberships + 1 roles = $bound requests (+1 OAuth token)"
+run "full sync"
+run "re-sync, no changes"
