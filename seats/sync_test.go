@@ -28,7 +28,7 @@ type fixture struct {
 	store  store.Store
 }
 
-func newFixture(t *testing.T, org *zendesktest.Org) *fixture {
+func newFixture(t testing.TB, org *zendesktest.Org) *fixture {
 	t.Helper()
 	emu := zendesktest.NewServer(org, zendesktest.WithBearerToken("test-token"), zendesktest.WithClock(func() time.Time { return now }))
 	t.Cleanup(emu.Close)

@@ -1,0 +1,77 @@
+// Package archtest holds tests of the package layout itself: the arrows go
+// transports → commands/jobs → domain → integrations/store, never back.
+package archtest
+
+import (
+	"go/build"
+	"path/filepath"
+	"runtime"
+	"slices"
+	"strings"
+	"testing"
+)
+
+const module = "github.com/seatwarden/seatwarden"
+
+var chatSDKs = []string{"github.com/slack-go/slack", "github.com/infracloudio/msbotbuilder-go"}
+
+// imports returns every package pkg depends on, directly or through other
+// packages of this module (test files excluded).
+func imports(t *testing.T, root, pkg string) map[string]bool {
+	t.Helper()
+	seen := map[string]bool{}
+	var walk func(string)
+	walk = func(p string) {
+		dir := filepath.Join(root, strings.TrimPrefix(strings.TrimPrefix(p, module), "/"))
+		bp, err := build.ImportDir(dir, 0)
+		if err != nil {
+			t.Fatalf("%s: %v", p, err)
+		}
+		for _, imp := range bp.Imports {
+			if seen[imp] {
+				continue
+			}
+			seen[imp] = true
+			if strings.HasPrefix(imp, module+"/") {
+				walk(imp)
+			}
+		}
+	}
+	walk(pkg)
+	return seen
+}
+
+func TestLayering(t *testing.T) {
+	_, file, _, _ := runtime.Caller(0)
+	root := filepath.Join(filepath.Dir(file), "..", "..")
+	tests := []struct {
+		pkg       string
+		forbidden []string // import path prefixes
+	}{
+		{"commands", append([]string{module + "/bot", module + "/cmd"}, chatSDKs...)},
+		{"jobs", append([]string{module + "/bot", module + "/commands", module + "/cmd"}, chatSDKs...)},
+		{"seats", append([]string{module + "/bot", module + "/commands", module + "/jobs", module + "/cmd"}, chatSDKs...)},
+		{"store", append([]string{module + "/bot", module + "/commands", module + "/jobs", module + "/seats", module + "/integrations", module + "/config"}, chatSDKs...)},
+		{"integrations/zendesk", append([]string{module + "/bot", module + "/commands", module + "/jobs", module + "/seats", module + "/store", module + "/config"}, chatSDKs...)},
+	}
+	for _, tt := range tests {
+		t.Run(tt.pkg, func(t *testing.T) {
+			deps := imports(t, root, module+"/"+tt.pkg)
+			if len(deps) == 0 {
+				t.Fatalf("no imports found for %s: is the path right?", tt.pkg)
+			}
+			var bad []string
+			for dep := range deps {
+				for _, f := range tt.forbidden {
+					if dep == f || strings.HasPrefix(dep, f+"/") {
+						bad = append(bad, dep)
+					}
+				}
+			}
+			slices.Sort(bad)
+			if len(bad) > 0 {
+				t.Errorf("%s must not depend on %v", tt.pkg, bad)
+			}
+		})
+	}
+}
