@@ -42,8 +42,29 @@ type app struct {
 	onSync func(seats.SyncResult)
 }
 
-func loadConfig(path string, e env) (*config.Config, error) {
+func loadConfig(e env) (*config.Config, error) {
+	path := ""
+	if e.configPath != nil {
+		path = *e.configPath
+	}
 	return config.Load(config.LoadOptions{Path: path, Getenv: e.getenv})
+}
+
+// openApp loads the configuration and wires the bot from it, logging to
+// stderr as configured.
+func openApp(ctx context.Context, e env) (*app, error) {
+	cfg, err := loadConfig(e)
+	if err != nil {
+		return nil, err
+	}
+	log, err := newLogger(cfg, e)
+	if err != nil {
+		return nil, err
+	}
+	for _, w := range cfg.Warnings {
+		log.Warn("config: " + w.String())
+	}
+	return newApp(ctx, cfg, log)
 }
 
 // newApp opens the store and builds the Zendesk client and the jobs. The

@@ -27,7 +27,7 @@ const (
 	demoClientSecret = "demo-client-secret"
 )
 
-func demoCmd(ctx context.Context, configPath string, args []string, e env) error {
+func demoCmd(ctx context.Context, args []string, e env) error {
 	fs := newFlags("demo", "demo [--keep-running] [--data-dir DIR]\n\nRuns the bot against a built-in Zendesk emulator with a sample account and prints what happens.", e)
 	keep := fs.Bool("keep-running", false, "leave the bot and the emulator running and print how to reach them")
 	dataDir := fs.String("data-dir", "", "where the embedded store keeps its file (default: a temporary directory, removed afterwards)")
@@ -35,7 +35,7 @@ func demoCmd(ctx context.Context, configPath string, args []string, e env) error
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
-	cfg, err := loadConfig(configPath, e)
+	cfg, err := loadConfig(e)
 	if err != nil {
 		return err
 	}

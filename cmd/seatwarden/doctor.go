@@ -50,12 +50,12 @@ func skip(name, detail string) checkResult {
 // endpoint hangs.
 const checkTimeout = 15 * time.Second
 
-func doctorCmd(ctx context.Context, configPath string, args []string, e env) error {
+func doctorCmd(ctx context.Context, args []string, e env) error {
 	fs := newFlags("doctor", "doctor\n\nChecks config, store, Zendesk, Slack and Teams credentials; exits 1 if any check fails.", e)
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
-	results := runChecks(ctx, configPath, e)
+	results := runChecks(ctx, e)
 	failed := 0
 	for _, r := range results {
 		r.print(e.stdout)
@@ -69,8 +69,8 @@ func doctorCmd(ctx context.Context, configPath string, args []string, e env) err
 	return nil
 }
 
-func runChecks(ctx context.Context, configPath string, e env) []checkResult {
-	cfg, err := loadConfig(configPath, e)
+func runChecks(ctx context.Context, e env) []checkResult {
+	cfg, err := loadConfig(e)
 	if err != nil {
 		var cerr *config.Error
 		if errors.As(err, &cerr) {

@@ -38,6 +38,9 @@ see README.md. Run "seatwarden COMMAND -h" for a command's flags.
 type env struct {
 	stdout, stderr io.Writer
 	getenv         func(string) string
+	// configPath is the --config flag, accepted before or after the
+	// command name.
+	configPath *string
 }
 
 func main() {
@@ -53,7 +56,7 @@ func run(ctx context.Context, args []string, e env) int {
 	global := flag.NewFlagSet("seatwarden", flag.ContinueOnError)
 	global.SetOutput(e.stderr)
 	global.Usage = func() { fmt.Fprint(e.stderr, usage) }
-	configPath := global.String("config", "", "policy file (YAML)")
+	e.configPath = global.String("config", "", "policy file (YAML)")
 	if err := global.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return 0
@@ -69,13 +72,13 @@ func run(ctx context.Context, args []string, e env) int {
 	var err error
 	switch cmd {
 	case "serve":
-		err = serveCmd(ctx, *configPath, cmdArgs, e)
+		err = serveCmd(ctx, cmdArgs, e)
 	case "run-job":
-		err = runJobCmd(ctx, *configPath, cmdArgs, e)
+		err = runJobCmd(ctx, cmdArgs, e)
 	case "doctor":
-		err = doctorCmd(ctx, *configPath, cmdArgs, e)
+		err = doctorCmd(ctx, cmdArgs, e)
 	case "demo":
-		err = demoCmd(ctx, *configPath, cmdArgs, e)
+		err = demoCmd(ctx, cmdArgs, e)
 	case "emulate":
 		err = emulateCmd(ctx, cmdArgs, e)
 	case "version":
@@ -109,6 +112,9 @@ func indentAfterFirst(s string) string {
 func newFlags(name, synopsis string, e env) *flag.FlagSet {
 	fs := flag.NewFlagSet(name, flag.ContinueOnError)
 	fs.SetOutput(e.stderr)
+	if e.configPath != nil {
+		fs.StringVar(e.configPath, "config", *e.configPath, "policy file (YAML); env SEATWARDEN_CONFIG")
+	}
 	fs.Usage = func() {
 		fmt.Fprintf(e.stderr, "Usage: seatwarden %s\n\n", synopsis)
 		fs.PrintDefaults()

@@ -82,6 +82,7 @@ func TestUsageAndBadInput(t *testing.T) {
 		{"unknown flag", []string{"doctor", "--verbose"}, nil, 2, "flag provided but not defined: -verbose"},
 		{"emulate needs a system", []string{"emulate"}, nil, 2, "Usage: seatwarden emulate zendesk"},
 		{"missing policy file", []string{"--config", "/nonexistent/policy.yaml", "run-job", "sync"}, nil, 1, "/nonexistent/policy.yaml"},
+		{"--config after the command", []string{"run-job", "--config", "/nonexistent/after.yaml", "sync"}, nil, 1, "/nonexistent/after.yaml"},
 		{"bad env value names the variable", []string{"run-job", "sync"}, map[string]string{"SEATWARDEN_LOG_FORMAT": "xml"}, 1, "SEATWARDEN_LOG_FORMAT"},
 		{"serve without Zendesk says what to set", []string{"serve"}, map[string]string{"SEATWARDEN_DATA_DIR": "-"}, 1, "ZENDESK_URL"},
 		{"half an OAuth pair", []string{"run-job", "sync"}, map[string]string{"ZENDESK_URL": "https://acme.zendesk.com", "ZENDESK_OAUTH_CLIENT_ID": "x"}, 1, "ZENDESK_OAUTH_CLIENT_SECRET"},

@@ -12,7 +12,7 @@ import (
 	"github.com/seatwarden/seatwarden/jobs"
 )
 
-func runJobCmd(ctx context.Context, configPath string, args []string, e env) error {
+func runJobCmd(ctx context.Context, args []string, e env) error {
 	fs := newFlags("run-job", "run-job NAME\n\nRuns one job now, under its lock, and exits non-zero if it failed.\nJobs: "+strings.Join(jobs.Names, ", "), e)
 	if err := parseFlags(fs, args); err != nil {
 		return err
@@ -22,15 +22,7 @@ func runJobCmd(ctx context.Context, configPath string, args []string, e env) err
 		return errUsage
 	}
 	name := fs.Arg(0)
-	cfg, err := loadConfig(configPath, e)
-	if err != nil {
-		return err
-	}
-	log, err := newLogger(cfg, e)
-	if err != nil {
-		return err
-	}
-	a, err := newApp(ctx, cfg, log)
+	a, err := openApp(ctx, e)
 	if err != nil {
 		return err
 	}

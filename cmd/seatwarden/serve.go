@@ -16,25 +16,17 @@ import (
 // and running jobs; Kubernetes' default termination grace is 30s.
 const shutdownGrace = 25 * time.Second
 
-func serveCmd(ctx context.Context, configPath string, args []string, e env) error {
+func serveCmd(ctx context.Context, args []string, e env) error {
 	fs := newFlags("serve", "serve", e)
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
-	cfg, err := loadConfig(configPath, e)
-	if err != nil {
-		return err
-	}
-	log, err := newLogger(cfg, e)
-	if err != nil {
-		return err
-	}
-	a, err := newApp(ctx, cfg, log)
+	a, err := openApp(ctx, e)
 	if err != nil {
 		return err
 	}
 	defer a.Close()
-	return a.serve(ctx, cfg.Addr, nil)
+	return a.serve(ctx, a.cfg.Addr, nil)
 }
 
 // serve runs the HTTP server and the scheduler until ctx ends, then stops
