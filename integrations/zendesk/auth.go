@@ -84,65 +84,81 @@ func (a *clientCredentialsAuth) newAuthorizer(c *Client) (authorizer, error) {
 		AuthStyle:    oauth2.AuthStyleInParams,
 	}
 	// Token requests run through the same budget and retry path as API
-	// calls. The context outlives any single call because oauth2 keeps it
-	// for later refreshes.
-	tokenHTTP := &http.Client{Transport: &tokenTransport{c: c}}
-	ctx := context.WithValue(context.Background(), oauth2.HTTPClient, tokenHTTP)
-	cc := &clientCredentialsAuthorizer{cfg: cfg, ctx: ctx}
-	cc.source = cfg.TokenSource(ctx)
-	return cc, nil
+	// calls, on the caller's context, so a caller that gives up stops the
+	// fetch too.
+	return &clientCredentialsAuthorizer{
+		cfg:       cfg,
+		tokenHTTP: &http.Client{Transport: &tokenTransport{c: c}},
+		fetching:  make(chan struct{}, 1),
+	}, nil
 }
 
+// clientCredentialsAuthorizer caches one access token. x/oauth2's own
+// reusable source would fetch on a context fixed at construction, which no
+// caller could cancel; here each fetch runs on the asking call's context,
+// and concurrent callers share one fetch.
 type clientCredentialsAuthorizer struct {
-	cfg *clientcredentials.Config
-	ctx context.Context
+	cfg       *clientcredentials.Config
+	tokenHTTP *http.Client
 
-	mu     sync.Mutex
-	source oauth2.TokenSource
+	// fetching admits one token fetch at a time; waiting for it honours
+	// the caller's context, which a mutex would not.
+	fetching chan struct{}
+
+	mu  sync.Mutex // guards tok
+	tok *oauth2.Token
 }
 
-func (a *clientCredentialsAuthorizer) tokenSource() oauth2.TokenSource {
+func (a *clientCredentialsAuthorizer) cached() *oauth2.Token {
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	return a.source
+	if a.tok.Valid() {
+		return a.tok
+	}
+	return nil
+}
+
+func (a *clientCredentialsAuthorizer) token(ctx context.Context) (*oauth2.Token, error) {
+	if tok := a.cached(); tok != nil {
+		return tok, nil
+	}
+	select {
+	case a.fetching <- struct{}{}:
+	case <-ctx.Done():
+		return nil, fmt.Errorf("zendesk: %s: %w", EndpointOAuthToken, ctx.Err())
+	}
+	defer func() { <-a.fetching }()
+	// Another caller may have fetched while this one waited its turn.
+	if tok := a.cached(); tok != nil {
+		return tok, nil
+	}
+	tok, err := a.cfg.Token(context.WithValue(ctx, oauth2.HTTPClient, a.tokenHTTP))
+	if err != nil {
+		return nil, tokenError(err)
+	}
+	a.mu.Lock()
+	a.tok = tok
+	a.mu.Unlock()
+	return tok, nil
 }
 
 func (a *clientCredentialsAuthorizer) authorize(ctx context.Context, req *http.Request) error {
-	type result struct {
-		tok *oauth2.Token
-		err error
+	tok, err := a.token(ctx)
+	if err != nil {
+		return err
 	}
-	// The token source ignores the caller's context, so wait for it in a
-	// goroutine and give up when the caller does; the fetched token is
-	// still cached for the next call.
-	ts := a.tokenSource()
-	done := make(chan result, 1)
-	go func() {
-		tok, err := ts.Token()
-		done <- result{tok, err}
-	}()
-	select {
-	case <-ctx.Done():
-		return fmt.Errorf("zendesk: %s: %w", EndpointOAuthToken, ctx.Err())
-	case r := <-done:
-		if r.err != nil {
-			return tokenError(r.err)
-		}
-		r.tok.SetAuthHeader(req)
-		return nil
-	}
+	tok.SetAuthHeader(req)
+	return nil
 }
 
+// renew drops the cached token if it is the one Zendesk rejected, so the
+// retry fetches a fresh one; a concurrent call may already have renewed it.
 func (a *clientCredentialsAuthorizer) renew(rejected *http.Request) bool {
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	// Replace the source only if the rejected token is still the cached
-	// one; a concurrent call may already have renewed it.
-	tok, err := a.source.Token()
-	if err != nil || rejected.Header.Get("Authorization") != tok.Type()+" "+tok.AccessToken {
-		return err == nil
+	if a.tok != nil && rejected.Header.Get("Authorization") == a.tok.Type()+" "+a.tok.AccessToken {
+		a.tok = nil
 	}
-	a.source = a.cfg.TokenSource(a.ctx)
 	return true
 }
 
