@@ -123,9 +123,18 @@ func (c *Client) send(ctx context.Context, endpoint, holdKey string, auth author
 			if attempt >= c.maxRetries {
 				return res, nil
 			}
+			// Retry-After: 0 would retry back to back; never wait less than
+			// the backoff.
+			wait = max(wait, c.backoff(attempt))
 			// A hold rather than a private sleep, so concurrent calls to
-			// the same limit wait too instead of collecting more 429s.
-			c.hold(holdKey, wait)
+			// the same limit wait too instead of collecting more 429s. A
+			// 429 that names no endpoint limit is the account's limit and
+			// holds every request.
+			key := globalHold
+			if hasEndpointLimitHeader(resp.Header) {
+				key = holdKey
+			}
+			c.hold(key, wait)
 			c.log.WarnContext(ctx, "zendesk: rate limited, waiting",
 				"endpoint", endpoint, "attempt", attempt+1, "retry_after", wait)
 
@@ -185,7 +194,13 @@ func (c *Client) backoff(attempt int) time.Duration {
 // does not advance the clock cannot loop forever.
 func (c *Client) waitTurn(ctx context.Context, key string) error {
 	now := c.now()
-	if until := c.holdUntil(key, now); until.After(now) {
+	// A hold may be extended while we sleep (another call's 429); look
+	// again, a bounded number of times in case the clock does not move.
+	for range 8 {
+		until := c.holdUntil(key, now)
+		if !until.After(now) {
+			break
+		}
 		if err := c.sleep(ctx, until.Sub(now)); err != nil {
 			return err
 		}
@@ -199,6 +214,18 @@ func (c *Client) waitTurn(ctx context.Context, key string) error {
 		}
 	}
 	return nil
+}
+
+// hasEndpointLimitHeader reports whether a response carries an
+// endpoint-specific limit (Zendesk-RateLimit-<name>), as opposed to only
+// the account-wide X-Rate-Limit headers.
+func hasEndpointLimitHeader(h http.Header) bool {
+	for name := range h {
+		if strings.HasPrefix(strings.ToLower(name), "zendesk-ratelimit-") {
+			return true
+		}
+	}
+	return false
 }
 
 // hold makes requests under key (or all requests, for globalHold) wait
