@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"math/rand/v2"
 	"time"
@@ -80,14 +81,19 @@ func EncodeSnapshot(s *Snapshot) ([]byte, error) {
 	return json.Marshal(&c)
 }
 
+// ErrUnreadable: a stored snapshot exists but cannot be decoded (corrupt,
+// or written by a newer version). The snapshot is a cache of Zendesk, so
+// callers may rebuild it rather than fail forever.
+var ErrUnreadable = errors.New("store: stored snapshot is unreadable")
+
 // DecodeSnapshot parses a stored snapshot, refusing unknown versions.
 func DecodeSnapshot(b []byte) (*Snapshot, error) {
 	var s Snapshot
 	if err := json.Unmarshal(b, &s); err != nil {
-		return nil, fmt.Errorf("store: decode snapshot: %w", err)
+		return nil, fmt.Errorf("%w: %w", ErrUnreadable, err)
 	}
 	if s.V != SnapshotVersion {
-		return nil, fmt.Errorf("store: snapshot schema version %d is not supported (want %d)", s.V, SnapshotVersion)
+		return nil, fmt.Errorf("%w: schema version %d is not supported (want %d)", ErrUnreadable, s.V, SnapshotVersion)
 	}
 	return &s, nil
 }

@@ -525,11 +525,16 @@ func testLocks(t *testing.T, h Harness) {
 			{"empty holder", lockName, "", longTTL},
 			{"zero TTL", lockName, "replica-a", 0},
 			{"negative TTL", lockName, "replica-a", -time.Second},
+			// now+ttl would overflow into the past and expire at once.
+			{"TTL past a century", lockName, "replica-a", 200 * 365 * 24 * time.Hour},
 		}
 		for _, tc := range cases {
 			if _, err := s.AcquireLock(t.Context(), tc.lock, tc.holder, tc.ttl); !errors.Is(err, store.ErrInvalid) {
 				t.Errorf("AcquireLock(%s): err = %v, want ErrInvalid", tc.name, err)
 			}
+		}
+		if _, err := s.ClaimKey(t.Context(), "idem:huge-ttl", 1<<62); !errors.Is(err, store.ErrInvalid) {
+			t.Errorf("ClaimKey with an overflowing TTL: err = %v, want ErrInvalid", err)
 		}
 	})
 }

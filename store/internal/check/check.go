@@ -51,8 +51,16 @@ func TTL(ttl time.Duration) error {
 	if ttl <= 0 {
 		return fmt.Errorf("%w: TTL must be positive, got %s", store.ErrInvalid, ttl)
 	}
+	// Past this, now+ttl in nanoseconds (bolt) or milliseconds (Redis PX)
+	// would overflow into the past and expire at once.
+	if ttl > MaxTTL {
+		return fmt.Errorf("%w: TTL must be at most %s, got %s", store.ErrInvalid, MaxTTL, ttl)
+	}
 	return nil
 }
+
+// MaxTTL is the longest TTL the stores accept: a century.
+const MaxTTL = 100 * 365 * 24 * time.Hour
 
 // AuditLimit rejects page sizes that would silently return nothing.
 func AuditLimit(limit int) error {
