@@ -3,6 +3,7 @@ package seats_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
 	"path/filepath"
 	"testing"
@@ -279,5 +280,96 @@ func TestSyncRefusesAnExportThatDoesNotAdvance(t *testing.T) {
 	}
 	if _, err := f.store.LoadSnapshot(ctx); !errors.Is(err, store.ErrNotFound) {
 		t.Errorf("a snapshot was written by a failed first sync: %v", err)
+	}
+}
+
+func TestRefusedCursorRestartsAsFullSync(t *testing.T) {
+	ctx := context.Background()
+	f := newFixture(t, zendesktest.SampleOrg(now.Add(-time.Hour)))
+	if _, err := f.syncer().Sync(ctx); err != nil {
+		t.Fatal(err)
+	}
+	f.emu.InjectFault(zendesktest.EndpointIncrementalUsers, zendesktest.Fault{
+		Status: 400, Body: `{"error":"InvalidCursor","description":"The cursor is no longer valid"}`, Times: 1,
+	})
+	res, err := f.syncer().Sync(ctx)
+	if err != nil {
+		t.Fatalf("a refused cursor should restart the sync, got %v", err)
+	}
+	if !res.Full {
+		t.Errorf("result %+v, want a full sync", res)
+	}
+	if diff := cmp.Diff(wantStaff(f.emu), staffIDs(f.snapshot(t))); diff != "" {
+		t.Errorf("staff after the restart (-want +got):\n%s", diff)
+	}
+}
+
+// unreadable stands for a store whose snapshot no longer decodes.
+type unreadable struct{ store.Store }
+
+func (u unreadable) LoadSnapshot(context.Context) (*store.Snapshot, error) {
+	return nil, fmt.Errorf("boltstore: %w: schema version 9", store.ErrUnreadable)
+}
+
+func TestUnreadableSnapshotIsRebuilt(t *testing.T) {
+	ctx := context.Background()
+	f := newFixture(t, zendesktest.SampleOrg(now.Add(-time.Hour)))
+	s := f.syncer()
+	s.Store = unreadable{f.store}
+	res, err := s.Sync(ctx)
+	if err != nil || !res.Full {
+		t.Fatalf("full=%v err=%v, want a full sync that rebuilds the snapshot", res.Full, err)
+	}
+	if len(f.snapshot(t).Staff) == 0 {
+		t.Error("no snapshot written")
+	}
+}
+
+// failingAfter passes the first n export pages through, then fails.
+type failingAfter struct {
+	seats.Source
+	n     int
+	pages int
+}
+
+func (f *failingAfter) ExportUsers(ctx context.Context, req zendesk.ExportRequest) (zendesk.UserExportPage, error) {
+	if f.pages == f.n {
+		return zendesk.UserExportPage{}, context.DeadlineExceeded
+	}
+	f.pages++
+	return f.Source.ExportUsers(ctx, req)
+}
+
+func TestFullSyncResumesFromItsCheckpoint(t *testing.T) {
+	ctx := context.Background()
+	f := newFixture(t, zendesktest.GenerateOrg(zendesktest.GenerateConfig{Users: 12_000, Seed: 5, Now: now.Add(-time.Hour)}))
+
+	// The first run is cut off after 11 of 12 pages (its timeout).
+	cut := f.syncer()
+	cut.Checkpoints = f.store
+	cut.Source = &failingAfter{Source: f.client, n: 11}
+	if _, err := cut.Sync(ctx); !errors.Is(err, context.DeadlineExceeded) {
+		t.Fatalf("cut-off run: %v", err)
+	}
+	if _, err := f.store.LoadSnapshot(ctx); !errors.Is(err, store.ErrNotFound) {
+		t.Fatalf("a cut-off run wrote a snapshot: %v", err)
+	}
+
+	f.emu.ResetCounters()
+	next := f.syncer()
+	next.Checkpoints = f.store
+	res, err := next.Sync(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The checkpoint was taken after page 10: pages 11 and 12 remain.
+	if !res.Full || !res.Resumed || res.Pages != 2 {
+		t.Errorf("resumed run = %+v, want a full sync resumed with 2 pages", res)
+	}
+	if diff := cmp.Diff(wantStaff(f.emu), staffIDs(f.snapshot(t))); diff != "" {
+		t.Errorf("staff after resuming (-want +got):\n%s", diff)
+	}
+	if recs, _ := f.store.ListRecords(ctx, "sync-checkpoint"); len(recs) != 0 {
+		t.Errorf("%d checkpoints left after the sync completed", len(recs))
 	}
 }

@@ -87,7 +87,7 @@ func newApp(ctx context.Context, cfg *config.Config, log *slog.Logger) (*app, er
 	}
 	a.zendesk = zd
 
-	syncer := &seats.Syncer{Source: zd, Store: a.store, Account: cfg.Zendesk.URL, Now: a.now, Logger: log}
+	syncer := &seats.Syncer{Source: zd, Store: a.store, Checkpoints: a.store, Account: cfg.Zendesk.URL, Now: a.now, Logger: log}
 	a.jobs, err = jobs.NewRegistry(jobs.Sync(syncer, a.afterSync))
 	if err != nil {
 		a.Close()
@@ -105,8 +105,8 @@ func newApp(ctx context.Context, cfg *config.Config, log *slog.Logger) (*app, er
 }
 
 // afterSync publishes the new snapshot's seat counts.
-func (a *app) afterSync(ctx context.Context, res seats.SyncResult) {
-	if snap, err := a.store.LoadSnapshot(ctx); err == nil {
+func (a *app) afterSync(_ context.Context, res seats.SyncResult) {
+	if snap := res.Snapshot; snap != nil {
 		sum := seats.Evaluate(snap, seatPolicy(a.cfg.Policy), a.now()).Summary
 		a.metrics.SetSnapshot(snap.SyncedAt, sum.Active.Seats, sum.Inactive.Seats)
 	}

@@ -98,7 +98,14 @@ func (d *demo) run(ctx context.Context, cfg *config.Config, dataDir string, keep
 	}
 	defer a.Close()
 	syncs := make(chan seats.SyncResult, 4)
-	a.onSync = func(r seats.SyncResult) { syncs <- r }
+	a.onSync = func(r seats.SyncResult) {
+		// Never block a sync on the transcript: with --keep-running the
+		// scheduler goes on syncing long after the script has read.
+		select {
+		case syncs <- r:
+		default:
+		}
+	}
 
 	srvCtx, stopServer := context.WithCancel(ctx)
 	defer stopServer()
