@@ -223,7 +223,24 @@ func (m *memLocks) AcquireLock(_ context.Context, name, holder string, ttl time.
 }
 
 func (m *memLocks) RenewLock(_ context.Context, l store.Lock, ttl time.Duration) (store.Lock, error) {
-	return l, nil
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	cur, ok := m.held[l.Name]
+	if !ok || cur.Holder != l.Holder || cur.Token != l.Token || !time.Now().Before(cur.ExpiresAt) {
+		return store.Lock{}, store.ErrNotLockHolder
+	}
+	cur.ExpiresAt = time.Now().Add(ttl)
+	m.held[l.Name] = cur
+	return cur, nil
+}
+
+// steal hands the lock to another holder, as if this one had paused past
+// its TTL and another replica had taken over.
+func (m *memLocks) steal(name string) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.token++
+	m.held[name] = store.Lock{Name: name, Holder: "replica-z", Token: m.token, ExpiresAt: time.Now().Add(time.Hour)}
 }
 
 func (m *memLocks) ReleaseLock(_ context.Context, l store.Lock) error {
@@ -297,6 +314,71 @@ func TestSchedulerStopCancelsJobsPastTheGrace(t *testing.T) {
 		}
 		if !cancelled.Load() {
 			t.Error("the running job was not cancelled")
+		}
+	})
+}
+
+func TestRunnerKeepsItsLockAliveAndStopsWhenItIsLost(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		locks := &memLocks{held: map[string]store.Lock{}}
+		a := &Runner{Locks: locks, Holder: "replica-a", Timeout: time.Hour, LockTTL: time.Minute}
+		b := &Runner{Locks: locks, Holder: "replica-b", Timeout: time.Hour, LockTTL: time.Minute}
+		var token int64
+		lost := make(chan error, 1)
+		long := Definition{Name: NameSync, Run: func(ctx context.Context, _ time.Time) error {
+			token, _ = FencingToken(ctx)
+			select {
+			case <-time.After(10 * time.Minute):
+				return nil
+			case <-ctx.Done():
+				lost <- context.Cause(ctx)
+				return ctx.Err()
+			}
+		}}
+		done := make(chan error, 1)
+		go func() { done <- a.Run(context.Background(), long) }()
+
+		// Five TTLs later the renewed lock still keeps replica b out.
+		time.Sleep(5 * time.Minute)
+		if err := b.Run(context.Background(), Definition{Name: NameSync, Run: func(context.Context, time.Time) error { return nil }}); !errors.Is(err, ErrLocked) {
+			t.Fatalf("while a renews its lock, b's run = %v, want ErrLocked", err)
+		}
+		if token == 0 {
+			t.Error("the job saw no fencing token")
+		}
+
+		locks.steal("job:sync")
+		err := <-done
+		if !errors.Is(err, ErrLockLost) {
+			t.Errorf("run after losing its lock = %v, want ErrLockLost", err)
+		}
+		if cause := <-lost; !errors.Is(cause, ErrLockLost) {
+			t.Errorf("the job's context was cancelled by %v, want ErrLockLost", cause)
+		}
+		// The thief's lock survives a's release attempt.
+		if l := locks.held["job:sync"]; l.Holder != "replica-z" {
+			t.Errorf("lock now held by %q, want the replica that took it over", l.Holder)
+		}
+	})
+}
+
+func TestStopWaitsForRunNow(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		r := &Runner{Locks: &memLocks{held: map[string]store.Lock{}}, Holder: "a", Timeout: time.Hour}
+		s := NewScheduler(time.UTC, r, nil)
+		s.Start()
+		finished := atomic.Bool{}
+		s.RunNow(Definition{Name: NameSync, Run: func(context.Context, time.Time) error {
+			time.Sleep(3 * time.Minute)
+			finished.Store(true)
+			return nil
+		}})
+		synctest.Wait()
+		if err := s.Stop(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+		if !finished.Load() {
+			t.Error("Stop returned before the RunNow run finished")
 		}
 	})
 }

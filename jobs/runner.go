@@ -6,6 +6,7 @@
 package jobs
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -54,15 +55,32 @@ type Runner struct {
 	// Holder identifies this process in locks; NewHolderID makes one.
 	Holder  string
 	Timeout time.Duration
+	// LockTTL is how long the lock outlives a replica that dies mid-run;
+	// a running job renews it every LockTTL/3. Default 2 minutes.
+	LockTTL time.Duration
 	Now     func() time.Time
 	Logger  *slog.Logger
 	// Observe receives every run's result (ResultOK, ResultError, ResultSkipped).
 	Observe func(job, result string, d time.Duration)
 }
 
-// lockGrace keeps the lock a little past the run's timeout, so the lock can
-// never expire under a run that is still within its deadline.
-const lockGrace = time.Minute
+// Causes a run's context is cancelled with.
+var (
+	errTimedOut = errors.New("jobs: run timed out")
+	// ErrLockLost: the run's lock expired or was taken over (a long pause,
+	// a store outage), so another replica may be running the job; the run
+	// is cancelled rather than race it.
+	ErrLockLost = errors.New("jobs: lost the job lock")
+)
+
+type fencingKey struct{}
+
+// FencingToken is the token of the lock the running job holds, for writes
+// that must be refused to a holder that has been superseded.
+func FencingToken(ctx context.Context) (int64, bool) {
+	t, ok := ctx.Value(fencingKey{}).(int64)
+	return t, ok
+}
 
 // Run runs def once. It returns ErrLocked without running when the lock is
 // held elsewhere; a panic in the job becomes an error, and the lock is
@@ -70,8 +88,9 @@ const lockGrace = time.Minute
 func (r *Runner) Run(ctx context.Context, def Definition) (err error) {
 	start := r.now()
 	log := r.logger().With(slog.String("job", def.Name))
+	ttl := cmp.Or(r.LockTTL, 2*time.Minute)
 
-	lock, err := r.Locks.AcquireLock(ctx, "job:"+def.Name, r.Holder, r.Timeout+lockGrace)
+	lock, err := r.Locks.AcquireLock(ctx, "job:"+def.Name, r.Holder, ttl)
 	if errors.Is(err, store.ErrLockHeld) {
 		log.Info("job skipped: another replica holds its lock")
 		r.observe(def.Name, ResultSkipped, 0)
@@ -82,23 +101,33 @@ func (r *Runner) Run(ctx context.Context, def Definition) (err error) {
 		return fmt.Errorf("jobs: %s: take lock: %w", def.Name, err)
 	}
 	log = log.With(slog.Int64("fencing_token", lock.Token))
+
+	runCtx, cancel := context.WithCancelCause(ctx)
+	defer cancel(nil)
+	runCtx, cancelTimeout := context.WithTimeoutCause(runCtx, r.Timeout, errTimedOut)
+	defer cancelTimeout()
+	held := make(chan store.Lock, 1)
+	go func() { held <- r.keepLock(runCtx, lock, ttl, cancel, log) }()
 	defer func() {
+		cancel(nil)
+		lock := <-held
 		// Release even when ctx is already cancelled (shutdown), briefly.
-		rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
-		defer cancel()
-		if rerr := r.Locks.ReleaseLock(rctx, lock); rerr != nil {
+		rctx, rcancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+		defer rcancel()
+		if rerr := r.Locks.ReleaseLock(rctx, lock); rerr != nil && !errors.Is(rerr, store.ErrNotLockHolder) {
 			log.Warn("job lock not released; it expires on its own", slog.Any("error", rerr))
 		}
 	}()
 
-	runCtx, cancel := context.WithTimeout(ctx, r.Timeout)
-	defer cancel()
 	log.Info("job started")
-	err = runRecovering(runCtx, def, start)
+	err = runRecovering(context.WithValue(runCtx, fencingKey{}, lock.Token), def, start)
 	d := r.now().Sub(start)
 	if err != nil {
-		if errors.Is(err, context.DeadlineExceeded) && runCtx.Err() != nil && ctx.Err() == nil {
+		switch cause := context.Cause(runCtx); {
+		case errors.Is(cause, errTimedOut):
 			err = fmt.Errorf("jobs: %s: timed out after %s: %w", def.Name, r.Timeout, err)
+		case errors.Is(cause, ErrLockLost):
+			err = fmt.Errorf("jobs: %s: %w: %w", def.Name, ErrLockLost, err)
 		}
 		log.Error("job failed", slog.Duration("duration", d), slog.Any("error", err))
 		r.observe(def.Name, ResultError, d)
@@ -107,6 +136,35 @@ func (r *Runner) Run(ctx context.Context, def Definition) (err error) {
 	log.Info("job finished", slog.Duration("duration", d))
 	r.observe(def.Name, ResultOK, d)
 	return nil
+}
+
+// keepLock renews the lock every ttl/3 until ctx ends, and cancels the run
+// when the lock is lost. It returns the lock as last renewed.
+func (r *Runner) keepLock(ctx context.Context, lock store.Lock, ttl time.Duration, cancel context.CancelCauseFunc, log *slog.Logger) store.Lock {
+	t := time.NewTicker(ttl / 3)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return lock
+		case <-t.C:
+		}
+		renewed, err := r.Locks.RenewLock(ctx, lock, ttl)
+		switch {
+		case err == nil:
+			lock = renewed
+		case errors.Is(err, store.ErrNotLockHolder):
+			log.Error("job lock lost; cancelling the run")
+			cancel(ErrLockLost)
+			return lock
+		case ctx.Err() != nil:
+			return lock
+		default:
+			// A store hiccup: the lock is still ours until its TTL; try
+			// again next tick, and past the TTL renew reports the loss.
+			log.Warn("job lock not renewed", slog.Any("error", err))
+		}
+	}
 }
 
 func runRecovering(ctx context.Context, def Definition, now time.Time) (err error) {

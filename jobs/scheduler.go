@@ -26,6 +26,9 @@ type Scheduler struct {
 
 	mu      sync.Mutex
 	entries []Entry
+
+	// extra tracks runs started by RunNow, which Stop waits for too.
+	extra sync.WaitGroup
 }
 
 // Entry is one scheduled job.
@@ -79,18 +82,30 @@ func (s *Scheduler) Start() {
 	}
 }
 
+// RunNow starts one run of def in the background, as a trigger would: on
+// the scheduler's context, under the same lock, and waited for by Stop.
+func (s *Scheduler) RunNow(def Definition) {
+	s.extra.Go(func() { _ = s.runner.Run(s.base, def) })
+}
+
 // Stop stops triggering and waits for running jobs to finish. When ctx ends
 // first, running jobs are cancelled and Stop returns ctx's error once they
 // have returned.
 func (s *Scheduler) Stop(ctx context.Context) error {
-	done := s.cron.Stop()
+	cronDone := s.cron.Stop()
+	done := make(chan struct{})
+	go func() {
+		<-cronDone.Done()
+		s.extra.Wait()
+		close(done)
+	}()
 	select {
-	case <-done.Done():
+	case <-done:
 		s.cancel()
 		return nil
 	case <-ctx.Done():
 		s.cancel()
-		<-done.Done()
+		<-done
 		return fmt.Errorf("jobs: running jobs cancelled at shutdown: %w", ctx.Err())
 	}
 }

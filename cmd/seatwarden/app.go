@@ -7,7 +7,6 @@ import (
 	"log/slog"
 	"net/http"
 	"path/filepath"
-	"sync"
 	"time"
 
 	"github.com/redis/go-redis/v9"
@@ -33,10 +32,6 @@ type app struct {
 	jobs    *jobs.Registry
 	runner  *jobs.Runner
 	now     func() time.Time
-
-	// background tracks work started outside the scheduler (the first
-	// sync), so shutdown waits for it before closing the store.
-	background sync.WaitGroup
 
 	// onSync, when set, also hears about each successful sync (the demo).
 	onSync func(seats.SyncResult)

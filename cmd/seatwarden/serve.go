@@ -33,15 +33,15 @@ func serveCmd(ctx context.Context, args []string, e env) error {
 // taking requests, lets in-flight work finish and releases job locks.
 // ready, if set, is called with the bound address once requests are served.
 func (a *app) serve(ctx context.Context, addr string, ready func(addr string)) error {
-	srv, err := server.Listen(addr, a.handler(), a.log)
-	if err != nil {
-		return err
-	}
 	sched := jobs.NewScheduler(a.cfg.Policy.Location(), a.runner, a.log)
 	for _, def := range a.jobs.Definitions() {
 		if err := sched.Add(a.cfg.Policy.Schedules[def.Name], def); err != nil {
 			return err
 		}
+	}
+	srv, err := server.Listen(addr, a.handler(), a.log)
+	if err != nil {
+		return err
 	}
 
 	served := make(chan error, 1)
@@ -49,7 +49,7 @@ func (a *app) serve(ctx context.Context, addr string, ready func(addr string)) e
 	sched.Start()
 	a.log.Info("seatwarden serving", slog.String("addr", srv.Addr()), slog.String("store", a.store.Backend()),
 		slog.String("zendesk", a.cfg.Zendesk.URL), slog.String("version", version))
-	a.syncIfNoSnapshot(ctx)
+	a.syncIfNoSnapshot(ctx, sched)
 	if ready != nil {
 		ready(srv.Addr())
 	}
@@ -72,17 +72,18 @@ func (a *app) serve(ctx context.Context, addr string, ready func(addr string)) e
 	if serr := sched.Stop(sctx); serr != nil {
 		errs = append(errs, serr)
 	}
-	a.background.Wait()
 	if len(errs) == 0 {
 		a.log.Info("stopped cleanly")
 	}
 	return errors.Join(errs...)
 }
 
-// syncIfNoSnapshot starts a first sync in the background on a fresh store,
-// so seat questions have answers minutes before the first scheduled run.
-func (a *app) syncIfNoSnapshot(ctx context.Context) {
-	if _, err := a.store.LoadSnapshot(ctx); !errors.Is(err, store.ErrNotFound) {
+// syncIfNoSnapshot starts a first sync in the background on a fresh (or
+// unreadable) store, so seat questions have answers minutes before the
+// first scheduled run.
+func (a *app) syncIfNoSnapshot(ctx context.Context, sched *jobs.Scheduler) {
+	_, err := a.store.LoadSnapshot(ctx)
+	if !errors.Is(err, store.ErrNotFound) && !errors.Is(err, store.ErrUnreadable) {
 		return
 	}
 	def, err := a.jobs.Lookup(jobs.NameSync)
@@ -90,5 +91,5 @@ func (a *app) syncIfNoSnapshot(ctx context.Context) {
 		return
 	}
 	a.log.Info("no seat snapshot yet: starting the first sync now")
-	a.background.Go(func() { _ = a.runner.Run(ctx, def) })
+	sched.RunNow(def)
 }
