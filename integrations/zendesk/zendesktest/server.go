@@ -336,23 +336,34 @@ func (s *Server) Memberships() []zendesk.GroupMembership {
 // copy, then updated_at and the export position move to now. It reports
 // false for an unknown id.
 func (s *Server) UpdateUser(id int64, fn func(*zendesk.User)) (zendesk.User, bool) {
-	u, ok := s.User(id)
-	if !ok {
-		return zendesk.User{}, false
+	for {
+		s.mu.Lock()
+		i, ok := s.index[id]
+		if !ok {
+			s.mu.Unlock()
+			return zendesk.User{}, false
+		}
+		u, version := cloneUser(s.users[i]), s.latest[i]
+		s.mu.Unlock()
+		// fn runs unlocked so it may call the Server; a change made
+		// meanwhile (an API PUT) moves the user's change-log position, and
+		// fn then runs again on the newer user instead of overwriting it.
+		fn(&u)
+		u.ID = id
+		now := s.stamp()
+		s.mu.Lock()
+		if i, ok = s.index[id]; !ok {
+			s.mu.Unlock()
+			return zendesk.User{}, false
+		}
+		if s.latest[i] != version {
+			s.mu.Unlock()
+			continue
+		}
+		s.store(i, u, now)
+		s.mu.Unlock()
+		return cloneUser(u), true
 	}
-	// fn runs unlocked so it may call the Server.
-	fn(&u)
-	u = cloneUser(u)
-	u.ID = id
-	now := s.stamp()
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	i, ok := s.index[id]
-	if !ok {
-		return zendesk.User{}, false
-	}
-	s.store(i, u, now)
-	return cloneUser(u), true
 }
 
 // AddUser creates a user as Zendesk's UI would. A zero ID gets the next
