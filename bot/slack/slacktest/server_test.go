@@ -1,0 +1,491 @@
+package slacktest
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"io"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+	"github.com/google/go-cmp/cmp/cmpopts"
+	"github.com/slack-go/slack"
+)
+
+var t0 = time.Date(2026, 11, 2, 9, 0, 0, 0, time.UTC)
+
+const (
+	alice = "U0ALICE01"
+	bob   = "U0BOB0001"
+	gone  = "U0GONE001"
+)
+
+// newTestServer starts a server frozen at t0 (Advance moves it) with
+// three members, one of them deactivated.
+func newTestServer(t *testing.T, opts ...Option) *Server {
+	t.Helper()
+	base := []Option{
+		WithClock(func() time.Time { return t0 }),
+		WithUser(User{ID: alice, Name: "alice", RealName: "Alice Liddell", Email: "alice@example.com", TZ: "Europe/Berlin"}),
+		WithUser(User{ID: bob, Name: "bob", RealName: "Bob Builder", Email: "bob@example.com"}),
+		WithUser(User{ID: gone, Name: "gone", RealName: "Gone Person", Email: "gone@example.com", Deleted: true}),
+	}
+	s := NewServer(append(base, opts...)...)
+	t.Cleanup(s.Close)
+	return s
+}
+
+func newClient(s *Server) *slack.Client {
+	return slack.New(DefaultBotToken, slack.OptionAPIURL(s.APIURL()))
+}
+
+// errCode is the Slack error code in err, "" for nil, or err's text for
+// errors that are not Slack API errors.
+func errCode(err error) string {
+	if err == nil {
+		return ""
+	}
+	var se slack.SlackErrorResponse
+	if errors.As(err, &se) {
+		return se.Err
+	}
+	return err.Error()
+}
+
+// errMessages is response_metadata.messages of a Slack API error.
+func errMessages(err error) []string {
+	var se slack.SlackErrorResponse
+	if errors.As(err, &se) {
+		return se.ResponseMetadata.Messages
+	}
+	return nil
+}
+
+// rawCall posts a request to a Web API method without slack-go.
+func rawCall(t *testing.T, s *Server, method, contentType, auth, body string) (int, map[string]any) {
+	t.Helper()
+	req, err := http.NewRequest(http.MethodPost, s.APIURL()+method, strings.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if contentType != "" {
+		req.Header.Set("Content-Type", contentType)
+	}
+	if auth != "" {
+		req.Header.Set("Authorization", auth)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	raw, err := io.ReadAll(resp.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out map[string]any
+	if err := json.Unmarshal(raw, &out); err != nil {
+		t.Fatalf("%s: body is not JSON: %v\n%s", method, err, raw)
+	}
+	return resp.StatusCode, out
+}
+
+func TestAuthTest(t *testing.T) {
+	s := newTestServer(t,
+		WithBotToken("xoxb-1-custom"),
+		WithTeam("T0ACME0001", "Acme Corp"),
+		WithBotUser("U0WARDEN1", "B0WARDEN1", "warden"),
+	)
+	tests := []struct {
+		name    string
+		token   string
+		want    *slack.AuthTestResponse
+		wantErr string
+	}{
+		{
+			name:  "configured token",
+			token: "xoxb-1-custom",
+			want: &slack.AuthTestResponse{
+				URL: "https://acmecorp.slack.com/", Team: "Acme Corp", User: "warden",
+				TeamID: "T0ACME0001", UserID: "U0WARDEN1", BotID: "B0WARDEN1",
+			},
+		},
+		{name: "wrong token", token: "xoxb-other", wantErr: "invalid_auth"},
+		{name: "no token", token: "", wantErr: "not_authed"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			api := slack.New(tt.token, slack.OptionAPIURL(s.APIURL()))
+			got, err := api.AuthTestContext(t.Context())
+			if errCode(err) != tt.wantErr {
+				t.Fatalf("err = %v, want %q", err, tt.wantErr)
+			}
+			if err != nil {
+				return
+			}
+			if diff := cmp.Diff(tt.want, got, cmpopts.IgnoreFields(slack.AuthTestResponse{}, "Header")); diff != "" {
+				t.Errorf("auth.test (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
+func TestRequestParsingAndAuth(t *testing.T) {
+	s := newTestServer(t)
+	bearer := "Bearer " + DefaultBotToken
+	tests := []struct {
+		name        string
+		method      string
+		contentType string
+		auth        string
+		body        string
+		wantStatus  int
+		wantErr     string // "" means ok:true
+	}{
+		{"form token", "auth.test", "application/x-www-form-urlencoded", "", "token=" + DefaultBotToken, 200, ""},
+		{"bearer header with form", "auth.test", "application/x-www-form-urlencoded", bearer, "a=b", 200, ""},
+		{"bearer header with JSON", "auth.test", "application/json; charset=utf-8", bearer, `{}`, 200, ""},
+		{"JSON body cannot carry the token", "auth.test", "application/json", "", `{"token":"` + DefaultBotToken + `"}`, 200, "not_authed"},
+		{"basic auth is a bad credential", "auth.test", "application/x-www-form-urlencoded", "Basic eDp5", "a=b", 200, "invalid_auth"},
+		{"wrong bearer", "auth.test", "application/json", "Bearer xoxb-nope", `{}`, 200, "invalid_auth"},
+		{"body without content type", "auth.test", "", bearer, "a=b", 200, "missing_post_type"},
+		{"unsupported content type", "auth.test", "application/xml", bearer, "<a/>", 200, "invalid_post_type"},
+		{"bad charset", "auth.test", "application/json; charset=koi8-r", bearer, `{}`, 200, "invalid_charset"},
+		{"malformed JSON", "auth.test", "application/json", bearer, `{"a":`, 200, "invalid_json"},
+		{"unknown method", "chat.frobnicate", "application/json", bearer, `{}`, 404, "unknown_method"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			status, body := rawCall(t, s, tt.method, tt.contentType, tt.auth, tt.body)
+			if status != tt.wantStatus {
+				t.Errorf("status = %d, want %d", status, tt.wantStatus)
+			}
+			wantOK := tt.wantErr == ""
+			if body["ok"] != wantOK || (!wantOK && body["error"] != tt.wantErr) {
+				t.Errorf("body = %v, want ok=%v error=%q", body, wantOK, tt.wantErr)
+			}
+		})
+	}
+}
+
+func TestUsersInfo(t *testing.T) {
+	s := newTestServer(t)
+	api := newClient(s)
+	tests := []struct {
+		name    string
+		user    string
+		want    func(u *slack.User) []any // fields to compare, in order
+		wantVal []any
+		wantErr string
+	}{
+		{
+			name: "member",
+			user: alice,
+			want: func(u *slack.User) []any {
+				return []any{u.ID, u.TeamID, u.Name, u.RealName, u.Profile.Email, u.TZ, u.TZOffset, u.Deleted, u.IsBot}
+			},
+			wantVal: []any{alice, DefaultTeamID, "alice", "Alice Liddell", "alice@example.com", "Europe/Berlin", 3600, false, false},
+		},
+		{
+			name:    "deactivated member is still found",
+			user:    gone,
+			want:    func(u *slack.User) []any { return []any{u.ID, u.Deleted} },
+			wantVal: []any{gone, true},
+		},
+		{
+			name:    "the bot itself",
+			user:    DefaultBotUserID,
+			want:    func(u *slack.User) []any { return []any{u.Name, u.IsBot, u.Profile.BotID} },
+			wantVal: []any{DefaultBotName, true, DefaultBotID},
+		},
+		{name: "unknown", user: "U0NOBODY1", wantErr: "user_not_found"},
+		{name: "empty", user: "", wantErr: "invalid_arguments"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			u, err := api.GetUserInfoContext(t.Context(), tt.user)
+			if errCode(err) != tt.wantErr {
+				t.Fatalf("err = %v, want %q", err, tt.wantErr)
+			}
+			if tt.want == nil {
+				return
+			}
+			if diff := cmp.Diff(tt.wantVal, tt.want(u)); diff != "" {
+				t.Errorf("user fields (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
+func TestUsersLookupByEmail(t *testing.T) {
+	s := newTestServer(t)
+	api := newClient(s)
+	s.AddUser(User{ID: "U0CAROL01", Name: "carol", Email: "carol@example.com"})
+	// Deactivating bob after start must hide him, as in Slack.
+	s.AddUser(User{ID: bob, Name: "bob", Email: "bob@example.com", Deleted: true})
+
+	tests := []struct {
+		email   string
+		wantID  string
+		wantErr string
+	}{
+		{email: "alice@example.com", wantID: alice},
+		{email: "ALICE@Example.com", wantID: alice},
+		{email: "carol@example.com", wantID: "U0CAROL01"},
+		{email: "nobody@example.com", wantErr: "users_not_found"},
+		{email: "gone@example.com", wantErr: "users_not_found"},
+		{email: "bob@example.com", wantErr: "users_not_found"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.email, func(t *testing.T) {
+			u, err := api.GetUserByEmailContext(t.Context(), tt.email)
+			if errCode(err) != tt.wantErr {
+				t.Fatalf("err = %v, want %q", err, tt.wantErr)
+			}
+			if err == nil && u.ID != tt.wantID {
+				t.Errorf("id = %q, want %q", u.ID, tt.wantID)
+			}
+		})
+	}
+}
+
+func TestConversationsOpen(t *testing.T) {
+	s := newTestServer(t, WithUser(User{ID: "U0CAROL01", Name: "carol"}))
+	api := newClient(s)
+	open := func(users ...string) (*slack.Channel, bool, error) {
+		ch, _, already, err := api.OpenConversationContext(t.Context(), &slack.OpenConversationParameters{Users: users})
+		return ch, already, err
+	}
+
+	dmAlice, already, err := open(alice)
+	if err != nil || already || !strings.HasPrefix(dmAlice.ID, "D") {
+		t.Fatalf("first open = %+v, already_open=%v, %v; want a new D… id", dmAlice, already, err)
+	}
+	again, already, err := open(alice)
+	if err != nil || !already || again.ID != dmAlice.ID {
+		t.Fatalf("second open = %q, already_open=%v, %v; want %q, true", again.ID, already, err, dmAlice.ID)
+	}
+	dmBob, _, err := open(bob)
+	if err != nil || dmBob.ID == dmAlice.ID {
+		t.Fatalf("open(bob) = %q, %v; want an id other than %q", dmBob.ID, err, dmAlice.ID)
+	}
+	mpim1, _, err := open(alice, bob)
+	if err != nil || !strings.HasPrefix(mpim1.ID, "G") {
+		t.Fatalf("open(alice, bob) = %q, %v; want a G… id", mpim1.ID, err)
+	}
+	mpim2, _, err := open(bob, alice)
+	if err != nil || mpim2.ID != mpim1.ID {
+		t.Fatalf("open(bob, alice) = %q, %v; want the same id %q", mpim2.ID, err, mpim1.ID)
+	}
+
+	full, _, _, err := api.OpenConversationContext(t.Context(), &slack.OpenConversationParameters{Users: []string{alice}, ReturnIM: true})
+	if err != nil || full.ID != dmAlice.ID || !full.IsIM || full.User != alice {
+		t.Fatalf("return_im = %+v, %v; want the full IM object for %s", full, err, alice)
+	}
+	resumed, _, already, err := api.OpenConversationContext(t.Context(), &slack.OpenConversationParameters{ChannelID: dmAlice.ID})
+	if err != nil || resumed.ID != dmAlice.ID || !already {
+		t.Fatalf("resume by channel = %+v, already_open=%v, %v", resumed, already, err)
+	}
+	if _, _, _, err := api.OpenConversationContext(t.Context(), &slack.OpenConversationParameters{ChannelID: "D0NOTOPEN"}); errCode(err) != "channel_not_found" {
+		t.Errorf("resume unknown channel: err = %v, want channel_not_found", err)
+	}
+
+	nine := []string{alice, bob, "U0CAROL01", "U1", "U2", "U3", "U4", "U5", "U6"}
+	errTests := []struct {
+		name    string
+		users   []string
+		wantErr string
+	}{
+		{"unknown user", []string{"U0NOBODY1"}, "user_not_found"},
+		{"deactivated user", []string{gone}, "user_disabled"},
+		{"too many users", nine, "too_many_users"},
+		{"no users", nil, "users_list_not_supplied"},
+	}
+	for _, tt := range errTests {
+		t.Run(tt.name, func(t *testing.T) {
+			if _, _, err := open(tt.users...); errCode(err) != tt.wantErr {
+				t.Errorf("err = %v, want %q", err, tt.wantErr)
+			}
+		})
+	}
+}
+
+func TestInjectedRateLimit(t *testing.T) {
+	s := newTestServer(t)
+	api := newClient(s)
+	s.InjectRateLimit("chat.postMessage", 1500*time.Millisecond, 2)
+
+	for i := range 2 {
+		_, _, err := api.PostMessageContext(t.Context(), "C0GENERAL", slack.MsgOptionText("hi", false))
+		var rl *slack.RateLimitedError
+		if !errors.As(err, &rl) {
+			t.Fatalf("call %d: err = %v, want *slack.RateLimitedError", i, err)
+		}
+		if rl.RetryAfter != 2*time.Second {
+			t.Errorf("call %d: RetryAfter = %v, want 2s (rounded up)", i, rl.RetryAfter)
+		}
+	}
+	// Other methods are unaffected, and the injection runs out.
+	if _, err := api.AuthTestContext(t.Context()); err != nil {
+		t.Fatalf("auth.test during chat.postMessage limit: %v", err)
+	}
+	if _, _, err := api.PostMessageContext(t.Context(), "C0GENERAL", slack.MsgOptionText("hi", false)); err != nil {
+		t.Fatalf("third post: %v", err)
+	}
+	if got := len(s.Calls("chat.postMessage")); got != 3 {
+		t.Errorf("recorded %d chat.postMessage calls, want 3 (rate-limited ones included)", got)
+	}
+	if got := len(s.Messages("C0GENERAL")); got != 1 {
+		t.Errorf("%d messages recorded, want 1", got)
+	}
+
+	s.InjectRateLimit(AllMethods, 30*time.Second, 1)
+	_, err := api.AuthTestContext(t.Context())
+	var rl *slack.RateLimitedError
+	if !errors.As(err, &rl) || rl.RetryAfter != 30*time.Second {
+		t.Fatalf("AllMethods injection: err = %v, want RateLimitedError{30s}", err)
+	}
+}
+
+func TestPerMinuteRateLimit(t *testing.T) {
+	s := newTestServer(t, WithRateLimit("users.info", 2))
+	api := newClient(s)
+	call := func() error {
+		_, err := api.GetUserInfoContext(t.Context(), alice)
+		return err
+	}
+	retryAfter := func(err error) time.Duration {
+		t.Helper()
+		var rl *slack.RateLimitedError
+		if !errors.As(err, &rl) {
+			t.Fatalf("err = %v, want *slack.RateLimitedError", err)
+		}
+		return rl.RetryAfter
+	}
+
+	for i := range 2 {
+		if err := call(); err != nil {
+			t.Fatalf("call %d: %v", i, err)
+		}
+	}
+	if got := retryAfter(call()); got != time.Minute {
+		t.Errorf("RetryAfter = %v, want 1m", got)
+	}
+	s.Advance(20 * time.Second)
+	if got := retryAfter(call()); got != 40*time.Second {
+		t.Errorf("RetryAfter after 20s = %v, want 40s", got)
+	}
+	if _, err := api.GetUserByEmailContext(t.Context(), "alice@example.com"); err != nil {
+		t.Errorf("another method during the limit: %v", err)
+	}
+	s.Advance(40 * time.Second)
+	if err := call(); err != nil {
+		t.Fatalf("call in the next window: %v", err)
+	}
+}
+
+func TestTierRateLimits(t *testing.T) {
+	s := newTestServer(t, WithTierRateLimits(), WithRateLimit("users.info", 0))
+	api := newClient(s)
+	_, ts, err := api.PostMessageContext(t.Context(), "C0GENERAL", slack.MsgOptionText("v0", false))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range 50 {
+		if _, _, _, err := api.UpdateMessageContext(t.Context(), "C0GENERAL", ts, slack.MsgOptionText("v", false)); err != nil {
+			t.Fatalf("update %d: %v", i, err)
+		}
+	}
+	_, _, _, err = api.UpdateMessageContext(t.Context(), "C0GENERAL", ts, slack.MsgOptionText("v", false))
+	var rl *slack.RateLimitedError
+	if !errors.As(err, &rl) {
+		t.Fatalf("51st chat.update in a minute: err = %v, want *slack.RateLimitedError (Tier 3)", err)
+	}
+	// WithRateLimit(…, 0) lifts users.info's Tier 4 limit.
+	for i := range 101 {
+		if _, err := api.GetUserInfoContext(t.Context(), alice); err != nil {
+			t.Fatalf("users.info %d: %v", i, err)
+		}
+	}
+}
+
+func TestCallsRecordFormAndJSONAlike(t *testing.T) {
+	s := newTestServer(t)
+	api := newClient(s)
+	section := slack.NewSectionBlock(slack.NewTextBlockObject(slack.MarkdownType, "*hi*", false, false), nil, nil)
+	if _, _, err := api.PostMessageContext(t.Context(), "C0GENERAL", slack.MsgOptionText("hi", false), slack.MsgOptionBlocks(section)); err != nil {
+		t.Fatal(err)
+	}
+	trigger := s.IssueTriggerID()
+	if _, err := api.OpenViewContext(t.Context(), trigger, modal("Hello", section)); err != nil {
+		t.Fatal(err)
+	}
+
+	post := s.Calls("chat.postMessage")
+	if len(post) != 1 {
+		t.Fatalf("chat.postMessage calls = %d, want 1", len(post))
+	}
+	if _, ok := post[0].Params["token"]; ok {
+		t.Error("Params kept the token")
+	}
+	if post[0].Params["channel"] != "C0GENERAL" || post[0].Params["text"] != "hi" || !post[0].At.Equal(t0) {
+		t.Errorf("chat.postMessage call = %+v", post[0])
+	}
+	var blocks []map[string]any
+	if err := json.Unmarshal([]byte(post[0].Params["blocks"]), &blocks); err != nil || len(blocks) != 1 || blocks[0]["type"] != "section" {
+		t.Errorf("form blocks param = %q (%v), want a JSON array with one section", post[0].Params["blocks"], err)
+	}
+
+	open := s.Calls("views.open")
+	if len(open) != 1 || open[0].Params["trigger_id"] != trigger {
+		t.Fatalf("views.open calls = %+v", open)
+	}
+	var view map[string]any
+	if err := json.Unmarshal([]byte(open[0].Params["view"]), &view); err != nil || view["type"] != "modal" {
+		t.Errorf("JSON view param = %q (%v), want the view object's JSON", open[0].Params["view"], err)
+	}
+	if got := len(s.Calls("")); got != 2 {
+		t.Errorf("Calls(\"\") = %d calls, want 2", got)
+	}
+}
+
+func TestWaitForMessage(t *testing.T) {
+	s := newTestServer(t)
+	api := newClient(s)
+
+	type result struct {
+		m   Message
+		err error
+	}
+	done := make(chan result, 1)
+	go func() {
+		m, err := s.WaitForMessage(t.Context(), "C0GENERAL", func(m Message) bool { return m.Text == "v2" })
+		done <- result{m, err}
+	}()
+	_, ts, err := api.PostMessageContext(t.Context(), "C0GENERAL", slack.MsgOptionText("v1", false))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, _, _, err := api.UpdateMessageContext(t.Context(), "C0GENERAL", ts, slack.MsgOptionText("v2", false)); err != nil {
+		t.Fatal(err)
+	}
+	r := <-done
+	if r.err != nil || r.m.TS != ts || r.m.Updated != 1 {
+		t.Fatalf("WaitForMessage = %+v, %v; want ts %s updated once", r.m, r.err, ts)
+	}
+
+	// An existing match returns at once; "" matches any channel.
+	if m, err := s.WaitForMessage(t.Context(), "", nil); err != nil || m.TS != ts {
+		t.Errorf("WaitForMessage(any) = %+v, %v", m, err)
+	}
+
+	ctx, cancel := context.WithCancel(t.Context())
+	cancel()
+	_, err = s.WaitForMessage(ctx, "C0OTHER01", nil)
+	if !errors.Is(err, context.Canceled) {
+		t.Errorf("WaitForMessage with a cancelled context: err = %v, want context.Canceled", err)
+	}
+}
