@@ -230,10 +230,7 @@ func (s *Syncer) saveCheckpoint(ctx context.Context, staff map[int64]store.Staff
 	}
 	data, err := store.EncodeSnapshot(&store.Snapshot{Cursor: cursor, Account: s.Account, Staff: sortedStaff(staff)})
 	if err == nil {
-		_, err = store.UpdateRecord(ctx, s.Checkpoints, checkpointKind, s.Account, func(store.Record) ([]byte, error) { return data, nil })
-		if errors.Is(err, store.ErrNotFound) {
-			_, err = s.Checkpoints.CreateRecord(ctx, checkpointKind, s.Account, data)
-		}
+		_, err = store.PutRecord(ctx, s.Checkpoints, checkpointKind, s.Account, data)
 	}
 	if err != nil {
 		s.logger().WarnContext(ctx, "sync checkpoint not saved", slog.Any("error", err))

@@ -1,6 +1,7 @@
 package store
 
 import (
+	"context"
 	"errors"
 	"testing"
 )
@@ -17,5 +18,51 @@ func TestDecodeSnapshotRefusesWhatItCannotRead(t *testing.T) {
 	}
 	if s, err := DecodeSnapshot(b); err != nil || s.Cursor != "c" {
 		t.Errorf("round trip: %+v, %v", s, err)
+	}
+}
+
+type memRecords struct {
+	Records
+	recs map[string]Record
+}
+
+func (m *memRecords) GetRecord(_ context.Context, kind, id string) (Record, error) {
+	r, ok := m.recs[kind+"/"+id]
+	if !ok {
+		return Record{}, ErrNotFound
+	}
+	return r, nil
+}
+
+func (m *memRecords) CreateRecord(_ context.Context, kind, id string, data []byte) (Record, error) {
+	if _, ok := m.recs[kind+"/"+id]; ok {
+		return Record{}, ErrExists
+	}
+	r := Record{Kind: kind, ID: id, Version: 1, Data: data}
+	m.recs[kind+"/"+id] = r
+	return r, nil
+}
+
+func (m *memRecords) CompareAndSwapRecord(_ context.Context, kind, id string, version int64, data []byte) (Record, error) {
+	r, ok := m.recs[kind+"/"+id]
+	if !ok {
+		return Record{}, ErrNotFound
+	}
+	if r.Version != version {
+		return Record{}, ErrConflict
+	}
+	r.Version++
+	r.Data = data
+	m.recs[kind+"/"+id] = r
+	return r, nil
+}
+
+func TestPutRecordCreatesThenReplaces(t *testing.T) {
+	m := &memRecords{recs: map[string]Record{}}
+	for i, data := range []string{`{"n":1}`, `{"n":2}`} {
+		r, err := PutRecord(t.Context(), m, "cache", "u1", []byte(data))
+		if err != nil || string(r.Data) != data || r.Version != int64(i+1) {
+			t.Fatalf("put %d: %+v %v", i, r, err)
+		}
 	}
 }

@@ -167,3 +167,20 @@ func UpdateRecord(ctx context.Context, r Records, kind, id string, modify Modifi
 	}
 	return Record{}, ErrConflict
 }
+
+// PutRecord writes data whether or not the record exists, for caches and
+// checkpoints where the last writer may win.
+func PutRecord(ctx context.Context, r Records, kind, id string, data []byte) (Record, error) {
+	for range 8 {
+		rec, err := UpdateRecord(ctx, r, kind, id, func(Record) ([]byte, error) { return data, nil })
+		if !errors.Is(err, ErrNotFound) {
+			return rec, err
+		}
+		rec, err = r.CreateRecord(ctx, kind, id, data)
+		if !errors.Is(err, ErrExists) {
+			return rec, err
+		}
+		// Created by someone else in between: update it instead.
+	}
+	return Record{}, ErrConflict
+}
