@@ -1,0 +1,430 @@
+package slack
+
+import (
+	"bytes"
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"io"
+	"log/slog"
+	"net/http"
+	"runtime/debug"
+	"strings"
+	"time"
+
+	slackgo "github.com/slack-go/slack"
+	"github.com/slack-go/slack/slackevents"
+
+	"github.com/seatwarden/seatwarden/bot"
+	"github.com/seatwarden/seatwarden/store"
+)
+
+// Handler answers a neutral request; the command router implements it.
+type Handler interface {
+	Handle(ctx context.Context, req bot.Request) bot.Message
+}
+
+// Options configures the Slack adapter.
+type Options struct {
+	SigningSecret string
+	// API is the Web API client (slack.New with the bot token; tests and
+	// the demo point it at the emulator with OptionAPIURL).
+	API     *slackgo.Client
+	Handler Handler
+	// Dedupe remembers Events API event ids, so Slack's retries of an
+	// event already taken are acknowledged and dropped.
+	Dedupe store.Idempotency
+	// Users caches user id → email across replicas; nil keeps the cache
+	// in this process only.
+	Users store.Records
+	// Workers and Queue bound the background work (defaults 8 and 256).
+	Workers, Queue int
+	// AckBudget is how long a slash command may take to be answered in
+	// the HTTP response itself before the answer goes to response_url
+	// instead; Slack allows 3 s (default 2 s).
+	AckBudget time.Duration
+	// HTTPClient posts to response_url (default: 10 s timeout).
+	HTTPClient *http.Client
+	Logger     *slog.Logger
+	Now        func() time.Time
+}
+
+// Adapter is the Slack transport over HTTP: it verifies, acknowledges
+// within Slack's 3 seconds, and turns slash commands, clicks and events
+// into neutral requests.
+type Adapter struct {
+	opt   Options
+	log   *slog.Logger
+	pool  *pool
+	users *userDirectory
+}
+
+// maxBody is Slack's payloads' ceiling and ours: larger bodies get 413.
+const maxBody = 1 << 20
+
+// New builds the adapter and starts its workers; Close stops them.
+func New(o Options) (*Adapter, error) {
+	if o.SigningSecret == "" || o.API == nil || o.Handler == nil {
+		return nil, errors.New("slack: the adapter needs a signing secret, an API client and a handler")
+	}
+	if o.AckBudget <= 0 {
+		o.AckBudget = 2 * time.Second
+	}
+	if o.HTTPClient == nil {
+		o.HTTPClient = &http.Client{Timeout: 10 * time.Second}
+	}
+	if o.Now == nil {
+		o.Now = time.Now
+	}
+	log := o.Logger
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	log = log.With(slog.String("platform", "slack"))
+	return &Adapter{
+		opt:   o,
+		log:   log,
+		pool:  newPool(max(o.Workers, 0), max(o.Queue, 0), log),
+		users: &userDirectory{api: o.API, records: o.Users, now: o.Now, log: log},
+	}, nil
+}
+
+// Close waits for queued work to finish, until ctx ends.
+func (a *Adapter) Close(ctx context.Context) error { return a.pool.close(ctx) }
+
+// Register mounts the Slack endpoints on mux.
+func (a *Adapter) Register(mux *http.ServeMux) {
+	mux.Handle("POST /slack/commands", a.verified(http.HandlerFunc(a.handleCommand)))
+	mux.Handle("POST /slack/interactions", a.verified(http.HandlerFunc(a.handleInteraction)))
+	mux.Handle("POST /slack/events", a.verified(http.HandlerFunc(a.handleEvent)))
+}
+
+// verified checks Slack's signature on the raw body before anything else
+// happens: a missing, wrong or stale signature gets 401 and nothing more.
+func (a *Adapter) verified(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxBody))
+		if err != nil {
+			var tooBig *http.MaxBytesError
+			if errors.As(err, &tooBig) {
+				http.Error(w, "request body over 1 MiB", http.StatusRequestEntityTooLarge)
+				return
+			}
+			http.Error(w, "cannot read request body", http.StatusBadRequest)
+			return
+		}
+		sv, err := slackgo.NewSecretsVerifier(r.Header, a.opt.SigningSecret)
+		if err == nil {
+			_, _ = sv.Write(body)
+			err = sv.Ensure()
+		}
+		if err != nil {
+			a.log.Warn("rejected a request that is not signed by Slack", slog.String("path", r.URL.Path), slog.String("reason", err.Error()))
+			http.Error(w, "invalid signature", http.StatusUnauthorized)
+			return
+		}
+		r.Body = io.NopCloser(bytes.NewReader(body))
+		next.ServeHTTP(w, r)
+	})
+}
+
+func (a *Adapter) handleCommand(w http.ResponseWriter, r *http.Request) {
+	cmd, err := slackgo.SlashCommandParse(r)
+	if err != nil || cmd.UserID == "" {
+		http.Error(w, "malformed slash command", http.StatusBadRequest)
+		return
+	}
+	req := bot.Request{
+		Platform:     bot.PlatformSlack,
+		User:         bot.User{ID: cmd.UserID, DisplayName: cmd.UserName, TeamID: cmd.TeamID},
+		Conversation: bot.Conversation{ID: cmd.ChannelID, Direct: strings.HasPrefix(cmd.ChannelID, "D")},
+		Text:         strings.TrimSpace(cmd.Text),
+	}
+	// The answer goes in the HTTP response when it is ready within the
+	// budget (most are: answers come from the snapshot), else to
+	// response_url when it is.
+	replies := make(chan []RenderedMessage, 1)
+	accepted := a.pool.submit(func(ctx context.Context) {
+		replies <- a.answer(ctx, req) // buffered: never blocks
+	})
+	if !accepted {
+		writeJSON(w, busyReply())
+		return
+	}
+	timer := time.NewTimer(a.opt.AckBudget)
+	defer timer.Stop()
+	select {
+	case out := <-replies:
+		if len(out) == 0 {
+			w.WriteHeader(http.StatusOK)
+			return
+		}
+		writeJSON(w, webhookMessage(out[0]))
+		if len(out) > 1 {
+			a.pool.submit(func(ctx context.Context) { a.postResponses(ctx, cmd.ResponseURL, out[1:]) })
+		}
+	case <-timer.C:
+		w.WriteHeader(http.StatusOK)
+		a.pool.submit(func(ctx context.Context) {
+			select {
+			case out := <-replies:
+				a.postResponses(ctx, cmd.ResponseURL, out)
+			case <-ctx.Done():
+			}
+		})
+	}
+}
+
+func (a *Adapter) handleInteraction(w http.ResponseWriter, r *http.Request) {
+	ic, err := slackgo.InteractionCallbackParse(r)
+	if err != nil {
+		http.Error(w, "malformed interaction payload", http.StatusBadRequest)
+		return
+	}
+	user := bot.User{ID: ic.User.ID, DisplayName: ic.User.Name, TeamID: ic.Team.ID}
+	switch ic.Type {
+	case slackgo.InteractionTypeBlockActions:
+		if len(ic.ActionCallback.BlockActions) == 0 {
+			w.WriteHeader(http.StatusOK)
+			return
+		}
+		act := ic.ActionCallback.BlockActions[0]
+		value := act.Value
+		if value == "" {
+			value = act.SelectedOption.Value
+		}
+		req := bot.Request{
+			Platform:     bot.PlatformSlack,
+			User:         user,
+			Conversation: bot.Conversation{ID: ic.Channel.ID, ThreadID: ic.Container.ThreadTs},
+			Action: &bot.Action{ID: act.ActionID, Value: value, Message: bot.MessageRef{
+				Platform: bot.PlatformSlack, ConversationID: ic.Channel.ID, MessageID: ic.Container.MessageTs,
+			}},
+		}
+		responseURL := ic.ResponseURL
+		if !a.pool.submit(func(ctx context.Context) { a.postResponses(ctx, responseURL, a.answer(ctx, req)) }) {
+			writeJSON(w, busyReply())
+			return
+		}
+		w.WriteHeader(http.StatusOK)
+	case slackgo.InteractionTypeViewSubmission:
+		sub := &bot.FormSubmission{FormID: ic.View.CallbackID, RecordID: ic.View.PrivateMetadata, Values: map[string]string{}}
+		for blockID, actions := range ic.View.State.Values {
+			for _, v := range actions {
+				sub.Values[blockID] = firstNonEmpty(v.Value, v.SelectedDate, v.SelectedOption.Value)
+			}
+		}
+		req := bot.Request{Platform: bot.PlatformSlack, User: user, Form: sub}
+		// Field errors must come back in this response, so the form is
+		// answered inline, within the budget.
+		ctx, cancel := context.WithTimeout(r.Context(), a.opt.AckBudget)
+		defer cancel()
+		reply := a.handle(ctx, req)
+		if reply.Form != nil {
+			if errs := FormErrors(*reply.Form); len(errs) > 0 {
+				writeJSON(w, slackgo.NewErrorsViewSubmissionResponse(errs))
+				return
+			}
+		}
+		w.WriteHeader(http.StatusOK)
+		if hasContent(reply) {
+			a.pool.submit(func(ctx context.Context) { a.postDirect(ctx, user.ID, reply) })
+		}
+	default:
+		// view_closed and the rest need only the acknowledgement.
+		w.WriteHeader(http.StatusOK)
+	}
+}
+
+func (a *Adapter) handleEvent(w http.ResponseWriter, r *http.Request) {
+	raw, _ := io.ReadAll(r.Body)
+	ev, err := slackevents.ParseEvent(json.RawMessage(raw), slackevents.OptionNoVerifyToken())
+	if err != nil {
+		http.Error(w, "malformed event", http.StatusBadRequest)
+		return
+	}
+	if ev.Type == slackevents.URLVerification {
+		var ch slackevents.ChallengeResponse
+		if err := json.Unmarshal(raw, &ch); err != nil {
+			http.Error(w, "malformed url_verification", http.StatusBadRequest)
+			return
+		}
+		w.Header().Set("Content-Type", "text/plain")
+		_, _ = io.WriteString(w, ch.Challenge)
+		return
+	}
+	cb, ok := ev.Data.(*slackevents.EventsAPICallbackEvent)
+	if !ok || cb.EventID == "" {
+		w.WriteHeader(http.StatusOK)
+		return
+	}
+	if a.opt.Dedupe != nil {
+		first, err := a.opt.Dedupe.ClaimKey(r.Context(), "slack:event:"+cb.EventID, time.Hour)
+		if err != nil {
+			// Without the store we cannot tell a retry from a new event;
+			// a 500 makes Slack retry later rather than risk a double.
+			a.log.Error("event not deduplicated", slog.Any("error", err))
+			http.Error(w, "store unavailable", http.StatusInternalServerError)
+			return
+		}
+		if !first {
+			w.WriteHeader(http.StatusOK)
+			return
+		}
+	}
+	w.WriteHeader(http.StatusOK)
+
+	var req bot.Request
+	thread := ""
+	switch e := ev.InnerEvent.Data.(type) {
+	case *slackevents.AppMentionEvent:
+		if e.BotID != "" {
+			return
+		}
+		thread = firstNonEmpty(e.ThreadTimeStamp, e.TimeStamp)
+		req = bot.Request{Platform: bot.PlatformSlack, User: bot.User{ID: e.User, TeamID: cb.TeamID},
+			Conversation: bot.Conversation{ID: e.Channel, ThreadID: thread}, Text: stripMention(e.Text)}
+	case *slackevents.MessageEvent:
+		if e.BotID != "" || e.SubType != "" || e.ChannelType != "im" {
+			return
+		}
+		req = bot.Request{Platform: bot.PlatformSlack, User: bot.User{ID: e.User, TeamID: cb.TeamID},
+			Conversation: bot.Conversation{ID: e.Channel, Direct: true, ThreadID: e.ThreadTimeStamp}, Text: strings.TrimSpace(e.Text)}
+	default:
+		return
+	}
+	a.pool.submit(func(ctx context.Context) {
+		for _, rm := range a.answer(ctx, req) {
+			opts := []slackgo.MsgOption{slackgo.MsgOptionText(rm.Text, false), slackgo.MsgOptionBlocks(rm.Blocks...)}
+			if req.Conversation.ThreadID != "" {
+				opts = append(opts, slackgo.MsgOptionTS(req.Conversation.ThreadID))
+			}
+			if rm.Ephemeral && !req.Conversation.Direct {
+				_, err = a.opt.API.PostEphemeralContext(ctx, req.Conversation.ID, req.User.ID, opts...)
+			} else {
+				_, _, err = a.opt.API.PostMessageContext(ctx, req.Conversation.ID, opts...)
+			}
+			if err != nil {
+				a.log.Error("reply not posted", slog.String("channel", req.Conversation.ID), slog.Any("error", err))
+				return
+			}
+		}
+	})
+}
+
+// handle resolves the asker's email and asks the handler, recovering a
+// panic into a reply with a reference the logs also carry.
+func (a *Adapter) handle(ctx context.Context, req bot.Request) (reply bot.Message) {
+	defer func() {
+		if p := recover(); p != nil {
+			ref := newRef()
+			a.log.Error("handler panicked", slog.String("ref", ref), slog.Any("panic", p), slog.String("stack", string(debug.Stack())))
+			reply = bot.Message{Headline: "Something went wrong (ref " + ref + ")", Visibility: bot.Ephemeral}
+		}
+	}()
+	if email, name, err := a.users.lookup(ctx, req.User.ID); err == nil {
+		req.User.Email = email
+		if req.User.DisplayName == "" {
+			req.User.DisplayName = name
+		}
+	} else {
+		a.log.Warn("could not resolve the Slack user's email", slog.String("user", req.User.ID), slog.Any("error", err))
+	}
+	return a.opt.Handler.Handle(ctx, req)
+}
+
+// answer handles req and renders the reply for Slack.
+func (a *Adapter) answer(ctx context.Context, req bot.Request) []RenderedMessage {
+	reply := a.handle(ctx, req)
+	out, err := RenderMessage(reply)
+	if err != nil {
+		ref := newRef()
+		a.log.Error("reply could not be rendered", slog.String("ref", ref), slog.Any("error", err))
+		out, _ = RenderMessage(bot.Message{Headline: "Something went wrong (ref " + ref + ")", Visibility: bot.Ephemeral})
+	}
+	return out
+}
+
+func (a *Adapter) postResponses(ctx context.Context, responseURL string, out []RenderedMessage) {
+	for _, rm := range out {
+		msg := webhookMessage(rm)
+		if err := slackgo.PostWebhookCustomHTTPContext(ctx, responseURL, a.opt.HTTPClient, msg); err != nil {
+			a.log.Error("response_url post failed", slog.Any("error", err))
+			return
+		}
+	}
+}
+
+// postDirect sends a reply to the user's direct conversation with the bot.
+func (a *Adapter) postDirect(ctx context.Context, userID string, reply bot.Message) {
+	ch, _, _, err := a.opt.API.OpenConversationContext(ctx, &slackgo.OpenConversationParameters{Users: []string{userID}})
+	if err != nil {
+		a.log.Error("direct conversation not opened", slog.String("user", userID), slog.Any("error", err))
+		return
+	}
+	out, err := RenderMessage(reply)
+	if err != nil {
+		a.log.Error("reply could not be rendered", slog.Any("error", err))
+		return
+	}
+	for _, rm := range out {
+		if _, _, err := a.opt.API.PostMessageContext(ctx, ch.ID, slackgo.MsgOptionText(rm.Text, false), slackgo.MsgOptionBlocks(rm.Blocks...)); err != nil {
+			a.log.Error("direct reply not posted", slog.Any("error", err))
+			return
+		}
+	}
+}
+
+func webhookMessage(rm RenderedMessage) *slackgo.WebhookMessage {
+	msg := &slackgo.WebhookMessage{Text: rm.Text, ResponseType: slackgo.ResponseTypeInChannel, ReplaceOriginal: rm.ReplaceOriginal}
+	if rm.Ephemeral {
+		msg.ResponseType = slackgo.ResponseTypeEphemeral
+	}
+	if len(rm.Blocks) > 0 {
+		msg.Blocks = &slackgo.Blocks{BlockSet: rm.Blocks}
+	}
+	return msg
+}
+
+func busyReply() *slackgo.WebhookMessage {
+	return &slackgo.WebhookMessage{ResponseType: slackgo.ResponseTypeEphemeral,
+		Text: "seatwarden is busy right now; please try again in a minute."}
+}
+
+func writeJSON(w http.ResponseWriter, v any) {
+	w.Header().Set("Content-Type", "application/json")
+	_ = json.NewEncoder(w).Encode(v)
+}
+
+func hasContent(m bot.Message) bool {
+	return m.Headline != "" || len(m.Sections) > 0 || len(m.Context) > 0
+}
+
+// stripMention drops the leading <@BOT> of an app_mention's text.
+func stripMention(text string) string {
+	text = strings.TrimSpace(text)
+	if strings.HasPrefix(text, "<@") {
+		if i := strings.IndexByte(text, '>'); i > 0 {
+			text = text[i+1:]
+		}
+	}
+	return strings.TrimSpace(text)
+}
+
+func firstNonEmpty(vs ...string) string {
+	for _, v := range vs {
+		if v != "" {
+			return v
+		}
+	}
+	return ""
+}
+
+// newRef is a short reference shown to people and logged with the error.
+func newRef() string {
+	b := make([]byte, 4)
+	_, _ = rand.Read(b)
+	return hex.EncodeToString(b)
+}

@@ -1,0 +1,314 @@
+package slack_test
+
+import (
+	"context"
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	slackgo "github.com/slack-go/slack"
+
+	"github.com/seatwarden/seatwarden/bot"
+	"github.com/seatwarden/seatwarden/bot/slack"
+	"github.com/seatwarden/seatwarden/bot/slack/slacktest"
+	"github.com/seatwarden/seatwarden/store/boltstore"
+)
+
+const signingSecret = "8f742231b10e8888abcd99yyyzzz85a5"
+
+// sign adds Slack's signature headers: v0=hex(HMAC-SHA256(secret, "v0:ts:body")).
+func sign(req *http.Request, body string, ts time.Time, secret string) {
+	stamp := strconv.FormatInt(ts.Unix(), 10)
+	mac := hmac.New(sha256.New, []byte(secret))
+	fmt.Fprintf(mac, "v0:%s:%s", stamp, body)
+	req.Header.Set("X-Slack-Request-Timestamp", stamp)
+	req.Header.Set("X-Slack-Signature", "v0="+hex.EncodeToString(mac.Sum(nil)))
+}
+
+// echo answers every request with what it understood, and can be slowed or
+// made to panic.
+type echo struct {
+	mu    sync.Mutex
+	seen  []bot.Request
+	delay time.Duration
+	calls atomic.Int32
+}
+
+func (e *echo) Handle(ctx context.Context, req bot.Request) bot.Message {
+	e.calls.Add(1)
+	e.mu.Lock()
+	e.seen = append(e.seen, req)
+	delay := e.delay
+	e.mu.Unlock()
+	if delay > 0 {
+		select {
+		case <-time.After(delay):
+		case <-ctx.Done():
+		}
+	}
+	switch {
+	case req.Text == "panic":
+		panic("nil snapshot")
+	case req.Form != nil && req.Form.Values["reason"] == "":
+		return bot.Message{Form: &bot.Form{ID: req.Form.FormID, Title: "Keep", Inputs: []bot.Input{{ID: "reason", Label: "Reason", Error: "Say why the seat stays, e.g. on parental leave"}}}}
+	case req.Action != nil:
+		return bot.Message{Headline: "Kept by " + req.User.Email, Delivery: bot.ReplaceOriginal, Visibility: bot.Visible}
+	}
+	return bot.Message{Headline: "You said " + req.Text + " as " + req.User.Email, Visibility: bot.Ephemeral}
+}
+
+func (e *echo) last() bot.Request {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return e.seen[len(e.seen)-1]
+}
+
+type fixture struct {
+	emu     *slacktest.Server
+	handler *echo
+	server  *httptest.Server
+}
+
+func newFixture(t *testing.T) *fixture {
+	t.Helper()
+	emu := slacktest.NewServer(slacktest.WithUser(slacktest.User{ID: "U0DANA", Name: "dana", RealName: "Dana Field", Email: "Dana@Example.com"}))
+	t.Cleanup(emu.Close)
+	st, err := boltstore.Open(filepath.Join(t.TempDir(), "sw.db"), boltstore.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	h := &echo{}
+	a, err := slack.New(slack.Options{
+		SigningSecret: signingSecret,
+		API:           slackgo.New(slacktest.DefaultBotToken, slackgo.OptionAPIURL(emu.APIURL())),
+		Handler:       h,
+		Dedupe:        st,
+		Users:         st,
+		AckBudget:     200 * time.Millisecond,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	mux := http.NewServeMux()
+	a.Register(mux)
+	srv := httptest.NewServer(mux)
+	t.Cleanup(func() {
+		srv.Close()
+		_ = a.Close(context.Background())
+	})
+	return &fixture{emu: emu, handler: h, server: srv}
+}
+
+func (f *fixture) post(t *testing.T, path, body string, edit func(*http.Request)) (int, string) {
+	t.Helper()
+	req, err := http.NewRequest(http.MethodPost, f.server.URL+path, strings.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	sign(req, body, time.Now(), signingSecret)
+	if edit != nil {
+		edit(req)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, string(b)
+}
+
+func slashBody(text, responseURL string) string {
+	return url.Values{"command": {"/warden"}, "text": {text}, "user_id": {"U0DANA"}, "user_name": {"dana"},
+		"team_id": {"T0001"}, "channel_id": {"C0SEATS"}, "response_url": {responseURL}, "trigger_id": {"1.2.3"}}.Encode()
+}
+
+func TestRequestsNotFromSlackAreRefused(t *testing.T) {
+	f := newFixture(t)
+	body := slashBody("seats", "")
+	tests := []struct {
+		name   string
+		body   string
+		edit   func(*http.Request)
+		status int
+	}{
+		{"forged signature", body, func(r *http.Request) { sign(r, body, time.Now(), "not-the-secret") }, 401},
+		{"tampered body", body + "&text=other", func(r *http.Request) { sign(r, body, time.Now(), signingSecret) }, 401},
+		{"stale timestamp", body, func(r *http.Request) { sign(r, body, time.Now().Add(-6*time.Minute), signingSecret) }, 401},
+		{"future timestamp", body, func(r *http.Request) { sign(r, body, time.Now().Add(6*time.Minute), signingSecret) }, 401},
+		{"no signature", body, func(r *http.Request) { r.Header.Del("X-Slack-Signature") }, 401},
+		{"no timestamp", body, func(r *http.Request) { r.Header.Del("X-Slack-Request-Timestamp") }, 401},
+		{"body over 1 MiB", strings.Repeat("a", 1<<20+1), nil, 413},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			status, _ := f.post(t, "/slack/commands", tt.body, tt.edit)
+			if status != tt.status {
+				t.Errorf("status %d, want %d", status, tt.status)
+			}
+		})
+	}
+	if n := f.handler.calls.Load(); n != 0 {
+		t.Errorf("the handler ran %d times for refused requests", n)
+	}
+}
+
+func TestMalformedPayloadsGet400(t *testing.T) {
+	f := newFixture(t)
+	for _, tc := range []struct{ path, body string }{
+		{"/slack/commands", "%zz"},
+		{"/slack/commands", "text=seats"}, // no user
+		{"/slack/interactions", "payload=%7Bnot-json"},
+		{"/slack/events", `{"type":`},
+	} {
+		if status, _ := f.post(t, tc.path, tc.body, nil); status != http.StatusBadRequest {
+			t.Errorf("POST %s %q: status %d, want 400", tc.path, tc.body, status)
+		}
+	}
+}
+
+func TestSlashCommandIsAnsweredInTheResponse(t *testing.T) {
+	f := newFixture(t)
+	start := time.Now()
+	status, body := f.post(t, "/slack/commands", slashBody("seats inactive 60", f.emu.NewResponseURL("C0SEATS", "U0DANA")), nil)
+	if status != 200 || time.Since(start) > 3*time.Second {
+		t.Fatalf("status %d after %s", status, time.Since(start))
+	}
+	var msg slackgo.WebhookMessage
+	if err := json.Unmarshal([]byte(body), &msg); err != nil {
+		t.Fatalf("body %q: %v", body, err)
+	}
+	// The email comes from users.info, lower-cased.
+	if msg.ResponseType != "ephemeral" || msg.Text != "You said seats inactive 60 as dana@example.com" {
+		t.Errorf("reply %+v", msg)
+	}
+	req := f.handler.last()
+	if req.Platform != bot.PlatformSlack || req.User.ID != "U0DANA" || req.User.TeamID != "T0001" || req.Conversation.ID != "C0SEATS" {
+		t.Errorf("request %+v", req)
+	}
+	// A second command uses the cached email, not users.info again.
+	f.post(t, "/slack/commands", slashBody("help", ""), nil)
+	if n := len(f.emu.Calls("users.info")); n != 1 {
+		t.Errorf("users.info called %d times, want 1 (cached)", n)
+	}
+}
+
+func TestSlowAnswersGoToResponseURL(t *testing.T) {
+	f := newFixture(t)
+	f.handler.delay = 500 * time.Millisecond
+	respURL := f.emu.NewResponseURL("C0SEATS", "U0DANA")
+	start := time.Now()
+	status, body := f.post(t, "/slack/commands", slashBody("seats", respURL), nil)
+	if status != 200 || body != "" {
+		t.Fatalf("ack: %d %q, want an empty 200", status, body)
+	}
+	if took := time.Since(start); took > 400*time.Millisecond {
+		t.Errorf("ack took %s, longer than the budget", took)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := f.emu.WaitUntil(ctx, func() bool { return len(f.emu.ResponseURLPosts()) == 1 }); err != nil {
+		t.Fatalf("no response_url post: %v", err)
+	}
+	if p := f.emu.ResponseURLPosts()[0]; p.Status != 200 || !strings.Contains(p.Text, "You said seats") {
+		t.Errorf("response_url post %+v", p)
+	}
+}
+
+func TestPanicIsAnsweredWithAReference(t *testing.T) {
+	f := newFixture(t)
+	_, body := f.post(t, "/slack/commands", slashBody("panic", ""), nil)
+	if !strings.Contains(body, "Something went wrong (ref ") {
+		t.Errorf("reply %q", body)
+	}
+}
+
+func TestButtonClickReplacesTheMessage(t *testing.T) {
+	f := newFixture(t)
+	ts := f.emu.PostUserMessage("C0SEATS", "U0BOT", "digest").TS
+	respURL := f.emu.NewMessageResponseURL("C0SEATS", "U0DANA", ts)
+	payload, _ := json.Marshal(map[string]any{
+		"type": "block_actions", "user": map[string]string{"id": "U0DANA", "name": "dana"}, "team": map[string]string{"id": "T0001"},
+		"channel": map[string]string{"id": "C0SEATS"}, "container": map[string]string{"message_ts": ts},
+		"response_url": respURL, "actions": []map[string]string{{"block_id": "sec0", "action_id": "seat.keep", "value": "rev-1:42", "type": "button"}},
+	})
+	status, _ := f.post(t, "/slack/interactions", url.Values{"payload": {string(payload)}}.Encode(), nil)
+	if status != 200 {
+		t.Fatalf("status %d", status)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := f.emu.WaitUntil(ctx, func() bool { return len(f.emu.ResponseURLPosts()) == 1 }); err != nil {
+		t.Fatal(err)
+	}
+	if p := f.emu.ResponseURLPosts()[0]; !p.ReplaceOriginal || !strings.Contains(p.Text, "Kept by dana@example.com") {
+		t.Errorf("post %+v", p)
+	}
+	a := f.handler.last().Action
+	if a == nil || a.ID != "seat.keep" || a.Value != "rev-1:42" || a.Message.MessageID != ts {
+		t.Errorf("action %+v", a)
+	}
+}
+
+func TestFormErrorsComeBackInline(t *testing.T) {
+	f := newFixture(t)
+	payload, _ := json.Marshal(map[string]any{
+		"type": "view_submission", "user": map[string]string{"id": "U0DANA"}, "team": map[string]string{"id": "T0001"},
+		"view": map[string]any{"callback_id": "seat.keep", "private_metadata": "rev-1:42",
+			"state": map[string]any{"values": map[string]any{"reason": map[string]any{"reason": map[string]string{"type": "plain_text_input", "value": ""}}}}},
+	})
+	_, body := f.post(t, "/slack/interactions", url.Values{"payload": {string(payload)}}.Encode(), nil)
+	var resp struct {
+		Action string            `json:"response_action"`
+		Errors map[string]string `json:"errors"`
+	}
+	if err := json.Unmarshal([]byte(body), &resp); err != nil || resp.Action != "errors" || !strings.Contains(resp.Errors["reason"], "Say why") {
+		t.Errorf("view_submission reply %q (%v)", body, err)
+	}
+}
+
+func TestEvents(t *testing.T) {
+	f := newFixture(t)
+	status, body := f.post(t, "/slack/events", `{"type":"url_verification","token":"x","challenge":"3eZbrw1aBm2rZgRNFdxV2595E9CY3gmdALWMmHkvFXO7tYXAYM8P"}`, nil)
+	if status != 200 || body != "3eZbrw1aBm2rZgRNFdxV2595E9CY3gmdALWMmHkvFXO7tYXAYM8P" {
+		t.Errorf("url_verification: %d %q", status, body)
+	}
+
+	mention := `{"type":"event_callback","team_id":"T0001","event_id":"Ev0001","event_time":1,"event":{"type":"app_mention","user":"U0DANA","text":"<@U0BOT> seats","ts":"1700000000.000100","channel":"C0SEATS","event_ts":"1700000000.000100"}}`
+	for retry := range 3 {
+		status, _ := f.post(t, "/slack/events", mention, func(r *http.Request) {
+			if retry > 0 {
+				r.Header.Set("X-Slack-Retry-Num", strconv.Itoa(retry))
+			}
+		})
+		if status != 200 {
+			t.Fatalf("event delivery %d: status %d", retry, status)
+		}
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := f.emu.WaitUntil(ctx, func() bool { return len(f.emu.Calls("chat.postEphemeral"))+len(f.emu.Calls("chat.postMessage")) >= 1 }); err != nil {
+		t.Fatal(err)
+	}
+	if n := f.handler.calls.Load(); n != 1 {
+		t.Errorf("an event delivered three times was handled %d times, want 1", n)
+	}
+	if got := f.handler.last().Text; got != "seats" {
+		t.Errorf("mention text %q, want the words after the mention", got)
+	}
+}
