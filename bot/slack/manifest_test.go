@@ -1,0 +1,63 @@
+package slack_test
+
+import (
+	"os"
+	"slices"
+	"strings"
+	"testing"
+
+	"go.yaml.in/yaml/v3"
+)
+
+// The manifest shipped in deploy/slack must point Slack at the routes the
+// adapter serves and ask for the scopes the adapter's calls need.
+func TestManifestMatchesTheAdapter(t *testing.T) {
+	raw, err := os.ReadFile("../../deploy/slack/manifest.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var m struct {
+		Features struct {
+			SlashCommands []struct {
+				Command, URL string
+				ShouldEscape bool `yaml:"should_escape"`
+			} `yaml:"slash_commands"`
+		}
+		OAuth struct {
+			Scopes struct{ Bot []string }
+		} `yaml:"oauth_config"`
+		Settings struct {
+			Interactivity struct {
+				Enabled    bool   `yaml:"is_enabled"`
+				RequestURL string `yaml:"request_url"`
+			}
+			Events struct {
+				RequestURL string   `yaml:"request_url"`
+				BotEvents  []string `yaml:"bot_events"`
+			} `yaml:"event_subscriptions"`
+		}
+	}
+	if err := yaml.Unmarshal(raw, &m); err != nil {
+		t.Fatal(err)
+	}
+	if len(m.Features.SlashCommands) != 1 || m.Features.SlashCommands[0].Command != "/warden" ||
+		!strings.HasSuffix(m.Features.SlashCommands[0].URL, "/slack/commands") {
+		t.Errorf("slash command %+v", m.Features.SlashCommands)
+	}
+	if !m.Settings.Interactivity.Enabled || !strings.HasSuffix(m.Settings.Interactivity.RequestURL, "/slack/interactions") {
+		t.Errorf("interactivity %+v", m.Settings.Interactivity)
+	}
+	if !strings.HasSuffix(m.Settings.Events.RequestURL, "/slack/events") {
+		t.Errorf("events URL %q", m.Settings.Events.RequestURL)
+	}
+	for _, ev := range []string{"app_mention", "message.im"} {
+		if !slices.Contains(m.Settings.Events.BotEvents, ev) {
+			t.Errorf("bot event %s missing", ev)
+		}
+	}
+	for _, scope := range []string{"commands", "chat:write", "im:write", "users:read", "users:read.email", "app_mentions:read", "im:history"} {
+		if !slices.Contains(m.OAuth.Scopes.Bot, scope) {
+			t.Errorf("bot scope %s missing", scope)
+		}
+	}
+}
