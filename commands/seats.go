@@ -20,9 +20,10 @@ var freeKinds = []struct{ kind, one, many string }{
 	{seats.FreeNonSeatRole, "agent on a non-seat role", "agents on non-seat roles"},
 }
 
-// SeatSummaryText is the answer to `seats`: paid seats by role, active
-// versus inactive, the monthly cost and what removing the inactive seats
-// saves. Times are shown in loc.
+// SeatSummaryText is the answer to `seats` as plain text lines, for the
+// demo transcript: paid seats by role, active versus inactive, the monthly
+// cost and what removing the inactive seats saves. Times are shown in loc.
+// Chat gets the same figures as a bot.Message from the router.
 func SeatSummaryText(sum seats.Summary, loc *time.Location) string {
 	money := func(v float64) string { return seats.Money(v, sum.Currency) }
 	var b strings.Builder

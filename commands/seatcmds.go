@@ -1,0 +1,694 @@
+package commands
+
+import (
+	"cmp"
+	"context"
+	"errors"
+	"fmt"
+	"net/mail"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/seatwarden/seatwarden/bot"
+	"github.com/seatwarden/seatwarden/seats"
+	"github.com/seatwarden/seatwarden/store"
+)
+
+// Seat list paging. The pager's action id is a fixed verb; its token says
+// which list ("inactive:60", "group:42"), never who may see it: the scope
+// is worked out again from the clicker's role on every page.
+const (
+	PageSize       = 20
+	PageActionID   = "seats.page"
+	MaxDays        = 3650
+	maxGroupName   = 255 // Zendesk's own limit on a group name
+	maxOwnerFields = 20
+)
+
+// New returns a router with the help and seat commands.
+func New(d Deps) (*Router, error) {
+	return NewRouter(d, SeatCommands(d)...)
+}
+
+// SeatCommands are the seat questions: seats, seats inactive, seats user
+// and seats group. Every answer comes from the synced snapshot.
+func SeatCommands(d Deps) []Definition {
+	s := &seatCommands{d: d.withDefaults()}
+	return []Definition{
+		{
+			Name:        "seats",
+			Usage:       "seats",
+			Description: "Paid seats by role, active and inactive, what they cost per month, what removing the inactive ones saves, and who owns them.",
+			Examples:    []string{"seats"},
+			Access:      Admins,
+			Handler:     s.summary,
+		},
+		{
+			Name:        "seats inactive",
+			Aliases:     []string{"seats idle"},
+			Usage:       "seats inactive [DAYS]",
+			Description: fmt.Sprintf("The paid seats with no login for DAYS days (default: the policy's threshold), most inactive first, %d per page. Owners see the seats they answer for.", PageSize),
+			Examples:    []string{"seats inactive 60", "seats inactive"},
+			Access:      AdminsOrOwners,
+			Handler:     s.inactive,
+			Actions:     []ActionRoute{{ID: PageActionID, ValuePrefix: "inactive:"}},
+		},
+		{
+			Name:        "seats user",
+			Usage:       "seats user EMAIL",
+			Description: "One seat: role, groups, last login, 2FA, whether it is paid, its owner and review history.",
+			Examples:    []string{"seats user dana@example.com"},
+			Access:      Admins,
+			Handler:     s.user,
+		},
+		{
+			Name:        "seats group",
+			Usage:       "seats group NAME",
+			Description: "One Zendesk group's paid seats. For admins and the group's owner.",
+			Examples:    []string{"seats group Tier 2", `seats group "Tier 2"`},
+			Access:      AdminsOrOwners,
+			Handler:     s.group,
+			Actions:     []ActionRoute{{ID: PageActionID, ValuePrefix: "group:"}},
+		},
+	}
+}
+
+type seatCommands struct{ d Deps }
+
+// view is the snapshot judged at one moment, with what the replies need.
+type view struct {
+	d      Deps
+	snap   *store.Snapshot
+	report seats.Report
+	groups map[int64]string // live groups by id
+}
+
+func (s *seatCommands) load(ctx context.Context, now time.Time) (*view, error) {
+	snap, err := s.d.Snapshots.LoadSnapshot(ctx)
+	switch {
+	case errors.Is(err, store.ErrNotFound):
+		return nil, Unavailablef("No seat data yet: the first sync from Zendesk is still running. Try again in a few minutes.")
+	case errors.Is(err, store.ErrUnreadable):
+		// The next sync rebuilds an unreadable snapshot.
+		return nil, Unavailablef("The seat data is being rebuilt from Zendesk. Try again in a few minutes.").WithCause(err)
+	case err != nil:
+		return nil, fmt.Errorf("commands: load the seat snapshot: %w", err)
+	}
+	v := &view{d: s.d, snap: snap, report: seats.Evaluate(snap, s.d.Policy, now), groups: map[int64]string{}}
+	for _, g := range snap.Groups {
+		if !g.Deleted {
+			v.groups[g.ID] = g.Name
+		}
+	}
+	return v, nil
+}
+
+// ownerOf is who answers for a seat: the owner of its default group by
+// name, else the policy's default owner; "" when the policy names neither.
+func (v *view) ownerOf(s seats.Seat) string {
+	group := ""
+	if id := s.User.DefaultGroupID; id != nil {
+		group = v.groups[*id]
+	}
+	return v.d.ownerOf(group)
+}
+
+func (v *view) money(amount float64) string { return seats.Money(amount, v.d.Policy.Pricing.Currency) }
+
+func (v *view) synced() string {
+	return "Snapshot synced " + v.snap.SyncedAt.In(v.d.Policy.Location).Format("Mon 2 Jan 15:04 MST") + "."
+}
+
+func (v *view) date(t time.Time) string {
+	return t.In(v.d.Policy.Location).Format("Mon 2 Jan 2006")
+}
+
+// --- seats ---------------------------------------------------------------
+
+var categoryNames = map[seats.Category]string{
+	seats.CategoryAdmin:     "Admins",
+	seats.CategoryAgent:     "Agents",
+	seats.CategorySuspended: "Suspended",
+}
+
+func (s *seatCommands) summary(ctx context.Context, c *Call) (bot.Message, error) {
+	if len(c.Args) > 0 {
+		return bot.Message{}, Invalidf("seats takes no arguments")
+	}
+	v, err := s.load(ctx, c.Now)
+	if err != nil {
+		return bot.Message{}, err
+	}
+	sum := v.report.Summary
+	m := bot.Message{
+		Headline:   fmt.Sprintf("Seats: %d paid · %s/month", sum.Paid.Seats, v.money(sum.Paid.Cost)),
+		Visibility: bot.Ephemeral,
+	}
+	if sum.Paid.Seats == 0 {
+		m.Sections = append(m.Sections, bot.Section{Text: "No paid seats in the snapshot."})
+	} else {
+		byRole := bot.Section{Text: "*Paid seats by role*"}
+		for _, cat := range seats.Categories {
+			t := sum.ByCategory[cat]
+			if t.Seats == 0 {
+				continue
+			}
+			value := fmt.Sprintf("%d · %s/month", t.Seats, v.money(t.Cost))
+			if cat == seats.CategorySuspended {
+				value += ", still billed"
+			}
+			byRole.Fields = append(byRole.Fields, bot.Field{Label: categoryNames[cat], Value: value})
+		}
+		activity := fmt.Sprintf("*Active:* %d (%s/month)\n*Inactive:* %d (%s/month), no login for %d+ days",
+			sum.Active.Seats, v.money(sum.Active.Cost), sum.Inactive.Seats, v.money(sum.Inactive.Cost), sum.InactivityDays)
+		if sum.NeverLoggedIn > 0 {
+			activity += fmt.Sprintf(", %d never logged in", sum.NeverLoggedIn)
+		}
+		saving := "Every paid seat is in use."
+		if sum.Inactive.Seats > 0 {
+			saving = fmt.Sprintf("Removing the %d inactive %s saves *%s/month*.",
+				sum.Inactive.Seats, plural(sum.Inactive.Seats, "seat", "seats"), v.money(sum.Inactive.Cost))
+		}
+		m.Sections = append(m.Sections, byRole, bot.Section{Text: activity}, bot.Section{Text: saving}, v.ownerSection())
+	}
+	var free []string
+	for _, k := range freeKinds {
+		if n := sum.Free[k.kind]; n > 0 {
+			free = append(free, fmt.Sprintf("%d %s", n, plural(n, k.one, k.many)))
+		}
+	}
+	if len(free) > 0 {
+		m.Context = append(m.Context, "Not billed: "+strings.Join(free, ", ")+".")
+	}
+	m.Context = append(m.Context, v.synced()+" The inactive seats: "+escape(s.d.Command)+" seats inactive")
+	return m, nil
+}
+
+// ownerSection counts paid seats per owner, most seats first.
+func (v *view) ownerSection() bot.Section {
+	type tally struct {
+		owner          string
+		seats, idle    int
+		cost, idleCost float64
+	}
+	by := map[string]*tally{}
+	for _, st := range v.report.Paid {
+		o := v.ownerOf(st)
+		t := by[o]
+		if t == nil {
+			t = &tally{owner: o}
+			by[o] = t
+		}
+		t.seats++
+		t.cost += st.MonthlyCost
+		if st.Inactive {
+			t.idle++
+			t.idleCost += st.MonthlyCost
+		}
+	}
+	list := make([]*tally, 0, len(by))
+	for _, t := range by {
+		list = append(list, t)
+	}
+	slices.SortFunc(list, func(a, b *tally) int {
+		return cmp.Or(cmp.Compare(b.seats, a.seats), cmp.Compare(a.owner, b.owner))
+	})
+	sec := bot.Section{Text: "*Seats by owner*"}
+	for i, t := range list {
+		if i == maxOwnerFields {
+			sec.Text += fmt.Sprintf(" (the %d with most seats; %d more not shown)", maxOwnerFields, len(list)-maxOwnerFields)
+			break
+		}
+		label := t.owner
+		if label == "" {
+			label = "No owner in the policy"
+		}
+		value := fmt.Sprintf("%d %s · %s/month", t.seats, plural(t.seats, "seat", "seats"), v.money(t.cost))
+		if t.idle > 0 {
+			value += fmt.Sprintf("\n%d inactive · %s/month", t.idle, v.money(t.idleCost))
+		}
+		sec.Fields = append(sec.Fields, bot.Field{Label: label, Value: value})
+	}
+	return sec
+}
+
+// --- seats inactive ------------------------------------------------------
+
+func (s *seatCommands) inactive(ctx context.Context, c *Call) (bot.Message, error) {
+	days, page := s.d.Policy.InactivityDays, 1
+	if a := c.Request.Action; a != nil {
+		token, p, err := parsePageValue(a.Value)
+		if err != nil {
+			return bot.Message{}, err
+		}
+		d, ok := strings.CutPrefix(token, "inactive:")
+		if !ok {
+			return bot.Message{}, pageButtonError()
+		}
+		if days, err = parseDays(d); err != nil {
+			return bot.Message{}, pageButtonError()
+		}
+		page = p
+	} else {
+		switch len(c.Args) {
+		case 0:
+		case 1:
+			var err error
+			if days, err = parseDays(c.Args[0]); err != nil {
+				return bot.Message{}, err
+			}
+		default:
+			return bot.Message{}, Invalidf("seats inactive takes one argument, DAYS, and got %d", len(c.Args))
+		}
+	}
+	v, err := s.load(ctx, c.Now)
+	if err != nil {
+		return bot.Message{}, err
+	}
+	list := v.report.InactiveSeats(days)
+	mine := !c.Role.Admin
+	if mine {
+		list = slices.DeleteFunc(list, func(st seats.Seat) bool { return !c.Role.Is(v.ownerOf(st)) })
+	}
+	var cost float64
+	for _, st := range list {
+		cost += st.MonthlyCost
+	}
+	m := bot.Message{Visibility: bot.Ephemeral}
+	if c.Request.Action != nil {
+		m.Delivery = bot.ReplaceOriginal
+	}
+	who := "Inactive seats"
+	if mine {
+		who = "Your inactive seats"
+	}
+	m.Headline = fmt.Sprintf("%s: %d with no login for %d+ days · %s/month", who, len(list), days, v.money(cost))
+	if len(list) == 0 {
+		text := fmt.Sprintf("No paid seat has gone %d days without a login.", days)
+		if mine {
+			text = fmt.Sprintf("None of the seats you answer for has gone %d days without a login.", days)
+		}
+		m.Sections = []bot.Section{{Text: text}}
+		m.Context = []string{v.synced()}
+		return m, nil
+	}
+	first, last, pager := paginate(len(list), page, fmt.Sprintf("inactive:%d", days))
+	m.Pager = pager
+	for _, st := range list[first:last] {
+		showOwner := ""
+		if !mine {
+			showOwner = v.ownerOf(st)
+		}
+		m.Sections = append(m.Sections, bot.Section{Text: v.seatLine(st, showOwner)})
+	}
+	note := fmt.Sprintf("Seats %d–%d of %d, most inactive first.", first+1, last, len(list))
+	if mine {
+		note += " You answer for these by their default group."
+	}
+	m.Context = []string{note, v.synced()}
+	return m, nil
+}
+
+// paginate clamps page to the list (it may have shrunk since the button
+// was drawn) and returns the slice bounds and a pager when there is more
+// than one page.
+func paginate(n, page int, token string) (first, last int, p *bot.Pager) {
+	pages := max(1, (n+PageSize-1)/PageSize)
+	page = min(max(page, 1), pages)
+	first = (page - 1) * PageSize
+	last = min(first+PageSize, n)
+	if pages > 1 {
+		p = &bot.Pager{Page: page, Pages: pages, ActionID: PageActionID, Token: token}
+	}
+	return first, last, p
+}
+
+// seatLine is one seat of a list, as markup; record text is escaped.
+func (v *view) seatLine(st seats.Seat, owner string) string {
+	u := st.User
+	head := "*" + escape(nonEmpty(u.Name, "(no name)")) + "*"
+	if u.Email != "" {
+		head += " · " + escape(u.Email)
+	}
+	parts := []string{escape(st.RoleName)}
+	if u.Suspended {
+		parts = append(parts, "suspended")
+	}
+	if len(st.Groups) > 0 {
+		parts = append(parts, escape(strings.Join(st.Groups, ", ")))
+	}
+	if st.NeverLoggedIn {
+		parts = append(parts, fmt.Sprintf("never logged in (added %s, %d %s ago)", v.date(st.LastActivity), st.DaysInactive, plural(st.DaysInactive, "day", "days")))
+	} else {
+		parts = append(parts, fmt.Sprintf("last login %s, %d %s ago", v.date(st.LastActivity), st.DaysInactive, plural(st.DaysInactive, "day", "days")))
+	}
+	parts = append(parts, v.money(st.MonthlyCost)+"/month")
+	if owner != "" {
+		parts = append(parts, "owner "+escape(owner))
+	}
+	return head + "\n" + strings.Join(parts, " · ")
+}
+
+// parseDays accepts a plain whole number of days: no sign, no unit, no
+// spaces, so "60d" or "-5" are refused rather than half-understood.
+func parseDays(s string) (int, error) {
+	bad := Invalidf("DAYS must be a whole number from 1 to %d", MaxDays)
+	if s == "" || len(s) > 4 || strings.Trim(s, "0123456789") != "" {
+		return 0, bad
+	}
+	n, err := strconv.Atoi(s)
+	if err != nil || n < 1 || n > MaxDays {
+		return 0, bad
+	}
+	return n, nil
+}
+
+// parsePageValue splits a pager button's value, "<token>:<page>", at the
+// last colon: tokens contain colons themselves.
+func parsePageValue(v string) (token string, page int, err error) {
+	i := strings.LastIndexByte(v, ':')
+	if i < 0 {
+		return "", 0, pageButtonError()
+	}
+	p := v[i+1:]
+	if p == "" || len(p) > 6 || strings.Trim(p, "0123456789") != "" {
+		return "", 0, pageButtonError()
+	}
+	page, _ = strconv.Atoi(p)
+	if page < 1 {
+		return "", 0, pageButtonError()
+	}
+	return v[:i], page, nil
+}
+
+// pageButtonError answers a page click whose value no longer parses (a
+// message drawn by an older version): run the command again.
+func pageButtonError() *Error {
+	return Invalidf("that page button is out of date; run the command again")
+}
+
+// --- seats user ----------------------------------------------------------
+
+func (s *seatCommands) user(ctx context.Context, c *Call) (bot.Message, error) {
+	switch len(c.Args) {
+	case 0:
+		return bot.Message{}, Invalidf("EMAIL is missing")
+	case 1:
+	default:
+		return bot.Message{}, Invalidf("seats user takes one argument, EMAIL, and got %d", len(c.Args))
+	}
+	email, ok := parseEmail(c.Args[0])
+	if !ok {
+		return bot.Message{}, Invalidf("%q is not an email address", clip(c.Args[0], 60))
+	}
+	v, err := s.load(ctx, c.Now)
+	if err != nil {
+		return bot.Message{}, err
+	}
+	var st *seats.Seat
+	for _, list := range [][]seats.Seat{v.report.Paid, v.report.Free} {
+		if i := slices.IndexFunc(list, func(s seats.Seat) bool { return strings.EqualFold(s.User.Email, email) }); i >= 0 {
+			st = &list[i]
+			break
+		}
+	}
+	if st == nil {
+		return bot.Message{}, NotFoundf("%s is not an agent or admin in Zendesk as of the last sync (%s).",
+			email, v.snap.SyncedAt.In(v.d.Policy.Location).Format("Mon 2 Jan 15:04 MST"))
+	}
+	u := st.User
+	role := "Agent"
+	if u.Role == "admin" {
+		role = "Admin"
+	}
+	customRole := "none"
+	if u.CustomRoleID != nil {
+		customRole = st.RoleName
+		if idx := slices.IndexFunc(v.snap.CustomRoles, func(r store.CustomRole) bool { return r.ID == *u.CustomRoleID }); idx < 0 {
+			customRole = fmt.Sprintf("unknown role %d", *u.CustomRoleID)
+		}
+	}
+	defaultGroup := "none"
+	if u.DefaultGroupID != nil {
+		defaultGroup = nonEmpty(v.groups[*u.DefaultGroupID], fmt.Sprintf("deleted group %d", *u.DefaultGroupID))
+	}
+	lastLogin := fmt.Sprintf("%s (%d %s ago)", v.date(st.LastActivity), st.DaysInactive, plural(st.DaysInactive, "day", "days"))
+	if st.NeverLoggedIn {
+		lastLogin = "never (added " + v.date(st.LastActivity) + ")"
+	}
+	status := fmt.Sprintf("%d · active (inactive from %d)", st.DaysInactive, v.report.Summary.InactivityDays)
+	if st.Inactive {
+		status = fmt.Sprintf("%d · inactive (%d+)", st.DaysInactive, v.report.Summary.InactivityDays)
+	}
+	seat := "paid"
+	cost := v.money(st.MonthlyCost)
+	if !st.Paid {
+		seat = "free: " + st.Free
+		cost += " (" + st.Free + ")"
+	}
+	suspended := "no"
+	if u.Suspended {
+		suspended = "yes, and still billed"
+		if !st.Paid {
+			suspended = "yes"
+		}
+	}
+	owner := nonEmpty(v.ownerOf(*st), "nobody: the policy names no owner for this group and no default")
+	m := bot.Message{
+		Headline:   "Seat: " + nonEmpty(u.Name, email),
+		Visibility: bot.Ephemeral,
+		Sections: []bot.Section{
+			{
+				Text: escape(u.Email),
+				Fields: []bot.Field{
+					{Label: "Role", Value: role},
+					{Label: "Custom role", Value: customRole},
+					{Label: "Groups", Value: nonEmpty(strings.Join(st.Groups, ", "), "none")},
+					{Label: "Default group", Value: defaultGroup},
+					{Label: "Last login", Value: lastLogin},
+					{Label: "Days inactive", Value: status},
+					{Label: "2FA", Value: onOff(u.TwoFactor)},
+					{Label: "Suspended", Value: suspended},
+					{Label: "Seat", Value: seat},
+					{Label: "Monthly cost", Value: cost},
+					{Label: "Owner", Value: owner},
+				},
+			},
+			{Text: "*Review history*\nNo review yet."},
+		},
+		Context: []string{v.synced()},
+	}
+	return m, nil
+}
+
+// parseEmail accepts one bare address, as the policy does: people are
+// matched by it across transports.
+func parseEmail(s string) (string, bool) {
+	if len(s) > 254 {
+		return "", false
+	}
+	a, err := mail.ParseAddress(s)
+	if err != nil || a.Name != "" || a.Address != s {
+		return "", false
+	}
+	return strings.ToLower(a.Address), true
+}
+
+// --- seats group ---------------------------------------------------------
+
+func (s *seatCommands) group(ctx context.Context, c *Call) (bot.Message, error) {
+	var (
+		name    string
+		groupID int64
+		page    = 1
+	)
+	if a := c.Request.Action; a != nil {
+		token, p, err := parsePageValue(a.Value)
+		if err != nil {
+			return bot.Message{}, err
+		}
+		id, ok := strings.CutPrefix(token, "group:")
+		if groupID, err = strconv.ParseInt(id, 10, 64); !ok || err != nil || groupID < 1 {
+			return bot.Message{}, pageButtonError()
+		}
+		page = p
+	} else {
+		if len(c.Args) == 0 {
+			return bot.Message{}, Invalidf("NAME is missing")
+		}
+		// Group names have spaces; the words after "group" are the name,
+		// quoted or not.
+		name = strings.Join(c.Args, " ")
+		if utf8.RuneCountInString(name) > maxGroupName {
+			return bot.Message{}, Invalidf("NAME is longer than a Zendesk group name can be (%d characters)", maxGroupName)
+		}
+	}
+	v, err := s.load(ctx, c.Now)
+	if err != nil {
+		return bot.Message{}, err
+	}
+	var g store.Group
+	if groupID != 0 {
+		found := false
+		if g.Name, found = v.groups[groupID]; !found {
+			return bot.Message{}, NotFoundf("That group is no longer in Zendesk.")
+		}
+		g.ID = groupID
+	} else if g, err = v.findGroup(name); err != nil {
+		return bot.Message{}, err
+	}
+	groupOwner := v.d.ownerOf(g.Name)
+	if !c.Role.Admin && !c.Role.Is(groupOwner) {
+		return bot.Message{}, Forbiddenf("Sorry, only Zendesk admins and the owner of %s can see its seats.", g.Name)
+	}
+
+	members := map[int64]bool{}
+	for _, ms := range v.snap.Memberships {
+		if ms.GroupID == g.ID {
+			members[ms.UserID] = true
+		}
+	}
+	var paid []seats.Seat
+	var active, idle seats.Tally
+	free := map[string]int{}
+	for _, st := range v.report.Paid {
+		if !members[st.User.ID] {
+			continue
+		}
+		paid = append(paid, st)
+		t := &active
+		if st.Inactive {
+			t = &idle
+		}
+		t.Seats++
+		t.Cost += st.MonthlyCost
+	}
+	for _, st := range v.report.Free {
+		if members[st.User.ID] {
+			free[st.Free]++
+		}
+	}
+	m := bot.Message{
+		Headline:   fmt.Sprintf("Group %s: %d paid %s · %s/month", g.Name, len(paid), plural(len(paid), "seat", "seats"), v.money(active.Cost+idle.Cost)),
+		Visibility: bot.Ephemeral,
+	}
+	if c.Request.Action != nil {
+		m.Delivery = bot.ReplaceOriginal
+	}
+	overview := bot.Section{Fields: []bot.Field{
+		{Label: "Owner", Value: nonEmpty(groupOwner, "nobody in the policy")},
+		{Label: "Active", Value: fmt.Sprintf("%d · %s/month", active.Seats, v.money(active.Cost))},
+		{Label: "Inactive", Value: fmt.Sprintf("%d · %s/month, no login for %d+ days", idle.Seats, v.money(idle.Cost), v.report.Summary.InactivityDays)},
+	}}
+	var freeText []string
+	for _, k := range freeKinds {
+		if n := free[k.kind]; n > 0 {
+			freeText = append(freeText, fmt.Sprintf("%d %s", n, plural(n, k.one, k.many)))
+		}
+	}
+	if len(freeText) > 0 {
+		overview.Fields = append(overview.Fields, bot.Field{Label: "Not billed", Value: strings.Join(freeText, ", ")})
+	}
+	m.Sections = []bot.Section{overview}
+	if len(paid) == 0 {
+		m.Sections = append(m.Sections, bot.Section{Text: "No paid seats in this group."})
+		m.Context = []string{v.synced()}
+		return m, nil
+	}
+	first, last, pager := paginate(len(paid), page, "group:"+strconv.FormatInt(g.ID, 10))
+	m.Pager = pager
+	for _, st := range paid[first:last] {
+		// A member's seat may be answered for by someone else (owners go
+		// by default group); say so where it differs.
+		owner := v.ownerOf(st)
+		if owner == groupOwner {
+			owner = ""
+		}
+		m.Sections = append(m.Sections, bot.Section{Text: v.seatLine(st, owner)})
+	}
+	m.Context = []string{fmt.Sprintf("Seats %d–%d of %d, most inactive first.", first+1, last, len(paid)), v.synced()}
+	return m, nil
+}
+
+// findGroup finds a live group by name, ignoring case and repeated spaces,
+// or fails listing the closest names.
+func (v *view) findGroup(name string) (store.Group, error) {
+	want := normalizeKey(strings.Fields(name)...)
+	type candidate struct {
+		name string
+		dist int
+	}
+	var near []candidate
+	limit := max(2, utf8.RuneCountInString(want)/3)
+	for id, gname := range v.groups {
+		have := normalizeKey(strings.Fields(gname)...)
+		if have == want {
+			return store.Group{ID: id, Name: gname}, nil
+		}
+		d := editDistance(want, have)
+		if d <= limit || (want != "" && (strings.Contains(have, want) || strings.Contains(want, have))) {
+			near = append(near, candidate{gname, d})
+		}
+	}
+	slices.SortFunc(near, func(a, b candidate) int { return cmp.Or(cmp.Compare(a.dist, b.dist), cmp.Compare(a.name, b.name)) })
+	msg := fmt.Sprintf("No group named %q in Zendesk.", clip(name, 60))
+	if len(near) > 0 {
+		var names []string
+		for _, c := range near[:min(3, len(near))] {
+			names = append(names, c.name)
+		}
+		msg += " Did you mean " + orList(names) + "?"
+	}
+	return store.Group{}, NotFoundf("%s", msg)
+}
+
+// editDistance is the Levenshtein distance in runes, for suggesting group
+// names. Names are short (at most maxGroupName), so the quadratic cost is
+// bounded.
+func editDistance(a, b string) int {
+	ra, rb := []rune(a), []rune(b)
+	prev := make([]int, len(rb)+1)
+	cur := make([]int, len(rb)+1)
+	for j := range prev {
+		prev[j] = j
+	}
+	for i := 1; i <= len(ra); i++ {
+		cur[0] = i
+		for j := 1; j <= len(rb); j++ {
+			cost := 1
+			if ra[i-1] == rb[j-1] {
+				cost = 0
+			}
+			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+		}
+		prev, cur = cur, prev
+	}
+	return prev[len(rb)]
+}
+
+func orList(items []string) string {
+	switch len(items) {
+	case 0:
+		return ""
+	case 1:
+		return items[0]
+	}
+	return strings.Join(items[:len(items)-1], ", ") + " or " + items[len(items)-1]
+}
+
+func nonEmpty(s, fallback string) string {
+	if s == "" {
+		return fallback
+	}
+	return s
+}
+
+func onOff(b bool) string {
+	if b {
+		return "on"
+	}
+	return "off"
+}
