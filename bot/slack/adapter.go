@@ -10,6 +10,7 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"regexp"
 	"runtime/debug"
 	"strings"
 	"time"
@@ -140,7 +141,7 @@ func (a *Adapter) handleCommand(w http.ResponseWriter, r *http.Request) {
 		Platform:     bot.PlatformSlack,
 		User:         bot.User{ID: cmd.UserID, DisplayName: cmd.UserName, TeamID: cmd.TeamID},
 		Conversation: bot.Conversation{ID: cmd.ChannelID, Direct: strings.HasPrefix(cmd.ChannelID, "D")},
-		Text:         strings.TrimSpace(cmd.Text),
+		Text:         plainText(cmd.Text),
 	}
 	// The answer goes in the HTTP response when it is ready within the
 	// budget (most are: answers come from the snapshot), else to
@@ -285,13 +286,13 @@ func (a *Adapter) handleEvent(w http.ResponseWriter, r *http.Request) {
 		}
 		thread = firstNonEmpty(e.ThreadTimeStamp, e.TimeStamp)
 		req = bot.Request{Platform: bot.PlatformSlack, User: bot.User{ID: e.User, TeamID: cb.TeamID},
-			Conversation: bot.Conversation{ID: e.Channel, ThreadID: thread}, Text: stripMention(e.Text)}
+			Conversation: bot.Conversation{ID: e.Channel, ThreadID: thread}, Text: plainText(stripMention(e.Text))}
 	case *slackevents.MessageEvent:
 		if e.BotID != "" || e.SubType != "" || e.ChannelType != "im" {
 			return
 		}
 		req = bot.Request{Platform: bot.PlatformSlack, User: bot.User{ID: e.User, TeamID: cb.TeamID},
-			Conversation: bot.Conversation{ID: e.Channel, Direct: true, ThreadID: e.ThreadTimeStamp}, Text: strings.TrimSpace(e.Text)}
+			Conversation: bot.Conversation{ID: e.Channel, Direct: true, ThreadID: e.ThreadTimeStamp}, Text: plainText(e.Text)}
 	default:
 		return
 	}
@@ -400,6 +401,27 @@ func writeJSON(w http.ResponseWriter, v any) {
 
 func hasContent(m bot.Message) bool {
 	return m.Headline != "" || len(m.Sections) > 0 || len(m.Context) > 0
+}
+
+// slackLink is Slack's <target|label> or <target> markup in typed text.
+var slackLink = regexp.MustCompile(`<(mailto:|https?://)([^|>]*)(?:\|([^>]*))?>`)
+
+// plainText turns what Slack sends for typed text back into what the
+// person typed: links and emails it wrapped (<mailto:a@b.com|a@b.com>)
+// become their label, and &amp; &lt; &gt; become & < >. Mentions
+// (<@U123>) stay as ids.
+func plainText(s string) string {
+	s = slackLink.ReplaceAllStringFunc(s, func(m string) string {
+		g := slackLink.FindStringSubmatch(m)
+		if g[3] != "" {
+			return g[3]
+		}
+		if g[1] == "mailto:" {
+			return g[2]
+		}
+		return g[1] + g[2]
+	})
+	return strings.TrimSpace(strings.NewReplacer("&amp;", "&", "&lt;", "<", "&gt;", ">").Replace(s))
 }
 
 // stripMention drops the leading <@BOT> of an app_mention's text.

@@ -10,7 +10,10 @@ import (
 	"time"
 
 	"github.com/redis/go-redis/v9"
+	slackgo "github.com/slack-go/slack"
 
+	slackbot "github.com/seatwarden/seatwarden/bot/slack"
+	"github.com/seatwarden/seatwarden/commands"
 	"github.com/seatwarden/seatwarden/config"
 	"github.com/seatwarden/seatwarden/integrations/zendesk"
 	"github.com/seatwarden/seatwarden/jobs"
@@ -31,6 +34,8 @@ type app struct {
 	zendesk *zendesk.Client
 	jobs    *jobs.Registry
 	runner  *jobs.Runner
+	router  *commands.Router
+	slack   *slackbot.Adapter // nil when Slack is off
 	now     func() time.Time
 
 	// onSync, when set, also hears about each successful sync (the demo).
@@ -88,6 +93,26 @@ func newApp(ctx context.Context, cfg *config.Config, log *slog.Logger) (*app, er
 		a.Close()
 		return nil, err
 	}
+	a.router, err = commands.New(commands.Deps{
+		Snapshots: a.store,
+		Audit:     a.store,
+		Policy:    seatPolicy(cfg.Policy),
+		Admins:    cfg.Policy.Admins,
+		Owners:    cfg.Policy.Owners,
+		Command:   cfg.Policy.Command,
+		Now:       a.now,
+		Logger:    log,
+	})
+	if err != nil {
+		a.Close()
+		return nil, err
+	}
+	if cfg.Slack.Enabled() {
+		if a.slack, err = newSlackAdapter(cfg, a.router, a.store, log); err != nil {
+			a.Close()
+			return nil, err
+		}
+	}
 	a.runner = &jobs.Runner{
 		Locks:   a.store,
 		Holder:  jobs.NewHolderID(),
@@ -110,16 +135,43 @@ func (a *app) afterSync(_ context.Context, res seats.SyncResult) {
 	}
 }
 
-// handler is the HTTP surface: operational endpoints for now; the chat
-// transports mount here.
+// handler is the HTTP surface: operational endpoints and the chat
+// transports that are on.
 func (a *app) handler() http.Handler {
-	return server.NewMux(server.Options{
+	mux := server.NewMux(server.Options{
 		Ready: []server.Check{
 			{Name: "config", Run: func(context.Context) error { return a.cfg.RequireZendesk() }},
 			{Name: "store", Run: a.store.Ping},
 		},
 		Metrics: a.metrics.Handler(),
 		Logger:  a.log,
+	})
+	if a.slack != nil {
+		a.slack.Register(mux)
+	}
+	return mux
+}
+
+// newSlackAdapter connects the command router to Slack over HTTP.
+func newSlackAdapter(cfg *config.Config, router *commands.Router, st store.Store, log *slog.Logger) (*slackbot.Adapter, error) {
+	if cfg.Slack.SocketMode() {
+		return nil, errors.New("SLACK_APP_TOKEN: Socket Mode is not available in this version yet; unset it and point the app's request URLs at /slack/commands, /slack/interactions and /slack/events")
+	}
+	opts := []slackgo.Option{
+		slackgo.OptionHTTPClient(&http.Client{Timeout: 15 * time.Second}),
+		// slack-go waits out 429 Retry-After itself, a few times.
+		slackgo.OptionRetry(3),
+	}
+	if cfg.Slack.APIURL != "" {
+		opts = append(opts, slackgo.OptionAPIURL(cfg.Slack.APIURL))
+	}
+	return slackbot.New(slackbot.Options{
+		SigningSecret: cfg.Slack.SigningSecret.Value(),
+		API:           slackgo.New(cfg.Slack.BotToken.Value(), opts...),
+		Handler:       router,
+		Dedupe:        st,
+		Users:         st,
+		Logger:        log,
 	})
 }
 

@@ -69,6 +69,12 @@ func (a *app) serve(ctx context.Context, addr string, ready func(addr string)) e
 	if serr := srv.Shutdown(sctx); serr != nil {
 		errs = append(errs, fmt.Errorf("HTTP shutdown: %w", serr))
 	}
+	if a.slack != nil {
+		// Replies already accepted still go out.
+		if serr := a.slack.Close(sctx); serr != nil {
+			errs = append(errs, fmt.Errorf("slack replies: %w", serr))
+		}
+	}
 	if serr := sched.Stop(sctx); serr != nil {
 		errs = append(errs, serr)
 	}
