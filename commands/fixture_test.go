@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"flag"
 	"fmt"
 	"log/slog"
 	"os"
@@ -201,6 +202,8 @@ func errorLine(t *testing.T, m bot.Message) string {
 // The files are the neutral bot.Message, not Block Kit: bot/slack's own
 // golden files show how a message renders (and those paste into Block Kit
 // Builder). Reviewing a diff here is reviewing what a person is told.
+var update = flag.Bool("update", false, "rewrite golden files with the current output")
+
 func goldenJSON(t *testing.T, v any) {
 	t.Helper()
 	test, sub, _ := strings.Cut(t.Name(), "/")

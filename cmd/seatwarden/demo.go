@@ -2,17 +2,22 @@ package main
 
 import (
 	"context"
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
+	"net/url"
 	"os"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
-	"github.com/seatwarden/seatwarden/commands"
+	"github.com/seatwarden/seatwarden/bot/slack/slacktest"
 	"github.com/seatwarden/seatwarden/config"
 	"github.com/seatwarden/seatwarden/integrations/zendesk"
 	"github.com/seatwarden/seatwarden/integrations/zendesk/zendesktest"
@@ -20,11 +25,21 @@ import (
 	"github.com/seatwarden/seatwarden/seats"
 )
 
-// Demo credentials of the emulated account's OAuth client. They exist only
-// inside this process.
+// Demo credentials of the emulated accounts. They exist only inside this
+// process.
 const (
-	demoClientID     = "seatwarden-demo"
-	demoClientSecret = "demo-client-secret"
+	demoClientID      = "seatwarden-demo"
+	demoClientSecret  = "demo-client-secret"
+	demoSigningSecret = "demo-slack-signing-secret"
+)
+
+// demoPerson is someone in the demo's Slack workspace.
+type demoPerson struct{ slackID, name, email string }
+
+var (
+	demoAdmin    = demoPerson{"U0DANA", "Dana Field", "dana@acme.example"}
+	demoOwner    = demoPerson{"U0OMAR", "Omar Haddad", "omar@acme.example"}
+	demoStranger = demoPerson{"U0PRIYA", "Priya Natarajan", "priya@acme.example"}
 )
 
 func demoCmd(ctx context.Context, args []string, e env) error {
@@ -54,8 +69,10 @@ func demoCmd(ctx context.Context, args []string, e env) error {
 // demo is the scripted scenario: sync a sample org, answer the seat
 // question, change the org in "Zendesk", sync incrementally, answer again.
 type demo struct {
-	out    io.Writer
-	failed []string
+	out      io.Writer
+	failed   []string
+	base     string
+	slackEmu *slacktest.Server
 }
 
 func (d *demo) say(format string, a ...any) { fmt.Fprintf(d.out, format+"\n", a...) }
@@ -73,6 +90,13 @@ func (d *demo) run(ctx context.Context, cfg *config.Config, dataDir string, keep
 	org := zendesktest.SampleOrg(now)
 	emu := zendesktest.NewServer(org, zendesktest.WithOAuthClient(demoClientID, demoClientSecret, true))
 	defer emu.Close()
+	var people []slacktest.Option
+	for _, p := range []demoPerson{demoAdmin, demoOwner, demoStranger} {
+		people = append(people, slacktest.WithUser(slacktest.User{ID: p.slackID, Name: strings.ToLower(strings.Fields(p.name)[0]), RealName: p.name, Email: p.email}))
+	}
+	sl := slacktest.NewServer(append(people, slacktest.WithTeam("T0ACME", "Acme Support"))...)
+	defer sl.Close()
+	d.slackEmu = sl
 
 	if dataDir == "" {
 		tmp, err := os.MkdirTemp("", "seatwarden-demo-")
@@ -87,9 +111,12 @@ func (d *demo) run(ctx context.Context, cfg *config.Config, dataDir string, keep
 	cfg.Zendesk = config.Zendesk{URL: emu.URL, OAuthClientID: demoClientID, OAuthClientSecret: config.NewSecret(demoClientSecret)}
 	cfg.Redis = config.Redis{}
 	cfg.DataDir = dataDir
+	cfg.Slack = config.Slack{BotToken: config.NewSecret(slacktest.DefaultBotToken), SigningSecret: config.NewSecret(demoSigningSecret), APIURL: sl.APIURL()}
+	cfg.Teams = config.Teams{}
 	if cfg.PolicyPath == "" {
 		cfg.Policy.Timezone = "Europe/Berlin"
-		cfg.Policy.Admins = []string{"ops@acme.example"}
+		cfg.Policy.Admins = []string{demoAdmin.email}
+		cfg.Policy.Owners = []config.Owner{{Group: "Tier 2", Owner: demoOwner.email}, {Default: demoAdmin.email}}
 	}
 
 	a, err := newApp(ctx, cfg, log)
@@ -119,6 +146,7 @@ func (d *demo) run(ctx context.Context, cfg *config.Config, dataDir string, keep
 		return fmt.Errorf("bot did not start: %w", err)
 	}
 	base := "http://" + addr
+	d.base = base
 
 	staffCount, endUsers := 0, 0
 	for _, u := range org.Users {
@@ -132,13 +160,21 @@ func (d *demo) run(ctx context.Context, cfg *config.Config, dataDir string, keep
 	d.say("")
 	d.say("• Zendesk: emulated account %q with %d users (%d staff, %d end users) at %s", org.Subdomain, len(org.Users), staffCount, endUsers, emu.URL)
 	d.say("• Store:   embedded file in %s", dataDir)
-	d.say("• Bot:     serving %s (/healthz, /readyz, /metrics); scheduler on, sync runs %q in %s", base, cfg.Policy.Schedules[jobs.NameSync], cfg.Policy.Timezone)
+	d.say("• Slack:   emulated workspace %q at %s; %s is an admin, %s owns Tier 2, %s is neither", "Acme Support", sl.URL, demoAdmin.name, demoOwner.name, demoStranger.name)
+	d.say("• Bot:     serving %s (/slack/commands, /healthz, /readyz, /metrics); scheduler on, sync runs %q in %s", base, cfg.Policy.Schedules[jobs.NameSync], cfg.Policy.Timezone)
 	d.say("")
 
 	// On a fresh store the bot starts its first sync by itself.
 	first, ok := d.awaitSync(ctx, emu, syncs, "startup sync")
 	d.expect(ok && first.Full, "the bot's first sync is a full sync")
-	before := d.showSeats(ctx, a)
+	before := d.summary(ctx, a)
+	d.say("")
+	d.say("Slack, through signed requests to %s/slack/commands:", base)
+	d.expectReply(ctx, demoAdmin, "seats", "Paid seats")
+	d.expectReply(ctx, demoOwner, "seats inactive", "Tier 2")
+	d.expectReply(ctx, demoStranger, "seats", "admins")
+	d.expectReply(ctx, demoAdmin, "seats inactive abc", "e.g. /warden seats inactive")
+	d.expectReply(ctx, demoAdmin, "seats user tom@acme.example", "Tom Reilly")
 
 	victim, ok := pickInactiveAgent(ctx, a, now)
 	d.expect(ok, "the sample account has an inactive agent to demote")
@@ -156,7 +192,8 @@ func (d *demo) run(ctx context.Context, cfg *config.Config, dataDir string, keep
 			d.expect(last.Pages == 1, "an incremental sync with one change reads one export page (read %d)", last.Pages)
 			d.expect(last.Removed == 1, "the demoted agent leaves the snapshot (removed %d)", last.Removed)
 		}
-		after := d.showSeats(ctx, a)
+		d.expectReply(ctx, demoAdmin, "seats", "Paid seats")
+		after := d.summary(ctx, a)
 		d.expect(after.Paid.Seats == before.Paid.Seats-1, "paid seats drop by one (%d → %d)", before.Paid.Seats, after.Paid.Seats)
 		d.expect(after.Paid.Cost < before.Paid.Cost, "monthly cost drops")
 	}
@@ -196,7 +233,7 @@ func (d *demo) run(ctx context.Context, cfg *config.Config, dataDir string, keep
 	if len(d.failed) > 0 {
 		return fmt.Errorf("the scenario did not hold:\n%s", strings.Join(d.failed, "\n"))
 	}
-	d.say("✓ Scenario holds: full sync, seat summary, incremental sync of a demotion, paid seats and cost down, health, readiness and metrics served.")
+	d.say("✓ Scenario holds: full sync; seat questions answered in Slack for an admin, an owner and a stranger; a bad argument explained; incremental sync of a demotion; paid seats and cost down; health, readiness and metrics served.")
 	return nil
 }
 
@@ -250,25 +287,88 @@ func (d *demo) awaitSync(ctx context.Context, emu *zendesktest.Server, syncs <-c
 	return r, true
 }
 
-// showSeats prints what `/warden seats` answers from the snapshot.
-func (d *demo) showSeats(ctx context.Context, a *app) seats.Summary {
+// summary evaluates the snapshot directly, to check the answers against.
+func (d *demo) summary(ctx context.Context, a *app) seats.Summary {
 	snap, err := a.store.LoadSnapshot(ctx)
 	if err != nil {
 		d.expect(false, "snapshot readable: %v", err)
 		return seats.Summary{}
 	}
-	report := seats.Evaluate(snap, seatPolicy(a.cfg.Policy), a.now())
-	admin := "an admin"
-	if len(a.cfg.Policy.Admins) > 0 {
-		admin = a.cfg.Policy.Admins[0]
-	}
+	sum := seats.Evaluate(snap, seatPolicy(a.cfg.Policy), a.now()).Summary
+	d.expect(sum.Paid.Seats > 0, "the snapshot counts paid seats")
+	return sum
+}
+
+// expectReply sends a signed slash command as who and checks the reply
+// mentions want.
+func (d *demo) expectReply(ctx context.Context, who demoPerson, text, want string) {
+	lines, err := d.slash(ctx, who, text)
 	d.say("")
-	d.say("%s › %s seats", admin, a.cfg.Policy.Command)
-	for _, line := range strings.Split(strings.TrimRight(commands.SeatSummaryText(report.Summary, a.cfg.Policy.Location()), "\n"), "\n") {
-		d.say("  │ %s", line)
+	d.say("%s › /warden %s", who.name, text)
+	if err != nil {
+		d.expect(false, "/warden %s answered: %v", text, err)
+		return
 	}
-	d.expect(report.Summary.Paid.Seats > 0, "the summary counts paid seats")
-	return report.Summary
+	for _, l := range lines {
+		d.say("  │ %s", l)
+	}
+	d.expect(strings.Contains(strings.Join(lines, "\n"), want), "/warden %s as %s mentions %q", text, who.name, want)
+}
+
+// slash posts a slash command as Slack would (form body, signed with the
+// signing secret) and returns the reply as text: from the HTTP response,
+// or from response_url when the bot answered there.
+func (d *demo) slash(ctx context.Context, who demoPerson, text string) ([]string, error) {
+	respURL := d.slackEmu.NewResponseURL("C0SEATS", who.slackID)
+	body := url.Values{
+		"command": {"/warden"}, "text": {text}, "user_id": {who.slackID}, "user_name": {strings.ToLower(strings.Fields(who.name)[0])},
+		"team_id": {"T0ACME"}, "channel_id": {"C0SEATS"}, "channel_name": {"support-leads"},
+		"response_url": {respURL}, "trigger_id": {d.slackEmu.IssueTriggerID()},
+	}.Encode()
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, d.base+"/slack/commands", strings.NewReader(body))
+	if err != nil {
+		return nil, err
+	}
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	signSlack(req.Header, body, time.Now(), demoSigningSecret)
+	resp, err := (&http.Client{Timeout: 10 * time.Second}).Do(req)
+	if err != nil {
+		return nil, err
+	}
+	defer resp.Body.Close()
+	raw, _ := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
+	if resp.StatusCode != http.StatusOK {
+		return nil, fmt.Errorf("HTTP %d: %s", resp.StatusCode, strings.TrimSpace(string(raw)))
+	}
+	if len(strings.TrimSpace(string(raw))) > 0 {
+		return blockKitText(raw)
+	}
+	wctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	var posted []byte
+	err = d.slackEmu.WaitUntil(wctx, func() bool {
+		for _, p := range d.slackEmu.ResponseURLPosts() {
+			if p.URL == respURL {
+				posted = p.Body
+				return true
+			}
+		}
+		return false
+	})
+	if err != nil {
+		return nil, fmt.Errorf("no answer within 10s: %w", err)
+	}
+	return blockKitText(posted)
+}
+
+// signSlack signs a request the way Slack does:
+// v0=hex(HMAC-SHA256(secret, "v0:" + timestamp + ":" + body)).
+func signSlack(h http.Header, body string, ts time.Time, secret string) {
+	stamp := strconv.FormatInt(ts.Unix(), 10)
+	mac := hmac.New(sha256.New, []byte(secret))
+	fmt.Fprintf(mac, "v0:%s:%s", stamp, body)
+	h.Set("X-Slack-Request-Timestamp", stamp)
+	h.Set("X-Slack-Signature", "v0="+hex.EncodeToString(mac.Sum(nil)))
 }
 
 // pickInactiveAgent chooses the most inactive paid agent who is not

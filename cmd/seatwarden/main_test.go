@@ -330,9 +330,12 @@ func TestDemoScenarioHolds(t *testing.T) {
 	}
 	for _, want := range []string{
 		"[job sync] startup sync: full",
-		"/warden seats",
-		"Paid seats: ",
+		"Dana Field › /warden seats",
+		"▍Seats: 11 paid · $1,265/month",
+		"Sorry, \"seats\" is only for Zendesk admins",
+		"Usage error: DAYS must be a whole number",
 		"scheduled sync: incremental, 1 user read in 1 export request",
+		"▍Seats: 10 paid · $1,150/month",
 		"GET /readyz  → 200 ready",
 		"✓ Scenario holds",
 	} {
