@@ -217,7 +217,12 @@ func (d *demo) run(ctx context.Context, cfg *config.Config, dataDir string, keep
 
 	if keep {
 		d.say("")
-		d.say("Still running. Try:")
+		d.say("Still running. Ask the bot as %s (the snippet signs the request at the moment you paste it):", demoAdmin.name)
+		body := url.Values{"command": {"/warden"}, "text": {"seats inactive 60"}, "user_id": {demoAdmin.slackID},
+			"team_id": {"T0ACME"}, "channel_id": {"C0SEATS"}, "response_url": {sl.NewResponseURL("C0SEATS", demoAdmin.slackID)}}.Encode()
+		d.say("  body='%s'; ts=$(date +%%s); sig=$(printf 'v0:%%s:%%s' \"$ts\" \"$body\" | openssl dgst -sha256 -hmac '%s' | sed 's/^.* //'); curl -s %s/slack/commands -H \"X-Slack-Request-Timestamp: $ts\" -H \"X-Slack-Signature: v0=$sig\" --data \"$body\"",
+			body, demoSigningSecret, base)
+		d.say("Or look around:")
 		d.say("  curl -s %s/readyz", base)
 		d.say("  curl -s %s/metrics | grep ^seatwarden_", base)
 		d.say("  ZENDESK_URL=%s ZENDESK_OAUTH_CLIENT_ID=%s ZENDESK_OAUTH_CLIENT_SECRET=%s SEATWARDEN_DATA_DIR=$(mktemp -d) seatwarden doctor", emu.URL, demoClientID, demoClientSecret)
