@@ -211,6 +211,10 @@ func (a *Adapter) handleInteraction(w http.ResponseWriter, r *http.Request) {
 		}
 		w.WriteHeader(http.StatusOK)
 	case slackgo.InteractionTypeViewSubmission:
+		if ic.View.State == nil || ic.View.CallbackID == "" {
+			http.Error(w, "view_submission without a view state", http.StatusBadRequest)
+			return
+		}
 		sub := &bot.FormSubmission{FormID: ic.View.CallbackID, RecordID: ic.View.PrivateMetadata, Values: map[string]string{}}
 		for blockID, actions := range ic.View.State.Values {
 			for _, v := range actions {
