@@ -13,6 +13,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/seatwarden/seatwarden/bot"
+	"github.com/seatwarden/seatwarden/internal/editdist"
 	"github.com/seatwarden/seatwarden/seats"
 	"github.com/seatwarden/seatwarden/store"
 )
@@ -628,7 +629,7 @@ func (v *view) findGroup(name string) (store.Group, error) {
 		if have == want {
 			return store.Group{ID: id, Name: gname}, nil
 		}
-		d := editDistance(want, have)
+		d := editdist.Levenshtein(want, have)
 		if d <= limit || (want != "" && (strings.Contains(have, want) || strings.Contains(want, have))) {
 			near = append(near, candidate{gname, d})
 		}
@@ -643,30 +644,6 @@ func (v *view) findGroup(name string) (store.Group, error) {
 		msg += " Did you mean " + orList(names) + "?"
 	}
 	return store.Group{}, NotFoundf("%s", msg)
-}
-
-// editDistance is the Levenshtein distance in runes, for suggesting group
-// names. Names are short (at most maxGroupName), so the quadratic cost is
-// bounded.
-func editDistance(a, b string) int {
-	ra, rb := []rune(a), []rune(b)
-	prev := make([]int, len(rb)+1)
-	cur := make([]int, len(rb)+1)
-	for j := range prev {
-		prev[j] = j
-	}
-	for i := 1; i <= len(ra); i++ {
-		cur[0] = i
-		for j := 1; j <= len(rb); j++ {
-			cost := 1
-			if ra[i-1] == rb[j-1] {
-				cost = 0
-			}
-			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
-		}
-		prev, cur = cur, prev
-	}
-	return prev[len(rb)]
 }
 
 func orList(items []string) string {

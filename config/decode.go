@@ -14,6 +14,8 @@ import (
 	"strings"
 
 	"go.yaml.in/yaml/v3"
+
+	"github.com/seatwarden/seatwarden/internal/editdist"
 )
 
 // policyDecoder walks a parsed YAML tree against the Policy struct itself,
@@ -399,7 +401,7 @@ func suggest(name string, known []string) string {
 		if normalizeKey(k) == norm {
 			return fmt.Sprintf(" (did you mean %s?)", k)
 		}
-		if dist := levenshtein(strings.ToLower(name), k); dist < bestDist {
+		if dist := editdist.Levenshtein(strings.ToLower(name), k); dist < bestDist {
 			best, bestDist = k, dist
 		}
 	}
@@ -413,25 +415,4 @@ func suggest(name string, known []string) string {
 // point at snooze_days.
 func normalizeKey(s string) string {
 	return strings.NewReplacer("_", "", "-", "", " ", "").Replace(strings.ToLower(s))
-}
-
-func levenshtein(a, b string) int {
-	ra, rb := []rune(a), []rune(b)
-	prev := make([]int, len(rb)+1)
-	cur := make([]int, len(rb)+1)
-	for j := range prev {
-		prev[j] = j
-	}
-	for i := 1; i <= len(ra); i++ {
-		cur[0] = i
-		for j := 1; j <= len(rb); j++ {
-			cost := 1
-			if ra[i-1] == rb[j-1] {
-				cost = 0
-			}
-			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
-		}
-		prev, cur = cur, prev
-	}
-	return prev[len(rb)]
 }
