@@ -1,7 +1,6 @@
 package boltstore_test
 
 import (
-	"encoding/json"
 	"errors"
 	"path/filepath"
 	"strings"
@@ -208,49 +207,6 @@ func TestClosedStoreFailsPing(t *testing.T) {
 
 // ------------------------------------------------------------- benchmarks
 
-func BenchmarkCASUpdate(b *testing.B) {
-	s := openTemp(b, newFakeClock())
-	ctx := b.Context()
-	if _, err := s.CreateRecord(ctx, "bench", "counter", []byte(`{"n":0}`)); err != nil {
-		b.Fatal(err)
-	}
-	increment := func(cur store.Record) ([]byte, error) {
-		var c struct{ N int }
-		if err := json.Unmarshal(cur.Data, &c); err != nil {
-			return nil, err
-		}
-		c.N++
-		return json.Marshal(c)
-	}
-	for b.Loop() {
-		if _, err := store.UpdateRecord(ctx, s, "bench", "counter", increment); err != nil {
-			b.Fatal(err)
-		}
-	}
-}
-
-func BenchmarkLockAcquireRelease(b *testing.B) {
-	s := openTemp(b, newFakeClock())
-	ctx := b.Context()
-	for b.Loop() {
-		l, err := s.AcquireLock(ctx, "job:bench", "replica-a", time.Minute)
-		if err != nil {
-			b.Fatal(err)
-		}
-		if err := s.ReleaseLock(ctx, l); err != nil {
-			b.Fatal(err)
-		}
-	}
-}
-
-func BenchmarkAuditAppend(b *testing.B) {
-	s := openTemp(b, newFakeClock())
-	ctx := b.Context()
-	e := store.AuditEntry{Actor: "job:sync", Action: "seat.removed", Subject: "zendesk:user:123",
-		Detail: map[string]string{"reason": "inactive"}}
-	for b.Loop() {
-		if _, err := s.AppendAudit(ctx, e); err != nil {
-			b.Fatal(err)
-		}
-	}
+func BenchmarkStore(b *testing.B) {
+	storetest.Bench(b, func(b *testing.B) store.Store { return openTemp(b, newFakeClock()) })
 }

@@ -4,7 +4,6 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"net"
@@ -534,52 +533,7 @@ func TestNewClientErrorsHideThePassword(t *testing.T) {
 
 // ------------------------------------------------------------ benchmarks
 
-func BenchmarkCASUpdate(b *testing.B) {
+func BenchmarkStore(b *testing.B) {
 	requireRedis(b)
-	s := newStore(b, redisstore.ClientOptions{URL: redisURL})
-	ctx := b.Context()
-	if _, err := s.CreateRecord(ctx, "bench", "counter", []byte(`{"n":0}`)); err != nil {
-		b.Fatal(err)
-	}
-	increment := func(cur store.Record) ([]byte, error) {
-		var c struct{ N int }
-		if err := json.Unmarshal(cur.Data, &c); err != nil {
-			return nil, err
-		}
-		c.N++
-		return json.Marshal(c)
-	}
-	for b.Loop() {
-		if _, err := store.UpdateRecord(ctx, s, "bench", "counter", increment); err != nil {
-			b.Fatal(err)
-		}
-	}
-}
-
-func BenchmarkLockAcquireRelease(b *testing.B) {
-	requireRedis(b)
-	s := newStore(b, redisstore.ClientOptions{URL: redisURL})
-	ctx := b.Context()
-	for b.Loop() {
-		l, err := s.AcquireLock(ctx, "job:bench", "replica-a", time.Minute)
-		if err != nil {
-			b.Fatal(err)
-		}
-		if err := s.ReleaseLock(ctx, l); err != nil {
-			b.Fatal(err)
-		}
-	}
-}
-
-func BenchmarkAuditAppend(b *testing.B) {
-	requireRedis(b)
-	s := newStore(b, redisstore.ClientOptions{URL: redisURL})
-	ctx := b.Context()
-	e := store.AuditEntry{Actor: "job:sync", Action: "seat.removed", Subject: "zendesk:user:123",
-		Detail: map[string]string{"reason": "inactive"}}
-	for b.Loop() {
-		if _, err := s.AppendAudit(ctx, e); err != nil {
-			b.Fatal(err)
-		}
-	}
+	storetest.Bench(b, func(b *testing.B) store.Store { return newStore(b, redisstore.ClientOptions{URL: redisURL}) })
 }
