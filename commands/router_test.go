@@ -272,6 +272,7 @@ type failingSnapshots struct {
 }
 
 func (s failingSnapshots) LoadSnapshot(context.Context) (*store.Snapshot, error) { return nil, s.err }
+func (s failingSnapshots) SnapshotRevision(context.Context) (string, error)      { return "", s.err }
 
 // TestFailuresGetAReference: a failure the asker cannot act on, panics
 // included, is answered with a reference that finds the whole story in the

@@ -9,6 +9,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 	"unicode/utf8"
 
@@ -38,6 +39,7 @@ func New(d Deps) (*Router, error) {
 // and seats group. Every answer comes from the synced snapshot.
 func SeatCommands(d Deps) []Definition {
 	s := &seatCommands{d: d.withDefaults()}
+	s.views.day = dayIn(s.d.Policy.Location)
 	return []Definition{
 		{
 			Name:        "seats",
@@ -77,18 +79,32 @@ func SeatCommands(d Deps) []Definition {
 	}
 }
 
-type seatCommands struct{ d Deps }
+type seatCommands struct {
+	d     Deps
+	views viewCache
+}
 
-// view is the snapshot judged at one moment, with what the replies need.
+// view is the snapshot judged on one day, with what the replies need
+// worked out once: it is shared by every command until the snapshot or the
+// date changes, so it is never modified after it is built.
 type view struct {
 	d      Deps
 	snap   *store.Snapshot
 	report seats.Report
 	groups map[int64]string // live groups by id
+	owner  map[int64]string // seat owner by user id, "" for none
+	// byEmail finds a seat by lower-case email: index into Paid when ≥ 0,
+	// into Free as -1-i.
+	byEmail map[string]int
+
+	ownersOnce sync.Once
+	owners     bot.Section // the summary's seats-by-owner section
 }
 
+// load returns the view of the current snapshot at now, from the cache
+// when neither has moved on.
 func (s *seatCommands) load(ctx context.Context, now time.Time) (*view, error) {
-	snap, err := s.d.Snapshots.LoadSnapshot(ctx)
+	v, err := s.views.get(ctx, s.d, now)
 	switch {
 	case errors.Is(err, store.ErrNotFound):
 		return nil, Unavailablef("No seat data yet: the first sync from Zendesk is still running. Try again in a few minutes.")
@@ -98,23 +114,59 @@ func (s *seatCommands) load(ctx context.Context, now time.Time) (*view, error) {
 	case err != nil:
 		return nil, fmt.Errorf("commands: load the seat snapshot: %w", err)
 	}
-	v := &view{d: s.d, snap: snap, report: seats.Evaluate(snap, s.d.Policy, now), groups: map[int64]string{}}
+	return v, nil
+}
+
+func newView(d Deps, snap *store.Snapshot, now time.Time) *view {
+	v := &view{d: d, snap: snap, report: seats.Evaluate(snap, d.Policy, now),
+		groups: map[int64]string{}, owner: map[int64]string{}, byEmail: map[string]int{}}
 	for _, g := range snap.Groups {
 		if !g.Deleted {
 			v.groups[g.ID] = g.Name
 		}
 	}
-	return v, nil
+	ownerByGroup := map[string]string{}
+	for i, list := range [][]seats.Seat{v.report.Paid, v.report.Free} {
+		for j, st := range list {
+			group := ""
+			if id := st.User.DefaultGroupID; id != nil {
+				group = v.groups[*id]
+			}
+			o, ok := ownerByGroup[group]
+			if !ok {
+				o = d.ownerOf(group)
+				ownerByGroup[group] = o
+			}
+			v.owner[st.User.ID] = o
+			at := j
+			if i == 1 {
+				at = -1 - j
+			}
+			if email := strings.ToLower(st.User.Email); email != "" {
+				if _, dup := v.byEmail[email]; !dup {
+					v.byEmail[email] = at
+				}
+			}
+		}
+	}
+	return v
 }
 
 // ownerOf is who answers for a seat: the owner of its default group by
 // name, else the policy's default owner; "" when the policy names neither.
-func (v *view) ownerOf(s seats.Seat) string {
-	group := ""
-	if id := s.User.DefaultGroupID; id != nil {
-		group = v.groups[*id]
+func (v *view) ownerOf(s seats.Seat) string { return v.owner[s.User.ID] }
+
+// seatByEmail finds a seat, paid or free, by email.
+func (v *view) seatByEmail(email string) (seats.Seat, bool) {
+	i, ok := v.byEmail[strings.ToLower(email)]
+	switch {
+	case !ok:
+		return seats.Seat{}, false
+	case i >= 0:
+		return v.report.Paid[i], true
+	default:
+		return v.report.Free[-1-i], true
 	}
-	return v.d.ownerOf(group)
 }
 
 func (v *view) money(amount float64) string { return seats.Money(amount, v.d.Policy.Pricing.Currency) }
@@ -188,8 +240,16 @@ func (s *seatCommands) summary(ctx context.Context, c *Call) (bot.Message, error
 	return m, nil
 }
 
-// ownerSection counts paid seats per owner, most seats first.
+// ownerSection counts paid seats per owner, most seats first; worked out
+// once per view.
 func (v *view) ownerSection() bot.Section {
+	v.ownersOnce.Do(func() { v.owners = v.countOwners() })
+	sec := v.owners
+	sec.Fields = slices.Clone(sec.Fields) // the view is shared; replies are not
+	return sec
+}
+
+func (v *view) countOwners() bot.Section {
 	type tally struct {
 		owner          string
 		seats, idle    int
@@ -272,7 +332,13 @@ func (s *seatCommands) inactive(ctx context.Context, c *Call) (bot.Message, erro
 	list := v.report.InactiveSeats(days)
 	mine := !c.Role.Admin
 	if mine {
-		list = slices.DeleteFunc(list, func(st seats.Seat) bool { return !c.Role.Is(v.ownerOf(st)) })
+		var own []seats.Seat
+		for _, st := range list {
+			if c.Role.Is(v.ownerOf(st)) {
+				own = append(own, st)
+			}
+		}
+		list = own
 	}
 	var cost float64
 	for _, st := range list {
@@ -409,14 +475,8 @@ func (s *seatCommands) user(ctx context.Context, c *Call) (bot.Message, error) {
 	if err != nil {
 		return bot.Message{}, err
 	}
-	var st *seats.Seat
-	for _, list := range [][]seats.Seat{v.report.Paid, v.report.Free} {
-		if i := slices.IndexFunc(list, func(s seats.Seat) bool { return strings.EqualFold(s.User.Email, email) }); i >= 0 {
-			st = &list[i]
-			break
-		}
-	}
-	if st == nil {
+	st, found := v.seatByEmail(email)
+	if !found {
 		return bot.Message{}, NotFoundf("%s is not an agent or admin in Zendesk as of the last sync (%s).",
 			email, v.snap.SyncedAt.In(v.d.Policy.Location).Format("Mon 2 Jan 15:04 MST"))
 	}
@@ -457,7 +517,7 @@ func (s *seatCommands) user(ctx context.Context, c *Call) (bot.Message, error) {
 			suspended = "yes"
 		}
 	}
-	owner := nonEmpty(v.ownerOf(*st), "nobody: the policy names no owner for this group and no default")
+	owner := nonEmpty(v.ownerOf(st), "nobody: the policy names no owner for this group and no default")
 	m := bot.Message{
 		Headline:   "Seat: " + nonEmpty(u.Name, email),
 		Visibility: bot.Ephemeral,

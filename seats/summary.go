@@ -3,6 +3,7 @@ package seats
 import (
 	"cmp"
 	"slices"
+	"sort"
 	"time"
 
 	"github.com/seatwarden/seatwarden/store"
@@ -84,16 +85,13 @@ func Evaluate(snap *store.Snapshot, p Policy, now time.Time) Report {
 }
 
 // InactiveSeats returns the paid seats inactive for at least days, most
-// inactive first. days below 1 uses the policy's threshold.
+// inactive first. days below 1 uses the policy's threshold. Paid is sorted
+// most inactive first, so the answer is its prefix: it shares Paid's
+// memory, and callers that filter it must copy.
 func (r Report) InactiveSeats(days int) []Seat {
 	if days < 1 {
 		days = r.Summary.InactivityDays
 	}
-	var out []Seat
-	for _, s := range r.Paid {
-		if s.DaysInactive >= days {
-			out = append(out, s)
-		}
-	}
-	return out
+	n := sort.Search(len(r.Paid), func(i int) bool { return r.Paid[i].DaysInactive < days })
+	return r.Paid[:n:n]
 }

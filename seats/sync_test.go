@@ -311,6 +311,10 @@ func (u unreadable) LoadSnapshot(context.Context) (*store.Snapshot, error) {
 	return nil, fmt.Errorf("boltstore: %w: schema version 9", store.ErrUnreadable)
 }
 
+func (u unreadable) SnapshotRevision(context.Context) (string, error) {
+	return "", fmt.Errorf("boltstore: %w: no revision header", store.ErrUnreadable)
+}
+
 func TestUnreadableSnapshotIsRebuilt(t *testing.T) {
 	ctx := context.Background()
 	f := newFixture(t, zendesktest.SampleOrg(now.Add(-time.Hour)))

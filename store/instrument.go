@@ -40,6 +40,10 @@ func (i *instrumented) LoadSnapshot(ctx context.Context) (*Snapshot, error) {
 	return timed(i, "load_snapshot", func() (*Snapshot, error) { return i.next.LoadSnapshot(ctx) })
 }
 
+func (i *instrumented) SnapshotRevision(ctx context.Context) (string, error) {
+	return timed(i, "snapshot_revision", func() (string, error) { return i.next.SnapshotRevision(ctx) })
+}
+
 func (i *instrumented) SaveSnapshot(ctx context.Context, s *Snapshot) error {
 	return i.timedErr("save_snapshot", func() error { return i.next.SaveSnapshot(ctx, s) })
 }

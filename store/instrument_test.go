@@ -17,6 +17,7 @@ type failingStore struct{ err error }
 
 func (f failingStore) LoadSnapshot(context.Context) (*store.Snapshot, error) { return nil, f.err }
 func (f failingStore) SaveSnapshot(context.Context, *store.Snapshot) error   { return f.err }
+func (f failingStore) SnapshotRevision(context.Context) (string, error)      { return "", f.err }
 func (f failingStore) AcquireLock(context.Context, string, string, time.Duration) (store.Lock, error) {
 	return store.Lock{}, f.err
 }

@@ -2,6 +2,8 @@ package store
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -71,15 +73,31 @@ type CustomRole struct {
 }
 
 // EncodeSnapshot and DecodeSnapshot are the one place the snapshot's wire
-// form is defined, shared by every backend.
+// form is defined, shared by every backend. The stored form is the
+// snapshot's revision, a newline, then its JSON: readers that only need to
+// know whether the snapshot changed read the first RevisionLen bytes and
+// never decode the rest, which for a large account is megabytes.
 func EncodeSnapshot(s *Snapshot) ([]byte, error) {
 	if s == nil {
 		return nil, fmt.Errorf("store: nil snapshot")
 	}
 	c := *s
 	c.V = SnapshotVersion
-	return json.Marshal(&c)
+	body, err := json.Marshal(&c)
+	if err != nil {
+		return nil, err
+	}
+	sum := sha256.Sum256(body)
+	out := make([]byte, 0, RevisionLen+1+len(body))
+	out = hex.AppendEncode(out, sum[:RevisionLen/2])
+	out = append(out, '\n')
+	return append(out, body...), nil
 }
+
+// RevisionLen is the length of a snapshot revision: hex of the first bytes
+// of the SHA-256 of its JSON, so equal snapshots have equal revisions and
+// any change gives a new one.
+const RevisionLen = 16
 
 // ErrUnreadable: a stored snapshot exists but cannot be decoded (corrupt,
 // or written by a newer version). The snapshot is a cache of Zendesk, so
@@ -88,14 +106,30 @@ var ErrUnreadable = errors.New("store: stored snapshot is unreadable")
 
 // DecodeSnapshot parses a stored snapshot, refusing unknown versions.
 func DecodeSnapshot(b []byte) (*Snapshot, error) {
+	if _, err := SnapshotRevision(b); err != nil {
+		return nil, err
+	}
 	var s Snapshot
-	if err := json.Unmarshal(b, &s); err != nil {
+	if err := json.Unmarshal(b[RevisionLen+1:], &s); err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrUnreadable, err)
 	}
 	if s.V != SnapshotVersion {
 		return nil, fmt.Errorf("%w: schema version %d is not supported (want %d)", ErrUnreadable, s.V, SnapshotVersion)
 	}
 	return &s, nil
+}
+
+// SnapshotRevision reads the revision at the start of a stored snapshot;
+// prefix may be just its first RevisionLen+1 bytes.
+func SnapshotRevision(prefix []byte) (string, error) {
+	if len(prefix) < RevisionLen+1 || prefix[RevisionLen] != '\n' {
+		return "", fmt.Errorf("%w: no revision header", ErrUnreadable)
+	}
+	rev := prefix[:RevisionLen]
+	if _, err := hex.DecodeString(string(rev)); err != nil {
+		return "", fmt.Errorf("%w: malformed revision header", ErrUnreadable)
+	}
+	return string(rev), nil
 }
 
 func sleepJitter(ctx context.Context, d time.Duration) error {

@@ -7,7 +7,14 @@ import (
 )
 
 func TestDecodeSnapshotRefusesWhatItCannotRead(t *testing.T) {
-	for _, raw := range []string{`{"v":1`, `{"v":2,"staff":[]}`, `[]`} {
+	for _, raw := range []string{
+		``,
+		`{"v":1,"staff":[]}`, // no revision header
+		"0123456789abcdef\n{\"v\":1",
+		"0123456789abcdef\n{\"v\":2,\"staff\":[]}",
+		"0123456789abcdef\n[]",
+		"not-a-hex-value!\n{\"v\":1}",
+	} {
 		if _, err := DecodeSnapshot([]byte(raw)); !errors.Is(err, ErrUnreadable) {
 			t.Errorf("DecodeSnapshot(%s) = %v, want ErrUnreadable", raw, err)
 		}
@@ -18,6 +25,28 @@ func TestDecodeSnapshotRefusesWhatItCannotRead(t *testing.T) {
 	}
 	if s, err := DecodeSnapshot(b); err != nil || s.Cursor != "c" {
 		t.Errorf("round trip: %+v, %v", s, err)
+	}
+}
+
+func TestSnapshotRevisionFollowsContent(t *testing.T) {
+	rev := func(s *Snapshot) string {
+		t.Helper()
+		b, err := EncodeSnapshot(s)
+		if err != nil {
+			t.Fatal(err)
+		}
+		r, err := SnapshotRevision(b[:RevisionLen+1])
+		if err != nil {
+			t.Fatal(err)
+		}
+		return r
+	}
+	a, b := rev(&Snapshot{Cursor: "c"}), rev(&Snapshot{Cursor: "c"})
+	if a != b || len(a) != RevisionLen {
+		t.Errorf("equal snapshots: revisions %q and %q, want equal and %d long", a, b, RevisionLen)
+	}
+	if c := rev(&Snapshot{Cursor: "d"}); c == a {
+		t.Errorf("a changed snapshot kept revision %q", c)
 	}
 }
 

@@ -54,6 +54,11 @@ type Snapshots interface {
 	// LoadSnapshot returns ErrNotFound before the first successful sync.
 	LoadSnapshot(ctx context.Context) (*Snapshot, error)
 	SaveSnapshot(ctx context.Context, s *Snapshot) error
+	// SnapshotRevision names the stored snapshot without reading it:
+	// equal snapshots have equal revisions and every change gives a new
+	// one, so readers can keep a decoded copy and check it cheaply.
+	// ErrNotFound before the first save; ErrUnreadable for a corrupt one.
+	SnapshotRevision(ctx context.Context) (string, error)
 }
 
 // Lock is a held job lock. Token is a fencing token: it strictly increases

@@ -152,6 +152,35 @@ func (s *Store) LoadSnapshot(ctx context.Context) (*store.Snapshot, error) {
 	return store.DecodeSnapshot(raw)
 }
 
+// SnapshotRevision implements store.Snapshots from the value's first
+// bytes, read in place without copying or decoding the rest.
+func (s *Store) SnapshotRevision(ctx context.Context) (string, error) {
+	if err := ctx.Err(); err != nil {
+		return "", err
+	}
+	var (
+		rev   string
+		found bool
+		rerr  error
+	)
+	err := s.db.View(func(tx *bolt.Tx) error {
+		raw := tx.Bucket(bucketSnapshot).Get(snapshotKey)
+		if raw == nil {
+			return nil
+		}
+		found = true
+		rev, rerr = store.SnapshotRevision(raw[:min(len(raw), store.RevisionLen+1)])
+		return nil
+	})
+	switch {
+	case err != nil:
+		return "", fmt.Errorf("boltstore: snapshot revision: %w", err)
+	case !found:
+		return "", store.ErrNotFound
+	}
+	return rev, rerr
+}
+
 // SaveSnapshot implements store.Snapshots; the single Put inside one
 // transaction is the atomic replace.
 func (s *Store) SaveSnapshot(ctx context.Context, snap *store.Snapshot) error {

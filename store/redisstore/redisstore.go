@@ -105,6 +105,21 @@ func (s *Store) LoadSnapshot(ctx context.Context) (*store.Snapshot, error) {
 	return store.DecodeSnapshot(raw)
 }
 
+// SnapshotRevision implements store.Snapshots by reading only the
+// revision header: GETRANGE leaves the megabytes of JSON on the server.
+func (s *Store) SnapshotRevision(ctx context.Context) (string, error) {
+	head, err := s.client.GetRange(ctx, s.snapshotKey(), 0, store.RevisionLen).Bytes()
+	if err != nil {
+		return "", fmt.Errorf("redisstore: snapshot revision: %w", err)
+	}
+	if len(head) == 0 {
+		// GETRANGE answers "" for a missing key; a stored snapshot is
+		// never empty.
+		return "", store.ErrNotFound
+	}
+	return store.SnapshotRevision(head)
+}
+
 // SaveSnapshot implements store.Snapshots with one SET, which replaces the
 // value atomically.
 func (s *Store) SaveSnapshot(ctx context.Context, snap *store.Snapshot) error {

@@ -820,6 +820,37 @@ func testSnapshot(t *testing.T, h Harness) {
 		if _, err := s.LoadSnapshot(t.Context()); !errors.Is(err, store.ErrNotFound) {
 			t.Fatalf("LoadSnapshot: err = %v, want ErrNotFound", err)
 		}
+		if _, err := s.SnapshotRevision(t.Context()); !errors.Is(err, store.ErrNotFound) {
+			t.Fatalf("SnapshotRevision: err = %v, want ErrNotFound", err)
+		}
+	})
+
+	t.Run("revision changes with the content, not with a save", func(t *testing.T) {
+		s := h.New(t)
+		revision := func() string {
+			t.Helper()
+			rev, err := s.SnapshotRevision(t.Context())
+			if err != nil {
+				t.Fatalf("SnapshotRevision: %v", err)
+			}
+			return rev
+		}
+		if err := s.SaveSnapshot(t.Context(), sampleSnapshot("cursor-1", 4)); err != nil {
+			t.Fatal(err)
+		}
+		first := revision()
+		if err := s.SaveSnapshot(t.Context(), sampleSnapshot("cursor-1", 4)); err != nil {
+			t.Fatal(err)
+		}
+		if again := revision(); again != first {
+			t.Errorf("saving the same snapshot again changed the revision %q → %q", first, again)
+		}
+		if err := s.SaveSnapshot(t.Context(), sampleSnapshot("cursor-2", 4)); err != nil {
+			t.Fatal(err)
+		}
+		if next := revision(); next == first {
+			t.Errorf("a different snapshot kept revision %q", first)
+		}
 	})
 
 	t.Run("round trip and whole replacement", func(t *testing.T) {

@@ -1,0 +1,137 @@
+package commands
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/seatwarden/seatwarden/store"
+)
+
+// countingSnapshots counts full snapshot loads.
+type countingSnapshots struct {
+	store.Snapshots
+	loads atomic.Int64
+}
+
+func (c *countingSnapshots) LoadSnapshot(ctx context.Context) (*store.Snapshot, error) {
+	c.loads.Add(1)
+	return c.Snapshots.LoadSnapshot(ctx)
+}
+
+// TestAnswersFollowTheSnapshotAndTheCalendar: commands answer from a
+// judged snapshot kept between them; a new sync or a new day is seen by
+// the very next command, and nothing else makes them decode it again.
+func TestAnswersFollowTheSnapshotAndTheCalendar(t *testing.T) {
+	f := newFixture(t, fixtureSnapshot())
+	counting := &countingSnapshots{Snapshots: f.store}
+	f.deps.Snapshots = counting
+	clock := now
+	f.deps.Now = func() time.Time { return clock }
+	r := f.router(t)
+
+	// Agent 15 is 72 days inactive: a day later, one more seat is over 73.
+	headline := func() string { return ask(r, admin, "seats inactive 73").Headline }
+	steps := []struct {
+		name      string
+		change    func()
+		want      string
+		wantLoads int64
+	}{
+		{"first answer loads the snapshot", func() {}, "Inactive seats: 9 with", 1},
+		{"the same question again is answered from memory", func() {}, "Inactive seats: 9 with", 1},
+		{"later the same day, still from memory", func() { clock = clock.Add(3 * time.Hour) }, "Inactive seats: 9 with", 1},
+		{"a new day re-judges inactivity", func() { clock = clock.Add(24 * time.Hour) }, "Inactive seats: 10 with", 2},
+		{"a sync that saves a new snapshot is seen at once", func() {
+			snap := fixtureSnapshot()
+			snap.Staff = snap.Staff[:len(snap.Staff)-1] // agent 22, 93 days inactive, removed in Zendesk
+			if err := f.store.SaveSnapshot(t.Context(), snap); err != nil {
+				t.Fatal(err)
+			}
+		}, "Inactive seats: 9 with", 3},
+		{"a sync that changes nothing costs no decode", func() {
+			snap := fixtureSnapshot()
+			snap.Staff = snap.Staff[:len(snap.Staff)-1]
+			if err := f.store.SaveSnapshot(t.Context(), snap); err != nil {
+				t.Fatal(err)
+			}
+		}, "Inactive seats: 9 with", 3},
+	}
+	for _, s := range steps {
+		s.change()
+		if got := headline(); !strings.HasPrefix(got, s.want) {
+			t.Errorf("%s: headline %q, want it to start %q", s.name, got, s.want)
+		}
+		if got := counting.loads.Load(); got != s.wantLoads {
+			t.Errorf("%s: %d snapshot loads so far, want %d", s.name, got, s.wantLoads)
+		}
+	}
+}
+
+// TestConcurrentCommandsShareOneDecode: many people asking at once after a
+// sync wait for one decode instead of each starting their own.
+func TestConcurrentCommandsShareOneDecode(t *testing.T) {
+	f := newFixture(t, fixtureSnapshot())
+	counting := &countingSnapshots{Snapshots: f.store}
+	f.deps.Snapshots = counting
+	r := f.router(t)
+	var wg sync.WaitGroup
+	for i := range 32 {
+		wg.Go(func() {
+			text := []string{"seats", "seats inactive", "seats user fox@example.com", "seats group Tier 2"}[i%4]
+			if m := ask(r, admin, text); m.Headline == "" {
+				t.Errorf("%q: no answer: %+v", text, m)
+			}
+		})
+	}
+	wg.Wait()
+	if got := counting.loads.Load(); got != 1 {
+		t.Errorf("32 concurrent commands decoded the snapshot %d times, want 1", got)
+	}
+}
+
+// bigSnapshot is an account of n paid agents over 50 groups, a third of
+// them inactive.
+func bigSnapshot(n int) *store.Snapshot {
+	s := &store.Snapshot{SyncedAt: now.Add(-time.Minute), Account: "https://big.zendesk.com"}
+	for g := range 50 {
+		s.Groups = append(s.Groups, store.Group{ID: int64(g + 1), Name: fmt.Sprintf("Group %02d", g+1)})
+	}
+	for i := range n {
+		login := now.AddDate(0, 0, -(i % 90))
+		gid := int64(i%50 + 1)
+		s.Staff = append(s.Staff, store.StaffUser{ID: int64(1000 + i), Name: fmt.Sprintf("Agent %d", i),
+			Email: fmt.Sprintf("agent%d@big.example", i), Role: "agent", DefaultGroupID: &gid, LastLoginAt: &login, CreatedAt: now.AddDate(-1, 0, 0)})
+		s.Memberships = append(s.Memberships, store.GroupMembership{UserID: int64(1000 + i), GroupID: gid, Default: true})
+	}
+	return s
+}
+
+// BenchmarkSeatCommands50k answers seat questions over a 50,000-seat
+// snapshot from the cache, as every command after the first does.
+func BenchmarkSeatCommands50k(b *testing.B) {
+	f := newFixture(b, bigSnapshot(50_000))
+	r := f.router(b)
+	for _, text := range []string{"seats", "seats inactive 60", "seats user agent4242@big.example", "seats group Group 07"} {
+		b.Run(strings.ReplaceAll(text, " ", "_"), func(b *testing.B) {
+			ask(r, admin, text) // the first decodes
+			b.ReportAllocs()
+			for b.Loop() {
+				if m := ask(r, admin, text); m.Headline == "" {
+					b.Fatalf("no answer: %+v", m)
+				}
+			}
+		})
+	}
+	b.Run("first_answer_after_a_sync", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			r := f.router(b) // a fresh router has an empty cache
+			ask(r, admin, "seats")
+		}
+	})
+}
