@@ -357,6 +357,8 @@ func TestLoadPolicyProblems(t *testing.T) {
 			[]string{`policy.yaml:3: admins[1]: must be an email address such as dana@example.com, got "Alice <alice@example.com>"`}},
 		{"two addresses in one item", "approvals:\n  approvers: [\"a@example.com, b@example.com\"]\n  high_risk_approvals: 1\n",
 			[]string{`policy.yaml:2: approvals.approvers[0]: must be an email address such as dana@example.com, got "a@example.com, b@example.com"`}},
+		{"workspace by name", "slack:\n  allowed_teams: [acme]\n",
+			[]string{`policy.yaml:2: slack.allowed_teams[0]: must be a Slack workspace ID such as T0123ABCD (in Slack: workspace settings, or the team_id of any request), got "acme"`}},
 		{"admin channel by name", "admin_channel: \"#ops\"\n",
 			[]string{`policy.yaml:1: admin_channel: must be a Slack channel ID such as C0123ADMIN (in Slack: channel details, at the bottom), got "#ops"`}},
 		{"approval channel lower-case", "approvals:\n  channel: c0456\n",

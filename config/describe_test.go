@@ -69,7 +69,7 @@ func TestDescribe(t *testing.T) {
 		"pricing.currency", "non_seat_roles", "owners", "review.escalate_after", "review.on_silence",
 		"review.remove_action", "review.downgrade_role_id", "credentials.unused_days",
 		"schedules.inactive-digest", "schedules.token-digest", "zendesk.requests_per_minute",
-		"zendesk.timeout", "jobs.timeout",
+		"zendesk.timeout", "jobs.timeout", "slack.allowed_teams",
 	} {
 		if _, ok := byName[key]; !ok {
 			t.Errorf("Describe lacks %s", key)

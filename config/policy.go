@@ -50,6 +50,15 @@ type Policy struct {
 	Schedules      map[string]string `yaml:"schedules" json:"schedules"`
 	Zendesk        ZendeskLimits     `yaml:"zendesk" json:"zendesk"`
 	Jobs           JobLimits         `yaml:"jobs" json:"jobs"`
+	Slack          SlackPolicy       `yaml:"slack" json:"slack"`
+}
+
+// SlackPolicy limits which Slack workspaces the bot answers.
+type SlackPolicy struct {
+	// AllowedTeams are workspace (team) ids such as T0123ABCD. When set, a
+	// request from any other workspace is refused before it reaches a
+	// command; empty allows every workspace the app is installed in.
+	AllowedTeams []string `yaml:"allowed_teams" json:"allowed_teams"`
 }
 
 // Approvals configures where access requests are approved and by whom.

@@ -14,6 +14,7 @@ import (
 var (
 	commandPattern   = regexp.MustCompile(`^/[a-z0-9_-]{1,31}$`)
 	channelIDPattern = regexp.MustCompile(`^[CGD][A-Z0-9]{2,}$`)
+	teamIDPattern    = regexp.MustCompile(`^[TE][A-Z0-9]{2,}$`)
 	currencyPattern  = regexp.MustCompile(`^[A-Z]{3}$`)
 )
 
@@ -30,6 +31,11 @@ func (d *policyDecoder) validatePolicy(p *Policy) {
 	}
 	d.emails("admins", p.Admins)
 	d.channelID("admin_channel", p.AdminChannel)
+	for i, id := range p.Slack.AllowedTeams {
+		if !teamIDPattern.MatchString(id) {
+			d.addAt(fmt.Sprintf("slack.allowed_teams[%d]", i), "must be a Slack workspace ID such as T0123ABCD (in Slack: workspace settings, or the team_id of any request), got %q", id)
+		}
+	}
 
 	d.channelID("approvals.channel", p.Approvals.Channel)
 	d.emails("approvals.approvers", p.Approvals.Approvers)

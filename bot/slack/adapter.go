@@ -12,11 +12,13 @@ import (
 	"net/http"
 	"regexp"
 	"runtime/debug"
+	"slices"
 	"strings"
 	"time"
 
 	slackgo "github.com/slack-go/slack"
 	"github.com/slack-go/slack/slackevents"
+	"golang.org/x/time/rate"
 
 	"github.com/seatwarden/seatwarden/bot"
 	"github.com/seatwarden/seatwarden/store"
@@ -29,6 +31,8 @@ type Handler interface {
 
 // Options configures the Slack adapter.
 type Options struct {
+	// SigningSecret verifies requests to the HTTP endpoints; without it
+	// (Socket Mode only) they refuse everything.
 	SigningSecret string
 	// API is the Web API client (slack.New with the bot token; tests and
 	// the demo point it at the emulator with OptionAPIURL).
@@ -46,10 +50,17 @@ type Options struct {
 	// the HTTP response itself before the answer goes to response_url
 	// instead; Slack allows 3 s (default 2 s).
 	AckBudget time.Duration
+	// AllowedTeams, when set, are the only workspaces (team or enterprise
+	// ids) whose requests reach the handler; others are refused politely.
+	AllowedTeams []string
 	// HTTPClient posts to response_url (default: 10 s timeout).
 	HTTPClient *http.Client
 	Logger     *slog.Logger
 	Now        func() time.Time
+	// ChannelRate and ChannelBurst pace the bot's posts per conversation
+	// (default 1 per second, bursts of 3, as Slack asks).
+	ChannelRate  float64
+	ChannelBurst int
 }
 
 // Adapter is the Slack transport over HTTP: it verifies, acknowledges
@@ -60,6 +71,7 @@ type Adapter struct {
 	log   *slog.Logger
 	pool  *pool
 	users *userDirectory
+	pacer *channelPacer
 }
 
 // maxBody is Slack's payloads' ceiling and ours: larger bodies get 413.
@@ -67,8 +79,8 @@ const maxBody = 1 << 20
 
 // New builds the adapter and starts its workers; Close stops them.
 func New(o Options) (*Adapter, error) {
-	if o.SigningSecret == "" || o.API == nil || o.Handler == nil {
-		return nil, errors.New("slack: the adapter needs a signing secret, an API client and a handler")
+	if o.API == nil || o.Handler == nil {
+		return nil, errors.New("slack: the adapter needs an API client and a handler")
 	}
 	if o.AckBudget <= 0 {
 		o.AckBudget = 2 * time.Second
@@ -89,6 +101,7 @@ func New(o Options) (*Adapter, error) {
 		log:   log,
 		pool:  newPool(max(o.Workers, 0), max(o.Queue, 0), log),
 		users: &userDirectory{api: o.API, records: o.Users, now: o.Now, log: log},
+		pacer: newChannelPacer(rate.Limit(o.ChannelRate), o.ChannelBurst, o.Now, nil),
 	}, nil
 }
 
@@ -117,6 +130,9 @@ func (a *Adapter) verified(next http.Handler) http.Handler {
 			return
 		}
 		sv, err := slackgo.NewSecretsVerifier(r.Header, a.opt.SigningSecret)
+		if err == nil && a.opt.SigningSecret == "" {
+			err = errors.New("no signing secret configured")
+		}
 		if err == nil {
 			_, _ = sv.Write(body)
 			err = sv.Ensure()
@@ -137,45 +153,7 @@ func (a *Adapter) handleCommand(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "malformed slash command", http.StatusBadRequest)
 		return
 	}
-	req := bot.Request{
-		Platform:     bot.PlatformSlack,
-		User:         bot.User{ID: cmd.UserID, DisplayName: cmd.UserName, TeamID: cmd.TeamID},
-		Conversation: bot.Conversation{ID: cmd.ChannelID, Direct: strings.HasPrefix(cmd.ChannelID, "D")},
-		Text:         plainText(cmd.Text),
-	}
-	// The answer goes in the HTTP response when it is ready within the
-	// budget (most are: answers come from the snapshot), else to
-	// response_url when it is.
-	replies := make(chan []RenderedMessage, 1)
-	accepted := a.pool.submit(func(ctx context.Context) {
-		replies <- a.answer(ctx, req) // buffered: never blocks
-	})
-	if !accepted {
-		writeJSON(w, busyReply())
-		return
-	}
-	timer := time.NewTimer(a.opt.AckBudget)
-	defer timer.Stop()
-	select {
-	case out := <-replies:
-		if len(out) == 0 {
-			w.WriteHeader(http.StatusOK)
-			return
-		}
-		writeJSON(w, webhookMessage(out[0]))
-		if len(out) > 1 {
-			a.pool.submit(func(ctx context.Context) { a.postResponses(ctx, cmd.ResponseURL, out[1:]) })
-		}
-	case <-timer.C:
-		w.WriteHeader(http.StatusOK)
-		a.pool.submit(func(ctx context.Context) {
-			select {
-			case out := <-replies:
-				a.postResponses(ctx, cmd.ResponseURL, out)
-			case <-ctx.Done():
-			}
-		})
-	}
+	writeAck(w, a.onCommand(r.Context(), cmd))
 }
 
 func (a *Adapter) handleInteraction(w http.ResponseWriter, r *http.Request) {
@@ -184,63 +162,12 @@ func (a *Adapter) handleInteraction(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "malformed interaction payload", http.StatusBadRequest)
 		return
 	}
-	user := bot.User{ID: ic.User.ID, DisplayName: ic.User.Name, TeamID: ic.Team.ID}
-	switch ic.Type {
-	case slackgo.InteractionTypeBlockActions:
-		if len(ic.ActionCallback.BlockActions) == 0 {
-			w.WriteHeader(http.StatusOK)
-			return
-		}
-		act := ic.ActionCallback.BlockActions[0]
-		value := act.Value
-		if value == "" {
-			value = act.SelectedOption.Value
-		}
-		req := bot.Request{
-			Platform:     bot.PlatformSlack,
-			User:         user,
-			Conversation: bot.Conversation{ID: ic.Channel.ID, ThreadID: ic.Container.ThreadTs},
-			Action: &bot.Action{ID: act.ActionID, Value: value, Message: bot.MessageRef{
-				Platform: bot.PlatformSlack, ConversationID: ic.Channel.ID, MessageID: ic.Container.MessageTs,
-			}},
-		}
-		responseURL := ic.ResponseURL
-		if !a.pool.submit(func(ctx context.Context) { a.postResponses(ctx, responseURL, a.answer(ctx, req)) }) {
-			writeJSON(w, busyReply())
-			return
-		}
-		w.WriteHeader(http.StatusOK)
-	case slackgo.InteractionTypeViewSubmission:
-		if ic.View.State == nil || ic.View.CallbackID == "" {
-			http.Error(w, "view_submission without a view state", http.StatusBadRequest)
-			return
-		}
-		sub := &bot.FormSubmission{FormID: ic.View.CallbackID, RecordID: ic.View.PrivateMetadata, Values: map[string]string{}}
-		for blockID, actions := range ic.View.State.Values {
-			for _, v := range actions {
-				sub.Values[blockID] = firstNonEmpty(v.Value, v.SelectedDate, v.SelectedOption.Value)
-			}
-		}
-		req := bot.Request{Platform: bot.PlatformSlack, User: user, Form: sub}
-		// Field errors must come back in this response, so the form is
-		// answered inline, within the budget.
-		ctx, cancel := context.WithTimeout(r.Context(), a.opt.AckBudget)
-		defer cancel()
-		reply := a.handle(ctx, req)
-		if reply.Form != nil {
-			if errs := FormErrors(*reply.Form); len(errs) > 0 {
-				writeJSON(w, slackgo.NewErrorsViewSubmissionResponse(errs))
-				return
-			}
-		}
-		w.WriteHeader(http.StatusOK)
-		if hasContent(reply) {
-			a.pool.submit(func(ctx context.Context) { a.postDirect(ctx, user.ID, reply) })
-		}
-	default:
-		// view_closed and the rest need only the acknowledgement.
-		w.WriteHeader(http.StatusOK)
+	ack, err := a.onInteraction(r.Context(), &ic)
+	if err != nil {
+		http.Error(w, err.Error(), http.StatusBadRequest)
+		return
 	}
+	writeAck(w, ack)
 }
 
 func (a *Adapter) handleEvent(w http.ResponseWriter, r *http.Request) {
@@ -260,45 +187,180 @@ func (a *Adapter) handleEvent(w http.ResponseWriter, r *http.Request) {
 		_, _ = io.WriteString(w, ch.Challenge)
 		return
 	}
-	cb, ok := ev.Data.(*slackevents.EventsAPICallbackEvent)
-	if !ok || cb.EventID == "" {
+	if err := a.onEvent(r.Context(), ev); err != nil {
+		// A 500 makes Slack retry later rather than risk a lost event.
+		http.Error(w, "store unavailable", http.StatusInternalServerError)
+		return
+	}
+	w.WriteHeader(http.StatusOK)
+}
+
+// writeAck answers an HTTP request with the acknowledgement's body, or an
+// empty 200 when there is none.
+func writeAck(w http.ResponseWriter, ack any) {
+	if ack == nil {
 		w.WriteHeader(http.StatusOK)
 		return
 	}
+	writeJSON(w, ack)
+}
+
+// The on* methods are the adapter's logic, shared by HTTP and Socket
+// Mode: each takes a verified, parsed payload and returns what acknowledges
+// it (the HTTP response body, or the Socket Mode ack's payload), nil for a
+// bare acknowledgement.
+
+// onCommand answers a slash command. The answer goes in the
+// acknowledgement when it is ready within the budget (most are: answers
+// come from the snapshot), else to response_url when it is.
+func (a *Adapter) onCommand(_ context.Context, cmd slackgo.SlashCommand) any {
+	if !a.teamAllowed(cmd.TeamID, cmd.EnterpriseID) {
+		a.log.Warn("refused a slash command from a workspace the policy does not allow", slog.String("team", cmd.TeamID), slog.String("user", cmd.UserID))
+		return refusedTeamReply(cmd.TeamID)
+	}
+	req := bot.Request{
+		Platform:     bot.PlatformSlack,
+		User:         bot.User{ID: cmd.UserID, DisplayName: cmd.UserName, TeamID: cmd.TeamID},
+		Conversation: bot.Conversation{ID: cmd.ChannelID, Direct: strings.HasPrefix(cmd.ChannelID, "D")},
+		Text:         plainText(cmd.Text),
+	}
+	replies := make(chan []RenderedMessage, 1)
+	accepted := a.pool.submit(func(ctx context.Context) {
+		replies <- a.answer(ctx, req) // buffered: never blocks
+	})
+	if !accepted {
+		return busyReply()
+	}
+	timer := time.NewTimer(a.opt.AckBudget)
+	defer timer.Stop()
+	select {
+	case out := <-replies:
+		if len(out) == 0 {
+			return nil
+		}
+		if len(out) > 1 {
+			a.pool.submit(func(ctx context.Context) { a.postResponses(ctx, cmd.ResponseURL, out[1:]) })
+		}
+		return webhookMessage(out[0])
+	case <-timer.C:
+		a.pool.submit(func(ctx context.Context) {
+			select {
+			case out := <-replies:
+				a.postResponses(ctx, cmd.ResponseURL, out)
+			case <-ctx.Done():
+			}
+		})
+		return nil
+	}
+}
+
+// errNoViewState: a view_submission must carry the form's state.
+var errNoViewState = errors.New("view_submission without a view state")
+
+// onInteraction answers a click or a form submission; an error means the
+// payload is unusable (HTTP 400).
+func (a *Adapter) onInteraction(ctx context.Context, ic *slackgo.InteractionCallback) (any, error) {
+	if !a.teamAllowed(ic.Team.ID, ic.Enterprise.ID) {
+		a.log.Warn("refused an interaction from a workspace the policy does not allow", slog.String("team", ic.Team.ID), slog.String("user", ic.User.ID))
+		if ic.Type == slackgo.InteractionTypeViewSubmission {
+			return slackgo.NewClearViewSubmissionResponse(), nil
+		}
+		return nil, nil
+	}
+	user := bot.User{ID: ic.User.ID, DisplayName: ic.User.Name, TeamID: ic.Team.ID}
+	switch ic.Type {
+	case slackgo.InteractionTypeBlockActions:
+		if len(ic.ActionCallback.BlockActions) == 0 {
+			return nil, nil
+		}
+		act := ic.ActionCallback.BlockActions[0]
+		value := act.Value
+		if value == "" {
+			value = act.SelectedOption.Value
+		}
+		req := bot.Request{
+			Platform:     bot.PlatformSlack,
+			User:         user,
+			Conversation: bot.Conversation{ID: ic.Channel.ID, ThreadID: ic.Container.ThreadTs},
+			Action: &bot.Action{ID: act.ActionID, Value: value, Message: bot.MessageRef{
+				Platform: bot.PlatformSlack, ConversationID: ic.Channel.ID, MessageID: ic.Container.MessageTs,
+			}},
+		}
+		responseURL := ic.ResponseURL
+		if !a.pool.submit(func(ctx context.Context) { a.postResponses(ctx, responseURL, a.answer(ctx, req)) }) {
+			return busyReply(), nil
+		}
+		return nil, nil
+	case slackgo.InteractionTypeViewSubmission:
+		if ic.View.State == nil || ic.View.CallbackID == "" {
+			return nil, errNoViewState
+		}
+		sub := &bot.FormSubmission{FormID: ic.View.CallbackID, RecordID: ic.View.PrivateMetadata, Values: map[string]string{}}
+		for blockID, actions := range ic.View.State.Values {
+			for _, v := range actions {
+				sub.Values[blockID] = firstNonEmpty(v.Value, v.SelectedDate, v.SelectedOption.Value)
+			}
+		}
+		req := bot.Request{Platform: bot.PlatformSlack, User: user, Form: sub}
+		// Field errors must come back in the acknowledgement, so the form
+		// is answered inline, within the budget.
+		ctx, cancel := context.WithTimeout(ctx, a.opt.AckBudget)
+		defer cancel()
+		reply := a.handle(ctx, req)
+		if reply.Form != nil {
+			if errs := FormErrors(*reply.Form); len(errs) > 0 {
+				return slackgo.NewErrorsViewSubmissionResponse(errs), nil
+			}
+		}
+		if hasContent(reply) {
+			a.pool.submit(func(ctx context.Context) { a.postDirect(ctx, user.ID, reply) })
+		}
+		return nil, nil
+	}
+	// view_closed and the rest need only the acknowledgement.
+	return nil, nil
+}
+
+// onEvent takes an Events API callback once, whatever Slack's retries; an
+// error means it could not be taken now and Slack should retry.
+func (a *Adapter) onEvent(ctx context.Context, ev slackevents.EventsAPIEvent) error {
+	cb, ok := ev.Data.(*slackevents.EventsAPICallbackEvent)
+	if !ok || cb.EventID == "" {
+		return nil
+	}
+	if !a.teamAllowed(cb.TeamID, ev.EnterpriseID) {
+		a.log.Warn("dropped an event from a workspace the policy does not allow", slog.String("team", cb.TeamID), slog.String("event_id", cb.EventID))
+		return nil
+	}
 	if a.opt.Dedupe != nil {
-		first, err := a.opt.Dedupe.ClaimKey(r.Context(), "slack:event:"+cb.EventID, time.Hour)
+		first, err := a.opt.Dedupe.ClaimKey(ctx, "slack:event:"+cb.EventID, time.Hour)
 		if err != nil {
-			// Without the store we cannot tell a retry from a new event;
-			// a 500 makes Slack retry later rather than risk a double.
+			// Without the store we cannot tell a retry from a new event.
 			a.log.Error("event not deduplicated", slog.Any("error", err))
-			http.Error(w, "store unavailable", http.StatusInternalServerError)
-			return
+			return err
 		}
 		if !first {
-			w.WriteHeader(http.StatusOK)
-			return
+			return nil
 		}
 	}
-	w.WriteHeader(http.StatusOK)
 
 	var req bot.Request
-	thread := ""
 	switch e := ev.InnerEvent.Data.(type) {
 	case *slackevents.AppMentionEvent:
 		if e.BotID != "" {
-			return
+			return nil
 		}
-		thread = firstNonEmpty(e.ThreadTimeStamp, e.TimeStamp)
+		thread := firstNonEmpty(e.ThreadTimeStamp, e.TimeStamp)
 		req = bot.Request{Platform: bot.PlatformSlack, User: bot.User{ID: e.User, TeamID: cb.TeamID},
 			Conversation: bot.Conversation{ID: e.Channel, ThreadID: thread}, Text: plainText(stripMention(e.Text))}
 	case *slackevents.MessageEvent:
 		if e.BotID != "" || e.SubType != "" || e.ChannelType != "im" {
-			return
+			return nil
 		}
 		req = bot.Request{Platform: bot.PlatformSlack, User: bot.User{ID: e.User, TeamID: cb.TeamID},
 			Conversation: bot.Conversation{ID: e.Channel, Direct: true, ThreadID: e.ThreadTimeStamp}, Text: plainText(e.Text)}
 	default:
-		return
+		return nil
 	}
 	a.pool.submit(func(ctx context.Context) {
 		for _, rm := range a.answer(ctx, req) {
@@ -306,10 +368,11 @@ func (a *Adapter) handleEvent(w http.ResponseWriter, r *http.Request) {
 			if req.Conversation.ThreadID != "" {
 				opts = append(opts, slackgo.MsgOptionTS(req.Conversation.ThreadID))
 			}
+			var err error
 			if rm.Ephemeral && !req.Conversation.Direct {
-				_, err = a.opt.API.PostEphemeralContext(ctx, req.Conversation.ID, req.User.ID, opts...)
+				err = a.postEphemeral(ctx, req.Conversation.ID, req.User.ID, opts...)
 			} else {
-				_, _, err = a.opt.API.PostMessageContext(ctx, req.Conversation.ID, opts...)
+				_, err = a.postMessage(ctx, req.Conversation.ID, opts...)
 			}
 			if err != nil {
 				a.log.Error("reply not posted", slog.String("channel", req.Conversation.ID), slog.Any("error", err))
@@ -317,6 +380,21 @@ func (a *Adapter) handleEvent(w http.ResponseWriter, r *http.Request) {
 			}
 		}
 	})
+	return nil
+}
+
+// teamAllowed applies the policy's workspace allowlist; an Enterprise Grid
+// org id allows every workspace of the org.
+func (a *Adapter) teamAllowed(teamID, enterpriseID string) bool {
+	if len(a.opt.AllowedTeams) == 0 {
+		return true
+	}
+	return slices.Contains(a.opt.AllowedTeams, teamID) || (enterpriseID != "" && slices.Contains(a.opt.AllowedTeams, enterpriseID))
+}
+
+func refusedTeamReply(teamID string) *slackgo.WebhookMessage {
+	return &slackgo.WebhookMessage{ResponseType: slackgo.ResponseTypeEphemeral,
+		Text: "seatwarden does not answer this workspace (" + teamID + "). An admin can add it to slack.allowed_teams in the policy, e.g. allowed_teams: [" + teamID + "]."}
 }
 
 // handle resolves the asker's email and asks the handler, recovering a
@@ -375,7 +453,7 @@ func (a *Adapter) postDirect(ctx context.Context, userID string, reply bot.Messa
 		return
 	}
 	for _, rm := range out {
-		if _, _, err := a.opt.API.PostMessageContext(ctx, ch.ID, slackgo.MsgOptionText(rm.Text, false), slackgo.MsgOptionBlocks(rm.Blocks...)); err != nil {
+		if _, err := a.postMessage(ctx, ch.ID, slackgo.MsgOptionText(rm.Text, false), slackgo.MsgOptionBlocks(rm.Blocks...)); err != nil {
 			a.log.Error("direct reply not posted", slog.Any("error", err))
 			return
 		}

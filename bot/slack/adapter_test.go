@@ -77,12 +77,13 @@ func (e *echo) last() bot.Request {
 }
 
 type fixture struct {
+	adapter *slack.Adapter
 	emu     *slacktest.Server
 	handler *echo
 	server  *httptest.Server
 }
 
-func newFixture(t *testing.T) *fixture {
+func newFixture(t *testing.T, configure ...func(*slack.Options)) *fixture {
 	t.Helper()
 	emu := slacktest.NewServer(slacktest.WithUser(slacktest.User{ID: "U0DANA", Name: "dana", RealName: "Dana Field", Email: "Dana@Example.com"}))
 	t.Cleanup(emu.Close)
@@ -92,14 +93,18 @@ func newFixture(t *testing.T) *fixture {
 	}
 	t.Cleanup(func() { st.Close() })
 	h := &echo{}
-	a, err := slack.New(slack.Options{
+	opts := slack.Options{
 		SigningSecret: signingSecret,
 		API:           slackgo.New(slacktest.DefaultBotToken, slackgo.OptionAPIURL(emu.APIURL())),
 		Handler:       h,
 		Dedupe:        st,
 		Users:         st,
 		AckBudget:     200 * time.Millisecond,
-	})
+	}
+	for _, c := range configure {
+		c(&opts)
+	}
+	a, err := slack.New(opts)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -110,7 +115,7 @@ func newFixture(t *testing.T) *fixture {
 		srv.Close()
 		_ = a.Close(context.Background())
 	})
-	return &fixture{emu: emu, handler: h, server: srv}
+	return &fixture{emu: emu, handler: h, server: srv, adapter: a}
 }
 
 func (f *fixture) post(t *testing.T, path, body string, edit func(*http.Request)) (int, string) {
@@ -310,5 +315,60 @@ func TestEvents(t *testing.T) {
 	}
 	if got := f.handler.last().Text; got != "seats" {
 		t.Errorf("mention text %q, want the words after the mention", got)
+	}
+}
+
+// TestUnknownWorkspacesAreRefused: with slack.allowed_teams set, a signed
+// request from any other workspace never reaches a command; the person is
+// told why in one line.
+func TestUnknownWorkspacesAreRefused(t *testing.T) {
+	f := newFixture(t, func(o *slack.Options) { o.AllowedTeams = []string{"T0ACME", "E0GRID"} })
+	slash := func(team, enterprise string) string {
+		v, _ := url.ParseQuery(slashBody("seats", ""))
+		v.Set("team_id", team)
+		if enterprise != "" {
+			v.Set("enterprise_id", enterprise)
+		}
+		return v.Encode()
+	}
+	click := func(team string) string {
+		payload := fmt.Sprintf(`{"type":"block_actions","team":{"id":%q},"user":{"id":"U0DANA"},"channel":{"id":"C0SEATS"},"container":{"message_ts":"1.2"},"response_url":"","actions":[{"block_id":"sec0","action_id":"seat.keep","value":"r1","type":"button"}]}`, team)
+		return url.Values{"payload": {payload}}.Encode()
+	}
+	event := func(team string) string {
+		return fmt.Sprintf(`{"type":"event_callback","team_id":%q,"event_id":"Ev-%s","event_time":1,"event":{"type":"app_mention","user":"U0DANA","text":"<@U0BOT> seats","ts":"1.2","channel":"C0SEATS","event_ts":"1.2"}}`, team, team)
+	}
+	tests := []struct {
+		name, path, body string
+		wantReply        string
+	}{
+		{"slash command from another workspace", "/slack/commands", slash("T0OTHER", ""),
+			"seatwarden does not answer this workspace (T0OTHER). An admin can add it to slack.allowed_teams in the policy, e.g. allowed_teams: [T0OTHER]."},
+		{"click from another workspace", "/slack/interactions", click("T0OTHER"), ""},
+		{"event from another workspace", "/slack/events", event("T0OTHER"), ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			status, body := f.post(t, tt.path, tt.body, nil)
+			if status != http.StatusOK {
+				t.Fatalf("status %d, want 200 (Slack retries anything else)", status)
+			}
+			if tt.wantReply != "" {
+				var msg slackgo.WebhookMessage
+				if err := json.Unmarshal([]byte(body), &msg); err != nil || msg.Text != tt.wantReply || msg.ResponseType != "ephemeral" {
+					t.Errorf("reply %s, want ephemeral %q", body, tt.wantReply)
+				}
+			}
+		})
+	}
+	if n := f.handler.calls.Load(); n != 0 {
+		t.Fatalf("the handler ran %d times for refused workspaces", n)
+	}
+
+	// An allowed workspace, and a workspace of an allowed Grid org, get in.
+	for _, body := range []string{slash("T0ACME", ""), slash("T0GRIDWS", "E0GRID")} {
+		if status, reply := f.post(t, "/slack/commands", body, nil); status != 200 || !strings.Contains(reply, "You said seats") {
+			t.Errorf("allowed workspace: %d %s", status, reply)
+		}
 	}
 }

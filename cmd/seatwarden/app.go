@@ -146,7 +146,7 @@ func (a *app) handler() http.Handler {
 		Metrics: a.metrics.Handler(),
 		Logger:  a.log,
 	})
-	if a.slack != nil {
+	if a.slack != nil && !a.cfg.Slack.SocketMode() {
 		a.slack.Register(mux)
 	}
 	return mux
@@ -154,9 +154,6 @@ func (a *app) handler() http.Handler {
 
 // newSlackAdapter connects the command router to Slack over HTTP.
 func newSlackAdapter(cfg *config.Config, router *commands.Router, st store.Store, log *slog.Logger) (*slackbot.Adapter, error) {
-	if cfg.Slack.SocketMode() {
-		return nil, errors.New("SLACK_APP_TOKEN: Socket Mode is not available in this version yet; unset it and point the app's request URLs at /slack/commands, /slack/interactions and /slack/events")
-	}
 	opts := []slackgo.Option{
 		slackgo.OptionHTTPClient(&http.Client{Timeout: 15 * time.Second}),
 		// slack-go waits out 429 Retry-After itself, a few times.
@@ -171,8 +168,22 @@ func newSlackAdapter(cfg *config.Config, router *commands.Router, st store.Store
 		Handler:       router,
 		Dedupe:        st,
 		Users:         st,
+		AllowedTeams:  cfg.Policy.Slack.AllowedTeams,
 		Logger:        log,
 	})
+}
+
+// runSocketMode connects to Slack over Socket Mode until ctx ends; a
+// refused app token is reported on errc.
+func (a *app) runSocketMode(ctx context.Context, errc chan<- error) {
+	sm, err := a.slack.NewSocketMode(slackbot.SocketModeOptions{AppToken: a.cfg.Slack.AppToken.Value(), APIURL: a.cfg.Slack.APIURL})
+	if err == nil {
+		a.log.Info("Slack: Socket Mode (no inbound HTTP for Slack)")
+		err = sm.Run(ctx)
+	}
+	if err != nil {
+		errc <- err
+	}
 }
 
 func (a *app) Close() {

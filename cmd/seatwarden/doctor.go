@@ -185,7 +185,13 @@ func checkSlack(ctx context.Context, cfg *config.Config) checkResult {
 	}
 	mode := "HTTP (Events API)"
 	if cfg.Slack.AppToken.IsSet() {
-		mode = "Socket Mode"
+		// Opening a connection URL proves the app-level token without
+		// connecting: the URL is single-use and simply expires.
+		app := slack.New("", append(opts, slack.OptionAppLevelToken(cfg.Slack.AppToken.Value()))...)
+		if _, _, err := app.StartSocketModeContext(cctx); err != nil {
+			return fail("slack", "apps.connections.open: "+err.Error(), "check SLACK_APP_TOKEN (xapp-…, with connections:write) and that Socket Mode is on in the app's settings")
+		}
+		mode = "Socket Mode (app token accepted)"
 	}
 	return ok("slack", "bot @%s in workspace %s; %s", resp.User, resp.Team, mode)
 }

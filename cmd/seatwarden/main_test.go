@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"path/filepath"
 	"regexp"
 	"strings"
@@ -13,8 +14,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/slack-go/slack/slacktest"
-
+	"github.com/seatwarden/seatwarden/bot/slack/slacktest"
 	"github.com/seatwarden/seatwarden/integrations/zendesk/zendesktest"
 	"github.com/seatwarden/seatwarden/store"
 	"github.com/seatwarden/seatwarden/store/boltstore"
@@ -165,9 +165,8 @@ func TestRunJobKeepsSnapshotWhenZendeskFails(t *testing.T) {
 }
 
 func TestDoctor(t *testing.T) {
-	slackSrv := slacktest.NewTestServer()
-	slackSrv.Start()
-	defer slackSrv.Stop()
+	slackSrv := slacktest.NewServer()
+	defer slackSrv.Close()
 	teamsToken := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		_ = r.ParseForm()
 		w.Header().Set("Content-Type", "application/json")
@@ -188,9 +187,21 @@ func TestDoctor(t *testing.T) {
 	}{
 		{
 			name:     "everything configured and working",
-			env:      map[string]string{"SLACK_BOT_TOKEN": "xoxb-test", "SLACK_SIGNING_SECRET": "sign", "SLACK_API_URL": "", "TEAMS_APP_ID": "app", "TEAMS_APP_PASSWORD": "teams-pass", "TEAMS_TENANT_ID": "tenant", "TEAMS_TOKEN_URL": teamsToken.URL},
+			env:      map[string]string{"SLACK_BOT_TOKEN": slacktest.DefaultBotToken, "SLACK_SIGNING_SECRET": "sign", "SLACK_API_URL": "", "TEAMS_APP_ID": "app", "TEAMS_APP_PASSWORD": "teams-pass", "TEAMS_TENANT_ID": "tenant", "TEAMS_TOKEN_URL": teamsToken.URL},
 			wantCode: 0,
 			want:     []string{"ok    config ", "ok    store    bolt store", "ok    zendesk  ", "(admin) via oauth-client-credentials", "ok    slack    bot @", "ok    teams    Bot Framework token issued"},
+		},
+		{
+			name:     "Socket Mode with a working app token",
+			env:      map[string]string{"SLACK_BOT_TOKEN": slacktest.DefaultBotToken, "SLACK_APP_TOKEN": slacktest.DefaultAppToken, "SLACK_API_URL": ""},
+			wantCode: 0,
+			want:     []string{"ok    slack    bot @", "Socket Mode (app token accepted)"},
+		},
+		{
+			name:     "Socket Mode with a refused app token",
+			env:      map[string]string{"SLACK_BOT_TOKEN": slacktest.DefaultBotToken, "SLACK_APP_TOKEN": "xapp-1-revoked", "SLACK_API_URL": ""},
+			wantCode: 1,
+			want:     []string{"FAIL  slack    apps.connections.open: invalid_auth — fix: check SLACK_APP_TOKEN"},
 		},
 		{
 			name:     "chat transports off are skipped",
@@ -235,7 +246,7 @@ func TestDoctor(t *testing.T) {
 				envs[k] = v
 			}
 			if _, ok := tt.env["SLACK_API_URL"]; ok {
-				envs["SLACK_API_URL"] = slackSrv.GetAPIURL()
+				envs["SLACK_API_URL"] = slackSrv.APIURL()
 			}
 			inv := &invocation{env: envs}
 			code := inv.run(context.Background(), "doctor")
@@ -360,3 +371,70 @@ func waitFor(t *testing.T, cond func() bool) {
 }
 
 var _ store.Store = (*boltstore.Store)(nil)
+
+// TestServeOverSocketMode: with SLACK_APP_TOKEN, serve connects out to
+// Slack and answers a slash command in the acknowledgement; the Slack HTTP
+// endpoints are not mounted.
+func TestServeOverSocketMode(t *testing.T) {
+	envs, _ := zendeskEnv(t)
+	sl := slacktest.NewServer(slacktest.WithUser(slacktest.User{ID: "U0DANA", Name: "dana", RealName: "Dana Field", Email: "dana@acme.example"}))
+	t.Cleanup(sl.Close)
+	envs["SEATWARDEN_ADDR"] = "127.0.0.1:0"
+	envs["SEATWARDEN_LOG_LEVEL"] = "info"
+	envs["SLACK_BOT_TOKEN"] = slacktest.DefaultBotToken
+	envs["SLACK_APP_TOKEN"] = slacktest.DefaultAppToken
+	envs["SLACK_API_URL"] = sl.APIURL()
+	envs["SEATWARDEN_CONFIG"] = writePolicy(t, "admins: [dana@acme.example]\n")
+	inv := &invocation{env: envs}
+	ctx, stop := context.WithCancel(context.Background())
+	exited := make(chan int, 1)
+	go func() { exited <- inv.run(ctx, "serve") }()
+	defer func() {
+		stop()
+		select {
+		case code := <-exited:
+			if code != 0 {
+				t.Errorf("serve exited %d; stderr:\n%s", code, inv.stderr.String())
+			}
+		case <-time.After(30 * time.Second):
+			t.Error("serve did not stop")
+		}
+	}()
+
+	wctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	if err := sl.WaitSocket(wctx); err != nil {
+		t.Fatalf("no Socket Mode connection; stderr:\n%s", inv.stderr.String())
+	}
+	waitFor(t, func() bool { return strings.Contains(inv.stderr.String(), `"msg":"seat snapshot synced"`) })
+	ack, err := sl.SendEnvelope(ctx, slacktest.EnvelopeSlashCommand, map[string]string{
+		"command": "/warden", "text": "seats", "user_id": "U0DANA", "team_id": sl.TeamID(), "channel_id": "C0SEATS",
+		"response_url": sl.NewResponseURL("C0SEATS", "U0DANA")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(ack), "Seats: 11 paid") {
+		t.Errorf("ack %s, want the seat summary", ack)
+	}
+	m := addrInLog.FindStringSubmatch(inv.stderr.String())
+	if m == nil {
+		t.Fatal("no address logged")
+	}
+	resp, err := http.Post("http://"+m[1]+"/slack/commands", "application/x-www-form-urlencoded", strings.NewReader("text=seats"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusNotFound {
+		t.Errorf("POST /slack/commands in Socket Mode = %d, want 404", resp.StatusCode)
+	}
+}
+
+func writePolicy(t *testing.T, yaml string) string {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "policy.yaml")
+	if err := os.WriteFile(path, []byte(yaml), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}

@@ -44,8 +44,13 @@ func (a *app) serve(ctx context.Context, addr string, ready func(addr string)) e
 		return err
 	}
 
-	served := make(chan error, 1)
+	served := make(chan error, 2)
 	go func() { served <- srv.Serve() }()
+	socketCtx, stopSocket := context.WithCancel(ctx)
+	defer stopSocket()
+	if a.slack != nil && a.cfg.Slack.SocketMode() {
+		go a.runSocketMode(socketCtx, served)
+	}
 	sched.Start()
 	a.log.Info("seatwarden serving", slog.String("addr", srv.Addr()), slog.String("store", a.store.Backend()),
 		slog.String("zendesk", a.cfg.Zendesk.URL), slog.String("version", version))
@@ -58,8 +63,9 @@ func (a *app) serve(ctx context.Context, addr string, ready func(addr string)) e
 	case <-ctx.Done():
 		a.log.Info("shutting down: no new requests, waiting for in-flight work", slog.Duration("grace", shutdownGrace))
 	case err = <-served:
-		a.log.Error("HTTP server stopped", slog.Any("error", err))
+		a.log.Error("stopped serving", slog.Any("error", err))
 	}
+	stopSocket()
 	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), shutdownGrace)
 	defer cancel()
 	var errs []error

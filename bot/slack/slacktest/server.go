@@ -160,6 +160,8 @@ type Server struct {
 	windows      map[string]*rateWindow
 	injected     map[string][]*injection
 	seq          int // for ids
+
+	sockets sockets
 }
 
 type rateWindow struct {
@@ -195,6 +197,7 @@ func NewServer(opts ...Option) *Server {
 	for _, o := range opts {
 		o(s)
 	}
+	s.sockets.init()
 	if s.tiers {
 		for method, n := range tierLimits() {
 			if _, set := s.perMinute[method]; !set {
@@ -211,6 +214,7 @@ func NewServer(opts ...Option) *Server {
 	mux := http.NewServeMux()
 	mux.HandleFunc("/api/{method}", s.serveAPI)
 	mux.HandleFunc("/actions/", s.serveResponseURL)
+	mux.HandleFunc("GET /link/", s.serveSocket)
 	s.Server = httptest.NewServer(mux)
 	return s
 }
