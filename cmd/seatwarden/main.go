@@ -24,6 +24,7 @@ Commands:
   run-job NAME     run one job now and exit (sync, inactive-digest, token-digest, reminders)
   doctor           check config, store, Zendesk, Slack and Teams; one line per check
   demo             run the bot against built-in emulators and print what happens
+  console          chat with the bot in this terminal, as any user
   emulate zendesk  serve an emulated Zendesk account on this machine (for trying things out)
   version          print version, commit and Go version
 
@@ -36,6 +37,7 @@ see README.md. Run "seatwarden COMMAND -h" for a command's flags.
 
 // env is how commands read the environment, so tests can pass their own.
 type env struct {
+	stdin          io.Reader // the console's input
 	stdout, stderr io.Writer
 	getenv         func(string) string
 	// configPath is the --config flag, accepted before or after the
@@ -46,7 +48,7 @@ type env struct {
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	os.Exit(run(ctx, os.Args[1:], env{stdout: os.Stdout, stderr: os.Stderr, getenv: os.Getenv}))
+	os.Exit(run(ctx, os.Args[1:], env{stdin: os.Stdin, stdout: os.Stdout, stderr: os.Stderr, getenv: os.Getenv}))
 }
 
 // errUsage marks errors already explained to the user; exit code 2.
@@ -79,6 +81,8 @@ func run(ctx context.Context, args []string, e env) int {
 		err = doctorCmd(ctx, cmdArgs, e)
 	case "demo":
 		err = demoCmd(ctx, cmdArgs, e)
+	case "console":
+		err = consoleCmd(ctx, cmdArgs, e)
 	case "emulate":
 		err = emulateCmd(ctx, cmdArgs, e)
 	case "version":

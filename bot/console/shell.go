@@ -1,0 +1,307 @@
+package console
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net/mail"
+	"strconv"
+	"strings"
+
+	"github.com/seatwarden/seatwarden/bot"
+)
+
+// Handler answers a request; commands.Router is one.
+type Handler interface {
+	Handle(ctx context.Context, req bot.Request) bot.Message
+}
+
+// Options configure a Shell. In, Out and Handler are required.
+type Options struct {
+	In      io.Reader
+	Out     io.Writer
+	Handler Handler
+	// User is who speaks first; /as EMAIL changes it.
+	User bot.User
+	// Command is the slash command people type before the words; a line may
+	// start with it or leave it out. Default "/warden".
+	Command string
+	// Echo writes each line read after its prompt. A terminal echoes what
+	// is typed itself; piped input does not, and without this the
+	// transcript would show the replies but not what they answer.
+	Echo bool
+	// Who, when set, describes a person for "/as" (e.g. "admin", "owner of
+	// Tier 2"), so switching to someone says what they may do.
+	Who func(email string) string
+}
+
+// ConversationID is the conversation every console request is made in: the
+// shell is one direct conversation with the bot.
+const ConversationID = "console"
+
+// Shell reads lines and sends them to the handler as one person, showing
+// the replies. Text is a command; a bare number clicks the numbered control
+// of that number; a form is asked one field at a time. Shell commands:
+// "/as EMAIL" to speak as someone else, "exit" or "quit" (or end of input)
+// to leave.
+type Shell struct {
+	opt  Options
+	user bot.User
+	in   *lines
+	// choices are the numbered controls of the latest reply that had any,
+	// and ref names that reply: a chat client keeps older buttons
+	// clickable, so a reply without controls (an error after a click)
+	// leaves the list above it usable.
+	choices []Choice
+	ref     string
+	replies int // replies shown, to give each a message id
+}
+
+// NewShell checks opt and returns a shell ready to Run.
+func NewShell(opt Options) (*Shell, error) {
+	switch {
+	case opt.In == nil:
+		return nil, errors.New("console: Options.In is required")
+	case opt.Out == nil:
+		return nil, errors.New("console: Options.Out is required")
+	case opt.Handler == nil:
+		return nil, errors.New("console: Options.Handler is required")
+	}
+	if opt.Command == "" {
+		opt.Command = "/warden"
+	}
+	return &Shell{opt: opt, user: opt.User}, nil
+}
+
+// errClosed ends the session: quit, exit or the end of the input.
+var errClosed = errors.New("console: session closed")
+
+// Run reads and answers lines until exit, quit or the end of the input
+// (nil), or until ctx is done (its error).
+func (s *Shell) Run(ctx context.Context) error {
+	s.in = newLines(s.opt.In)
+	defer s.in.stop()
+	for {
+		line, err := s.ask(ctx, s.prompt())
+		if err != nil {
+			return closed(err)
+		}
+		if err := s.dispatch(ctx, line); err != nil {
+			return closed(err)
+		}
+	}
+}
+
+func closed(err error) error {
+	if errors.Is(err, errClosed) {
+		return nil
+	}
+	return err
+}
+
+func (s *Shell) prompt() string {
+	return nonEmpty(s.user.Email, nonEmpty(s.user.ID, "you")) + "> "
+}
+
+// dispatch handles one line at the command prompt.
+func (s *Shell) dispatch(ctx context.Context, line string) error {
+	line = strings.TrimSpace(line)
+	word, rest, _ := strings.Cut(line, " ")
+	rest = strings.TrimSpace(rest)
+	switch {
+	case line == "":
+		return nil
+	case strings.EqualFold(line, "exit"), strings.EqualFold(line, "quit"):
+		return errClosed
+	case strings.EqualFold(word, "/as"):
+		s.switchUser(rest)
+		return nil
+	case isNumber(line):
+		return s.pick(ctx, line)
+	case strings.EqualFold(word, s.opt.Command):
+		return s.send(ctx, bot.Request{Text: rest})
+	case strings.HasPrefix(word, "/"):
+		s.printf("%s is not a command here. Type %s help, /as EMAIL or quit.\n\n", word, s.opt.Command)
+		return nil
+	}
+	return s.send(ctx, bot.Request{Text: line})
+}
+
+func (s *Shell) switchUser(arg string) {
+	a, err := mail.ParseAddress(arg)
+	if err != nil || a.Name != "" || a.Address != arg {
+		s.printf("Usage: /as EMAIL, e.g. /as priya@acme.example\n\n")
+		return
+	}
+	email := strings.ToLower(a.Address)
+	// The console has no user ids of its own; the email is the identity
+	// the policy knows people by on every transport.
+	s.user = bot.User{ID: email, Email: email, TeamID: s.opt.User.TeamID}
+	who := ""
+	if s.opt.Who != nil {
+		who = s.opt.Who(email)
+	}
+	if who != "" {
+		who = " (" + who + ")"
+	}
+	s.printf("You are now %s%s.\n\n", email, who)
+}
+
+// pick clicks the numbered control n of the latest reply that had any,
+// asking first when the control carries a confirmation.
+func (s *Shell) pick(ctx context.Context, n string) error {
+	i, err := strconv.Atoi(n)
+	switch {
+	case len(s.choices) == 0:
+		s.printf("Nothing to choose: no reply so far has numbered buttons. Type a command, e.g. %s help.\n\n", s.opt.Command)
+		return nil
+	case err != nil || i < 1 || i > len(s.choices):
+		s.printf("There is no [%s]: choose 1 to %d from the last list of buttons, or type a command.\n\n", n, len(s.choices))
+		return nil
+	}
+	c := s.choices[i-1]
+	if c.Confirm != nil {
+		ok, err := s.confirm(ctx, c)
+		if err != nil {
+			return err
+		}
+		if !ok {
+			s.printf("Cancelled; nothing was sent.\n\n")
+			return nil
+		}
+	}
+	return s.send(ctx, bot.Request{Action: &bot.Action{
+		ID:      c.ActionID,
+		Value:   c.Value,
+		Message: bot.MessageRef{Platform: bot.PlatformConsole, ConversationID: ConversationID, MessageID: s.ref},
+	}})
+}
+
+// confirm asks a danger button's question; only yes goes ahead.
+func (s *Shell) confirm(ctx context.Context, c Choice) (bool, error) {
+	if t := strings.TrimSpace(c.Confirm.Title); t != "" {
+		s.printf("%s\n", t)
+	}
+	q := nonEmpty(strings.TrimSpace(c.Confirm.Text), c.Label+"?")
+	answer, err := s.ask(ctx, q+" [y/N] ")
+	if err != nil {
+		return false, err
+	}
+	switch strings.ToLower(strings.TrimSpace(answer)) {
+	case "y", "yes":
+		return true, nil
+	}
+	return false, nil
+}
+
+// send completes req as the current speaker, sends it and shows the reply.
+func (s *Shell) send(ctx context.Context, req bot.Request) error {
+	return s.show(ctx, s.opt.Handler.Handle(ctx, s.request(req)))
+}
+
+func (s *Shell) request(req bot.Request) bot.Request {
+	req.Platform = bot.PlatformConsole
+	req.User = s.user
+	req.Conversation = bot.Conversation{ID: ConversationID, Direct: true}
+	return req
+}
+
+// show prints a reply, keeps its numbered controls and, when it opens a
+// form, asks it.
+func (s *Shell) show(ctx context.Context, m bot.Message) error {
+	text, choices := Render(m)
+	s.replies++
+	s.printf("%s\n\n", text)
+	if len(choices) > 0 {
+		s.choices, s.ref = choices, strconv.Itoa(s.replies)
+	}
+	if m.Form != nil {
+		return s.fill(ctx, *m.Form)
+	}
+	return nil
+}
+
+// ask prints prompt and reads one line.
+func (s *Shell) ask(ctx context.Context, prompt string) (string, error) {
+	s.printf("%s", prompt)
+	line, err := s.in.next(ctx)
+	if err != nil {
+		// End the prompt's line so the shell leaves a tidy terminal.
+		s.printf("\n")
+		return "", err
+	}
+	if s.opt.Echo {
+		s.printf("%s\n", line)
+	}
+	return line, nil
+}
+
+// printf writes to the terminal. A failed write has nowhere better to be
+// reported; the next read ends the session when the terminal is gone.
+func (s *Shell) printf(format string, a ...any) {
+	_, _ = fmt.Fprintf(s.opt.Out, format, a...)
+}
+
+func isNumber(s string) bool {
+	return s != "" && strings.Trim(s, "0123456789") == ""
+}
+
+// lines reads lines on a goroutine, so a read waiting for the keyboard
+// can be abandoned when ctx is done (Ctrl-C). The goroutine ends at the
+// end of the input or, after stop, at its next line; reads after the end
+// of the input report errClosed.
+type lines struct {
+	c    chan lineResult
+	done chan struct{}
+}
+
+type lineResult struct {
+	text string
+	err  error
+}
+
+// maxLine bounds one line; a pasted essay fits, an endless stream does not.
+const maxLine = 1 << 20
+
+func newLines(r io.Reader) *lines {
+	l := &lines{c: make(chan lineResult), done: make(chan struct{})}
+	go func() {
+		defer close(l.c)
+		sc := bufio.NewScanner(r)
+		sc.Buffer(make([]byte, 0, 4096), maxLine)
+		for sc.Scan() {
+			select {
+			case l.c <- lineResult{text: strings.TrimSuffix(sc.Text(), "\r")}:
+			case <-l.done:
+				return
+			}
+		}
+		err := sc.Err()
+		if err == nil {
+			err = errClosed
+		} else {
+			err = fmt.Errorf("console: read input: %w", err)
+		}
+		select {
+		case l.c <- lineResult{err: err}:
+		case <-l.done:
+		}
+	}()
+	return l
+}
+
+func (l *lines) next(ctx context.Context) (string, error) {
+	select {
+	case r, ok := <-l.c:
+		if !ok {
+			return "", errClosed
+		}
+		return r.text, r.err
+	case <-ctx.Done():
+		return "", ctx.Err()
+	}
+}
+
+func (l *lines) stop() { close(l.done) }

@@ -1,0 +1,272 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/mail"
+	"os"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/seatwarden/seatwarden/bot"
+	"github.com/seatwarden/seatwarden/bot/console"
+	"github.com/seatwarden/seatwarden/config"
+	"github.com/seatwarden/seatwarden/integrations/zendesk/zendesktest"
+	"github.com/seatwarden/seatwarden/seats"
+	"github.com/seatwarden/seatwarden/store"
+	"github.com/seatwarden/seatwarden/telemetry"
+)
+
+// consoleCmd is a chat shell in the terminal: the real command router with
+// the console as its only transport. Without ZENDESK_URL it runs against
+// the emulated sample account, like demo; with it, against that Zendesk
+// and the configured store.
+func consoleCmd(ctx context.Context, args []string, e env) error {
+	fs := newFlags("console", "console [--as EMAIL] [--data-dir DIR] [--users N] [-v]\n\n"+
+		"Chat with the bot in this terminal, as any user. Without ZENDESK_URL it talks to a built-in\n"+
+		"Zendesk emulator with a sample account; with it, to that Zendesk and the configured store.", e)
+	as := fs.String("as", "", "who you are, by email (default: the policy's first admin; "+demoAdmin.email+" with the emulator)")
+	dataDir := fs.String("data-dir", "", "where the embedded store keeps its file (default: SEATWARDEN_DATA_DIR; with the emulator a temporary directory, removed afterwards)")
+	users := fs.Int("users", 0, "with the emulator: generate an account with this many users instead of the small sample one")
+	verbose := fs.Bool("v", false, "also print the bot's info logs (default: warnings and errors only)")
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		fmt.Fprintf(e.stderr, "seatwarden console: unexpected %q; type commands once the console is running\n", fs.Arg(0))
+		return errUsage
+	}
+	if *users < 0 {
+		fmt.Fprintln(e.stderr, "seatwarden console: --users must be 0 or more, e.g. --users 2000")
+		return errUsage
+	}
+	cfg, err := loadConfig(e)
+	if err != nil {
+		return err
+	}
+	// The terminal is the only transport: whatever the environment says
+	// about Slack or Teams, nothing is served or posted.
+	cfg.Slack, cfg.Teams = config.Slack{}, config.Teams{}
+	log, err := consoleLogger(cfg, e, *verbose)
+	if err != nil {
+		return err
+	}
+
+	emulated := cfg.Zendesk.URL == ""
+	source := "Zendesk at " + cfg.Zendesk.URL
+	if emulated {
+		org := zendesktest.SampleOrg(time.Now())
+		if *users > 0 {
+			org = zendesktest.GenerateOrg(zendesktest.GenerateConfig{Users: *users, Seed: 1})
+		}
+		emu := zendesktest.NewServer(org, zendesktest.WithOAuthClient(demoClientID, demoClientSecret, true))
+		defer emu.Close()
+		if *dataDir == "" {
+			tmp, err := os.MkdirTemp("", "seatwarden-console-")
+			if err != nil {
+				return err
+			}
+			defer os.RemoveAll(tmp)
+			*dataDir = tmp
+		}
+		useEmulator(cfg, emu.URL)
+		source = fmt.Sprintf("the emulated Zendesk (%s)", org.Subdomain)
+	}
+	if *dataDir != "" {
+		cfg.DataDir = *dataDir
+	}
+
+	speaker := strings.ToLower(*as)
+	if speaker == "" {
+		speaker = defaultSpeaker(cfg.Policy, emulated)
+	}
+	if speaker == "" {
+		fmt.Fprintln(e.stderr, "seatwarden console: the policy names no admins, so say who you are: --as EMAIL")
+		return errUsage
+	}
+	if a, err := mail.ParseAddress(speaker); err != nil || a.Address != speaker {
+		fmt.Fprintf(e.stderr, "seatwarden console: --as %q is not an email address, e.g. --as %s\n", *as, demoAdmin.email)
+		return errUsage
+	}
+
+	a, err := newApp(ctx, cfg, log)
+	if err != nil {
+		return err
+	}
+	defer a.Close()
+	if err := prepareSnapshot(ctx, a, source, emulated, e.stdout); err != nil {
+		return err
+	}
+
+	who := func(email string) string { return policyRole(cfg.Policy, email) }
+	fmt.Fprint(e.stdout, consoleBanner(cfg, speaker, who(speaker), emulated))
+	in := e.stdin
+	if in == nil {
+		in = strings.NewReader("") // no input: the session ends at once
+	}
+	sh, err := console.NewShell(console.Options{
+		In:      in,
+		Out:     e.stdout,
+		Handler: a.router,
+		User:    bot.User{ID: speaker, Email: speaker},
+		Command: cfg.Policy.Command,
+		Echo:    !isTerminal(in),
+		Who:     who,
+	})
+	if err != nil {
+		return err
+	}
+	if err := sh.Run(ctx); err != nil && !errors.Is(err, context.Canceled) {
+		return err
+	}
+	return nil
+}
+
+// useEmulator points cfg at the emulated account and the embedded store,
+// with the demo's policy unless a policy file was given, so the sample
+// people have the roles the banner names.
+func useEmulator(cfg *config.Config, url string) {
+	cfg.Zendesk = config.Zendesk{URL: url, OAuthClientID: demoClientID, OAuthClientSecret: config.NewSecret(demoClientSecret)}
+	cfg.Redis = config.Redis{}
+	if cfg.PolicyPath == "" {
+		cfg.Policy.Timezone = "Europe/Berlin"
+		cfg.Policy.Admins = []string{demoAdmin.email}
+		cfg.Policy.Owners = []config.Owner{{Group: "Tier 2", Owner: demoOwner.email}, {Default: demoAdmin.email}}
+	}
+}
+
+// prepareSnapshot makes sure the commands have seats to answer from: the
+// emulator always syncs, since its account is new each run; a real Zendesk
+// is synced only when the store has no usable snapshot, so starting the
+// console does not cost a full export every time.
+func prepareSnapshot(ctx context.Context, a *app, source string, emulated bool, out io.Writer) error {
+	if !emulated {
+		snap, err := a.store.LoadSnapshot(ctx)
+		switch {
+		case err == nil:
+			fmt.Fprintf(out, "Using the seats synced from %s %s ago (%s); seatwarden run-job sync refreshes them.\n",
+				source, age(a.now().Sub(snap.SyncedAt)), snap.SyncedAt.In(a.cfg.Policy.Location()).Format("Mon 2 Jan 15:04 MST"))
+			return nil
+		case !errors.Is(err, store.ErrNotFound) && !errors.Is(err, store.ErrUnreadable):
+			return err
+		}
+		fmt.Fprintf(out, "No seats in the store yet: syncing from %s first…\n", source)
+	}
+	results := make(chan seats.SyncResult, 1)
+	a.onSync = func(r seats.SyncResult) {
+		select {
+		case results <- r:
+		default:
+		}
+	}
+	defer func() { a.onSync = nil }()
+	if err := runSoon(ctx, a); err != nil {
+		return fmt.Errorf("sync from %s: %w", source, err)
+	}
+	select {
+	case r := <-results:
+		paid := 0
+		if r.Snapshot != nil {
+			paid = seats.Evaluate(r.Snapshot, seatPolicy(a.cfg.Policy), a.now()).Summary.Paid.Seats
+		}
+		fmt.Fprintf(out, "Synced %d paid %s (%d team %s) from %s in %s.\n",
+			paid, plural(paid, "seat", "seats"), r.StaffAfter, plural(r.StaffAfter, "member", "members"), source, r.Duration.Round(time.Millisecond))
+	default:
+		// The job ran but reported nothing (it only reports a saved
+		// snapshot); the commands say so if there are no seats.
+		fmt.Fprintf(out, "Synced from %s.\n", source)
+	}
+	return nil
+}
+
+// defaultSpeaker is who the console speaks as without --as: the first
+// admin, so every command can be tried; with the emulator and a policy
+// without admins, the sample account's admin.
+func defaultSpeaker(p config.Policy, emulated bool) string {
+	if len(p.Admins) > 0 {
+		return strings.ToLower(p.Admins[0])
+	}
+	if emulated {
+		return demoAdmin.email
+	}
+	return ""
+}
+
+// policyRole says what the policy makes someone, for the banner and /as.
+func policyRole(p config.Policy, email string) string {
+	var roles []string
+	if slices.ContainsFunc(p.Admins, func(a string) bool { return strings.EqualFold(a, email) }) {
+		roles = append(roles, "admin")
+	}
+	var groups []string
+	for _, o := range p.Owners {
+		switch {
+		case o.Default != "" && strings.EqualFold(o.Default, email):
+			roles = append(roles, "default seat owner")
+		case o.Group != "" && strings.EqualFold(o.Owner, email):
+			groups = append(groups, o.Group)
+		}
+	}
+	if len(groups) > 0 {
+		roles = append(roles, "owner of "+strings.Join(groups, ", "))
+	}
+	if len(roles) == 0 {
+		return "neither admin nor seat owner"
+	}
+	return strings.Join(roles, ", ")
+}
+
+func consoleBanner(cfg *config.Config, speaker, role string, emulated bool) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "\nseatwarden console: chat with the bot here as you would in Slack or Teams.\n")
+	fmt.Fprintf(&b, "You are %s (%s). /as EMAIL speaks as someone else", speaker, role)
+	if emulated && cfg.PolicyPath == "" {
+		fmt.Fprintf(&b, ": in the sample account %s is an admin, %s owns Tier 2, %s is neither",
+			demoAdmin.email, demoOwner.email, demoStranger.email)
+	}
+	fmt.Fprintf(&b, ".\nType commands with or without %s, e.g. help or seats. Buttons are numbered: type a number to press one.\n", cfg.Policy.Command)
+	fmt.Fprintf(&b, "exit, quit or Ctrl-D leaves.\n\n")
+	return b.String()
+}
+
+// consoleLogger logs to stderr as configured, but below warnings only with
+// -v: one info line per command would bury the conversation, while a
+// failure's line (with the reference the reply shows) must still appear.
+func consoleLogger(cfg *config.Config, e env, verbose bool) (*slog.Logger, error) {
+	level := cfg.LogLevel
+	var lv slog.Level
+	if err := lv.UnmarshalText([]byte(level)); err == nil && !verbose && lv < slog.LevelWarn {
+		level = "warn"
+	}
+	return telemetry.NewLogger(e.stderr, level, cfg.LogFormat)
+}
+
+// isTerminal reports whether r is a terminal, which echoes typing itself.
+func isTerminal(r io.Reader) bool {
+	f, ok := r.(*os.File)
+	if !ok {
+		return false
+	}
+	fi, err := f.Stat()
+	return err == nil && fi.Mode()&os.ModeCharDevice != 0
+}
+
+// age is a duration as people say it: "5 minutes", "3 hours", "2 days".
+func age(d time.Duration) string {
+	switch {
+	case d < time.Minute:
+		return "less than a minute"
+	case d < time.Hour:
+		n := int(d / time.Minute)
+		return fmt.Sprintf("%d %s", n, plural(n, "minute", "minutes"))
+	case d < 48*time.Hour:
+		n := int(d / time.Hour)
+		return fmt.Sprintf("%d %s", n, plural(n, "hour", "hours"))
+	}
+	n := int(d / (24 * time.Hour))
+	return fmt.Sprintf("%d days", n)
+}
