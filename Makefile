@@ -5,7 +5,7 @@ VERSION  ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev
 COMMIT   ?= $(shell git rev-parse --short HEAD 2>/dev/null)
 LDFLAGS  := -s -w -X main.version=$(VERSION) -X main.commit=$(COMMIT)
 
-.PHONY: all build test fmt-check vet race bench bench-sync lint demo docker clean
+.PHONY: all build test fmt-check vet race bench bench-sync bench-slack lint demo docker clean
 
 all: test build
 
@@ -31,6 +31,14 @@ bench:
 # Full sync of a 100,000-user emulated org: requests, wall time, peak RSS.
 bench-sync: build
 	./bench/sync.sh
+
+# Signed /warden seats through the full HTTP stack against a 50,000-seat
+# snapshot in Redis (REDIS_URL, default 127.0.0.1:6379), beside a bare
+# handler that only checks the signature: throughput, p50/p90/p99.
+#   make bench-slack SLACKLOAD_FLAGS='-concurrency 32 -out bench/results.md'
+SLACKLOAD_FLAGS ?=
+bench-slack:
+	$(GO) run ./bench/slackload $(SLACKLOAD_FLAGS)
 
 lint:
 	$(GO) run honnef.co/go/tools/cmd/staticcheck@v0.8.2 $(PKG)

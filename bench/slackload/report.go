@@ -1,0 +1,255 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"os"
+	"runtime"
+	"runtime/debug"
+	"strconv"
+	"strings"
+	"text/tabwriter"
+	"time"
+)
+
+// figures are one target's results as reported.
+type figures struct {
+	Target         string   `json:"target"`
+	Requests       int      `json:"requests"`
+	Errors         int      `json:"errors"`
+	Throughput     float64  `json:"throughput_rps"`
+	P50            float64  `json:"p50_ms"`
+	P90            float64  `json:"p90_ms"`
+	P99            float64  `json:"p99_ms"`
+	Max            float64  `json:"max_ms"`
+	WarmupRequests int      `json:"warmup_requests"`
+	WarmupErrors   int      `json:"warmup_errors"`
+	ErrorSamples   []string `json:"error_samples,omitempty"`
+
+	p99 time.Duration
+}
+
+func newFigures(r *loadResult) figures {
+	return figures{
+		Target: r.Target, Requests: r.Requests, Errors: r.Errors, Throughput: r.Throughput(),
+		P50: ms(r.Percentile(0.50)), P90: ms(r.Percentile(0.90)), P99: ms(r.Percentile(0.99)), Max: ms(r.Max()),
+		WarmupRequests: r.WarmupRequests, WarmupErrors: r.WarmupErrors, ErrorSamples: r.Samples,
+		p99: r.Percentile(0.99),
+	}
+}
+
+// latencies are p50, p90, p99 and max joined by sep; dashes when no
+// request succeeded.
+func (f figures) latencies(sep string) string {
+	if f.Requests == f.Errors {
+		return strings.Join([]string{"-", "-", "-", "-"}, sep)
+	}
+	return strings.Join([]string{millis(f.P50), millis(f.P90), millis(f.P99), millis(f.Max)}, sep)
+}
+
+func ms(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }
+
+// report is a run's results, printed as a table or as JSON.
+type report struct {
+	At              time.Time `json:"at"`
+	GoVersion       string    `json:"go_version"`
+	Platform        string    `json:"platform"`
+	CPUs            int       `json:"cpus"`
+	Revision        string    `json:"revision,omitempty"`
+	KeyPrefix       string    `json:"key_prefix"`
+	Seats           int       `json:"seats"`
+	Staff           int       `json:"staff"`
+	SnapshotBytes   int       `json:"snapshot_bytes"`
+	ZendeskRequests int       `json:"seed_zendesk_requests"`
+	SeedSeconds     float64   `json:"seed_seconds"`
+	Concurrency     int       `json:"concurrency"`
+	DurationSeconds float64   `json:"duration_seconds"`
+	WarmupSeconds   float64   `json:"warmup_seconds"`
+	Text            string    `json:"text"`
+	Expect          string    `json:"expect,omitempty"`
+	Bare            figures   `json:"bare"`
+	Full            figures   `json:"full"`
+	// Ratio is the full stack's throughput over the bare handler's.
+	Ratio       float64 `json:"throughput_ratio"`
+	TargetP99   float64 `json:"target_p99_ms"`
+	TargetRatio float64 `json:"target_ratio"`
+	P99Pass     bool    `json:"p99_pass"`
+	RatioPass   bool    `json:"ratio_pass"`
+	// Pass: both targets met and no full-stack request failed.
+	Pass bool `json:"pass"`
+	// ResponseURLPosts counts full-stack answers that missed the adapter's
+	// ack budget and were posted to response_url instead.
+	ResponseURLPosts int64  `json:"response_url_posts"`
+	HeapInuseSeeded  uint64 `json:"heap_inuse_after_seed_bytes"`
+	HeapInuse        uint64 `json:"heap_inuse_after_run_bytes"`
+	MaxRSS           uint64 `json:"max_rss_bytes"`
+}
+
+func newReport(o options, s seedResult, expect string, bare, full *loadResult) *report {
+	r := &report{
+		At:              time.Now().UTC().Truncate(time.Second),
+		GoVersion:       runtime.Version(),
+		Platform:        runtime.GOOS + "/" + runtime.GOARCH,
+		CPUs:            runtime.GOMAXPROCS(0),
+		Revision:        revision(),
+		Seats:           s.PaidSeats,
+		Staff:           s.Staff,
+		SnapshotBytes:   s.SnapshotBytes,
+		ZendeskRequests: s.ZendeskRequests,
+		SeedSeconds:     s.Duration.Seconds(),
+		Concurrency:     o.Concurrency,
+		DurationSeconds: o.Duration.Seconds(),
+		WarmupSeconds:   o.Warmup.Seconds(),
+		Text:            o.Text,
+		Expect:          expect,
+		Bare:            newFigures(bare),
+		Full:            newFigures(full),
+		TargetP99:       ms(targetP99),
+		TargetRatio:     targetRatio,
+	}
+	if r.Bare.Throughput > 0 {
+		r.Ratio = r.Full.Throughput / r.Bare.Throughput
+	}
+	r.P99Pass = r.Full.Requests > r.Full.Errors && r.Full.p99 < targetP99
+	r.RatioPass = r.Ratio >= targetRatio
+	r.Pass = r.P99Pass && r.RatioPass && r.Full.Errors == 0
+	return r
+}
+
+// revision is the commit the program was built from, when the build
+// recorded it.
+func revision() string {
+	info, ok := debug.ReadBuildInfo()
+	if !ok {
+		return ""
+	}
+	rev, dirty := "", false
+	for _, s := range info.Settings {
+		switch s.Key {
+		case "vcs.revision":
+			rev = s.Value
+		case "vcs.modified":
+			dirty = s.Value == "true"
+		}
+	}
+	if len(rev) > 12 {
+		rev = rev[:12]
+	}
+	if rev != "" && dirty {
+		rev += "-dirty"
+	}
+	return rev
+}
+
+func verdict(ok bool) string {
+	if ok {
+		return "PASS"
+	}
+	return "FAIL"
+}
+
+func (r *report) print(w io.Writer) {
+	fmt.Fprintln(w)
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
+	fmt.Fprintf(tw, "%-12s\trequests\terrors\treq/s\tp50\tp90\tp99\tmax\t\n", "target")
+	for _, f := range []figures{r.Bare, r.Full} {
+		fmt.Fprintf(tw, "%-12s\t%s\t%s\t%s\t%s\t\n", f.Target, commas(f.Requests), commas(f.Errors), rate(f.Throughput), f.latencies("\t"))
+	}
+	_ = tw.Flush()
+	fmt.Fprintln(w)
+	for _, f := range []figures{r.Bare, r.Full} {
+		if len(f.ErrorSamples) == 0 {
+			continue
+		}
+		fmt.Fprintf(w, "first errors, %s (%s in the window, %s in the warmup):\n", f.Target, commas(f.Errors), commas(f.WarmupErrors))
+		for _, s := range f.ErrorSamples {
+			fmt.Fprintf(w, "  - %s\n", s)
+		}
+		fmt.Fprintln(w)
+	}
+	fmt.Fprintf(w, "full/bare throughput  %.3f  (target ≥ %.2f)  %s\n", r.Ratio, r.TargetRatio, verdict(r.RatioPass))
+	fmt.Fprintf(w, "full-stack p99        %s  (target < %s)  %s\n", strings.Fields(r.Full.latencies(" "))[2], millis(r.TargetP99), verdict(r.P99Pass))
+	fmt.Fprintf(w, "full-stack errors     %s  %s\n", commas(r.Full.Errors), verdict(r.Full.Errors == 0))
+	if r.ResponseURLPosts > 0 {
+		fmt.Fprintf(w, "  %s answers missed the 2 s ack budget and went to response_url\n", commas(int(r.ResponseURLPosts)))
+	}
+	fmt.Fprintf(w, "result: %s\n", verdict(r.Pass))
+	fmt.Fprintf(w, "go heap in use %s after seeding, %s after the run; max RSS %s (whole process: seeding, emulators, load generator)\n",
+		bytesText(r.HeapInuseSeeded), bytesText(r.HeapInuse), bytesText(r.MaxRSS))
+}
+
+// appendMarkdown adds the run to a results file, creating it if needed.
+func (r *report) appendMarkdown(path string) error {
+	f, err := os.OpenFile(path, os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o644)
+	if err != nil {
+		return err
+	}
+	var b strings.Builder
+	rev := ""
+	if r.Revision != "" {
+		rev = " · " + r.Revision
+	}
+	fmt.Fprintf(&b, "\n### slackload %s · %s seats · %d connections · %s (+%s warmup) · %s %s, %d CPUs%s\n\n",
+		r.At.Format("2006-01-02 15:04 MST"), commas(r.Seats), r.Concurrency,
+		time.Duration(r.DurationSeconds*float64(time.Second)), time.Duration(r.WarmupSeconds*float64(time.Second)),
+		r.GoVersion, r.Platform, r.CPUs, rev)
+	b.WriteString("| target | requests | errors | req/s | p50 | p90 | p99 | max |\n")
+	b.WriteString("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |\n")
+	for _, t := range []figures{r.Bare, r.Full} {
+		fmt.Fprintf(&b, "| %s | %s | %s | %s | %s |\n", t.Target, commas(t.Requests), commas(t.Errors), rate(t.Throughput), t.latencies(" | "))
+	}
+	fmt.Fprintf(&b, "\nfull/bare throughput %.3f (target ≥ %.2f): **%s** · full-stack p99 %s (target < %s): **%s** · full-stack errors %s · result **%s** · heap in use after the run %s · max RSS %s\n",
+		r.Ratio, r.TargetRatio, verdict(r.RatioPass), millis(r.Full.P99), millis(r.TargetP99), verdict(r.P99Pass),
+		commas(r.Full.Errors), verdict(r.Pass), bytesText(r.HeapInuse), bytesText(r.MaxRSS))
+	if _, err := io.WriteString(f, b.String()); err != nil {
+		_ = f.Close()
+		return err
+	}
+	return f.Close()
+}
+
+// commas writes n with thousands separators: 50,000.
+func commas(n int) string {
+	s := strconv.Itoa(n)
+	neg := strings.HasPrefix(s, "-")
+	s = strings.TrimPrefix(s, "-")
+	var b strings.Builder
+	for i, c := range s {
+		if i > 0 && (len(s)-i)%3 == 0 {
+			b.WriteByte(',')
+		}
+		b.WriteRune(c)
+	}
+	if neg {
+		return "-" + b.String()
+	}
+	return b.String()
+}
+
+func rate(rps float64) string {
+	whole := int(rps)
+	return commas(whole) + "." + strconv.Itoa(int((rps-float64(whole))*10))
+}
+
+// millis shows a latency in milliseconds with three significant digits
+// or so.
+func millis(v float64) string {
+	switch {
+	case v < 10:
+		return fmt.Sprintf("%.2fms", v)
+	case v < 100:
+		return fmt.Sprintf("%.1fms", v)
+	}
+	return commas(int(v+0.5)) + "ms"
+}
+
+func bytesText(n uint64) string {
+	const mib = 1 << 20
+	switch {
+	case n >= 1<<30:
+		return fmt.Sprintf("%.2f GiB", float64(n)/(1<<30))
+	case n >= mib:
+		return fmt.Sprintf("%.1f MiB", float64(n)/mib)
+	}
+	return fmt.Sprintf("%d KiB", n>>10)
+}

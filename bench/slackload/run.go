@@ -1,0 +1,187 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/url"
+	"os"
+	"runtime"
+	"runtime/pprof"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+
+	"github.com/seatwarden/seatwarden/config"
+	"github.com/seatwarden/seatwarden/store/redisstore"
+	"github.com/seatwarden/seatwarden/telemetry"
+)
+
+// run is the whole benchmark: seed, serve, load both targets, report. It
+// prints progress and the table to progress, the bot's logs (with
+// o.Verbose) to logs, and returns the figures.
+func run(ctx context.Context, o options, progress, logs io.Writer) (rep *report, err error) {
+	say := func(format string, a ...any) { fmt.Fprintf(progress, format, a...) }
+	logOut := io.Discard
+	if o.Verbose {
+		logOut = logs
+	}
+	// The bot's production logger: JSON at info, formatted for every
+	// command even when nobody reads it.
+	log, err := telemetry.NewLogger(logOut, config.DefaultLogLevel, config.DefaultLogFormat)
+	if err != nil {
+		return nil, err
+	}
+
+	redis.SetLogger(redisLogger{log})
+	client, err := redisstore.NewClient(redisstore.ClientOptions{URL: o.RedisURL})
+	if err != nil {
+		return nil, err
+	}
+	prefix := keyPrefix()
+	st := redisstore.New(client, redisstore.Options{Prefix: prefix})
+	pctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	err = st.Ping(pctx)
+	cancel()
+	if err != nil {
+		_ = st.Close()
+		return nil, fmt.Errorf("no Redis answers at %s (set -redis or REDIS_URL): %w", redact(o.RedisURL), err)
+	}
+	defer func() {
+		cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
+		defer cancel()
+		n, derr := deleteKeys(cctx, client, prefix)
+		if derr != nil {
+			derr = fmt.Errorf("deleting the keys under %s: %w", prefix, derr)
+		} else {
+			say("deleted %d keys under %s\n", n, prefix)
+		}
+		err = errors.Join(err, derr, st.Close())
+	}()
+	say("slackload: %s, %d CPUs; Redis %s, keys under %s\n", runtime.Version(), runtime.GOMAXPROCS(0), redact(o.RedisURL), prefix)
+
+	policy := benchPolicy()
+	say("seeding %s seats… ", commas(o.Seats))
+	seeded, err := seed(ctx, st, o.Seats, seatPolicy(policy), log)
+	if err != nil {
+		say("failed\n")
+		return nil, err
+	}
+	say("done in %.1fs (%s staff, %s Zendesk requests, snapshot %s)\n",
+		seeded.Duration.Seconds(), commas(seeded.Staff), commas(seeded.ZendeskRequests), bytesText(uint64(seeded.SnapshotBytes)))
+	runtime.GC()
+	var ms runtime.MemStats
+	runtime.ReadMemStats(&ms)
+	heapSeeded := ms.HeapInuse
+
+	policy.Admins = []string{seeded.OwnerEmail}
+	full, err := startFullStack(st, policy, seeded.OwnerEmail, log)
+	if err != nil {
+		return nil, err
+	}
+	defer func() {
+		cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
+		defer cancel()
+		if cerr := full.close(cctx); cerr != nil {
+			err = errors.Join(err, fmt.Errorf("stopping the full stack: %w", cerr))
+		}
+	}()
+	bare, err := startBare(log)
+	if err != nil {
+		return nil, err
+	}
+	defer func() {
+		cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+		defer cancel()
+		if cerr := bare.close(cctx); cerr != nil {
+			err = errors.Join(err, fmt.Errorf("stopping the bare handler: %w", cerr))
+		}
+	}()
+
+	expect := o.Expect
+	if expect == "" && o.Text == "seats" {
+		// The summary's headline: "Seats: 50000 paid · $5,750,000/month".
+		expect = fmt.Sprintf("Seats: %d paid", o.Seats)
+	}
+	form := slashCommand(o.Text, full.sink.URL+"/commands/T0BENCH/1/slackload")
+	say("load: %d connections, %s warmup + %s per target, /warden %s\n", o.Concurrency, o.Warmup, o.Duration, o.Text)
+	spec := loadSpec{form: form, concurrency: o.Concurrency, warmup: o.Warmup, duration: o.Duration}
+
+	say("  bare handler (signature check, 200)… ")
+	spec.name, spec.url, spec.check = "bare handler", bare.url(), checkBare
+	bareRes := drive(ctx, spec)
+	say("%s requests\n", commas(bareRes.Requests))
+	if err := ctx.Err(); err != nil {
+		return nil, fmt.Errorf("interrupted: %w", err)
+	}
+
+	say("  full stack (/warden %s)… ", o.Text)
+	spec.name, spec.url, spec.check = "full stack", full.url(), checkReply(expect)
+	stopProfile, err := startCPUProfile(o.CPUProfile)
+	if err != nil {
+		return nil, err
+	}
+	fullRes := drive(ctx, spec)
+	if err := stopProfile(); err != nil {
+		return nil, err
+	}
+	say("%s requests\n", commas(fullRes.Requests))
+	if err := ctx.Err(); err != nil {
+		return nil, fmt.Errorf("interrupted: %w", err)
+	}
+
+	runtime.ReadMemStats(&ms)
+	rep = newReport(o, seeded, expect, bareRes, fullRes)
+	rep.KeyPrefix = prefix
+	rep.HeapInuseSeeded = heapSeeded
+	rep.HeapInuse = ms.HeapInuse
+	rep.MaxRSS = maxRSS()
+	rep.ResponseURLPosts = full.posts.Load()
+	rep.print(progress)
+	if o.Out != "" {
+		if err := rep.appendMarkdown(o.Out); err != nil {
+			return rep, err
+		}
+		say("appended the results to %s\n", o.Out)
+	}
+	return rep, nil
+}
+
+// startCPUProfile starts profiling to path; the returned func stops it.
+// An empty path profiles nothing.
+func startCPUProfile(path string) (stop func() error, err error) {
+	if path == "" {
+		return func() error { return nil }, nil
+	}
+	f, err := os.Create(path)
+	if err != nil {
+		return nil, err
+	}
+	if err := pprof.StartCPUProfile(f); err != nil {
+		_ = f.Close()
+		return nil, err
+	}
+	return func() error {
+		pprof.StopCPUProfile()
+		return f.Close()
+	}, nil
+}
+
+// redisLogger sends go-redis's own messages (dial failures, reconnects) to
+// the bot's logger, as the bot does, instead of stderr.
+type redisLogger struct{ l *slog.Logger }
+
+func (r redisLogger) Printf(ctx context.Context, format string, v ...any) {
+	r.l.WarnContext(ctx, "redis: "+fmt.Sprintf(format, v...))
+}
+
+// redact hides a password in a Redis URL.
+func redact(raw string) string {
+	u, err := url.Parse(raw)
+	if err != nil {
+		return "(unparsable URL)"
+	}
+	return u.Redacted()
+}
