@@ -150,6 +150,10 @@ type Deps struct {
 	Owners []config.Owner
 	// Command is the slash command shown in examples; default "/warden".
 	Command string
+	// SnapshotCheck is how often commands ask the store whether a sync
+	// saved a new snapshot (default DefaultSnapshotCheck; negative: before
+	// every command). Router.SnapshotSaved skips the wait.
+	SnapshotCheck time.Duration
 	// Now is the clock; default time.Now.
 	Now func() time.Time
 	// Logger receives one line per command and the detail of failures;
@@ -163,6 +167,9 @@ func (d Deps) withDefaults() Deps {
 	}
 	if d.Now == nil {
 		d.Now = time.Now
+	}
+	if d.SnapshotCheck == 0 {
+		d.SnapshotCheck = DefaultSnapshotCheck
 	}
 	if d.Logger == nil {
 		d.Logger = slog.New(slog.DiscardHandler)
@@ -215,6 +222,17 @@ type Router struct {
 	byKey   map[string]*route // normalised name or alias → route
 	maxKey  int               // most words in any key
 	actions []actionEntry
+
+	onSnapshotSaved []func()
+}
+
+// SnapshotSaved tells the commands that this process just saved a new
+// snapshot, so the next answer reads it rather than waiting for the next
+// periodic check (Deps.SnapshotCheck).
+func (r *Router) SnapshotSaved() {
+	for _, f := range r.onSnapshotSaved {
+		f()
+	}
 }
 
 type route struct {

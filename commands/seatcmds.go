@@ -32,14 +32,27 @@ const (
 
 // New returns a router with the help and seat commands.
 func New(d Deps) (*Router, error) {
-	return NewRouter(d, SeatCommands(d)...)
+	s := newSeatCommands(d)
+	r, err := NewRouter(d, s.definitions()...)
+	if err != nil {
+		return nil, err
+	}
+	r.onSnapshotSaved = append(r.onSnapshotSaved, s.views.invalidate)
+	return r, nil
 }
 
 // SeatCommands are the seat questions: seats, seats inactive, seats user
 // and seats group. Every answer comes from the synced snapshot.
-func SeatCommands(d Deps) []Definition {
+func SeatCommands(d Deps) []Definition { return newSeatCommands(d).definitions() }
+
+func newSeatCommands(d Deps) *seatCommands {
 	s := &seatCommands{d: d.withDefaults()}
 	s.views.day = dayIn(s.d.Policy.Location)
+	s.views.every = s.d.SnapshotCheck
+	return s
+}
+
+func (s *seatCommands) definitions() []Definition {
 	return []Definition{
 		{
 			Name:        "seats",

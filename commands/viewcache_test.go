@@ -24,15 +24,29 @@ func (c *countingSnapshots) LoadSnapshot(ctx context.Context) (*store.Snapshot, 
 }
 
 // TestAnswersFollowTheSnapshotAndTheCalendar: commands answer from a
-// judged snapshot kept between them; a new sync or a new day is seen by
-// the very next command, and nothing else makes them decode it again.
+// judged snapshot kept between them. A new day is seen by the next
+// command; a sync saved by this process too (SnapshotSaved), and one saved
+// by another replica within the check interval. Nothing else makes them
+// decode the snapshot again.
 func TestAnswersFollowTheSnapshotAndTheCalendar(t *testing.T) {
 	f := newFixture(t, fixtureSnapshot())
 	counting := &countingSnapshots{Snapshots: f.store}
 	f.deps.Snapshots = counting
 	clock := now
 	f.deps.Now = func() time.Time { return clock }
-	r := f.router(t)
+	r, err := New(f.deps)
+	if err != nil {
+		t.Fatal(err)
+	}
+	removeAgent := func(n int) func() {
+		return func() {
+			snap := fixtureSnapshot()
+			snap.Staff = snap.Staff[:len(snap.Staff)-n] // the last agents, 87–93 days inactive, removed in Zendesk
+			if err := f.store.SaveSnapshot(t.Context(), snap); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
 
 	// Agent 15 is 72 days inactive: a day later, one more seat is over 73.
 	headline := func() string { return ask(r, admin, "seats inactive 73").Headline }
@@ -46,20 +60,10 @@ func TestAnswersFollowTheSnapshotAndTheCalendar(t *testing.T) {
 		{"the same question again is answered from memory", func() {}, "Inactive seats: 9 with", 1},
 		{"later the same day, still from memory", func() { clock = clock.Add(3 * time.Hour) }, "Inactive seats: 9 with", 1},
 		{"a new day re-judges inactivity", func() { clock = clock.Add(24 * time.Hour) }, "Inactive seats: 10 with", 2},
-		{"a sync that saves a new snapshot is seen at once", func() {
-			snap := fixtureSnapshot()
-			snap.Staff = snap.Staff[:len(snap.Staff)-1] // agent 22, 93 days inactive, removed in Zendesk
-			if err := f.store.SaveSnapshot(t.Context(), snap); err != nil {
-				t.Fatal(err)
-			}
-		}, "Inactive seats: 9 with", 3},
-		{"a sync that changes nothing costs no decode", func() {
-			snap := fixtureSnapshot()
-			snap.Staff = snap.Staff[:len(snap.Staff)-1]
-			if err := f.store.SaveSnapshot(t.Context(), snap); err != nil {
-				t.Fatal(err)
-			}
-		}, "Inactive seats: 9 with", 3},
+		{"a sync by this process is seen at once", func() { removeAgent(1)(); r.SnapshotSaved() }, "Inactive seats: 9 with", 3},
+		{"a sync by another replica is not looked for within the second", removeAgent(2), "Inactive seats: 9 with", 3},
+		{"but is seen once the second has passed", func() { clock = clock.Add(DefaultSnapshotCheck) }, "Inactive seats: 8 with", 4},
+		{"a sync that changes nothing costs no decode", func() { removeAgent(2)(); r.SnapshotSaved() }, "Inactive seats: 8 with", 4},
 	}
 	for _, s := range steps {
 		s.change()

@@ -161,8 +161,8 @@ func (s *SocketMode) answer(ctx context.Context, ev socketmode.Event) {
 			// Slack drops acknowledgements of 20 KB or more; a long
 			// answer goes to response_url instead.
 			s.ack(ctx, ev.Request, nil)
-			if msg, ok := reply.(*slackgo.WebhookMessage); ok {
-				if err := slackgo.PostWebhookCustomHTTPContext(ctx, data.ResponseURL, s.a.opt.HTTPClient, msg); err != nil {
+			if msg, ok := reply.(*webhookReply); ok {
+				if err := s.a.postResponse(ctx, data.ResponseURL, msg); err != nil {
 					s.a.log.Error("response_url post failed", slog.Any("error", err))
 				}
 			}

@@ -130,6 +130,9 @@ func (a *app) afterSync(_ context.Context, res seats.SyncResult) {
 		sum := seats.Evaluate(snap, seatPolicy(a.cfg.Policy), a.now()).Summary
 		a.metrics.SetSnapshot(snap.SyncedAt, sum.Active.Seats, sum.Inactive.Seats)
 	}
+	if a.router != nil {
+		a.router.SnapshotSaved()
+	}
 	if a.onSync != nil {
 		a.onSync(res)
 	}
