@@ -110,8 +110,45 @@ type view struct {
 	// into Free as -1-i.
 	byEmail map[string]int
 
+	// paidCost[i] is the monthly cost of Paid[:i]: the inactive lists
+	// are prefixes of Paid, so their totals are one lookup.
+	paidCost []float64
+
 	ownersOnce sync.Once
 	owners     bot.Section // the summary's seats-by-owner section
+
+	groupsOnce sync.Once
+	members    map[int64]groupSeats // by group id
+}
+
+// groupSeats are a group's members' seats, as indexes into the report's
+// Paid and Free, in their order.
+type groupSeats struct{ paid, free []int }
+
+// membersOf returns group id's seats, indexing every group's on first use.
+func (v *view) membersOf(id int64) groupSeats {
+	v.groupsOnce.Do(func() {
+		byUser := map[int64][]int64{}
+		for _, ms := range v.snap.Memberships {
+			byUser[ms.UserID] = append(byUser[ms.UserID], ms.GroupID)
+		}
+		v.members = map[int64]groupSeats{}
+		for i := range v.report.Paid {
+			for _, g := range byUser[v.report.Paid[i].User.ID] {
+				gs := v.members[g]
+				gs.paid = append(gs.paid, i)
+				v.members[g] = gs
+			}
+		}
+		for i := range v.report.Free {
+			for _, g := range byUser[v.report.Free[i].User.ID] {
+				gs := v.members[g]
+				gs.free = append(gs.free, i)
+				v.members[g] = gs
+			}
+		}
+	})
+	return v.members[id]
 }
 
 // load returns the view of the current snapshot at now, from the cache
@@ -137,6 +174,10 @@ func newView(d Deps, snap *store.Snapshot, now time.Time) *view {
 		if !g.Deleted {
 			v.groups[g.ID] = g.Name
 		}
+	}
+	v.paidCost = make([]float64, len(v.report.Paid)+1)
+	for i := range v.report.Paid {
+		v.paidCost[i+1] = v.paidCost[i] + v.report.Paid[i].MonthlyCost
 	}
 	ownerByGroup := map[string]string{}
 	for i, list := range [][]seats.Seat{v.report.Paid, v.report.Free} {
@@ -343,19 +384,18 @@ func (s *seatCommands) inactive(ctx context.Context, c *Call) (bot.Message, erro
 		return bot.Message{}, err
 	}
 	list := v.report.InactiveSeats(days)
+	cost := v.paidCost[len(list)]
 	mine := !c.Role.Admin
 	if mine {
 		var own []seats.Seat
-		for _, st := range list {
-			if c.Role.Is(v.ownerOf(st)) {
-				own = append(own, st)
+		cost = 0
+		for i := range list {
+			if st := &list[i]; c.Role.Is(v.owner[st.User.ID]) {
+				own = append(own, *st)
+				cost += st.MonthlyCost
 			}
 		}
 		list = own
-	}
-	var cost float64
-	for _, st := range list {
-		cost += st.MonthlyCost
 	}
 	m := bot.Message{Visibility: bot.Ephemeral}
 	if c.Request.Action != nil {
@@ -619,20 +659,11 @@ func (s *seatCommands) group(ctx context.Context, c *Call) (bot.Message, error) 
 		return bot.Message{}, Forbiddenf("Sorry, only Zendesk admins and the owner of %s can see its seats.", g.Name)
 	}
 
-	members := map[int64]bool{}
-	for _, ms := range v.snap.Memberships {
-		if ms.GroupID == g.ID {
-			members[ms.UserID] = true
-		}
-	}
-	var paid []seats.Seat
+	members := v.membersOf(g.ID)
 	var active, idle seats.Tally
 	free := map[string]int{}
-	for _, st := range v.report.Paid {
-		if !members[st.User.ID] {
-			continue
-		}
-		paid = append(paid, st)
+	for _, i := range members.paid {
+		st := &v.report.Paid[i]
 		t := &active
 		if st.Inactive {
 			t = &idle
@@ -640,11 +671,10 @@ func (s *seatCommands) group(ctx context.Context, c *Call) (bot.Message, error) 
 		t.Seats++
 		t.Cost += st.MonthlyCost
 	}
-	for _, st := range v.report.Free {
-		if members[st.User.ID] {
-			free[st.Free]++
-		}
+	for _, i := range members.free {
+		free[v.report.Free[i].Free]++
 	}
+	paid := members.paid
 	m := bot.Message{
 		Headline:   fmt.Sprintf("Group %s: %d paid %s · %s/month", g.Name, len(paid), plural(len(paid), "seat", "seats"), v.money(active.Cost+idle.Cost)),
 		Visibility: bot.Ephemeral,
@@ -674,7 +704,8 @@ func (s *seatCommands) group(ctx context.Context, c *Call) (bot.Message, error) 
 	}
 	first, last, pager := paginate(len(paid), page, "group:"+strconv.FormatInt(g.ID, 10))
 	m.Pager = pager
-	for _, st := range paid[first:last] {
+	for _, i := range paid[first:last] {
+		st := v.report.Paid[i]
 		// A member's seat may be answered for by someone else (owners go
 		// by default group); say so where it differs.
 		owner := v.ownerOf(st)
