@@ -30,6 +30,7 @@ import (
 const (
 	EndpointUsersMe          = "users_me"
 	EndpointUsersUpdate      = "users_update"
+	EndpointUsersShow        = "users_show"
 	EndpointIncrementalUsers = "incremental_users"
 	EndpointGroups           = "groups"
 	EndpointGroupMemberships = "group_memberships"
@@ -258,6 +259,26 @@ func (c *Client) Me(ctx context.Context) (User, error) {
 	}
 	if out.User == nil {
 		return User{}, badResponse(EndpointUsersMe, http.StatusOK, nil, errors.New(`response has no "user"`))
+	}
+	return *out.User, nil
+}
+
+// GetUser returns one user as Zendesk has it now; ErrNotFound when the
+// user was deleted.
+func (c *Client) GetUser(ctx context.Context, id int64) (User, error) {
+	if id <= 0 {
+		return User{}, &Error{Kind: ErrInvalid, Endpoint: EndpointUsersShow,
+			Description: fmt.Sprintf("user id must be positive, got %d", id)}
+	}
+	var out struct {
+		User *User `json:"user"`
+	}
+	err := c.do(ctx, call{endpoint: EndpointUsersShow, method: http.MethodGet, path: []string{"users", strconv.FormatInt(id, 10)}}, &out)
+	if err != nil {
+		return User{}, err
+	}
+	if out.User == nil {
+		return User{}, badResponse(EndpointUsersShow, http.StatusOK, nil, errors.New(`response has no "user"`))
 	}
 	return *out.User, nil
 }

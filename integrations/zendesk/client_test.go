@@ -1047,3 +1047,24 @@ func TestSecretsNeverPrinted(t *testing.T) {
 }
 
 func ptr[T any](v T) *T { return &v }
+
+func TestGetUser(t *testing.T) {
+	h := sampleHarness(t)
+	c := h.client(t, zendesk.OAuthClientCredentials(clientID, clientSecret))
+	u, err := c.GetUser(context.Background(), 900000000103)
+	if err != nil {
+		t.Fatal(err)
+	}
+	stored, _ := h.srv.User(900000000103)
+	if diff := cmp.Diff(stored, u, cmp.FilterPath(func(p cmp.Path) bool { return p.Last().String() == ".URL" }, cmp.Ignore())); diff != "" {
+		t.Errorf("GetUser differs from the server's user (-server +returned):\n%s", diff)
+	}
+	for _, tt := range []struct {
+		id   int64
+		want zendesk.ErrorKind
+	}{{42, zendesk.ErrNotFound}, {0, zendesk.ErrInvalid}} {
+		if _, err := c.GetUser(context.Background(), tt.id); !errors.Is(err, tt.want) {
+			t.Errorf("GetUser(%d) = %v, want %v", tt.id, err, tt.want)
+		}
+	}
+}

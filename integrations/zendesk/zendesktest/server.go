@@ -26,7 +26,7 @@ const (
 	EndpointGroups           = zendesk.EndpointGroups
 	EndpointGroupMemberships = zendesk.EndpointGroupMemberships
 	EndpointCustomRoles      = zendesk.EndpointCustomRoles
-	EndpointUsersShow        = "users_show"
+	EndpointUsersShow        = zendesk.EndpointUsersShow
 	EndpointUsersList        = "users_list"
 	// EndpointUnknown counts requests no route matched.
 	EndpointUnknown = "unknown"
