@@ -1,0 +1,136 @@
+package reviews
+
+import (
+	"encoding/json"
+	"fmt"
+	"strconv"
+	"time"
+)
+
+// State is where a review item stands.
+type State string
+
+// Item states. Open items await the owner; the rest are decisions, except
+// Changed: the seat changed in Zendesk after the digest, so nothing was
+// done.
+const (
+	Open       State = "open"
+	Kept       State = "kept"
+	Downgraded State = "downgraded"
+	Removed    State = "removed"
+	Snoozed    State = "snoozed"
+	Reassigned State = "reassigned"
+	Changed    State = "changed"
+)
+
+// Decision is what an owner chose for a seat.
+type Decision string
+
+// Decisions.
+const (
+	Keep      Decision = "keep"
+	Downgrade Decision = "downgrade"
+	Remove    Decision = "remove"
+	Snooze    Decision = "snooze"
+	NotMine   Decision = "not-mine"
+)
+
+var decisionState = map[Decision]State{Keep: Kept, Downgrade: Downgraded, Remove: Removed, Snooze: Snoozed, NotMine: Reassigned}
+
+// ChangeStatus is where a decision's Zendesk change stands.
+type ChangeStatus string
+
+// Change statuses.
+const (
+	ChangePending ChangeStatus = "pending" // recorded, not yet confirmed by Zendesk
+	ChangeDone    ChangeStatus = "done"    // Zendesk confirmed it
+	ChangeSkipped ChangeStatus = "skipped" // the seat changed since the digest
+	ChangeFailed  ChangeStatus = "failed"  // gave up after the last attempt
+)
+
+// ChangeKind is the Zendesk change a decision makes.
+type ChangeKind string
+
+// Change kinds.
+const (
+	ChangeDemote     ChangeKind = "demote"      // role end-user: frees the seat
+	ChangeSuspend    ChangeKind = "suspend"     // suspended: frees the seat
+	ChangeLightAgent ChangeKind = "light-agent" // the policy's light-agent role
+)
+
+// Change is the outbox entry of a decision that changes Zendesk.
+type Change struct {
+	Kind     ChangeKind   `json:"kind"`
+	RoleID   int64        `json:"role_id,omitempty"` // ChangeLightAgent
+	Status   ChangeStatus `json:"status"`
+	Attempts int          `json:"attempts,omitempty"`
+	Error    string       `json:"error,omitempty"`
+	// LeaseUntil and LeaseHolder: who may make the Zendesk call now. A
+	// lease outlives a crash only by its length.
+	LeaseUntil  time.Time `json:"lease_until,omitzero"`
+	LeaseHolder string    `json:"lease_holder,omitempty"`
+	DoneAt      time.Time `json:"done_at,omitzero"`
+}
+
+// Seat is the seat as the digest showed it.
+type Seat struct {
+	UserID        int64     `json:"user_id"`
+	Name          string    `json:"name"`
+	Email         string    `json:"email"`
+	Role          string    `json:"role"` // agent or admin
+	RoleName      string    `json:"role_name"`
+	Groups        []string  `json:"groups,omitempty"`
+	LastActivity  time.Time `json:"last_activity"`
+	NeverLoggedIn bool      `json:"never_logged_in,omitempty"`
+	DaysInactive  int       `json:"days_inactive"`
+	Suspended     bool      `json:"suspended,omitempty"`
+	MonthlyCost   float64   `json:"monthly_cost"`
+}
+
+// Item is one seat in one period's review.
+type Item struct {
+	Period string `json:"period"`
+	Seat   Seat   `json:"seat"`
+	Owner  string `json:"owner"` // email; "" when the policy names nobody
+	State  State  `json:"state"`
+
+	DecidedBy string    `json:"decided_by,omitempty"`
+	DecidedAt time.Time `json:"decided_at,omitzero"`
+	Reason    string    `json:"reason,omitempty"`
+	KeepUntil time.Time `json:"keep_until,omitzero"`
+	// HandedTo is the new owner after Not mine.
+	HandedTo string  `json:"handed_to,omitempty"`
+	Change   *Change `json:"change,omitempty"`
+	// Note says what happened when it is not what was decided: the seat
+	// changed in Zendesk, or Zendesk refused.
+	Note string `json:"note,omitempty"`
+
+	// Version is the store's version of the item, for the caller's
+	// information; it is not stored in the data.
+	Version int64 `json:"-"`
+}
+
+// Saving is the monthly amount the item's decision saved: the seat's cost
+// once Zendesk confirmed it was freed, else zero.
+func (it Item) Saving() float64 {
+	if it.Change != nil && it.Change.Status == ChangeDone {
+		return it.Seat.MonthlyCost
+	}
+	return 0
+}
+
+// Record kinds and ids. Items of one period share a kind so one listing
+// reads the period.
+const kindReview = "review"
+
+func itemKind(period string) string { return "review-item:" + period }
+func itemID(userID int64) string    { return strconv.FormatInt(userID, 10) }
+
+func decodeItem(data []byte, version int64) (Item, error) {
+	var it Item
+	if err := json.Unmarshal(data, &it); err != nil {
+		return Item{}, fmt.Errorf("reviews: unreadable item: %w", err)
+	}
+	it.Version = version
+	return it, nil
+}

@@ -1,0 +1,270 @@
+package reviews
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/seatwarden/seatwarden/integrations/zendesk"
+	"github.com/seatwarden/seatwarden/store"
+)
+
+// errNotOurs: another replica holds the change's lease, or it is finished.
+var errNotOurs = errors.New("reviews: change not ours to carry out")
+
+// carryOut makes an item's pending Zendesk change, once: it takes the
+// item's lease with a compare-and-set, checks the seat is still as the
+// digest showed it, makes the change and records the outcome. It returns
+// the item as it stands afterwards.
+func (s *Service) carryOut(ctx context.Context, period string, userID int64) (Item, error) {
+	now := s.now()
+	lease := s.Lease
+	if lease <= 0 {
+		lease = time.Minute
+	}
+	holder := s.Holder
+	if holder == "" {
+		holder = "seatwarden"
+	}
+	it, err := s.updateItem(ctx, period, userID, func(it *Item) error {
+		c := it.Change
+		if c == nil || c.Status != ChangePending || (c.LeaseHolder != "" && now.Before(c.LeaseUntil)) {
+			return errNotOurs
+		}
+		c.LeaseHolder, c.LeaseUntil = holder, now.Add(lease)
+		c.Attempts++
+		return nil
+	})
+	if errors.Is(err, errNotOurs) {
+		cur, gerr := s.Item(ctx, period, userID)
+		if gerr != nil {
+			return Item{}, gerr
+		}
+		return cur, nil
+	}
+	if err != nil {
+		return Item{}, err
+	}
+
+	note, err := s.stillAsShown(ctx, it)
+	if err == nil && note == "" {
+		err = s.applyChange(ctx, it)
+	}
+	if err != nil {
+		return s.changeFailed(ctx, it, err)
+	}
+	doneAt := s.now()
+	after, err := s.updateItem(ctx, period, userID, func(cur *Item) error {
+		c := cur.Change
+		c.LeaseHolder, c.LeaseUntil, c.Error = "", time.Time{}, ""
+		if note != "" {
+			cur.State, cur.Note, c.Status = Changed, note, ChangeSkipped
+			return nil
+		}
+		c.Status, c.DoneAt = ChangeDone, doneAt
+		return nil
+	})
+	if err != nil {
+		return Item{}, err
+	}
+	if note != "" {
+		s.audit(ctx, "system", "seat.change_skipped", subject(userID), map[string]string{"period": period, "why": note})
+	} else {
+		s.audit(ctx, after.DecidedBy, doneAction[after.Change.Kind], subject(userID),
+			map[string]string{"period": period, "saves_per_month": fmt.Sprintf("%.2f", after.Seat.MonthlyCost)})
+	}
+	return after, nil
+}
+
+// doneAction is the audit verb of a change Zendesk confirmed.
+var doneAction = map[ChangeKind]string{ChangeDemote: "seat.demoted", ChangeSuspend: "seat.suspended", ChangeLightAgent: "seat.downgraded"}
+
+// stillAsShown checks Zendesk's user against the digest; a non-empty note
+// says why the decision no longer applies.
+func (s *Service) stillAsShown(ctx context.Context, it Item) (string, error) {
+	u, err := s.Zendesk.GetUser(ctx, it.Seat.UserID)
+	switch {
+	case errors.Is(err, zendesk.ErrNotFound):
+		return "no longer in Zendesk", nil
+	case err != nil:
+		return "", err
+	}
+	shown := it.Seat
+	if u.LastLoginAt != nil && (shown.NeverLoggedIn || u.LastLoginAt.After(shown.LastActivity)) {
+		return "logged in on " + u.LastLoginAt.In(s.policy().Location).Format("Mon 2 Jan") + ", after the review asked", nil
+	}
+	if u.Role != zendesk.RoleAgent && u.Role != zendesk.RoleAdmin {
+		return "already " + u.Role + " in Zendesk", nil
+	}
+	switch it.Change.Kind {
+	case ChangeSuspend:
+		if u.Suspended {
+			return "already suspended in Zendesk", nil
+		}
+	case ChangeLightAgent:
+		if u.CustomRoleID != nil && *u.CustomRoleID == it.Change.RoleID {
+			return "already a light agent in Zendesk", nil
+		}
+	}
+	return "", nil
+}
+
+func (s *Service) applyChange(ctx context.Context, it Item) error {
+	var upd zendesk.UserUpdate
+	switch c := it.Change; c.Kind {
+	case ChangeDemote:
+		upd.Role = ptr(zendesk.RoleEndUser)
+	case ChangeSuspend:
+		upd.Suspended = ptr(true)
+	case ChangeLightAgent:
+		upd.Role, upd.CustomRoleID = ptr(zendesk.RoleAgent), ptr(c.RoleID)
+	default:
+		return fmt.Errorf("reviews: unknown change %q", c.Kind)
+	}
+	_, err := s.Zendesk.UpdateUser(ctx, it.Seat.UserID, upd)
+	return err
+}
+
+// changeFailed records a failed attempt and frees the lease for the next;
+// after the last attempt the change is marked failed.
+func (s *Service) changeFailed(ctx context.Context, it Item, cause error) (Item, error) {
+	maxAttempts := s.MaxAttempts
+	if maxAttempts <= 0 {
+		maxAttempts = 5
+	}
+	// A refusal that no retry can change ends the change at once.
+	final := errors.Is(cause, zendesk.ErrForbidden) || errors.Is(cause, zendesk.ErrInvalid)
+	cur, err := s.updateItem(ctx, it.Period, it.Seat.UserID, func(cur *Item) error {
+		c := cur.Change
+		c.LeaseHolder, c.LeaseUntil = "", time.Time{}
+		c.Error = oneLine(cause.Error())
+		if final || c.Attempts >= maxAttempts {
+			c.Status = ChangeFailed
+			cur.Note = "Zendesk refused the change: " + c.Error
+		}
+		return nil
+	})
+	if err != nil {
+		return Item{}, errors.Join(cause, err)
+	}
+	if cur.Change.Status == ChangeFailed {
+		s.audit(ctx, "system", "seat.change_failed", subject(it.Seat.UserID), map[string]string{"period": it.Period, "error": cur.Change.Error})
+	}
+	return cur, cause
+}
+
+// Resume carries out every pending change of the given periods, after a
+// crash or a Zendesk outage. It returns how many it finished and the items
+// that failed for good this time, for an admin to be told.
+func (s *Service) Resume(ctx context.Context, periods ...string) (done int, failed []Item, err error) {
+	for _, period := range periods {
+		items, err := s.Items(ctx, period)
+		if err != nil {
+			return done, failed, err
+		}
+		for _, it := range items {
+			if it.Change == nil || it.Change.Status != ChangePending {
+				continue
+			}
+			after, err := s.carryOut(ctx, period, it.Seat.UserID)
+			switch {
+			case after.Change != nil && after.Change.Status == ChangeFailed:
+				failed = append(failed, after)
+			case err == nil && after.Change != nil && after.Change.Status != ChangePending:
+				done++
+			}
+			if ctx.Err() != nil {
+				return done, failed, ctx.Err()
+			}
+		}
+	}
+	return done, failed, nil
+}
+
+// updateItem applies change to the stored item with a compare-and-set.
+func (s *Service) updateItem(ctx context.Context, period string, userID int64, change func(*Item) error) (Item, error) {
+	var out Item
+	rec, err := store.UpdateRecord(ctx, s.Records, itemKind(period), itemID(userID), func(cur store.Record) ([]byte, error) {
+		it, err := decodeItem(cur.Data, cur.Version)
+		if err != nil {
+			return nil, err
+		}
+		if it.Change != nil {
+			c := *it.Change // never share the pointer between attempts
+			it.Change = &c
+		}
+		if err := change(&it); err != nil {
+			return nil, err
+		}
+		out = it
+		return json.Marshal(it)
+	})
+	if err != nil {
+		return Item{}, err
+	}
+	out.Version = rec.Version
+	return out, nil
+}
+
+// Summary is a period's progress.
+type Summary struct {
+	Period                                                  string
+	Asked, Open, Kept, Downgraded, Removed, Snoozed, Handed int
+	Changed                                                 int // the seat changed before the decision could be carried out
+	Pending, Failed                                         int // Zendesk changes not yet confirmed, and given up
+	// Saved is the monthly cost of the seats Zendesk confirmed freed.
+	Saved float64
+	// Owners with open items, by email, and how many each.
+	Waiting map[string]int
+}
+
+// Progress counts a period's decisions and savings.
+func (s *Service) Progress(ctx context.Context, period string) (Summary, error) {
+	items, err := s.Items(ctx, period)
+	if err != nil {
+		return Summary{}, err
+	}
+	sum := Summary{Period: period, Asked: len(items), Waiting: map[string]int{}}
+	for _, it := range items {
+		switch it.State {
+		case Open:
+			sum.Open++
+			sum.Waiting[it.Owner]++
+		case Kept:
+			sum.Kept++
+		case Downgraded:
+			sum.Downgraded++
+		case Removed:
+			sum.Removed++
+		case Snoozed:
+			sum.Snoozed++
+		case Reassigned:
+			sum.Handed++
+		case Changed:
+			sum.Changed++
+		}
+		if c := it.Change; c != nil {
+			switch c.Status {
+			case ChangePending:
+				sum.Pending++
+			case ChangeFailed:
+				sum.Failed++
+			}
+		}
+		sum.Saved += it.Saving()
+	}
+	return sum, nil
+}
+
+func oneLine(s string) string {
+	s = strings.Join(strings.Fields(s), " ")
+	if len(s) > 300 {
+		s = s[:300] + "…"
+	}
+	return s
+}
+
+func ptr[T any](v T) *T { return &v }

@@ -1,0 +1,414 @@
+package reviews
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/seatwarden/seatwarden/integrations/zendesk"
+	"github.com/seatwarden/seatwarden/seats"
+	"github.com/seatwarden/seatwarden/store"
+)
+
+// Zendesk is what reviews need of the Zendesk client.
+type Zendesk interface {
+	GetUser(ctx context.Context, id int64) (zendesk.User, error)
+	UpdateUser(ctx context.Context, id int64, upd zendesk.UserUpdate) (zendesk.User, error)
+}
+
+// Policy is the review part of the policy.
+type Policy struct {
+	Location        *time.Location
+	KeepMaxDays     int        // longest a Keep lasts (default 180)
+	SnoozeDays      int        // how long Snooze skips a seat (default 14)
+	RemoveAction    ChangeKind // ChangeDemote (default) or ChangeSuspend
+	DowngradeRoleID int64      // the light-agent role; 0 downgrades by demoting
+}
+
+// Service runs seat reviews over the store and Zendesk.
+type Service struct {
+	Records store.Records
+	Audit   store.Audit
+	Zendesk Zendesk
+	Policy  Policy
+	Now     func() time.Time
+	// Holder names this replica in leases.
+	Holder string
+	// MaxAttempts bounds the tries of a Zendesk change before it is
+	// marked failed and an admin is told (default 5).
+	MaxAttempts int
+	// Lease is how long a replica may take over a Zendesk change before
+	// another may try (default 1 minute).
+	Lease  time.Duration
+	Logger *slog.Logger
+}
+
+func (s *Service) now() time.Time {
+	if s.Now == nil {
+		return time.Now()
+	}
+	return s.Now()
+}
+
+func (s *Service) policy() Policy {
+	p := s.Policy
+	if p.Location == nil {
+		p.Location = time.UTC
+	}
+	if p.KeepMaxDays <= 0 {
+		p.KeepMaxDays = 180
+	}
+	if p.SnoozeDays <= 0 {
+		p.SnoozeDays = 14
+	}
+	if p.RemoveAction == "" {
+		p.RemoveAction = ChangeDemote
+	}
+	return p
+}
+
+func (s *Service) log() *slog.Logger {
+	if s.Logger == nil {
+		return slog.New(slog.DiscardHandler)
+	}
+	return s.Logger
+}
+
+// Errors of Decide, for errors.Is.
+var (
+	ErrNotFound   = errors.New("reviews: no such seat in this review")
+	ErrNotAllowed = errors.New("reviews: only the seat's owner or an admin may decide")
+	ErrExpired    = errors.New("reviews: that review period has ended")
+)
+
+// DecidedError: the item was decided already (by someone else, or by the
+// same person clicking twice).
+type DecidedError struct{ Item Item }
+
+func (e *DecidedError) Error() string {
+	return fmt.Sprintf("reviews: already %s by %s", e.Item.State, e.Item.DecidedBy)
+}
+
+// FieldError is a form value the decision cannot take.
+type FieldError struct{ Field, Message string }
+
+func (e *FieldError) Error() string { return e.Field + ": " + e.Message }
+
+// memory is what outlives a period for one seat: a Keep until a date, a
+// Snooze, a new owner.
+type memory struct {
+	KeepUntil   time.Time `json:"keep_until,omitzero"`
+	SnoozeUntil time.Time `json:"snooze_until,omitzero"`
+	Owner       string    `json:"owner,omitempty"`
+}
+
+const kindMemory = "seat-memory"
+
+func (s *Service) memories(ctx context.Context) (map[int64]memory, error) {
+	recs, err := s.Records.ListRecords(ctx, kindMemory)
+	if err != nil {
+		return nil, err
+	}
+	out := make(map[int64]memory, len(recs))
+	for _, r := range recs {
+		id, err := strconv.ParseInt(r.ID, 10, 64)
+		var m memory
+		if err != nil || json.Unmarshal(r.Data, &m) != nil {
+			continue // a record this version cannot read asks about the seat again
+		}
+		out[id] = m
+	}
+	return out, nil
+}
+
+// review is the period's record: when it opened.
+type review struct {
+	Period   string    `json:"period"`
+	OpenedAt time.Time `json:"opened_at"`
+}
+
+// Open puts every inactive paid seat of report to its owner for period,
+// except those kept or snoozed past now. ownerOf is the policy's owner of
+// a seat (by its default group); a seat handed on with Not mine goes to
+// its new owner. Opening again is safe: items already there are left as
+// they are, so a second run, on this replica or another, adds only seats
+// that became inactive since. It returns the period's open items.
+func (s *Service) Open(ctx context.Context, period string, report seats.Report, ownerOf func(seats.Seat) string) ([]Item, error) {
+	if !ValidPeriod(period) {
+		return nil, fmt.Errorf("reviews: bad period %q", period)
+	}
+	now := s.now()
+	mem, err := s.memories(ctx)
+	if err != nil {
+		return nil, err
+	}
+	created := 0
+	for _, st := range report.Paid {
+		if !st.Inactive {
+			continue
+		}
+		m := mem[st.User.ID]
+		if now.Before(m.KeepUntil) || now.Before(m.SnoozeUntil) {
+			continue
+		}
+		owner := strings.ToLower(m.Owner)
+		if owner == "" {
+			owner = strings.ToLower(ownerOf(st))
+		}
+		it := Item{Period: period, Seat: seatOf(st), Owner: owner, State: Open}
+		data, err := json.Marshal(it)
+		if err != nil {
+			return nil, err
+		}
+		switch _, err := s.Records.CreateRecord(ctx, itemKind(period), itemID(st.User.ID), data); {
+		case err == nil:
+			created++
+		case !errors.Is(err, store.ErrExists):
+			return nil, fmt.Errorf("reviews: open %s: %w", period, err)
+		}
+	}
+	rv, _ := json.Marshal(review{Period: period, OpenedAt: now})
+	if _, err := s.Records.CreateRecord(ctx, kindReview, period, rv); err != nil && !errors.Is(err, store.ErrExists) {
+		return nil, fmt.Errorf("reviews: open %s: %w", period, err)
+	}
+	if created > 0 {
+		s.audit(ctx, "system", "review.opened", "review:"+period, map[string]string{"seats": strconv.Itoa(created)})
+	}
+	items, err := s.Items(ctx, period)
+	if err != nil {
+		return nil, err
+	}
+	return slices.DeleteFunc(items, func(it Item) bool { return it.State != Open }), nil
+}
+
+func seatOf(st seats.Seat) Seat {
+	return Seat{
+		UserID: st.User.ID, Name: st.User.Name, Email: strings.ToLower(st.User.Email), Role: st.User.Role,
+		RoleName: st.RoleName, Groups: st.Groups, LastActivity: st.LastActivity, NeverLoggedIn: st.NeverLoggedIn,
+		DaysInactive: st.DaysInactive, Suspended: st.User.Suspended, MonthlyCost: st.MonthlyCost,
+	}
+}
+
+// Items returns every item of period, by user id.
+func (s *Service) Items(ctx context.Context, period string) ([]Item, error) {
+	recs, err := s.Records.ListRecords(ctx, itemKind(period))
+	if err != nil {
+		return nil, err
+	}
+	out := make([]Item, 0, len(recs))
+	for _, r := range recs {
+		it, err := decodeItem(r.Data, r.Version)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, it)
+	}
+	return out, nil
+}
+
+// Item returns one seat's item in period.
+func (s *Service) Item(ctx context.Context, period string, userID int64) (Item, error) {
+	rec, err := s.Records.GetRecord(ctx, itemKind(period), itemID(userID))
+	if errors.Is(err, store.ErrNotFound) {
+		return Item{}, ErrNotFound
+	}
+	if err != nil {
+		return Item{}, err
+	}
+	return decodeItem(rec.Data, rec.Version)
+}
+
+// Actor is who decides.
+type Actor struct {
+	Email string
+	Admin bool
+}
+
+// Input is one decision.
+type Input struct {
+	Period   string
+	UserID   int64
+	Decision Decision
+	Actor    Actor
+	// Reason and KeepUntil are Keep's form; NewOwner is Not mine's.
+	Reason    string
+	KeepUntil time.Time
+	NewOwner  string
+}
+
+// Decide records a decision with a compare-and-set on the item, so of
+// concurrent clicks exactly one wins; the others get a *DecidedError
+// naming the winner. Keep, Snooze and Not mine are complete when Decide
+// returns. Downgrade and Remove are recorded with their Zendesk change
+// pending and carried out before Decide returns when Zendesk answers;
+// if it does not, the item says so and Resume retries.
+func (s *Service) Decide(ctx context.Context, in Input) (Item, error) {
+	p := s.policy()
+	now := s.now()
+	if in.Period != PeriodOf(now, p.Location) {
+		return Item{}, ErrExpired
+	}
+	state, ok := decisionState[in.Decision]
+	if !ok {
+		return Item{}, fmt.Errorf("reviews: unknown decision %q", in.Decision)
+	}
+	actor := strings.ToLower(strings.TrimSpace(in.Actor.Email))
+	if err := validate(in, p, now); err != nil {
+		return Item{}, err
+	}
+
+	var decided Item
+	rec, err := store.UpdateRecord(ctx, s.Records, itemKind(in.Period), itemID(in.UserID), func(cur store.Record) ([]byte, error) {
+		it, err := decodeItem(cur.Data, cur.Version)
+		if err != nil {
+			return nil, err
+		}
+		if !in.Actor.Admin && (actor == "" || actor != it.Owner) {
+			return nil, ErrNotAllowed
+		}
+		if it.State != Open {
+			return nil, &DecidedError{Item: it}
+		}
+		it.State, it.DecidedBy, it.DecidedAt = state, actor, now
+		switch in.Decision {
+		case Keep:
+			it.Reason = strings.TrimSpace(in.Reason)
+			it.KeepUntil = in.KeepUntil
+		case Snooze:
+			it.KeepUntil = now.AddDate(0, 0, p.SnoozeDays)
+		case NotMine:
+			it.HandedTo = strings.ToLower(strings.TrimSpace(in.NewOwner))
+		case Remove:
+			it.Change = &Change{Kind: p.RemoveAction, Status: ChangePending}
+		case Downgrade:
+			it.Change = &Change{Kind: ChangeDemote, Status: ChangePending}
+			if p.DowngradeRoleID > 0 {
+				it.Change = &Change{Kind: ChangeLightAgent, RoleID: p.DowngradeRoleID, Status: ChangePending}
+			}
+		}
+		decided = it
+		return json.Marshal(it)
+	})
+	switch {
+	case errors.Is(err, store.ErrNotFound):
+		return Item{}, ErrNotFound
+	case err != nil:
+		return Item{}, err
+	}
+	decided.Version = rec.Version
+
+	detail := map[string]string{"period": in.Period, "decision": string(in.Decision)}
+	if decided.Reason != "" {
+		detail["reason"] = decided.Reason
+	}
+	if !decided.KeepUntil.IsZero() {
+		detail["until"] = decided.KeepUntil.In(p.Location).Format(time.DateOnly)
+	}
+	if decided.HandedTo != "" {
+		detail["to"] = decided.HandedTo
+	}
+	s.audit(ctx, actor, "seat."+string(in.Decision), subject(in.UserID), detail)
+	if err := s.remember(ctx, decided); err != nil {
+		return decided, err
+	}
+	if decided.Change == nil {
+		return decided, nil
+	}
+	done, err := s.carryOut(ctx, in.Period, in.UserID)
+	if err != nil {
+		// Recorded and pending: the caller shows the item as it stands.
+		s.log().Warn("seat change not carried out yet; it will be retried", slog.String("period", in.Period), slog.Int64("user", in.UserID), slog.Any("error", err))
+		return done, nil
+	}
+	return done, nil
+}
+
+// validate checks the form values of a decision before anything is written.
+func validate(in Input, p Policy, now time.Time) error {
+	switch in.Decision {
+	case Keep:
+		if strings.TrimSpace(in.Reason) == "" {
+			return &FieldError{"reason", "Say why the seat stays, e.g. on parental leave until March"}
+		}
+		if len(in.Reason) > 500 {
+			return &FieldError{"reason", "Keep the reason under 500 characters"}
+		}
+		today := dateIn(now, p.Location)
+		until := dateIn(in.KeepUntil, p.Location)
+		latest := today.AddDate(0, 0, p.KeepMaxDays)
+		switch {
+		case in.KeepUntil.IsZero():
+			return &FieldError{"keep_until", "Pick the date to ask again, e.g. " + today.AddDate(0, 0, 90).Format(time.DateOnly)}
+		case !until.After(today):
+			return &FieldError{"keep_until", "Pick a date after today"}
+		case until.After(latest):
+			return &FieldError{"keep_until", fmt.Sprintf("Pick a date within %d days (by %s)", p.KeepMaxDays, latest.Format(time.DateOnly))}
+		}
+	case NotMine:
+		if _, err := parseEmail(in.NewOwner); err != nil {
+			return &FieldError{"new_owner", "Name who answers for this seat by email, e.g. lead@example.com"}
+		}
+	}
+	return nil
+}
+
+// dateIn is t's calendar date in loc, as midnight UTC, for comparing dates.
+func dateIn(t time.Time, loc *time.Location) time.Time {
+	y, m, d := t.In(loc).Date()
+	return time.Date(y, m, d, 0, 0, 0, 0, time.UTC)
+}
+
+// remember carries a decision into later periods.
+func (s *Service) remember(ctx context.Context, it Item) error {
+	var change func(*memory)
+	switch it.State {
+	case Kept:
+		change = func(m *memory) { m.KeepUntil = it.KeepUntil }
+	case Snoozed:
+		change = func(m *memory) { m.SnoozeUntil = it.KeepUntil }
+	case Reassigned:
+		change = func(m *memory) { m.Owner = it.HandedTo }
+	default:
+		return nil
+	}
+	id := itemID(it.Seat.UserID)
+	for range 8 {
+		rec, err := store.UpdateRecord(ctx, s.Records, kindMemory, id, func(cur store.Record) ([]byte, error) {
+			var m memory
+			_ = json.Unmarshal(cur.Data, &m)
+			change(&m)
+			return json.Marshal(m)
+		})
+		if !errors.Is(err, store.ErrNotFound) {
+			_ = rec
+			return err
+		}
+		var m memory
+		change(&m)
+		data, _ := json.Marshal(m)
+		if _, err := s.Records.CreateRecord(ctx, kindMemory, id, data); !errors.Is(err, store.ErrExists) {
+			return err
+		}
+	}
+	return store.ErrConflict
+}
+
+func subject(userID int64) string { return "zendesk:user:" + strconv.FormatInt(userID, 10) }
+
+func (s *Service) audit(ctx context.Context, actor, action, subject string, detail map[string]string) {
+	if s.Audit == nil {
+		return
+	}
+	if actor == "" {
+		actor = "system"
+	}
+	if _, err := s.Audit.AppendAudit(ctx, store.AuditEntry{At: s.now(), Actor: actor, Action: action, Subject: subject, Detail: detail}); err != nil {
+		s.log().Error("audit entry not written", slog.String("action", action), slog.Any("error", err))
+	}
+}
