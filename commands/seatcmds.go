@@ -486,22 +486,14 @@ func parseDays(s string) (int, error) {
 	return n, nil
 }
 
-// parsePageValue splits a pager button's value, "<token>:<page>", at the
-// last colon: tokens contain colons themselves.
+// parsePageValue reads a pager button's value (bot.PageValue); a tampered
+// one gets the page-button error.
 func parsePageValue(v string) (token string, page int, err error) {
-	i := strings.LastIndexByte(v, ':')
-	if i < 0 {
+	token, page, ok := bot.ParsePageValue(v)
+	if !ok {
 		return "", 0, pageButtonError()
 	}
-	p := v[i+1:]
-	if p == "" || len(p) > 6 || strings.Trim(p, "0123456789") != "" {
-		return "", 0, pageButtonError()
-	}
-	page, _ = strconv.Atoi(p)
-	if page < 1 {
-		return "", 0, pageButtonError()
-	}
-	return v[:i], page, nil
+	return token, page, nil
 }
 
 // pageButtonError answers a page click whose value no longer parses (a

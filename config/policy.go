@@ -7,6 +7,9 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/seatwarden/seatwarden/seats"
+
 	// The zone database is embedded so that "timezone: Europe/Berlin" works in
 	// minimal container images that ship without /usr/share/zoneinfo.
 	_ "time/tzdata"
@@ -183,6 +186,21 @@ func (p Policy) OwnerOf(group string) string {
 		}
 	}
 	return def
+}
+
+// SeatRules is the part of the policy the seat rules read.
+func (p Policy) SeatRules() seats.Policy {
+	return seats.Policy{
+		InactivityDays: p.InactivityDays,
+		Location:       p.Location(),
+		Pricing: seats.Pricing{
+			Agent:    p.Pricing.Agent,
+			Admin:    p.Pricing.Admin,
+			Currency: p.Pricing.Currency,
+			Roles:    p.Pricing.Roles,
+		},
+		NonSeatRoles: p.NonSeatRoles,
+	}
 }
 
 // IsAdmin reports whether email is listed in admins (case-insensitively).

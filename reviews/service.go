@@ -324,7 +324,9 @@ func (s *Service) Decide(ctx context.Context, in Input) (Item, error) {
 	if err != nil {
 		// Recorded and pending: the caller shows the item as it stands.
 		s.log().Warn("seat change not carried out yet; it will be retried", slog.String("period", in.Period), slog.Int64("user", in.UserID), slog.Any("error", err))
-		return done, nil
+		if done.Version == 0 {
+			done = decided // the store failed after the decision was written
+		}
 	}
 	return done, nil
 }
@@ -377,26 +379,15 @@ func (s *Service) remember(ctx context.Context, it Item) error {
 	default:
 		return nil
 	}
-	id := itemID(it.Seat.UserID)
-	for range 8 {
-		rec, err := store.UpdateRecord(ctx, s.Records, kindMemory, id, func(cur store.Record) ([]byte, error) {
-			var m memory
-			_ = json.Unmarshal(cur.Data, &m)
-			change(&m)
-			return json.Marshal(m)
-		})
-		if !errors.Is(err, store.ErrNotFound) {
-			_ = rec
-			return err
-		}
+	_, err := store.UpsertRecord(ctx, s.Records, kindMemory, itemID(it.Seat.UserID), func(cur store.Record) ([]byte, error) {
 		var m memory
-		change(&m)
-		data, _ := json.Marshal(m)
-		if _, err := s.Records.CreateRecord(ctx, kindMemory, id, data); !errors.Is(err, store.ErrExists) {
-			return err
+		if cur.Data != nil {
+			_ = json.Unmarshal(cur.Data, &m) // unreadable: start afresh
 		}
-	}
-	return store.ErrConflict
+		change(&m)
+		return json.Marshal(m)
+	})
+	return err
 }
 
 func subject(userID int64) string { return "zendesk:user:" + strconv.FormatInt(userID, 10) }

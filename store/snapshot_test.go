@@ -95,3 +95,19 @@ func TestPutRecordCreatesThenReplaces(t *testing.T) {
 		}
 	}
 }
+
+func TestUpsertRecordCreatesThenModifies(t *testing.T) {
+	m := &memRecords{recs: map[string]Record{}}
+	count := func(cur Record) ([]byte, error) {
+		if cur.Data == nil {
+			return []byte("1"), nil
+		}
+		return []byte(string(cur.Data) + "+1"), nil
+	}
+	for i, want := range []string{"1", "1+1", "1+1+1"} {
+		r, err := UpsertRecord(t.Context(), m, "memory", "u1", count)
+		if err != nil || string(r.Data) != want || r.Version != int64(i+1) {
+			t.Fatalf("upsert %d: %+v %v, want %q", i, r, err, want)
+		}
+	}
+}

@@ -173,13 +173,18 @@ func UpdateRecord(ctx context.Context, r Records, kind, id string, modify Modifi
 	return Record{}, ErrConflict
 }
 
-// PutRecord writes data whether or not the record exists, for caches and
-// checkpoints where the last writer may win.
-func PutRecord(ctx context.Context, r Records, kind, id string, data []byte) (Record, error) {
+// UpsertRecord is UpdateRecord for a record that may not exist yet: modify
+// sees a zero Record (nil Data) when it is absent, and the result is
+// created, or compare-and-swapped if another writer created it first.
+func UpsertRecord(ctx context.Context, r Records, kind, id string, modify Modifier) (Record, error) {
 	for range 8 {
-		rec, err := UpdateRecord(ctx, r, kind, id, func(Record) ([]byte, error) { return data, nil })
+		rec, err := UpdateRecord(ctx, r, kind, id, modify)
 		if !errors.Is(err, ErrNotFound) {
 			return rec, err
+		}
+		data, err := modify(Record{Kind: kind, ID: id})
+		if err != nil {
+			return Record{}, err
 		}
 		rec, err = r.CreateRecord(ctx, kind, id, data)
 		if !errors.Is(err, ErrExists) {
@@ -188,4 +193,10 @@ func PutRecord(ctx context.Context, r Records, kind, id string, data []byte) (Re
 		// Created by someone else in between: update it instead.
 	}
 	return Record{}, ErrConflict
+}
+
+// PutRecord writes data whether or not the record exists, for caches and
+// checkpoints where the last writer may win.
+func PutRecord(ctx context.Context, r Records, kind, id string, data []byte) (Record, error) {
+	return UpsertRecord(ctx, r, kind, id, func(Record) ([]byte, error) { return data, nil })
 }

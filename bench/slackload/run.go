@@ -64,7 +64,7 @@ func run(ctx context.Context, o options, progress, logs io.Writer) (rep *report,
 
 	policy := benchPolicy()
 	say("seeding %s seats… ", commas(o.Seats))
-	seeded, err := seed(ctx, st, o.Seats, seatPolicy(policy), log)
+	seeded, err := seed(ctx, st, o.Seats, policy.SeatRules(), log)
 	if err != nil {
 		say("failed\n")
 		return nil, err

@@ -16,7 +16,6 @@ import (
 	"github.com/seatwarden/seatwarden/bot/slack/slacktest"
 	"github.com/seatwarden/seatwarden/commands"
 	"github.com/seatwarden/seatwarden/config"
-	"github.com/seatwarden/seatwarden/seats"
 	"github.com/seatwarden/seatwarden/server"
 	"github.com/seatwarden/seatwarden/store"
 	"github.com/seatwarden/seatwarden/telemetry"
@@ -40,22 +39,6 @@ func benchPolicy() config.Policy {
 	p := config.DefaultPolicy()
 	p.Owners = []config.Owner{{Group: "Tier 2", Owner: "tier2.lead@acme.example"}, {Group: "Billing", Owner: "billing.lead@acme.example"}}
 	return p
-}
-
-// seatPolicy is the part of the policy the seat rules read, built the way
-// the bot builds it.
-func seatPolicy(p config.Policy) seats.Policy {
-	return seats.Policy{
-		InactivityDays: p.InactivityDays,
-		Location:       p.Location(),
-		Pricing: seats.Pricing{
-			Agent:    p.Pricing.Agent,
-			Admin:    p.Pricing.Admin,
-			Currency: p.Pricing.Currency,
-			Roles:    p.Pricing.Roles,
-		},
-		NonSeatRoles: p.NonSeatRoles,
-	}
 }
 
 // fullStack is the bot's HTTP surface wired as `seatwarden serve` wires it
@@ -89,7 +72,7 @@ func startFullStack(raw store.Store, policy config.Policy, askerEmail string, lo
 	router, err := commands.New(commands.Deps{
 		Snapshots: st,
 		Audit:     st,
-		Policy:    seatPolicy(policy),
+		Policy:    policy.SeatRules(),
 		Admins:    policy.Admins,
 		Owners:    policy.Owners,
 		Command:   policy.Command,

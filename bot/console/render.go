@@ -204,10 +204,10 @@ func (r *renderer) pager(p *bot.Pager) {
 	r.block()
 	parts := []string{fmt.Sprintf("Page %d of %d", p.Page, p.Pages)}
 	if p.Page > 1 {
-		parts = append(parts, r.choose(Choice{Label: "Previous", ActionID: p.ActionID, Value: PageValue(p.Token, p.Page-1)}))
+		parts = append(parts, r.choose(Choice{Label: "Previous", ActionID: p.ActionID, Value: bot.PageValue(p.Token, p.Page-1)}))
 	}
 	if p.Page < p.Pages {
-		parts = append(parts, r.choose(Choice{Label: "Next", ActionID: p.ActionID, Value: PageValue(p.Token, p.Page+1)}))
+		parts = append(parts, r.choose(Choice{Label: "Next", ActionID: p.ActionID, Value: bot.PageValue(p.Token, p.Page+1)}))
 	}
 	r.line(strings.Join(parts, "  "))
 }
@@ -244,14 +244,6 @@ func isEmpty(m bot.Message) bool {
 		}
 	}
 	return true
-}
-
-// PageValue is the value of a pager button, "<token>:<page>": the format
-// the commands package parses. The Slack adapter has the same function;
-// it is repeated here because the console is a transport of its own and
-// must not depend on another.
-func PageValue(token string, page int) string {
-	return fmt.Sprintf("%s:%d", token, page)
 }
 
 func nonEmpty(s, fallback string) string {

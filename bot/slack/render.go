@@ -395,7 +395,7 @@ func pagerBlocks(p *bot.Pager) ([]slackgo.Block, error) {
 		slackgo.NewContextBlock(blockPage, mrkdwn(fmt.Sprintf("Page %d of %d", p.Page, p.Pages))),
 	}
 	add := func(blockID, label string, page int) error {
-		el, err := button("Pager", bot.Button{ActionID: p.ActionID, Label: label, Value: PageValue(p.Token, page)})
+		el, err := button("Pager", bot.Button{ActionID: p.ActionID, Label: label, Value: bot.PageValue(p.Token, page)})
 		if err != nil {
 			return err
 		}
@@ -413,26 +413,6 @@ func pagerBlocks(p *bot.Pager) ([]slackgo.Block, error) {
 		}
 	}
 	return blocks, nil
-}
-
-// PageValue is the value of a pager button: the list's token and the target
-// page, "<token>:<page>".
-func PageValue(token string, page int) string {
-	return token + ":" + strconv.Itoa(page)
-}
-
-// ParsePageValue splits a pager button's value into token and page. It splits
-// at the last colon, since tokens may contain colons ("inactive:60").
-func ParsePageValue(v string) (token string, page int, ok bool) {
-	i := strings.LastIndexByte(v, ':')
-	if i < 0 {
-		return "", 0, false
-	}
-	page, err := strconv.Atoi(v[i+1:])
-	if err != nil || page < 1 {
-		return "", 0, false
-	}
-	return v[:i], page, true
 }
 
 // button renders a Button. A URL button may omit the action id (Slack makes

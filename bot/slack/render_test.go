@@ -612,22 +612,6 @@ func TestTrim(t *testing.T) {
 	}
 }
 
-func TestPageValue(t *testing.T) {
-	v := PageValue("inactive:60", 3)
-	if v != "inactive:60:3" {
-		t.Errorf("PageValue = %q", v)
-	}
-	token, page, ok := ParsePageValue(v)
-	if !ok || token != "inactive:60" || page != 3 {
-		t.Errorf("ParsePageValue(%q) = %q, %d, %v", v, token, page, ok)
-	}
-	for _, bad := range []string{"", "nocolon", "t:", "t:x", "t:0", "t:-1"} {
-		if _, _, ok := ParsePageValue(bad); ok {
-			t.Errorf("ParsePageValue(%q) accepted it", bad)
-		}
-	}
-}
-
 // randomText mixes ASCII, multi-byte characters, grapheme clusters and
 // characters mrkdwn treats specially, n pieces long.
 func randomText(r *rand.Rand, n int) string {
@@ -902,10 +886,10 @@ func modelContent(m bot.Message) content {
 	if p := m.Pager; p != nil {
 		c.Pager = append(c.Pager, fmt.Sprintf("Page %d of %d", p.Page, p.Pages))
 		if p.Page > 1 {
-			c.Pager = append(c.Pager, p.ActionID+"="+PageValue(p.Token, p.Page-1))
+			c.Pager = append(c.Pager, p.ActionID+"="+bot.PageValue(p.Token, p.Page-1))
 		}
 		if p.Page < p.Pages {
-			c.Pager = append(c.Pager, p.ActionID+"="+PageValue(p.Token, p.Page+1))
+			c.Pager = append(c.Pager, p.ActionID+"="+bot.PageValue(p.Token, p.Page+1))
 		}
 	}
 	return c

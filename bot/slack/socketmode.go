@@ -157,7 +157,12 @@ func (s *SocketMode) answer(ctx context.Context, ev socketmode.Event) {
 			return
 		}
 		reply := s.a.onCommand(ctx, data)
-		if b, _ := json.Marshal(reply); len(b) >= maxSocketAck {
+		if reply == nil {
+			s.ack(ctx, ev.Request, nil)
+			return
+		}
+		b, err := json.Marshal(reply)
+		if err != nil || len(b) >= maxSocketAck {
 			// Slack drops acknowledgements of 20 KB or more; a long
 			// answer goes to response_url instead.
 			s.ack(ctx, ev.Request, nil)
@@ -168,7 +173,7 @@ func (s *SocketMode) answer(ctx context.Context, ev socketmode.Event) {
 			}
 			return
 		}
-		s.ack(ctx, ev.Request, reply)
+		s.ack(ctx, ev.Request, json.RawMessage(b)) // encoded once, to measure it
 	case slackgo.InteractionCallback:
 		payload, err := s.a.onInteraction(ctx, &data)
 		if err != nil {

@@ -96,7 +96,7 @@ func newApp(ctx context.Context, cfg *config.Config, log *slog.Logger) (*app, er
 	a.router, err = commands.New(commands.Deps{
 		Snapshots: a.store,
 		Audit:     a.store,
-		Policy:    seatPolicy(cfg.Policy),
+		Policy:    cfg.Policy.SeatRules(),
 		Admins:    cfg.Policy.Admins,
 		Owners:    cfg.Policy.Owners,
 		Command:   cfg.Policy.Command,
@@ -127,7 +127,7 @@ func newApp(ctx context.Context, cfg *config.Config, log *slog.Logger) (*app, er
 // afterSync publishes the new snapshot's seat counts.
 func (a *app) afterSync(_ context.Context, res seats.SyncResult) {
 	if snap := res.Snapshot; snap != nil {
-		sum := seats.Evaluate(snap, seatPolicy(a.cfg.Policy), a.now()).Summary
+		sum := seats.Evaluate(snap, a.cfg.Policy.SeatRules(), a.now()).Summary
 		a.metrics.SetSnapshot(snap.SyncedAt, sum.Active.Seats, sum.Inactive.Seats)
 	}
 	if a.router != nil {
@@ -265,21 +265,6 @@ func zendeskAuth(cfg *config.Config) (zendesk.Auth, error) {
 		return zendesk.APIToken(z.Email, z.APIToken.Value()), nil
 	default:
 		return nil, errors.New("no Zendesk credentials: set ZENDESK_OAUTH_CLIENT_ID and ZENDESK_OAUTH_CLIENT_SECRET (preferred), ZENDESK_OAUTH_TOKEN, or ZENDESK_EMAIL and ZENDESK_API_TOKEN")
-	}
-}
-
-// seatPolicy is the part of the policy the seat rules read.
-func seatPolicy(p config.Policy) seats.Policy {
-	return seats.Policy{
-		InactivityDays: p.InactivityDays,
-		Location:       p.Location(),
-		Pricing: seats.Pricing{
-			Agent:    p.Pricing.Agent,
-			Admin:    p.Pricing.Admin,
-			Currency: p.Pricing.Currency,
-			Roles:    p.Pricing.Roles,
-		},
-		NonSeatRoles: p.NonSeatRoles,
 	}
 }
 

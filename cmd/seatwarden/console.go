@@ -171,7 +171,7 @@ func prepareSnapshot(ctx context.Context, a *app, source string, emulated bool, 
 	case r := <-results:
 		paid := 0
 		if r.Snapshot != nil {
-			paid = seats.Evaluate(r.Snapshot, seatPolicy(a.cfg.Policy), a.now()).Summary.Paid.Seats
+			paid = seats.Evaluate(r.Snapshot, a.cfg.Policy.SeatRules(), a.now()).Summary.Paid.Seats
 		}
 		fmt.Fprintf(out, "Synced %d paid %s (%d team %s) from %s in %s.\n",
 			paid, plural(paid, "seat", "seats"), r.StaffAfter, plural(r.StaffAfter, "member", "members"), source, r.Duration.Round(time.Millisecond))

@@ -299,7 +299,7 @@ func (d *demo) summary(ctx context.Context, a *app) seats.Summary {
 		d.expect(false, "snapshot readable: %v", err)
 		return seats.Summary{}
 	}
-	sum := seats.Evaluate(snap, seatPolicy(a.cfg.Policy), a.now()).Summary
+	sum := seats.Evaluate(snap, a.cfg.Policy.SeatRules(), a.now()).Summary
 	d.expect(sum.Paid.Seats > 0, "the snapshot counts paid seats")
 	return sum
 }
@@ -383,7 +383,7 @@ func pickInactiveAgent(ctx context.Context, a *app, now time.Time) (seats.Seat, 
 	if err != nil {
 		return seats.Seat{}, false
 	}
-	report := seats.Evaluate(snap, seatPolicy(a.cfg.Policy), now)
+	report := seats.Evaluate(snap, a.cfg.Policy.SeatRules(), now)
 	i := slices.IndexFunc(report.Paid, func(s seats.Seat) bool {
 		return s.Inactive && s.Category == seats.CategoryAgent && !s.NeverLoggedIn
 	})
