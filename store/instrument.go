@@ -80,6 +80,10 @@ func (i *instrumented) CreateRecord(ctx context.Context, kind, id string, data [
 	return timed(i, "create_record", func() (Record, error) { return i.next.CreateRecord(ctx, kind, id, data) })
 }
 
+func (i *instrumented) CreateRecords(ctx context.Context, kind string, recs []NewRecord) (int, error) {
+	return timed(i, "create_records", func() (int, error) { return i.next.CreateRecords(ctx, kind, recs) })
+}
+
 func (i *instrumented) CompareAndSwapRecord(ctx context.Context, kind, id string, version int64, data []byte) (Record, error) {
 	return timed(i, "cas_record", func() (Record, error) {
 		return i.next.CompareAndSwapRecord(ctx, kind, id, version, data)

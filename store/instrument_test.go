@@ -40,6 +40,9 @@ func (f failingStore) GetRecord(context.Context, string, string) (store.Record, 
 func (f failingStore) CreateRecord(context.Context, string, string, []byte) (store.Record, error) {
 	return store.Record{}, f.err
 }
+func (f failingStore) CreateRecords(context.Context, string, []store.NewRecord) (int, error) {
+	return 0, f.err
+}
 func (f failingStore) CompareAndSwapRecord(context.Context, string, string, int64, []byte) (store.Record, error) {
 	return store.Record{}, f.err
 }
@@ -78,6 +81,10 @@ func TestInstrumentReportsEveryOperation(t *testing.T) {
 			{"list_audit", func() error { _, err := s.ListAudit(ctx, 0, 1); return err }},
 			{"get_record", func() error { _, err := s.GetRecord(ctx, "k", "i"); return err }},
 			{"create_record", func() error { _, err := s.CreateRecord(ctx, "k", "i", nil); return err }},
+			{"create_records", func() error {
+				_, err := s.CreateRecords(ctx, "k", []store.NewRecord{{ID: "i"}})
+				return err
+			}},
 			{"cas_record", func() error { _, err := s.CompareAndSwapRecord(ctx, "k", "i", 1, nil); return err }},
 			{"list_records", func() error { _, err := s.ListRecords(ctx, "k"); return err }},
 			{"delete_record", func() error { return s.DeleteRecord(ctx, "k", "i") }},

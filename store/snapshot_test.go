@@ -72,6 +72,16 @@ func (m *memRecords) CreateRecord(_ context.Context, kind, id string, data []byt
 	return r, nil
 }
 
+func (m *memRecords) CreateRecords(ctx context.Context, kind string, recs []NewRecord) (int, error) {
+	created := 0
+	for _, r := range recs {
+		if _, err := m.CreateRecord(ctx, kind, r.ID, r.Data); err == nil {
+			created++
+		}
+	}
+	return created, nil
+}
+
 func (m *memRecords) CompareAndSwapRecord(_ context.Context, kind, id string, version int64, data []byte) (Record, error) {
 	r, ok := m.recs[kind+"/"+id]
 	if !ok {

@@ -123,6 +123,12 @@ type Record struct {
 	UpdatedAt time.Time
 }
 
+// NewRecord is one record for CreateRecords.
+type NewRecord struct {
+	ID   string
+	Data []byte
+}
+
 // Records are what the review, credential and approval features build on.
 type Records interface {
 	// GetRecord returns ErrNotFound when absent.
@@ -130,6 +136,11 @@ type Records interface {
 	// CreateRecord writes version 1; ErrExists when the id is taken, so only
 	// one of several racing creators wins.
 	CreateRecord(ctx context.Context, kind, id string, data []byte) (Record, error)
+	// CreateRecords creates each record that does not exist yet, as
+	// CreateRecord would, and leaves existing ones untouched. It returns
+	// how many it created. Records are created in batches: on an error
+	// some may have been created, and repeating the call is safe.
+	CreateRecords(ctx context.Context, kind string, recs []NewRecord) (created int, err error)
 	// CompareAndSwapRecord writes data only if the stored version equals
 	// version; ErrConflict otherwise, ErrNotFound when absent.
 	CompareAndSwapRecord(ctx context.Context, kind, id string, version int64, data []byte) (Record, error)

@@ -16,6 +16,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
@@ -578,6 +579,54 @@ func (s *Store) CreateRecord(ctx context.Context, kind, id string, data []byte) 
 		return store.Record{}, fmt.Errorf("boltstore: create record %s/%s: %w", kind, id, err)
 	}
 	return rec, nil
+}
+
+// createChunk bounds the records one CreateRecords transaction writes:
+// bbolt fsyncs once per transaction, so batching is what makes a large
+// create fast, while a bounded chunk keeps any one transaction from
+// holding the single write lock for seconds.
+const createChunk = 5000
+
+// CreateRecords implements store.Records. A duplicate id later in recs
+// finds the earlier one already written in the same transaction, so the
+// first occurrence wins.
+func (s *Store) CreateRecords(ctx context.Context, kind string, recs []store.NewRecord) (int, error) {
+	if err := check.RecordKind(kind); err != nil {
+		return 0, err
+	}
+	for _, r := range recs {
+		if err := check.RecordKey(kind, r.ID); err != nil {
+			return 0, err
+		}
+	}
+	created := 0
+	for chunk := range slices.Chunk(recs, createChunk) {
+		if err := ctx.Err(); err != nil {
+			return created, err
+		}
+		n := 0
+		err := s.db.Update(func(tx *bolt.Tx) error {
+			b := tx.Bucket(bucketRecords)
+			stamp := s.stamp()
+			for _, r := range chunk {
+				key := recordKey(kind, r.ID)
+				if b.Get(key) != nil {
+					continue
+				}
+				rec := store.Record{Version: 1, Data: r.Data, UpdatedAt: stamp}
+				if err := b.Put(key, encodeRecord(rec)); err != nil {
+					return err
+				}
+				n++
+			}
+			return nil
+		})
+		if err != nil {
+			return created, fmt.Errorf("boltstore: create records %s: %w", kind, err)
+		}
+		created += n
+	}
+	return created, nil
 }
 
 // CompareAndSwapRecord implements store.Records.

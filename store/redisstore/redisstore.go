@@ -20,6 +20,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"slices"
 	"strconv"
 	"time"
 
@@ -384,6 +385,94 @@ func (s *Store) CreateRecord(ctx context.Context, kind, id string, data []byte) 
 	}
 	return store.Record{Kind: kind, ID: id, Version: 1, Data: cloneData(data), UpdatedAt: now}, nil
 }
+
+// createPipeline bounds the create commands one round trip carries, so a
+// large batch neither builds one huge request and reply in memory nor keeps
+// the connection busy for long at a time.
+const createPipeline = 1000
+
+// CreateRecords implements store.Records by pipelining createScript, whose
+// keys share the kind's hash tag, so each pipeline goes to one node.
+// Commands run in order, so a duplicate id later in recs finds the earlier
+// one created; only a NOSCRIPT resend (see createChunk) can reorder them.
+func (s *Store) CreateRecords(ctx context.Context, kind string, recs []store.NewRecord) (int, error) {
+	if err := check.RecordKind(kind); err != nil {
+		return 0, err
+	}
+	for _, r := range recs {
+		if err := check.RecordKey(kind, r.ID); err != nil {
+			return 0, err
+		}
+	}
+	created := 0
+	for chunk := range slices.Chunk(recs, createPipeline) {
+		if err := ctx.Err(); err != nil {
+			return created, err
+		}
+		n, err := s.createChunk(ctx, kind, chunk)
+		created += n
+		if err != nil {
+			return created, fmt.Errorf("redisstore: create records %s: %w", kind, err)
+		}
+	}
+	return created, nil
+}
+
+// createChunk runs createScript for recs in one pipeline and counts the
+// records created. A pipeline cannot fall back from EVALSHA to EVAL per
+// command as Script.Run does, so when the script is not cached (a fresh or
+// restarted server, SCRIPT FLUSH) the script is loaded and only the
+// commands that failed with NOSCRIPT are sent again; the others ran.
+func (s *Store) createChunk(ctx context.Context, kind string, recs []store.NewRecord) (int, error) {
+	index := s.recordIndexKey(kind)
+	now := stamp().UnixNano()
+	created := 0
+	for attempt := 0; ; attempt++ {
+		cmds := make([]*redis.Cmd, len(recs))
+		_, perr := s.client.Pipelined(ctx, func(p redis.Pipeliner) error {
+			for i, r := range recs {
+				cmds[i] = p.EvalSha(ctx, createScript.Hash(), []string{s.recordKey(kind, r.ID), index}, r.ID, r.Data, now)
+			}
+			return nil
+		})
+		var (
+			unscripted []store.NewRecord
+			firstErr   error
+		)
+		for i, cmd := range cmds {
+			n, err := cmd.Int64()
+			switch {
+			case err == nil:
+				if n == 1 {
+					created++
+				}
+			case isNoScript(err):
+				unscripted = append(unscripted, recs[i])
+			case firstErr == nil:
+				firstErr = err
+			}
+		}
+		if firstErr == nil && perr != nil && !isNoScript(perr) {
+			firstErr = perr
+		}
+		switch {
+		case firstErr != nil:
+			return created, firstErr
+		case len(unscripted) == 0:
+			return created, nil
+		case attempt > 0:
+			// Loaded a moment ago and gone again: something keeps
+			// flushing the cache, and looping would not help.
+			return created, fmt.Errorf("create script missing right after SCRIPT LOAD: %w", redis.ErrNoScript)
+		}
+		if err := createScript.Load(ctx, s.client).Err(); err != nil {
+			return created, fmt.Errorf("load create script: %w", err)
+		}
+		recs = unscripted
+	}
+}
+
+func isNoScript(err error) bool { return redis.HasErrorPrefix(err, "NOSCRIPT") }
 
 // CompareAndSwapRecord implements store.Records.
 func (s *Store) CompareAndSwapRecord(ctx context.Context, kind, id string, version int64, data []byte) (store.Record, error) {

@@ -208,14 +208,31 @@ func deleteKeys(opts redisstore.ClientOptions, prefix string) error {
 	defer client.Close()
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
+	// One pipeline of single-key UNLINKs per SCAN page: a benchmark leaves
+	// hundreds of thousands of keys, too many for a round trip each, and
+	// one multi-key UNLINK would span Cluster slots.
 	deleteOn := func(ctx context.Context, node redis.Cmdable) error {
-		iter := node.Scan(ctx, 0, prefix+"*", 500).Iterator()
-		for iter.Next(ctx) {
-			if err := node.Unlink(ctx, iter.Val()).Err(); err != nil {
+		var cursor uint64
+		for {
+			keys, next, err := node.Scan(ctx, cursor, prefix+"*", 1000).Result()
+			if err != nil {
 				return err
 			}
+			if len(keys) > 0 {
+				_, err := node.Pipelined(ctx, func(p redis.Pipeliner) error {
+					for _, k := range keys {
+						p.Unlink(ctx, k)
+					}
+					return nil
+				})
+				if err != nil {
+					return err
+				}
+			}
+			if cursor = next; cursor == 0 {
+				return nil
+			}
 		}
-		return iter.Err()
 	}
 	if cluster, ok := client.(*redis.ClusterClient); ok {
 		return cluster.ForEachMaster(ctx, func(ctx context.Context, node *redis.Client) error {
@@ -389,6 +406,88 @@ func TestKeysStayUnderPrefix(t *testing.T) {
 	if left, _ := client.Keys(ctx, prefix+"*").Result(); len(left) != 0 {
 		t.Errorf("keys left after cleanup: %v", left)
 	}
+}
+
+// TestCreateRecordsWithoutCachedScript runs CreateRecords on servers whose
+// script cache is empty, as after a restart or failover: EVALSHA in a
+// pipeline then fails with NOSCRIPT and cannot fall back to EVAL per
+// command the way Script.Run does, so the store has to load the script.
+// The servers are private because SCRIPT FLUSH is server-wide.
+func TestCreateRecordsWithoutCachedScript(t *testing.T) {
+	requireRedisServer(t)
+	topologies := map[string]func(t *testing.T) redisstore.ClientOptions{
+		"standalone": func(t *testing.T) redisstore.ClientOptions {
+			return redisstore.ClientOptions{URL: startSocketServer(t)}
+		},
+		"cluster": func(t *testing.T) redisstore.ClientOptions {
+			return redisstore.ClientOptions{ClusterAddrs: []string{startClusterNode(t)}}
+		},
+	}
+	for name, topology := range topologies {
+		t.Run(name, func(t *testing.T) {
+			opts := topology(t)
+			s := newStore(t, opts)
+			admin, err := redisstore.NewClient(opts)
+			if err != nil {
+				t.Fatalf("NewClient: %v", err)
+			}
+			defer admin.Close()
+			ctx := t.Context()
+
+			if _, err := s.CreateRecord(ctx, "review", "r0-00000", []byte(`{}`)); err != nil {
+				t.Fatal(err)
+			}
+			for round := range 2 {
+				if err := admin.ScriptFlush(ctx).Err(); err != nil {
+					t.Fatalf("SCRIPT FLUSH: %v", err)
+				}
+				// Several pipelines' worth, one id already taken.
+				const n = 2500
+				recs := make([]store.NewRecord, n)
+				for i := range recs {
+					recs[i] = store.NewRecord{ID: fmt.Sprintf("r%d-%05d", round, i), Data: []byte(`{}`)}
+				}
+				want := n
+				if round == 0 {
+					want--
+				}
+				created, err := s.CreateRecords(ctx, "review", recs)
+				if err != nil || created != want {
+					t.Fatalf("round %d: CreateRecords = %d, %v; want %d, nil", round, created, err, want)
+				}
+			}
+			list, err := s.ListRecords(ctx, "review")
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(list) != 5000 {
+				t.Errorf("ListRecords: %d records, want 5000", len(list))
+			}
+		})
+	}
+}
+
+// startSocketServer starts a private redis-server on a unix socket and
+// returns its URL. The directory is short-named: socket paths are limited
+// to about 100 bytes, which t.TempDir can exceed.
+func startSocketServer(t *testing.T) string {
+	t.Helper()
+	dir, err := os.MkdirTemp("", "swredis")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = os.RemoveAll(dir) })
+	socket := filepath.Join(dir, "r.sock")
+	server, err := startRedisServer(dir, "--port", "0", "--unixsocket", socket, "--unixsocketperm", "700")
+	if err != nil {
+		t.Fatalf("start redis-server: %v", err)
+	}
+	t.Cleanup(server.stop)
+	url := "unix://" + socket
+	if err := pingURL(url, 10*time.Second); err != nil {
+		t.Fatalf("private redis-server: %v\n%s", err, server.log())
+	}
+	return url
 }
 
 // ------------------------------------------------------------- NewClient

@@ -2,6 +2,7 @@ package storetest
 
 import (
 	"encoding/json"
+	"fmt"
 	"testing"
 	"time"
 
@@ -10,7 +11,8 @@ import (
 
 // Bench runs the store benchmarks against a fresh store from newStore, so
 // both backends are measured by the same code: a compare-and-set update of
-// one record, a lock acquire and release, and an audit append.
+// one record, a lock acquire and release, an audit append, and creating
+// 10,000 records in one CreateRecords call.
 //
 //	func BenchmarkStore(b *testing.B) { storetest.Bench(b, func(b *testing.B) store.Store { ... }) }
 func Bench(b *testing.B, newStore func(b *testing.B) store.Store) {
@@ -46,6 +48,30 @@ func Bench(b *testing.B, newStore func(b *testing.B) store.Store) {
 			}
 			if err := s.ReleaseLock(ctx, l); err != nil {
 				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("CreateRecords10k", func(b *testing.B) {
+		const n = 10_000
+		s := newStore(b)
+		ctx := b.Context()
+		data := []byte(`{"user":"zendesk:user:123","decision":""}`)
+		b.ReportAllocs()
+		for round := 0; b.Loop(); round++ {
+			// Fresh ids each round, built off the clock, so every round
+			// creates n records and allocs counts only the store's work.
+			b.StopTimer()
+			recs := make([]store.NewRecord, n)
+			for i := range recs {
+				recs[i] = store.NewRecord{ID: fmt.Sprintf("r%d-%05d", round, i), Data: data}
+			}
+			b.StartTimer()
+			created, err := s.CreateRecords(ctx, "bench", recs)
+			if err != nil {
+				b.Fatal(err)
+			}
+			if created != n {
+				b.Fatalf("created %d, want %d", created, n)
 			}
 		}
 	})

@@ -325,6 +325,8 @@ func testRecords(t *testing.T, h Harness) {
 		}
 	})
 
+	t.Run("CreateRecords", func(t *testing.T) { testCreateRecords(t, h) })
+
 	t.Run("UpdateRecord skip leaves the record", func(t *testing.T) {
 		s := h.New(t)
 		before := mustCreate(t, s, kind, "r", counterJSON(5))
@@ -339,6 +341,167 @@ func testRecords(t *testing.T, h Harness) {
 		}
 		if diff := cmp.Diff(before, mustGet(t, s, kind, "r")); diff != "" {
 			t.Errorf("skipped update changed the record (-before +after):\n%s", diff)
+		}
+	})
+}
+
+func mustList(t *testing.T, s store.Store, kind string) []store.Record {
+	t.Helper()
+	list, err := s.ListRecords(t.Context(), kind)
+	if err != nil {
+		t.Fatalf("ListRecords(%s): %v", kind, err)
+	}
+	return list
+}
+
+func itemID(i int) string { return fmt.Sprintf("item-%05d", i) }
+
+// newRecords returns records for ids from..to-1 (descending when to < from),
+// each holding its number, so whichever caller creates it the data is known.
+func newRecords(from, to int) []store.NewRecord {
+	var recs []store.NewRecord
+	step := 1
+	if to < from {
+		step = -1
+	}
+	for i := from; i != to; i += step {
+		recs = append(recs, store.NewRecord{ID: itemID(i), Data: counterJSON(i)})
+	}
+	return recs
+}
+
+func testCreateRecords(t *testing.T, h Harness) {
+	t.Run("creates the absent, leaves the existing", func(t *testing.T) {
+		s := h.New(t)
+		v1 := mustCreate(t, s, kind, "b", counterJSON(1))
+		existing, err := s.CompareAndSwapRecord(t.Context(), kind, "b", v1.Version, counterJSON(2))
+		if err != nil {
+			t.Fatalf("setup CompareAndSwapRecord: %v", err)
+		}
+		n, err := s.CreateRecords(t.Context(), kind, []store.NewRecord{
+			{ID: "a", Data: counterJSON(10)},
+			{ID: "b", Data: counterJSON(20)},
+			{ID: "c", Data: counterJSON(30)},
+			{ID: "d"},
+		})
+		if err != nil || n != 3 {
+			t.Fatalf("CreateRecords = %d, %v; want 3, nil", n, err)
+		}
+		if diff := cmp.Diff(existing, mustGet(t, s, kind, "b")); diff != "" {
+			t.Errorf("existing record changed (-before +after):\n%s", diff)
+		}
+		for id, data := range map[string][]byte{"a": counterJSON(10), "c": counterJSON(30), "d": nil} {
+			got := mustGet(t, s, kind, id)
+			want := store.Record{Kind: kind, ID: id, Version: 1, Data: data, UpdatedAt: got.UpdatedAt}
+			if diff := cmp.Diff(want, got); diff != "" {
+				t.Errorf("created record %s (-want +got):\n%s", id, diff)
+			}
+			if got.UpdatedAt.IsZero() {
+				t.Errorf("created record %s: UpdatedAt is zero", id)
+			}
+		}
+		var ids []string
+		for _, r := range mustList(t, s, kind) {
+			ids = append(ids, r.ID)
+		}
+		if diff := cmp.Diff([]string{"a", "b", "c", "d"}, ids); diff != "" {
+			t.Errorf("ListRecords ids (-want +got):\n%s", diff)
+		}
+
+		// Repeating the call, as after a partial failure, creates nothing.
+		n, err = s.CreateRecords(t.Context(), kind, []store.NewRecord{{ID: "a"}, {ID: "c"}})
+		if err != nil || n != 0 {
+			t.Errorf("repeated CreateRecords = %d, %v; want 0, nil", n, err)
+		}
+		if got := mustGet(t, s, kind, "a"); got.Version != 1 || string(got.Data) != string(counterJSON(10)) {
+			t.Errorf("record a after a repeated create = %+v, want version 1 with its first data", got)
+		}
+	})
+
+	t.Run("a duplicate id within one call creates once", func(t *testing.T) {
+		s := h.New(t)
+		n, err := s.CreateRecords(t.Context(), kind, []store.NewRecord{
+			{ID: "x", Data: counterJSON(1)},
+			{ID: "y", Data: counterJSON(2)},
+			{ID: "x", Data: counterJSON(3)},
+			{ID: "x", Data: counterJSON(4)},
+		})
+		if err != nil || n != 2 {
+			t.Fatalf("CreateRecords = %d, %v; want 2, nil", n, err)
+		}
+		list := mustList(t, s, kind)
+		if len(list) != 2 || list[0].ID != "x" || list[1].ID != "y" {
+			t.Fatalf("ListRecords = %v, want x and y", list)
+		}
+		if list[0].Version != 1 {
+			t.Errorf("record x version = %d, want 1", list[0].Version)
+		}
+	})
+
+	t.Run("an invalid key writes nothing", func(t *testing.T) {
+		cases := []struct {
+			name, kind string
+			recs       []store.NewRecord
+		}{
+			{"empty id last", kind, []store.NewRecord{{ID: "ok1"}, {ID: "ok2"}, {ID: ""}}},
+			{"empty id first", kind, []store.NewRecord{{ID: ""}, {ID: "ok1"}}},
+			{"kind with brace", "re{view}", []store.NewRecord{{ID: "ok1"}}},
+			{"empty kind", "", []store.NewRecord{{ID: "ok1"}}},
+			{"empty kind, no records", "", nil},
+		}
+		for _, tc := range cases {
+			t.Run(tc.name, func(t *testing.T) {
+				s := h.New(t)
+				n, err := s.CreateRecords(t.Context(), tc.kind, tc.recs)
+				if !errors.Is(err, store.ErrInvalid) || n != 0 {
+					t.Fatalf("CreateRecords = %d, %v; want 0, ErrInvalid", n, err)
+				}
+				if list := mustList(t, s, kind); len(list) != 0 {
+					t.Errorf("refused CreateRecords wrote %v", list)
+				}
+			})
+		}
+	})
+
+	t.Run("no records", func(t *testing.T) {
+		s := h.New(t)
+		if n, err := s.CreateRecords(t.Context(), kind, nil); err != nil || n != 0 {
+			t.Errorf("CreateRecords(nil) = %d, %v; want 0, nil", n, err)
+		}
+	})
+
+	t.Run("concurrent overlapping callers create each record once", func(t *testing.T) {
+		s := h.New(t)
+		// Big enough to span several batches in either backend; the second
+		// caller walks its range backwards so the two meet in the overlap.
+		const perCaller, overlap = 6000, 3000
+		calls := [][]store.NewRecord{
+			newRecords(0, perCaller),
+			newRecords(2*perCaller-overlap-1, perCaller-overlap-1),
+		}
+		distinct := 2*perCaller - overlap
+		created := make([]int, len(calls))
+		var wg sync.WaitGroup
+		for i, recs := range calls {
+			wg.Go(func() {
+				var err error
+				if created[i], err = s.CreateRecords(t.Context(), kind, recs); err != nil {
+					t.Errorf("CreateRecords caller %d: %v", i, err)
+				}
+			})
+		}
+		wg.Wait()
+		if total := created[0] + created[1]; total != distinct {
+			t.Errorf("created %d + %d = %d, want %d distinct ids", created[0], created[1], total, distinct)
+		}
+		list := mustList(t, s, kind)
+		if len(list) != distinct {
+			t.Fatalf("ListRecords: %d records, want %d", len(list), distinct)
+		}
+		for i, r := range list {
+			if r.ID != itemID(i) || r.Version != 1 || string(r.Data) != string(counterJSON(i)) {
+				t.Fatalf("record %d = %s v%d %s; want %s v1 %s", i, r.ID, r.Version, r.Data, itemID(i), counterJSON(i))
+			}
 		}
 	})
 }
