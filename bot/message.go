@@ -62,6 +62,9 @@ type FormSubmission struct {
 	FormID   string
 	RecordID string
 	Values   map[string]string
+	// Origin is the message whose button opened the form, when the
+	// transport knows it: a reply with Delivery ReplaceOriginal updates it.
+	Origin MessageRef
 }
 
 // MessageRef points at a posted message on one platform (Slack channel and
@@ -112,12 +115,14 @@ type Message struct {
 	Delivery   Delivery
 }
 
-// Section is a block of text with optional label/value fields and one
-// control beside it.
+// Section is a block of text with optional label/value fields, one
+// control beside it and a row of actions under it (a digest's Keep /
+// Remove / Snooze on each seat).
 type Section struct {
-	Text   string
-	Fields []Field
-	Button *Button
+	Text    string
+	Fields  []Field
+	Button  *Button
+	Actions []Button
 }
 
 // Field is one label/value pair of a section.

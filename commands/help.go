@@ -106,11 +106,5 @@ func clip(s string, n int) string {
 	return string(r[:n-1]) + "…"
 }
 
-// escape makes record text (names, emails, group names, typed words) safe
-// in Section.Text and Context, which renderers pass on as markup: Slack
-// reads &, < and > as entities, links and mentions, so an unescaped name
-// like "<!channel>" would notify a whole channel. Field labels and values
-// are plain text and are escaped by the renderer; do not escape them here.
-func escape(s string) string { return markupEscaper.Replace(s) }
-
-var markupEscaper = strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;")
+// escape is bot.EscapeText: record text in Section.Text and Context.
+func escape(s string) string { return bot.EscapeText(s) }

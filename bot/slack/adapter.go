@@ -66,13 +66,14 @@ type Options struct {
 
 // Adapter is the Slack transport over HTTP: it verifies, acknowledges
 // within Slack's 3 seconds, and turns slash commands, clicks and events
-// into neutral requests.
+// into neutral requests. It is also Slack's bot.Notifier (notify.go).
 type Adapter struct {
 	opt   Options
 	log   *slog.Logger
 	pool  *pool
 	users *userDirectory
 	pacer *channelPacer
+	dms   dmCache // email → direct conversation, for SendDirect
 }
 
 // maxBody is Slack's payloads' ceiling and ours: larger bodies get 413.
@@ -279,16 +280,20 @@ func (a *Adapter) onInteraction(ctx context.Context, ic *slackgo.InteractionCall
 		if value == "" {
 			value = act.SelectedOption.Value
 		}
+		clicked := bot.MessageRef{Platform: bot.PlatformSlack, ConversationID: ic.Channel.ID, MessageID: ic.Container.MessageTs}
 		req := bot.Request{
 			Platform:     bot.PlatformSlack,
 			User:         user,
 			Conversation: bot.Conversation{ID: ic.Channel.ID, ThreadID: ic.Container.ThreadTs},
-			Action: &bot.Action{ID: act.ActionID, Value: value, Message: bot.MessageRef{
-				Platform: bot.PlatformSlack, ConversationID: ic.Channel.ID, MessageID: ic.Container.MessageTs,
-			}},
+			Action:       &bot.Action{ID: act.ActionID, Value: value, Message: clicked},
 		}
-		responseURL := ic.ResponseURL
-		if !a.pool.submit(func(ctx context.Context) { a.postResponses(ctx, responseURL, a.answer(ctx, req)) }) {
+		c := click{triggerID: ic.TriggerID, responseURL: ic.ResponseURL, origin: clicked}
+		if ic.Container.IsEphemeral {
+			// chat.update cannot reach an ephemeral message, so a form
+			// opened from one has no origin to update.
+			c.origin = bot.MessageRef{}
+		}
+		if !a.pool.submit(func(ctx context.Context) { a.answerClick(ctx, req, c) }) {
 			return busyReply(), nil
 		}
 		return nil, nil
@@ -296,7 +301,8 @@ func (a *Adapter) onInteraction(ctx context.Context, ic *slackgo.InteractionCall
 		if ic.View.State == nil || ic.View.CallbackID == "" {
 			return nil, errNoViewState
 		}
-		sub := &bot.FormSubmission{FormID: ic.View.CallbackID, RecordID: ic.View.PrivateMetadata, Values: map[string]string{}}
+		recordID, origin := parseFormMetadata(ic.View.PrivateMetadata)
+		sub := &bot.FormSubmission{FormID: ic.View.CallbackID, RecordID: recordID, Origin: origin, Values: map[string]string{}}
 		for blockID, actions := range ic.View.State.Values {
 			for _, v := range actions {
 				sub.Values[blockID] = firstNonEmpty(v.Value, v.SelectedDate, v.SelectedOption.Value)
@@ -314,7 +320,13 @@ func (a *Adapter) onInteraction(ctx context.Context, ic *slackgo.InteractionCall
 			}
 		}
 		if hasContent(reply) {
-			a.pool.submit(func(ctx context.Context) { a.postDirect(ctx, user.ID, reply) })
+			task := func(ctx context.Context) { a.postDirect(ctx, user.ID, reply) }
+			if reply.Delivery == bot.ReplaceOriginal && origin.MessageID != "" {
+				task = func(ctx context.Context) { a.replaceOrigin(ctx, origin, user.ID, reply) }
+			}
+			if !a.pool.submit(task) {
+				a.log.Error("form reply dropped: the adapter is busy", slog.String("form", sub.FormID), slog.String("user", user.ID))
+			}
 		}
 		return nil, nil
 	}
@@ -365,7 +377,7 @@ func (a *Adapter) onEvent(ctx context.Context, ev slackevents.EventsAPIEvent) er
 	}
 	a.pool.submit(func(ctx context.Context) {
 		for _, rm := range a.answer(ctx, req) {
-			opts := []slackgo.MsgOption{slackgo.MsgOptionText(rm.Text, false), slackgo.MsgOptionBlocks(rm.Blocks...)}
+			opts := msgOptions(rm)
 			if req.Conversation.ThreadID != "" {
 				opts = append(opts, slackgo.MsgOptionTS(req.Conversation.ThreadID))
 			}
@@ -373,7 +385,7 @@ func (a *Adapter) onEvent(ctx context.Context, ev slackevents.EventsAPIEvent) er
 			if rm.Ephemeral && !req.Conversation.Direct {
 				err = a.postEphemeral(ctx, req.Conversation.ID, req.User.ID, opts...)
 			} else {
-				_, err = a.postMessage(ctx, req.Conversation.ID, opts...)
+				_, _, err = a.postMessage(ctx, req.Conversation.ID, opts...)
 			}
 			if err != nil {
 				a.log.Error("reply not posted", slog.String("channel", req.Conversation.ID), slog.Any("error", err))
@@ -421,14 +433,106 @@ func (a *Adapter) handle(ctx context.Context, req bot.Request) (reply bot.Messag
 
 // answer handles req and renders the reply for Slack.
 func (a *Adapter) answer(ctx context.Context, req bot.Request) []RenderedMessage {
-	reply := a.handle(ctx, req)
+	out, _ := a.render(a.handle(ctx, req))
+	return out
+}
+
+// render renders a reply; one that cannot be rendered becomes an ephemeral
+// apology with a reference the log also carries, and the error.
+func (a *Adapter) render(reply bot.Message) ([]RenderedMessage, error) {
 	out, err := RenderMessage(reply)
 	if err != nil {
 		ref := newRef()
 		a.log.Error("reply could not be rendered", slog.String("ref", ref), slog.Any("error", err))
-		out, _ = RenderMessage(bot.Message{Headline: "Something went wrong (ref " + ref + ")", Visibility: bot.Ephemeral})
+		out, _ = RenderMessage(apology(ref))
 	}
-	return out
+	return out, err
+}
+
+func apology(ref string) bot.Message {
+	return bot.Message{Headline: "Something went wrong (ref " + ref + ")", Visibility: bot.Ephemeral}
+}
+
+// click is what answering a block_actions payload needs besides the request.
+type click struct {
+	triggerID   string
+	responseURL string
+	// origin is the clicked message when chat.update can reach it, for a
+	// form the click opens.
+	origin bot.MessageRef
+}
+
+// formNotOpened tells the person why nothing happened: views.open refused
+// the trigger_id, which Slack honours once and for 3 s only.
+const formNotOpened = "The form could not open in time. Please click the button again."
+
+// answerClick handles a click. A form in the reply opens first, before
+// anything is posted, since its trigger_id is good for 3 s from the click;
+// the reply's other content then goes to response_url as usual.
+func (a *Adapter) answerClick(ctx context.Context, req bot.Request, c click) {
+	reply := a.handle(ctx, req)
+	if reply.Form != nil {
+		a.openForm(ctx, *reply.Form, req.User.ID, c)
+	}
+	out, _ := a.render(reply)
+	a.postResponses(ctx, c.responseURL, out)
+}
+
+// openForm opens f as a modal with the click's trigger_id, carrying the
+// clicked message so the submission can update it.
+func (a *Adapter) openForm(ctx context.Context, f bot.Form, userID string, c click) {
+	view, err := renderForm(f, c.origin)
+	if err != nil {
+		ref := newRef()
+		a.log.Error("form could not be rendered", slog.String("ref", ref), slog.String("form", f.ID), slog.Any("error", err))
+		a.tell(ctx, c.responseURL, userID, "Something went wrong (ref "+ref+")")
+		return
+	}
+	if _, err := a.opt.API.OpenViewContext(ctx, c.triggerID, view); err != nil {
+		a.log.Warn("form not opened", slog.String("form", f.ID), slog.String("user", userID), slog.Any("error", err))
+		a.tell(ctx, c.responseURL, userID, formNotOpened)
+	}
+}
+
+// tell shows one line to the person who clicked: through the click's
+// response_url, or in their DM when the click came without one (a button
+// in a modal).
+func (a *Adapter) tell(ctx context.Context, responseURL, userID, text string) {
+	if responseURL == "" {
+		a.postDirect(ctx, userID, bot.Message{Sections: []bot.Section{{Text: text}}})
+		return
+	}
+	if err := a.postResponse(ctx, responseURL, &webhookReply{ResponseType: slackgo.ResponseTypeEphemeral, Text: text}); err != nil {
+		a.log.Error("response_url post failed", slog.Any("error", err))
+	}
+}
+
+// replaceOrigin answers a form submission by updating the message whose
+// button opened the form with the reply's first part, and posting any
+// further parts after it in the same channel. When that message cannot be
+// updated (deleted meanwhile, say), or the reply cannot be rendered, the
+// person gets the answer in their DM instead, so it is not lost and a
+// shared message is never replaced by an apology.
+func (a *Adapter) replaceOrigin(ctx context.Context, origin bot.MessageRef, userID string, reply bot.Message) {
+	out, err := a.render(reply)
+	if err != nil {
+		a.postRendered(ctx, userID, out)
+		return
+	}
+	if len(out) == 0 {
+		return
+	}
+	if err := a.updateMessage(ctx, origin.ConversationID, origin.MessageID, out[0]); err != nil {
+		a.log.Warn("form's origin message not updated; answering in a DM", slog.String("channel", origin.ConversationID), slog.String("ts", origin.MessageID), slog.Any("error", err))
+		a.postRendered(ctx, userID, out)
+		return
+	}
+	for _, rm := range out[1:] {
+		if _, _, err := a.postMessage(ctx, origin.ConversationID, msgOptions(rm)...); err != nil {
+			a.log.Error("reply not posted", slog.String("channel", origin.ConversationID), slog.Any("error", err))
+			return
+		}
+	}
 }
 
 func (a *Adapter) postResponses(ctx context.Context, responseURL string, out []RenderedMessage) {
@@ -465,18 +569,27 @@ func (a *Adapter) postResponse(ctx context.Context, responseURL string, msg *web
 
 // postDirect sends a reply to the user's direct conversation with the bot.
 func (a *Adapter) postDirect(ctx context.Context, userID string, reply bot.Message) {
-	ch, _, _, err := a.opt.API.OpenConversationContext(ctx, &slackgo.OpenConversationParameters{Users: []string{userID}})
-	if err != nil {
-		a.log.Error("direct conversation not opened", slog.String("user", userID), slog.Any("error", err))
-		return
-	}
 	out, err := RenderMessage(reply)
 	if err != nil {
 		a.log.Error("reply could not be rendered", slog.Any("error", err))
 		return
 	}
+	a.postRendered(ctx, userID, out)
+}
+
+// postRendered posts rendered messages to the user's direct conversation
+// with the bot.
+func (a *Adapter) postRendered(ctx context.Context, userID string, out []RenderedMessage) {
+	if len(out) == 0 {
+		return
+	}
+	ch, _, _, err := a.opt.API.OpenConversationContext(ctx, &slackgo.OpenConversationParameters{Users: []string{userID}})
+	if err != nil {
+		a.log.Error("direct conversation not opened", slog.String("user", userID), slog.Any("error", err))
+		return
+	}
 	for _, rm := range out {
-		if _, err := a.postMessage(ctx, ch.ID, slackgo.MsgOptionText(rm.Text, false), slackgo.MsgOptionBlocks(rm.Blocks...)); err != nil {
+		if _, _, err := a.postMessage(ctx, ch.ID, msgOptions(rm)...); err != nil {
 			a.log.Error("direct reply not posted", slog.Any("error", err))
 			return
 		}

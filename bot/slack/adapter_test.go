@@ -64,6 +64,23 @@ func (e *echo) Handle(ctx context.Context, req bot.Request) bot.Message {
 		panic("nil snapshot")
 	case req.Form != nil && req.Form.Values["reason"] == "":
 		return bot.Message{Form: &bot.Form{ID: req.Form.FormID, Title: "Keep", Inputs: []bot.Input{{ID: "reason", Label: "Reason", Error: "Say why the seat stays, e.g. on parental leave"}}}}
+	case req.Form != nil && req.Form.FormID == "seat.keep":
+		// Replaces the digest card the form was opened from; "many"
+		// makes the answer long enough to split.
+		m := bot.Message{Headline: "Kept " + req.Form.RecordID + ": " + req.Form.Values["reason"], Delivery: bot.ReplaceOriginal, Visibility: bot.Visible}
+		if req.Form.Values["reason"] == "many" {
+			for i := range 60 {
+				m.Sections = append(m.Sections, bot.Section{Text: fmt.Sprint("Seat ", i)})
+			}
+		}
+		return m
+	case req.Action != nil && strings.HasPrefix(req.Action.ID, "seat.keep_form"):
+		m := bot.Message{Form: &bot.Form{ID: "seat.keep", RecordID: req.Action.Value, Title: "Keep this seat", Submit: "Keep",
+			Inputs: []bot.Input{{ID: "reason", Label: "Why keep it?", Required: true}}}}
+		if req.Action.ID == "seat.keep_form_note" {
+			m.Headline, m.Visibility = "Say why in the form", bot.Ephemeral
+		}
+		return m
 	case req.Action != nil:
 		return bot.Message{Headline: "Kept by " + req.User.Email, Delivery: bot.ReplaceOriginal, Visibility: bot.Visible}
 	}
@@ -370,5 +387,222 @@ func TestUnknownWorkspacesAreRefused(t *testing.T) {
 		if status, reply := f.post(t, "/slack/commands", body, nil); status != 200 || !strings.Contains(reply, "You said seats") {
 			t.Errorf("allowed workspace: %d %s", status, reply)
 		}
+	}
+}
+
+// clickBody is a signed-ready block_actions body for a click on a button
+// of the message at ts in channel.
+func clickBody(channel, ts, triggerID, responseURL, actionID, value string, ephemeral bool) string {
+	payload, _ := json.Marshal(map[string]any{
+		"type": "block_actions", "trigger_id": triggerID, "response_url": responseURL,
+		"user": map[string]string{"id": "U0DANA", "name": "dana"}, "team": map[string]string{"id": "T0001"},
+		"channel":   map[string]string{"id": channel},
+		"container": map[string]any{"type": "message", "message_ts": ts, "channel_id": channel, "is_ephemeral": ephemeral},
+		"actions":   []map[string]string{{"block_id": "sec0.act", "action_id": actionID, "value": value, "type": "button"}},
+	})
+	return url.Values{"payload": {string(payload)}}.Encode()
+}
+
+// submitBody is a view_submission body for a form with one "reason" input.
+func submitBody(formID, metadata, reason string) string {
+	payload, _ := json.Marshal(map[string]any{
+		"type": "view_submission", "user": map[string]string{"id": "U0DANA"}, "team": map[string]string{"id": "T0001"},
+		"view": map[string]any{"id": "V0FORM", "type": "modal", "callback_id": formID, "private_metadata": metadata,
+			"state": map[string]any{"values": map[string]any{"reason": map[string]any{"reason": map[string]string{"type": "plain_text_input", "value": reason}}}}},
+	})
+	return url.Values{"payload": {string(payload)}}.Encode()
+}
+
+// unpaced lifts the per-channel pacing, which has its own tests and would
+// only slow these down.
+func unpaced(o *slack.Options) { o.ChannelRate, o.ChannelBurst = 1000, 100 }
+
+func waitFor(t *testing.T, emu *slacktest.Server, what string, cond func() bool) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(t.Context(), 10*time.Second)
+	defer cancel()
+	if err := emu.WaitUntil(ctx, cond); err != nil {
+		t.Fatalf("%s: %v", what, err)
+	}
+}
+
+// TestClickOpensAFormWhoseAnswerUpdatesTheCard: a digest button that needs
+// a reason opens a modal with the click's trigger_id; the modal carries
+// the card, and the submission's answer replaces that card in place.
+func TestClickOpensAFormWhoseAnswerUpdatesTheCard(t *testing.T) {
+	f := newFixture(t, unpaced)
+	refs, err := f.adapter.SendChannel(t.Context(), "C0SEATS", bot.Message{Headline: "Your seat review", Visibility: bot.Visible,
+		Sections: []bot.Section{{Text: "*Agent 007*", Actions: []bot.Button{{ActionID: "seat.keep_form", Label: "Keep", Value: "rev-7:007"}}}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	card := refs[0]
+
+	trigger := f.emu.IssueTriggerID()
+	respURL := f.emu.NewMessageResponseURL("C0SEATS", "U0DANA", card.MessageID)
+	if status, body := f.post(t, "/slack/interactions", clickBody("C0SEATS", card.MessageID, trigger, respURL, "seat.keep_form", "rev-7:007", false), nil); status != 200 || body != "" {
+		t.Fatalf("click ack: %d %q", status, body)
+	}
+	waitFor(t, f.emu, "no modal opened", func() bool { return len(f.emu.Views()) == 1 })
+	v := f.emu.Views()[0]
+	wantMeta := "sw1|C0SEATS|" + card.MessageID + "|rev-7:007"
+	if v.TriggerID != trigger || v.CallbackID != "seat.keep" || v.PrivateMetadata != wantMeta || v.Title != "Keep this seat" {
+		t.Errorf("view: trigger %q, callback %q, metadata %q, title %q; want %q, seat.keep, %q", v.TriggerID, v.CallbackID, v.PrivateMetadata, v.Title, trigger, wantMeta)
+	}
+
+	tests := []struct {
+		reason    string
+		wantText  string
+		wantAfter int // further parts posted after the card
+	}{
+		{"on parental leave", "Kept rev-7:007: on parental leave", 0},
+		{"many", "Kept rev-7:007: many", 1},
+	}
+	for i, tt := range tests {
+		t.Run(tt.reason, func(t *testing.T) {
+			if status, body := f.post(t, "/slack/interactions", submitBody(v.CallbackID, v.PrivateMetadata, tt.reason), nil); status != 200 || body != "" {
+				t.Fatalf("submission ack: %d %q, want an empty 200 that closes the modal", status, body)
+			}
+			sub := f.handler.last().Form
+			if sub == nil || sub.RecordID != "rev-7:007" || sub.Origin != card {
+				t.Fatalf("submission %+v, want record rev-7:007 from %+v", sub, card)
+			}
+			waitFor(t, f.emu, "the card was not updated", func() bool {
+				m := f.emu.Messages("C0SEATS")
+				return len(m) == 1+tt.wantAfter && m[0].Updated == i+1
+			})
+			msgs := f.emu.Messages("C0SEATS")
+			if msgs[0].TS != card.MessageID || msgs[0].Text != tt.wantText {
+				t.Errorf("card %+v, want %q", msgs[0], tt.wantText)
+			}
+			for _, m := range msgs[1:] {
+				if m.Updated != 0 || !strings.Contains(m.Text, "(part 2 of 2)") {
+					t.Errorf("further part %+v", m)
+				}
+			}
+		})
+	}
+	if n := len(f.emu.Calls("conversations.open")); n != 0 {
+		t.Errorf("conversations.open called %d times: the answer went to a DM, not the card", n)
+	}
+	if posts := f.emu.ResponseURLPosts(); len(posts) != 0 {
+		t.Errorf("response_url posts %+v for a reply that was only a form", posts)
+	}
+}
+
+// TestFormAndContentFromOneClick: a reply with a form and content opens
+// the form and posts the content as any click's reply.
+func TestFormAndContentFromOneClick(t *testing.T) {
+	f := newFixture(t)
+	ts := f.emu.PostUserMessage("C0SEATS", "U0BOT", "digest").TS
+	respURL := f.emu.NewMessageResponseURL("C0SEATS", "U0DANA", ts)
+	f.post(t, "/slack/interactions", clickBody("C0SEATS", ts, f.emu.IssueTriggerID(), respURL, "seat.keep_form_note", "r1", false), nil)
+	waitFor(t, f.emu, "no modal and no post", func() bool { return len(f.emu.Views()) == 1 && len(f.emu.ResponseURLPosts()) == 1 })
+	if p := f.emu.ResponseURLPosts()[0]; p.ResponseType != "ephemeral" || p.Text != "Say why in the form" {
+		t.Errorf("response_url post %+v", p)
+	}
+}
+
+// TestFormFromAnEphemeralMessageHasNoOrigin: chat.update cannot reach an
+// ephemeral message, so the modal does not point at one.
+func TestFormFromAnEphemeralMessageHasNoOrigin(t *testing.T) {
+	f := newFixture(t)
+	f.post(t, "/slack/interactions", clickBody("C0SEATS", "1700000000.000100", f.emu.IssueTriggerID(), f.emu.NewResponseURL("C0SEATS", "U0DANA"), "seat.keep_form", "rev-7:007", true), nil)
+	waitFor(t, f.emu, "no modal opened", func() bool { return len(f.emu.Views()) == 1 })
+	if got := f.emu.Views()[0].PrivateMetadata; got != "rev-7:007" {
+		t.Errorf("private_metadata %q, want the bare record id", got)
+	}
+}
+
+// TestFormThatCannotOpenSaysSo: a trigger_id Slack no longer takes leaves
+// no modal, so the person is told to click again.
+func TestFormThatCannotOpenSaysSo(t *testing.T) {
+	tests := []struct {
+		name    string
+		trigger func(*testing.T, *slacktest.Server) string
+	}{
+		{"expired trigger", func(_ *testing.T, emu *slacktest.Server) string {
+			id := emu.IssueTriggerID()
+			emu.Advance(slacktest.TriggerIDLifetime + time.Second)
+			return id
+		}},
+		{"trigger already used", func(t *testing.T, emu *slacktest.Server) string {
+			id := emu.IssueTriggerID()
+			view := slackgo.ModalViewRequest{Type: slackgo.VTModal, Title: slackgo.NewTextBlockObject(slackgo.PlainTextType, "Other", false, false),
+				Blocks: slackgo.Blocks{BlockSet: []slackgo.Block{slackgo.NewDividerBlock()}}}
+			if _, err := slackgo.New(slacktest.DefaultBotToken, slackgo.OptionAPIURL(emu.APIURL())).OpenViewContext(t.Context(), id, view); err != nil {
+				t.Fatal(err)
+			}
+			return id
+		}},
+		{"no trigger", func(*testing.T, *slacktest.Server) string { return "" }},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			f := newFixture(t)
+			trigger := tt.trigger(t, f.emu)
+			views := len(f.emu.Views())
+			ts := f.emu.PostUserMessage("C0SEATS", "U0BOT", "digest").TS
+			respURL := f.emu.NewMessageResponseURL("C0SEATS", "U0DANA", ts)
+			f.post(t, "/slack/interactions", clickBody("C0SEATS", ts, trigger, respURL, "seat.keep_form", "r1", false), nil)
+			waitFor(t, f.emu, "the person was not told", func() bool { return len(f.emu.ResponseURLPosts()) == 1 })
+			p := f.emu.ResponseURLPosts()[0]
+			if p.ResponseType != "ephemeral" || p.ReplaceOriginal || !strings.Contains(p.Text, "could not open") || !strings.Contains(p.Text, "click") {
+				t.Errorf("response_url post %+v, want an ephemeral line saying to click again", p)
+			}
+			if got := len(f.emu.Views()); got != views {
+				t.Errorf("%d views, want %d", got, views)
+			}
+		})
+	}
+}
+
+// TestFormSubmissionWithoutAnOriginToUpdate: private_metadata from a form
+// opened by a slash command, from before origins were packed, or tampered
+// with, is the record id; such answers, answers that do not replace, and
+// answers whose card is gone go to the person's DM.
+func TestFormSubmissionWithoutAnOriginToUpdate(t *testing.T) {
+	f := newFixture(t, unpaced)
+	userMsg := f.emu.PostUserMessage("C0SEATS", "U0DANA", "not the bot's").TS
+	tests := []struct {
+		name       string
+		formID     string
+		metadata   string
+		wantRecord string
+		wantOrigin bool
+		wantDM     string
+	}{
+		{"bare record id", "seat.keep", "rev-1:42", "rev-1:42", false, "Kept rev-1:42: because"},
+		{"tampered ts", "seat.keep", "sw1|C0SEATS|now|rev-1:42", "sw1|C0SEATS|now|rev-1:42", false, "Kept sw1|C0SEATS|now|rev-1:42: because"},
+		{"truncated", "seat.keep", "sw1|C0SEATS|17000", "sw1|C0SEATS|17000", false, "Kept sw1|C0SEATS|17000: because"},
+		{"wrapped record id", "seat.keep", "sw1|||sw1|x", "sw1|x", false, "Kept sw1|x: because"},
+		{"answer that does not replace", "seat.note", "sw1|C0SEATS|" + userMsg + "|r2", "r2", true, "You said  as dana@example.com"},
+		{"card that cannot be updated", "seat.keep", "sw1|C0SEATS|" + userMsg + "|r3", "r3", true, "Kept r3: because"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if status, body := f.post(t, "/slack/interactions", submitBody(tt.formID, tt.metadata, "because"), nil); status != 200 || body != "" {
+				t.Fatalf("ack %d %q", status, body)
+			}
+			sub := f.handler.last().Form
+			if sub == nil || sub.RecordID != tt.wantRecord || (sub.Origin != bot.MessageRef{}) != tt.wantOrigin {
+				t.Fatalf("submission %+v, want record %q, origin %v", sub, tt.wantRecord, tt.wantOrigin)
+			}
+			waitFor(t, f.emu, "no DM", func() bool {
+				dm, ok := f.emu.DMChannel("U0DANA")
+				if !ok {
+					return false
+				}
+				for _, m := range f.emu.Messages(dm) {
+					if m.Text == tt.wantDM {
+						return true
+					}
+				}
+				return false
+			})
+		})
+	}
+	if m := f.emu.Messages("C0SEATS"); len(m) != 1 || m[0].Updated != 0 {
+		t.Errorf("channel messages %+v, want the person's message untouched", m)
 	}
 }

@@ -69,6 +69,9 @@ func FuzzInteraction(f *testing.F) {
 	h := fuzzAdapter(f)
 	f.Add(`{"type":"block_actions","user":{"id":"U1"},"actions":[{"block_id":"b","action_id":"seat.keep","value":"1"}]}`)
 	f.Add(`{"type":"view_submission","user":{"id":"U1"},"view":{"callback_id":"f","state":{"values":{"a":{"a":{"type":"plain_text_input","value":"x"}}}}}}`)
+	f.Add(`{"type":"view_submission","user":{"id":"U1"},"view":{"callback_id":"seat.keep","private_metadata":"sw1|C1|1.2|r","state":{"values":{"reason":{"reason":{"type":"plain_text_input","value":"x"}}}}}}`)
+	f.Add(`{"type":"view_submission","user":{"id":"U1"},"view":{"callback_id":"seat.keep","private_metadata":"sw1|||sw1|","state":{"values":{}}}}`)
+	f.Add(`{"type":"block_actions","trigger_id":"1.2.3","user":{"id":"U1"},"channel":{"id":"C1"},"container":{"message_ts":"1.2","is_ephemeral":true},"actions":[{"action_id":"seat.keep_form","value":"r"}]}`)
 	f.Add(`{"type":"view_closed"}`)
 	f.Add(`{"type":"block_actions","actions":[{}]}`)
 	f.Fuzz(func(t *testing.T, payload string) {

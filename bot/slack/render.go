@@ -71,18 +71,27 @@ func sectionBlockID(i, part int) string {
 	return "sec" + strconv.Itoa(i) + "." + strconv.Itoa(part)
 }
 
+// sectionActionsBlockID names the actions rows under section i: "sec3.act",
+// then "sec3.act.1" and on when the row is split.
+func sectionActionsBlockID(i, row int) string {
+	if row == 0 {
+		return sectionBlockID(i, 0) + ".act"
+	}
+	return sectionBlockID(i, 0) + ".act." + strconv.Itoa(row)
+}
+
 func contextBlockID(i int) string { return "ctx" + strconv.Itoa(i) }
 func actionsBlockID(i int) string { return "act" + strconv.Itoa(i) }
 
 // RenderMessage renders m as one or more Slack messages.
 //
 // Headline becomes a header block, each Section a section block (with its
-// fields, ten per block, and its button as the accessory), Context lines
-// context blocks, Buttons and Selects actions blocks, and Pager a "Page 2 of
-// 5" line with Previous and Next buttons. Text over Slack's limits is
-// trimmed with an ellipsis; messages over 50 blocks are split. m.Form is not
-// rendered here: open it with RenderForm. A message that is only a Form
-// renders as no messages.
+// fields, ten per block, and its button as the accessory) followed by an
+// actions block of its Actions, Context lines context blocks, Buttons and
+// Selects actions blocks, and Pager a "Page 2 of 5" line with Previous and
+// Next buttons. Text over Slack's limits is trimmed with an ellipsis;
+// messages over 50 blocks are split. m.Form is not rendered here: open it
+// with RenderForm. A message that is only a Form renders as no messages.
 //
 // It returns an error for what would silently break in Slack: an id or value
 // over its limit (*LimitError), a control without an action id or label, a
@@ -144,8 +153,9 @@ func RenderMessage(m bot.Message) ([]RenderedMessage, error) {
 }
 
 // pack fills messages of at most limit blocks in order. A unit (the blocks of
-// one section, or the tail of context, controls and pager) starts a new
-// message rather than straddle two, unless it is larger than a whole message.
+// one section with its actions, or the tail of context, controls and pager)
+// starts a new message rather than straddle two, unless it is larger than a
+// whole message.
 func pack(units [][]slackgo.Block, limit int) [][]slackgo.Block {
 	var out [][]slackgo.Block
 	var cur []slackgo.Block
@@ -190,8 +200,30 @@ func fallbackText(m bot.Message) string {
 
 // sectionBlocks renders one Section. Text over the section limit continues in
 // further section blocks, split at line breaks so a long list loses no
-// entries; fields continue ten at a time. The button sits beside the first.
+// entries; fields continue ten at a time. The button sits beside the first;
+// the Actions follow the last, as one unit, so a split message never parts
+// a seat from its buttons.
 func sectionBlocks(i int, s bot.Section) ([]slackgo.Block, error) {
+	blocks, err := sectionContentBlocks(i, s)
+	if err != nil {
+		return nil, err
+	}
+	var controls []slackgo.BlockElement
+	for k, b := range s.Actions {
+		el, err := button(fmt.Sprintf("Sections[%d].Actions[%d]", i, k), b)
+		if err != nil {
+			return nil, err
+		}
+		controls = append(controls, el)
+	}
+	for row, els := range actionRows(controls) {
+		blocks = append(blocks, slackgo.NewActionBlock(sectionActionsBlockID(i, row), els...))
+	}
+	return blocks, nil
+}
+
+// sectionContentBlocks renders a Section's text, fields and button.
+func sectionContentBlocks(i int, s bot.Section) ([]slackgo.Block, error) {
 	var acc *slackgo.Accessory
 	var btn *slackgo.ButtonBlockElement
 	if s.Button != nil {
@@ -528,12 +560,19 @@ func staticSelect(where, actionID, placeholder string, options []bot.Option, ini
 }
 
 // RenderForm renders f as a modal for views.open: callback_id is Form.ID,
-// private_metadata is Form.RecordID, and every input is an input block whose
-// block_id and action_id are Input.ID, so a view_submission's
-// state.values[id][id] holds the answer. Labels and the title are trimmed to
-// Slack's limits; ids, metadata, more than 100 inputs or a view over 250 kB
-// are errors, since a modal cannot be split.
+// private_metadata is Form.RecordID (see formMetadata), and every input is
+// an input block whose block_id and action_id are Input.ID, so a
+// view_submission's state.values[id][id] holds the answer. Labels and the
+// title are trimmed to Slack's limits; ids, metadata, more than 100 inputs
+// or a view over 250 kB are errors, since a modal cannot be split.
 func RenderForm(f bot.Form) (slackgo.ModalViewRequest, error) {
+	return renderForm(f, bot.MessageRef{})
+}
+
+// renderForm is RenderForm for a form opened from a click on origin, which
+// travels in private_metadata with the record id so the submission can
+// update that message.
+func renderForm(f bot.Form, origin bot.MessageRef) (slackgo.ModalViewRequest, error) {
 	var none slackgo.ModalViewRequest
 	if f.ID == "" {
 		return none, errors.New("slack: Form: no ID for the callback_id")
@@ -541,7 +580,8 @@ func RenderForm(f bot.Form) (slackgo.ModalViewRequest, error) {
 	if err := checkLen("Form.ID", "callback_id", f.ID, maxCallbackID); err != nil {
 		return none, err
 	}
-	if err := checkLen("Form.RecordID", "private_metadata", f.RecordID, maxPrivateMetadata); err != nil {
+	metadata := formMetadata(f.RecordID, origin)
+	if err := checkLen("Form.RecordID", "private_metadata", metadata, maxPrivateMetadata); err != nil {
 		return none, err
 	}
 	title := strings.TrimSpace(f.Title)
@@ -584,7 +624,7 @@ func RenderForm(f bot.Form) (slackgo.ModalViewRequest, error) {
 		Blocks:          slackgo.Blocks{BlockSet: blocks},
 		Close:           plain(trimPlain("Cancel", maxViewButton)),
 		Submit:          plain(trimPlain(submit, maxViewButton)),
-		PrivateMetadata: f.RecordID,
+		PrivateMetadata: metadata,
 		CallbackID:      f.ID,
 	}
 	if n, err := jsonSize(v); err != nil {

@@ -146,6 +146,38 @@ func pagedList() bot.Message {
 	return m
 }
 
+// seatActions are a digest's buttons under one seat.
+func seatActions(seat string) []bot.Button {
+	return []bot.Button{
+		{ActionID: "seat.keep", Label: "Keep", Value: seat, Style: bot.StylePrimary},
+		{ActionID: "seat.downgrade", Label: "Downgrade", Value: seat},
+		{ActionID: "seat.remove", Label: "Remove", Value: seat, Style: bot.StyleDanger, Confirm: &bot.Confirm{
+			Title: "Remove this seat?", Text: "The agent loses their role on Friday. Their tickets stay.", Confirm: "Remove", Deny: "Keep it",
+		}},
+		{ActionID: "seat.snooze", Label: "Snooze", Value: seat},
+		{ActionID: "seat.not_mine", Label: "Not mine", Value: seat},
+	}
+}
+
+// digest is an owner's weekly review: one section per seat, each with its
+// row of actions, and a pager when there are more.
+func digest(n int, pager *bot.Pager) bot.Message {
+	m := bot.Message{
+		Headline:   fmt.Sprintf("Your seat review: %d inactive seats", n),
+		Context:    []string{"Seats you do not keep are removed on Friday 27 Nov."},
+		Pager:      pager,
+		Visibility: bot.Visible,
+	}
+	for i := range n {
+		seat := fmt.Sprintf("rev-7:%03d", i+1)
+		m.Sections = append(m.Sections, bot.Section{
+			Text:    fmt.Sprintf("*Agent %03d* <mailto:agent%03d@example.com|agent%03d@example.com>\nLast login %d days ago · $115.00/month", i+1, i+1, i+1, 30+i),
+			Actions: seatActions(seat),
+		})
+	}
+	return m
+}
+
 // overLimits has something over every text limit a message has.
 func overLimits() bot.Message {
 	link := "<https://example.com/a/very/long/path|a link that must not be cut>"
@@ -210,6 +242,10 @@ func TestRenderMessage(t *testing.T) {
 		{"ephemeral_error", bot.Message{
 			Sections: []bot.Section{{Text: "`seats inactive` takes a number of days, for example `/warden seats inactive 60`"}},
 		}, 1},
+		// 1 header + 30 × (section + actions) + 3 pager blocks: the split
+		// falls between two seats, never between a seat and its buttons.
+		{"digest_split", digest(30, &bot.Pager{Page: 1, Pages: 3, ActionID: "review.page", Token: "rev-7"}), 2},
+		{"digest_small", digest(2, nil), 1},
 		{"approval_in_thread", bot.Message{
 			Headline:   "Approved: Zendesk app \"Translate & Reply\"",
 			Sections:   []bot.Section{{Text: "<@U02ALICE> approved the request of <@U03BOB>."}},
@@ -345,6 +381,58 @@ func TestRenderMessageShape(t *testing.T) {
 			t.Error(diff)
 		}
 	})
+	t.Run("section actions follow their section and split with it", func(t *testing.T) {
+		got, err := RenderMessage(digest(30, &bot.Pager{Page: 2, Pages: 3, ActionID: "review.page", Token: "rev-7"}))
+		if err != nil {
+			t.Fatal(err)
+		}
+		var sizes []int
+		for i, rm := range got {
+			sizes = append(sizes, len(rm.Blocks))
+			ids := blockIDs(t, rm)
+			for k, id := range ids {
+				if strings.HasPrefix(id, "sec") && !strings.Contains(id, ".act") {
+					if k+1 == len(ids) || ids[k+1] != id+".act" {
+						t.Errorf("message %d: section %q is not followed by its actions", i, id)
+					}
+				}
+			}
+		}
+		// Header and 24 seats (49 blocks), then 6 seats and the pager.
+		if diff := cmp.Diff([]int{49, 16}, sizes); diff != "" {
+			t.Errorf("blocks per message (-want +got):\n%s", diff)
+		}
+	})
+	t.Run("section actions over 25 continue in another row", func(t *testing.T) {
+		var actions []bot.Button
+		for i := range 30 {
+			actions = append(actions, bot.Button{ActionID: "a" + strconv.Itoa(i), Label: "A", Value: strconv.Itoa(i)})
+		}
+		actions[28].ActionID = "a26" // a repeat starts a row too
+		got, err := RenderMessage(bot.Message{Sections: []bot.Section{
+			{Text: "first", Button: &bot.Button{ActionID: "seat.keep", Label: "Keep"}},
+			{Text: "second", Actions: actions},
+			{Actions: seatActions("r1")}, // no text: the row alone
+		}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if diff := cmp.Diff([]string{"sec0", "sec1", "sec1.act", "sec1.act.1", "sec1.act.2", "sec2.act"}, blockIDs(t, got[0])); diff != "" {
+			t.Error(diff)
+		}
+		var rows []int
+		for _, b := range got[0].Blocks {
+			if a, ok := b.(*slackgo.ActionBlock); ok {
+				rows = append(rows, len(a.Elements.ElementSet))
+			}
+		}
+		if diff := cmp.Diff([]int{25, 3, 2, 5}, rows); diff != "" {
+			t.Errorf("elements per actions block (-want +got):\n%s", diff)
+		}
+		for _, p := range messageProblems(got[0]) {
+			t.Error(p)
+		}
+	})
 	t.Run("single page has no pager", func(t *testing.T) {
 		got, err := RenderMessage(bot.Message{Headline: "h", Pager: &bot.Pager{Page: 1, Pages: 1, ActionID: "p"}})
 		if err != nil {
@@ -407,6 +495,9 @@ func TestRenderMessageErrors(t *testing.T) {
 		{"option value repeats", bot.Message{Selects: []bot.Select{{ActionID: "s", Options: []bot.Option{{Label: "l", Value: "v"}, {Label: "m", Value: "v"}}}}}, false},
 		{"initial not an option", bot.Message{Selects: []bot.Select{{ActionID: "s", Options: opts(2), Initial: "9"}}}, false},
 		{"pager token over 2000", bot.Message{Pager: &bot.Pager{Page: 1, Pages: 2, ActionID: "p", Token: long(1999)}}, true},
+		{"section action value over 2000", bot.Message{Sections: []bot.Section{{Text: "t", Actions: []bot.Button{{ActionID: "a", Label: "l", Value: long(2001)}}}}}, true},
+		{"section action without label", bot.Message{Sections: []bot.Section{{Text: "t", Actions: []bot.Button{{ActionID: "a"}}}}}, false},
+		{"section action without action id or url", bot.Message{Sections: []bot.Section{{Actions: []bot.Button{{Label: "l"}}}}}, false},
 		{"pager page beyond pages", bot.Message{Pager: &bot.Pager{Page: 3, Pages: 2, ActionID: "p"}}, false},
 		{"pager page zero", bot.Message{Pager: &bot.Pager{Page: 0, Pages: 2, ActionID: "p"}}, false},
 		{"pager without action id", bot.Message{Pager: &bot.Pager{Page: 1, Pages: 2}}, false},
@@ -431,6 +522,13 @@ func TestRenderMessageErrors(t *testing.T) {
 func TestLimitErrorMessage(t *testing.T) {
 	_, err := RenderMessage(bot.Message{Buttons: []bot.Button{{ActionID: "a", Label: "l", Value: strings.Repeat("é", 2001)}}})
 	want := "slack: Buttons[0].Value: button value length 2001 is over Slack's limit of 2000"
+	if err == nil || err.Error() != want {
+		t.Errorf("error = %v, want %q", err, want)
+	}
+	actions := seatActions("r")
+	actions[2].Value = strings.Repeat("v", 2001)
+	_, err = RenderMessage(bot.Message{Sections: []bot.Section{{Text: "a"}, {Text: "b", Actions: actions}}})
+	want = "slack: Sections[1].Actions[2].Value: button value length 2001 is over Slack's limit of 2000"
 	if err == nil || err.Error() != want {
 		t.Errorf("error = %v, want %q", err, want)
 	}
@@ -693,6 +791,16 @@ func randomMessage(r *rand.Rand) bot.Message {
 			b := randomButton(r, ids)
 			s.Button = &b
 		}
+		if r.IntN(4) == 0 {
+			// Mostly a digest's handful, now and then more than a row holds.
+			n := 1 + r.IntN(6)
+			if r.IntN(10) == 0 {
+				n = 20 + r.IntN(20)
+			}
+			for range n {
+				s.Actions = append(s.Actions, randomButton(r, ids))
+			}
+		}
 		m.Sections = append(m.Sections, s)
 	}
 	for range r.IntN(40) {
@@ -805,6 +913,11 @@ func TestNoContentLost(t *testing.T) {
 			if r.IntN(2) == 0 {
 				s.Button = &bot.Button{ActionID: "seat.keep", Label: "Keep", Value: fmt.Sprint("seat-", r.IntN(1e6))}
 			}
+			if r.IntN(3) == 0 {
+				for i := range r.IntN(2) * r.IntN(35) {
+					s.Actions = append(s.Actions, bot.Button{ActionID: fmt.Sprint("seat.", i%6), Label: "S" + strconv.Itoa(i), Value: strconv.Itoa(i)})
+				}
+			}
 			if r.IntN(10) == 0 {
 				s.Text = ""
 			}
@@ -856,15 +969,16 @@ type content struct {
 }
 
 type sectionContent struct {
-	Text   string
-	Fields []string
-	Button string
+	Text    string
+	Fields  []string
+	Button  string
+	Actions []string // "action_id=value" of the row under it
 }
 
 func modelContent(m bot.Message) content {
 	c := content{Headline: m.Headline}
 	for _, s := range m.Sections {
-		if s.Text == "" && len(s.Fields) == 0 && s.Button == nil {
+		if s.Text == "" && len(s.Fields) == 0 && s.Button == nil && len(s.Actions) == 0 {
 			continue // nothing to show
 		}
 		sc := sectionContent{Text: s.Text}
@@ -873,6 +987,9 @@ func modelContent(m bot.Message) content {
 		}
 		if s.Button != nil {
 			sc.Button = s.Button.ActionID + "=" + s.Button.Value
+		}
+		for _, b := range s.Actions {
+			sc.Actions = append(sc.Actions, b.ActionID+"="+b.Value)
 		}
 		c.Sections = append(c.Sections, sc)
 	}
@@ -917,6 +1034,12 @@ func renderedContent(t *testing.T, rms []RenderedMessage) content {
 					sections[i] = sc
 				}
 				maxSection = max(maxSection, i)
+				if strings.Contains(id, ".act") {
+					for _, e := range list(b["elements"]) {
+						sc.Actions = append(sc.Actions, str(obj(e)["action_id"])+"="+str(obj(e)["value"]))
+					}
+					continue
+				}
 				if text := obj(b["text"]); text != nil {
 					if sc.Text != "" {
 						sc.Text += "\n"

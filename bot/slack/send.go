@@ -107,13 +107,28 @@ func sleepContext(ctx context.Context, d time.Duration) error {
 }
 
 // postMessage posts to a channel at the channel's pace and returns the
-// message's ts.
-func (a *Adapter) postMessage(ctx context.Context, channel string, opts ...slackgo.MsgOption) (string, error) {
+// conversation Slack posted in (a DM's D… id when channel is a user id) and
+// the message's ts.
+func (a *Adapter) postMessage(ctx context.Context, channel string, opts ...slackgo.MsgOption) (posted, ts string, err error) {
 	if err := a.pacer.wait(ctx, channel); err != nil {
-		return "", err
+		return "", "", err
 	}
-	_, ts, err := a.opt.API.PostMessageContext(ctx, channel, opts...)
-	return ts, err
+	return a.opt.API.PostMessageContext(ctx, channel, opts...)
+}
+
+// updateMessage replaces a posted message's text and blocks, paced with
+// the channel's posts.
+func (a *Adapter) updateMessage(ctx context.Context, channel, ts string, rm RenderedMessage) error {
+	if err := a.pacer.wait(ctx, channel); err != nil {
+		return err
+	}
+	_, _, _, err := a.opt.API.UpdateMessageContext(ctx, channel, ts, msgOptions(rm)...)
+	return err
+}
+
+// msgOptions are a rendered message's text and blocks for chat.*.
+func msgOptions(rm RenderedMessage) []slackgo.MsgOption {
+	return []slackgo.MsgOption{slackgo.MsgOptionText(rm.Text, false), slackgo.MsgOptionBlocks(rm.Blocks...)}
 }
 
 // postEphemeral shows a message to one person in a channel, paced with the

@@ -55,8 +55,11 @@ func (s *Server) serveAPI(w http.ResponseWriter, r *http.Request) {
 
 	s.mu.Lock()
 	s.calls = append(s.calls, Call{Method: method, Params: req.params, Body: body, At: now})
-	s.notify()
+	call := &s.calls[len(s.calls)-1]
 	status, out, retryAfter := s.handleLocked(method, req, parseErr)
+	call.Status = status
+	call.Error, _ = out["error"].(string)
+	s.notify()
 	s.mu.Unlock()
 
 	if retryAfter >= 0 {
@@ -125,14 +128,24 @@ func (s *Server) methodHandler(method string) func(apiRequest) (reply, *apiError
 	return nil
 }
 
-// rateLimitedLocked applies injected 429s first, then the per-minute
-// window, which counts only calls that were let through.
+// rateLimitedLocked applies injected 429s first, one-off then periodic,
+// then the per-minute window, which counts only calls that were let
+// through. A limited call is refused before the method runs, so nothing
+// it asked for happens, as with Slack.
 func (s *Server) rateLimitedLocked(method string, now time.Time) (retryAfterSecs int, limited bool) {
 	for _, key := range []string{method, AllMethods} {
 		for _, inj := range s.injected[key] {
 			if inj.remaining > 0 {
 				inj.remaining--
 				return ceilSeconds(inj.retryAfter), true
+			}
+		}
+	}
+	for _, key := range []string{method, AllMethods} {
+		if p := s.periodic[key]; p != nil {
+			p.calls++
+			if p.calls%p.every == 0 {
+				return ceilSeconds(p.retryAfter), true
 			}
 		}
 	}

@@ -60,6 +60,12 @@ type Call struct {
 	Params map[string]string
 	Body   []byte
 	At     time.Time
+	// Status is the HTTP status answered: 200, 429 when rate limited, 404
+	// for an unknown method.
+	Status int
+	// Error is the error code answered ("ratelimited", "invalid_blocks"),
+	// empty when the call succeeded.
+	Error string
 }
 
 // Message is a message's current state, after any chat.update or
@@ -159,6 +165,7 @@ type Server struct {
 	posts        []ResponseURLPost
 	windows      map[string]*rateWindow
 	injected     map[string][]*injection
+	periodic     map[string]*periodicInjection
 	seq          int // for ids
 
 	sockets sockets
@@ -172,6 +179,12 @@ type rateWindow struct {
 type injection struct {
 	retryAfter time.Duration
 	remaining  int
+}
+
+type periodicInjection struct {
+	retryAfter time.Duration
+	every      int
+	calls      int
 }
 
 // NewServer starts an emulator.
@@ -193,6 +206,7 @@ func NewServer(opts ...Option) *Server {
 		responseURLs: map[string]*responseURL{},
 		windows:      map[string]*rateWindow{},
 		injected:     map[string][]*injection{},
+		periodic:     map[string]*periodicInjection{},
 	}
 	for _, o := range opts {
 		o(s)
@@ -268,6 +282,21 @@ func (s *Server) InjectRateLimit(method string, retryAfter time.Duration, times 
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.injected[method] = append(s.injected[method], &injection{retryAfter: retryAfter, remaining: times})
+}
+
+// InjectRateLimitEvery makes every every-th call to method (or to any
+// method, with AllMethods) from now on answer HTTP 429 with Retry-After
+// set to retryAfter, rounded up to whole seconds as Slack sends it: a
+// steady share of refusals, as a busy workspace gives. Calls refused by
+// InjectRateLimit do not count. every <= 0 stops it.
+func (s *Server) InjectRateLimitEvery(method string, retryAfter time.Duration, every int) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if every <= 0 {
+		delete(s.periodic, method)
+		return
+	}
+	s.periodic[method] = &periodicInjection{retryAfter: retryAfter, every: every}
 }
 
 // Calls returns the requests received for method, oldest first, including

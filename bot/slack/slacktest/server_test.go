@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"net/http"
 	"strings"
@@ -347,6 +348,92 @@ func TestInjectedRateLimit(t *testing.T) {
 	var rl *slack.RateLimitedError
 	if !errors.As(err, &rl) || rl.RetryAfter != 30*time.Second {
 		t.Fatalf("AllMethods injection: err = %v, want RateLimitedError{30s}", err)
+	}
+}
+
+// TestInjectedRateLimitEvery: every n-th call is refused, before the
+// method runs, so a refused chat.postMessage posts nothing.
+func TestInjectedRateLimitEvery(t *testing.T) {
+	s := newTestServer(t)
+	api := newClient(s)
+	s.InjectRateLimitEvery("chat.postMessage", 500*time.Millisecond, 3)
+	s.InjectRateLimit("chat.postMessage", time.Second, 1) // refused first, not counted
+
+	var refused []int
+	for i := range 7 {
+		_, _, err := api.PostMessageContext(t.Context(), "C0GENERAL", slack.MsgOptionText("hi", false))
+		var rl *slack.RateLimitedError
+		switch {
+		case errors.As(err, &rl):
+			if rl.RetryAfter != time.Second {
+				t.Errorf("call %d: RetryAfter = %v, want 1s (rounded up)", i, rl.RetryAfter)
+			}
+			refused = append(refused, i)
+		case err != nil:
+			t.Fatalf("call %d: %v", i, err)
+		}
+	}
+	if diff := cmp.Diff([]int{0, 3, 6}, refused); diff != "" {
+		t.Errorf("refused calls (-want +got):\n%s", diff)
+	}
+	if got := len(s.Messages("C0GENERAL")); got != 4 {
+		t.Errorf("%d messages recorded, want 4 (one per accepted call)", got)
+	}
+	var answered []string
+	for _, c := range s.Calls("chat.postMessage") {
+		answered = append(answered, fmt.Sprint(c.Status, " ", c.Error))
+	}
+	if diff := cmp.Diff([]string{"429 ratelimited", "200 ", "200 ", "429 ratelimited", "200 ", "200 ", "429 ratelimited"}, answered); diff != "" {
+		t.Errorf("calls' answers (-want +got):\n%s", diff)
+	}
+	if _, err := api.AuthTestContext(t.Context()); err != nil {
+		t.Errorf("auth.test is not chat.postMessage: %v", err)
+	}
+
+	s.InjectRateLimitEvery("chat.postMessage", 0, 0)
+	for i := range 3 {
+		if _, _, err := api.PostMessageContext(t.Context(), "C0GENERAL", slack.MsgOptionText("hi", false)); err != nil {
+			t.Fatalf("call %d after stopping: %v", i, err)
+		}
+	}
+
+	s.InjectRateLimitEvery(AllMethods, 0, 2)
+	_, err1 := api.AuthTestContext(t.Context())
+	_, err2 := api.GetUserInfoContext(t.Context(), alice)
+	var rl *slack.RateLimitedError
+	if err1 != nil || !errors.As(err2, &rl) || rl.RetryAfter != 0 {
+		t.Errorf("AllMethods every 2: %v, %v; want the second call refused with Retry-After 0", err1, err2)
+	}
+}
+
+func TestDMChannel(t *testing.T) {
+	s := newTestServer(t)
+	api := newClient(s)
+	if id, ok := s.DMChannel(alice); ok {
+		t.Fatalf("DMChannel before any DM = %q", id)
+	}
+	ch, _, _, err := api.OpenConversationContext(t.Context(), &slack.OpenConversationParameters{Users: []string{alice}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if id, ok := s.DMChannel(alice); !ok || id != ch.ID {
+		t.Errorf("DMChannel(alice) = %q, %v; want %q", id, ok, ch.ID)
+	}
+	posted, _, err := api.PostMessageContext(t.Context(), bob, slack.MsgOptionText("psst", false))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if id, ok := s.DMChannel(bob); !ok || id != posted {
+		t.Errorf("DMChannel(bob) = %q, %v; want %q, where the post to his user id went", id, ok, posted)
+	}
+	if _, _, _, err := api.OpenConversationContext(t.Context(), &slack.OpenConversationParameters{Users: []string{alice, bob}}); err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff([]string{ch.ID}, s.DirectChannels(alice)); diff != "" {
+		t.Errorf("DirectChannels(alice), a group DM aside (-want +got):\n%s", diff)
+	}
+	if got := s.DirectChannels(gone); got != nil {
+		t.Errorf("DirectChannels of someone never messaged = %v", got)
 	}
 }
 

@@ -148,6 +148,25 @@ func (s *Server) conversationsOpen(req apiRequest) (reply, *apiError) {
 	return out, nil
 }
 
+// DMChannel returns the id of the bot's direct conversation with user,
+// once conversations.open or a chat.postMessage to the user id opened it.
+func (s *Server) DMChannel(user string) (string, bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	id, ok := s.dms[user]
+	return id, ok
+}
+
+// DirectChannels returns the ids of every one-to-one conversation between
+// the bot and user, for counting what a person received. As in Slack there
+// is at most one; a slice lets callers count without assuming so.
+func (s *Server) DirectChannels(user string) []string {
+	if id, ok := s.DMChannel(user); ok {
+		return []string{id}
+	}
+	return nil
+}
+
 // openConversationLocked returns the DM or MPIM for a set of users,
 // creating it the first time. Callers hold s.mu.
 func (s *Server) openConversationLocked(users []string) (id string, existed bool) {

@@ -1,0 +1,26 @@
+package bot
+
+import (
+	"context"
+	"errors"
+)
+
+// Notifier sends messages nobody asked for: digests, reminders and
+// escalations from jobs. Each transport implements it; jobs and commands
+// see only this.
+type Notifier interface {
+	// SendDirect posts msg to the person with this email in a one-to-one
+	// conversation with the bot. A message the transport splits returns
+	// one reference per part, in order. ErrUnreachable means the transport
+	// knows nobody by that email.
+	SendDirect(ctx context.Context, email string, msg Message) ([]MessageRef, error)
+	// SendChannel posts msg to a channel by the transport's id.
+	SendChannel(ctx context.Context, channel string, msg Message) ([]MessageRef, error)
+	// Update replaces a posted message with msg, in place for everyone.
+	Update(ctx context.Context, ref MessageRef, msg Message) error
+}
+
+// ErrUnreachable: the transport cannot reach that person (no account by
+// that email, or they never installed the bot). Retrying will not help
+// until someone acts.
+var ErrUnreachable = errors.New("bot: person not reachable on this transport")

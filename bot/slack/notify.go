@@ -1,0 +1,213 @@
+package slack
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"strings"
+	"sync"
+	"time"
+
+	slackgo "github.com/slack-go/slack"
+
+	"github.com/seatwarden/seatwarden/bot"
+)
+
+var _ bot.Notifier = (*Adapter)(nil)
+
+// SendDirect posts msg to the person with this email in their direct
+// conversation with the bot, one message per rendered part, and returns a
+// reference to each part posted. When a part fails, the references of the
+// parts already posted come back with the error, so the caller knows what
+// the person saw. Nobody in the workspace with that email, or a
+// deactivated account, is bot.ErrUnreachable.
+//
+// The message is posted as it renders whatever its Visibility: a direct
+// conversation is private anyway. A message that is only a Form is an
+// error, since a modal opens only in answer to a click.
+func (a *Adapter) SendDirect(ctx context.Context, email string, msg bot.Message) ([]bot.MessageRef, error) {
+	out, err := renderNotification(msg)
+	if err != nil {
+		return nil, err
+	}
+	channel, err := a.directChannel(ctx, email)
+	if err != nil {
+		return nil, err
+	}
+	return a.postParts(ctx, channel, out)
+}
+
+// SendChannel posts msg to a channel by id (C…, G… or D…), as SendDirect
+// does to a person.
+func (a *Adapter) SendChannel(ctx context.Context, channel string, msg bot.Message) ([]bot.MessageRef, error) {
+	if strings.TrimSpace(channel) == "" {
+		return nil, errors.New("slack: SendChannel: no channel id")
+	}
+	out, err := renderNotification(msg)
+	if err != nil {
+		return nil, err
+	}
+	return a.postParts(ctx, channel, out)
+}
+
+// Update replaces a message the bot posted (a reference SendDirect,
+// SendChannel, an Action or a FormSubmission gave) with msg, in place for
+// everyone. A message holds one rendered part only: when msg would split,
+// the first part replaces it and the rest is dropped (and logged), so
+// callers keep updatable messages within one part by paging them
+// (bot.Pager) rather than letting them split.
+func (a *Adapter) Update(ctx context.Context, ref bot.MessageRef, msg bot.Message) error {
+	if ref.Platform != bot.PlatformSlack {
+		return fmt.Errorf("slack: Update: a %q message reference is not Slack's", ref.Platform)
+	}
+	if ref.ConversationID == "" || ref.MessageID == "" {
+		return errors.New("slack: Update: the message reference has no channel or ts")
+	}
+	out, err := renderNotification(msg)
+	if err != nil {
+		return err
+	}
+	if len(out) > 1 {
+		a.log.Warn("update renders to several messages; only the first replaces the original",
+			slog.String("channel", ref.ConversationID), slog.String("ts", ref.MessageID), slog.Int("parts", len(out)))
+	}
+	if err := a.updateMessage(ctx, ref.ConversationID, ref.MessageID, out[0]); err != nil {
+		return fmt.Errorf("slack: chat.update %s %s: %w", ref.ConversationID, ref.MessageID, err)
+	}
+	return nil
+}
+
+// renderNotification renders a message sent unasked, which must have
+// something to post.
+func renderNotification(msg bot.Message) ([]RenderedMessage, error) {
+	out, err := RenderMessage(msg)
+	if err != nil {
+		return nil, err
+	}
+	if len(out) == 0 {
+		return nil, errors.New("slack: a form cannot be sent unasked; send a message with a button that opens it")
+	}
+	return out, nil
+}
+
+// postParts posts rendered parts in order and references each one posted.
+func (a *Adapter) postParts(ctx context.Context, channel string, out []RenderedMessage) ([]bot.MessageRef, error) {
+	var refs []bot.MessageRef
+	for i, rm := range out {
+		posted, ts, err := a.postMessage(ctx, channel, msgOptions(rm)...)
+		if err != nil {
+			return refs, fmt.Errorf("slack: part %d of %d not posted to %s: %w", i+1, len(out), channel, err)
+		}
+		refs = append(refs, bot.MessageRef{Platform: bot.PlatformSlack, ConversationID: firstNonEmpty(posted, channel), MessageID: ts})
+	}
+	return refs, nil
+}
+
+// directChannel finds the bot's direct conversation with the person with
+// this email: users.lookupByEmail, then conversations.open. Answers are
+// cached, so a run of reminders to the same people does not repeat the two
+// calls (both Tier 3); failures are not.
+func (a *Adapter) directChannel(ctx context.Context, email string) (string, error) {
+	key := strings.ToLower(strings.TrimSpace(email))
+	if key == "" {
+		return "", fmt.Errorf("slack: no email to send to: %w", bot.ErrUnreachable)
+	}
+	if ch, ok := a.dms.get(key, a.opt.Now()); ok {
+		return ch, nil
+	}
+	u, err := a.opt.API.GetUserByEmailContext(ctx, key)
+	if err != nil {
+		if slackError(err) == "users_not_found" {
+			return "", fmt.Errorf("slack: nobody in the workspace has the email %s: %w", email, bot.ErrUnreachable)
+		}
+		return "", fmt.Errorf("slack: users.lookupByEmail %s: %w", email, err)
+	}
+	if u.Deleted {
+		return "", fmt.Errorf("slack: the account with the email %s is deactivated: %w", email, bot.ErrUnreachable)
+	}
+	ch, _, _, err := a.opt.API.OpenConversationContext(ctx, &slackgo.OpenConversationParameters{Users: []string{u.ID}})
+	if err != nil {
+		switch slackError(err) {
+		case "user_not_found", "user_disabled", "cannot_dm_bot":
+			return "", fmt.Errorf("slack: cannot message %s (%s): %w", email, slackError(err), bot.ErrUnreachable)
+		}
+		return "", fmt.Errorf("slack: conversations.open for %s: %w", email, err)
+	}
+	a.dms.put(key, ch.ID, a.opt.Now())
+	return ch.ID, nil
+}
+
+// slackError is the Web API error code in err, or "".
+func slackError(err error) string {
+	var e slackgo.SlackErrorResponse
+	if errors.As(err, &e) {
+		return e.Err
+	}
+	return ""
+}
+
+// A person's DM channel id does not change, but the person an email
+// belongs to can; entries are trusted as long as resolved emails are.
+const (
+	dmTTL     = userTTL
+	dmEntries = 4096
+)
+
+// dmCache maps emails to direct conversation ids, bounded in size and age.
+type dmCache struct {
+	mu      sync.Mutex
+	max     int // 0 means dmEntries
+	entries map[string]dmEntry
+}
+
+type dmEntry struct {
+	channel string
+	added   time.Time
+}
+
+func (c *dmCache) get(email string, now time.Time) (string, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	e, ok := c.entries[email]
+	if !ok || now.Sub(e.added) >= dmTTL {
+		return "", false
+	}
+	return e.channel, true
+}
+
+// put remembers a channel; when full it drops expired entries and, if
+// none were, the oldest.
+func (c *dmCache) put(email, channel string, now time.Time) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.entries == nil {
+		c.entries = map[string]dmEntry{}
+	}
+	limit := c.max
+	if limit <= 0 {
+		limit = dmEntries
+	}
+	if _, ok := c.entries[email]; !ok && len(c.entries) >= limit {
+		var oldest string
+		var oldestAt time.Time
+		for k, e := range c.entries {
+			if now.Sub(e.added) >= dmTTL {
+				delete(c.entries, k)
+			} else if oldest == "" || e.added.Before(oldestAt) {
+				oldest, oldestAt = k, e.added
+			}
+		}
+		if len(c.entries) >= limit {
+			delete(c.entries, oldest)
+		}
+	}
+	c.entries[email] = dmEntry{channel: channel, added: now}
+}
+
+// size is how many emails are cached, for tests.
+func (c *dmCache) size() int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return len(c.entries)
+}

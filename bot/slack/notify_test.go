@@ -1,0 +1,311 @@
+package slack_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	slackgo "github.com/slack-go/slack"
+
+	"github.com/seatwarden/seatwarden/bot"
+	"github.com/seatwarden/seatwarden/bot/slack"
+	"github.com/seatwarden/seatwarden/bot/slack/slacktest"
+)
+
+const (
+	danaID    = "U0DANA"
+	danaEmail = "dana@example.com"
+)
+
+// newNotifier is an adapter used only to send, against emu. retries > 0
+// lets slack-go wait out 429s, as the app configures it.
+func newNotifier(t *testing.T, emu *slacktest.Server, retries int) *slack.Adapter {
+	t.Helper()
+	opts := []slackgo.Option{slackgo.OptionAPIURL(emu.APIURL())}
+	if retries > 0 {
+		opts = append(opts, slackgo.OptionRetry(retries))
+	}
+	a, err := slack.New(slack.Options{
+		API:     slackgo.New(slacktest.DefaultBotToken, opts...),
+		Handler: &echo{},
+		// Pacing has its own tests; here it would only slow them down.
+		ChannelRate:  1000,
+		ChannelBurst: 100,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = a.Close(context.Background()) })
+	return a
+}
+
+func newNotifyEmulator(t *testing.T) *slacktest.Server {
+	t.Helper()
+	emu := slacktest.NewServer(
+		slacktest.WithUser(slacktest.User{ID: danaID, Name: "dana", RealName: "Dana Field", Email: "Dana@Example.com"}),
+		slacktest.WithUser(slacktest.User{ID: "U0GONE", Name: "gone", Email: "gone@example.com", Deleted: true}),
+	)
+	t.Cleanup(emu.Close)
+	return emu
+}
+
+// seatDigest is a review digest of n seats, each with its row of actions.
+func seatDigest(n int) bot.Message {
+	m := bot.Message{Headline: fmt.Sprintf("Your seat review: %d inactive seats", n), Visibility: bot.Visible}
+	for i := range n {
+		seat := fmt.Sprintf("rev-7:%03d", i+1)
+		m.Sections = append(m.Sections, bot.Section{
+			Text: fmt.Sprintf("*Agent %03d* · last login %d days ago", i+1, 30+i),
+			Actions: []bot.Button{
+				{ActionID: "seat.keep", Label: "Keep", Value: seat, Style: bot.StylePrimary},
+				{ActionID: "seat.remove", Label: "Remove", Value: seat, Style: bot.StyleDanger, Confirm: &bot.Confirm{Text: "Remove this seat?"}},
+				{ActionID: "seat.snooze", Label: "Snooze", Value: seat},
+			},
+		})
+	}
+	return m
+}
+
+func TestSendDirect(t *testing.T) {
+	tests := []struct {
+		name        string
+		email       string
+		msg         bot.Message
+		unreachable bool // errors.Is(err, bot.ErrUnreachable)
+		wantErr     string
+		wantParts   int
+	}{
+		{name: "one part", email: danaEmail, msg: seatDigest(3), wantParts: 1},
+		{name: "email in another case", email: " DANA@example.COM ", msg: seatDigest(1), wantParts: 1},
+		// 1 header + 30 × 2 blocks: two messages, both in the DM.
+		{name: "split message", email: danaEmail, msg: seatDigest(30), wantParts: 2},
+		{name: "ephemeral is posted normally", email: danaEmail, msg: bot.Message{Headline: "Reminder", Visibility: bot.Ephemeral}, wantParts: 1},
+		{name: "nobody with that email", email: "nobody@example.com", msg: seatDigest(1), unreachable: true, wantErr: "nobody@example.com"},
+		{name: "deactivated account", email: "gone@example.com", msg: seatDigest(1), unreachable: true, wantErr: "gone@example.com"},
+		{name: "no email", email: "", msg: seatDigest(1), unreachable: true},
+		{name: "message that does not render", email: danaEmail, msg: bot.Message{}, wantErr: "empty message"},
+		{name: "form alone", email: danaEmail, msg: bot.Message{Form: &bot.Form{ID: "f", Title: "F"}}, wantErr: "form cannot be sent"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			emu := newNotifyEmulator(t)
+			a := newNotifier(t, emu, 0)
+			refs, err := a.SendDirect(t.Context(), tt.email, tt.msg)
+			if tt.wantErr != "" || tt.unreachable {
+				if err == nil || !strings.Contains(err.Error(), tt.wantErr) || errors.Is(err, bot.ErrUnreachable) != tt.unreachable {
+					t.Fatalf("err = %v; want one containing %q, unreachable %v", err, tt.wantErr, tt.unreachable)
+				}
+				if len(refs) != 0 || len(emu.Messages("")) != 0 {
+					t.Errorf("refs %v and %d messages after an error, want none", refs, len(emu.Messages("")))
+				}
+				if tt.wantErr != "" && !tt.unreachable && len(emu.Calls("")) != 0 {
+					t.Errorf("%d Web API calls for a message that cannot be sent, want none", len(emu.Calls("")))
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			dm, ok := emu.DMChannel(danaID)
+			if !ok {
+				t.Fatal("no DM with Dana was opened")
+			}
+			msgs := emu.Messages(dm)
+			if len(refs) != tt.wantParts || len(msgs) != tt.wantParts {
+				t.Fatalf("%d refs and %d messages in the DM, want %d", len(refs), len(msgs), tt.wantParts)
+			}
+			for i, ref := range refs {
+				want := bot.MessageRef{Platform: bot.PlatformSlack, ConversationID: dm, MessageID: msgs[i].TS}
+				if ref != want {
+					t.Errorf("ref %d = %+v, want %+v", i, ref, want)
+				}
+				if msgs[i].Ephemeral || msgs[i].User != emu.BotUserID() {
+					t.Errorf("message %d: ephemeral %v, from %s; want a normal post by the bot", i, msgs[i].Ephemeral, msgs[i].User)
+				}
+			}
+		})
+	}
+}
+
+// TestSendDirectCachesTheConversation: the lookup and the DM are resolved
+// once per person; failures are not remembered, so a person who joins
+// later is reached.
+func TestSendDirectCachesTheConversation(t *testing.T) {
+	emu := newNotifyEmulator(t)
+	a := newNotifier(t, emu, 0)
+	for i := range 3 {
+		if _, err := a.SendDirect(t.Context(), danaEmail, seatDigest(1)); err != nil {
+			t.Fatalf("send %d: %v", i, err)
+		}
+	}
+	if l, o := len(emu.Calls("users.lookupByEmail")), len(emu.Calls("conversations.open")); l != 1 || o != 1 {
+		t.Errorf("%d lookups and %d conversations.open for three DMs to one person, want 1 and 1", l, o)
+	}
+
+	for range 2 {
+		if _, err := a.SendDirect(t.Context(), "new@example.com", seatDigest(1)); !errors.Is(err, bot.ErrUnreachable) {
+			t.Fatalf("err = %v, want ErrUnreachable", err)
+		}
+	}
+	emu.AddUser(slacktest.User{ID: "U0NEW", Name: "new", Email: "new@example.com"})
+	refs, err := a.SendDirect(t.Context(), "new@example.com", seatDigest(1))
+	if err != nil || len(refs) != 1 {
+		t.Fatalf("after joining: %v, %v", refs, err)
+	}
+	if n := len(emu.Calls("users.lookupByEmail")); n != 4 {
+		t.Errorf("%d lookups, want 4 (1 for Dana, then 3 for the newcomer: misses are not cached)", n)
+	}
+}
+
+// TestSendDirectUnderRateLimits: 50 people, one in ten calls of every
+// method refused with 429. slack-go waits each out and retries; since
+// Slack refuses a rate-limited post before posting, everyone gets the
+// digest exactly once.
+func TestSendDirectUnderRateLimits(t *testing.T) {
+	emu := newNotifyEmulator(t)
+	const people = 50
+	for i := range people {
+		emu.AddUser(slacktest.User{ID: fmt.Sprintf("U0P%03d", i), Name: fmt.Sprint("p", i), Email: fmt.Sprintf("p%03d@example.com", i)})
+	}
+	methods := []string{"users.lookupByEmail", "conversations.open", "chat.postMessage"}
+	for _, m := range methods {
+		emu.InjectRateLimitEvery(m, 0, 10)
+	}
+	a := newNotifier(t, emu, 3)
+
+	ctx, cancel := context.WithTimeout(t.Context(), 60*time.Second)
+	defer cancel()
+	refs := make([][]bot.MessageRef, people)
+	errs := make([]error, people)
+	var wg sync.WaitGroup
+	for i := range people {
+		wg.Go(func() {
+			refs[i], errs[i] = a.SendDirect(ctx, fmt.Sprintf("p%03d@example.com", i), seatDigest(2))
+		})
+	}
+	wg.Wait()
+
+	for i := range people {
+		user := fmt.Sprintf("U0P%03d", i)
+		if errs[i] != nil {
+			t.Errorf("%s: %v", user, errs[i])
+			continue
+		}
+		dm, ok := emu.DMChannel(user)
+		if !ok {
+			t.Errorf("%s: no DM opened", user)
+			continue
+		}
+		msgs := emu.Messages(dm)
+		if len(msgs) != 1 || len(refs[i]) != 1 || refs[i][0].MessageID != msgs[0].TS {
+			t.Errorf("%s: %d messages in the DM and refs %v, want exactly one", user, len(msgs), refs[i])
+		}
+	}
+	// 50 accepted calls with one in ten refused take at least 55.
+	for _, m := range methods {
+		if n := len(emu.Calls(m)); n < people+people/10 {
+			t.Errorf("%s: %d calls, want at least %d (the refused ones retried)", m, n, people+people/10)
+		}
+	}
+}
+
+// TestSendReturnsThePartsPosted: when a later part fails, the caller gets
+// the parts already posted along with the error.
+func TestSendReturnsThePartsPosted(t *testing.T) {
+	emu := newNotifyEmulator(t)
+	a := newNotifier(t, emu, 0) // no retries: the 429 is the failure
+	emu.InjectRateLimitEvery("chat.postMessage", 30*time.Second, 2)
+	refs, err := a.SendChannel(t.Context(), "C0SEATS", seatDigest(30))
+	var rl *slackgo.RateLimitedError
+	if !errors.As(err, &rl) || !strings.Contains(err.Error(), "part 2 of 2") {
+		t.Fatalf("err = %v, want a 429 on part 2 of 2", err)
+	}
+	msgs := emu.Messages("C0SEATS")
+	if len(refs) != 1 || len(msgs) != 1 || refs[0] != (bot.MessageRef{Platform: bot.PlatformSlack, ConversationID: "C0SEATS", MessageID: msgs[0].TS}) {
+		t.Errorf("refs %v for messages %v, want the first part's", refs, msgs)
+	}
+}
+
+func TestSendChannel(t *testing.T) {
+	emu := newNotifyEmulator(t)
+	a := newNotifier(t, emu, 0)
+	refs, err := a.SendChannel(t.Context(), "C0SEATS", seatDigest(30))
+	if err != nil {
+		t.Fatal(err)
+	}
+	msgs := emu.Messages("C0SEATS")
+	if len(refs) != 2 || len(msgs) != 2 {
+		t.Fatalf("%d refs and %d messages, want 2 and 2", len(refs), len(msgs))
+	}
+	for i := range refs {
+		if refs[i].MessageID != msgs[i].TS || refs[i].ConversationID != "C0SEATS" {
+			t.Errorf("ref %d = %+v, want message %s in C0SEATS", i, refs[i], msgs[i].TS)
+		}
+	}
+	if !strings.HasSuffix(msgs[1].Text, "(part 2 of 2)") {
+		t.Errorf("second part's text %q", msgs[1].Text)
+	}
+	for _, bad := range []string{"", "  "} {
+		if _, err := a.SendChannel(t.Context(), bad, seatDigest(1)); err == nil {
+			t.Errorf("SendChannel(%q) sent", bad)
+		}
+	}
+}
+
+func TestUpdate(t *testing.T) {
+	emu := newNotifyEmulator(t)
+	a := newNotifier(t, emu, 0)
+	refs, err := a.SendDirect(t.Context(), danaEmail, seatDigest(3))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ref := refs[0]
+	user := emu.PostUserMessage("C0SEATS", danaID, "a person's message")
+
+	t.Run("replaces the message in place", func(t *testing.T) {
+		kept := bot.Message{Headline: "Agent 001 kept", Sections: []bot.Section{{Text: "Kept by Dana until 2027-05-01."}}, Visibility: bot.Visible}
+		if err := a.Update(t.Context(), ref, kept); err != nil {
+			t.Fatal(err)
+		}
+		msgs := emu.Messages(ref.ConversationID)
+		if len(msgs) != 1 || msgs[0].TS != ref.MessageID || msgs[0].Updated != 1 || msgs[0].Text != "Agent 001 kept" || !strings.Contains(string(msgs[0].Blocks), "Kept by Dana") {
+			t.Errorf("messages after the update: %+v", msgs)
+		}
+	})
+	t.Run("a message that would split keeps its first part", func(t *testing.T) {
+		if err := a.Update(t.Context(), ref, seatDigest(30)); err != nil {
+			t.Fatal(err)
+		}
+		msgs := emu.Messages(ref.ConversationID)
+		if len(msgs) != 1 || msgs[0].Updated != 2 || !strings.Contains(string(msgs[0].Blocks), "Agent 024") || strings.Contains(string(msgs[0].Blocks), "Agent 025") {
+			t.Errorf("want the one message holding seats 1 to 24; got %d messages", len(msgs))
+		}
+	})
+
+	errTests := []struct {
+		name    string
+		ref     bot.MessageRef
+		msg     bot.Message
+		wantErr string
+	}{
+		{"another platform's message", bot.MessageRef{Platform: bot.PlatformTeams, ConversationID: ref.ConversationID, MessageID: ref.MessageID}, seatDigest(1), "not Slack's"},
+		{"no ts", bot.MessageRef{Platform: bot.PlatformSlack, ConversationID: ref.ConversationID}, seatDigest(1), "no channel or ts"},
+		{"no such message", bot.MessageRef{Platform: bot.PlatformSlack, ConversationID: ref.ConversationID, MessageID: "1.000001"}, seatDigest(1), "message_not_found"},
+		{"a person's message", bot.MessageRef{Platform: bot.PlatformSlack, ConversationID: "C0SEATS", MessageID: user.TS}, seatDigest(1), "cant_update_message"},
+		{"message that does not render", ref, bot.Message{}, "empty message"},
+	}
+	for _, tt := range errTests {
+		t.Run(tt.name, func(t *testing.T) {
+			if err := a.Update(t.Context(), tt.ref, tt.msg); err == nil || !strings.Contains(err.Error(), tt.wantErr) {
+				t.Errorf("err = %v, want one containing %q", err, tt.wantErr)
+			}
+		})
+	}
+	if got := emu.Messages(ref.ConversationID)[0].Updated; got != 2 {
+		t.Errorf("the message was updated %d times, want 2 (failed updates change nothing)", got)
+	}
+}
