@@ -10,7 +10,8 @@ import (
 // State is where a review item stands.
 type State string
 
-// Item states. Open items await the owner; the rest are decisions, except
+// Item states. Open items await the owner (a seat handed on with Not
+// mine stays open, asked of its new owner); the rest are decisions, except
 // Changed: the seat changed in Zendesk after the digest, so nothing was
 // done.
 const (
@@ -19,7 +20,6 @@ const (
 	Downgraded State = "downgraded"
 	Removed    State = "removed"
 	Snoozed    State = "snoozed"
-	Reassigned State = "reassigned"
 	Changed    State = "changed"
 )
 
@@ -35,7 +35,7 @@ const (
 	NotMine   Decision = "not-mine"
 )
 
-var decisionState = map[Decision]State{Keep: Kept, Downgrade: Downgraded, Remove: Removed, Snooze: Snoozed, NotMine: Reassigned}
+var decisionState = map[Decision]State{Keep: Kept, Downgrade: Downgraded, Remove: Removed, Snooze: Snoozed, NotMine: Open}
 
 // ChangeStatus is where a decision's Zendesk change stands.
 type ChangeStatus string
@@ -70,6 +70,8 @@ type Change struct {
 	LeaseUntil  time.Time `json:"lease_until,omitzero"`
 	LeaseHolder string    `json:"lease_holder,omitempty"`
 	DoneAt      time.Time `json:"done_at,omitzero"`
+	// ReportedAt: an admin was told the change failed.
+	ReportedAt time.Time `json:"reported_at,omitzero"`
 }
 
 // Seat is the seat as the digest showed it.
@@ -98,9 +100,12 @@ type Item struct {
 	DecidedAt time.Time `json:"decided_at,omitzero"`
 	Reason    string    `json:"reason,omitempty"`
 	KeepUntil time.Time `json:"keep_until,omitzero"`
-	// HandedTo is the new owner after Not mine.
-	HandedTo string  `json:"handed_to,omitempty"`
-	Change   *Change `json:"change,omitempty"`
+	// HandedFrom, HandedBy and HandedAt: the seat was handed to Owner
+	// with Not mine.
+	HandedFrom string    `json:"handed_from,omitempty"`
+	HandedBy   string    `json:"handed_by,omitempty"`
+	HandedAt   time.Time `json:"handed_at,omitzero"`
+	Change     *Change   `json:"change,omitempty"`
 	// Note says what happened when it is not what was decided: the seat
 	// changed in Zendesk, or Zendesk refused.
 	Note string `json:"note,omitempty"`

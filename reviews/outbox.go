@@ -21,14 +21,7 @@ var errNotOurs = errors.New("reviews: change not ours to carry out")
 // the item as it stands afterwards.
 func (s *Service) carryOut(ctx context.Context, period string, userID int64) (Item, error) {
 	now := s.now()
-	lease := s.Lease
-	if lease <= 0 {
-		lease = time.Minute
-	}
-	holder := s.Holder
-	if holder == "" {
-		holder = "seatwarden"
-	}
+	lease, holder := s.lease(), s.holder()
 	it, err := s.updateItem(ctx, period, userID, func(it *Item) error {
 		c := it.Change
 		if c == nil || c.Status != ChangePending || (c.LeaseHolder != "" && now.Before(c.LeaseUntil)) {
@@ -241,10 +234,11 @@ func (s *Service) Progress(ctx context.Context, period string) (Summary, error) 
 			sum.Removed++
 		case Snoozed:
 			sum.Snoozed++
-		case Reassigned:
-			sum.Handed++
 		case Changed:
 			sum.Changed++
+		}
+		if it.HandedFrom != "" {
+			sum.Handed++
 		}
 		if c := it.Change; c != nil {
 			switch c.Status {

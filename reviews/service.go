@@ -29,6 +29,10 @@ type Policy struct {
 	SnoozeDays      int        // how long Snooze skips a seat (default 14)
 	RemoveAction    ChangeKind // ChangeDemote (default) or ChangeSuspend
 	DowngradeRoleID int64      // the light-agent role; 0 downgrades by demoting
+	// DowngradeOnSilence: at a review's deadline its unanswered seats are
+	// downgraded (policy review.on_silence: downgrade) rather than left to
+	// the admins the reminders escalated them to.
+	DowngradeOnSilence bool
 }
 
 // Service runs seat reviews over the store and Zendesk.
@@ -87,6 +91,16 @@ var (
 	ErrExpired    = errors.New("reviews: that review period has ended")
 )
 
+// NotAllowedError: the actor is neither the seat's owner nor an admin. It
+// carries the item so the answer can say who owns the seat now (the
+// actor may have handed it on).
+type NotAllowedError struct{ Item Item }
+
+func (e *NotAllowedError) Error() string { return ErrNotAllowed.Error() }
+
+// Is makes errors.Is(err, ErrNotAllowed) true.
+func (e *NotAllowedError) Is(target error) bool { return target == ErrNotAllowed }
+
 // DecidedError: the item was decided already (by someone else, or by the
 // same person clicking twice).
 type DecidedError struct{ Item Item }
@@ -134,13 +148,15 @@ type review struct {
 }
 
 // Open puts every inactive paid seat of report to its owner for period,
-// except those kept or snoozed past now. ownerOf is the policy's owner of
-// a seat (by its default group); a seat handed on with Not mine goes to
-// its new owner. Opening again is safe: items already there are left as
-// they are, so a second run, on this replica or another, adds only seats
-// that became inactive since. It returns the period's open items.
+// except those kept or snoozed past now and those still awaiting an answer
+// in the previous period's review. ownerOf is the policy's owner of a seat
+// (by its default group); a seat handed on with Not mine goes to its new
+// owner. Opening again is safe: items already there are left as they are,
+// so a second run, on this replica or another, adds only seats that became
+// inactive since. It returns the period's open items.
 func (s *Service) Open(ctx context.Context, period string, report seats.Report, ownerOf func(seats.Seat) string) ([]Item, error) {
-	if !ValidPeriod(period) {
+	start, ok := PeriodStart(period, s.policy().Location)
+	if !ok {
 		return nil, fmt.Errorf("reviews: bad period %q", period)
 	}
 	now := s.now()
@@ -148,9 +164,13 @@ func (s *Service) Open(ctx context.Context, period string, report seats.Report, 
 	if err != nil {
 		return nil, err
 	}
-	created := 0
+	waiting, err := s.openSeats(ctx, PeriodOf(start.AddDate(0, 0, -7), s.policy().Location))
+	if err != nil {
+		return nil, err
+	}
+	var recs []store.NewRecord
 	for _, st := range report.Paid {
-		if !st.Inactive {
+		if !st.Inactive || waiting[st.User.ID] {
 			continue
 		}
 		m := mem[st.User.ID]
@@ -161,17 +181,15 @@ func (s *Service) Open(ctx context.Context, period string, report seats.Report, 
 		if owner == "" {
 			owner = strings.ToLower(ownerOf(st))
 		}
-		it := Item{Period: period, Seat: seatOf(st), Owner: owner, State: Open}
-		data, err := json.Marshal(it)
+		data, err := json.Marshal(Item{Period: period, Seat: seatOf(st), Owner: owner, State: Open})
 		if err != nil {
 			return nil, err
 		}
-		switch _, err := s.Records.CreateRecord(ctx, itemKind(period), itemID(st.User.ID), data); {
-		case err == nil:
-			created++
-		case !errors.Is(err, store.ErrExists):
-			return nil, fmt.Errorf("reviews: open %s: %w", period, err)
-		}
+		recs = append(recs, store.NewRecord{ID: itemID(st.User.ID), Data: data})
+	}
+	created, err := s.Records.CreateRecords(ctx, itemKind(period), recs)
+	if err != nil {
+		return nil, fmt.Errorf("reviews: open %s: %w", period, err)
 	}
 	rv, _ := json.Marshal(review{Period: period, OpenedAt: now})
 	if _, err := s.Records.CreateRecord(ctx, kindReview, period, rv); err != nil && !errors.Is(err, store.ErrExists) {
@@ -185,6 +203,37 @@ func (s *Service) Open(ctx context.Context, period string, report seats.Report, 
 		return nil, err
 	}
 	return slices.DeleteFunc(items, func(it Item) bool { return it.State != Open }), nil
+}
+
+// openSeats are the seats still awaiting an answer in period.
+func (s *Service) openSeats(ctx context.Context, period string) (map[int64]bool, error) {
+	items, err := s.Items(ctx, period)
+	if err != nil {
+		return nil, err
+	}
+	out := make(map[int64]bool)
+	for _, it := range items {
+		if it.State == Open {
+			out[it.Seat.UserID] = true
+		}
+	}
+	return out, nil
+}
+
+// Opened reports when period's review opened; ok is false when it has not.
+func (s *Service) Opened(ctx context.Context, period string) (at time.Time, ok bool, err error) {
+	rec, err := s.Records.GetRecord(ctx, kindReview, period)
+	if errors.Is(err, store.ErrNotFound) {
+		return time.Time{}, false, nil
+	}
+	if err != nil {
+		return time.Time{}, false, err
+	}
+	var rv review
+	if err := json.Unmarshal(rec.Data, &rv); err != nil {
+		return time.Time{}, false, fmt.Errorf("reviews: unreadable review %s: %w", period, err)
+	}
+	return rv.OpenedAt, true, nil
 }
 
 func seatOf(st seats.Seat) Seat {
@@ -230,6 +279,9 @@ type Actor struct {
 	Admin bool
 }
 
+// System is the actor of what the bot decides itself (on_silence).
+var System = Actor{Email: "seatwarden", Admin: true}
+
 // Input is one decision.
 type Input struct {
 	Period   string
@@ -249,11 +301,15 @@ type Input struct {
 // pending and carried out before Decide returns when Zendesk answers;
 // if it does not, the item says so and Resume retries.
 func (s *Service) Decide(ctx context.Context, in Input) (Item, error) {
-	p := s.policy()
-	now := s.now()
-	if in.Period != PeriodOf(now, p.Location) {
+	if !slices.Contains(LivePeriods(s.now(), s.policy().Location), in.Period) {
 		return Item{}, ErrExpired
 	}
+	return s.decide(ctx, in)
+}
+
+func (s *Service) decide(ctx context.Context, in Input) (Item, error) {
+	p := s.policy()
+	now := s.now()
 	state, ok := decisionState[in.Decision]
 	if !ok {
 		return Item{}, fmt.Errorf("reviews: unknown decision %q", in.Decision)
@@ -269,11 +325,21 @@ func (s *Service) Decide(ctx context.Context, in Input) (Item, error) {
 		if err != nil {
 			return nil, err
 		}
-		if !in.Actor.Admin && (actor == "" || actor != it.Owner) {
-			return nil, ErrNotAllowed
-		}
 		if it.State != Open {
 			return nil, &DecidedError{Item: it}
+		}
+		if !in.Actor.Admin && (actor == "" || actor != it.Owner) {
+			return nil, &NotAllowedError{Item: it}
+		}
+		if in.Decision == NotMine {
+			if strings.EqualFold(strings.TrimSpace(in.NewOwner), it.Owner) {
+				return nil, &FieldError{"new_owner", it.Owner + " already answers for this seat; name someone else"}
+			}
+			// The seat stays open, now asked of its new owner.
+			it.HandedFrom, it.HandedBy, it.HandedAt = it.Owner, actor, now
+			it.Owner = strings.ToLower(strings.TrimSpace(in.NewOwner))
+			decided = it
+			return json.Marshal(it)
 		}
 		it.State, it.DecidedBy, it.DecidedAt = state, actor, now
 		switch in.Decision {
@@ -282,8 +348,6 @@ func (s *Service) Decide(ctx context.Context, in Input) (Item, error) {
 			it.KeepUntil = in.KeepUntil
 		case Snooze:
 			it.KeepUntil = now.AddDate(0, 0, p.SnoozeDays)
-		case NotMine:
-			it.HandedTo = strings.ToLower(strings.TrimSpace(in.NewOwner))
 		case Remove:
 			it.Change = &Change{Kind: p.RemoveAction, Status: ChangePending}
 		case Downgrade:
@@ -310,8 +374,8 @@ func (s *Service) Decide(ctx context.Context, in Input) (Item, error) {
 	if !decided.KeepUntil.IsZero() {
 		detail["until"] = decided.KeepUntil.In(p.Location).Format(time.DateOnly)
 	}
-	if decided.HandedTo != "" {
-		detail["to"] = decided.HandedTo
+	if in.Decision == NotMine {
+		detail["to"] = decided.Owner
 	}
 	s.audit(ctx, actor, "seat."+string(in.Decision), subject(in.UserID), detail)
 	if err := s.remember(ctx, decided); err != nil {
@@ -374,8 +438,11 @@ func (s *Service) remember(ctx context.Context, it Item) error {
 		change = func(m *memory) { m.KeepUntil = it.KeepUntil }
 	case Snoozed:
 		change = func(m *memory) { m.SnoozeUntil = it.KeepUntil }
-	case Reassigned:
-		change = func(m *memory) { m.Owner = it.HandedTo }
+	case Open:
+		if it.HandedFrom == "" {
+			return nil
+		}
+		change = func(m *memory) { m.Owner = it.Owner }
 	default:
 		return nil
 	}

@@ -208,7 +208,7 @@ func TestWhoMayDecide(t *testing.T) {
 		{"someone else", tom.Period, tom.Seat.UserID, reviews.Actor{Email: priya}, reviews.ErrNotAllowed},
 		{"nobody resolved", tom.Period, tom.Seat.UserID, reviews.Actor{}, reviews.ErrNotAllowed},
 		{"another owner", tom.Period, tom.Seat.UserID, reviews.Actor{Email: "bill@acme.example"}, reviews.ErrNotAllowed},
-		{"last week's review", "2026-W46", tom.Seat.UserID, reviews.Actor{Email: omar}, reviews.ErrExpired},
+		{"a review past its deadline", "2026-W45", tom.Seat.UserID, reviews.Actor{Email: omar}, reviews.ErrExpired},
 		{"a seat not in the review", tom.Period, 42, reviews.Actor{Email: omar}, reviews.ErrNotFound},
 	}
 	for _, tt := range tests {

@@ -53,6 +53,7 @@ func TestLayering(t *testing.T) {
 		{"jobs", append([]string{module + "/bot/slack", module + "/bot/teams", module + "/commands", module + "/cmd"}, chatSDKs...)},
 		{"bot", append([]string{module + "/commands", module + "/jobs", module + "/store", module + "/integrations", module + "/cmd"}, chatSDKs...)},
 		{"seats", append([]string{module + "/bot", module + "/commands", module + "/jobs", module + "/cmd"}, chatSDKs...)},
+		{"prompts", append([]string{module + "/bot/slack", module + "/bot/teams", module + "/commands", module + "/jobs", module + "/cmd"}, chatSDKs...)},
 		{"reviews", append([]string{module + "/bot", module + "/commands", module + "/jobs", module + "/cmd", module + "/config"}, chatSDKs...)},
 		{"store", append([]string{module + "/bot", module + "/commands", module + "/jobs", module + "/seats", module + "/integrations", module + "/config"}, chatSDKs...)},
 		{"integrations/zendesk", append([]string{module + "/bot", module + "/commands", module + "/jobs", module + "/seats", module + "/store", module + "/config"}, chatSDKs...)},

@@ -1,0 +1,333 @@
+package prompts
+
+import (
+	"cmp"
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/seatwarden/seatwarden/bot"
+	"github.com/seatwarden/seatwarden/reviews"
+	"github.com/seatwarden/seatwarden/seats"
+)
+
+// Review controls: fixed verbs; values carry only "<period>:<user id>".
+const (
+	ActionKeep      = "review.keep"
+	ActionDowngrade = "review.downgrade"
+	ActionRemove    = "review.remove"
+	ActionSnooze    = "review.snooze"
+	ActionNotMine   = "review.notmine"
+	// ActionPage turns a digest's page; its token is "<period>:<owner>".
+	ActionPage = "review.page"
+
+	FormKeep    = "review.keep"
+	FormNotMine = "review.notmine"
+
+	// DigestPageSize seats per digest page: two blocks each in Slack and
+	// a card well inside Teams' 28 KB, with room for the header and pager.
+	DigestPageSize = 10
+)
+
+// SeatValue is the value of a seat's buttons and its forms' record id.
+func SeatValue(period string, userID int64) string {
+	return period + ":" + strconv.FormatInt(userID, 10)
+}
+
+// ParseSeatValue reads a SeatValue back, strictly: a tampered value is
+// refused rather than half-understood.
+func ParseSeatValue(v string) (period string, userID int64, ok bool) {
+	period, id, found := strings.Cut(v, ":")
+	// A leading zero is refused too: "007" would name the seat SeatValue
+	// writes as "7", and only SeatValue's own spelling is accepted.
+	if !found || !reviews.ValidPeriod(period) || id == "" || id[0] == '0' || len(id) > 19 || strings.Trim(id, "0123456789") != "" {
+		return "", 0, false
+	}
+	userID, err := strconv.ParseInt(id, 10, 64)
+	if err != nil || userID <= 0 {
+		return "", 0, false
+	}
+	return period, userID, true
+}
+
+// DigestToken is the pager token of one owner's digest.
+func DigestToken(period, owner string) string { return period + ":" + owner }
+
+// ParseDigestToken reads a DigestToken back.
+func ParseDigestToken(token string) (period, owner string, ok bool) {
+	period, owner, found := strings.Cut(token, ":")
+	if !found || !reviews.ValidPeriod(period) || !strings.Contains(owner, "@") || strings.ContainsAny(owner, " :") {
+		return "", "", false
+	}
+	return period, owner, true
+}
+
+// Occasion is why a digest is sent; it changes only the headline and the
+// small print.
+type Occasion int
+
+// Occasions.
+const (
+	Digest     Occasion = iota // the period's digest, or an update after a click
+	Handed                     // seats someone handed to this owner
+	Reminder                   // the owner has not answered
+	Escalation                 // to the admin channel: the owner did not answer
+	Warning                    // the last warning before on_silence downgrades
+)
+
+// Review draws one period's review messages.
+type Review struct {
+	Period   string
+	Location *time.Location
+	Currency string
+	// Command is the slash command shown in hints ("/warden").
+	Command string
+	// Now is the time the message is drawn at.
+	Now time.Time
+	// Deadline is when the review stops taking answers.
+	Deadline time.Time
+}
+
+// Sort puts items in digest order: most inactive first, then by name and
+// id, so a page shows the same seats however often it is drawn.
+func Sort(items []reviews.Item) {
+	slices.SortFunc(items, func(a, b reviews.Item) int {
+		return cmp.Or(
+			cmp.Compare(b.Seat.DaysInactive, a.Seat.DaysInactive),
+			cmp.Compare(strings.ToLower(a.Seat.Name), strings.ToLower(b.Seat.Name)),
+			cmp.Compare(a.Seat.UserID, b.Seat.UserID))
+	})
+}
+
+// OwnerItems picks owner's digest from a period's items: the seats they
+// answer for and those they handed on (shown as handed), in digest order.
+func OwnerItems(all []reviews.Item, owner string) []reviews.Item {
+	var out []reviews.Item
+	for _, it := range all {
+		if it.Owner == owner || (it.HandedFrom == owner && it.State == reviews.Open) {
+			out = append(out, it)
+		}
+	}
+	Sort(out)
+	return out
+}
+
+// PageOf is the page of a sorted digest that shows seat userID (1 when it
+// is not there).
+func PageOf(items []reviews.Item, userID int64) int {
+	i := slices.IndexFunc(items, func(it reviews.Item) bool { return it.Seat.UserID == userID })
+	return max(i, 0)/DigestPageSize + 1
+}
+
+// Digest draws page of owner's digest. items are every item of the owner
+// in the period, sorted with Sort; decided seats show what was decided and
+// by whom instead of buttons.
+func (r Review) Digest(occ Occasion, owner string, items []reviews.Item, page int) bot.Message {
+	pages := max(1, (len(items)+DigestPageSize-1)/DigestPageSize)
+	page = min(max(page, 1), pages)
+	first, last := (page-1)*DigestPageSize, min(page*DigestPageSize, len(items))
+
+	var open int
+	var openCost, cost, saved float64
+	for _, it := range items {
+		cost += it.Seat.MonthlyCost
+		saved += it.Saving()
+		if it.State == reviews.Open && it.Owner == owner {
+			open++
+			openCost += it.Seat.MonthlyCost
+		}
+	}
+	m := bot.Message{
+		Headline:   r.headline(occ, owner, len(items), cost, open, openCost),
+		Visibility: bot.Visible,
+	}
+	m.Sections = append(m.Sections, bot.Section{Text: r.intro(occ, owner, open)})
+	for _, it := range items[first:last] {
+		m.Sections = append(m.Sections, r.seatSection(owner, it))
+	}
+	m.Context = append(m.Context, r.progress(len(items), open, saved))
+	if pages > 1 {
+		m.Pager = &bot.Pager{Page: page, Pages: pages, ActionID: ActionPage, Token: DigestToken(r.Period, owner)}
+	}
+	return m
+}
+
+func (r Review) headline(occ Occasion, owner string, n int, cost float64, open int, openCost float64) string {
+	seatsWord := plural(n, "inactive seat", "inactive seats")
+	switch occ {
+	case Handed:
+		return fmt.Sprintf("Seats handed to you for review: %d waiting, %s/month", open, r.money(openCost))
+	case Reminder:
+		return fmt.Sprintf("Reminder: %d %s still waiting for you, %s/month", open, plural(open, "seat", "seats"), r.money(openCost))
+	case Escalation:
+		return fmt.Sprintf("No answer from %s: %d %s, %s/month", owner, open, plural(open, "seat", "seats"), r.money(openCost))
+	case Warning:
+		return fmt.Sprintf("Last call: %d %s will be downgraded on %s", open, plural(open, "seat", "seats"), r.day(r.Deadline))
+	}
+	return fmt.Sprintf("Seat review: %d %s, %s/month", n, seatsWord, r.money(cost))
+}
+
+func (r Review) intro(occ Occasion, owner string, open int) string {
+	const choose = "For each, choose *Keep* (with a reason and a date to ask again), *Downgrade*, *Remove* (frees the paid seat in Zendesk), *Snooze*, or *Not mine* to hand it to whoever answers for it."
+	switch occ {
+	case Escalation:
+		return fmt.Sprintf("%s did not answer for these paid seats. Admins can decide here; each choice is carried out in Zendesk and shows in %s's digest too.", bot.EscapeText(owner), bot.EscapeText(owner))
+	case Warning:
+		return fmt.Sprintf("Nobody has answered for %d %s. Unless you choose by %s, the policy downgrades %s.", open, plural(open, "seat", "seats"), r.by(r.Deadline), plural(open, "it", "them"))
+	case Reminder:
+		return "These paid Zendesk seats are still waiting for your answer. " + choose
+	}
+	return "These paid Zendesk seats have had no login for a while and you answer for them. " + choose
+}
+
+func (r Review) progress(n, open int, saved float64) string {
+	parts := []string{fmt.Sprintf("Review %s", r.Period)}
+	if open > 0 {
+		parts = append(parts, fmt.Sprintf("%d of %d waiting", open, n), "answer by "+r.by(r.Deadline))
+	} else {
+		parts = append(parts, fmt.Sprintf("all %d answered", n))
+	}
+	if saved > 0 {
+		parts = append(parts, "saved "+r.money(saved)+"/month")
+	}
+	return strings.Join(parts, " · ")
+}
+
+// seatSection is one seat: who, what it is, and either its buttons or
+// what was decided.
+func (r Review) seatSection(owner string, it reviews.Item) bot.Section {
+	s := it.Seat
+	head := "*" + bot.EscapeText(cmp.Or(s.Name, "(no name)")) + "*"
+	if s.Email != "" {
+		head += " · " + bot.EscapeText(s.Email)
+	}
+	facts := []string{bot.EscapeText(cmp.Or(s.RoleName, s.Role))}
+	if len(s.Groups) > 0 {
+		facts = append(facts, bot.EscapeText(strings.Join(s.Groups, ", ")))
+	}
+	days := fmt.Sprintf("%d %s", s.DaysInactive, plural(s.DaysInactive, "day", "days"))
+	if s.NeverLoggedIn {
+		facts = append(facts, "never logged in (added "+r.date(s.LastActivity)+", "+days+" ago)")
+	} else {
+		facts = append(facts, "last login "+r.date(s.LastActivity)+", "+days+" ago")
+	}
+	facts = append(facts, r.money(s.MonthlyCost)+"/month")
+	lines := []string{head, strings.Join(facts, " · ")}
+	if s.Suspended {
+		lines = append(lines, ":warning: Suspended in Zendesk but still a paid seat")
+	}
+	sec := bot.Section{}
+	switch {
+	case it.State == reviews.Open && it.Owner != owner:
+		lines = append(lines, ":arrow_right: Handed to "+bot.EscapeText(it.Owner)+" by "+bot.EscapeText(it.HandedBy)+" "+r.when(it.HandedAt))
+	case it.State == reviews.Open:
+		if it.HandedFrom != "" {
+			lines = append(lines, "Handed to you by "+bot.EscapeText(it.HandedBy)+" "+r.when(it.HandedAt))
+		}
+		sec.Actions = r.buttons(it)
+	default:
+		lines = append(lines, r.Outcome(it))
+	}
+	sec.Text = strings.Join(lines, "\n")
+	return sec
+}
+
+func (r Review) buttons(it reviews.Item) []bot.Button {
+	v := SeatValue(it.Period, it.Seat.UserID)
+	name := cmp.Or(it.Seat.Name, it.Seat.Email)
+	return []bot.Button{
+		{ActionID: ActionKeep, Label: "Keep", Value: v, Style: bot.StylePrimary},
+		{ActionID: ActionDowngrade, Label: "Downgrade", Value: v, Confirm: &bot.Confirm{
+			Title: "Downgrade this seat?", Text: name + " loses the paid agent seat in Zendesk.", Confirm: "Downgrade", Deny: "Cancel"}},
+		{ActionID: ActionRemove, Label: "Remove", Value: v, Style: bot.StyleDanger, Confirm: &bot.Confirm{
+			Title: "Remove this seat?", Text: name + " stops being an agent in Zendesk, which frees the paid seat.", Confirm: "Remove", Deny: "Cancel"}},
+		{ActionID: ActionSnooze, Label: "Snooze", Value: v},
+		{ActionID: ActionNotMine, Label: "Not mine", Value: v},
+	}
+}
+
+// Outcome is the line that replaces a decided seat's buttons, e.g.
+// "Removed by dana@acme.example on Tue 17 Nov at 10:42 — saves $115/month".
+func (r Review) Outcome(it reviews.Item) string {
+	by := bot.EscapeText(it.DecidedBy)
+	at := r.when(it.DecidedAt)
+	switch it.State {
+	case reviews.Kept:
+		line := fmt.Sprintf(":white_check_mark: Kept by %s %s until %s", by, at, r.date(it.KeepUntil))
+		if it.Reason != "" {
+			line += ": " + bot.EscapeText(it.Reason)
+		}
+		return line
+	case reviews.Snoozed:
+		return fmt.Sprintf(":zzz: Snoozed by %s %s until %s", by, at, r.date(it.KeepUntil))
+	case reviews.Changed:
+		return ":information_source: Nothing done: " + bot.EscapeText(it.Note)
+	case reviews.Removed, reviews.Downgraded:
+		verb := "Removed"
+		if it.State == reviews.Downgraded {
+			verb = "Downgraded"
+		}
+		if it.DecidedBy == reviews.System.Email {
+			by = "seatwarden (no answer in time)"
+		}
+		c := it.Change
+		switch {
+		case c == nil || c.Status == reviews.ChangeDone:
+			return fmt.Sprintf(":heavy_minus_sign: %s by %s %s — saves %s/month", verb, by, at, r.money(it.Seat.MonthlyCost))
+		case c.Status == reviews.ChangeFailed:
+			return fmt.Sprintf(":x: %s by %s %s failed: %s. An admin has been told.", verb, by, at, bot.EscapeText(it.Note))
+		case c.Attempts > 1 || c.Error != "":
+			return fmt.Sprintf(":hourglass: %s by %s %s — Zendesk did not take it yet (%s); retrying", verb, by, at, bot.EscapeText(c.Error))
+		default:
+			return fmt.Sprintf(":hourglass: %s by %s %s — being carried out in Zendesk", verb, by, at)
+		}
+	}
+	return string(it.State)
+}
+
+func (r Review) money(v float64) string { return seats.Money(v, r.Currency) }
+
+func (r Review) loc() *time.Location {
+	if r.Location == nil {
+		return time.UTC
+	}
+	return r.Location
+}
+
+func (r Review) date(t time.Time) string { return t.In(r.loc()).Format("2 Jan 2006") }
+func (r Review) day(t time.Time) string  { return t.In(r.loc()).Format("Mon 2 Jan") }
+
+// when is "on Tue 17 Nov at 10:42", or "at 10:42" today.
+func (r Review) when(t time.Time) string {
+	t = t.In(r.loc())
+	if y, m, d := t.Date(); !r.Now.IsZero() {
+		if ny, nm, nd := r.Now.In(r.loc()).Date(); ny == y && nm == m && nd == d {
+			return "at " + t.Format("15:04")
+		}
+	}
+	return "on " + t.Format("Mon 2 Jan") + " at " + t.Format("15:04")
+}
+
+// by is a deadline after "by": "Mon 30 Nov at 00:00", or "10:42 today";
+// when's "on"/"at" would read "by on Mon 30 Nov".
+func (r Review) by(t time.Time) string {
+	local := t.In(r.loc())
+	if h, m, sec := local.Clock(); h == 0 && m == 0 && sec == 0 {
+		// A deadline at midnight reads as the end of the day before it.
+		return "the end of " + local.Add(-time.Second).Format("Mon 2 Jan")
+	}
+	w := r.when(t)
+	if hm, today := strings.CutPrefix(w, "at "); today {
+		return hm + " today"
+	}
+	return strings.TrimPrefix(w, "on ")
+}
+
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return one
+	}
+	return many
+}
