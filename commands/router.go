@@ -14,6 +14,7 @@ import (
 
 	"github.com/seatwarden/seatwarden/bot"
 	"github.com/seatwarden/seatwarden/config"
+	"github.com/seatwarden/seatwarden/reviews"
 	"github.com/seatwarden/seatwarden/seats"
 	"github.com/seatwarden/seatwarden/store"
 )
@@ -69,6 +70,13 @@ type Definition struct {
 	// Actions are the button clicks this command answers (its pager, for
 	// one). The handler sees them in Call.Request.Action.
 	Actions []ActionRoute
+	// Forms are the form ids whose submissions this command answers; the
+	// handler sees them in Call.Request.Form.
+	Forms []string
+	// ControlAccess, when set, is who may click this command's buttons and
+	// submit its forms instead of Access: a digest's buttons are for
+	// whoever the record names, which the handler checks itself.
+	ControlAccess Access
 }
 
 // ActionRoute matches a clicked control: its action id and the start of its
@@ -154,6 +162,14 @@ type Deps struct {
 	// saved a new snapshot (default DefaultSnapshotCheck; negative: before
 	// every command). Router.SnapshotSaved skips the wait.
 	SnapshotCheck time.Duration
+	// Reviews runs the seat review; nil leaves out the review command and
+	// the digest's buttons.
+	Reviews *reviews.Service
+	// ReviewChanged is told, after a decision, which owners' digests
+	// changed, so copies posted elsewhere are redrawn and seats handed on
+	// reach their new owner. except is the message the click came from,
+	// which the reply itself redraws. It may be nil.
+	ReviewChanged func(ctx context.Context, period string, except bot.MessageRef, owners ...string)
 	// Now is the clock; default time.Now.
 	Now func() time.Time
 	// Logger receives one line per command and the detail of failures;
@@ -222,6 +238,7 @@ type Router struct {
 	byKey   map[string]*route // normalised name or alias → route
 	maxKey  int               // most words in any key
 	actions []actionEntry
+	forms   map[string]*route // form id → route
 
 	onSnapshotSaved []func()
 }
@@ -243,6 +260,8 @@ type route struct {
 	// surplus words are more likely a mistyped subcommand than arguments.
 	parent  bool
 	handler Handler // with middlewares applied
+	// control answers the route's buttons and forms (ControlAccess).
+	control Handler
 }
 
 type actionEntry struct {
@@ -268,7 +287,7 @@ func NewRouter(deps Deps, defs ...Definition) (*Router, error) {
 	if deps.Snapshots == nil {
 		return nil, errors.New("commands: Deps.Snapshots is required")
 	}
-	r := &Router{deps: deps, byKey: map[string]*route{}}
+	r := &Router{deps: deps, byKey: map[string]*route{}, forms: map[string]*route{}}
 	all := append([]Definition{r.helpDefinition()}, defs...)
 	var problems []string
 	owner := map[string]string{} // key → "name of X" / "alias of X", for the message
@@ -339,12 +358,27 @@ func NewRouter(deps Deps, defs ...Definition) (*Router, error) {
 			}
 			r.actions = append(r.actions, actionEntry{ActionRoute: a, route: rt})
 		}
+		for _, f := range rt.def.Forms {
+			if f == "" {
+				problems = append(problems, fmt.Sprintf("%q: a form route has no ID", rt.def.Name))
+				continue
+			}
+			if prev, dup := r.forms[f]; dup {
+				problems = append(problems, fmt.Sprintf("%q: form %q is also answered by %q", rt.def.Name, f, prev.def.Name))
+				continue
+			}
+			r.forms[f] = rt
+		}
 	}
 	if len(problems) > 0 {
 		return nil, fmt.Errorf("commands: %s", strings.Join(problems, "; "))
 	}
 	for _, rt := range r.defs {
-		rt.handler = r.chain(rt.def)
+		rt.handler = r.chain(rt.def, rt.def.Access)
+		rt.control = rt.handler
+		if rt.def.ControlAccess != 0 {
+			rt.control = r.chain(rt.def, rt.def.ControlAccess)
+		}
 	}
 	return r, nil
 }
@@ -374,12 +408,12 @@ func checkDefinition(def Definition) string {
 // chain wraps def's handler: logging outermost (it sees refusals and
 // failures too), then panic recovery, authorization, and the definition's
 // own middlewares in order.
-func (r *Router) chain(def Definition) Handler {
+func (r *Router) chain(def Definition, access Access) Handler {
 	h := def.Handler
 	for i := len(def.Middlewares) - 1; i >= 0; i-- {
 		h = def.Middlewares[i](h)
 	}
-	h = Authorize(def.Access)(h)
+	h = Authorize(access)(h)
 	h = recoverPanics(h)
 	return Logging(r.deps.Logger)(h)
 }
@@ -430,7 +464,11 @@ func (r *Router) Handle(ctx context.Context, req bot.Request) (reply bot.Message
 	if rt == nil {
 		return r.help(call, call.Args)
 	}
-	msg, err := rt.handler(ctx, call)
+	h := rt.handler
+	if req.Action != nil || req.Form != nil {
+		h = rt.control
+	}
+	msg, err := h(ctx, call)
 	if err != nil {
 		return r.errorReply(ctx, call, rt, err)
 	}
@@ -451,6 +489,10 @@ func (r *Router) route(call *Call) (*route, error) {
 		}
 		return nil, NotFoundf("That button is no longer in use. Run %s help to see what you can do.", r.deps.Command)
 	case req.Form != nil:
+		if rt, ok := r.forms[req.Form.FormID]; ok {
+			call.Command = rt.def.Name
+			return rt, nil
+		}
 		return nil, NotFoundf("That form is no longer in use. Run %s help to see what you can do.", r.deps.Command)
 	}
 	words, err := Parse(req.Text)

@@ -33,7 +33,11 @@ const (
 // New returns a router with the help and seat commands.
 func New(d Deps) (*Router, error) {
 	s := newSeatCommands(d)
-	r, err := NewRouter(d, s.definitions()...)
+	defs := s.definitions()
+	if d.Reviews != nil {
+		defs = append(defs, newReviewCommands(d).definitions()...)
+	}
+	r, err := NewRouter(d, defs...)
 	if err != nil {
 		return nil, err
 	}

@@ -7,16 +7,19 @@ import (
 	"log/slog"
 	"net/http"
 	"path/filepath"
+	"sync"
 	"time"
 
 	"github.com/redis/go-redis/v9"
 	slackgo "github.com/slack-go/slack"
 
+	"github.com/seatwarden/seatwarden/bot"
 	slackbot "github.com/seatwarden/seatwarden/bot/slack"
 	"github.com/seatwarden/seatwarden/commands"
 	"github.com/seatwarden/seatwarden/config"
 	"github.com/seatwarden/seatwarden/integrations/zendesk"
 	"github.com/seatwarden/seatwarden/jobs"
+	"github.com/seatwarden/seatwarden/reviews"
 	"github.com/seatwarden/seatwarden/seats"
 	"github.com/seatwarden/seatwarden/server"
 	"github.com/seatwarden/seatwarden/store"
@@ -36,7 +39,10 @@ type app struct {
 	runner  *jobs.Runner
 	router  *commands.Router
 	slack   *slackbot.Adapter // nil when Slack is off
+	reviews *jobs.Reviews
 	now     func() time.Time
+	// followUps are redraws after decisions still in flight; Close waits.
+	followUps sync.WaitGroup
 
 	// onSync, when set, also hears about each successful sync (the demo).
 	onSync func(seats.SyncResult)
@@ -88,20 +94,24 @@ func newApp(ctx context.Context, cfg *config.Config, log *slog.Logger) (*app, er
 	a.zendesk = zd
 
 	syncer := &seats.Syncer{Source: zd, Store: a.store, Checkpoints: a.store, Account: cfg.Zendesk.URL, Now: a.now, Logger: log}
-	a.jobs, err = jobs.NewRegistry(jobs.Sync(syncer, a.afterSync))
+	holder := jobs.NewHolderID()
+	a.reviews = newReviewJobs(cfg, a.store, zd, holder, a.now, log)
+	a.jobs, err = jobs.NewRegistry(jobs.Sync(syncer, a.afterSync), a.reviews.DigestJob(), a.reviews.RemindersJob())
 	if err != nil {
 		a.Close()
 		return nil, err
 	}
 	a.router, err = commands.New(commands.Deps{
-		Snapshots: a.store,
-		Audit:     a.store,
-		Policy:    cfg.Policy.SeatRules(),
-		Admins:    cfg.Policy.Admins,
-		Owners:    cfg.Policy.Owners,
-		Command:   cfg.Policy.Command,
-		Now:       a.now,
-		Logger:    log,
+		Snapshots:     a.store,
+		Audit:         a.store,
+		Policy:        cfg.Policy.SeatRules(),
+		Admins:        cfg.Policy.Admins,
+		Owners:        cfg.Policy.Owners,
+		Command:       cfg.Policy.Command,
+		Reviews:       a.reviews.Service,
+		ReviewChanged: a.reviewChanged,
+		Now:           a.now,
+		Logger:        log,
 	})
 	if err != nil {
 		a.Close()
@@ -112,16 +122,68 @@ func newApp(ctx context.Context, cfg *config.Config, log *slog.Logger) (*app, er
 			a.Close()
 			return nil, err
 		}
+		a.reviews.Notifier = a.slack
 	}
 	a.runner = &jobs.Runner{
 		Locks:   a.store,
-		Holder:  jobs.NewHolderID(),
+		Holder:  holder,
 		Timeout: cfg.Policy.Jobs.Timeout.Std(),
 		Now:     a.now,
 		Logger:  log,
 		Observe: a.metrics.ObserveJob,
 	}
 	return a, nil
+}
+
+// newReviewJobs wires the seat review to the policy.
+func newReviewJobs(cfg *config.Config, st store.Store, zd reviews.Zendesk, holder string, now func() time.Time, log *slog.Logger) *jobs.Reviews {
+	p := cfg.Policy
+	removeAction := reviews.ChangeDemote
+	if p.Review.RemoveAction == config.RemoveActionSuspend {
+		removeAction = reviews.ChangeSuspend
+	}
+	svc := &reviews.Service{
+		Records: st,
+		Audit:   st,
+		Zendesk: zd,
+		Policy: reviews.Policy{
+			Location:           p.Location(),
+			KeepMaxDays:        p.Review.KeepMaxDays,
+			SnoozeDays:         p.Review.SnoozeDays,
+			RemoveAction:       removeAction,
+			DowngradeRoleID:    p.Review.DowngradeRoleID,
+			DowngradeOnSilence: p.Review.OnSilence == config.OnSilenceDowngrade,
+		},
+		Now:    now,
+		Holder: holder,
+		Logger: log,
+	}
+	return &jobs.Reviews{
+		Service:   svc,
+		Snapshots: st,
+		Rules:     p.SeatRules(),
+		OwnerOfGroup: func(group string) string {
+			if group == "" {
+				group = "\x00" // no group has this name, so the default owner answers
+			}
+			return p.OwnerOf(group)
+		},
+		AdminChannel:  p.AdminChannel,
+		RemindAfter:   p.Review.RemindAfter.Std(),
+		EscalateAfter: p.Review.EscalateAfter.Std(),
+		Command:       p.Command,
+		Logger:        log,
+	}
+}
+
+// reviewChanged redraws other copies of the owners' digests after a
+// decision, off the click's path so its reply is not held up.
+func (a *app) reviewChanged(ctx context.Context, period string, except bot.MessageRef, owners ...string) {
+	a.followUps.Go(func() {
+		ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), time.Minute)
+		defer cancel()
+		a.reviews.Changed(ctx, period, except, owners...)
+	})
 }
 
 // afterSync publishes the new snapshot's seat counts.
@@ -190,6 +252,7 @@ func (a *app) runSocketMode(ctx context.Context, errc chan<- error) {
 }
 
 func (a *app) Close() {
+	a.followUps.Wait()
 	if a.store != nil {
 		if err := a.store.Close(); err != nil {
 			a.log.Warn("store close", slog.Any("error", err))

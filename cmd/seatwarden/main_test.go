@@ -123,8 +123,12 @@ func TestRunJobSync(t *testing.T) {
 	}
 
 	inv = &invocation{env: envs}
-	if code := inv.run(context.Background(), "run-job", "reminders"); code != 1 || !strings.Contains(inv.stderr.String(), "not available in this version yet") {
-		t.Errorf("run-job reminders: exit %d, stderr %s", code, inv.stderr.String())
+	if code := inv.run(context.Background(), "run-job", "token-digest"); code != 1 || !strings.Contains(inv.stderr.String(), "not available in this version yet") {
+		t.Errorf("run-job token-digest: exit %d, stderr %s", code, inv.stderr.String())
+	}
+	inv = &invocation{env: envs}
+	if code := inv.run(context.Background(), "run-job", "inactive-digest"); code != 1 || !strings.Contains(inv.stderr.String(), "no chat transport is configured") {
+		t.Errorf("run-job inactive-digest without Slack: exit %d, stderr %s", code, inv.stderr.String())
 	}
 
 	st, err := boltstore.Open(filepath.Join(envs["SEATWARDEN_DATA_DIR"], "seatwarden.db"), boltstore.Options{})

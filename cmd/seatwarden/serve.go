@@ -55,6 +55,11 @@ func (a *app) serve(ctx context.Context, addr string, ready func(addr string)) e
 	a.log.Info("seatwarden serving", slog.String("addr", srv.Addr()), slog.String("store", a.store.Backend()),
 		slog.String("zendesk", a.cfg.Zendesk.URL), slog.String("version", version))
 	a.syncIfNoSnapshot(ctx, sched)
+	// Zendesk changes a crash left pending, and digests it left unsent,
+	// are finished now rather than at the next hourly run.
+	if def, err := a.jobs.Lookup(jobs.NameReminders); err == nil {
+		sched.RunNow(def)
+	}
 	if ready != nil {
 		ready(srv.Addr())
 	}

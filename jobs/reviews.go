@@ -1,0 +1,500 @@
+package jobs
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"slices"
+	"sync"
+	"time"
+
+	"github.com/seatwarden/seatwarden/bot"
+	"github.com/seatwarden/seatwarden/prompts"
+	"github.com/seatwarden/seatwarden/reviews"
+	"github.com/seatwarden/seatwarden/seats"
+	"github.com/seatwarden/seatwarden/store"
+)
+
+// Reviews sends the seat review: the `inactive-digest` job opens the
+// period's review and sends each owner one digest; the `reminders` job
+// sends what is still unsent (seats handed on, owners a send failed for),
+// reminds, escalates, applies on_silence, finishes Zendesk changes left
+// pending and tells admins about those that failed.
+type Reviews struct {
+	Service   *reviews.Service
+	Snapshots store.Snapshots
+	Rules     seats.Policy
+	// OwnerOfGroup is the policy's owner of seats whose default group is
+	// named group ("" for seats in no group).
+	OwnerOfGroup func(group string) string
+	// Notifier sends the messages; nil means no chat transport is set up.
+	Notifier bot.Notifier
+	// AdminChannel receives escalations and failed changes.
+	AdminChannel  string
+	RemindAfter   time.Duration // default 72h
+	EscalateAfter time.Duration // default 168h
+	Command       string
+	// Workers bounds the owners sent to at once (default 8); the
+	// transport paces each conversation.
+	Workers int
+	Logger  *slog.Logger
+}
+
+// ErrNoTransport: the review opened but nothing can be sent.
+var ErrNoTransport = errors.New("no chat transport is configured (set SLACK_BOT_TOKEN), so no digest was sent; the review is open and `review` shows it")
+
+// DigestJob is the `inactive-digest` job.
+func (r *Reviews) DigestJob() Definition {
+	return Definition{
+		Name:        NameInactiveDigest,
+		Description: "opens this period's seat review and sends each owner one digest of their inactive paid seats",
+		Run:         r.digest,
+	}
+}
+
+// RemindersJob is the `reminders` job.
+func (r *Reviews) RemindersJob() Definition {
+	return Definition{
+		Name:        NameReminders,
+		Description: "sends unsent digests, reminds silent owners, escalates to the admin channel, finishes pending Zendesk changes",
+		Run:         r.reminders,
+	}
+}
+
+func (r *Reviews) digest(ctx context.Context, now time.Time) error {
+	loc := r.Rules.Location
+	period := reviews.PeriodOf(now, loc)
+	snap, err := r.Snapshots.LoadSnapshot(ctx)
+	if errors.Is(err, store.ErrNotFound) {
+		return errors.New("no seat snapshot yet: run `seatwarden run-job sync` first")
+	}
+	if err != nil {
+		return err
+	}
+	report := seats.Evaluate(snap, r.Rules, now)
+	groups := make(map[int64]string, len(snap.Groups))
+	for _, g := range snap.Groups {
+		groups[g.ID] = g.Name
+	}
+	ownerOf := func(st seats.Seat) string {
+		if id := st.User.DefaultGroupID; id != nil {
+			return r.OwnerOfGroup(groups[*id])
+		}
+		return r.OwnerOfGroup("")
+	}
+	open, err := r.Service.Open(ctx, period, report, ownerOf)
+	if err != nil {
+		return err
+	}
+	r.log().InfoContext(ctx, "seat review open", slog.String("period", period), slog.Int("open_seats", len(open)))
+	if r.Notifier == nil {
+		return ErrNoTransport
+	}
+	return r.send(ctx, period, now)
+}
+
+func (r *Reviews) reminders(ctx context.Context, now time.Time) error {
+	var errs []error
+	for _, period := range reviews.LivePeriods(now, r.Rules.Location) {
+		if _, opened, err := r.Service.Opened(ctx, period); err != nil || !opened {
+			errs = append(errs, err)
+			continue
+		}
+		errs = append(errs, r.remindPeriod(ctx, period, now))
+	}
+	// The period before the live ones has just passed its deadline.
+	loc := r.Rules.Location
+	if loc == nil {
+		loc = time.UTC
+	}
+	past := reviews.PeriodOf(now.In(loc).AddDate(0, 0, -7*len(reviews.LivePeriods(now, loc))), loc)
+	if lapsed, err := r.Service.Lapse(ctx, past); err != nil {
+		errs = append(errs, err)
+	} else if len(lapsed) > 0 {
+		r.log().InfoContext(ctx, "unanswered seats downgraded", slog.String("period", past), slog.Int("seats", len(lapsed)))
+		errs = append(errs, r.finishChanges(ctx, past))
+	}
+	return errors.Join(errs...)
+}
+
+func (r *Reviews) remindPeriod(ctx context.Context, period string, now time.Time) error {
+	if err := r.finishChanges(ctx, period); err != nil {
+		return err
+	}
+	if r.Notifier == nil {
+		return ErrNoTransport
+	}
+	if err := r.send(ctx, period, now); err != nil {
+		return err
+	}
+	byOwner, err := r.itemsByOwner(ctx, period)
+	if err != nil {
+		return err
+	}
+	deliveries, err := r.Service.Deliveries(ctx, period)
+	if err != nil {
+		return err
+	}
+	var errs []error
+	for owner, d := range deliveries {
+		items := byOwner[owner]
+		if d.SentAt.IsZero() || !slices.ContainsFunc(items, isOpen) {
+			continue
+		}
+		switch {
+		case !now.Before(d.SentAt.Add(r.escalateAfter())) && d.EscalatedAt.IsZero():
+			errs = append(errs, r.escalate(ctx, period, owner, items, now))
+		case !now.Before(d.SentAt.Add(r.remindAfter())) && d.RemindedAt.IsZero() && d.EscalatedAt.IsZero():
+			errs = append(errs, r.remind(ctx, period, owner, items, now))
+		}
+	}
+	return errors.Join(errs...)
+}
+
+func isOpen(it reviews.Item) bool { return it.State == reviews.Open }
+
+// send delivers every open seat not yet sent to its owner: the period's
+// digests on the first run, later only seats handed on or owners a send
+// failed for. Each owner is claimed first, so two runs never both send.
+func (r *Reviews) send(ctx context.Context, period string, now time.Time) error {
+	byOwner, err := r.itemsByOwner(ctx, period)
+	if err != nil {
+		return err
+	}
+	deliveries, err := r.Service.Deliveries(ctx, period)
+	if err != nil {
+		return err
+	}
+	var owners []string
+	for owner, items := range byOwner {
+		d := deliveries[owner]
+		if owner != "" && slices.ContainsFunc(items, func(it reviews.Item) bool { return isOpen(it) && !d.Sent(it.Seat.UserID) }) {
+			owners = append(owners, owner)
+		}
+	}
+	if n := len(byOwner[""]); n > 0 {
+		r.log().WarnContext(ctx, "seats with no owner are not sent to anyone: name a default owner in the policy's owners list", slog.Int("seats", n))
+	}
+	slices.Sort(owners)
+
+	var (
+		mu                sync.Mutex
+		sent, unreachable int
+		errs              []error
+		work              = make(chan string)
+		wg                sync.WaitGroup
+	)
+	for range min(r.workers(), max(len(owners), 1)) {
+		wg.Go(func() {
+			for owner := range work {
+				ok, err := r.sendOwner(ctx, period, owner, now)
+				mu.Lock()
+				switch {
+				case errors.Is(err, bot.ErrUnreachable):
+					unreachable++
+				case err != nil:
+					errs = append(errs, err)
+				case ok:
+					sent++
+				}
+				mu.Unlock()
+			}
+		})
+	}
+	for _, o := range owners {
+		select {
+		case work <- o:
+		case <-ctx.Done():
+		}
+	}
+	close(work)
+	wg.Wait()
+	if len(owners) > 0 {
+		r.log().InfoContext(ctx, "seat review digests sent", slog.String("period", period), slog.Int("owners", sent),
+			slog.Int("unreachable", unreachable), slog.Int("failed", len(errs)))
+	}
+	if ctx.Err() != nil {
+		return ctx.Err()
+	}
+	if len(errs) > 0 {
+		return fmt.Errorf("%d of %d digests not sent (the next reminders run tries again): %w", len(errs), len(owners), errors.Join(errs...))
+	}
+	return nil
+}
+
+// sendOwner sends one owner their digest; ok is false when another run
+// had it or had sent it meanwhile.
+func (r *Reviews) sendOwner(ctx context.Context, period, owner string, now time.Time) (bool, error) {
+	d, err := r.Service.Claim(ctx, period, owner)
+	if errors.Is(err, reviews.ErrBusy) {
+		return false, nil
+	}
+	if err != nil {
+		return false, err
+	}
+	items, err := r.ownerItems(ctx, period, owner)
+	if err != nil {
+		_, _ = r.Service.Release(ctx, period, owner, nil)
+		return false, err
+	}
+	var unsent []int64
+	handed := true
+	for _, it := range items {
+		if isOpen(it) && it.Owner == owner && !d.Sent(it.Seat.UserID) {
+			unsent = append(unsent, it.Seat.UserID)
+			handed = handed && it.HandedFrom != ""
+		}
+	}
+	if len(unsent) == 0 {
+		_, err := r.Service.Release(ctx, period, owner, nil)
+		return false, err
+	}
+	occ := prompts.Digest
+	if handed {
+		occ = prompts.Handed
+	}
+	refs, err := r.Notifier.SendDirect(ctx, owner, r.view(period, now).Digest(occ, owner, items, 1))
+	if err != nil && len(refs) == 0 {
+		_, rerr := r.Service.Release(ctx, period, owner, func(d *reviews.Delivery) {
+			if errors.Is(err, bot.ErrUnreachable) {
+				d.Unreachable = err.Error()
+			}
+		})
+		if errors.Is(err, bot.ErrUnreachable) {
+			r.log().WarnContext(ctx, "seat owner not reachable in chat; their seats wait for the escalation", slog.String("owner", owner), slog.Any("error", err))
+		}
+		return false, errors.Join(fmt.Errorf("digest to %s: %w", owner, err), rerr)
+	}
+	// Part of a message posted is a message delivered: sending it again
+	// would repeat what the owner already has.
+	if _, derr := r.Service.Delivered(ctx, period, owner, idsOf(items), toReviewRefs(refs)); derr != nil {
+		return true, derr
+	}
+	return true, nil
+}
+
+func (r *Reviews) remind(ctx context.Context, period, owner string, items []reviews.Item, now time.Time) error {
+	return r.once(ctx, period, owner, func(d *reviews.Delivery) bool { return d.RemindedAt.IsZero() }, func() (func(*reviews.Delivery), error) {
+		refs, err := r.Notifier.SendDirect(ctx, owner, r.view(period, now).Digest(prompts.Reminder, owner, openFirst(items), 1))
+		if err != nil && len(refs) == 0 {
+			return nil, fmt.Errorf("reminder to %s: %w", owner, err)
+		}
+		return func(d *reviews.Delivery) { d.RemindedAt, d.Refs = now, append(d.Refs, toReviewRefs(refs)...) }, nil
+	})
+}
+
+// escalate puts an owner's silence to the admins, or, when the policy
+// downgrades silent seats, warns the owner a last time.
+func (r *Reviews) escalate(ctx context.Context, period, owner string, items []reviews.Item, now time.Time) error {
+	if r.Service.Policy.DowngradeOnSilence {
+		return r.once(ctx, period, owner, func(d *reviews.Delivery) bool { return d.EscalatedAt.IsZero() }, func() (func(*reviews.Delivery), error) {
+			refs, err := r.Notifier.SendDirect(ctx, owner, r.view(period, now).Digest(prompts.Warning, owner, openFirst(items), 1))
+			if err != nil && len(refs) == 0 {
+				return nil, fmt.Errorf("last warning to %s: %w", owner, err)
+			}
+			return func(d *reviews.Delivery) {
+				d.EscalatedAt, d.WarnedAt, d.Refs = now, now, append(d.Refs, toReviewRefs(refs)...)
+			}, nil
+		})
+	}
+	if r.AdminChannel == "" {
+		r.log().WarnContext(ctx, "an owner did not answer but admin_channel is not set, so nobody was told", slog.String("owner", owner))
+		return nil
+	}
+	return r.once(ctx, period, owner, func(d *reviews.Delivery) bool { return d.EscalatedAt.IsZero() }, func() (func(*reviews.Delivery), error) {
+		refs, err := r.Notifier.SendChannel(ctx, r.AdminChannel, r.view(period, now).Digest(prompts.Escalation, owner, openFirst(items), 1))
+		if err != nil && len(refs) == 0 {
+			return nil, fmt.Errorf("escalation of %s: %w", owner, err)
+		}
+		return func(d *reviews.Delivery) {
+			d.EscalatedAt, d.EscalationRefs = now, append(d.EscalationRefs, toReviewRefs(refs)...)
+		}, nil
+	})
+}
+
+// once sends under the owner's lease when due still holds, and records
+// what the send returns.
+func (r *Reviews) once(ctx context.Context, period, owner string, due func(*reviews.Delivery) bool, send func() (func(*reviews.Delivery), error)) error {
+	d, err := r.Service.Claim(ctx, period, owner)
+	if errors.Is(err, reviews.ErrBusy) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	if !due(&d) {
+		_, err := r.Service.Release(ctx, period, owner, nil)
+		return err
+	}
+	record, err := send()
+	_, rerr := r.Service.Release(ctx, period, owner, record)
+	return errors.Join(err, rerr)
+}
+
+// finishChanges carries out Zendesk changes left pending (a crash, an
+// outage) and tells the admin channel about those that failed for good.
+func (r *Reviews) finishChanges(ctx context.Context, period string) error {
+	done, _, err := r.Service.Resume(ctx, period)
+	if err != nil {
+		return err
+	}
+	if done > 0 {
+		r.log().InfoContext(ctx, "pending seat changes carried out", slog.String("period", period), slog.Int("changes", done))
+	}
+	failed, err := r.Service.Unreported(ctx, period)
+	if err != nil || len(failed) == 0 || r.Notifier == nil || r.AdminChannel == "" {
+		return err
+	}
+	if _, err := r.Notifier.SendChannel(ctx, r.AdminChannel, r.view(period, r.now()).FailedChanges(failed)); err != nil {
+		return fmt.Errorf("failed changes not reported: %w", err)
+	}
+	for _, it := range failed {
+		if err := r.Service.MarkReported(ctx, period, it.Seat.UserID); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// Changed follows a decision: it redraws the owners' posted digests
+// (except the clicked message, which the reply redraws) and sends seats
+// handed to a new owner at once rather than at the next reminders run.
+func (r *Reviews) Changed(ctx context.Context, period string, except bot.MessageRef, owners ...string) {
+	for _, owner := range owners {
+		r.Refresh(ctx, period, owner, except)
+		if r.Notifier == nil {
+			continue
+		}
+		if _, err := r.sendOwner(ctx, period, owner, r.now()); err != nil {
+			r.log().WarnContext(ctx, "seats handed on not sent yet; the reminders job tries again", slog.String("owner", owner), slog.Any("error", err))
+		}
+	}
+}
+
+// Refresh redraws every posted copy of an owner's digest (their digest,
+// reminders and any escalation) after a decision, so each shows it.
+// Failures are logged: the decision stands either way.
+func (r *Reviews) Refresh(ctx context.Context, period, owner string, except bot.MessageRef) {
+	if r.Notifier == nil {
+		return
+	}
+	d, err := r.Service.Delivery(ctx, period, owner)
+	if err != nil {
+		r.log().WarnContext(ctx, "digest not refreshed", slog.Any("error", err))
+		return
+	}
+	items, err := r.ownerItems(ctx, period, owner)
+	if err != nil {
+		r.log().WarnContext(ctx, "digest not refreshed", slog.Any("error", err))
+		return
+	}
+	v := r.view(period, r.now())
+	update := func(refs []reviews.Ref, occ prompts.Occasion) {
+		for _, ref := range refs {
+			mr := bot.MessageRef{Platform: bot.Platform(ref.Platform), ConversationID: ref.Conversation, MessageID: ref.Message}
+			if mr == except {
+				continue
+			}
+			if err := r.Notifier.Update(ctx, mr, v.Digest(occ, owner, items, 1)); err != nil {
+				r.log().WarnContext(ctx, "digest copy not updated", slog.String("owner", owner), slog.Any("error", err))
+			}
+		}
+	}
+	update(d.Refs, prompts.Digest)
+	update(d.EscalationRefs, prompts.Escalation)
+}
+
+func (r *Reviews) itemsByOwner(ctx context.Context, period string) (map[string][]reviews.Item, error) {
+	items, err := r.Service.Items(ctx, period)
+	if err != nil {
+		return nil, err
+	}
+	out := make(map[string][]reviews.Item)
+	for _, it := range items {
+		out[it.Owner] = append(out[it.Owner], it)
+	}
+	for _, list := range out {
+		prompts.Sort(list)
+	}
+	return out, nil
+}
+
+// ownerItems reads an owner's items of period, in digest order.
+func (r *Reviews) ownerItems(ctx context.Context, period, owner string) ([]reviews.Item, error) {
+	all, err := r.Service.Items(ctx, period)
+	if err != nil {
+		return nil, err
+	}
+	return prompts.OwnerItems(all, owner), nil
+}
+
+// openFirst is items with the waiting seats first, for reminders, so the
+// first page is what still needs an answer.
+func openFirst(items []reviews.Item) []reviews.Item {
+	out := slices.Clone(items)
+	slices.SortStableFunc(out, func(a, b reviews.Item) int {
+		switch ao, bo := isOpen(a), isOpen(b); {
+		case ao == bo:
+			return 0
+		case ao:
+			return -1
+		}
+		return 1
+	})
+	return out
+}
+
+func (r *Reviews) view(period string, now time.Time) prompts.Review {
+	return prompts.Review{
+		Period: period, Location: r.Rules.Location, Currency: r.Rules.Pricing.Currency, Command: r.Command,
+		Now: now, Deadline: reviews.Deadline(period, r.Rules.Location),
+	}
+}
+
+func idsOf(items []reviews.Item) []int64 {
+	out := make([]int64, len(items))
+	for i, it := range items {
+		out[i] = it.Seat.UserID
+	}
+	return out
+}
+
+func toReviewRefs(refs []bot.MessageRef) []reviews.Ref {
+	out := make([]reviews.Ref, len(refs))
+	for i, ref := range refs {
+		out[i] = reviews.Ref{Platform: string(ref.Platform), Conversation: ref.ConversationID, Message: ref.MessageID}
+	}
+	return out
+}
+
+func (r *Reviews) now() time.Time {
+	if r.Service.Now != nil {
+		return r.Service.Now()
+	}
+	return time.Now()
+}
+
+func (r *Reviews) remindAfter() time.Duration   { return orDefault(r.RemindAfter, 72*time.Hour) }
+func (r *Reviews) escalateAfter() time.Duration { return orDefault(r.EscalateAfter, 168*time.Hour) }
+
+func (r *Reviews) workers() int {
+	if r.Workers <= 0 {
+		return 8
+	}
+	return r.Workers
+}
+
+func (r *Reviews) log() *slog.Logger {
+	if r.Logger == nil {
+		return slog.New(slog.DiscardHandler)
+	}
+	return r.Logger
+}
+
+func orDefault(d, def time.Duration) time.Duration {
+	if d <= 0 {
+		return def
+	}
+	return d
+}
