@@ -158,10 +158,11 @@ func isOpen(it reviews.Item) bool { return it.State == reviews.Open }
 // digests on the first run, later only seats handed on or owners a send
 // failed for. Each owner is claimed first, so two runs never both send.
 func (r *Reviews) send(ctx context.Context, period string, now time.Time) error {
-	byOwner, err := r.itemsByOwner(ctx, period)
+	all, err := r.Service.Items(ctx, period)
 	if err != nil {
 		return err
 	}
+	byOwner := groupByOwner(all)
 	deliveries, err := r.Service.Deliveries(ctx, period)
 	if err != nil {
 		return err
@@ -188,7 +189,7 @@ func (r *Reviews) send(ctx context.Context, period string, now time.Time) error 
 	for range min(r.workers(), max(len(owners), 1)) {
 		wg.Go(func() {
 			for owner := range work {
-				ok, err := r.sendOwner(ctx, period, owner, now)
+				ok, err := r.sendOwner(ctx, period, owner, prompts.OwnerItems(all, owner), now)
 				mu.Lock()
 				switch {
 				case errors.Is(err, bot.ErrUnreachable):
@@ -223,19 +224,15 @@ func (r *Reviews) send(ctx context.Context, period string, now time.Time) error 
 	return nil
 }
 
-// sendOwner sends one owner their digest; ok is false when another run
-// had it or had sent it meanwhile.
-func (r *Reviews) sendOwner(ctx context.Context, period, owner string, now time.Time) (bool, error) {
+// sendOwner sends one owner their digest of items (read just before, in
+// digest order); ok is false when another run had it or had sent it
+// meanwhile.
+func (r *Reviews) sendOwner(ctx context.Context, period, owner string, items []reviews.Item, now time.Time) (bool, error) {
 	d, err := r.Service.Claim(ctx, period, owner)
 	if errors.Is(err, reviews.ErrBusy) {
 		return false, nil
 	}
 	if err != nil {
-		return false, err
-	}
-	items, err := r.ownerItems(ctx, period, owner)
-	if err != nil {
-		_, _ = r.Service.Release(ctx, period, owner, nil)
 		return false, err
 	}
 	var unsent []int64
@@ -366,7 +363,11 @@ func (r *Reviews) Changed(ctx context.Context, period string, except bot.Message
 		if r.Notifier == nil {
 			continue
 		}
-		if _, err := r.sendOwner(ctx, period, owner, r.now()); err != nil {
+		items, err := r.ownerItems(ctx, period, owner)
+		if err == nil {
+			_, err = r.sendOwner(ctx, period, owner, items, r.now())
+		}
+		if err != nil {
 			r.log().WarnContext(ctx, "seats handed on not sent yet; the reminders job tries again", slog.String("owner", owner), slog.Any("error", err))
 		}
 	}
@@ -410,6 +411,12 @@ func (r *Reviews) itemsByOwner(ctx context.Context, period string) (map[string][
 	if err != nil {
 		return nil, err
 	}
+	return groupByOwner(items), nil
+}
+
+// groupByOwner splits items by the owner asked about them, each in digest
+// order.
+func groupByOwner(items []reviews.Item) map[string][]reviews.Item {
 	out := make(map[string][]reviews.Item)
 	for _, it := range items {
 		out[it.Owner] = append(out[it.Owner], it)
@@ -417,7 +424,7 @@ func (r *Reviews) itemsByOwner(ctx context.Context, period string) (map[string][
 	for _, list := range out {
 		prompts.Sort(list)
 	}
-	return out, nil
+	return out
 }
 
 // ownerItems reads an owner's items of period, in digest order.

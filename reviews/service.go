@@ -153,7 +153,8 @@ type review struct {
 // (by its default group); a seat handed on with Not mine goes to its new
 // owner. Opening again is safe: items already there are left as they are,
 // so a second run, on this replica or another, adds only seats that became
-// inactive since. It returns the period's open items.
+// inactive since. It returns the open items of the seats it put to owners
+// now, new or left from an earlier run.
 func (s *Service) Open(ctx context.Context, period string, report seats.Report, ownerOf func(seats.Seat) string) ([]Item, error) {
 	start, ok := PeriodStart(period, s.policy().Location)
 	if !ok {
@@ -169,6 +170,7 @@ func (s *Service) Open(ctx context.Context, period string, report seats.Report, 
 		return nil, err
 	}
 	var recs []store.NewRecord
+	var asked []Item
 	for _, st := range report.Paid {
 		if !st.Inactive || waiting[st.User.ID] {
 			continue
@@ -181,11 +183,14 @@ func (s *Service) Open(ctx context.Context, period string, report seats.Report, 
 		if owner == "" {
 			owner = strings.ToLower(ownerOf(st))
 		}
-		data, err := json.Marshal(Item{Period: period, Seat: seatOf(st), Owner: owner, State: Open})
+		it := Item{Period: period, Seat: seatOf(st), Owner: owner, State: Open}
+		data, err := json.Marshal(it)
 		if err != nil {
 			return nil, err
 		}
 		recs = append(recs, store.NewRecord{ID: itemID(st.User.ID), Data: data})
+		it.Version = 1
+		asked = append(asked, it)
 	}
 	created, err := s.Records.CreateRecords(ctx, itemKind(period), recs)
 	if err != nil {
@@ -198,11 +203,20 @@ func (s *Service) Open(ctx context.Context, period string, report seats.Report, 
 	if created > 0 {
 		s.audit(ctx, "system", "review.opened", "review:"+period, map[string]string{"seats": strconv.Itoa(created)})
 	}
+	if created == len(recs) {
+		// Every item is new, so none was decided yet: no need to read the
+		// period back, which for a large account is the slowest step.
+		return asked, nil
+	}
 	items, err := s.Items(ctx, period)
 	if err != nil {
 		return nil, err
 	}
-	return slices.DeleteFunc(items, func(it Item) bool { return it.State != Open }), nil
+	ids := make(map[int64]bool, len(asked))
+	for _, it := range asked {
+		ids[it.Seat.UserID] = true
+	}
+	return slices.DeleteFunc(items, func(it Item) bool { return it.State != Open || !ids[it.Seat.UserID] }), nil
 }
 
 // openSeats are the seats still awaiting an answer in period.

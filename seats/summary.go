@@ -53,7 +53,10 @@ func Evaluate(snap *store.Snapshot, p Policy, now time.Time) Report {
 		InactivityDays: p.InactivityDays,
 		ByCategory:     make(map[Category]Tally, len(Categories)),
 		Free:           map[string]int{},
-	}}
+	},
+		// Nearly every staff member holds a paid seat: one allocation
+		// instead of a dozen growing copies of a large slice.
+		Paid: make([]Seat, 0, len(snap.Staff))}
 	for _, u := range snap.Staff {
 		s := ix.Evaluate(u, p, now)
 		if !s.Paid {

@@ -1,0 +1,253 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"runtime"
+	"runtime/pprof"
+	"slices"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/seatwarden/seatwarden/bot"
+	slackbot "github.com/seatwarden/seatwarden/bot/slack"
+	"github.com/seatwarden/seatwarden/bot/slack/slacktest"
+	"github.com/seatwarden/seatwarden/commands"
+	"github.com/seatwarden/seatwarden/config"
+	"github.com/seatwarden/seatwarden/integrations/zendesk/zendesktest"
+	"github.com/seatwarden/seatwarden/prompts"
+	"github.com/seatwarden/seatwarden/reviews"
+	"github.com/seatwarden/seatwarden/seats"
+
+	slackgo "github.com/slack-go/slack"
+)
+
+type digestFigures struct {
+	items, owners, messages, blocks int
+	open, list, render, wall        time.Duration
+	peakHeap, allocated             uint64
+}
+
+// digests opens the review and draws every owner's digest, as the
+// inactive-digest job does before it sends.
+func (e *env) digests(ctx context.Context) (digestFigures, error) {
+	var f digestFigures
+	if e.o.CPUProfile != "" {
+		out, err := os.Create(e.o.CPUProfile)
+		if err != nil {
+			return f, err
+		}
+		defer out.Close()
+		if err := pprof.StartCPUProfile(out); err != nil {
+			return f, err
+		}
+		defer pprof.StopCPUProfile()
+	}
+	runtime.GC()
+	var before runtime.MemStats
+	runtime.ReadMemStats(&before)
+	stop := peakHeap()
+	start := time.Now()
+
+	snap, err := e.store.LoadSnapshot(ctx)
+	if err != nil {
+		return f, err
+	}
+	report := seats.Evaluate(snap, e.rules, now)
+	groups := map[int64]string{}
+	for _, g := range snap.Groups {
+		groups[g.ID] = g.Name
+	}
+	jobs := e.reviewJobs(nil)
+	svc := e.service(nil, "bench")
+	snap = nil
+	if _, err := svc.Open(ctx, e.period, report, func(s seats.Seat) string { return jobs.OwnerOfGroup(groups[*s.User.DefaultGroupID]) }); err != nil {
+		return f, err
+	}
+	f.open = time.Since(start)
+
+	mark := time.Now()
+	items, err := svc.Items(ctx, e.period)
+	if err != nil {
+		return f, err
+	}
+	byOwner := map[string][]reviews.Item{}
+	for _, it := range items {
+		byOwner[it.Owner] = append(byOwner[it.Owner], it)
+	}
+	f.list = time.Since(mark)
+
+	mark = time.Now()
+	view := prompts.Review{Period: e.period, Location: time.UTC, Currency: "USD", Now: now, Deadline: reviews.Deadline(e.period, time.UTC)}
+	for owner, list := range byOwner {
+		prompts.Sort(list)
+		out, err := slackbot.RenderMessage(view.Digest(prompts.Digest, owner, list, 1))
+		if err != nil {
+			return f, fmt.Errorf("digest of %s: %w", owner, err)
+		}
+		f.messages += len(out)
+		for _, m := range out {
+			f.blocks += len(m.Blocks)
+		}
+	}
+	f.render = time.Since(mark)
+	f.wall = time.Since(start)
+	f.peakHeap = stop()
+	var after runtime.MemStats
+	runtime.ReadMemStats(&after)
+	f.allocated = after.TotalAlloc - before.TotalAlloc
+	f.items, f.owners = len(items), len(byOwner)
+	return f, nil
+}
+
+type deliveryFigures struct {
+	owners, exactlyOnce, duplicated int
+	calls, limited, invalid         int
+	wall                            time.Duration
+	rate                            float64
+}
+
+// delivery runs the inactive-digest job's sending through the Slack
+// adapter to the emulator, with 429s injected.
+func (e *env) delivery(ctx context.Context) (deliveryFigures, error) {
+	var f deliveryFigures
+	var opts []slacktest.Option
+	for i := range e.o.Owners {
+		opts = append(opts, slacktest.WithUser(slacktest.User{ID: fmt.Sprintf("U%06d", i), Name: fmt.Sprintf("lead%04d", i), Email: ownerEmail(i)}))
+	}
+	sl := slacktest.NewServer(opts...)
+	defer sl.Close()
+	if e.o.RateLimit > 0 {
+		sl.InjectRateLimitEvery("chat.postMessage", time.Second, e.o.RateLimit)
+	}
+	api := slackgo.New(slacktest.DefaultBotToken, slackgo.OptionAPIURL(sl.APIURL()), slackgo.OptionRetry(3))
+	adapter, err := slackbot.New(slackbot.Options{SigningSecret: "bench", API: api, Handler: nopHandler{}})
+	if err != nil {
+		return f, err
+	}
+	defer adapter.Close(context.Background())
+	jobs := e.reviewJobs(e.service(nil, "bench"))
+	jobs.Notifier = adapter
+
+	start := time.Now()
+	if err := jobs.DigestJob().Run(ctx, now); err != nil {
+		return f, err
+	}
+	f.wall = time.Since(start)
+
+	for _, c := range sl.Calls("chat.postMessage") {
+		f.calls++
+		switch {
+		case c.Status == 429:
+			f.limited++
+		case c.Error == "invalid_blocks":
+			f.invalid++
+		}
+	}
+	f.owners = e.o.Owners
+	for i := range e.o.Owners {
+		n := 0
+		for _, ch := range sl.DirectChannels(fmt.Sprintf("U%06d", i)) {
+			n += len(sl.Messages(ch))
+		}
+		switch {
+		case n == 1:
+			f.exactlyOnce++
+		case n > 1:
+			f.duplicated++
+		}
+	}
+	f.rate = float64(f.exactlyOnce) / f.wall.Seconds()
+	return f, nil
+}
+
+type nopHandler struct{}
+
+func (nopHandler) Handle(context.Context, bot.Request) bot.Message {
+	return bot.Message{Headline: "ok"}
+}
+
+type clickFigures struct {
+	rounds, clicks, updates, decided, already int
+	p50, p99, max                             time.Duration
+}
+
+// clicks has o.Clicks people press Remove on one seat at once, for
+// o.Rounds seats, through the command router and the Zendesk emulator.
+func (e *env) clicks(ctx context.Context) (clickFigures, error) {
+	f := clickFigures{clicks: e.o.Clicks}
+	org := zendesktest.GenerateOrg(zendesktest.GenerateConfig{Users: 20_000, Seed: 7, Now: now})
+	emu := zendesktest.NewServer(org, zendesktest.WithOAuthClient("bench", "secret", true))
+	defer emu.Close()
+	zd, err := zendeskClient(emu.URL)
+	if err != nil {
+		return f, err
+	}
+	// The generated account's own seats, in a review of their own.
+	period := reviews.PeriodOf(now.AddDate(0, 0, 7), time.UTC)
+	clock := now.AddDate(0, 0, 7)
+	svc := e.service(zd, "bench")
+	svc.Now = func() time.Time { return clock }
+	res, err := (&seats.Syncer{Source: zd, Store: e.store, Account: emu.URL, Now: func() time.Time { return clock }}).Sync(ctx)
+	if err != nil {
+		return f, err
+	}
+	report := seats.Evaluate(res.Snapshot, e.rules, clock)
+	open, err := svc.Open(ctx, period, report, func(seats.Seat) string { return ownerEmail(0) })
+	if err != nil {
+		return f, err
+	}
+	open = slices.DeleteFunc(open, func(it reviews.Item) bool { return it.Seat.Suspended || it.Seat.Role != "agent" })
+	if len(open) < e.o.Rounds {
+		return f, fmt.Errorf("only %d seats to click, want %d", len(open), e.o.Rounds)
+	}
+	router, err := commands.New(commands.Deps{Snapshots: e.store, Audit: e.store, Policy: e.rules, Reviews: svc,
+		Admins: []string{"admin@acme.example"}, Owners: []config.Owner{{Default: ownerEmail(0)}}, Now: func() time.Time { return clock }})
+	if err != nil {
+		return f, err
+	}
+	emu.ResetCounters()
+	var mu sync.Mutex
+	var lat []time.Duration
+	for _, it := range open[:e.o.Rounds] {
+		value := prompts.SeatValue(period, it.Seat.UserID)
+		var wg sync.WaitGroup
+		gate := make(chan struct{})
+		for i := range e.o.Clicks {
+			who := ownerEmail(0)
+			if i%2 == 1 {
+				who = "admin@acme.example"
+			}
+			wg.Go(func() {
+				<-gate
+				start := time.Now()
+				reply := router.Handle(ctx, bot.Request{Platform: bot.PlatformSlack, User: bot.User{ID: "U1", Email: who},
+					Action: &bot.Action{ID: prompts.ActionRemove, Value: value}})
+				d := time.Since(start)
+				mu.Lock()
+				defer mu.Unlock()
+				lat = append(lat, d)
+				switch {
+				case reply.Delivery == bot.ReplaceOriginal:
+					f.decided++
+				case len(reply.Sections) == 1 && strings.Contains(reply.Sections[0].Text, "Already decided"):
+					f.already++
+				}
+			})
+		}
+		close(gate)
+		wg.Wait()
+		f.rounds++
+	}
+	f.updates = emu.Requests(zendesktest.EndpointUsersUpdate)
+	sort.Slice(lat, func(i, j int) bool { return lat[i] < lat[j] })
+	if len(lat) == 0 {
+		return f, errors.New("no clicks")
+	}
+	f.p50, f.p99, f.max = lat[len(lat)/2], lat[len(lat)*99/100], lat[len(lat)-1]
+	return f, nil
+}
