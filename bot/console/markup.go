@@ -26,12 +26,16 @@ func PlainText(s string) string {
 	for i, l := range lines {
 		lines[i] = unwrap(unwrap(l, '*'), '`')
 	}
-	return unescaper.Replace(strings.Join(lines, "\n"))
+	return emoji.Replace(unescaper.Replace(strings.Join(lines, "\n")))
 }
 
 var (
 	linkRe    = regexp.MustCompile(`<[^<>\n]+>`)
 	unescaper = strings.NewReplacer("&lt;", "<", "&gt;", ">", "&amp;", "&")
+	// emoji are the shortcodes the bot's messages use, as a terminal can
+	// show them.
+	emoji = strings.NewReplacer(":warning:", "⚠", ":white_check_mark:", "✓", ":heavy_minus_sign:", "−", ":zzz:", "…",
+		":hourglass:", "⌛", ":x:", "✗", ":information_source:", "ℹ", ":arrow_right:", "→")
 )
 
 // link renders one <target|label>.

@@ -95,7 +95,7 @@ func (r *renderer) choose(c Choice) string {
 
 func (r *renderer) section(s bot.Section) {
 	text := strings.TrimSpace(PlainText(s.Text))
-	if text == "" && len(s.Fields) == 0 && s.Button == nil {
+	if text == "" && len(s.Fields) == 0 && s.Button == nil && len(s.Actions) == 0 {
 		return
 	}
 	r.block()
@@ -109,6 +109,13 @@ func (r *renderer) section(s bot.Section) {
 	}
 	if b := s.Button; b != nil {
 		r.line("  " + r.button(*b))
+	}
+	if len(s.Actions) > 0 {
+		row := make([]string, len(s.Actions))
+		for i, b := range s.Actions {
+			row[i] = r.button(b)
+		}
+		r.line("  " + strings.Join(row, "  "))
 	}
 }
 
@@ -234,7 +241,7 @@ func isEmpty(m bot.Message) bool {
 		return false
 	}
 	for _, s := range m.Sections {
-		if strings.TrimSpace(s.Text) != "" || len(s.Fields) > 0 || s.Button != nil {
+		if strings.TrimSpace(s.Text) != "" || len(s.Fields) > 0 || s.Button != nil || len(s.Actions) > 0 {
 			return false
 		}
 	}

@@ -193,6 +193,17 @@ func TestRender(t *testing.T) {
 		{"paged_list", pagedList()},
 		{"section_buttons", sectionButtons()},
 		{"confirm", confirmMessage()},
+		{"section_actions", bot.Message{
+			Headline: "Seat review: 2 inactive seats, $230/month",
+			Sections: []bot.Section{
+				{Text: "*Tom Reilly* · tom@acme.example\nAgent · Tier 2 · last login 16 Oct 2025, 400 days ago", Actions: []bot.Button{
+					{ActionID: "review.keep", Label: "Keep", Value: "2026-W47:7", Style: bot.StylePrimary},
+					{ActionID: "review.remove", Label: "Remove", Value: "2026-W47:7", Style: bot.StyleDanger, Confirm: &bot.Confirm{Title: "Remove this seat?", Text: "Tom stops being an agent.", Confirm: "Remove", Deny: "Cancel"}},
+				}},
+				{Text: "*Hannah Weiss* · hannah@acme.example\n:heavy_minus_sign: Removed by dana@acme.example at 10:42 — saves $115/month"},
+			},
+			Visibility: bot.Visible,
+		}},
 		{"select", selectMessage()},
 		{"ephemeral_error", bot.Message{
 			Sections: []bot.Section{{Text: "Usage error: DAYS must be a whole number from 1 to 3650, e.g. /warden seats inactive 60"}},
