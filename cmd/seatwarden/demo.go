@@ -78,11 +78,13 @@ type demo struct {
 func (d *demo) say(format string, a ...any) { fmt.Fprintf(d.out, format+"\n", a...) }
 
 // expect records a scenario check; the demo exits non-zero if any fails.
-func (d *demo) expect(okay bool, format string, a ...any) {
+// It returns okay, so a scene can stop at a failed step.
+func (d *demo) expect(okay bool, format string, a ...any) bool {
 	if !okay {
 		d.failed = append(d.failed, fmt.Sprintf(format, a...))
 		d.say("  ✗ "+format, a...)
 	}
+	return okay
 }
 
 func (d *demo) run(ctx context.Context, cfg *config.Config, dataDir string, keep bool, log *slog.Logger) error {
@@ -198,6 +200,8 @@ func (d *demo) run(ctx context.Context, cfg *config.Config, dataDir string, keep
 		d.expect(after.Paid.Cost < before.Paid.Cost, "monthly cost drops")
 	}
 
+	d.review(ctx, a, emu)
+
 	d.say("")
 	d.say("Operations endpoints, over HTTP:")
 	for _, path := range []string{"/healthz", "/readyz"} {
@@ -238,7 +242,7 @@ func (d *demo) run(ctx context.Context, cfg *config.Config, dataDir string, keep
 	if len(d.failed) > 0 {
 		return fmt.Errorf("the scenario did not hold:\n%s", strings.Join(d.failed, "\n"))
 	}
-	d.say("✓ Scenario holds: full sync; seat questions answered in Slack for an admin, an owner and a stranger; a bad argument explained; incremental sync of a demotion; paid seats and cost down; health, readiness and metrics served.")
+	d.say("✓ Scenario holds: full sync; seat questions answered in Slack for an admin, an owner and a stranger; a bad argument explained; incremental sync of a demotion; paid seats and cost down; a seat review with a digest per owner, a Keep with its reason and a Remove carried out in Zendesk; health, readiness and metrics served.")
 	return nil
 }
 
