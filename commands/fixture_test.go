@@ -3,11 +3,8 @@ package commands
 import (
 	"bytes"
 	"context"
-	"encoding/json"
-	"flag"
 	"fmt"
 	"log/slog"
-	"os"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -16,6 +13,7 @@ import (
 
 	"github.com/seatwarden/seatwarden/bot"
 	"github.com/seatwarden/seatwarden/config"
+	"github.com/seatwarden/seatwarden/internal/golden"
 	"github.com/seatwarden/seatwarden/seats"
 	"github.com/seatwarden/seatwarden/store"
 	"github.com/seatwarden/seatwarden/store/boltstore"
@@ -197,49 +195,11 @@ func errorLine(t *testing.T, m bot.Message) string {
 	return line
 }
 
-// goldenJSON compares v, as indented JSON, with
-// testdata/<TestName>/<subtest>.golden.json, rewriting it under -update.
-// The files are the neutral bot.Message, not Block Kit: bot/slack's own
-// golden files show how a message renders (and those paste into Block Kit
-// Builder). Reviewing a diff here is reviewing what a person is told.
-var update = flag.Bool("update", false, "rewrite golden files with the current output")
-
+// goldenJSON is golden.JSON: the files are the neutral bot.Message, not
+// Block Kit (bot/slack's golden files show how a message renders).
 func goldenJSON(t *testing.T, v any) {
 	t.Helper()
-	test, sub, _ := strings.Cut(t.Name(), "/")
-	if sub == "" {
-		sub = "reply"
-	}
-	file := strings.Map(func(r rune) rune {
-		switch {
-		case r == '/':
-			return '_'
-		case r == '_' || r == '-' || r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9':
-			return r
-		}
-		return -1
-	}, sub)
-	path := filepath.Join("testdata", test, file+".golden.json")
-	got, err := json.MarshalIndent(v, "", "  ")
-	if err != nil {
-		t.Fatal(err)
-	}
-	got = append(got, '\n')
-	if *update {
-		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(path, got, 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run go test ./commands -update to create it)", err)
-	}
-	if !bytes.Equal(want, got) {
-		t.Errorf("%s differs from the golden file (run with -update and review the diff):\n--- want\n%s--- got\n%s", path, want, got)
-	}
+	golden.JSON(t, v)
 }
 
 // text is everything a person reads in m, for "does it mention" checks.

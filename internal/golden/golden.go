@@ -1,0 +1,67 @@
+// Package golden compares rendered output with files under testdata, the
+// way the repository's tests check every message a person is shown.
+package golden
+
+import (
+	"bytes"
+	"encoding/json"
+	"flag"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// Update rewrites the golden files with the current output: go test -update.
+var Update = flag.Bool("update", false, "rewrite golden files with the current output")
+
+// JSON compares v, as indented JSON, with
+// testdata/<TestName>/<subtest>.golden.json ("reply" for a test without
+// subtests), rewriting it under -update. Reviewing a diff of these files is
+// reviewing what a person is told.
+func JSON(t testing.TB, v any) {
+	t.Helper()
+	got, err := json.MarshalIndent(v, "", "  ")
+	if err != nil {
+		t.Fatal(err)
+	}
+	compare(t, Path(t, ".golden.json"), append(got, '\n'))
+}
+
+// Path is testdata/<TestName>/<subtest><ext> for t, with the subtest's
+// name reduced to characters every file system takes.
+func Path(t testing.TB, ext string) string {
+	test, sub, _ := strings.Cut(t.Name(), "/")
+	if sub == "" {
+		sub = "reply"
+	}
+	file := strings.Map(func(r rune) rune {
+		switch {
+		case r == '/':
+			return '_'
+		case r == '_' || r == '-' || r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9':
+			return r
+		}
+		return -1
+	}, sub)
+	return filepath.Join("testdata", test, file+ext)
+}
+
+func compare(t testing.TB, path string, got []byte) {
+	t.Helper()
+	if *Update {
+		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(path, got, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	want, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("%v (run the test with -update to create it)", err)
+	}
+	if !bytes.Equal(want, got) {
+		t.Errorf("%s differs from the golden file (run with -update and review the diff):\n--- want\n%s--- got\n%s", path, want, got)
+	}
+}
