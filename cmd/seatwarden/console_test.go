@@ -89,12 +89,12 @@ func TestConsoleSampleAccount(t *testing.T) {
 // syncs only when the store has no snapshot yet.
 func TestConsoleWithZendesk(t *testing.T) {
 	envs, _ := zendeskEnv(t)
-	code, out, stderr := runConsole(t, envs, "seats\n")
+	code, _, stderr := runConsole(t, envs, "seats\n")
 	if code != 2 || !strings.Contains(stderr, "the policy names no admins, so say who you are: --as EMAIL") {
 		t.Errorf("without admins or --as: exit %d, stderr:\n%s", code, stderr)
 	}
 
-	code, out, stderr = runConsole(t, envs, "seats\n", "--as", "Priya@Acme.example")
+	code, out, stderr := runConsole(t, envs, "seats\n", "--as", "Priya@Acme.example")
 	if code != 0 {
 		t.Fatalf("exit %d; stderr:\n%s", code, stderr)
 	}
