@@ -125,24 +125,27 @@ func (r *Reviews) remindPeriod(ctx context.Context, period string, now time.Time
 	if r.Notifier == nil {
 		return ErrNoTransport
 	}
-	if err := r.send(ctx, period, now); err != nil {
-		return err
-	}
+	// One owner's failed send must not hold up everyone's reminders.
+	errs := []error{r.send(ctx, period, now)}
 	byOwner, err := r.itemsByOwner(ctx, period)
 	if err != nil {
-		return err
+		return errors.Join(append(errs, err)...)
 	}
 	deliveries, err := r.Service.Deliveries(ctx, period)
 	if err != nil {
-		return err
+		return errors.Join(append(errs, err)...)
 	}
-	var errs []error
 	for owner, d := range deliveries {
 		items := byOwner[owner]
-		if d.SentAt.IsZero() || !slices.ContainsFunc(items, isOpen) {
+		if (d.SentAt.IsZero() && d.Unreachable == "") || !slices.ContainsFunc(items, isOpen) {
 			continue
 		}
 		switch {
+		case d.SentAt.IsZero() && d.EscalatedAt.IsZero():
+			// Nobody can reach the owner in chat: the admins decide now
+			// rather than after a week of silence nobody could break.
+			errs = append(errs, r.escalate(ctx, period, owner, items, now))
+		case d.SentAt.IsZero():
 		case !now.Before(d.SentAt.Add(r.escalateAfter())) && d.EscalatedAt.IsZero():
 			errs = append(errs, r.escalate(ctx, period, owner, items, now))
 		case !now.Before(d.SentAt.Add(r.remindAfter())) && d.RemindedAt.IsZero() && d.EscalatedAt.IsZero():

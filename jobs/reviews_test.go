@@ -306,7 +306,7 @@ func TestAFailedSendIsRetriedByTheRemindersJob(t *testing.T) {
 }
 
 // TestUnreachableOwnersAreNotAnError: an owner unknown to the transport is
-// recorded and left to the escalation; the run does not fail over it.
+// recorded, the run does not fail over it, and the admins get the seats.
 func TestUnreachableOwnersAreNotAnError(t *testing.T) {
 	f := newReviewFixture(t)
 	r := f.reviews(t, "a")
@@ -320,6 +320,13 @@ func TestUnreachableOwnersAreNotAnError(t *testing.T) {
 	}
 	if !strings.Contains(d.Unreachable, "no Slack user") || len(d.Seats) != 0 {
 		t.Errorf("delivery = %+v", d)
+	}
+	// The next reminders run puts Omar's seats to the admins at once, once.
+	f.clock = f.clock.Add(time.Hour)
+	f.run(t, r.RemindersJob())
+	f.run(t, r.RemindersJob())
+	if got := f.out.headlines(adminChannel); len(got) != 1 || !strings.HasPrefix(got[0], "No answer from omar@acme.example: 2 seats") {
+		t.Errorf("admins got %q, want one escalation of Omar's seats", got)
 	}
 }
 
