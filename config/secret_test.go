@@ -127,7 +127,7 @@ func TestSecretsNeverLeak(t *testing.T) {
 	// A variable, because vet rightly objects to %s on a struct; the point
 	// here is that even odd verbs print no secret.
 	allVerbs := "%v %+v %#v %s %q %x"
-	assertNoLeak(t, "fmt of *Config", fmt.Sprintf(allVerbs, c, c, c, c, c, c)) //lint:ignore SA5009 odd verbs on purpose
+	assertNoLeak(t, "fmt of *Config", fmt.Sprintf(allVerbs, c, c, c, c, c, c))      //lint:ignore SA5009 odd verbs on purpose
 	assertNoLeak(t, "fmt of Config", fmt.Sprintf(allVerbs, *c, *c, *c, *c, *c, *c)) //lint:ignore SA5009 odd verbs on purpose
 	assertNoLeak(t, "fmt of sections", fmt.Sprintf("%+v %+v %+v %+v", c.Redis, c.Slack, c.Teams, c.Zendesk))
 
