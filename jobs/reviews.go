@@ -91,7 +91,11 @@ func (r *Reviews) digest(ctx context.Context, now time.Time) error {
 	if r.Notifier == nil {
 		return ErrNoTransport
 	}
-	return r.send(ctx, period, now)
+	all, err := r.Service.Items(ctx, period)
+	if err != nil {
+		return err
+	}
+	return r.send(ctx, period, all, now)
 }
 
 func (r *Reviews) reminders(ctx context.Context, now time.Time) error {
@@ -113,24 +117,28 @@ func (r *Reviews) reminders(ctx context.Context, now time.Time) error {
 		errs = append(errs, err)
 	} else if len(lapsed) > 0 {
 		r.log().InfoContext(ctx, "unanswered seats downgraded", slog.String("period", past), slog.Int("seats", len(lapsed)))
-		errs = append(errs, r.finishChanges(ctx, past))
+		// Lapse carried the downgrades out; what failed is reported.
+		errs = append(errs, r.finishChanges(ctx, past, lapsed))
 	}
 	return errors.Join(errs...)
 }
 
+// remindPeriod reads the period once and does everything the hourly run
+// owes it from that one read.
 func (r *Reviews) remindPeriod(ctx context.Context, period string, now time.Time) error {
-	if err := r.finishChanges(ctx, period); err != nil {
+	all, err := r.Service.Items(ctx, period)
+	if err != nil {
+		return err
+	}
+	if err := r.finishChanges(ctx, period, all); err != nil {
 		return err
 	}
 	if r.Notifier == nil {
 		return ErrNoTransport
 	}
 	// One owner's failed send must not hold up everyone's reminders.
-	errs := []error{r.send(ctx, period, now)}
-	byOwner, err := r.itemsByOwner(ctx, period)
-	if err != nil {
-		return errors.Join(append(errs, err)...)
-	}
+	errs := []error{r.send(ctx, period, all, now)}
+	byOwner := groupByOwner(all)
 	deliveries, err := r.Service.Deliveries(ctx, period)
 	if err != nil {
 		return errors.Join(append(errs, err)...)
@@ -160,11 +168,7 @@ func isOpen(it reviews.Item) bool { return it.State == reviews.Open }
 // send delivers every open seat not yet sent to its owner: the period's
 // digests on the first run, later only seats handed on or owners a send
 // failed for. Each owner is claimed first, so two runs never both send.
-func (r *Reviews) send(ctx context.Context, period string, now time.Time) error {
-	all, err := r.Service.Items(ctx, period)
-	if err != nil {
-		return err
-	}
+func (r *Reviews) send(ctx context.Context, period string, all []reviews.Item, now time.Time) error {
 	byOwner := groupByOwner(all)
 	deliveries, err := r.Service.Deliveries(ctx, period)
 	if err != nil {
@@ -332,19 +336,25 @@ func (r *Reviews) once(ctx context.Context, period, owner string, due func(*revi
 	return errors.Join(err, rerr)
 }
 
-// finishChanges carries out Zendesk changes left pending (a crash, an
-// outage) and tells the admin channel about those that failed for good.
-func (r *Reviews) finishChanges(ctx context.Context, period string) error {
-	done, _, err := r.Service.Resume(ctx, period)
+// finishChanges carries out the Zendesk changes of items left pending (a
+// crash, an outage), updating items in place, and tells the admin channel
+// about those that failed for good.
+func (r *Reviews) finishChanges(ctx context.Context, period string, items []reviews.Item) error {
+	done, _, err := r.Service.ResumeItems(ctx, items)
 	if err != nil {
 		return err
 	}
 	if done > 0 {
 		r.log().InfoContext(ctx, "pending seat changes carried out", slog.String("period", period), slog.Int("changes", done))
 	}
-	failed, err := r.Service.Unreported(ctx, period)
-	if err != nil || len(failed) == 0 || r.Notifier == nil || r.AdminChannel == "" {
-		return err
+	var failed []reviews.Item
+	for _, it := range items {
+		if it.Unreported() {
+			failed = append(failed, it)
+		}
+	}
+	if len(failed) == 0 || r.Notifier == nil || r.AdminChannel == "" {
+		return nil
 	}
 	if _, err := r.Notifier.SendChannel(ctx, r.AdminChannel, r.view(period, r.now()).FailedChanges(failed)); err != nil {
 		return fmt.Errorf("failed changes not reported: %w", err)
@@ -361,36 +371,30 @@ func (r *Reviews) finishChanges(ctx context.Context, period string) error {
 // (except the clicked message, which the reply redraws) and sends seats
 // handed to a new owner at once rather than at the next reminders run.
 func (r *Reviews) Changed(ctx context.Context, period string, except bot.MessageRef, owners ...string) {
+	if r.Notifier == nil {
+		return
+	}
+	all, err := r.Service.Items(ctx, period)
+	if err != nil {
+		r.log().WarnContext(ctx, "digests not redrawn after a decision", slog.Any("error", err))
+		return
+	}
 	for _, owner := range owners {
-		r.Refresh(ctx, period, owner, except)
-		if r.Notifier == nil {
-			continue
-		}
-		items, err := r.ownerItems(ctx, period, owner)
-		if err == nil {
-			_, err = r.sendOwner(ctx, period, owner, items, r.now())
-		}
-		if err != nil {
+		items := prompts.OwnerItems(all, owner)
+		r.refresh(ctx, period, owner, items, except)
+		if _, err := r.sendOwner(ctx, period, owner, items, r.now()); err != nil {
 			r.log().WarnContext(ctx, "seats handed on not sent yet; the reminders job tries again", slog.String("owner", owner), slog.Any("error", err))
 		}
 	}
 }
 
-// Refresh redraws every posted copy of an owner's digest (their digest,
-// reminders and any escalation) after a decision, so each shows it.
+// refresh redraws every posted copy of an owner's digest (their digest,
+// reminders and any escalation) with items, so each shows the decision.
 // Failures are logged: the decision stands either way.
-func (r *Reviews) Refresh(ctx context.Context, period, owner string, except bot.MessageRef) {
-	if r.Notifier == nil {
-		return
-	}
+func (r *Reviews) refresh(ctx context.Context, period, owner string, items []reviews.Item, except bot.MessageRef) {
 	d, err := r.Service.Delivery(ctx, period, owner)
 	if err != nil {
-		r.log().WarnContext(ctx, "digest not refreshed", slog.Any("error", err))
-		return
-	}
-	items, err := r.ownerItems(ctx, period, owner)
-	if err != nil {
-		r.log().WarnContext(ctx, "digest not refreshed", slog.Any("error", err))
+		r.log().WarnContext(ctx, "digest not redrawn", slog.Any("error", err))
 		return
 	}
 	v := r.view(period, r.now())
@@ -409,14 +413,6 @@ func (r *Reviews) Refresh(ctx context.Context, period, owner string, except bot.
 	update(d.EscalationRefs, prompts.Escalation)
 }
 
-func (r *Reviews) itemsByOwner(ctx context.Context, period string) (map[string][]reviews.Item, error) {
-	items, err := r.Service.Items(ctx, period)
-	if err != nil {
-		return nil, err
-	}
-	return groupByOwner(items), nil
-}
-
 // groupByOwner splits items by the owner asked about them, each in digest
 // order.
 func groupByOwner(items []reviews.Item) map[string][]reviews.Item {
@@ -428,15 +424,6 @@ func groupByOwner(items []reviews.Item) map[string][]reviews.Item {
 		prompts.Sort(list)
 	}
 	return out
-}
-
-// ownerItems reads an owner's items of period, in digest order.
-func (r *Reviews) ownerItems(ctx context.Context, period, owner string) ([]reviews.Item, error) {
-	all, err := r.Service.Items(ctx, period)
-	if err != nil {
-		return nil, err
-	}
-	return prompts.OwnerItems(all, owner), nil
 }
 
 // openFirst is items with the waiting seats first, for reminders, so the

@@ -124,6 +124,12 @@ func (it Item) Saving() float64 {
 	return 0
 }
 
+// Unreported reports whether the item's change failed for good and no
+// admin has been told yet.
+func (it Item) Unreported() bool {
+	return it.Change != nil && it.Change.Status == ChangeFailed && it.Change.ReportedAt.IsZero()
+}
+
 // Record kinds and ids. Items of one period share a kind so one listing
 // reads the period.
 const kindReview = "review"

@@ -158,20 +158,36 @@ func (s *Service) Resume(ctx context.Context, periods ...string) (done int, fail
 		if err != nil {
 			return done, failed, err
 		}
-		for _, it := range items {
-			if it.Change == nil || it.Change.Status != ChangePending {
-				continue
-			}
-			after, err := s.carryOut(ctx, period, it.Seat.UserID)
-			switch {
-			case after.Change != nil && after.Change.Status == ChangeFailed:
-				failed = append(failed, after)
-			case err == nil && after.Change != nil && after.Change.Status != ChangePending:
-				done++
-			}
-			if ctx.Err() != nil {
-				return done, failed, ctx.Err()
-			}
+		d, f, err := s.ResumeItems(ctx, items)
+		done, failed = done+d, append(failed, f...)
+		if err != nil {
+			return done, failed, err
+		}
+	}
+	return done, failed, nil
+}
+
+// ResumeItems is Resume for items already read: it carries out those
+// whose change is pending and returns them as they stand afterwards in
+// place of the stale copies, with how many it finished and which failed
+// for good this time.
+func (s *Service) ResumeItems(ctx context.Context, items []Item) (done int, failed []Item, err error) {
+	for i, it := range items {
+		if it.Change == nil || it.Change.Status != ChangePending {
+			continue
+		}
+		after, err := s.carryOut(ctx, it.Period, it.Seat.UserID)
+		if after.Version != 0 {
+			items[i] = after
+		}
+		switch {
+		case after.Change != nil && after.Change.Status == ChangeFailed:
+			failed = append(failed, after)
+		case err == nil && after.Change != nil && after.Change.Status != ChangePending:
+			done++
+		}
+		if ctx.Err() != nil {
+			return done, failed, ctx.Err()
 		}
 	}
 	return done, failed, nil

@@ -3,6 +3,7 @@ package reviews
 import (
 	"context"
 	"errors"
+	"slices"
 )
 
 // Lapse applies the policy to seats nobody answered for once period's
@@ -45,13 +46,7 @@ func (s *Service) Unreported(ctx context.Context, period string) ([]Item, error)
 	if err != nil {
 		return nil, err
 	}
-	var out []Item
-	for _, it := range items {
-		if c := it.Change; c != nil && c.Status == ChangeFailed && c.ReportedAt.IsZero() {
-			out = append(out, it)
-		}
-	}
-	return out, nil
+	return slices.DeleteFunc(items, func(it Item) bool { return !it.Unreported() }), nil
 }
 
 // MarkReported records that an admin was told about a failed change.
