@@ -1,9 +1,7 @@
 package console
 
 import (
-	"flag"
 	"fmt"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -11,31 +9,15 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/seatwarden/seatwarden/bot"
+	goldenfile "github.com/seatwarden/seatwarden/internal/golden"
 )
-
-var update = flag.Bool("update", false, "rewrite golden files with the current output")
 
 // golden compares got with testdata/<TestName>/<name>.golden, rewriting it
 // under -update. The files are exactly what a person sees in the terminal,
 // followed by what each number sends.
 func golden(t *testing.T, name, got string) {
 	t.Helper()
-	path := filepath.Join("testdata", strings.Split(t.Name(), "/")[0], name+".golden")
-	if *update {
-		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run go test -update to create it)", err)
-	}
-	if diff := cmp.Diff(string(want), got); diff != "" {
-		t.Errorf("%s differs from the golden file (-want +got):\n%s", path, diff)
-	}
+	goldenfile.File(t, filepath.Join("testdata", strings.Split(t.Name(), "/")[0], name+".golden"), []byte(got))
 }
 
 // goldenText is a render as the golden files show it.

@@ -4,10 +4,8 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
-	"flag"
 	"fmt"
 	"math/rand/v2"
-	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -18,9 +16,8 @@ import (
 	slackgo "github.com/slack-go/slack"
 
 	"github.com/seatwarden/seatwarden/bot"
+	goldenfile "github.com/seatwarden/seatwarden/internal/golden"
 )
-
-var update = flag.Bool("update", false, "rewrite golden files with the current output")
 
 // golden compares v, as indented JSON, with
 // testdata/<TestName>/<name>.golden.json, rewriting it under -update.
@@ -37,23 +34,7 @@ func golden(t *testing.T, name string, v any) {
 	if err := enc.Encode(v); err != nil {
 		t.Fatal(err)
 	}
-	got := buf.String()
-	path := filepath.Join("testdata", strings.Split(t.Name(), "/")[0], name+".golden.json")
-	if *update {
-		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run go test -update to create it)", err)
-	}
-	if diff := cmp.Diff(string(want), got); diff != "" {
-		t.Errorf("%s differs from the golden file (-want +got):\n%s", path, diff)
-	}
+	goldenfile.File(t, filepath.Join("testdata", strings.Split(t.Name(), "/")[0], name+".golden.json"), buf.Bytes())
 }
 
 // goldenMessage is a RenderedMessage as the golden files show it.

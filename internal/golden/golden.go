@@ -3,13 +3,14 @@
 package golden
 
 import (
-	"bytes"
 	"encoding/json"
 	"flag"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/google/go-cmp/cmp"
 )
 
 // Update rewrites the golden files with the current output: go test -update.
@@ -25,7 +26,7 @@ func JSON(t testing.TB, v any) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	compare(t, Path(t, ".golden.json"), append(got, '\n'))
+	File(t, Path(t, ".golden.json"), append(got, '\n'))
 }
 
 // Path is testdata/<TestName>/<subtest><ext> for t, with the subtest's
@@ -47,7 +48,8 @@ func Path(t testing.TB, ext string) string {
 	return filepath.Join("testdata", test, file+ext)
 }
 
-func compare(t testing.TB, path string, got []byte) {
+// File compares got with the file at path, rewriting it under -update.
+func File(t testing.TB, path string, got []byte) {
 	t.Helper()
 	if *Update {
 		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
@@ -61,7 +63,7 @@ func compare(t testing.TB, path string, got []byte) {
 	if err != nil {
 		t.Fatalf("%v (run the test with -update to create it)", err)
 	}
-	if !bytes.Equal(want, got) {
-		t.Errorf("%s differs from the golden file (run with -update and review the diff):\n--- want\n%s--- got\n%s", path, want, got)
+	if diff := cmp.Diff(string(want), string(got)); diff != "" {
+		t.Errorf("%s differs from the golden file (run with -update and review the diff; -want +got):\n%s", path, diff)
 	}
 }
