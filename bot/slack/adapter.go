@@ -2,6 +2,7 @@ package slack
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"crypto/rand"
 	"encoding/hex"
@@ -19,9 +20,10 @@ import (
 
 	slackgo "github.com/slack-go/slack"
 	"github.com/slack-go/slack/slackevents"
-	"golang.org/x/time/rate"
 
 	"github.com/seatwarden/seatwarden/bot"
+	"github.com/seatwarden/seatwarden/bot/internal/pacing"
+	"github.com/seatwarden/seatwarden/bot/internal/workers"
 	"github.com/seatwarden/seatwarden/store"
 )
 
@@ -70,9 +72,9 @@ type Options struct {
 type Adapter struct {
 	opt   Options
 	log   *slog.Logger
-	pool  *pool
+	pool  *workers.Pool
 	users *userDirectory
-	pacer *channelPacer
+	pacer *pacing.Pacer
 	dms   dmCache // email → direct conversation, for SendDirect
 }
 
@@ -101,14 +103,14 @@ func New(o Options) (*Adapter, error) {
 	return &Adapter{
 		opt:   o,
 		log:   log,
-		pool:  newPool(max(o.Workers, 0), max(o.Queue, 0), log),
+		pool:  workers.New(max(o.Workers, 0), max(o.Queue, 0), log),
 		users: &userDirectory{api: o.API, records: o.Users, now: o.Now, log: log},
-		pacer: newChannelPacer(rate.Limit(o.ChannelRate), o.ChannelBurst, o.Now, nil),
+		pacer: pacing.New(channelRate(o.ChannelRate), cmp.Or(o.ChannelBurst, defaultChannelBurst), o.Now, nil),
 	}, nil
 }
 
 // Close waits for queued work to finish, until ctx ends.
-func (a *Adapter) Close(ctx context.Context) error { return a.pool.close(ctx) }
+func (a *Adapter) Close(ctx context.Context) error { return a.pool.Close(ctx) }
 
 // Register mounts the Slack endpoints on mux.
 func (a *Adapter) Register(mux *http.ServeMux) {
@@ -227,7 +229,7 @@ func (a *Adapter) onCommand(_ context.Context, cmd slackgo.SlashCommand) any {
 		Text:         plainText(cmd.Text),
 	}
 	replies := make(chan []RenderedMessage, 1)
-	accepted := a.pool.submit(func(ctx context.Context) {
+	accepted := a.pool.Submit(func(ctx context.Context) {
 		replies <- a.answer(ctx, req) // buffered: never blocks
 	})
 	if !accepted {
@@ -241,11 +243,11 @@ func (a *Adapter) onCommand(_ context.Context, cmd slackgo.SlashCommand) any {
 			return nil
 		}
 		if len(out) > 1 {
-			a.pool.submit(func(ctx context.Context) { a.postResponses(ctx, cmd.ResponseURL, out[1:]) })
+			a.pool.Submit(func(ctx context.Context) { a.postResponses(ctx, cmd.ResponseURL, out[1:]) })
 		}
 		return webhookMessage(out[0])
 	case <-timer.C:
-		a.pool.submit(func(ctx context.Context) {
+		a.pool.Submit(func(ctx context.Context) {
 			select {
 			case out := <-replies:
 				a.postResponses(ctx, cmd.ResponseURL, out)
@@ -293,7 +295,7 @@ func (a *Adapter) onInteraction(ctx context.Context, ic *slackgo.InteractionCall
 			// opened from one has no origin to update.
 			c.origin = bot.MessageRef{}
 		}
-		if !a.pool.submit(func(ctx context.Context) { a.answerClick(ctx, req, c) }) {
+		if !a.pool.Submit(func(ctx context.Context) { a.answerClick(ctx, req, c) }) {
 			return busyReply(), nil
 		}
 		return nil, nil
@@ -324,7 +326,7 @@ func (a *Adapter) onInteraction(ctx context.Context, ic *slackgo.InteractionCall
 			if reply.Delivery == bot.ReplaceOriginal && origin.MessageID != "" {
 				task = func(ctx context.Context) { a.replaceOrigin(ctx, origin, user.ID, reply) }
 			}
-			if !a.pool.submit(task) {
+			if !a.pool.Submit(task) {
 				a.log.Error("form reply dropped: the adapter is busy", slog.String("form", sub.FormID), slog.String("user", user.ID))
 			}
 		}
@@ -375,7 +377,7 @@ func (a *Adapter) onEvent(ctx context.Context, ev slackevents.EventsAPIEvent) er
 	default:
 		return nil
 	}
-	a.pool.submit(func(ctx context.Context) {
+	a.pool.Submit(func(ctx context.Context) {
 		for _, rm := range a.answer(ctx, req) {
 			opts := msgOptions(rm)
 			if req.Conversation.ThreadID != "" {

@@ -1,4 +1,4 @@
-package slack
+package pacing
 
 import (
 	"context"
@@ -33,7 +33,7 @@ func (f *fakeTime) Sleep(ctx context.Context, d time.Duration) error {
 // channel left alone gets its burst back.
 func TestPostsArePacedPerChannel(t *testing.T) {
 	clock := &fakeTime{now: time.Date(2026, 11, 21, 9, 0, 0, 0, time.UTC)}
-	p := newChannelPacer(1, 3, clock.Now, clock.Sleep)
+	p := New(1, 3, clock.Now, clock.Sleep)
 	ctx := context.Background()
 	steps := []struct {
 		name    string
@@ -51,7 +51,7 @@ func TestPostsArePacedPerChannel(t *testing.T) {
 	}
 	for _, s := range steps {
 		clock.now = clock.now.Add(s.advance)
-		if err := p.wait(ctx, s.channel); err != nil {
+		if err := p.Wait(ctx, s.channel); err != nil {
 			t.Fatalf("%s: %v", s.name, err)
 		}
 		if diff := cmp.Diff(s.want, clock.slept); diff != "" {
@@ -64,16 +64,16 @@ func TestPostsArePacedPerChannel(t *testing.T) {
 // does not delay the next one further.
 func TestAnInterruptedWaitGivesItsSlotBack(t *testing.T) {
 	clock := &fakeTime{now: time.Date(2026, 11, 21, 9, 0, 0, 0, time.UTC)}
-	p := newChannelPacer(1, 1, clock.Now, clock.Sleep)
+	p := New(1, 1, clock.Now, clock.Sleep)
 	ctx := context.Background()
-	if err := p.wait(ctx, "C1"); err != nil {
+	if err := p.Wait(ctx, "C1"); err != nil {
 		t.Fatal(err)
 	}
 	clock.cancel = true
-	if err := p.wait(ctx, "C1"); !errors.Is(err, context.Canceled) {
+	if err := p.Wait(ctx, "C1"); !errors.Is(err, context.Canceled) {
 		t.Fatalf("interrupted wait: %v", err)
 	}
-	if err := p.wait(ctx, "C1"); err != nil {
+	if err := p.Wait(ctx, "C1"); err != nil {
 		t.Fatal(err)
 	}
 	if diff := cmp.Diff([]time.Duration{time.Second}, clock.slept); diff != "" {
@@ -85,17 +85,17 @@ func TestAnInterruptedWaitGivesItsSlotBack(t *testing.T) {
 // channel the bot ever posted to.
 func TestIdleChannelsAreForgotten(t *testing.T) {
 	clock := &fakeTime{now: time.Date(2026, 11, 21, 9, 0, 0, 0, time.UTC)}
-	p := newChannelPacer(1, 3, clock.Now, clock.Sleep)
+	p := New(1, 3, clock.Now, clock.Sleep)
 	for _, ch := range []string{"C1", "C2", "C3"} {
-		if err := p.wait(context.Background(), ch); err != nil {
+		if err := p.Wait(context.Background(), ch); err != nil {
 			t.Fatal(err)
 		}
 	}
-	clock.now = clock.now.Add(2 * pacerIdle)
-	if err := p.wait(context.Background(), "C4"); err != nil {
+	clock.now = clock.now.Add(2 * Idle)
+	if err := p.Wait(context.Background(), "C4"); err != nil {
 		t.Fatal(err)
 	}
-	if got := p.size(); got != 1 {
+	if got := p.Size(); got != 1 {
 		t.Errorf("%d channels paced after the others went idle, want 1", got)
 	}
 }

@@ -1,4 +1,7 @@
-package slack
+// Package workers runs a transport's background work (answers that
+// outlive an HTTP acknowledgement, posts, redraws) on a fixed number of
+// goroutines with a bounded queue.
+package workers
 
 import (
 	"context"
@@ -8,10 +11,10 @@ import (
 	"time"
 )
 
-// pool runs background work on a fixed number of workers with a bounded
+// Pool runs background work on a fixed number of workers with a bounded
 // queue, so a burst of requests cannot start unbounded goroutines; when the
 // queue is full the caller answers "busy" instead.
-type pool struct {
+type Pool struct {
 	work   chan func(context.Context)
 	ctx    context.Context
 	cancel context.CancelFunc
@@ -22,10 +25,12 @@ type pool struct {
 	closed bool
 }
 
-// taskTimeout bounds one piece of background work.
-const taskTimeout = 30 * time.Second
+// TaskTimeout bounds one piece of background work.
+const TaskTimeout = 30 * time.Second
 
-func newPool(workers, queue int, log *slog.Logger) *pool {
+// New starts workers goroutines (default 8) over a queue of queue tasks
+// (default 256); Close stops them.
+func New(workers, queue int, log *slog.Logger) *Pool {
 	if workers == 0 {
 		workers = 8
 	}
@@ -33,21 +38,21 @@ func newPool(workers, queue int, log *slog.Logger) *pool {
 		queue = 256
 	}
 	ctx, cancel := context.WithCancel(context.Background())
-	p := &pool{work: make(chan func(context.Context), queue), ctx: ctx, cancel: cancel, log: log}
+	p := &Pool{work: make(chan func(context.Context), queue), ctx: ctx, cancel: cancel, log: log}
 	for range workers {
 		p.wg.Go(p.run)
 	}
 	return p
 }
 
-func (p *pool) run() {
+func (p *Pool) run() {
 	for task := range p.work {
 		p.do(task)
 	}
 }
 
-func (p *pool) do(task func(context.Context)) {
-	ctx, cancel := context.WithTimeout(p.ctx, taskTimeout)
+func (p *Pool) do(task func(context.Context)) {
+	ctx, cancel := context.WithTimeout(p.ctx, TaskTimeout)
 	defer cancel()
 	defer func() {
 		if r := recover(); r != nil {
@@ -57,8 +62,8 @@ func (p *pool) do(task func(context.Context)) {
 	task(ctx)
 }
 
-// submit queues task; false when the queue is full or the pool closed.
-func (p *pool) submit(task func(context.Context)) bool {
+// Submit queues task; false when the queue is full or the pool closed.
+func (p *Pool) Submit(task func(context.Context)) bool {
 	p.mu.RLock()
 	defer p.mu.RUnlock()
 	if p.closed {
@@ -72,9 +77,9 @@ func (p *pool) submit(task func(context.Context)) bool {
 	}
 }
 
-// close stops taking work and waits for what is queued, cancelling it when
+// Close stops taking work and waits for what is queued, cancelling it when
 // ctx ends first.
-func (p *pool) close(ctx context.Context) error {
+func (p *Pool) Close(ctx context.Context) error {
 	p.mu.Lock()
 	if !p.closed {
 		p.closed = true
