@@ -65,6 +65,11 @@ type FormSubmission struct {
 	// Origin is the message whose button opened the form, when the
 	// transport knows it: a reply with Delivery ReplaceOriginal updates it.
 	Origin MessageRef
+	// Cancelled: the person closed the form without submitting it. Only
+	// transports that show forms in place of a message send this (Teams
+	// draws the form on the card), and the reply with Delivery
+	// ReplaceOriginal puts the message back; Values is empty.
+	Cancelled bool
 }
 
 // MessageRef points at a posted message on one platform (Slack channel and

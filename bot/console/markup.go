@@ -5,6 +5,8 @@ import (
 	"strings"
 	"unicode"
 	"unicode/utf8"
+
+	"github.com/seatwarden/seatwarden/bot"
 )
 
 // PlainText turns the markup of Section.Text and Context lines (Slack
@@ -26,16 +28,12 @@ func PlainText(s string) string {
 	for i, l := range lines {
 		lines[i] = unwrap(unwrap(l, '*'), '`')
 	}
-	return emoji.Replace(unescaper.Replace(strings.Join(lines, "\n")))
+	return bot.EmojiSymbols.Replace(unescaper.Replace(strings.Join(lines, "\n")))
 }
 
 var (
 	linkRe    = regexp.MustCompile(`<[^<>\n]+>`)
 	unescaper = strings.NewReplacer("&lt;", "<", "&gt;", ">", "&amp;", "&")
-	// emoji are the shortcodes the bot's messages use, as a terminal can
-	// show them.
-	emoji = strings.NewReplacer(":warning:", "⚠", ":white_check_mark:", "✓", ":heavy_minus_sign:", "−", ":zzz:", "…",
-		":hourglass:", "⌛", ":x:", "✗", ":information_source:", "ℹ", ":arrow_right:", "→")
 )
 
 // link renders one <target|label>.

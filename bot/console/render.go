@@ -259,3 +259,13 @@ func nonEmpty(s, fallback string) string {
 	}
 	return s
 }
+
+// ChoiceList is one line naming each numbered control, "[1] Keep  [2]
+// Remove", for replies drawn by something other than Render.
+func ChoiceList(choices []Choice) string {
+	parts := make([]string, len(choices))
+	for i, c := range choices {
+		parts[i] = fmt.Sprintf("[%d] %s", i+1, c.Label)
+	}
+	return strings.Join(parts, "  ")
+}

@@ -35,6 +35,10 @@ type Options struct {
 	// Who, when set, describes a person for "/as" (e.g. "admin", "owner of
 	// Tier 2"), so switching to someone says what they may do.
 	Who func(email string) string
+	// Draw, when set, draws each reply instead of the console's own layout
+	// (e.g. as a Teams card reads); the numbered controls are listed under
+	// it, since a drawing cannot number them.
+	Draw func(bot.Message) string
 }
 
 // ConversationID is the conversation every console request is made in: the
@@ -212,6 +216,12 @@ func (s *Shell) request(req bot.Request) bot.Request {
 // form, asks it.
 func (s *Shell) show(ctx context.Context, m bot.Message) error {
 	text, choices := Render(m)
+	if s.opt.Draw != nil {
+		text = s.opt.Draw(m)
+		if len(choices) > 0 {
+			text += "\n" + ChoiceList(choices)
+		}
+	}
 	s.replies++
 	s.printf("%s\n\n", text)
 	if len(choices) > 0 {

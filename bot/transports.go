@@ -1,0 +1,75 @@
+package bot
+
+import (
+	"context"
+	"errors"
+	"fmt"
+)
+
+// Transport is one chat platform's Notifier in Transports. Owns, when
+// set, recognises the platform's channel ids, so a channel named in the
+// policy is posted to through the platform it belongs to.
+type Transport struct {
+	Platform Platform
+	Notifier Notifier
+	Owns     func(channel string) bool
+}
+
+// Transports sends through several chat platforms at once (Slack and
+// Teams): a person is reached on the first platform, in order, that knows
+// them; a channel through the platform that owns its id (else the first
+// without an Owns); an update through the platform of its reference.
+type Transports []Transport
+
+var _ Notifier = Transports(nil)
+
+// SendDirect tries each platform in order and stops at the first that
+// knows the person, whether its send succeeds or fails (a failure is
+// retried later on the same platform rather than sent twice elsewhere).
+func (ts Transports) SendDirect(ctx context.Context, email string, msg Message) ([]MessageRef, error) {
+	var errs []error
+	for _, t := range ts {
+		refs, err := t.Notifier.SendDirect(ctx, email, msg)
+		if !errors.Is(err, ErrUnreachable) {
+			return refs, err
+		}
+		errs = append(errs, err)
+	}
+	if len(errs) == 0 {
+		return nil, fmt.Errorf("no chat transport is configured: %w", ErrUnreachable)
+	}
+	return nil, errors.Join(errs...)
+}
+
+// SendChannel posts through the platform that owns channel.
+func (ts Transports) SendChannel(ctx context.Context, channel string, msg Message) ([]MessageRef, error) {
+	t, ok := ts.owner(channel)
+	if !ok {
+		return nil, fmt.Errorf("no chat transport takes channel %q", channel)
+	}
+	return t.Notifier.SendChannel(ctx, channel, msg)
+}
+
+// Update goes to the platform the message was posted on.
+func (ts Transports) Update(ctx context.Context, ref MessageRef, msg Message) error {
+	for _, t := range ts {
+		if t.Platform == ref.Platform {
+			return t.Notifier.Update(ctx, ref, msg)
+		}
+	}
+	return fmt.Errorf("no chat transport for a %q message", ref.Platform)
+}
+
+func (ts Transports) owner(channel string) (Transport, bool) {
+	for _, t := range ts {
+		if t.Owns != nil && t.Owns(channel) {
+			return t, true
+		}
+	}
+	for _, t := range ts {
+		if t.Owns == nil {
+			return t, true
+		}
+	}
+	return Transport{}, false
+}

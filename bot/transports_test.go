@@ -1,0 +1,111 @@
+package bot_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"testing"
+
+	"github.com/seatwarden/seatwarden/bot"
+)
+
+// recorder is a Notifier that knows some people and notes what it sent.
+type recorder struct {
+	platform bot.Platform
+	knows    map[string]bool
+	fail     error
+	sent     []string
+}
+
+func (r *recorder) SendDirect(_ context.Context, email string, _ bot.Message) ([]bot.MessageRef, error) {
+	if !r.knows[email] {
+		return nil, fmt.Errorf("%s: %w", r.platform, bot.ErrUnreachable)
+	}
+	if r.fail != nil {
+		return nil, r.fail
+	}
+	r.sent = append(r.sent, "dm:"+email)
+	return []bot.MessageRef{{Platform: r.platform, ConversationID: email, MessageID: "1"}}, nil
+}
+
+func (r *recorder) SendChannel(_ context.Context, channel string, _ bot.Message) ([]bot.MessageRef, error) {
+	r.sent = append(r.sent, "channel:"+channel)
+	return []bot.MessageRef{{Platform: r.platform, ConversationID: channel, MessageID: "1"}}, nil
+}
+
+func (r *recorder) Update(_ context.Context, ref bot.MessageRef, _ bot.Message) error {
+	r.sent = append(r.sent, "update:"+ref.ConversationID)
+	return nil
+}
+
+func TestTransportsRouteEachMessageToOnePlatform(t *testing.T) {
+	outage := errors.New("slack is down")
+	tests := []struct {
+		name       string
+		slackFails error
+		send       func(bot.Transports) error
+		wantSlack  []string
+		wantTeams  []string
+		wantErr    error
+	}{
+		{name: "a person Slack knows gets the DM on Slack",
+			send: func(ts bot.Transports) error {
+				_, err := ts.SendDirect(context.Background(), "omar@acme.example", bot.Message{})
+				return err
+			},
+			wantSlack: []string{"dm:omar@acme.example"}},
+		{name: "a person only Teams knows gets it on Teams",
+			send: func(ts bot.Transports) error {
+				_, err := ts.SendDirect(context.Background(), "tom@acme.example", bot.Message{})
+				return err
+			},
+			wantTeams: []string{"dm:tom@acme.example"}},
+		{name: "nobody knows them: unreachable",
+			send: func(ts bot.Transports) error {
+				_, err := ts.SendDirect(context.Background(), "ghost@acme.example", bot.Message{})
+				return err
+			},
+			wantErr: bot.ErrUnreachable},
+		{name: "a failed send is not repeated on the other platform", slackFails: outage,
+			send: func(ts bot.Transports) error {
+				_, err := ts.SendDirect(context.Background(), "omar@acme.example", bot.Message{})
+				return err
+			},
+			wantErr: outage},
+		{name: "a Teams channel goes through Teams",
+			send: func(ts bot.Transports) error {
+				_, err := ts.SendChannel(context.Background(), "19:ops@thread.tacv2", bot.Message{})
+				return err
+			},
+			wantTeams: []string{"channel:19:ops@thread.tacv2"}},
+		{name: "any other channel through Slack",
+			send: func(ts bot.Transports) error {
+				_, err := ts.SendChannel(context.Background(), "C0123ADMIN", bot.Message{})
+				return err
+			},
+			wantSlack: []string{"channel:C0123ADMIN"}},
+		{name: "an update goes to the platform of its message",
+			send: func(ts bot.Transports) error {
+				return ts.Update(context.Background(), bot.MessageRef{Platform: bot.PlatformTeams, ConversationID: "a:1", MessageID: "9"}, bot.Message{})
+			},
+			wantTeams: []string{"update:a:1"}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			slack := &recorder{platform: bot.PlatformSlack, knows: map[string]bool{"omar@acme.example": true}, fail: tc.slackFails}
+			teams := &recorder{platform: bot.PlatformTeams, knows: map[string]bool{"omar@acme.example": true, "tom@acme.example": true}}
+			ts := bot.Transports{
+				{Platform: bot.PlatformSlack, Notifier: slack},
+				{Platform: bot.PlatformTeams, Notifier: teams, Owns: func(id string) bool { return strings.HasPrefix(id, "19:") }},
+			}
+			err := tc.send(ts)
+			if !errors.Is(err, tc.wantErr) || (tc.wantErr == nil && err != nil) {
+				t.Fatalf("error = %v, want %v", err, tc.wantErr)
+			}
+			if fmt.Sprint(slack.sent) != fmt.Sprint(tc.wantSlack) || fmt.Sprint(teams.sent) != fmt.Sprint(tc.wantTeams) {
+				t.Errorf("slack sent %v, teams sent %v; want %v and %v", slack.sent, teams.sent, tc.wantSlack, tc.wantTeams)
+			}
+		})
+	}
+}
