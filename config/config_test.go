@@ -360,9 +360,9 @@ func TestLoadPolicyProblems(t *testing.T) {
 		{"workspace by name", "slack:\n  allowed_teams: [acme]\n",
 			[]string{`policy.yaml:2: slack.allowed_teams[0]: must be a Slack workspace ID such as T0123ABCD (in Slack: workspace settings, or the team_id of any request), got "acme"`}},
 		{"admin channel by name", "admin_channel: \"#ops\"\n",
-			[]string{`policy.yaml:1: admin_channel: must be a Slack channel ID such as C0123ADMIN (in Slack: channel details, at the bottom), got "#ops"`}},
+			[]string{`policy.yaml:1: admin_channel: must be a Slack channel ID such as C0123ADMIN (in Slack: channel details, at the bottom) or a Teams channel ID such as 19:1a2b3c@thread.tacv2 (in Teams: the channel's "Get link to channel", between /channel/ and the next /, URL-decoded), got "#ops"`}},
 		{"approval channel lower-case", "approvals:\n  channel: c0456\n",
-			[]string{`policy.yaml:2: approvals.channel: must be a Slack channel ID such as C0123ADMIN (in Slack: channel details, at the bottom), got "c0456"`}},
+			[]string{`policy.yaml:2: approvals.channel: must be a Slack channel ID such as C0123ADMIN (in Slack: channel details, at the bottom) or a Teams channel ID such as 19:1a2b3c@thread.tacv2 (in Teams: the channel's "Get link to channel", between /channel/ and the next /, URL-decoded), got "c0456"`}},
 		{"no high-risk approvals", "approvals:\n  high_risk_approvals: 0\n",
 			[]string{"policy.yaml:2: approvals.high_risk_approvals: must be at least 1, got 0"}},
 		{"more high-risk approvals than approvers", "approvals:\n  approvers: [a@example.com, b@example.com]\n  high_risk_approvals: 3\n",
@@ -575,5 +575,22 @@ func TestDuration(t *testing.T) {
 	}
 	if got := config.Duration(90 * time.Minute).Std(); got != 90*time.Minute {
 		t.Errorf("Std() = %v", got)
+	}
+}
+
+// TestTeamsChannelsAreChannels: escalations and approval threads may live
+// in a Teams channel.
+func TestTeamsChannelsAreChannels(t *testing.T) {
+	for _, id := range []string{"19:1a2b3c4d@thread.tacv2", "19:abc-def_9.x@thread.skype", "19:meeting_1@thread.v2"} {
+		policy := []byte("admin_channel: \"" + id + "\"\n")
+		cfg, err := config.Load(config.LoadOptions{Path: "policy.yaml", Getenv: func(string) string { return "" },
+			ReadFile: func(string) ([]byte, error) { return policy, nil }})
+		if err != nil {
+			t.Errorf("%s: %v", id, err)
+			continue
+		}
+		if cfg.Policy.AdminChannel != id {
+			t.Errorf("admin_channel = %q, want %q", cfg.Policy.AdminChannel, id)
+		}
 	}
 }

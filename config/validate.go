@@ -14,8 +14,10 @@ import (
 var (
 	commandPattern   = regexp.MustCompile(`^/[a-z0-9_-]{1,31}$`)
 	channelIDPattern = regexp.MustCompile(`^[CGD][A-Z0-9]{2,}$`)
-	teamIDPattern    = regexp.MustCompile(`^[TE][A-Z0-9]{2,}$`)
-	currencyPattern  = regexp.MustCompile(`^[A-Z]{3}$`)
+	// A Teams channel or group chat: 19:<id>@thread.tacv2 (or .skype, .v2).
+	teamsChannelIDPattern = regexp.MustCompile(`^19:[A-Za-z0-9_.\-]+@thread\.(tacv2|skype|v2)$`)
+	teamIDPattern         = regexp.MustCompile(`^[TE][A-Z0-9]{2,}$`)
+	currencyPattern       = regexp.MustCompile(`^[A-Z]{3}$`)
 )
 
 // validatePolicy checks the decoded policy, normalising as it goes (emails
@@ -178,8 +180,8 @@ func parseEmail(s string) (string, error) {
 }
 
 func (d *policyDecoder) channelID(path, id string) {
-	if id != "" && !channelIDPattern.MatchString(id) {
-		d.addAt(path, "must be a Slack channel ID such as C0123ADMIN (in Slack: channel details, at the bottom), got %q", id)
+	if id != "" && !channelIDPattern.MatchString(id) && !teamsChannelIDPattern.MatchString(id) {
+		d.addAt(path, "must be a Slack channel ID such as C0123ADMIN (in Slack: channel details, at the bottom) or a Teams channel ID such as 19:1a2b3c@thread.tacv2 (in Teams: the channel's \"Get link to channel\", between /channel/ and the next /, URL-decoded), got %q", id)
 	}
 }
 
