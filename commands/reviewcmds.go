@@ -107,6 +107,9 @@ func (rc *reviewCommands) submit(ctx context.Context, c *Call, f *bot.FormSubmis
 	if !ok {
 		return bot.Message{}, Invalidf("That form does not name a seat of a review. Open it again from your digest")
 	}
+	if f.Cancelled {
+		return rc.cancelled(ctx, c, period, userID)
+	}
 	in := reviews.Input{Period: period, UserID: userID}
 	switch f.FormID {
 	case prompts.FormKeep:
@@ -124,6 +127,19 @@ func (rc *reviewCommands) submit(ctx context.Context, c *Call, f *bot.FormSubmis
 		return bot.Message{}, badButton()
 	}
 	return rc.decide(ctx, c, in, f.Origin)
+}
+
+// cancelled puts back the digest a form was drawn over (Teams shows forms
+// on the card), deciding nothing.
+func (rc *reviewCommands) cancelled(ctx context.Context, c *Call, period string, userID int64) (bot.Message, error) {
+	it, err := rc.d.Reviews.Item(ctx, period, userID)
+	if err != nil {
+		return bot.Message{}, rc.decisionError(c, period, err)
+	}
+	if !c.Role.Admin && !c.Role.Is(it.Owner) {
+		return bot.Message{}, rc.decisionError(c, period, &reviews.NotAllowedError{Item: it})
+	}
+	return rc.redraw(ctx, c, period, it.Owner, userID)
 }
 
 // decide records a decision and redraws the digest it came from.

@@ -260,3 +260,29 @@ func (f *reviewFixture) item(t *testing.T, value string) reviews.Item {
 	}
 	return it
 }
+
+// TestCancelledFormPutsTheDigestBack: closing the Keep form on a card
+// (Teams) redraws the digest and decides nothing; someone else's seat
+// stays refused.
+func TestCancelledFormPutsTheDigestBack(t *testing.T) {
+	f := newReviewFixture(t)
+	tom := f.seat(t, "tom@acme.example")
+	cancel := func(who string) bot.Message {
+		return f.router.Handle(context.Background(), bot.Request{Platform: bot.PlatformTeams, User: user(who),
+			Form: &bot.FormSubmission{FormID: prompts.FormKeep, RecordID: tom, Cancelled: true,
+				Origin: bot.MessageRef{Platform: bot.PlatformTeams, ConversationID: "a:1", MessageID: "7"}}})
+	}
+	back := cancel(acmeOmar)
+	if back.Delivery != bot.ReplaceOriginal || back.Form != nil || !strings.Contains(text(back), "Tom Reilly") {
+		t.Fatalf("cancel did not put the digest back:\n%s", text(back))
+	}
+	if it := f.item(t, tom); it.State != reviews.Open {
+		t.Errorf("a cancelled form decided the seat: %+v", it)
+	}
+	if len(f.changed) != 0 {
+		t.Errorf("a cancelled form told ReviewChanged about %v", f.changed)
+	}
+	if refused := cancel(acmeLee); refused.Visibility != bot.Ephemeral || strings.Contains(text(refused), "Tom Reilly") {
+		t.Errorf("someone else's cancel showed the digest:\n%s", text(refused))
+	}
+}
