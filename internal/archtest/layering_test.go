@@ -52,6 +52,9 @@ func TestLayering(t *testing.T) {
 		{"commands", append([]string{module + "/bot/slack", module + "/bot/teams", module + "/cmd"}, chatSDKs...)},
 		{"jobs", append([]string{module + "/bot/slack", module + "/bot/teams", module + "/commands", module + "/cmd"}, chatSDKs...)},
 		{"bot", append([]string{module + "/commands", module + "/jobs", module + "/store", module + "/integrations", module + "/cmd"}, chatSDKs...)},
+		// The Teams transport knows the store only for references and
+		// dedupe; it answers through the Handler, never commands or jobs.
+		{"bot/teams", []string{module + "/commands", module + "/jobs", module + "/integrations", module + "/cmd", module + "/bot/slack", module + "/seats", module + "/reviews", module + "/prompts", "github.com/slack-go/slack"}},
 		{"seats", append([]string{module + "/bot", module + "/commands", module + "/jobs", module + "/cmd"}, chatSDKs...)},
 		{"prompts", append([]string{module + "/bot/slack", module + "/bot/teams", module + "/commands", module + "/jobs", module + "/cmd"}, chatSDKs...)},
 		{"reviews", append([]string{module + "/bot", module + "/commands", module + "/jobs", module + "/cmd", module + "/config"}, chatSDKs...)},
