@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -15,6 +16,7 @@ import (
 
 	"github.com/seatwarden/seatwarden/bot"
 	slackbot "github.com/seatwarden/seatwarden/bot/slack"
+	teamsbot "github.com/seatwarden/seatwarden/bot/teams"
 	"github.com/seatwarden/seatwarden/commands"
 	"github.com/seatwarden/seatwarden/config"
 	"github.com/seatwarden/seatwarden/integrations/zendesk"
@@ -39,6 +41,7 @@ type app struct {
 	runner  *jobs.Runner
 	router  *commands.Router
 	slack   *slackbot.Adapter // nil when Slack is off
+	teams   *teamsbot.Adapter // nil when Teams is off
 	reviews *jobs.Reviews
 	now     func() time.Time
 	// followUps are redraws after decisions still in flight; Close waits.
@@ -117,12 +120,27 @@ func newApp(ctx context.Context, cfg *config.Config, log *slog.Logger) (*app, er
 		a.Close()
 		return nil, err
 	}
+	var transports bot.Transports
 	if cfg.Slack.Enabled() {
 		if a.slack, err = newSlackAdapter(cfg, a.router, a.store, log); err != nil {
 			a.Close()
 			return nil, err
 		}
-		a.reviews.Notifier = a.slack
+		transports = append(transports, bot.Transport{Platform: bot.PlatformSlack, Notifier: a.slack})
+	}
+	if cfg.Teams.Enabled() {
+		if a.teams, err = newTeamsAdapter(cfg, a.router, a.store, log); err != nil {
+			a.Close()
+			return nil, err
+		}
+		transports = append(transports, bot.Transport{Platform: bot.PlatformTeams, Notifier: a.teams, Owns: a.teams.OwnsChannel})
+	}
+	switch len(transports) {
+	case 0:
+	case 1:
+		a.reviews.Notifier = transports[0].Notifier
+	default:
+		a.reviews.Notifier = transports
 	}
 	a.runner = &jobs.Runner{
 		Locks:   a.store,
@@ -214,6 +232,9 @@ func (a *app) handler() http.Handler {
 	if a.slack != nil && !a.cfg.Slack.SocketMode() {
 		a.slack.Register(mux)
 	}
+	if a.teams != nil {
+		a.teams.Register(mux)
+	}
 	return mux
 }
 
@@ -235,6 +256,28 @@ func newSlackAdapter(cfg *config.Config, router *commands.Router, st store.Store
 		Users:         st,
 		AllowedTeams:  cfg.Policy.Slack.AllowedTeams,
 		Logger:        log,
+	})
+}
+
+// newTeamsAdapter connects the command router to Teams.
+func newTeamsAdapter(cfg *config.Config, router *commands.Router, st store.Store, log *slog.Logger) (*teamsbot.Adapter, error) {
+	t := cfg.Teams
+	serviceURLs := t.ServiceURLs
+	if len(serviceURLs) == 0 {
+		serviceURLs = config.DefaultTeamsServiceURLs()
+	}
+	return teamsbot.New(teamsbot.Options{
+		AppID:             t.AppID,
+		AppPassword:       t.AppPassword.Value(),
+		TenantID:          t.TenantID,
+		OpenIDMetadataURL: cmp.Or(t.OpenIDMetadataURL, config.DefaultOpenIDMetadataURL),
+		TokenURL:          cmp.Or(t.TokenURL, config.DefaultTeamsTokenURL(t.TenantID)),
+		ServiceURLs:       serviceURLs,
+		Handler:           router,
+		Records:           st,
+		Dedupe:            st,
+		Command:           cfg.Policy.Command,
+		Logger:            log,
 	})
 }
 

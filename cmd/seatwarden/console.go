@@ -14,6 +14,7 @@ import (
 
 	"github.com/seatwarden/seatwarden/bot"
 	"github.com/seatwarden/seatwarden/bot/console"
+	"github.com/seatwarden/seatwarden/bot/teams"
 	"github.com/seatwarden/seatwarden/config"
 	"github.com/seatwarden/seatwarden/integrations/zendesk/zendesktest"
 	"github.com/seatwarden/seatwarden/seats"
@@ -26,12 +27,13 @@ import (
 // the emulated sample account, like demo; with it, against that Zendesk
 // and the configured store.
 func consoleCmd(ctx context.Context, args []string, e env) error {
-	fs := newFlags("console", "console [--as EMAIL] [--data-dir DIR] [--users N] [-v]\n\n"+
+	fs := newFlags("console", "console [--as EMAIL] [--teams] [--data-dir DIR] [--users N] [-v]\n\n"+
 		"Chat with the bot in this terminal, as any user. Without ZENDESK_URL it talks to a built-in\n"+
 		"Zendesk emulator with a sample account; with it, to that Zendesk and the configured store.", e)
 	as := fs.String("as", "", "who you are, by email (default: the policy's first admin; "+demoAdmin.email+" with the emulator)")
 	dataDir := fs.String("data-dir", "", "where the embedded store keeps its file (default: SEATWARDEN_DATA_DIR; with the emulator a temporary directory, removed afterwards)")
 	users := fs.Int("users", 0, "with the emulator: generate an account with this many users instead of the small sample one")
+	asTeams := fs.Bool("teams", false, "draw replies as Microsoft Teams shows them (the text of the Adaptive Cards) instead of the console's layout")
 	verbose := fs.Bool("v", false, "also print the bot's info logs (default: warnings and errors only)")
 	if err := parseFlags(fs, args); err != nil {
 		return err
@@ -108,7 +110,7 @@ func consoleCmd(ctx context.Context, args []string, e env) error {
 	if in == nil {
 		in = strings.NewReader("") // no input: the session ends at once
 	}
-	sh, err := console.NewShell(console.Options{
+	opts := console.Options{
 		In:      in,
 		Out:     e.stdout,
 		Handler: a.router,
@@ -116,7 +118,11 @@ func consoleCmd(ctx context.Context, args []string, e env) error {
 		Command: cfg.Policy.Command,
 		Echo:    !isTerminal(in),
 		Who:     who,
-	})
+	}
+	if *asTeams {
+		opts.Draw = drawTeamsCards
+	}
+	sh, err := console.NewShell(opts)
 	if err != nil {
 		return err
 	}
@@ -124,6 +130,25 @@ func consoleCmd(ctx context.Context, args []string, e env) error {
 		return err
 	}
 	return nil
+}
+
+// drawTeamsCards is a reply as Teams shows it: the text of each Adaptive
+// Card the Teams transport would send, a form as the card it is drawn on.
+func drawTeamsCards(m bot.Message) string {
+	var parts []string
+	if m.Form != nil {
+		if card, err := teams.RenderForm(*m.Form); err == nil {
+			parts = append(parts, teams.CardText(card))
+		}
+	}
+	cards, err := teams.RenderMessage(m)
+	if err != nil {
+		return "(this reply cannot be drawn as a Teams card: " + err.Error() + ")"
+	}
+	for _, c := range cards {
+		parts = append(parts, teams.CardText(c.Card))
+	}
+	return "┌ Teams card\n" + strings.Join(parts, "\n├ next card\n") + "\n└"
 }
 
 // useEmulator points cfg at the emulated account and the embedded store,

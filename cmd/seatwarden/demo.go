@@ -114,7 +114,8 @@ func (d *demo) run(ctx context.Context, cfg *config.Config, dataDir string, keep
 	cfg.Redis = config.Redis{}
 	cfg.DataDir = dataDir
 	cfg.Slack = config.Slack{BotToken: config.NewSecret(slacktest.DefaultBotToken), SigningSecret: config.NewSecret(demoSigningSecret), APIURL: sl.APIURL()}
-	cfg.Teams = config.Teams{}
+	tm := newDemoTeams(cfg)
+	defer tm.Close()
 	if cfg.PolicyPath == "" {
 		cfg.Policy.Timezone = "Europe/Berlin"
 		cfg.Policy.Admins = []string{demoAdmin.email}
@@ -163,7 +164,8 @@ func (d *demo) run(ctx context.Context, cfg *config.Config, dataDir string, keep
 	d.say("• Zendesk: emulated account %q with %d users (%d staff, %d end users) at %s", org.Subdomain, len(org.Users), staffCount, endUsers, emu.URL)
 	d.say("• Store:   embedded file in %s", dataDir)
 	d.say("• Slack:   emulated workspace %q at %s; %s is an admin, %s owns Tier 2, %s is neither", "Acme Support", sl.URL, demoAdmin.name, demoOwner.name, demoStranger.name)
-	d.say("• Bot:     serving %s (/slack/commands, /healthz, /readyz, /metrics); scheduler on, sync runs %q in %s", base, cfg.Policy.Schedules[jobs.NameSync], cfg.Policy.Timezone)
+	d.say("• Teams:   emulated tenant with team %q (Bot Framework OpenID metadata, token endpoint and Connector) at %s", "Support", tm.URL)
+	d.say("• Bot:     serving %s (/slack/commands, /api/messages, /healthz, /readyz, /metrics); scheduler on, sync runs %q in %s", base, cfg.Policy.Schedules[jobs.NameSync], cfg.Policy.Timezone)
 	d.say("")
 
 	// On a fresh store the bot starts its first sync by itself.
@@ -201,6 +203,7 @@ func (d *demo) run(ctx context.Context, cfg *config.Config, dataDir string, keep
 	}
 
 	d.review(ctx, a, emu)
+	d.teamsScene(ctx, a, tm)
 
 	d.say("")
 	d.say("Operations endpoints, over HTTP:")
@@ -242,7 +245,7 @@ func (d *demo) run(ctx context.Context, cfg *config.Config, dataDir string, keep
 	if len(d.failed) > 0 {
 		return fmt.Errorf("the scenario did not hold:\n%s", strings.Join(d.failed, "\n"))
 	}
-	d.say("✓ Scenario holds: full sync; seat questions answered in Slack for an admin, an owner and a stranger; a bad argument explained; incremental sync of a demotion; paid seats and cost down; a seat review with a digest per owner, a Keep with its reason and a Remove carried out in Zendesk; health, readiness and metrics served.")
+	d.say("✓ Scenario holds: full sync; seat questions answered in Slack for an admin, an owner and a stranger; a bad argument explained; incremental sync of a demotion; paid seats and cost down; a seat review with a digest per owner, a Keep with its reason and a Remove carried out in Zendesk; the same commands on Teams in a chat and a channel, and a Keep answered on a Teams card; health, readiness and metrics served.")
 	return nil
 }
 

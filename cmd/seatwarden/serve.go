@@ -86,6 +86,11 @@ func (a *app) serve(ctx context.Context, addr string, ready func(addr string)) e
 			errs = append(errs, fmt.Errorf("slack replies: %w", serr))
 		}
 	}
+	if a.teams != nil {
+		if serr := a.teams.Close(sctx); serr != nil {
+			errs = append(errs, fmt.Errorf("teams replies: %w", serr))
+		}
+	}
 	if serr := sched.Stop(sctx); serr != nil {
 		errs = append(errs, serr)
 	}
