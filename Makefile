@@ -5,7 +5,7 @@ VERSION  ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev
 COMMIT   ?= $(shell git rev-parse --short HEAD 2>/dev/null)
 LDFLAGS  := -s -w -X main.version=$(VERSION) -X main.commit=$(COMMIT)
 
-.PHONY: all build test fmt-check vet race bench bench-sync bench-slack lint demo docker clean
+.PHONY: all build test fmt-check vet race bench bench-sync bench-slack lint demo docker teams-package clean
 
 all: test build
 
@@ -48,6 +48,14 @@ demo:
 
 docker:
 	docker build --build-arg VERSION=$(VERSION) --build-arg COMMIT=$(COMMIT) -t seatwarden:$(VERSION) .
+
+# The Microsoft Teams app package to upload (README.md: "Connect to Microsoft
+# Teams"): deploy/teams/manifest.json filled in, checked and zipped with its
+# icons. Raise TEAMS_APP_VERSION for every upload that changes the manifest.
+#   make teams-package TEAMS_APP_ID=<bot app id> SEATWARDEN_PUBLIC_HOST=bot.example.com
+TEAMS_APP_VERSION ?= 1.0.0
+teams-package:
+	$(GO) run ./deploy/teams/pack -app-id "$(TEAMS_APP_ID)" -domain "$(SEATWARDEN_PUBLIC_HOST)" -version "$(TEAMS_APP_VERSION)" -out dist/seatwarden-teams.zip
 
 clean:
 	rm -rf bin data
