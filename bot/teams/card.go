@@ -39,10 +39,10 @@ const (
 	// in an overflow menu, so longer rows become several sets.
 	maxActionsPerSet = 6
 
-	maxHeadline     = 150 // trimmed, like Slack's header
-	maxSummary      = 150 // trimmed; continuations add " (part 2 of 3)"
-	maxFactTitle    = 200 // trimmed
-	maxFactValue    = 2000
+	maxHeadline     = 150  // trimmed, like Slack's header
+	maxSummary      = 150  // trimmed; continuations add " (part 2 of 3)"
+	maxFactTitle    = 200  // trimmed
+	maxFactValue    = 1500 // trimmed
 	maxButtonText   = 100  // trimmed
 	maxConfirmTitle = 200  // trimmed
 	maxConfirmText  = 1000 // trimmed
@@ -347,9 +347,11 @@ func textBlocks(text string, base map[string]any) []element {
 	if strings.TrimSpace(text) == "" {
 		return nil
 	}
-	overhead := jsonUnits(base) // base's text is empty
+	// Sizes of the text inside its quotes: the quotes are in overhead,
+	// since base's text is empty.
+	overhead := jsonUnits(base)
 	budget := bodyBudget - overhead
-	sep := stringUnits(lineBreak)
+	sep := escapedUnits(lineBreak)
 
 	var out []element
 	var chunk []string
@@ -364,7 +366,7 @@ func textBlocks(text string, base map[string]any) []element {
 	}
 	for line := range strings.SplitSeq(text, "\n") {
 		md := fitLine(line, budget)
-		n := stringUnits(md)
+		n := escapedUnits(md)
 		if len(chunk) > 0 && used+sep+n > budget {
 			flush()
 		}
@@ -379,10 +381,10 @@ func textBlocks(text string, base map[string]any) []element {
 }
 
 // fitLine renders a line of mrkdwn, trimmed until its Markdown takes at
-// most budget units of JSON.
+// most budget units of JSON string content.
 func fitLine(line string, budget int) string {
 	md := mrkdwn(line)
-	if stringUnits(md) <= budget {
+	if escapedUnits(md) <= budget {
 		return md
 	}
 	// The longest trim that fits: Markdown grows with escapes, so the cut
@@ -391,7 +393,7 @@ func fitLine(line string, budget int) string {
 	best := mrkdwn(trimMrkdwn(line, 0))
 	for lo <= hi {
 		mid := (lo + hi) / 2
-		if m := mrkdwn(trimMrkdwn(line, mid)); stringUnits(m) <= budget {
+		if m := mrkdwn(trimMrkdwn(line, mid)); escapedUnits(m) <= budget {
 			best, lo = m, mid+1
 		} else {
 			hi = mid - 1
@@ -592,14 +594,24 @@ func confirmCard(c bot.Confirm, label, verb string, data map[string]any, style s
 		"type":  "Action.ShowCard",
 		"title": label,
 		"card": map[string]any{
-			"type":    "AdaptiveCard",
-			"body":    []any{textBlock(question)},
-			"actions": []any{execute(yes, verb, data, "")},
+			"type": "AdaptiveCard",
+			"body": []any{textBlock(question)},
+			// No Action.Submit fallback inside: a client without
+			// Universal Actions does not render a 1.5 card at all
+			// (Microsoft's Universal Actions guide), and the fallbacks
+			// of two confirms per seat would push a ten-seat digest
+			// page with its pager over one card.
+			"actions": []any{withoutFallback(execute(yes, verb, data, ""))},
 		},
 	}
 	if style != "" {
 		a["style"] = style
 	}
+	return a
+}
+
+func withoutFallback(a map[string]any) map[string]any {
+	delete(a, "fallback")
 	return a
 }
 
@@ -870,9 +882,13 @@ func jsonUnits(v any) int {
 }
 
 // stringUnits is the length of s as a JSON string in UTF-16 code units,
-// quotes included, escaped as encoding/json escapes it (HTML-safe).
-func stringUnits(s string) int {
-	n := 2
+// quotes included.
+func stringUnits(s string) int { return 2 + escapedUnits(s) }
+
+// escapedUnits is the length in UTF-16 code units of s escaped as
+// encoding/json escapes it (HTML-safe), without the quotes.
+func escapedUnits(s string) int {
+	n := 0
 	for i := 0; i < len(s); {
 		c := s[i]
 		if c < utf8.RuneSelf {

@@ -180,9 +180,10 @@ func TestRenderMessage(t *testing.T) {
 		{"ephemeral_error", bot.Message{
 			Sections: []bot.Section{{Text: ":warning: `seats inactive` takes a number of days, for example `/warden seats inactive 60`"}},
 		}, 1},
-		// 14 seats of about 3.4 kB each: ten fill the first card, the other
-		// four and the tail the second; no seat is parted from its buttons.
-		{"split_message", digest(14, nil), 2},
+		// 20 seats of about 3 kB each: the first card fills up, the other
+		// seats and the tail go on the second; no seat is parted from its
+		// buttons.
+		{"split_message", digest(20, nil), 2},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -494,7 +495,8 @@ func TestRenderForm(t *testing.T) {
 }
 
 // TestRenderFormActions clicks a rendered form's Submit and Cancel as
-// Teams would, merging the inputs into data, and reads them back.
+// Teams would, merging the inputs into data, and reads them back; the
+// golden files are the two actions.
 func TestRenderFormActions(t *testing.T) {
 	c, err := RenderForm(keepForm())
 	if err != nil {
@@ -502,28 +504,39 @@ func TestRenderFormActions(t *testing.T) {
 	}
 	body := c["body"].([]any)
 	actions := body[len(body)-1].(map[string]any)["actions"].([]any)
-	submit, cancel := actions[0].(map[string]any), actions[1].(map[string]any)
-	inputs := map[string]any{"f.reason": "on leave", "f.keep_until": "2027-01-01"}
-
-	got, err := ParseSubmission(str(submit, "verb"), merge(submit["data"], inputs))
-	if err != nil {
-		t.Fatal(err)
+	typed := map[string]any{"f.reason": "on leave", "f.keep_until": "2027-01-01"}
+	tests := []struct {
+		name   string
+		action map[string]any
+		inputs map[string]any // what Teams merges into data
+		want   Submission
+	}{
+		{"submit", actions[0].(map[string]any), typed, Submission{
+			FormID: "review.keep", RecordID: "2026-W47:1001", Inputs: map[string]string{"reason": "on leave", "keep_until": "2027-01-01"},
+		}},
+		// associatedInputs "none": Teams sends no inputs, and does not stop
+		// at an empty required one.
+		{"cancel", actions[1].(map[string]any), nil, Submission{
+			FormID: "review.keep", RecordID: "2026-W47:1001", Cancel: true, Inputs: map[string]string{},
+		}},
 	}
-	want := Submission{FormID: "review.keep", RecordID: "2026-W47:1001", Inputs: map[string]string{"reason": "on leave", "keep_until": "2027-01-01"}}
-	if diff := cmp.Diff(want, got); diff != "" {
-		t.Errorf("submit (-want +got):\n%s", diff)
-	}
-
-	if cancel["associatedInputs"] != "none" {
-		t.Errorf("cancel sends inputs: %v", cancel)
-	}
-	got, err = ParseSubmission(str(cancel, "verb"), merge(cancel["data"], nil))
-	if err != nil {
-		t.Fatal(err)
-	}
-	want = Submission{FormID: "review.keep", RecordID: "2026-W47:1001", Cancel: true, Inputs: map[string]string{}}
-	if diff := cmp.Diff(want, got); diff != "" {
-		t.Errorf("cancel (-want +got):\n%s", diff)
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if (tt.inputs == nil) != (tt.action["associatedInputs"] == "none") {
+				t.Errorf("associatedInputs = %v", tt.action["associatedInputs"])
+			}
+			got, err := ParseSubmission(str(tt.action, "verb"), merge(tt.action["data"], tt.inputs))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if diff := cmp.Diff(tt.want, got); diff != "" {
+				t.Errorf("(-want +got):\n%s", diff)
+			}
+			for _, p := range executeProblems(tt.action) {
+				t.Error(p)
+			}
+			goldenJSON(t, tt.action)
+		})
 	}
 }
 
@@ -593,6 +606,7 @@ func cardProblems(t *testing.T, c Card) []string {
 		out = append(out, "not an Adaptive Card 1.5")
 	}
 	ids := map[string]bool{}
+	inConfirm := false
 	var walk func(v any)
 	walk = func(v any) {
 		switch v := v.(type) {
@@ -602,6 +616,18 @@ func cardProblems(t *testing.T, c Card) []string {
 			}
 		case map[string]any:
 			typ := str(v, "type")
+			if typ == "Action.ShowCard" {
+				// The confirm's own button has no fallback: a client
+				// without Universal Actions does not draw the card.
+				inConfirm = true
+				defer func() { inConfirm = false }()
+			}
+			if typ == "Action.Execute" && inConfirm {
+				if _, ok := v["fallback"]; ok {
+					out = append(out, fmt.Sprintf("confirm button %q carries a fallback", str(v, "title")))
+				}
+				break
+			}
 			switch {
 			case typ == "TextBlock" && v["wrap"] != true:
 				out = append(out, fmt.Sprintf("TextBlock %q does not wrap", str(v, "text")))
@@ -689,7 +715,7 @@ func reviewDigest(n, page int) bot.Message {
 	for i := range items {
 		days := 30 + 3*i
 		items[i] = reviews.Item{Period: period, Owner: owner, State: reviews.Open, Seat: reviews.Seat{
-			UserID: int64(1000 + i), Name: fmt.Sprintf("Agent %02d", i+1), Email: fmt.Sprintf("agent%02d@example.com", i+1),
+			UserID: int64(22_000_000_000_000 + i), Name: fmt.Sprintf("Agent %02d", i+1), Email: fmt.Sprintf("agent%02d@example.com", i+1),
 			Role: "agent", RoleName: "Agent", Groups: []string{"Tier 1"},
 			LastActivity: now.AddDate(0, 0, -days), DaysInactive: days, MonthlyCost: 115,
 		}}
@@ -706,11 +732,13 @@ func TestDigestFitsOneCard(t *testing.T) {
 		seats, page int
 	}{
 		{"ten_seats", prompts.DigestPageSize, 1},
+		{"first_of_three_pages", 3 * prompts.DigestPageSize, 1},
+		{"middle_of_three_pages", 3 * prompts.DigestPageSize, 2},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			m := reviewDigest(tt.seats, tt.page)
-			if got := len(m.Sections) - 1; got != prompts.DigestPageSize {
+			if got := len(m.Sections) - 1; got != prompts.DigestPageSize && tt.seats == prompts.DigestPageSize {
 				t.Fatalf("digest shows %d seats, want %d", got, prompts.DigestPageSize)
 			}
 			cards, err := RenderMessage(m)
@@ -738,6 +766,39 @@ func BenchmarkRenderDigest(b *testing.B) {
 	for b.Loop() {
 		if _, err := RenderMessage(m); err != nil {
 			b.Fatal(err)
+		}
+	}
+}
+
+// TestElementUnits: the sizes the packer adds up are the elements' exact
+// JSON sizes, so a card is never over the limit by a miscount.
+func TestElementUnits(t *testing.T) {
+	var lines []string
+	for i := range 3000 {
+		lines = append(lines, fmt.Sprintf("*%d* <&> \"quoted\" \\ é 👍 <https://x.example/%d|link>", i, i))
+	}
+	var fields []bot.Field
+	for i := range 30 {
+		fields = append(fields, bot.Field{Label: fmt.Sprintf("F<%d>", i), Value: strings.Repeat("v&\n", 600)})
+	}
+	s := bot.Section{Text: strings.Join(lines, "\n"), Fields: fields, Actions: seatActions("2026-W47:1", "<Agent>")}
+	for k := range 8 {
+		s.Actions = append(s.Actions, bot.Button{ActionID: "a" + strconv.Itoa(k), Label: "A", Value: strings.Repeat("&", 500)})
+	}
+	els, err := sectionElements(1, s, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tail, err := tailElements(bot.Message{Context: lines[:500], Pager: &bot.Pager{Page: 2, Pages: 3, ActionID: "p", Token: "t"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, e := range append(els, tail...) {
+		if got := jsonUnits(e.el); e.units != got {
+			t.Errorf("element %d (%s): units %d, want %d", i, str(e.el, "type"), e.units, got)
+		}
+		if e.units > bodyBudget {
+			t.Errorf("element %d (%s): %d units, more than a card's body", i, str(e.el, "type"), e.units)
 		}
 	}
 }
