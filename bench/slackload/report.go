@@ -10,6 +10,8 @@ import (
 	"strings"
 	"text/tabwriter"
 	"time"
+
+	"github.com/seatwarden/seatwarden/bench/internal/benchkit"
 )
 
 // figures are one target's results as reported.
@@ -85,7 +87,7 @@ type report struct {
 	MaxRSS           uint64 `json:"max_rss_bytes"`
 }
 
-func newReport(o options, s seedResult, expect string, bare, full *loadResult) *report {
+func newReport(o options, s benchkit.SeedResult, expect string, bare, full *loadResult) *report {
 	r := &report{
 		At:              time.Now().UTC().Truncate(time.Second),
 		GoVersion:       runtime.Version(),

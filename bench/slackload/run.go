@@ -14,6 +14,7 @@ import (
 
 	"github.com/redis/go-redis/v9"
 
+	"github.com/seatwarden/seatwarden/bench/internal/benchkit"
 	"github.com/seatwarden/seatwarden/config"
 	"github.com/seatwarden/seatwarden/store/redisstore"
 	"github.com/seatwarden/seatwarden/telemetry"
@@ -40,7 +41,7 @@ func run(ctx context.Context, o options, progress, logs io.Writer) (rep *report,
 	if err != nil {
 		return nil, err
 	}
-	prefix := keyPrefix()
+	prefix := benchkit.KeyPrefix("slackload")
 	st := redisstore.New(client, redisstore.Options{Prefix: prefix})
 	pctx, cancel := context.WithTimeout(ctx, 5*time.Second)
 	err = st.Ping(pctx)
@@ -52,7 +53,7 @@ func run(ctx context.Context, o options, progress, logs io.Writer) (rep *report,
 	defer func() {
 		cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
 		defer cancel()
-		n, derr := deleteKeys(cctx, client, prefix)
+		n, derr := benchkit.DeleteKeys(cctx, client, prefix)
 		if derr != nil {
 			derr = fmt.Errorf("deleting the keys under %s: %w", prefix, derr)
 		} else {
@@ -64,7 +65,7 @@ func run(ctx context.Context, o options, progress, logs io.Writer) (rep *report,
 
 	policy := benchPolicy()
 	say("seeding %s seats… ", commas(o.Seats))
-	seeded, err := seed(ctx, st, o.Seats, policy.SeatRules(), log)
+	seeded, err := benchkit.Seed(ctx, st, o.Seats, policy.SeatRules(), log)
 	if err != nil {
 		say("failed\n")
 		return nil, err
@@ -137,7 +138,7 @@ func run(ctx context.Context, o options, progress, logs io.Writer) (rep *report,
 	rep.KeyPrefix = prefix
 	rep.HeapInuseSeeded = heapSeeded
 	rep.HeapInuse = ms.HeapInuse
-	rep.MaxRSS = maxRSS()
+	rep.MaxRSS = benchkit.MaxRSS()
 	rep.ResponseURLPosts = full.posts.Load()
 	rep.print(progress)
 	if o.Out != "" {

@@ -1,14 +1,14 @@
 //go:build unix
 
-package main
+package benchkit
 
 import (
 	"runtime"
 	"syscall"
 )
 
-// maxRSS is the process's peak resident set size in bytes.
-func maxRSS() uint64 {
+// MaxRSS is the process's peak resident set size in bytes.
+func MaxRSS() uint64 {
 	var ru syscall.Rusage
 	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
 		return 0

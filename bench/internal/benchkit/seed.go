@@ -1,4 +1,7 @@
-package main
+// Package benchkit holds what the load benchmarks share: a store seeded
+// with a snapshot of exactly N paid seats by a real sync from the Zendesk
+// emulator, per-run Redis key prefixes, and the process's peak RSS.
+package benchkit
 
 import (
 	"context"
@@ -20,32 +23,32 @@ import (
 // Credentials of the emulated Zendesk account; they exist only inside this
 // process.
 const (
-	zendeskClientID     = "slackload"
-	zendeskClientSecret = "slackload-client-secret"
+	zendeskClientID     = "benchkit"
+	zendeskClientSecret = "benchkit-client-secret"
 )
 
-// seedResult says what seeding put in Redis.
-type seedResult struct {
+// SeedResult says what seeding put in the store.
+type SeedResult struct {
 	PaidSeats       int           `json:"paid_seats"`
 	Staff           int           `json:"staff"`
 	ZendeskRequests int           `json:"zendesk_requests"`
 	SnapshotBytes   int           `json:"snapshot_bytes"`
 	Duration        time.Duration `json:"-"`
 	// OwnerEmail is the account owner's, an admin of the policy and the
-	// Slack user who asks.
+	// person who asks.
 	OwnerEmail string `json:"-"`
 }
 
-// seed generates a Zendesk account whose staff hold exactly paid paid
+// Seed generates a Zendesk account whose staff hold exactly paid paid
 // seats under p, serves it from the emulator and runs one full sync into
 // st, as the bot's sync job does.
-func seed(ctx context.Context, st store.Store, paid int, p seats.Policy, log *slog.Logger) (seedResult, error) {
+func Seed(ctx context.Context, st store.Store, paid int, p seats.Policy, log *slog.Logger) (SeedResult, error) {
 	start := time.Now()
 	org, err := orgWithPaidSeats(paid, p, start)
 	if err != nil {
-		return seedResult{}, err
+		return SeedResult{}, err
 	}
-	res := seedResult{PaidSeats: paid, Staff: len(org.Staff()), OwnerEmail: org.Users[0].Email}
+	res := SeedResult{PaidSeats: paid, Staff: len(org.Staff()), OwnerEmail: org.Users[0].Email}
 
 	// No emulated rate limits and a client budget far above any plan's:
 	// seeding is setup, not what is measured.
@@ -137,15 +140,16 @@ func cutAtPaid(org *zendesktest.Org, want int, p seats.Policy, now time.Time) bo
 	return false
 }
 
-// keyPrefix is unique to one run, so runs can share a Redis.
-func keyPrefix() string {
+// KeyPrefix is unique to one run of the named benchmark, so runs can
+// share a Redis.
+func KeyPrefix(bench string) string {
 	b := make([]byte, 6)
 	_, _ = rand.Read(b)
-	return "swbench:slackload:" + hex.EncodeToString(b) + ":"
+	return "swbench:" + bench + ":" + hex.EncodeToString(b) + ":"
 }
 
-// deleteKeys removes every key under prefix and reports how many.
-func deleteKeys(ctx context.Context, client redis.UniversalClient, prefix string) (int, error) {
+// DeleteKeys removes every key under prefix and reports how many.
+func DeleteKeys(ctx context.Context, client redis.UniversalClient, prefix string) (int, error) {
 	deleted := 0
 	iter := client.Scan(ctx, 0, prefix+"*", 500).Iterator()
 	var batch []string
