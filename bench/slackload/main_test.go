@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/seatwarden/seatwarden/bench/internal/benchkit"
 	"github.com/seatwarden/seatwarden/store/redisstore"
 )
 
@@ -83,8 +84,8 @@ func requireRedis(t *testing.T, url string) {
 	defer cancel()
 	if err := st.Ping(ctx); err != nil {
 		if os.Getenv("CI") == "true" {
-			t.Fatalf("Redis at %s is required in CI: %v", redact(url), err)
+			t.Fatalf("Redis at %s is required in CI: %v", benchkit.Redact(url), err)
 		}
-		t.Skipf("skipping: no Redis answers at %s: %v", redact(url), err)
+		t.Skipf("skipping: no Redis answers at %s: %v", benchkit.Redact(url), err)
 	}
 }

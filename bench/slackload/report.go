@@ -5,8 +5,6 @@ import (
 	"io"
 	"os"
 	"runtime"
-	"runtime/debug"
-	"strconv"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -46,7 +44,7 @@ func (f figures) latencies(sep string) string {
 	if f.Requests == f.Errors {
 		return strings.Join([]string{"-", "-", "-", "-"}, sep)
 	}
-	return strings.Join([]string{millis(f.P50), millis(f.P90), millis(f.P99), millis(f.Max)}, sep)
+	return strings.Join([]string{benchkit.Millis(f.P50), benchkit.Millis(f.P90), benchkit.Millis(f.P99), benchkit.Millis(f.Max)}, sep)
 }
 
 func ms(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }
@@ -93,7 +91,7 @@ func newReport(o options, s benchkit.SeedResult, expect string, bare, full *load
 		GoVersion:       runtime.Version(),
 		Platform:        runtime.GOOS + "/" + runtime.GOARCH,
 		CPUs:            runtime.GOMAXPROCS(0),
-		Revision:        revision(),
+		Revision:        benchkit.Revision(),
 		Seats:           s.PaidSeats,
 		Staff:           s.Staff,
 		SnapshotBytes:   s.SnapshotBytes,
@@ -118,44 +116,12 @@ func newReport(o options, s benchkit.SeedResult, expect string, bare, full *load
 	return r
 }
 
-// revision is the commit the program was built from, when the build
-// recorded it.
-func revision() string {
-	info, ok := debug.ReadBuildInfo()
-	if !ok {
-		return ""
-	}
-	rev, dirty := "", false
-	for _, s := range info.Settings {
-		switch s.Key {
-		case "vcs.revision":
-			rev = s.Value
-		case "vcs.modified":
-			dirty = s.Value == "true"
-		}
-	}
-	if len(rev) > 12 {
-		rev = rev[:12]
-	}
-	if rev != "" && dirty {
-		rev += "-dirty"
-	}
-	return rev
-}
-
-func verdict(ok bool) string {
-	if ok {
-		return "PASS"
-	}
-	return "FAIL"
-}
-
 func (r *report) print(w io.Writer) {
 	fmt.Fprintln(w)
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
 	fmt.Fprintf(tw, "%-12s\trequests\terrors\treq/s\tp50\tp90\tp99\tmax\t\n", "target")
 	for _, f := range []figures{r.Bare, r.Full} {
-		fmt.Fprintf(tw, "%-12s\t%s\t%s\t%s\t%s\t\n", f.Target, commas(f.Requests), commas(f.Errors), rate(f.Throughput), f.latencies("\t"))
+		fmt.Fprintf(tw, "%-12s\t%s\t%s\t%s\t%s\t\n", f.Target, benchkit.Commas(f.Requests), benchkit.Commas(f.Errors), benchkit.Rate(f.Throughput), f.latencies("\t"))
 	}
 	_ = tw.Flush()
 	fmt.Fprintln(w)
@@ -163,21 +129,21 @@ func (r *report) print(w io.Writer) {
 		if len(f.ErrorSamples) == 0 {
 			continue
 		}
-		fmt.Fprintf(w, "first errors, %s (%s in the window, %s in the warmup):\n", f.Target, commas(f.Errors), commas(f.WarmupErrors))
+		fmt.Fprintf(w, "first errors, %s (%s in the window, %s in the warmup):\n", f.Target, benchkit.Commas(f.Errors), benchkit.Commas(f.WarmupErrors))
 		for _, s := range f.ErrorSamples {
 			fmt.Fprintf(w, "  - %s\n", s)
 		}
 		fmt.Fprintln(w)
 	}
-	fmt.Fprintf(w, "full/bare throughput  %.3f  (target ≥ %.2f)  %s\n", r.Ratio, r.TargetRatio, verdict(r.RatioPass))
-	fmt.Fprintf(w, "full-stack p99        %s  (target < %s)  %s\n", strings.Fields(r.Full.latencies(" "))[2], millis(r.TargetP99), verdict(r.P99Pass))
-	fmt.Fprintf(w, "full-stack errors     %s  %s\n", commas(r.Full.Errors), verdict(r.Full.Errors == 0))
+	fmt.Fprintf(w, "full/bare throughput  %.3f  (target ≥ %.2f)  %s\n", r.Ratio, r.TargetRatio, benchkit.Verdict(r.RatioPass))
+	fmt.Fprintf(w, "full-stack p99        %s  (target < %s)  %s\n", strings.Fields(r.Full.latencies(" "))[2], benchkit.Millis(r.TargetP99), benchkit.Verdict(r.P99Pass))
+	fmt.Fprintf(w, "full-stack errors     %s  %s\n", benchkit.Commas(r.Full.Errors), benchkit.Verdict(r.Full.Errors == 0))
 	if r.ResponseURLPosts > 0 {
-		fmt.Fprintf(w, "  %s answers missed the 2 s ack budget and went to response_url\n", commas(int(r.ResponseURLPosts)))
+		fmt.Fprintf(w, "  %s answers missed the 2 s ack budget and went to response_url\n", benchkit.Commas(int(r.ResponseURLPosts)))
 	}
-	fmt.Fprintf(w, "result: %s\n", verdict(r.Pass))
+	fmt.Fprintf(w, "result: %s\n", benchkit.Verdict(r.Pass))
 	fmt.Fprintf(w, "go heap in use %s after seeding, %s after the run; max RSS %s (whole process: seeding, emulators, load generator)\n",
-		bytesText(r.HeapInuseSeeded), bytesText(r.HeapInuse), bytesText(r.MaxRSS))
+		benchkit.BytesText(r.HeapInuseSeeded), benchkit.BytesText(r.HeapInuse), benchkit.BytesText(r.MaxRSS))
 }
 
 // appendMarkdown adds the run to a results file, creating it if needed.
@@ -192,66 +158,20 @@ func (r *report) appendMarkdown(path string) error {
 		rev = " · " + r.Revision
 	}
 	fmt.Fprintf(&b, "\n### slackload %s · %s seats · %d connections · %s (+%s warmup) · %s %s, %d CPUs%s\n\n",
-		r.At.Format("2006-01-02 15:04 MST"), commas(r.Seats), r.Concurrency,
+		r.At.Format("2006-01-02 15:04 MST"), benchkit.Commas(r.Seats), r.Concurrency,
 		time.Duration(r.DurationSeconds*float64(time.Second)), time.Duration(r.WarmupSeconds*float64(time.Second)),
 		r.GoVersion, r.Platform, r.CPUs, rev)
 	b.WriteString("| target | requests | errors | req/s | p50 | p90 | p99 | max |\n")
 	b.WriteString("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |\n")
 	for _, t := range []figures{r.Bare, r.Full} {
-		fmt.Fprintf(&b, "| %s | %s | %s | %s | %s |\n", t.Target, commas(t.Requests), commas(t.Errors), rate(t.Throughput), t.latencies(" | "))
+		fmt.Fprintf(&b, "| %s | %s | %s | %s | %s |\n", t.Target, benchkit.Commas(t.Requests), benchkit.Commas(t.Errors), benchkit.Rate(t.Throughput), t.latencies(" | "))
 	}
 	fmt.Fprintf(&b, "\nfull/bare throughput %.3f (target ≥ %.2f): **%s** · full-stack p99 %s (target < %s): **%s** · full-stack errors %s · result **%s** · heap in use after the run %s · max RSS %s\n",
-		r.Ratio, r.TargetRatio, verdict(r.RatioPass), millis(r.Full.P99), millis(r.TargetP99), verdict(r.P99Pass),
-		commas(r.Full.Errors), verdict(r.Pass), bytesText(r.HeapInuse), bytesText(r.MaxRSS))
+		r.Ratio, r.TargetRatio, benchkit.Verdict(r.RatioPass), benchkit.Millis(r.Full.P99), benchkit.Millis(r.TargetP99), benchkit.Verdict(r.P99Pass),
+		benchkit.Commas(r.Full.Errors), benchkit.Verdict(r.Pass), benchkit.BytesText(r.HeapInuse), benchkit.BytesText(r.MaxRSS))
 	if _, err := io.WriteString(f, b.String()); err != nil {
 		_ = f.Close()
 		return err
 	}
 	return f.Close()
-}
-
-// commas writes n with thousands separators: 50,000.
-func commas(n int) string {
-	s := strconv.Itoa(n)
-	neg := strings.HasPrefix(s, "-")
-	s = strings.TrimPrefix(s, "-")
-	var b strings.Builder
-	for i, c := range s {
-		if i > 0 && (len(s)-i)%3 == 0 {
-			b.WriteByte(',')
-		}
-		b.WriteRune(c)
-	}
-	if neg {
-		return "-" + b.String()
-	}
-	return b.String()
-}
-
-func rate(rps float64) string {
-	whole := int(rps)
-	return commas(whole) + "." + strconv.Itoa(int((rps-float64(whole))*10))
-}
-
-// millis shows a latency in milliseconds with three significant digits
-// or so.
-func millis(v float64) string {
-	switch {
-	case v < 10:
-		return fmt.Sprintf("%.2fms", v)
-	case v < 100:
-		return fmt.Sprintf("%.1fms", v)
-	}
-	return commas(int(v+0.5)) + "ms"
-}
-
-func bytesText(n uint64) string {
-	const mib = 1 << 20
-	switch {
-	case n >= 1<<30:
-		return fmt.Sprintf("%.2f GiB", float64(n)/(1<<30))
-	case n >= mib:
-		return fmt.Sprintf("%.1f MiB", float64(n)/mib)
-	}
-	return fmt.Sprintf("%d KiB", n>>10)
 }

@@ -5,11 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"log/slog"
-	"net/url"
-	"os"
 	"runtime"
-	"runtime/pprof"
 	"time"
 
 	"github.com/redis/go-redis/v9"
@@ -36,7 +32,7 @@ func run(ctx context.Context, o options, progress, logs io.Writer) (rep *report,
 		return nil, err
 	}
 
-	redis.SetLogger(redisLogger{log})
+	redis.SetLogger(benchkit.RedisLogger{L: log})
 	client, err := redisstore.NewClient(redisstore.ClientOptions{URL: o.RedisURL})
 	if err != nil {
 		return nil, err
@@ -48,7 +44,7 @@ func run(ctx context.Context, o options, progress, logs io.Writer) (rep *report,
 	cancel()
 	if err != nil {
 		_ = st.Close()
-		return nil, fmt.Errorf("no Redis answers at %s (set -redis or REDIS_URL): %w", redact(o.RedisURL), err)
+		return nil, fmt.Errorf("no Redis answers at %s (set -redis or REDIS_URL): %w", benchkit.Redact(o.RedisURL), err)
 	}
 	defer func() {
 		cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
@@ -61,17 +57,17 @@ func run(ctx context.Context, o options, progress, logs io.Writer) (rep *report,
 		}
 		err = errors.Join(err, derr, st.Close())
 	}()
-	say("slackload: %s, %d CPUs; Redis %s, keys under %s\n", runtime.Version(), runtime.GOMAXPROCS(0), redact(o.RedisURL), prefix)
+	say("slackload: %s, %d CPUs; Redis %s, keys under %s\n", runtime.Version(), runtime.GOMAXPROCS(0), benchkit.Redact(o.RedisURL), prefix)
 
 	policy := benchPolicy()
-	say("seeding %s seats… ", commas(o.Seats))
+	say("seeding %s seats… ", benchkit.Commas(o.Seats))
 	seeded, err := benchkit.Seed(ctx, st, o.Seats, policy.SeatRules(), log)
 	if err != nil {
 		say("failed\n")
 		return nil, err
 	}
 	say("done in %.1fs (%s staff, %s Zendesk requests, snapshot %s)\n",
-		seeded.Duration.Seconds(), commas(seeded.Staff), commas(seeded.ZendeskRequests), bytesText(uint64(seeded.SnapshotBytes)))
+		seeded.Duration.Seconds(), benchkit.Commas(seeded.Staff), benchkit.Commas(seeded.ZendeskRequests), benchkit.BytesText(uint64(seeded.SnapshotBytes)))
 	runtime.GC()
 	var ms runtime.MemStats
 	runtime.ReadMemStats(&ms)
@@ -113,14 +109,14 @@ func run(ctx context.Context, o options, progress, logs io.Writer) (rep *report,
 	say("  bare handler (signature check, 200)… ")
 	spec.name, spec.url, spec.check = "bare handler", bare.url(), checkBare
 	bareRes := drive(ctx, spec)
-	say("%s requests\n", commas(bareRes.Requests))
+	say("%s requests\n", benchkit.Commas(bareRes.Requests))
 	if err := ctx.Err(); err != nil {
 		return nil, fmt.Errorf("interrupted: %w", err)
 	}
 
 	say("  full stack (/warden %s)… ", o.Text)
 	spec.name, spec.url, spec.check = "full stack", full.url(), checkReply(expect)
-	stopProfile, err := startCPUProfile(o.CPUProfile)
+	stopProfile, err := benchkit.StartCPUProfile(o.CPUProfile)
 	if err != nil {
 		return nil, err
 	}
@@ -128,7 +124,7 @@ func run(ctx context.Context, o options, progress, logs io.Writer) (rep *report,
 	if err := stopProfile(); err != nil {
 		return nil, err
 	}
-	say("%s requests\n", commas(fullRes.Requests))
+	say("%s requests\n", benchkit.Commas(fullRes.Requests))
 	if err := ctx.Err(); err != nil {
 		return nil, fmt.Errorf("interrupted: %w", err)
 	}
@@ -148,41 +144,4 @@ func run(ctx context.Context, o options, progress, logs io.Writer) (rep *report,
 		say("appended the results to %s\n", o.Out)
 	}
 	return rep, nil
-}
-
-// startCPUProfile starts profiling to path; the returned func stops it.
-// An empty path profiles nothing.
-func startCPUProfile(path string) (stop func() error, err error) {
-	if path == "" {
-		return func() error { return nil }, nil
-	}
-	f, err := os.Create(path)
-	if err != nil {
-		return nil, err
-	}
-	if err := pprof.StartCPUProfile(f); err != nil {
-		_ = f.Close()
-		return nil, err
-	}
-	return func() error {
-		pprof.StopCPUProfile()
-		return f.Close()
-	}, nil
-}
-
-// redisLogger sends go-redis's own messages (dial failures, reconnects) to
-// the bot's logger, as the bot does, instead of stderr.
-type redisLogger struct{ l *slog.Logger }
-
-func (r redisLogger) Printf(ctx context.Context, format string, v ...any) {
-	r.l.WarnContext(ctx, "redis: "+fmt.Sprintf(format, v...))
-}
-
-// redact hides a password in a Redis URL.
-func redact(raw string) string {
-	u, err := url.Parse(raw)
-	if err != nil {
-		return "(unparsable URL)"
-	}
-	return u.Redacted()
 }

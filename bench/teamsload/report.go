@@ -5,8 +5,6 @@ import (
 	"io"
 	"os"
 	"runtime"
-	"runtime/debug"
-	"strconv"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -55,7 +53,7 @@ func (f figures) ackLatencies(sep string) string {
 	if f.Requests == f.Errors {
 		return dashes(4, sep)
 	}
-	return strings.Join([]string{millis(f.AckP50), millis(f.AckP90), millis(f.AckP99), millis(f.AckMax)}, sep)
+	return strings.Join([]string{benchkit.Millis(f.AckP50), benchkit.Millis(f.AckP90), benchkit.Millis(f.AckP99), benchkit.Millis(f.AckMax)}, sep)
 }
 
 // replyLatencies are the same for the replies; dashes for the bare
@@ -64,7 +62,7 @@ func (f figures) replyLatencies(sep string) string {
 	if !f.replies || f.Requests == f.Errors {
 		return dashes(4, sep)
 	}
-	return strings.Join([]string{millis(f.ReplyP50), millis(f.ReplyP90), millis(f.ReplyP99), millis(f.ReplyMax)}, sep)
+	return strings.Join([]string{benchkit.Millis(f.ReplyP50), benchkit.Millis(f.ReplyP90), benchkit.Millis(f.ReplyP99), benchkit.Millis(f.ReplyMax)}, sep)
 }
 
 func dashes(n int, sep string) string {
@@ -136,7 +134,7 @@ func newReport(o options, s benchkit.SeedResult, storeName, expect string, bare,
 		GoVersion:       runtime.Version(),
 		Platform:        runtime.GOOS + "/" + runtime.GOARCH,
 		CPUs:            runtime.GOMAXPROCS(0),
-		Revision:        revision(),
+		Revision:        benchkit.Revision(),
 		Store:           storeName,
 		Seats:           s.PaidSeats,
 		Staff:           s.Staff,
@@ -166,41 +164,9 @@ func newReport(o options, s benchkit.SeedResult, storeName, expect string, bare,
 	return r
 }
 
-// revision is the commit the program was built from, when the build
-// recorded it.
-func revision() string {
-	info, ok := debug.ReadBuildInfo()
-	if !ok {
-		return ""
-	}
-	rev, dirty := "", false
-	for _, s := range info.Settings {
-		switch s.Key {
-		case "vcs.revision":
-			rev = s.Value
-		case "vcs.modified":
-			dirty = s.Value == "true"
-		}
-	}
-	if len(rev) > 12 {
-		rev = rev[:12]
-	}
-	if rev != "" && dirty {
-		rev += "-dirty"
-	}
-	return rev
-}
-
-func verdict(ok bool) string {
-	if ok {
-		return "PASS"
-	}
-	return "FAIL"
-}
-
 func (r *report) loadText() string {
 	if r.Rate > 0 {
-		return fmt.Sprintf("%d clients at %s requests/s in all", r.Concurrency, rate(r.Rate))
+		return fmt.Sprintf("%d clients at %s requests/s in all", r.Concurrency, benchkit.Rate(r.Rate))
 	}
 	return fmt.Sprintf("%d clients, each waiting for its reply", r.Concurrency)
 }
@@ -210,7 +176,7 @@ func (r *report) print(w io.Writer) {
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
 	fmt.Fprintf(tw, "%-12s\trequests\terrors\treq/s\tack p50\tp90\tp99\tmax\treply p50\tp90\tp99\tmax\t\n", "target")
 	for _, f := range []figures{r.Bare, r.Full} {
-		fmt.Fprintf(tw, "%-12s\t%s\t%s\t%s\t%s\t%s\t\n", f.Target, commas(f.Requests), commas(f.Errors), rate(f.Throughput), f.ackLatencies("\t"), f.replyLatencies("\t"))
+		fmt.Fprintf(tw, "%-12s\t%s\t%s\t%s\t%s\t%s\t\n", f.Target, benchkit.Commas(f.Requests), benchkit.Commas(f.Errors), benchkit.Rate(f.Throughput), f.ackLatencies("\t"), f.replyLatencies("\t"))
 	}
 	_ = tw.Flush()
 	fmt.Fprintln(w)
@@ -218,25 +184,25 @@ func (r *report) print(w io.Writer) {
 		if len(f.ErrorSamples) == 0 {
 			continue
 		}
-		fmt.Fprintf(w, "first errors, %s (%s in the window, %s in the warmup):\n", f.Target, commas(f.Errors), commas(f.WarmupErrors))
+		fmt.Fprintf(w, "first errors, %s (%s in the window, %s in the warmup):\n", f.Target, benchkit.Commas(f.Errors), benchkit.Commas(f.WarmupErrors))
 		for _, s := range f.ErrorSamples {
 			fmt.Fprintf(w, "  - %s\n", s)
 		}
 		fmt.Fprintln(w)
 	}
 	fmt.Fprintf(w, "first contacts        %s users in %.1fs, %s errors (the members API looked each email up once; not measured)\n",
-		commas(r.FirstContacts.Requests), r.FirstContacts.Seconds, commas(r.FirstContacts.Errors))
+		benchkit.Commas(r.FirstContacts.Requests), r.FirstContacts.Seconds, benchkit.Commas(r.FirstContacts.Errors))
 	fmt.Fprintf(w, "in the window         %s email lookups, %s replies posted; %s stray replies in the run\n",
-		commas(int(r.MemberLookups)), commas(int(r.ConnectorSends)), commas(int(r.StrayReplies)))
+		benchkit.Commas(int(r.MemberLookups)), benchkit.Commas(int(r.ConnectorSends)), benchkit.Commas(int(r.StrayReplies)))
 	fmt.Fprintf(w, "user cycle            %.1fs between two requests of one user", r.CycleSeconds)
 	if r.CycleSeconds > 0 && r.CycleSeconds < 2 {
 		fmt.Fprintf(w, " (under 2 s: per-conversation pacing may have delayed replies; raise -users)")
 	}
 	fmt.Fprintln(w)
-	fmt.Fprintf(w, "full-stack errors     %s  %s\n", commas(r.Full.Errors), verdict(r.Full.Errors == 0))
-	fmt.Fprintf(w, "result: %s\n", verdict(r.Pass))
+	fmt.Fprintf(w, "full-stack errors     %s  %s\n", benchkit.Commas(r.Full.Errors), benchkit.Verdict(r.Full.Errors == 0))
+	fmt.Fprintf(w, "result: %s\n", benchkit.Verdict(r.Pass))
 	fmt.Fprintf(w, "go heap in use %s after seeding, %s after the run; max RSS %s (whole process: seeding, emulators, load generator)\n",
-		bytesText(r.HeapInuseSeeded), bytesText(r.HeapInuse), bytesText(r.MaxRSS))
+		benchkit.BytesText(r.HeapInuseSeeded), benchkit.BytesText(r.HeapInuse), benchkit.BytesText(r.MaxRSS))
 }
 
 // appendMarkdown adds the run to a results file, creating it if needed.
@@ -251,66 +217,20 @@ func (r *report) appendMarkdown(path string) error {
 		rev = " · " + r.Revision
 	}
 	fmt.Fprintf(&b, "\n### teamsload %s · %s · %s seats · %s users · %s · %s (+%s warmup) · %s %s, %d CPUs%s\n\n",
-		r.At.Format("2006-01-02 15:04 MST"), r.Store, commas(r.Seats), commas(r.Users), r.loadText(),
+		r.At.Format("2006-01-02 15:04 MST"), r.Store, benchkit.Commas(r.Seats), benchkit.Commas(r.Users), r.loadText(),
 		time.Duration(r.DurationSeconds*float64(time.Second)), time.Duration(r.WarmupSeconds*float64(time.Second)),
 		r.GoVersion, r.Platform, r.CPUs, rev)
 	b.WriteString("| target | requests | errors | req/s | ack p50 | ack p90 | ack p99 | ack max | reply p50 | reply p90 | reply p99 | reply max |\n")
 	b.WriteString("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |\n")
 	for _, t := range []figures{r.Bare, r.Full} {
-		fmt.Fprintf(&b, "| %s | %s | %s | %s | %s | %s |\n", t.Target, commas(t.Requests), commas(t.Errors), rate(t.Throughput), t.ackLatencies(" | "), t.replyLatencies(" | "))
+		fmt.Fprintf(&b, "| %s | %s | %s | %s | %s | %s |\n", t.Target, benchkit.Commas(t.Requests), benchkit.Commas(t.Errors), benchkit.Rate(t.Throughput), t.ackLatencies(" | "), t.replyLatencies(" | "))
 	}
 	fmt.Fprintf(&b, "\nfirst contacts %s users in %.1fs · email lookups in the window %s · stray replies %s · user cycle %.1fs · result **%s** · heap in use after the run %s · max RSS %s\n",
-		commas(r.FirstContacts.Requests), r.FirstContacts.Seconds, commas(int(r.MemberLookups)), commas(int(r.StrayReplies)),
-		r.CycleSeconds, verdict(r.Pass), bytesText(r.HeapInuse), bytesText(r.MaxRSS))
+		benchkit.Commas(r.FirstContacts.Requests), r.FirstContacts.Seconds, benchkit.Commas(int(r.MemberLookups)), benchkit.Commas(int(r.StrayReplies)),
+		r.CycleSeconds, benchkit.Verdict(r.Pass), benchkit.BytesText(r.HeapInuse), benchkit.BytesText(r.MaxRSS))
 	if _, err := io.WriteString(f, b.String()); err != nil {
 		_ = f.Close()
 		return err
 	}
 	return f.Close()
-}
-
-// commas writes n with thousands separators: 50,000.
-func commas(n int) string {
-	s := strconv.Itoa(n)
-	neg := strings.HasPrefix(s, "-")
-	s = strings.TrimPrefix(s, "-")
-	var b strings.Builder
-	for i, c := range s {
-		if i > 0 && (len(s)-i)%3 == 0 {
-			b.WriteByte(',')
-		}
-		b.WriteRune(c)
-	}
-	if neg {
-		return "-" + b.String()
-	}
-	return b.String()
-}
-
-func rate(rps float64) string {
-	whole := int(rps)
-	return commas(whole) + "." + strconv.Itoa(int((rps-float64(whole))*10))
-}
-
-// millis shows a latency in milliseconds with three significant digits
-// or so.
-func millis(v float64) string {
-	switch {
-	case v < 10:
-		return fmt.Sprintf("%.2fms", v)
-	case v < 100:
-		return fmt.Sprintf("%.1fms", v)
-	}
-	return commas(int(v+0.5)) + "ms"
-}
-
-func bytesText(n uint64) string {
-	const mib = 1 << 20
-	switch {
-	case n >= 1<<30:
-		return fmt.Sprintf("%.2f GiB", float64(n)/(1<<30))
-	case n >= mib:
-		return fmt.Sprintf("%.1f MiB", float64(n)/mib)
-	}
-	return fmt.Sprintf("%d KiB", n>>10)
 }

@@ -6,11 +6,9 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"net/url"
 	"os"
 	"path/filepath"
 	"runtime"
-	"runtime/pprof"
 	"time"
 
 	"github.com/redis/go-redis/v9"
@@ -51,14 +49,14 @@ func run(ctx context.Context, o options, progress, logs io.Writer) (rep *report,
 	say("teamsload: %s, %d CPUs; store %s\n", runtime.Version(), runtime.GOMAXPROCS(0), where)
 
 	policy := benchPolicy()
-	say("seeding %s seats… ", commas(o.Seats))
+	say("seeding %s seats… ", benchkit.Commas(o.Seats))
 	seeded, err := benchkit.Seed(ctx, st, o.Seats, policy.SeatRules(), log)
 	if err != nil {
 		say("failed\n")
 		return nil, err
 	}
 	say("done in %.1fs (%s staff, %s Zendesk requests, snapshot %s)\n",
-		seeded.Duration.Seconds(), commas(seeded.Staff), commas(seeded.ZendeskRequests), bytesText(uint64(seeded.SnapshotBytes)))
+		seeded.Duration.Seconds(), benchkit.Commas(seeded.Staff), benchkit.Commas(seeded.ZendeskRequests), benchkit.BytesText(uint64(seeded.SnapshotBytes)))
 	runtime.GC()
 	var ms runtime.MemStats
 	runtime.ReadMemStats(&ms)
@@ -107,23 +105,23 @@ func run(ctx context.Context, o options, progress, logs io.Writer) (rep *report,
 	acts := full.activities(o.Users, o.Text)
 	pace := "each waiting for its reply"
 	if o.Rate > 0 {
-		pace = fmt.Sprintf("%s requests/s in all", rate(o.Rate))
+		pace = fmt.Sprintf("%s requests/s in all", benchkit.Rate(o.Rate))
 	}
 	say("load: %d clients (%s), %s users, %s warmup + %s per target, %q in 1:1 chats\n",
-		o.Concurrency, pace, commas(o.Users), o.Warmup, o.Duration, o.Text)
+		o.Concurrency, pace, benchkit.Commas(o.Users), o.Warmup, o.Duration, o.Text)
 	spec := loadSpec{acts: acts, concurrency: o.Concurrency, warmup: o.Warmup, duration: o.Duration, rate: o.Rate}
 
 	say("  bare handler (token validation, 200)… ")
 	spec.name, spec.url = "bare handler", bare.url()
 	bareRes := drive(ctx, spec)
-	say("%s requests\n", commas(bareRes.Requests))
+	say("%s requests\n", benchkit.Commas(bareRes.Requests))
 	if err := ctx.Err(); err != nil {
 		return nil, fmt.Errorf("interrupted: %w", err)
 	}
 
-	say("  full stack (%q, after one request as each of the %s users)… ", o.Text, commas(o.Users))
+	say("  full stack (%q, after one request as each of the %s users)… ", o.Text, benchkit.Commas(o.Users))
 	spec.name, spec.url, spec.proxy, spec.expect, spec.firstContacts = "full stack", full.url(), full.proxy, expect, true
-	stopProfile, err := startCPUProfile(o.CPUProfile)
+	stopProfile, err := benchkit.StartCPUProfile(o.CPUProfile)
 	if err != nil {
 		return nil, err
 	}
@@ -131,7 +129,7 @@ func run(ctx context.Context, o options, progress, logs io.Writer) (rep *report,
 	if err := stopProfile(); err != nil {
 		return nil, err
 	}
-	say("%s requests\n", commas(fullRes.Requests))
+	say("%s requests\n", benchkit.Commas(fullRes.Requests))
 	if err := ctx.Err(); err != nil {
 		return nil, fmt.Errorf("interrupted: %w", err)
 	}
@@ -172,7 +170,7 @@ func openStore(ctx context.Context, redisURL string, log *slog.Logger, say func(
 		}, nil
 	}
 
-	redis.SetLogger(redisLogger{log})
+	redis.SetLogger(benchkit.RedisLogger{L: log})
 	client, err := redisstore.NewClient(redisstore.ClientOptions{URL: redisURL})
 	if err != nil {
 		return nil, "", "", nil, err
@@ -184,9 +182,9 @@ func openStore(ctx context.Context, redisURL string, log *slog.Logger, say func(
 	cancel()
 	if err != nil {
 		_ = rs.Close()
-		return nil, "", "", nil, fmt.Errorf("no Redis answers at %s: %w", redact(redisURL), err)
+		return nil, "", "", nil, fmt.Errorf("no Redis answers at %s: %w", benchkit.Redact(redisURL), err)
 	}
-	return rs, fmt.Sprintf("Redis %s, keys under %s", redact(redisURL), prefix), prefix, func() error {
+	return rs, fmt.Sprintf("Redis %s, keys under %s", benchkit.Redact(redisURL), prefix), prefix, func() error {
 		cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
 		defer cancel()
 		n, derr := benchkit.DeleteKeys(cctx, client, prefix)
@@ -197,41 +195,4 @@ func openStore(ctx context.Context, redisURL string, log *slog.Logger, say func(
 		}
 		return errors.Join(derr, rs.Close())
 	}, nil
-}
-
-// startCPUProfile starts profiling to path; the returned func stops it.
-// An empty path profiles nothing.
-func startCPUProfile(path string) (stop func() error, err error) {
-	if path == "" {
-		return func() error { return nil }, nil
-	}
-	f, err := os.Create(path)
-	if err != nil {
-		return nil, err
-	}
-	if err := pprof.StartCPUProfile(f); err != nil {
-		_ = f.Close()
-		return nil, err
-	}
-	return func() error {
-		pprof.StopCPUProfile()
-		return f.Close()
-	}, nil
-}
-
-// redisLogger sends go-redis's own messages (dial failures, reconnects) to
-// the bot's logger, as the bot does, instead of stderr.
-type redisLogger struct{ l *slog.Logger }
-
-func (r redisLogger) Printf(ctx context.Context, format string, v ...any) {
-	r.l.WarnContext(ctx, "redis: "+fmt.Sprintf(format, v...))
-}
-
-// redact hides a password in a Redis URL.
-func redact(raw string) string {
-	u, err := url.Parse(raw)
-	if err != nil {
-		return "(unparsable URL)"
-	}
-	return u.Redacted()
 }
