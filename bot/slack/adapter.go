@@ -4,8 +4,6 @@ import (
 	"bytes"
 	"cmp"
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -417,9 +415,9 @@ func refusedTeamReply(teamID string) *webhookReply {
 func (a *Adapter) handle(ctx context.Context, req bot.Request) (reply bot.Message) {
 	defer func() {
 		if p := recover(); p != nil {
-			ref := newRef()
+			ref := bot.NewRef()
 			a.log.Error("handler panicked", slog.String("ref", ref), slog.Any("panic", p), slog.String("stack", string(debug.Stack())))
-			reply = bot.Message{Headline: "Something went wrong (ref " + ref + ")", Visibility: bot.Ephemeral}
+			reply = bot.Apology(ref)
 		}
 	}()
 	if email, name, err := a.users.lookup(ctx, req.User.ID); err == nil {
@@ -444,15 +442,11 @@ func (a *Adapter) answer(ctx context.Context, req bot.Request) []RenderedMessage
 func (a *Adapter) render(reply bot.Message) ([]RenderedMessage, error) {
 	out, err := RenderMessage(reply)
 	if err != nil {
-		ref := newRef()
+		ref := bot.NewRef()
 		a.log.Error("reply could not be rendered", slog.String("ref", ref), slog.Any("error", err))
-		out, _ = RenderMessage(apology(ref))
+		out, _ = RenderMessage(bot.Apology(ref))
 	}
 	return out, err
-}
-
-func apology(ref string) bot.Message {
-	return bot.Message{Headline: "Something went wrong (ref " + ref + ")", Visibility: bot.Ephemeral}
 }
 
 // click is what answering a block_actions payload needs besides the request.
@@ -485,9 +479,9 @@ func (a *Adapter) answerClick(ctx context.Context, req bot.Request, c click) {
 func (a *Adapter) openForm(ctx context.Context, f bot.Form, userID string, c click) {
 	view, err := renderForm(f, c.origin)
 	if err != nil {
-		ref := newRef()
+		ref := bot.NewRef()
 		a.log.Error("form could not be rendered", slog.String("ref", ref), slog.String("form", f.ID), slog.Any("error", err))
-		a.tell(ctx, c.responseURL, userID, "Something went wrong (ref "+ref+")")
+		a.tell(ctx, c.responseURL, userID, bot.Apology(ref).Headline)
 		return
 	}
 	if _, err := a.opt.API.OpenViewContext(ctx, c.triggerID, view); err != nil {
@@ -671,11 +665,4 @@ func firstNonEmpty(vs ...string) string {
 		}
 	}
 	return ""
-}
-
-// newRef is a short reference shown to people and logged with the error.
-func newRef() string {
-	b := make([]byte, 4)
-	_, _ = rand.Read(b)
-	return hex.EncodeToString(b)
 }

@@ -11,8 +11,6 @@ package teams
 import (
 	"cmp"
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -380,9 +378,9 @@ func (a *Adapter) commandText(text string) string {
 func (a *Adapter) handle(ctx context.Context, act schema.Activity, req bot.Request) (reply bot.Message) {
 	defer func() {
 		if p := recover(); p != nil {
-			ref := newRef()
+			ref := bot.NewRef()
 			a.log.Error("handler panicked", slog.String("ref", ref), slog.Any("panic", p), slog.String("stack", string(debug.Stack())))
-			reply = apology(ref)
+			reply = bot.Apology(ref)
 		}
 	}()
 	if email, err := a.email(ctx, act); err == nil {
@@ -416,15 +414,4 @@ func (a *Adapter) email(ctx context.Context, act schema.Activity) (string, error
 		a.log.Warn("email not cached", slog.Any("error", err))
 	}
 	return m.address(), nil
-}
-
-func apology(ref string) bot.Message {
-	return bot.Message{Headline: "Something went wrong (ref " + ref + ")", Visibility: bot.Ephemeral}
-}
-
-// newRef is a short reference shown to people and logged with the error.
-func newRef() string {
-	b := make([]byte, 4)
-	_, _ = rand.Read(b)
-	return hex.EncodeToString(b)
 }

@@ -196,7 +196,11 @@ func (a *Adapter) onInstall(act schema.Activity) {
 	}
 	if botRemoved {
 		a.pool.Submit(func(ctx context.Context) {
-			c, _, _ := a.dir.conversation(ctx, baseConversation(act.Conversation.ID))
+			c, found, err := a.dir.conversation(ctx, baseConversation(act.Conversation.ID))
+			if err != nil || !found {
+				a.log.Warn("uninstall not remembered: conversation unknown", slog.String("conversation", act.Conversation.ID), slog.Any("error", err))
+				return
+			}
 			c.Removed = true
 			if err := a.dir.rememberConversation(ctx, c); err != nil {
 				a.log.Warn("uninstall not remembered", slog.Any("error", err))

@@ -87,9 +87,9 @@ func (a *Adapter) invokeAnswer(reply bot.Message) (invokeResponse, []RenderedCar
 }
 
 func (a *Adapter) failed(err error) invokeResponse {
-	ref := newRef()
+	ref := bot.NewRef()
 	a.log.Error("reply could not be rendered", slog.String("ref", ref), slog.Any("error", err))
-	return toast("Something went wrong (ref " + ref + ")")
+	return toast(bot.Apology(ref).Headline)
 }
 
 func toast(text string) invokeResponse {
@@ -166,9 +166,9 @@ func (a *Adapter) postCards(ctx context.Context, act schema.Activity, cards []Re
 }
 
 func (a *Adapter) apologyCards(err error) []RenderedCard {
-	ref := newRef()
+	ref := bot.NewRef()
 	a.log.Error("reply could not be rendered", slog.String("ref", ref), slog.Any("error", err))
-	cards, _ := RenderMessage(apology(ref))
+	cards, _ := RenderMessage(bot.Apology(ref))
 	return cards
 }
 
