@@ -1,6 +1,12 @@
 // Package zendesk is a client for the parts of the Zendesk Support API that
-// govern agent seats: the authenticated user, the incremental user export,
-// groups, group memberships, custom roles and user updates.
+// govern agent seats and credentials: the authenticated user, the
+// incremental user export, groups, group memberships, custom roles and user
+// updates; and the account's legacy API tokens, OAuth clients, OAuth tokens
+// (with revocation) and app installations.
+//
+// Credential listings keep only what identifies a credential. Token
+// values, refresh tokens, client secrets and app settings are dropped while
+// decoding and are kept out of every *Error built from those endpoints.
 //
 // Every call goes through one transport path that keeps a client-side rate
 // budget, honours Zendesk's rate-limit headers and Retry-After, and retries
@@ -36,6 +42,11 @@ const (
 	EndpointGroupMemberships = "group_memberships"
 	EndpointCustomRoles      = "custom_roles"
 	EndpointOAuthToken       = "oauth_token"
+	EndpointAPITokens        = "api_tokens"
+	EndpointOAuthClients     = "oauth_clients"
+	EndpointOAuthTokens      = "oauth_tokens"
+	EndpointOAuthTokenRevoke = "oauth_token_revoke"
+	EndpointAppInstallations = "app_installations"
 )
 
 // Defaults applied by New.
@@ -236,14 +247,25 @@ func (c *Client) do(ctx context.Context, cl call, out any) error {
 	if err != nil {
 		return err
 	}
+	secret := carriesSecrets(cl.endpoint)
 	if res.status < 200 || res.status > 299 {
-		return newStatusError(cl.endpoint, res.status, res.body, res.retryAfter)
+		body := res.body
+		if secret && !isErrorEnvelope(body) {
+			// Whatever answered is not one of Zendesk's error bodies, so it
+			// could be credential material; the status alone must do.
+			body = nil
+		}
+		return newStatusError(cl.endpoint, res.status, body, res.retryAfter)
 	}
 	if out == nil {
 		return nil
 	}
 	if err := json.Unmarshal(res.body, out); err != nil {
-		return badResponse(cl.endpoint, res.status, res.body, err)
+		body := res.body
+		if secret {
+			body = nil
+		}
+		return badResponse(cl.endpoint, res.status, body, err)
 	}
 	return nil
 }
@@ -350,13 +372,21 @@ func (c *Client) GroupMemberships(ctx context.Context) ([]GroupMembership, error
 
 // listAll follows cursor pagination (page[size], meta.has_more,
 // page[after]) and refuses a cursor that does not advance, which would
-// otherwise loop forever.
-func listAll[T any](ctx context.Context, c *Client, endpoint, key string, path []string) ([]T, error) {
+// otherwise loop forever. Values in extra (filters such as all=true) are
+// sent with every page; they cannot override the pagination parameters.
+func listAll[T any](ctx context.Context, c *Client, endpoint, key string, path []string, extra ...url.Values) ([]T, error) {
 	var all []T
 	seen := map[string]bool{}
 	after := ""
 	for {
-		q := url.Values{"page[size]": {strconv.Itoa(listPageSize)}}
+		q := url.Values{}
+		for _, vs := range extra {
+			for k, v := range vs {
+				q[k] = append(q[k], v...)
+			}
+		}
+		q.Set("page[size]", strconv.Itoa(listPageSize))
+		q.Del("page[after]")
 		if after != "" {
 			q.Set("page[after]", after)
 		}

@@ -160,6 +160,24 @@ type errorEnvelope struct {
 	Message          string                     `json:"message"`
 }
 
+// isErrorEnvelope reports whether body is a JSON object holding only
+// errorEnvelope's keys: an error body, as opposed to a resource or a page
+// of them.
+func isErrorEnvelope(body []byte) bool {
+	var obj map[string]json.RawMessage
+	if json.Unmarshal(body, &obj) != nil || len(obj) == 0 {
+		return false
+	}
+	for k := range obj {
+		switch k {
+		case "error", "description", "details", "errors", "error_description", "message":
+		default:
+			return false
+		}
+	}
+	return true
+}
+
 type jsonAPIError struct {
 	Code   string `json:"code"`
 	Title  string `json:"title"`

@@ -29,6 +29,7 @@ const shownAccountLimit = 700
 type route struct {
 	endpoint   string
 	userID     int64 // for users_show and users_update
+	tokenID    int64 // for oauth_token_revoke
 	api        bool  // under /api/v2, so it counts against the account limit
 	badMethod  bool
 	allowedFor string
@@ -57,6 +58,21 @@ func routeFor(r *http.Request) route {
 		return want(EndpointGroupMemberships, http.MethodGet)
 	case "/api/v2/custom_roles":
 		return want(EndpointCustomRoles, http.MethodGet)
+	case "/api/v2/api_tokens":
+		return want(EndpointAPITokens, http.MethodGet)
+	case "/api/v2/oauth/clients":
+		return want(EndpointOAuthClients, http.MethodGet)
+	case "/api/v2/oauth/tokens":
+		return want(EndpointOAuthTokens, http.MethodGet)
+	case "/api/v2/apps/installations":
+		return want(EndpointAppInstallations, http.MethodGet)
+	}
+	if rest, ok := strings.CutPrefix(p, "/api/v2/oauth/tokens/"); ok {
+		if id, err := strconv.ParseInt(rest, 10, 64); err == nil && id > 0 {
+			rt := want(EndpointOAuthTokenRevoke, http.MethodDelete)
+			rt.tokenID = id
+			return rt
+		}
 	}
 	if rest, ok := strings.CutPrefix(p, "/api/v2/users/"); ok {
 		if id, err := strconv.ParseInt(rest, 10, 64); err == nil && id > 0 {
@@ -165,6 +181,16 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		s.handleMemberships(w, r, who)
 	case EndpointCustomRoles:
 		s.handleCustomRoles(w, r, who)
+	case EndpointAPITokens:
+		s.handleAPITokens(w, r, who)
+	case EndpointOAuthClients:
+		s.handleOAuthClients(w, r, who)
+	case EndpointOAuthTokens:
+		s.handleOAuthTokens(w, r, who)
+	case EndpointOAuthTokenRevoke:
+		s.handleRevokeOAuthToken(w, who, rt.tokenID)
+	case EndpointAppInstallations:
+		s.handleInstallations(w, who)
 	}
 }
 

@@ -21,6 +21,13 @@ type Org struct {
 	Groups      []zendesk.Group
 	Memberships []zendesk.GroupMembership
 	CustomRoles []zendesk.CustomRole
+	// The credentials the account has issued, listed by the credential
+	// endpoints. They are records only: none of them authenticates a
+	// request (see WithAPIToken, WithOAuthClient and WithBearerToken).
+	APITokens     []SeedAPIToken
+	OAuthClients  []SeedOAuthClient
+	OAuthTokens   []SeedOAuthToken
+	Installations []SeedInstallation
 	// Now is the time the org's timestamps are relative to.
 	Now time.Time
 }
@@ -166,8 +173,9 @@ var sampleStaff = []staffSeed{
 // named team members covering admins, Staff and Team Lead agents, light
 // agents, a contributor, suspended and never-logged-in agents, agents
 // whose last logins are 2 to 400 days old and one deleted agent, four
-// groups with memberships, and 200 end users. The same now gives the same
-// org.
+// groups with memberships, 200 end users, and a credential register of
+// five API tokens, three OAuth clients with six tokens and four installed
+// apps. The same now gives the same org.
 func SampleOrg(now time.Time) *Org {
 	now = now.UTC().Truncate(time.Second)
 	org := &Org{
@@ -185,6 +193,7 @@ func SampleOrg(now time.Time) *Org {
 	for i := range 200 {
 		b.addEndUser(rng, firstEndUserID+int64(i), i)
 	}
+	addSampleCredentials(org)
 	return org
 }
 
@@ -196,11 +205,23 @@ type GenerateConfig struct {
 	// StaffShare is the fraction of users that are team members; default
 	// 0.04. Every staff kind appears at least once when Users allows.
 	StaffShare float64
+
+	// Credentials to generate; 0 means none. Creators and the users
+	// tokens act as are drawn from the generated staff, last-used times
+	// mix never, recent, 20-30 days and over 90 days. APITokens is capped
+	// at MaxAPITokens, Zendesk's per-account limit. OAuthTokens > 0
+	// implies at least one OAuth client to hold them. An org without
+	// staff gets no credentials.
+	APITokens     int
+	OAuthClients  int
+	OAuthTokens   int
+	Installations int
 }
 
 // GenerateOrg builds an org of any size with the same staff mix as
-// SampleOrg, groups (four named ones plus one per 40 team members) and
-// memberships. A zero Now means time.Now().
+// SampleOrg, groups (four named ones plus one per 40 team members),
+// memberships and, when cfg asks for them, credentials. A zero Now means
+// time.Now().
 func GenerateOrg(cfg GenerateConfig) *Org {
 	now := cfg.Now
 	if now.IsZero() {
@@ -272,6 +293,7 @@ func GenerateOrg(cfg GenerateConfig) *Org {
 	for i := range n - staff {
 		b.addEndUser(rng, firstUserID+int64(staff+i), i)
 	}
+	addGeneratedCredentials(org, cfg, org.Users[:staff])
 	return org
 }
 

@@ -28,6 +28,11 @@ const (
 	EndpointCustomRoles      = zendesk.EndpointCustomRoles
 	EndpointUsersShow        = zendesk.EndpointUsersShow
 	EndpointUsersList        = "users_list"
+	EndpointAPITokens        = zendesk.EndpointAPITokens
+	EndpointOAuthClients     = zendesk.EndpointOAuthClients
+	EndpointOAuthTokens      = zendesk.EndpointOAuthTokens
+	EndpointOAuthTokenRevoke = zendesk.EndpointOAuthTokenRevoke
+	EndpointAppInstallations = zendesk.EndpointAppInstallations
 	// EndpointUnknown counts requests no route matched.
 	EndpointUnknown = "unknown"
 	// AllEndpoints makes InjectFault affect every endpoint.
@@ -137,6 +142,7 @@ type Server struct {
 	account     window
 	export      window
 	userUpdates map[int64][]time.Time
+	creds       credentials
 }
 
 type oauthClient struct {
@@ -229,6 +235,7 @@ func (s *Server) load(org *Org) {
 		s.nextMembID = s.memberships[len(s.memberships)-1].ID + 1
 	}
 	s.roles = slices.Clone(org.CustomRoles)
+	s.loadCredentials(org)
 }
 
 // Now is the emulator's current time.
