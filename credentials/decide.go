@@ -1,0 +1,552 @@
+package credentials
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/mail"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/seatwarden/seatwarden/integrations/zendesk"
+	"github.com/seatwarden/seatwarden/store"
+)
+
+// Errors of the decisions, for errors.Is.
+var (
+	ErrNotFound     = errors.New("credentials: no such credential in the register")
+	ErrNoInventory  = errors.New("credentials: no credential inventory yet")
+	ErrNotAllowed   = errors.New("credentials: not allowed")
+	ErrEnded        = errors.New("credentials: the credential no longer exists in Zendesk")
+	ErrNotRevocable = errors.New("credentials: this kind of credential cannot be revoked from chat")
+	ErrNoOwner      = errors.New("credentials: nobody owns this credential yet")
+)
+
+// NotAllowedError: the actor may not make this decision. Why says so in
+// words for people.
+type NotAllowedError struct {
+	Item Item
+	Why  string
+}
+
+func (e *NotAllowedError) Error() string { return "credentials: " + e.Why }
+
+// Is makes errors.Is(err, ErrNotAllowed) true.
+func (e *NotAllowedError) Is(target error) bool { return target == ErrNotAllowed }
+
+// FieldError is a form value a decision cannot take.
+type FieldError struct{ Field, Message string }
+
+func (e *FieldError) Error() string { return e.Field + ": " + e.Message }
+
+// Actor is who decides.
+type Actor struct {
+	Email string
+	Admin bool
+}
+
+func (a Actor) email() string { return strings.ToLower(strings.TrimSpace(a.Email)) }
+
+// Form fields of the decisions, named as the forms name their inputs.
+const (
+	FieldPurpose    = "purpose"
+	FieldScopes     = "scopes"
+	FieldNextReview = "next_review"
+	FieldRetireWhen = "retire_when"
+	FieldKeepUntil  = "keep_until"
+	FieldPlan       = "plan"
+	FieldDeadline   = "deadline"
+)
+
+// MaxReviewDays is the furthest a review date may be set.
+const MaxReviewDays = 365
+
+// Claim is the claim form.
+type Claim struct {
+	Purpose    string
+	Scopes     []string
+	NextReview time.Time
+	RetireWhen string
+}
+
+// Item returns one credential as the register shows it.
+func (s *Service) Item(ctx context.Context, id string) (Item, error) {
+	if _, _, ok := ParseID(id); !ok {
+		return Item{}, ErrNotFound
+	}
+	inv, err := s.Inventory(ctx)
+	if errors.Is(err, store.ErrNotFound) {
+		return Item{}, ErrNoInventory
+	}
+	if err != nil {
+		return Item{}, err
+	}
+	e, err := s.entry(ctx, id)
+	if err != nil {
+		return Item{}, err
+	}
+	snap := s.snapshot(ctx)
+	var one Inventory
+	if i, ok := slices.BinarySearchFunc(inv.Credentials, id, byID(inv)); ok {
+		one.Credentials = inv.Credentials[i : i+1]
+	}
+	entries := map[string]Entry{}
+	if e.Version > 0 {
+		entries[id] = e
+	}
+	ev := Evaluate(&one, entries, snap, s.policy(), s.now())
+	if len(ev.Items) == 0 {
+		return Item{}, ErrNotFound
+	}
+	return ev.Items[0], nil
+}
+
+// byID compares a credential with an id in the inventory's order.
+func byID(inv *Inventory) func(Credential, string) int {
+	return func(c Credential, id string) int {
+		k, zid, _ := ParseID(id)
+		ra, rb := slices.Index(Kinds, c.Kind), slices.Index(Kinds, k)
+		if ra != rb {
+			return ra - rb
+		}
+		switch {
+		case c.ZendeskID < zid:
+			return -1
+		case c.ZendeskID > zid:
+			return 1
+		}
+		return 0
+	}
+}
+
+// Evaluate is the whole register now.
+func (s *Service) Evaluate(ctx context.Context) (Evaluation, error) {
+	inv, err := s.Inventory(ctx)
+	if errors.Is(err, store.ErrNotFound) {
+		return Evaluation{}, ErrNoInventory
+	}
+	if err != nil {
+		return Evaluation{}, err
+	}
+	entries, err := s.Entries(ctx)
+	if err != nil {
+		return Evaluation{}, err
+	}
+	return Evaluate(inv, entries, s.snapshot(ctx), s.policy(), s.now()), nil
+}
+
+// snapshot is the seat snapshot, or nil when there is none to judge
+// owners by (the rules that need it then do not apply).
+func (s *Service) snapshot(ctx context.Context) *store.Snapshot {
+	if s.Snapshots == nil {
+		return nil
+	}
+	snap, err := s.Snapshots.LoadSnapshot(ctx)
+	if err != nil {
+		return nil
+	}
+	return snap
+}
+
+// ValidateClaim checks a claim form before anything is written.
+func (s *Service) ValidateClaim(k Kind, c Claim) error {
+	if strings.TrimSpace(c.Purpose) == "" {
+		return &FieldError{FieldPurpose, "Say what it is for, e.g. nightly export of tickets to the data warehouse"}
+	}
+	if len(c.Purpose) > 500 {
+		return &FieldError{FieldPurpose, "Keep the purpose under 500 characters"}
+	}
+	if k == OAuthToken && len(c.Scopes) == 0 {
+		return &FieldError{FieldScopes, "Name the scopes it needs, e.g. read or tickets:read, users:write"}
+	}
+	for _, sc := range c.Scopes {
+		if !validScope(sc) {
+			return &FieldError{FieldScopes, fmt.Sprintf("%q is not a Zendesk scope; use read, write, impersonate or RESOURCE:read / RESOURCE:write", clip(sc, 30))}
+		}
+	}
+	if err := s.checkDate(FieldNextReview, c.NextReview, MaxReviewDays); err != nil {
+		return err
+	}
+	if len(c.RetireWhen) > 200 {
+		return &FieldError{FieldRetireWhen, "Keep the trigger under 200 characters"}
+	}
+	return nil
+}
+
+// checkDate requires a date after today and at most maxDays out.
+func (s *Service) checkDate(field string, d time.Time, maxDays int) error {
+	p := s.policy()
+	today := dateIn(s.now(), p.Location)
+	latest := today.AddDate(0, 0, maxDays)
+	switch day := dateIn(d, p.Location); {
+	case d.IsZero():
+		return &FieldError{field, "Pick a date, e.g. " + today.AddDate(0, 0, 90).Format(time.DateOnly)}
+	case !day.After(today):
+		return &FieldError{field, "Pick a date after today"}
+	case day.After(latest):
+		return &FieldError{field, fmt.Sprintf("Pick a date within %d days (by %s)", maxDays, latest.Format(time.DateOnly))}
+	}
+	return nil
+}
+
+func validScope(sc string) bool {
+	sc = strings.ToLower(sc)
+	switch sc {
+	case "read", "write", "impersonate":
+		return true
+	}
+	res, access, ok := strings.Cut(sc, ":")
+	if !ok {
+		return false
+	}
+	return res != "" && strings.Trim(res, "abcdefghijklmnopqrstuvwxyz_") == "" && (access == "read" || access == "write")
+}
+
+// ParseScopes splits a scopes field: commas or spaces between scopes.
+func ParseScopes(v string) []string {
+	var out []string
+	for _, f := range strings.FieldsFunc(v, func(r rune) bool { return r == ',' || r == ' ' || r == '\n' || r == '\t' }) {
+		f = strings.ToLower(f)
+		if !slices.Contains(out, f) {
+			out = append(out, f)
+		}
+	}
+	return out
+}
+
+// Claim makes the actor the credential's owner with the form's purpose,
+// scopes, review date and retirement trigger. Anyone may claim a
+// credential nobody owns, or whose owner is gone; claiming one someone
+// else owns takes an admin. Claiming again as its owner updates the form.
+func (s *Service) Claim(ctx context.Context, id string, a Actor, c Claim) (Item, error) {
+	it, err := s.decidable(ctx, id)
+	if err != nil {
+		return Item{}, err
+	}
+	if err := s.ValidateClaim(it.Kind, c); err != nil {
+		return Item{}, err
+	}
+	who := a.email()
+	if _, err := mail.ParseAddress(who); err != nil {
+		return Item{}, &NotAllowedError{Item: it, Why: "your chat profile has no email address, so the register cannot name you as owner"}
+	}
+	now := s.now()
+	ownerGone := slices.ContainsFunc(it.Reasons, func(r Reason) bool { return r.Code == OwnerGone })
+	var from string
+	_, err = s.update(ctx, id, func(e *Entry) error {
+		if e.State.Ended() {
+			return ErrEnded
+		}
+		if e.Owner != "" && e.Owner != who && !a.Admin && !ownerGone {
+			return &NotAllowedError{Item: it, Why: fmt.Sprintf("%s owns it; only they or an admin can change its claim", e.Owner)}
+		}
+		from = e.Owner
+		e.Owner, e.ClaimedAt = who, now
+		e.Purpose = strings.TrimSpace(c.Purpose)
+		e.Scopes = c.Scopes
+		e.NextReview, e.LastReview = c.NextReview, now
+		e.RetireWhen = strings.TrimSpace(c.RetireWhen)
+		if e.State == Unclaimed {
+			e.State = Claimed
+		}
+		e.DecidedBy, e.DecidedAt, e.Name, e.Note = who, now, it.Name, ""
+		return nil
+	})
+	if err != nil {
+		return Item{}, err
+	}
+	detail := map[string]string{"purpose": strings.TrimSpace(c.Purpose), "next_review": c.NextReview.In(s.policy().Location).Format(time.DateOnly)}
+	if len(c.Scopes) > 0 {
+		detail["scopes"] = strings.Join(c.Scopes, " ")
+	}
+	if from != "" && from != who {
+		detail["from"] = from
+	}
+	if c.RetireWhen != "" {
+		detail["retire_when"] = strings.TrimSpace(c.RetireWhen)
+	}
+	s.audit(ctx, who, "credential.claimed", id, detail)
+	return s.Item(ctx, id)
+}
+
+// KeepUntil records a review: the credential stays, and is asked about
+// again on until. Its owner or an admin may; it needs an owner.
+func (s *Service) KeepUntil(ctx context.Context, id string, a Actor, until time.Time) (Item, error) {
+	it, err := s.decidable(ctx, id)
+	if err != nil {
+		return Item{}, err
+	}
+	if err := s.mayDecide(it, a); err != nil {
+		return Item{}, err
+	}
+	if err := s.checkDate(FieldKeepUntil, until, MaxReviewDays); err != nil {
+		return Item{}, err
+	}
+	now := s.now()
+	_, err = s.update(ctx, id, func(e *Entry) error {
+		if e.State.Ended() {
+			return ErrEnded
+		}
+		if e.Owner == "" {
+			return ErrNoOwner
+		}
+		e.NextReview, e.LastReview = until, now
+		e.DecidedBy, e.DecidedAt, e.Name, e.Note = a.email(), now, it.Name, ""
+		return nil
+	})
+	if err != nil {
+		return Item{}, err
+	}
+	s.audit(ctx, a.email(), "credential.kept", id, map[string]string{"until": until.In(s.policy().Location).Format(time.DateOnly)})
+	return s.Item(ctx, id)
+}
+
+// Migrate records an API token's plan to move to OAuth and its deadline,
+// which must fall before APITokenRetirement. Its owner or an admin may.
+func (s *Service) Migrate(ctx context.Context, id string, a Actor, plan string, deadline time.Time) (Item, error) {
+	it, err := s.decidable(ctx, id)
+	if err != nil {
+		return Item{}, err
+	}
+	if it.Kind != APIToken {
+		return Item{}, &NotAllowedError{Item: it, Why: "only API tokens move to OAuth"}
+	}
+	if err := s.mayDecide(it, a); err != nil {
+		return Item{}, err
+	}
+	plan = strings.TrimSpace(plan)
+	if plan == "" {
+		return Item{}, &FieldError{FieldPlan, "Say how it moves, e.g. the HR sync gets its own OAuth client with users:read"}
+	}
+	if len(plan) > 500 {
+		return Item{}, &FieldError{FieldPlan, "Keep the plan under 500 characters"}
+	}
+	p := s.policy()
+	last := APITokenRetirement.AddDate(0, 0, -1)
+	days := int(last.Sub(dateIn(s.now(), p.Location)).Hours() / 24)
+	if err := s.checkDate(FieldDeadline, deadline, max(days, 0)); err != nil {
+		var fe *FieldError
+		if errors.As(err, &fe) && strings.HasPrefix(fe.Message, "Pick a date within") {
+			fe.Message = "Pick a date before 30 Apr 2027, when Zendesk turns API tokens off (by " + last.Format(time.DateOnly) + ")"
+		}
+		return Item{}, err
+	}
+	now := s.now()
+	_, err = s.update(ctx, id, func(e *Entry) error {
+		if e.State.Ended() {
+			return ErrEnded
+		}
+		if e.Owner == "" {
+			return ErrNoOwner
+		}
+		e.State = Migrating
+		e.Migration = &Migration{Plan: plan, Deadline: deadline}
+		e.DecidedBy, e.DecidedAt, e.Name, e.Note = a.email(), now, it.Name, ""
+		return nil
+	})
+	if err != nil {
+		return Item{}, err
+	}
+	s.audit(ctx, a.email(), "credential.migrating", id, map[string]string{"plan": plan, "deadline": deadline.In(p.Location).Format(time.DateOnly)})
+	return s.Item(ctx, id)
+}
+
+// RevokeOutcome says what a revoke did.
+type RevokeOutcome int
+
+// Revoke outcomes.
+const (
+	// RevokedNow: Zendesk revoked the OAuth token.
+	RevokedNow RevokeOutcome = iota + 1
+	// AlreadyRevoked: Zendesk no longer had it, or it was revoked before.
+	AlreadyRevoked
+	// MarkedToRetire: an API token (Zendesk has no API to revoke one) is
+	// marked to retire in Admin Center; the next sync that no longer
+	// finds it retires it.
+	MarkedToRetire
+	// Refused: Zendesk refused or failed; the token stays active and the
+	// entry's Note says why.
+	Refused
+	// InProgress: another click's revoke is being carried out.
+	InProgress
+)
+
+// Revoke revokes an OAuth token through Zendesk (admins only, after they
+// confirmed in chat) or marks an API token to retire (its owner or an
+// admin). A non-admin's revoke of an OAuth token is refused and audited.
+func (s *Service) Revoke(ctx context.Context, id string, a Actor) (Item, RevokeOutcome, error) {
+	it, err := s.Item(ctx, id)
+	if err != nil {
+		return Item{}, 0, err
+	}
+	if it.Entry.State == Revoked || (it.Entry.State == Gone && it.Kind == OAuthToken) {
+		return it, AlreadyRevoked, nil
+	}
+	if it.Entry.State.Ended() {
+		return Item{}, 0, ErrEnded
+	}
+	switch it.Kind {
+	case APIToken:
+		return s.markToRetire(ctx, it, a)
+	case OAuthToken:
+	default:
+		return Item{}, 0, ErrNotRevocable
+	}
+	if !a.Admin {
+		s.audit(ctx, a.email(), "credential.revoke.refused", id, map[string]string{"why": "not an admin"})
+		return Item{}, 0, &NotAllowedError{Item: it, Why: "only admins can revoke an OAuth token"}
+	}
+	now := s.now()
+	busy := false
+	_, err = s.update(ctx, id, func(e *Entry) error {
+		if e.State.Ended() {
+			return ErrEnded
+		}
+		// Any live lease, this replica's too: two clicks here at once
+		// must not both call Zendesk.
+		if l := e.Revoking; l != nil && now.Before(l.LeaseUntil) {
+			busy = true
+			return store.ErrSkipUpdate
+		}
+		e.Revoking = &Lease{By: a.email(), Holder: s.holder(), LeaseUntil: now.Add(s.lease())}
+		e.Name = it.Name
+		return nil
+	})
+	switch {
+	case errors.Is(err, store.ErrSkipUpdate) && busy:
+		cur, _ := s.Item(ctx, id)
+		return cur, InProgress, nil
+	case errors.Is(err, ErrEnded):
+		cur, _ := s.Item(ctx, id)
+		return cur, AlreadyRevoked, nil
+	case err != nil:
+		return Item{}, 0, err
+	}
+
+	callErr := s.Zendesk.RevokeOAuthToken(ctx, it.ZendeskID)
+	outcome := RevokedNow
+	switch {
+	case errors.Is(callErr, zendesk.ErrNotFound):
+		outcome = AlreadyRevoked
+	case callErr != nil:
+		outcome = Refused
+	}
+	_, err = s.update(ctx, id, func(e *Entry) error {
+		e.Revoking = nil
+		if outcome == Refused {
+			e.Note = "Zendesk did not revoke it on " + now.In(s.policy().Location).Format("2 Jan 2006 15:04") + ": " + refusalText(callErr)
+			return nil
+		}
+		if e.State.Ended() {
+			return store.ErrSkipUpdate
+		}
+		e.State, e.EndedAt, e.DecidedBy, e.DecidedAt, e.Note = Revoked, now, a.email(), now, ""
+		return nil
+	})
+	if err != nil && !errors.Is(err, store.ErrSkipUpdate) {
+		// Zendesk revoked it but the register could not say so; the next
+		// sync no longer finds the token and ends its entry.
+		return Item{}, 0, fmt.Errorf("credentials: revoked in Zendesk but not recorded: %w", err)
+	}
+	switch outcome {
+	case Refused:
+		s.audit(ctx, a.email(), "credential.revoke.failed", id, map[string]string{"error": refusalText(callErr)})
+	case AlreadyRevoked:
+		s.audit(ctx, a.email(), "credential.revoked", id, map[string]string{"zendesk": "already gone"})
+	default:
+		s.audit(ctx, a.email(), "credential.revoked", id, nil)
+	}
+	cur, err := s.Item(ctx, id)
+	return cur, outcome, err
+}
+
+func (s *Service) markToRetire(ctx context.Context, it Item, a Actor) (Item, RevokeOutcome, error) {
+	// Retiring an orphan is the cleanup admins are asked for, so they may
+	// whether or not anyone owns it.
+	if !a.Admin {
+		if err := s.mayDecide(it, a); errors.Is(err, ErrNoOwner) {
+			return Item{}, 0, &NotAllowedError{Item: it, Why: "nobody owns this API token yet; claim it first, or ask an admin to retire it"}
+		} else if err != nil {
+			return Item{}, 0, err
+		}
+	}
+	now := s.now()
+	already := false
+	_, err := s.update(ctx, it.ID, func(e *Entry) error {
+		if e.State.Ended() {
+			return ErrEnded
+		}
+		if e.State == ToRetire {
+			already = true
+			return store.ErrSkipUpdate
+		}
+		e.State, e.DecidedBy, e.DecidedAt, e.Name, e.Note = ToRetire, a.email(), now, it.Name, ""
+		return nil
+	})
+	switch {
+	case already:
+	case errors.Is(err, ErrEnded):
+		cur, _ := s.Item(ctx, it.ID)
+		return cur, AlreadyRevoked, nil
+	case err != nil:
+		return Item{}, 0, err
+	default:
+		s.audit(ctx, a.email(), "credential.to-retire", it.ID, nil)
+	}
+	cur, err := s.Item(ctx, it.ID)
+	return cur, MarkedToRetire, err
+}
+
+// refusalText is Zendesk's refusal in a few words, never its body.
+func refusalText(err error) string {
+	var ze *zendesk.Error
+	switch {
+	case errors.As(err, &ze) && ze.Status != 0:
+		text := fmt.Sprintf("Zendesk answered HTTP %d", ze.Status)
+		if ze.Code != "" {
+			text += " (" + clip(ze.Code, 60) + ")"
+		}
+		return text
+	case errors.Is(err, zendesk.ErrUnavailable):
+		return "Zendesk did not answer"
+	case err != nil:
+		return clip(err.Error(), 120)
+	}
+	return ""
+}
+
+// decidable returns the item, refusing credentials that have ended.
+func (s *Service) decidable(ctx context.Context, id string) (Item, error) {
+	it, err := s.Item(ctx, id)
+	if err != nil {
+		return Item{}, err
+	}
+	if it.Entry.State.Ended() || !it.Present {
+		return Item{}, ErrEnded
+	}
+	return it, nil
+}
+
+// mayDecide: the owner or an admin; an unowned credential is claimed
+// first.
+func (s *Service) mayDecide(it Item, a Actor) error {
+	if a.Admin && it.Entry.Owner != "" {
+		return nil
+	}
+	if it.Entry.Owner == "" {
+		return ErrNoOwner
+	}
+	if a.email() != "" && a.email() == it.Entry.Owner {
+		return nil
+	}
+	return &NotAllowedError{Item: it, Why: fmt.Sprintf("only its owner (%s) or an admin can decide this", it.Entry.Owner)}
+}
+
+func clip(s string, n int) string {
+	r := []rune(s)
+	if len(r) <= n {
+		return s
+	}
+	return string(r[:n-1]) + "…"
+}

@@ -1,0 +1,302 @@
+package credentials
+
+import (
+	"cmp"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/seatwarden/seatwarden/integrations/zendesk"
+	"github.com/seatwarden/seatwarden/store"
+)
+
+// Source is what an inventory reads from Zendesk; *zendesk.Client
+// implements it.
+type Source interface {
+	APITokens(ctx context.Context) ([]zendesk.APITokenInfo, error)
+	OAuthClients(ctx context.Context) ([]zendesk.OAuthClient, error)
+	OAuthTokens(ctx context.Context) ([]zendesk.OAuthTokenInfo, error)
+	AppInstallations(ctx context.Context) ([]zendesk.AppInstallation, error)
+}
+
+// Inventory is every credential the last sync found.
+type Inventory struct {
+	SyncedAt time.Time `json:"synced_at"`
+	Account  string    `json:"account,omitempty"`
+	// APITokensDisabled: Zendesk answered 404 for API tokens, which
+	// means token access is turned off in the account.
+	APITokensDisabled bool `json:"api_tokens_disabled,omitempty"`
+	// Problems says, by kind, why a kind could not be read this time; the
+	// previous sync's credentials of that kind are kept.
+	Problems map[Kind]string `json:"problems,omitempty"`
+	// Credentials are sorted by kind (in Kinds order), then Zendesk id.
+	Credentials []Credential `json:"credentials"`
+}
+
+// Count is how many credentials of kind k the inventory holds.
+func (inv *Inventory) Count(k Kind) int {
+	n := 0
+	for _, c := range inv.Credentials {
+		if c.Kind == k {
+			n++
+		}
+	}
+	return n
+}
+
+// SyncResult says what one inventory sync did.
+type SyncResult struct {
+	Counts   map[Kind]int
+	Problems map[Kind]string
+	// Ended are the register ids of credentials found gone since the last
+	// sync (retired, deleted in Zendesk).
+	Ended    []string
+	Duration time.Duration
+}
+
+// Sync reads every credential from src and replaces the inventory in one
+// write. A kind that cannot be read keeps its previous credentials and is
+// reported in the result and the inventory; an API token list answered
+// with 404 means token access is off, which is not a failure. Only when
+// nothing at all can be read is the previous inventory left as it was and
+// an error returned. Register entries of credentials no longer in Zendesk
+// are ended (an API token marked to retire is then retired).
+func (s *Service) Sync(ctx context.Context, src Source, account string) (SyncResult, error) {
+	start := s.now()
+	prev, err := s.Inventory(ctx)
+	if err != nil && !errors.Is(err, store.ErrNotFound) {
+		s.log().WarnContext(ctx, "stored credential inventory is unreadable; rebuilding it", slog.Any("error", err))
+	}
+	if prev == nil || prev.Account != account {
+		prev = &Inventory{}
+	}
+	inv := &Inventory{SyncedAt: start, Account: account}
+	res := SyncResult{Counts: map[Kind]int{}}
+	fresh := map[Kind]bool{}
+	var failures []error
+	fail := func(k Kind, err error) {
+		failures = append(failures, fmt.Errorf("%s: %w", k.Label(), err))
+		if inv.Problems == nil {
+			inv.Problems = map[Kind]string{}
+		}
+		inv.Problems[k] = problemText(err)
+		for _, c := range prev.Credentials {
+			if c.Kind == k {
+				inv.Credentials = append(inv.Credentials, c)
+			}
+		}
+	}
+
+	tokens, err := src.APITokens(ctx)
+	switch {
+	case errors.Is(err, zendesk.ErrNotFound):
+		inv.APITokensDisabled = true
+		fresh[APIToken] = true
+	case err != nil:
+		fail(APIToken, err)
+	default:
+		fresh[APIToken] = true
+		for _, t := range tokens {
+			inv.Credentials = append(inv.Credentials, apiTokenCredential(t))
+		}
+	}
+
+	clients, clientErr := src.OAuthClients(ctx)
+	oauth, tokenErr := src.OAuthTokens(ctx)
+	if tokenErr != nil {
+		fail(OAuthToken, tokenErr)
+	} else {
+		fresh[OAuthToken] = true
+		names := make(map[int64]string, len(clients))
+		for _, c := range clients {
+			names[c.ID] = c.Name
+		}
+		for _, t := range oauth {
+			inv.Credentials = append(inv.Credentials, oauthTokenCredential(t, names[t.ClientID]))
+		}
+	}
+	if clientErr != nil {
+		fail(OAuthClient, clientErr)
+	} else {
+		fresh[OAuthClient] = true
+		// A client's last use is its tokens': the ones just read, or those
+		// kept from the last sync when the tokens could not be read.
+		used := make(map[int64]time.Time)
+		for _, t := range inv.Credentials {
+			if t.Kind == OAuthToken && t.LastUsedAt.After(used[t.Client]) {
+				used[t.Client] = t.LastUsedAt
+			}
+		}
+		for _, c := range clients {
+			inv.Credentials = append(inv.Credentials, Credential{
+				ID: IDOf(OAuthClient, c.ID), Kind: OAuthClient, ZendeskID: c.ID, Name: cmp.Or(c.Name, c.Identifier),
+				ActsAs: c.UserID, Active: true, CreatedAt: c.CreatedAt, LastUsedAt: used[c.ID],
+			})
+		}
+	}
+
+	apps, err := src.AppInstallations(ctx)
+	if err != nil {
+		fail(App, err)
+	} else {
+		fresh[App] = true
+		for _, a := range apps {
+			inv.Credentials = append(inv.Credentials, Credential{
+				ID: IDOf(App, a.ID), Kind: App, ZendeskID: a.ID, Name: cmp.Or(a.Name, fmt.Sprintf("app %d", a.AppID)),
+				Active: a.Enabled, CreatedAt: a.CreatedAt,
+			})
+		}
+	}
+
+	if len(fresh) == 0 {
+		return res, fmt.Errorf("credentials: nothing could be read from Zendesk: %w", errors.Join(failures...))
+	}
+	sortCredentials(inv.Credentials)
+	data, err := json.Marshal(inv)
+	if err != nil {
+		return res, err
+	}
+	rec, err := store.PutRecord(ctx, s.Records, kindInventory, inventoryID, data)
+	if err != nil {
+		return res, fmt.Errorf("credentials: save inventory: %w", err)
+	}
+	s.keep(rec.Version, inv)
+	res.Ended, err = s.endMissing(ctx, inv, fresh)
+	if err != nil {
+		failures = append(failures, err)
+	}
+	for _, k := range Kinds {
+		res.Counts[k] = inv.Count(k)
+	}
+	res.Problems = inv.Problems
+	res.Duration = s.now().Sub(start)
+	attrs := []slog.Attr{slog.Int("api_tokens", res.Counts[APIToken]), slog.Int("oauth_tokens", res.Counts[OAuthToken]),
+		slog.Int("oauth_clients", res.Counts[OAuthClient]), slog.Int("apps", res.Counts[App]),
+		slog.Int("ended", len(res.Ended)), slog.Bool("api_tokens_disabled", inv.APITokensDisabled), slog.Duration("duration", res.Duration)}
+	s.log().LogAttrs(ctx, slog.LevelInfo, "credential inventory synced", attrs...)
+	if inv.APITokensDisabled {
+		s.log().InfoContext(ctx, "Zendesk says API token access is disabled in this account (404 on /api/v2/api_tokens); no API tokens to track")
+	}
+	return res, errors.Join(failures...)
+}
+
+// problemText is a kind's read failure in a few words for people.
+func problemText(err error) string {
+	switch {
+	case errors.Is(err, zendesk.ErrForbidden):
+		return "Zendesk refused (the bot's Zendesk user must be an admin with read access)"
+	case errors.Is(err, zendesk.ErrAuth):
+		return "Zendesk did not accept the bot's credentials"
+	case errors.Is(err, zendesk.ErrRateLimited):
+		return "Zendesk rate-limited the sync; the next run tries again"
+	case errors.Is(err, zendesk.ErrUnavailable):
+		return "Zendesk did not answer; the next run tries again"
+	}
+	return "Zendesk answered something unexpected; the next run tries again"
+}
+
+func apiTokenCredential(t zendesk.APITokenInfo) Credential {
+	c := Credential{
+		ID: IDOf(APIToken, t.ID), Kind: APIToken, ZendeskID: t.ID, Name: cmp.Or(strings.TrimSpace(t.Description), "(no description)"),
+		ActsAs: t.UserID, ActsAsName: t.UserName, ActsAsEmail: strings.ToLower(t.UserEmail),
+		Active: t.Active, CreatedAt: t.CreatedAt,
+	}
+	if t.AssignedUserID != nil && *t.AssignedUserID > 0 && *t.AssignedUserID != t.UserID {
+		// Assigned to someone else: it acts as them, not as its creator.
+		c.ActsAs, c.ActsAsName, c.ActsAsEmail = *t.AssignedUserID, "", ""
+	}
+	if t.LastUsedAt != nil {
+		c.LastUsedAt = *t.LastUsedAt
+	}
+	return c
+}
+
+func oauthTokenCredential(t zendesk.OAuthTokenInfo, client string) Credential {
+	c := Credential{
+		ID: IDOf(OAuthToken, t.ID), Kind: OAuthToken, ZendeskID: t.ID, Name: cmp.Or(client, fmt.Sprintf("client %d", t.ClientID)),
+		ActsAs: t.UserID, Client: t.ClientID, Scopes: slices.Clone(t.Scopes), Active: true, CreatedAt: t.CreatedAt,
+	}
+	if t.UsedAt != nil {
+		c.LastUsedAt = *t.UsedAt
+	}
+	if t.ExpiresAt != nil {
+		c.ExpiresAt = *t.ExpiresAt
+	}
+	return c
+}
+
+func sortCredentials(cs []Credential) {
+	rank := func(k Kind) int { return slices.Index(Kinds, k) }
+	slices.SortFunc(cs, func(a, b Credential) int {
+		return cmp.Or(cmp.Compare(rank(a.Kind), rank(b.Kind)), cmp.Compare(a.ZendeskID, b.ZendeskID))
+	})
+}
+
+// Inventory returns the stored inventory; store.ErrNotFound before the
+// first sync.
+func (s *Service) Inventory(ctx context.Context) (*Inventory, error) {
+	rec, err := s.Records.GetRecord(ctx, kindInventory, inventoryID)
+	if err != nil {
+		return nil, err
+	}
+	if inv := s.cached(rec.Version); inv != nil {
+		return inv, nil
+	}
+	var inv Inventory
+	if err := json.Unmarshal(rec.Data, &inv); err != nil {
+		return nil, fmt.Errorf("credentials: unreadable inventory: %w", err)
+	}
+	s.keep(rec.Version, &inv)
+	return &inv, nil
+}
+
+// endMissing ends the entries of credentials of the freshly read kinds
+// that are no longer in Zendesk.
+func (s *Service) endMissing(ctx context.Context, inv *Inventory, fresh map[Kind]bool) ([]string, error) {
+	entries, err := s.Entries(ctx)
+	if err != nil {
+		return nil, err
+	}
+	present := make(map[string]bool, len(inv.Credentials))
+	for _, c := range inv.Credentials {
+		present[c.ID] = true
+	}
+	now := s.now()
+	var ended []string
+	var errs []error
+	for id, e := range entries {
+		k, _, ok := ParseID(id)
+		if !ok || !fresh[k] || present[id] || e.State.Ended() {
+			continue
+		}
+		var was State
+		_, err := s.update(ctx, id, func(e *Entry) error {
+			if e.State.Ended() {
+				return store.ErrSkipUpdate
+			}
+			was = e.State
+			e.State, e.EndedAt, e.Revoking = Gone, now, nil
+			return nil
+		})
+		if errors.Is(err, store.ErrSkipUpdate) {
+			continue
+		}
+		if err != nil {
+			errs = append(errs, err)
+			continue
+		}
+		action := "credential.gone"
+		if was == ToRetire {
+			action = "credential.retired"
+		}
+		s.audit(ctx, "job:sync", action, id, map[string]string{"was": string(was)})
+		ended = append(ended, id)
+	}
+	slices.Sort(ended)
+	return ended, errors.Join(errs...)
+}

@@ -1,0 +1,182 @@
+package credentials
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"log/slog"
+	"sync"
+	"time"
+
+	"github.com/seatwarden/seatwarden/store"
+)
+
+// Zendesk is what decisions need of the Zendesk client.
+type Zendesk interface {
+	RevokeOAuthToken(ctx context.Context, id int64) error
+}
+
+// Policy is the credential part of the policy.
+type Policy struct {
+	Location *time.Location
+	// UnusedDays: a credential unused this long is an orphan (default 90).
+	UnusedDays int
+}
+
+// Service keeps the credential register over the store and Zendesk.
+type Service struct {
+	Records   store.Records
+	Audit     store.Audit
+	Snapshots store.Snapshots
+	Zendesk   Zendesk
+	Policy    Policy
+	Now       func() time.Time
+	// Holder names this replica in revoke leases.
+	Holder string
+	// Lease is how long a replica may take to carry out a revoke before
+	// another may (default 1 minute).
+	Lease  time.Duration
+	Logger *slog.Logger
+
+	mu         sync.Mutex
+	invVersion int64
+	inv        *Inventory
+}
+
+func (s *Service) now() time.Time {
+	if s.Now == nil {
+		return time.Now()
+	}
+	return s.Now()
+}
+
+func (s *Service) policy() Policy {
+	p := s.Policy
+	if p.Location == nil {
+		p.Location = time.UTC
+	}
+	if p.UnusedDays <= 0 {
+		p.UnusedDays = 90
+	}
+	return p
+}
+
+func (s *Service) log() *slog.Logger {
+	if s.Logger == nil {
+		return slog.New(slog.DiscardHandler)
+	}
+	return s.Logger
+}
+
+func (s *Service) holder() string {
+	if s.Holder == "" {
+		return "seatwarden"
+	}
+	return s.Holder
+}
+
+func (s *Service) lease() time.Duration {
+	if s.Lease <= 0 {
+		return time.Minute
+	}
+	return s.Lease
+}
+
+// cached returns the decoded inventory of version, if it is the one kept:
+// a large account's inventory is megabytes of JSON, and every command and
+// click reads it.
+func (s *Service) cached(version int64) *Inventory {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.inv != nil && s.invVersion == version {
+		return s.inv
+	}
+	return nil
+}
+
+func (s *Service) keep(version int64, inv *Inventory) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if version >= s.invVersion {
+		s.invVersion, s.inv = version, inv
+	}
+}
+
+// Entries returns every register entry by id.
+func (s *Service) Entries(ctx context.Context) (map[string]Entry, error) {
+	recs, err := s.Records.ListRecords(ctx, kindEntry)
+	if err != nil {
+		return nil, err
+	}
+	out := make(map[string]Entry, len(recs))
+	for _, r := range recs {
+		e, err := decodeEntry(r.Data, r.Version)
+		if err != nil {
+			// One unreadable entry must not hide the register; it reads
+			// as unclaimed and is logged.
+			s.log().Warn("register entry unreadable; shown as unclaimed", slog.String("id", r.ID), slog.Any("error", err))
+			continue
+		}
+		out[r.ID] = e
+	}
+	return out, nil
+}
+
+// entry returns one register entry; a fresh Unclaimed one when none is
+// stored.
+func (s *Service) entry(ctx context.Context, id string) (Entry, error) {
+	rec, err := s.Records.GetRecord(ctx, kindEntry, id)
+	if errors.Is(err, store.ErrNotFound) {
+		return Entry{ID: id, State: Unclaimed}, nil
+	}
+	if err != nil {
+		return Entry{}, err
+	}
+	return decodeEntry(rec.Data, rec.Version)
+}
+
+// update applies change to an entry with a compare-and-set, creating it
+// when absent. change may return store.ErrSkipUpdate to write nothing.
+func (s *Service) update(ctx context.Context, id string, change func(*Entry) error) (Entry, error) {
+	var out Entry
+	rec, err := store.UpsertRecord(ctx, s.Records, kindEntry, id, func(cur store.Record) ([]byte, error) {
+		e := Entry{ID: id, State: Unclaimed}
+		if cur.Data != nil {
+			var err error
+			if e, err = decodeEntry(cur.Data, cur.Version); err != nil {
+				return nil, err
+			}
+		}
+		e.Scopes = append([]string(nil), e.Scopes...)
+		if e.Migration != nil {
+			m := *e.Migration
+			e.Migration = &m
+		}
+		if e.Revoking != nil {
+			l := *e.Revoking
+			e.Revoking = &l
+		}
+		if err := change(&e); err != nil {
+			return nil, err
+		}
+		out = e
+		return json.Marshal(e)
+	})
+	if err != nil {
+		return Entry{}, err
+	}
+	out.Version = rec.Version
+	return out, nil
+}
+
+func (s *Service) audit(ctx context.Context, actor, action, id string, detail map[string]string) {
+	if s.Audit == nil {
+		return
+	}
+	if actor == "" {
+		actor = "system"
+	}
+	if _, err := s.Audit.AppendAudit(ctx, store.AuditEntry{At: s.now(), Actor: actor, Action: action, Subject: "credential:" + id, Detail: detail}); err != nil {
+		s.log().Error("audit entry not written", slog.String("action", action), slog.Any("error", err))
+	}
+}
