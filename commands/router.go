@@ -14,6 +14,7 @@ import (
 
 	"github.com/seatwarden/seatwarden/bot"
 	"github.com/seatwarden/seatwarden/config"
+	"github.com/seatwarden/seatwarden/credentials"
 	"github.com/seatwarden/seatwarden/reviews"
 	"github.com/seatwarden/seatwarden/seats"
 	"github.com/seatwarden/seatwarden/store"
@@ -170,6 +171,9 @@ type Deps struct {
 	// reach their new owner. except is the message the click came from,
 	// which the reply itself redraws. It may be nil.
 	ReviewChanged func(ctx context.Context, period string, except bot.MessageRef, owners ...string)
+	// Credentials is the credential register; nil leaves out the tokens
+	// commands and the credential digest's buttons.
+	Credentials *credentials.Service
 	// Now is the clock; default time.Now.
 	Now func() time.Time
 	// Logger receives one line per command and the detail of failures;

@@ -37,6 +37,9 @@ func New(d Deps) (*Router, error) {
 	if d.Reviews != nil {
 		defs = append(defs, newReviewCommands(d).definitions()...)
 	}
+	if d.Credentials != nil {
+		defs = append(defs, newTokenCommands(d).definitions()...)
+	}
 	r, err := NewRouter(d, defs...)
 	if err != nil {
 		return nil, err

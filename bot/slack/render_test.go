@@ -16,6 +16,7 @@ import (
 	slackgo "github.com/slack-go/slack"
 
 	"github.com/seatwarden/seatwarden/bot"
+	"github.com/seatwarden/seatwarden/internal/fixtures"
 	goldenfile "github.com/seatwarden/seatwarden/internal/golden"
 )
 
@@ -1313,4 +1314,27 @@ func (c *limitChecker) element(where string, e map[string]any) {
 	default:
 		c.check(where, false, "unexpected element type %q", typ)
 	}
+}
+
+// TestCredentialBlocks: the credential register's digest and claim form
+// as Slack shows them.
+func TestCredentialBlocks(t *testing.T) {
+	msgs, err := RenderMessage(fixtures.CredentialDigest())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, rm := range msgs {
+		for _, p := range messageProblems(rm) {
+			t.Errorf("message %d: %s", i, p)
+		}
+	}
+	golden(t, "credential_digest", goldenMessages(msgs))
+	v, err := RenderForm(fixtures.ClaimForm())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range viewProblems(v) {
+		t.Error(p)
+	}
+	golden(t, "credential_claim_form", v)
 }

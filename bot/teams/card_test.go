@@ -12,6 +12,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/seatwarden/seatwarden/bot"
+	"github.com/seatwarden/seatwarden/internal/fixtures"
 	"github.com/seatwarden/seatwarden/internal/golden"
 	"github.com/seatwarden/seatwarden/prompts"
 	"github.com/seatwarden/seatwarden/reviews"
@@ -801,4 +802,31 @@ func TestElementUnits(t *testing.T) {
 			t.Errorf("element %d (%s): %d units, more than a card's body", i, str(e.el, "type"), e.units)
 		}
 	}
+}
+
+// TestCredentialCards: the credential register's digest and claim form
+// as Teams shows them.
+func TestCredentialCards(t *testing.T) {
+	t.Run("digest", func(t *testing.T) {
+		cards, err := RenderMessage(fixtures.CredentialDigest())
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i, rc := range cards {
+			for _, p := range cardProblems(t, rc.Card) {
+				t.Errorf("card %d: %s", i, p)
+			}
+		}
+		goldenJSON(t, goldenCards(t, cards))
+	})
+	t.Run("claim_form", func(t *testing.T) {
+		c, err := RenderForm(fixtures.ClaimForm())
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, p := range cardProblems(t, c) {
+			t.Error(p)
+		}
+		goldenJSON(t, c)
+	})
 }

@@ -19,6 +19,7 @@ import (
 	teamsbot "github.com/seatwarden/seatwarden/bot/teams"
 	"github.com/seatwarden/seatwarden/commands"
 	"github.com/seatwarden/seatwarden/config"
+	"github.com/seatwarden/seatwarden/credentials"
 	"github.com/seatwarden/seatwarden/integrations/zendesk"
 	"github.com/seatwarden/seatwarden/jobs"
 	"github.com/seatwarden/seatwarden/reviews"
@@ -43,6 +44,7 @@ type app struct {
 	slack   *slackbot.Adapter // nil when Slack is off
 	teams   *teamsbot.Adapter // nil when Teams is off
 	reviews *jobs.Reviews
+	tokens  *jobs.Tokens
 	now     func() time.Time
 	// followUps are redraws after decisions still in flight; Close waits.
 	followUps sync.WaitGroup
@@ -99,7 +101,9 @@ func newApp(ctx context.Context, cfg *config.Config, log *slog.Logger) (*app, er
 	syncer := &seats.Syncer{Source: zd, Store: a.store, Checkpoints: a.store, Account: cfg.Zendesk.URL, Now: a.now, Logger: log}
 	holder := jobs.NewHolderID()
 	a.reviews = newReviewJobs(cfg, a.store, zd, holder, a.now, log)
-	a.jobs, err = jobs.NewRegistry(jobs.Sync(syncer, a.afterSync), a.reviews.DigestJob(), a.reviews.RemindersJob())
+	a.tokens = newTokenJobs(cfg, a.store, zd, holder, a.now, log)
+	a.jobs, err = jobs.NewRegistry(jobs.Sync(syncer, a.afterSync, a.tokens.Inventory), a.reviews.DigestJob(),
+		a.tokens.DigestJob(), a.reviews.RemindersJob())
 	if err != nil {
 		a.Close()
 		return nil, err
@@ -113,6 +117,7 @@ func newApp(ctx context.Context, cfg *config.Config, log *slog.Logger) (*app, er
 		Command:       cfg.Policy.Command,
 		Reviews:       a.reviews.Service,
 		ReviewChanged: a.reviewChanged,
+		Credentials:   a.tokens.Service,
 		Now:           a.now,
 		Logger:        log,
 	})
@@ -142,6 +147,7 @@ func newApp(ctx context.Context, cfg *config.Config, log *slog.Logger) (*app, er
 	default:
 		a.reviews.Notifier = transports
 	}
+	a.tokens.Notifier = a.reviews.Notifier
 	a.runner = &jobs.Runner{
 		Locks:   a.store,
 		Holder:  holder,
@@ -191,6 +197,30 @@ func newReviewJobs(cfg *config.Config, st store.Store, zd reviews.Zendesk, holde
 		EscalateAfter: p.Review.EscalateAfter.Std(),
 		Command:       p.Command,
 		Logger:        log,
+	}
+}
+
+// newTokenJobs wires the credential register to the policy.
+func newTokenJobs(cfg *config.Config, st store.Store, zd *zendesk.Client, holder string, now func() time.Time, log *slog.Logger) *jobs.Tokens {
+	p := cfg.Policy
+	svc := &credentials.Service{
+		Records:   st,
+		Audit:     st,
+		Snapshots: st,
+		Zendesk:   zd,
+		Policy:    credentials.Policy{Location: p.Location(), UnusedDays: p.Credentials.UnusedDays},
+		Now:       now,
+		Holder:    holder,
+		Logger:    log,
+	}
+	return &jobs.Tokens{
+		Service:      svc,
+		Source:       zd,
+		Account:      cfg.Zendesk.URL,
+		AdminChannel: p.AdminChannel,
+		Location:     p.Location(),
+		Command:      p.Command,
+		Logger:       log,
 	}
 }
 

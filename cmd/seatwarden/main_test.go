@@ -115,7 +115,7 @@ func TestRunJobSync(t *testing.T) {
 		t.Fatalf("exit %d; stderr:\n%s", code, inv.stderr.String())
 	}
 	out := inv.stdout.String()
-	if !strings.HasPrefix(out, "sync: ok in ") || !strings.Contains(out, "incremental_users 1") {
+	if !strings.HasPrefix(out, "sync: ok in ") || !strings.Contains(out, "incremental_users 1") || !strings.Contains(out, "oauth_tokens 1") {
 		t.Errorf("stdout:\n%s", out)
 	}
 	if emu.Requests(zendesktest.EndpointIncrementalUsers) != 1 {
@@ -123,8 +123,8 @@ func TestRunJobSync(t *testing.T) {
 	}
 
 	inv = &invocation{env: envs}
-	if code := inv.run(context.Background(), "run-job", "token-digest"); code != 1 || !strings.Contains(inv.stderr.String(), "not available in this version yet") {
-		t.Errorf("run-job token-digest: exit %d, stderr %s", code, inv.stderr.String())
+	if code := inv.run(context.Background(), "run-job", "token-digest"); code != 1 || !strings.Contains(inv.stderr.String(), "no chat transport is configured") {
+		t.Errorf("run-job token-digest without a transport: exit %d, stderr %s", code, inv.stderr.String())
 	}
 	inv = &invocation{env: envs}
 	if code := inv.run(context.Background(), "run-job", "inactive-digest"); code != 1 || !strings.Contains(inv.stderr.String(), "no chat transport is configured") {
