@@ -120,6 +120,7 @@ func (d *demo) run(ctx context.Context, cfg *config.Config, dataDir string, keep
 		cfg.Policy.Timezone = "Europe/Berlin"
 		cfg.Policy.Admins = []string{demoAdmin.email}
 		cfg.Policy.Owners = []config.Owner{{Group: "Tier 2", Owner: demoOwner.email}, {Default: demoAdmin.email}}
+		cfg.Policy.AdminChannel = demoAdminChannel
 	}
 
 	a, err := newApp(ctx, cfg, log)
@@ -203,6 +204,7 @@ func (d *demo) run(ctx context.Context, cfg *config.Config, dataDir string, keep
 	}
 
 	d.review(ctx, a, emu)
+	d.tokens(ctx, a, emu)
 	d.teamsScene(ctx, a, tm)
 
 	d.say("")
@@ -245,7 +247,7 @@ func (d *demo) run(ctx context.Context, cfg *config.Config, dataDir string, keep
 	if len(d.failed) > 0 {
 		return fmt.Errorf("the scenario did not hold:\n%s", strings.Join(d.failed, "\n"))
 	}
-	d.say("✓ Scenario holds: full sync; seat questions answered in Slack for an admin, an owner and a stranger; a bad argument explained; incremental sync of a demotion; paid seats and cost down; a seat review with a digest per owner, a Keep with its reason and a Remove carried out in Zendesk; the same commands on Teams in a chat and a channel, and a Keep answered on a Teams card; health, readiness and metrics served.")
+	d.say("✓ Scenario holds: full sync; seat questions answered in Slack for an admin, an owner and a stranger; a bad argument explained; incremental sync of a demotion; paid seats and cost down; a seat review with a digest per owner, a Keep with its reason and a Remove carried out in Zendesk; the credential register with its orphan digest, a claim and an OAuth token revoked in Zendesk; the same commands on Teams in a chat and a channel, and a Keep answered on a Teams card; health, readiness and metrics served.")
 	return nil
 }
 

@@ -151,7 +151,8 @@ func (d *demo) submit(ctx context.Context, who demoPerson, view slacktest.View, 
 	state := map[string]any{}
 	for id, v := range values {
 		kind, key := "plain_text_input", "value"
-		if id == prompts.InputKeepUntil {
+		switch id {
+		case prompts.InputKeepUntil, prompts.InputNextReview, prompts.InputDeadline:
 			kind, key = "datepicker", "selected_date"
 		}
 		state[id] = map[string]any{id: map[string]string{"type": kind, key: v}}

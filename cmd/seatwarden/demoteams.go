@@ -58,6 +58,7 @@ func (d *demo) teamsScene(ctx context.Context, a *app, emu *teamstest.Server) {
 	d.teamsAsk(ctx, emu, demoAdmin, emu.ChannelConversation(demoOpsChannel), "seats", "Paid seats")
 	d.teamsAsk(ctx, emu, demoStranger, emu.PersonalConversation(demoTeamsUser(demoStranger).ID), "seats", "admins")
 	d.teamsAsk(ctx, emu, demoAdmin, emu.PersonalConversation(demoTeamsUser(demoAdmin).ID), "seats inactive abc", "e.g. /warden seats inactive")
+	d.teamsAsk(ctx, emu, demoAdmin, emu.PersonalConversation(demoTeamsUser(demoAdmin).ID), "tokens", "API token retirement")
 
 	// Dana's digest, as the inactive-digest job sends it to someone who
 	// uses Teams.
