@@ -250,8 +250,7 @@ func actsAsLabel(c Credential, staff staffIndex) string {
 }
 
 // broader is the scopes of held that stated does not cover. "read" and
-// "write" cover their resource-scoped forms ("users:read"); a resource
-// scope without an access ("users") covers both of its forms.
+// "write" cover their resource-scoped forms ("users:read").
 func broader(held, stated []string) []string {
 	var extra []string
 	for _, h := range held {
@@ -267,11 +266,8 @@ func covers(stated, held string) bool {
 	if stated == held {
 		return true
 	}
-	res, access, scoped := strings.Cut(held, ":")
-	if !scoped {
-		return false
-	}
-	return stated == access || stated == res
+	_, access, scoped := strings.Cut(held, ":")
+	return scoped && stated == access
 }
 
 // dateIn is t's calendar date in loc, as midnight UTC, for counting days.

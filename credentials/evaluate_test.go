@@ -200,7 +200,9 @@ func TestEvaluateBroaderScopes(t *testing.T) {
 		{[]string{"users:read"}, []string{"read"}, ""},
 		{[]string{"read", "users:read", "tickets:read"}, []string{"read"}, ""},
 		{[]string{"users:write"}, []string{"write"}, ""},
-		{[]string{"users:read", "users:write"}, []string{"users"}, ""},
+		// A bare resource is no Zendesk scope (claims refuse it), so it
+		// covers nothing.
+		{[]string{"users:read", "users:write"}, []string{"users"}, "Holds users:read, users:write, more than its stated need (users)"},
 		{[]string{"Users:Read"}, []string{" READ "}, ""},
 		{[]string{"read", "write"}, []string{"read"}, "Holds write, more than its stated need (read)"},
 		{[]string{"impersonate", "read"}, []string{"read"}, "Holds impersonate, more than its stated need (read)"},
