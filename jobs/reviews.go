@@ -190,34 +190,20 @@ func (r *Reviews) send(ctx context.Context, period string, all []reviews.Item, n
 		mu                sync.Mutex
 		sent, unreachable int
 		errs              []error
-		work              = make(chan string)
-		wg                sync.WaitGroup
 	)
-	for range min(r.workers(), max(len(owners), 1)) {
-		wg.Go(func() {
-			for owner := range work {
-				ok, err := r.sendOwner(ctx, period, owner, prompts.OwnerItems(all, owner), now)
-				mu.Lock()
-				switch {
-				case errors.Is(err, bot.ErrUnreachable):
-					unreachable++
-				case err != nil:
-					errs = append(errs, err)
-				case ok:
-					sent++
-				}
-				mu.Unlock()
-			}
-		})
-	}
-	for _, o := range owners {
-		select {
-		case work <- o:
-		case <-ctx.Done():
+	forEach(ctx, r.Workers, owners, func(owner string) {
+		ok, err := r.sendOwner(ctx, period, owner, prompts.OwnerItems(all, owner), now)
+		mu.Lock()
+		defer mu.Unlock()
+		switch {
+		case errors.Is(err, bot.ErrUnreachable):
+			unreachable++
+		case err != nil:
+			errs = append(errs, err)
+		case ok:
+			sent++
 		}
-	}
-	close(work)
-	wg.Wait()
+	})
 	if len(owners) > 0 {
 		r.log().InfoContext(ctx, "seat review digests sent", slog.String("period", period), slog.Int("owners", sent),
 			slog.Int("unreachable", unreachable), slog.Int("failed", len(errs)))
@@ -474,13 +460,6 @@ func (r *Reviews) now() time.Time {
 
 func (r *Reviews) remindAfter() time.Duration   { return orDefault(r.RemindAfter, 72*time.Hour) }
 func (r *Reviews) escalateAfter() time.Duration { return orDefault(r.EscalateAfter, 168*time.Hour) }
-
-func (r *Reviews) workers() int {
-	if r.Workers <= 0 {
-		return 8
-	}
-	return r.Workers
-}
 
 func (r *Reviews) log() *slog.Logger {
 	if r.Logger == nil {

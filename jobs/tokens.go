@@ -103,24 +103,10 @@ func (t *Tokens) digest(ctx context.Context, now time.Time) error {
 			}))
 		}
 	}
-	work := make(chan string)
-	var wg sync.WaitGroup
-	for range min(t.workers(), max(len(recipients), 1)) {
-		wg.Go(func() {
-			for owner := range work {
-				msg := view.Digest(period, owner, owners[owner], sum, 1)
-				record(t.send(ctx, period, owner, owners[owner], msg, t.Notifier.SendDirect))
-			}
-		})
-	}
-	for _, o := range recipients {
-		select {
-		case work <- o:
-		case <-ctx.Done():
-		}
-	}
-	close(work)
-	wg.Wait()
+	forEach(ctx, t.Workers, recipients, func(owner string) {
+		msg := view.Digest(period, owner, owners[owner], sum, 1)
+		record(t.send(ctx, period, owner, owners[owner], msg, t.Notifier.SendDirect))
+	})
 	t.log().InfoContext(ctx, "credential digests", slog.String("period", period), slog.Int("sent", sent), slog.Int("already_sent", skipped),
 		slog.Int("unreachable", unreach), slog.Int("failed", len(errs)), slog.Int("orphans", len(ev.Orphans())),
 		slog.Int("api_tokens_left", sum.APITokens.Remaining))
@@ -170,13 +156,6 @@ func nonEmptyReason(s, otherwise string) string {
 		return otherwise
 	}
 	return s
-}
-
-func (t *Tokens) workers() int {
-	if t.Workers <= 0 {
-		return 8
-	}
-	return t.Workers
 }
 
 func (t *Tokens) log() *slog.Logger {

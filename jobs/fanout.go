@@ -1,0 +1,32 @@
+package jobs
+
+import (
+	"context"
+	"sync"
+)
+
+// forEach calls fn with each key on at most workers goroutines (default
+// 8), handing out no more keys once ctx ends. The transports pace each
+// conversation, so sending to several owners at once is safe.
+func forEach(ctx context.Context, workers int, keys []string, fn func(key string)) {
+	if workers <= 0 {
+		workers = 8
+	}
+	work := make(chan string)
+	var wg sync.WaitGroup
+	for range min(workers, max(len(keys), 1)) {
+		wg.Go(func() {
+			for k := range work {
+				fn(k)
+			}
+		})
+	}
+	for _, k := range keys {
+		select {
+		case work <- k:
+		case <-ctx.Done():
+		}
+	}
+	close(work)
+	wg.Wait()
+}
