@@ -68,7 +68,7 @@ func TestLoadDefaults(t *testing.T) {
 			Timezone:       "UTC",
 			Command:        "/warden",
 			InactivityDays: 30,
-			Approvals:      config.Approvals{HighRiskApprovals: 2, ExpireAfter: config.Duration(168 * time.Hour)},
+			Approvals:      config.Approvals{HighRiskApprovals: 2, ExpireAfter: config.Duration(168 * time.Hour), RemindAfter: config.Duration(24 * time.Hour)},
 			Pricing:        config.Pricing{Agent: 115, Admin: 115, Currency: "USD"},
 			Review: config.Review{
 				KeepMaxDays:   180,
@@ -170,6 +170,11 @@ func TestLoadEveryKey(t *testing.T) {
 			Approvers:         []string{"bob@example.com", "carol@example.com", "frank@example.com"},
 			HighRiskApprovals: 3,
 			ExpireAfter:       config.Duration(72 * time.Hour),
+			RemindAfter:       config.Duration(12 * time.Hour),
+			Kinds: map[string]config.ApprovalKind{
+				"app":    {Approvers: []string{"sec@example.com"}, HighRiskIf: []config.RiskRule{{Field: "data", Contains: "customer_pii"}}},
+				"change": {HighRiskIf: []config.RiskRule{{Field: "what", Contains: "sso"}}},
+			},
 		},
 		InactivityDays: 45,
 		Pricing: config.Pricing{
@@ -371,6 +376,12 @@ func TestLoadPolicyProblems(t *testing.T) {
 			[]string{"policy.yaml:2: approvals.approvers: lists 1 approver(s) but approvals.high_risk_approvals needs 2; add approvers or lower high_risk_approvals"}},
 		{"approvals never expire", "approvals:\n  expire_after: 0s\n",
 			[]string{"policy.yaml:2: approvals.expire_after: must be longer than 0s, got 0s"}},
+		{"an unknown kind of request", "approvals:\n  kinds:\n    laptop: {}\n",
+			[]string{"policy.yaml:3: approvals.kinds.laptop: is not a kind of request; the kinds are app, change"}},
+		{"a kind approver not an email", "approvals:\n  kinds:\n    app:\n      approvers: [bob]\n",
+			[]string{`policy.yaml:4: approvals.kinds.app.approvers[0]: must be an email address such as dana@example.com, got "bob"`}},
+		{"a risk rule without words", "approvals:\n  kinds:\n    change:\n      high_risk_if: [{field: what}]\n",
+			[]string{"policy.yaml:4: approvals.kinds.change.high_risk_if[0]: needs a field and the words it contains, e.g. {field: what, contains: sso}"}},
 		{"inactivity days zero", "inactivity_days: 0\n",
 			[]string{"policy.yaml:1: inactivity_days: must be between 1 and 3650, got 0"}},
 		{"inactivity days too many", "inactivity_days: 3651\n",

@@ -66,10 +66,37 @@ type SlackPolicy struct {
 
 // Approvals configures where access requests are approved and by whom.
 type Approvals struct {
-	Channel           string   `yaml:"channel" json:"channel"`
+	Channel string `yaml:"channel" json:"channel"`
+	// Approvers may approve every kind of request; admins always may.
 	Approvers         []string `yaml:"approvers" json:"approvers"`
 	HighRiskApprovals int      `yaml:"high_risk_approvals" json:"high_risk_approvals"`
 	ExpireAfter       Duration `yaml:"expire_after" json:"expire_after"`
+	// RemindAfter: approvers are reminded of a request pending this long,
+	// at most once a day each.
+	RemindAfter Duration `yaml:"remind_after" json:"remind_after"`
+	// Kinds holds what is particular to one kind of request ("app",
+	// "change"), by kind.
+	Kinds map[string]ApprovalKind `yaml:"kinds" json:"kinds,omitempty"`
+}
+
+// ApprovalKinds are the kinds of request approvals.kinds may configure.
+var ApprovalKinds = []string{"app", "change"}
+
+// ApprovalKind is the policy of one kind of request.
+type ApprovalKind struct {
+	// Approvers may approve this kind, besides approvals.approvers and
+	// the admins.
+	Approvers []string `yaml:"approvers" json:"approvers,omitempty"`
+	// HighRiskIf raises a request to high risk when any rule matches its
+	// answers, whatever the form suggested.
+	HighRiskIf []RiskRule `yaml:"high_risk_if" json:"high_risk_if,omitempty"`
+}
+
+// RiskRule matches a request whose answer to Field contains Contains
+// (case-insensitive), e.g. {field: what, contains: sso}.
+type RiskRule struct {
+	Field    string `yaml:"field" json:"field"`
+	Contains string `yaml:"contains" json:"contains"`
 }
 
 // Pricing is the monthly price of one seat, in Currency.
@@ -134,6 +161,7 @@ func DefaultPolicy() Policy {
 		Approvals: Approvals{
 			HighRiskApprovals: 2,
 			ExpireAfter:       Duration(168 * time.Hour),
+			RemindAfter:       Duration(24 * time.Hour),
 		},
 		Pricing: Pricing{Agent: 115, Admin: 115, Currency: "USD"},
 		Review: Review{

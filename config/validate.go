@@ -52,6 +52,21 @@ func (d *policyDecoder) validatePolicy(p *Policy) {
 		}
 	}
 	d.positive("approvals.expire_after", p.Approvals.ExpireAfter)
+	d.positive("approvals.remind_after", p.Approvals.RemindAfter)
+	for _, kind := range sortedKeys(p.Approvals.Kinds) {
+		k := p.Approvals.Kinds[kind]
+		path := joinKey("approvals.kinds", kind)
+		if !slices.Contains(ApprovalKinds, kind) {
+			d.addAt(path, "is not a kind of request; the kinds are %s", strings.Join(ApprovalKinds, ", "))
+		}
+		d.emails(path+".approvers", k.Approvers)
+		for i, r := range k.HighRiskIf {
+			at := fmt.Sprintf("%s.high_risk_if[%d]", path, i)
+			if strings.TrimSpace(r.Field) == "" || strings.TrimSpace(r.Contains) == "" {
+				d.addAt(at, "needs a field and the words it contains, e.g. {field: what, contains: sso}")
+			}
+		}
+	}
 
 	d.intRange("inactivity_days", p.InactivityDays, 1, 3650)
 
