@@ -18,6 +18,10 @@ type Notifier interface {
 	SendChannel(ctx context.Context, channel string, msg Message) ([]MessageRef, error)
 	// Update replaces a posted message with msg, in place for everyone.
 	Update(ctx context.Context, ref MessageRef, msg Message) error
+	// ReplyInThread posts msg as a reply in the thread of parent, a message
+	// the bot posted (a reference SendChannel or SendDirect returned). A
+	// message that splits posts every part into the thread, in order.
+	ReplyInThread(ctx context.Context, parent MessageRef, msg Message) ([]MessageRef, error)
 }
 
 // ErrUnreachable: the transport cannot reach that person (no account by

@@ -18,7 +18,8 @@ type Transport struct {
 // Transports sends through several chat platforms at once (Slack and
 // Teams): a person is reached on the first platform, in order, that knows
 // them; a channel through the platform that owns its id (else the first
-// without an Owns); an update through the platform of its reference.
+// without an Owns); an update or a thread reply through the platform of
+// its reference.
 type Transports []Transport
 
 var _ Notifier = Transports(nil)
@@ -58,6 +59,16 @@ func (ts Transports) Update(ctx context.Context, ref MessageRef, msg Message) er
 		}
 	}
 	return fmt.Errorf("no chat transport for a %q message", ref.Platform)
+}
+
+// ReplyInThread goes to the platform the parent message was posted on.
+func (ts Transports) ReplyInThread(ctx context.Context, parent MessageRef, msg Message) ([]MessageRef, error) {
+	for _, t := range ts {
+		if t.Platform == parent.Platform {
+			return t.Notifier.ReplyInThread(ctx, parent, msg)
+		}
+	}
+	return nil, fmt.Errorf("no chat transport for a reply to a %q message", parent.Platform)
 }
 
 func (ts Transports) owner(channel string) (Transport, bool) {

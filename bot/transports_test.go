@@ -39,6 +39,11 @@ func (r *recorder) Update(_ context.Context, ref bot.MessageRef, _ bot.Message) 
 	return nil
 }
 
+func (r *recorder) ReplyInThread(_ context.Context, parent bot.MessageRef, _ bot.Message) ([]bot.MessageRef, error) {
+	r.sent = append(r.sent, "reply:"+parent.ConversationID+"/"+parent.MessageID)
+	return []bot.MessageRef{{Platform: r.platform, ConversationID: parent.ConversationID, MessageID: "2"}}, nil
+}
+
 func TestTransportsRouteEachMessageToOnePlatform(t *testing.T) {
 	outage := errors.New("slack is down")
 	tests := []struct {
@@ -90,6 +95,18 @@ func TestTransportsRouteEachMessageToOnePlatform(t *testing.T) {
 				return ts.Update(context.Background(), bot.MessageRef{Platform: bot.PlatformTeams, ConversationID: "a:1", MessageID: "9"}, bot.Message{})
 			},
 			wantTeams: []string{"update:a:1"}},
+		{name: "a thread reply goes to the platform of its parent",
+			send: func(ts bot.Transports) error {
+				_, err := ts.ReplyInThread(context.Background(), bot.MessageRef{Platform: bot.PlatformSlack, ConversationID: "C0123ADMIN", MessageID: "1.000100"}, bot.Message{})
+				return err
+			},
+			wantSlack: []string{"reply:C0123ADMIN/1.000100"}},
+		{name: "a Teams thread reply goes through Teams",
+			send: func(ts bot.Transports) error {
+				_, err := ts.ReplyInThread(context.Background(), bot.MessageRef{Platform: bot.PlatformTeams, ConversationID: "19:ops@thread.tacv2", MessageID: "9"}, bot.Message{})
+				return err
+			},
+			wantTeams: []string{"reply:19:ops@thread.tacv2/9"}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -105,6 +122,37 @@ func TestTransportsRouteEachMessageToOnePlatform(t *testing.T) {
 			}
 			if fmt.Sprint(slack.sent) != fmt.Sprint(tc.wantSlack) || fmt.Sprint(teams.sent) != fmt.Sprint(tc.wantTeams) {
 				t.Errorf("slack sent %v, teams sent %v; want %v and %v", slack.sent, teams.sent, tc.wantSlack, tc.wantTeams)
+			}
+		})
+	}
+}
+
+// TestTransportsReplyInThread: a reply answers through its parent's
+// platform only; a parent from a platform not configured is an error and
+// nothing is posted anywhere.
+func TestTransportsReplyInThread(t *testing.T) {
+	tests := []struct {
+		name      string
+		parent    bot.MessageRef
+		wantRefs  []bot.MessageRef
+		wantSlack []string
+		wantErr   bool
+	}{
+		{name: "a Slack parent", parent: bot.MessageRef{Platform: bot.PlatformSlack, ConversationID: "C0123ADMIN", MessageID: "1.000100"},
+			wantRefs:  []bot.MessageRef{{Platform: bot.PlatformSlack, ConversationID: "C0123ADMIN", MessageID: "2"}},
+			wantSlack: []string{"reply:C0123ADMIN/1.000100"}},
+		{name: "a Teams parent with only Slack configured", parent: bot.MessageRef{Platform: bot.PlatformTeams, ConversationID: "19:ops@thread.tacv2", MessageID: "9"}, wantErr: true},
+		{name: "a parent without a platform", parent: bot.MessageRef{ConversationID: "C0123ADMIN", MessageID: "1.000100"}, wantErr: true},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			slack := &recorder{platform: bot.PlatformSlack}
+			refs, err := bot.Transports{{Platform: bot.PlatformSlack, Notifier: slack}}.ReplyInThread(context.Background(), tc.parent, bot.Message{})
+			if (err != nil) != tc.wantErr {
+				t.Fatalf("error = %v, want one: %v", err, tc.wantErr)
+			}
+			if fmt.Sprint(refs) != fmt.Sprint(tc.wantRefs) || fmt.Sprint(slack.sent) != fmt.Sprint(tc.wantSlack) {
+				t.Errorf("refs %v, slack sent %v; want %v and %v", refs, slack.sent, tc.wantRefs, tc.wantSlack)
 			}
 		})
 	}

@@ -73,6 +73,12 @@ func (o *outbox) Update(_ context.Context, ref bot.MessageRef, _ bot.Message) er
 	return nil
 }
 
+// ReplyInThread keeps a thread reply under the parent's conversation, as
+// SendChannel keeps a post under its channel.
+func (o *outbox) ReplyInThread(_ context.Context, parent bot.MessageRef, msg bot.Message) ([]bot.MessageRef, error) {
+	return o.post(parent.ConversationID, msg, o.channel)
+}
+
 func (o *outbox) headlines(to string) []string {
 	o.mu.Lock()
 	defer o.mu.Unlock()

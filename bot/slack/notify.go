@@ -78,6 +78,24 @@ func (a *Adapter) Update(ctx context.Context, ref bot.MessageRef, msg bot.Messag
 	return nil
 }
 
+// ReplyInThread posts msg as replies in the thread of a message the bot
+// posted (chat.postMessage with thread_ts), one reply per rendered part,
+// and references each reply posted; with an error, the replies posted
+// before it, as SendDirect does.
+func (a *Adapter) ReplyInThread(ctx context.Context, parent bot.MessageRef, msg bot.Message) ([]bot.MessageRef, error) {
+	if parent.Platform != bot.PlatformSlack {
+		return nil, fmt.Errorf("slack: ReplyInThread: a %q message reference is not Slack's", parent.Platform)
+	}
+	if parent.ConversationID == "" || parent.MessageID == "" {
+		return nil, errors.New("slack: ReplyInThread: the message reference has no channel or ts")
+	}
+	out, err := renderNotification(msg)
+	if err != nil {
+		return nil, err
+	}
+	return a.postParts(ctx, parent.ConversationID, out, slackgo.MsgOptionTS(parent.MessageID))
+}
+
 // renderNotification renders a message sent unasked, which must have
 // something to post.
 func renderNotification(msg bot.Message) ([]RenderedMessage, error) {
@@ -92,10 +110,12 @@ func renderNotification(msg bot.Message) ([]RenderedMessage, error) {
 }
 
 // postParts posts rendered parts in order and references each one posted.
-func (a *Adapter) postParts(ctx context.Context, channel string, out []RenderedMessage) ([]bot.MessageRef, error) {
+// extra options go with every part (a thread_ts keeps them all in one
+// thread).
+func (a *Adapter) postParts(ctx context.Context, channel string, out []RenderedMessage, extra ...slackgo.MsgOption) ([]bot.MessageRef, error) {
 	var refs []bot.MessageRef
 	for i, rm := range out {
-		posted, ts, err := a.postMessage(ctx, channel, msgOptions(rm)...)
+		posted, ts, err := a.postMessage(ctx, channel, append(msgOptions(rm), extra...)...)
 		if err != nil {
 			return refs, fmt.Errorf("slack: part %d of %d not posted to %s: %w", i+1, len(out), channel, err)
 		}

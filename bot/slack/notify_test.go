@@ -309,3 +309,95 @@ func TestUpdate(t *testing.T) {
 		t.Errorf("the message was updated %d times, want 2 (failed updates change nothing)", got)
 	}
 }
+
+// TestReplyInThread: every part of a reply lands in the parent's thread
+// (thread_ts = the parent's ts), in order, and the references name the
+// replies themselves.
+func TestReplyInThread(t *testing.T) {
+	tests := []struct {
+		name      string
+		direct    bool // the parent is a DM rather than a channel post
+		msg       bot.Message
+		wantParts int
+	}{
+		{name: "one part under a channel post", msg: seatDigest(3), wantParts: 1},
+		{name: "a message that splits posts both parts in the thread", msg: seatDigest(30), wantParts: 2},
+		{name: "under a direct message", direct: true, msg: seatDigest(1), wantParts: 1},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			emu := newNotifyEmulator(t)
+			a := newNotifier(t, emu, 0)
+			var parents []bot.MessageRef
+			var err error
+			if tt.direct {
+				parents, err = a.SendDirect(t.Context(), danaEmail, seatDigest(1))
+			} else {
+				parents, err = a.SendChannel(t.Context(), "C0SEATS", seatDigest(1))
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			parent := parents[0]
+			refs, err := a.ReplyInThread(t.Context(), parent, tt.msg)
+			if err != nil {
+				t.Fatal(err)
+			}
+			replies := emu.Replies(parent.ConversationID, parent.MessageID)
+			if len(refs) != tt.wantParts || len(replies) != tt.wantParts {
+				t.Fatalf("%d refs and %d replies in the thread, want %d", len(refs), len(replies), tt.wantParts)
+			}
+			for i, ref := range refs {
+				want := bot.MessageRef{Platform: bot.PlatformSlack, ConversationID: parent.ConversationID, MessageID: replies[i].TS}
+				if ref != want || replies[i].ThreadTS != parent.MessageID || replies[i].TS == parent.MessageID {
+					t.Errorf("reply %d: ref %+v for %+v, want %+v in the thread of %s", i, ref, replies[i], want, parent.MessageID)
+				}
+			}
+			if tt.wantParts > 1 && !strings.HasSuffix(replies[1].Text, "(part 2 of 2)") {
+				t.Errorf("second reply's text %q, want the second part", replies[1].Text)
+			}
+			if n := len(emu.Messages(parent.ConversationID)); n != 1+tt.wantParts {
+				t.Errorf("%d messages in %s, want the parent and %d replies", n, parent.ConversationID, tt.wantParts)
+			}
+		})
+	}
+}
+
+// TestReplyInThreadErrors: a reference that is not a Slack message posts
+// nothing; Slack's refusal comes back wrapped with its error code.
+func TestReplyInThreadErrors(t *testing.T) {
+	tests := []struct {
+		name      string
+		parent    bot.MessageRef
+		msg       bot.Message
+		wantErr   string
+		wantSlack string // the Web API error code, when Slack refused
+	}{
+		{name: "another platform's message", parent: bot.MessageRef{Platform: bot.PlatformTeams, ConversationID: "C0SEATS", MessageID: "1700000000.000100"}, msg: seatDigest(1), wantErr: "not Slack's"},
+		{name: "no ts", parent: bot.MessageRef{Platform: bot.PlatformSlack, ConversationID: "C0SEATS"}, msg: seatDigest(1), wantErr: "no channel or ts"},
+		{name: "no channel", parent: bot.MessageRef{Platform: bot.PlatformSlack, MessageID: "1700000000.000100"}, msg: seatDigest(1), wantErr: "no channel or ts"},
+		{name: "form alone", parent: bot.MessageRef{Platform: bot.PlatformSlack, ConversationID: "C0SEATS", MessageID: "1700000000.000100"}, msg: bot.Message{Form: &bot.Form{ID: "f", Title: "F"}}, wantErr: "form cannot be sent"},
+		{name: "a channel Slack does not know", parent: bot.MessageRef{Platform: bot.PlatformSlack, ConversationID: "D0NOSUCH", MessageID: "1700000000.000100"}, msg: seatDigest(1),
+			wantErr: "part 1 of 1 not posted to D0NOSUCH", wantSlack: "channel_not_found"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			emu := newNotifyEmulator(t)
+			a := newNotifier(t, emu, 0)
+			refs, err := a.ReplyInThread(t.Context(), tt.parent, tt.msg)
+			if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
+				t.Fatalf("err = %v, want one containing %q", err, tt.wantErr)
+			}
+			var se slackgo.SlackErrorResponse
+			if tt.wantSlack != "" && (!errors.As(err, &se) || se.Err != tt.wantSlack) {
+				t.Errorf("err = %v, want Slack's %s wrapped", err, tt.wantSlack)
+			}
+			if tt.wantSlack == "" && len(emu.Calls("chat.postMessage")) != 0 {
+				t.Errorf("%d chat.postMessage calls for a reply that cannot be sent, want none", len(emu.Calls("chat.postMessage")))
+			}
+			if len(refs) != 0 || len(emu.Messages("")) != 0 {
+				t.Errorf("refs %v and %d messages after an error, want none", refs, len(emu.Messages("")))
+			}
+		})
+	}
+}

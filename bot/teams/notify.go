@@ -37,7 +37,7 @@ func (a *Adapter) SendDirect(ctx context.Context, email string, msg bot.Message)
 	if err != nil {
 		return nil, err
 	}
-	return a.postParts(ctx, u.ServiceURL, conversation, cards, true)
+	return a.postParts(ctx, u.ServiceURL, conversation, "", cards, true)
 }
 
 // SendChannel posts msg as a new conversation in a channel (or into a
@@ -55,7 +55,7 @@ func (a *Adapter) SendChannel(ctx context.Context, channel string, msg bot.Messa
 	if err != nil {
 		return nil, err
 	}
-	return a.postParts(ctx, c.ServiceURL, channel, cards, false)
+	return a.postParts(ctx, c.ServiceURL, channel, "", cards, false)
 }
 
 // Update replaces a card the bot posted with msg's first part, in place
@@ -80,6 +80,55 @@ func (a *Adapter) Update(ctx context.Context, ref bot.MessageRef, msg bot.Messag
 		return err
 	}
 	return a.conn.update(ctx, c.ServiceURL, ref.ConversationID, ref.MessageID, cardActivity(cards[0].Card, cards[0].Summary))
+}
+
+// ReplyInThread posts msg under a card the bot posted, one card per
+// rendered part, and references each part posted (with the error, the
+// parts posted before it). In a channel the parts go into the card's reply
+// chain, the conversation "<channel>;messageid=<card>". Personal and group
+// chats have no reply chains, so there the parts are new messages in the
+// chat that reply to the card (replyToId).
+func (a *Adapter) ReplyInThread(ctx context.Context, parent bot.MessageRef, msg bot.Message) ([]bot.MessageRef, error) {
+	if parent.Platform != bot.PlatformTeams {
+		return nil, fmt.Errorf("teams: ReplyInThread: a %q message reference is not Teams'", parent.Platform)
+	}
+	if parent.ConversationID == "" || parent.MessageID == "" {
+		return nil, errors.New("teams: ReplyInThread: the message reference has no conversation or activity id")
+	}
+	cards, err := renderNotification(msg)
+	if err != nil {
+		return nil, err
+	}
+	base := baseConversation(parent.ConversationID)
+	c, err := a.installed(ctx, base)
+	if err != nil {
+		return nil, err
+	}
+	if !inChannel(c, parent.ConversationID) {
+		// A reply in a 1:1 chat alerts its person, as SendDirect's post did.
+		personal := c.Type == "personal" || strings.HasPrefix(base, "a:")
+		return a.postParts(ctx, c.ServiceURL, base, parent.MessageID, cards, personal)
+	}
+	// A card already inside a reply chain is answered in that chain:
+	// Teams' channel threads are one level deep.
+	thread := parent.ConversationID
+	if thread == base {
+		thread = base + ";messageid=" + parent.MessageID
+	}
+	return a.postParts(ctx, c.ServiceURL, thread, "", cards, false)
+}
+
+// inChannel reports whether the conversation of the message id (c, as
+// installed found it) is a team channel. A channel reached through its
+// tenant's reference has no type of its own: its id says it is one.
+func inChannel(c conversationRef, id string) bool {
+	switch {
+	case c.Type != "":
+		return c.Type == "channel"
+	case strings.Contains(id, ";messageid="):
+		return true
+	}
+	return strings.HasSuffix(id, "@thread.tacv2") || strings.HasSuffix(id, "@thread.skype")
 }
 
 // OwnsChannel reports whether id is a Teams conversation id, so a
@@ -143,8 +192,9 @@ func (a *Adapter) personalConversation(ctx context.Context, userID string) (stri
 	return id, nil
 }
 
-// postParts posts cards as new messages and references each one posted.
-func (a *Adapter) postParts(ctx context.Context, serviceURL, conversation string, cards []RenderedCard, alert bool) ([]bot.MessageRef, error) {
+// postParts posts cards as new messages, each replying to the activity
+// replyTo when set, and references each one posted.
+func (a *Adapter) postParts(ctx context.Context, serviceURL, conversation, replyTo string, cards []RenderedCard, alert bool) ([]bot.MessageRef, error) {
 	var refs []bot.MessageRef
 	for i, c := range cards {
 		act := cardActivity(c.Card, c.Summary)
@@ -152,7 +202,7 @@ func (a *Adapter) postParts(ctx context.Context, serviceURL, conversation string
 			// A digest nobody asked for raises a notification in the feed.
 			act.ChannelData = map[string]any{"notification": map[string]bool{"alert": true}}
 		}
-		id, err := a.conn.send(ctx, serviceURL, conversation, "", act)
+		id, err := a.conn.send(ctx, serviceURL, conversation, replyTo, act)
 		if err != nil {
 			return refs, fmt.Errorf("teams: part %d of %d not posted to %s: %w", i+1, len(cards), conversation, err)
 		}
@@ -257,7 +307,7 @@ func (a *Adapter) welcome(ctx context.Context, act schema.Activity) {
 		a.log.Error("welcome not rendered", slog.Any("error", err))
 		return
 	}
-	if _, err := a.postParts(ctx, act.ServiceURL, act.Conversation.ID, cards, false); err != nil {
+	if _, err := a.postParts(ctx, act.ServiceURL, act.Conversation.ID, "", cards, false); err != nil {
 		a.log.Warn("welcome not posted", slog.Any("error", err))
 	}
 }

@@ -132,6 +132,12 @@ func TestPostMessageRecordsContentAndThread(t *testing.T) {
 	if parentTS == replyTS {
 		t.Errorf("two messages share ts %s on a frozen clock", parentTS)
 	}
+	if diff := cmp.Diff(want[1:], s.Replies("C0GENERAL", parentTS)); diff != "" {
+		t.Errorf("replies (-want +got):\n%s", diff)
+	}
+	if got := s.Replies("C0OTHER", parentTS); len(got) != 0 {
+		t.Errorf("replies in another channel: %+v", got)
+	}
 }
 
 func TestPostMessageWithResponse(t *testing.T) {

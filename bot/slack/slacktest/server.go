@@ -334,6 +334,21 @@ func (s *Server) messagesLocked(channel string) []Message {
 	return out
 }
 
+// Replies returns the replies in the thread of the message parentTS in
+// channel (those posted with its ts as thread_ts), in post order, without
+// the parent itself.
+func (s *Server) Replies(channel, parentTS string) []Message {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var out []Message
+	for _, m := range s.messages {
+		if m.Channel == channel && m.ThreadTS == parentTS && m.TS != parentTS {
+			out = append(out, cloneMessage(*m))
+		}
+	}
+	return out
+}
+
 // PostUserMessage records a message a person wrote, e.g. the one a bot
 // later answers in a thread. The bot cannot chat.update it.
 func (s *Server) PostUserMessage(channel, user, text string) Message {

@@ -47,8 +47,12 @@ type Call struct {
 	// ReplyToID is the activity a send replies to: the path's for
 	// replyToActivity, else the body's replyToId.
 	ReplyToID string
-	UserID    string // getMember's {userId}
-	Status    int    // HTTP status answered
+	// ThreadOf is the channel message whose reply chain the path's
+	// conversation id names (its ";messageid=" suffix), e.g. the card a
+	// post into that thread answers; empty outside channel threads.
+	ThreadOf string
+	UserID   string // getMember's {userId}
+	Status   int    // HTTP status answered
 	// Error is the error code answered ("Throttled", "MessageSizeTooBig",
 	// "MessageWritesBlocked", "ConversationNotFound", "Unauthorized", …);
 	// empty on success.
@@ -66,9 +70,13 @@ type Posted struct {
 	ConversationID string
 	ID             string
 	ReplyToID      string
-	Type           string // "message"
-	Text           string
-	Summary        string
+	// ThreadOf is the channel message in whose reply chain the activity
+	// was posted (ConversationID's ";messageid=" suffix); empty for a
+	// channel's top-level posts and for chats.
+	ThreadOf string
+	Type     string // "message"
+	Text     string
+	Summary  string
 	// Card is the content of the activity's first Adaptive Card
 	// attachment (compact JSON), nil when it has none.
 	Card json.RawMessage
@@ -168,6 +176,7 @@ func (a *stored) posted() Posted {
 		ConversationID: a.conversationID,
 		ID:             a.id,
 		ReplyToID:      a.replyToID,
+		ThreadOf:       threadOf(a.conversationID),
 		Type:           a.typ,
 		Text:           a.text,
 		Summary:        a.summary,
@@ -192,6 +201,12 @@ func (s *Server) Conversation(id string) []Posted {
 		}
 	}
 	return out
+}
+
+// threadOf is the root message a thread's conversation id names, or "".
+func threadOf(conversationID string) string {
+	_, root, _ := strings.Cut(conversationID, threadSeparator)
+	return root
 }
 
 func conversationMatches(query, id string) bool {
@@ -358,7 +373,7 @@ func (s *Server) serveConnector(w http.ResponseWriter, r *http.Request) {
 	rt := parseRoute(r)
 	call := Call{
 		At: now, Method: r.Method, Path: r.URL.Path, Op: rt.op,
-		ConversationID: rt.conversationID, UserID: rt.userID, Body: body,
+		ConversationID: rt.conversationID, ThreadOf: threadOf(rt.conversationID), UserID: rt.userID, Body: body,
 	}
 	switch rt.op {
 	case OpReplyToActivity:
