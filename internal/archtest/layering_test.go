@@ -58,6 +58,7 @@ func TestLayering(t *testing.T) {
 		{"seats", append([]string{module + "/bot", module + "/commands", module + "/jobs", module + "/cmd"}, chatSDKs...)},
 		{"prompts", append([]string{module + "/bot/slack", module + "/bot/teams", module + "/commands", module + "/jobs", module + "/cmd"}, chatSDKs...)},
 		{"reviews", append([]string{module + "/bot", module + "/commands", module + "/jobs", module + "/cmd", module + "/config"}, chatSDKs...)},
+		{"approvals", append([]string{module + "/bot", module + "/commands", module + "/jobs", module + "/cmd", module + "/config", module + "/prompts", module + "/integrations"}, chatSDKs...)},
 		{"store", append([]string{module + "/bot", module + "/commands", module + "/jobs", module + "/seats", module + "/integrations", module + "/config"}, chatSDKs...)},
 		{"integrations/zendesk", append([]string{module + "/bot", module + "/commands", module + "/jobs", module + "/seats", module + "/store", module + "/config"}, chatSDKs...)},
 	}

@@ -1,0 +1,262 @@
+package approvals
+
+import (
+	"crypto/rand"
+	"encoding/json"
+	"fmt"
+	"regexp"
+	"slices"
+	"time"
+)
+
+// State is where a request is in its life.
+type State string
+
+// States. Pending moves to approved, denied, expired or cancelled;
+// approved moves to done or rolled back. The rest are final.
+const (
+	Pending    State = "pending"
+	Approved   State = "approved"
+	Denied     State = "denied"
+	Expired    State = "expired"
+	Cancelled  State = "cancelled"
+	Done       State = "done"
+	RolledBack State = "rolled_back"
+)
+
+// Final reports whether nothing more can happen to a request in s.
+func (s State) Final() bool {
+	switch s {
+	case Denied, Expired, Cancelled, Done, RolledBack:
+		return true
+	}
+	return false
+}
+
+// Words names the state for people: "rolled back".
+func (s State) Words() string {
+	if s == RolledBack {
+		return "rolled back"
+	}
+	return string(s)
+}
+
+// Ref points at a message the bot posted, on one transport.
+type Ref struct {
+	Platform     string `json:"platform"`
+	Conversation string `json:"conversation"`
+	Message      string `json:"message"`
+}
+
+// IsZero reports whether the reference points nowhere.
+func (r Ref) IsZero() bool { return r.Message == "" }
+
+// Mark is one person's act on a request: an approval, a denial with its
+// reason, a question or answer with its text.
+type Mark struct {
+	By   string    `json:"by"`
+	At   time.Time `json:"at"`
+	Text string    `json:"text,omitempty"`
+}
+
+// Question is an approver's question and the requester's answer.
+type Question struct {
+	Mark
+	Answer *Mark `json:"answer,omitempty"`
+}
+
+// Verification is what a sync found of an approved thing marked done.
+type Verification struct {
+	At    time.Time `json:"at"`
+	Found bool      `json:"found"`
+	// ZendeskID is the installation found.
+	ZendeskID int64 `json:"zendesk_id,omitempty"`
+}
+
+// Request is one request and everything that happened to it.
+type Request struct {
+	ID        string    `json:"id"`
+	Kind      string    `json:"kind"`
+	Title     string    `json:"title"`
+	Requester string    `json:"requester"`
+	Answers   Answers   `json:"answers"`
+	Owner     string    `json:"owner"`
+	Tier      Tier      `json:"tier"`
+	TierWhy   string    `json:"tier_why,omitempty"`
+	Needed    int       `json:"needed"`
+	State     State     `json:"state"`
+	CreatedAt time.Time `json:"created_at"`
+	ExpiresAt time.Time `json:"expires_at"`
+	// ReviewOn is the review date (midnight in the policy's zone).
+	ReviewOn time.Time `json:"review_on,omitzero"`
+	// Shadow is the Zendesk installation a retroactive request is for.
+	Shadow int64 `json:"shadow,omitempty"`
+
+	Approvals []Mark     `json:"approvals,omitempty"`
+	Denial    *Mark      `json:"denial,omitempty"`
+	Questions []Question `json:"questions,omitempty"`
+	// Closed is who moved the request to its current state when that was
+	// not a vote: cancelled, expired ("system"), done, rolled back.
+	Closed     *Mark         `json:"closed,omitempty"`
+	DecidedAt  time.Time     `json:"decided_at,omitzero"`
+	Verified   *Verification `json:"verified,omitempty"`
+	ReviewSent time.Time     `json:"review_sent,omitzero"`
+
+	// Thread is the parent message in the approvals channel.
+	Thread Ref `json:"thread,omitzero"`
+	// Outbox holds the messages a transition promised and nobody has
+	// posted yet, oldest first.
+	Outbox     []Notice `json:"outbox,omitempty"`
+	NextNotice int      `json:"next_notice,omitempty"`
+	// Courier is the replica posting the outbox now, until CourierUntil.
+	Courier      string    `json:"courier,omitempty"`
+	CourierUntil time.Time `json:"courier_until,omitzero"`
+
+	Version int64 `json:"-"`
+}
+
+// ApprovedBy reports whether email approved the request.
+func (r *Request) ApprovedBy(email string) bool {
+	return slices.ContainsFunc(r.Approvals, func(m Mark) bool { return m.By == email })
+}
+
+// Quorum reports whether the approvals are enough: Needed distinct
+// approvers, at least one of them not the owner named in the form.
+func (r *Request) Quorum() bool {
+	if len(r.Approvals) < r.Needed {
+		return false
+	}
+	return slices.ContainsFunc(r.Approvals, func(m Mark) bool { return m.By != r.Owner })
+}
+
+// OpenQuestion is the index of the oldest unanswered question, or -1.
+func (r *Request) OpenQuestion() int {
+	return slices.IndexFunc(r.Questions, func(q Question) bool { return q.Answer == nil })
+}
+
+// clone copies everything a transition may change, so a modifier that
+// runs again after a lost compare-and-set starts from the stored request.
+func (r Request) clone() Request {
+	r.Answers = maps(r.Answers)
+	r.Approvals = slices.Clone(r.Approvals)
+	r.Questions = slices.Clone(r.Questions)
+	r.Outbox = slices.Clone(r.Outbox)
+	return r
+}
+
+func maps(a Answers) Answers {
+	out := make(Answers, len(a))
+	for k, v := range a {
+		out[k] = v
+	}
+	return out
+}
+
+// NoticeKind is what posting a notice does.
+type NoticeKind string
+
+// Notice kinds.
+const (
+	// PostParent posts the request to the approvals channel; the rest of
+	// the thread waits for it.
+	PostParent NoticeKind = "post"
+	// Reply posts into the request's thread.
+	Reply NoticeKind = "reply"
+	// Redraw updates the parent message to the request's current state.
+	Redraw NoticeKind = "redraw"
+	// Direct messages one person (To).
+	Direct NoticeKind = "direct"
+)
+
+// Event is what a notice tells.
+type Event string
+
+// Events.
+const (
+	EventSubmitted Event = "submitted"
+	EventApproval  Event = "approval"
+	EventApproved  Event = "approved"
+	EventDenied    Event = "denied"
+	EventQuestion  Event = "question"
+	EventAnswer    Event = "answer"
+	EventExpired   Event = "expired"
+	EventCancelled Event = "cancelled"
+	EventDone      Event = "done"
+	EventVerified  Event = "verified"
+	EventMissing   Event = "missing"
+	EventReviewDue Event = "review_due"
+	EventKept      Event = "kept"
+	EventExtended  Event = "extended"
+	EventRolled    Event = "rolled_back"
+	EventRedraw    Event = "redraw"
+)
+
+// Notice is one message a transition promised: a thread reply, a redraw
+// of the parent or a direct message. It is written with the transition in
+// one compare-and-set and removed once posted, so a replica that dies in
+// between leaves it for the next to post.
+type Notice struct {
+	Seq   int        `json:"seq"`
+	Kind  NoticeKind `json:"kind"`
+	Event Event      `json:"event"`
+	To    string     `json:"to,omitempty"`
+	Mark  Mark       `json:"mark"`
+	// Count is the approvals when the notice was written (for "2 of 2").
+	Count    int    `json:"count,omitempty"`
+	Attempts int    `json:"attempts,omitempty"`
+	Error    string `json:"error,omitempty"`
+}
+
+// add appends notices to the outbox. Every transition queues its own
+// redraw: one queued earlier may already be drawing an older state; the
+// courier skips a redraw with a later one behind it (Superseded).
+func (r *Request) add(ns ...Notice) {
+	for _, n := range ns {
+		r.NextNotice++
+		n.Seq = r.NextNotice
+		if n.Event == "" {
+			n.Event = EventRedraw
+		}
+		r.Outbox = append(r.Outbox, n)
+	}
+}
+
+// Superseded reports whether the outbox holds a redraw queued after seq,
+// which makes redrawing for seq pointless: the later one draws the newer
+// state.
+func (r *Request) Superseded(seq int) bool {
+	return slices.ContainsFunc(r.Outbox, func(n Notice) bool { return n.Kind == Redraw && n.Seq > seq })
+}
+
+// thread is the usual pair: a reply in the thread and the parent redrawn.
+func thread(e Event, m Mark, count int) []Notice {
+	return []Notice{{Kind: Reply, Event: e, Mark: m, Count: count}, {Kind: Redraw}}
+}
+
+const kindRequest = "approval-request"
+
+// idPattern is a request id: REQ- and six letters or digits from an
+// alphabet without look-alikes.
+var idPattern = regexp.MustCompile(`^REQ-[ABCDEFGHJKLMNPQRSTUVWXYZ23456789]{6}$`)
+
+// ValidID reports whether id could name a request.
+func ValidID(id string) bool { return idPattern.MatchString(id) }
+
+func newID() string {
+	const alphabet = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
+	var b [6]byte
+	_, _ = rand.Read(b[:]) // crypto/rand.Read never fails on supported platforms
+	for i := range b {
+		b[i] = alphabet[int(b[i])%len(alphabet)]
+	}
+	return "REQ-" + string(b[:])
+}
+
+func decode(data []byte, version int64) (Request, error) {
+	var r Request
+	if err := json.Unmarshal(data, &r); err != nil {
+		return Request{}, fmt.Errorf("approvals: request unreadable: %w", err)
+	}
+	r.Version = version
+	return r, nil
+}

@@ -1,0 +1,629 @@
+package approvals
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/seatwarden/seatwarden/store"
+)
+
+// Errors of the service, for errors.Is.
+var (
+	ErrNotFound = errors.New("approvals: no such request")
+	// ErrNotAllowed is a *RefusedError: the actor may not do this.
+	ErrNotAllowed = errors.New("approvals: not allowed")
+	// ErrNotPending is a *StateError: the request has moved on.
+	ErrNotPending = errors.New("approvals: the request is not pending")
+	// ErrNoChannel: the policy names no approvals channel.
+	ErrNoChannel = errors.New("approvals: no approvals channel in the policy")
+	// ErrAlreadyApproved: the actor approved this request before.
+	ErrAlreadyApproved = errors.New("approvals: already approved by you")
+)
+
+// RefusedError says in words why an actor may not act.
+type RefusedError struct{ Why string }
+
+func (e *RefusedError) Error() string { return "approvals: " + e.Why }
+
+// Is makes errors.Is(err, ErrNotAllowed) true.
+func (e *RefusedError) Is(target error) bool { return target == ErrNotAllowed }
+
+// StateError: the request is in a state that does not take this.
+type StateError struct{ Request Request }
+
+func (e *StateError) Error() string {
+	return fmt.Sprintf("approvals: %s is %s", e.Request.ID, e.Request.State.Words())
+}
+
+// Is makes errors.Is(err, ErrNotPending) true.
+func (e *StateError) Is(target error) bool { return target == ErrNotPending }
+
+// Actor is who acts.
+type Actor struct {
+	Email string
+	Admin bool
+}
+
+func (a Actor) email() string { return strings.ToLower(strings.TrimSpace(a.Email)) }
+
+// RiskRule raises a request to high risk when its answer to Field
+// contains Contains.
+type RiskRule struct{ Field, Contains string }
+
+// KindPolicy is what the policy says about one kind.
+type KindPolicy struct {
+	Approvers  []string
+	HighRiskIf []RiskRule
+}
+
+// Policy is the approvals part of the policy.
+type Policy struct {
+	Location *time.Location
+	Channel  string
+	// Admins may approve every kind; Approvers too, and Kinds[k].Approvers
+	// kind k.
+	Admins            []string
+	Approvers         []string
+	Kinds             map[string]KindPolicy
+	HighRiskApprovals int           // default 2
+	ExpireAfter       time.Duration // default 7 days
+	RemindAfter       time.Duration // default 24 hours
+}
+
+// Service runs approval requests over the store.
+type Service struct {
+	Records store.Records
+	Audit   store.Audit
+	Policy  Policy
+	Now     func() time.Time
+	// Holder names this replica in outbox leases.
+	Holder string
+	// Lease is how long a replica may take to post an outbox before
+	// another may (default 1 minute).
+	Lease  time.Duration
+	Logger *slog.Logger
+}
+
+func (s *Service) now() time.Time {
+	if s.Now == nil {
+		return time.Now()
+	}
+	return s.Now()
+}
+
+func (s *Service) policy() Policy {
+	p := s.Policy
+	if p.Location == nil {
+		p.Location = time.UTC
+	}
+	if p.HighRiskApprovals < 1 {
+		p.HighRiskApprovals = 2
+	}
+	if p.ExpireAfter <= 0 {
+		p.ExpireAfter = 7 * 24 * time.Hour
+	}
+	if p.RemindAfter <= 0 {
+		p.RemindAfter = 24 * time.Hour
+	}
+	return p
+}
+
+func (s *Service) log() *slog.Logger {
+	if s.Logger == nil {
+		return slog.New(slog.DiscardHandler)
+	}
+	return s.Logger
+}
+
+// Clock is the service's time now.
+func (s *Service) Clock() time.Time { return s.now() }
+
+// Location is the policy's time zone.
+func (s *Service) Location() *time.Location { return s.policy().Location }
+
+// Approvers are the people who may approve requests of kind, sorted.
+func (s *Service) Approvers(kind string) []string {
+	p := s.policy()
+	all := slices.Concat(p.Admins, p.Approvers, p.Kinds[kind].Approvers)
+	for i := range all {
+		all[i] = strings.ToLower(all[i])
+	}
+	slices.Sort(all)
+	return slices.Compact(all)
+}
+
+// MayApprove reports whether a may approve requests of kind.
+func (s *Service) MayApprove(a Actor, kind string) bool {
+	return a.Admin || slices.Contains(s.Approvers(kind), a.email())
+}
+
+// Today is midnight today in the policy's zone.
+func (s *Service) Today() time.Time {
+	y, m, d := s.now().In(s.Location()).Date()
+	return time.Date(y, m, d, 0, 0, 0, 0, s.Location())
+}
+
+// Assess checks a form's answers and returns the request they make,
+// without saving it; a *FormError names every field that cannot stand.
+// Submit calls it; a form can call it to show the tier before sending.
+func (s *Service) Assess(kind string, requester Actor, a Answers) (Request, error) {
+	k, ok := Kinds[kind]
+	if !ok {
+		return Request{}, fmt.Errorf("approvals: no kind %q", kind)
+	}
+	a = maps(a)
+	c := CheckContext{Today: s.Today(), Location: s.Location()}
+	errs := k.checkCommon(a, c)
+	tier, why := s.tier(k, a)
+	// The kind's own rules run too, so the form shows every error at
+	// once; a field keeps its first error.
+	for _, fe := range k.Check(a, tier, c) {
+		if !slices.ContainsFunc(errs, func(e FieldError) bool { return e.Field == fe.Field }) {
+			errs = append(errs, fe)
+		}
+	}
+	tier, why = s.tier(k, a) // a check may normalise what the rules read
+	if len(errs) > 0 {
+		return Request{}, &FormError{Fields: errs}
+	}
+	r := Request{
+		Kind: kind, Title: k.Title(a), Requester: requester.email(), Answers: a,
+		Owner: requester.email(), Tier: tier, TierWhy: why, State: Pending,
+	}
+	if k.OwnerField != "" && a[k.OwnerField] != "" {
+		r.Owner = a[k.OwnerField]
+	}
+	if k.ReviewField != "" {
+		r.ReviewOn, _ = time.ParseInLocation(time.DateOnly, a[k.ReviewField], s.Location())
+	}
+	r.Needed = 1
+	if tier == High {
+		r.Needed = s.policy().HighRiskApprovals
+	}
+	return r, nil
+}
+
+// tier is the highest of what the requester chose, what the answers
+// suggest and what the policy's rules say, with why.
+func (s *Service) tier(k *Kind, a Answers) (Tier, string) {
+	tier, why := Low, ""
+	if chosen := Tier(a[FieldTier]); chosen == High {
+		tier, why = High, "the requester chose it"
+	}
+	if t, w := k.Suggest(a); t.rank() > tier.rank() {
+		tier, why = t, w
+	}
+	if tier == High {
+		return tier, why
+	}
+	for _, r := range s.policy().Kinds[k.Name].HighRiskIf {
+		if strings.Contains(strings.ToLower(a[r.Field]), strings.ToLower(r.Contains)) {
+			f, _ := k.field(r.Field)
+			label := r.Field
+			if f.Label != "" {
+				label = strings.ToLower(f.Label)
+			}
+			return High, fmt.Sprintf("the policy makes it high risk when %s mentions %q", label, r.Contains)
+		}
+	}
+	return tier, why
+}
+
+// Submit checks the answers and opens a pending request; the outbox
+// posts it to the approvals channel. shadow, when not 0, is the Zendesk
+// installation a retroactive request asks for.
+func (s *Service) Submit(ctx context.Context, kind string, requester Actor, a Answers, shadow int64) (Request, error) {
+	if requester.email() == "" {
+		return Request{}, &RefusedError{Why: "your chat profile has no email address, so approvers could not tell who asked"}
+	}
+	if s.policy().Channel == "" {
+		return Request{}, ErrNoChannel
+	}
+	r, err := s.Assess(kind, requester, a)
+	if err != nil {
+		return Request{}, err
+	}
+	now := s.now()
+	r.CreatedAt, r.ExpiresAt, r.Shadow = now, now.Add(s.policy().ExpireAfter), shadow
+	r.add(Notice{Kind: PostParent, Event: EventSubmitted, Mark: Mark{By: r.Requester, At: now}})
+	for range 8 {
+		r.ID = newID()
+		data, err := json.Marshal(r)
+		if err != nil {
+			return Request{}, err
+		}
+		rec, err := s.Records.CreateRecord(ctx, kindRequest, r.ID, data)
+		if errors.Is(err, store.ErrExists) {
+			continue
+		}
+		if err != nil {
+			return Request{}, err
+		}
+		r.Version = rec.Version
+		s.audit(ctx, r.Requester, "approval.requested", r.ID, map[string]string{"kind": kind, "title": r.Title, "tier": string(r.Tier), "needed": fmt.Sprint(r.Needed)})
+		return r, nil
+	}
+	return Request{}, errors.New("approvals: no free request id after 8 tries")
+}
+
+// Get returns one request.
+func (s *Service) Get(ctx context.Context, id string) (Request, error) {
+	if !ValidID(id) {
+		return Request{}, ErrNotFound
+	}
+	rec, err := s.Records.GetRecord(ctx, kindRequest, id)
+	if errors.Is(err, store.ErrNotFound) {
+		return Request{}, ErrNotFound
+	}
+	if err != nil {
+		return Request{}, err
+	}
+	return decode(rec.Data, rec.Version)
+}
+
+// List returns every request, newest first. An unreadable one is logged
+// and left out rather than hiding the rest.
+func (s *Service) List(ctx context.Context) ([]Request, error) {
+	recs, err := s.Records.ListRecords(ctx, kindRequest)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]Request, 0, len(recs))
+	for _, rec := range recs {
+		r, err := decode(rec.Data, rec.Version)
+		if err != nil {
+			s.log().Warn("approval request unreadable; left out", slog.String("id", rec.ID), slog.Any("error", err))
+			continue
+		}
+		out = append(out, r)
+	}
+	slices.SortFunc(out, func(a, b Request) int { return b.CreatedAt.Compare(a.CreatedAt) })
+	return out, nil
+}
+
+// update applies change to a request with a compare-and-set, retrying
+// when writers race; change sees a copy and may return
+// store.ErrSkipUpdate to write nothing (update then returns the request
+// as stored and that error).
+func (s *Service) update(ctx context.Context, id string, change func(*Request) error) (Request, error) {
+	if !ValidID(id) {
+		return Request{}, ErrNotFound
+	}
+	var out Request
+	rec, err := store.UpdateRecord(ctx, s.Records, kindRequest, id, func(cur store.Record) ([]byte, error) {
+		r, err := decode(cur.Data, cur.Version)
+		if err != nil {
+			return nil, err
+		}
+		r = r.clone()
+		if err := change(&r); err != nil {
+			out = r
+			return nil, err
+		}
+		out = r
+		return json.Marshal(r)
+	})
+	if errors.Is(err, store.ErrNotFound) {
+		return Request{}, ErrNotFound
+	}
+	if err != nil {
+		return out, err
+	}
+	out.Version = rec.Version
+	return out, nil
+}
+
+// pending refuses a change to a request that has moved on.
+func pending(r *Request) error {
+	if r.State != Pending {
+		return &StateError{Request: *r}
+	}
+	return nil
+}
+
+// Approve records a's approval. The approval that makes the quorum moves
+// the request to approved; its thread reply is the outcome, and the
+// requester hears of it. Self-approval, a non-approver, a second approval
+// by the same person and a request no longer pending are refused and
+// change nothing (refusals are audited).
+func (s *Service) Approve(ctx context.Context, id string, a Actor) (Request, error) {
+	now, who := s.now(), a.email()
+	r, err := s.update(ctx, id, func(r *Request) error {
+		if err := pending(r); err != nil {
+			return err
+		}
+		if err := s.mayVote(r, a); err != nil {
+			return err
+		}
+		if r.ApprovedBy(who) {
+			return ErrAlreadyApproved
+		}
+		m := Mark{By: who, At: now}
+		r.Approvals = append(r.Approvals, m)
+		if !r.Quorum() {
+			r.add(thread(EventApproval, m, len(r.Approvals))...)
+			return nil
+		}
+		r.State, r.DecidedAt = Approved, now
+		r.add(thread(EventApproved, m, len(r.Approvals))...)
+		r.add(Notice{Kind: Direct, To: r.Requester, Event: EventApproved, Mark: m})
+		return nil
+	})
+	if err != nil {
+		s.refused(ctx, a, id, "approve", err)
+		return r, err
+	}
+	s.audit(ctx, who, "approval.approval", id, map[string]string{"count": fmt.Sprintf("%d of %d", len(r.Approvals), r.Needed)})
+	if r.State == Approved {
+		s.audit(ctx, "system", "approval.approved", id, map[string]string{"approvers": names(r.Approvals)})
+	}
+	return r, nil
+}
+
+// CheckVoter says why a may not approve, deny or question r now, or nil:
+// forms check it before they open.
+func (s *Service) CheckVoter(r Request, a Actor) error {
+	if err := pending(&r); err != nil {
+		return err
+	}
+	return s.mayVote(&r, a)
+}
+
+// mayVote is separation of duties: approvers only, never the requester.
+func (s *Service) mayVote(r *Request, a Actor) error {
+	switch who := a.email(); {
+	case who == "":
+		return &RefusedError{Why: "your chat profile has no email address, so I cannot tell whether you are an approver"}
+	case who == r.Requester:
+		return &RefusedError{Why: "you asked for " + r.ID + ", so you cannot approve or deny it; another approver has to"}
+	case !s.MayApprove(a, r.Kind):
+		return &RefusedError{Why: "only approvers named in the policy and admins can decide " + strings.ToLower(KindOf(r.Kind).Noun) + " requests"}
+	}
+	return nil
+}
+
+// Deny ends the request: one denial is enough. The reason is required.
+func (s *Service) Deny(ctx context.Context, id string, a Actor, reason string) (Request, error) {
+	reason = strings.TrimSpace(reason)
+	if reason == "" {
+		return Request{}, &FormError{Fields: []FieldError{{FieldReason, "Say why, so the requester knows what to change"}}}
+	}
+	if n := len([]rune(reason)); n > 1000 {
+		return Request{}, &FormError{Fields: []FieldError{{FieldReason, fmt.Sprintf("At most 1000 characters; this is %d", n)}}}
+	}
+	now, who := s.now(), a.email()
+	r, err := s.update(ctx, id, func(r *Request) error {
+		if err := pending(r); err != nil {
+			return err
+		}
+		if err := s.mayVote(r, a); err != nil {
+			return err
+		}
+		m := Mark{By: who, At: now, Text: reason}
+		r.State, r.DecidedAt, r.Denial = Denied, now, &m
+		r.add(thread(EventDenied, m, len(r.Approvals))...)
+		r.add(Notice{Kind: Direct, To: r.Requester, Event: EventDenied, Mark: m})
+		return nil
+	})
+	if err != nil {
+		s.refused(ctx, a, id, "deny", err)
+		return r, err
+	}
+	s.audit(ctx, who, "approval.denied", id, map[string]string{"reason": reason})
+	return r, nil
+}
+
+// Form fields of the service's own forms.
+const (
+	FieldReason   = "reason"
+	FieldQuestion = "question"
+	FieldAnswer   = "answer"
+	FieldUntil    = "until"
+)
+
+// Ask posts an approver's question in the thread and to the requester.
+func (s *Service) Ask(ctx context.Context, id string, a Actor, question string) (Request, error) {
+	question = strings.TrimSpace(question)
+	if question == "" {
+		return Request{}, &FormError{Fields: []FieldError{{FieldQuestion, "Write the question for the requester"}}}
+	}
+	if n := len([]rune(question)); n > 1000 {
+		return Request{}, &FormError{Fields: []FieldError{{FieldQuestion, fmt.Sprintf("At most 1000 characters; this is %d", n)}}}
+	}
+	now, who := s.now(), a.email()
+	r, err := s.update(ctx, id, func(r *Request) error {
+		if err := pending(r); err != nil {
+			return err
+		}
+		if err := s.mayVote(r, a); err != nil {
+			return err
+		}
+		m := Mark{By: who, At: now, Text: question}
+		r.Questions = append(r.Questions, Question{Mark: m})
+		r.add(Notice{Kind: Reply, Event: EventQuestion, Mark: m}, Notice{Kind: Redraw},
+			Notice{Kind: Direct, To: r.Requester, Event: EventQuestion, Mark: m})
+		return nil
+	})
+	if err != nil {
+		s.refused(ctx, a, id, "ask", err)
+		return r, err
+	}
+	s.audit(ctx, who, "approval.question", id, map[string]string{"question": question})
+	return r, nil
+}
+
+// Answer is the requester's answer to the oldest open question.
+func (s *Service) Answer(ctx context.Context, id string, a Actor, answer string) (Request, error) {
+	answer = strings.TrimSpace(answer)
+	if answer == "" {
+		return Request{}, &FormError{Fields: []FieldError{{FieldAnswer, "Write your answer"}}}
+	}
+	if n := len([]rune(answer)); n > 2000 {
+		return Request{}, &FormError{Fields: []FieldError{{FieldAnswer, fmt.Sprintf("At most 2000 characters; this is %d", n)}}}
+	}
+	now, who := s.now(), a.email()
+	r, err := s.update(ctx, id, func(r *Request) error {
+		if err := pending(r); err != nil {
+			return err
+		}
+		if who != r.Requester {
+			return &RefusedError{Why: "only " + r.Requester + ", who asked for " + r.ID + ", can answer its questions"}
+		}
+		i := r.OpenQuestion()
+		if i < 0 {
+			return &RefusedError{Why: r.ID + " has no open question to answer"}
+		}
+		m := Mark{By: who, At: now, Text: answer}
+		r.Questions[i].Answer = &m
+		r.add(Notice{Kind: Reply, Event: EventAnswer, Mark: m}, Notice{Kind: Redraw})
+		return nil
+	})
+	if err != nil {
+		s.refused(ctx, a, id, "answer", err)
+		return r, err
+	}
+	s.audit(ctx, who, "approval.answer", id, nil)
+	return r, nil
+}
+
+// Cancel withdraws a pending request; only its requester may.
+func (s *Service) Cancel(ctx context.Context, id string, a Actor) (Request, error) {
+	now, who := s.now(), a.email()
+	r, err := s.update(ctx, id, func(r *Request) error {
+		if who != r.Requester {
+			return &RefusedError{Why: "only " + r.Requester + ", who asked for " + r.ID + ", can cancel it"}
+		}
+		if err := pending(r); err != nil {
+			return err
+		}
+		m := Mark{By: who, At: now}
+		r.State, r.DecidedAt, r.Closed = Cancelled, now, &m
+		r.add(thread(EventCancelled, m, len(r.Approvals))...)
+		return nil
+	})
+	if err != nil {
+		s.refused(ctx, a, id, "cancel", err)
+		return r, err
+	}
+	s.audit(ctx, who, "approval.cancelled", id, nil)
+	return r, nil
+}
+
+// MarkDone records that the approved thing was done (an app installed):
+// an approver, the owner or the requester may say so. The next sync
+// checks it.
+func (s *Service) MarkDone(ctx context.Context, id string, a Actor) (Request, error) {
+	now, who := s.now(), a.email()
+	r, err := s.update(ctx, id, func(r *Request) error {
+		if r.State != Approved || KindOf(r.Kind).Next != AwaitDone {
+			return &StateError{Request: *r}
+		}
+		if who == "" || (who != r.Owner && who != r.Requester && !r.ApprovedBy(who) && !s.MayApprove(a, r.Kind)) {
+			return &RefusedError{Why: "only an approver, the owner or the requester of " + r.ID + " can mark it done"}
+		}
+		m := Mark{By: who, At: now}
+		r.State, r.Closed = Done, &m
+		r.add(thread(EventDone, m, len(r.Approvals))...)
+		return nil
+	})
+	if err != nil {
+		s.refused(ctx, a, id, "mark done", err)
+		return r, err
+	}
+	s.audit(ctx, who, "approval.done", id, nil)
+	return r, nil
+}
+
+// Outcome is the owner's answer at a change's review date.
+type Outcome string
+
+// Outcomes of a review.
+const (
+	Keep     Outcome = "keep"
+	RollBack Outcome = "roll_back"
+	Extend   Outcome = "extend"
+)
+
+// Review records the owner's answer at the review date: keep it (done),
+// roll it back, or extend to a new review date.
+func (s *Service) Review(ctx context.Context, id string, a Actor, o Outcome, until string) (Request, error) {
+	now, who := s.now(), a.email()
+	var next time.Time
+	if o == Extend {
+		c := CheckContext{Today: s.Today(), Location: s.Location()}
+		until = strings.TrimSpace(until)
+		msg := checkDate(until, c)
+		if until == "" {
+			msg = "Pick the next review date"
+		}
+		if msg != "" {
+			return Request{}, &FormError{Fields: []FieldError{{FieldUntil, msg}}}
+		}
+		next, _ = time.ParseInLocation(time.DateOnly, until, s.Location())
+	}
+	r, err := s.update(ctx, id, func(r *Request) error {
+		if r.State != Approved || KindOf(r.Kind).Next != AwaitReview {
+			return &StateError{Request: *r}
+		}
+		if who == "" || (who != r.Owner && !a.Admin) {
+			return &RefusedError{Why: "only " + r.Owner + ", who owns " + r.ID + ", or an admin can decide its review"}
+		}
+		m := Mark{By: who, At: now}
+		switch o {
+		case Keep:
+			r.State, r.Closed = Done, &m
+			r.add(thread(EventKept, m, len(r.Approvals))...)
+		case RollBack:
+			r.State, r.Closed = RolledBack, &m
+			r.add(thread(EventRolled, m, len(r.Approvals))...)
+		case Extend:
+			m.Text = next.Format(time.DateOnly)
+			r.ReviewOn, r.ReviewSent = next, time.Time{}
+			r.add(thread(EventExtended, m, len(r.Approvals))...)
+		default:
+			return fmt.Errorf("approvals: no review outcome %q", o)
+		}
+		return nil
+	})
+	if err != nil {
+		s.refused(ctx, a, id, "review", err)
+		return r, err
+	}
+	s.audit(ctx, who, "approval."+string(o), id, map[string]string{"review_on": r.ReviewOn.Format(time.DateOnly)})
+	return r, nil
+}
+
+// refused audits a refusal (not a request that moved on, which is a race
+// people lose, nor a form error).
+func (s *Service) refused(ctx context.Context, a Actor, id, what string, err error) {
+	var re *RefusedError
+	if errors.As(err, &re) {
+		s.audit(ctx, a.email(), "approval.refused", id, map[string]string{"tried": what, "why": re.Why})
+	}
+}
+
+func names(ms []Mark) string {
+	out := make([]string, len(ms))
+	for i, m := range ms {
+		out[i] = m.By
+	}
+	return strings.Join(out, ", ")
+}
+
+func (s *Service) audit(ctx context.Context, actor, action, id string, detail map[string]string) {
+	if s.Audit == nil {
+		return
+	}
+	if actor == "" {
+		actor = "system"
+	}
+	if _, err := s.Audit.AppendAudit(ctx, store.AuditEntry{At: s.now(), Actor: actor, Action: action, Subject: "request:" + id, Detail: detail}); err != nil {
+		s.log().Error("audit entry not written", slog.String("action", action), slog.Any("error", err))
+	}
+}

@@ -1,0 +1,250 @@
+package approvals
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/seatwarden/seatwarden/store"
+)
+
+// Installation is an app installed in Zendesk, as a sync found it.
+type Installation struct {
+	ID      int64
+	Name    string
+	Enabled bool
+}
+
+// Shadow is an app installation found in Zendesk with no approved request
+// behind it.
+type Shadow struct {
+	ID      int64     `json:"id"`
+	Name    string    `json:"name"`
+	FoundAt time.Time `json:"found_at"`
+	// Report is the admin channel message about it, once posted.
+	Report   Ref    `json:"report,omitzero"`
+	Attempts int    `json:"attempts,omitempty"`
+	Flagged  *Mark  `json:"flagged,omitempty"`
+	Request  string `json:"request,omitempty"`
+
+	Version int64 `json:"-"`
+}
+
+const kindShadow = "approval-shadow"
+
+// ErrNoShadow: no shadow install by that id.
+var ErrNoShadow = errors.New("approvals: no such unapproved installation")
+
+// Installations compares what a sync found in Zendesk with the requests:
+// an app marked installed is verified (or reported missing, once), and an
+// installation no approved request names is recorded as a shadow
+// install. It returns the shadow installs whose report is still to be
+// posted.
+func (s *Service) Installations(ctx context.Context, found []Installation) ([]Shadow, error) {
+	all, err := s.List(ctx)
+	if err != nil {
+		return nil, err
+	}
+	byName := map[string]Installation{}
+	byID := map[int64]Installation{}
+	for _, in := range found {
+		byName[appKey(in.Name)] = in
+		byID[in.ID] = in
+	}
+	covered := map[int64]bool{}
+	for _, r := range all {
+		if r.Kind != App.Name || (r.State != Approved && r.State != Done) {
+			continue
+		}
+		in, ok := byID[r.Shadow]
+		if !ok {
+			in, ok = byName[appKey(r.Answers[FieldApp])]
+		}
+		if ok {
+			covered[in.ID] = true
+		}
+		if r.State == Done && (r.Verified == nil || !r.Verified.Found) {
+			if err := s.verify(ctx, r.ID, in, ok); err != nil {
+				s.logFailure("installation not verified", r.ID, err)
+			}
+		}
+	}
+	now := s.now()
+	var fresh []store.NewRecord
+	for _, in := range found {
+		if covered[in.ID] {
+			continue
+		}
+		data, err := json.Marshal(Shadow{ID: in.ID, Name: in.Name, FoundAt: now})
+		if err != nil {
+			return nil, err
+		}
+		fresh = append(fresh, store.NewRecord{ID: shadowID(in.ID), Data: data})
+	}
+	if len(fresh) > 0 {
+		created, err := s.Records.CreateRecords(ctx, kindShadow, fresh)
+		if err != nil {
+			return nil, err
+		}
+		if created > 0 {
+			s.audit(ctx, "job:sync", "approval.shadow_found", "installations", map[string]string{"count": strconv.Itoa(created)})
+		}
+	}
+	recs, err := s.Records.ListRecords(ctx, kindShadow)
+	if err != nil {
+		return nil, err
+	}
+	var unreported []Shadow
+	for _, rec := range recs {
+		var sh Shadow
+		if err := json.Unmarshal(rec.Data, &sh); err != nil {
+			s.logFailure("shadow install unreadable", rec.ID, err)
+			continue
+		}
+		sh.Version = rec.Version
+		if sh.Report.IsZero() && sh.Attempts < MaxAttempts && !covered[sh.ID] {
+			unreported = append(unreported, sh)
+		}
+	}
+	return unreported, nil
+}
+
+// verify records what the sync found of a request marked done.
+func (s *Service) verify(ctx context.Context, id string, in Installation, found bool) error {
+	now := s.now()
+	r, err := s.update(ctx, id, func(r *Request) error {
+		if r.State != Done || (r.Verified != nil && (r.Verified.Found || !found)) {
+			return store.ErrSkipUpdate // verified already, or missing and said so
+		}
+		r.Verified = &Verification{At: now, Found: found, ZendeskID: in.ID}
+		e := EventMissing
+		if found {
+			e = EventVerified
+		}
+		r.add(thread(e, Mark{By: "job:sync", At: now}, len(r.Approvals))...)
+		return nil
+	})
+	if errors.Is(err, store.ErrSkipUpdate) {
+		return nil
+	}
+	if err == nil {
+		s.audit(ctx, "job:sync", "approval.install_"+map[bool]string{true: "verified", false: "missing"}[found], id,
+			map[string]string{"installation": strconv.FormatInt(r.Verified.ZendeskID, 10)})
+	}
+	return err
+}
+
+// ShadowReported records the admin channel report of a shadow install,
+// or a failed attempt to post it.
+func (s *Service) ShadowReported(ctx context.Context, id int64, ref Ref, cause error) (Shadow, error) {
+	sh, err := s.updateShadow(ctx, id, func(sh *Shadow) error {
+		if cause != nil {
+			sh.Attempts++
+			return nil
+		}
+		sh.Report = ref
+		return nil
+	})
+	if err == nil && cause == nil {
+		s.audit(ctx, "job:sync", "approval.shadow_reported", shadowSubject(id), map[string]string{"name": sh.Name})
+	}
+	return sh, err
+}
+
+// ShadowInstall returns one shadow install.
+func (s *Service) ShadowInstall(ctx context.Context, id int64) (Shadow, error) {
+	rec, err := s.Records.GetRecord(ctx, kindShadow, shadowID(id))
+	if errors.Is(err, store.ErrNotFound) {
+		return Shadow{}, ErrNoShadow
+	}
+	if err != nil {
+		return Shadow{}, err
+	}
+	var sh Shadow
+	if err := json.Unmarshal(rec.Data, &sh); err != nil {
+		return Shadow{}, err
+	}
+	sh.Version = rec.Version
+	return sh, nil
+}
+
+// FlagShadow flags a shadow install for removal; admins only.
+func (s *Service) FlagShadow(ctx context.Context, id int64, a Actor) (Shadow, error) {
+	if !a.Admin {
+		s.audit(ctx, a.email(), "approval.refused", shadowSubject(id), map[string]string{"tried": "flag for removal"})
+		return Shadow{}, &RefusedError{Why: "only admins can flag an installation for removal"}
+	}
+	now := s.now()
+	sh, err := s.updateShadow(ctx, id, func(sh *Shadow) error {
+		if sh.Flagged != nil {
+			return store.ErrSkipUpdate
+		}
+		sh.Flagged = &Mark{By: a.email(), At: now}
+		return nil
+	})
+	if err == nil {
+		s.audit(ctx, a.email(), "approval.shadow_flagged", shadowSubject(id), map[string]string{"name": sh.Name})
+	}
+	if errors.Is(err, store.ErrSkipUpdate) {
+		err = nil
+	}
+	return sh, err
+}
+
+// SubmitRetroactive opens a request for a shadow install and links the
+// two, so the report shows it and a later approval covers it.
+func (s *Service) SubmitRetroactive(ctx context.Context, shadow int64, requester Actor, a Answers) (Request, error) {
+	sh, err := s.ShadowInstall(ctx, shadow)
+	if err != nil {
+		return Request{}, err
+	}
+	if sh.Request != "" {
+		if prev, err := s.Get(ctx, sh.Request); err == nil && !prev.State.Final() {
+			return Request{}, &RefusedError{Why: sh.Name + " already has request " + sh.Request + " (" + prev.State.Words() + ")"}
+		}
+	}
+	r, err := s.Submit(ctx, App.Name, requester, a, shadow)
+	if err != nil {
+		return r, err
+	}
+	if _, err := s.updateShadow(ctx, shadow, func(sh *Shadow) error { sh.Request = r.ID; return nil }); err != nil {
+		s.logFailure("retroactive request not linked to its installation", r.ID, err)
+	}
+	return r, nil
+}
+
+func (s *Service) updateShadow(ctx context.Context, id int64, change func(*Shadow) error) (Shadow, error) {
+	var out Shadow
+	rec, err := store.UpdateRecord(ctx, s.Records, kindShadow, shadowID(id), func(cur store.Record) ([]byte, error) {
+		var sh Shadow
+		if err := json.Unmarshal(cur.Data, &sh); err != nil {
+			return nil, err
+		}
+		if err := change(&sh); err != nil {
+			out = sh
+			return nil, err
+		}
+		out = sh
+		return json.Marshal(sh)
+	})
+	if errors.Is(err, store.ErrNotFound) {
+		return Shadow{}, ErrNoShadow
+	}
+	if err != nil {
+		return out, err
+	}
+	out.Version = rec.Version
+	return out, nil
+}
+
+func shadowID(id int64) string { return strconv.FormatInt(id, 10) }
+
+func shadowSubject(id int64) string { return "zendesk:installation:" + shadowID(id) }
+
+// appKey compares app names as people type them.
+func appKey(name string) string {
+	return strings.ToLower(strings.Join(strings.Fields(name), " "))
+}
