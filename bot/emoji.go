@@ -15,4 +15,6 @@ var EmojiSymbols = strings.NewReplacer(
 	":x:", "✗",
 	":information_source:", "ℹ",
 	":arrow_right:", "→",
+	":no_entry:", "⛔",
+	":stopwatch:", "⏱",
 )

@@ -235,6 +235,9 @@ func TestRenderMessage(t *testing.T) {
 			Visibility: bot.Visible,
 			Delivery:   bot.InThread,
 		}, 1},
+		// An approval thread's parent is updated in place, so it must
+		// stay one message.
+		{"request_parent", fixtures.PendingParent(), 1},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -550,6 +553,7 @@ func TestRenderForm(t *testing.T) {
 	}{
 		{"every_input_kind", everyInputKind()},
 		{"over_limits", over},
+		{"request_app_form", fixtures.AppRequestForm()},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

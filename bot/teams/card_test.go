@@ -185,6 +185,9 @@ func TestRenderMessage(t *testing.T) {
 		// seats and the tail go on the second; no seat is parted from its
 		// buttons.
 		{"split_message", digest(20, nil), 2},
+		// An approval thread's parent is updated in place, so it must
+		// stay one card.
+		{"request_parent", fixtures.PendingParent(), 1},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -480,6 +483,7 @@ func TestRenderForm(t *testing.T) {
 				{ID: "since", Label: "Needed from", Kind: bot.InputDate},
 			},
 		}},
+		{"request_app_form", fixtures.AppRequestForm()},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -1,0 +1,70 @@
+package prompts
+
+import (
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/seatwarden/seatwarden/approvals"
+)
+
+// Action ids of the approval thread, the requester's and owner's direct
+// messages and the shadow install report. Every button's value is a
+// request id (REQ-…), or for the shadow buttons an installation id.
+const (
+	ActionRequestApprove  = "request.approve"
+	ActionRequestDeny     = "request.deny"     // opens the deny form
+	ActionRequestAsk      = "request.ask"      // opens the question form
+	ActionRequestAnswer   = "request.answer"   // opens the answer form
+	ActionRequestDone     = "request.done"     // marks an approved app installed
+	ActionRequestCancel   = "request.cancel"   // the requester withdraws it (confirm)
+	ActionRequestKeep     = "request.keep"     // review: keep the change
+	ActionRequestRollBack = "request.rollback" // review: it was rolled back (confirm)
+	ActionRequestExtend   = "request.extend"   // review: opens the extend form
+	ActionShadowRequest   = "shadow.request"   // opens a retroactive app request
+	ActionShadowFlag      = "shadow.flag"      // flags the installation for removal (confirm)
+)
+
+// Form ids. A request form's id is FormRequestPrefix + the kind's name.
+const (
+	FormRequestPrefix = "request."
+	FormRequestDeny   = "request-deny"
+	FormRequestAsk    = "request-ask"
+	FormRequestAnswer = "request-answer"
+	FormRequestExtend = "request-extend"
+)
+
+// Inputs of the deny, question, answer and extend forms; the request
+// forms' inputs are the kind's field ids.
+const (
+	InputDenyReason = approvals.FieldReason
+	InputQuestion   = approvals.FieldQuestion
+	InputAnswer     = approvals.FieldAnswer
+	InputUntil      = approvals.FieldUntil
+)
+
+// ShadowRecord is a request form's RecordID when it was opened for a
+// shadow install: the request is retroactive for that installation.
+func ShadowRecord(installation int64) string {
+	return "shadow:" + strconv.FormatInt(installation, 10)
+}
+
+// ParseShadowRecord reads ShadowRecord's value back.
+func ParseShadowRecord(v string) (int64, bool) {
+	s, ok := strings.CutPrefix(v, "shadow:")
+	if !ok {
+		return 0, false
+	}
+	id, err := strconv.ParseInt(s, 10, 64)
+	return id, err == nil && id > 0
+}
+
+// Requests draws approval requests: the thread's parent and replies, the
+// direct messages, the forms and the lists.
+type Requests struct {
+	Location *time.Location
+	Now      time.Time
+	Command  string // the slash command, for hints
+	// Approvers names who may approve a kind, for the parent message.
+	Approvers func(kind string) []string
+}
