@@ -228,7 +228,14 @@ func (a *Adapter) onCommand(_ context.Context, cmd slackgo.SlashCommand) any {
 	}
 	replies := make(chan []RenderedMessage, 1)
 	accepted := a.pool.Submit(func(ctx context.Context) {
-		replies <- a.answer(ctx, req) // buffered: never blocks
+		reply := a.handle(ctx, req)
+		if reply.Form != nil {
+			// A command that opens a form (request app, tokens claim ID)
+			// opens it with the command's own trigger_id.
+			a.openForm(ctx, *reply.Form, req.User.ID, click{triggerID: cmd.TriggerID, responseURL: cmd.ResponseURL})
+		}
+		out, _ := a.render(reply)
+		replies <- out // buffered: never blocks
 	})
 	if !accepted {
 		return busyReply()
