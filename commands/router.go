@@ -12,6 +12,7 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/seatwarden/seatwarden/approvals"
 	"github.com/seatwarden/seatwarden/bot"
 	"github.com/seatwarden/seatwarden/config"
 	"github.com/seatwarden/seatwarden/credentials"
@@ -174,6 +175,14 @@ type Deps struct {
 	// Credentials is the credential register; nil leaves out the tokens
 	// commands and the credential digest's buttons.
 	Credentials *credentials.Service
+	// Approvals runs approval requests; nil leaves out the request
+	// commands and the approval thread's buttons.
+	Approvals *approvals.Service
+	// ApprovalChanged is told which request a command changed, so what
+	// the change promised (thread replies, the parent's redraw, direct
+	// messages) is posted off the command's path. It may be nil; the
+	// reminders job posts anything left.
+	ApprovalChanged func(ctx context.Context, id string)
 	// Now is the clock; default time.Now.
 	Now func() time.Time
 	// Logger receives one line per command and the detail of failures;

@@ -40,6 +40,9 @@ func New(d Deps) (*Router, error) {
 	if d.Credentials != nil {
 		defs = append(defs, newTokenCommands(d).definitions()...)
 	}
+	if d.Approvals != nil {
+		defs = append(defs, newRequestCommands(d).definitions()...)
+	}
 	r, err := NewRouter(d, defs...)
 	if err != nil {
 		return nil, err

@@ -14,6 +14,7 @@ import (
 	"github.com/redis/go-redis/v9"
 	slackgo "github.com/slack-go/slack"
 
+	"github.com/seatwarden/seatwarden/approvals"
 	"github.com/seatwarden/seatwarden/bot"
 	slackbot "github.com/seatwarden/seatwarden/bot/slack"
 	teamsbot "github.com/seatwarden/seatwarden/bot/teams"
@@ -33,19 +34,20 @@ import (
 
 // app is the wired bot: everything serve, run-job and demo share.
 type app struct {
-	cfg     *config.Config
-	log     *slog.Logger
-	metrics *telemetry.Metrics
-	store   store.Store
-	zendesk *zendesk.Client
-	jobs    *jobs.Registry
-	runner  *jobs.Runner
-	router  *commands.Router
-	slack   *slackbot.Adapter // nil when Slack is off
-	teams   *teamsbot.Adapter // nil when Teams is off
-	reviews *jobs.Reviews
-	tokens  *jobs.Tokens
-	now     func() time.Time
+	cfg       *config.Config
+	log       *slog.Logger
+	metrics   *telemetry.Metrics
+	store     store.Store
+	zendesk   *zendesk.Client
+	jobs      *jobs.Registry
+	runner    *jobs.Runner
+	router    *commands.Router
+	slack     *slackbot.Adapter // nil when Slack is off
+	teams     *teamsbot.Adapter // nil when Teams is off
+	reviews   *jobs.Reviews
+	tokens    *jobs.Tokens
+	approvals *jobs.Approvals
+	now       func() time.Time
 	// followUps are redraws after decisions still in flight; Close waits.
 	followUps sync.WaitGroup
 
@@ -102,24 +104,27 @@ func newApp(ctx context.Context, cfg *config.Config, log *slog.Logger) (*app, er
 	holder := jobs.NewHolderID()
 	a.reviews = newReviewJobs(cfg, a.store, zd, holder, a.now, log)
 	a.tokens = newTokenJobs(cfg, a.store, zd, holder, a.now, log)
-	a.jobs, err = jobs.NewRegistry(jobs.Sync(syncer, a.afterSync, a.tokens.Inventory), a.reviews.DigestJob(),
-		a.tokens.DigestJob(), a.reviews.RemindersJob())
+	a.approvals = newApprovalJobs(cfg, a.store, a.tokens.Service, holder, a.now, log)
+	a.jobs, err = jobs.NewRegistry(jobs.Sync(syncer, a.afterSync, a.tokens.Inventory, a.approvals.Installations), a.reviews.DigestJob(),
+		a.tokens.DigestJob(), jobs.Also(a.reviews.RemindersJob(), a.approvals.Reminders))
 	if err != nil {
 		a.Close()
 		return nil, err
 	}
 	a.router, err = commands.New(commands.Deps{
-		Snapshots:     a.store,
-		Audit:         a.store,
-		Policy:        cfg.Policy.SeatRules(),
-		Admins:        cfg.Policy.Admins,
-		Owners:        cfg.Policy.Owners,
-		Command:       cfg.Policy.Command,
-		Reviews:       a.reviews.Service,
-		ReviewChanged: a.reviewChanged,
-		Credentials:   a.tokens.Service,
-		Now:           a.now,
-		Logger:        log,
+		Snapshots:       a.store,
+		Audit:           a.store,
+		Policy:          cfg.Policy.SeatRules(),
+		Admins:          cfg.Policy.Admins,
+		Owners:          cfg.Policy.Owners,
+		Command:         cfg.Policy.Command,
+		Reviews:         a.reviews.Service,
+		ReviewChanged:   a.reviewChanged,
+		Credentials:     a.tokens.Service,
+		Approvals:       a.approvals.Service,
+		ApprovalChanged: a.approvalChanged,
+		Now:             a.now,
+		Logger:          log,
 	})
 	if err != nil {
 		a.Close()
@@ -148,6 +153,7 @@ func newApp(ctx context.Context, cfg *config.Config, log *slog.Logger) (*app, er
 		a.reviews.Notifier = transports
 	}
 	a.tokens.Notifier = a.reviews.Notifier
+	a.approvals.Notifier = a.reviews.Notifier
 	a.runner = &jobs.Runner{
 		Locks:   a.store,
 		Holder:  holder,
@@ -222,6 +228,56 @@ func newTokenJobs(cfg *config.Config, st store.Store, zd *zendesk.Client, holder
 		Command:      p.Command,
 		Logger:       log,
 	}
+}
+
+// newApprovalJobs wires approval requests to the policy.
+func newApprovalJobs(cfg *config.Config, st store.Store, creds *credentials.Service, holder string, now func() time.Time, log *slog.Logger) *jobs.Approvals {
+	p := cfg.Policy
+	kinds := map[string]approvals.KindPolicy{}
+	for name, k := range p.Approvals.Kinds {
+		kp := approvals.KindPolicy{Approvers: k.Approvers}
+		for _, r := range k.HighRiskIf {
+			kp.HighRiskIf = append(kp.HighRiskIf, approvals.RiskRule{Field: r.Field, Contains: r.Contains})
+		}
+		kinds[name] = kp
+	}
+	svc := &approvals.Service{
+		Records: st,
+		Audit:   st,
+		Policy: approvals.Policy{
+			Location:          p.Location(),
+			Channel:           p.Approvals.Channel,
+			Admins:            p.Admins,
+			Approvers:         p.Approvals.Approvers,
+			Kinds:             kinds,
+			HighRiskApprovals: p.Approvals.HighRiskApprovals,
+			ExpireAfter:       p.Approvals.ExpireAfter.Std(),
+			RemindAfter:       p.Approvals.RemindAfter.Std(),
+		},
+		Now:    now,
+		Holder: holder,
+		Logger: log,
+	}
+	return &jobs.Approvals{
+		Service:      svc,
+		Keys:         st,
+		Credentials:  creds,
+		AdminChannel: p.AdminChannel,
+		Command:      p.Command,
+		Logger:       log,
+	}
+}
+
+// approvalChanged posts what a request's change promised, off the
+// command's path so its reply is not held up.
+func (a *app) approvalChanged(ctx context.Context, id string) {
+	a.followUps.Go(func() {
+		ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), time.Minute)
+		defer cancel()
+		if err := a.approvals.Deliver(ctx, id); err != nil {
+			a.log.Warn("approval request's messages not all posted; the reminders job retries", slog.String("request", id), slog.Any("error", err))
+		}
+	})
 }
 
 // reviewChanged redraws other copies of the owners' digests after a

@@ -121,6 +121,8 @@ func (d *demo) run(ctx context.Context, cfg *config.Config, dataDir string, keep
 		cfg.Policy.Admins = []string{demoAdmin.email}
 		cfg.Policy.Owners = []config.Owner{{Group: "Tier 2", Owner: demoOwner.email}, {Default: demoAdmin.email}}
 		cfg.Policy.AdminChannel = demoAdminChannel
+		cfg.Policy.Approvals.Channel = demoApprovalsChannel
+		cfg.Policy.Approvals.Approvers = []string{demoStranger.email}
 	}
 
 	a, err := newApp(ctx, cfg, log)
@@ -205,6 +207,7 @@ func (d *demo) run(ctx context.Context, cfg *config.Config, dataDir string, keep
 
 	d.review(ctx, a, emu)
 	d.tokens(ctx, a, emu)
+	d.approvals(ctx, a, emu)
 	d.teamsScene(ctx, a, tm)
 
 	d.say("")
@@ -247,7 +250,7 @@ func (d *demo) run(ctx context.Context, cfg *config.Config, dataDir string, keep
 	if len(d.failed) > 0 {
 		return fmt.Errorf("the scenario did not hold:\n%s", strings.Join(d.failed, "\n"))
 	}
-	d.say("✓ Scenario holds: full sync; seat questions answered in Slack for an admin, an owner and a stranger; a bad argument explained; incremental sync of a demotion; paid seats and cost down; a seat review with a digest per owner, a Keep with its reason and a Remove carried out in Zendesk; the credential register with its orphan digest, a claim and an OAuth token revoked in Zendesk; the same commands on Teams in a chat and a channel, and a Keep answered on a Teams card; health, readiness and metrics served.")
+	d.say("✓ Scenario holds: full sync; seat questions answered in Slack for an admin, an owner and a stranger; a bad argument explained; incremental sync of a demotion; paid seats and cost down; a seat review with a digest per owner, a Keep with its reason and a Remove carried out in Zendesk; the credential register with its orphan digest, a claim and an OAuth token revoked in Zendesk; an app request refused to its own requester, approved by two approvers in its thread, marked installed and found by the next sync; the same commands on Teams in a chat and a channel, and a Keep answered on a Teams card; health, readiness and metrics served.")
 	return nil
 }
 
@@ -333,26 +336,9 @@ func (d *demo) expectReply(ctx context.Context, who demoPerson, text, want strin
 // signing secret) and returns the reply as text: from the HTTP response,
 // or from response_url when the bot answered there.
 func (d *demo) slash(ctx context.Context, who demoPerson, text string) ([]string, error) {
-	respURL := d.slackEmu.NewResponseURL("C0SEATS", who.slackID)
-	body := url.Values{
-		"command": {"/warden"}, "text": {text}, "user_id": {who.slackID}, "user_name": {strings.ToLower(strings.Fields(who.name)[0])},
-		"team_id": {"T0ACME"}, "channel_id": {"C0SEATS"}, "channel_name": {"support-leads"},
-		"response_url": {respURL}, "trigger_id": {d.slackEmu.IssueTriggerID()},
-	}.Encode()
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, d.base+"/slack/commands", strings.NewReader(body))
+	respURL, raw, err := d.postSlash(ctx, who, text)
 	if err != nil {
 		return nil, err
-	}
-	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-	signSlack(req.Header, body, time.Now(), demoSigningSecret)
-	resp, err := (&http.Client{Timeout: 10 * time.Second}).Do(req)
-	if err != nil {
-		return nil, err
-	}
-	defer resp.Body.Close()
-	raw, _ := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
-	if resp.StatusCode != http.StatusOK {
-		return nil, fmt.Errorf("HTTP %d: %s", resp.StatusCode, strings.TrimSpace(string(raw)))
 	}
 	if len(strings.TrimSpace(string(raw))) > 0 {
 		return blockKitText(raw)
@@ -373,6 +359,33 @@ func (d *demo) slash(ctx context.Context, who demoPerson, text string) ([]string
 		return nil, fmt.Errorf("no answer within 10s: %w", err)
 	}
 	return blockKitText(posted)
+}
+
+// postSlash posts a slash command and returns its response_url and the
+// HTTP answer's body (empty when the bot answers later, or opens a form).
+func (d *demo) postSlash(ctx context.Context, who demoPerson, text string) (string, []byte, error) {
+	respURL := d.slackEmu.NewResponseURL("C0SEATS", who.slackID)
+	body := url.Values{
+		"command": {"/warden"}, "text": {text}, "user_id": {who.slackID}, "user_name": {strings.ToLower(strings.Fields(who.name)[0])},
+		"team_id": {"T0ACME"}, "channel_id": {"C0SEATS"}, "channel_name": {"support-leads"},
+		"response_url": {respURL}, "trigger_id": {d.slackEmu.IssueTriggerID()},
+	}.Encode()
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, d.base+"/slack/commands", strings.NewReader(body))
+	if err != nil {
+		return "", nil, err
+	}
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	signSlack(req.Header, body, time.Now(), demoSigningSecret)
+	resp, err := (&http.Client{Timeout: 10 * time.Second}).Do(req)
+	if err != nil {
+		return "", nil, err
+	}
+	defer resp.Body.Close()
+	raw, _ := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
+	if resp.StatusCode != http.StatusOK {
+		return "", nil, fmt.Errorf("HTTP %d: %s", resp.StatusCode, strings.TrimSpace(string(raw)))
+	}
+	return respURL, raw, nil
 }
 
 // signSlack signs a request the way Slack does:

@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/seatwarden/seatwarden/approvals"
 	"github.com/seatwarden/seatwarden/bot/slack/slacktest"
 	"github.com/seatwarden/seatwarden/integrations/zendesk"
 	"github.com/seatwarden/seatwarden/integrations/zendesk/zendesktest"
@@ -152,8 +153,11 @@ func (d *demo) submit(ctx context.Context, who demoPerson, view slacktest.View, 
 	for id, v := range values {
 		kind, key := "plain_text_input", "value"
 		switch id {
-		case prompts.InputKeepUntil, prompts.InputNextReview, prompts.InputDeadline:
+		case prompts.InputKeepUntil, prompts.InputNextReview, prompts.InputDeadline, approvals.FieldReview, prompts.InputUntil:
 			kind, key = "datepicker", "selected_date"
+		case approvals.FieldData, approvals.FieldTier:
+			state[id] = map[string]any{id: map[string]any{"type": "static_select", "selected_option": map[string]string{"value": v}}}
+			continue
 		}
 		state[id] = map[string]any{id: map[string]string{"type": kind, key: v}}
 	}

@@ -458,3 +458,21 @@ func toWireInstallation(in SeedInstallation) wireInstallation {
 		Updated:           in.UpdatedAt.UTC().Format("20060102150405"),
 	}
 }
+
+// InstallApp installs an app as an admin would in the Marketplace: an
+// enabled installation named name, with the next free id, created now.
+func (s *Server) InstallApp(name string, appID int64) zendesk.AppInstallation {
+	now := s.stamp()
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	id := firstInstallationID
+	if n := len(s.creds.installations); n > 0 {
+		id = s.creds.installations[n-1].ID + 1
+	}
+	in := SeedInstallation{
+		AppInstallation: zendesk.AppInstallation{ID: id, AppID: appID, Product: "support", Enabled: true, Name: name, CreatedAt: now, UpdatedAt: now},
+		Settings:        map[string]any{"name": name},
+	}
+	s.creds.installations = append(s.creds.installations, in)
+	return in.AppInstallation
+}
