@@ -162,8 +162,7 @@ func (s *Service) Sweep(ctx context.Context) (Sweep, error) {
 					sw.Remind[who] = append(sw.Remind[who], r)
 				}
 			}
-		case r.State == Approved && KindOf(r.Kind).Next == AwaitReview && r.ReviewSent.IsZero() &&
-			!r.ReviewOn.IsZero() && !now.Before(r.ReviewOn):
+		case r.Reviewable() && r.ReviewSent.IsZero() && !r.ReviewOn.IsZero() && !now.Before(r.ReviewOn):
 			sw.ReviewDue = append(sw.ReviewDue, r.ID)
 		}
 	}
@@ -197,7 +196,7 @@ func (s *Service) Expire(ctx context.Context, id string) (Request, error) {
 func (s *Service) AskReview(ctx context.Context, id string) (Request, error) {
 	now := s.now()
 	r, err := s.update(ctx, id, func(r *Request) error {
-		if r.State != Approved || !r.ReviewSent.IsZero() || r.ReviewOn.IsZero() || now.Before(r.ReviewOn) {
+		if !r.Reviewable() || !r.ReviewSent.IsZero() || r.ReviewOn.IsZero() || now.Before(r.ReviewOn) {
 			return store.ErrSkipUpdate
 		}
 		r.ReviewSent = now

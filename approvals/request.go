@@ -129,6 +129,18 @@ func (r *Request) Quorum() bool {
 	return slices.ContainsFunc(r.Approvals, func(m Mark) bool { return m.By != r.Owner })
 }
 
+// Reviewable reports whether the owner can answer a review now: an
+// approved change, or an app installed after approval.
+func (r *Request) Reviewable() bool {
+	switch KindOf(r.Kind).Next {
+	case AwaitReview:
+		return r.State == Approved
+	case AwaitDone:
+		return r.State == Done
+	}
+	return false
+}
+
 // OpenQuestion is the index of the oldest unanswered question, or -1.
 func (r *Request) OpenQuestion() int {
 	return slices.IndexFunc(r.Questions, func(q Question) bool { return q.Answer == nil })

@@ -550,8 +550,9 @@ const (
 	Extend   Outcome = "extend"
 )
 
-// Review records the owner's answer at the review date: keep it (done),
-// roll it back, or extend to a new review date.
+// Review records the owner's answer at the review date: keep it (a change
+// is then done), roll it back (an app: uninstalled), or extend to a new
+// review date.
 func (s *Service) Review(ctx context.Context, id string, a Actor, o Outcome, until string) (Request, error) {
 	now, who := s.now(), a.email()
 	var next time.Time
@@ -568,7 +569,7 @@ func (s *Service) Review(ctx context.Context, id string, a Actor, o Outcome, unt
 		next, _ = time.ParseInLocation(time.DateOnly, until, s.Location())
 	}
 	r, err := s.update(ctx, id, func(r *Request) error {
-		if r.State != Approved || KindOf(r.Kind).Next != AwaitReview {
+		if !r.Reviewable() {
 			return &StateError{Request: *r}
 		}
 		if who == "" || (who != r.Owner && !a.Admin) {
@@ -577,7 +578,10 @@ func (s *Service) Review(ctx context.Context, id string, a Actor, o Outcome, unt
 		m := Mark{By: who, At: now}
 		switch o {
 		case Keep:
-			r.State, r.Closed = Done, &m
+			if r.State == Approved {
+				r.State, r.Closed = Done, &m
+			}
+			r.ReviewOn = time.Time{} // kept for good: nobody is asked again
 			r.add(thread(EventKept, m, len(r.Approvals))...)
 		case RollBack:
 			r.State, r.Closed = RolledBack, &m

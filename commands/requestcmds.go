@@ -276,7 +276,7 @@ func (rc *requestCommands) click(ctx context.Context, c *Call, a *bot.Action) (b
 		if err != nil {
 			return bot.Message{}, rc.requestError(id, err)
 		}
-		if r.State != approvals.Approved {
+		if !r.Reviewable() {
 			return bot.Message{}, rc.requestError(id, &approvals.StateError{Request: r})
 		}
 		f := rc.view(c).ExtendForm(r)
