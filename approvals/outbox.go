@@ -87,7 +87,10 @@ func (s *Service) Failed(ctx context.Context, id string, seq int, cause error, u
 		}
 		n := &r.Outbox[i]
 		n.Attempts++
-		n.Error = cause.Error()
+		n.Error = "unknown error"
+		if cause != nil {
+			n.Error = cause.Error()
+		}
 		gaveUp = unreachable || n.Attempts >= MaxAttempts
 		if gaveUp {
 			dropped = *n

@@ -136,9 +136,21 @@ func (r *Request) Reviewable() bool {
 	case AwaitReview:
 		return r.State == Approved
 	case AwaitDone:
-		return r.State == Done
+		// Until kept, rolled back or extended past today: Keep clears
+		// the date, so a second Keep is refused.
+		return r.State == Done && !r.ReviewOn.IsZero()
 	}
 	return false
+}
+
+// Required is how many approvals the request needs: Needed, or one more
+// when the owner approved a request that needs only one (the owner
+// cannot be its only approver).
+func (r *Request) Required() int {
+	if r.Needed == 1 && r.ApprovedBy(r.Owner) {
+		return 2
+	}
+	return r.Needed
 }
 
 // OpenQuestion is the index of the oldest unanswered question, or -1.

@@ -157,7 +157,13 @@ func (s *Service) Assess(kind string, requester Actor, a Answers) (Request, erro
 	if !ok {
 		return Request{}, fmt.Errorf("approvals: no kind %q", kind)
 	}
-	a = maps(a)
+	// Only the kind's own fields count: a tampered form cannot smuggle
+	// in an answer the rules would read (a "tier" on an app request).
+	own := make(Answers, len(k.Fields))
+	for _, f := range k.Fields {
+		own[f.ID] = a[f.ID]
+	}
+	a = own
 	c := CheckContext{Today: s.Today(), Location: s.Location()}
 	errs := k.checkCommon(a, c)
 	tier, why := s.tier(k, a)
@@ -219,6 +225,21 @@ func (s *Service) tier(k *Kind, a Answers) (Tier, string) {
 // posts it to the approvals channel. shadow, when not 0, is the Zendesk
 // installation a retroactive request asks for.
 func (s *Service) Submit(ctx context.Context, kind string, requester Actor, a Answers, shadow int64) (Request, error) {
+	r, err := s.prepare(kind, requester, a, shadow)
+	if err != nil {
+		return Request{}, err
+	}
+	for range 8 {
+		r, err = s.create(ctx, r, newID())
+		if !errors.Is(err, store.ErrExists) {
+			return r, err
+		}
+	}
+	return Request{}, errors.New("approvals: no free request id after 8 tries")
+}
+
+// prepare checks a submission and builds the pending request, unsaved.
+func (s *Service) prepare(kind string, requester Actor, a Answers, shadow int64) (Request, error) {
 	if requester.email() == "" {
 		return Request{}, &RefusedError{Why: "your chat profile has no email address, so approvers could not tell who asked"}
 	}
@@ -232,24 +253,23 @@ func (s *Service) Submit(ctx context.Context, kind string, requester Actor, a An
 	now := s.now()
 	r.CreatedAt, r.ExpiresAt, r.Shadow = now, now.Add(s.policy().ExpireAfter), shadow
 	r.add(Notice{Kind: PostParent, Event: EventSubmitted, Mark: Mark{By: r.Requester, At: now}})
-	for range 8 {
-		r.ID = newID()
-		data, err := json.Marshal(r)
-		if err != nil {
-			return Request{}, err
-		}
-		rec, err := s.Records.CreateRecord(ctx, kindRequest, r.ID, data)
-		if errors.Is(err, store.ErrExists) {
-			continue
-		}
-		if err != nil {
-			return Request{}, err
-		}
-		r.Version = rec.Version
-		s.audit(ctx, r.Requester, "approval.requested", r.ID, map[string]string{"kind": kind, "title": r.Title, "tier": string(r.Tier), "needed": fmt.Sprint(r.Needed)})
-		return r, nil
+	return r, nil
+}
+
+// create stores r under id; store.ErrExists when the id is taken.
+func (s *Service) create(ctx context.Context, r Request, id string) (Request, error) {
+	r.ID = id
+	data, err := json.Marshal(r)
+	if err != nil {
+		return Request{}, err
 	}
-	return Request{}, errors.New("approvals: no free request id after 8 tries")
+	rec, err := s.Records.CreateRecord(ctx, kindRequest, r.ID, data)
+	if err != nil {
+		return Request{}, err
+	}
+	r.Version = rec.Version
+	s.audit(ctx, r.Requester, "approval.requested", r.ID, map[string]string{"kind": r.Kind, "title": r.Title, "tier": string(r.Tier), "needed": fmt.Sprint(r.Needed)})
+	return r, nil
 }
 
 // Get returns one request.
@@ -311,6 +331,9 @@ func (s *Service) update(ctx context.Context, id string, change func(*Request) e
 	})
 	if errors.Is(err, store.ErrNotFound) {
 		return Request{}, ErrNotFound
+	}
+	if errors.Is(err, store.ErrSkipUpdate) {
+		out.Version = rec.Version // the record as stored
 	}
 	if err != nil {
 		return out, err
@@ -620,14 +643,20 @@ func names(ms []Mark) string {
 	return strings.Join(out, ", ")
 }
 
+// audit records an action on request id.
 func (s *Service) audit(ctx context.Context, actor, action, id string, detail map[string]string) {
+	s.auditOn(ctx, actor, action, "request:"+id, detail)
+}
+
+// auditOn records an action on any subject ("zendesk:installation:…").
+func (s *Service) auditOn(ctx context.Context, actor, action, subject string, detail map[string]string) {
 	if s.Audit == nil {
 		return
 	}
 	if actor == "" {
 		actor = "system"
 	}
-	if _, err := s.Audit.AppendAudit(ctx, store.AuditEntry{At: s.now(), Actor: actor, Action: action, Subject: "request:" + id, Detail: detail}); err != nil {
+	if _, err := s.Audit.AppendAudit(ctx, store.AuditEntry{At: s.now(), Actor: actor, Action: action, Subject: subject, Detail: detail}); err != nil {
 		s.log().Error("audit entry not written", slog.String("action", action), slog.Any("error", err))
 	}
 }

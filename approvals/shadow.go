@@ -29,6 +29,9 @@ type Shadow struct {
 	Attempts int    `json:"attempts,omitempty"`
 	Flagged  *Mark  `json:"flagged,omitempty"`
 	Request  string `json:"request,omitempty"`
+	// LinkedAt is when Request was linked: a request linked but not yet
+	// stored is being created, for a minute at most.
+	LinkedAt time.Time `json:"linked_at,omitzero"`
 
 	Version int64 `json:"-"`
 }
@@ -48,10 +51,10 @@ func (s *Service) Installations(ctx context.Context, found []Installation) ([]Sh
 	if err != nil {
 		return nil, err
 	}
-	byName := map[string]Installation{}
+	byName := map[string][]Installation{} // an app can be installed twice
 	byID := map[int64]Installation{}
 	for _, in := range found {
-		byName[appKey(in.Name)] = in
+		byName[appKey(in.Name)] = append(byName[appKey(in.Name)], in)
 		byID[in.ID] = in
 	}
 	covered := map[int64]bool{}
@@ -59,12 +62,16 @@ func (s *Service) Installations(ctx context.Context, found []Installation) ([]Sh
 		if r.Kind != App.Name || (r.State != Approved && r.State != Done) {
 			continue
 		}
-		in, ok := byID[r.Shadow]
-		if !ok {
-			in, ok = byName[appKey(r.Answers[FieldApp])]
+		matches := byName[appKey(r.Answers[FieldApp])]
+		if in, ok := byID[r.Shadow]; ok {
+			matches = []Installation{in}
 		}
-		if ok {
+		for _, in := range matches {
 			covered[in.ID] = true
+		}
+		in, ok := Installation{}, len(matches) > 0
+		if ok {
+			in = matches[0]
 		}
 		if r.State == Done && (r.Verified == nil || !r.Verified.Found) {
 			if err := s.verify(ctx, r.ID, in, ok); err != nil {
@@ -90,7 +97,7 @@ func (s *Service) Installations(ctx context.Context, found []Installation) ([]Sh
 			return nil, err
 		}
 		if created > 0 {
-			s.audit(ctx, "job:sync", "approval.shadow_found", "installations", map[string]string{"count": strconv.Itoa(created)})
+			s.auditOn(ctx, "job:sync", "approval.shadow_found", "zendesk:installations", map[string]string{"count": strconv.Itoa(created)})
 		}
 	}
 	recs, err := s.Records.ListRecords(ctx, kindShadow)
@@ -141,15 +148,15 @@ func (s *Service) verify(ctx context.Context, id string, in Installation, found 
 // or a failed attempt to post it.
 func (s *Service) ShadowReported(ctx context.Context, id int64, ref Ref, cause error) (Shadow, error) {
 	sh, err := s.updateShadow(ctx, id, func(sh *Shadow) error {
-		if cause != nil {
+		if cause != nil || ref.IsZero() {
 			sh.Attempts++
 			return nil
 		}
 		sh.Report = ref
 		return nil
 	})
-	if err == nil && cause == nil {
-		s.audit(ctx, "job:sync", "approval.shadow_reported", shadowSubject(id), map[string]string{"name": sh.Name})
+	if err == nil && cause == nil && !ref.IsZero() {
+		s.auditOn(ctx, "job:sync", "approval.shadow_reported", shadowSubject(id), map[string]string{"name": sh.Name})
 	}
 	return sh, err
 }
@@ -174,7 +181,7 @@ func (s *Service) ShadowInstall(ctx context.Context, id int64) (Shadow, error) {
 // FlagShadow flags a shadow install for removal; admins only.
 func (s *Service) FlagShadow(ctx context.Context, id int64, a Actor) (Shadow, error) {
 	if !a.Admin {
-		s.audit(ctx, a.email(), "approval.refused", shadowSubject(id), map[string]string{"tried": "flag for removal"})
+		s.auditOn(ctx, a.email(), "approval.refused", shadowSubject(id), map[string]string{"tried": "flag for removal"})
 		return Shadow{}, &RefusedError{Why: "only admins can flag an installation for removal"}
 	}
 	now := s.now()
@@ -186,7 +193,7 @@ func (s *Service) FlagShadow(ctx context.Context, id int64, a Actor) (Shadow, er
 		return nil
 	})
 	if err == nil {
-		s.audit(ctx, a.email(), "approval.shadow_flagged", shadowSubject(id), map[string]string{"name": sh.Name})
+		s.auditOn(ctx, a.email(), "approval.shadow_flagged", shadowSubject(id), map[string]string{"name": sh.Name})
 	}
 	if errors.Is(err, store.ErrSkipUpdate) {
 		err = nil
@@ -195,25 +202,60 @@ func (s *Service) FlagShadow(ctx context.Context, id int64, a Actor) (Shadow, er
 }
 
 // SubmitRetroactive opens a request for a shadow install and links the
-// two, so the report shows it and a later approval covers it.
+// two, so the report shows it and a later approval covers it. The link
+// is a compare-and-set on the shadow made before the request is stored,
+// so two people pressing the button at once open one request.
 func (s *Service) SubmitRetroactive(ctx context.Context, shadow int64, requester Actor, a Answers) (Request, error) {
-	sh, err := s.ShadowInstall(ctx, shadow)
+	r, err := s.prepare(App.Name, requester, a, shadow)
 	if err != nil {
 		return Request{}, err
 	}
-	if sh.Request != "" {
-		if prev, err := s.Get(ctx, sh.Request); err == nil && !prev.State.Final() {
-			return Request{}, &RefusedError{Why: sh.Name + " already has request " + sh.Request + " (" + prev.State.Words() + ")"}
+	id := newID()
+	for {
+		sh, err := s.ShadowInstall(ctx, shadow)
+		if err != nil {
+			return Request{}, err
 		}
+		if sh.Request != "" {
+			prev, err := s.Get(ctx, sh.Request)
+			switch {
+			case err == nil && !prev.State.Final():
+				return Request{}, &RefusedError{Why: sh.Name + " already has request " + sh.Request + " (" + prev.State.Words() + ")"}
+			case errors.Is(err, ErrNotFound) && s.now().Sub(sh.LinkedAt) < time.Minute:
+				return Request{}, &RefusedError{Why: "someone is opening a request for " + sh.Name + " right now (" + sh.Request + "); see it in the approvals channel"}
+			case err != nil && !errors.Is(err, ErrNotFound):
+				return Request{}, err
+			}
+		}
+		sh.Request, sh.LinkedAt = id, s.now()
+		data, err := json.Marshal(sh)
+		if err != nil {
+			return Request{}, err
+		}
+		_, err = s.Records.CompareAndSwapRecord(ctx, kindShadow, shadowID(shadow), sh.Version, data)
+		if errors.Is(err, store.ErrConflict) {
+			continue // someone else linked or flagged it: look again
+		}
+		if err != nil {
+			return Request{}, err
+		}
+		break
 	}
-	r, err := s.Submit(ctx, App.Name, requester, a, shadow)
+	created, err := s.create(ctx, r, id)
 	if err != nil {
-		return r, err
+		// Unlink, so the installation can be asked for again.
+		if _, uerr := s.updateShadow(ctx, shadow, func(sh *Shadow) error {
+			if sh.Request != id {
+				return store.ErrSkipUpdate
+			}
+			sh.Request = ""
+			return nil
+		}); uerr != nil && !errors.Is(uerr, store.ErrSkipUpdate) {
+			s.logFailure("retroactive request not unlinked from its installation", id, uerr)
+		}
+		return Request{}, err
 	}
-	if _, err := s.updateShadow(ctx, shadow, func(sh *Shadow) error { sh.Request = r.ID; return nil }); err != nil {
-		s.logFailure("retroactive request not linked to its installation", r.ID, err)
-	}
-	return r, nil
+	return created, nil
 }
 
 func (s *Service) updateShadow(ctx context.Context, id int64, change func(*Shadow) error) (Shadow, error) {
@@ -223,6 +265,7 @@ func (s *Service) updateShadow(ctx context.Context, id int64, change func(*Shado
 		if err := json.Unmarshal(cur.Data, &sh); err != nil {
 			return nil, err
 		}
+		sh.Version = cur.Version
 		if err := change(&sh); err != nil {
 			out = sh
 			return nil, err
@@ -232,6 +275,9 @@ func (s *Service) updateShadow(ctx context.Context, id int64, change func(*Shado
 	})
 	if errors.Is(err, store.ErrNotFound) {
 		return Shadow{}, ErrNoShadow
+	}
+	if errors.Is(err, store.ErrSkipUpdate) {
+		out.Version = rec.Version // the record as stored
 	}
 	if err != nil {
 		return out, err
