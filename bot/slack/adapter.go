@@ -232,7 +232,8 @@ func (a *Adapter) onCommand(_ context.Context, cmd slackgo.SlashCommand) any {
 		if reply.Form != nil {
 			// A command that opens a form (request app, tokens claim ID)
 			// opens it with the command's own trigger_id.
-			a.openForm(ctx, *reply.Form, req.User.ID, click{triggerID: cmd.TriggerID, responseURL: cmd.ResponseURL})
+			a.openForm(ctx, *reply.Form, req.User.ID, click{triggerID: cmd.TriggerID, responseURL: cmd.ResponseURL,
+				retry: "The form could not open in time. Please run the command again."})
 		}
 		out, _ := a.render(reply)
 		replies <- out // buffered: never blocks
@@ -463,6 +464,9 @@ type click struct {
 	// origin is the clicked message when chat.update can reach it, for a
 	// form the click opens.
 	origin bot.MessageRef
+	// retry says what to do when the form cannot open; default
+	// formNotOpened.
+	retry string
 }
 
 // formNotOpened tells the person why nothing happened: views.open refused
@@ -493,7 +497,7 @@ func (a *Adapter) openForm(ctx context.Context, f bot.Form, userID string, c cli
 	}
 	if _, err := a.opt.API.OpenViewContext(ctx, c.triggerID, view); err != nil {
 		a.log.Warn("form not opened", slog.String("form", f.ID), slog.String("user", userID), slog.Any("error", err))
-		a.tell(ctx, c.responseURL, userID, formNotOpened)
+		a.tell(ctx, c.responseURL, userID, cmp.Or(c.retry, formNotOpened))
 	}
 }
 
