@@ -220,12 +220,12 @@ func (rc *requestCommands) click(ctx context.Context, c *Call, a *bot.Action) (b
 			return bot.Message{}, rc.requestError(id, err)
 		}
 		if r.State == approvals.Approved {
-			return rc.done(ctx, r, "You approved %s: that makes %d of %d, and it is approved.", id, len(r.Approvals), r.Needed)
+			return rc.done(ctx, r, "You approved %s: that makes %d of %d, and it is approved.", id, len(r.Approvals), r.Required())
 		}
 		if len(r.Approvals) >= r.Needed {
-			return rc.done(ctx, r, "You approved %s (%d of %d); it still needs an approval from someone other than its owner, %s.", id, len(r.Approvals), r.Needed, r.Owner)
+			return rc.done(ctx, r, "You approved %s (%d of %d); it still needs an approval from someone other than its owner, %s.", id, len(r.Approvals), r.Required(), r.Owner)
 		}
-		return rc.done(ctx, r, "You approved %s (%d of %d); it needs %d more.", id, len(r.Approvals), r.Needed, r.Needed-len(r.Approvals))
+		return rc.done(ctx, r, "You approved %s (%d of %d); it needs %d more.", id, len(r.Approvals), r.Required(), r.Required()-len(r.Approvals))
 	case prompts.ActionRequestDeny, prompts.ActionRequestAsk:
 		r, err := svc.Get(ctx, id)
 		if err == nil {

@@ -295,6 +295,8 @@ func Also(d Definition, parts ...func(context.Context, time.Time) error) Definit
 		errs := []error{run(ctx, now)}
 		for _, p := range parts {
 			if ctx.Err() != nil {
+				// A part skipped is not a success.
+				errs = append(errs, context.Cause(ctx))
 				break
 			}
 			errs = append(errs, p(ctx, now))

@@ -24,6 +24,8 @@ func Sync(s *seats.Syncer, done func(context.Context, seats.SyncResult), also ..
 			errs := []error{err}
 			for _, part := range also {
 				if ctx.Err() != nil {
+					// A part skipped is not a success.
+					errs = append(errs, context.Cause(ctx))
 					break
 				}
 				errs = append(errs, part(ctx))

@@ -215,7 +215,7 @@ func tierWords(r approvals.Request) string {
 
 // approvalsValue is "1 of 2: dana@example.com 10:42".
 func (v Requests) approvalsValue(r approvals.Request) string {
-	s := fmt.Sprintf("%d of %d", len(r.Approvals), r.Needed)
+	s := fmt.Sprintf("%d of %d", len(r.Approvals), r.Required())
 	if len(r.Approvals) == 0 {
 		return s
 	}
@@ -276,7 +276,7 @@ func (v Requests) stateLines(r approvals.Request) []string {
 		d := cmp.Or(r.Denial, &approvals.Mark{})
 		lines = append(lines, fmt.Sprintf(":no_entry: Denied by %s %s: %s", esc(d.By), v.on(d.At), esc(d.Text)))
 	case approvals.Expired:
-		lines = append(lines, fmt.Sprintf(":stopwatch: Expired %s with %d of %d approvals", v.on(cmp.Or(r.DecidedAt, r.ExpiresAt)), len(r.Approvals), r.Needed))
+		lines = append(lines, fmt.Sprintf(":stopwatch: Expired %s with %d of %d approvals", v.on(cmp.Or(r.DecidedAt, r.ExpiresAt)), len(r.Approvals), r.Required()))
 	case approvals.Cancelled:
 		lines = append(lines, fmt.Sprintf(":heavy_minus_sign: Cancelled by the requester, %s, %s", esc(r.Requester), v.on(closedAt(r))))
 	case approvals.Done:
@@ -413,7 +413,7 @@ func (v Requests) ThreadReply(r approvals.Request, n approvals.Notice) bot.Messa
 	var head, text string
 	switch n.Event {
 	case approvals.EventApproval:
-		head = fmt.Sprintf("✅ %s approved (%d of %d)", by, n.Count, r.Needed)
+		head = fmt.Sprintf("✅ %s approved (%d of %d)", by, n.Count, r.Required())
 		if n.Count >= r.Needed {
 			text = "Needs an approval from someone other than the owner, " + esc(r.Owner) + "."
 		} else {
@@ -421,7 +421,7 @@ func (v Requests) ThreadReply(r approvals.Request, n approvals.Notice) bot.Messa
 			text = fmt.Sprintf("Needs %d more %s.", more, plural(more, "approval", "approvals"))
 		}
 	case approvals.EventApproved:
-		head = fmt.Sprintf("✅ %s approved (%d of %d): the request is approved", by, n.Count, r.Needed)
+		head = fmt.Sprintf("✅ %s approved (%d of %d): the request is approved", by, n.Count, r.Required())
 		switch {
 		case k.Next == approvals.AwaitDone:
 			text = "Mark installed once it is in Zendesk; the next sync checks."
@@ -459,10 +459,10 @@ func (v Requests) ThreadReply(r approvals.Request, n approvals.Notice) bot.Messa
 		head = "⚠ Not found in Zendesk"
 		text = "The last sync found no installation named " + esc(appName(r)) + " in Zendesk. Check the name, or install it; the next sync looks again."
 	case approvals.EventKept:
-		head = fmt.Sprintf("✅ %s kept the change", by)
+		head = fmt.Sprintf("✅ %s kept the %s", by, reviewed(r))
 		text = "The request is done."
 	case approvals.EventRolled:
-		head = fmt.Sprintf("↩ %s rolled the change back", by)
+		head = fmt.Sprintf("↩ %s rolled the %s back", by, reviewed(r))
 		text = "The request is closed as rolled back."
 	case approvals.EventExtended:
 		head = fmt.Sprintf("📅 %s extended the review to %s", by, v.isoDate(n.Mark.Text))
@@ -632,7 +632,7 @@ func (v Requests) history(r approvals.Request) []string {
 	}
 	evs := []event{{r.CreatedAt, asked}}
 	for i, a := range r.Approvals {
-		evs = append(evs, event{a.At, fmt.Sprintf("%s approved (%d of %d)", esc(a.By), i+1, r.Needed)})
+		evs = append(evs, event{a.At, fmt.Sprintf("%s approved (%d of %d)", esc(a.By), i+1, r.Required())})
 	}
 	for _, q := range r.Questions {
 		evs = append(evs, event{q.At, esc(q.By) + " asked: " + quote(q.Text)})
@@ -812,4 +812,12 @@ func (v Requests) ShadowReport(sh approvals.Shadow) bot.Message {
 			Confirm: "Flag", Deny: "Cancel"}})
 	}
 	return m
+}
+
+// reviewed names what a review keeps or rolls back.
+func reviewed(r approvals.Request) string {
+	if kind(r.Kind).Next == approvals.AwaitDone {
+		return "app"
+	}
+	return "change"
 }

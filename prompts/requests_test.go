@@ -410,7 +410,7 @@ func TestThreadReply(t *testing.T) {
 		{"approval", questioned(), notice(reply, approvals.EventApproval, dana, at(23, 11, 5), "", 1),
 			"✅ dana@example.com approved (1 of 2)", "Needs 1 more approval."},
 		{"approval by the owner only", ownerOnly, notice(reply, approvals.EventApproval, sam, at(23, 11, 0), "", 1),
-			"✅ sam@example.com approved (1 of 1)", "Needs an approval from someone other than the owner, sam@example.com."},
+			"✅ sam@example.com approved (1 of 2)", "Needs an approval from someone other than the owner, sam@example.com."},
 		{"approved app", approvedApp(), notice(reply, approvals.EventApproved, priya, at(24, 9, 30), "", 2),
 			"✅ priya@example.com approved (2 of 2): the request is approved", "Mark installed once it is in Zendesk; the next sync checks."},
 		{"approved change", approvedChange(), notice(reply, approvals.EventApproved, priya, at(23, 14, 10), "", 2),
