@@ -413,12 +413,9 @@ func (s *Service) mayVote(r *Request, a Actor) error {
 
 // Deny ends the request: one denial is enough. The reason is required.
 func (s *Service) Deny(ctx context.Context, id string, a Actor, reason string) (Request, error) {
-	reason = strings.TrimSpace(reason)
-	if reason == "" {
-		return Request{}, &FormError{Fields: []FieldError{{FieldReason, "Say why, so the requester knows what to change"}}}
-	}
-	if n := len([]rune(reason)); n > 1000 {
-		return Request{}, &FormError{Fields: []FieldError{{FieldReason, fmt.Sprintf("At most 1000 characters; this is %d", n)}}}
+	reason, err := text(FieldReason, reason, 1000, "Say why, so the requester knows what to change")
+	if err != nil {
+		return Request{}, err
 	}
 	now, who := s.now(), a.email()
 	r, err := s.update(ctx, id, func(r *Request) error {
@@ -442,6 +439,19 @@ func (s *Service) Deny(ctx context.Context, id string, a Actor, reason string) (
 	return r, nil
 }
 
+// text checks a form's one free-text answer: trimmed, not empty, at most
+// max characters.
+func text(field, v string, max int, empty string) (string, error) {
+	v = strings.TrimSpace(v)
+	if v == "" {
+		return "", &FormError{Fields: []FieldError{{field, empty}}}
+	}
+	if n := len([]rune(v)); n > max {
+		return "", &FormError{Fields: []FieldError{{field, fmt.Sprintf("At most %d characters; this is %d", max, n)}}}
+	}
+	return v, nil
+}
+
 // Form fields of the service's own forms.
 const (
 	FieldReason   = "reason"
@@ -452,12 +462,9 @@ const (
 
 // Ask posts an approver's question in the thread and to the requester.
 func (s *Service) Ask(ctx context.Context, id string, a Actor, question string) (Request, error) {
-	question = strings.TrimSpace(question)
-	if question == "" {
-		return Request{}, &FormError{Fields: []FieldError{{FieldQuestion, "Write the question for the requester"}}}
-	}
-	if n := len([]rune(question)); n > 1000 {
-		return Request{}, &FormError{Fields: []FieldError{{FieldQuestion, fmt.Sprintf("At most 1000 characters; this is %d", n)}}}
+	question, err := text(FieldQuestion, question, 1000, "Write the question for the requester")
+	if err != nil {
+		return Request{}, err
 	}
 	now, who := s.now(), a.email()
 	r, err := s.update(ctx, id, func(r *Request) error {
@@ -483,12 +490,9 @@ func (s *Service) Ask(ctx context.Context, id string, a Actor, question string) 
 
 // Answer is the requester's answer to the oldest open question.
 func (s *Service) Answer(ctx context.Context, id string, a Actor, answer string) (Request, error) {
-	answer = strings.TrimSpace(answer)
-	if answer == "" {
-		return Request{}, &FormError{Fields: []FieldError{{FieldAnswer, "Write your answer"}}}
-	}
-	if n := len([]rune(answer)); n > 2000 {
-		return Request{}, &FormError{Fields: []FieldError{{FieldAnswer, fmt.Sprintf("At most 2000 characters; this is %d", n)}}}
+	answer, err := text(FieldAnswer, answer, 2000, "Write your answer")
+	if err != nil {
+		return Request{}, err
 	}
 	now, who := s.now(), a.email()
 	r, err := s.update(ctx, id, func(r *Request) error {

@@ -6,8 +6,6 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"os"
-	"path/filepath"
 	"runtime"
 	"slices"
 	"strings"
@@ -15,14 +13,10 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/redis/go-redis/v9"
-
 	"github.com/seatwarden/seatwarden/approvals"
 	"github.com/seatwarden/seatwarden/bench/internal/benchkit"
 	"github.com/seatwarden/seatwarden/config"
 	"github.com/seatwarden/seatwarden/store"
-	"github.com/seatwarden/seatwarden/store/boltstore"
-	"github.com/seatwarden/seatwarden/store/redisstore"
 	"github.com/seatwarden/seatwarden/telemetry"
 )
 
@@ -68,7 +62,7 @@ func run(ctx context.Context, o options, out, logs io.Writer) (*report, error) {
 		if err := ctx.Err(); err != nil {
 			return rep, fmt.Errorf("interrupted: %w", err)
 		}
-		st, name, where, closeStore, err := openStore(ctx, target, log, say)
+		st, name, where, closeStore, err := benchkit.OpenStore(ctx, "approvalload", target, log, say)
 		if err != nil && target != "" {
 			rep.RedisSkipped = err.Error()
 			say("\nRedis: skipped, %v\n", err)
@@ -97,53 +91,6 @@ func run(ctx context.Context, o options, out, logs io.Writer) (*report, error) {
 	rep.finish()
 	rep.print(out)
 	return rep, nil
-}
-
-// openStore opens the embedded store in a temporary directory when
-// redisURL is empty, else Redis under a key prefix of the run's own.
-// closeStore deletes what the run wrote.
-func openStore(ctx context.Context, redisURL string, log *slog.Logger, say func(string, ...any)) (st store.Store, name, where string, closeStore func() error, err error) {
-	if redisURL == "" {
-		dir, err := os.MkdirTemp("", "approvalload-")
-		if err != nil {
-			return nil, "", "", nil, err
-		}
-		path := filepath.Join(dir, "seatwarden.db")
-		bs, err := boltstore.Open(path, boltstore.Options{Timeout: 2 * time.Second})
-		if err != nil {
-			_ = os.RemoveAll(dir)
-			return nil, "", "", nil, err
-		}
-		return bs, "embedded (bbolt)", "file " + path, func() error {
-			return errors.Join(bs.Close(), os.RemoveAll(dir))
-		}, nil
-	}
-
-	redis.SetLogger(benchkit.RedisLogger{L: log})
-	client, err := redisstore.NewClient(redisstore.ClientOptions{URL: redisURL})
-	if err != nil {
-		return nil, "", "", nil, err
-	}
-	prefix := benchkit.KeyPrefix("approvalload")
-	rs := redisstore.New(client, redisstore.Options{Prefix: prefix})
-	pctx, cancel := context.WithTimeout(ctx, 5*time.Second)
-	err = rs.Ping(pctx)
-	cancel()
-	if err != nil {
-		_ = rs.Close()
-		return nil, "", "", nil, fmt.Errorf("no Redis answers at %s: %w", benchkit.Redact(redisURL), err)
-	}
-	return rs, "Redis", fmt.Sprintf("%s, keys under %s", benchkit.Redact(redisURL), prefix), func() error {
-		cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
-		defer cancel()
-		n, derr := benchkit.DeleteKeys(cctx, client, prefix)
-		if derr != nil {
-			derr = fmt.Errorf("deleting the keys under %s: %w", prefix, derr)
-		} else {
-			say("deleted %d keys under %s\n", n, prefix)
-		}
-		return errors.Join(derr, rs.Close())
-	}, nil
 }
 
 // casCounter counts the store's compare-and-set writes and the ones that
