@@ -357,11 +357,8 @@ func pending(r *Request) error {
 // change nothing (refusals are audited).
 func (s *Service) Approve(ctx context.Context, id string, a Actor) (Request, error) {
 	now, who := s.now(), a.email()
-	r, err := s.update(ctx, id, func(r *Request) error {
-		if err := pending(r); err != nil {
-			return err
-		}
-		if err := s.mayVote(r, a); err != nil {
+	r, err := s.act(ctx, id, a, "approve", func(r *Request) error {
+		if err := s.CheckVoter(*r, a); err != nil {
 			return err
 		}
 		if r.ApprovedBy(who) {
@@ -379,7 +376,6 @@ func (s *Service) Approve(ctx context.Context, id string, a Actor) (Request, err
 		return nil
 	})
 	if err != nil {
-		s.refused(ctx, a, id, "approve", err)
 		return r, err
 	}
 	s.audit(ctx, who, "approval.approval", id, map[string]string{"count": fmt.Sprintf("%d of %d", len(r.Approvals), r.Needed)})
@@ -418,11 +414,8 @@ func (s *Service) Deny(ctx context.Context, id string, a Actor, reason string) (
 		return Request{}, err
 	}
 	now, who := s.now(), a.email()
-	r, err := s.update(ctx, id, func(r *Request) error {
-		if err := pending(r); err != nil {
-			return err
-		}
-		if err := s.mayVote(r, a); err != nil {
+	r, err := s.act(ctx, id, a, "deny", func(r *Request) error {
+		if err := s.CheckVoter(*r, a); err != nil {
 			return err
 		}
 		m := Mark{By: who, At: now, Text: reason}
@@ -432,7 +425,6 @@ func (s *Service) Deny(ctx context.Context, id string, a Actor, reason string) (
 		return nil
 	})
 	if err != nil {
-		s.refused(ctx, a, id, "deny", err)
 		return r, err
 	}
 	s.audit(ctx, who, "approval.denied", id, map[string]string{"reason": reason})
@@ -467,11 +459,8 @@ func (s *Service) Ask(ctx context.Context, id string, a Actor, question string) 
 		return Request{}, err
 	}
 	now, who := s.now(), a.email()
-	r, err := s.update(ctx, id, func(r *Request) error {
-		if err := pending(r); err != nil {
-			return err
-		}
-		if err := s.mayVote(r, a); err != nil {
+	r, err := s.act(ctx, id, a, "ask", func(r *Request) error {
+		if err := s.CheckVoter(*r, a); err != nil {
 			return err
 		}
 		m := Mark{By: who, At: now, Text: question}
@@ -481,7 +470,6 @@ func (s *Service) Ask(ctx context.Context, id string, a Actor, question string) 
 		return nil
 	})
 	if err != nil {
-		s.refused(ctx, a, id, "ask", err)
 		return r, err
 	}
 	s.audit(ctx, who, "approval.question", id, map[string]string{"question": question})
@@ -495,7 +483,7 @@ func (s *Service) Answer(ctx context.Context, id string, a Actor, answer string)
 		return Request{}, err
 	}
 	now, who := s.now(), a.email()
-	r, err := s.update(ctx, id, func(r *Request) error {
+	r, err := s.act(ctx, id, a, "answer", func(r *Request) error {
 		if err := pending(r); err != nil {
 			return err
 		}
@@ -512,7 +500,6 @@ func (s *Service) Answer(ctx context.Context, id string, a Actor, answer string)
 		return nil
 	})
 	if err != nil {
-		s.refused(ctx, a, id, "answer", err)
 		return r, err
 	}
 	s.audit(ctx, who, "approval.answer", id, nil)
@@ -522,7 +509,7 @@ func (s *Service) Answer(ctx context.Context, id string, a Actor, answer string)
 // Cancel withdraws a pending request; only its requester may.
 func (s *Service) Cancel(ctx context.Context, id string, a Actor) (Request, error) {
 	now, who := s.now(), a.email()
-	r, err := s.update(ctx, id, func(r *Request) error {
+	r, err := s.act(ctx, id, a, "cancel", func(r *Request) error {
 		if who != r.Requester {
 			return &RefusedError{Why: "only " + r.Requester + ", who asked for " + r.ID + ", can cancel it"}
 		}
@@ -535,7 +522,6 @@ func (s *Service) Cancel(ctx context.Context, id string, a Actor) (Request, erro
 		return nil
 	})
 	if err != nil {
-		s.refused(ctx, a, id, "cancel", err)
 		return r, err
 	}
 	s.audit(ctx, who, "approval.cancelled", id, nil)
@@ -547,7 +533,7 @@ func (s *Service) Cancel(ctx context.Context, id string, a Actor) (Request, erro
 // checks it.
 func (s *Service) MarkDone(ctx context.Context, id string, a Actor) (Request, error) {
 	now, who := s.now(), a.email()
-	r, err := s.update(ctx, id, func(r *Request) error {
+	r, err := s.act(ctx, id, a, "mark done", func(r *Request) error {
 		if r.State != Approved || KindOf(r.Kind).Next != AwaitDone {
 			return &StateError{Request: *r}
 		}
@@ -560,7 +546,6 @@ func (s *Service) MarkDone(ctx context.Context, id string, a Actor) (Request, er
 		return nil
 	})
 	if err != nil {
-		s.refused(ctx, a, id, "mark done", err)
 		return r, err
 	}
 	s.audit(ctx, who, "approval.done", id, nil)
@@ -595,7 +580,7 @@ func (s *Service) Review(ctx context.Context, id string, a Actor, o Outcome, unt
 		}
 		next, _ = time.ParseInLocation(time.DateOnly, until, s.Location())
 	}
-	r, err := s.update(ctx, id, func(r *Request) error {
+	r, err := s.act(ctx, id, a, "review", func(r *Request) error {
 		if !r.Reviewable() {
 			return &StateError{Request: *r}
 		}
@@ -623,11 +608,20 @@ func (s *Service) Review(ctx context.Context, id string, a Actor, o Outcome, unt
 		return nil
 	})
 	if err != nil {
-		s.refused(ctx, a, id, "review", err)
 		return r, err
 	}
 	s.audit(ctx, who, "approval."+string(o), id, map[string]string{"review_on": r.ReviewOn.Format(time.DateOnly)})
 	return r, nil
+}
+
+// act applies a person's change to a request with a compare-and-set;
+// a refusal is audited as what they tried.
+func (s *Service) act(ctx context.Context, id string, a Actor, what string, change func(*Request) error) (Request, error) {
+	r, err := s.update(ctx, id, change)
+	if err != nil {
+		s.refused(ctx, a, id, what, err)
+	}
+	return r, err
 }
 
 // refused audits a refusal (not a request that moved on, which is a race
