@@ -2,26 +2,18 @@ package approvals_test
 
 import (
 	"bytes"
-	"cmp"
-	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"errors"
 	"fmt"
-	"os"
-	"path/filepath"
 	"slices"
 	"strings"
 	"sync"
-	"sync/atomic"
 	"testing"
 	"time"
 	_ "time/tzdata" // Europe/Berlin on machines without a zoneinfo database
 
 	"github.com/seatwarden/seatwarden/approvals"
+	"github.com/seatwarden/seatwarden/internal/teststores"
 	"github.com/seatwarden/seatwarden/store"
-	"github.com/seatwarden/seatwarden/store/boltstore"
-	"github.com/seatwarden/seatwarden/store/redisstore"
 )
 
 var (
@@ -95,64 +87,11 @@ func (c *clock) Set(t time.Time) {
 	c.t = t
 }
 
-// openBolt is an embedded store in the test's temporary directory.
-func openBolt(t *testing.T, c *clock) store.Store {
-	t.Helper()
-	st, err := boltstore.Open(filepath.Join(t.TempDir(), "sw.db"), boltstore.Options{Now: c.Now})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { st.Close() })
-	return st
-}
+// openBolt is an embedded store on the test's clock.
+func openBolt(t *testing.T, c *clock) store.Store { return teststores.Bolt(t, c.Now) }
 
-// runID keeps key prefixes apart across test processes sharing one Redis;
-// prefixSeq within this one.
-var (
-	runID     = randomHex(6)
-	prefixSeq atomic.Int64
-)
-
-func randomHex(n int) string {
-	b := make([]byte, n)
-	_, _ = rand.Read(b)
-	return hex.EncodeToString(b)
-}
-
-// openRedis is a store on the Redis at REDIS_URL (default the local one)
-// under a prefix of the test's own, deleted afterwards. Without Redis the
-// test is skipped, as the other Redis-backed tests do, except in CI.
-func openRedis(t *testing.T, _ *clock) store.Store {
-	t.Helper()
-	url := cmp.Or(os.Getenv("REDIS_URL"), "redis://127.0.0.1:6379/0")
-	client, err := redisstore.NewClient(redisstore.ClientOptions{URL: url})
-	if err != nil {
-		t.Fatal(err)
-	}
-	prefix := fmt.Sprintf("swtest:approvals:%s:%d:", runID, prefixSeq.Add(1))
-	st := redisstore.New(client, redisstore.Options{Prefix: prefix})
-	ctx, cancel := context.WithTimeout(t.Context(), 3*time.Second)
-	defer cancel()
-	if err := st.Ping(ctx); err != nil {
-		st.Close()
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("Redis is required in CI: %v", err)
-		}
-		t.Skipf("skipping: no Redis answers at %s: %v", url, err)
-	}
-	t.Cleanup(func() {
-		ctx := context.Background()
-		iter := client.Scan(ctx, 0, prefix+"*", 1000).Iterator()
-		for iter.Next(ctx) {
-			client.Unlink(ctx, iter.Val())
-		}
-		if err := iter.Err(); err != nil {
-			t.Errorf("clean up keys %s*: %v", prefix, err)
-		}
-		st.Close()
-	})
-	return st
-}
+// openRedis is a Redis store of the test's own.
+func openRedis(t *testing.T, _ *clock) store.Store { return teststores.Redis(t, "approvals") }
 
 // stores are the backends the concurrency tests run on.
 var stores = []struct {

@@ -189,7 +189,7 @@ func (s *Service) Expire(ctx context.Context, id string) (Request, error) {
 		return r, nil
 	}
 	if err == nil {
-		s.audit(ctx, "system", "approval.expired", id, map[string]string{"approvals": names(r.Approvals)})
+		s.audit(ctx, "system", "approval.expired", id, map[string]string{"approvals": r.ApproverNames()})
 	}
 	return r, err
 }

@@ -4,8 +4,10 @@ import (
 	"crypto/rand"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"regexp"
 	"slices"
+	"strings"
 	"time"
 )
 
@@ -120,6 +122,16 @@ func (r *Request) ApprovedBy(email string) bool {
 	return slices.ContainsFunc(r.Approvals, func(m Mark) bool { return m.By == email })
 }
 
+// ApproverNames are the approvers' emails, in the order they approved,
+// joined with commas.
+func (r *Request) ApproverNames() string {
+	out := make([]string, len(r.Approvals))
+	for i, m := range r.Approvals {
+		out[i] = m.By
+	}
+	return strings.Join(out, ", ")
+}
+
 // Quorum reports whether the approvals are enough: Needed distinct
 // approvers, at least one of them not the owner named in the form.
 func (r *Request) Quorum() bool {
@@ -161,19 +173,11 @@ func (r *Request) OpenQuestion() int {
 // clone copies everything a transition may change, so a modifier that
 // runs again after a lost compare-and-set starts from the stored request.
 func (r Request) clone() Request {
-	r.Answers = maps(r.Answers)
+	r.Answers = maps.Clone(r.Answers)
 	r.Approvals = slices.Clone(r.Approvals)
 	r.Questions = slices.Clone(r.Questions)
 	r.Outbox = slices.Clone(r.Outbox)
 	return r
-}
-
-func maps(a Answers) Answers {
-	out := make(Answers, len(a))
-	for k, v := range a {
-		out[k] = v
-	}
-	return out
 }
 
 // NoticeKind is what posting a notice does.

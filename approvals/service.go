@@ -315,31 +315,39 @@ func (s *Service) update(ctx context.Context, id string, change func(*Request) e
 	if !ValidID(id) {
 		return Request{}, ErrNotFound
 	}
-	var out Request
-	rec, err := store.UpdateRecord(ctx, s.Records, kindRequest, id, func(cur store.Record) ([]byte, error) {
+	return updateJSON(ctx, s.Records, kindRequest, id, ErrNotFound, func(cur store.Record) (Request, error) {
 		r, err := decode(cur.Data, cur.Version)
+		return r.clone(), err
+	}, func(r *Request, v int64) { r.Version = v }, change)
+}
+
+// updateJSON reads a record as T, lets change alter it and writes it
+// back with store.UpdateRecord. It returns T as written, or as stored
+// (with its version) when change refuses; notFound stands for
+// store.ErrNotFound.
+func updateJSON[T any](ctx context.Context, recs store.Records, kind, id string, notFound error,
+	read func(store.Record) (T, error), setVersion func(*T, int64), change func(*T) error) (T, error) {
+	var out T
+	rec, err := store.UpdateRecord(ctx, recs, kind, id, func(cur store.Record) ([]byte, error) {
+		v, err := read(cur)
 		if err != nil {
 			return nil, err
 		}
-		r = r.clone()
-		if err := change(&r); err != nil {
-			out = r
+		err = change(&v)
+		out = v
+		if err != nil {
 			return nil, err
 		}
-		out = r
-		return json.Marshal(r)
+		return json.Marshal(v)
 	})
 	if errors.Is(err, store.ErrNotFound) {
-		return Request{}, ErrNotFound
+		var zero T
+		return zero, notFound
 	}
-	if errors.Is(err, store.ErrSkipUpdate) {
-		out.Version = rec.Version // the record as stored
+	if err == nil || errors.Is(err, store.ErrSkipUpdate) {
+		setVersion(&out, rec.Version)
 	}
-	if err != nil {
-		return out, err
-	}
-	out.Version = rec.Version
-	return out, nil
+	return out, err
 }
 
 // pending refuses a change to a request that has moved on.
@@ -380,7 +388,7 @@ func (s *Service) Approve(ctx context.Context, id string, a Actor) (Request, err
 	}
 	s.audit(ctx, who, "approval.approval", id, map[string]string{"count": fmt.Sprintf("%d of %d", len(r.Approvals), r.Needed)})
 	if r.State == Approved {
-		s.audit(ctx, "system", "approval.approved", id, map[string]string{"approvers": names(r.Approvals)})
+		s.audit(ctx, "system", "approval.approved", id, map[string]string{"approvers": r.ApproverNames()})
 	}
 	return r, nil
 }
@@ -631,14 +639,6 @@ func (s *Service) refused(ctx context.Context, a Actor, id, what string, err err
 	if errors.As(err, &re) {
 		s.audit(ctx, a.email(), "approval.refused", id, map[string]string{"tried": what, "why": re.Why})
 	}
-}
-
-func names(ms []Mark) string {
-	out := make([]string, len(ms))
-	for i, m := range ms {
-		out[i] = m.By
-	}
-	return strings.Join(out, ", ")
 }
 
 // audit records an action on request id.

@@ -41,15 +41,25 @@ const kindShadow = "approval-shadow"
 // ErrNoShadow: no shadow install by that id.
 var ErrNoShadow = errors.New("approvals: no such unapproved installation")
 
+// InstallCheck is what Installations found to act on.
+type InstallCheck struct {
+	// Unreported are the shadow installs whose report is still to be
+	// posted.
+	Unreported []Shadow
+	// Verified are the requests whose verification added notices to
+	// their outbox.
+	Verified []string
+}
+
 // Installations compares what a sync found in Zendesk with the requests:
 // an app marked installed is verified (or reported missing, once), and an
 // installation no approved request names is recorded as a shadow
-// install. It returns the shadow installs whose report is still to be
-// posted.
-func (s *Service) Installations(ctx context.Context, found []Installation) ([]Shadow, error) {
+// install.
+func (s *Service) Installations(ctx context.Context, found []Installation) (InstallCheck, error) {
+	var out InstallCheck
 	all, err := s.List(ctx)
 	if err != nil {
-		return nil, err
+		return out, err
 	}
 	byName := map[string][]Installation{} // an app can be installed twice
 	byID := map[int64]Installation{}
@@ -74,8 +84,10 @@ func (s *Service) Installations(ctx context.Context, found []Installation) ([]Sh
 			in = matches[0]
 		}
 		if r.State == Done && (r.Verified == nil || !r.Verified.Found) {
-			if err := s.verify(ctx, r.ID, in, ok); err != nil {
+			if said, err := s.verify(ctx, r.ID, in, ok); err != nil {
 				s.logFailure("installation not verified", r.ID, err)
+			} else if said {
+				out.Verified = append(out.Verified, r.ID)
 			}
 		}
 	}
@@ -87,14 +99,14 @@ func (s *Service) Installations(ctx context.Context, found []Installation) ([]Sh
 		}
 		data, err := json.Marshal(Shadow{ID: in.ID, Name: in.Name, FoundAt: now})
 		if err != nil {
-			return nil, err
+			return out, err
 		}
 		fresh = append(fresh, store.NewRecord{ID: shadowID(in.ID), Data: data})
 	}
 	if len(fresh) > 0 {
 		created, err := s.Records.CreateRecords(ctx, kindShadow, fresh)
 		if err != nil {
-			return nil, err
+			return out, err
 		}
 		if created > 0 {
 			s.auditOn(ctx, "job:sync", "approval.shadow_found", "zendesk:installations", map[string]string{"count": strconv.Itoa(created)})
@@ -102,9 +114,8 @@ func (s *Service) Installations(ctx context.Context, found []Installation) ([]Sh
 	}
 	recs, err := s.Records.ListRecords(ctx, kindShadow)
 	if err != nil {
-		return nil, err
+		return out, err
 	}
-	var unreported []Shadow
 	for _, rec := range recs {
 		var sh Shadow
 		if err := json.Unmarshal(rec.Data, &sh); err != nil {
@@ -113,14 +124,15 @@ func (s *Service) Installations(ctx context.Context, found []Installation) ([]Sh
 		}
 		sh.Version = rec.Version
 		if sh.Report.IsZero() && sh.Attempts < MaxAttempts && !covered[sh.ID] {
-			unreported = append(unreported, sh)
+			out.Unreported = append(out.Unreported, sh)
 		}
 	}
-	return unreported, nil
+	return out, nil
 }
 
-// verify records what the sync found of a request marked done.
-func (s *Service) verify(ctx context.Context, id string, in Installation, found bool) error {
+// verify records what the sync found of a request marked done, and
+// reports whether that is news to tell the thread.
+func (s *Service) verify(ctx context.Context, id string, in Installation, found bool) (bool, error) {
 	now := s.now()
 	r, err := s.update(ctx, id, func(r *Request) error {
 		if r.State != Done || (r.Verified != nil && (r.Verified.Found || !found)) {
@@ -135,13 +147,13 @@ func (s *Service) verify(ctx context.Context, id string, in Installation, found 
 		return nil
 	})
 	if errors.Is(err, store.ErrSkipUpdate) {
-		return nil
+		return false, nil
 	}
 	if err == nil {
 		s.audit(ctx, "job:sync", "approval.install_"+map[bool]string{true: "verified", false: "missing"}[found], id,
 			map[string]string{"installation": strconv.FormatInt(r.Verified.ZendeskID, 10)})
 	}
-	return err
+	return err == nil, err
 }
 
 // ShadowReported records the admin channel report of a shadow install,
@@ -259,31 +271,12 @@ func (s *Service) SubmitRetroactive(ctx context.Context, shadow int64, requester
 }
 
 func (s *Service) updateShadow(ctx context.Context, id int64, change func(*Shadow) error) (Shadow, error) {
-	var out Shadow
-	rec, err := store.UpdateRecord(ctx, s.Records, kindShadow, shadowID(id), func(cur store.Record) ([]byte, error) {
+	return updateJSON(ctx, s.Records, kindShadow, shadowID(id), ErrNoShadow, func(cur store.Record) (Shadow, error) {
 		var sh Shadow
-		if err := json.Unmarshal(cur.Data, &sh); err != nil {
-			return nil, err
-		}
+		err := json.Unmarshal(cur.Data, &sh)
 		sh.Version = cur.Version
-		if err := change(&sh); err != nil {
-			out = sh
-			return nil, err
-		}
-		out = sh
-		return json.Marshal(sh)
-	})
-	if errors.Is(err, store.ErrNotFound) {
-		return Shadow{}, ErrNoShadow
-	}
-	if errors.Is(err, store.ErrSkipUpdate) {
-		out.Version = rec.Version // the record as stored
-	}
-	if err != nil {
-		return out, err
-	}
-	out.Version = rec.Version
-	return out, nil
+		return sh, err
+	}, func(sh *Shadow, v int64) { sh.Version = v }, change)
 }
 
 func shadowID(id int64) string { return strconv.FormatInt(id, 10) }

@@ -32,11 +32,11 @@ func shadowIDs(shs []approvals.Shadow) []int64 {
 
 func (f *fixture) installations(t *testing.T, found ...approvals.Installation) []int64 {
 	t.Helper()
-	shs, err := f.svc.Installations(t.Context(), found)
+	check, err := f.svc.Installations(t.Context(), found)
 	if err != nil {
 		t.Fatalf("Installations: %v", err)
 	}
-	return shadowIDs(shs)
+	return shadowIDs(check.Unreported)
 }
 
 func (f *fixture) shadowRecords(t *testing.T) []store.Record {

@@ -418,7 +418,7 @@ func (rc *requestCommands) requestError(id string, err error) error {
 		case r.Denial != nil:
 			by = " by " + r.Denial.By
 		case r.State == approvals.Approved && len(r.Approvals) > 0:
-			by = " by " + approverNames(r)
+			by = " by " + r.ApproverNames()
 		case r.Closed != nil && r.Closed.By != "system":
 			by = " by " + r.Closed.By
 		}
@@ -435,14 +435,6 @@ func (rc *requestCommands) requestError(id string, err error) error {
 		return NotFoundf("That installation is not on the list of unapproved installs; the next sync reports what it finds")
 	}
 	return err
-}
-
-func approverNames(r approvals.Request) string {
-	names := make([]string, len(r.Approvals))
-	for i, m := range r.Approvals {
-		names[i] = m.By
-	}
-	return strings.Join(names, ", ")
 }
 
 func badRequestButton() *Error {

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"maps"
 	"slices"
 	"time"
 
@@ -105,8 +106,11 @@ func (a *Approvals) post(ctx context.Context, r approvals.Request, n approvals.N
 	switch n.Kind {
 	case approvals.PostParent:
 		refs, err := a.Notifier.SendChannel(ctx, a.Service.Policy.Channel, v.Parent(r))
-		if err != nil || len(refs) == 0 {
-			return approvals.Ref{}, cmpErr(err, "the approvals channel took no message")
+		if err == nil && len(refs) == 0 {
+			err = errors.New("the approvals channel took no message")
+		}
+		if err != nil {
+			return approvals.Ref{}, err
 		}
 		return fromBot(refs[0]), nil
 	case approvals.Redraw:
@@ -128,13 +132,6 @@ func (a *Approvals) post(ctx context.Context, r approvals.Request, n approvals.N
 		return approvals.Ref{}, err
 	}
 	return approvals.Ref{}, fmt.Errorf("no such notice kind %q", n.Kind)
-}
-
-func cmpErr(err error, msg string) error {
-	if err != nil {
-		return err
-	}
-	return errors.New(msg)
 }
 
 func fromBot(r bot.MessageRef) approvals.Ref {
@@ -178,54 +175,32 @@ func (a *Approvals) Reminders(ctx context.Context, now time.Time) error {
 }
 
 func (a *Approvals) deliverAll(ctx context.Context, ids []string) error {
-	errCh := make(chan error, len(ids))
-	forEach(ctx, a.Workers, ids, func(id string) {
+	return forEachErr(ctx, a.Workers, ids, func(id string) error {
 		if err := a.Deliver(ctx, id); err != nil {
-			errCh <- fmt.Errorf("request %s: %w", id, err)
+			return fmt.Errorf("request %s: %w", id, err)
 		}
+		return nil
 	})
-	close(errCh)
-	var errs []error
-	for err := range errCh {
-		errs = append(errs, err)
-	}
-	return errors.Join(errs...)
 }
 
 // remind sends each approver one message listing the requests waiting
 // for them, at most once per day in the policy's zone.
 func (a *Approvals) remind(ctx context.Context, now time.Time, byApprover map[string][]approvals.Request) error {
 	day := now.In(a.Service.Location()).Format(time.DateOnly)
-	approvers := slices.Sorted(func(yield func(string) bool) {
-		for k := range byApprover {
-			if !yield(k) {
-				return
-			}
-		}
-	})
-	errCh := make(chan error, len(approvers))
-	forEach(ctx, a.Workers, approvers, func(who string) {
+	return forEachErr(ctx, a.Workers, slices.Sorted(maps.Keys(byApprover)), func(who string) error {
 		first, err := a.Keys.ClaimKey(ctx, "approvals:remind:"+day+":"+who, 48*time.Hour)
 		if err != nil || !first {
-			if err != nil {
-				errCh <- err
-			}
-			return
+			return err
 		}
 		_, err = a.Notifier.SendDirect(ctx, who, a.view(now).Reminder(byApprover[who]))
 		switch {
 		case errors.Is(err, bot.ErrUnreachable):
 			a.log().InfoContext(ctx, "approver not reachable for a reminder", slog.String("approver", who))
 		case err != nil:
-			errCh <- fmt.Errorf("reminder to %s: %w", who, err)
+			return fmt.Errorf("reminder to %s: %w", who, err)
 		}
+		return nil
 	})
-	close(errCh)
-	var errs []error
-	for err := range errCh {
-		errs = append(errs, err)
-	}
-	return errors.Join(errs...)
 }
 
 // Installations is the approval part of the `sync` job, run after the
@@ -250,17 +225,14 @@ func (a *Approvals) Installations(ctx context.Context) error {
 			found = append(found, approvals.Installation{ID: c.ZendeskID, Name: c.Name, Enabled: c.Active})
 		}
 	}
-	shadows, err := a.Service.Installations(ctx, found)
+	check, err := a.Service.Installations(ctx, found)
 	if err != nil {
 		return err
 	}
-	sw, err := a.Service.Sweep(ctx)
-	if err != nil {
-		return err
-	}
+	shadows := check.Unreported
 	var errs []error
 	if a.Notifier != nil {
-		errs = append(errs, a.deliverAll(ctx, sw.Outboxes))
+		errs = append(errs, a.deliverAll(ctx, check.Verified))
 	}
 	if len(shadows) == 0 {
 		return errors.Join(errs...)

@@ -1,21 +1,17 @@
 package jobs_test
 
 import (
-	"cmp"
 	"context"
 	"fmt"
-	"os"
-	"path/filepath"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/seatwarden/seatwarden/approvals"
 	"github.com/seatwarden/seatwarden/bot"
+	"github.com/seatwarden/seatwarden/internal/teststores"
 	"github.com/seatwarden/seatwarden/jobs"
 	"github.com/seatwarden/seatwarden/store"
-	"github.com/seatwarden/seatwarden/store/boltstore"
-	"github.com/seatwarden/seatwarden/store/redisstore"
 )
 
 const approvalsChannel = "C0APPROVALS"
@@ -116,45 +112,8 @@ func newApprovalFixture(t *testing.T, st store.Store) *approvalFixture {
 	return &approvalFixture{store: st, clock: monday, chat: newThread()}
 }
 
-func boltFor(t *testing.T) store.Store {
-	t.Helper()
-	st, err := boltstore.Open(filepath.Join(t.TempDir(), "sw.db"), boltstore.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { st.Close() })
-	return st
-}
-
-// redisFor is a store on the Redis at REDIS_URL (default the local one)
-// under a prefix of its own, deleted afterwards. Without Redis the test
-// is skipped, except in CI, which always has one.
-func redisFor(t *testing.T) store.Store {
-	t.Helper()
-	url := cmp.Or(os.Getenv("REDIS_URL"), "redis://127.0.0.1:6379/0")
-	client, err := redisstore.NewClient(redisstore.ClientOptions{URL: url})
-	if err != nil {
-		t.Fatal(err)
-	}
-	prefix := fmt.Sprintf("swtest:jobs:%d:", time.Now().UnixNano())
-	st := redisstore.New(client, redisstore.Options{Prefix: prefix})
-	if err := st.Ping(t.Context()); err != nil {
-		st.Close()
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("Redis is required in CI: %v", err)
-		}
-		t.Skipf("skipping: no Redis answers: %v", err)
-	}
-	t.Cleanup(func() {
-		ctx := context.Background()
-		iter := client.Scan(ctx, 0, prefix+"*", 1000).Iterator()
-		for iter.Next(ctx) {
-			client.Unlink(ctx, iter.Val())
-		}
-		st.Close()
-	})
-	return st
-}
+func boltFor(t *testing.T) store.Store  { return teststores.Bolt(t, nil) }
+func redisFor(t *testing.T) store.Store { return teststores.Redis(t, "jobs") }
 
 var appAnswers = approvals.Answers{
 	approvals.FieldApp: "Salesforce Sync", approvals.FieldWhy: "Sync accounts", approvals.FieldScopes: "read",

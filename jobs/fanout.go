@@ -2,6 +2,7 @@ package jobs
 
 import (
 	"context"
+	"errors"
 	"sync"
 )
 
@@ -29,4 +30,19 @@ func forEach(ctx context.Context, workers int, keys []string, fn func(key string
 	}
 	close(work)
 	wg.Wait()
+}
+
+// forEachErr is forEach for work that can fail: it returns every key's
+// error, joined.
+func forEachErr(ctx context.Context, workers int, keys []string, fn func(key string) error) error {
+	var mu sync.Mutex
+	var errs []error
+	forEach(ctx, workers, keys, func(k string) {
+		if err := fn(k); err != nil {
+			mu.Lock()
+			errs = append(errs, err)
+			mu.Unlock()
+		}
+	})
+	return errors.Join(errs...)
 }

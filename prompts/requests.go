@@ -68,15 +68,6 @@ func (v Requests) clock(t, ref time.Time) string {
 	return v.stamp(t)
 }
 
-// kind is the kind named name; a kind no longer known (a request stored
-// by another version) still draws, with its name for a noun.
-func kind(name string) *approvals.Kind {
-	if k, ok := approvals.Kinds[name]; ok {
-		return k
-	}
-	return &approvals.Kind{Name: name, Noun: cmp.Or(name, "Request")}
-}
-
 func (v Requests) approvers(name string) []string {
 	if v.Approvers == nil {
 		return nil
@@ -154,7 +145,7 @@ func (v Requests) WithErrors(f bot.Form, values map[string]string, fe *approvals
 
 // headline is "App install request REQ-7KQ2MX: Install Salesforce Sync".
 func headline(r approvals.Request) string {
-	return fmt.Sprintf("%s request %s: %s", kind(r.Kind).Noun, r.ID, clipText(r.Title, 90))
+	return fmt.Sprintf("%s request %s: %s", approvals.KindOf(r.Kind).Noun, r.ID, clipText(r.Title, 90))
 }
 
 // Parent is the thread's parent message in the approvals channel; it is
@@ -162,7 +153,7 @@ func headline(r approvals.Request) string {
 // stands and offers only what can be done now.
 func (v Requests) Parent(r approvals.Request) bot.Message {
 	m := bot.Message{Headline: headline(r), Sections: v.body(r), Visibility: bot.Visible}
-	switch k := kind(r.Kind); {
+	switch k := approvals.KindOf(r.Kind); {
 	case r.State == approvals.Pending:
 		m.Buttons = []bot.Button{
 			{ActionID: ActionRequestApprove, Label: "Approve", Value: r.ID, Style: bot.StylePrimary},
@@ -191,7 +182,7 @@ func (v Requests) body(r approvals.Request) []bot.Section {
 func (v Requests) facts(r approvals.Request) []bot.Field {
 	fs := []bot.Field{
 		{Label: "Requested by", Value: r.Requester},
-		{Label: "Kind", Value: kind(r.Kind).Noun},
+		{Label: "Kind", Value: approvals.KindOf(r.Kind).Noun},
 		{Label: "Risk tier", Value: tierWords(r)},
 		{Label: "Approvals", Value: v.approvalsValue(r)},
 	}
@@ -230,7 +221,7 @@ func (v Requests) approvalsValue(r approvals.Request) string {
 // review date and chosen tier are left out: the facts show what they
 // decided (the tier the request got, and why).
 func answerFields(r approvals.Request) []bot.Field {
-	k := kind(r.Kind)
+	k := approvals.KindOf(r.Kind)
 	var out []bot.Field
 	for _, f := range k.Fields {
 		a := strings.TrimSpace(r.Answers[f.ID])
@@ -249,7 +240,7 @@ func answerFields(r approvals.Request) []bot.Field {
 
 // stateLines say where the request stands, and what happens next.
 func (v Requests) stateLines(r approvals.Request) []string {
-	k := kind(r.Kind)
+	k := approvals.KindOf(r.Kind)
 	esc := bot.EscapeText
 	var lines []string
 	switch r.State {
@@ -322,7 +313,7 @@ func (v Requests) needs(r approvals.Request) string {
 		}
 	}
 	if len(who) == 0 {
-		return what + "; the policy names no other approver for " + strings.ToLower(kind(r.Kind).Noun) + " requests"
+		return what + "; the policy names no other approver for " + strings.ToLower(approvals.KindOf(r.Kind).Noun) + " requests"
 	}
 	if more > 0 {
 		what += " from"
@@ -409,7 +400,7 @@ func expiredDays(r approvals.Request) int {
 func (v Requests) ThreadReply(r approvals.Request, n approvals.Notice) bot.Message {
 	esc := bot.EscapeText
 	by := n.Mark.By
-	k := kind(r.Kind)
+	k := approvals.KindOf(r.Kind)
 	var head, text string
 	switch n.Event {
 	case approvals.EventApproval:
@@ -507,7 +498,7 @@ func answered(r approvals.Request, m approvals.Mark) *approvals.Question {
 // is due.
 func (v Requests) Direct(r approvals.Request, n approvals.Notice) bot.Message {
 	esc := bot.EscapeText
-	k := kind(r.Kind)
+	k := approvals.KindOf(r.Kind)
 	title := "*" + esc(clipText(r.Title, 90)) + "*"
 	m := bot.Message{Visibility: bot.Visible}
 	var lines []string
@@ -652,7 +643,7 @@ func (v Requests) history(r approvals.Request) []string {
 			line = "it expired without enough approvals"
 		case approvals.Done:
 			line = esc(c.By) + " marked it installed"
-			if kind(r.Kind).Next == approvals.AwaitReview {
+			if approvals.KindOf(r.Kind).Next == approvals.AwaitReview {
 				line = esc(c.By) + " kept it"
 			}
 		case approvals.RolledBack:
@@ -816,7 +807,7 @@ func (v Requests) ShadowReport(sh approvals.Shadow) bot.Message {
 
 // reviewed names what a review keeps or rolls back.
 func reviewed(r approvals.Request) string {
-	if kind(r.Kind).Next == approvals.AwaitDone {
+	if approvals.KindOf(r.Kind).Next == approvals.AwaitDone {
 		return "app"
 	}
 	return "change"
