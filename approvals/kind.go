@@ -12,11 +12,12 @@ package approvals
 
 import (
 	"fmt"
-	"net/mail"
 	"regexp"
 	"slices"
 	"strings"
 	"time"
+
+	"github.com/seatwarden/seatwarden/people"
 )
 
 // Tier is how risky a request is; it sets how many approvals it needs.
@@ -194,11 +195,11 @@ func checkEmail(a Answers, field string) []FieldError {
 	if v == "" {
 		return nil
 	}
-	addr, err := mail.ParseAddress(v)
-	if err != nil || addr.Name != "" || addr.Address != v {
-		return []FieldError{{field, "An email address such as dana@example.com"}}
+	addr, err := people.ParseEmail(v)
+	if err != nil {
+		return []FieldError{{field, "An email address such as " + people.Example}}
 	}
-	a[field] = strings.ToLower(v)
+	a[field] = addr
 	return nil
 }
 

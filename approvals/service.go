@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/seatwarden/seatwarden/people"
 	"github.com/seatwarden/seatwarden/store"
 )
 
@@ -50,7 +51,7 @@ type Actor struct {
 	Admin bool
 }
 
-func (a Actor) email() string { return strings.ToLower(strings.TrimSpace(a.Email)) }
+func (a Actor) email() string { return people.Key(a.Email) }
 
 // RiskRule raises a request to high risk when its answer to Field
 // contains Contains.

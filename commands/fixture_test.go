@@ -12,7 +12,6 @@ import (
 	"time"
 
 	"github.com/seatwarden/seatwarden/bot"
-	"github.com/seatwarden/seatwarden/config"
 	"github.com/seatwarden/seatwarden/internal/golden"
 	"github.com/seatwarden/seatwarden/seats"
 	"github.com/seatwarden/seatwarden/store"
@@ -141,14 +140,10 @@ func newFixture(t testing.TB, snap *store.Snapshot) *fixture {
 		Audit:     st,
 		Policy:    testPolicy(t),
 		Admins:    []string{admin},
-		Owners: []config.Owner{
-			{Group: "Tier 2", Owner: dana},
-			{Group: "Billing", Owner: bill},
-			{Default: ops},
-		},
-		Command: "/warden",
-		Now:     func() time.Time { return now },
-		Logger:  slog.New(slog.NewJSONHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug})),
+		Owners:    seats.NewOwners(ops, seats.GroupOwner{Group: "Tier 2", Owner: dana}, seats.GroupOwner{Group: "Billing", Owner: bill}),
+		Command:   "/warden",
+		Now:       func() time.Time { return now },
+		Logger:    slog.New(slog.NewJSONHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug})),
 	}}
 }
 

@@ -10,7 +10,6 @@ import (
 	"time"
 
 	"github.com/seatwarden/seatwarden/bot"
-	"github.com/seatwarden/seatwarden/config"
 	"github.com/seatwarden/seatwarden/integrations/zendesk"
 	"github.com/seatwarden/seatwarden/integrations/zendesk/zendesktest"
 	"github.com/seatwarden/seatwarden/prompts"
@@ -54,7 +53,7 @@ func newReviewFixture(t *testing.T) *reviewFixture {
 		t.Fatal(err)
 	}
 	f.deps.Admins = []string{acmeAdmin}
-	f.deps.Owners = []config.Owner{{Group: "Tier 2", Owner: acmeOmar}, {Default: acmeAdmin}}
+	f.deps.Owners = seats.NewOwners(acmeAdmin, seats.GroupOwner{Group: "Tier 2", Owner: acmeOmar})
 	f.svc = &reviews.Service{Records: f.store, Audit: f.store, Zendesk: zd, Now: func() time.Time { return now }, Holder: "test",
 		Policy: reviews.Policy{Location: f.deps.Policy.Location, KeepMaxDays: 180}}
 	f.deps.Reviews = f.svc

@@ -14,8 +14,8 @@ import (
 
 	"github.com/seatwarden/seatwarden/approvals"
 	"github.com/seatwarden/seatwarden/bot"
-	"github.com/seatwarden/seatwarden/config"
 	"github.com/seatwarden/seatwarden/credentials"
+	"github.com/seatwarden/seatwarden/people"
 	"github.com/seatwarden/seatwarden/reviews"
 	"github.com/seatwarden/seatwarden/seats"
 	"github.com/seatwarden/seatwarden/store"
@@ -155,9 +155,8 @@ type Deps struct {
 	Policy seats.Policy
 	// Admins are people, by email, who may use every command.
 	Admins []string
-	// Owners says who answers for a seat, by its default group (the policy
-	// file's owners list).
-	Owners []config.Owner
+	// Owners says who answers for a seat, by its default group.
+	Owners seats.Owners
 	// Command is the slash command shown in examples; default "/warden".
 	Command string
 	// SnapshotCheck is how often commands ask the store whether a sync
@@ -213,32 +212,16 @@ func (d Deps) withDefaults() Deps {
 	return d
 }
 
-// ownerOf is who answers for a seat whose default group is named group:
-// the policy's rule, with a seat outside any group going to the default.
-func (d Deps) ownerOf(group string) string {
-	p := config.Policy{Owners: d.Owners}
-	if group == "" {
-		return p.OwnerOf("\x00") // no group can have this name, so the default answers
-	}
-	return p.OwnerOf(group)
-}
-
 // role resolves what the policy says about u.
 func (d Deps) role(u bot.User) Role {
-	email := strings.ToLower(strings.TrimSpace(u.Email))
+	email := people.Key(u.Email)
 	r := Role{Email: email}
 	if email == "" {
 		return r
 	}
-	r.Admin = slices.ContainsFunc(d.Admins, func(a string) bool { return strings.EqualFold(a, email) })
-	for _, o := range d.Owners {
-		switch {
-		case o.Default != "":
-			r.DefaultOwner = r.DefaultOwner || strings.EqualFold(o.Default, email)
-		case o.Group != "" && strings.EqualFold(o.Owner, email):
-			r.Groups = append(r.Groups, o.Group)
-		}
-	}
+	r.Admin = slices.ContainsFunc(d.Admins, func(a string) bool { return people.Same(a, email) })
+	r.DefaultOwner = d.Owners.IsDefault(email)
+	r.Groups = d.Owners.GroupsOf(email)
 	slices.Sort(r.Groups)
 	return r
 }

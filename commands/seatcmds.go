@@ -5,7 +5,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net/mail"
 	"slices"
 	"strconv"
 	"strings"
@@ -15,6 +14,7 @@ import (
 
 	"github.com/seatwarden/seatwarden/bot"
 	"github.com/seatwarden/seatwarden/internal/editdist"
+	"github.com/seatwarden/seatwarden/people"
 	"github.com/seatwarden/seatwarden/seats"
 	"github.com/seatwarden/seatwarden/store"
 )
@@ -189,19 +189,9 @@ func newView(d Deps, snap *store.Snapshot, now time.Time) *view {
 	for i := range v.report.Paid {
 		v.paidCost[i+1] = v.paidCost[i] + v.report.Paid[i].MonthlyCost
 	}
-	ownerByGroup := map[string]string{}
 	for i, list := range [][]seats.Seat{v.report.Paid, v.report.Free} {
 		for j, st := range list {
-			group := ""
-			if id := st.User.DefaultGroupID; id != nil {
-				group = v.groups[*id]
-			}
-			o, ok := ownerByGroup[group]
-			if !ok {
-				o = d.ownerOf(group)
-				ownerByGroup[group] = o
-			}
-			v.owner[st.User.ID] = o
+			v.owner[st.User.ID] = d.Owners.Of(st)
 			at := j
 			if i == 1 {
 				at = -1 - j
@@ -522,8 +512,8 @@ func (s *seatCommands) user(ctx context.Context, c *Call) (bot.Message, error) {
 	default:
 		return bot.Message{}, Invalidf("seats user takes one argument, EMAIL, and got %d", len(c.Args))
 	}
-	email, ok := parseEmail(c.Args[0])
-	if !ok {
+	email, err := people.ParseEmail(c.Args[0])
+	if err != nil {
 		return bot.Message{}, Invalidf("%q is not an email address", clip(c.Args[0], 60))
 	}
 	v, err := s.load(ctx, c.Now)
@@ -600,19 +590,6 @@ func (s *seatCommands) user(ctx context.Context, c *Call) (bot.Message, error) {
 	return m, nil
 }
 
-// parseEmail accepts one bare address, as the policy does: people are
-// matched by it across transports.
-func parseEmail(s string) (string, bool) {
-	if len(s) > 254 {
-		return "", false
-	}
-	a, err := mail.ParseAddress(s)
-	if err != nil || a.Name != "" || a.Address != s {
-		return "", false
-	}
-	return strings.ToLower(a.Address), true
-}
-
 // --- seats group ---------------------------------------------------------
 
 func (s *seatCommands) group(ctx context.Context, c *Call) (bot.Message, error) {
@@ -656,7 +633,7 @@ func (s *seatCommands) group(ctx context.Context, c *Call) (bot.Message, error) 
 	} else if g, err = v.findGroup(name); err != nil {
 		return bot.Message{}, err
 	}
-	groupOwner := v.d.ownerOf(g.Name)
+	groupOwner := v.d.Owners.OfGroup(g.Name)
 	if !c.Role.Admin && !c.Role.Is(groupOwner) {
 		return bot.Message{}, Forbiddenf("Sorry, only Zendesk admins and the owner of %s can see its seats.", g.Name)
 	}

@@ -9,7 +9,6 @@ import (
 	"time"
 
 	"github.com/seatwarden/seatwarden/bot"
-	"github.com/seatwarden/seatwarden/config"
 	"github.com/seatwarden/seatwarden/credentials"
 	"github.com/seatwarden/seatwarden/integrations/zendesk"
 	"github.com/seatwarden/seatwarden/integrations/zendesk/zendesktest"
@@ -58,7 +57,7 @@ func newTokenFixture(t *testing.T) *tokenFixture {
 		t.Fatal(err)
 	}
 	f.deps.Admins = []string{acmeAdmin}
-	f.deps.Owners = []config.Owner{{Group: "Tier 2", Owner: acmeOmar}, {Default: acmeAdmin}}
+	f.deps.Owners = seats.NewOwners(acmeAdmin, seats.GroupOwner{Group: "Tier 2", Owner: acmeOmar})
 	f.deps.Credentials = f.svc
 	if f.router, err = New(f.deps); err != nil {
 		t.Fatal(err)

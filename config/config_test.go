@@ -145,12 +145,6 @@ func TestLoadInterfaceExample(t *testing.T) {
 	if loc := got.Policy.Location(); loc.String() != "Europe/Berlin" {
 		t.Errorf("Location() = %v, want Europe/Berlin", loc)
 	}
-	if got := got.Policy.OwnerOf("Tier 2"); got != "dana@example.com" {
-		t.Errorf(`OwnerOf("Tier 2") = %q`, got)
-	}
-	if got := got.Policy.OwnerOf("Billing"); got != "ops@example.com" {
-		t.Errorf(`OwnerOf("Billing") = %q, want the default owner`, got)
-	}
 }
 
 func TestLoadEveryKey(t *testing.T) {

@@ -8,8 +8,6 @@ import (
 	"sync"
 	"time"
 
-	"github.com/seatwarden/seatwarden/seats"
-
 	// The zone database is embedded so that "timezone: Europe/Berlin" works in
 	// minimal container images that ship without /usr/share/zoneinfo.
 	_ "time/tzdata"
@@ -200,35 +198,6 @@ func (p Policy) Location() *time.Location {
 	}
 	locations.Store(p.Timezone, loc)
 	return loc
-}
-
-// OwnerOf returns who answers for a seat whose default group is group: that
-// group's owner, else the default owner, else "".
-func (p Policy) OwnerOf(group string) string {
-	def := ""
-	for _, o := range p.Owners {
-		if o.Default != "" {
-			def = o.Default
-		} else if o.Group == group {
-			return o.Owner
-		}
-	}
-	return def
-}
-
-// SeatRules is the part of the policy the seat rules read.
-func (p Policy) SeatRules() seats.Policy {
-	return seats.Policy{
-		InactivityDays: p.InactivityDays,
-		Location:       p.Location(),
-		Pricing: seats.Pricing{
-			Agent:    p.Pricing.Agent,
-			Admin:    p.Pricing.Admin,
-			Currency: p.Pricing.Currency,
-			Roles:    p.Pricing.Roles,
-		},
-		NonSeatRoles: p.NonSeatRoles,
-	}
 }
 
 // IsAdmin reports whether email is listed in admins (case-insensitively).

@@ -2,13 +2,14 @@ package config
 
 import (
 	"fmt"
-	"net/mail"
 	"regexp"
 	"slices"
 	"strings"
 	"time"
 
 	"github.com/robfig/cron/v3"
+
+	"github.com/seatwarden/seatwarden/people"
 )
 
 var (
@@ -182,16 +183,13 @@ func (d *policyDecoder) emails(path string, list []string) {
 	}
 }
 
-// parseEmail accepts exactly one bare address ("dana@example.com", not
-// "Dana <dana@example.com>"), because people are matched by it across
-// transports.
+// parseEmail is people.ParseEmail with the policy's wording of the error.
 func parseEmail(s string) (string, error) {
-	trimmed := strings.TrimSpace(s)
-	a, err := mail.ParseAddress(trimmed)
-	if err != nil || a.Name != "" || a.Address != trimmed {
-		return "", fmt.Errorf("must be an email address such as dana@example.com, got %q", s)
+	addr, err := people.ParseEmail(s)
+	if err != nil {
+		return "", fmt.Errorf("must be an email address such as %s, got %q", people.Example, s)
 	}
-	return strings.ToLower(a.Address), nil
+	return addr, nil
 }
 
 func (d *policyDecoder) channelID(path, id string) {

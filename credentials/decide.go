@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/seatwarden/seatwarden/integrations/zendesk"
+	"github.com/seatwarden/seatwarden/people"
 	"github.com/seatwarden/seatwarden/store"
 )
 
@@ -46,7 +47,7 @@ type Actor struct {
 	Admin bool
 }
 
-func (a Actor) email() string { return strings.ToLower(strings.TrimSpace(a.Email)) }
+func (a Actor) email() string { return people.Key(a.Email) }
 
 // Form fields of the decisions, named as the forms name their inputs.
 const (

@@ -25,9 +25,8 @@ type Reviews struct {
 	Service   *reviews.Service
 	Snapshots store.Snapshots
 	Rules     seats.Policy
-	// OwnerOfGroup is the policy's owner of seats whose default group is
-	// named group ("" for seats in no group).
-	OwnerOfGroup func(group string) string
+	// Owners says who answers for each seat.
+	Owners seats.Owners
 	// Notifier sends the messages; nil means no chat transport is set up.
 	Notifier bot.Notifier
 	// AdminChannel receives escalations and failed changes.
@@ -73,17 +72,7 @@ func (r *Reviews) digest(ctx context.Context, now time.Time) error {
 		return err
 	}
 	report := seats.Evaluate(snap, r.Rules, now)
-	groups := make(map[int64]string, len(snap.Groups))
-	for _, g := range snap.Groups {
-		groups[g.ID] = g.Name
-	}
-	ownerOf := func(st seats.Seat) string {
-		if id := st.User.DefaultGroupID; id != nil {
-			return r.OwnerOfGroup(groups[*id])
-		}
-		return r.OwnerOfGroup("")
-	}
-	open, err := r.Service.Open(ctx, period, report, ownerOf)
+	open, err := r.Service.Open(ctx, period, report, r.Owners.Of)
 	if err != nil {
 		return err
 	}

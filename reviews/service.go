@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/seatwarden/seatwarden/integrations/zendesk"
+	"github.com/seatwarden/seatwarden/people"
 	"github.com/seatwarden/seatwarden/seats"
 	"github.com/seatwarden/seatwarden/store"
 )
@@ -328,7 +329,7 @@ func (s *Service) decide(ctx context.Context, in Input) (Item, error) {
 	if !ok {
 		return Item{}, fmt.Errorf("reviews: unknown decision %q", in.Decision)
 	}
-	actor := strings.ToLower(strings.TrimSpace(in.Actor.Email))
+	actor := people.Key(in.Actor.Email)
 	if err := validate(in, p, now); err != nil {
 		return Item{}, err
 	}
@@ -346,12 +347,12 @@ func (s *Service) decide(ctx context.Context, in Input) (Item, error) {
 			return nil, &NotAllowedError{Item: it}
 		}
 		if in.Decision == NotMine {
-			if strings.EqualFold(strings.TrimSpace(in.NewOwner), it.Owner) {
+			if people.Same(in.NewOwner, it.Owner) {
 				return nil, &FieldError{"new_owner", it.Owner + " already answers for this seat; name someone else"}
 			}
 			// The seat stays open, now asked of its new owner.
 			it.HandedFrom, it.HandedBy, it.HandedAt = it.Owner, actor, now
-			it.Owner = strings.ToLower(strings.TrimSpace(in.NewOwner))
+			it.Owner = people.Key(in.NewOwner)
 			decided = it
 			return json.Marshal(it)
 		}
@@ -431,7 +432,7 @@ func validate(in Input, p Policy, now time.Time) error {
 			return &FieldError{"keep_until", fmt.Sprintf("Pick a date within %d days (by %s)", p.KeepMaxDays, latest.Format(time.DateOnly))}
 		}
 	case NotMine:
-		if _, err := parseEmail(in.NewOwner); err != nil {
+		if _, err := people.ParseEmail(in.NewOwner); err != nil {
 			return &FieldError{"new_owner", "Name who answers for this seat by email, e.g. lead@example.com"}
 		}
 	}

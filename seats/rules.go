@@ -70,6 +70,9 @@ type Seat struct {
 	// RoleName is the custom role's name, or "Admin"/"Agent" without one.
 	RoleName string
 	Groups   []string
+	// DefaultGroup names the seat's default group ("" for none, or a
+	// deleted one): its owner answers for the seat (Owners).
+	DefaultGroup string
 	// LastActivity is the last login, or the creation time for someone who
 	// never logged in (NeverLoggedIn).
 	LastActivity  time.Time
@@ -121,6 +124,9 @@ func NewIndex(snap *store.Snapshot, p Policy) *Index {
 // Evaluate judges one staff member at now.
 func (ix *Index) Evaluate(u store.StaffUser, p Policy, now time.Time) Seat {
 	s := Seat{User: u, Groups: ix.userGroups[u.ID], Paid: true}
+	if u.DefaultGroupID != nil {
+		s.DefaultGroup = ix.groupNames[*u.DefaultGroupID]
+	}
 	role, hasRole := store.CustomRole{}, false
 	if u.CustomRoleID != nil {
 		role, hasRole = ix.roles[*u.CustomRoleID]

@@ -107,14 +107,16 @@ func (e *env) service(zd reviews.Zendesk, holder string) *reviews.Service {
 }
 
 func (e *env) reviewJobs(svc *reviews.Service) *jobs.Reviews {
-	return &jobs.Reviews{Service: svc, Snapshots: e.store, Rules: e.rules, Command: "/warden", Workers: 16,
-		OwnerOfGroup: func(group string) string {
-			var i int
-			if _, err := fmt.Sscanf(group, "Team %04d", &i); err != nil {
-				return ""
-			}
-			return ownerEmail(i)
-		}}
+	return &jobs.Reviews{Service: svc, Snapshots: e.store, Rules: e.rules, Command: "/warden", Workers: 16, Owners: e.owners()}
+}
+
+// owners is the rule that gives each team its own lead.
+func (e *env) owners() seats.Owners {
+	groups := make([]seats.GroupOwner, e.o.Owners)
+	for i := range groups {
+		groups[i] = seats.GroupOwner{Group: fmt.Sprintf("Team %04d", i), Owner: ownerEmail(i)}
+	}
+	return seats.NewOwners("", groups...)
 }
 
 // peakHeap samples the heap in use until stop is called.

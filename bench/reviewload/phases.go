@@ -17,7 +17,6 @@ import (
 	slackbot "github.com/seatwarden/seatwarden/bot/slack"
 	"github.com/seatwarden/seatwarden/bot/slack/slacktest"
 	"github.com/seatwarden/seatwarden/commands"
-	"github.com/seatwarden/seatwarden/config"
 	"github.com/seatwarden/seatwarden/integrations/zendesk/zendesktest"
 	"github.com/seatwarden/seatwarden/prompts"
 	"github.com/seatwarden/seatwarden/reviews"
@@ -58,14 +57,9 @@ func (e *env) digests(ctx context.Context) (digestFigures, error) {
 		return f, err
 	}
 	report := seats.Evaluate(snap, e.rules, now)
-	groups := map[int64]string{}
-	for _, g := range snap.Groups {
-		groups[g.ID] = g.Name
-	}
-	jobs := e.reviewJobs(nil)
 	svc := e.service(nil, "bench")
 	snap = nil
-	if _, err := svc.Open(ctx, e.period, report, func(s seats.Seat) string { return jobs.OwnerOfGroup(groups[*s.User.DefaultGroupID]) }); err != nil {
+	if _, err := svc.Open(ctx, e.period, report, e.owners().Of); err != nil {
 		return f, err
 	}
 	f.open = time.Since(start)
@@ -206,7 +200,7 @@ func (e *env) clicks(ctx context.Context) (clickFigures, error) {
 		return f, fmt.Errorf("only %d seats to click, want %d", len(open), e.o.Rounds)
 	}
 	router, err := commands.New(commands.Deps{Snapshots: e.store, Audit: e.store, Policy: e.rules, Reviews: svc,
-		Admins: []string{"admin@acme.example"}, Owners: []config.Owner{{Default: ownerEmail(0)}}, Now: func() time.Time { return clock }})
+		Admins: []string{"admin@acme.example"}, Owners: seats.NewOwners(ownerEmail(0)), Now: func() time.Time { return clock }})
 	if err != nil {
 		return f, err
 	}

@@ -15,6 +15,7 @@ import (
 
 	"github.com/seatwarden/seatwarden/bench/internal/benchkit"
 	"github.com/seatwarden/seatwarden/config"
+	"github.com/seatwarden/seatwarden/internal/wiring"
 	"github.com/seatwarden/seatwarden/store"
 	"github.com/seatwarden/seatwarden/store/boltstore"
 	"github.com/seatwarden/seatwarden/store/redisstore"
@@ -50,7 +51,7 @@ func run(ctx context.Context, o options, progress, logs io.Writer) (rep *report,
 
 	policy := benchPolicy()
 	say("seeding %s seats… ", benchkit.Commas(o.Seats))
-	seeded, err := benchkit.Seed(ctx, st, o.Seats, policy.SeatRules(), log)
+	seeded, err := benchkit.Seed(ctx, st, o.Seats, wiring.SeatPolicy(policy), log)
 	if err != nil {
 		say("failed\n")
 		return nil, err

@@ -20,6 +20,7 @@ import (
 	"github.com/seatwarden/seatwarden/bot/teams/teamstest"
 	"github.com/seatwarden/seatwarden/commands"
 	"github.com/seatwarden/seatwarden/config"
+	"github.com/seatwarden/seatwarden/internal/wiring"
 	"github.com/seatwarden/seatwarden/server"
 	"github.com/seatwarden/seatwarden/store"
 	"github.com/seatwarden/seatwarden/telemetry"
@@ -74,9 +75,9 @@ func startFullStack(raw store.Store, policy config.Policy, users int, log *slog.
 	router, err := commands.New(commands.Deps{
 		Snapshots: st,
 		Audit:     st,
-		Policy:    policy.SeatRules(),
+		Policy:    wiring.SeatPolicy(policy),
 		Admins:    policy.Admins,
-		Owners:    policy.Owners,
+		Owners:    wiring.SeatOwners(policy),
 		Command:   policy.Command,
 		Now:       time.Now,
 		Logger:    log,

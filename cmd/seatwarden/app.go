@@ -22,6 +22,7 @@ import (
 	"github.com/seatwarden/seatwarden/config"
 	"github.com/seatwarden/seatwarden/credentials"
 	"github.com/seatwarden/seatwarden/integrations/zendesk"
+	"github.com/seatwarden/seatwarden/internal/wiring"
 	"github.com/seatwarden/seatwarden/jobs"
 	"github.com/seatwarden/seatwarden/reviews"
 	"github.com/seatwarden/seatwarden/seats"
@@ -114,9 +115,9 @@ func newApp(ctx context.Context, cfg *config.Config, log *slog.Logger) (*app, er
 	a.router, err = commands.New(commands.Deps{
 		Snapshots:       a.store,
 		Audit:           a.store,
-		Policy:          cfg.Policy.SeatRules(),
+		Policy:          wiring.SeatPolicy(cfg.Policy),
 		Admins:          cfg.Policy.Admins,
-		Owners:          cfg.Policy.Owners,
+		Owners:          wiring.SeatOwners(cfg.Policy),
 		Command:         cfg.Policy.Command,
 		Reviews:         a.reviews.Service,
 		ReviewChanged:   a.reviewChanged,
@@ -189,15 +190,10 @@ func newReviewJobs(cfg *config.Config, st store.Store, zd reviews.Zendesk, holde
 		Logger: log,
 	}
 	return &jobs.Reviews{
-		Service:   svc,
-		Snapshots: st,
-		Rules:     p.SeatRules(),
-		OwnerOfGroup: func(group string) string {
-			if group == "" {
-				group = "\x00" // no group has this name, so the default owner answers
-			}
-			return p.OwnerOf(group)
-		},
+		Service:       svc,
+		Snapshots:     st,
+		Rules:         wiring.SeatPolicy(p),
+		Owners:        wiring.SeatOwners(p),
 		AdminChannel:  p.AdminChannel,
 		RemindAfter:   p.Review.RemindAfter.Std(),
 		EscalateAfter: p.Review.EscalateAfter.Std(),
@@ -293,7 +289,7 @@ func (a *app) reviewChanged(ctx context.Context, period string, except bot.Messa
 // afterSync publishes the new snapshot's seat counts.
 func (a *app) afterSync(_ context.Context, res seats.SyncResult) {
 	if snap := res.Snapshot; snap != nil {
-		sum := seats.Evaluate(snap, a.cfg.Policy.SeatRules(), a.now()).Summary
+		sum := seats.Evaluate(snap, wiring.SeatPolicy(a.cfg.Policy), a.now()).Summary
 		a.metrics.SetSnapshot(snap.SyncedAt, sum.Active.Seats, sum.Inactive.Seats)
 	}
 	if a.router != nil {

@@ -17,6 +17,7 @@ import (
 	"github.com/seatwarden/seatwarden/bot/teams"
 	"github.com/seatwarden/seatwarden/config"
 	"github.com/seatwarden/seatwarden/integrations/zendesk/zendesktest"
+	"github.com/seatwarden/seatwarden/internal/wiring"
 	"github.com/seatwarden/seatwarden/seats"
 	"github.com/seatwarden/seatwarden/store"
 	"github.com/seatwarden/seatwarden/telemetry"
@@ -196,7 +197,7 @@ func prepareSnapshot(ctx context.Context, a *app, source string, emulated bool, 
 	case r := <-results:
 		paid := 0
 		if r.Snapshot != nil {
-			paid = seats.Evaluate(r.Snapshot, a.cfg.Policy.SeatRules(), a.now()).Summary.Paid.Seats
+			paid = seats.Evaluate(r.Snapshot, wiring.SeatPolicy(a.cfg.Policy), a.now()).Summary.Paid.Seats
 		}
 		fmt.Fprintf(out, "Synced %d paid %s (%d team %s) from %s in %s.\n",
 			paid, plural(paid, "seat", "seats"), r.StaffAfter, plural(r.StaffAfter, "member", "members"), source, r.Duration.Round(time.Millisecond))

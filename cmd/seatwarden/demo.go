@@ -21,6 +21,7 @@ import (
 	"github.com/seatwarden/seatwarden/config"
 	"github.com/seatwarden/seatwarden/integrations/zendesk"
 	"github.com/seatwarden/seatwarden/integrations/zendesk/zendesktest"
+	"github.com/seatwarden/seatwarden/internal/wiring"
 	"github.com/seatwarden/seatwarden/jobs"
 	"github.com/seatwarden/seatwarden/seats"
 )
@@ -311,7 +312,7 @@ func (d *demo) summary(ctx context.Context, a *app) seats.Summary {
 		d.expect(false, "snapshot readable: %v", err)
 		return seats.Summary{}
 	}
-	sum := seats.Evaluate(snap, a.cfg.Policy.SeatRules(), a.now()).Summary
+	sum := seats.Evaluate(snap, wiring.SeatPolicy(a.cfg.Policy), a.now()).Summary
 	d.expect(sum.Paid.Seats > 0, "the snapshot counts paid seats")
 	return sum
 }
@@ -405,7 +406,7 @@ func pickInactiveAgent(ctx context.Context, a *app, now time.Time) (seats.Seat, 
 	if err != nil {
 		return seats.Seat{}, false
 	}
-	report := seats.Evaluate(snap, a.cfg.Policy.SeatRules(), now)
+	report := seats.Evaluate(snap, wiring.SeatPolicy(a.cfg.Policy), now)
 	i := slices.IndexFunc(report.Paid, func(s seats.Seat) bool {
 		return s.Inactive && s.Category == seats.CategoryAgent && !s.NeverLoggedIn
 	})

@@ -1,0 +1,42 @@
+// Package wiring translates the operator's policy file (package config)
+// into each domain package's own policy type, so neither config nor the
+// domain imports the other. The binary and the load programs share it.
+package wiring
+
+import (
+	"github.com/seatwarden/seatwarden/config"
+	"github.com/seatwarden/seatwarden/seats"
+)
+
+// SeatPolicy is the part of the policy the seat rules read.
+func SeatPolicy(p config.Policy) seats.Policy {
+	return seats.Policy{
+		InactivityDays: p.InactivityDays,
+		Location:       p.Location(),
+		Pricing: seats.Pricing{
+			Agent:    p.Pricing.Agent,
+			Admin:    p.Pricing.Admin,
+			Currency: p.Pricing.Currency,
+			Roles:    p.Pricing.Roles,
+		},
+		NonSeatRoles: p.NonSeatRoles,
+	}
+}
+
+// SeatOwners is the policy's owners list as the owner rule. The file lists
+// group owners and at most one default in any order; a later default
+// replaces an earlier one.
+func SeatOwners(p config.Policy) seats.Owners {
+	var (
+		def    string
+		groups []seats.GroupOwner
+	)
+	for _, item := range p.Owners {
+		if item.Default != "" {
+			def = item.Default
+			continue
+		}
+		groups = append(groups, seats.GroupOwner{Group: item.Group, Owner: item.Owner})
+	}
+	return seats.NewOwners(def, groups...)
+}
