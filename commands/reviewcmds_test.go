@@ -54,7 +54,7 @@ func newReviewFixture(t *testing.T) *reviewFixture {
 	}
 	f.deps.Admins = []string{acmeAdmin}
 	f.deps.Owners = seats.NewOwners(acmeAdmin, seats.GroupOwner{Group: "Tier 2", Owner: acmeOmar})
-	f.svc = &reviews.Service{Records: f.store, Audit: f.store, Zendesk: zd, Now: func() time.Time { return now }, Holder: "test",
+	f.svc = &reviews.Service{Records: f.store, Audit: f.store, Seats: zendesk.Connector{Client: zd}, Now: func() time.Time { return now }, Holder: "test",
 		Policy: reviews.Policy{Location: f.deps.Policy.Location, KeepMaxDays: 180}}
 	f.deps.Reviews = f.svc
 	f.deps.ReviewChanged = func(_ context.Context, _ string, _ bot.MessageRef, owners ...string) {

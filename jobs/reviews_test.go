@@ -131,7 +131,7 @@ func (f *reviewFixture) zendesk(t *testing.T) *zendesk.Client {
 func (f *reviewFixture) reviews(t *testing.T, holder string) *jobs.Reviews {
 	now := func() time.Time { return f.clock }
 	return &jobs.Reviews{
-		Service:      &reviews.Service{Records: f.store, Audit: f.store, Zendesk: f.zendesk(t), Policy: f.policy, Now: now, Holder: holder},
+		Service:      &reviews.Service{Records: f.store, Audit: f.store, Seats: zendesk.Connector{Client: f.zendesk(t)}, Policy: f.policy, Now: now, Holder: holder},
 		Snapshots:    f.store,
 		Rules:        seats.Policy{InactivityDays: 30, Location: time.UTC, Pricing: seats.Pricing{Agent: 115, Admin: 115}},
 		Owners:       seats.NewOwners(dana, seats.GroupOwner{Group: "Tier 2", Owner: omar}),

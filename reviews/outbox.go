@@ -5,10 +5,11 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strconv"
 	"strings"
 	"time"
 
-	"github.com/seatwarden/seatwarden/integrations/zendesk"
+	"github.com/seatwarden/seatwarden/connector"
 	"github.com/seatwarden/seatwarden/store"
 )
 
@@ -78,48 +79,54 @@ var doneAction = map[ChangeKind]string{ChangeDemote: "seat.demoted", ChangeSuspe
 // stillAsShown checks Zendesk's user against the digest; a non-empty note
 // says why the decision no longer applies.
 func (s *Service) stillAsShown(ctx context.Context, it Item) (string, error) {
-	u, err := s.Zendesk.GetUser(ctx, it.Seat.UserID)
+	m, err := s.Seats.Member(ctx, memberID(it.Seat.UserID))
 	switch {
-	case errors.Is(err, zendesk.ErrNotFound):
+	case errors.Is(err, connector.ErrNotFound):
 		return "no longer in Zendesk", nil
 	case err != nil:
 		return "", err
 	}
 	shown := it.Seat
-	if u.LastLoginAt != nil && (shown.NeverLoggedIn || u.LastLoginAt.After(shown.LastActivity)) {
-		return "logged in on " + u.LastLoginAt.In(s.policy().Location).Format("Mon 2 Jan") + ", after the review asked", nil
+	if m.LastActivity != nil && (shown.NeverLoggedIn || m.LastActivity.After(shown.LastActivity)) {
+		return "logged in on " + m.LastActivity.In(s.policy().Location).Format("Mon 2 Jan") + ", after the review asked", nil
 	}
-	if u.Role != zendesk.RoleAgent && u.Role != zendesk.RoleAdmin {
-		return "already " + u.Role + " in Zendesk", nil
+	if !m.HasSeat {
+		return "already " + m.Role + " in Zendesk", nil
 	}
 	switch it.Change.Kind {
 	case ChangeSuspend:
-		if u.Suspended {
+		if m.Suspended {
 			return "already suspended in Zendesk", nil
 		}
 	case ChangeLightAgent:
-		if u.CustomRoleID != nil && *u.CustomRoleID == it.Change.RoleID {
+		if m.RoleID != "" && m.RoleID == strconv.FormatInt(it.Change.RoleID, 10) {
 			return "already a light agent in Zendesk", nil
 		}
 	}
 	return "", nil
 }
 
+// seatChange is what a decision's change asks of the connector.
+var seatChange = map[ChangeKind]connector.ChangeKind{
+	ChangeDemote:     connector.Remove,
+	ChangeSuspend:    connector.Suspend,
+	ChangeLightAgent: connector.Downgrade,
+}
+
 func (s *Service) applyChange(ctx context.Context, it Item) error {
-	var upd zendesk.UserUpdate
-	switch c := it.Change; c.Kind {
-	case ChangeDemote:
-		upd.Role = ptr(zendesk.RoleEndUser)
-	case ChangeSuspend:
-		upd.Suspended = ptr(true)
-	case ChangeLightAgent:
-		upd.Role, upd.CustomRoleID = ptr(zendesk.RoleAgent), ptr(c.RoleID)
-	default:
+	c := it.Change
+	kind, ok := seatChange[c.Kind]
+	if !ok {
 		return fmt.Errorf("reviews: unknown change %q", c.Kind)
 	}
-	_, err := s.Zendesk.UpdateUser(ctx, it.Seat.UserID, upd)
-	return err
+	change := connector.SeatChange{Kind: kind}
+	if kind == connector.Downgrade {
+		change.Role = strconv.FormatInt(c.RoleID, 10)
+	}
+	return s.Seats.ChangeSeat(ctx, memberID(it.Seat.UserID), change)
 }
+
+func memberID(userID int64) string { return strconv.FormatInt(userID, 10) }
 
 // changeFailed records a failed attempt and frees the lease for the next;
 // after the last attempt the change is marked failed.
@@ -129,7 +136,7 @@ func (s *Service) changeFailed(ctx context.Context, it Item, cause error) (Item,
 		maxAttempts = 5
 	}
 	// A refusal that no retry can change ends the change at once.
-	final := errors.Is(cause, zendesk.ErrForbidden) || errors.Is(cause, zendesk.ErrInvalid)
+	final := connector.Final(cause)
 	cur, err := s.updateItem(ctx, it.Period, it.Seat.UserID, func(cur *Item) error {
 		c := cur.Change
 		c.LeaseHolder, c.LeaseUntil = "", time.Time{}
@@ -276,5 +283,3 @@ func oneLine(s string) string {
 	}
 	return s
 }
-
-func ptr[T any](v T) *T { return &v }

@@ -11,17 +11,11 @@ import (
 	"strings"
 	"time"
 
-	"github.com/seatwarden/seatwarden/integrations/zendesk"
+	"github.com/seatwarden/seatwarden/connector"
 	"github.com/seatwarden/seatwarden/people"
 	"github.com/seatwarden/seatwarden/seats"
 	"github.com/seatwarden/seatwarden/store"
 )
-
-// Zendesk is what reviews need of the Zendesk client.
-type Zendesk interface {
-	GetUser(ctx context.Context, id int64) (zendesk.User, error)
-	UpdateUser(ctx context.Context, id int64, upd zendesk.UserUpdate) (zendesk.User, error)
-}
 
 // Policy is the review part of the policy.
 type Policy struct {
@@ -40,9 +34,10 @@ type Policy struct {
 type Service struct {
 	Records store.Records
 	Audit   store.Audit
-	Zendesk Zendesk
-	Policy  Policy
-	Now     func() time.Time
+	// Seats carries out decisions in the governed account.
+	Seats  connector.Seats
+	Policy Policy
+	Now    func() time.Time
 	// Holder names this replica in leases.
 	Holder string
 	// MaxAttempts bounds the tries of a Zendesk change before it is

@@ -63,7 +63,7 @@ func newFixture(t *testing.T) *fixture {
 		t.Fatal(err)
 	}
 	f.report = seats.Evaluate(res.Snapshot, seats.Policy{InactivityDays: 30, Location: time.UTC, Pricing: seats.Pricing{Agent: 115, Admin: 115}}, now)
-	f.svc = &reviews.Service{Records: f.store, Audit: f.store, Zendesk: client, Now: func() time.Time { return f.clock }, Holder: "test"}
+	f.svc = &reviews.Service{Records: f.store, Audit: f.store, Seats: zendesk.Connector{Client: client}, Now: func() time.Time { return f.clock }, Holder: "test"}
 	return f
 }
 

@@ -14,6 +14,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/seatwarden/seatwarden/connector"
 	"github.com/seatwarden/seatwarden/integrations/zendesk"
 	"github.com/seatwarden/seatwarden/jobs"
 	"github.com/seatwarden/seatwarden/reviews"
@@ -101,8 +102,8 @@ func (e *env) snapshot() *store.Snapshot {
 
 // service is the review service over the store; zd may be nil when no
 // decision is carried out.
-func (e *env) service(zd reviews.Zendesk, holder string) *reviews.Service {
-	return &reviews.Service{Records: e.store, Audit: e.store, Zendesk: zd, Now: func() time.Time { return now }, Holder: holder,
+func (e *env) service(zd connector.Seats, holder string) *reviews.Service {
+	return &reviews.Service{Records: e.store, Audit: e.store, Seats: zd, Now: func() time.Time { return now }, Holder: holder,
 		Policy: reviews.Policy{Location: time.UTC}}
 }
 

@@ -17,6 +17,7 @@ import (
 	slackbot "github.com/seatwarden/seatwarden/bot/slack"
 	"github.com/seatwarden/seatwarden/bot/slack/slacktest"
 	"github.com/seatwarden/seatwarden/commands"
+	"github.com/seatwarden/seatwarden/integrations/zendesk"
 	"github.com/seatwarden/seatwarden/integrations/zendesk/zendesktest"
 	"github.com/seatwarden/seatwarden/prompts"
 	"github.com/seatwarden/seatwarden/reviews"
@@ -184,7 +185,7 @@ func (e *env) clicks(ctx context.Context) (clickFigures, error) {
 	// The generated account's own seats, in a review of their own.
 	period := reviews.PeriodOf(now.AddDate(0, 0, 7), time.UTC)
 	clock := now.AddDate(0, 0, 7)
-	svc := e.service(zd, "bench")
+	svc := e.service(zendesk.Connector{Client: zd}, "bench")
 	svc.Now = func() time.Time { return clock }
 	res, err := (&seats.Syncer{Source: zd, Store: e.store, Account: emu.URL, Now: func() time.Time { return clock }}).Sync(ctx)
 	if err != nil {

@@ -20,6 +20,7 @@ import (
 	teamsbot "github.com/seatwarden/seatwarden/bot/teams"
 	"github.com/seatwarden/seatwarden/commands"
 	"github.com/seatwarden/seatwarden/config"
+	"github.com/seatwarden/seatwarden/connector"
 	"github.com/seatwarden/seatwarden/credentials"
 	"github.com/seatwarden/seatwarden/integrations/zendesk"
 	"github.com/seatwarden/seatwarden/internal/wiring"
@@ -103,7 +104,7 @@ func newApp(ctx context.Context, cfg *config.Config, log *slog.Logger) (*app, er
 
 	syncer := &seats.Syncer{Source: zd, Store: a.store, Checkpoints: a.store, Account: cfg.Zendesk.URL, Now: a.now, Logger: log}
 	holder := jobs.NewHolderID()
-	a.reviews = newReviewJobs(cfg, a.store, zd, holder, a.now, log)
+	a.reviews = newReviewJobs(cfg, a.store, zendesk.Connector{Client: zd}, holder, a.now, log)
 	a.tokens = newTokenJobs(cfg, a.store, zd, holder, a.now, log)
 	a.approvals = newApprovalJobs(cfg, a.store, a.tokens.Service, holder, a.now, log)
 	a.jobs, err = jobs.NewRegistry(jobs.Sync(syncer, a.afterSync, a.tokens.Inventory, a.approvals.Installations), a.reviews.DigestJob(),
@@ -167,7 +168,7 @@ func newApp(ctx context.Context, cfg *config.Config, log *slog.Logger) (*app, er
 }
 
 // newReviewJobs wires the seat review to the policy.
-func newReviewJobs(cfg *config.Config, st store.Store, zd reviews.Zendesk, holder string, now func() time.Time, log *slog.Logger) *jobs.Reviews {
+func newReviewJobs(cfg *config.Config, st store.Store, zd connector.Seats, holder string, now func() time.Time, log *slog.Logger) *jobs.Reviews {
 	p := cfg.Policy
 	removeAction := reviews.ChangeDemote
 	if p.Review.RemoveAction == config.RemoveActionSuspend {
@@ -176,7 +177,7 @@ func newReviewJobs(cfg *config.Config, st store.Store, zd reviews.Zendesk, holde
 	svc := &reviews.Service{
 		Records: st,
 		Audit:   st,
-		Zendesk: zd,
+		Seats:   zd,
 		Policy: reviews.Policy{
 			Location:           p.Location(),
 			KeepMaxDays:        p.Review.KeepMaxDays,

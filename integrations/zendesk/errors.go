@@ -8,6 +8,8 @@ import (
 	"strings"
 	"time"
 	"unicode/utf8"
+
+	"github.com/seatwarden/seatwarden/connector"
 )
 
 // ErrorKind classifies a failed call. Each kind is also a sentinel error, so
@@ -83,10 +85,26 @@ func (e *Error) Error() string {
 	return b.String()
 }
 
-// Is reports whether target is this error's kind.
+// Is reports whether target is this error's kind, or the connector class
+// that kind belongs to.
 func (e *Error) Is(target error) bool {
-	k, ok := target.(ErrorKind)
-	return ok && k == e.Kind
+	if k, ok := target.(ErrorKind); ok {
+		return k == e.Kind
+	}
+	return target != nil && target == connectorClass[e.Kind]
+}
+
+// connectorClass is how the domain reads each kind.
+var connectorClass = map[ErrorKind]error{
+	ErrAuth:        connector.ErrAuth,
+	ErrForbidden:   connector.ErrForbidden,
+	ErrNotFound:    connector.ErrNotFound,
+	ErrRateLimited: connector.ErrRateLimited,
+	ErrUnavailable: connector.ErrUnavailable,
+	// A body that is not what the endpoint documents is Zendesk having a
+	// bad moment more often than a contract change: worth a retry.
+	ErrBadResponse: connector.ErrUnavailable,
+	ErrInvalid:     connector.ErrInvalid,
 }
 
 // Unwrap returns the underlying cause, if any.

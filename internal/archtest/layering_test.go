@@ -59,6 +59,9 @@ func TestLayering(t *testing.T) {
 		{"seats", append([]string{module + "/bot", module + "/commands", module + "/jobs", module + "/cmd"}, chatSDKs...)},
 		{"prompts", append([]string{module + "/bot/slack", module + "/bot/teams", module + "/commands", module + "/jobs", module + "/cmd"}, chatSDKs...)},
 		{"reviews", append([]string{module + "/bot", module + "/commands", module + "/jobs", module + "/cmd", module + "/config"}, chatSDKs...)},
+		// The domain's seam to a SaaS: integrations implement it, it
+		// depends on nothing of ours.
+		{"connector", []string{module}},
 		{"approvals", append([]string{module + "/bot", module + "/commands", module + "/jobs", module + "/cmd", module + "/config", module + "/prompts", module + "/integrations"}, chatSDKs...)},
 		{"store", append([]string{module + "/bot", module + "/commands", module + "/jobs", module + "/seats", module + "/integrations", module + "/config"}, chatSDKs...)},
 		// config reads the operator's file; internal/wiring turns it into

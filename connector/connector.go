@@ -1,0 +1,126 @@
+// Package connector is the seam between seatwarden's domain and the SaaS
+// it governs. The domain owns these types and interfaces; each integration
+// (integrations/zendesk, integrations/github) implements them by mapping
+// its own wire types, so the rules about seats, reviews and credentials
+// are written once and a second SaaS adds an integration, not a branch in
+// every package. It is its own package, rather than part of seats or
+// credentials, because seats, reviews, credentials and approvals all speak
+// it and none of them owns the others.
+package connector
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"time"
+)
+
+// Names of the connectors seatwarden knows.
+const (
+	Zendesk = "zendesk"
+	GitHub  = "github"
+)
+
+// Title is how people read a connector's name: "Zendesk", "GitHub".
+func Title(name string) string {
+	switch name {
+	case Zendesk:
+		return "Zendesk"
+	case GitHub:
+		return "GitHub"
+	}
+	return name
+}
+
+// Account names one governed account: the connector and the account in
+// it (a Zendesk account's URL, a GitHub organisation), so two SaaS, or two
+// accounts of one, live side by side in one store.
+type Account struct {
+	Connector string `json:"connector"`
+	ID        string `json:"account"`
+}
+
+// String is "zendesk:https://acme.zendesk.com".
+func (a Account) String() string { return a.Connector + ":" + a.ID }
+
+// ParseAccount reads what String writes.
+func ParseAccount(s string) (Account, bool) {
+	c, id, ok := strings.Cut(s, ":")
+	if !ok || c == "" || id == "" {
+		return Account{}, false
+	}
+	return Account{Connector: c, ID: id}, true
+}
+
+// Classes of failure every connector's errors match with errors.Is, so
+// the domain decides what to do (retry, give up, tell an admin) without
+// knowing which SaaS answered.
+var (
+	// ErrNotFound: the member, credential or account is not there.
+	ErrNotFound = errors.New("not found")
+	// ErrForbidden: the connector's credentials lack the right, scope or
+	// plan feature; no retry helps.
+	ErrForbidden = errors.New("forbidden")
+	// ErrInvalid: the SaaS refused the request as invalid; no retry helps.
+	ErrInvalid = errors.New("refused as invalid")
+	// ErrAuth: the SaaS rejected the connector's credentials.
+	ErrAuth = errors.New("authentication failed")
+	// ErrRateLimited: still rate limited after the client's retries.
+	ErrRateLimited = errors.New("rate limited")
+	// ErrUnavailable: the SaaS did not answer, or answered 5xx, after the
+	// client's retries.
+	ErrUnavailable = errors.New("unavailable")
+)
+
+// Final reports whether err is a refusal no retry can change.
+func Final(err error) bool { return errors.Is(err, ErrForbidden) || errors.Is(err, ErrInvalid) }
+
+// Member is one staff member as the SaaS sees them now: what a seat
+// change checks before it acts.
+type Member struct {
+	// ID is the member's id in the SaaS, as a string ("1204", "octocat").
+	ID    string
+	Email string
+	Name  string
+	// Role is the SaaS's own role name ("agent", "admin", "end-user";
+	// "admin", "member").
+	Role string
+	// RoleID is a custom role's id, "" without one.
+	RoleID string
+	// HasSeat: the member holds the paid seat a change frees (a Zendesk
+	// agent or admin, a GitHub Copilot seat not pending cancellation).
+	HasSeat    bool
+	Privileged bool
+	Suspended  bool
+	// LastActivity is nil when the SaaS never saw the member active.
+	LastActivity *time.Time
+}
+
+// ChangeKind is what a seat change does.
+type ChangeKind string
+
+// Seat changes.
+const (
+	// Remove frees the seat (Zendesk: demote to end user; GitHub: cancel
+	// the Copilot seat).
+	Remove ChangeKind = "remove"
+	// Suspend keeps the member but blocks sign-in.
+	Suspend ChangeKind = "suspend"
+	// Downgrade moves the member to a cheaper role (SeatChange.Role).
+	Downgrade ChangeKind = "downgrade"
+)
+
+// SeatChange is one change to one member's seat.
+type SeatChange struct {
+	Kind ChangeKind
+	// Role is the role a Downgrade moves to, by id.
+	Role string
+}
+
+// Seats reads and changes members' seats.
+type Seats interface {
+	// Member reads one member now; ErrNotFound when gone.
+	Member(ctx context.Context, id string) (Member, error)
+	// ChangeSeat makes change; an error matches one of the classes above.
+	ChangeSeat(ctx context.Context, id string, change SeatChange) error
+}
