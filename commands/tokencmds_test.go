@@ -51,9 +51,9 @@ func newTokenFixture(t *testing.T) *tokenFixture {
 	if _, err := (&seats.Syncer{Source: zd, Store: f.store, Account: f.emu.URL, Now: clock}).Sync(t.Context()); err != nil {
 		t.Fatal(err)
 	}
-	f.svc = &credentials.Service{Records: f.store, Audit: f.store, Snapshots: f.store, Zendesk: zd, Now: clock, Holder: "test",
+	f.svc = &credentials.Service{Records: f.store, Audit: f.store, Snapshots: f.store, Connector: zendesk.Connector{Client: zd}, Now: clock, Holder: "test",
 		Policy: credentials.Policy{Location: f.deps.Policy.Location, UnusedDays: 90}}
-	if _, err := f.svc.Sync(t.Context(), zd, f.emu.URL); err != nil {
+	if _, err := f.svc.Sync(t.Context(), zendesk.Connector{Client: zd}, f.emu.URL); err != nil {
 		t.Fatal(err)
 	}
 	f.deps.Admins = []string{acmeAdmin}

@@ -72,6 +72,22 @@ var (
 	ErrUnavailable = errors.New("unavailable")
 )
 
+// Refusal is implemented by an integration's errors to say what the SaaS
+// answered in a few words people may read ("Zendesk answered HTTP 403
+// (Forbidden)"), never a response body; "" when it has nothing to say.
+type Refusal interface {
+	Refusal() string
+}
+
+// RefusalText is err's Refusal when it has one.
+func RefusalText(err error) string {
+	var r Refusal
+	if errors.As(err, &r) {
+		return r.Refusal()
+	}
+	return ""
+}
+
 // Final reports whether err is a refusal no retry can change.
 func Final(err error) bool { return errors.Is(err, ErrForbidden) || errors.Is(err, ErrInvalid) }
 

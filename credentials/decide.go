@@ -9,7 +9,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/seatwarden/seatwarden/integrations/zendesk"
+	"github.com/seatwarden/seatwarden/connector"
 	"github.com/seatwarden/seatwarden/people"
 	"github.com/seatwarden/seatwarden/store"
 )
@@ -425,10 +425,10 @@ func (s *Service) Revoke(ctx context.Context, id string, a Actor) (Item, RevokeO
 		return Item{}, 0, err
 	}
 
-	callErr := s.Zendesk.RevokeOAuthToken(ctx, it.ZendeskID)
+	callErr := s.Connector.RevokeCredential(ctx, string(it.Kind), it.ZendeskID)
 	outcome := RevokedNow
 	switch {
-	case errors.Is(callErr, zendesk.ErrNotFound):
+	case errors.Is(callErr, connector.ErrNotFound):
 		outcome = AlreadyRevoked
 	case callErr != nil:
 		outcome = Refused
@@ -501,15 +501,10 @@ func (s *Service) markToRetire(ctx context.Context, it Item, a Actor) (Item, Rev
 
 // refusalText is Zendesk's refusal in a few words, never its body.
 func refusalText(err error) string {
-	var ze *zendesk.Error
 	switch {
-	case errors.As(err, &ze) && ze.Status != 0:
-		text := fmt.Sprintf("Zendesk answered HTTP %d", ze.Status)
-		if ze.Code != "" {
-			text += " (" + clip(ze.Code, 60) + ")"
-		}
-		return text
-	case errors.Is(err, zendesk.ErrUnavailable):
+	case connector.RefusalText(err) != "":
+		return connector.RefusalText(err)
+	case errors.Is(err, connector.ErrUnavailable):
 		return "Zendesk did not answer"
 	case err != nil:
 		return clip(err.Error(), 120)

@@ -168,7 +168,7 @@ func (e *env) newClient(t *testing.T) *zendesk.Client {
 // service is one replica of the register, named holder, on env's store.
 func (e *env) service(holder string) *credentials.Service {
 	return &credentials.Service{
-		Records: e.store, Audit: e.store, Snapshots: e.store, Zendesk: e.client,
+		Records: e.store, Audit: e.store, Snapshots: e.store, Connector: zendesk.Connector{Client: e.client},
 		Policy: credentials.Policy{Location: berlin},
 		Now:    e.clock.Now, Holder: holder,
 	}
@@ -177,7 +177,7 @@ func (e *env) service(holder string) *credentials.Service {
 // sync runs an inventory sync that must succeed.
 func (e *env) sync(t *testing.T) credentials.SyncResult {
 	t.Helper()
-	res, err := e.svc.Sync(t.Context(), e.client, e.emu.URL)
+	res, err := e.svc.Sync(t.Context(), zendesk.Connector{Client: e.client}, e.emu.URL)
 	if err != nil {
 		t.Fatalf("Sync: %v", err)
 	}

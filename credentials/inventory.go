@@ -8,21 +8,11 @@ import (
 	"fmt"
 	"log/slog"
 	"slices"
-	"strings"
 	"time"
 
-	"github.com/seatwarden/seatwarden/integrations/zendesk"
+	"github.com/seatwarden/seatwarden/connector"
 	"github.com/seatwarden/seatwarden/store"
 )
-
-// Source is what an inventory reads from Zendesk; *zendesk.Client
-// implements it.
-type Source interface {
-	APITokens(ctx context.Context) ([]zendesk.APITokenInfo, error)
-	OAuthClients(ctx context.Context) ([]zendesk.OAuthClient, error)
-	OAuthTokens(ctx context.Context) ([]zendesk.OAuthTokenInfo, error)
-	AppInstallations(ctx context.Context) ([]zendesk.AppInstallation, error)
-}
 
 // Inventory is every credential the last sync found.
 type Inventory struct {
@@ -66,7 +56,7 @@ type SyncResult struct {
 // nothing at all can be read is the previous inventory left as it was and
 // an error returned. Register entries of credentials no longer in Zendesk
 // are ended (an API token marked to retire is then retired).
-func (s *Service) Sync(ctx context.Context, src Source, account string) (SyncResult, error) {
+func (s *Service) Sync(ctx context.Context, src connector.Credentials, account string) (SyncResult, error) {
 	start := s.now()
 	prev, err := s.Inventory(ctx)
 	if err != nil && !errors.Is(err, store.ErrNotFound) {
@@ -92,65 +82,26 @@ func (s *Service) Sync(ctx context.Context, src Source, account string) (SyncRes
 		}
 	}
 
-	tokens, err := src.APITokens(ctx)
-	switch {
-	case errors.Is(err, zendesk.ErrNotFound):
-		inv.APITokensDisabled = true
-		fresh[APIToken] = true
-	case err != nil:
-		fail(APIToken, err)
-	default:
-		fresh[APIToken] = true
-		for _, t := range tokens {
-			inv.Credentials = append(inv.Credentials, apiTokenCredential(t))
-		}
-	}
-
-	clients, clientErr := src.OAuthClients(ctx)
-	oauth, tokenErr := src.OAuthTokens(ctx)
-	if tokenErr != nil {
-		fail(OAuthToken, tokenErr)
-	} else {
-		fresh[OAuthToken] = true
-		names := make(map[int64]string, len(clients))
-		for _, c := range clients {
-			names[c.ID] = c.Name
-		}
-		for _, t := range oauth {
-			inv.Credentials = append(inv.Credentials, oauthTokenCredential(t, names[t.ClientID]))
-		}
-	}
-	if clientErr != nil {
-		fail(OAuthClient, clientErr)
-	} else {
-		fresh[OAuthClient] = true
-		// A client's last use is its tokens': the ones just read, or those
-		// kept from the last sync when the tokens could not be read.
-		used := make(map[int64]time.Time)
-		for _, t := range inv.Credentials {
-			if t.Kind == OAuthToken && t.LastUsedAt.After(used[t.Client]) {
-				used[t.Client] = t.LastUsedAt
+	for _, list := range src.ListCredentials(ctx) {
+		k := Kind(list.Kind)
+		switch {
+		case list.Off && k == APIToken:
+			inv.APITokensDisabled = true
+			fresh[k] = true
+		case list.Off:
+			fresh[k] = true
+		case list.Err != nil:
+			fail(k, list.Err)
+		default:
+			fresh[k] = true
+			for _, c := range list.Credentials {
+				inv.Credentials = append(inv.Credentials, credential(c))
 			}
 		}
-		for _, c := range clients {
-			inv.Credentials = append(inv.Credentials, Credential{
-				ID: IDOf(OAuthClient, c.ID), Kind: OAuthClient, ZendeskID: c.ID, Name: cmp.Or(c.Name, c.Identifier),
-				ActsAs: c.UserID, Active: true, CreatedAt: c.CreatedAt, LastUsedAt: used[c.ID],
-			})
-		}
 	}
 
-	apps, err := src.AppInstallations(ctx)
-	if err != nil {
-		fail(App, err)
-	} else {
-		fresh[App] = true
-		for _, a := range apps {
-			inv.Credentials = append(inv.Credentials, Credential{
-				ID: IDOf(App, a.ID), Kind: App, ZendeskID: a.ID, Name: cmp.Or(a.Name, fmt.Sprintf("app %d", a.AppID)),
-				Active: a.Enabled, CreatedAt: a.CreatedAt,
-			})
-		}
+	if fresh[OAuthClient] {
+		clientsUsedByTokens(inv.Credentials)
 	}
 
 	if len(fresh) == 0 {
@@ -188,46 +139,44 @@ func (s *Service) Sync(ctx context.Context, src Source, account string) (SyncRes
 // problemText is a kind's read failure in a few words for people.
 func problemText(err error) string {
 	switch {
-	case errors.Is(err, zendesk.ErrForbidden):
+	case errors.Is(err, connector.ErrForbidden):
 		return "Zendesk refused (the bot's Zendesk user must be an admin with read access)"
-	case errors.Is(err, zendesk.ErrAuth):
+	case errors.Is(err, connector.ErrAuth):
 		return "Zendesk did not accept the bot's credentials"
-	case errors.Is(err, zendesk.ErrRateLimited):
+	case errors.Is(err, connector.ErrRateLimited):
 		return "Zendesk rate-limited the sync; the next run tries again"
-	case errors.Is(err, zendesk.ErrUnavailable):
+	case errors.Is(err, connector.ErrUnavailable):
 		return "Zendesk did not answer; the next run tries again"
 	}
 	return "Zendesk answered something unexpected; the next run tries again"
 }
 
-func apiTokenCredential(t zendesk.APITokenInfo) Credential {
-	c := Credential{
-		ID: IDOf(APIToken, t.ID), Kind: APIToken, ZendeskID: t.ID, Name: cmp.Or(strings.TrimSpace(t.Description), "(no description)"),
-		ActsAs: t.UserID, ActsAsName: t.UserName, ActsAsEmail: strings.ToLower(t.UserEmail),
-		Active: t.Active, CreatedAt: t.CreatedAt,
+// clientsUsedByTokens dates an OAuth client's last use by its tokens':
+// the ones just read, or those kept from the last sync when the tokens
+// could not be read.
+func clientsUsedByTokens(cs []Credential) {
+	used := make(map[int64]time.Time)
+	for _, t := range cs {
+		if t.Kind == OAuthToken && t.LastUsedAt.After(used[t.Client]) {
+			used[t.Client] = t.LastUsedAt
+		}
 	}
-	if t.AssignedUserID != nil && *t.AssignedUserID > 0 && *t.AssignedUserID != t.UserID {
-		// Assigned to someone else: it acts as them, not as its creator.
-		c.ActsAs, c.ActsAsName, c.ActsAsEmail = *t.AssignedUserID, "", ""
+	for i, c := range cs {
+		if c.Kind == OAuthClient && used[c.ZendeskID].After(c.LastUsedAt) {
+			cs[i].LastUsedAt = used[c.ZendeskID]
+		}
 	}
-	if t.LastUsedAt != nil {
-		c.LastUsedAt = *t.LastUsedAt
-	}
-	return c
 }
 
-func oauthTokenCredential(t zendesk.OAuthTokenInfo, client string) Credential {
-	c := Credential{
-		ID: IDOf(OAuthToken, t.ID), Kind: OAuthToken, ZendeskID: t.ID, Name: cmp.Or(client, fmt.Sprintf("client %d", t.ClientID)),
-		ActsAs: t.UserID, Client: t.ClientID, Scopes: slices.Clone(t.Scopes), Active: true, CreatedAt: t.CreatedAt,
+// credential is the register's copy of what the connector read.
+func credential(c connector.Credential) Credential {
+	k := Kind(c.Kind)
+	return Credential{
+		ID: IDOf(k, c.ID), Kind: k, ZendeskID: c.ID, Name: c.Name,
+		ActsAs: c.ActsAs, ActsAsName: c.ActsAsName, ActsAsEmail: c.ActsAsEmail,
+		Client: c.Client, Scopes: c.Scopes, Active: c.Active,
+		CreatedAt: c.Created, LastUsedAt: c.LastUsed, ExpiresAt: c.Expires,
 	}
-	if t.UsedAt != nil {
-		c.LastUsedAt = *t.UsedAt
-	}
-	if t.ExpiresAt != nil {
-		c.ExpiresAt = *t.ExpiresAt
-	}
-	return c
 }
 
 func sortCredentials(cs []Credential) {

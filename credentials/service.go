@@ -8,13 +8,9 @@ import (
 	"sync"
 	"time"
 
+	"github.com/seatwarden/seatwarden/connector"
 	"github.com/seatwarden/seatwarden/store"
 )
-
-// Zendesk is what decisions need of the Zendesk client.
-type Zendesk interface {
-	RevokeOAuthToken(ctx context.Context, id int64) error
-}
 
 // Policy is the credential part of the policy.
 type Policy struct {
@@ -28,7 +24,8 @@ type Service struct {
 	Records   store.Records
 	Audit     store.Audit
 	Snapshots store.Snapshots
-	Zendesk   Zendesk
+	// Connector revokes credentials in the governed account.
+	Connector connector.Credentials
 	Policy    Policy
 	Now       func() time.Time
 	// Holder names this replica in revoke leases.

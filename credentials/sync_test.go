@@ -11,6 +11,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/seatwarden/seatwarden/credentials"
+	"github.com/seatwarden/seatwarden/integrations/zendesk"
 	"github.com/seatwarden/seatwarden/integrations/zendesk/zendesktest"
 	"github.com/seatwarden/seatwarden/store"
 )
@@ -175,7 +176,7 @@ func mapValues(m map[string]string) func(func(string) bool) {
 func TestSyncAPITokensDisabled(t *testing.T) {
 	e := newEnv(t)
 	e.emu.DisableAPITokens()
-	res, err := e.svc.Sync(t.Context(), e.client, e.emu.URL)
+	res, err := e.svc.Sync(t.Context(), zendesk.Connector{Client: e.client}, e.emu.URL)
 	if err != nil {
 		t.Fatalf("Sync with token access off: %v", err)
 	}
@@ -218,7 +219,7 @@ func TestSyncKeepsAKindThatCannotBeRead(t *testing.T) {
 	e.emu.AddOAuthToken(zendesktest.SeedOAuthToken{OAuthTokenInfo: oauthTokenInfo(880050, 7701, danaID)})
 	e.emu.InjectFault(zendesktest.EndpointOAuthTokens, zendesktest.Fault{Status: 500})
 
-	res, err := e.svc.Sync(t.Context(), e.client, e.emu.URL)
+	res, err := e.svc.Sync(t.Context(), zendesk.Connector{Client: e.client}, e.emu.URL)
 	if err == nil {
 		t.Fatal("Sync returned no error with OAuth tokens unreadable")
 	}
@@ -294,7 +295,7 @@ func TestSyncNothingReadable(t *testing.T) {
 	}
 	e.emu.InjectFault(zendesktest.AllEndpoints, zendesktest.Fault{Status: 500})
 
-	res, err := e.svc.Sync(t.Context(), e.client, e.emu.URL)
+	res, err := e.svc.Sync(t.Context(), zendesk.Connector{Client: e.client}, e.emu.URL)
 	if err == nil {
 		t.Fatal("Sync returned no error with nothing readable")
 	}
@@ -372,7 +373,7 @@ func TestSyncKeepsEntriesOfAKindThatCannotBeRead(t *testing.T) {
 	e.sync(t)
 	e.claim(t, seatGovToken, admin(dana))
 	e.emu.InjectFault(zendesktest.EndpointOAuthTokens, zendesktest.Fault{Status: 500})
-	res, err := e.svc.Sync(t.Context(), e.client, e.emu.URL)
+	res, err := e.svc.Sync(t.Context(), zendesk.Connector{Client: e.client}, e.emu.URL)
 	if err == nil {
 		t.Fatal("no error")
 	}
@@ -425,7 +426,7 @@ func TestSyncAnotherAccountStartsOver(t *testing.T) {
 	e := newEnv(t)
 	e.sync(t)
 	e.emu.InjectFault(zendesktest.EndpointOAuthTokens, zendesktest.Fault{Status: 500})
-	res, err := e.svc.Sync(t.Context(), e.client, "https://other.zendesk.com")
+	res, err := e.svc.Sync(t.Context(), zendesk.Connector{Client: e.client}, "https://other.zendesk.com")
 	if err == nil {
 		t.Fatal("no error")
 	}

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/seatwarden/seatwarden/bot"
+	"github.com/seatwarden/seatwarden/connector"
 	"github.com/seatwarden/seatwarden/credentials"
 	"github.com/seatwarden/seatwarden/prompts"
 	"github.com/seatwarden/seatwarden/reviews"
@@ -22,8 +23,8 @@ import (
 // orphans and the API token countdown, once per period (an ISO week).
 type Tokens struct {
 	Service *credentials.Service
-	// Source is Zendesk; Account names it (its URL).
-	Source  credentials.Source
+	// Source is the governed account; Account names it (its URL).
+	Source  connector.Credentials
 	Account string
 	// Notifier sends the digests; nil means no chat transport is set up.
 	Notifier     bot.Notifier

@@ -10,6 +10,7 @@ import (
 
 	"github.com/seatwarden/seatwarden/bot"
 	"github.com/seatwarden/seatwarden/credentials"
+	"github.com/seatwarden/seatwarden/integrations/zendesk"
 	"github.com/seatwarden/seatwarden/jobs"
 	"github.com/seatwarden/seatwarden/seats"
 )
@@ -20,9 +21,9 @@ func (f *reviewFixture) tokens(t *testing.T, holder string) *jobs.Tokens {
 	now := func() time.Time { return f.clock }
 	zd := f.zendesk(t)
 	return &jobs.Tokens{
-		Service: &credentials.Service{Records: f.store, Audit: f.store, Snapshots: f.store, Zendesk: zd, Now: now, Holder: holder,
+		Service: &credentials.Service{Records: f.store, Audit: f.store, Snapshots: f.store, Connector: zendesk.Connector{Client: zd}, Now: now, Holder: holder,
 			Policy: credentials.Policy{Location: time.UTC, UnusedDays: 90}},
-		Source:       zd,
+		Source:       zendesk.Connector{Client: zd},
 		Account:      f.emu.URL,
 		Notifier:     f.out,
 		AdminChannel: adminChannel,

@@ -249,7 +249,7 @@ func measure(ctx context.Context, o options, acct *account, zd *zendesk.Client, 
 	f.RSSBeforeSync = benchkit.MaxRSS()
 	stopHeap := peakHeap()
 	start = time.Now()
-	res, err := svc.Sync(ctx, zd, acct.emu.URL)
+	res, err := svc.Sync(ctx, zendesk.Connector{Client: zd}, acct.emu.URL)
 	f.Sync = time.Since(start)
 	f.SyncPeakHeap = stopHeap()
 	f.RSSAfterSync = benchkit.MaxRSS()
@@ -284,7 +284,7 @@ func measure(ctx context.Context, o options, acct *account, zd *zendesk.Client, 
 
 	// The next scheduled sync: the same credentials, entries to check.
 	start = time.Now()
-	if _, err := svc.Sync(ctx, zd, acct.emu.URL); err != nil {
+	if _, err := svc.Sync(ctx, zendesk.Connector{Client: zd}, acct.emu.URL); err != nil {
 		return nil, fmt.Errorf("credential re-sync: %w", err)
 	}
 	f.Resync = time.Since(start)

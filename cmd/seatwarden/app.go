@@ -210,7 +210,7 @@ func newTokenJobs(cfg *config.Config, st store.Store, zd *zendesk.Client, holder
 		Records:   st,
 		Audit:     st,
 		Snapshots: st,
-		Zendesk:   zd,
+		Connector: zendesk.Connector{Client: zd},
 		Policy:    credentials.Policy{Location: p.Location(), UnusedDays: p.Credentials.UnusedDays},
 		Now:       now,
 		Holder:    holder,
@@ -218,7 +218,7 @@ func newTokenJobs(cfg *config.Config, st store.Store, zd *zendesk.Client, holder
 	}
 	return &jobs.Tokens{
 		Service:      svc,
-		Source:       zd,
+		Source:       zendesk.Connector{Client: zd},
 		Account:      cfg.Zendesk.URL,
 		AdminChannel: p.AdminChannel,
 		Location:     p.Location(),

@@ -1,9 +1,13 @@
 package zendesk
 
 import (
+	"cmp"
 	"context"
+	"errors"
 	"fmt"
+	"slices"
 	"strconv"
+	"strings"
 
 	"github.com/seatwarden/seatwarden/connector"
 )
@@ -14,7 +18,18 @@ type Connector struct {
 	Client *Client
 }
 
-var _ connector.Seats = Connector{}
+var (
+	_ connector.Seats       = Connector{}
+	_ connector.Credentials = Connector{}
+)
+
+// Credential kinds as the register names them.
+const (
+	KindAPIToken    = "api-token"
+	KindOAuthToken  = "oauth-token"
+	KindOAuthClient = "oauth-client"
+	KindApp         = "app"
+)
 
 // Member reads one user by id.
 func (c Connector) Member(ctx context.Context, id string) (connector.Member, error) {
@@ -83,3 +98,95 @@ func userID(id string) (int64, error) {
 }
 
 func ptr[T any](v T) *T { return &v }
+
+// ListCredentials reads API tokens, OAuth tokens, OAuth clients and app
+// installations. Zendesk says when a token was used, not a client: the
+// register counts a client used when its tokens are.
+func (c Connector) ListCredentials(ctx context.Context) []connector.CredentialList {
+	apiTokens := connector.CredentialList{Kind: KindAPIToken}
+	switch tokens, err := c.Client.APITokens(ctx); {
+	case errors.Is(err, ErrNotFound):
+		apiTokens.Off = true
+	case err != nil:
+		apiTokens.Err = err
+	default:
+		for _, t := range tokens {
+			apiTokens.Credentials = append(apiTokens.Credentials, apiTokenCredential(t))
+		}
+	}
+
+	clients, clientErr := c.Client.OAuthClients(ctx)
+	names := make(map[int64]string, len(clients))
+	for _, cl := range clients {
+		names[cl.ID] = cl.Name
+	}
+	oauthTokens := connector.CredentialList{Kind: KindOAuthToken}
+	if tokens, err := c.Client.OAuthTokens(ctx); err != nil {
+		oauthTokens.Err = err
+	} else {
+		for _, t := range tokens {
+			oauthTokens.Credentials = append(oauthTokens.Credentials, oauthTokenCredential(t, names[t.ClientID]))
+		}
+	}
+	oauthClients := connector.CredentialList{Kind: KindOAuthClient, Err: clientErr}
+	if clientErr == nil {
+		for _, cl := range clients {
+			oauthClients.Credentials = append(oauthClients.Credentials, connector.Credential{
+				Kind: KindOAuthClient, ID: cl.ID, Name: cmp.Or(cl.Name, cl.Identifier),
+				ActsAs: cl.UserID, Active: true, Created: cl.CreatedAt,
+			})
+		}
+	}
+
+	apps := connector.CredentialList{Kind: KindApp}
+	if installs, err := c.Client.AppInstallations(ctx); err != nil {
+		apps.Err = err
+	} else {
+		for _, a := range installs {
+			apps.Credentials = append(apps.Credentials, connector.Credential{
+				Kind: KindApp, ID: a.ID, Name: cmp.Or(a.Name, fmt.Sprintf("app %d", a.AppID)),
+				Active: a.Enabled, Created: a.CreatedAt,
+			})
+		}
+	}
+	return []connector.CredentialList{apiTokens, oauthTokens, oauthClients, apps}
+}
+
+// RevokeCredential revokes an OAuth token. Zendesk's API revokes no other
+// kind: API tokens are deleted in Admin Center, apps uninstalled there.
+func (c Connector) RevokeCredential(ctx context.Context, kind string, id int64) error {
+	if kind != KindOAuthToken {
+		return &Error{Kind: ErrInvalid, Endpoint: EndpointOAuthTokenRevoke, Description: fmt.Sprintf("Zendesk's API cannot revoke a %s", kind)}
+	}
+	return c.Client.RevokeOAuthToken(ctx, id)
+}
+
+func apiTokenCredential(t APITokenInfo) connector.Credential {
+	c := connector.Credential{
+		Kind: KindAPIToken, ID: t.ID, Name: cmp.Or(strings.TrimSpace(t.Description), "(no description)"),
+		ActsAs: t.UserID, ActsAsName: t.UserName, ActsAsEmail: strings.ToLower(t.UserEmail),
+		Active: t.Active, Created: t.CreatedAt,
+	}
+	if t.AssignedUserID != nil && *t.AssignedUserID > 0 && *t.AssignedUserID != t.UserID {
+		// Assigned to someone else: it acts as them, not as its creator.
+		c.ActsAs, c.ActsAsName, c.ActsAsEmail = *t.AssignedUserID, "", ""
+	}
+	if t.LastUsedAt != nil {
+		c.LastUsed = *t.LastUsedAt
+	}
+	return c
+}
+
+func oauthTokenCredential(t OAuthTokenInfo, client string) connector.Credential {
+	c := connector.Credential{
+		Kind: KindOAuthToken, ID: t.ID, Name: cmp.Or(client, fmt.Sprintf("client %d", t.ClientID)),
+		ActsAs: t.UserID, Client: t.ClientID, Scopes: slices.Clone(t.Scopes), Active: true, Created: t.CreatedAt,
+	}
+	if t.UsedAt != nil {
+		c.LastUsed = *t.UsedAt
+	}
+	if t.ExpiresAt != nil {
+		c.Expires = *t.ExpiresAt
+	}
+	return c
+}

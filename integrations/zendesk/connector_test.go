@@ -2,6 +2,7 @@ package zendesk_test
 
 import (
 	"errors"
+	"slices"
 	"strconv"
 	"testing"
 
@@ -98,5 +99,41 @@ func TestConnectorSeats(t *testing.T) {
 				t.Errorf("Final(%v) = %v", err, connector.Final(err))
 			}
 		})
+	}
+}
+
+// TestConnectorCredentials: every kind comes back as its own list, and only
+// OAuth tokens can be revoked through Zendesk's API.
+func TestConnectorCredentials(t *testing.T) {
+	h := newHarness(t, zendesktest.SampleOrg(t0))
+	c := zendesk.Connector{Client: h.client(t, zendesk.OAuthClientCredentials(clientID, clientSecret))}
+	lists := c.ListCredentials(t.Context())
+	var kinds []string
+	var oauthToken int64
+	for _, l := range lists {
+		kinds = append(kinds, l.Kind)
+		if l.Err != nil || l.Off || len(l.Credentials) == 0 {
+			t.Errorf("%s: %d credentials, off=%v, err=%v; the sample account has some", l.Kind, len(l.Credentials), l.Off, l.Err)
+		}
+		for _, cred := range l.Credentials {
+			if cred.Kind != l.Kind || cred.ID <= 0 || cred.Name == "" || cred.Created.IsZero() {
+				t.Errorf("%s: incomplete credential %+v", l.Kind, cred)
+			}
+			if l.Kind == zendesk.KindOAuthToken && oauthToken == 0 {
+				oauthToken = cred.ID
+			}
+		}
+	}
+	if want := []string{zendesk.KindAPIToken, zendesk.KindOAuthToken, zendesk.KindOAuthClient, zendesk.KindApp}; !slices.Equal(kinds, want) {
+		t.Errorf("kinds %v, want %v", kinds, want)
+	}
+	if err := c.RevokeCredential(t.Context(), zendesk.KindAPIToken, 1); !errors.Is(err, connector.ErrInvalid) {
+		t.Errorf("revoking an API token: %v, want ErrInvalid (Zendesk's API cannot)", err)
+	}
+	if err := c.RevokeCredential(t.Context(), zendesk.KindOAuthToken, oauthToken); err != nil {
+		t.Fatalf("revoking OAuth token %d: %v", oauthToken, err)
+	}
+	if err := c.RevokeCredential(t.Context(), zendesk.KindOAuthToken, oauthToken); !errors.Is(err, connector.ErrNotFound) {
+		t.Errorf("revoking it again: %v, want ErrNotFound", err)
 	}
 }

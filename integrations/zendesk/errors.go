@@ -107,6 +107,22 @@ var connectorClass = map[ErrorKind]error{
 	ErrInvalid:     connector.ErrInvalid,
 }
 
+// Refusal is what Zendesk answered in a few words, never its body.
+func (e *Error) Refusal() string {
+	if e.Status == 0 {
+		return ""
+	}
+	text := fmt.Sprintf("Zendesk answered HTTP %d", e.Status)
+	if e.Code != "" {
+		code := []rune(e.Code)
+		if len(code) > 60 {
+			code = append(code[:59], '…')
+		}
+		text += " (" + string(code) + ")"
+	}
+	return text
+}
+
 // Unwrap returns the underlying cause, if any.
 func (e *Error) Unwrap() error { return e.Err }
 
