@@ -12,6 +12,8 @@ import (
 	"time"
 
 	"github.com/seatwarden/seatwarden/bot"
+	"github.com/seatwarden/seatwarden/connector"
+	"github.com/seatwarden/seatwarden/integrations/zendesk"
 	"github.com/seatwarden/seatwarden/internal/golden"
 	"github.com/seatwarden/seatwarden/seats"
 	"github.com/seatwarden/seatwarden/store"
@@ -41,45 +43,53 @@ func ptr[T any](v T) *T { return &v }
 func fixtureSnapshot() *store.Snapshot {
 	daysAgo := func(d int) *time.Time { t := now.AddDate(0, 0, -d); return &t }
 	created := now.AddDate(-2, 0, 0)
+	// The staff as Zendesk has them, classified as the Zendesk connector's
+	// sync would.
+	staffOf := zendesk.StaffOf([]zendesk.CustomRole{
+		{ID: 10, Name: "Staff"},
+		{ID: 11, Name: "Light Agent", RoleType: 1, Configuration: zendesk.CustomRoleConfig{LightAgent: true}},
+		{ID: 12, Name: "Contributor", RoleType: 3},
+		{ID: 14, Name: "Tier 3 Specialist"},
+	})
+	users := []zendesk.User{
+		{ID: 1, Name: "Alice Admin", Email: admin, Role: "admin", DefaultGroupID: ptr[int64](1), TwoFactor: true, LastLoginAt: daysAgo(1), CreatedAt: created},
+		{ID: 2, Name: "Dana Scully", Email: dana, Role: "agent", CustomRoleID: ptr[int64](10), DefaultGroupID: ptr[int64](2), TwoFactor: true, LastLoginAt: daysAgo(2), CreatedAt: created},
+		{ID: 3, Name: "Fox Mulder", Email: "fox@example.com", Role: "agent", CustomRoleID: ptr[int64](14), DefaultGroupID: ptr[int64](2), LastLoginAt: daysAgo(75), CreatedAt: created},
+		{ID: 4, Name: "Walter Skinner", Email: "walter@example.com", Role: "agent", DefaultGroupID: ptr[int64](2), CreatedAt: *daysAgo(40)},
+		{ID: 5, Name: "Bill Suspended", Email: "billy@example.com", Role: "agent", DefaultGroupID: ptr[int64](3), Suspended: true, LastLoginAt: daysAgo(120), CreatedAt: created},
+		{ID: 6, Name: "<!channel> & Co", Email: "weird@example.com", Role: "agent", DefaultGroupID: ptr[int64](4), LastLoginAt: daysAgo(31), CreatedAt: created},
+		{ID: 7, Name: "Lana Light", Email: "lana@example.com", Role: "agent", RoleType: ptr(1), CustomRoleID: ptr[int64](11), DefaultGroupID: ptr[int64](2), LastLoginAt: daysAgo(200), CreatedAt: created},
+		{ID: 8, Name: "Cora Contrib", Email: "cora@example.com", Role: "agent", RoleType: ptr(3), CustomRoleID: ptr[int64](12), DefaultGroupID: ptr[int64](3), LastLoginAt: daysAgo(3), CreatedAt: created},
+		{ID: 9, Name: "Nomad", Email: "nomad@example.com", Role: "agent", LastLoginAt: daysAgo(45), CreatedAt: created},
+		{ID: 10, Name: "Olga Old", Email: "olga@example.com", Role: "agent", DefaultGroupID: ptr[int64](5), LastLoginAt: daysAgo(10), CreatedAt: created},
+	}
 	s := &store.Snapshot{
-		SyncedAt: now.Add(-15 * time.Minute),
-		Account:  "https://acme.zendesk.com",
-		Groups: []store.Group{
-			{ID: 1, Name: "Tier 1"}, {ID: 2, Name: "Tier 2"}, {ID: 3, Name: "Billing"},
-			{ID: 4, Name: "R&D <Labs>"}, {ID: 5, Name: "Old", Deleted: true}, {ID: 6, Name: "Escalations"},
-		},
-		CustomRoles: []store.CustomRole{
-			{ID: 10, Name: "Staff"},
-			{ID: 11, Name: "Light Agent", RoleType: 1, LightAgent: true},
-			{ID: 12, Name: "Contributor", RoleType: 3},
-			{ID: 14, Name: "Tier 3 Specialist"},
-		},
-		Staff: []store.StaffUser{
-			{ID: 1, Name: "Alice Admin", Email: admin, Role: "admin", DefaultGroupID: ptr[int64](1), TwoFactor: true, LastLoginAt: daysAgo(1), CreatedAt: created},
-			{ID: 2, Name: "Dana Scully", Email: dana, Role: "agent", CustomRoleID: ptr[int64](10), DefaultGroupID: ptr[int64](2), TwoFactor: true, LastLoginAt: daysAgo(2), CreatedAt: created},
-			{ID: 3, Name: "Fox Mulder", Email: "fox@example.com", Role: "agent", CustomRoleID: ptr[int64](14), DefaultGroupID: ptr[int64](2), LastLoginAt: daysAgo(75), CreatedAt: created},
-			{ID: 4, Name: "Walter Skinner", Email: "walter@example.com", Role: "agent", DefaultGroupID: ptr[int64](2), CreatedAt: *daysAgo(40)},
-			{ID: 5, Name: "Bill Suspended", Email: "billy@example.com", Role: "agent", DefaultGroupID: ptr[int64](3), Suspended: true, LastLoginAt: daysAgo(120), CreatedAt: created},
-			{ID: 6, Name: "<!channel> & Co", Email: "weird@example.com", Role: "agent", DefaultGroupID: ptr[int64](4), LastLoginAt: daysAgo(31), CreatedAt: created},
-			{ID: 7, Name: "Lana Light", Email: "lana@example.com", Role: "agent", RoleType: ptr(1), CustomRoleID: ptr[int64](11), DefaultGroupID: ptr[int64](2), LastLoginAt: daysAgo(200), CreatedAt: created},
-			{ID: 8, Name: "Cora Contrib", Email: "cora@example.com", Role: "agent", RoleType: ptr(3), CustomRoleID: ptr[int64](12), DefaultGroupID: ptr[int64](3), LastLoginAt: daysAgo(3), CreatedAt: created},
-			{ID: 9, Name: "Nomad", Email: "nomad@example.com", Role: "agent", LastLoginAt: daysAgo(45), CreatedAt: created},
-			{ID: 10, Name: "Olga Old", Email: "olga@example.com", Role: "agent", DefaultGroupID: ptr[int64](5), LastLoginAt: daysAgo(10), CreatedAt: created},
-		},
-		Memberships: []store.GroupMembership{
-			{UserID: 1, GroupID: 1}, {UserID: 2, GroupID: 2}, {UserID: 2, GroupID: 3}, {UserID: 3, GroupID: 2},
-			{UserID: 4, GroupID: 2}, {UserID: 5, GroupID: 3}, {UserID: 6, GroupID: 4}, {UserID: 7, GroupID: 2},
-			{UserID: 8, GroupID: 3}, {UserID: 10, GroupID: 5},
+		SyncedAt:  now.Add(-15 * time.Minute),
+		Connector: connector.Zendesk,
+		Account:   "https://acme.zendesk.com",
+		Roster: connector.Roster{
+			Groups: []connector.Group{
+				{ID: 1, Name: "Tier 1"}, {ID: 2, Name: "Tier 2"}, {ID: 3, Name: "Billing"},
+				{ID: 4, Name: "R&D <Labs>"}, {ID: 5, Name: "Old", Deleted: true}, {ID: 6, Name: "Escalations"},
+			},
+			Memberships: []connector.Membership{
+				{UserID: 1, GroupID: 1}, {UserID: 2, GroupID: 2}, {UserID: 2, GroupID: 3}, {UserID: 3, GroupID: 2},
+				{UserID: 4, GroupID: 2}, {UserID: 5, GroupID: 3}, {UserID: 6, GroupID: 4}, {UserID: 7, GroupID: 2},
+				{UserID: 8, GroupID: 3}, {UserID: 10, GroupID: 5},
+			},
 		},
 	}
 	// 22 agents of Tier 1, inactive from 30 to 93 days.
 	for i := range 22 {
 		id := int64(100 + i)
-		s.Staff = append(s.Staff, store.StaffUser{
+		users = append(users, zendesk.User{
 			ID: id, Name: fmt.Sprintf("Agent %02d", i+1), Email: fmt.Sprintf("agent%02d@example.com", i+1), Role: "agent",
 			DefaultGroupID: ptr[int64](1), TwoFactor: i%2 == 0, LastLoginAt: daysAgo(30 + 3*i), CreatedAt: created,
 		})
-		s.Memberships = append(s.Memberships, store.GroupMembership{UserID: id, GroupID: 1})
+		s.Memberships = append(s.Memberships, connector.Membership{UserID: id, GroupID: 1})
+	}
+	for _, u := range users {
+		s.Staff = append(s.Staff, staffOf(u))
 	}
 	return s
 }

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/seatwarden/seatwarden/bot"
+	"github.com/seatwarden/seatwarden/connector"
 	"github.com/seatwarden/seatwarden/integrations/zendesk"
 	"github.com/seatwarden/seatwarden/integrations/zendesk/zendesktest"
 	"github.com/seatwarden/seatwarden/prompts"
@@ -48,7 +49,7 @@ func newReviewFixture(t *testing.T) *reviewFixture {
 	if err != nil {
 		t.Fatal(err)
 	}
-	res, err := (&seats.Syncer{Source: zd, Store: f.store, Account: f.emu.URL, Now: func() time.Time { return now }}).Sync(t.Context())
+	res, err := (&seats.Syncer{Source: zendesk.Connector{Client: zd}, Connector: connector.Zendesk, Store: f.store, Account: f.emu.URL, Now: func() time.Time { return now }}).Sync(t.Context())
 	if err != nil {
 		t.Fatal(err)
 	}

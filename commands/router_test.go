@@ -271,8 +271,10 @@ type failingSnapshots struct {
 	err error
 }
 
-func (s failingSnapshots) LoadSnapshot(context.Context) (*store.Snapshot, error) { return nil, s.err }
-func (s failingSnapshots) SnapshotRevision(context.Context) (string, error)      { return "", s.err }
+func (s failingSnapshots) LoadSnapshot(context.Context, string) (*store.Snapshot, error) {
+	return nil, s.err
+}
+func (s failingSnapshots) SnapshotRevision(context.Context, string) (string, error) { return "", s.err }
 
 // TestFailuresGetAReference: a failure the asker cannot act on, panics
 // included, is answered with a reference that finds the whole story in the

@@ -13,6 +13,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/seatwarden/seatwarden/bot"
+	"github.com/seatwarden/seatwarden/connector"
 	"github.com/seatwarden/seatwarden/internal/editdist"
 	"github.com/seatwarden/seatwarden/people"
 	"github.com/seatwarden/seatwarden/seats"
@@ -527,15 +528,12 @@ func (s *seatCommands) user(ctx context.Context, c *Call) (bot.Message, error) {
 	}
 	u := st.User
 	role := "Agent"
-	if u.Role == "admin" {
+	if u.Privileged {
 		role = "Admin"
 	}
 	customRole := "none"
-	if u.CustomRoleID != nil {
+	if u.RoleID != nil {
 		customRole = st.RoleName
-		if idx := slices.IndexFunc(v.snap.CustomRoles, func(r store.CustomRole) bool { return r.ID == *u.CustomRoleID }); idx < 0 {
-			customRole = fmt.Sprintf("unknown role %d", *u.CustomRoleID)
-		}
 	}
 	defaultGroup := "none"
 	if u.DefaultGroupID != nil {
@@ -623,7 +621,7 @@ func (s *seatCommands) group(ctx context.Context, c *Call) (bot.Message, error) 
 	if err != nil {
 		return bot.Message{}, err
 	}
-	var g store.Group
+	var g connector.Group
 	if groupID != 0 {
 		found := false
 		if g.Name, found = v.groups[groupID]; !found {
@@ -699,7 +697,7 @@ func (s *seatCommands) group(ctx context.Context, c *Call) (bot.Message, error) 
 
 // findGroup finds a live group by name, ignoring case and repeated spaces,
 // or fails listing the closest names.
-func (v *view) findGroup(name string) (store.Group, error) {
+func (v *view) findGroup(name string) (connector.Group, error) {
 	want := normalizeKey(strings.Fields(name)...)
 	type candidate struct {
 		name string
@@ -710,7 +708,7 @@ func (v *view) findGroup(name string) (store.Group, error) {
 	for id, gname := range v.groups {
 		have := normalizeKey(strings.Fields(gname)...)
 		if have == want {
-			return store.Group{ID: id, Name: gname}, nil
+			return connector.Group{ID: id, Name: gname}, nil
 		}
 		d := editdist.Levenshtein(want, have)
 		if d <= limit || (want != "" && (strings.Contains(have, want) || strings.Contains(want, have))) {
@@ -726,7 +724,7 @@ func (v *view) findGroup(name string) (store.Group, error) {
 		}
 		msg += " Did you mean " + orList(names) + "?"
 	}
-	return store.Group{}, NotFoundf("%s", msg)
+	return connector.Group{}, NotFoundf("%s", msg)
 }
 
 func orList(items []string) string {

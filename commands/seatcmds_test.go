@@ -9,7 +9,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/seatwarden/seatwarden/bot"
-	"github.com/seatwarden/seatwarden/store"
+	"github.com/seatwarden/seatwarden/connector"
 )
 
 // TestSeatCommands is the chat-commands table of the interface spec, asked
@@ -272,14 +272,14 @@ func TestPaging(t *testing.T) {
 		snap := fixtureSnapshot()
 		for i := range snap.Staff {
 			if u := &snap.Staff[i]; u.ID >= 100 {
-				u.LastLoginAt = ptr(now.AddDate(0, 0, -60-int(u.ID-100)))
+				u.LastActivity = ptr(now.AddDate(0, 0, -60-int(u.ID-100)))
 			}
 		}
 		for i := range 23 {
 			id := int64(200 + i)
-			snap.Staff = append(snap.Staff, store.StaffUser{
-				ID: id, Name: fmt.Sprintf("Temp %02d", i+1), Email: fmt.Sprintf("temp%02d@example.com", i+1), Role: "agent",
-				LastLoginAt: ptr(now.AddDate(0, 0, -82-i)), CreatedAt: now.AddDate(-1, 0, 0),
+			snap.Staff = append(snap.Staff, connector.Staff{
+				ID: id, Name: fmt.Sprintf("Temp %02d", i+1), Email: fmt.Sprintf("temp%02d@example.com", i+1), Role: "agent", RoleName: "Agent", Seat: "agent",
+				LastActivity: ptr(now.AddDate(0, 0, -82-i)), CreatedAt: now.AddDate(-1, 0, 0),
 			})
 		}
 		r := newFixture(t, snap).router(t)

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/seatwarden/seatwarden/bot"
+	"github.com/seatwarden/seatwarden/connector"
 	"github.com/seatwarden/seatwarden/credentials"
 	"github.com/seatwarden/seatwarden/integrations/zendesk"
 	"github.com/seatwarden/seatwarden/integrations/zendesk/zendesktest"
@@ -48,7 +49,7 @@ func newTokenFixture(t *testing.T) *tokenFixture {
 		t.Fatal(err)
 	}
 	clock := func() time.Time { return now }
-	if _, err := (&seats.Syncer{Source: zd, Store: f.store, Account: f.emu.URL, Now: clock}).Sync(t.Context()); err != nil {
+	if _, err := (&seats.Syncer{Source: zendesk.Connector{Client: zd}, Connector: connector.Zendesk, Store: f.store, Account: f.emu.URL, Now: clock}).Sync(t.Context()); err != nil {
 		t.Fatal(err)
 	}
 	f.svc = &credentials.Service{Records: f.store, Audit: f.store, Snapshots: f.store, Connector: zendesk.Connector{Client: zd}, Now: clock, Holder: "test",

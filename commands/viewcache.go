@@ -4,6 +4,8 @@ import (
 	"context"
 	"sync"
 	"time"
+
+	"github.com/seatwarden/seatwarden/connector"
 )
 
 // viewCache keeps the judged snapshot between commands. Decoding and
@@ -48,7 +50,7 @@ func (c *viewCache) get(ctx context.Context, d Deps, now time.Time) (*view, erro
 		return v, nil
 	}
 
-	rev, err := d.Snapshots.SnapshotRevision(ctx)
+	rev, err := d.Snapshots.SnapshotRevision(ctx, connector.Zendesk)
 	if err != nil {
 		return nil, err
 	}
@@ -58,7 +60,7 @@ func (c *viewCache) get(ctx context.Context, d Deps, now time.Time) (*view, erro
 		c.checked = now
 		return c.view, nil
 	}
-	snap, err := d.Snapshots.LoadSnapshot(ctx)
+	snap, err := d.Snapshots.LoadSnapshot(ctx, connector.Zendesk)
 	if err != nil {
 		return nil, err
 	}

@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/seatwarden/seatwarden/connector"
 	"github.com/seatwarden/seatwarden/store"
 )
 
@@ -18,9 +19,9 @@ type countingSnapshots struct {
 	loads atomic.Int64
 }
 
-func (c *countingSnapshots) LoadSnapshot(ctx context.Context) (*store.Snapshot, error) {
+func (c *countingSnapshots) LoadSnapshot(ctx context.Context, name string) (*store.Snapshot, error) {
 	c.loads.Add(1)
-	return c.Snapshots.LoadSnapshot(ctx)
+	return c.Snapshots.LoadSnapshot(ctx, name)
 }
 
 // TestAnswersFollowTheSnapshotAndTheCalendar: commands answer from a
@@ -101,16 +102,16 @@ func TestConcurrentCommandsShareOneDecode(t *testing.T) {
 // bigSnapshot is an account of n paid agents over 50 groups, a third of
 // them inactive.
 func bigSnapshot(n int) *store.Snapshot {
-	s := &store.Snapshot{SyncedAt: now.Add(-time.Minute), Account: "https://big.zendesk.com"}
+	s := &store.Snapshot{SyncedAt: now.Add(-time.Minute), Connector: connector.Zendesk, Account: "https://big.zendesk.com"}
 	for g := range 50 {
-		s.Groups = append(s.Groups, store.Group{ID: int64(g + 1), Name: fmt.Sprintf("Group %02d", g+1)})
+		s.Groups = append(s.Groups, connector.Group{ID: int64(g + 1), Name: fmt.Sprintf("Group %02d", g+1)})
 	}
 	for i := range n {
 		login := now.AddDate(0, 0, -(i % 90))
 		gid := int64(i%50 + 1)
-		s.Staff = append(s.Staff, store.StaffUser{ID: int64(1000 + i), Name: fmt.Sprintf("Agent %d", i),
-			Email: fmt.Sprintf("agent%d@big.example", i), Role: "agent", DefaultGroupID: &gid, LastLoginAt: &login, CreatedAt: now.AddDate(-1, 0, 0)})
-		s.Memberships = append(s.Memberships, store.GroupMembership{UserID: int64(1000 + i), GroupID: gid, Default: true})
+		s.Staff = append(s.Staff, connector.Staff{ID: int64(1000 + i), Name: fmt.Sprintf("Agent %d", i),
+			Email: fmt.Sprintf("agent%d@big.example", i), Role: "agent", RoleName: "Agent", Seat: "agent", DefaultGroupID: &gid, LastActivity: &login, CreatedAt: now.AddDate(-1, 0, 0)})
+		s.Memberships = append(s.Memberships, connector.Membership{UserID: int64(1000 + i), GroupID: gid, Default: true})
 	}
 	return s
 }

@@ -94,8 +94,8 @@ func Final(err error) bool { return errors.Is(err, ErrForbidden) || errors.Is(er
 // Member is one staff member as the SaaS sees them now: what a seat
 // change checks before it acts.
 type Member struct {
-	// ID is the member's id in the SaaS, as a string ("1204", "octocat").
-	ID    string
+	// ID is the member's id in the SaaS.
+	ID    int64
 	Email string
 	Name  string
 	// Role is the SaaS's own role name ("agent", "admin", "end-user";
@@ -136,7 +136,7 @@ type SeatChange struct {
 // Seats reads and changes members' seats.
 type Seats interface {
 	// Member reads one member now; ErrNotFound when gone.
-	Member(ctx context.Context, id string) (Member, error)
+	Member(ctx context.Context, id int64) (Member, error)
 	// ChangeSeat makes change; an error matches one of the classes above.
-	ChangeSeat(ctx context.Context, id string, change SeatChange) error
+	ChangeSeat(ctx context.Context, id int64, change SeatChange) error
 }

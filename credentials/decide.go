@@ -143,7 +143,7 @@ func (s *Service) snapshot(ctx context.Context) *store.Snapshot {
 	if s.Snapshots == nil {
 		return nil
 	}
-	snap, err := s.Snapshots.LoadSnapshot(ctx)
+	snap, err := s.Snapshots.LoadSnapshot(ctx, connector.Zendesk)
 	if err != nil {
 		return nil
 	}

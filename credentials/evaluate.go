@@ -6,6 +6,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/seatwarden/seatwarden/connector"
 	"github.com/seatwarden/seatwarden/store"
 )
 
@@ -139,15 +140,15 @@ func Evaluate(inv *Inventory, entries map[string]Entry, snap *store.Snapshot, p 
 // staffIndex answers "is this person still an active agent or admin".
 type staffIndex struct {
 	known   bool
-	byID    map[int64]store.StaffUser
-	byEmail map[string]store.StaffUser
+	byID    map[int64]connector.Staff
+	byEmail map[string]connector.Staff
 }
 
 func newStaffIndex(snap *store.Snapshot) staffIndex {
 	if snap == nil {
 		return staffIndex{}
 	}
-	ix := staffIndex{known: true, byID: make(map[int64]store.StaffUser, len(snap.Staff)), byEmail: make(map[string]store.StaffUser, len(snap.Staff))}
+	ix := staffIndex{known: true, byID: make(map[int64]connector.Staff, len(snap.Staff)), byEmail: make(map[string]connector.Staff, len(snap.Staff))}
 	for _, u := range snap.Staff {
 		ix.byID[u.ID] = u
 		if u.Email != "" {

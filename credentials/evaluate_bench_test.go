@@ -5,6 +5,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/seatwarden/seatwarden/connector"
 	"github.com/seatwarden/seatwarden/credentials"
 	"github.com/seatwarden/seatwarden/store"
 )
@@ -17,15 +18,15 @@ func evalBenchStaffEmail(n int) string { return fmt.Sprintf("agent%04d@acme.exam
 
 // evalBenchSnapshot is 2,000 team members; one in fifty is suspended.
 func evalBenchSnapshot(staff int) *store.Snapshot {
-	snap := &store.Snapshot{V: 1, SyncedAt: evalBenchNow, Account: "https://acme.zendesk.com"}
+	snap := &store.Snapshot{SyncedAt: evalBenchNow, Connector: connector.Zendesk, Account: "https://acme.zendesk.com"}
 	for i := range staff {
 		login := evalBenchNow.AddDate(0, 0, -1-i%40)
 		role := "agent"
 		if i%20 == 0 {
 			role = "admin"
 		}
-		snap.Staff = append(snap.Staff, store.StaffUser{ID: int64(10_000 + i), Name: fmt.Sprintf("Agent %04d", i), Email: evalBenchStaffEmail(i),
-			Role: role, Suspended: i%50 == 49, LastLoginAt: &login, CreatedAt: evalBenchNow.AddDate(-2, 0, 0), UpdatedAt: login})
+		snap.Staff = append(snap.Staff, connector.Staff{ID: int64(10_000 + i), Name: fmt.Sprintf("Agent %04d", i), Email: evalBenchStaffEmail(i),
+			Role: role, Seat: role, Privileged: role == "admin", Suspended: i%50 == 49, LastActivity: &login, CreatedAt: evalBenchNow.AddDate(-2, 0, 0), UpdatedAt: login})
 	}
 	return snap
 }

@@ -8,6 +8,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/seatwarden/seatwarden/connector"
 	"github.com/seatwarden/seatwarden/credentials"
 	"github.com/seatwarden/seatwarden/store"
 )
@@ -16,13 +17,13 @@ import (
 // active, Hannah is suspended and Grace is gone.
 func staffSnapshot() *store.Snapshot {
 	return &store.Snapshot{
-		V: 1, SyncedAt: now, Account: "https://acme.zendesk.com",
-		Staff: []store.StaffUser{
-			{ID: danaID, Name: "Dana Field", Email: dana, Role: "admin"},
-			{ID: omarID, Name: "Omar Haddad", Email: "Omar@Acme.example", Role: "admin"},
-			{ID: priyaID, Name: "Priya Natarajan", Email: priya, Role: "agent"},
-			{ID: hannahID, Name: "Hannah Weiss", Email: hannah, Role: "agent", Suspended: true},
-		},
+		SyncedAt: now, Connector: connector.Zendesk, Account: "https://acme.zendesk.com",
+		Roster: connector.Roster{Staff: []connector.Staff{
+			{ID: danaID, Name: "Dana Field", Email: dana, Role: "admin", Seat: "admin", Privileged: true},
+			{ID: omarID, Name: "Omar Haddad", Email: "Omar@Acme.example", Role: "admin", Seat: "admin", Privileged: true},
+			{ID: priyaID, Name: "Priya Natarajan", Email: priya, Role: "agent", Seat: "agent"},
+			{ID: hannahID, Name: "Hannah Weiss", Email: hannah, Role: "agent", Seat: "agent", Suspended: true},
+		}},
 	}
 }
 

@@ -10,6 +10,7 @@ import (
 	"time"
 	_ "time/tzdata" // Europe/Berlin on machines without a zoneinfo database
 
+	"github.com/seatwarden/seatwarden/connector"
 	"github.com/seatwarden/seatwarden/credentials"
 	"github.com/seatwarden/seatwarden/integrations/zendesk"
 	"github.com/seatwarden/seatwarden/integrations/zendesk/zendesktest"
@@ -139,7 +140,7 @@ func newEnvWith(t *testing.T, org *zendesktest.Org, botEmail string) *env {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { e.store.Close() })
-	syncer := &seats.Syncer{Source: e.client, Store: e.store, Account: e.emu.URL, Now: e.clock.Now}
+	syncer := &seats.Syncer{Source: zendesk.Connector{Client: e.client}, Connector: connector.Zendesk, Store: e.store, Account: e.emu.URL, Now: e.clock.Now}
 	if _, err := syncer.Sync(t.Context()); err != nil {
 		t.Fatalf("seat sync: %v", err)
 	}

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/seatwarden/seatwarden/bot"
+	"github.com/seatwarden/seatwarden/connector"
 	"github.com/seatwarden/seatwarden/prompts"
 	"github.com/seatwarden/seatwarden/reviews"
 	"github.com/seatwarden/seatwarden/seats"
@@ -64,7 +65,7 @@ func (r *Reviews) RemindersJob() Definition {
 func (r *Reviews) digest(ctx context.Context, now time.Time) error {
 	loc := r.Rules.Location
 	period := reviews.PeriodOf(now, loc)
-	snap, err := r.Snapshots.LoadSnapshot(ctx)
+	snap, err := r.Snapshots.LoadSnapshot(ctx, connector.Zendesk)
 	if errors.Is(err, store.ErrNotFound) {
 		return errors.New("no seat snapshot yet: run `seatwarden run-job sync` first")
 	}

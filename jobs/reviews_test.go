@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/seatwarden/seatwarden/bot"
+	"github.com/seatwarden/seatwarden/connector"
 	"github.com/seatwarden/seatwarden/integrations/zendesk"
 	"github.com/seatwarden/seatwarden/integrations/zendesk/zendesktest"
 	"github.com/seatwarden/seatwarden/jobs"
@@ -109,7 +110,7 @@ func newReviewFixture(t *testing.T) *reviewFixture {
 	}
 	t.Cleanup(func() { st.Close() })
 	f.store = st
-	syncer := &seats.Syncer{Source: f.zendesk(t), Store: st, Account: f.emu.URL, Now: func() time.Time { return f.clock }}
+	syncer := &seats.Syncer{Source: zendesk.Connector{Client: f.zendesk(t)}, Connector: connector.Zendesk, Store: st, Account: f.emu.URL, Now: func() time.Time { return f.clock }}
 	if _, err := syncer.Sync(t.Context()); err != nil {
 		t.Fatal(err)
 	}

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/seatwarden/seatwarden/bot"
+	"github.com/seatwarden/seatwarden/connector"
 	"github.com/seatwarden/seatwarden/credentials"
 	"github.com/seatwarden/seatwarden/integrations/zendesk"
 	"github.com/seatwarden/seatwarden/jobs"
@@ -37,7 +38,7 @@ func (f *reviewFixture) tokens(t *testing.T, holder string) *jobs.Tokens {
 func TestSyncAlsoTakesTheCredentialInventory(t *testing.T) {
 	f := newReviewFixture(t)
 	tk := f.tokens(t, "a")
-	syncer := &seats.Syncer{Source: f.zendesk(t), Store: f.store, Account: f.emu.URL, Now: func() time.Time { return f.clock }}
+	syncer := &seats.Syncer{Source: zendesk.Connector{Client: f.zendesk(t)}, Connector: connector.Zendesk, Store: f.store, Account: f.emu.URL, Now: func() time.Time { return f.clock }}
 	failing := func(context.Context) error { return fmt.Errorf("boom") }
 	err := jobs.Sync(syncer, nil, failing, tk.Inventory).Run(t.Context(), f.clock)
 	if err == nil || !strings.Contains(err.Error(), "boom") {

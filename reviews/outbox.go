@@ -79,7 +79,7 @@ var doneAction = map[ChangeKind]string{ChangeDemote: "seat.demoted", ChangeSuspe
 // stillAsShown checks Zendesk's user against the digest; a non-empty note
 // says why the decision no longer applies.
 func (s *Service) stillAsShown(ctx context.Context, it Item) (string, error) {
-	m, err := s.Seats.Member(ctx, memberID(it.Seat.UserID))
+	m, err := s.Seats.Member(ctx, it.Seat.UserID)
 	switch {
 	case errors.Is(err, connector.ErrNotFound):
 		return "no longer in Zendesk", nil
@@ -123,10 +123,8 @@ func (s *Service) applyChange(ctx context.Context, it Item) error {
 	if kind == connector.Downgrade {
 		change.Role = strconv.FormatInt(c.RoleID, 10)
 	}
-	return s.Seats.ChangeSeat(ctx, memberID(it.Seat.UserID), change)
+	return s.Seats.ChangeSeat(ctx, it.Seat.UserID, change)
 }
-
-func memberID(userID int64) string { return strconv.FormatInt(userID, 10) }
 
 // changeFailed records a failed attempt and frees the lease for the next;
 // after the last attempt the change is marked failed.

@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/seatwarden/seatwarden/connector"
 	"github.com/seatwarden/seatwarden/integrations/zendesk"
 	"github.com/seatwarden/seatwarden/integrations/zendesk/zendesktest"
 	"github.com/seatwarden/seatwarden/reviews"
@@ -57,7 +58,7 @@ func newFixture(t *testing.T) *fixture {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { f.store.Close() })
-	syncer := &seats.Syncer{Source: client, Store: f.store, Account: f.emu.URL, Now: func() time.Time { return f.clock }}
+	syncer := &seats.Syncer{Source: zendesk.Connector{Client: client}, Connector: connector.Zendesk, Store: f.store, Account: f.emu.URL, Now: func() time.Time { return f.clock }}
 	res, err := syncer.Sync(t.Context())
 	if err != nil {
 		t.Fatal(err)

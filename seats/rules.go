@@ -8,13 +8,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/seatwarden/seatwarden/connector"
 	"github.com/seatwarden/seatwarden/store"
-)
-
-// Zendesk role_type values that matter to seat counting.
-const (
-	roleTypeLightAgent  = 1
-	roleTypeContributor = 3
 )
 
 // Policy is the part of the operator's policy the seat rules read.
@@ -36,6 +31,8 @@ type Pricing struct {
 	Currency string
 	// Roles overrides Agent for agents on the named custom role.
 	Roles map[string]float64
+	// Seats prices the seats other connectors name ("copilot_business").
+	Seats map[string]float64
 }
 
 // Category is how a paid seat is reported.
@@ -52,18 +49,20 @@ const (
 // Categories lists the categories in report order.
 var Categories = []Category{CategoryAdmin, CategoryAgent, CategorySuspended}
 
-// Free-seat kinds: staff that hold no paid seat, and why.
+// Free-seat kinds: staff that hold no paid seat, and why. The connector
+// says most; the policy's non-seat roles are the seat rules' own.
 const (
-	FreeLightAgent  = "light agent"
-	FreeContributor = "contributor"
+	FreeLightAgent  = connector.FreeLightAgent
+	FreeContributor = connector.FreeContributor
+	FreeNoCopilot   = connector.FreeNoCopilot
 	FreeNonSeatRole = "non-seat role"
 )
 
 // Seat is one staff member judged by the rules.
 type Seat struct {
-	User store.StaffUser
-	// Paid is false for light agents, contributors and NonSeatRoles; Free
-	// then says which.
+	User connector.Staff
+	// Paid is false for staff the connector says hold no paid seat and
+	// for NonSeatRoles; Free then says why.
 	Paid     bool
 	Free     string
 	Category Category
@@ -82,10 +81,9 @@ type Seat struct {
 	MonthlyCost   float64
 }
 
-// Index is a snapshot prepared for repeated seat questions: roles and groups
-// by id, memberships by user.
+// Index is a snapshot prepared for repeated seat questions: group names
+// by id and memberships by user.
 type Index struct {
-	roles       map[int64]store.CustomRole
 	groupNames  map[int64]string
 	userGroups  map[int64][]string
 	nonSeatRole map[string]bool
@@ -94,13 +92,9 @@ type Index struct {
 // NewIndex prepares snap for Evaluate.
 func NewIndex(snap *store.Snapshot, p Policy) *Index {
 	ix := &Index{
-		roles:       make(map[int64]store.CustomRole, len(snap.CustomRoles)),
 		groupNames:  make(map[int64]string, len(snap.Groups)),
 		userGroups:  make(map[int64][]string),
 		nonSeatRole: make(map[string]bool, len(p.NonSeatRoles)),
-	}
-	for _, r := range snap.CustomRoles {
-		ix.roles[r.ID] = r
 	}
 	for _, g := range snap.Groups {
 		if !g.Deleted {
@@ -122,55 +116,30 @@ func NewIndex(snap *store.Snapshot, p Policy) *Index {
 }
 
 // Evaluate judges one staff member at now.
-func (ix *Index) Evaluate(u store.StaffUser, p Policy, now time.Time) Seat {
-	s := Seat{User: u, Groups: ix.userGroups[u.ID], Paid: true}
+func (ix *Index) Evaluate(u connector.Staff, p Policy, now time.Time) Seat {
+	s := Seat{User: u, Groups: ix.userGroups[u.ID], RoleName: u.RoleName, Paid: u.Seat != "", Free: u.Free}
 	if u.DefaultGroupID != nil {
 		s.DefaultGroup = ix.groupNames[*u.DefaultGroupID]
 	}
-	role, hasRole := store.CustomRole{}, false
-	if u.CustomRoleID != nil {
-		role, hasRole = ix.roles[*u.CustomRoleID]
-	}
-	switch {
-	case hasRole:
-		s.RoleName = role.Name
-	case u.Role == "admin":
-		s.RoleName = "Admin"
-	default:
-		s.RoleName = "Agent"
-	}
-
-	roleType := -1
-	if u.RoleType != nil {
-		roleType = *u.RoleType
-	} else if hasRole {
-		roleType = role.RoleType
-	}
-	switch {
-	case u.Role == "admin":
-		// Admins always hold a seat, whatever custom role they carry.
-	case roleType == roleTypeLightAgent || (hasRole && role.LightAgent):
-		s.Paid, s.Free = false, FreeLightAgent
-	case roleType == roleTypeContributor:
-		s.Paid, s.Free = false, FreeContributor
-	case hasRole && ix.nonSeatRole[strings.ToLower(role.Name)]:
+	// Admins always hold a seat, whatever custom role they carry.
+	if s.Paid && !u.Privileged && u.RoleID != nil && ix.nonSeatRole[strings.ToLower(u.RoleName)] {
 		s.Paid, s.Free = false, FreeNonSeatRole
 	}
 
 	switch {
 	case u.Suspended:
 		s.Category = CategorySuspended
-	case u.Role == "admin":
+	case u.Privileged:
 		s.Category = CategoryAdmin
 	default:
 		s.Category = CategoryAgent
 	}
 	if s.Paid {
-		s.MonthlyCost = p.Pricing.seatPrice(u.Role, s.RoleName, hasRole)
+		s.MonthlyCost = p.Pricing.seatPrice(u)
 	}
 
-	if u.LastLoginAt != nil {
-		s.LastActivity = *u.LastLoginAt
+	if u.LastActivity != nil {
+		s.LastActivity = *u.LastActivity
 	} else {
 		s.LastActivity, s.NeverLoggedIn = u.CreatedAt, true
 	}
@@ -179,14 +148,17 @@ func (ix *Index) Evaluate(u store.StaffUser, p Policy, now time.Time) Seat {
 	return s
 }
 
-func (pr Pricing) seatPrice(role, roleName string, hasRole bool) float64 {
-	if role == "admin" {
+func (pr Pricing) seatPrice(u connector.Staff) float64 {
+	switch u.Seat {
+	case "admin":
 		return pr.Admin
+	case "agent":
+		if price, ok := pr.Roles[u.RoleName]; ok && u.RoleID != nil {
+			return price
+		}
+		return pr.Agent
 	}
-	if price, ok := pr.Roles[roleName]; ok && hasRole {
-		return price
-	}
-	return pr.Agent
+	return pr.Seats[u.Seat]
 }
 
 // CalendarDaysBetween counts the calendar days from from's date to to's date

@@ -6,6 +6,8 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/seatwarden/seatwarden/connector"
+	"github.com/seatwarden/seatwarden/integrations/zendesk"
 	"github.com/seatwarden/seatwarden/store"
 )
 
@@ -56,17 +58,19 @@ func TestCalendarDaysBetween(t *testing.T) {
 func TestEvaluateSeat(t *testing.T) {
 	now := time.Date(2026, 11, 20, 10, 0, 0, 0, time.UTC)
 	daysAgo := func(d int) *time.Time { v := now.AddDate(0, 0, -d); return &v }
-	snap := &store.Snapshot{
-		CustomRoles: []store.CustomRole{
-			{ID: 10, Name: "Staff", RoleType: 0},
-			{ID: 11, Name: "Light Agent", RoleType: 1, LightAgent: true},
-			{ID: 12, Name: "Contributor", RoleType: 3},
-			{ID: 13, Name: "Read Only Auditor", RoleType: 0},
-			{ID: 14, Name: "Tier 3 Specialist", RoleType: 0},
-		},
-		Groups:      []store.Group{{ID: 1, Name: "Tier 2"}, {ID: 2, Name: "Billing"}, {ID: 3, Name: "Gone", Deleted: true}},
-		Memberships: []store.GroupMembership{{UserID: 7, GroupID: 2}, {UserID: 7, GroupID: 1}, {UserID: 7, GroupID: 3}},
-	}
+	// The Zendesk connector classifies each user as a sync would; the
+	// seat rules price and judge what it says.
+	staffOf := zendesk.StaffOf([]zendesk.CustomRole{
+		{ID: 10, Name: "Staff", RoleType: 0},
+		{ID: 11, Name: "Light Agent", RoleType: 1, Configuration: zendesk.CustomRoleConfig{LightAgent: true}},
+		{ID: 12, Name: "Contributor", RoleType: 3},
+		{ID: 13, Name: "Read Only Auditor", RoleType: 0},
+		{ID: 14, Name: "Tier 3 Specialist", RoleType: 0},
+	})
+	snap := &store.Snapshot{Roster: connector.Roster{
+		Groups:      []connector.Group{{ID: 1, Name: "Tier 2"}, {ID: 2, Name: "Billing"}, {ID: 3, Name: "Gone", Deleted: true}},
+		Memberships: []connector.Membership{{UserID: 7, GroupID: 2}, {UserID: 7, GroupID: 1}, {UserID: 7, GroupID: 3}},
+	}}
 	policy := Policy{
 		InactivityDays: 30,
 		Location:       time.UTC,
@@ -76,85 +80,87 @@ func TestEvaluateSeat(t *testing.T) {
 	created := now.AddDate(-1, 0, 0)
 	tests := []struct {
 		name string
-		user store.StaffUser
+		user zendesk.User
 		want Seat
 	}{
 		{
 			name: "active admin",
-			user: store.StaffUser{ID: 1, Role: "admin", LastLoginAt: daysAgo(2), CreatedAt: created},
+			user: zendesk.User{ID: 1, Role: "admin", LastLoginAt: daysAgo(2), CreatedAt: created},
 			want: Seat{Paid: true, Category: CategoryAdmin, RoleName: "Admin", LastActivity: *daysAgo(2), DaysInactive: 2, MonthlyCost: 150},
 		},
 		{
 			name: "agent exactly at the threshold is inactive",
-			user: store.StaffUser{ID: 2, Role: "agent", CustomRoleID: ptr[int64](10), LastLoginAt: daysAgo(30), CreatedAt: created},
+			user: zendesk.User{ID: 2, Role: "agent", CustomRoleID: ptr[int64](10), LastLoginAt: daysAgo(30), CreatedAt: created},
 			want: Seat{Paid: true, Category: CategoryAgent, RoleName: "Staff", LastActivity: *daysAgo(30), DaysInactive: 30, Inactive: true, MonthlyCost: 115},
 		},
 		{
 			name: "agent one day short of the threshold is active",
-			user: store.StaffUser{ID: 3, Role: "agent", LastLoginAt: daysAgo(29), CreatedAt: created},
+			user: zendesk.User{ID: 3, Role: "agent", LastLoginAt: daysAgo(29), CreatedAt: created},
 			want: Seat{Paid: true, Category: CategoryAgent, RoleName: "Agent", LastActivity: *daysAgo(29), DaysInactive: 29, MonthlyCost: 115},
 		},
 		{
 			name: "never logged in counts from created_at",
-			user: store.StaffUser{ID: 4, Role: "agent", LastLoginAt: nil, CreatedAt: *daysAgo(45)},
+			user: zendesk.User{ID: 4, Role: "agent", LastLoginAt: nil, CreatedAt: *daysAgo(45)},
 			want: Seat{Paid: true, Category: CategoryAgent, RoleName: "Agent", LastActivity: *daysAgo(45), NeverLoggedIn: true, DaysInactive: 45, Inactive: true, MonthlyCost: 115},
 		},
 		{
 			name: "never logged in but created recently is active",
-			user: store.StaffUser{ID: 5, Role: "agent", CreatedAt: *daysAgo(3)},
+			user: zendesk.User{ID: 5, Role: "agent", CreatedAt: *daysAgo(3)},
 			want: Seat{Paid: true, Category: CategoryAgent, RoleName: "Agent", LastActivity: *daysAgo(3), NeverLoggedIn: true, DaysInactive: 3, MonthlyCost: 115},
 		},
 		{
 			name: "suspended agent still holds a paid seat",
-			user: store.StaffUser{ID: 6, Role: "agent", Suspended: true, LastLoginAt: daysAgo(200), CreatedAt: created},
+			user: zendesk.User{ID: 6, Role: "agent", Suspended: true, LastLoginAt: daysAgo(200), CreatedAt: created},
 			want: Seat{Paid: true, Category: CategorySuspended, RoleName: "Agent", LastActivity: *daysAgo(200), DaysInactive: 200, Inactive: true, MonthlyCost: 115},
 		},
 		{
 			name: "groups are named and sorted, deleted groups dropped",
-			user: store.StaffUser{ID: 7, Role: "agent", LastLoginAt: daysAgo(1), CreatedAt: created},
+			user: zendesk.User{ID: 7, Role: "agent", LastLoginAt: daysAgo(1), CreatedAt: created},
 			want: Seat{Paid: true, Category: CategoryAgent, RoleName: "Agent", Groups: []string{"Billing", "Tier 2"}, LastActivity: *daysAgo(1), DaysInactive: 1, MonthlyCost: 115},
 		},
 		{
 			name: "light agent by role_type holds no seat",
-			user: store.StaffUser{ID: 8, Role: "agent", RoleType: ptr(1), CustomRoleID: ptr[int64](11), LastLoginAt: daysAgo(90), CreatedAt: created},
+			user: zendesk.User{ID: 8, Role: "agent", RoleType: ptr(1), CustomRoleID: ptr[int64](11), LastLoginAt: daysAgo(90), CreatedAt: created},
 			want: Seat{Free: FreeLightAgent, Category: CategoryAgent, RoleName: "Light Agent", LastActivity: *daysAgo(90), DaysInactive: 90, Inactive: true},
 		},
 		{
 			name: "light agent known only through its custom role (role_type null)",
-			user: store.StaffUser{ID: 9, Role: "agent", CustomRoleID: ptr[int64](11), LastLoginAt: daysAgo(1), CreatedAt: created},
+			user: zendesk.User{ID: 9, Role: "agent", CustomRoleID: ptr[int64](11), LastLoginAt: daysAgo(1), CreatedAt: created},
 			want: Seat{Free: FreeLightAgent, Category: CategoryAgent, RoleName: "Light Agent", LastActivity: *daysAgo(1), DaysInactive: 1},
 		},
 		{
 			name: "contributor holds no seat",
-			user: store.StaffUser{ID: 10, Role: "agent", RoleType: ptr(3), CustomRoleID: ptr[int64](12), LastLoginAt: daysAgo(1), CreatedAt: created},
+			user: zendesk.User{ID: 10, Role: "agent", RoleType: ptr(3), CustomRoleID: ptr[int64](12), LastLoginAt: daysAgo(1), CreatedAt: created},
 			want: Seat{Free: FreeContributor, Category: CategoryAgent, RoleName: "Contributor", LastActivity: *daysAgo(1), DaysInactive: 1},
 		},
 		{
 			name: "policy non-seat role matches case-insensitively",
-			user: store.StaffUser{ID: 11, Role: "agent", RoleType: ptr(0), CustomRoleID: ptr[int64](13), LastLoginAt: daysAgo(1), CreatedAt: created},
+			user: zendesk.User{ID: 11, Role: "agent", RoleType: ptr(0), CustomRoleID: ptr[int64](13), LastLoginAt: daysAgo(1), CreatedAt: created},
 			want: Seat{Free: FreeNonSeatRole, Category: CategoryAgent, RoleName: "Read Only Auditor", LastActivity: *daysAgo(1), DaysInactive: 1},
 		},
 		{
 			name: "custom role price overrides the agent price",
-			user: store.StaffUser{ID: 12, Role: "agent", CustomRoleID: ptr[int64](14), LastLoginAt: daysAgo(1), CreatedAt: created},
+			user: zendesk.User{ID: 12, Role: "agent", CustomRoleID: ptr[int64](14), LastLoginAt: daysAgo(1), CreatedAt: created},
 			want: Seat{Paid: true, Category: CategoryAgent, RoleName: "Tier 3 Specialist", LastActivity: *daysAgo(1), DaysInactive: 1, MonthlyCost: 169},
 		},
 		{
 			name: "admin on a light-agent role still holds a seat at the admin price",
-			user: store.StaffUser{ID: 13, Role: "admin", RoleType: ptr(1), CustomRoleID: ptr[int64](11), LastLoginAt: daysAgo(1), CreatedAt: created},
+			user: zendesk.User{ID: 13, Role: "admin", RoleType: ptr(1), CustomRoleID: ptr[int64](11), LastLoginAt: daysAgo(1), CreatedAt: created},
 			want: Seat{Paid: true, Category: CategoryAdmin, RoleName: "Light Agent", LastActivity: *daysAgo(1), DaysInactive: 1, MonthlyCost: 150},
 		},
 		{
-			name: "unknown custom role id falls back to the plain role",
-			user: store.StaffUser{ID: 14, Role: "agent", CustomRoleID: ptr[int64](999), LastLoginAt: daysAgo(1), CreatedAt: created},
-			want: Seat{Paid: true, Category: CategoryAgent, RoleName: "Agent", LastActivity: *daysAgo(1), DaysInactive: 1, MonthlyCost: 115},
+			name: "unknown custom role id is priced as the plain role and says so",
+			user: zendesk.User{ID: 14, Role: "agent", CustomRoleID: ptr[int64](999), LastLoginAt: daysAgo(1), CreatedAt: created},
+			want: Seat{Paid: true, Category: CategoryAgent, RoleName: "unknown role 999", LastActivity: *daysAgo(1), DaysInactive: 1, MonthlyCost: 115},
 		},
 	}
 	ix := NewIndex(snap, policy)
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			got := ix.Evaluate(tt.user, policy, now)
-			tt.want.User = tt.user
+			tt.user.Active = true
+			staff := staffOf(tt.user)
+			got := ix.Evaluate(staff, policy, now)
+			tt.want.User = staff
 			if diff := cmp.Diff(tt.want, got); diff != "" {
 				t.Errorf("Evaluate mismatch (-want +got):\n%s", diff)
 			}
@@ -168,8 +174,8 @@ func TestEvaluateInactivityInPolicyTimezone(t *testing.T) {
 	berlin := mustLoc(t, "Europe/Berlin")
 	now := time.Date(2026, 11, 20, 9, 0, 0, 0, berlin)
 	login := time.Date(2026, 10, 20, 23, 30, 0, 0, time.UTC)
-	u := store.StaffUser{ID: 1, Role: "agent", LastLoginAt: &login}
-	snap := &store.Snapshot{Staff: []store.StaffUser{u}}
+	u := connector.Staff{ID: 1, Role: "agent", RoleName: "Agent", Seat: "agent", LastActivity: &login}
+	snap := &store.Snapshot{Roster: connector.Roster{Staff: []connector.Staff{u}}}
 
 	for _, tt := range []struct {
 		loc          *time.Location
@@ -190,18 +196,18 @@ func TestEvaluateInactivityInPolicyTimezone(t *testing.T) {
 func TestEvaluateSummary(t *testing.T) {
 	now := time.Date(2026, 11, 20, 10, 0, 0, 0, time.UTC)
 	at := func(d int) *time.Time { v := now.AddDate(0, 0, -d); return &v }
-	snap := &store.Snapshot{
-		SyncedAt:    now.Add(-5 * time.Minute),
-		CustomRoles: []store.CustomRole{{ID: 11, Name: "Light Agent", RoleType: 1, LightAgent: true}},
-		Staff: []store.StaffUser{
-			{ID: 1, Role: "admin", LastLoginAt: at(1)},
-			{ID: 2, Role: "admin", LastLoginAt: at(60)},
-			{ID: 3, Role: "agent", LastLoginAt: at(5)},
-			{ID: 4, Role: "agent", LastLoginAt: at(40)},
-			{ID: 5, Role: "agent", CreatedAt: *at(100)},
-			{ID: 6, Role: "agent", Suspended: true, LastLoginAt: at(300)},
-			{ID: 7, Role: "agent", CustomRoleID: ptr[int64](11), LastLoginAt: at(500)},
-		},
+	staffOf := zendesk.StaffOf([]zendesk.CustomRole{{ID: 11, Name: "Light Agent", RoleType: 1, Configuration: zendesk.CustomRoleConfig{LightAgent: true}}})
+	snap := &store.Snapshot{SyncedAt: now.Add(-5 * time.Minute)}
+	for _, u := range []zendesk.User{
+		{ID: 1, Role: "admin", LastLoginAt: at(1)},
+		{ID: 2, Role: "admin", LastLoginAt: at(60)},
+		{ID: 3, Role: "agent", LastLoginAt: at(5)},
+		{ID: 4, Role: "agent", LastLoginAt: at(40)},
+		{ID: 5, Role: "agent", CreatedAt: *at(100)},
+		{ID: 6, Role: "agent", Suspended: true, LastLoginAt: at(300)},
+		{ID: 7, Role: "agent", CustomRoleID: ptr[int64](11), LastLoginAt: at(500)},
+	} {
+		snap.Staff = append(snap.Staff, staffOf(u))
 	}
 	p := Policy{InactivityDays: 30, Location: time.UTC, Pricing: Pricing{Agent: 100, Admin: 200, Currency: "EUR"}}
 	r := Evaluate(snap, p, now)

@@ -38,7 +38,7 @@ func BenchmarkResyncNoChanges(b *testing.B) {
 	f.emu.ResetCounters()
 	n := 0
 	for b.Loop() {
-		if res, err := f.syncer().Sync(ctx); err != nil || res.Full || res.Pages != 1 {
+		if res, err := f.syncer().Sync(ctx); err != nil || res.Full || res.Requests != 1 {
 			b.Fatalf("%+v %v", res, err)
 		}
 		n++

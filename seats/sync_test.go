@@ -6,11 +6,13 @@ import (
 	"fmt"
 	"log/slog"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/seatwarden/seatwarden/connector"
 	"github.com/seatwarden/seatwarden/integrations/zendesk"
 	"github.com/seatwarden/seatwarden/integrations/zendesk/zendesktest"
 	"github.com/seatwarden/seatwarden/seats"
@@ -54,12 +56,12 @@ func newFixture(t testing.TB, org *zendesktest.Org) *fixture {
 }
 
 func (f *fixture) syncer() *seats.Syncer {
-	return &seats.Syncer{Source: f.client, Store: f.store, Account: f.emu.URL, Now: func() time.Time { return now }}
+	return &seats.Syncer{Source: zendesk.Connector{Client: f.client}, Connector: connector.Zendesk, Store: f.store, Account: f.emu.URL, Now: func() time.Time { return now }}
 }
 
 func (f *fixture) snapshot(t *testing.T) *store.Snapshot {
 	t.Helper()
-	snap, err := f.store.LoadSnapshot(context.Background())
+	snap, err := f.store.LoadSnapshot(context.Background(), connector.Zendesk)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -94,7 +96,7 @@ func TestFullSyncThenNothingChanged(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !res.Full || res.Pages != 3 || res.UsersSeen != 2_500 {
+	if !res.Full || res.Requests != 3 || res.Seen != 2_500 {
 		t.Errorf("first sync = %+v, want a full sync of 2,500 users in 3 pages", res)
 	}
 	if got := f.emu.Requests(zendesktest.EndpointIncrementalUsers); got != 3 {
@@ -104,9 +106,14 @@ func TestFullSyncThenNothingChanged(t *testing.T) {
 	if diff := cmp.Diff(wantStaff(f.emu), staffIDs(snap)); diff != "" {
 		t.Errorf("snapshot staff differ from Zendesk's (-want +got):\n%s", diff)
 	}
-	if snap.Cursor == "" || len(snap.Groups) == 0 || len(snap.CustomRoles) == 0 || len(snap.Memberships) == 0 {
-		t.Errorf("snapshot lacks cursor, groups, roles or memberships: cursor=%q groups=%d roles=%d memberships=%d",
-			snap.Cursor, len(snap.Groups), len(snap.CustomRoles), len(snap.Memberships))
+	if snap.Cursor == "" || len(snap.Groups) == 0 || len(snap.Memberships) == 0 || snap.Connector != connector.Zendesk {
+		t.Errorf("snapshot lacks cursor, groups or memberships, or its connector: cursor=%q groups=%d memberships=%d connector=%q",
+			snap.Cursor, len(snap.Groups), len(snap.Memberships), snap.Connector)
+	}
+	for _, u := range snap.Staff {
+		if u.RoleName == "" || strings.HasPrefix(u.RoleName, "unknown role") || (u.Seat == "") == (u.Free == "") {
+			t.Fatalf("staff %d not classified against the account's roles: %+v", u.ID, u)
+		}
 	}
 	for _, m := range snap.Memberships {
 		if !staffIDs(snap)[m.UserID] {
@@ -119,7 +126,7 @@ func TestFullSyncThenNothingChanged(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if res.Full || res.Pages != 1 || res.UsersSeen != 0 || res.Added+res.Removed != 0 {
+	if res.Full || res.Requests != 1 || res.Seen != 0 || res.Added+res.Removed != 0 {
 		t.Errorf("re-sync with nothing changed = %+v, want one empty incremental page", res)
 	}
 	if got := f.emu.Requests(zendesktest.EndpointIncrementalUsers); got != 1 {
@@ -161,7 +168,7 @@ func TestIncrementalSyncFollowsChanges(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if res.Full || res.Pages != 1 || res.Removed != 2 || res.Added != 1 || res.UsersSeen != 4 {
+	if res.Full || res.Requests != 1 || res.Removed != 2 || res.Added != 1 || res.Seen != 4 {
 		t.Errorf("incremental sync = %+v, want 1 page, 4 users seen, 2 removed, 1 added", res)
 	}
 	after := f.snapshot(t)
@@ -264,7 +271,7 @@ func TestSyncResumesAfterRestartAndRestartsForAnotherAccount(t *testing.T) {
 }
 
 // stuckSource is an export that never ends and never advances.
-type stuckSource struct{ seats.Source }
+type stuckSource struct{ zendesk.API }
 
 func (stuckSource) ExportUsers(context.Context, zendesk.ExportRequest) (zendesk.UserExportPage, error) {
 	return zendesk.UserExportPage{AfterCursor: "same"}, nil
@@ -274,11 +281,11 @@ func TestSyncRefusesAnExportThatDoesNotAdvance(t *testing.T) {
 	ctx := context.Background()
 	f := newFixture(t, zendesktest.SampleOrg(now.Add(-time.Hour)))
 	s := f.syncer()
-	s.Source = stuckSource{f.client}
+	s.Source = zendesk.Connector{Client: stuckSource{f.client}}
 	if _, err := s.Sync(ctx); err == nil {
 		t.Fatal("a cursor that never advances was accepted")
 	}
-	if _, err := f.store.LoadSnapshot(ctx); !errors.Is(err, store.ErrNotFound) {
+	if _, err := f.store.LoadSnapshot(ctx, connector.Zendesk); !errors.Is(err, store.ErrNotFound) {
 		t.Errorf("a snapshot was written by a failed first sync: %v", err)
 	}
 }
@@ -307,11 +314,11 @@ func TestRefusedCursorRestartsAsFullSync(t *testing.T) {
 // unreadable stands for a store whose snapshot no longer decodes.
 type unreadable struct{ store.Store }
 
-func (u unreadable) LoadSnapshot(context.Context) (*store.Snapshot, error) {
+func (u unreadable) LoadSnapshot(context.Context, string) (*store.Snapshot, error) {
 	return nil, fmt.Errorf("boltstore: %w: schema version 9", store.ErrUnreadable)
 }
 
-func (u unreadable) SnapshotRevision(context.Context) (string, error) {
+func (u unreadable) SnapshotRevision(context.Context, string) (string, error) {
 	return "", fmt.Errorf("boltstore: %w: no revision header", store.ErrUnreadable)
 }
 
@@ -331,7 +338,7 @@ func TestUnreadableSnapshotIsRebuilt(t *testing.T) {
 
 // failingAfter passes the first n export pages through, then fails.
 type failingAfter struct {
-	seats.Source
+	zendesk.API
 	n     int
 	pages int
 }
@@ -341,7 +348,7 @@ func (f *failingAfter) ExportUsers(ctx context.Context, req zendesk.ExportReques
 		return zendesk.UserExportPage{}, context.DeadlineExceeded
 	}
 	f.pages++
-	return f.Source.ExportUsers(ctx, req)
+	return f.API.ExportUsers(ctx, req)
 }
 
 func TestFullSyncResumesFromItsCheckpoint(t *testing.T) {
@@ -351,11 +358,11 @@ func TestFullSyncResumesFromItsCheckpoint(t *testing.T) {
 	// The first run is cut off after 11 of 12 pages (its timeout).
 	cut := f.syncer()
 	cut.Checkpoints = f.store
-	cut.Source = &failingAfter{Source: f.client, n: 11}
+	cut.Source = zendesk.Connector{Client: &failingAfter{API: f.client, n: 11}}
 	if _, err := cut.Sync(ctx); !errors.Is(err, context.DeadlineExceeded) {
 		t.Fatalf("cut-off run: %v", err)
 	}
-	if _, err := f.store.LoadSnapshot(ctx); !errors.Is(err, store.ErrNotFound) {
+	if _, err := f.store.LoadSnapshot(ctx, connector.Zendesk); !errors.Is(err, store.ErrNotFound) {
 		t.Fatalf("a cut-off run wrote a snapshot: %v", err)
 	}
 
@@ -367,7 +374,7 @@ func TestFullSyncResumesFromItsCheckpoint(t *testing.T) {
 		t.Fatal(err)
 	}
 	// The checkpoint was taken after page 10: pages 11 and 12 remain.
-	if !res.Full || !res.Resumed || res.Pages != 2 {
+	if !res.Full || !res.Resumed || res.Requests != 2 {
 		t.Errorf("resumed run = %+v, want a full sync resumed with 2 pages", res)
 	}
 	if diff := cmp.Diff(wantStaff(f.emu), staffIDs(f.snapshot(t))); diff != "" {
@@ -375,5 +382,42 @@ func TestFullSyncResumesFromItsCheckpoint(t *testing.T) {
 	}
 	if recs, _ := f.store.ListRecords(ctx, "sync-checkpoint"); len(recs) != 0 {
 		t.Errorf("%d checkpoints left after the sync completed", len(recs))
+	}
+}
+
+// TestRenamedRoleReachesUnchangedStaff: the export only returns users that
+// changed, but a custom role renamed in Zendesk renames everyone on it.
+func TestRenamedRoleReachesUnchangedStaff(t *testing.T) {
+	ctx := context.Background()
+	org := zendesktest.SampleOrg(now.Add(-time.Hour))
+	for i, r := range org.CustomRoles {
+		if r.ID == zendesktest.StaffRoleID {
+			org.CustomRoles[i].Name = "Support Staff"
+		}
+	}
+	f := newFixture(t, org)
+	if _, err := f.syncer().Sync(ctx); err != nil {
+		t.Fatal(err)
+	}
+	on := func(snap *store.Snapshot) (names map[string]int) {
+		names = map[string]int{}
+		for _, u := range snap.Staff {
+			if u.RoleID != nil && *u.RoleID == zendesktest.StaffRoleID {
+				names[u.RoleName]++
+			}
+		}
+		return names
+	}
+	before := on(f.snapshot(t))
+	if len(before) != 1 || before["Support Staff"] == 0 {
+		t.Fatalf("staff on the role before: %v", before)
+	}
+	f.emu.RenameCustomRole(zendesktest.StaffRoleID, "Tier 1 Agent")
+	res, err := f.syncer().Sync(ctx)
+	if err != nil || res.Full || res.Seen != 0 {
+		t.Fatalf("re-sync: %+v, %v; want an incremental sync that saw no user change", res, err)
+	}
+	if after := on(f.snapshot(t)); after["Tier 1 Agent"] != before["Support Staff"] || len(after) != 1 {
+		t.Errorf("staff on the role after the rename: %v, want %d on Tier 1 Agent", after, before["Support Staff"])
 	}
 }

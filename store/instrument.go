@@ -36,12 +36,12 @@ func (i *instrumented) timedErr(op string, call func() error) error {
 	return err
 }
 
-func (i *instrumented) LoadSnapshot(ctx context.Context) (*Snapshot, error) {
-	return timed(i, "load_snapshot", func() (*Snapshot, error) { return i.next.LoadSnapshot(ctx) })
+func (i *instrumented) LoadSnapshot(ctx context.Context, connector string) (*Snapshot, error) {
+	return timed(i, "load_snapshot", func() (*Snapshot, error) { return i.next.LoadSnapshot(ctx, connector) })
 }
 
-func (i *instrumented) SnapshotRevision(ctx context.Context) (string, error) {
-	return timed(i, "snapshot_revision", func() (string, error) { return i.next.SnapshotRevision(ctx) })
+func (i *instrumented) SnapshotRevision(ctx context.Context, connector string) (string, error) {
+	return timed(i, "snapshot_revision", func() (string, error) { return i.next.SnapshotRevision(ctx, connector) })
 }
 
 func (i *instrumented) SaveSnapshot(ctx context.Context, s *Snapshot) error {

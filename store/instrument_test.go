@@ -15,9 +15,11 @@ import (
 // decorator hands back exactly what the backend returned.
 type failingStore struct{ err error }
 
-func (f failingStore) LoadSnapshot(context.Context) (*store.Snapshot, error) { return nil, f.err }
-func (f failingStore) SaveSnapshot(context.Context, *store.Snapshot) error   { return f.err }
-func (f failingStore) SnapshotRevision(context.Context) (string, error)      { return "", f.err }
+func (f failingStore) LoadSnapshot(context.Context, string) (*store.Snapshot, error) {
+	return nil, f.err
+}
+func (f failingStore) SaveSnapshot(context.Context, *store.Snapshot) error      { return f.err }
+func (f failingStore) SnapshotRevision(context.Context, string) (string, error) { return "", f.err }
 func (f failingStore) AcquireLock(context.Context, string, string, time.Duration) (store.Lock, error) {
 	return store.Lock{}, f.err
 }
@@ -71,7 +73,7 @@ func TestInstrumentReportsEveryOperation(t *testing.T) {
 			op   string
 			call func() error
 		}{
-			{"load_snapshot", func() error { _, err := s.LoadSnapshot(ctx); return err }},
+			{"load_snapshot", func() error { _, err := s.LoadSnapshot(ctx, ""); return err }},
 			{"save_snapshot", func() error { return s.SaveSnapshot(ctx, &store.Snapshot{}) }},
 			{"acquire_lock", func() error { _, err := s.AcquireLock(ctx, "n", "h", time.Second); return err }},
 			{"renew_lock", func() error { _, err := s.RenewLock(ctx, store.Lock{}, time.Second); return err }},

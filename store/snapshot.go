@@ -9,67 +9,50 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"time"
+
+	"github.com/seatwarden/seatwarden/connector"
 )
 
 // SnapshotVersion is the schema version written in Snapshot.V. Decoding an
-// unknown version is an error rather than a silent misread.
-const SnapshotVersion = 1
+// unknown version is an error rather than a silent misread; version 1 (one
+// Zendesk account, Zendesk's role types) is upgraded on read, in
+// upgradeV1 and nowhere else.
+const SnapshotVersion = 2
 
-// Snapshot is the account's staff as of the last successful sync: every
-// agent and admin (paid or not), the groups, memberships and custom roles
-// needed to classify them, and the export cursor the next sync resumes from.
-// End users are not kept: they hold no seat.
+// Snapshot is one governed account's staff as of its last successful sync:
+// every member who can hold a seat (paid or not), the groups and
+// memberships that say who owns their seats, and the point the next sync
+// resumes from. End users are not kept: they hold no seat.
 type Snapshot struct {
 	V        int       `json:"v"`
 	SyncedAt time.Time `json:"synced_at"`
-	// Cursor is the incremental user export's after_cursor; empty before the
-	// first full sync.
-	Cursor string `json:"cursor"`
-	// Account identifies the Zendesk account the snapshot was taken from, so
-	// pointing the bot at another account forces a full sync.
-	Account     string            `json:"account"`
-	Staff       []StaffUser       `json:"staff"`
-	Groups      []Group           `json:"groups"`
-	Memberships []GroupMembership `json:"memberships"`
-	CustomRoles []CustomRole      `json:"custom_roles"`
+	// Connector names the SaaS ("zendesk", "github"); each has its own
+	// snapshot.
+	Connector string `json:"connector"`
+	// Account identifies the account within the SaaS (a Zendesk URL, a
+	// GitHub organisation), so pointing the bot at another account forces
+	// a full sync.
+	Account string `json:"account"`
+	connector.Roster
 }
 
-// StaffUser is the part of a Zendesk user that seat rules need.
-type StaffUser struct {
-	ID             int64      `json:"id"`
-	Name           string     `json:"name"`
-	Email          string     `json:"email"`
-	Role           string     `json:"role"`      // "agent" or "admin"
-	RoleType       *int       `json:"role_type"` // Zendesk role_type, nil when Zendesk sends null
-	CustomRoleID   *int64     `json:"custom_role_id,omitempty"`
-	DefaultGroupID *int64     `json:"default_group_id,omitempty"`
-	Suspended      bool       `json:"suspended"`
-	TwoFactor      bool       `json:"two_factor"`
-	LastLoginAt    *time.Time `json:"last_login_at"`
-	CreatedAt      time.Time  `json:"created_at"`
-	UpdatedAt      time.Time  `json:"updated_at"`
+// ConnectorOrDefault is the snapshot's connector; snapshots from before
+// connectors were named are Zendesk's.
+func ConnectorOrDefault(name string) string {
+	if name == "" {
+		return connector.Zendesk
+	}
+	return name
 }
 
-// Group is a Zendesk group.
-type Group struct {
-	ID      int64  `json:"id"`
-	Name    string `json:"name"`
-	Deleted bool   `json:"deleted,omitempty"`
-}
-
-// GroupMembership links an agent to a group.
-type GroupMembership struct {
-	UserID  int64 `json:"user_id"`
-	GroupID int64 `json:"group_id"`
-	Default bool  `json:"default,omitempty"`
-}
-
-// CustomRole is a Zendesk custom agent role.
-type CustomRole struct {
-	ID         int64  `json:"id"`
-	Name       string `json:"name"`
-	RoleType   int    `json:"role_type"`
-	LightAgent bool   `json:"light_agent,omitempty"`
+// SnapshotSlot is the suffix of the key a backend keeps name's snapshot
+// under: Zendesk's stays where the single snapshot always was ("", so no
+// data moves), the others go beside it (":github").
+func SnapshotSlot(name string) string {
+	if name = ConnectorOrDefault(name); name == connector.Zendesk {
+		return ""
+	}
+	return ":" + name
 }
 
 // EncodeSnapshot and DecodeSnapshot are the one place the snapshot's wire
@@ -83,6 +66,7 @@ func EncodeSnapshot(s *Snapshot) ([]byte, error) {
 	}
 	c := *s
 	c.V = SnapshotVersion
+	c.Connector = ConnectorOrDefault(c.Connector)
 	body, err := json.Marshal(&c)
 	if err != nil {
 		return nil, err
@@ -109,11 +93,18 @@ func DecodeSnapshot(b []byte) (*Snapshot, error) {
 	if _, err := SnapshotRevision(b); err != nil {
 		return nil, err
 	}
+	body := b[RevisionLen+1:]
 	var s Snapshot
-	if err := json.Unmarshal(b[RevisionLen+1:], &s); err != nil {
+	if err := json.Unmarshal(body, &s); err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrUnreadable, err)
 	}
-	if s.V != SnapshotVersion {
+	switch s.V {
+	case SnapshotVersion:
+	case 1:
+		if err := upgradeV1(&s, body); err != nil {
+			return nil, fmt.Errorf("%w: %w", ErrUnreadable, err)
+		}
+	default:
 		return nil, fmt.Errorf("%w: schema version %d is not supported (want %d)", ErrUnreadable, s.V, SnapshotVersion)
 	}
 	return &s, nil
@@ -141,4 +132,76 @@ func sleepJitter(ctx context.Context, d time.Duration) error {
 	case <-t.C:
 		return nil
 	}
+}
+
+// upgradeV1 completes a version 1 snapshot decoded into the current shape.
+// Version 1 held one Zendesk account and left classifying its staff to the
+// seat rules, from Zendesk's role_type and custom roles; the current
+// version holds the classification the connector made. This is that
+// classification as version 1 meant it, frozen: the live one is the
+// Zendesk connector's.
+func upgradeV1(s *Snapshot, body []byte) error {
+	var v1 struct {
+		Staff []struct {
+			RoleType *int `json:"role_type"`
+		} `json:"staff"`
+		CustomRoles []struct {
+			ID         int64  `json:"id"`
+			Name       string `json:"name"`
+			RoleType   int    `json:"role_type"`
+			LightAgent bool   `json:"light_agent"`
+		} `json:"custom_roles"`
+	}
+	if err := json.Unmarshal(body, &v1); err != nil {
+		return err
+	}
+	if len(v1.Staff) != len(s.Staff) {
+		return errors.New("version 1 staff do not line up")
+	}
+	type role struct {
+		name       string
+		roleType   int
+		lightAgent bool
+	}
+	roles := make(map[int64]role, len(v1.CustomRoles))
+	for _, r := range v1.CustomRoles {
+		roles[r.ID] = role{r.Name, r.RoleType, r.LightAgent}
+	}
+	const lightAgent, contributor = 1, 3 // Zendesk role_type values
+	for i := range s.Staff {
+		u := &s.Staff[i]
+		r, hasRole := role{}, false
+		if u.RoleID != nil {
+			r, hasRole = roles[*u.RoleID]
+		}
+		roleType := -1
+		if t := v1.Staff[i].RoleType; t != nil {
+			roleType = *t
+		} else if hasRole {
+			roleType = r.roleType
+		}
+		u.Privileged = u.Role == "admin"
+		switch {
+		case hasRole:
+			u.RoleName = r.name
+		case u.RoleID != nil:
+			u.RoleName = fmt.Sprintf("unknown role %d", *u.RoleID)
+		case u.Privileged:
+			u.RoleName = "Admin"
+		default:
+			u.RoleName = "Agent"
+		}
+		switch {
+		case u.Privileged:
+		case roleType == lightAgent || (hasRole && r.lightAgent):
+			u.Free = connector.FreeLightAgent
+		case roleType == contributor:
+			u.Free = connector.FreeContributor
+		}
+		if u.Free == "" {
+			u.Seat = u.Role
+		}
+	}
+	s.V, s.Connector = SnapshotVersion, connector.Zendesk
+	return nil
 }

@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"testing"
+
+	"github.com/seatwarden/seatwarden/connector"
 )
 
 func TestDecodeSnapshotRefusesWhatItCannotRead(t *testing.T) {
@@ -11,7 +13,7 @@ func TestDecodeSnapshotRefusesWhatItCannotRead(t *testing.T) {
 		``,
 		`{"v":1,"staff":[]}`, // no revision header
 		"0123456789abcdef\n{\"v\":1",
-		"0123456789abcdef\n{\"v\":2,\"staff\":[]}",
+		"0123456789abcdef\n{\"v\":3,\"staff\":[]}",
 		"0123456789abcdef\n[]",
 		"not-a-hex-value!\n{\"v\":1}",
 	} {
@@ -19,7 +21,7 @@ func TestDecodeSnapshotRefusesWhatItCannotRead(t *testing.T) {
 			t.Errorf("DecodeSnapshot(%s) = %v, want ErrUnreadable", raw, err)
 		}
 	}
-	b, err := EncodeSnapshot(&Snapshot{Cursor: "c"})
+	b, err := EncodeSnapshot(&Snapshot{Roster: connector.Roster{Cursor: "c"}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -41,11 +43,11 @@ func TestSnapshotRevisionFollowsContent(t *testing.T) {
 		}
 		return r
 	}
-	a, b := rev(&Snapshot{Cursor: "c"}), rev(&Snapshot{Cursor: "c"})
+	a, b := rev(&Snapshot{Roster: connector.Roster{Cursor: "c"}}), rev(&Snapshot{Roster: connector.Roster{Cursor: "c"}})
 	if a != b || len(a) != RevisionLen {
 		t.Errorf("equal snapshots: revisions %q and %q, want equal and %d long", a, b, RevisionLen)
 	}
-	if c := rev(&Snapshot{Cursor: "d"}); c == a {
+	if c := rev(&Snapshot{Roster: connector.Roster{Cursor: "d"}}); c == a {
 		t.Errorf("a changed snapshot kept revision %q", c)
 	}
 }

@@ -46,19 +46,22 @@ type Store interface {
 	Close() error
 }
 
-// Snapshots hold the seat snapshot from the last successful sync together
-// with the sync cursor. Save replaces both atomically: a reader sees the old
-// snapshot or the new one, never a mix, and a sync that fails before Save
-// leaves the previous snapshot and cursor intact.
+// Snapshots hold each connector's seat snapshot from its last successful
+// sync together with its sync cursor. Save replaces both atomically: a
+// reader sees the old snapshot or the new one, never a mix, and a sync that
+// fails before Save leaves the previous snapshot and cursor intact. One
+// connector's snapshot never touches another's.
 type Snapshots interface {
-	// LoadSnapshot returns ErrNotFound before the first successful sync.
-	LoadSnapshot(ctx context.Context) (*Snapshot, error)
+	// LoadSnapshot returns connector's snapshot ("" is Zendesk);
+	// ErrNotFound before its first successful sync.
+	LoadSnapshot(ctx context.Context, connector string) (*Snapshot, error)
+	// SaveSnapshot replaces the snapshot of s.Connector.
 	SaveSnapshot(ctx context.Context, s *Snapshot) error
-	// SnapshotRevision names the stored snapshot without reading it:
-	// equal snapshots have equal revisions and every change gives a new
-	// one, so readers can keep a decoded copy and check it cheaply.
+	// SnapshotRevision names connector's stored snapshot without reading
+	// it: equal snapshots have equal revisions and every change gives a
+	// new one, so readers can keep a decoded copy and check it cheaply.
 	// ErrNotFound before the first save; ErrUnreadable for a corrupt one.
-	SnapshotRevision(ctx context.Context) (string, error)
+	SnapshotRevision(ctx context.Context, connector string) (string, error)
 }
 
 // Lock is a held job lock. Token is a fencing token: it strictly increases

@@ -17,6 +17,7 @@ import (
 
 	"github.com/seatwarden/seatwarden/bench/internal/benchkit"
 	"github.com/seatwarden/seatwarden/config"
+	"github.com/seatwarden/seatwarden/connector"
 	"github.com/seatwarden/seatwarden/credentials"
 	"github.com/seatwarden/seatwarden/integrations/zendesk"
 	"github.com/seatwarden/seatwarden/integrations/zendesk/zendesktest"
@@ -226,7 +227,7 @@ func measure(ctx context.Context, o options, acct *account, zd *zendesk.Client, 
 	f := &storeFigures{}
 	counter.take()
 	start := time.Now()
-	syncer := &seats.Syncer{Source: zd, Store: st, Account: acct.emu.URL, Now: time.Now, Logger: log}
+	syncer := &seats.Syncer{Source: zendesk.Connector{Client: zd}, Connector: connector.Zendesk, Store: st, Account: acct.emu.URL, Now: time.Now, Logger: log}
 	seat, err := syncer.Sync(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("seat sync: %w", err)

@@ -81,9 +81,9 @@ func ownerEmail(i int) string { return fmt.Sprintf("lead%04d@acme.example", i) }
 // snapshot is an account of o.Seats agents in one group per owner; every
 // 1/o.Inactive-th seat has not logged in for 31 to 400 days.
 func (e *env) snapshot() *store.Snapshot {
-	snap := &store.Snapshot{V: 1, SyncedAt: now, Account: "https://acme.zendesk.com"}
+	snap := &store.Snapshot{SyncedAt: now, Connector: connector.Zendesk, Account: "https://acme.zendesk.com"}
 	for i := range e.o.Owners {
-		snap.Groups = append(snap.Groups, store.Group{ID: int64(1000 + i), Name: fmt.Sprintf("Team %04d", i)})
+		snap.Groups = append(snap.Groups, connector.Group{ID: int64(1000 + i), Name: fmt.Sprintf("Team %04d", i)})
 	}
 	inactiveEvery := max(1, int(1/e.o.Inactive+0.5))
 	for i := range e.o.Seats {
@@ -93,9 +93,9 @@ func (e *env) snapshot() *store.Snapshot {
 		if i%inactiveEvery == 0 {
 			login = now.AddDate(0, 0, -31-i%370)
 		}
-		snap.Staff = append(snap.Staff, store.StaffUser{ID: id, Name: fmt.Sprintf("Agent %06d", i), Email: fmt.Sprintf("agent%06d@acme.example", i),
-			Role: zendesk.RoleAgent, DefaultGroupID: &group, LastLoginAt: &login, CreatedAt: now.AddDate(-2, 0, 0), UpdatedAt: login})
-		snap.Memberships = append(snap.Memberships, store.GroupMembership{UserID: id, GroupID: group, Default: true})
+		snap.Staff = append(snap.Staff, connector.Staff{ID: id, Name: fmt.Sprintf("Agent %06d", i), Email: fmt.Sprintf("agent%06d@acme.example", i),
+			Role: zendesk.RoleAgent, RoleName: "Agent", Seat: zendesk.RoleAgent, DefaultGroupID: &group, LastActivity: &login, CreatedAt: now.AddDate(-2, 0, 0), UpdatedAt: login})
+		snap.Memberships = append(snap.Memberships, connector.Membership{UserID: id, GroupID: group, Default: true})
 	}
 	return snap
 }

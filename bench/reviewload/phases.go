@@ -17,6 +17,7 @@ import (
 	slackbot "github.com/seatwarden/seatwarden/bot/slack"
 	"github.com/seatwarden/seatwarden/bot/slack/slacktest"
 	"github.com/seatwarden/seatwarden/commands"
+	"github.com/seatwarden/seatwarden/connector"
 	"github.com/seatwarden/seatwarden/integrations/zendesk"
 	"github.com/seatwarden/seatwarden/integrations/zendesk/zendesktest"
 	"github.com/seatwarden/seatwarden/prompts"
@@ -53,7 +54,7 @@ func (e *env) digests(ctx context.Context) (digestFigures, error) {
 	stop := peakHeap()
 	start := time.Now()
 
-	snap, err := e.store.LoadSnapshot(ctx)
+	snap, err := e.store.LoadSnapshot(ctx, connector.Zendesk)
 	if err != nil {
 		return f, err
 	}
@@ -187,7 +188,7 @@ func (e *env) clicks(ctx context.Context) (clickFigures, error) {
 	clock := now.AddDate(0, 0, 7)
 	svc := e.service(zendesk.Connector{Client: zd}, "bench")
 	svc.Now = func() time.Time { return clock }
-	res, err := (&seats.Syncer{Source: zd, Store: e.store, Account: emu.URL, Now: func() time.Time { return clock }}).Sync(ctx)
+	res, err := (&seats.Syncer{Source: zendesk.Connector{Client: zd}, Connector: connector.Zendesk, Store: e.store, Account: emu.URL, Now: func() time.Time { return clock }}).Sync(ctx)
 	if err != nil {
 		return f, err
 	}

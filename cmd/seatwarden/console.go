@@ -16,6 +16,7 @@ import (
 	"github.com/seatwarden/seatwarden/bot/console"
 	"github.com/seatwarden/seatwarden/bot/teams"
 	"github.com/seatwarden/seatwarden/config"
+	"github.com/seatwarden/seatwarden/connector"
 	"github.com/seatwarden/seatwarden/integrations/zendesk/zendesktest"
 	"github.com/seatwarden/seatwarden/internal/wiring"
 	"github.com/seatwarden/seatwarden/seats"
@@ -171,7 +172,7 @@ func useEmulator(cfg *config.Config, url string) {
 // console does not cost a full export every time.
 func prepareSnapshot(ctx context.Context, a *app, source string, emulated bool, out io.Writer) error {
 	if !emulated {
-		snap, err := a.store.LoadSnapshot(ctx)
+		snap, err := a.store.LoadSnapshot(ctx, connector.Zendesk)
 		switch {
 		case err == nil:
 			fmt.Fprintf(out, "Using the seats synced from %s %s ago (%s); seatwarden run-job sync refreshes them.\n",

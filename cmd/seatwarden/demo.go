@@ -19,6 +19,7 @@ import (
 
 	"github.com/seatwarden/seatwarden/bot/slack/slacktest"
 	"github.com/seatwarden/seatwarden/config"
+	"github.com/seatwarden/seatwarden/connector"
 	"github.com/seatwarden/seatwarden/integrations/zendesk"
 	"github.com/seatwarden/seatwarden/integrations/zendesk/zendesktest"
 	"github.com/seatwarden/seatwarden/internal/wiring"
@@ -197,7 +198,7 @@ func (d *demo) run(ctx context.Context, cfg *config.Config, dataDir string, keep
 		d.expect(runSoon(ctx, a) == nil, "the scheduled sync runs")
 		if last, ok := d.awaitSync(ctx, emu, syncs, "scheduled sync"); ok {
 			d.expect(!last.Full, "the second sync is incremental")
-			d.expect(last.Pages == 1, "an incremental sync with one change reads one export page (read %d)", last.Pages)
+			d.expect(last.Requests == 1, "an incremental sync with one change reads one export page (read %d)", last.Requests)
 			d.expect(last.Removed == 1, "the demoted agent leaves the snapshot (removed %d)", last.Removed)
 		}
 		d.expectReply(ctx, demoAdmin, "seats", "Paid seats")
@@ -293,7 +294,7 @@ func (d *demo) awaitSync(ctx context.Context, emu *zendesktest.Server, syncs <-c
 		kind = "full"
 	}
 	d.say("[job sync] %s: %s, %d %s read in %d export %s; %d staff in the snapshot (%+d); %s",
-		label, kind, r.UsersSeen, plural(r.UsersSeen, "user", "users"), r.Pages, plural(r.Pages, "request", "requests"),
+		label, kind, r.Seen, plural(r.Seen, "user", "users"), r.Requests, plural(r.Requests, "request", "requests"),
 		r.StaffAfter, r.StaffAfter-r.StaffBefore, r.Duration.Round(time.Millisecond))
 	var calls []string
 	for _, ep := range []string{"oauth_token", "custom_roles", "groups", "group_memberships", "incremental_users"} {
@@ -307,7 +308,7 @@ func (d *demo) awaitSync(ctx context.Context, emu *zendesktest.Server, syncs <-c
 
 // summary evaluates the snapshot directly, to check the answers against.
 func (d *demo) summary(ctx context.Context, a *app) seats.Summary {
-	snap, err := a.store.LoadSnapshot(ctx)
+	snap, err := a.store.LoadSnapshot(ctx, connector.Zendesk)
 	if err != nil {
 		d.expect(false, "snapshot readable: %v", err)
 		return seats.Summary{}
@@ -402,7 +403,7 @@ func signSlack(h http.Header, body string, ts time.Time, secret string) {
 // pickInactiveAgent chooses the most inactive paid agent who is not
 // suspended: the seat an admin would remove first.
 func pickInactiveAgent(ctx context.Context, a *app, now time.Time) (seats.Seat, bool) {
-	snap, err := a.store.LoadSnapshot(ctx)
+	snap, err := a.store.LoadSnapshot(ctx, connector.Zendesk)
 	if err != nil {
 		return seats.Seat{}, false
 	}

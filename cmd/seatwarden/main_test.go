@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/seatwarden/seatwarden/bot/slack/slacktest"
+	"github.com/seatwarden/seatwarden/connector"
 	"github.com/seatwarden/seatwarden/integrations/zendesk/zendesktest"
 	"github.com/seatwarden/seatwarden/store"
 	"github.com/seatwarden/seatwarden/store/boltstore"
@@ -136,7 +137,7 @@ func TestRunJobSync(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer st.Close()
-	snap, err := st.LoadSnapshot(context.Background())
+	snap, err := st.LoadSnapshot(context.Background(), connector.Zendesk)
 	if err != nil || len(snap.Staff) == 0 {
 		t.Fatalf("no snapshot after run-job sync: %v", err)
 	}
@@ -155,7 +156,7 @@ func TestRunJobKeepsSnapshotWhenZendeskFails(t *testing.T) {
 	emu.InjectFault(zendesktest.EndpointIncrementalUsers, zendesktest.Fault{Malformed: true})
 	inv = &invocation{env: envs}
 	code := inv.run(context.Background(), "run-job", "sync")
-	if code != 1 || !strings.Contains(inv.stderr.String(), "sync: user export page 1") {
+	if code != 1 || !strings.Contains(inv.stderr.String(), "sync zendesk: user export page 1") {
 		t.Fatalf("malformed export: exit %d, stderr:\n%s", code, inv.stderr.String())
 	}
 	st, err := boltstore.Open(filepath.Join(envs["SEATWARDEN_DATA_DIR"], "seatwarden.db"), boltstore.Options{})
@@ -163,7 +164,7 @@ func TestRunJobKeepsSnapshotWhenZendeskFails(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer st.Close()
-	if _, err := st.LoadSnapshot(context.Background()); err != nil {
+	if _, err := st.LoadSnapshot(context.Background(), connector.Zendesk); err != nil {
 		t.Errorf("the previous snapshot is gone: %v", err)
 	}
 }
@@ -328,7 +329,7 @@ func TestServeAnswersAndShutsDownCleanly(t *testing.T) {
 		t.Fatalf("store still held after shutdown: %v", err)
 	}
 	defer st.Close()
-	if _, err := st.LoadSnapshot(context.Background()); err != nil {
+	if _, err := st.LoadSnapshot(context.Background(), connector.Zendesk); err != nil {
 		t.Errorf("no snapshot after the startup sync: %v", err)
 	}
 	if _, err := st.AcquireLock(context.Background(), "job:sync", "test", time.Minute); err != nil {

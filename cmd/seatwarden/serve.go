@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"time"
 
+	"github.com/seatwarden/seatwarden/connector"
 	"github.com/seatwarden/seatwarden/jobs"
 	"github.com/seatwarden/seatwarden/server"
 	"github.com/seatwarden/seatwarden/store"
@@ -104,7 +105,7 @@ func (a *app) serve(ctx context.Context, addr string, ready func(addr string)) e
 // unreadable) store, so seat questions have answers minutes before the
 // first scheduled run.
 func (a *app) syncIfNoSnapshot(ctx context.Context, sched *jobs.Scheduler) {
-	_, err := a.store.LoadSnapshot(ctx)
+	_, err := a.store.LoadSnapshot(ctx, connector.Zendesk)
 	if !errors.Is(err, store.ErrNotFound) && !errors.Is(err, store.ErrUnreadable) {
 		return
 	}

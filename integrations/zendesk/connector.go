@@ -15,10 +15,31 @@ import (
 // Connector is the Zendesk account as the domain sees it: it maps the
 // wire types above to the connector package's, and nothing else.
 type Connector struct {
-	Client *Client
+	Client API
+	// MaxPages bounds one staff sync's export pages, so a cursor that
+	// never ends cannot loop forever; 0 means 10,000 pages (ten million
+	// changes).
+	MaxPages int
+}
+
+// API is the part of the Zendesk API the connector calls; *Client
+// implements it.
+type API interface {
+	GetUser(ctx context.Context, id int64) (User, error)
+	UpdateUser(ctx context.Context, id int64, upd UserUpdate) (User, error)
+	ExportUsers(ctx context.Context, req ExportRequest) (UserExportPage, error)
+	Groups(ctx context.Context) ([]Group, error)
+	GroupMemberships(ctx context.Context) ([]GroupMembership, error)
+	CustomRoles(ctx context.Context) ([]CustomRole, error)
+	APITokens(ctx context.Context) ([]APITokenInfo, error)
+	OAuthClients(ctx context.Context) ([]OAuthClient, error)
+	OAuthTokens(ctx context.Context) ([]OAuthTokenInfo, error)
+	AppInstallations(ctx context.Context) ([]AppInstallation, error)
+	RevokeOAuthToken(ctx context.Context, id int64) error
 }
 
 var (
+	_ API                   = (*Client)(nil)
 	_ connector.Seats       = Connector{}
 	_ connector.Credentials = Connector{}
 )
@@ -32,12 +53,8 @@ const (
 )
 
 // Member reads one user by id.
-func (c Connector) Member(ctx context.Context, id string) (connector.Member, error) {
-	uid, err := userID(id)
-	if err != nil {
-		return connector.Member{}, err
-	}
-	u, err := c.Client.GetUser(ctx, uid)
+func (c Connector) Member(ctx context.Context, id int64) (connector.Member, error) {
+	u, err := c.Client.GetUser(ctx, id)
 	if err != nil {
 		return connector.Member{}, err
 	}
@@ -45,11 +62,7 @@ func (c Connector) Member(ctx context.Context, id string) (connector.Member, err
 }
 
 // ChangeSeat demotes (Remove), suspends or downgrades to a custom role.
-func (c Connector) ChangeSeat(ctx context.Context, id string, change connector.SeatChange) error {
-	uid, err := userID(id)
-	if err != nil {
-		return err
-	}
+func (c Connector) ChangeSeat(ctx context.Context, id int64, change connector.SeatChange) error {
 	var upd UserUpdate
 	switch change.Kind {
 	case connector.Remove:
@@ -68,13 +81,13 @@ func (c Connector) ChangeSeat(ctx context.Context, id string, change connector.S
 	default:
 		return &Error{Kind: ErrInvalid, Endpoint: EndpointUsersUpdate, Description: fmt.Sprintf("unknown seat change %q", change.Kind)}
 	}
-	_, err = c.Client.UpdateUser(ctx, uid, upd)
+	_, err := c.Client.UpdateUser(ctx, id, upd)
 	return err
 }
 
 func member(u User) connector.Member {
 	m := connector.Member{
-		ID:           strconv.FormatInt(u.ID, 10),
+		ID:           u.ID,
 		Email:        u.Email,
 		Name:         u.Name,
 		Role:         u.Role,
@@ -87,14 +100,6 @@ func member(u User) connector.Member {
 		m.RoleID = strconv.FormatInt(*u.CustomRoleID, 10)
 	}
 	return m
-}
-
-func userID(id string) (int64, error) {
-	uid, err := strconv.ParseInt(id, 10, 64)
-	if err != nil || uid <= 0 {
-		return 0, &Error{Kind: ErrInvalid, Endpoint: EndpointUsersShow, Description: fmt.Sprintf("a Zendesk user id is a positive number, got %q", id)}
-	}
-	return uid, nil
 }
 
 func ptr[T any](v T) *T { return &v }

@@ -27,7 +27,7 @@ func TestConnectorSeats(t *testing.T) {
 	if agent.ID == 0 || admin.ID == 0 {
 		t.Fatal("the sample org has no plain agent or no admin")
 	}
-	id := func(u zendesk.User) string { return strconv.FormatInt(u.ID, 10) }
+	id := func(u zendesk.User) int64 { return u.ID }
 	light := strconv.FormatInt(zendesktest.LightAgentRoleID, 10)
 
 	tests := []struct {
@@ -59,7 +59,7 @@ func TestConnectorSeats(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if !before.HasSeat || before.Privileged || before.Email != agent.Email || before.ID != id(agent) {
+			if !before.HasSeat || before.Privileged || before.Email != agent.Email || before.ID != agent.ID {
 				t.Fatalf("before: %+v, want %s's paid seat", before, agent.Email)
 			}
 			if err := c.ChangeSeat(t.Context(), id(agent), tt.change); err != nil {
@@ -80,12 +80,12 @@ func TestConnectorSeats(t *testing.T) {
 	}
 	refusals := []struct {
 		name   string
-		id     string
+		id     int64
 		change connector.SeatChange
 		class  error
 	}{
-		{"a user that is not there", "999999999", connector.SeatChange{Kind: connector.Remove}, connector.ErrNotFound},
-		{"an id that is not a number", "octocat", connector.SeatChange{Kind: connector.Remove}, connector.ErrInvalid},
+		{"a user that is not there", 999999999, connector.SeatChange{Kind: connector.Remove}, connector.ErrNotFound},
+		{"an id that is not one", -1, connector.SeatChange{Kind: connector.Remove}, connector.ErrInvalid},
 		{"a downgrade without a role", id(agent), connector.SeatChange{Kind: connector.Downgrade}, connector.ErrInvalid},
 		{"a change it does not know", id(agent), connector.SeatChange{Kind: "promote"}, connector.ErrInvalid},
 	}

@@ -56,9 +56,12 @@ func TestLayering(t *testing.T) {
 		// The Teams transport knows the store only for references and
 		// dedupe; it answers through the Handler, never commands or jobs.
 		{"bot/teams", []string{module + "/commands", module + "/jobs", module + "/integrations", module + "/cmd", module + "/bot/slack", module + "/seats", module + "/reviews", module + "/prompts", "github.com/slack-go/slack"}},
-		{"seats", append([]string{module + "/bot", module + "/commands", module + "/jobs", module + "/cmd"}, chatSDKs...)},
+		// The domain reaches a SaaS only through the connector package's
+		// interfaces, which the integrations implement.
+		{"seats", append([]string{module + "/bot", module + "/commands", module + "/jobs", module + "/cmd", module + "/integrations", module + "/config"}, chatSDKs...)},
+		{"credentials", append([]string{module + "/bot", module + "/commands", module + "/jobs", module + "/cmd", module + "/integrations", module + "/config"}, chatSDKs...)},
 		{"prompts", append([]string{module + "/bot/slack", module + "/bot/teams", module + "/commands", module + "/jobs", module + "/cmd"}, chatSDKs...)},
-		{"reviews", append([]string{module + "/bot", module + "/commands", module + "/jobs", module + "/cmd", module + "/config"}, chatSDKs...)},
+		{"reviews", append([]string{module + "/bot", module + "/commands", module + "/jobs", module + "/cmd", module + "/config", module + "/integrations"}, chatSDKs...)},
 		// The domain's seam to a SaaS: integrations implement it, it
 		// depends on nothing of ours.
 		{"connector", []string{module}},

@@ -58,7 +58,7 @@ var (
 		bucketIdemExpiry, bucketAudit, bucketRecords,
 	}
 
-	snapshotKey = []byte("current")
+	snapshotCurrent = "current"
 )
 
 // sweepBatch bounds how many expired idempotency keys one ClaimKey removes,
@@ -133,15 +133,21 @@ func (s *Store) Ping(ctx context.Context) error {
 
 // --- snapshot ---
 
+// snapshotKey is connector's key in the snapshot bucket: Zendesk's is the
+// one the single snapshot always had.
+func snapshotKey(connector string) []byte {
+	return []byte(snapshotCurrent + store.SnapshotSlot(connector))
+}
+
 // LoadSnapshot implements store.Snapshots.
-func (s *Store) LoadSnapshot(ctx context.Context) (*store.Snapshot, error) {
+func (s *Store) LoadSnapshot(ctx context.Context, connector string) (*store.Snapshot, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
 	var raw []byte
 	err := s.db.View(func(tx *bolt.Tx) error {
 		// Bolt's bytes are only valid inside the transaction.
-		raw = bytes.Clone(tx.Bucket(bucketSnapshot).Get(snapshotKey))
+		raw = bytes.Clone(tx.Bucket(bucketSnapshot).Get(snapshotKey(connector)))
 		return nil
 	})
 	if err != nil {
@@ -155,7 +161,7 @@ func (s *Store) LoadSnapshot(ctx context.Context) (*store.Snapshot, error) {
 
 // SnapshotRevision implements store.Snapshots from the value's first
 // bytes, read in place without copying or decoding the rest.
-func (s *Store) SnapshotRevision(ctx context.Context) (string, error) {
+func (s *Store) SnapshotRevision(ctx context.Context, connector string) (string, error) {
 	if err := ctx.Err(); err != nil {
 		return "", err
 	}
@@ -165,7 +171,7 @@ func (s *Store) SnapshotRevision(ctx context.Context) (string, error) {
 		rerr  error
 	)
 	err := s.db.View(func(tx *bolt.Tx) error {
-		raw := tx.Bucket(bucketSnapshot).Get(snapshotKey)
+		raw := tx.Bucket(bucketSnapshot).Get(snapshotKey(connector))
 		if raw == nil {
 			return nil
 		}
@@ -193,7 +199,7 @@ func (s *Store) SaveSnapshot(ctx context.Context, snap *store.Snapshot) error {
 		return err
 	}
 	err = s.db.Update(func(tx *bolt.Tx) error {
-		return tx.Bucket(bucketSnapshot).Put(snapshotKey, raw)
+		return tx.Bucket(bucketSnapshot).Put(snapshotKey(snap.Connector), raw)
 	})
 	if err != nil {
 		return fmt.Errorf("boltstore: save snapshot: %w", err)

@@ -10,6 +10,7 @@ import (
 
 	berrors "go.etcd.io/bbolt/errors"
 
+	"github.com/seatwarden/seatwarden/connector"
 	"github.com/seatwarden/seatwarden/store"
 	"github.com/seatwarden/seatwarden/store/boltstore"
 	"github.com/seatwarden/seatwarden/store/storetest"
@@ -141,7 +142,7 @@ func TestReopenKeepsData(t *testing.T) {
 	if ok, err := s.ClaimKey(ctx, "evt", time.Hour); !ok || err != nil {
 		t.Fatalf("ClaimKey = %v, %v", ok, err)
 	}
-	if err := s.SaveSnapshot(ctx, &store.Snapshot{Cursor: "c1", Account: "acme"}); err != nil {
+	if err := s.SaveSnapshot(ctx, &store.Snapshot{Account: "acme", Roster: connector.Roster{Cursor: "c1"}}); err != nil {
 		t.Fatalf("SaveSnapshot: %v", err)
 	}
 	if err := s.Close(); err != nil {
@@ -156,7 +157,7 @@ func TestReopenKeepsData(t *testing.T) {
 	if got, err := s.GetRecord(ctx, "review", "r1"); err != nil || got.Version != rec.Version || string(got.Data) != string(rec.Data) {
 		t.Errorf("record after reopen = %+v, %v; want %+v", got, err, rec)
 	}
-	if snap, err := s.LoadSnapshot(ctx); err != nil || snap.Cursor != "c1" {
+	if snap, err := s.LoadSnapshot(ctx, ""); err != nil || snap.Cursor != "c1" {
 		t.Errorf("snapshot after reopen = %+v, %v; want cursor c1", snap, err)
 	}
 	if ok, err := s.ClaimKey(ctx, "evt", time.Hour); ok || err != nil {

@@ -76,7 +76,9 @@ func (s *Store) Ping(ctx context.Context) error {
 }
 
 // Key names. The part inside braces is the Cluster hash tag.
-func (s *Store) snapshotKey() string         { return s.prefix + "snapshot" }
+func (s *Store) snapshotKey(connector string) string {
+	return s.prefix + "snapshot" + store.SnapshotSlot(connector)
+}
 func (s *Store) lockKey(name string) string  { return s.prefix + "lock:{" + name + "}" }
 func (s *Store) fenceKey(name string) string { return s.prefix + "fence:{" + name + "}" }
 func (s *Store) idemKey(key string) string   { return s.prefix + "idem:" + key }
@@ -95,8 +97,8 @@ func ttlMillis(ttl time.Duration) int64 {
 // --- snapshot ---
 
 // LoadSnapshot implements store.Snapshots.
-func (s *Store) LoadSnapshot(ctx context.Context) (*store.Snapshot, error) {
-	raw, err := s.client.Get(ctx, s.snapshotKey()).Bytes()
+func (s *Store) LoadSnapshot(ctx context.Context, connector string) (*store.Snapshot, error) {
+	raw, err := s.client.Get(ctx, s.snapshotKey(connector)).Bytes()
 	if errors.Is(err, redis.Nil) {
 		return nil, store.ErrNotFound
 	}
@@ -108,8 +110,8 @@ func (s *Store) LoadSnapshot(ctx context.Context) (*store.Snapshot, error) {
 
 // SnapshotRevision implements store.Snapshots by reading only the
 // revision header: GETRANGE leaves the megabytes of JSON on the server.
-func (s *Store) SnapshotRevision(ctx context.Context) (string, error) {
-	head, err := s.client.GetRange(ctx, s.snapshotKey(), 0, store.RevisionLen).Bytes()
+func (s *Store) SnapshotRevision(ctx context.Context, connector string) (string, error) {
+	head, err := s.client.GetRange(ctx, s.snapshotKey(connector), 0, store.RevisionLen).Bytes()
 	if err != nil {
 		return "", fmt.Errorf("redisstore: snapshot revision: %w", err)
 	}
@@ -128,7 +130,10 @@ func (s *Store) SaveSnapshot(ctx context.Context, snap *store.Snapshot) error {
 	if err != nil {
 		return err
 	}
-	if err := s.client.Set(ctx, s.snapshotKey(), raw, 0).Err(); err != nil {
+	if snap == nil {
+		return errors.New("redisstore: nil snapshot")
+	}
+	if err := s.client.Set(ctx, s.snapshotKey(snap.Connector), raw, 0).Err(); err != nil {
 		return fmt.Errorf("redisstore: save snapshot: %w", err)
 	}
 	return nil

@@ -13,6 +13,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/seatwarden/seatwarden/connector"
 	"github.com/seatwarden/seatwarden/store"
 )
 
@@ -938,38 +939,40 @@ func testAudit(t *testing.T, h Harness) {
 // --------------------------------------------------------------- snapshot
 
 func sampleSnapshot(cursor string, staff int) *store.Snapshot {
-	roleType := 0
 	customRole := int64(360001)
 	group := int64(77)
 	login := time.Date(2026, 2, 1, 8, 30, 0, 0, time.UTC)
 	s := &store.Snapshot{
-		SyncedAt: time.Date(2026, 2, 2, 3, 4, 5, 6000, time.UTC),
-		Cursor:   cursor,
-		Account:  "acme",
-		Groups:   []store.Group{{ID: 77, Name: "Support"}, {ID: 78, Name: "Old", Deleted: true}},
-		Memberships: []store.GroupMembership{
-			{UserID: 1, GroupID: 77, Default: true},
-			{UserID: 2, GroupID: 78},
+		SyncedAt:  time.Date(2026, 2, 2, 3, 4, 5, 6000, time.UTC),
+		Connector: connector.Zendesk,
+		Account:   "acme",
+		Roster: connector.Roster{
+			Cursor: cursor,
+			Groups: []connector.Group{{ID: 77, Name: "Support"}, {ID: 78, Name: "Old", Deleted: true}},
+			Memberships: []connector.Membership{
+				{UserID: 1, GroupID: 77, Default: true},
+				{UserID: 2, GroupID: 78},
+			},
 		},
-		CustomRoles: []store.CustomRole{{ID: 360001, Name: "Light", RoleType: 0, LightAgent: true}},
 	}
 	for i := range staff {
-		u := store.StaffUser{
+		u := connector.Staff{
 			ID:        int64(i + 1),
 			Name:      fmt.Sprintf("Agent %d", i+1),
 			Email:     fmt.Sprintf("agent%d@example.com", i+1),
 			Role:      "agent",
+			RoleName:  "Agent",
+			Seat:      "agent",
 			CreatedAt: time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC),
 			UpdatedAt: time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC),
 		}
 		if i%2 == 0 {
-			u.RoleType = &roleType
-			u.CustomRoleID = &customRole
+			u.RoleID, u.RoleName, u.Seat, u.Free = &customRole, "Light", "", connector.FreeLightAgent
 			u.DefaultGroupID = &group
-			u.LastLoginAt = &login
+			u.LastActivity = &login
 			u.TwoFactor = true
 		} else {
-			u.Role = "admin"
+			u.Role, u.RoleName, u.Seat, u.Privileged = "admin", "Admin", "admin", true
 			u.Suspended = true
 		}
 		s.Staff = append(s.Staff, u)
@@ -980,10 +983,10 @@ func sampleSnapshot(cursor string, staff int) *store.Snapshot {
 func testSnapshot(t *testing.T, h Harness) {
 	t.Run("load before any save is ErrNotFound", func(t *testing.T) {
 		s := h.New(t)
-		if _, err := s.LoadSnapshot(t.Context()); !errors.Is(err, store.ErrNotFound) {
+		if _, err := s.LoadSnapshot(t.Context(), connector.Zendesk); !errors.Is(err, store.ErrNotFound) {
 			t.Fatalf("LoadSnapshot: err = %v, want ErrNotFound", err)
 		}
-		if _, err := s.SnapshotRevision(t.Context()); !errors.Is(err, store.ErrNotFound) {
+		if _, err := s.SnapshotRevision(t.Context(), connector.Zendesk); !errors.Is(err, store.ErrNotFound) {
 			t.Fatalf("SnapshotRevision: err = %v, want ErrNotFound", err)
 		}
 	})
@@ -992,7 +995,7 @@ func testSnapshot(t *testing.T, h Harness) {
 		s := h.New(t)
 		revision := func() string {
 			t.Helper()
-			rev, err := s.SnapshotRevision(t.Context())
+			rev, err := s.SnapshotRevision(t.Context(), connector.Zendesk)
 			if err != nil {
 				t.Fatalf("SnapshotRevision: %v", err)
 			}
@@ -1022,7 +1025,7 @@ func testSnapshot(t *testing.T, h Harness) {
 		if err := s.SaveSnapshot(t.Context(), first); err != nil {
 			t.Fatalf("SaveSnapshot: %v", err)
 		}
-		got, err := s.LoadSnapshot(t.Context())
+		got, err := s.LoadSnapshot(t.Context(), connector.Zendesk)
 		if err != nil {
 			t.Fatalf("LoadSnapshot: %v", err)
 		}
@@ -1039,7 +1042,7 @@ func testSnapshot(t *testing.T, h Harness) {
 		if err := s.SaveSnapshot(t.Context(), second); err != nil {
 			t.Fatalf("second SaveSnapshot: %v", err)
 		}
-		got, err = s.LoadSnapshot(t.Context())
+		got, err = s.LoadSnapshot(t.Context(), connector.Zendesk)
 		if err != nil {
 			t.Fatalf("LoadSnapshot: %v", err)
 		}
@@ -1050,12 +1053,47 @@ func testSnapshot(t *testing.T, h Harness) {
 		}
 	})
 
+	t.Run("each connector has its own snapshot", func(t *testing.T) {
+		s := h.New(t)
+		zd := sampleSnapshot("cursor-zd", 3)
+		gh := sampleSnapshot("", 2)
+		gh.Connector, gh.Account = connector.GitHub, "acme"
+		for _, snap := range []*store.Snapshot{zd, gh} {
+			if err := s.SaveSnapshot(t.Context(), snap); err != nil {
+				t.Fatal(err)
+			}
+		}
+		for _, want := range []*store.Snapshot{zd, gh} {
+			got, err := s.LoadSnapshot(t.Context(), want.Connector)
+			if err != nil {
+				t.Fatalf("LoadSnapshot(%s): %v", want.Connector, err)
+			}
+			w := *want
+			w.V = store.SnapshotVersion
+			if diff := cmp.Diff(&w, got); diff != "" {
+				t.Errorf("%s snapshot (-want +got):\n%s", want.Connector, diff)
+			}
+		}
+		zdRev, _ := s.SnapshotRevision(t.Context(), connector.Zendesk)
+		ghRev, _ := s.SnapshotRevision(t.Context(), connector.GitHub)
+		if zdRev == ghRev || zdRev == "" {
+			t.Errorf("revisions %q and %q: each snapshot has its own", zdRev, ghRev)
+		}
+		if _, err := s.LoadSnapshot(t.Context(), "okta"); !errors.Is(err, store.ErrNotFound) {
+			t.Errorf("a connector never saved: err = %v, want ErrNotFound", err)
+		}
+		// "" is Zendesk, the only connector before they were named.
+		if got, err := s.LoadSnapshot(t.Context(), ""); err != nil || got.Cursor != "cursor-zd" {
+			t.Errorf(`LoadSnapshot("") = %v, %v; want Zendesk's`, got, err)
+		}
+	})
+
 	t.Run("nil snapshot is refused", func(t *testing.T) {
 		s := h.New(t)
 		if err := s.SaveSnapshot(t.Context(), nil); err == nil {
 			t.Fatal("SaveSnapshot(nil) succeeded")
 		}
-		if _, err := s.LoadSnapshot(t.Context()); !errors.Is(err, store.ErrNotFound) {
+		if _, err := s.LoadSnapshot(t.Context(), connector.Zendesk); !errors.Is(err, store.ErrNotFound) {
 			t.Errorf("LoadSnapshot after a refused save: err = %v, want ErrNotFound", err)
 		}
 	})

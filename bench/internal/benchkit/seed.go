@@ -14,6 +14,7 @@ import (
 
 	"github.com/redis/go-redis/v9"
 
+	"github.com/seatwarden/seatwarden/connector"
 	"github.com/seatwarden/seatwarden/integrations/zendesk"
 	"github.com/seatwarden/seatwarden/integrations/zendesk/zendesktest"
 	"github.com/seatwarden/seatwarden/seats"
@@ -66,7 +67,7 @@ func Seed(ctx context.Context, st store.Store, paid int, p seats.Policy, log *sl
 	if err != nil {
 		return res, err
 	}
-	syncer := &seats.Syncer{Source: zd, Store: st, Account: emu.URL, Now: time.Now, Logger: log}
+	syncer := &seats.Syncer{Source: zendesk.Connector{Client: zd}, Store: st, Connector: connector.Zendesk, Account: emu.URL, Now: time.Now, Logger: log}
 	sync, err := syncer.Sync(ctx)
 	if err != nil {
 		return res, err
@@ -105,19 +106,14 @@ func orgWithPaidSeats(paid int, p seats.Policy, now time.Time) (*zendesktest.Org
 // cutAtPaid drops every user after the want-th paid seat, and their
 // memberships; false when org has fewer paid seats than that.
 func cutAtPaid(org *zendesktest.Org, want int, p seats.Policy, now time.Time) bool {
-	roles := make([]store.CustomRole, 0, len(org.CustomRoles))
-	for _, r := range org.CustomRoles {
-		roles = append(roles, store.CustomRole{ID: r.ID, Name: r.Name, RoleType: r.RoleType, LightAgent: r.Configuration.LightAgent})
-	}
-	ix := seats.NewIndex(&store.Snapshot{CustomRoles: roles}, p)
+	staffOf := zendesk.StaffOf(org.CustomRoles)
+	ix := seats.NewIndex(&store.Snapshot{}, p)
 	n := 0
 	for i, u := range org.Users {
 		if !u.Active || (u.Role != zendesk.RoleAgent && u.Role != zendesk.RoleAdmin) {
 			continue
 		}
-		su := store.StaffUser{ID: u.ID, Role: u.Role, RoleType: u.RoleType, CustomRoleID: u.CustomRoleID,
-			Suspended: u.Suspended, LastLoginAt: u.LastLoginAt, CreatedAt: u.CreatedAt}
-		if !ix.Evaluate(su, p, now).Paid {
+		if !ix.Evaluate(staffOf(u), p, now).Paid {
 			continue
 		}
 		if n++; n < want {

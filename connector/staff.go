@@ -1,0 +1,106 @@
+package connector
+
+import (
+	"context"
+	"time"
+)
+
+// Staff is one member of an account's staff as the last sync saw them:
+// what the seat rules, owners and reviews read. The connector classifies
+// (role name, privilege, which paid seat, why none); the domain prices and
+// judges. Ids are the SaaS's own numbers: Zendesk and GitHub both number
+// their users.
+type Staff struct {
+	ID    int64  `json:"id"`
+	Name  string `json:"name"`
+	Email string `json:"email"`
+	// Role is the SaaS's base role ("agent", "admin"; "admin", "member").
+	Role string `json:"role"`
+	// RoleName is the role as people read it: a custom role's name, else
+	// "Admin", "Agent", "Owner", "Member".
+	RoleName string `json:"role_name"`
+	// RoleID is the custom role, when the SaaS has one.
+	RoleID *int64 `json:"custom_role_id,omitempty"`
+	// Privileged: the member administers the account (a Zendesk admin, a
+	// GitHub organisation owner).
+	Privileged bool `json:"privileged,omitempty"`
+	// Seat names the paid seat the member holds, as the policy prices it
+	// ("agent", "admin", "copilot_business"); "" when none, and Free says
+	// why ("light agent", "no Copilot seat").
+	Seat string `json:"seat,omitempty"`
+	Free string `json:"free,omitempty"`
+	// DefaultGroupID is the group whose owner answers for the seat.
+	DefaultGroupID *int64 `json:"default_group_id,omitempty"`
+	Suspended      bool   `json:"suspended"`
+	TwoFactor      bool   `json:"two_factor"`
+	// LastActivity is the last sign-in or use the SaaS reports (a Zendesk
+	// login, Copilot's last activity); nil when never.
+	LastActivity *time.Time `json:"last_login_at"`
+	CreatedAt    time.Time  `json:"created_at"`
+	UpdatedAt    time.Time  `json:"updated_at"`
+}
+
+// Why a member holds no paid seat (Staff.Free).
+const (
+	FreeLightAgent  = "light agent"
+	FreeContributor = "contributor"
+	FreeNoCopilot   = "no Copilot seat"
+)
+
+// Group is a group of staff (a Zendesk group, a GitHub team).
+type Group struct {
+	ID      int64  `json:"id"`
+	Name    string `json:"name"`
+	Deleted bool   `json:"deleted,omitempty"`
+}
+
+// Membership links a member to a group.
+type Membership struct {
+	UserID  int64 `json:"user_id"`
+	GroupID int64 `json:"group_id"`
+	Default bool  `json:"default,omitempty"`
+}
+
+// Roster is an account's staff, groups and memberships, with the point a
+// later sync resumes from.
+type Roster struct {
+	// Cursor is the connector's own resume point ("" when it reads
+	// everything every time, or before the first full sync).
+	Cursor      string       `json:"cursor"`
+	Staff       []Staff      `json:"staff"`
+	Groups      []Group      `json:"groups"`
+	Memberships []Membership `json:"memberships"`
+}
+
+// StaffSync is how one staff sync goes.
+type StaffSync struct {
+	// Prev is the roster the last sync saved; nil for the first.
+	Prev *Roster
+	// Resume is a full sync's checkpoint to continue from, when one was
+	// kept; the connector may ignore it.
+	Resume *Roster
+	// Checkpoint, when set, is given a long full sync's progress now and
+	// then, to be passed back as Resume if this run is cut off.
+	Checkpoint func(Roster)
+}
+
+// StaffSyncStats says what a staff sync read.
+type StaffSyncStats struct {
+	Full    bool
+	Resumed bool // a full sync continued from Resume
+	// Restarted: the SaaS refused the stored cursor, so a full sync ran
+	// instead.
+	Restarted bool
+	Requests  int // pages or calls made
+	Seen      int // records read (users, members, seats)
+	Added     int // staff that joined the roster
+	Removed   int // staff that left it
+}
+
+// StaffSource reads an account's staff.
+type StaffSource interface {
+	// SyncStaff returns the account's roster now, reading only what
+	// changed since sync.Prev when it can. Any error leaves nothing half
+	// done: the caller keeps the previous roster.
+	SyncStaff(ctx context.Context, sync StaffSync) (Roster, StaffSyncStats, error)
+}
