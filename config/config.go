@@ -27,6 +27,7 @@ type Config struct {
 	Slack   Slack
 	Teams   Teams
 	Zendesk Zendesk
+	GitHub  GitHub
 
 	// EncryptionKey seals stored secrets: base64 of 32 bytes when set.
 	EncryptionKey Secret
@@ -98,6 +99,30 @@ type Zendesk struct {
 	OAuthToken        Secret
 }
 
+// GitHub is the GitHub organisation to govern beside Zendesk; off unless
+// Org is set. It authenticates as a GitHub App (AppID, InstallationID and
+// the app's private key) or with a token; only an App may read and revoke
+// fine-grained personal access tokens.
+type GitHub struct {
+	Org    string // GITHUB_ORG
+	APIURL string // GITHUB_API_URL without a trailing "/": GitHub's, GitHub Enterprise Server's or an emulator's
+	Token  Secret // GITHUB_TOKEN
+	AppID  int64  // GITHUB_APP_ID
+	// AppInstallationID is the app's installation on Org.
+	AppInstallationID int64 // GITHUB_APP_INSTALLATION_ID
+	// AppPrivateKey is the app's PEM key, from GITHUB_APP_PRIVATE_KEY_FILE.
+	AppPrivateKey Secret
+}
+
+// Enabled reports whether GitHub is governed.
+func (g GitHub) Enabled() bool { return g.Org != "" }
+
+// App reports whether the bot authenticates as a GitHub App.
+func (g GitHub) App() bool { return g.AppID != 0 }
+
+// DefaultGitHubAPIURL is github.com's REST API.
+const DefaultGitHubAPIURL = "https://api.github.com"
+
 // Zendesk authentication methods, as ZendeskAuthMethod names them.
 const (
 	AuthOAuthClientCredentials = "oauth-client-credentials"
@@ -141,6 +166,7 @@ func Default() *Config {
 		LogLevel:  DefaultLogLevel,
 		LogFormat: DefaultLogFormat,
 		Slack:     Slack{APIURL: DefaultSlackAPIURL},
+		GitHub:    GitHub{APIURL: DefaultGitHubAPIURL},
 		Teams: Teams{
 			OpenIDMetadataURL: DefaultOpenIDMetadataURL,
 			TokenURL:          DefaultTeamsTokenURL("botframework.com"),

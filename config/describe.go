@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"reflect"
 	"slices"
+	"strconv"
 	"strings"
 )
 
@@ -85,6 +86,14 @@ func (c *Config) Describe() []Setting {
 	env("ZENDESK_OAUTH_CLIENT_ID", c.Zendesk.OAuthClientID)
 	env("ZENDESK_OAUTH_CLIENT_SECRET", secretText(c.Zendesk.OAuthClientSecret))
 	env("ZENDESK_OAUTH_TOKEN", secretText(c.Zendesk.OAuthToken))
+	env("GITHUB_ORG", c.GitHub.Org)
+	env("GITHUB_API_URL", c.GitHub.APIURL)
+	env("GITHUB_TOKEN", secretText(c.GitHub.Token))
+	if c.GitHub.AppID != 0 {
+		env("GITHUB_APP_ID", strconv.FormatInt(c.GitHub.AppID, 10))
+		env("GITHUB_APP_INSTALLATION_ID", strconv.FormatInt(c.GitHub.AppInstallationID, 10))
+	}
+	env("GITHUB_APP_PRIVATE_KEY", secretText(c.GitHub.AppPrivateKey))
 	env("SEATWARDEN_ENCRYPTION_KEY", secretText(c.EncryptionKey))
 
 	describeValue(reflect.ValueOf(c.Policy), "", func(path, value string) {

@@ -6,6 +6,7 @@ import (
 	"net/url"
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 )
 
@@ -119,6 +120,7 @@ func (e *envLoader) load(c *Config) {
 	e.loadSlack(&c.Slack)
 	e.loadTeams(&c.Teams)
 	e.loadZendesk(&c.Zendesk)
+	e.loadGitHub(&c.GitHub)
 	if key := e.secret("SEATWARDEN_ENCRYPTION_KEY"); key.IsSet() {
 		if _, ok := decodeKey(key.Value()); !ok {
 			e.fail(e.label("SEATWARDEN_ENCRYPTION_KEY"), "must be base64 of 32 bytes; generate one with: openssl rand -base64 32")
@@ -365,6 +367,67 @@ func (e *envLoader) loadZendesk(z *Zendesk) {
 	} else if len(methods) == 1 && methods[0].name == AuthAPIToken {
 		e.warn(e.label("ZENDESK_API_TOKEN"), "Zendesk deactivates all API tokens on 2027-04-30; move to ZENDESK_OAUTH_CLIENT_ID and ZENDESK_OAUTH_CLIENT_SECRET")
 	}
+}
+
+// githubOrgPattern is GitHub's rule for organisation names: letters,
+// digits and single hyphens, not at either end, at most 39 characters.
+var githubOrgPattern = regexp.MustCompile(`^[A-Za-z0-9](?:[A-Za-z0-9]|-[A-Za-z0-9]){0,38}$`)
+
+func (e *envLoader) loadGitHub(g *GitHub) {
+	org := e.str("GITHUB_ORG")
+	if org != "" && !githubOrgPattern.MatchString(org) {
+		e.fail("GITHUB_ORG", "must be a GitHub organisation name such as acme (letters, digits and hyphens), got %q", org)
+		org = ""
+	}
+	g.Org = org
+	if v := e.str("GITHUB_API_URL"); v != "" {
+		if u, ok := e.endpoint("GITHUB_API_URL", v, "https://github.example.com/api/v3"); ok {
+			g.APIURL = strings.TrimRight(u, "/")
+		}
+	}
+	g.Token = e.secret("GITHUB_TOKEN")
+	g.AppPrivateKey = e.secret("GITHUB_APP_PRIVATE_KEY")
+	g.AppID = e.positiveInt("GITHUB_APP_ID", "the App ID on the app's settings page, such as 123456")
+	g.AppInstallationID = e.positiveInt("GITHUB_APP_INSTALLATION_ID", "the number at the end of the installation's settings URL, such as 45678901")
+
+	app := []string{"GITHUB_APP_ID", "GITHUB_APP_INSTALLATION_ID", "GITHUB_APP_PRIVATE_KEY"}
+	var appSet, appMissing []string
+	for _, v := range app {
+		if e.given(v) {
+			appSet = append(appSet, e.label(v))
+		} else if v == "GITHUB_APP_PRIVATE_KEY" {
+			appMissing = append(appMissing, "GITHUB_APP_PRIVATE_KEY_FILE")
+		} else {
+			appMissing = append(appMissing, v)
+		}
+	}
+	switch {
+	case org == "" && (len(appSet) > 0 || e.given("GITHUB_TOKEN")) && !e.given("GITHUB_ORG"):
+		e.fail("GITHUB_ORG", "must be set with the GitHub credentials: name the organisation to govern, such as acme")
+	case len(appSet) > 0 && len(appMissing) > 0:
+		e.fail("", "a GitHub App needs GITHUB_APP_ID, GITHUB_APP_INSTALLATION_ID and GITHUB_APP_PRIVATE_KEY_FILE together; %s missing", strings.Join(appMissing, " and "))
+	case len(appSet) > 0 && e.given("GITHUB_TOKEN"):
+		e.fail("", "both a GitHub App and GITHUB_TOKEN are set; keep the App (it can read fine-grained tokens) and unset GITHUB_TOKEN")
+	case org != "" && len(appSet) == 0 && !e.given("GITHUB_TOKEN"):
+		e.fail("GITHUB_ORG", "is set but no GitHub credentials are: set GITHUB_APP_ID, GITHUB_APP_INSTALLATION_ID and GITHUB_APP_PRIVATE_KEY_FILE (preferred), or GITHUB_TOKEN")
+	case org != "" && e.given("GITHUB_TOKEN"):
+		e.warn(e.label("GITHUB_TOKEN"), "a token cannot read fine-grained personal access tokens (GitHub allows only Apps); authenticate as a GitHub App to register them")
+	}
+}
+
+// positiveInt reads a whole number above zero; 0 means unset.
+func (e *envLoader) positiveInt(name, what string) int64 {
+	v := e.str(name)
+	if v == "" {
+		return 0
+	}
+	n, err := strconv.ParseInt(v, 10, 64)
+	if err != nil || n <= 0 {
+		e.fail(name, "must be %s, got %q", what, v)
+		e.broken[name] = true
+		return 0
+	}
+	return n
 }
 
 // endpoint checks an override URL, returning it when usable.

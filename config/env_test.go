@@ -153,6 +153,24 @@ func TestLoadEnvironmentValid(t *testing.T) {
 				t.Errorf("TokenURL = %q", c.Teams.TokenURL)
 			}
 		}},
+		{"github as an app", map[string]string{"GITHUB_ORG": "acme", "GITHUB_APP_ID": "123", "GITHUB_APP_INSTALLATION_ID": "456", "GITHUB_APP_PRIVATE_KEY": "pem", "GITHUB_API_URL": "http://127.0.0.1:8282/"}, func(t *testing.T, c *config.Config) {
+			g := c.GitHub
+			if !g.Enabled() || !g.App() || g.AppID != 123 || g.AppInstallationID != 456 || g.AppPrivateKey.Value() != "pem" || g.APIURL != "http://127.0.0.1:8282" {
+				t.Errorf("GitHub = %+v", g)
+			}
+			if len(c.Warnings) != 0 {
+				t.Errorf("warnings: %v", problemStrings(c.Warnings))
+			}
+		}},
+		{"github with a token warns about fine-grained tokens", map[string]string{"GITHUB_ORG": "acme", "GITHUB_TOKEN": "ghp_x"}, func(t *testing.T, c *config.Config) {
+			if !c.GitHub.Enabled() || c.GitHub.App() || c.GitHub.APIURL != "https://api.github.com" {
+				t.Errorf("GitHub = %+v", c.GitHub)
+			}
+			want := []string{"GITHUB_TOKEN: a token cannot read fine-grained personal access tokens (GitHub allows only Apps); authenticate as a GitHub App to register them"}
+			if diff := cmp.Diff(want, problemStrings(c.Warnings)); diff != "" {
+				t.Errorf("warnings (-want +got):\n%s", diff)
+			}
+		}},
 		{"blank values are unset", map[string]string{"SEATWARDEN_ADDR": "  ", "SEATWARDEN_LOG_LEVEL": ""}, func(t *testing.T, c *config.Config) {
 			if c.Addr != ":8080" || c.LogLevel != "info" {
 				t.Errorf("Addr %q LogLevel %q, want the defaults", c.Addr, c.LogLevel)
@@ -286,6 +304,23 @@ func TestLoadEnvironmentProblems(t *testing.T) {
 			[]string{"REDIS_URL_FILE: must start with redis:// or rediss://"}},
 		{"encryption key file", map[string]string{"SEATWARDEN_ENCRYPTION_KEY_FILE": "/run/key"}, map[string]string{"/run/key": "AAAA\n"},
 			[]string{"SEATWARDEN_ENCRYPTION_KEY_FILE: must be base64 of 32 bytes; generate one with: openssl rand -base64 32"}},
+
+		{"github org that cannot be one", map[string]string{"GITHUB_ORG": "acme corp", "GITHUB_TOKEN": "t"}, nil,
+			[]string{`GITHUB_ORG: must be a GitHub organisation name such as acme (letters, digits and hyphens), got "acme corp"`}},
+		{"github credentials without an org", map[string]string{"GITHUB_TOKEN": "t"}, nil,
+			[]string{"GITHUB_ORG: must be set with the GitHub credentials: name the organisation to govern, such as acme"}},
+		{"github org without credentials", map[string]string{"GITHUB_ORG": "acme"}, nil,
+			[]string{"GITHUB_ORG: is set but no GitHub credentials are: set GITHUB_APP_ID, GITHUB_APP_INSTALLATION_ID and GITHUB_APP_PRIVATE_KEY_FILE (preferred), or GITHUB_TOKEN"}},
+		{"github app half set", map[string]string{"GITHUB_ORG": "acme", "GITHUB_APP_ID": "123"}, nil,
+			[]string{"a GitHub App needs GITHUB_APP_ID, GITHUB_APP_INSTALLATION_ID and GITHUB_APP_PRIVATE_KEY_FILE together; GITHUB_APP_INSTALLATION_ID and GITHUB_APP_PRIVATE_KEY_FILE missing"}},
+		{"github app and token both", map[string]string{"GITHUB_ORG": "acme", "GITHUB_APP_ID": "123", "GITHUB_APP_INSTALLATION_ID": "456", "GITHUB_APP_PRIVATE_KEY_FILE": "/run/key.pem", "GITHUB_TOKEN": "t"},
+			map[string]string{"/run/key.pem": "-----BEGIN RSA PRIVATE KEY-----\n"},
+			[]string{"both a GitHub App and GITHUB_TOKEN are set; keep the App (it can read fine-grained tokens) and unset GITHUB_TOKEN"}},
+		{"github app id not a number", map[string]string{"GITHUB_ORG": "acme", "GITHUB_APP_ID": "my-app", "GITHUB_APP_INSTALLATION_ID": "456", "GITHUB_APP_PRIVATE_KEY_FILE": "/run/key.pem"},
+			map[string]string{"/run/key.pem": "-----BEGIN RSA PRIVATE KEY-----\n"},
+			[]string{`GITHUB_APP_ID: must be the App ID on the app's settings page, such as 123456, got "my-app"`}},
+		{"github api url over plain http", map[string]string{"GITHUB_ORG": "acme", "GITHUB_TOKEN": "t", "GITHUB_API_URL": "http://github.internal/api/v3"}, nil,
+			[]string{"GITHUB_API_URL: " + httpsOnly + ", such as https://github.example.com/api/v3"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

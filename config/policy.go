@@ -26,6 +26,12 @@ func JobNames() []string {
 	return []string{JobSync, JobInactiveDigest, JobTokenDigest, JobReminders}
 }
 
+// Values of github.remove_action.
+const (
+	GitHubRemoveCancelSeat   = "cancel-seat"
+	GitHubRemoveRemoveMember = "remove-member"
+)
+
 // Values of review.on_silence and review.remove_action.
 const (
 	OnSilenceEscalate   = "escalate"
@@ -50,6 +56,7 @@ type Policy struct {
 	Credentials    Credentials       `yaml:"credentials" json:"credentials"`
 	Schedules      map[string]string `yaml:"schedules" json:"schedules"`
 	Zendesk        ZendeskLimits     `yaml:"zendesk" json:"zendesk"`
+	GitHub         GitHubPolicy      `yaml:"github" json:"github"`
 	Jobs           JobLimits         `yaml:"jobs" json:"jobs"`
 	Slack          SlackPolicy       `yaml:"slack" json:"slack"`
 }
@@ -144,6 +151,32 @@ type ZendeskLimits struct {
 	Timeout           Duration `yaml:"timeout" json:"timeout"`
 }
 
+// GitHubPolicy is the policy for the GitHub organisation, when GITHUB_ORG
+// is set. The top-level keys stay Zendesk's, as they always were.
+type GitHubPolicy struct {
+	// Pricing is a Copilot seat's monthly price by plan, in
+	// pricing.currency.
+	Pricing GitHubPricing `yaml:"pricing" json:"pricing"`
+	// InactivityDays: a Copilot seat unused this long is inactive; 0
+	// takes inactivity_days.
+	InactivityDays int `yaml:"inactivity_days" json:"inactivity_days"`
+	// Owners says who answers for a seat by the member's team, as owners
+	// does by Zendesk group ("group" names the team).
+	Owners []Owner `yaml:"owners" json:"owners"`
+	// RemoveAction is what Remove does: cancel-seat ends the member's
+	// Copilot seat; remove-member removes them from the organisation.
+	RemoveAction string `yaml:"remove_action" json:"remove_action"`
+	// RequestsPerHour paces the bot below GitHub's limit (5,000 an hour
+	// for a token; an App installation gets more on larger orgs).
+	RequestsPerHour int `yaml:"requests_per_hour" json:"requests_per_hour"`
+}
+
+// GitHubPricing prices Copilot seats per month.
+type GitHubPricing struct {
+	CopilotBusiness   float64 `yaml:"copilot_business" json:"copilot_business"`
+	CopilotEnterprise float64 `yaml:"copilot_enterprise" json:"copilot_enterprise"`
+}
+
 // JobLimits bounds each scheduled job run.
 type JobLimits struct {
 	Timeout Duration `yaml:"timeout" json:"timeout"`
@@ -178,7 +211,13 @@ func DefaultPolicy() Policy {
 			JobReminders:      "0 * * * *",
 		},
 		Zendesk: ZendeskLimits{RequestsPerMinute: 200, Timeout: Duration(30 * time.Second)},
-		Jobs:    JobLimits{Timeout: Duration(10 * time.Minute)},
+		GitHub: GitHubPolicy{
+			// GitHub's list prices for Copilot Business and Enterprise.
+			Pricing:         GitHubPricing{CopilotBusiness: 19, CopilotEnterprise: 39},
+			RemoveAction:    GitHubRemoveCancelSeat,
+			RequestsPerHour: 4_500,
+		},
+		Jobs: JobLimits{Timeout: Duration(10 * time.Minute)},
 	}
 }
 

@@ -71,6 +71,15 @@ func (d *policyDecoder) validatePolicy(p *Policy) {
 
 	d.intRange("inactivity_days", p.InactivityDays, 1, 3650)
 
+	d.price("github.pricing.copilot_business", p.GitHub.Pricing.CopilotBusiness)
+	d.price("github.pricing.copilot_enterprise", p.GitHub.Pricing.CopilotEnterprise)
+	if p.GitHub.InactivityDays != 0 {
+		d.intRange("github.inactivity_days", p.GitHub.InactivityDays, 1, 3650)
+	}
+	d.validateOwnersAt("github.owners", p.GitHub.Owners)
+	d.oneOf("github.remove_action", p.GitHub.RemoveAction, GitHubRemoveCancelSeat, GitHubRemoveRemoveMember)
+	d.intRange("github.requests_per_hour", p.GitHub.RequestsPerHour, 1, 1_000_000)
+
 	d.price("pricing.agent", p.Pricing.Agent)
 	d.price("pricing.admin", p.Pricing.Admin)
 	if !currencyPattern.MatchString(p.Pricing.Currency) {
@@ -85,7 +94,7 @@ func (d *policyDecoder) validatePolicy(p *Policy) {
 			d.addAt(path, "is priced at %s but non_seat_roles says %q holds no paid seat; price it 0 or remove it from one list", formatPrice(price), role)
 		}
 	}
-	d.validateOwners(p.Owners)
+	d.validateOwnersAt("owners", p.Owners)
 
 	r := &p.Review
 	d.intRange("review.keep_max_days", r.KeepMaxDays, 1, 3650)
@@ -112,12 +121,13 @@ func (d *policyDecoder) validatePolicy(p *Policy) {
 	d.positive("jobs.timeout", p.Jobs.Timeout)
 }
 
-func (d *policyDecoder) validateOwners(owners []Owner) {
+// validateOwnersAt checks an owners list at key (owners, github.owners).
+func (d *policyDecoder) validateOwnersAt(key string, owners []Owner) {
 	groups := map[string]int{}
 	defaultAt := -1
 	for i := range owners {
 		o := &owners[i]
-		path := fmt.Sprintf("owners[%d]", i)
+		path := fmt.Sprintf("%s[%d]", key, i)
 		o.Group = strings.TrimSpace(o.Group)
 		switch {
 		case o.Default != "" && (o.Group != "" || o.Owner != ""):
@@ -125,7 +135,7 @@ func (d *policyDecoder) validateOwners(owners []Owner) {
 			continue
 		case o.Default != "":
 			if defaultAt >= 0 {
-				d.addAt(path+".default", "only one default owner is allowed (already given at owners[%d])", defaultAt)
+				d.addAt(path+".default", "only one default owner is allowed (already given at %s[%d])", key, defaultAt)
 			}
 			defaultAt = i
 			o.Default = d.email(path+".default", o.Default)
@@ -137,7 +147,7 @@ func (d *policyDecoder) validateOwners(owners []Owner) {
 			d.addAt(path, "group %q needs an owner", o.Group)
 		default:
 			if first, dup := groups[o.Group]; dup {
-				d.addAt(path+".group", "group %q is already listed at owners[%d]", o.Group, first)
+				d.addAt(path+".group", "group %q is already listed at %s[%d]", o.Group, key, first)
 			} else {
 				groups[o.Group] = i
 			}
