@@ -8,20 +8,29 @@ import (
 	"github.com/seatwarden/seatwarden/seats"
 )
 
-// Sync is the `sync` job: it brings the seat snapshot up to date, then
-// runs each of also (the credential inventory). A part that fails does
-// not stop the others; the run fails with every part's error. done, if
-// set, is told about each successful seat sync (metrics, demo output).
-func Sync(s *seats.Syncer, done func(context.Context, seats.SyncResult), also ...func(context.Context) error) Definition {
+// Sync is the `sync` job: it brings each governed SaaS's seat snapshot up
+// to date, then runs each of also (credential inventories, installed
+// apps). A part that fails does not stop the others, so a SaaS that is
+// down leaves the others' data fresh and its own as it was; the run fails
+// with every part's error. done, if set, is told about each successful
+// seat sync (metrics, demo output).
+func Sync(syncers []*seats.Syncer, done func(context.Context, seats.SyncResult), also ...func(context.Context) error) Definition {
 	return Definition{
 		Name:        NameSync,
-		Description: "pulls users, groups and roles (incrementally after the first run), then API tokens, OAuth clients and tokens and app installations, from Zendesk",
+		Description: "pulls staff, groups and roles (incrementally where the SaaS allows), then credentials and installed apps, from every governed SaaS",
 		Run: func(ctx context.Context, _ time.Time) error {
-			res, err := s.Sync(ctx)
-			if err == nil && done != nil {
-				done(ctx, res)
+			var errs []error
+			for _, s := range syncers {
+				if ctx.Err() != nil {
+					errs = append(errs, context.Cause(ctx))
+					break
+				}
+				res, err := s.Sync(ctx)
+				if err == nil && done != nil {
+					done(ctx, res)
+				}
+				errs = append(errs, err)
 			}
-			errs := []error{err}
 			for _, part := range also {
 				if ctx.Err() != nil {
 					// A part skipped is not a success.

@@ -2,6 +2,7 @@ package jobs_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 	"sync"
@@ -14,6 +15,7 @@ import (
 	"github.com/seatwarden/seatwarden/integrations/zendesk"
 	"github.com/seatwarden/seatwarden/jobs"
 	"github.com/seatwarden/seatwarden/seats"
+	"github.com/seatwarden/seatwarden/store"
 )
 
 // tokens is one replica's credential jobs over the review fixture's
@@ -40,7 +42,7 @@ func TestSyncAlsoTakesTheCredentialInventory(t *testing.T) {
 	tk := f.tokens(t, "a")
 	syncer := &seats.Syncer{Source: zendesk.Connector{Client: f.zendesk(t)}, Connector: connector.Zendesk, Store: f.store, Account: f.emu.URL, Now: func() time.Time { return f.clock }}
 	failing := func(context.Context) error { return fmt.Errorf("boom") }
-	err := jobs.Sync(syncer, nil, failing, tk.Inventory).Run(t.Context(), f.clock)
+	err := jobs.Sync([]*seats.Syncer{syncer}, nil, failing, tk.Inventory).Run(t.Context(), f.clock)
 	if err == nil || !strings.Contains(err.Error(), "boom") {
 		t.Fatalf("the failing part's error is lost: %v", err)
 	}
@@ -50,6 +52,50 @@ func TestSyncAlsoTakesTheCredentialInventory(t *testing.T) {
 	}
 	if got := inv.Count(credentials.APIToken); got != 5 {
 		t.Errorf("inventory after a partly failed sync holds %d API tokens, want 5", got)
+	}
+}
+
+// downSource is a SaaS that does not answer.
+type downSource struct{}
+
+func (downSource) SyncStaff(context.Context, connector.StaffSync) (connector.Roster, connector.StaffSyncStats, error) {
+	return connector.Roster{}, connector.StaffSyncStats{}, fmt.Errorf("github: %w", connector.ErrUnavailable)
+}
+
+// TestSyncOfOneSaaSDoesNotWaitOnAnother: a SaaS that is down, listed
+// first or last, leaves its own snapshot as it was and the others'
+// fresh, and the run still fails so the operator hears of it.
+func TestSyncOfOneSaaSDoesNotWaitOnAnother(t *testing.T) {
+	for _, downFirst := range []bool{true, false} {
+		f := newReviewFixture(t)
+		prev := &store.Snapshot{Connector: connector.GitHub, Account: "acme", SyncedAt: f.clock.Add(-time.Hour),
+			Roster: connector.Roster{Staff: []connector.Staff{{ID: 7, Email: "octo@acme.example", Seat: "copilot_business"}}}}
+		if err := f.store.SaveSnapshot(t.Context(), prev); err != nil {
+			t.Fatal(err)
+		}
+		later := f.clock.Add(time.Hour)
+		zd := &seats.Syncer{Source: zendesk.Connector{Client: f.zendesk(t)}, Connector: connector.Zendesk, Store: f.store, Account: f.emu.URL, Now: func() time.Time { return later }}
+		gh := &seats.Syncer{Source: downSource{}, Connector: connector.GitHub, Store: f.store, Account: "acme", Now: func() time.Time { return later }}
+		order := []*seats.Syncer{zd, gh}
+		if downFirst {
+			order = []*seats.Syncer{gh, zd}
+		}
+		var synced []string
+		err := jobs.Sync(order, func(_ context.Context, r seats.SyncResult) { synced = append(synced, r.Snapshot.Connector) }).Run(t.Context(), later)
+		if !errors.Is(err, connector.ErrUnavailable) {
+			t.Errorf("down first=%v: the run's error %v does not say GitHub is unavailable", downFirst, err)
+		}
+		if len(synced) != 1 || synced[0] != connector.Zendesk {
+			t.Errorf("down first=%v: synced %v, want Zendesk alone", downFirst, synced)
+		}
+		zdSnap, err := f.store.LoadSnapshot(t.Context(), connector.Zendesk)
+		if err != nil || !zdSnap.SyncedAt.Equal(later) {
+			t.Errorf("down first=%v: Zendesk's snapshot %v, %v; want the fresh one", downFirst, zdSnap, err)
+		}
+		ghSnap, err := f.store.LoadSnapshot(t.Context(), connector.GitHub)
+		if err != nil || !ghSnap.SyncedAt.Equal(prev.SyncedAt) || len(ghSnap.Staff) != 1 {
+			t.Errorf("down first=%v: GitHub's snapshot %+v, %v; want the previous one untouched", downFirst, ghSnap, err)
+		}
 	}
 }
 

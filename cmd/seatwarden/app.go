@@ -107,7 +107,7 @@ func newApp(ctx context.Context, cfg *config.Config, log *slog.Logger) (*app, er
 	a.reviews = newReviewJobs(cfg, a.store, zendesk.Connector{Client: zd}, holder, a.now, log)
 	a.tokens = newTokenJobs(cfg, a.store, zd, holder, a.now, log)
 	a.approvals = newApprovalJobs(cfg, a.store, a.tokens.Service, holder, a.now, log)
-	a.jobs, err = jobs.NewRegistry(jobs.Sync(syncer, a.afterSync, a.tokens.Inventory, a.approvals.Installations), a.reviews.DigestJob(),
+	a.jobs, err = jobs.NewRegistry(jobs.Sync([]*seats.Syncer{syncer}, a.afterSync, a.tokens.Inventory, a.approvals.Installations), a.reviews.DigestJob(),
 		a.tokens.DigestJob(), jobs.Also(a.reviews.RemindersJob(), a.approvals.Reminders))
 	if err != nil {
 		a.Close()
