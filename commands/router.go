@@ -14,6 +14,7 @@ import (
 
 	"github.com/seatwarden/seatwarden/approvals"
 	"github.com/seatwarden/seatwarden/bot"
+	"github.com/seatwarden/seatwarden/connector"
 	"github.com/seatwarden/seatwarden/credentials"
 	"github.com/seatwarden/seatwarden/people"
 	"github.com/seatwarden/seatwarden/reviews"
@@ -79,6 +80,11 @@ type Definition struct {
 	// submit its forms instead of Access: a digest's buttons are for
 	// whoever the record names, which the handler checks itself.
 	ControlAccess Access
+	// Accepts, when set on a command that others extend ("seats" of
+	// "seats inactive"), says whether words after its name are its
+	// arguments; when it says no they are taken for a mistyped command
+	// and answered with help.
+	Accepts func(args []string) bool
 }
 
 // ActionRoute matches a clicked control: its action id and the start of its
@@ -157,6 +163,10 @@ type Deps struct {
 	Admins []string
 	// Owners says who answers for a seat, by its default group.
 	Owners seats.Owners
+	// Governed lists the SaaS besides Zendesk (which Policy and Owners
+	// describe) whose seats the commands answer for, each with its own
+	// rules; empty when Zendesk is the only one.
+	Governed []Governed
 	// Command is the slash command shown in examples; default "/warden".
 	Command string
 	// SnapshotCheck is how often commands ask the store whether a sync
@@ -187,6 +197,31 @@ type Deps struct {
 	// Logger receives one line per command and the detail of failures;
 	// default discards.
 	Logger *slog.Logger
+}
+
+// Governed is one more SaaS whose seats the commands answer for.
+type Governed struct {
+	// Connector names it ("github"), as people type it after seats.
+	Connector string
+	Policy    seats.Policy
+	Owners    seats.Owners
+}
+
+// saas lists every governed SaaS, Zendesk first, each with its rules.
+func (d Deps) saas() []Governed {
+	return append([]Governed{{Connector: connector.Zendesk, Policy: d.Policy, Owners: d.Owners}}, d.Governed...)
+}
+
+// forSaaS is d with g's seat rules in place of Zendesk's.
+func (d Deps) forSaaS(g Governed) Deps {
+	d.Policy, d.Owners = g.Policy, g.Owners
+	if d.Policy.Location == nil {
+		d.Policy.Location = time.UTC
+	}
+	if d.Policy.InactivityDays < 1 {
+		d.Policy.InactivityDays = 30
+	}
+	return d
 }
 
 func (d Deps) withDefaults() Deps {
@@ -421,7 +456,7 @@ func (r *Router) chain(def Definition, access Access) Handler {
 func (r *Router) resolve(words []string) (*route, []string) {
 	for n := min(len(words), r.maxKey); n > 0; n-- {
 		if rt, ok := r.byKey[normalizeKey(words[:n]...)]; ok {
-			if rt.parent && rt.argless && n < len(words) {
+			if rt.parent && n < len(words) && (rt.argless || (rt.def.Accepts != nil && !rt.def.Accepts(words[n:]))) {
 				return nil, words
 			}
 			return rt, words[n:]

@@ -37,7 +37,7 @@ func helpCommands(m bot.Message) (usages []string, unknown string) {
 // commands too.
 func TestHelp(t *testing.T) {
 	r := newFixture(t, fixtureSnapshot()).router(t)
-	all := []string{"help [COMMAND]", "seats", "seats inactive [DAYS]", "seats user EMAIL", "seats group NAME"}
+	all := []string{"help [COMMAND]", "seats [SAAS]", "seats inactive [DAYS]", "seats user EMAIL", "seats group NAME"}
 	ownerCmds := []string{"help [COMMAND]", "seats inactive [DAYS]", "seats group NAME"}
 	tests := []struct {
 		name, who, text string

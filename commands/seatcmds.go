@@ -48,7 +48,9 @@ func New(d Deps) (*Router, error) {
 	if err != nil {
 		return nil, err
 	}
-	r.onSnapshotSaved = append(r.onSnapshotSaved, s.views.invalidate)
+	for _, c := range s.caches {
+		r.onSnapshotSaved = append(r.onSnapshotSaved, c.invalidate)
+	}
 	return r, nil
 }
 
@@ -57,9 +59,12 @@ func New(d Deps) (*Router, error) {
 func SeatCommands(d Deps) []Definition { return newSeatCommands(d).definitions() }
 
 func newSeatCommands(d Deps) *seatCommands {
-	s := &seatCommands{d: d.withDefaults()}
-	s.views.day = dayIn(s.d.Policy.Location)
-	s.views.every = s.d.SnapshotCheck
+	s := &seatCommands{d: d.withDefaults(), caches: map[string]*viewCache{}}
+	for _, g := range s.d.saas() {
+		dd := s.d.forSaaS(g)
+		s.caches[g.Connector] = &viewCache{connector: g.Connector, day: dayIn(dd.Policy.Location), every: dd.SnapshotCheck}
+		s.governed = append(s.governed, g)
+	}
 	return s
 }
 
@@ -67,11 +72,12 @@ func (s *seatCommands) definitions() []Definition {
 	return []Definition{
 		{
 			Name:        "seats",
-			Usage:       "seats",
-			Description: "Paid seats by role, active and inactive, what they cost per month, what removing the inactive ones saves, and who owns them.",
-			Examples:    []string{"seats"},
+			Usage:       "seats [SAAS]",
+			Description: "Paid seats by role, active and inactive, what they cost per month, what removing the inactive ones saves, and who owns them; for every governed SaaS, or the one named.",
+			Examples:    []string{"seats", "seats zendesk"},
 			Access:      Admins,
 			Handler:     s.summary,
+			Accepts:     s.acceptsSaaS,
 		},
 		{
 			Name:        "seats inactive",
@@ -104,8 +110,11 @@ func (s *seatCommands) definitions() []Definition {
 }
 
 type seatCommands struct {
-	d     Deps
-	views viewCache
+	d Deps
+	// governed lists the SaaS in the order answers show them, Zendesk
+	// first; caches holds each one's judged snapshot.
+	governed []Governed
+	caches   map[string]*viewCache
 }
 
 // view is the snapshot judged on one day, with what the replies need
@@ -162,16 +171,22 @@ func (v *view) membersOf(id int64) groupSeats {
 	return v.members[id]
 }
 
-// load returns the view of the current snapshot at now, from the cache
-// when neither has moved on.
+// load returns the view of Zendesk's current snapshot at now.
 func (s *seatCommands) load(ctx context.Context, now time.Time) (*view, error) {
-	v, err := s.views.get(ctx, s.d, now)
+	return s.loadOf(ctx, s.governed[0], now)
+}
+
+// loadOf returns the view of g's current snapshot at now, from the cache
+// when neither has moved on.
+func (s *seatCommands) loadOf(ctx context.Context, g Governed, now time.Time) (*view, error) {
+	v, err := s.caches[g.Connector].get(ctx, s.d.forSaaS(g), now)
+	title := connector.Title(g.Connector)
 	switch {
 	case errors.Is(err, store.ErrNotFound):
-		return nil, Unavailablef("No seat data yet: the first sync from Zendesk is still running. Try again in a few minutes.")
+		return nil, Unavailablef("No seat data yet: the first sync from %s is still running. Try again in a few minutes.", title)
 	case errors.Is(err, store.ErrUnreadable):
 		// The next sync rebuilds an unreadable snapshot.
-		return nil, Unavailablef("The seat data is being rebuilt from Zendesk. Try again in a few minutes.").WithCause(err)
+		return nil, Unavailablef("The seat data is being rebuilt from %s. Try again in a few minutes.", title).WithCause(err)
 	case err != nil:
 		return nil, fmt.Errorf("commands: load the seat snapshot: %w", err)
 	}
@@ -242,14 +257,148 @@ var categoryNames = map[seats.Category]string{
 	seats.CategorySuspended: "Suspended",
 }
 
+// gitHubCategoryNames are GitHub's words for the same people.
+var gitHubCategoryNames = map[seats.Category]string{
+	seats.CategoryAdmin:     "Owners",
+	seats.CategoryAgent:     "Members",
+	seats.CategorySuspended: "Suspended",
+}
+
+// categoryName says a category in the words of the view's SaaS.
+func (v *view) categoryName(c seats.Category) string {
+	if v.snap.Connector == connector.GitHub {
+		return gitHubCategoryNames[c]
+	}
+	return categoryNames[c]
+}
+
+// noActivity is what an inactive seat lacks, in the SaaS's terms.
+func (v *view) noActivity() string {
+	if v.snap.Connector == connector.GitHub {
+		return "no Copilot activity"
+	}
+	return "no login"
+}
+
 func (s *seatCommands) summary(ctx context.Context, c *Call) (bot.Message, error) {
-	if len(c.Args) > 0 {
-		return bot.Message{}, Invalidf("seats takes no arguments")
+	governed := s.governed
+	switch len(c.Args) {
+	case 0:
+	case 1:
+		g, err := s.saasNamed(c.Args[0])
+		if err != nil {
+			return bot.Message{}, err
+		}
+		governed = []Governed{g}
+	default:
+		return bot.Message{}, Invalidf("seats takes one argument, SAAS, and got %d", len(c.Args))
 	}
-	v, err := s.load(ctx, c.Now)
-	if err != nil {
-		return bot.Message{}, err
+	if len(governed) == 1 {
+		v, err := s.loadOf(ctx, governed[0], c.Now)
+		if err != nil {
+			return bot.Message{}, err
+		}
+		m := s.summaryOf(v)
+		if len(s.governed) > 1 {
+			m.Headline = connector.Title(governed[0].Connector) + " " + strings.ToLower(m.Headline[:1]) + m.Headline[1:]
+		}
+		return m, nil
 	}
+	return s.summaryOfAll(ctx, c.Now)
+}
+
+// acceptsSaaS tells "seats github" (or "seats githb", answered with the
+// governed names) from a mistyped "seats inactiv", which help answers.
+func (s *seatCommands) acceptsSaaS(args []string) bool {
+	if len(args) != 1 {
+		return false
+	}
+	word := strings.ToLower(args[0])
+	for _, g := range s.governed {
+		if word == g.Connector {
+			return true
+		}
+	}
+	for _, sub := range []string{"inactive", "idle", "user", "group"} {
+		if editdist.Levenshtein(word, sub) <= 2 {
+			return false
+		}
+	}
+	return true
+}
+
+// saasNamed finds a governed SaaS by the name people type.
+func (s *seatCommands) saasNamed(name string) (Governed, error) {
+	var names []string
+	for _, g := range s.governed {
+		if strings.EqualFold(name, g.Connector) {
+			return g, nil
+		}
+		names = append(names, g.Connector)
+	}
+	return Governed{}, Invalidf("%q is not a governed SaaS; this bot governs %s. Example: %s seats %s",
+		clip(name, 40), strings.Join(names, ", "), escape(s.d.Command), names[len(names)-1])
+}
+
+// summaryOfAll answers seats for several SaaS: the totals, then each
+// SaaS's own summary under its name. A SaaS not synced yet says so in its
+// place rather than hiding the others.
+func (s *seatCommands) summaryOfAll(ctx context.Context, now time.Time) (bot.Message, error) {
+	var (
+		paid  int
+		cost  float64
+		money func(float64) string
+		parts []bot.Section
+		ctxs  []string
+	)
+	for _, g := range s.governed {
+		title := connector.Title(g.Connector)
+		v, err := s.loadOf(ctx, g, now)
+		var ce *Error
+		if errors.As(err, &ce) && ce.Code == Unavailable {
+			parts = append(parts, bot.Section{Text: "*" + title + "*\n" + ce.Message})
+			continue
+		}
+		if err != nil {
+			return bot.Message{}, err
+		}
+		m := s.summaryOf(v)
+		sum := v.report.Summary
+		paid, cost = paid+sum.Paid.Seats, cost+sum.Paid.Cost
+		if money == nil {
+			money = v.money
+		}
+		parts = append(parts, bot.Section{Text: fmt.Sprintf("*%s* · %d paid · %s/month", title, sum.Paid.Seats, v.money(sum.Paid.Cost))})
+		parts = append(parts, m.Sections...)
+		for _, line := range m.Context {
+			ctxs = append(ctxs, title+": "+line)
+		}
+	}
+	if money == nil {
+		money = func(a float64) string { return seats.Money(a, s.d.Policy.Pricing.Currency) }
+	}
+	return bot.Message{
+		Headline:   fmt.Sprintf("Seats: %d paid · %s/month across %s", paid, money(cost), s.titles()),
+		Visibility: bot.Ephemeral,
+		Sections:   parts,
+		Context:    ctxs,
+	}, nil
+}
+
+// titles names the governed SaaS for people: "Zendesk and GitHub".
+func (s *seatCommands) titles() string {
+	names := make([]string, len(s.governed))
+	for i, g := range s.governed {
+		names[i] = connector.Title(g.Connector)
+	}
+	if len(names) < 2 {
+		return strings.Join(names, "")
+	}
+	return strings.Join(names[:len(names)-1], ", ") + " and " + names[len(names)-1]
+}
+
+// summaryOf is one SaaS's seats answer.
+func (s *seatCommands) summaryOf(v *view) bot.Message {
 	sum := v.report.Summary
 	m := bot.Message{
 		Headline:   fmt.Sprintf("Seats: %d paid · %s/month", sum.Paid.Seats, v.money(sum.Paid.Cost)),
@@ -268,10 +417,10 @@ func (s *seatCommands) summary(ctx context.Context, c *Call) (bot.Message, error
 			if cat == seats.CategorySuspended {
 				value += ", still billed"
 			}
-			byRole.Fields = append(byRole.Fields, bot.Field{Label: categoryNames[cat], Value: value})
+			byRole.Fields = append(byRole.Fields, bot.Field{Label: v.categoryName(cat), Value: value})
 		}
-		activity := fmt.Sprintf("*Active:* %d (%s/month)\n*Inactive:* %d (%s/month), no login for %d+ days",
-			sum.Active.Seats, v.money(sum.Active.Cost), sum.Inactive.Seats, v.money(sum.Inactive.Cost), sum.InactivityDays)
+		activity := fmt.Sprintf("*Active:* %d (%s/month)\n*Inactive:* %d (%s/month), %s for %d+ days",
+			sum.Active.Seats, v.money(sum.Active.Cost), sum.Inactive.Seats, v.money(sum.Inactive.Cost), v.noActivity(), sum.InactivityDays)
 		if sum.NeverLoggedIn > 0 {
 			activity += fmt.Sprintf(", %d never logged in", sum.NeverLoggedIn)
 		}
@@ -291,8 +440,12 @@ func (s *seatCommands) summary(ctx context.Context, c *Call) (bot.Message, error
 	if len(free) > 0 {
 		m.Context = append(m.Context, "Not billed: "+strings.Join(free, ", ")+".")
 	}
-	m.Context = append(m.Context, v.synced()+" The inactive seats: "+escape(s.d.Command)+" seats inactive")
-	return m, nil
+	if v.snap.Connector == connector.Zendesk {
+		m.Context = append(m.Context, v.synced()+" The inactive seats: "+escape(s.d.Command)+" seats inactive")
+	} else {
+		m.Context = append(m.Context, v.synced())
+	}
+	return m
 }
 
 // ownerSection counts paid seats per owner, most seats first; worked out

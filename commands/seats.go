@@ -7,6 +7,7 @@ var freeKinds = []struct{ kind, one, many string }{
 	{seats.FreeLightAgent, "light agent", "light agents"},
 	{seats.FreeContributor, "contributor", "contributors"},
 	{seats.FreeNonSeatRole, "agent on a non-seat role", "agents on non-seat roles"},
+	{seats.FreeNoCopilot, "member without a Copilot seat", "members without a Copilot seat"},
 }
 
 func plural(n int, one, many string) string {

@@ -4,8 +4,6 @@ import (
 	"context"
 	"sync"
 	"time"
-
-	"github.com/seatwarden/seatwarden/connector"
 )
 
 // viewCache keeps the judged snapshot between commands. Decoding and
@@ -20,8 +18,10 @@ import (
 // check interval. A sync on another replica is seen within that interval;
 // on this one, Invalidate makes the next command look at once.
 type viewCache struct {
-	day   func(time.Time) string
-	every time.Duration
+	// connector is the SaaS whose snapshot this caches.
+	connector string
+	day       func(time.Time) string
+	every     time.Duration
 
 	mu       sync.Mutex // held while rebuilding, so one decode serves every waiter
 	revision string
@@ -50,7 +50,7 @@ func (c *viewCache) get(ctx context.Context, d Deps, now time.Time) (*view, erro
 		return v, nil
 	}
 
-	rev, err := d.Snapshots.SnapshotRevision(ctx, connector.Zendesk)
+	rev, err := d.Snapshots.SnapshotRevision(ctx, c.connector)
 	if err != nil {
 		return nil, err
 	}
@@ -60,7 +60,7 @@ func (c *viewCache) get(ctx context.Context, d Deps, now time.Time) (*view, erro
 		c.checked = now
 		return c.view, nil
 	}
-	snap, err := d.Snapshots.LoadSnapshot(ctx, connector.Zendesk)
+	snap, err := d.Snapshots.LoadSnapshot(ctx, c.connector)
 	if err != nil {
 		return nil, err
 	}

@@ -1,0 +1,110 @@
+package commands
+
+import (
+	"context"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/seatwarden/seatwarden/bot"
+	"github.com/seatwarden/seatwarden/connector"
+	"github.com/seatwarden/seatwarden/seats"
+	"github.com/seatwarden/seatwarden/store"
+)
+
+// githubSnapshot is a GitHub organisation as its connector syncs it: five
+// members, three with Copilot seats (one idle for months), one owner.
+func githubSnapshot() *store.Snapshot {
+	daysAgo := func(d int) *time.Time { t := now.AddDate(0, 0, -d); return &t }
+	created := now.AddDate(-1, 0, 0)
+	team := func(id int64) *int64 { return &id }
+	return &store.Snapshot{
+		SyncedAt: now.Add(-10 * time.Minute), Connector: connector.GitHub, Account: "acme",
+		Roster: connector.Roster{
+			Groups: []connector.Group{{ID: 1, Name: "platform"}, {ID: 2, Name: "support-tools"}},
+			Memberships: []connector.Membership{
+				{UserID: 11, GroupID: 1, Default: true}, {UserID: 12, GroupID: 1, Default: true}, {UserID: 13, GroupID: 2, Default: true},
+			},
+			Staff: []connector.Staff{
+				{ID: 11, Name: "Grace Owner", Email: "grace@example.com", Role: "admin", RoleName: "Owner", Privileged: true,
+					Seat: "copilot_business", DefaultGroupID: team(1), TwoFactor: true, LastActivity: daysAgo(1), CreatedAt: created},
+				{ID: 12, Name: "Idle Coder", Email: "idle@example.com", Role: "member", RoleName: "Member",
+					Seat: "copilot_enterprise", DefaultGroupID: team(1), TwoFactor: true, LastActivity: daysAgo(75), CreatedAt: created},
+				{ID: 13, Name: "Tools Dev", Email: "tools@example.com", Role: "member", RoleName: "Member",
+					Seat: "copilot_business", DefaultGroupID: team(2), TwoFactor: true, LastActivity: daysAgo(3), CreatedAt: created},
+				{ID: 14, Name: "No Copilot", Email: "nocopilot@example.com", Role: "member", RoleName: "Member",
+					Free: connector.FreeNoCopilot, TwoFactor: false, LastActivity: nil, CreatedAt: created},
+				{ID: 15, Name: "Other Owner", Email: "other@example.com", Role: "admin", RoleName: "Owner", Privileged: true,
+					Free: connector.FreeNoCopilot, TwoFactor: true, CreatedAt: created},
+			},
+		},
+	}
+}
+
+func githubGoverned(t testing.TB) Governed {
+	p := testPolicy(t)
+	p.Pricing.Seats = map[string]float64{"copilot_business": 19, "copilot_enterprise": 39}
+	return Governed{Connector: connector.GitHub, Policy: p,
+		Owners: seats.NewOwners(ops, seats.GroupOwner{Group: "platform", Owner: dana})}
+}
+
+// TestSeatsAcrossSaaS: with GitHub governed beside Zendesk, seats answers
+// for both and says which SaaS each number belongs to; a SaaS can be named.
+func TestSeatsAcrossSaaS(t *testing.T) {
+	f := newFixture(t, fixtureSnapshot())
+	if err := f.store.SaveSnapshot(context.Background(), githubSnapshot()); err != nil {
+		t.Fatal(err)
+	}
+	f.deps.Governed = []Governed{githubGoverned(t)}
+	r := f.router(t)
+	tests := []struct {
+		name, text string
+		check      func(t *testing.T, m bot.Message)
+	}{
+		{"both", "seats", func(t *testing.T, m bot.Message) {
+			wantHeadline(t, m, "Seats: 33 paid · $3,616/month across Zendesk and GitHub")
+			mustSay(t, m, "*Zendesk* · 30 paid · $3,539/month", "*GitHub* · 3 paid · $77/month",
+				"Removing the 1 inactive seat saves *$39/month*.", "GitHub: Not billed: 2 members without a Copilot seat.")
+		}},
+		{"github named", "seats github", func(t *testing.T, m bot.Message) {
+			wantHeadline(t, m, "GitHub seats: 3 paid · $77/month")
+			mustNotSay(t, m, "Zendesk", "Fox Mulder")
+		}},
+		{"zendesk named, in capitals", "seats ZENDESK", func(t *testing.T, m bot.Message) {
+			wantHeadline(t, m, "Zendesk seats: 30 paid · $3,539/month")
+		}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			m := ask(r, admin, tt.text)
+			tt.check(t, m)
+			goldenJSON(t, m)
+		})
+	}
+
+	t.Run("an unknown SaaS is named with the governed ones", func(t *testing.T) {
+		got := errorLine(t, ask(r, admin, "seats githb"))
+		want := `Usage error: "githb" is not a governed SaaS; this bot governs zendesk, github. Example: /warden seats github`
+		if !strings.HasPrefix(got, want) {
+			t.Errorf("got %q, want it to start with %q", got, want)
+		}
+	})
+	t.Run("a mistyped subcommand is still help", func(t *testing.T) {
+		if m := ask(r, admin, "seats inactiv"); m.Headline != "Commands you can use" {
+			t.Errorf("seats inactiv answered %q, want help", m.Headline)
+		}
+	})
+}
+
+// TestSeatsWhileOneSaaSHasNotSynced: a SaaS with no snapshot yet says so
+// in its place; the others still answer.
+func TestSeatsWhileOneSaaSHasNotSynced(t *testing.T) {
+	f := newFixture(t, fixtureSnapshot())
+	f.deps.Governed = []Governed{githubGoverned(t)}
+	m := ask(f.router(t), admin, "seats")
+	wantHeadline(t, m, "Seats: 30 paid · $3,539/month across Zendesk and GitHub")
+	mustSay(t, m, "*GitHub*\nNo seat data yet: the first sync from GitHub is still running. Try again in a few minutes.")
+	if got := errorLine(t, ask(f.router(t), admin, "seats github")); !strings.Contains(got, "first sync from GitHub") {
+		t.Errorf("seats github before its first sync: %q", got)
+	}
+}
