@@ -13,16 +13,14 @@ import (
 	"github.com/seatwarden/seatwarden/bot"
 )
 
-// Handler answers a request; commands.Router is one.
-type Handler interface {
-	Handle(ctx context.Context, req bot.Request) bot.Message
-}
+// Handler is bot.Handler; the alias keeps the name console.Handler working.
+type Handler = bot.Handler
 
 // Options configure a Shell. In, Out and Handler are required.
 type Options struct {
 	In      io.Reader
 	Out     io.Writer
-	Handler Handler
+	Handler bot.Handler
 	// User is who speaks first; /as EMAIL changes it.
 	User bot.User
 	// Command is the slash command people type before the words; a line may

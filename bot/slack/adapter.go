@@ -20,15 +20,11 @@ import (
 	"github.com/slack-go/slack/slackevents"
 
 	"github.com/seatwarden/seatwarden/bot"
+	"github.com/seatwarden/seatwarden/bot/internal/markup"
 	"github.com/seatwarden/seatwarden/bot/internal/pacing"
 	"github.com/seatwarden/seatwarden/bot/internal/workers"
 	"github.com/seatwarden/seatwarden/store"
 )
-
-// Handler answers a neutral request; the command router implements it.
-type Handler interface {
-	Handle(ctx context.Context, req bot.Request) bot.Message
-}
 
 // Options configures the Slack adapter.
 type Options struct {
@@ -38,7 +34,7 @@ type Options struct {
 	// API is the Web API client (slack.New with the bot token; tests and
 	// the demo point it at the emulator with OptionAPIURL).
 	API     *slackgo.Client
-	Handler Handler
+	Handler bot.Handler
 	// Dedupe remembers Events API event ids, so Slack's retries of an
 	// event already taken are acknowledged and dropped.
 	Dedupe store.Idempotency
@@ -655,7 +651,7 @@ func plainText(s string) string {
 		}
 		return g[1] + g[2]
 	})
-	return strings.TrimSpace(strings.NewReplacer("&amp;", "&", "&lt;", "<", "&gt;", ">").Replace(s))
+	return strings.TrimSpace(markup.Unescape(s))
 }
 
 // stripMention drops the leading <@BOT> of an app_mention's text.

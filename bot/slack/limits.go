@@ -2,8 +2,6 @@ package slack
 
 import (
 	"fmt"
-	"strings"
-	"unicode"
 	"unicode/utf8"
 
 	"github.com/seatwarden/seatwarden/bot/internal/textcut"
@@ -61,9 +59,6 @@ const (
 	maxViewBytes       = 250_000 // error (views.* answer view_too_large)
 )
 
-// ellipsis marks text that was trimmed, so a cut is never silent.
-const ellipsis = "…"
-
 // LimitError reports a value over one of Slack's limits that cannot be
 // shortened without breaking it: an id, a button value, a URL, a modal's
 // metadata. Slack would reject the whole payload, or worse, accept it and
@@ -100,72 +95,7 @@ func trimMrkdwn(s string, limit int) string {
 	return trim(s, limit, true)
 }
 
+// trim counts characters, as Slack does.
 func trim(s string, limit int, mrkdwn bool) string {
-	if utf8.RuneCountInString(s) <= limit {
-		return s
-	}
-	// Only the first limit characters matter, and a few after them to see
-	// what the cut would separate.
-	end := 0
-	for i := 0; i < limit+8 && end < len(s); i++ {
-		_, size := utf8.DecodeRuneInString(s[end:])
-		end += size
-	}
-	r := []rune(s[:end])
-	cut := limit - utf8.RuneCountInString(ellipsis)
-	if cut < 0 {
-		cut = 0
-	}
-	cut = textcut.GraphemeSafe(r, cut)
-	if mrkdwn {
-		cut = markupSafe(r, cut, limit/2)
-	}
-	head := strings.TrimRightFunc(string(r[:cut]), unicode.IsSpace)
-	return head + ellipsis
-}
-
-// markupSafe moves cut back to the start of a <...> sequence or an &...;
-// entity it would otherwise split, unless that would keep fewer than floor
-// characters (one enormous link is better cut than dropped whole).
-func markupSafe(r []rune, cut, floor int) int {
-	// Inside <...>: a '<' before cut with no '>' between it and cut.
-	for i := cut - 1; i >= 0; i-- {
-		if r[i] == '>' {
-			break
-		}
-		if r[i] == '<' {
-			if i >= floor {
-				cut = i
-			}
-			break
-		}
-	}
-	// Inside an entity: '&' shortly before cut, no ';' yet, and the entity
-	// closes after cut.
-	for i := cut - 1; i >= 0 && i >= cut-8; i-- {
-		if r[i] == ';' || unicode.IsSpace(r[i]) {
-			break
-		}
-		if r[i] == '&' {
-			if isEntity(r[i:]) {
-				cut = i
-			}
-			break
-		}
-	}
-	return cut
-}
-
-// isEntity reports whether r starts with an entity like &amp; or &#8230;.
-func isEntity(r []rune) bool {
-	for i := 1; i < len(r) && i <= 8; i++ {
-		switch c := r[i]; {
-		case c == ';':
-			return i > 1
-		case c == '#' && i == 1, unicode.IsLetter(c), unicode.IsDigit(c):
-		default:
-			return false
-		}
-	}
-	return false
+	return textcut.Trim(s, limit, mrkdwn)
 }

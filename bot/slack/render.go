@@ -33,10 +33,8 @@ import (
 //     (header block), button and option labels, select placeholders,
 //     confirm dialogs and everything in a Form.
 func Escape(s string) string {
-	return mrkdwnEscaper.Replace(s)
+	return bot.EscapeText(s)
 }
-
-var mrkdwnEscaper = strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;")
 
 // RenderedMessage is one Slack message. A bot.Message over Slack's 50-block
 // limit becomes several, in order: only the first carries the header, the

@@ -30,11 +30,6 @@ import (
 	"github.com/seatwarden/seatwarden/store"
 )
 
-// Handler answers a neutral request; the command router implements it.
-type Handler interface {
-	Handle(ctx context.Context, req bot.Request) bot.Message
-}
-
 // Options configures the Teams adapter.
 type Options struct {
 	// AppID is the bot's Microsoft app id: the audience of inbound tokens
@@ -51,7 +46,7 @@ type Options struct {
 	// ServiceURLs are the serviceUrl prefixes the bot trusts with its
 	// token; an activity naming any other is refused.
 	ServiceURLs []string
-	Handler     Handler
+	Handler     bot.Handler
 	// Records keeps conversation references and the user ↔ email map for
 	// every replica; nil keeps them in this process only.
 	Records store.Records

@@ -2,12 +2,10 @@ package teams
 
 import (
 	"net/url"
-	"regexp"
 	"strings"
-	"unicode"
 	"unicode/utf8"
 
-	"github.com/seatwarden/seatwarden/bot"
+	"github.com/seatwarden/seatwarden/bot/internal/markup"
 	"github.com/seatwarden/seatwarden/bot/internal/textcut"
 )
 
@@ -48,114 +46,31 @@ func plainMarkdown(s string) string {
 	return strings.Join(lines, lineBreak)
 }
 
-var (
-	// linkRe finds <url|label>, <@U1>, <#C1|name>, <!here>: read before the
-	// entities are, as the commands escape record text, so every literal <
-	// or > in mrkdwn opens or closes one (see console.PlainText).
-	linkRe         = regexp.MustCompile(`<[^<>\n]+>`)
-	slackUnescaper = strings.NewReplacer("&lt;", "<", "&gt;", ">", "&amp;", "&")
-)
-
-// linkMark stands for a link in a line while the bold and code spans
-// around it are found; clean removes it from the input, so it is never
-// literal text.
-const linkMark = "\x00"
-
+// mrkdwnLine renders the pieces of one line of mrkdwn as card Markdown.
 func mrkdwnLine(line string) string {
 	line = strings.TrimLeft(line, " \t") // four leading spaces would make a code block
-	links := linkRe.FindAllString(line, -1)
-	masked := linkRe.ReplaceAllLiteralString(line, linkMark)
 	var b strings.Builder
-	for _, bold := range spans(masked, '*') {
-		if bold.marked {
+	for _, t := range markup.Line(line) {
+		switch t.Kind {
+		case markup.Text:
+			escapeLiteral(&b, t.Text, b.Len() == 0)
+		case markup.Link:
+			b.WriteString(linkMarkdown(t.Target, t.Label))
+		case markup.BoldStart, markup.BoldEnd:
 			b.WriteString("**")
-		}
-		for _, code := range spans(bold.text, '`') {
+		case markup.CodeStart, markup.CodeEnd:
 			// Teams shows no code spans in cards: the words stay, the
 			// backticks go.
-			parts := strings.Split(code.text, linkMark)
-			for i, p := range parts {
-				escapeLiteral(&b, bot.EmojiSymbols.Replace(slackUnescaper.Replace(p)), b.Len() == 0)
-				if i < len(parts)-1 {
-					b.WriteString(linkMarkdown(links[0]))
-					links = links[1:]
-				}
-			}
-		}
-		if bold.marked {
-			b.WriteString("**")
 		}
 	}
 	return b.String()
 }
 
-// span is a run of a line, inside a pair of markers or not.
-type span struct {
-	text   string
-	marked bool
-}
-
-// spans splits line at the m…m pairs Slack formats: the opening marker
-// starts a word and is followed by a non-space, the closing one follows a
-// non-space and ends a word. So "*Active:* 3" has a bold "Active:", while
-// "2 * 3" and "a*b" keep their asterisks (console.PlainText reads the same
-// way).
-func spans(line string, m byte) []span {
-	var out []span
-	for {
-		i := opening(line, m)
-		if i < 0 {
-			break
-		}
-		j := closing(line, i+1, m)
-		if j < 0 {
-			break
-		}
-		if i > 0 {
-			out = append(out, span{text: line[:i]})
-		}
-		out = append(out, span{text: line[i+1 : j], marked: true})
-		line = line[j+1:]
-	}
-	if line != "" || len(out) == 0 {
-		out = append(out, span{text: line})
-	}
-	return out
-}
-
-func opening(s string, m byte) int {
-	for i := 0; i < len(s)-1; i++ {
-		if s[i] != m || s[i+1] == ' ' || s[i+1] == m {
-			continue
-		}
-		if prev, _ := utf8.DecodeLastRuneInString(s[:i]); i == 0 || !isWord(prev) {
-			return i
-		}
-	}
-	return -1
-}
-
-func closing(s string, from int, m byte) int {
-	for j := from + 1; j < len(s); j++ {
-		if s[j] != m || s[j-1] == ' ' {
-			continue
-		}
-		if next, _ := utf8.DecodeRuneInString(s[j+1:]); j+1 == len(s) || !isWord(next) {
-			return j
-		}
-	}
-	return -1
-}
-
-func isWord(r rune) bool { return unicode.IsLetter(r) || unicode.IsDigit(r) }
-
-// linkMarkdown translates one <target|label>. Mentions become "@name"
+// linkMarkdown translates one <target|label> link. Mentions become "@name"
 // text (a card mention needs the person's Teams id), web and mail links
 // become Markdown links, and a link to an address that is its own label
 // is just the address.
-func linkMarkdown(m string) string {
-	target, label, _ := strings.Cut(m[1:len(m)-1], "|")
-	target, label = slackUnescaper.Replace(target), bot.EmojiSymbols.Replace(slackUnescaper.Replace(label))
+func linkMarkdown(target, label string) string {
 	var b strings.Builder
 	switch {
 	case strings.HasPrefix(target, "@"), strings.HasPrefix(target, "#"):
@@ -230,11 +145,11 @@ func escapeLiteral(b *strings.Builder, s string, lineStart bool) {
 			b.WriteByte('\\')
 		case '_':
 			next, _ := utf8.DecodeRuneInString(s[i+1:])
-			if prev < 0 || !isWord(prev) || i+1 == len(s) || !isWord(next) {
+			if prev < 0 || !markup.IsWord(prev) || i+1 == len(s) || !markup.IsWord(next) {
 				b.WriteByte('\\')
 			}
 		case '&':
-			if isEntity(s[i:]) {
+			if markup.IsEntity(s[i:], maxMarkdownEntity) {
 				b.WriteByte('\\')
 			}
 		}
@@ -269,24 +184,12 @@ func escapeLineStart(b *strings.Builder, s string) string {
 	return s
 }
 
-// isEntity reports whether s starts with an entity like &amp; or &#8230;,
-// which Markdown would show as the character it names.
-func isEntity(s string) bool {
-	for i := 1; i < len(s) && i <= 32; i++ {
-		switch c := s[i]; {
-		case c == ';':
-			return i > 1
-		case c == '#' && i == 1, 'a' <= c && c <= 'z', 'A' <= c && c <= 'Z', '0' <= c && c <= '9':
-		default:
-			return false
-		}
-	}
-	return false
-}
+// maxMarkdownEntity: Markdown reads entity names far longer than mrkdwn's,
+// up to &CounterClockwiseContourIntegral;.
+const maxMarkdownEntity = 32
 
 // clean drops control characters other than line breaks and tabs: they are
-// invisible, JSON spells each in six bytes, and linkMark must never be
-// literal text.
+// invisible, and JSON spells each in six bytes.
 func clean(s string) string {
 	if strings.IndexFunc(s, isJunk) < 0 {
 		return s
@@ -303,9 +206,6 @@ func isJunk(r rune) bool {
 	return (r < 0x20 && r != '\n' && r != '\t') || r == 0x7f || r == utf8.RuneError
 }
 
-// ellipsis marks text that was trimmed, so a cut is never silent.
-const ellipsis = "…"
-
 // trimPlain shortens plain text to at most limit characters, ending it with
 // an ellipsis when it had to cut.
 func trimPlain(s string, limit int) string { return trim(s, limit, false) }
@@ -314,45 +214,6 @@ func trimPlain(s string, limit int) string { return trim(s, limit, false) }
 // <link|label> or an &entity;, which would show as debris.
 func trimMrkdwn(s string, limit int) string { return trim(s, limit, true) }
 
-func trim(s string, limit int, markup bool) string {
-	if utf8.RuneCountInString(s) <= limit {
-		return s
-	}
-	r := []rune(s)
-	cut := max(limit-1, 0) // room for the ellipsis
-	cut = textcut.GraphemeSafe(r, cut)
-	if markup {
-		cut = markupSafe(r, cut)
-	}
-	return strings.TrimRightFunc(string(r[:cut]), unicode.IsSpace) + ellipsis
-}
-
-// markupSafe moves cut back to the start of a <…> link or an &…; entity it
-// would split, unless that keeps less than half of the text (one enormous
-// link is better cut than dropped).
-func markupSafe(r []rune, cut int) int {
-	floor := cut / 2
-	for i := cut - 1; i >= 0; i-- {
-		if r[i] == '>' {
-			break
-		}
-		if r[i] == '<' {
-			if i >= floor {
-				cut = i
-			}
-			break
-		}
-	}
-	for i := cut - 1; i >= 0 && i >= cut-8; i-- {
-		if r[i] == ';' || unicode.IsSpace(r[i]) {
-			break
-		}
-		if r[i] == '&' {
-			if isEntity(string(r[i:min(len(r), i+34)])) {
-				cut = i
-			}
-			break
-		}
-	}
-	return cut
-}
+// trim counts characters; fitLine fits the result to a card's UTF-16
+// budget.
+func trim(s string, limit int, mrkdwnText bool) string { return textcut.Trim(s, limit, mrkdwnText) }

@@ -6,7 +6,6 @@ import (
 	"log/slog"
 	"net/http"
 	"strings"
-	"unicode/utf8"
 
 	"github.com/infracloudio/msbotbuilder-go/schema"
 
@@ -93,10 +92,7 @@ func (a *Adapter) failed(err error) invokeResponse {
 }
 
 func toast(text string) invokeResponse {
-	text = strings.TrimSpace(text)
-	if utf8.RuneCountInString(text) > maxToast {
-		text = string([]rune(text)[:maxToast-1]) + "…"
-	}
+	text = trimPlain(strings.TrimSpace(text), maxToast)
 	return invokeResponse{StatusCode: http.StatusOK, Type: invokeMessageType, Value: text}
 }
 
