@@ -45,6 +45,9 @@ const (
 	FreeLightAgent  = "light agent"
 	FreeContributor = "contributor"
 	FreeNoCopilot   = "no Copilot seat"
+	// FreeCopilotEnding: the seat is cancelled and ends with the billing
+	// cycle; there is nothing left to decide about it.
+	FreeCopilotEnding = "Copilot seat ending"
 )
 
 // Group is a group of staff (a Zendesk group, a GitHub team).

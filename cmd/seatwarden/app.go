@@ -22,6 +22,7 @@ import (
 	"github.com/seatwarden/seatwarden/config"
 	"github.com/seatwarden/seatwarden/connector"
 	"github.com/seatwarden/seatwarden/credentials"
+	"github.com/seatwarden/seatwarden/integrations/github"
 	"github.com/seatwarden/seatwarden/integrations/zendesk"
 	"github.com/seatwarden/seatwarden/internal/wiring"
 	"github.com/seatwarden/seatwarden/jobs"
@@ -41,6 +42,7 @@ type app struct {
 	metrics   *telemetry.Metrics
 	store     store.Store
 	zendesk   *zendesk.Client
+	github    *github.Client // nil unless GitHub is governed
 	jobs      *jobs.Registry
 	runner    *jobs.Runner
 	router    *commands.Router
@@ -107,7 +109,15 @@ func newApp(ctx context.Context, cfg *config.Config, log *slog.Logger) (*app, er
 	a.reviews = newReviewJobs(cfg, a.store, zendesk.Connector{Client: zd}, holder, a.now, log)
 	a.tokens = newTokenJobs(cfg, a.store, zd, holder, a.now, log)
 	a.approvals = newApprovalJobs(cfg, a.store, a.tokens.Service, holder, a.now, log)
-	a.jobs, err = jobs.NewRegistry(jobs.Sync([]*seats.Syncer{syncer}, a.afterSync, a.tokens.Inventory, a.approvals.Installations), a.reviews.DigestJob(),
+	syncers := []*seats.Syncer{syncer}
+	if cfg.GitHub.Enabled() {
+		if a.github, err = newGitHubClient(cfg, log); err != nil {
+			a.Close()
+			return nil, err
+		}
+		syncers = append(syncers, gitHubSyncer(cfg, gitHubConnector(cfg, a.github, log), a.store, a.now, log))
+	}
+	a.jobs, err = jobs.NewRegistry(jobs.Sync(syncers, a.afterSync, a.tokens.Inventory, a.approvals.Installations), a.reviews.DigestJob(),
 		a.tokens.DigestJob(), jobs.Also(a.reviews.RemindersJob(), a.approvals.Reminders))
 	if err != nil {
 		a.Close()
@@ -119,6 +129,7 @@ func newApp(ctx context.Context, cfg *config.Config, log *slog.Logger) (*app, er
 		Policy:          wiring.SeatPolicy(cfg.Policy),
 		Admins:          cfg.Policy.Admins,
 		Owners:          wiring.SeatOwners(cfg.Policy),
+		Governed:        governedBesideZendesk(cfg),
 		Command:         cfg.Policy.Command,
 		Reviews:         a.reviews.Service,
 		ReviewChanged:   a.reviewChanged,
@@ -289,7 +300,8 @@ func (a *app) reviewChanged(ctx context.Context, period string, except bot.Messa
 
 // afterSync publishes the new snapshot's seat counts.
 func (a *app) afterSync(_ context.Context, res seats.SyncResult) {
-	if snap := res.Snapshot; snap != nil {
+	// The seat gauges are Zendesk's, as they always were.
+	if snap := res.Snapshot; snap != nil && snap.Connector == connector.Zendesk {
 		sum := seats.Evaluate(snap, wiring.SeatPolicy(a.cfg.Policy), a.now()).Summary
 		a.metrics.SetSnapshot(snap.SyncedAt, sum.Active.Seats, sum.Inactive.Seats)
 	}

@@ -15,6 +15,7 @@ import (
 	"golang.org/x/oauth2/clientcredentials"
 
 	"github.com/seatwarden/seatwarden/config"
+	"github.com/seatwarden/seatwarden/connector"
 	"github.com/seatwarden/seatwarden/integrations/zendesk"
 )
 
@@ -51,7 +52,7 @@ func skip(name, detail string) checkResult {
 const checkTimeout = 15 * time.Second
 
 func doctorCmd(ctx context.Context, args []string, e env) error {
-	fs := newFlags("doctor", "doctor\n\nChecks config, store, Zendesk, Slack and Teams credentials; exits 1 if any check fails.", e)
+	fs := newFlags("doctor", "doctor\n\nChecks config, store, Zendesk, GitHub (when GITHUB_ORG is set), Slack and Teams credentials; exits 1 if any check fails.", e)
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -93,6 +94,7 @@ func runChecks(ctx context.Context, e env) []checkResult {
 	quiet := slog.New(slog.DiscardHandler)
 	results = append(results, checkStore(ctx, cfg, quiet))
 	results = append(results, checkZendesk(ctx, cfg, quiet))
+	results = append(results, checkGitHub(ctx, cfg, quiet))
 	results = append(results, checkSlack(ctx, cfg))
 	results = append(results, checkTeams(ctx, cfg))
 	return results
@@ -146,6 +148,54 @@ func checkZendesk(ctx context.Context, cfg *config.Config, log *slog.Logger) che
 		r.detail += "; API tokens stop working on 2027-04-30: move to ZENDESK_OAUTH_CLIENT_ID/SECRET"
 	}
 	return r
+}
+
+// checkGitHub reads the organisation and its Copilot seats: the calls the
+// sync depends on, so a credential that cannot make them fails here.
+func checkGitHub(ctx context.Context, cfg *config.Config, log *slog.Logger) checkResult {
+	if !cfg.GitHub.Enabled() {
+		return skip("github", "GITHUB_ORG not set: GitHub is not governed")
+	}
+	gh, err := newGitHubClient(cfg, log)
+	if err != nil {
+		return fail("github", err.Error(), "correct the variable named")
+	}
+	how := "a token"
+	if gh.IsApp() {
+		how = fmt.Sprintf("GitHub App %d, installation %d", cfg.GitHub.AppID, cfg.GitHub.AppInstallationID)
+	}
+	cctx, cancel := context.WithTimeout(ctx, checkTimeout)
+	defer cancel()
+	start := time.Now()
+	org, err := gh.Org(cctx)
+	if err != nil {
+		return fail("github", fmt.Sprintf("%s as %s: %v", cfg.GitHub.Org, how, err), gitHubFix(err))
+	}
+	seats, err := gh.CopilotSeats(cctx)
+	if err != nil {
+		return fail("github", fmt.Sprintf("%s: Copilot seats: %v", org.Login, err), gitHubFix(err))
+	}
+	r := ok("github", "organisation %s reachable as %s; %d Copilot %s (%s)", org.Login, how, seats.TotalSeats,
+		plural(seats.TotalSeats, "seat", "seats"), time.Since(start).Round(time.Millisecond))
+	if !gh.IsApp() {
+		r.detail += "; fine-grained tokens need a GitHub App: set GITHUB_APP_ID, GITHUB_APP_INSTALLATION_ID and GITHUB_APP_PRIVATE_KEY_FILE"
+	}
+	return r
+}
+
+func gitHubFix(err error) string {
+	switch {
+	case errors.Is(err, connector.ErrAuth):
+		return "GitHub rejected the credentials: check GITHUB_TOKEN, or the App's id, installation id and private key"
+	case errors.Is(err, connector.ErrNotFound):
+		return "check GITHUB_ORG: the organisation does not exist or these credentials cannot see it (is the App installed on it?)"
+	case errors.Is(err, connector.ErrForbidden):
+		return "the credentials lack rights: an owner's token with manage_billing:copilot and read:org, or an App with Members and Copilot Business permissions"
+	case errors.Is(err, connector.ErrRateLimited), errors.Is(err, connector.ErrUnavailable):
+		return "GitHub is busy or down; try again in a minute"
+	default:
+		return "check GITHUB_API_URL and that this machine can reach it over HTTPS"
+	}
 }
 
 func zendeskFix(err error, cfg *config.Config) string {

@@ -2,12 +2,19 @@ package main
 
 import (
 	"context"
+	"crypto/rand"
+	"crypto/rsa"
+	"crypto/x509"
+	"encoding/pem"
 	"errors"
 	"fmt"
 	"net"
 	"net/http"
+	"os"
 	"time"
 
+	"github.com/seatwarden/seatwarden/integrations/github"
+	"github.com/seatwarden/seatwarden/integrations/github/githubtest"
 	"github.com/seatwarden/seatwarden/integrations/zendesk/zendesktest"
 )
 
@@ -15,8 +22,12 @@ import (
 // real `serve` or `doctor` at it, and the sync benchmark can measure the bot
 // in a process of its own.
 func emulateCmd(ctx context.Context, args []string, e env) error {
+	if len(args) > 0 && args[0] == "github" {
+		return emulateGitHub(ctx, args[1:], e)
+	}
 	if len(args) == 0 || args[0] != "zendesk" {
 		fmt.Fprintln(e.stderr, "Usage: seatwarden emulate zendesk [--addr 127.0.0.1:8081] [--users N] [--seed N]")
+		fmt.Fprintln(e.stderr, "       seatwarden emulate github [--addr 127.0.0.1:8082] [--members N --seats N]")
 		return errUsage
 	}
 	fs := newFlags("emulate zendesk", "emulate zendesk [flags]\n\nServes an emulated Zendesk account with the real API shapes.", e)
@@ -59,6 +70,12 @@ func emulateCmd(ctx context.Context, args []string, e env) error {
 	fmt.Fprintf(e.stdout, "  export ZENDESK_URL=%s ZENDESK_OAUTH_CLIENT_ID=%s ZENDESK_OAUTH_CLIENT_SECRET=%s\n", url, *clientID, *clientSecret)
 	fmt.Fprintln(e.stdout, "Press Ctrl-C to stop.")
 
+	return serveUntilDone(ctx, srv, served)
+}
+
+// serveUntilDone waits for ctx (Ctrl-C) or the server to stop, then shuts
+// it down.
+func serveUntilDone(ctx context.Context, srv *http.Server, served <-chan error) error {
 	select {
 	case <-ctx.Done():
 	case err := <-served:
@@ -70,4 +87,70 @@ func emulateCmd(ctx context.Context, args []string, e env) error {
 		return err
 	}
 	return nil
+}
+
+// emulateGitHub serves an emulated GitHub organisation. It accepts an
+// owner's token and, with --app-key, seatwarden's GitHub App: it writes a
+// fresh private key there and prints the App's variables.
+func emulateGitHub(ctx context.Context, args []string, e env) error {
+	fs := newFlags("emulate github", "emulate github [flags]\n\nServes an emulated GitHub organisation with the real API shapes.", e)
+	addr := fs.String("addr", "127.0.0.1:8082", "listen address")
+	members := fs.Int("members", 0, "generate an organisation with this many members (0: the small sample org)")
+	seatCount := fs.Int("seats", 0, "Copilot seats of a generated organisation")
+	seed := fs.Uint64("seed", 1, "seed of the generated organisation")
+	token := fs.String("token", "ghp_emulator_owner_token", "owner's token the emulator accepts")
+	appKey := fs.String("app-key", "", "write a private key for seatwarden's GitHub App to this file and accept the App")
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	if *members < 0 || *seatCount < 0 || (*members == 0 && *seatCount > 0) {
+		fmt.Fprintln(e.stderr, "seatwarden emulate github: --members and --seats must be 0 or more, and --seats needs --members, e.g. --members 20000 --seats 5000")
+		return errUsage
+	}
+	start := time.Now()
+	org := githubtest.SampleOrg(start)
+	if *members > 0 {
+		org = githubtest.Generate(*members, *seatCount, *seed, start)
+	}
+	owner := ""
+	for _, m := range org.Members {
+		if m.Role == github.RoleAdmin {
+			owner = m.Login
+			break
+		}
+	}
+	opts := []githubtest.Option{githubtest.WithToken(*token, owner)}
+	if *appKey != "" {
+		key, err := rsa.GenerateKey(rand.Reader, 2048)
+		if err != nil {
+			return err
+		}
+		pemKey := pem.EncodeToMemory(&pem.Block{Type: "RSA PRIVATE KEY", Bytes: x509.MarshalPKCS1PrivateKey(key)})
+		if err := os.WriteFile(*appKey, pemKey, 0o600); err != nil {
+			return fmt.Errorf("write the App key: %w", err)
+		}
+		opts = append(opts, githubtest.WithApp(githubtest.AppRegistration{AppID: githubtest.SeatwardenAppID,
+			InstallationID: githubtest.SeatwardenInstallationID, PublicKey: &key.PublicKey}))
+	}
+	emu := githubtest.NewServer(org, opts...)
+	defer emu.Close()
+
+	ln, err := net.Listen("tcp", *addr)
+	if err != nil {
+		return fmt.Errorf("listen on %s: %w", *addr, err)
+	}
+	srv := &http.Server{Handler: emu, ReadHeaderTimeout: 10 * time.Second}
+	served := make(chan error, 1)
+	go func() { served <- srv.Serve(ln) }()
+
+	url := "http://" + ln.Addr().String()
+	fmt.Fprintf(e.stdout, "GitHub emulator: organisation %q with %d members, %d Copilot seats, %d fine-grained tokens, %d app installations; ready in %s at %s\n",
+		org.Login, len(org.Members), len(org.CopilotSeats), len(org.Tokens), len(org.Installations), time.Since(start).Round(time.Millisecond), url)
+	fmt.Fprintf(e.stdout, "  export GITHUB_API_URL=%s GITHUB_ORG=%s GITHUB_TOKEN=%s\n", url, org.Login, *token)
+	if *appKey != "" {
+		fmt.Fprintf(e.stdout, "  or as the App: export GITHUB_API_URL=%s GITHUB_ORG=%s GITHUB_APP_ID=%d GITHUB_APP_INSTALLATION_ID=%d GITHUB_APP_PRIVATE_KEY_FILE=%s\n",
+			url, org.Login, githubtest.SeatwardenAppID, githubtest.SeatwardenInstallationID, *appKey)
+	}
+	fmt.Fprintln(e.stdout, "Press Ctrl-C to stop.")
+	return serveUntilDone(ctx, srv, served)
 }

@@ -22,10 +22,11 @@ Usage:
 Commands:
   serve            run the bot: HTTP endpoints, job scheduler, graceful shutdown
   run-job NAME     run one job now and exit (sync, inactive-digest, token-digest, reminders)
-  doctor           check config, store, Zendesk, Slack and Teams; one line per check
+  doctor           check config, store, Zendesk, GitHub, Slack and Teams; one line per check
   demo             run the bot against built-in emulators and print what happens
   console          chat with the bot in this terminal, as any user
   emulate zendesk  serve an emulated Zendesk account on this machine (for trying things out)
+  emulate github   serve an emulated GitHub organisation on this machine
   version          print version, commit and Go version
 
 Global flags:

@@ -3,12 +3,14 @@
 //
 //   - Org: the organization itself (login, id, name, plan); the health
 //     check that the configured org exists and the credentials see it.
-//   - Members, MembersWithout2FA, User, Membership: who is in the org, as
-//     owner (admin) or member, who has no two-factor authentication, and
-//     each person's public profile (name, public email, created).
+//   - Members, MembersWithout2FA, User, UserByID, Membership: who is in
+//     the org, as owner (admin) or member, who has no two-factor
+//     authentication, and each person's public profile (name, public
+//     email, created), by login or by the id that survives a rename.
 //   - SetMembershipRole, RemoveMember: change a member's role, remove them.
-//   - CopilotSeats, RemoveCopilotSeats: the Copilot Business/Enterprise
-//     seats being billed, with last activity, and cancelling seats.
+//   - CopilotSeats, MemberCopilotSeat, RemoveCopilotSeats: the Copilot
+//     Business/Enterprise seats being billed, with last activity, one
+//     member's seat, and cancelling seats.
 //   - FineGrainedTokens, RevokeFineGrainedTokens: the fine-grained personal
 //     access tokens that can reach the org, and revoking that access.
 //     GitHub allows these only to GitHub Apps: with token auth the client
@@ -54,10 +56,12 @@ const (
 	EndpointOrg               = "org"
 	EndpointMembers           = "members"
 	EndpointUser              = "user"
+	EndpointUserByID          = "user_by_id"
 	EndpointMembershipGet     = "membership_get"
 	EndpointMembershipSet     = "membership_set"
 	EndpointMembershipRemove  = "membership_remove"
 	EndpointCopilotSeats      = "copilot_seats"
+	EndpointMemberCopilotSeat = "copilot_member_seat"
 	EndpointCopilotRemove     = "copilot_remove"
 	EndpointFineGrainedTokens = "pat_list"
 	EndpointRevokeTokens      = "pat_revoke"

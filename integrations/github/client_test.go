@@ -182,6 +182,8 @@ func TestRefusesBadInputWithoutCalling(t *testing.T) {
 		{"unknown role", func() error { _, err := c.SetMembershipRole(ctx, "jberg", "owner"); return err }},
 		{"members role", func() error { _, err := c.Members(ctx, "owners"); return err }},
 		{"seat login", func() error { _, err := c.RemoveCopilotSeats(ctx, []string{"ok", "no spaces"}); return err }},
+		{"member seat login", func() error { _, err := c.MemberCopilotSeat(ctx, "../copilot"); return err }},
+		{"user id", func() error { _, err := c.UserByID(ctx, 0); return err }},
 		{"graphql login", func() error { _, err := c.VerifiedDomainEmails(ctx, []string{"x?y"}); return err }},
 	}
 	for _, tc := range calls {
@@ -479,6 +481,8 @@ func TestMalformedJSONIsAnErrorNotAPanic(t *testing.T) {
 		{githubtest.EndpointOrg, func() error { _, err := owner.Org(ctx); return err }},
 		{githubtest.EndpointMembers, func() error { _, err := owner.Members(ctx, ""); return err }},
 		{githubtest.EndpointUser, func() error { _, err := owner.User(ctx, "omarh"); return err }},
+		{githubtest.EndpointUserByID, func() error { _, err := owner.UserByID(ctx, 5100002); return err }},
+		{githubtest.EndpointMemberCopilotSeat, func() error { _, err := owner.MemberCopilotSeat(ctx, "priya-n"); return err }},
 		{githubtest.EndpointCopilotSeats, func() error { _, err := owner.CopilotSeats(ctx); return err }},
 		{githubtest.EndpointCopilotRemove, func() error { _, err := owner.RemoveCopilotSeats(ctx, []string{"mei-tanaka"}); return err }},
 		{githubtest.EndpointFineGrainedTokens, func() error { _, err := app.FineGrainedTokens(ctx); return err }},

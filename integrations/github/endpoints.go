@@ -63,6 +63,21 @@ func (c *Client) User(ctx context.Context, login string) (User, error) {
 	return out, nil
 }
 
+// UserByID returns a user's public profile by their numeric id, which,
+// unlike the login, survives a rename. ErrNotFound when no such user.
+func (c *Client) UserByID(ctx context.Context, id int64) (User, error) {
+	target := c.url(nil, "user", strconv.FormatInt(id, 10))
+	if id <= 0 {
+		return User{}, &APIError{Kind: ErrInvalid, Method: http.MethodGet, Path: pathOf(target),
+			Message: fmt.Sprintf("%s: user id must be positive, got %d", EndpointUserByID, id)}
+	}
+	var out User
+	if err := c.getJSON(ctx, EndpointUserByID, target, &out); err != nil {
+		return User{}, err
+	}
+	return out, nil
+}
+
 // Membership returns a user's membership of the organization; ErrNotFound
 // when they are neither a member nor invited.
 func (c *Client) Membership(ctx context.Context, login string) (Membership, error) {
@@ -146,6 +161,23 @@ func (c *Client) CopilotSeats(ctx context.Context) (CopilotSeatList, error) {
 			"total_seats", total, "listed", len(seats))
 	}
 	return CopilotSeatList{TotalSeats: total, Seats: seats}, nil
+}
+
+// MemberCopilotSeat returns one member's Copilot seat, active or pending
+// cancellation, with the team it comes through, if any. GitHub shows it
+// only to organization owners. A 404 (ErrNotFound) means the person has
+// no seat or is not a member; a 422 (ErrInvalid) that Copilot is not
+// enabled for the org or the person's invitation is still pending.
+func (c *Client) MemberCopilotSeat(ctx context.Context, login string) (CopilotSeat, error) {
+	target := c.url(nil, "orgs", c.org, "members", login, "copilot")
+	if err := c.checkLogin(EndpointMemberCopilotSeat, http.MethodGet, pathOf(target), login); err != nil {
+		return CopilotSeat{}, err
+	}
+	var out CopilotSeat
+	if err := c.getJSON(ctx, EndpointMemberCopilotSeat, target, &out); err != nil {
+		return CopilotSeat{}, err
+	}
+	return out, nil
 }
 
 // RemoveCopilotSeats cancels the Copilot seats of logins: GitHub sets them

@@ -50,7 +50,7 @@ type Member struct {
 	SiteAdmin bool   `json:"site_admin"`
 }
 
-// User is GET /users/{username}.
+// User is GET /users/{username} or GET /user/{account_id}.
 type User struct {
 	Login string `json:"login"`
 	ID    int64  `json:"id"`
@@ -80,7 +80,8 @@ type CopilotSeatList struct {
 }
 
 // CopilotSeat is one seat being billed: active, or pending cancellation
-// at the start of the next billing cycle.
+// at the start of the next billing cycle. It is an entry of the seat list
+// and the answer of GET /orgs/{org}/members/{username}/copilot.
 type CopilotSeat struct {
 	// Assignee is nil when GitHub sends null; Type "User" for a person.
 	Assignee *Account `json:"assignee"`

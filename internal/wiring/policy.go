@@ -4,7 +4,10 @@
 package wiring
 
 import (
+	"cmp"
+
 	"github.com/seatwarden/seatwarden/config"
+	"github.com/seatwarden/seatwarden/integrations/github"
 	"github.com/seatwarden/seatwarden/seats"
 )
 
@@ -26,12 +29,34 @@ func SeatPolicy(p config.Policy) seats.Policy {
 // SeatOwners is the policy's owners list as the owner rule. The file lists
 // group owners and at most one default in any order; a later default
 // replaces an earlier one.
-func SeatOwners(p config.Policy) seats.Owners {
+func SeatOwners(p config.Policy) seats.Owners { return owners(p.Owners) }
+
+// GitHubSeatPolicy is the seat rules for the GitHub organisation: Copilot
+// seats priced by plan in the policy's currency, inactive after
+// github.inactivity_days (inactivity_days when unset).
+func GitHubSeatPolicy(p config.Policy) seats.Policy {
+	return seats.Policy{
+		InactivityDays: cmp.Or(p.GitHub.InactivityDays, p.InactivityDays),
+		Location:       p.Location(),
+		Pricing: seats.Pricing{
+			Currency: p.Pricing.Currency,
+			Seats: map[string]float64{
+				github.SeatCopilotBusiness:   p.GitHub.Pricing.CopilotBusiness,
+				github.SeatCopilotEnterprise: p.GitHub.Pricing.CopilotEnterprise,
+			},
+		},
+	}
+}
+
+// GitHubOwners is github.owners as the owner rule, by the seat's team.
+func GitHubOwners(p config.Policy) seats.Owners { return owners(p.GitHub.Owners) }
+
+func owners(list []config.Owner) seats.Owners {
 	var (
 		def    string
 		groups []seats.GroupOwner
 	)
-	for _, item := range p.Owners {
+	for _, item := range list {
 		if item.Default != "" {
 			def = item.Default
 			continue

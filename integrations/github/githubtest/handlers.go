@@ -40,7 +40,8 @@ const (
 type route struct {
 	endpoint       string
 	resource       string
-	login          string // users, memberships
+	login          string // users, memberships, a member's seat
+	userID         int64  // user by id
 	installationID int64  // app_token
 	// linkPath is where pagination links point: GitHub links org member
 	// pages by the org's numeric id.
@@ -84,6 +85,11 @@ func (s *Server) routeFor(r *http.Request) route {
 	case len(seg) == 2 && seg[0] == "users":
 		rt.login = seg[1]
 		want(http.MethodGet, EndpointUser)
+	case len(seg) == 2 && seg[0] == "user":
+		// GitHub answers 404 for an id that is not a number.
+		if id, err := strconv.ParseInt(seg[1], 10, 64); err == nil && want(http.MethodGet, EndpointUserByID) {
+			rt.userID = id
+		}
 	case len(seg) == 4 && seg[0] == "app" && seg[1] == "installations" && seg[3] == "access_tokens":
 		if id, err := strconv.ParseInt(seg[2], 10, 64); err == nil && want(http.MethodPost, EndpointAppToken) {
 			rt.installationID = id
@@ -104,6 +110,9 @@ func (s *Server) routeFor(r *http.Request) route {
 				want(http.MethodDelete, EndpointMembershipRemove)
 		case tail == "copilot/billing/seats":
 			want(http.MethodGet, EndpointCopilotSeats)
+		case len(seg) == 5 && seg[0] == "orgs" && seg[2] == "members" && seg[4] == "copilot":
+			rt.login = seg[3]
+			want(http.MethodGet, EndpointMemberCopilotSeat)
 		case tail == "copilot/billing/selected_users" && seg[0] == "orgs":
 			want(http.MethodDelete, EndpointCopilotRemove)
 		case tail == "personal-access-tokens":
@@ -198,6 +207,8 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		s.handleMembers(w, r, rt, who)
 	case EndpointUser:
 		s.handleUser(w, r, rt.login)
+	case EndpointUserByID:
+		s.handleUserByID(w, r, rt.userID)
 	case EndpointMembershipGet:
 		s.handleMembership(w, r, rt.login)
 	case EndpointMembershipSet:
@@ -206,6 +217,8 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		s.handleRemoveMembership(w, rt.login, who, now)
 	case EndpointCopilotSeats:
 		s.handleSeats(w, r, who, now)
+	case EndpointMemberCopilotSeat:
+		s.handleMemberSeat(w, r, rt.login, who, now)
 	case EndpointCopilotRemove:
 		s.handleRemoveSeats(w, r, who, now)
 	case EndpointFineGrainedTokens:
@@ -592,25 +605,59 @@ func (s *Server) handleUser(w http.ResponseWriter, r *http.Request, login string
 		writeMessage(w, http.StatusNotFound, "Not Found", "https://docs.github.com/rest/users/users#get-a-user")
 		return
 	}
-	type wireUser struct {
-		wireSimpleUser
-		Name            any    `json:"name"`
-		Company         any    `json:"company"`
-		Blog            string `json:"blog"`
-		Location        any    `json:"location"`
-		Email           any    `json:"email"`
-		Hireable        any    `json:"hireable"`
-		Bio             any    `json:"bio"`
-		TwitterUsername any    `json:"twitter_username"`
-		NotificationEml any    `json:"notification_email"`
-		PublicRepos     int    `json:"public_repos"`
-		PublicGists     int    `json:"public_gists"`
-		Followers       int    `json:"followers"`
-		Following       int    `json:"following"`
-		CreatedAt       string `json:"created_at"`
-		UpdatedAt       string `json:"updated_at"`
+	writeJSON(w, http.StatusOK, s.wireUser(r, m))
+}
+
+// userByID finds a current or former member by id. Callers hold s.mu.
+func (s *Server) userByID(id int64) (Member, bool) {
+	for _, m := range s.org.Members {
+		if m.ID == id {
+			return m, true
+		}
 	}
-	writeJSON(w, http.StatusOK, wireUser{
+	for _, m := range s.former {
+		if m.ID == id {
+			return m, true
+		}
+	}
+	return Member{}, false
+}
+
+// handleUserByID answers with the same profile as GET /users/{username}:
+// a removed member is still a GitHub user.
+func (s *Server) handleUserByID(w http.ResponseWriter, r *http.Request, id int64) {
+	s.mu.Lock()
+	m, ok := s.userByID(id)
+	s.mu.Unlock()
+	if !ok {
+		writeMessage(w, http.StatusNotFound, "Not Found", "https://docs.github.com/rest/users/users#get-a-user-using-their-id")
+		return
+	}
+	writeJSON(w, http.StatusOK, s.wireUser(r, m))
+}
+
+// wireUser is a user's public profile, by login or by id.
+type wireUser struct {
+	wireSimpleUser
+	Name            any    `json:"name"`
+	Company         any    `json:"company"`
+	Blog            string `json:"blog"`
+	Location        any    `json:"location"`
+	Email           any    `json:"email"`
+	Hireable        any    `json:"hireable"`
+	Bio             any    `json:"bio"`
+	TwitterUsername any    `json:"twitter_username"`
+	NotificationEml any    `json:"notification_email"`
+	PublicRepos     int    `json:"public_repos"`
+	PublicGists     int    `json:"public_gists"`
+	Followers       int    `json:"followers"`
+	Following       int    `json:"following"`
+	CreatedAt       string `json:"created_at"`
+	UpdatedAt       string `json:"updated_at"`
+}
+
+func (s *Server) wireUser(r *http.Request, m Member) wireUser {
+	return wireUser{
 		wireSimpleUser: simpleUser(s.apiBase(r), m.Login, m.ID),
 		Name:           nullIfEmpty(m.Name),
 		Email:          nullIfEmpty(m.Email),
@@ -618,7 +665,7 @@ func (s *Server) handleUser(w http.ResponseWriter, r *http.Request, login string
 		Followers:      int(m.ID % 11),
 		CreatedAt:      ts(m.CreatedAt),
 		UpdatedAt:      ts(m.CreatedAt.AddDate(0, 0, 30)),
-	})
+	}
 }
 
 func (s *Server) wireMembership(r *http.Request, m Member, state, role string) map[string]any {
@@ -737,18 +784,56 @@ func (s *Server) cancelSeat(j int, now time.Time) {
 	s.record(Mutation{At: now, Kind: "cancel_seat", Login: seat.Login, To: seat.PendingCancellationDate})
 }
 
-// billedSeats are the seats still billed on now's date: a cancelled seat
-// leaves on its pending cancellation date. Callers hold s.mu.
+// billedSeats are the seats still billed on now's date. Callers hold s.mu.
 func (s *Server) billedSeats(now time.Time) []CopilotSeat {
-	today := now.UTC().Format(time.DateOnly)
 	out := make([]CopilotSeat, 0, len(s.org.CopilotSeats))
 	for _, st := range s.org.CopilotSeats {
-		if st.PendingCancellationDate != "" && st.PendingCancellationDate <= today {
-			continue
+		if billed(st, now) {
+			out = append(out, st)
 		}
-		out = append(out, st)
 	}
 	return out
+}
+
+// billed reports whether st is still billed on now's date: a cancelled
+// seat leaves on its pending cancellation date.
+func billed(st CopilotSeat, now time.Time) bool {
+	return st.PendingCancellationDate == "" || st.PendingCancellationDate > now.UTC().Format(time.DateOnly)
+}
+
+// wireSeat is a seat as GitHub shows it, in the list and on its own.
+// Callers hold s.mu.
+func (s *Server) wireSeat(b string, st CopilotSeat) map[string]any {
+	m, _ := s.user(st.Login)
+	var team any
+	if st.Team != "" {
+		for _, t := range s.org.Teams {
+			if t.Slug == st.Team {
+				team = map[string]any{
+					"id": t.ID, "node_id": nodeID("Team", t.ID), "name": t.Name, "slug": t.Slug,
+					"url":          fmt.Sprintf("%s/teams/%d", b, t.ID),
+					"html_url":     "https://github.com/orgs/" + s.org.Login + "/teams/" + t.Slug,
+					"description":  nil,
+					"privacy":      "closed",
+					"permission":   "pull",
+					"members_url":  fmt.Sprintf("%s/teams/%d/members{/member}", b, t.ID),
+					"parent":       nil,
+					"notification": "notifications_enabled",
+				}
+			}
+		}
+	}
+	return map[string]any{
+		"created_at":                ts(st.CreatedAt),
+		"updated_at":                ts(st.UpdatedAt),
+		"pending_cancellation_date": nullIfEmpty(st.PendingCancellationDate),
+		"last_activity_at":          tsPtr(st.LastActivityAt),
+		"last_activity_editor":      nullIfEmpty(st.LastActivityEditor),
+		"last_authenticated_at":     tsPtr(st.LastAuthenticatedAt),
+		"plan_type":                 st.PlanType,
+		"assignee":                  simpleUser(b, st.Login, m.ID),
+		"assigning_team":            team,
+	}
 }
 
 func (s *Server) handleSeats(w http.ResponseWriter, r *http.Request, who identity, now time.Time) {
@@ -762,40 +847,36 @@ func (s *Server) handleSeats(w http.ResponseWriter, r *http.Request, who identit
 	lo, hi := pageBounds(page, per, len(seats))
 	out := make([]map[string]any, 0, hi-lo)
 	for _, st := range seats[lo:hi] {
-		m, _ := s.user(st.Login)
-		var team any
-		if st.Team != "" {
-			for _, t := range s.org.Teams {
-				if t.Slug == st.Team {
-					team = map[string]any{
-						"id": t.ID, "node_id": nodeID("Team", t.ID), "name": t.Name, "slug": t.Slug,
-						"url":          fmt.Sprintf("%s/teams/%d", b, t.ID),
-						"html_url":     "https://github.com/orgs/" + s.org.Login + "/teams/" + t.Slug,
-						"description":  nil,
-						"privacy":      "closed",
-						"permission":   "pull",
-						"members_url":  fmt.Sprintf("%s/teams/%d/members{/member}", b, t.ID),
-						"parent":       nil,
-						"notification": "notifications_enabled",
-					}
-				}
-			}
-		}
-		out = append(out, map[string]any{
-			"created_at":                ts(st.CreatedAt),
-			"updated_at":                ts(st.UpdatedAt),
-			"pending_cancellation_date": nullIfEmpty(st.PendingCancellationDate),
-			"last_activity_at":          tsPtr(st.LastActivityAt),
-			"last_activity_editor":      nullIfEmpty(st.LastActivityEditor),
-			"last_authenticated_at":     tsPtr(st.LastAuthenticatedAt),
-			"plan_type":                 st.PlanType,
-			"assignee":                  simpleUser(b, st.Login, m.ID),
-			"assigning_team":            team,
-		})
+		out = append(out, s.wireSeat(b, st))
 	}
 	s.mu.Unlock()
 	setLink(w, r, "", page, per, len(seats))
 	writeJSON(w, http.StatusOK, map[string]any{"total_seats": len(seats), "seats": out})
+}
+
+// handleMemberSeat serves one member's seat, owner-only like the list. A
+// non-member, a member without a seat and a seat past its cancellation
+// date are 404; a pending invitation is 422, as GitHub documents.
+func (s *Server) handleMemberSeat(w http.ResponseWriter, r *http.Request, login string, who identity, now time.Time) {
+	if !s.requireOwner(w, who, docsCopilot) {
+		return
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.memberIndex(login) < 0 {
+		if _, ok := s.invites[strings.ToLower(login)]; ok {
+			writeMessage(w, http.StatusUnprocessableEntity, "User has a pending organization invitation.", docsCopilot)
+			return
+		}
+		writeMessage(w, http.StatusNotFound, "Not Found", docsCopilot)
+		return
+	}
+	j := s.seatIndex(login)
+	if j < 0 || !billed(s.org.CopilotSeats[j], now) {
+		writeMessage(w, http.StatusNotFound, "Not Found", docsCopilot)
+		return
+	}
+	writeJSON(w, http.StatusOK, s.wireSeat(s.apiBase(r), s.org.CopilotSeats[j]))
 }
 
 func (s *Server) handleRemoveSeats(w http.ResponseWriter, r *http.Request, who identity, now time.Time) {

@@ -26,10 +26,12 @@ const (
 	EndpointOrg               = github.EndpointOrg
 	EndpointMembers           = github.EndpointMembers
 	EndpointUser              = github.EndpointUser
+	EndpointUserByID          = github.EndpointUserByID
 	EndpointMembershipGet     = github.EndpointMembershipGet
 	EndpointMembershipSet     = github.EndpointMembershipSet
 	EndpointMembershipRemove  = github.EndpointMembershipRemove
 	EndpointCopilotSeats      = github.EndpointCopilotSeats
+	EndpointMemberCopilotSeat = github.EndpointMemberCopilotSeat
 	EndpointCopilotRemove     = github.EndpointCopilotRemove
 	EndpointFineGrainedTokens = github.EndpointFineGrainedTokens
 	EndpointRevokeTokens      = github.EndpointRevokeTokens

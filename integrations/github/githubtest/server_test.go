@@ -116,6 +116,14 @@ func TestRateLimitHeadersOnEveryResponse(t *testing.T) {
 		{"PATCH", "/orgs/acme", ownerToken, 404},
 		{"GET", "/orgs/acme/copilot/billing/seats", memberToken, 403},
 		{"GET", "/orgs/acme/members?role=owners", ownerToken, 422},
+		{"GET", "/user/5100002", memberToken, 200},
+		{"GET", "/user/424242", ownerToken, 404},
+		{"GET", "/user/omarh", ownerToken, 404},
+		{"GET", "/orgs/acme/members/priya-n/copilot", ownerToken, 200},
+		{"GET", "/orgs/acme/members/priya-n/copilot", memberToken, 403},
+		{"GET", "/orgs/acme/members/tomreilly/copilot", ownerToken, 404},
+		{"GET", "/orgs/other/members/priya-n/copilot", ownerToken, 404},
+		{"DELETE", "/orgs/acme/members/priya-n/copilot", ownerToken, 404},
 	} {
 		a := do(t, srv, tc.method, tc.path, tc.token, nil)
 		if a.status != tc.status {
@@ -451,5 +459,68 @@ func TestGraphQLRefusesWhatItDoesNotKnow(t *testing.T) {
 				t.Errorf("a refused query answered data: %s", a.body)
 			}
 		})
+	}
+}
+
+func TestSingleLookupsAnswerTheListShapes(t *testing.T) {
+	srv := newServer(t, githubtest.SampleOrg(t0))
+	byLogin := do(t, srv, "GET", "/users/lucasmoreau", ownerToken, nil)
+	byID := do(t, srv, "GET", "/user/5100004", ownerToken, nil)
+	if byID.status != 200 || string(byID.body) != string(byLogin.body) {
+		t.Errorf("GET /user/5100004 = %d %s\nwant GET /users/lucasmoreau's %s", byID.status, byID.body, byLogin.body)
+	}
+
+	var list struct {
+		Seats []json.RawMessage `json:"seats"`
+	}
+	if err := json.Unmarshal(do(t, srv, "GET", "/orgs/acme/copilot/billing/seats", ownerToken, nil).body, &list); err != nil {
+		t.Fatal(err)
+	}
+	seat := do(t, srv, "GET", "/orgs/acme/members/lucasmoreau/copilot", ownerToken, nil)
+	if seat.status != 200 || string(seat.body) != string(list.Seats[1]) {
+		t.Errorf("member seat = %d %s\nwant the list's entry %s", seat.status, seat.body, list.Seats[1])
+	}
+	if team, _ := seat.json(t)["assigning_team"].(map[string]any); team["slug"] != "engineering" {
+		t.Errorf("assigning_team = %v", seat.json(t)["assigning_team"])
+	}
+}
+
+func TestMemberSeatFollowsCancellationAndMembership(t *testing.T) {
+	srv := newServer(t, githubtest.SampleOrg(t0))
+	if a := do(t, srv, "DELETE", "/orgs/acme/copilot/billing/selected_users", ownerToken,
+		map[string]any{"selected_usernames": []string{"mei-tanaka"}}); a.status != 200 {
+		t.Fatalf("cancel: %d %s", a.status, a.body)
+	}
+	a := do(t, srv, "GET", "/orgs/acme/members/mei-tanaka/copilot", ownerToken, nil)
+	if a.status != 200 || a.json(t)["pending_cancellation_date"] != "2026-12-01" {
+		t.Errorf("cancelled seat: %d %s", a.status, a.body)
+	}
+	srv.Advance(30 * 24 * time.Hour)
+	if a := do(t, srv, "GET", "/orgs/acme/members/mei-tanaka/copilot", ownerToken, nil); a.status != 404 {
+		t.Errorf("past its cancellation date: %d %s", a.status, a.body)
+	}
+
+	// Removed, the person is still a user but has no seat here; invited
+	// back, GitHub answers 422 until they accept.
+	if a := do(t, srv, "DELETE", "/orgs/acme/memberships/jberg", ownerToken, nil); a.status != 204 {
+		t.Fatalf("remove: %d %s", a.status, a.body)
+	}
+	if a := do(t, srv, "GET", "/user/5100006", ownerToken, nil); a.status != 200 || a.json(t)["login"] != "jberg" {
+		t.Errorf("removed member by id: %d %s", a.status, a.body)
+	}
+	if a := do(t, srv, "GET", "/orgs/acme/members/jberg/copilot", ownerToken, nil); a.status != 404 {
+		t.Errorf("removed member's seat: %d %s", a.status, a.body)
+	}
+	if a := do(t, srv, "PUT", "/orgs/acme/memberships/jberg", ownerToken, map[string]string{"role": "member"}); a.status != 200 {
+		t.Fatalf("invite: %d %s", a.status, a.body)
+	}
+	if a := do(t, srv, "GET", "/orgs/acme/members/jberg/copilot", ownerToken, nil); a.status != 422 {
+		t.Errorf("invited member's seat: %d %s", a.status, a.body)
+	}
+	if n := srv.Requests(githubtest.EndpointMemberCopilotSeat); n != 4 {
+		t.Errorf("counted %d seat requests, want 4", n)
+	}
+	if n := srv.Requests(githubtest.EndpointUserByID); n != 1 {
+		t.Errorf("counted %d user-by-id requests, want 1", n)
 	}
 }

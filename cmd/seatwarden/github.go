@@ -1,0 +1,66 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"time"
+
+	"github.com/seatwarden/seatwarden/commands"
+	"github.com/seatwarden/seatwarden/config"
+	"github.com/seatwarden/seatwarden/connector"
+	"github.com/seatwarden/seatwarden/integrations/github"
+	"github.com/seatwarden/seatwarden/internal/wiring"
+	"github.com/seatwarden/seatwarden/seats"
+	"github.com/seatwarden/seatwarden/store"
+)
+
+// newGitHubClient builds the GitHub client from the environment. A private
+// key that is not a PEM RSA key is an error naming the variable.
+func newGitHubClient(cfg *config.Config, log *slog.Logger) (*github.Client, error) {
+	g := cfg.GitHub
+	var auth github.Authenticator
+	if g.App() {
+		key, err := github.ParseAppPrivateKey([]byte(g.AppPrivateKey.Value()))
+		if err != nil {
+			return nil, fmt.Errorf("GITHUB_APP_PRIVATE_KEY_FILE: %w", err)
+		}
+		auth = github.AppAuth(github.App{AppID: g.AppID, InstallationID: g.AppInstallationID, PrivateKey: key})
+	} else {
+		if !g.Token.IsSet() {
+			return nil, errors.New("no GitHub credentials: set GITHUB_APP_ID, GITHUB_APP_INSTALLATION_ID and GITHUB_APP_PRIVATE_KEY_FILE (preferred), or GITHUB_TOKEN")
+		}
+		auth = github.TokenAuth(g.Token.Value())
+	}
+	perSecond := float64(cfg.Policy.GitHub.RequestsPerHour) / float64(time.Hour/time.Second)
+	return github.New(github.Config{
+		BaseURL:           g.APIURL,
+		Org:               g.Org,
+		HTTPClient:        &http.Client{Timeout: 30 * time.Second},
+		Auth:              auth,
+		RequestsPerSecond: perSecond,
+		Logger:            log,
+	})
+}
+
+// gitHubConnector is the organisation with the policy's remove action.
+func gitHubConnector(cfg *config.Config, client *github.Client, log *slog.Logger) github.Connector {
+	return github.Connector{Client: client, Logger: log,
+		RemoveMember: cfg.Policy.GitHub.RemoveAction == config.GitHubRemoveRemoveMember}
+}
+
+// gitHubSyncer keeps the organisation's seat snapshot, beside Zendesk's.
+func gitHubSyncer(cfg *config.Config, c github.Connector, st store.Store, now func() time.Time, log *slog.Logger) *seats.Syncer {
+	return &seats.Syncer{Source: c, Store: st, Connector: connector.GitHub, Account: cfg.GitHub.Org, Now: now, Logger: log}
+}
+
+// governedBesideZendesk lists the SaaS the commands answer for besides
+// Zendesk.
+func governedBesideZendesk(cfg *config.Config) []commands.Governed {
+	if !cfg.GitHub.Enabled() {
+		return nil
+	}
+	p := cfg.Policy
+	return []commands.Governed{{Connector: connector.GitHub, Policy: wiring.GitHubSeatPolicy(p), Owners: wiring.GitHubOwners(p)}}
+}
