@@ -110,7 +110,7 @@ func bigSnapshot(n int) *store.Snapshot {
 		login := now.AddDate(0, 0, -(i % 90))
 		gid := int64(i%50 + 1)
 		s.Staff = append(s.Staff, connector.Staff{ID: int64(1000 + i), Name: fmt.Sprintf("Agent %d", i),
-			Email: fmt.Sprintf("agent%d@big.example", i), Role: "agent", RoleName: "Agent", Seat: "agent", DefaultGroupID: &gid, LastActivity: &login, CreatedAt: now.AddDate(-1, 0, 0)})
+			Email: fmt.Sprintf("agent%d@big.example", i), Role: "agent", DefaultGroupID: &gid, LastActivity: &login, CreatedAt: now.AddDate(-1, 0, 0)})
 		s.Memberships = append(s.Memberships, connector.Membership{UserID: int64(1000 + i), GroupID: gid, Default: true})
 	}
 	return s

@@ -2,7 +2,10 @@ package connector
 
 import (
 	"context"
+	"sync"
 	"time"
+	"unicode"
+	"unicode/utf8"
 )
 
 // Staff is one member of an account's staff as the last sync saw them:
@@ -16,28 +19,32 @@ type Staff struct {
 	Email string `json:"email"`
 	// Role is the SaaS's base role ("agent", "admin"; "admin", "member").
 	Role string `json:"role"`
-	// RoleName is the role as people read it: a custom role's name, else
-	// "Admin", "Agent", "Owner", "Member".
-	RoleName string `json:"role_name"`
+	// RoleName is a custom role's name, or the SaaS's own word for the
+	// role when it is not just Role capitalised (GitHub's "admin" is an
+	// "Owner"); "" otherwise. Title is the name to show. Leaving the
+	// common case empty keeps a large account's snapshot as small and as
+	// quick to decode as it was before connectors.
+	RoleName string `json:"role_name,omitempty"`
 	// RoleID is the custom role, when the SaaS has one.
 	RoleID *int64 `json:"custom_role_id,omitempty"`
-	// Privileged: the member administers the account (a Zendesk admin, a
-	// GitHub organisation owner).
-	Privileged bool `json:"privileged,omitempty"`
-	// Seat names the paid seat the member holds, as the policy prices it
-	// ("agent", "admin", "copilot_business"); "" when none, and Free says
-	// why ("light agent", "no Copilot seat").
-	Seat string `json:"seat,omitempty"`
+	// Free says why the member holds no paid seat ("light agent", "no
+	// Copilot seat"); "" when they hold one.
 	Free string `json:"free,omitempty"`
+	// Seat names the paid seat as the policy prices it when Role does not
+	// ("copilot_business"); "" when the role names it (a Zendesk "agent"
+	// or "admin"). SeatName is the name either way.
+	Seat string `json:"seat,omitempty"`
 	// DefaultGroupID is the group whose owner answers for the seat.
 	DefaultGroupID *int64 `json:"default_group_id,omitempty"`
-	Suspended      bool   `json:"suspended"`
-	TwoFactor      bool   `json:"two_factor"`
 	// LastActivity is the last sign-in or use the SaaS reports (a Zendesk
 	// login, Copilot's last activity); nil when never.
 	LastActivity *time.Time `json:"last_login_at"`
 	CreatedAt    time.Time  `json:"created_at"`
-	UpdatedAt    time.Time  `json:"updated_at"`
+	// Privileged: the member administers the account (a Zendesk admin, a
+	// GitHub organisation owner).
+	Privileged bool `json:"privileged,omitempty"`
+	Suspended  bool `json:"suspended"`
+	TwoFactor  bool `json:"two_factor"`
 }
 
 // Why a member holds no paid seat (Staff.Free).
@@ -49,6 +56,55 @@ const (
 	// cycle; there is nothing left to decide about it.
 	FreeCopilotEnding = "Copilot seat ending"
 )
+
+// Paid reports whether the member holds a paid seat.
+func (s Staff) Paid() bool { return s.Free == "" }
+
+// SeatName is the paid seat's name as the policy prices it; "" without
+// one.
+func (s Staff) SeatName() string {
+	switch {
+	case !s.Paid():
+		return ""
+	case s.Seat != "":
+		return s.Seat
+	}
+	return s.Role
+}
+
+// Title is the role's name as people read it: RoleName, else Role with a
+// capital ("Agent").
+func (s Staff) Title() string {
+	if s.RoleName != "" {
+		return s.RoleName
+	}
+	return titles.of(s.Role)
+}
+
+// titles keeps the capitalised base roles, so judging a large account
+// makes a handful of strings, not one per member.
+var titles = titleCache{m: map[string]string{}}
+
+type titleCache struct {
+	mu sync.Mutex
+	m  map[string]string
+}
+
+func (c *titleCache) of(role string) string {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if t, ok := c.m[role]; ok {
+		return t
+	}
+	t := role
+	if r, size := utf8.DecodeRuneInString(role); size > 0 {
+		t = string(unicode.ToUpper(r)) + role[size:]
+	}
+	if len(c.m) < 64 { // roles are few; a hostile snapshot cannot grow this
+		c.m[role] = t
+	}
+	return t
+}
 
 // Group is a group of staff (a Zendesk group, a GitHub team).
 type Group struct {

@@ -26,7 +26,7 @@ func evalBenchSnapshot(staff int) *store.Snapshot {
 			role = "admin"
 		}
 		snap.Staff = append(snap.Staff, connector.Staff{ID: int64(10_000 + i), Name: fmt.Sprintf("Agent %04d", i), Email: evalBenchStaffEmail(i),
-			Role: role, Seat: role, Privileged: role == "admin", Suspended: i%50 == 49, LastActivity: &login, CreatedAt: evalBenchNow.AddDate(-2, 0, 0), UpdatedAt: login})
+			Role: role, Seat: role, Privileged: role == "admin", Suspended: i%50 == 49, LastActivity: &login, CreatedAt: evalBenchNow.AddDate(-2, 0, 0)})
 	}
 	return snap
 }

@@ -117,12 +117,12 @@ func NewIndex(snap *store.Snapshot, p Policy) *Index {
 
 // Evaluate judges one staff member at now.
 func (ix *Index) Evaluate(u connector.Staff, p Policy, now time.Time) Seat {
-	s := Seat{User: u, Groups: ix.userGroups[u.ID], RoleName: u.RoleName, Paid: u.Seat != "", Free: u.Free}
+	s := Seat{User: u, Groups: ix.userGroups[u.ID], RoleName: u.Title(), Paid: u.Paid(), Free: u.Free}
 	if u.DefaultGroupID != nil {
 		s.DefaultGroup = ix.groupNames[*u.DefaultGroupID]
 	}
 	// Admins always hold a seat, whatever custom role they carry.
-	if s.Paid && !u.Privileged && u.RoleID != nil && ix.nonSeatRole[strings.ToLower(u.RoleName)] {
+	if s.Paid && !u.Privileged && u.RoleID != nil && ix.nonSeatRole[strings.ToLower(s.RoleName)] {
 		s.Paid, s.Free = false, FreeNonSeatRole
 	}
 
@@ -149,7 +149,7 @@ func (ix *Index) Evaluate(u connector.Staff, p Policy, now time.Time) Seat {
 }
 
 func (pr Pricing) seatPrice(u connector.Staff) float64 {
-	switch u.Seat {
+	switch seat := u.SeatName(); seat {
 	case "admin":
 		return pr.Admin
 	case "agent":
@@ -157,8 +157,9 @@ func (pr Pricing) seatPrice(u connector.Staff) float64 {
 			return price
 		}
 		return pr.Agent
+	default:
+		return pr.Seats[seat]
 	}
-	return pr.Seats[u.Seat]
 }
 
 // CalendarDaysBetween counts the calendar days from from's date to to's date

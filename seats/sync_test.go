@@ -111,7 +111,7 @@ func TestFullSyncThenNothingChanged(t *testing.T) {
 			snap.Cursor, len(snap.Groups), len(snap.Memberships), snap.Connector)
 	}
 	for _, u := range snap.Staff {
-		if u.RoleName == "" || strings.HasPrefix(u.RoleName, "unknown role") || (u.Seat == "") == (u.Free == "") {
+		if u.Title() == "" || strings.HasPrefix(u.RoleName, "unknown role") || u.Paid() == (u.SeatName() == "") {
 			t.Fatalf("staff %d not classified against the account's roles: %+v", u.ID, u)
 		}
 	}

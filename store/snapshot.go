@@ -186,10 +186,6 @@ func upgradeV1(s *Snapshot, body []byte) error {
 			u.RoleName = r.name
 		case u.RoleID != nil:
 			u.RoleName = fmt.Sprintf("unknown role %d", *u.RoleID)
-		case u.Privileged:
-			u.RoleName = "Admin"
-		default:
-			u.RoleName = "Agent"
 		}
 		switch {
 		case u.Privileged:
@@ -197,9 +193,6 @@ func upgradeV1(s *Snapshot, body []byte) error {
 			u.Free = connector.FreeLightAgent
 		case roleType == contributor:
 			u.Free = connector.FreeContributor
-		}
-		if u.Free == "" {
-			u.Seat = u.Role
 		}
 	}
 	s.V, s.Connector = SnapshotVersion, connector.Zendesk

@@ -94,7 +94,7 @@ func (e *env) snapshot() *store.Snapshot {
 			login = now.AddDate(0, 0, -31-i%370)
 		}
 		snap.Staff = append(snap.Staff, connector.Staff{ID: id, Name: fmt.Sprintf("Agent %06d", i), Email: fmt.Sprintf("agent%06d@acme.example", i),
-			Role: zendesk.RoleAgent, RoleName: "Agent", Seat: zendesk.RoleAgent, DefaultGroupID: &group, LastActivity: &login, CreatedAt: now.AddDate(-2, 0, 0), UpdatedAt: login})
+			Role: zendesk.RoleAgent, RoleName: "Agent", Seat: zendesk.RoleAgent, DefaultGroupID: &group, LastActivity: &login, CreatedAt: now.AddDate(-2, 0, 0)})
 		snap.Memberships = append(snap.Memberships, connector.Membership{UserID: id, GroupID: group, Default: true})
 	}
 	return snap

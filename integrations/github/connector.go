@@ -35,11 +35,8 @@ const (
 	SeatCopilotEnterprise = "copilot_enterprise"
 )
 
-// Role names people read.
-const (
-	roleNameOwner  = "Owner"
-	roleNameMember = "Member"
-)
+// roleNameOwner is what GitHub calls an organisation's admin.
+const roleNameOwner = "Owner"
 
 // SyncStaff reads the organisation whole every time (GitHub has no change
 // feed for members or seats): its members, its owners, the members
@@ -117,7 +114,7 @@ func (c Connector) SyncStaff(ctx context.Context, sync connector.StaffSync) (con
 
 	roster := connector.Roster{}
 	for id, login := range logins {
-		st := connector.Staff{ID: id, Name: login, Email: firstEmail(emails[login]), Role: RoleMember, RoleName: roleNameMember,
+		st := connector.Staff{ID: id, Name: login, Email: firstEmail(emails[login]), Role: RoleMember,
 			TwoFactor: twoFactorKnown && !no2FA[id]}
 		if isOwner[id] {
 			st.Role, st.RoleName, st.Privileged = RoleAdmin, roleNameOwner, true
@@ -138,9 +135,6 @@ func (c Connector) SyncStaff(ctx context.Context, sync connector.StaffSync) (con
 		}
 		if hasSeat {
 			st.LastActivity, st.CreatedAt = seat.LastActivityAt, seat.CreatedAt
-			if seat.UpdatedAt != nil {
-				st.UpdatedAt = *seat.UpdatedAt
-			}
 			if t := seat.AssigningTeam; t != nil {
 				team := t.ID
 				st.DefaultGroupID = &team

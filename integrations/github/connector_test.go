@@ -44,7 +44,7 @@ func TestConnectorSyncStaff(t *testing.T) {
 		switch {
 		case !ok:
 			t.Errorf("%s is missing", tt.login)
-		case s.Email != tt.email || s.Seat != tt.seat || s.Free != tt.free || s.RoleName != tt.roleName ||
+		case s.Email != tt.email || s.Seat != tt.seat || s.Free != tt.free || s.Title() != tt.roleName ||
 			s.Privileged != tt.privileged || s.TwoFactor != tt.twoFactor || (s.LastActivity != nil) != tt.activity:
 			t.Errorf("%s: %+v", tt.login, s)
 		}

@@ -158,7 +158,6 @@ func staffOf(u User, roles map[int64]CustomRole) connector.Staff {
 		TwoFactor:      u.TwoFactor,
 		LastActivity:   u.LastLoginAt,
 		CreatedAt:      u.CreatedAt,
-		UpdatedAt:      u.UpdatedAt,
 	}
 	classify(&s, u.RoleType, roles)
 	return s
@@ -181,10 +180,8 @@ func classify(s *connector.Staff, roleType *int, roles map[int64]CustomRole) {
 	case s.RoleID != nil:
 		// The role was deleted, or the sync could not read it.
 		s.RoleName = fmt.Sprintf("unknown role %d", *s.RoleID)
-	case s.Privileged:
-		s.RoleName = "Admin"
 	default:
-		s.RoleName = "Agent"
+		s.RoleName = "" // "Agent" or "Admin": the role itself
 	}
 	rt, known := -1, true
 	switch {
@@ -205,10 +202,8 @@ func classify(s *connector.Staff, roleType *int, roles map[int64]CustomRole) {
 	case known:
 		s.Free = ""
 	}
+	// A paid seat is named by the role, "agent" or "admin".
 	s.Seat = ""
-	if s.Free == "" {
-		s.Seat = s.Role
-	}
 }
 
 func sortedStaff(staff map[int64]connector.Staff) []connector.Staff {

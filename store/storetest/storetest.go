@@ -964,7 +964,6 @@ func sampleSnapshot(cursor string, staff int) *store.Snapshot {
 			RoleName:  "Agent",
 			Seat:      "agent",
 			CreatedAt: time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC),
-			UpdatedAt: time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC),
 		}
 		if i%2 == 0 {
 			u.RoleID, u.RoleName, u.Seat, u.Free = &customRole, "Light", "", connector.FreeLightAgent
