@@ -272,6 +272,14 @@ func (v *view) categoryName(c seats.Category) string {
 	return categoryNames[c]
 }
 
+// never says a seat was never used, in the SaaS's terms.
+func (v *view) never() string {
+	if v.snap.Connector == connector.GitHub {
+		return "never used Copilot"
+	}
+	return "never logged in"
+}
+
 // noActivity is what an inactive seat lacks, in the SaaS's terms.
 func (v *view) noActivity() string {
 	if v.snap.Connector == connector.GitHub {
@@ -422,7 +430,7 @@ func (s *seatCommands) summaryOf(v *view) bot.Message {
 		activity := fmt.Sprintf("*Active:* %d (%s/month)\n*Inactive:* %d (%s/month), %s for %d+ days",
 			sum.Active.Seats, v.money(sum.Active.Cost), sum.Inactive.Seats, v.money(sum.Inactive.Cost), v.noActivity(), sum.InactivityDays)
 		if sum.NeverLoggedIn > 0 {
-			activity += fmt.Sprintf(", %d never logged in", sum.NeverLoggedIn)
+			activity += fmt.Sprintf(", %d %s", sum.NeverLoggedIn, v.never())
 		}
 		saving := "Every paid seat is in use."
 		if sum.Inactive.Seats > 0 {

@@ -118,6 +118,11 @@ func (d *demo) run(ctx context.Context, cfg *config.Config, dataDir string, keep
 	cfg.Slack = config.Slack{BotToken: config.NewSecret(slacktest.DefaultBotToken), SigningSecret: config.NewSecret(demoSigningSecret), APIURL: sl.APIURL()}
 	tm := newDemoTeams(cfg)
 	defer tm.Close()
+	gh, err := newDemoGitHub(cfg, now)
+	if err != nil {
+		return err
+	}
+	defer gh.Close()
 	if cfg.PolicyPath == "" {
 		cfg.Policy.Timezone = "Europe/Berlin"
 		cfg.Policy.Admins = []string{demoAdmin.email}
@@ -133,11 +138,16 @@ func (d *demo) run(ctx context.Context, cfg *config.Config, dataDir string, keep
 	}
 	defer a.Close()
 	syncs := make(chan seats.SyncResult, 4)
+	ghSyncs := make(chan seats.SyncResult, 4)
 	a.onSync = func(r seats.SyncResult) {
 		// Never block a sync on the transcript: with --keep-running the
 		// scheduler goes on syncing long after the script has read.
+		to := syncs
+		if r.Snapshot.Connector == connector.GitHub {
+			to = ghSyncs
+		}
 		select {
-		case syncs <- r:
+		case to <- r:
 		default:
 		}
 	}
@@ -170,12 +180,14 @@ func (d *demo) run(ctx context.Context, cfg *config.Config, dataDir string, keep
 	d.say("• Store:   embedded file in %s", dataDir)
 	d.say("• Slack:   emulated workspace %q at %s; %s is an admin, %s owns Tier 2, %s is neither", "Acme Support", sl.URL, demoAdmin.name, demoOwner.name, demoStranger.name)
 	d.say("• Teams:   emulated tenant with team %q (Bot Framework OpenID metadata, token endpoint and Connector) at %s", "Support", tm.URL)
+	d.say("• GitHub:  emulated organisation %q with %d members and %d Copilot seats at %s, governed as seatwarden's GitHub App", gh.OrgLogin(), len(gh.org.Members), len(gh.org.CopilotSeats), gh.APIURL())
 	d.say("• Bot:     serving %s (/slack/commands, /api/messages, /healthz, /readyz, /metrics); scheduler on, sync runs %q in %s", base, cfg.Policy.Schedules[jobs.NameSync], cfg.Policy.Timezone)
 	d.say("")
 
 	// On a fresh store the bot starts its first sync by itself.
 	first, ok := d.awaitSync(ctx, emu, syncs, "startup sync")
 	d.expect(ok && first.Full, "the bot's first sync is a full sync")
+	d.awaitGitHubSync(ctx, gh, ghSyncs)
 	before := d.summary(ctx, a)
 	d.say("")
 	d.say("Slack, through signed requests to %s/slack/commands:", base)
@@ -184,6 +196,8 @@ func (d *demo) run(ctx context.Context, cfg *config.Config, dataDir string, keep
 	d.expectReply(ctx, demoStranger, "seats", "admins")
 	d.expectReply(ctx, demoAdmin, "seats inactive abc", "e.g. /warden seats inactive")
 	d.expectReply(ctx, demoAdmin, "seats user tom@acme.example", "Tom Reilly")
+	d.expectReply(ctx, demoAdmin, "seats github", "GitHub seats: 5 paid")
+	d.expectReply(ctx, demoAdmin, "seats gitlab", "this bot governs zendesk, github")
 
 	victim, ok := pickInactiveAgent(ctx, a, now)
 	d.expect(ok, "the sample account has an inactive agent to demote")
@@ -252,7 +266,7 @@ func (d *demo) run(ctx context.Context, cfg *config.Config, dataDir string, keep
 	if len(d.failed) > 0 {
 		return fmt.Errorf("the scenario did not hold:\n%s", strings.Join(d.failed, "\n"))
 	}
-	d.say("✓ Scenario holds: full sync; seat questions answered in Slack for an admin, an owner and a stranger; a bad argument explained; incremental sync of a demotion; paid seats and cost down; a seat review with a digest per owner, a Keep with its reason and a Remove carried out in Zendesk; the credential register with its orphan digest, a claim and an OAuth token revoked in Zendesk; an app request refused to its own requester, approved by two approvers in its thread, marked installed and found by the next sync; the same commands on Teams in a chat and a channel, and a Keep answered on a Teams card; health, readiness and metrics served.")
+	d.say("✓ Scenario holds: full sync of Zendesk and of a GitHub organisation as its App; seat questions answered in Slack for an admin, an owner and a stranger, across both SaaS and for GitHub alone, and an unknown SaaS named with the governed ones; a bad argument explained; incremental sync of a demotion; paid seats and cost down; a seat review with a digest per owner, a Keep with its reason and a Remove carried out in Zendesk; the credential register with its orphan digest, a claim and an OAuth token revoked in Zendesk; an app request refused to its own requester, approved by two approvers in its thread, marked installed and found by the next sync; the same commands on Teams in a chat and a channel, and a Keep answered on a Teams card; health, readiness and metrics served.")
 	return nil
 }
 

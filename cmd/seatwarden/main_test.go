@@ -347,11 +347,15 @@ func TestDemoScenarioHolds(t *testing.T) {
 	for _, want := range []string{
 		"[job sync] startup sync: full",
 		"Dana Field › /warden seats",
-		"▍Seats: 11 paid · $1,265/month",
+		"[job sync] GitHub: 8 members read",
+		"▍Seats: 16 paid · $1,360/month across Zendesk and GitHub",
+		"│ Zendesk · 11 paid · $1,265/month",
+		"▍GitHub seats: 5 paid · $95/month",
+		"\"gitlab\" is not a governed SaaS; this bot governs zendesk, github",
 		"Sorry, \"seats\" is only for Zendesk admins",
 		"Usage error: DAYS must be a whole number",
 		"scheduled sync: incremental, 1 user read in 1 export request",
-		"▍Seats: 10 paid · $1,150/month",
+		"│ Zendesk · 10 paid · $1,150/month",
 		"GET /readyz  → 200 ready",
 		"✓ Scenario holds",
 	} {
