@@ -56,26 +56,25 @@ func emulateCmd(ctx context.Context, args []string, e env) error {
 		zendesktest.WithLimits(zendesktest.Limits{ExportPerMinute: *perMinute, UserUpdatePerMinute: zendesktest.DefaultLimits.UserUpdatePerMinute}))
 	defer emu.Close()
 
-	ln, err := net.Listen("tcp", *addr)
+	return serveEmulator(ctx, *addr, emu, func(url string) {
+		fmt.Fprintf(e.stdout, "Zendesk emulator: account %q with %d users, %d groups, %d group memberships, %d custom roles; ready in %s at %s\n",
+			org.Subdomain, len(org.Users), len(org.Groups), len(org.Memberships), len(org.CustomRoles), time.Since(start).Round(time.Millisecond), url)
+		fmt.Fprintf(e.stdout, "  export ZENDESK_URL=%s ZENDESK_OAUTH_CLIENT_ID=%s ZENDESK_OAUTH_CLIENT_SECRET=%s\n", url, *clientID, *clientSecret)
+		fmt.Fprintln(e.stdout, "Press Ctrl-C to stop.")
+	})
+}
+
+// serveEmulator serves an emulator on addr until ctx ends (Ctrl-C),
+// after announce has told the operator where it is.
+func serveEmulator(ctx context.Context, addr string, emu http.Handler, announce func(url string)) error {
+	ln, err := net.Listen("tcp", addr)
 	if err != nil {
-		return fmt.Errorf("listen on %s: %w", *addr, err)
+		return fmt.Errorf("listen on %s: %w", addr, err)
 	}
 	srv := &http.Server{Handler: emu, ReadHeaderTimeout: 10 * time.Second}
 	served := make(chan error, 1)
 	go func() { served <- srv.Serve(ln) }()
-
-	url := "http://" + ln.Addr().String()
-	fmt.Fprintf(e.stdout, "Zendesk emulator: account %q with %d users, %d groups, %d group memberships, %d custom roles; ready in %s at %s\n",
-		org.Subdomain, len(org.Users), len(org.Groups), len(org.Memberships), len(org.CustomRoles), time.Since(start).Round(time.Millisecond), url)
-	fmt.Fprintf(e.stdout, "  export ZENDESK_URL=%s ZENDESK_OAUTH_CLIENT_ID=%s ZENDESK_OAUTH_CLIENT_SECRET=%s\n", url, *clientID, *clientSecret)
-	fmt.Fprintln(e.stdout, "Press Ctrl-C to stop.")
-
-	return serveUntilDone(ctx, srv, served)
-}
-
-// serveUntilDone waits for ctx (Ctrl-C) or the server to stop, then shuts
-// it down.
-func serveUntilDone(ctx context.Context, srv *http.Server, served <-chan error) error {
+	announce("http://" + ln.Addr().String())
 	select {
 	case <-ctx.Done():
 	case err := <-served:
@@ -135,22 +134,14 @@ func emulateGitHub(ctx context.Context, args []string, e env) error {
 	emu := githubtest.NewServer(org, opts...)
 	defer emu.Close()
 
-	ln, err := net.Listen("tcp", *addr)
-	if err != nil {
-		return fmt.Errorf("listen on %s: %w", *addr, err)
-	}
-	srv := &http.Server{Handler: emu, ReadHeaderTimeout: 10 * time.Second}
-	served := make(chan error, 1)
-	go func() { served <- srv.Serve(ln) }()
-
-	url := "http://" + ln.Addr().String()
-	fmt.Fprintf(e.stdout, "GitHub emulator: organisation %q with %d members, %d Copilot seats, %d fine-grained tokens, %d app installations; ready in %s at %s\n",
-		org.Login, len(org.Members), len(org.CopilotSeats), len(org.Tokens), len(org.Installations), time.Since(start).Round(time.Millisecond), url)
-	fmt.Fprintf(e.stdout, "  export GITHUB_API_URL=%s GITHUB_ORG=%s GITHUB_TOKEN=%s\n", url, org.Login, *token)
-	if *appKey != "" {
-		fmt.Fprintf(e.stdout, "  or as the App: export GITHUB_API_URL=%s GITHUB_ORG=%s GITHUB_APP_ID=%d GITHUB_APP_INSTALLATION_ID=%d GITHUB_APP_PRIVATE_KEY_FILE=%s\n",
-			url, org.Login, githubtest.SeatwardenAppID, githubtest.SeatwardenInstallationID, *appKey)
-	}
-	fmt.Fprintln(e.stdout, "Press Ctrl-C to stop.")
-	return serveUntilDone(ctx, srv, served)
+	return serveEmulator(ctx, *addr, emu, func(url string) {
+		fmt.Fprintf(e.stdout, "GitHub emulator: organisation %q with %d members, %d Copilot seats, %d fine-grained tokens, %d app installations; ready in %s at %s\n",
+			org.Login, len(org.Members), len(org.CopilotSeats), len(org.Tokens), len(org.Installations), time.Since(start).Round(time.Millisecond), url)
+		fmt.Fprintf(e.stdout, "  export GITHUB_API_URL=%s GITHUB_ORG=%s GITHUB_TOKEN=%s\n", url, org.Login, *token)
+		if *appKey != "" {
+			fmt.Fprintf(e.stdout, "  or as the App: export GITHUB_API_URL=%s GITHUB_ORG=%s GITHUB_APP_ID=%d GITHUB_APP_INSTALLATION_ID=%d GITHUB_APP_PRIVATE_KEY_FILE=%s\n",
+				url, org.Login, githubtest.SeatwardenAppID, githubtest.SeatwardenInstallationID, *appKey)
+		}
+		fmt.Fprintln(e.stdout, "Press Ctrl-C to stop.")
+	})
 }

@@ -9,6 +9,7 @@ import (
 	"encoding/pem"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strconv"
 	"strings"
 	"sync"
@@ -157,4 +158,32 @@ func TestDoctorChecksGitHub(t *testing.T) {
 			t.Errorf("output:\n%s", inv.stdout.String())
 		}
 	})
+}
+
+var exportLine = regexp.MustCompile(`or as the App: export (.+)\n`)
+
+// TestEmulateGitHubServesWhatDoctorReads: emulate github prints the
+// variables that point the bot at it, as the App with a key it wrote, and
+// doctor reads the organisation through them.
+func TestEmulateGitHubServesWhatDoctorReads(t *testing.T) {
+	ctx, stop := context.WithCancel(context.Background())
+	keyFile := filepath.Join(t.TempDir(), "app.pem")
+	emu := &invocation{}
+	done := make(chan int, 1)
+	go func() { done <- emu.run(ctx, "emulate", "github", "--addr", "127.0.0.1:0", "--app-key", keyFile) }()
+	waitFor(t, func() bool { return exportLine.MatchString(emu.stdout.String()) })
+
+	envs, _ := zendeskEnv(t)
+	for _, kv := range strings.Fields(exportLine.FindStringSubmatch(emu.stdout.String())[1]) {
+		k, v, _ := strings.Cut(kv, "=")
+		envs[k] = v
+	}
+	inv := &invocation{env: envs}
+	if code := inv.run(context.Background(), "doctor"); code != 0 || !strings.Contains(inv.stdout.String(), "ok    github   organisation acme reachable as GitHub App") {
+		t.Errorf("doctor against emulate github: exit %d\n%s%s", code, inv.stdout.String(), inv.stderr.String())
+	}
+	stop()
+	if code := <-done; code != 0 {
+		t.Errorf("emulate github exit %d after Ctrl-C: %s", code, emu.stderr.String())
+	}
 }

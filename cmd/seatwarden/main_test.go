@@ -82,6 +82,7 @@ func TestUsageAndBadInput(t *testing.T) {
 		{"run-job without a name", []string{"run-job"}, nil, 2, "name one job, e.g. seatwarden run-job sync"},
 		{"unknown flag", []string{"doctor", "--verbose"}, nil, 2, "flag provided but not defined: -verbose"},
 		{"emulate needs a system", []string{"emulate"}, nil, 2, "Usage: seatwarden emulate zendesk"},
+		{"emulate github with seats but no members", []string{"emulate", "github", "--seats", "5"}, nil, 2, "--seats needs --members"},
 		{"missing policy file", []string{"--config", "/nonexistent/policy.yaml", "run-job", "sync"}, nil, 1, "/nonexistent/policy.yaml"},
 		{"--config after the command", []string{"run-job", "--config", "/nonexistent/after.yaml", "sync"}, nil, 1, "/nonexistent/after.yaml"},
 		{"bad env value names the variable", []string{"run-job", "sync"}, map[string]string{"SEATWARDEN_LOG_FORMAT": "xml"}, 1, "SEATWARDEN_LOG_FORMAT"},

@@ -48,6 +48,8 @@ import (
 	"time"
 
 	"golang.org/x/time/rate"
+
+	"github.com/seatwarden/seatwarden/internal/httpwait"
 )
 
 // Endpoint names passed to Config.Observe. They are fixed so metrics stay
@@ -211,7 +213,7 @@ func New(cfg Config) (*Client, error) {
 		c.now = time.Now
 	}
 	if c.sleep == nil {
-		c.sleep = realSleep
+		c.sleep = httpwait.Sleep
 	}
 	if cfg.RequestsPerSecond > 0 {
 		c.limiter = rate.NewLimiter(rate.Limit(cfg.RequestsPerSecond), max(1, int(cfg.RequestsPerSecond)))

@@ -13,6 +13,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/seatwarden/seatwarden/internal/httpwait"
 )
 
 const (
@@ -27,8 +29,6 @@ const (
 	// minRateWait keeps a reset that has already passed from retrying
 	// back to back.
 	minRateWait = time.Second
-	// maxRetryAfterSeconds keeps an absurd Retry-After from overflowing.
-	maxRetryAfterSeconds = 24 * 60 * 60
 	// globalHold is the hold key every request waits for: secondary
 	// limits span GitHub's resources.
 	globalHold = ""
@@ -157,7 +157,7 @@ func (c *Client) send(ctx context.Context, cl call) (*result, error) {
 
 		case status >= 500:
 			delay := c.backoff(attempt)
-			if ra, ok := retryAfter(resp.Header, c.now()); ok {
+			if ra, ok := httpwait.RetryAfter(resp.Header, c.now()); ok {
 				delay = max(delay, ra)
 			}
 			if attempt >= c.maxRetries {
@@ -277,7 +277,7 @@ func graphqlMessage(body []byte) string {
 // the reset time when x-ratelimit-remaining is 0; else at least a minute,
 // doubling on each repeat.
 func (c *Client) secondaryWait(h http.Header, info RateLimitError, hits int) time.Duration {
-	if ra, ok := retryAfter(h, c.now()); ok {
+	if ra, ok := httpwait.RetryAfter(h, c.now()); ok {
 		return max(ra, minRateWait)
 	}
 	if info.Remaining == 0 && !info.Reset.IsZero() && h.Get("X-Ratelimit-Remaining") != "" {
@@ -435,33 +435,4 @@ func (c *Client) holdFor(resource string, now time.Time) (hold, bool) {
 		h, ok = r, true
 	}
 	return h, ok
-}
-
-// retryAfter parses Retry-After as seconds or as an HTTP date.
-func retryAfter(h http.Header, now time.Time) (time.Duration, bool) {
-	v := strings.TrimSpace(h.Get("Retry-After"))
-	if v == "" {
-		return 0, false
-	}
-	if s, err := strconv.Atoi(v); err == nil {
-		return time.Duration(min(max(s, 0), maxRetryAfterSeconds)) * time.Second, true
-	}
-	if t, err := http.ParseTime(v); err == nil {
-		return max(t.Sub(now), 0), true
-	}
-	return 0, false
-}
-
-func realSleep(ctx context.Context, d time.Duration) error {
-	if d <= 0 {
-		return ctx.Err()
-	}
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-t.C:
-		return nil
-	}
 }

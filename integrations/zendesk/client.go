@@ -29,6 +29,8 @@ import (
 	"time"
 
 	"golang.org/x/time/rate"
+
+	"github.com/seatwarden/seatwarden/internal/httpwait"
 )
 
 // Endpoint names passed to Config.Observe and used in Error.Endpoint. They
@@ -148,7 +150,7 @@ func New(cfg Config) (*Client, error) {
 		c.now = time.Now
 	}
 	if c.sleep == nil {
-		c.sleep = realSleep
+		c.sleep = httpwait.Sleep
 	}
 	rpm := cfg.RequestsPerMinute
 	if rpm <= 0 {

@@ -3,7 +3,6 @@ package zendesk
 import (
 	"errors"
 	"fmt"
-	"net/http"
 	"strings"
 	"testing"
 	"time"
@@ -105,35 +104,6 @@ func TestErrorBodyTrimmed(t *testing.T) {
 	e := newStatusError("groups", 500, []byte(body), 0)
 	if len(e.Body) > 2048 || !strings.HasPrefix(body, e.Body) || len(e.Body) < 2046 {
 		t.Errorf("trimmed body has %d bytes", len(e.Body))
-	}
-}
-
-func TestRetryAfterParsing(t *testing.T) {
-	now := time.Date(2026, 11, 2, 9, 0, 0, 0, time.UTC)
-	tests := []struct {
-		value  string
-		want   time.Duration
-		wantOK bool
-	}{
-		{"", 0, false},
-		{"30", 30 * time.Second, true},
-		{"0", 0, true},
-		{"-5", 0, true},
-		{"99999999999", 24 * time.Hour, true},
-		{now.Add(90 * time.Second).Format(http.TimeFormat), 90 * time.Second, true},
-		{"soon", 0, false},
-	}
-	for _, tt := range tests {
-		t.Run(tt.value, func(t *testing.T) {
-			h := http.Header{}
-			if tt.value != "" {
-				h.Set("Retry-After", tt.value)
-			}
-			got, ok := retryAfter(h, now)
-			if got != tt.want || ok != tt.wantOK {
-				t.Errorf("retryAfter(%q) = %s, %v; want %s, %v", tt.value, got, ok, tt.want, tt.wantOK)
-			}
-		})
 	}
 }
 

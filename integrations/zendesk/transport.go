@@ -11,6 +11,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/seatwarden/seatwarden/internal/httpwait"
 )
 
 const (
@@ -27,8 +29,6 @@ const (
 	rateWindow = time.Minute
 	// globalHold is the hold key that applies to every request.
 	globalHold = ""
-	// maxRetryAfterSeconds keeps an absurd Retry-After from overflowing.
-	maxRetryAfterSeconds = 24 * 60 * 60
 )
 
 // result is the final response of send: a 2xx, or the last non-2xx after
@@ -115,7 +115,7 @@ func (c *Client) send(ctx context.Context, endpoint, holdKey string, auth author
 			return res, nil
 
 		case status == http.StatusTooManyRequests:
-			wait, ok := retryAfter(resp.Header, c.now())
+			wait, ok := httpwait.RetryAfter(resp.Header, c.now())
 			if !ok {
 				wait = defaultRetryAfter
 			}
@@ -140,7 +140,7 @@ func (c *Client) send(ctx context.Context, endpoint, holdKey string, auth author
 
 		case status >= 500:
 			delay := c.backoff(attempt)
-			if wait, ok := retryAfter(resp.Header, c.now()); ok {
+			if wait, ok := httpwait.RetryAfter(resp.Header, c.now()); ok {
 				res.retryAfter = wait
 				delay = max(delay, wait)
 			}
@@ -300,33 +300,4 @@ func parseRateLimitHeader(v string) (remaining int, resets time.Duration, ok boo
 		}
 	}
 	return remaining, resets, haveRemaining && haveResets
-}
-
-// retryAfter parses Retry-After as seconds or as an HTTP date.
-func retryAfter(h http.Header, now time.Time) (time.Duration, bool) {
-	v := strings.TrimSpace(h.Get("Retry-After"))
-	if v == "" {
-		return 0, false
-	}
-	if s, err := strconv.Atoi(v); err == nil {
-		return time.Duration(min(max(s, 0), maxRetryAfterSeconds)) * time.Second, true
-	}
-	if t, err := http.ParseTime(v); err == nil {
-		return max(t.Sub(now), 0), true
-	}
-	return 0, false
-}
-
-func realSleep(ctx context.Context, d time.Duration) error {
-	if d <= 0 {
-		return ctx.Err()
-	}
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-t.C:
-		return nil
-	}
 }
