@@ -53,11 +53,11 @@ func (d Delivery) Sent(userID int64) bool {
 	return ok
 }
 
-func deliveryKind(period string) string { return "review-owner:" + period }
+func (s *Service) deliveryKind(period string) string { return s.kind("review-owner:" + period) }
 
 // Deliveries returns period's deliveries by owner.
 func (s *Service) Deliveries(ctx context.Context, period string) (map[string]Delivery, error) {
-	recs, err := s.Records.ListRecords(ctx, deliveryKind(period))
+	recs, err := s.Records.ListRecords(ctx, s.deliveryKind(period))
 	if err != nil {
 		return nil, err
 	}
@@ -75,7 +75,7 @@ func (s *Service) Deliveries(ctx context.Context, period string) (map[string]Del
 // Delivery returns one owner's delivery; a zero Delivery when nothing was
 // sent yet.
 func (s *Service) Delivery(ctx context.Context, period, owner string) (Delivery, error) {
-	rec, err := s.Records.GetRecord(ctx, deliveryKind(period), owner)
+	rec, err := s.Records.GetRecord(ctx, s.deliveryKind(period), owner)
 	if errors.Is(err, store.ErrNotFound) {
 		return Delivery{Period: period, Owner: owner}, nil
 	}
@@ -147,7 +147,7 @@ func (s *Service) Delivered(ctx context.Context, period, owner string, seats []i
 // compare-and-set, creating it when absent.
 func (s *Service) UpdateDelivery(ctx context.Context, period, owner string, change func(*Delivery) error) (Delivery, error) {
 	var out Delivery
-	rec, err := store.UpsertRecord(ctx, s.Records, deliveryKind(period), owner, func(cur store.Record) ([]byte, error) {
+	rec, err := store.UpsertRecord(ctx, s.Records, s.deliveryKind(period), owner, func(cur store.Record) ([]byte, error) {
 		d := Delivery{Period: period, Owner: owner}
 		if cur.Data != nil {
 			if err := json.Unmarshal(cur.Data, &d); err != nil {

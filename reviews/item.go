@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"strconv"
 	"time"
+
+	"github.com/seatwarden/seatwarden/connector"
 )
 
 // State is where a review item stands.
@@ -76,6 +78,9 @@ type Change struct {
 
 // Seat is the seat as the digest showed it.
 type Seat struct {
+	// Connector names the SaaS the seat is in; items written before
+	// connectors were named are Zendesk's (decodeItem says so).
+	Connector     string    `json:"connector,omitempty"`
 	UserID        int64     `json:"user_id"`
 	Name          string    `json:"name"`
 	Email         string    `json:"email"`
@@ -131,17 +136,37 @@ func (it Item) Unreported() bool {
 }
 
 // Record kinds and ids. Items of one period share a kind so one listing
-// reads the period.
+// reads the period. Each SaaS's review keeps its records under kinds of
+// its own; Zendesk's keep the kinds they had before connectors.
 const kindReview = "review"
 
-func itemKind(period string) string { return "review-item:" + period }
-func itemID(userID int64) string    { return strconv.FormatInt(userID, 10) }
+// kind names a record kind in this service's SaaS.
+func (s *Service) kind(base string) string {
+	if c := s.connector(); c != connector.Zendesk {
+		return c + ":" + base
+	}
+	return base
+}
 
-func decodeItem(data []byte, version int64) (Item, error) {
+func (s *Service) itemKind(period string) string { return s.kind("review-item:" + period) }
+
+// connector is the SaaS this review's seats belong to.
+func (s *Service) connector() string {
+	if s.Connector == "" {
+		return connector.Zendesk
+	}
+	return s.Connector
+}
+func itemID(userID int64) string { return strconv.FormatInt(userID, 10) }
+
+func (s *Service) decodeItem(data []byte, version int64) (Item, error) {
 	var it Item
 	if err := json.Unmarshal(data, &it); err != nil {
 		return Item{}, fmt.Errorf("reviews: unreadable item: %w", err)
 	}
 	it.Version = version
+	if it.Seat.Connector == "" {
+		it.Seat.Connector = s.connector()
+	}
 	return it, nil
 }

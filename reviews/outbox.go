@@ -65,9 +65,9 @@ func (s *Service) carryOut(ctx context.Context, period string, userID int64) (It
 		return Item{}, err
 	}
 	if note != "" {
-		s.audit(ctx, "system", "seat.change_skipped", subject(userID), map[string]string{"period": period, "why": note})
+		s.audit(ctx, "system", "seat.change_skipped", s.subject(userID), map[string]string{"period": period, "why": note})
 	} else {
-		s.audit(ctx, after.DecidedBy, doneAction[after.Change.Kind], subject(userID),
+		s.audit(ctx, after.DecidedBy, doneAction[after.Change.Kind], s.subject(userID),
 			map[string]string{"period": period, "saves_per_month": fmt.Sprintf("%.2f", after.Seat.MonthlyCost)})
 	}
 	return after, nil
@@ -149,7 +149,7 @@ func (s *Service) changeFailed(ctx context.Context, it Item, cause error) (Item,
 		return Item{}, errors.Join(cause, err)
 	}
 	if cur.Change.Status == ChangeFailed {
-		s.audit(ctx, "system", "seat.change_failed", subject(it.Seat.UserID), map[string]string{"period": it.Period, "error": cur.Change.Error})
+		s.audit(ctx, "system", "seat.change_failed", s.subject(it.Seat.UserID), map[string]string{"period": it.Period, "error": cur.Change.Error})
 	}
 	return cur, cause
 }
@@ -201,8 +201,8 @@ func (s *Service) ResumeItems(ctx context.Context, items []Item) (done int, fail
 // updateItem applies change to the stored item with a compare-and-set.
 func (s *Service) updateItem(ctx context.Context, period string, userID int64, change func(*Item) error) (Item, error) {
 	var out Item
-	rec, err := store.UpdateRecord(ctx, s.Records, itemKind(period), itemID(userID), func(cur store.Record) ([]byte, error) {
-		it, err := decodeItem(cur.Data, cur.Version)
+	rec, err := store.UpdateRecord(ctx, s.Records, s.itemKind(period), itemID(userID), func(cur store.Record) ([]byte, error) {
+		it, err := s.decodeItem(cur.Data, cur.Version)
 		if err != nil {
 			return nil, err
 		}

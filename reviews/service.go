@@ -34,6 +34,9 @@ type Policy struct {
 type Service struct {
 	Records store.Records
 	Audit   store.Audit
+	// Connector names the SaaS whose seats this review asks about ("" is
+	// Zendesk); each SaaS has a review of its own.
+	Connector string
 	// Seats carries out decisions in the governed account.
 	Seats  connector.Seats
 	Policy Policy
@@ -121,7 +124,7 @@ type memory struct {
 const kindMemory = "seat-memory"
 
 func (s *Service) memories(ctx context.Context) (map[int64]memory, error) {
-	recs, err := s.Records.ListRecords(ctx, kindMemory)
+	recs, err := s.Records.ListRecords(ctx, s.kind(kindMemory))
 	if err != nil {
 		return nil, err
 	}
@@ -180,6 +183,7 @@ func (s *Service) Open(ctx context.Context, period string, report seats.Report, 
 			owner = strings.ToLower(ownerOf(st))
 		}
 		it := Item{Period: period, Seat: seatOf(st), Owner: owner, State: Open}
+		it.Seat.Connector = s.connector()
 		data, err := json.Marshal(it)
 		if err != nil {
 			return nil, err
@@ -188,12 +192,12 @@ func (s *Service) Open(ctx context.Context, period string, report seats.Report, 
 		it.Version = 1
 		asked = append(asked, it)
 	}
-	created, err := s.Records.CreateRecords(ctx, itemKind(period), recs)
+	created, err := s.Records.CreateRecords(ctx, s.itemKind(period), recs)
 	if err != nil {
 		return nil, fmt.Errorf("reviews: open %s: %w", period, err)
 	}
 	rv, _ := json.Marshal(review{Period: period, OpenedAt: now})
-	if _, err := s.Records.CreateRecord(ctx, kindReview, period, rv); err != nil && !errors.Is(err, store.ErrExists) {
+	if _, err := s.Records.CreateRecord(ctx, s.kind(kindReview), period, rv); err != nil && !errors.Is(err, store.ErrExists) {
 		return nil, fmt.Errorf("reviews: open %s: %w", period, err)
 	}
 	if created > 0 {
@@ -232,7 +236,7 @@ func (s *Service) openSeats(ctx context.Context, period string) (map[int64]bool,
 
 // Opened reports when period's review opened; ok is false when it has not.
 func (s *Service) Opened(ctx context.Context, period string) (at time.Time, ok bool, err error) {
-	rec, err := s.Records.GetRecord(ctx, kindReview, period)
+	rec, err := s.Records.GetRecord(ctx, s.kind(kindReview), period)
 	if errors.Is(err, store.ErrNotFound) {
 		return time.Time{}, false, nil
 	}
@@ -256,13 +260,13 @@ func seatOf(st seats.Seat) Seat {
 
 // Items returns every item of period, by user id.
 func (s *Service) Items(ctx context.Context, period string) ([]Item, error) {
-	recs, err := s.Records.ListRecords(ctx, itemKind(period))
+	recs, err := s.Records.ListRecords(ctx, s.itemKind(period))
 	if err != nil {
 		return nil, err
 	}
 	out := make([]Item, 0, len(recs))
 	for _, r := range recs {
-		it, err := decodeItem(r.Data, r.Version)
+		it, err := s.decodeItem(r.Data, r.Version)
 		if err != nil {
 			return nil, err
 		}
@@ -273,14 +277,14 @@ func (s *Service) Items(ctx context.Context, period string) ([]Item, error) {
 
 // Item returns one seat's item in period.
 func (s *Service) Item(ctx context.Context, period string, userID int64) (Item, error) {
-	rec, err := s.Records.GetRecord(ctx, itemKind(period), itemID(userID))
+	rec, err := s.Records.GetRecord(ctx, s.itemKind(period), itemID(userID))
 	if errors.Is(err, store.ErrNotFound) {
 		return Item{}, ErrNotFound
 	}
 	if err != nil {
 		return Item{}, err
 	}
-	return decodeItem(rec.Data, rec.Version)
+	return s.decodeItem(rec.Data, rec.Version)
 }
 
 // Actor is who decides.
@@ -330,8 +334,8 @@ func (s *Service) decide(ctx context.Context, in Input) (Item, error) {
 	}
 
 	var decided Item
-	rec, err := store.UpdateRecord(ctx, s.Records, itemKind(in.Period), itemID(in.UserID), func(cur store.Record) ([]byte, error) {
-		it, err := decodeItem(cur.Data, cur.Version)
+	rec, err := store.UpdateRecord(ctx, s.Records, s.itemKind(in.Period), itemID(in.UserID), func(cur store.Record) ([]byte, error) {
+		it, err := s.decodeItem(cur.Data, cur.Version)
 		if err != nil {
 			return nil, err
 		}
@@ -387,7 +391,7 @@ func (s *Service) decide(ctx context.Context, in Input) (Item, error) {
 	if in.Decision == NotMine {
 		detail["to"] = decided.Owner
 	}
-	s.audit(ctx, actor, "seat."+string(in.Decision), subject(in.UserID), detail)
+	s.audit(ctx, actor, "seat."+string(in.Decision), s.subject(in.UserID), detail)
 	if err := s.remember(ctx, decided); err != nil {
 		return decided, err
 	}
@@ -456,7 +460,7 @@ func (s *Service) remember(ctx context.Context, it Item) error {
 	default:
 		return nil
 	}
-	_, err := store.UpsertRecord(ctx, s.Records, kindMemory, itemID(it.Seat.UserID), func(cur store.Record) ([]byte, error) {
+	_, err := store.UpsertRecord(ctx, s.Records, s.kind(kindMemory), itemID(it.Seat.UserID), func(cur store.Record) ([]byte, error) {
 		var m memory
 		if cur.Data != nil {
 			_ = json.Unmarshal(cur.Data, &m) // unreadable: start afresh
@@ -467,7 +471,9 @@ func (s *Service) remember(ctx context.Context, it Item) error {
 	return err
 }
 
-func subject(userID int64) string { return "zendesk:user:" + strconv.FormatInt(userID, 10) }
+func (s *Service) subject(userID int64) string {
+	return s.connector() + ":user:" + strconv.FormatInt(userID, 10)
+}
 
 func (s *Service) audit(ctx context.Context, actor, action, subject string, detail map[string]string) {
 	if s.Audit == nil {
