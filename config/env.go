@@ -402,7 +402,7 @@ func (e *envLoader) loadGitHub(g *GitHub) {
 		}
 	}
 	switch {
-	case org == "" && (len(appSet) > 0 || e.given("GITHUB_TOKEN")) && !e.given("GITHUB_ORG"):
+	case org == "" && (len(appSet) > 0 || e.given("GITHUB_TOKEN") || e.given("GITHUB_API_URL")) && !e.given("GITHUB_ORG"):
 		e.fail("GITHUB_ORG", "must be set with the GitHub credentials: name the organisation to govern, such as acme")
 	case len(appSet) > 0 && len(appMissing) > 0:
 		e.fail("", "a GitHub App needs GITHUB_APP_ID, GITHUB_APP_INSTALLATION_ID and GITHUB_APP_PRIVATE_KEY_FILE together; %s missing", strings.Join(appMissing, " and "))

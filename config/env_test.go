@@ -311,6 +311,8 @@ func TestLoadEnvironmentProblems(t *testing.T) {
 			[]string{"GITHUB_ORG: must be set with the GitHub credentials: name the organisation to govern, such as acme"}},
 		{"github org without credentials", map[string]string{"GITHUB_ORG": "acme"}, nil,
 			[]string{"GITHUB_ORG: is set but no GitHub credentials are: set GITHUB_APP_ID, GITHUB_APP_INSTALLATION_ID and GITHUB_APP_PRIVATE_KEY_FILE (preferred), or GITHUB_TOKEN"}},
+		{"github api url without an org", map[string]string{"GITHUB_API_URL": "https://github.example.com/api/v3"}, nil,
+			[]string{"GITHUB_ORG: must be set with the GitHub credentials: name the organisation to govern, such as acme"}},
 		{"github app half set", map[string]string{"GITHUB_ORG": "acme", "GITHUB_APP_ID": "123"}, nil,
 			[]string{"a GitHub App needs GITHUB_APP_ID, GITHUB_APP_INSTALLATION_ID and GITHUB_APP_PRIVATE_KEY_FILE together; GITHUB_APP_INSTALLATION_ID and GITHUB_APP_PRIVATE_KEY_FILE missing"}},
 		{"github app and token both", map[string]string{"GITHUB_ORG": "acme", "GITHUB_APP_ID": "123", "GITHUB_APP_INSTALLATION_ID": "456", "GITHUB_APP_PRIVATE_KEY_FILE": "/run/key.pem", "GITHUB_TOKEN": "t"},

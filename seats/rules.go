@@ -52,10 +52,11 @@ var Categories = []Category{CategoryAdmin, CategoryAgent, CategorySuspended}
 // Free-seat kinds: staff that hold no paid seat, and why. The connector
 // says most; the policy's non-seat roles are the seat rules' own.
 const (
-	FreeLightAgent  = connector.FreeLightAgent
-	FreeContributor = connector.FreeContributor
-	FreeNoCopilot   = connector.FreeNoCopilot
-	FreeNonSeatRole = "non-seat role"
+	FreeLightAgent    = connector.FreeLightAgent
+	FreeContributor   = connector.FreeContributor
+	FreeNoCopilot     = connector.FreeNoCopilot
+	FreeCopilotEnding = connector.FreeCopilotEnding
+	FreeNonSeatRole   = "non-seat role"
 )
 
 // Seat is one staff member judged by the rules.

@@ -77,6 +77,9 @@ func (s *Syncer) Sync(ctx context.Context) (SyncResult, error) {
 	roster, stats, err := s.Source.SyncStaff(ctx, sync)
 	res.StaffSyncStats = stats
 	if stats.Restarted {
+		// The refused cursor may have been a checkpoint's: never resume
+		// from it again, even if the full sync that replaced it failed.
+		s.dropCheckpoint(ctx)
 		s.logger().WarnContext(ctx, "the stored sync cursor was refused; ran a full sync", slog.String("connector", name))
 	}
 	if err != nil {

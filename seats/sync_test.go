@@ -421,3 +421,31 @@ func TestRenamedRoleReachesUnchangedStaff(t *testing.T) {
 		t.Errorf("staff on the role after the rename: %v, want %d on Tier 1 Agent", after, before["Support Staff"])
 	}
 }
+
+// TestAMembersOwnRoleTypeDecidesTheirSeat: Zendesk decides a seat by the
+// user's own role_type; a re-sync that does not read the user again must
+// not re-decide it from their custom role's.
+func TestAMembersOwnRoleTypeDecidesTheirSeat(t *testing.T) {
+	ctx := context.Background()
+	f := newFixture(t, zendesktest.SampleOrg(now.Add(-time.Hour)))
+	lightByOwnType := f.emu.AddUser(zendesk.User{Name: "Lee Light", Email: "lee@acme.example", Role: zendesk.RoleAgent,
+		RoleType: ptr(zendesk.RoleTypeLightAgent), CustomRoleID: ptr(zendesktest.StaffRoleID), Active: true,
+		CreatedAt: now.AddDate(-1, 0, 0)})
+	f.emu.Advance(2 * time.Minute)
+	for i, label := range []string{"the sync that reads the user", "a re-sync that does not"} {
+		res, err := f.syncer().Sync(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if i == 1 && res.Seen != 0 {
+			t.Fatalf("the re-sync read %d users, want none", res.Seen)
+		}
+		for _, u := range f.snapshot(t).Staff {
+			if u.ID == lightByOwnType.ID && (u.Paid() || u.Free != connector.FreeLightAgent) {
+				t.Errorf("after %s: %+v, want a light agent by their own role_type", label, u)
+			}
+		}
+	}
+}
+
+func ptr[T any](v T) *T { return &v }

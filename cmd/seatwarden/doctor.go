@@ -177,6 +177,11 @@ func checkGitHub(ctx context.Context, cfg *config.Config, log *slog.Logger) chec
 	}
 	r := ok("github", "organisation %s reachable as %s; %d Copilot %s (%s)", org.Login, how, seats.TotalSeats,
 		plural(seats.TotalSeats, "seat", "seats"), time.Since(start).Round(time.Millisecond))
+	if _, err := gh.MembersWithout2FA(cctx); errors.Is(err, connector.ErrForbidden) || errors.Is(err, connector.ErrInvalid) {
+		r.detail += "; GitHub does not show these credentials who lacks 2FA (an owner's view is needed), so 2FA reads as not confirmed"
+	} else if err != nil {
+		return fail("github", fmt.Sprintf("%s: members without 2FA: %v", org.Login, err), gitHubFix(err))
+	}
 	if !gh.IsApp() {
 		r.detail += "; fine-grained tokens need a GitHub App: set GITHUB_APP_ID, GITHUB_APP_INSTALLATION_ID and GITHUB_APP_PRIVATE_KEY_FILE"
 	}

@@ -57,11 +57,12 @@ func (c Connector) SyncStaff(ctx context.Context, sync connector.StaffSync) (con
 	if err != nil {
 		return connector.Roster{}, stats, fmt.Errorf("Copilot seats: %w", err)
 	}
-	// GitHub shows who lacks 2FA only to owners and to Apps allowed to
-	// read members; without it nobody is marked as having 2FA.
+	// GitHub shows who lacks 2FA only to owners (others get 403, or 422
+	// "Only owners can use this filter"); without it nobody is marked as
+	// having 2FA.
 	no2FA := map[int64]bool{}
 	twoFactorKnown := true
-	if list, err := c.Client.MembersWithout2FA(ctx); errors.Is(err, connector.ErrForbidden) {
+	if list, err := c.Client.MembersWithout2FA(ctx); errors.Is(err, connector.ErrForbidden) || errors.Is(err, connector.ErrInvalid) {
 		twoFactorKnown = false
 		c.log().WarnContext(ctx, "GitHub does not show these credentials which members lack 2FA; treating 2FA as unknown", slog.Any("error", err))
 	} else if err != nil {
@@ -79,7 +80,11 @@ func (c Connector) SyncStaff(ctx context.Context, sync connector.StaffSync) (con
 	seatOf := make(map[int64]CopilotSeat, len(seats.Seats))
 	teams := map[int64]connector.Group{}
 	for _, s := range seats.Seats {
-		if s.Assignee == nil || s.Assignee.ID == 0 {
+		if s.Assignee == nil || s.Assignee.ID == 0 || (s.Assignee.Type != "" && s.Assignee.Type != "User") {
+			// A seat assigned to a team or an organisation is no person's.
+			if s.Assignee != nil {
+				c.log().WarnContext(ctx, "Copilot seat not assigned to a person left out", slog.String("assignee_type", s.Assignee.Type))
+			}
 			continue
 		}
 		seatOf[s.Assignee.ID] = s
@@ -199,6 +204,9 @@ func (c Connector) Member(ctx context.Context, id int64) (connector.Member, erro
 		// Not a member of the organisation (any more).
 		return connector.Member{}, err
 	}
+	if ms.State == StatePending {
+		return connector.Member{}, &APIError{Kind: ErrNotFound, Message: u.Login + " is only invited to the organisation, not a member"}
+	}
 	m := connector.Member{ID: id, Name: u.Login, Role: ms.Role, Privileged: ms.Role == RoleAdmin}
 	seat, err := c.Client.MemberCopilotSeat(ctx, u.Login)
 	switch {
@@ -232,9 +240,13 @@ func (c Connector) ChangeSeat(ctx context.Context, id int64, change connector.Se
 		return err
 	}
 	if cancelled == 0 {
-		// No seat of their own to cancel: gone already, or granted
-		// through a team, which only changing the team ends.
-		return &APIError{Kind: ErrNotFound, Message: fmt.Sprintf("%s has no Copilot seat of their own to cancel (already cancelled, or granted through a team)", u.Login)}
+		// Nothing cancelled: the seat is gone already, or comes through
+		// a team, which only taking them out of the team ends.
+		seat, err := c.Client.MemberCopilotSeat(ctx, u.Login)
+		if err == nil && seat.AssigningTeam != nil {
+			return &APIError{Kind: ErrInvalid, Message: fmt.Sprintf("%s has Copilot through the team %s; remove them from the team to free the seat", u.Login, cmp.Or(seat.AssigningTeam.Name, seat.AssigningTeam.Slug))}
+		}
+		return &APIError{Kind: ErrNotFound, Message: fmt.Sprintf("%s has no Copilot seat to cancel (already cancelled?)", u.Login)}
 	}
 	return nil
 }

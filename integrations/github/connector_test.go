@@ -2,6 +2,9 @@ package github_test
 
 import (
 	"errors"
+	"net/http"
+	"net/http/httptest"
+	"strings"
 	"testing"
 
 	"github.com/seatwarden/seatwarden/connector"
@@ -191,4 +194,50 @@ func TestConnectorSeats(t *testing.T) {
 			t.Errorf("an unknown id: %v, want not found", err)
 		}
 	})
+}
+
+// TestConnectorSyncStaffWhen2FAIsHidden: GitHub answers a non-owner's
+// 2FA filter with 422 "Only owners can use this filter"; the sync goes on
+// with nobody marked as having 2FA.
+func TestConnectorSyncStaffWhen2FAIsHidden(t *testing.T) {
+	h := sampleHarness(t)
+	front := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Query().Get("filter") == "2fa_disabled" {
+			w.Header().Set("Content-Type", "application/json")
+			w.WriteHeader(http.StatusUnprocessableEntity)
+			_, _ = w.Write([]byte(`{"message":"Only owners can use this filter.","documentation_url":"https://docs.github.com/rest/orgs/members"}`))
+			return
+		}
+		h.srv.ServeHTTP(w, r)
+	}))
+	defer front.Close()
+	c := github.Connector{Client: h.app(t, func(cfg *github.Config) { cfg.BaseURL = front.URL })}
+	roster, _, err := c.SyncStaff(t.Context(), connector.StaffSync{})
+	if err != nil {
+		t.Fatalf("sync with the 2FA filter refused: %v", err)
+	}
+	for _, s := range roster.Staff {
+		if s.TwoFactor {
+			t.Fatalf("%s marked as having 2FA, which GitHub would not show", s.Name)
+		}
+	}
+	if len(roster.Staff) != 8 {
+		t.Errorf("%d staff, want the 8 members", len(roster.Staff))
+	}
+}
+
+// TestConnectorRefusesToCancelATeamsSeat: a seat that comes through a
+// team is not the member's to cancel; the refusal is final and says what
+// frees it.
+func TestConnectorRefusesToCancelATeamsSeat(t *testing.T) {
+	h := sampleHarness(t)
+	c := github.Connector{Client: h.app(t)}
+	u, err := h.owner(t).User(t.Context(), "lucasmoreau")
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = c.ChangeSeat(t.Context(), u.ID, connector.SeatChange{Kind: connector.Remove})
+	if !errors.Is(err, connector.ErrInvalid) || !connector.Final(err) || !strings.Contains(err.Error(), "through the team Engineering") {
+		t.Errorf("cancelling a team's seat: %v, want a final refusal naming the team", err)
+	}
 }

@@ -45,19 +45,18 @@ func (c Connector) SyncStaff(ctx context.Context, sync connector.StaffSync) (con
 	full := sync.Prev == nil || sync.Prev.Cursor == ""
 	staff, cursor, err := c.export(ctx, sync, full, byID, &stats)
 	if errors.Is(err, ErrInvalid) && stats.Requests == 1 && (!full || stats.Resumed) {
-		stats = connector.StaffSyncStats{}
+		stats = connector.StaffSyncStats{Restarted: true}
 		staff, cursor, err = c.export(ctx, connector.StaffSync{Checkpoint: sync.Checkpoint}, true, byID, &stats)
-		if err == nil {
-			stats.Restarted = true
-		}
 	}
 	if err != nil {
 		return connector.Roster{}, stats, err
 	}
-	// A custom role may have been renamed or changed since a member last
-	// changed: classify everyone against the roles as they are now.
+	// A custom role may have been renamed since a member last changed:
+	// name everyone's role as it is now. Whether it holds a seat was
+	// settled by the member's own role_type when the export last read
+	// them, as Zendesk itself decides it.
 	for id, s := range staff {
-		classify(&s, nil, byID)
+		nameRole(&s, byID)
 		staff[id] = s
 	}
 
@@ -174,15 +173,7 @@ func classify(s *connector.Staff, roleType *int, roles map[int64]CustomRole) {
 		role, hasRole = roles[*s.RoleID]
 	}
 	s.Privileged = s.Role == RoleAdmin
-	switch {
-	case hasRole:
-		s.RoleName = role.Name
-	case s.RoleID != nil:
-		// The role was deleted, or the sync could not read it.
-		s.RoleName = fmt.Sprintf("unknown role %d", *s.RoleID)
-	default:
-		s.RoleName = "" // "Agent" or "Admin": the role itself
-	}
+	nameRole(s, roles)
 	rt, known := -1, true
 	switch {
 	case roleType != nil:
@@ -204,6 +195,20 @@ func classify(s *connector.Staff, roleType *int, roles map[int64]CustomRole) {
 	}
 	// A paid seat is named by the role, "agent" or "admin".
 	s.Seat = ""
+}
+
+// nameRole names a member's custom role as the account has it now.
+func nameRole(s *connector.Staff, roles map[int64]CustomRole) {
+	if s.RoleID == nil {
+		s.RoleName = "" // "Agent" or "Admin": the role itself
+		return
+	}
+	if role, ok := roles[*s.RoleID]; ok {
+		s.RoleName = role.Name
+		return
+	}
+	// The role was deleted, or the sync could not read it.
+	s.RoleName = fmt.Sprintf("unknown role %d", *s.RoleID)
 }
 
 func sortedStaff(staff map[int64]connector.Staff) []connector.Staff {

@@ -556,7 +556,8 @@ func (s *Server) handleMembers(w http.ResponseWriter, r *http.Request, rt route,
 		writeValidation(w, "Member", "filter", "invalid", filter, docsMembers)
 		return
 	case filter != "all" && !s.owner(who):
-		writeMessage(w, http.StatusForbidden, "Only organization owners can filter members by two-factor authentication.", docsMembers)
+		// What GitHub answers a non-owner asking for this filter.
+		writeMessage(w, http.StatusUnprocessableEntity, "Only owners can use this filter.", docsMembers)
 		return
 	}
 	page, per := pageParams(q, defaultPerPage)
