@@ -34,6 +34,7 @@ package github
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -115,9 +116,12 @@ type Config struct {
 	MaxWait time.Duration
 	// MaxPages bounds the pages of one listing. Default 5,000.
 	MaxPages int
-	// RequestsPerSecond, if positive, paces requests client-side (bursts
-	// of up to one second's worth).
+	// RequestsPerSecond, if positive, paces requests client-side; Burst
+	// requests may go at once before the pace applies (default one
+	// second's worth). Over any hour at most RequestsPerSecond*3600 +
+	// Burst are sent.
 	RequestsPerSecond float64
+	Burst             int
 
 	// Logger defaults to slog.Default().
 	Logger *slog.Logger
@@ -216,7 +220,7 @@ func New(cfg Config) (*Client, error) {
 		c.sleep = httpwait.Sleep
 	}
 	if cfg.RequestsPerSecond > 0 {
-		c.limiter = rate.NewLimiter(rate.Limit(cfg.RequestsPerSecond), max(1, int(cfg.RequestsPerSecond)))
+		c.limiter = rate.NewLimiter(rate.Limit(cfg.RequestsPerSecond), cmp.Or(cfg.Burst, max(1, int(cfg.RequestsPerSecond))))
 	}
 	c.auth = cfg.Auth
 	if b, ok := cfg.Auth.(binder); ok {

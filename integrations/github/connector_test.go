@@ -1,11 +1,13 @@
 package github_test
 
 import (
+	"context"
 	"errors"
 	"net/http"
 	"net/http/httptest"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/seatwarden/seatwarden/connector"
 	"github.com/seatwarden/seatwarden/integrations/github"
@@ -239,5 +241,23 @@ func TestConnectorRefusesToCancelATeamsSeat(t *testing.T) {
 	err = c.ChangeSeat(t.Context(), u.ID, connector.SeatChange{Kind: connector.Remove})
 	if !errors.Is(err, connector.ErrInvalid) || !connector.Final(err) || !strings.Contains(err.Error(), "through the team Engineering") {
 		t.Errorf("cancelling a team's seat: %v, want a final refusal naming the team", err)
+	}
+}
+
+// TestPaceLetsABurstThrough: Burst requests go at once, the next waits
+// for the pace (here refused at once, since the wait would pass the
+// deadline), so a sync under its burst is never slowed.
+func TestPaceLetsABurstThrough(t *testing.T) {
+	h := sampleHarness(t)
+	c := h.owner(t, func(cfg *github.Config) { cfg.RequestsPerSecond, cfg.Burst = 0.001, 5 })
+	ctx, cancel := context.WithTimeout(t.Context(), time.Minute)
+	defer cancel()
+	for i := range 5 {
+		if _, err := c.Org(ctx); err != nil {
+			t.Fatalf("request %d of the burst: %v", i+1, err)
+		}
+	}
+	if _, err := c.Org(ctx); err == nil {
+		t.Error("the request after the burst went through without waiting for the pace")
 	}
 }
