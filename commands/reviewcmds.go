@@ -1,6 +1,7 @@
 package commands
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"slices"
@@ -8,6 +9,7 @@ import (
 	"time"
 
 	"github.com/seatwarden/seatwarden/bot"
+	"github.com/seatwarden/seatwarden/connector"
 	"github.com/seatwarden/seatwarden/prompts"
 	"github.com/seatwarden/seatwarden/reviews"
 )
@@ -20,6 +22,10 @@ type reviewCommands struct {
 }
 
 func newReviewCommands(d Deps) *reviewCommands { return &reviewCommands{d: d.withDefaults()} }
+
+// saas is the SaaS whose review the commands answer for; a button of
+// another SaaS's review is refused rather than read as this one's.
+func (rc *reviewCommands) saas() string { return cmp.Or(rc.d.Reviews.Connector, connector.Zendesk) }
 
 func (rc *reviewCommands) definitions() []Definition {
 	return []Definition{{
@@ -75,8 +81,8 @@ func (rc *reviewCommands) click(ctx context.Context, c *Call, a *bot.Action) (bo
 	if a.ID == prompts.ActionPage {
 		return rc.page(ctx, c, a.Value)
 	}
-	period, userID, ok := prompts.ParseSeatValue(a.Value)
-	if !ok {
+	saas, period, userID, ok := prompts.ParseSeatValue(a.Value)
+	if !ok || saas != rc.saas() {
 		return bot.Message{}, badButton()
 	}
 	switch a.ID {
@@ -103,8 +109,8 @@ func (rc *reviewCommands) click(ctx context.Context, c *Call, a *bot.Action) (bo
 
 // submit answers the Keep and Not mine forms.
 func (rc *reviewCommands) submit(ctx context.Context, c *Call, f *bot.FormSubmission) (bot.Message, error) {
-	period, userID, ok := prompts.ParseSeatValue(f.RecordID)
-	if !ok {
+	saas, period, userID, ok := prompts.ParseSeatValue(f.RecordID)
+	if !ok || saas != rc.saas() {
 		return bot.Message{}, Invalidf("That form does not name a seat of a review. Open it again from your digest")
 	}
 	if f.Cancelled {

@@ -90,7 +90,7 @@ func (f *reviewFixture) seat(t *testing.T, email string) string {
 	if i < 0 {
 		t.Fatalf("%s is not in the review", email)
 	}
-	return prompts.SeatValue(f.period, items[i].Seat.UserID)
+	return prompts.SeatValue(items[i].Seat.Connector, f.period, items[i].Seat.UserID)
 }
 
 func (f *reviewFixture) submit(who, formID, recordID string, values map[string]string) bot.Message {
@@ -213,6 +213,8 @@ func TestClicksThatChangeNothing(t *testing.T) {
 		{"a form for an ended review", acmeOmar, prompts.ActionKeep, "2026-W40:" + tomID, "Review 2026-W40 has ended"},
 		{"someone else's page", "priya@acme.example", prompts.ActionPage, bot.PageValue(prompts.DigestToken(f.period, acmeOmar), 2), "only they and admins can page"},
 		{"a tampered page", acmeOmar, prompts.ActionPage, "2026-W47:omar:x", "button does not name a seat"},
+		// Zendesk's review never reads another SaaS's seat as its own.
+		{"another SaaS's seat", acmeOmar, prompts.ActionRemove, f.period + ":github:" + tomID, "button does not name a seat"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -250,7 +252,7 @@ func TestReviewCommand(t *testing.T) {
 
 func (f *reviewFixture) item(t *testing.T, value string) reviews.Item {
 	t.Helper()
-	period, id, ok := prompts.ParseSeatValue(value)
+	_, period, id, ok := prompts.ParseSeatValue(value)
 	if !ok {
 		t.Fatalf("bad value %q", value)
 	}

@@ -21,6 +21,9 @@ const (
 	GitHub  = "github"
 )
 
+// Names lists the connectors seatwarden knows.
+var Names = []string{Zendesk, GitHub}
+
 // Title is how people read a connector's name: "Zendesk", "GitHub".
 func Title(name string) string {
 	switch name {

@@ -25,7 +25,7 @@ func (r Review) KeepForm(it reviews.Item, keepMaxDays int) bot.Form {
 	initial := today.AddDate(0, 0, min(90, keepMaxDays))
 	return bot.Form{
 		ID:       FormKeep,
-		RecordID: SeatValue(it.Period, it.Seat.UserID),
+		RecordID: SeatValue(it.Seat.Connector, it.Period, it.Seat.UserID),
 		Title:    "Keep this seat",
 		Submit:   "Keep",
 		Inputs: []bot.Input{
@@ -41,7 +41,7 @@ func (r Review) KeepForm(it reviews.Item, keepMaxDays int) bot.Form {
 func (r Review) NotMineForm(it reviews.Item) bot.Form {
 	return bot.Form{
 		ID:       FormNotMine,
-		RecordID: SeatValue(it.Period, it.Seat.UserID),
+		RecordID: SeatValue(it.Seat.Connector, it.Period, it.Seat.UserID),
 		Title:    "Hand this seat on",
 		Submit:   "Hand on",
 		Inputs: []bot.Input{

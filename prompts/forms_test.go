@@ -43,7 +43,7 @@ func TestKeepForm(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			f := view().KeepForm(tt.item, tt.maxDays)
-			if f.ID != prompts.FormKeep || f.RecordID != prompts.SeatValue(period, tt.item.Seat.UserID) {
+			if f.ID != prompts.FormKeep || f.RecordID != prompts.SeatValue(tt.item.Seat.Connector, period, tt.item.Seat.UserID) {
 				t.Errorf("form %q about %q, want %q about this seat", f.ID, f.RecordID, prompts.FormKeep)
 			}
 			reason, until := input(t, f, prompts.InputReason), input(t, f, prompts.InputKeepUntil)
@@ -88,7 +88,7 @@ func TestNotMineForm(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			f := view().NotMineForm(tt.item)
-			if f.ID != prompts.FormNotMine || f.RecordID != prompts.SeatValue(period, tt.item.Seat.UserID) {
+			if f.ID != prompts.FormNotMine || f.RecordID != prompts.SeatValue(tt.item.Seat.Connector, period, tt.item.Seat.UserID) {
 				t.Errorf("form %q about %q", f.ID, f.RecordID)
 			}
 			in := input(t, f, prompts.InputNewOwner)

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/seatwarden/seatwarden/bot"
+	"github.com/seatwarden/seatwarden/connector"
 	"github.com/seatwarden/seatwarden/reviews"
 	"github.com/seatwarden/seatwarden/seats"
 )
@@ -31,25 +32,39 @@ const (
 	DigestPageSize = 10
 )
 
-// SeatValue is the value of a seat's buttons and its forms' record id.
-func SeatValue(period string, userID int64) string {
-	return period + ":" + strconv.FormatInt(userID, 10)
+// SeatValue is the value of a seat's buttons and its forms' record id:
+// "2026-W47:1204" for a Zendesk seat (as it always was, so buttons already
+// posted keep working), "2026-W47:github:583231" for another SaaS's.
+func SeatValue(saas, period string, userID int64) string {
+	id := strconv.FormatInt(userID, 10)
+	if saas == "" || saas == connector.Zendesk {
+		return period + ":" + id
+	}
+	return period + ":" + saas + ":" + id
 }
 
 // ParseSeatValue reads a SeatValue back, strictly: a tampered value is
 // refused rather than half-understood.
-func ParseSeatValue(v string) (period string, userID int64, ok bool) {
-	period, id, found := strings.Cut(v, ":")
+func ParseSeatValue(v string) (saas, period string, userID int64, ok bool) {
+	period, rest, found := strings.Cut(v, ":")
+	saas, id := connector.Zendesk, rest
+	if name, after, scoped := strings.Cut(rest, ":"); scoped {
+		// Zendesk's own seats are never written with its name.
+		if name == connector.Zendesk || !slices.Contains(connector.Names, name) {
+			return "", "", 0, false
+		}
+		saas, id = name, after
+	}
 	// A leading zero is refused too: "007" would name the seat SeatValue
 	// writes as "7", and only SeatValue's own spelling is accepted.
 	if !found || !reviews.ValidPeriod(period) || id == "" || id[0] == '0' || len(id) > 19 || strings.Trim(id, "0123456789") != "" {
-		return "", 0, false
+		return "", "", 0, false
 	}
 	userID, err := strconv.ParseInt(id, 10, 64)
 	if err != nil || userID <= 0 {
-		return "", 0, false
+		return "", "", 0, false
 	}
-	return period, userID, true
+	return saas, period, userID, true
 }
 
 // DigestToken is the pager token of one owner's digest.
@@ -235,7 +250,7 @@ func (r Review) seatSection(owner string, it reviews.Item) bot.Section {
 }
 
 func (r Review) buttons(it reviews.Item) []bot.Button {
-	v := SeatValue(it.Period, it.Seat.UserID)
+	v := SeatValue(it.Seat.Connector, it.Period, it.Seat.UserID)
 	name := cmp.Or(it.Seat.Name, it.Seat.Email)
 	return []bot.Button{
 		{ActionID: ActionKeep, Label: "Keep", Value: v, Style: bot.StylePrimary},

@@ -102,7 +102,7 @@ func checkDigest(t *testing.T, m bot.Message, owner string, items []reviews.Item
 			t.Errorf("seat %d has buttons %v, want %v (state %s, owner %s)", it.Seat.UserID, got, buttons, it.State, it.Owner)
 		}
 		for _, b := range sec.Actions {
-			p, id, ok := prompts.ParseSeatValue(b.Value)
+			_, p, id, ok := prompts.ParseSeatValue(b.Value)
 			if !ok || p != period || id != it.Seat.UserID {
 				t.Errorf("button %s value %q reads back as %q %d %v", b.ActionID, b.Value, p, id, ok)
 			}

@@ -11,20 +11,25 @@ import (
 // TestSeatValueRoundTrip: what SeatValue writes, ParseSeatValue reads back.
 func TestSeatValueRoundTrip(t *testing.T) {
 	tests := []struct {
-		period string
-		userID int64
+		saas, period string
+		userID       int64
+		want         string
 	}{
-		{"2026-W47", 1},
-		{"2026-W01", 360012345678},
-		{"2026-W53", math.MaxInt64}, // 2026 has 53 ISO weeks
-		{"2000-W01", 7},
-		{"2020-W53", 42},
+		{"zendesk", "2026-W47", 1, "2026-W47:1"},
+		{"zendesk", "2026-W01", 360012345678, "2026-W01:360012345678"},
+		{"zendesk", "2026-W53", math.MaxInt64, "2026-W53:9223372036854775807"}, // 2026 has 53 ISO weeks
+		{"zendesk", "2000-W01", 7, "2000-W01:7"},
+		{"zendesk", "2020-W53", 42, "2020-W53:42"},
+		{"github", "2026-W47", 583231, "2026-W47:github:583231"},
 	}
 	for _, tt := range tests {
-		v := prompts.SeatValue(tt.period, tt.userID)
-		p, id, ok := prompts.ParseSeatValue(v)
-		if !ok || p != tt.period || id != tt.userID {
-			t.Errorf("ParseSeatValue(%q) = %q, %d, %v; want %q, %d", v, p, id, ok, tt.period, tt.userID)
+		v := prompts.SeatValue(tt.saas, tt.period, tt.userID)
+		if v != tt.want {
+			t.Errorf("SeatValue(%q, %q, %d) = %q, want %q", tt.saas, tt.period, tt.userID, v, tt.want)
+		}
+		saas, p, id, ok := prompts.ParseSeatValue(v)
+		if !ok || saas != tt.saas || p != tt.period || id != tt.userID {
+			t.Errorf("ParseSeatValue(%q) = %q, %q, %d, %v; want %q, %q, %d", v, saas, p, id, ok, tt.saas, tt.period, tt.userID)
 		}
 	}
 }
@@ -66,8 +71,8 @@ func TestParseSeatValueRefuses(t *testing.T) {
 		" 2026-W4:12",
 		"02026-W47:12",
 	} {
-		if p, id, ok := prompts.ParseSeatValue(v); ok || p != "" || id != 0 {
-			t.Errorf("ParseSeatValue(%q) = %q, %d, %v; want it refused", v, p, id, ok)
+		if saas, p, id, ok := prompts.ParseSeatValue(v); ok || saas != "" || p != "" || id != 0 {
+			t.Errorf("ParseSeatValue(%q) = %q, %q, %d, %v; want it refused", v, saas, p, id, ok)
 		}
 	}
 }
@@ -108,6 +113,10 @@ func TestParseDigestTokenRefuses(t *testing.T) {
 		"inactive:30",                  // another list's token
 		"2026-W47dana@example.com",     // no colon
 		"2026-W47:12:dana@example.com", // a seat value's shape
+		"2026-W47:zendesk:12",          // Zendesk's seats go without the name
+		"2026-W47:gitlab:12",           // no such SaaS
+		"2026-W47:github:",
+		"2026-W47:github:012",
 	} {
 		if p, o, ok := prompts.ParseDigestToken(tok); ok || p != "" || o != "" {
 			t.Errorf("ParseDigestToken(%q) = %q, %q, %v; want it refused", tok, p, o, ok)
@@ -120,23 +129,23 @@ func TestParseDigestTokenRefuses(t *testing.T) {
 func FuzzParseSeatValue(f *testing.F) {
 	for _, seed := range []string{
 		"2026-W47:12", "2026-W53:9223372036854775807", "2026-W47:007", "2026-W 7:1", "2026-W47:-1",
-		"2025-W53:1", "2026-W47:12345678901234567890", "2026-W47:+1", ":", "",
+		"2025-W53:1", "2026-W47:12345678901234567890", "2026-W47:+1", ":", "", "2026-W47:github:7", "2026-W47:zendesk:7",
 	} {
 		f.Add(seed)
 	}
 	f.Fuzz(func(t *testing.T, v string) {
-		p, id, ok := prompts.ParseSeatValue(v)
+		saas, p, id, ok := prompts.ParseSeatValue(v)
 		if !ok {
-			if p != "" || id != 0 {
-				t.Fatalf("refused %q but returned %q, %d", v, p, id)
+			if saas != "" || p != "" || id != 0 {
+				t.Fatalf("refused %q but returned %q, %q, %d", v, saas, p, id)
 			}
 			return
 		}
 		if id <= 0 || !reviews.ValidPeriod(p) {
 			t.Fatalf("accepted %q as %q, %d", v, p, id)
 		}
-		if back := prompts.SeatValue(p, id); back != v {
-			t.Fatalf("accepted %q as %q, %d, which SeatValue writes %q", v, p, id, back)
+		if back := prompts.SeatValue(saas, p, id); back != v {
+			t.Fatalf("accepted %q as %q, %q, %d, which SeatValue writes %q", v, saas, p, id, back)
 		}
 	})
 }

@@ -210,7 +210,7 @@ func (e *env) clicks(ctx context.Context) (clickFigures, error) {
 	var mu sync.Mutex
 	var lat []time.Duration
 	for _, it := range open[:e.o.Rounds] {
-		value := prompts.SeatValue(period, it.Seat.UserID)
+		value := prompts.SeatValue(it.Seat.Connector, period, it.Seat.UserID)
 		var wg sync.WaitGroup
 		gate := make(chan struct{})
 		for i := range e.o.Clicks {

@@ -12,6 +12,7 @@ import (
 
 	"github.com/seatwarden/seatwarden/approvals"
 	"github.com/seatwarden/seatwarden/bot/slack/slacktest"
+	"github.com/seatwarden/seatwarden/connector"
 	"github.com/seatwarden/seatwarden/integrations/zendesk"
 	"github.com/seatwarden/seatwarden/integrations/zendesk/zendesktest"
 	"github.com/seatwarden/seatwarden/jobs"
@@ -64,7 +65,7 @@ func (d *demo) review(ctx context.Context, a *app, emu *zendesktest.Server) {
 	d.say("")
 	d.say("%s presses Keep on %s's seat; a form asks why and until when.", demoOwner.name, hannah.Seat.Name)
 	views := len(d.slackEmu.Views())
-	d.click(ctx, demoOwner, omarDM, omarDigest.TS, prompts.ActionKeep, prompts.SeatValue(period, hannah.Seat.UserID))
+	d.click(ctx, demoOwner, omarDM, omarDigest.TS, prompts.ActionKeep, prompts.SeatValue(connector.Zendesk, period, hannah.Seat.UserID))
 	view, ok := d.awaitView(ctx, views)
 	if !ok {
 		return
@@ -85,7 +86,7 @@ func (d *demo) review(ctx context.Context, a *app, emu *zendesktest.Server) {
 	danaDM, _ := d.slackEmu.DMChannel(demoAdmin.slackID)
 	d.say("")
 	d.say("%s presses Remove on %s's seat (%d days without a login) and confirms.", demoAdmin.name, aisha.Seat.Name, aisha.Seat.DaysInactive)
-	d.click(ctx, demoAdmin, danaDM, danaDigest.TS, prompts.ActionRemove, prompts.SeatValue(period, aisha.Seat.UserID))
+	d.click(ctx, demoAdmin, danaDM, danaDigest.TS, prompts.ActionRemove, prompts.SeatValue(connector.Zendesk, period, aisha.Seat.UserID))
 	removed, ok := d.awaitMessage(ctx, danaDM, danaDigest.TS, func(m slacktest.Message) bool { return strings.Contains(messageText(m), "Removed by") })
 	if ok {
 		for _, l := range strings.Split(messageText(removed), "\n") {
