@@ -103,6 +103,30 @@ type Review struct {
 	Now time.Time
 	// Deadline is when the review stops taking answers.
 	Deadline time.Time
+	// SaaS is the SaaS whose seats the review asks about ("" is
+	// Zendesk); it sets the words.
+	SaaS string
+}
+
+// reviewWords are how a review speaks of one SaaS's seats.
+type reviewWords struct {
+	title, review, seats, inactive, last, never, remove string
+	// downgrade: the SaaS has a cheaper seat to move to.
+	downgrade bool
+}
+
+var wordsOf = map[string]reviewWords{
+	connector.Zendesk: {title: "Zendesk", review: "Seat review", seats: "paid Zendesk seats", inactive: "have had no login for a while",
+		last: "last login", never: "never logged in", remove: "stops being an agent in Zendesk, which frees the paid seat", downgrade: true},
+	connector.GitHub: {title: "GitHub", review: "Copilot seat review", seats: "Copilot seats", inactive: "have had no Copilot activity for a while",
+		last: "last Copilot activity", never: "never used Copilot", remove: "loses the Copilot seat, which stops being billed after this billing cycle"},
+}
+
+func (r Review) words() reviewWords {
+	if w, ok := wordsOf[r.SaaS]; ok {
+		return w
+	}
+	return wordsOf[connector.Zendesk]
 }
 
 // Sort puts items in digest order: most inactive first, then by name and
@@ -181,20 +205,24 @@ func (r Review) headline(occ Occasion, owner string, n int, cost float64, open i
 	case Warning:
 		return fmt.Sprintf("Last call: %d %s will be downgraded on %s", open, plural(open, "seat", "seats"), r.day(r.Deadline))
 	}
-	return fmt.Sprintf("Seat review: %d %s, %s/month", n, seatsWord, r.money(cost))
+	return fmt.Sprintf("%s: %d %s, %s/month", r.words().review, n, seatsWord, r.money(cost))
 }
 
 func (r Review) intro(occ Occasion, owner string, open int) string {
-	const choose = "For each, choose *Keep* (with a reason and a date to ask again), *Downgrade*, *Remove* (frees the paid seat in Zendesk), *Snooze*, or *Not mine* to hand it to whoever answers for it."
+	w := r.words()
+	choose := "For each, choose *Keep* (with a reason and a date to ask again), *Downgrade*, *Remove* (frees the paid seat in Zendesk), *Snooze*, or *Not mine* to hand it to whoever answers for it."
+	if !w.downgrade {
+		choose = fmt.Sprintf("For each, choose *Keep* (with a reason and a date to ask again), *Remove* (frees the paid seat in %s), *Snooze*, or *Not mine* to hand it to whoever answers for it.", w.title)
+	}
 	switch occ {
 	case Escalation:
-		return fmt.Sprintf("%s did not answer for these paid seats. Admins can decide here; each choice is carried out in Zendesk and shows in %s's digest too.", bot.EscapeText(owner), bot.EscapeText(owner))
+		return fmt.Sprintf("%s did not answer for these paid seats. Admins can decide here; each choice is carried out in %s and shows in %s's digest too.", bot.EscapeText(owner), w.title, bot.EscapeText(owner))
 	case Warning:
 		return fmt.Sprintf("Nobody has answered for %d %s. Unless you choose by %s, the policy downgrades %s.", open, plural(open, "seat", "seats"), r.by(r.Deadline), plural(open, "it", "them"))
 	case Reminder:
-		return "These paid Zendesk seats are still waiting for your answer. " + choose
+		return "These " + w.seats + " are still waiting for your answer. " + choose
 	}
-	return "These paid Zendesk seats have had no login for a while and you answer for them. " + choose
+	return "These " + w.seats + " " + w.inactive + " and you answer for them. " + choose
 }
 
 func (r Review) progress(n, open int, saved float64) string {
@@ -224,9 +252,9 @@ func (r Review) seatSection(owner string, it reviews.Item) bot.Section {
 	}
 	days := fmt.Sprintf("%d %s", s.DaysInactive, plural(s.DaysInactive, "day", "days"))
 	if s.NeverLoggedIn {
-		facts = append(facts, "never logged in (added "+r.date(s.LastActivity)+", "+days+" ago)")
+		facts = append(facts, r.words().never+" (added "+r.date(s.LastActivity)+", "+days+" ago)")
 	} else {
-		facts = append(facts, "last login "+r.date(s.LastActivity)+", "+days+" ago")
+		facts = append(facts, r.words().last+" "+r.date(s.LastActivity)+", "+days+" ago")
 	}
 	facts = append(facts, r.money(s.MonthlyCost)+"/month")
 	lines := []string{head, strings.Join(facts, " · ")}
@@ -252,15 +280,18 @@ func (r Review) seatSection(owner string, it reviews.Item) bot.Section {
 func (r Review) buttons(it reviews.Item) []bot.Button {
 	v := SeatValue(it.Seat.Connector, it.Period, it.Seat.UserID)
 	name := cmp.Or(it.Seat.Name, it.Seat.Email)
-	return []bot.Button{
-		{ActionID: ActionKeep, Label: "Keep", Value: v, Style: bot.StylePrimary},
-		{ActionID: ActionDowngrade, Label: "Downgrade", Value: v, Confirm: &bot.Confirm{
-			Title: "Downgrade this seat?", Text: name + " loses the paid agent seat in Zendesk.", Confirm: "Downgrade", Deny: "Cancel"}},
-		{ActionID: ActionRemove, Label: "Remove", Value: v, Style: bot.StyleDanger, Confirm: &bot.Confirm{
-			Title: "Remove this seat?", Text: name + " stops being an agent in Zendesk, which frees the paid seat.", Confirm: "Remove", Deny: "Cancel"}},
-		{ActionID: ActionSnooze, Label: "Snooze", Value: v},
-		{ActionID: ActionNotMine, Label: "Not mine", Value: v},
+	w := r.words()
+	buttons := []bot.Button{{ActionID: ActionKeep, Label: "Keep", Value: v, Style: bot.StylePrimary}}
+	if w.downgrade {
+		buttons = append(buttons, bot.Button{ActionID: ActionDowngrade, Label: "Downgrade", Value: v, Confirm: &bot.Confirm{
+			Title: "Downgrade this seat?", Text: name + " loses the paid agent seat in Zendesk.", Confirm: "Downgrade", Deny: "Cancel"}})
 	}
+	return append(buttons,
+		bot.Button{ActionID: ActionRemove, Label: "Remove", Value: v, Style: bot.StyleDanger, Confirm: &bot.Confirm{
+			Title: "Remove this seat?", Text: name + " " + w.remove + ".", Confirm: "Remove", Deny: "Cancel"}},
+		bot.Button{ActionID: ActionSnooze, Label: "Snooze", Value: v},
+		bot.Button{ActionID: ActionNotMine, Label: "Not mine", Value: v},
+	)
 }
 
 // Outcome is the line that replaces a decided seat's buttons, e.g.
@@ -294,9 +325,9 @@ func (r Review) Outcome(it reviews.Item) string {
 		case c.Status == reviews.ChangeFailed:
 			return fmt.Sprintf(":x: %s by %s %s failed: %s. An admin has been told.", verb, by, at, bot.EscapeText(it.Note))
 		case c.Attempts > 1 || c.Error != "":
-			return fmt.Sprintf(":hourglass: %s by %s %s — Zendesk did not take it yet (%s); retrying", verb, by, at, bot.EscapeText(c.Error))
+			return fmt.Sprintf(":hourglass: %s by %s %s — %s did not take it yet (%s); retrying", verb, by, at, r.words().title, bot.EscapeText(c.Error))
 		default:
-			return fmt.Sprintf(":hourglass: %s by %s %s — being carried out in Zendesk", verb, by, at)
+			return fmt.Sprintf(":hourglass: %s by %s %s — being carried out in %s", verb, by, at, r.words().title)
 		}
 	}
 	return string(it.State)

@@ -439,3 +439,35 @@ func BenchmarkDigest30(b *testing.B) {
 		_ = r.Digest(prompts.Digest, dana, items, 1)
 	}
 }
+
+// TestCopilotDigest is a digest of GitHub Copilot seats: GitHub's words,
+// no Downgrade (a Copilot seat has no cheaper kind), and buttons that name
+// GitHub's review.
+func TestCopilotDigest(t *testing.T) {
+	idle := open(seat(21, "jberg", 200))
+	idle.Seat.Connector, idle.Seat.RoleName, idle.Seat.MonthlyCost = "github", "Member", 19
+	never := open(seat(22, "aisha-b", 60))
+	never.Seat.Connector, never.Seat.RoleName, never.Seat.NeverLoggedIn, never.Seat.MonthlyCost = "github", "Member", true, 19
+	items := []reviews.Item{idle, never}
+	prompts.Sort(items)
+	v := view()
+	v.SaaS = "github"
+	m := v.Digest(prompts.Digest, dana, items, 1)
+	checkDigest(t, m, dana, items, 1)
+	wantHeadline(t, m, "Copilot seat review: 2 inactive seats, $38/month")
+	mustSay(t, m, "These Copilot seats have had no Copilot activity for a while and you answer for them. For each, choose *Keep* (with a reason and a date to ask again), *Remove* (frees the paid seat in GitHub), *Snooze*, or *Not mine*")
+	for _, sec := range m.Sections[1:] {
+		for _, b := range sec.Actions {
+			if b.ActionID == prompts.ActionDowngrade {
+				t.Errorf("a Copilot seat offers Downgrade")
+			}
+			if saas, _, _, _ := prompts.ParseSeatValue(b.Value); saas != "github" {
+				t.Errorf("button %s names %q's review, want github's", b.ActionID, saas)
+			}
+		}
+	}
+	if s := sectionTexts(m); !strings.Contains(s[1], "last Copilot activity") || !strings.Contains(s[2], "never used Copilot") {
+		t.Errorf("seat lines:\n%s\n%s", s[1], s[2])
+	}
+	goldenJSON(t, m)
+}
