@@ -23,9 +23,26 @@ type reviewCommands struct {
 
 func newReviewCommands(d Deps) *reviewCommands { return &reviewCommands{d: d.withDefaults()} }
 
-// saas is the SaaS whose review the commands answer for; a button of
-// another SaaS's review is refused rather than read as this one's.
+// saas is the SaaS whose review the commands answer for.
 func (rc *reviewCommands) saas() string { return cmp.Or(rc.d.Reviews.Connector, connector.Zendesk) }
+
+// forSaaS is the review commands of saas's review, with its rules; nil
+// when it has none, so a button naming it is refused rather than read as
+// another SaaS's seat.
+func (rc *reviewCommands) forSaaS(saas string) *reviewCommands {
+	if saas == rc.saas() {
+		return rc
+	}
+	for _, g := range rc.d.Governed {
+		if g.Connector == saas && g.Reviews != nil {
+			c := *rc
+			c.d = rc.d.forSaaS(g)
+			c.d.Reviews = g.Reviews
+			return &c
+		}
+	}
+	return nil
+}
 
 func (rc *reviewCommands) definitions() []Definition {
 	return []Definition{{
@@ -82,8 +99,11 @@ func (rc *reviewCommands) click(ctx context.Context, c *Call, a *bot.Action) (bo
 		return rc.page(ctx, c, a.Value)
 	}
 	saas, period, userID, ok := prompts.ParseSeatValue(a.Value)
-	if !ok || saas != rc.saas() {
+	if !ok || rc.forSaaS(saas) == nil {
 		return bot.Message{}, badButton()
+	}
+	if saas != rc.saas() {
+		return rc.forSaaS(saas).click(ctx, c, a)
 	}
 	switch a.ID {
 	case prompts.ActionKeep, prompts.ActionNotMine:
@@ -110,8 +130,11 @@ func (rc *reviewCommands) click(ctx context.Context, c *Call, a *bot.Action) (bo
 // submit answers the Keep and Not mine forms.
 func (rc *reviewCommands) submit(ctx context.Context, c *Call, f *bot.FormSubmission) (bot.Message, error) {
 	saas, period, userID, ok := prompts.ParseSeatValue(f.RecordID)
-	if !ok || saas != rc.saas() {
+	if !ok || rc.forSaaS(saas) == nil {
 		return bot.Message{}, Invalidf("That form does not name a seat of a review. Open it again from your digest")
+	}
+	if saas != rc.saas() {
+		return rc.forSaaS(saas).submit(ctx, c, f)
 	}
 	if f.Cancelled {
 		return rc.cancelled(ctx, c, period, userID)
@@ -165,7 +188,7 @@ func (rc *reviewCommands) decide(ctx context.Context, c *Call, in reviews.Input,
 		changed = []string{it.HandedFrom, it.Owner}
 	}
 	if rc.d.ReviewChanged != nil {
-		rc.d.ReviewChanged(ctx, in.Period, origin, changed...)
+		rc.d.ReviewChanged(ctx, rc.saas(), in.Period, origin, changed...)
 	}
 	return rc.redraw(ctx, c, in.Period, owner, in.UserID)
 }
@@ -223,9 +246,12 @@ func (rc *reviewCommands) page(ctx context.Context, c *Call, value string) (bot.
 	if !ok {
 		return bot.Message{}, badButton()
 	}
-	period, owner, ok := prompts.ParseDigestToken(token)
-	if !ok {
+	saas, period, owner, ok := prompts.ParseDigestToken(token)
+	if !ok || rc.forSaaS(saas) == nil {
 		return bot.Message{}, badButton()
+	}
+	if saas != rc.saas() {
+		return rc.forSaaS(saas).page(ctx, c, value)
 	}
 	if !c.Role.Admin && !c.Role.Is(owner) {
 		return bot.Message{}, Forbiddenf("That digest is %s's; only they and admins can page through it", owner)
@@ -294,7 +320,7 @@ func badButton() *Error {
 
 func (rc *reviewCommands) view(period string, now time.Time) prompts.Review {
 	return prompts.Review{Period: period, Location: rc.loc(), Currency: rc.d.Policy.Pricing.Currency, Command: rc.d.Command,
-		Now: now, Deadline: reviews.Deadline(period, rc.loc())}
+		Now: now, Deadline: reviews.Deadline(period, rc.loc()), SaaS: rc.saas()}
 }
 
 func (rc *reviewCommands) loc() *time.Location { return rc.d.Policy.Location }

@@ -58,7 +58,7 @@ func newReviewFixture(t *testing.T) *reviewFixture {
 	f.svc = &reviews.Service{Records: f.store, Audit: f.store, Seats: zendesk.Connector{Client: zd}, Now: func() time.Time { return now }, Holder: "test",
 		Policy: reviews.Policy{Location: f.deps.Policy.Location, KeepMaxDays: 180}}
 	f.deps.Reviews = f.svc
-	f.deps.ReviewChanged = func(_ context.Context, _ string, _ bot.MessageRef, owners ...string) {
+	f.deps.ReviewChanged = func(_ context.Context, _, _ string, _ bot.MessageRef, owners ...string) {
 		f.mu.Lock()
 		defer f.mu.Unlock()
 		f.changed = append(f.changed, owners...)
@@ -211,7 +211,7 @@ func TestClicksThatChangeNothing(t *testing.T) {
 		{"an ended review", acmeOmar, prompts.ActionRemove, "2026-W40:" + tomID, "Review 2026-W40 has ended"},
 		{"a seat not in the review", acmeOmar, prompts.ActionRemove, f.period + ":42", "That seat is not part of review " + f.period},
 		{"a form for an ended review", acmeOmar, prompts.ActionKeep, "2026-W40:" + tomID, "Review 2026-W40 has ended"},
-		{"someone else's page", "priya@acme.example", prompts.ActionPage, bot.PageValue(prompts.DigestToken(f.period, acmeOmar), 2), "only they and admins can page"},
+		{"someone else's page", "priya@acme.example", prompts.ActionPage, bot.PageValue(prompts.DigestToken("", f.period, acmeOmar), 2), "only they and admins can page"},
 		{"a tampered page", acmeOmar, prompts.ActionPage, "2026-W47:omar:x", "button does not name a seat"},
 		// Zendesk's review never reads another SaaS's seat as its own.
 		{"another SaaS's seat", acmeOmar, prompts.ActionRemove, f.period + ":github:" + tomID, "button does not name a seat"},

@@ -180,7 +180,7 @@ type Deps struct {
 	// changed, so copies posted elsewhere are redrawn and seats handed on
 	// reach their new owner. except is the message the click came from,
 	// which the reply itself redraws. It may be nil.
-	ReviewChanged func(ctx context.Context, period string, except bot.MessageRef, owners ...string)
+	ReviewChanged func(ctx context.Context, saas, period string, except bot.MessageRef, owners ...string)
 	// Credentials is the credential register; nil leaves out the tokens
 	// commands and the credential digest's buttons.
 	Credentials *credentials.Service
@@ -205,6 +205,8 @@ type Governed struct {
 	Connector string
 	Policy    seats.Policy
 	Owners    seats.Owners
+	// Reviews is its seat review; nil leaves its digests' buttons out.
+	Reviews *reviews.Service
 }
 
 // saas lists every governed SaaS, Zendesk first, each with its rules.

@@ -1,6 +1,7 @@
 package jobs
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -65,7 +66,7 @@ func (r *Reviews) RemindersJob() Definition {
 func (r *Reviews) digest(ctx context.Context, now time.Time) error {
 	loc := r.Rules.Location
 	period := reviews.PeriodOf(now, loc)
-	snap, err := r.Snapshots.LoadSnapshot(ctx, connector.Zendesk)
+	snap, err := r.Snapshots.LoadSnapshot(ctx, r.Service.Connector)
 	if errors.Is(err, store.ErrNotFound) {
 		return errors.New("no seat snapshot yet: run `seatwarden run-job sync` first")
 	}
@@ -421,7 +422,7 @@ func openFirst(items []reviews.Item) []reviews.Item {
 func (r *Reviews) view(period string, now time.Time) prompts.Review {
 	return prompts.Review{
 		Period: period, Location: r.Rules.Location, Currency: r.Rules.Pricing.Currency, Command: r.Command,
-		Now: now, Deadline: reviews.Deadline(period, r.Rules.Location),
+		Now: now, Deadline: reviews.Deadline(period, r.Rules.Location), SaaS: cmp.Or(r.Service.Connector, connector.Zendesk),
 	}
 }
 

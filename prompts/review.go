@@ -68,15 +68,30 @@ func ParseSeatValue(v string) (saas, period string, userID int64, ok bool) {
 }
 
 // DigestToken is the pager token of one owner's digest.
-func DigestToken(period, owner string) string { return period + ":" + owner }
+// Like SeatValue, a Zendesk digest's token is what it always was
+// ("2026-W47:dana@acme.example"), another SaaS's carries its name
+// ("2026-W47:github:dana@acme.example").
+func DigestToken(saas, period, owner string) string {
+	if saas == "" || saas == connector.Zendesk {
+		return period + ":" + owner
+	}
+	return period + ":" + saas + ":" + owner
+}
 
 // ParseDigestToken reads a DigestToken back.
-func ParseDigestToken(token string) (period, owner string, ok bool) {
+func ParseDigestToken(token string) (saas, period, owner string, ok bool) {
 	period, owner, found := strings.Cut(token, ":")
-	if !found || !reviews.ValidPeriod(period) || !strings.Contains(owner, "@") || strings.ContainsAny(owner, " :") {
-		return "", "", false
+	saas = connector.Zendesk
+	if name, after, scoped := strings.Cut(owner, ":"); scoped {
+		if name == connector.Zendesk || !slices.Contains(connector.Names, name) {
+			return "", "", "", false
+		}
+		saas, owner = name, after
 	}
-	return period, owner, true
+	if !found || !reviews.ValidPeriod(period) || !strings.Contains(owner, "@") || strings.ContainsAny(owner, " :") {
+		return "", "", "", false
+	}
+	return saas, period, owner, true
 }
 
 // Occasion is why a digest is sent; it changes only the headline and the
@@ -188,7 +203,7 @@ func (r Review) Digest(occ Occasion, owner string, items []reviews.Item, page in
 	}
 	m.Context = append(m.Context, r.progress(len(items), open, saved))
 	if pages > 1 {
-		m.Pager = &bot.Pager{Page: page, Pages: pages, ActionID: ActionPage, Token: DigestToken(r.Period, owner)}
+		m.Pager = &bot.Pager{Page: page, Pages: pages, ActionID: ActionPage, Token: DigestToken(r.SaaS, r.Period, owner)}
 	}
 	return m
 }

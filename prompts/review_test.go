@@ -117,7 +117,7 @@ func checkDigest(t *testing.T, m bot.Message, owner string, items []reviews.Item
 		}
 	}
 	if m.Pager != nil {
-		p, o, ok := prompts.ParseDigestToken(m.Pager.Token)
+		_, p, o, ok := prompts.ParseDigestToken(m.Pager.Token)
 		if !ok || p != period || o != owner || m.Pager.ActionID != prompts.ActionPage {
 			t.Errorf("pager %+v does not read back as %s's digest of %s", *m.Pager, owner, period)
 		}
@@ -297,7 +297,7 @@ func TestDigestPages(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			m := view().Digest(prompts.Digest, dana, items, tt.page)
 			checkDigest(t, m, dana, items, tt.want)
-			want := bot.Pager{Page: tt.want, Pages: 3, ActionID: prompts.ActionPage, Token: prompts.DigestToken(period, dana)}
+			want := bot.Pager{Page: tt.want, Pages: 3, ActionID: prompts.ActionPage, Token: prompts.DigestToken("", period, dana)}
 			if m.Pager == nil || *m.Pager != want {
 				t.Errorf("pager = %+v, want %+v", m.Pager, want)
 			}

@@ -1,6 +1,7 @@
 package prompts_test
 
 import (
+	"cmp"
 	"math"
 	"testing"
 
@@ -80,13 +81,17 @@ func TestParseSeatValueRefuses(t *testing.T) {
 // TestDigestTokenRoundTrip: what DigestToken writes, ParseDigestToken
 // reads back.
 func TestDigestTokenRoundTrip(t *testing.T) {
-	for _, tt := range []struct{ period, owner string }{
-		{"2026-W47", "dana@example.com"},
-		{"2026-W53", "ops+reviews@support.example.co.uk"},
-		{"2000-W01", "a@b"},
+	for _, tt := range []struct{ saas, period, owner string }{
+		{"", "2026-W47", "dana@example.com"},
+		{"", "2026-W53", "ops+reviews@support.example.co.uk"},
+		{"", "2000-W01", "a@b"},
+		{"github", "2026-W47", "dana@example.com"},
 	} {
-		tok := prompts.DigestToken(tt.period, tt.owner)
-		p, o, ok := prompts.ParseDigestToken(tok)
+		tok := prompts.DigestToken(tt.saas, tt.period, tt.owner)
+		saas, p, o, ok := prompts.ParseDigestToken(tok)
+		if saas != cmp.Or(tt.saas, "zendesk") {
+			t.Errorf("ParseDigestToken(%q) names %q's review, want %q's", tok, saas, tt.saas)
+		}
 		if !ok || p != tt.period || o != tt.owner {
 			t.Errorf("ParseDigestToken(%q) = %q, %q, %v; want %q, %q", tok, p, o, ok, tt.period, tt.owner)
 		}
@@ -118,7 +123,7 @@ func TestParseDigestTokenRefuses(t *testing.T) {
 		"2026-W47:github:",
 		"2026-W47:github:012",
 	} {
-		if p, o, ok := prompts.ParseDigestToken(tok); ok || p != "" || o != "" {
+		if _, p, o, ok := prompts.ParseDigestToken(tok); ok || p != "" || o != "" {
 			t.Errorf("ParseDigestToken(%q) = %q, %q, %v; want it refused", tok, p, o, ok)
 		}
 	}
@@ -153,15 +158,15 @@ func FuzzParseSeatValue(f *testing.F) {
 // FuzzParseDigestToken: ParseDigestToken never panics, and whatever it
 // accepts is exactly what DigestToken writes for it.
 func FuzzParseDigestToken(f *testing.F) {
-	for _, seed := range []string{"2026-W47:dana@example.com", "2026-W47:a:b@c", "2026-W 7:a@b", ":", ""} {
+	for _, seed := range []string{"2026-W47:dana@example.com", "2026-W47:a:b@c", "2026-W 7:a@b", ":", "", "2026-W47:github:dana@example.com", "2026-W47:zendesk:a@b"} {
 		f.Add(seed)
 	}
 	f.Fuzz(func(t *testing.T, tok string) {
-		p, o, ok := prompts.ParseDigestToken(tok)
+		saas, p, o, ok := prompts.ParseDigestToken(tok)
 		if !ok {
 			return
 		}
-		if back := prompts.DigestToken(p, o); back != tok || !reviews.ValidPeriod(p) {
+		if back := prompts.DigestToken(saas, p, o); back != tok || !reviews.ValidPeriod(p) {
 			t.Fatalf("accepted %q as %q, %q, which DigestToken writes %q", tok, p, o, back)
 		}
 	})

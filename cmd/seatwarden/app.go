@@ -37,21 +37,23 @@ import (
 
 // app is the wired bot: everything serve, run-job and demo share.
 type app struct {
-	cfg       *config.Config
-	log       *slog.Logger
-	metrics   *telemetry.Metrics
-	store     store.Store
-	zendesk   *zendesk.Client
-	github    *github.Client // nil unless GitHub is governed
-	jobs      *jobs.Registry
-	runner    *jobs.Runner
-	router    *commands.Router
-	slack     *slackbot.Adapter // nil when Slack is off
-	teams     *teamsbot.Adapter // nil when Teams is off
-	reviews   *jobs.Reviews
-	tokens    *jobs.Tokens
-	approvals *jobs.Approvals
-	now       func() time.Time
+	cfg     *config.Config
+	log     *slog.Logger
+	metrics *telemetry.Metrics
+	store   store.Store
+	zendesk *zendesk.Client
+	github  *github.Client // nil unless GitHub is governed
+	// gitHubReviews is the review of Copilot seats; nil without GitHub.
+	gitHubReviews *jobs.Reviews
+	jobs          *jobs.Registry
+	runner        *jobs.Runner
+	router        *commands.Router
+	slack         *slackbot.Adapter // nil when Slack is off
+	teams         *teamsbot.Adapter // nil when Teams is off
+	reviews       *jobs.Reviews
+	tokens        *jobs.Tokens
+	approvals     *jobs.Approvals
+	now           func() time.Time
 	// followUps are redraws after decisions still in flight; Close waits.
 	followUps sync.WaitGroup
 
@@ -110,15 +112,21 @@ func newApp(ctx context.Context, cfg *config.Config, log *slog.Logger) (*app, er
 	a.tokens = newTokenJobs(cfg, a.store, zd, holder, a.now, log)
 	a.approvals = newApprovalJobs(cfg, a.store, a.tokens.Service, holder, a.now, log)
 	syncers := []*seats.Syncer{syncer}
+	digest, reminders := a.reviews.DigestJob(), jobs.Also(a.reviews.RemindersJob(), a.approvals.Reminders)
 	if cfg.GitHub.Enabled() {
 		if a.github, err = newGitHubClient(cfg, log); err != nil {
 			a.Close()
 			return nil, err
 		}
-		syncers = append(syncers, gitHubSyncer(cfg, gitHubConnector(cfg, a.github, log), a.store, a.now, log))
+		gh := gitHubConnector(cfg, a.github, log)
+		syncers = append(syncers, gitHubSyncer(cfg, gh, a.store, a.now, log))
+		// Copilot seats have a review of their own, run by the same jobs.
+		a.gitHubReviews = newGitHubReviewJobs(cfg, a.store, gh, holder, a.now, log)
+		digest = jobs.Also(digest, a.gitHubReviews.DigestJob().Run)
+		reminders = jobs.Also(reminders, a.gitHubReviews.RemindersJob().Run)
 	}
-	a.jobs, err = jobs.NewRegistry(jobs.Sync(syncers, a.afterSync, a.tokens.Inventory, a.approvals.Installations), a.reviews.DigestJob(),
-		a.tokens.DigestJob(), jobs.Also(a.reviews.RemindersJob(), a.approvals.Reminders))
+	a.jobs, err = jobs.NewRegistry(jobs.Sync(syncers, a.afterSync, a.tokens.Inventory, a.approvals.Installations), digest,
+		a.tokens.DigestJob(), reminders)
 	if err != nil {
 		a.Close()
 		return nil, err
@@ -129,7 +137,7 @@ func newApp(ctx context.Context, cfg *config.Config, log *slog.Logger) (*app, er
 		Policy:          wiring.SeatPolicy(cfg.Policy),
 		Admins:          cfg.Policy.Admins,
 		Owners:          wiring.SeatOwners(cfg.Policy),
-		Governed:        governedBesideZendesk(cfg),
+		Governed:        governedBesideZendesk(cfg, a.gitHubReviews),
 		Command:         cfg.Policy.Command,
 		Reviews:         a.reviews.Service,
 		ReviewChanged:   a.reviewChanged,
@@ -167,6 +175,9 @@ func newApp(ctx context.Context, cfg *config.Config, log *slog.Logger) (*app, er
 	}
 	a.tokens.Notifier = a.reviews.Notifier
 	a.approvals.Notifier = a.reviews.Notifier
+	if a.gitHubReviews != nil {
+		a.gitHubReviews.Notifier = a.reviews.Notifier
+	}
 	a.runner = &jobs.Runner{
 		Locks:   a.store,
 		Holder:  holder,
@@ -290,11 +301,15 @@ func (a *app) approvalChanged(ctx context.Context, id string) {
 
 // reviewChanged redraws other copies of the owners' digests after a
 // decision, off the click's path so its reply is not held up.
-func (a *app) reviewChanged(ctx context.Context, period string, except bot.MessageRef, owners ...string) {
+func (a *app) reviewChanged(ctx context.Context, saas, period string, except bot.MessageRef, owners ...string) {
+	r := a.reviews
+	if saas == connector.GitHub && a.gitHubReviews != nil {
+		r = a.gitHubReviews
+	}
 	a.followUps.Go(func() {
 		ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), time.Minute)
 		defer cancel()
-		a.reviews.Changed(ctx, period, except, owners...)
+		r.Changed(ctx, period, except, owners...)
 	})
 }
 

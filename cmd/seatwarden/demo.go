@@ -222,6 +222,7 @@ func (d *demo) run(ctx context.Context, cfg *config.Config, dataDir string, keep
 	}
 
 	d.review(ctx, a, emu)
+	d.copilotReview(ctx, a, gh)
 	d.tokens(ctx, a, emu)
 	d.approvals(ctx, a, emu)
 	d.teamsScene(ctx, a, tm)
@@ -266,7 +267,7 @@ func (d *demo) run(ctx context.Context, cfg *config.Config, dataDir string, keep
 	if len(d.failed) > 0 {
 		return fmt.Errorf("the scenario did not hold:\n%s", strings.Join(d.failed, "\n"))
 	}
-	d.say("✓ Scenario holds: full sync of Zendesk and of a GitHub organisation as its App; seat questions answered in Slack for an admin, an owner and a stranger, across both SaaS and for GitHub alone, and an unknown SaaS named with the governed ones; a bad argument explained; incremental sync of a demotion; paid seats and cost down; a seat review with a digest per owner, a Keep with its reason and a Remove carried out in Zendesk; the credential register with its orphan digest, a claim and an OAuth token revoked in Zendesk; an app request refused to its own requester, approved by two approvers in its thread, marked installed and found by the next sync; the same commands on Teams in a chat and a channel, and a Keep answered on a Teams card; health, readiness and metrics served.")
+	d.say("✓ Scenario holds: full sync of Zendesk and of a GitHub organisation as its App; seat questions answered in Slack for an admin, an owner and a stranger, across both SaaS and for GitHub alone, and an unknown SaaS named with the governed ones; a bad argument explained; incremental sync of a demotion; paid seats and cost down; a seat review with a digest per owner, a Keep with its reason and a Remove carried out in Zendesk; a Copilot seat review and a Remove that cancels the seat in GitHub once; the credential register with its orphan digest, a claim and an OAuth token revoked in Zendesk; an app request refused to its own requester, approved by two approvers in its thread, marked installed and found by the next sync; the same commands on Teams in a chat and a channel, and a Keep answered on a Teams card; health, readiness and metrics served.")
 	return nil
 }
 

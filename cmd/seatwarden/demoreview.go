@@ -102,17 +102,29 @@ func (d *demo) review(ctx context.Context, a *app, emu *zendesktest.Server) {
 	d.expectReply(ctx, demoAdmin, "review", "Removed")
 }
 
-// digestOf finds the one digest who was sent in their DM.
+// digestOf finds the one Zendesk seat review digest who was sent in
+// their DM.
 func (d *demo) digestOf(who demoPerson) (string, slacktest.Message, bool) {
+	return d.reviewDigestOf(who, "Seat review: ")
+}
+
+// reviewDigestOf finds the one digest whose headline starts with title
+// among who's DMs: each governed SaaS's review sends its own.
+func (d *demo) reviewDigestOf(who demoPerson, title string) (string, slacktest.Message, bool) {
 	ch, ok := d.slackEmu.DMChannel(who.slackID)
 	if !d.expect(ok, "%s has a DM from seatwarden", who.name) {
 		return "", slacktest.Message{}, false
 	}
-	msgs := d.slackEmu.Messages(ch)
-	if !d.expect(len(msgs) == 1, "%s got one digest (got %d messages)", who.name, len(msgs)) {
+	var found []slacktest.Message
+	for _, m := range d.slackEmu.Messages(ch) {
+		if strings.Contains(messageText(m), title) {
+			found = append(found, m)
+		}
+	}
+	if !d.expect(len(found) == 1, "%s got one %q digest (got %d)", who.name, strings.TrimSuffix(title, ": "), len(found)) {
 		return "", slacktest.Message{}, false
 	}
-	return ch, msgs[0], true
+	return ch, found[0], true
 }
 
 func (d *demo) printMessage(title string, m slacktest.Message) {

@@ -12,6 +12,8 @@ import (
 	"github.com/seatwarden/seatwarden/connector"
 	"github.com/seatwarden/seatwarden/integrations/github"
 	"github.com/seatwarden/seatwarden/internal/wiring"
+	"github.com/seatwarden/seatwarden/jobs"
+	"github.com/seatwarden/seatwarden/reviews"
 	"github.com/seatwarden/seatwarden/seats"
 	"github.com/seatwarden/seatwarden/store"
 )
@@ -62,10 +64,48 @@ func gitHubSyncer(cfg *config.Config, c github.Connector, st store.Store, now fu
 
 // governedBesideZendesk lists the SaaS the commands answer for besides
 // Zendesk.
-func governedBesideZendesk(cfg *config.Config) []commands.Governed {
+func governedBesideZendesk(cfg *config.Config, review *jobs.Reviews) []commands.Governed {
 	if !cfg.GitHub.Enabled() {
 		return nil
 	}
 	p := cfg.Policy
-	return []commands.Governed{{Connector: connector.GitHub, Policy: wiring.GitHubSeatPolicy(p), Owners: wiring.GitHubOwners(p)}}
+	g := commands.Governed{Connector: connector.GitHub, Policy: wiring.GitHubSeatPolicy(p), Owners: wiring.GitHubOwners(p)}
+	if review != nil {
+		g.Reviews = review.Service
+	}
+	return []commands.Governed{g}
+}
+
+// newGitHubReviewJobs wires the review of Copilot seats: its own records,
+// GitHub's seat rules and owners, the review's timings. Remove frees the
+// seat as github.remove_action says; a Copilot seat has no downgrade, so
+// an unanswered seat is escalated whatever review.on_silence says.
+func newGitHubReviewJobs(cfg *config.Config, st store.Store, gh github.Connector, holder string, now func() time.Time, log *slog.Logger) *jobs.Reviews {
+	p := cfg.Policy
+	svc := &reviews.Service{
+		Records:   st,
+		Audit:     st,
+		Connector: connector.GitHub,
+		Seats:     gh,
+		Policy: reviews.Policy{
+			Location:     p.Location(),
+			KeepMaxDays:  p.Review.KeepMaxDays,
+			SnoozeDays:   p.Review.SnoozeDays,
+			RemoveAction: reviews.ChangeDemote,
+		},
+		Now:    now,
+		Holder: holder,
+		Logger: log,
+	}
+	return &jobs.Reviews{
+		Service:       svc,
+		Snapshots:     st,
+		Rules:         wiring.GitHubSeatPolicy(p),
+		Owners:        wiring.GitHubOwners(p),
+		AdminChannel:  p.AdminChannel,
+		RemindAfter:   p.Review.RemindAfter.Std(),
+		EscalateAfter: p.Review.EscalateAfter.Std(),
+		Command:       p.Command,
+		Logger:        log,
+	}
 }

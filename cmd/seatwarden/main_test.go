@@ -352,6 +352,8 @@ func TestDemoScenarioHolds(t *testing.T) {
 		"▍Seats: 16 paid · $1,360/month across Zendesk and GitHub",
 		"│ Zendesk · 11 paid · $1,265/month",
 		"▍GitHub seats: 5 paid · $95/month",
+		"▍Copilot seat review: 3 inactive seats, $57/month",
+		"In GitHub, jberg's Copilot seat is cancelled",
 		"\"gitlab\" is not a governed SaaS; this bot governs zendesk, github",
 		"Sorry, \"seats\" is only for Zendesk admins",
 		"Usage error: DAYS must be a whole number",

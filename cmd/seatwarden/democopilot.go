@@ -1,0 +1,52 @@
+package main
+
+import (
+	"context"
+	"slices"
+	"strings"
+
+	"github.com/seatwarden/seatwarden/bot/slack/slacktest"
+	"github.com/seatwarden/seatwarden/connector"
+	"github.com/seatwarden/seatwarden/integrations/github/githubtest"
+	"github.com/seatwarden/seatwarden/prompts"
+	"github.com/seatwarden/seatwarden/reviews"
+)
+
+// copilotReview is the Copilot seat scene: the same inactive-digest run
+// sent Dana a review of the idle Copilot seats she answers for; she
+// removes one and GitHub cancels it.
+func (d *demo) copilotReview(ctx context.Context, a *app, gh *demoGitHub) {
+	if a.gitHubReviews == nil {
+		return
+	}
+	d.say("")
+	d.say("The same run sent the GitHub review: idle Copilot seats, to whoever answers for their team.")
+	dm, digest, ok := d.reviewDigestOf(demoAdmin, "Copilot seat review: ")
+	if !ok {
+		return
+	}
+	d.printMessage(demoAdmin.name+"'s Copilot seat review", digest)
+	period := reviews.PeriodOf(a.now(), a.cfg.Policy.Location())
+	items, err := a.gitHubReviews.Service.Items(ctx, period)
+	if !d.expect(err == nil, "the Copilot review's items are readable: %v", err) {
+		return
+	}
+	i := slices.IndexFunc(items, func(it reviews.Item) bool { return it.Seat.Name == "jberg" })
+	if !d.expect(i >= 0, "jberg's idle Copilot seat is in the review") {
+		return
+	}
+	jberg := items[i]
+	d.say("")
+	d.say("%s presses Remove on %s's Copilot seat (%d days without Copilot activity) and confirms.", demoAdmin.name, jberg.Seat.Name, jberg.Seat.DaysInactive)
+	d.click(ctx, demoAdmin, dm, digest.TS, prompts.ActionRemove, prompts.SeatValue(connector.GitHub, period, jberg.Seat.UserID))
+	removed, ok := d.awaitMessage(ctx, dm, digest.TS, func(m slacktest.Message) bool { return strings.Contains(messageText(m), "Removed by") })
+	if ok {
+		for _, l := range strings.Split(messageText(removed), "\n") {
+			if strings.Contains(l, "Removed by") {
+				d.say("  │ %s", l)
+			}
+		}
+	}
+	d.expect(gh.Requests(githubtest.EndpointCopilotRemove) == 1, "GitHub was asked once to cancel the seat (asked %d times)", gh.Requests(githubtest.EndpointCopilotRemove))
+	d.say("  In GitHub, %s's Copilot seat is cancelled: it stops being billed after this billing cycle.", jberg.Seat.Name)
+}
