@@ -167,7 +167,7 @@ func (s *Service) Assess(kind string, requester Actor, a Answers) (Request, erro
 	a = own
 	c := CheckContext{Today: s.Today(), Location: s.Location()}
 	errs := k.checkCommon(a, c)
-	tier, why := s.tier(k, a)
+	tier, _ := s.tier(k, a)
 	// The kind's own rules run too, so the form shows every error at
 	// once; a field keeps its first error.
 	for _, fe := range k.Check(a, tier, c) {
@@ -175,7 +175,7 @@ func (s *Service) Assess(kind string, requester Actor, a Answers) (Request, erro
 			errs = append(errs, fe)
 		}
 	}
-	tier, why = s.tier(k, a) // a check may normalise what the rules read
+	tier, why := s.tier(k, a) // a check may normalise what the rules read
 	if len(errs) > 0 {
 		return Request{}, &FormError{Fields: errs}
 	}

@@ -55,7 +55,7 @@ func (c Connector) SyncStaff(ctx context.Context, sync connector.StaffSync) (con
 	}
 	seats, err := c.Client.CopilotSeats(ctx)
 	if err != nil {
-		return connector.Roster{}, stats, fmt.Errorf("Copilot seats: %w", err)
+		return connector.Roster{}, stats, fmt.Errorf("listing Copilot seats: %w", err)
 	}
 	// GitHub shows who lacks 2FA only to owners (others get 403, or 422
 	// "Only owners can use this filter"); without it nobody is marked as
