@@ -47,9 +47,9 @@ func (rc *reviewCommands) forSaaS(saas string) *reviewCommands {
 func (rc *reviewCommands) definitions() []Definition {
 	return []Definition{{
 		Name:        "review",
-		Usage:       "review [PERIOD]",
-		Description: "The seat review's progress: asked, kept, removed, downgraded, snoozed, pending in Zendesk, and what it saved per month. PERIOD is an ISO week such as 2026-W47 (default: this week's).",
-		Examples:    []string{"review", "review 2026-W47"},
+		Usage:       "review [SAAS] [PERIOD]",
+		Description: "The seat review's progress: asked, kept, removed, downgraded, snoozed, pending, and what it saved per month. SAAS names another governed SaaS's review, such as github (default: Zendesk's); PERIOD is an ISO week such as 2026-W47 (default: this week's).",
+		Examples:    []string{"review", "review 2026-W47", "review github"},
 		Access:      Admins,
 		Handler:     rc.handle,
 		Actions: []ActionRoute{
@@ -72,6 +72,16 @@ func (rc *reviewCommands) handle(ctx context.Context, c *Call) (bot.Message, err
 }
 
 func (rc *reviewCommands) summary(ctx context.Context, c *Call) (bot.Message, error) {
+	if len(c.Args) > 0 && !reviews.ValidPeriod(strings.ToUpper(c.Args[0])) {
+		saas := strings.ToLower(c.Args[0])
+		other := rc.forSaaS(saas)
+		if other == nil {
+			return bot.Message{}, rc.unknownReview(c.Args[0])
+		}
+		rest := *c
+		rest.Args = c.Args[1:]
+		return other.summary(ctx, &rest)
+	}
 	period := reviews.PeriodOf(c.Now, rc.loc())
 	switch {
 	case len(c.Args) > 1:
@@ -312,6 +322,22 @@ func (rc *reviewCommands) decisionError(c *Call, period string, err error) error
 		return NotFoundf("That seat is not part of review %s. Run %s help to see what you can do", period, rc.d.Command)
 	}
 	return err
+}
+
+// unknownReview answers a review asked of a name that is neither a
+// period nor a governed SaaS with a review.
+func (rc *reviewCommands) unknownReview(word string) *Error {
+	names := []string{rc.saas()}
+	for _, g := range rc.d.Governed {
+		if g.Reviews != nil {
+			names = append(names, g.Connector)
+		}
+	}
+	if len(names) == 1 {
+		return Invalidf("PERIOD is an ISO week such as %s, got %q", reviews.PeriodOf(rc.d.Now(), rc.loc()), clip(word, 20))
+	}
+	return Invalidf("%q is neither an ISO week such as %s nor a governed SaaS (%s). Example: %s review %s",
+		clip(word, 20), reviews.PeriodOf(rc.d.Now(), rc.loc()), strings.Join(names, ", "), rc.d.Command, names[len(names)-1])
 }
 
 func badButton() *Error {

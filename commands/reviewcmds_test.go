@@ -288,3 +288,30 @@ func TestCancelledFormPutsTheDigestBack(t *testing.T) {
 		t.Errorf("someone else's cancel showed the digest:\n%s", text(refused))
 	}
 }
+
+// TestReviewOfAnotherSaaS: with GitHub's review beside Zendesk's, review
+// github answers for GitHub's, and a name that is neither a week nor a
+// governed SaaS says which are.
+func TestReviewOfAnotherSaaS(t *testing.T) {
+	f := newReviewFixture(t)
+	gh := &reviews.Service{Records: f.store, Audit: f.store, Connector: connector.GitHub, Now: func() time.Time { return now },
+		Policy: reviews.Policy{Location: f.deps.Policy.Location}}
+	f.deps.Governed = []Governed{{Connector: connector.GitHub, Policy: f.deps.Policy, Reviews: gh}}
+	r, err := New(f.deps)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if m := ask(r, acmeAdmin, "review github"); m.Headline != "Copilot seat review "+f.period || !strings.Contains(text(m), "has not opened yet") {
+		t.Errorf("review github: %q\n%s", m.Headline, text(m))
+	}
+	if m := ask(r, acmeAdmin, "review github 2026-W30"); m.Headline != "Copilot seat review 2026-W30" {
+		t.Errorf("review github 2026-W30: %q", m.Headline)
+	}
+	if m := ask(r, acmeAdmin, "review zendesk"); m.Headline != "Seat review "+f.period {
+		t.Errorf("review zendesk: %q", m.Headline)
+	}
+	want := `"gitlab" is neither an ISO week such as ` + f.period + ` nor a governed SaaS (zendesk, github). Example: /warden review github`
+	if line := errorLine(t, ask(r, acmeAdmin, "review gitlab")); !strings.Contains(line, want) {
+		t.Errorf("review gitlab: %q, want %q", line, want)
+	}
+}

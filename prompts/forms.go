@@ -82,7 +82,7 @@ func (r Review) FailedChanges(items []reviews.Item) bot.Message {
 
 // Summary is the reply to `review`: how far a period's review has got.
 func (r Review) Summary(s reviews.Summary, opened time.Time) bot.Message {
-	m := bot.Message{Headline: "Seat review " + s.Period, Visibility: bot.Ephemeral}
+	m := bot.Message{Headline: r.words().review + " " + s.Period, Visibility: bot.Ephemeral}
 	if s.Asked == 0 {
 		m.Sections = []bot.Section{{Text: "No seats were asked about in this review."}}
 		if opened.IsZero() {
@@ -97,7 +97,7 @@ func (r Review) Summary(s reviews.Summary, opened time.Time) bot.Message {
 		{Label: "Snoozed", Value: fmt.Sprint(s.Snoozed)},
 		{Label: "Removed", Value: fmt.Sprint(s.Removed)},
 		{Label: "Downgraded", Value: fmt.Sprint(s.Downgraded)},
-		{Label: "Pending in Zendesk", Value: fmt.Sprint(s.Pending)},
+		{Label: "Pending in " + r.words().title, Value: fmt.Sprint(s.Pending)},
 		{Label: "Failed", Value: fmt.Sprint(s.Failed)},
 		{Label: "Changed meanwhile", Value: fmt.Sprint(s.Changed)},
 		{Label: "Saved", Value: r.money(s.Saved) + "/month"},
