@@ -188,6 +188,8 @@ func TestRenderMessage(t *testing.T) {
 		// An approval thread's parent is updated in place, so it must
 		// stay one card.
 		{"request_parent", fixtures.PendingParent(), 1},
+		// A Copilot seat review: GitHub's words, no Downgrade.
+		{"copilot_digest", fixtures.CopilotDigest(), 1},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
