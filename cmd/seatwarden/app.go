@@ -189,34 +189,20 @@ func newApp(ctx context.Context, cfg *config.Config, log *slog.Logger) (*app, er
 	return a, nil
 }
 
-// newReviewJobs wires the seat review to the policy.
+// newReviewJobs wires Zendesk's seat review to the policy.
 func newReviewJobs(cfg *config.Config, st store.Store, zd connector.Seats, holder string, now func() time.Time, log *slog.Logger) *jobs.Reviews {
 	p := cfg.Policy
-	removeAction := reviews.ChangeDemote
-	if p.Review.RemoveAction == config.RemoveActionSuspend {
-		removeAction = reviews.ChangeSuspend
-	}
-	svc := &reviews.Service{
-		Records: st,
-		Audit:   st,
-		Seats:   zd,
-		Policy: reviews.Policy{
-			Location:           p.Location(),
-			KeepMaxDays:        p.Review.KeepMaxDays,
-			SnoozeDays:         p.Review.SnoozeDays,
-			RemoveAction:       removeAction,
-			DowngradeRoleID:    p.Review.DowngradeRoleID,
-			DowngradeOnSilence: p.Review.OnSilence == config.OnSilenceDowngrade,
-		},
-		Now:    now,
-		Holder: holder,
-		Logger: log,
-	}
+	svc := &reviews.Service{Records: st, Audit: st, Seats: zd, Policy: wiring.ReviewPolicy(p), Now: now, Holder: holder, Logger: log}
+	return reviewJobs(p, st, svc, wiring.SeatPolicy(p), wiring.SeatOwners(p), log)
+}
+
+// reviewJobs runs one SaaS's review on the policy's timings.
+func reviewJobs(p config.Policy, st store.Store, svc *reviews.Service, rules seats.Policy, owners seats.Owners, log *slog.Logger) *jobs.Reviews {
 	return &jobs.Reviews{
 		Service:       svc,
 		Snapshots:     st,
-		Rules:         wiring.SeatPolicy(p),
-		Owners:        wiring.SeatOwners(p),
+		Rules:         rules,
+		Owners:        owners,
 		AdminChannel:  p.AdminChannel,
 		RemindAfter:   p.Review.RemindAfter.Std(),
 		EscalateAfter: p.Review.EscalateAfter.Std(),

@@ -77,35 +77,10 @@ func governedBesideZendesk(cfg *config.Config, review *jobs.Reviews) []commands.
 }
 
 // newGitHubReviewJobs wires the review of Copilot seats: its own records,
-// GitHub's seat rules and owners, the review's timings. Remove frees the
-// seat as github.remove_action says; a Copilot seat has no downgrade, so
-// an unanswered seat is escalated whatever review.on_silence says.
+// GitHub's seat rules and owners, the review's timings.
 func newGitHubReviewJobs(cfg *config.Config, st store.Store, gh github.Connector, holder string, now func() time.Time, log *slog.Logger) *jobs.Reviews {
 	p := cfg.Policy
-	svc := &reviews.Service{
-		Records:   st,
-		Audit:     st,
-		Connector: connector.GitHub,
-		Seats:     gh,
-		Policy: reviews.Policy{
-			Location:     p.Location(),
-			KeepMaxDays:  p.Review.KeepMaxDays,
-			SnoozeDays:   p.Review.SnoozeDays,
-			RemoveAction: reviews.ChangeDemote,
-		},
-		Now:    now,
-		Holder: holder,
-		Logger: log,
-	}
-	return &jobs.Reviews{
-		Service:       svc,
-		Snapshots:     st,
-		Rules:         wiring.GitHubSeatPolicy(p),
-		Owners:        wiring.GitHubOwners(p),
-		AdminChannel:  p.AdminChannel,
-		RemindAfter:   p.Review.RemindAfter.Std(),
-		EscalateAfter: p.Review.EscalateAfter.Std(),
-		Command:       p.Command,
-		Logger:        log,
-	}
+	svc := &reviews.Service{Records: st, Audit: st, Connector: connector.GitHub, Seats: gh, Policy: wiring.GitHubReviewPolicy(p),
+		Now: now, Holder: holder, Logger: log}
+	return reviewJobs(p, st, svc, wiring.GitHubSeatPolicy(p), wiring.GitHubOwners(p), log)
 }

@@ -8,6 +8,7 @@ import (
 
 	"github.com/seatwarden/seatwarden/config"
 	"github.com/seatwarden/seatwarden/integrations/github"
+	"github.com/seatwarden/seatwarden/reviews"
 	"github.com/seatwarden/seatwarden/seats"
 )
 
@@ -64,4 +65,35 @@ func owners(list []config.Owner) seats.Owners {
 		groups = append(groups, seats.GroupOwner{Group: item.Group, Owner: item.Owner})
 	}
 	return seats.NewOwners(def, groups...)
+}
+
+// ReviewPolicy is Zendesk's seat review: Remove demotes or suspends as
+// review.remove_action says, Downgrade moves to review.downgrade_role_id,
+// and review.on_silence may downgrade unanswered seats.
+func ReviewPolicy(p config.Policy) reviews.Policy {
+	removeAction := reviews.ChangeDemote
+	if p.Review.RemoveAction == config.RemoveActionSuspend {
+		removeAction = reviews.ChangeSuspend
+	}
+	return reviews.Policy{
+		Location:           p.Location(),
+		KeepMaxDays:        p.Review.KeepMaxDays,
+		SnoozeDays:         p.Review.SnoozeDays,
+		RemoveAction:       removeAction,
+		DowngradeRoleID:    p.Review.DowngradeRoleID,
+		DowngradeOnSilence: p.Review.OnSilence == config.OnSilenceDowngrade,
+	}
+}
+
+// GitHubReviewPolicy is the review of Copilot seats: Remove frees the
+// seat as github.remove_action says (the connector's business), and a
+// Copilot seat has no downgrade, so unanswered seats are escalated
+// whatever review.on_silence says.
+func GitHubReviewPolicy(p config.Policy) reviews.Policy {
+	return reviews.Policy{
+		Location:     p.Location(),
+		KeepMaxDays:  p.Review.KeepMaxDays,
+		SnoozeDays:   p.Review.SnoozeDays,
+		RemoveAction: reviews.ChangeDemote,
+	}
 }

@@ -6,6 +6,7 @@ import (
 
 	"github.com/seatwarden/seatwarden/config"
 	"github.com/seatwarden/seatwarden/internal/wiring"
+	"github.com/seatwarden/seatwarden/reviews"
 )
 
 func TestSeatOwnersFollowTheOwnersList(t *testing.T) {
@@ -37,5 +38,18 @@ func TestSeatPolicyCarriesEveryRule(t *testing.T) {
 		got.Pricing.Agent != 89, got.Pricing.Admin != 149, got.Pricing.Currency != "EUR",
 		got.Pricing.Roles["Team lead"] != 99, len(got.NonSeatRoles) != 1 || got.NonSeatRoles[0] != "Billing viewer":
 		t.Errorf("SeatPolicy(%+v) = %+v", p, got)
+	}
+}
+
+func TestReviewPolicies(t *testing.T) {
+	p := config.DefaultPolicy()
+	p.Review.RemoveAction, p.Review.OnSilence, p.Review.DowngradeRoleID = config.RemoveActionSuspend, config.OnSilenceDowngrade, 360001
+	zd := wiring.ReviewPolicy(p)
+	if zd.RemoveAction != reviews.ChangeSuspend || !zd.DowngradeOnSilence || zd.DowngradeRoleID != 360001 || zd.KeepMaxDays != 180 {
+		t.Errorf("Zendesk's review policy: %+v", zd)
+	}
+	gh := wiring.GitHubReviewPolicy(p)
+	if gh.RemoveAction != reviews.ChangeDemote || gh.DowngradeOnSilence || gh.DowngradeRoleID != 0 {
+		t.Errorf("GitHub's review policy %+v: Remove frees the seat, and nothing is ever downgraded", gh)
 	}
 }
