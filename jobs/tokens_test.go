@@ -80,8 +80,15 @@ func TestSyncOfOneSaaSDoesNotWaitOnAnother(t *testing.T) {
 		if downFirst {
 			order = []*seats.Syncer{gh, zd}
 		}
-		var synced []string
-		err := jobs.Sync(order, func(_ context.Context, r seats.SyncResult) { synced = append(synced, r.Snapshot.Connector) }).Run(t.Context(), later)
+		var (
+			mu     sync.Mutex
+			synced []string
+		)
+		err := jobs.Sync(order, func(_ context.Context, r seats.SyncResult) {
+			mu.Lock()
+			defer mu.Unlock()
+			synced = append(synced, r.Snapshot.Connector)
+		}).Run(t.Context(), later)
 		if !errors.Is(err, connector.ErrUnavailable) {
 			t.Errorf("down first=%v: the run's error %v does not say GitHub is unavailable", downFirst, err)
 		}
