@@ -48,5 +48,8 @@ func (d *demo) copilotReview(ctx context.Context, a *app, gh *demoGitHub) {
 		}
 	}
 	d.expect(gh.Requests(githubtest.EndpointCopilotRemove) == 1, "GitHub was asked once to cancel the seat (asked %d times)", gh.Requests(githubtest.EndpointCopilotRemove))
-	d.say("  In GitHub, %s's Copilot seat is cancelled: it stops being billed after this billing cycle.", jberg.Seat.Name)
+	seat, err := a.github.MemberCopilotSeat(ctx, jberg.Seat.Name)
+	if d.expect(err == nil && seat.PendingCancellationDate != "", "GitHub has %s's seat pending cancellation (%+v, %v)", jberg.Seat.Name, seat.PendingCancellationDate, err) {
+		d.say("  In GitHub, %s's Copilot seat is cancelled: it stops being billed after %s.", jberg.Seat.Name, seat.PendingCancellationDate)
+	}
 }
