@@ -37,8 +37,8 @@ func helpCommands(m bot.Message) (usages []string, unknown string) {
 // commands too.
 func TestHelp(t *testing.T) {
 	r := newFixture(t, fixtureSnapshot()).router(t)
-	all := []string{"help [COMMAND]", "seats [SAAS]", "seats inactive [DAYS]", "seats user EMAIL", "seats group NAME"}
-	ownerCmds := []string{"help [COMMAND]", "seats inactive [DAYS]", "seats group NAME"}
+	all := []string{"help [COMMAND]", "seats [SAAS]", "seats inactive [SAAS] [DAYS]", "seats user EMAIL", "seats group NAME"}
+	ownerCmds := []string{"help [COMMAND]", "seats inactive [SAAS] [DAYS]", "seats group NAME"}
 	tests := []struct {
 		name, who, text string
 		want            []string
@@ -54,7 +54,7 @@ func TestHelp(t *testing.T) {
 		{"help on seat commands, admin", admin, "help seats", all[1:], ""},
 		{"help on seat commands, owner", dana, "help seats", ownerCmds[1:], ""},
 		{"help on one command", admin, "help seats user", []string{"seats user EMAIL"}, ""},
-		{"help on an alias", admin, "help seats idle", []string{"seats inactive [DAYS]"}, ""},
+		{"help on an alias", admin, "help seats idle", []string{"seats inactive [SAAS] [DAYS]"}, ""},
 		{"help on a command the asker may not use", stranger, "help seats", []string{"help [COMMAND]"}, ""},
 		{"help on nothing known", admin, "help xyz", all, `Unknown command "xyz".`},
 		{"unknown command, admin", admin, "xyz", all, `Unknown command "xyz".`},

@@ -108,3 +108,40 @@ func TestSeatsWhileOneSaaSHasNotSynced(t *testing.T) {
 		t.Errorf("seats github before its first sync: %q", got)
 	}
 }
+
+// TestInactiveSeatsOfAnotherSaaS: seats inactive github lists GitHub's
+// idle Copilot seats in GitHub's words, for admins all of them and for an
+// owner those of their team; its pager names GitHub's list.
+func TestInactiveSeatsOfAnotherSaaS(t *testing.T) {
+	f := newFixture(t, fixtureSnapshot())
+	if err := f.store.SaveSnapshot(context.Background(), githubSnapshot()); err != nil {
+		t.Fatal(err)
+	}
+	f.deps.Governed = []Governed{githubGoverned(t)}
+	r := f.router(t)
+
+	m := ask(r, admin, "seats inactive github")
+	wantHeadline(t, m, "Inactive GitHub seats: 1 with no Copilot activity for 30+ days · $39/month")
+	mustSay(t, m, "*Idle Coder* · idle@example.com\nMember · platform · last Copilot activity Sun 6 Sep 2026, 75 days ago · $39/month · owner dana@example.com")
+	goldenJSON(t, m)
+
+	if m := ask(r, dana, "seats inactive github 60"); m.Headline != "Your inactive GitHub seats: 1 with no Copilot activity for 60+ days · $39/month" {
+		t.Errorf("the team's owner: %q", m.Headline)
+	}
+	if m := ask(r, admin, "seats inactive github 90"); !strings.Contains(text(m), "No paid seat has gone 90 days without Copilot activity.") {
+		t.Errorf("none that idle: %s", text(m))
+	}
+	// Zendesk's list reads as it always did.
+	wantHeadline(t, ask(r, admin, "seats inactive 60"), "Inactive seats: 14 with no login for 60+ days · $1,664/month")
+	for _, tt := range []struct{ text, want string }{
+		{"seats inactive gitlab", "DAYS must be a whole number from 1 to 3650, after the SaaS if you name one (zendesk, github)"},
+		{"seats inactive 60 github", "seats inactive takes SAAS then DAYS, such as github 60"},
+	} {
+		if got := errorLine(t, ask(r, admin, tt.text)); !strings.Contains(got, tt.want) {
+			t.Errorf("%s: %q, want %q", tt.text, got, tt.want)
+		}
+	}
+	if got := errorLine(t, click(r, admin, PageActionID, bot.PageValue("inactive:zendesk:30", 2))); !strings.Contains(got, "button") {
+		t.Errorf("Zendesk's list written with its name: %q", got)
+	}
+}

@@ -82,9 +82,9 @@ func (s *seatCommands) definitions() []Definition {
 		{
 			Name:        "seats inactive",
 			Aliases:     []string{"seats idle"},
-			Usage:       "seats inactive [DAYS]",
-			Description: fmt.Sprintf("The paid seats with no login for DAYS days (default: the policy's threshold), most inactive first, %d per page. Owners see the seats they answer for.", PageSize),
-			Examples:    []string{"seats inactive 60", "seats inactive"},
+			Usage:       "seats inactive [SAAS] [DAYS]",
+			Description: fmt.Sprintf("The paid seats with no login (for GitHub, no Copilot activity) for DAYS days (default: the policy's threshold), most inactive first, %d per page; Zendesk's, or the governed SaaS named. Owners see the seats they answer for.", PageSize),
+			Examples:    []string{"seats inactive 60", "seats inactive", "seats inactive github 60"},
 			Access:      AdminsOrOwners,
 			Handler:     s.inactive,
 			Actions:     []ActionRoute{{ID: PageActionID, ValuePrefix: "inactive:"}},
@@ -335,6 +335,15 @@ func (s *seatCommands) acceptsSaaS(args []string) bool {
 	return true
 }
 
+// names lists the governed SaaS as people type them.
+func (s *seatCommands) names() []string {
+	out := make([]string, len(s.governed))
+	for i, g := range s.governed {
+		out[i] = g.Connector
+	}
+	return out
+}
+
 // saasNamed finds a governed SaaS by the name people type.
 func (s *seatCommands) saasNamed(name string) (Governed, error) {
 	var names []string
@@ -448,11 +457,11 @@ func (s *seatCommands) summaryOf(v *view) bot.Message {
 	if len(free) > 0 {
 		m.Context = append(m.Context, "Not billed: "+strings.Join(free, ", ")+".")
 	}
-	if v.snap.Connector == connector.Zendesk {
-		m.Context = append(m.Context, v.synced()+" The inactive seats: "+escape(s.d.Command)+" seats inactive")
-	} else {
-		m.Context = append(m.Context, v.synced())
+	inactive := escape(s.d.Command) + " seats inactive"
+	if v.snap.Connector != connector.Zendesk {
+		inactive += " " + v.snap.Connector
 	}
+	m.Context = append(m.Context, v.synced()+" The inactive seats: "+inactive)
 	return m
 }
 
@@ -515,7 +524,7 @@ func (v *view) countOwners() bot.Section {
 // --- seats inactive ------------------------------------------------------
 
 func (s *seatCommands) inactive(ctx context.Context, c *Call) (bot.Message, error) {
-	days, page := s.d.Policy.InactivityDays, 1
+	g, days, page := s.governed[0], 0, 1
 	if a := c.Request.Action; a != nil {
 		token, p, err := parsePageValue(a.Value)
 		if err != nil {
@@ -525,25 +534,53 @@ func (s *seatCommands) inactive(ctx context.Context, c *Call) (bot.Message, erro
 		if !ok {
 			return bot.Message{}, pageButtonError()
 		}
+		// Zendesk's token is what it always was ("inactive:60"); another
+		// SaaS's names it ("inactive:github:60").
+		if name, rest, scoped := strings.Cut(d, ":"); scoped {
+			if g, err = s.saasNamed(name); err != nil || name == connector.Zendesk {
+				return bot.Message{}, pageButtonError()
+			}
+			d = rest
+		}
 		if days, err = parseDays(d); err != nil {
 			return bot.Message{}, pageButtonError()
 		}
 		page = p
 	} else {
-		switch len(c.Args) {
+		args := c.Args
+		if len(args) > 0 && len(s.governed) > 1 {
+			if named, err := s.saasNamed(args[0]); err == nil {
+				g, args = named, args[1:]
+			}
+		}
+		switch len(args) {
 		case 0:
 		case 1:
 			var err error
-			if days, err = parseDays(c.Args[0]); err != nil {
+			if days, err = parseDays(args[0]); err != nil {
+				if len(s.governed) > 1 {
+					return bot.Message{}, Invalidf("DAYS must be a whole number from 1 to %d, after the SaaS if you name one (%s)", MaxDays, strings.Join(s.names(), ", "))
+				}
 				return bot.Message{}, err
 			}
+		case 2:
+			if len(s.governed) > 1 {
+				return bot.Message{}, Invalidf("seats inactive takes SAAS then DAYS, such as github 60, and got %s", clip(strings.Join(c.Args, " "), 40))
+			}
+			fallthrough
 		default:
+			if len(s.governed) > 1 {
+				return bot.Message{}, Invalidf("seats inactive takes SAAS and DAYS, and got %d words", len(c.Args))
+			}
 			return bot.Message{}, Invalidf("seats inactive takes one argument, DAYS, and got %d", len(c.Args))
 		}
 	}
-	v, err := s.load(ctx, c.Now)
+	v, err := s.loadOf(ctx, g, c.Now)
 	if err != nil {
 		return bot.Message{}, err
+	}
+	if days == 0 {
+		days = v.d.Policy.InactivityDays
 	}
 	list := v.report.InactiveSeats(days)
 	cost := v.paidCost[len(list)]
@@ -567,17 +604,28 @@ func (s *seatCommands) inactive(ctx context.Context, c *Call) (bot.Message, erro
 	if mine {
 		who = "Your inactive seats"
 	}
-	m.Headline = fmt.Sprintf("%s: %d with no login for %d+ days · %s/month", who, len(list), days, v.money(cost))
+	if v.snap.Connector != connector.Zendesk {
+		who = strings.Replace(who, "seats", connector.Title(v.snap.Connector)+" seats", 1)
+	}
+	m.Headline = fmt.Sprintf("%s: %d with %s for %d+ days · %s/month", who, len(list), v.noActivity(), days, v.money(cost))
 	if len(list) == 0 {
-		text := fmt.Sprintf("No paid seat has gone %d days without a login.", days)
+		without := "without a login"
+		if v.snap.Connector == connector.GitHub {
+			without = "without Copilot activity"
+		}
+		text := fmt.Sprintf("No paid seat has gone %d days %s.", days, without)
 		if mine {
-			text = fmt.Sprintf("None of the seats you answer for has gone %d days without a login.", days)
+			text = fmt.Sprintf("None of the seats you answer for has gone %d days %s.", days, without)
 		}
 		m.Sections = []bot.Section{{Text: text}}
 		m.Context = []string{v.synced()}
 		return m, nil
 	}
-	first, last, pager := paginate(len(list), page, fmt.Sprintf("inactive:%d", days))
+	token := fmt.Sprintf("inactive:%d", days)
+	if v.snap.Connector != connector.Zendesk {
+		token = fmt.Sprintf("inactive:%s:%d", v.snap.Connector, days)
+	}
+	first, last, pager := paginate(len(list), page, token)
 	m.Pager = pager
 	for _, st := range list[first:last] {
 		showOwner := ""
@@ -589,6 +637,9 @@ func (s *seatCommands) inactive(ctx context.Context, c *Call) (bot.Message, erro
 	note := fmt.Sprintf("Seats %d–%d of %d, most inactive first.", first+1, last, len(list))
 	if mine {
 		note += " You answer for these by their default group."
+		if v.snap.Connector == connector.GitHub {
+			note = strings.Replace(note, "their default group", "the team their Copilot seat comes through", 1)
+		}
 	}
 	m.Context = []string{note, v.synced()}
 	return m, nil
@@ -623,9 +674,13 @@ func (v *view) seatLine(st seats.Seat, owner string) string {
 		parts = append(parts, escape(strings.Join(st.Groups, ", ")))
 	}
 	if st.NeverLoggedIn {
-		parts = append(parts, fmt.Sprintf("never logged in (added %s, %d %s ago)", v.date(st.LastActivity), st.DaysInactive, plural(st.DaysInactive, "day", "days")))
+		parts = append(parts, fmt.Sprintf("%s (added %s, %d %s ago)", v.never(), v.date(st.LastActivity), st.DaysInactive, plural(st.DaysInactive, "day", "days")))
 	} else {
-		parts = append(parts, fmt.Sprintf("last login %s, %d %s ago", v.date(st.LastActivity), st.DaysInactive, plural(st.DaysInactive, "day", "days")))
+		last := "last login"
+		if v.snap.Connector == connector.GitHub {
+			last = "last Copilot activity"
+		}
+		parts = append(parts, fmt.Sprintf("%s %s, %d %s ago", last, v.date(st.LastActivity), st.DaysInactive, plural(st.DaysInactive, "day", "days")))
 	}
 	parts = append(parts, v.money(st.MonthlyCost)+"/month")
 	if owner != "" {
