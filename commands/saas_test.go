@@ -26,7 +26,7 @@ func githubSnapshot() *store.Snapshot {
 				{UserID: 11, GroupID: 1, Default: true}, {UserID: 12, GroupID: 1, Default: true}, {UserID: 13, GroupID: 2, Default: true},
 			},
 			Staff: []connector.Staff{
-				{ID: 11, Name: "Grace Owner", Email: "grace@example.com", Role: "admin", RoleName: "Owner", Privileged: true,
+				{ID: 11, Name: "Grace Owner", Email: dana, Role: "admin", RoleName: "Owner", Privileged: true,
 					Seat: "copilot_business", DefaultGroupID: team(1), TwoFactor: true, LastActivity: daysAgo(1), CreatedAt: created},
 				{ID: 12, Name: "Idle Coder", Email: "idle@example.com", Role: "member", RoleName: "Member",
 					Seat: "copilot_enterprise", DefaultGroupID: team(1), TwoFactor: true, LastActivity: daysAgo(75), CreatedAt: created},
@@ -143,5 +143,41 @@ func TestInactiveSeatsOfAnotherSaaS(t *testing.T) {
 	}
 	if got := errorLine(t, click(r, admin, PageActionID, bot.PageValue("inactive:zendesk:30", 2))); !strings.Contains(got, "button") {
 		t.Errorf("Zendesk's list written with its name: %q", got)
+	}
+}
+
+// TestSeatUserAcrossSaaS: seats user shows a person's seat in every
+// governed SaaS they hold one in, each under its name.
+func TestSeatUserAcrossSaaS(t *testing.T) {
+	f := newFixture(t, fixtureSnapshot())
+	if err := f.store.SaveSnapshot(context.Background(), githubSnapshot()); err != nil {
+		t.Fatal(err)
+	}
+	f.deps.Governed = []Governed{githubGoverned(t)}
+	r := f.router(t)
+	tests := []struct {
+		name, email string
+		check       func(t *testing.T, m bot.Message)
+	}{
+		{"both", dana, func(t *testing.T, m bot.Message) {
+			wantHeadline(t, m, "Seat: Dana Scully")
+			mustSay(t, m, "*GitHub* · Grace Owner")
+			wantField(t, m, "Custom role", "Staff")
+		}},
+		{"github only", "idle@example.com", func(t *testing.T, m bot.Message) {
+			wantHeadline(t, m, "Seat: Idle Coder")
+			mustSay(t, m, "idle@example.com holds no Zendesk seat.", "*GitHub* · Idle Coder")
+			wantField(t, m, "Owner", dana)
+		}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			m := ask(r, admin, "seats user "+tt.email)
+			tt.check(t, m)
+			goldenJSON(t, m)
+		})
+	}
+	if got := errorLine(t, ask(r, admin, "seats user nobody@example.com")); !strings.Contains(got, "is not an agent or admin in Zendesk") {
+		t.Errorf("nobody: %q", got)
 	}
 }

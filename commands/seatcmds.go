@@ -737,7 +737,26 @@ func (s *seatCommands) user(ctx context.Context, c *Call) (bot.Message, error) {
 	if err != nil {
 		return bot.Message{}, err
 	}
+	// The same person's seats in the other governed SaaS, each under its
+	// name; a SaaS not synced yet is left out rather than failing the
+	// answer.
+	var others []bot.Section
+	var otherName string
+	for _, g := range s.governed[1:] {
+		ov, err := s.loadOf(ctx, g, c.Now)
+		if err != nil {
+			continue
+		}
+		if ost, ok := ov.seatByEmail(email); ok {
+			others = append(others, ov.otherSeat(ost))
+			otherName = cmp.Or(otherName, ost.User.Name)
+		}
+	}
 	st, found := v.seatByEmail(email)
+	if !found && len(others) > 0 {
+		return bot.Message{Headline: "Seat: " + nonEmpty(otherName, email), Visibility: bot.Ephemeral,
+			Sections: append([]bot.Section{{Text: escape(email) + " holds no Zendesk seat."}}, others...)}, nil
+	}
 	if !found {
 		return bot.Message{}, NotFoundf("%s is not an agent or admin in Zendesk as of the last sync (%s).",
 			email, v.snap.SyncedAt.In(v.d.Policy.Location).Format("Mon 2 Jan 15:04 MST"))
@@ -801,7 +820,34 @@ func (s *seatCommands) user(ctx context.Context, c *Call) (bot.Message, error) {
 		},
 		Context: []string{v.synced()},
 	}
+	m.Sections = append(m.Sections, others...)
 	return m, nil
+}
+
+// otherSeat is a person's seat in a SaaS besides Zendesk, as one section
+// under the SaaS's name.
+func (v *view) otherSeat(st seats.Seat) bot.Section {
+	u := st.User
+	seat := "paid"
+	if !st.Paid {
+		seat = "none: " + st.Free
+	}
+	last := fmt.Sprintf("%s (%d %s ago)", v.date(st.LastActivity), st.DaysInactive, plural(st.DaysInactive, "day", "days"))
+	if st.NeverLoggedIn {
+		last = v.never()
+	}
+	fields := []bot.Field{
+		{Label: "Role", Value: escape(st.RoleName)},
+		{Label: "Seat", Value: seat},
+		{Label: "Monthly cost", Value: v.money(st.MonthlyCost)},
+		{Label: "2FA", Value: onOff(u.TwoFactor)},
+	}
+	if st.Paid {
+		fields = append(fields,
+			bot.Field{Label: "Last activity", Value: last},
+			bot.Field{Label: "Owner", Value: nonEmpty(v.ownerOf(st), "nobody: the policy names no owner for this team and no default")})
+	}
+	return bot.Section{Text: "*" + connector.Title(v.snap.Connector) + "* · " + escape(u.Name), Fields: fields}
 }
 
 // --- seats group ---------------------------------------------------------
