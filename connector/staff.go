@@ -57,6 +57,13 @@ const (
 	FreeCopilotEnding = "Copilot seat ending"
 )
 
+// Seats a connector names for the policy to price, besides the seats a
+// SaaS's roles name themselves (Zendesk's "agent" and "admin").
+const (
+	SeatCopilotBusiness   = "copilot_business"
+	SeatCopilotEnterprise = "copilot_enterprise"
+)
+
 // Paid reports whether the member holds a paid seat.
 func (s Staff) Paid() bool { return s.Free == "" }
 

@@ -44,7 +44,7 @@ func TestAGitHubReviewKeepsToItselfAndCancelsOnce(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	policy := seats.Policy{InactivityDays: 30, Location: time.UTC, Pricing: seats.Pricing{Seats: map[string]float64{github.SeatCopilotBusiness: 19}}}
+	policy := seats.Policy{InactivityDays: 30, Location: time.UTC, Pricing: seats.Pricing{Seats: map[string]float64{connector.SeatCopilotBusiness: 19}}}
 	report := seats.Evaluate(res.Snapshot, policy, now)
 	replica := func(holder string) *reviews.Service {
 		return &reviews.Service{Records: st, Audit: st, Connector: connector.GitHub, Seats: gh, Holder: holder,

@@ -29,12 +29,6 @@ var (
 	_ connector.StaffSource = Connector{}
 )
 
-// Seat keys of Copilot plans, as the policy prices them.
-const (
-	SeatCopilotBusiness   = "copilot_business"
-	SeatCopilotEnterprise = "copilot_enterprise"
-)
-
 // roleNameOwner is what GitHub calls an organisation's admin.
 const roleNameOwner = "Owner"
 
@@ -133,9 +127,9 @@ func (c Connector) SyncStaff(ctx context.Context, sync connector.StaffSync) (con
 			// decide.
 			st.Free = connector.FreeCopilotEnding
 		default:
-			st.Seat = SeatCopilotBusiness
+			st.Seat = connector.SeatCopilotBusiness
 			if seat.PlanType == "enterprise" {
-				st.Seat = SeatCopilotEnterprise
+				st.Seat = connector.SeatCopilotEnterprise
 			}
 		}
 		if hasSeat {

@@ -37,10 +37,10 @@ func TestConnectorSyncStaff(t *testing.T) {
 	}{
 		{"dana-field", "dana@acme.example", "", connector.FreeNoCopilot, "Owner", true, true, false},
 		{"omarh", "omar@acme.example", "", connector.FreeNoCopilot, "Owner", true, true, false},
-		{"priya-n", "priya@acme.example", github.SeatCopilotBusiness, "", "Member", false, true, true},
-		{"lucasmoreau", "lucas@acme.example", github.SeatCopilotBusiness, "", "Member", false, true, true},
-		{"jberg", "jonas@acme.example", github.SeatCopilotBusiness, "", "Member", false, false, true},
-		{"aisha-b", "aisha@acme.example", github.SeatCopilotBusiness, "", "Member", false, true, false},
+		{"priya-n", "priya@acme.example", connector.SeatCopilotBusiness, "", "Member", false, true, true},
+		{"lucasmoreau", "lucas@acme.example", connector.SeatCopilotBusiness, "", "Member", false, true, true},
+		{"jberg", "jonas@acme.example", connector.SeatCopilotBusiness, "", "Member", false, false, true},
+		{"aisha-b", "aisha@acme.example", connector.SeatCopilotBusiness, "", "Member", false, true, false},
 		// No seat, no ownership: not looked up, so no email.
 		{"tomreilly", "", "", connector.FreeNoCopilot, "Member", false, true, false},
 	}

@@ -71,6 +71,9 @@ func TestLayering(t *testing.T) {
 		// each domain's policy, so config knows no domain package.
 		{"config", append([]string{module + "/seats", module + "/reviews", module + "/credentials", module + "/approvals", module + "/store", module + "/bot", module + "/commands", module + "/jobs", module + "/integrations"}, chatSDKs...)},
 		{"people", []string{module}}, // a leaf: every package may name people
+		// wiring translates the policy into domain terms; the names a
+		// connector prices (Copilot seats) are the domain's too.
+		{"internal/wiring", append([]string{module + "/integrations", module + "/bot", module + "/commands", module + "/jobs", module + "/cmd"}, chatSDKs...)},
 		{"integrations/zendesk", append([]string{module + "/bot", module + "/commands", module + "/jobs", module + "/seats", module + "/store", module + "/config"}, chatSDKs...)},
 	}
 	for _, tt := range tests {

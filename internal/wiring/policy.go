@@ -7,7 +7,7 @@ import (
 	"cmp"
 
 	"github.com/seatwarden/seatwarden/config"
-	"github.com/seatwarden/seatwarden/integrations/github"
+	"github.com/seatwarden/seatwarden/connector"
 	"github.com/seatwarden/seatwarden/reviews"
 	"github.com/seatwarden/seatwarden/seats"
 )
@@ -42,8 +42,8 @@ func GitHubSeatPolicy(p config.Policy) seats.Policy {
 		Pricing: seats.Pricing{
 			Currency: p.Pricing.Currency,
 			Seats: map[string]float64{
-				github.SeatCopilotBusiness:   p.GitHub.Pricing.CopilotBusiness,
-				github.SeatCopilotEnterprise: p.GitHub.Pricing.CopilotEnterprise,
+				connector.SeatCopilotBusiness:   p.GitHub.Pricing.CopilotBusiness,
+				connector.SeatCopilotEnterprise: p.GitHub.Pricing.CopilotEnterprise,
 			},
 		},
 	}
