@@ -50,7 +50,7 @@ import (
 
 	"golang.org/x/time/rate"
 
-	"github.com/seatwarden/seatwarden/internal/httpwait"
+	"github.com/seatwarden/seatwarden/internal/apiclient"
 )
 
 // Endpoint names passed to Config.Observe. They are fixed so metrics stay
@@ -217,7 +217,7 @@ func New(cfg Config) (*Client, error) {
 		c.now = time.Now
 	}
 	if c.sleep == nil {
-		c.sleep = httpwait.Sleep
+		c.sleep = apiclient.Sleep
 	}
 	if cfg.RequestsPerSecond > 0 {
 		c.limiter = rate.NewLimiter(rate.Limit(cfg.RequestsPerSecond), cmp.Or(cfg.Burst, max(1, int(cfg.RequestsPerSecond))))
@@ -247,24 +247,7 @@ func parseBaseURL(raw string) (*url.URL, error) {
 	if raw == "" {
 		raw = DefaultBaseURL
 	}
-	u, err := url.Parse(raw)
-	if err != nil {
-		// The parse error echoes the input, which might embed credentials.
-		return nil, errors.New("github: Config.BaseURL is not a valid URL")
-	}
-	switch {
-	case u.Scheme != "http" && u.Scheme != "https":
-		return nil, fmt.Errorf("github: Config.BaseURL must be an absolute http or https URL, got scheme %q", u.Scheme)
-	case u.Host == "":
-		return nil, errors.New("github: Config.BaseURL has no host")
-	case u.User != nil:
-		return nil, errors.New("github: Config.BaseURL must not contain credentials; use Config.Auth")
-	case u.RawQuery != "" || u.Fragment != "":
-		return nil, errors.New("github: Config.BaseURL must not have a query or fragment")
-	}
-	u.Path = strings.TrimRight(u.Path, "/")
-	u.RawPath = ""
-	return u, nil
+	return apiclient.BaseURL("github", raw)
 }
 
 // graphqlURL is https://api.github.com/graphql, or https://HOST/api/graphql

@@ -14,7 +14,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/seatwarden/seatwarden/internal/httpwait"
+	"github.com/seatwarden/seatwarden/internal/apiclient"
 )
 
 const (
@@ -79,7 +79,7 @@ func (c *Client) send(ctx context.Context, cl call) (*result, error) {
 		resp, err := c.hc.Do(req)
 		var body []byte
 		if err == nil {
-			body, err = readBody(resp)
+			body, err = apiclient.ReadBody(resp, maxResponseBody)
 		}
 		status := 0
 		if resp != nil {
@@ -94,9 +94,9 @@ func (c *Client) send(ctx context.Context, cl call) (*result, error) {
 			// *url.Error repeats the URL, which holds no secret; keep only
 			// the cause so errors read the same on every attempt.
 			cause := unwrapURLError(err)
-			if errors.Is(err, errBodyTooLarge) || attempt >= c.maxRetries {
+			if errors.Is(err, apiclient.ErrBodyTooLarge) || attempt >= c.maxRetries {
 				kind := ErrUnavailable
-				if errors.Is(err, errBodyTooLarge) {
+				if errors.Is(err, apiclient.ErrBodyTooLarge) {
 					kind = ErrBadResponse
 				}
 				return nil, &APIError{Kind: kind, Status: status, Method: cl.method, Path: pathOf(cl.url), Err: cause}
@@ -157,7 +157,7 @@ func (c *Client) send(ctx context.Context, cl call) (*result, error) {
 
 		case status >= 500:
 			delay := c.backoff(attempt)
-			if ra, ok := httpwait.RetryAfter(resp.Header, c.now()); ok {
+			if ra, ok := apiclient.RetryAfter(resp.Header, c.now()); ok {
 				delay = max(delay, ra)
 			}
 			if attempt >= c.maxRetries {
@@ -277,7 +277,7 @@ func graphqlMessage(body []byte) string {
 // the reset time when x-ratelimit-remaining is 0; else at least a minute,
 // doubling on each repeat.
 func (c *Client) secondaryWait(h http.Header, info RateLimitError, hits int) time.Duration {
-	if ra, ok := httpwait.RetryAfter(h, c.now()); ok {
+	if ra, ok := apiclient.RetryAfter(h, c.now()); ok {
 		return max(ra, minRateWait)
 	}
 	if info.Remaining == 0 && !info.Reset.IsZero() && h.Get("X-Ratelimit-Remaining") != "" {
@@ -338,20 +338,6 @@ func headerInt(h http.Header, name string) int {
 		return 0
 	}
 	return n
-}
-
-var errBodyTooLarge = errors.New("response body exceeds 32 MiB")
-
-func readBody(resp *http.Response) ([]byte, error) {
-	defer resp.Body.Close()
-	body, err := io.ReadAll(io.LimitReader(resp.Body, maxResponseBody+1))
-	if err != nil {
-		return nil, fmt.Errorf("reading response body: %w", err)
-	}
-	if len(body) > maxResponseBody {
-		return nil, errBodyTooLarge
-	}
-	return body, nil
 }
 
 func unwrapURLError(err error) error {

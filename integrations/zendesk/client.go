@@ -30,7 +30,7 @@ import (
 
 	"golang.org/x/time/rate"
 
-	"github.com/seatwarden/seatwarden/internal/httpwait"
+	"github.com/seatwarden/seatwarden/internal/apiclient"
 )
 
 // Endpoint names passed to Config.Observe and used in Error.Endpoint. They
@@ -150,7 +150,7 @@ func New(cfg Config) (*Client, error) {
 		c.now = time.Now
 	}
 	if c.sleep == nil {
-		c.sleep = httpwait.Sleep
+		c.sleep = apiclient.Sleep
 	}
 	rpm := cfg.RequestsPerMinute
 	if rpm <= 0 {
@@ -180,23 +180,10 @@ func parseBaseURL(raw string) (*url.URL, error) {
 	if raw == "" {
 		return nil, errors.New("zendesk: Config.BaseURL is required")
 	}
-	u, err := url.Parse(raw)
+	u, err := apiclient.BaseURL("zendesk", raw)
 	if err != nil {
-		// The parse error echoes the input, which might embed credentials.
-		return nil, errors.New("zendesk: Config.BaseURL is not a valid URL")
+		return nil, err
 	}
-	switch {
-	case u.Scheme != "http" && u.Scheme != "https":
-		return nil, fmt.Errorf("zendesk: Config.BaseURL must be an absolute http or https URL, got scheme %q", u.Scheme)
-	case u.Host == "":
-		return nil, errors.New("zendesk: Config.BaseURL has no host")
-	case u.User != nil:
-		return nil, errors.New("zendesk: Config.BaseURL must not contain credentials; use Config.Auth")
-	case u.RawQuery != "" || u.Fragment != "":
-		return nil, errors.New("zendesk: Config.BaseURL must not have a query or fragment")
-	}
-	u.Path = strings.TrimRight(u.Path, "/")
-	u.RawPath = ""
 	if strings.HasSuffix(u.Path, "/api/v2") {
 		return nil, errors.New("zendesk: Config.BaseURL must be the account URL without /api/v2")
 	}

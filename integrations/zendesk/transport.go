@@ -12,7 +12,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/seatwarden/seatwarden/internal/httpwait"
+	"github.com/seatwarden/seatwarden/internal/apiclient"
 )
 
 const (
@@ -81,7 +81,7 @@ func (c *Client) send(ctx context.Context, endpoint, holdKey string, auth author
 		resp, err := c.hc.Do(req)
 		var body []byte
 		if err == nil {
-			body, err = readBody(resp)
+			body, err = apiclient.ReadBody(resp, maxResponseBody)
 		}
 		status := 0
 		if resp != nil {
@@ -93,7 +93,7 @@ func (c *Client) send(ctx context.Context, endpoint, holdKey string, auth author
 			if ctxErr := ctx.Err(); ctxErr != nil {
 				return nil, fmt.Errorf("zendesk: %s: %w", endpoint, ctxErr)
 			}
-			if errors.Is(err, errBodyTooLarge) {
+			if errors.Is(err, apiclient.ErrBodyTooLarge) {
 				return nil, badResponse(endpoint, status, nil, err)
 			}
 			if attempt >= c.maxRetries {
@@ -115,7 +115,7 @@ func (c *Client) send(ctx context.Context, endpoint, holdKey string, auth author
 			return res, nil
 
 		case status == http.StatusTooManyRequests:
-			wait, ok := httpwait.RetryAfter(resp.Header, c.now())
+			wait, ok := apiclient.RetryAfter(resp.Header, c.now())
 			if !ok {
 				wait = defaultRetryAfter
 			}
@@ -140,7 +140,7 @@ func (c *Client) send(ctx context.Context, endpoint, holdKey string, auth author
 
 		case status >= 500:
 			delay := c.backoff(attempt)
-			if wait, ok := httpwait.RetryAfter(resp.Header, c.now()); ok {
+			if wait, ok := apiclient.RetryAfter(resp.Header, c.now()); ok {
 				res.retryAfter = wait
 				delay = max(delay, wait)
 			}
@@ -163,20 +163,6 @@ func (c *Client) send(ctx context.Context, endpoint, holdKey string, auth author
 			return res, nil
 		}
 	}
-}
-
-var errBodyTooLarge = errors.New("response body exceeds 64 MiB")
-
-func readBody(resp *http.Response) ([]byte, error) {
-	defer resp.Body.Close()
-	body, err := io.ReadAll(io.LimitReader(resp.Body, maxResponseBody+1))
-	if err != nil {
-		return nil, fmt.Errorf("reading response body: %w", err)
-	}
-	if len(body) > maxResponseBody {
-		return nil, errBodyTooLarge
-	}
-	return body, nil
 }
 
 // backoff is exponential with equal jitter, capped at MaxBackoff.

@@ -1,4 +1,4 @@
-package httpwait
+package apiclient
 
 import (
 	"context"
