@@ -48,15 +48,22 @@ func githubGoverned(t testing.TB) Governed {
 		Owners: seats.NewOwners(ops, seats.GroupOwner{Group: "platform", Owner: dana})}
 }
 
-// TestSeatsAcrossSaaS: with GitHub governed beside Zendesk, seats answers
-// for both and says which SaaS each number belongs to; a SaaS can be named.
-func TestSeatsAcrossSaaS(t *testing.T) {
+// bothSaaSRouter answers for Zendesk's fixture account and the GitHub
+// organisation of githubSnapshot, both synced.
+func bothSaaSRouter(t *testing.T) *Router {
+	t.Helper()
 	f := newFixture(t, fixtureSnapshot())
 	if err := f.store.SaveSnapshot(context.Background(), githubSnapshot()); err != nil {
 		t.Fatal(err)
 	}
 	f.deps.Governed = []Governed{githubGoverned(t)}
-	r := f.router(t)
+	return f.router(t)
+}
+
+// TestSeatsAcrossSaaS: with GitHub governed beside Zendesk, seats answers
+// for both and says which SaaS each number belongs to; a SaaS can be named.
+func TestSeatsAcrossSaaS(t *testing.T) {
+	r := bothSaaSRouter(t)
 	tests := []struct {
 		name, text string
 		check      func(t *testing.T, m bot.Message)
@@ -113,12 +120,7 @@ func TestSeatsWhileOneSaaSHasNotSynced(t *testing.T) {
 // idle Copilot seats in GitHub's words, for admins all of them and for an
 // owner those of their team; its pager names GitHub's list.
 func TestInactiveSeatsOfAnotherSaaS(t *testing.T) {
-	f := newFixture(t, fixtureSnapshot())
-	if err := f.store.SaveSnapshot(context.Background(), githubSnapshot()); err != nil {
-		t.Fatal(err)
-	}
-	f.deps.Governed = []Governed{githubGoverned(t)}
-	r := f.router(t)
+	r := bothSaaSRouter(t)
 
 	m := ask(r, admin, "seats inactive github")
 	wantHeadline(t, m, "Inactive GitHub seats: 1 with no Copilot activity for 30+ days · $39/month")
@@ -149,12 +151,7 @@ func TestInactiveSeatsOfAnotherSaaS(t *testing.T) {
 // TestSeatUserAcrossSaaS: seats user shows a person's seat in every
 // governed SaaS they hold one in, each under its name.
 func TestSeatUserAcrossSaaS(t *testing.T) {
-	f := newFixture(t, fixtureSnapshot())
-	if err := f.store.SaveSnapshot(context.Background(), githubSnapshot()); err != nil {
-		t.Fatal(err)
-	}
-	f.deps.Governed = []Governed{githubGoverned(t)}
-	r := f.router(t)
+	r := bothSaaSRouter(t)
 	tests := []struct {
 		name, email string
 		check       func(t *testing.T, m bot.Message)
