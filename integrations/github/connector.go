@@ -27,6 +27,7 @@ type Connector struct {
 
 var (
 	_ connector.StaffSource = Connector{}
+	_ connector.Credentials = Connector{}
 )
 
 // roleNameOwner is what GitHub calls an organisation's admin.

@@ -216,7 +216,7 @@ func (c *Client) RemoveCopilotSeats(ctx context.Context, logins []string) (int, 
 func (c *Client) FineGrainedTokens(ctx context.Context) ([]FineGrainedToken, error) {
 	q := url.Values{"per_page": {strconv.Itoa(pageSize)}}
 	target := c.url(q, "orgs", c.org, "personal-access-tokens")
-	if err := c.needApp(http.MethodGet, target); err != nil {
+	if err := c.needApp(http.MethodGet, target, "fine-grained tokens can be listed"); err != nil {
 		return nil, err
 	}
 	return listAll(ctx, c, EndpointFineGrainedTokens, target, arrayItems[FineGrainedToken])
@@ -226,10 +226,11 @@ func (c *Client) FineGrainedTokens(ctx context.Context) ([]FineGrainedToken, err
 // fine-grained tokens whose grant ids (FineGrainedToken.ID) are given.
 // GitHub allows this only to GitHub Apps and applies it asynchronously
 // (202). Ids go 100 to a request; when one fails, earlier ones were
-// submitted.
+// submitted. When GitHub answers 404, a grant of the request is not the
+// org's (any more): the error matches ErrAlreadyGone (and ErrNotFound).
 func (c *Client) RevokeFineGrainedTokens(ctx context.Context, ids []int64) error {
 	target := c.url(nil, "orgs", c.org, "personal-access-tokens")
-	if err := c.needApp(http.MethodPost, target); err != nil {
+	if err := c.needApp(http.MethodPost, target, "fine-grained tokens can be revoked"); err != nil {
 		return err
 	}
 	for _, id := range ids {
@@ -242,6 +243,11 @@ func (c *Client) RevokeFineGrainedTokens(ctx context.Context, ids []int64) error
 	for batch := range chunks(ids, batchSize) {
 		body := map[string]any{"action": "revoke", "pat_ids": batch}
 		if _, err := c.sendJSON(ctx, EndpointRevokeTokens, http.MethodPost, target, body, nil); err != nil {
+			var apiErr *APIError
+			if errors.As(err, &apiErr) && apiErr.Kind == ErrNotFound {
+				apiErr.Kind = ErrAlreadyGone
+				apiErr.Message = fmt.Sprintf("%s has no access to %s (already revoked?): %s", grantsNamed(batch), c.org, apiErr.Message)
+			}
 			if submitted > 0 {
 				return fmt.Errorf("github: %d of %d token revocations were submitted before: %w", submitted, len(ids), err)
 			}
@@ -271,14 +277,25 @@ func (c *Client) Installations(ctx context.Context) ([]Installation, error) {
 		})
 }
 
+// grantsNamed names the token grants of a failed revocation: GitHub does
+// not say which of them it did not find.
+func grantsNamed(ids []int64) string {
+	if len(ids) == 1 {
+		return fmt.Sprintf("token grant %d", ids[0])
+	}
+	return fmt.Sprintf("one of %d token grants", len(ids))
+}
+
 // needApp refuses, without calling GitHub, an endpoint only GitHub Apps
-// may call when the client authenticates with a token.
-func (c *Client) needApp(method, target string) error {
+// may call when the client authenticates with a token. what says what is
+// refused ("fine-grained tokens can be listed"); the message is what
+// people read as the refusal.
+func (c *Client) needApp(method, target, what string) error {
 	if c.IsApp() {
 		return nil
 	}
 	return &APIError{Kind: ErrAppAuthRequired, Method: method, Path: pathOf(target),
-		Message: "GitHub allows this endpoint only to GitHub Apps; configure App authentication (app ID, installation ID, private key)"}
+		Message: what + " only with GitHub App authentication (app ID, installation ID, private key), not with a token"}
 }
 
 // chunks yields s in slices of at most n.

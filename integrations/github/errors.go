@@ -1,6 +1,7 @@
 package github
 
 import (
+	"cmp"
 	"encoding/json"
 	"fmt"
 	"net/http"
@@ -160,7 +161,8 @@ func (e *APIError) Unwrap() error { return e.Err }
 func (e *APIError) Refusal() string {
 	if e.Status == 0 {
 		if e.Kind == ErrAppAuthRequired {
-			return "needs GitHub App authentication"
+			// The client's own words, saying what only an App may do.
+			return cmp.Or(e.Message, "needs GitHub App authentication")
 		}
 		return ""
 	}

@@ -939,6 +939,9 @@ func (s *Server) handleTokens(w http.ResponseWriter, r *http.Request, who identi
 		if len(t.RepoPermissions) > 0 {
 			perms["repository"] = t.RepoPermissions
 		}
+		if len(t.OtherPermissions) > 0 {
+			perms["other"] = t.OtherPermissions
+		}
 		out = append(out, map[string]any{
 			"id":                   t.ID,
 			"owner":                simpleUser(b, t.Owner, m.ID),
@@ -979,16 +982,33 @@ func (s *Server) handleRevokeTokens(w http.ResponseWriter, r *http.Request, who 
 		return
 	}
 	s.mu.Lock()
-	for _, id := range body.PatIDs {
-		i := slices.IndexFunc(s.org.Tokens, func(t FineGrainedToken) bool { return t.ID == id })
-		if i < 0 {
-			continue
+	// GitHub documents a 404 for this endpoint; the emulator answers it
+	// when an id is not a grant of the org (never was, or already
+	// revoked), checking every id first so that a refused request revokes
+	// none.
+	unknown := slices.ContainsFunc(body.PatIDs, func(id int64) bool { return s.tokenIndex(id) < 0 })
+	if !unknown {
+		for _, id := range body.PatIDs {
+			i := s.tokenIndex(id)
+			if i < 0 {
+				continue // listed twice
+			}
+			s.record(Mutation{At: now, Kind: "revoke_token", Login: s.org.Tokens[i].Owner, ID: id})
+			s.org.Tokens = slices.Delete(s.org.Tokens, i, i+1)
 		}
-		s.record(Mutation{At: now, Kind: "revoke_token", Login: s.org.Tokens[i].Owner, ID: id})
-		s.org.Tokens = slices.Delete(s.org.Tokens, i, i+1)
 	}
 	s.mu.Unlock()
+	if unknown {
+		writeMessage(w, http.StatusNotFound, "Not Found", docsPATs)
+		return
+	}
 	writeJSON(w, http.StatusAccepted, map[string]any{})
+}
+
+// tokenIndex finds a fine-grained token grant by id, -1 when the org has
+// none. Callers hold s.mu.
+func (s *Server) tokenIndex(id int64) int {
+	return slices.IndexFunc(s.org.Tokens, func(t FineGrainedToken) bool { return t.ID == id })
 }
 
 func (s *Server) handleInstallations(w http.ResponseWriter, r *http.Request, who identity) {

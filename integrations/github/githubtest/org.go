@@ -81,7 +81,10 @@ type FineGrainedToken struct {
 	RepositorySelection string // "all", "subset", "none"
 	OrgPermissions      map[string]string
 	RepoPermissions     map[string]string
-	AccessGrantedAt     time.Time
+	// OtherPermissions are those GitHub lists under "other", outside the
+	// organization and repository ones.
+	OtherPermissions map[string]string
+	AccessGrantedAt  time.Time
 	// ExpiresAt is nil for a token without expiry; LastUsedAt nil when
 	// never used.
 	ExpiresAt  *time.Time

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"reflect"
 	"strconv"
 	"strings"
 	"sync"
@@ -298,6 +299,78 @@ func TestPATEndpointsRefuseTokensThatAreNotAnApp(t *testing.T) {
 	}
 	if n := len(srv.Tokens()); n != 4 {
 		t.Errorf("%d tokens left, want 4", n)
+	}
+}
+
+// installationToken exchanges a JWT of the sample app for an
+// installation token.
+func installationToken(t *testing.T, srv *githubtest.Server) string {
+	t.Helper()
+	path := fmt.Sprintf("/app/installations/%d/access_tokens", githubtest.SeatwardenInstallationID)
+	a := do(t, srv, "POST", path, signJWT(t, appKey(), jwt.SigningMethodRS256, githubtest.SeatwardenClientID,
+		t0.Add(-time.Minute), t0.Add(5*time.Minute)), nil)
+	token, _ := a.json(t)["token"].(string)
+	if a.status != http.StatusCreated || token == "" {
+		t.Fatalf("installation token: %d %s", a.status, a.body)
+	}
+	return token
+}
+
+// TestRevokingTokenGrants: known grants are revoked (202); a request
+// naming a grant the org does not have is answered 404 and revokes none.
+func TestRevokingTokenGrants(t *testing.T) {
+	tests := []struct {
+		name        string
+		patIDs      []int64
+		status      int
+		grantsAfter int
+	}{
+		{"known grants", []int64{25381, 25382}, http.StatusAccepted, 2},
+		{"an unknown grant", []int64{99999}, http.StatusNotFound, 4},
+		{"known and unknown", []int64{25381, 99999}, http.StatusNotFound, 4},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			srv := newServer(t, githubtest.SampleOrg(t0))
+			a := do(t, srv, "POST", "/orgs/acme/personal-access-tokens", installationToken(t, srv),
+				map[string]any{"action": "revoke", "pat_ids": tt.patIDs})
+			if a.status != tt.status {
+				t.Errorf("status %d, want %d: %s", a.status, tt.status, a.body)
+			}
+			if tt.status == http.StatusNotFound && a.json(t)["message"] != "Not Found" {
+				t.Errorf("404 body %s, want GitHub's Not Found", a.body)
+			}
+			if n := len(srv.Tokens()); n != tt.grantsAfter {
+				t.Errorf("%d grants left, want %d", n, tt.grantsAfter)
+			}
+		})
+	}
+}
+
+// TestTokenGrantsListEveryPermissionCategory: organization, repository
+// and other permissions each come under their own key.
+func TestTokenGrantsListEveryPermissionCategory(t *testing.T) {
+	org := githubtest.SampleOrg(t0)
+	org.Tokens = []githubtest.FineGrainedToken{{
+		ID: 25390, TokenID: 1200009, Owner: "mei-tanaka", RepositorySelection: "none",
+		OrgPermissions: map[string]string{"members": "read"}, RepoPermissions: map[string]string{"metadata": "read"},
+		OtherPermissions: map[string]string{"gpg_keys": "write"}, AccessGrantedAt: t0,
+	}}
+	srv := newServer(t, org)
+	a := do(t, srv, "GET", "/orgs/acme/personal-access-tokens", installationToken(t, srv), nil)
+	var grants []struct {
+		Permissions map[string]map[string]string `json:"permissions"`
+		LastUsedAt  *string                      `json:"token_last_used_at"`
+		ExpiresAt   *string                      `json:"token_expires_at"`
+	}
+	if err := json.Unmarshal(a.body, &grants); err != nil || len(grants) != 1 {
+		t.Fatalf("grants %s: %v", a.body, err)
+	}
+	want := map[string]map[string]string{
+		"organization": {"members": "read"}, "repository": {"metadata": "read"}, "other": {"gpg_keys": "write"},
+	}
+	if g := grants[0]; !reflect.DeepEqual(g.Permissions, want) || g.LastUsedAt != nil || g.ExpiresAt != nil {
+		t.Errorf("grant %s, want every category, never used, no expiry (nulls)", a.body)
 	}
 }
 
