@@ -12,6 +12,7 @@ import (
 func TestSubmitFieldErrors(t *testing.T) {
 	const (
 		app    = approvals.FieldApp
+		saas   = approvals.FieldSaaS
 		why    = approvals.FieldWhy
 		data   = approvals.FieldData
 		scopes = approvals.FieldScopes
@@ -38,6 +39,8 @@ func TestSubmitFieldErrors(t *testing.T) {
 		{"app missing", "app", appForm(set(app, "")), nil, app, "Required: app"},
 		{"app only spaces", "app", appForm(set(app, " \t ")), nil, app, "Required: app"},
 		{"app too long", "app", appForm(set(app, strings.Repeat("a", 101))), nil, app, "At most 100 characters; this is 101"},
+		{"where not a SaaS", "app", appForm(set(saas, "slack")), nil, saas, "Pick one of the options"},
+		{"where in capitals", "app", appForm(set(saas, "GitHub")), nil, saas, "Pick one of the options"},
 		{"why missing", "app", appForm(set(why, "\n\n")), nil, why, "Required: why we need it"},
 		{"why too long in runes", "app", appForm(set(why, strings.Repeat("é", 1001))), nil, why, "At most 1000 characters; this is 1001"},
 		{"data missing", "app", appForm(set(data, "")), nil, data, "Required: zendesk data it touches"},
@@ -48,6 +51,7 @@ func TestSubmitFieldErrors(t *testing.T) {
 		{"scope not a Zendesk scope", "app", appForm(set(scopes, "read admin")), nil, scopes, `"admin" is not a Zendesk scope`},
 		{"resource scope with a bad access", "app", appForm(set(scopes, "users:delete")), nil, scopes, `"users:delete" is not a Zendesk scope`},
 		{"resource scope without an access", "app", appForm(set(scopes, "tickets")), nil, scopes, `"tickets" is not a Zendesk scope`},
+		{"a GitHub permission word for a Zendesk app", "app", appForm(set(saas, "zendesk"), set(scopes, "contents:read members:admin")), nil, scopes, `"members:admin" is not a Zendesk scope`},
 		{"owner missing", "app", appForm(set(owner, "")), nil, owner, "Required: who will own it"},
 		{"owner not an email", "app", appForm(set(owner, "omar")), nil, owner, "An email address such as dana@example.com"},
 		{"owner with a display name", "app", appForm(set(owner, "Omar <omar@acme.example>")), nil, owner, "An email address such as dana@example.com"},
@@ -122,6 +126,9 @@ func TestSubmitFieldErrors(t *testing.T) {
 			appForm(set(review, date(365))),
 			appForm(set(app, strings.Repeat("a", 100)), set(why, strings.Repeat("é", 1000))),
 			appForm(set(scopes, "read write impersonate help_center:read users:write")),
+			// A GitHub App's permissions, and words, are taken as written.
+			appForm(set(saas, "github"), set(scopes, "contents:read members:write organization_administration:read")),
+			appForm(set(saas, "github"), set(scopes, "read-only access to issues")),
 			changeForm(set(tier, "low"), set(approvals.FieldRollback, "")),
 			changeForm(set(tier, "high"), set(approvals.FieldRollback, "Switch it off in Admin Center")),
 		} {
@@ -196,6 +203,7 @@ func TestSubmitNormalises(t *testing.T) {
 		approvals.FieldOwner:  omar,
 		approvals.FieldData:   approvals.DataTickets,
 		approvals.FieldReview: date(90),
+		approvals.FieldSaaS:   "zendesk", // unanswered: Zendesk, as every app before
 	}
 	for k, v := range want {
 		if r.Answers[k] != v {
@@ -212,6 +220,22 @@ func TestSubmitNormalises(t *testing.T) {
 	if stored.Answers[approvals.FieldScopes] != want[approvals.FieldScopes] || stored.Owner != omar || stored.Requester != riley {
 		t.Errorf("stored %+v", stored)
 	}
+
+	t.Run("GitHub App", func(t *testing.T) {
+		r := f.submit(t, "app", agent(riley), appForm(
+			set(approvals.FieldApp, " Acme  CI "), set(approvals.FieldSaaS, " github "),
+			set(approvals.FieldScopes, "Contents:Read, metadata:read contents:read  Anything")))
+		for k, v := range map[string]string{
+			approvals.FieldApp: "Acme CI", approvals.FieldSaaS: "github", approvals.FieldScopes: "anything contents:read metadata:read",
+		} {
+			if r.Answers[k] != v {
+				t.Errorf("answer %s = %q, want %q", k, r.Answers[k], v)
+			}
+		}
+		if r.Title != "Install Acme CI in GitHub" || r.SaaS() != "github" {
+			t.Errorf("title %q, SaaS %q", r.Title, r.SaaS())
+		}
+	})
 
 	t.Run("change", func(t *testing.T) {
 		long := strings.Repeat("x", 100)
@@ -245,6 +269,10 @@ func TestTiers(t *testing.T) {
 		{"app writing everything", "app", appForm(set(approvals.FieldScopes, "write")), nil, approvals.High, "it asks to write everything", 2},
 		{"app changing users", "app", appForm(set(approvals.FieldScopes, "users:write")), nil, approvals.High, "it asks to change users", 2},
 		{"PII wins over the scopes", "app", appForm(highApp, set(approvals.FieldScopes, "impersonate")), nil, approvals.High, "it touches customer PII", 2},
+		{"GitHub App reading contents", "app", appForm(set(approvals.FieldSaaS, "github"), set(approvals.FieldScopes, "contents:read metadata:read")), nil, approvals.Low, "", 1},
+		{"GitHub App changing members", "app", appForm(set(approvals.FieldSaaS, "github"), set(approvals.FieldScopes, "contents:read Members:Write")), nil, approvals.High, "it asks to change members and teams", 2},
+		{"GitHub App administering the organization", "app", appForm(set(approvals.FieldSaaS, "github"), set(approvals.FieldScopes, "organization_administration:write")), nil, approvals.High, "it asks to administer the organization", 2},
+		{"GitHub App touching customer PII", "app", appForm(highApp, set(approvals.FieldSaaS, "github"), set(approvals.FieldScopes, "members:write")), nil, approvals.High, "it touches customer PII", 2},
 		{"app raised by a policy rule", "app", appForm(set(approvals.FieldApp, "Zapier Bridge")),
 			func(p *approvals.Policy) {
 				p.Kinds["app"] = approvals.KindPolicy{HighRiskIf: []approvals.RiskRule{{Field: approvals.FieldApp, Contains: "zapier"}}}

@@ -17,6 +17,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/seatwarden/seatwarden/connector"
 	"github.com/seatwarden/seatwarden/people"
 )
 
@@ -206,6 +207,7 @@ func checkEmail(a Answers, field string) []FieldError {
 // Field ids of the kinds' forms; policy risk rules name them.
 const (
 	FieldApp      = "app"
+	FieldSaaS     = "saas"
 	FieldWhy      = "why"
 	FieldData     = "data"
 	FieldScopes   = "scopes"
@@ -231,27 +233,53 @@ const (
 // impersonate, or RESOURCE:read / RESOURCE:write.
 var scopePattern = regexp.MustCompile(`^(read|write|impersonate|[a-z_]+:(read|write))$`)
 
-// App is an app-install request.
+// githubRisky are the GitHub App permissions that make an app request
+// high risk, with why.
+var githubRisky = map[string]string{
+	"organization_administration:write": "it asks to administer the organization",
+	"administration:write":              "it asks to administer repositories",
+	"members:write":                     "it asks to change members and teams",
+}
+
+// saasOptions are the SaaS an app can be installed in, as the app form
+// offers them.
+func saasOptions() []Option {
+	out := make([]Option, len(connector.Names))
+	for i, n := range connector.Names {
+		out[i] = Option{n, connector.Title(n)}
+	}
+	return out
+}
+
+// App is an app-install request: a Zendesk app, or a GitHub App on the
+// organisation ("saas" says which; Zendesk when unanswered).
 var App = &Kind{
 	Name: "app",
 	Noun: "App install",
 	Fields: []Field{
-		{ID: FieldApp, Label: "App", Hint: "As it is named in the Zendesk Marketplace", Kind: Text, Required: true, MaxLength: 100},
+		{ID: FieldApp, Label: "App", Hint: "As it is named in the Zendesk Marketplace, or the GitHub App's name", Kind: Text, Required: true, MaxLength: 100},
+		{ID: FieldSaaS, Label: "Where", Hint: "The SaaS it is installed in", Kind: Choice, Options: saasOptions()},
 		{ID: FieldWhy, Label: "Why we need it", Kind: Multiline, Required: true, MaxLength: 1000},
 		{ID: FieldData, Label: "Zendesk data it touches", Kind: Choice, Required: true, Options: []Option{
 			{DataNone, "None"}, {DataTickets, "Tickets"}, {DataUsers, "Users"}, {DataTicketsUsers, "Tickets and users"},
 			{DataCustomerPII, "Customer PII (names, emails, phone numbers, addresses)"},
 		}},
-		{ID: FieldScopes, Label: "Scopes it asks for", Hint: "Separated by spaces, e.g. read tickets:write", Kind: Text, Required: true, MaxLength: 300},
+		{ID: FieldScopes, Label: "Scopes it asks for", Hint: "Separated by spaces, e.g. read tickets:write; a GitHub App's permissions, e.g. contents:read members:write", Kind: Text, Required: true, MaxLength: 300},
 		{ID: FieldOwner, Label: "Who will own it", Hint: "Their email; they answer for it at review", Kind: Text, Required: true, MaxLength: 254},
 		{ID: FieldReview, Label: "Review date", Hint: "When to ask whether it is still needed", Kind: Date, Required: true},
 	},
 	Check: func(a Answers, _ Tier, _ CheckContext) []FieldError {
 		errs := checkEmail(a, FieldOwner)
+		if a[FieldSaaS] == "" {
+			a[FieldSaaS] = connector.Zendesk
+		}
 		if v := a[FieldScopes]; v != "" {
 			scopes := strings.Fields(strings.ToLower(strings.ReplaceAll(v, ",", " ")))
+			// Only Zendesk's scopes have a grammar to hold answers to; a
+			// GitHub App's permissions (contents:read) are taken as
+			// written.
 			for _, s := range scopes {
-				if !scopePattern.MatchString(s) {
+				if a[FieldSaaS] == connector.Zendesk && !scopePattern.MatchString(s) {
 					errs = append(errs, FieldError{FieldScopes, fmt.Sprintf("%q is not a Zendesk scope; use read, write, impersonate or RESOURCE:read / RESOURCE:write such as tickets:read", s)})
 					break
 				}
@@ -266,6 +294,14 @@ var App = &Kind{
 		switch {
 		case a[FieldData] == DataCustomerPII:
 			return High, "it touches customer PII"
+		case saasOf(a[FieldSaaS]) == connector.GitHub:
+			slices.Sort(scopes)
+			for _, s := range scopes {
+				if why, ok := githubRisky[strings.ToLower(s)]; ok {
+					return High, why
+				}
+			}
+			return Low, ""
 		case slices.Contains(scopes, "impersonate"):
 			return High, "it asks to impersonate users"
 		case slices.Contains(scopes, "write"):
@@ -275,7 +311,12 @@ var App = &Kind{
 		}
 		return Low, ""
 	},
-	Title:       func(a Answers) string { return "Install " + a[FieldApp] },
+	Title: func(a Answers) string {
+		if saas := saasOf(a[FieldSaaS]); saas != connector.Zendesk {
+			return "Install " + a[FieldApp] + " in " + connector.Title(saas)
+		}
+		return "Install " + a[FieldApp]
+	},
 	OwnerField:  FieldOwner,
 	ReviewField: FieldReview,
 	Next:        AwaitDone,

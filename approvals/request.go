@@ -71,8 +71,28 @@ type Question struct {
 type Verification struct {
 	At    time.Time `json:"at"`
 	Found bool      `json:"found"`
-	// ZendeskID is the installation found.
-	ZendeskID int64 `json:"zendesk_id,omitempty"`
+	// SaaSID is the installation found, in the request's SaaS.
+	// Verifications written before other SaaS call it "zendesk_id".
+	SaaSID int64 `json:"saas_id,omitempty"`
+}
+
+// UnmarshalJSON reads a verification, old ("zendesk_id") or new.
+func (v *Verification) UnmarshalJSON(data []byte) error {
+	// plain has Verification's fields but not this method, so decoding
+	// it does not come back here.
+	type plain Verification
+	var wire struct {
+		plain
+		ZendeskID int64 `json:"zendesk_id"`
+	}
+	if err := json.Unmarshal(data, &wire); err != nil {
+		return err
+	}
+	*v = Verification(wire.plain)
+	if v.SaaSID == 0 {
+		v.SaaSID = wire.ZendeskID
+	}
+	return nil
 }
 
 // Request is one request and everything that happened to it.
@@ -91,8 +111,11 @@ type Request struct {
 	ExpiresAt time.Time `json:"expires_at"`
 	// ReviewOn is the review date (midnight in the policy's zone).
 	ReviewOn time.Time `json:"review_on,omitzero"`
-	// Shadow is the Zendesk installation a retroactive request is for.
-	Shadow int64 `json:"shadow,omitempty"`
+	// Shadow is the installation a retroactive request is for, in
+	// ShadowSaaS ("" in requests written before other SaaS: Zendesk).
+	// Retroactive reads the two as one key.
+	Shadow     int64  `json:"shadow,omitempty"`
+	ShadowSaaS string `json:"shadow_saas,omitempty"`
 
 	Approvals []Mark     `json:"approvals,omitempty"`
 	Denial    *Mark      `json:"denial,omitempty"`
@@ -115,6 +138,19 @@ type Request struct {
 	CourierUntil time.Time `json:"courier_until,omitzero"`
 
 	Version int64 `json:"-"`
+}
+
+// SaaS is the connector an app request's app is installed in: its
+// answer to "Where", Zendesk when it has none (every request written
+// before other SaaS, and every change).
+func (r *Request) SaaS() string { return saasOf(r.Answers[FieldSaaS]) }
+
+// Retroactive is the shadow install a retroactive request is for.
+func (r *Request) Retroactive() (ShadowKey, bool) {
+	if r.Shadow == 0 {
+		return ShadowKey{}, false
+	}
+	return ShadowKey{SaaS: r.ShadowSaaS, ID: r.Shadow}.norm(), true
 }
 
 // ApprovedBy reports whether email approved the request.

@@ -223,8 +223,9 @@ func (s *Service) tier(k *Kind, a Answers) (Tier, string) {
 }
 
 // Submit checks the answers and opens a pending request; the outbox
-// posts it to the approvals channel. shadow, when not 0, is the Zendesk
-// installation a retroactive request asks for.
+// posts it to the approvals channel. shadow, when not 0, is the
+// installation a retroactive request asks for, in the SaaS the answers
+// name; SubmitRetroactive also links the shadow install to it.
 func (s *Service) Submit(ctx context.Context, kind string, requester Actor, a Answers, shadow int64) (Request, error) {
 	r, err := s.prepare(kind, requester, a, shadow)
 	if err != nil {
@@ -252,7 +253,10 @@ func (s *Service) prepare(kind string, requester Actor, a Answers, shadow int64)
 		return Request{}, err
 	}
 	now := s.now()
-	r.CreatedAt, r.ExpiresAt, r.Shadow = now, now.Add(s.policy().ExpireAfter), shadow
+	r.CreatedAt, r.ExpiresAt = now, now.Add(s.policy().ExpireAfter)
+	if shadow != 0 {
+		r.Shadow, r.ShadowSaaS = shadow, r.SaaS()
+	}
 	r.add(Notice{Kind: PostParent, Event: EventSubmitted, Mark: Mark{By: r.Requester, At: now}})
 	return r, nil
 }
@@ -647,7 +651,7 @@ func (s *Service) audit(ctx context.Context, actor, action, id string, detail ma
 	s.auditOn(ctx, actor, action, "request:"+id, detail)
 }
 
-// auditOn records an action on any subject ("zendesk:installation:…").
+// auditOn records an action on any subject ("github:installation:…").
 func (s *Service) auditOn(ctx context.Context, actor, action, subject string, detail map[string]string) {
 	if s.Audit == nil {
 		return

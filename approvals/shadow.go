@@ -4,23 +4,81 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
+	"maps"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
+	"unicode"
 
+	"github.com/seatwarden/seatwarden/connector"
 	"github.com/seatwarden/seatwarden/store"
 )
 
-// Installation is an app installed in Zendesk, as a sync found it.
+// Installation is an app installed in a governed SaaS (a Zendesk app, a
+// GitHub App on the organisation), as a sync found it.
 type Installation struct {
+	// SaaS is the connector it was found in; "" is the SaaS it is
+	// compared as (Installations' saas).
+	SaaS    string
 	ID      int64
 	Name    string
 	Enabled bool
 }
 
-// Shadow is an app installation found in Zendesk with no approved request
-// behind it.
+// ShadowKey names a shadow install: the SaaS it is installed in and the
+// installation's id there. Two SaaS may number installations alike, so
+// the id alone names nothing.
+type ShadowKey struct {
+	// SaaS is a connector name; "" is Zendesk.
+	SaaS string
+	ID   int64
+}
+
+// String is the key in record ids and button values: the bare number for
+// Zendesk (as shadow installs were named before other SaaS had any),
+// "github:55000002" for the others.
+func (k ShadowKey) String() string {
+	id := strconv.FormatInt(k.ID, 10)
+	if s := saasOf(k.SaaS); s != connector.Zendesk {
+		return s + ":" + id
+	}
+	return id
+}
+
+// ParseShadowKey reads what String writes ("zendesk:N" is read too).
+func ParseShadowKey(v string) (ShadowKey, bool) {
+	saas, num, found := strings.Cut(v, ":")
+	if !found {
+		saas, num = connector.Zendesk, v
+	}
+	id, err := strconv.ParseInt(num, 10, 64)
+	if err != nil || id <= 0 || !knownSaaS(saas) {
+		return ShadowKey{}, false
+	}
+	return ShadowKey{SaaS: saas, ID: id}, true
+}
+
+// norm is the key with its SaaS spelled out.
+func (k ShadowKey) norm() ShadowKey { return ShadowKey{SaaS: saasOf(k.SaaS), ID: k.ID} }
+
+// saasOf reads "" as Zendesk: what was stored before other SaaS.
+func saasOf(saas string) string {
+	if saas == "" {
+		return connector.Zendesk
+	}
+	return saas
+}
+
+func knownSaaS(saas string) bool { return slices.Contains(connector.Names, saas) }
+
+// Shadow is an app installation found in a governed SaaS with no
+// approved request behind it.
 type Shadow struct {
+	// SaaS is where it is installed; "" (shadows recorded before other
+	// SaaS) is Zendesk.
+	SaaS    string    `json:"saas,omitempty"`
 	ID      int64     `json:"id"`
 	Name    string    `json:"name"`
 	FoundAt time.Time `json:"found_at"`
@@ -35,6 +93,9 @@ type Shadow struct {
 
 	Version int64 `json:"-"`
 }
+
+// Key names the shadow install.
+func (sh Shadow) Key() ShadowKey { return ShadowKey{SaaS: sh.SaaS, ID: sh.ID}.norm() }
 
 const kindShadow = "approval-shadow"
 
@@ -51,30 +112,41 @@ type InstallCheck struct {
 	Verified []string
 }
 
-// Installations compares what a sync found in Zendesk with the requests:
-// an app marked installed is verified (or reported missing, once), and an
-// installation no approved request names is recorded as a shadow
-// install.
-func (s *Service) Installations(ctx context.Context, found []Installation) (InstallCheck, error) {
+// Installations compares what a sync found in one SaaS (saas: a
+// connector name, "" for Zendesk) with the requests for apps in it: an
+// app marked installed is verified (or reported missing, once), and an
+// installation no approved request for that SaaS names is recorded as a
+// shadow install. Only that SaaS's shadow installs come back.
+func (s *Service) Installations(ctx context.Context, saas string, found []Installation) (InstallCheck, error) {
 	var out InstallCheck
-	all, err := s.List(ctx)
-	if err != nil {
-		return out, err
+	saas = saasOf(saas)
+	if !knownSaaS(saas) {
+		return out, fmt.Errorf("approvals: no SaaS %q to compare installations of", saas)
 	}
 	byName := map[string][]Installation{} // an app can be installed twice
 	byID := map[int64]Installation{}
 	for _, in := range found {
-		byName[appKey(in.Name)] = append(byName[appKey(in.Name)], in)
+		if in.SaaS != "" && saasOf(in.SaaS) != saas {
+			return out, fmt.Errorf("approvals: installation %d is %s's, compared with %s's", in.ID, connector.Title(in.SaaS), connector.Title(saas))
+		}
+		in.SaaS = saas
+		byName[appKey(saas, in.Name)] = append(byName[appKey(saas, in.Name)], in)
 		byID[in.ID] = in
+	}
+	all, err := s.List(ctx)
+	if err != nil {
+		return out, err
 	}
 	covered := map[int64]bool{}
 	for _, r := range all {
-		if r.Kind != App.Name || (r.State != Approved && r.State != Done) {
+		if r.Kind != App.Name || (r.State != Approved && r.State != Done) || r.SaaS() != saas {
 			continue
 		}
-		matches := byName[appKey(r.Answers[FieldApp])]
-		if in, ok := byID[r.Shadow]; ok {
-			matches = []Installation{in}
+		matches := byName[appKey(saas, r.Answers[FieldApp])]
+		if k, ok := r.Retroactive(); ok && k.SaaS == saas {
+			if in, ok := byID[k.ID]; ok {
+				matches = []Installation{in}
+			}
 		}
 		for _, in := range matches {
 			covered[in.ID] = true
@@ -97,11 +169,12 @@ func (s *Service) Installations(ctx context.Context, found []Installation) (Inst
 		if covered[in.ID] {
 			continue
 		}
-		data, err := json.Marshal(Shadow{ID: in.ID, Name: in.Name, FoundAt: now})
+		sh := Shadow{SaaS: saas, ID: in.ID, Name: in.Name, FoundAt: now}
+		data, err := json.Marshal(sh)
 		if err != nil {
 			return out, err
 		}
-		fresh = append(fresh, store.NewRecord{ID: shadowID(in.ID), Data: data})
+		fresh = append(fresh, store.NewRecord{ID: sh.Key().String(), Data: data})
 	}
 	if len(fresh) > 0 {
 		created, err := s.Records.CreateRecords(ctx, kindShadow, fresh)
@@ -109,7 +182,7 @@ func (s *Service) Installations(ctx context.Context, found []Installation) (Inst
 			return out, err
 		}
 		if created > 0 {
-			s.auditOn(ctx, "job:sync", "approval.shadow_found", "zendesk:installations", map[string]string{"count": strconv.Itoa(created)})
+			s.auditOn(ctx, "job:sync", "approval.shadow_found", saas+":installations", map[string]string{"count": strconv.Itoa(created)})
 		}
 	}
 	recs, err := s.Records.ListRecords(ctx, kindShadow)
@@ -117,17 +190,28 @@ func (s *Service) Installations(ctx context.Context, found []Installation) (Inst
 		return out, err
 	}
 	for _, rec := range recs {
-		var sh Shadow
-		if err := json.Unmarshal(rec.Data, &sh); err != nil {
+		sh, err := decodeShadow(rec)
+		if err != nil {
 			s.logFailure("shadow install unreadable", rec.ID, err)
 			continue
 		}
-		sh.Version = rec.Version
-		if sh.Report.IsZero() && sh.Attempts < MaxAttempts && !covered[sh.ID] {
+		if sh.SaaS == saas && sh.Report.IsZero() && sh.Attempts < MaxAttempts && !covered[sh.ID] {
 			out.Unreported = append(out.Unreported, sh)
 		}
 	}
 	return out, nil
+}
+
+// decodeShadow reads a stored shadow install; one recorded before other
+// SaaS is Zendesk's.
+func decodeShadow(rec store.Record) (Shadow, error) {
+	var sh Shadow
+	if err := json.Unmarshal(rec.Data, &sh); err != nil {
+		return Shadow{}, err
+	}
+	sh.SaaS = saasOf(sh.SaaS)
+	sh.Version = rec.Version
+	return sh, nil
 }
 
 // verify records what the sync found of a request marked done, and
@@ -138,7 +222,7 @@ func (s *Service) verify(ctx context.Context, id string, in Installation, found 
 		if r.State != Done || (r.Verified != nil && (r.Verified.Found || !found)) {
 			return store.ErrSkipUpdate // verified already, or missing and said so
 		}
-		r.Verified = &Verification{At: now, Found: found, ZendeskID: in.ID}
+		r.Verified = &Verification{At: now, Found: found, SaaSID: in.ID}
 		e := EventMissing
 		if found {
 			e = EventVerified
@@ -151,15 +235,15 @@ func (s *Service) verify(ctx context.Context, id string, in Installation, found 
 	}
 	if err == nil {
 		s.audit(ctx, "job:sync", "approval.install_"+map[bool]string{true: "verified", false: "missing"}[found], id,
-			map[string]string{"installation": strconv.FormatInt(r.Verified.ZendeskID, 10)})
+			map[string]string{"installation": strconv.FormatInt(r.Verified.SaaSID, 10)})
 	}
 	return err == nil, err
 }
 
 // ShadowReported records the admin channel report of a shadow install,
 // or a failed attempt to post it.
-func (s *Service) ShadowReported(ctx context.Context, id int64, ref Ref, cause error) (Shadow, error) {
-	sh, err := s.updateShadow(ctx, id, func(sh *Shadow) error {
+func (s *Service) ShadowReported(ctx context.Context, key ShadowKey, ref Ref, cause error) (Shadow, error) {
+	sh, err := s.updateShadow(ctx, key, func(sh *Shadow) error {
 		if cause != nil || ref.IsZero() {
 			sh.Attempts++
 			return nil
@@ -168,36 +252,31 @@ func (s *Service) ShadowReported(ctx context.Context, id int64, ref Ref, cause e
 		return nil
 	})
 	if err == nil && cause == nil && !ref.IsZero() {
-		s.auditOn(ctx, "job:sync", "approval.shadow_reported", shadowSubject(id), map[string]string{"name": sh.Name})
+		s.auditOn(ctx, "job:sync", "approval.shadow_reported", shadowSubject(key), map[string]string{"name": sh.Name})
 	}
 	return sh, err
 }
 
 // ShadowInstall returns one shadow install.
-func (s *Service) ShadowInstall(ctx context.Context, id int64) (Shadow, error) {
-	rec, err := s.Records.GetRecord(ctx, kindShadow, shadowID(id))
+func (s *Service) ShadowInstall(ctx context.Context, key ShadowKey) (Shadow, error) {
+	rec, err := s.Records.GetRecord(ctx, kindShadow, key.String())
 	if errors.Is(err, store.ErrNotFound) {
 		return Shadow{}, ErrNoShadow
 	}
 	if err != nil {
 		return Shadow{}, err
 	}
-	var sh Shadow
-	if err := json.Unmarshal(rec.Data, &sh); err != nil {
-		return Shadow{}, err
-	}
-	sh.Version = rec.Version
-	return sh, nil
+	return decodeShadow(rec)
 }
 
 // FlagShadow flags a shadow install for removal; admins only.
-func (s *Service) FlagShadow(ctx context.Context, id int64, a Actor) (Shadow, error) {
+func (s *Service) FlagShadow(ctx context.Context, key ShadowKey, a Actor) (Shadow, error) {
 	if !a.Admin {
-		s.auditOn(ctx, a.email(), "approval.refused", shadowSubject(id), map[string]string{"tried": "flag for removal"})
+		s.auditOn(ctx, a.email(), "approval.refused", shadowSubject(key), map[string]string{"tried": "flag for removal"})
 		return Shadow{}, &RefusedError{Why: "only admins can flag an installation for removal"}
 	}
 	now := s.now()
-	sh, err := s.updateShadow(ctx, id, func(sh *Shadow) error {
+	sh, err := s.updateShadow(ctx, key, func(sh *Shadow) error {
 		if sh.Flagged != nil {
 			return store.ErrSkipUpdate
 		}
@@ -205,7 +284,7 @@ func (s *Service) FlagShadow(ctx context.Context, id int64, a Actor) (Shadow, er
 		return nil
 	})
 	if err == nil {
-		s.auditOn(ctx, a.email(), "approval.shadow_flagged", shadowSubject(id), map[string]string{"name": sh.Name})
+		s.auditOn(ctx, a.email(), "approval.shadow_flagged", shadowSubject(key), map[string]string{"name": sh.Name})
 	}
 	if errors.Is(err, store.ErrSkipUpdate) {
 		err = nil
@@ -214,17 +293,25 @@ func (s *Service) FlagShadow(ctx context.Context, id int64, a Actor) (Shadow, er
 }
 
 // SubmitRetroactive opens a request for a shadow install and links the
-// two, so the report shows it and a later approval covers it. The link
-// is a compare-and-set on the shadow made before the request is stored,
-// so two people pressing the button at once open one request.
-func (s *Service) SubmitRetroactive(ctx context.Context, shadow int64, requester Actor, a Answers) (Request, error) {
-	r, err := s.prepare(App.Name, requester, a, shadow)
+// two, so the report shows it and a later approval covers it. The
+// request is for the SaaS the installation is in, whatever the form
+// says. The link is a compare-and-set on the shadow made before the
+// request is stored, so two people pressing the button at once open one
+// request.
+func (s *Service) SubmitRetroactive(ctx context.Context, key ShadowKey, requester Actor, a Answers) (Request, error) {
+	key = key.norm()
+	a = maps.Clone(a)
+	if a == nil {
+		a = Answers{}
+	}
+	a[FieldSaaS] = key.SaaS
+	r, err := s.prepare(App.Name, requester, a, key.ID)
 	if err != nil {
 		return Request{}, err
 	}
 	id := newID()
 	for {
-		sh, err := s.ShadowInstall(ctx, shadow)
+		sh, err := s.ShadowInstall(ctx, key)
 		if err != nil {
 			return Request{}, err
 		}
@@ -244,7 +331,7 @@ func (s *Service) SubmitRetroactive(ctx context.Context, shadow int64, requester
 		if err != nil {
 			return Request{}, err
 		}
-		_, err = s.Records.CompareAndSwapRecord(ctx, kindShadow, shadowID(shadow), sh.Version, data)
+		_, err = s.Records.CompareAndSwapRecord(ctx, kindShadow, key.String(), sh.Version, data)
 		if errors.Is(err, store.ErrConflict) {
 			continue // someone else linked or flagged it: look again
 		}
@@ -256,7 +343,7 @@ func (s *Service) SubmitRetroactive(ctx context.Context, shadow int64, requester
 	created, err := s.create(ctx, r, id)
 	if err != nil {
 		// Unlink, so the installation can be asked for again.
-		if _, uerr := s.updateShadow(ctx, shadow, func(sh *Shadow) error {
+		if _, uerr := s.updateShadow(ctx, key, func(sh *Shadow) error {
 			if sh.Request != id {
 				return store.ErrSkipUpdate
 			}
@@ -270,20 +357,26 @@ func (s *Service) SubmitRetroactive(ctx context.Context, shadow int64, requester
 	return created, nil
 }
 
-func (s *Service) updateShadow(ctx context.Context, id int64, change func(*Shadow) error) (Shadow, error) {
-	return updateJSON(ctx, s.Records, kindShadow, shadowID(id), ErrNoShadow, func(cur store.Record) (Shadow, error) {
-		var sh Shadow
-		err := json.Unmarshal(cur.Data, &sh)
-		sh.Version = cur.Version
-		return sh, err
-	}, func(sh *Shadow, v int64) { sh.Version = v }, change)
+func (s *Service) updateShadow(ctx context.Context, key ShadowKey, change func(*Shadow) error) (Shadow, error) {
+	return updateJSON(ctx, s.Records, kindShadow, key.String(), ErrNoShadow, decodeShadow,
+		func(sh *Shadow, v int64) { sh.Version = v }, change)
 }
 
-func shadowID(id int64) string { return strconv.FormatInt(id, 10) }
+// shadowSubject is the audit subject of an installation:
+// "github:installation:55000002".
+func shadowSubject(key ShadowKey) string {
+	key = key.norm()
+	return key.SaaS + ":installation:" + strconv.FormatInt(key.ID, 10)
+}
 
-func shadowSubject(id int64) string { return "zendesk:installation:" + shadowID(id) }
-
-// appKey compares app names as people type them.
-func appKey(name string) string {
+// appKey compares app names as people type them. GitHub names an
+// installation by its app's slug ("acme-ci" for "Acme CI"), so there
+// names compare as slugs.
+func appKey(saas, name string) string {
+	if saasOf(saas) == connector.GitHub {
+		return strings.Join(strings.FieldsFunc(strings.ToLower(name), func(r rune) bool {
+			return !unicode.IsLetter(r) && !unicode.IsDigit(r)
+		}), "-")
+	}
 	return strings.ToLower(strings.Join(strings.Fields(name), " "))
 }

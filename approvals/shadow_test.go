@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/seatwarden/seatwarden/approvals"
+	"github.com/seatwarden/seatwarden/connector"
 	"github.com/seatwarden/seatwarden/store"
 )
 
@@ -20,6 +21,10 @@ var (
 	zapier     = approvals.Installation{ID: 361234500002, Name: "Zapier Bridge", Enabled: true}
 	timesheet  = approvals.Installation{ID: 361234500003, Name: "Timesheet", Enabled: false}
 )
+
+// zd and gh name an installation in Zendesk and in GitHub.
+func zd(id int64) approvals.ShadowKey { return approvals.ShadowKey{SaaS: connector.Zendesk, ID: id} }
+func gh(id int64) approvals.ShadowKey { return approvals.ShadowKey{SaaS: connector.GitHub, ID: id} }
 
 func shadowIDs(shs []approvals.Shadow) []int64 {
 	var ids []int64
@@ -32,7 +37,7 @@ func shadowIDs(shs []approvals.Shadow) []int64 {
 
 func (f *fixture) installations(t *testing.T, found ...approvals.Installation) []int64 {
 	t.Helper()
-	check, err := f.svc.Installations(t.Context(), found)
+	check, err := f.svc.Installations(t.Context(), connector.Zendesk, found)
 	if err != nil {
 		t.Fatalf("Installations: %v", err)
 	}
@@ -60,7 +65,7 @@ func TestShadowInstalls(t *testing.T) {
 	if want := []int64{zapier.ID, timesheet.ID}; !slices.Equal(got, want) {
 		t.Errorf("shadows %v, want %v", got, want)
 	}
-	sh, err := f.svc.ShadowInstall(ctx, zapier.ID)
+	sh, err := f.svc.ShadowInstall(ctx, zd(zapier.ID))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -85,7 +90,7 @@ func TestShadowInstalls(t *testing.T) {
 	if len(f.shadowRecords(t)) != 2 {
 		t.Errorf("%d shadow records, want 2", len(f.shadowRecords(t)))
 	}
-	if sh, _ := f.svc.ShadowInstall(ctx, zapier.ID); !sh.FoundAt.Equal(now) {
+	if sh, _ := f.svc.ShadowInstall(ctx, zd(zapier.ID)); !sh.FoundAt.Equal(now) {
 		t.Errorf("found at %v, want the first sync's %v", sh.FoundAt, now)
 	}
 	if a := f.audit(t, "approval.shadow_found"); len(a) != 1 {
@@ -95,7 +100,7 @@ func TestShadowInstalls(t *testing.T) {
 	// Reported once, it is not returned again; a failed report is, until
 	// it has failed MaxAttempts times.
 	ref := approvals.Ref{Platform: "slack", Conversation: "C0ADMIN", Message: "1790000000.000900"}
-	reported, err := f.svc.ShadowReported(ctx, zapier.ID, ref, nil)
+	reported, err := f.svc.ShadowReported(ctx, zd(zapier.ID), ref, nil)
 	if err != nil || reported.Report != ref {
 		t.Fatalf("ShadowReported: %+v, %v", reported, err)
 	}
@@ -106,7 +111,7 @@ func TestShadowInstalls(t *testing.T) {
 		if got := f.installations(t, salesforce, zapier, timesheet); !slices.Equal(got, []int64{timesheet.ID}) {
 			t.Errorf("after %d failed reports: shadows %v, want the timesheet's", i, got)
 		}
-		if _, err := f.svc.ShadowReported(ctx, timesheet.ID, approvals.Ref{}, errors.New("not_in_channel")); err != nil {
+		if _, err := f.svc.ShadowReported(ctx, zd(timesheet.ID), approvals.Ref{}, errors.New("not_in_channel")); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -116,7 +121,7 @@ func TestShadowInstalls(t *testing.T) {
 	if a := f.audit(t, "approval.shadow_reported"); len(a) != 1 {
 		t.Errorf("failed reports audited as reported: %+v", a)
 	}
-	if _, err := f.svc.ShadowReported(ctx, 42, ref, nil); !errors.Is(err, approvals.ErrNoShadow) {
+	if _, err := f.svc.ShadowReported(ctx, zd(42), ref, nil); !errors.Is(err, approvals.ErrNoShadow) {
 		t.Errorf("report of an unknown shadow: %v", err)
 	}
 }
@@ -172,7 +177,7 @@ func TestInstallVerified(t *testing.T) {
 		}
 	}
 	found := f.get(t, r.ID)
-	if found.Verified == nil || !found.Verified.Found || found.Verified.ZendeskID != salesforce.ID || !found.Verified.At.Equal(f.clock.Now()) {
+	if found.Verified == nil || !found.Verified.Found || found.Verified.SaaSID != salesforce.ID || !found.Verified.At.Equal(f.clock.Now()) {
 		t.Errorf("verified %+v, want found", found.Verified)
 	}
 	wantNotices(t, notices(found), reply(approvals.EventVerified), redraw)
@@ -205,40 +210,40 @@ func TestFlagShadow(t *testing.T) {
 	f := newFixture(t)
 	ctx := t.Context()
 	f.installations(t, zapier)
-	before, err := f.svc.ShadowInstall(ctx, zapier.ID)
+	before, err := f.svc.ShadowInstall(ctx, zd(zapier.ID))
 	if err != nil {
 		t.Fatal(err)
 	}
 	// Approvers approve requests; only admins flag installations.
 	for _, by := range []approvals.Actor{agent(priya), agent(ines), agent(sam)} {
-		_, err := f.svc.FlagShadow(ctx, zapier.ID, by)
+		_, err := f.svc.FlagShadow(ctx, zd(zapier.ID), by)
 		refusal(t, err, "only admins can flag an installation for removal")
 	}
 	if a := f.audit(t, "approval.refused"); len(a) != 3 || a[0].Detail["tried"] != "flag for removal" {
 		t.Errorf("refusals audited %+v", a)
 	}
-	if sh, _ := f.svc.ShadowInstall(ctx, zapier.ID); sh.Version != before.Version || sh.Flagged != nil {
+	if sh, _ := f.svc.ShadowInstall(ctx, zd(zapier.ID)); sh.Version != before.Version || sh.Flagged != nil {
 		t.Errorf("a refused flag wrote: %+v", sh)
 	}
 
-	sh, err := f.svc.FlagShadow(ctx, zapier.ID, admin(" Zoe@ACME.example"))
+	sh, err := f.svc.FlagShadow(ctx, zd(zapier.ID), admin(" Zoe@ACME.example"))
 	if err != nil {
 		t.Fatal(err)
 	}
 	if sh.Flagged == nil || sh.Flagged.By != zoe || !sh.Flagged.At.Equal(now) || sh.Version != before.Version+1 {
 		t.Errorf("flagged %+v", sh)
 	}
-	again, err := f.svc.FlagShadow(ctx, zapier.ID, admin(dana))
+	again, err := f.svc.FlagShadow(ctx, zd(zapier.ID), admin(dana))
 	if err != nil || again.Flagged == nil || again.Flagged.By != zoe {
 		t.Errorf("second flag: %+v, %v; want the first kept", again, err)
 	}
-	if stored, _ := f.svc.ShadowInstall(ctx, zapier.ID); stored.Version != sh.Version || again.Version != stored.Version {
+	if stored, _ := f.svc.ShadowInstall(ctx, zd(zapier.ID)); stored.Version != sh.Version || again.Version != stored.Version {
 		t.Errorf("second flag returned version %d; stored v%d (was v%d): want the shadow as stored", again.Version, stored.Version, sh.Version)
 	}
 	if a := f.audit(t, "approval.shadow_flagged"); len(a) != 1 || a[0].Actor != zoe {
 		t.Errorf("audit %+v", a)
 	}
-	if _, err := f.svc.FlagShadow(ctx, 42, admin(zoe)); !errors.Is(err, approvals.ErrNoShadow) {
+	if _, err := f.svc.FlagShadow(ctx, zd(42), admin(zoe)); !errors.Is(err, approvals.ErrNoShadow) {
 		t.Errorf("flag of an unknown shadow: %v", err)
 	}
 }
@@ -249,13 +254,13 @@ func TestShadowAuditSubjects(t *testing.T) {
 	f := newFixture(t)
 	ctx := t.Context()
 	f.installations(t, zapier)
-	if _, err := f.svc.ShadowReported(ctx, zapier.ID, approvals.Ref{Platform: "slack", Conversation: "C0ADMIN", Message: "1"}, nil); err != nil {
+	if _, err := f.svc.ShadowReported(ctx, zd(zapier.ID), approvals.Ref{Platform: "slack", Conversation: "C0ADMIN", Message: "1"}, nil); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := f.svc.FlagShadow(ctx, zapier.ID, agent(sam)); err == nil {
+	if _, err := f.svc.FlagShadow(ctx, zd(zapier.ID), agent(sam)); err == nil {
 		t.Fatal("flag by a non-admin accepted")
 	}
-	if _, err := f.svc.FlagShadow(ctx, zapier.ID, admin(zoe)); err != nil {
+	if _, err := f.svc.FlagShadow(ctx, zd(zapier.ID), admin(zoe)); err != nil {
 		t.Fatal(err)
 	}
 	for _, action := range []string{"approval.shadow_found", "approval.shadow_reported", "approval.refused", "approval.shadow_flagged"} {
@@ -280,33 +285,33 @@ func TestSubmitRetroactive(t *testing.T) {
 	f.installations(t, zapier, timesheet)
 	form := appForm(set(approvals.FieldApp, "Zapier Bridge"))
 
-	if _, err := f.svc.SubmitRetroactive(ctx, 42, agent(riley), form); !errors.Is(err, approvals.ErrNoShadow) {
+	if _, err := f.svc.SubmitRetroactive(ctx, zd(42), agent(riley), form); !errors.Is(err, approvals.ErrNoShadow) {
 		t.Errorf("retroactive request for no shadow: %v", err)
 	}
 	// A refused form links nothing.
-	if _, err := f.svc.SubmitRetroactive(ctx, zapier.ID, agent(riley), appForm(set(approvals.FieldOwner, "x"))); err == nil {
+	if _, err := f.svc.SubmitRetroactive(ctx, zd(zapier.ID), agent(riley), appForm(set(approvals.FieldOwner, "x"))); err == nil {
 		t.Error("a bad form was accepted")
 	}
-	if sh, _ := f.svc.ShadowInstall(ctx, zapier.ID); sh.Request != "" {
+	if sh, _ := f.svc.ShadowInstall(ctx, zd(zapier.ID)); sh.Request != "" {
 		t.Errorf("a refused form linked %s", sh.Request)
 	}
 
-	r, err := f.svc.SubmitRetroactive(ctx, zapier.ID, agent(riley), form)
+	r, err := f.svc.SubmitRetroactive(ctx, zd(zapier.ID), agent(riley), form)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if r.Shadow != zapier.ID || r.State != approvals.Pending || r.Kind != "app" {
 		t.Errorf("request %+v", r)
 	}
-	if sh, _ := f.svc.ShadowInstall(ctx, zapier.ID); sh.Request != r.ID {
+	if sh, _ := f.svc.ShadowInstall(ctx, zd(zapier.ID)); sh.Request != r.ID {
 		t.Errorf("shadow links %q, want %s", sh.Request, r.ID)
 	}
 
 	// A second while the first is open (pending, then approved) is refused.
-	_, err = f.svc.SubmitRetroactive(ctx, zapier.ID, agent(omar), form)
+	_, err = f.svc.SubmitRetroactive(ctx, zd(zapier.ID), agent(omar), form)
 	refusal(t, err, "Zapier Bridge already has request "+r.ID+" (pending)")
 	f.approve(t, r.ID, agent(priya))
-	_, err = f.svc.SubmitRetroactive(ctx, zapier.ID, agent(omar), form)
+	_, err = f.svc.SubmitRetroactive(ctx, zd(zapier.ID), agent(omar), form)
 	refusal(t, err, "already has request "+r.ID+" (approved)")
 	if recs, _ := f.st.ListRecords(ctx, kindRequest); len(recs) != 1 {
 		t.Errorf("%d requests stored, want 1", len(recs))
@@ -319,18 +324,18 @@ func TestSubmitRetroactive(t *testing.T) {
 	}
 
 	// Once the first is final, another may be asked for.
-	t2, err := f.svc.SubmitRetroactive(ctx, timesheet.ID, agent(riley), appForm(set(approvals.FieldApp, "Timesheet")))
+	t2, err := f.svc.SubmitRetroactive(ctx, zd(timesheet.ID), agent(riley), appForm(set(approvals.FieldApp, "Timesheet")))
 	if err != nil {
 		t.Fatal(err)
 	}
 	if _, err := f.svc.Deny(ctx, t2.ID, agent(lucas), "Nobody uses it"); err != nil {
 		t.Fatal(err)
 	}
-	t3, err := f.svc.SubmitRetroactive(ctx, timesheet.ID, agent(riley), appForm(set(approvals.FieldApp, "Timesheet")))
+	t3, err := f.svc.SubmitRetroactive(ctx, zd(timesheet.ID), agent(riley), appForm(set(approvals.FieldApp, "Timesheet")))
 	if err != nil {
 		t.Fatalf("after the first was denied: %v", err)
 	}
-	if sh, _ := f.svc.ShadowInstall(ctx, timesheet.ID); sh.Request != t3.ID {
+	if sh, _ := f.svc.ShadowInstall(ctx, zd(timesheet.ID)); sh.Request != t3.ID {
 		t.Errorf("shadow links %q, want the new %s", sh.Request, t3.ID)
 	}
 }
@@ -367,9 +372,9 @@ func TestSubmitRetroactiveAtOnce(t *testing.T) {
 	var first approvals.Request
 	var firstErr error
 	var wg sync.WaitGroup
-	wg.Go(func() { first, firstErr = f.svc.SubmitRetroactive(ctx, zapier.ID, agent(riley), form) })
+	wg.Go(func() { first, firstErr = f.svc.SubmitRetroactive(ctx, zd(zapier.ID), agent(riley), form) })
 	<-paused.arrived // riley's request has passed the check and is being created
-	second, secondErr := f.svc.SubmitRetroactive(ctx, zapier.ID, agent(omar), form)
+	second, secondErr := f.svc.SubmitRetroactive(ctx, zd(zapier.ID), agent(omar), form)
 	close(paused.released)
 	wg.Wait()
 
@@ -390,7 +395,7 @@ func TestSubmitRetroactiveAtOnce(t *testing.T) {
 			open++
 		}
 	}
-	sh, _ := f.svc.ShadowInstall(ctx, zapier.ID)
+	sh, _ := f.svc.ShadowInstall(ctx, zd(zapier.ID))
 	if open != 1 {
 		t.Errorf("%d open retroactive requests for one installation (%s, %s), shadow links %s; want 1", open, first.ID, second.ID, sh.Request)
 	}

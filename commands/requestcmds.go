@@ -6,11 +6,11 @@ import (
 	"fmt"
 	"maps"
 	"slices"
-	"strconv"
 	"strings"
 
 	"github.com/seatwarden/seatwarden/approvals"
 	"github.com/seatwarden/seatwarden/bot"
+	"github.com/seatwarden/seatwarden/connector"
 	"github.com/seatwarden/seatwarden/prompts"
 )
 
@@ -33,7 +33,7 @@ func (rc *requestCommands) definitions() []Definition {
 		{
 			Name:        "request app",
 			Usage:       "request app [NAME]",
-			Description: "Asks for an app to be installed in Zendesk: opens a form (why, what data it touches, scopes, owner, review date); approvers decide in the approvals channel.",
+			Description: "Asks for an app to be installed in Zendesk or GitHub: opens a form (where, why, what data it touches, scopes, owner, review date); approvers decide in the approvals channel.",
 			Examples:    []string{"request app Salesforce Sync"},
 			Access:      Everyone,
 			Handler:     rc.requestApp,
@@ -258,7 +258,7 @@ func (rc *requestCommands) click(ctx context.Context, c *Call, a *bot.Action) (b
 		if err != nil {
 			return bot.Message{}, rc.requestError(id, err)
 		}
-		return rc.done(ctx, r, "Marked %s installed; the next sync checks Zendesk has it.", id)
+		return rc.done(ctx, r, "Marked %s installed; the next sync checks %s has it.", id, connector.Title(r.SaaS()))
 	case prompts.ActionRequestCancel:
 		return rc.cancelID(ctx, c, id)
 	case prompts.ActionRequestKeep, prompts.ActionRequestRollBack:
@@ -285,20 +285,22 @@ func (rc *requestCommands) click(ctx context.Context, c *Call, a *bot.Action) (b
 	return bot.Message{}, badRequestButton()
 }
 
-// shadowClick answers the shadow install report's buttons.
+// shadowClick answers the shadow install report's buttons; their value
+// names the installation and its SaaS (approvals.ShadowKey).
 func (rc *requestCommands) shadowClick(ctx context.Context, c *Call, a *bot.Action) (bot.Message, error) {
-	id, err := strconv.ParseInt(a.Value, 10, 64)
-	if err != nil || id <= 0 {
+	key, ok := approvals.ParseShadowKey(a.Value)
+	if !ok {
 		return bot.Message{}, badRequestButton()
 	}
-	sh, err := rc.d.Approvals.ShadowInstall(ctx, id)
+	sh, err := rc.d.Approvals.ShadowInstall(ctx, key)
 	if err != nil {
 		return bot.Message{}, rc.requestError("", err)
 	}
 	if a.ID == prompts.ActionShadowRequest {
-		return rc.form(c, approvals.App, approvals.Answers{approvals.FieldApp: sh.Name}, prompts.ShadowRecord(id))
+		initial := approvals.Answers{approvals.FieldApp: sh.Name, approvals.FieldSaaS: sh.Key().SaaS}
+		return rc.form(c, approvals.App, initial, prompts.ShadowRecord(sh.Key()))
 	}
-	sh, err = rc.d.Approvals.FlagShadow(ctx, id, rc.actor(c))
+	sh, err = rc.d.Approvals.FlagShadow(ctx, key, rc.actor(c))
 	if err != nil {
 		return bot.Message{}, rc.requestError("", err)
 	}

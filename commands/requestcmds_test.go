@@ -12,6 +12,7 @@ import (
 
 	"github.com/seatwarden/seatwarden/approvals"
 	"github.com/seatwarden/seatwarden/bot"
+	"github.com/seatwarden/seatwarden/connector"
 	"github.com/seatwarden/seatwarden/prompts"
 )
 
@@ -26,6 +27,15 @@ const approvalsChannel = "C0APPROVALS"
 
 // slackShadow is the installation the shadow tests find in Zendesk.
 const slackShadow int64 = 361234500001
+
+// zendeskShadow and githubShadow name an installation in each SaaS.
+func zendeskShadow(id int64) approvals.ShadowKey {
+	return approvals.ShadowKey{SaaS: connector.Zendesk, ID: id}
+}
+
+func githubShadow(id int64) approvals.ShadowKey {
+	return approvals.ShadowKey{SaaS: connector.GitHub, ID: id}
+}
 
 type requestFixture struct {
 	*fixture
@@ -763,13 +773,13 @@ func TestReviewButtons(t *testing.T) {
 func TestShadowButtons(t *testing.T) {
 	f := newRequestFixture(t)
 	ctx := t.Context()
-	if _, err := f.svc.Installations(ctx, []approvals.Installation{{ID: slackShadow, Name: "Slack for Zendesk Support"}}); err != nil {
+	if _, err := f.svc.Installations(ctx, connector.Zendesk, []approvals.Installation{{ID: slackShadow, Name: "Slack for Zendesk Support"}}); err != nil {
 		t.Fatal(err)
 	}
 	value := fmt.Sprint(slackShadow)
 	shadow := func() approvals.Shadow {
 		t.Helper()
-		sh, err := f.svc.ShadowInstall(ctx, slackShadow)
+		sh, err := f.svc.ShadowInstall(ctx, zendeskShadow(slackShadow))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -782,7 +792,10 @@ func TestShadowButtons(t *testing.T) {
 	}
 	for v, want := range map[string]string{
 		"abc": "does not name a request", "0": "does not name a request", "-5": "does not name a request", "REQ-AAAAAA": "does not name a request",
-		"42": "That installation is not on the list of unapproved installs; the next sync reports what it finds",
+		"github:": "does not name a request", "slack:5": "does not name a request", "shadow:42": "does not name a request",
+		"42":                      "That installation is not on the list of unapproved installs; the next sync reports what it finds",
+		"github:" + value:         "That installation is not on the list of unapproved installs",
+		"zendesk:" + value + "99": "That installation is not on the list of unapproved installs",
 	} {
 		for _, action := range []string{prompts.ActionShadowFlag, prompts.ActionShadowRequest} {
 			if line := errorLine(t, click(f.router, acmeAdmin, action, v)); !strings.Contains(line, want) {
@@ -808,11 +821,14 @@ func TestShadowButtons(t *testing.T) {
 	}
 
 	form := click(f.router, acmeRiley, prompts.ActionShadowRequest, value)
-	if form.Form == nil || form.Form.ID != prompts.FormRequestPrefix+"app" || form.Form.RecordID != prompts.ShadowRecord(slackShadow) {
+	if form.Form == nil || form.Form.ID != prompts.FormRequestPrefix+"app" || form.Form.RecordID != prompts.ShadowRecord(zendeskShadow(slackShadow)) {
 		t.Fatalf("Open a retroactive request did not open the app form for the installation: %+v", form)
 	}
 	if in := form.Form.Inputs[0]; in.Initial != "Slack for Zendesk Support" {
 		t.Errorf("app name %q, want the installation's", in.Initial)
+	}
+	if in := formInput(t, *form.Form, approvals.FieldSaaS); in.Initial != connector.Zendesk {
+		t.Errorf("where = %q, want zendesk", in.Initial)
 	}
 	if line := errorLine(t, click(f.router, nobody, prompts.ActionShadowRequest, value)); !strings.Contains(line, "no email address") && !strings.Contains(line, "could not find an email address") {
 		t.Errorf("no email: %q", line)
@@ -820,8 +836,11 @@ func TestShadowButtons(t *testing.T) {
 
 	sent := f.submit(acmeRiley, form.Form.ID, form.Form.RecordID, appValues(set(approvals.FieldApp, "Slack for Zendesk Support")))
 	rs := f.all(t)
-	if len(rs) != 1 || rs[0].Shadow != slackShadow || sent.Headline != "Sent for approval: "+rs[0].ID {
+	if len(rs) != 1 || sent.Headline != "Sent for approval: "+rs[0].ID {
 		t.Fatalf("retroactive request %+v, reply %+v", rs, sent)
+	}
+	if k, ok := rs[0].Retroactive(); !ok || k != zendeskShadow(slackShadow) || rs[0].SaaS() != connector.Zendesk {
+		t.Errorf("retroactive for %+v (%v), in %s", k, ok, rs[0].SaaS())
 	}
 	mustSay(t, sent, fmt.Sprintf("It is retroactive for installation %d", slackShadow))
 	if told := f.told(); !slices.Equal(told, []string{rs[0].ID}) {
@@ -836,6 +855,121 @@ func TestShadowButtons(t *testing.T) {
 	}
 	if n := len(f.all(t)); n != 1 {
 		t.Errorf("%d requests stored, want 1", n)
+	}
+}
+
+// formInput is the form's input id.
+func formInput(t *testing.T, f bot.Form, id string) bot.Input {
+	t.Helper()
+	for _, in := range f.Inputs {
+		if in.ID == id {
+			return in
+		}
+	}
+	t.Fatalf("form %s has no input %s", f.ID, id)
+	return bot.Input{}
+}
+
+// TestShadowButtonsGitHub: a GitHub App installed without an approved
+// request, numbered like a Zendesk installation that is one too. The
+// buttons name the GitHub one: flagging it leaves Zendesk's, and the
+// retroactive request it opens is for GitHub.
+func TestShadowButtonsGitHub(t *testing.T) {
+	f := newRequestFixture(t)
+	ctx := t.Context()
+	const id int64 = 55000002
+	if _, err := f.svc.Installations(ctx, connector.Zendesk, []approvals.Installation{{ID: id, Name: "Zendesk app 55000002"}}); err != nil {
+		t.Fatal(err)
+	}
+	check, err := f.svc.Installations(ctx, connector.GitHub, []approvals.Installation{{SaaS: connector.GitHub, ID: id, Name: "acme-ci"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(check.Unreported) != 1 {
+		t.Fatalf("GitHub's comparison found %+v", check.Unreported)
+	}
+	report := prompts.Requests{Command: "/warden"}.ShadowReport(check.Unreported[0])
+	value := report.Buttons[0].Value
+	if value != "github:55000002" {
+		t.Fatalf("the report's buttons carry %q", value)
+	}
+	shadow := func(k approvals.ShadowKey) approvals.Shadow {
+		t.Helper()
+		sh, err := f.svc.ShadowInstall(ctx, k)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return sh
+	}
+
+	clicks := []struct {
+		name, who, action string
+		line              string // the refusal, "" when accepted
+	}{
+		{"a non-admin cannot flag", acmePriya, prompts.ActionShadowFlag, "Sorry, only admins can flag an installation for removal"},
+		{"an admin flags it", acmeAdmin, prompts.ActionShadowFlag, ""},
+		{"again, nothing changes", acmeAdmin, prompts.ActionShadowFlag, ""},
+	}
+	for _, c := range clicks {
+		t.Run(c.name, func(t *testing.T) {
+			m := click(f.router, c.who, c.action, value)
+			if c.line != "" {
+				if line := errorLine(t, m); line != c.line {
+					t.Errorf("reply %q, want %q", line, c.line)
+				}
+				return
+			}
+			if m.Delivery != bot.ReplaceOriginal || m.Headline != "GitHub App installed without an approved request: acme-ci" {
+				t.Fatalf("flag did not redraw the report: %+v", m)
+			}
+			mustSay(t, m, "Flagged for removal by "+acmeAdmin, "Uninstall it in the organization's settings")
+			if slices.ContainsFunc(m.Buttons, func(b bot.Button) bool { return b.ActionID == prompts.ActionShadowFlag }) {
+				t.Errorf("a flagged report still offers Flag: %+v", m.Buttons)
+			}
+			if c.name == "an admin flags it" {
+				goldenJSON(t, m)
+			}
+		})
+	}
+	if sh := shadow(githubShadow(id)); sh.Flagged == nil || sh.Flagged.By != acmeAdmin {
+		t.Errorf("GitHub's shadow stored %+v", sh)
+	}
+	if sh := shadow(zendeskShadow(id)); sh.Flagged != nil {
+		t.Errorf("flagging GitHub's installation flagged Zendesk's of the same number: %+v", sh)
+	}
+
+	form := click(f.router, acmeRiley, prompts.ActionShadowRequest, value)
+	if form.Form == nil || form.Form.RecordID != "shadow:github:55000002" {
+		t.Fatalf("Open a retroactive request: %+v", form)
+	}
+	if in := formInput(t, *form.Form, approvals.FieldApp); in.Initial != "acme-ci" {
+		t.Errorf("app name %q", in.Initial)
+	}
+	if in := formInput(t, *form.Form, approvals.FieldSaaS); in.Initial != connector.GitHub {
+		t.Errorf("where = %q, want github preset", in.Initial)
+	}
+	values := appValues(set(approvals.FieldApp, "acme-ci"), set(approvals.FieldSaaS, connector.GitHub), set(approvals.FieldScopes, "contents:read checks:write"))
+	sent := f.submit(acmeRiley, form.Form.ID, form.Form.RecordID, values)
+	rs := f.all(t)
+	if len(rs) != 1 || sent.Headline != "Sent for approval: "+rs[0].ID {
+		t.Fatalf("retroactive request %+v, reply %+v", rs, sent)
+	}
+	if k, ok := rs[0].Retroactive(); !ok || k != githubShadow(id) || rs[0].SaaS() != connector.GitHub || rs[0].Title != "Install acme-ci in GitHub" {
+		t.Errorf("request for %+v (%v) in %s, %q", k, ok, rs[0].SaaS(), rs[0].Title)
+	}
+	mustSay(t, sent, "It is retroactive for installation 55000002, already in GitHub.")
+	if sh := shadow(githubShadow(id)); sh.Request != rs[0].ID {
+		t.Errorf("GitHub's shadow links %q, want %s", sh.Request, rs[0].ID)
+	}
+	if sh := shadow(zendeskShadow(id)); sh.Request != "" {
+		t.Errorf("Zendesk's shadow of the same number links %q", sh.Request)
+	}
+
+	// Approved and marked installed, it is GitHub's sync that checks.
+	f.did(t, rs[0].ID, func() bot.Message { return click(f.router, acmePriya, prompts.ActionRequestApprove, rs[0].ID) })
+	line := f.did(t, rs[0].ID, func() bot.Message { return click(f.router, acmeRiley, prompts.ActionRequestDone, rs[0].ID) })
+	if want := "Marked " + rs[0].ID + " installed; the next sync checks GitHub has it."; line != want {
+		t.Errorf("reply %q, want %q", line, want)
 	}
 }
 

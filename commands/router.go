@@ -207,11 +207,28 @@ type Governed struct {
 	Owners    seats.Owners
 	// Reviews is its seat review; nil leaves its digests' buttons out.
 	Reviews *reviews.Service
+	// Credentials is its credential register; nil when the tokens
+	// commands do not cover it.
+	Credentials *credentials.Service
 }
 
 // saas lists every governed SaaS, Zendesk first, each with its rules.
 func (d Deps) saas() []Governed {
-	return append([]Governed{{Connector: connector.Zendesk, Policy: d.Policy, Owners: d.Owners}}, d.Governed...)
+	return append([]Governed{{Connector: connector.Zendesk, Policy: d.Policy, Owners: d.Owners, Credentials: d.Credentials}}, d.Governed...)
+}
+
+// namedSaaS finds the SaaS people named among those a command covers;
+// the error lists them, with an example of the command.
+func namedSaaS(name string, among []Governed, example string) (Governed, error) {
+	var names []string
+	for _, g := range among {
+		if strings.EqualFold(name, g.Connector) {
+			return g, nil
+		}
+		names = append(names, g.Connector)
+	}
+	return Governed{}, Invalidf("%q is not a governed SaaS; this bot governs %s. Example: %s %s",
+		clip(name, 40), strings.Join(names, ", "), escape(example), names[len(names)-1])
 }
 
 // forSaaS is d with g's seat rules in place of Zendesk's.

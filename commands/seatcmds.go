@@ -16,6 +16,7 @@ import (
 	"github.com/seatwarden/seatwarden/connector"
 	"github.com/seatwarden/seatwarden/internal/editdist"
 	"github.com/seatwarden/seatwarden/people"
+	"github.com/seatwarden/seatwarden/prompts"
 	"github.com/seatwarden/seatwarden/seats"
 	"github.com/seatwarden/seatwarden/store"
 )
@@ -346,15 +347,7 @@ func (s *seatCommands) names() []string {
 
 // saasNamed finds a governed SaaS by the name people type.
 func (s *seatCommands) saasNamed(name string) (Governed, error) {
-	var names []string
-	for _, g := range s.governed {
-		if strings.EqualFold(name, g.Connector) {
-			return g, nil
-		}
-		names = append(names, g.Connector)
-	}
-	return Governed{}, Invalidf("%q is not a governed SaaS; this bot governs %s. Example: %s seats %s",
-		clip(name, 40), strings.Join(names, ", "), escape(s.d.Command), names[len(names)-1])
+	return namedSaaS(name, s.governed, s.d.Command+" seats")
 }
 
 // summaryOfAll answers seats for several SaaS: the totals, then each
@@ -408,10 +401,7 @@ func (s *seatCommands) titles() string {
 	for i, g := range s.governed {
 		names[i] = connector.Title(g.Connector)
 	}
-	if len(names) < 2 {
-		return strings.Join(names, "")
-	}
-	return strings.Join(names[:len(names)-1], ", ") + " and " + names[len(names)-1]
+	return prompts.JoinAnd(names)
 }
 
 // summaryOf is one SaaS's seats answer.

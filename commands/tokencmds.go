@@ -1,12 +1,14 @@
 package commands
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"strings"
 	"time"
 
 	"github.com/seatwarden/seatwarden/bot"
+	"github.com/seatwarden/seatwarden/connector"
 	"github.com/seatwarden/seatwarden/credentials"
 	"github.com/seatwarden/seatwarden/prompts"
 )
@@ -17,9 +19,41 @@ import (
 // to everyone and the service checks.
 type tokenCommands struct {
 	d Deps
+	// registers are the SaaS with a credential register, Zendesk first.
+	registers []Governed
 }
 
-func newTokenCommands(d Deps) *tokenCommands { return &tokenCommands{d: d.withDefaults()} }
+func newTokenCommands(d Deps) *tokenCommands {
+	tc := &tokenCommands{d: d.withDefaults()}
+	for _, g := range tc.d.saas() {
+		if g.Credentials != nil {
+			tc.registers = append(tc.registers, g)
+		}
+	}
+	return tc
+}
+
+// register is the credential register of a SaaS.
+func (tc *tokenCommands) register(saas string) (*credentials.Service, error) {
+	for _, g := range tc.registers {
+		if g.Connector == saas {
+			return g.Credentials, nil
+		}
+	}
+	return nil, NotFoundf("This bot keeps no credential register for %s; %s tokens lists the ones it keeps", connector.Title(saas), tc.d.Command)
+}
+
+// named reads an optional SaaS argument: every register when absent.
+func (tc *tokenCommands) named(c *Call) ([]Governed, error) {
+	switch len(c.Args) {
+	case 0:
+		return tc.registers, nil
+	case 1:
+		g, err := namedSaaS(c.Args[0], tc.registers, tc.d.Command+" "+c.Command)
+		return []Governed{g}, err
+	}
+	return nil, Invalidf("%s takes at most a SaaS name, such as %s %s %s", c.Command, tc.d.Command, c.Command, tc.registers[len(tc.registers)-1].Connector)
+}
 
 func (tc *tokenCommands) definitions() []Definition {
 	controls := []ActionRoute{{ID: prompts.ActionTokenClaim}, {ID: prompts.ActionTokenKeep}, {ID: prompts.ActionTokenRevoke},
@@ -27,9 +61,9 @@ func (tc *tokenCommands) definitions() []Definition {
 	return []Definition{
 		{
 			Name:          "tokens",
-			Usage:         "tokens",
-			Description:   "The credential register: API tokens, OAuth tokens and clients, and apps, counted by state; the orphans; and the countdown to 30 Apr 2027, when Zendesk turns API tokens off.",
-			Examples:      []string{"tokens"},
+			Usage:         "tokens [SAAS]",
+			Description:   "The credential register: Zendesk's API tokens, OAuth tokens and clients, and apps, GitHub's fine-grained tokens and Apps when GitHub is governed, counted by state; the orphans; and the countdown to 30 Apr 2027, when Zendesk turns API tokens off.",
+			Examples:      []string{"tokens", "tokens github"},
 			Access:        Admins,
 			Handler:       tc.handle,
 			Actions:       controls,
@@ -39,16 +73,16 @@ func (tc *tokenCommands) definitions() []Definition {
 		{
 			Name:        "tokens orphaned",
 			Aliases:     []string{"tokens orphans"},
-			Usage:       "tokens orphaned",
-			Description: "Credentials with no owner, an owner or user who left, no use for a long time, more scope than stated, or an overdue review, each with why.",
-			Examples:    []string{"tokens orphaned"},
+			Usage:       "tokens orphaned [SAAS]",
+			Description: "Credentials with no owner, an owner or user who left, no use for a long time, more scope than stated, or an overdue review, each with why; in every register, or the SaaS named.",
+			Examples:    []string{"tokens orphaned", "tokens orphaned github"},
 			Access:      Admins,
 			Handler:     tc.orphaned,
 		},
 		{
 			Name:        "tokens mine",
-			Usage:       "tokens mine",
-			Description: "The credentials you own, with what needs doing.",
+			Usage:       "tokens mine [SAAS]",
+			Description: "The credentials you own, with what needs doing; in every register, or the SaaS named.",
 			Examples:    []string{"tokens mine"},
 			Access:      Everyone,
 			Handler:     tc.mine,
@@ -56,8 +90,8 @@ func (tc *tokenCommands) definitions() []Definition {
 		{
 			Name:        "tokens show",
 			Usage:       "tokens show ID",
-			Description: "One credential: what it is, who owns it and why, its review dates and what is wrong with it. Admins see every credential; owners see theirs.",
-			Examples:    []string{"tokens show api-token:5501"},
+			Description: "One credential: what it is, who owns it and why, its review dates and what is wrong with it. Admins see every credential; owners see theirs. Another SaaS's IDs start with its name.",
+			Examples:    []string{"tokens show api-token:5501", "tokens show github:fine-grained-token:9001"},
 			Access:      Everyone,
 			Handler:     tc.show,
 		},
@@ -79,58 +113,98 @@ func (tc *tokenCommands) handle(ctx context.Context, c *Call) (bot.Message, erro
 	case req.Form != nil:
 		return tc.submit(ctx, c, req.Form)
 	}
-	ev, err := tc.evaluate(ctx)
+	among, err := tc.named(c)
 	if err != nil {
 		return bot.Message{}, err
 	}
-	return tc.view(c).Overview(ev, ev.Summarize(tc.loc())), nil
+	evs, err := tc.evaluateAll(ctx, among)
+	if err != nil {
+		return bot.Message{}, err
+	}
+	return tc.view(c).Overview(evs...), nil
+}
+
+// evaluateAll evaluates the registers among; one not synced yet is left
+// out unless it is the only one.
+func (tc *tokenCommands) evaluateAll(ctx context.Context, among []Governed) ([]credentials.Evaluation, error) {
+	var evs []credentials.Evaluation
+	for _, g := range among {
+		ev, err := g.Credentials.Evaluate(ctx)
+		switch {
+		case errors.Is(err, credentials.ErrNoInventory) && len(among) > 1:
+			continue
+		case err != nil:
+			return nil, tc.registerError(g.Connector, "", err)
+		}
+		evs = append(evs, ev)
+	}
+	if len(evs) == 0 {
+		return nil, tc.registerError(among[0].Connector, "", credentials.ErrNoInventory)
+	}
+	return evs, nil
+}
+
+// listed draws the items pick chooses from each register named in c.
+func (tc *tokenCommands) listed(ctx context.Context, c *Call, list string, pick func(credentials.Evaluation) []credentials.Item) (bot.Message, error) {
+	among, err := tc.named(c)
+	if err != nil {
+		return bot.Message{}, err
+	}
+	if len(c.Args) == 1 {
+		list = prompts.ListOf(list, among[0].Connector)
+	}
+	items, err := tc.items(ctx, among, pick)
+	if err != nil {
+		return bot.Message{}, err
+	}
+	return tc.view(c).List(list, items, 1), nil
+}
+
+func (tc *tokenCommands) items(ctx context.Context, among []Governed, pick func(credentials.Evaluation) []credentials.Item) ([]credentials.Item, error) {
+	evs, err := tc.evaluateAll(ctx, among)
+	if err != nil {
+		return nil, err
+	}
+	var items []credentials.Item
+	for _, ev := range evs {
+		items = append(items, pick(ev)...)
+	}
+	return items, nil
 }
 
 func (tc *tokenCommands) orphaned(ctx context.Context, c *Call) (bot.Message, error) {
-	if len(c.Args) > 0 {
-		return bot.Message{}, Invalidf("tokens orphaned takes no arguments")
-	}
-	ev, err := tc.evaluate(ctx)
-	if err != nil {
-		return bot.Message{}, err
-	}
-	return tc.view(c).List(prompts.ListOrphaned, ev.Orphans(), 1), nil
+	return tc.listed(ctx, c, prompts.ListOrphaned, credentials.Evaluation.Orphans)
 }
 
 func (tc *tokenCommands) mine(ctx context.Context, c *Call) (bot.Message, error) {
-	if len(c.Args) > 0 {
-		return bot.Message{}, Invalidf("tokens mine takes no arguments")
-	}
 	if c.Role.Email == "" {
 		return bot.Message{}, Forbiddenf("I could not find an email address on your chat profile, so I cannot tell which credentials are yours")
 	}
-	ev, err := tc.evaluate(ctx)
-	if err != nil {
-		return bot.Message{}, err
-	}
-	return tc.view(c).List(prompts.ListMine, ev.Mine(c.Role.Email), 1), nil
+	return tc.listed(ctx, c, prompts.ListMine, func(ev credentials.Evaluation) []credentials.Item { return ev.Mine(c.Role.Email) })
 }
 
-// argID reads the one credential ID argument.
-func (tc *tokenCommands) argID(c *Call) (string, error) {
+// argID reads the one credential ID argument: its SaaS, its register and
+// its id there.
+func (tc *tokenCommands) argID(c *Call) (string, *credentials.Service, string, error) {
 	if len(c.Args) != 1 {
-		return "", Invalidf("%s takes one credential ID, such as api-token:5501 or oauth-token:880002", c.Command)
+		return "", nil, "", Invalidf("%s takes one credential ID, such as api-token:5501 or oauth-token:880002", c.Command)
 	}
-	id := strings.ToLower(c.Args[0])
-	if _, _, ok := credentials.ParseID(id); !ok {
-		return "", Invalidf("%q is not a credential ID; IDs are KIND:NUMBER with KIND one of api-token, oauth-token, oauth-client, app", clip(c.Args[0], 40))
+	saas, id, ok := credentials.ParseQualifiedID(strings.ToLower(c.Args[0]))
+	if !ok {
+		return "", nil, "", Invalidf("%q is not a credential ID; IDs are KIND:NUMBER with KIND one of api-token, oauth-token, oauth-client, app, or github:KIND:NUMBER with KIND fine-grained-token or app", clip(c.Args[0], 40))
 	}
-	return id, nil
+	svc, err := tc.register(saas)
+	return saas, svc, id, err
 }
 
 func (tc *tokenCommands) show(ctx context.Context, c *Call) (bot.Message, error) {
-	id, err := tc.argID(c)
+	saas, svc, id, err := tc.argID(c)
 	if err != nil {
 		return bot.Message{}, err
 	}
-	it, err := tc.d.Credentials.Item(ctx, id)
+	it, err := svc.Item(ctx, id)
 	if err != nil {
-		return bot.Message{}, tc.registerError(id, err)
+		return bot.Message{}, tc.registerError(saas, id, err)
 	}
 	if !c.Role.Admin && !c.Role.Is(it.Entry.Owner) {
 		return bot.Message{}, Forbiddenf("%s is not yours; admins see every credential, owners see theirs (%s tokens mine)", id, tc.d.Command)
@@ -139,11 +213,11 @@ func (tc *tokenCommands) show(ctx context.Context, c *Call) (bot.Message, error)
 }
 
 func (tc *tokenCommands) claimCommand(ctx context.Context, c *Call) (bot.Message, error) {
-	id, err := tc.argID(c)
+	saas, svc, id, err := tc.argID(c)
 	if err != nil {
 		return bot.Message{}, err
 	}
-	return tc.openForm(ctx, c, prompts.ActionTokenClaim, "", id)
+	return tc.openForm(ctx, c, svc, prompts.ActionTokenClaim, "", saas, id)
 }
 
 // click answers a credential button.
@@ -151,34 +225,38 @@ func (tc *tokenCommands) click(ctx context.Context, c *Call, a *bot.Action) (bot
 	if a.ID == prompts.ActionTokenPage {
 		return tc.page(ctx, c, a.Value)
 	}
-	where, id, ok := prompts.ParseTokenValue(a.Value)
+	where, saas, id, ok := prompts.ParseTokenValue(a.Value)
 	if !ok {
 		return bot.Message{}, badTokenButton()
 	}
+	svc, err := tc.register(saas)
+	if err != nil {
+		return bot.Message{}, err
+	}
 	switch a.ID {
 	case prompts.ActionTokenClaim, prompts.ActionTokenKeep, prompts.ActionTokenMigrate:
-		return tc.openForm(ctx, c, a.ID, where, id)
+		return tc.openForm(ctx, c, svc, a.ID, where, saas, id)
 	case prompts.ActionTokenRevoke:
-		it, outcome, err := tc.d.Credentials.Revoke(ctx, id, tc.actor(c))
+		it, outcome, err := svc.Revoke(ctx, id, tc.actor(c))
 		if err != nil {
-			return bot.Message{}, tc.registerError(id, err)
+			return bot.Message{}, tc.registerError(saas, id, err)
 		}
 		if outcome == credentials.InProgress {
 			return bot.Message{}, Conflictf("%s", tc.view(c).RevokeLine(it, outcome))
 		}
-		return tc.redraw(ctx, c, where, it)
+		return tc.redraw(ctx, c, svc, where, it)
 	}
 	return bot.Message{}, badTokenButton()
 }
 
 // openForm checks the clicker may act before opening a form for nothing.
-func (tc *tokenCommands) openForm(ctx context.Context, c *Call, action, where, id string) (bot.Message, error) {
-	it, err := tc.d.Credentials.Item(ctx, id)
+func (tc *tokenCommands) openForm(ctx context.Context, c *Call, svc *credentials.Service, action, where, saas, id string) (bot.Message, error) {
+	it, err := svc.Item(ctx, id)
 	if err != nil {
-		return bot.Message{}, tc.registerError(id, err)
+		return bot.Message{}, tc.registerError(saas, id, err)
 	}
 	if it.Entry.State.Ended() || !it.Present {
-		return bot.Message{}, tc.registerError(id, credentials.ErrEnded)
+		return bot.Message{}, tc.registerError(saas, id, credentials.ErrEnded)
 	}
 	owner := it.Entry.Owner
 	v := tc.view(c)
@@ -192,7 +270,7 @@ func (tc *tokenCommands) openForm(ctx context.Context, c *Call, action, where, i
 	case prompts.ActionTokenKeep, prompts.ActionTokenMigrate:
 		switch {
 		case owner == "":
-			return bot.Message{}, tc.registerError(id, credentials.ErrNoOwner)
+			return bot.Message{}, tc.registerError(saas, id, credentials.ErrNoOwner)
 		case !c.Role.Admin && !c.Role.Is(owner):
 			return bot.Message{}, Forbiddenf("Only %s's owner (%s) or an admin can decide this", id, owner)
 		}
@@ -218,20 +296,23 @@ func ownerGone(it credentials.Item) bool {
 
 // submit answers the claim, keep and migrate forms.
 func (tc *tokenCommands) submit(ctx context.Context, c *Call, f *bot.FormSubmission) (bot.Message, error) {
-	where, id, ok := prompts.ParseTokenValue(f.RecordID)
+	where, saas, id, ok := prompts.ParseTokenValue(f.RecordID)
 	if !ok {
 		return bot.Message{}, Invalidf("That form does not name a credential in the register. Open it again from the digest or with %s tokens claim ID", tc.d.Command)
 	}
+	svc, err := tc.register(saas)
+	if err != nil {
+		return bot.Message{}, err
+	}
 	if f.Cancelled {
-		it, err := tc.d.Credentials.Item(ctx, id)
+		it, err := svc.Item(ctx, id)
 		if err != nil {
-			return bot.Message{}, tc.registerError(id, err)
+			return bot.Message{}, tc.registerError(saas, id, err)
 		}
-		return tc.redraw(ctx, c, where, it)
+		return tc.redraw(ctx, c, svc, where, it)
 	}
 	a := tc.actor(c)
 	var it credentials.Item
-	var err error
 	switch f.FormID {
 	case prompts.FormTokenClaim:
 		claim := credentials.Claim{
@@ -240,28 +321,28 @@ func (tc *tokenCommands) submit(ctx context.Context, c *Call, f *bot.FormSubmiss
 			RetireWhen: f.Values[prompts.InputRetireWhen],
 		}
 		if claim.NextReview, err = tc.date(c, f.Values[prompts.InputNextReview], prompts.InputNextReview); err == nil {
-			it, err = tc.d.Credentials.Claim(ctx, id, a, claim)
+			it, err = svc.Claim(ctx, id, a, claim)
 		}
 	case prompts.FormTokenKeep:
 		var until time.Time
 		if until, err = tc.date(c, f.Values[prompts.InputTokenKeep], prompts.InputTokenKeep); err == nil {
-			it, err = tc.d.Credentials.KeepUntil(ctx, id, a, until)
+			it, err = svc.KeepUntil(ctx, id, a, until)
 		}
 	case prompts.FormTokenMigrate:
 		var deadline time.Time
 		if deadline, err = tc.date(c, f.Values[prompts.InputDeadline], prompts.InputDeadline); err == nil {
-			it, err = tc.d.Credentials.Migrate(ctx, id, a, f.Values[prompts.InputPlan], deadline)
+			it, err = svc.Migrate(ctx, id, a, f.Values[prompts.InputPlan], deadline)
 		}
 	default:
 		return bot.Message{}, badTokenButton()
 	}
 	if fe, ok := errors.AsType[*credentials.FieldError](err); ok {
-		return tc.formError(ctx, c, f, where, id, fe)
+		return tc.formError(ctx, c, svc, f, where, saas, id, fe)
 	}
 	if err != nil {
-		return bot.Message{}, tc.registerError(id, err)
+		return bot.Message{}, tc.registerError(saas, id, err)
 	}
-	return tc.redraw(ctx, c, where, it)
+	return tc.redraw(ctx, c, svc, where, it)
 }
 
 // date reads a form's date; a blank one is left for the service to name.
@@ -279,10 +360,10 @@ func (tc *tokenCommands) date(c *Call, v, field string) (time.Time, error) {
 
 // formError shows the form again, as filled in, with the error on its
 // field.
-func (tc *tokenCommands) formError(ctx context.Context, c *Call, f *bot.FormSubmission, where, id string, fe *credentials.FieldError) (bot.Message, error) {
-	it, err := tc.d.Credentials.Item(ctx, id)
+func (tc *tokenCommands) formError(ctx context.Context, c *Call, svc *credentials.Service, f *bot.FormSubmission, where, saas, id string, fe *credentials.FieldError) (bot.Message, error) {
+	it, err := svc.Item(ctx, id)
 	if err != nil {
-		return bot.Message{}, tc.registerError(id, err)
+		return bot.Message{}, tc.registerError(saas, id, err)
 	}
 	v := tc.view(c)
 	var form bot.Form
@@ -308,26 +389,26 @@ func (tc *tokenCommands) formError(ctx context.Context, c *Call, f *bot.FormSubm
 
 // redraw answers a decision by replacing the message it came from: the
 // digest page showing the credential, or the credential's own view.
-func (tc *tokenCommands) redraw(ctx context.Context, c *Call, where string, it credentials.Item) (bot.Message, error) {
+func (tc *tokenCommands) redraw(ctx context.Context, c *Call, svc *credentials.Service, where string, it credentials.Item) (bot.Message, error) {
 	if where == "" {
 		m := tc.view(c).Detail(it)
 		m.Delivery = bot.ReplaceOriginal
 		return m, nil
 	}
-	period, to, _ := prompts.ParseTokenDigest(where)
-	return tc.digest(ctx, c, period, to, it.ID, 0)
+	_, period, to, _ := prompts.ParseTokenDigest(where)
+	return tc.digest(ctx, c, svc, period, to, it.ID, 0)
 }
 
-// digest draws a recipient's digest as it stands now, on page (or, when
-// page is 0, the page showing credential id).
-func (tc *tokenCommands) digest(ctx context.Context, c *Call, period, to, id string, page int) (bot.Message, error) {
-	d, err := tc.d.Credentials.Digest(ctx, period, to)
+// digest draws a recipient's digest from svc as it stands now, on page
+// (or, when page is 0, the page showing credential id).
+func (tc *tokenCommands) digest(ctx context.Context, c *Call, svc *credentials.Service, period, to, id string, page int) (bot.Message, error) {
+	d, err := svc.Digest(ctx, period, to)
 	if err != nil {
 		return bot.Message{}, err
 	}
-	ev, err := tc.evaluate(ctx)
+	ev, err := svc.Evaluate(ctx)
 	if err != nil {
-		return bot.Message{}, err
+		return bot.Message{}, tc.registerError(svc.SaaS, "", err)
 	}
 	items := ev.Pick(d.IDs)
 	if page == 0 {
@@ -338,7 +419,9 @@ func (tc *tokenCommands) digest(ctx context.Context, c *Call, period, to, id str
 			}
 		}
 	}
-	m := tc.view(c).Digest(period, to, items, ev.Summarize(tc.loc()), page)
+	v := tc.view(c)
+	v.SaaS = svc.SaaS
+	m := v.Digest(period, to, items, ev.Summarize(tc.loc()), page)
 	m.Delivery = bot.ReplaceOriginal
 	return m, nil
 }
@@ -349,61 +432,66 @@ func (tc *tokenCommands) page(ctx context.Context, c *Call, value string) (bot.M
 	if !ok {
 		return bot.Message{}, badTokenButton()
 	}
-	if period, to, ok := prompts.ParseTokenDigest(token); ok {
+	if saas, period, to, ok := prompts.ParseTokenDigest(token); ok {
 		if to != credentials.AdminDigest && !c.Role.Admin && !c.Role.Is(to) {
 			return bot.Message{}, Forbiddenf("That digest is %s's; only they and admins can page through it", to)
 		}
-		return tc.digest(ctx, c, period, to, "", page)
+		svc, err := tc.register(saas)
+		if err != nil {
+			return bot.Message{}, err
+		}
+		return tc.digest(ctx, c, svc, period, to, "", page)
 	}
-	var items []credentials.Item
-	switch token {
+	list, saas, ok := prompts.ParseList(token)
+	if !ok {
+		return bot.Message{}, badTokenButton()
+	}
+	among := tc.registers
+	if saas != "" {
+		svc, err := tc.register(saas)
+		if err != nil {
+			return bot.Message{}, err
+		}
+		among = []Governed{{Connector: saas, Credentials: svc}}
+	}
+	pick := credentials.Evaluation.Orphans
+	switch list {
 	case prompts.ListOrphaned:
 		if !c.Role.Admin {
-			return bot.Message{}, Forbiddenf("The orphan list is only for Zendesk admins")
+			return bot.Message{}, Forbiddenf("The orphan list is only for admins")
 		}
-		ev, err := tc.evaluate(ctx)
-		if err != nil {
-			return bot.Message{}, err
-		}
-		items = ev.Orphans()
 	case prompts.ListMine:
-		ev, err := tc.evaluate(ctx)
-		if err != nil {
-			return bot.Message{}, err
-		}
-		items = ev.Mine(c.Role.Email)
-	default:
-		return bot.Message{}, badTokenButton()
+		pick = func(ev credentials.Evaluation) []credentials.Item { return ev.Mine(c.Role.Email) }
+	}
+	items, err := tc.items(ctx, among, pick)
+	if err != nil {
+		return bot.Message{}, err
 	}
 	m := tc.view(c).List(token, items, page)
 	m.Delivery = bot.ReplaceOriginal
 	return m, nil
 }
 
-func (tc *tokenCommands) evaluate(ctx context.Context) (credentials.Evaluation, error) {
-	ev, err := tc.d.Credentials.Evaluate(ctx)
-	if errors.Is(err, credentials.ErrNoInventory) {
-		return ev, tc.registerError("", err)
-	}
-	return ev, err
-}
-
 // registerError words the register's refusals as one line.
-func (tc *tokenCommands) registerError(id string, err error) error {
+func (tc *tokenCommands) registerError(saas, id string, err error) error {
+	title := connector.Title(cmp.Or(saas, connector.Zendesk))
+	id = credentials.QualifiedID(saas, id)
 	if na, ok := errors.AsType[*credentials.NotAllowedError](err); ok {
 		return Forbiddenf("Sorry, %s", na.Why)
 	}
 	switch {
+	case errors.Is(err, credentials.ErrNoInventory) && len(tc.registers) > 1:
+		return Unavailablef("The %s credential register is empty until the first sync; an admin can run seatwarden run-job sync", title)
 	case errors.Is(err, credentials.ErrNoInventory):
 		return Unavailablef("The credential register is empty until the first sync; an admin can run seatwarden run-job sync")
 	case errors.Is(err, credentials.ErrNotFound):
 		return NotFoundf("No credential %s in the register; %s tokens lists what there is", clip(id, 40), tc.d.Command)
 	case errors.Is(err, credentials.ErrEnded):
-		return Conflictf("%s no longer exists in Zendesk, so there is nothing to decide", id)
+		return Conflictf("%s no longer exists in %s, so there is nothing to decide", id, title)
 	case errors.Is(err, credentials.ErrNoOwner):
 		return Conflictf("Nobody owns %s yet: Claim it first (%s tokens claim %s)", id, tc.d.Command, id)
 	case errors.Is(err, credentials.ErrNotRevocable):
-		return Conflictf("%s cannot be revoked from chat: only OAuth tokens (revoked in Zendesk) and API tokens (retired in Admin Center) can", id)
+		return Conflictf("%s cannot be revoked from chat: only OAuth tokens (revoked in Zendesk), GitHub fine-grained tokens and Zendesk API tokens (retired in Admin Center) can", id)
 	}
 	return err
 }

@@ -74,11 +74,17 @@ func (f *tokenFixture) submit(who, formID, recordID string, values map[string]st
 // audited reports whether the trail holds action on credential id.
 func (f *tokenFixture) audited(t *testing.T, action, id string) bool {
 	t.Helper()
+	return f.auditedSubject(t, action, "credential:"+id)
+}
+
+// auditedSubject reports whether the trail holds action on subject.
+func (f *tokenFixture) auditedSubject(t *testing.T, action, subject string) bool {
+	t.Helper()
 	entries, err := f.store.ListAudit(t.Context(), 0, 1000)
 	if err != nil {
 		t.Fatal(err)
 	}
-	return slices.ContainsFunc(entries, func(e store.AuditEntry) bool { return e.Action == action && e.Subject == "credential:"+id })
+	return slices.ContainsFunc(entries, func(e store.AuditEntry) bool { return e.Action == action && e.Subject == subject })
 }
 
 // TestTokensAnswers: the register's questions, as admins and owners see

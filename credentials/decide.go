@@ -19,7 +19,7 @@ var (
 	ErrNotFound     = errors.New("credentials: no such credential in the register")
 	ErrNoInventory  = errors.New("credentials: no credential inventory yet")
 	ErrNotAllowed   = errors.New("credentials: not allowed")
-	ErrEnded        = errors.New("credentials: the credential no longer exists in Zendesk")
+	ErrEnded        = errors.New("credentials: the credential no longer exists in its SaaS")
 	ErrNotRevocable = errors.New("credentials: this kind of credential cannot be revoked from chat")
 	ErrNoOwner      = errors.New("credentials: nobody owns this credential yet")
 )
@@ -88,7 +88,7 @@ func (s *Service) Item(ctx context.Context, id string) (Item, error) {
 		return Item{}, err
 	}
 	snap := s.snapshot(ctx)
-	var one Inventory
+	one := Inventory{SaaS: inv.SaaS, Account: inv.Account}
 	if i, ok := slices.BinarySearchFunc(inv.Credentials, id, byID(inv)); ok {
 		one.Credentials = inv.Credentials[i : i+1]
 	}
@@ -112,9 +112,9 @@ func byID(inv *Inventory) func(Credential, string) int {
 			return ra - rb
 		}
 		switch {
-		case c.ZendeskID < zid:
+		case c.SaaSID < zid:
 			return -1
-		case c.ZendeskID > zid:
+		case c.SaaSID > zid:
 			return 1
 		}
 		return 0
@@ -143,7 +143,7 @@ func (s *Service) snapshot(ctx context.Context) *store.Snapshot {
 	if s.Snapshots == nil {
 		return nil
 	}
-	snap, err := s.Snapshots.LoadSnapshot(ctx, connector.Zendesk)
+	snap, err := s.Snapshots.LoadSnapshot(ctx, s.saas())
 	if err != nil {
 		return nil
 	}
@@ -158,11 +158,18 @@ func (s *Service) ValidateClaim(k Kind, c Claim) error {
 	if len(c.Purpose) > 500 {
 		return &FieldError{FieldPurpose, "Keep the purpose under 500 characters"}
 	}
-	if k == OAuthToken && len(c.Scopes) == 0 {
+	github := s.saas() == connector.GitHub
+	switch {
+	case k.scoped() && len(c.Scopes) == 0 && github:
+		return &FieldError{FieldScopes, "Name the permissions it needs, e.g. contents:read, members:read"}
+	case k.scoped() && len(c.Scopes) == 0:
 		return &FieldError{FieldScopes, "Name the scopes it needs, e.g. read or tickets:read, users:write"}
 	}
 	for _, sc := range c.Scopes {
-		if !validScope(sc) {
+		switch {
+		case github && !validPermission(sc):
+			return &FieldError{FieldScopes, fmt.Sprintf("%q is not a GitHub permission; use PERMISSION:read / PERMISSION:write / PERMISSION:admin such as contents:read", clip(sc, 30))}
+		case !github && !validScope(sc):
 			return &FieldError{FieldScopes, fmt.Sprintf("%q is not a Zendesk scope; use read, write, impersonate or RESOURCE:read / RESOURCE:write", clip(sc, 30))}
 		}
 	}
@@ -202,6 +209,27 @@ func validScope(sc string) bool {
 		return false
 	}
 	return res != "" && strings.Trim(res, "abcdefghijklmnopqrstuvwxyz_") == "" && (access == "read" || access == "write")
+}
+
+// validPermission accepts a GitHub permission as a fine-grained token
+// states it: a level ("read"), a permission and level ("contents:read"),
+// or either qualified by where it applies ("organization:members:read").
+func validPermission(p string) bool {
+	parts := strings.Split(strings.ToLower(p), ":")
+	if len(parts) > 3 {
+		return false
+	}
+	switch parts[len(parts)-1] {
+	case "read", "write", "admin":
+	default:
+		return false
+	}
+	for _, name := range parts[:len(parts)-1] {
+		if name == "" || strings.Trim(name, "abcdefghijklmnopqrstuvwxyz_") != "" {
+			return false
+		}
+	}
+	return true
 }
 
 // ParseScopes splits a scopes field: commas or spaces between scopes.
@@ -358,45 +386,46 @@ type RevokeOutcome int
 
 // Revoke outcomes.
 const (
-	// RevokedNow: Zendesk revoked the OAuth token.
+	// RevokedNow: the SaaS revoked the token (a Zendesk OAuth token, a
+	// GitHub fine-grained token's access to the organization).
 	RevokedNow RevokeOutcome = iota + 1
-	// AlreadyRevoked: Zendesk no longer had it, or it was revoked before.
+	// AlreadyRevoked: the SaaS no longer had it, or it was revoked before.
 	AlreadyRevoked
 	// MarkedToRetire: an API token (Zendesk has no API to revoke one) is
 	// marked to retire in Admin Center; the next sync that no longer
 	// finds it retires it.
 	MarkedToRetire
-	// Refused: Zendesk refused or failed; the token stays active and the
+	// Refused: the SaaS refused or failed; the token stays active and the
 	// entry's Note says why.
 	Refused
 	// InProgress: another click's revoke is being carried out.
 	InProgress
 )
 
-// Revoke revokes an OAuth token through Zendesk (admins only, after they
-// confirmed in chat) or marks an API token to retire (its owner or an
-// admin). A non-admin's revoke of an OAuth token is refused and audited.
+// Revoke revokes a Zendesk OAuth token or a GitHub fine-grained token
+// through its SaaS (admins only, after they confirmed in chat) or marks a
+// Zendesk API token to retire (its owner or an admin). A non-admin's
+// revoke is refused and audited.
 func (s *Service) Revoke(ctx context.Context, id string, a Actor) (Item, RevokeOutcome, error) {
 	it, err := s.Item(ctx, id)
 	if err != nil {
 		return Item{}, 0, err
 	}
-	if it.Entry.State == Revoked || (it.Entry.State == Gone && it.Kind == OAuthToken) {
+	if it.Entry.State == Revoked || (it.Entry.State == Gone && it.Kind.Revocable()) {
 		return it, AlreadyRevoked, nil
 	}
 	if it.Entry.State.Ended() {
 		return Item{}, 0, ErrEnded
 	}
-	switch it.Kind {
-	case APIToken:
+	switch {
+	case it.Kind == APIToken:
 		return s.markToRetire(ctx, it, a)
-	case OAuthToken:
-	default:
+	case !it.Kind.Revocable():
 		return Item{}, 0, ErrNotRevocable
 	}
 	if !a.Admin {
 		s.audit(ctx, a.email(), "credential.revoke.refused", id, map[string]string{"why": "not an admin"})
-		return Item{}, 0, &NotAllowedError{Item: it, Why: "only admins can revoke an OAuth token"}
+		return Item{}, 0, &NotAllowedError{Item: it, Why: "only admins can revoke " + article(it.Kind.Label())}
 	}
 	now := s.now()
 	busy := false
@@ -405,7 +434,7 @@ func (s *Service) Revoke(ctx context.Context, id string, a Actor) (Item, RevokeO
 			return ErrEnded
 		}
 		// Any live lease, this replica's too: two clicks here at once
-		// must not both call Zendesk.
+		// must not both call the SaaS.
 		if l := e.Revoking; l != nil && now.Before(l.LeaseUntil) {
 			busy = true
 			return store.ErrSkipUpdate
@@ -425,7 +454,7 @@ func (s *Service) Revoke(ctx context.Context, id string, a Actor) (Item, RevokeO
 		return Item{}, 0, err
 	}
 
-	callErr := s.Connector.RevokeCredential(ctx, string(it.Kind), it.ZendeskID)
+	callErr := s.Connector.RevokeCredential(ctx, string(it.Kind), it.SaaSID)
 	outcome := RevokedNow
 	switch {
 	case errors.Is(callErr, connector.ErrNotFound):
@@ -436,7 +465,7 @@ func (s *Service) Revoke(ctx context.Context, id string, a Actor) (Item, RevokeO
 	_, err = s.update(ctx, id, func(e *Entry) error {
 		e.Revoking = nil
 		if outcome == Refused {
-			e.Note = "Zendesk did not revoke it on " + now.In(s.policy().Location).Format("2 Jan 2006 15:04") + ": " + refusalText(callErr)
+			e.Note = connector.Title(s.saas()) + " did not revoke it on " + now.In(s.policy().Location).Format("2 Jan 2006 15:04") + ": " + s.refusalText(callErr)
 			return nil
 		}
 		if e.State.Ended() {
@@ -446,15 +475,15 @@ func (s *Service) Revoke(ctx context.Context, id string, a Actor) (Item, RevokeO
 		return nil
 	})
 	if err != nil && !errors.Is(err, store.ErrSkipUpdate) {
-		// Zendesk revoked it but the register could not say so; the next
+		// The SaaS revoked it but the register could not say so; the next
 		// sync no longer finds the token and ends its entry.
-		return Item{}, 0, fmt.Errorf("credentials: revoked in Zendesk but not recorded: %w", err)
+		return Item{}, 0, fmt.Errorf("credentials: revoked in %s but not recorded: %w", connector.Title(s.saas()), err)
 	}
 	switch outcome {
 	case Refused:
-		s.audit(ctx, a.email(), "credential.revoke.failed", id, map[string]string{"error": refusalText(callErr)})
+		s.audit(ctx, a.email(), "credential.revoke.failed", id, map[string]string{"error": s.refusalText(callErr)})
 	case AlreadyRevoked:
-		s.audit(ctx, a.email(), "credential.revoked", id, map[string]string{"zendesk": "already gone"})
+		s.audit(ctx, a.email(), "credential.revoked", id, map[string]string{s.saas(): "already gone"})
 	default:
 		s.audit(ctx, a.email(), "credential.revoked", id, nil)
 	}
@@ -499,13 +528,13 @@ func (s *Service) markToRetire(ctx context.Context, it Item, a Actor) (Item, Rev
 	return cur, MarkedToRetire, err
 }
 
-// refusalText is Zendesk's refusal in a few words, never its body.
-func refusalText(err error) string {
+// refusalText is the SaaS's refusal in a few words, never its body.
+func (s *Service) refusalText(err error) string {
 	switch {
 	case connector.RefusalText(err) != "":
 		return connector.RefusalText(err)
 	case errors.Is(err, connector.ErrUnavailable):
-		return "Zendesk did not answer"
+		return connector.Title(s.saas()) + " did not answer"
 	case err != nil:
 		return clip(err.Error(), 120)
 	}
@@ -537,6 +566,14 @@ func (s *Service) mayDecide(it Item, a Actor) error {
 		return nil
 	}
 	return &NotAllowedError{Item: it, Why: fmt.Sprintf("only its owner (%s) or an admin can decide this", it.Entry.Owner)}
+}
+
+// article puts "a" or "an" before a kind's label.
+func article(label string) string {
+	if strings.ContainsRune("aeiouAEIOU", rune(label[0])) {
+		return "an " + label
+	}
+	return "a " + label
 }
 
 func clip(s string, n int) string {

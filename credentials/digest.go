@@ -40,7 +40,7 @@ type Digest struct {
 	LeaseUntil  time.Time `json:"lease_until,omitzero"`
 }
 
-func digestKind(period string) string { return "token-digest:" + period }
+func (s *Service) digestKind(period string) string { return s.kind("token-digest:" + period) }
 
 // ErrBusy: another replica is sending this digest.
 var ErrBusy = errors.New("credentials: another replica is sending this digest")
@@ -48,7 +48,7 @@ var ErrBusy = errors.New("credentials: another replica is sending this digest")
 // Digest returns a recipient's digest of period; a zero Digest (no
 // SentAt) when none was sent.
 func (s *Service) Digest(ctx context.Context, period, to string) (Digest, error) {
-	rec, err := s.Records.GetRecord(ctx, digestKind(period), to)
+	rec, err := s.Records.GetRecord(ctx, s.digestKind(period), to)
 	if errors.Is(err, store.ErrNotFound) {
 		return Digest{Period: period, To: to}, nil
 	}
@@ -97,7 +97,7 @@ func (s *Service) DigestSent(ctx context.Context, period, to string, refs []Ref,
 }
 
 func (s *Service) updateDigest(ctx context.Context, period, to string, change func(*Digest) error) error {
-	_, err := store.UpsertRecord(ctx, s.Records, digestKind(period), to, func(cur store.Record) ([]byte, error) {
+	_, err := store.UpsertRecord(ctx, s.Records, s.digestKind(period), to, func(cur store.Record) ([]byte, error) {
 		d := Digest{Period: period, To: to}
 		if cur.Data != nil {
 			if err := json.Unmarshal(cur.Data, &d); err != nil {

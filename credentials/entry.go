@@ -13,7 +13,7 @@ type State string
 // Claimed; an API token with a migration plan is Migrating; one its owner
 // or an admin decided to retire is ToRetire until a sync shows it gone;
 // an OAuth token revoked through the API is Revoked; a credential that
-// vanished from Zendesk otherwise is Gone.
+// vanished from its SaaS otherwise is Gone.
 const (
 	Unclaimed State = "unclaimed"
 	Claimed   State = "claimed"
@@ -26,7 +26,7 @@ const (
 // States lists every state in the order counts are shown.
 var States = []State{Unclaimed, Claimed, Migrating, ToRetire, Revoked, Gone}
 
-// Ended reports whether the credential no longer exists in Zendesk, so
+// Ended reports whether the credential no longer exists in its SaaS, so
 // nothing more can be decided about it.
 func (s State) Ended() bool { return s == Revoked || s == Gone }
 
@@ -35,6 +35,10 @@ func (s State) Ended() bool { return s == Revoked || s == Gone }
 type Entry struct {
 	ID    string `json:"id"`
 	State State  `json:"state"`
+	// SaaS and Account say where the credential lives; entries written
+	// before connectors have neither and are Zendesk's.
+	SaaS    string `json:"saas,omitempty"`
+	Account string `json:"account,omitempty"`
 	// Owner answers for the credential, by email; "" is nobody.
 	Owner     string    `json:"owner,omitempty"`
 	ClaimedAt time.Time `json:"claimed_at,omitzero"`
@@ -58,7 +62,7 @@ type Entry struct {
 	// Revoking: an admin's revoke is being carried out by Holder until
 	// LeaseUntil; a crash is outlived by the lease.
 	Revoking *Lease `json:"revoking,omitempty"`
-	// Note says what went wrong last, e.g. Zendesk refused a revoke.
+	// Note says what went wrong last, e.g. the SaaS refused a revoke.
 	Note string `json:"note,omitempty"`
 
 	// EndedAt is when the credential was revoked or found gone.
@@ -79,7 +83,7 @@ type Migration struct {
 	RemindedAt time.Time `json:"reminded_at,omitzero"`
 }
 
-// Lease is a replica's hold on a Zendesk call.
+// Lease is a replica's hold on a call to the SaaS.
 type Lease struct {
 	By         string    `json:"by"`
 	Holder     string    `json:"holder"`

@@ -36,12 +36,21 @@ type FlagCode string
 // Flags. Every API token is Retiring; one unused 20 days or more is
 // AutoDeactivation; one Zendesk already deactivated is Deactivated; a
 // migration whose deadline is within two weeks or past is MigrationDue.
+// A fine-grained token that expires within two weeks is Expiring, one
+// past its expiry Expired, one that never expires NoExpiry.
 const (
 	Retiring         FlagCode = "retiring"
 	AutoDeactivation FlagCode = "auto-deactivation"
 	Deactivated      FlagCode = "deactivated"
 	MigrationDue     FlagCode = "migration-due"
+	Expiring         FlagCode = "expiring"
+	Expired          FlagCode = "expired"
+	NoExpiry         FlagCode = "no-expiry"
 )
+
+// expiringDays: a token expiring this soon needs its owner to renew or
+// retire it.
+const expiringDays = 14
 
 // Flag is one warning about a credential.
 type Flag struct {
@@ -49,21 +58,27 @@ type Flag struct {
 	Text string
 }
 
-// Item is one credential as the register shows it: what Zendesk says, what
-// people said, and what is wrong with it.
+// Item is one credential as the register shows it: what its SaaS says,
+// what people said, and what is wrong with it.
 type Item struct {
 	Credential
+	// SaaS is the connector the credential lives in.
+	SaaS  string
 	Entry Entry
-	// Present: the last sync found it in Zendesk.
+	// Present: the last sync found it in its SaaS.
 	Present bool
 	Reasons []Reason
 	Flags   []Flag
 	// DaysLeft is an API token's days until APITokenRetirement.
 	DaysLeft int
 	// ActsAsLabel names the user it acts as: their email when the
-	// snapshot or Zendesk gave one, else "Zendesk user ID"; "" for apps.
+	// snapshot or the SaaS gave one, else "Zendesk user ID" or "GitHub
+	// user LOGIN"; "" for apps.
 	ActsAsLabel string
 }
+
+// QualifiedID names the item across the governed SaaS.
+func (it Item) QualifiedID() string { return QualifiedID(it.SaaS, it.ID) }
 
 // Orphaned reports whether any orphan rule applies.
 func (it Item) Orphaned() bool { return len(it.Reasons) > 0 }
@@ -75,13 +90,13 @@ func (it Item) Has(f FlagCode) bool {
 
 // NeedsAttention reports whether the owner (or, for an orphan, an admin)
 // has something to do: an orphan rule, an API token nobody has planned
-// the retirement of, an auto-deactivation about to happen, or a migration
-// whose deadline is near.
+// the retirement of, an auto-deactivation or expiry about to happen, or
+// a migration whose deadline is near.
 func (it Item) NeedsAttention() bool {
 	if it.Entry.State.Ended() || !it.Present {
 		return false
 	}
-	if it.Orphaned() || it.Has(AutoDeactivation) || it.Has(MigrationDue) {
+	if it.Orphaned() || it.Has(AutoDeactivation) || it.Has(MigrationDue) || it.Has(Expiring) {
 		return true
 	}
 	return it.Kind == APIToken && it.Active && it.Entry.State != Migrating && it.Entry.State != ToRetire
@@ -106,6 +121,10 @@ func Evaluate(inv *Inventory, entries map[string]Entry, snap *store.Snapshot, p 
 		p.UnusedDays = 90
 	}
 	staff := newStaffIndex(snap)
+	staff.saas = inv.SaaS
+	if staff.saas == "" {
+		staff.saas = connector.Zendesk
+	}
 	ev := Evaluation{At: now, Inventory: inv, Items: make([]Item, 0, len(inv.Credentials))}
 	seen := make(map[string]bool, len(entries))
 	for _, c := range inv.Credentials {
@@ -114,7 +133,7 @@ func Evaluate(inv *Inventory, entries map[string]Entry, snap *store.Snapshot, p 
 			e = Entry{ID: c.ID, State: Unclaimed}
 		}
 		seen[c.ID] = true
-		it := Item{Credential: c, Entry: e, Present: true}
+		it := Item{Credential: c, SaaS: staff.saas, Entry: e, Present: true}
 		if c.ActsAs != 0 {
 			it.ActsAsLabel = actsAsLabel(c, staff)
 		}
@@ -126,19 +145,21 @@ func Evaluate(inv *Inventory, entries map[string]Entry, snap *store.Snapshot, p 
 		if seen[id] {
 			continue
 		}
-		k, zid, ok := ParseID(id)
+		k, saasID, ok := ParseID(id)
 		if !ok {
 			continue
 		}
-		ended = append(ended, Item{Credential: Credential{ID: id, Kind: k, ZendeskID: zid, Name: e.Name}, Entry: e})
+		ended = append(ended, Item{Credential: Credential{ID: id, Kind: k, SaaSID: saasID, Name: e.Name}, SaaS: staff.saas, Entry: e})
 	}
 	slices.SortFunc(ended, func(a, b Item) int { return strings.Compare(a.ID, b.ID) })
 	ev.Items = append(ev.Items, ended...)
 	return ev
 }
 
-// staffIndex answers "is this person still an active agent or admin".
+// staffIndex answers "is this person still staff": an active agent or
+// admin in Zendesk, a member of the organization in GitHub.
 type staffIndex struct {
+	saas    string
 	known   bool
 	byID    map[int64]connector.Staff
 	byEmail map[string]connector.Staff
@@ -179,15 +200,15 @@ func judge(it *Item, staff staffIndex, p Policy, now time.Time) {
 		add(NoOwner, "No owner: nobody has claimed it")
 	case staff.known:
 		if u, ok := staff.byEmail[e.Owner]; !ok {
-			add(OwnerGone, "Its owner %s is no longer a Zendesk agent or admin", e.Owner)
+			add(OwnerGone, "Its owner %s is no longer %s", e.Owner, staff.words())
 		} else if u.Suspended {
-			add(OwnerGone, "Its owner %s is suspended in Zendesk", e.Owner)
+			add(OwnerGone, "Its owner %s is suspended in %s", e.Owner, connector.Title(staff.saas))
 		}
 	}
 	if it.ActsAs != 0 && staff.known {
 		who := it.ActsAsLabel
 		if u, ok := staff.byID[it.ActsAs]; !ok {
-			add(ActsAsGone, "It acts as %s, who is no longer a Zendesk agent or admin", who)
+			add(ActsAsGone, "It acts as %s, who is no longer %s", who, staff.words())
 		} else if u.Suspended {
 			add(ActsAsGone, "It acts as %s, who is suspended", who)
 		}
@@ -202,7 +223,7 @@ func judge(it *Item, staff staffIndex, p Policy, now time.Time) {
 			}
 		}
 	}
-	if it.Kind == OAuthToken && len(e.Scopes) > 0 {
+	if it.Kind.scoped() && len(e.Scopes) > 0 {
 		if extra := broader(it.Scopes, e.Scopes); len(extra) > 0 {
 			add(BroaderScopes, "Holds %s, more than its stated need (%s)", strings.Join(extra, ", "), strings.Join(e.Scopes, ", "))
 		}
@@ -228,6 +249,9 @@ func judge(it *Item, staff staffIndex, p Policy, now time.Time) {
 			flag(AutoDeactivation, "About to be auto-deactivated: unused for %d days, Zendesk turns it off around %s", idle, off.Format("2 Jan 2006"))
 		}
 	}
+	if it.Kind == FineGrainedToken {
+		expiry(it, today, p.Location, flag)
+	}
 	if m := e.Migration; m != nil && e.State == Migrating {
 		if left := int(dateIn(m.Deadline, p.Location).Sub(today).Hours() / 24); left <= 14 {
 			if left < 0 {
@@ -239,6 +263,29 @@ func judge(it *Item, staff staffIndex, p Policy, now time.Time) {
 	}
 }
 
+// expiry flags a fine-grained token's expiry: past, near, or never.
+func expiry(it *Item, today time.Time, loc *time.Location, flag func(FlagCode, string, ...any)) {
+	if it.ExpiresAt.IsZero() {
+		flag(NoExpiry, "Never expires: GitHub recommends an expiry on every fine-grained token")
+		return
+	}
+	day := dateIn(it.ExpiresAt, loc)
+	switch left := int(day.Sub(today).Hours() / 24); {
+	case !it.Active || left < 0:
+		flag(Expired, "Expired on %s; revoking its access tidies the organization's list", day.Format("2 Jan 2006"))
+	case left <= expiringDays:
+		flag(Expiring, "Expires on %s (%d %s left): renew it or let it go", day.Format("2 Jan 2006"), left, plural(left, "day", "days"))
+	}
+}
+
+// words says what staff means in the index's SaaS.
+func (ix staffIndex) words() string {
+	if ix.saas == connector.GitHub {
+		return "a member of the GitHub organization"
+	}
+	return "a " + connector.Title(ix.saas) + " agent or admin"
+}
+
 // actsAsLabel names the user a credential acts as.
 func actsAsLabel(c Credential, staff staffIndex) string {
 	if u, ok := staff.byID[c.ActsAs]; ok && u.Email != "" {
@@ -247,11 +294,15 @@ func actsAsLabel(c Credential, staff staffIndex) string {
 	if c.ActsAsEmail != "" {
 		return c.ActsAsEmail
 	}
-	return fmt.Sprintf("Zendesk user %d", c.ActsAs)
+	if c.ActsAsName != "" && staff.saas == connector.GitHub {
+		return "GitHub user " + c.ActsAsName
+	}
+	return fmt.Sprintf("%s user %d", connector.Title(staff.saas), c.ActsAs)
 }
 
-// broader is the scopes of held that stated does not cover. "read" and
-// "write" cover their resource-scoped forms ("users:read").
+// broader is the scopes of held that stated does not cover. A stated
+// scope covers the held ones it ends ("read" covers "users:read";
+// "contents:write" covers GitHub's "repository:contents:write").
 func broader(held, stated []string) []string {
 	var extra []string
 	for _, h := range held {
@@ -264,11 +315,7 @@ func broader(held, stated []string) []string {
 
 func covers(stated, held string) bool {
 	stated, held = strings.ToLower(strings.TrimSpace(stated)), strings.ToLower(strings.TrimSpace(held))
-	if stated == held {
-		return true
-	}
-	_, access, scoped := strings.Cut(held, ":")
-	return scoped && stated == access
+	return stated == held || (stated != "" && strings.HasSuffix(held, ":"+stated))
 }
 
 // dateIn is t's calendar date in loc, as midnight UTC, for counting days.

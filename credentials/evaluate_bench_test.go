@@ -58,7 +58,7 @@ func evalBenchInventory(apiTokens, clients, tokens, staff int) *credentials.Inve
 	for i := range apiTokens {
 		id := int64(5_000 + i)
 		c := credentials.Credential{ID: credentials.IDOf(credentials.APIToken, id), Kind: credentials.APIToken,
-			ZendeskID: id, Name: fmt.Sprintf("HR sync %d", i+1), ActsAs: actsAs(i),
+			SaaSID: id, Name: fmt.Sprintf("HR sync %d", i+1), ActsAs: actsAs(i),
 			Active: i%10 != 0, CreatedAt: evalBenchNow.AddDate(-1, 0, -i%300), LastUsedAt: lastUsed(i)}
 		if i%10 == 9 {
 			c.ActsAsEmail = fmt.Sprintf("former%d@acme.example", i) // Zendesk still names its creator
@@ -68,13 +68,13 @@ func evalBenchInventory(apiTokens, clients, tokens, staff int) *credentials.Inve
 	for i := range tokens {
 		id, client := int64(880_001+i), int64(700_001+i%clients)
 		inv.Credentials = append(inv.Credentials, credentials.Credential{ID: credentials.IDOf(credentials.OAuthToken, id), Kind: credentials.OAuthToken,
-			ZendeskID: id, Name: fmt.Sprintf("Integration %d", i%clients+1), ActsAs: actsAs(i), Client: client, Scopes: scopes[i%len(scopes)],
+			SaaSID: id, Name: fmt.Sprintf("Integration %d", i%clients+1), ActsAs: actsAs(i), Client: client, Scopes: scopes[i%len(scopes)],
 			Active: true, CreatedAt: evalBenchNow.AddDate(0, 0, -100-i%400), LastUsedAt: lastUsed(i)})
 	}
 	for i := range clients {
 		id := int64(700_001 + i)
 		inv.Credentials = append(inv.Credentials, credentials.Credential{ID: credentials.IDOf(credentials.OAuthClient, id), Kind: credentials.OAuthClient,
-			ZendeskID: id, Name: fmt.Sprintf("Integration %d", i+1), ActsAs: actsAs(i), Active: true,
+			SaaSID: id, Name: fmt.Sprintf("Integration %d", i+1), ActsAs: actsAs(i), Active: true,
 			CreatedAt: evalBenchNow.AddDate(-2, 0, -i%600), LastUsedAt: lastUsed(i)})
 	}
 	return inv

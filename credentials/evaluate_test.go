@@ -33,7 +33,7 @@ var policy = credentials.Policy{Location: berlin, UnusedDays: 90}
 // hour ago, acting as Dana (apps act as nobody).
 func cred(k credentials.Kind, id int64, edit ...func(*credentials.Credential)) credentials.Credential {
 	c := credentials.Credential{
-		ID: credentials.IDOf(k, id), Kind: k, ZendeskID: id, Name: "Nightly export",
+		ID: credentials.IDOf(k, id), Kind: k, SaaSID: id, Name: "Nightly export",
 		ActsAs: danaID, Active: true, CreatedAt: day(-365), LastUsedAt: now.Add(-time.Hour),
 	}
 	if k == credentials.App {
@@ -393,7 +393,7 @@ func TestEvaluateEndedEntries(t *testing.T) {
 			t.Fatalf("items (-want +got):\n%s", diff)
 		}
 		ended := ev.Items[3]
-		if ended.Present || ended.Kind != credentials.OAuthToken || ended.ZendeskID != 880009 || ended.Name != "Reporting Dashboard" ||
+		if ended.Present || ended.Kind != credentials.OAuthToken || ended.SaaSID != 880009 || ended.Name != "Reporting Dashboard" ||
 			ended.Entry.State != credentials.Revoked || ended.Entry.Owner != dana {
 			t.Errorf("ended item = %+v", ended)
 		}

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"log/slog"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/seatwarden/seatwarden/connector"
@@ -17,14 +18,17 @@ import (
 // Inventory is every credential the last sync found.
 type Inventory struct {
 	SyncedAt time.Time `json:"synced_at"`
-	Account  string    `json:"account,omitempty"`
+	// SaaS names the connector it was read from; "" in inventories
+	// written before connectors, which were all Zendesk's.
+	SaaS    string `json:"saas,omitempty"`
+	Account string `json:"account,omitempty"`
 	// APITokensDisabled: Zendesk answered 404 for API tokens, which
 	// means token access is turned off in the account.
 	APITokensDisabled bool `json:"api_tokens_disabled,omitempty"`
 	// Problems says, by kind, why a kind could not be read this time; the
 	// previous sync's credentials of that kind are kept.
 	Problems map[Kind]string `json:"problems,omitempty"`
-	// Credentials are sorted by kind (in Kinds order), then Zendesk id.
+	// Credentials are sorted by kind (in Kinds order), then SaaS id.
 	Credentials []Credential `json:"credentials"`
 }
 
@@ -44,7 +48,7 @@ type SyncResult struct {
 	Counts   map[Kind]int
 	Problems map[Kind]string
 	// Ended are the register ids of credentials found gone since the last
-	// sync (retired, deleted in Zendesk).
+	// sync (retired, deleted in the SaaS).
 	Ended    []string
 	Duration time.Duration
 }
@@ -54,8 +58,8 @@ type SyncResult struct {
 // reported in the result and the inventory; an API token list answered
 // with 404 means token access is off, which is not a failure. Only when
 // nothing at all can be read is the previous inventory left as it was and
-// an error returned. Register entries of credentials no longer in Zendesk
-// are ended (an API token marked to retire is then retired).
+// an error returned. Register entries of credentials no longer in the
+// SaaS are ended (an API token marked to retire is then retired).
 func (s *Service) Sync(ctx context.Context, src connector.Credentials, account string) (SyncResult, error) {
 	start := s.now()
 	prev, err := s.Inventory(ctx)
@@ -65,7 +69,7 @@ func (s *Service) Sync(ctx context.Context, src connector.Credentials, account s
 	if prev == nil || prev.Account != account {
 		prev = &Inventory{}
 	}
-	inv := &Inventory{SyncedAt: start, Account: account}
+	inv := &Inventory{SyncedAt: start, SaaS: s.saas(), Account: account}
 	res := SyncResult{Counts: map[Kind]int{}}
 	fresh := map[Kind]bool{}
 	var failures []error
@@ -74,7 +78,7 @@ func (s *Service) Sync(ctx context.Context, src connector.Credentials, account s
 		if inv.Problems == nil {
 			inv.Problems = map[Kind]string{}
 		}
-		inv.Problems[k] = problemText(err)
+		inv.Problems[k] = problemText(s.saas(), err)
 		for _, c := range prev.Credentials {
 			if c.Kind == k {
 				inv.Credentials = append(inv.Credentials, c)
@@ -82,8 +86,10 @@ func (s *Service) Sync(ctx context.Context, src connector.Credentials, account s
 		}
 	}
 
+	var listed []Kind // the kinds this SaaS has
 	for _, list := range src.ListCredentials(ctx) {
 		k := Kind(list.Kind)
+		listed = append(listed, k)
 		switch {
 		case list.Off && k == APIToken:
 			inv.APITokensDisabled = true
@@ -105,14 +111,14 @@ func (s *Service) Sync(ctx context.Context, src connector.Credentials, account s
 	}
 
 	if len(fresh) == 0 {
-		return res, fmt.Errorf("credentials: nothing could be read from Zendesk: %w", errors.Join(failures...))
+		return res, fmt.Errorf("credentials: nothing could be read from %s: %w", connector.Title(s.saas()), errors.Join(failures...))
 	}
 	sortCredentials(inv.Credentials)
 	data, err := json.Marshal(inv)
 	if err != nil {
 		return res, err
 	}
-	rec, err := store.PutRecord(ctx, s.Records, kindInventory, inventoryID, data)
+	rec, err := store.PutRecord(ctx, s.Records, s.kind(kindInventory), inventoryID, data)
 	if err != nil {
 		return res, fmt.Errorf("credentials: save inventory: %w", err)
 	}
@@ -121,14 +127,16 @@ func (s *Service) Sync(ctx context.Context, src connector.Credentials, account s
 	if err != nil {
 		failures = append(failures, err)
 	}
-	for _, k := range Kinds {
+	for _, k := range listed {
 		res.Counts[k] = inv.Count(k)
 	}
 	res.Problems = inv.Problems
 	res.Duration = s.now().Sub(start)
-	attrs := []slog.Attr{slog.Int("api_tokens", res.Counts[APIToken]), slog.Int("oauth_tokens", res.Counts[OAuthToken]),
-		slog.Int("oauth_clients", res.Counts[OAuthClient]), slog.Int("apps", res.Counts[App]),
-		slog.Int("ended", len(res.Ended)), slog.Bool("api_tokens_disabled", inv.APITokensDisabled), slog.Duration("duration", res.Duration)}
+	attrs := []slog.Attr{slog.String("saas", s.saas())}
+	for _, k := range listed {
+		attrs = append(attrs, slog.Int(strings.ReplaceAll(string(k), "-", "_")+"s", res.Counts[k]))
+	}
+	attrs = append(attrs, slog.Int("ended", len(res.Ended)), slog.Bool("api_tokens_disabled", inv.APITokensDisabled), slog.Duration("duration", res.Duration))
 	s.log().LogAttrs(ctx, slog.LevelInfo, "credential inventory synced", attrs...)
 	if inv.APITokensDisabled {
 		s.log().InfoContext(ctx, "Zendesk says API token access is disabled in this account (404 on /api/v2/api_tokens); no API tokens to track")
@@ -137,18 +145,23 @@ func (s *Service) Sync(ctx context.Context, src connector.Credentials, account s
 }
 
 // problemText is a kind's read failure in a few words for people.
-func problemText(err error) string {
+func problemText(saas string, err error) string {
+	title := connector.Title(saas)
 	switch {
-	case errors.Is(err, connector.ErrForbidden):
+	case errors.Is(err, connector.ErrForbidden) && saas == connector.Zendesk:
 		return "Zendesk refused (the bot's Zendesk user must be an admin with read access)"
+	case errors.Is(err, connector.ErrForbidden) && connector.RefusalText(err) != "":
+		return connector.RefusalText(err)
+	case errors.Is(err, connector.ErrForbidden):
+		return title + " refused the bot's read"
 	case errors.Is(err, connector.ErrAuth):
-		return "Zendesk did not accept the bot's credentials"
+		return title + " did not accept the bot's credentials"
 	case errors.Is(err, connector.ErrRateLimited):
-		return "Zendesk rate-limited the sync; the next run tries again"
+		return title + " rate-limited the sync; the next run tries again"
 	case errors.Is(err, connector.ErrUnavailable):
-		return "Zendesk did not answer; the next run tries again"
+		return title + " did not answer; the next run tries again"
 	}
-	return "Zendesk answered something unexpected; the next run tries again"
+	return title + " answered something unexpected; the next run tries again"
 }
 
 // clientsUsedByTokens dates an OAuth client's last use by its tokens':
@@ -162,8 +175,8 @@ func clientsUsedByTokens(cs []Credential) {
 		}
 	}
 	for i, c := range cs {
-		if c.Kind == OAuthClient && used[c.ZendeskID].After(c.LastUsedAt) {
-			cs[i].LastUsedAt = used[c.ZendeskID]
+		if c.Kind == OAuthClient && used[c.SaaSID].After(c.LastUsedAt) {
+			cs[i].LastUsedAt = used[c.SaaSID]
 		}
 	}
 }
@@ -172,7 +185,7 @@ func clientsUsedByTokens(cs []Credential) {
 func credential(c connector.Credential) Credential {
 	k := Kind(c.Kind)
 	return Credential{
-		ID: IDOf(k, c.ID), Kind: k, ZendeskID: c.ID, Name: c.Name,
+		ID: IDOf(k, c.ID), Kind: k, SaaSID: c.ID, Name: c.Name,
 		ActsAs: c.ActsAs, ActsAsName: c.ActsAsName, ActsAsEmail: c.ActsAsEmail,
 		Client: c.Client, Scopes: c.Scopes, Active: c.Active,
 		CreatedAt: c.Created, LastUsedAt: c.LastUsed, ExpiresAt: c.Expires,
@@ -182,14 +195,14 @@ func credential(c connector.Credential) Credential {
 func sortCredentials(cs []Credential) {
 	rank := func(k Kind) int { return slices.Index(Kinds, k) }
 	slices.SortFunc(cs, func(a, b Credential) int {
-		return cmp.Or(cmp.Compare(rank(a.Kind), rank(b.Kind)), cmp.Compare(a.ZendeskID, b.ZendeskID))
+		return cmp.Or(cmp.Compare(rank(a.Kind), rank(b.Kind)), cmp.Compare(a.SaaSID, b.SaaSID))
 	})
 }
 
 // Inventory returns the stored inventory; store.ErrNotFound before the
 // first sync.
 func (s *Service) Inventory(ctx context.Context) (*Inventory, error) {
-	rec, err := s.Records.GetRecord(ctx, kindInventory, inventoryID)
+	rec, err := s.Records.GetRecord(ctx, s.kind(kindInventory), inventoryID)
 	if err != nil {
 		return nil, err
 	}
@@ -200,12 +213,27 @@ func (s *Service) Inventory(ctx context.Context) (*Inventory, error) {
 	if err := json.Unmarshal(rec.Data, &inv); err != nil {
 		return nil, fmt.Errorf("credentials: unreadable inventory: %w", err)
 	}
+	upgradeInventory(&inv)
 	s.keep(rec.Version, &inv)
 	return &inv, nil
 }
 
+// upgradeInventory reads an inventory written before connectors: all
+// Zendesk's, each credential's number under "zendesk_id", which the
+// register id also carries.
+func upgradeInventory(inv *Inventory) {
+	if inv.SaaS == "" {
+		inv.SaaS = connector.Zendesk
+	}
+	for i, c := range inv.Credentials {
+		if c.SaaSID == 0 {
+			_, inv.Credentials[i].SaaSID, _ = ParseID(c.ID)
+		}
+	}
+}
+
 // endMissing ends the entries of credentials of the freshly read kinds
-// that are no longer in Zendesk.
+// that are no longer in the SaaS.
 func (s *Service) endMissing(ctx context.Context, inv *Inventory, fresh map[Kind]bool) ([]string, error) {
 	entries, err := s.Entries(ctx)
 	if err != nil {

@@ -19,11 +19,16 @@ type Policy struct {
 	UnusedDays int
 }
 
-// Service keeps the credential register over the store and Zendesk.
+// Service keeps one SaaS's credential register over the store and the
+// SaaS's connector.
 type Service struct {
 	Records   store.Records
 	Audit     store.Audit
 	Snapshots store.Snapshots
+	// SaaS names the connector whose credentials this register keeps
+	// ("" is Zendesk). Each SaaS has its own records; Zendesk's keep the
+	// kinds they had before connectors.
+	SaaS string
 	// Connector revokes credentials in the governed account.
 	Connector connector.Credentials
 	Policy    Policy
@@ -45,6 +50,22 @@ func (s *Service) now() time.Time {
 		return time.Now()
 	}
 	return s.Now()
+}
+
+// saas is the connector this register belongs to.
+func (s *Service) saas() string {
+	if s.SaaS == "" {
+		return connector.Zendesk
+	}
+	return s.SaaS
+}
+
+// kind names a record kind in this register's SaaS.
+func (s *Service) kind(base string) string {
+	if c := s.saas(); c != connector.Zendesk {
+		return c + ":" + base
+	}
+	return base
 }
 
 func (s *Service) policy() Policy {
@@ -79,6 +100,27 @@ func (s *Service) lease() time.Duration {
 	return s.Lease
 }
 
+// account is the account of the inventory last read or written: the one
+// the register's decisions are about.
+func (s *Service) account() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.inv == nil {
+		return ""
+	}
+	return s.inv.Account
+}
+
+// subject names a credential in the audit trail: "credential:api-token:5"
+// for Zendesk's, as before connectors, "credential:github:fine-grained-
+// token:7" for another SaaS's.
+func (s *Service) subject(id string) string {
+	if c := s.saas(); c != connector.Zendesk {
+		return "credential:" + c + ":" + id
+	}
+	return "credential:" + id
+}
+
 // cached returns the decoded inventory of version, if it is the one kept:
 // a large account's inventory is megabytes of JSON, and every command and
 // click reads it.
@@ -101,7 +143,7 @@ func (s *Service) keep(version int64, inv *Inventory) {
 
 // Entries returns every register entry by id.
 func (s *Service) Entries(ctx context.Context) (map[string]Entry, error) {
-	recs, err := s.Records.ListRecords(ctx, kindEntry)
+	recs, err := s.Records.ListRecords(ctx, s.kind(kindEntry))
 	if err != nil {
 		return nil, err
 	}
@@ -122,7 +164,7 @@ func (s *Service) Entries(ctx context.Context) (map[string]Entry, error) {
 // entry returns one register entry; a fresh Unclaimed one when none is
 // stored.
 func (s *Service) entry(ctx context.Context, id string) (Entry, error) {
-	rec, err := s.Records.GetRecord(ctx, kindEntry, id)
+	rec, err := s.Records.GetRecord(ctx, s.kind(kindEntry), id)
 	if errors.Is(err, store.ErrNotFound) {
 		return Entry{ID: id, State: Unclaimed}, nil
 	}
@@ -136,7 +178,7 @@ func (s *Service) entry(ctx context.Context, id string) (Entry, error) {
 // when absent. change may return store.ErrSkipUpdate to write nothing.
 func (s *Service) update(ctx context.Context, id string, change func(*Entry) error) (Entry, error) {
 	var out Entry
-	rec, err := store.UpsertRecord(ctx, s.Records, kindEntry, id, func(cur store.Record) ([]byte, error) {
+	rec, err := store.UpsertRecord(ctx, s.Records, s.kind(kindEntry), id, func(cur store.Record) ([]byte, error) {
 		e := Entry{ID: id, State: Unclaimed}
 		if cur.Data != nil {
 			var err error
@@ -156,6 +198,7 @@ func (s *Service) update(ctx context.Context, id string, change func(*Entry) err
 		if err := change(&e); err != nil {
 			return nil, err
 		}
+		e.SaaS, e.Account = s.saas(), s.account()
 		out = e
 		return json.Marshal(e)
 	})
@@ -173,7 +216,7 @@ func (s *Service) audit(ctx context.Context, actor, action, id string, detail ma
 	if actor == "" {
 		actor = "system"
 	}
-	if _, err := s.Audit.AppendAudit(ctx, store.AuditEntry{At: s.now(), Actor: actor, Action: action, Subject: "credential:" + id, Detail: detail}); err != nil {
+	if _, err := s.Audit.AppendAudit(ctx, store.AuditEntry{At: s.now(), Actor: actor, Action: action, Subject: s.subject(id), Detail: detail}); err != nil {
 		s.log().Error("audit entry not written", slog.String("action", action), slog.Any("error", err))
 	}
 }

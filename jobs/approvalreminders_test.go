@@ -11,7 +11,10 @@ import (
 
 	"github.com/seatwarden/seatwarden/approvals"
 	"github.com/seatwarden/seatwarden/bot"
+	"github.com/seatwarden/seatwarden/connector"
+	"github.com/seatwarden/seatwarden/credentials"
 	"github.com/seatwarden/seatwarden/jobs"
+	"github.com/seatwarden/seatwarden/store"
 )
 
 // Approvers of the approval tests besides dana, the policy's admin.
@@ -309,7 +312,7 @@ func TestInstallationsAreReportedAndVerified(t *testing.T) {
 	f := newApprovalFixture(t, rf.store)
 	chat := &channelled{thread: f.chat, to: map[string][]bot.Message{}}
 	a := f.replica("replica-1", []string{priya})
-	a.Notifier, a.Credentials, a.AdminChannel = chat, tk.Service, adminChannel
+	a.Notifier, a.Inventories, a.AdminChannel = chat, []*credentials.Service{tk.Service}, adminChannel
 	syncNow := func() {
 		t.Helper()
 		if err := tk.Inventory(ctx); err != nil {
@@ -367,7 +370,7 @@ func TestInstallationsAreReportedAndVerified(t *testing.T) {
 			t.Errorf("run %d: the missing app's thread got %q, want it missing once", run+1, got)
 		}
 	}
-	if v := get(t, a, timesheet.ID).Verified; v == nil || !v.Found || v.ZendeskID != 361234500002 {
+	if v := get(t, a, timesheet.ID).Verified; v == nil || !v.Found || v.SaaSID != 361234500002 {
 		t.Errorf("timesheet verified as %+v", v)
 	}
 	chat.mu.Lock()
@@ -389,12 +392,155 @@ func TestInstallationsAreReportedAndVerified(t *testing.T) {
 	if got := newReplies(router); !slices.Equal(got, []string{"⚠ Not found in Zendesk", "✅ Verified in Zendesk"}) {
 		t.Errorf("after the install the thread got %q, want it verified once", got)
 	}
-	if v := get(t, a, router.ID).Verified; v == nil || !v.Found || v.ZendeskID != 361234500005 {
+	if v := get(t, a, router.ID).Verified; v == nil || !v.Found || v.SaaSID != 361234500005 {
 		t.Errorf("router verified as %+v", v)
 	}
 	if got := chat.headlines(adminChannel); !slices.Equal(got, shadows) {
 		t.Errorf("the approved install was reported: %q", got)
 	}
+}
+
+// githubApps is a GitHub organisation's installed apps, as its connector
+// lists them.
+type githubApps []connector.Credential
+
+func (g githubApps) ListCredentials(context.Context) []connector.CredentialList {
+	return []connector.CredentialList{{Kind: string(credentials.App), Credentials: g}}
+}
+
+func (githubApps) RevokeCredential(context.Context, string, int64) error { return connector.ErrInvalid }
+
+// brokenRecords cannot read a record.
+type brokenRecords struct{ store.Records }
+
+func (brokenRecords) GetRecord(context.Context, string, string) (store.Record, error) {
+	return store.Record{}, errors.New("disk on fire")
+}
+
+// Each governed SaaS's installations are compared with the requests for
+// apps in it: a GitHub App numbered like a Zendesk app is a shadow
+// install of its own, reported once beside Zendesk's; an approved GitHub
+// request covers its app in GitHub only; and one SaaS failing does not
+// stop the other.
+func TestInstallationsOfEachSaaS(t *testing.T) {
+	const timesheetID = 361234500002 // Zendesk's Timesheet Helper
+	hubApps := githubApps{
+		{Kind: string(credentials.App), ID: timesheetID, Name: "acme-ci", Active: true},
+		{Kind: string(credentials.App), ID: 55000003, Name: "legacy-deploy", Active: true},
+		{Kind: string(credentials.App), ID: 55000004, Name: "timesheet-helper", Active: true},
+	}
+	tests := []struct {
+		name   string
+		broken string // the SaaS whose register cannot be read
+		// reports are the admin channel's headlines that must be there
+		// once; absent, that must not.
+		reports, absent []string
+		err             string
+	}{
+		{"both", "", []string{
+			"GitHub App installed without an approved request: acme-ci",
+			"GitHub App installed without an approved request: timesheet-helper",
+			"App installed without an approved request: Timesheet Helper",
+		}, []string{"GitHub App installed without an approved request: legacy-deploy"}, ""},
+		{"GitHub's register unreadable", connector.GitHub, []string{
+			"App installed without an approved request: Timesheet Helper",
+		}, []string{"GitHub App installed without an approved request: acme-ci"}, "GitHub installations: disk on fire"},
+		{"Zendesk's register unreadable", connector.Zendesk, []string{
+			"GitHub App installed without an approved request: acme-ci",
+		}, []string{"App installed without an approved request: Timesheet Helper"}, "Zendesk installations: disk on fire"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			rf := newReviewFixture(t)
+			ctx := t.Context()
+			tk := rf.tokens(t, "replica-1")
+			if err := tk.Inventory(ctx); err != nil {
+				t.Fatal(err)
+			}
+			hub := &credentials.Service{Records: rf.store, Audit: rf.store, Snapshots: rf.store, SaaS: connector.GitHub,
+				Connector: hubApps, Now: func() time.Time { return rf.clock }, Policy: credentials.Policy{Location: time.UTC, UnusedDays: 90}}
+			if _, err := hub.Sync(ctx, hubApps, "acme"); err != nil {
+				t.Fatal(err)
+			}
+			switch tt.broken {
+			case connector.GitHub:
+				hub.Records = brokenRecords{rf.store}
+			case connector.Zendesk:
+				tk.Service.Records = brokenRecords{rf.store}
+			}
+			f := newApprovalFixture(t, rf.store)
+			chat := &channelled{thread: f.chat, to: map[string][]bot.Message{}}
+			a := f.replica("replica-1", []string{priya})
+			a.Notifier, a.AdminChannel = chat, adminChannel
+			a.Inventories = []*credentials.Service{hub, tk.Service}
+			// An approved request for legacy-deploy in GitHub.
+			answers := approvals.Answers{approvals.FieldSaaS: connector.GitHub, approvals.FieldData: approvals.DataNone}
+			for k, v := range appAnswers {
+				answers[k] = v
+			}
+			answers[approvals.FieldApp], answers[approvals.FieldScopes] = "Legacy Deploy", "contents:write"
+			r, err := a.Service.Submit(ctx, approvals.App.Name, approvals.Actor{Email: omar}, answers, 0)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if _, err := a.Service.Approve(ctx, r.ID, approvals.Actor{Email: priya}); err != nil {
+				t.Fatal(err)
+			}
+
+			var first []string
+			for run := range 2 {
+				err := a.Installations(ctx)
+				if tt.err == "" && err != nil {
+					t.Fatalf("run %d: %v", run+1, err)
+				}
+				if tt.err != "" && (err == nil || !strings.Contains(err.Error(), tt.err)) {
+					t.Errorf("run %d: error %v, want %q", run+1, err, tt.err)
+				}
+				got := chat.headlines(adminChannel)
+				if run == 0 {
+					first = got
+				} else if !slices.Equal(got, first) {
+					t.Errorf("the second run reported again: %q, after %q", got, first)
+				}
+			}
+			got := chat.headlines(adminChannel)
+			for _, want := range tt.reports {
+				if n := countOf(got, want); n != 1 {
+					t.Errorf("%q reported %d times, want once (all: %q)", want, n, got)
+				}
+			}
+			for _, no := range tt.absent {
+				if slices.Contains(got, no) {
+					t.Errorf("%q reported", no)
+				}
+			}
+			// The buttons tell the installations of the same number apart.
+			chat.mu.Lock()
+			reports := slices.Clone(chat.to[adminChannel])
+			chat.mu.Unlock()
+			for _, m := range reports {
+				want := "361234500002"
+				if strings.HasPrefix(m.Headline, "GitHub App") {
+					want = "github:361234500002"
+				}
+				if strings.HasSuffix(m.Headline, ": acme-ci") || strings.HasSuffix(m.Headline, ": Timesheet Helper") {
+					if len(m.Buttons) == 0 || m.Buttons[0].Value != want {
+						t.Errorf("%q offers %+v, want buttons for %s", m.Headline, m.Buttons, want)
+					}
+				}
+			}
+		})
+	}
+}
+
+func countOf(all []string, s string) int {
+	n := 0
+	for _, a := range all {
+		if a == s {
+			n++
+		}
+	}
+	return n
 }
 
 // Also runs each part after the definition, in order, whatever the others

@@ -1,6 +1,7 @@
 package jobs
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -11,6 +12,7 @@ import (
 
 	"github.com/seatwarden/seatwarden/approvals"
 	"github.com/seatwarden/seatwarden/bot"
+	"github.com/seatwarden/seatwarden/connector"
 	"github.com/seatwarden/seatwarden/credentials"
 	"github.com/seatwarden/seatwarden/prompts"
 	"github.com/seatwarden/seatwarden/store"
@@ -27,8 +29,10 @@ type Approvals struct {
 	Notifier bot.Notifier
 	// Keys remember the reminders sent, one per approver per day.
 	Keys store.Idempotency
-	// Credentials holds the inventory of app installations a sync found.
-	Credentials  *credentials.Service
+	// Inventories are the credential registers of the governed SaaS, one
+	// per SaaS (each names its own in its SaaS field): the app
+	// installations a sync found are compared with each one's.
+	Inventories  []*credentials.Service
 	AdminChannel string
 	Command      string
 	Workers      int
@@ -204,11 +208,28 @@ func (a *Approvals) remind(ctx context.Context, now time.Time, byApprover map[st
 }
 
 // Installations is the approval part of the `sync` job, run after the
-// credential inventory: apps marked installed are checked against what
-// Zendesk has, and installations without an approved request are
-// reported to the admin channel, once each.
+// credential inventories: in each governed SaaS, apps marked installed
+// are checked against what it has, and installations without an
+// approved request are reported to the admin channel, once each. One
+// SaaS failing does not stop the others; the run fails with each's
+// error.
 func (a *Approvals) Installations(ctx context.Context) error {
-	inv, err := a.Credentials.Inventory(ctx)
+	var errs []error
+	for _, inv := range a.Inventories {
+		if err := a.installations(ctx, inv); err != nil {
+			errs = append(errs, fmt.Errorf("%s installations: %w", connector.Title(saasOf(inv)), err))
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// saasOf is the connector whose register inv is.
+func saasOf(inv *credentials.Service) string { return cmp.Or(inv.SaaS, connector.Zendesk) }
+
+// installations compares one SaaS's installed apps with the requests.
+func (a *Approvals) installations(ctx context.Context, creds *credentials.Service) error {
+	saas := saasOf(creds)
+	inv, err := creds.Inventory(ctx)
 	if errors.Is(err, store.ErrNotFound) {
 		return nil // the inventory step said why
 	}
@@ -222,10 +243,10 @@ func (a *Approvals) Installations(ctx context.Context) error {
 	var found []approvals.Installation
 	for _, c := range inv.Credentials {
 		if c.Kind == credentials.App {
-			found = append(found, approvals.Installation{ID: c.ZendeskID, Name: c.Name, Enabled: c.Active})
+			found = append(found, approvals.Installation{SaaS: saas, ID: c.SaaSID, Name: c.Name, Enabled: c.Active})
 		}
 	}
-	check, err := a.Service.Installations(ctx, found)
+	check, err := a.Service.Installations(ctx, saas, found)
 	if err != nil {
 		return err
 	}
@@ -238,7 +259,8 @@ func (a *Approvals) Installations(ctx context.Context) error {
 		return errors.Join(errs...)
 	}
 	if a.Notifier == nil || a.AdminChannel == "" {
-		a.log().WarnContext(ctx, "apps installed without an approved request, and nowhere to report them (set admin_channel)", slog.Int("installations", len(shadows)))
+		a.log().WarnContext(ctx, "apps installed without an approved request, and nowhere to report them (set admin_channel)",
+			slog.String("saas", saas), slog.Int("installations", len(shadows)))
 		return errors.Join(errs...)
 	}
 	v := a.view(a.Service.Clock())
@@ -248,7 +270,7 @@ func (a *Approvals) Installations(ctx context.Context) error {
 		if err == nil && len(refs) > 0 {
 			ref = fromBot(refs[0])
 		}
-		if _, rerr := a.Service.ShadowReported(ctx, sh.ID, ref, err); rerr != nil {
+		if _, rerr := a.Service.ShadowReported(ctx, sh.Key(), ref, err); rerr != nil {
 			errs = append(errs, rerr)
 		}
 		if err != nil {

@@ -1,6 +1,7 @@
 package jobs
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -45,13 +46,33 @@ func (t *Tokens) Inventory(ctx context.Context) error {
 	return err
 }
 
-// DigestJob is the `token-digest` job.
-func (t *Tokens) DigestJob() Definition {
+// DigestJob is the `token-digest` job of one register.
+func (t *Tokens) DigestJob() Definition { return TokenDigestJob(t) }
+
+// TokenDigestJob is the `token-digest` job over every governed SaaS's
+// register: each sends its own digests, and one failing leaves the others.
+func TokenDigestJob(registers ...*Tokens) Definition {
 	return Definition{
 		Name:        NameTokenDigest,
 		Description: "sends each credential owner one digest of what needs their attention, and the admin channel the orphans and the API token countdown",
-		Run:         t.digest,
+		Run: func(ctx context.Context, now time.Time) error {
+			var errs []error
+			for _, t := range registers {
+				if err := t.digest(ctx, now); err != nil {
+					errs = append(errs, t.wrap(err))
+				}
+			}
+			return errors.Join(errs...)
+		},
 	}
+}
+
+// wrap names the register's SaaS in an error when several are governed.
+func (t *Tokens) wrap(err error) error {
+	if t.Service.SaaS == "" || t.Service.SaaS == connector.Zendesk {
+		return err
+	}
+	return fmt.Errorf("%s: %w", connector.Title(t.Service.SaaS), err)
 }
 
 func (t *Tokens) digest(ctx context.Context, now time.Time) error {
@@ -68,7 +89,7 @@ func (t *Tokens) digest(ctx context.Context, now time.Time) error {
 	period := reviews.PeriodOf(now, t.Location)
 	owners, admins := credentials.DigestItems(ev)
 	sum := ev.Summarize(t.Location)
-	view := prompts.Register{Location: t.Location, Now: now, Command: t.Command}
+	view := prompts.Register{SaaS: t.Service.SaaS, Location: t.Location, Now: now, Command: t.Command}
 
 	recipients := make([]string, 0, len(owners))
 	for o := range owners {
@@ -108,7 +129,7 @@ func (t *Tokens) digest(ctx context.Context, now time.Time) error {
 		msg := view.Digest(period, owner, owners[owner], sum, 1)
 		record(t.send(ctx, period, owner, owners[owner], msg, t.Notifier.SendDirect))
 	})
-	t.log().InfoContext(ctx, "credential digests", slog.String("period", period), slog.Int("sent", sent), slog.Int("already_sent", skipped),
+	t.log().InfoContext(ctx, "credential digests", slog.String("saas", cmp.Or(t.Service.SaaS, connector.Zendesk)), slog.String("period", period), slog.Int("sent", sent), slog.Int("already_sent", skipped),
 		slog.Int("unreachable", unreach), slog.Int("failed", len(errs)), slog.Int("orphans", len(ev.Orphans())),
 		slog.Int("api_tokens_left", sum.APITokens.Remaining))
 	if ctx.Err() != nil {

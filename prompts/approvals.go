@@ -1,7 +1,6 @@
 package prompts
 
 import (
-	"strconv"
 	"strings"
 	"time"
 
@@ -10,7 +9,8 @@ import (
 
 // Action ids of the approval thread, the requester's and owner's direct
 // messages and the shadow install report. Every button's value is a
-// request id (REQ-…), or for the shadow buttons an installation id.
+// request id (REQ-…), or for the shadow buttons an approvals.ShadowKey
+// ("361234500002" in Zendesk, "github:55000002").
 const (
 	ActionRequestApprove  = "request.approve"
 	ActionRequestDeny     = "request.deny"     // opens the deny form
@@ -45,18 +45,18 @@ const (
 
 // ShadowRecord is a request form's RecordID when it was opened for a
 // shadow install: the request is retroactive for that installation.
-func ShadowRecord(installation int64) string {
-	return "shadow:" + strconv.FormatInt(installation, 10)
+// "shadow:361234500002" in Zendesk, "shadow:github:55000002".
+func ShadowRecord(installation approvals.ShadowKey) string {
+	return "shadow:" + installation.String()
 }
 
 // ParseShadowRecord reads ShadowRecord's value back.
-func ParseShadowRecord(v string) (int64, bool) {
+func ParseShadowRecord(v string) (approvals.ShadowKey, bool) {
 	s, ok := strings.CutPrefix(v, "shadow:")
 	if !ok {
-		return 0, false
+		return approvals.ShadowKey{}, false
 	}
-	id, err := strconv.ParseInt(s, 10, 64)
-	return id, err == nil && id > 0
+	return approvals.ParseShadowKey(s)
 }
 
 // Requests draws approval requests: the thread's parent and replies, the

@@ -8,20 +8,22 @@ import (
 	"time"
 
 	"github.com/seatwarden/seatwarden/bot"
+	"github.com/seatwarden/seatwarden/connector"
 	"github.com/seatwarden/seatwarden/credentials"
 	"github.com/seatwarden/seatwarden/reviews"
 )
 
 // Credential controls: fixed verbs; values carry only "<where>|<id>",
 // where names the message the button is on (a digest, or "-" for a
-// single credential's view) so a decision redraws it.
+// single credential's view) so a decision redraws it, and id is the
+// credential's qualified id (credentials.QualifiedID).
 const (
 	ActionTokenClaim   = "token.claim"
 	ActionTokenKeep    = "token.keep"
 	ActionTokenRevoke  = "token.revoke"
 	ActionTokenMigrate = "token.migrate"
 	// ActionTokenPage turns a credential list's page; its token is a
-	// digest's "<period>:<to>" or a list's name ("orphaned", "mine").
+	// digest's TokenDigest or a list's name ("orphaned", "mine").
 	ActionTokenPage = "token.page"
 
 	FormTokenClaim   = "token.claim"
@@ -45,56 +47,95 @@ const (
 	standalone = "-"
 )
 
-// Lists a credential page token can name besides digests.
+// Lists a credential page token can name besides digests: of every
+// register, or of one SaaS's (ListOf).
 const (
 	ListOrphaned = "orphaned"
 	ListMine     = "mine"
 )
 
-// TokenValue is the value of a credential's buttons and its forms' record
-// id: where the button is ("-", or a digest's token) and the credential.
-func TokenValue(where, id string) string { return cmp.Or(where, standalone) + "|" + id }
+// ListOf is the page token of a list of one SaaS's register:
+// "orphaned:github".
+func ListOf(list, saas string) string { return list + ":" + saas }
 
-// ParseTokenValue reads a TokenValue back, strictly.
-func ParseTokenValue(v string) (where, id string, ok bool) {
-	where, id, found := strings.Cut(v, "|")
-	if !found {
+// ParseList reads a list's page token: the list, and its SaaS ("" for
+// every register).
+func ParseList(token string) (list, saas string, ok bool) {
+	list, saas, named := strings.Cut(token, ":")
+	if list != ListOrphaned && list != ListMine {
 		return "", "", false
 	}
-	if _, _, valid := credentials.ParseID(id); !valid {
+	if named && !slices.Contains(connector.Names, saas) {
 		return "", "", false
 	}
-	if where == standalone {
-		return "", id, true
-	}
-	if _, _, valid := ParseTokenDigest(where); !valid {
-		return "", "", false
-	}
-	return where, id, true
+	return list, saas, true
 }
 
-// TokenDigest is the token of one recipient's credential digest.
-func TokenDigest(period, to string) string { return period + ":" + to }
+// TokenValue is the value of a credential's buttons and its forms' record
+// id: where the button is ("-", or a digest's token) and the credential's
+// qualified id.
+func TokenValue(where, qualifiedID string) string {
+	return cmp.Or(where, standalone) + "|" + qualifiedID
+}
+
+// ParseTokenValue reads a TokenValue back, strictly: where ("" for a
+// single credential's view), the credential's SaaS and its register id.
+func ParseTokenValue(v string) (where, saas, id string, ok bool) {
+	where, ref, found := strings.Cut(v, "|")
+	if !found {
+		return "", "", "", false
+	}
+	saas, id, valid := credentials.ParseQualifiedID(ref)
+	if !valid {
+		return "", "", "", false
+	}
+	if where == standalone {
+		return "", saas, id, true
+	}
+	if digestSaaS, _, _, valid := ParseTokenDigest(where); !valid || digestSaaS != saas {
+		return "", "", "", false
+	}
+	return where, saas, id, true
+}
+
+// TokenDigest is the token of one recipient's credential digest of a
+// SaaS: "2026-W47:dana@acme.example" for Zendesk's (as before
+// connectors), "github:2026-W47:dana@acme.example" for another's.
+func TokenDigest(saas, period, to string) string {
+	if saas == "" || saas == connector.Zendesk {
+		return period + ":" + to
+	}
+	return saas + ":" + period + ":" + to
+}
 
 // ParseTokenDigest reads a TokenDigest back.
-func ParseTokenDigest(token string) (period, to string, ok bool) {
+func ParseTokenDigest(token string) (saas, period, to string, ok bool) {
+	saas = connector.Zendesk
+	if pre, rest, found := strings.Cut(token, ":"); found && slices.Contains(connector.Names, pre) {
+		saas, token = pre, rest
+	}
 	period, to, found := strings.Cut(token, ":")
 	if !found || !reviews.ValidPeriod(period) {
-		return "", "", false
+		return "", "", "", false
 	}
 	if to != credentials.AdminDigest && (!strings.Contains(to, "@") || strings.ContainsAny(to, " :|")) {
-		return "", "", false
+		return "", "", "", false
 	}
-	return period, to, true
+	return saas, period, to, true
 }
 
 // Register draws the credential register's messages.
 type Register struct {
+	// SaaS is the register a digest is drawn from ("" is Zendesk); items
+	// carry their own.
+	SaaS     string
 	Location *time.Location
 	Now      time.Time
 	// Command is the slash command shown in hints ("/warden").
 	Command string
 }
+
+func (r Register) saas() string { return cmp.Or(r.SaaS, connector.Zendesk) }
 
 func (r Register) loc() *time.Location {
 	if r.Location == nil {
@@ -110,7 +151,7 @@ func (r Register) date(t time.Time) string { return t.In(r.loc()).Format("2 Jan 
 // credentials as they stand now; sum is the register's summary, for the
 // admins' countdown.
 func (r Register) Digest(period, to string, items []credentials.Item, sum credentials.Summary, page int) bot.Message {
-	token := TokenDigest(period, to)
+	token := TokenDigest(r.saas(), period, to)
 	m := bot.Message{Visibility: bot.Visible}
 	waiting := 0
 	for _, it := range items {
@@ -118,7 +159,16 @@ func (r Register) Digest(period, to string, items []credentials.Item, sum creden
 			waiting++
 		}
 	}
-	if to == credentials.AdminDigest {
+	switch title := connector.Title(r.saas()); {
+	case r.saas() != connector.Zendesk && to == credentials.AdminDigest:
+		m.Headline = fmt.Sprintf("%s credential register: %d %s", title, len(items), plural(len(items), "needs attention", "need attention"))
+		m.Sections = append(m.Sections, bot.Section{Text: "Credentials nobody answers for, or that outlived their owner, their user or their review. " +
+			"*Claim* one to own it, *Keep until* a date, or *Revoke* a token's access (admins)."})
+	case r.saas() != connector.Zendesk:
+		m.Headline = fmt.Sprintf("Your %s credentials: %d %s your attention", title, waiting, plural(waiting, "needs", "need"))
+		m.Sections = append(m.Sections, bot.Section{Text: "You own these " + kindWords(r.saas()) + " in the credential register. " +
+			"*Keep until* a date what still needs to stay, and renew or let go what is about to expire."})
+	case to == credentials.AdminDigest:
 		m.Headline = fmt.Sprintf("Credential register: %d %s, %d API %s left, %d %s to 30 Apr 2027",
 			len(items), plural(len(items), "needs attention", "need attention"),
 			sum.APITokens.Remaining, plural(sum.APITokens.Remaining, "token", "tokens"),
@@ -126,7 +176,7 @@ func (r Register) Digest(period, to string, items []credentials.Item, sum creden
 		m.Sections = append(m.Sections, bot.Section{Text: "Credentials nobody answers for, or that outlived their owner, their user or their review. " +
 			"*Claim* one to own it, *Keep until* a date, *Revoke* an OAuth token (admins), *Retire* an API token, or plan its *Migrate to OAuth*."})
 		m.Sections = append(m.Sections, r.countdown(sum.APITokens))
-	} else {
+	default:
 		m.Headline = fmt.Sprintf("Your Zendesk credentials: %d %s your attention", waiting, plural(waiting, "needs", "need"))
 		m.Sections = append(m.Sections, bot.Section{Text: "You own these API tokens, OAuth tokens and apps in the credential register. " +
 			"Zendesk turns every API token off on 30 Apr 2027: plan each one's *Migrate to OAuth* or *Retire* it, and *Keep until* a date what still needs to stay."})
@@ -142,7 +192,7 @@ func (r Register) page(items []credentials.Item, page int, token string, m *bot.
 	page = min(max(page, 1), pages)
 	first, last := (page-1)*TokenPageSize, min(page*TokenPageSize, len(items))
 	where := standalone
-	if _, _, ok := ParseTokenDigest(token); ok {
+	if _, _, _, ok := ParseTokenDigest(token); ok {
 		where = token
 	}
 	var out []bot.Section
@@ -238,7 +288,7 @@ func (r Register) section(it credentials.Item, where string) bot.Section {
 }
 
 func (r Register) title(it credentials.Item) string {
-	return fmt.Sprintf("*%s* · %s `%s`", bot.EscapeText(clipText(it.Name, 80)), it.Kind.Label(), it.ID)
+	return fmt.Sprintf("*%s* · %s `%s`", bot.EscapeText(clipText(it.Name, 80)), it.Kind.Label(), it.QualifiedID())
 }
 
 // facts is the credential's line of facts: who it acts as, its scopes,
@@ -290,7 +340,7 @@ func (r Register) Outcome(it credentials.Item) string {
 	case credentials.Revoked:
 		return fmt.Sprintf(":no_entry: Revoked by %s on %s", by, r.date(e.EndedAt))
 	case credentials.Gone:
-		return fmt.Sprintf(":heavy_minus_sign: Gone from Zendesk since %s", r.date(e.EndedAt))
+		return fmt.Sprintf(":heavy_minus_sign: Gone from %s since %s", connector.Title(it.SaaS), r.date(e.EndedAt))
 	case credentials.ToRetire:
 		return fmt.Sprintf(":wastebasket: Marked to retire by %s on %s. Delete it in Admin Center (Apps and integrations > APIs > Zendesk API, then the token's menu > Delete); the next sync that no longer finds it records it retired.", by, r.date(e.DecidedAt))
 	}
@@ -304,7 +354,7 @@ func (r Register) Outcome(it credentials.Item) string {
 }
 
 func (r Register) buttons(it credentials.Item, where string) []bot.Button {
-	v := TokenValue(where, it.ID)
+	v := TokenValue(where, it.QualifiedID())
 	claim := "Claim"
 	if it.Entry.Owner != "" {
 		claim = "Edit claim"
@@ -315,6 +365,10 @@ func (r Register) buttons(it credentials.Item, where string) []bot.Button {
 	}
 	name := clipText(it.Name, 60)
 	switch it.Kind {
+	case credentials.FineGrainedToken:
+		bs = append(bs, bot.Button{ActionID: ActionTokenRevoke, Label: "Revoke", Value: v, Style: bot.StyleDanger, Confirm: &bot.Confirm{
+			Title: "Revoke this token's access?", Text: "GitHub stops letting the " + name + " token reach the organization at once; whatever uses it breaks until its owner is granted a new one. Only admins can revoke.",
+			Confirm: "Revoke", Deny: "Cancel"}})
 	case credentials.OAuthToken:
 		bs = append(bs, bot.Button{ActionID: ActionTokenRevoke, Label: "Revoke", Value: v, Style: bot.StyleDanger, Confirm: &bot.Confirm{
 			Title: "Revoke this OAuth token?", Text: "Zendesk stops accepting the " + name + " token at once; whatever uses it breaks until it gets a new one. Only admins can revoke.",
@@ -330,6 +384,14 @@ func (r Register) buttons(it credentials.Item, where string) []bot.Button {
 		}
 	}
 	return bs
+}
+
+// kindWords names a SaaS's kinds of credential in a sentence.
+func kindWords(saas string) string {
+	if saas == connector.GitHub {
+		return "fine-grained tokens and GitHub Apps"
+	}
+	return "API tokens, OAuth tokens and apps"
 }
 
 func clipText(s string, n int) string {

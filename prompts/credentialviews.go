@@ -6,16 +6,55 @@ import (
 	"time"
 
 	"github.com/seatwarden/seatwarden/bot"
+	"github.com/seatwarden/seatwarden/connector"
 	"github.com/seatwarden/seatwarden/credentials"
 )
 
-// Overview is the reply to `tokens`: the register counted by kind and
-// state, the orphans by kind, and the API token countdown.
-func (r Register) Overview(ev credentials.Evaluation, sum credentials.Summary) bot.Message {
+// Overview is the reply to `tokens`: each register counted by kind and
+// state, the orphans by kind, and Zendesk's API token countdown. With
+// several SaaS each has its own part, headed by its name.
+func (r Register) Overview(evs ...credentials.Evaluation) bot.Message {
 	m := bot.Message{Headline: "Credential register", Visibility: bot.Ephemeral}
 	var total, orphans int
+	var titles []string
+	for _, ev := range evs {
+		n, o, sections := r.overview(ev, len(evs) > 1)
+		total, orphans = total+n, orphans+o
+		m.Sections = append(m.Sections, sections...)
+		titles = append(titles, connector.Title(saasOf(ev)))
+	}
+	m.Headline = fmt.Sprintf("Credential register: %d %s, %d orphaned", total, plural(total, "credential", "credentials"), orphans)
+	switch {
+	case len(evs) > 1:
+		m.Headline += " across " + JoinAnd(titles)
+	case len(evs) == 1 && saasOf(evs[0]) != connector.Zendesk:
+		m.Headline = titles[0] + " c" + m.Headline[1:]
+	}
+	if len(evs) > 0 && evs[0].Inventory != nil {
+		hint := r.Command + " tokens orphaned lists the orphans; " + r.Command + " tokens show ID shows one."
+		if len(evs) > 1 {
+			hint = r.Command + " tokens " + saasOf(evs[len(evs)-1]) + " shows one SaaS; " + hint
+		}
+		m.Context = append(m.Context, "Synced "+evs[0].Inventory.SyncedAt.In(r.loc()).Format("2 Jan 2006 15:04")+". "+hint)
+	}
+	return m
+}
+
+// saasOf is the SaaS an evaluation's inventory was read from.
+func saasOf(ev credentials.Evaluation) string {
+	if ev.Inventory == nil || ev.Inventory.SaaS == "" {
+		return connector.Zendesk
+	}
+	return ev.Inventory.SaaS
+}
+
+// overview is one register's part of Overview: its credentials, its
+// orphans and its sections, headed by its SaaS's name when headed.
+func (r Register) overview(ev credentials.Evaluation, headed bool) (total, orphans int, sections []bot.Section) {
+	saas := saasOf(ev)
+	sum := ev.Summarize(r.loc())
 	var fields []bot.Field
-	for _, k := range credentials.Kinds {
+	for _, k := range credentials.KindsOf(saas) {
 		byState := sum.ByKind[k]
 		n := 0
 		var parts []string
@@ -36,17 +75,22 @@ func (r Register) Overview(ev credentials.Evaluation, sum credentials.Summary) b
 		}
 		fields = append(fields, bot.Field{Label: kindTitle(k), Value: value})
 	}
-	m.Headline = fmt.Sprintf("Credential register: %d %s, %d orphaned", total, plural(total, "credential", "credentials"), orphans)
-	m.Sections = append(m.Sections, bot.Section{Fields: fields}, r.countdown(sum.APITokens))
+	first := bot.Section{Fields: fields}
+	if headed {
+		first.Text = fmt.Sprintf("*%s* · %d %s, %d orphaned", connector.Title(saas), total, plural(total, "credential", "credentials"), orphans)
+	}
+	sections = append(sections, first)
+	if saas == connector.Zendesk {
+		sections = append(sections, r.countdown(sum.APITokens))
+	}
 	if inv := ev.Inventory; inv != nil {
-		for _, k := range credentials.Kinds {
+		for _, k := range credentials.KindsOf(saas) {
 			if p := inv.Problems[k]; p != "" {
-				m.Sections = append(m.Sections, bot.Section{Text: fmt.Sprintf(":warning: %s could not be read at the last sync: %s. The list shows what the sync before found.", kindTitle(k), bot.EscapeText(p))})
+				sections = append(sections, bot.Section{Text: fmt.Sprintf(":warning: %s could not be read at the last sync: %s. The list shows what the sync before found.", kindTitle(k), bot.EscapeText(p))})
 			}
 		}
-		m.Context = append(m.Context, "Synced "+inv.SyncedAt.In(r.loc()).Format("2 Jan 2006 15:04")+". "+r.Command+" tokens orphaned lists the orphans; "+r.Command+" tokens show ID shows one.")
 	}
-	return m
+	return total, orphans, sections
 }
 
 func kindTitle(k credentials.Kind) string {
@@ -54,13 +98,15 @@ func kindTitle(k credentials.Kind) string {
 	case credentials.App:
 		return "Apps"
 	}
-	return k.Label() + "s"
+	l := k.Label()
+	return strings.ToUpper(l[:1]) + l[1:] + "s"
 }
 
 // List draws page of a credential list (`tokens orphaned`, `tokens mine`).
 func (r Register) List(list string, items []credentials.Item, page int) bot.Message {
 	m := bot.Message{Visibility: bot.Ephemeral}
-	switch list {
+	kind, _, _ := ParseList(list)
+	switch kind {
 	case ListOrphaned:
 		m.Headline = fmt.Sprintf("Orphaned credentials: %d", len(items))
 		if len(items) == 0 {
@@ -107,7 +153,7 @@ func (r Register) Detail(it credentials.Item) bot.Message {
 	}
 	m.Sections = append(m.Sections, bot.Section{Fields: fields})
 	if !it.Present && !e.State.Ended() {
-		m.Context = append(m.Context, "Not found in Zendesk at the last sync.")
+		m.Context = append(m.Context, "Not found in "+connector.Title(it.SaaS)+" at the last sync.")
 	}
 	return m
 }
@@ -130,7 +176,10 @@ func (r Register) ClaimForm(where string, it credentials.Item) bot.Form {
 	}
 	scopes := strings.Join(e.Scopes, ", ")
 	scopeHint := "Comma-separated, e.g. read, users:write. Only OAuth tokens carry scopes; a token holding more is flagged"
-	if it.Kind == credentials.OAuthToken && scopes == "" {
+	if it.Kind == credentials.FineGrainedToken {
+		scopeHint = "Comma-separated GitHub permissions, e.g. contents:read, members:read; a token holding more is flagged"
+	}
+	if it.Kind.Revocable() && scopes == "" {
 		scopes = strings.Join(it.Scopes, ", ")
 	}
 	retire := e.RetireWhen
@@ -141,7 +190,7 @@ func (r Register) ClaimForm(where string, it credentials.Item) bot.Form {
 		{ID: InputPurpose, Label: "What is " + clipText(it.Name, 50) + " for?", Hint: "e.g. nightly export of tickets to the data warehouse",
 			Kind: bot.InputMultiline, Required: true, MaxLength: 500, Initial: e.Purpose},
 	}
-	if it.Kind == credentials.OAuthToken {
+	if it.Kind.Revocable() {
 		inputs = append(inputs, bot.Input{ID: InputScopes, Label: "Scopes it needs", Hint: scopeHint, Kind: bot.InputText, Required: true, MaxLength: 200, Initial: scopes})
 	}
 	inputs = append(inputs,
@@ -150,14 +199,14 @@ func (r Register) ClaimForm(where string, it credentials.Item) bot.Form {
 		bot.Input{ID: InputRetireWhen, Label: "Retire it when", Hint: "A date or an event, e.g. when the HR sync moves to OAuth",
 			Kind: bot.InputText, MaxLength: 200, Initial: retire},
 	)
-	return bot.Form{ID: FormTokenClaim, RecordID: TokenValue(where, it.ID), Title: "Claim this credential", Submit: "Claim", Inputs: inputs}
+	return bot.Form{ID: FormTokenClaim, RecordID: TokenValue(where, it.QualifiedID()), Title: "Claim this credential", Submit: "Claim", Inputs: inputs}
 }
 
 // KeepForm asks until when a credential stays before its next review.
 func (r Register) KeepForm(where string, it credentials.Item) bot.Form {
 	today := r.Now.In(r.loc())
 	return bot.Form{
-		ID: FormTokenKeep, RecordID: TokenValue(where, it.ID), Title: "Keep this credential", Submit: "Keep",
+		ID: FormTokenKeep, RecordID: TokenValue(where, it.QualifiedID()), Title: "Keep this credential", Submit: "Keep",
 		Inputs: []bot.Input{{ID: InputTokenKeep, Label: "Keep " + clipText(it.Name, 50) + " until", Kind: bot.InputDate, Required: true,
 			Initial: today.AddDate(0, 0, 90).Format(time.DateOnly),
 			Hint:    fmt.Sprintf("It is reviewed again then; at most %d days from today", credentials.MaxReviewDays)}},
@@ -173,7 +222,7 @@ func (r Register) MigrateForm(where string, it credentials.Item) bot.Form {
 		deadline = last
 	}
 	return bot.Form{
-		ID: FormTokenMigrate, RecordID: TokenValue(where, it.ID), Title: "Move to OAuth", Submit: "Save plan",
+		ID: FormTokenMigrate, RecordID: TokenValue(where, it.QualifiedID()), Title: "Move to OAuth", Submit: "Save plan",
 		Inputs: []bot.Input{
 			{ID: InputPlan, Label: "How does " + clipText(it.Name, 50) + " move to OAuth?", Kind: bot.InputMultiline, Required: true, MaxLength: 500,
 				Hint: "e.g. the HR sync gets its own OAuth client with users:read; then this token is deleted"},
@@ -188,9 +237,9 @@ func (r Register) MigrateForm(where string, it credentials.Item) bot.Form {
 func (r Register) RevokeLine(it credentials.Item, outcome credentials.RevokeOutcome) string {
 	switch outcome {
 	case credentials.Refused:
-		return fmt.Sprintf("Zendesk did not revoke %s; it stays active in the register. %s", it.Name, it.Entry.Note)
+		return fmt.Sprintf("%s did not revoke %s; it stays active in the register. %s", connector.Title(it.SaaS), it.Name, it.Entry.Note)
 	case credentials.InProgress:
-		return fmt.Sprintf("%s is already being revoked; the message updates when Zendesk answers", it.Name)
+		return fmt.Sprintf("%s is already being revoked; the message updates when %s answers", it.Name, connector.Title(it.SaaS))
 	case credentials.AlreadyRevoked:
 		return fmt.Sprintf("%s was already revoked", it.Name)
 	}

@@ -12,6 +12,7 @@ import (
 
 	"github.com/seatwarden/seatwarden/approvals"
 	"github.com/seatwarden/seatwarden/bot"
+	"github.com/seatwarden/seatwarden/connector"
 )
 
 // Sizes that keep every request message to one rendered part: the
@@ -75,6 +76,10 @@ func (v Requests) approvers(name string) []string {
 	return v.Approvers(name)
 }
 
+// saas is the SaaS a request's app is installed in, as people read it:
+// "Zendesk", "GitHub".
+func saas(r approvals.Request) string { return connector.Title(r.SaaS()) }
+
 // article is "a" or "an" for a noun's first letter.
 func article(noun string) string {
 	if noun != "" && strings.ContainsRune("aeiouAEIOU", rune(noun[0])) {
@@ -111,6 +116,10 @@ func (v Requests) RequestForm(k *approvals.Kind, initial approvals.Answers, reco
 		// "suggest" spares the requester a choice they need not make.
 		if fd.ID == approvals.FieldTier && in.Initial == "" {
 			in.Initial = approvals.TierSuggest
+		}
+		// Most apps are Zendesk's, as every app was before GitHub.
+		if fd.ID == approvals.FieldSaaS && in.Initial == "" {
+			in.Initial = connector.Zendesk
 		}
 		f.Inputs = append(f.Inputs, in)
 	}
@@ -219,13 +228,16 @@ func (v Requests) approvalsValue(r approvals.Request) string {
 
 // answerFields are the form's answers in the form's words. The owner,
 // review date and chosen tier are left out: the facts show what they
-// decided (the tier the request got, and why).
+// decided (the tier the request got, and why). So is an app's SaaS when
+// it is Zendesk, where every app was before other SaaS: only another
+// SaaS is news to an approver.
 func answerFields(r approvals.Request) []bot.Field {
 	k := approvals.KindOf(r.Kind)
 	var out []bot.Field
 	for _, f := range k.Fields {
 		a := strings.TrimSpace(r.Answers[f.ID])
-		if a == "" || f.ID == k.OwnerField || f.ID == k.ReviewField || f.ID == approvals.FieldTier {
+		if a == "" || f.ID == k.OwnerField || f.ID == k.ReviewField || f.ID == approvals.FieldTier ||
+			(f.ID == approvals.FieldSaaS && r.SaaS() == connector.Zendesk) {
 			continue
 		}
 		if f.Kind == approvals.Choice {
@@ -255,7 +267,7 @@ func (v Requests) stateLines(r approvals.Request) []string {
 		lines = append(lines, fmt.Sprintf(":white_check_mark: Approved by %s %s", esc(joinNames(markNames(r.Approvals), "and")), v.on(r.DecidedAt)))
 		switch {
 		case k.Next == approvals.AwaitDone:
-			lines = append(lines, "Next: install it in Zendesk, then press *Mark installed*; the next sync checks that Zendesk has it.")
+			lines = append(lines, fmt.Sprintf("Next: install it in %s, then press *Mark installed*; the next sync checks that %s has it.", saas(r), saas(r)))
 		case k.Next == approvals.AwaitReview && !r.ReviewSent.IsZero():
 			lines = append(lines, fmt.Sprintf(":hourglass: Review due since %s: waiting for %s to keep it, roll it back or extend the review.", v.date(r.ReviewOn), esc(r.Owner)))
 		case k.Next == approvals.AwaitReview && extended(r, k, v.loc()):
@@ -276,13 +288,13 @@ func (v Requests) stateLines(r approvals.Request) []string {
 			lines = append(lines, fmt.Sprintf(":white_check_mark: Kept by %s %s: the change stays, and the request is done.", by, v.on(closedAt(r))))
 			break
 		}
-		icon, check := ":white_check_mark:", "the next sync checks Zendesk"
+		icon, check := ":white_check_mark:", "the next sync checks "+saas(r)
 		switch vf := r.Verified; {
 		case vf == nil:
 		case vf.Found:
-			check = fmt.Sprintf("verified in Zendesk at the last sync (installation %d)", vf.ZendeskID)
+			check = fmt.Sprintf("verified in %s at the last sync (installation %d)", saas(r), vf.SaaSID)
 		default:
-			icon, check = ":warning:", "not found in Zendesk at the last sync"
+			icon, check = ":warning:", "not found in "+saas(r)+" at the last sync"
 		}
 		lines = append(lines, fmt.Sprintf("%s Done: marked installed by %s %s · %s", icon, by, v.on(closedAt(r)), check))
 	case approvals.RolledBack:
@@ -290,8 +302,9 @@ func (v Requests) stateLines(r approvals.Request) []string {
 	default:
 		lines = append(lines, esc(r.State.Words()))
 	}
-	if r.Shadow != 0 {
-		lines = append(lines, fmt.Sprintf(":warning: Retroactive: this app is already installed in Zendesk (installation %d) without an approved request. Approving it covers that installation.", r.Shadow))
+	if sh, ok := r.Retroactive(); ok {
+		lines = append(lines, fmt.Sprintf(":warning: Retroactive: this app is already installed in %s (installation %d) without an approved request. Approving it covers that installation.",
+			connector.Title(sh.SaaS), sh.ID))
 	}
 	return lines
 }
@@ -415,7 +428,7 @@ func (v Requests) ThreadReply(r approvals.Request, n approvals.Notice) bot.Messa
 		head = fmt.Sprintf("✅ %s approved (%d of %d): the request is approved", by, n.Count, r.Required())
 		switch {
 		case k.Next == approvals.AwaitDone:
-			text = "Mark installed once it is in Zendesk; the next sync checks."
+			text = "Mark installed once it is in " + saas(r) + "; the next sync checks."
 		case k.Next == approvals.AwaitReview && !r.ReviewOn.IsZero():
 			text = fmt.Sprintf("Review on %s: %s is asked then to keep it, roll it back or extend the review.", v.date(r.ReviewOn), esc(r.Owner))
 		}
@@ -438,17 +451,17 @@ func (v Requests) ThreadReply(r approvals.Request, n approvals.Notice) bot.Messa
 		head = fmt.Sprintf("✖ %s cancelled the request", by)
 	case approvals.EventDone:
 		head = "📦 Marked installed by " + by
-		text = "The next sync checks that Zendesk has " + esc(appName(r)) + "."
+		text = "The next sync checks that " + saas(r) + " has " + esc(appName(r)) + "."
 	case approvals.EventVerified:
-		head = "✅ Verified in Zendesk"
-		text = "The sync found " + esc(appName(r)) + " installed in Zendesk"
-		if r.Verified != nil && r.Verified.ZendeskID != 0 {
-			text += fmt.Sprintf(" (installation %d)", r.Verified.ZendeskID)
+		head = "✅ Verified in " + saas(r)
+		text = "The sync found " + esc(appName(r)) + " installed in " + saas(r)
+		if r.Verified != nil && r.Verified.SaaSID != 0 {
+			text += fmt.Sprintf(" (installation %d)", r.Verified.SaaSID)
 		}
 		text += "."
 	case approvals.EventMissing:
-		head = "⚠ Not found in Zendesk"
-		text = "The last sync found no installation named " + esc(appName(r)) + " in Zendesk. Check the name, or install it; the next sync looks again."
+		head = "⚠ Not found in " + saas(r)
+		text = "The last sync found no installation named " + esc(appName(r)) + " in " + saas(r) + ". Check the name, or install it; the next sync looks again."
 	case approvals.EventKept:
 		head = fmt.Sprintf("✅ %s kept the %s", by, reviewed(r))
 		text = "The request is done."
@@ -508,7 +521,7 @@ func (v Requests) Direct(r approvals.Request, n approvals.Notice) bot.Message {
 		lines = append(lines, fmt.Sprintf("%s was approved by %s.", title, esc(joinNames(markNames(r.Approvals), "and"))))
 		switch k.Next {
 		case approvals.AwaitDone:
-			lines = append(lines, "Next: install "+esc(appName(r))+" in Zendesk, then press *Mark installed* on the request in the approvals channel. The next sync checks that Zendesk has it.")
+			lines = append(lines, "Next: install "+esc(appName(r))+" in "+saas(r)+", then press *Mark installed* on the request in the approvals channel. The next sync checks that "+saas(r)+" has it.")
 		case approvals.AwaitReview:
 			next := "Next: make the change."
 			if !r.ReviewOn.IsZero() {
@@ -545,7 +558,7 @@ func (v Requests) Direct(r approvals.Request, n approvals.Notice) bot.Message {
 		m.Buttons = []bot.Button{
 			{ActionID: ActionRequestKeep, Label: "Keep", Value: r.ID, Style: bot.StylePrimary},
 			{ActionID: ActionRequestRollBack, Label: "Roll back", Value: r.ID, Confirm: &bot.Confirm{
-				Title: "Record it as rolled back?", Text: "Only once the change is undone in Zendesk: " + r.ID + " closes as rolled back, and the approvals thread says so.",
+				Title: "Record it as rolled back?", Text: "Only once the change is undone in " + saas(r) + ": " + r.ID + " closes as rolled back, and the approvals thread says so.",
 				Confirm: "Rolled back", Deny: "Not yet"}},
 			{ActionID: ActionRequestExtend, Label: "Extend", Value: r.ID},
 		}
@@ -572,8 +585,8 @@ func (v Requests) Submitted(r approvals.Request) bot.Message {
 	}
 	lines := []string{fmt.Sprintf("*%s* is posted to %s, where approvers decide in its thread. You hear from me when it is approved, denied or has a question.",
 		bot.EscapeText(clipText(r.Title, 90)), bot.EscapeText(where))}
-	if r.Shadow != 0 {
-		lines = append(lines, fmt.Sprintf("It is retroactive for installation %d, already in Zendesk.", r.Shadow))
+	if sh, ok := r.Retroactive(); ok {
+		lines = append(lines, fmt.Sprintf("It is retroactive for installation %d, already in %s.", sh.ID, connector.Title(sh.SaaS)))
 	}
 	m := bot.Message{
 		Headline: "Sent for approval: " + r.ID,
@@ -618,8 +631,11 @@ func (v Requests) history(r approvals.Request) []string {
 	esc := bot.EscapeText
 	quote := func(s string) string { return "“" + esc(clipText(s, historyClip)) + "”" }
 	asked := esc(r.Requester) + " asked for it"
-	if r.Shadow != 0 {
-		asked += fmt.Sprintf(", retroactively for installation %d", r.Shadow)
+	if sh, ok := r.Retroactive(); ok {
+		asked += fmt.Sprintf(", retroactively for installation %d", sh.ID)
+		if sh.SaaS != connector.Zendesk {
+			asked += " in " + connector.Title(sh.SaaS)
+		}
 	}
 	evs := []event{{r.CreatedAt, asked}}
 	for i, a := range r.Approvals {
@@ -657,9 +673,9 @@ func (v Requests) history(r approvals.Request) []string {
 		evs = append(evs, event{r.ReviewSent, esc(r.Owner) + " was asked to review it"})
 	}
 	if vf := r.Verified; vf != nil {
-		line := "the sync found no installation named " + esc(appName(r)) + " in Zendesk"
+		line := "the sync found no installation named " + esc(appName(r)) + " in " + saas(r)
 		if vf.Found {
-			line = fmt.Sprintf("the sync found it in Zendesk (installation %d)", vf.ZendeskID)
+			line = fmt.Sprintf("the sync found it in %s (installation %d)", saas(r), vf.SaaSID)
 		}
 		evs = append(evs, event{vf.At, line})
 	}
@@ -775,31 +791,40 @@ func (v Requests) expiresIn(t time.Time) string {
 	return fmt.Sprintf("expires in %d days", days)
 }
 
-// ShadowReport tells the admin channel about an app installed in Zendesk
-// with no approved request behind it.
+// ShadowReport tells the admin channel about an app installed in a
+// governed SaaS (Zendesk, GitHub) with no approved request behind it.
 func (v Requests) ShadowReport(sh approvals.Shadow) bot.Message {
 	name := clipText(sh.Name, 90)
 	short := clipText(sh.Name, 60)
-	id := strconv.FormatInt(sh.ID, 10)
-	lines := []string{fmt.Sprintf("*%s* is installed in Zendesk, but no approved app request covers it. Open a retroactive request to have it approved, or flag it for removal.", bot.EscapeText(name))}
+	key := sh.Key()
+	where := connector.Title(key.SaaS)
+	// What the report calls the app, and how it is removed there.
+	noun, remove := "App", "Remove it in Admin Center (Apps and integrations > Apps > Zendesk Support apps)."
+	if key.SaaS == connector.GitHub {
+		noun, remove = "GitHub App", "Uninstall it in the organization's settings (GitHub Apps > Configure > Uninstall)."
+	} else if key.SaaS != connector.Zendesk {
+		remove = "Remove it in " + where + "."
+	}
+	lines := []string{fmt.Sprintf("*%s* is installed in %s, but no approved app request covers it. Open a retroactive request to have it approved, or flag it for removal.", bot.EscapeText(name), where)}
 	if sh.Request != "" {
 		lines = append(lines, fmt.Sprintf(":information_source: Retroactive request %s · %s request show %s", bot.EscapeText(sh.Request), bot.EscapeText(v.Command), bot.EscapeText(sh.Request)))
 	}
 	if f := sh.Flagged; f != nil {
-		lines = append(lines, fmt.Sprintf(":warning: Flagged for removal by %s %s. Remove it in Admin Center (Apps and integrations > Apps > Zendesk Support apps).", bot.EscapeText(f.By), v.on(f.At)))
+		lines = append(lines, fmt.Sprintf(":warning: Flagged for removal by %s %s. %s", bot.EscapeText(f.By), v.on(f.At), remove))
 	}
+	value := key.String()
 	m := bot.Message{
-		Headline: "App installed without an approved request: " + name,
+		Headline: noun + " installed without an approved request: " + name,
 		Sections: []bot.Section{
 			{Text: strings.Join(lines, "\n")},
-			{Fields: []bot.Field{{Label: "App", Value: sh.Name}, {Label: "Installation", Value: id}, {Label: "Found", Value: v.stamp(sh.FoundAt)}}},
+			{Fields: []bot.Field{{Label: noun, Value: sh.Name}, {Label: "Installation", Value: strconv.FormatInt(key.ID, 10)}, {Label: "Found", Value: v.stamp(sh.FoundAt)}}},
 		},
-		Buttons:    []bot.Button{{ActionID: ActionShadowRequest, Label: "Open a retroactive request", Value: id, Style: bot.StylePrimary}},
+		Buttons:    []bot.Button{{ActionID: ActionShadowRequest, Label: "Open a retroactive request", Value: value, Style: bot.StylePrimary}},
 		Visibility: bot.Visible,
 	}
 	if sh.Flagged == nil {
-		m.Buttons = append(m.Buttons, bot.Button{ActionID: ActionShadowFlag, Label: "Flag for removal", Value: id, Style: bot.StyleDanger, Confirm: &bot.Confirm{
-			Title: "Flag " + short + " for removal?", Text: "The report says it is to be removed; someone then removes it in Zendesk. Only admins can flag.",
+		m.Buttons = append(m.Buttons, bot.Button{ActionID: ActionShadowFlag, Label: "Flag for removal", Value: value, Style: bot.StyleDanger, Confirm: &bot.Confirm{
+			Title: "Flag " + short + " for removal?", Text: "The report says it is to be removed; someone then removes it in " + where + ". Only admins can flag.",
 			Confirm: "Flag", Deny: "Cancel"}})
 	}
 	return m

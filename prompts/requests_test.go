@@ -1,6 +1,8 @@
 package prompts_test
 
 import (
+	"cmp"
+	"encoding/json"
 	"fmt"
 	"slices"
 	"strings"
@@ -10,6 +12,10 @@ import (
 
 	"github.com/seatwarden/seatwarden/approvals"
 	"github.com/seatwarden/seatwarden/bot"
+	"github.com/seatwarden/seatwarden/bot/slack"
+	"github.com/seatwarden/seatwarden/bot/teams"
+	"github.com/seatwarden/seatwarden/connector"
+	"github.com/seatwarden/seatwarden/internal/golden"
 	"github.com/seatwarden/seatwarden/prompts"
 )
 
@@ -117,8 +123,29 @@ func doneApp(found bool) approvals.Request {
 	r.State, r.Closed = approvals.Done, &approvals.Mark{By: omar, At: at(24, 14, 0)}
 	r.Verified = &approvals.Verification{At: at(25, 3, 0), Found: found}
 	if found {
-		r.Verified.ZendeskID = 219999
+		r.Verified.SaaSID = 219999
 	}
+	return r
+}
+
+// githubApp is a low-risk request for a GitHub App on the organisation.
+func githubApp() approvals.Request {
+	r := lowApp()
+	r.ID, r.Title = "REQ-GH4PP2", "Install acme-ci in GitHub"
+	r.Answers[approvals.FieldApp], r.Answers[approvals.FieldSaaS] = "acme-ci", connector.GitHub
+	r.Answers[approvals.FieldData], r.Answers[approvals.FieldScopes] = approvals.DataNone, "checks:write contents:read"
+	return r
+}
+
+// githubAppDone is githubApp approved, marked installed and found by the
+// sync; retroactive for the installation it was reported as.
+func githubAppDone() approvals.Request {
+	r := githubApp()
+	r.Shadow, r.ShadowSaaS = 55000002, connector.GitHub
+	r.Approvals = []approvals.Mark{{By: dana, At: at(23, 11, 5)}}
+	r.State, r.DecidedAt = approvals.Done, at(23, 11, 5)
+	r.Closed = &approvals.Mark{By: omar, At: at(24, 14, 0)}
+	r.Verified = &approvals.Verification{At: at(25, 3, 0), Found: true, SaaSID: 55000002}
 	return r
 }
 
@@ -243,6 +270,15 @@ func TestParent(t *testing.T) {
 	ownerOnly.Approvals = []approvals.Mark{{By: sam, At: at(23, 11, 0)}}
 	retro := lowApp()
 	retro.Shadow = 361234500002
+	whereZendesk := lowApp()
+	whereZendesk.Answers[approvals.FieldSaaS] = connector.Zendesk
+	retroHub := githubApp()
+	retroHub.Shadow, retroHub.ShadowSaaS = 55000002, connector.GitHub
+	approvedHub := githubApp()
+	approvedHub.Approvals = []approvals.Mark{{By: dana, At: at(23, 11, 5)}}
+	approvedHub.State, approvedHub.DecidedAt = approvals.Approved, at(23, 11, 5)
+	missingHub := githubAppDone()
+	missingHub.Verified = &approvals.Verification{At: at(25, 3, 0)}
 	extended := approvedChange()
 	extended.ReviewOn = day(2027, 4, 15)
 	markup := lowApp()
@@ -290,6 +326,33 @@ func TestParent(t *testing.T) {
 		}},
 		{"pending retroactive", retro, pending, func(t *testing.T, m bot.Message) {
 			mustSay(t, m, ":warning: Retroactive: this app is already installed in Zendesk (installation 361234500002) without an approved request.")
+		}},
+		{"pending Zendesk app saying where", whereZendesk, pending, func(t *testing.T, m bot.Message) {
+			// Zendesk, where every app was before GitHub, goes without
+			// saying: the parent reads as it always did.
+			mustNotSay(t, m, "Where", "GitHub")
+		}},
+		{"pending GitHub App", githubApp(), pending, func(t *testing.T, m bot.Message) {
+			wantHeadline(t, m, "App install request REQ-GH4PP2: Install acme-ci in GitHub")
+			if got := field(t, m, "Where"); got != "GitHub" {
+				t.Errorf("where = %q", got)
+			}
+			if got := field(t, m, "Scopes it asks for"); got != "checks:write contents:read" {
+				t.Errorf("scopes = %q", got)
+			}
+		}},
+		{"pending retroactive GitHub App", retroHub, pending, func(t *testing.T, m bot.Message) {
+			mustSay(t, m, ":warning: Retroactive: this app is already installed in GitHub (installation 55000002) without an approved request.")
+			mustNotSay(t, m, "Zendesk (installation")
+		}},
+		{"approved GitHub App", approvedHub, []string{prompts.ActionRequestDone}, func(t *testing.T, m bot.Message) {
+			wantLine(t, stateLine(t, m), "Next: install it in GitHub, then press *Mark installed*; the next sync checks that GitHub has it.")
+		}},
+		{"done verified GitHub App", githubAppDone(), nil, func(t *testing.T, m bot.Message) {
+			wantLine(t, stateLine(t, m), ":white_check_mark: Done: marked installed by omar@example.com on 24 Nov 2026 at 14:00 · verified in GitHub at the last sync (installation 55000002)")
+		}},
+		{"done missing GitHub App", missingHub, nil, func(t *testing.T, m bot.Message) {
+			wantLine(t, stateLine(t, m), ":warning: Done: marked installed by omar@example.com on 24 Nov 2026 at 14:00 · not found in GitHub at the last sync")
 		}},
 		{"pending with markup and a long answer", markup, pending, func(t *testing.T, m bot.Message) {
 			wantHeadline(t, m, "App install request REQ-LWR7N2: Install <!channel> & co")
@@ -431,6 +494,14 @@ func TestThreadReply(t *testing.T) {
 			"✅ Verified in Zendesk", "The sync found Salesforce Sync installed in Zendesk (installation 219999)."},
 		{"missing", doneApp(false), notice(reply, approvals.EventMissing, "job:sync", at(25, 3, 0), "", 2),
 			"⚠ Not found in Zendesk", "The last sync found no installation named Salesforce Sync in Zendesk. Check the name, or install it; the next sync looks again."},
+		{"approved GitHub App", githubApp(), notice(reply, approvals.EventApproved, dana, at(23, 11, 5), "", 1),
+			"✅ dana@example.com approved (1 of 1): the request is approved", "Mark installed once it is in GitHub; the next sync checks."},
+		{"done GitHub App", githubAppDone(), notice(reply, approvals.EventDone, omar, at(24, 14, 0), "", 1),
+			"📦 Marked installed by omar@example.com", "The next sync checks that GitHub has acme-ci."},
+		{"verified GitHub App", githubAppDone(), notice(reply, approvals.EventVerified, "job:sync", at(25, 3, 0), "", 1),
+			"✅ Verified in GitHub", "The sync found acme-ci installed in GitHub (installation 55000002)."},
+		{"missing GitHub App", githubAppDone(), notice(reply, approvals.EventMissing, "job:sync", at(25, 3, 0), "", 1),
+			"⚠ Not found in GitHub", "The last sync found no installation named acme-ci in GitHub. Check the name, or install it; the next sync looks again."},
 		{"kept", approvedChange(), notice(reply, approvals.EventKept, lee, time.Date(2027, 1, 15, 9, 10, 0, 0, berlin), "", 2),
 			"✅ lee@example.com kept the change", "The request is done."},
 		{"rolled back", rolledBack(), notice(reply, approvals.EventRolled, lee, time.Date(2027, 1, 15, 9, 10, 0, 0, berlin), "", 2),
@@ -480,6 +551,10 @@ func TestDirect(t *testing.T) {
 			"Your request REQ-7KQ2MX is approved", nil, func(t *testing.T, m bot.Message) {
 				wantLine(t, m.Sections[0].Text, "*Install Salesforce Sync* was approved by dana@example.com and priya@example.com.")
 				wantLine(t, m.Sections[0].Text, "Next: install Salesforce Sync in Zendesk, then press *Mark installed* on the request in the approvals channel. The next sync checks that Zendesk has it.")
+			}},
+		{"approved GitHub App", githubApp(), notice(direct, approvals.EventApproved, dana, at(23, 11, 5), "", 1),
+			"Your request REQ-GH4PP2 is approved", nil, func(t *testing.T, m bot.Message) {
+				wantLine(t, m.Sections[0].Text, "Next: install acme-ci in GitHub, then press *Mark installed* on the request in the approvals channel. The next sync checks that GitHub has it.")
 			}},
 		{"approved change", approvedChange(), notice(direct, approvals.EventApproved, priya, at(23, 14, 10), "", 2),
 			"Your request REQ-CHG5NP is approved", nil, func(t *testing.T, m bot.Message) {
@@ -565,6 +640,9 @@ func TestSubmitted(t *testing.T) {
 		{"retroactive", retro, func(t *testing.T, m bot.Message) {
 			wantLine(t, m.Sections[0].Text, "It is retroactive for installation 361234500002, already in Zendesk.")
 		}},
+		{"retroactive GitHub App", githubAppDone(), func(t *testing.T, m bot.Message) {
+			wantLine(t, m.Sections[0].Text, "It is retroactive for installation 55000002, already in GitHub.")
+		}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -604,6 +682,13 @@ func TestDetail(t *testing.T) {
 			"24 Nov 2026 09:30 · priya@example.com approved (2 of 2)",
 			"24 Nov 2026 14:00 · omar@example.com marked it installed",
 			"25 Nov 2026 03:00 · the sync found it in Zendesk (installation 219999)",
+		}},
+		{"requester of a done GitHub App", githubAppDone(), true, nil, []string{
+			"*History*",
+			"23 Nov 2026 10:42 · omar@example.com asked for it, retroactively for installation 55000002 in GitHub",
+			"23 Nov 2026 11:05 · dana@example.com approved (1 of 1)",
+			"24 Nov 2026 14:00 · omar@example.com marked it installed",
+			"25 Nov 2026 03:00 · the sync found it in GitHub (installation 55000002)",
 		}},
 		{"denied", deniedApp(), true, nil, []string{
 			"*History*",
@@ -728,9 +813,12 @@ func TestRequestForm(t *testing.T) {
 		kinds   []bot.InputKind
 	}{
 		{"app", approvals.App, approvals.Answers{approvals.FieldApp: "Salesforce Sync"}, "", "Request an app install",
-			[]bot.InputKind{bot.InputText, bot.InputMultiline, bot.InputSelect, bot.InputText, bot.InputText, bot.InputDate}},
-		{"app retroactive", approvals.App, approvals.Answers{approvals.FieldApp: "Timesheet Helper"}, prompts.ShadowRecord(361234500002), "Request an app install",
-			[]bot.InputKind{bot.InputText, bot.InputMultiline, bot.InputSelect, bot.InputText, bot.InputText, bot.InputDate}},
+			[]bot.InputKind{bot.InputText, bot.InputSelect, bot.InputMultiline, bot.InputSelect, bot.InputText, bot.InputText, bot.InputDate}},
+		{"app retroactive", approvals.App, approvals.Answers{approvals.FieldApp: "Timesheet Helper"}, prompts.ShadowRecord(approvals.ShadowKey{ID: 361234500002}), "Request an app install",
+			[]bot.InputKind{bot.InputText, bot.InputSelect, bot.InputMultiline, bot.InputSelect, bot.InputText, bot.InputText, bot.InputDate}},
+		{"app retroactive GitHub", approvals.App, approvals.Answers{approvals.FieldApp: "acme-ci", approvals.FieldSaaS: connector.GitHub},
+			prompts.ShadowRecord(approvals.ShadowKey{SaaS: connector.GitHub, ID: 55000002}), "Request an app install",
+			[]bot.InputKind{bot.InputText, bot.InputSelect, bot.InputMultiline, bot.InputSelect, bot.InputText, bot.InputText, bot.InputDate}},
 		{"change", approvals.Change, nil, "", "Request a change",
 			[]bot.InputKind{bot.InputMultiline, bot.InputMultiline, bot.InputSelect, bot.InputMultiline, bot.InputDate}},
 	}
@@ -756,6 +844,12 @@ func TestRequestForm(t *testing.T) {
 			}
 			if tt.kind == approvals.Change && input(t, f, approvals.FieldTier).Initial != approvals.TierSuggest {
 				t.Errorf("the change form's tier starts at %q", input(t, f, approvals.FieldTier).Initial)
+			}
+			if tt.kind == approvals.App {
+				want := cmp.Or(tt.initial[approvals.FieldSaaS], connector.Zendesk)
+				if in := input(t, f, approvals.FieldSaaS); in.Initial != want || in.Required || in.Label != "Where" {
+					t.Errorf("where = %+v, want optional, starting at %s", in, want)
+				}
 			}
 			goldenJSON(t, f)
 		})
@@ -920,18 +1014,38 @@ func TestShadowReport(t *testing.T) {
 	flagged.Flagged = &approvals.Mark{By: dana, At: at(23, 9, 15)}
 	linked := fresh
 	linked.Request = "REQ-LWR7N2"
+	// GitHub's installation has Zendesk's number: the buttons tell them
+	// apart.
+	hub := approvals.Shadow{SaaS: connector.GitHub, ID: 361234500002, Name: "acme-ci", FoundAt: at(23, 3, 0)}
+	hubFlagged := hub
+	hubFlagged.Flagged = &approvals.Mark{By: dana, At: at(23, 9, 15)}
+	hubLinked := hub
+	hubLinked.Request = "REQ-GH4PP2"
+	const (
+		zendeskHeadline = "App installed without an approved request: Timesheet <Helper> & co"
+		githubHeadline  = "GitHub App installed without an approved request: acme-ci"
+	)
 	tests := []struct {
-		name    string
-		sh      approvals.Shadow
-		buttons []string
-		line    string
+		name     string
+		sh       approvals.Shadow
+		headline string
+		value    string // the buttons'
+		buttons  []string
+		line     string
+		rendered bool // golden files of Slack's Block Kit and Teams' card too
 	}{
-		{"new", fresh, []string{prompts.ActionShadowRequest, prompts.ActionShadowFlag},
-			"*Timesheet &lt;Helper&gt; &amp; co* is installed in Zendesk, but no approved app request covers it. Open a retroactive request to have it approved, or flag it for removal."},
-		{"flagged", flagged, []string{prompts.ActionShadowRequest},
-			":warning: Flagged for removal by dana@example.com on 23 Nov 2026 at 09:15. Remove it in Admin Center (Apps and integrations > Apps > Zendesk Support apps)."},
-		{"with request", linked, []string{prompts.ActionShadowRequest, prompts.ActionShadowFlag},
-			":information_source: Retroactive request REQ-LWR7N2 · /warden request show REQ-LWR7N2"},
+		{"new", fresh, zendeskHeadline, "361234500002", []string{prompts.ActionShadowRequest, prompts.ActionShadowFlag},
+			"*Timesheet &lt;Helper&gt; &amp; co* is installed in Zendesk, but no approved app request covers it. Open a retroactive request to have it approved, or flag it for removal.", false},
+		{"flagged", flagged, zendeskHeadline, "361234500002", []string{prompts.ActionShadowRequest},
+			":warning: Flagged for removal by dana@example.com on 23 Nov 2026 at 09:15. Remove it in Admin Center (Apps and integrations > Apps > Zendesk Support apps).", false},
+		{"with request", linked, zendeskHeadline, "361234500002", []string{prompts.ActionShadowRequest, prompts.ActionShadowFlag},
+			":information_source: Retroactive request REQ-LWR7N2 · /warden request show REQ-LWR7N2", false},
+		{"github new", hub, githubHeadline, "github:361234500002", []string{prompts.ActionShadowRequest, prompts.ActionShadowFlag},
+			"*acme-ci* is installed in GitHub, but no approved app request covers it. Open a retroactive request to have it approved, or flag it for removal.", true},
+		{"github flagged", hubFlagged, githubHeadline, "github:361234500002", []string{prompts.ActionShadowRequest},
+			":warning: Flagged for removal by dana@example.com on 23 Nov 2026 at 09:15. Uninstall it in the organization's settings (GitHub Apps > Configure > Uninstall).", true},
+		{"github with request", hubLinked, githubHeadline, "github:361234500002", []string{prompts.ActionShadowRequest, prompts.ActionShadowFlag},
+			":information_source: Retroactive request REQ-GH4PP2 · /warden request show REQ-GH4PP2", false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -939,13 +1053,16 @@ func TestShadowReport(t *testing.T) {
 			if m.Visibility != bot.Visible {
 				t.Errorf("visibility %v", m.Visibility)
 			}
-			wantHeadline(t, m, "App installed without an approved request: Timesheet <Helper> & co")
+			wantHeadline(t, m, tt.headline)
 			if got := buttonIDs(m.Buttons); !slices.Equal(got, tt.buttons) {
 				t.Errorf("buttons %v, want %v", got, tt.buttons)
 			}
 			for _, b := range m.Buttons {
-				if b.Value != "361234500002" {
-					t.Errorf("button %s value %q, want the installation id", b.ActionID, b.Value)
+				if b.Value != tt.value {
+					t.Errorf("button %s value %q, want the installation's key %q", b.ActionID, b.Value, tt.value)
+				}
+				if k, ok := approvals.ParseShadowKey(b.Value); !ok || k != tt.sh.Key() {
+					t.Errorf("button %s value %q reads as %+v, want %+v", b.ActionID, b.Value, k, tt.sh.Key())
 				}
 				if b.ActionID == prompts.ActionShadowFlag && (b.Style != bot.StyleDanger || b.Confirm == nil) {
 					t.Errorf("Flag is %+v: danger, and asks first", b)
@@ -955,8 +1072,67 @@ func TestShadowReport(t *testing.T) {
 			if got := field(t, m, "Found"); got != "23 Nov 2026 03:00" {
 				t.Errorf("found = %q", got)
 			}
+			if got := field(t, m, "Installation"); got != "361234500002" {
+				t.Errorf("installation = %q, want the number alone", got)
+			}
+			if tt.sh.Key().SaaS == connector.GitHub {
+				mustNotSay(t, m, "Zendesk")
+			}
 			checkSmall(t, m)
 			goldenJSON(t, m)
+			if tt.rendered {
+				goldenRendered(t, m)
+			}
 		})
 	}
+}
+
+// goldenRendered compares m as Slack's Block Kit and as Teams' Adaptive
+// Card with testdata/<TestName>/<subtest>.slack.golden.json and
+// .teams.golden.json: what the admin channel shows, on each transport.
+func goldenRendered(t *testing.T, m bot.Message) {
+	t.Helper()
+	msgs, err := slack.RenderMessage(m)
+	if err != nil {
+		t.Fatalf("Slack: %v", err)
+	}
+	type slackMessage struct {
+		Text   string `json:"text"`
+		Blocks any    `json:"blocks"`
+	}
+	var sm []slackMessage
+	for _, rm := range msgs {
+		sm = append(sm, slackMessage{rm.Text, rm.Blocks})
+	}
+	golden.File(t, golden.Path(t, ".slack.golden.json"), indentJSON(t, sm))
+	cards, err := teams.RenderMessage(m)
+	if err != nil {
+		t.Fatalf("Teams: %v", err)
+	}
+	type teamsCard struct {
+		Summary string `json:"summary"`
+		Card    any    `json:"card"`
+	}
+	var tc []teamsCard
+	for _, rc := range cards {
+		tc = append(tc, teamsCard{rc.Summary, rc.Card})
+	}
+	golden.File(t, golden.Path(t, ".teams.golden.json"), indentJSON(t, tc))
+	if len(msgs) != 1 || len(cards) != 1 {
+		t.Errorf("%d Slack messages and %d Teams cards, want one each", len(msgs), len(cards))
+	}
+}
+
+// indentJSON is v as the transports' golden files write it: indented,
+// with <, > and & left readable.
+func indentJSON(t *testing.T, v any) []byte {
+	t.Helper()
+	var b strings.Builder
+	enc := json.NewEncoder(&b)
+	enc.SetEscapeHTML(false)
+	enc.SetIndent("", "  ")
+	if err := enc.Encode(v); err != nil {
+		t.Fatal(err)
+	}
+	return []byte(b.String())
 }

@@ -386,6 +386,15 @@ func (r Review) by(t time.Time) string {
 	return strings.TrimPrefix(w, "on ")
 }
 
+// JoinAnd lists names for people: "Zendesk", "Zendesk and GitHub",
+// "Zendesk, GitHub and Okta".
+func JoinAnd(names []string) string {
+	if len(names) < 2 {
+		return strings.Join(names, "")
+	}
+	return strings.Join(names[:len(names)-1], ", ") + " and " + names[len(names)-1]
+}
+
 func plural(n int, one, many string) string {
 	if n == 1 {
 		return one

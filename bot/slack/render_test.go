@@ -1335,6 +1335,16 @@ func TestCredentialBlocks(t *testing.T) {
 		}
 	}
 	golden(t, "credential_digest", goldenMessages(msgs))
+	ghMsgs, err := RenderMessage(fixtures.GitHubCredentialDigest())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, rm := range ghMsgs {
+		for _, p := range messageProblems(rm) {
+			t.Errorf("GitHub message %d: %s", i, p)
+		}
+	}
+	golden(t, "credential_digest_github", goldenMessages(ghMsgs))
 	v, err := RenderForm(fixtures.ClaimForm())
 	if err != nil {
 		t.Fatal(err)

@@ -825,6 +825,18 @@ func TestCredentialCards(t *testing.T) {
 		}
 		goldenJSON(t, goldenCards(t, cards))
 	})
+	t.Run("github_digest", func(t *testing.T) {
+		cards, err := RenderMessage(fixtures.GitHubCredentialDigest())
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i, rc := range cards {
+			for _, p := range cardProblems(t, rc.Card) {
+				t.Errorf("card %d: %s", i, p)
+			}
+		}
+		goldenJSON(t, goldenCards(t, cards))
+	})
 	t.Run("claim_form", func(t *testing.T) {
 		c, err := RenderForm(fixtures.ClaimForm())
 		if err != nil {

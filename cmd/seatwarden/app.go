@@ -52,8 +52,11 @@ type app struct {
 	teams         *teamsbot.Adapter // nil when Teams is off
 	reviews       *jobs.Reviews
 	tokens        *jobs.Tokens
-	approvals     *jobs.Approvals
-	now           func() time.Time
+	// gitHubTokens is the register of fine-grained tokens and GitHub
+	// Apps; nil without GitHub.
+	gitHubTokens *jobs.Tokens
+	approvals    *jobs.Approvals
+	now          func() time.Time
 	// followUps are redraws after decisions still in flight; Close waits.
 	followUps sync.WaitGroup
 
@@ -109,9 +112,10 @@ func newApp(ctx context.Context, cfg *config.Config, log *slog.Logger) (*app, er
 	syncer := &seats.Syncer{Source: zendesk.Connector{Client: zd}, Connector: connector.Zendesk, Store: a.store, Checkpoints: a.store, Account: cfg.Zendesk.URL, Now: a.now, Logger: log}
 	holder := jobs.NewHolderID()
 	a.reviews = newReviewJobs(cfg, a.store, zendesk.Connector{Client: zd}, holder, a.now, log)
-	a.tokens = newTokenJobs(cfg, a.store, zd, holder, a.now, log)
+	a.tokens = newTokenJobs(cfg, a.store, connector.Zendesk, zendesk.Connector{Client: zd}, cfg.Zendesk.URL, holder, a.now, log)
 	a.approvals = newApprovalJobs(cfg, a.store, a.tokens.Service, holder, a.now, log)
 	syncers := []*seats.Syncer{syncer}
+	inventories := []func(context.Context) error{a.tokens.Inventory}
 	digest, reminders := a.reviews.DigestJob(), jobs.Also(a.reviews.RemindersJob(), a.approvals.Reminders)
 	if cfg.GitHub.Enabled() {
 		if a.github, err = newGitHubClient(cfg, log); err != nil {
@@ -124,9 +128,14 @@ func newApp(ctx context.Context, cfg *config.Config, log *slog.Logger) (*app, er
 		a.gitHubReviews = newGitHubReviewJobs(cfg, a.store, gh, holder, a.now, log)
 		digest = jobs.Also(digest, a.gitHubReviews.DigestJob().Run)
 		reminders = jobs.Also(reminders, a.gitHubReviews.RemindersJob().Run)
+		// Fine-grained tokens and GitHub Apps: a register of their own.
+		a.gitHubTokens = newTokenJobs(cfg, a.store, connector.GitHub, gh, cfg.GitHub.Org, holder, a.now, log)
+		inventories = append(inventories, a.gitHubTokens.Inventory)
+		a.approvals.Inventories = append(a.approvals.Inventories, a.gitHubTokens.Service)
 	}
-	a.jobs, err = jobs.NewRegistry(jobs.Sync(syncers, a.afterSync, a.tokens.Inventory, a.approvals.Installations), digest,
-		a.tokens.DigestJob(), reminders)
+	inventories = append(inventories, a.approvals.Installations)
+	a.jobs, err = jobs.NewRegistry(jobs.Sync(syncers, a.afterSync, inventories...), digest,
+		jobs.TokenDigestJob(a.tokenRegisters()...), reminders)
 	if err != nil {
 		a.Close()
 		return nil, err
@@ -137,7 +146,7 @@ func newApp(ctx context.Context, cfg *config.Config, log *slog.Logger) (*app, er
 		Policy:          wiring.SeatPolicy(cfg.Policy),
 		Admins:          cfg.Policy.Admins,
 		Owners:          wiring.SeatOwners(cfg.Policy),
-		Governed:        governedBesideZendesk(cfg, a.gitHubReviews),
+		Governed:        governedBesideZendesk(cfg, a.gitHubReviews, a.gitHubTokens),
 		Command:         cfg.Policy.Command,
 		Reviews:         a.reviews.Service,
 		ReviewChanged:   a.reviewChanged,
@@ -177,6 +186,7 @@ func newApp(ctx context.Context, cfg *config.Config, log *slog.Logger) (*app, er
 	a.approvals.Notifier = a.reviews.Notifier
 	if a.gitHubReviews != nil {
 		a.gitHubReviews.Notifier = a.reviews.Notifier
+		a.gitHubTokens.Notifier = a.reviews.Notifier
 	}
 	a.runner = &jobs.Runner{
 		Locks:   a.store,
@@ -211,14 +221,24 @@ func reviewJobs(p config.Policy, st store.Store, svc *reviews.Service, rules sea
 	}
 }
 
-// newTokenJobs wires the credential register to the policy.
-func newTokenJobs(cfg *config.Config, st store.Store, zd *zendesk.Client, holder string, now func() time.Time, log *slog.Logger) *jobs.Tokens {
+// tokenRegisters are the credential registers' jobs, Zendesk's first.
+func (a *app) tokenRegisters() []*jobs.Tokens {
+	if a.gitHubTokens == nil {
+		return []*jobs.Tokens{a.tokens}
+	}
+	return []*jobs.Tokens{a.tokens, a.gitHubTokens}
+}
+
+// newTokenJobs wires one SaaS's credential register, read from src in
+// account, to the policy.
+func newTokenJobs(cfg *config.Config, st store.Store, saas string, src connector.Credentials, account, holder string, now func() time.Time, log *slog.Logger) *jobs.Tokens {
 	p := cfg.Policy
 	svc := &credentials.Service{
+		SaaS:      saas,
 		Records:   st,
 		Audit:     st,
 		Snapshots: st,
-		Connector: zendesk.Connector{Client: zd},
+		Connector: src,
 		Policy:    credentials.Policy{Location: p.Location(), UnusedDays: p.Credentials.UnusedDays},
 		Now:       now,
 		Holder:    holder,
@@ -226,8 +246,8 @@ func newTokenJobs(cfg *config.Config, st store.Store, zd *zendesk.Client, holder
 	}
 	return &jobs.Tokens{
 		Service:      svc,
-		Source:       zendesk.Connector{Client: zd},
-		Account:      cfg.Zendesk.URL,
+		Source:       src,
+		Account:      account,
 		AdminChannel: p.AdminChannel,
 		Location:     p.Location(),
 		Command:      p.Command,
@@ -266,7 +286,7 @@ func newApprovalJobs(cfg *config.Config, st store.Store, creds *credentials.Serv
 	return &jobs.Approvals{
 		Service:      svc,
 		Keys:         st,
-		Credentials:  creds,
+		Inventories:  []*credentials.Service{creds},
 		AdminChannel: p.AdminChannel,
 		Command:      p.Command,
 		Logger:       log,

@@ -223,7 +223,7 @@ func (d *demo) run(ctx context.Context, cfg *config.Config, dataDir string, keep
 
 	d.review(ctx, a, emu)
 	d.copilotReview(ctx, a, gh)
-	d.tokens(ctx, a, emu)
+	d.tokens(ctx, a, emu, gh)
 	d.approvals(ctx, a, emu)
 	d.teamsScene(ctx, a, tm)
 

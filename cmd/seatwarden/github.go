@@ -64,7 +64,7 @@ func gitHubSyncer(cfg *config.Config, c github.Connector, st store.Store, now fu
 
 // governedBesideZendesk lists the SaaS the commands answer for besides
 // Zendesk.
-func governedBesideZendesk(cfg *config.Config, review *jobs.Reviews) []commands.Governed {
+func governedBesideZendesk(cfg *config.Config, review *jobs.Reviews, register *jobs.Tokens) []commands.Governed {
 	if !cfg.GitHub.Enabled() {
 		return nil
 	}
@@ -72,6 +72,9 @@ func governedBesideZendesk(cfg *config.Config, review *jobs.Reviews) []commands.
 	g := commands.Governed{Connector: connector.GitHub, Policy: wiring.GitHubSeatPolicy(p), Owners: wiring.GitHubOwners(p)}
 	if review != nil {
 		g.Reviews = review.Service
+	}
+	if register != nil {
+		g.Credentials = register.Service
 	}
 	return []commands.Governed{g}
 }
