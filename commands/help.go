@@ -106,5 +106,12 @@ func clip(s string, n int) string {
 	return string(r[:n-1]) + "…"
 }
 
+func nonEmpty(s, fallback string) string {
+	if s == "" {
+		return fallback
+	}
+	return s
+}
+
 // escape is bot.EscapeText: record text in Section.Text and Context.
 func escape(s string) string { return bot.EscapeText(s) }

@@ -25,11 +25,10 @@ import (
 // which list ("inactive:60", "group:42"), never who may see it: the scope
 // is worked out again from the clicker's role on every page.
 const (
-	PageSize       = 20
-	PageActionID   = "seats.page"
-	MaxDays        = 3650
-	maxGroupName   = 255 // Zendesk's own limit on a group name
-	maxOwnerFields = 20
+	PageSize     = 20
+	PageActionID = "seats.page"
+	MaxDays      = 3650
+	maxGroupName = 255 // Zendesk's own limit on a group name
 )
 
 // New returns a router with the help and seat commands.
@@ -125,6 +124,7 @@ type view struct {
 	d      Deps
 	snap   *store.Snapshot
 	report seats.Report
+	draw   prompts.Seats    // draws the answers from this snapshot
 	groups map[int64]string // live groups by id
 	owner  map[int64]string // seat owner by user id, "" for none
 	// byEmail finds a seat by lower-case email: index into Paid when ≥ 0,
@@ -195,7 +195,7 @@ func (s *seatCommands) loadOf(ctx context.Context, g Governed, now time.Time) (*
 }
 
 func newView(d Deps, snap *store.Snapshot, now time.Time) *view {
-	v := &view{d: d, snap: snap, report: seats.Evaluate(snap, d.Policy, now),
+	v := &view{d: d, snap: snap, report: seats.Evaluate(snap, d.Policy, now), draw: drawSeats(d, snap.Connector, snap.SyncedAt),
 		groups: map[int64]string{}, owner: map[int64]string{}, byEmail: map[string]int{}}
 	for _, g := range snap.Groups {
 		if !g.Deleted {
@@ -240,54 +240,14 @@ func (v *view) seatByEmail(email string) (seats.Seat, bool) {
 	}
 }
 
-func (v *view) money(amount float64) string { return seats.Money(amount, v.d.Policy.Pricing.Currency) }
-
-func (v *view) synced() string {
-	return "Snapshot synced " + v.snap.SyncedAt.In(v.d.Policy.Location).Format("Mon 2 Jan 15:04 MST") + "."
-}
-
-func (v *view) date(t time.Time) string {
-	return t.In(v.d.Policy.Location).Format("Mon 2 Jan 2006")
+// drawSeats is what draws saas's answers under d's rules; syncedAt is
+// when its snapshot was synced.
+func drawSeats(d Deps, saas string, syncedAt time.Time) prompts.Seats {
+	return prompts.Seats{SaaS: saas, Location: d.Policy.Location, Currency: d.Policy.Pricing.Currency,
+		Command: d.Command, SyncedAt: syncedAt, Named: len(d.Governed) > 0}
 }
 
 // --- seats ---------------------------------------------------------------
-
-var categoryNames = map[seats.Category]string{
-	seats.CategoryAdmin:     "Admins",
-	seats.CategoryAgent:     "Agents",
-	seats.CategorySuspended: "Suspended",
-}
-
-// gitHubCategoryNames are GitHub's words for the same people.
-var gitHubCategoryNames = map[seats.Category]string{
-	seats.CategoryAdmin:     "Owners",
-	seats.CategoryAgent:     "Members",
-	seats.CategorySuspended: "Suspended",
-}
-
-// categoryName says a category in the words of the view's SaaS.
-func (v *view) categoryName(c seats.Category) string {
-	if v.snap.Connector == connector.GitHub {
-		return gitHubCategoryNames[c]
-	}
-	return categoryNames[c]
-}
-
-// never says a seat was never used, in the SaaS's terms.
-func (v *view) never() string {
-	if v.snap.Connector == connector.GitHub {
-		return "never used Copilot"
-	}
-	return "never logged in"
-}
-
-// noActivity is what an inactive seat lacks, in the SaaS's terms.
-func (v *view) noActivity() string {
-	if v.snap.Connector == connector.GitHub {
-		return "no Copilot activity"
-	}
-	return "no login"
-}
 
 func (s *seatCommands) summary(ctx context.Context, c *Call) (bot.Message, error) {
 	governed := s.governed
@@ -307,11 +267,7 @@ func (s *seatCommands) summary(ctx context.Context, c *Call) (bot.Message, error
 		if err != nil {
 			return bot.Message{}, err
 		}
-		m := s.summaryOf(v)
-		if len(s.governed) > 1 {
-			m.Headline = connector.Title(governed[0].Connector) + " " + strings.ToLower(m.Headline[:1]) + m.Headline[1:]
-		}
-		return m, nil
+		return v.draw.Summary(v.report.Summary, v.ownerSection()), nil
 	}
 	return s.summaryOfAll(ctx, c.Now)
 }
@@ -350,164 +306,30 @@ func (s *seatCommands) saasNamed(name string) (Governed, error) {
 	return namedSaaS(name, s.governed, s.d.Command+" seats")
 }
 
-// summaryOfAll answers seats for several SaaS: the totals, then each
-// SaaS's own summary under its name. A SaaS not synced yet says so in its
-// place rather than hiding the others.
+// summaryOfAll answers seats for several SaaS. A SaaS not synced yet
+// says so in its place rather than hiding the others.
 func (s *seatCommands) summaryOfAll(ctx context.Context, now time.Time) (bot.Message, error) {
-	var (
-		paid  int
-		cost  float64
-		money func(float64) string
-		parts []bot.Section
-		ctxs  []string
-	)
+	parts := make([]prompts.SeatsPart, 0, len(s.governed))
 	for _, g := range s.governed {
-		title := connector.Title(g.Connector)
 		v, err := s.loadOf(ctx, g, now)
 		var ce *Error
 		if errors.As(err, &ce) && ce.Code == Unavailable {
-			parts = append(parts, bot.Section{Text: "*" + title + "*\n" + ce.Message})
+			parts = append(parts, prompts.SeatsPart{Seats: drawSeats(s.d.forSaaS(g), g.Connector, time.Time{}), Unavailable: ce.Message})
 			continue
 		}
 		if err != nil {
 			return bot.Message{}, err
 		}
-		m := s.summaryOf(v)
-		sum := v.report.Summary
-		paid, cost = paid+sum.Paid.Seats, cost+sum.Paid.Cost
-		if money == nil {
-			money = v.money
-		}
-		parts = append(parts, bot.Section{Text: fmt.Sprintf("*%s* · %d paid · %s/month", title, sum.Paid.Seats, v.money(sum.Paid.Cost))})
-		parts = append(parts, m.Sections...)
-		for _, line := range m.Context {
-			ctxs = append(ctxs, title+": "+line)
-		}
+		parts = append(parts, prompts.SeatsPart{Seats: v.draw, Summary: v.report.Summary, ByOwner: v.ownerSection()})
 	}
-	if money == nil {
-		money = func(a float64) string { return seats.Money(a, s.d.Policy.Pricing.Currency) }
-	}
-	return bot.Message{
-		Headline:   fmt.Sprintf("Seats: %d paid · %s/month across %s", paid, money(cost), s.titles()),
-		Visibility: bot.Ephemeral,
-		Sections:   parts,
-		Context:    ctxs,
-	}, nil
+	return prompts.SeatsAcross(parts), nil
 }
 
-// titles names the governed SaaS for people: "Zendesk and GitHub".
-func (s *seatCommands) titles() string {
-	names := make([]string, len(s.governed))
-	for i, g := range s.governed {
-		names[i] = connector.Title(g.Connector)
-	}
-	return prompts.JoinAnd(names)
-}
-
-// summaryOf is one SaaS's seats answer.
-func (s *seatCommands) summaryOf(v *view) bot.Message {
-	sum := v.report.Summary
-	m := bot.Message{
-		Headline:   fmt.Sprintf("Seats: %d paid · %s/month", sum.Paid.Seats, v.money(sum.Paid.Cost)),
-		Visibility: bot.Ephemeral,
-	}
-	if sum.Paid.Seats == 0 {
-		m.Sections = append(m.Sections, bot.Section{Text: "No paid seats in the snapshot."})
-	} else {
-		byRole := bot.Section{Text: "*Paid seats by role*"}
-		for _, cat := range seats.Categories {
-			t := sum.ByCategory[cat]
-			if t.Seats == 0 {
-				continue
-			}
-			value := fmt.Sprintf("%d · %s/month", t.Seats, v.money(t.Cost))
-			if cat == seats.CategorySuspended {
-				value += ", still billed"
-			}
-			byRole.Fields = append(byRole.Fields, bot.Field{Label: v.categoryName(cat), Value: value})
-		}
-		activity := fmt.Sprintf("*Active:* %d (%s/month)\n*Inactive:* %d (%s/month), %s for %d+ days",
-			sum.Active.Seats, v.money(sum.Active.Cost), sum.Inactive.Seats, v.money(sum.Inactive.Cost), v.noActivity(), sum.InactivityDays)
-		if sum.NeverLoggedIn > 0 {
-			activity += fmt.Sprintf(", %d %s", sum.NeverLoggedIn, v.never())
-		}
-		saving := "Every paid seat is in use."
-		if sum.Inactive.Seats > 0 {
-			saving = fmt.Sprintf("Removing the %d inactive %s saves *%s/month*.",
-				sum.Inactive.Seats, plural(sum.Inactive.Seats, "seat", "seats"), v.money(sum.Inactive.Cost))
-		}
-		m.Sections = append(m.Sections, byRole, bot.Section{Text: activity}, bot.Section{Text: saving}, v.ownerSection())
-	}
-	var free []string
-	for _, k := range freeKinds {
-		if n := sum.Free[k.kind]; n > 0 {
-			free = append(free, fmt.Sprintf("%d %s", n, plural(n, k.one, k.many)))
-		}
-	}
-	if len(free) > 0 {
-		m.Context = append(m.Context, "Not billed: "+strings.Join(free, ", ")+".")
-	}
-	inactive := escape(s.d.Command) + " seats inactive"
-	if v.snap.Connector != connector.Zendesk {
-		inactive += " " + v.snap.Connector
-	}
-	m.Context = append(m.Context, v.synced()+" The inactive seats: "+inactive)
-	return m
-}
-
-// ownerSection counts paid seats per owner, most seats first; worked out
-// once per view.
+// ownerSection is the summary's seats by owner, counted once per view.
 func (v *view) ownerSection() bot.Section {
-	v.ownersOnce.Do(func() { v.owners = v.countOwners() })
+	v.ownersOnce.Do(func() { v.owners = v.draw.ByOwner(v.report.Paid, v.ownerOf) })
 	sec := v.owners
 	sec.Fields = slices.Clone(sec.Fields) // the view is shared; replies are not
-	return sec
-}
-
-func (v *view) countOwners() bot.Section {
-	type tally struct {
-		owner          string
-		seats, idle    int
-		cost, idleCost float64
-	}
-	by := map[string]*tally{}
-	for _, st := range v.report.Paid {
-		o := v.ownerOf(st)
-		t := by[o]
-		if t == nil {
-			t = &tally{owner: o}
-			by[o] = t
-		}
-		t.seats++
-		t.cost += st.MonthlyCost
-		if st.Inactive {
-			t.idle++
-			t.idleCost += st.MonthlyCost
-		}
-	}
-	list := make([]*tally, 0, len(by))
-	for _, t := range by {
-		list = append(list, t)
-	}
-	slices.SortFunc(list, func(a, b *tally) int {
-		return cmp.Or(cmp.Compare(b.seats, a.seats), cmp.Compare(a.owner, b.owner))
-	})
-	sec := bot.Section{Text: "*Seats by owner*"}
-	for i, t := range list {
-		if i == maxOwnerFields {
-			sec.Text += fmt.Sprintf(" (the %d with most seats; %d more not shown)", maxOwnerFields, len(list)-maxOwnerFields)
-			break
-		}
-		label := t.owner
-		if label == "" {
-			label = "No owner in the policy"
-		}
-		value := fmt.Sprintf("%d %s · %s/month", t.seats, plural(t.seats, "seat", "seats"), v.money(t.cost))
-		if t.idle > 0 {
-			value += fmt.Sprintf("\n%d inactive · %s/month", t.idle, v.money(t.idleCost))
-		}
-		sec.Fields = append(sec.Fields, bot.Field{Label: label, Value: value})
-	}
 	return sec
 }
 
@@ -586,52 +408,16 @@ func (s *seatCommands) inactive(ctx context.Context, c *Call) (bot.Message, erro
 		}
 		list = own
 	}
-	m := bot.Message{Visibility: bot.Ephemeral}
-	if c.Request.Action != nil {
-		m.Delivery = bot.ReplaceOriginal
-	}
-	who := "Inactive seats"
-	if mine {
-		who = "Your inactive seats"
-	}
-	if v.snap.Connector != connector.Zendesk {
-		who = strings.Replace(who, "seats", connector.Title(v.snap.Connector)+" seats", 1)
-	}
-	m.Headline = fmt.Sprintf("%s: %d with %s for %d+ days · %s/month", who, len(list), v.noActivity(), days, v.money(cost))
-	if len(list) == 0 {
-		without := "without a login"
-		if v.snap.Connector == connector.GitHub {
-			without = "without Copilot activity"
-		}
-		text := fmt.Sprintf("No paid seat has gone %d days %s.", days, without)
-		if mine {
-			text = fmt.Sprintf("None of the seats you answer for has gone %d days %s.", days, without)
-		}
-		m.Sections = []bot.Section{{Text: text}}
-		m.Context = []string{v.synced()}
-		return m, nil
-	}
 	token := fmt.Sprintf("inactive:%d", days)
 	if v.snap.Connector != connector.Zendesk {
 		token = fmt.Sprintf("inactive:%s:%d", v.snap.Connector, days)
 	}
 	first, last, pager := paginate(len(list), page, token)
+	m := v.draw.Inactive(days, cost, mine, prompts.SeatPage{Seats: list[first:last], First: first, Total: len(list), OwnerOf: v.ownerOf})
 	m.Pager = pager
-	for _, st := range list[first:last] {
-		showOwner := ""
-		if !mine {
-			showOwner = v.ownerOf(st)
-		}
-		m.Sections = append(m.Sections, bot.Section{Text: v.seatLine(st, showOwner)})
+	if c.Request.Action != nil {
+		m.Delivery = bot.ReplaceOriginal
 	}
-	note := fmt.Sprintf("Seats %d–%d of %d, most inactive first.", first+1, last, len(list))
-	if mine {
-		note += " You answer for these by their default group."
-		if v.snap.Connector == connector.GitHub {
-			note = strings.Replace(note, "their default group", "the team their Copilot seat comes through", 1)
-		}
-	}
-	m.Context = []string{note, v.synced()}
 	return m, nil
 }
 
@@ -647,36 +433,6 @@ func paginate(n, page int, token string) (first, last int, p *bot.Pager) {
 		p = &bot.Pager{Page: page, Pages: pages, ActionID: PageActionID, Token: token}
 	}
 	return first, last, p
-}
-
-// seatLine is one seat of a list, as markup; record text is escaped.
-func (v *view) seatLine(st seats.Seat, owner string) string {
-	u := st.User
-	head := "*" + escape(nonEmpty(u.Name, "(no name)")) + "*"
-	if u.Email != "" {
-		head += " · " + escape(u.Email)
-	}
-	parts := []string{escape(st.RoleName)}
-	if u.Suspended {
-		parts = append(parts, "suspended")
-	}
-	if len(st.Groups) > 0 {
-		parts = append(parts, escape(strings.Join(st.Groups, ", ")))
-	}
-	if st.NeverLoggedIn {
-		parts = append(parts, fmt.Sprintf("%s (added %s, %d %s ago)", v.never(), v.date(st.LastActivity), st.DaysInactive, plural(st.DaysInactive, "day", "days")))
-	} else {
-		last := "last login"
-		if v.snap.Connector == connector.GitHub {
-			last = "last Copilot activity"
-		}
-		parts = append(parts, fmt.Sprintf("%s %s, %d %s ago", last, v.date(st.LastActivity), st.DaysInactive, plural(st.DaysInactive, "day", "days")))
-	}
-	parts = append(parts, v.money(st.MonthlyCost)+"/month")
-	if owner != "" {
-		parts = append(parts, "owner "+escape(owner))
-	}
-	return head + "\n" + strings.Join(parts, " · ")
 }
 
 // parseDays accepts a plain whole number of days: no sign, no unit, no
@@ -738,106 +494,19 @@ func (s *seatCommands) user(ctx context.Context, c *Call) (bot.Message, error) {
 			continue
 		}
 		if ost, ok := ov.seatByEmail(email); ok {
-			others = append(others, ov.otherSeat(ost))
+			others = append(others, ov.draw.OtherSeat(ost, ov.ownerOf(ost)))
 			otherName = cmp.Or(otherName, ost.User.Name)
 		}
 	}
 	st, found := v.seatByEmail(email)
 	if !found && len(others) > 0 {
-		return bot.Message{Headline: "Seat: " + nonEmpty(otherName, email), Visibility: bot.Ephemeral,
-			Sections: append([]bot.Section{{Text: escape(email) + " holds no Zendesk seat."}}, others...)}, nil
+		return v.draw.NoSeat(email, otherName, others), nil
 	}
 	if !found {
 		return bot.Message{}, NotFoundf("%s is not an agent or admin in Zendesk as of the last sync (%s).",
 			email, v.snap.SyncedAt.In(v.d.Policy.Location).Format("Mon 2 Jan 15:04 MST"))
 	}
-	u := st.User
-	role := "Agent"
-	if u.Privileged {
-		role = "Admin"
-	}
-	customRole := "none"
-	if u.RoleID != nil {
-		customRole = st.RoleName
-	}
-	defaultGroup := "none"
-	if u.DefaultGroupID != nil {
-		defaultGroup = nonEmpty(v.groups[*u.DefaultGroupID], fmt.Sprintf("deleted group %d", *u.DefaultGroupID))
-	}
-	lastLogin := fmt.Sprintf("%s (%d %s ago)", v.date(st.LastActivity), st.DaysInactive, plural(st.DaysInactive, "day", "days"))
-	if st.NeverLoggedIn {
-		lastLogin = "never (added " + v.date(st.LastActivity) + ")"
-	}
-	status := fmt.Sprintf("%d · active (inactive from %d)", st.DaysInactive, v.report.Summary.InactivityDays)
-	if st.Inactive {
-		status = fmt.Sprintf("%d · inactive (%d+)", st.DaysInactive, v.report.Summary.InactivityDays)
-	}
-	seat := "paid"
-	cost := v.money(st.MonthlyCost)
-	if !st.Paid {
-		seat = "free: " + st.Free
-		cost += " (" + st.Free + ")"
-	}
-	suspended := "no"
-	if u.Suspended {
-		suspended = "yes, and still billed"
-		if !st.Paid {
-			suspended = "yes"
-		}
-	}
-	owner := nonEmpty(v.ownerOf(st), "nobody: the policy names no owner for this group and no default")
-	m := bot.Message{
-		Headline:   "Seat: " + nonEmpty(u.Name, email),
-		Visibility: bot.Ephemeral,
-		Sections: []bot.Section{
-			{
-				Text: escape(u.Email),
-				Fields: []bot.Field{
-					{Label: "Role", Value: role},
-					{Label: "Custom role", Value: customRole},
-					{Label: "Groups", Value: nonEmpty(strings.Join(st.Groups, ", "), "none")},
-					{Label: "Default group", Value: defaultGroup},
-					{Label: "Last login", Value: lastLogin},
-					{Label: "Days inactive", Value: status},
-					{Label: "2FA", Value: onOff(u.TwoFactor)},
-					{Label: "Suspended", Value: suspended},
-					{Label: "Seat", Value: seat},
-					{Label: "Monthly cost", Value: cost},
-					{Label: "Owner", Value: owner},
-				},
-			},
-			{Text: "*Review history*\nNo review yet."},
-		},
-		Context: []string{v.synced()},
-	}
-	m.Sections = append(m.Sections, others...)
-	return m, nil
-}
-
-// otherSeat is a person's seat in a SaaS besides Zendesk, as one section
-// under the SaaS's name.
-func (v *view) otherSeat(st seats.Seat) bot.Section {
-	u := st.User
-	seat := "paid"
-	if !st.Paid {
-		seat = "none: " + st.Free
-	}
-	last := fmt.Sprintf("%s (%d %s ago)", v.date(st.LastActivity), st.DaysInactive, plural(st.DaysInactive, "day", "days"))
-	if st.NeverLoggedIn {
-		last = v.never()
-	}
-	fields := []bot.Field{
-		{Label: "Role", Value: escape(st.RoleName)},
-		{Label: "Seat", Value: seat},
-		{Label: "Monthly cost", Value: v.money(st.MonthlyCost)},
-		{Label: "2FA", Value: onOff(u.TwoFactor)},
-	}
-	if st.Paid {
-		fields = append(fields,
-			bot.Field{Label: "Last activity", Value: last},
-			bot.Field{Label: "Owner", Value: nonEmpty(v.ownerOf(st), "nobody: the policy names no owner for this team and no default")})
-	}
-	return bot.Section{Text: "*" + connector.Title(v.snap.Connector) + "* · " + escape(u.Name), Fields: fields}
+	return v.draw.User(email, st, v.ownerOf(st), v.report.Summary.InactivityDays, others), nil
 }
 
 // --- seats group ---------------------------------------------------------
@@ -889,61 +558,30 @@ func (s *seatCommands) group(ctx context.Context, c *Call) (bot.Message, error) 
 	}
 
 	members := v.membersOf(g.ID)
-	var active, idle seats.Tally
-	free := map[string]int{}
+	sum := seats.Summary{InactivityDays: v.report.Summary.InactivityDays, Free: map[string]int{}}
 	for _, i := range members.paid {
 		st := &v.report.Paid[i]
-		t := &active
+		t := &sum.Active
 		if st.Inactive {
-			t = &idle
+			t = &sum.Inactive
 		}
 		t.Seats++
 		t.Cost += st.MonthlyCost
 	}
+	sum.Paid = seats.Tally{Seats: sum.Active.Seats + sum.Inactive.Seats, Cost: sum.Active.Cost + sum.Inactive.Cost}
 	for _, i := range members.free {
-		free[v.report.Free[i].Free]++
+		sum.Free[v.report.Free[i].Free]++
 	}
-	paid := members.paid
-	m := bot.Message{
-		Headline:   fmt.Sprintf("Group %s: %d paid %s · %s/month", g.Name, len(paid), plural(len(paid), "seat", "seats"), v.money(active.Cost+idle.Cost)),
-		Visibility: bot.Ephemeral,
+	first, last, pager := paginate(len(members.paid), page, "group:"+strconv.FormatInt(g.ID, 10))
+	list := make([]seats.Seat, 0, last-first)
+	for _, i := range members.paid[first:last] {
+		list = append(list, v.report.Paid[i])
 	}
+	m := v.draw.Group(g.Name, groupOwner, sum, prompts.SeatPage{Seats: list, First: first, Total: len(members.paid), OwnerOf: v.ownerOf})
+	m.Pager = pager
 	if c.Request.Action != nil {
 		m.Delivery = bot.ReplaceOriginal
 	}
-	overview := bot.Section{Fields: []bot.Field{
-		{Label: "Owner", Value: nonEmpty(groupOwner, "nobody in the policy")},
-		{Label: "Active", Value: fmt.Sprintf("%d · %s/month", active.Seats, v.money(active.Cost))},
-		{Label: "Inactive", Value: fmt.Sprintf("%d · %s/month, no login for %d+ days", idle.Seats, v.money(idle.Cost), v.report.Summary.InactivityDays)},
-	}}
-	var freeText []string
-	for _, k := range freeKinds {
-		if n := free[k.kind]; n > 0 {
-			freeText = append(freeText, fmt.Sprintf("%d %s", n, plural(n, k.one, k.many)))
-		}
-	}
-	if len(freeText) > 0 {
-		overview.Fields = append(overview.Fields, bot.Field{Label: "Not billed", Value: strings.Join(freeText, ", ")})
-	}
-	m.Sections = []bot.Section{overview}
-	if len(paid) == 0 {
-		m.Sections = append(m.Sections, bot.Section{Text: "No paid seats in this group."})
-		m.Context = []string{v.synced()}
-		return m, nil
-	}
-	first, last, pager := paginate(len(paid), page, "group:"+strconv.FormatInt(g.ID, 10))
-	m.Pager = pager
-	for _, i := range paid[first:last] {
-		st := v.report.Paid[i]
-		// A member's seat may be answered for by someone else (owners go
-		// by default group); say so where it differs.
-		owner := v.ownerOf(st)
-		if owner == groupOwner {
-			owner = ""
-		}
-		m.Sections = append(m.Sections, bot.Section{Text: v.seatLine(st, owner)})
-	}
-	m.Context = []string{fmt.Sprintf("Seats %d–%d of %d, most inactive first.", first+1, last, len(paid)), v.synced()}
 	return m, nil
 }
 
@@ -987,18 +625,4 @@ func orList(items []string) string {
 		return items[0]
 	}
 	return strings.Join(items[:len(items)-1], ", ") + " or " + items[len(items)-1]
-}
-
-func nonEmpty(s, fallback string) string {
-	if s == "" {
-		return fallback
-	}
-	return s
-}
-
-func onOff(b bool) string {
-	if b {
-		return "on"
-	}
-	return "off"
 }

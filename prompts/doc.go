@@ -1,6 +1,7 @@
-// Package prompts draws the messages the bot sends on its own initiative
-// and updates in place: the seat review's digests, reminders and
-// escalations. Jobs send them and commands redraw them after a click, so
-// both see the same message. It knows the neutral bot model and the
+// Package prompts draws the messages the bot sends: the seat review's
+// digests, reminders and escalations, the credential register, approval
+// threads, forms and the seat commands' answers. Jobs send them and
+// commands redraw them after a click or answer with them, so every
+// message is drawn in one place. It knows the neutral bot model and the
 // domain, never a transport.
 package prompts
