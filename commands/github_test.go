@@ -1,8 +1,7 @@
 package commands
 
 import (
-	"crypto/rand"
-	"crypto/rsa"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -13,7 +12,9 @@ import (
 	"github.com/seatwarden/seatwarden/integrations/github"
 	"github.com/seatwarden/seatwarden/integrations/github/githubtest"
 	"github.com/seatwarden/seatwarden/prompts"
+	"github.com/seatwarden/seatwarden/reviews"
 	"github.com/seatwarden/seatwarden/seats"
+	"github.com/seatwarden/seatwarden/store"
 )
 
 // The GitHub organization's credentials the tests decide on.
@@ -27,22 +28,8 @@ const (
 // seats and as a credential register, to the token fixture's commands.
 func withGitHubRegister(t *testing.T, f *tokenFixture) *githubtest.Server {
 	t.Helper()
-	key, err := rsa.GenerateKey(rand.Reader, 2048)
-	if err != nil {
-		t.Fatal(err)
-	}
+	emu, gh, _ := syncedGitHub(t, f.fixture)
 	clock := func() time.Time { return now }
-	emu := githubtest.NewServer(githubtest.SampleOrg(now), githubtest.WithClock(clock),
-		githubtest.WithApp(githubtest.AppRegistration{AppID: githubtest.SeatwardenAppID, InstallationID: githubtest.SeatwardenInstallationID, PublicKey: &key.PublicKey}))
-	t.Cleanup(emu.Close)
-	client, err := emu.NewClient(github.AppAuth(github.App{AppID: githubtest.SeatwardenAppID, InstallationID: githubtest.SeatwardenInstallationID, PrivateKey: key}))
-	if err != nil {
-		t.Fatal(err)
-	}
-	gh := github.Connector{Client: client}
-	if _, err := (&seats.Syncer{Source: gh, Connector: connector.GitHub, Store: f.store, Account: "acme", Now: clock}).Sync(t.Context()); err != nil {
-		t.Fatal(err)
-	}
 	svc := &credentials.Service{SaaS: connector.GitHub, Records: f.store, Audit: f.store, Snapshots: f.store, Connector: gh, Now: clock, Holder: "test",
 		Policy: credentials.Policy{Location: f.deps.Policy.Location, UnusedDays: 90}}
 	if _, err := svc.Sync(t.Context(), gh, "acme"); err != nil {
@@ -51,10 +38,28 @@ func withGitHubRegister(t *testing.T, f *tokenFixture) *githubtest.Server {
 	g := githubGoverned(t)
 	g.Credentials = svc
 	f.deps.Governed = []Governed{g}
+	var err error
 	if f.router, err = New(f.deps); err != nil {
 		t.Fatal(err)
 	}
 	return emu
+}
+
+// syncedGitHub serves the sample GitHub organization, with seatwarden's
+// App installed, and syncs its seats into f's store.
+func syncedGitHub(t *testing.T, f *fixture) (*githubtest.Server, github.Connector, *store.Snapshot) {
+	t.Helper()
+	emu, client, err := githubtest.NewAppServer(githubtest.SampleOrg(now), githubtest.WithClock(func() time.Time { return now }))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(emu.Close)
+	gh := github.Connector{Client: client}
+	res, err := (&seats.Syncer{Source: gh, Connector: connector.GitHub, Store: f.store, Account: "acme", Now: func() time.Time { return now }}).Sync(t.Context())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return emu, gh, res.Snapshot
 }
 
 // TestTokensAcrossSaaS: with GitHub governed, tokens answers for both
@@ -162,4 +167,47 @@ func formError(f *bot.Form, id string) string {
 		}
 	}
 	return ""
+}
+
+// TestAClickRedrawsTheDigestAcrossSaaS: an owner's digest holds their
+// Zendesk and Copilot seats; removing a Copilot seat cancels it in GitHub
+// and redraws the whole digest, Zendesk's seats still in it, and a page
+// turn shows both too.
+func TestAClickRedrawsTheDigestAcrossSaaS(t *testing.T) {
+	f := newReviewFixture(t)
+	emu, gh, snap := syncedGitHub(t, f.fixture)
+	clock := func() time.Time { return now }
+	g := githubGoverned(t)
+	g.Reviews = &reviews.Service{Records: f.store, Audit: f.store, Connector: connector.GitHub, Seats: gh, Now: clock, Holder: "test",
+		Policy: reviews.Policy{Location: f.deps.Policy.Location, KeepMaxDays: 180}}
+	if _, err := g.Reviews.Open(t.Context(), f.period, seats.Evaluate(snap, g.Policy, now), func(seats.Seat) string { return acmeAdmin }); err != nil {
+		t.Fatal(err)
+	}
+	f.deps.Governed = []Governed{g}
+	var err error
+	if f.router, err = New(f.deps); err != nil {
+		t.Fatal(err)
+	}
+	items, err := g.Reviews.Items(t.Context(), f.period)
+	if err != nil {
+		t.Fatal(err)
+	}
+	i := slices.IndexFunc(items, func(it reviews.Item) bool { return it.Seat.Name == "jberg" })
+	if i < 0 {
+		t.Fatalf("jberg's idle Copilot seat is not in the review: %+v", items)
+	}
+	m := click(f.router, acmeAdmin, prompts.ActionRemove, prompts.SeatValue(connector.GitHub, f.period, items[i].Seat.UserID))
+	if !strings.Contains(m.Headline, "across Zendesk and GitHub") || m.Delivery != bot.ReplaceOriginal {
+		t.Fatalf("the redraw %q (delivery %v) is not the owner's one digest", m.Headline, m.Delivery)
+	}
+	mustSay(t, m, "*GitHub* · Member", "*Zendesk* ·", ":heavy_minus_sign: Removed by "+acmeAdmin)
+	if n := emu.Requests(githubtest.EndpointCopilotRemove); n != 1 {
+		t.Errorf("GitHub was asked %d times to cancel the seat, want 1", n)
+	}
+	if m.Pager != nil {
+		page := click(f.router, acmeAdmin, prompts.ActionPage, bot.PageValue(m.Pager.Token, 2))
+		if !strings.Contains(page.Headline, "across Zendesk and GitHub") {
+			t.Errorf("page 2 headline %q", page.Headline)
+		}
+	}
 }

@@ -19,9 +19,23 @@ import (
 // admin), so the controls are open to everyone and the service checks.
 type reviewCommands struct {
 	d Deps
+	// all are the reviews of every governed SaaS: an owner's digest holds
+	// the seats of each, so redrawing it reads them all.
+	all []*reviews.Service
 }
 
-func newReviewCommands(d Deps) *reviewCommands { return &reviewCommands{d: d.withDefaults()} }
+func newReviewCommands(d Deps) *reviewCommands {
+	rc := &reviewCommands{d: d.withDefaults()}
+	if d.Reviews != nil {
+		rc.all = append(rc.all, d.Reviews)
+	}
+	for _, g := range d.Governed {
+		if g.Reviews != nil {
+			rc.all = append(rc.all, g.Reviews)
+		}
+	}
+	return rc
+}
 
 // saas is the SaaS whose review the commands answer for.
 func (rc *reviewCommands) saas() string { return cmp.Or(rc.d.Reviews.Connector, connector.Zendesk) }
@@ -295,10 +309,15 @@ func (rc *reviewCommands) occasion(c *Call, owner string) prompts.Occasion {
 	return prompts.Escalation
 }
 
+// ownerItems are owner's digest: their seats of the period in every SaaS.
 func (rc *reviewCommands) ownerItems(ctx context.Context, period, owner string) ([]reviews.Item, error) {
-	all, err := rc.d.Reviews.Items(ctx, period)
-	if err != nil {
-		return nil, err
+	var all []reviews.Item
+	for _, svc := range rc.all {
+		items, err := svc.Items(ctx, period)
+		if err != nil {
+			return nil, err
+		}
+		all = append(all, items...)
 	}
 	return prompts.OwnerItems(all, owner), nil
 }

@@ -1,8 +1,6 @@
 package credentials_test
 
 import (
-	"crypto/rand"
-	"crypto/rsa"
 	"strings"
 	"sync"
 	"testing"
@@ -25,17 +23,11 @@ type gitHubRegister struct {
 
 func newGitHubRegister(t *testing.T, e *env) *gitHubRegister {
 	t.Helper()
-	key, err := rsa.GenerateKey(rand.Reader, 2048)
+	emu, client, err := githubtest.NewAppServer(githubtest.SampleOrg(now), githubtest.WithClock(e.clock.Now))
 	if err != nil {
 		t.Fatal(err)
 	}
-	emu := githubtest.NewServer(githubtest.SampleOrg(now), githubtest.WithClock(e.clock.Now),
-		githubtest.WithApp(githubtest.AppRegistration{AppID: githubtest.SeatwardenAppID, InstallationID: githubtest.SeatwardenInstallationID, PublicKey: &key.PublicKey}))
 	t.Cleanup(emu.Close)
-	client, err := emu.NewClient(github.AppAuth(github.App{AppID: githubtest.SeatwardenAppID, InstallationID: githubtest.SeatwardenInstallationID, PrivateKey: key}))
-	if err != nil {
-		t.Fatal(err)
-	}
 	gh := github.Connector{Client: client}
 	if _, err := (&seats.Syncer{Source: gh, Store: e.store, Connector: connector.GitHub, Account: "acme", Now: e.clock.Now}).Sync(t.Context()); err != nil {
 		t.Fatalf("GitHub seat sync: %v", err)

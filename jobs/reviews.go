@@ -23,6 +23,12 @@ import (
 // sends what is still unsent (seats handed on, owners a send failed for),
 // reminds, escalates, applies on_silence, finishes Zendesk changes left
 // pending and tells admins about those that failed.
+//
+// The reviews of the other governed SaaS (Also) share its messages: an
+// owner gets one digest, reminder or escalation a period with the seats
+// of every SaaS they answer for. Each SaaS keeps its own review records,
+// rules and owners; a digest's delivery is recorded in each SaaS it holds
+// seats of, under each one's lease, so two replicas never both send it.
 type Reviews struct {
 	Service   *reviews.Service
 	Snapshots store.Snapshots
@@ -40,6 +46,60 @@ type Reviews struct {
 	// transport paces each conversation.
 	Workers int
 	Logger  *slog.Logger
+
+	// Also are the other governed SaaS's reviews, whose seats join this
+	// review's messages; their own Notifier and timings are not used.
+	Also []*Reviews
+}
+
+// parts are the reviews whose seats share this review's messages: this
+// one first, then Also.
+func (r *Reviews) parts() []*Reviews { return append([]*Reviews{r}, r.Also...) }
+
+// saas names the SaaS of a review.
+func (r *Reviews) saas() string { return cmp.Or(r.Service.Connector, connector.Zendesk) }
+
+// partsOf are the reviews items belong to, each once, in parts order.
+func (r *Reviews) partsOf(items []reviews.Item) []*Reviews {
+	var out []*Reviews
+	for _, p := range r.parts() {
+		if slices.ContainsFunc(items, func(it reviews.Item) bool { return cmp.Or(it.Seat.Connector, connector.Zendesk) == p.saas() }) {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+// of is the items of p's SaaS among items.
+func (p *Reviews) of(items []reviews.Item) []reviews.Item {
+	var out []reviews.Item
+	for _, it := range items {
+		if cmp.Or(it.Seat.Connector, connector.Zendesk) == p.saas() {
+			out = append(out, it)
+		}
+	}
+	return out
+}
+
+// items are the period's items of every part.
+func (r *Reviews) items(ctx context.Context, period string) ([]reviews.Item, error) {
+	var all []reviews.Item
+	for _, p := range r.parts() {
+		items, err := p.Service.Items(ctx, period)
+		if err != nil {
+			return nil, p.wrap(err)
+		}
+		all = append(all, items...)
+	}
+	return all, nil
+}
+
+// wrap names a review's SaaS in its error when it is not Zendesk's.
+func (r *Reviews) wrap(err error) error {
+	if err == nil || r.saas() == connector.Zendesk {
+		return err
+	}
+	return fmt.Errorf("%s: %w", connector.Title(r.saas()), err)
 }
 
 // ErrNoTransport: the review opened but nothing can be sent.
@@ -64,8 +124,32 @@ func (r *Reviews) RemindersJob() Definition {
 }
 
 func (r *Reviews) digest(ctx context.Context, now time.Time) error {
-	loc := r.Rules.Location
-	period := reviews.PeriodOf(now, loc)
+	period := reviews.PeriodOf(now, r.Rules.Location)
+	// One SaaS not synced yet must not hold up the others' digests.
+	var errs []error
+	opened := 0
+	for _, p := range r.parts() {
+		if err := p.open(ctx, period, now); err != nil {
+			errs = append(errs, p.wrap(err))
+			continue
+		}
+		opened++
+	}
+	if opened == 0 {
+		return errors.Join(errs...)
+	}
+	if r.Notifier == nil {
+		return errors.Join(append(errs, ErrNoTransport)...)
+	}
+	all, err := r.items(ctx, period)
+	if err != nil {
+		return errors.Join(append(errs, err)...)
+	}
+	return errors.Join(append(errs, r.send(ctx, period, all, now))...)
+}
+
+// open opens the period's review of this SaaS's inactive seats.
+func (r *Reviews) open(ctx context.Context, period string, now time.Time) error {
 	snap, err := r.Snapshots.LoadSnapshot(ctx, r.Service.Connector)
 	if errors.Is(err, store.ErrNotFound) {
 		return errors.New("no seat snapshot yet: run `seatwarden run-job sync` first")
@@ -78,25 +162,22 @@ func (r *Reviews) digest(ctx context.Context, now time.Time) error {
 	if err != nil {
 		return err
 	}
-	r.log().InfoContext(ctx, "seat review open", slog.String("period", period), slog.Int("open_seats", len(open)))
-	if r.Notifier == nil {
-		return ErrNoTransport
-	}
-	all, err := r.Service.Items(ctx, period)
-	if err != nil {
-		return err
-	}
-	return r.send(ctx, period, all, now)
+	r.log().InfoContext(ctx, "seat review open", slog.String("saas", r.saas()), slog.String("period", period), slog.Int("open_seats", len(open)))
+	return nil
 }
 
 func (r *Reviews) reminders(ctx context.Context, now time.Time) error {
 	var errs []error
 	for _, period := range reviews.LivePeriods(now, r.Rules.Location) {
-		if _, opened, err := r.Service.Opened(ctx, period); err != nil || !opened {
-			errs = append(errs, err)
-			continue
+		opened := false
+		for _, p := range r.parts() {
+			_, ok, err := p.Service.Opened(ctx, period)
+			errs = append(errs, p.wrap(err))
+			opened = opened || ok
 		}
-		errs = append(errs, r.remindPeriod(ctx, period, now))
+		if opened {
+			errs = append(errs, r.remindPeriod(ctx, period, now))
+		}
 	}
 	// The period before the live ones has just passed its deadline.
 	loc := r.Rules.Location
@@ -104,12 +185,14 @@ func (r *Reviews) reminders(ctx context.Context, now time.Time) error {
 		loc = time.UTC
 	}
 	past := reviews.PeriodOf(now.In(loc).AddDate(0, 0, -7*len(reviews.LivePeriods(now, loc))), loc)
-	if lapsed, err := r.Service.Lapse(ctx, past); err != nil {
-		errs = append(errs, err)
-	} else if len(lapsed) > 0 {
-		r.log().InfoContext(ctx, "unanswered seats downgraded", slog.String("period", past), slog.Int("seats", len(lapsed)))
-		// Lapse carried the downgrades out; what failed is reported.
-		errs = append(errs, r.finishChanges(ctx, past, lapsed))
+	for _, p := range r.parts() {
+		if lapsed, err := p.Service.Lapse(ctx, past); err != nil {
+			errs = append(errs, p.wrap(err))
+		} else if len(lapsed) > 0 {
+			r.log().InfoContext(ctx, "unanswered seats downgraded", slog.String("saas", p.saas()), slog.String("period", past), slog.Int("seats", len(lapsed)))
+			// Lapse carried the downgrades out; what failed is reported.
+			errs = append(errs, r.finishChanges(ctx, p, past, lapsed))
+		}
 	}
 	return errors.Join(errs...)
 }
@@ -117,12 +200,17 @@ func (r *Reviews) reminders(ctx context.Context, now time.Time) error {
 // remindPeriod reads the period once and does everything the hourly run
 // owes it from that one read.
 func (r *Reviews) remindPeriod(ctx context.Context, period string, now time.Time) error {
-	all, err := r.Service.Items(ctx, period)
-	if err != nil {
-		return err
-	}
-	if err := r.finishChanges(ctx, period, all); err != nil {
-		return err
+	var all []reviews.Item
+	for _, p := range r.parts() {
+		items, err := p.Service.Items(ctx, period)
+		if err == nil {
+			// finishChanges updates the items it carries out in place.
+			err = r.finishChanges(ctx, p, period, items)
+		}
+		if err != nil {
+			return p.wrap(err)
+		}
+		all = append(all, items...)
 	}
 	if r.Notifier == nil {
 		return ErrNoTransport
@@ -130,7 +218,7 @@ func (r *Reviews) remindPeriod(ctx context.Context, period string, now time.Time
 	// One owner's failed send must not hold up everyone's reminders.
 	errs := []error{r.send(ctx, period, all, now)}
 	byOwner := groupByOwner(all)
-	deliveries, err := r.Service.Deliveries(ctx, period)
+	deliveries, err := r.deliveries(ctx, period)
 	if err != nil {
 		return errors.Join(append(errs, err)...)
 	}
@@ -156,19 +244,69 @@ func (r *Reviews) remindPeriod(ctx context.Context, period string, now time.Time
 
 func isOpen(it reviews.Item) bool { return it.State == reviews.Open }
 
+// deliveries are the period's deliveries by owner, each merged across
+// the SaaS the owner was sent seats of: sent when the first was, reminded
+// or escalated when any was (one message does it for all).
+func (r *Reviews) deliveries(ctx context.Context, period string) (map[string]reviews.Delivery, error) {
+	out := map[string]reviews.Delivery{}
+	for _, p := range r.parts() {
+		ds, err := p.Service.Deliveries(ctx, period)
+		if err != nil {
+			return nil, p.wrap(err)
+		}
+		for owner, d := range ds {
+			if cur, ok := out[owner]; ok {
+				d = mergeDelivery(cur, d)
+			}
+			out[owner] = d
+		}
+	}
+	return out, nil
+}
+
+// mergeDelivery is two SaaS's deliveries of one owner as one.
+func mergeDelivery(a, b reviews.Delivery) reviews.Delivery {
+	first := func(x, y time.Time) time.Time {
+		if x.IsZero() || (!y.IsZero() && y.Before(x)) {
+			return y
+		}
+		return x
+	}
+	a.SentAt = first(a.SentAt, b.SentAt)
+	a.RemindedAt = first(a.RemindedAt, b.RemindedAt)
+	a.EscalatedAt = first(a.EscalatedAt, b.EscalatedAt)
+	a.WarnedAt = first(a.WarnedAt, b.WarnedAt)
+	a.Unreachable = cmp.Or(a.Unreachable, b.Unreachable)
+	return a
+}
+
+// sentOf reports, for each SaaS, which seats its deliveries say were sent.
+func (r *Reviews) sentOf(ctx context.Context, period string) (func(owner string, it reviews.Item) bool, error) {
+	bySaaS := map[string]map[string]reviews.Delivery{}
+	for _, p := range r.parts() {
+		ds, err := p.Service.Deliveries(ctx, period)
+		if err != nil {
+			return nil, p.wrap(err)
+		}
+		bySaaS[p.saas()] = ds
+	}
+	return func(owner string, it reviews.Item) bool {
+		return bySaaS[cmp.Or(it.Seat.Connector, connector.Zendesk)][owner].Sent(it.Seat.UserID)
+	}, nil
+}
+
 // send delivers every open seat not yet sent to its owner: the period's
 // digests on the first run, later only seats handed on or owners a send
 // failed for. Each owner is claimed first, so two runs never both send.
 func (r *Reviews) send(ctx context.Context, period string, all []reviews.Item, now time.Time) error {
 	byOwner := groupByOwner(all)
-	deliveries, err := r.Service.Deliveries(ctx, period)
+	sent, err := r.sentOf(ctx, period)
 	if err != nil {
 		return err
 	}
 	var owners []string
 	for owner, items := range byOwner {
-		d := deliveries[owner]
-		if owner != "" && slices.ContainsFunc(items, func(it reviews.Item) bool { return isOpen(it) && !d.Sent(it.Seat.UserID) }) {
+		if owner != "" && slices.ContainsFunc(items, func(it reviews.Item) bool { return isOpen(it) && !sent(owner, it) }) {
 			owners = append(owners, owner)
 		}
 	}
@@ -178,9 +316,9 @@ func (r *Reviews) send(ctx context.Context, period string, all []reviews.Item, n
 	slices.Sort(owners)
 
 	var (
-		mu                sync.Mutex
-		sent, unreachable int
-		errs              []error
+		mu                  sync.Mutex
+		sentTo, unreachable int
+		errs                []error
 	)
 	forEach(ctx, r.Workers, owners, func(owner string) {
 		ok, err := r.sendOwner(ctx, period, owner, prompts.OwnerItems(all, owner), now)
@@ -192,11 +330,11 @@ func (r *Reviews) send(ctx context.Context, period string, all []reviews.Item, n
 		case err != nil:
 			errs = append(errs, err)
 		case ok:
-			sent++
+			sentTo++
 		}
 	})
 	if len(owners) > 0 {
-		r.log().InfoContext(ctx, "seat review digests sent", slog.String("period", period), slog.Int("owners", sent),
+		r.log().InfoContext(ctx, "seat review digests sent", slog.String("period", period), slog.Int("owners", sentTo),
 			slog.Int("unreachable", unreachable), slog.Int("failed", len(errs)))
 	}
 	if ctx.Err() != nil {
@@ -212,7 +350,7 @@ func (r *Reviews) send(ctx context.Context, period string, all []reviews.Item, n
 // digest order); ok is false when another run had it or had sent it
 // meanwhile.
 func (r *Reviews) sendOwner(ctx context.Context, period, owner string, items []reviews.Item, now time.Time) (bool, error) {
-	d, err := r.Service.Claim(ctx, period, owner)
+	held, err := r.claim(ctx, period, owner, items)
 	if errors.Is(err, reviews.ErrBusy) {
 		return false, nil
 	}
@@ -221,15 +359,16 @@ func (r *Reviews) sendOwner(ctx context.Context, period, owner string, items []r
 	}
 	var unsent []int64
 	handed := true
-	for _, it := range items {
-		if isOpen(it) && it.Owner == owner && !d.Sent(it.Seat.UserID) {
-			unsent = append(unsent, it.Seat.UserID)
-			handed = handed && it.HandedFrom != ""
+	for _, h := range held {
+		for _, it := range h.part.of(items) {
+			if isOpen(it) && it.Owner == owner && !h.delivery.Sent(it.Seat.UserID) {
+				unsent = append(unsent, it.Seat.UserID)
+				handed = handed && it.HandedFrom != ""
+			}
 		}
 	}
 	if len(unsent) == 0 {
-		_, err := r.Service.Release(ctx, period, owner, nil)
-		return false, err
+		return false, r.release(ctx, period, owner, held, nil)
 	}
 	occ := prompts.Digest
 	if handed {
@@ -237,7 +376,7 @@ func (r *Reviews) sendOwner(ctx context.Context, period, owner string, items []r
 	}
 	refs, err := r.Notifier.SendDirect(ctx, owner, r.view(period, now).Digest(occ, owner, items, 1))
 	if err != nil && len(refs) == 0 {
-		_, rerr := r.Service.Release(ctx, period, owner, func(d *reviews.Delivery) {
+		rerr := r.release(ctx, period, owner, held, func(d *reviews.Delivery) {
 			if errors.Is(err, bot.ErrUnreachable) {
 				d.Unreachable = err.Error()
 			}
@@ -249,14 +388,49 @@ func (r *Reviews) sendOwner(ctx context.Context, period, owner string, items []r
 	}
 	// Part of a message posted is a message delivered: sending it again
 	// would repeat what the owner already has.
-	if _, derr := r.Service.Delivered(ctx, period, owner, idsOf(items), toReviewRefs(refs)); derr != nil {
-		return true, derr
+	var derrs []error
+	for _, h := range held {
+		if _, derr := h.part.Service.Delivered(ctx, period, owner, idsOf(h.part.of(items)), toReviewRefs(refs)); derr != nil {
+			derrs = append(derrs, h.part.wrap(derr))
+		}
 	}
-	return true, nil
+	return true, errors.Join(derrs...)
+}
+
+// hold is one SaaS's delivery of an owner's digest, claimed.
+type hold struct {
+	part     *Reviews
+	delivery reviews.Delivery
+}
+
+// claim takes the lease on owner's delivery in every SaaS items are of.
+// When another replica holds any, those taken are given back and
+// reviews.ErrBusy returned: one replica sends the whole digest.
+func (r *Reviews) claim(ctx context.Context, period, owner string, items []reviews.Item) ([]hold, error) {
+	var held []hold
+	for _, p := range r.partsOf(items) {
+		d, err := p.Service.Claim(ctx, period, owner)
+		if err != nil {
+			return nil, errors.Join(p.wrap(err), r.release(ctx, period, owner, held, nil))
+		}
+		held = append(held, hold{part: p, delivery: d})
+	}
+	return held, nil
+}
+
+// release gives back the leases of held, recording change in each.
+func (r *Reviews) release(ctx context.Context, period, owner string, held []hold, change func(*reviews.Delivery)) error {
+	var errs []error
+	for _, h := range held {
+		if _, err := h.part.Service.Release(ctx, period, owner, change); err != nil {
+			errs = append(errs, h.part.wrap(err))
+		}
+	}
+	return errors.Join(errs...)
 }
 
 func (r *Reviews) remind(ctx context.Context, period, owner string, items []reviews.Item, now time.Time) error {
-	return r.once(ctx, period, owner, func(d *reviews.Delivery) bool { return d.RemindedAt.IsZero() }, func() (func(*reviews.Delivery), error) {
+	return r.once(ctx, period, owner, items, func(d *reviews.Delivery) bool { return d.RemindedAt.IsZero() }, func() (func(*reviews.Delivery), error) {
 		refs, err := r.Notifier.SendDirect(ctx, owner, r.view(period, now).Digest(prompts.Reminder, owner, openFirst(items), 1))
 		if err != nil && len(refs) == 0 {
 			return nil, fmt.Errorf("reminder to %s: %w", owner, err)
@@ -269,7 +443,7 @@ func (r *Reviews) remind(ctx context.Context, period, owner string, items []revi
 // downgrades silent seats, warns the owner a last time.
 func (r *Reviews) escalate(ctx context.Context, period, owner string, items []reviews.Item, now time.Time) error {
 	if r.Service.Policy.DowngradeOnSilence {
-		return r.once(ctx, period, owner, func(d *reviews.Delivery) bool { return d.EscalatedAt.IsZero() }, func() (func(*reviews.Delivery), error) {
+		return r.once(ctx, period, owner, items, func(d *reviews.Delivery) bool { return d.EscalatedAt.IsZero() }, func() (func(*reviews.Delivery), error) {
 			refs, err := r.Notifier.SendDirect(ctx, owner, r.view(period, now).Digest(prompts.Warning, owner, openFirst(items), 1))
 			if err != nil && len(refs) == 0 {
 				return nil, fmt.Errorf("last warning to %s: %w", owner, err)
@@ -283,7 +457,7 @@ func (r *Reviews) escalate(ctx context.Context, period, owner string, items []re
 		r.log().WarnContext(ctx, "an owner did not answer but admin_channel is not set, so nobody was told", slog.String("owner", owner))
 		return nil
 	}
-	return r.once(ctx, period, owner, func(d *reviews.Delivery) bool { return d.EscalatedAt.IsZero() }, func() (func(*reviews.Delivery), error) {
+	return r.once(ctx, period, owner, items, func(d *reviews.Delivery) bool { return d.EscalatedAt.IsZero() }, func() (func(*reviews.Delivery), error) {
 		refs, err := r.Notifier.SendChannel(ctx, r.AdminChannel, r.view(period, now).Digest(prompts.Escalation, owner, openFirst(items), 1))
 		if err != nil && len(refs) == 0 {
 			return nil, fmt.Errorf("escalation of %s: %w", owner, err)
@@ -294,35 +468,41 @@ func (r *Reviews) escalate(ctx context.Context, period, owner string, items []re
 	})
 }
 
-// once sends under the owner's lease when due still holds, and records
-// what the send returns.
-func (r *Reviews) once(ctx context.Context, period, owner string, due func(*reviews.Delivery) bool, send func() (func(*reviews.Delivery), error)) error {
-	d, err := r.Service.Claim(ctx, period, owner)
+// once sends under the owner's leases, in every SaaS items are of, when
+// due still holds, and records what the send returns in each.
+func (r *Reviews) once(ctx context.Context, period, owner string, items []reviews.Item, due func(*reviews.Delivery) bool, send func() (func(*reviews.Delivery), error)) error {
+	held, err := r.claim(ctx, period, owner, items)
 	if errors.Is(err, reviews.ErrBusy) {
 		return nil
 	}
 	if err != nil {
 		return err
 	}
-	if !due(&d) {
-		_, err := r.Service.Release(ctx, period, owner, nil)
-		return err
+	var merged reviews.Delivery
+	for i, h := range held {
+		if i == 0 {
+			merged = h.delivery
+			continue
+		}
+		merged = mergeDelivery(merged, h.delivery)
+	}
+	if len(held) == 0 || !due(&merged) {
+		return r.release(ctx, period, owner, held, nil)
 	}
 	record, err := send()
-	_, rerr := r.Service.Release(ctx, period, owner, record)
-	return errors.Join(err, rerr)
+	return errors.Join(err, r.release(ctx, period, owner, held, record))
 }
 
-// finishChanges carries out the Zendesk changes of items left pending (a
+// finishChanges carries out the changes of p's items left pending (a
 // crash, an outage), updating items in place, and tells the admin channel
 // about those that failed for good.
-func (r *Reviews) finishChanges(ctx context.Context, period string, items []reviews.Item) error {
-	done, _, err := r.Service.ResumeItems(ctx, items)
+func (r *Reviews) finishChanges(ctx context.Context, p *Reviews, period string, items []reviews.Item) error {
+	done, _, err := p.Service.ResumeItems(ctx, items)
 	if err != nil {
 		return err
 	}
 	if done > 0 {
-		r.log().InfoContext(ctx, "pending seat changes carried out", slog.String("period", period), slog.Int("changes", done))
+		r.log().InfoContext(ctx, "pending seat changes carried out", slog.String("saas", p.saas()), slog.String("period", period), slog.Int("changes", done))
 	}
 	var failed []reviews.Item
 	for _, it := range items {
@@ -333,11 +513,11 @@ func (r *Reviews) finishChanges(ctx context.Context, period string, items []revi
 	if len(failed) == 0 || r.Notifier == nil || r.AdminChannel == "" {
 		return nil
 	}
-	if _, err := r.Notifier.SendChannel(ctx, r.AdminChannel, r.view(period, r.now()).FailedChanges(failed)); err != nil {
+	if _, err := r.Notifier.SendChannel(ctx, r.AdminChannel, p.view(period, r.now()).FailedChanges(failed)); err != nil {
 		return fmt.Errorf("failed changes not reported: %w", err)
 	}
 	for _, it := range failed {
-		if err := r.Service.MarkReported(ctx, period, it.Seat.UserID); err != nil {
+		if err := p.Service.MarkReported(ctx, period, it.Seat.UserID); err != nil {
 			return err
 		}
 	}
@@ -351,7 +531,7 @@ func (r *Reviews) Changed(ctx context.Context, period string, except bot.Message
 	if r.Notifier == nil {
 		return
 	}
-	all, err := r.Service.Items(ctx, period)
+	all, err := r.items(ctx, period)
 	if err != nil {
 		r.log().WarnContext(ctx, "digests not redrawn after a decision", slog.Any("error", err))
 		return
@@ -369,25 +549,32 @@ func (r *Reviews) Changed(ctx context.Context, period string, except bot.Message
 // reminders and any escalation) with items, so each shows the decision.
 // Failures are logged: the decision stands either way.
 func (r *Reviews) refresh(ctx context.Context, period, owner string, items []reviews.Item, except bot.MessageRef) {
-	d, err := r.Service.Delivery(ctx, period, owner)
-	if err != nil {
-		r.log().WarnContext(ctx, "digest not redrawn", slog.Any("error", err))
-		return
+	// A digest spanning SaaS is recorded in each: redraw each copy once.
+	var refs, escalations []reviews.Ref
+	for _, p := range r.parts() {
+		d, err := p.Service.Delivery(ctx, period, owner)
+		if err != nil {
+			r.log().WarnContext(ctx, "digest not redrawn", slog.Any("error", p.wrap(err)))
+			return
+		}
+		refs, escalations = append(refs, d.Refs...), append(escalations, d.EscalationRefs...)
 	}
 	v := r.view(period, r.now())
+	redrawn := map[bot.MessageRef]bool{except: true}
 	update := func(refs []reviews.Ref, occ prompts.Occasion) {
 		for _, ref := range refs {
 			mr := bot.MessageRef{Platform: bot.Platform(ref.Platform), ConversationID: ref.Conversation, MessageID: ref.Message}
-			if mr == except {
+			if redrawn[mr] {
 				continue
 			}
+			redrawn[mr] = true
 			if err := r.Notifier.Update(ctx, mr, v.Digest(occ, owner, items, 1)); err != nil {
 				r.log().WarnContext(ctx, "digest copy not updated", slog.String("owner", owner), slog.Any("error", err))
 			}
 		}
 	}
-	update(d.Refs, prompts.Digest)
-	update(d.EscalationRefs, prompts.Escalation)
+	update(refs, prompts.Digest)
+	update(escalations, prompts.Escalation)
 }
 
 // groupByOwner splits items by the owner asked about them, each in digest

@@ -119,8 +119,11 @@ type Review struct {
 	// Deadline is when the review stops taking answers.
 	Deadline time.Time
 	// SaaS is the SaaS whose seats the review asks about ("" is
-	// Zendesk); it sets the words.
+	// Zendesk); it sets the words. A digest takes it from its seats.
 	SaaS string
+
+	// across are the SaaS a digest spans when more than one.
+	across []string
 }
 
 // reviewWords are how a review speaks of one SaaS's seats.
@@ -137,11 +140,26 @@ var wordsOf = map[string]reviewWords{
 		last: "last Copilot activity", never: "never used Copilot", remove: "loses the Copilot seat, which stops being billed after this billing cycle"},
 }
 
-func (r Review) words() reviewWords {
-	if w, ok := wordsOf[r.SaaS]; ok {
+func (r Review) words() reviewWords { return wordsFor(r.SaaS) }
+
+// wordsFor are the words of one SaaS's seats; "" is Zendesk's.
+func wordsFor(saas string) reviewWords {
+	if w, ok := wordsOf[saas]; ok {
 		return w
 	}
 	return wordsOf[connector.Zendesk]
+}
+
+// saasOfItems is the SaaS of each item, in connector order, once each: an
+// owner's digest holds the seats of every SaaS they answer for.
+func saasOfItems(items []reviews.Item) []string {
+	var out []string
+	for _, name := range connector.Names {
+		if slices.ContainsFunc(items, func(it reviews.Item) bool { return cmp.Or(it.Seat.Connector, connector.Zendesk) == name }) {
+			out = append(out, name)
+		}
+	}
+	return out
 }
 
 // Sort puts items in digest order: most inactive first, then by name and
@@ -178,7 +196,19 @@ func PageOf(items []reviews.Item, userID int64) int {
 // Digest draws page of owner's digest. items are every item of the owner
 // in the period, sorted with Sort; decided seats show what was decided and
 // by whom instead of buttons.
+//
+// One digest holds the seats of every SaaS the owner answers for: all of
+// one SaaS, it speaks that SaaS's words; spanning several, it says which
+// each seat is in.
 func (r Review) Digest(occ Occasion, owner string, items []reviews.Item, page int) bot.Message {
+	token := DigestToken(connector.Zendesk, r.Period, owner)
+	switch in := saasOfItems(items); {
+	case len(in) == 1:
+		r.SaaS = in[0]
+		token = DigestToken(r.SaaS, r.Period, owner)
+	case len(in) > 1:
+		r.across = in
+	}
 	pages := max(1, (len(items)+DigestPageSize-1)/DigestPageSize)
 	page = min(max(page, 1), pages)
 	first, last := (page-1)*DigestPageSize, min(page*DigestPageSize, len(items))
@@ -203,7 +233,7 @@ func (r Review) Digest(occ Occasion, owner string, items []reviews.Item, page in
 	}
 	m.Context = append(m.Context, r.progress(len(items), open, saved))
 	if pages > 1 {
-		m.Pager = &bot.Pager{Page: page, Pages: pages, ActionID: ActionPage, Token: DigestToken(r.SaaS, r.Period, owner)}
+		m.Pager = &bot.Pager{Page: page, Pages: pages, ActionID: ActionPage, Token: token}
 	}
 	return m
 }
@@ -220,10 +250,25 @@ func (r Review) headline(occ Occasion, owner string, n int, cost float64, open i
 	case Warning:
 		return fmt.Sprintf("Last call: %d %s will be downgraded on %s", open, plural(open, "seat", "seats"), r.day(r.Deadline))
 	}
+	if r.across != nil {
+		return fmt.Sprintf("Seat review: %d %s across %s, %s/month", n, seatsWord, JoinAnd(r.titles()), r.money(cost))
+	}
 	return fmt.Sprintf("%s: %d %s, %s/month", r.words().review, n, seatsWord, r.money(cost))
 }
 
+// titles names the SaaS a digest spans.
+func (r Review) titles() []string {
+	out := make([]string, len(r.across))
+	for i, saas := range r.across {
+		out[i] = connector.Title(saas)
+	}
+	return out
+}
+
 func (r Review) intro(occ Occasion, owner string, open int) string {
+	if r.across != nil {
+		return r.introAcross(occ, owner, open)
+	}
 	w := r.words()
 	choose := "For each, choose *Keep* (with a reason and a date to ask again), *Downgrade*, *Remove* (frees the paid seat in Zendesk), *Snooze*, or *Not mine* to hand it to whoever answers for it."
 	if !w.downgrade {
@@ -253,15 +298,48 @@ func (r Review) progress(n, open int, saved float64) string {
 	return strings.Join(parts, " · ")
 }
 
+// introAcross is the intro of a digest spanning several SaaS: what each
+// SaaS's seats have in common, and what can be chosen where.
+func (r Review) introAcross(occ Occasion, owner string, open int) string {
+	var what []string
+	downgrade := false
+	for _, saas := range r.across {
+		w := wordsFor(saas)
+		what = append(what, w.seats+" that "+w.inactive)
+		downgrade = downgrade || w.downgrade
+	}
+	choose := "For each, choose *Keep* (with a reason and a date to ask again), *Remove*, *Snooze*, or *Not mine* to hand it to whoever answers for it; each line says which SaaS the seat is in."
+	if downgrade {
+		choose = "For each, choose *Keep* (with a reason and a date to ask again), *Downgrade* (Zendesk), *Remove*, *Snooze*, or *Not mine* to hand it to whoever answers for it; each line says which SaaS the seat is in."
+	}
+	switch occ {
+	case Escalation:
+		return fmt.Sprintf("%s did not answer for these paid seats. Admins can decide here; each choice is carried out in the seat's SaaS and shows in %s's digest too.", bot.EscapeText(owner), bot.EscapeText(owner))
+	case Warning:
+		return fmt.Sprintf("Nobody has answered for %d %s. Unless you choose by %s, the policy downgrades the Zendesk ones.", open, plural(open, "seat", "seats"), r.by(r.Deadline))
+	case Reminder:
+		return "These seats are still waiting for your answer. " + choose
+	}
+	return "You answer for these " + JoinAnd(what) + ". " + choose
+}
+
 // seatSection is one seat: who, what it is, and either its buttons or
 // what was decided.
 func (r Review) seatSection(owner string, it reviews.Item) bot.Section {
+	if r.across != nil {
+		// A digest spanning SaaS speaks of each seat in its own SaaS's words.
+		r.SaaS = cmp.Or(it.Seat.Connector, connector.Zendesk)
+	}
 	s := it.Seat
 	head := "*" + bot.EscapeText(cmp.Or(s.Name, "(no name)")) + "*"
 	if s.Email != "" {
 		head += " · " + bot.EscapeText(s.Email)
 	}
-	facts := []string{bot.EscapeText(cmp.Or(s.RoleName, s.Role))}
+	var facts []string
+	if r.across != nil {
+		facts = append(facts, "*"+r.words().title+"*")
+	}
+	facts = append(facts, bot.EscapeText(cmp.Or(s.RoleName, s.Role)))
 	if len(s.Groups) > 0 {
 		facts = append(facts, bot.EscapeText(strings.Join(s.Groups, ", ")))
 	}

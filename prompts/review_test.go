@@ -471,3 +471,34 @@ func TestCopilotDigest(t *testing.T) {
 	}
 	goldenJSON(t, m)
 }
+
+// TestDigestAcrossSaaS: one owner's digest holding seats of Zendesk and
+// GitHub says it spans both, names each seat's SaaS, speaks of each in
+// its own words, offers Downgrade only where there is a cheaper seat, and
+// pages under the owner's one digest.
+func TestDigestAcrossSaaS(t *testing.T) {
+	agent := open(seat(11, "Mei Tanaka", 95))
+	copilot := open(seat(21, "jberg", 200))
+	copilot.Seat.Connector, copilot.Seat.RoleName, copilot.Seat.MonthlyCost = "github", "Member", 19
+	items := []reviews.Item{agent, copilot}
+	prompts.Sort(items)
+	m := view().Digest(prompts.Digest, dana, items, 1)
+	checkDigest(t, m, dana, items, 1)
+	wantHeadline(t, m, "Seat review: 2 inactive seats across Zendesk and GitHub, $134/month")
+	mustSay(t, m, "You answer for these paid Zendesk seats that have had no login for a while and Copilot seats that have had no Copilot activity for a while.",
+		"*Downgrade* (Zendesk)", "each line says which SaaS the seat is in")
+	s := sectionTexts(m)
+	if !strings.Contains(s[1], "*GitHub* · Member") || !strings.Contains(s[1], "last Copilot activity") {
+		t.Errorf("the Copilot seat's line: %s", s[1])
+	}
+	if !strings.Contains(s[2], "*Zendesk* ·") || !strings.Contains(s[2], "last login") {
+		t.Errorf("the Zendesk seat's line: %s", s[2])
+	}
+	for i, sec := range m.Sections[1:] {
+		downgrade := slices.ContainsFunc(sec.Actions, func(b bot.Button) bool { return b.ActionID == prompts.ActionDowngrade })
+		if want := items[i].Seat.Connector != "github"; downgrade != want {
+			t.Errorf("%s offers Downgrade: %v, want %v", items[i].Seat.Name, downgrade, want)
+		}
+	}
+	goldenJSON(t, m)
+}

@@ -2,8 +2,6 @@ package reviews_test
 
 import (
 	"context"
-	"crypto/rand"
-	"crypto/rsa"
 	"errors"
 	"path/filepath"
 	"sync"
@@ -22,18 +20,11 @@ import (
 // beside Zendesk's in one store keeps its own records, and 100 Remove
 // clicks on two replicas cancel the seat in GitHub exactly once.
 func TestAGitHubReviewKeepsToItselfAndCancelsOnce(t *testing.T) {
-	key, err := rsa.GenerateKey(rand.Reader, 2048)
+	emu, client, err := githubtest.NewAppServer(githubtest.SampleOrg(now), githubtest.WithClock(func() time.Time { return now }))
 	if err != nil {
 		t.Fatal(err)
 	}
-	emu := githubtest.NewServer(githubtest.SampleOrg(now),
-		githubtest.WithClock(func() time.Time { return now }),
-		githubtest.WithApp(githubtest.AppRegistration{AppID: githubtest.SeatwardenAppID, InstallationID: githubtest.SeatwardenInstallationID, PublicKey: &key.PublicKey}))
 	t.Cleanup(emu.Close)
-	client, err := emu.NewClient(github.AppAuth(github.App{AppID: githubtest.SeatwardenAppID, InstallationID: githubtest.SeatwardenInstallationID, PrivateKey: key}))
-	if err != nil {
-		t.Fatal(err)
-	}
 	st, err := boltstore.Open(filepath.Join(t.TempDir(), "sw.db"), boltstore.Options{})
 	if err != nil {
 		t.Fatal(err)

@@ -190,6 +190,7 @@ func TestRenderMessage(t *testing.T) {
 		{"request_parent", fixtures.PendingParent(), 1},
 		// A Copilot seat review: GitHub's words, no Downgrade.
 		{"copilot_digest", fixtures.CopilotDigest(), 1},
+		{"digest_across_saas", fixtures.DigestAcrossSaaS(), 1},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

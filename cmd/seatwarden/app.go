@@ -124,10 +124,10 @@ func newApp(ctx context.Context, cfg *config.Config, log *slog.Logger) (*app, er
 		}
 		gh := gitHubConnector(cfg, a.github, log)
 		syncers = append(syncers, gitHubSyncer(cfg, gh, a.store, a.now, log))
-		// Copilot seats have a review of their own, run by the same jobs.
+		// Copilot seats have a review of their own records and rules; its
+		// seats join Zendesk's digests, one message per owner.
 		a.gitHubReviews = newGitHubReviewJobs(cfg, a.store, gh, holder, a.now, log)
-		digest = jobs.Also(digest, a.gitHubReviews.DigestJob().Run)
-		reminders = jobs.Also(reminders, a.gitHubReviews.RemindersJob().Run)
+		a.reviews.Also = append(a.reviews.Also, a.gitHubReviews)
 		// Fine-grained tokens and GitHub Apps: a register of their own.
 		a.gitHubTokens = newTokenJobs(cfg, a.store, connector.GitHub, gh, cfg.GitHub.Org, holder, a.now, log)
 		inventories = append(inventories, a.gitHubTokens.Inventory)
@@ -184,8 +184,7 @@ func newApp(ctx context.Context, cfg *config.Config, log *slog.Logger) (*app, er
 	}
 	a.tokens.Notifier = a.reviews.Notifier
 	a.approvals.Notifier = a.reviews.Notifier
-	if a.gitHubReviews != nil {
-		a.gitHubReviews.Notifier = a.reviews.Notifier
+	if a.gitHubTokens != nil {
 		a.gitHubTokens.Notifier = a.reviews.Notifier
 	}
 	a.runner = &jobs.Runner{
@@ -306,16 +305,14 @@ func (a *app) approvalChanged(ctx context.Context, id string) {
 }
 
 // reviewChanged redraws other copies of the owners' digests after a
-// decision, off the click's path so its reply is not held up.
-func (a *app) reviewChanged(ctx context.Context, saas, period string, except bot.MessageRef, owners ...string) {
-	r := a.reviews
-	if saas == connector.GitHub && a.gitHubReviews != nil {
-		r = a.gitHubReviews
-	}
+// decision, off the click's path so its reply is not held up. A digest
+// holds every SaaS's seats, so whichever SaaS the seat was in, Zendesk's
+// review (which the others join) redraws it.
+func (a *app) reviewChanged(ctx context.Context, _, period string, except bot.MessageRef, owners ...string) {
 	a.followUps.Go(func() {
 		ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), time.Minute)
 		defer cancel()
-		r.Changed(ctx, period, except, owners...)
+		a.reviews.Changed(ctx, period, except, owners...)
 	})
 }
 

@@ -13,19 +13,19 @@ import (
 )
 
 // copilotReview is the Copilot seat scene: the same inactive-digest run
-// sent Dana a review of the idle Copilot seats she answers for; she
-// removes one and GitHub cancels it.
+// put the idle Copilot seats Dana answers for into her one digest, beside
+// her Zendesk seats; she removes one and GitHub cancels it.
 func (d *demo) copilotReview(ctx context.Context, a *app, gh *demoGitHub) {
 	if a.gitHubReviews == nil {
 		return
 	}
 	d.say("")
-	d.say("The same run sent the GitHub review: idle Copilot seats, to whoever answers for their team.")
-	dm, digest, ok := d.reviewDigestOf(demoAdmin, "Copilot seat review: ")
+	d.say("GitHub is governed too: the same digest holds the idle Copilot seats of the teams each owner answers for, each line saying its SaaS.")
+	dm, digest, ok := d.reviewDigestOf(demoAdmin, "across Zendesk and GitHub")
 	if !ok {
 		return
 	}
-	d.printMessage(demoAdmin.name+"'s Copilot seat review", digest)
+	d.printMessage(demoAdmin.name+"'s one digest, both SaaS", digest)
 	period := reviews.PeriodOf(a.now(), a.cfg.Policy.Location())
 	items, err := a.gitHubReviews.Service.Items(ctx, period)
 	if !d.expect(err == nil, "the Copilot review's items are readable: %v", err) {
@@ -39,10 +39,14 @@ func (d *demo) copilotReview(ctx context.Context, a *app, gh *demoGitHub) {
 	d.say("")
 	d.say("%s presses Remove on %s's Copilot seat (%d days without Copilot activity) and confirms.", demoAdmin.name, jberg.Seat.Name, jberg.Seat.DaysInactive)
 	d.click(ctx, demoAdmin, dm, digest.TS, prompts.ActionRemove, prompts.SeatValue(connector.GitHub, period, jberg.Seat.UserID))
-	removed, ok := d.awaitMessage(ctx, dm, digest.TS, func(m slacktest.Message) bool { return strings.Contains(messageText(m), "Removed by") })
+	// The digest already shows the Zendesk seat Dana removed: wait for one more.
+	already := strings.Count(messageText(digest), "Removed by")
+	removed, ok := d.awaitMessage(ctx, dm, digest.TS, func(m slacktest.Message) bool { return strings.Count(messageText(m), "Removed by") > already })
 	if ok {
-		for _, l := range strings.Split(messageText(removed), "\n") {
-			if strings.Contains(l, "Removed by") {
+		lines := strings.Split(messageText(removed), "\n")
+		for i, l := range lines {
+			if strings.Contains(l, "Removed by") && i >= 2 && strings.HasPrefix(lines[i-2], jberg.Seat.Name+" ") {
+				d.say("  │ %s", lines[i-2])
 				d.say("  │ %s", l)
 			}
 		}

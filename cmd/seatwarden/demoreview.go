@@ -108,8 +108,7 @@ func (d *demo) digestOf(who demoPerson) (string, slacktest.Message, bool) {
 	return d.reviewDigestOf(who, "Seat review: ")
 }
 
-// reviewDigestOf finds the one digest whose headline starts with title
-// among who's DMs: each governed SaaS's review sends its own.
+// reviewDigestOf finds the one digest saying title among who's DMs.
 func (d *demo) reviewDigestOf(who demoPerson, title string) (string, slacktest.Message, bool) {
 	ch, ok := d.slackEmu.DMChannel(who.slackID)
 	if !d.expect(ok, "%s has a DM from seatwarden", who.name) {

@@ -10,6 +10,7 @@ package githubtest
 import (
 	"cmp"
 	"context"
+	"crypto/rand"
 	"crypto/rsa"
 	"fmt"
 	"net/http/httptest"
@@ -412,3 +413,21 @@ func (s *Server) seatIndex(login string) int {
 }
 
 func (s *Server) record(m Mutation) { s.mutations = append(s.mutations, m) }
+
+// NewAppServer serves org with seatwarden's GitHub App installed on it
+// under a fresh key, and returns a client authenticated as that App: what
+// the bot runs as in production, in one call for tests and benchmarks.
+func NewAppServer(org *Org, opts ...Option) (*Server, *github.Client, error) {
+	key, err := rsa.GenerateKey(rand.Reader, 2048)
+	if err != nil {
+		return nil, nil, err
+	}
+	reg := AppRegistration{AppID: SeatwardenAppID, InstallationID: SeatwardenInstallationID, PublicKey: &key.PublicKey}
+	s := NewServer(org, append(opts, WithApp(reg))...)
+	client, err := s.NewClient(github.AppAuth(github.App{AppID: SeatwardenAppID, InstallationID: SeatwardenInstallationID, PrivateKey: key}))
+	if err != nil {
+		s.Close()
+		return nil, nil, err
+	}
+	return s, client, nil
+}
