@@ -4,6 +4,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"time"
+
+	"github.com/seatwarden/seatwarden/connector"
 )
 
 // State is where a credential stands in the register.
@@ -35,10 +37,11 @@ func (s State) Ended() bool { return s == Revoked || s == Gone }
 type Entry struct {
 	ID    string `json:"id"`
 	State State  `json:"state"`
-	// SaaS and Account say where the credential lives; entries written
-	// before connectors have neither and are Zendesk's.
-	SaaS    string `json:"saas,omitempty"`
-	Account string `json:"account,omitempty"`
+	// Account says where the credential lives: its SaaS and the account
+	// in it. Entries written before connectors have none and are
+	// Zendesk's. A pointer: the register evaluates tens of thousands of
+	// entries at a time.
+	Account *connector.Account `json:"account,omitempty"`
 	// Owner answers for the credential, by email; "" is nobody.
 	Owner     string    `json:"owner,omitempty"`
 	ClaimedAt time.Time `json:"claimed_at,omitzero"`

@@ -1,8 +1,10 @@
 package credentials
 
 import (
+	"cmp"
 	"fmt"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -120,11 +122,7 @@ func Evaluate(inv *Inventory, entries map[string]Entry, snap *store.Snapshot, p 
 	if p.UnusedDays <= 0 {
 		p.UnusedDays = 90
 	}
-	staff := newStaffIndex(snap)
-	staff.saas = inv.SaaS
-	if staff.saas == "" {
-		staff.saas = connector.Zendesk
-	}
+	staff := newStaffIndex(snap, inv.SaaS)
 	ev := Evaluation{At: now, Inventory: inv, Items: make([]Item, 0, len(inv.Credentials))}
 	seen := make(map[string]bool, len(entries))
 	for _, c := range inv.Credentials {
@@ -159,17 +157,28 @@ func Evaluate(inv *Inventory, entries map[string]Entry, snap *store.Snapshot, p 
 // staffIndex answers "is this person still staff": an active agent or
 // admin in Zendesk, a member of the organization in GitHub.
 type staffIndex struct {
-	saas    string
-	known   bool
-	byID    map[int64]connector.Staff
-	byEmail map[string]connector.Staff
+	saas string
+	// The SaaS's words, worked out once rather than per credential: how a
+	// user id is named ("Zendesk user "), and the reasons' formats saying
+	// someone is no longer staff ("… a Zendesk agent or admin").
+	userWords, ownerGone, actsAsGone string
+	known                            bool
+	byID                             map[int64]connector.Staff
+	byEmail                          map[string]connector.Staff
 }
 
-func newStaffIndex(snap *store.Snapshot) staffIndex {
-	if snap == nil {
-		return staffIndex{}
+func newStaffIndex(snap *store.Snapshot, saas string) staffIndex {
+	ix := staffIndex{saas: cmp.Or(saas, connector.Zendesk)}
+	staff := "a " + connector.Title(ix.saas) + " agent or admin"
+	if ix.saas == connector.GitHub {
+		staff = "a member of the GitHub organization"
 	}
-	ix := staffIndex{known: true, byID: make(map[int64]connector.Staff, len(snap.Staff)), byEmail: make(map[string]connector.Staff, len(snap.Staff))}
+	ix.userWords = connector.Title(ix.saas) + " user "
+	ix.ownerGone, ix.actsAsGone = "Its owner %s is no longer "+staff, "It acts as %s, who is no longer "+staff
+	if snap == nil {
+		return ix
+	}
+	ix.known, ix.byID, ix.byEmail = true, make(map[int64]connector.Staff, len(snap.Staff)), make(map[string]connector.Staff, len(snap.Staff))
 	for _, u := range snap.Staff {
 		ix.byID[u.ID] = u
 		if u.Email != "" {
@@ -200,7 +209,7 @@ func judge(it *Item, staff staffIndex, p Policy, now time.Time) {
 		add(NoOwner, "No owner: nobody has claimed it")
 	case staff.known:
 		if u, ok := staff.byEmail[e.Owner]; !ok {
-			add(OwnerGone, "Its owner %s is no longer %s", e.Owner, staff.words())
+			add(OwnerGone, staff.ownerGone, e.Owner)
 		} else if u.Suspended {
 			add(OwnerGone, "Its owner %s is suspended in %s", e.Owner, connector.Title(staff.saas))
 		}
@@ -208,7 +217,7 @@ func judge(it *Item, staff staffIndex, p Policy, now time.Time) {
 	if it.ActsAs != 0 && staff.known {
 		who := it.ActsAsLabel
 		if u, ok := staff.byID[it.ActsAs]; !ok {
-			add(ActsAsGone, "It acts as %s, who is no longer %s", who, staff.words())
+			add(ActsAsGone, staff.actsAsGone, who)
 		} else if u.Suspended {
 			add(ActsAsGone, "It acts as %s, who is suspended", who)
 		}
@@ -278,14 +287,6 @@ func expiry(it *Item, today time.Time, loc *time.Location, flag func(FlagCode, s
 	}
 }
 
-// words says what staff means in the index's SaaS.
-func (ix staffIndex) words() string {
-	if ix.saas == connector.GitHub {
-		return "a member of the GitHub organization"
-	}
-	return "a " + connector.Title(ix.saas) + " agent or admin"
-}
-
 // actsAsLabel names the user a credential acts as.
 func actsAsLabel(c Credential, staff staffIndex) string {
 	if u, ok := staff.byID[c.ActsAs]; ok && u.Email != "" {
@@ -295,9 +296,9 @@ func actsAsLabel(c Credential, staff staffIndex) string {
 		return c.ActsAsEmail
 	}
 	if c.ActsAsName != "" && staff.saas == connector.GitHub {
-		return "GitHub user " + c.ActsAsName
+		return staff.userWords + c.ActsAsName
 	}
-	return fmt.Sprintf("%s user %d", connector.Title(staff.saas), c.ActsAs)
+	return staff.userWords + strconv.FormatInt(c.ActsAs, 10)
 }
 
 // broader is the scopes of held that stated does not cover. A stated

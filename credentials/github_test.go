@@ -102,8 +102,8 @@ func TestGitHubRegisterBesideZendesk(t *testing.T) {
 	if err != nil {
 		t.Fatalf("Claim: %v", err)
 	}
-	if !hasReason(it, credentials.BroaderScopes) || it.Entry.SaaS != connector.GitHub || it.Entry.Account != "acme" {
-		t.Errorf("claimed: reasons %+v, entry SaaS %q account %q; want administration:write flagged, github, acme", it.Reasons, it.Entry.SaaS, it.Entry.Account)
+	if !hasReason(it, credentials.BroaderScopes) || it.Entry.Account == nil || *it.Entry.Account != (connector.Account{Connector: connector.GitHub, ID: "acme"}) {
+		t.Errorf("claimed: reasons %+v, entry account %+v; want administration:write flagged, github:acme", it.Reasons, it.Entry.Account)
 	}
 	if _, err := e.svc.Item(t.Context(), admin.ID); err == nil {
 		t.Error("Zendesk's register answers for a GitHub token")

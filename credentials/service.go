@@ -198,7 +198,7 @@ func (s *Service) update(ctx context.Context, id string, change func(*Entry) err
 		if err := change(&e); err != nil {
 			return nil, err
 		}
-		e.SaaS, e.Account = s.saas(), s.account()
+		e.Account = &connector.Account{Connector: s.saas(), ID: s.account()}
 		out = e
 		return json.Marshal(e)
 	})

@@ -153,10 +153,27 @@ func wordsFor(saas string) reviewWords {
 // saasOfItems is the SaaS of each item, in connector order, once each: an
 // owner's digest holds the seats of every SaaS they answer for.
 func saasOfItems(items []reviews.Item) []string {
-	var out []string
-	for _, name := range connector.Names {
-		if slices.ContainsFunc(items, func(it reviews.Item) bool { return cmp.Or(it.Seat.Connector, connector.Zendesk) == name }) {
-			out = append(out, name)
+	var seen [8]bool // by index in connector.Names
+	n := 0
+	for _, it := range items {
+		i := slices.Index(connector.Names, cmp.Or(it.Seat.Connector, connector.Zendesk))
+		if i >= 0 && i < len(seen) && !seen[i] {
+			seen[i] = true
+			n++
+		}
+	}
+	if n == 1 {
+		// The common case, a digest of one SaaS: no list to build.
+		for i, ok := range seen {
+			if ok {
+				return connector.Names[i : i+1]
+			}
+		}
+	}
+	out := make([]string, 0, n)
+	for i, ok := range seen {
+		if ok {
+			out = append(out, connector.Names[i])
 		}
 	}
 	return out
@@ -201,11 +218,12 @@ func PageOf(items []reviews.Item, userID int64) int {
 // one SaaS, it speaks that SaaS's words; spanning several, it says which
 // each seat is in.
 func (r Review) Digest(occ Occasion, owner string, items []reviews.Item, page int) bot.Message {
-	token := DigestToken(connector.Zendesk, r.Period, owner)
+	// A digest spanning SaaS pages under Zendesk's token, the review the
+	// others join.
+	tokenSaaS := connector.Zendesk
 	switch in := saasOfItems(items); {
 	case len(in) == 1:
-		r.SaaS = in[0]
-		token = DigestToken(r.SaaS, r.Period, owner)
+		r.SaaS, tokenSaaS = in[0], in[0]
 	case len(in) > 1:
 		r.across = in
 	}
@@ -233,7 +251,7 @@ func (r Review) Digest(occ Occasion, owner string, items []reviews.Item, page in
 	}
 	m.Context = append(m.Context, r.progress(len(items), open, saved))
 	if pages > 1 {
-		m.Pager = &bot.Pager{Page: page, Pages: pages, ActionID: ActionPage, Token: token}
+		m.Pager = &bot.Pager{Page: page, Pages: pages, ActionID: ActionPage, Token: DigestToken(tokenSaaS, r.Period, owner)}
 	}
 	return m
 }
@@ -335,7 +353,7 @@ func (r Review) seatSection(owner string, it reviews.Item) bot.Section {
 	if s.Email != "" {
 		head += " · " + bot.EscapeText(s.Email)
 	}
-	var facts []string
+	facts := make([]string, 0, 5)
 	if r.across != nil {
 		facts = append(facts, "*"+r.words().title+"*")
 	}
@@ -374,7 +392,8 @@ func (r Review) buttons(it reviews.Item) []bot.Button {
 	v := SeatValue(it.Seat.Connector, it.Period, it.Seat.UserID)
 	name := cmp.Or(it.Seat.Name, it.Seat.Email)
 	w := r.words()
-	buttons := []bot.Button{{ActionID: ActionKeep, Label: "Keep", Value: v, Style: bot.StylePrimary}}
+	buttons := make([]bot.Button, 0, 5) // one allocation for a digest's most common row
+	buttons = append(buttons, bot.Button{ActionID: ActionKeep, Label: "Keep", Value: v, Style: bot.StylePrimary})
 	if w.downgrade {
 		buttons = append(buttons, bot.Button{ActionID: ActionDowngrade, Label: "Downgrade", Value: v, Confirm: &bot.Confirm{
 			Title: "Downgrade this seat?", Text: name + " loses the paid agent seat in Zendesk.", Confirm: "Downgrade", Deny: "Cancel"}})

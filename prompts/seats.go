@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"fmt"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -81,7 +82,7 @@ func (v Seats) synced() string {
 }
 
 // daysAgo is "12 days ago", "1 day ago", "0 days ago".
-func daysAgo(days int) string { return fmt.Sprintf("%d %s ago", days, plural(days, "day", "days")) }
+func daysAgo(days int) string { return strconv.Itoa(days) + " " + plural(days, "day", "days") + " ago" }
 
 // freeCounts says how many staff hold no paid seat, by kind:
 // ["2 light agents", "1 contributor"]; nil when none.
@@ -254,10 +255,9 @@ type SeatPage struct {
 	OwnerOf func(seats.Seat) string
 }
 
-// lines draws the page's seats, each with its owner unless it is shown
-// already, as except.
-func (v Seats) lines(p SeatPage, except string) []bot.Section {
-	out := make([]bot.Section, 0, len(p.Seats))
+// lines appends the page's seats to out, each with its owner unless it
+// is shown already, as except.
+func (v Seats) lines(out []bot.Section, p SeatPage, except string) []bot.Section {
 	for _, st := range p.Seats {
 		owner := ""
 		if p.OwnerOf != nil {
@@ -285,7 +285,10 @@ func (v Seats) seatLine(st seats.Seat, owner string) string {
 	if u.Email != "" {
 		head += " · " + bot.EscapeText(u.Email)
 	}
-	parts := []string{bot.EscapeText(st.RoleName)}
+	// Lists draw hundreds of these: one slice, and concatenation rather
+	// than fmt, keep a line to a handful of allocations.
+	parts := make([]string, 0, 6)
+	parts = append(parts, bot.EscapeText(st.RoleName))
 	if u.Suspended {
 		parts = append(parts, "suspended")
 	}
@@ -293,9 +296,9 @@ func (v Seats) seatLine(st seats.Seat, owner string) string {
 		parts = append(parts, bot.EscapeText(strings.Join(st.Groups, ", ")))
 	}
 	if st.NeverLoggedIn {
-		parts = append(parts, fmt.Sprintf("%s (added %s, %s)", w.never, v.date(st.LastActivity), daysAgo(st.DaysInactive)))
+		parts = append(parts, w.never+" (added "+v.date(st.LastActivity)+", "+daysAgo(st.DaysInactive)+")")
 	} else {
-		parts = append(parts, fmt.Sprintf("%s %s, %s", w.last, v.date(st.LastActivity), daysAgo(st.DaysInactive)))
+		parts = append(parts, w.last+" "+v.date(st.LastActivity)+", "+daysAgo(st.DaysInactive))
 	}
 	parts = append(parts, v.money(st.MonthlyCost)+"/month")
 	if owner != "" {
@@ -332,7 +335,7 @@ func (v Seats) Inactive(days int, cost float64, mine bool, page SeatPage) bot.Me
 	if mine {
 		page.OwnerOf = nil
 	}
-	m.Sections = v.lines(page, "")
+	m.Sections = v.lines(make([]bot.Section, 0, len(page.Seats)), page, "")
 	note := page.place()
 	if mine {
 		note += " You answer for these by " + w.ownedBy + "."
@@ -358,13 +361,13 @@ func (v Seats) Group(name, owner string, sum seats.Summary, page SeatPage) bot.M
 	if free := freeCounts(sum.Free); len(free) > 0 {
 		overview.Fields = append(overview.Fields, bot.Field{Label: "Not billed", Value: strings.Join(free, ", ")})
 	}
-	m.Sections = []bot.Section{overview}
+	m.Sections = append(make([]bot.Section, 0, 2+len(page.Seats)), overview)
 	if page.Total == 0 {
 		m.Sections = append(m.Sections, bot.Section{Text: "No paid seats in this group."})
 		m.Context = []string{v.synced()}
 		return m
 	}
-	m.Sections = append(m.Sections, v.lines(page, owner)...)
+	m.Sections = v.lines(m.Sections, page, owner)
 	m.Context = []string{page.place(), v.synced()}
 	return m
 }
