@@ -157,7 +157,13 @@ func (a *Adapter) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		a.refuse(w, r, &AuthError{Reason: fmt.Sprintf("serviceUrl %q is not on the allowlist (TEAMS_SERVICE_URLS)", act.ServiceURL)})
 		return
 	}
-	if t := tenantOf(act); a.opt.TenantID != "" && t != "" && !strings.EqualFold(t, a.opt.TenantID) {
+	// An activity with no tenant would skip the tenant check, so none is
+	// taken: Teams names the tenant on every activity it sends.
+	if tenantOf(act) == "" {
+		a.refuse(w, r, &AuthError{Reason: "activity names no tenant (conversation.tenantId or channelData.tenant.id)"})
+		return
+	}
+	if t := tenantOf(act); a.opt.TenantID != "" && !strings.EqualFold(t, a.opt.TenantID) {
 		a.log.Warn("refused an activity from another tenant", slog.String("tenant", t), slog.String("user", act.From.ID))
 		http.Error(w, "this bot serves one tenant", http.StatusForbidden)
 		return

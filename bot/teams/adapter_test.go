@@ -599,3 +599,30 @@ func TestConcurrentSendsShareOneToken(t *testing.T) {
 		t.Errorf("%d token requests for 20 sends with a cached token, want 0", n)
 	}
 }
+
+// TestActivitiesMustNameTenantAndTeams: an activity with no tenant, or
+// from a channel other than Teams (or none), is refused before anything
+// runs, even with a valid Microsoft-signed token.
+func TestActivitiesMustNameTenantAndTeams(t *testing.T) {
+	tests := []struct {
+		name string
+		edit func(*teamstest.Activity)
+	}{
+		{"no tenant anywhere", func(a *teamstest.Activity) { a.Conversation.TenantID, a.ChannelData = "", nil }},
+		{"no channel id", func(a *teamstest.Activity) { a.ChannelID = "" }},
+		{"another channel", func(a *teamstest.Activity) { a.ChannelID = "webchat" }},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			h := newHarness(t)
+			act := h.emu.Message(omar, h.emu.PersonalConversation(omar.ID), "seats")
+			tt.edit(&act)
+			if status, _ := h.deliver(t, act); status != http.StatusUnauthorized && status != http.StatusForbidden {
+				t.Errorf("status %d, want a refusal", status)
+			}
+			if h.handler.calls.Load() != 0 {
+				t.Error("the handler ran")
+			}
+		})
+	}
+}

@@ -124,14 +124,21 @@ func (v *validator) authenticate(ctx context.Context, header string) (token, err
 	return tok, nil
 }
 
+// TeamsChannel is the channel id of every activity from Microsoft Teams.
+const TeamsChannel = "msteams"
+
 // admits checks that the token was issued for this activity: its
-// serviceurl claim names the activity's serviceUrl, and the signing key is
-// endorsed for the activity's channel.
+// serviceurl claim names the activity's serviceUrl, the activity comes
+// from Teams, and the signing key is endorsed for that channel. An empty
+// channel id is refused rather than let it skip the endorsement check.
 func (t token) admits(serviceURL, channelID string) error {
 	if !sameServiceURL(t.serviceURL, serviceURL) {
 		return &AuthError{Reason: fmt.Sprintf("token's serviceurl %q is not the activity's serviceUrl %q", t.serviceURL, serviceURL)}
 	}
-	if len(t.endorsements) > 0 && channelID != "" && !slices.Contains(t.endorsements, channelID) {
+	if channelID != TeamsChannel {
+		return &AuthError{Reason: fmt.Sprintf("activity's channelId %q is not %q: this bot answers Microsoft Teams only", channelID, TeamsChannel)}
+	}
+	if !slices.Contains(t.endorsements, channelID) {
 		return &AuthError{Reason: fmt.Sprintf("signing key is not endorsed for channel %q", channelID)}
 	}
 	return nil
