@@ -12,8 +12,9 @@ all: test build
 build:
 	CGO_ENABLED=0 $(GO) build -trimpath -ldflags '$(LDFLAGS)' -o bin/seatwarden ./cmd/seatwarden
 
-# The test command README.md and .ci/run name: format check, vet, race tests.
-test: fmt-check vet race
+# The test command README.md and .ci/run name: format check, vet,
+# staticcheck (pinned, fetched by go run, so CI installs nothing), race tests.
+test: fmt-check vet lint race
 
 fmt-check:
 	@unformatted=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
