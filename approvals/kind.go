@@ -294,7 +294,7 @@ var App = &Kind{
 		switch {
 		case a[FieldData] == DataCustomerPII:
 			return High, "it touches customer PII"
-		case saasOf(a[FieldSaaS]) == connector.GitHub:
+		case connector.OrZendesk(a[FieldSaaS]) == connector.GitHub:
 			slices.Sort(scopes)
 			for _, s := range scopes {
 				if why, ok := githubRisky[strings.ToLower(s)]; ok {
@@ -312,7 +312,7 @@ var App = &Kind{
 		return Low, ""
 	},
 	Title: func(a Answers) string {
-		if saas := saasOf(a[FieldSaaS]); saas != connector.Zendesk {
+		if saas := connector.OrZendesk(a[FieldSaaS]); saas != connector.Zendesk {
 			return "Install " + a[FieldApp] + " in " + connector.Title(saas)
 		}
 		return "Install " + a[FieldApp]

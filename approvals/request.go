@@ -9,6 +9,8 @@ import (
 	"slices"
 	"strings"
 	"time"
+
+	"github.com/seatwarden/seatwarden/connector"
 )
 
 // State is where a request is in its life.
@@ -143,7 +145,7 @@ type Request struct {
 // SaaS is the connector an app request's app is installed in: its
 // answer to "Where", Zendesk when it has none (every request written
 // before other SaaS, and every change).
-func (r *Request) SaaS() string { return saasOf(r.Answers[FieldSaaS]) }
+func (r *Request) SaaS() string { return connector.OrZendesk(r.Answers[FieldSaaS]) }
 
 // Retroactive is the shadow install a retroactive request is for.
 func (r *Request) Retroactive() (ShadowKey, bool) {

@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"maps"
-	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -41,7 +40,7 @@ type ShadowKey struct {
 // "github:55000002" for the others.
 func (k ShadowKey) String() string {
 	id := strconv.FormatInt(k.ID, 10)
-	if s := saasOf(k.SaaS); s != connector.Zendesk {
+	if s := connector.OrZendesk(k.SaaS); s != connector.Zendesk {
 		return s + ":" + id
 	}
 	return id
@@ -49,29 +48,19 @@ func (k ShadowKey) String() string {
 
 // ParseShadowKey reads what String writes ("zendesk:N" is read too).
 func ParseShadowKey(v string) (ShadowKey, bool) {
-	saas, num, found := strings.Cut(v, ":")
-	if !found {
-		saas, num = connector.Zendesk, v
+	saas, num, named := connector.CutName(v)
+	if !named {
+		saas = connector.Zendesk
 	}
 	id, err := strconv.ParseInt(num, 10, 64)
-	if err != nil || id <= 0 || !knownSaaS(saas) {
+	if err != nil || id <= 0 {
 		return ShadowKey{}, false
 	}
 	return ShadowKey{SaaS: saas, ID: id}, true
 }
 
 // norm is the key with its SaaS spelled out.
-func (k ShadowKey) norm() ShadowKey { return ShadowKey{SaaS: saasOf(k.SaaS), ID: k.ID} }
-
-// saasOf reads "" as Zendesk: what was stored before other SaaS.
-func saasOf(saas string) string {
-	if saas == "" {
-		return connector.Zendesk
-	}
-	return saas
-}
-
-func knownSaaS(saas string) bool { return slices.Contains(connector.Names, saas) }
+func (k ShadowKey) norm() ShadowKey { return ShadowKey{SaaS: connector.OrZendesk(k.SaaS), ID: k.ID} }
 
 // Shadow is an app installation found in a governed SaaS with no
 // approved request behind it.
@@ -119,14 +108,14 @@ type InstallCheck struct {
 // shadow install. Only that SaaS's shadow installs come back.
 func (s *Service) Installations(ctx context.Context, saas string, found []Installation) (InstallCheck, error) {
 	var out InstallCheck
-	saas = saasOf(saas)
-	if !knownSaaS(saas) {
+	saas = connector.OrZendesk(saas)
+	if !connector.Known(saas) {
 		return out, fmt.Errorf("approvals: no SaaS %q to compare installations of", saas)
 	}
 	byName := map[string][]Installation{} // an app can be installed twice
 	byID := map[int64]Installation{}
 	for _, in := range found {
-		if in.SaaS != "" && saasOf(in.SaaS) != saas {
+		if in.SaaS != "" && connector.OrZendesk(in.SaaS) != saas {
 			return out, fmt.Errorf("approvals: installation %d is %s's, compared with %s's", in.ID, connector.Title(in.SaaS), connector.Title(saas))
 		}
 		in.SaaS = saas
@@ -209,7 +198,7 @@ func decodeShadow(rec store.Record) (Shadow, error) {
 	if err := json.Unmarshal(rec.Data, &sh); err != nil {
 		return Shadow{}, err
 	}
-	sh.SaaS = saasOf(sh.SaaS)
+	sh.SaaS = connector.OrZendesk(sh.SaaS)
 	sh.Version = rec.Version
 	return sh, nil
 }
@@ -373,7 +362,7 @@ func shadowSubject(key ShadowKey) string {
 // installation by its app's slug ("acme-ci" for "Acme CI"), so there
 // names compare as slugs.
 func appKey(saas, name string) string {
-	if saasOf(saas) == connector.GitHub {
+	if connector.OrZendesk(saas) == connector.GitHub {
 		return strings.Join(strings.FieldsFunc(strings.ToLower(name), func(r rune) bool {
 			return !unicode.IsLetter(r) && !unicode.IsDigit(r)
 		}), "-")

@@ -1,7 +1,6 @@
 package commands
 
 import (
-	"cmp"
 	"context"
 	"errors"
 	"slices"
@@ -38,7 +37,7 @@ func newReviewCommands(d Deps) *reviewCommands {
 }
 
 // saas is the SaaS whose review the commands answer for.
-func (rc *reviewCommands) saas() string { return cmp.Or(rc.d.Reviews.Connector, connector.Zendesk) }
+func (rc *reviewCommands) saas() string { return connector.OrZendesk(rc.d.Reviews.Connector) }
 
 // forSaaS is the review commands of saas's review, with its rules; nil
 // when it has none, so a button naming it is refused rather than read as

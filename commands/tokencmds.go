@@ -1,7 +1,6 @@
 package commands
 
 import (
-	"cmp"
 	"context"
 	"errors"
 	"strings"
@@ -474,7 +473,7 @@ func (tc *tokenCommands) page(ctx context.Context, c *Call, value string) (bot.M
 
 // registerError words the register's refusals as one line.
 func (tc *tokenCommands) registerError(saas, id string, err error) error {
-	title := connector.Title(cmp.Or(saas, connector.Zendesk))
+	title := connector.Title(connector.OrZendesk(saas))
 	id = credentials.QualifiedID(saas, id)
 	if na, ok := errors.AsType[*credentials.NotAllowedError](err); ok {
 		return Forbiddenf("Sorry, %s", na.Why)

@@ -11,6 +11,7 @@ package connector
 import (
 	"context"
 	"errors"
+	"slices"
 	"strings"
 	"time"
 )
@@ -23,6 +24,29 @@ const (
 
 // Names lists the connectors seatwarden knows.
 var Names = []string{Zendesk, GitHub}
+
+// OrZendesk reads a stored connector name: "" is Zendesk, the one SaaS
+// there was when data without a name was written.
+func OrZendesk(name string) string {
+	if name == "" {
+		return Zendesk
+	}
+	return name
+}
+
+// Known reports whether name is a connector seatwarden knows.
+func Known(name string) bool { return slices.Contains(Names, name) }
+
+// CutName cuts a leading "NAME:" off s when NAME is a known connector's:
+// another SaaS's ids, buttons and tokens carry their SaaS's name in front
+// ("github:fine-grained-token:7"), Zendesk's mostly do not. Otherwise
+// found is false and rest is s.
+func CutName(s string) (name, rest string, found bool) {
+	if pre, after, ok := strings.Cut(s, ":"); ok && Known(pre) {
+		return pre, after, true
+	}
+	return "", s, false
+}
 
 // Title is how people read a connector's name: "Zendesk", "GitHub".
 func Title(name string) string {

@@ -25,6 +25,25 @@ func TestAccountRoundTrip(t *testing.T) {
 	}
 }
 
+func TestCutName(t *testing.T) {
+	tests := []struct {
+		in, name, rest string
+		found          bool
+	}{
+		{"github:app:7", "github", "app:7", true},
+		{"zendesk:api-token:5", "zendesk", "api-token:5", true},
+		{"api-token:5", "", "api-token:5", false},
+		{"gitlab:app:7", "", "gitlab:app:7", false},
+		{"github", "", "github", false},
+	}
+	for _, tt := range tests {
+		name, rest, found := connector.CutName(tt.in)
+		if name != tt.name || rest != tt.rest || found != tt.found {
+			t.Errorf("CutName(%q) = %q, %q, %v; want %q, %q, %v", tt.in, name, rest, found, tt.name, tt.rest, tt.found)
+		}
+	}
+}
+
 func TestFinal(t *testing.T) {
 	tests := []struct {
 		err  error

@@ -121,10 +121,7 @@ func QualifiedID(saas, id string) string {
 // ParseQualifiedID reads a QualifiedID strictly, and also "zendesk:api-token:5501". A
 // bare fine-grained token is GitHub's: only GitHub has them.
 func ParseQualifiedID(ref string) (saas, id string, ok bool) {
-	saas, named := "", false
-	if pre, rest, found := strings.Cut(ref, ":"); found && slices.Contains(connector.Names, pre) {
-		saas, ref, named = pre, rest, true
-	}
+	saas, ref, named := connector.CutName(ref)
 	k, _, ok := ParseID(ref)
 	switch {
 	case !ok:

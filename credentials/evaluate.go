@@ -1,7 +1,6 @@
 package credentials
 
 import (
-	"cmp"
 	"fmt"
 	"slices"
 	"strconv"
@@ -168,7 +167,7 @@ type staffIndex struct {
 }
 
 func newStaffIndex(snap *store.Snapshot, saas string) staffIndex {
-	ix := staffIndex{saas: cmp.Or(saas, connector.Zendesk)}
+	ix := staffIndex{saas: connector.OrZendesk(saas)}
 	staff := "a " + connector.Title(ix.saas) + " agent or admin"
 	if ix.saas == connector.GitHub {
 		staff = "a member of the GitHub organization"

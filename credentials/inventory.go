@@ -222,9 +222,7 @@ func (s *Service) Inventory(ctx context.Context) (*Inventory, error) {
 // Zendesk's, each credential's number under "zendesk_id", which the
 // register id also carries.
 func upgradeInventory(inv *Inventory) {
-	if inv.SaaS == "" {
-		inv.SaaS = connector.Zendesk
-	}
+	inv.SaaS = connector.OrZendesk(inv.SaaS)
 	for i, c := range inv.Credentials {
 		if c.SaaSID == 0 {
 			_, inv.Credentials[i].SaaSID, _ = ParseID(c.ID)

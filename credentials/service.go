@@ -53,12 +53,7 @@ func (s *Service) now() time.Time {
 }
 
 // saas is the connector this register belongs to.
-func (s *Service) saas() string {
-	if s.SaaS == "" {
-		return connector.Zendesk
-	}
-	return s.SaaS
-}
+func (s *Service) saas() string { return connector.OrZendesk(s.SaaS) }
 
 // kind names a record kind in this register's SaaS.
 func (s *Service) kind(base string) string {

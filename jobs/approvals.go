@@ -1,7 +1,6 @@
 package jobs
 
 import (
-	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -224,7 +223,7 @@ func (a *Approvals) Installations(ctx context.Context) error {
 }
 
 // saasOf is the connector whose register inv is.
-func saasOf(inv *credentials.Service) string { return cmp.Or(inv.SaaS, connector.Zendesk) }
+func saasOf(inv *credentials.Service) string { return connector.OrZendesk(inv.SaaS) }
 
 // installations compares one SaaS's installed apps with the requests.
 func (a *Approvals) installations(ctx context.Context, creds *credentials.Service) error {

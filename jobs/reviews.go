@@ -57,13 +57,13 @@ type Reviews struct {
 func (r *Reviews) parts() []*Reviews { return append([]*Reviews{r}, r.Also...) }
 
 // saas names the SaaS of a review.
-func (r *Reviews) saas() string { return cmp.Or(r.Service.Connector, connector.Zendesk) }
+func (r *Reviews) saas() string { return connector.OrZendesk(r.Service.Connector) }
 
 // partsOf are the reviews items belong to, each once, in parts order.
 func (r *Reviews) partsOf(items []reviews.Item) []*Reviews {
 	var out []*Reviews
 	for _, p := range r.parts() {
-		if slices.ContainsFunc(items, func(it reviews.Item) bool { return cmp.Or(it.Seat.Connector, connector.Zendesk) == p.saas() }) {
+		if slices.ContainsFunc(items, func(it reviews.Item) bool { return it.Seat.SaaS() == p.saas() }) {
 			out = append(out, p)
 		}
 	}
@@ -74,7 +74,7 @@ func (r *Reviews) partsOf(items []reviews.Item) []*Reviews {
 func (p *Reviews) of(items []reviews.Item) []reviews.Item {
 	var out []reviews.Item
 	for _, it := range items {
-		if cmp.Or(it.Seat.Connector, connector.Zendesk) == p.saas() {
+		if it.Seat.SaaS() == p.saas() {
 			out = append(out, it)
 		}
 	}
@@ -95,11 +95,15 @@ func (r *Reviews) items(ctx context.Context, period string) ([]reviews.Item, err
 }
 
 // wrap names a review's SaaS in its error when it is not Zendesk's.
-func (r *Reviews) wrap(err error) error {
-	if err == nil || r.saas() == connector.Zendesk {
+func (r *Reviews) wrap(err error) error { return inSaaS(r.saas(), err) }
+
+// inSaaS names the SaaS an error came from, unless it is Zendesk's: the
+// one every job served before other SaaS, whose errors read as they did.
+func inSaaS(saas string, err error) error {
+	if err == nil || saas == "" || saas == connector.Zendesk {
 		return err
 	}
-	return fmt.Errorf("%s: %w", connector.Title(r.saas()), err)
+	return fmt.Errorf("%s: %w", connector.Title(saas), err)
 }
 
 // ErrNoTransport: the review opened but nothing can be sent.
@@ -244,17 +248,30 @@ func (r *Reviews) remindPeriod(ctx context.Context, period string, now time.Time
 
 func isOpen(it reviews.Item) bool { return it.State == reviews.Open }
 
-// deliveries are the period's deliveries by owner, each merged across
-// the SaaS the owner was sent seats of: sent when the first was, reminded
-// or escalated when any was (one message does it for all).
-func (r *Reviews) deliveries(ctx context.Context, period string) (map[string]reviews.Delivery, error) {
-	out := map[string]reviews.Delivery{}
+// deliveriesBySaaS reads each SaaS's deliveries of the period, by owner.
+func (r *Reviews) deliveriesBySaaS(ctx context.Context, period string) (map[string]map[string]reviews.Delivery, error) {
+	out := make(map[string]map[string]reviews.Delivery, len(r.Also)+1)
 	for _, p := range r.parts() {
 		ds, err := p.Service.Deliveries(ctx, period)
 		if err != nil {
 			return nil, p.wrap(err)
 		}
-		for owner, d := range ds {
+		out[p.saas()] = ds
+	}
+	return out, nil
+}
+
+// deliveries are the period's deliveries by owner, each merged across
+// the SaaS the owner was sent seats of: sent when the first was, reminded
+// or escalated when any was (one message does it for all).
+func (r *Reviews) deliveries(ctx context.Context, period string) (map[string]reviews.Delivery, error) {
+	bySaaS, err := r.deliveriesBySaaS(ctx, period)
+	if err != nil {
+		return nil, err
+	}
+	out := map[string]reviews.Delivery{}
+	for _, p := range r.parts() {
+		for owner, d := range bySaaS[p.saas()] {
 			if cur, ok := out[owner]; ok {
 				d = mergeDelivery(cur, d)
 			}
@@ -280,29 +297,17 @@ func mergeDelivery(a, b reviews.Delivery) reviews.Delivery {
 	return a
 }
 
-// sentOf reports, for each SaaS, which seats its deliveries say were sent.
-func (r *Reviews) sentOf(ctx context.Context, period string) (func(owner string, it reviews.Item) bool, error) {
-	bySaaS := map[string]map[string]reviews.Delivery{}
-	for _, p := range r.parts() {
-		ds, err := p.Service.Deliveries(ctx, period)
-		if err != nil {
-			return nil, p.wrap(err)
-		}
-		bySaaS[p.saas()] = ds
-	}
-	return func(owner string, it reviews.Item) bool {
-		return bySaaS[cmp.Or(it.Seat.Connector, connector.Zendesk)][owner].Sent(it.Seat.UserID)
-	}, nil
-}
-
 // send delivers every open seat not yet sent to its owner: the period's
 // digests on the first run, later only seats handed on or owners a send
 // failed for. Each owner is claimed first, so two runs never both send.
 func (r *Reviews) send(ctx context.Context, period string, all []reviews.Item, now time.Time) error {
 	byOwner := groupByOwner(all)
-	sent, err := r.sentOf(ctx, period)
+	bySaaS, err := r.deliveriesBySaaS(ctx, period)
 	if err != nil {
 		return err
+	}
+	sent := func(owner string, it reviews.Item) bool {
+		return bySaaS[it.Seat.SaaS()][owner].Sent(it.Seat.UserID)
 	}
 	var owners []string
 	for owner, items := range byOwner {
@@ -478,12 +483,8 @@ func (r *Reviews) once(ctx context.Context, period, owner string, items []review
 	if err != nil {
 		return err
 	}
-	var merged reviews.Delivery
-	for i, h := range held {
-		if i == 0 {
-			merged = h.delivery
-			continue
-		}
+	var merged reviews.Delivery // what due reads: when sent, reminded, escalated
+	for _, h := range held {
 		merged = mergeDelivery(merged, h.delivery)
 	}
 	if len(held) == 0 || !due(&merged) {
@@ -609,7 +610,7 @@ func openFirst(items []reviews.Item) []reviews.Item {
 func (r *Reviews) view(period string, now time.Time) prompts.Review {
 	return prompts.Review{
 		Period: period, Location: r.Rules.Location, Currency: r.Rules.Pricing.Currency, Command: r.Command,
-		Now: now, Deadline: reviews.Deadline(period, r.Rules.Location), SaaS: cmp.Or(r.Service.Connector, connector.Zendesk),
+		Now: now, Deadline: reviews.Deadline(period, r.Rules.Location), SaaS: connector.OrZendesk(r.Service.Connector),
 	}
 }
 

@@ -1,7 +1,6 @@
 package jobs
 
 import (
-	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -68,12 +67,7 @@ func TokenDigestJob(registers ...*Tokens) Definition {
 }
 
 // wrap names the register's SaaS in an error when several are governed.
-func (t *Tokens) wrap(err error) error {
-	if t.Service.SaaS == "" || t.Service.SaaS == connector.Zendesk {
-		return err
-	}
-	return fmt.Errorf("%s: %w", connector.Title(t.Service.SaaS), err)
-}
+func (t *Tokens) wrap(err error) error { return inSaaS(t.Service.SaaS, err) }
 
 func (t *Tokens) digest(ctx context.Context, now time.Time) error {
 	ev, err := t.Service.Evaluate(ctx)
@@ -129,7 +123,7 @@ func (t *Tokens) digest(ctx context.Context, now time.Time) error {
 		msg := view.Digest(period, owner, owners[owner], sum, 1)
 		record(t.send(ctx, period, owner, owners[owner], msg, t.Notifier.SendDirect))
 	})
-	t.log().InfoContext(ctx, "credential digests", slog.String("saas", cmp.Or(t.Service.SaaS, connector.Zendesk)), slog.String("period", period), slog.Int("sent", sent), slog.Int("already_sent", skipped),
+	t.log().InfoContext(ctx, "credential digests", slog.String("saas", connector.OrZendesk(t.Service.SaaS)), slog.String("period", period), slog.Int("sent", sent), slog.Int("already_sent", skipped),
 		slog.Int("unreachable", unreach), slog.Int("failed", len(errs)), slog.Int("orphans", len(ev.Orphans())),
 		slog.Int("api_tokens_left", sum.APITokens.Remaining))
 	if ctx.Err() != nil {

@@ -65,7 +65,7 @@ func ParseList(token string) (list, saas string, ok bool) {
 	if list != ListOrphaned && list != ListMine {
 		return "", "", false
 	}
-	if named && !slices.Contains(connector.Names, saas) {
+	if named && !connector.Known(saas) {
 		return "", "", false
 	}
 	return list, saas, true
@@ -110,9 +110,9 @@ func TokenDigest(saas, period, to string) string {
 
 // ParseTokenDigest reads a TokenDigest back.
 func ParseTokenDigest(token string) (saas, period, to string, ok bool) {
-	saas = connector.Zendesk
-	if pre, rest, found := strings.Cut(token, ":"); found && slices.Contains(connector.Names, pre) {
-		saas, token = pre, rest
+	saas, token, named := connector.CutName(token)
+	if !named {
+		saas = connector.Zendesk
 	}
 	period, to, found := strings.Cut(token, ":")
 	if !found || !reviews.ValidPeriod(period) {
@@ -135,7 +135,7 @@ type Register struct {
 	Command string
 }
 
-func (r Register) saas() string { return cmp.Or(r.SaaS, connector.Zendesk) }
+func (r Register) saas() string { return connector.OrZendesk(r.SaaS) }
 
 func (r Register) loc() *time.Location {
 	if r.Location == nil {

@@ -23,13 +23,14 @@ func (r Register) Overview(evs ...credentials.Evaluation) bot.Message {
 		m.Sections = append(m.Sections, sections...)
 		titles = append(titles, connector.Title(saasOf(ev)))
 	}
-	m.Headline = fmt.Sprintf("Credential register: %d %s, %d orphaned", total, plural(total, "credential", "credentials"), orphans)
+	register, across := "Credential register", ""
 	switch {
 	case len(evs) > 1:
-		m.Headline += " across " + JoinAnd(titles)
+		across = " across " + JoinAnd(titles)
 	case len(evs) == 1 && saasOf(evs[0]) != connector.Zendesk:
-		m.Headline = titles[0] + " c" + m.Headline[1:]
+		register = titles[0] + " credential register"
 	}
+	m.Headline = fmt.Sprintf("%s: %d %s, %d orphaned%s", register, total, plural(total, "credential", "credentials"), orphans, across)
 	if len(evs) > 0 && evs[0].Inventory != nil {
 		hint := r.Command + " tokens orphaned lists the orphans; " + r.Command + " tokens show ID shows one."
 		if len(evs) > 1 {
@@ -42,10 +43,10 @@ func (r Register) Overview(evs ...credentials.Evaluation) bot.Message {
 
 // saasOf is the SaaS an evaluation's inventory was read from.
 func saasOf(ev credentials.Evaluation) string {
-	if ev.Inventory == nil || ev.Inventory.SaaS == "" {
+	if ev.Inventory == nil {
 		return connector.Zendesk
 	}
-	return ev.Inventory.SaaS
+	return connector.OrZendesk(ev.Inventory.SaaS)
 }
 
 // overview is one register's part of Overview: its credentials, its

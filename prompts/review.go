@@ -47,13 +47,13 @@ func SeatValue(saas, period string, userID int64) string {
 // refused rather than half-understood.
 func ParseSeatValue(v string) (saas, period string, userID int64, ok bool) {
 	period, rest, found := strings.Cut(v, ":")
-	saas, id := connector.Zendesk, rest
-	if name, after, scoped := strings.Cut(rest, ":"); scoped {
+	saas, id, named := connector.CutName(rest)
+	switch {
+	case !named:
+		saas = connector.Zendesk
+	case saas == connector.Zendesk:
 		// Zendesk's own seats are never written with its name.
-		if name == connector.Zendesk || !slices.Contains(connector.Names, name) {
-			return "", "", 0, false
-		}
-		saas, id = name, after
+		return "", "", 0, false
 	}
 	// A leading zero is refused too: "007" would name the seat SeatValue
 	// writes as "7", and only SeatValue's own spelling is accepted.
@@ -81,12 +81,12 @@ func DigestToken(saas, period, owner string) string {
 // ParseDigestToken reads a DigestToken back.
 func ParseDigestToken(token string) (saas, period, owner string, ok bool) {
 	period, owner, found := strings.Cut(token, ":")
-	saas = connector.Zendesk
-	if name, after, scoped := strings.Cut(owner, ":"); scoped {
-		if name == connector.Zendesk || !slices.Contains(connector.Names, name) {
-			return "", "", "", false
-		}
-		saas, owner = name, after
+	saas, owner, named := connector.CutName(owner)
+	switch {
+	case !named:
+		saas = connector.Zendesk
+	case saas == connector.Zendesk:
+		return "", "", "", false
 	}
 	if !found || !reviews.ValidPeriod(period) || !strings.Contains(owner, "@") || strings.ContainsAny(owner, " :") {
 		return "", "", "", false
@@ -156,7 +156,7 @@ func saasOfItems(items []reviews.Item) []string {
 	var seen [8]bool // by index in connector.Names
 	n := 0
 	for _, it := range items {
-		i := slices.Index(connector.Names, cmp.Or(it.Seat.Connector, connector.Zendesk))
+		i := slices.Index(connector.Names, it.Seat.SaaS())
 		if i >= 0 && i < len(seen) && !seen[i] {
 			seen[i] = true
 			n++
@@ -346,7 +346,7 @@ func (r Review) introAcross(occ Occasion, owner string, open int) string {
 func (r Review) seatSection(owner string, it reviews.Item) bot.Section {
 	if r.across != nil {
 		// A digest spanning SaaS speaks of each seat in its own SaaS's words.
-		r.SaaS = cmp.Or(it.Seat.Connector, connector.Zendesk)
+		r.SaaS = it.Seat.SaaS()
 	}
 	s := it.Seat
 	head := "*" + bot.EscapeText(cmp.Or(s.Name, "(no name)")) + "*"

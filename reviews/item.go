@@ -141,6 +141,10 @@ func (it Item) Unreported() bool {
 const kindReview = "review"
 
 // kind names a record kind in this service's SaaS.
+// SaaS is the SaaS the seat is in; items written before connectors were
+// Zendesk's.
+func (s Seat) SaaS() string { return connector.OrZendesk(s.Connector) }
+
 func (s *Service) kind(base string) string {
 	if c := s.connector(); c != connector.Zendesk {
 		return c + ":" + base
@@ -151,13 +155,8 @@ func (s *Service) kind(base string) string {
 func (s *Service) itemKind(period string) string { return s.kind("review-item:" + period) }
 
 // connector is the SaaS this review's seats belong to.
-func (s *Service) connector() string {
-	if s.Connector == "" {
-		return connector.Zendesk
-	}
-	return s.Connector
-}
-func itemID(userID int64) string { return strconv.FormatInt(userID, 10) }
+func (s *Service) connector() string { return connector.OrZendesk(s.Connector) }
+func itemID(userID int64) string     { return strconv.FormatInt(userID, 10) }
 
 func (s *Service) decodeItem(data []byte, version int64) (Item, error) {
 	var it Item

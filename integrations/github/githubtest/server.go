@@ -9,7 +9,6 @@ package githubtest
 
 import (
 	"cmp"
-	"context"
 	"crypto/rand"
 	"crypto/rsa"
 	"fmt"
@@ -20,6 +19,7 @@ import (
 	"time"
 
 	"github.com/seatwarden/seatwarden/integrations/github"
+	"github.com/seatwarden/seatwarden/internal/emuclock"
 )
 
 // Endpoint names for Requests and InjectFault: the client's Observe names.
@@ -106,7 +106,7 @@ func WithInstallationTokenTTL(d time.Duration) Option {
 // WithClock sets the emulator's clock (default time.Now). SetNow and
 // Advance still work on top of it.
 func WithClock(now func() time.Time) Option {
-	return func(s *Server) { s.clock = now }
+	return func(s *Server) { s.Follow(now) }
 }
 
 // WithRateLimit sets a resource's hourly budget (ResourceCore or
@@ -126,10 +126,8 @@ func WithAPIPrefix(prefix string) Option {
 type Server struct {
 	*httptest.Server
 
-	clockMu sync.Mutex
-	clock   func() time.Time
-	offset  time.Duration
-	fixed   *time.Time
+	// Clock is the emulator's clock: Now, SetNow, Advance, Sleep.
+	emuclock.Clock
 
 	// Set by options before the server starts; read-only afterwards.
 	pats     map[string]string // token -> login
@@ -161,7 +159,6 @@ type issuedToken struct {
 // NewServer starts an emulator serving a copy of org.
 func NewServer(org *Org, opts ...Option) *Server {
 	s := &Server{
-		clock:    time.Now,
 		pats:     map[string]string{},
 		tokenTTL: DefaultInstallationTokenTTL,
 		limits:   map[string]int{ResourceCore: DefaultRateLimit, ResourceGraphQL: DefaultRateLimit},
@@ -221,48 +218,6 @@ func (s *Server) APIURL() string { return s.URL + s.prefix }
 
 // OrgLogin is the emulated org's login.
 func (s *Server) OrgLogin() string { return s.org.Login }
-
-// Now is the emulator's current time.
-func (s *Server) Now() time.Time {
-	s.clockMu.Lock()
-	defer s.clockMu.Unlock()
-	if s.fixed != nil {
-		return *s.fixed
-	}
-	return s.clock().Add(s.offset)
-}
-
-// SetNow freezes the emulator clock at t.
-func (s *Server) SetNow(t time.Time) {
-	s.clockMu.Lock()
-	defer s.clockMu.Unlock()
-	s.fixed = &t
-}
-
-// Advance moves the emulator clock forward by d.
-func (s *Server) Advance(d time.Duration) {
-	s.clockMu.Lock()
-	defer s.clockMu.Unlock()
-	if s.fixed != nil {
-		t := s.fixed.Add(d)
-		s.fixed = &t
-		return
-	}
-	s.offset += d
-}
-
-// Sleep advances the emulator clock by d instead of waiting, for a client
-// sharing the emulator's clock (NewClient's default). It returns ctx.Err()
-// when ctx has ended.
-func (s *Server) Sleep(ctx context.Context, d time.Duration) error {
-	if err := ctx.Err(); err != nil {
-		return err
-	}
-	if d > 0 {
-		s.Advance(d)
-	}
-	return nil
-}
 
 // Requests is the number of requests received for an endpoint, including
 // rejected and faulted ones.

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/seatwarden/seatwarden/integrations/zendesk"
+	"github.com/seatwarden/seatwarden/internal/emuclock"
 )
 
 // Endpoint names for Requests and InjectFault. The ones the client calls
@@ -90,7 +91,7 @@ func WithBearerToken(token string) Option {
 // WithClock sets the emulator's clock (default time.Now). SetNow and
 // Advance still work on top of it.
 func WithClock(now func() time.Time) Option {
-	return func(s *Server) { s.clock = now }
+	return func(s *Server) { s.Follow(now) }
 }
 
 // WithLimits replaces DefaultLimits.
@@ -109,10 +110,8 @@ func WithExportLag(d time.Duration) Option {
 type Server struct {
 	*httptest.Server
 
-	clockMu sync.Mutex
-	clock   func() time.Time
-	offset  time.Duration
-	fixed   *time.Time
+	// Clock is the emulator's clock: Now, SetNow, Advance, Sleep.
+	emuclock.Clock
 
 	// Set by options before the server starts; read-only afterwards.
 	apiTokens    map[string]string // token -> email it was created with
@@ -165,7 +164,6 @@ type change struct {
 // NewServer starts an emulator serving a copy of org.
 func NewServer(org *Org, opts ...Option) *Server {
 	s := &Server{
-		clock:        time.Now,
 		apiTokens:    map[string]string{},
 		oauthClients: map[string]oauthClient{},
 		limits:       DefaultLimits,
@@ -236,35 +234,6 @@ func (s *Server) load(org *Org) {
 	}
 	s.roles = slices.Clone(org.CustomRoles)
 	s.loadCredentials(org)
-}
-
-// Now is the emulator's current time.
-func (s *Server) Now() time.Time {
-	s.clockMu.Lock()
-	defer s.clockMu.Unlock()
-	if s.fixed != nil {
-		return *s.fixed
-	}
-	return s.clock().Add(s.offset)
-}
-
-// SetNow freezes the emulator clock at t.
-func (s *Server) SetNow(t time.Time) {
-	s.clockMu.Lock()
-	defer s.clockMu.Unlock()
-	s.fixed = &t
-}
-
-// Advance moves the emulator clock forward by d.
-func (s *Server) Advance(d time.Duration) {
-	s.clockMu.Lock()
-	defer s.clockMu.Unlock()
-	if s.fixed != nil {
-		t := s.fixed.Add(d)
-		s.fixed = &t
-		return
-	}
-	s.offset += d
 }
 
 // Requests is the number of requests received for an endpoint, including
