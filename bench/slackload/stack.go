@@ -90,10 +90,11 @@ func startFullStack(raw store.Store, policy config.Policy, askerEmail string, lo
 			slackgo.OptionAPIURL(f.slack.APIURL()),
 			slackgo.OptionHTTPClient(&http.Client{Timeout: 15 * time.Second}),
 			slackgo.OptionRetry(3)),
-		Handler: router,
-		Dedupe:  st,
-		Users:   st,
-		Logger:  log,
+		Handler:         router,
+		Dedupe:          st,
+		Users:           st,
+		Logger:          log,
+		ResponseOrigins: []string{f.slack.URL},
 	})
 	if err != nil {
 		f.close(context.Background())

@@ -10,6 +10,7 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"net/url"
 	"regexp"
 	"runtime/debug"
 	"slices"
@@ -52,8 +53,13 @@ type Options struct {
 	AllowedTeams []string
 	// HTTPClient posts to response_url (default: 10 s timeout).
 	HTTPClient *http.Client
-	Logger     *slog.Logger
-	Now        func() time.Time
+	// ResponseOrigins are the only scheme://host a response_url may
+	// name (default: DefaultResponseOrigin). A payload's response_url is
+	// the sender's to choose, so without this check anyone holding the
+	// signing secret could make the bot post to any internal address.
+	ResponseOrigins []string
+	Logger          *slog.Logger
+	Now             func() time.Time
 	// ChannelRate and ChannelBurst pace the bot's posts per conversation
 	// (default 1 per second, bursts of 3, as Slack asks).
 	ChannelRate  float64
@@ -88,6 +94,9 @@ func New(o Options) (*Adapter, error) {
 	}
 	if o.Now == nil {
 		o.Now = time.Now
+	}
+	if len(o.ResponseOrigins) == 0 {
+		o.ResponseOrigins = []string{DefaultResponseOrigin}
 	}
 	log := o.Logger
 	if log == nil {
@@ -547,8 +556,36 @@ func (a *Adapter) postResponses(ctx context.Context, responseURL string, out []R
 	}
 }
 
+// DefaultResponseOrigin is where Slack's response_urls live
+// (https://hooks.slack.com/commands/…, /actions/…).
+const DefaultResponseOrigin = "https://hooks.slack.com"
+
+// ErrResponseURLRefused: a response_url names a host the bot does not
+// post to.
+var ErrResponseURLRefused = errors.New("slack: response_url refused")
+
+// checkResponseURL admits a response_url only on one of the configured
+// origins, compared as scheme and host, with no user info.
+func (a *Adapter) checkResponseURL(raw string) error {
+	u, err := url.Parse(raw)
+	if err != nil || u.User != nil || u.Host == "" {
+		// Not echoed: it may carry credentials, and it is the sender's text.
+		return fmt.Errorf("%w: not a plain URL with a host", ErrResponseURLRefused)
+	}
+	origin := strings.ToLower(u.Scheme + "://" + u.Host)
+	for _, o := range a.opt.ResponseOrigins {
+		if strings.EqualFold(strings.TrimSuffix(o, "/"), origin) {
+			return nil
+		}
+	}
+	return fmt.Errorf("%w: %s is not Slack's (allowed: %s)", ErrResponseURLRefused, origin, strings.Join(a.opt.ResponseOrigins, ", "))
+}
+
 // postResponse posts one reply to a response_url.
 func (a *Adapter) postResponse(ctx context.Context, responseURL string, msg *webhookReply) error {
+	if err := a.checkResponseURL(responseURL); err != nil {
+		return err
+	}
 	body, err := json.Marshal(msg)
 	if err != nil {
 		return err

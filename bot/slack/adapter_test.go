@@ -1,6 +1,7 @@
 package slack_test
 
 import (
+	"bytes"
 	"context"
 	"crypto/hmac"
 	"crypto/sha256"
@@ -8,6 +9,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -117,6 +119,8 @@ func newFixture(t *testing.T, configure ...func(*slack.Options)) *fixture {
 		Dedupe:        st,
 		Users:         st,
 		AckBudget:     200 * time.Millisecond,
+		// The emulator serves response_urls on its own host.
+		ResponseOrigins: []string{emu.URL},
 	}
 	for _, c := range configure {
 		c(&opts)
@@ -604,5 +608,56 @@ func TestFormSubmissionWithoutAnOriginToUpdate(t *testing.T) {
 	}
 	if m := f.emu.Messages("C0SEATS"); len(m) != 1 || m[0].Updated != 0 {
 		t.Errorf("channel messages %+v, want the person's message untouched", m)
+	}
+}
+
+// logLines is a slog handler's output, safe to read while the adapter's
+// workers write.
+type logLines struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (l *logLines) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.buf.Write(p)
+}
+
+func (l *logLines) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.buf.String()
+}
+
+// TestResponseURLsElsewhereAreRefused: a signed request whose response_url
+// names any host but Slack's (here, an internal service) gets nothing
+// posted there; the refusal is logged.
+func TestResponseURLsElsewhereAreRefused(t *testing.T) {
+	var hits atomic.Int32
+	internal := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) { hits.Add(1) }))
+	t.Cleanup(internal.Close)
+	logs := &logLines{}
+	f := newFixture(t, func(o *slack.Options) { o.Logger = slog.New(slog.NewTextHandler(logs, nil)) })
+	f.handler.delay = 500 * time.Millisecond // past the ack budget: the answer goes to response_url
+
+	for _, target := range []string{internal.URL + "/hook", "https://user:pw@hooks.slack.com/commands/1", "not a url"} {
+		status, _ := f.post(t, "/slack/commands", slashBody("seats", target), nil)
+		if status != 200 {
+			t.Fatalf("%s: status %d", target, status)
+		}
+	}
+	// Close waits for the answers still being worked on.
+	if err := f.adapter.Close(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	if n := strings.Count(logs.String(), "response_url refused"); n != 3 {
+		t.Fatalf("%d refusals logged, want 3:\n%s", n, logs.String())
+	}
+	if strings.Contains(logs.String(), "pw@") {
+		t.Error("a refused response_url's credentials reached the log")
+	}
+	if n := hits.Load(); n != 0 {
+		t.Errorf("the internal service got %d requests", n)
 	}
 }

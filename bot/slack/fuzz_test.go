@@ -29,11 +29,12 @@ func fuzzAdapter(f *testing.F) http.Handler {
 	}
 	f.Cleanup(func() { st.Close() })
 	a, err := slack.New(slack.Options{
-		SigningSecret: signingSecret,
-		API:           slackgo.New(slacktest.DefaultBotToken, slackgo.OptionAPIURL(emu.APIURL())),
-		Handler:       &echo{},
-		Dedupe:        st,
-		AckBudget:     50 * time.Millisecond,
+		SigningSecret:   signingSecret,
+		API:             slackgo.New(slacktest.DefaultBotToken, slackgo.OptionAPIURL(emu.APIURL())),
+		Handler:         &echo{},
+		Dedupe:          st,
+		AckBudget:       50 * time.Millisecond,
+		ResponseOrigins: []string{emu.URL},
 	})
 	if err != nil {
 		f.Fatal(err)

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"net/url"
 	"path/filepath"
 	"sync"
 	"time"
@@ -358,17 +359,23 @@ func newSlackAdapter(cfg *config.Config, router *commands.Router, st store.Store
 		// slack-go waits out 429 Retry-After itself, a few times.
 		slackgo.OptionRetry(3),
 	}
+	origins := []string{slackbot.DefaultResponseOrigin}
 	if cfg.Slack.APIURL != "" {
 		opts = append(opts, slackgo.OptionAPIURL(cfg.Slack.APIURL))
+		// An emulator (or a proxy) serves response_urls on its own host.
+		if u, err := url.Parse(cfg.Slack.APIURL); err == nil && u.Host != "" {
+			origins = append(origins, u.Scheme+"://"+u.Host)
+		}
 	}
 	return slackbot.New(slackbot.Options{
-		SigningSecret: cfg.Slack.SigningSecret.Value(),
-		API:           slackgo.New(cfg.Slack.BotToken.Value(), opts...),
-		Handler:       router,
-		Dedupe:        st,
-		Users:         st,
-		AllowedTeams:  cfg.Policy.Slack.AllowedTeams,
-		Logger:        log,
+		ResponseOrigins: origins,
+		SigningSecret:   cfg.Slack.SigningSecret.Value(),
+		API:             slackgo.New(cfg.Slack.BotToken.Value(), opts...),
+		Handler:         router,
+		Dedupe:          st,
+		Users:           st,
+		AllowedTeams:    cfg.Policy.Slack.AllowedTeams,
+		Logger:          log,
 	})
 }
 
