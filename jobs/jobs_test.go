@@ -382,3 +382,34 @@ func TestStopWaitsForRunNow(t *testing.T) {
 		}
 	})
 }
+
+// TestRunAfter: a run scheduled for later starts when its time comes, and
+// one Stop overtakes never starts and does not hold Stop up.
+func TestRunAfter(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		r := &Runner{Locks: &memLocks{held: map[string]store.Lock{}}, Holder: "a", Timeout: time.Hour}
+		s := NewScheduler(time.UTC, r, nil)
+		s.Start()
+		var ran atomic.Int32
+		def := Definition{Name: NameReminders, Run: func(context.Context, time.Time) error { ran.Add(1); return nil }}
+		s.RunAfter(def, 20*time.Second)
+		s.RunAfter(def, time.Hour)
+		time.Sleep(19 * time.Second)
+		synctest.Wait()
+		if n := ran.Load(); n != 0 {
+			t.Fatalf("ran %d times before its time", n)
+		}
+		time.Sleep(2 * time.Second)
+		synctest.Wait()
+		if n := ran.Load(); n != 1 {
+			t.Fatalf("ran %d times after 21 s, want 1", n)
+		}
+		start := time.Now()
+		if err := s.Stop(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+		if waited := time.Since(start); waited > time.Second || ran.Load() != 1 {
+			t.Errorf("Stop waited %s and the hour-later run ran: %d runs", waited, ran.Load())
+		}
+	})
+}

@@ -27,8 +27,11 @@ type Scheduler struct {
 	mu      sync.Mutex
 	entries []Entry
 
-	// extra tracks runs started by RunNow, which Stop waits for too.
-	extra sync.WaitGroup
+	// extra tracks runs started by RunNow and RunAfter, which Stop waits
+	// for too; stopping tells a RunAfter still waiting not to start.
+	extra    sync.WaitGroup
+	stopping chan struct{}
+	stopOnce sync.Once
 }
 
 // Entry is one scheduled job.
@@ -51,11 +54,12 @@ func NewScheduler(loc *time.Location, r *Runner, log *slog.Logger) *Scheduler {
 		// SkipIfStillRunning outside Recover: in cron v3.0.1 a panic under
 		// SkipIfStillRunning would otherwise leak its token and skip the job
 		// forever. New's default chain does not recover panics at all.
-		cron:   cron.New(cron.WithLocation(loc), cron.WithLogger(cl), cron.WithChain(cron.SkipIfStillRunning(cl), cron.Recover(cl))),
-		runner: r,
-		log:    log,
-		base:   base,
-		cancel: cancel,
+		cron:     cron.New(cron.WithLocation(loc), cron.WithLogger(cl), cron.WithChain(cron.SkipIfStillRunning(cl), cron.Recover(cl))),
+		runner:   r,
+		log:      log,
+		base:     base,
+		cancel:   cancel,
+		stopping: make(chan struct{}),
 	}
 }
 
@@ -88,10 +92,26 @@ func (s *Scheduler) RunNow(def Definition) {
 	s.extra.Go(func() { _ = s.runner.Run(s.base, def) })
 }
 
+// RunAfter runs def once, d from now, unless Stop comes first: for work
+// that can only be picked up once a lease held by a process that is gone
+// has run out.
+func (s *Scheduler) RunAfter(def Definition, d time.Duration) {
+	s.extra.Go(func() {
+		t := time.NewTimer(d)
+		defer t.Stop()
+		select {
+		case <-t.C:
+			_ = s.runner.Run(s.base, def)
+		case <-s.stopping:
+		}
+	})
+}
+
 // Stop stops triggering and waits for running jobs to finish. When ctx ends
 // first, running jobs are cancelled and Stop returns ctx's error once they
 // have returned.
 func (s *Scheduler) Stop(ctx context.Context) error {
+	s.stopOnce.Do(func() { close(s.stopping) })
 	cronDone := s.cron.Stop()
 	done := make(chan struct{})
 	go func() {

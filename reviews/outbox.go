@@ -22,7 +22,8 @@ var errNotOurs = errors.New("reviews: change not ours to carry out")
 // the item as it stands afterwards.
 func (s *Service) carryOut(ctx context.Context, period string, userID int64) (Item, error) {
 	now := s.now()
-	lease, holder := s.lease(), s.holder()
+	timeout, holder := s.changeTimeout(), s.holder()
+	lease := timeout + changeLeaseMargin
 	it, err := s.updateItem(ctx, period, userID, func(it *Item) error {
 		c := it.Change
 		if c == nil || c.Status != ChangePending || (c.LeaseHolder != "" && now.Before(c.LeaseUntil)) {
@@ -43,9 +44,11 @@ func (s *Service) carryOut(ctx context.Context, period string, userID int64) (It
 		return Item{}, err
 	}
 
-	note, err := s.stillAsShown(ctx, it)
-	if err == nil && note == "" {
-		err = s.applyChange(ctx, it)
+	callCtx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	note, reached, err := s.stillAsShown(callCtx, it)
+	if err == nil && note == "" && !reached {
+		err = s.applyChange(callCtx, it)
 	}
 	if err != nil {
 		return s.changeFailed(ctx, it, err)
@@ -64,46 +67,83 @@ func (s *Service) carryOut(ctx context.Context, period string, userID int64) (It
 	if err != nil {
 		return Item{}, err
 	}
-	if note != "" {
+	switch detail := map[string]string{"period": period, "saves_per_month": fmt.Sprintf("%.2f", after.Seat.MonthlyCost)}; {
+	case note != "":
 		s.audit(ctx, "system", "seat.change_skipped", s.subject(userID), map[string]string{"period": period, "why": note})
-	} else {
-		s.audit(ctx, after.DecidedBy, doneAction[after.Change.Kind], s.subject(userID),
-			map[string]string{"period": period, "saves_per_month": fmt.Sprintf("%.2f", after.Seat.MonthlyCost)})
+	case reached:
+		detail["confirmed"] = "the seat was found as the decision asked, after an interrupted attempt"
+		s.audit(ctx, after.DecidedBy, doneAction[after.Change.Kind], s.subject(userID), detail)
+	default:
+		s.audit(ctx, after.DecidedBy, doneAction[after.Change.Kind], s.subject(userID), detail)
 	}
 	return after, nil
+}
+
+// changeLeaseMargin is how long a change's lease outlives its call: room
+// to record the outcome once the call returns.
+const changeLeaseMargin = 5 * time.Second
+
+// DefaultChangeTimeout bounds a seat change's call unless ChangeTimeout
+// says otherwise.
+const DefaultChangeTimeout = 15 * time.Second
+
+// ChangeLease is how long a seat change stays with the replica making it
+// by default: after it, any replica may finish the change.
+const ChangeLease = DefaultChangeTimeout + changeLeaseMargin
+
+func (s *Service) changeTimeout() time.Duration {
+	if s.ChangeTimeout <= 0 {
+		return DefaultChangeTimeout
+	}
+	return s.ChangeTimeout
 }
 
 // doneAction is the audit verb of a change Zendesk confirmed.
 var doneAction = map[ChangeKind]string{ChangeDemote: "seat.demoted", ChangeSuspend: "seat.suspended", ChangeLightAgent: "seat.downgraded"}
 
-// stillAsShown checks Zendesk's user against the digest; a non-empty note
-// says why the decision no longer applies.
-func (s *Service) stillAsShown(ctx context.Context, it Item) (string, error) {
+// stillAsShown checks the member against the digest; a non-empty note
+// says why the decision no longer applies. reached says the seat is
+// already as the decision asked after an earlier attempt of this change,
+// which may have made it and been cut off before saying so (a crash, a
+// lost answer): the decision did it, and keeps its author and saving.
+func (s *Service) stillAsShown(ctx context.Context, it Item) (note string, reached bool, err error) {
 	m, err := s.Seats.Member(ctx, it.Seat.UserID)
 	switch {
 	case errors.Is(err, connector.ErrNotFound):
-		return "no longer in Zendesk", nil
+		return "no longer in Zendesk", false, nil
 	case err != nil:
-		return "", err
+		return "", false, err
 	}
 	shown := it.Seat
 	if m.LastActivity != nil && (shown.NeverLoggedIn || m.LastActivity.After(shown.LastActivity)) {
-		return "logged in on " + m.LastActivity.In(s.policy().Location).Format("Mon 2 Jan") + ", after the review asked", nil
+		return "logged in on " + m.LastActivity.In(s.policy().Location).Format("Mon 2 Jan") + ", after the review asked", false, nil
 	}
-	if !m.HasSeat {
-		return "already " + m.Role + " in Zendesk", nil
+	asked := changeReached(it.Change, m)
+	if asked && it.Change.Attempts > 1 {
+		return "", true, nil
 	}
-	switch it.Change.Kind {
+	switch {
+	case !m.HasSeat:
+		return "already " + m.Role + " in Zendesk", false, nil
+	case asked && it.Change.Kind == ChangeSuspend:
+		return "already suspended in Zendesk", false, nil
+	case asked && it.Change.Kind == ChangeLightAgent:
+		return "already a light agent in Zendesk", false, nil
+	}
+	return "", false, nil
+}
+
+// changeReached reports whether the member is as the change asks.
+func changeReached(c *Change, m connector.Member) bool {
+	switch c.Kind {
+	case ChangeDemote:
+		return !m.HasSeat
 	case ChangeSuspend:
-		if m.Suspended {
-			return "already suspended in Zendesk", nil
-		}
+		return m.Suspended
 	case ChangeLightAgent:
-		if m.RoleID != "" && m.RoleID == strconv.FormatInt(it.Change.RoleID, 10) {
-			return "already a light agent in Zendesk", nil
-		}
+		return m.RoleID != "" && m.RoleID == strconv.FormatInt(c.RoleID, 10)
 	}
-	return "", nil
+	return false
 }
 
 // seatChange is what a decision's change asks of the connector.

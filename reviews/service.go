@@ -46,10 +46,14 @@ type Service struct {
 	// MaxAttempts bounds the tries of a Zendesk change before it is
 	// marked failed and an admin is told (default 5).
 	MaxAttempts int
-	// Lease is how long a replica may take over a Zendesk change before
-	// another may try (default 1 minute).
-	Lease  time.Duration
-	Logger *slog.Logger
+	// Lease is how long a replica may take over sending an owner's
+	// messages before another may (default 1 minute).
+	Lease time.Duration
+	// ChangeTimeout bounds one call that changes a seat (default 15 s).
+	// The change's lease outlives it by a few seconds, so a replica that
+	// dies mid-call holds the change up for seconds, not a minute.
+	ChangeTimeout time.Duration
+	Logger        *slog.Logger
 }
 
 func (s *Service) now() time.Time {

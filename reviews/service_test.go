@@ -373,3 +373,78 @@ func TestAChangeThatKeepsFailingIsGivenUp(t *testing.T) {
 		t.Error("no audit entry for the change given up")
 	}
 }
+
+// TestAnInterruptedChangeKeepsItsAuthor: Zendesk made the change but the
+// replica never heard so (the answer lost, or the replica gone mid-call).
+// Whichever replica looks next finds the seat as the decision asked and
+// records it as that person's decision, with its saving, without asking
+// Zendesk again; a replica that died holds the change up for seconds.
+func TestAnInterruptedChangeKeepsItsAuthor(t *testing.T) {
+	tests := []struct {
+		name string
+		// interrupt makes the decision, whose change reaches Zendesk but
+		// whose outcome is not recorded as done.
+		interrupt func(t *testing.T, f *fixture, in reviews.Input)
+		// wait is how long the next replica must wait for the lease.
+		wait time.Duration
+	}{
+		{"the answer was lost", func(t *testing.T, f *fixture, in reviews.Input) {
+			f.emu.InjectFault(zendesktest.EndpointUsersUpdate, zendesktest.Fault{Status: http.StatusBadGateway, AfterApply: true})
+			if _, err := f.svc.Decide(t.Context(), in); err != nil {
+				t.Fatal(err)
+			}
+			f.emu.ClearFaults()
+		}, 0},
+		{"the replica died mid-call", func(t *testing.T, f *fixture, in reviews.Input) {
+			f.emu.InjectFault(zendesktest.EndpointUsersUpdate, zendesktest.Fault{Status: http.StatusBadGateway, AfterApply: true, Latency: time.Second})
+			ctx, cancel := context.WithTimeout(t.Context(), 300*time.Millisecond)
+			defer cancel()
+			_, _ = f.svc.Decide(ctx, in) // the process ends here: nothing after the call is recorded
+			f.emu.ClearFaults()
+		}, 21 * time.Second},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			f := newFixture(t)
+			f.svc.MaxAttempts = 10
+			tom := f.seat(t, f.open(t), "tom@acme.example")
+			in := reviews.Input{Period: tom.Period, UserID: tom.Seat.UserID, Decision: reviews.Remove, Actor: reviews.Actor{Email: omar}}
+			tt.interrupt(t, f, in)
+			if u, _ := f.emu.User(tom.Seat.UserID); u.Role != zendesk.RoleEndUser {
+				t.Fatalf("the interrupted call did not reach Zendesk: role %s", u.Role)
+			}
+			updates := f.emu.Requests(zendesktest.EndpointUsersUpdate)
+
+			next := *f.svc
+			next.Holder = "restarted"
+			if tt.wait > 0 {
+				if done, _, err := next.Resume(t.Context(), tom.Period); err != nil || done != 0 {
+					t.Errorf("within the dead replica's lease: done %d, %v; want it left alone", done, err)
+				}
+				f.clock = f.clock.Add(tt.wait)
+			}
+			done, failed, err := next.Resume(t.Context(), tom.Period)
+			if err != nil || done != 1 || len(failed) != 0 {
+				t.Fatalf("Resume: done %d, failed %v, err %v", done, failed, err)
+			}
+			it, err := next.Item(t.Context(), tom.Period, tom.Seat.UserID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if it.State != reviews.Removed || it.DecidedBy != omar || it.Change.Status != reviews.ChangeDone || it.Saving() != 115 {
+				t.Errorf("item %+v change %+v: want removed by omar, done, saving $115", it, it.Change)
+			}
+			if n := f.emu.Requests(zendesktest.EndpointUsersUpdate); n != updates {
+				t.Errorf("Zendesk was asked %d more times to change a seat already changed", n-updates)
+			}
+			audit, err := f.store.ListAudit(t.Context(), 0, 100)
+			if err != nil {
+				t.Fatal(err)
+			}
+			i := slices.IndexFunc(audit, func(e store.AuditEntry) bool { return e.Action == "seat.demoted" })
+			if i < 0 || audit[i].Actor != omar || audit[i].Detail["confirmed"] == "" {
+				t.Errorf("audit %+v: want seat.demoted by omar, confirmed after the interruption", audit)
+			}
+		})
+	}
+}

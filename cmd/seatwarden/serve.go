@@ -9,6 +9,7 @@ import (
 
 	"github.com/seatwarden/seatwarden/connector"
 	"github.com/seatwarden/seatwarden/jobs"
+	"github.com/seatwarden/seatwarden/reviews"
 	"github.com/seatwarden/seatwarden/server"
 	"github.com/seatwarden/seatwarden/store"
 )
@@ -57,9 +58,12 @@ func (a *app) serve(ctx context.Context, addr string, ready func(addr string)) e
 		slog.String("zendesk", a.cfg.Zendesk.URL), slog.String("version", version))
 	a.syncIfNoSnapshot(ctx, sched)
 	// Zendesk changes a crash left pending, and digests it left unsent,
-	// are finished now rather than at the next hourly run.
+	// are finished now rather than at the next hourly run; a change the
+	// previous process was making when it died is still leased for a few
+	// seconds, so the run is repeated once that lease has passed.
 	if def, err := a.jobs.Lookup(jobs.NameReminders); err == nil {
 		sched.RunNow(def)
+		sched.RunAfter(def, reviews.ChangeLease)
 	}
 	if ready != nil {
 		ready(srv.Addr())

@@ -24,6 +24,10 @@ type Fault struct {
 	// Times is how many requests the fault affects; 0 means until
 	// ClearFaults.
 	Times int
+	// AfterApply carries the request out before answering the fault:
+	// what a caller sees when Zendesk made a change and the answer was
+	// lost (a timeout, a crash, a 5xx from a proxy in between).
+	AfterApply bool
 }
 
 type faultState struct {

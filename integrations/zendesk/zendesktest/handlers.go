@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"mime"
 	"net/http"
+	"net/http/httptest"
 	"strconv"
 	"strings"
 	"time"
@@ -137,9 +138,20 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		h.Set("Ratelimit-Reset", strconv.Itoa(ceilSeconds(acct.resetIn)))
 	}
 
+	if faulted && fault.AfterApply {
+		// Zendesk did the work; the caller only sees the fault.
+		s.route(httptest.NewRecorder(), r, rt, acct, now)
+		fault.AfterApply = false
+	}
 	if faulted && serveFault(w, r, fault) {
 		return
 	}
+	s.route(w, r, rt, acct, now)
+}
+
+// route serves a request that no fault answered.
+func (s *Server) route(w http.ResponseWriter, r *http.Request, rt route, acct accountState, now time.Time) {
+	h := w.Header()
 	switch {
 	case rt.endpoint == EndpointUnknown:
 		writeRaw(w, http.StatusNotFound, bodyNotFound)
