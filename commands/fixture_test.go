@@ -1,13 +1,11 @@
 package commands
 
 import (
-	"bytes"
 	"context"
 	"fmt"
 	"log/slog"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -15,6 +13,7 @@ import (
 	"github.com/seatwarden/seatwarden/connector"
 	"github.com/seatwarden/seatwarden/integrations/zendesk"
 	"github.com/seatwarden/seatwarden/internal/golden"
+	"github.com/seatwarden/seatwarden/internal/syncbuf"
 	"github.com/seatwarden/seatwarden/seats"
 	"github.com/seatwarden/seatwarden/store"
 	"github.com/seatwarden/seatwarden/store/boltstore"
@@ -106,28 +105,10 @@ func testPolicy(t testing.TB) seats.Policy {
 	}
 }
 
-// syncBuffer is a log sink safe for concurrent writes.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
-
 type fixture struct {
 	store *boltstore.Store
 	deps  Deps
-	logs  *syncBuffer
+	logs  *syncbuf.Buffer
 }
 
 // newFixture opens a real embedded store in a temporary directory and
@@ -144,7 +125,7 @@ func newFixture(t testing.TB, snap *store.Snapshot) *fixture {
 			t.Fatal(err)
 		}
 	}
-	logs := &syncBuffer{}
+	logs := &syncbuf.Buffer{}
 	return &fixture{store: st, logs: logs, deps: Deps{
 		Snapshots: st,
 		Audit:     st,

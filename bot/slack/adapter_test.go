@@ -1,7 +1,6 @@
 package slack_test
 
 import (
-	"bytes"
 	"context"
 	"crypto/hmac"
 	"crypto/sha256"
@@ -26,6 +25,7 @@ import (
 	"github.com/seatwarden/seatwarden/bot"
 	"github.com/seatwarden/seatwarden/bot/slack"
 	"github.com/seatwarden/seatwarden/bot/slack/slacktest"
+	"github.com/seatwarden/seatwarden/internal/syncbuf"
 	"github.com/seatwarden/seatwarden/store/boltstore"
 )
 
@@ -611,25 +611,6 @@ func TestFormSubmissionWithoutAnOriginToUpdate(t *testing.T) {
 	}
 }
 
-// logLines is a slog handler's output, safe to read while the adapter's
-// workers write.
-type logLines struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (l *logLines) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.buf.Write(p)
-}
-
-func (l *logLines) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.buf.String()
-}
-
 // TestResponseURLsElsewhereAreRefused: a signed request whose response_url
 // names any host but Slack's (here, an internal service) gets nothing
 // posted there; the refusal is logged.
@@ -637,7 +618,7 @@ func TestResponseURLsElsewhereAreRefused(t *testing.T) {
 	var hits atomic.Int32
 	internal := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) { hits.Add(1) }))
 	t.Cleanup(internal.Close)
-	logs := &logLines{}
+	logs := &syncbuf.Buffer{}
 	f := newFixture(t, func(o *slack.Options) { o.Logger = slog.New(slog.NewTextHandler(logs, nil)) })
 	f.handler.delay = 500 * time.Millisecond // past the ack budget: the answer goes to response_url
 

@@ -5,13 +5,15 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+
+	"github.com/seatwarden/seatwarden/internal/syncbuf"
 )
 
 // runConsole runs "seatwarden console" with envs as the environment and
 // input typed on stdin.
 func runConsole(t *testing.T, envs map[string]string, input string, args ...string) (code int, stdout, stderr string) {
 	t.Helper()
-	var out, errOut syncBuffer
+	var out, errOut syncbuf.Buffer
 	code = run(context.Background(), append([]string{"console"}, args...), env{
 		stdin: strings.NewReader(input), stdout: &out, stderr: &errOut,
 		getenv: func(k string) string { return envs[k] },

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"net/http"
@@ -10,39 +9,21 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/seatwarden/seatwarden/bot/slack/slacktest"
 	"github.com/seatwarden/seatwarden/connector"
 	"github.com/seatwarden/seatwarden/integrations/zendesk/zendesktest"
+	"github.com/seatwarden/seatwarden/internal/syncbuf"
 	"github.com/seatwarden/seatwarden/store"
 	"github.com/seatwarden/seatwarden/store/boltstore"
 )
 
-// syncBuffer is an io.Writer safe to read while a command still writes.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
-
 // invocation runs the binary's entry point with its own environment.
 type invocation struct {
 	env            map[string]string
-	stdout, stderr syncBuffer
+	stdout, stderr syncbuf.Buffer
 }
 
 func (inv *invocation) run(ctx context.Context, args ...string) int {

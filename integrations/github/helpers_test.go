@@ -1,7 +1,6 @@
 package github_test
 
 import (
-	"bytes"
 	"context"
 	"crypto/rand"
 	"crypto/rsa"
@@ -15,6 +14,7 @@ import (
 
 	"github.com/seatwarden/seatwarden/integrations/github"
 	"github.com/seatwarden/seatwarden/integrations/github/githubtest"
+	"github.com/seatwarden/seatwarden/internal/syncbuf"
 )
 
 var t0 = time.Date(2026, 11, 2, 9, 0, 0, 0, time.UTC)
@@ -90,35 +90,17 @@ func (c *fakeClock) Sleeps() []time.Duration {
 	return slices.Clone(c.sleeps)
 }
 
-// syncBuffer is a log sink safe for concurrent writers.
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
-}
-
 type harness struct {
 	srv   *githubtest.Server
 	clock *fakeClock
-	logs  *syncBuffer
+	logs  *syncbuf.Buffer
 }
 
 // newHarness starts an emulator on a fake clock shared with its clients,
 // knowing an owner's and a member's token and the sample app.
 func newHarness(t *testing.T, org *githubtest.Org, opts ...githubtest.Option) *harness {
 	t.Helper()
-	h := &harness{clock: &fakeClock{now: t0}, logs: &syncBuffer{}}
+	h := &harness{clock: &fakeClock{now: t0}, logs: &syncbuf.Buffer{}}
 	owner, member := ownerLogin, memberLogin
 	if _, ok := org.Member(ownerLogin); !ok {
 		// A generated org: its first owner and first plain member.

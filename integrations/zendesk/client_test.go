@@ -18,6 +18,7 @@ import (
 
 	"github.com/seatwarden/seatwarden/integrations/zendesk"
 	"github.com/seatwarden/seatwarden/integrations/zendesk/zendesktest"
+	"github.com/seatwarden/seatwarden/internal/syncbuf"
 )
 
 var t0 = time.Date(2026, 11, 2, 9, 0, 0, 0, time.UTC)
@@ -69,24 +70,6 @@ func (c *fakeClock) Sleeps() []time.Duration {
 	return slices.Clone(c.sleeps)
 }
 
-// syncBuffer is a log sink safe for concurrent writers.
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
-}
-
 type observation struct {
 	Endpoint string
 	Status   int
@@ -95,7 +78,7 @@ type observation struct {
 type harness struct {
 	srv   *zendesktest.Server
 	clock *fakeClock
-	logs  *syncBuffer
+	logs  *syncbuf.Buffer
 
 	mu  sync.Mutex
 	obs []observation
@@ -110,7 +93,7 @@ func (h *harness) observations() []observation {
 // newHarness starts an emulator on a fake clock shared with the client.
 func newHarness(t *testing.T, org *zendesktest.Org, opts ...zendesktest.Option) *harness {
 	t.Helper()
-	h := &harness{clock: &fakeClock{now: t0}, logs: &syncBuffer{}}
+	h := &harness{clock: &fakeClock{now: t0}, logs: &syncbuf.Buffer{}}
 	base := []zendesktest.Option{
 		zendesktest.WithClock(h.clock.Now),
 		zendesktest.WithOAuthClient(clientID, clientSecret, true),
