@@ -5,13 +5,14 @@
 package config
 
 import (
-	"encoding/base64"
 	"errors"
 	"fmt"
 	"io/fs"
 	"log/slog"
 	"os"
 	"strings"
+
+	"github.com/seatwarden/seatwarden/internal/seal"
 )
 
 // Config is the whole configuration: the policy file plus the environment.
@@ -29,8 +30,16 @@ type Config struct {
 	Zendesk Zendesk
 	GitHub  GitHub
 
-	// EncryptionKey seals stored secrets: base64 of 32 bytes when set.
+	// EncryptionKey seals stored secrets: "base64" or "id:base64" of 32
+	// bytes when set (SEATWARDEN_ENCRYPTION_KEY). New values are sealed
+	// under it.
 	EncryptionKey Secret
+	// EncryptionKeys are older keys, still accepted for reading while
+	// records are re-sealed under EncryptionKey: one per line or comma
+	// separated, each "base64" or "id:base64"; blank lines and lines
+	// starting with # are skipped (SEATWARDEN_ENCRYPTION_KEYS). Load
+	// accepts it only with EncryptionKey.
+	EncryptionKeys Secret
 
 	// PolicyPath is the policy file loaded, "" when none was given.
 	PolicyPath string
@@ -279,26 +288,30 @@ func (c *Config) RequireZendesk() error {
 	return nil
 }
 
-// EncryptionKeyBytes returns the decoded 32-byte key, or nil when unset.
-func (c *Config) EncryptionKeyBytes() []byte {
-	if key, ok := decodeKey(c.EncryptionKey.Value()); ok {
-		return key
-	}
-	return nil
-}
-
-// decodeKey accepts standard or URL-safe base64, padded or not, since key
-// generators differ.
-func decodeKey(s string) ([]byte, bool) {
-	if s == "" {
-		return nil, false
-	}
-	for _, enc := range []*base64.Encoding{base64.StdEncoding, base64.RawStdEncoding, base64.URLEncoding, base64.RawURLEncoding} {
-		if key, err := enc.DecodeString(s); err == nil {
-			return key, len(key) == 32
+// Keyring returns the encryption keys as a ring that seals under
+// EncryptionKey and opens values sealed under it or any of EncryptionKeys;
+// nil, nil when no key is set. Load has checked the keys, so an error is
+// possible only for a Config built by hand.
+func (c *Config) Keyring() (*seal.Keyring, error) {
+	if !c.EncryptionKey.IsSet() {
+		if c.EncryptionKeys.IsSet() {
+			return nil, errors.New(errKeysWithoutKey)
 		}
+		return nil, nil
 	}
-	return nil, false
+	current, err := seal.ParseKey(c.EncryptionKey.Value())
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", envKey, err)
+	}
+	older, err := seal.ParseKeys(c.EncryptionKeys.Value())
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", envKeys, err)
+	}
+	ring, err := seal.NewKeyring(current, older...)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", envKeys, err)
+	}
+	return ring, nil
 }
 
 // SlogLevel returns LogLevel as a slog.Level.

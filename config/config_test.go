@@ -155,7 +155,8 @@ func TestLoadInterfaceExample(t *testing.T) {
 
 func TestLoadEveryKey(t *testing.T) {
 	got, err := config.Load(config.LoadOptions{
-		Getenv: envOf(map[string]string{"SEATWARDEN_CONFIG": "testdata/full.yaml"}),
+		// store.require_encryption is true in the file.
+		Getenv: envOf(map[string]string{"SEATWARDEN_CONFIG": "testdata/full.yaml", "SEATWARDEN_ENCRYPTION_KEY": testKey}),
 	})
 	if err != nil {
 		t.Fatalf("Load: %v", err)
@@ -211,7 +212,8 @@ func TestLoadEveryKey(t *testing.T) {
 			RemoveAction:    config.GitHubRemoveRemoveMember,
 			RequestsPerHour: 3000,
 		},
-		Jobs: config.JobLimits{Timeout: config.Duration(20 * time.Minute)},
+		Jobs:  config.JobLimits{Timeout: config.Duration(20 * time.Minute)},
+		Store: config.StorePolicy{RequireEncryption: true},
 	}
 	if diff := cmp.Diff(want, got.Policy); diff != "" {
 		t.Errorf("policy (-want +got):\n%s", diff)

@@ -95,6 +95,7 @@ func (c *Config) Describe() []Setting {
 	}
 	env("GITHUB_APP_PRIVATE_KEY", secretText(c.GitHub.AppPrivateKey))
 	env("SEATWARDEN_ENCRYPTION_KEY", secretText(c.EncryptionKey))
+	env("SEATWARDEN_ENCRYPTION_KEYS", secretText(c.EncryptionKeys))
 
 	describeValue(reflect.ValueOf(c.Policy), "", func(path, value string) {
 		s := Setting{Name: path, Value: value, Source: SourceDefault}

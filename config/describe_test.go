@@ -13,16 +13,18 @@ import (
 func TestDescribe(t *testing.T) {
 	c, err := config.Load(config.LoadOptions{
 		Getenv: envOf(map[string]string{
-			"SEATWARDEN_CONFIG":         "policy.yaml",
-			"SEATWARDEN_ADDR":           ":9000",
-			"SLACK_BOT_TOKEN_FILE":      "/run/bot",
-			"SLACK_SIGNING_SECRET":      "LEAKsigning",
-			"REDIS_URL":                 "redis://:LEAKredispw@r:6379",
-			"SEATWARDEN_ENCRYPTION_KEY": leakKey,
+			"SEATWARDEN_CONFIG":               "policy.yaml",
+			"SEATWARDEN_ADDR":                 ":9000",
+			"SLACK_BOT_TOKEN_FILE":            "/run/bot",
+			"SLACK_SIGNING_SECRET":            "LEAKsigning",
+			"REDIS_URL":                       "redis://:LEAKredispw@r:6379",
+			"SEATWARDEN_ENCRYPTION_KEY":       leakKey,
+			"SEATWARDEN_ENCRYPTION_KEYS_FILE": "/run/keys",
 		}),
 		ReadFile: filesOf(map[string]string{
-			"policy.yaml": "# review settings\nreview:\n  snooze_days: 3\nschedules:\n  sync: \"*/5 * * * *\"\npricing:\n  roles:\n    Light Agent: 0\n",
+			"policy.yaml": "# review settings\nreview:\n  snooze_days: 3\nschedules:\n  sync: \"*/5 * * * *\"\npricing:\n  roles:\n    Light Agent: 0\nstore:\n  require_encryption: true\n",
 			"/run/bot":    "xoxb-LEAKbot\n",
+			"/run/keys":   "# retired in March\nold:" + leakOldKey + "\n",
 		}),
 	})
 	if err != nil {
@@ -46,6 +48,8 @@ func TestDescribe(t *testing.T) {
 		{Name: "SLACK_APP_TOKEN", Value: "unset", Source: config.SourceDefault},
 		{Name: "REDIS_URL", Value: "set (redacted)", Source: config.SourceEnv, From: "REDIS_URL"},
 		{Name: "SEATWARDEN_ENCRYPTION_KEY", Value: "set (redacted)", Source: config.SourceEnv, From: "SEATWARDEN_ENCRYPTION_KEY"},
+		{Name: "SEATWARDEN_ENCRYPTION_KEYS", Value: "set (redacted)", Source: config.SourceEnv, From: "SEATWARDEN_ENCRYPTION_KEYS_FILE"},
+		{Name: "store.require_encryption", Value: "true", Source: config.SourceFile, From: "policy.yaml:10"},
 		{Name: "TEAMS_SERVICE_URLS", Value: "https://smba.trafficmanager.net/, https://smba.infra.gcc.teams.microsoft.com/, https://smba.infra.gov.teams.microsoft.us/, https://smba.infra.dod.teams.microsoft.us/", Source: config.SourceDefault},
 		{Name: "review.snooze_days", Value: "3", Source: config.SourceFile, From: "policy.yaml:3"},
 		{Name: "review.keep_max_days", Value: "180", Source: config.SourceDefault},
@@ -69,7 +73,7 @@ func TestDescribe(t *testing.T) {
 		"pricing.currency", "non_seat_roles", "owners", "review.escalate_after", "review.on_silence",
 		"review.remove_action", "review.downgrade_role_id", "credentials.unused_days",
 		"schedules.inactive-digest", "schedules.token-digest", "zendesk.requests_per_minute",
-		"zendesk.timeout", "jobs.timeout", "slack.allowed_teams",
+		"zendesk.timeout", "jobs.timeout", "slack.allowed_teams", "store.require_encryption",
 	} {
 		if _, ok := byName[key]; !ok {
 			t.Errorf("Describe lacks %s", key)

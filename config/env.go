@@ -121,13 +121,7 @@ func (e *envLoader) load(c *Config) {
 	e.loadTeams(&c.Teams)
 	e.loadZendesk(&c.Zendesk)
 	e.loadGitHub(&c.GitHub)
-	if key := e.secret("SEATWARDEN_ENCRYPTION_KEY"); key.IsSet() {
-		if _, ok := decodeKey(key.Value()); !ok {
-			e.fail(e.label("SEATWARDEN_ENCRYPTION_KEY"), "must be base64 of 32 bytes; generate one with: openssl rand -base64 32")
-		} else {
-			c.EncryptionKey = key
-		}
-	}
+	e.loadEncryption(c)
 }
 
 // oneOf returns v lower-cased when allowed, else records a problem and

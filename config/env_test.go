@@ -86,8 +86,8 @@ func TestLoadEnvironment(t *testing.T) {
 	if err := c.RequireZendesk(); err != nil {
 		t.Errorf("RequireZendesk: %v", err)
 	}
-	if got := c.EncryptionKeyBytes(); string(got) != "0123456789abcdef0123456789abcdef" {
-		t.Errorf("EncryptionKeyBytes() = %q", got)
+	if ring, err := c.Keyring(); err != nil || ring == nil || len(ring.IDs()) != 1 {
+		t.Errorf("Keyring() = %v, %v; want a ring of the one key", ring, err)
 	}
 	if got := c.SlogLevel(); got != slog.LevelDebug {
 		t.Errorf("SlogLevel() = %v", got)
@@ -144,8 +144,15 @@ func TestLoadEnvironmentValid(t *testing.T) {
 			}
 		}},
 		{"url-safe unpadded key", map[string]string{"SEATWARDEN_ENCRYPTION_KEY": rawKey}, func(t *testing.T, c *config.Config) {
-			if len(c.EncryptionKeyBytes()) != 32 {
-				t.Errorf("EncryptionKeyBytes() has %d bytes", len(c.EncryptionKeyBytes()))
+			// The same key as testKey, written differently: it opens what
+			// testKey sealed.
+			std, err := loadEnv(map[string]string{"SEATWARDEN_ENCRYPTION_KEY": testKey}, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			sealed := mustKeyring(t, std).Seal([]byte("v"), nil)
+			if plain, err := mustKeyring(t, c).Open(sealed, nil); err != nil || string(plain) != "v" {
+				t.Errorf("Open = %q, %v; want the value testKey sealed", plain, err)
 			}
 		}},
 		{"explicit token url wins over the tenant's", map[string]string{"TEAMS_APP_ID": "a", "TEAMS_APP_PASSWORD": "p", "TEAMS_TENANT_ID": "t", "TEAMS_TOKEN_URL": "http://[::1]:9/token"}, func(t *testing.T, c *config.Config) {
@@ -289,9 +296,9 @@ func TestLoadEnvironmentProblems(t *testing.T) {
 			[]string{"more than one Zendesk auth method is set (oauth-token, api-token); keep oauth-token, the preferred one, and unset ZENDESK_EMAIL, ZENDESK_API_TOKEN_FILE"}},
 
 		{"encryption key too short", map[string]string{"SEATWARDEN_ENCRYPTION_KEY": base64.StdEncoding.EncodeToString([]byte("short"))}, nil,
-			[]string{"SEATWARDEN_ENCRYPTION_KEY: must be base64 of 32 bytes; generate one with: openssl rand -base64 32"}},
+			[]string{"SEATWARDEN_ENCRYPTION_KEY: must be base64 of 32 bytes, got 5 bytes; generate one with: openssl rand -base64 32"}},
 		{"encryption key not base64", map[string]string{"SEATWARDEN_ENCRYPTION_KEY": "not base64!"}, nil,
-			[]string{"SEATWARDEN_ENCRYPTION_KEY: must be base64 of 32 bytes; generate one with: openssl rand -base64 32"}},
+			[]string{"SEATWARDEN_ENCRYPTION_KEY: is not base64; generate a key with: openssl rand -base64 32"}},
 
 		// NAME_FILE variants.
 		{"secret and its file both set", map[string]string{"SLACK_BOT_TOKEN": "xoxb-1", "SLACK_BOT_TOKEN_FILE": "/run/bot", "SLACK_SIGNING_SECRET": "s"}, map[string]string{"/run/bot": "xoxb-2"},
@@ -303,7 +310,7 @@ func TestLoadEnvironmentProblems(t *testing.T) {
 		{"secret from file checked under the file's name", map[string]string{"REDIS_URL_FILE": "/run/redis"}, map[string]string{"/run/redis": "http://r\n"},
 			[]string{"REDIS_URL_FILE: must start with redis:// or rediss://"}},
 		{"encryption key file", map[string]string{"SEATWARDEN_ENCRYPTION_KEY_FILE": "/run/key"}, map[string]string{"/run/key": "AAAA\n"},
-			[]string{"SEATWARDEN_ENCRYPTION_KEY_FILE: must be base64 of 32 bytes; generate one with: openssl rand -base64 32"}},
+			[]string{"SEATWARDEN_ENCRYPTION_KEY_FILE: must be base64 of 32 bytes, got 3 bytes; generate one with: openssl rand -base64 32"}},
 
 		{"github org that cannot be one", map[string]string{"GITHUB_ORG": "acme corp", "GITHUB_TOKEN": "t"}, nil,
 			[]string{`GITHUB_ORG: must be a GitHub organisation name such as acme (letters, digits and hyphens), got "acme corp"`}},
@@ -341,6 +348,7 @@ func TestSecretFiles(t *testing.T) {
 	secrets := []string{
 		"REDIS_URL", "SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET", "SLACK_APP_TOKEN", "TEAMS_APP_PASSWORD",
 		"ZENDESK_API_TOKEN", "ZENDESK_OAUTH_CLIENT_SECRET", "ZENDESK_OAUTH_TOKEN", "SEATWARDEN_ENCRYPTION_KEY",
+		"SEATWARDEN_ENCRYPTION_KEYS",
 	}
 	values := map[string]string{
 		"REDIS_URL":                   "redis://:pw@r:6379",
@@ -352,6 +360,7 @@ func TestSecretFiles(t *testing.T) {
 		"ZENDESK_OAUTH_CLIENT_SECRET": "client-file",
 		"ZENDESK_OAUTH_TOKEN":         "oauth-file",
 		"SEATWARDEN_ENCRYPTION_KEY":   testKey,
+		"SEATWARDEN_ENCRYPTION_KEYS":  "old:" + otherKey,
 	}
 	get := func(c *config.Config, name string) config.Secret {
 		return map[string]config.Secret{
@@ -364,6 +373,7 @@ func TestSecretFiles(t *testing.T) {
 			"ZENDESK_OAUTH_CLIENT_SECRET": c.Zendesk.OAuthClientSecret,
 			"ZENDESK_OAUTH_TOKEN":         c.Zendesk.OAuthToken,
 			"SEATWARDEN_ENCRYPTION_KEY":   c.EncryptionKey,
+			"SEATWARDEN_ENCRYPTION_KEYS":  c.EncryptionKeys,
 		}[name]
 	}
 	// Companions each secret needs to be valid on its own.
@@ -374,6 +384,7 @@ func TestSecretFiles(t *testing.T) {
 		"TEAMS_APP_PASSWORD":          {"TEAMS_APP_ID": "a", "TEAMS_TENANT_ID": "t"},
 		"ZENDESK_API_TOKEN":           {"ZENDESK_EMAIL": "bot@acme.com"},
 		"ZENDESK_OAUTH_CLIENT_SECRET": {"ZENDESK_OAUTH_CLIENT_ID": "id"},
+		"SEATWARDEN_ENCRYPTION_KEYS":  {"SEATWARDEN_ENCRYPTION_KEY": testKey},
 	}
 	for _, name := range secrets {
 		t.Run(name, func(t *testing.T) {

@@ -59,6 +59,15 @@ type Policy struct {
 	GitHub         GitHubPolicy      `yaml:"github" json:"github"`
 	Jobs           JobLimits         `yaml:"jobs" json:"jobs"`
 	Slack          SlackPolicy       `yaml:"slack" json:"slack"`
+	Store          StorePolicy       `yaml:"store" json:"store"`
+}
+
+// StorePolicy is what the policy demands of the store.
+type StorePolicy struct {
+	// RequireEncryption refuses to start without SEATWARDEN_ENCRYPTION_KEY,
+	// so a deployment that must keep its data sealed cannot silently come
+	// up storing it in the clear.
+	RequireEncryption bool `yaml:"require_encryption" json:"require_encryption"`
 }
 
 // SlackPolicy limits which Slack workspaces the bot answers.

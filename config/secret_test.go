@@ -86,15 +86,19 @@ var leakMarkers = []string{
 
 func assertNoLeak(t *testing.T, what, s string) {
 	t.Helper()
-	for _, m := range append(leakMarkers, leakKey) {
+	for _, m := range append(leakMarkers, leakKey, leakOldKey) {
 		if strings.Contains(s, m) || strings.Contains(s, hex.EncodeToString([]byte(m))) {
 			t.Errorf("%s contains the secret %q:\n%s", what, m, s)
 		}
 	}
 }
 
-// leakKey is a valid encryption key whose base64 text is itself the secret.
-var leakKey = base64.StdEncoding.EncodeToString([]byte("LEAKkeyLEAKkeyLEAKkeyLEAKkey1234"))
+// leakKey and leakOldKey are valid encryption keys whose base64 texts are
+// themselves the secrets.
+var (
+	leakKey    = base64.StdEncoding.EncodeToString([]byte("LEAKkeyLEAKkeyLEAKkeyLEAKkey1234"))
+	leakOldKey = base64.StdEncoding.EncodeToString([]byte("LEAKoldLEAKoldLEAKoldLEAKold1234"))
+)
 
 func TestSecretsNeverLeak(t *testing.T) {
 	c, err := config.Load(config.LoadOptions{
@@ -110,17 +114,19 @@ func TestSecretsNeverLeak(t *testing.T) {
 			"ZENDESK_URL":                 "https://acme.zendesk.com",
 			"ZENDESK_OAUTH_CLIENT_ID":     "client",
 			"ZENDESK_OAUTH_CLIENT_SECRET": "LEAKzdclient",
-			"SEATWARDEN_ENCRYPTION_KEY":   leakKey,
+			"SEATWARDEN_ENCRYPTION_KEY":   "current:" + leakKey,
+			"SEATWARDEN_ENCRYPTION_KEYS":  "old:" + leakOldKey,
 		}),
 		ReadFile: filesOf(map[string]string{
-			"policy.yaml":  "admins: [alice@example.com]\n",
+			"policy.yaml":  "admins: [alice@example.com]\nstore:\n  require_encryption: true\n",
 			"/run/signing": "LEAKsigning\n",
 		}),
 	})
 	if err != nil {
 		t.Fatalf("Load:\n%v", err)
 	}
-	if c.Slack.SigningSecret.Value() != "LEAKsigning" || c.Redis.URL.Value() != "redis://user:LEAKredispw@localhost:6379/0" {
+	if c.Slack.SigningSecret.Value() != "LEAKsigning" || c.Redis.URL.Value() != "redis://user:LEAKredispw@localhost:6379/0" ||
+		!c.EncryptionKeys.IsSet() {
 		t.Fatal("secrets did not load; the checks below would prove nothing")
 	}
 
@@ -153,6 +159,12 @@ func TestSecretsNeverLeak(t *testing.T) {
 	}
 	y, _ := yaml.Marshal(c)
 	assertNoLeak(t, "YAML", string(y))
+
+	ring, err := c.Keyring()
+	if err != nil {
+		t.Fatalf("Keyring: %v", err)
+	}
+	assertNoLeak(t, "keyring", fmt.Sprintf("%v %+v %#v %v", ring, ring, ring, ring.IDs()))
 }
 
 func TestSecretsNeverInErrors(t *testing.T) {
@@ -176,6 +188,21 @@ func TestSecretsNeverInErrors(t *testing.T) {
 		{"zendesk url with a password", map[string]string{"ZENDESK_URL": "https://me:LEAKzdapi@acme.zendesk.com"}, nil},
 		{"encryption key of the wrong length", map[string]string{"SEATWARDEN_ENCRYPTION_KEY": base64.StdEncoding.EncodeToString([]byte("LEAKkeyLEAKkey"))}, nil},
 		{"encryption key not base64", map[string]string{"SEATWARDEN_ENCRYPTION_KEY": "LEAKkeyLEAKkey!!"}, nil},
+		{"named encryption key of the wrong length", map[string]string{"SEATWARDEN_ENCRYPTION_KEY": "k1:LEAKkeysLEAKkeys"}, nil},
+		{"encryption key with an empty id", map[string]string{"SEATWARDEN_ENCRYPTION_KEY": ":LEAKkeyLEAKkey"}, nil},
+		{"encryption key after a misplaced colon", map[string]string{"SEATWARDEN_ENCRYPTION_KEY": leakKey + ":" + leakOldKey}, nil},
+		{"encryption key id of key material", map[string]string{"SEATWARDEN_ENCRYPTION_KEY": "LEAKkeyLEAKkeyLEAKkeyLEAKkeyLEAKkey:" + leakOldKey}, nil},
+		{"two keys in the encryption key", map[string]string{"SEATWARDEN_ENCRYPTION_KEY": leakKey + "," + leakOldKey}, nil},
+		{"encryption key file of two lines", map[string]string{"SEATWARDEN_ENCRYPTION_KEY_FILE": "/run/key"}, map[string]string{"/run/key": leakKey + "\n" + leakOldKey + "\n"}},
+		{"older keys without the current one", map[string]string{"SEATWARDEN_ENCRYPTION_KEYS": "old:" + leakOldKey}, nil},
+		{"older key of the wrong length", map[string]string{"SEATWARDEN_ENCRYPTION_KEY": leakKey, "SEATWARDEN_ENCRYPTION_KEYS": leakOldKey + ",LEAKkeysLEAKkeys"}, nil},
+		{"older key not base64", map[string]string{"SEATWARDEN_ENCRYPTION_KEY": leakKey, "SEATWARDEN_ENCRYPTION_KEYS": "old:LEAKkeyLEAKkey!!"}, nil},
+		{"older key with an empty id", map[string]string{"SEATWARDEN_ENCRYPTION_KEY": leakKey, "SEATWARDEN_ENCRYPTION_KEYS": ":" + leakOldKey}, nil},
+		{"older key after a misplaced colon", map[string]string{"SEATWARDEN_ENCRYPTION_KEY": leakKey, "SEATWARDEN_ENCRYPTION_KEYS": leakOldKey + ":" + leakKey}, nil},
+		{"older key with the current key's id", map[string]string{"SEATWARDEN_ENCRYPTION_KEY": "a:" + leakKey, "SEATWARDEN_ENCRYPTION_KEYS": "a:" + leakOldKey}, nil},
+		{"older keys sharing an id", map[string]string{"SEATWARDEN_ENCRYPTION_KEY": leakKey, "SEATWARDEN_ENCRYPTION_KEYS_FILE": "/run/keys"}, map[string]string{"/run/keys": "old:" + leakOldKey + "\nold:LEAKkeyLEAKkeyLEAKkeyLEAKkeyLEAKkeyLEAKkey1\n"}},
+		{"older key listed twice", map[string]string{"SEATWARDEN_ENCRYPTION_KEY": leakKey, "SEATWARDEN_ENCRYPTION_KEYS": leakOldKey + "," + leakOldKey}, nil},
+		{"older keys and their file", map[string]string{"SEATWARDEN_ENCRYPTION_KEY": leakKey, "SEATWARDEN_ENCRYPTION_KEYS": leakOldKey, "SEATWARDEN_ENCRYPTION_KEYS_FILE": "/run/keys"}, map[string]string{"/run/keys": "LEAKfilesecret"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -184,12 +211,37 @@ func TestSecretsNeverInErrors(t *testing.T) {
 				t.Fatal("Load succeeded, want an error")
 			}
 			assertNoLeak(t, "error", fmt.Sprintf("%v %+v %#v %q", err, err, err, err.Error()))
+			assertNoInput(t, err.Error(), tt.env, tt.files)
 			for _, m := range []string{"LEAKkey", "xoxp-LEAK", "xoxb-LEAK", "xapp-LEAK"} {
 				if strings.Contains(err.Error(), m) {
 					t.Errorf("error contains %q:\n%v", m, err)
 				}
 			}
 		})
+	}
+}
+
+// assertNoInput checks that no secret given, nor any part of one (a key of
+// a list, the text either side of a colon), shows in msg. Paths of *_FILE
+// variables are no secret and are left out.
+func assertNoInput(t *testing.T, msg string, env, files map[string]string) {
+	t.Helper()
+	var inputs []string
+	for name, v := range env {
+		if !strings.HasSuffix(name, "_FILE") {
+			inputs = append(inputs, v)
+		}
+	}
+	for _, v := range files {
+		inputs = append(inputs, v)
+	}
+	for _, in := range inputs {
+		parts := strings.FieldsFunc(in, func(r rune) bool { return r == ',' || r == '\n' || r == ':' || r == '@' })
+		for _, p := range append(parts, in) {
+			if p = strings.TrimSpace(p); len(p) >= 8 && strings.Contains(msg, p) {
+				t.Errorf("error shows %q, part of a secret given:\n%s", p, msg)
+			}
+		}
 	}
 }
 
