@@ -2,7 +2,6 @@ package store
 
 import (
 	"context"
-	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
@@ -55,27 +54,23 @@ func SnapshotSlot(name string) string {
 	return ":" + name
 }
 
-// EncodeSnapshot and DecodeSnapshot are the one place the snapshot's wire
-// form is defined, shared by every backend. The stored form is the
-// snapshot's revision, a newline, then its JSON: readers that only need to
-// know whether the snapshot changed read the first RevisionLen bytes and
-// never decode the rest, which for a large account is megabytes.
-func EncodeSnapshot(s *Snapshot) ([]byte, error) {
+// EncodeSnapshot and DecodeSnapshot are the one place the snapshot's clear
+// wire form is defined; backends go through their Codec, which seals it
+// when configured. The stored form is the snapshot's revision, a newline,
+// then its JSON: readers that only need to know whether the snapshot
+// changed read the first RevisionLen bytes and never decode the rest,
+// which for a large account is megabytes.
+func EncodeSnapshot(s *Snapshot) ([]byte, error) { return (*Codec)(nil).EncodeSnapshot(s) }
+
+// snapshotJSON is the JSON of s at the current version.
+func snapshotJSON(s *Snapshot) ([]byte, error) {
 	if s == nil {
 		return nil, fmt.Errorf("store: nil snapshot")
 	}
 	c := *s
 	c.V = SnapshotVersion
 	c.Connector = ConnectorOrDefault(c.Connector)
-	body, err := json.Marshal(&c)
-	if err != nil {
-		return nil, err
-	}
-	sum := sha256.Sum256(body)
-	out := make([]byte, 0, RevisionLen+1+len(body))
-	out = hex.AppendEncode(out, sum[:RevisionLen/2])
-	out = append(out, '\n')
-	return append(out, body...), nil
+	return json.Marshal(&c)
 }
 
 // RevisionLen is the length of a snapshot revision: hex of the first bytes
@@ -88,12 +83,10 @@ const RevisionLen = 16
 // callers may rebuild it rather than fail forever.
 var ErrUnreadable = errors.New("store: stored snapshot is unreadable")
 
-// DecodeSnapshot parses a stored snapshot, refusing unknown versions.
-func DecodeSnapshot(b []byte) (*Snapshot, error) {
-	if _, err := SnapshotRevision(b); err != nil {
-		return nil, err
-	}
-	body := b[RevisionLen+1:]
+// DecodeSnapshot parses a stored clear snapshot, refusing unknown versions.
+func DecodeSnapshot(b []byte) (*Snapshot, error) { return (*Codec)(nil).DecodeSnapshot(b) }
+
+func decodeSnapshotJSON(body []byte) (*Snapshot, error) {
 	var s Snapshot
 	if err := json.Unmarshal(body, &s); err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrUnreadable, err)

@@ -25,6 +25,7 @@ import (
 	"github.com/seatwarden/seatwarden/credentials"
 	"github.com/seatwarden/seatwarden/integrations/github"
 	"github.com/seatwarden/seatwarden/integrations/zendesk"
+	"github.com/seatwarden/seatwarden/internal/seal"
 	"github.com/seatwarden/seatwarden/internal/wiring"
 	"github.com/seatwarden/seatwarden/jobs"
 	"github.com/seatwarden/seatwarden/reviews"
@@ -42,6 +43,8 @@ type app struct {
 	log     *slog.Logger
 	metrics *telemetry.Metrics
 	store   store.Store
+	// sealed: the store encrypts what it holds.
+	sealed  bool
 	zendesk *zendesk.Client
 	github  *github.Client // nil unless GitHub is governed
 	// gitHubReviews is the review of Copilot seats; nil without GitHub.
@@ -87,7 +90,11 @@ func openApp(ctx context.Context, e env) (*app, error) {
 	for _, w := range cfg.Warnings {
 		log.Warn("config: " + w.String())
 	}
-	return newApp(ctx, cfg, log)
+	a, err := newApp(ctx, cfg, log)
+	if err == nil && !a.sealed {
+		log.Warn("store: stored data is not encrypted; set SEATWARDEN_ENCRYPTION_KEY (openssl rand -base64 32) and run seatwarden store rekey to seal it")
+	}
+	return a, err
 }
 
 // newApp opens the store and builds the Zendesk client and the jobs. The
@@ -97,10 +104,11 @@ func newApp(ctx context.Context, cfg *config.Config, log *slog.Logger) (*app, er
 		return nil, err
 	}
 	a := &app{cfg: cfg, log: log, metrics: telemetry.New(), now: time.Now}
-	st, err := openStore(ctx, cfg, log)
+	st, err := openStore(ctx, cfg, log, false)
 	if err != nil {
 		return nil, err
 	}
+	a.sealed, _ = st.Sealed()
 	a.store = store.Instrument(st, a.metrics.ObserveStore)
 
 	zd, err := newZendeskClient(cfg, log, a.metrics.ObserveZendesk)
@@ -424,15 +432,20 @@ func (a *app) Close() {
 }
 
 // openStore picks Redis when REDIS_URL (or cluster addresses) is set, else
-// the embedded file in SEATWARDEN_DATA_DIR.
-func openStore(ctx context.Context, cfg *config.Config, log *slog.Logger) (store.Store, error) {
+// the embedded file in SEATWARDEN_DATA_DIR, sealed with the configured
+// encryption keys. forRekey opens it for `store rekey` alone.
+func openStore(ctx context.Context, cfg *config.Config, log *slog.Logger, forRekey bool) (store.SealingStore, error) {
+	keys, err := cfg.Keyring()
+	if err != nil {
+		return nil, err
+	}
 	if !cfg.Redis.Enabled() {
 		path := filepath.Join(cfg.DataDir, "seatwarden.db")
-		st, err := boltstore.Open(path, boltstore.Options{Timeout: 2 * time.Second})
+		st, err := boltstore.Open(path, boltstore.Options{Timeout: 2 * time.Second, Keys: keys, Rekey: forRekey})
 		if err != nil {
 			return nil, err
 		}
-		log.Info("store: embedded file", slog.String("path", path))
+		log.Info("store: embedded file", slog.String("path", path), sealingAttr(st))
 		return st, nil
 	}
 	redis.SetLogger(redisLogger{log})
@@ -445,15 +458,30 @@ func openStore(ctx context.Context, cfg *config.Config, log *slog.Logger) (store
 	if err != nil {
 		return nil, fmt.Errorf("REDIS_URL: %w", err)
 	}
-	st := redisstore.New(client, redisstore.Options{})
 	pctx, cancel := context.WithTimeout(ctx, 5*time.Second)
 	defer cancel()
-	if err := st.Ping(pctx); err != nil {
-		_ = st.Close()
+	st, err := redisstore.Open(pctx, client, redisstore.Options{Keys: keys, Rekey: forRekey})
+	if err != nil {
+		_ = client.Close()
+		if errors.Is(err, store.ErrKeyRequired) || errors.Is(err, store.ErrClearData) || errors.Is(err, store.ErrSealingUnfinished) {
+			return nil, err
+		}
+		var unknown *seal.UnknownKeyError
+		if errors.As(err, &unknown) {
+			return nil, err
+		}
 		return nil, fmt.Errorf("store: Redis does not answer (check REDIS_URL and that the server is up): %w", err)
 	}
-	log.Info("store: redis")
+	log.Info("store: redis", sealingAttr(st))
 	return st, nil
+}
+
+// sealingAttr says in a log line how the store keeps its data.
+func sealingAttr(st store.Sealing) slog.Attr {
+	if sealed, key := st.Sealed(); sealed {
+		return slog.String("encryption", "sealed under key "+key)
+	}
+	return slog.String("encryption", "none")
 }
 
 // redisLogger sends go-redis's internal messages (reconnects, pool dial

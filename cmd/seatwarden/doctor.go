@@ -17,11 +17,13 @@ import (
 	"github.com/seatwarden/seatwarden/config"
 	"github.com/seatwarden/seatwarden/connector"
 	"github.com/seatwarden/seatwarden/integrations/zendesk"
+	"github.com/seatwarden/seatwarden/internal/seal"
+	"github.com/seatwarden/seatwarden/store"
 )
 
 // checkResult is one line of doctor output.
 type checkResult struct {
-	status string // "ok", "FAIL", "skip"
+	status string // "ok", "WARN", "FAIL", "skip"
 	name   string
 	detail string
 	fix    string
@@ -41,6 +43,10 @@ func ok(name, format string, a ...any) checkResult {
 
 func fail(name, detail, fix string) checkResult {
 	return checkResult{status: "FAIL", name: name, detail: detail, fix: fix}
+}
+
+func warn(name, detail, fix string) checkResult {
+	return checkResult{status: "WARN", name: name, detail: detail, fix: fix}
 }
 
 func skip(name, detail string) checkResult {
@@ -92,7 +98,7 @@ func runChecks(ctx context.Context, e env) []checkResult {
 	results := []checkResult{ok("config", "%s; timezone %s; %d %s; Zendesk auth: %s", policy, cfg.Policy.Timezone,
 		len(cfg.Policy.Admins), plural(len(cfg.Policy.Admins), "admin", "admins"), orNone(cfg.ZendeskAuthMethod()))}
 	quiet := slog.New(slog.DiscardHandler)
-	results = append(results, checkStore(ctx, cfg, quiet))
+	results = append(results, checkStore(ctx, cfg, quiet)...)
 	results = append(results, checkZendesk(ctx, cfg, quiet))
 	results = append(results, checkGitHub(ctx, cfg, quiet))
 	results = append(results, checkSlack(ctx, cfg))
@@ -100,27 +106,40 @@ func runChecks(ctx context.Context, e env) []checkResult {
 	return results
 }
 
-func checkStore(ctx context.Context, cfg *config.Config, log *slog.Logger) checkResult {
+// checkStore checks the store answers, and how it keeps its data.
+func checkStore(ctx context.Context, cfg *config.Config, log *slog.Logger) []checkResult {
 	start := time.Now()
-	st, err := openStore(ctx, cfg, log)
+	st, err := openStore(ctx, cfg, log, false)
 	if err != nil {
 		fix := "check SEATWARDEN_DATA_DIR is writable; the embedded store admits one process at a time (stop the running bot or use REDIS_URL)"
 		if cfg.Redis.Enabled() {
 			fix = "check REDIS_URL (redis://host:6379/0) and that the server is reachable"
 		}
-		return fail("store", err.Error(), fix)
+		var unknown *seal.UnknownKeyError
+		switch {
+		case errors.Is(err, store.ErrKeyRequired), errors.As(err, &unknown):
+			fix = "set SEATWARDEN_ENCRYPTION_KEY to the key the store was sealed with (older keys in SEATWARDEN_ENCRYPTION_KEYS)"
+		case errors.Is(err, store.ErrClearData), errors.Is(err, store.ErrSealingUnfinished):
+			fix = "stop every replica and run: seatwarden store rekey"
+		}
+		return []checkResult{fail("store", err.Error(), fix)}
 	}
 	defer st.Close()
 	pctx, cancel := context.WithTimeout(ctx, checkTimeout)
 	defer cancel()
 	if err := st.Ping(pctx); err != nil {
-		return fail("store", fmt.Sprintf("%s store does not answer: %v", st.Backend(), err), "check the store's address and that it is up")
+		return []checkResult{fail("store", fmt.Sprintf("%s store does not answer: %v", st.Backend(), err), "check the store's address and that it is up")}
 	}
 	where := cfg.DataDir
 	if st.Backend() == "redis" {
 		where = "REDIS_URL"
 	}
-	return ok("store", "%s store at %s answers (%s)", st.Backend(), where, time.Since(start).Round(time.Millisecond))
+	results := []checkResult{ok("store", "%s store at %s answers (%s)", st.Backend(), where, time.Since(start).Round(time.Millisecond))}
+	if sealed, key := st.Sealed(); sealed {
+		return append(results, ok("encrypt", "stored data is sealed (AES-256-GCM) under key %s", key))
+	}
+	return append(results, warn("encrypt", "stored data is not encrypted: names, emails and answers are stored in the clear",
+		"set SEATWARDEN_ENCRYPTION_KEY (openssl rand -base64 32), then stop the bot and run: seatwarden store rekey"))
 }
 
 func checkZendesk(ctx context.Context, cfg *config.Config, log *slog.Logger) checkResult {

@@ -27,6 +27,7 @@ Commands:
   console          chat with the bot in this terminal, as any user
   emulate zendesk  serve an emulated Zendesk account on this machine (for trying things out)
   emulate github   serve an emulated GitHub organisation on this machine
+  store rekey      re-seal stored data under the current SEATWARDEN_ENCRYPTION_KEY
   version          print version, commit and Go version
 
 Global flags:
@@ -86,6 +87,8 @@ func run(ctx context.Context, args []string, e env) int {
 		err = consoleCmd(ctx, cmdArgs, e)
 	case "emulate":
 		err = emulateCmd(ctx, cmdArgs, e)
+	case "store":
+		err = storeCmd(ctx, cmdArgs, e)
 	case "version":
 		fmt.Fprintln(e.stdout, versionString())
 	case "help", "-h", "--help":

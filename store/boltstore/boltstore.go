@@ -17,11 +17,13 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"sync"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
 	berrors "go.etcd.io/bbolt/errors"
 
+	"github.com/seatwarden/seatwarden/internal/seal"
 	"github.com/seatwarden/seatwarden/store"
 	"github.com/seatwarden/seatwarden/store/internal/check"
 )
@@ -34,6 +36,13 @@ type Options struct {
 	// Now is the clock lock and idempotency expiry are judged by. Default
 	// time.Now; tests inject a fake clock.
 	Now func() time.Time
+	// Keys seal what the store holds (see store.Codec); nil keeps it in
+	// the clear. Open refuses a sealed file without them.
+	Keys *seal.Keyring
+	// Rekey opens the file for `store rekey` alone: how values are
+	// stored is not decided, and only the store.Sealing methods may be
+	// used.
+	Rekey bool
 }
 
 const defaultTimeout = 2 * time.Second
@@ -52,11 +61,15 @@ var (
 	// bucketRecords holds every record under kind + NUL + id, so one kind's
 	// records are a contiguous, id-ordered key range.
 	bucketRecords = []byte("records")
+	// bucketMeta holds the sealing marker.
+	bucketMeta = []byte("meta")
 
 	allBuckets = [][]byte{
 		bucketSnapshot, bucketLocks, bucketFences, bucketIdempotency,
-		bucketIdemExpiry, bucketAudit, bucketRecords,
+		bucketIdemExpiry, bucketAudit, bucketRecords, bucketMeta,
 	}
+
+	markerKey = []byte("sealing")
 
 	snapshotCurrent = "current"
 )
@@ -67,9 +80,25 @@ const sweepBatch = 64
 
 // Store is a store.Store backed by one bbolt file.
 type Store struct {
-	db   *bolt.DB
-	path string
-	now  func() time.Time
+	// mu guards db against Compact, which replaces the file: every
+	// transaction holds it for reading.
+	mu    sync.RWMutex
+	db    *bolt.DB
+	path  string
+	now   func() time.Time
+	codec *store.Codec
+}
+
+func (s *Store) view(fn func(*bolt.Tx) error) error {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	return s.db.View(fn)
+}
+
+func (s *Store) update(fn func(*bolt.Tx) error) error {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	return s.db.Update(fn)
 }
 
 var _ store.Store = (*Store)(nil)
@@ -106,14 +135,26 @@ func Open(path string, opts Options) (*Store, error) {
 		_ = db.Close()
 		return nil, fmt.Errorf("boltstore: initialise %s: %w", path, err)
 	}
-	return &Store{db: db, path: path, now: opts.Now}, nil
+	s := &Store{db: db, path: path, now: opts.Now}
+	if !opts.Rekey {
+		if s.codec, err = store.OpenCodec(context.Background(), s, opts.Keys); err != nil {
+			_ = db.Close()
+			return nil, fmt.Errorf("%s: %w", path, err)
+		}
+	}
+	return s, nil
 }
+
+// Sealed implements store.Sealing.
+func (s *Store) Sealed() (bool, string) { return s.codec.Sealed(), s.codec.KeyID() }
 
 // Backend implements store.Store.
 func (s *Store) Backend() string { return "bolt" }
 
 // Close releases the file lock. Closing twice is harmless.
 func (s *Store) Close() error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
 	if err := s.db.Close(); err != nil {
 		return fmt.Errorf("boltstore: close %s: %w", s.path, err)
 	}
@@ -125,7 +166,7 @@ func (s *Store) Ping(ctx context.Context) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	if err := s.db.View(func(*bolt.Tx) error { return nil }); err != nil {
+	if err := s.view(func(*bolt.Tx) error { return nil }); err != nil {
 		return fmt.Errorf("boltstore: ping: %w", err)
 	}
 	return nil
@@ -145,7 +186,7 @@ func (s *Store) LoadSnapshot(ctx context.Context, connector string) (*store.Snap
 		return nil, err
 	}
 	var raw []byte
-	err := s.db.View(func(tx *bolt.Tx) error {
+	err := s.view(func(tx *bolt.Tx) error {
 		// Bolt's bytes are only valid inside the transaction.
 		raw = bytes.Clone(tx.Bucket(bucketSnapshot).Get(snapshotKey(connector)))
 		return nil
@@ -156,7 +197,7 @@ func (s *Store) LoadSnapshot(ctx context.Context, connector string) (*store.Snap
 	if raw == nil {
 		return nil, store.ErrNotFound
 	}
-	return store.DecodeSnapshot(raw)
+	return s.codec.DecodeSnapshot(raw)
 }
 
 // SnapshotRevision implements store.Snapshots from the value's first
@@ -170,7 +211,7 @@ func (s *Store) SnapshotRevision(ctx context.Context, connector string) (string,
 		found bool
 		rerr  error
 	)
-	err := s.db.View(func(tx *bolt.Tx) error {
+	err := s.view(func(tx *bolt.Tx) error {
 		raw := tx.Bucket(bucketSnapshot).Get(snapshotKey(connector))
 		if raw == nil {
 			return nil
@@ -194,11 +235,11 @@ func (s *Store) SaveSnapshot(ctx context.Context, snap *store.Snapshot) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	raw, err := store.EncodeSnapshot(snap)
+	raw, err := s.codec.EncodeSnapshot(snap)
 	if err != nil {
 		return err
 	}
-	err = s.db.Update(func(tx *bolt.Tx) error {
+	err = s.update(func(tx *bolt.Tx) error {
 		return tx.Bucket(bucketSnapshot).Put(snapshotKey(snap.Connector), raw)
 	})
 	if err != nil {
@@ -246,7 +287,7 @@ func (s *Store) AcquireLock(ctx context.Context, name, holder string, ttl time.D
 		return store.Lock{}, err
 	}
 	var lock store.Lock
-	err := s.db.Update(func(tx *bolt.Tx) error {
+	err := s.update(func(tx *bolt.Tx) error {
 		now := s.now()
 		locks := tx.Bucket(bucketLocks)
 		cur, found, err := s.readLock(locks, name)
@@ -303,7 +344,7 @@ func (s *Store) RenewLock(ctx context.Context, l store.Lock, ttl time.Duration) 
 		return store.Lock{}, err
 	}
 	var renewed store.Lock
-	err := s.db.Update(func(tx *bolt.Tx) error {
+	err := s.update(func(tx *bolt.Tx) error {
 		now := s.now()
 		locks := tx.Bucket(bucketLocks)
 		cur, err := s.liveHold(locks, l, now)
@@ -331,7 +372,7 @@ func (s *Store) ReleaseLock(ctx context.Context, l store.Lock) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	err := s.db.Update(func(tx *bolt.Tx) error {
+	err := s.update(func(tx *bolt.Tx) error {
 		locks := tx.Bucket(bucketLocks)
 		if _, err := s.liveHold(locks, l, s.now()); err != nil {
 			return err
@@ -364,14 +405,14 @@ func (s *Store) ClaimKey(ctx context.Context, key string, ttl time.Duration) (bo
 		return false, err
 	}
 	claimed := false
-	err := s.db.Update(func(tx *bolt.Tx) error {
+	err := s.update(func(tx *bolt.Tx) error {
 		now := s.now().UnixNano()
 		keys := tx.Bucket(bucketIdempotency)
 		byExpiry := tx.Bucket(bucketIdemExpiry)
 		if err := sweepExpiredKeys(keys, byExpiry, now); err != nil {
 			return err
 		}
-		k := []byte(key)
+		k := []byte(s.codec.ClaimName(key))
 		if raw := keys.Get(k); len(raw) == 8 {
 			expiry := int64(binary.BigEndian.Uint64(raw))
 			if now < expiry {
@@ -433,7 +474,7 @@ func (s *Store) AppendAudit(ctx context.Context, e store.AuditEntry) (store.Audi
 	if err := ctx.Err(); err != nil {
 		return store.AuditEntry{}, err
 	}
-	err := s.db.Update(func(tx *bolt.Tx) error {
+	err := s.update(func(tx *bolt.Tx) error {
 		b := tx.Bucket(bucketAudit)
 		seq, err := b.NextSequence()
 		if err != nil {
@@ -443,7 +484,11 @@ func (s *Store) AppendAudit(ctx context.Context, e store.AuditEntry) (store.Audi
 		if e.At.IsZero() {
 			e.At = s.now().UTC()
 		}
-		return putJSON(b, seqKey(seq), e)
+		raw, err := s.codec.EncodeAudit(e)
+		if err != nil {
+			return err
+		}
+		return b.Put(seqKey(seq), raw)
 	})
 	if err != nil {
 		return store.AuditEntry{}, fmt.Errorf("boltstore: append audit: %w", err)
@@ -461,12 +506,12 @@ func (s *Store) ListAudit(ctx context.Context, after int64, limit int) ([]store.
 	}
 	after = max(after, 0)
 	var out []store.AuditEntry
-	err := s.db.View(func(tx *bolt.Tx) error {
+	err := s.view(func(tx *bolt.Tx) error {
 		c := tx.Bucket(bucketAudit).Cursor()
 		for k, v := c.Seek(seqKey(uint64(after) + 1)); k != nil && len(out) < limit; k, v = c.Next() {
-			var e store.AuditEntry
-			if err := json.Unmarshal(v, &e); err != nil {
-				return fmt.Errorf("decode audit entry %x: %w", k, err)
+			e, err := s.codec.DecodeAudit(v)
+			if err != nil {
+				return fmt.Errorf("decode audit entry %d: %w", binary.BigEndian.Uint64(k), err)
 			}
 			out = append(out, e)
 		}
@@ -491,33 +536,45 @@ const (
 	recordHeaderLen = 17
 )
 
-func recordKey(kind, id string) []byte {
-	k := make([]byte, 0, len(kind)+1+len(id))
+func recordKey(kind, name string) []byte {
+	k := make([]byte, 0, len(kind)+1+len(name))
 	k = append(k, kind...)
 	k = append(k, 0)
-	return append(k, id...)
+	return append(k, name...)
 }
 
-func encodeRecord(r store.Record) []byte {
-	b := make([]byte, recordHeaderLen, recordHeaderLen+len(r.Data))
+// key is where record (kind, id) is stored.
+func (s *Store) key(kind, id string) []byte { return recordKey(kind, s.codec.RecordName(kind, id)) }
+
+// encodeRecord is r's stored form, its data sealed when the store seals.
+func (s *Store) encodeRecord(r store.Record) []byte {
+	return recordBytes(r.Version, r.UpdatedAt.UnixNano(), s.codec.SealRecord(r.Kind, r.ID, r.Data))
+}
+
+func recordBytes(version, updatedAt int64, stored []byte) []byte {
+	b := make([]byte, recordHeaderLen, recordHeaderLen+len(stored))
 	b[0] = recordFormat
-	binary.BigEndian.PutUint64(b[1:9], uint64(r.Version))
-	binary.BigEndian.PutUint64(b[9:17], uint64(r.UpdatedAt.UnixNano()))
-	return append(b, r.Data...)
+	binary.BigEndian.PutUint64(b[1:9], uint64(version))
+	binary.BigEndian.PutUint64(b[9:17], uint64(updatedAt))
+	return append(b, stored...)
 }
 
-func decodeRecord(kind, id string, raw []byte) (store.Record, error) {
+// decodeRecord reads the record stored under kind and name.
+func (s *Store) decodeRecord(kind, name string, raw []byte) (store.Record, error) {
 	if len(raw) < recordHeaderLen || raw[0] != recordFormat {
-		return store.Record{}, fmt.Errorf("record %s/%s: unknown stored format", kind, id)
+		return store.Record{}, fmt.Errorf("record %s/%s: unknown stored format", kind, name)
 	}
-	r := store.Record{
+	id, data, err := s.codec.OpenRecord(kind, name, raw[recordHeaderLen:])
+	if err != nil {
+		return store.Record{}, err
+	}
+	return store.Record{
 		Kind:      kind,
 		ID:        id,
 		Version:   int64(binary.BigEndian.Uint64(raw[1:9])),
 		UpdatedAt: time.Unix(0, int64(binary.BigEndian.Uint64(raw[9:17]))).UTC(),
-	}
-	r.Data = cloneData(raw[recordHeaderLen:])
-	return r, nil
+		Data:      cloneData(data),
+	}, nil
 }
 
 // cloneData copies bytes out of (or into) bolt's memory, which is only
@@ -542,13 +599,14 @@ func (s *Store) GetRecord(ctx context.Context, kind, id string) (store.Record, e
 		return store.Record{}, err
 	}
 	var rec store.Record
-	err := s.db.View(func(tx *bolt.Tx) error {
-		raw := tx.Bucket(bucketRecords).Get(recordKey(kind, id))
+	err := s.view(func(tx *bolt.Tx) error {
+		name := s.codec.RecordName(kind, id)
+		raw := tx.Bucket(bucketRecords).Get(recordKey(kind, name))
 		if raw == nil {
 			return store.ErrNotFound
 		}
 		var err error
-		rec, err = decodeRecord(kind, id, raw)
+		rec, err = s.decodeRecord(kind, name, raw)
 		return err
 	})
 	if errors.Is(err, store.ErrNotFound) {
@@ -569,14 +627,14 @@ func (s *Store) CreateRecord(ctx context.Context, kind, id string, data []byte) 
 		return store.Record{}, err
 	}
 	rec := store.Record{Kind: kind, ID: id, Version: 1, Data: cloneData(data)}
-	err := s.db.Update(func(tx *bolt.Tx) error {
+	err := s.update(func(tx *bolt.Tx) error {
 		b := tx.Bucket(bucketRecords)
-		key := recordKey(kind, id)
+		key := s.key(kind, id)
 		if b.Get(key) != nil {
 			return store.ErrExists
 		}
 		rec.UpdatedAt = s.stamp()
-		return b.Put(key, encodeRecord(rec))
+		return b.Put(key, s.encodeRecord(rec))
 	})
 	if errors.Is(err, store.ErrExists) {
 		return store.Record{}, err
@@ -611,16 +669,16 @@ func (s *Store) CreateRecords(ctx context.Context, kind string, recs []store.New
 			return created, err
 		}
 		n := 0
-		err := s.db.Update(func(tx *bolt.Tx) error {
+		err := s.update(func(tx *bolt.Tx) error {
 			b := tx.Bucket(bucketRecords)
 			stamp := s.stamp()
 			for _, r := range chunk {
-				key := recordKey(kind, r.ID)
+				key := s.key(kind, r.ID)
 				if b.Get(key) != nil {
 					continue
 				}
-				rec := store.Record{Version: 1, Data: r.Data, UpdatedAt: stamp}
-				if err := b.Put(key, encodeRecord(rec)); err != nil {
+				rec := store.Record{Kind: kind, ID: r.ID, Version: 1, Data: r.Data, UpdatedAt: stamp}
+				if err := b.Put(key, s.encodeRecord(rec)); err != nil {
 					return err
 				}
 				n++
@@ -644,22 +702,23 @@ func (s *Store) CompareAndSwapRecord(ctx context.Context, kind, id string, versi
 		return store.Record{}, err
 	}
 	var rec store.Record
-	err := s.db.Update(func(tx *bolt.Tx) error {
+	err := s.update(func(tx *bolt.Tx) error {
 		b := tx.Bucket(bucketRecords)
-		key := recordKey(kind, id)
+		key := s.key(kind, id)
 		raw := b.Get(key)
 		if raw == nil {
 			return store.ErrNotFound
 		}
-		cur, err := decodeRecord(kind, id, raw)
-		if err != nil {
-			return err
+		if len(raw) < recordHeaderLen || raw[0] != recordFormat {
+			return fmt.Errorf("record %s/%s: unknown stored format", kind, id)
 		}
-		if cur.Version != version {
+		// The version is in the clear header: a compare-and-set opens
+		// nothing.
+		if int64(binary.BigEndian.Uint64(raw[1:9])) != version {
 			return store.ErrConflict
 		}
 		rec = store.Record{Kind: kind, ID: id, Version: version + 1, Data: cloneData(data), UpdatedAt: s.stamp()}
-		return b.Put(key, encodeRecord(rec))
+		return b.Put(key, s.encodeRecord(rec))
 	})
 	if errors.Is(err, store.ErrNotFound) || errors.Is(err, store.ErrConflict) {
 		return store.Record{}, err
@@ -680,10 +739,10 @@ func (s *Store) ListRecords(ctx context.Context, kind string) ([]store.Record, e
 	}
 	prefix := recordKey(kind, "")
 	var out []store.Record
-	err := s.db.View(func(tx *bolt.Tx) error {
+	err := s.view(func(tx *bolt.Tx) error {
 		c := tx.Bucket(bucketRecords).Cursor()
 		for k, v := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, v = c.Next() {
-			rec, err := decodeRecord(kind, string(k[len(prefix):]), v)
+			rec, err := s.decodeRecord(kind, string(k[len(prefix):]), v)
 			if err != nil {
 				return err
 			}
@@ -691,6 +750,7 @@ func (s *Store) ListRecords(ctx context.Context, kind string) ([]store.Record, e
 		}
 		return nil
 	})
+	s.codec.SortRecords(out)
 	if err != nil {
 		return nil, fmt.Errorf("boltstore: list records %s: %w", kind, err)
 	}
@@ -705,8 +765,8 @@ func (s *Store) DeleteRecord(ctx context.Context, kind, id string) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	err := s.db.Update(func(tx *bolt.Tx) error {
-		return tx.Bucket(bucketRecords).Delete(recordKey(kind, id))
+	err := s.update(func(tx *bolt.Tx) error {
+		return tx.Bucket(bucketRecords).Delete(s.key(kind, id))
 	})
 	if err != nil {
 		return fmt.Errorf("boltstore: delete record %s/%s: %w", kind, id, err)

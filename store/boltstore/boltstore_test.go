@@ -2,6 +2,7 @@ package boltstore_test
 
 import (
 	"errors"
+	"os"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -11,6 +12,7 @@ import (
 	berrors "go.etcd.io/bbolt/errors"
 
 	"github.com/seatwarden/seatwarden/connector"
+	"github.com/seatwarden/seatwarden/internal/seal"
 	"github.com/seatwarden/seatwarden/store"
 	"github.com/seatwarden/seatwarden/store/boltstore"
 	"github.com/seatwarden/seatwarden/store/storetest"
@@ -210,4 +212,44 @@ func TestClosedStoreFailsPing(t *testing.T) {
 
 func BenchmarkStore(b *testing.B) {
 	storetest.Bench(b, func(b *testing.B) store.Store { return openTemp(b, newFakeClock()) })
+}
+
+// The same suite on a sealed store, with an older key in the ring too.
+func TestConformanceSealed(t *testing.T) {
+	keys := storetest.Keys(t, "current", "older")
+	clock := newFakeClock()
+	storetest.Run(t, storetest.Harness{
+		New: func(t *testing.T) store.Store {
+			s, err := boltstore.Open(filepath.Join(t.TempDir(), "sw.db"), boltstore.Options{Now: clock.Now, Keys: keys})
+			if err != nil {
+				t.Fatalf("Open: %v", err)
+			}
+			t.Cleanup(func() { _ = s.Close() })
+			return s
+		},
+		Advance: func(_ *testing.T, d time.Duration) { clock.Advance(d) },
+	})
+}
+
+func TestSealing(t *testing.T) {
+	storetest.RunSealing(t, storetest.SealingHarness{New: func(t *testing.T) storetest.Backing {
+		path := filepath.Join(t.TempDir(), "sw.db")
+		return storetest.Backing{
+			Open: func(keys *seal.Keyring, rekey bool) (store.SealingStore, error) {
+				s, err := boltstore.Open(path, boltstore.Options{Keys: keys, Rekey: rekey})
+				if err != nil {
+					return nil, err
+				}
+				t.Cleanup(func() { _ = s.Close() })
+				return s, nil
+			},
+			Dump: func(t *testing.T) []byte {
+				raw, err := os.ReadFile(path)
+				if err != nil {
+					t.Fatal(err)
+				}
+				return raw
+			},
+		}
+	}})
 }

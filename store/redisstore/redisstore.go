@@ -11,21 +11,27 @@
 //	<prefix>recidx:{<kind>}       sorted set of the kind's ids, all score 0 (lex order)
 //	<prefix>idem:<key>            idempotency marker, PX TTL
 //	<prefix>audit                 audit list; an entry's Seq is its 1-based index
-//	<prefix>snapshot              encoded snapshot
+//	<prefix>snapshot              encoded snapshot (":<connector>" after it for other SaaS)
+//	<prefix>sealing               the sealing marker, when the store is sealed
+//
+// In a sealed store (see store.Codec) ids and idempotency keys are blind
+// names and every data field, audit entry and snapshot body is sealed.
 package redisstore
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"math"
 	"slices"
 	"strconv"
+	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/redis/go-redis/v9"
 
+	"github.com/seatwarden/seatwarden/internal/seal"
 	"github.com/seatwarden/seatwarden/store"
 	"github.com/seatwarden/seatwarden/store/internal/check"
 )
@@ -35,6 +41,13 @@ type Options struct {
 	// Prefix starts every key, so several deployments (or tests) can share
 	// one Redis. Default "sw:".
 	Prefix string
+	// Keys seal what the store holds (see store.Codec); nil keeps it in
+	// the clear. A sealed store is refused without them.
+	Keys *seal.Keyring
+	// Rekey opens the store for `store rekey` alone: how values are
+	// stored is not decided, and only the store.Sealing methods may be
+	// used.
+	Rekey bool
 }
 
 const defaultPrefix = "sw:"
@@ -43,17 +56,74 @@ const defaultPrefix = "sw:"
 type Store struct {
 	client redis.UniversalClient
 	prefix string
+	opts   Options
+
+	// How values are stored is decided from the marker on first use
+	// (OpenCodec), so New does no I/O; Open decides at once.
+	codecMu    sync.Mutex
+	codecReady atomic.Bool
+	codec      *store.Codec
 }
 
 var _ store.Store = (*Store)(nil)
 
 // New returns a Store using client; the Store owns the client and closes it
-// on Close.
+// on Close. It does no I/O: whether the store is sealed is read on first
+// use, and an operation on a store that cannot be opened with opts.Keys
+// fails with the reason. Open checks at once.
 func New(client redis.UniversalClient, opts Options) *Store {
 	if opts.Prefix == "" {
 		opts.Prefix = defaultPrefix
 	}
-	return &Store{client: client, prefix: opts.Prefix}
+	return &Store{client: client, prefix: opts.Prefix, opts: opts}
+}
+
+// Open is New, then Ping, then the sealing decision, so a store that is
+// down, sealed without a key, or in the clear with one is refused here.
+func Open(ctx context.Context, client redis.UniversalClient, opts Options) (*Store, error) {
+	s := New(client, opts)
+	if err := s.Ping(ctx); err != nil {
+		return nil, err
+	}
+	if !opts.Rekey {
+		if _, err := s.sealing(ctx); err != nil {
+			return nil, err
+		}
+	}
+	return s, nil
+}
+
+var errRekeyOnly = errors.New("redisstore: store opened for rekey only")
+
+// sealing returns the store's codec, deciding it on first use.
+func (s *Store) sealing(ctx context.Context) (*store.Codec, error) {
+	if s.codecReady.Load() {
+		return s.codec, nil
+	}
+	if s.opts.Rekey {
+		return nil, errRekeyOnly
+	}
+	s.codecMu.Lock()
+	defer s.codecMu.Unlock()
+	if s.codecReady.Load() {
+		return s.codec, nil
+	}
+	c, err := store.OpenCodec(ctx, s, s.opts.Keys)
+	if err != nil {
+		return nil, err
+	}
+	s.codec = c
+	s.codecReady.Store(true)
+	return c, nil
+}
+
+// Sealed implements store.Sealing; before the first operation of a
+// store from New it is not known yet, and reported as not sealed.
+func (s *Store) Sealed() (bool, string) {
+	if !s.codecReady.Load() {
+		return false, ""
+	}
+	return s.codec.Sealed(), s.codec.KeyID()
 }
 
 // Backend implements store.Store.
@@ -98,6 +168,10 @@ func ttlMillis(ttl time.Duration) int64 {
 
 // LoadSnapshot implements store.Snapshots.
 func (s *Store) LoadSnapshot(ctx context.Context, connector string) (*store.Snapshot, error) {
+	c, err := s.sealing(ctx)
+	if err != nil {
+		return nil, err
+	}
 	raw, err := s.client.Get(ctx, s.snapshotKey(connector)).Bytes()
 	if errors.Is(err, redis.Nil) {
 		return nil, store.ErrNotFound
@@ -105,7 +179,7 @@ func (s *Store) LoadSnapshot(ctx context.Context, connector string) (*store.Snap
 	if err != nil {
 		return nil, fmt.Errorf("redisstore: load snapshot: %w", err)
 	}
-	return store.DecodeSnapshot(raw)
+	return c.DecodeSnapshot(raw)
 }
 
 // SnapshotRevision implements store.Snapshots by reading only the
@@ -126,12 +200,13 @@ func (s *Store) SnapshotRevision(ctx context.Context, connector string) (string,
 // SaveSnapshot implements store.Snapshots with one SET, which replaces the
 // value atomically.
 func (s *Store) SaveSnapshot(ctx context.Context, snap *store.Snapshot) error {
-	raw, err := store.EncodeSnapshot(snap)
+	c, err := s.sealing(ctx)
 	if err != nil {
 		return err
 	}
-	if snap == nil {
-		return errors.New("redisstore: nil snapshot")
+	raw, err := c.EncodeSnapshot(snap)
+	if err != nil {
+		return err
 	}
 	if err := s.client.Set(ctx, s.snapshotKey(snap.Connector), raw, 0).Err(); err != nil {
 		return fmt.Errorf("redisstore: save snapshot: %w", err)
@@ -235,8 +310,12 @@ func (s *Store) ClaimKey(ctx context.Context, key string, ttl time.Duration) (bo
 	if err := check.ClaimArgs(key, ttl); err != nil {
 		return false, err
 	}
+	c, err := s.sealing(ctx)
+	if err != nil {
+		return false, err
+	}
 	ttl = time.Duration(ttlMillis(ttl)) * time.Millisecond
-	claimed, err := s.client.SetNX(ctx, s.idemKey(key), 1, ttl).Result()
+	claimed, err := s.client.SetNX(ctx, s.idemKey(c.ClaimName(key)), 1, ttl).Result()
 	if err != nil {
 		return false, fmt.Errorf("redisstore: claim key %q: %w", key, err)
 	}
@@ -251,11 +330,15 @@ func (s *Store) ClaimKey(ctx context.Context, key string, ttl time.Duration) (bo
 // derived from the position on read; the trail is never trimmed, so
 // positions never shift. A zero At is stamped with the client's clock.
 func (s *Store) AppendAudit(ctx context.Context, e store.AuditEntry) (store.AuditEntry, error) {
+	c, err := s.sealing(ctx)
+	if err != nil {
+		return store.AuditEntry{}, err
+	}
 	e.Seq = 0
 	if e.At.IsZero() {
 		e.At = time.Now().UTC()
 	}
-	raw, err := json.Marshal(e)
+	raw, err := c.EncodeAudit(e)
 	if err != nil {
 		return store.AuditEntry{}, fmt.Errorf("redisstore: encode audit entry: %w", err)
 	}
@@ -273,6 +356,10 @@ func (s *Store) ListAudit(ctx context.Context, after int64, limit int) ([]store.
 	if err := check.AuditLimit(limit); err != nil {
 		return nil, err
 	}
+	c, err := s.sealing(ctx)
+	if err != nil {
+		return nil, err
+	}
 	after = max(after, 0)
 	last := after + int64(limit) - 1
 	if last < after { // overflow: read to the end
@@ -284,8 +371,8 @@ func (s *Store) ListAudit(ctx context.Context, after int64, limit int) ([]store.
 	}
 	out := make([]store.AuditEntry, 0, len(raws))
 	for i, raw := range raws {
-		var e store.AuditEntry
-		if err := json.Unmarshal([]byte(raw), &e); err != nil {
+		e, err := c.DecodeAudit([]byte(raw))
+		if err != nil {
 			return nil, fmt.Errorf("redisstore: decode audit entry %d: %w", after+int64(i)+1, err)
 		}
 		e.Seq = after + int64(i) + 1
@@ -332,27 +419,28 @@ return 1
 // it reads back with, so a write's result equals a later read.
 func stamp() time.Time { return time.Unix(0, time.Now().UnixNano()).UTC() }
 
-// parseRecord builds a Record from the hash fields v, d, u.
-func parseRecord(kind, id string, version, data, updated any) (store.Record, error) {
+// parseRecord builds a Record from the hash fields v, d, u of the record
+// stored under kind and name.
+func parseRecord(c *store.Codec, kind, name string, version, data, updated any) (store.Record, error) {
 	vs, ok1 := version.(string)
 	ds, ok2 := data.(string)
 	us, ok3 := updated.(string)
 	if !ok1 || !ok2 || !ok3 {
-		return store.Record{}, fmt.Errorf("record %s/%s: missing fields", kind, id)
+		return store.Record{}, fmt.Errorf("record %s/%s: missing fields", kind, name)
 	}
 	v, err := strconv.ParseInt(vs, 10, 64)
 	if err != nil {
-		return store.Record{}, fmt.Errorf("record %s/%s: version: %w", kind, id, err)
+		return store.Record{}, fmt.Errorf("record %s/%s: version: %w", kind, name, err)
 	}
 	u, err := strconv.ParseInt(us, 10, 64)
 	if err != nil {
-		return store.Record{}, fmt.Errorf("record %s/%s: updated-at: %w", kind, id, err)
+		return store.Record{}, fmt.Errorf("record %s/%s: updated-at: %w", kind, name, err)
 	}
-	r := store.Record{Kind: kind, ID: id, Version: v, UpdatedAt: time.Unix(0, u).UTC()}
-	if ds != "" {
-		r.Data = []byte(ds)
+	id, d, err := c.OpenRecord(kind, name, []byte(ds))
+	if err != nil {
+		return store.Record{}, err
 	}
-	return r, nil
+	return store.Record{Kind: kind, ID: id, Version: v, Data: d, UpdatedAt: time.Unix(0, u).UTC()}, nil
 }
 
 // GetRecord implements store.Records.
@@ -360,14 +448,19 @@ func (s *Store) GetRecord(ctx context.Context, kind, id string) (store.Record, e
 	if err := check.RecordKey(kind, id); err != nil {
 		return store.Record{}, err
 	}
-	vals, err := s.client.HMGet(ctx, s.recordKey(kind, id), "v", "d", "u").Result()
+	c, err := s.sealing(ctx)
+	if err != nil {
+		return store.Record{}, err
+	}
+	name := c.RecordName(kind, id)
+	vals, err := s.client.HMGet(ctx, s.recordKey(kind, name), "v", "d", "u").Result()
 	if err != nil {
 		return store.Record{}, fmt.Errorf("redisstore: get record %s/%s: %w", kind, id, err)
 	}
 	if vals[0] == nil {
 		return store.Record{}, store.ErrNotFound
 	}
-	rec, err := parseRecord(kind, id, vals[0], vals[1], vals[2])
+	rec, err := parseRecord(c, kind, name, vals[0], vals[1], vals[2])
 	if err != nil {
 		return store.Record{}, fmt.Errorf("redisstore: get %w", err)
 	}
@@ -379,9 +472,14 @@ func (s *Store) CreateRecord(ctx context.Context, kind, id string, data []byte) 
 	if err := check.RecordKey(kind, id); err != nil {
 		return store.Record{}, err
 	}
+	c, err := s.sealing(ctx)
+	if err != nil {
+		return store.Record{}, err
+	}
+	name := c.RecordName(kind, id)
 	now := stamp()
 	created, err := createScript.Run(ctx, s.client,
-		[]string{s.recordKey(kind, id), s.recordIndexKey(kind)}, id, data, now.UnixNano()).Int64()
+		[]string{s.recordKey(kind, name), s.recordIndexKey(kind)}, name, c.SealRecord(kind, id, data), now.UnixNano()).Int64()
 	if err != nil {
 		return store.Record{}, fmt.Errorf("redisstore: create record %s/%s: %w", kind, id, err)
 	}
@@ -409,12 +507,16 @@ func (s *Store) CreateRecords(ctx context.Context, kind string, recs []store.New
 			return 0, err
 		}
 	}
+	c, err := s.sealing(ctx)
+	if err != nil {
+		return 0, err
+	}
 	created := 0
 	for chunk := range slices.Chunk(recs, createPipeline) {
 		if err := ctx.Err(); err != nil {
 			return created, err
 		}
-		n, err := s.createChunk(ctx, kind, chunk)
+		n, err := s.createChunk(ctx, c, kind, chunk)
 		created += n
 		if err != nil {
 			return created, fmt.Errorf("redisstore: create records %s: %w", kind, err)
@@ -428,7 +530,7 @@ func (s *Store) CreateRecords(ctx context.Context, kind string, recs []store.New
 // command as Script.Run does, so when the script is not cached (a fresh or
 // restarted server, SCRIPT FLUSH) the script is loaded and only the
 // commands that failed with NOSCRIPT are sent again; the others ran.
-func (s *Store) createChunk(ctx context.Context, kind string, recs []store.NewRecord) (int, error) {
+func (s *Store) createChunk(ctx context.Context, c *store.Codec, kind string, recs []store.NewRecord) (int, error) {
 	index := s.recordIndexKey(kind)
 	now := stamp().UnixNano()
 	created := 0
@@ -436,7 +538,8 @@ func (s *Store) createChunk(ctx context.Context, kind string, recs []store.NewRe
 		cmds := make([]*redis.Cmd, len(recs))
 		_, perr := s.client.Pipelined(ctx, func(p redis.Pipeliner) error {
 			for i, r := range recs {
-				cmds[i] = p.EvalSha(ctx, createScript.Hash(), []string{s.recordKey(kind, r.ID), index}, r.ID, r.Data, now)
+				name := c.RecordName(kind, r.ID)
+				cmds[i] = p.EvalSha(ctx, createScript.Hash(), []string{s.recordKey(kind, name), index}, name, c.SealRecord(kind, r.ID, r.Data), now)
 			}
 			return nil
 		})
@@ -484,9 +587,13 @@ func (s *Store) CompareAndSwapRecord(ctx context.Context, kind, id string, versi
 	if err := check.RecordKey(kind, id); err != nil {
 		return store.Record{}, err
 	}
+	c, err := s.sealing(ctx)
+	if err != nil {
+		return store.Record{}, err
+	}
 	now := stamp()
 	next, err := casScript.Run(ctx, s.client,
-		[]string{s.recordKey(kind, id)}, strconv.FormatInt(version, 10), data, now.UnixNano()).Int64()
+		[]string{s.recordKey(kind, c.RecordName(kind, id))}, strconv.FormatInt(version, 10), c.SealRecord(kind, id, data), now.UnixNano()).Int64()
 	if err != nil {
 		return store.Record{}, fmt.Errorf("redisstore: compare-and-swap record %s/%s: %w", kind, id, err)
 	}
@@ -506,35 +613,40 @@ func (s *Store) ListRecords(ctx context.Context, kind string) ([]store.Record, e
 	if err := check.RecordKind(kind); err != nil {
 		return nil, err
 	}
-	ids, err := s.client.ZRange(ctx, s.recordIndexKey(kind), 0, -1).Result()
+	c, err := s.sealing(ctx)
+	if err != nil {
+		return nil, err
+	}
+	names, err := s.client.ZRange(ctx, s.recordIndexKey(kind), 0, -1).Result()
 	if err != nil {
 		return nil, fmt.Errorf("redisstore: list records %s: %w", kind, err)
 	}
-	if len(ids) == 0 {
+	if len(names) == 0 {
 		return nil, nil
 	}
-	cmds := make([]*redis.SliceCmd, len(ids))
+	cmds := make([]*redis.SliceCmd, len(names))
 	_, err = s.client.Pipelined(ctx, func(p redis.Pipeliner) error {
-		for i, id := range ids {
-			cmds[i] = p.HMGet(ctx, s.recordKey(kind, id), "v", "d", "u")
+		for i, name := range names {
+			cmds[i] = p.HMGet(ctx, s.recordKey(kind, name), "v", "d", "u")
 		}
 		return nil
 	})
 	if err != nil {
 		return nil, fmt.Errorf("redisstore: list records %s: %w", kind, err)
 	}
-	out := make([]store.Record, 0, len(ids))
+	out := make([]store.Record, 0, len(names))
 	for i, cmd := range cmds {
 		vals := cmd.Val()
 		if vals[0] == nil {
 			continue
 		}
-		rec, err := parseRecord(kind, ids[i], vals[0], vals[1], vals[2])
+		rec, err := parseRecord(c, kind, names[i], vals[0], vals[1], vals[2])
 		if err != nil {
 			return nil, fmt.Errorf("redisstore: list %w", err)
 		}
 		out = append(out, rec)
 	}
+	c.SortRecords(out)
 	return out, nil
 }
 
@@ -543,8 +655,13 @@ func (s *Store) DeleteRecord(ctx context.Context, kind, id string) error {
 	if err := check.RecordKey(kind, id); err != nil {
 		return err
 	}
-	err := deleteScript.Run(ctx, s.client,
-		[]string{s.recordKey(kind, id), s.recordIndexKey(kind)}, id).Err()
+	c, err := s.sealing(ctx)
+	if err != nil {
+		return err
+	}
+	name := c.RecordName(kind, id)
+	err = deleteScript.Run(ctx, s.client,
+		[]string{s.recordKey(kind, name), s.recordIndexKey(kind)}, name).Err()
 	if err != nil {
 		return fmt.Errorf("redisstore: delete record %s/%s: %w", kind, id, err)
 	}

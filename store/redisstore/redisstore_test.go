@@ -17,6 +17,7 @@ import (
 
 	"github.com/redis/go-redis/v9"
 
+	"github.com/seatwarden/seatwarden/internal/seal"
 	"github.com/seatwarden/seatwarden/store"
 	"github.com/seatwarden/seatwarden/store/redisstore"
 	"github.com/seatwarden/seatwarden/store/storetest"
@@ -635,4 +636,97 @@ func TestNewClientErrorsHideThePassword(t *testing.T) {
 func BenchmarkStore(b *testing.B) {
 	requireRedis(b)
 	storetest.Bench(b, func(b *testing.B) store.Store { return newStore(b, redisstore.ClientOptions{URL: redisURL}) })
+}
+
+// The same suite on a sealed store, with an older key in the ring too.
+func TestConformanceSealed(t *testing.T) {
+	requireRedis(t)
+	keys := storetest.Keys(t, "current", "older")
+	storetest.Run(t, storetest.Harness{
+		New: func(t *testing.T) store.Store {
+			s, err := openSealable(t, redisstore.ClientOptions{URL: redisURL}, uniquePrefix(), keys, false)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return s
+		},
+		Advance: func(_ *testing.T, d time.Duration) { time.Sleep(d) },
+	})
+}
+
+// openSealable opens a store under prefix, whose keys are deleted when
+// the test ends.
+func openSealable(t *testing.T, opts redisstore.ClientOptions, prefix string, keys *seal.Keyring, rekey bool) (store.SealingStore, error) {
+	t.Helper()
+	client, err := redisstore.NewClient(opts)
+	if err != nil {
+		return nil, err
+	}
+	s, err := redisstore.Open(t.Context(), client, redisstore.Options{Prefix: prefix, Keys: keys, Rekey: rekey})
+	if err != nil {
+		client.Close()
+		return nil, err
+	}
+	t.Cleanup(func() {
+		_ = s.Close()
+		if err := deleteKeys(opts, prefix); err != nil {
+			t.Errorf("clean up keys %s*: %v", prefix, err)
+		}
+	})
+	return s, nil
+}
+
+// TestSealing reads Redis directly: a sealed store's keys and values hold
+// no email, name or answer in the clear.
+func TestSealing(t *testing.T) {
+	requireRedis(t)
+	opts := redisstore.ClientOptions{URL: redisURL}
+	storetest.RunSealing(t, storetest.SealingHarness{New: func(t *testing.T) storetest.Backing {
+		prefix := uniquePrefix()
+		return storetest.Backing{
+			Open: func(keys *seal.Keyring, rekey bool) (store.SealingStore, error) {
+				return openSealable(t, opts, prefix, keys, rekey)
+			},
+			Dump: func(t *testing.T) []byte { return dumpKeys(t, opts, prefix) },
+		}
+	}})
+}
+
+// dumpKeys returns every key under prefix and everything it holds.
+func dumpKeys(t *testing.T, opts redisstore.ClientOptions, prefix string) []byte {
+	t.Helper()
+	client, err := redisstore.NewClient(opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer client.Close()
+	ctx := t.Context()
+	var out []byte
+	iter := client.Scan(ctx, 0, prefix+"*", 1000).Iterator()
+	for iter.Next(ctx) {
+		key := iter.Val()
+		out = append(out, key+"\n"...)
+		var vals []string
+		switch typ := client.Type(ctx, key).Val(); typ {
+		case "string":
+			vals = []string{client.Get(ctx, key).Val()}
+		case "hash":
+			for f, v := range client.HGetAll(ctx, key).Val() {
+				vals = append(vals, f, v)
+			}
+		case "list":
+			vals = client.LRange(ctx, key, 0, -1).Val()
+		case "zset":
+			vals = client.ZRange(ctx, key, 0, -1).Val()
+		default:
+			t.Fatalf("key %s has type %s, which the dump does not read", key, typ)
+		}
+		for _, v := range vals {
+			out = append(out, v+"\n"...)
+		}
+	}
+	if err := iter.Err(); err != nil {
+		t.Fatal(err)
+	}
+	return out
 }

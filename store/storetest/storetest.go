@@ -81,6 +81,16 @@ type counter struct {
 	N int `json:"n"`
 }
 
+// increment is a Modifier adding one to a counter record.
+func increment(cur store.Record) ([]byte, error) {
+	var c counter
+	if err := json.Unmarshal(cur.Data, &c); err != nil {
+		return nil, err
+	}
+	c.N++
+	return json.Marshal(c)
+}
+
 func counterJSON(n int) []byte {
 	b, _ := json.Marshal(counter{N: n})
 	return b
@@ -273,14 +283,6 @@ func testRecords(t *testing.T, h Harness) {
 		s := h.New(t)
 		mustCreate(t, s, kind, "counter", counterJSON(0))
 		const writers = 50
-		increment := func(cur store.Record) ([]byte, error) {
-			var c counter
-			if err := json.Unmarshal(cur.Data, &c); err != nil {
-				return nil, err
-			}
-			c.N++
-			return json.Marshal(c)
-		}
 		var wg sync.WaitGroup
 		for range writers {
 			wg.Go(func() {
