@@ -210,8 +210,24 @@ func TestClosedStoreFailsPing(t *testing.T) {
 
 // ------------------------------------------------------------- benchmarks
 
+// BenchmarkStore runs every store benchmark on a clear and on a sealed
+// store: benchstat on the two names gives the cost of sealing.
 func BenchmarkStore(b *testing.B) {
-	storetest.Bench(b, func(b *testing.B) store.Store { return openTemp(b, newFakeClock()) })
+	for _, mode := range []struct {
+		name string
+		keys *seal.Keyring
+	}{{"clear", nil}, {"sealed", storetest.Keys(b, "current")}} {
+		b.Run(mode.name, func(b *testing.B) {
+			storetest.Bench(b, func(b *testing.B) store.Store {
+				s, err := boltstore.Open(filepath.Join(b.TempDir(), "sw.db"), boltstore.Options{Now: newFakeClock().Now, Keys: mode.keys})
+				if err != nil {
+					b.Fatal(err)
+				}
+				b.Cleanup(func() { _ = s.Close() })
+				return s
+			})
+		})
+	}
 }
 
 // The same suite on a sealed store, with an older key in the ring too.

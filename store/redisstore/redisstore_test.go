@@ -633,9 +633,23 @@ func TestNewClientErrorsHideThePassword(t *testing.T) {
 
 // ------------------------------------------------------------ benchmarks
 
+// BenchmarkStore runs every store benchmark on a clear and on a sealed
+// store: benchstat on the two names gives the cost of sealing.
 func BenchmarkStore(b *testing.B) {
 	requireRedis(b)
-	storetest.Bench(b, func(b *testing.B) store.Store { return newStore(b, redisstore.ClientOptions{URL: redisURL}) })
+	b.Run("clear", func(b *testing.B) {
+		storetest.Bench(b, func(b *testing.B) store.Store { return newStore(b, redisstore.ClientOptions{URL: redisURL}) })
+	})
+	keys := storetest.Keys(b, "current")
+	b.Run("sealed", func(b *testing.B) {
+		storetest.Bench(b, func(b *testing.B) store.Store {
+			s, err := openSealable(b, redisstore.ClientOptions{URL: redisURL}, uniquePrefix(), keys, false)
+			if err != nil {
+				b.Fatal(err)
+			}
+			return s
+		})
+	})
 }
 
 // The same suite on a sealed store, with an older key in the ring too.
@@ -656,7 +670,7 @@ func TestConformanceSealed(t *testing.T) {
 
 // openSealable opens a store under prefix, whose keys are deleted when
 // the test ends.
-func openSealable(t *testing.T, opts redisstore.ClientOptions, prefix string, keys *seal.Keyring, rekey bool) (store.SealingStore, error) {
+func openSealable(t testing.TB, opts redisstore.ClientOptions, prefix string, keys *seal.Keyring, rekey bool) (store.SealingStore, error) {
 	t.Helper()
 	client, err := redisstore.NewClient(opts)
 	if err != nil {
@@ -729,4 +743,65 @@ func dumpKeys(t *testing.T, opts redisstore.ClientOptions, prefix string) []byte
 		t.Fatal(err)
 	}
 	return out
+}
+
+// TestSealingCluster runs the sealing suite through a cluster client, so
+// a sealing script whose keys span slots fails here.
+func TestSealingCluster(t *testing.T) {
+	requireRedisServer(t)
+	opts := redisstore.ClientOptions{ClusterAddrs: []string{startClusterNode(t)}}
+	storetest.RunSealing(t, storetest.SealingHarness{New: func(t *testing.T) storetest.Backing {
+		prefix := uniquePrefix()
+		return storetest.Backing{
+			Open: func(keys *seal.Keyring, rekey bool) (store.SealingStore, error) {
+				return openSealable(t, opts, prefix, keys, rekey)
+			},
+			Dump: func(t *testing.T) []byte { return dumpKeys(t, opts, prefix) },
+		}
+	}})
+}
+
+// A rekey after SCRIPT FLUSH still re-seals everything: its pipelined
+// scripts fall back when the cache is empty. The server is private
+// because SCRIPT FLUSH is server-wide.
+func TestRekeyWithoutCachedScript(t *testing.T) {
+	requireRedisServer(t)
+	opts := redisstore.ClientOptions{URL: startSocketServer(t)}
+	prefix := uniquePrefix()
+	s, err := openSealable(t, opts, prefix, storetest.Keys(t, "old"), false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := t.Context()
+	recs := make([]store.NewRecord, 2500)
+	for i := range recs {
+		recs[i] = store.NewRecord{ID: fmt.Sprintf("r%04d", i), Data: []byte(`{}`)}
+	}
+	if _, err := s.CreateRecords(ctx, "review", recs); err != nil {
+		t.Fatal(err)
+	}
+	for range 3 {
+		if _, err := s.AppendAudit(ctx, store.AuditEntry{Actor: "a@example.com", Action: "seat.kept"}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	admin, err := redisstore.NewClient(opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer admin.Close()
+	if err := admin.ScriptFlush(ctx).Err(); err != nil {
+		t.Fatal(err)
+	}
+	keys := storetest.Keys(t, "new", "old")
+	report, err := store.Rekey(ctx, s, keys, nil)
+	if err != nil {
+		t.Fatalf("Rekey after SCRIPT FLUSH: %v", err)
+	}
+	if report.Replaced != 2503 || report.Raced != 0 {
+		t.Errorf("Rekey = %+v; want 2,503 values re-sealed", report)
+	}
+	if again, err := store.Rekey(ctx, s, keys, nil); err != nil || again.Found["old"] != 0 {
+		t.Errorf("second Rekey = %+v, %v; want nothing left under old", again, err)
+	}
 }

@@ -1,6 +1,7 @@
 package redisstore
 
 import (
+	"cmp"
 	"context"
 	"crypto/sha1"
 	"encoding/hex"
@@ -8,6 +9,7 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/redis/go-redis/v9"
 
@@ -71,17 +73,32 @@ func (s *Store) HasData(ctx context.Context) (bool, error) {
 }
 
 // scanKeys returns up to limit (0: all) keys under the prefix matching
-// pattern, which follows the prefix.
+// pattern, which follows the prefix, from every primary of a Cluster.
 func (s *Store) scanKeys(ctx context.Context, pattern string, limit int) ([]string, error) {
-	var keys []string
-	iter := s.client.Scan(ctx, 0, globEscape(s.prefix)+pattern, 1000).Iterator()
-	for iter.Next(ctx) {
-		keys = append(keys, iter.Val())
-		if limit > 0 && len(keys) >= limit {
-			break
+	var (
+		mu   sync.Mutex
+		keys []string
+	)
+	scan := func(ctx context.Context, node redis.Cmdable) error {
+		iter := node.Scan(ctx, 0, globEscape(s.prefix)+pattern, 1000).Iterator()
+		for iter.Next(ctx) {
+			mu.Lock()
+			keys = append(keys, iter.Val())
+			full := limit > 0 && len(keys) >= limit
+			mu.Unlock()
+			if full {
+				break
+			}
 		}
+		return iter.Err()
 	}
-	if err := iter.Err(); err != nil {
+	var err error
+	if cluster, ok := s.client.(*redis.ClusterClient); ok {
+		err = cluster.ForEachMaster(ctx, func(ctx context.Context, node *redis.Client) error { return scan(ctx, node) })
+	} else {
+		err = scan(ctx, s.client)
+	}
+	if err != nil {
 		return nil, fmt.Errorf("redisstore: scan %s: %w", pattern, err)
 	}
 	return keys, nil
@@ -216,24 +233,60 @@ func (s *Store) resealAudit(ctx context.Context, fn store.ResealFunc, counts *st
 		if err != nil {
 			return err
 		}
+		var calls []scriptCall
 		for i, raw := range raws {
 			counts.Visited++
 			r, err := fn(store.StoredValue{Part: store.PartAudit, Data: []byte(raw)})
 			if err != nil {
 				return err
 			}
-			if r == nil {
-				continue
+			if r != nil {
+				index := strconv.FormatInt(start+int64(i), 10)
+				calls = append(calls, scriptCall{[]string{s.auditKey()}, []any{index, sha1Hex([]byte(raw)), r.Data}})
 			}
-			index := strconv.FormatInt(start+int64(i), 10)
-			if err := count(replaceAuditScript.Run(ctx, s.client, []string{s.auditKey()}, index, sha1Hex([]byte(raw)), r.Data).Int64()); err != nil {
-				return err
-			}
+		}
+		if err := s.runScripted(ctx, replaceAuditScript, calls, count); err != nil {
+			return err
 		}
 		if len(raws) < resealPage {
 			return nil
 		}
 	}
+}
+
+// scriptCall is one run of a script: its keys and arguments.
+type scriptCall struct {
+	keys []string
+	args []any
+}
+
+// runScripted runs script once per call in one pipeline, and counts each
+// result. A pipeline cannot fall back from EVALSHA to EVAL as Script.Run
+// does, so calls that met an empty script cache run again one by one.
+func (s *Store) runScripted(ctx context.Context, script *redis.Script, calls []scriptCall, count countFunc) error {
+	if len(calls) == 0 {
+		return nil
+	}
+	cmds := make([]*redis.Cmd, len(calls))
+	_, perr := s.client.Pipelined(ctx, func(p redis.Pipeliner) error {
+		for i, c := range calls {
+			cmds[i] = p.EvalSha(ctx, script.Hash(), c.keys, c.args...)
+		}
+		return nil
+	})
+	for i, cmd := range cmds {
+		n, err := cmd.Int64()
+		if isNoScript(err) {
+			n, err = script.Run(ctx, s.client, calls[i].keys, calls[i].args...).Int64()
+		}
+		if err := count(n, err); err != nil {
+			return err
+		}
+	}
+	if perr != nil && !isNoScript(perr) {
+		return perr
+	}
+	return nil
 }
 
 // resealRecords walks each kind's index by name, resuming after the last
@@ -272,6 +325,7 @@ func (s *Store) resealRecords(ctx context.Context, fn store.ResealFunc, counts *
 			}); err != nil && !errors.Is(err, redis.Nil) {
 				return err
 			}
+			var calls []scriptCall
 			for i, name := range names {
 				data, err := cmds[i].Bytes()
 				if errors.Is(err, redis.Nil) {
@@ -288,16 +342,14 @@ func (s *Store) resealRecords(ctx context.Context, fn store.ResealFunc, counts *
 				if r == nil {
 					continue
 				}
-				to := r.Name
-				if to == "" {
-					to = name
-				}
-				err = count(replaceRecordScript.Run(ctx, s.client,
+				to := cmp.Or(r.Name, name)
+				calls = append(calls, scriptCall{
 					[]string{s.recordKey(kind, name), s.recordKey(kind, to), index},
-					name, to, sha1Hex(data), r.Data).Int64())
-				if err != nil {
-					return err
-				}
+					[]any{name, to, sha1Hex(data), r.Data},
+				})
+			}
+			if err := s.runScripted(ctx, replaceRecordScript, calls, count); err != nil {
+				return err
 			}
 			if len(names) < resealPage {
 				break

@@ -6,13 +6,16 @@ import (
 	"testing"
 	"time"
 
+	"github.com/seatwarden/seatwarden/connector"
 	"github.com/seatwarden/seatwarden/store"
 )
 
 // Bench runs the store benchmarks against a fresh store from newStore, so
 // both backends are measured by the same code: a compare-and-set update of
-// one record, a lock acquire and release, an audit append, and creating
-// 10,000 records in one CreateRecords call.
+// one record, a lock acquire and release, an audit append, creating
+// 10,000 records in one CreateRecords call, and writing and reading the
+// snapshot of a 50,000-seat account. Backends run it on a clear and on a
+// sealed store, so the cost of sealing is one benchstat away.
 //
 //	func BenchmarkStore(b *testing.B) { storetest.Bench(b, func(b *testing.B) store.Store { ... }) }
 func Bench(b *testing.B, newStore func(b *testing.B) store.Store) {
@@ -83,6 +86,31 @@ func Bench(b *testing.B, newStore func(b *testing.B) store.Store) {
 		b.ReportAllocs()
 		for b.Loop() {
 			if _, err := s.AppendAudit(ctx, e); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	const seats = 50_000
+	b.Run("SnapshotSave50k", func(b *testing.B) {
+		s := newStore(b)
+		ctx := b.Context()
+		snap := sampleSnapshot("cursor-bench", seats)
+		b.ReportAllocs()
+		for b.Loop() {
+			if err := s.SaveSnapshot(ctx, snap); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("SnapshotLoad50k", func(b *testing.B) {
+		s := newStore(b)
+		ctx := b.Context()
+		if err := s.SaveSnapshot(ctx, sampleSnapshot("cursor-bench", seats)); err != nil {
+			b.Fatal(err)
+		}
+		b.ReportAllocs()
+		for b.Loop() {
+			if _, err := s.LoadSnapshot(ctx, connector.Zendesk); err != nil {
 				b.Fatal(err)
 			}
 		}
