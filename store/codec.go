@@ -59,9 +59,10 @@ func recordAAD(kind, name string) []byte {
 	return []byte("record\x00" + kind + "\x00" + name)
 }
 
-// SealRecord is the stored form of a record's data. Sealed, it holds the
-// record's id too, since the stored name cannot be turned back into it.
-func (c *Codec) SealRecord(kind, id string, data []byte) []byte {
+// SealRecord is the stored form of a record's data, stored under name
+// (RecordName of kind and id). Sealed, it holds the record's id too,
+// since the stored name cannot be turned back into it.
+func (c *Codec) SealRecord(kind, name, id string, data []byte) []byte {
 	if c == nil {
 		return data
 	}
@@ -69,7 +70,7 @@ func (c *Codec) SealRecord(kind, id string, data []byte) []byte {
 	plain = binary.AppendUvarint(plain, uint64(len(id)))
 	plain = append(plain, id...)
 	plain = append(plain, data...)
-	return c.keys.Seal(plain, recordAAD(kind, c.RecordName(kind, id)))
+	return c.keys.Seal(plain, recordAAD(kind, name))
 }
 
 // OpenRecord reads what SealRecord stored under name: the record's id and

@@ -161,7 +161,8 @@ func (c *Codec) reseal(v StoredValue, found map[string]int) (*Replacement, error
 		found[""]++
 		switch v.Part {
 		case PartRecord:
-			return &Replacement{Name: c.RecordName(v.Kind, v.Name), Data: c.SealRecord(v.Kind, v.Name, body)}, nil
+			name := c.RecordName(v.Kind, v.Name)
+			return &Replacement{Name: name, Data: c.SealRecord(v.Kind, name, v.Name, body)}, nil
 		case PartSnapshot:
 			return &Replacement{Data: c.sealSnapshotJSON(body)}, nil
 		}

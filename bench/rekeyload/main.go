@@ -55,13 +55,17 @@ type options struct {
 
 const kind = "review-owner:2026-W49"
 
+// baseline is how long replicas serve before the rekey starts, for
+// latencies to compare with.
+const baseline = 2 * time.Second
+
 // tally is what one replica saw.
 type tally struct {
 	mu        sync.Mutex
 	ops       int
 	updates   map[string]int // acknowledged increments per record
 	errs      []error
-	latencies []time.Duration
+	latencies [2][]time.Duration // before the rekey, during it
 }
 
 func run(ctx context.Context, o options, out io.Writer) error {
@@ -121,7 +125,7 @@ func run(ctx context.Context, o options, out io.Writer) error {
 	// Replicas first, with the new key, as the rotation procedure says.
 	stop := make(chan struct{})
 	var wg sync.WaitGroup
-	var rekeying atomic.Bool
+	var rekeying, done atomic.Bool
 	tallies := make([]*tally, o.replicas)
 	for r := range o.replicas {
 		st, err := open(rotated, false)
@@ -132,10 +136,10 @@ func run(ctx context.Context, o options, out io.Writer) error {
 		t := &tally{updates: map[string]int{}}
 		tallies[r] = t
 		for range o.workers {
-			wg.Go(func() { serve(ctx, st, ids, t, stop, &rekeying) })
+			wg.Go(func() { serve(ctx, st, ids, t, stop, &rekeying, &done) })
 		}
 	}
-	time.Sleep(500 * time.Millisecond) // a baseline before the rekey
+	time.Sleep(baseline)
 
 	rk, err := open(rotated, true)
 	if err != nil {
@@ -148,6 +152,7 @@ func run(ctx context.Context, o options, out io.Writer) error {
 		fmt.Fprintf(out, "  %s values visited (%s)\n", benchkit.Commas(visited), time.Since(start).Round(time.Millisecond))
 	})
 	took := time.Since(start)
+	done.Store(true)
 	rekeying.Store(false)
 	time.Sleep(200 * time.Millisecond)
 	close(stop)
@@ -183,11 +188,12 @@ func run(ctx context.Context, o options, out io.Writer) error {
 	acked := map[string]int{}
 	var ops int
 	var errs []error
-	var during []time.Duration
+	var before, during []time.Duration
 	for _, t := range tallies {
 		ops += t.ops
 		errs = append(errs, t.errs...)
-		during = append(during, t.latencies...)
+		before = append(before, t.latencies[0]...)
+		during = append(during, t.latencies[1]...)
 		for id, n := range t.updates {
 			acked[id] += n
 		}
@@ -202,12 +208,15 @@ func run(ctx context.Context, o options, out io.Writer) error {
 			lost++
 		}
 	}
+	slices.Sort(before)
 	slices.Sort(during)
 	fmt.Fprintf(out, "rekey: %s values in %s (%s values/s); re-sealed %s, raced %d\n",
 		benchkit.Commas(report.Visited), took.Round(time.Millisecond), benchkit.Rate(float64(report.Visited)/took.Seconds()),
 		benchkit.Commas(report.Replaced), report.Raced)
-	fmt.Fprintf(out, "replicas during the rekey: %s requests answered, %d errors; latency p50 %s, p99 %s, max %s\n",
-		benchkit.Commas(len(during)), len(errs), quantile(during, 0.50), quantile(during, 0.99), quantile(during, 1))
+	fmt.Fprintf(out, "replicas before the rekey: %s requests in %s; latency p50 %s, p99 %s, max %s\n",
+		benchkit.Commas(len(before)), baseline, quantile(before, 0.50), quantile(before, 0.99), quantile(before, 1))
+	fmt.Fprintf(out, "replicas during the rekey: %s requests in %s, %d errors; latency p50 %s, p99 %s, max %s\n",
+		benchkit.Commas(len(during)), took.Round(time.Millisecond), len(errs), quantile(during, 0.50), quantile(during, 0.99), quantile(during, 1))
 	fmt.Fprintf(out, "replicas over the whole run: %s requests\n", benchkit.Commas(ops))
 	fmt.Fprintf(out, "after: %s records readable with the new key alone; %d with an update lost; a second rekey found %d under key old and re-sealed %d\n",
 		benchkit.Commas(len(list)), lost, again.Found["old"], again.Replaced)
@@ -220,7 +229,7 @@ func run(ctx context.Context, o options, out io.Writer) error {
 }
 
 // serve is one replica worker: a read, then an update, of random records.
-func serve(ctx context.Context, st store.Store, ids []string, t *tally, stop <-chan struct{}, rekeying *atomic.Bool) {
+func serve(ctx context.Context, st store.Store, ids []string, t *tally, stop <-chan struct{}, rekeying, done *atomic.Bool) {
 	rng := rand.New(rand.NewPCG(rand.Uint64(), rand.Uint64()))
 	for {
 		select {
@@ -242,8 +251,11 @@ func serve(ctx context.Context, st store.Store, ids []string, t *tally, stop <-c
 		} else {
 			t.updates[id]++
 		}
-		if rekeying.Load() {
-			t.latencies = append(t.latencies, d)
+		switch {
+		case rekeying.Load():
+			t.latencies[1] = append(t.latencies[1], d)
+		case !done.Load():
+			t.latencies[0] = append(t.latencies[0], d)
 		}
 		t.mu.Unlock()
 	}

@@ -543,13 +543,15 @@ func recordKey(kind, name string) []byte {
 	return append(k, name...)
 }
 
+// encodeRecord is where r is stored and its stored form, its data sealed
+// when the store seals.
+func (s *Store) encodeRecord(r store.Record) (key, value []byte) {
+	name := s.codec.RecordName(r.Kind, r.ID)
+	return recordKey(r.Kind, name), recordBytes(r.Version, r.UpdatedAt.UnixNano(), s.codec.SealRecord(r.Kind, name, r.ID, r.Data))
+}
+
 // key is where record (kind, id) is stored.
 func (s *Store) key(kind, id string) []byte { return recordKey(kind, s.codec.RecordName(kind, id)) }
-
-// encodeRecord is r's stored form, its data sealed when the store seals.
-func (s *Store) encodeRecord(r store.Record) []byte {
-	return recordBytes(r.Version, r.UpdatedAt.UnixNano(), s.codec.SealRecord(r.Kind, r.ID, r.Data))
-}
 
 func recordBytes(version, updatedAt int64, stored []byte) []byte {
 	b := make([]byte, recordHeaderLen, recordHeaderLen+len(stored))
@@ -629,12 +631,12 @@ func (s *Store) CreateRecord(ctx context.Context, kind, id string, data []byte) 
 	rec := store.Record{Kind: kind, ID: id, Version: 1, Data: cloneData(data)}
 	err := s.update(func(tx *bolt.Tx) error {
 		b := tx.Bucket(bucketRecords)
-		key := s.key(kind, id)
+		rec.UpdatedAt = s.stamp()
+		key, value := s.encodeRecord(rec)
 		if b.Get(key) != nil {
 			return store.ErrExists
 		}
-		rec.UpdatedAt = s.stamp()
-		return b.Put(key, s.encodeRecord(rec))
+		return b.Put(key, value)
 	})
 	if errors.Is(err, store.ErrExists) {
 		return store.Record{}, err
@@ -651,9 +653,12 @@ func (s *Store) CreateRecord(ctx context.Context, kind, id string, data []byte) 
 // holding the single write lock for seconds.
 const createChunk = 5000
 
-// CreateRecords implements store.Records. A duplicate id later in recs
-// finds the earlier one already written in the same transaction, so the
-// first occurrence wins.
+// CreateRecords implements store.Records. Each chunk is encoded (and
+// sealed) before its transaction, so the single writer is held only for
+// the writes, which go in key order: bbolt fills pages far better that way
+// than in the random order blind names have. The sort is stable, so of a
+// duplicate id the first occurrence is written and the later one finds
+// it there.
 func (s *Store) CreateRecords(ctx context.Context, kind string, recs []store.NewRecord) (int, error) {
 	if err := check.RecordKind(kind); err != nil {
 		return 0, err
@@ -668,17 +673,21 @@ func (s *Store) CreateRecords(ctx context.Context, kind string, recs []store.New
 		if err := ctx.Err(); err != nil {
 			return created, err
 		}
+		type kv struct{ key, value []byte }
+		stamp := s.stamp()
+		encoded := make([]kv, len(chunk))
+		for i, r := range chunk {
+			encoded[i].key, encoded[i].value = s.encodeRecord(store.Record{Kind: kind, ID: r.ID, Version: 1, Data: r.Data, UpdatedAt: stamp})
+		}
+		slices.SortStableFunc(encoded, func(a, b kv) int { return bytes.Compare(a.key, b.key) })
 		n := 0
 		err := s.update(func(tx *bolt.Tx) error {
 			b := tx.Bucket(bucketRecords)
-			stamp := s.stamp()
-			for _, r := range chunk {
-				key := s.key(kind, r.ID)
-				if b.Get(key) != nil {
+			for _, e := range encoded {
+				if b.Get(e.key) != nil {
 					continue
 				}
-				rec := store.Record{Kind: kind, ID: r.ID, Version: 1, Data: r.Data, UpdatedAt: stamp}
-				if err := b.Put(key, s.encodeRecord(rec)); err != nil {
+				if err := b.Put(e.key, e.value); err != nil {
 					return err
 				}
 				n++
@@ -718,7 +727,8 @@ func (s *Store) CompareAndSwapRecord(ctx context.Context, kind, id string, versi
 			return store.ErrConflict
 		}
 		rec = store.Record{Kind: kind, ID: id, Version: version + 1, Data: cloneData(data), UpdatedAt: s.stamp()}
-		return b.Put(key, s.encodeRecord(rec))
+		_, value := s.encodeRecord(rec)
+		return b.Put(key, value)
 	})
 	if errors.Is(err, store.ErrNotFound) || errors.Is(err, store.ErrConflict) {
 		return store.Record{}, err

@@ -216,7 +216,7 @@ func BenchmarkStore(b *testing.B) {
 	for _, mode := range []struct {
 		name string
 		keys *seal.Keyring
-	}{{"clear", nil}, {"sealed", storetest.Keys(b, "current")}} {
+	}{{"enc=clear", nil}, {"enc=sealed", storetest.Keys(b, "current")}} {
 		b.Run(mode.name, func(b *testing.B) {
 			storetest.Bench(b, func(b *testing.B) store.Store {
 				s, err := boltstore.Open(filepath.Join(b.TempDir(), "sw.db"), boltstore.Options{Now: newFakeClock().Now, Keys: mode.keys})

@@ -479,7 +479,7 @@ func (s *Store) CreateRecord(ctx context.Context, kind, id string, data []byte) 
 	name := c.RecordName(kind, id)
 	now := stamp()
 	created, err := createScript.Run(ctx, s.client,
-		[]string{s.recordKey(kind, name), s.recordIndexKey(kind)}, name, c.SealRecord(kind, id, data), now.UnixNano()).Int64()
+		[]string{s.recordKey(kind, name), s.recordIndexKey(kind)}, name, c.SealRecord(kind, name, id, data), now.UnixNano()).Int64()
 	if err != nil {
 		return store.Record{}, fmt.Errorf("redisstore: create record %s/%s: %w", kind, id, err)
 	}
@@ -539,7 +539,7 @@ func (s *Store) createChunk(ctx context.Context, c *store.Codec, kind string, re
 		_, perr := s.client.Pipelined(ctx, func(p redis.Pipeliner) error {
 			for i, r := range recs {
 				name := c.RecordName(kind, r.ID)
-				cmds[i] = p.EvalSha(ctx, createScript.Hash(), []string{s.recordKey(kind, name), index}, name, c.SealRecord(kind, r.ID, r.Data), now)
+				cmds[i] = p.EvalSha(ctx, createScript.Hash(), []string{s.recordKey(kind, name), index}, name, c.SealRecord(kind, name, r.ID, r.Data), now)
 			}
 			return nil
 		})
@@ -592,8 +592,9 @@ func (s *Store) CompareAndSwapRecord(ctx context.Context, kind, id string, versi
 		return store.Record{}, err
 	}
 	now := stamp()
+	name := c.RecordName(kind, id)
 	next, err := casScript.Run(ctx, s.client,
-		[]string{s.recordKey(kind, c.RecordName(kind, id))}, strconv.FormatInt(version, 10), c.SealRecord(kind, id, data), now.UnixNano()).Int64()
+		[]string{s.recordKey(kind, name)}, strconv.FormatInt(version, 10), c.SealRecord(kind, name, id, data), now.UnixNano()).Int64()
 	if err != nil {
 		return store.Record{}, fmt.Errorf("redisstore: compare-and-swap record %s/%s: %w", kind, id, err)
 	}

@@ -637,11 +637,11 @@ func TestNewClientErrorsHideThePassword(t *testing.T) {
 // store: benchstat on the two names gives the cost of sealing.
 func BenchmarkStore(b *testing.B) {
 	requireRedis(b)
-	b.Run("clear", func(b *testing.B) {
+	b.Run("enc=clear", func(b *testing.B) {
 		storetest.Bench(b, func(b *testing.B) store.Store { return newStore(b, redisstore.ClientOptions{URL: redisURL}) })
 	})
 	keys := storetest.Keys(b, "current")
-	b.Run("sealed", func(b *testing.B) {
+	b.Run("enc=sealed", func(b *testing.B) {
 		storetest.Bench(b, func(b *testing.B) store.Store {
 			s, err := openSealable(b, redisstore.ClientOptions{URL: redisURL}, uniquePrefix(), keys, false)
 			if err != nil {
