@@ -98,6 +98,22 @@ func (i *instrumented) DeleteRecord(ctx context.Context, kind, id string) error 
 	return i.timedErr("delete_record", func() error { return i.next.DeleteRecord(ctx, kind, id) })
 }
 
+func (i *instrumented) Schedule(ctx context.Context, queue, id string, at time.Time) error {
+	return i.timedErr("schedule", func() error { return i.next.Schedule(ctx, queue, id, at) })
+}
+
+func (i *instrumented) DueBy(ctx context.Context, queue string, t time.Time, limit int) ([]Due, error) {
+	return timed(i, "due_by", func() ([]Due, error) { return i.next.DueBy(ctx, queue, t, limit) })
+}
+
+func (i *instrumented) NextDue(ctx context.Context, queue string) (Due, error) {
+	return timed(i, "next_due", func() (Due, error) { return i.next.NextDue(ctx, queue) })
+}
+
+func (i *instrumented) Unschedule(ctx context.Context, queue, id string) error {
+	return i.timedErr("unschedule", func() error { return i.next.Unschedule(ctx, queue, id) })
+}
+
 func (i *instrumented) Ping(ctx context.Context) error {
 	return i.timedErr("ping", func() error { return i.next.Ping(ctx) })
 }

@@ -50,9 +50,15 @@ func (f failingStore) CompareAndSwapRecord(context.Context, string, string, int6
 }
 func (f failingStore) ListRecords(context.Context, string) ([]store.Record, error) { return nil, f.err }
 func (f failingStore) DeleteRecord(context.Context, string, string) error          { return f.err }
-func (f failingStore) Ping(context.Context) error                                  { return f.err }
-func (f failingStore) Backend() string                                             { return "failing" }
-func (f failingStore) Close() error                                                { return nil }
+func (f failingStore) Schedule(context.Context, string, string, time.Time) error   { return f.err }
+func (f failingStore) DueBy(context.Context, string, time.Time, int) ([]store.Due, error) {
+	return nil, f.err
+}
+func (f failingStore) NextDue(context.Context, string) (store.Due, error) { return store.Due{}, f.err }
+func (f failingStore) Unschedule(context.Context, string, string) error   { return f.err }
+func (f failingStore) Ping(context.Context) error                         { return f.err }
+func (f failingStore) Backend() string                                    { return "failing" }
+func (f failingStore) Close() error                                       { return nil }
 
 func TestInstrumentReportsEveryOperation(t *testing.T) {
 	type observation struct {
@@ -90,6 +96,10 @@ func TestInstrumentReportsEveryOperation(t *testing.T) {
 			{"cas_record", func() error { _, err := s.CompareAndSwapRecord(ctx, "k", "i", 1, nil); return err }},
 			{"list_records", func() error { _, err := s.ListRecords(ctx, "k"); return err }},
 			{"delete_record", func() error { return s.DeleteRecord(ctx, "k", "i") }},
+			{"schedule", func() error { return s.Schedule(ctx, "q", "i", time.Time{}) }},
+			{"due_by", func() error { _, err := s.DueBy(ctx, "q", time.Time{}, 1); return err }},
+			{"next_due", func() error { _, err := s.NextDue(ctx, "q"); return err }},
+			{"unschedule", func() error { return s.Unschedule(ctx, "q", "i") }},
 			{"ping", func() error { return s.Ping(ctx) }},
 		}
 		var want []observation

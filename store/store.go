@@ -38,6 +38,7 @@ type Store interface {
 	Idempotency
 	Audit
 	Records
+	Schedules
 
 	// Ping reports whether the backend answers; /readyz and doctor use it.
 	Ping(ctx context.Context) error
@@ -152,6 +153,32 @@ type Records interface {
 	// DeleteRecord removes a record; deleting an absent one is not an error.
 	DeleteRecord(ctx context.Context, kind, id string) error
 }
+
+// Due is one entry of a schedule: an id and when it is due.
+type Due struct {
+	ID string
+	At time.Time // in milliseconds, UTC, as every backend keeps it
+}
+
+// Schedules are due-time indexes: ids with the time each falls due, read
+// back in due order, so a sweep reads only what is due however many
+// entries wait. A queue's ids are stored in the clear, sealed store or
+// not, and so must hold no personal data (the random id of a record does).
+type Schedules interface {
+	// Schedule sets id's due time in queue, moving it if it was there.
+	Schedule(ctx context.Context, queue, id string, at time.Time) error
+	// DueBy returns up to limit entries of queue due at or before t,
+	// earliest first (ties by id).
+	DueBy(ctx context.Context, queue string, t time.Time, limit int) ([]Due, error)
+	// NextDue returns queue's earliest entry; ErrNotFound when empty.
+	NextDue(ctx context.Context, queue string) (Due, error)
+	// Unschedule removes id from queue; removing an absent id is not an
+	// error.
+	Unschedule(ctx context.Context, queue, id string) error
+}
+
+// DueTime is t as schedules keep it: milliseconds, UTC.
+func DueTime(t time.Time) time.Time { return time.UnixMilli(t.UnixMilli()).UTC() }
 
 // Modifier computes a record's new data from its current state. It must do
 // no I/O: it may run several times when writers race.

@@ -63,10 +63,14 @@ var (
 	bucketRecords = []byte("records")
 	// bucketMeta holds the sealing marker.
 	bucketMeta = []byte("meta")
+	// bucketDue and bucketDueIDs hold the schedules (see schedule.go).
+	bucketDue    = []byte("due")
+	bucketDueIDs = []byte("due_ids")
 
 	allBuckets = [][]byte{
 		bucketSnapshot, bucketLocks, bucketFences, bucketIdempotency,
 		bucketIdemExpiry, bucketAudit, bucketRecords, bucketMeta,
+		bucketDue, bucketDueIDs,
 	}
 
 	markerKey = []byte("sealing")

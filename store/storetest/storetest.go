@@ -49,6 +49,7 @@ func Run(t *testing.T, h Harness) {
 	t.Run("Idempotency", func(t *testing.T) { testIdempotency(t, h) })
 	t.Run("Audit", func(t *testing.T) { testAudit(t, h) })
 	t.Run("Snapshot", func(t *testing.T) { testSnapshot(t, h) })
+	t.Run("Schedules", func(t *testing.T) { testSchedules(t, h) })
 	t.Run("Ping", func(t *testing.T) {
 		s := h.New(t)
 		if err := s.Ping(t.Context()); err != nil {

@@ -32,6 +32,36 @@ func RecordKind(kind string) error {
 	return nil
 }
 
+// ScheduleKey checks a queue and id of store.Schedules.
+func ScheduleKey(queue, id string) error {
+	if err := ScheduleQueue(queue); err != nil {
+		return err
+	}
+	if id == "" {
+		return fmt.Errorf("%w: empty schedule id", store.ErrInvalid)
+	}
+	return nil
+}
+
+// ScheduleQueue checks a queue alone.
+func ScheduleQueue(queue string) error {
+	if queue == "" {
+		return fmt.Errorf("%w: empty schedule queue", store.ErrInvalid)
+	}
+	if strings.ContainsAny(queue, "{}\x00") {
+		return fmt.Errorf("%w: schedule queue %q may not contain braces or NUL", store.ErrInvalid, queue)
+	}
+	return nil
+}
+
+// DueLimit checks DueBy's limit.
+func DueLimit(limit int) error {
+	if limit <= 0 {
+		return fmt.Errorf("%w: limit must be positive, got %d", store.ErrInvalid, limit)
+	}
+	return nil
+}
+
 // LockArgs checks the arguments of AcquireLock and RenewLock.
 func LockArgs(name, holder string, ttl time.Duration) error {
 	if name == "" {
