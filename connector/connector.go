@@ -34,6 +34,16 @@ func OrZendesk(name string) string {
 	return name
 }
 
+// Kind names a stored record kind (or schedule queue) of saas: Zendesk's
+// keep the names they had before there were connectors, the others'
+// are prefixed with the connector's name ("github:review-item:…").
+func Kind(saas, base string) string {
+	if saas = OrZendesk(saas); saas != Zendesk {
+		return saas + ":" + base
+	}
+	return base
+}
+
 // Known reports whether name is a connector seatwarden knows.
 func Known(name string) bool { return slices.Contains(Names, name) }
 

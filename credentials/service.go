@@ -56,12 +56,7 @@ func (s *Service) now() time.Time {
 func (s *Service) saas() string { return connector.OrZendesk(s.SaaS) }
 
 // kind names a record kind in this register's SaaS.
-func (s *Service) kind(base string) string {
-	if c := s.saas(); c != connector.Zendesk {
-		return c + ":" + base
-	}
-	return base
-}
+func (s *Service) kind(base string) string { return connector.Kind(s.saas(), base) }
 
 func (s *Service) policy() Policy {
 	p := s.Policy

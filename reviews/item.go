@@ -145,12 +145,7 @@ const kindReview = "review"
 // Zendesk's.
 func (s Seat) SaaS() string { return connector.OrZendesk(s.Connector) }
 
-func (s *Service) kind(base string) string {
-	if c := s.connector(); c != connector.Zendesk {
-		return c + ":" + base
-	}
-	return base
-}
+func (s *Service) kind(base string) string { return connector.Kind(s.connector(), base) }
 
 func (s *Service) itemKind(period string) string { return s.kind("review-item:" + period) }
 
