@@ -149,6 +149,17 @@ type Member struct {
 	LastActivity *time.Time
 }
 
+// Role is a member's role as a grant of privilege sets it and later puts
+// it back: the SaaS's base role ("admin", "agent") and, when the SaaS has
+// custom roles, one of them by id ("" for none).
+type Role struct {
+	Base string `json:"base"`
+	ID   string `json:"id,omitempty"`
+}
+
+// CurrentRole is the member's role as a Role.
+func (m Member) CurrentRole() Role { return Role{Base: m.Role, ID: m.RoleID} }
+
 // ChangeKind is what a seat change does.
 type ChangeKind string
 

@@ -1,8 +1,9 @@
 // Package zendesk is a client for the parts of the Zendesk Support API that
 // govern agent seats and credentials: the authenticated user, the
-// incremental user export, groups, group memberships, custom roles and user
-// updates; and the account's legacy API tokens, OAuth clients, OAuth tokens
-// (with revocation) and app installations.
+// incremental user export, groups, group memberships, custom roles, user
+// updates and ending a user's sessions; and the account's legacy API
+// tokens, OAuth clients, OAuth tokens (with revocation) and app
+// installations.
 //
 // Credential listings keep only what identifies a credential. Token
 // values, refresh tokens, client secrets and app settings are dropped while
@@ -39,6 +40,7 @@ const (
 	EndpointUsersMe          = "users_me"
 	EndpointUsersUpdate      = "users_update"
 	EndpointUsersShow        = "users_show"
+	EndpointUserSessions     = "users_sessions"
 	EndpointIncrementalUsers = "incremental_users"
 	EndpointGroups           = "groups"
 	EndpointGroupMemberships = "group_memberships"
@@ -440,6 +442,10 @@ func (c *Client) UpdateUser(ctx context.Context, id int64, upd UserUpdate) (User
 		return User{}, &Error{Kind: ErrInvalid, Endpoint: EndpointUsersUpdate,
 			Description: fmt.Sprintf("user id must be positive, got %d", id)}
 	}
+	if upd.CustomRoleID != nil && upd.ClearCustomRole {
+		return User{}, &Error{Kind: ErrInvalid, Endpoint: EndpointUsersUpdate,
+			Description: "an update cannot both set and clear custom_role_id"}
+	}
 	if upd.Role != nil && *upd.Role == RoleEndUser && upd.CustomRoleID != nil {
 		// Zendesk turns an end user with a custom role into an agent, the
 		// opposite of what a downgrade means.
@@ -472,4 +478,26 @@ func (c *Client) UpdateUser(ctx context.Context, id int64, upd UserUpdate) (User
 		return User{}, badResponse(EndpointUsersUpdate, http.StatusOK, nil, errors.New(`response has no "user"`))
 	}
 	return *out.User, nil
+}
+
+// EndSessions signs a user out everywhere: DELETE
+// /api/v2/users/{id}/sessions ends every session the user has, and Zendesk
+// answers 204 whether there were any or not, so a retried DELETE whose
+// first attempt succeeded unseen is harmless. A user that is not there
+// yields an error satisfying errors.Is(err, ErrNotFound). Changing a
+// user's role does not end their sessions; call this after it when the
+// change must take effect at once.
+func (c *Client) EndSessions(ctx context.Context, id int64) error {
+	if id <= 0 {
+		return &Error{Kind: ErrInvalid, Endpoint: EndpointUserSessions,
+			Description: fmt.Sprintf("user id must be positive, got %d", id)}
+	}
+	idStr := strconv.FormatInt(id, 10)
+	return c.do(ctx, call{
+		endpoint: EndpointUserSessions,
+		method:   http.MethodDelete,
+		path:     []string{"users", idStr, "sessions"},
+		// A hold after one user's 429 must not stall signing out others.
+		holdKey: EndpointUserSessions + ":" + idStr,
+	}, nil)
 }

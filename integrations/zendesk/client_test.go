@@ -3,6 +3,7 @@ package zendesk_test
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -824,6 +825,72 @@ func TestUpdateUser(t *testing.T) {
 				t.Errorf("returned user differs from the server's (-server +returned):\n%s", diff)
 			}
 		})
+	}
+}
+
+// TestUserUpdateJSON: the exact bodies UpdateUser sends; only
+// ClearCustomRole sends a null.
+func TestUserUpdateJSON(t *testing.T) {
+	tests := []struct {
+		name    string
+		upd     zendesk.UserUpdate
+		want    string
+		wantErr bool
+	}{
+		{"nothing", zendesk.UserUpdate{}, `{"user":{}}`, false},
+		{"role", zendesk.UserUpdate{Role: ptr(zendesk.RoleAdmin)}, `{"user":{"role":"admin"}}`, false},
+		{"custom role", zendesk.UserUpdate{Role: ptr(zendesk.RoleAgent), CustomRoleID: ptr(zendesktest.LightAgentRoleID)},
+			`{"user":{"role":"agent","custom_role_id":360001112223}}`, false},
+		{"clear the custom role", zendesk.UserUpdate{Role: ptr(zendesk.RoleAgent), ClearCustomRole: true},
+			`{"user":{"role":"agent","custom_role_id":null}}`, false},
+		{"clear alone", zendesk.UserUpdate{ClearCustomRole: true}, `{"user":{"custom_role_id":null}}`, false},
+		{"clear with suspended", zendesk.UserUpdate{Suspended: ptr(false), ClearCustomRole: true},
+			`{"user":{"suspended":false,"custom_role_id":null}}`, false},
+		{"set and clear", zendesk.UserUpdate{CustomRoleID: ptr(zendesktest.StaffRoleID), ClearCustomRole: true}, "", true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, err := json.Marshal(struct {
+				User zendesk.UserUpdate `json:"user"`
+			}{tt.upd})
+			if tt.wantErr {
+				if err == nil {
+					t.Fatalf("Marshal = %s, want an error", got)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if string(got) != tt.want {
+				t.Errorf("body = %s, want %s", got, tt.want)
+			}
+			// A pointer marshals the same.
+			if p, err := json.Marshal(&tt.upd); err != nil || `{"user":`+string(p)+`}` != tt.want {
+				t.Errorf("Marshal(&upd) = %s, %v", p, err)
+			}
+		})
+	}
+
+	h := sampleHarness(t)
+	tr := &countingTransport{}
+	c := h.client(t, zendesk.OAuthToken(bearerToken), func(cfg *zendesk.Config) { cfg.HTTPClient = &http.Client{Transport: tr} })
+	_, err := c.UpdateUser(context.Background(), 900000000104, zendesk.UserUpdate{CustomRoleID: ptr(zendesktest.StaffRoleID), ClearCustomRole: true})
+	if !errors.Is(err, zendesk.ErrInvalid) {
+		t.Errorf("set and clear: err = %v, want ErrInvalid", err)
+	}
+	// Lucas is a Team Lead agent: null puts him on the account's default
+	// agent role, where leaving custom_role_id out would keep Team Lead.
+	u, err := c.UpdateUser(context.Background(), 900000000104, zendesk.UserUpdate{Role: ptr(zendesk.RoleAgent), ClearCustomRole: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if u.CustomRoleID == nil || *u.CustomRoleID != zendesktest.StaffRoleID {
+		t.Errorf("custom_role_id = %v, want the default agent role %d", u.CustomRoleID, zendesktest.StaffRoleID)
+	}
+	want := map[string][]string{"PUT /api/v2/users/900000000104": {`{"user":{"role":"agent","custom_role_id":null}}`}}
+	if diff := cmp.Diff(want, tr.bodies); diff != "" {
+		t.Errorf("requests sent (-want +got):\n%s", diff)
 	}
 }
 

@@ -27,6 +27,7 @@ type Connector struct {
 type API interface {
 	GetUser(ctx context.Context, id int64) (User, error)
 	UpdateUser(ctx context.Context, id int64, upd UserUpdate) (User, error)
+	EndSessions(ctx context.Context, id int64) error
 	ExportUsers(ctx context.Context, req ExportRequest) (UserExportPage, error)
 	Groups(ctx context.Context) ([]Group, error)
 	GroupMemberships(ctx context.Context) ([]GroupMembership, error)
@@ -83,6 +84,47 @@ func (c Connector) ChangeSeat(ctx context.Context, id int64, change connector.Se
 	}
 	_, err := c.Client.UpdateUser(ctx, id, upd)
 	return err
+}
+
+// SetRole puts a member on role, for a grant of privilege and for putting
+// the member back afterwards. Base is "admin" or "agent"; anything else is
+// refused before a request is sent, since a grant never demotes to end
+// user. An admin is sent only role admin: Zendesk drops the custom role
+// itself, so role.ID is not sent. An agent with role.ID goes onto that
+// custom role; an agent without one is sent custom_role_id null, so a
+// custom role they hold is cleared (on accounts with custom roles Zendesk
+// puts them on its default agent role). Zendesk refuses to change the
+// account owner's role; that is an ErrInvalid error. SetRole does not end
+// the member's sessions; EndSessions does.
+func (c Connector) SetRole(ctx context.Context, id int64, role connector.Role) error {
+	var upd UserUpdate
+	switch role.Base {
+	case RoleAdmin:
+		upd.Role = ptr(RoleAdmin)
+	case RoleAgent:
+		upd.Role = ptr(RoleAgent)
+		if role.ID == "" {
+			upd.ClearCustomRole = true
+			break
+		}
+		custom, err := strconv.ParseInt(role.ID, 10, 64)
+		if err != nil || custom <= 0 {
+			return &Error{Kind: ErrInvalid, Endpoint: EndpointUsersUpdate,
+				Description: fmt.Sprintf("a custom role id is a positive number, got %q", role.ID)}
+		}
+		upd.CustomRoleID = ptr(custom)
+	default:
+		return &Error{Kind: ErrInvalid, Endpoint: EndpointUsersUpdate,
+			Description: fmt.Sprintf("a role is set to %q or %q, got %q", RoleAdmin, RoleAgent, role.Base)}
+	}
+	_, err := c.Client.UpdateUser(ctx, id, upd)
+	return err
+}
+
+// EndSessions signs a member out of Zendesk everywhere, so a role they
+// lost stops applying at once rather than when their session ends.
+func (c Connector) EndSessions(ctx context.Context, id int64) error {
+	return c.Client.EndSessions(ctx, id)
 }
 
 func member(u User) connector.Member {

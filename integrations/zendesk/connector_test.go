@@ -1,10 +1,15 @@
 package zendesk_test
 
 import (
+	"context"
 	"errors"
+	"net/http"
 	"slices"
 	"strconv"
+	"strings"
 	"testing"
+
+	"github.com/google/go-cmp/cmp"
 
 	"github.com/seatwarden/seatwarden/connector"
 	"github.com/seatwarden/seatwarden/integrations/zendesk"
@@ -135,5 +140,229 @@ func TestConnectorCredentials(t *testing.T) {
 	}
 	if err := c.RevokeCredential(t.Context(), zendesk.KindOAuthToken, oauthToken); !errors.Is(err, connector.ErrNotFound) {
 		t.Errorf("revoking it again: %v, want ErrNotFound", err)
+	}
+}
+
+// The interface just-in-time access drives; the domain owns it, the
+// connector meets it.
+var _ interface {
+	Member(ctx context.Context, id int64) (connector.Member, error)
+	SetRole(ctx context.Context, id int64, role connector.Role) error
+	EndSessions(ctx context.Context, id int64) error
+} = zendesk.Connector{}
+
+// TestConnectorSetRole: each role a grant sets, or puts back, becomes the
+// user update it means, and reads back as that role.
+func TestConnectorSetRole(t *testing.T) {
+	const (
+		omar  = int64(900000000102) // admin, not the owner
+		priya = int64(900000000103) // agent on Staff
+		lucas = int64(900000000104) // agent on Team Lead
+	)
+	itoa := func(n int64) string { return strconv.FormatInt(n, 10) }
+	noCustomRoles := func() *zendesktest.Org {
+		org := zendesktest.SampleOrg(t0)
+		org.CustomRoles = nil
+		return org
+	}
+	tests := []struct {
+		name     string
+		org      func() *zendesktest.Org // nil: the sample org
+		id       int64
+		role     connector.Role
+		wantBody string
+		want     connector.Role
+		roleType int
+	}{
+		{
+			name: "agent to admin", id: priya, role: connector.Role{Base: "admin"},
+			wantBody: `{"user":{"role":"admin"}}`,
+			want:     connector.Role{Base: "admin"}, roleType: zendesk.RoleTypeAdmin,
+		},
+		{
+			name: "admin ignores a custom role", id: priya, role: connector.Role{Base: "admin", ID: itoa(zendesktest.TeamLeadRoleID)},
+			wantBody: `{"user":{"role":"admin"}}`,
+			want:     connector.Role{Base: "admin"}, roleType: zendesk.RoleTypeAdmin,
+		},
+		{
+			name: "admin to agent on a custom role", id: omar, role: connector.Role{Base: "agent", ID: itoa(zendesktest.LightAgentRoleID)},
+			wantBody: `{"user":{"role":"agent","custom_role_id":360001112223}}`,
+			want:     connector.Role{Base: "agent", ID: itoa(zendesktest.LightAgentRoleID)}, roleType: zendesk.RoleTypeLightAgent,
+		},
+		{
+			name: "agent to another custom role", id: priya, role: connector.Role{Base: "agent", ID: itoa(zendesktest.TeamLeadRoleID)},
+			wantBody: `{"user":{"role":"agent","custom_role_id":360001112226}}`,
+			want:     connector.Role{Base: "agent", ID: itoa(zendesktest.TeamLeadRoleID)}, roleType: zendesk.RoleTypeCustomAgent,
+		},
+		{
+			name: "admin to plain agent, no custom roles on the plan", org: noCustomRoles, id: omar, role: connector.Role{Base: "agent"},
+			wantBody: `{"user":{"role":"agent","custom_role_id":null}}`,
+			want:     connector.Role{Base: "agent"}, roleType: zendesk.RoleTypeCustomAgent,
+		},
+		{
+			// Zendesk puts an agent whose custom role is cleared on the
+			// account's default agent role; without the null Team Lead
+			// would stay.
+			name: "custom role cleared", id: lucas, role: connector.Role{Base: "agent"},
+			wantBody: `{"user":{"role":"agent","custom_role_id":null}}`,
+			want:     connector.Role{Base: "agent", ID: itoa(zendesktest.StaffRoleID)}, roleType: zendesk.RoleTypeCustomAgent,
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			org := zendesktest.SampleOrg(t0)
+			if tt.org != nil {
+				org = tt.org()
+			}
+			h := newHarness(t, org)
+			tr := &countingTransport{}
+			c := zendesk.Connector{Client: h.client(t, zendesk.OAuthClientCredentials(clientID, clientSecret), func(cfg *zendesk.Config) {
+				cfg.HTTPClient = &http.Client{Transport: tr}
+			})}
+			if err := c.SetRole(t.Context(), tt.id, tt.role); err != nil {
+				t.Fatal(err)
+			}
+			path := "PUT /api/v2/users/" + itoa(tt.id)
+			if diff := cmp.Diff([]string{tt.wantBody}, tr.bodies[path]); diff != "" {
+				t.Errorf("request bodies (-want +got):\n%s", diff)
+			}
+			m, err := c.Member(t.Context(), tt.id)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := m.CurrentRole(); got != tt.want {
+				t.Errorf("role = %+v, want %+v", got, tt.want)
+			}
+			if m.Privileged != (tt.want.Base == "admin") || !m.HasSeat {
+				t.Errorf("member = %+v", m)
+			}
+			u, _ := h.srv.User(tt.id)
+			if u.RoleType == nil || *u.RoleType != tt.roleType {
+				t.Errorf("role_type = %v, want %d", u.RoleType, tt.roleType)
+			}
+		})
+	}
+}
+
+// TestConnectorSetRoleRoundTrip: a grant's role goes back to what
+// CurrentRole read before it.
+func TestConnectorSetRoleRoundTrip(t *testing.T) {
+	for _, id := range []int64{900000000103, 900000000104, 900000000113, 900000000102} {
+		t.Run(strconv.FormatInt(id, 10), func(t *testing.T) {
+			h := newHarness(t, zendesktest.SampleOrg(t0))
+			c := zendesk.Connector{Client: h.client(t, zendesk.OAuthToken(bearerToken))}
+			before, err := c.Member(t.Context(), id)
+			if err != nil {
+				t.Fatal(err)
+			}
+			grant := connector.Role{Base: "admin"}
+			if before.Role == "admin" {
+				grant = connector.Role{Base: "agent", ID: strconv.FormatInt(zendesktest.StaffRoleID, 10)}
+			}
+			if err := c.SetRole(t.Context(), id, grant); err != nil {
+				t.Fatal(err)
+			}
+			if err := c.SetRole(t.Context(), id, before.CurrentRole()); err != nil {
+				t.Fatal(err)
+			}
+			after, err := c.Member(t.Context(), id)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if after.CurrentRole() != before.CurrentRole() {
+				t.Errorf("role after the round trip = %+v, want %+v", after.CurrentRole(), before.CurrentRole())
+			}
+		})
+	}
+}
+
+func TestConnectorSetRoleRefused(t *testing.T) {
+	const priya = int64(900000000103)
+	tests := []struct {
+		name     string
+		id       int64
+		role     connector.Role
+		wantKind zendesk.ErrorKind
+		wantSent bool   // the request reached Zendesk
+		mention  string // in the error
+	}{
+		{name: "end user", id: priya, role: connector.Role{Base: "end-user"}, wantKind: zendesk.ErrInvalid, mention: `"end-user"`},
+		{name: "no base", id: priya, role: connector.Role{}, wantKind: zendesk.ErrInvalid, mention: `got ""`},
+		{name: "unknown base", id: priya, role: connector.Role{Base: "owner"}, wantKind: zendesk.ErrInvalid, mention: `"owner"`},
+		{name: "custom role id not a number", id: priya, role: connector.Role{Base: "agent", ID: "Light Agent"}, wantKind: zendesk.ErrInvalid, mention: `"Light Agent"`},
+		{name: "custom role id zero", id: priya, role: connector.Role{Base: "agent", ID: "0"}, wantKind: zendesk.ErrInvalid, mention: `"0"`},
+		{name: "custom role id negative", id: priya, role: connector.Role{Base: "agent", ID: "-360001112223"}, wantKind: zendesk.ErrInvalid},
+		{name: "bad user id", id: 0, role: connector.Role{Base: "admin"}, wantKind: zendesk.ErrInvalid},
+		{name: "the account owner", id: ownerID, role: connector.Role{Base: "agent"}, wantKind: zendesk.ErrInvalid, wantSent: true, mention: "owner"},
+		{name: "a custom role the account lacks", id: priya, role: connector.Role{Base: "agent", ID: "1"}, wantKind: zendesk.ErrInvalid, wantSent: true},
+		{name: "a user that is not there", id: 42, role: connector.Role{Base: "admin"}, wantKind: zendesk.ErrNotFound, wantSent: true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			h := newHarness(t, zendesktest.SampleOrg(t0))
+			c := zendesk.Connector{Client: h.client(t, zendesk.OAuthToken(bearerToken))}
+			err := c.SetRole(t.Context(), tt.id, tt.role)
+			if !errors.Is(err, tt.wantKind) {
+				t.Fatalf("SetRole = %v, want %v", err, tt.wantKind)
+			}
+			if connector.Final(err) != (tt.wantKind == zendesk.ErrInvalid) {
+				t.Errorf("Final(%v) = %v", err, connector.Final(err))
+			}
+			if zerr := asError(t, err); zerr.Endpoint != zendesk.EndpointUsersUpdate {
+				t.Errorf("Endpoint = %q", zerr.Endpoint)
+			}
+			if tt.mention != "" && !strings.Contains(err.Error(), tt.mention) {
+				t.Errorf("error %q does not mention %s", err, tt.mention)
+			}
+			sent := h.srv.Requests(zendesktest.EndpointUsersUpdate)
+			if want := map[bool]int{false: 0, true: 1}[tt.wantSent]; sent != want {
+				t.Errorf("requests = %d, want %d", sent, want)
+			}
+			if muts := h.srv.Mutations(); len(muts) != 0 {
+				t.Errorf("a refused change changed %+v", muts)
+			}
+		})
+	}
+}
+
+// TestConnectorRoleChangeKeepsSessions: Zendesk leaves a user signed in
+// through a role change, so ending sessions is the caller's own step.
+func TestConnectorRoleChangeKeepsSessions(t *testing.T) {
+	const priya = int64(900000000103)
+	h := newHarness(t, zendesktest.SampleOrg(t0))
+	h.srv.StartSession(priya)
+	h.srv.StartSession(priya)
+	c := zendesk.Connector{Client: h.client(t, zendesk.OAuthClientCredentials(clientID, clientSecret, "users:read", "users:write"))}
+	if err := c.SetRole(t.Context(), priya, connector.Role{Base: "admin"}); err != nil {
+		t.Fatal(err)
+	}
+	if n := h.srv.Sessions(priya); n != 2 {
+		t.Fatalf("sessions after the grant = %d, want 2", n)
+	}
+	if err := c.SetRole(t.Context(), priya, connector.Role{Base: "agent", ID: strconv.FormatInt(zendesktest.StaffRoleID, 10)}); err != nil {
+		t.Fatal(err)
+	}
+	if n := h.srv.Sessions(priya); n != 2 {
+		t.Fatalf("sessions after the revert = %d, want 2", n)
+	}
+	if err := c.EndSessions(t.Context(), priya); err != nil {
+		t.Fatal(err)
+	}
+	if n := h.srv.Sessions(priya); n != 0 {
+		t.Errorf("sessions after EndSessions = %d", n)
+	}
+	var fields []string
+	for _, m := range h.srv.Mutations() {
+		if m.UserID != priya {
+			t.Errorf("mutation of another user: %+v", m)
+		}
+		fields = append(fields, m.Field)
+	}
+	want := []string{"role", "role_type", "custom_role_id", "role", "role_type", "custom_role_id", zendesktest.FieldSessions}
+	if diff := cmp.Diff(want, fields); diff != "" {
+		t.Errorf("mutations (-want +got):\n%s", diff)
+	}
+	if err := c.EndSessions(t.Context(), 42); !errors.Is(err, connector.ErrNotFound) {
+		t.Errorf("EndSessions of a user that is not there = %v, want ErrNotFound", err)
 	}
 }

@@ -1,6 +1,10 @@
 package zendesk
 
-import "time"
+import (
+	"encoding/json"
+	"errors"
+	"time"
+)
 
 // User is a Zendesk user as the API returns it. Fields Zendesk sends as
 // null are pointers.
@@ -44,6 +48,30 @@ type UserUpdate struct {
 	Role         *string `json:"role,omitempty"`
 	CustomRoleID *int64  `json:"custom_role_id,omitempty"`
 	Suspended    *bool   `json:"suspended,omitempty"`
+	// ClearCustomRole sends "custom_role_id": null, taking an agent off
+	// their custom role (Zendesk then gives them the account's default
+	// agent role, if it has custom roles). It cannot go with CustomRoleID.
+	ClearCustomRole bool `json:"-"`
+}
+
+// MarshalJSON writes the fields that are set, and "custom_role_id": null
+// when ClearCustomRole asks for it.
+func (u UserUpdate) MarshalJSON() ([]byte, error) {
+	// plain has UserUpdate's fields but not this method, so encoding it
+	// does not recurse.
+	type plain UserUpdate
+	if !u.ClearCustomRole {
+		return json.Marshal(plain(u))
+	}
+	if u.CustomRoleID != nil {
+		return nil, errors.New("zendesk: a user update cannot both set and clear custom_role_id")
+	}
+	return json.Marshal(struct {
+		plain
+		// Shallower than plain's field of the same name, so it wins, and
+		// without omitempty, so nil is sent as null.
+		CustomRoleID *int64 `json:"custom_role_id"`
+	}{plain: plain(u)})
 }
 
 // Group is a Zendesk group.

@@ -29,7 +29,7 @@ const shownAccountLimit = 700
 
 type route struct {
 	endpoint   string
-	userID     int64 // for users_show and users_update
+	userID     int64 // for users_show, users_update and users_sessions
 	tokenID    int64 // for oauth_token_revoke
 	api        bool  // under /api/v2, so it counts against the account limit
 	badMethod  bool
@@ -76,6 +76,13 @@ func routeFor(r *http.Request) route {
 		}
 	}
 	if rest, ok := strings.CutPrefix(p, "/api/v2/users/"); ok {
+		if idStr, ok := strings.CutSuffix(rest, "/sessions"); ok {
+			if id, err := strconv.ParseInt(idStr, 10, 64); err == nil && id > 0 {
+				rt := want(EndpointUserSessions, http.MethodDelete)
+				rt.userID = id
+				return rt
+			}
+		}
 		if id, err := strconv.ParseInt(rest, 10, 64); err == nil && id > 0 {
 			var rt route
 			switch method {
@@ -183,6 +190,8 @@ func (s *Server) route(w http.ResponseWriter, r *http.Request, rt route, acct ac
 		s.handleShowUser(w, r, who, rt.userID)
 	case EndpointUsersUpdate:
 		s.handleUpdateUser(w, r, who, rt.userID, now)
+	case EndpointUserSessions:
+		s.handleEndSessions(w, who, rt.userID, now)
 	case EndpointUsersList:
 		s.handleListUsers(w, r, who)
 	case EndpointIncrementalUsers:

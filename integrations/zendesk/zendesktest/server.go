@@ -28,6 +28,7 @@ const (
 	EndpointGroupMemberships = zendesk.EndpointGroupMemberships
 	EndpointCustomRoles      = zendesk.EndpointCustomRoles
 	EndpointUsersShow        = zendesk.EndpointUsersShow
+	EndpointUserSessions     = zendesk.EndpointUserSessions
 	EndpointUsersList        = "users_list"
 	EndpointAPITokens        = zendesk.EndpointAPITokens
 	EndpointOAuthClients     = zendesk.EndpointOAuthClients
@@ -59,10 +60,16 @@ var DefaultLimits = Limits{UserUpdatePerMinute: 5}
 type Mutation struct {
 	At     time.Time
 	UserID int64
-	Field  string // "role", "role_type", "custom_role_id", "default_group_id", "suspended"
-	From   string // "" for null
-	To     string
+	// Field is "role", "role_type", "custom_role_id", "default_group_id" or
+	// "suspended" for a user update, and FieldSessions when a DELETE ended
+	// the user's sessions (From is how many there were, To "0").
+	Field string
+	From  string // "" for null
+	To    string
 }
+
+// FieldSessions is the Mutation.Field of a DELETE that ended sessions.
+const FieldSessions = "sessions"
 
 // Option configures a Server.
 type Option func(*Server)
@@ -141,6 +148,7 @@ type Server struct {
 	account     window
 	export      window
 	userUpdates map[int64][]time.Time
+	sessions    map[int64]int // user ID -> live sessions; absent means none
 	creds       credentials
 }
 
@@ -172,6 +180,7 @@ func NewServer(org *Org, opts ...Option) *Server {
 		requests:     map[string]int{},
 		faults:       map[string][]*faultState{},
 		userUpdates:  map[int64][]time.Time{},
+		sessions:     map[int64]int{},
 	}
 	for _, o := range opts {
 		o(s)
@@ -413,6 +422,30 @@ func (s *Server) RenameCustomRole(id int64, name string) bool {
 		}
 	}
 	return false
+}
+
+// StartSession is the user signing in: one more live session, until a
+// DELETE /api/v2/users/{id}/sessions ends them all. It changes nothing
+// else (not last_login_at: set that with UpdateUser). It reports false,
+// starting nothing, for an unknown id and for users who cannot sign in
+// (suspended or deleted).
+func (s *Server) StartSession(id int64) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	i, ok := s.index[id]
+	if !ok || !s.users[i].Active || s.users[i].Suspended {
+		return false
+	}
+	s.sessions[id]++
+	return true
+}
+
+// Sessions is how many live sessions a user has; 0 for an unknown id.
+// Changing a user's role does not end them, as in Zendesk.
+func (s *Server) Sessions(id int64) int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.sessions[id]
 }
 
 // stamp is now at the second precision Zendesk timestamps have.

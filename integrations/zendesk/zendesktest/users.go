@@ -144,6 +144,37 @@ func (s *Server) handleUpdateUser(w http.ResponseWriter, r *http.Request, who id
 	writeJSON(w, http.StatusOK, map[string]any{"user": toWireUser(baseURL(r), out)})
 }
 
+// handleEndSessions serves DELETE /api/v2/users/{id}/sessions: 204 with
+// no body, whether the user had sessions or not. Admins may sign anyone
+// out, other users only themselves. A role change through
+// handleUpdateUser leaves sessions alone, as Zendesk does.
+func (s *Server) handleEndSessions(w http.ResponseWriter, who identity, id int64, now time.Time) {
+	if !who.allows("users", true) {
+		writeRaw(w, http.StatusForbidden, bodyForbidden)
+		return
+	}
+	stamp := now.UTC().Truncate(time.Second)
+	s.mu.Lock()
+	if _, ok := s.index[id]; !ok {
+		s.mu.Unlock()
+		writeRaw(w, http.StatusNotFound, bodyNotFound)
+		return
+	}
+	if who.user.Role != zendesk.RoleAdmin && who.user.ID != id {
+		s.mu.Unlock()
+		writeRaw(w, http.StatusForbidden, bodyForbidden)
+		return
+	}
+	if n := s.sessions[id]; n > 0 {
+		delete(s.sessions, id)
+		s.mutations = append(s.mutations, Mutation{
+			At: stamp, UserID: id, Field: FieldSessions, From: strconv.Itoa(n), To: "0",
+		})
+	}
+	s.mu.Unlock()
+	w.WriteHeader(http.StatusNoContent)
+}
+
 // defaultAgentRole is what a new agent gets: the first custom agent role
 // (role_type 0), or a plain agent on plans without custom roles.
 func (s *Server) defaultAgentRole() (*int, *int64) {
