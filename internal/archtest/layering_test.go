@@ -62,6 +62,7 @@ func TestLayering(t *testing.T) {
 		{"credentials", append([]string{module + "/bot", module + "/commands", module + "/jobs", module + "/cmd", module + "/integrations", module + "/config"}, chatSDKs...)},
 		{"prompts", append([]string{module + "/bot/slack", module + "/bot/teams", module + "/commands", module + "/jobs", module + "/cmd"}, chatSDKs...)},
 		{"reviews", append([]string{module + "/bot", module + "/commands", module + "/jobs", module + "/cmd", module + "/config", module + "/integrations"}, chatSDKs...)},
+		{"access", append([]string{module + "/bot", module + "/commands", module + "/jobs", module + "/cmd", module + "/config", module + "/integrations", module + "/prompts"}, chatSDKs...)},
 		// The domain's seam to a SaaS: integrations implement it, it
 		// depends on nothing of ours.
 		{"connector", []string{module}},

@@ -1,0 +1,119 @@
+package access
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+)
+
+// Policy is what the access rules read from the operator's policy.
+type Policy struct {
+	// Roles are the grantable roles by name as people ask for them
+	// ("admin", or a custom role's name), compared without case.
+	Roles map[string]RolePolicy
+	// MinDuration is the shortest grant; default 15 minutes.
+	MinDuration time.Duration
+	// DefaultDuration is a grant's length when the request names none.
+	DefaultDuration time.Duration
+	// WarnBefore is how long before its end the holder is warned.
+	WarnBefore time.Duration
+}
+
+// RolePolicy is one grantable role's rules.
+type RolePolicy struct {
+	// MaxDuration is the longest one grant of the role lasts.
+	MaxDuration time.Duration
+	// HighRisk roles need the policy's high-risk quorum of approvals;
+	// admin always does.
+	HighRisk bool
+}
+
+// Defaults for what the policy leaves out.
+const (
+	DefaultMinDuration   = 15 * time.Minute
+	DefaultGrantDuration = time.Hour
+	DefaultMaxDuration   = 4 * time.Hour
+	DefaultWarnBefore    = 10 * time.Minute
+	RoleAdmin            = "admin"
+)
+
+// WithDefaults fills what p leaves out: admin grantable for up to four
+// hours when no role is listed.
+func (p Policy) WithDefaults() Policy {
+	if p.MinDuration <= 0 {
+		p.MinDuration = DefaultMinDuration
+	}
+	if p.DefaultDuration <= 0 {
+		p.DefaultDuration = max(DefaultGrantDuration, p.MinDuration)
+	}
+	if p.WarnBefore <= 0 {
+		p.WarnBefore = DefaultWarnBefore
+	}
+	if len(p.Roles) == 0 {
+		p.Roles = map[string]RolePolicy{RoleAdmin: {MaxDuration: DefaultMaxDuration, HighRisk: true}}
+	}
+	roles := make(map[string]RolePolicy, len(p.Roles))
+	for name, r := range p.Roles {
+		if r.MaxDuration <= 0 {
+			r.MaxDuration = DefaultMaxDuration
+		}
+		if strings.EqualFold(name, RoleAdmin) {
+			r.HighRisk = true
+		}
+		roles[strings.ToLower(name)] = r
+	}
+	p.Roles = roles
+	return p
+}
+
+// Grantable returns the role's rules and its name as the policy spells
+// it; false when the role is not grantable.
+func (p Policy) Grantable(role string) (RolePolicy, bool) {
+	r, ok := p.Roles[strings.ToLower(strings.TrimSpace(role))]
+	return r, ok
+}
+
+// RoleNames lists the grantable roles, admin first, for messages.
+func (p Policy) RoleNames() []string {
+	var names []string
+	for name := range p.Roles {
+		names = append(names, name)
+	}
+	slices.SortFunc(names, func(a, b string) int {
+		switch {
+		case a == RoleAdmin:
+			return -1
+		case b == RoleAdmin:
+			return 1
+		}
+		return strings.Compare(a, b)
+	})
+	return names
+}
+
+// CheckRole says why role cannot be granted, or nil.
+func (p Policy) CheckRole(role string) error {
+	if _, ok := p.Grantable(role); ok {
+		return nil
+	}
+	if strings.TrimSpace(role) == "" {
+		return fmt.Errorf("name a role to ask for: %s", strings.Join(p.RoleNames(), ", "))
+	}
+	return fmt.Errorf("%q is not a role you can ask for; grantable: %s", clip(role, 40), strings.Join(p.RoleNames(), ", "))
+}
+
+// CheckDuration says why d is not a grant's length for role, or nil.
+func (p Policy) CheckDuration(role string, d time.Duration) error {
+	r, ok := p.Grantable(role)
+	if !ok {
+		return p.CheckRole(role)
+	}
+	switch {
+	case d < p.MinDuration:
+		return fmt.Errorf("%s is shorter than the shortest grant, %s; ask for %s or more", Format(d), Format(p.MinDuration), Format(p.MinDuration))
+	case d > r.MaxDuration:
+		return fmt.Errorf("%s is longer than %s may be held, %s; ask for %s or less", Format(d), role, Format(r.MaxDuration), Format(r.MaxDuration))
+	}
+	return nil
+}

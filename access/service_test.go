@@ -1,0 +1,398 @@
+package access_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/seatwarden/seatwarden/access"
+	"github.com/seatwarden/seatwarden/connector"
+	"github.com/seatwarden/seatwarden/integrations/zendesk"
+	"github.com/seatwarden/seatwarden/integrations/zendesk/zendesktest"
+	"github.com/seatwarden/seatwarden/internal/teststores"
+	"github.com/seatwarden/seatwarden/store"
+)
+
+const clientID, clientSecret = "access-test", "access-secret"
+
+var start = time.Date(2026, 12, 7, 10, 0, 0, 0, time.UTC)
+
+// fixture is one emulated Zendesk account and one store, with replicas of
+// the access service on them that share a clock.
+type fixture struct {
+	mu    sync.Mutex
+	clock time.Time
+	emu   *zendesktest.Server
+	store store.Store
+	roles zendesk.Connector
+}
+
+func newFixture(t testing.TB, st func(testing.TB) store.Store) *fixture {
+	t.Helper()
+	f := &fixture{clock: start}
+	f.emu = zendesktest.NewServer(zendesktest.SampleOrg(start), zendesktest.WithOAuthClient(clientID, clientSecret, true),
+		zendesktest.WithClock(f.now))
+	t.Cleanup(f.emu.Close)
+	client, err := zendesk.New(zendesk.Config{
+		BaseURL: f.emu.URL, Auth: zendesk.OAuthClientCredentials(clientID, clientSecret),
+		HTTPClient: &http.Client{Timeout: 5 * time.Second}, RequestsPerMinute: 100_000,
+		Sleep: func(context.Context, time.Duration) error { return nil },
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.roles = zendesk.Connector{Client: client}
+	f.store = st(t)
+	return f
+}
+
+func bolt(tb testing.TB) store.Store { return teststores.Bolt(tb, nil) }
+
+func (f *fixture) now() time.Time {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.clock
+}
+
+func (f *fixture) advance(d time.Duration) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.clock = f.clock.Add(d)
+}
+
+// replica is one replica's access service.
+func (f *fixture) replica(holder string, roles access.Roles) *access.Service {
+	if roles == nil {
+		roles = f.roles
+	}
+	return &access.Service{Store: f.store, Audit: f.store, Roles: roles, Now: f.now, Holder: holder,
+		Policy: access.Policy{Roles: map[string]access.RolePolicy{"admin": {MaxDuration: 4 * time.Hour}, "team lead": {}}}}
+}
+
+func (f *fixture) user(t testing.TB, email string) zendesk.User {
+	t.Helper()
+	for _, u := range f.emu.Users() {
+		if u.Email == email {
+			return u
+		}
+	}
+	t.Fatalf("no user %s in the emulator", email)
+	return zendesk.User{}
+}
+
+// request is an approved ask of email for role.
+func (f *fixture) request(t testing.TB, id, email string, d time.Duration) access.Request {
+	u := f.user(t, email)
+	return access.Request{ID: id, UserID: u.ID, Email: u.Email, Name: u.Name, RoleName: "admin",
+		Role: connector.Role{Base: zendesk.RoleAdmin}, Duration: d, Reason: "fix the SSO settings", ApprovedBy: []string{"omar@acme.example"}}
+}
+
+// roleChanges counts the user's role writes in the emulator.
+func (f *fixture) roleChanges(id int64) (roles, sessions int) {
+	for _, m := range f.emu.Mutations() {
+		switch {
+		case m.UserID != id:
+		case m.Field == "role":
+			roles++
+		case m.Field == zendesktest.FieldSessions:
+			sessions++
+		}
+	}
+	return roles, sessions
+}
+
+const priya = "priya@acme.example" // an agent in the Staff custom role
+
+func TestGrantThenEndOnTime(t *testing.T) {
+	for name, st := range map[string]func(testing.TB) store.Store{
+		"bolt":  bolt,
+		"redis": func(tb testing.TB) store.Store { return teststores.Redis(tb, "access") },
+	} {
+		t.Run(name, func(t *testing.T) {
+			f := newFixture(t, st)
+			svc := f.replica("a", nil)
+			before := f.user(t, priya)
+			f.emu.StartSession(before.ID)
+
+			g, err := svc.Grant(t.Context(), f.request(t, "r1", priya, time.Hour))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if g.State != access.Active || !g.End.Equal(start.Add(time.Hour)) || g.Earlier == nil || *g.Earlier != (connector.Role{Base: "agent", ID: fmt.Sprint(zendesktest.StaffRoleID)}) {
+				t.Fatalf("grant = %+v; want active until 11:00, the Staff agent role on record", g)
+			}
+			if u := f.user(t, priya); u.Role != zendesk.RoleAdmin {
+				t.Fatalf("in Zendesk priya is %s, want admin", u.Role)
+			}
+			if at, ok, err := svc.NextDue(t.Context()); err != nil || !ok || !at.Equal(g.End) {
+				t.Errorf("NextDue = %v, %v, %v; want the grant's end", at, ok, err)
+			}
+
+			f.advance(59 * time.Minute)
+			if res, err := svc.Sweep(t.Context()); err != nil || len(res.Ended) != 0 {
+				t.Fatalf("a sweep before the end = %+v, %v; want nothing ended", res, err)
+			}
+			f.advance(time.Minute)
+			res, err := svc.Sweep(t.Context())
+			if err != nil || len(res.Ended) != 1 || res.Read != 1 {
+				t.Fatalf("sweep at the end = %+v, %v; want the grant ended after reading one entry", res, err)
+			}
+			after := f.user(t, priya)
+			if after.Role != zendesk.RoleAgent || after.CustomRoleID == nil || *after.CustomRoleID != zendesktest.StaffRoleID {
+				t.Errorf("after the end priya is %s (custom role %v), want the Staff agent she was", after.Role, after.CustomRoleID)
+			}
+			if n := f.emu.Sessions(before.ID); n != 0 {
+				t.Errorf("%d sessions still live after the end", n)
+			}
+			if roles, sessions := f.roleChanges(before.ID); roles != 2 || sessions != 1 {
+				t.Errorf("Zendesk saw %d role writes and %d session ends; want 2 and 1", roles, sessions)
+			}
+			ended, err := svc.Get(t.Context(), g.ID)
+			if err != nil || ended.State != access.Ended || ended.EndedBy != "system" {
+				t.Errorf("grant after the end = %+v, %v", ended, err)
+			}
+			entries, err := f.store.ListAudit(t.Context(), 0, 10)
+			if err != nil || len(entries) != 2 || entries[0].Action != "access.granted" || entries[1].Action != "access.ended" {
+				t.Errorf("audit = %+v, %v; want access.granted then access.ended", entries, err)
+			}
+			if _, ok, _ := svc.NextDue(t.Context()); ok {
+				t.Error("something is still due after the grant ended")
+			}
+		})
+	}
+}
+
+// Fifty approvers' clicks, on two replicas, make one grant and one role
+// change.
+func TestManyApprovalsGrantOnce(t *testing.T) {
+	f := newFixture(t, bolt)
+	replicas := []*access.Service{f.replica("a", nil), f.replica("b", nil)}
+	req := f.request(t, "r1", priya, time.Hour)
+	var wg sync.WaitGroup
+	for i := range 50 {
+		wg.Go(func() {
+			if _, err := replicas[i%2].Grant(t.Context(), req); err != nil {
+				t.Errorf("Grant: %v", err)
+			}
+		})
+	}
+	wg.Wait()
+	if roles, _ := f.roleChanges(req.UserID); roles != 1 {
+		t.Errorf("Zendesk saw %d role writes, want 1", roles)
+	}
+	grants, err := replicas[0].List(t.Context())
+	if err != nil || len(grants) != 1 || grants[0].State != access.Active {
+		t.Errorf("grants = %+v, %v; want one active", grants, err)
+	}
+}
+
+// Two replicas sweeping at the end: one role write and one sessions
+// DELETE.
+func TestTwoSweepersEndOnce(t *testing.T) {
+	f := newFixture(t, bolt)
+	a, b := f.replica("a", nil), f.replica("b", nil)
+	g, err := a.Grant(t.Context(), f.request(t, "r1", priya, time.Hour))
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.emu.StartSession(g.UserID)
+	f.advance(time.Hour)
+	var wg sync.WaitGroup
+	for _, svc := range []*access.Service{a, b, a, b} {
+		wg.Go(func() {
+			if _, err := svc.Sweep(t.Context()); err != nil {
+				t.Errorf("Sweep: %v", err)
+			}
+		})
+	}
+	wg.Wait()
+	if roles, sessions := f.roleChanges(g.UserID); roles != 2 || sessions != 1 {
+		t.Errorf("Zendesk saw %d role writes and %d session ends; want 2 (grant, end) and 1", roles, sessions)
+	}
+	if n := f.emu.Requests(zendesktest.EndpointUserSessions); n != 1 {
+		t.Errorf("%d sessions DELETEs, want 1", n)
+	}
+}
+
+// cutAfterSet makes the role change and then loses the answer, as a
+// replica killed between the change and its record would.
+type cutAfterSet struct {
+	access.Roles
+	cut bool
+}
+
+func (c *cutAfterSet) SetRole(ctx context.Context, id int64, r connector.Role) error {
+	if err := c.Roles.SetRole(ctx, id, r); err != nil {
+		return err
+	}
+	if c.cut {
+		return context.Canceled
+	}
+	return nil
+}
+
+// The replica that granted dies after Zendesk made the change; another
+// finishes the grant after the lease, without a second change, and ends
+// it on time.
+func TestAReplicaDiesMidGrant(t *testing.T) {
+	f := newFixture(t, bolt)
+	dying := f.replica("a", &cutAfterSet{Roles: f.roles, cut: true})
+	req := f.request(t, "r1", priya, time.Hour)
+	if g, err := dying.Grant(t.Context(), req); err == nil || g.State != access.Pending {
+		t.Fatalf("the dying replica's Grant = %+v, %v; want pending and an error", g, err)
+	}
+	survivor := f.replica("b", nil)
+	if res, _ := survivor.Sweep(t.Context()); len(res.Ended) != 0 {
+		t.Fatalf("the survivor acted within the lease: %+v", res)
+	}
+	f.advance(access.ChangeLease(0))
+	if _, err := survivor.Sweep(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	g, err := survivor.Get(t.Context(), access.GrantID("r1"))
+	if err != nil || g.State != access.Active {
+		t.Fatalf("after the survivor's sweep the grant is %+v, %v; want active", g, err)
+	}
+	if roles, _ := f.roleChanges(req.UserID); roles != 1 {
+		t.Errorf("Zendesk saw %d role writes, want the one the dead replica made", roles)
+	}
+	f.advance(time.Hour)
+	if res, err := survivor.Sweep(t.Context()); err != nil || len(res.Ended) != 1 {
+		t.Errorf("the end = %+v, %v; want the grant ended by the survivor", res, err)
+	}
+}
+
+// A role changed by hand during the grant is left alone, and the grant
+// held for a person.
+func TestARoleChangedByHandIsNotOverwritten(t *testing.T) {
+	f := newFixture(t, bolt)
+	svc := f.replica("a", nil)
+	g, err := svc.Grant(t.Context(), f.request(t, "r1", priya, time.Hour))
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.emu.UpdateUser(g.UserID, func(u *zendesk.User) {
+		u.Role, u.RoleType, u.CustomRoleID = zendesk.RoleAgent, new(zendesk.RoleTypeCustomAgent), new(zendesktest.TeamLeadRoleID)
+	})
+	f.advance(time.Hour)
+	res, err := svc.Sweep(t.Context())
+	if err != nil || len(res.Held) != 1 {
+		t.Fatalf("sweep = %+v, %v; want the grant held", res, err)
+	}
+	if !strings.Contains(res.Held[0].Note, "changed by hand") {
+		t.Errorf("note = %q", res.Held[0].Note)
+	}
+	if u := f.user(t, priya); u.CustomRoleID == nil || *u.CustomRoleID != zendesktest.TeamLeadRoleID {
+		t.Errorf("the hand-made role was overwritten: %+v", u)
+	}
+	if res, _ := svc.Sweep(t.Context()); res.Read != 0 {
+		t.Errorf("a held grant is still due: %+v", res)
+	}
+}
+
+// Zendesk down at the end: the end is retried with backoff, the admins
+// are alerted once after the third failure, and the grant is recorded
+// ended only when Zendesk confirms.
+func TestZendeskDownAtTheEnd(t *testing.T) {
+	f := newFixture(t, bolt)
+	svc := f.replica("a", nil)
+	g, err := svc.Grant(t.Context(), f.request(t, "r1", priya, time.Hour))
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.advance(time.Hour)
+	f.emu.InjectFault(zendesktest.EndpointUsersUpdate, zendesktest.Fault{Status: http.StatusServiceUnavailable})
+	alerts := 0
+	for attempt := 1; attempt <= 5; attempt++ {
+		res, _ := svc.Sweep(t.Context())
+		if len(res.Failing) != 1 || len(res.Ended) != 0 {
+			t.Fatalf("attempt %d: sweep = %+v; want the grant failing, not ended", attempt, res)
+		}
+		alerts += len(res.Alerts)
+		if attempt == 3 && len(res.Alerts) != 1 {
+			t.Errorf("attempt 3 raised %d alerts, want 1", len(res.Alerts))
+		}
+		f.advance(5 * time.Minute)
+	}
+	if alerts != 1 {
+		t.Errorf("%d alerts over five failures, want 1", alerts)
+	}
+	if cur, _ := svc.Get(t.Context(), g.ID); cur.State != access.Active {
+		t.Errorf("while Zendesk is down the grant is %s, want active", cur.State)
+	}
+	f.emu.ClearFaults()
+	if res, err := svc.Sweep(t.Context()); err != nil || len(res.Ended) != 1 {
+		t.Errorf("after Zendesk is back: %+v, %v; want the grant ended", res, err)
+	}
+}
+
+func TestGrantRefusals(t *testing.T) {
+	f := newFixture(t, bolt)
+	svc := f.replica("a", nil)
+	ctx := t.Context()
+	if _, err := svc.Grant(ctx, f.request(t, "r1", priya, time.Hour)); err != nil {
+		t.Fatal(err)
+	}
+	endUser := func() zendesk.User {
+		for _, u := range f.emu.Users() {
+			if u.Role == zendesk.RoleEndUser {
+				return u
+			}
+		}
+		t.Fatal("no end user in the sample org")
+		return zendesk.User{}
+	}()
+	tests := []struct {
+		name string
+		req  access.Request
+		want string
+	}{
+		{"a second grant of the role", f.request(t, "r2", priya, time.Hour), "priya@acme.example already holds admin (grant g-r1)"},
+		{"an end user", access.Request{ID: "r3", UserID: endUser.ID, Email: endUser.Email, RoleName: "admin", Role: connector.Role{Base: "admin"}, Duration: time.Hour},
+			"an end-user, not an agent"},
+		{"the account owner, admin already", f.request(t, "r4", "dana@acme.example", time.Hour), "already admin"},
+		{"too long", f.request(t, "r5", "mei@acme.example", 5*time.Hour), "longer than admin may be held, 4 hours"},
+		{"too short", f.request(t, "r6", "mei@acme.example", 5*time.Minute), "shorter than the shortest grant"},
+		{"not grantable", access.Request{ID: "r7", UserID: 1, Email: "mei@acme.example", RoleName: "owner", Role: connector.Role{Base: "admin"}, Duration: time.Hour},
+			`"owner" is not a role you can ask for`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := svc.Grant(ctx, tt.req)
+			if err == nil || !strings.Contains(err.Error(), tt.want) {
+				t.Errorf("Grant = %v; want %q", err, tt.want)
+			}
+		})
+	}
+	if _, err := svc.Revoke(ctx, "g-nope", "omar@acme.example", "revoked"); !errors.Is(err, access.ErrNotFound) {
+		t.Errorf("revoke of an unknown grant: %v", err)
+	}
+	if _, err := svc.Revoke(ctx, access.GrantID("r3"), "omar@acme.example", "revoked"); err == nil || !strings.Contains(err.Error(), "is failed") {
+		t.Errorf("revoke of a failed grant: %v", err)
+	}
+}
+
+func TestRevokeNow(t *testing.T) {
+	f := newFixture(t, bolt)
+	svc := f.replica("a", nil)
+	g, err := svc.Grant(t.Context(), f.request(t, "r1", priya, time.Hour))
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.advance(10 * time.Minute)
+	g, err = svc.Revoke(t.Context(), g.ID, "priya@acme.example", "revoked")
+	if err != nil || g.State != access.Ended || g.EndedBy != "priya@acme.example" {
+		t.Fatalf("Revoke = %+v, %v", g, err)
+	}
+	if _, err := svc.Revoke(t.Context(), g.ID, "priya@acme.example", "revoked"); err == nil || !strings.Contains(err.Error(), "is ended") {
+		t.Errorf("a second revoke: %v", err)
+	}
+	if u := f.user(t, priya); u.Role != zendesk.RoleAgent {
+		t.Errorf("after revoke priya is %s", u.Role)
+	}
+}
