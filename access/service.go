@@ -76,6 +76,9 @@ func (s *Service) now() time.Time {
 	return time.Now()
 }
 
+// Clock is the service's time now.
+func (s *Service) Clock() time.Time { return s.now() }
+
 func (s *Service) policy() Policy { return s.Policy.WithDefaults() }
 
 func (s *Service) holder() string {
@@ -701,3 +704,33 @@ func article(role string) string {
 }
 
 func oneLine(s string) string { return strings.Join(strings.Fields(s), " ") }
+
+// DueWarnings returns the active grants whose holders are due a warning
+// that the end is near. Tell them (idempotently), then call Warned; a
+// replica that dies in between leaves the warning for the next run.
+func (s *Service) DueWarnings(ctx context.Context) ([]Grant, error) {
+	due, err := s.Store.DueBy(ctx, s.queue(queueWarn), s.now(), sweepBatch)
+	if err != nil {
+		return nil, err
+	}
+	var out []Grant
+	for _, d := range due {
+		g, err := s.Get(ctx, d.ID)
+		switch {
+		case err == nil && g.State == Active:
+			out = append(out, g)
+		case err == nil || errors.Is(err, ErrNotFound):
+			if err := s.Warned(ctx, d.ID); err != nil {
+				return out, err
+			}
+		default:
+			return out, err
+		}
+	}
+	return out, nil
+}
+
+// Warned takes a grant's warning off the queue once its holder was told.
+func (s *Service) Warned(ctx context.Context, id string) error {
+	return s.Store.Unschedule(ctx, s.queue(queueWarn), id)
+}

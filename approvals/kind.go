@@ -6,8 +6,8 @@
 //
 // The engine knows nothing about apps or changes: a Kind defines its form,
 // how risky a request is and what an approved request waits for next. App
-// and Change are the kinds there are; just-in-time access is meant to be
-// the next.
+// and Change are the kinds of changes there are; Access asks for a
+// privileged role for a while, which the access package then grants.
 package approvals
 
 import (
@@ -17,6 +17,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/seatwarden/seatwarden/access"
 	"github.com/seatwarden/seatwarden/connector"
 	"github.com/seatwarden/seatwarden/people"
 )
@@ -105,6 +106,9 @@ const (
 	// AwaitReview: on the review date the owner keeps, rolls back or
 	// extends it.
 	AwaitReview Next = "review"
+	// AwaitGrant: the role is granted for the duration asked, and taken
+	// back at its end, by the access-expiry job.
+	AwaitGrant Next = "grant"
 )
 
 // Kind defines one kind of request.
@@ -120,7 +124,7 @@ type Kind struct {
 	Check func(a Answers, tier Tier, c CheckContext) []FieldError
 	// Suggest is the tier the answers suggest, and why in words ("" for
 	// low).
-	Suggest func(a Answers) (Tier, string)
+	Suggest func(a Answers, c CheckContext) (Tier, string)
 	// Title is the request's one-line summary.
 	Title func(a Answers) string
 	// OwnerField and ReviewField name the fields holding who will own the
@@ -134,6 +138,9 @@ type Kind struct {
 type CheckContext struct {
 	Today    time.Time // midnight, in the policy's zone
 	Location *time.Location
+	// Access is the policy of privileged roles an access request checks
+	// its role and duration against.
+	Access access.Policy
 }
 
 // field returns the kind's field by id.
@@ -216,6 +223,9 @@ const (
 	FieldWhat     = "what"
 	FieldTier     = "tier"
 	FieldRollback = "rollback"
+	FieldRole     = "role"
+	FieldDuration = "duration"
+	FieldTicket   = "ticket"
 )
 
 // Values of the app form's data field and the change form's tier field.
@@ -289,7 +299,7 @@ var App = &Kind{
 		}
 		return errs
 	},
-	Suggest: func(a Answers) (Tier, string) {
+	Suggest: func(a Answers, _ CheckContext) (Tier, string) {
 		scopes := strings.Fields(a[FieldScopes])
 		switch {
 		case a[FieldData] == DataCustomerPII:
@@ -346,7 +356,7 @@ var Change = &Kind{
 		}
 		return nil
 	},
-	Suggest: func(a Answers) (Tier, string) {
+	Suggest: func(a Answers, _ CheckContext) (Tier, string) {
 		text := strings.ToLower(a[FieldWhat])
 		for _, w := range riskyWords {
 			if containsWord(text, w) {
@@ -363,8 +373,80 @@ var Change = &Kind{
 	Next:        AwaitReview,
 }
 
+// ticketPattern is a Zendesk ticket as people give it: its number, or a
+// link to it (agent or API URL).
+var ticketPattern = regexp.MustCompile(`^(?:#?(\d{1,15})|https://[a-z0-9.-]+/(?:agent/tickets|api/v2/tickets)/(\d{1,15})(?:\.json)?/?)$`)
+
+// Access asks for a privileged role for a while: Zendesk admin, or a
+// custom role the policy lists as grantable. Approved, it is granted at
+// once and taken back at its end.
+var Access = &Kind{
+	Name: "access",
+	Noun: "Access",
+	Fields: []Field{
+		{ID: FieldRole, Label: "Role", Hint: "admin, or a custom role the policy lets people ask for", Kind: Text, Required: true, MaxLength: 100},
+		{ID: FieldDuration, Label: "For how long", Hint: "Such as 30m, 2h or 1d; the policy's default when empty", Kind: Text, MaxLength: 40},
+		{ID: FieldWhy, Label: "Why you need it", Kind: Multiline, Required: true, MaxLength: 1000},
+		{ID: FieldTicket, Label: "Ticket", Hint: "Optional: the Zendesk ticket number or link this is for", Kind: Text, MaxLength: 300},
+	},
+	Check: func(a Answers, _ Tier, c CheckContext) []FieldError {
+		p := c.Access.WithDefaults()
+		var errs []FieldError
+		role := strings.ToLower(a[FieldRole])
+		if err := p.CheckRole(role); a[FieldRole] != "" && err != nil {
+			errs = append(errs, FieldError{FieldRole, upperFirst(err.Error())})
+		} else {
+			a[FieldRole] = role
+		}
+		d := p.DefaultDuration
+		if v := a[FieldDuration]; v != "" {
+			var err error
+			if d, err = access.ParseDuration(v); err != nil {
+				errs = append(errs, FieldError{FieldDuration, upperFirst(err.Error())})
+			}
+		}
+		if len(errs) == 0 {
+			if err := p.CheckDuration(role, d); err != nil {
+				errs = append(errs, FieldError{FieldDuration, upperFirst(err.Error())})
+			} else {
+				a[FieldDuration] = d.String()
+			}
+		}
+		if v := a[FieldTicket]; v != "" {
+			m := ticketPattern.FindStringSubmatch(strings.TrimSuffix(strings.ToLower(v), "/"))
+			if m == nil {
+				errs = append(errs, FieldError{FieldTicket, "A ticket number such as 1234, or its link such as https://acme.zendesk.com/agent/tickets/1234"})
+			} else {
+				a[FieldTicket] = m[1] + m[2]
+			}
+		}
+		return errs
+	},
+	Suggest: func(a Answers, c CheckContext) (Tier, string) {
+		if r, ok := c.Access.WithDefaults().Grantable(a[FieldRole]); ok && r.HighRisk {
+			return High, "it grants " + strings.ToLower(a[FieldRole]) + ", a high-risk role"
+		}
+		return Low, ""
+	},
+	Title: func(a Answers) string {
+		d, err := time.ParseDuration(a[FieldDuration])
+		if err != nil {
+			return "Access as " + a[FieldRole]
+		}
+		return "Access as " + a[FieldRole] + " for " + access.Format(d)
+	},
+	Next: AwaitGrant,
+}
+
+func upperFirst(s string) string {
+	if s == "" {
+		return s
+	}
+	return strings.ToUpper(s[:1]) + s[1:]
+}
+
 // Kinds are the kinds of request there are, by name.
-var Kinds = map[string]*Kind{App.Name: App, Change.Name: Change}
+var Kinds = map[string]*Kind{App.Name: App, Change.Name: Change, Access.Name: Access}
 
 // KindOf is the kind named name; a stored request of a kind this version
 // does not know gets a kind that waits for nothing, so it can still be

@@ -128,6 +128,9 @@ type Request struct {
 	DecidedAt  time.Time     `json:"decided_at,omitzero"`
 	Verified   *Verification `json:"verified,omitempty"`
 	ReviewSent time.Time     `json:"review_sent,omitzero"`
+	// Told are the grant events the thread and requester have been told,
+	// each once.
+	Told []Event `json:"told,omitempty"`
 
 	// Thread is the parent message in the approvals channel.
 	Thread Ref `json:"thread,omitzero"`
@@ -162,12 +165,15 @@ func (r *Request) ApprovedBy(email string) bool {
 
 // ApproverNames are the approvers' emails, in the order they approved,
 // joined with commas.
-func (r *Request) ApproverNames() string {
-	out := make([]string, len(r.Approvals))
-	for i, m := range r.Approvals {
+func (r *Request) ApproverNames() string { return strings.Join(MarkNames(r.Approvals), ", ") }
+
+// MarkNames are who made each mark, in order.
+func MarkNames(ms []Mark) []string {
+	out := make([]string, len(ms))
+	for i, m := range ms {
 		out[i] = m.By
 	}
-	return strings.Join(out, ", ")
+	return out
 }
 
 // Quorum reports whether the approvals are enough: Needed distinct
@@ -215,6 +221,7 @@ func (r Request) clone() Request {
 	r.Approvals = slices.Clone(r.Approvals)
 	r.Questions = slices.Clone(r.Questions)
 	r.Outbox = slices.Clone(r.Outbox)
+	r.Told = slices.Clone(r.Told)
 	return r
 }
 
@@ -255,6 +262,12 @@ const (
 	EventExtended  Event = "extended"
 	EventRolled    Event = "rolled_back"
 	EventRedraw    Event = "redraw"
+	// What became of an approved access request's grant.
+	EventGranted      Event = "granted"
+	EventGrantEnding  Event = "grant_ending"
+	EventGrantEnded   Event = "grant_ended"
+	EventGrantHeld    Event = "grant_held"
+	EventGrantRefused Event = "grant_refused"
 )
 
 // Notice is one message a transition promised: a thread reply, a redraw

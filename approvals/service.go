@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/seatwarden/seatwarden/access"
 	"github.com/seatwarden/seatwarden/people"
 	"github.com/seatwarden/seatwarden/store"
 )
@@ -75,6 +76,8 @@ type Policy struct {
 	HighRiskApprovals int           // default 2
 	ExpireAfter       time.Duration // default 7 days
 	RemindAfter       time.Duration // default 24 hours
+	// Access is the policy of privileged roles access requests ask for.
+	Access access.Policy
 }
 
 // Service runs approval requests over the store.
@@ -165,9 +168,9 @@ func (s *Service) Assess(kind string, requester Actor, a Answers) (Request, erro
 		own[f.ID] = a[f.ID]
 	}
 	a = own
-	c := CheckContext{Today: s.Today(), Location: s.Location()}
+	c := CheckContext{Today: s.Today(), Location: s.Location(), Access: s.policy().Access}
 	errs := k.checkCommon(a, c)
-	tier, _ := s.tier(k, a)
+	tier, _ := s.tier(k, a, c)
 	// The kind's own rules run too, so the form shows every error at
 	// once; a field keeps its first error.
 	for _, fe := range k.Check(a, tier, c) {
@@ -175,7 +178,7 @@ func (s *Service) Assess(kind string, requester Actor, a Answers) (Request, erro
 			errs = append(errs, fe)
 		}
 	}
-	tier, why := s.tier(k, a) // a check may normalise what the rules read
+	tier, why := s.tier(k, a, c) // a check may normalise what the rules read
 	if len(errs) > 0 {
 		return Request{}, &FormError{Fields: errs}
 	}
@@ -198,12 +201,12 @@ func (s *Service) Assess(kind string, requester Actor, a Answers) (Request, erro
 
 // tier is the highest of what the requester chose, what the answers
 // suggest and what the policy's rules say, with why.
-func (s *Service) tier(k *Kind, a Answers) (Tier, string) {
+func (s *Service) tier(k *Kind, a Answers, c CheckContext) (Tier, string) {
 	tier, why := Low, ""
 	if chosen := Tier(a[FieldTier]); chosen == High {
 		tier, why = High, "the requester chose it"
 	}
-	if t, w := k.Suggest(a); t.rank() > tier.rank() {
+	if t, w := k.Suggest(a, c); t.rank() > tier.rank() {
 		tier, why = t, w
 	}
 	if tier == High {
@@ -563,6 +566,40 @@ func (s *Service) MarkDone(ctx context.Context, id string, a Actor) (Request, er
 	}
 	s.audit(ctx, who, "approval.done", id, nil)
 	return r, nil
+}
+
+// TellGrant tells an approved access request's thread and requester what
+// became of its grant, each event once however many replicas report it:
+// granted (Mark.Text is the end, RFC 3339), ending soon, ended, held for
+// a person, or refused by the SaaS (Mark.Text says why). An ended or
+// refused grant closes the request as done.
+func (s *Service) TellGrant(ctx context.Context, id string, e Event, m Mark) (Request, error) {
+	if m.At.IsZero() {
+		m.At = s.now()
+	}
+	r, err := s.update(ctx, id, func(r *Request) error {
+		if KindOf(r.Kind).Next != AwaitGrant || slices.Contains(r.Told, e) {
+			return store.ErrSkipUpdate
+		}
+		if r.State != Approved && r.State != Done {
+			return &StateError{Request: *r}
+		}
+		r.Told = append(r.Told, e)
+		switch e {
+		case EventGrantEnding:
+			r.add(Notice{Kind: Direct, To: r.Requester, Event: e, Mark: m})
+			return nil
+		case EventGrantEnded, EventGrantRefused:
+			r.State, r.Closed = Done, &m
+		}
+		r.add(thread(e, m, len(r.Approvals))...)
+		r.add(Notice{Kind: Direct, To: r.Requester, Event: e, Mark: m})
+		return nil
+	})
+	if errors.Is(err, store.ErrSkipUpdate) {
+		return r, nil
+	}
+	return r, err
 }
 
 // Outcome is the owner's answer at a change's review date.

@@ -10,6 +10,7 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/seatwarden/seatwarden/access"
 	"github.com/seatwarden/seatwarden/approvals"
 	"github.com/seatwarden/seatwarden/bot"
 	"github.com/seatwarden/seatwarden/connector"
@@ -264,7 +265,7 @@ func (v Requests) stateLines(r approvals.Request) []string {
 				esc(q.By), esc(clipText(q.Text, 200)), esc(r.Requester)))
 		}
 	case approvals.Approved:
-		lines = append(lines, fmt.Sprintf(":white_check_mark: Approved by %s %s", esc(joinNames(markNames(r.Approvals), "and")), v.on(r.DecidedAt)))
+		lines = append(lines, fmt.Sprintf(":white_check_mark: Approved by %s %s", esc(joinNames(approvals.MarkNames(r.Approvals), "and")), v.on(r.DecidedAt)))
 		switch {
 		case k.Next == approvals.AwaitDone:
 			lines = append(lines, fmt.Sprintf("Next: install it in %s, then press *Mark installed*; the next sync checks that %s has it.", saas(r), saas(r)))
@@ -355,14 +356,6 @@ func closedAt(r approvals.Request) time.Time {
 		return r.DecidedAt
 	}
 	return r.Closed.At
-}
-
-func markNames(ms []approvals.Mark) []string {
-	out := make([]string, len(ms))
-	for i, m := range ms {
-		out[i] = m.By
-	}
-	return out
 }
 
 // joinNames is "a", "a and b", "a, b and c"; past namesMax the rest are
@@ -471,6 +464,8 @@ func (v Requests) ThreadReply(r approvals.Request, n approvals.Notice) bot.Messa
 	case approvals.EventExtended:
 		head = fmt.Sprintf("📅 %s extended the review to %s", by, v.isoDate(n.Mark.Text))
 		text = esc(r.Owner) + " is asked again then to keep it, roll it back or extend the review."
+	case approvals.EventGranted, approvals.EventGrantEnded, approvals.EventGrantHeld, approvals.EventGrantRefused:
+		head, text = v.grantReply(r, n)
 	default:
 		head = r.ID + " is " + r.State.Words()
 	}
@@ -518,7 +513,7 @@ func (v Requests) Direct(r approvals.Request, n approvals.Notice) bot.Message {
 	switch n.Event {
 	case approvals.EventApproved:
 		m.Headline = "Your request " + r.ID + " is approved"
-		lines = append(lines, fmt.Sprintf("%s was approved by %s.", title, esc(joinNames(markNames(r.Approvals), "and"))))
+		lines = append(lines, fmt.Sprintf("%s was approved by %s.", title, esc(joinNames(approvals.MarkNames(r.Approvals), "and"))))
 		switch k.Next {
 		case approvals.AwaitDone:
 			lines = append(lines, "Next: install "+esc(appName(r))+" in "+saas(r)+", then press *Mark installed* on the request in the approvals channel. The next sync checks that "+saas(r)+" has it.")
@@ -562,6 +557,8 @@ func (v Requests) Direct(r approvals.Request, n approvals.Notice) bot.Message {
 				Confirm: "Rolled back", Deny: "Not yet"}},
 			{ActionID: ActionRequestExtend, Label: "Extend", Value: r.ID},
 		}
+	case approvals.EventGranted, approvals.EventGrantEnding, approvals.EventGrantEnded, approvals.EventGrantHeld, approvals.EventGrantRefused:
+		m.Headline, lines = v.grantDirect(r, n)
 	default:
 		m.Headline = "Your request " + r.ID + " is " + r.State.Words()
 		lines = append(lines, title)
@@ -836,4 +833,54 @@ func reviewed(r approvals.Request) string {
 		return "app"
 	}
 	return "change"
+}
+
+// grantRole is the role an access request asks for, for sentences.
+func grantRole(r approvals.Request) string { return bot.EscapeText(r.Answers[approvals.FieldRole]) }
+
+// grantEnd reads the end a granted notice carries.
+func (v Requests) grantEnd(n approvals.Notice) string {
+	end, err := time.Parse(time.RFC3339, n.Mark.Text)
+	if err != nil {
+		return bot.EscapeText(n.Mark.Text)
+	}
+	return v.stamp(end)
+}
+
+// grantReply is the thread's reply about an access request's grant.
+func (v Requests) grantReply(r approvals.Request, n approvals.Notice) (head, text string) {
+	esc := bot.EscapeText
+	id := access.GrantID(r.ID)
+	switch n.Event {
+	case approvals.EventGranted:
+		return fmt.Sprintf("🔓 Granted: %s is %s until %s", esc(r.Requester), grantRole(r), v.grantEnd(n)),
+			fmt.Sprintf("Taken back automatically then, with their sessions ended. Grant %s · %s access revoke %s ends it sooner.", id, esc(v.Command), id)
+	case approvals.EventGrantEnded:
+		return fmt.Sprintf("🔒 Ended: %s no longer holds %s", esc(r.Requester), grantRole(r)), esc(n.Mark.Text)
+	case approvals.EventGrantHeld:
+		return "⚠ The grant's end needs a person", esc(n.Mark.Text)
+	}
+	return "⛔ Not granted", esc(n.Mark.Text)
+}
+
+// grantDirect is the requester's direct message about their grant.
+func (v Requests) grantDirect(r approvals.Request, n approvals.Notice) (headline string, lines []string) {
+	esc := bot.EscapeText
+	id := access.GrantID(r.ID)
+	switch n.Event {
+	case approvals.EventGranted:
+		return fmt.Sprintf("You are %s in %s until %s", grantRole(r), saas(r), v.grantEnd(n)), []string{
+			fmt.Sprintf("Approved by %s. It is taken back then and your %s sessions are ended, so sign in again afterwards.", esc(joinNames(approvals.MarkNames(r.Approvals), "and")), saas(r)),
+			fmt.Sprintf("Done sooner? %s access revoke %s", esc(v.Command), id),
+		}
+	case approvals.EventGrantEnding:
+		return fmt.Sprintf("Your %s access ends at %s", grantRole(r), v.grantEnd(n)), []string{
+			fmt.Sprintf("Save your work in %s: at the end your sessions are ended. Need longer? Ask again with %s request access.", saas(r), esc(v.Command)),
+		}
+	case approvals.EventGrantEnded:
+		return fmt.Sprintf("Your %s access has ended", grantRole(r)), []string{esc(n.Mark.Text)}
+	case approvals.EventGrantHeld:
+		return fmt.Sprintf("Your %s access needs an admin", grantRole(r)), []string{esc(n.Mark.Text), "An admin decides what happens next."}
+	}
+	return fmt.Sprintf("Your %s access was not granted", grantRole(r)), []string{esc(n.Mark.Text), "Nothing was changed in " + saas(r) + "."}
 }

@@ -25,6 +25,7 @@ const (
 	omar  = "omar@example.com"
 	priya = "priya@example.com"
 	sam   = "sam@example.com"
+	mei   = "mei@example.com"
 )
 
 // requests is the view as the jobs and commands draw it, on Monday 23
@@ -94,6 +95,21 @@ func approvedApp() approvals.Request {
 	}}
 	r.State, r.DecidedAt = approvals.Approved, at(24, 9, 30)
 	return r
+}
+
+// approvedAccess is mei's ask for admin for two hours, approved by dana
+// and priya.
+func approvedAccess() approvals.Request {
+	return approvals.Request{
+		ID: "REQ-ACC3SS", Kind: approvals.Access.Name, Title: "Access as admin for 2 hours", Requester: mei,
+		Answers: approvals.Answers{
+			approvals.FieldRole: "admin", approvals.FieldDuration: "2h0m0s",
+			approvals.FieldWhy: "Fix the SSO settings after the IdP change", approvals.FieldTicket: "4521",
+		},
+		Owner: mei, Tier: approvals.High, TierWhy: "it grants admin, a high-risk role", Needed: 2, State: approvals.Approved,
+		Approvals: []approvals.Mark{{By: dana, At: at(23, 11, 5)}, {By: priya, At: at(23, 11, 9)}},
+		CreatedAt: at(23, 10, 58), ExpiresAt: at(30, 10, 58), DecidedAt: at(23, 11, 9),
+	}
 }
 
 func deniedApp() approvals.Request {
@@ -424,6 +440,9 @@ func TestParent(t *testing.T) {
 			checkSmall(t, m)
 			tt.check(t, m)
 			goldenJSON(t, m)
+			if tt.r.Kind == approvals.Access.Name {
+				goldenRendered(t, m)
+			}
 		})
 	}
 }
@@ -508,6 +527,15 @@ func TestThreadReply(t *testing.T) {
 			"↩ lee@example.com rolled the change back", "The request is closed as rolled back."},
 		{"extended", extended, notice(reply, approvals.EventExtended, lee, time.Date(2027, 1, 15, 9, 10, 0, 0, berlin), "2027-04-15", 2),
 			"📅 lee@example.com extended the review to 15 Apr 2027", "lee@example.com is asked again then to keep it, roll it back or extend the review."},
+		{"granted", approvedAccess(), notice(reply, approvals.EventGranted, "system", at(23, 11, 9), "2026-11-23T12:09:00Z", 2),
+			"🔓 Granted: mei@example.com is admin until 23 Nov 2026 13:09",
+			"Taken back automatically then, with their sessions ended. Grant g-REQ-ACC3SS · /warden access revoke g-REQ-ACC3SS ends it sooner."},
+		{"grant ended", approvedAccess(), notice(reply, approvals.EventGrantEnded, "system", at(23, 13, 9), "Ended on time (expired); back to agent (custom role 360001112224), sessions ended.", 2),
+			"🔒 Ended: mei@example.com no longer holds admin", "Ended on time (expired); back to agent (custom role 360001112224), sessions ended."},
+		{"grant held", approvedAccess(), notice(reply, approvals.EventGrantHeld, "system", at(23, 13, 9), "the role was changed by hand during the grant: agent now, admin granted, agent before; left as it is for a person to decide", 2),
+			"⚠ The grant's end needs a person", "the role was changed by hand during the grant: agent now, admin granted, agent before; left as it is for a person to decide"},
+		{"grant refused", approvedAccess(), notice(reply, approvals.EventGrantRefused, "system", at(23, 11, 9), "mei@example.com is not on the account's staff: only agents can be given a privileged role", 2),
+			"⛔ Not granted", "mei@example.com is not on the account's staff: only agents can be given a privileged role"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -529,6 +557,9 @@ func TestThreadReply(t *testing.T) {
 				t.Errorf("context = %q, want %q", m.Context, want)
 			}
 			goldenJSON(t, m)
+			if tt.r.Kind == approvals.Access.Name {
+				goldenRendered(t, m) // new with access: as each transport shows it
+			}
 		})
 	}
 }
@@ -578,6 +609,23 @@ func TestDirect(t *testing.T) {
 					t.Errorf("Answer is %+v", m.Buttons[0])
 				}
 			}},
+		{"granted", approvedAccess(), notice(direct, approvals.EventGranted, "system", at(23, 11, 9), "2026-11-23T12:09:00Z", 2),
+			"You are admin in Zendesk until 23 Nov 2026 13:09", nil, func(t *testing.T, m bot.Message) {
+				wantLine(t, m.Sections[0].Text, "Approved by dana@example.com and priya@example.com. It is taken back then and your Zendesk sessions are ended, so sign in again afterwards.")
+				wantLine(t, m.Sections[0].Text, "Done sooner? /warden access revoke g-REQ-ACC3SS")
+			}},
+		{"grant ending", approvedAccess(), notice(direct, approvals.EventGrantEnding, "system", at(23, 12, 59), "2026-11-23T12:09:00Z", 2),
+			"Your admin access ends at 23 Nov 2026 13:09", nil, func(t *testing.T, m bot.Message) {
+				wantLine(t, m.Sections[0].Text, "Save your work in Zendesk: at the end your sessions are ended. Need longer? Ask again with /warden request access.")
+			}},
+		{"grant ended", approvedAccess(), notice(direct, approvals.EventGrantEnded, "system", at(23, 13, 9), "Ended on time (expired); back to agent, sessions ended.", 2),
+			"Your admin access has ended", nil, func(t *testing.T, m bot.Message) {
+				wantLine(t, m.Sections[0].Text, "Ended on time (expired); back to agent, sessions ended.")
+			}},
+		{"grant refused", approvedAccess(), notice(direct, approvals.EventGrantRefused, "system", at(23, 11, 9), "already admin in Zendesk: nothing to grant", 2),
+			"Your admin access was not granted", nil, func(t *testing.T, m bot.Message) {
+				wantLine(t, m.Sections[0].Text, "Nothing was changed in Zendesk.")
+			}},
 		{"review due", due, notice(direct, approvals.EventReviewDue, "system", due.ReviewSent, "", 0),
 			"Review time for REQ-CHG5NP: keep, roll back or extend?",
 			[]string{prompts.ActionRequestKeep, prompts.ActionRequestRollBack, prompts.ActionRequestExtend}, func(t *testing.T, m bot.Message) {
@@ -608,6 +656,9 @@ func TestDirect(t *testing.T) {
 			checkSmall(t, m)
 			tt.check(t, m)
 			goldenJSON(t, m)
+			if tt.r.Kind == approvals.Access.Name {
+				goldenRendered(t, m)
+			}
 		})
 	}
 }

@@ -1,0 +1,92 @@
+package approvals_test
+
+import (
+	"errors"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/seatwarden/seatwarden/access"
+	"github.com/seatwarden/seatwarden/approvals"
+)
+
+// accessForm is a valid ask for admin for two hours, edited.
+func accessForm(edit ...func(approvals.Answers)) approvals.Answers {
+	a := approvals.Answers{
+		approvals.FieldRole:     "admin",
+		approvals.FieldDuration: "2h",
+		approvals.FieldWhy:      "Fix the SSO settings after the IdP change",
+	}
+	for _, e := range edit {
+		e(a)
+	}
+	return a
+}
+
+// withTeamLead lets people ask for the Team Lead custom role too.
+func withTeamLead(p *approvals.Policy) {
+	p.Access = access.Policy{Roles: map[string]access.RolePolicy{"admin": {MaxDuration: 4 * time.Hour}, "Team Lead": {MaxDuration: 8 * time.Hour}}}
+}
+
+func TestAccessRequests(t *testing.T) {
+	tests := []struct {
+		name      string
+		answers   approvals.Answers
+		wantTitle string
+		wantTier  approvals.Tier
+		wantNeed  int
+		wantTkt   string
+	}{
+		{"admin is high risk", accessForm(), "Access as admin for 2 hours", approvals.High, 2, ""},
+		{"a custom role by any case", accessForm(set(approvals.FieldRole, "TEAM LEAD"), set(approvals.FieldDuration, "90 minutes")),
+			"Access as team lead for 1 hour 30 minutes", approvals.Low, 1, ""},
+		{"no duration takes the default", accessForm(set(approvals.FieldDuration, "")), "Access as admin for 1 hour", approvals.High, 2, ""},
+		{"a ticket by number", accessForm(set(approvals.FieldTicket, "#4521")), "Access as admin for 2 hours", approvals.High, 2, "4521"},
+		{"a ticket by link", accessForm(set(approvals.FieldTicket, "https://acme.zendesk.com/agent/tickets/4521")), "Access as admin for 2 hours", approvals.High, 2, "4521"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			f := newFixture(t, withTeamLead)
+			r := f.submit(t, "access", agent(riley), tt.answers)
+			if r.Title != tt.wantTitle || r.Tier != tt.wantTier || r.Needed != tt.wantNeed || r.Answers[approvals.FieldTicket] != tt.wantTkt {
+				t.Errorf("request = %q, %s, needs %d, ticket %q; want %q, %s, %d, %q", r.Title, r.Tier, r.Needed, r.Answers[approvals.FieldTicket],
+					tt.wantTitle, tt.wantTier, tt.wantNeed, tt.wantTkt)
+			}
+			if approvals.KindOf(r.Kind).Next != approvals.AwaitGrant {
+				t.Error("an approved access request does not wait for its grant")
+			}
+		})
+	}
+}
+
+func TestAccessRequestFieldErrors(t *testing.T) {
+	tests := []struct {
+		name    string
+		answers approvals.Answers
+		field   string
+		msg     string
+	}{
+		{"role missing", accessForm(set(approvals.FieldRole, "")), approvals.FieldRole, "Required: role"},
+		{"role not grantable", accessForm(set(approvals.FieldRole, "owner")), approvals.FieldRole, `"owner" is not a role you can ask for; grantable: admin, team lead`},
+		{"two weeks", accessForm(set(approvals.FieldDuration, "2 weeks")), approvals.FieldDuration, `"2 weeks" is not a duration: use minutes, hours or days`},
+		{"zero", accessForm(set(approvals.FieldDuration, "0")), approvals.FieldDuration, `"0" is not a length of time`},
+		{"negative", accessForm(set(approvals.FieldDuration, "-2h")), approvals.FieldDuration, `"-2h" is not a length of time`},
+		{"over the role's maximum", accessForm(set(approvals.FieldDuration, "5h")), approvals.FieldDuration, "5 hours is longer than admin may be held, 4 hours; ask for 4 hours or less"},
+		{"under the minimum", accessForm(set(approvals.FieldDuration, "5m")), approvals.FieldDuration, "5 minutes is shorter than the shortest grant, 15 minutes"},
+		{"reason missing", accessForm(set(approvals.FieldWhy, " ")), approvals.FieldWhy, "Required: why you need it"},
+		{"a ticket that is not one", accessForm(set(approvals.FieldTicket, "the SSO one")), approvals.FieldTicket, "A ticket number such as 1234"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			f := newFixture(t, withTeamLead)
+			_, err := f.svc.Submit(t.Context(), "access", agent(riley), tt.answers, 0)
+			var fe *approvals.FormError
+			if !errors.As(err, &fe) || !strings.HasPrefix(fe.On(tt.field), tt.msg) {
+				t.Fatalf("Submit: %v; want %s: %q", err, tt.field, tt.msg)
+			}
+			if list, _ := f.svc.List(t.Context()); len(list) != 0 {
+				t.Errorf("a refused form left %d requests behind", len(list))
+			}
+		})
+	}
+}

@@ -1,0 +1,232 @@
+package jobs
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/seatwarden/seatwarden/access"
+	"github.com/seatwarden/seatwarden/approvals"
+	"github.com/seatwarden/seatwarden/bot"
+	"github.com/seatwarden/seatwarden/connector"
+	"github.com/seatwarden/seatwarden/prompts"
+	"github.com/seatwarden/seatwarden/store"
+)
+
+// Access runs the access-expiry job: it grants the access requests that
+// were approved, ends the grants that are due (finishing what a replica
+// that died left), warns holders before the end, and tells each request's
+// thread and requester what happened through the request's outbox, so
+// every message goes out once.
+type Access struct {
+	Service   *access.Service
+	Approvals *approvals.Service
+	// Deliver posts a request's outbox (Approvals.Deliver); nil leaves
+	// outboxes for the approvals courier.
+	Deliver func(ctx context.Context, requestID string) error
+	// Snapshots give the account's staff as the last sync saw them, to
+	// find the person and the role a request names.
+	Snapshots store.Snapshots
+	// Notifier and AdminChannel carry alerts about grants that did not
+	// end; nil when no chat transport is set up.
+	Notifier     bot.Notifier
+	AdminChannel string
+	Command      string
+	// Keys make each alert go out once across replicas.
+	Keys store.Idempotency
+	// Wake, when set, is asked to run the job again after d, when the
+	// next grant falls due, so grants end within seconds of their end
+	// rather than at the next minute.
+	Wake   func(d time.Duration)
+	Logger *slog.Logger
+}
+
+// NameAccessExpiry is the job's contract name.
+const NameAccessExpiry = "access-expiry"
+
+func (a *Access) log() *slog.Logger {
+	if a.Logger == nil {
+		return slog.New(slog.DiscardHandler)
+	}
+	return a.Logger
+}
+
+// Job is the access-expiry job.
+func (a *Access) Job() Definition {
+	return Definition{
+		Name:        NameAccessExpiry,
+		Description: "grants approved access requests, ends grants that reached their end, warns holders before it",
+		Run:         func(ctx context.Context, _ time.Time) error { return a.Run(ctx) },
+	}
+}
+
+// Run does one pass.
+func (a *Access) Run(ctx context.Context) error {
+	errs := []error{a.grantApproved(ctx)}
+	res, err := a.Service.Sweep(ctx)
+	errs = append(errs, err)
+	for _, g := range res.Ended {
+		errs = append(errs, a.tell(ctx, g, approvals.EventGrantEnded, g.EndedBy, endedText(g)))
+	}
+	for _, g := range res.Held {
+		errs = append(errs, a.tell(ctx, g, approvals.EventGrantHeld, "system", g.Note), a.alert(ctx, g, "held"))
+	}
+	for _, g := range res.Alerts {
+		errs = append(errs, a.alert(ctx, g, "failing"))
+	}
+	warnings, err := a.Service.DueWarnings(ctx)
+	errs = append(errs, err)
+	for _, g := range warnings {
+		if err := a.tell(ctx, g, approvals.EventGrantEnding, "system", g.End.Format(time.RFC3339)); err != nil {
+			errs = append(errs, err)
+			continue
+		}
+		errs = append(errs, a.Service.Warned(ctx, g.ID))
+	}
+	a.wake(ctx)
+	if len(res.Ended)+len(res.Held)+len(res.Failing) > 0 {
+		a.log().Info("access-expiry: swept", slog.Int("ended", len(res.Ended)), slog.Int("held", len(res.Held)), slog.Int("failing", len(res.Failing)))
+	}
+	return errors.Join(errs...)
+}
+
+// grantApproved grants every approved access request that has no grant
+// yet. Grant is idempotent by request, so a request granted by another
+// replica (or by the approval's own click) is only told once.
+func (a *Access) grantApproved(ctx context.Context) error {
+	reqs, err := a.Approvals.List(ctx)
+	if err != nil {
+		return err
+	}
+	var errs []error
+	for _, r := range reqs {
+		if r.Kind != approvals.Access.Name || r.State != approvals.Approved || told(r, approvals.EventGranted, approvals.EventGrantRefused) {
+			continue
+		}
+		errs = append(errs, a.GrantRequest(ctx, r))
+	}
+	return errors.Join(errs...)
+}
+
+func told(r approvals.Request, es ...approvals.Event) bool {
+	return slices.ContainsFunc(r.Told, func(t approvals.Event) bool { return slices.Contains(es, t) })
+}
+
+// GrantRequest grants approved request r and tells its thread and
+// requester: granted until the end, or why not. A SaaS that is down
+// leaves it for the next run.
+func (a *Access) GrantRequest(ctx context.Context, r approvals.Request) error {
+	d, err := time.ParseDuration(r.Answers[approvals.FieldDuration])
+	if err != nil {
+		return a.refuse(ctx, r, "the request's duration is unreadable: "+err.Error())
+	}
+	var roster *connector.Roster
+	if snap, err := a.Snapshots.LoadSnapshot(ctx, connector.Zendesk); err == nil {
+		roster = &snap.Roster
+	} else if !errors.Is(err, store.ErrNotFound) {
+		return err
+	}
+	req, err := access.Resolve(roster, access.Ask{
+		RequestID: r.ID, Email: r.Requester, RoleName: r.Answers[approvals.FieldRole], Duration: d,
+		Reason: r.Answers[approvals.FieldWhy], Ticket: r.Answers[approvals.FieldTicket], ApprovedBy: approvals.MarkNames(r.Approvals),
+	})
+	if err != nil {
+		return a.refuse(ctx, r, err.Error())
+	}
+	g, err := a.Service.Grant(ctx, req)
+	switch {
+	case g.State == access.Active:
+		return a.tellRequest(ctx, r.ID, approvals.EventGranted, "system", g.End.Format(time.RFC3339))
+	case g.State == access.Failed:
+		return a.tellRequest(ctx, r.ID, approvals.EventGrantRefused, "system", g.Note)
+	case errors.Is(err, access.ErrOpen):
+		return a.refuse(ctx, r, strings.TrimPrefix(err.Error(), access.ErrOpen.Error()+": "))
+	case err != nil && g.ID == "":
+		// Refused before anything was stored (a duration the policy no
+		// longer allows): nothing will change on a retry.
+		return a.refuse(ctx, r, err.Error())
+	}
+	return err // pending: the SaaS did not answer; the sweep retries it
+}
+
+func (a *Access) refuse(ctx context.Context, r approvals.Request, why string) error {
+	return a.tellRequest(ctx, r.ID, approvals.EventGrantRefused, "system", why)
+}
+
+// tell tells the request behind grant g, if it has one (break-glass
+// grants have none).
+func (a *Access) tell(ctx context.Context, g access.Grant, e approvals.Event, by, text string) error {
+	if g.RequestID == "" {
+		return nil
+	}
+	return a.tellRequest(ctx, g.RequestID, e, by, text)
+}
+
+func (a *Access) tellRequest(ctx context.Context, id string, e approvals.Event, by, text string) error {
+	if _, err := a.Approvals.TellGrant(ctx, id, e, approvals.Mark{By: by, Text: text}); err != nil {
+		return fmt.Errorf("access-expiry: tell %s of %s: %w", id, e, err)
+	}
+	if a.Deliver == nil {
+		return nil
+	}
+	if err := a.Deliver(ctx, id); err != nil && !errors.Is(err, ErrNoTransport) {
+		return err
+	}
+	return nil
+}
+
+// endedText says how a grant ended, for its thread and holder.
+func endedText(g access.Grant) string {
+	earlier := "the earlier role"
+	if g.Earlier != nil {
+		earlier = g.Earlier.Base
+	}
+	how := "Ended on time"
+	if g.EndedBy != "" && g.EndedBy != "system" {
+		how = "Ended early by " + g.EndedBy
+	}
+	text := how + "; back to " + earlier + " in " + connector.Title(g.SaaS) + ", with sessions ended."
+	if g.Note != "" {
+		text += " " + strings.ToUpper(g.Note[:1]) + g.Note[1:] + "."
+	}
+	return text
+}
+
+// alert posts a grant that did not end to the admin channel, once.
+func (a *Access) alert(ctx context.Context, g access.Grant, what string) error {
+	if a.Notifier == nil || a.AdminChannel == "" {
+		a.log().Warn("access-expiry: a grant needs an admin, and no admin channel is set", slog.String("grant", g.ID), slog.String("state", string(g.State)))
+		return nil
+	}
+	if a.Keys != nil {
+		first, err := a.Keys.ClaimKey(ctx, "access:alert:"+what+":"+g.ID, 30*24*time.Hour)
+		if err != nil || !first {
+			return err
+		}
+	}
+	v := prompts.Grants{Location: a.Approvals.Location(), Command: a.Command}
+	_, err := a.Notifier.SendChannel(ctx, a.AdminChannel, v.Alert(g))
+	return err
+}
+
+// wake arms the next run for the next due grant within the next minute;
+// later ones are the schedule's.
+func (a *Access) wake(ctx context.Context) {
+	if a.Wake == nil {
+		return
+	}
+	at, ok, err := a.Service.NextDue(ctx)
+	if err != nil || !ok {
+		return
+	}
+	d := at.Sub(a.Service.Clock())
+	if d < time.Minute {
+		// At least a second: an entry due now but leased by another
+		// replica must not spin this one.
+		a.Wake(max(d, time.Second))
+	}
+}

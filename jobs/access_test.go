@@ -1,0 +1,161 @@
+package jobs_test
+
+import (
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/seatwarden/seatwarden/access"
+	"github.com/seatwarden/seatwarden/approvals"
+	"github.com/seatwarden/seatwarden/bot"
+	"github.com/seatwarden/seatwarden/integrations/zendesk"
+	"github.com/seatwarden/seatwarden/jobs"
+)
+
+const mei = "mei@acme.example" // an agent in the Staff custom role
+
+// accessFixture is the review fixture's synced account with the approvals
+// engine and the access-expiry job over it.
+type accessFixture struct {
+	*reviewFixture
+	chat      *thread
+	approvals *jobs.Approvals
+	job       *jobs.Access
+	wakes     []time.Duration
+}
+
+func newAccessFixture(t *testing.T) *accessFixture {
+	t.Helper()
+	f := &accessFixture{reviewFixture: newReviewFixture(t), chat: newThread()}
+	now := func() time.Time { return f.clock }
+	svc := &approvals.Service{Records: f.store, Audit: f.store, Now: now, Holder: "a",
+		Policy: approvals.Policy{Channel: approvalsChannel, Admins: []string{dana}, Approvers: []string{omar}, HighRiskApprovals: 2}}
+	f.approvals = &jobs.Approvals{Service: svc, Notifier: f.chat, Keys: f.store}
+	f.job = &jobs.Access{
+		Service:   &access.Service{Store: f.store, Audit: f.store, Roles: zendesk.Connector{Client: f.zendesk(t)}, Now: now, Holder: "a"},
+		Approvals: svc, Deliver: f.approvals.Deliver, Snapshots: f.store,
+		Notifier: f.chat, AdminChannel: adminChannel, Keys: f.store, Command: "/warden",
+		Wake: func(d time.Duration) { f.wakes = append(f.wakes, d) },
+	}
+	return f
+}
+
+// ask is an approved access request of who for admin, for d.
+func (f *accessFixture) ask(t *testing.T, who, d string) approvals.Request {
+	t.Helper()
+	ctx := t.Context()
+	svc := f.approvals.Service
+	r, err := svc.Submit(ctx, "access", approvals.Actor{Email: who},
+		approvals.Answers{approvals.FieldRole: "admin", approvals.FieldDuration: d, approvals.FieldWhy: "Fix the SSO settings"}, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, by := range []string{dana, omar} {
+		if r, err = svc.Approve(ctx, r.ID, approvals.Actor{Email: by}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := f.approvals.Deliver(ctx, r.ID); err != nil {
+		t.Fatal(err)
+	}
+	return r
+}
+
+func (f *accessFixture) role(t *testing.T, email string) string {
+	t.Helper()
+	for _, u := range f.emu.Users() {
+		if u.Email == email {
+			return u.Role
+		}
+	}
+	t.Fatalf("no %s", email)
+	return ""
+}
+
+func (f *accessFixture) run(t *testing.T) {
+	t.Helper()
+	if err := f.job.Run(t.Context()); err != nil {
+		t.Fatalf("access-expiry: %v", err)
+	}
+}
+
+// An approved request is granted by the next run, the holder warned ten
+// minutes before the end, and the role taken back at the end, each told
+// once in the thread and to the holder.
+func TestAccessExpiryGrantsWarnsAndEnds(t *testing.T) {
+	f := newAccessFixture(t)
+	r := f.ask(t, mei, "1h")
+	f.run(t)
+	if got := f.role(t, mei); got != zendesk.RoleAdmin {
+		t.Fatalf("after the run mei is %s, want admin", got)
+	}
+	if got := f.chat.headlines(mei, "You are admin in Zendesk until"); len(got) != 1 {
+		t.Errorf("grant DMs = %v, want one", got)
+	}
+	if len(f.wakes) != 0 {
+		t.Errorf("woken for a grant an hour away: %v", f.wakes)
+	}
+	f.run(t) // nothing new: nothing told twice
+	if got := f.chat.headlines(mei, "You are admin"); len(got) != 1 {
+		t.Errorf("a second run told the grant again: %v", got)
+	}
+
+	f.clock = f.clock.Add(50 * time.Minute)
+	f.run(t)
+	f.run(t)
+	if got := f.chat.headlines(mei, "Your admin access ends at"); len(got) != 1 {
+		t.Errorf("warnings = %v, want one", got)
+	}
+	if len(f.wakes) != 0 {
+		t.Errorf("woken for an end ten minutes away (the schedule covers it): %v", f.wakes)
+	}
+
+	f.clock = f.clock.Add(9*time.Minute + 30*time.Second)
+	f.run(t)
+	if n := len(f.wakes); n == 0 || f.wakes[n-1] != 30*time.Second {
+		t.Errorf("wakes = %v; want one in 30s, at the end", f.wakes)
+	}
+	f.clock = f.clock.Add(30 * time.Second)
+	f.run(t)
+	if got := f.role(t, mei); got != zendesk.RoleAgent {
+		t.Errorf("after the end mei is %s, want agent", got)
+	}
+	if got := f.chat.headlines(mei, "Your admin access has ended"); len(got) != 1 {
+		t.Errorf("end DMs = %v, want one", got)
+	}
+	done, err := f.approvals.Service.Get(t.Context(), r.ID)
+	if err != nil || done.State != approvals.Done {
+		t.Errorf("the request is %s, %v; want done", done.State, err)
+	}
+	replies := f.chat.threadReplies(done)
+	for _, want := range []string{"🔓 Granted: mei@acme.example is admin until", "🔒 Ended: mei@acme.example no longer holds admin"} {
+		n := 0
+		for _, r := range replies {
+			if strings.HasPrefix(r, want) {
+				n++
+			}
+		}
+		if n != 1 {
+			t.Errorf("%d thread replies %q, want 1 (replies: %q)", n, want, replies)
+		}
+	}
+}
+
+// Someone the sync does not know is refused, told why, and nothing
+// changes in Zendesk.
+func TestAccessExpiryRefusesAStranger(t *testing.T) {
+	f := newAccessFixture(t)
+	const stranger = "stranger@acme.example"
+	f.ask(t, stranger, "1h")
+	f.run(t)
+	got := f.chat.direct[stranger]
+	if i := slices.IndexFunc(got, func(m bot.Message) bool { return m.Headline == "Your admin access was not granted" }); i < 0 {
+		t.Fatalf("no refusal DM: %+v", got)
+	} else if !strings.Contains(got[i].Sections[0].Text, "is not on the account's staff") {
+		t.Errorf("refusal says %q", got[i].Sections[0].Text)
+	}
+	if n := f.emu.Requests("users_update"); n != 0 {
+		t.Errorf("%d user updates for a refused grant", n)
+	}
+}
