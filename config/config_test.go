@@ -84,6 +84,7 @@ func TestLoadDefaults(t *testing.T) {
 				"inactive-digest": "0 9 * * MON",
 				"token-digest":    "0 9 * * MON",
 				"reminders":       "0 * * * *",
+				"access-expiry":   "* * * * *",
 			},
 			Zendesk: config.ZendeskLimits{RequestsPerMinute: 200, Timeout: config.Duration(30 * time.Second)},
 			GitHub: config.GitHubPolicy{
@@ -92,6 +93,15 @@ func TestLoadDefaults(t *testing.T) {
 				RequestsPerHour: 4500,
 			},
 			Jobs: config.JobLimits{Timeout: config.Duration(10 * time.Minute)},
+			Access: config.AccessPolicy{
+				MinDuration:     config.Duration(15 * time.Minute),
+				DefaultDuration: config.Duration(time.Hour),
+				WarnBefore:      config.Duration(10 * time.Minute),
+				Roles:           map[string]config.AccessRole{"admin": {MaxDuration: config.Duration(4 * time.Hour), HighRisk: true}},
+				BreakGlass:      config.BreakGlass{Enabled: false, MaxDuration: config.Duration(time.Hour)},
+				SelfExtension:   config.SelfExtension{Enabled: false, MaxDuration: config.Duration(time.Hour)},
+				KeepMaxDays:     90,
+			},
 		},
 		Addr:      ":8080",
 		DataDir:   "./data",
@@ -203,6 +213,7 @@ func TestLoadEveryKey(t *testing.T) {
 			"inactive-digest": "0 9 * * MON",
 			"token-digest":    "0 9 * * MON",
 			"reminders":       "30 * * * *",
+			"access-expiry":   "*/2 * * * *",
 		},
 		Zendesk: config.ZendeskLimits{RequestsPerMinute: 400, Timeout: config.Duration(45 * time.Second)},
 		GitHub: config.GitHubPolicy{
@@ -214,6 +225,22 @@ func TestLoadEveryKey(t *testing.T) {
 		},
 		Jobs:  config.JobLimits{Timeout: config.Duration(20 * time.Minute)},
 		Store: config.StorePolicy{RequireEncryption: true},
+		Access: config.AccessPolicy{
+			MinDuration:     config.Duration(30 * time.Minute),
+			DefaultDuration: config.Duration(2 * time.Hour),
+			WarnBefore:      config.Duration(15 * time.Minute),
+			// The file's roles replace the default; admin keeps high risk,
+			// and a role listed bare gets the default max_duration.
+			Roles: map[string]config.AccessRole{
+				"admin":          {MaxDuration: config.Duration(3 * time.Hour), HighRisk: true},
+				"Team Lead":      {MaxDuration: config.Duration(8 * time.Hour), HighRisk: true},
+				"billing viewer": {MaxDuration: config.Duration(4 * time.Hour)},
+			},
+			BreakGlass:      config.BreakGlass{Enabled: true, MaxDuration: config.Duration(45 * time.Minute)},
+			SelfExtension:   config.SelfExtension{Enabled: true, MaxDuration: config.Duration(30 * time.Minute)},
+			StandingAllowed: []string{"root@example.com", "breakglass@example.com"},
+			KeepMaxDays:     30,
+		},
 	}
 	if diff := cmp.Diff(want, got.Policy); diff != "" {
 		t.Errorf("policy (-want +got):\n%s", diff)
@@ -265,6 +292,16 @@ func TestLoadPolicyValid(t *testing.T) {
 			}
 		}},
 		{"cron descriptor", "schedules:\n  sync: \"@every 5m\"\n", nil},
+		{"a bare name in a map of sections lists it with its defaults", "approvals:\n  kinds:\n    app:\n", func(t *testing.T, p config.Policy) {
+			if _, ok := p.Approvals.Kinds["app"]; !ok || len(p.Approvals.Kinds) != 1 {
+				t.Errorf("kinds = %+v, want app alone", p.Approvals.Kinds)
+			}
+		}},
+		{"a bare name in a map of values keeps the default", "schedules:\n  sync:\n", func(t *testing.T, p config.Policy) {
+			if got := p.Schedules["sync"]; got != "*/15 * * * *" {
+				t.Errorf("schedules.sync = %q, want the default", got)
+			}
+		}},
 		{"downgrade demotes when no role", "review:\n  on_silence: downgrade\n", nil},
 		{"zero prices", "pricing:\n  agent: 0\n  admin: 0.0\n", nil},
 		{"limits at their edges", "inactivity_days: 3650\nzendesk:\n  requests_per_minute: 2500\n", nil},
@@ -463,7 +500,7 @@ func TestLoadPolicyProblems(t *testing.T) {
 		{"cron with its own zone", "schedules:\n  sync: \"TZ=Europe/Berlin 0 9 * * *\"\n",
 			[]string{`policy.yaml:2: schedules.sync: invalid cron spec "TZ=Europe/Berlin 0 9 * * *": set the zone with the timezone key, not in the spec`}},
 		{"unknown job", "schedules:\n  synk: \"* * * * *\"\n",
-			[]string{"policy.yaml:2: schedules.synk: unknown job (did you mean sync?); jobs are sync, inactive-digest, token-digest, reminders"}},
+			[]string{"policy.yaml:2: schedules.synk: unknown job (did you mean sync?); jobs are sync, inactive-digest, token-digest, reminders, access-expiry"}},
 		{"zendesk rate zero", "zendesk:\n  requests_per_minute: 0\n",
 			[]string{"policy.yaml:2: zendesk.requests_per_minute: must be between 1 and 2500, got 0"}},
 		{"zendesk rate too high", "zendesk:\n  requests_per_minute: 2501\n",

@@ -230,7 +230,13 @@ func (d *policyDecoder) decodeMap(n *yaml.Node, v reflect.Value, path string) {
 			elem.Set(old)
 		}
 		before := len(d.problems)
-		d.decode(n.Content[i+1], elem, child)
+		if value := resolveAlias(n.Content[i+1]); isNull(value) && elem.Kind() == reflect.Struct {
+			// A name with nothing after it ("deploy:" under access.roles)
+			// lists the entry with its defaults rather than leaving it out.
+			d.lines[child] = n.Content[i].Line
+		} else {
+			d.decode(n.Content[i+1], elem, child)
+		}
 		if len(d.problems) == before && d.set(child) {
 			merged.SetMapIndex(key, elem)
 		}

@@ -74,6 +74,10 @@ func TestDescribe(t *testing.T) {
 		"review.remove_action", "review.downgrade_role_id", "credentials.unused_days",
 		"schedules.inactive-digest", "schedules.token-digest", "zendesk.requests_per_minute",
 		"zendesk.timeout", "jobs.timeout", "slack.allowed_teams", "store.require_encryption",
+		"access.min_duration", "access.default_duration", "access.warn_before", "access.roles.admin.max_duration",
+		"access.roles.admin.high_risk", "access.break_glass.enabled", "access.break_glass.max_duration",
+		"access.self_extension.enabled", "access.self_extension.max_duration", "access.standing_allowed",
+		"access.keep_max_days",
 	} {
 		if _, ok := byName[key]; !ok {
 			t.Errorf("Describe lacks %s", key)

@@ -19,11 +19,12 @@ const (
 	JobInactiveDigest = "inactive-digest"
 	JobTokenDigest    = "token-digest"
 	JobReminders      = "reminders"
+	JobAccessExpiry   = "access-expiry"
 )
 
 // JobNames returns the known job names in the order the scheduler lists them.
 func JobNames() []string {
-	return []string{JobSync, JobInactiveDigest, JobTokenDigest, JobReminders}
+	return []string{JobSync, JobInactiveDigest, JobTokenDigest, JobReminders, JobAccessExpiry}
 }
 
 // Values of github.remove_action.
@@ -60,7 +61,63 @@ type Policy struct {
 	Jobs           JobLimits         `yaml:"jobs" json:"jobs"`
 	Slack          SlackPolicy       `yaml:"slack" json:"slack"`
 	Store          StorePolicy       `yaml:"store" json:"store"`
+	Access         AccessPolicy      `yaml:"access" json:"access"`
 }
+
+// AccessPolicy is the policy of just-in-time privileged access: which
+// roles people may ask for, for how long, and who may hold one standing.
+type AccessPolicy struct {
+	// MinDuration is the shortest grant.
+	MinDuration Duration `yaml:"min_duration" json:"min_duration"`
+	// DefaultDuration is a grant's length when the request names none.
+	DefaultDuration Duration `yaml:"default_duration" json:"default_duration"`
+	// WarnBefore is how long before its end the holder is warned.
+	WarnBefore Duration `yaml:"warn_before" json:"warn_before"`
+	// Roles are the roles people may ask for, by name as they ask for
+	// them ("admin", or a custom role's name), compared without case.
+	// A file that lists roles replaces the default (admin alone).
+	Roles map[string]AccessRole `yaml:"roles" json:"roles"`
+	// BreakGlass lets an agent take a role at once, without approval.
+	BreakGlass BreakGlass `yaml:"break_glass" json:"break_glass"`
+	// SelfExtension lets a holder extend a grant once without approval.
+	SelfExtension SelfExtension `yaml:"self_extension" json:"self_extension"`
+	// StandingAllowed are the people, by email, who may hold a privileged
+	// role with no active grant.
+	StandingAllowed []string `yaml:"standing_allowed" json:"standing_allowed"`
+	// KeepMaxDays is the longest a Keep of standing privilege lasts before
+	// the privilege review asks about it again.
+	KeepMaxDays int `yaml:"keep_max_days" json:"keep_max_days"`
+}
+
+// AccessRole is one grantable role's rules.
+type AccessRole struct {
+	// MaxDuration is the longest one grant of the role lasts; default 4h.
+	MaxDuration Duration `yaml:"max_duration" json:"max_duration"`
+	// HighRisk grants need approvals.high_risk_approvals approvals; admin
+	// always does.
+	HighRisk bool `yaml:"high_risk" json:"high_risk"`
+}
+
+// BreakGlass is the emergency grant: at once, for at most MaxDuration,
+// reviewed by an approver afterwards.
+type BreakGlass struct {
+	Enabled     bool     `yaml:"enabled" json:"enabled"`
+	MaxDuration Duration `yaml:"max_duration" json:"max_duration"`
+}
+
+// SelfExtension lets a holder extend a grant once, by at most MaxDuration,
+// without asking the approvers again.
+type SelfExtension struct {
+	Enabled     bool     `yaml:"enabled" json:"enabled"`
+	MaxDuration Duration `yaml:"max_duration" json:"max_duration"`
+}
+
+// AccessRoleAdmin is the Zendesk admin role's name in access.roles; it is
+// always high risk.
+const AccessRoleAdmin = "admin"
+
+// DefaultAccessMaxDuration is a role's max_duration when it gives none.
+const DefaultAccessMaxDuration = Duration(4 * time.Hour)
 
 // StorePolicy is what the policy demands of the store.
 type StorePolicy struct {
@@ -218,6 +275,9 @@ func DefaultPolicy() Policy {
 			JobInactiveDigest: "0 9 * * MON",
 			JobTokenDigest:    "0 9 * * MON",
 			JobReminders:      "0 * * * *",
+			// Grants also end on timers between runs; the run catches
+			// what a restart missed.
+			JobAccessExpiry: "* * * * *",
 		},
 		Zendesk: ZendeskLimits{RequestsPerMinute: 200, Timeout: Duration(30 * time.Second)},
 		GitHub: GitHubPolicy{
@@ -227,6 +287,17 @@ func DefaultPolicy() Policy {
 			RequestsPerHour: 4_500,
 		},
 		Jobs: JobLimits{Timeout: Duration(10 * time.Minute)},
+		Access: AccessPolicy{
+			MinDuration:     Duration(15 * time.Minute),
+			DefaultDuration: Duration(time.Hour),
+			WarnBefore:      Duration(10 * time.Minute),
+			Roles: map[string]AccessRole{
+				AccessRoleAdmin: {MaxDuration: DefaultAccessMaxDuration, HighRisk: true},
+			},
+			BreakGlass:    BreakGlass{MaxDuration: Duration(time.Hour)},
+			SelfExtension: SelfExtension{MaxDuration: Duration(time.Hour)},
+			KeepMaxDays:   90,
+		},
 	}
 }
 

@@ -119,6 +119,89 @@ func (d *policyDecoder) validatePolicy(p *Policy) {
 	d.intRange("zendesk.requests_per_minute", p.Zendesk.RequestsPerMinute, 1, 2500)
 	d.positive("zendesk.timeout", p.Zendesk.Timeout)
 	d.positive("jobs.timeout", p.Jobs.Timeout)
+	d.validateAccess(&p.Access)
+}
+
+// validateAccess checks access, filling what a listed role leaves out.
+func (d *policyDecoder) validateAccess(a *AccessPolicy) {
+	d.positive("access.min_duration", a.MinDuration)
+	d.positive("access.default_duration", a.DefaultDuration)
+	d.positive("access.warn_before", a.WarnBefore)
+	d.durationAtLeast("access.default_duration", a.DefaultDuration, "access.min_duration", a.MinDuration)
+
+	if d.set("access.roles") {
+		// The file's roles replace the default ones rather than add to them:
+		// listing "Team Lead" alone must not leave admin grantable.
+		for name := range a.Roles {
+			if !d.set(joinKey("access.roles", name)) {
+				delete(a.Roles, name)
+			}
+		}
+		if len(a.Roles) == 0 && !d.failedUnder("access.roles") {
+			d.addAt("access.roles", "lists no role; list the roles people may ask for, such as admin: {max_duration: 4h}")
+		}
+	}
+	// In file order, so a clash is reported on the later spelling.
+	names := sortedKeys(a.Roles)
+	slices.SortStableFunc(names, func(x, y string) int {
+		return d.lines[joinKey("access.roles", x)] - d.lines[joinKey("access.roles", y)]
+	})
+	first := map[string]string{}
+	for _, name := range names {
+		path := joinKey("access.roles", name)
+		r := a.Roles[name]
+		folded := strings.ToLower(strings.TrimSpace(name))
+		if prev, dup := first[folded]; dup {
+			d.addAt(path, "%q is the same role as %q (role names are compared without case); list it once", name, prev)
+			continue
+		}
+		first[folded] = name
+		if !d.set(path+".max_duration") && r.MaxDuration == 0 {
+			r.MaxDuration = DefaultAccessMaxDuration
+		}
+		if folded == AccessRoleAdmin {
+			if d.set(path+".high_risk") && !r.HighRisk {
+				d.addAt(path+".high_risk", "admin is always high risk; set it true or leave it out")
+			}
+			r.HighRisk = true
+		}
+		a.Roles[name] = r
+		d.positive(path+".max_duration", r.MaxDuration)
+		// The default first: it is the stronger bound unless it is itself
+		// below min_duration, which is reported already.
+		d.durationAtLeast(path+".max_duration", r.MaxDuration, "access.default_duration", a.DefaultDuration)
+		d.durationAtLeast(path+".max_duration", r.MaxDuration, "access.min_duration", a.MinDuration)
+	}
+
+	d.positive("access.break_glass.max_duration", a.BreakGlass.MaxDuration)
+	d.durationAtLeast("access.break_glass.max_duration", a.BreakGlass.MaxDuration, "access.min_duration", a.MinDuration)
+	d.positive("access.self_extension.max_duration", a.SelfExtension.MaxDuration)
+	d.emails("access.standing_allowed", a.StandingAllowed)
+	d.intRange("access.keep_max_days", a.KeepMaxDays, 1, 365)
+}
+
+// failedUnder reports whether a problem was recorded at path or below it.
+func (d *policyDecoder) failedUnder(path string) bool {
+	for _, p := range d.problems {
+		if p.Path == path || strings.HasPrefix(p.Path, path+".") || strings.HasPrefix(p.Path, path+"[") {
+			return true
+		}
+	}
+	return false
+}
+
+// durationAtLeast reports long shorter than short, on the key the file
+// changed so the line points at the edit: long's when the file set it or
+// left both alone, else short's.
+func (d *policyDecoder) durationAtLeast(longKey string, long Duration, shortKey string, short Duration) {
+	if long <= 0 || short <= 0 || long >= short {
+		return
+	}
+	if d.set(longKey) || !d.set(shortKey) {
+		d.addAt(longKey, "must be at least %s (%s), got %s", shortKey, short, long)
+	} else {
+		d.addAt(shortKey, "must be at most %s (%s), got %s", longKey, long, short)
+	}
 }
 
 // validateOwnersAt checks an owners list at key (owners, github.owners).

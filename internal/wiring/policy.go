@@ -5,7 +5,9 @@ package wiring
 
 import (
 	"cmp"
+	"strings"
 
+	"github.com/seatwarden/seatwarden/access"
 	"github.com/seatwarden/seatwarden/config"
 	"github.com/seatwarden/seatwarden/connector"
 	"github.com/seatwarden/seatwarden/reviews"
@@ -96,4 +98,30 @@ func GitHubReviewPolicy(p config.Policy) reviews.Policy {
 		SnoozeDays:   p.Review.SnoozeDays,
 		RemoveAction: reviews.ChangeDemote,
 	}
+}
+
+// AccessPolicy is the policy of just-in-time privileged access: the roles
+// of access.roles by their names lower-cased, and the grant lengths.
+// WithDefaults fills what a hand-built policy leaves out and keeps admin
+// high risk. access.break_glass, access.self_extension,
+// access.standing_allowed and access.keep_max_days have no place in
+// access.Policy (yet), so they are not carried here.
+func AccessPolicy(p config.Policy) access.Policy {
+	a := p.Access
+	var roles map[string]access.RolePolicy
+	if len(a.Roles) > 0 {
+		roles = make(map[string]access.RolePolicy, len(a.Roles))
+		for name, r := range a.Roles {
+			roles[strings.ToLower(strings.TrimSpace(name))] = access.RolePolicy{
+				MaxDuration: r.MaxDuration.Std(),
+				HighRisk:    r.HighRisk,
+			}
+		}
+	}
+	return access.Policy{
+		Roles:           roles,
+		MinDuration:     a.MinDuration.Std(),
+		DefaultDuration: a.DefaultDuration.Std(),
+		WarnBefore:      a.WarnBefore.Std(),
+	}.WithDefaults()
 }

@@ -4,6 +4,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/seatwarden/seatwarden/access"
 	"github.com/seatwarden/seatwarden/config"
 	"github.com/seatwarden/seatwarden/internal/wiring"
 	"github.com/seatwarden/seatwarden/reviews"
@@ -51,5 +54,94 @@ func TestReviewPolicies(t *testing.T) {
 	gh := wiring.GitHubReviewPolicy(p)
 	if gh.RemoveAction != reviews.ChangeDemote || gh.DowngradeOnSilence || gh.DowngradeRoleID != 0 {
 		t.Errorf("GitHub's review policy %+v: Remove frees the seat, and nothing is ever downgraded", gh)
+	}
+}
+
+func TestAccessPolicy(t *testing.T) {
+	const (
+		minute = config.Duration(time.Minute)
+		hour   = config.Duration(time.Hour)
+	)
+	tests := []struct {
+		name   string
+		access func(a *config.AccessPolicy) // edits the default section
+		policy *config.Policy               // a hand-built policy instead
+		want   access.Policy
+	}{
+		{name: "defaults",
+			want: access.Policy{
+				Roles:       map[string]access.RolePolicy{"admin": {MaxDuration: 4 * time.Hour, HighRisk: true}},
+				MinDuration: 15 * time.Minute, DefaultDuration: time.Hour, WarnBefore: 10 * time.Minute,
+			}},
+		{name: "every duration carried",
+			access: func(a *config.AccessPolicy) {
+				a.MinDuration, a.DefaultDuration, a.WarnBefore = 30*minute, 2*hour, 5*minute
+				a.Roles = map[string]config.AccessRole{"admin": {MaxDuration: 3 * hour, HighRisk: true}}
+			},
+			want: access.Policy{
+				Roles:       map[string]access.RolePolicy{"admin": {MaxDuration: 3 * time.Hour, HighRisk: true}},
+				MinDuration: 30 * time.Minute, DefaultDuration: 2 * time.Hour, WarnBefore: 5 * time.Minute,
+			}},
+		{name: "role names lower-cased and trimmed, high risk from the key",
+			access: func(a *config.AccessPolicy) {
+				a.Roles = map[string]config.AccessRole{
+					"Team Lead":        {MaxDuration: 8 * hour, HighRisk: true},
+					" Billing Viewer ": {MaxDuration: 2 * hour},
+				}
+			},
+			want: access.Policy{
+				Roles: map[string]access.RolePolicy{
+					"team lead":      {MaxDuration: 8 * time.Hour, HighRisk: true},
+					"billing viewer": {MaxDuration: 2 * time.Hour},
+				},
+				MinDuration: 15 * time.Minute, DefaultDuration: time.Hour, WarnBefore: 10 * time.Minute,
+			}},
+		{name: "admin in any case is high risk",
+			access: func(a *config.AccessPolicy) {
+				a.Roles = map[string]config.AccessRole{"Admin": {MaxDuration: 2 * hour}}
+			},
+			want: access.Policy{
+				Roles:       map[string]access.RolePolicy{"admin": {MaxDuration: 2 * time.Hour, HighRisk: true}},
+				MinDuration: 15 * time.Minute, DefaultDuration: time.Hour, WarnBefore: 10 * time.Minute,
+			}},
+		{name: "a hand-built policy without an access section gets access's defaults",
+			policy: &config.Policy{},
+			want: access.Policy{
+				Roles:       map[string]access.RolePolicy{"admin": {MaxDuration: access.DefaultMaxDuration, HighRisk: true}},
+				MinDuration: access.DefaultMinDuration, DefaultDuration: access.DefaultGrantDuration, WarnBefore: access.DefaultWarnBefore,
+			}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			p := config.DefaultPolicy()
+			if tt.policy != nil {
+				p = *tt.policy
+			}
+			if tt.access != nil {
+				tt.access(&p.Access)
+			}
+			got := wiring.AccessPolicy(p)
+			if diff := cmp.Diff(tt.want, got); diff != "" {
+				t.Errorf("AccessPolicy (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
+// TestAccessPolicyFromFile: roles as the file spells them are granted as
+// people ask for them, in any case.
+func TestAccessPolicyFromFile(t *testing.T) {
+	doc := []byte("access:\n  roles:\n    Team Lead: {max_duration: 2h}\n")
+	cfg, err := config.Load(config.LoadOptions{Path: "policy.yaml", Getenv: func(string) string { return "" },
+		ReadFile: func(string) ([]byte, error) { return doc, nil }})
+	if err != nil {
+		t.Fatalf("Load: %v", err)
+	}
+	p := wiring.AccessPolicy(cfg.Policy)
+	if r, ok := p.Grantable("TEAM LEAD"); !ok || r.MaxDuration != 2*time.Hour || r.HighRisk {
+		t.Errorf("Grantable(TEAM LEAD) = %+v, %v; want 2h, not high risk", r, ok)
+	}
+	if _, ok := p.Grantable("admin"); ok {
+		t.Error("admin is grantable, but the file's roles leave it out")
 	}
 }
