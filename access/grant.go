@@ -1,6 +1,7 @@
 package access
 
 import (
+	"strings"
 	"time"
 
 	"github.com/seatwarden/seatwarden/connector"
@@ -93,4 +94,23 @@ func (g Grant) Left(now time.Time) time.Duration {
 		return 0
 	}
 	return g.End.Sub(now)
+}
+
+// EndedText says how an ended grant ended, in a sentence for its thread,
+// its holder and whoever ended it: "Ended early by dana@acme.example;
+// back to agent in Zendesk, with sessions ended."
+func (g Grant) EndedText() string {
+	earlier := "the earlier role"
+	if g.Earlier != nil {
+		earlier = g.Earlier.Base
+	}
+	how := "Ended on time"
+	if g.EndedBy != "" && g.EndedBy != "system" {
+		how = "Ended early by " + g.EndedBy
+	}
+	text := how + "; back to " + earlier + " in " + connector.Title(connector.OrZendesk(g.SaaS)) + ", with sessions ended."
+	if g.Note != "" {
+		text += " " + strings.ToUpper(g.Note[:1]) + g.Note[1:] + "."
+	}
+	return text
 }

@@ -76,13 +76,11 @@ func (f *fixture) replica(holder string, roles access.Roles) *access.Service {
 
 func (f *fixture) user(t testing.TB, email string) zendesk.User {
 	t.Helper()
-	for _, u := range f.emu.Users() {
-		if u.Email == email {
-			return u
-		}
+	u, ok := f.emu.UserByEmail(email)
+	if !ok {
+		t.Fatalf("no user %s in the emulator", email)
 	}
-	t.Fatalf("no user %s in the emulator", email)
-	return zendesk.User{}
+	return u
 }
 
 // request is an approved ask of email for role.

@@ -382,7 +382,7 @@ var ticketPattern = regexp.MustCompile(`^(?:#?(\d{1,15})|https://[a-z0-9.-]+/(?:
 // once and taken back at its end.
 var Access = &Kind{
 	Name: "access",
-	Noun: "Access",
+	Noun: "Access grant",
 	Fields: []Field{
 		{ID: FieldRole, Label: "Role", Hint: "admin, or a custom role the policy lets people ask for", Kind: Text, Required: true, MaxLength: 100},
 		{ID: FieldDuration, Label: "For how long", Hint: "Such as 30m, 2h or 1d; the policy's default when empty", Kind: Text, MaxLength: 40},

@@ -12,6 +12,7 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/seatwarden/seatwarden/access"
 	"github.com/seatwarden/seatwarden/approvals"
 	"github.com/seatwarden/seatwarden/bot"
 	"github.com/seatwarden/seatwarden/connector"
@@ -192,6 +193,10 @@ type Deps struct {
 	// messages) is posted off the command's path. It may be nil; the
 	// reminders job posts anything left.
 	ApprovalChanged func(ctx context.Context, id string)
+	// Access grants privileged roles for a while; nil leaves out the
+	// access commands. access request also needs Approvals, whose form
+	// it opens.
+	Access *access.Service
 	// Now is the clock; default time.Now.
 	Now func() time.Time
 	// Logger receives one line per command and the detail of failures;

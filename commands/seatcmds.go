@@ -44,6 +44,9 @@ func New(d Deps) (*Router, error) {
 	if d.Approvals != nil {
 		defs = append(defs, newRequestCommands(d).definitions()...)
 	}
+	if d.Access != nil {
+		defs = append(defs, newAccessCommands(d).definitions()...)
+	}
 	r, err := NewRouter(d, defs...)
 	if err != nil {
 		return nil, err

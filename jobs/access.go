@@ -70,13 +70,13 @@ func (a *Access) Run(ctx context.Context) error {
 	res, err := a.Service.Sweep(ctx)
 	errs = append(errs, err)
 	for _, g := range res.Ended {
-		errs = append(errs, a.tell(ctx, g, approvals.EventGrantEnded, g.EndedBy, endedText(g)))
+		errs = append(errs, a.tell(ctx, g, approvals.EventGrantEnded, g.EndedBy, g.EndedText()))
 	}
 	for _, g := range res.Held {
-		errs = append(errs, a.tell(ctx, g, approvals.EventGrantHeld, "system", g.Note), a.alert(ctx, g, "held"))
+		errs = append(errs, a.tell(ctx, g, approvals.EventGrantHeld, "system", g.Note), a.Alert(ctx, g))
 	}
 	for _, g := range res.Alerts {
-		errs = append(errs, a.alert(ctx, g, "failing"))
+		errs = append(errs, a.Alert(ctx, g))
 	}
 	warnings, err := a.Service.DueWarnings(ctx)
 	errs = append(errs, err)
@@ -179,25 +179,13 @@ func (a *Access) tellRequest(ctx context.Context, id string, e approvals.Event, 
 	return nil
 }
 
-// endedText says how a grant ended, for its thread and holder.
-func endedText(g access.Grant) string {
-	earlier := "the earlier role"
-	if g.Earlier != nil {
-		earlier = g.Earlier.Base
+// Alert posts a grant that did not end to the admin channel, once for
+// each way it did not: held for a person, or still failing.
+func (a *Access) Alert(ctx context.Context, g access.Grant) error {
+	what := "failing"
+	if g.State == access.Held {
+		what = "held"
 	}
-	how := "Ended on time"
-	if g.EndedBy != "" && g.EndedBy != "system" {
-		how = "Ended early by " + g.EndedBy
-	}
-	text := how + "; back to " + earlier + " in " + connector.Title(g.SaaS) + ", with sessions ended."
-	if g.Note != "" {
-		text += " " + strings.ToUpper(g.Note[:1]) + g.Note[1:] + "."
-	}
-	return text
-}
-
-// alert posts a grant that did not end to the admin channel, once.
-func (a *Access) alert(ctx context.Context, g access.Grant, what string) error {
 	if a.Notifier == nil || a.AdminChannel == "" {
 		a.log().Warn("access-expiry: a grant needs an admin, and no admin channel is set", slog.String("grant", g.ID), slog.String("state", string(g.State)))
 		return nil

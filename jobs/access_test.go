@@ -64,13 +64,11 @@ func (f *accessFixture) ask(t *testing.T, who, d string) approvals.Request {
 
 func (f *accessFixture) role(t *testing.T, email string) string {
 	t.Helper()
-	for _, u := range f.emu.Users() {
-		if u.Email == email {
-			return u.Role
-		}
+	u, ok := f.emu.UserByEmail(email)
+	if !ok {
+		t.Fatalf("no %s in the emulator", email)
 	}
-	t.Fatalf("no %s", email)
-	return ""
+	return u.Role
 }
 
 func (f *accessFixture) run(t *testing.T) {

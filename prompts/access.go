@@ -2,6 +2,7 @@ package prompts
 
 import (
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/seatwarden/seatwarden/access"
@@ -44,5 +45,220 @@ func (v Grants) Alert(g access.Grant) bot.Message {
 		{Label: "Ended", Value: v.stamp(g.End)},
 	}}}
 	m.Context = []string{v.Command + " request show " + g.RequestID}
+	return m
+}
+
+// on is "on 23 Nov 2026 at 13:09", for the end of a sentence.
+func (v Grants) on(t time.Time) string {
+	loc := v.Location
+	if loc == nil {
+		loc = time.UTC
+	}
+	t = t.In(loc)
+	return "on " + t.Format("2 Jan 2006") + " at " + t.Format("15:04")
+}
+
+// roleWords names a role as the SaaS holds it: "agent", or "agent
+// (custom role 360001112224)".
+func roleWords(r connector.Role) string {
+	if r.ID != "" {
+		return r.Base + " (custom role " + r.ID + ")"
+	}
+	return r.Base
+}
+
+// sentence is s as a sentence: capitalised, with a full stop.
+func sentence(s string) string {
+	if s == "" || strings.ContainsAny(s[len(s)-1:], ".!?") {
+		return capitalize(s)
+	}
+	return capitalize(s) + "."
+}
+
+// revoking reports whether an active grant's end is in flight.
+func revoking(g access.Grant) bool {
+	return g.State == access.Active && g.Change != nil && g.Change.Op == access.OpRevoke
+}
+
+// List is the answer to `access list`: one short section per grant, in
+// the order given (newest first), each with who holds what, where it
+// stands, the time left of an active grant and its end.
+func (v Grants) List(grants []access.Grant, now time.Time) bot.Message {
+	esc := bot.EscapeText
+	m := bot.Message{Headline: fmt.Sprintf("Access grants: %d", len(grants)), Visibility: bot.Ephemeral}
+	if len(grants) == 0 {
+		m.Sections = []bot.Section{{Text: "No access grants to show. Ask for a role for a while with " +
+			esc(v.Command) + " access request ROLE DURATION, such as " + esc(v.Command) + " access request admin 2h."}}
+		return m
+	}
+	for _, g := range grants[:min(len(grants), listMax)] {
+		m.Sections = append(m.Sections, bot.Section{Text: fmt.Sprintf("*%s* · %s · %s\n%s",
+			esc(g.ID), esc(g.Email), esc(g.RoleName), v.standing(g, now))})
+	}
+	if more := len(grants) - listMax; more > 0 {
+		m.Context = append(m.Context, fmt.Sprintf("…and %d more", more))
+	}
+	m.Context = append(m.Context, v.Command+" access show ID shows one")
+	return m
+}
+
+// standing is a grant's state in one line of a list.
+func (v Grants) standing(g access.Grant, now time.Time) string {
+	saas := connector.Title(connector.OrZendesk(g.SaaS))
+	switch {
+	case g.State == access.Pending:
+		return fmt.Sprintf("Pending: waiting for %s to confirm · asked for %s", saas, access.Format(g.Duration))
+	case revoking(g):
+		return fmt.Sprintf("Active, being ended: %s is taking the role back · was to end %s", saas, v.stamp(g.End))
+	case g.State == access.Active:
+		left := "ends now"
+		if l := g.Left(now); l > 0 {
+			left = access.Format(l) + " left"
+		}
+		return fmt.Sprintf("Active · %s · ends %s", left, v.stamp(g.End))
+	case g.State == access.Held:
+		return "Held: the end needs a person · was to end " + v.stamp(g.End)
+	case g.State == access.Ended:
+		how := "on time"
+		if g.EndedBy != "" && g.EndedBy != "system" {
+			how = "early by " + bot.EscapeText(g.EndedBy)
+		}
+		return fmt.Sprintf("Ended %s %s", how, v.on(g.EndedAt))
+	case g.State == access.Failed:
+		return "Not granted · asked " + v.on(g.CreatedAt)
+	}
+	return bot.EscapeText(string(g.State))
+}
+
+// Detail is the answer to `access show ID`: one grant, where it stands
+// and everything on record about it.
+func (v Grants) Detail(g access.Grant, now time.Time) bot.Message {
+	esc := bot.EscapeText
+	m := bot.Message{
+		Headline:   fmt.Sprintf("Access grant %s: %s as %s", g.ID, g.Email, g.RoleName),
+		Sections:   []bot.Section{{Text: strings.Join(v.stateLines(g, now), "\n")}, {Fields: v.facts(g)}},
+		Visibility: bot.Ephemeral,
+	}
+	if g.Reason != "" {
+		m.Sections = append(m.Sections, bot.Section{Text: "*Reason*\n" + esc(clipKeepLines(g.Reason, 1000))})
+	}
+	m.Context = []string{"Grant " + g.ID + " · asked " + v.on(g.CreatedAt)}
+	if g.State == access.Active && !revoking(g) {
+		m.Context = append(m.Context, v.Command+" access revoke "+g.ID+" ends it now")
+	}
+	if g.RequestID != "" {
+		m.Context = append(m.Context, v.Command+" request show "+g.RequestID+" shows its request")
+	}
+	return m
+}
+
+// stateLines say where a grant stands, and what happens next.
+func (v Grants) stateLines(g access.Grant, now time.Time) []string {
+	esc := bot.EscapeText
+	saas := connector.Title(connector.OrZendesk(g.SaaS))
+	var lines []string
+	switch {
+	case g.State == access.Pending:
+		lines = append(lines, fmt.Sprintf(":hourglass: Pending: %s has not confirmed the role yet; seatwarden keeps trying.", saas))
+	case revoking(g):
+		by := "on time"
+		if b := g.Change.By; b != "" && b != "system" {
+			by = "by " + esc(b)
+		}
+		lines = append(lines, fmt.Sprintf(":hourglass: Being ended %s: %s is taking %s back.", by, saas, esc(g.RoleName)))
+	case g.State == access.Active:
+		left := "it ends now"
+		if l := g.Left(now); l > 0 {
+			left = access.Format(l) + " left"
+		}
+		lines = append(lines, fmt.Sprintf(":unlock: Active: %s is %s in %s until %s, %s. It is taken back then, with their sessions ended.",
+			esc(g.Email), esc(g.RoleName), saas, v.stamp(g.End), left))
+	case g.State == access.Held:
+		lines = append(lines, ":warning: Held: the end needs a person. "+esc(sentence(g.Note)),
+			"Decide in "+saas+" what role they should have; seatwarden will not change it.")
+	case g.State == access.Ended:
+		lines = append(lines, ":lock: "+esc(g.EndedText()))
+	case g.State == access.Failed:
+		lines = append(lines, ":no_entry: Not granted: "+esc(strings.TrimRight(g.Note, "."))+".", "Nothing was changed in "+saas+".")
+	default:
+		lines = append(lines, esc(string(g.State)))
+	}
+	if c := g.Change; c != nil && c.Error != "" {
+		lines = append(lines, fmt.Sprintf(":warning: The last of %d attempts failed: %s. seatwarden retries automatically.", c.Attempts, esc(c.Error)))
+	}
+	return lines
+}
+
+// facts are a grant's fields: who, what, who approved it and when it
+// began and ends.
+func (v Grants) facts(g access.Grant) []bot.Field {
+	holder := g.Email
+	if g.Name != "" {
+		holder = g.Name + " (" + g.Email + ")"
+	}
+	role := g.RoleName
+	if g.Role.ID != "" {
+		role += " (custom role " + g.Role.ID + ")"
+	}
+	fs := []bot.Field{{Label: "Holder", Value: holder}, {Label: "Role", Value: role}}
+	if g.Earlier != nil {
+		fs = append(fs, bot.Field{Label: "Earlier role", Value: roleWords(*g.Earlier)})
+	}
+	fs = append(fs, bot.Field{Label: "Asked for", Value: access.Format(g.Duration)})
+	switch {
+	case g.BreakGlass:
+		fs = append(fs, bot.Field{Label: "Approved by", Value: "nobody beforehand: break-glass"})
+	case len(g.ApprovedBy) > 0:
+		fs = append(fs, bot.Field{Label: "Approved by", Value: joinNames(g.ApprovedBy, "and")})
+	}
+	if g.Ticket != "" {
+		fs = append(fs, bot.Field{Label: "Ticket", Value: g.Ticket})
+	}
+	if !g.Start.IsZero() {
+		fs = append(fs, bot.Field{Label: "Started", Value: v.stamp(g.Start)})
+	}
+	switch g.State {
+	case access.Active:
+		fs = append(fs, bot.Field{Label: "Ends", Value: v.stamp(g.End)})
+	case access.Held:
+		fs = append(fs, bot.Field{Label: "Was to end", Value: v.stamp(g.End)})
+	case access.Ended:
+		fs = append(fs, bot.Field{Label: "Ended", Value: v.stamp(g.EndedAt)})
+		by := "seatwarden, on time"
+		if g.EndedBy != "" && g.EndedBy != "system" {
+			by = g.EndedBy
+		}
+		fs = append(fs, bot.Field{Label: "Ended by", Value: by})
+	}
+	if g.RequestID != "" {
+		fs = append(fs, bot.Field{Label: "Request", Value: g.RequestID})
+	}
+	return fs
+}
+
+// Revoked confirms `access revoke` to whoever ran it: the grant ended,
+// held for a person because the role could not be put back, or being
+// ended by another attempt already under way.
+func (v Grants) Revoked(g access.Grant) bot.Message {
+	esc := bot.EscapeText
+	saas := connector.Title(connector.OrZendesk(g.SaaS))
+	m := bot.Message{Visibility: bot.Ephemeral}
+	var lines []string
+	switch g.State {
+	case access.Ended:
+		m.Headline = fmt.Sprintf("Ended %s: %s no longer holds %s", g.ID, g.Email, g.RoleName)
+		lines = append(lines, esc(g.EndedText()))
+		if g.RequestID != "" {
+			lines = append(lines, "The thread of request "+esc(g.RequestID)+" says so, and "+esc(g.Email)+" hears of it.")
+		}
+	case access.Held:
+		m.Headline = fmt.Sprintf("⚠ %s needs a person: %s was not taken back", g.ID, g.RoleName)
+		lines = append(lines, esc(sentence(g.Note)), "Decide in "+saas+" what role "+esc(g.Email)+" should have; seatwarden will not change it.")
+	default:
+		m.Headline = fmt.Sprintf("Ending %s: taking %s back from %s", g.ID, g.RoleName, g.Email)
+		lines = append(lines, "Another attempt to end it is under way; "+saas+" confirms it within seconds.")
+	}
+	m.Sections = []bot.Section{{Text: strings.Join(lines, "\n")}}
+	m.Context = []string{v.Command + " access show " + g.ID}
 	return m
 }

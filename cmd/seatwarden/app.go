@@ -15,6 +15,7 @@ import (
 	"github.com/redis/go-redis/v9"
 	slackgo "github.com/slack-go/slack"
 
+	"github.com/seatwarden/seatwarden/access"
 	"github.com/seatwarden/seatwarden/approvals"
 	"github.com/seatwarden/seatwarden/bot"
 	slackbot "github.com/seatwarden/seatwarden/bot/slack"
@@ -60,7 +61,9 @@ type app struct {
 	// Apps; nil without GitHub.
 	gitHubTokens *jobs.Tokens
 	approvals    *jobs.Approvals
-	now          func() time.Time
+	// access grants approved access requests and ends grants on time.
+	access *jobs.Access
+	now    func() time.Time
 	// followUps are redraws after decisions still in flight; Close waits.
 	followUps sync.WaitGroup
 
@@ -123,6 +126,7 @@ func newApp(ctx context.Context, cfg *config.Config, log *slog.Logger) (*app, er
 	a.reviews = newReviewJobs(cfg, a.store, zendesk.Connector{Client: zd}, holder, a.now, log)
 	a.tokens = newTokenJobs(cfg, a.store, connector.Zendesk, zendesk.Connector{Client: zd}, cfg.Zendesk.URL, holder, a.now, log)
 	a.approvals = newApprovalJobs(cfg, a.store, a.tokens.Service, holder, a.now, log)
+	a.access = newAccessJobs(cfg, a.store, zendesk.Connector{Client: zd}, a.approvals, holder, a.now, log)
 	syncers := []*seats.Syncer{syncer}
 	inventories := []func(context.Context) error{a.tokens.Inventory}
 	digest, reminders := a.reviews.DigestJob(), jobs.Also(a.reviews.RemindersJob(), a.approvals.Reminders)
@@ -144,7 +148,7 @@ func newApp(ctx context.Context, cfg *config.Config, log *slog.Logger) (*app, er
 	}
 	inventories = append(inventories, a.approvals.Installations)
 	a.jobs, err = jobs.NewRegistry(jobs.Sync(syncers, a.afterSync, inventories...), digest,
-		jobs.TokenDigestJob(a.tokenRegisters()...), reminders)
+		jobs.TokenDigestJob(a.tokenRegisters()...), reminders, a.access.Job())
 	if err != nil {
 		a.Close()
 		return nil, err
@@ -162,6 +166,7 @@ func newApp(ctx context.Context, cfg *config.Config, log *slog.Logger) (*app, er
 		Credentials:     a.tokens.Service,
 		Approvals:       a.approvals.Service,
 		ApprovalChanged: a.approvalChanged,
+		Access:          a.access.Service,
 		Now:             a.now,
 		Logger:          log,
 	})
@@ -193,6 +198,7 @@ func newApp(ctx context.Context, cfg *config.Config, log *slog.Logger) (*app, er
 	}
 	a.tokens.Notifier = a.reviews.Notifier
 	a.approvals.Notifier = a.reviews.Notifier
+	a.access.Notifier = a.reviews.Notifier
 	if a.gitHubTokens != nil {
 		a.gitHubTokens.Notifier = a.reviews.Notifier
 	}
@@ -286,6 +292,7 @@ func newApprovalJobs(cfg *config.Config, st store.Store, creds *credentials.Serv
 			HighRiskApprovals: p.Approvals.HighRiskApprovals,
 			ExpireAfter:       p.Approvals.ExpireAfter.Std(),
 			RemindAfter:       p.Approvals.RemindAfter.Std(),
+			Access:            wiring.AccessPolicy(p),
 		},
 		Now:    now,
 		Holder: holder,
@@ -302,7 +309,9 @@ func newApprovalJobs(cfg *config.Config, st store.Store, creds *credentials.Serv
 }
 
 // approvalChanged posts what a request's change promised, off the
-// command's path so its reply is not held up.
+// command's path so its reply is not held up. An access request that
+// the change approved is granted at once, not at the next access-expiry
+// run (which grants it anyway if this replica dies first).
 func (a *app) approvalChanged(ctx context.Context, id string) {
 	a.followUps.Go(func() {
 		ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), time.Minute)
@@ -310,7 +319,40 @@ func (a *app) approvalChanged(ctx context.Context, id string) {
 		if err := a.approvals.Deliver(ctx, id); err != nil {
 			a.log.Warn("approval request's messages not all posted; the reminders job retries", slog.String("request", id), slog.Any("error", err))
 		}
+		r, err := a.approvals.Service.Get(ctx, id)
+		if err != nil || r.Kind != approvals.Access.Name {
+			return
+		}
+		// A revoke that found the role changed by hand holds the grant:
+		// the admins must hear of it, as when the job finds it.
+		if g, err := a.access.Service.Get(ctx, access.GrantID(id)); err == nil && g.State == access.Held {
+			if err := a.access.Alert(ctx, g); err != nil {
+				a.log.Warn("access: held grant not reported to the admin channel", slog.String("grant", g.ID), slog.Any("error", err))
+			}
+			return
+		}
+		if r.State == approvals.Approved {
+			if err := a.access.GrantRequest(ctx, r); err != nil {
+				a.log.Warn("access not granted yet; the access-expiry job retries", slog.String("request", id), slog.Any("error", err))
+			}
+		}
 	})
+}
+
+// newAccessJobs wires just-in-time access to the policy: grants of
+// Zendesk roles, told through the approval requests that asked for them.
+func newAccessJobs(cfg *config.Config, st store.Store, roles access.Roles, ap *jobs.Approvals, holder string, now func() time.Time, log *slog.Logger) *jobs.Access {
+	p := cfg.Policy
+	return &jobs.Access{
+		Service:      &access.Service{Store: st, Audit: st, Roles: roles, Policy: wiring.AccessPolicy(p), Now: now, Holder: holder, Logger: log},
+		Approvals:    ap.Service,
+		Deliver:      ap.Deliver,
+		Snapshots:    st,
+		AdminChannel: p.AdminChannel,
+		Command:      p.Command,
+		Keys:         st,
+		Logger:       log,
+	}
 }
 
 // reviewChanged redraws other copies of the owners' digests after a

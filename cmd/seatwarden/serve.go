@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"time"
 
+	"github.com/seatwarden/seatwarden/access"
 	"github.com/seatwarden/seatwarden/connector"
 	"github.com/seatwarden/seatwarden/jobs"
 	"github.com/seatwarden/seatwarden/reviews"
@@ -64,6 +65,14 @@ func (a *app) serve(ctx context.Context, addr string, ready func(addr string)) e
 	if def, err := a.jobs.Lookup(jobs.NameReminders); err == nil {
 		sched.RunNow(def)
 		sched.RunAfter(def, reviews.ChangeLease)
+	}
+	// Grants end on time, not at the next minute: after each run the job
+	// asks to run again at the next end within the minute. Grants a dead
+	// replica left half made are finished once their lease has passed.
+	if def, err := a.jobs.Lookup(jobs.NameAccessExpiry); err == nil {
+		a.access.Wake = func(d time.Duration) { sched.RunAfter(def, d) }
+		sched.RunNow(def)
+		sched.RunAfter(def, access.ChangeLease(0))
 	}
 	if ready != nil {
 		ready(srv.Addr())

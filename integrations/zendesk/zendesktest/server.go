@@ -299,6 +299,18 @@ func (s *Server) User(id int64) (zendesk.User, bool) {
 	return cloneUser(s.users[i]), true
 }
 
+// UserByEmail returns the current state of the user with email (any
+// case), as User does.
+func (s *Server) UserByEmail(email string) (zendesk.User, bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	u, ok := s.userByEmail(email)
+	if !ok {
+		return zendesk.User{}, false
+	}
+	return cloneUser(u), true
+}
+
 // Users returns the current state of every user, by ID.
 func (s *Server) Users() []zendesk.User {
 	s.mu.Lock()

@@ -1,0 +1,319 @@
+package commands
+
+import (
+	"cmp"
+	"context"
+	"errors"
+	"log/slog"
+	"regexp"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/seatwarden/seatwarden/access"
+	"github.com/seatwarden/seatwarden/approvals"
+	"github.com/seatwarden/seatwarden/bot"
+	"github.com/seatwarden/seatwarden/connector"
+	"github.com/seatwarden/seatwarden/people"
+	"github.com/seatwarden/seatwarden/prompts"
+)
+
+// accessCommands are just-in-time access's commands: ask for a role for a
+// while (the approvals form of kind access), see grants, and end one
+// early. Granting and taking back on time are the access-expiry job's.
+type accessCommands struct {
+	d Deps
+	// requests opens the access form; nil without an approvals service,
+	// which leaves access request out.
+	requests *requestCommands
+}
+
+// recentlyEnded is how far back approvers and admins see other people's
+// ended grants in access list.
+const recentlyEnded = 7 * 24 * time.Hour
+
+func newAccessCommands(d Deps) *accessCommands {
+	ac := &accessCommands{d: d.withDefaults()}
+	if d.Approvals != nil {
+		ac.requests = newRequestCommands(d)
+	}
+	return ac
+}
+
+func (ac *accessCommands) definitions() []Definition {
+	var defs []Definition
+	if ac.requests != nil {
+		defs = append(defs, Definition{
+			Name:        "access request",
+			Aliases:     []string{"request access"},
+			Usage:       "access request [ROLE] [DURATION]",
+			Description: "Asks for a privileged role in Zendesk for a while: opens a form (role, how long, why, an optional ticket); approvers decide in the approvals channel. Once approved the role is granted at once and taken back at the end, with sessions ended.",
+			Examples:    []string{"access request admin 2h", "access request"},
+			Access:      Everyone,
+			Handler:     ac.request,
+		})
+	}
+	return append(defs,
+		Definition{
+			Name:        "access list",
+			Usage:       "access list",
+			Description: "Your access grants, newest first: pending, active with the time left, held and ended. Approvers and admins also see everyone's open grants and those ended in the last 7 days.",
+			Examples:    []string{"access list"},
+			Access:      Everyone,
+			Handler:     ac.list,
+		},
+		Definition{
+			Name:        "access show",
+			Usage:       "access show ID",
+			Description: "One grant: who holds which role and the role before it, why, the ticket, who approved it, when it began and ends or ended, and who ended it. For its holder, approvers and admins.",
+			Examples:    []string{"access show g-REQ-7KQ2MX"},
+			Access:      Everyone,
+			Handler:     ac.show,
+		},
+		Definition{
+			Name:        "access revoke",
+			Usage:       "access revoke ID",
+			Description: "Ends an active grant now: Zendesk gets the earlier role back and the holder's sessions are ended. For the holder and admins.",
+			Examples:    []string{"access revoke g-REQ-7KQ2MX"},
+			Access:      Everyone,
+			Handler:     ac.revoke,
+		},
+	)
+}
+
+// request opens the access request form, with the role and duration typed
+// filled in; ones the policy does not take are refused in one line first.
+func (ac *accessCommands) request(_ context.Context, c *Call) (bot.Message, error) {
+	p := ac.d.Approvals.Policy.Access.WithDefaults()
+	initial := approvals.Answers{}
+	if len(c.Args) > 0 {
+		role, rest := roleArg(p, c.Args)
+		if err := p.CheckRole(role); err != nil {
+			return bot.Message{}, Invalidf("%s", err.Error()).WithExample(accessExample(p, ""))
+		}
+		role = strings.ToLower(strings.TrimSpace(role))
+		initial[approvals.FieldRole] = role
+		if len(rest) > 0 {
+			d, err := access.ParseDuration(strings.Join(rest, " "))
+			if err == nil {
+				err = p.CheckDuration(role, d)
+			}
+			if err != nil {
+				return bot.Message{}, Invalidf("%s", err.Error()).WithExample(accessExample(p, role))
+			}
+			initial[approvals.FieldDuration] = shortDuration(d)
+		}
+	}
+	return ac.requests.form(c, approvals.Access, initial, "")
+}
+
+// roleArg splits the words after access request into the role (the
+// longest leading words the policy grants, so a custom role's name may
+// have spaces) and the duration's words; when no leading words name a
+// grantable role, the first word is taken for the role.
+func roleArg(p access.Policy, args []string) (role string, rest []string) {
+	for n := len(args); n > 0; n-- {
+		if name := strings.Join(args[:n], " "); p.CheckRole(name) == nil {
+			return name, args[n:]
+		}
+	}
+	return args[0], args[1:]
+}
+
+// accessExample is an access request the policy takes, for errors: role
+// (or the first grantable one) for two hours, or for the policy's default
+// when two hours is out of bounds.
+func accessExample(p access.Policy, role string) string {
+	if role == "" {
+		role = p.RoleNames()[0]
+	}
+	d := 2 * time.Hour
+	if p.CheckDuration(role, d) != nil {
+		d = p.DefaultDuration
+		if r, _ := p.Grantable(role); p.CheckDuration(role, d) != nil {
+			d = r.MaxDuration
+		}
+	}
+	if strings.Contains(role, " ") {
+		role = `"` + role + `"`
+	}
+	return "access request " + role + " " + shortDuration(d)
+}
+
+// shortDuration writes d as people type it: 2h, 1h30m, 45m.
+func shortDuration(d time.Duration) string {
+	s := d.String()
+	if strings.HasSuffix(s, "m0s") {
+		s = strings.TrimSuffix(s, "0s")
+	}
+	if strings.HasSuffix(s, "h0m") {
+		s = strings.TrimSuffix(s, "0m")
+	}
+	return s
+}
+
+// list shows the asker's grants; approvers and admins also see every
+// open grant and those that ended lately.
+func (ac *accessCommands) list(ctx context.Context, c *Call) (bot.Message, error) {
+	if len(c.Args) > 0 {
+		return bot.Message{}, Invalidf("access list takes no arguments")
+	}
+	me := c.Role.Email
+	if me == "" {
+		return bot.Message{}, Forbiddenf("I could not find an email address on your chat profile, so I cannot tell which grants are yours")
+	}
+	all, err := ac.d.Access.List(ctx)
+	if err != nil {
+		return bot.Message{}, err
+	}
+	oversees, since := ac.oversees(c), c.Now.Add(-recentlyEnded)
+	var shown []access.Grant
+	for _, g := range all {
+		if people.Same(g.Email, me) || (oversees && (g.State.Live() || cmp.Or(g.EndedAt, g.CreatedAt).After(since))) {
+			shown = append(shown, g)
+		}
+	}
+	slices.SortStableFunc(shown, func(a, b access.Grant) int {
+		return cmp.Or(b.CreatedAt.Compare(a.CreatedAt), strings.Compare(b.ID, a.ID))
+	})
+	return ac.view(c).List(shown, c.Now), nil
+}
+
+func (ac *accessCommands) show(ctx context.Context, c *Call) (bot.Message, error) {
+	g, err := ac.grant(ctx, c)
+	if err != nil {
+		return bot.Message{}, err
+	}
+	me := c.Role.Email
+	approved := slices.ContainsFunc(g.ApprovedBy, func(a string) bool { return people.Same(a, me) })
+	if me == "" || (!people.Same(g.Email, me) && !approved && !ac.oversees(c)) {
+		return bot.Message{}, Forbiddenf("%s is not yours to see: its holder, approvers and admins can", g.ID)
+	}
+	return ac.view(c).Detail(g, c.Now), nil
+}
+
+// revoke ends an active grant now, and tells its request's thread and
+// requester.
+func (ac *accessCommands) revoke(ctx context.Context, c *Call) (bot.Message, error) {
+	g, err := ac.grant(ctx, c)
+	if err != nil {
+		return bot.Message{}, err
+	}
+	me := c.Role.Email
+	if me == "" || (!people.Same(g.Email, me) && !c.Role.Admin) {
+		return bot.Message{}, Forbiddenf("Only the holder, %s, and admins can revoke %s", g.Email, g.ID)
+	}
+	if g.State != access.Active {
+		return bot.Message{}, notActive(g)
+	}
+	g, err = ac.d.Access.Revoke(ctx, g.ID, me, "revoked")
+	switch {
+	case err != nil && g.ID != "" && g.State != access.Active:
+		// It moved on meanwhile: ended on time, or by someone else.
+		return bot.Message{}, notActive(g)
+	case err != nil && g.State == access.Active:
+		saas := connector.Title(connector.OrZendesk(g.SaaS))
+		return bot.Message{}, Unavailablef("%s did not take %s back just now, so %s still holds it; the end is queued and will be retried automatically (%s access show %s follows it)",
+			saas, g.RoleName, g.Email, ac.d.Command, g.ID).WithCause(err)
+	case err != nil:
+		return bot.Message{}, err
+	}
+	switch g.State {
+	case access.Ended:
+		ac.tell(ctx, g, approvals.EventGrantEnded, me, g.EndedText())
+	case access.Held:
+		ac.tell(ctx, g, approvals.EventGrantHeld, "system", g.Note)
+	}
+	return ac.view(c).Revoked(g), nil
+}
+
+// notActive says why a grant that is not active cannot be revoked.
+func notActive(g access.Grant) error {
+	saas := connector.Title(connector.OrZendesk(g.SaaS))
+	switch g.State {
+	case access.Ended:
+		return Conflictf("%s is already ended; nothing to revoke", g.ID)
+	case access.Failed:
+		return Conflictf("%s failed: the role was never granted, so there is nothing to revoke", g.ID)
+	case access.Held:
+		return Conflictf("%s is held: its end needs a person to decide in %s, so there is nothing to revoke from chat", g.ID, saas)
+	case access.Pending:
+		return Conflictf("%s is pending: %s has not confirmed the role yet; revoke it once it is active", g.ID, saas)
+	}
+	return Conflictf("%s is %s; only an active grant can be revoked", g.ID, g.State)
+}
+
+// tell tells the request behind g, if it has one, what became of the
+// grant, and has the thread and direct message posted. The grant is
+// already ended, so a failure is logged rather than answered.
+func (ac *accessCommands) tell(ctx context.Context, g access.Grant, e approvals.Event, by, text string) {
+	if g.RequestID == "" || ac.d.Approvals == nil {
+		return
+	}
+	if _, err := ac.d.Approvals.TellGrant(ctx, g.RequestID, e, approvals.Mark{By: by, Text: text}); err != nil {
+		ac.d.Logger.ErrorContext(ctx, "access: the request was not told of its grant", slog.String("grant", g.ID),
+			slog.String("request", g.RequestID), slog.String("event", string(e)), slog.Any("error", err))
+		return
+	}
+	if ac.d.ApprovalChanged != nil {
+		ac.d.ApprovalChanged(ctx, g.RequestID)
+	}
+}
+
+// grantIDPattern is the part after "g-" of a grant id not made from a
+// request id.
+var grantIDPattern = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9-]{0,62}$`)
+
+// parseGrantID reads a grant id as people type it: g-REQ-7KQ2MX in any
+// case, or the request id REQ-7KQ2MX its grant carries out.
+func parseGrantID(s string) (string, bool) {
+	if up := strings.ToUpper(s); approvals.ValidID(up) {
+		return access.GrantID(up), true
+	}
+	if len(s) < 2 || !strings.EqualFold(s[:2], "g-") {
+		return "", false
+	}
+	rest := s[2:]
+	if up := strings.ToUpper(rest); approvals.ValidID(up) {
+		return access.GrantID(up), true
+	}
+	if grantIDPattern.MatchString(rest) {
+		return "g-" + rest, true
+	}
+	return "", false
+}
+
+// grant reads the one grant ID argument and the grant it names.
+func (ac *accessCommands) grant(ctx context.Context, c *Call) (access.Grant, error) {
+	if len(c.Args) != 1 {
+		return access.Grant{}, Invalidf("%s takes one grant ID, such as g-REQ-7KQ2MX", c.Command)
+	}
+	notFound := NotFoundf("No access grant %q; access list shows yours with their IDs", clip(c.Args[0], 40)).WithExample("access list")
+	id, ok := parseGrantID(c.Args[0])
+	if !ok {
+		return access.Grant{}, notFound
+	}
+	g, err := ac.d.Access.Get(ctx, id)
+	if errors.Is(err, access.ErrNotFound) {
+		return access.Grant{}, notFound
+	}
+	return g, err
+}
+
+// oversees reports whether the asker sees everyone's grants: admins and
+// the approvers of access requests.
+func (ac *accessCommands) oversees(c *Call) bool {
+	if c.Role.Admin {
+		return true
+	}
+	return ac.d.Approvals != nil && c.Role.Email != "" &&
+		ac.d.Approvals.MayApprove(approvals.Actor{Email: c.Role.Email, Admin: c.Role.Admin}, approvals.Access.Name)
+}
+
+func (ac *accessCommands) view(_ *Call) prompts.Grants {
+	loc := ac.d.Policy.Location
+	if ac.d.Approvals != nil {
+		loc = ac.d.Approvals.Location()
+	}
+	return prompts.Grants{Location: loc, Command: ac.d.Command}
+}

@@ -1,0 +1,478 @@
+package commands
+
+import (
+	"context"
+	"net/http"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/seatwarden/seatwarden/access"
+	"github.com/seatwarden/seatwarden/approvals"
+	"github.com/seatwarden/seatwarden/bot"
+	"github.com/seatwarden/seatwarden/connector"
+	"github.com/seatwarden/seatwarden/integrations/zendesk"
+	"github.com/seatwarden/seatwarden/integrations/zendesk/zendesktest"
+	"github.com/seatwarden/seatwarden/prompts"
+)
+
+// The sample account's people the access tests use besides acmeAdmin
+// (dana, admin), acmePriya (approver) and acmeLee (neither).
+const (
+	acmeMei    = "mei@acme.example"    // an agent in the Staff custom role
+	acmeTom    = "tom@acme.example"    // an agent
+	acmeHannah = "hannah@acme.example" // a suspended agent
+)
+
+// accessFixture is the request fixture with the emulated sample account
+// and an access service over the same store.
+type accessFixture struct {
+	*requestFixture
+	emu    *zendesktest.Server
+	access *access.Service
+}
+
+// newAccessFixture builds the commands with requests and access; edit
+// changes the approvals policy (and its access part) first.
+func newAccessFixture(t *testing.T, edit ...func(*approvals.Policy)) *accessFixture {
+	t.Helper()
+	f := &accessFixture{requestFixture: newRequestFixture(t, edit...)}
+	f.emu = zendesktest.NewServer(zendesktest.SampleOrg(now), zendesktest.WithOAuthClient("cmd", "secret", true),
+		zendesktest.WithClock(f.now))
+	t.Cleanup(f.emu.Close)
+	zd, err := zendesk.New(zendesk.Config{BaseURL: f.emu.URL, Auth: zendesk.OAuthClientCredentials("cmd", "secret"),
+		HTTPClient: &http.Client{Timeout: 5 * time.Second}, RequestsPerMinute: 100_000,
+		Sleep: func(context.Context, time.Duration) error { return nil }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.access = &access.Service{Store: f.store, Audit: f.store, Roles: zendesk.Connector{Client: zd}, Now: f.now, Holder: "test",
+		Policy: f.svc.Policy.Access}
+	f.deps.Access = f.access
+	if f.router, err = New(f.deps); err != nil {
+		t.Fatal(err)
+	}
+	return f
+}
+
+func (f *accessFixture) setClock(at time.Time) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.clock = at
+}
+
+// member is a person of the emulated account as Zendesk has them now.
+func (f *accessFixture) member(t *testing.T, email string) zendesk.User {
+	t.Helper()
+	u, ok := f.emu.UserByEmail(email)
+	if !ok {
+		t.Fatalf("no %s in the emulator", email)
+	}
+	return u
+}
+
+// grantDirect grants who admin for d as approved request id, without an
+// approval request behind it.
+func (f *accessFixture) grantDirect(t *testing.T, id, who string, d time.Duration) access.Grant {
+	t.Helper()
+	u := f.member(t, who)
+	g, err := f.access.Grant(t.Context(), access.Request{ID: id, UserID: u.ID, Email: u.Email, Name: u.Name,
+		RoleName: "admin", Role: connector.Role{Base: zendesk.RoleAdmin}, Duration: d,
+		Reason: "Fix the SSO settings", ApprovedBy: []string{acmeAdmin, acmePriya}})
+	if err != nil && g.State != access.Failed {
+		t.Fatal(err)
+	}
+	return g
+}
+
+// grantApproved asks for admin for d as who, has dana and priya approve
+// it, and grants it: what the access-expiry job does.
+func (f *accessFixture) grantApproved(t *testing.T, who, d string) (approvals.Request, access.Grant) {
+	t.Helper()
+	ctx := t.Context()
+	r := f.open(t, who, approvals.Access.Name, map[string]string{
+		approvals.FieldRole: "admin", approvals.FieldDuration: d, approvals.FieldWhy: "Fix the SSO settings <after> the IdP change & more",
+		approvals.FieldTicket: "4521"})
+	for _, by := range []string{acmeAdmin, acmePriya} {
+		var err error
+		if r, err = f.svc.Approve(ctx, r.ID, approvals.Actor{Email: by}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	dur, err := time.ParseDuration(r.Answers[approvals.FieldDuration])
+	if err != nil {
+		t.Fatal(err)
+	}
+	u := f.member(t, who)
+	g, err := f.access.Grant(ctx, access.Request{ID: r.ID, UserID: u.ID, Email: u.Email, Name: u.Name,
+		RoleName: "admin", Role: connector.Role{Base: zendesk.RoleAdmin}, Duration: dur,
+		Reason: r.Answers[approvals.FieldWhy], Ticket: r.Answers[approvals.FieldTicket], ApprovedBy: approvals.MarkNames(r.Approvals)})
+	if err != nil || g.State != access.Active {
+		t.Fatalf("grant = %+v, %v", g, err)
+	}
+	return r, g
+}
+
+func (f *accessFixture) grant(t *testing.T, id string) access.Grant {
+	t.Helper()
+	g, err := f.access.Get(t.Context(), id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return g
+}
+
+// grantLines are the ids a grant list shows, in order.
+func grantLines(m bot.Message) []string {
+	var ids []string
+	for _, s := range m.Sections {
+		if id, _, ok := strings.Cut(strings.TrimPrefix(s.Text, "*"), "*"); ok {
+			ids = append(ids, id)
+		}
+	}
+	return ids
+}
+
+// TestAccessList: holders see their own grants in any state, newest
+// first; approvers and admins also see everyone's open grants and those
+// ended in the last week.
+func TestAccessList(t *testing.T) {
+	f := newAccessFixture(t)
+	ctx := t.Context()
+	f.setClock(now.Add(-10 * 24 * time.Hour))
+	old := f.grantDirect(t, "REQ-TQMAAA", acmeTom, time.Hour)
+	if _, err := f.access.Revoke(ctx, old.ID, "system", "expired"); err != nil {
+		t.Fatal(err)
+	}
+	f.setClock(now.Add(-time.Hour))
+	r, mine := f.grantApproved(t, acmeMei, "2h")
+	f.setClock(now.Add(-30 * time.Minute))
+	priyas := f.grantDirect(t, "REQ-PRYAAA", acmePriya, time.Hour)
+	f.setClock(now.Add(-20 * time.Minute))
+	if _, err := f.access.Revoke(ctx, priyas.ID, acmeAdmin, "revoked"); err != nil {
+		t.Fatal(err)
+	}
+	f.setClock(now.Add(-10 * time.Minute))
+	failed := f.grantDirect(t, "REQ-HANAAA", acmeHannah, time.Hour)
+	f.setClock(now)
+	if failed.State != access.Failed {
+		t.Fatalf("hannah's grant is %s, want failed (she is suspended)", failed.State)
+	}
+
+	tests := []struct {
+		name, who string
+		want      []string
+	}{
+		{"holder", acmeMei, []string{mine.ID}},
+		{"holder of an old grant", acmeTom, []string{old.ID}},
+		{"admin", acmeAdmin, []string{failed.ID, priyas.ID, mine.ID}},
+		{"approver", acmePriya, []string{failed.ID, priyas.ID, mine.ID}},
+		{"stranger", acmeLee, nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			m := ask(f.router, tt.who, "access list")
+			if m.Visibility != bot.Ephemeral {
+				t.Errorf("visibility %v", m.Visibility)
+			}
+			if got := grantLines(m); !slices.Equal(got, tt.want) {
+				t.Errorf("grants listed %q, want %q\n%s", got, tt.want, text(m))
+			}
+		})
+	}
+	t.Run("holder's line", func(t *testing.T) {
+		m := ask(f.router, acmeMei, "access list")
+		mustSay(t, m, "*"+mine.ID+"* · mei@acme.example · admin\nActive · 1 hour left · ends 20 Nov 2026 12:00")
+		goldenRequests(t, m, r.ID)
+	})
+	t.Run("admin's list", func(t *testing.T) {
+		goldenRequests(t, ask(f.router, acmeAdmin, "access list"), r.ID)
+	})
+	for _, s := range []struct{ name, who, text, want string }{
+		{"no email", nobody, "access list", "I could not find an email address on your chat profile, so I cannot tell which grants are yours"},
+		{"arguments", acmeMei, "access list mine", "Usage error: access list takes no arguments, e.g. /warden access list"},
+	} {
+		t.Run(s.name, func(t *testing.T) { wantLine(t, ask(f.router, s.who, s.text), s.want) })
+	}
+}
+
+// TestAccessShow: the holder, approvers and admins see a grant; anyone
+// else is refused, and ids that name no grant are not found.
+func TestAccessShow(t *testing.T) {
+	f := newAccessFixture(t)
+	r, g := f.grantApproved(t, acmeMei, "2h")
+	for _, who := range []string{acmeMei, acmeAdmin, acmePriya} {
+		t.Run("seen by "+who, func(t *testing.T) {
+			m := ask(f.router, who, "access show "+g.ID)
+			if m.Headline != "Access grant "+g.ID+": mei@acme.example as admin" || m.Visibility != bot.Ephemeral {
+				t.Fatalf("access show: %+v", m)
+			}
+			mustSay(t, m, "Mei Tanaka (mei@acme.example)", "dana@acme.example and priya@acme.example",
+				"*Reason*\nFix the SSO settings &lt;after&gt; the IdP change &amp; more")
+		})
+	}
+	t.Run("detail", func(t *testing.T) { goldenRequests(t, ask(f.router, acmeMei, "access show "+g.ID), r.ID) })
+	t.Run("any case, or the request's id", func(t *testing.T) {
+		for _, id := range []string{strings.ToLower(g.ID), r.ID, strings.ToLower(r.ID)} {
+			if m := ask(f.router, acmeMei, "access show "+id); m.Headline != "Access grant "+g.ID+": mei@acme.example as admin" {
+				t.Errorf("access show %s: %+v", id, m)
+			}
+		}
+	})
+	notFound := func(id string) string {
+		return `No access grant "` + id + `"; access list shows yours with their IDs, e.g. /warden access list`
+	}
+	for _, s := range []struct{ name, who, text, want string }{
+		{"stranger", acmeLee, "access show " + g.ID, g.ID + " is not yours to see: its holder, approvers and admins can"},
+		{"another agent", acmeTom, "access show " + g.ID, g.ID + " is not yours to see: its holder, approvers and admins can"},
+		{"no email", nobody, "access show " + g.ID, g.ID + " is not yours to see: its holder, approvers and admins can"},
+		{"unknown", acmeAdmin, "access show g-REQ-ZZZZZZ", notFound("g-REQ-ZZZZZZ")},
+		{"tampered", acmeAdmin, "access show g-<script>", notFound("g-<script>")},
+		{"not an id", acmeAdmin, "access show admin", notFound("admin")},
+		{"no id", acmeAdmin, "access show", "Usage error: access show takes one grant ID, such as g-REQ-7KQ2MX, e.g. /warden access show g-REQ-7KQ2MX"},
+	} {
+		t.Run(s.name, func(t *testing.T) { wantLine(t, ask(f.router, s.who, s.text), s.want) })
+	}
+}
+
+// TestAccessRevoke: the holder or an admin ends a grant now; Zendesk has
+// the earlier role back, the request's thread and requester are told.
+// Anyone else, and a grant no longer active, are refused and change
+// nothing; a Zendesk failure leaves the end queued.
+func TestAccessRevoke(t *testing.T) {
+	f := newAccessFixture(t)
+	ctx := t.Context()
+	meiBefore := f.member(t, acmeMei)
+	r, g := f.grantApproved(t, acmeMei, "2h")
+	f.emu.StartSession(meiBefore.ID)
+	f.setClock(now.Add(20 * time.Minute))
+
+	refused := func(t *testing.T, who, text, want string) {
+		t.Helper()
+		told := len(f.told())
+		wantLine(t, ask(f.router, who, text), want)
+		if n := len(f.told()); n != told {
+			t.Errorf("a refusal told ApprovalChanged %v", f.told()[told:])
+		}
+	}
+	for _, s := range []struct{ name, who string }{{"stranger", acmeLee}, {"approver", acmePriya}, {"no email", nobody}} {
+		t.Run(s.name, func(t *testing.T) {
+			refused(t, s.who, "access revoke "+g.ID, "Only the holder, mei@acme.example, and admins can revoke "+g.ID)
+			if cur := f.grant(t, g.ID); cur.State != access.Active || cur.Change != nil {
+				t.Errorf("after a refused revoke the grant is %s with change %+v", cur.State, cur.Change)
+			}
+			if u := f.member(t, acmeMei); u.Role != zendesk.RoleAdmin {
+				t.Errorf("after a refused revoke mei is %s", u.Role)
+			}
+		})
+	}
+	t.Run("tampered id", func(t *testing.T) {
+		refused(t, acmeAdmin, "access revoke g-<script>", `No access grant "g-<script>"; access list shows yours with their IDs, e.g. /warden access list`)
+	})
+
+	t.Run("holder", func(t *testing.T) {
+		told := len(f.told())
+		m := ask(f.router, acmeMei, "access revoke "+g.ID)
+		if m.Headline != "Ended "+g.ID+": mei@acme.example no longer holds admin" || m.Visibility != bot.Ephemeral {
+			t.Fatalf("revoke: %+v", m)
+		}
+		const ended = "Ended early by mei@acme.example; back to agent in Zendesk, with sessions ended."
+		mustSay(t, m, ended, "The thread of request "+r.ID+" says so, and mei@acme.example hears of it.")
+		goldenRequests(t, m, r.ID)
+
+		u := f.member(t, acmeMei)
+		if u.Role != zendesk.RoleAgent || u.CustomRoleID == nil || meiBefore.CustomRoleID == nil || *u.CustomRoleID != *meiBefore.CustomRoleID {
+			t.Errorf("after revoke mei is %s (custom role %v), want agent in %v again", u.Role, u.CustomRoleID, meiBefore.CustomRoleID)
+		}
+		if n := f.emu.Sessions(u.ID); n != 0 {
+			t.Errorf("mei has %d sessions left", n)
+		}
+		cur := f.grant(t, g.ID)
+		if cur.State != access.Ended || cur.EndedBy != acmeMei || !cur.EndedAt.Equal(now.Add(20*time.Minute)) {
+			t.Errorf("grant after revoke: %s by %q at %v", cur.State, cur.EndedBy, cur.EndedAt)
+		}
+		req := f.get(t, r.ID)
+		if req.State != approvals.Done || !slices.Contains(req.Told, approvals.EventGrantEnded) || req.Closed == nil ||
+			req.Closed.By != acmeMei || req.Closed.Text != ended {
+			t.Errorf("request after revoke: %s, told %v, closed %+v", req.State, req.Told, req.Closed)
+		}
+		if got := f.told()[told:]; !slices.Equal(got, []string{r.ID}) {
+			t.Errorf("ApprovalChanged told %v, want [%s]", got, r.ID)
+		}
+	})
+
+	t.Run("ended", func(t *testing.T) {
+		refused(t, acmeMei, "access revoke "+g.ID, g.ID+" is already ended; nothing to revoke")
+	})
+
+	t.Run("failed", func(t *testing.T) {
+		failed := f.grantDirect(t, "REQ-HANAAA", acmeHannah, time.Hour)
+		refused(t, acmeAdmin, "access revoke "+failed.ID, failed.ID+" failed: the role was never granted, so there is nothing to revoke")
+	})
+
+	t.Run("admin, Zendesk down", func(t *testing.T) {
+		tom := f.grantDirect(t, "REQ-TQMAAA", acmeTom, time.Hour)
+		f.emu.InjectFault(zendesktest.EndpointUsersUpdate, zendesktest.Fault{Status: http.StatusServiceUnavailable})
+		refused(t, acmeAdmin, "access revoke "+tom.ID,
+			"Zendesk did not take admin back just now, so tom@acme.example still holds it; the end is queued and will be retried automatically (/warden access show "+tom.ID+" follows it)")
+		cur := f.grant(t, tom.ID)
+		if cur.State != access.Active || cur.Change == nil || cur.Change.Op != access.OpRevoke || cur.Change.By != acmeAdmin || cur.Change.Error == "" {
+			t.Errorf("after a failed revoke the grant is %s with change %+v; want active, its end queued", cur.State, cur.Change)
+		}
+		if u := f.member(t, acmeTom); u.Role != zendesk.RoleAdmin {
+			t.Errorf("tom is %s while Zendesk is down", u.Role)
+		}
+
+		// Zendesk is back: the sweep finishes the end the admin asked for.
+		f.emu.ClearFaults()
+		f.setClock(now.Add(time.Hour))
+		if res, err := f.access.Sweep(ctx); err != nil || len(res.Ended) != 1 || res.Ended[0].EndedBy != acmeAdmin {
+			t.Errorf("sweep after Zendesk is back: %+v, %v", res, err)
+		}
+		if u := f.member(t, acmeTom); u.Role != zendesk.RoleAgent {
+			t.Errorf("after the sweep tom is %s", u.Role)
+		}
+	})
+}
+
+// TestAccessRequest: access request opens the access form, filled in
+// with the role and duration typed; ones the policy does not take are
+// refused in one line with an example, and nothing is written.
+func TestAccessRequest(t *testing.T) {
+	f := newAccessFixture(t)
+	form := ask(f.router, acmeMei, "access request admin 2h")
+	if form.Form == nil || form.Form.ID != prompts.FormRequestPrefix+approvals.Access.Name || form.Form.RecordID != "" || form.Visibility != bot.Ephemeral {
+		t.Fatalf("access request did not open the access form: %+v", form)
+	}
+	t.Run("form", func(t *testing.T) { goldenJSON(t, form) })
+
+	initial := func(m bot.Message) map[string]string {
+		out := map[string]string{}
+		if m.Form != nil {
+			for _, in := range m.Form.Inputs {
+				out[in.ID] = in.Initial
+			}
+		}
+		return out
+	}
+	forms := []struct{ name, text, role, duration string }{
+		{"role and duration", "access request admin 2h", "admin", "2h"},
+		{"in words, any case", "access request ADMIN 90 minutes", "admin", "1h30m"},
+		{"role only", "access request admin", "admin", ""},
+		{"nothing typed", "access request", "", ""},
+		{"as request access", "request access admin 45m", "admin", "45m"},
+	}
+	for _, tt := range forms {
+		t.Run(tt.name, func(t *testing.T) {
+			m := ask(f.router, acmeMei, tt.text)
+			if m.Form == nil || m.Form.ID != prompts.FormRequestPrefix+"access" {
+				t.Fatalf("%s: no access form: %+v", tt.text, m)
+			}
+			if got := initial(m); got[approvals.FieldRole] != tt.role || got[approvals.FieldDuration] != tt.duration {
+				t.Errorf("form starts with role %q, duration %q; want %q, %q", got[approvals.FieldRole], got[approvals.FieldDuration], tt.role, tt.duration)
+			}
+		})
+	}
+
+	refusals := []struct{ name, who, text, want string }{
+		{"not a duration", acmeMei, "access request admin 2 weeks",
+			`Usage error: "2 weeks" is not a duration: use minutes, hours or days, such as 30m, 2h, 1h30m or 1d, e.g. /warden access request admin 2h`},
+		{"too long", acmeMei, "access request admin 8h",
+			"Usage error: 8 hours is longer than admin may be held, 4 hours; ask for 4 hours or less, e.g. /warden access request admin 2h"},
+		{"too long, as request access", acmeMei, "request access admin 1 day",
+			"Usage error: 1 day is longer than admin may be held, 4 hours; ask for 4 hours or less, e.g. /warden access request admin 2h"},
+		{"too short", acmeMei, "access request admin 5m",
+			"Usage error: 5 minutes is shorter than the shortest grant, 15 minutes; ask for 15 minutes or more, e.g. /warden access request admin 2h"},
+		{"not grantable", acmeMei, "access request owner 2h",
+			`Usage error: "owner" is not a role you can ask for; grantable: admin, e.g. /warden access request admin 2h`},
+		{"markup", acmeMei, "access request <!here> 2h",
+			`Usage error: "<!here>" is not a role you can ask for; grantable: admin, e.g. /warden access request admin 2h`},
+		{"no email", nobody, "access request admin 2h",
+			"I could not find an email address on your chat profile, so approvers could not tell who asked"},
+	}
+	for _, r := range refusals {
+		t.Run(r.name, func(t *testing.T) {
+			got := ask(f.router, r.who, r.text)
+			if got.Form != nil {
+				t.Errorf("a form opened: %+v", got.Form)
+			}
+			wantLine(t, got, r.want)
+		})
+	}
+	if rs := f.all(t); len(rs) != 0 {
+		t.Errorf("opening forms wrote %d requests", len(rs))
+	}
+
+	t.Run("sent", func(t *testing.T) {
+		values := initial(form)
+		values[approvals.FieldWhy] = "Fix the SSO settings"
+		sent := f.submit(acmeMei, form.Form.ID, form.Form.RecordID, values)
+		rs := f.all(t)
+		if len(rs) != 1 || sent.Headline != "Sent for approval: "+rs[0].ID {
+			t.Fatalf("sending the form: %+v, requests %+v", sent, rs)
+		}
+		if r := rs[0]; r.Kind != approvals.Access.Name || r.Requester != acmeMei || r.Answers[approvals.FieldDuration] != "2h0m0s" || r.Tier != approvals.High {
+			t.Errorf("request %+v", r)
+		}
+	})
+}
+
+// TestAccessRequestCustomRole: a custom role's name may have spaces, and
+// the example in errors is one the policy takes.
+func TestAccessRequestCustomRole(t *testing.T) {
+	f := newAccessFixture(t, func(p *approvals.Policy) {
+		p.Access = access.Policy{Roles: map[string]access.RolePolicy{"Team Lead": {MaxDuration: time.Hour}}}
+	})
+	m := ask(f.router, acmeMei, "access request team lead 30m")
+	if m.Form == nil || m.Form.Inputs[0].Initial != "team lead" || m.Form.Inputs[1].Initial != "30m" {
+		t.Fatalf("access request team lead 30m: %+v", m)
+	}
+	if m := ask(f.router, acmeMei, `access request "Team Lead"`); m.Form == nil || m.Form.Inputs[0].Initial != "team lead" {
+		t.Errorf(`access request "Team Lead": %+v`, m)
+	}
+	wantLine(t, ask(f.router, acmeMei, "access request admin 2h"),
+		`Usage error: "admin" is not a role you can ask for; grantable: team lead, e.g. /warden access request "team lead" 1h`)
+	wantLine(t, ask(f.router, acmeMei, "access request team lead 2 weeks"),
+		`Usage error: "2 weeks" is not a duration: use minutes, hours or days, such as 30m, 2h, 1h30m or 1d, e.g. /warden access request "team lead" 1h`)
+}
+
+// TestAccessCommandsNeedTheService: without the access service the access
+// commands are not there; without approvals access request is not.
+func TestAccessCommandsNeedTheService(t *testing.T) {
+	none, err := New(newFixture(t, nil).deps)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, text := range []string{"access list", "access request admin 2h", "request access"} {
+		if got := ask(none, acmeAdmin, text); got.Headline != "Commands you can use" || !strings.Contains(got.Sections[0].Text, "Unknown command") {
+			t.Errorf("%s without the service: %+v", text, got)
+		}
+	}
+
+	f := newAccessFixture(t)
+	f.deps.Approvals = nil
+	r, err := New(f.deps)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := ask(r, acmeMei, "access request admin 2h"); got.Form != nil || got.Headline != "Commands you can use" {
+		t.Errorf("access request without approvals: %+v", got)
+	}
+	if got := ask(r, acmeMei, "access list"); got.Headline != "Access grants: 0" {
+		t.Errorf("access list without approvals: %+v", got)
+	}
+}
+
+// TestAccessHelp: help lists the access commands, each with its usage,
+// description and examples.
+func TestAccessHelp(t *testing.T) {
+	f := newAccessFixture(t)
+	m := ask(f.router, acmeLee, "help access")
+	usages, unknown := helpCommands(m)
+	want := []string{"access request [ROLE] [DURATION]", "access list", "access show ID", "access revoke ID"}
+	if !slices.Equal(usages, want) || unknown != "" {
+		t.Errorf("help access lists %q (unknown %q), want %q", usages, unknown, want)
+	}
+	goldenJSON(t, m)
+}
