@@ -600,45 +600,56 @@ func (s *Service) Sweep(ctx context.Context) (SweepResult, error) {
 	res.Read = len(due)
 	var errs []error
 	for _, d := range due {
-		g, err := s.sweepOne(ctx, d.ID)
-		switch {
-		case errors.Is(err, ErrNotFound):
+		before, err := s.Get(ctx, d.ID)
+		if errors.Is(err, ErrNotFound) {
 			s.unschedule(ctx, d.ID)
 			continue
-		case err != nil && g.ID == "":
+		}
+		if err != nil {
 			errs = append(errs, err)
 			continue
 		}
-		switch g.State {
-		case Ended:
+		g, err := s.sweepOne(ctx, before)
+		if err != nil && g.ID == "" {
+			errs = append(errs, err)
+			continue
+		}
+		// Each end is reported by one sweep only, though two replicas'
+		// sweeps may both see it happen.
+		switch {
+		case g.State == Ended && before.State != Ended && s.firstReport(ctx, g):
 			res.Ended = append(res.Ended, g)
-		case Held:
+		case g.State == Held && before.State != Held && s.firstReport(ctx, g):
 			res.Held = append(res.Held, g)
-		case Active, Pending:
-			if g.Change != nil && g.Change.Error != "" {
-				res.Failing = append(res.Failing, g)
-				if a, ok := s.claimAlert(ctx, g); ok {
-					res.Alerts = append(res.Alerts, a)
-				}
+		case (g.State == Active || g.State == Pending) && g.Change != nil && g.Change.Error != "":
+			res.Failing = append(res.Failing, g)
+			if a, ok := s.claimAlert(ctx, g); ok {
+				res.Alerts = append(res.Alerts, a)
 			}
 		}
 	}
 	return res, errors.Join(errs...)
 }
 
-// sweepOne ends a due grant, or finishes its change in flight.
-func (s *Service) sweepOne(ctx context.Context, id string) (Grant, error) {
-	g, err := s.Get(ctx, id)
+// firstReport claims the report of g's state for one sweep.
+func (s *Service) firstReport(ctx context.Context, g Grant) bool {
+	first, err := s.Store.ClaimKey(ctx, s.queue("access-reported:")+string(g.State)+":"+g.ID, 30*24*time.Hour)
 	if err != nil {
-		return g, err
+		s.log().Warn("access: claim a report", slog.String("grant", g.ID), slog.Any("error", err))
+		return true // better told twice than not at all; the thread dedups
 	}
+	return first
+}
+
+// sweepOne ends a due grant, or finishes its change in flight.
+func (s *Service) sweepOne(ctx context.Context, g Grant) (Grant, error) {
 	switch {
 	case g.State == Active && g.Change == nil:
-		return s.Revoke(ctx, id, "system", "expired")
+		return s.Revoke(ctx, g.ID, "system", "expired")
 	case g.Change != nil:
-		return s.carryOut(ctx, id)
+		return s.carryOut(ctx, g.ID)
 	default:
-		s.unschedule(ctx, id) // ended, held or failed: nothing is due
+		s.unschedule(ctx, g.ID) // ended, held or failed: nothing is due
 		return g, nil
 	}
 }

@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -200,15 +201,23 @@ func TestTwoSweepersEndOnce(t *testing.T) {
 	}
 	f.emu.StartSession(g.UserID)
 	f.advance(time.Hour)
-	var wg sync.WaitGroup
+	var (
+		wg       sync.WaitGroup
+		reported atomic.Int32
+	)
 	for _, svc := range []*access.Service{a, b, a, b} {
 		wg.Go(func() {
-			if _, err := svc.Sweep(t.Context()); err != nil {
+			res, err := svc.Sweep(t.Context())
+			if err != nil {
 				t.Errorf("Sweep: %v", err)
 			}
+			reported.Add(int32(len(res.Ended)))
 		})
 	}
 	wg.Wait()
+	if n := reported.Load(); n != 1 {
+		t.Errorf("the end was reported by %d sweeps, want 1", n)
+	}
 	if roles, sessions := f.roleChanges(g.UserID); roles != 2 || sessions != 1 {
 		t.Errorf("Zendesk saw %d role writes and %d session ends; want 2 (grant, end) and 1", roles, sessions)
 	}

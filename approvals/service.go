@@ -572,12 +572,13 @@ func (s *Service) MarkDone(ctx context.Context, id string, a Actor) (Request, er
 // became of its grant, each event once however many replicas report it:
 // granted (Mark.Text is the end, RFC 3339), ending soon, ended, held for
 // a person, or refused by the SaaS (Mark.Text says why). An ended or
-// refused grant closes the request as done.
-func (s *Service) TellGrant(ctx context.Context, id string, e Event, m Mark) (Request, error) {
+// refused grant closes the request as done. told reports whether this
+// call was the one that told it.
+func (s *Service) TellGrant(ctx context.Context, id string, e Event, m Mark) (r Request, told bool, err error) {
 	if m.At.IsZero() {
 		m.At = s.now()
 	}
-	r, err := s.update(ctx, id, func(r *Request) error {
+	r, err = s.update(ctx, id, func(r *Request) error {
 		if KindOf(r.Kind).Next != AwaitGrant || slices.Contains(r.Told, e) {
 			return store.ErrSkipUpdate
 		}
@@ -597,9 +598,9 @@ func (s *Service) TellGrant(ctx context.Context, id string, e Event, m Mark) (Re
 		return nil
 	})
 	if errors.Is(err, store.ErrSkipUpdate) {
-		return r, nil
+		return r, false, nil
 	}
-	return r, err
+	return r, err == nil, err
 }
 
 // Outcome is the owner's answer at a change's review date.

@@ -250,7 +250,7 @@ func (ac *accessCommands) tell(ctx context.Context, g access.Grant, e approvals.
 	if g.RequestID == "" || ac.d.Approvals == nil {
 		return
 	}
-	if _, err := ac.d.Approvals.TellGrant(ctx, g.RequestID, e, approvals.Mark{By: by, Text: text}); err != nil {
+	if _, _, err := ac.d.Approvals.TellGrant(ctx, g.RequestID, e, approvals.Mark{By: by, Text: text}); err != nil {
 		ac.d.Logger.ErrorContext(ctx, "access: the request was not told of its grant", slog.String("grant", g.ID),
 			slog.String("request", g.RequestID), slog.String("event", string(e)), slog.Any("error", err))
 		return

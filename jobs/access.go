@@ -41,8 +41,18 @@ type Access struct {
 	// Wake, when set, is asked to run the job again after d, when the
 	// next grant falls due, so grants end within seconds of their end
 	// rather than at the next minute.
-	Wake   func(d time.Duration)
-	Logger *slog.Logger
+	Wake func(d time.Duration)
+	// Observe, when set, counts each grant's outcome ("granted", "ended",
+	// "held", "refused", "end_failed"); lag is how long after its end an
+	// expired grant was confirmed over, negative otherwise.
+	Observe func(outcome string, lag time.Duration)
+	Logger  *slog.Logger
+}
+
+func (a *Access) observe(outcome string, lag time.Duration) {
+	if a.Observe != nil {
+		a.Observe(outcome, lag)
+	}
 }
 
 // NameAccessExpiry is the job's contract name.
@@ -70,9 +80,18 @@ func (a *Access) Run(ctx context.Context) error {
 	res, err := a.Service.Sweep(ctx)
 	errs = append(errs, err)
 	for _, g := range res.Ended {
+		lag := time.Duration(-1)
+		if g.EndedBy == "system" {
+			lag = g.EndedAt.Sub(g.End)
+		}
+		a.observe("ended", lag)
 		errs = append(errs, a.tell(ctx, g, approvals.EventGrantEnded, g.EndedBy, g.EndedText()))
 	}
+	for range res.Failing {
+		a.observe("end_failed", -1)
+	}
 	for _, g := range res.Held {
+		a.observe("held", -1)
 		errs = append(errs, a.tell(ctx, g, approvals.EventGrantHeld, "system", g.Note), a.Alert(ctx, g))
 	}
 	for _, g := range res.Alerts {
@@ -157,6 +176,10 @@ func (a *Access) refuse(ctx context.Context, r approvals.Request, why string) er
 	return a.tellRequest(ctx, r.ID, approvals.EventGrantRefused, "system", why)
 }
 
+// toldOutcome is the metric outcome of telling a request an event, for
+// outcomes no sweep reports.
+var toldOutcome = map[approvals.Event]string{approvals.EventGranted: "granted", approvals.EventGrantRefused: "refused"}
+
 // tell tells the request behind grant g, if it has one (break-glass
 // grants have none).
 func (a *Access) tell(ctx context.Context, g access.Grant, e approvals.Event, by, text string) error {
@@ -167,8 +190,12 @@ func (a *Access) tell(ctx context.Context, g access.Grant, e approvals.Event, by
 }
 
 func (a *Access) tellRequest(ctx context.Context, id string, e approvals.Event, by, text string) error {
-	if _, err := a.Approvals.TellGrant(ctx, id, e, approvals.Mark{By: by, Text: text}); err != nil {
+	_, told, err := a.Approvals.TellGrant(ctx, id, e, approvals.Mark{By: by, Text: text})
+	if err != nil {
 		return fmt.Errorf("access-expiry: tell %s of %s: %w", id, e, err)
+	}
+	if outcome, ok := toldOutcome[e]; ok && told {
+		a.observe(outcome, -1) // counted once, by whoever told it
 	}
 	if a.Deliver == nil {
 		return nil

@@ -83,6 +83,14 @@ func (f *accessFixture) run(t *testing.T) {
 // once in the thread and to the holder.
 func TestAccessExpiryGrantsWarnsAndEnds(t *testing.T) {
 	f := newAccessFixture(t)
+	outcomes := map[string]int{}
+	var lags []time.Duration
+	f.job.Observe = func(outcome string, lag time.Duration) {
+		outcomes[outcome]++
+		if lag >= 0 {
+			lags = append(lags, lag)
+		}
+	}
 	r := f.ask(t, mei, "1h")
 	f.run(t)
 	if got := f.role(t, mei); got != zendesk.RoleAdmin {
@@ -121,6 +129,9 @@ func TestAccessExpiryGrantsWarnsAndEnds(t *testing.T) {
 	}
 	if got := f.chat.headlines(mei, "Your admin access has ended"); len(got) != 1 {
 		t.Errorf("end DMs = %v, want one", got)
+	}
+	if outcomes["granted"] != 1 || outcomes["ended"] != 1 || !slices.Equal(lags, []time.Duration{0}) {
+		t.Errorf("observed %v with lags %v; want one granted, one ended on time", outcomes, lags)
 	}
 	done, err := f.approvals.Service.Get(t.Context(), r.ID)
 	if err != nil || done.State != approvals.Done {

@@ -27,6 +27,8 @@ type Metrics struct {
 	storeLatency     *prometheus.HistogramVec
 	snapshotSeats    *prometheus.GaugeVec
 	snapshotSyncedAt prometheus.Gauge
+	accessGrants     *prometheus.CounterVec
+	accessEndLag     prometheus.Histogram
 }
 
 // New registers every series on a fresh registry, with the Go runtime and
@@ -66,12 +68,21 @@ func New() *Metrics {
 			Name: "seatwarden_snapshot_synced_timestamp_seconds",
 			Help: "Unix time of the last successful seat sync.",
 		}),
+		accessGrants: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "seatwarden_access_grants_total",
+			Help: "Just-in-time grants by outcome: granted, ended, held (left for a person), refused, and end_failed (an attempt to end one that failed and is retried). Active grants are granted minus ended and held.",
+		}, []string{"outcome"}),
+		accessEndLag: prometheus.NewHistogram(prometheus.HistogramOpts{
+			Name:    "seatwarden_access_end_lag_seconds",
+			Help:    "From a grant's end time to the SaaS confirming the earlier role, for grants that ended on time.",
+			Buckets: []float64{.5, 1, 2, 5, 10, 30, 60, 120, 300, 900},
+		}),
 	}
 	reg.MustRegister(
 		collectors.NewGoCollector(),
 		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
 		m.jobRuns, m.jobDuration, m.zendeskRequests, m.zendeskDuration,
-		m.storeLatency, m.snapshotSeats, m.snapshotSyncedAt,
+		m.storeLatency, m.snapshotSeats, m.snapshotSyncedAt, m.accessGrants, m.accessEndLag,
 	)
 	return m
 }
@@ -108,6 +119,15 @@ func (m *Metrics) ObserveStore(op string, d time.Duration, err error) {
 		result = "error"
 	}
 	m.storeLatency.WithLabelValues(op, result).Observe(d.Seconds())
+}
+
+// ObserveAccess counts a grant's outcome; lag, for a grant that ended on
+// time, is how long after its end the SaaS confirmed it.
+func (m *Metrics) ObserveAccess(outcome string, lag time.Duration) {
+	m.accessGrants.WithLabelValues(outcome).Inc()
+	if outcome == "ended" && lag >= 0 {
+		m.accessEndLag.Observe(lag.Seconds())
+	}
 }
 
 // SetSnapshot publishes the last snapshot's seat counts.

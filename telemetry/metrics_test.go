@@ -35,6 +35,9 @@ func TestMetricsExposition(t *testing.T) {
 	m.ObserveZendesk("incremental_users", 429, 10*time.Millisecond)
 	m.ObserveZendesk("groups", 0, time.Second)
 	m.SetSnapshot(time.Unix(1_790_000_000, 0), 40, 7)
+	m.ObserveAccess("granted", -1)
+	m.ObserveAccess("ended", 1500*time.Millisecond)
+	m.ObserveAccess("ended", -1) // revoked early: no lag
 
 	out := exposition(t, m)
 	for _, want := range []string{
@@ -49,6 +52,10 @@ func TestMetricsExposition(t *testing.T) {
 		`seatwarden_zendesk_requests_total{endpoint="groups",status="0"} 1`,
 		`seatwarden_paid_seats{activity="inactive"} 7`,
 		`seatwarden_snapshot_synced_timestamp_seconds 1.79e+09`,
+		`seatwarden_access_grants_total{outcome="ended"} 2`,
+		`seatwarden_access_grants_total{outcome="granted"} 1`,
+		`seatwarden_access_end_lag_seconds_count 1`,
+		`seatwarden_access_end_lag_seconds_bucket{le="2"} 1`,
 		`go_goroutines `,
 	} {
 		if !strings.Contains(out, want) {

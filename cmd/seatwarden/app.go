@@ -127,6 +127,7 @@ func newApp(ctx context.Context, cfg *config.Config, log *slog.Logger) (*app, er
 	a.tokens = newTokenJobs(cfg, a.store, connector.Zendesk, zendesk.Connector{Client: zd}, cfg.Zendesk.URL, holder, a.now, log)
 	a.approvals = newApprovalJobs(cfg, a.store, a.tokens.Service, holder, a.now, log)
 	a.access = newAccessJobs(cfg, a.store, zendesk.Connector{Client: zd}, a.approvals, holder, a.now, log)
+	a.access.Observe = a.metrics.ObserveAccess
 	syncers := []*seats.Syncer{syncer}
 	inventories := []func(context.Context) error{a.tokens.Inventory}
 	digest, reminders := a.reviews.DigestJob(), jobs.Also(a.reviews.RemindersJob(), a.approvals.Reminders)

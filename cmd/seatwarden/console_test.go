@@ -42,7 +42,7 @@ func TestConsoleWithTheEmulator(t *testing.T) {
 	if code != 0 {
 		t.Fatalf("exit %d; stderr:\n%s\nstdout:\n%s", code, stderr, out)
 	}
-	if !regexp.MustCompile(`(?m)^Synced \d+ paid seats \(\d+ team members\) from the emulated Zendesk \(acme\) in \d+m?s\.$`).MatchString(out) {
+	if !regexp.MustCompile(`(?m)^Synced \d+ paid seats \(\d+ team members\) from the emulated Zendesk \(acme\) in \d+(\.\d+)?m?s\.$`).MatchString(out) {
 		t.Errorf("no sync line; output:\n%s", out)
 	}
 	wantLines(t, out,
