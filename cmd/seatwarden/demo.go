@@ -130,6 +130,7 @@ func (d *demo) run(ctx context.Context, cfg *config.Config, dataDir string, keep
 		cfg.Policy.AdminChannel = demoAdminChannel
 		cfg.Policy.Approvals.Channel = demoApprovalsChannel
 		cfg.Policy.Approvals.Approvers = []string{demoStranger.email}
+		demoAccessPolicy(&cfg.Policy)
 	}
 
 	a, err := newApp(ctx, cfg, log)
@@ -225,6 +226,7 @@ func (d *demo) run(ctx context.Context, cfg *config.Config, dataDir string, keep
 	d.copilotReview(ctx, a, gh)
 	d.tokens(ctx, a, emu, gh)
 	d.approvals(ctx, a, emu)
+	d.access(ctx, a, emu)
 	d.teamsScene(ctx, a, tm)
 
 	d.say("")

@@ -83,7 +83,9 @@ func (d *demo) approvals(ctx context.Context, a *app, emu *zendesktest.Server) {
 		d.printLines(m, "Approved", "Approvals")
 	}
 	if ch, ok := d.slackEmu.DMChannel(demoOwner.slackID); d.expect(ok, "%s has a DM from seatwarden", demoOwner.name) {
-		dm, ok := d.awaitDM(ctx, ch, id)
+		dm, ok := d.awaitDM(ctx, ch, 10*time.Second, func(headline, text string) bool {
+			return strings.Contains(text, id) && strings.Contains(strings.ToLower(headline), "approved")
+		})
 		if d.expect(ok, "%s was told %s is approved", demoOwner.name, id) {
 			d.printMessage(demoOwner.name+"'s direct message", dm)
 		}
@@ -180,15 +182,17 @@ func (d *demo) awaitNewMessage(ctx context.Context, channel string, seen int) (s
 	return got, d.expect(err == nil, "a message reached %s within 10s", channel)
 }
 
-// awaitDM waits for a direct message that mentions id and its approval.
-func (d *demo) awaitDM(ctx context.Context, channel, id string) (slacktest.Message, bool) {
+// awaitDM waits up to wait for a direct message in channel whose
+// headline and text satisfy match.
+func (d *demo) awaitDM(ctx context.Context, channel string, wait time.Duration, match func(headline, text string) bool) (slacktest.Message, bool) {
 	var got slacktest.Message
-	wctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	wctx, cancel := context.WithTimeout(ctx, wait)
 	defer cancel()
 	err := d.slackEmu.WaitUntil(wctx, func() bool {
 		for _, m := range d.slackEmu.Messages(channel) {
-			headline, _, _ := strings.Cut(messageText(m), "\n")
-			if strings.Contains(messageText(m), id) && strings.Contains(strings.ToLower(headline), "approved") {
+			text := messageText(m)
+			headline, _, _ := strings.Cut(text, "\n")
+			if match(headline, text) {
 				got = m
 				return true
 			}
