@@ -76,6 +76,8 @@ type Grant struct {
 	Ticket     string        `json:"ticket,omitempty"`
 	ApprovedBy []string      `json:"approved_by,omitempty"`
 	BreakGlass bool          `json:"break_glass,omitempty"`
+	// Extensions are the times the grant was extended, oldest first.
+	Extensions []Extension `json:"extensions,omitempty"`
 
 	State     State     `json:"state"`
 	CreatedAt time.Time `json:"created_at"`
@@ -86,6 +88,29 @@ type Grant struct {
 	// Note says, in words, why a grant is held, failed or ended early.
 	Note   string  `json:"note,omitempty"`
 	Change *Change `json:"change,omitempty"`
+}
+
+// Extension is one extension of a grant.
+type Extension struct {
+	By  string        `json:"by"`
+	At  time.Time     `json:"at"`
+	Add time.Duration `json:"add"`
+	// Self: the holder extended it without approval, as the policy
+	// allows once.
+	Self bool `json:"self,omitempty"`
+	// RequestID is the approval request that asked for it; one request
+	// extends a grant once.
+	RequestID string `json:"request_id,omitempty"`
+}
+
+// SelfExtended reports whether the holder already extended g themselves.
+func (g Grant) SelfExtended() bool {
+	for _, e := range g.Extensions {
+		if e.Self {
+			return true
+		}
+	}
+	return false
 }
 
 // Left is how long an active grant still runs at now.

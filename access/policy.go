@@ -18,6 +18,12 @@ type Policy struct {
 	DefaultDuration time.Duration
 	// WarnBefore is how long before its end the holder is warned.
 	WarnBefore time.Duration
+	// SelfExtend is how much a holder may add to a grant once without
+	// approval; 0 means every extension goes to approvers.
+	SelfExtend time.Duration
+	// BreakGlass is the longest grant taken at once without approval; 0
+	// means break-glass is off.
+	BreakGlass time.Duration
 }
 
 // RolePolicy is one grantable role's rules.
@@ -101,6 +107,26 @@ func (p Policy) CheckRole(role string) error {
 		return fmt.Errorf("name a role to ask for: %s", strings.Join(p.RoleNames(), ", "))
 	}
 	return fmt.Errorf("%q is not a role you can ask for; grantable: %s", clip(role, 40), strings.Join(p.RoleNames(), ", "))
+}
+
+// CheckExtension says why a grant of role may not run for left more (what
+// it has left at the moment, plus the extension), or nil: no extension
+// makes a grant outlast the role's maximum from now.
+func (p Policy) CheckExtension(role string, left, more time.Duration) error {
+	r, ok := p.Grantable(role)
+	switch {
+	case !ok:
+		return p.CheckRole(role)
+	case more <= 0:
+		return fmt.Errorf("extend by a length of time: use %s", DurationExamples)
+	case left+more > r.MaxDuration:
+		can := r.MaxDuration - left
+		if can < time.Minute {
+			return fmt.Errorf("%s may be held at most %s at a time, and this grant has %s left: it cannot be extended now", role, Format(r.MaxDuration), Format(left))
+		}
+		return fmt.Errorf("%s may be held at most %s at a time; with %s left, extend by %s or less", role, Format(r.MaxDuration), Format(left), Format(can))
+	}
+	return nil
 }
 
 // CheckDuration says why d is not a grant's length for role, or nil.

@@ -403,3 +403,46 @@ func TestRevokeNow(t *testing.T) {
 		t.Errorf("after revoke priya is %s", u.Role)
 	}
 }
+
+func TestExtend(t *testing.T) {
+	f := newFixture(t, bolt)
+	svc := f.replica("a", nil)
+	svc.Policy.SelfExtend = 30 * time.Minute
+	ctx := t.Context()
+	g, err := svc.Grant(ctx, f.request(t, "r1", priya, time.Hour))
+	if err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name      string
+		more      time.Duration
+		requestID string
+		wantEnd   time.Duration // from start, "" when refused
+		want      string        // the error, "" when extended
+	}{
+		{"self, over the self limit", 45 * time.Minute, "", 0, "you may add at most 30 minutes yourself"},
+		{"self, once", 30 * time.Minute, "", 90 * time.Minute, ""},
+		{"self, twice", 15 * time.Minute, "", 0, "you extended g-r1 yourself once already"},
+		{"approved", time.Hour, "r9", 150 * time.Minute, ""},
+		{"the same approval again changes nothing", time.Hour, "r9", 150 * time.Minute, ""},
+		{"past the role's maximum from now", 2 * time.Hour, "r10", 0, "admin may be held at most 4 hours at a time; with 2 hours 30 minutes left, extend by 1 hour 30 minutes or less"},
+	}
+	for _, tt := range tests {
+		ext, err := svc.Extend(ctx, g.ID, "priya@acme.example", tt.more, tt.requestID)
+		switch {
+		case tt.want != "" && (err == nil || !strings.Contains(err.Error(), tt.want)):
+			t.Errorf("%s: err = %v, want %q", tt.name, err, tt.want)
+		case tt.want != "" && tt.requestID == "" && !errors.Is(err, access.ErrSelfExtend):
+			t.Errorf("%s: %v is not ErrSelfExtend", tt.name, err)
+		case tt.want == "" && (err != nil || !ext.End.Equal(start.Add(tt.wantEnd))):
+			t.Errorf("%s: end %v, %v; want %v", tt.name, ext.End, err, start.Add(tt.wantEnd))
+		}
+	}
+	if at, _, _ := svc.NextDue(ctx); !at.Equal(start.Add(150 * time.Minute)) {
+		t.Errorf("the end is due at %v, want the extended end", at)
+	}
+	f.advance(time.Hour)
+	if res, _ := svc.Sweep(ctx); len(res.Ended) != 0 {
+		t.Error("the grant ended at its first end, not its extended one")
+	}
+}

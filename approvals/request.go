@@ -268,6 +268,9 @@ const (
 	EventGrantEnded   Event = "grant_ended"
 	EventGrantHeld    Event = "grant_held"
 	EventGrantRefused Event = "grant_refused"
+	// EventGrantExtended: the holder extended the grant themselves, as
+	// the policy allows once (Mark.Text is the new end, RFC 3339).
+	EventGrantExtended Event = "grant_extended"
 )
 
 // Notice is one message a transition promised: a thread reply, a redraw

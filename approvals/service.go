@@ -590,6 +590,10 @@ func (s *Service) TellGrant(ctx context.Context, id string, e Event, m Mark) (r 
 		case EventGrantEnding:
 			r.add(Notice{Kind: Direct, To: r.Requester, Event: e, Mark: m})
 			return nil
+		case EventGrantExtended:
+			// The holder did it: the thread hears, they need not.
+			r.add(thread(e, m, len(r.Approvals))...)
+			return nil
 		case EventGrantEnded, EventGrantRefused:
 			r.State, r.Closed = Done, &m
 		}

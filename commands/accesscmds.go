@@ -71,6 +71,14 @@ func (ac *accessCommands) definitions() []Definition {
 			Handler:     ac.show,
 		},
 		Definition{
+			Name:        "access extend",
+			Usage:       "access extend ID DURATION",
+			Description: "Asks for more time on your active grant: added at once when the policy lets holders extend once by that much, else a request that approvers decide, like the first.",
+			Examples:    []string{"access extend g-REQ-7KQ2MX 30m"},
+			Access:      Everyone,
+			Handler:     ac.extend,
+		},
+		Definition{
 			Name:        "access revoke",
 			Usage:       "access revoke ID",
 			Description: "Ends an active grant now: Zendesk gets the earlier role back and the holder's sessions are ended. For the holder and admins.",
@@ -194,6 +202,44 @@ func (ac *accessCommands) show(ctx context.Context, c *Call) (bot.Message, error
 
 // revoke ends an active grant now, and tells its request's thread and
 // requester.
+// extend adds time to the caller's grant: at once when the policy allows
+// a self-extension of that much, else through the access form, whose
+// approval extends the grant (the access-expiry job does it).
+func (ac *accessCommands) extend(ctx context.Context, c *Call) (bot.Message, error) {
+	if len(c.Args) < 2 {
+		return bot.Message{}, Invalidf("access extend takes a grant ID and how much longer").WithExample("access extend g-REQ-7KQ2MX 30m")
+	}
+	more, err := access.ParseDuration(strings.Join(c.Args[1:], " "))
+	if err != nil {
+		return bot.Message{}, Invalidf("%s", err.Error()).WithExample("access extend " + clip(c.Args[0], 40) + " 30m")
+	}
+	c.Args = c.Args[:1]
+	g, err := ac.grant(ctx, c)
+	if err != nil {
+		return bot.Message{}, err
+	}
+	me := c.Role.Email
+	if me == "" || !people.Same(g.Email, me) {
+		return bot.Message{}, Forbiddenf("Only the holder, %s, can extend %s; anyone else asks for their own grant with %s access request", g.Email, g.ID, ac.d.Command)
+	}
+	if g.State != access.Active {
+		return bot.Message{}, notActive(g)
+	}
+	ext, err := ac.d.Access.Extend(ctx, g.ID, me, more, "")
+	switch {
+	case err == nil:
+		ac.tell(ctx, ext, approvals.EventGrantExtended, me, ext.End.Format(time.RFC3339))
+		return ac.view(c).Extended(ext), nil
+	case !errors.Is(err, access.ErrSelfExtend) || ac.requests == nil:
+		return bot.Message{}, Invalidf("%s", strings.TrimPrefix(err.Error(), "access: ")).WithExample("access extend " + g.ID + " 30m")
+	}
+	// Approvers decide: the same form as the first request, filled in.
+	return ac.requests.form(c, approvals.Access, approvals.Answers{
+		approvals.FieldRole: g.RoleName, approvals.FieldDuration: shortDuration(more),
+		approvals.FieldWhy: "More time on " + g.ID + ": " + g.Reason,
+	}, "")
+}
+
 func (ac *accessCommands) revoke(ctx context.Context, c *Call) (bot.Message, error) {
 	g, err := ac.grant(ctx, c)
 	if err != nil {

@@ -470,9 +470,50 @@ func TestAccessHelp(t *testing.T) {
 	f := newAccessFixture(t)
 	m := ask(f.router, acmeLee, "help access")
 	usages, unknown := helpCommands(m)
-	want := []string{"access request [ROLE] [DURATION]", "access list", "access show ID", "access revoke ID"}
+	want := []string{"access request [ROLE] [DURATION]", "access list", "access show ID", "access extend ID DURATION", "access revoke ID"}
 	if !slices.Equal(usages, want) || unknown != "" {
 		t.Errorf("help access lists %q (unknown %q), want %q", usages, unknown, want)
 	}
 	goldenJSON(t, m)
+}
+
+func TestAccessExtend(t *testing.T) {
+	// The policy lets holders add up to 30 minutes once themselves.
+	f := newAccessFixture(t, func(p *approvals.Policy) { p.Access.SelfExtend = 30 * time.Minute })
+	f.access.Policy.SelfExtend = 30 * time.Minute
+	r, g := f.grantApproved(t, acmeMei, "1h")
+
+	refusals := []struct{ name, who, text, want string }{
+		{"not the holder", acmeAdmin, "access extend " + g.ID + " 15m", "Only the holder, mei@acme.example, can extend " + g.ID + "; anyone else asks for their own grant with /warden access request"},
+		{"no duration", acmeMei, "access extend " + g.ID, "Usage error: access extend takes a grant ID and how much longer, e.g. /warden access extend g-REQ-7KQ2MX 30m"},
+		{"two weeks", acmeMei, "access extend " + g.ID + " 2 weeks", `Usage error: "2 weeks" is not a duration: use minutes, hours or days, such as 30m, 2h, 1h30m or 1d, e.g. /warden access extend ` + g.ID + ` 30m`},
+		{"tampered id", acmeMei, "access extend g-<x> 15m", `No access grant "g-<x>"; access list shows yours with their IDs, e.g. /warden access list`},
+	}
+	for _, tt := range refusals {
+		t.Run(tt.name, func(t *testing.T) {
+			wantLine(t, ask(f.router, tt.who, tt.text), tt.want)
+			if cur := f.grant(t, g.ID); !cur.End.Equal(g.End) {
+				t.Errorf("a refused extension moved the end to %v", cur.End)
+			}
+		})
+	}
+	t.Run("self, within the policy", func(t *testing.T) {
+		m := ask(f.router, acmeMei, "access extend "+g.ID+" 20m")
+		if !strings.HasPrefix(m.Headline, "Extended "+g.ID+" by 20 minutes: you hold admin until") {
+			t.Fatalf("extend: %+v", m)
+		}
+		goldenRequests(t, m, r.ID)
+		if cur := f.grant(t, g.ID); !cur.End.Equal(g.End.Add(20*time.Minute)) || !cur.SelfExtended() {
+			t.Errorf("after the extension the grant ends %v (self-extended %v)", cur.End, cur.SelfExtended())
+		}
+		if req := f.get(t, r.ID); !slices.Contains(req.Told, approvals.EventGrantExtended) {
+			t.Errorf("the request was not told: %v", req.Told)
+		}
+	})
+	t.Run("a second time goes to approvers", func(t *testing.T) {
+		m := ask(f.router, acmeMei, "access extend "+g.ID+" 20m")
+		if m.Form == nil || m.Form.Title != "Request an access grant" {
+			t.Fatalf("a second extension did not open the request form: %+v", m)
+		}
+	})
 }

@@ -158,12 +158,20 @@ func (a *Access) GrantRequest(ctx context.Context, r approvals.Request) error {
 	}
 	g, err := a.Service.Grant(ctx, req)
 	switch {
-	case g.State == access.Active:
-		return a.tellRequest(ctx, r.ID, approvals.EventGranted, "system", g.End.Format(time.RFC3339))
-	case g.State == access.Failed:
-		return a.tellRequest(ctx, r.ID, approvals.EventGrantRefused, "system", g.Note)
+	case errors.Is(err, access.ErrOpen) && g.State == access.Active && g.UserID == req.UserID:
+		// Asked again while holding it: approved, the request extends
+		// the grant there is.
+		ext, err := a.Service.Extend(ctx, g.ID, strings.Join(req.ApprovedBy, ", "), d, r.ID)
+		if err != nil {
+			return a.refuse(ctx, r, err.Error())
+		}
+		return a.tellRequest(ctx, r.ID, approvals.EventGranted, "system", ext.End.Format(time.RFC3339), "extended")
 	case errors.Is(err, access.ErrOpen):
 		return a.refuse(ctx, r, strings.TrimPrefix(err.Error(), access.ErrOpen.Error()+": "))
+	case g.State == access.Active:
+		return a.tellRequest(ctx, r.ID, approvals.EventGranted, "system", g.End.Format(time.RFC3339), "granted")
+	case g.State == access.Failed:
+		return a.tellRequest(ctx, r.ID, approvals.EventGrantRefused, "system", g.Note, "refused")
 	case err != nil && g.ID == "":
 		// Refused before anything was stored (a duration the policy no
 		// longer allows): nothing will change on a retry.
@@ -173,12 +181,8 @@ func (a *Access) GrantRequest(ctx context.Context, r approvals.Request) error {
 }
 
 func (a *Access) refuse(ctx context.Context, r approvals.Request, why string) error {
-	return a.tellRequest(ctx, r.ID, approvals.EventGrantRefused, "system", why)
+	return a.tellRequest(ctx, r.ID, approvals.EventGrantRefused, "system", why, "refused")
 }
-
-// toldOutcome is the metric outcome of telling a request an event, for
-// outcomes no sweep reports.
-var toldOutcome = map[approvals.Event]string{approvals.EventGranted: "granted", approvals.EventGrantRefused: "refused"}
 
 // tell tells the request behind grant g, if it has one (break-glass
 // grants have none).
@@ -186,16 +190,18 @@ func (a *Access) tell(ctx context.Context, g access.Grant, e approvals.Event, by
 	if g.RequestID == "" {
 		return nil
 	}
-	return a.tellRequest(ctx, g.RequestID, e, by, text)
+	return a.tellRequest(ctx, g.RequestID, e, by, text, "")
 }
 
-func (a *Access) tellRequest(ctx context.Context, id string, e approvals.Event, by, text string) error {
+// tellRequest tells request id of e; outcome, when not empty, is
+// counted by whichever replica tells it.
+func (a *Access) tellRequest(ctx context.Context, id string, e approvals.Event, by, text, outcome string) error {
 	_, told, err := a.Approvals.TellGrant(ctx, id, e, approvals.Mark{By: by, Text: text})
 	if err != nil {
 		return fmt.Errorf("access-expiry: tell %s of %s: %w", id, e, err)
 	}
-	if outcome, ok := toldOutcome[e]; ok && told {
-		a.observe(outcome, -1) // counted once, by whoever told it
+	if outcome != "" && told {
+		a.observe(outcome, -1)
 	}
 	if a.Deliver == nil {
 		return nil

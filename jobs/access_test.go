@@ -168,3 +168,27 @@ func TestAccessExpiryRefusesAStranger(t *testing.T) {
 		t.Errorf("%d user updates for a refused grant", n)
 	}
 }
+
+// Asking again while holding the role extends the grant there is, once.
+func TestAccessExpiryExtendsOnASecondApproval(t *testing.T) {
+	f := newAccessFixture(t)
+	f.ask(t, mei, "1h")
+	f.run(t)
+	second := f.ask(t, mei, "30m")
+	f.run(t)
+	f.run(t)
+	g, err := f.job.Service.Get(t.Context(), access.GrantID(second.ID))
+	if err == nil {
+		t.Fatalf("the second request made a grant of its own: %+v", g)
+	}
+	grants, err := f.job.Service.List(t.Context())
+	if err != nil || len(grants) != 1 {
+		t.Fatalf("grants = %+v, %v; want one", grants, err)
+	}
+	if want := f.clock.Add(90 * time.Minute); !grants[0].End.Equal(want) || len(grants[0].Extensions) != 1 {
+		t.Errorf("the grant ends %v with %d extensions; want %v and one", grants[0].End, len(grants[0].Extensions), want)
+	}
+	if got := f.chat.headlines(mei, "You are admin in Zendesk until"); len(got) != 2 {
+		t.Errorf("grant DMs = %v; want the first and the extended end", got)
+	}
+}

@@ -262,3 +262,18 @@ func (v Grants) Revoked(g access.Grant) bot.Message {
 	m.Context = []string{v.Command + " access show " + g.ID}
 	return m
 }
+
+// Extended confirms a self-extension to the holder.
+func (v Grants) Extended(g access.Grant) bot.Message {
+	last := g.Extensions[len(g.Extensions)-1]
+	text := "The policy lets a holder extend a grant once; more time after this goes to approvers."
+	if g.RequestID != "" {
+		text += " The thread of request " + bot.EscapeText(g.RequestID) + " says so."
+	}
+	return bot.Message{
+		Visibility: bot.Ephemeral,
+		Headline:   fmt.Sprintf("Extended %s by %s: you hold %s until %s", g.ID, access.Format(last.Add), g.RoleName, v.stamp(g.End)),
+		Sections:   []bot.Section{{Text: text}},
+		Context:    []string{v.Command + " access show " + g.ID},
+	}
+}

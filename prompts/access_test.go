@@ -322,3 +322,17 @@ func TestGrantRevoked(t *testing.T) {
 		})
 	}
 }
+
+func TestGrantExtended(t *testing.T) {
+	g := activeGrant()
+	g.End = g.End.Add(30 * time.Minute)
+	g.Extensions = []access.Extension{{By: g.Email, At: grantNow, Add: 30 * time.Minute, Self: true}}
+	m := grants().Extended(g)
+	if m.Visibility != bot.Ephemeral {
+		t.Errorf("visibility %v: the confirmation is the holder's", m.Visibility)
+	}
+	wantHeadline(t, m, "Extended "+g.ID+" by 30 minutes: you hold admin until "+g.End.In(berlin).Format("2 Jan 2006 15:04"))
+	checkSmall(t, m)
+	goldenJSON(t, m)
+	goldenRendered(t, m)
+}

@@ -464,7 +464,7 @@ func (v Requests) ThreadReply(r approvals.Request, n approvals.Notice) bot.Messa
 	case approvals.EventExtended:
 		head = fmt.Sprintf("📅 %s extended the review to %s", by, v.isoDate(n.Mark.Text))
 		text = esc(r.Owner) + " is asked again then to keep it, roll it back or extend the review."
-	case approvals.EventGranted, approvals.EventGrantEnded, approvals.EventGrantHeld, approvals.EventGrantRefused:
+	case approvals.EventGranted, approvals.EventGrantEnded, approvals.EventGrantHeld, approvals.EventGrantRefused, approvals.EventGrantExtended:
 		head, text = v.grantReply(r, n)
 	default:
 		head = r.ID + " is " + r.State.Words()
@@ -859,6 +859,9 @@ func (v Requests) grantReply(r approvals.Request, n approvals.Notice) (head, tex
 		return fmt.Sprintf("🔒 Ended: %s no longer holds %s", esc(r.Requester), grantRole(r)), esc(n.Mark.Text)
 	case approvals.EventGrantHeld:
 		return "⚠ The grant's end needs a person", esc(n.Mark.Text)
+	case approvals.EventGrantExtended:
+		return fmt.Sprintf("⏩ %s extended the grant until %s", esc(n.Mark.By), v.grantEnd(n)),
+			"A self-extension, which the policy allows once per grant; longer goes to approvers."
 	}
 	return "⛔ Not granted", esc(n.Mark.Text)
 }

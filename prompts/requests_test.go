@@ -534,6 +534,9 @@ func TestThreadReply(t *testing.T) {
 			"🔒 Ended: mei@example.com no longer holds admin", "Ended on time (expired); back to agent (custom role 360001112224), sessions ended."},
 		{"grant held", approvedAccess(), notice(reply, approvals.EventGrantHeld, "system", at(23, 13, 9), "the role was changed by hand during the grant: agent now, admin granted, agent before; left as it is for a person to decide", 2),
 			"⚠ The grant's end needs a person", "the role was changed by hand during the grant: agent now, admin granted, agent before; left as it is for a person to decide"},
+		{"grant extended", approvedAccess(), notice(reply, approvals.EventGrantExtended, mei, at(23, 12, 50), "2026-11-23T12:39:00Z", 2),
+			"⏩ mei@example.com extended the grant until 23 Nov 2026 13:39",
+			"A self-extension, which the policy allows once per grant; longer goes to approvers."},
 		{"grant refused", approvedAccess(), notice(reply, approvals.EventGrantRefused, "system", at(23, 11, 9), "mei@example.com is not on the account's staff: only agents can be given a privileged role", 2),
 			"⛔ Not granted", "mei@example.com is not on the account's staff: only agents can be given a privileged role"},
 	}

@@ -70,7 +70,7 @@ func New() *Metrics {
 		}),
 		accessGrants: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "seatwarden_access_grants_total",
-			Help: "Just-in-time grants by outcome: granted, ended, held (left for a person), refused, and end_failed (an attempt to end one that failed and is retried). Active grants are granted minus ended and held.",
+			Help: "Just-in-time grants by outcome: granted, extended, ended, held (left for a person), refused, and end_failed (an attempt to end one that failed and is retried). Active grants are granted minus ended and held.",
 		}, []string{"outcome"}),
 		accessEndLag: prometheus.NewHistogram(prometheus.HistogramOpts{
 			Name:    "seatwarden_access_end_lag_seconds",

@@ -118,10 +118,17 @@ func AccessPolicy(p config.Policy) access.Policy {
 			}
 		}
 	}
-	return access.Policy{
+	ap := access.Policy{
 		Roles:           roles,
 		MinDuration:     a.MinDuration.Std(),
 		DefaultDuration: a.DefaultDuration.Std(),
 		WarnBefore:      a.WarnBefore.Std(),
-	}.WithDefaults()
+	}
+	if a.SelfExtension.Enabled {
+		ap.SelfExtend = a.SelfExtension.MaxDuration.Std()
+	}
+	if a.BreakGlass.Enabled {
+		ap.BreakGlass = a.BreakGlass.MaxDuration.Std()
+	}
+	return ap.WithDefaults()
 }

@@ -82,6 +82,16 @@ func TestAccessPolicy(t *testing.T) {
 				Roles:       map[string]access.RolePolicy{"admin": {MaxDuration: 3 * time.Hour, HighRisk: true}},
 				MinDuration: 30 * time.Minute, DefaultDuration: 2 * time.Hour, WarnBefore: 5 * time.Minute,
 			}},
+		{name: "self-extension and break-glass carried only when enabled",
+			access: func(a *config.AccessPolicy) {
+				a.SelfExtension = config.SelfExtension{Enabled: true, MaxDuration: 30 * minute}
+				a.BreakGlass = config.BreakGlass{Enabled: false, MaxDuration: hour}
+			},
+			want: access.Policy{
+				Roles:       map[string]access.RolePolicy{"admin": {MaxDuration: 4 * time.Hour, HighRisk: true}},
+				MinDuration: 15 * time.Minute, DefaultDuration: time.Hour, WarnBefore: 10 * time.Minute,
+				SelfExtend: 30 * time.Minute,
+			}},
 		{name: "role names lower-cased and trimmed, high risk from the key",
 			access: func(a *config.AccessPolicy) {
 				a.Roles = map[string]config.AccessRole{
