@@ -71,6 +71,9 @@ func (a *Access) Job() Definition {
 		Name:        NameAccessExpiry,
 		Description: "grants approved access requests, ends grants that reached their end, warns holders before it",
 		Run:         func(ctx context.Context, _ time.Time) error { return a.Run(ctx) },
+		// Every grant's change is leased: replicas sweep at once safely,
+		// and a dead one's job lock cannot hold up the ends due.
+		Concurrent: true,
 	}
 }
 
@@ -245,9 +248,14 @@ func (a *Access) wake(ctx context.Context) {
 		return
 	}
 	d := at.Sub(a.Service.Clock())
-	if d < time.Minute {
-		// At least a second: an entry due now but leased by another
-		// replica must not spin this one.
-		a.Wake(max(d, time.Second))
+	switch {
+	case d >= time.Minute:
+		return // the schedule's next run comes first
+	case d <= 0:
+		// Due already, yet left after this run: its change is leased by
+		// another replica, or failed and waits for its retry. Look again
+		// in a second rather than spin.
+		d = time.Second
 	}
+	a.Wake(d)
 }

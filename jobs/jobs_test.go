@@ -140,6 +140,38 @@ func TestRunnerOneReplicaAtATime(t *testing.T) {
 	}
 }
 
+// A concurrent job runs on every replica at once, and a lock some other
+// holder left (a replica that died) does not stop it.
+func TestRunnerConcurrentJobTakesNoLock(t *testing.T) {
+	st := openStore(t)
+	if _, err := st.AcquireLock(context.Background(), "job:"+NameAccessExpiry, "dead-replica", time.Hour); err != nil {
+		t.Fatal(err)
+	}
+	var runs atomic.Int32
+	both := make(chan struct{})
+	def := Definition{Name: NameAccessExpiry, Concurrent: true, Run: func(context.Context, time.Time) error {
+		if runs.Add(1) == 2 {
+			close(both)
+		}
+		<-both
+		return nil
+	}}
+	obs := &observed{}
+	var wg sync.WaitGroup
+	for _, holder := range []string{"replica-a", "replica-b"} {
+		r := &Runner{Locks: st, Holder: holder, Timeout: time.Minute, Observe: obs.observe}
+		wg.Go(func() {
+			if err := r.Run(context.Background(), def); err != nil {
+				t.Errorf("%s: %v", holder, err)
+			}
+		})
+	}
+	wg.Wait()
+	if got := obs.list(); len(got) != 2 || got[0] != NameAccessExpiry+":ok" || got[1] != NameAccessExpiry+":ok" {
+		t.Errorf("observed %v, want two ok runs", got)
+	}
+}
+
 func TestRegistry(t *testing.T) {
 	noop := func(context.Context, time.Time) error { return nil }
 	if _, err := NewRegistry(Definition{Name: "backup", Run: noop}); err == nil || !strings.Contains(err.Error(), `"backup" is not a job name`) {
@@ -410,6 +442,40 @@ func TestRunAfter(t *testing.T) {
 		}
 		if waited := time.Since(start); waited > time.Second || ran.Load() != 1 {
 			t.Errorf("Stop waited %s and the hour-later run ran: %d runs", waited, ran.Load())
+		}
+	})
+}
+
+// A job woken after every run keeps one pending wake: the soonest.
+func TestSchedulerWakeAfterKeepsTheSoonest(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		var runs atomic.Int32
+		def := Definition{Name: NameAccessExpiry, Concurrent: true, Run: func(context.Context, time.Time) error {
+			runs.Add(1)
+			return nil
+		}}
+		s := NewScheduler(time.UTC, &Runner{Holder: "a", Timeout: time.Minute}, nil)
+		s.WakeAfter(def, 30*time.Second)
+		s.WakeAfter(def, 10*time.Second) // sooner: replaces the first
+		s.WakeAfter(def, 20*time.Second) // later than the pending one: ignored
+		time.Sleep(10*time.Second + time.Millisecond)
+		synctest.Wait()
+		if n := runs.Load(); n != 1 {
+			t.Fatalf("%d runs at 10s, want 1", n)
+		}
+		time.Sleep(30 * time.Second)
+		synctest.Wait()
+		if n := runs.Load(); n != 1 {
+			t.Errorf("%d runs by 40s, want still 1: the replaced wakes must not run", n)
+		}
+		s.WakeAfter(def, time.Second) // after a run, a new wake is taken
+		time.Sleep(2 * time.Second)
+		synctest.Wait()
+		if n := runs.Load(); n != 2 {
+			t.Errorf("%d runs, want 2", n)
+		}
+		if err := s.Stop(context.Background()); err != nil {
+			t.Fatal(err)
 		}
 	})
 }

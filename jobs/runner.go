@@ -37,6 +37,12 @@ type Definition struct {
 	// Run does one run. now is the run's logical time: tests pass a fixed
 	// one; the scheduler passes the time the run started.
 	Run func(ctx context.Context, now time.Time) error
+	// Concurrent jobs take no job lock: they lease each piece of work
+	// themselves, so replicas may run them at once, and a replica that
+	// dies mid-run holds nothing up but its own leases (access-expiry:
+	// a dead replica's job lock would stall every grant's end for the
+	// lock's two minutes).
+	Concurrent bool
 }
 
 // Run results passed to Runner.Observe.
@@ -88,6 +94,9 @@ func FencingToken(ctx context.Context) (int64, bool) {
 func (r *Runner) Run(ctx context.Context, def Definition) (err error) {
 	start := r.now()
 	log := r.logger().With(slog.String("job", def.Name))
+	if def.Concurrent {
+		return r.runUnlocked(ctx, def, start, log)
+	}
 	ttl := cmp.Or(r.LockTTL, 2*time.Minute)
 
 	lock, err := r.Locks.AcquireLock(ctx, "job:"+def.Name, r.Holder, ttl)
@@ -134,6 +143,25 @@ func (r *Runner) Run(ctx context.Context, def Definition) (err error) {
 		return err
 	}
 	log.Info("job finished", slog.Duration("duration", d))
+	r.observe(def.Name, ResultOK, d)
+	return nil
+}
+
+// runUnlocked runs a concurrent job under its timeout alone.
+func (r *Runner) runUnlocked(ctx context.Context, def Definition, start time.Time, log *slog.Logger) error {
+	runCtx, cancel := context.WithTimeoutCause(ctx, r.Timeout, errTimedOut)
+	defer cancel()
+	err := runRecovering(runCtx, def, start)
+	d := r.now().Sub(start)
+	if err != nil {
+		if errors.Is(context.Cause(runCtx), errTimedOut) {
+			err = fmt.Errorf("jobs: %s: timed out after %s: %w", def.Name, r.Timeout, err)
+		}
+		log.Error("job failed", slog.Duration("duration", d), slog.Any("error", err))
+		r.observe(def.Name, ResultError, d)
+		return err
+	}
+	log.Debug("job finished", slog.Duration("duration", d))
 	r.observe(def.Name, ResultOK, d)
 	return nil
 }

@@ -32,6 +32,9 @@ type Scheduler struct {
 	extra    sync.WaitGroup
 	stopping chan struct{}
 	stopOnce sync.Once
+
+	// wakes are the pending WakeAfter runs, one per job, by when due.
+	wakes map[string]time.Time
 }
 
 // Entry is one scheduled job.
@@ -104,6 +107,40 @@ func (s *Scheduler) RunAfter(def Definition, d time.Duration) {
 			_ = s.runner.Run(s.base, def)
 		case <-s.stopping:
 		}
+	})
+}
+
+// WakeAfter runs def once, d from now, unless a wake of def is already
+// due by then: a job that asks to be woken after every run (access-expiry,
+// at the next grant's end) keeps one pending wake, not one per run.
+func (s *Scheduler) WakeAfter(def Definition, d time.Duration) {
+	at := time.Now().Add(d)
+	s.mu.Lock()
+	if s.wakes == nil {
+		s.wakes = map[string]time.Time{}
+	}
+	if due, ok := s.wakes[def.Name]; ok && !due.After(at) {
+		s.mu.Unlock()
+		return
+	}
+	s.wakes[def.Name] = at
+	s.mu.Unlock()
+	s.extra.Go(func() {
+		t := time.NewTimer(d)
+		defer t.Stop()
+		select {
+		case <-t.C:
+		case <-s.stopping:
+			return
+		}
+		s.mu.Lock()
+		if s.wakes[def.Name] != at {
+			s.mu.Unlock()
+			return // a sooner wake replaced this one and has run
+		}
+		delete(s.wakes, def.Name)
+		s.mu.Unlock()
+		_ = s.runner.Run(s.base, def)
 	})
 }
 

@@ -70,7 +70,7 @@ func (a *app) serve(ctx context.Context, addr string, ready func(addr string)) e
 	// asks to run again at the next end within the minute. Grants a dead
 	// replica left half made are finished once their lease has passed.
 	if def, err := a.jobs.Lookup(jobs.NameAccessExpiry); err == nil {
-		a.access.Wake = func(d time.Duration) { sched.RunAfter(def, d) }
+		a.access.Wake = func(d time.Duration) { sched.WakeAfter(def, d) }
 		sched.RunNow(def)
 		sched.RunAfter(def, access.ChangeLease(0))
 	}
