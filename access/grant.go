@@ -76,6 +76,8 @@ type Grant struct {
 	Ticket     string        `json:"ticket,omitempty"`
 	ApprovedBy []string      `json:"approved_by,omitempty"`
 	BreakGlass bool          `json:"break_glass,omitempty"`
+	// Review is an approver's look at a break-glass grant after the fact.
+	Review *Review `json:"review,omitempty"`
 	// Extensions are the times the grant was extended, oldest first.
 	Extensions []Extension `json:"extensions,omitempty"`
 
@@ -88,6 +90,17 @@ type Grant struct {
 	// Note says, in words, why a grant is held, failed or ended early.
 	Note   string  `json:"note,omitempty"`
 	Change *Change `json:"change,omitempty"`
+}
+
+// Review is the after-the-fact review of a break-glass grant.
+type Review struct {
+	// By and At are the approver who acknowledged it, and when; empty
+	// until then.
+	By string    `json:"by,omitempty"`
+	At time.Time `json:"at,omitzero"`
+	// Escalated: nobody acknowledged it in time, and the admins were
+	// told.
+	Escalated bool `json:"escalated,omitempty"`
 }
 
 // Extension is one extension of a grant.

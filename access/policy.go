@@ -1,6 +1,7 @@
 package access
 
 import (
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -128,6 +129,21 @@ func (p Policy) CheckExtension(role string, left, more time.Duration) error {
 	}
 	return nil
 }
+
+// CheckBreakGlass says why role cannot be taken by break-glass for d, or
+// nil.
+func (p Policy) CheckBreakGlass(role string, d time.Duration) error {
+	switch {
+	case p.BreakGlass <= 0:
+		return ErrBreakGlassOff
+	case d <= 0 || d > p.BreakGlass:
+		return fmt.Errorf("break-glass lasts at most %s", Format(p.BreakGlass))
+	}
+	return p.CheckRole(role)
+}
+
+// ErrBreakGlassOff: the policy does not allow break-glass.
+var ErrBreakGlassOff = errors.New("break-glass is off: the policy's access.break_glass.enabled is false; ask with access request, or ask an admin")
 
 // CheckDuration says why d is not a grant's length for role, or nil.
 func (p Policy) CheckDuration(role string, d time.Duration) error {

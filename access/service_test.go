@@ -446,3 +446,37 @@ func TestExtend(t *testing.T) {
 		t.Error("the grant ended at its first end, not its extended one")
 	}
 }
+
+func TestBreakGlass(t *testing.T) {
+	f := newFixture(t, bolt)
+	svc := f.replica("a", nil)
+	ctx := t.Context()
+	req := f.request(t, "bg-1", priya, 0)
+	if _, err := svc.BreakGlass(ctx, req); !errors.Is(err, access.ErrBreakGlassOff) {
+		t.Fatalf("break-glass with the policy off: %v", err)
+	}
+	svc.Policy.BreakGlass = 30 * time.Minute
+	req.Duration = 2 * time.Hour // asks for more than break-glass allows: gets its maximum
+	g, err := svc.BreakGlass(ctx, req)
+	if err != nil || g.State != access.Active || !g.BreakGlass || g.Review == nil || !g.End.Equal(start.Add(30*time.Minute)) {
+		t.Fatalf("BreakGlass = %+v, %v; want active for 30 minutes, awaiting review", g, err)
+	}
+	if _, err := svc.Acknowledge(ctx, g.ID, "priya@acme.example"); err == nil || !strings.Contains(err.Error(), "another approver reviews it") {
+		t.Errorf("the holder acknowledged their own: %v", err)
+	}
+	f.advance(25 * time.Hour)
+	late, err := svc.Unreviewed(ctx)
+	if err != nil || len(late) != 1 || !late[0].Review.Escalated {
+		t.Fatalf("Unreviewed = %+v, %v; want the grant, escalated", late, err)
+	}
+	if again, _ := svc.Unreviewed(ctx); len(again) != 0 {
+		t.Errorf("escalated twice: %+v", again)
+	}
+	ack, err := svc.Acknowledge(ctx, g.ID, "dana@acme.example")
+	if err != nil || ack.Review.By != "dana@acme.example" {
+		t.Errorf("Acknowledge = %+v, %v", ack.Review, err)
+	}
+	if _, err := svc.Acknowledge(ctx, g.ID, "omar@acme.example"); err == nil || !strings.Contains(err.Error(), "reviewed") {
+		t.Errorf("a second review: %v", err)
+	}
+}

@@ -3,6 +3,7 @@ package commands
 import (
 	"cmp"
 	"context"
+	"crypto/rand"
 	"errors"
 	"log/slog"
 	"regexp"
@@ -77,6 +78,17 @@ func (ac *accessCommands) definitions() []Definition {
 			Examples:    []string{"access extend g-REQ-7KQ2MX 30m"},
 			Access:      Everyone,
 			Handler:     ac.extend,
+		},
+		Definition{
+			Name:        "access break-glass",
+			Usage:       "access break-glass ROLE REASON",
+			Description: "Takes a role at once, without approval, when the policy allows break-glass, for at most its break-glass time; every approver and the admin channel are told, and an approver reviews it afterwards.",
+			Examples:    []string{"access break-glass admin checkout is down and the SSO app must be reconfigured"},
+			Access:      Everyone,
+			Handler:     ac.breakGlass,
+			Actions:     []ActionRoute{{ID: prompts.ActionAccessReview}},
+			// Who may review is the service's business (not the holder).
+			ControlAccess: Everyone,
 		},
 		Definition{
 			Name:        "access revoke",
@@ -202,6 +214,72 @@ func (ac *accessCommands) show(ctx context.Context, c *Call) (bot.Message, error
 
 // revoke ends an active grant now, and tells its request's thread and
 // requester.
+// breakGlass grants a role at once when the policy allows it; the
+// approvers and the admin channel hear of it through BrokeGlass.
+func (ac *accessCommands) breakGlass(ctx context.Context, c *Call) (bot.Message, error) {
+	if a := c.Request.Action; a != nil {
+		return ac.review(ctx, c, a)
+	}
+	p := ac.d.Access.Policy.WithDefaults()
+	if p.BreakGlass <= 0 {
+		return bot.Message{}, Forbiddenf("%s", access.ErrBreakGlassOff.Error())
+	}
+	const example = "access break-glass admin checkout is down and the SSO app must be reconfigured"
+	if len(c.Args) < 2 {
+		return bot.Message{}, Invalidf("access break-glass takes a role and why").WithExample(example)
+	}
+	role, rest := roleArg(p, c.Args)
+	if err := p.CheckRole(role); err != nil {
+		return bot.Message{}, Invalidf("%s", err.Error()).WithExample(example)
+	}
+	reason := strings.TrimSpace(strings.Join(rest, " "))
+	if len(reason) < 10 {
+		return bot.Message{}, Invalidf("say why you break the glass, in a sentence: approvers review it").WithExample(example)
+	}
+	me := c.Role.Email
+	if me == "" {
+		return bot.Message{}, Forbiddenf("I could not find an email address on your chat profile, so I cannot tell who takes the role")
+	}
+	snap, err := ac.d.Snapshots.LoadSnapshot(ctx, connector.Zendesk)
+	var roster *connector.Roster
+	if err == nil {
+		roster = &snap.Roster
+	}
+	req, err := access.Resolve(roster, access.Ask{RequestID: breakGlassPrefix + breakGlassID(), Email: me, RoleName: strings.ToLower(role), Reason: clip(reason, 1000)})
+	if err != nil {
+		return bot.Message{}, Invalidf("%s", err.Error())
+	}
+	g, err := ac.d.Access.BreakGlass(ctx, req)
+	if err != nil && g.ID == "" {
+		return bot.Message{}, Invalidf("%s", strings.TrimPrefix(err.Error(), "access: ")).WithExample(example)
+	}
+	if g.ID != "" && ac.d.BrokeGlass != nil {
+		ac.d.BrokeGlass(ctx, g.ID)
+	}
+	if g.State != access.Active {
+		return bot.Message{}, Unavailablef("%s is not %s: %s", me, g.RoleName, cmp.Or(g.Note, "Zendesk did not confirm it; it is retried automatically")).WithCause(err)
+	}
+	return ac.view(c).BrokeGlass(g), nil
+}
+
+// review acknowledges a break-glass grant from its announcement.
+func (ac *accessCommands) review(ctx context.Context, c *Call, a *bot.Action) (bot.Message, error) {
+	id, ok := parseGrantID(a.Value)
+	if !ok {
+		return bot.Message{}, badRequestButton()
+	}
+	if !ac.oversees(c) {
+		return bot.Message{}, Forbiddenf("Only approvers of access requests and admins review break-glass grants")
+	}
+	g, err := ac.d.Access.Acknowledge(ctx, id, c.Role.Email)
+	if err != nil {
+		return bot.Message{}, Conflictf("%s", strings.TrimPrefix(err.Error(), "access: "))
+	}
+	m := ac.view(c).BreakGlass(g)
+	m.Delivery = bot.ReplaceOriginal
+	return m, nil
+}
+
 // extend adds time to the caller's grant: at once when the policy allows
 // a self-extension of that much, else through the access form, whose
 // approval extends the grant (the access-expiry job does it).
@@ -323,11 +401,18 @@ func parseGrantID(s string) (string, bool) {
 	if up := strings.ToUpper(rest); approvals.ValidID(up) {
 		return access.GrantID(up), true
 	}
+	if up := strings.ToUpper(rest); strings.HasPrefix(up, breakGlassPrefix) && grantIDPattern.MatchString(up) {
+		return access.GrantID(up), true
+	}
 	if grantIDPattern.MatchString(rest) {
 		return "g-" + rest, true
 	}
 	return "", false
 }
+
+// breakGlassPrefix starts the request part of a break-glass grant's id,
+// which no approval request has: g-BG-7Q2XK4.
+const breakGlassPrefix = "BG-"
 
 // grant reads the one grant ID argument and the grant it names.
 func (ac *accessCommands) grant(ctx context.Context, c *Call) (access.Grant, error) {
@@ -363,3 +448,7 @@ func (ac *accessCommands) view(_ *Call) prompts.Grants {
 	}
 	return prompts.Grants{Location: loc, Command: ac.d.Command}
 }
+
+// breakGlassID names a break-glass grant: nothing else is asked, so the
+// grant makes up its own id (base32, like request ids).
+func breakGlassID() string { return strings.ToUpper(rand.Text()[:6]) }

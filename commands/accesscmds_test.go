@@ -15,6 +15,7 @@ import (
 	"github.com/seatwarden/seatwarden/integrations/zendesk"
 	"github.com/seatwarden/seatwarden/integrations/zendesk/zendesktest"
 	"github.com/seatwarden/seatwarden/prompts"
+	"github.com/seatwarden/seatwarden/seats"
 )
 
 // The sample account's people the access tests use besides acmeAdmin
@@ -470,7 +471,7 @@ func TestAccessHelp(t *testing.T) {
 	f := newAccessFixture(t)
 	m := ask(f.router, acmeLee, "help access")
 	usages, unknown := helpCommands(m)
-	want := []string{"access request [ROLE] [DURATION]", "access list", "access show ID", "access extend ID DURATION", "access revoke ID"}
+	want := []string{"access request [ROLE] [DURATION]", "access list", "access show ID", "access extend ID DURATION", "access break-glass ROLE REASON", "access revoke ID"}
 	if !slices.Equal(usages, want) || unknown != "" {
 		t.Errorf("help access lists %q (unknown %q), want %q", usages, unknown, want)
 	}
@@ -516,4 +517,50 @@ func TestAccessExtend(t *testing.T) {
 			t.Fatalf("a second extension did not open the request form: %+v", m)
 		}
 	})
+}
+
+func TestAccessBreakGlass(t *testing.T) {
+	f := newAccessFixture(t)
+	// The account as a sync saw it, to find the person breaking the glass.
+	syncer := &seats.Syncer{Source: f.access.Roles.(zendesk.Connector), Connector: connector.Zendesk, Store: f.store, Account: f.emu.URL, Now: f.now}
+	if _, err := syncer.Sync(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	var announced []string
+	f.deps.BrokeGlass = func(_ context.Context, id string) { announced = append(announced, id) }
+	var err error
+	if f.router, err = New(f.deps); err != nil {
+		t.Fatal(err)
+	}
+	const breakGlass = "access break-glass admin checkout is down and SSO must be reconfigured"
+	wantLine(t, ask(f.router, acmeMei, breakGlass), access.ErrBreakGlassOff.Error())
+
+	f.access.Policy.BreakGlass = 30 * time.Minute
+	for _, tt := range []struct{ name, text, want string }{
+		{"no reason", "access break-glass admin", "Usage error: access break-glass takes a role and why, e.g. /warden access break-glass admin checkout is down and the SSO app must be reconfigured"},
+		{"a reason too short to review", "access break-glass admin now", "Usage error: say why you break the glass, in a sentence: approvers review it, e.g. /warden access break-glass admin checkout is down and the SSO app must be reconfigured"},
+		{"not grantable", "access break-glass owner because I can", `Usage error: "owner" is not a role you can ask for; grantable: admin, e.g. /warden access break-glass admin checkout is down and the SSO app must be reconfigured`},
+	} {
+		t.Run(tt.name, func(t *testing.T) { wantLine(t, ask(f.router, acmeMei, tt.text), tt.want) })
+	}
+
+	m := ask(f.router, acmeMei, breakGlass)
+	if !strings.HasPrefix(m.Headline, "You are admin in Zendesk until") || !strings.HasSuffix(m.Headline, ": break-glass") {
+		t.Fatalf("break-glass: %+v", m)
+	}
+	if u := f.member(t, acmeMei); u.Role != zendesk.RoleAdmin {
+		t.Errorf("after break-glass mei is %s", u.Role)
+	}
+	if len(announced) != 1 || !strings.HasPrefix(announced[0], "g-BG-") {
+		t.Fatalf("announced %v, want one break-glass grant", announced)
+	}
+	id := announced[0]
+	goldenRequests(t, m, strings.TrimPrefix(id, "g-"))
+	for _, who := range []string{acmeMei, acmeLee} { // the holder, and someone else who is no approver
+		wantLine(t, click(f.router, who, prompts.ActionAccessReview, id), "Only approvers of access requests and admins review break-glass grants")
+	}
+	reviewed := click(f.router, acmePriya, prompts.ActionAccessReview, strings.ToLower(id))
+	if reviewed.Delivery != bot.ReplaceOriginal || len(reviewed.Buttons) != 0 || !strings.Contains(text(reviewed), "Reviewed by priya@acme.example") {
+		t.Errorf("review: %+v", reviewed)
+	}
 }

@@ -197,6 +197,10 @@ type Deps struct {
 	// access commands. access request also needs Approvals, whose form
 	// it opens.
 	Access *access.Service
+	// BrokeGlass is told when someone takes a role by break-glass, so
+	// the admin channel and every approver hear of it off the command's
+	// path. It may be nil.
+	BrokeGlass func(ctx context.Context, grantID string)
 	// Now is the clock; default time.Now.
 	Now func() time.Time
 	// Logger receives one line per command and the detail of failures;

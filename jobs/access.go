@@ -13,6 +13,7 @@ import (
 	"github.com/seatwarden/seatwarden/approvals"
 	"github.com/seatwarden/seatwarden/bot"
 	"github.com/seatwarden/seatwarden/connector"
+	"github.com/seatwarden/seatwarden/people"
 	"github.com/seatwarden/seatwarden/prompts"
 	"github.com/seatwarden/seatwarden/store"
 )
@@ -99,6 +100,11 @@ func (a *Access) Run(ctx context.Context) error {
 	}
 	for _, g := range res.Alerts {
 		errs = append(errs, a.Alert(ctx, g))
+	}
+	late, err := a.Service.Unreviewed(ctx)
+	errs = append(errs, err)
+	for _, g := range late {
+		errs = append(errs, a.escalate(ctx, g))
 	}
 	warnings, err := a.Service.DueWarnings(ctx)
 	errs = append(errs, err)
@@ -215,6 +221,66 @@ func (a *Access) tellRequest(ctx context.Context, id string, e approvals.Event, 
 	return nil
 }
 
+// AnnounceBreakGlass tells the admin channel and every approver of access
+// requests that someone took a role by break-glass, once across replicas
+// and retries.
+func (a *Access) AnnounceBreakGlass(ctx context.Context, id string) error {
+	g, err := a.Service.Get(ctx, id)
+	if err != nil || !g.BreakGlass {
+		return err
+	}
+	if a.Notifier == nil {
+		a.log().Warn("access: break-glass taken and no chat transport to tell approvers", slog.String("grant", g.ID), slog.String("holder", g.Email))
+		return nil
+	}
+	if a.Keys != nil {
+		first, err := a.Keys.ClaimKey(ctx, "access:break-glass:"+g.ID, 30*24*time.Hour)
+		if err != nil || !first {
+			return err
+		}
+	}
+	msg := a.view().BreakGlass(g)
+	var errs []error
+	if a.AdminChannel != "" {
+		_, err := a.Notifier.SendChannel(ctx, a.AdminChannel, msg)
+		errs = append(errs, err)
+	}
+	for _, who := range a.Approvals.Approvers(approvals.Access.Name) {
+		if people.Same(who, g.Email) {
+			continue
+		}
+		if _, err := a.Notifier.SendDirect(ctx, who, msg); err != nil && !errors.Is(err, bot.ErrUnreachable) {
+			errs = append(errs, err)
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// escalate tells the admin channel and the admins that nobody reviewed a
+// break-glass grant in time (Unreviewed returns each once).
+func (a *Access) escalate(ctx context.Context, g access.Grant) error {
+	if a.Notifier == nil {
+		a.log().Warn("access: a break-glass grant went unreviewed", slog.String("grant", g.ID))
+		return nil
+	}
+	msg := a.view().Unreviewed(g, access.ReviewWithin)
+	var errs []error
+	if a.AdminChannel != "" {
+		_, err := a.Notifier.SendChannel(ctx, a.AdminChannel, msg)
+		errs = append(errs, err)
+	}
+	for _, who := range a.Approvals.Policy.Admins {
+		if _, err := a.Notifier.SendDirect(ctx, who, msg); err != nil && !errors.Is(err, bot.ErrUnreachable) {
+			errs = append(errs, err)
+		}
+	}
+	return errors.Join(errs...)
+}
+
+func (a *Access) view() prompts.Grants {
+	return prompts.Grants{Location: a.Approvals.Location(), Command: a.Command}
+}
+
 // Alert posts a grant that did not end to the admin channel, once for
 // each way it did not: held for a person, or still failing.
 func (a *Access) Alert(ctx context.Context, g access.Grant) error {
@@ -232,8 +298,7 @@ func (a *Access) Alert(ctx context.Context, g access.Grant) error {
 			return err
 		}
 	}
-	v := prompts.Grants{Location: a.Approvals.Location(), Command: a.Command}
-	_, err := a.Notifier.SendChannel(ctx, a.AdminChannel, v.Alert(g))
+	_, err := a.Notifier.SendChannel(ctx, a.AdminChannel, a.view().Alert(g))
 	return err
 }
 

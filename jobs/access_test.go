@@ -192,3 +192,39 @@ func TestAccessExpiryExtendsOnASecondApproval(t *testing.T) {
 		t.Errorf("grant DMs = %v; want the first and the extended end", got)
 	}
 }
+
+// Break-glass: the admin channel and every approver hear of it once; a
+// day without review tells the admins, once.
+func TestAccessBreakGlassAnnouncedAndEscalated(t *testing.T) {
+	f := newAccessFixture(t)
+	f.job.Service.Policy.BreakGlass = 30 * time.Minute
+	snap, err := f.store.LoadSnapshot(t.Context(), "zendesk")
+	if err != nil {
+		t.Fatal(err)
+	}
+	req, err := access.Resolve(&snap.Roster, access.Ask{RequestID: "BG-TEST01", Email: mei, RoleName: "admin", Reason: "checkout is down"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	g, err := f.job.Service.BreakGlass(t.Context(), req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for range 2 {
+		if err := f.job.AnnounceBreakGlass(t.Context(), g.ID); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if n := len(f.chat.parents); n != 1 || !strings.Contains(f.chat.parents[0].Headline, "Break-glass: mei@acme.example took admin") {
+		t.Errorf("admin channel: %d messages %v, want the one announcement", n, f.chat.parents)
+	}
+	if got := f.chat.headlines(omar, "🚨 Break-glass"); len(got) != 1 {
+		t.Errorf("approver omar heard %v, want once", got)
+	}
+	f.clock = f.clock.Add(24*time.Hour + time.Minute)
+	f.run(t)
+	f.run(t)
+	if got := f.chat.headlines(dana, "⏰ Not reviewed in 1 day"); len(got) != 1 {
+		t.Errorf("admin dana heard %v, want the escalation once", got)
+	}
+}

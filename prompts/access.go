@@ -277,3 +277,50 @@ func (v Grants) Extended(g access.Grant) bot.Message {
 		Context:    []string{v.Command + " access show " + g.ID},
 	}
 }
+
+// ActionAccessReview acknowledges a break-glass grant after the fact.
+const ActionAccessReview = "access.review"
+
+// BreakGlass tells the admin channel and every approver that someone took
+// a role at once, without approval: who, which role, why and until when,
+// with Reviewed for an approver to acknowledge it.
+func (v Grants) BreakGlass(g access.Grant) bot.Message {
+	esc := bot.EscapeText
+	m := bot.Message{
+		Visibility: bot.Visible,
+		Headline:   fmt.Sprintf("🚨 Break-glass: %s took %s without approval", g.Email, g.RoleName),
+		Sections: []bot.Section{{
+			Text: "*Why:* " + esc(g.Reason) + "\nIt ends by itself at " + v.stamp(g.End) + ". An approver reviews it: press *Reviewed* once you have looked at what was done.",
+			Fields: []bot.Field{
+				{Label: "Grant", Value: g.ID},
+				{Label: "In", Value: connector.Title(connector.OrZendesk(g.SaaS))},
+				{Label: "Until", Value: v.stamp(g.End)},
+			},
+		}},
+		Context: []string{v.Command + " access show " + g.ID + " · " + v.Command + " access revoke " + g.ID + " ends it now"},
+	}
+	if g.Review != nil && g.Review.By != "" {
+		m.Sections = append(m.Sections, bot.Section{Text: fmt.Sprintf("✅ Reviewed by %s on %s", esc(g.Review.By), v.stamp(g.Review.At))})
+		return m
+	}
+	m.Buttons = []bot.Button{{ActionID: ActionAccessReview, Label: "Reviewed", Value: g.ID, Style: bot.StylePrimary}}
+	return m
+}
+
+// Unreviewed tells the admins a break-glass grant went without review.
+func (v Grants) Unreviewed(g access.Grant, after time.Duration) bot.Message {
+	m := v.BreakGlass(g)
+	m.Headline = fmt.Sprintf("⏰ Not reviewed in %s: %s's break-glass %s", access.Format(after), g.Email, g.RoleName)
+	return m
+}
+
+// BrokeGlass confirms a break-glass grant to the person who took it.
+func (v Grants) BrokeGlass(g access.Grant) bot.Message {
+	return bot.Message{
+		Visibility: bot.Ephemeral,
+		Headline:   fmt.Sprintf("You are %s in %s until %s: break-glass", g.RoleName, connector.Title(connector.OrZendesk(g.SaaS)), v.stamp(g.End)),
+		Sections: []bot.Section{{Text: "Every approver and the admin channel were told, with your reason; an approver reviews what was done. " +
+			"It ends by itself then, with your sessions ended."}},
+		Context: []string{v.Command + " access revoke " + g.ID + " ends it sooner"},
+	}
+}

@@ -336,3 +336,35 @@ func TestGrantExtended(t *testing.T) {
 	goldenJSON(t, m)
 	goldenRendered(t, m)
 }
+
+func TestGrantBreakGlass(t *testing.T) {
+	bg := activeGrant()
+	bg.ID, bg.RequestID, bg.BreakGlass, bg.Reason = "g-bg-7Q2", "", true, "Checkout is down <& the SSO app> is broken"
+	bg.Review = &access.Review{}
+	reviewed := bg
+	reviewed.Review = &access.Review{By: dana, At: grantNow}
+	tests := []struct {
+		name     string
+		m        bot.Message
+		headline string
+		buttons  []string
+	}{
+		{"announced", grants().BreakGlass(bg), "🚨 Break-glass: mei@example.com took admin without approval", []string{prompts.ActionAccessReview}},
+		{"reviewed", grants().BreakGlass(reviewed), "🚨 Break-glass: mei@example.com took admin without approval", nil},
+		{"not reviewed in a day", grants().Unreviewed(bg, 24*time.Hour), "⏰ Not reviewed in 1 day: mei@example.com's break-glass admin", []string{prompts.ActionAccessReview}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			wantHeadline(t, tt.m, tt.headline)
+			if got := buttonIDs(tt.m.Buttons); !slices.Equal(got, tt.buttons) {
+				t.Errorf("buttons %v, want %v", got, tt.buttons)
+			}
+			if !strings.Contains(text(tt.m), "Checkout is down &lt;&amp; the SSO app&gt; is broken") {
+				t.Errorf("the reason is not there, escaped: %q", text(tt.m))
+			}
+			checkSmall(t, tt.m)
+			goldenJSON(t, tt.m)
+			goldenRendered(t, tt.m)
+		})
+	}
+}

@@ -168,6 +168,7 @@ func newApp(ctx context.Context, cfg *config.Config, log *slog.Logger) (*app, er
 		Approvals:       a.approvals.Service,
 		ApprovalChanged: a.approvalChanged,
 		Access:          a.access.Service,
+		BrokeGlass:      a.brokeGlass,
 		Now:             a.now,
 		Logger:          log,
 	})
@@ -336,6 +337,18 @@ func (a *app) approvalChanged(ctx context.Context, id string) {
 			if err := a.access.GrantRequest(ctx, r); err != nil {
 				a.log.Warn("access not granted yet; the access-expiry job retries", slog.String("request", id), slog.Any("error", err))
 			}
+		}
+	})
+}
+
+// brokeGlass tells the approvers and the admin channel of a break-glass
+// grant, off the command's path.
+func (a *app) brokeGlass(ctx context.Context, id string) {
+	a.followUps.Go(func() {
+		ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), time.Minute)
+		defer cancel()
+		if err := a.access.AnnounceBreakGlass(ctx, id); err != nil {
+			a.log.Warn("access: break-glass not announced to everyone", slog.String("grant", id), slog.Any("error", err))
 		}
 	})
 }
