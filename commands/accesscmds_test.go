@@ -564,3 +564,30 @@ func TestAccessBreakGlass(t *testing.T) {
 		t.Errorf("review: %+v", reviewed)
 	}
 }
+
+// FuzzAccessRequest: whatever follows access request, the bot opens the
+// form (for a grantable role and a duration the policy takes) or answers
+// with one line, and never panics.
+func FuzzAccessRequest(f *testing.F) {
+	for _, s := range []string{"", "admin", "admin 2h", "team lead 90 minutes", `"team lead" 1d`, "admin 2 weeks", "owner 2h", "admin -1h", "<!here> 2h", "admin 1h30m extra"} {
+		f.Add(s)
+	}
+	st := newFixture(f, nil)
+	p := approvals.Policy{Location: time.UTC, Channel: approvalsChannel, Admins: []string{acmeAdmin},
+		Access: access.Policy{Roles: map[string]access.RolePolicy{"admin": {MaxDuration: 4 * time.Hour}, "team lead": {}}}}
+	st.deps.Approvals = &approvals.Service{Records: st.store, Audit: st.store, Policy: p, Now: func() time.Time { return now }}
+	st.deps.Access = &access.Service{Store: st.store, Policy: p.Access}
+	r, err := New(st.deps)
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Fuzz(func(t *testing.T, args string) {
+		m := ask(r, acmeMei, "access request "+args)
+		if m.Form != nil {
+			return
+		}
+		if m.Visibility != bot.Ephemeral || len(m.Sections) != 1 || strings.Contains(m.Sections[0].Text, "\n") {
+			t.Fatalf("access request %q: neither a form nor one private line: %+v", args, m)
+		}
+	})
+}
