@@ -521,17 +521,8 @@ func (s *Service) grant(ctx, callCtx context.Context, g Grant) (Grant, error) {
 	}
 	start := s.now().UTC()
 	end := start.Add(g.Duration)
-	g, err = s.update(ctx, g.ID, func(cur *Grant) error {
-		if cur.State != Pending {
-			return store.ErrSkipUpdate
-		}
-		cur.State, cur.Start, cur.End, cur.Change = Active, start, end, nil
-		return nil
-	})
-	if errors.Is(err, store.ErrSkipUpdate) {
-		return g, nil
-	}
-	if err != nil {
+	g, ok, err := s.settle(ctx, g.ID, Pending, func(cur *Grant) { cur.State, cur.Start, cur.End = Active, start, end })
+	if !ok {
 		return g, err
 	}
 	if err := s.schedule(ctx, g); err != nil {
@@ -599,21 +590,32 @@ func (s *Service) revoke(ctx, callCtx context.Context, g Grant) (Grant, error) {
 	return s.ended(ctx, g, note)
 }
 
+// settle moves a grant that is still in state from to its outcome: set
+// writes the outcome. ok is false when the grant had moved on already
+// (another replica settled it), and nothing is written.
+func (s *Service) settle(ctx context.Context, id string, from State, set func(*Grant)) (g Grant, ok bool, err error) {
+	g, err = s.update(ctx, id, func(cur *Grant) error {
+		if cur.State != from {
+			return store.ErrSkipUpdate
+		}
+		set(cur)
+		cur.Change = nil
+		return nil
+	})
+	if errors.Is(err, store.ErrSkipUpdate) {
+		return g, false, nil
+	}
+	return g, err == nil, err
+}
+
 // ended records a grant the SaaS confirmed over.
 func (s *Service) ended(ctx context.Context, g Grant, note string) (Grant, error) {
 	at := s.now().UTC()
 	by, why := g.Change.By, g.Change.Why
-	g, err := s.update(ctx, g.ID, func(cur *Grant) error {
-		if cur.State != Active {
-			return store.ErrSkipUpdate
-		}
-		cur.State, cur.EndedAt, cur.EndedBy, cur.Note, cur.Change = Ended, at, by, note, nil
-		return nil
+	g, ok, err := s.settle(ctx, g.ID, Active, func(cur *Grant) {
+		cur.State, cur.EndedAt, cur.EndedBy, cur.Note = Ended, at, by, note
 	})
-	if errors.Is(err, store.ErrSkipUpdate) {
-		return g, nil
-	}
-	if err != nil {
+	if !ok {
 		return g, err
 	}
 	s.unschedule(ctx, g.ID)
@@ -627,17 +629,8 @@ func (s *Service) ended(ctx context.Context, g Grant, note string) (Grant, error
 
 // hold stops a grant's end for a person to decide, with why.
 func (s *Service) hold(ctx context.Context, g Grant, note string) (Grant, error) {
-	g, err := s.update(ctx, g.ID, func(cur *Grant) error {
-		if cur.State != Active {
-			return store.ErrSkipUpdate
-		}
-		cur.State, cur.Note, cur.Change = Held, note, nil
-		return nil
-	})
-	if errors.Is(err, store.ErrSkipUpdate) {
-		return g, nil
-	}
-	if err != nil {
+	g, ok, err := s.settle(ctx, g.ID, Active, func(cur *Grant) { cur.State, cur.Note = Held, note })
+	if !ok {
 		return g, err
 	}
 	s.unschedule(ctx, g.ID)
@@ -647,17 +640,8 @@ func (s *Service) hold(ctx context.Context, g Grant, note string) (Grant, error)
 
 // fail records a grant that never took effect.
 func (s *Service) fail(ctx context.Context, g Grant, note string) (Grant, error) {
-	g, err := s.update(ctx, g.ID, func(cur *Grant) error {
-		if cur.State != Pending {
-			return store.ErrSkipUpdate
-		}
-		cur.State, cur.Note, cur.Change = Failed, note, nil
-		return nil
-	})
-	if errors.Is(err, store.ErrSkipUpdate) {
-		return g, nil
-	}
-	if err != nil {
+	g, ok, err := s.settle(ctx, g.ID, Pending, func(cur *Grant) { cur.State, cur.Note = Failed, note })
+	if !ok {
 		return g, err
 	}
 	s.audit(ctx, "system", "access.failed", g, map[string]string{"role": g.RoleName, "why": note})

@@ -15,6 +15,7 @@ import (
 	"github.com/seatwarden/seatwarden/connector"
 	"github.com/seatwarden/seatwarden/integrations/zendesk"
 	"github.com/seatwarden/seatwarden/integrations/zendesk/zendesktest"
+	"github.com/seatwarden/seatwarden/internal/emuclock"
 	"github.com/seatwarden/seatwarden/internal/teststores"
 	"github.com/seatwarden/seatwarden/store"
 )
@@ -26,8 +27,7 @@ var start = time.Date(2026, 12, 7, 10, 0, 0, 0, time.UTC)
 // fixture is one emulated Zendesk account and one store, with replicas of
 // the access service on them that share a clock.
 type fixture struct {
-	mu    sync.Mutex
-	clock time.Time
+	clock emuclock.Clock
 	emu   *zendesktest.Server
 	store store.Store
 	roles zendesk.Connector
@@ -35,7 +35,8 @@ type fixture struct {
 
 func newFixture(t testing.TB, st func(testing.TB) store.Store) *fixture {
 	t.Helper()
-	f := &fixture{clock: start}
+	f := &fixture{}
+	f.clock.SetNow(start)
 	f.emu = zendesktest.NewServer(zendesktest.SampleOrg(start), zendesktest.WithOAuthClient(clientID, clientSecret, true),
 		zendesktest.WithClock(f.now))
 	t.Cleanup(f.emu.Close)
@@ -54,17 +55,8 @@ func newFixture(t testing.TB, st func(testing.TB) store.Store) *fixture {
 
 func bolt(tb testing.TB) store.Store { return teststores.Bolt(tb, nil) }
 
-func (f *fixture) now() time.Time {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	return f.clock
-}
-
-func (f *fixture) advance(d time.Duration) {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	f.clock = f.clock.Add(d)
-}
+func (f *fixture) now() time.Time          { return f.clock.Now() }
+func (f *fixture) advance(d time.Duration) { f.clock.Advance(d) }
 
 // replica is one replica's access service.
 func (f *fixture) replica(holder string, roles access.Roles) *access.Service {
