@@ -1,13 +1,17 @@
 package approvals_test
 
 import (
+	"context"
 	"errors"
+	"net/http"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/seatwarden/seatwarden/access"
 	"github.com/seatwarden/seatwarden/approvals"
+	"github.com/seatwarden/seatwarden/integrations/zendesk"
+	"github.com/seatwarden/seatwarden/integrations/zendesk/zendesktest"
 )
 
 // accessForm is a valid ask for admin for two hours, edited.
@@ -88,5 +92,38 @@ func TestAccessRequestFieldErrors(t *testing.T) {
 				t.Errorf("a refused form left %d requests behind", len(list))
 			}
 		})
+	}
+}
+
+// A ticket named on the form is looked up in Zendesk: a wrong number is
+// refused on its field, and approvers see the subject of a right one; a
+// Zendesk that does not answer leaves it unchecked, never the request.
+func TestAccessRequestTickets(t *testing.T) {
+	emu := zendesktest.NewServer(zendesktest.SampleOrg(now), zendesktest.WithOAuthClient("approvals", "secret", true))
+	t.Cleanup(emu.Close)
+	client, err := zendesk.New(zendesk.Config{BaseURL: emu.URL, Auth: zendesk.OAuthClientCredentials("approvals", "secret"),
+		HTTPClient: &http.Client{Timeout: 5 * time.Second}, RequestsPerMinute: 100_000,
+		Sleep: func(context.Context, time.Duration) error { return nil }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	f := newFixture(t, withTeamLead)
+	f.svc.Tickets = zendesk.Connector{Client: client}
+
+	r := f.submit(t, "access", agent(riley), accessForm(set(approvals.FieldTicket, "#4521")))
+	if r.Ticket == nil || r.Ticket.Subject != "SSO certificate expires tonight" || r.Ticket.Status != "open" {
+		t.Errorf("ticket = %+v, want 4521 with its subject and status", r.Ticket)
+	}
+
+	_, err = f.svc.Submit(t.Context(), "access", agent(riley), accessForm(set(approvals.FieldTicket, "99999")), 0)
+	var fe *approvals.FormError
+	if !errors.As(err, &fe) || fe.On(approvals.FieldTicket) != "No ticket 99999 in Zendesk: check the number, or leave it empty" {
+		t.Errorf("a ticket that does not exist: %v", err)
+	}
+
+	emu.InjectFault(zendesktest.EndpointTicketsShow, zendesktest.Fault{Status: http.StatusServiceUnavailable})
+	r = f.submit(t, "access", agent(riley), accessForm(set(approvals.FieldTicket, "4522")))
+	if r.Ticket == nil || r.Ticket.ID != 4522 || r.Ticket.Subject != "" {
+		t.Errorf("with Zendesk down: ticket = %+v, want 4522 unchecked", r.Ticket)
 	}
 }

@@ -131,6 +131,10 @@ type Request struct {
 	// Told are the grant events the thread and requester have been told,
 	// each once.
 	Told []Event `json:"told,omitempty"`
+	// Ticket is the ticket an access request names, as the help desk
+	// had it when the request was made; nil when it names none, and with
+	// no subject when the help desk could not be asked.
+	Ticket *connector.Ticket `json:"ticket,omitempty"`
 
 	// Thread is the parent message in the approvals channel.
 	Thread Ref `json:"thread,omitzero"`

@@ -7,10 +7,12 @@ import (
 	"fmt"
 	"log/slog"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
 	"github.com/seatwarden/seatwarden/access"
+	"github.com/seatwarden/seatwarden/connector"
 	"github.com/seatwarden/seatwarden/people"
 	"github.com/seatwarden/seatwarden/store"
 )
@@ -90,8 +92,18 @@ type Service struct {
 	Holder string
 	// Lease is how long a replica may take to post an outbox before
 	// another may (default 1 minute).
-	Lease  time.Duration
-	Logger *slog.Logger
+	Lease time.Duration
+	// Tickets looks up the ticket an access request names, so a wrong
+	// number is refused on the form and approvers see its subject; nil
+	// leaves tickets unchecked.
+	Tickets Tickets
+	Logger  *slog.Logger
+}
+
+// Tickets reads one help-desk ticket; an error matching
+// connector.ErrNotFound means there is none.
+type Tickets interface {
+	Ticket(ctx context.Context, id int64) (connector.Ticket, error)
 }
 
 func (s *Service) now() time.Time {
@@ -234,6 +246,9 @@ func (s *Service) Submit(ctx context.Context, kind string, requester Actor, a An
 	if err != nil {
 		return Request{}, err
 	}
+	if err := s.checkTicket(ctx, &r); err != nil {
+		return Request{}, err
+	}
 	for range 8 {
 		r, err = s.create(ctx, r, newID())
 		if !errors.Is(err, store.ErrExists) {
@@ -241,6 +256,31 @@ func (s *Service) Submit(ctx context.Context, kind string, requester Actor, a An
 		}
 	}
 	return Request{}, errors.New("approvals: no free request id after 8 tries")
+}
+
+// checkTicket looks up the ticket a request names: one that does not
+// exist is a field error; a help desk that does not answer leaves the
+// ticket unchecked rather than holding the request up.
+func (s *Service) checkTicket(ctx context.Context, r *Request) error {
+	v := r.Answers[FieldTicket]
+	if v == "" || s.Tickets == nil {
+		return nil
+	}
+	id, err := strconv.ParseInt(v, 10, 64)
+	if err != nil {
+		return &FormError{Fields: []FieldError{{FieldTicket, "A ticket number such as 1234"}}}
+	}
+	t, err := s.Tickets.Ticket(ctx, id)
+	switch {
+	case errors.Is(err, connector.ErrNotFound):
+		return &FormError{Fields: []FieldError{{FieldTicket, fmt.Sprintf("No ticket %d in Zendesk: check the number, or leave it empty", id)}}}
+	case err != nil:
+		s.log().Warn("approvals: the ticket could not be checked", slog.Int64("ticket", id), slog.Any("error", err))
+		r.Ticket = &connector.Ticket{ID: id}
+	default:
+		r.Ticket = &t
+	}
+	return nil
 }
 
 // prepare checks a submission and builds the pending request, unsaved.

@@ -160,6 +160,14 @@ type Role struct {
 // CurrentRole is the member's role as a Role.
 func (m Member) CurrentRole() Role { return Role{Base: m.Role, ID: m.RoleID} }
 
+// Ticket is a help-desk ticket as a request names it: an access request
+// says which ticket it is for, and approvers see its subject.
+type Ticket struct {
+	ID      int64  `json:"id"`
+	Subject string `json:"subject"`
+	Status  string `json:"status"` // "new", "open", "pending", "hold", "solved", "closed"
+}
+
 // ChangeKind is what a seat change does.
 type ChangeKind string
 

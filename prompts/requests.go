@@ -246,9 +246,25 @@ func answerFields(r approvals.Request) []bot.Field {
 				a = f.Options[i].Label
 			}
 		}
+		if f.ID == approvals.FieldTicket {
+			a = ticketText(r)
+		}
 		out = append(out, bot.Field{Label: f.Label, Value: clipKeepLines(a, answerClip)})
 	}
 	return out
+}
+
+// ticketText is the ticket an access request names: its number, and its
+// subject and status as the help desk had them, or why they are missing.
+func ticketText(r approvals.Request) string {
+	t := r.Ticket
+	switch {
+	case t == nil:
+		return "#" + r.Answers[approvals.FieldTicket]
+	case t.Subject == "":
+		return fmt.Sprintf("#%d (not checked: Zendesk did not answer)", t.ID)
+	}
+	return fmt.Sprintf("#%d %s (%s)", t.ID, t.Subject, t.Status)
 }
 
 // stateLines say where the request stands, and what happens next.

@@ -112,6 +112,13 @@ func approvedAccess() approvals.Request {
 	}
 }
 
+// accessPending is approvedAccess before any approval, naming ticket t.
+func accessPending(t *connector.Ticket) approvals.Request {
+	r := approvedAccess()
+	r.State, r.Approvals, r.DecidedAt, r.Ticket = approvals.Pending, nil, time.Time{}, t
+	return r
+}
+
 func deniedApp() approvals.Request {
 	r := highApp()
 	r.Denial = &approvals.Mark{By: dana, At: at(23, 11, 30), Text: "Customer PII must not leave Zendesk without a DPA <legal> & co."}
@@ -415,6 +422,17 @@ func TestParent(t *testing.T) {
 		}},
 		{"change review extended", extended, nil, func(t *testing.T, m bot.Message) {
 			wantLine(t, stateLine(t, m), ":arrow_right: Review extended to 15 Apr 2027; lee@example.com is asked then to keep it, roll it back or extend again.")
+		}},
+		{"access pending, ticket checked", accessPending(&connector.Ticket{ID: 4521, Subject: "SSO certificate expires <tonight>", Status: "open"}), pending, func(t *testing.T, m bot.Message) {
+			wantHeadline(t, m, "Access grant request REQ-ACC3SS: Access as admin for 2 hours")
+			if got := field(t, m, "Ticket"); got != "#4521 SSO certificate expires <tonight> (open)" {
+				t.Errorf("ticket = %q", got)
+			}
+		}},
+		{"access pending, ticket unchecked", accessPending(&connector.Ticket{ID: 4521}), pending, func(t *testing.T, m bot.Message) {
+			if got := field(t, m, "Ticket"); got != "#4521 (not checked: Zendesk did not answer)" {
+				t.Errorf("ticket = %q", got)
+			}
 		}},
 		{"rolled back", rolledBack(), nil, func(t *testing.T, m bot.Message) {
 			wantLine(t, stateLine(t, m), ":heavy_minus_sign: Rolled back: lee@example.com recorded it on 15 Jan 2027 at 09:10")

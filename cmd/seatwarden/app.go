@@ -125,7 +125,7 @@ func newApp(ctx context.Context, cfg *config.Config, log *slog.Logger) (*app, er
 	holder := jobs.NewHolderID()
 	a.reviews = newReviewJobs(cfg, a.store, zendesk.Connector{Client: zd}, holder, a.now, log)
 	a.tokens = newTokenJobs(cfg, a.store, connector.Zendesk, zendesk.Connector{Client: zd}, cfg.Zendesk.URL, holder, a.now, log)
-	a.approvals = newApprovalJobs(cfg, a.store, a.tokens.Service, holder, a.now, log)
+	a.approvals = newApprovalJobs(cfg, a.store, a.tokens.Service, zendesk.Connector{Client: zd}, holder, a.now, log)
 	a.access = newAccessJobs(cfg, a.store, zendesk.Connector{Client: zd}, a.approvals, holder, a.now, log)
 	a.access.Observe = a.metrics.ObserveAccess
 	syncers := []*seats.Syncer{syncer}
@@ -272,7 +272,7 @@ func newTokenJobs(cfg *config.Config, st store.Store, saas string, src connector
 }
 
 // newApprovalJobs wires approval requests to the policy.
-func newApprovalJobs(cfg *config.Config, st store.Store, creds *credentials.Service, holder string, now func() time.Time, log *slog.Logger) *jobs.Approvals {
+func newApprovalJobs(cfg *config.Config, st store.Store, creds *credentials.Service, tickets approvals.Tickets, holder string, now func() time.Time, log *slog.Logger) *jobs.Approvals {
 	p := cfg.Policy
 	kinds := map[string]approvals.KindPolicy{}
 	for name, k := range p.Approvals.Kinds {
@@ -296,9 +296,10 @@ func newApprovalJobs(cfg *config.Config, st store.Store, creds *credentials.Serv
 			RemindAfter:       p.Approvals.RemindAfter.Std(),
 			Access:            wiring.AccessPolicy(p),
 		},
-		Now:    now,
-		Holder: holder,
-		Logger: log,
+		Now:     now,
+		Holder:  holder,
+		Tickets: tickets,
+		Logger:  log,
 	}
 	return &jobs.Approvals{
 		Service:      svc,

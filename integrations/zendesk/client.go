@@ -1,9 +1,9 @@
 // Package zendesk is a client for the parts of the Zendesk Support API that
 // govern agent seats and credentials: the authenticated user, the
 // incremental user export, groups, group memberships, custom roles, user
-// updates and ending a user's sessions; and the account's legacy API
-// tokens, OAuth clients, OAuth tokens (with revocation) and app
-// installations.
+// updates and ending a user's sessions; the account's legacy API tokens,
+// OAuth clients, OAuth tokens (with revocation) and app installations; and
+// reading one ticket, the one an access request names.
 //
 // Credential listings keep only what identifies a credential. Token
 // values, refresh tokens, client secrets and app settings are dropped while
@@ -51,6 +51,7 @@ const (
 	EndpointOAuthTokens      = "oauth_tokens"
 	EndpointOAuthTokenRevoke = "oauth_token_revoke"
 	EndpointAppInstallations = "app_installations"
+	EndpointTicketsShow      = "tickets_show"
 )
 
 // Defaults applied by New.
@@ -500,4 +501,29 @@ func (c *Client) EndSessions(ctx context.Context, id int64) error {
 		// A hold after one user's 429 must not stall signing out others.
 		holdKey: EndpointUserSessions + ":" + idStr,
 	}, nil)
+}
+
+// GetTicket returns one ticket: GET /api/v2/tickets/{id}, Zendesk's Show
+// Ticket, which agents and admins may call with the read or tickets:read
+// scope (write and tickets:write alone do not read). A ticket that is not
+// there, or was deleted, yields an error satisfying errors.Is(err,
+// ErrNotFound); an agent whose role does not let them see the ticket gets
+// ErrForbidden. A non-positive id is refused as ErrInvalid without a
+// request.
+func (c *Client) GetTicket(ctx context.Context, id int64) (Ticket, error) {
+	if id <= 0 {
+		return Ticket{}, &Error{Kind: ErrInvalid, Endpoint: EndpointTicketsShow,
+			Description: fmt.Sprintf("ticket id must be positive, got %d", id)}
+	}
+	var out struct {
+		Ticket *Ticket `json:"ticket"`
+	}
+	err := c.do(ctx, call{endpoint: EndpointTicketsShow, method: http.MethodGet, path: []string{"tickets", strconv.FormatInt(id, 10)}}, &out)
+	if err != nil {
+		return Ticket{}, err
+	}
+	if out.Ticket == nil {
+		return Ticket{}, badResponse(EndpointTicketsShow, http.StatusOK, nil, errors.New(`response has no "ticket"`))
+	}
+	return *out.Ticket, nil
 }

@@ -37,6 +37,7 @@ type API interface {
 	OAuthTokens(ctx context.Context) ([]OAuthTokenInfo, error)
 	AppInstallations(ctx context.Context) ([]AppInstallation, error)
 	RevokeOAuthToken(ctx context.Context, id int64) error
+	GetTicket(ctx context.Context, id int64) (Ticket, error)
 }
 
 var (
@@ -125,6 +126,17 @@ func (c Connector) SetRole(ctx context.Context, id int64, role connector.Role) e
 // lost stops applying at once rather than when their session ends.
 func (c Connector) EndSessions(ctx context.Context, id int64) error {
 	return c.Client.EndSessions(ctx, id)
+}
+
+// Ticket reads the ticket an access request names, for approvers to see
+// its subject. A ticket that is not there is an error matching
+// connector.ErrNotFound.
+func (c Connector) Ticket(ctx context.Context, id int64) (connector.Ticket, error) {
+	t, err := c.Client.GetTicket(ctx, id)
+	if err != nil {
+		return connector.Ticket{}, err
+	}
+	return connector.Ticket{ID: t.ID, Subject: t.Subject, Status: t.Status}, nil
 }
 
 func member(u User) connector.Member {

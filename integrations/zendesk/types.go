@@ -123,3 +123,27 @@ type UserExportPage struct {
 	AfterCursor string `json:"after_cursor"`
 	EndOfStream bool   `json:"end_of_stream"`
 }
+
+// Ticket is a Zendesk ticket as Show Ticket returns it, reduced to what
+// says which ticket it is and where it stands; comments, custom fields and
+// the rest of the ticket are dropped while decoding.
+type Ticket struct {
+	ID          int64     `json:"id"`
+	URL         string    `json:"url,omitempty"`
+	Subject     string    `json:"subject"`
+	Status      string    `json:"status"` // see the TicketStatus constants
+	RequesterID int64     `json:"requester_id"`
+	CreatedAt   time.Time `json:"created_at"`
+	UpdatedAt   time.Time `json:"updated_at"`
+}
+
+// Values of Ticket.Status. On accounts with custom ticket statuses it is
+// the status's category, one of these still.
+const (
+	TicketStatusNew     = "new"
+	TicketStatusOpen    = "open"
+	TicketStatusPending = "pending"
+	TicketStatusHold    = "hold"
+	TicketStatusSolved  = "solved"
+	TicketStatusClosed  = "closed"
+)

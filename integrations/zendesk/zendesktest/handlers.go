@@ -31,6 +31,7 @@ type route struct {
 	endpoint   string
 	userID     int64 // for users_show, users_update and users_sessions
 	tokenID    int64 // for oauth_token_revoke
+	ticketID   int64 // for tickets_show
 	api        bool  // under /api/v2, so it counts against the account limit
 	badMethod  bool
 	allowedFor string
@@ -72,6 +73,13 @@ func routeFor(r *http.Request) route {
 		if id, err := strconv.ParseInt(rest, 10, 64); err == nil && id > 0 {
 			rt := want(EndpointOAuthTokenRevoke, http.MethodDelete)
 			rt.tokenID = id
+			return rt
+		}
+	}
+	if rest, ok := strings.CutPrefix(p, "/api/v2/tickets/"); ok {
+		if id, err := strconv.ParseInt(rest, 10, 64); err == nil && id > 0 {
+			rt := want(EndpointTicketsShow, http.MethodGet)
+			rt.ticketID = id
 			return rt
 		}
 	}
@@ -212,6 +220,8 @@ func (s *Server) route(w http.ResponseWriter, r *http.Request, rt route, acct ac
 		s.handleRevokeOAuthToken(w, who, rt.tokenID)
 	case EndpointAppInstallations:
 		s.handleInstallations(w, who)
+	case EndpointTicketsShow:
+		s.handleShowTicket(w, r, who, rt.ticketID)
 	}
 }
 

@@ -28,6 +28,8 @@ type Org struct {
 	OAuthClients  []SeedOAuthClient
 	OAuthTokens   []SeedOAuthToken
 	Installations []SeedInstallation
+	// Tickets are the tickets Show Ticket answers with, by ID.
+	Tickets []zendesk.Ticket
 	// Now is the time the org's timestamps are relative to.
 	Now time.Time
 }
@@ -175,7 +177,8 @@ var sampleStaff = []staffSeed{
 // whose last logins are 2 to 400 days old and one deleted agent, four
 // groups with memberships, 200 end users, and a credential register of
 // five API tokens, three OAuth clients with six tokens and four installed
-// apps. The same now gives the same org.
+// apps, and three tickets (SampleTicketSSO, SampleTicketRefund and
+// SampleTicketPassword). The same now gives the same org.
 func SampleOrg(now time.Time) *Org {
 	now = now.UTC().Truncate(time.Second)
 	org := &Org{
@@ -194,6 +197,7 @@ func SampleOrg(now time.Time) *Org {
 		b.addEndUser(rng, firstEndUserID+int64(i), i)
 	}
 	addSampleCredentials(org)
+	addSampleTickets(org)
 	return org
 }
 

@@ -35,6 +35,7 @@ const (
 	EndpointOAuthTokens      = zendesk.EndpointOAuthTokens
 	EndpointOAuthTokenRevoke = zendesk.EndpointOAuthTokenRevoke
 	EndpointAppInstallations = zendesk.EndpointAppInstallations
+	EndpointTicketsShow      = zendesk.EndpointTicketsShow
 	// EndpointUnknown counts requests no route matched.
 	EndpointUnknown = "unknown"
 	// AllEndpoints makes InjectFault affect every endpoint.
@@ -150,6 +151,7 @@ type Server struct {
 	userUpdates map[int64][]time.Time
 	sessions    map[int64]int // user ID -> live sessions; absent means none
 	creds       credentials
+	tickets     map[int64]zendesk.Ticket
 }
 
 type oauthClient struct {
@@ -243,6 +245,7 @@ func (s *Server) load(org *Org) {
 	}
 	s.roles = slices.Clone(org.CustomRoles)
 	s.loadCredentials(org)
+	s.loadTickets(org)
 }
 
 // Requests is the number of requests received for an endpoint, including
