@@ -122,8 +122,26 @@ func TestAccessRequestTickets(t *testing.T) {
 	}
 
 	emu.InjectFault(zendesktest.EndpointTicketsShow, zendesktest.Fault{Status: http.StatusServiceUnavailable})
-	r = f.submit(t, "access", agent(riley), accessForm(set(approvals.FieldTicket, "4522")))
+	r = f.submit(t, "access", agent(sam), accessForm(set(approvals.FieldTicket, "4522")))
 	if r.Ticket == nil || r.Ticket.ID != 4522 || r.Ticket.Subject != "" {
 		t.Errorf("with Zendesk down: ticket = %+v, want 4522 unchecked", r.Ticket)
 	}
+}
+
+func TestAccessRequestOnePendingPerRole(t *testing.T) {
+	f := newFixture(t, withTeamLead)
+	first := f.submit(t, "access", agent(riley), accessForm())
+	_, err := f.svc.Submit(t.Context(), "access", agent(riley), accessForm(set(approvals.FieldDuration, "1h")), 0)
+	var fe *approvals.FormError
+	want := "You asked for admin already: " + first.ID + " is pending. Wait for it, or withdraw it with request cancel " + first.ID
+	if !errors.As(err, &fe) || fe.On(approvals.FieldRole) != want {
+		t.Errorf("a second pending request: %v; want %q", err, want)
+	}
+	// Another role, or another person, is a request of its own.
+	f.submit(t, "access", agent(riley), accessForm(set(approvals.FieldRole, "team lead")))
+	f.submit(t, "access", agent(sam), accessForm())
+	if _, err := f.svc.Cancel(t.Context(), first.ID, agent(riley)); err != nil {
+		t.Fatal(err)
+	}
+	f.submit(t, "access", agent(riley), accessForm())
 }

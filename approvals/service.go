@@ -249,6 +249,9 @@ func (s *Service) Submit(ctx context.Context, kind string, requester Actor, a An
 	if err := s.checkTicket(ctx, &r); err != nil {
 		return Request{}, err
 	}
+	if err := s.checkOnePending(ctx, r); err != nil {
+		return Request{}, err
+	}
 	for range 8 {
 		r, err = s.create(ctx, r, newID())
 		if !errors.Is(err, store.ErrExists) {
@@ -256,6 +259,24 @@ func (s *Service) Submit(ctx context.Context, kind string, requester Actor, a An
 		}
 	}
 	return Request{}, errors.New("approvals: no free request id after 8 tries")
+}
+
+// checkOnePending refuses a second pending access request for the same
+// role by the same person: the first one is named, to wait for or cancel.
+func (s *Service) checkOnePending(ctx context.Context, r Request) error {
+	if r.Kind != Access.Name {
+		return nil
+	}
+	all, err := s.List(ctx)
+	if err != nil {
+		return err
+	}
+	for _, o := range all {
+		if o.Kind == Access.Name && o.State == Pending && o.Requester == r.Requester && o.Answers[FieldRole] == r.Answers[FieldRole] {
+			return &FormError{Fields: []FieldError{{FieldRole, fmt.Sprintf("You asked for %s already: %s is pending. Wait for it, or withdraw it with request cancel %s", o.Answers[FieldRole], o.ID, o.ID)}}}
+		}
+	}
+	return nil
 }
 
 // checkTicket looks up the ticket a request names: one that does not
