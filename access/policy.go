@@ -25,6 +25,10 @@ type Policy struct {
 	// BreakGlass is the longest grant taken at once without approval; 0
 	// means break-glass is off.
 	BreakGlass time.Duration
+	// StandingAllowed are the people, by email, allowed to hold a
+	// privileged role without a grant (the account owner, a break-glass
+	// account).
+	StandingAllowed []string
 }
 
 // RolePolicy is one grantable role's rules.

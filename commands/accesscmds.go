@@ -17,6 +17,7 @@ import (
 	"github.com/seatwarden/seatwarden/connector"
 	"github.com/seatwarden/seatwarden/people"
 	"github.com/seatwarden/seatwarden/prompts"
+	"github.com/seatwarden/seatwarden/store"
 )
 
 // accessCommands are just-in-time access's commands: ask for a role for a
@@ -78,6 +79,14 @@ func (ac *accessCommands) definitions() []Definition {
 			Examples:    []string{"access extend g-REQ-7KQ2MX 30m"},
 			Access:      Everyone,
 			Handler:     ac.extend,
+		},
+		Definition{
+			Name:        "access standing",
+			Usage:       "access standing",
+			Description: "Standing privilege: everyone who holds admin, or a custom role people can ask for, without a grant, as the last sync saw the account; those the policy does not allow first, with what to do.",
+			Examples:    []string{"access standing"},
+			Access:      Admins,
+			Handler:     ac.standing,
 		},
 		Definition{
 			Name:        "access break-glass",
@@ -214,6 +223,25 @@ func (ac *accessCommands) show(ctx context.Context, c *Call) (bot.Message, error
 
 // revoke ends an active grant now, and tells its request's thread and
 // requester.
+// standing lists standing privilege from the last sync.
+func (ac *accessCommands) standing(ctx context.Context, c *Call) (bot.Message, error) {
+	if len(c.Args) > 0 {
+		return bot.Message{}, Invalidf("access standing takes no arguments").WithExample("access standing")
+	}
+	snap, err := ac.d.Snapshots.LoadSnapshot(ctx, connector.Zendesk)
+	if errors.Is(err, store.ErrNotFound) {
+		return bot.Message{}, Unavailablef("No sync has run yet, so I do not know who holds which role; the first sync runs at start-up")
+	}
+	if err != nil {
+		return bot.Message{}, err
+	}
+	list, err := ac.d.Access.Standing(ctx, &snap.Roster)
+	if err != nil {
+		return bot.Message{}, err
+	}
+	return ac.view(c).Standing(list), nil
+}
+
 // breakGlass grants a role at once when the policy allows it; the
 // approvers and the admin channel hear of it through BrokeGlass.
 func (ac *accessCommands) breakGlass(ctx context.Context, c *Call) (bot.Message, error) {

@@ -591,3 +591,33 @@ func FuzzAccessRequest(f *testing.F) {
 		}
 	})
 }
+
+func TestAccessStanding(t *testing.T) {
+	f := newAccessFixture(t)
+	f.access.Policy.StandingAllowed = []string{"OMAR@acme.example"}
+	wantLine(t, ask(f.router, acmeAdmin, "access standing"), "No sync has run yet, so I do not know who holds which role; the first sync runs at start-up")
+	syncer := &seats.Syncer{Source: f.access.Roles.(zendesk.Connector), Connector: connector.Zendesk, Store: f.store, Account: f.emu.URL, Now: f.now}
+	if _, err := syncer.Sync(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	// Mei holds admin by a grant: not standing.
+	f.grantDirect(t, "REQ-STAND1", acmeMei, time.Hour)
+	if _, err := syncer.Sync(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	m := ask(f.router, acmeAdmin, "access standing")
+	if !strings.HasPrefix(m.Headline, "Standing privilege: ") {
+		t.Fatalf("standing: %+v", m)
+	}
+	all := text(m)
+	for _, want := range []string{"dana@acme.example · admin", "*Allowed by access.standing_allowed.*\n• omar@acme.example · admin"} {
+		if !strings.Contains(all, want) {
+			t.Errorf("standing lacks %q:\n%s", want, all)
+		}
+	}
+	if strings.Contains(all, acmeMei) {
+		t.Errorf("mei holds admin by a grant, yet is listed:\n%s", all)
+	}
+	goldenJSON(t, m)
+	wantLine(t, ask(f.router, acmeMei, "access standing"), `Sorry, "access standing" is only for Zendesk admins. Ask one of them if you need it.`)
+}

@@ -324,3 +324,48 @@ func (v Grants) BrokeGlass(g access.Grant) bot.Message {
 		Context: []string{v.Command + " access revoke " + g.ID + " ends it sooner"},
 	}
 }
+
+// standingShown bounds the people access standing lists by name.
+const standingShown = 30
+
+// Standing lists the people holding a privileged role without a grant:
+// those the policy does not allow first, each with what to do.
+func (v Grants) Standing(list []access.Standing) bot.Message {
+	esc := bot.EscapeText
+	m := bot.Message{Visibility: bot.Ephemeral, Context: []string{v.Command + " access request asks for a role for a while"}}
+	var notAllowed, allowed []string
+	for _, s := range list {
+		line := "• " + esc(s.Staff.Email) + " · " + esc(s.RoleName)
+		if s.Staff.Suspended {
+			line += " · suspended"
+		}
+		if s.Allowed {
+			allowed = append(allowed, line)
+		} else {
+			notAllowed = append(notAllowed, line)
+		}
+	}
+	switch {
+	case len(list) == 0:
+		m.Headline = "No standing privilege: nobody holds a privileged role without a grant"
+		return m
+	case len(notAllowed) == 0:
+		m.Headline = fmt.Sprintf("Standing privilege: %d, all allowed by the policy", len(list))
+	default:
+		m.Headline = fmt.Sprintf("Standing privilege: %d %s a privileged role without a grant", len(notAllowed), plural(len(notAllowed), "person holds", "people hold"))
+		m.Sections = append(m.Sections, bot.Section{Text: "*Not allowed by the policy.* Make it just-in-time: demote them in Zendesk and let them ask with " +
+			esc(v.Command) + " access request when they need it; or, if they must keep it, list them in access.standing_allowed.\n" + strings.Join(clipLines(notAllowed), "\n")})
+	}
+	if len(allowed) > 0 {
+		m.Sections = append(m.Sections, bot.Section{Text: "*Allowed by access.standing_allowed.*\n" + strings.Join(clipLines(allowed), "\n")})
+	}
+	return m
+}
+
+// clipLines keeps the first standingShown lines and says how many more.
+func clipLines(lines []string) []string {
+	if len(lines) <= standingShown {
+		return lines
+	}
+	return append(lines[:standingShown:standingShown], fmt.Sprintf("…and %d more", len(lines)-standingShown))
+}

@@ -368,3 +368,36 @@ func TestGrantBreakGlass(t *testing.T) {
 		})
 	}
 }
+
+func TestGrantStanding(t *testing.T) {
+	person := func(email string, allowed, suspended bool) access.Standing {
+		return access.Standing{Staff: connector.Staff{Email: email, Suspended: suspended}, RoleName: "admin", Allowed: allowed}
+	}
+	var many []access.Standing
+	for i := range 35 {
+		many = append(many, person(fmt.Sprintf("admin%02d@example.com", i), false, false))
+	}
+	tests := []struct {
+		name     string
+		list     []access.Standing
+		headline string
+	}{
+		{"none", nil, "No standing privilege: nobody holds a privileged role without a grant"},
+		{"all allowed", []access.Standing{person("owner@example.com", true, false)}, "Standing privilege: 1, all allowed by the policy"},
+		{"some not allowed", []access.Standing{person("dana@example.com", false, false), person("<b>@example.com", false, true), person("owner@example.com", true, false)},
+			"Standing privilege: 2 people hold a privileged role without a grant"},
+		{"more than a page", many, "Standing privilege: 35 people hold a privileged role without a grant"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			m := grants().Standing(tt.list)
+			wantHeadline(t, m, tt.headline)
+			if m.Visibility != bot.Ephemeral {
+				t.Errorf("visibility %v", m.Visibility)
+			}
+			checkSmall(t, m)
+			goldenJSON(t, m)
+			goldenRendered(t, m)
+		})
+	}
+}

@@ -123,6 +123,7 @@ func AccessPolicy(p config.Policy) access.Policy {
 		MinDuration:     a.MinDuration.Std(),
 		DefaultDuration: a.DefaultDuration.Std(),
 		WarnBefore:      a.WarnBefore.Std(),
+		StandingAllowed: a.StandingAllowed,
 	}
 	if a.SelfExtension.Enabled {
 		ap.SelfExtend = a.SelfExtension.MaxDuration.Std()
