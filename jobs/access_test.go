@@ -228,3 +228,31 @@ func TestAccessBreakGlassAnnouncedAndEscalated(t *testing.T) {
 		t.Errorf("admin dana heard %v, want the escalation once", got)
 	}
 }
+
+// A role changed by hand during the grant: nothing overwritten, the
+// thread and holder told, and the admin channel alerted once.
+func TestAccessExpiryHeldGrantAlertsOnce(t *testing.T) {
+	f := newAccessFixture(t)
+	f.ask(t, mei, "1h")
+	f.run(t)
+	u, _ := f.emu.UserByEmail(mei)
+	f.emu.UpdateUser(u.ID, func(u *zendesk.User) { u.Role, u.RoleType, u.CustomRoleID = zendesk.RoleAgent, nil, nil })
+	f.clock = f.clock.Add(time.Hour)
+	f.run(t)
+	f.run(t)
+	alerts := 0
+	for _, m := range f.chat.parents {
+		if strings.Contains(m.Headline, "grant needs a person") {
+			alerts++
+		}
+	}
+	if alerts != 1 {
+		t.Errorf("%d admin-channel alerts, want 1", alerts)
+	}
+	if got := f.chat.headlines(mei, "Your admin access needs an admin"); len(got) != 1 {
+		t.Errorf("holder told %v, want once", got)
+	}
+	if got := f.role(t, mei); got != zendesk.RoleAgent {
+		t.Errorf("mei is %s: the hand-made change was overwritten", got)
+	}
+}
