@@ -472,3 +472,44 @@ func TestBreakGlass(t *testing.T) {
 		t.Errorf("a second review: %v", err)
 	}
 }
+
+// The sync's roster is watched: someone made admin by hand, with no grant
+// and no standing leave, is found once; a grant or the policy's leave
+// explains it; the first look only takes note.
+func TestWatchFindsShadowAdmins(t *testing.T) {
+	f := newFixture(t, bolt)
+	svc := f.replica("a", nil)
+	svc.Policy.StandingAllowed = []string{"jonas@acme.example"}
+	ctx := t.Context()
+	roster := func() *connector.Roster {
+		var r connector.Roster
+		for _, u := range f.emu.Users() {
+			if u.Role == zendesk.RoleEndUser {
+				continue
+			}
+			st := connector.Staff{ID: u.ID, Email: u.Email, Name: u.Name, Role: u.Role, RoleID: u.CustomRoleID, Privileged: u.Role == zendesk.RoleAdmin}
+			r.Staff = append(r.Staff, st)
+		}
+		return &r
+	}
+	if got, err := svc.Watch(ctx, roster()); err != nil || len(got) != 0 {
+		t.Fatalf("the first look = %v, %v; want nothing reported", got, err)
+	}
+	promote := func(email string) {
+		u := f.user(t, email)
+		f.emu.UpdateUser(u.ID, func(u *zendesk.User) { u.Role, u.RoleType, u.CustomRoleID = zendesk.RoleAdmin, nil, nil })
+	}
+	promote("mei@acme.example")   // by hand: a shadow admin
+	promote("jonas@acme.example") // allowed by the policy
+	if _, err := svc.Grant(ctx, f.request(t, "r1", priya, time.Hour)); err != nil {
+		t.Fatal(err) // priya is admin by a grant
+	}
+	found, err := svc.Watch(ctx, roster())
+	if err != nil || len(found) != 1 || found[0].Email != "mei@acme.example" || found[0].RoleName != "admin" ||
+		found[0].Earlier == nil || found[0].Earlier.Base != "agent" {
+		t.Fatalf("Watch = %+v, %v; want mei, admin, earlier an agent", found, err)
+	}
+	if again, err := svc.Watch(ctx, roster()); err != nil || len(again) != 0 {
+		t.Errorf("a second look = %v, %v; want nothing new", again, err)
+	}
+}

@@ -40,15 +40,7 @@ func (s *Service) Standing(ctx context.Context, roster *connector.Roster) ([]Sta
 	p := s.policy()
 	var out []Standing
 	for _, st := range roster.Staff {
-		role := ""
-		switch {
-		case st.Privileged:
-			role = RoleAdmin
-		case st.RoleName != "":
-			if _, ok := p.Grantable(st.RoleName); ok {
-				role = strings.ToLower(st.RoleName)
-			}
-		}
+		role := privilegedRole(p, st)
 		if role == "" || slices.Contains(granted[st.ID], role) {
 			continue
 		}

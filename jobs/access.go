@@ -221,6 +221,31 @@ func (a *Access) tellRequest(ctx context.Context, id string, e approvals.Event, 
 	return nil
 }
 
+// WatchShadows compares the privileged people of the last sync with the
+// sync before and tells the admin channel of each one who became
+// privileged without a grant (Watch finds each once). It runs as part of
+// the sync job.
+func (a *Access) WatchShadows(ctx context.Context) error {
+	snap, err := a.Snapshots.LoadSnapshot(ctx, connector.Zendesk)
+	if errors.Is(err, store.ErrNotFound) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	found, err := a.Service.Watch(ctx, &snap.Roster)
+	var errs []error
+	for _, sh := range found {
+		if a.Notifier == nil || a.AdminChannel == "" {
+			a.log().Warn("access: privileged without a grant, and no admin channel to tell", slog.String("email", sh.Email), slog.String("role", sh.RoleName))
+			continue
+		}
+		_, perr := a.Notifier.SendChannel(ctx, a.AdminChannel, a.view().Shadow(sh))
+		errs = append(errs, perr)
+	}
+	return errors.Join(append(errs, err)...)
+}
+
 // AnnounceBreakGlass tells the admin channel and every approver of access
 // requests that someone took a role by break-glass, once across replicas
 // and retries.

@@ -11,6 +11,7 @@ import (
 	"github.com/seatwarden/seatwarden/bot"
 	"github.com/seatwarden/seatwarden/integrations/zendesk"
 	"github.com/seatwarden/seatwarden/jobs"
+	"github.com/seatwarden/seatwarden/seats"
 )
 
 const mei = "mei@acme.example" // an agent in the Staff custom role
@@ -254,5 +255,36 @@ func TestAccessExpiryHeldGrantAlertsOnce(t *testing.T) {
 	}
 	if got := f.role(t, mei); got != zendesk.RoleAgent {
 		t.Errorf("mei is %s: the hand-made change was overwritten", got)
+	}
+}
+
+// Someone made admin by hand between two syncs is reported to the admin
+// channel once.
+func TestAccessWatchShadows(t *testing.T) {
+	f := newAccessFixture(t)
+	if err := f.job.WatchShadows(t.Context()); err != nil { // the first look takes note
+		t.Fatal(err)
+	}
+	u, _ := f.emu.UserByEmail(mei)
+	f.emu.UpdateUser(u.ID, func(u *zendesk.User) { u.Role, u.RoleType, u.CustomRoleID = zendesk.RoleAdmin, nil, nil })
+	f.emu.Advance(2 * time.Minute) // the export leaves out its last minute
+	f.clock = f.clock.Add(2 * time.Minute)
+	syncer := &seats.Syncer{Source: zendesk.Connector{Client: f.zendesk(t)}, Connector: "zendesk", Store: f.store, Account: f.emu.URL, Now: func() time.Time { return f.clock }}
+	if _, err := syncer.Sync(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	for range 2 {
+		if err := f.job.WatchShadows(t.Context()); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var shadows []string
+	for _, m := range f.chat.parents {
+		if strings.HasPrefix(m.Headline, "⚠ Shadow admin") {
+			shadows = append(shadows, m.Headline)
+		}
+	}
+	if !slices.Equal(shadows, []string{"⚠ Shadow admin: mei@acme.example holds it without a grant"}) {
+		t.Errorf("admin channel: %q, want mei once", shadows)
 	}
 }

@@ -1,6 +1,7 @@
 package prompts
 
 import (
+	"cmp"
 	"fmt"
 	"strings"
 	"time"
@@ -368,4 +369,31 @@ func clipLines(lines []string) []string {
 		return lines
 	}
 	return append(lines[:standingShown:standingShown], fmt.Sprintf("…and %d more", len(lines)-standingShown))
+}
+
+// Shadow tells the admin channel of someone the sync found privileged
+// without a grant: who, which role, what they had before, and what to do.
+func (v Grants) Shadow(sh access.Shadow) bot.Message {
+	esc := bot.EscapeText
+	earlier := "not on the staff at the last sync"
+	if sh.Earlier != nil {
+		earlier = sh.Earlier.Base
+		if sh.Earlier.ID != "" {
+			earlier += " (custom role " + sh.Earlier.ID + ")"
+		}
+	}
+	return bot.Message{
+		Visibility: bot.Visible,
+		Headline:   fmt.Sprintf("⚠ Shadow %s: %s holds it without a grant", sh.RoleName, sh.Email),
+		Sections: []bot.Section{{
+			Text: fmt.Sprintf("The sync found %s is %s in Zendesk with no grant behind it and no place in access.standing_allowed. "+
+				"Put their earlier role back in Zendesk and let them ask with %s access request, or, if it must stay, list them in access.standing_allowed.",
+				esc(cmp.Or(sh.Name, sh.Email)), esc(sh.RoleName), esc(v.Command)),
+			Fields: []bot.Field{
+				{Label: "Before", Value: earlier},
+				{Label: "Found", Value: v.stamp(sh.FoundAt)},
+			},
+		}},
+		Context: []string{v.Command + " access standing lists everyone holding privilege without a grant"},
+	}
 }

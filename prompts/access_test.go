@@ -401,3 +401,25 @@ func TestGrantStanding(t *testing.T) {
 		})
 	}
 }
+
+func TestGrantShadow(t *testing.T) {
+	staffRole := connector.Role{Base: "agent", ID: "360001112224"}
+	tests := []struct {
+		name string
+		sh   access.Shadow
+	}{
+		{"promoted agent", access.Shadow{ID: "9001-1", UserID: 9001, Email: "mei@example.com", Name: "Mei <Tanaka>", RoleName: "admin",
+			Role: connector.Role{Base: "admin"}, Earlier: &staffRole, FoundAt: grantNow}},
+		{"new to the staff", access.Shadow{ID: "9002-1", UserID: 9002, Email: "new@example.com", RoleName: "admin",
+			Role: connector.Role{Base: "admin"}, FoundAt: grantNow}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			m := grants().Shadow(tt.sh)
+			wantHeadline(t, m, "⚠ Shadow admin: "+tt.sh.Email+" holds it without a grant")
+			checkSmall(t, m)
+			goldenJSON(t, m)
+			goldenRendered(t, m)
+		})
+	}
+}

@@ -147,7 +147,7 @@ func newApp(ctx context.Context, cfg *config.Config, log *slog.Logger) (*app, er
 		inventories = append(inventories, a.gitHubTokens.Inventory)
 		a.approvals.Inventories = append(a.approvals.Inventories, a.gitHubTokens.Service)
 	}
-	inventories = append(inventories, a.approvals.Installations)
+	inventories = append(inventories, a.approvals.Installations, a.access.WatchShadows)
 	a.jobs, err = jobs.NewRegistry(jobs.Sync(syncers, a.afterSync, inventories...), digest,
 		jobs.TokenDigestJob(a.tokenRegisters()...), reminders, a.access.Job())
 	if err != nil {

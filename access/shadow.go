@@ -1,0 +1,160 @@
+package access
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"maps"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/seatwarden/seatwarden/connector"
+	"github.com/seatwarden/seatwarden/people"
+	"github.com/seatwarden/seatwarden/store"
+)
+
+// Shadow is someone who became privileged outside seatwarden: admin, or a
+// grantable custom role, with no live grant and no place on the policy's
+// standing list. Each is reported once.
+type Shadow struct {
+	ID       string         `json:"id"`
+	UserID   int64          `json:"user_id"`
+	Email    string         `json:"email"`
+	Name     string         `json:"name"`
+	RoleName string         `json:"role_name"`
+	Role     connector.Role `json:"role"`
+	// Earlier is the role the last sync saw; nil for someone who was not
+	// on the staff then.
+	Earlier *connector.Role `json:"earlier,omitempty"`
+	FoundAt time.Time       `json:"found_at"`
+}
+
+const (
+	kindRoles  = "access-roles"
+	kindShadow = "access-shadow"
+	rolesID    = "roster"
+)
+
+// Watch compares the privileged people in roster with the roles the last
+// call saw, and returns those newly privileged without a grant or the
+// policy's leave, each once (a replica that repeats the call finds them
+// reported). The first call only takes note of the roles.
+func (s *Service) Watch(ctx context.Context, roster *connector.Roster) ([]Shadow, error) {
+	if roster == nil {
+		return nil, nil
+	}
+	now := s.now().UTC()
+	roles := make(map[string]connector.Role, len(roster.Staff))
+	for _, st := range roster.Staff {
+		roles[strconv.FormatInt(st.ID, 10)] = staffRole(st)
+	}
+	rec, err := s.Store.GetRecord(ctx, s.queue(kindRoles), rolesID)
+	first := errors.Is(err, store.ErrNotFound)
+	if err != nil && !first {
+		return nil, err
+	}
+	var prev map[string]connector.Role
+	if !first {
+		if err := json.Unmarshal(rec.Data, &prev); err != nil {
+			return nil, fmt.Errorf("access: the roles last seen: %w", err)
+		}
+	}
+	if maps.Equal(prev, roles) {
+		return nil, nil
+	}
+	var found []Shadow
+	if !first {
+		if found, err = s.newlyPrivileged(ctx, roster, prev, now); err != nil {
+			return nil, err
+		}
+	}
+	data, err := json.Marshal(roles)
+	if err != nil {
+		return found, err
+	}
+	if _, err := store.PutRecord(ctx, s.Store, s.queue(kindRoles), rolesID, data); err != nil {
+		return found, err
+	}
+	return found, nil
+}
+
+// staffRole is a staff member's role as a grant would set it.
+func staffRole(st connector.Staff) connector.Role {
+	r := connector.Role{Base: st.Role}
+	if st.RoleID != nil {
+		r.ID = strconv.FormatInt(*st.RoleID, 10)
+	}
+	return r
+}
+
+// newlyPrivileged are the roster's privileged people whose role changed
+// since prev, with no live grant of it and no standing leave, recorded
+// (once) as shadows.
+func (s *Service) newlyPrivileged(ctx context.Context, roster *connector.Roster, prev map[string]connector.Role, now time.Time) ([]Shadow, error) {
+	p := s.policy()
+	grants, err := s.List(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var out []Shadow
+	for _, st := range roster.Staff {
+		role := privilegedRole(p, st)
+		cur := staffRole(st)
+		earlier, known := prev[strconv.FormatInt(st.ID, 10)]
+		if role == "" || (known && earlier == cur) {
+			continue
+		}
+		if slices.ContainsFunc(grants, func(g Grant) bool { return g.UserID == st.ID && g.RoleName == role && g.State.Live() }) ||
+			slices.ContainsFunc(p.StandingAllowed, func(e string) bool { return people.Same(e, st.Email) }) {
+			continue
+		}
+		sh := Shadow{ID: fmt.Sprintf("%d-%d", st.ID, now.Unix()), UserID: st.ID, Email: st.Email, Name: st.Name,
+			RoleName: role, Role: cur, FoundAt: now}
+		if known {
+			sh.Earlier = &earlier
+		}
+		data, err := json.Marshal(sh)
+		if err != nil {
+			return out, err
+		}
+		if _, err := s.Store.CreateRecord(ctx, s.queue(kindShadow), sh.ID, data); errors.Is(err, store.ErrExists) {
+			continue
+		} else if err != nil {
+			return out, err
+		}
+		s.auditShadow(ctx, sh)
+		out = append(out, sh)
+	}
+	return out, nil
+}
+
+// privilegedRole is the privileged role st holds, as the policy names it,
+// or "".
+func privilegedRole(p Policy, st connector.Staff) string {
+	switch {
+	case st.Privileged:
+		return RoleAdmin
+	case st.RoleName != "":
+		if _, ok := p.Grantable(st.RoleName); ok {
+			return strings.ToLower(st.RoleName)
+		}
+	}
+	return ""
+}
+
+func (s *Service) auditShadow(ctx context.Context, sh Shadow) {
+	if s.Audit == nil {
+		return
+	}
+	detail := map[string]string{"email": sh.Email, "role": sh.RoleName}
+	if sh.Earlier != nil {
+		detail["earlier"] = roleText(*sh.Earlier)
+	}
+	if _, err := s.Audit.AppendAudit(ctx, store.AuditEntry{Actor: "job:sync", Action: "access.shadow_found", Subject: "access:shadow:" + sh.ID, Detail: detail}); err != nil {
+		s.log().Error("access: audit", slog.String("action", "access.shadow_found"), slog.Any("error", err))
+	}
+}
