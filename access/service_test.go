@@ -512,4 +512,19 @@ func TestWatchFindsShadowAdmins(t *testing.T) {
 	if again, err := svc.Watch(ctx, roster()); err != nil || len(again) != 0 {
 		t.Errorf("a second look = %v, %v; want nothing new", again, err)
 	}
+
+	// An admin puts mei's earlier role back from the report, once.
+	sh, err := svc.RevertShadow(ctx, found[0].ID, "dana@acme.example")
+	if err != nil || sh.RevertedBy != "dana@acme.example" {
+		t.Fatalf("RevertShadow = %+v, %v", sh, err)
+	}
+	if u := f.user(t, "mei@acme.example"); u.Role != zendesk.RoleAgent || u.CustomRoleID == nil || *u.CustomRoleID != zendesktest.StaffRoleID {
+		t.Errorf("after the revert mei is %s (custom role %v), want the Staff agent she was", u.Role, u.CustomRoleID)
+	}
+	if _, err := svc.RevertShadow(ctx, found[0].ID, "omar@acme.example"); !errors.Is(err, access.ErrNotReverted) || !strings.Contains(err.Error(), "already") {
+		t.Errorf("a second revert: %v", err)
+	}
+	if _, err := svc.RevertShadow(ctx, "1-2", "dana@acme.example"); !errors.Is(err, access.ErrNotFound) {
+		t.Errorf("an unknown shadow: %v", err)
+	}
 }

@@ -31,6 +31,9 @@ type Shadow struct {
 	// on the staff then.
 	Earlier *connector.Role `json:"earlier,omitempty"`
 	FoundAt time.Time       `json:"found_at"`
+	// RevertedBy and RevertedAt say who put the earlier role back.
+	RevertedBy string    `json:"reverted_by,omitempty"`
+	RevertedAt time.Time `json:"reverted_at,omitzero"`
 }
 
 const (
@@ -157,4 +160,77 @@ func (s *Service) auditShadow(ctx context.Context, sh Shadow) {
 	if _, err := s.Audit.AppendAudit(ctx, store.AuditEntry{Actor: "job:sync", Action: "access.shadow_found", Subject: "access:shadow:" + sh.ID, Detail: detail}); err != nil {
 		s.log().Error("access: audit", slog.String("action", "access.shadow_found"), slog.Any("error", err))
 	}
+}
+
+// Reverted reports whether the earlier role was put back.
+func (sh Shadow) Reverted() bool { return sh.RevertedBy != "" }
+
+// GetShadow returns one reported shadow.
+func (s *Service) GetShadow(ctx context.Context, id string) (Shadow, error) {
+	rec, err := s.Store.GetRecord(ctx, s.queue(kindShadow), id)
+	if errors.Is(err, store.ErrNotFound) {
+		return Shadow{}, fmt.Errorf("%w: no shadow %q", ErrNotFound, id)
+	}
+	if err != nil {
+		return Shadow{}, err
+	}
+	var sh Shadow
+	return sh, json.Unmarshal(rec.Data, &sh)
+}
+
+// ErrNotReverted: a shadow's earlier role is not put back, and why.
+var ErrNotReverted = errors.New("not put back")
+
+// RevertShadow puts a shadow's earlier role back in the SaaS, reads it
+// back, and records who did it. Only a role a grant could set (an agent,
+// with or without a custom role) is put back; someone who was an end
+// user, or not on the staff, is for a person to demote in the SaaS.
+func (s *Service) RevertShadow(ctx context.Context, id, by string) (Shadow, error) {
+	sh, err := s.GetShadow(ctx, id)
+	switch {
+	case err != nil:
+		return sh, err
+	case sh.Reverted():
+		return sh, fmt.Errorf("%w: %s put %s's earlier role back already", ErrNotReverted, sh.RevertedBy, sh.Email)
+	case sh.Earlier == nil || (sh.Earlier.Base != "agent" && sh.Earlier.Base != RoleAdmin):
+		return sh, fmt.Errorf("%w: %s was not an agent before, so seatwarden does not pick their role: change it in %s", ErrNotReverted, sh.Email, connector.Title(s.saas()))
+	}
+	callCtx, cancel := context.WithTimeout(ctx, s.timeout())
+	defer cancel()
+	m, err := s.Roles.Member(callCtx, sh.UserID)
+	if err != nil {
+		return sh, err
+	}
+	if cur := m.CurrentRole(); cur != sh.Role && cur != *sh.Earlier {
+		return sh, fmt.Errorf("%w: %s is %s in %s now, not %s as reported: changed again, so left as it is", ErrNotReverted, sh.Email, roleText(cur), connector.Title(s.saas()), sh.RoleName)
+	}
+	if err := s.Roles.SetRole(callCtx, sh.UserID, *sh.Earlier); err != nil {
+		return sh, err
+	}
+	if m, err = s.Roles.Member(callCtx, sh.UserID); err != nil {
+		return sh, err
+	}
+	if m.CurrentRole() != *sh.Earlier {
+		return sh, fmt.Errorf("access: %s still shows %s after the change", connector.Title(s.saas()), roleText(m.CurrentRole()))
+	}
+	at := s.now().UTC()
+	var out Shadow
+	_, err = store.UpdateRecord(ctx, s.Store, s.queue(kindShadow), id, func(cur store.Record) ([]byte, error) {
+		if err := json.Unmarshal(cur.Data, &out); err != nil {
+			return nil, err
+		}
+		if out.Reverted() {
+			return nil, store.ErrSkipUpdate
+		}
+		out.RevertedBy, out.RevertedAt = by, at
+		return json.Marshal(out)
+	})
+	if err != nil && !errors.Is(err, store.ErrSkipUpdate) {
+		return out, err
+	}
+	if s.Audit != nil {
+		_, _ = s.Audit.AppendAudit(ctx, store.AuditEntry{Actor: by, Action: "access.shadow_reverted", Subject: "access:shadow:" + id,
+			Detail: map[string]string{"email": sh.Email, "role": sh.RoleName, "restored": roleText(*sh.Earlier)}})
+	}
+	return out, nil
 }

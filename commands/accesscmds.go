@@ -87,6 +87,8 @@ func (ac *accessCommands) definitions() []Definition {
 			Examples:    []string{"access standing"},
 			Access:      Admins,
 			Handler:     ac.standing,
+			// The shadow-admin report's Put the earlier role back.
+			Actions: []ActionRoute{{ID: prompts.ActionShadowRevert}},
 		},
 		Definition{
 			Name:        "access break-glass",
@@ -225,6 +227,9 @@ func (ac *accessCommands) show(ctx context.Context, c *Call) (bot.Message, error
 // requester.
 // standing lists standing privilege from the last sync.
 func (ac *accessCommands) standing(ctx context.Context, c *Call) (bot.Message, error) {
+	if a := c.Request.Action; a != nil {
+		return ac.revertShadow(ctx, c, a)
+	}
 	if len(c.Args) > 0 {
 		return bot.Message{}, Invalidf("access standing takes no arguments").WithExample("access standing")
 	}
@@ -240,6 +245,30 @@ func (ac *accessCommands) standing(ctx context.Context, c *Call) (bot.Message, e
 		return bot.Message{}, err
 	}
 	return ac.view(c).Standing(list), nil
+}
+
+// shadowIDPattern is a shadow's id: the user's id and when it was found.
+var shadowIDPattern = regexp.MustCompile(`^[0-9]{1,19}-[0-9]{1,19}$`)
+
+// revertShadow puts a shadow admin's earlier role back, from the report.
+func (ac *accessCommands) revertShadow(ctx context.Context, c *Call, a *bot.Action) (bot.Message, error) {
+	if !shadowIDPattern.MatchString(a.Value) {
+		return bot.Message{}, Invalidf("That button does not name a report; it may have been altered. %s access standing shows who holds privilege now", ac.d.Command)
+	}
+	sh, err := ac.d.Access.RevertShadow(ctx, a.Value, c.Role.Email)
+	switch {
+	case errors.Is(err, access.ErrNotFound):
+		return bot.Message{}, NotFoundf("That report is gone; %s access standing shows who holds privilege now", ac.d.Command)
+	case errors.Is(err, access.ErrNotReverted):
+		return bot.Message{}, Conflictf("%s", strings.TrimPrefix(err.Error(), access.ErrNotReverted.Error()+": "))
+	case err != nil && connector.Final(err):
+		return bot.Message{}, Conflictf("Zendesk refused to put the role back: %s", err.Error())
+	case err != nil:
+		return bot.Message{}, Unavailablef("Zendesk did not take the change just now; press the button again in a moment").WithCause(err)
+	}
+	m := ac.view(c).Shadow(sh)
+	m.Delivery = bot.ReplaceOriginal
+	return m, nil
 }
 
 // breakGlass grants a role at once when the policy allows it; the

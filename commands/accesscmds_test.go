@@ -621,3 +621,45 @@ func TestAccessStanding(t *testing.T) {
 	goldenJSON(t, m)
 	wantLine(t, ask(f.router, acmeMei, "access standing"), `Sorry, "access standing" is only for Zendesk admins. Ask one of them if you need it.`)
 }
+
+// The shadow-admin report's button puts the earlier role back, for admins.
+func TestShadowRevert(t *testing.T) {
+	f := newAccessFixture(t)
+	syncer := &seats.Syncer{Source: f.access.Roles.(zendesk.Connector), Connector: connector.Zendesk, Store: f.store, Account: f.emu.URL, Now: f.now}
+	if _, err := syncer.Sync(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	snap, err := f.store.LoadSnapshot(t.Context(), connector.Zendesk)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.access.Watch(t.Context(), &snap.Roster); err != nil {
+		t.Fatal(err)
+	}
+	mei := f.member(t, acmeMei)
+	f.emu.UpdateUser(mei.ID, func(u *zendesk.User) { u.Role, u.RoleType, u.CustomRoleID = zendesk.RoleAdmin, nil, nil })
+	f.emu.Advance(2 * time.Minute)
+	f.setClock(now.Add(2 * time.Minute))
+	if _, err := syncer.Sync(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	if snap, err = f.store.LoadSnapshot(t.Context(), connector.Zendesk); err != nil {
+		t.Fatal(err)
+	}
+	found, err := f.access.Watch(t.Context(), &snap.Roster)
+	if err != nil || len(found) != 1 {
+		t.Fatalf("Watch = %+v, %v; want mei", found, err)
+	}
+	id := found[0].ID
+
+	wantLine(t, click(f.router, acmeMei, prompts.ActionShadowRevert, id), `Sorry, "access standing" is only for Zendesk admins. Ask one of them if you need it.`)
+	wantLine(t, click(f.router, acmeAdmin, prompts.ActionShadowRevert, "1-<x>"), "Usage error: That button does not name a report; it may have been altered. /warden access standing shows who holds privilege now, e.g. /warden access standing")
+	m := click(f.router, acmeAdmin, prompts.ActionShadowRevert, id)
+	if m.Delivery != bot.ReplaceOriginal || len(m.Buttons) != 0 || !strings.Contains(text(m), "dana@acme.example put the earlier role back") {
+		t.Fatalf("revert: %+v", m)
+	}
+	if u := f.member(t, acmeMei); u.Role != zendesk.RoleAgent {
+		t.Errorf("after the revert mei is %s", u.Role)
+	}
+	wantLine(t, click(f.router, acmeAdmin, prompts.ActionShadowRevert, id), "dana@acme.example put mei@acme.example's earlier role back already")
+}

@@ -279,8 +279,13 @@ func (v Grants) Extended(g access.Grant) bot.Message {
 	}
 }
 
-// ActionAccessReview acknowledges a break-glass grant after the fact.
-const ActionAccessReview = "access.review"
+// Access grants' controls.
+const (
+	// ActionAccessReview acknowledges a break-glass grant after the fact.
+	ActionAccessReview = "access.review"
+	// ActionShadowRevert puts a shadow admin's earlier role back.
+	ActionShadowRevert = "access.shadow_revert"
+)
 
 // BreakGlass tells the admin channel and every approver that someone took
 // a role at once, without approval: who, which role, why and until when,
@@ -382,12 +387,12 @@ func (v Grants) Shadow(sh access.Shadow) bot.Message {
 			earlier += " (custom role " + sh.Earlier.ID + ")"
 		}
 	}
-	return bot.Message{
+	m := bot.Message{
 		Visibility: bot.Visible,
 		Headline:   fmt.Sprintf("⚠ Shadow %s: %s holds it without a grant", sh.RoleName, sh.Email),
 		Sections: []bot.Section{{
 			Text: fmt.Sprintf("The sync found %s is %s in Zendesk with no grant behind it and no place in access.standing_allowed. "+
-				"Put their earlier role back in Zendesk and let them ask with %s access request, or, if it must stay, list them in access.standing_allowed.",
+				"Put their earlier role back and let them ask with %s access request, or, if it must stay, list them in access.standing_allowed.",
 				esc(cmp.Or(sh.Name, sh.Email)), esc(sh.RoleName), esc(v.Command)),
 			Fields: []bot.Field{
 				{Label: "Before", Value: earlier},
@@ -396,4 +401,13 @@ func (v Grants) Shadow(sh access.Shadow) bot.Message {
 		}},
 		Context: []string{v.Command + " access standing lists everyone holding privilege without a grant"},
 	}
+	switch {
+	case sh.Reverted():
+		m.Sections = append(m.Sections, bot.Section{Text: fmt.Sprintf("↩ %s put the earlier role back on %s.", esc(sh.RevertedBy), v.stamp(sh.RevertedAt))})
+	case sh.Earlier != nil && (sh.Earlier.Base == "agent" || sh.Earlier.Base == access.RoleAdmin):
+		m.Buttons = []bot.Button{{ActionID: ActionShadowRevert, Label: "Put the earlier role back", Value: sh.ID, Style: bot.StyleDanger,
+			Confirm: &bot.Confirm{Title: "Put " + earlier + " back?", Text: sh.Email + " loses " + sh.RoleName + " in Zendesk now; they can ask for it with " + v.Command + " access request.",
+				Confirm: "Put it back", Deny: "Not now"}}}
+	}
+	return m
 }

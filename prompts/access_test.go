@@ -412,6 +412,8 @@ func TestGrantShadow(t *testing.T) {
 			Role: connector.Role{Base: "admin"}, Earlier: &staffRole, FoundAt: grantNow}},
 		{"new to the staff", access.Shadow{ID: "9002-1", UserID: 9002, Email: "new@example.com", RoleName: "admin",
 			Role: connector.Role{Base: "admin"}, FoundAt: grantNow}},
+		{"reverted", access.Shadow{ID: "9001-1", UserID: 9001, Email: "mei@example.com", RoleName: "admin",
+			Role: connector.Role{Base: "admin"}, Earlier: &staffRole, FoundAt: grantNow, RevertedBy: dana, RevertedAt: grantNow}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
