@@ -355,10 +355,13 @@ func TestRunnerKeepsItsLockAliveAndStopsWhenItIsLost(t *testing.T) {
 		locks := &memLocks{held: map[string]store.Lock{}}
 		a := &Runner{Locks: locks, Holder: "replica-a", Timeout: time.Hour, LockTTL: time.Minute}
 		b := &Runner{Locks: locks, Holder: "replica-b", Timeout: time.Hour, LockTTL: time.Minute}
-		var token int64
+		// The job's goroutine writes it while the test reads it: atomic,
+		// since waiting in a bubble orders nothing for the race detector.
+		var token atomic.Int64
 		lost := make(chan error, 1)
 		long := Definition{Name: NameSync, Run: func(ctx context.Context, _ time.Time) error {
-			token, _ = FencingToken(ctx)
+			tok, _ := FencingToken(ctx)
+			token.Store(tok)
 			select {
 			case <-time.After(10 * time.Minute):
 				return nil
@@ -375,7 +378,7 @@ func TestRunnerKeepsItsLockAliveAndStopsWhenItIsLost(t *testing.T) {
 		if err := b.Run(context.Background(), Definition{Name: NameSync, Run: func(context.Context, time.Time) error { return nil }}); !errors.Is(err, ErrLocked) {
 			t.Fatalf("while a renews its lock, b's run = %v, want ErrLocked", err)
 		}
-		if token == 0 {
+		if token.Load() == 0 {
 			t.Error("the job saw no fencing token")
 		}
 
