@@ -91,6 +91,33 @@ func (h *harness) observations() []observation {
 	return slices.Clone(h.obs)
 }
 
+// checkTries checks that a call to endpoint was tried tries times, waited
+// wantSleeps between them (nil: any waits, one fewer than the tries) and
+// was observed once per try.
+func (h *harness) checkTries(t *testing.T, endpoint string, tries int, wantSleeps []time.Duration) {
+	t.Helper()
+	if n := h.srv.Requests(endpoint); n != tries {
+		t.Errorf("attempts = %d, want %d", n, tries)
+	}
+	sleeps := h.clock.Sleeps()
+	if wantSleeps != nil {
+		if diff := cmp.Diff(wantSleeps, sleeps); diff != "" {
+			t.Errorf("waits (-want +got):\n%s", diff)
+		}
+	} else if len(sleeps) != max(tries-1, 0) {
+		t.Errorf("waits = %v, want %d", sleeps, max(tries-1, 0))
+	}
+	obs := h.observations()
+	if len(obs) != tries {
+		t.Errorf("Observe calls = %d, want %d", len(obs), tries)
+	}
+	for _, o := range obs {
+		if o.Endpoint != endpoint {
+			t.Errorf("observed %+v", o)
+		}
+	}
+}
+
 // newHarness starts an emulator on a fake clock shared with the client.
 func newHarness(t *testing.T, org *zendesktest.Org, opts ...zendesktest.Option) *harness {
 	t.Helper()

@@ -110,30 +110,11 @@ func TestEndSessions(t *testing.T) {
 					t.Errorf("Code = %q", zerr.Code)
 				}
 			}
-			if n := h.srv.Requests(zendesktest.EndpointUserSessions); n != tt.wantTries {
-				t.Errorf("attempts = %d, want %d", n, tt.wantTries)
-			}
+			h.checkTries(t, zendesktest.EndpointUserSessions, tt.wantTries, tt.wantSleeps)
 			if n := h.srv.Sessions(priyaID); n != tt.wantLeft {
 				t.Errorf("sessions left = %d, want %d", n, tt.wantLeft)
 			}
-			sleeps := h.clock.Sleeps()
-			if tt.wantSleeps != nil {
-				if diff := cmp.Diff(tt.wantSleeps, sleeps); diff != "" {
-					t.Errorf("waits (-want +got):\n%s", diff)
-				}
-			} else if len(sleeps) != max(tt.wantTries-1, 0) {
-				t.Errorf("waits = %v, want %d", sleeps, max(tt.wantTries-1, 0))
-			}
-			obs := h.observations()
-			if len(obs) != tt.wantTries {
-				t.Errorf("Observe calls = %d, want %d", len(obs), tt.wantTries)
-			}
-			for _, o := range obs {
-				if o.Endpoint != zendesk.EndpointUserSessions {
-					t.Errorf("observed %+v", o)
-				}
-			}
-			if tt.wantKind == "" && obs[len(obs)-1].Status != http.StatusNoContent {
+			if obs := h.observations(); tt.wantKind == "" && obs[len(obs)-1].Status != http.StatusNoContent {
 				t.Errorf("last attempt %+v, want 204", obs[len(obs)-1])
 			}
 			if tt.wantTries == 0 && len(tr.counts) != 0 {

@@ -110,26 +110,7 @@ func TestGetTicket(t *testing.T) {
 					t.Errorf("GetTicket differs from the server's ticket (-server +returned):\n%s", diff)
 				}
 			}
-			if n := h.srv.Requests(zendesktest.EndpointTicketsShow); n != tt.wantTries {
-				t.Errorf("attempts = %d, want %d", n, tt.wantTries)
-			}
-			sleeps := h.clock.Sleeps()
-			if tt.wantSleeps != nil {
-				if diff := cmp.Diff(tt.wantSleeps, sleeps); diff != "" {
-					t.Errorf("waits (-want +got):\n%s", diff)
-				}
-			} else if len(sleeps) != max(tt.wantTries-1, 0) {
-				t.Errorf("waits = %v, want %d", sleeps, max(tt.wantTries-1, 0))
-			}
-			obs := h.observations()
-			if len(obs) != tt.wantTries {
-				t.Errorf("Observe calls = %d, want %d", len(obs), tt.wantTries)
-			}
-			for _, o := range obs {
-				if o.Endpoint != zendesk.EndpointTicketsShow {
-					t.Errorf("observed %+v", o)
-				}
-			}
+			h.checkTries(t, zendesktest.EndpointTicketsShow, tt.wantTries, tt.wantSleeps)
 			if tt.wantTries == 0 {
 				if len(tr.counts) != 0 {
 					t.Errorf("requests sent: %v, want none", tr.counts)
