@@ -1,10 +1,10 @@
 package access
 
 import (
-	"strings"
 	"time"
 
 	"github.com/seatwarden/seatwarden/connector"
+	"github.com/seatwarden/seatwarden/internal/prose"
 )
 
 // State is where a grant stands.
@@ -148,7 +148,7 @@ func (g Grant) EndedText() string {
 	}
 	text := how + "; back to " + earlier + " in " + connector.Title(connector.OrZendesk(g.SaaS)) + ", with sessions ended."
 	if g.Note != "" {
-		text += " " + strings.ToUpper(g.Note[:1]) + g.Note[1:] + "."
+		text += " " + prose.Sentence(g.Note)
 	}
 	return text
 }

@@ -383,11 +383,8 @@ func (s *Service) grant(ctx, callCtx context.Context, g Grant) (Grant, error) {
 		if err := s.Roles.SetRole(callCtx, g.UserID, g.Role); err != nil {
 			return s.changeFailed(ctx, g, err)
 		}
-		if m, err = s.Roles.Member(callCtx, g.UserID); err != nil {
+		if err := s.confirmRole(callCtx, g.UserID, g.Role); err != nil {
 			return s.changeFailed(ctx, g, err)
-		}
-		if m.CurrentRole() != g.Role {
-			return s.changeFailed(ctx, g, fmt.Errorf("%s still shows %s after the change", connector.Title(s.saas()), roleText(m.CurrentRole())))
 		}
 	}
 	start := s.now().UTC()
@@ -400,7 +397,7 @@ func (s *Service) grant(ctx, callCtx context.Context, g Grant) (Grant, error) {
 		return g, err
 	}
 	s.audit(ctx, strings.Join(g.ApprovedBy, ","), "access.granted", g, map[string]string{
-		"role": g.RoleName, "earlier": roleText(*g.Earlier), "until": g.End.Format(time.RFC3339), "reason": g.Reason,
+		"role": g.RoleName, "earlier": g.Earlier.String(), "until": g.End.Format(time.RFC3339), "reason": g.Reason,
 	})
 	return g, nil
 }
@@ -447,18 +444,28 @@ func (s *Service) revoke(ctx, callCtx context.Context, g Grant) (Grant, error) {
 		}
 	default:
 		return s.hold(ctx, g, fmt.Sprintf("the role was changed by hand during the grant: %s now, %s granted, %s before; left as it is for a person to decide",
-			roleText(current), roleText(g.Role), roleText(earlier)))
+			current.String(), g.Role.String(), earlier.String()))
 	}
 	if err := s.Roles.EndSessions(callCtx, g.UserID); err != nil && !errors.Is(err, connector.ErrNotFound) {
 		return s.changeFailed(ctx, g, err)
 	}
-	if m, err = s.Roles.Member(callCtx, g.UserID); err != nil {
+	if err := s.confirmRole(callCtx, g.UserID, earlier); err != nil {
 		return s.changeFailed(ctx, g, err)
 	}
-	if m.CurrentRole() != earlier {
-		return s.changeFailed(ctx, g, fmt.Errorf("%s still shows %s after the change", connector.Title(s.saas()), roleText(m.CurrentRole())))
-	}
 	return s.ended(ctx, g, note)
+}
+
+// confirmRole reads the member back after a change: an error unless the
+// SaaS shows want.
+func (s *Service) confirmRole(ctx context.Context, id int64, want connector.Role) error {
+	m, err := s.Roles.Member(ctx, id)
+	if err != nil {
+		return err
+	}
+	if cur := m.CurrentRole(); cur != want {
+		return fmt.Errorf("%s still shows %s after the change", connector.Title(s.saas()), cur)
+	}
+	return nil
 }
 
 // settle moves a grant that is still in state from to its outcome: set
@@ -490,7 +497,7 @@ func (s *Service) ended(ctx context.Context, g Grant, note string) (Grant, error
 		return g, err
 	}
 	s.unschedule(ctx, g.ID)
-	detail := map[string]string{"role": g.RoleName, "restored": roleText(*g.Earlier), "why": why}
+	detail := map[string]string{"role": g.RoleName, "restored": g.Earlier.String(), "why": why}
 	if note != "" {
 		detail["note"] = note
 	}
@@ -583,14 +590,6 @@ func (s *Service) audit(ctx context.Context, actor, action string, g Grant, deta
 	if _, err := s.Audit.AppendAudit(ctx, store.AuditEntry{Actor: actor, Action: action, Subject: subject, Detail: detail}); err != nil {
 		s.log().Error("access: audit", slog.String("action", action), slog.Any("error", err))
 	}
-}
-
-// roleText names a role for messages and the audit trail.
-func roleText(r connector.Role) string {
-	if r.ID != "" {
-		return r.Base + " (custom role " + r.ID + ")"
-	}
-	return r.Base
 }
 
 func article(role string) string {

@@ -155,7 +155,7 @@ func (s *Service) auditShadow(ctx context.Context, sh Shadow) {
 	}
 	detail := map[string]string{"email": sh.Email, "role": sh.RoleName}
 	if sh.Earlier != nil {
-		detail["earlier"] = roleText(*sh.Earlier)
+		detail["earlier"] = sh.Earlier.String()
 	}
 	if _, err := s.Audit.AppendAudit(ctx, store.AuditEntry{Actor: "job:sync", Action: "access.shadow_found", Subject: "access:shadow:" + sh.ID, Detail: detail}); err != nil {
 		s.log().Error("access: audit", slog.String("action", "access.shadow_found"), slog.Any("error", err))
@@ -202,16 +202,13 @@ func (s *Service) RevertShadow(ctx context.Context, id, by string) (Shadow, erro
 		return sh, err
 	}
 	if cur := m.CurrentRole(); cur != sh.Role && cur != *sh.Earlier {
-		return sh, fmt.Errorf("%w: %s is %s in %s now, not %s as reported: changed again, so left as it is", ErrNotReverted, sh.Email, roleText(cur), connector.Title(s.saas()), sh.RoleName)
+		return sh, fmt.Errorf("%w: %s is %s in %s now, not %s as reported: changed again, so left as it is", ErrNotReverted, sh.Email, cur.String(), connector.Title(s.saas()), sh.RoleName)
 	}
 	if err := s.Roles.SetRole(callCtx, sh.UserID, *sh.Earlier); err != nil {
 		return sh, err
 	}
-	if m, err = s.Roles.Member(callCtx, sh.UserID); err != nil {
+	if err := s.confirmRole(callCtx, sh.UserID, *sh.Earlier); err != nil {
 		return sh, err
-	}
-	if m.CurrentRole() != *sh.Earlier {
-		return sh, fmt.Errorf("access: %s still shows %s after the change", connector.Title(s.saas()), roleText(m.CurrentRole()))
 	}
 	at := s.now().UTC()
 	var out Shadow
@@ -230,7 +227,7 @@ func (s *Service) RevertShadow(ctx context.Context, id, by string) (Shadow, erro
 	}
 	if s.Audit != nil {
 		_, _ = s.Audit.AppendAudit(ctx, store.AuditEntry{Actor: by, Action: "access.shadow_reverted", Subject: "access:shadow:" + id,
-			Detail: map[string]string{"email": sh.Email, "role": sh.RoleName, "restored": roleText(*sh.Earlier)}})
+			Detail: map[string]string{"email": sh.Email, "role": sh.RoleName, "restored": sh.Earlier.String()}})
 	}
 	return out, nil
 }

@@ -19,6 +19,7 @@ import (
 
 	"github.com/seatwarden/seatwarden/access"
 	"github.com/seatwarden/seatwarden/connector"
+	"github.com/seatwarden/seatwarden/internal/prose"
 	"github.com/seatwarden/seatwarden/people"
 )
 
@@ -394,7 +395,7 @@ var Access = &Kind{
 		var errs []FieldError
 		role := strings.ToLower(a[FieldRole])
 		if err := p.CheckRole(role); a[FieldRole] != "" && err != nil {
-			errs = append(errs, FieldError{FieldRole, upperFirst(err.Error())})
+			errs = append(errs, FieldError{FieldRole, prose.Capitalize(err.Error())})
 		} else {
 			a[FieldRole] = role
 		}
@@ -402,12 +403,12 @@ var Access = &Kind{
 		if v := a[FieldDuration]; v != "" {
 			var err error
 			if d, err = access.ParseDuration(v); err != nil {
-				errs = append(errs, FieldError{FieldDuration, upperFirst(err.Error())})
+				errs = append(errs, FieldError{FieldDuration, prose.Capitalize(err.Error())})
 			}
 		}
 		if len(errs) == 0 {
 			if err := p.CheckDuration(role, d); err != nil {
-				errs = append(errs, FieldError{FieldDuration, upperFirst(err.Error())})
+				errs = append(errs, FieldError{FieldDuration, prose.Capitalize(err.Error())})
 			} else {
 				a[FieldDuration] = d.String()
 			}
@@ -436,13 +437,6 @@ var Access = &Kind{
 		return "Access as " + a[FieldRole] + " for " + access.Format(d)
 	},
 	Next: AwaitGrant,
-}
-
-func upperFirst(s string) string {
-	if s == "" {
-		return s
-	}
-	return strings.ToUpper(s[:1]) + s[1:]
 }
 
 // Kinds are the kinds of request there are, by name.

@@ -157,6 +157,15 @@ type Role struct {
 	ID   string `json:"id,omitempty"`
 }
 
+// String names the role as messages and the audit trail say it: "agent",
+// or "agent (custom role 360001112224)".
+func (r Role) String() string {
+	if r.ID != "" {
+		return r.Base + " (custom role " + r.ID + ")"
+	}
+	return r.Base
+}
+
 // CurrentRole is the member's role as a Role.
 func (m Member) CurrentRole() Role { return Role{Base: m.Role, ID: m.RoleID} }
 

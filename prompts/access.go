@@ -9,6 +9,7 @@ import (
 	"github.com/seatwarden/seatwarden/access"
 	"github.com/seatwarden/seatwarden/bot"
 	"github.com/seatwarden/seatwarden/connector"
+	"github.com/seatwarden/seatwarden/internal/prose"
 )
 
 // Grants draws what the admin channel hears of just-in-time grants.
@@ -57,23 +58,6 @@ func (v Grants) on(t time.Time) string {
 	}
 	t = t.In(loc)
 	return "on " + t.Format("2 Jan 2006") + " at " + t.Format("15:04")
-}
-
-// roleWords names a role as the SaaS holds it: "agent", or "agent
-// (custom role 360001112224)".
-func roleWords(r connector.Role) string {
-	if r.ID != "" {
-		return r.Base + " (custom role " + r.ID + ")"
-	}
-	return r.Base
-}
-
-// sentence is s as a sentence: capitalised, with a full stop.
-func sentence(s string) string {
-	if s == "" || strings.ContainsAny(s[len(s)-1:], ".!?") {
-		return capitalize(s)
-	}
-	return capitalize(s) + "."
 }
 
 // revoking reports whether an active grant's end is in flight.
@@ -175,7 +159,7 @@ func (v Grants) stateLines(g access.Grant, now time.Time) []string {
 		lines = append(lines, fmt.Sprintf(":unlock: Active: %s is %s in %s until %s, %s. It is taken back then, with their sessions ended.",
 			esc(g.Email), esc(g.RoleName), saas, v.stamp(g.End), left))
 	case g.State == access.Held:
-		lines = append(lines, ":warning: Held: the end needs a person. "+esc(sentence(g.Note)),
+		lines = append(lines, ":warning: Held: the end needs a person. "+esc(prose.Sentence(g.Note)),
 			"Decide in "+saas+" what role they should have; seatwarden will not change it.")
 	case g.State == access.Ended:
 		lines = append(lines, ":lock: "+esc(g.EndedText()))
@@ -203,7 +187,7 @@ func (v Grants) facts(g access.Grant) []bot.Field {
 	}
 	fs := []bot.Field{{Label: "Holder", Value: holder}, {Label: "Role", Value: role}}
 	if g.Earlier != nil {
-		fs = append(fs, bot.Field{Label: "Earlier role", Value: roleWords(*g.Earlier)})
+		fs = append(fs, bot.Field{Label: "Earlier role", Value: g.Earlier.String()})
 	}
 	fs = append(fs, bot.Field{Label: "Asked for", Value: access.Format(g.Duration)})
 	switch {
@@ -254,7 +238,7 @@ func (v Grants) Revoked(g access.Grant) bot.Message {
 		}
 	case access.Held:
 		m.Headline = fmt.Sprintf("⚠ %s needs a person: %s was not taken back", g.ID, g.RoleName)
-		lines = append(lines, esc(sentence(g.Note)), "Decide in "+saas+" what role "+esc(g.Email)+" should have; seatwarden will not change it.")
+		lines = append(lines, esc(prose.Sentence(g.Note)), "Decide in "+saas+" what role "+esc(g.Email)+" should have; seatwarden will not change it.")
 	default:
 		m.Headline = fmt.Sprintf("Ending %s: taking %s back from %s", g.ID, g.RoleName, g.Email)
 		lines = append(lines, "Another attempt to end it is under way; "+saas+" confirms it within seconds.")
@@ -382,10 +366,7 @@ func (v Grants) Shadow(sh access.Shadow) bot.Message {
 	esc := bot.EscapeText
 	earlier := "not on the staff at the last sync"
 	if sh.Earlier != nil {
-		earlier = sh.Earlier.Base
-		if sh.Earlier.ID != "" {
-			earlier += " (custom role " + sh.Earlier.ID + ")"
-		}
+		earlier = sh.Earlier.String()
 	}
 	m := bot.Message{
 		Visibility: bot.Visible,

@@ -14,6 +14,7 @@ import (
 	"github.com/seatwarden/seatwarden/approvals"
 	"github.com/seatwarden/seatwarden/bot"
 	"github.com/seatwarden/seatwarden/connector"
+	"github.com/seatwarden/seatwarden/internal/prose"
 )
 
 // Sizes that keep every request message to one rendered part: the
@@ -207,7 +208,7 @@ func (v Requests) facts(r approvals.Request) []bot.Field {
 
 // tierWords is "High: it touches customer PII", or "Low".
 func tierWords(r approvals.Request) string {
-	t := capitalize(cmp.Or(string(r.Tier), string(approvals.Low)))
+	t := prose.Capitalize(cmp.Or(string(r.Tier), string(approvals.Low)))
 	if r.TierWhy != "" {
 		t += ": " + r.TierWhy
 	}
@@ -388,13 +389,6 @@ func joinNames(names []string, conj string) string {
 		return names[0]
 	}
 	return strings.Join(names[:len(names)-1], ", ") + " " + conj + " " + names[len(names)-1]
-}
-
-func capitalize(s string) string {
-	if s == "" {
-		return s
-	}
-	return strings.ToUpper(s[:1]) + s[1:]
 }
 
 // clipKeepLines clips s to n characters, keeping its line breaks: an
@@ -715,7 +709,7 @@ func (v Requests) List(title, empty string, rs []approvals.Request) bot.Message 
 	}
 	for _, r := range rs[:min(len(rs), listMax)] {
 		m.Sections = append(m.Sections, bot.Section{Text: fmt.Sprintf("*%s* · %s\n%s · %s risk · %d of %d approvals · asked by %s on %s",
-			r.ID, bot.EscapeText(clipText(r.Title, 90)), capitalize(r.State.Words()),
+			r.ID, bot.EscapeText(clipText(r.Title, 90)), prose.Capitalize(r.State.Words()),
 			cmp.Or(string(r.Tier), string(approvals.Low)), len(r.Approvals), r.Needed, bot.EscapeText(r.Requester), v.date(r.CreatedAt))})
 	}
 	if more := len(rs) - listMax; more > 0 {

@@ -94,6 +94,31 @@ func (h *harness) observations() []observation {
 // checkTries checks that a call to endpoint was tried tries times, waited
 // wantSleeps between them (nil: any waits, one fewer than the tries) and
 // was observed once per try.
+// checkErr checks a call's error against the kind and connector class a
+// case wants ("" and nil: success), and that a failure names endpoint
+// (and Zendesk's RecordNotFound code when not found).
+func checkErr(t *testing.T, err error, endpoint string, wantKind zendesk.ErrorKind, wantClass error) {
+	t.Helper()
+	switch {
+	case wantKind == "" && err != nil:
+		t.Fatalf("%s: %v", endpoint, err)
+	case wantKind != "" && !errors.Is(err, wantKind):
+		t.Fatalf("err = %v, want %v", err, wantKind)
+	case wantClass != nil && !errors.Is(err, wantClass):
+		t.Errorf("err = %v, want connector class %v", err, wantClass)
+	}
+	if err == nil {
+		return
+	}
+	zerr := asError(t, err)
+	if zerr.Endpoint != endpoint {
+		t.Errorf("Endpoint = %q", zerr.Endpoint)
+	}
+	if wantKind == zendesk.ErrNotFound && zerr.Code != "RecordNotFound" {
+		t.Errorf("Code = %q", zerr.Code)
+	}
+}
+
 func (h *harness) checkTries(t *testing.T, endpoint string, tries int, wantSleeps []time.Duration) {
 	t.Helper()
 	if n := h.srv.Requests(endpoint); n != tries {

@@ -93,23 +93,7 @@ func TestEndSessions(t *testing.T) {
 				cfg.HTTPClient = &http.Client{Transport: tr}
 			})
 			err := c.EndSessions(context.Background(), tt.id)
-			switch {
-			case tt.wantKind == "" && err != nil:
-				t.Fatalf("EndSessions: %v", err)
-			case tt.wantKind != "" && !errors.Is(err, tt.wantKind):
-				t.Fatalf("err = %v, want %v", err, tt.wantKind)
-			case tt.wantClass != nil && !errors.Is(err, tt.wantClass):
-				t.Errorf("err = %v, want connector class %v", err, tt.wantClass)
-			}
-			if err != nil {
-				zerr := asError(t, err)
-				if zerr.Endpoint != zendesk.EndpointUserSessions {
-					t.Errorf("Endpoint = %q", zerr.Endpoint)
-				}
-				if tt.wantKind == zendesk.ErrNotFound && zerr.Code != "RecordNotFound" {
-					t.Errorf("Code = %q", zerr.Code)
-				}
-			}
+			checkErr(t, err, zendesk.EndpointUserSessions, tt.wantKind, tt.wantClass)
 			h.checkTries(t, zendesktest.EndpointUserSessions, tt.wantTries, tt.wantSleeps)
 			if n := h.srv.Sessions(priyaID); n != tt.wantLeft {
 				t.Errorf("sessions left = %d, want %d", n, tt.wantLeft)

@@ -81,22 +81,8 @@ func TestGetTicket(t *testing.T) {
 				cfg.HTTPClient = &http.Client{Transport: tr}
 			})
 			got, err := c.GetTicket(context.Background(), tt.id)
-			switch {
-			case tt.wantKind == "" && err != nil:
-				t.Fatalf("GetTicket: %v", err)
-			case tt.wantKind != "" && !errors.Is(err, tt.wantKind):
-				t.Fatalf("err = %v, want %v", err, tt.wantKind)
-			case tt.wantClass != nil && !errors.Is(err, tt.wantClass):
-				t.Errorf("err = %v, want connector class %v", err, tt.wantClass)
-			}
+			checkErr(t, err, zendesk.EndpointTicketsShow, tt.wantKind, tt.wantClass)
 			if err != nil {
-				zerr := asError(t, err)
-				if zerr.Endpoint != zendesk.EndpointTicketsShow {
-					t.Errorf("Endpoint = %q", zerr.Endpoint)
-				}
-				if tt.wantKind == zendesk.ErrNotFound && zerr.Code != "RecordNotFound" {
-					t.Errorf("Code = %q", zerr.Code)
-				}
 				if got != (zendesk.Ticket{}) {
 					t.Errorf("a failed GetTicket returned %+v", got)
 				}
