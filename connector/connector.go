@@ -189,6 +189,10 @@ const (
 	Suspend ChangeKind = "suspend"
 	// Downgrade moves the member to a cheaper role (SeatChange.Role).
 	Downgrade ChangeKind = "downgrade"
+	// Unprivilege takes a privileged role away and keeps the seat: the
+	// member goes back to the SaaS's base role (Zendesk: agent, with no
+	// custom role).
+	Unprivilege ChangeKind = "unprivilege"
 )
 
 // SeatChange is one change to one member's seat.

@@ -23,6 +23,9 @@ const (
 	Removed    State = "removed"
 	Snoozed    State = "snoozed"
 	Changed    State = "changed"
+	// MadeJustInTime: a privilege review put the person back on the base
+	// role; they ask for the privileged one when they need it.
+	MadeJustInTime State = "just-in-time"
 )
 
 // Decision is what an owner chose for a seat.
@@ -35,9 +38,19 @@ const (
 	Remove    Decision = "remove"
 	Snooze    Decision = "snooze"
 	NotMine   Decision = "not-mine"
+	// JustInTime is the privilege review's: back to the base role now.
+	JustInTime Decision = "just-in-time"
 )
 
-var decisionState = map[Decision]State{Keep: Kept, Downgrade: Downgraded, Remove: Removed, Snooze: Snoozed, NotMine: Open}
+var decisionState = map[Decision]State{Keep: Kept, Downgrade: Downgraded, Remove: Removed, Snooze: Snoozed, NotMine: Open, JustInTime: MadeJustInTime}
+
+// decisions are what each review offers: a seat is kept, downgraded,
+// removed or snoozed; standing privilege is kept, made just-in-time or
+// its seat removed.
+var decisions = map[bool][]Decision{
+	false: {Keep, Downgrade, Remove, Snooze, NotMine},
+	true:  {Keep, JustInTime, Remove, NotMine},
+}
 
 // ChangeStatus is where a decision's Zendesk change stands.
 type ChangeStatus string
@@ -58,6 +71,7 @@ const (
 	ChangeDemote     ChangeKind = "demote"      // role end-user: frees the seat
 	ChangeSuspend    ChangeKind = "suspend"     // suspended: frees the seat
 	ChangeLightAgent ChangeKind = "light-agent" // the policy's light-agent role
+	ChangeBaseRole   ChangeKind = "base-role"   // the base role: privilege taken, seat kept
 )
 
 // Change is the outbox entry of a decision that changes Zendesk.
@@ -80,12 +94,14 @@ type Change struct {
 type Seat struct {
 	// Connector names the SaaS the seat is in; items written before
 	// connectors were named are Zendesk's (decodeItem says so).
-	Connector     string    `json:"connector,omitempty"`
-	UserID        int64     `json:"user_id"`
-	Name          string    `json:"name"`
-	Email         string    `json:"email"`
-	Role          string    `json:"role"` // agent or admin
-	RoleName      string    `json:"role_name"`
+	Connector string `json:"connector,omitempty"`
+	UserID    int64  `json:"user_id"`
+	Name      string `json:"name"`
+	Email     string `json:"email"`
+	Role      string `json:"role"` // agent or admin
+	RoleName  string `json:"role_name"`
+	// RoleID is the custom role the privilege review asked about.
+	RoleID        string    `json:"role_id,omitempty"`
 	Groups        []string  `json:"groups,omitempty"`
 	LastActivity  time.Time `json:"last_activity"`
 	NeverLoggedIn bool      `json:"never_logged_in,omitempty"`
@@ -121,9 +137,10 @@ type Item struct {
 }
 
 // Saving is the monthly amount the item's decision saved: the seat's cost
-// once Zendesk confirmed it was freed, else zero.
+// once Zendesk confirmed it was freed, else zero. Taking privilege away
+// keeps the seat, so saves nothing.
 func (it Item) Saving() float64 {
-	if it.Change != nil && it.Change.Status == ChangeDone {
+	if it.Change != nil && it.Change.Status == ChangeDone && it.Change.Kind != ChangeBaseRole {
 		return it.Seat.MonthlyCost
 	}
 	return 0
@@ -145,7 +162,14 @@ const kindReview = "review"
 // Zendesk's.
 func (s Seat) SaaS() string { return connector.OrZendesk(s.Connector) }
 
-func (s *Service) kind(base string) string { return connector.Kind(s.connector(), base) }
+// kind names a record kind of this review: the privilege review's kinds
+// are its own, beside the seat review's.
+func (s *Service) kind(base string) string {
+	if s.Privilege {
+		base = "privilege-" + base
+	}
+	return connector.Kind(s.connector(), base)
+}
 
 func (s *Service) itemKind(period string) string { return s.kind("review-item:" + period) }
 

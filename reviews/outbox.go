@@ -99,7 +99,8 @@ func (s *Service) changeTimeout() time.Duration {
 }
 
 // doneAction is the audit verb of a change Zendesk confirmed.
-var doneAction = map[ChangeKind]string{ChangeDemote: "seat.demoted", ChangeSuspend: "seat.suspended", ChangeLightAgent: "seat.downgraded"}
+var doneAction = map[ChangeKind]string{ChangeDemote: "seat.demoted", ChangeSuspend: "seat.suspended", ChangeLightAgent: "seat.downgraded",
+	ChangeBaseRole: "privilege.made_just_in_time"}
 
 // stillAsShown checks the member against the digest; a non-empty note
 // says why the decision no longer applies. reached says the seat is
@@ -115,16 +116,20 @@ func (s *Service) stillAsShown(ctx context.Context, it Item) (note string, reach
 		return "", false, err
 	}
 	shown := it.Seat
-	if m.LastActivity != nil && (shown.NeverLoggedIn || m.LastActivity.After(shown.LastActivity)) {
+	// A login after the digest answers a question about inactivity; the
+	// privilege review asks about the role, whatever the activity.
+	if !s.Privilege && m.LastActivity != nil && (shown.NeverLoggedIn || m.LastActivity.After(shown.LastActivity)) {
 		return "logged in on " + m.LastActivity.In(s.policy().Location).Format("Mon 2 Jan") + ", after the review asked", false, nil
 	}
-	asked := changeReached(it.Change, m)
+	asked := changeReached(it, m)
 	if asked && it.Change.Attempts > 1 {
 		return "", true, nil
 	}
 	switch {
 	case !m.HasSeat:
-		return "already " + m.Role + " in Zendesk", false, nil
+		return "already " + m.Role + " in " + connector.Title(shown.SaaS()), false, nil
+	case s.Privilege && (m.Role != shown.Role || m.RoleID != shown.RoleID):
+		return "now " + connector.Role{Base: m.Role, ID: m.RoleID}.String() + " in " + connector.Title(shown.SaaS()) + ", no longer the role the review asked about", false, nil
 	case asked && it.Change.Kind == ChangeSuspend:
 		return "already suspended in Zendesk", false, nil
 	case asked && it.Change.Kind == ChangeLightAgent:
@@ -133,9 +138,11 @@ func (s *Service) stillAsShown(ctx context.Context, it Item) (note string, reach
 	return "", false, nil
 }
 
-// changeReached reports whether the member is as the change asks.
-func changeReached(c *Change, m connector.Member) bool {
-	switch c.Kind {
+// changeReached reports whether the member is as the item's change asks.
+func changeReached(it Item, m connector.Member) bool {
+	switch c := it.Change; c.Kind {
+	case ChangeBaseRole:
+		return m.HasSeat && !m.Privileged && m.RoleID != it.Seat.RoleID
 	case ChangeDemote:
 		return !m.HasSeat
 	case ChangeSuspend:
@@ -151,6 +158,7 @@ var seatChange = map[ChangeKind]connector.ChangeKind{
 	ChangeDemote:     connector.Remove,
 	ChangeSuspend:    connector.Suspend,
 	ChangeLightAgent: connector.Downgrade,
+	ChangeBaseRole:   connector.Unprivilege,
 }
 
 func (s *Service) applyChange(ctx context.Context, it Item) error {
@@ -269,6 +277,7 @@ type Summary struct {
 	Asked, Open, Kept, Downgraded, Removed, Snoozed, Handed int
 	Changed                                                 int // the seat changed before the decision could be carried out
 	Pending, Failed                                         int // Zendesk changes not yet confirmed, and given up
+	JustInTime                                              int // privilege taken away, the seat kept
 	// Saved is the monthly cost of the seats Zendesk confirmed freed.
 	Saved float64
 	// Owners with open items, by email, and how many each.
@@ -295,6 +304,8 @@ func (s *Service) Progress(ctx context.Context, period string) (Summary, error) 
 			sum.Removed++
 		case Snoozed:
 			sum.Snoozed++
+		case MadeJustInTime:
+			sum.JustInTime++
 		case Changed:
 			sum.Changed++
 		}

@@ -37,6 +37,10 @@ type Service struct {
 	// Connector names the SaaS whose seats this review asks about ("" is
 	// Zendesk); each SaaS has a review of its own.
 	Connector string
+	// Privilege makes this the privilege review: quarterly, of the people
+	// who hold a privileged role standing, each kept (with a reason and an
+	// end date), made just-in-time or removed. Its records are its own.
+	Privilege bool
 	// Seats carries out decisions in the governed account.
 	Seats  connector.Seats
 	Policy Policy
@@ -61,6 +65,15 @@ func (s *Service) now() time.Time {
 		return time.Now()
 	}
 	return s.Now()
+}
+
+// Cadence is how often the review opens: weekly, or quarterly for the
+// privilege review.
+func (s *Service) Cadence() Cadence {
+	if s.Privilege {
+		return Quarterly
+	}
+	return Weekly
 }
 
 func (s *Service) policy() Policy {
@@ -117,10 +130,12 @@ type FieldError struct{ Field, Message string }
 
 func (e *FieldError) Error() string { return e.Field + ": " + e.Message }
 
-// memory is what outlives a period for one seat: a Keep until a date, a
-// Snooze, a new owner.
+// memory is what outlives a period for one seat: a Keep until a date
+// (with why and by whom), a Snooze, a new owner.
 type memory struct {
 	KeepUntil   time.Time `json:"keep_until,omitzero"`
+	KeptBy      string    `json:"kept_by,omitempty"`
+	Reason      string    `json:"reason,omitempty"`
 	SnoozeUntil time.Time `json:"snooze_until,omitzero"`
 	Owner       string    `json:"owner,omitempty"`
 }
@@ -159,7 +174,23 @@ type review struct {
 // inactive since. It returns the open items of the seats it put to owners
 // now, new or left from an earlier run.
 func (s *Service) Open(ctx context.Context, period string, report seats.Report, ownerOf func(seats.Seat) string) ([]Item, error) {
-	start, ok := PeriodStart(period, s.policy().Location)
+	return s.open(ctx, period, report, func(st seats.Seat) bool { return st.Inactive }, ownerOf)
+}
+
+// OpenStanding opens the privilege review of period: the paid seats of
+// report whose holders standing names (by user id) are put to their
+// owners, by the same rules as Open's. standing is who holds a privileged
+// role with no grant and no leave to; the access rules decide that.
+func (s *Service) OpenStanding(ctx context.Context, period string, report seats.Report, standing map[int64]bool, ownerOf func(seats.Seat) string) ([]Item, error) {
+	if !s.Privilege {
+		return nil, errors.New("reviews: OpenStanding is the privilege review's")
+	}
+	return s.open(ctx, period, report, func(st seats.Seat) bool { return standing[st.User.ID] }, ownerOf)
+}
+
+func (s *Service) open(ctx context.Context, period string, report seats.Report, ask func(seats.Seat) bool, ownerOf func(seats.Seat) string) ([]Item, error) {
+	cad, loc := s.Cadence(), s.policy().Location
+	start, ok := cad.Start(period, loc)
 	if !ok {
 		return nil, fmt.Errorf("reviews: bad period %q", period)
 	}
@@ -168,14 +199,14 @@ func (s *Service) Open(ctx context.Context, period string, report seats.Report, 
 	if err != nil {
 		return nil, err
 	}
-	waiting, err := s.openSeats(ctx, PeriodOf(start.AddDate(0, 0, -7), s.policy().Location))
+	waiting, err := s.openSeats(ctx, cad.Previous(start, loc))
 	if err != nil {
 		return nil, err
 	}
 	var recs []store.NewRecord
 	var asked []Item
 	for _, st := range report.Paid {
-		if !st.Inactive || waiting[st.User.ID] {
+		if !ask(st) || waiting[st.User.ID] {
 			continue
 		}
 		m := mem[st.User.ID]
@@ -205,7 +236,7 @@ func (s *Service) Open(ctx context.Context, period string, report seats.Report, 
 		return nil, fmt.Errorf("reviews: open %s: %w", period, err)
 	}
 	if created > 0 {
-		s.audit(ctx, "system", "review.opened", "review:"+period, map[string]string{"seats": strconv.Itoa(created)})
+		s.audit(ctx, "system", s.verb()+".opened", "review:"+period, map[string]string{"seats": strconv.Itoa(created)})
 	}
 	if created == len(recs) {
 		// Every item is new, so none was decided yet: no need to read the
@@ -221,6 +252,15 @@ func (s *Service) Open(ctx context.Context, period string, report seats.Report, 
 		ids[it.Seat.UserID] = true
 	}
 	return slices.DeleteFunc(items, func(it Item) bool { return it.State != Open || !ids[it.Seat.UserID] }), nil
+}
+
+// verb is the review's word in audit actions: "review.opened",
+// "privilege_review.opened".
+func (s *Service) verb() string {
+	if s.Privilege {
+		return "privilege_review"
+	}
+	return "review"
 }
 
 // openSeats are the seats still awaiting an answer in period.
@@ -255,9 +295,13 @@ func (s *Service) Opened(ctx context.Context, period string) (at time.Time, ok b
 }
 
 func seatOf(st seats.Seat) Seat {
+	var roleID string
+	if st.User.RoleID != nil {
+		roleID = strconv.FormatInt(*st.User.RoleID, 10)
+	}
 	return Seat{
 		UserID: st.User.ID, Name: st.User.Name, Email: strings.ToLower(st.User.Email), Role: st.User.Role,
-		RoleName: st.RoleName, Groups: st.Groups, LastActivity: st.LastActivity, NeverLoggedIn: st.NeverLoggedIn,
+		RoleName: st.RoleName, RoleID: roleID, Groups: st.Groups, LastActivity: st.LastActivity, NeverLoggedIn: st.NeverLoggedIn,
 		DaysInactive: st.DaysInactive, Suspended: st.User.Suspended, MonthlyCost: st.MonthlyCost,
 	}
 }
@@ -319,7 +363,7 @@ type Input struct {
 // pending and carried out before Decide returns when Zendesk answers;
 // if it does not, the item says so and Resume retries.
 func (s *Service) Decide(ctx context.Context, in Input) (Item, error) {
-	if !slices.Contains(LivePeriods(s.now(), s.policy().Location), in.Period) {
+	if !slices.Contains(s.Cadence().LivePeriods(s.now(), s.policy().Location), in.Period) {
 		return Item{}, ErrExpired
 	}
 	return s.decide(ctx, in)
@@ -329,8 +373,8 @@ func (s *Service) decide(ctx context.Context, in Input) (Item, error) {
 	p := s.policy()
 	now := s.now()
 	state, ok := decisionState[in.Decision]
-	if !ok {
-		return Item{}, fmt.Errorf("reviews: unknown decision %q", in.Decision)
+	if !ok || !slices.Contains(decisions[s.Privilege], in.Decision) {
+		return Item{}, fmt.Errorf("reviews: %q is not a decision of this review", in.Decision)
 	}
 	actor := people.Key(in.Actor.Email)
 	if err := validate(in, p, now); err != nil {
@@ -368,6 +412,8 @@ func (s *Service) decide(ctx context.Context, in Input) (Item, error) {
 			it.KeepUntil = now.AddDate(0, 0, p.SnoozeDays)
 		case Remove:
 			it.Change = &Change{Kind: p.RemoveAction, Status: ChangePending}
+		case JustInTime:
+			it.Change = &Change{Kind: ChangeBaseRole, Status: ChangePending}
 		case Downgrade:
 			it.Change = &Change{Kind: ChangeDemote, Status: ChangePending}
 			if p.DowngradeRoleID > 0 {
@@ -395,7 +441,7 @@ func (s *Service) decide(ctx context.Context, in Input) (Item, error) {
 	if in.Decision == NotMine {
 		detail["to"] = decided.Owner
 	}
-	s.audit(ctx, actor, "seat."+string(in.Decision), s.subject(in.UserID), detail)
+	s.audit(ctx, actor, s.decisionAction(in.Decision), s.subject(in.UserID), detail)
 	if err := s.remember(ctx, decided); err != nil {
 		return decided, err
 	}
@@ -453,7 +499,7 @@ func (s *Service) remember(ctx context.Context, it Item) error {
 	var change func(*memory)
 	switch it.State {
 	case Kept:
-		change = func(m *memory) { m.KeepUntil = it.KeepUntil }
+		change = func(m *memory) { m.KeepUntil, m.KeptBy, m.Reason = it.KeepUntil, it.DecidedBy, it.Reason }
 	case Snoozed:
 		change = func(m *memory) { m.SnoozeUntil = it.KeepUntil }
 	case Open:
@@ -473,6 +519,62 @@ func (s *Service) remember(ctx context.Context, it Item) error {
 		return json.Marshal(m)
 	})
 	return err
+}
+
+// decisionAction is a decision's audit action: "seat.keep", or for the
+// privilege review "privilege.keep".
+func (s *Service) decisionAction(d Decision) string {
+	if s.Privilege {
+		return "privilege." + string(d)
+	}
+	return "seat." + string(d)
+}
+
+// KeepRecord is a Keep in force: who kept the seat (or the privilege),
+// why, and until when.
+type KeepRecord struct {
+	Until  time.Time
+	By     string
+	Reason string
+}
+
+// Keeps are the Keeps still in force at now, by user id: in the privilege
+// review, the people whose standing privilege someone answered for.
+func (s *Service) Keeps(ctx context.Context) (map[int64]KeepRecord, error) {
+	mem, err := s.memories(ctx)
+	if err != nil {
+		return nil, err
+	}
+	now := s.now()
+	out := make(map[int64]KeepRecord)
+	for id, m := range mem {
+		if now.Before(m.KeepUntil) {
+			out[id] = KeepRecord{Until: m.KeepUntil, By: m.KeptBy, Reason: m.Reason}
+		}
+	}
+	return out, nil
+}
+
+// KeepOutside records a Keep made outside a review (an admin keeping a
+// privilege found by the sync as standing), by the same rules as a
+// review's Keep: a reason, and an end date within the policy's maximum.
+// The next review leaves the person out until then.
+func (s *Service) KeepOutside(ctx context.Context, userID int64, email string, actor Actor, reason string, until time.Time) error {
+	if !actor.Admin {
+		return ErrNotAllowed
+	}
+	in := Input{UserID: userID, Decision: Keep, Actor: actor, Reason: reason, KeepUntil: until}
+	if err := validate(in, s.policy(), s.now()); err != nil {
+		return err
+	}
+	it := Item{Seat: Seat{UserID: userID, Email: email}, State: Kept, DecidedBy: people.Key(actor.Email),
+		Reason: strings.TrimSpace(reason), KeepUntil: until}
+	if err := s.remember(ctx, it); err != nil {
+		return err
+	}
+	s.audit(ctx, it.DecidedBy, s.decisionAction(Keep), s.subject(userID), map[string]string{
+		"email": email, "reason": it.Reason, "until": until.In(s.policy().Location).Format(time.DateOnly)})
+	return nil
 }
 
 func (s *Service) subject(userID int64) string {

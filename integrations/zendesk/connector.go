@@ -63,7 +63,9 @@ func (c Connector) Member(ctx context.Context, id int64) (connector.Member, erro
 	return member(u), nil
 }
 
-// ChangeSeat demotes (Remove), suspends or downgrades to a custom role.
+// ChangeSeat demotes (Remove), suspends, downgrades to a custom role, or
+// puts an admin or custom-role agent back on the plain agent role
+// (Unprivilege), as SetRole does.
 func (c Connector) ChangeSeat(ctx context.Context, id int64, change connector.SeatChange) error {
 	var upd UserUpdate
 	switch change.Kind {
@@ -80,6 +82,8 @@ func (c Connector) ChangeSeat(ctx context.Context, id int64, change connector.Se
 				Description: fmt.Sprintf("a downgrade needs a custom role id, got %q", change.Role)}
 		}
 		upd.Role, upd.CustomRoleID = ptr(RoleAgent), ptr(role)
+	case connector.Unprivilege:
+		return c.SetRole(ctx, id, connector.Role{Base: RoleAgent})
 	default:
 		return &Error{Kind: ErrInvalid, Endpoint: EndpointUsersUpdate, Description: fmt.Sprintf("unknown seat change %q", change.Kind)}
 	}
