@@ -6,6 +6,8 @@ import (
 	"slices"
 	"strings"
 	"time"
+
+	"github.com/seatwarden/seatwarden/people"
 )
 
 // Policy is what the access rules read from the operator's policy.
@@ -29,6 +31,38 @@ type Policy struct {
 	// privileged role without a grant (the account owner, a break-glass
 	// account).
 	StandingAllowed []string
+	// AccountOwner is the SaaS account's owner, by email. Zendesk will not
+	// change the owner's role, and its API does not say who the owner is,
+	// so the policy does: the owner holds admin standing, is never
+	// demoted, asked about in a privilege review or reported as a shadow.
+	AccountOwner string
+}
+
+// Allowance is why someone may hold a privileged role standing; "" when
+// nothing allows it.
+type Allowance string
+
+// Allowances.
+const (
+	AllowedOwner  Allowance = "the account owner"
+	AllowedPolicy Allowance = "access.standing_allowed"
+	AllowedKept   Allowance = "kept"
+)
+
+// IsOwner reports whether email is the account owner's.
+func (p Policy) IsOwner(email string) bool {
+	return p.AccountOwner != "" && people.Same(p.AccountOwner, email)
+}
+
+// allowance is what the policy says of email holding privilege standing.
+func (p Policy) allowance(email string) Allowance {
+	switch {
+	case p.IsOwner(email):
+		return AllowedOwner
+	case slices.ContainsFunc(p.StandingAllowed, func(e string) bool { return people.Same(e, email) }):
+		return AllowedPolicy
+	}
+	return ""
 }
 
 // RolePolicy is one grantable role's rules.

@@ -35,7 +35,9 @@ type Service struct {
 	// SaaS is the connector whose roles are granted; Zendesk when empty.
 	SaaS   string
 	Policy Policy
-	Now    func() time.Time
+	// Keeps reads the Keeps of standing privilege in force; nil for none.
+	Keeps Keeps
+	Now   func() time.Time
 	// Holder names this replica in leases.
 	Holder string
 	// ChangeTimeout bounds one SaaS change (read, set, confirm); the
@@ -359,6 +361,9 @@ func (s *Service) grant(ctx, callCtx context.Context, g Grant) (Grant, error) {
 	}
 	current := m.CurrentRole()
 	switch {
+	case g.Earlier == nil && s.policy().IsOwner(g.Email):
+		// The SaaS refuses it anyway; saying so is clearer than its error.
+		return s.fail(ctx, g, fmt.Sprintf("the account owner, whose role %s does not let anyone change: the owner holds admin standing", connector.Title(s.saas())))
 	case g.Earlier == nil && current == g.Role:
 		return s.fail(ctx, g, fmt.Sprintf("already %s in %s: nothing to grant", g.RoleName, connector.Title(s.saas())))
 	case g.Earlier == nil && !m.HasSeat:

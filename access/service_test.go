@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -333,6 +334,8 @@ func TestZendeskDownAtTheEnd(t *testing.T) {
 func TestGrantRefusals(t *testing.T) {
 	f := newFixture(t, bolt)
 	svc := f.replica("a", nil)
+	svc.Policy.AccountOwner = "Dana@acme.example"
+	svc.Policy.Roles = map[string]access.RolePolicy{"admin": {}, "team lead": {}}
 	ctx := t.Context()
 	if _, err := svc.Grant(ctx, f.request(t, "r1", priya, time.Hour)); err != nil {
 		t.Fatal(err)
@@ -354,11 +357,13 @@ func TestGrantRefusals(t *testing.T) {
 		{"a second grant of the role", f.request(t, "r2", priya, time.Hour), "priya@acme.example already holds admin (grant g-r1)"},
 		{"an end user", access.Request{ID: "r3", UserID: endUser.ID, Email: endUser.Email, RoleName: "admin", Role: connector.Role{Base: "admin"}, Duration: time.Hour},
 			"an end-user, not an agent"},
-		{"the account owner, admin already", f.request(t, "r4", "dana@acme.example", time.Hour), "already admin"},
+		{"the account owner", f.request(t, "r4", "dana@acme.example", time.Hour), "cannot be made admin: the account owner"},
 		{"too long", f.request(t, "r5", "mei@acme.example", 5*time.Hour), "longer than admin may be held, 4 hours"},
 		{"too short", f.request(t, "r6", "mei@acme.example", 5*time.Minute), "shorter than the shortest grant"},
 		{"not grantable", access.Request{ID: "r7", UserID: 1, Email: "mei@acme.example", RoleName: "owner", Role: connector.Role{Base: "admin"}, Duration: time.Hour},
 			`"owner" is not a role you can ask for`},
+		{"the account owner, to a custom role", access.Request{ID: "r8", UserID: f.user(t, "dana@acme.example").ID, Email: "dana@acme.example", RoleName: "team lead",
+			Role: connector.Role{Base: "agent", ID: strconv.FormatInt(zendesktest.TeamLeadRoleID, 10)}, Duration: time.Hour}, "the account owner"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -480,6 +485,10 @@ func TestWatchFindsShadowAdmins(t *testing.T) {
 	f := newFixture(t, bolt)
 	svc := f.replica("a", nil)
 	svc.Policy.StandingAllowed = []string{"jonas@acme.example"}
+	tom := f.user(t, "tom@acme.example")
+	svc.Keeps = func(context.Context) (map[int64]access.Keep, error) {
+		return map[int64]access.Keep{tom.ID: {Until: f.now().Add(24 * time.Hour), By: "dana@acme.example", Reason: "audit week"}}, nil
+	}
 	ctx := t.Context()
 	roster := func() *connector.Roster {
 		var r connector.Roster
@@ -501,6 +510,7 @@ func TestWatchFindsShadowAdmins(t *testing.T) {
 	}
 	promote("mei@acme.example")   // by hand: a shadow admin
 	promote("jonas@acme.example") // allowed by the policy
+	promote("tom@acme.example")   // kept by a privilege review
 	if _, err := svc.Grant(ctx, f.request(t, "r1", priya, time.Hour)); err != nil {
 		t.Fatal(err) // priya is admin by a grant
 	}
@@ -512,6 +522,13 @@ func TestWatchFindsShadowAdmins(t *testing.T) {
 	if again, err := svc.Watch(ctx, roster()); err != nil || len(again) != 0 {
 		t.Errorf("a second look = %v, %v; want nothing new", again, err)
 	}
+
+	// The account owner's role is never put back.
+	svc.Policy.AccountOwner = "mei@acme.example"
+	if _, err := svc.RevertShadow(ctx, found[0].ID, "dana@acme.example"); !errors.Is(err, access.ErrNotReverted) || !strings.Contains(err.Error(), "account owner") {
+		t.Errorf("a revert of the account owner: %v", err)
+	}
+	svc.Policy.AccountOwner = ""
 
 	// An admin puts mei's earlier role back from the report, once.
 	sh, err := svc.RevertShadow(ctx, found[0].ID, "dana@acme.example")

@@ -13,7 +13,6 @@ import (
 	"time"
 
 	"github.com/seatwarden/seatwarden/connector"
-	"github.com/seatwarden/seatwarden/people"
 	"github.com/seatwarden/seatwarden/store"
 )
 
@@ -103,6 +102,10 @@ func (s *Service) newlyPrivileged(ctx context.Context, roster *connector.Roster,
 	if err != nil {
 		return nil, err
 	}
+	keeps, err := s.keeps(ctx)
+	if err != nil {
+		return nil, err
+	}
 	var out []Shadow
 	for _, st := range roster.Staff {
 		role := privilegedRole(p, st)
@@ -111,8 +114,8 @@ func (s *Service) newlyPrivileged(ctx context.Context, roster *connector.Roster,
 		if role == "" || (known && earlier == cur) {
 			continue
 		}
-		if slices.ContainsFunc(grants, func(g Grant) bool { return g.UserID == st.ID && g.RoleName == role && g.State.Live() }) ||
-			slices.ContainsFunc(p.StandingAllowed, func(e string) bool { return people.Same(e, st.Email) }) {
+		if _, kept := keeps[st.ID]; kept || p.allowance(st.Email) != "" ||
+			slices.ContainsFunc(grants, func(g Grant) bool { return g.UserID == st.ID && g.RoleName == role && g.State.Live() }) {
 			continue
 		}
 		sh := Shadow{ID: fmt.Sprintf("%d-%d", st.ID, now.Unix()), UserID: st.ID, Email: st.Email, Name: st.Name,
@@ -192,6 +195,8 @@ func (s *Service) RevertShadow(ctx context.Context, id, by string) (Shadow, erro
 		return sh, err
 	case sh.Reverted():
 		return sh, fmt.Errorf("%w: %s put %s's earlier role back already", ErrNotReverted, sh.RevertedBy, sh.Email)
+	case s.policy().IsOwner(sh.Email):
+		return sh, fmt.Errorf("%w: %s is the account owner, whose role %s does not let anyone change", ErrNotReverted, sh.Email, connector.Title(s.saas()))
 	case sh.Earlier == nil || (sh.Earlier.Base != "agent" && sh.Earlier.Base != RoleAdmin):
 		return sh, fmt.Errorf("%w: %s was not an agent before, so seatwarden does not pick their role: change it in %s", ErrNotReverted, sh.Email, connector.Title(s.saas()))
 	}

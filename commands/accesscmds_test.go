@@ -595,6 +595,8 @@ func FuzzAccessRequest(f *testing.F) {
 func TestAccessStanding(t *testing.T) {
 	f := newAccessFixture(t)
 	f.access.Policy.StandingAllowed = []string{"OMAR@acme.example"}
+	f.access.Policy.AccountOwner = "dana@acme.example"
+	f.access.Policy.Roles = map[string]access.RolePolicy{"admin": {}, "team lead": {}}
 	wantLine(t, ask(f.router, acmeAdmin, "access standing"), "No sync has run yet, so I do not know who holds which role; the first sync runs at start-up")
 	syncer := &seats.Syncer{Source: f.access.Roles.(zendesk.Connector), Connector: connector.Zendesk, Store: f.store, Account: f.emu.URL, Now: f.now}
 	if _, err := syncer.Sync(t.Context()); err != nil {
@@ -610,7 +612,8 @@ func TestAccessStanding(t *testing.T) {
 		t.Fatalf("standing: %+v", m)
 	}
 	all := text(m)
-	for _, want := range []string{"dana@acme.example · admin", "*Allowed by access.standing_allowed.*\n• omar@acme.example · admin"} {
+	for _, want := range []string{"*Nothing allows it.*", "• lucas@acme.example · team lead\n*Allowed.*",
+		"• dana@acme.example · admin · the account owner", "• omar@acme.example · admin · listed in access.standing_allowed"} {
 		if !strings.Contains(all, want) {
 			t.Errorf("standing lacks %q:\n%s", want, all)
 		}
@@ -619,6 +622,16 @@ func TestAccessStanding(t *testing.T) {
 		t.Errorf("mei holds admin by a grant, yet is listed:\n%s", all)
 	}
 	goldenJSON(t, m)
+
+	// A Keep from the privilege review allows it until its date, with why.
+	lucas, _ := f.emu.UserByEmail("lucas@acme.example")
+	f.access.Keeps = func(context.Context) (map[int64]access.Keep, error) {
+		return map[int64]access.Keep{lucas.ID: {Until: f.now().AddDate(0, 0, 30), By: "omar@acme.example", Reason: "runs the night shift"}}, nil
+	}
+	if all := text(ask(f.router, acmeAdmin, "access standing")); !strings.Contains(all, "• lucas@acme.example · team lead · kept by omar@acme.example until ") ||
+		!strings.Contains(all, ": runs the night shift") || strings.Contains(all, "Nothing allows it") {
+		t.Errorf("a kept Team Lead:\n%s", all)
+	}
 	wantLine(t, ask(f.router, acmeMei, "access standing"), `Sorry, "access standing" is only for Zendesk admins. Ask one of them if you need it.`)
 }
 

@@ -81,6 +81,9 @@ func TestAccessPolicyValid(t *testing.T) {
 		{"standing emails are lower-cased",
 			"access:\n  standing_allowed: [Root@Example.COM]\n",
 			func(a *config.AccessPolicy) { a.StandingAllowed = []string{"root@example.com"} }},
+		{"the account owner, lower-cased",
+			"access:\n  account_owner: Dana@Example.COM\n",
+			func(a *config.AccessPolicy) { a.AccountOwner = "dana@example.com" }},
 		{"keep_max_days at its edges",
 			"access:\n  keep_max_days: 365\n",
 			func(a *config.AccessPolicy) { a.KeepMaxDays = 365 }},
@@ -188,6 +191,8 @@ func TestAccessPolicyProblems(t *testing.T) {
 		// People and days.
 		{"standing not an email", "access:\n  standing_allowed:\n    - ok@example.com\n    - root\n",
 			[]string{`policy.yaml:4: access.standing_allowed[1]: ` + emailHint + `, got "root"`}},
+		{"account owner not an email", "access:\n  account_owner: dana\n",
+			[]string{`policy.yaml:2: access.account_owner: ` + emailHint + `, got "dana"`}},
 		{"keep max days zero", "access:\n  keep_max_days: 0\n",
 			[]string{"policy.yaml:2: access.keep_max_days: must be between 1 and 365, got 0"}},
 		{"keep max days past a year", "access:\n  keep_max_days: 366\n",
@@ -249,7 +254,7 @@ func TestDescribeAccess(t *testing.T) {
 		"access.roles.admin.max_duration": "4h", "access.roles.admin.high_risk": "true",
 		"access.break_glass.enabled": "false", "access.break_glass.max_duration": "1h",
 		"access.self_extension.enabled": "false", "access.self_extension.max_duration": "1h",
-		"access.standing_allowed": "none", "access.keep_max_days": "90",
+		"access.standing_allowed": "none", "access.keep_max_days": "90", "access.account_owner": "",
 	} {
 		if got, ok := defaults[key]; !ok || got != value {
 			t.Errorf("default Describe: %s = %q (listed %v), want %q", key, got, ok, value)

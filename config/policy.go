@@ -84,6 +84,11 @@ type AccessPolicy struct {
 	// StandingAllowed are the people, by email, who may hold a privileged
 	// role with no active grant.
 	StandingAllowed []string `yaml:"standing_allowed" json:"standing_allowed"`
+	// AccountOwner is the Zendesk account owner's email. Zendesk's API
+	// does not say who the owner is and refuses to change the owner's
+	// role, so the policy names them: they hold admin standing and are
+	// never demoted, asked about or reported.
+	AccountOwner string `yaml:"account_owner" json:"account_owner"`
 	// KeepMaxDays is the longest a Keep of standing privilege lasts before
 	// the privilege review asks about it again.
 	KeepMaxDays int `yaml:"keep_max_days" json:"keep_max_days"`

@@ -177,6 +177,9 @@ func (d *policyDecoder) validateAccess(a *AccessPolicy) {
 	d.durationAtLeast("access.break_glass.max_duration", a.BreakGlass.MaxDuration, "access.min_duration", a.MinDuration)
 	d.positive("access.self_extension.max_duration", a.SelfExtension.MaxDuration)
 	d.emails("access.standing_allowed", a.StandingAllowed)
+	if a.AccountOwner != "" {
+		a.AccountOwner = d.email("access.account_owner", a.AccountOwner)
+	}
 	d.intRange("access.keep_max_days", a.KeepMaxDays, 1, 365)
 }
 

@@ -18,12 +18,14 @@ type Grants struct {
 	Command  string
 }
 
-func (v Grants) stamp(t time.Time) string {
-	loc := v.Location
-	if loc == nil {
-		loc = time.UTC
+func (v Grants) stamp(t time.Time) string { return t.In(v.loc()).Format("2 Jan 2006 15:04") }
+func (v Grants) date(t time.Time) string  { return t.In(v.loc()).Format("2 Jan 2006") }
+
+func (v Grants) loc() *time.Location {
+	if v.Location == nil {
+		return time.UTC
 	}
-	return t.In(loc).Format("2 Jan 2006 15:04")
+	return v.Location
 }
 
 // Alert tells the admins that a grant's end needs them: it is held (the
@@ -319,7 +321,8 @@ func (v Grants) BrokeGlass(g access.Grant) bot.Message {
 const standingShown = 30
 
 // Standing lists the people holding a privileged role without a grant:
-// those the policy does not allow first, each with what to do.
+// those nothing allows first, each with what to do, then those allowed,
+// each with why.
 func (v Grants) Standing(list []access.Standing) bot.Message {
 	esc := bot.EscapeText
 	m := bot.Message{Visibility: bot.Ephemeral, Context: []string{v.Command + " access request asks for a role for a while"}}
@@ -329,25 +332,32 @@ func (v Grants) Standing(list []access.Standing) bot.Message {
 		if s.Staff.Suspended {
 			line += " · suspended"
 		}
-		if s.Allowed {
-			allowed = append(allowed, line)
-		} else {
+		switch s.Allowed {
+		case "":
 			notAllowed = append(notAllowed, line)
+			continue
+		case access.AllowedKept:
+			line += " · kept by " + esc(s.Keep.By) + " until " + v.date(s.Keep.Until) + ": " + esc(s.Keep.Reason)
+		case access.AllowedPolicy:
+			line += " · listed in " + string(s.Allowed)
+		default:
+			line += " · " + string(s.Allowed)
 		}
+		allowed = append(allowed, line)
 	}
 	switch {
 	case len(list) == 0:
 		m.Headline = "No standing privilege: nobody holds a privileged role without a grant"
 		return m
 	case len(notAllowed) == 0:
-		m.Headline = fmt.Sprintf("Standing privilege: %d, all allowed by the policy", len(list))
+		m.Headline = fmt.Sprintf("Standing privilege: %d, each allowed", len(list))
 	default:
 		m.Headline = fmt.Sprintf("Standing privilege: %d %s a privileged role without a grant", len(notAllowed), plural(len(notAllowed), "person holds", "people hold"))
-		m.Sections = append(m.Sections, bot.Section{Text: "*Not allowed by the policy.* Make it just-in-time: demote them in Zendesk and let them ask with " +
-			esc(v.Command) + " access request when they need it; or, if they must keep it, list them in access.standing_allowed.\n" + strings.Join(clipLines(notAllowed), "\n")})
+		m.Sections = append(m.Sections, bot.Section{Text: "*Nothing allows it.* The privilege review asks their owners each quarter; or make it just-in-time now: demote them in Zendesk and let them ask with " +
+			esc(v.Command) + " access request when they need it.\n" + strings.Join(clipLines(notAllowed), "\n")})
 	}
 	if len(allowed) > 0 {
-		m.Sections = append(m.Sections, bot.Section{Text: "*Allowed by access.standing_allowed.*\n" + strings.Join(clipLines(allowed), "\n")})
+		m.Sections = append(m.Sections, bot.Section{Text: "*Allowed.*\n" + strings.Join(clipLines(allowed), "\n")})
 	}
 	return m
 }

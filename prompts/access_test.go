@@ -370,12 +370,15 @@ func TestGrantBreakGlass(t *testing.T) {
 }
 
 func TestGrantStanding(t *testing.T) {
-	person := func(email string, allowed, suspended bool) access.Standing {
+	person := func(email string, allowed access.Allowance, suspended bool) access.Standing {
 		return access.Standing{Staff: connector.Staff{Email: email, Suspended: suspended}, RoleName: "admin", Allowed: allowed}
 	}
+	kept := person("lead@example.com", access.AllowedKept, false)
+	kept.RoleName = "team lead"
+	kept.Keep = &access.Keep{Until: time.Date(2027, 2, 1, 0, 0, 0, 0, time.UTC), By: "dana@example.com", Reason: "covers <nights>"}
 	var many []access.Standing
 	for i := range 35 {
-		many = append(many, person(fmt.Sprintf("admin%02d@example.com", i), false, false))
+		many = append(many, person(fmt.Sprintf("admin%02d@example.com", i), "", false))
 	}
 	tests := []struct {
 		name     string
@@ -383,8 +386,9 @@ func TestGrantStanding(t *testing.T) {
 		headline string
 	}{
 		{"none", nil, "No standing privilege: nobody holds a privileged role without a grant"},
-		{"all allowed", []access.Standing{person("owner@example.com", true, false)}, "Standing privilege: 1, all allowed by the policy"},
-		{"some not allowed", []access.Standing{person("dana@example.com", false, false), person("<b>@example.com", false, true), person("owner@example.com", true, false)},
+		{"all allowed", []access.Standing{person("owner@example.com", access.AllowedOwner, false), person("glass@example.com", access.AllowedPolicy, false), kept},
+			"Standing privilege: 3, each allowed"},
+		{"some not allowed", []access.Standing{person("dana@example.com", "", false), person("<b>@example.com", "", true), person("owner@example.com", access.AllowedOwner, false)},
 			"Standing privilege: 2 people hold a privileged role without a grant"},
 		{"more than a page", many, "Standing privilege: 35 people hold a privileged role without a grant"},
 	}

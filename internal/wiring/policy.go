@@ -124,6 +124,7 @@ func AccessPolicy(p config.Policy) access.Policy {
 		DefaultDuration: a.DefaultDuration.Std(),
 		WarnBefore:      a.WarnBefore.Std(),
 		StandingAllowed: a.StandingAllowed,
+		AccountOwner:    a.AccountOwner,
 	}
 	if a.SelfExtension.Enabled {
 		ap.SelfExtend = a.SelfExtension.MaxDuration.Std()
