@@ -21,6 +21,9 @@ type reviewCommands struct {
 	// all are the reviews of every governed SaaS: an owner's digest holds
 	// the seats of each, so redrawing it reads them all.
 	all []*reviews.Service
+	// privilege: these are the privilege review's commands, whose periods
+	// are quarters.
+	privilege bool
 }
 
 func newReviewCommands(d Deps) *reviewCommands {
@@ -34,6 +37,21 @@ func newReviewCommands(d Deps) *reviewCommands {
 		}
 	}
 	return rc
+}
+
+// forPeriod is the review commands of the review period belongs to: a
+// quarter is the privilege review's. Nil when that review is not run.
+func (rc *reviewCommands) forPeriod(period string) *reviewCommands {
+	cad, _ := reviews.CadenceOf(period)
+	switch {
+	case (cad == reviews.Quarterly) == rc.privilege:
+		return rc
+	case cad == reviews.Quarterly && rc.d.PrivilegeReviews != nil:
+		c := *rc
+		c.d.Reviews, c.all, c.privilege = rc.d.PrivilegeReviews, []*reviews.Service{rc.d.PrivilegeReviews}, true
+		return &c
+	}
+	return nil
 }
 
 // saas is the SaaS whose review the commands answer for.
@@ -59,15 +77,17 @@ func (rc *reviewCommands) forSaaS(saas string) *reviewCommands {
 
 func (rc *reviewCommands) definitions() []Definition {
 	return []Definition{{
-		Name:        "review",
-		Usage:       "review [SAAS] [PERIOD]",
-		Description: "The seat review's progress: asked, kept, removed, downgraded, snoozed, pending, and what it saved per month. SAAS names another governed SaaS's review, such as github (default: Zendesk's); PERIOD is an ISO week such as 2026-W47 (default: this week's).",
-		Examples:    []string{"review", "review 2026-W47", "review github"},
-		Access:      Admins,
-		Handler:     rc.handle,
+		Name:  "review",
+		Usage: "review [SAAS|privilege] [PERIOD]",
+		Description: "The seat review's progress: asked, kept, removed, downgraded, snoozed, pending, and what it saved per month. SAAS names another governed SaaS's review, such as github (default: Zendesk's); PERIOD is an ISO week such as 2026-W47 (default: this week's). " +
+			"`review privilege` is the quarterly privilege review's progress; its PERIOD is a quarter such as 2027-Q1.",
+		Examples: []string{"review", "review 2026-W47", "review github", "review privilege"},
+		Access:   Admins,
+		Handler:  rc.handle,
 		Actions: []ActionRoute{
 			{ID: prompts.ActionKeep}, {ID: prompts.ActionDowngrade}, {ID: prompts.ActionRemove},
 			{ID: prompts.ActionSnooze}, {ID: prompts.ActionNotMine}, {ID: prompts.ActionPage},
+			{ID: prompts.ActionJustInTime},
 		},
 		Forms:         []string{prompts.FormKeep, prompts.FormNotMine},
 		ControlAccess: Everyone,
@@ -85,7 +105,10 @@ func (rc *reviewCommands) handle(ctx context.Context, c *Call) (bot.Message, err
 }
 
 func (rc *reviewCommands) summary(ctx context.Context, c *Call) (bot.Message, error) {
-	if len(c.Args) > 0 && !reviews.ValidPeriod(strings.ToUpper(c.Args[0])) {
+	if len(c.Args) > 0 && strings.EqualFold(c.Args[0], "privilege") && !rc.privilege {
+		return rc.privilegeSummary(ctx, c)
+	}
+	if len(c.Args) > 0 && !rc.privilege && !reviews.ValidPeriod(strings.ToUpper(c.Args[0])) {
 		saas := strings.ToLower(c.Args[0])
 		other := rc.forSaaS(saas)
 		if other == nil {
@@ -95,14 +118,19 @@ func (rc *reviewCommands) summary(ctx context.Context, c *Call) (bot.Message, er
 		rest.Args = c.Args[1:]
 		return other.summary(ctx, &rest)
 	}
-	period := reviews.PeriodOf(c.Now, rc.loc())
+	cad := rc.d.Reviews.Cadence()
+	period := cad.PeriodOf(c.Now, rc.loc())
 	switch {
 	case len(c.Args) > 1:
 		return bot.Message{}, Invalidf("review takes at most one PERIOD")
 	case len(c.Args) == 1:
 		period = strings.ToUpper(c.Args[0])
-		if !reviews.ValidPeriod(period) {
-			return bot.Message{}, Invalidf("PERIOD is an ISO week such as %s, got %q", reviews.PeriodOf(c.Now, rc.loc()), clip(c.Args[0], 20))
+		if !cad.Valid(period) {
+			what := "an ISO week"
+			if rc.privilege {
+				what = "a quarter"
+			}
+			return bot.Message{}, Invalidf("PERIOD is %s such as %s, got %q", what, cad.PeriodOf(c.Now, rc.loc()), clip(c.Args[0], 20))
 		}
 	}
 	sum, err := rc.d.Reviews.Progress(ctx, period)
@@ -116,17 +144,37 @@ func (rc *reviewCommands) summary(ctx context.Context, c *Call) (bot.Message, er
 	return rc.view(period, c.Now).Summary(sum, opened), nil
 }
 
+// privilegeSummary answers `review privilege [PERIOD]`.
+func (rc *reviewCommands) privilegeSummary(ctx context.Context, c *Call) (bot.Message, error) {
+	priv := rc.forPeriod(reviews.Quarterly.PeriodOf(c.Now, rc.loc()))
+	if priv == nil {
+		return bot.Message{}, Invalidf("The privilege review is not run here: it needs a store and the Zendesk sync")
+	}
+	rest := *c
+	rest.Args = c.Args[1:]
+	return priv.summary(ctx, &rest)
+}
+
 // click answers a digest button.
 func (rc *reviewCommands) click(ctx context.Context, c *Call, a *bot.Action) (bot.Message, error) {
 	if a.ID == prompts.ActionPage {
 		return rc.page(ctx, c, a.Value)
 	}
 	saas, period, userID, ok := prompts.ParseSeatValue(a.Value)
-	if !ok || rc.forSaaS(saas) == nil {
+	if !ok || rc.forPeriod(period) == nil {
+		return bot.Message{}, badButton()
+	}
+	if other := rc.forPeriod(period); other != rc {
+		return other.click(ctx, c, a)
+	}
+	if rc.forSaaS(saas) == nil {
 		return bot.Message{}, badButton()
 	}
 	if saas != rc.saas() {
 		return rc.forSaaS(saas).click(ctx, c, a)
+	}
+	if !rc.offers(a.ID) {
+		return bot.Message{}, badButton()
 	}
 	switch a.ID {
 	case prompts.ActionKeep, prompts.ActionNotMine:
@@ -146,14 +194,35 @@ func (rc *reviewCommands) click(ctx context.Context, c *Call, a *bot.Action) (bo
 		return rc.decide(ctx, c, reviews.Input{Period: period, UserID: userID, Decision: reviews.Remove}, a.Message)
 	case prompts.ActionSnooze:
 		return rc.decide(ctx, c, reviews.Input{Period: period, UserID: userID, Decision: reviews.Snooze}, a.Message)
+	case prompts.ActionJustInTime:
+		return rc.decide(ctx, c, reviews.Input{Period: period, UserID: userID, Decision: reviews.JustInTime}, a.Message)
 	}
 	return bot.Message{}, badButton()
+}
+
+// offers reports whether the review's digests carry the button: the
+// privilege review has no Downgrade or Snooze, the seat review no Make
+// just-in-time.
+func (rc *reviewCommands) offers(actionID string) bool {
+	switch actionID {
+	case prompts.ActionDowngrade, prompts.ActionSnooze:
+		return !rc.privilege
+	case prompts.ActionJustInTime:
+		return rc.privilege
+	}
+	return true
 }
 
 // submit answers the Keep and Not mine forms.
 func (rc *reviewCommands) submit(ctx context.Context, c *Call, f *bot.FormSubmission) (bot.Message, error) {
 	saas, period, userID, ok := prompts.ParseSeatValue(f.RecordID)
-	if !ok || rc.forSaaS(saas) == nil {
+	if !ok || rc.forPeriod(period) == nil {
+		return bot.Message{}, Invalidf("That form does not name a seat of a review. Open it again from your digest")
+	}
+	if other := rc.forPeriod(period); other != rc {
+		return other.submit(ctx, c, f)
+	}
+	if rc.forSaaS(saas) == nil {
 		return bot.Message{}, Invalidf("That form does not name a seat of a review. Open it again from your digest")
 	}
 	if saas != rc.saas() {
@@ -248,7 +317,7 @@ func (rc *reviewCommands) formError(ctx context.Context, c *Call, in reviews.Inp
 // decidable reads a seat's item and checks the clicker may decide it now,
 // before a form is opened for nothing.
 func (rc *reviewCommands) decidable(ctx context.Context, c *Call, period string, userID int64) (reviews.Item, error) {
-	if !slices.Contains(reviews.LivePeriods(c.Now, rc.loc()), period) {
+	if !slices.Contains(rc.d.Reviews.Cadence().LivePeriods(c.Now, rc.loc()), period) {
 		return reviews.Item{}, rc.decisionError(c, period, reviews.ErrExpired)
 	}
 	it, err := rc.d.Reviews.Item(ctx, period, userID)
@@ -270,7 +339,13 @@ func (rc *reviewCommands) page(ctx context.Context, c *Call, value string) (bot.
 		return bot.Message{}, badButton()
 	}
 	saas, period, owner, ok := prompts.ParseDigestToken(token)
-	if !ok || rc.forSaaS(saas) == nil {
+	if !ok || rc.forPeriod(period) == nil {
+		return bot.Message{}, badButton()
+	}
+	if other := rc.forPeriod(period); other != rc {
+		return other.page(ctx, c, value)
+	}
+	if rc.forSaaS(saas) == nil {
 		return bot.Message{}, badButton()
 	}
 	if saas != rc.saas() {
@@ -334,6 +409,10 @@ func (rc *reviewCommands) decisionError(c *Call, period string, err error) error
 		return Forbiddenf("Only the seat's owner (%s) or an admin can decide this seat", nonEmpty(na.Item.Owner, "nobody yet"))
 	}
 	switch {
+	case errors.Is(err, reviews.ErrOwnPrivilege):
+		return Forbiddenf("Nobody decides their own privilege, admins included; someone else who answers for it decides")
+	case errors.Is(err, reviews.ErrExpired) && rc.privilege:
+		return Conflictf("Review %s has ended, so this button no longer works. The person comes up again in the next privilege review if they still hold the role", period)
 	case errors.Is(err, reviews.ErrExpired):
 		return Conflictf("Review %s has ended, so this button no longer works. The seat comes up again in the next review if it is still inactive", period)
 	case errors.Is(err, reviews.ErrNotFound):
@@ -364,7 +443,7 @@ func badButton() *Error {
 
 func (rc *reviewCommands) view(period string, now time.Time) prompts.Review {
 	return prompts.Review{Period: period, Location: rc.loc(), Currency: rc.d.Policy.Pricing.Currency, Command: rc.d.Command,
-		Now: now, Deadline: reviews.Deadline(period, rc.loc()), SaaS: rc.saas()}
+		Now: now, Deadline: reviews.Deadline(period, rc.loc()), SaaS: rc.saas(), Privilege: rc.privilege}
 }
 
 func (rc *reviewCommands) loc() *time.Location { return rc.d.Policy.Location }

@@ -177,6 +177,9 @@ type Deps struct {
 	// Reviews runs the seat review; nil leaves out the review command and
 	// the digest's buttons.
 	Reviews *reviews.Service
+	// PrivilegeReviews runs the quarterly privilege review; nil leaves out
+	// `review privilege` and its digests' buttons.
+	PrivilegeReviews *reviews.Service
 	// ReviewChanged is told, after a decision, which owners' digests
 	// changed, so copies posted elsewhere are redrawn and seats handed on
 	// reach their new owner. except is the message the click came from,

@@ -15,16 +15,17 @@ import (
 
 // Job names, as used by run-job, the scheduler and the schedules key.
 const (
-	JobSync           = "sync"
-	JobInactiveDigest = "inactive-digest"
-	JobTokenDigest    = "token-digest"
-	JobReminders      = "reminders"
-	JobAccessExpiry   = "access-expiry"
+	JobSync            = "sync"
+	JobInactiveDigest  = "inactive-digest"
+	JobTokenDigest     = "token-digest"
+	JobReminders       = "reminders"
+	JobAccessExpiry    = "access-expiry"
+	JobPrivilegeReview = "privilege-review"
 )
 
 // JobNames returns the known job names in the order the scheduler lists them.
 func JobNames() []string {
-	return []string{JobSync, JobInactiveDigest, JobTokenDigest, JobReminders, JobAccessExpiry}
+	return []string{JobSync, JobInactiveDigest, JobTokenDigest, JobReminders, JobAccessExpiry, JobPrivilegeReview}
 }
 
 // Values of github.remove_action.
@@ -283,6 +284,9 @@ func DefaultPolicy() Policy {
 			// Grants also end on timers between runs; the run catches
 			// what a restart missed.
 			JobAccessExpiry: "* * * * *",
+			// Quarterly: 09:00 on the first day of January, April, July
+			// and October.
+			JobPrivilegeReview: "0 9 1 1,4,7,10 *",
 		},
 		Zendesk: ZendeskLimits{RequestsPerMinute: 200, Timeout: Duration(30 * time.Second)},
 		GitHub: GitHubPolicy{

@@ -12,6 +12,7 @@ import (
 
 	"github.com/seatwarden/seatwarden/bot"
 	"github.com/seatwarden/seatwarden/connector"
+	"github.com/seatwarden/seatwarden/people"
 	"github.com/seatwarden/seatwarden/prompts"
 	"github.com/seatwarden/seatwarden/reviews"
 	"github.com/seatwarden/seatwarden/seats"
@@ -50,6 +51,25 @@ type Reviews struct {
 	// Also are the other governed SaaS's reviews, whose seats join this
 	// review's messages; their own Notifier and timings are not used.
 	Also []*Reviews
+
+	// Standing makes this the privilege review (Service.Privilege): it
+	// names, by user id, the people who hold a privileged role with
+	// nothing allowing it, whom the review asks about.
+	Standing func(ctx context.Context) (map[int64]bool, error)
+}
+
+// NamePrivilegeReview is the privilege review's contract name.
+const NamePrivilegeReview = "privilege-review"
+
+// cadence is how often the review opens.
+func (r *Reviews) cadence() reviews.Cadence { return r.Service.Cadence() }
+
+// noun is the review's name in logs.
+func (r *Reviews) noun() string {
+	if r.Service.Privilege {
+		return "privilege review"
+	}
+	return "seat review"
 }
 
 // parts are the reviews whose seats share this review's messages: this
@@ -109,8 +129,16 @@ func inSaaS(saas string, err error) error {
 // ErrNoTransport: the review opened but nothing can be sent.
 var ErrNoTransport = errors.New("no chat transport is configured (set SLACK_BOT_TOKEN), so no digest was sent; the review is open and `review` shows it")
 
-// DigestJob is the `inactive-digest` job.
+// DigestJob is the `inactive-digest` job, or the privilege review's
+// `privilege-review`.
 func (r *Reviews) DigestJob() Definition {
+	if r.Service.Privilege {
+		return Definition{
+			Name:        NamePrivilegeReview,
+			Description: "opens this quarter's privilege review and asks each owner about the people holding a privileged role standing: keep, make just-in-time, or remove",
+			Run:         r.digest,
+		}
+	}
 	return Definition{
 		Name:        NameInactiveDigest,
 		Description: "opens this period's seat review and sends each owner one digest of their inactive paid seats",
@@ -128,7 +156,7 @@ func (r *Reviews) RemindersJob() Definition {
 }
 
 func (r *Reviews) digest(ctx context.Context, now time.Time) error {
-	period := reviews.PeriodOf(now, r.Rules.Location)
+	period := r.cadence().PeriodOf(now, r.Rules.Location)
 	// One SaaS not synced yet must not hold up the others' digests.
 	var errs []error
 	opened := 0
@@ -162,17 +190,39 @@ func (r *Reviews) open(ctx context.Context, period string, now time.Time) error 
 		return err
 	}
 	report := seats.Evaluate(snap, r.Rules, now)
-	open, err := r.Service.Open(ctx, period, report, r.Owners.Of)
+	var open []reviews.Item
+	if r.Service.Privilege {
+		standing, serr := r.Standing(ctx)
+		if serr != nil {
+			return serr
+		}
+		open, err = r.Service.OpenStanding(ctx, period, report, standing, r.privilegeOwner)
+	} else {
+		open, err = r.Service.Open(ctx, period, report, r.Owners.Of)
+	}
 	if err != nil {
 		return err
 	}
-	r.log().InfoContext(ctx, "seat review open", slog.String("saas", r.saas()), slog.String("period", period), slog.Int("open_seats", len(open)))
+	r.log().InfoContext(ctx, r.noun()+" open", slog.String("saas", r.saas()), slog.String("period", period), slog.Int("open_seats", len(open)))
 	return nil
+}
+
+// privilegeOwner answers for a person's standing privilege: their seat's
+// owner, or when that is the person themself the default owner, or when
+// that is them too nobody (the review logs it; admins see it in `review
+// privilege`).
+func (r *Reviews) privilegeOwner(st seats.Seat) string {
+	for _, owner := range []string{r.Owners.Of(st), r.Owners.Default()} {
+		if owner != "" && !people.Same(owner, st.User.Email) {
+			return owner
+		}
+	}
+	return ""
 }
 
 func (r *Reviews) reminders(ctx context.Context, now time.Time) error {
 	var errs []error
-	for _, period := range reviews.LivePeriods(now, r.Rules.Location) {
+	for _, period := range r.cadence().LivePeriods(now, r.Rules.Location) {
 		opened := false
 		for _, p := range r.parts() {
 			_, ok, err := p.Service.Opened(ctx, period)
@@ -184,11 +234,7 @@ func (r *Reviews) reminders(ctx context.Context, now time.Time) error {
 		}
 	}
 	// The period before the live ones has just passed its deadline.
-	loc := r.Rules.Location
-	if loc == nil {
-		loc = time.UTC
-	}
-	past := reviews.PeriodOf(now.In(loc).AddDate(0, 0, -7*len(reviews.LivePeriods(now, loc))), loc)
+	past := r.cadence().Lapsed(now, r.Rules.Location)
 	for _, p := range r.parts() {
 		if lapsed, err := p.Service.Lapse(ctx, past); err != nil {
 			errs = append(errs, p.wrap(err))
@@ -339,7 +385,7 @@ func (r *Reviews) send(ctx context.Context, period string, all []reviews.Item, n
 		}
 	})
 	if len(owners) > 0 {
-		r.log().InfoContext(ctx, "seat review digests sent", slog.String("period", period), slog.Int("owners", sentTo),
+		r.log().InfoContext(ctx, r.noun()+" digests sent", slog.String("period", period), slog.Int("owners", sentTo),
 			slog.Int("unreachable", unreachable), slog.Int("failed", len(errs)))
 	}
 	if ctx.Err() != nil {
@@ -611,6 +657,7 @@ func (r *Reviews) view(period string, now time.Time) prompts.Review {
 	return prompts.Review{
 		Period: period, Location: r.Rules.Location, Currency: r.Rules.Pricing.Currency, Command: r.Command,
 		Now: now, Deadline: reviews.Deadline(period, r.Rules.Location), SaaS: connector.OrZendesk(r.Service.Connector),
+		Privilege: r.Service.Privilege,
 	}
 }
 

@@ -23,13 +23,17 @@ const (
 func (r Review) KeepForm(it reviews.Item, keepMaxDays int) bot.Form {
 	today := r.Now.In(r.loc())
 	initial := today.AddDate(0, 0, min(90, keepMaxDays))
+	title, why, hint := "Keep this seat", "Why does "+clipName(it)+" keep a paid seat?", "e.g. on parental leave until March"
+	if r.Privilege {
+		title, why, hint = "Keep this privilege", "Why does "+clipName(it)+" hold "+cmp.Or(it.Seat.RoleName, it.Seat.Role)+" standing?", "e.g. runs billing and the security settings"
+	}
 	return bot.Form{
 		ID:       FormKeep,
 		RecordID: SeatValue(it.Seat.Connector, it.Period, it.Seat.UserID),
-		Title:    "Keep this seat",
+		Title:    title,
 		Submit:   "Keep",
 		Inputs: []bot.Input{
-			{ID: InputReason, Label: "Why does " + clipName(it) + " keep a paid seat?", Hint: "e.g. on parental leave until March",
+			{ID: InputReason, Label: why, Hint: hint,
 				Kind: bot.InputMultiline, Required: true, MaxLength: 500},
 			{ID: InputKeepUntil, Label: "Ask again on", Kind: bot.InputDate, Required: true, Initial: initial.Format(time.DateOnly),
 				Hint: fmt.Sprintf("At most %d days from today (%s)", keepMaxDays, today.AddDate(0, 0, keepMaxDays).Format(time.DateOnly))},
@@ -82,6 +86,9 @@ func (r Review) FailedChanges(items []reviews.Item) bot.Message {
 
 // Summary is the reply to `review`: how far a period's review has got.
 func (r Review) Summary(s reviews.Summary, opened time.Time) bot.Message {
+	if r.Privilege {
+		return r.privilegeSummary(s, opened)
+	}
 	m := bot.Message{Headline: r.words().review + " " + s.Period, Visibility: bot.Ephemeral}
 	if s.Asked == 0 {
 		m.Sections = []bot.Section{{Text: "No seats were asked about in this review."}}
@@ -102,6 +109,44 @@ func (r Review) Summary(s reviews.Summary, opened time.Time) bot.Message {
 		{Label: "Changed meanwhile", Value: fmt.Sprint(s.Changed)},
 		{Label: "Saved", Value: r.money(s.Saved) + "/month"},
 	}})
+	r.waitingFor(&m, s)
+	ctx := "Saved counts only seats Zendesk confirmed freed."
+	if !opened.IsZero() {
+		ctx = "Opened " + r.when(opened) + "; answers are taken until " + r.by(r.Deadline) + ". " + ctx
+	}
+	m.Context = []string{ctx}
+	return m
+}
+
+// privilegeSummary is the reply to `review privilege`.
+func (r Review) privilegeSummary(s reviews.Summary, opened time.Time) bot.Message {
+	m := bot.Message{Headline: "Privilege review " + s.Period, Visibility: bot.Ephemeral}
+	if s.Asked == 0 {
+		m.Sections = []bot.Section{{Text: "Nobody with standing privilege was asked about in this review."}}
+		if opened.IsZero() {
+			m.Sections[0].Text = "This review has not opened yet. It opens when the privilege-review job runs (09:00 on the first day of each quarter by default), or now with `seatwarden run-job privilege-review`."
+		}
+		return m
+	}
+	m.Sections = append(m.Sections, bot.Section{Fields: []bot.Field{
+		{Label: "Asked", Value: fmt.Sprint(s.Asked)},
+		{Label: "Waiting", Value: fmt.Sprint(s.Open)},
+		{Label: "Kept", Value: fmt.Sprint(s.Kept)},
+		{Label: "Made just-in-time", Value: fmt.Sprint(s.JustInTime)},
+		{Label: "Removed", Value: fmt.Sprint(s.Removed)},
+		{Label: "Pending in " + r.words().title, Value: fmt.Sprint(s.Pending)},
+		{Label: "Failed", Value: fmt.Sprint(s.Failed)},
+		{Label: "Changed meanwhile", Value: fmt.Sprint(s.Changed)},
+	}})
+	r.waitingFor(&m, s)
+	if !opened.IsZero() {
+		m.Context = []string{"Opened " + r.when(opened) + "; answers are taken until " + r.by(r.Deadline) + "."}
+	}
+	return m
+}
+
+// waitingFor adds who the review waits for, the most waiting first.
+func (r Review) waitingFor(m *bot.Message, s reviews.Summary) {
 	if len(s.Waiting) > 0 {
 		type owner struct {
 			email string
@@ -123,10 +168,4 @@ func (r Review) Summary(s reviews.Summary, opened time.Time) bot.Message {
 		}
 		m.Sections = append(m.Sections, bot.Section{Text: "*Waiting for*\n" + strings.Join(lines, "\n")})
 	}
-	ctx := "Saved counts only seats Zendesk confirmed freed."
-	if !opened.IsZero() {
-		ctx = "Opened " + r.when(opened) + "; answers are taken until " + r.by(r.Deadline) + ". " + ctx
-	}
-	m.Context = []string{ctx}
-	return m
 }

@@ -15,12 +15,16 @@ import (
 )
 
 // Review controls: fixed verbs; values carry only "<period>:<user id>".
+// The period names the review: a week the seat review's, a quarter the
+// privilege review's.
 const (
 	ActionKeep      = "review.keep"
 	ActionDowngrade = "review.downgrade"
 	ActionRemove    = "review.remove"
 	ActionSnooze    = "review.snooze"
 	ActionNotMine   = "review.notmine"
+	// ActionJustInTime is the privilege review's: back to the base role.
+	ActionJustInTime = "review.just-in-time"
 	// ActionPage turns a digest's page; its token is "<period>:<owner>".
 	ActionPage = "review.page"
 
@@ -57,7 +61,7 @@ func ParseSeatValue(v string) (saas, period string, userID int64, ok bool) {
 	}
 	// A leading zero is refused too: "007" would name the seat SeatValue
 	// writes as "7", and only SeatValue's own spelling is accepted.
-	if !found || !reviews.ValidPeriod(period) || id == "" || id[0] == '0' || len(id) > 19 || strings.Trim(id, "0123456789") != "" {
+	if _, known := reviews.CadenceOf(period); !found || !known || id == "" || id[0] == '0' || len(id) > 19 || strings.Trim(id, "0123456789") != "" {
 		return "", "", 0, false
 	}
 	userID, err := strconv.ParseInt(id, 10, 64)
@@ -88,7 +92,7 @@ func ParseDigestToken(token string) (saas, period, owner string, ok bool) {
 	case saas == connector.Zendesk:
 		return "", "", "", false
 	}
-	if !found || !reviews.ValidPeriod(period) || !strings.Contains(owner, "@") || strings.ContainsAny(owner, " :") {
+	if _, known := reviews.CadenceOf(period); !found || !known || !strings.Contains(owner, "@") || strings.ContainsAny(owner, " :") {
 		return "", "", "", false
 	}
 	return saas, period, owner, true
@@ -121,6 +125,9 @@ type Review struct {
 	// SaaS is the SaaS whose seats the review asks about ("" is
 	// Zendesk); it sets the words. A digest takes it from its seats.
 	SaaS string
+	// Privilege draws the privilege review: people holding a privileged
+	// role standing, each kept, made just-in-time or removed.
+	Privilege bool
 
 	// across are the SaaS a digest spans when more than one.
 	across []string
@@ -257,6 +264,9 @@ func (r Review) Digest(occ Occasion, owner string, items []reviews.Item, page in
 }
 
 func (r Review) headline(occ Occasion, owner string, n int, cost float64, open int, openCost float64) string {
+	if r.Privilege {
+		return r.privilegeHeadline(occ, owner, n, open)
+	}
 	seatsWord := plural(n, "inactive seat", "inactive seats")
 	switch occ {
 	case Handed:
@@ -284,6 +294,9 @@ func (r Review) titles() []string {
 }
 
 func (r Review) intro(occ Occasion, owner string, open int) string {
+	if r.Privilege {
+		return r.privilegeIntro(occ, owner)
+	}
 	if r.across != nil {
 		return r.introAcross(occ, owner, open)
 	}
@@ -392,6 +405,17 @@ func (r Review) buttons(it reviews.Item) []bot.Button {
 	v := SeatValue(it.Seat.Connector, it.Period, it.Seat.UserID)
 	name := cmp.Or(it.Seat.Name, it.Seat.Email)
 	w := r.words()
+	if r.Privilege {
+		return []bot.Button{
+			{ActionID: ActionKeep, Label: "Keep", Value: v, Style: bot.StylePrimary},
+			{ActionID: ActionJustInTime, Label: "Make just-in-time", Value: v, Confirm: &bot.Confirm{
+				Title: "Make this just-in-time?", Text: name + " goes back to a plain agent in " + w.title + " now and asks with " + r.Command + " access request when they need more.",
+				Confirm: "Make just-in-time", Deny: "Cancel"}},
+			{ActionID: ActionRemove, Label: "Remove", Value: v, Style: bot.StyleDanger, Confirm: &bot.Confirm{
+				Title: "Remove this seat?", Text: name + " " + w.remove + ".", Confirm: "Remove", Deny: "Cancel"}},
+			{ActionID: ActionNotMine, Label: "Not mine", Value: v},
+		}
+	}
 	buttons := make([]bot.Button, 0, 5) // one allocation for a digest's most common row
 	buttons = append(buttons, bot.Button{ActionID: ActionKeep, Label: "Keep", Value: v, Style: bot.StylePrimary})
 	if w.downgrade {
@@ -422,10 +446,13 @@ func (r Review) Outcome(it reviews.Item) string {
 		return fmt.Sprintf(":zzz: Snoozed by %s %s until %s", by, at, r.date(it.KeepUntil))
 	case reviews.Changed:
 		return ":information_source: Nothing done: " + bot.EscapeText(it.Note)
-	case reviews.Removed, reviews.Downgraded:
-		verb := "Removed"
-		if it.State == reviews.Downgraded {
+	case reviews.Removed, reviews.Downgraded, reviews.MadeJustInTime:
+		verb, done := "Removed", "saves "+r.money(it.Seat.MonthlyCost)+"/month"
+		switch it.State {
+		case reviews.Downgraded:
 			verb = "Downgraded"
+		case reviews.MadeJustInTime:
+			verb, done = "Made just-in-time", "a plain agent in "+r.words().title+" now; they ask when they need more"
 		}
 		if it.DecidedBy == reviews.System.Email {
 			by = "seatwarden (no answer in time)"
@@ -433,7 +460,7 @@ func (r Review) Outcome(it reviews.Item) string {
 		c := it.Change
 		switch {
 		case c == nil || c.Status == reviews.ChangeDone:
-			return fmt.Sprintf(":heavy_minus_sign: %s by %s %s — saves %s/month", verb, by, at, r.money(it.Seat.MonthlyCost))
+			return fmt.Sprintf(":heavy_minus_sign: %s by %s %s — %s", verb, by, at, done)
 		case c.Status == reviews.ChangeFailed:
 			return fmt.Sprintf(":x: %s by %s %s failed: %s. An admin has been told.", verb, by, at, bot.EscapeText(it.Note))
 		case c.Attempts > 1 || c.Error != "":
@@ -443,6 +470,35 @@ func (r Review) Outcome(it reviews.Item) string {
 		}
 	}
 	return string(it.State)
+}
+
+// privilegeHeadline is the privilege review's headline.
+func (r Review) privilegeHeadline(occ Occasion, owner string, n, open int) string {
+	people := func(n int) string { return fmt.Sprintf("%d %s", n, plural(n, "person", "people")) }
+	switch occ {
+	case Handed:
+		return fmt.Sprintf("Standing privilege handed to you for review: %s waiting", people(open))
+	case Reminder, Warning:
+		return fmt.Sprintf("Reminder: %s with standing privilege still waiting for you", people(open))
+	case Escalation:
+		return fmt.Sprintf("No answer from %s on standing privilege: %s", owner, people(open))
+	}
+	return fmt.Sprintf("Privilege review: %s %s a privileged role with no grant", people(n), plural(n, "holds", "hold"))
+}
+
+// privilegeIntro is the privilege review's intro.
+func (r Review) privilegeIntro(occ Occasion, owner string) string {
+	w := r.words()
+	choose := "For each, choose *Keep* (with a reason and a date to ask again), *Make just-in-time* (back to a plain agent now; they ask with " +
+		bot.EscapeText(r.Command) + " access request when they need more), *Remove* (frees the paid seat in " + w.title + "), or *Not mine* to hand them to whoever answers for them."
+	switch occ {
+	case Escalation:
+		return fmt.Sprintf("%s did not answer for these people's standing privilege. Admins can decide here; each choice is carried out in %s and shows in %s's digest too.",
+			bot.EscapeText(owner), w.title, bot.EscapeText(owner))
+	case Reminder, Warning:
+		return "These people still hold a privileged role with no grant, waiting for your answer. " + choose
+	}
+	return "These people hold a privileged role in " + w.title + " with no grant behind it, and you answer for them. " + choose
 }
 
 func (r Review) money(v float64) string { return seats.Money(v, r.Currency) }

@@ -118,6 +118,10 @@ func TestMakeJustInTimePutsTheBaseRoleBackOnce(t *testing.T) {
 		t.Fatal(err)
 	}
 	it := f.seat(t, items, omar)
+	if _, err := svc.Decide(t.Context(), reviews.Input{Period: period, UserID: it.Seat.UserID, Decision: reviews.Keep, Actor: reviews.Actor{Email: omar, Admin: true},
+		Reason: "I need it", KeepUntil: f.clock.AddDate(0, 0, 30)}); !errors.Is(err, reviews.ErrOwnPrivilege) {
+		t.Errorf("Omar keeping his own admin rights: err = %v", err)
+	}
 	f.emu.ResetCounters()
 	var wg sync.WaitGroup
 	var mu sync.Mutex

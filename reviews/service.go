@@ -105,6 +105,9 @@ var (
 	ErrNotFound   = errors.New("reviews: no such seat in this review")
 	ErrNotAllowed = errors.New("reviews: only the seat's owner or an admin may decide")
 	ErrExpired    = errors.New("reviews: that review period has ended")
+	// ErrOwnPrivilege: nobody decides their own standing privilege, not
+	// even an admin.
+	ErrOwnPrivilege = errors.New("reviews: nobody decides their own privilege")
 )
 
 // NotAllowedError: the actor is neither the seat's owner nor an admin. It
@@ -181,6 +184,8 @@ func (s *Service) Open(ctx context.Context, period string, report seats.Report, 
 // report whose holders standing names (by user id) are put to their
 // owners, by the same rules as Open's. standing is who holds a privileged
 // role with no grant and no leave to; the access rules decide that.
+// Nobody answers for their own privilege: ownerOf must name someone else
+// (the caller falls back to the default owner), or nobody.
 func (s *Service) OpenStanding(ctx context.Context, period string, report seats.Report, standing map[int64]bool, ownerOf func(seats.Seat) string) ([]Item, error) {
 	if !s.Privilege {
 		return nil, errors.New("reviews: OpenStanding is the privilege review's")
@@ -390,12 +395,18 @@ func (s *Service) decide(ctx context.Context, in Input) (Item, error) {
 		if it.State != Open {
 			return nil, &DecidedError{Item: it}
 		}
+		if s.Privilege && people.Same(actor, it.Seat.Email) {
+			return nil, ErrOwnPrivilege
+		}
 		if !in.Actor.Admin && (actor == "" || actor != it.Owner) {
 			return nil, &NotAllowedError{Item: it}
 		}
 		if in.Decision == NotMine {
 			if people.Same(in.NewOwner, it.Owner) {
 				return nil, &FieldError{"new_owner", it.Owner + " already answers for this seat; name someone else"}
+			}
+			if s.Privilege && people.Same(in.NewOwner, it.Seat.Email) {
+				return nil, &FieldError{"new_owner", "Nobody answers for their own privilege; name someone else"}
 			}
 			// The seat stays open, now asked of its new owner.
 			it.HandedFrom, it.HandedBy, it.HandedAt = it.Owner, actor, now

@@ -56,7 +56,9 @@ type app struct {
 	slack         *slackbot.Adapter // nil when Slack is off
 	teams         *teamsbot.Adapter // nil when Teams is off
 	reviews       *jobs.Reviews
-	tokens        *jobs.Tokens
+	// privilege is the quarterly review of standing privilege.
+	privilege *jobs.Reviews
+	tokens    *jobs.Tokens
 	// gitHubTokens is the register of fine-grained tokens and GitHub
 	// Apps; nil without GitHub.
 	gitHubTokens *jobs.Tokens
@@ -128,9 +130,11 @@ func newApp(ctx context.Context, cfg *config.Config, log *slog.Logger) (*app, er
 	a.approvals = newApprovalJobs(cfg, a.store, a.tokens.Service, zendesk.Connector{Client: zd}, holder, a.now, log)
 	a.access = newAccessJobs(cfg, a.store, zendesk.Connector{Client: zd}, a.approvals, holder, a.now, log)
 	a.access.Observe = a.metrics.ObserveAccess
+	a.privilege = newPrivilegeReviewJobs(cfg, a.store, zendesk.Connector{Client: zd}, a.access.Service, holder, a.now, log)
 	syncers := []*seats.Syncer{syncer}
 	inventories := []func(context.Context) error{a.tokens.Inventory}
-	digest, reminders := a.reviews.DigestJob(), jobs.Also(a.reviews.RemindersJob(), a.approvals.Reminders)
+	digest := a.reviews.DigestJob()
+	reminders := jobs.Also(a.reviews.RemindersJob(), a.approvals.Reminders, a.privilege.RemindersJob().Run)
 	if cfg.GitHub.Enabled() {
 		if a.github, err = newGitHubClient(cfg, log); err != nil {
 			a.Close()
@@ -149,28 +153,29 @@ func newApp(ctx context.Context, cfg *config.Config, log *slog.Logger) (*app, er
 	}
 	inventories = append(inventories, a.approvals.Installations, a.access.WatchShadows)
 	a.jobs, err = jobs.NewRegistry(jobs.Sync(syncers, a.afterSync, inventories...), digest,
-		jobs.TokenDigestJob(a.tokenRegisters()...), reminders, a.access.Job())
+		jobs.TokenDigestJob(a.tokenRegisters()...), reminders, a.access.Job(), a.privilege.DigestJob())
 	if err != nil {
 		a.Close()
 		return nil, err
 	}
 	a.router, err = commands.New(commands.Deps{
-		Snapshots:       a.store,
-		Audit:           a.store,
-		Policy:          wiring.SeatPolicy(cfg.Policy),
-		Admins:          cfg.Policy.Admins,
-		Owners:          wiring.SeatOwners(cfg.Policy),
-		Governed:        governedBesideZendesk(cfg, a.gitHubReviews, a.gitHubTokens),
-		Command:         cfg.Policy.Command,
-		Reviews:         a.reviews.Service,
-		ReviewChanged:   a.reviewChanged,
-		Credentials:     a.tokens.Service,
-		Approvals:       a.approvals.Service,
-		ApprovalChanged: a.approvalChanged,
-		Access:          a.access.Service,
-		BrokeGlass:      a.brokeGlass,
-		Now:             a.now,
-		Logger:          log,
+		Snapshots:        a.store,
+		Audit:            a.store,
+		Policy:           wiring.SeatPolicy(cfg.Policy),
+		Admins:           cfg.Policy.Admins,
+		Owners:           wiring.SeatOwners(cfg.Policy),
+		Governed:         governedBesideZendesk(cfg, a.gitHubReviews, a.gitHubTokens),
+		Command:          cfg.Policy.Command,
+		Reviews:          a.reviews.Service,
+		PrivilegeReviews: a.privilege.Service,
+		ReviewChanged:    a.reviewChanged,
+		Credentials:      a.tokens.Service,
+		Approvals:        a.approvals.Service,
+		ApprovalChanged:  a.approvalChanged,
+		Access:           a.access.Service,
+		BrokeGlass:       a.brokeGlass,
+		Now:              a.now,
+		Logger:           log,
 	})
 	if err != nil {
 		a.Close()
@@ -201,6 +206,7 @@ func newApp(ctx context.Context, cfg *config.Config, log *slog.Logger) (*app, er
 	a.tokens.Notifier = a.reviews.Notifier
 	a.approvals.Notifier = a.reviews.Notifier
 	a.access.Notifier = a.reviews.Notifier
+	a.privilege.Notifier = a.reviews.Notifier
 	if a.gitHubTokens != nil {
 		a.gitHubTokens.Notifier = a.reviews.Notifier
 	}
@@ -220,6 +226,45 @@ func newReviewJobs(cfg *config.Config, st store.Store, zd connector.Seats, holde
 	p := cfg.Policy
 	svc := &reviews.Service{Records: st, Audit: st, Seats: zd, Policy: wiring.ReviewPolicy(p), Now: now, Holder: holder, Logger: log}
 	return reviewJobs(p, st, svc, wiring.SeatPolicy(p), wiring.SeatOwners(p), log)
+}
+
+// newPrivilegeReviewJobs wires the quarterly privilege review: it asks
+// about the people access finds holding privilege standing with nothing
+// allowing it, and its Keeps allow it in turn.
+func newPrivilegeReviewJobs(cfg *config.Config, st store.Store, zd connector.Seats, acc *access.Service, holder string, now func() time.Time, log *slog.Logger) *jobs.Reviews {
+	p := cfg.Policy
+	rp := wiring.ReviewPolicy(p)
+	// Silence is escalated, never acted on: taking privilege away is for
+	// a person to decide.
+	rp.KeepMaxDays, rp.DowngradeOnSilence = p.Access.KeepMaxDays, false
+	svc := &reviews.Service{Records: st, Audit: st, Seats: zd, Privilege: true, Policy: rp, Now: now, Holder: holder, Logger: log}
+	acc.Keeps = func(ctx context.Context) (map[int64]access.Keep, error) {
+		kept, err := svc.Keeps(ctx)
+		out := make(map[int64]access.Keep, len(kept))
+		for id, k := range kept {
+			out[id] = access.Keep{Until: k.Until, By: k.By, Reason: k.Reason}
+		}
+		return out, err
+	}
+	r := reviewJobs(p, st, svc, wiring.SeatPolicy(p), wiring.SeatOwners(p), log)
+	r.Standing = func(ctx context.Context) (map[int64]bool, error) {
+		snap, err := st.LoadSnapshot(ctx, connector.Zendesk)
+		if err != nil {
+			return nil, err
+		}
+		list, err := acc.Standing(ctx, &snap.Roster)
+		if err != nil {
+			return nil, err
+		}
+		out := make(map[int64]bool, len(list))
+		for _, sd := range list {
+			if sd.Allowed == "" {
+				out[sd.Staff.ID] = true
+			}
+		}
+		return out, nil
+	}
+	return r
 }
 
 // reviewJobs runs one SaaS's review on the policy's timings.
@@ -378,6 +423,10 @@ func (a *app) reviewChanged(ctx context.Context, _, period string, except bot.Me
 	a.followUps.Go(func() {
 		ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), time.Minute)
 		defer cancel()
+		if reviews.Quarterly.Valid(period) {
+			a.privilege.Changed(ctx, period, except, owners...)
+			return
+		}
 		a.reviews.Changed(ctx, period, except, owners...)
 	})
 }
