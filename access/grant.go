@@ -76,6 +76,9 @@ type Grant struct {
 	Ticket     string        `json:"ticket,omitempty"`
 	ApprovedBy []string      `json:"approved_by,omitempty"`
 	BreakGlass bool          `json:"break_glass,omitempty"`
+	// Retroactive: the grant covers a role the person already held
+	// without one, found by the sync; its end puts Earlier back.
+	Retroactive bool `json:"retroactive,omitempty"`
 	// Review is an approver's look at a break-glass grant after the fact.
 	Review *Review `json:"review,omitempty"`
 	// Extensions are the times the grant was extended, oldest first.

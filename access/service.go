@@ -142,6 +142,11 @@ type Request struct {
 	Ticket     string
 	ApprovedBy []string
 	BreakGlass bool
+	// Retroactive: the person already holds the role without a grant (a
+	// shadow the sync found) and Earlier is the role they held before,
+	// which the grant's end puts back.
+	Retroactive bool
+	Earlier     *connector.Role
 }
 
 // GrantID is the id of the grant that carries out approval request id.
@@ -169,6 +174,9 @@ func (s *Service) Grant(ctx context.Context, r Request) (Grant, error) {
 	if r.ID == "" || r.UserID == 0 || r.Role.Base == "" {
 		return Grant{}, fmt.Errorf("access: a grant needs a request id, a person and a role")
 	}
+	if r.Retroactive && r.Earlier == nil {
+		return Grant{}, fmt.Errorf("access: a retroactive grant needs the role to put back at its end")
+	}
 	email, err := people.ParseEmail(r.Email)
 	if err != nil {
 		return Grant{}, err
@@ -183,6 +191,7 @@ func (s *Service) Grant(ctx context.Context, r Request) (Grant, error) {
 		UserID: r.UserID, Email: email, Name: r.Name,
 		RoleName: strings.ToLower(r.RoleName), Role: r.Role,
 		Duration: r.Duration, Reason: r.Reason, Ticket: r.Ticket, ApprovedBy: r.ApprovedBy, BreakGlass: r.BreakGlass,
+		Retroactive: r.Retroactive, Earlier: r.Earlier,
 		State: Pending, CreatedAt: s.now().UTC(),
 		Change: &Change{Op: OpGrant},
 	}
@@ -370,6 +379,10 @@ func (s *Service) grant(ctx, callCtx context.Context, g Grant) (Grant, error) {
 		return s.fail(ctx, g, fmt.Sprintf("%s, not an agent: only agents can be given a privileged role", article(m.Role)))
 	case g.Earlier == nil && m.Suspended:
 		return s.fail(ctx, g, "suspended")
+	case g.Retroactive && current != g.Role && current != *g.Earlier:
+		// Neither what the report found nor what it put back: someone
+		// changed the role since, and a person decides from here.
+		return s.fail(ctx, g, fmt.Sprintf("%s in %s now, not %s as the report found: changed since", current.String(), connector.Title(s.saas()), g.RoleName))
 	}
 	if g.Earlier == nil {
 		// The role to put back is on record before the SaaS changes:

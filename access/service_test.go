@@ -545,3 +545,51 @@ func TestWatchFindsShadowAdmins(t *testing.T) {
 		t.Errorf("an unknown shadow: %v", err)
 	}
 }
+
+// A retroactive grant covers a role already held by hand: nothing is
+// written to Zendesk when it starts, and its end puts the role from before
+// back. One whose role changed again since the report is refused.
+func TestRetroactiveGrant(t *testing.T) {
+	f := newFixture(t, bolt)
+	svc := f.replica("a", nil)
+	ctx := t.Context()
+	staff := connector.Role{Base: "agent", ID: strconv.FormatInt(zendesktest.StaffRoleID, 10)}
+	mei := f.user(t, "mei@acme.example")
+	f.emu.UpdateUser(mei.ID, func(u *zendesk.User) { u.Role, u.RoleType, u.CustomRoleID = zendesk.RoleAdmin, nil, nil })
+
+	req := f.request(t, "r1", "mei@acme.example", time.Hour)
+	if _, err := svc.Grant(ctx, req); err == nil || !strings.Contains(err.Error(), "already admin") {
+		t.Fatalf("an ordinary grant of a role held: %v", err)
+	}
+	req.ID, req.Retroactive = "r2", true
+	if _, err := svc.Grant(ctx, req); err == nil {
+		t.Fatal("a retroactive grant with no earlier role was taken")
+	}
+	req.Earlier = &staff
+	before, _ := f.roleChanges(mei.ID)
+	g, err := svc.Grant(ctx, req)
+	if err != nil || g.State != access.Active || !g.Retroactive || *g.Earlier != staff {
+		t.Fatalf("retroactive grant = %+v, %v", g, err)
+	}
+	if after, _ := f.roleChanges(mei.ID); after != before {
+		t.Errorf("a retroactive grant wrote the role %d times", after-before)
+	}
+	f.advance(time.Hour)
+	if res, err := svc.Sweep(ctx); err != nil || len(res.Ended) != 1 {
+		t.Fatalf("sweep = %+v, %v", res, err)
+	}
+	if u := f.user(t, "mei@acme.example"); u.Role != zendesk.RoleAgent || u.CustomRoleID == nil || *u.CustomRoleID != zendesktest.StaffRoleID {
+		t.Errorf("after the end mei is %s (custom role %v), want the Staff agent she was", u.Role, u.CustomRoleID)
+	}
+
+	// Changed again since the report: neither the role found nor the one
+	// before it.
+	jonas := f.user(t, "jonas@acme.example")
+	f.emu.UpdateUser(jonas.ID, func(u *zendesk.User) { u.CustomRoleID = ptr(zendesktest.TeamLeadRoleID) })
+	changed := f.request(t, "r3", "jonas@acme.example", time.Hour)
+	changed.Retroactive, changed.Earlier = true, &staff
+	if g, _ := svc.Grant(ctx, changed); g.State != access.Failed || !strings.Contains(g.Note, "changed since") {
+		t.Errorf("a role changed since the report: %+v", g)
+	}
+}
+func ptr[T any](v T) *T { return &v }

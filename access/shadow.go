@@ -33,6 +33,88 @@ type Shadow struct {
 	// RevertedBy and RevertedAt say who put the earlier role back.
 	RevertedBy string    `json:"reverted_by,omitempty"`
 	RevertedAt time.Time `json:"reverted_at,omitzero"`
+	// Request is the retroactive access request RequestedBy opened for it.
+	Request     string `json:"request,omitempty"`
+	RequestedBy string `json:"requested_by,omitempty"`
+	// KeptBy kept the role as standing privilege until KeptUntil, for
+	// KeptReason.
+	KeptBy     string    `json:"kept_by,omitempty"`
+	KeptUntil  time.Time `json:"kept_until,omitzero"`
+	KeptReason string    `json:"kept_reason,omitempty"`
+}
+
+// Settled says what was done about a shadow, "" while nothing was: its
+// report's buttons are for one choice.
+func (sh Shadow) Settled() string {
+	switch {
+	case sh.RevertedBy != "":
+		return sh.RevertedBy + " put the earlier role back"
+	case sh.KeptBy != "":
+		return sh.KeptBy + " kept it as standing privilege"
+	case sh.Request != "":
+		return sh.RequestedBy + " opened retroactive request " + sh.Request
+	}
+	return ""
+}
+
+// Revertible reports whether the earlier role is one seatwarden puts
+// back (and so one a retroactive grant's end puts back): an agent's, with
+// or without a custom role.
+func (sh Shadow) Revertible() bool {
+	return sh.Earlier != nil && (sh.Earlier.Base == "agent" || sh.Earlier.Base == RoleAdmin)
+}
+
+// ErrSettled: something was already done about a shadow.
+var ErrSettled = errors.New("already settled")
+
+// settle records, with a compare-and-set, what was done about a shadow,
+// unless something already was.
+func (s *Service) settleShadow(ctx context.Context, id string, change func(*Shadow)) (Shadow, error) {
+	var out Shadow
+	_, err := store.UpdateRecord(ctx, s.Store, s.queue(kindShadow), id, func(cur store.Record) ([]byte, error) {
+		if err := json.Unmarshal(cur.Data, &out); err != nil {
+			return nil, err
+		}
+		if why := out.Settled(); why != "" {
+			return nil, fmt.Errorf("%w: %s", ErrSettled, why)
+		}
+		change(&out)
+		return json.Marshal(out)
+	})
+	if errors.Is(err, store.ErrNotFound) {
+		return out, fmt.Errorf("%w: no shadow %q", ErrNotFound, id)
+	}
+	return out, err
+}
+
+// LinkRequest records the retroactive access request by opened for a
+// shadow.
+func (s *Service) LinkRequest(ctx context.Context, id, requestID, by string) (Shadow, error) {
+	sh, err := s.settleShadow(ctx, id, func(sh *Shadow) { sh.Request, sh.RequestedBy = requestID, by })
+	if err == nil {
+		s.auditShadowChoice(ctx, by, "access.shadow_request_opened", sh, map[string]string{"request": requestID})
+	}
+	return sh, err
+}
+
+// KeepShadow records that by kept a shadow's role as standing privilege
+// until until, for reason; the privilege review holds the Keep itself.
+func (s *Service) KeepShadow(ctx context.Context, id, by, reason string, until time.Time) (Shadow, error) {
+	sh, err := s.settleShadow(ctx, id, func(sh *Shadow) { sh.KeptBy, sh.KeptUntil, sh.KeptReason = by, until, reason })
+	if err == nil {
+		s.auditShadowChoice(ctx, by, "access.shadow_kept", sh, map[string]string{"until": until.Format(time.DateOnly), "reason": reason})
+	}
+	return sh, err
+}
+
+func (s *Service) auditShadowChoice(ctx context.Context, by, action string, sh Shadow, detail map[string]string) {
+	if s.Audit == nil {
+		return
+	}
+	detail["email"], detail["role"] = sh.Email, sh.RoleName
+	if _, err := s.Audit.AppendAudit(ctx, store.AuditEntry{Actor: by, Action: action, Subject: "access:shadow:" + sh.ID, Detail: detail}); err != nil {
+		s.log().Error("access: audit", slog.String("action", action), slog.Any("error", err))
+	}
 }
 
 const (
@@ -195,9 +277,13 @@ func (s *Service) RevertShadow(ctx context.Context, id, by string) (Shadow, erro
 		return sh, err
 	case sh.Reverted():
 		return sh, fmt.Errorf("%w: %s put %s's earlier role back already", ErrNotReverted, sh.RevertedBy, sh.Email)
+	case sh.KeptBy != "":
+		// A retroactive request leaves the revert open: if it is denied,
+		// the role still has to go.
+		return sh, fmt.Errorf("%w: %s kept it as standing privilege until %s", ErrNotReverted, sh.KeptBy, sh.KeptUntil.Format(time.DateOnly))
 	case s.policy().IsOwner(sh.Email):
 		return sh, fmt.Errorf("%w: %s is the account owner, whose role %s does not let anyone change", ErrNotReverted, sh.Email, connector.Title(s.saas()))
-	case sh.Earlier == nil || (sh.Earlier.Base != "agent" && sh.Earlier.Base != RoleAdmin):
+	case !sh.Revertible():
 		return sh, fmt.Errorf("%w: %s was not an agent before, so seatwarden does not pick their role: change it in %s", ErrNotReverted, sh.Email, connector.Title(s.saas()))
 	}
 	callCtx, cancel := context.WithTimeout(ctx, s.timeout())

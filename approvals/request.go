@@ -118,6 +118,11 @@ type Request struct {
 	// Retroactive reads the two as one key.
 	Shadow     int64  `json:"shadow,omitempty"`
 	ShadowSaaS string `json:"shadow_saas,omitempty"`
+	// AccessShadow is the shadow report a retroactive access request is
+	// for: the requester already holds the role without a grant, and an
+	// admin (OpenedBy) opened the request in their name.
+	AccessShadow string `json:"access_shadow,omitempty"`
+	OpenedBy     string `json:"opened_by,omitempty"`
 
 	Approvals []Mark     `json:"approvals,omitempty"`
 	Denial    *Mark      `json:"denial,omitempty"`

@@ -261,6 +261,36 @@ func (s *Service) Submit(ctx context.Context, kind string, requester Actor, a An
 	return Request{}, errors.New("approvals: no free request id after 8 tries")
 }
 
+// SubmitAccessRetroactive opens an access request, in holder's name, for
+// a role they already hold without a grant (the shadow report shadowID):
+// approving it makes what they hold a grant that ends on time; denying
+// it leaves the role for an admin to put back. opener is the admin who
+// opened it. Like any access request, one per person and role is
+// pending at a time, so two admins pressing at once open one.
+func (s *Service) SubmitAccessRetroactive(ctx context.Context, shadowID string, holder, opener Actor, a Answers) (Request, error) {
+	if shadowID == "" || holder.email() == "" || opener.email() == "" {
+		return Request{}, errors.New("approvals: a retroactive access request needs its report, its holder and who opens it")
+	}
+	r, err := s.prepare(Access.Name, holder, a, 0)
+	if err != nil {
+		return Request{}, err
+	}
+	r.AccessShadow, r.OpenedBy = shadowID, opener.email()
+	if err := s.checkTicket(ctx, &r); err != nil {
+		return Request{}, err
+	}
+	if err := s.checkOnePending(ctx, r); err != nil {
+		return Request{}, err
+	}
+	for range 8 {
+		r, err = s.create(ctx, r, newID())
+		if !errors.Is(err, store.ErrExists) {
+			return r, err
+		}
+	}
+	return Request{}, errors.New("approvals: no free request id after 8 tries")
+}
+
 // checkOnePending refuses a second pending access request for the same
 // role by the same person: the first one is named, to wait for or cancel.
 func (s *Service) checkOnePending(ctx context.Context, r Request) error {
@@ -273,6 +303,9 @@ func (s *Service) checkOnePending(ctx context.Context, r Request) error {
 	}
 	for _, o := range all {
 		if o.Kind == Access.Name && o.State == Pending && o.Requester == r.Requester && o.Answers[FieldRole] == r.Answers[FieldRole] {
+			if r.OpenedBy != "" {
+				return &FormError{Fields: []FieldError{{FieldRole, fmt.Sprintf("%s already has a pending request for %s: %s. Its approvers decide there", r.Requester, o.Answers[FieldRole], o.ID)}}}
+			}
 			return &FormError{Fields: []FieldError{{FieldRole, fmt.Sprintf("You asked for %s already: %s is pending. Wait for it, or withdraw it with request cancel %s", o.Answers[FieldRole], o.ID, o.ID)}}}
 		}
 	}
@@ -337,7 +370,13 @@ func (s *Service) create(ctx context.Context, r Request, id string) (Request, er
 		return Request{}, err
 	}
 	r.Version = rec.Version
-	s.audit(ctx, r.Requester, "approval.requested", r.ID, map[string]string{"kind": r.Kind, "title": r.Title, "tier": string(r.Tier), "needed": fmt.Sprint(r.Needed)})
+	detail := map[string]string{"kind": r.Kind, "title": r.Title, "tier": string(r.Tier), "needed": fmt.Sprint(r.Needed)}
+	actor := r.Requester
+	if r.OpenedBy != "" {
+		// Opened in the requester's name: the trail names who did it.
+		actor, detail["for"], detail["retroactive_for"] = r.OpenedBy, r.Requester, r.AccessShadow
+	}
+	s.audit(ctx, actor, "approval.requested", r.ID, detail)
 	return r, nil
 }
 

@@ -5,6 +5,7 @@ import (
 	"context"
 	"crypto/rand"
 	"errors"
+	"fmt"
 	"log/slog"
 	"regexp"
 	"slices"
@@ -17,6 +18,7 @@ import (
 	"github.com/seatwarden/seatwarden/connector"
 	"github.com/seatwarden/seatwarden/people"
 	"github.com/seatwarden/seatwarden/prompts"
+	"github.com/seatwarden/seatwarden/reviews"
 	"github.com/seatwarden/seatwarden/store"
 )
 
@@ -87,8 +89,10 @@ func (ac *accessCommands) definitions() []Definition {
 			Examples:    []string{"access standing"},
 			Access:      Admins,
 			Handler:     ac.standing,
-			// The shadow-admin report's Put the earlier role back.
-			Actions: []ActionRoute{{ID: prompts.ActionShadowRevert}},
+			// The shadow-admin report's choices: put the earlier role back,
+			// open a retroactive request, keep it as standing.
+			Actions: []ActionRoute{{ID: prompts.ActionShadowRevert}, {ID: prompts.ActionAccessShadowRequest}, {ID: prompts.ActionAccessShadowKeep}},
+			Forms:   []string{prompts.FormAccessShadowRequest, prompts.FormAccessShadowKeep},
 		},
 		Definition{
 			Name:        "access break-glass",
@@ -227,8 +231,13 @@ func (ac *accessCommands) show(ctx context.Context, c *Call) (bot.Message, error
 // requester.
 // standing lists standing privilege from the last sync.
 func (ac *accessCommands) standing(ctx context.Context, c *Call) (bot.Message, error) {
-	if a := c.Request.Action; a != nil {
-		return ac.revertShadow(ctx, c, a)
+	switch req := c.Request; {
+	case req.Action != nil && req.Action.ID == prompts.ActionShadowRevert:
+		return ac.revertShadow(ctx, c, req.Action)
+	case req.Action != nil:
+		return ac.shadowChoice(ctx, c, req.Action)
+	case req.Form != nil:
+		return ac.shadowForm(ctx, c, req.Form)
 	}
 	if len(c.Args) > 0 {
 		return bot.Message{}, Invalidf("access standing takes no arguments").WithExample("access standing")
@@ -269,6 +278,119 @@ func (ac *accessCommands) revertShadow(ctx context.Context, c *Call, a *bot.Acti
 	m := ac.view(c).Shadow(sh)
 	m.Delivery = bot.ReplaceOriginal
 	return m, nil
+}
+
+// shadowOf reads the shadow a report's button or form names, refusing
+// one already settled or whose earlier role seatwarden does not put back.
+func (ac *accessCommands) shadowOf(ctx context.Context, id string) (access.Shadow, error) {
+	if !shadowIDPattern.MatchString(id) {
+		return access.Shadow{}, Invalidf("That button does not name a report; it may have been altered. %s access standing shows who holds privilege now", ac.d.Command)
+	}
+	sh, err := ac.d.Access.GetShadow(ctx, id)
+	switch {
+	case errors.Is(err, access.ErrNotFound):
+		return sh, NotFoundf("That report is gone; %s access standing shows who holds privilege now", ac.d.Command)
+	case err != nil:
+		return sh, err
+	case sh.Reverted() || sh.KeptBy != "" || sh.Request != "":
+		return sh, Conflictf("Already settled: %s", sh.Settled())
+	case !sh.Revertible():
+		return sh, Conflictf("%s was not an agent before, so there is no earlier role to come back to: change their role in Zendesk", sh.Email)
+	}
+	return sh, nil
+}
+
+// shadowChoice opens the form of a shadow report's retroactive request or
+// keep.
+func (ac *accessCommands) shadowChoice(ctx context.Context, c *Call, a *bot.Action) (bot.Message, error) {
+	sh, err := ac.shadowOf(ctx, a.Value)
+	if err != nil {
+		return bot.Message{}, err
+	}
+	var form bot.Form
+	switch a.ID {
+	case prompts.ActionAccessShadowRequest:
+		if ac.d.Approvals == nil {
+			return bot.Message{}, Unavailablef("Approvals are not set up here, so no request can be opened")
+		}
+		form = ac.view(c).ShadowRequestForm(sh, ac.d.Access.Policy.WithDefaults().DefaultDuration)
+	case prompts.ActionAccessShadowKeep:
+		if ac.d.PrivilegeReviews == nil {
+			return bot.Message{}, Unavailablef("The privilege review is not run here, so there is nothing to keep it in")
+		}
+		form = ac.view(c).ShadowKeepForm(sh, c.Now, ac.keepMaxDays())
+	default:
+		return bot.Message{}, Invalidf("That button does not name a report; it may have been altered")
+	}
+	return bot.Message{Form: &form, Visibility: bot.Ephemeral}, nil
+}
+
+// shadowForm answers a shadow report's retroactive request and keep forms
+// and redraws the report.
+func (ac *accessCommands) shadowForm(ctx context.Context, c *Call, f *bot.FormSubmission) (bot.Message, error) {
+	if f.Cancelled {
+		return bot.Message{Sections: []bot.Section{{Text: "Nothing done."}}, Visibility: bot.Ephemeral}, nil
+	}
+	sh, err := ac.shadowOf(ctx, f.RecordID)
+	if err != nil {
+		return bot.Message{}, err
+	}
+	v, by := ac.view(c), c.Role.Email
+	again := func(form bot.Form, fe *approvals.FormError) (bot.Message, error) {
+		form = prompts.Requests{}.WithErrors(form, f.Values, fe)
+		return bot.Message{Form: &form, Visibility: bot.Ephemeral}, nil
+	}
+	switch f.FormID {
+	case prompts.FormAccessShadowRequest:
+		answers := approvals.Answers{approvals.FieldRole: sh.RoleName, approvals.FieldDuration: f.Values[approvals.FieldDuration],
+			approvals.FieldWhy: f.Values[approvals.FieldWhy], approvals.FieldTicket: f.Values[approvals.FieldTicket]}
+		r, err := ac.d.Approvals.SubmitAccessRetroactive(ctx, sh.ID, approvals.Actor{Email: sh.Email}, approvals.Actor{Email: by, Admin: c.Role.Admin}, answers)
+		if fe, ok := errors.AsType[*approvals.FormError](err); ok {
+			return again(v.ShadowRequestForm(sh, ac.d.Access.Policy.WithDefaults().DefaultDuration), fe)
+		}
+		if err != nil {
+			return bot.Message{}, err
+		}
+		if ac.d.ApprovalChanged != nil {
+			ac.d.ApprovalChanged(ctx, r.ID)
+		}
+		if sh, err = ac.d.Access.LinkRequest(ctx, sh.ID, r.ID, by); err != nil {
+			// The request stands and its thread is posted; only the
+			// report does not say so.
+			return bot.Message{Sections: []bot.Section{{Text: bot.EscapeText(fmt.Sprintf("Request %s is open for approval; the report could not be updated (%v).", r.ID, err))}},
+				Visibility: bot.Ephemeral}, nil
+		}
+	case prompts.FormAccessShadowKeep:
+		reason, loc := f.Values[prompts.InputReason], cmp.Or(v.Location, time.UTC)
+		until, perr := time.ParseInLocation(time.DateOnly, strings.TrimSpace(f.Values[prompts.InputKeepUntil]), loc)
+		if perr != nil {
+			return again(v.ShadowKeepForm(sh, c.Now, ac.keepMaxDays()), &approvals.FormError{Fields: []approvals.FieldError{
+				{Field: prompts.InputKeepUntil, Message: "Pick a date such as " + c.Now.In(loc).AddDate(0, 0, 30).Format(time.DateOnly)}}})
+		}
+		err := ac.d.PrivilegeReviews.KeepOutside(ctx, sh.UserID, sh.Email, reviews.Actor{Email: by, Admin: c.Role.Admin}, reason, until)
+		if fe, ok := errors.AsType[*reviews.FieldError](err); ok {
+			return again(v.ShadowKeepForm(sh, c.Now, ac.keepMaxDays()), &approvals.FormError{Fields: []approvals.FieldError{{Field: fe.Field, Message: fe.Message}}})
+		}
+		if err != nil {
+			return bot.Message{}, err
+		}
+		if sh, err = ac.d.Access.KeepShadow(ctx, sh.ID, by, strings.TrimSpace(reason), until); err != nil {
+			return bot.Message{}, err
+		}
+	default:
+		return bot.Message{}, Invalidf("That form does not name a report; open it again from the report")
+	}
+	m := v.Shadow(sh)
+	m.Delivery = bot.ReplaceOriginal
+	return m, nil
+}
+
+// keepMaxDays is the longest a Keep of standing privilege lasts.
+func (ac *accessCommands) keepMaxDays() int {
+	if n := ac.d.PrivilegeReviews.Policy.KeepMaxDays; n > 0 {
+		return n
+	}
+	return 90
 }
 
 // breakGlass grants a role at once when the policy allows it; the

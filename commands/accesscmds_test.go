@@ -15,6 +15,7 @@ import (
 	"github.com/seatwarden/seatwarden/integrations/zendesk"
 	"github.com/seatwarden/seatwarden/integrations/zendesk/zendesktest"
 	"github.com/seatwarden/seatwarden/prompts"
+	"github.com/seatwarden/seatwarden/reviews"
 	"github.com/seatwarden/seatwarden/seats"
 )
 
@@ -635,9 +636,10 @@ func TestAccessStanding(t *testing.T) {
 	wantLine(t, ask(f.router, acmeMei, "access standing"), `Sorry, "access standing" is only for Zendesk admins. Ask one of them if you need it.`)
 }
 
-// The shadow-admin report's button puts the earlier role back, for admins.
-func TestShadowRevert(t *testing.T) {
-	f := newAccessFixture(t)
+// shadowMei makes Mei admin by hand and has the sync report her: the id
+// of her shadow report.
+func (f *accessFixture) shadowMei(t *testing.T) string {
+	t.Helper()
 	syncer := &seats.Syncer{Source: f.access.Roles.(zendesk.Connector), Connector: connector.Zendesk, Store: f.store, Account: f.emu.URL, Now: f.now}
 	if _, err := syncer.Sync(t.Context()); err != nil {
 		t.Fatal(err)
@@ -663,7 +665,13 @@ func TestShadowRevert(t *testing.T) {
 	if err != nil || len(found) != 1 {
 		t.Fatalf("Watch = %+v, %v; want mei", found, err)
 	}
-	id := found[0].ID
+	return found[0].ID
+}
+
+// The shadow-admin report's button puts the earlier role back, for admins.
+func TestShadowRevert(t *testing.T) {
+	f := newAccessFixture(t)
+	id := f.shadowMei(t)
 
 	wantLine(t, click(f.router, acmeMei, prompts.ActionShadowRevert, id), `Sorry, "access standing" is only for Zendesk admins. Ask one of them if you need it.`)
 	wantLine(t, click(f.router, acmeAdmin, prompts.ActionShadowRevert, "1-<x>"), "Usage error: That button does not name a report; it may have been altered. /warden access standing shows who holds privilege now, e.g. /warden access standing")
@@ -675,4 +683,87 @@ func TestShadowRevert(t *testing.T) {
 		t.Errorf("after the revert mei is %s", u.Role)
 	}
 	wantLine(t, click(f.router, acmeAdmin, prompts.ActionShadowRevert, id), "dana@acme.example put mei@acme.example's earlier role back already")
+}
+
+// Open a retroactive request: an admin's form opens an access request in
+// Mei's name for the role she holds, linked to the report, once.
+func TestShadowRetroactiveRequest(t *testing.T) {
+	f := newAccessFixture(t)
+	id := f.shadowMei(t)
+	form := click(f.router, acmeAdmin, prompts.ActionAccessShadowRequest, id)
+	if form.Form == nil || form.Form.ID != prompts.FormAccessShadowRequest || form.Form.RecordID != id {
+		t.Fatalf("no form: %+v", form)
+	}
+	submit := func(values map[string]string) bot.Message {
+		return f.router.Handle(context.Background(), bot.Request{Platform: bot.PlatformSlack, User: user(acmeAdmin),
+			Form: &bot.FormSubmission{FormID: prompts.FormAccessShadowRequest, RecordID: id, Values: values}})
+	}
+	bad := submit(map[string]string{approvals.FieldDuration: "2 weeks", approvals.FieldWhy: "covering the billing migration"})
+	if bad.Form == nil || !strings.Contains(bad.Form.Inputs[0].Error, "use minutes, hours or days") {
+		t.Errorf("a bad duration: %+v", bad.Form)
+	}
+	m := submit(map[string]string{approvals.FieldDuration: "2h", approvals.FieldWhy: "covering the billing migration"})
+	if m.Delivery != bot.ReplaceOriginal || !strings.Contains(text(m), "dana@acme.example opened retroactive request REQ-") {
+		t.Fatalf("after the form:\n%s", text(m))
+	}
+	reqs, err := f.svc.List(t.Context())
+	if err != nil {
+		t.Fatal(err)
+	}
+	var opened []approvals.Request
+	for _, r := range reqs {
+		if r.AccessShadow == id {
+			opened = append(opened, r)
+		}
+	}
+	if len(opened) != 1 || opened[0].Requester != acmeMei || opened[0].OpenedBy != acmeAdmin || opened[0].Answers[approvals.FieldRole] != "admin" {
+		t.Fatalf("requests = %+v, want one in Mei's name opened by Dana", opened)
+	}
+	goldenRequests(t, m, opened[0].ID)
+	wantLine(t, click(f.router, acmeAdmin, prompts.ActionAccessShadowRequest, id), "Already settled: dana@acme.example opened retroactive request "+opened[0].ID)
+	// Denied, the role must still be put back: the revert stays open.
+	if m := click(f.router, acmeAdmin, prompts.ActionShadowRevert, id); !strings.Contains(text(m), "put the earlier role back") {
+		t.Errorf("revert after a retroactive request: %s", text(m))
+	}
+}
+
+// Keep as standing: the privilege review holds the Keep, the report says
+// who kept it until when, and a second choice is refused.
+func TestShadowKeepAsStanding(t *testing.T) {
+	f := newAccessFixture(t)
+	priv := &reviews.Service{Records: f.store, Audit: f.store, Privilege: true, Now: f.now, Policy: reviews.Policy{KeepMaxDays: 90}}
+	f.deps.PrivilegeReviews = priv
+	var err error
+	if f.router, err = New(f.deps); err != nil {
+		t.Fatal(err)
+	}
+	id := f.shadowMei(t)
+	form := click(f.router, acmeAdmin, prompts.ActionAccessShadowKeep, id)
+	if form.Form == nil || form.Form.ID != prompts.FormAccessShadowKeep {
+		t.Fatalf("no form: %+v", form)
+	}
+	submit := func(reason, until string) bot.Message {
+		return f.router.Handle(context.Background(), bot.Request{Platform: bot.PlatformSlack, User: user(acmeAdmin),
+			Form: &bot.FormSubmission{FormID: prompts.FormAccessShadowKeep, RecordID: id, Values: map[string]string{prompts.InputReason: reason, prompts.InputKeepUntil: until}}})
+	}
+	for _, b := range []struct{ reason, until, field string }{
+		{"", "2026-12-01", prompts.InputReason},
+		{"audit", "next month", prompts.InputKeepUntil},
+		{"audit", "2027-06-01", prompts.InputKeepUntil},
+	} {
+		got := submit(b.reason, b.until)
+		if got.Form == nil || !slices.ContainsFunc(got.Form.Inputs, func(in bot.Input) bool { return in.ID == b.field && in.Error != "" }) {
+			t.Errorf("keep %q until %q: %+v", b.reason, b.until, got.Form)
+		}
+	}
+	m := submit("runs the audit export", "2026-12-15")
+	if !strings.Contains(text(m), "Kept as standing privilege by dana@acme.example until 15 Dec 2026: runs the audit export") || len(m.Buttons) != 0 {
+		t.Fatalf("after keep:\n%s", text(m))
+	}
+	keeps, _ := priv.Keeps(t.Context())
+	if k := keeps[f.member(t, acmeMei).ID]; k.Reason != "runs the audit export" || k.By != acmeAdmin {
+		t.Errorf("keeps = %+v", keeps)
+	}
+	wantLine(t, click(f.router, acmeAdmin, prompts.ActionShadowRevert, id), "dana@acme.example kept it as standing privilege until 2026-12-15")
+	wantLine(t, click(f.router, acmeMei, prompts.ActionAccessShadowKeep, id), `Sorry, "access standing" is only for Zendesk admins. Ask one of them if you need it.`)
 }

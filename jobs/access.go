@@ -165,6 +165,20 @@ func (a *Access) GrantRequest(ctx context.Context, r approvals.Request) error {
 	if err != nil {
 		return a.refuse(ctx, r, err.Error())
 	}
+	if r.AccessShadow != "" {
+		// Retroactive: what the report found held is the grant; its end
+		// puts back what the person held before.
+		sh, err := a.Service.GetShadow(ctx, r.AccessShadow)
+		switch {
+		case errors.Is(err, access.ErrNotFound):
+			return a.refuse(ctx, r, "the report it was opened from is gone, so the role to put back at the end is not known")
+		case err != nil:
+			return err
+		case !sh.Revertible():
+			return a.refuse(ctx, r, sh.Email+" was not an agent before, so there is no earlier role to put back at the end")
+		}
+		req.Retroactive, req.Earlier = true, sh.Earlier
+	}
 	g, err := a.Service.Grant(ctx, req)
 	switch {
 	case errors.Is(err, access.ErrOpen) && g.State == access.Active && g.UserID == req.UserID:

@@ -288,3 +288,61 @@ func TestAccessWatchShadows(t *testing.T) {
 		t.Errorf("admin channel: %q, want mei once", shadows)
 	}
 }
+
+// A retroactive request approved makes the role Mei holds by hand a grant:
+// nothing written at its start, her Staff role put back at its end.
+func TestAccessRetroactiveRequestEndsOnTime(t *testing.T) {
+	f := newAccessFixture(t)
+	ctx := t.Context()
+	if err := f.job.WatchShadows(ctx); err != nil {
+		t.Fatal(err)
+	}
+	u, _ := f.emu.UserByEmail(mei)
+	f.emu.UpdateUser(u.ID, func(u *zendesk.User) { u.Role, u.RoleType, u.CustomRoleID = zendesk.RoleAdmin, nil, nil })
+	f.emu.Advance(2 * time.Minute)
+	f.clock = f.clock.Add(2 * time.Minute)
+	syncer := &seats.Syncer{Source: zendesk.Connector{Client: f.zendesk(t)}, Connector: "zendesk", Store: f.store, Account: f.emu.URL, Now: func() time.Time { return f.clock }}
+	if _, err := syncer.Sync(ctx); err != nil {
+		t.Fatal(err)
+	}
+	snap, err := f.store.LoadSnapshot(ctx, "zendesk")
+	if err != nil {
+		t.Fatal(err)
+	}
+	found, err := f.job.Service.Watch(ctx, &snap.Roster)
+	if err != nil || len(found) != 1 {
+		t.Fatalf("Watch = %v, %v", found, err)
+	}
+	svc := f.approvals.Service
+	r, err := svc.SubmitAccessRetroactive(ctx, found[0].ID, approvals.Actor{Email: mei}, approvals.Actor{Email: dana, Admin: true},
+		approvals.Answers{approvals.FieldRole: "admin", approvals.FieldDuration: "1h", approvals.FieldWhy: "billing migration"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := svc.SubmitAccessRetroactive(ctx, found[0].ID, approvals.Actor{Email: mei}, approvals.Actor{Email: omar, Admin: true},
+		approvals.Answers{approvals.FieldRole: "admin", approvals.FieldDuration: "1h", approvals.FieldWhy: "again"}); err == nil {
+		t.Error("a second retroactive request for the same role was opened")
+	}
+	for _, by := range []string{dana, omar} {
+		if r, err = svc.Approve(ctx, r.ID, approvals.Actor{Email: by}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := f.approvals.Deliver(ctx, r.ID); err != nil {
+		t.Fatal(err)
+	}
+	f.emu.ResetCounters()
+	f.run(t)
+	g, err := f.job.Service.Get(ctx, access.GrantID(r.ID))
+	if err != nil || g.State != access.Active || !g.Retroactive || g.Earlier == nil || g.Earlier.Base != "agent" {
+		t.Fatalf("grant = %+v, %v; want active, retroactive, the agent role on record", g, err)
+	}
+	if n := f.emu.Requests(zendesk.EndpointUsersUpdate); n != 0 {
+		t.Errorf("the start wrote the role %d times", n)
+	}
+	f.clock = g.End
+	f.run(t)
+	if got := f.role(t, mei); got != zendesk.RoleAgent {
+		t.Errorf("after the end mei is %s, want the agent she was", got)
+	}
+}

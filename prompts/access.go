@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/seatwarden/seatwarden/access"
+	"github.com/seatwarden/seatwarden/approvals"
 	"github.com/seatwarden/seatwarden/bot"
 	"github.com/seatwarden/seatwarden/connector"
 	"github.com/seatwarden/seatwarden/internal/prose"
@@ -271,6 +272,14 @@ const (
 	ActionAccessReview = "access.review"
 	// ActionShadowRevert puts a shadow admin's earlier role back.
 	ActionShadowRevert = "access.shadow_revert"
+	// ActionAccessShadowRequest opens a retroactive access request for a
+	// shadow, in the holder's name; FormAccessShadowRequest is its form.
+	ActionAccessShadowRequest = "access.shadow_request"
+	FormAccessShadowRequest   = "access.shadow_request"
+	// ActionAccessShadowKeep keeps a shadow's role as standing privilege,
+	// with a reason and an end date; FormAccessShadowKeep is its form.
+	ActionAccessShadowKeep = "access.shadow_keep"
+	FormAccessShadowKeep   = "access.shadow_keep"
 )
 
 // BreakGlass tells the admin channel and every approver that someone took
@@ -382,8 +391,9 @@ func (v Grants) Shadow(sh access.Shadow) bot.Message {
 		Visibility: bot.Visible,
 		Headline:   fmt.Sprintf("⚠ Shadow %s: %s holds it without a grant", sh.RoleName, sh.Email),
 		Sections: []bot.Section{{
-			Text: fmt.Sprintf("The sync found %s is %s in Zendesk with no grant behind it and no place in access.standing_allowed. "+
-				"Put their earlier role back and let them ask with %s access request, or, if it must stay, list them in access.standing_allowed.",
+			Text: fmt.Sprintf("The sync found %s is %s in Zendesk with no grant behind it, no kept review and no place in access.standing_allowed. "+
+				"Put their earlier role back (they ask with %s access request when they need it), open a retroactive request so approvers can make it a grant that ends on time, "+
+				"or keep it as standing privilege with a reason and an end date.",
 				esc(cmp.Or(sh.Name, sh.Email)), esc(sh.RoleName), esc(v.Command)),
 			Fields: []bot.Field{
 				{Label: "Before", Value: earlier},
@@ -395,10 +405,56 @@ func (v Grants) Shadow(sh access.Shadow) bot.Message {
 	switch {
 	case sh.Reverted():
 		m.Sections = append(m.Sections, bot.Section{Text: fmt.Sprintf("↩ %s put the earlier role back on %s.", esc(sh.RevertedBy), v.stamp(sh.RevertedAt))})
-	case sh.Earlier != nil && (sh.Earlier.Base == "agent" || sh.Earlier.Base == access.RoleAdmin):
-		m.Buttons = []bot.Button{{ActionID: ActionShadowRevert, Label: "Put the earlier role back", Value: sh.ID, Style: bot.StyleDanger,
-			Confirm: &bot.Confirm{Title: "Put " + earlier + " back?", Text: sh.Email + " loses " + sh.RoleName + " in Zendesk now; they can ask for it with " + v.Command + " access request.",
-				Confirm: "Put it back", Deny: "Not now"}}}
+		return m
+	case sh.KeptBy != "":
+		m.Sections = append(m.Sections, bot.Section{Text: fmt.Sprintf("✅ Kept as standing privilege by %s until %s: %s. The privilege review asks about it again after that.",
+			esc(sh.KeptBy), v.date(sh.KeptUntil), esc(sh.KeptReason))})
+		return m
+	case sh.Request != "":
+		m.Sections = append(m.Sections, bot.Section{Text: fmt.Sprintf("📝 %s opened retroactive request %s: approved, what %s holds becomes a grant that ends on time; denied, put the earlier role back here.",
+			esc(sh.RequestedBy), esc(sh.Request), esc(cmp.Or(sh.Name, sh.Email)))})
+	}
+	if !sh.Revertible() {
+		return m
+	}
+	m.Buttons = append(m.Buttons, bot.Button{ActionID: ActionShadowRevert, Label: "Put the earlier role back", Value: sh.ID, Style: bot.StyleDanger,
+		Confirm: &bot.Confirm{Title: "Put " + earlier + " back?", Text: sh.Email + " loses " + sh.RoleName + " in Zendesk now; they can ask for it with " + v.Command + " access request.",
+			Confirm: "Put it back", Deny: "Not now"}})
+	if sh.Request == "" {
+		m.Buttons = append(m.Buttons,
+			bot.Button{ActionID: ActionAccessShadowRequest, Label: "Open a retroactive request", Value: sh.ID},
+			bot.Button{ActionID: ActionAccessShadowKeep, Label: "Keep as standing", Value: sh.ID})
 	}
 	return m
+}
+
+// ShadowRequestForm asks how long a shadow's role is to be held and why,
+// for a retroactive access request in the holder's name.
+func (v Grants) ShadowRequestForm(sh access.Shadow, defaultDuration time.Duration) bot.Form {
+	return bot.Form{
+		ID: FormAccessShadowRequest, RecordID: sh.ID,
+		Title: "Retroactive request", Submit: "Send for approval",
+		Inputs: []bot.Input{
+			{ID: approvals.FieldDuration, Label: "How long " + clipText(cmp.Or(sh.Name, sh.Email), 60) + " keeps " + sh.RoleName, Kind: bot.InputText, MaxLength: 40,
+				Initial: access.Format(defaultDuration), Hint: "Such as 2h or 1d, within the role's maximum; the earlier role is put back at the end"},
+			{ID: approvals.FieldWhy, Label: "Why they hold it", Kind: bot.InputMultiline, Required: true, MaxLength: 1000,
+				Hint: "Approvers read this in the request's thread"},
+			{ID: approvals.FieldTicket, Label: "Ticket", Kind: bot.InputText, MaxLength: 300, Hint: "Optional: the Zendesk ticket number or link"},
+		},
+	}
+}
+
+// ShadowKeepForm asks why a shadow's role stays standing and until when.
+func (v Grants) ShadowKeepForm(sh access.Shadow, now time.Time, keepMaxDays int) bot.Form {
+	today := now.In(v.loc())
+	return bot.Form{
+		ID: FormAccessShadowKeep, RecordID: sh.ID,
+		Title: "Keep as standing privilege", Submit: "Keep",
+		Inputs: []bot.Input{
+			{ID: InputReason, Label: "Why does " + clipText(cmp.Or(sh.Name, sh.Email), 60) + " hold " + sh.RoleName + " standing?", Kind: bot.InputMultiline,
+				Required: true, MaxLength: 500, Hint: "e.g. runs billing and the security settings"},
+			{ID: InputKeepUntil, Label: "Ask again on", Kind: bot.InputDate, Required: true, Initial: today.AddDate(0, 0, min(30, keepMaxDays)).Format(time.DateOnly),
+				Hint: fmt.Sprintf("At most %d days from today (%s)", keepMaxDays, today.AddDate(0, 0, keepMaxDays).Format(time.DateOnly))},
+		},
+	}
 }

@@ -406,6 +406,18 @@ func TestGrantStanding(t *testing.T) {
 	}
 }
 
+func TestShadowForms(t *testing.T) {
+	staffRole := connector.Role{Base: "agent", ID: "360001112224"}
+	sh := access.Shadow{ID: "9001-1", UserID: 9001, Email: "mei@example.com", Name: "Mei Tanaka", RoleName: "admin", Role: connector.Role{Base: "admin"}, Earlier: &staffRole, FoundAt: grantNow}
+	req := grants().ShadowRequestForm(sh, time.Hour)
+	keep := grants().ShadowKeepForm(sh, grantNow, 90)
+	if req.RecordID != sh.ID || keep.RecordID != sh.ID || req.Inputs[0].Initial != "1 hour" {
+		t.Errorf("forms: %+v %+v", req, keep)
+	}
+	goldenJSON(t, bot.Message{Form: &req})
+	t.Run("keep", func(t *testing.T) { goldenJSON(t, bot.Message{Form: &keep}) })
+}
+
 func TestGrantShadow(t *testing.T) {
 	staffRole := connector.Role{Base: "agent", ID: "360001112224"}
 	tests := []struct {
@@ -418,11 +430,26 @@ func TestGrantShadow(t *testing.T) {
 			Role: connector.Role{Base: "admin"}, FoundAt: grantNow}},
 		{"reverted", access.Shadow{ID: "9001-1", UserID: 9001, Email: "mei@example.com", RoleName: "admin",
 			Role: connector.Role{Base: "admin"}, Earlier: &staffRole, FoundAt: grantNow, RevertedBy: dana, RevertedAt: grantNow}},
+		{"a retroactive request open", access.Shadow{ID: "9001-1", UserID: 9001, Email: "mei@example.com", RoleName: "admin",
+			Role: connector.Role{Base: "admin"}, Earlier: &staffRole, FoundAt: grantNow, Request: "REQ-7KQ2MX", RequestedBy: dana}},
+		{"kept as standing", access.Shadow{ID: "9001-1", UserID: 9001, Email: "mei@example.com", RoleName: "admin",
+			Role: connector.Role{Base: "admin"}, Earlier: &staffRole, FoundAt: grantNow, KeptBy: dana, KeptUntil: grantNow.AddDate(0, 1, 0), KeptReason: "runs <billing>"}},
+	}
+	buttons := map[string][]string{
+		"promoted agent":             {prompts.ActionShadowRevert, prompts.ActionAccessShadowRequest, prompts.ActionAccessShadowKeep},
+		"a retroactive request open": {prompts.ActionShadowRevert},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			m := grants().Shadow(tt.sh)
 			wantHeadline(t, m, "⚠ Shadow admin: "+tt.sh.Email+" holds it without a grant")
+			var got []string
+			for _, b := range m.Buttons {
+				got = append(got, b.ActionID)
+			}
+			if !slices.Equal(got, buttons[tt.name]) {
+				t.Errorf("buttons %v, want %v", got, buttons[tt.name])
+			}
 			checkSmall(t, m)
 			goldenJSON(t, m)
 			goldenRendered(t, m)

@@ -324,6 +324,10 @@ func (v Requests) stateLines(r approvals.Request) []string {
 		lines = append(lines, fmt.Sprintf(":warning: Retroactive: this app is already installed in %s (installation %d) without an approved request. Approving it covers that installation.",
 			connector.Title(sh.SaaS), sh.ID))
 	}
+	if r.AccessShadow != "" {
+		lines = append(lines, fmt.Sprintf(":warning: Retroactive: %s already holds %s without a grant; %s opened this in their name. Approving makes it a grant that ends on time; denying leaves it for an admin to put back.",
+			esc(r.Requester), esc(r.Answers[approvals.FieldRole]), esc(r.OpenedBy)))
+	}
 	return lines
 }
 

@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
 	"testing"
@@ -110,6 +111,16 @@ func approvedAccess() approvals.Request {
 		Approvals: []approvals.Mark{{By: dana, At: at(23, 11, 5)}, {By: priya, At: at(23, 11, 9)}},
 		CreatedAt: at(23, 10, 58), ExpiresAt: at(30, 10, 58), DecidedAt: at(23, 11, 9),
 	}
+}
+
+// retroactiveAccess is dana's retroactive request for the admin role mei
+// was found holding by hand.
+func retroactiveAccess() approvals.Request {
+	r := accessPending(nil)
+	r.Answers = maps.Clone(r.Answers)
+	delete(r.Answers, approvals.FieldTicket)
+	r.AccessShadow, r.OpenedBy = "900000000105-1795168920", dana
+	return r
 }
 
 // accessPending is approvedAccess before any approval, naming ticket t.
@@ -436,6 +447,9 @@ func TestParent(t *testing.T) {
 		}},
 		{"rolled back", rolledBack(), nil, func(t *testing.T, m bot.Message) {
 			wantLine(t, stateLine(t, m), ":heavy_minus_sign: Rolled back: lee@example.com recorded it on 15 Jan 2027 at 09:10")
+		}},
+		{"access retroactive", retroactiveAccess(), pending, func(t *testing.T, m bot.Message) {
+			mustSay(t, m, ":warning: Retroactive: mei@example.com already holds admin without a grant; dana@example.com opened this in their name. Approving makes it a grant that ends on time; denying leaves it for an admin to put back.")
 		}},
 	}
 	for _, tt := range tests {
