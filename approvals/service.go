@@ -97,7 +97,10 @@ type Service struct {
 	// number is refused on the form and approvers see its subject; nil
 	// leaves tickets unchecked.
 	Tickets Tickets
-	Logger  *slog.Logger
+	// Awaiting, when set, holds the access requests approved and not yet
+	// granted, so the grant job reads those rather than every request.
+	Awaiting store.Schedules
+	Logger   *slog.Logger
 }
 
 // Tickets reads one help-desk ticket; an error matching
@@ -497,8 +500,42 @@ func (s *Service) Approve(ctx context.Context, id string, a Actor) (Request, err
 	s.audit(ctx, who, "approval.approval", id, map[string]string{"count": fmt.Sprintf("%d of %d", len(r.Approvals), r.Needed)})
 	if r.State == Approved {
 		s.audit(ctx, "system", "approval.approved", id, map[string]string{"approvers": r.ApproverNames()})
+		if KindOf(r.Kind).Next == AwaitGrant && s.Awaiting != nil {
+			// Lost only if this replica dies right here; the grant job's
+			// occasional full look finds it then.
+			if err := s.Awaiting.Schedule(ctx, queueAwaitingGrant, id, now); err != nil {
+				s.log().Warn("approvals: approved request not queued for its grant; the next full look finds it", slog.String("request", id), slog.Any("error", err))
+			}
+		}
 	}
 	return r, nil
+}
+
+// queueAwaitingGrant holds approved access requests until their grant
+// (or its refusal) is told.
+const queueAwaitingGrant = "approvals-awaiting-grant"
+
+// AwaitingGrant are the ids of access requests approved and not yet
+// known granted, oldest first, at most limit.
+func (s *Service) AwaitingGrant(ctx context.Context, limit int) ([]string, error) {
+	if s.Awaiting == nil {
+		return nil, nil
+	}
+	due, err := s.Awaiting.DueBy(ctx, queueAwaitingGrant, s.now(), limit)
+	ids := make([]string, len(due))
+	for i, d := range due {
+		ids[i] = d.ID
+	}
+	return ids, err
+}
+
+// GrantSettled takes a request off the awaiting queue: its grant, or why
+// there is none, has been told.
+func (s *Service) GrantSettled(ctx context.Context, id string) error {
+	if s.Awaiting == nil {
+		return nil
+	}
+	return s.Awaiting.Unschedule(ctx, queueAwaitingGrant, id)
 }
 
 // CheckVoter says why a may not approve, deny or question r now, or nil:

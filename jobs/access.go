@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"slices"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/seatwarden/seatwarden/access"
@@ -48,7 +49,17 @@ type Access struct {
 	// expired grant was confirmed over, negative otherwise.
 	Observe func(outcome string, lag time.Duration)
 	Logger  *slog.Logger
+
+	// lastScan is when this process last read every request for approved
+	// ones (unix nanoseconds): the queue of approved requests is read on
+	// every run, every request only now and then.
+	lastScan atomic.Int64
 }
+
+// fullScanEvery is how often the job reads every request rather than
+// only the queue of approved ones: what a replica that died between
+// approving and queueing left behind is granted within it.
+const fullScanEvery = time.Hour
 
 func (a *Access) observe(outcome string, lag time.Duration) {
 	if a.Observe != nil {
@@ -123,21 +134,69 @@ func (a *Access) Run(ctx context.Context) error {
 }
 
 // grantApproved grants every approved access request that has no grant
-// yet. Grant is idempotent by request, so a request granted by another
-// replica (or by the approval's own click) is only told once.
+// yet: those on the approvals' queue of approved requests, and now and
+// then (at a process's first run, then hourly) every request. Grant is
+// idempotent by request, so a request granted by another replica (or by
+// the approval's own click) is only told once.
 func (a *Access) grantApproved(ctx context.Context) error {
+	now := a.Service.Clock()
+	if last := a.lastScan.Load(); a.Approvals.Awaiting == nil || last == 0 || now.Sub(time.Unix(0, last)) >= fullScanEvery {
+		a.lastScan.Store(now.UnixNano())
+		return a.grantAll(ctx)
+	}
+	ids, err := a.Approvals.AwaitingGrant(ctx, 100)
+	if err != nil {
+		return err
+	}
+	var errs []error
+	for _, id := range ids {
+		r, err := a.Approvals.Get(ctx, id)
+		switch {
+		case errors.Is(err, approvals.ErrNotFound):
+			errs = append(errs, a.Approvals.GrantSettled(ctx, id))
+			continue
+		case err != nil:
+			errs = append(errs, err)
+			continue
+		}
+		errs = append(errs, a.grantOne(ctx, r))
+	}
+	return errors.Join(errs...)
+}
+
+// grantAll reads every request for approved ones with no grant told.
+func (a *Access) grantAll(ctx context.Context) error {
 	reqs, err := a.Approvals.List(ctx)
 	if err != nil {
 		return err
 	}
 	var errs []error
 	for _, r := range reqs {
-		if r.Kind != approvals.Access.Name || r.State != approvals.Approved || told(r, approvals.EventGranted, approvals.EventGrantRefused) {
-			continue
+		if r.Kind == approvals.Access.Name && r.State == approvals.Approved && !told(r, approvals.EventGranted, approvals.EventGrantRefused) {
+			errs = append(errs, a.grantOne(ctx, r))
 		}
-		errs = append(errs, a.GrantRequest(ctx, r))
 	}
 	return errors.Join(errs...)
+}
+
+// grantOne grants r if it awaits a grant, and takes it off the queue once
+// the grant, or why there is none, is told.
+func (a *Access) grantOne(ctx context.Context, r approvals.Request) error {
+	awaiting := func(r approvals.Request) bool {
+		return r.Kind == approvals.Access.Name && r.State == approvals.Approved && !told(r, approvals.EventGranted, approvals.EventGrantRefused)
+	}
+	if awaiting(r) {
+		if err := a.GrantRequest(ctx, r); err != nil {
+			return err // the SaaS did not answer: it stays queued
+		}
+		// Told, unless another replica holds the grant's change: then it
+		// stays queued until that one tells it.
+		var err error
+		if r, err = a.Approvals.Get(ctx, r.ID); err != nil || awaiting(r) {
+			return err
+		}
+	}
+	return a.Approvals.GrantSettled(ctx, r.ID)
 }
 
 func told(r approvals.Request, es ...approvals.Event) bool {

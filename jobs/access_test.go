@@ -30,7 +30,7 @@ func newAccessFixture(t *testing.T) *accessFixture {
 	t.Helper()
 	f := &accessFixture{reviewFixture: newReviewFixture(t), chat: newThread()}
 	now := func() time.Time { return f.clock }
-	svc := &approvals.Service{Records: f.store, Audit: f.store, Now: now, Holder: "a",
+	svc := &approvals.Service{Records: f.store, Audit: f.store, Awaiting: f.store, Now: now, Holder: "a",
 		Policy: approvals.Policy{Channel: approvalsChannel, Admins: []string{dana}, Approvers: []string{omar}, HighRiskApprovals: 2}}
 	f.approvals = &jobs.Approvals{Service: svc, Notifier: f.chat, Keys: f.store}
 	f.job = &jobs.Access{
@@ -344,5 +344,38 @@ func TestAccessRetroactiveRequestEndsOnTime(t *testing.T) {
 	f.run(t)
 	if got := f.role(t, mei); got != zendesk.RoleAgent {
 		t.Errorf("after the end mei is %s, want the agent she was", got)
+	}
+}
+
+// After a process's first run reads every request, later runs read only
+// the queue of approved ones: a request approved then is granted from it
+// and leaves it; one approved with the queue missing its entry (a replica
+// died between the two) is granted by the hourly full look.
+func TestAccessExpiryReadsTheApprovedQueue(t *testing.T) {
+	f := newAccessFixture(t)
+	ctx := t.Context()
+	f.run(t) // the first run's full look
+	f.ask(t, mei, "2h")
+	f.run(t)
+	if got := f.role(t, mei); got != zendesk.RoleAdmin {
+		t.Fatalf("mei is %s after the run, want admin", got)
+	}
+	if ids, err := f.approvals.Service.AwaitingGrant(ctx, 10); err != nil || len(ids) != 0 {
+		t.Errorf("still awaiting: %v, %v", ids, err)
+	}
+
+	r := f.ask(t, "jonas@acme.example", "1h")
+	if err := f.approvals.Service.GrantSettled(ctx, r.ID); err != nil { // as if never queued
+		t.Fatal(err)
+	}
+	f.clock = f.clock.Add(time.Minute)
+	f.run(t)
+	if got := f.role(t, "jonas@acme.example"); got != zendesk.RoleAgent {
+		t.Fatalf("jonas is %s though his request was never queued and no full look was due", got)
+	}
+	f.clock = f.clock.Add(time.Hour)
+	f.run(t)
+	if got := f.role(t, "jonas@acme.example"); got != zendesk.RoleAdmin {
+		t.Errorf("the hourly full look did not grant jonas: %s", got)
 	}
 }

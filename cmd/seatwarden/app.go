@@ -328,8 +328,9 @@ func newApprovalJobs(cfg *config.Config, st store.Store, creds *credentials.Serv
 		kinds[name] = kp
 	}
 	svc := &approvals.Service{
-		Records: st,
-		Audit:   st,
+		Records:  st,
+		Audit:    st,
+		Awaiting: st,
 		Policy: approvals.Policy{
 			Location:          p.Location(),
 			Channel:           p.Approvals.Channel,
