@@ -249,6 +249,12 @@ func (s *Service) Submit(ctx context.Context, kind string, requester Actor, a An
 	if err != nil {
 		return Request{}, err
 	}
+	return s.open(ctx, r)
+}
+
+// open checks a prepared request's ticket and that it is the person's one
+// pending ask for the role, and stores it under a new id.
+func (s *Service) open(ctx context.Context, r Request) (Request, error) {
 	if err := s.checkTicket(ctx, &r); err != nil {
 		return Request{}, err
 	}
@@ -256,9 +262,9 @@ func (s *Service) Submit(ctx context.Context, kind string, requester Actor, a An
 		return Request{}, err
 	}
 	for range 8 {
-		r, err = s.create(ctx, r, newID())
+		created, err := s.create(ctx, r, newID())
 		if !errors.Is(err, store.ErrExists) {
-			return r, err
+			return created, err
 		}
 	}
 	return Request{}, errors.New("approvals: no free request id after 8 tries")
@@ -279,19 +285,7 @@ func (s *Service) SubmitAccessRetroactive(ctx context.Context, shadowID string, 
 		return Request{}, err
 	}
 	r.AccessShadow, r.OpenedBy = shadowID, opener.email()
-	if err := s.checkTicket(ctx, &r); err != nil {
-		return Request{}, err
-	}
-	if err := s.checkOnePending(ctx, r); err != nil {
-		return Request{}, err
-	}
-	for range 8 {
-		r, err = s.create(ctx, r, newID())
-		if !errors.Is(err, store.ErrExists) {
-			return r, err
-		}
-	}
-	return Request{}, errors.New("approvals: no free request id after 8 tries")
+	return s.open(ctx, r)
 }
 
 // checkOnePending refuses a second pending access request for the same
