@@ -1,0 +1,316 @@
+package verify_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/seatwarden/seatwarden/internal/emuclock"
+	"github.com/seatwarden/seatwarden/internal/teststores"
+	"github.com/seatwarden/seatwarden/store"
+	"github.com/seatwarden/seatwarden/verify"
+)
+
+const (
+	agent  = "priya@acme.example" // the help-desk agent asking
+	caller = "mei@acme.example"   // the person the caller claims to be
+)
+
+var start = time.Date(2026, 12, 7, 10, 40, 0, 0, time.UTC)
+
+type fixture struct {
+	clock emuclock.Clock
+	store store.Store
+	svc   *verify.Service
+}
+
+func stores() map[string]func(testing.TB) store.Store {
+	return map[string]func(testing.TB) store.Store{
+		"bolt":  func(tb testing.TB) store.Store { return teststores.Bolt(tb, nil) },
+		"redis": func(tb testing.TB) store.Store { return teststores.Redis(tb, "verify") },
+	}
+}
+
+func newFixture(t testing.TB, st func(testing.TB) store.Store) *fixture {
+	f := &fixture{store: st(t)}
+	f.clock.SetNow(start)
+	f.svc = &verify.Service{Store: f.store, Audit: f.store, Now: f.clock.Now}
+	return f
+}
+
+func (f *fixture) start(t testing.TB, person string) verify.Verification {
+	t.Helper()
+	v, err := f.svc.Start(t.Context(), verify.Ask{Asker: agent, Person: person, Reason: "password reset by phone"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return v
+}
+
+// wrong is a choice that is not the code.
+func wrong(v verify.Verification) string {
+	for _, c := range v.Choices {
+		if c != v.Code {
+			return c
+		}
+	}
+	panic("no wrong choice")
+}
+
+func TestStartDrawsACode(t *testing.T) {
+	f := newFixture(t, stores()["bolt"])
+	seen := map[string]bool{}
+	for range 50 {
+		f.clock.Advance(time.Second)
+		v, err := f.svc.Start(t.Context(), verify.Ask{Asker: fmt.Sprintf("agent%d@acme.example", len(seen)), Person: fmt.Sprintf("p%d@acme.example", len(seen))})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !verify.ValidID(v.ID) || len(v.Code) != 2 || len(v.Choices) != 3 || v.State != verify.Pending || !v.ExpiresAt.Equal(f.clock.Now().Add(5*time.Minute)) {
+			t.Fatalf("verification = %+v", v)
+		}
+		n := 0
+		for _, c := range v.Choices {
+			if c == v.Code {
+				n++
+			}
+			if len(c) != 2 {
+				t.Errorf("choice %q is not two digits", c)
+			}
+		}
+		if n != 1 || v.Choices[0] == v.Choices[1] || v.Choices[1] == v.Choices[2] || v.Choices[0] == v.Choices[2] {
+			t.Errorf("choices %v with code %s: want three distinct, the code once", v.Choices, v.Code)
+		}
+		seen[v.Code] = true
+	}
+	if len(seen) < 10 {
+		t.Errorf("50 codes took only %d values", len(seen))
+	}
+}
+
+func TestAnswers(t *testing.T) {
+	for name, st := range stores() {
+		t.Run(name, func(t *testing.T) {
+			f := newFixture(t, st)
+			ctx := t.Context()
+			tests := []struct {
+				name   string
+				answer func(verify.Verification) string
+				want   verify.State
+			}{
+				{"the right number", func(v verify.Verification) string { return v.Code }, verify.Verified},
+				{"a wrong number", wrong, verify.Denied},
+				{"this wasn't me", func(verify.Verification) string { return verify.NotMe }, verify.Denied},
+			}
+			for i, tt := range tests {
+				v := f.start(t, fmt.Sprintf("person%d@acme.example", i))
+				if _, err := f.svc.Answer(ctx, v.ID, "someone@acme.example", v.Code); !errors.Is(err, verify.ErrNotYours) {
+					t.Errorf("%s: a stranger's tap: %v", tt.name, err)
+				}
+				if _, err := f.svc.Answer(ctx, v.ID, v.Person, "00"); err == nil {
+					t.Errorf("%s: a number not offered was taken", tt.name)
+				}
+				o, err := f.svc.Answer(ctx, v.ID, strings.ToUpper(v.Person), tt.answer(v))
+				if err != nil || o.State != tt.want || o.AnsweredAt.IsZero() {
+					t.Errorf("%s: outcome %+v, %v; want %s", tt.name, o.Verification, err, tt.want)
+				}
+				var decided *verify.DecidedError
+				if _, err := f.svc.Answer(ctx, v.ID, v.Person, v.Code); !errors.As(err, &decided) {
+					t.Errorf("%s: a second tap: %v", tt.name, err)
+				}
+			}
+			if _, ok, _ := f.svc.NextDue(ctx); ok {
+				t.Error("answered verifications are still due to expire")
+			}
+		})
+	}
+}
+
+// Twenty taps at once, right and wrong: one decides.
+func TestConcurrentTapsDecideOnce(t *testing.T) {
+	for name, st := range stores() {
+		t.Run(name, func(t *testing.T) {
+			f := newFixture(t, st)
+			v := f.start(t, caller)
+			var won atomic.Int32
+			var wg sync.WaitGroup
+			for i := range 20 {
+				wg.Go(func() {
+					choice := v.Code
+					if i%2 == 1 {
+						choice = wrong(v)
+					}
+					_, err := f.svc.Answer(context.Background(), v.ID, caller, choice)
+					var decided *verify.DecidedError
+					switch {
+					case err == nil:
+						won.Add(1)
+					case !errors.As(err, &decided):
+						t.Error(err)
+					}
+				})
+			}
+			wg.Wait()
+			if won.Load() != 1 {
+				t.Errorf("%d taps decided, want 1", won.Load())
+			}
+		})
+	}
+}
+
+// No answer within the TTL expires it; a sweep reads only what is due; a
+// tap after the TTL finds it expired.
+func TestExpiry(t *testing.T) {
+	for name, st := range stores() {
+		t.Run(name, func(t *testing.T) {
+			f := newFixture(t, st)
+			ctx := t.Context()
+			v := f.start(t, caller)
+			late := f.start(t, "jonas@acme.example")
+			if at, ok, err := f.svc.NextDue(ctx); err != nil || !ok || !at.Equal(v.ExpiresAt) {
+				t.Errorf("NextDue = %v, %v, %v", at, ok, err)
+			}
+			f.clock.Advance(4 * time.Minute)
+			if got, err := f.svc.Sweep(ctx); err != nil || len(got) != 0 {
+				t.Fatalf("an early sweep = %v, %v", got, err)
+			}
+			f.clock.Advance(time.Minute)
+			o, err := f.svc.Answer(ctx, late.ID, late.Person, late.Code)
+			if err != nil || o.State != verify.Expired {
+				t.Errorf("a tap at the TTL = %+v, %v; want expired", o.Verification, err)
+			}
+			got, err := f.svc.Sweep(ctx)
+			if err != nil || len(got) != 1 || got[0].ID != v.ID || got[0].State != verify.Expired {
+				t.Fatalf("sweep = %+v, %v", got, err)
+			}
+			if got, _ := f.svc.Sweep(ctx); len(got) != 0 {
+				t.Errorf("a second sweep expired %d more", len(got))
+			}
+		})
+	}
+}
+
+// Limits: per person and per asker in a sliding hour, with when they
+// reset; three failures in an hour lock the person out for an hour.
+func TestLimitsAndLockout(t *testing.T) {
+	f := newFixture(t, stores()["bolt"])
+	ctx := t.Context()
+	for i := range 5 {
+		f.clock.Advance(time.Minute)
+		v := f.start(t, caller)
+		if _, err := f.svc.Answer(ctx, v.ID, caller, v.Code); err != nil {
+			t.Fatal(err, i)
+		}
+	}
+	_, err := f.svc.Start(ctx, verify.Ask{Asker: agent, Person: caller})
+	var limit *verify.LimitError
+	if !errors.As(err, &limit) || limit.Of != caller || limit.Limit != 5 || !limit.Reset.Equal(start.Add(time.Minute+time.Hour)) {
+		t.Fatalf("a sixth verification of mei: %v (%+v)", err, limit)
+	}
+	f.clock.SetNow(start.Add(time.Minute + time.Hour))
+	f.start(t, caller)
+
+	// The asker's own limit.
+	f.svc.Policy.PerAsker = 2
+	f.clock.Advance(2 * time.Hour)
+	f.start(t, "a@acme.example")
+	f.start(t, "b@acme.example")
+	if _, err := f.svc.Start(ctx, verify.Ask{Asker: agent, Person: "c@acme.example"}); !errors.As(err, &limit) || limit.Of != "you" {
+		t.Errorf("past the asker's limit: %v", err)
+	}
+
+	// Three failed verifications of jonas in an hour lock him out.
+	f.svc.Policy.PerAsker = 100
+	f.clock.Advance(2 * time.Hour)
+	const jonas = "jonas@acme.example"
+	var last verify.Outcome
+	for range 3 {
+		v := f.start(t, jonas)
+		if last, err = f.svc.Answer(ctx, v.ID, jonas, verify.NotMe); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if !last.LockedUntil.Equal(f.clock.Now().Add(time.Hour)) {
+		t.Fatalf("the third failure: locked until %v", last.LockedUntil)
+	}
+	var locked *verify.LockedError
+	if _, err := f.svc.Start(ctx, verify.Ask{Asker: agent, Person: jonas}); !errors.As(err, &locked) || !locked.Until.Equal(last.LockedUntil) {
+		t.Errorf("verifying a locked-out person: %v", err)
+	}
+	f.clock.Advance(time.Hour)
+	f.start(t, jonas)
+}
+
+func TestStartRefusals(t *testing.T) {
+	f := newFixture(t, stores()["bolt"])
+	tests := []struct {
+		name string
+		ask  verify.Ask
+		want string
+	}{
+		{"yourself", verify.Ask{Asker: agent, Person: "Priya@ACME.example"}, "cannot verify yourself"},
+		{"not an email", verify.Ask{Asker: agent, Person: "mei"}, "name the person by email"},
+		{"no asker email", verify.Ask{Person: caller}, "could not find an email address on your chat profile"},
+		{"a long reason", verify.Ask{Asker: agent, Person: caller, Reason: strings.Repeat("x", 201)}, "under 200 characters"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if _, err := f.svc.Start(t.Context(), tt.ask); err == nil || !strings.Contains(err.Error(), tt.want) {
+				t.Errorf("Start = %v, want %q", err, tt.want)
+			}
+		})
+	}
+	if all, _ := f.svc.List(t.Context(), "", 10); len(all) != 0 {
+		t.Errorf("refusals left %d records", len(all))
+	}
+}
+
+type notes struct {
+	mu    sync.Mutex
+	calls int
+	err   error
+}
+
+func (n *notes) AddInternalNote(_ context.Context, _ int64, _ string) error {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	n.calls++
+	return n.err
+}
+
+// The outcome is written to the ticket once, by whichever replica claims
+// it; a failure leaves it due, a final refusal says why.
+func TestNoteWrittenOnce(t *testing.T) {
+	f := newFixture(t, stores()["redis"])
+	ctx := t.Context()
+	v, err := f.svc.Start(ctx, verify.Ask{Asker: agent, Person: caller, Ticket: 1234})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.svc.Answer(ctx, v.ID, caller, v.Code); err != nil {
+		t.Fatal(err)
+	}
+	body := func(v verify.Verification) string { return "verified " + v.Person }
+	final := func(error) bool { return false }
+	down := &notes{err: errors.New("503")}
+	if got, err := f.svc.WriteNote(ctx, v.ID, down, body, final); err == nil || !got.NoteDue() {
+		t.Fatalf("a failed write: %+v, %v; want it still due", got, err)
+	}
+	n := &notes{}
+	var wg sync.WaitGroup
+	for range 10 {
+		wg.Go(func() { _, _ = f.svc.WriteNote(context.Background(), v.ID, n, body, final) })
+	}
+	wg.Wait()
+	if n.calls != 1 {
+		t.Errorf("%d notes written, want 1", n.calls)
+	}
+	if got, _ := f.svc.Get(ctx, v.ID); !got.NoteWritten() {
+		t.Errorf("note state %q", got.Note)
+	}
+}
