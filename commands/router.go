@@ -21,6 +21,7 @@ import (
 	"github.com/seatwarden/seatwarden/reviews"
 	"github.com/seatwarden/seatwarden/seats"
 	"github.com/seatwarden/seatwarden/store"
+	"github.com/seatwarden/seatwarden/verify"
 )
 
 // Handler answers one command. Errors are answered by the router: return an
@@ -177,6 +178,19 @@ type Deps struct {
 	// Reviews runs the seat review; nil leaves out the review command and
 	// the digest's buttons.
 	Reviews *reviews.Service
+	// Verify is caller verification; nil leaves out the verify commands.
+	Verify *verify.Service
+	// VerifyAllowed are who may start one: "agents" (the Zendesk staff at
+	// the last sync), "admins", or people by email. Empty: agents and
+	// admins.
+	VerifyAllowed []string
+	// VerifyDeliver sends a started verification's prompt and code and
+	// says whether the person could be reached (the verification's state).
+	VerifyDeliver func(ctx context.Context, v verify.Verification) (verify.Verification, error)
+	// VerifyEnded is told when a tap ends a verification, to redraw its
+	// messages, tell security and write the ticket note, off the click's
+	// path. It may be nil.
+	VerifyEnded func(ctx context.Context, v verify.Verification)
 	// PrivilegeReviews runs the quarterly privilege review; nil leaves out
 	// `review privilege` and its digests' buttons.
 	PrivilegeReviews *reviews.Service

@@ -47,6 +47,9 @@ func New(d Deps) (*Router, error) {
 	if d.Access != nil {
 		defs = append(defs, newAccessCommands(d).definitions()...)
 	}
+	if d.Verify != nil {
+		defs = append(defs, newVerifyCommands(d, s).definitions()...)
+	}
 	r, err := NewRouter(d, defs...)
 	if err != nil {
 		return nil, err

@@ -86,6 +86,7 @@ func TestLoadDefaults(t *testing.T) {
 				"reminders":        "0 * * * *",
 				"access-expiry":    "* * * * *",
 				"privilege-review": "0 9 1 1,4,7,10 *",
+				"verify-expiry":    "* * * * *",
 			},
 			Zendesk: config.ZendeskLimits{RequestsPerMinute: 200, Timeout: config.Duration(30 * time.Second)},
 			GitHub: config.GitHubPolicy{
@@ -103,6 +104,8 @@ func TestLoadDefaults(t *testing.T) {
 				SelfExtension:   config.SelfExtension{Enabled: false, MaxDuration: config.Duration(time.Hour)},
 				KeepMaxDays:     90,
 			},
+			Verify: config.VerifyPolicy{Allowed: []string{"agents", "admins"}, TTL: config.Duration(5 * time.Minute),
+				PerAskerPerHour: 20, PerPersonPerHour: 5, LockoutAfter: 3},
 		},
 		Addr:      ":8080",
 		DataDir:   "./data",
@@ -216,6 +219,7 @@ func TestLoadEveryKey(t *testing.T) {
 			"reminders":        "30 * * * *",
 			"access-expiry":    "*/2 * * * *",
 			"privilege-review": "0 8 1 1,4,7,10 *",
+			"verify-expiry":    "* * * * *",
 		},
 		Zendesk: config.ZendeskLimits{RequestsPerMinute: 400, Timeout: config.Duration(45 * time.Second)},
 		GitHub: config.GitHubPolicy{
@@ -242,7 +246,10 @@ func TestLoadEveryKey(t *testing.T) {
 			SelfExtension:   config.SelfExtension{Enabled: true, MaxDuration: config.Duration(30 * time.Minute)},
 			StandingAllowed: []string{"root@example.com", "breakglass@example.com"},
 			KeepMaxDays:     30,
+			AccountOwner:    "root@example.com",
 		},
+		Verify: config.VerifyPolicy{Allowed: []string{"agents", "lead@example.com"}, AlertChannel: "C0SECURITY", TTL: config.Duration(3 * time.Minute),
+			PerAskerPerHour: 10, PerPersonPerHour: 4, LockoutAfter: 2},
 	}
 	if diff := cmp.Diff(want, got.Policy); diff != "" {
 		t.Errorf("policy (-want +got):\n%s", diff)
@@ -502,7 +509,7 @@ func TestLoadPolicyProblems(t *testing.T) {
 		{"cron with its own zone", "schedules:\n  sync: \"TZ=Europe/Berlin 0 9 * * *\"\n",
 			[]string{`policy.yaml:2: schedules.sync: invalid cron spec "TZ=Europe/Berlin 0 9 * * *": set the zone with the timezone key, not in the spec`}},
 		{"unknown job", "schedules:\n  synk: \"* * * * *\"\n",
-			[]string{"policy.yaml:2: schedules.synk: unknown job (did you mean sync?); jobs are sync, inactive-digest, token-digest, reminders, access-expiry, privilege-review"}},
+			[]string{"policy.yaml:2: schedules.synk: unknown job (did you mean sync?); jobs are sync, inactive-digest, token-digest, reminders, access-expiry, privilege-review, verify-expiry"}},
 		{"zendesk rate zero", "zendesk:\n  requests_per_minute: 0\n",
 			[]string{"policy.yaml:2: zendesk.requests_per_minute: must be between 1 and 2500, got 0"}},
 		{"zendesk rate too high", "zendesk:\n  requests_per_minute: 2501\n",

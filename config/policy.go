@@ -21,11 +21,12 @@ const (
 	JobReminders       = "reminders"
 	JobAccessExpiry    = "access-expiry"
 	JobPrivilegeReview = "privilege-review"
+	JobVerifyExpiry    = "verify-expiry"
 )
 
 // JobNames returns the known job names in the order the scheduler lists them.
 func JobNames() []string {
-	return []string{JobSync, JobInactiveDigest, JobTokenDigest, JobReminders, JobAccessExpiry, JobPrivilegeReview}
+	return []string{JobSync, JobInactiveDigest, JobTokenDigest, JobReminders, JobAccessExpiry, JobPrivilegeReview, JobVerifyExpiry}
 }
 
 // Values of github.remove_action.
@@ -63,6 +64,41 @@ type Policy struct {
 	Slack          SlackPolicy       `yaml:"slack" json:"slack"`
 	Store          StorePolicy       `yaml:"store" json:"store"`
 	Access         AccessPolicy      `yaml:"access" json:"access"`
+	Verify         VerifyPolicy      `yaml:"verify" json:"verify"`
+}
+
+// Who may start a caller verification, besides people named by email.
+const (
+	VerifyAgents = "agents" // everyone on the Zendesk staff at the last sync
+	VerifyAdmins = "admins" // the policy's admins
+)
+
+// VerifyPolicy is caller verification's: who may ask, how long the
+// person has to answer, where failures are reported, and the limits
+// against abuse.
+type VerifyPolicy struct {
+	// Allowed are who may ask: agents, admins, or people by email.
+	Allowed []string `yaml:"allowed" json:"allowed"`
+	// AlertChannel hears of failed verifications and lockouts; the admin
+	// channel when empty.
+	AlertChannel string `yaml:"alert_channel" json:"alert_channel"`
+	// TTL is how long the person has to answer.
+	TTL Duration `yaml:"ttl" json:"ttl"`
+	// PerAskerPerHour and PerPersonPerHour bound verifications started in
+	// a sliding hour by one asker and about one person.
+	PerAskerPerHour  int `yaml:"per_asker_per_hour" json:"per_asker_per_hour"`
+	PerPersonPerHour int `yaml:"per_person_per_hour" json:"per_person_per_hour"`
+	// LockoutAfter failed or unanswered verifications of one person in an
+	// hour stop prompts to them for an hour.
+	LockoutAfter int `yaml:"lockout_after" json:"lockout_after"`
+}
+
+// VerifyAlertChannel is where failed verifications are reported.
+func (p Policy) VerifyAlertChannel() string {
+	if p.Verify.AlertChannel != "" {
+		return p.Verify.AlertChannel
+	}
+	return p.AdminChannel
 }
 
 // AccessPolicy is the policy of just-in-time privileged access: which
@@ -287,6 +323,8 @@ func DefaultPolicy() Policy {
 			// Quarterly: 09:00 on the first day of January, April, July
 			// and October.
 			JobPrivilegeReview: "0 9 1 1,4,7,10 *",
+			// Verifications also expire on timers between runs.
+			JobVerifyExpiry: "* * * * *",
 		},
 		Zendesk: ZendeskLimits{RequestsPerMinute: 200, Timeout: Duration(30 * time.Second)},
 		GitHub: GitHubPolicy{
@@ -306,6 +344,10 @@ func DefaultPolicy() Policy {
 			BreakGlass:    BreakGlass{MaxDuration: Duration(time.Hour)},
 			SelfExtension: SelfExtension{MaxDuration: Duration(time.Hour)},
 			KeepMaxDays:   90,
+		},
+		Verify: VerifyPolicy{
+			Allowed: []string{VerifyAgents, VerifyAdmins}, TTL: Duration(5 * time.Minute),
+			PerAskerPerHour: 20, PerPersonPerHour: 5, LockoutAfter: 3,
 		},
 	}
 }

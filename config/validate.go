@@ -120,6 +120,31 @@ func (d *policyDecoder) validatePolicy(p *Policy) {
 	d.positive("zendesk.timeout", p.Zendesk.Timeout)
 	d.positive("jobs.timeout", p.Jobs.Timeout)
 	d.validateAccess(&p.Access)
+	d.validateVerify(&p.Verify)
+}
+
+// validateVerify checks verify.
+func (d *policyDecoder) validateVerify(v *VerifyPolicy) {
+	for i, who := range v.Allowed {
+		path := fmt.Sprintf("verify.allowed[%d]", i)
+		switch w := strings.ToLower(strings.TrimSpace(who)); {
+		case w == VerifyAgents || w == VerifyAdmins:
+			v.Allowed[i] = w
+		case strings.Contains(w, "@"):
+			v.Allowed[i] = d.email(path, who)
+		default:
+			d.addAt(path, "must be agents, admins or an email address such as %s, got %q", people.Example, who)
+		}
+	}
+	if v.AlertChannel != "" {
+		d.channelID("verify.alert_channel", v.AlertChannel)
+	}
+	if v.TTL < Duration(time.Minute) || v.TTL > Duration(time.Hour) {
+		d.addAt("verify.ttl", "must be between 1m and 1h: long enough to read a code out, short enough that a stale prompt is worthless; got %s", v.TTL)
+	}
+	d.intRange("verify.per_asker_per_hour", v.PerAskerPerHour, 1, 1000)
+	d.intRange("verify.per_person_per_hour", v.PerPersonPerHour, 1, 100)
+	d.intRange("verify.lockout_after", v.LockoutAfter, 1, 100)
 }
 
 // validateAccess checks access, filling what a listed role leaves out.

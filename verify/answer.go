@@ -46,18 +46,11 @@ func newCode() (string, []string) {
 	return code, choices
 }
 
-// Outcome is a verification that just ended, and whether it locked the
-// person out (LockedUntil after now) so security is told.
-type Outcome struct {
-	Verification
-	LockedUntil time.Time
-}
-
 // Answer records the person's tap with a compare-and-set, so the first
 // tap on any replica decides and later ones change nothing: the right
 // number verifies, a wrong one or NotMe denies. A tap after the TTL
 // expires it instead.
-func (s *Service) Answer(ctx context.Context, id, who, choice string) (Outcome, error) {
+func (s *Service) Answer(ctx context.Context, id, who, choice string) (Verification, error) {
 	now := s.now().UTC()
 	v, err := s.update(ctx, id, func(v *Verification) error {
 		switch {
@@ -82,7 +75,7 @@ func (s *Service) Answer(ctx context.Context, id, who, choice string) (Outcome, 
 		return nil
 	})
 	if err != nil {
-		return Outcome{Verification: v}, err
+		return v, err
 	}
 	return s.ended(ctx, v, people.Key(who))
 }
@@ -94,26 +87,33 @@ func (e *DecidedError) Error() string {
 	return fmt.Sprintf("verify: %s is %s already", e.Verification.ID, e.Verification.State)
 }
 
-// ended audits an outcome and counts a failure against the person.
-func (s *Service) ended(ctx context.Context, v Verification, by string) (Outcome, error) {
-	out := Outcome{Verification: v}
+// ended audits an outcome, queues its follow-up and counts a failure
+// against the person, recording a lockout it causes on the verification.
+func (s *Service) ended(ctx context.Context, v Verification, by string) (Verification, error) {
 	detail := map[string]string{"person": v.Person, "state": string(v.State)}
 	if v.Answer != "" {
 		detail["answer"] = v.Answer
 	}
 	s.audit(ctx, by, "verify."+string(v.State), v, detail)
+	// Queued before anything else, so a replica that dies now leaves the
+	// follow-up to the sweep rather than to nobody.
+	if err := s.Store.Schedule(ctx, queueFollowUp, v.ID, s.now().UTC().Add(followUpGrace)); err != nil {
+		return v, err
+	}
 	if !v.Failed() {
-		return out, s.Store.Unschedule(ctx, queueExpiry, v.ID)
+		return v, s.Store.Unschedule(ctx, queueExpiry, v.ID)
 	}
 	until, err := s.failed(ctx, v.Person, s.now().UTC())
 	if err != nil {
-		return out, err
+		return v, err
 	}
 	if !until.IsZero() {
-		out.LockedUntil = until
+		if v, err = s.update(ctx, v.ID, func(x *Verification) error { x.LockedOut = until; return nil }); err != nil {
+			return v, err
+		}
 		s.audit(ctx, "system", "verify.locked_out", v, map[string]string{"person": v.Person, "until": until.Format(time.RFC3339)})
 	}
-	return out, s.Store.Unschedule(ctx, queueExpiry, v.ID)
+	return v, s.Store.Unschedule(ctx, queueExpiry, v.ID)
 }
 
 // Sent records where the prompts went, for redrawing them at the end.
@@ -141,18 +141,22 @@ func (s *Service) Undeliverable(ctx context.Context, id string) (Verification, e
 	return v, s.Store.Unschedule(ctx, queueExpiry, v.ID)
 }
 
+// followUpGrace is how long the sweep leaves an ending's follow-up to the
+// replica that recorded it before doing it itself.
+const followUpGrace = 30 * time.Second
+
 // sweepBatch bounds how many verifications one sweep expires.
 const sweepBatch = 100
 
 // Sweep expires the pending verifications past their TTL, reading only
-// those due. It returns them, each with whether it locked its person out.
-func (s *Service) Sweep(ctx context.Context) ([]Outcome, error) {
+// those due, and returns them.
+func (s *Service) Sweep(ctx context.Context) ([]Verification, error) {
 	now := s.now().UTC()
 	due, err := s.Store.DueBy(ctx, queueExpiry, now, sweepBatch)
 	if err != nil {
 		return nil, err
 	}
-	var out []Outcome
+	var out []Verification
 	var errs []error
 	for _, d := range due {
 		v, err := s.update(ctx, d.ID, func(v *Verification) error {
@@ -191,21 +195,46 @@ func (s *Service) NextDue(ctx context.Context) (time.Time, bool, error) {
 	return d.At, err == nil, err
 }
 
-// MarkTold records that an ending's messages were redrawn and security
-// told; it reports false when another replica did it first.
-func (s *Service) MarkTold(ctx context.Context, id string) (bool, error) {
-	first := false
+// FollowUps are the verifications that ended and whose follow-up (the
+// messages redrawn, security told, the ticket note) is not done yet,
+// oldest first, at most limit: the sweep retries what a click's own
+// follow-up did not finish.
+func (s *Service) FollowUps(ctx context.Context, limit int) ([]Verification, error) {
+	due, err := s.Store.DueBy(ctx, queueFollowUp, s.now().UTC(), limit)
+	if err != nil {
+		return nil, err
+	}
+	var out []Verification
+	for _, d := range due {
+		v, err := s.Get(ctx, d.ID)
+		switch {
+		case errors.Is(err, ErrNotFound):
+			err = s.Store.Unschedule(ctx, queueFollowUp, d.ID)
+		case err == nil && v.Told:
+			err = s.Store.Unschedule(ctx, queueFollowUp, d.ID)
+		case err == nil:
+			out = append(out, v)
+		}
+		if err != nil {
+			return out, err
+		}
+	}
+	return out, nil
+}
+
+// Done records that an ending's follow-up is complete.
+func (s *Service) Done(ctx context.Context, id string) error {
 	_, err := s.update(ctx, id, func(v *Verification) error {
 		if v.Told {
 			return store.ErrSkipUpdate
 		}
-		v.Told, first = true, true
+		v.Told = true
 		return nil
 	})
-	if errors.Is(err, store.ErrSkipUpdate) {
-		return false, nil
+	if err != nil && !errors.Is(err, store.ErrSkipUpdate) {
+		return err
 	}
-	return first, err
+	return s.Store.Unschedule(ctx, queueFollowUp, id)
 }
 
 // Get returns one verification.

@@ -71,7 +71,11 @@ type Verification struct {
 	// AskerRef and PersonRef are the messages to redraw when it ends.
 	AskerRef  *Ref `json:"asker_ref,omitempty"`
 	PersonRef *Ref `json:"person_ref,omitempty"`
-	// Told: the outcome's messages were redrawn and security told.
+	// LockedOut is when the lockout this verification's failure caused
+	// ends; zero when it caused none.
+	LockedOut time.Time `json:"locked_out,omitzero"`
+	// Told: the ending's follow-up is done: the messages redrawn,
+	// security told, the ticket note written or given up.
 	Told bool `json:"told,omitempty"`
 	// Note is where the ticket's internal note stands: "" none due,
 	// "due", "written", or why it failed for good.
@@ -177,6 +181,7 @@ const (
 	kindAskerLog     = "verify-asker"
 	kindPersonLog    = "verify-person"
 	queueExpiry      = "verify-expiry"
+	queueFollowUp    = "verify-follow-up"
 )
 
 func (s *Service) now() time.Time {
@@ -185,6 +190,9 @@ func (s *Service) now() time.Time {
 	}
 	return time.Now()
 }
+
+// Clock is the service's time now.
+func (s *Service) Clock() time.Time { return s.now() }
 
 func (s *Service) policy() Policy { return s.Policy.WithDefaults() }
 

@@ -117,7 +117,7 @@ func TestAnswers(t *testing.T) {
 				}
 				o, err := f.svc.Answer(ctx, v.ID, strings.ToUpper(v.Person), tt.answer(v))
 				if err != nil || o.State != tt.want || o.AnsweredAt.IsZero() {
-					t.Errorf("%s: outcome %+v, %v; want %s", tt.name, o.Verification, err, tt.want)
+					t.Errorf("%s: outcome %+v, %v; want %s", tt.name, o, err, tt.want)
 				}
 				var decided *verify.DecidedError
 				if _, err := f.svc.Answer(ctx, v.ID, v.Person, v.Code); !errors.As(err, &decided) {
@@ -182,7 +182,7 @@ func TestExpiry(t *testing.T) {
 			f.clock.Advance(time.Minute)
 			o, err := f.svc.Answer(ctx, late.ID, late.Person, late.Code)
 			if err != nil || o.State != verify.Expired {
-				t.Errorf("a tap at the TTL = %+v, %v; want expired", o.Verification, err)
+				t.Errorf("a tap at the TTL = %+v, %v; want expired", o, err)
 			}
 			got, err := f.svc.Sweep(ctx)
 			if err != nil || len(got) != 1 || got[0].ID != v.ID || got[0].State != verify.Expired {
@@ -228,18 +228,18 @@ func TestLimitsAndLockout(t *testing.T) {
 	f.svc.Policy.PerAsker = 100
 	f.clock.Advance(2 * time.Hour)
 	const jonas = "jonas@acme.example"
-	var last verify.Outcome
+	var last verify.Verification
 	for range 3 {
 		v := f.start(t, jonas)
 		if last, err = f.svc.Answer(ctx, v.ID, jonas, verify.NotMe); err != nil {
 			t.Fatal(err)
 		}
 	}
-	if !last.LockedUntil.Equal(f.clock.Now().Add(time.Hour)) {
-		t.Fatalf("the third failure: locked until %v", last.LockedUntil)
+	if !last.LockedOut.Equal(f.clock.Now().Add(time.Hour)) {
+		t.Fatalf("the third failure: locked until %v", last.LockedOut)
 	}
 	var locked *verify.LockedError
-	if _, err := f.svc.Start(ctx, verify.Ask{Asker: agent, Person: jonas}); !errors.As(err, &locked) || !locked.Until.Equal(last.LockedUntil) {
+	if _, err := f.svc.Start(ctx, verify.Ask{Asker: agent, Person: jonas}); !errors.As(err, &locked) || !locked.Until.Equal(last.LockedOut) {
 		t.Errorf("verifying a locked-out person: %v", err)
 	}
 	f.clock.Advance(time.Hour)
@@ -312,5 +312,29 @@ func TestNoteWrittenOnce(t *testing.T) {
 	}
 	if got, _ := f.svc.Get(ctx, v.ID); !got.NoteWritten() {
 		t.Errorf("note state %q", got.Note)
+	}
+}
+
+// An ending's follow-up is queued for the sweep until done.
+func TestFollowUps(t *testing.T) {
+	f := newFixture(t, stores()["bolt"])
+	ctx := t.Context()
+	v := f.start(t, caller)
+	if _, err := f.svc.Answer(ctx, v.ID, caller, v.Code); err != nil {
+		t.Fatal(err)
+	}
+	if got, _ := f.svc.FollowUps(ctx, 10); len(got) != 0 {
+		t.Errorf("the follow-up is the answering replica's for a while, yet the sweep has %d", len(got))
+	}
+	f.clock.Advance(time.Minute)
+	got, err := f.svc.FollowUps(ctx, 10)
+	if err != nil || len(got) != 1 || got[0].ID != v.ID {
+		t.Fatalf("follow-ups = %v, %v", got, err)
+	}
+	if err := f.svc.Done(ctx, v.ID); err != nil {
+		t.Fatal(err)
+	}
+	if got, _ := f.svc.FollowUps(ctx, 10); len(got) != 0 {
+		t.Errorf("done, yet still queued: %v", got)
 	}
 }

@@ -229,10 +229,12 @@ func (a *Adapter) onCommand(_ context.Context, cmd slackgo.SlashCommand) any {
 		Platform:     bot.PlatformSlack,
 		User:         bot.User{ID: cmd.UserID, DisplayName: cmd.UserName, TeamID: cmd.TeamID},
 		Conversation: bot.Conversation{ID: cmd.ChannelID, Direct: strings.HasPrefix(cmd.ChannelID, "D")},
-		Text:         plainText(cmd.Text),
 	}
 	replies := make(chan []RenderedMessage, 1)
 	accepted := a.pool.Submit(func(ctx context.Context) {
+		// Mentions are resolved here, not before the ack: they may call
+		// users.info, which the ack budget must cover.
+		req.Text = a.commandText(ctx, cmd.Text)
 		reply := a.handle(ctx, req)
 		if reply.Form != nil {
 			// A command that opens a form (request app, tokens claim ID)
@@ -371,6 +373,7 @@ func (a *Adapter) onEvent(ctx context.Context, ev slackevents.EventsAPIEvent) er
 	}
 
 	var req bot.Request
+	var text string // as Slack sent it; mentions are resolved in the worker
 	switch e := ev.InnerEvent.Data.(type) {
 	case *slackevents.AppMentionEvent:
 		if e.BotID != "" {
@@ -378,17 +381,20 @@ func (a *Adapter) onEvent(ctx context.Context, ev slackevents.EventsAPIEvent) er
 		}
 		thread := firstNonEmpty(e.ThreadTimeStamp, e.TimeStamp)
 		req = bot.Request{Platform: bot.PlatformSlack, User: bot.User{ID: e.User, TeamID: cb.TeamID},
-			Conversation: bot.Conversation{ID: e.Channel, ThreadID: thread}, Text: plainText(stripMention(e.Text))}
+			Conversation: bot.Conversation{ID: e.Channel, ThreadID: thread}}
+		text = stripMention(e.Text)
 	case *slackevents.MessageEvent:
 		if e.BotID != "" || e.SubType != "" || e.ChannelType != "im" {
 			return nil
 		}
 		req = bot.Request{Platform: bot.PlatformSlack, User: bot.User{ID: e.User, TeamID: cb.TeamID},
-			Conversation: bot.Conversation{ID: e.Channel, Direct: true, ThreadID: e.ThreadTimeStamp}, Text: plainText(e.Text)}
+			Conversation: bot.Conversation{ID: e.Channel, Direct: true, ThreadID: e.ThreadTimeStamp}}
+		text = e.Text
 	default:
 		return nil
 	}
 	a.pool.Submit(func(ctx context.Context) {
+		req.Text = a.commandText(ctx, text)
 		for _, rm := range a.answer(ctx, req) {
 			opts := msgOptions(rm)
 			if req.Conversation.ThreadID != "" {
@@ -675,9 +681,32 @@ var slackLink = regexp.MustCompile(`<(mailto:|https?://)([^|>]*)(?:\|([^>]*))?>`
 
 // plainText turns what Slack sends for typed text back into what the
 // person typed: links and emails it wrapped (<mailto:a@b.com|a@b.com>)
-// become their label, and &amp; &lt; &gt; become & < >. Mentions
-// (<@U123>) stay as ids.
-func plainText(s string) string {
+// become their label, and &amp; &lt; &gt; become & < >. Each user mention
+// (<@U123>, <@U123|dana>) becomes what person returns for its id and
+// unescaped label; with person nil, mentions stay as ids. Mentions are
+// taken from the text as Slack sent it, before unescaping, so a typed
+// &lt;@U123&gt; is never read as one, and what person returns is not
+// unescaped again.
+func plainText(s string, person func(id, label string) string) string {
+	var b strings.Builder
+	last := 0
+	if person != nil {
+		for _, m := range userMention.FindAllStringSubmatchIndex(s, -1) {
+			b.WriteString(unlink(s[last:m[0]]))
+			label := ""
+			if m[4] >= 0 {
+				label = markup.Unescape(s[m[4]:m[5]])
+			}
+			b.WriteString(person(s[m[2]:m[3]], label))
+			last = m[1]
+		}
+	}
+	b.WriteString(unlink(s[last:]))
+	return strings.TrimSpace(b.String())
+}
+
+// unlink turns Slack's links in s into their labels and unescapes the rest.
+func unlink(s string) string {
 	s = slackLink.ReplaceAllStringFunc(s, func(m string) string {
 		g := slackLink.FindStringSubmatch(m)
 		if g[3] != "" {
@@ -688,7 +717,7 @@ func plainText(s string) string {
 		}
 		return g[1] + g[2]
 	})
-	return strings.TrimSpace(markup.Unescape(s))
+	return markup.Unescape(s)
 }
 
 // stripMention drops the leading <@BOT> of an app_mention's text.

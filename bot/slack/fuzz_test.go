@@ -59,6 +59,7 @@ func fuzzPost(t *testing.T, h http.Handler, path, body, contentType string) {
 func FuzzSlashCommand(f *testing.F) {
 	h := fuzzAdapter(f)
 	f.Add(slashBody("seats inactive 60", ""))
+	f.Add(slashBody("verify <@U024BE7LH|priya> <@W1> <@U1|> <#C1|x> <!here> &lt;@U2&gt; <@", ""))
 	f.Add("command=%2Fwarden&text=&user_id=U1")
 	f.Add("%zz&&==")
 	f.Fuzz(func(t *testing.T, body string) {
@@ -85,6 +86,7 @@ func FuzzEvent(f *testing.F) {
 	f.Add(`{"type":"url_verification","challenge":"c"}`)
 	f.Add(`{"type":"event_callback","event_id":"Ev1","event":{"type":"app_mention","user":"U1","text":"<@U2> seats","channel":"C1","ts":"1.2"}}`)
 	f.Add(`{"type":"event_callback","event_id":"Ev2","event":{"type":"message","channel_type":"im","user":"U1","text":"help","channel":"D1"}}`)
+	f.Add(`{"type":"event_callback","event_id":"Ev3","event":{"type":"app_mention","user":"U1","text":"<@U2|bot> verify <@U3> <@U3|x>","channel":"C1","ts":"1.2"}}`)
 	f.Fuzz(func(t *testing.T, body string) {
 		fuzzPost(t, h, "/slack/events", body, "application/json")
 	})

@@ -10,7 +10,8 @@ import (
 )
 
 // The manifest shipped in deploy/slack must point Slack at the routes the
-// adapter serves and ask for the scopes the adapter's calls need.
+// adapter serves, send mentions as user ids, and ask for the scopes the
+// adapter's calls need.
 func TestManifestMatchesTheAdapter(t *testing.T) {
 	raw, err := os.ReadFile("../../deploy/slack/manifest.yaml")
 	if err != nil {
@@ -43,6 +44,10 @@ func TestManifestMatchesTheAdapter(t *testing.T) {
 	if len(m.Features.SlashCommands) != 1 || m.Features.SlashCommands[0].Command != "/warden" ||
 		!strings.HasSuffix(m.Features.SlashCommands[0].URL, "/slack/commands") {
 		t.Errorf("slash command %+v", m.Features.SlashCommands)
+	} else if !m.Features.SlashCommands[0].ShouldEscape {
+		// Unescaped, Slack sends @priya as typed, which the adapter cannot
+		// turn into an email; escaped, it sends <@U…>.
+		t.Error("slash command without should_escape: true; mentions would arrive as names, not user ids")
 	}
 	if !m.Settings.Interactivity.Enabled || !strings.HasSuffix(m.Settings.Interactivity.RequestURL, "/slack/interactions") {
 		t.Errorf("interactivity %+v", m.Settings.Interactivity)

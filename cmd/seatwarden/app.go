@@ -29,6 +29,7 @@ import (
 	"github.com/seatwarden/seatwarden/internal/seal"
 	"github.com/seatwarden/seatwarden/internal/wiring"
 	"github.com/seatwarden/seatwarden/jobs"
+	"github.com/seatwarden/seatwarden/prompts"
 	"github.com/seatwarden/seatwarden/reviews"
 	"github.com/seatwarden/seatwarden/seats"
 	"github.com/seatwarden/seatwarden/server"
@@ -36,6 +37,7 @@ import (
 	"github.com/seatwarden/seatwarden/store/boltstore"
 	"github.com/seatwarden/seatwarden/store/redisstore"
 	"github.com/seatwarden/seatwarden/telemetry"
+	"github.com/seatwarden/seatwarden/verify"
 )
 
 // app is the wired bot: everything serve, run-job and demo share.
@@ -65,6 +67,8 @@ type app struct {
 	approvals    *jobs.Approvals
 	// access grants approved access requests and ends grants on time.
 	access *jobs.Access
+	// verify carries caller verification's messages and expiries.
+	verify *jobs.Verify
 	now    func() time.Time
 	// followUps are redraws after decisions still in flight; Close waits.
 	followUps sync.WaitGroup
@@ -131,6 +135,7 @@ func newApp(ctx context.Context, cfg *config.Config, log *slog.Logger) (*app, er
 	a.access = newAccessJobs(cfg, a.store, zendesk.Connector{Client: zd}, a.approvals, holder, a.now, log)
 	a.access.Observe = a.metrics.ObserveAccess
 	a.privilege = newPrivilegeReviewJobs(cfg, a.store, zendesk.Connector{Client: zd}, a.access.Service, holder, a.now, log)
+	a.verify = newVerifyJobs(cfg, a.store, zendesk.Connector{Client: zd}, a.now, log)
 	syncers := []*seats.Syncer{syncer}
 	inventories := []func(context.Context) error{a.tokens.Inventory}
 	digest := a.reviews.DigestJob()
@@ -153,7 +158,7 @@ func newApp(ctx context.Context, cfg *config.Config, log *slog.Logger) (*app, er
 	}
 	inventories = append(inventories, a.approvals.Installations, a.access.WatchShadows)
 	a.jobs, err = jobs.NewRegistry(jobs.Sync(syncers, a.afterSync, inventories...), digest,
-		jobs.TokenDigestJob(a.tokenRegisters()...), reminders, a.access.Job(), a.privilege.DigestJob())
+		jobs.TokenDigestJob(a.tokenRegisters()...), reminders, a.access.Job(), a.privilege.DigestJob(), a.verify.Job())
 	if err != nil {
 		a.Close()
 		return nil, err
@@ -207,6 +212,7 @@ func newApp(ctx context.Context, cfg *config.Config, log *slog.Logger) (*app, er
 	a.approvals.Notifier = a.reviews.Notifier
 	a.access.Notifier = a.reviews.Notifier
 	a.privilege.Notifier = a.reviews.Notifier
+	a.verify.Notifier = a.reviews.Notifier
 	if a.gitHubTokens != nil {
 		a.gitHubTokens.Notifier = a.reviews.Notifier
 	}
@@ -414,6 +420,35 @@ func newAccessJobs(cfg *config.Config, st store.Store, roles access.Roles, ap *j
 		Keys:         st,
 		Logger:       log,
 	}
+}
+
+// newVerifyJobs wires caller verification to the policy; outcomes of
+// verifications naming a ticket are written to it in Zendesk.
+func newVerifyJobs(cfg *config.Config, st store.Store, notes verify.Notes, now func() time.Time, log *slog.Logger) *jobs.Verify {
+	p := cfg.Policy
+	return &jobs.Verify{
+		Service:      &verify.Service{Store: st, Audit: st, Policy: wiring.VerifyPolicy(p), Now: now, Logger: log},
+		AlertChannel: p.VerifyAlertChannel(),
+		View:         prompts.Verifications{Location: p.Location(), Command: p.Command},
+		Notes:        notes,
+		// A ticket that is gone or a note Zendesk refuses is not retried.
+		NoteFinal: func(err error) bool { return connector.Final(err) || errors.Is(err, connector.ErrNotFound) },
+		Keys:      st,
+		Logger:    log,
+	}
+}
+
+// verifyEnded finishes a verification a tap ended (messages redrawn,
+// security told, the ticket note) off the click's path; the
+// verify-expiry job retries what this does not finish.
+func (a *app) verifyEnded(ctx context.Context, v verify.Verification) {
+	a.followUps.Go(func() {
+		ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), time.Minute)
+		defer cancel()
+		if err := a.verify.FollowUp(ctx, v); err != nil {
+			a.log.Warn("verification follow-up not finished; the verify-expiry job retries it", slog.String("verification", v.ID), slog.Any("error", err))
+		}
+	})
 }
 
 // reviewChanged redraws other copies of the owners' digests after a

@@ -74,6 +74,11 @@ func (a *app) serve(ctx context.Context, addr string, ready func(addr string)) e
 		sched.RunNow(def)
 		sched.RunAfter(def, access.ChangeLease(0))
 	}
+	// Verifications expire on time too, so the asker hears within seconds.
+	if def, err := a.jobs.Lookup(jobs.NameVerifyExpiry); err == nil {
+		a.verify.Wake = func(d time.Duration) { sched.WakeAfter(def, d) }
+		sched.RunNow(def)
+	}
 	if ready != nil {
 		ready(srv.Addr())
 	}

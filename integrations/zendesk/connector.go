@@ -38,6 +38,7 @@ type API interface {
 	AppInstallations(ctx context.Context) ([]AppInstallation, error)
 	RevokeOAuthToken(ctx context.Context, id int64) error
 	GetTicket(ctx context.Context, id int64) (Ticket, error)
+	AddInternalNote(ctx context.Context, ticketID int64, body string) error
 }
 
 var (
@@ -141,6 +142,16 @@ func (c Connector) Ticket(ctx context.Context, id int64) (connector.Ticket, erro
 		return connector.Ticket{}, err
 	}
 	return connector.Ticket{ID: t.ID, Subject: t.Subject, Status: t.Status}, nil
+}
+
+// AddInternalNote writes a private note on the ticket an access request
+// names, so the ticket's history says what the bot did. The requester and
+// CCs do not see it. A ticket that is not there is an error matching
+// connector.ErrNotFound; a blank or over-long body, or a ticket Zendesk
+// will not take a comment on (a closed one), one matching
+// connector.ErrInvalid.
+func (c Connector) AddInternalNote(ctx context.Context, ticketID int64, body string) error {
+	return c.Client.AddInternalNote(ctx, ticketID, body)
 }
 
 func member(u User) connector.Member {

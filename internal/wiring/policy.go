@@ -7,6 +7,8 @@ import (
 	"cmp"
 	"strings"
 
+	"github.com/seatwarden/seatwarden/verify"
+
 	"github.com/seatwarden/seatwarden/access"
 	"github.com/seatwarden/seatwarden/config"
 	"github.com/seatwarden/seatwarden/connector"
@@ -133,4 +135,10 @@ func AccessPolicy(p config.Policy) access.Policy {
 		ap.BreakGlass = a.BreakGlass.MaxDuration.Std()
 	}
 	return ap.WithDefaults()
+}
+
+// VerifyPolicy is caller verification's part of the policy.
+func VerifyPolicy(p config.Policy) verify.Policy {
+	v := p.Verify
+	return verify.Policy{TTL: v.TTL.Std(), PerAsker: v.PerAskerPerHour, PerPerson: v.PerPersonPerHour, LockoutAfter: v.LockoutAfter}
 }

@@ -31,7 +31,7 @@ type route struct {
 	endpoint   string
 	userID     int64 // for users_show, users_update and users_sessions
 	tokenID    int64 // for oauth_token_revoke
-	ticketID   int64 // for tickets_show
+	ticketID   int64 // for tickets_show and tickets_update
 	api        bool  // under /api/v2, so it counts against the account limit
 	badMethod  bool
 	allowedFor string
@@ -78,7 +78,13 @@ func routeFor(r *http.Request) route {
 	}
 	if rest, ok := strings.CutPrefix(p, "/api/v2/tickets/"); ok {
 		if id, err := strconv.ParseInt(rest, 10, 64); err == nil && id > 0 {
-			rt := want(EndpointTicketsShow, http.MethodGet)
+			var rt route
+			switch method {
+			case http.MethodPut:
+				rt = want(EndpointTicketsUpdate, http.MethodPut)
+			default:
+				rt = want(EndpointTicketsShow, http.MethodGet)
+			}
 			rt.ticketID = id
 			return rt
 		}
@@ -222,6 +228,8 @@ func (s *Server) route(w http.ResponseWriter, r *http.Request, rt route, acct ac
 		s.handleInstallations(w, who)
 	case EndpointTicketsShow:
 		s.handleShowTicket(w, r, who, rt.ticketID)
+	case EndpointTicketsUpdate:
+		s.handleUpdateTicket(w, r, who, rt.ticketID, now)
 	}
 }
 
@@ -462,11 +470,17 @@ func writeError(w http.ResponseWriter, status int, code, desc string) {
 
 // writeInvalid writes a 422 RecordInvalid with field details.
 func writeInvalid(w http.ResponseWriter, field, desc string) {
+	writeInvalidAs(w, field, "InvalidValue", desc)
+}
+
+// writeInvalidAs is writeInvalid with the detail's own error code, such as
+// BlankValue.
+func writeInvalidAs(w http.ResponseWriter, field, code, desc string) {
 	writeJSON(w, http.StatusUnprocessableEntity, map[string]any{
 		"error":       "RecordInvalid",
 		"description": "Record validation errors",
 		"details": map[string]any{
-			field: []map[string]string{{"error": "InvalidValue", "description": desc}},
+			field: []map[string]string{{"error": code, "description": desc}},
 		},
 	})
 }

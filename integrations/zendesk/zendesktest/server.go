@@ -36,6 +36,7 @@ const (
 	EndpointOAuthTokenRevoke = zendesk.EndpointOAuthTokenRevoke
 	EndpointAppInstallations = zendesk.EndpointAppInstallations
 	EndpointTicketsShow      = zendesk.EndpointTicketsShow
+	EndpointTicketsUpdate    = zendesk.EndpointTicketsUpdate
 	// EndpointUnknown counts requests no route matched.
 	EndpointUnknown = "unknown"
 	// AllEndpoints makes InjectFault affect every endpoint.
@@ -57,7 +58,8 @@ type Limits struct {
 // per-user update limit applies.
 var DefaultLimits = Limits{UserUpdatePerMinute: 5}
 
-// Mutation is one field changed through the API.
+// Mutation is one field of a user changed through the API. Comments
+// written on tickets are not mutations; TicketComments has them.
 type Mutation struct {
 	At     time.Time
 	UserID int64
@@ -152,6 +154,8 @@ type Server struct {
 	sessions    map[int64]int // user ID -> live sessions; absent means none
 	creds       credentials
 	tickets     map[int64]zendesk.Ticket
+	comments    map[int64][]TicketComment // ticket ID -> comments, oldest first
+	nextEventID int64                     // audits and their events
 }
 
 type oauthClient struct {

@@ -2,9 +2,13 @@ package zendesktest
 
 import (
 	"cmp"
+	"encoding/json"
 	"fmt"
+	"html"
+	"net"
 	"net/http"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/seatwarden/seatwarden/integrations/zendesk"
@@ -35,7 +39,27 @@ func addSampleTickets(org *Org) {
 	)
 }
 
+// maxTicketComments is how many comments one ticket can hold; Zendesk
+// refuses more with a 422.
+const maxTicketComments = 5000
+
+// firstEventID numbers audits and their events, apart from other IDs.
+const firstEventID int64 = 7_100_000_000_001
+
+// TicketComment is a comment written on a ticket through the API.
+type TicketComment struct {
+	ID       int64
+	AuditID  int64 // the audit that added it
+	AuthorID int64 // the user the request acted as
+	Body     string
+	// Public is false for an internal note, which only agents see.
+	Public    bool
+	CreatedAt time.Time
+}
+
 func (s *Server) loadTickets(org *Org) {
+	s.comments = map[int64][]TicketComment{}
+	s.nextEventID = firstEventID
 	s.tickets = make(map[int64]zendesk.Ticket, len(org.Tickets))
 	for _, t := range org.Tickets {
 		if _, dup := s.tickets[t.ID]; dup || t.ID <= 0 {
@@ -79,6 +103,15 @@ func (s *Server) Ticket(id int64) (zendesk.Ticket, bool) {
 	return t, ok
 }
 
+// TicketComments returns the comments written on a ticket through the
+// API, oldest first: nil for an unknown ticket or one with none. The
+// comment a ticket was created with is not among them.
+func (s *Server) TicketComments(id int64) []TicketComment {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return slices.Clone(s.comments[id])
+}
+
 // Tickets returns every ticket, by ID.
 func (s *Server) Tickets() []zendesk.Ticket {
 	s.mu.Lock()
@@ -105,6 +138,123 @@ func (s *Server) handleShowTicket(w http.ResponseWriter, r *http.Request, who id
 		return
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"ticket": toWireTicket(baseURL(r), t)})
+}
+
+// handleUpdateTicket serves PUT /api/v2/tickets/{id}, Zendesk's Update
+// Ticket, for the one change seatwarden makes: adding a comment, public
+// unless "public" is false. Other ticket fields in the body are ignored.
+// Allowed for agents and admins with the write, tickets or tickets:write
+// scope; the comment's author is the user the request acts as.
+func (s *Server) handleUpdateTicket(w http.ResponseWriter, r *http.Request, who identity, id int64, now time.Time) {
+	if !who.allows("tickets", true) || !isStaff(who.user) {
+		writeRaw(w, http.StatusForbidden, bodyForbidden)
+		return
+	}
+	if _, ok := s.Ticket(id); !ok {
+		writeRaw(w, http.StatusNotFound, bodyNotFound)
+		return
+	}
+	var body struct {
+		Ticket *struct {
+			Comment *struct {
+				Body   *string `json:"body"`
+				Public *bool   `json:"public"`
+			} `json:"comment"`
+		} `json:"ticket"`
+	}
+	// Room for a body well past the comment limit, so that one is refused
+	// as too long rather than as unreadable.
+	if err := json.NewDecoder(http.MaxBytesReader(w, r.Body, 1<<20)).Decode(&body); err != nil || body.Ticket == nil {
+		writeError(w, http.StatusBadRequest, "BadRequest", `The request body must be JSON with a "ticket" object`)
+		return
+	}
+	comment := body.Ticket.Comment
+	switch {
+	case comment == nil || comment.Body == nil || strings.TrimSpace(*comment.Body) == "":
+		writeInvalidAs(w, "comment", "BlankValue", "Comment: cannot be blank")
+		return
+	case len(*comment.Body) > zendesk.MaxCommentBodyBytes:
+		writeInvalidAs(w, "comment", "TooLong",
+			fmt.Sprintf("Comment: is too long (maximum is %d bytes)", zendesk.MaxCommentBodyBytes))
+		return
+	}
+
+	stamp := now.UTC().Truncate(time.Second)
+	s.mu.Lock()
+	t, ok := s.tickets[id]
+	switch {
+	case !ok:
+		s.mu.Unlock()
+		writeRaw(w, http.StatusNotFound, bodyNotFound)
+		return
+	case t.Status == zendesk.TicketStatusClosed:
+		s.mu.Unlock()
+		writeInvalid(w, "status", "Status: closed prevents ticket update")
+		return
+	case len(s.comments[id]) >= maxTicketComments:
+		s.mu.Unlock()
+		writeInvalid(w, "comment", fmt.Sprintf("Comment: a ticket can have at most %d comments", maxTicketComments))
+		return
+	}
+	c := TicketComment{
+		ID: s.nextEventID + 1, AuditID: s.nextEventID, AuthorID: who.user.ID,
+		Body: *comment.Body, Public: comment.Public == nil || *comment.Public, CreatedAt: stamp,
+	}
+	s.nextEventID += 2
+	s.comments[id] = append(s.comments[id], c)
+	t.UpdatedAt = stamp
+	s.tickets[id] = t
+	s.mu.Unlock()
+	writeJSON(w, http.StatusOK, map[string]any{
+		"ticket": toWireTicket(baseURL(r), t),
+		"audit":  toWireAudit(r, id, c),
+	})
+}
+
+// wireAudit is the audit Update Ticket answers with, holding the one
+// Comment event the update made.
+type wireAudit struct {
+	ID        int64              `json:"id"`
+	TicketID  int64              `json:"ticket_id"`
+	CreatedAt time.Time          `json:"created_at"`
+	AuthorID  int64              `json:"author_id"`
+	Metadata  map[string]any     `json:"metadata"`
+	Events    []wireCommentEvent `json:"events"`
+	Via       map[string]any     `json:"via"`
+}
+
+type wireCommentEvent struct {
+	ID          int64  `json:"id"`
+	Type        string `json:"type"`
+	AuthorID    int64  `json:"author_id"`
+	Body        string `json:"body"`
+	HTMLBody    string `json:"html_body"`
+	PlainBody   string `json:"plain_body"`
+	Public      bool   `json:"public"`
+	Attachments []any  `json:"attachments"`
+	AuditID     int64  `json:"audit_id"`
+}
+
+func toWireAudit(r *http.Request, ticketID int64, c TicketComment) wireAudit {
+	ip, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		ip = r.RemoteAddr
+	}
+	return wireAudit{
+		ID: c.AuditID, TicketID: ticketID, CreatedAt: c.CreatedAt, AuthorID: c.AuthorID,
+		Metadata: map[string]any{
+			"system": map[string]any{"client": r.UserAgent(), "ip_address": ip},
+			"custom": map[string]any{},
+		},
+		Events: []wireCommentEvent{{
+			ID: c.ID, Type: "Comment", AuthorID: c.AuthorID, Body: c.Body,
+			HTMLBody: `<div class="zd-comment" dir="auto"><p>` +
+				strings.ReplaceAll(html.EscapeString(c.Body), "\n", "<br>") + `</p></div>`,
+			PlainBody: strings.TrimSpace(c.Body), Public: c.Public,
+			Attachments: []any{}, AuditID: c.AuditID,
+		}},
+		Via: map[string]any{"channel": "api", "source": map[string]any{"from": map[string]any{}, "to": map[string]any{}, "rel": nil}},
+	}
 }
 
 // wireTicket is a ticket as Zendesk sends it, with the fields an access

@@ -1,0 +1,180 @@
+package jobs
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/seatwarden/seatwarden/bot"
+	"github.com/seatwarden/seatwarden/prompts"
+	"github.com/seatwarden/seatwarden/store"
+	"github.com/seatwarden/seatwarden/verify"
+)
+
+// NameVerifyExpiry is the job that expires unanswered verifications and
+// finishes the follow-up of ended ones.
+const NameVerifyExpiry = "verify-expiry"
+
+// Verify carries caller verification's messages: the prompt to the person
+// and the code to the asker, and, when a verification ends, both redrawn,
+// security told of a failure or a lockout, and the outcome written to the
+// ticket.
+type Verify struct {
+	Service *verify.Service
+	// Notifier sends the messages; nil when no chat transport is set up.
+	Notifier bot.Notifier
+	// AlertChannel hears of failed verifications and lockouts.
+	AlertChannel string
+	View         prompts.Verifications
+	// Notes writes outcomes to tickets; nil leaves tickets alone.
+	Notes verify.Notes
+	// NoteFinal says which refusals of a note no retry changes.
+	NoteFinal func(error) bool
+	// Keys make each alert go out once across replicas.
+	Keys store.Idempotency
+	// Wake, when set, is asked to run the job again after d, when the
+	// next verification expires, so the asker hears within seconds.
+	Wake   func(d time.Duration)
+	Logger *slog.Logger
+}
+
+func (j *Verify) log() *slog.Logger {
+	if j.Logger == nil {
+		return slog.New(slog.DiscardHandler)
+	}
+	return j.Logger
+}
+
+// ErrNoChat: nothing can be sent, so nobody can be asked.
+var ErrNoChat = errors.New("no chat transport is configured (set SLACK_BOT_TOKEN or the Teams app), so nobody can be asked")
+
+// Deliver sends a started verification's prompt to the person and its
+// code to the asker, and records where. A person no transport knows ends
+// it as unreachable, which the returned verification says.
+func (j *Verify) Deliver(ctx context.Context, x verify.Verification) (verify.Verification, error) {
+	if j.Notifier == nil {
+		_, err := j.Service.Undeliverable(ctx, x.ID)
+		return x, errors.Join(ErrNoChat, err)
+	}
+	refs, err := j.Notifier.SendDirect(ctx, x.Person, j.View.Prompt(x))
+	if errors.Is(err, bot.ErrUnreachable) {
+		return j.Service.Undeliverable(ctx, x.ID)
+	}
+	if err != nil && len(refs) == 0 {
+		return x, fmt.Errorf("the prompt to %s was not sent: %w", x.Person, err)
+	}
+	mine, aerr := j.Notifier.SendDirect(ctx, x.Asker, j.View.Status(x))
+	if aerr != nil {
+		// The reply to the command carries the code too.
+		j.log().WarnContext(ctx, "verify: the asker's status message was not sent", slog.String("verification", x.ID), slog.Any("error", aerr))
+	}
+	x, err = j.Service.Sent(ctx, x.ID, firstRef(mine), firstRef(refs))
+	j.wake(ctx)
+	return x, err
+}
+
+func firstRef(refs []bot.MessageRef) *verify.Ref {
+	if len(refs) == 0 {
+		return nil
+	}
+	r := refs[0]
+	return &verify.Ref{Platform: string(r.Platform), Conversation: r.ConversationID, Message: r.MessageID}
+}
+
+func messageRef(r *verify.Ref) bot.MessageRef {
+	return bot.MessageRef{Platform: bot.Platform(r.Platform), ConversationID: r.Conversation, MessageID: r.Message}
+}
+
+// FollowUp finishes an ended verification: both messages redrawn in
+// place, security told of a denial and of a lockout (each once), and the
+// outcome written to its ticket. Done only when all of it is.
+func (j *Verify) FollowUp(ctx context.Context, x verify.Verification) error {
+	var errs []error
+	if j.Notifier != nil {
+		if x.PersonRef != nil {
+			errs = append(errs, j.Notifier.Update(ctx, messageRef(x.PersonRef), j.View.Answered(x)))
+		}
+		if x.AskerRef != nil {
+			errs = append(errs, j.Notifier.Update(ctx, messageRef(x.AskerRef), j.View.Status(x)))
+		}
+		if x.State == verify.Denied {
+			errs = append(errs, j.alert(ctx, "verify:alert:"+x.ID, j.View.Alert(x)))
+		}
+		if !x.LockedOut.IsZero() {
+			after := j.Service.Policy.WithDefaults().LockoutAfter
+			errs = append(errs, j.alert(ctx, "verify:lockout:"+x.ID, j.View.LockedOut(x, x.LockedOut, after)))
+		}
+	}
+	if x.NoteDue() && j.Notes != nil {
+		final := j.NoteFinal
+		if final == nil {
+			final = func(error) bool { return false }
+		}
+		_, err := j.Service.WriteNote(ctx, x.ID, j.Notes, j.View.NoteBody, final)
+		errs = append(errs, err)
+	}
+	if err := errors.Join(errs...); err != nil {
+		return fmt.Errorf("verification %s: %w", x.ID, err)
+	}
+	return j.Service.Done(ctx, x.ID)
+}
+
+// alert posts msg to the alert channel once across replicas.
+func (j *Verify) alert(ctx context.Context, key string, msg bot.Message) error {
+	if j.AlertChannel == "" {
+		j.log().WarnContext(ctx, "verify: security should hear of a failed verification, and no alert channel is set (verify.alert_channel or admin_channel)", slog.String("headline", msg.Headline))
+		return nil
+	}
+	if j.Keys != nil {
+		first, err := j.Keys.ClaimKey(ctx, key, 30*24*time.Hour)
+		if err != nil || !first {
+			return err
+		}
+	}
+	_, err := j.Notifier.SendChannel(ctx, j.AlertChannel, msg)
+	return err
+}
+
+// Job is the `verify-expiry` job. Every change is a compare-and-set and
+// every alert claimed, so replicas run it at once safely.
+func (j *Verify) Job() Definition {
+	return Definition{
+		Name:        NameVerifyExpiry,
+		Description: "expires verifications nobody answered in time, tells their askers and security, and writes outcomes to tickets",
+		Run:         func(ctx context.Context, _ time.Time) error { return j.Run(ctx) },
+		Concurrent:  true,
+	}
+}
+
+// Run does one pass: expire what is due, then finish any follow-up a
+// replica left undone.
+func (j *Verify) Run(ctx context.Context) error {
+	expired, err := j.Service.Sweep(ctx)
+	errs := []error{err}
+	for _, x := range expired {
+		errs = append(errs, j.FollowUp(ctx, x))
+	}
+	left, err := j.Service.FollowUps(ctx, 100)
+	errs = append(errs, err)
+	for _, x := range left {
+		errs = append(errs, j.FollowUp(ctx, x))
+	}
+	j.wake(ctx)
+	return errors.Join(errs...)
+}
+
+// wake arms the next run for the next expiry within the next minute.
+func (j *Verify) wake(ctx context.Context) {
+	if j.Wake == nil {
+		return
+	}
+	at, ok, err := j.Service.NextDue(ctx)
+	if err != nil || !ok {
+		return
+	}
+	if d := at.Sub(j.Service.Clock()); d < time.Minute {
+		j.Wake(max(d, 0))
+	}
+}
