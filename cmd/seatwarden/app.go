@@ -179,6 +179,10 @@ func newApp(ctx context.Context, cfg *config.Config, log *slog.Logger) (*app, er
 		ApprovalChanged:  a.approvalChanged,
 		Access:           a.access.Service,
 		BrokeGlass:       a.brokeGlass,
+		Verify:           a.verify.Service,
+		VerifyAllowed:    cfg.Policy.Verify.Allowed,
+		VerifyDeliver:    a.verify.Deliver,
+		VerifyEnded:      a.verifyEnded,
 		Now:              a.now,
 		Logger:           log,
 	})

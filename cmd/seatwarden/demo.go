@@ -227,6 +227,7 @@ func (d *demo) run(ctx context.Context, cfg *config.Config, dataDir string, keep
 	d.tokens(ctx, a, emu, gh)
 	d.approvals(ctx, a, emu)
 	d.access(ctx, a, emu)
+	d.verify(ctx, a, emu)
 	d.teamsScene(ctx, a, tm)
 
 	d.say("")
