@@ -180,13 +180,16 @@ type Deps struct {
 	Reviews *reviews.Service
 	// Verify is caller verification; nil leaves out the verify commands.
 	Verify *verify.Service
-	// VerifyAllowed are who may start one: "agents" (the Zendesk staff at
-	// the last sync), "admins", or people by email. Empty: agents and
-	// admins.
-	VerifyAllowed []string
+	// VerifyAllowed are who may start one; agents are the Zendesk staff
+	// at the last sync. Zero: agents and admins.
+	VerifyAllowed verify.Askers
 	// VerifyDeliver sends a started verification's prompt and code and
 	// says whether the person could be reached (the verification's state).
 	VerifyDeliver func(ctx context.Context, v verify.Verification) (verify.Verification, error)
+	// VerifyStarted is told when a verification's prompt went out, to
+	// post the asker's status message off the command's path. It may be
+	// nil.
+	VerifyStarted func(ctx context.Context, v verify.Verification)
 	// VerifyEnded is told when a tap ends a verification, to redraw its
 	// messages, tell security and write the ticket note, off the click's
 	// path. It may be nil.

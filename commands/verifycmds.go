@@ -8,7 +8,6 @@ import (
 	"time"
 
 	"github.com/seatwarden/seatwarden/bot"
-	"github.com/seatwarden/seatwarden/config"
 	"github.com/seatwarden/seatwarden/people"
 	"github.com/seatwarden/seatwarden/prompts"
 	"github.com/seatwarden/seatwarden/verify"
@@ -68,29 +67,14 @@ func (vc *verifyCommands) view() prompts.Verifications {
 
 // allowed reports whether the asker may start a verification.
 func (vc *verifyCommands) allowed(ctx context.Context, c *Call) bool {
-	allowed := vc.d.VerifyAllowed
-	if len(allowed) == 0 {
-		allowed = []string{config.VerifyAgents, config.VerifyAdmins}
-	}
-	for _, who := range allowed {
-		switch who {
-		case config.VerifyAdmins:
-			if c.Role.Admin {
-				return true
-			}
-		case config.VerifyAgents:
-			if v, err := vc.seats.load(ctx, c.Now); err == nil {
-				if _, ok := v.seatByEmail(c.Role.Email); ok {
-					return true
-				}
-			}
-		default:
-			if c.Role.Is(who) {
-				return true
-			}
+	return vc.d.VerifyAllowed.Allows(c.Role.Email, c.Role.Admin, func() bool {
+		v, err := vc.seats.load(ctx, c.Now)
+		if err != nil {
+			return false
 		}
-	}
-	return false
+		_, ok := v.seatByEmail(c.Role.Email)
+		return ok
+	})
 }
 
 // start answers `verify EMAIL [ticket N] [REASON]`, and the person's tap.
@@ -128,6 +112,9 @@ func (vc *verifyCommands) start(ctx context.Context, c *Call) (bot.Message, erro
 		if x, err = vc.d.VerifyDeliver(ctx, x); err != nil {
 			return bot.Message{}, Unavailablef("I could not send the prompt to %s just now; try again in a moment", x.Person).WithCause(err)
 		}
+	}
+	if vc.d.VerifyStarted != nil && x.State == verify.Pending {
+		vc.d.VerifyStarted(ctx, x)
 	}
 	return vc.view().Started(x), nil
 }

@@ -23,7 +23,7 @@ type verifyFixture struct {
 	unreachable map[string]bool
 }
 
-func newVerifyFixture(t *testing.T, allowed ...string) *verifyFixture {
+func newVerifyFixture(t *testing.T, allowed verify.Askers) *verifyFixture {
 	t.Helper()
 	f := &verifyFixture{reviewFixture: newReviewFixture(t), unreachable: map[string]bool{}}
 	f.svc = &verify.Service{Store: f.store, Audit: f.store, Now: func() time.Time { return now }}
@@ -56,7 +56,7 @@ const acmeMeiV = "mei@acme.example"
 // code; the person's right tap verifies, is redrawn without buttons and
 // reaches the follow-up; a second tap changes nothing.
 func TestVerifyACaller(t *testing.T) {
-	f := newVerifyFixture(t)
+	f := newVerifyFixture(t, verify.Askers{})
 	m := ask(f.router, acmePriya, "verify mei@acme.example ticket #4521 resetting MFA by phone")
 	if len(f.delivered) != 1 || m.Visibility != bot.Ephemeral {
 		t.Fatalf("verify: %+v (delivered %d)", m, len(f.delivered))
@@ -98,7 +98,7 @@ func TestVerifyACaller(t *testing.T) {
 }
 
 func TestVerifyRefusals(t *testing.T) {
-	f := newVerifyFixture(t)
+	f := newVerifyFixture(t, verify.Askers{})
 	f.unreachable["jonas@acme.example"] = true
 	tests := []struct{ name, who, text, want string }{
 		{"no one named", acmePriya, "verify", "name the person to verify"},
@@ -136,7 +136,7 @@ func TestVerifyRefusals(t *testing.T) {
 
 // Limits are answered with when they reset.
 func TestVerifyLimits(t *testing.T) {
-	f := newVerifyFixture(t)
+	f := newVerifyFixture(t, verify.Askers{})
 	f.svc.Policy.PerPerson = 1
 	ask(f.router, acmePriya, "verify mei@acme.example")
 	line := errorLine(t, ask(f.router, acmePriya, "verify mei@acme.example"))
@@ -147,7 +147,7 @@ func TestVerifyLimits(t *testing.T) {
 
 // verify.allowed can name people by email and leave agents out.
 func TestVerifyAllowed(t *testing.T) {
-	f := newVerifyFixture(t, "admins", "lee@acme.example")
+	f := newVerifyFixture(t, verify.Askers{Admins: true, People: []string{"lee@acme.example"}})
 	if line := errorLine(t, ask(f.router, acmePriya, "verify mei@acme.example")); !strings.Contains(line, "policy verify.allowed") {
 		t.Errorf("an agent when only admins and lee may: %q", line)
 	}

@@ -50,9 +50,11 @@ func (j *Verify) log() *slog.Logger {
 // ErrNoChat: nothing can be sent, so nobody can be asked.
 var ErrNoChat = errors.New("no chat transport is configured (set SLACK_BOT_TOKEN or the Teams app), so nobody can be asked")
 
-// Deliver sends a started verification's prompt to the person and its
-// code to the asker, and records where. A person no transport knows ends
-// it as unreachable, which the returned verification says.
+// Deliver sends a started verification's prompt to the person and
+// records where. A person no transport knows ends it as unreachable,
+// which the returned verification says. The asker's status message is
+// ShowAsker's: posting to one conversation is paced to a message a
+// second, so it stays off the command's path.
 func (j *Verify) Deliver(ctx context.Context, x verify.Verification) (verify.Verification, error) {
 	if j.Notifier == nil {
 		_, err := j.Service.Undeliverable(ctx, x.ID)
@@ -65,14 +67,31 @@ func (j *Verify) Deliver(ctx context.Context, x verify.Verification) (verify.Ver
 	if err != nil && len(refs) == 0 {
 		return x, fmt.Errorf("the prompt to %s was not sent: %w", x.Person, err)
 	}
-	mine, aerr := j.Notifier.SendDirect(ctx, x.Asker, j.View.Status(x))
-	if aerr != nil {
-		// The reply to the command carries the code too.
-		j.log().WarnContext(ctx, "verify: the asker's status message was not sent", slog.String("verification", x.ID), slog.Any("error", aerr))
-	}
-	x, err = j.Service.Sent(ctx, x.ID, firstRef(mine), firstRef(refs))
+	x, err = j.Service.PromptSent(ctx, x.ID, firstRef(refs))
 	j.wake(ctx)
 	return x, err
+}
+
+// ShowAsker posts the asker's status message (the code, then the outcome
+// in place) and records where. A verification that ended meanwhile, before
+// its follow-up could find this message, is redrawn at once.
+func (j *Verify) ShowAsker(ctx context.Context, id string) error {
+	x, err := j.Service.Get(ctx, id)
+	if err != nil || j.Notifier == nil || x.State == verify.Unreachable {
+		return err
+	}
+	refs, err := j.Notifier.SendDirect(ctx, x.Asker, j.View.Status(x))
+	if err != nil && len(refs) == 0 {
+		return fmt.Errorf("the status message to %s was not sent: %w", x.Asker, err)
+	}
+	after, err := j.Service.StatusSent(ctx, id, firstRef(refs))
+	if err != nil {
+		return err
+	}
+	if after.State != x.State {
+		return j.Notifier.Update(ctx, refs[0], j.View.Status(after))
+	}
+	return nil
 }
 
 func firstRef(refs []bot.MessageRef) *verify.Ref {

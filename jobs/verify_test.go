@@ -39,6 +39,14 @@ func (f *reviewFixture) startVerify(t *testing.T, j *jobs.Verify, person string,
 	if x, err = j.Deliver(t.Context(), x); err != nil {
 		t.Fatal(err)
 	}
+	if x.State == verify.Pending {
+		if err := j.ShowAsker(t.Context(), x.ID); err != nil {
+			t.Fatal(err)
+		}
+		if x, err = j.Service.Get(t.Context(), x.ID); err != nil {
+			t.Fatal(err)
+		}
+	}
 	return x
 }
 
@@ -125,5 +133,29 @@ func TestVerifyExpiryAndLockout(t *testing.T) {
 	}
 	if _, err := j.Service.Start(ctx, verify.Ask{Asker: priya, Person: "jonas@acme.example"}); err == nil {
 		t.Error("a locked-out person was asked again")
+	}
+}
+
+// The asker's status message posted after the person already answered
+// shows the outcome, not the code.
+func TestVerifyShowAskerAfterTheAnswer(t *testing.T) {
+	f := newReviewFixture(t)
+	j := f.verifyJobs(t)
+	ctx := t.Context()
+	x, err := j.Service.Start(ctx, verify.Ask{Asker: priya, Person: "mei@acme.example"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if x, err = j.Deliver(ctx, x); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := j.Service.Answer(ctx, x.ID, "mei@acme.example", x.Code); err != nil {
+		t.Fatal(err)
+	}
+	if err := j.ShowAsker(ctx, x.ID); err != nil {
+		t.Fatal(err)
+	}
+	if got := f.out.headlines(priya); len(got) != 1 || got[0] != "✅ Verified: mei@acme.example" {
+		t.Errorf("the asker got %q", got)
 	}
 }

@@ -116,10 +116,19 @@ func (s *Service) ended(ctx context.Context, v Verification, by string) (Verific
 	return v, s.Store.Unschedule(ctx, queueExpiry, v.ID)
 }
 
-// Sent records where the prompts went, for redrawing them at the end.
-func (s *Service) Sent(ctx context.Context, id string, asker, person *Ref) (Verification, error) {
+// PromptSent records where the person's prompt went, for redrawing it
+// once the verification ends.
+func (s *Service) PromptSent(ctx context.Context, id string, ref *Ref) (Verification, error) {
 	return s.update(ctx, id, func(v *Verification) error {
-		v.AskerRef, v.PersonRef = asker, person
+		v.PersonRef = ref
+		return nil
+	})
+}
+
+// StatusSent records where the asker's status message went.
+func (s *Service) StatusSent(ctx context.Context, id string, ref *Ref) (Verification, error) {
+	return s.update(ctx, id, func(v *Verification) error {
+		v.AskerRef = ref
 		return nil
 	})
 }

@@ -17,6 +17,7 @@ import (
 	"fmt"
 	"log/slog"
 	"regexp"
+	"slices"
 	"strings"
 	"time"
 
@@ -268,4 +269,29 @@ func (s *Service) Start(ctx context.Context, a Ask) (Verification, error) {
 		return v, nil
 	}
 	return Verification{}, errors.New("verify: no free id after 8 tries")
+}
+
+// Askers are who may start a verification; none named means agents and
+// admins.
+type Askers struct {
+	Agents bool     // everyone on the help desk's staff
+	Admins bool     // the policy's admins
+	People []string // by email
+}
+
+// Allows reports whether email may ask. isAgent is called only when being
+// an agent is what decides, since finding out may read the staff list.
+func (a Askers) Allows(email string, admin bool, isAgent func() bool) bool {
+	if !a.Agents && !a.Admins && len(a.People) == 0 {
+		a.Agents, a.Admins = true, true
+	}
+	switch {
+	case email == "":
+		return false
+	case a.Admins && admin:
+		return true
+	case slices.ContainsFunc(a.People, func(p string) bool { return people.Same(p, email) }):
+		return true
+	}
+	return a.Agents && isAgent()
 }

@@ -338,3 +338,28 @@ func TestFollowUps(t *testing.T) {
 		t.Errorf("done, yet still queued: %v", got)
 	}
 }
+
+func TestAskers(t *testing.T) {
+	agent := func() bool { return true }
+	notAgent := func() bool { return false }
+	tests := []struct {
+		name    string
+		askers  verify.Askers
+		email   string
+		admin   bool
+		isAgent func() bool
+		want    bool
+	}{
+		{"the default takes agents", verify.Askers{}, "a@x.example", false, agent, true},
+		{"the default takes admins", verify.Askers{}, "a@x.example", true, notAgent, true},
+		{"the default refuses others", verify.Askers{}, "a@x.example", false, notAgent, false},
+		{"admins only refuse agents", verify.Askers{Admins: true}, "a@x.example", false, agent, false},
+		{"named people", verify.Askers{People: []string{"Lee@X.example"}}, "lee@x.example", false, notAgent, true},
+		{"nobody without an email", verify.Askers{Agents: true}, "", true, agent, false},
+	}
+	for _, tt := range tests {
+		if got := tt.askers.Allows(tt.email, tt.admin, tt.isAgent); got != tt.want {
+			t.Errorf("%s: Allows = %v", tt.name, got)
+		}
+	}
+}

@@ -180,8 +180,9 @@ func newApp(ctx context.Context, cfg *config.Config, log *slog.Logger) (*app, er
 		Access:           a.access.Service,
 		BrokeGlass:       a.brokeGlass,
 		Verify:           a.verify.Service,
-		VerifyAllowed:    cfg.Policy.Verify.Allowed,
+		VerifyAllowed:    wiring.VerifyAskers(cfg.Policy),
 		VerifyDeliver:    a.verify.Deliver,
+		VerifyStarted:    a.verifyStarted,
 		VerifyEnded:      a.verifyEnded,
 		Now:              a.now,
 		Logger:           log,
@@ -440,6 +441,17 @@ func newVerifyJobs(cfg *config.Config, st store.Store, notes verify.Notes, now f
 		Keys:      st,
 		Logger:    log,
 	}
+}
+
+// verifyStarted posts the asker's status message off the command's path.
+func (a *app) verifyStarted(ctx context.Context, v verify.Verification) {
+	a.followUps.Go(func() {
+		ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), time.Minute)
+		defer cancel()
+		if err := a.verify.ShowAsker(ctx, v.ID); err != nil {
+			a.log.Warn("verification status not posted to the asker; the reply to the command has the code", slog.String("verification", v.ID), slog.Any("error", err))
+		}
+	})
 }
 
 // verifyEnded finishes a verification a tap ended (messages redrawn,

@@ -142,3 +142,19 @@ func VerifyPolicy(p config.Policy) verify.Policy {
 	v := p.Verify
 	return verify.Policy{TTL: v.TTL.Std(), PerAsker: v.PerAskerPerHour, PerPerson: v.PerPersonPerHour, LockoutAfter: v.LockoutAfter}
 }
+
+// VerifyAskers is who may start a caller verification.
+func VerifyAskers(p config.Policy) verify.Askers {
+	var a verify.Askers
+	for _, who := range p.Verify.Allowed {
+		switch who {
+		case config.VerifyAgents:
+			a.Agents = true
+		case config.VerifyAdmins:
+			a.Admins = true
+		default:
+			a.People = append(a.People, who)
+		}
+	}
+	return a
+}
