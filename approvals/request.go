@@ -61,6 +61,9 @@ type Mark struct {
 	By   string    `json:"by"`
 	At   time.Time `json:"at"`
 	Text string    `json:"text,omitempty"`
+	// StepUp: the approver signed in again at the company's identity
+	// provider for this approval.
+	StepUp bool `json:"step_up,omitempty"`
 }
 
 // Question is an approver's question and the requester's answer.

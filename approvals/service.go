@@ -80,6 +80,25 @@ type Policy struct {
 	RemindAfter       time.Duration // default 24 hours
 	// Access is the policy of privileged roles access requests ask for.
 	Access access.Policy
+	// StepUp says which approvals count only after the approver signs in
+	// again at the company's identity provider.
+	StepUp StepUp
+}
+
+// StepUp is which approvals need a fresh sign-in.
+type StepUp struct {
+	Access   bool // approving an access grant
+	HighRisk bool // approving a high-risk request
+}
+
+// ErrStepUpRequired: this approval counts only after the approver signs
+// in again; ApproveReauthenticated records it then.
+var ErrStepUpRequired = errors.New("approvals: this approval needs the approver to sign in again")
+
+// NeedsStepUp reports whether approving r needs a fresh sign-in.
+func (s *Service) NeedsStepUp(r Request) bool {
+	p := s.policy().StepUp
+	return (p.Access && r.Kind == Access.Name) || (p.HighRisk && r.Tier == High)
 }
 
 // Service runs approval requests over the store.
@@ -469,6 +488,17 @@ func pending(r *Request) error {
 // by the same person and a request no longer pending are refused and
 // change nothing (refusals are audited).
 func (s *Service) Approve(ctx context.Context, id string, a Actor) (Request, error) {
+	return s.approve(ctx, id, a, false)
+}
+
+// ApproveReauthenticated records an approval whose approver has just
+// signed in again (step-up); the thread says so. The caller has checked
+// the sign-in.
+func (s *Service) ApproveReauthenticated(ctx context.Context, id string, a Actor) (Request, error) {
+	return s.approve(ctx, id, a, true)
+}
+
+func (s *Service) approve(ctx context.Context, id string, a Actor, stepped bool) (Request, error) {
 	now, who := s.now(), a.email()
 	r, err := s.act(ctx, id, a, "approve", func(r *Request) error {
 		if err := s.CheckVoter(*r, a); err != nil {
@@ -477,7 +507,10 @@ func (s *Service) Approve(ctx context.Context, id string, a Actor) (Request, err
 		if r.ApprovedBy(who) {
 			return ErrAlreadyApproved
 		}
-		m := Mark{By: who, At: now}
+		if !stepped && s.NeedsStepUp(*r) {
+			return ErrStepUpRequired
+		}
+		m := Mark{By: who, At: now, StepUp: stepped}
 		r.Approvals = append(r.Approvals, m)
 		if !r.Quorum() {
 			r.add(thread(EventApproval, m, len(r.Approvals))...)
@@ -491,7 +524,11 @@ func (s *Service) Approve(ctx context.Context, id string, a Actor) (Request, err
 	if err != nil {
 		return r, err
 	}
-	s.audit(ctx, who, "approval.approval", id, map[string]string{"count": fmt.Sprintf("%d of %d", len(r.Approvals), r.Needed)})
+	detail := map[string]string{"count": fmt.Sprintf("%d of %d", len(r.Approvals), r.Needed)}
+	if stepped {
+		detail["reauthenticated"] = "true"
+	}
+	s.audit(ctx, who, "approval.approval", id, detail)
 	if r.State == Approved {
 		s.audit(ctx, "system", "approval.approved", id, map[string]string{"approvers": r.ApproverNames()})
 		if KindOf(r.Kind).Next == AwaitGrant && s.Awaiting != nil {

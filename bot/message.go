@@ -6,6 +6,8 @@
 // belong here.
 package bot
 
+import "strings"
+
 // Platform names the transport a request came from.
 type Platform string
 
@@ -118,6 +120,14 @@ type Message struct {
 	Pager      *Pager
 	Visibility Visibility
 	Delivery   Delivery
+}
+
+// Empty reports whether m says nothing at all: the answer to a click that
+// needs none (a link button, whose click Slack reports too), which the
+// transports post nothing for.
+func (m Message) Empty() bool {
+	return strings.TrimSpace(m.Headline) == "" && len(m.Sections) == 0 && len(m.Context) == 0 && len(m.Buttons) == 0 &&
+		len(m.Selects) == 0 && m.Form == nil && m.Pager == nil
 }
 
 // Section is a block of text with optional label/value fields, one

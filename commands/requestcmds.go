@@ -11,7 +11,9 @@ import (
 	"github.com/seatwarden/seatwarden/approvals"
 	"github.com/seatwarden/seatwarden/bot"
 	"github.com/seatwarden/seatwarden/connector"
+	"github.com/seatwarden/seatwarden/internal/prose"
 	"github.com/seatwarden/seatwarden/prompts"
+	"github.com/seatwarden/seatwarden/stepup"
 )
 
 // requestCommands are the approval requests' commands, the thread's
@@ -55,7 +57,7 @@ func (rc *requestCommands) definitions() []Definition {
 			Access:      Everyone,
 			Handler:     rc.handle,
 			Actions: []ActionRoute{
-				{ID: prompts.ActionRequestApprove}, {ID: prompts.ActionRequestDeny}, {ID: prompts.ActionRequestAsk},
+				{ID: prompts.ActionRequestApprove}, {ID: prompts.ActionRequestDeny}, {ID: prompts.ActionRequestAsk}, {ID: prompts.ActionStepUpLink},
 				{ID: prompts.ActionRequestAnswer}, {ID: prompts.ActionRequestDone}, {ID: prompts.ActionRequestCancel},
 				{ID: prompts.ActionRequestKeep}, {ID: prompts.ActionRequestRollBack}, {ID: prompts.ActionRequestExtend},
 				{ID: prompts.ActionShadowRequest}, {ID: prompts.ActionShadowFlag},
@@ -206,6 +208,9 @@ func (rc *requestCommands) click(ctx context.Context, c *Call, a *bot.Action) (b
 	switch a.ID {
 	case prompts.ActionShadowRequest, prompts.ActionShadowFlag:
 		return rc.shadowClick(ctx, c, a)
+	case prompts.ActionStepUpLink:
+		// The link opens in the browser; Slack reports the click too.
+		return bot.Message{}, nil
 	}
 	id := a.Value
 	if !approvals.ValidID(id) {
@@ -216,6 +221,9 @@ func (rc *requestCommands) click(ctx context.Context, c *Call, a *bot.Action) (b
 	switch a.ID {
 	case prompts.ActionRequestApprove:
 		r, err := svc.Approve(ctx, id, actor)
+		if errors.Is(err, approvals.ErrStepUpRequired) {
+			return rc.stepUp(ctx, c, r)
+		}
 		if err != nil {
 			return bot.Message{}, rc.requestError(id, err)
 		}
@@ -308,6 +316,26 @@ func (rc *requestCommands) shadowClick(ctx context.Context, c *Call, a *bot.Acti
 	m.Delivery = bot.ReplaceOriginal
 	return m, nil
 }
+
+// stepUp answers an approval that counts only after the approver signs in
+// again: a one-time link to the company's sign-in.
+func (rc *requestCommands) stepUp(ctx context.Context, c *Call, r approvals.Request) (bot.Message, error) {
+	if rc.d.StepUp == nil {
+		return bot.Message{}, Unavailablef("Approving %s needs you to sign in again, and no sign-in provider is set up here (SEATWARDEN_OIDC_ISSUER); ask an admin", r.ID)
+	}
+	link, expires, err := rc.d.StepUp(ctx, c.Role.Email, stepup.Action{Kind: StepUpApprove, Target: r.ID, Title: r.Title})
+	var refusal *stepup.Refusal
+	if errors.As(err, &refusal) {
+		return bot.Message{}, Forbiddenf("%s", prose.Capitalize(refusal.Why))
+	}
+	if err != nil {
+		return bot.Message{}, err
+	}
+	return rc.view(c).StepUpNeeded(r, link, expires), nil
+}
+
+// StepUpApprove is the step-up action of an approval.
+const StepUpApprove = "approve"
 
 // submit answers the request forms and the deny, question, answer and
 // extend forms.

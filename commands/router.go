@@ -20,6 +20,7 @@ import (
 	"github.com/seatwarden/seatwarden/people"
 	"github.com/seatwarden/seatwarden/reviews"
 	"github.com/seatwarden/seatwarden/seats"
+	"github.com/seatwarden/seatwarden/stepup"
 	"github.com/seatwarden/seatwarden/store"
 	"github.com/seatwarden/seatwarden/verify"
 )
@@ -178,6 +179,10 @@ type Deps struct {
 	// Reviews runs the seat review; nil leaves out the review command and
 	// the digest's buttons.
 	Reviews *reviews.Service
+	// StepUp starts a step-up for who before action and returns the
+	// one-time link to the company's sign-in and when it expires; nil
+	// when no provider is set up.
+	StepUp func(ctx context.Context, who string, action stepup.Action) (link string, expires time.Time, err error)
 	// Verify is caller verification; nil leaves out the verify commands.
 	Verify *verify.Service
 	// VerifyAllowed are who may start one; agents are the Zendesk staff

@@ -29,6 +29,10 @@ type Config struct {
 	Teams   Teams
 	Zendesk Zendesk
 	GitHub  GitHub
+	// PublicURL is the bot's public base URL, for links people open
+	// (step-up): SEATWARDEN_PUBLIC_URL, no trailing "/".
+	PublicURL string
+	OIDC      OIDC
 
 	// EncryptionKey seals stored secrets: "base64" or "id:base64" of 32
 	// bytes when set (SEATWARDEN_ENCRYPTION_KEY). New values are sealed
@@ -165,6 +169,17 @@ func DefaultTeamsServiceURLs() []string {
 func DefaultTeamsTokenURL(tenantID string) string {
 	return "https://login.microsoftonline.com/" + tenantID + "/oauth2/v2.0/token"
 }
+
+// OIDC is the company's OpenID Connect provider, where approvers sign in
+// again for step-up.
+type OIDC struct {
+	Issuer       string // SEATWARDEN_OIDC_ISSUER
+	ClientID     string // SEATWARDEN_OIDC_CLIENT_ID
+	ClientSecret Secret // SEATWARDEN_OIDC_CLIENT_SECRET (or _FILE)
+}
+
+// Enabled reports whether a provider is configured.
+func (o OIDC) Enabled() bool { return o.Issuer != "" }
 
 // Default returns the configuration used with no file and no environment.
 func Default() *Config {

@@ -94,6 +94,10 @@ func (c *Config) Describe() []Setting {
 		env("GITHUB_APP_INSTALLATION_ID", strconv.FormatInt(c.GitHub.AppInstallationID, 10))
 	}
 	env("GITHUB_APP_PRIVATE_KEY", secretText(c.GitHub.AppPrivateKey))
+	env("SEATWARDEN_PUBLIC_URL", c.PublicURL)
+	env("SEATWARDEN_OIDC_ISSUER", c.OIDC.Issuer)
+	env("SEATWARDEN_OIDC_CLIENT_ID", c.OIDC.ClientID)
+	env("SEATWARDEN_OIDC_CLIENT_SECRET", secretText(c.OIDC.ClientSecret))
 	env("SEATWARDEN_ENCRYPTION_KEY", secretText(c.EncryptionKey))
 	env("SEATWARDEN_ENCRYPTION_KEYS", secretText(c.EncryptionKeys))
 

@@ -122,6 +122,39 @@ func (e *envLoader) load(c *Config) {
 	e.loadZendesk(&c.Zendesk)
 	e.loadGitHub(&c.GitHub)
 	e.loadEncryption(c)
+	e.loadStepUp(c)
+}
+
+// loadStepUp reads the public URL and the OIDC provider, and refuses a
+// policy that asks for step-up without them.
+func (e *envLoader) loadStepUp(c *Config) {
+	if v := e.str("SEATWARDEN_PUBLIC_URL"); v != "" {
+		if u, ok := e.endpoint("SEATWARDEN_PUBLIC_URL", v, "https://seatwarden.example.com"); ok {
+			c.PublicURL = strings.TrimRight(u, "/")
+		}
+	}
+	o := &c.OIDC
+	if v := e.str("SEATWARDEN_OIDC_ISSUER"); v != "" {
+		if u, ok := e.endpoint("SEATWARDEN_OIDC_ISSUER", v, "https://login.example.com"); ok {
+			// The issuer is compared exactly with the tokens' iss, which
+			// providers write without a trailing "/" (most) or with one
+			// (some): keep what the operator wrote.
+			o.Issuer = u
+		}
+	}
+	o.ClientID = e.str("SEATWARDEN_OIDC_CLIENT_ID")
+	o.ClientSecret = e.secret("SEATWARDEN_OIDC_CLIENT_SECRET")
+	set := e.given("SEATWARDEN_OIDC_ISSUER") || e.given("SEATWARDEN_OIDC_CLIENT_ID") || e.given("SEATWARDEN_OIDC_CLIENT_SECRET")
+	switch {
+	case set && (o.Issuer == "" || o.ClientID == "" || !o.ClientSecret.IsSet()):
+		e.fail("", "an OIDC provider needs SEATWARDEN_OIDC_ISSUER, SEATWARDEN_OIDC_CLIENT_ID and SEATWARDEN_OIDC_CLIENT_SECRET together")
+	case set && c.PublicURL == "":
+		e.fail("SEATWARDEN_PUBLIC_URL", "must be set with the OIDC provider: the provider sends approvers back to SEATWARDEN_PUBLIC_URL/stepup/callback, such as https://seatwarden.example.com")
+	}
+	if len(c.Policy.StepUp.For) > 0 && !set {
+		e.fail("SEATWARDEN_OIDC_ISSUER", "the policy asks for step-up (step_up.for: %s), which needs the company's OpenID Connect provider: set SEATWARDEN_OIDC_ISSUER, SEATWARDEN_OIDC_CLIENT_ID, SEATWARDEN_OIDC_CLIENT_SECRET and SEATWARDEN_PUBLIC_URL, registering SEATWARDEN_PUBLIC_URL/stepup/callback as a redirect URI, or remove step_up.for",
+			strings.Join(c.Policy.StepUp.For, ", "))
+	}
 }
 
 // oneOf returns v lower-cased when allowed, else records a problem and

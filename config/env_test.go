@@ -330,6 +330,13 @@ func TestLoadEnvironmentProblems(t *testing.T) {
 			[]string{`GITHUB_APP_ID: must be the App ID on the app's settings page, such as 123456, got "my-app"`}},
 		{"github api url over plain http", map[string]string{"GITHUB_ORG": "acme", "GITHUB_TOKEN": "t", "GITHUB_API_URL": "http://github.internal/api/v3"}, nil,
 			[]string{"GITHUB_API_URL: " + httpsOnly + ", such as https://github.example.com/api/v3"}},
+
+		{"an oidc provider half set", map[string]string{"SEATWARDEN_OIDC_ISSUER": "https://login.example.com", "SEATWARDEN_PUBLIC_URL": "https://bot.example.com"}, nil,
+			[]string{"an OIDC provider needs SEATWARDEN_OIDC_ISSUER, SEATWARDEN_OIDC_CLIENT_ID and SEATWARDEN_OIDC_CLIENT_SECRET together"}},
+		{"an oidc provider without a public url", map[string]string{"SEATWARDEN_OIDC_ISSUER": "https://login.example.com", "SEATWARDEN_OIDC_CLIENT_ID": "bot", "SEATWARDEN_OIDC_CLIENT_SECRET": "s"}, nil,
+			[]string{"SEATWARDEN_PUBLIC_URL: must be set with the OIDC provider: the provider sends approvers back to SEATWARDEN_PUBLIC_URL/stepup/callback, such as https://seatwarden.example.com"}},
+		{"an oidc issuer over plain http", map[string]string{"SEATWARDEN_OIDC_ISSUER": "http://login.example.com", "SEATWARDEN_OIDC_CLIENT_ID": "bot", "SEATWARDEN_OIDC_CLIENT_SECRET": "s", "SEATWARDEN_PUBLIC_URL": "https://bot.example.com"}, nil,
+			[]string{"SEATWARDEN_OIDC_ISSUER: " + httpsOnly + ", such as https://login.example.com", "an OIDC provider needs SEATWARDEN_OIDC_ISSUER, SEATWARDEN_OIDC_CLIENT_ID and SEATWARDEN_OIDC_CLIENT_SECRET together"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -65,6 +65,24 @@ type Policy struct {
 	Store          StorePolicy       `yaml:"store" json:"store"`
 	Access         AccessPolicy      `yaml:"access" json:"access"`
 	Verify         VerifyPolicy      `yaml:"verify" json:"verify"`
+	StepUp         StepUpPolicy      `yaml:"step_up" json:"step_up"`
+}
+
+// What step-up can guard (step_up.for).
+const (
+	StepUpAccess           = "access"            // approving an access grant
+	StepUpHighRisk         = "high_risk"         // approving a high-risk request
+	StepUpCredentialRevoke = "credential_revoke" // revoking a credential
+	StepUpSeatRemove       = "seat_remove"       // removing a seat
+)
+
+// StepUpPolicy is which decisions need the decider to sign in again at the
+// company's OpenID Connect provider, and how.
+type StepUpPolicy struct {
+	For []string `yaml:"for" json:"for"`
+	// ACR, when set, is the authentication context the sign-in must
+	// show (the token's acr), or "mfa" for a multi-factor amr.
+	ACR string `yaml:"acr" json:"acr"`
 }
 
 // Who may start a caller verification, besides people named by email.

@@ -22,7 +22,10 @@ const (
 	ActionRequestRollBack = "request.rollback" // review: it was rolled back (confirm)
 	ActionRequestExtend   = "request.extend"   // review: opens the extend form
 	ActionShadowRequest   = "shadow.request"   // opens a retroactive app request
-	ActionShadowFlag      = "shadow.flag"      // flags the installation for removal (confirm)
+	// ActionStepUpLink is the link button to the step-up sign-in; Slack
+	// sends its click too, which needs no answer.
+	ActionStepUpLink = "request.stepup"
+	ActionShadowFlag = "shadow.flag" // flags the installation for removal (confirm)
 )
 
 // Form ids. A request form's id is FormRequestPrefix + the kind's name.

@@ -1222,3 +1222,21 @@ func indentJSON(t *testing.T, v any) []byte {
 	}
 	return []byte(b.String())
 }
+
+// An approval that needs a fresh sign-in is answered with the link, for
+// the approver only; once counted, the thread says it was re-authenticated.
+func TestStepUpMessages(t *testing.T) {
+	r := accessPending(nil)
+	m := requests().StepUpNeeded(r, "https://bot.example.com/stepup/abc", at(23, 11, 10))
+	if m.Visibility != bot.Ephemeral || len(m.Buttons) != 1 || m.Buttons[0].URL != "https://bot.example.com/stepup/abc" {
+		t.Errorf("step-up reply: %+v", m)
+	}
+	mustSay(t, m, "the link works once, for you, until 11:10")
+	checkSmall(t, m)
+	goldenJSON(t, m)
+	goldenRendered(t, m)
+	reply := requests().ThreadReply(r, approvals.Notice{Event: approvals.EventApproval, Mark: approvals.Mark{By: dana, At: at(23, 11, 9), StepUp: true}, Count: 1})
+	if want := "✅ dana@example.com (re-authenticated) approved (1 of 2)"; reply.Headline != want {
+		t.Errorf("thread reply %q, want %q", reply.Headline, want)
+	}
+}

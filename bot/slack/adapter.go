@@ -489,6 +489,9 @@ const formNotOpened = "The form could not open in time. Please click the button 
 // the reply's other content then goes to response_url as usual.
 func (a *Adapter) answerClick(ctx context.Context, req bot.Request, c click) {
 	reply := a.handle(ctx, req)
+	if reply.Empty() {
+		return
+	}
 	if reply.Form != nil {
 		a.openForm(ctx, *reply.Form, req.User.ID, c)
 	}

@@ -69,6 +69,8 @@ type app struct {
 	access *jobs.Access
 	// verify carries caller verification's messages and expiries.
 	verify *jobs.Verify
+	// stepUp is step-up re-authentication; nil without an OIDC provider.
+	stepUp *stepUpWiring
 	now    func() time.Time
 	// followUps are redraws after decisions still in flight; Close waits.
 	followUps sync.WaitGroup
@@ -136,6 +138,9 @@ func newApp(ctx context.Context, cfg *config.Config, log *slog.Logger) (*app, er
 	a.access.Observe = a.metrics.ObserveAccess
 	a.privilege = newPrivilegeReviewJobs(cfg, a.store, zendesk.Connector{Client: zd}, a.access.Service, holder, a.now, log)
 	a.verify = newVerifyJobs(cfg, a.store, zendesk.Connector{Client: zd}, a.now, log)
+	if cfg.OIDC.Enabled() {
+		a.stepUp = newStepUp(cfg, a.store, a.now, log)
+	}
 	syncers := []*seats.Syncer{syncer}
 	inventories := []func(context.Context) error{a.tokens.Inventory}
 	digest := a.reviews.DigestJob()
@@ -181,6 +186,7 @@ func newApp(ctx context.Context, cfg *config.Config, log *slog.Logger) (*app, er
 		BrokeGlass:       a.brokeGlass,
 		Verify:           a.verify.Service,
 		VerifyAllowed:    wiring.VerifyAskers(cfg.Policy),
+		StepUp:           a.stepUp.begin(),
 		VerifyDeliver:    a.verify.Deliver,
 		VerifyStarted:    a.verifyStarted,
 		VerifyEnded:      a.verifyEnded,
@@ -343,6 +349,7 @@ func newApprovalJobs(cfg *config.Config, st store.Store, creds *credentials.Serv
 		Audit:    st,
 		Awaiting: st,
 		Policy: approvals.Policy{
+			StepUp:            wiring.ApprovalStepUp(p),
 			Location:          p.Location(),
 			Channel:           p.Approvals.Channel,
 			Admins:            p.Admins,
@@ -514,6 +521,9 @@ func (a *app) handler() http.Handler {
 	}
 	if a.teams != nil {
 		a.teams.Register(mux)
+	}
+	if a.stepUp != nil {
+		a.stepUp.pages(a).Register(mux)
 	}
 	return mux
 }

@@ -16,6 +16,7 @@ import (
 
 	"github.com/seatwarden/seatwarden/config"
 	"github.com/seatwarden/seatwarden/connector"
+	"github.com/seatwarden/seatwarden/integrations/oidc"
 	"github.com/seatwarden/seatwarden/integrations/zendesk"
 	"github.com/seatwarden/seatwarden/internal/seal"
 	"github.com/seatwarden/seatwarden/store"
@@ -103,7 +104,26 @@ func runChecks(ctx context.Context, e env) []checkResult {
 	results = append(results, checkGitHub(ctx, cfg, quiet))
 	results = append(results, checkSlack(ctx, cfg))
 	results = append(results, checkTeams(ctx, cfg))
+	results = append(results, checkOIDC(ctx, cfg))
 	return results
+}
+
+// checkOIDC reads the step-up provider's discovery document.
+func checkOIDC(ctx context.Context, cfg *config.Config) checkResult {
+	if !cfg.OIDC.Enabled() {
+		return skip("step-up", "no SEATWARDEN_OIDC_ISSUER: approvals count without a fresh sign-in")
+	}
+	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	p := oidc.New(oidc.Config{Issuer: cfg.OIDC.Issuer, ClientID: cfg.OIDC.ClientID, ClientSecret: cfg.OIDC.ClientSecret.Value(), RedirectURL: cfg.PublicURL + "/stepup/callback"})
+	if err := p.Discover(ctx); err != nil {
+		return fail("step-up", err.Error(), "check SEATWARDEN_OIDC_ISSUER: it is the issuer exactly as the provider's tokens name it, whose /.well-known/openid-configuration must answer")
+	}
+	guards := "nothing yet (step_up.for is empty)"
+	if len(cfg.Policy.StepUp.For) > 0 {
+		guards = strings.Join(cfg.Policy.StepUp.For, ", ")
+	}
+	return ok("step-up", "%s answers; sign-ins come back to %s/stepup/callback; guards %s", cfg.OIDC.Issuer, cfg.PublicURL, guards)
 }
 
 // checkStore checks the store answers, and how it keeps its data.

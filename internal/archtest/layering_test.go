@@ -63,6 +63,10 @@ func TestLayering(t *testing.T) {
 		{"prompts", append([]string{module + "/bot/slack", module + "/bot/teams", module + "/commands", module + "/jobs", module + "/cmd"}, chatSDKs...)},
 		{"reviews", append([]string{module + "/bot", module + "/commands", module + "/jobs", module + "/cmd", module + "/config", module + "/integrations"}, chatSDKs...)},
 		{"access", append([]string{module + "/bot", module + "/commands", module + "/jobs", module + "/cmd", module + "/config", module + "/integrations", module + "/prompts"}, chatSDKs...)},
+		{"verify", append([]string{module + "/bot", module + "/commands", module + "/jobs", module + "/cmd", module + "/config", module + "/integrations", module + "/prompts"}, chatSDKs...)},
+		{"stepup", append([]string{module + "/bot", module + "/commands", module + "/jobs", module + "/cmd", module + "/config", module + "/integrations", module + "/prompts", module + "/server"}, chatSDKs...)},
+		// The step-up pages reach the provider through their own interface.
+		{"server/stepuppage", append([]string{module + "/commands", module + "/jobs", module + "/cmd", module + "/config", module + "/integrations", module + "/approvals"}, chatSDKs...)},
 		// The domain's seam to a SaaS: integrations implement it, it
 		// depends on nothing of ours.
 		{"connector", []string{module}},

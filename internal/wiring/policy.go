@@ -5,8 +5,11 @@ package wiring
 
 import (
 	"cmp"
+	"slices"
 	"strings"
 
+	"github.com/seatwarden/seatwarden/approvals"
+	"github.com/seatwarden/seatwarden/stepup"
 	"github.com/seatwarden/seatwarden/verify"
 
 	"github.com/seatwarden/seatwarden/access"
@@ -158,3 +161,14 @@ func VerifyAskers(p config.Policy) verify.Askers {
 	}
 	return a
 }
+
+// ApprovalStepUp is which approvals count only after a fresh sign-in.
+func ApprovalStepUp(p config.Policy) approvals.StepUp {
+	return approvals.StepUp{
+		Access:   slices.Contains(p.StepUp.For, config.StepUpAccess),
+		HighRisk: slices.Contains(p.StepUp.For, config.StepUpHighRisk),
+	}
+}
+
+// StepUpPolicy is how fresh and how strong a step-up sign-in must be.
+func StepUpPolicy(p config.Policy) stepup.Policy { return stepup.Policy{ACR: p.StepUp.ACR} }
