@@ -20,6 +20,7 @@ import (
 	"github.com/seatwarden/seatwarden/bot/slack/slacktest"
 	"github.com/seatwarden/seatwarden/config"
 	"github.com/seatwarden/seatwarden/connector"
+	"github.com/seatwarden/seatwarden/integrations/oidc/oidctest"
 	"github.com/seatwarden/seatwarden/integrations/zendesk"
 	"github.com/seatwarden/seatwarden/integrations/zendesk/zendesktest"
 	"github.com/seatwarden/seatwarden/internal/wiring"
@@ -75,6 +76,8 @@ type demo struct {
 	failed   []string
 	base     string
 	slackEmu *slacktest.Server
+	// idp is the company's emulated sign-in, for step-up.
+	idp *oidctest.Server
 }
 
 func (d *demo) say(format string, a ...any) { fmt.Fprintf(d.out, format+"\n", a...) }
@@ -123,6 +126,16 @@ func (d *demo) run(ctx context.Context, cfg *config.Config, dataDir string, keep
 		return err
 	}
 	defer gh.Close()
+	// Step-up sends approvers to the sign-in and back to the bot's public
+	// address, which must be known before the bot starts: take a free port.
+	addr, err := freeAddr()
+	if err != nil {
+		return err
+	}
+	d.idp = oidctest.NewServer(oidctest.WithClient(demoOIDCClient, demoOIDCSecret, "http://"+addr+"/stepup/callback"))
+	defer d.idp.Close()
+	cfg.PublicURL = "http://" + addr
+	cfg.OIDC = config.OIDC{Issuer: d.idp.URL, ClientID: demoOIDCClient, ClientSecret: config.NewSecret(demoOIDCSecret)}
 	if cfg.PolicyPath == "" {
 		cfg.Policy.Timezone = "Europe/Berlin"
 		cfg.Policy.Admins = []string{demoAdmin.email}
@@ -131,6 +144,9 @@ func (d *demo) run(ctx context.Context, cfg *config.Config, dataDir string, keep
 		cfg.Policy.Approvals.Channel = demoApprovalsChannel
 		cfg.Policy.Approvals.Approvers = []string{demoStranger.email}
 		demoAccessPolicy(&cfg.Policy)
+		// Access grants count only after the approver signs in again,
+		// with a second factor.
+		cfg.Policy.StepUp = config.StepUpPolicy{For: []string{config.StepUpAccess}, ACR: "mfa"}
 	}
 
 	a, err := newApp(ctx, cfg, log)
@@ -157,8 +173,7 @@ func (d *demo) run(ctx context.Context, cfg *config.Config, dataDir string, keep
 	defer stopServer()
 	addrc := make(chan string, 1)
 	served := make(chan error, 1)
-	go func() { served <- a.serve(srvCtx, "127.0.0.1:0", func(addr string) { addrc <- addr }) }()
-	var addr string
+	go func() { served <- a.serve(srvCtx, addr, func(addr string) { addrc <- addr }) }()
 	select {
 	case addr = <-addrc:
 	case err := <-served:

@@ -9,7 +9,6 @@ import (
 	"github.com/seatwarden/seatwarden/config"
 	"github.com/seatwarden/seatwarden/integrations/zendesk"
 	"github.com/seatwarden/seatwarden/integrations/zendesk/zendesktest"
-	"github.com/seatwarden/seatwarden/prompts"
 )
 
 // demoGrant is how long the scene's grant lasts: the demo's policy lets
@@ -63,8 +62,8 @@ func (d *demo) access(ctx context.Context, a *app, emu *zendesktest.Server) {
 		return
 	}
 	for i, approver := range []demoPerson{demoAdmin, demoOwner} {
-		d.say("%s presses Approve.", approver.name)
-		d.printClick(approver, d.clickReply(ctx, approver, demoApprovalsChannel, parent.TS, prompts.ActionRequestApprove, id), "You approved")
+		d.say("%s presses Approve. Access grants count only after a fresh sign-in (step_up.for: access):", approver.name)
+		d.approveWithStepUp(ctx, approver, parent.TS, id)
 		d.awaitReplies(ctx, parent.TS, i+1)
 	}
 	ch, ok := d.slackEmu.DMChannel(who.slackID)

@@ -147,9 +147,14 @@ func messageText(m slacktest.Message) string {
 // click posts a signed block_actions payload, as Slack does when who
 // presses a button of the message at ts.
 func (d *demo) click(ctx context.Context, who demoPerson, channel, ts, actionID, value string) {
+	d.clickAnswered(ctx, who, channel, ts, actionID, value, d.slackEmu.NewMessageResponseURL(channel, who.slackID, ts))
+}
+
+// clickAnswered is click with the response_url the answer goes to.
+func (d *demo) clickAnswered(ctx context.Context, who demoPerson, channel, ts, actionID, value, responseURL string) {
 	payload, _ := json.Marshal(map[string]any{
 		"type": "block_actions", "trigger_id": d.slackEmu.IssueTriggerID(),
-		"response_url": d.slackEmu.NewMessageResponseURL(channel, who.slackID, ts),
+		"response_url": responseURL,
 		"user":         map[string]string{"id": who.slackID, "name": strings.ToLower(strings.Fields(who.name)[0])},
 		"team":         map[string]string{"id": "T0ACME"},
 		"channel":      map[string]string{"id": channel},

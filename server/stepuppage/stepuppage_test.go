@@ -30,7 +30,7 @@ type fixture struct {
 
 // newFixture serves the step-up pages beside an emulated provider, with
 // the approval's own effect recorded rather than carried out.
-func newFixture(t *testing.T, p stepup.Policy, opts ...oidctest.Option) *fixture {
+func newFixture(t testing.TB, p stepup.Policy, opts ...oidctest.Option) *fixture {
 	t.Helper()
 	f := &fixture{}
 	mux := http.NewServeMux()
@@ -66,7 +66,7 @@ func browse(t *testing.T, link string) (int, string) {
 	return resp.StatusCode, string(body)
 }
 
-func (f *fixture) begin(t *testing.T) string {
+func (f *fixture) begin(t testing.TB) string {
 	t.Helper()
 	c, err := f.svc.Begin(t.Context(), dana, stepup.Action{Kind: "approve", Target: "REQ-7KQ2MX"})
 	if err != nil {
