@@ -5,7 +5,7 @@ VERSION  ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev
 COMMIT   ?= $(shell git rev-parse --short HEAD 2>/dev/null)
 LDFLAGS  := -s -w -X main.version=$(VERSION) -X main.commit=$(COMMIT)
 
-.PHONY: all build test fmt-check vet race bench bench-sync bench-slack lint demo docker teams-package clean
+.PHONY: all build test fmt-check vet race bench bench-sync bench-slack stepup-browser lint demo docker teams-package clean
 
 all: test build
 
@@ -40,6 +40,13 @@ bench-sync: build
 SLACKLOAD_FLAGS ?=
 bench-slack:
 	$(GO) run ./bench/slackload $(SLACKLOAD_FLAGS)
+
+# Step-up's pages in a real browser: headless Chromium opens a one-time
+# link, follows it to the emulated sign-in and back, and the link is
+# refused the second time; screenshots go to /tmp. Needs Debian's
+# chromium (apt-get install chromium).
+stepup-browser:
+	$(GO) run ./bench/stepupbrowser -out /tmp
 
 lint:
 	$(GO) run honnef.co/go/tools/cmd/staticcheck@v0.8.2 $(PKG)
