@@ -320,10 +320,23 @@ func (rc *requestCommands) shadowClick(ctx context.Context, c *Call, a *bot.Acti
 // stepUp answers an approval that counts only after the approver signs in
 // again: a one-time link to the company's sign-in.
 func (rc *requestCommands) stepUp(ctx context.Context, c *Call, r approvals.Request) (bot.Message, error) {
-	if rc.d.StepUp == nil {
-		return bot.Message{}, Unavailablef("Approving %s needs you to sign in again, and no sign-in provider is set up here (SEATWARDEN_OIDC_ISSUER); ask an admin", r.ID)
+	return stepUpLink(ctx, rc.d, c, StepUpApprove, r.ID, fmt.Sprintf("Approving %s (%s)", r.ID, clip(r.Title, 90)))
+}
+
+// Step-up actions: what a fresh sign-in lets count.
+const (
+	StepUpApprove          = "approve"           // an approval; target: the request id
+	StepUpSeatRemove       = "seat-remove"       // a seat's Remove; target: the seat's button value
+	StepUpCredentialRevoke = "credential-revoke" // a credential's revoke; target: its button value
+)
+
+// stepUpLink answers a decision that counts only after a fresh sign-in,
+// with the link to it; what says what the decision is.
+func stepUpLink(ctx context.Context, d Deps, c *Call, kind, target, what string) (bot.Message, error) {
+	if d.StepUp == nil {
+		return bot.Message{}, Unavailablef("%s needs you to sign in again, and no sign-in provider is set up here (SEATWARDEN_OIDC_ISSUER); ask an admin", what)
 	}
-	link, expires, err := rc.d.StepUp(ctx, c.Role.Email, stepup.Action{Kind: StepUpApprove, Target: r.ID, Title: r.Title})
+	link, expires, err := d.StepUp(ctx, c.Role.Email, stepup.Action{Kind: kind, Target: target, Title: what})
 	var refusal *stepup.Refusal
 	if errors.As(err, &refusal) {
 		return bot.Message{}, Forbiddenf("%s", prose.Capitalize(refusal.Why))
@@ -331,11 +344,8 @@ func (rc *requestCommands) stepUp(ctx context.Context, c *Call, r approvals.Requ
 	if err != nil {
 		return bot.Message{}, err
 	}
-	return rc.view(c).StepUpNeeded(r, link, expires), nil
+	return prompts.StepUpNeeded(what, target, link, expires, d.Policy.Location), nil
 }
-
-// StepUpApprove is the step-up action of an approval.
-const StepUpApprove = "approve"
 
 // submit answers the request forms and the deny, question, answer and
 // extend forms.

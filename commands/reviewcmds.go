@@ -1,6 +1,7 @@
 package commands
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"slices"
@@ -267,6 +268,10 @@ func (rc *reviewCommands) cancelled(ctx context.Context, c *Call, period string,
 func (rc *reviewCommands) decide(ctx context.Context, c *Call, in reviews.Input, origin bot.MessageRef) (bot.Message, error) {
 	in.Actor = reviews.Actor{Email: c.Role.Email, Admin: c.Role.Admin}
 	it, err := rc.d.Reviews.Decide(ctx, in)
+	if errors.Is(err, reviews.ErrStepUpRequired) {
+		return stepUpLink(ctx, rc.d, c, StepUpSeatRemove, prompts.SeatValue(it.Seat.Connector, in.Period, in.UserID),
+			"Removing "+cmp.Or(it.Seat.Name, it.Seat.Email)+"'s seat")
+	}
 	if fe, ok := errors.AsType[*reviews.FieldError](err); ok {
 		return rc.formError(ctx, c, in, fe)
 	}

@@ -1,6 +1,7 @@
 package commands
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"strings"
@@ -237,6 +238,9 @@ func (tc *tokenCommands) click(ctx context.Context, c *Call, a *bot.Action) (bot
 		return tc.openForm(ctx, c, svc, a.ID, where, saas, id)
 	case prompts.ActionTokenRevoke:
 		it, outcome, err := svc.Revoke(ctx, id, tc.actor(c))
+		if errors.Is(err, credentials.ErrStepUpRequired) {
+			return stepUpLink(ctx, tc.d, c, StepUpCredentialRevoke, a.Value, "Revoking "+cmp.Or(it.Name, id))
+		}
 		if err != nil {
 			return bot.Message{}, tc.registerError(saas, id, err)
 		}

@@ -122,13 +122,7 @@ func (d *policyDecoder) validatePolicy(p *Policy) {
 	d.validateAccess(&p.Access)
 	d.validateVerify(&p.Verify)
 	for i, what := range p.StepUp.For {
-		path := fmt.Sprintf("step_up.for[%d]", i)
-		switch what {
-		case StepUpCredentialRevoke, StepUpSeatRemove:
-			d.addAt(path, "%s is not guarded by step-up in this version yet; step-up guards access and high_risk approvals", what)
-		default:
-			d.oneOf(path, what, StepUpAccess, StepUpHighRisk)
-		}
+		d.oneOf(fmt.Sprintf("step_up.for[%d]", i), what, StepUpAccess, StepUpHighRisk, StepUpCredentialRevoke, StepUpSeatRemove)
 	}
 }
 

@@ -45,7 +45,13 @@ func (e *FieldError) Error() string { return e.Field + ": " + e.Message }
 type Actor struct {
 	Email string
 	Admin bool
+	// Reauthenticated: the actor has just signed in again (step-up).
+	Reauthenticated bool
 }
+
+// ErrStepUpRequired: the revoke counts only after the admin signs in
+// again; Revoke with a reauthenticated actor carries it out then.
+var ErrStepUpRequired = errors.New("credentials: revoking needs the admin to sign in again")
 
 func (a Actor) email() string { return people.Key(a.Email) }
 
@@ -426,6 +432,9 @@ func (s *Service) Revoke(ctx context.Context, id string, a Actor) (Item, RevokeO
 	if !a.Admin {
 		s.audit(ctx, a.email(), "credential.revoke.refused", id, map[string]string{"why": "not an admin"})
 		return Item{}, 0, &NotAllowedError{Item: it, Why: "only admins can revoke " + article(it.Kind.Label())}
+	}
+	if s.policy().StepUpRevoke && !a.Reauthenticated {
+		return it, 0, ErrStepUpRequired
 	}
 	now := s.now()
 	busy := false

@@ -601,3 +601,24 @@ func TestRevokeLeaseOfACrashedReplica(t *testing.T) {
 		t.Errorf("Revoke after the lease = %v, %v; want RevokedNow", out, err)
 	}
 }
+
+// With step-up on revokes, an admin's revoke counts only once they have
+// signed in again; a non-admin is refused before any sign-in.
+func TestRevokeNeedsStepUp(t *testing.T) {
+	e := synced(t)
+	e.svc.Policy.StepUpRevoke = true
+	if _, _, err := e.svc.Revoke(t.Context(), seatGovToken, agent(priya)); errors.Is(err, credentials.ErrStepUpRequired) || err == nil {
+		t.Errorf("a non-admin's revoke: %v, want refused", err)
+	}
+	if _, _, err := e.svc.Revoke(t.Context(), seatGovToken, admin(dana)); !errors.Is(err, credentials.ErrStepUpRequired) {
+		t.Fatalf("an admin's revoke: %v", err)
+	}
+	if n := e.emu.Requests(zendesktest.EndpointOAuthTokenRevoke); n != 0 {
+		t.Fatalf("%d revoke requests before the sign-in", n)
+	}
+	a := admin(dana)
+	a.Reauthenticated = true
+	if _, out, err := e.svc.Revoke(t.Context(), seatGovToken, a); err != nil || out != credentials.RevokedNow {
+		t.Errorf("after the sign-in: %v, %v", out, err)
+	}
+}

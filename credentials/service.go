@@ -17,6 +17,9 @@ type Policy struct {
 	Location *time.Location
 	// UnusedDays: a credential unused this long is an orphan (default 90).
 	UnusedDays int
+	// StepUpRevoke: revoking a credential in its SaaS counts only after
+	// the admin signs in again (step_up.for: credential_revoke).
+	StepUpRevoke bool
 }
 
 // Service keeps one SaaS's credential register over the store and the

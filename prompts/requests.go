@@ -154,17 +154,6 @@ func (v Requests) WithErrors(f bot.Form, values map[string]string, fe *approvals
 	return f
 }
 
-// StepUpNeeded answers an approver whose approval counts only after they
-// sign in again: a one-time link to the company's sign-in.
-func (v Requests) StepUpNeeded(r approvals.Request, link string, expires time.Time) bot.Message {
-	return bot.Message{
-		Sections: []bot.Section{{Text: fmt.Sprintf("Approving %s (%s) needs you to sign in again, so it is really you. Your approval counts once you do; the link works once, for you, until %s.",
-			r.ID, bot.EscapeText(clipText(r.Title, 90)), expires.In(v.loc()).Format("15:04"))}},
-		Buttons:    []bot.Button{{ActionID: ActionStepUpLink, Label: "Sign in again to approve", Value: r.ID, URL: link, Style: bot.StylePrimary}},
-		Visibility: bot.Ephemeral,
-	}
-}
-
 // headline is "App install request REQ-7KQ2MX: Install Salesforce Sync".
 func headline(r approvals.Request) string {
 	return fmt.Sprintf("%s request %s: %s", approvals.KindOf(r.Kind).Noun, r.ID, clipText(r.Title, 90))

@@ -1227,7 +1227,7 @@ func indentJSON(t *testing.T, v any) []byte {
 // the approver only; once counted, the thread says it was re-authenticated.
 func TestStepUpMessages(t *testing.T) {
 	r := accessPending(nil)
-	m := requests().StepUpNeeded(r, "https://bot.example.com/stepup/abc", at(23, 11, 10))
+	m := prompts.StepUpNeeded("Approving "+r.ID+" ("+r.Title+")", r.ID, "https://bot.example.com/stepup/abc", at(23, 11, 10), berlin)
 	if m.Visibility != bot.Ephemeral || len(m.Buttons) != 1 || m.Buttons[0].URL != "https://bot.example.com/stepup/abc" {
 		t.Errorf("step-up reply: %+v", m)
 	}

@@ -276,3 +276,33 @@ func hasAction(entries []store.AuditEntry, action string) bool {
 	}
 	return false
 }
+
+// With step-up on seat removal, a Remove counts only once the decider
+// has signed in again; what a sign-in would not change is refused first.
+func TestRemoveNeedsStepUp(t *testing.T) {
+	f := newFixture(t)
+	f.svc.Policy.StepUpRemove = true
+	items := f.open(t)
+	tom := f.seat(t, items, "tom@acme.example")
+	in := reviews.Input{Period: tom.Period, UserID: tom.Seat.UserID, Decision: reviews.Remove, Actor: reviews.Actor{Email: priya}}
+	if _, err := f.svc.Decide(t.Context(), in); !errors.Is(err, reviews.ErrNotAllowed) {
+		t.Errorf("a stranger's Remove: %v, want refused before any sign-in", err)
+	}
+	in.Actor = reviews.Actor{Email: omar}
+	got, err := f.svc.Decide(t.Context(), in)
+	if !errors.Is(err, reviews.ErrStepUpRequired) || got.Seat.Email != "tom@acme.example" {
+		t.Fatalf("the owner's Remove: %v", err)
+	}
+	if it, _ := f.svc.Item(t.Context(), tom.Period, tom.Seat.UserID); it.State != reviews.Open {
+		t.Fatalf("a Remove counted before the sign-in: %s", it.State)
+	}
+	in.Reauthenticated = true
+	if got, err = f.svc.Decide(t.Context(), in); err != nil || got.State != reviews.Removed {
+		t.Errorf("after the sign-in: %s, %v", got.State, err)
+	}
+	// Keep, Snooze and the rest need no sign-in.
+	hannah := f.seat(t, items, "hannah@acme.example")
+	if _, err := f.svc.Decide(t.Context(), reviews.Input{Period: hannah.Period, UserID: hannah.Seat.UserID, Decision: reviews.Snooze, Actor: reviews.Actor{Email: omar}}); err != nil {
+		t.Errorf("a Snooze: %v", err)
+	}
+}

@@ -28,6 +28,9 @@ type Policy struct {
 	// downgraded (policy review.on_silence: downgrade) rather than left to
 	// the admins the reminders escalated them to.
 	DowngradeOnSilence bool
+	// StepUpRemove: a Remove counts only after the decider signs in again
+	// (step_up.for: seat_remove).
+	StepUpRemove bool
 }
 
 // Service runs seat reviews over the store and Zendesk.
@@ -359,7 +362,13 @@ type Input struct {
 	Reason    string
 	KeepUntil time.Time
 	NewOwner  string
+	// Reauthenticated: the actor has just signed in again (step-up).
+	Reauthenticated bool
 }
+
+// ErrStepUpRequired: the decision counts only after the decider signs in
+// again; Decide with Reauthenticated carries it out then.
+var ErrStepUpRequired = errors.New("reviews: removing a seat needs the decider to sign in again")
 
 // Decide records a decision with a compare-and-set on the item, so of
 // concurrent clicks exactly one wins; the others get a *DecidedError
@@ -384,6 +393,22 @@ func (s *Service) decide(ctx context.Context, in Input) (Item, error) {
 	actor := people.Key(in.Actor.Email)
 	if err := validate(in, p, now); err != nil {
 		return Item{}, err
+	}
+	if in.Decision == Remove && p.StepUpRemove && !in.Reauthenticated && in.Actor != System {
+		// Refused now for what a sign-in would not change, so nobody
+		// signs in again for a decision they may not make.
+		it, err := s.Item(ctx, in.Period, in.UserID)
+		switch {
+		case err != nil:
+			return Item{}, err
+		case it.State != Open:
+			return Item{}, &DecidedError{Item: it}
+		case s.Privilege && people.Same(actor, it.Seat.Email):
+			return Item{}, ErrOwnPrivilege
+		case !in.Actor.Admin && (actor == "" || actor != it.Owner):
+			return Item{}, &NotAllowedError{Item: it}
+		}
+		return it, ErrStepUpRequired
 	}
 
 	var decided Item
@@ -451,6 +476,9 @@ func (s *Service) decide(ctx context.Context, in Input) (Item, error) {
 	}
 	if in.Decision == NotMine {
 		detail["to"] = decided.Owner
+	}
+	if in.Reauthenticated {
+		detail["reauthenticated"] = "true"
 	}
 	s.audit(ctx, actor, s.decisionAction(in.Decision), s.subject(in.UserID), detail)
 	if err := s.remember(ctx, decided); err != nil {

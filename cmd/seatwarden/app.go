@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"net/url"
 	"path/filepath"
+	"slices"
 	"sync"
 	"time"
 
@@ -317,10 +318,11 @@ func newTokenJobs(cfg *config.Config, st store.Store, saas string, src connector
 		Audit:     st,
 		Snapshots: st,
 		Connector: src,
-		Policy:    credentials.Policy{Location: p.Location(), UnusedDays: p.Credentials.UnusedDays},
-		Now:       now,
-		Holder:    holder,
-		Logger:    log,
+		Policy: credentials.Policy{Location: p.Location(), UnusedDays: p.Credentials.UnusedDays,
+			StepUpRevoke: slices.Contains(p.StepUp.For, config.StepUpCredentialRevoke)},
+		Now:    now,
+		Holder: holder,
+		Logger: log,
 	}
 	return &jobs.Tokens{
 		Service:      svc,

@@ -89,6 +89,7 @@ func ReviewPolicy(p config.Policy) reviews.Policy {
 		RemoveAction:       removeAction,
 		DowngradeRoleID:    p.Review.DowngradeRoleID,
 		DowngradeOnSilence: p.Review.OnSilence == config.OnSilenceDowngrade,
+		StepUpRemove:       slices.Contains(p.StepUp.For, config.StepUpSeatRemove),
 	}
 }
 
@@ -102,6 +103,7 @@ func GitHubReviewPolicy(p config.Policy) reviews.Policy {
 		KeepMaxDays:  p.Review.KeepMaxDays,
 		SnoozeDays:   p.Review.SnoozeDays,
 		RemoveAction: reviews.ChangeDemote,
+		StepUpRemove: slices.Contains(p.StepUp.For, config.StepUpSeatRemove),
 	}
 }
 
