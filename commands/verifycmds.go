@@ -38,7 +38,7 @@ func (vc *verifyCommands) definitions() []Definition {
 			Examples: []string{verifyExample, "verify priya@acme.example new laptop enrolment"},
 			Access:   Everyone,
 			Handler:  vc.start,
-			Actions:  []ActionRoute{{ID: prompts.ActionVerifyAnswer}},
+			Actions:  verifyActions(),
 			// Who may answer is the service's business: the person asked.
 			ControlAccess: Everyone,
 		},
@@ -59,6 +59,15 @@ func (vc *verifyCommands) definitions() []Definition {
 			Handler:     vc.list,
 		},
 	}
+}
+
+// verifyActions route the prompt's buttons.
+func verifyActions() []ActionRoute {
+	var out []ActionRoute
+	for _, id := range prompts.ActionVerifyAnswers {
+		out = append(out, ActionRoute{ID: id})
+	}
+	return out
 }
 
 func (vc *verifyCommands) view() prompts.Verifications {

@@ -68,17 +68,17 @@ func TestVerifyACaller(t *testing.T) {
 	if !strings.Contains(text(m), "Read them this code: *"+x.Code+"*") {
 		t.Errorf("the reply does not show the code:\n%s", text(m))
 	}
-	if line := errorLine(t, click(f.router, acmePriya, prompts.ActionVerifyAnswer, prompts.VerifyValue(x.ID, x.Code))); !strings.Contains(line, "Only mei@acme.example, who was asked, can answer this") {
+	if line := errorLine(t, click(f.router, acmePriya, prompts.ActionVerifyAnswers[0], prompts.VerifyValue(x.ID, x.Code))); !strings.Contains(line, "Only mei@acme.example, who was asked, can answer this") {
 		t.Errorf("the asker tapping: %q", line)
 	}
-	got := click(f.router, acmeMeiV, prompts.ActionVerifyAnswer, prompts.VerifyValue(x.ID, x.Code))
+	got := click(f.router, acmeMeiV, prompts.ActionVerifyAnswers[0], prompts.VerifyValue(x.ID, x.Code))
 	if got.Delivery != bot.ReplaceOriginal || len(got.Buttons) != 0 || !strings.Contains(text(got), "✅ Confirmed") {
 		t.Fatalf("after the tap: %+v", got)
 	}
 	if len(f.ended) != 1 || f.ended[0].State != verify.Verified {
 		t.Errorf("ended = %+v", f.ended)
 	}
-	again := click(f.router, acmeMeiV, prompts.ActionVerifyAnswer, prompts.VerifyValue(x.ID, verify.NotMe))
+	again := click(f.router, acmeMeiV, prompts.ActionVerifyAnswers[0], prompts.VerifyValue(x.ID, verify.NotMe))
 	if !strings.Contains(text(again), "✅ Confirmed") || len(f.ended) != 1 {
 		t.Errorf("a second tap: %s (ended %d)", text(again), len(f.ended))
 	}
@@ -115,7 +115,7 @@ func TestVerifyRefusals(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			m := ask(f.router, tt.who, tt.text)
 			if tt.text == "" {
-				m = click(f.router, tt.who, prompts.ActionVerifyAnswer, "V-AAAAAA:4")
+				m = click(f.router, tt.who, prompts.ActionVerifyAnswers[0], "V-AAAAAA:4")
 			}
 			line := errorLine(t, m)
 			if !strings.Contains(line, tt.want) {

@@ -10,9 +10,14 @@ import (
 	"github.com/seatwarden/seatwarden/verify"
 )
 
-// ActionVerifyAnswer is the person's tap on a verification prompt; its
-// value is "<id>:<number>" or "<id>:not-me".
+// ActionVerifyAnswer prefixes the action ids of a verification prompt's
+// buttons; their value is "<id>:<number>" or "<id>:not-me". Each button
+// has its own id (ActionVerifyAnswers), as Slack wants in one row.
 const ActionVerifyAnswer = "verify.answer"
+
+// ActionVerifyAnswers are the action ids of a prompt's buttons, in order:
+// the three numbers, then This wasn't me.
+var ActionVerifyAnswers = []string{ActionVerifyAnswer + ".1", ActionVerifyAnswer + ".2", ActionVerifyAnswer + ".3", ActionVerifyAnswer + ".no"}
 
 // VerifyValue is the value of a verification prompt's button.
 func VerifyValue(id, choice string) string { return id + ":" + choice }
@@ -58,10 +63,10 @@ func why(x verify.Verification) string {
 // asker reads to them.
 func (v Verifications) Prompt(x verify.Verification) bot.Message {
 	buttons := make([]bot.Button, 0, len(x.Choices)+1)
-	for _, c := range x.Choices {
-		buttons = append(buttons, bot.Button{ActionID: ActionVerifyAnswer, Label: c, Value: VerifyValue(x.ID, c)})
+	for i, c := range x.Choices {
+		buttons = append(buttons, bot.Button{ActionID: ActionVerifyAnswers[min(i, 2)], Label: c, Value: VerifyValue(x.ID, c)})
 	}
-	buttons = append(buttons, bot.Button{ActionID: ActionVerifyAnswer, Label: "This wasn't me", Value: VerifyValue(x.ID, verify.NotMe), Style: bot.StyleDanger,
+	buttons = append(buttons, bot.Button{ActionID: ActionVerifyAnswers[3], Label: "This wasn't me", Value: VerifyValue(x.ID, verify.NotMe), Style: bot.StyleDanger,
 		Confirm: &bot.Confirm{Title: "Not you?", Text: "Security is told that someone asked the help desk in your name.", Confirm: "This wasn't me", Deny: "Go back"}})
 	return bot.Message{
 		Headline: "Is this you talking to the help desk?",

@@ -78,7 +78,7 @@ func TestVerifyButtons(t *testing.T) {
 	var choices []string
 	for _, b := range m.Buttons {
 		id, choice, ok := prompts.ParseVerifyValue(b.Value)
-		if !ok || id != x.ID || b.ActionID != prompts.ActionVerifyAnswer {
+		if !ok || id != x.ID || !strings.HasPrefix(b.ActionID, prompts.ActionVerifyAnswer+".") {
 			t.Errorf("button %+v does not read back", b)
 		}
 		choices = append(choices, choice)

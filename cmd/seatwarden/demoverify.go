@@ -116,7 +116,7 @@ func (d *demo) tapVerify(ctx context.Context, who demoPerson, id, choice string)
 		return false
 	}
 	d.printMessage(who.name+"'s direct message", prompt)
-	d.printClick(who, d.clickReply(ctx, who, ch, prompt.TS, prompts.ActionVerifyAnswer, prompts.VerifyValue(id, choice)), "")
+	d.printClick(who, d.clickReply(ctx, who, ch, prompt.TS, prompts.ActionVerifyAnswers[0], prompts.VerifyValue(id, choice)), "")
 	return true
 }
 
