@@ -199,21 +199,15 @@ func (s *Service) Open(ctx context.Context, id string) (Challenge, error) {
 	})
 }
 
-// Complete judges the provider's verified answer for state: it must come
+// Complete judges the provider's verified answer for the challenge its
+// state named (ByState): it must come
 // for an opened, unexpired challenge, name its person, carry its nonce,
 // be a fresh sign-in and, when the policy says, a multi-factor one. Only
 // then is the challenge done, once; the caller carries out its action.
-func (s *Service) Complete(ctx context.Context, state string, cl Claims) (Challenge, error) {
-	rec, err := s.Store.GetRecord(ctx, kindState, state)
-	if errors.Is(err, store.ErrNotFound) || (err == nil && len(rec.Data) == 0) {
-		return Challenge{}, &Refusal{"this sign-in does not answer any step-up seatwarden started (the state does not match); start again from the button in chat"}
-	}
-	if err != nil {
-		return Challenge{}, err
-	}
+func (s *Service) Complete(ctx context.Context, found Challenge, cl Claims) (Challenge, error) {
 	now, p := s.now(), s.Policy.withDefaults()
 	var why string
-	c, err := s.update(ctx, string(rec.Data), func(c *Challenge) error {
+	c, err := s.update(ctx, found.ID, func(c *Challenge) error {
 		switch {
 		case c.Done():
 			return &Refusal{"this sign-in was used already"}

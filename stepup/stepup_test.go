@@ -1,6 +1,7 @@
 package stepup_test
 
 import (
+	"context"
 	"errors"
 	"strings"
 	"testing"
@@ -109,13 +110,13 @@ func TestComplete(t *testing.T) {
 			if tt.state != nil {
 				state = tt.state(c)
 			}
-			got, err := svc.Complete(ctx, state, tt.claims(c, clock.Now()))
+			got, err := complete(ctx, svc, state, tt.claims(c, clock.Now()))
 			if tt.want == "" {
 				if err != nil || !got.Done() {
 					t.Fatalf("Complete = %+v, %v; want accepted", got, err)
 				}
 				var r *stepup.Refusal
-				if _, err := svc.Complete(ctx, state, tt.claims(c, clock.Now())); !errors.As(err, &r) || !strings.Contains(r.Why, "used already") {
+				if _, err := complete(ctx, svc, state, tt.claims(c, clock.Now())); !errors.As(err, &r) || !strings.Contains(r.Why, "used already") {
 					t.Errorf("a replayed answer: %v", err)
 				}
 				return
@@ -130,4 +131,14 @@ func TestComplete(t *testing.T) {
 
 func fresh(c stepup.Challenge, now time.Time) stepup.Claims {
 	return stepup.Claims{Email: c.Who, Nonce: c.Nonce, AuthTime: now.Add(-10 * time.Second)}
+}
+
+// complete answers a sign-in as the callback does: the challenge its state
+// names, then the judgement.
+func complete(ctx context.Context, svc *stepup.Service, state string, cl stepup.Claims) (stepup.Challenge, error) {
+	c, err := svc.ByState(ctx, state)
+	if err != nil {
+		return c, err
+	}
+	return svc.Complete(ctx, c, cl)
 }

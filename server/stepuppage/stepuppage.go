@@ -92,7 +92,7 @@ func (h *Handler) callback(w http.ResponseWriter, r *http.Request) {
 		h.page(w, http.StatusForbidden, page{Title: "Not signed in", Text: "The sign-in's answer could not be verified, so nothing was approved. Click the button in chat again to retry."})
 		return
 	}
-	if c, err = h.Service.Complete(ctx, state, claims); err != nil {
+	if c, err = h.Service.Complete(ctx, c, claims); err != nil {
 		h.refuse(w, err)
 		return
 	}
