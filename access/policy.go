@@ -36,6 +36,45 @@ type Policy struct {
 	// so the policy does: the owner holds admin standing, is never
 	// demoted, asked about in a privilege review or reported as a shadow.
 	AccountOwner string
+	// VerifyBy is who confirms a request is real before its approvers
+	// see it, for roles that do not say otherwise.
+	VerifyBy Confirmer
+}
+
+// Confirmer is who confirms an access request is real, by number
+// matching with the requester, before approvers see it.
+type Confirmer string
+
+// Confirmers. None, and the zero value of Policy.VerifyBy, ask nobody;
+// a role's zero value follows Policy.VerifyBy.
+const (
+	ConfirmByManager Confirmer = "manager" // the requester's manager
+	ConfirmByPeer    Confirmer = "peer"    // a colleague the requester names
+	ConfirmByNone    Confirmer = "none"
+)
+
+// ConfirmedBy is who confirms requests for role: "" when nobody does.
+func (p Policy) ConfirmedBy(role string) Confirmer {
+	by := p.VerifyBy
+	if r, ok := p.Grantable(role); ok && r.VerifyBy != "" {
+		by = r.VerifyBy
+	}
+	if by == ConfirmByNone {
+		return ""
+	}
+	return by
+}
+
+// AsksPeers reports whether requests for some role are confirmed by a
+// peer the requester names, so the request form asks for one.
+func (p Policy) AsksPeers() bool {
+	q := p.WithDefaults()
+	for name := range q.Roles {
+		if q.ConfirmedBy(name) == ConfirmByPeer {
+			return true
+		}
+	}
+	return false
 }
 
 // Allowance is why someone may hold a privileged role standing; "" when
@@ -72,6 +111,8 @@ type RolePolicy struct {
 	// HighRisk roles need the policy's high-risk quorum of approvals;
 	// admin always does.
 	HighRisk bool
+	// VerifyBy overrides Policy.VerifyBy for this role; "" follows it.
+	VerifyBy Confirmer
 }
 
 // Defaults for what the policy leaves out.

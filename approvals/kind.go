@@ -227,6 +227,7 @@ const (
 	FieldRole     = "role"
 	FieldDuration = "duration"
 	FieldTicket   = "ticket"
+	FieldPeer     = "peer"
 )
 
 // Values of the app form's data field and the change form's tier field.
@@ -389,6 +390,9 @@ var Access = &Kind{
 		{ID: FieldDuration, Label: "For how long", Hint: "Such as 30m, 2h or 1d; the policy's default when empty", Kind: Text, MaxLength: 40},
 		{ID: FieldWhy, Label: "Why you need it", Kind: Multiline, Required: true, MaxLength: 1000},
 		{ID: FieldTicket, Label: "Ticket", Hint: "Optional: the Zendesk ticket number or link this is for", Kind: Text, MaxLength: 300},
+		// Asked for only when the policy has a peer confirm some role's
+		// requests; a form without it leaves it empty.
+		{ID: FieldPeer, Label: "Who can confirm this", Hint: "A colleague's email: they confirm in chat that you asked, before approvers see it", Kind: Text, MaxLength: 254},
 	},
 	Check: func(a Answers, _ Tier, c CheckContext) []FieldError {
 		p := c.Access.WithDefaults()
@@ -412,6 +416,10 @@ var Access = &Kind{
 			} else {
 				a[FieldDuration] = d.String()
 			}
+		}
+		errs = append(errs, checkEmail(a, FieldPeer)...)
+		if p.ConfirmedBy(role) == access.ConfirmByPeer && a[FieldPeer] == "" && a[FieldRole] != "" {
+			errs = append(errs, FieldError{FieldPeer, fmt.Sprintf("Required: a colleague confirms %s requests before approvers see them; name one by email, such as %s", role, people.Example)})
 		}
 		if v := a[FieldTicket]; v != "" {
 			m := ticketPattern.FindStringSubmatch(strings.TrimSuffix(strings.ToLower(v), "/"))

@@ -157,7 +157,7 @@ func (s *Service) Sweep(ctx context.Context) (Sweep, error) {
 			sw.Outboxes = append(sw.Outboxes, r.ID)
 		}
 		switch {
-		case r.State == Pending && !now.Before(r.ExpiresAt):
+		case (r.State == Pending || r.State == Confirming) && !now.Before(r.ExpiresAt):
 			sw.Expired = append(sw.Expired, r.ID)
 		case r.State == Pending && now.Sub(r.CreatedAt) >= p.RemindAfter:
 			for _, who := range s.Approvers(r.Kind) {
@@ -172,16 +172,19 @@ func (s *Service) Sweep(ctx context.Context) (Sweep, error) {
 	return sw, nil
 }
 
-// Expire moves a pending request past its expiry to expired.
+// Expire moves a pending request, or one still awaiting confirmation,
+// past its expiry to expired.
 func (s *Service) Expire(ctx context.Context, id string) (Request, error) {
 	now := s.now()
 	r, err := s.update(ctx, id, func(r *Request) error {
-		if r.State != Pending || now.Before(r.ExpiresAt) {
+		if (r.State != Pending && r.State != Confirming) || now.Before(r.ExpiresAt) {
 			return store.ErrSkipUpdate
 		}
 		m := Mark{By: "system", At: now}
+		if r.State == Pending { // one awaiting confirmation has no thread yet
+			r.add(thread(EventExpired, m, len(r.Approvals))...)
+		}
 		r.State, r.DecidedAt, r.Closed = Expired, now, &m
-		r.add(thread(EventExpired, m, len(r.Approvals))...)
 		r.add(Notice{Kind: Direct, To: r.Requester, Event: EventExpired, Mark: m})
 		return nil
 	})

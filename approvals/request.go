@@ -10,15 +10,19 @@ import (
 	"strings"
 	"time"
 
+	"github.com/seatwarden/seatwarden/access"
 	"github.com/seatwarden/seatwarden/connector"
 )
 
 // State is where a request is in its life.
 type State string
 
-// States. Pending moves to approved, denied, expired or cancelled;
-// approved moves to done or rolled back. The rest are final.
+// States. Confirming (an access request its requester's manager or a
+// peer confirms first) moves to pending, denied, expired or cancelled;
+// pending moves to approved, denied, expired or cancelled; approved
+// moves to done or rolled back. The rest are final.
 const (
+	Confirming State = "confirming"
 	Pending    State = "pending"
 	Approved   State = "approved"
 	Denied     State = "denied"
@@ -39,8 +43,11 @@ func (s State) Final() bool {
 
 // Words names the state for people: "rolled back".
 func (s State) Words() string {
-	if s == RolledBack {
+	switch s {
+	case RolledBack:
 		return "rolled back"
+	case Confirming:
+		return "awaiting confirmation"
 	}
 	return string(s)
 }
@@ -65,6 +72,34 @@ type Mark struct {
 	// provider for this approval.
 	StepUp bool `json:"step_up,omitempty"`
 }
+
+// Confirmation is a request's confirmation by the requester's manager or
+// a peer, by number matching with the requester.
+type Confirmation struct {
+	// By is who confirms, As why them.
+	By string           `json:"by"`
+	As access.Confirmer `json:"as"`
+	// Outcome is "" until it ends; At is when it did.
+	Outcome      ConfirmOutcome `json:"outcome,omitempty"`
+	At           time.Time      `json:"at,omitzero"`
+	Verification string         `json:"verification,omitempty"`
+	// Why says what ended it when it was not confirmed.
+	Why string `json:"why,omitempty"`
+}
+
+// ConfirmOutcome is how a confirmation ended.
+type ConfirmOutcome string
+
+// Confirmation outcomes.
+const (
+	Confirmed ConfirmOutcome = "confirmed"
+	// Refused: the confirmer tapped a wrong number or said the request
+	// is not real. The request is denied and security told.
+	Refused ConfirmOutcome = "refused"
+	// Unconfirmed: no answer in time, or the confirmer could not be
+	// asked. The request expires; nothing counts against the requester.
+	Unconfirmed ConfirmOutcome = "unconfirmed"
+)
 
 // Question is an approver's question and the requester's answer.
 type Question struct {
@@ -126,6 +161,9 @@ type Request struct {
 	// admin (OpenedBy) opened the request in their name.
 	AccessShadow string `json:"access_shadow,omitempty"`
 	OpenedBy     string `json:"opened_by,omitempty"`
+	// Confirmation is the requester's manager or peer confirming the
+	// request is real, before approvers see it; nil when nobody is asked.
+	Confirmation *Confirmation `json:"confirmation,omitempty"`
 
 	Approvals []Mark     `json:"approvals,omitempty"`
 	Denial    *Mark      `json:"denial,omitempty"`
@@ -234,6 +272,10 @@ func (r Request) clone() Request {
 	r.Questions = slices.Clone(r.Questions)
 	r.Outbox = slices.Clone(r.Outbox)
 	r.Told = slices.Clone(r.Told)
+	if r.Confirmation != nil {
+		c := *r.Confirmation
+		r.Confirmation = &c
+	}
 	return r
 }
 

@@ -119,6 +119,9 @@ type Service struct {
 	// Awaiting, when set, holds the access requests approved and not yet
 	// granted, so the grant job reads those rather than every request.
 	Awaiting store.Schedules
+	// Managers says who confirms the access requests of a role whose
+	// policy asks the requester's manager; nil knows nobody's manager.
+	Managers Managers
 	Logger   *slog.Logger
 }
 
@@ -277,8 +280,14 @@ func (s *Service) open(ctx context.Context, r Request) (Request, error) {
 	if err := s.checkTicket(ctx, &r); err != nil {
 		return Request{}, err
 	}
+	if err := s.awaitConfirmation(ctx, &r); err != nil {
+		return Request{}, err
+	}
 	if err := s.checkOnePending(ctx, r); err != nil {
 		return Request{}, err
+	}
+	if r.State == Pending {
+		r.add(Notice{Kind: PostParent, Event: EventSubmitted, Mark: Mark{By: r.Requester, At: r.CreatedAt}})
 	}
 	for range 8 {
 		created, err := s.create(ctx, r, newID())
@@ -318,7 +327,7 @@ func (s *Service) checkOnePending(ctx context.Context, r Request) error {
 		return err
 	}
 	for _, o := range all {
-		if o.Kind == Access.Name && o.State == Pending && o.Requester == r.Requester && o.Answers[FieldRole] == r.Answers[FieldRole] {
+		if o.Kind == Access.Name && (o.State == Pending || o.State == Confirming) && o.Requester == r.Requester && o.Answers[FieldRole] == r.Answers[FieldRole] {
 			if r.OpenedBy != "" {
 				return &FormError{Fields: []FieldError{{FieldRole, fmt.Sprintf("%s already has a pending request for %s: %s. Its approvers decide there", r.Requester, o.Answers[FieldRole], o.ID)}}}
 			}
@@ -370,7 +379,6 @@ func (s *Service) prepare(kind string, requester Actor, a Answers, shadow int64)
 	if shadow != 0 {
 		r.Shadow, r.ShadowSaaS = shadow, r.SaaS()
 	}
-	r.add(Notice{Kind: PostParent, Event: EventSubmitted, Mark: Mark{By: r.Requester, At: now}})
 	return r, nil
 }
 
@@ -697,12 +705,15 @@ func (s *Service) Cancel(ctx context.Context, id string, a Actor) (Request, erro
 		if who != r.Requester {
 			return &RefusedError{Why: "only " + r.Requester + ", who asked for " + r.ID + ", can cancel it"}
 		}
-		if err := pending(r); err != nil {
-			return err
+		unposted := r.State == Confirming // no thread to tell
+		if r.State != Pending && !unposted {
+			return &StateError{Request: *r}
 		}
 		m := Mark{By: who, At: now}
 		r.State, r.DecidedAt, r.Closed = Cancelled, now, &m
-		r.add(thread(EventCancelled, m, len(r.Approvals))...)
+		if !unposted {
+			r.add(thread(EventCancelled, m, len(r.Approvals))...)
+		}
 		return nil
 	})
 	if err != nil {

@@ -373,6 +373,9 @@ func (rc *requestCommands) submit(ctx context.Context, c *Call, f *bot.FormSubmi
 		if err != nil {
 			return bot.Message{}, rc.requestError("", err)
 		}
+		if r.State == approvals.Confirming {
+			return rc.confirm(ctx, r)
+		}
 		rc.changed(ctx, r.ID)
 		return rc.view(c).Submitted(r), nil
 	}
@@ -486,5 +489,6 @@ func (rc *requestCommands) actor(c *Call) approvals.Actor {
 }
 
 func (rc *requestCommands) view(c *Call) prompts.Requests {
-	return prompts.Requests{Location: rc.d.Approvals.Location(), Now: c.Now, Command: rc.d.Command, Approvers: rc.d.Approvals.Approvers}
+	return prompts.Requests{Location: rc.d.Approvals.Location(), Now: c.Now, Command: rc.d.Command, Approvers: rc.d.Approvals.Approvers,
+		AskPeer: rc.d.Approvals.Policy.Access.AsksPeers()}
 }

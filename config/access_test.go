@@ -21,6 +21,7 @@ func TestAccessDefaults(t *testing.T) {
 		BreakGlass:      config.BreakGlass{Enabled: false, MaxDuration: hours(1)},
 		SelfExtension:   config.SelfExtension{Enabled: false, MaxDuration: hours(1)},
 		KeepMaxDays:     90,
+		VerifyBy:        config.VerifyByNone,
 	}
 	if diff := cmp.Diff(want, config.DefaultPolicy().Access); diff != "" {
 		t.Errorf("DefaultPolicy().Access (-want +got):\n%s", diff)

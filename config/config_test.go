@@ -103,6 +103,7 @@ func TestLoadDefaults(t *testing.T) {
 				BreakGlass:      config.BreakGlass{Enabled: false, MaxDuration: config.Duration(time.Hour)},
 				SelfExtension:   config.SelfExtension{Enabled: false, MaxDuration: config.Duration(time.Hour)},
 				KeepMaxDays:     90,
+				VerifyBy:        config.VerifyByNone,
 			},
 			Verify: config.VerifyPolicy{Allowed: []string{"agents", "admins"}, TTL: config.Duration(5 * time.Minute),
 				PerAskerPerHour: 20, PerPersonPerHour: 5, LockoutAfter: 3},
@@ -239,7 +240,7 @@ func TestLoadEveryKey(t *testing.T) {
 			// and a role listed bare gets the default max_duration.
 			Roles: map[string]config.AccessRole{
 				"admin":          {MaxDuration: config.Duration(3 * time.Hour), HighRisk: true},
-				"Team Lead":      {MaxDuration: config.Duration(8 * time.Hour), HighRisk: true},
+				"Team Lead":      {MaxDuration: config.Duration(8 * time.Hour), HighRisk: true, VerifyBy: config.VerifyByPeer},
 				"billing viewer": {MaxDuration: config.Duration(4 * time.Hour)},
 			},
 			BreakGlass:      config.BreakGlass{Enabled: true, MaxDuration: config.Duration(45 * time.Minute)},
@@ -247,7 +248,9 @@ func TestLoadEveryKey(t *testing.T) {
 			StandingAllowed: []string{"root@example.com", "breakglass@example.com"},
 			KeepMaxDays:     30,
 			AccountOwner:    "root@example.com",
+			VerifyBy:        config.VerifyByManager,
 		},
+		Managers: map[string]string{"lee@example.com": "dana@example.com"},
 		Verify: config.VerifyPolicy{Allowed: []string{"agents", "lead@example.com"}, AlertChannel: "C0SECURITY", TTL: config.Duration(3 * time.Minute),
 			PerAskerPerHour: 10, PerPersonPerHour: 4, LockoutAfter: 2},
 	}

@@ -66,6 +66,9 @@ type Policy struct {
 	Access         AccessPolicy      `yaml:"access" json:"access"`
 	Verify         VerifyPolicy      `yaml:"verify" json:"verify"`
 	StepUp         StepUpPolicy      `yaml:"step_up" json:"step_up"`
+	// Managers maps a person's email to their manager's, for access
+	// requests their manager confirms (access.verify_by: manager).
+	Managers map[string]string `yaml:"managers" json:"managers"`
 }
 
 // What step-up can guard (step_up.for).
@@ -147,7 +150,17 @@ type AccessPolicy struct {
 	// KeepMaxDays is the longest a Keep of standing privilege lasts before
 	// the privilege review asks about it again.
 	KeepMaxDays int `yaml:"keep_max_days" json:"keep_max_days"`
+	// VerifyBy is who confirms an access request is real before its
+	// approvers see it: manager, peer or none. A role may say otherwise.
+	VerifyBy string `yaml:"verify_by" json:"verify_by"`
 }
+
+// Who confirms an access request (access.verify_by).
+const (
+	VerifyByManager = "manager" // the requester's manager, from managers
+	VerifyByPeer    = "peer"    // a colleague the requester names on the form
+	VerifyByNone    = "none"
+)
 
 // AccessRole is one grantable role's rules.
 type AccessRole struct {
@@ -156,6 +169,8 @@ type AccessRole struct {
 	// HighRisk grants need approvals.high_risk_approvals approvals; admin
 	// always does.
 	HighRisk bool `yaml:"high_risk" json:"high_risk"`
+	// VerifyBy overrides access.verify_by for this role; empty keeps it.
+	VerifyBy string `yaml:"verify_by" json:"verify_by"`
 }
 
 // BreakGlass is the emergency grant: at once, for at most MaxDuration,
@@ -362,6 +377,7 @@ func DefaultPolicy() Policy {
 			BreakGlass:    BreakGlass{MaxDuration: Duration(time.Hour)},
 			SelfExtension: SelfExtension{MaxDuration: Duration(time.Hour)},
 			KeepMaxDays:   90,
+			VerifyBy:      VerifyByNone,
 		},
 		Verify: VerifyPolicy{
 			Allowed: []string{VerifyAgents, VerifyAdmins}, TTL: Duration(5 * time.Minute),

@@ -120,6 +120,7 @@ func (d *policyDecoder) validatePolicy(p *Policy) {
 	d.positive("zendesk.timeout", p.Zendesk.Timeout)
 	d.positive("jobs.timeout", p.Jobs.Timeout)
 	d.validateAccess(&p.Access)
+	d.validateManagers(p)
 	d.validateVerify(&p.Verify)
 	for i, what := range p.StepUp.For {
 		d.oneOf(fmt.Sprintf("step_up.for[%d]", i), what, StepUpAccess, StepUpHighRisk, StepUpCredentialRevoke, StepUpSeatRemove)
@@ -209,6 +210,48 @@ func (d *policyDecoder) validateAccess(a *AccessPolicy) {
 		a.AccountOwner = d.email("access.account_owner", a.AccountOwner)
 	}
 	d.intRange("access.keep_max_days", a.KeepMaxDays, 1, 365)
+	d.oneOf("access.verify_by", a.VerifyBy, VerifyByManager, VerifyByPeer, VerifyByNone)
+	for _, name := range names {
+		if v := a.Roles[name].VerifyBy; v != "" {
+			d.oneOf(joinKey("access.roles", name)+".verify_by", v, VerifyByManager, VerifyByPeer, VerifyByNone)
+		}
+	}
+}
+
+// validateManagers checks managers, folding each email, and that a policy
+// asking managers to confirm access requests names some.
+func (d *policyDecoder) validateManagers(p *Policy) {
+	folded := make(map[string]string, len(p.Managers))
+	for _, who := range sortedKeys(p.Managers) {
+		path := joinKey("managers", who)
+		person, err := parseEmail(who)
+		if err != nil {
+			d.addAt(path, "must be a person's email mapped to their manager's, such as lee@example.com: %s; got %q", people.Example, who)
+			continue
+		}
+		manager := d.email(path, p.Managers[who])
+		if people.Same(person, manager) {
+			d.addAt(path, "names %s as their own manager; a manager confirms someone else's request", person)
+		}
+		if prev, dup := folded[person]; dup && !people.Same(prev, manager) {
+			d.addAt(path, "%s is listed twice, with different managers", person)
+		}
+		folded[person] = manager
+	}
+	if p.Managers != nil {
+		p.Managers = folded
+	}
+	if len(folded) > 0 {
+		return
+	}
+	if p.Access.VerifyBy == VerifyByManager {
+		d.addAt("access.verify_by", "is manager, and managers names nobody's manager; list them, such as managers: {lee@example.com: %s}, or set access.verify_by to peer or none", people.Example)
+	}
+	for _, name := range sortedKeys(p.Access.Roles) {
+		if p.Access.Roles[name].VerifyBy == VerifyByManager {
+			d.addAt(joinKey("access.roles", name)+".verify_by", "is manager, and managers names nobody's manager; list them, such as managers: {lee@example.com: %s}, or choose peer or none", people.Example)
+		}
+	}
 }
 
 // failedUnder reports whether a problem was recorded at path or below it.

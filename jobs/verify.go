@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"time"
 
+	"github.com/seatwarden/seatwarden/approvals"
 	"github.com/seatwarden/seatwarden/bot"
 	"github.com/seatwarden/seatwarden/prompts"
 	"github.com/seatwarden/seatwarden/store"
@@ -36,8 +37,13 @@ type Verify struct {
 	Keys store.Idempotency
 	// Wake, when set, is asked to run the job again after d, when the
 	// next verification expires, so the asker hears within seconds.
-	Wake   func(d time.Duration)
-	Logger *slog.Logger
+	Wake func(d time.Duration)
+	// Requests ends the access requests that confirmations are for, and
+	// RequestChanged posts what an ending promised (a confirmed request's
+	// thread); nil Requests leaves them to expire.
+	Requests       *approvals.Service
+	RequestChanged func(ctx context.Context, id string)
+	Logger         *slog.Logger
 }
 
 func (j *Verify) log() *slog.Logger {
@@ -111,6 +117,9 @@ func messageRef(r *verify.Ref) bot.MessageRef {
 // outcome written to its ticket. Done only when all of it is.
 func (j *Verify) FollowUp(ctx context.Context, x verify.Verification) error {
 	var errs []error
+	if x.Request != nil {
+		errs = append(errs, j.endRequest(ctx, x))
+	}
 	if j.Notifier != nil {
 		if x.PersonRef != nil {
 			errs = append(errs, j.Notifier.Update(ctx, messageRef(x.PersonRef), j.View.Answered(x)))
@@ -138,6 +147,46 @@ func (j *Verify) FollowUp(ctx context.Context, x verify.Verification) error {
 		return fmt.Errorf("verification %s: %w", x.ID, err)
 	}
 	return j.Service.Done(ctx, x.ID)
+}
+
+// endRequest carries a confirmation's outcome to its access request: a
+// confirmed request goes to its approvers, a refused one is denied, an
+// unanswered one expires. Ending it is a compare-and-set, so a follow-up
+// run again by another replica changes nothing.
+func (j *Verify) endRequest(ctx context.Context, x verify.Verification) error {
+	if j.Requests == nil {
+		return nil
+	}
+	var (
+		outcome approvals.ConfirmOutcome
+		why     string
+	)
+	switch x.State {
+	case verify.Verified:
+		outcome = approvals.Confirmed
+	case verify.Denied:
+		outcome, why = approvals.Refused, "tapped a number that was not the requester's code; security was told"
+		if x.Answer == verify.NotMe {
+			outcome, why = approvals.Refused, "said they do not know about this request; security was told"
+		}
+	case verify.Expired:
+		outcome, why = approvals.Unconfirmed, x.Person+" did not confirm in time"
+	case verify.Unreachable:
+		outcome, why = approvals.Unconfirmed, x.Person+" cannot be reached in chat"
+	default:
+		return nil
+	}
+	r, ended, err := j.Requests.EndConfirmation(ctx, x.Request.ID, outcome, x.ID, why)
+	if errors.Is(err, approvals.ErrNotFound) {
+		return nil // gone: nothing waits on it
+	}
+	if err != nil {
+		return fmt.Errorf("request %s: %w", x.Request.ID, err)
+	}
+	if ended && len(r.Outbox) > 0 && j.RequestChanged != nil {
+		j.RequestChanged(ctx, r.ID)
+	}
+	return nil
 }
 
 // alert posts msg to the alert channel once across replicas.

@@ -70,4 +70,7 @@ type Requests struct {
 	Command  string // the slash command, for hints
 	// Approvers names who may approve a kind, for the parent message.
 	Approvers func(kind string) []string
+	// AskPeer shows the access form's "who can confirm" input: the policy
+	// has a peer confirm some role's requests.
+	AskPeer bool
 }

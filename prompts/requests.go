@@ -100,6 +100,9 @@ func (v Requests) RequestForm(k *approvals.Kind, initial approvals.Answers, reco
 		Submit:   "Send for approval",
 	}
 	for _, fd := range k.Fields {
+		if fd.ID == approvals.FieldPeer && !v.AskPeer {
+			continue
+		}
 		in := bot.Input{ID: fd.ID, Label: fd.Label, Hint: fd.Hint, Required: fd.Required, MaxLength: fd.MaxLength, Initial: initial[fd.ID]}
 		switch fd.Kind {
 		case approvals.Multiline:
@@ -152,6 +155,24 @@ func (v Requests) WithErrors(f bot.Form, values map[string]string, fe *approvals
 		}
 	}
 	return f
+}
+
+// confirmerWords says who a confirmer is to the requester.
+func confirmerWords(c *approvals.Confirmation) string {
+	if c.As == access.ConfirmByPeer {
+		return "the colleague the requester named"
+	}
+	return "the requester's manager"
+}
+
+// confirmationLine says how the confirmation ended.
+func (v Requests) confirmationLine(r approvals.Request) string {
+	c, esc := r.Confirmation, bot.EscapeText
+	switch c.Outcome {
+	case approvals.Confirmed:
+		return fmt.Sprintf(":white_check_mark: Confirmed by %s, %s, %s, by number matching.", esc(c.By), confirmerWords(c), v.on(c.At))
+	}
+	return fmt.Sprintf(":stopwatch: Not confirmed: %s", esc(cmp.Or(c.Why, "no answer in time")))
 }
 
 // headline is "App install request REQ-7KQ2MX: Install Salesforce Sync".
@@ -274,6 +295,9 @@ func (v Requests) stateLines(r approvals.Request) []string {
 	esc := bot.EscapeText
 	var lines []string
 	switch r.State {
+	case approvals.Confirming:
+		lines = append(lines, fmt.Sprintf(":hourglass: Awaiting confirmation: %s, %s, confirms that %s asked; then it goes to its approvers.",
+			esc(r.Confirmation.By), confirmerWords(r.Confirmation), esc(r.Requester)))
 	case approvals.Pending:
 		lines = append(lines, ":hourglass: Pending: "+v.needs(r))
 		if i := r.OpenQuestion(); i >= 0 {
@@ -319,6 +343,10 @@ func (v Requests) stateLines(r approvals.Request) []string {
 		lines = append(lines, fmt.Sprintf(":heavy_minus_sign: Rolled back: %s recorded it %s", esc(closedBy(r)), v.on(closedAt(r))))
 	default:
 		lines = append(lines, esc(r.State.Words()))
+	}
+	// A refusal is the denial line already.
+	if c := r.Confirmation; c != nil && c.Outcome != "" && c.Outcome != approvals.Refused {
+		lines = append(lines, v.confirmationLine(r))
 	}
 	if sh, ok := r.Retroactive(); ok {
 		lines = append(lines, fmt.Sprintf(":warning: Retroactive: this app is already installed in %s (installation %d) without an approved request. Approving it covers that installation.",

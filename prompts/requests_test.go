@@ -11,6 +11,7 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/seatwarden/seatwarden/access"
 	"github.com/seatwarden/seatwarden/approvals"
 	"github.com/seatwarden/seatwarden/bot"
 	"github.com/seatwarden/seatwarden/bot/slack"
@@ -127,6 +128,30 @@ func retroactiveAccess() approvals.Request {
 func accessPending(t *connector.Ticket) approvals.Request {
 	r := approvedAccess()
 	r.State, r.Approvals, r.DecidedAt, r.Ticket = approvals.Pending, nil, time.Time{}, t
+	return r
+}
+
+// confirmingAccess is accessPending waiting for mei's manager lee, or
+// after lee's confirmation ended with outcome.
+func confirmingAccess(outcome approvals.ConfirmOutcome) approvals.Request {
+	r := accessPending(nil)
+	r.State = approvals.Confirming
+	r.Confirmation = &approvals.Confirmation{By: lee, As: access.ConfirmByManager}
+	if outcome == "" {
+		return r
+	}
+	at := at(23, 10, 51)
+	r.Confirmation.Outcome, r.Confirmation.At, r.Confirmation.Verification = outcome, at, "V-3MPQ7R"
+	switch outcome {
+	case approvals.Confirmed:
+		r.State = approvals.Pending
+	case approvals.Refused:
+		r.Confirmation.Why = "refused to confirm that mei@example.com asked; security was told"
+		r.State, r.DecidedAt, r.Denial = approvals.Denied, at, &approvals.Mark{By: lee, At: at, Text: r.Confirmation.Why}
+	case approvals.Unconfirmed:
+		r.Confirmation.Why = "lee@example.com did not answer in time"
+		r.State, r.DecidedAt, r.Closed = approvals.Expired, at, &approvals.Mark{By: "system", At: at, Text: r.Confirmation.Why}
+	}
 	return r
 }
 
@@ -447,6 +472,18 @@ func TestParent(t *testing.T) {
 		}},
 		{"rolled back", rolledBack(), nil, func(t *testing.T, m bot.Message) {
 			wantLine(t, stateLine(t, m), ":heavy_minus_sign: Rolled back: lee@example.com recorded it on 15 Jan 2027 at 09:10")
+		}},
+		{"access awaiting confirmation", confirmingAccess(""), nil, func(t *testing.T, m bot.Message) {
+			wantLine(t, stateLine(t, m), ":hourglass: Awaiting confirmation: lee@example.com, the requester's manager, confirms that mei@example.com asked; then it goes to its approvers.")
+		}},
+		{"access confirmed", confirmingAccess(approvals.Confirmed), pending, func(t *testing.T, m bot.Message) {
+			mustSay(t, m, ":white_check_mark: Confirmed by lee@example.com, the requester's manager, on 23 Nov 2026 at 10:51, by number matching.")
+		}},
+		{"access refused by the manager", confirmingAccess(approvals.Refused), nil, func(t *testing.T, m bot.Message) {
+			wantLine(t, stateLine(t, m), ":no_entry: Denied by lee@example.com on 23 Nov 2026 at 10:51: refused to confirm that mei@example.com asked; security was told")
+		}},
+		{"access not confirmed in time", confirmingAccess(approvals.Unconfirmed), nil, func(t *testing.T, m bot.Message) {
+			mustSay(t, m, ":stopwatch: Not confirmed: lee@example.com did not answer in time")
 		}},
 		{"access retroactive", retroactiveAccess(), pending, func(t *testing.T, m bot.Message) {
 			mustSay(t, m, ":warning: Retroactive: mei@example.com already holds admin without a grant; dana@example.com opened this in their name. Approving makes it a grant that ends on time; denying leaves it for an admin to put back.")
@@ -939,6 +976,16 @@ func TestRequestForm(t *testing.T) {
 			}
 			goldenJSON(t, f)
 		})
+	}
+	// The access form asks who confirms only when the policy has a peer
+	// confirm some role's requests.
+	for _, askPeer := range []bool{false, true} {
+		v := requests()
+		v.AskPeer = askPeer
+		f := v.RequestForm(approvals.Access, nil, "")
+		if has := slices.ContainsFunc(f.Inputs, func(in bot.Input) bool { return in.ID == approvals.FieldPeer }); has != askPeer {
+			t.Errorf("AskPeer %v: the form has a peer input: %v", askPeer, has)
+		}
 	}
 	// A tier the requester chose is kept.
 	f := requests().RequestForm(approvals.Change, approvals.Answers{approvals.FieldTier: "high"}, "")

@@ -62,6 +62,9 @@ func why(x verify.Verification) string {
 // Prompt asks the person, in a direct message, to tap the number the
 // asker reads to them.
 func (v Verifications) Prompt(x verify.Verification) bot.Message {
+	if x.Request != nil {
+		return v.confirmPrompt(x)
+	}
 	buttons := make([]bot.Button, 0, len(x.Choices)+1)
 	for i, c := range x.Choices {
 		buttons = append(buttons, bot.Button{ActionID: ActionVerifyAnswers[min(i, 2)], Label: c, Value: VerifyValue(x.ID, c)})
@@ -82,6 +85,9 @@ func (v Verifications) Prompt(x verify.Verification) bot.Message {
 // Answered is the person's prompt once it is over: what happened, and
 // no buttons, so it cannot be tapped again.
 func (v Verifications) Answered(x verify.Verification) bot.Message {
+	if x.Request != nil {
+		return v.confirmAnswered(x)
+	}
 	var line string
 	switch {
 	case x.State == verify.Verified:
@@ -106,6 +112,9 @@ func (v Verifications) Answered(x verify.Verification) bot.Message {
 // Status is the asker's view, in their direct messages: the code to read
 // out while it is pending, then the outcome, redrawn in place.
 func (v Verifications) Status(x verify.Verification) bot.Message {
+	if x.Request != nil {
+		return v.confirmStatus(x)
+	}
 	person := bot.EscapeText(x.Person)
 	m := bot.Message{Context: []string{"Verification " + x.ID + " · " + v.Command + " verify show " + x.ID}, Visibility: bot.Visible}
 	switch x.State {
@@ -157,6 +166,9 @@ func (v Verifications) Started(x verify.Verification) bot.Message {
 // Alert tells security of a verification that failed: who asked, about
 // whom, why, when, and what the person answered.
 func (v Verifications) Alert(x verify.Verification) bot.Message {
+	if x.Request != nil {
+		return v.confirmAlert(x)
+	}
 	what := "tapped a number that was not the code"
 	if x.Answer == verify.NotMe {
 		what = "said they were not talking to the help desk"
@@ -221,6 +233,10 @@ func (v Verifications) Detail(x verify.Verification) bot.Message {
 		{Label: "Why", Value: cmp.Or(x.Reason, "(no reason given)")},
 		{Label: "Asked at", Value: v.stamp(x.CreatedAt)},
 		{Label: "Outcome", Value: v.outcome(x)},
+	}
+	if x.Request != nil {
+		fields[0].Label, fields[1].Label = "Requested by", "Confirmer"
+		fields = append(fields, bot.Field{Label: "Confirms", Value: x.Request.ID + ": " + x.Request.What})
 	}
 	if x.Ticket != 0 {
 		note := "to be written"

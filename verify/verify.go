@@ -75,6 +75,10 @@ type Verification struct {
 	// LockedOut is when the lockout this verification's failure caused
 	// ends; zero when it caused none.
 	LockedOut time.Time `json:"locked_out,omitzero"`
+	// Request, when set, makes this the confirmation of an access request
+	// by the requester's manager or a peer: Asker is the requester, who
+	// reads the code to Person, the confirmer.
+	Request *Request `json:"request,omitempty"`
 	// Told: the ending's follow-up is done: the messages redrawn,
 	// security told, the ticket note written or given up.
 	Told bool `json:"told,omitempty"`
@@ -84,6 +88,15 @@ type Verification struct {
 	NoteLease time.Time `json:"note_lease,omitzero"`
 
 	Version int64 `json:"-"`
+}
+
+// Request is the access request a confirmation is for.
+type Request struct {
+	ID string `json:"id"`
+	// What is asked for, in words: "Access as admin for 2 hours".
+	What string `json:"what"`
+	// As is why the confirmer is asked: "manager" or "peer".
+	As string `json:"as"`
 }
 
 // Failed reports whether the outcome counts against the person: a wrong
@@ -208,6 +221,8 @@ func (s *Service) log() *slog.Logger {
 type Ask struct {
 	Asker, Person, Reason string
 	Ticket                int64
+	// Request makes it an access request's confirmation.
+	Request *Request
 }
 
 // idPattern is a verification's id: V- and six base32 letters or digits.
@@ -247,7 +262,7 @@ func (s *Service) Start(ctx context.Context, a Ask) (Verification, error) {
 	}
 	code, choices := newCode()
 	v := Verification{Asker: asker, Person: person, Reason: reason, Ticket: a.Ticket, Code: code, Choices: choices,
-		State: Pending, CreatedAt: now, ExpiresAt: now.Add(p.TTL)}
+		State: Pending, CreatedAt: now, ExpiresAt: now.Add(p.TTL), Request: a.Request}
 	for range 8 {
 		v.ID = "V-" + rand.Text()[:6]
 		data, err := json.Marshal(v)
@@ -265,7 +280,11 @@ func (s *Service) Start(ctx context.Context, a Ask) (Verification, error) {
 		if err := s.Store.Schedule(ctx, queueExpiry, v.ID, v.ExpiresAt); err != nil {
 			return v, err
 		}
-		s.audit(ctx, asker, "verify.started", v, map[string]string{"reason": reason})
+		detail := map[string]string{"reason": reason}
+		if v.Request != nil {
+			detail["request"] = v.Request.ID
+		}
+		s.audit(ctx, asker, "verify.started", v, detail)
 		return v, nil
 	}
 	return Verification{}, errors.New("verify: no free id after 8 tries")

@@ -139,6 +139,9 @@ func newApp(ctx context.Context, cfg *config.Config, log *slog.Logger) (*app, er
 	a.access.Observe = a.metrics.ObserveAccess
 	a.privilege = newPrivilegeReviewJobs(cfg, a.store, zendesk.Connector{Client: zd}, a.access.Service, holder, a.now, log)
 	a.verify = newVerifyJobs(cfg, a.store, zendesk.Connector{Client: zd}, a.now, log)
+	// Confirmations of access requests are verifications: their endings
+	// move the requests on.
+	a.verify.Requests, a.verify.RequestChanged = a.approvals.Service, a.approvalChanged
 	if cfg.OIDC.Enabled() {
 		a.stepUp = newStepUp(cfg, a.store, a.now, log)
 	}
@@ -362,10 +365,11 @@ func newApprovalJobs(cfg *config.Config, st store.Store, creds *credentials.Serv
 			RemindAfter:       p.Approvals.RemindAfter.Std(),
 			Access:            wiring.AccessPolicy(p),
 		},
-		Now:     now,
-		Holder:  holder,
-		Tickets: tickets,
-		Logger:  log,
+		Now:      now,
+		Holder:   holder,
+		Tickets:  tickets,
+		Managers: approvals.ManagerMap(p.Managers),
+		Logger:   log,
 	}
 	return &jobs.Approvals{
 		Service:      svc,

@@ -122,6 +122,7 @@ func AccessPolicy(p config.Policy) access.Policy {
 			roles[strings.ToLower(strings.TrimSpace(name))] = access.RolePolicy{
 				MaxDuration: r.MaxDuration.Std(),
 				HighRisk:    r.HighRisk,
+				VerifyBy:    access.Confirmer(r.VerifyBy),
 			}
 		}
 	}
@@ -132,6 +133,7 @@ func AccessPolicy(p config.Policy) access.Policy {
 		WarnBefore:      a.WarnBefore.Std(),
 		StandingAllowed: a.StandingAllowed,
 		AccountOwner:    a.AccountOwner,
+		VerifyBy:        access.Confirmer(a.VerifyBy),
 	}
 	if a.SelfExtension.Enabled {
 		ap.SelfExtend = a.SelfExtension.MaxDuration.Std()

@@ -71,7 +71,7 @@ func TestAccessPolicy(t *testing.T) {
 		{name: "defaults",
 			want: access.Policy{
 				Roles:       map[string]access.RolePolicy{"admin": {MaxDuration: 4 * time.Hour, HighRisk: true}},
-				MinDuration: 15 * time.Minute, DefaultDuration: time.Hour, WarnBefore: 10 * time.Minute,
+				MinDuration: 15 * time.Minute, DefaultDuration: time.Hour, WarnBefore: 10 * time.Minute, VerifyBy: access.ConfirmByNone,
 			}},
 		{name: "every duration carried",
 			access: func(a *config.AccessPolicy) {
@@ -80,7 +80,7 @@ func TestAccessPolicy(t *testing.T) {
 			},
 			want: access.Policy{
 				Roles:       map[string]access.RolePolicy{"admin": {MaxDuration: 3 * time.Hour, HighRisk: true}},
-				MinDuration: 30 * time.Minute, DefaultDuration: 2 * time.Hour, WarnBefore: 5 * time.Minute,
+				MinDuration: 30 * time.Minute, DefaultDuration: 2 * time.Hour, WarnBefore: 5 * time.Minute, VerifyBy: access.ConfirmByNone,
 			}},
 		{name: "self-extension and break-glass carried only when enabled",
 			access: func(a *config.AccessPolicy) {
@@ -89,7 +89,7 @@ func TestAccessPolicy(t *testing.T) {
 			},
 			want: access.Policy{
 				Roles:       map[string]access.RolePolicy{"admin": {MaxDuration: 4 * time.Hour, HighRisk: true}},
-				MinDuration: 15 * time.Minute, DefaultDuration: time.Hour, WarnBefore: 10 * time.Minute,
+				MinDuration: 15 * time.Minute, DefaultDuration: time.Hour, WarnBefore: 10 * time.Minute, VerifyBy: access.ConfirmByNone,
 				SelfExtend: 30 * time.Minute,
 			}},
 		{name: "role names lower-cased and trimmed, high risk from the key",
@@ -104,7 +104,7 @@ func TestAccessPolicy(t *testing.T) {
 					"team lead":      {MaxDuration: 8 * time.Hour, HighRisk: true},
 					"billing viewer": {MaxDuration: 2 * time.Hour},
 				},
-				MinDuration: 15 * time.Minute, DefaultDuration: time.Hour, WarnBefore: 10 * time.Minute,
+				MinDuration: 15 * time.Minute, DefaultDuration: time.Hour, WarnBefore: 10 * time.Minute, VerifyBy: access.ConfirmByNone,
 			}},
 		{name: "admin in any case is high risk",
 			access: func(a *config.AccessPolicy) {
@@ -112,7 +112,19 @@ func TestAccessPolicy(t *testing.T) {
 			},
 			want: access.Policy{
 				Roles:       map[string]access.RolePolicy{"admin": {MaxDuration: 2 * time.Hour, HighRisk: true}},
-				MinDuration: 15 * time.Minute, DefaultDuration: time.Hour, WarnBefore: 10 * time.Minute,
+				MinDuration: 15 * time.Minute, DefaultDuration: time.Hour, WarnBefore: 10 * time.Minute, VerifyBy: access.ConfirmByNone,
+			}},
+		{name: "who confirms carried, by role",
+			access: func(a *config.AccessPolicy) {
+				a.VerifyBy = config.VerifyByManager
+				a.Roles = map[string]config.AccessRole{"admin": {MaxDuration: 2 * hour, VerifyBy: config.VerifyByPeer}, "billing": {MaxDuration: hour}}
+			},
+			want: access.Policy{
+				Roles: map[string]access.RolePolicy{
+					"admin":   {MaxDuration: 2 * time.Hour, HighRisk: true, VerifyBy: access.ConfirmByPeer},
+					"billing": {MaxDuration: time.Hour},
+				},
+				MinDuration: 15 * time.Minute, DefaultDuration: time.Hour, WarnBefore: 10 * time.Minute, VerifyBy: access.ConfirmByManager,
 			}},
 		{name: "a hand-built policy without an access section gets access's defaults",
 			policy: &config.Policy{},

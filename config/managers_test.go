@@ -1,0 +1,78 @@
+package config_test
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/seatwarden/seatwarden/config"
+)
+
+func TestManagerConfirmation(t *testing.T) {
+	c, err := loadPolicy(`access:
+  verify_by: manager
+  roles:
+    admin: {}
+    Team lead: {verify_by: peer}
+    Billing: {verify_by: none}
+managers:
+  Lee@Example.com: Dana@Example.com
+  sam@example.com: dana@example.com
+`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]string{"lee@example.com": "dana@example.com", "sam@example.com": "dana@example.com"}
+	if diff := cmp.Diff(want, c.Policy.Managers); diff != "" {
+		t.Errorf("managers (-want +got):\n%s", diff)
+	}
+	if got := c.Policy.Access.VerifyBy; got != config.VerifyByManager {
+		t.Errorf("access.verify_by = %q", got)
+	}
+	if got := c.Policy.Access.Roles["Team lead"].VerifyBy; got != config.VerifyByPeer {
+		t.Errorf("Team lead's verify_by = %q", got)
+	}
+	if got := config.DefaultPolicy().Access.VerifyBy; got != config.VerifyByNone {
+		t.Errorf("default access.verify_by = %q, want none: nobody is asked unless the policy says so", got)
+	}
+}
+
+func TestManagerConfirmationProblems(t *testing.T) {
+	tests := []struct {
+		name, doc string
+		want      []string
+	}{
+		{"an unknown way", "access:\n  verify_by: boss\n",
+			[]string{`policy.yaml:2: access.verify_by: must be one of manager, peer, none, got "boss"`}},
+		{"an unknown way for a role", "access:\n  roles:\n    admin: {verify_by: everyone}\n",
+			[]string{`policy.yaml:3: access.roles.admin.verify_by: must be one of manager, peer, none, got "everyone"`}},
+		{"managers asked, none named", "access:\n  verify_by: manager\n",
+			[]string{"policy.yaml:2: access.verify_by: is manager, and managers names nobody's manager"}},
+		{"a role's managers asked, none named", "access:\n  roles:\n    admin: {verify_by: manager}\n",
+			[]string{"policy.yaml:3: access.roles.admin.verify_by: is manager, and managers names nobody's manager"}},
+		{"a person who is not an email", "managers:\n  lee: dana@example.com\n",
+			[]string{`policy.yaml:2: managers.lee: must be a person's email mapped to their manager's, such as lee@example.com: dana@example.com; got "lee"`}},
+		{"a manager who is not an email", "managers:\n  lee@example.com: dana\n",
+			[]string{`policy.yaml:2: managers["lee@example.com"]: must be an email address such as dana@example.com, got "dana"`}},
+		{"their own manager", "managers:\n  lee@example.com: LEE@example.com\n",
+			[]string{`policy.yaml:2: managers["lee@example.com"]: names lee@example.com as their own manager`}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := loadPolicy(tt.doc)
+			if err == nil {
+				t.Fatal("Load succeeded")
+			}
+			got := problemLines(t, err)
+			if len(got) != len(tt.want) {
+				t.Fatalf("problems %q, want %q", got, tt.want)
+			}
+			for i := range got {
+				if !strings.HasPrefix(got[i], tt.want[i]) {
+					t.Errorf("problem %q, want it to start %q", got[i], tt.want[i])
+				}
+			}
+		})
+	}
+}
