@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"regexp"
 	"strings"
 	"time"
 
@@ -9,6 +10,7 @@ import (
 	"github.com/seatwarden/seatwarden/config"
 	"github.com/seatwarden/seatwarden/integrations/zendesk"
 	"github.com/seatwarden/seatwarden/integrations/zendesk/zendesktest"
+	"github.com/seatwarden/seatwarden/verify"
 )
 
 // demoGrant is how long the scene's grant lasts: the demo's policy lets
@@ -16,17 +18,54 @@ import (
 const demoGrant = 6 * time.Second
 
 // demoAccessPolicy makes admin grantable for as little as demoGrant, and
-// Omar an approver of access requests beside the admins.
+// Omar an approver of access requests beside the admins and Priya's
+// manager, who confirms her requests first.
 func demoAccessPolicy(p *config.Policy) {
 	p.Access.MinDuration = config.Duration(demoGrant)
+	p.Access.VerifyBy = config.VerifyByManager
+	p.Managers = map[string]string{demoStranger.email: demoOwner.email}
 	if p.Approvals.Kinds == nil {
 		p.Approvals.Kinds = map[string]config.ApprovalKind{}
 	}
 	p.Approvals.Kinds[approvals.Access.Name] = config.ApprovalKind{Approvers: []string{demoOwner.email}}
 }
 
+// confirmRequest is the manager's confirmation of the request requester
+// just sent: the requester's direct message has the code, which she tells
+// her manager, who taps it; only then does the request reach approvers.
+func (d *demo) confirmRequest(ctx context.Context, requester, manager demoPerson) bool {
+	// The direct message goes out after the form's answer: wait for it.
+	var ch string
+	wctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	_ = d.slackEmu.WaitUntil(wctx, func() bool {
+		c, ok := d.slackEmu.DMChannel(requester.slackID)
+		ch = c
+		return ok
+	})
+	if !d.expect(ch != "", "%s has a direct message from seatwarden", requester.name) {
+		return false
+	}
+	status, ok := d.awaitDM(ctx, ch, 10*time.Second, func(headline, _ string) bool { return strings.Contains(headline, "the code") })
+	if !d.expect(ok, "%s gets the code to tell %s (access.verify_by: manager)", requester.name, manager.name) {
+		return false
+	}
+	d.say("Her manager confirms first (access.verify_by: manager); nothing reaches the approvers yet.")
+	d.printMessage(requester.name+"'s direct message", status)
+	text := messageText(status)
+	code, id := confirmCode.FindStringSubmatch(text), verifyID.FindString(text)
+	if !d.expect(code != nil && verify.ValidID(id), "the message names the code and the verification") {
+		return false
+	}
+	d.say("%s tells %s %s in person; %s taps it:", requester.name, manager.name, code[1], manager.name)
+	return d.tapPrompt(ctx, manager, "ask for this?", id, code[1])
+}
+
+// confirmCode finds the code in the requester's confirmation message.
+var confirmCode = regexp.MustCompile(`the code (\d\d)`)
+
 // access is the just-in-time scene: Priya, an agent, asks for admin for a
-// few seconds; Dana and Omar approve in the thread; Zendesk makes her
+// few seconds; Omar, her manager, confirms she asked; Dana and Omar approve in the thread; Zendesk makes her
 // admin at once and she is told until when; at the end the bot puts her
 // Staff role back by itself, ends her Zendesk sessions and says so.
 func (d *demo) access(ctx context.Context, a *app, emu *zendesktest.Server) {
@@ -52,6 +91,9 @@ func (d *demo) access(ctx context.Context, a *app, emu *zendesktest.Server) {
 	d.submit(ctx, who, view, map[string]string{
 		approvals.FieldRole: "admin", approvals.FieldDuration: demoGrant.String(), approvals.FieldWhy: "Rotate the SSO certificate before it expires tonight",
 	})
+	if !d.confirmRequest(ctx, who, demoOwner) {
+		return
+	}
 	parent, ok := d.awaitNewMessage(ctx, demoApprovalsChannel, seen)
 	if !ok {
 		return

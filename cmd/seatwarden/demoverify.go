@@ -105,12 +105,18 @@ func (d *demo) startVerify(ctx context.Context, who demoPerson, rest string) (co
 
 // tapVerify waits for who's prompt and taps choice on it.
 func (d *demo) tapVerify(ctx context.Context, who demoPerson, id, choice string) bool {
+	return d.tapPrompt(ctx, who, "Is this you talking to the help desk?", id, choice)
+}
+
+// tapPrompt waits for who's number-matching prompt of verification id,
+// whose headline ends with headline, and taps choice on it.
+func (d *demo) tapPrompt(ctx context.Context, who demoPerson, headline, id, choice string) bool {
 	ch, ok := d.slackEmu.DMChannel(who.slackID)
 	if !d.expect(ok, "%s has a direct message from seatwarden", who.name) {
 		return false
 	}
-	prompt, ok := d.awaitDM(ctx, ch, 10*time.Second, func(headline, text string) bool {
-		return strings.HasSuffix(headline, "Is this you talking to the help desk?") && strings.Contains(text, id)
+	prompt, ok := d.awaitDM(ctx, ch, 10*time.Second, func(h, text string) bool {
+		return strings.HasSuffix(h, headline) && strings.Contains(text, id)
 	})
 	if !d.expect(ok, "%s is asked to confirm", who.name) {
 		return false
