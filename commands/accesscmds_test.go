@@ -447,7 +447,7 @@ func TestAccessCommandsNeedTheService(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, text := range []string{"access list", "access request admin 2h", "request access"} {
-		if got := ask(none, acmeAdmin, text); got.Headline != "Commands you can use" || !strings.Contains(got.Sections[0].Text, "Unknown command") {
+		if got := ask(none, acmeAdmin, text); !strings.HasPrefix(errorLine(t, got), "Unknown command") {
 			t.Errorf("%s without the service: %+v", text, got)
 		}
 	}
@@ -458,7 +458,7 @@ func TestAccessCommandsNeedTheService(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got := ask(r, acmeMei, "access request admin 2h"); got.Form != nil || got.Headline != "Commands you can use" {
+	if got := ask(r, acmeMei, "access request admin 2h"); got.Form != nil || !strings.HasPrefix(errorLine(t, got), "Unknown command") {
 		t.Errorf("access request without approvals: %+v", got)
 	}
 	if got := ask(r, acmeMei, "access list"); got.Headline != "Access grants: 0" {

@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/seatwarden/seatwarden/bot"
+	"github.com/seatwarden/seatwarden/internal/editdist"
 )
 
 func (r *Router) helpDefinition() Definition {
@@ -21,12 +22,8 @@ func (r *Router) helpDefinition() Definition {
 	}
 }
 
-// help lists the commands c's asker may use. With words it lists only the
-// commands starting with them; when none does, the words are reported as
-// an unknown command and everything is listed.
-func (r *Router) help(c *Call, words []string) bot.Message {
-	var allowed []*route
-	hidden := false
+// allowed are the routes c's asker may use, and whether any are hidden.
+func (r *Router) allowed(c *Call) (allowed []*route, hidden bool) {
 	for _, rt := range r.defs {
 		if c.Role.May(rt.def.Access) {
 			allowed = append(allowed, rt)
@@ -34,6 +31,63 @@ func (r *Router) help(c *Call, words []string) bot.Message {
 			hidden = true
 		}
 	}
+	return allowed, hidden
+}
+
+// unknown answers words that name no command, in one line: the command
+// the asker may use that they most likely meant, or the commands that
+// start with their first word, and where the full list is. A typo does
+// not deserve the whole help.
+func (r *Router) unknown(c *Call, words []string) bot.Message {
+	allowed, _ := r.allowed(c)
+	typed := clip(strings.Join(words, " "), 60)
+	line := fmt.Sprintf("Unknown command %q.", typed)
+	switch meant, ok := closestCommand(allowed, words); {
+	case ok:
+		line += fmt.Sprintf(" Did you mean `%s %s`?", r.deps.Command, meant)
+	default:
+		var same []string
+		first := normalizeKey(words[0])
+		for _, rt := range allowed {
+			if name := normalizeKey(rt.def.Name); name == first || strings.HasPrefix(name, first+" ") {
+				same = append(same, "`"+rt.def.Name+"`")
+			}
+		}
+		if len(same) > 1 {
+			line += fmt.Sprintf(" The %s commands are %s; `%s help %s` explains them.", words[0], strings.Join(same, ", "), r.deps.Command, first)
+			return bot.Message{Sections: []bot.Section{{Text: escape(line)}}, Visibility: bot.Ephemeral}
+		}
+	}
+	line += fmt.Sprintf(" `%s help` lists the commands you can use.", r.deps.Command)
+	return bot.Message{Sections: []bot.Section{{Text: escape(line)}}, Visibility: bot.Ephemeral}
+}
+
+// closestCommand is the command name or alias nearest the typed words,
+// compared with as many words as it has, followed by the rest typed;
+// false when none is near enough to be a typo.
+func closestCommand(routes []*route, words []string) (string, bool) {
+	byLength := map[int][]string{}
+	for _, rt := range routes {
+		for _, k := range rt.keys {
+			n := len(strings.Fields(k))
+			byLength[n] = append(byLength[n], k)
+		}
+	}
+	// Longer names first: "seats inactiv" means "seats inactive", not "seats".
+	for n := min(len(words), 4); n > 0; n-- {
+		typed := normalizeKey(words[:n]...)
+		if k, ok := editdist.Closest(typed, byLength[n]); ok && k != typed {
+			return strings.Join(append([]string{k}, words[n:]...), " "), true
+		}
+	}
+	return "", false
+}
+
+// help lists the commands c's asker may use. With words it lists only the
+// commands starting with them; when none does, everything is listed, under
+// a line saying the words name no command.
+func (r *Router) help(c *Call, words []string) bot.Message {
+	allowed, hidden := r.allowed(c)
 	m := bot.Message{Headline: "Commands you can use", Visibility: bot.Ephemeral}
 	shown := allowed
 	if len(words) > 0 {
@@ -47,11 +101,11 @@ func (r *Router) help(c *Call, words []string) bot.Message {
 				}
 			}
 		}
-		// Unknown words from the router, or "help xyz" matching nothing the
-		// asker may use. Words naming a command the asker may not use are
-		// not unknown: the full list and its note answer them.
-		if len(shown) == 0 || c.Command != HelpName {
-			if c.Command != HelpName || !r.names(prefix) {
+		// "help xyz" matching nothing the asker may use. Words naming a
+		// command the asker may not use are not unknown: the full list and
+		// its note answer them.
+		if len(shown) == 0 {
+			if !r.names(prefix) {
 				typed := clip(strings.Join(words, " "), 60)
 				m.Sections = append(m.Sections, bot.Section{Text: escape(fmt.Sprintf("Unknown command %q.", typed))})
 			}

@@ -546,7 +546,7 @@ func (r *Router) Handle(ctx context.Context, req bot.Request) (reply bot.Message
 		return r.errorReply(ctx, call, rt, err)
 	}
 	if rt == nil {
-		return r.help(call, call.Args)
+		return r.unknown(call, call.Args)
 	}
 	h := rt.handler
 	if req.Action != nil || req.Form != nil {

@@ -57,12 +57,6 @@ func TestHelp(t *testing.T) {
 		{"help on an alias", admin, "help seats idle", []string{"seats inactive [SAAS] [DAYS]"}, ""},
 		{"help on a command the asker may not use", stranger, "help seats", []string{"help [COMMAND]"}, ""},
 		{"help on nothing known", admin, "help xyz", all, `Unknown command "xyz".`},
-		{"unknown command, admin", admin, "xyz", all, `Unknown command "xyz".`},
-		{"unknown command, stranger", stranger, "xyz", []string{"help [COMMAND]"}, `Unknown command "xyz".`},
-		{"unknown subcommand", admin, "seats inactiv", all, `Unknown command "seats inactiv".`},
-		{"unknown subcommand, owner", dana, "seats frobnicate 3", ownerCmds, `Unknown command "seats frobnicate 3".`},
-		{"unknown command with markup", admin, "<!here>", all, `Unknown command "&lt;!here&gt;".`},
-		{"unknown command clipped", admin, strings.Repeat("x", 100), all, `Unknown command "` + strings.Repeat("x", 59) + `…".`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -82,6 +76,31 @@ func TestHelp(t *testing.T) {
 				t.Errorf("note about hidden commands shown = %v, want %v", got, want)
 			}
 			goldenJSON(t, m)
+		})
+	}
+}
+
+// TestUnknownCommand: words that name no command get one line: the
+// command most likely meant, or the ones sharing the first word, and
+// where the full list is; never a command the asker may not use.
+func TestUnknownCommand(t *testing.T) {
+	r := newFixture(t, fixtureSnapshot()).router(t)
+	tests := []struct{ name, who, text, want string }{
+		{"a typo", admin, "sets", "Unknown command \"sets\". Did you mean `/warden seats`?"},
+		{"a typo, words kept", admin, "seats inactiv 60", "Unknown command \"seats inactiv 60\". Did you mean `/warden seats inactive 60`?"},
+		{"a typo of an alias", admin, "seats idel", "Did you mean `/warden seats idle`?"},
+		{"an unknown subcommand", dana, "seats frobnicate 3", "Unknown command \"seats frobnicate 3\". The seats commands are `seats inactive`, `seats group`; `/warden help seats` explains them."},
+		{"nothing near", admin, "xyz", "Unknown command \"xyz\". `/warden help` lists the commands you can use."},
+		{"nothing the stranger may use", stranger, "sets", "Unknown command \"sets\". `/warden help` lists the commands you can use."},
+		{"markup", admin, "<!here>", "Unknown command \"&lt;!here&gt;\"."},
+		{"clipped", admin, strings.Repeat("x", 100), "Unknown command \"" + strings.Repeat("x", 59) + "…\"."},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			line := errorLine(t, ask(r, tt.who, tt.text))
+			if !strings.HasPrefix(line, tt.want) && !strings.Contains(line, tt.want) {
+				t.Errorf("reply %q, want it to say %q", line, tt.want)
+			}
 		})
 	}
 }

@@ -96,9 +96,9 @@ func TestSeatsAcrossSaaS(t *testing.T) {
 			t.Errorf("got %q, want it to start with %q", got, want)
 		}
 	})
-	t.Run("a mistyped subcommand is still help", func(t *testing.T) {
-		if m := ask(r, admin, "seats inactiv"); m.Headline != "Commands you can use" {
-			t.Errorf("seats inactiv answered %q, want help", m.Headline)
+	t.Run("a mistyped subcommand is not taken for a SaaS", func(t *testing.T) {
+		if got := errorLine(t, ask(r, admin, "seats inactiv")); !strings.Contains(got, "Did you mean `/warden seats inactive`?") {
+			t.Errorf("seats inactiv answered %q, want the subcommand suggested", got)
 		}
 	})
 }

@@ -402,19 +402,15 @@ func joinKey(path, key string) string {
 // "" when none is close enough to be a likely typo.
 func suggest(name string, known []string) string {
 	norm := normalizeKey(name)
-	best, bestDist := "", math.MaxInt
 	for _, k := range known {
 		if normalizeKey(k) == norm {
 			return fmt.Sprintf(" (did you mean %s?)", k)
 		}
-		if dist := editdist.Levenshtein(strings.ToLower(name), k); dist < bestDist {
-			best, bestDist = k, dist
-		}
 	}
-	if best == "" || bestDist > 1+len(name)/5 {
-		return ""
+	if best, ok := editdist.Closest(strings.ToLower(name), known); ok {
+		return fmt.Sprintf(" (did you mean %s?)", best)
 	}
-	return fmt.Sprintf(" (did you mean %s?)", best)
+	return ""
 }
 
 // normalizeKey folds case and separators so snoozeDays and Snooze-Days both

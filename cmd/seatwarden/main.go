@@ -12,6 +12,8 @@ import (
 	"os/signal"
 	"strings"
 	"syscall"
+
+	"github.com/seatwarden/seatwarden/internal/editdist"
 )
 
 const usage = `seatwarden keeps your Zendesk seats and access honest, from Slack and Teams.
@@ -37,6 +39,9 @@ Global flags:
 Secrets and endpoints come from the environment (ZENDESK_URL, ZENDESK_OAUTH_CLIENT_ID, ...);
 see README.md. Run "seatwarden COMMAND -h" for a command's flags.
 `
+
+// cliCommands are the commands run dispatches, for suggestions.
+var cliCommands = []string{"serve", "run-job", "doctor", "demo", "console", "emulate", "store", "version", "help"}
 
 // env is how commands read the environment, so tests can pass their own.
 type env struct {
@@ -95,7 +100,12 @@ func run(ctx context.Context, args []string, e env) int {
 	case "help", "-h", "--help":
 		fmt.Fprint(e.stdout, usage)
 	default:
-		fmt.Fprintf(e.stderr, "seatwarden: unknown command %q\n\n%s", cmd, usage)
+		// A typo gets a line, not the whole usage: "help" has that.
+		hint := "."
+		if near, ok := editdist.Closest(strings.ToLower(cmd), cliCommands); ok {
+			hint = fmt.Sprintf("; did you mean %q?", near)
+		}
+		fmt.Fprintf(e.stderr, "seatwarden: unknown command %q%s Run \"seatwarden help\" for every command.\n", cmd, hint)
 		return 2
 	}
 	switch {

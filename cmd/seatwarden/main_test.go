@@ -59,7 +59,8 @@ func TestUsageAndBadInput(t *testing.T) {
 		wantStderr string
 	}{
 		{"no command", nil, nil, 2, "Usage:"},
-		{"unknown command", []string{"serv"}, nil, 2, `unknown command "serv"`},
+		{"a typo of a command", []string{"serv"}, nil, 2, `seatwarden: unknown command "serv"; did you mean "serve"? Run "seatwarden help" for every command.`},
+		{"an unknown command", []string{"frobnicate"}, nil, 2, `seatwarden: unknown command "frobnicate". Run "seatwarden help" for every command.`},
 		{"run-job without a name", []string{"run-job"}, nil, 2, "name one job, e.g. seatwarden run-job sync"},
 		{"unknown flag", []string{"doctor", "--verbose"}, nil, 2, "flag provided but not defined: -verbose"},
 		{"emulate needs a system", []string{"emulate"}, nil, 2, "Usage: seatwarden emulate zendesk"},

@@ -24,3 +24,19 @@ func Levenshtein(a, b string) int {
 	}
 	return prev[len(rb)]
 }
+
+// Closest is the candidate nearest to typed, when it is near enough to be
+// a likely typo of it: at most one edit, plus one for every five runes of
+// typed. Ties go to the earlier candidate. Compare in one case.
+func Closest(typed string, candidates []string) (string, bool) {
+	best, bestDist := "", -1
+	for _, c := range candidates {
+		if d := Levenshtein(typed, c); bestDist < 0 || d < bestDist {
+			best, bestDist = c, d
+		}
+	}
+	if bestDist < 0 || bestDist > 1+len([]rune(typed))/5 {
+		return "", false
+	}
+	return best, true
+}

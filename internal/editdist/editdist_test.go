@@ -20,3 +20,28 @@ func TestLevenshtein(t *testing.T) {
 		}
 	}
 }
+
+func TestClosest(t *testing.T) {
+	commands := []string{"serve", "run-job", "doctor", "demo", "console", "version"}
+	tests := []struct {
+		typed string
+		want  string
+		ok    bool
+	}{
+		{"serv", "serve", true},
+		{"doctr", "doctor", true},
+		{"run_job", "run-job", true},
+		{"demos", "demo", true},
+		{"frobnicate", "", false},
+		{"", "demo", false}, // four edits from nothing is no typo
+	}
+	for _, tt := range tests {
+		got, ok := Closest(tt.typed, commands)
+		if ok != tt.ok || (ok && got != tt.want) {
+			t.Errorf("Closest(%q) = %q, %v; want %q, %v", tt.typed, got, ok, tt.want, tt.ok)
+		}
+	}
+	if _, ok := Closest("serve", nil); ok {
+		t.Error("a suggestion from no candidates")
+	}
+}
