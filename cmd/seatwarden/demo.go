@@ -26,6 +26,7 @@ import (
 	"github.com/seatwarden/seatwarden/internal/wiring"
 	"github.com/seatwarden/seatwarden/jobs"
 	"github.com/seatwarden/seatwarden/seats"
+	"github.com/seatwarden/seatwarden/telemetry"
 )
 
 // Demo credentials of the emulated accounts. They exist only inside this
@@ -62,7 +63,10 @@ func demoCmd(ctx context.Context, args []string, e env) error {
 	if *verbose {
 		logOut = e.stderr
 	}
-	log := slog.New(slog.NewJSONHandler(logOut, &slog.HandlerOptions{Level: slog.LevelInfo}))
+	log, err := telemetry.NewLogger(logOut, "info", "json")
+	if err != nil {
+		return err
+	}
 	if err := d.run(ctx, cfg, *dataDir, *keep, log); err != nil {
 		return err
 	}
