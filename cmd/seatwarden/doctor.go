@@ -5,14 +5,18 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"log/slog"
 	"net/http"
+	"os"
+	"path/filepath"
 	"strings"
 	"time"
 
 	"github.com/slack-go/slack"
 	"golang.org/x/oauth2"
 	"golang.org/x/oauth2/clientcredentials"
+	"golang.org/x/sys/unix"
 
 	"github.com/seatwarden/seatwarden/config"
 	"github.com/seatwarden/seatwarden/connector"
@@ -31,11 +35,13 @@ type checkResult struct {
 }
 
 func (r checkResult) print(w io.Writer) {
-	line := fmt.Sprintf("%-4s  %-7s  %s", r.status, r.name, r.detail)
+	line := fmt.Sprintf("%-4s  %-7s  %s", r.status, r.name, strings.TrimRight(r.detail, "\n"))
 	if r.fix != "" {
 		line += " — fix: " + r.fix
 	}
-	fmt.Fprintln(w, line)
+	// A detail of several lines (an error that quotes a response) stays
+	// under its check, so every row starts with a status.
+	fmt.Fprintln(w, strings.ReplaceAll(line, "\n", "\n"+strings.Repeat(" ", 15)))
 }
 
 func ok(name, format string, a ...any) checkResult {
@@ -126,8 +132,16 @@ func checkOIDC(ctx context.Context, cfg *config.Config) checkResult {
 	return ok("step-up", "%s answers; sign-ins come back to %s/stepup/callback; guards %s", cfg.OIDC.Issuer, cfg.PublicURL, guards)
 }
 
-// checkStore checks the store answers, and how it keeps its data.
+// checkStore checks the store answers, and how it keeps its data. An
+// embedded store not created yet is left uncreated: doctor changes
+// nothing on disk.
 func checkStore(ctx context.Context, cfg *config.Config, log *slog.Logger) []checkResult {
+	if !cfg.Redis.Enabled() {
+		path := filepath.Join(cfg.DataDir, "seatwarden.db")
+		if _, err := os.Stat(path); errors.Is(err, fs.ErrNotExist) {
+			return checkNewStore(cfg, path)
+		}
+	}
 	start := time.Now()
 	st, err := openStore(ctx, cfg, log, false)
 	if err != nil {
@@ -160,6 +174,28 @@ func checkStore(ctx context.Context, cfg *config.Config, log *slog.Logger) []che
 	}
 	return append(results, warn("encrypt", "stored data is not encrypted: names, emails and answers are stored in the clear",
 		"set SEATWARDEN_ENCRYPTION_KEY (openssl rand -base64 32), then stop the bot and run: seatwarden store rekey"))
+}
+
+// checkNewStore checks that serve could create the embedded store at path:
+// its nearest existing directory is writable.
+func checkNewStore(cfg *config.Config, path string) []checkResult {
+	dir := filepath.Dir(path)
+	for {
+		if _, err := os.Stat(dir); err == nil || filepath.Dir(dir) == dir {
+			break
+		}
+		dir = filepath.Dir(dir)
+	}
+	if err := unix.Access(dir, unix.W_OK); err != nil {
+		return []checkResult{fail("store", fmt.Sprintf("no embedded store yet, and %s cannot be written: %v", dir, err),
+			"point SEATWARDEN_DATA_DIR at a writable directory, or use REDIS_URL")}
+	}
+	results := []checkResult{ok("store", "no embedded store yet: serve creates %s (%s is writable)", path, dir)}
+	if cfg.EncryptionKey.IsSet() {
+		return append(results, ok("encrypt", "data will be sealed (AES-256-GCM) from the start"))
+	}
+	return append(results, warn("encrypt", "data will be stored in the clear: names, emails and answers",
+		"set SEATWARDEN_ENCRYPTION_KEY (openssl rand -base64 32) before the first start"))
 }
 
 func checkZendesk(ctx context.Context, cfg *config.Config, log *slog.Logger) checkResult {

@@ -177,7 +177,7 @@ func TestDoctor(t *testing.T) {
 			name:     "everything configured and working",
 			env:      map[string]string{"SLACK_BOT_TOKEN": slacktest.DefaultBotToken, "SLACK_SIGNING_SECRET": "sign", "SLACK_API_URL": "", "TEAMS_APP_ID": "app", "TEAMS_APP_PASSWORD": "teams-pass", "TEAMS_TENANT_ID": "tenant", "TEAMS_TOKEN_URL": teamsToken.URL},
 			wantCode: 0,
-			want:     []string{"ok    config ", "ok    store    bolt store", "ok    zendesk  ", "(admin) via oauth-client-credentials", "ok    slack    bot @", "ok    teams    Bot Framework token issued"},
+			want:     []string{"ok    config ", "ok    store    no embedded store yet: serve creates ", "ok    zendesk  ", "(admin) via oauth-client-credentials", "ok    slack    bot @", "ok    teams    Bot Framework token issued"},
 		},
 		{
 			name:     "Socket Mode with a working app token",
@@ -246,6 +246,10 @@ func TestDoctor(t *testing.T) {
 				if !strings.Contains(out, w) {
 					t.Errorf("output lacks %q:\n%s", w, out)
 				}
+			}
+			// Doctor looks; it creates nothing.
+			if entries, err := os.ReadDir(envs["SEATWARDEN_DATA_DIR"]); err == nil && len(entries) > 0 {
+				t.Errorf("doctor wrote to the data directory: %v", entries)
 			}
 			for _, secret := range []string{testClientSecret, "teams-pass", "hunter2-redis", "xoxb-test"} {
 				if strings.Contains(out+inv.stderr.String(), secret) {
