@@ -65,7 +65,7 @@ func skip(name, detail string) checkResult {
 const checkTimeout = 15 * time.Second
 
 func doctorCmd(ctx context.Context, args []string, e env) error {
-	fs := newFlags("doctor", "doctor\n\nChecks config, store, Zendesk, GitHub (when GITHUB_ORG is set), Slack and Teams credentials; exits 1 if any check fails.", e)
+	fs := newFlags("doctor", "doctor\n\nChecks config, store, Zendesk, GitHub (when GITHUB_ORG is set), Slack and Teams credentials, and that someone can be reached; exits 1 if any check fails. Changes nothing.", e)
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -111,7 +111,30 @@ func runChecks(ctx context.Context, e env) []checkResult {
 	results = append(results, checkSlack(ctx, cfg))
 	results = append(results, checkTeams(ctx, cfg))
 	results = append(results, checkOIDC(ctx, cfg))
-	return results
+	return append(results, checkReach(cfg))
+}
+
+// checkReach fails a deployment that could reach nobody: no chat
+// transport to ask, tell or answer anyone, or no admin to run the admin
+// commands and hear escalations. Each alone makes the bot useless.
+func checkReach(cfg *config.Config) checkResult {
+	var chats []string
+	if cfg.Slack.Enabled() {
+		chats = append(chats, "Slack")
+	}
+	if cfg.Teams.Enabled() {
+		chats = append(chats, "Teams")
+	}
+	switch n := len(cfg.Policy.Admins); {
+	case len(chats) == 0:
+		return fail("reach", "no Slack or Teams is set up: nobody can be asked, told or answered",
+			"set SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET (or SLACK_APP_TOKEN), or TEAMS_APP_ID and TEAMS_APP_PASSWORD")
+	case n == 0:
+		return fail("reach", "the policy names no admins: nobody may run the admin commands or hear escalations",
+			"list them in the policy file, such as admins: [you@example.com]")
+	default:
+		return ok("reach", "%d %s; people are reached on %s", n, plural(n, "admin", "admins"), strings.Join(chats, " and "))
+	}
 }
 
 // checkOIDC reads the step-up provider's discovery document.

@@ -130,6 +130,7 @@ func TestDoctorChecksGitHub(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			envs, _ := zendeskEnv(t)
 			gitHubEnv(t, envs)
+			withEnv(envs, reachEnv(t))
 			if tt.edit != nil {
 				tt.edit(envs)
 			}
@@ -174,6 +175,7 @@ func TestEmulateGitHubServesWhatDoctorReads(t *testing.T) {
 	waitFor(t, func() bool { return exportLine.MatchString(emu.stdout.String()) })
 
 	envs, _ := zendeskEnv(t)
+	withEnv(envs, reachEnv(t))
 	for _, kv := range strings.Fields(exportLine.FindStringSubmatch(emu.stdout.String())[1]) {
 		k, v, _ := strings.Cut(kv, "=")
 		envs[k] = v

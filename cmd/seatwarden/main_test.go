@@ -177,7 +177,7 @@ func TestDoctor(t *testing.T) {
 			name:     "everything configured and working",
 			env:      map[string]string{"SLACK_BOT_TOKEN": slacktest.DefaultBotToken, "SLACK_SIGNING_SECRET": "sign", "SLACK_API_URL": "", "TEAMS_APP_ID": "app", "TEAMS_APP_PASSWORD": "teams-pass", "TEAMS_TENANT_ID": "tenant", "TEAMS_TOKEN_URL": teamsToken.URL},
 			wantCode: 0,
-			want:     []string{"ok    config ", "ok    store    no embedded store yet: serve creates ", "ok    zendesk  ", "(admin) via oauth-client-credentials", "ok    slack    bot @", "ok    teams    Bot Framework token issued"},
+			want:     []string{"ok    config ", "ok    store    no embedded store yet: serve creates ", "ok    zendesk  ", "ok    reach    1 admin; people are reached on Slack and Teams", "(admin) via oauth-client-credentials", "ok    slack    bot @", "ok    teams    Bot Framework token issued"},
 		},
 		{
 			name:     "Socket Mode with a working app token",
@@ -192,9 +192,17 @@ func TestDoctor(t *testing.T) {
 			want:     []string{"FAIL  slack    apps.connections.open: invalid_auth — fix: check SLACK_APP_TOKEN"},
 		},
 		{
-			name:     "chat transports off are skipped",
-			wantCode: 0,
-			want:     []string{"skip  slack    SLACK_BOT_TOKEN not set", "skip  teams    TEAMS_APP_ID not set"},
+			name:     "chat transports off are skipped, and nobody can be reached",
+			env:      map[string]string{"SLACK_BOT_TOKEN": "", "SLACK_SIGNING_SECRET": "", "SLACK_API_URL": ""},
+			wantCode: 1,
+			want: []string{"skip  slack    SLACK_BOT_TOKEN not set", "skip  teams    TEAMS_APP_ID not set",
+				"FAIL  reach    no Slack or Teams is set up: nobody can be asked, told or answered — fix: set SLACK_BOT_TOKEN"},
+		},
+		{
+			name:     "no admins",
+			env:      map[string]string{"SLACK_BOT_TOKEN": slacktest.DefaultBotToken, "SLACK_SIGNING_SECRET": "sign", "SLACK_API_URL": "", "SEATWARDEN_CONFIG": ""},
+			wantCode: 1,
+			want:     []string{"FAIL  reach    the policy names no admins"},
 		},
 		{
 			name:     "wrong Zendesk secret",
@@ -230,6 +238,7 @@ func TestDoctor(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			envs, _ := zendeskEnv(t)
+			envs["SEATWARDEN_CONFIG"] = writePolicy(t, "admins: [dana@acme.example]\n")
 			for k, v := range tt.env {
 				envs[k] = v
 			}
@@ -427,6 +436,25 @@ func TestServeOverSocketMode(t *testing.T) {
 	resp.Body.Close()
 	if resp.StatusCode != http.StatusNotFound {
 		t.Errorf("POST /slack/commands in Socket Mode = %d, want 404", resp.StatusCode)
+	}
+}
+
+// reachEnv is what makes a deployment reach people, for doctor: an admin
+// in the policy, and an emulated Slack workspace to reach them on.
+func reachEnv(t *testing.T) map[string]string {
+	t.Helper()
+	srv := slacktest.NewServer()
+	t.Cleanup(srv.Close)
+	return map[string]string{
+		"SLACK_BOT_TOKEN": slacktest.DefaultBotToken, "SLACK_SIGNING_SECRET": "sign", "SLACK_API_URL": srv.APIURL(),
+		"SEATWARDEN_CONFIG": writePolicy(t, "admins: [dana@acme.example]\n"),
+	}
+}
+
+// withEnv adds more to envs.
+func withEnv(envs, more map[string]string) {
+	for k, v := range more {
+		envs[k] = v
 	}
 }
 

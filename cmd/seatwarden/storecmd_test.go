@@ -97,7 +97,9 @@ func TestStoreRekeySealsAndRotates(t *testing.T) {
 	if out := inv.stdout.String(); strings.Contains(out, "under key a") || !strings.Contains(out, " 0 re-sealed") {
 		t.Errorf("a second rekey found work left:\n%s", out)
 	}
-	inv = step(t, 0, map[string]string{"SEATWARDEN_ENCRYPTION_KEY": keyB}, "doctor")
+	doctorEnv := reachEnv(t)
+	doctorEnv["SEATWARDEN_ENCRYPTION_KEY"] = keyB
+	inv = step(t, 0, doctorEnv, "doctor")
 	if !strings.Contains(inv.stdout.String(), "stored data is sealed (AES-256-GCM) under key b") {
 		t.Errorf("doctor:\n%s", inv.stdout.String())
 	}
