@@ -121,7 +121,7 @@ func TestRevokeAGitHubToken(t *testing.T) {
 		t.Errorf("non-admin revoke: %q", line)
 	}
 	m := click(f.router, acmeAdmin, prompts.ActionTokenRevoke, prompts.TokenValue("", terraformToken))
-	mustSay(t, m, ":no_entry: Revoked by "+acmeAdmin)
+	mustSay(t, m, "⛔ Revoked by "+acmeAdmin)
 	if n := emu.Requests(githubtest.EndpointRevokeTokens); n != 1 {
 		t.Errorf("GitHub was asked to revoke %d times, want 1", n)
 	}
@@ -200,7 +200,7 @@ func TestAClickRedrawsTheDigestAcrossSaaS(t *testing.T) {
 	if !strings.Contains(m.Headline, "across Zendesk and GitHub") || m.Delivery != bot.ReplaceOriginal {
 		t.Fatalf("the redraw %q (delivery %v) is not the owner's one digest", m.Headline, m.Delivery)
 	}
-	mustSay(t, m, "*GitHub* · Member", "*Zendesk* ·", ":heavy_minus_sign: Removed by "+acmeAdmin)
+	mustSay(t, m, "*GitHub* · Member", "*Zendesk* ·", "➖ Removed by "+acmeAdmin)
 	if n := emu.Requests(githubtest.EndpointCopilotRemove); n != 1 {
 		t.Errorf("GitHub was asked %d times to cancel the seat, want 1", n)
 	}

@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strings"
 	"time"
+	"unicode"
 
 	"github.com/seatwarden/seatwarden/bot"
 	"github.com/seatwarden/seatwarden/connector"
@@ -460,13 +461,11 @@ func (rc *reviewCommands) keepMaxDays() int {
 	return 180
 }
 
-// stripMarkup drops the emoji codes and bold marks of an outcome line for
+// stripMarkup drops the leading symbol and bold marks of an outcome line for
 // a plain one-line answer.
 func stripMarkup(s string) string {
-	if strings.HasPrefix(s, ":") {
-		if i := strings.Index(s[1:], ": "); i >= 0 {
-			s = s[i+3:]
-		}
+	if symbol, rest, ok := strings.Cut(s, " "); ok && symbol != "" && !strings.ContainsFunc(symbol, func(r rune) bool { return unicode.IsLetter(r) || unicode.IsDigit(r) }) {
+		s = rest
 	}
 	return strings.ReplaceAll(s, "*", "")
 }

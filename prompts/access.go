@@ -147,32 +147,32 @@ func (v Grants) stateLines(g access.Grant, now time.Time) []string {
 	var lines []string
 	switch {
 	case g.State == access.Pending:
-		lines = append(lines, fmt.Sprintf(":hourglass: Pending: %s has not confirmed the role yet; seatwarden keeps trying.", saas))
+		lines = append(lines, fmt.Sprintf("⌛ Pending: %s has not confirmed the role yet; seatwarden keeps trying.", saas))
 	case revoking(g):
 		by := "on time"
 		if b := g.Change.By; b != "" && b != "system" {
 			by = "by " + esc(b)
 		}
-		lines = append(lines, fmt.Sprintf(":hourglass: Being ended %s: %s is taking %s back.", by, saas, esc(g.RoleName)))
+		lines = append(lines, fmt.Sprintf("⌛ Being ended %s: %s is taking %s back.", by, saas, esc(g.RoleName)))
 	case g.State == access.Active:
 		left := "it ends now"
 		if l := g.Left(now); l > 0 {
 			left = access.Format(l) + " left"
 		}
-		lines = append(lines, fmt.Sprintf(":unlock: Active: %s is %s in %s until %s, %s. It is taken back then, with their sessions ended.",
+		lines = append(lines, fmt.Sprintf("🔓 Active: %s is %s in %s until %s, %s. It is taken back then, with their sessions ended.",
 			esc(g.Email), esc(g.RoleName), saas, v.stamp(g.End), left))
 	case g.State == access.Held:
-		lines = append(lines, ":warning: Held: the end needs a person. "+esc(prose.Sentence(g.Note)),
+		lines = append(lines, "⚠ Held: the end needs a person. "+esc(prose.Sentence(g.Note)),
 			"Decide in "+saas+" what role they should have; seatwarden will not change it.")
 	case g.State == access.Ended:
-		lines = append(lines, ":lock: "+esc(g.EndedText()))
+		lines = append(lines, "🔒 "+esc(g.EndedText()))
 	case g.State == access.Failed:
-		lines = append(lines, ":no_entry: Not granted: "+esc(strings.TrimRight(g.Note, "."))+".", "Nothing was changed in "+saas+".")
+		lines = append(lines, "⛔ Not granted: "+esc(strings.TrimRight(g.Note, "."))+".", "Nothing was changed in "+saas+".")
 	default:
 		lines = append(lines, esc(string(g.State)))
 	}
 	if c := g.Change; c != nil && c.Error != "" {
-		lines = append(lines, fmt.Sprintf(":warning: The last of %d attempts failed: %s. seatwarden retries automatically.", c.Attempts, esc(c.Error)))
+		lines = append(lines, fmt.Sprintf("⚠ The last of %d attempts failed: %s. seatwarden retries automatically.", c.Attempts, esc(c.Error)))
 	}
 	return lines
 }

@@ -261,20 +261,20 @@ func (r Register) section(it credentials.Item, where string) bot.Section {
 		lines = append(lines, owner)
 	}
 	if e.State == credentials.Migrating && e.Migration != nil {
-		lines = append(lines, fmt.Sprintf(":arrows_counterclockwise: Moving to OAuth by %s: %s", r.date(e.Migration.Deadline), bot.EscapeText(clipText(e.Migration.Plan, 120))))
+		lines = append(lines, fmt.Sprintf("🔄 Moving to OAuth by %s: %s", r.date(e.Migration.Deadline), bot.EscapeText(clipText(e.Migration.Plan, 120))))
 	}
 	for _, rs := range it.Reasons {
-		lines = append(lines, ":warning: "+bot.EscapeText(rs.Text))
+		lines = append(lines, "⚠ "+bot.EscapeText(rs.Text))
 	}
 	for _, f := range it.Flags {
-		sym := ":hourglass:"
+		sym := "⌛"
 		if f.Code == credentials.AutoDeactivation || f.Code == credentials.MigrationDue {
-			sym = ":rotating_light:"
+			sym = "🚨"
 		}
 		lines = append(lines, sym+" "+bot.EscapeText(f.Text))
 	}
 	if e.Note != "" {
-		lines = append(lines, ":x: "+bot.EscapeText(e.Note))
+		lines = append(lines, "❌ "+bot.EscapeText(e.Note))
 	}
 	sec := bot.Section{}
 	if outcome := r.Outcome(it); outcome != "" {
@@ -338,17 +338,17 @@ func (r Register) Outcome(it credentials.Item) string {
 	by := bot.EscapeText(e.DecidedBy)
 	switch e.State {
 	case credentials.Revoked:
-		return fmt.Sprintf(":no_entry: Revoked by %s on %s", by, r.date(e.EndedAt))
+		return fmt.Sprintf("⛔ Revoked by %s on %s", by, r.date(e.EndedAt))
 	case credentials.Gone:
-		return fmt.Sprintf(":heavy_minus_sign: Gone from %s since %s", connector.Title(it.SaaS), r.date(e.EndedAt))
+		return fmt.Sprintf("➖ Gone from %s since %s", connector.Title(it.SaaS), r.date(e.EndedAt))
 	case credentials.ToRetire:
-		return fmt.Sprintf(":wastebasket: Marked to retire by %s on %s. Delete it in Admin Center (Apps and integrations > APIs > Zendesk API, then the token's menu > Delete); the next sync that no longer finds it records it retired.", by, r.date(e.DecidedAt))
+		return fmt.Sprintf("🗑 Marked to retire by %s on %s. Delete it in Admin Center (Apps and integrations > APIs > Zendesk API, then the token's menu > Delete); the next sync that no longer finds it records it retired.", by, r.date(e.DecidedAt))
 	}
 	if e.Revoking != nil {
-		return ":hourglass: Being revoked by " + bot.EscapeText(e.Revoking.By)
+		return "⌛ Being revoked by " + bot.EscapeText(e.Revoking.By)
 	}
 	if !e.NextReview.IsZero() && e.Owner != "" {
-		return fmt.Sprintf(":white_check_mark: Reviewed by %s on %s; next review %s", by, r.date(e.LastReview), r.date(e.NextReview))
+		return fmt.Sprintf("✅ Reviewed by %s on %s; next review %s", by, r.date(e.LastReview), r.date(e.NextReview))
 	}
 	return ""
 }

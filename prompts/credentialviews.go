@@ -87,7 +87,7 @@ func (r Register) overview(ev credentials.Evaluation, headed bool) (total, orpha
 	if inv := ev.Inventory; inv != nil {
 		for _, k := range credentials.KindsOf(saas) {
 			if p := inv.Problems[k]; p != "" {
-				sections = append(sections, bot.Section{Text: fmt.Sprintf(":warning: %s could not be read at the last sync: %s. The list shows what the sync before found.", kindTitle(k), bot.EscapeText(p))})
+				sections = append(sections, bot.Section{Text: fmt.Sprintf("⚠ %s could not be read at the last sync: %s. The list shows what the sync before found.", kindTitle(k), bot.EscapeText(p))})
 			}
 		}
 	}

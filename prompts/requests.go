@@ -170,9 +170,9 @@ func (v Requests) confirmationLine(r approvals.Request) string {
 	c, esc := r.Confirmation, bot.EscapeText
 	switch c.Outcome {
 	case approvals.Confirmed:
-		return fmt.Sprintf(":white_check_mark: Confirmed by %s, %s, %s, by number matching.", esc(c.By), confirmerWords(c), v.on(c.At))
+		return fmt.Sprintf("✅ Confirmed by %s, %s, %s, by number matching.", esc(c.By), confirmerWords(c), v.on(c.At))
 	}
-	return fmt.Sprintf(":stopwatch: Not confirmed: %s", esc(cmp.Or(c.Why, "no answer in time")))
+	return fmt.Sprintf("⏱ Not confirmed: %s", esc(cmp.Or(c.Why, "no answer in time")))
 }
 
 // headline is "App install request REQ-7KQ2MX: Install Salesforce Sync".
@@ -296,51 +296,51 @@ func (v Requests) stateLines(r approvals.Request) []string {
 	var lines []string
 	switch r.State {
 	case approvals.Confirming:
-		lines = append(lines, fmt.Sprintf(":hourglass: Awaiting confirmation: %s, %s, confirms that %s asked; then it goes to its approvers.",
+		lines = append(lines, fmt.Sprintf("⌛ Awaiting confirmation: %s, %s, confirms that %s asked; then it goes to its approvers.",
 			esc(r.Confirmation.By), confirmerWords(r.Confirmation), esc(r.Requester)))
 	case approvals.Pending:
-		lines = append(lines, ":hourglass: Pending: "+v.needs(r))
+		lines = append(lines, "⌛ Pending: "+v.needs(r))
 		if i := r.OpenQuestion(); i >= 0 {
 			q := r.Questions[i]
-			lines = append(lines, fmt.Sprintf(":information_source: Open question from %s: “%s” Waiting for %s to answer.",
+			lines = append(lines, fmt.Sprintf("ℹ Open question from %s: “%s” Waiting for %s to answer.",
 				esc(q.By), esc(clipText(q.Text, 200)), esc(r.Requester)))
 		}
 	case approvals.Approved:
-		lines = append(lines, fmt.Sprintf(":white_check_mark: Approved by %s %s", esc(joinNames(approvals.MarkNames(r.Approvals), "and")), v.on(r.DecidedAt)))
+		lines = append(lines, fmt.Sprintf("✅ Approved by %s %s", esc(joinNames(approvals.MarkNames(r.Approvals), "and")), v.on(r.DecidedAt)))
 		switch {
 		case k.Next == approvals.AwaitDone:
 			lines = append(lines, fmt.Sprintf("Next: install it in %s, then press *Mark installed*; the next sync checks that %s has it.", saas(r), saas(r)))
 		case k.Next == approvals.AwaitReview && !r.ReviewSent.IsZero():
-			lines = append(lines, fmt.Sprintf(":hourglass: Review due since %s: waiting for %s to keep it, roll it back or extend the review.", v.date(r.ReviewOn), esc(r.Owner)))
+			lines = append(lines, fmt.Sprintf("⌛ Review due since %s: waiting for %s to keep it, roll it back or extend the review.", v.date(r.ReviewOn), esc(r.Owner)))
 		case k.Next == approvals.AwaitReview && extended(r, k, v.loc()):
-			lines = append(lines, fmt.Sprintf(":arrow_right: Review extended to %s; %s is asked then to keep it, roll it back or extend again.", v.date(r.ReviewOn), esc(r.Owner)))
+			lines = append(lines, fmt.Sprintf("➡ Review extended to %s; %s is asked then to keep it, roll it back or extend again.", v.date(r.ReviewOn), esc(r.Owner)))
 		case k.Next == approvals.AwaitReview && !r.ReviewOn.IsZero():
 			lines = append(lines, fmt.Sprintf("Review on %s: %s is asked then to keep it, roll it back or extend the review.", v.date(r.ReviewOn), esc(r.Owner)))
 		}
 	case approvals.Denied:
 		d := cmp.Or(r.Denial, &approvals.Mark{})
-		lines = append(lines, fmt.Sprintf(":no_entry: Denied by %s %s: %s", esc(d.By), v.on(d.At), esc(d.Text)))
+		lines = append(lines, fmt.Sprintf("⛔ Denied by %s %s: %s", esc(d.By), v.on(d.At), esc(d.Text)))
 	case approvals.Expired:
-		lines = append(lines, fmt.Sprintf(":stopwatch: Expired %s with %d of %d approvals", v.on(cmp.Or(r.DecidedAt, r.ExpiresAt)), len(r.Approvals), r.Required()))
+		lines = append(lines, fmt.Sprintf("⏱ Expired %s with %d of %d approvals", v.on(cmp.Or(r.DecidedAt, r.ExpiresAt)), len(r.Approvals), r.Required()))
 	case approvals.Cancelled:
-		lines = append(lines, fmt.Sprintf(":heavy_minus_sign: Cancelled by the requester, %s, %s", esc(r.Requester), v.on(closedAt(r))))
+		lines = append(lines, fmt.Sprintf("➖ Cancelled by the requester, %s, %s", esc(r.Requester), v.on(closedAt(r))))
 	case approvals.Done:
 		by := esc(closedBy(r))
 		if k.Next == approvals.AwaitReview {
-			lines = append(lines, fmt.Sprintf(":white_check_mark: Kept by %s %s: the change stays, and the request is done.", by, v.on(closedAt(r))))
+			lines = append(lines, fmt.Sprintf("✅ Kept by %s %s: the change stays, and the request is done.", by, v.on(closedAt(r))))
 			break
 		}
-		icon, check := ":white_check_mark:", "the next sync checks "+saas(r)
+		icon, check := "✅", "the next sync checks "+saas(r)
 		switch vf := r.Verified; {
 		case vf == nil:
 		case vf.Found:
 			check = fmt.Sprintf("verified in %s at the last sync (installation %d)", saas(r), vf.SaaSID)
 		default:
-			icon, check = ":warning:", "not found in "+saas(r)+" at the last sync"
+			icon, check = "⚠", "not found in "+saas(r)+" at the last sync"
 		}
 		lines = append(lines, fmt.Sprintf("%s Done: marked installed by %s %s · %s", icon, by, v.on(closedAt(r)), check))
 	case approvals.RolledBack:
-		lines = append(lines, fmt.Sprintf(":heavy_minus_sign: Rolled back: %s recorded it %s", esc(closedBy(r)), v.on(closedAt(r))))
+		lines = append(lines, fmt.Sprintf("➖ Rolled back: %s recorded it %s", esc(closedBy(r)), v.on(closedAt(r))))
 	default:
 		lines = append(lines, esc(r.State.Words()))
 	}
@@ -349,11 +349,11 @@ func (v Requests) stateLines(r approvals.Request) []string {
 		lines = append(lines, v.confirmationLine(r))
 	}
 	if sh, ok := r.Retroactive(); ok {
-		lines = append(lines, fmt.Sprintf(":warning: Retroactive: this app is already installed in %s (installation %d) without an approved request. Approving it covers that installation.",
+		lines = append(lines, fmt.Sprintf("⚠ Retroactive: this app is already installed in %s (installation %d) without an approved request. Approving it covers that installation.",
 			connector.Title(sh.SaaS), sh.ID))
 	}
 	if r.AccessShadow != "" {
-		lines = append(lines, fmt.Sprintf(":warning: Retroactive: %s already holds %s without a grant; %s opened this in their name. Approving makes it a grant that ends on time; denying leaves it for an admin to put back.",
+		lines = append(lines, fmt.Sprintf("⚠ Retroactive: %s already holds %s without a grant; %s opened this in their name. Approving makes it a grant that ends on time; denying leaves it for an admin to put back.",
 			esc(r.Requester), esc(r.Answers[approvals.FieldRole]), esc(r.OpenedBy)))
 	}
 	return lines
@@ -849,10 +849,10 @@ func (v Requests) ShadowReport(sh approvals.Shadow) bot.Message {
 	}
 	lines := []string{fmt.Sprintf("*%s* is installed in %s, but no approved app request covers it. Open a retroactive request to have it approved, or flag it for removal.", bot.EscapeText(name), where)}
 	if sh.Request != "" {
-		lines = append(lines, fmt.Sprintf(":information_source: Retroactive request %s · %s request show %s", bot.EscapeText(sh.Request), bot.EscapeText(v.Command), bot.EscapeText(sh.Request)))
+		lines = append(lines, fmt.Sprintf("ℹ Retroactive request %s · %s request show %s", bot.EscapeText(sh.Request), bot.EscapeText(v.Command), bot.EscapeText(sh.Request)))
 	}
 	if f := sh.Flagged; f != nil {
-		lines = append(lines, fmt.Sprintf(":warning: Flagged for removal by %s %s. %s", bot.EscapeText(f.By), v.on(f.At), remove))
+		lines = append(lines, fmt.Sprintf("⚠ Flagged for removal by %s %s. %s", bot.EscapeText(f.By), v.on(f.At), remove))
 	}
 	value := key.String()
 	m := bot.Message{

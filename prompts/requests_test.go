@@ -352,7 +352,7 @@ func TestParent(t *testing.T) {
 	}{
 		{"pending low with no approvals", lowApp(), pending, func(t *testing.T, m bot.Message) {
 			wantHeadline(t, m, "App install request REQ-LWR7N2: Install Timesheet Helper")
-			wantLine(t, stateLine(t, m), ":hourglass: Pending: needs 1 more approval from dana@example.com, lee@example.com or priya@example.com")
+			wantLine(t, stateLine(t, m), "⌛ Pending: needs 1 more approval from dana@example.com, lee@example.com or priya@example.com")
 			if got := field(t, m, "Approvals"); got != "0 of 1" {
 				t.Errorf("approvals = %q", got)
 			}
@@ -370,8 +370,8 @@ func TestParent(t *testing.T) {
 			}
 		}},
 		{"pending high 1 of 2 with an open question", questioned(), pending, func(t *testing.T, m bot.Message) {
-			wantLine(t, stateLine(t, m), ":hourglass: Pending: needs 1 more approval from lee@example.com or priya@example.com")
-			wantLine(t, stateLine(t, m), ":information_source: Open question from priya@example.com: “Which Salesforce objects does it write to?” Waiting for omar@example.com to answer.")
+			wantLine(t, stateLine(t, m), "⌛ Pending: needs 1 more approval from lee@example.com or priya@example.com")
+			wantLine(t, stateLine(t, m), "ℹ Open question from priya@example.com: “Which Salesforce objects does it write to?” Waiting for omar@example.com to answer.")
 			if got := field(t, m, "Approvals"); got != "1 of 2: dana@example.com 11:05" {
 				t.Errorf("approvals = %q", got)
 			}
@@ -381,10 +381,10 @@ func TestParent(t *testing.T) {
 			mustSay(t, m, "Request REQ-7KQ2MX · /warden request show REQ-7KQ2MX")
 		}},
 		{"pending with only the owner's approval", ownerOnly, pending, func(t *testing.T, m bot.Message) {
-			wantLine(t, stateLine(t, m), ":hourglass: Pending: needs an approval from someone other than the owner, sam@example.com: dana@example.com, lee@example.com or priya@example.com")
+			wantLine(t, stateLine(t, m), "⌛ Pending: needs an approval from someone other than the owner, sam@example.com: dana@example.com, lee@example.com or priya@example.com")
 		}},
 		{"pending retroactive", retro, pending, func(t *testing.T, m bot.Message) {
-			mustSay(t, m, ":warning: Retroactive: this app is already installed in Zendesk (installation 361234500002) without an approved request.")
+			mustSay(t, m, "⚠ Retroactive: this app is already installed in Zendesk (installation 361234500002) without an approved request.")
 		}},
 		{"pending Zendesk app saying where", whereZendesk, pending, func(t *testing.T, m bot.Message) {
 			// Zendesk, where every app was before GitHub, goes without
@@ -401,17 +401,17 @@ func TestParent(t *testing.T) {
 			}
 		}},
 		{"pending retroactive GitHub App", retroHub, pending, func(t *testing.T, m bot.Message) {
-			mustSay(t, m, ":warning: Retroactive: this app is already installed in GitHub (installation 55000002) without an approved request.")
+			mustSay(t, m, "⚠ Retroactive: this app is already installed in GitHub (installation 55000002) without an approved request.")
 			mustNotSay(t, m, "Zendesk (installation")
 		}},
 		{"approved GitHub App", approvedHub, []string{prompts.ActionRequestDone}, func(t *testing.T, m bot.Message) {
 			wantLine(t, stateLine(t, m), "Next: install it in GitHub, then press *Mark installed*; the next sync checks that GitHub has it.")
 		}},
 		{"done verified GitHub App", githubAppDone(), nil, func(t *testing.T, m bot.Message) {
-			wantLine(t, stateLine(t, m), ":white_check_mark: Done: marked installed by omar@example.com on 24 Nov 2026 at 14:00 · verified in GitHub at the last sync (installation 55000002)")
+			wantLine(t, stateLine(t, m), "✅ Done: marked installed by omar@example.com on 24 Nov 2026 at 14:00 · verified in GitHub at the last sync (installation 55000002)")
 		}},
 		{"done missing GitHub App", missingHub, nil, func(t *testing.T, m bot.Message) {
-			wantLine(t, stateLine(t, m), ":warning: Done: marked installed by omar@example.com on 24 Nov 2026 at 14:00 · not found in GitHub at the last sync")
+			wantLine(t, stateLine(t, m), "⚠ Done: marked installed by omar@example.com on 24 Nov 2026 at 14:00 · not found in GitHub at the last sync")
 		}},
 		{"pending with markup and a long answer", markup, pending, func(t *testing.T, m bot.Message) {
 			wantHeadline(t, m, "App install request REQ-LWR7N2: Install <!channel> & co")
@@ -423,7 +423,7 @@ func TestParent(t *testing.T) {
 			}
 		}},
 		{"approved app", approvedApp(), []string{prompts.ActionRequestDone}, func(t *testing.T, m bot.Message) {
-			wantLine(t, stateLine(t, m), ":white_check_mark: Approved by dana@example.com and priya@example.com on 24 Nov 2026 at 09:30")
+			wantLine(t, stateLine(t, m), "✅ Approved by dana@example.com and priya@example.com on 24 Nov 2026 at 09:30")
 			wantLine(t, stateLine(t, m), "Next: install it in Zendesk, then press *Mark installed*; the next sync checks that Zendesk has it.")
 			if got := field(t, m, "Approvals"); got != "2 of 2: dana@example.com 11:05, priya@example.com 24 Nov 2026 09:30" {
 				t.Errorf("approvals = %q", got)
@@ -431,19 +431,19 @@ func TestParent(t *testing.T) {
 			mustNotSay(t, m, "Expires", "Open question")
 		}},
 		{"denied", deniedApp(), nil, func(t *testing.T, m bot.Message) {
-			wantLine(t, stateLine(t, m), ":no_entry: Denied by dana@example.com on 23 Nov 2026 at 11:30: Customer PII must not leave Zendesk without a DPA &lt;legal&gt; &amp; co.")
+			wantLine(t, stateLine(t, m), "⛔ Denied by dana@example.com on 23 Nov 2026 at 11:30: Customer PII must not leave Zendesk without a DPA &lt;legal&gt; &amp; co.")
 		}},
 		{"expired", expiredApp(), nil, func(t *testing.T, m bot.Message) {
-			wantLine(t, stateLine(t, m), ":stopwatch: Expired on 30 Nov 2026 at 10:45 with 1 of 2 approvals")
+			wantLine(t, stateLine(t, m), "⏱ Expired on 30 Nov 2026 at 10:45 with 1 of 2 approvals")
 		}},
 		{"cancelled", cancelledApp(), nil, func(t *testing.T, m bot.Message) {
-			wantLine(t, stateLine(t, m), ":heavy_minus_sign: Cancelled by the requester, omar@example.com, on 23 Nov 2026 at 12:00")
+			wantLine(t, stateLine(t, m), "➖ Cancelled by the requester, omar@example.com, on 23 Nov 2026 at 12:00")
 		}},
 		{"done verified", doneApp(true), nil, func(t *testing.T, m bot.Message) {
-			wantLine(t, stateLine(t, m), ":white_check_mark: Done: marked installed by omar@example.com on 24 Nov 2026 at 14:00 · verified in Zendesk at the last sync (installation 219999)")
+			wantLine(t, stateLine(t, m), "✅ Done: marked installed by omar@example.com on 24 Nov 2026 at 14:00 · verified in Zendesk at the last sync (installation 219999)")
 		}},
 		{"done missing", doneApp(false), nil, func(t *testing.T, m bot.Message) {
-			wantLine(t, stateLine(t, m), ":warning: Done: marked installed by omar@example.com on 24 Nov 2026 at 14:00 · not found in Zendesk at the last sync")
+			wantLine(t, stateLine(t, m), "⚠ Done: marked installed by omar@example.com on 24 Nov 2026 at 14:00 · not found in Zendesk at the last sync")
 		}},
 		{"change approved with review date", approvedChange(), nil, func(t *testing.T, m bot.Message) {
 			wantHeadline(t, m, "Change request REQ-CHG5NP: Turn on an SLA policy for VIP tickets")
@@ -457,7 +457,7 @@ func TestParent(t *testing.T) {
 			mustNotSay(t, m, "Suggest one from my answers")
 		}},
 		{"change review extended", extended, nil, func(t *testing.T, m bot.Message) {
-			wantLine(t, stateLine(t, m), ":arrow_right: Review extended to 15 Apr 2027; lee@example.com is asked then to keep it, roll it back or extend again.")
+			wantLine(t, stateLine(t, m), "➡ Review extended to 15 Apr 2027; lee@example.com is asked then to keep it, roll it back or extend again.")
 		}},
 		{"access pending, ticket checked", accessPending(&connector.Ticket{ID: 4521, Subject: "SSO certificate expires <tonight>", Status: "open"}), pending, func(t *testing.T, m bot.Message) {
 			wantHeadline(t, m, "Access grant request REQ-ACC3SS: Access as admin for 2 hours")
@@ -471,22 +471,22 @@ func TestParent(t *testing.T) {
 			}
 		}},
 		{"rolled back", rolledBack(), nil, func(t *testing.T, m bot.Message) {
-			wantLine(t, stateLine(t, m), ":heavy_minus_sign: Rolled back: lee@example.com recorded it on 15 Jan 2027 at 09:10")
+			wantLine(t, stateLine(t, m), "➖ Rolled back: lee@example.com recorded it on 15 Jan 2027 at 09:10")
 		}},
 		{"access awaiting confirmation", confirmingAccess(""), nil, func(t *testing.T, m bot.Message) {
-			wantLine(t, stateLine(t, m), ":hourglass: Awaiting confirmation: lee@example.com, the requester's manager, confirms that mei@example.com asked; then it goes to its approvers.")
+			wantLine(t, stateLine(t, m), "⌛ Awaiting confirmation: lee@example.com, the requester's manager, confirms that mei@example.com asked; then it goes to its approvers.")
 		}},
 		{"access confirmed", confirmingAccess(approvals.Confirmed), pending, func(t *testing.T, m bot.Message) {
-			mustSay(t, m, ":white_check_mark: Confirmed by lee@example.com, the requester's manager, on 23 Nov 2026 at 10:51, by number matching.")
+			mustSay(t, m, "✅ Confirmed by lee@example.com, the requester's manager, on 23 Nov 2026 at 10:51, by number matching.")
 		}},
 		{"access refused by the manager", confirmingAccess(approvals.Refused), nil, func(t *testing.T, m bot.Message) {
-			wantLine(t, stateLine(t, m), ":no_entry: Denied by lee@example.com on 23 Nov 2026 at 10:51: refused to confirm that mei@example.com asked; security was told")
+			wantLine(t, stateLine(t, m), "⛔ Denied by lee@example.com on 23 Nov 2026 at 10:51: refused to confirm that mei@example.com asked; security was told")
 		}},
 		{"access not confirmed in time", confirmingAccess(approvals.Unconfirmed), nil, func(t *testing.T, m bot.Message) {
-			mustSay(t, m, ":stopwatch: Not confirmed: lee@example.com did not answer in time")
+			mustSay(t, m, "⏱ Not confirmed: lee@example.com did not answer in time")
 		}},
 		{"access retroactive", retroactiveAccess(), pending, func(t *testing.T, m bot.Message) {
-			mustSay(t, m, ":warning: Retroactive: mei@example.com already holds admin without a grant; dana@example.com opened this in their name. Approving makes it a grant that ends on time; denying leaves it for an admin to put back.")
+			mustSay(t, m, "⚠ Retroactive: mei@example.com already holds admin without a grant; dana@example.com opened this in their name. Approving makes it a grant that ends on time; denying leaves it for an admin to put back.")
 		}},
 	}
 	for _, tt := range tests {
@@ -521,7 +521,7 @@ func TestParent(t *testing.T) {
 func TestParentWithoutApprovers(t *testing.T) {
 	v := requests()
 	v.Approvers = nil
-	wantLine(t, stateLine(t, v.Parent(lowApp())), ":hourglass: Pending: needs 1 more approval; the policy names no other approver for app install requests")
+	wantLine(t, stateLine(t, v.Parent(lowApp())), "⌛ Pending: needs 1 more approval; the policy names no other approver for app install requests")
 }
 
 // TestParentLargest: every answer at its longest still makes a small
@@ -1170,15 +1170,15 @@ func TestShadowReport(t *testing.T) {
 		{"new", fresh, zendeskHeadline, "361234500002", []string{prompts.ActionShadowRequest, prompts.ActionShadowFlag},
 			"*Timesheet &lt;Helper&gt; &amp; co* is installed in Zendesk, but no approved app request covers it. Open a retroactive request to have it approved, or flag it for removal.", false},
 		{"flagged", flagged, zendeskHeadline, "361234500002", []string{prompts.ActionShadowRequest},
-			":warning: Flagged for removal by dana@example.com on 23 Nov 2026 at 09:15. Remove it in Admin Center (Apps and integrations > Apps > Zendesk Support apps).", false},
+			"⚠ Flagged for removal by dana@example.com on 23 Nov 2026 at 09:15. Remove it in Admin Center (Apps and integrations > Apps > Zendesk Support apps).", false},
 		{"with request", linked, zendeskHeadline, "361234500002", []string{prompts.ActionShadowRequest, prompts.ActionShadowFlag},
-			":information_source: Retroactive request REQ-LWR7N2 · /warden request show REQ-LWR7N2", false},
+			"ℹ Retroactive request REQ-LWR7N2 · /warden request show REQ-LWR7N2", false},
 		{"github new", hub, githubHeadline, "github:361234500002", []string{prompts.ActionShadowRequest, prompts.ActionShadowFlag},
 			"*acme-ci* is installed in GitHub, but no approved app request covers it. Open a retroactive request to have it approved, or flag it for removal.", true},
 		{"github flagged", hubFlagged, githubHeadline, "github:361234500002", []string{prompts.ActionShadowRequest},
-			":warning: Flagged for removal by dana@example.com on 23 Nov 2026 at 09:15. Uninstall it in the organization's settings (GitHub Apps > Configure > Uninstall).", true},
+			"⚠ Flagged for removal by dana@example.com on 23 Nov 2026 at 09:15. Uninstall it in the organization's settings (GitHub Apps > Configure > Uninstall).", true},
 		{"github with request", hubLinked, githubHeadline, "github:361234500002", []string{prompts.ActionShadowRequest, prompts.ActionShadowFlag},
-			":information_source: Retroactive request REQ-GH4PP2 · /warden request show REQ-GH4PP2", false},
+			"ℹ Retroactive request REQ-GH4PP2 · /warden request show REQ-GH4PP2", false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -383,12 +383,12 @@ func (r Review) seatSection(owner string, it reviews.Item) bot.Section {
 	facts = append(facts, r.money(s.MonthlyCost)+"/month")
 	lines := []string{head, strings.Join(facts, " · ")}
 	if s.Suspended {
-		lines = append(lines, ":warning: Suspended in Zendesk but still a paid seat")
+		lines = append(lines, "⚠ Suspended in Zendesk but still a paid seat")
 	}
 	sec := bot.Section{}
 	switch {
 	case it.State == reviews.Open && it.Owner != owner:
-		lines = append(lines, ":arrow_right: Handed to "+bot.EscapeText(it.Owner)+" by "+bot.EscapeText(it.HandedBy)+" "+r.when(it.HandedAt))
+		lines = append(lines, "➡ Handed to "+bot.EscapeText(it.Owner)+" by "+bot.EscapeText(it.HandedBy)+" "+r.when(it.HandedAt))
 	case it.State == reviews.Open:
 		if it.HandedFrom != "" {
 			lines = append(lines, "Handed to you by "+bot.EscapeText(it.HandedBy)+" "+r.when(it.HandedAt))
@@ -437,15 +437,15 @@ func (r Review) Outcome(it reviews.Item) string {
 	at := r.when(it.DecidedAt)
 	switch it.State {
 	case reviews.Kept:
-		line := fmt.Sprintf(":white_check_mark: Kept by %s %s until %s", by, at, r.date(it.KeepUntil))
+		line := fmt.Sprintf("✅ Kept by %s %s until %s", by, at, r.date(it.KeepUntil))
 		if it.Reason != "" {
 			line += ": " + bot.EscapeText(it.Reason)
 		}
 		return line
 	case reviews.Snoozed:
-		return fmt.Sprintf(":zzz: Snoozed by %s %s until %s", by, at, r.date(it.KeepUntil))
+		return fmt.Sprintf("💤 Snoozed by %s %s until %s", by, at, r.date(it.KeepUntil))
 	case reviews.Changed:
-		return ":information_source: Nothing done: " + bot.EscapeText(it.Note)
+		return "ℹ Nothing done: " + bot.EscapeText(it.Note)
 	case reviews.Removed, reviews.Downgraded, reviews.MadeJustInTime:
 		verb, done := "Removed", "saves "+r.money(it.Seat.MonthlyCost)+"/month"
 		switch it.State {
@@ -460,13 +460,13 @@ func (r Review) Outcome(it reviews.Item) string {
 		c := it.Change
 		switch {
 		case c == nil || c.Status == reviews.ChangeDone:
-			return fmt.Sprintf(":heavy_minus_sign: %s by %s %s — %s", verb, by, at, done)
+			return fmt.Sprintf("➖ %s by %s %s — %s", verb, by, at, done)
 		case c.Status == reviews.ChangeFailed:
-			return fmt.Sprintf(":x: %s by %s %s failed: %s. An admin has been told.", verb, by, at, bot.EscapeText(it.Note))
+			return fmt.Sprintf("❌ %s by %s %s failed: %s. An admin has been told.", verb, by, at, bot.EscapeText(it.Note))
 		case c.Attempts > 1 || c.Error != "":
-			return fmt.Sprintf(":hourglass: %s by %s %s — %s did not take it yet (%s); retrying", verb, by, at, r.words().title, bot.EscapeText(c.Error))
+			return fmt.Sprintf("⌛ %s by %s %s — %s did not take it yet (%s); retrying", verb, by, at, r.words().title, bot.EscapeText(c.Error))
 		default:
-			return fmt.Sprintf(":hourglass: %s by %s %s — being carried out in %s", verb, by, at, r.words().title)
+			return fmt.Sprintf("⌛ %s by %s %s — being carried out in %s", verb, by, at, r.words().title)
 		}
 	}
 	return string(it.State)

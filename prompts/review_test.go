@@ -177,38 +177,38 @@ func TestDigestOutcomes(t *testing.T) {
 			mustSay(t, m, "1 of 1 waiting")
 		}},
 		{"open but handed away", handedAway(), func(t *testing.T, m bot.Message) {
-			wantLine(t, seatLines(t, m), ":arrow_right: Handed to lee@example.com by dana@example.com at 09:30")
+			wantLine(t, seatLines(t, m), "➡ Handed to lee@example.com by dana@example.com at 09:30")
 			mustSay(t, m, "Review 2026-W47 · all 1 answered")
 		}},
 		{"kept with reason and date", kept(), func(t *testing.T, m bot.Message) {
-			wantLine(t, seatLines(t, m), ":white_check_mark: Kept by dana@example.com on Tue 17 Nov at 16:05 until 17 Feb 2027: On parental leave until February")
+			wantLine(t, seatLines(t, m), "✅ Kept by dana@example.com on Tue 17 Nov at 16:05 until 17 Feb 2027: On parental leave until February")
 		}},
 		{"snoozed", snoozed(), func(t *testing.T, m bot.Message) {
-			wantLine(t, seatLines(t, m), ":zzz: Snoozed by dana@example.com at 09:15 until 16 Dec 2026")
+			wantLine(t, seatLines(t, m), "💤 Snoozed by dana@example.com at 09:15 until 16 Dec 2026")
 		}},
 		{"removed done", removed(reviews.ChangeDone, 1, ""), func(t *testing.T, m bot.Message) {
-			wantLine(t, seatLines(t, m), ":heavy_minus_sign: Removed by dana@example.com on Tue 17 Nov at 10:42 — saves $115/month")
+			wantLine(t, seatLines(t, m), "➖ Removed by dana@example.com on Tue 17 Nov at 10:42 — saves $115/month")
 			mustSay(t, m, "Review 2026-W47 · all 1 answered · saved $115/month")
 		}},
 		{"removed pending first attempt", removed(reviews.ChangePending, 1, ""), func(t *testing.T, m bot.Message) {
-			wantLine(t, seatLines(t, m), ":hourglass: Removed by dana@example.com on Tue 17 Nov at 10:42 — being carried out in Zendesk")
+			wantLine(t, seatLines(t, m), "⌛ Removed by dana@example.com on Tue 17 Nov at 10:42 — being carried out in Zendesk")
 			mustNotSay(t, m, "saved", "saves")
 		}},
 		{"removed pending after a failed attempt", removed(reviews.ChangePending, 2, "zendesk: 503 Service Unavailable"), func(t *testing.T, m bot.Message) {
-			wantLine(t, seatLines(t, m), ":hourglass: Removed by dana@example.com on Tue 17 Nov at 10:42 — Zendesk did not take it yet (zendesk: 503 Service Unavailable); retrying")
+			wantLine(t, seatLines(t, m), "⌛ Removed by dana@example.com on Tue 17 Nov at 10:42 — Zendesk did not take it yet (zendesk: 503 Service Unavailable); retrying")
 		}},
 		{"removed failed", removed(reviews.ChangeFailed, 5, "zendesk: 403 Forbidden"), func(t *testing.T, m bot.Message) {
-			wantLine(t, seatLines(t, m), ":x: Removed by dana@example.com on Tue 17 Nov at 10:42 failed: Zendesk refused the change: zendesk: 403 Forbidden. An admin has been told.")
+			wantLine(t, seatLines(t, m), "❌ Removed by dana@example.com on Tue 17 Nov at 10:42 failed: Zendesk refused the change: zendesk: 403 Forbidden. An admin has been told.")
 			mustNotSay(t, m, "saved", "saves")
 		}},
 		{"downgraded by the bot", downgradedBySystem(), func(t *testing.T, m bot.Message) {
-			wantLine(t, seatLines(t, m), ":heavy_minus_sign: Downgraded by seatwarden (no answer in time) on Mon 16 Nov at 00:05 — saves $115/month")
+			wantLine(t, seatLines(t, m), "➖ Downgraded by seatwarden (no answer in time) on Mon 16 Nov at 00:05 — saves $115/month")
 		}},
 		{"changed meanwhile", changedMeanwhile(), func(t *testing.T, m bot.Message) {
-			wantLine(t, seatLines(t, m), ":information_source: Nothing done: logged in on 17 Nov 2026")
+			wantLine(t, seatLines(t, m), "ℹ Nothing done: logged in on 17 Nov 2026")
 		}},
 		{"suspended", open(suspended), func(t *testing.T, m bot.Message) {
-			wantLine(t, seatLines(t, m), ":warning: Suspended in Zendesk but still a paid seat")
+			wantLine(t, seatLines(t, m), "⚠ Suspended in Zendesk but still a paid seat")
 			if len(m.Sections[1].Actions) != 5 {
 				t.Error("a suspended seat still costs money, so it is still asked about")
 			}

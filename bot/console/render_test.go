@@ -182,7 +182,7 @@ func TestRender(t *testing.T) {
 					{ActionID: "review.keep", Label: "Keep", Value: "2026-W47:7", Style: bot.StylePrimary},
 					{ActionID: "review.remove", Label: "Remove", Value: "2026-W47:7", Style: bot.StyleDanger, Confirm: &bot.Confirm{Title: "Remove this seat?", Text: "Tom stops being an agent.", Confirm: "Remove", Deny: "Cancel"}},
 				}},
-				{Text: "*Hannah Weiss* · hannah@acme.example\n:heavy_minus_sign: Removed by dana@acme.example at 10:42 — saves $115/month"},
+				{Text: "*Hannah Weiss* · hannah@acme.example\n➖ Removed by dana@acme.example at 10:42 — saves $115/month"},
 			},
 			Visibility: bot.Visible,
 		}},

@@ -175,11 +175,11 @@ func TestRenderMessage(t *testing.T) {
 		{"context", bot.Message{
 			Headline: "Approved: Zendesk app \"Translate & Reply\"",
 			Sections: []bot.Section{{Text: "<@U02ALICE|alice> approved the request of <@U03BOB>. See <https://example.com/req/42?a=1&amp;b=2|request 42>."}},
-			Context:  []string{":white_check_mark: Request req-42 · 2 of 2 approvals", "Reply `/warden help` for more · <mailto:it@example.com|it@example.com>"},
+			Context:  []string{"✅ Request req-42 · 2 of 2 approvals", "Reply `/warden help` for more · <mailto:it@example.com|it@example.com>"},
 			Delivery: bot.InThread,
 		}, 1},
 		{"ephemeral_error", bot.Message{
-			Sections: []bot.Section{{Text: ":warning: `seats inactive` takes a number of days, for example `/warden seats inactive 60`"}},
+			Sections: []bot.Section{{Text: "⚠ `seats inactive` takes a number of days, for example `/warden seats inactive 60`"}},
 		}, 1},
 		// 20 seats of about 3 kB each: the first card fills up, the other
 		// seats and the tail go on the second; no seat is parted from its

@@ -32,7 +32,7 @@ func TestCardText(t *testing.T) {
 		{"context", bot.Message{
 			Headline: "Approved: \"Translate & Reply\"",
 			Sections: []bot.Section{{Text: "<@U02ALICE|alice> approved. See <https://example.com/req/42|request 42> or <https://example.com/x>."}},
-			Context:  []string{":white_check_mark: 2 of 2 approvals", "Reply `/warden help`"},
+			Context:  []string{"✅ 2 of 2 approvals", "Reply `/warden help`"},
 		}},
 	}
 	for _, tt := range messages {

@@ -14,8 +14,8 @@ import (
 // writes is built here, from one of two sources:
 //
 //   - Section.Text and Context lines are Slack mrkdwn (see bot.Message):
-//     mrkdwn translates *bold*, `code`, <url|label>, mentions, entities and
-//     emoji shortcodes, and escapes everything else.
+//     mrkdwn translates *bold*, `code`, <url|label>, mentions and entities,
+//     and escapes everything else.
 //   - Headline, field labels and values, confirm texts and form texts are
 //     plain: plainMarkdown escapes them, so a name like "*boss*" or
 //     "[x](y)" shows as typed.

@@ -7,6 +7,7 @@ import (
 	"flag"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -65,5 +66,34 @@ func File(t testing.TB, path string, got []byte) {
 	}
 	if diff := cmp.Diff(string(want), string(got)); diff != "" {
 		t.Errorf("%s differs from the golden file (run with -update and review the diff; -want +got):\n%s", path, diff)
+	}
+}
+
+// shortcode is a Slack emoji shortcode standing as a word (":warning:"),
+// not a time or an id with colons in it.
+var shortcode = regexp.MustCompile(`(?:^|[\s"(>])(:[a-z][a-z0-9_+-]*:)(?:[\s"),.]|$)`)
+
+// NoShortcodes fails for every Slack emoji shortcode in the neutral
+// messages under testdata (the *.golden.json files, not a transport's
+// rendering): only Slack reads shortcodes, so the neutral model carries
+// emoji as Unicode, which every transport shows.
+func NoShortcodes(t testing.TB) {
+	t.Helper()
+	err := filepath.WalkDir("testdata", func(path string, d os.DirEntry, err error) error {
+		if err != nil || d.IsDir() || !strings.HasSuffix(path, ".golden.json") ||
+			strings.HasSuffix(path, ".slack.golden.json") || strings.HasSuffix(path, ".teams.golden.json") {
+			return err
+		}
+		data, err := os.ReadFile(path)
+		if err != nil {
+			return err
+		}
+		for _, m := range shortcode.FindAllStringSubmatch(string(data), -1) {
+			t.Errorf("%s: the shortcode %s shows as typed outside Slack; write the emoji itself", path, m[1])
+		}
+		return nil
+	})
+	if err != nil && !os.IsNotExist(err) {
+		t.Fatal(err)
 	}
 }

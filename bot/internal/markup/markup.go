@@ -4,7 +4,8 @@
 // renderer decides how they look.
 //
 // It reads what the commands write: *bold*, `code`, <target|label> links
-// and mentions, the &amp; &lt; &gt; entities and emoji shortcodes.
+// and mentions, and the &amp; &lt; &gt; entities. Emoji are Unicode in the
+// neutral model, so there are no shortcodes to translate.
 // _italic_ and ~strike~ stay text: underscores are common in addresses and
 // ids, and the commands use neither.
 package markup
@@ -14,8 +15,6 @@ import (
 	"strings"
 	"unicode"
 	"unicode/utf8"
-
-	"github.com/seatwarden/seatwarden/bot"
 )
 
 // Kind is what a Token stands for.
@@ -104,7 +103,7 @@ func mask(line string) (string, []*Token) {
 	for _, m := range linkRe.FindAllStringIndex(line, -1) {
 		text(line[at:m[0]])
 		target, label, _ := strings.Cut(line[m[0]+1:m[1]-1], "|")
-		holes = append(holes, &Token{Kind: Link, Target: Unescape(target), Label: bot.EmojiSymbols.Replace(Unescape(label))})
+		holes = append(holes, &Token{Kind: Link, Target: Unescape(target), Label: Unescape(label)})
 		b.WriteString(hole)
 		at = m[1]
 	}
@@ -144,7 +143,7 @@ func (p *parser) emit(t Token) {
 
 func (p *parser) flush() {
 	if p.words.Len() > 0 {
-		p.out = append(p.out, Token{Kind: Text, Text: bot.EmojiSymbols.Replace(Unescape(p.words.String()))})
+		p.out = append(p.out, Token{Kind: Text, Text: Unescape(p.words.String())})
 		p.words.Reset()
 	}
 }

@@ -32,7 +32,7 @@ func TestLine(t *testing.T) {
 		{"*<https://x.example/*a*|*b*>*", []Token{bs, link("https://x.example/*a*", "*b*"), be}},
 		{"<@U1>*a*", []Token{link("@U1", ""), bs, text("a"), be}},
 		{"&lt;!channel&gt; &amp;amp;", []Token{text("<!channel> &amp;")}},
-		{":warning: <x|:x:>", []Token{text("⚠ "), link("x", "✗")}},
+		{"⚠ <x|❌> :x:", []Token{text("⚠ "), link("x", "❌"), text(" :x:")}},
 		// A NUL in the text is text, not a link.
 		{"a\x00<@U1>\x00b", []Token{text("a\x00"), link("@U1", ""), text("\x00b")}},
 		{"*a\x00b*", []Token{bs, text("a\x00b"), be}},
