@@ -61,7 +61,7 @@ func (s *Service) awaitConfirmation(ctx context.Context, r *Request) error {
 	}
 	switch {
 	case who == "":
-		return &FormError{Fields: []FieldError{{FieldPeer, "Name a colleague who can confirm this, by email, such as " + people.Example}}}
+		return &FormError{Fields: []FieldError{{FieldPeer, fmt.Sprintf("Required: a colleague confirms %s requests before approvers see them; name one by email, such as %s", role, people.Example)}}}
 	case people.Same(who, r.Requester) && by == access.ConfirmByPeer:
 		return &FormError{Fields: []FieldError{{FieldPeer, "Name a colleague, not yourself: someone else confirms that you asked"}}}
 	case people.Same(who, r.Requester):

@@ -100,6 +100,31 @@ func TestConfirmationRefusedOnTheForm(t *testing.T) {
 	}
 }
 
+// An admin opening a retroactive request in someone's name vouches for
+// it: nobody confirms it, even for a role a peer confirms, and the form
+// (which has no peer input) is not refused for the peer it lacks.
+func TestRetroactiveAccessIsNotConfirmed(t *testing.T) {
+	f := newFixture(t, confirmedBy(access.ConfirmByPeer))
+	withManagers(f)
+	r, err := f.svc.SubmitAccessRetroactive(t.Context(), "shadow-1", agent(riley), admin(dana), accessForm())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.State != approvals.Pending || r.Confirmation != nil {
+		t.Errorf("state %s, confirmation %+v; want it pending for its approvers", r.State, r.Confirmation)
+	}
+	wantNotices(t, notices(r), notice{approvals.PostParent, approvals.EventSubmitted, ""})
+}
+
+// A peer named for a role no peer confirms is dropped, not shown.
+func TestPeerDroppedWhenNotAsked(t *testing.T) {
+	f := newFixture(t, confirmedBy(""))
+	r := f.submit(t, approvals.Access.Name, agent(riley), accessForm(set(approvals.FieldPeer, omar)))
+	if got := r.Answers[approvals.FieldPeer]; got != "" {
+		t.Errorf("peer answer kept: %q", got)
+	}
+}
+
 func TestEndConfirmation(t *testing.T) {
 	tests := []struct {
 		outcome   approvals.ConfirmOutcome

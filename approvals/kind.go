@@ -417,9 +417,13 @@ var Access = &Kind{
 				a[FieldDuration] = d.String()
 			}
 		}
-		errs = append(errs, checkEmail(a, FieldPeer)...)
-		if p.ConfirmedBy(role) == access.ConfirmByPeer && a[FieldPeer] == "" && a[FieldRole] != "" {
-			errs = append(errs, FieldError{FieldPeer, fmt.Sprintf("Required: a colleague confirms %s requests before approvers see them; name one by email, such as %s", role, people.Example)})
+		// Who confirms is the service's business (a request an admin
+		// opens in someone's name has nobody confirm it); a peer named
+		// for a role no peer confirms is dropped, not shown to approvers.
+		if p.ConfirmedBy(role) == access.ConfirmByPeer {
+			errs = append(errs, checkEmail(a, FieldPeer)...)
+		} else {
+			a[FieldPeer] = ""
 		}
 		if v := a[FieldTicket]; v != "" {
 			m := ticketPattern.FindStringSubmatch(strings.TrimSuffix(strings.ToLower(v), "/"))

@@ -286,9 +286,6 @@ func (s *Service) open(ctx context.Context, r Request) (Request, error) {
 	if err := s.checkOnePending(ctx, r); err != nil {
 		return Request{}, err
 	}
-	if r.State == Pending {
-		r.add(Notice{Kind: PostParent, Event: EventSubmitted, Mark: Mark{By: r.Requester, At: r.CreatedAt}})
-	}
 	for range 8 {
 		created, err := s.create(ctx, r, newID())
 		if !errors.Is(err, store.ErrExists) {
@@ -382,9 +379,14 @@ func (s *Service) prepare(kind string, requester Actor, a Answers, shadow int64)
 	return r, nil
 }
 
-// create stores r under id; store.ErrExists when the id is taken.
+// create stores r under id; store.ErrExists when the id is taken. A
+// pending request goes to the approvals channel; one awaiting its
+// confirmation waits for it.
 func (s *Service) create(ctx context.Context, r Request, id string) (Request, error) {
 	r.ID = id
+	if r.State == Pending {
+		r.add(Notice{Kind: PostParent, Event: EventSubmitted, Mark: Mark{By: r.Requester, At: r.CreatedAt}})
+	}
 	data, err := json.Marshal(r)
 	if err != nil {
 		return Request{}, err

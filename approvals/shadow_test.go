@@ -303,6 +303,8 @@ func TestSubmitRetroactive(t *testing.T) {
 	if r.Shadow != zapier.ID || r.State != approvals.Pending || r.Kind != "app" {
 		t.Errorf("request %+v", r)
 	}
+	// It goes to the approvals channel like any request.
+	wantNotices(t, notices(r), notice{approvals.PostParent, approvals.EventSubmitted, ""})
 	if sh, _ := f.svc.ShadowInstall(ctx, zd(zapier.ID)); sh.Request != r.ID {
 		t.Errorf("shadow links %q, want %s", sh.Request, r.ID)
 	}
