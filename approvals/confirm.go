@@ -72,10 +72,24 @@ func (s *Service) awaitConfirmation(ctx context.Context, r *Request) error {
 	return nil
 }
 
+// ConfirmationAsked records the verification that asks a request's
+// confirmer, so only its ending ends the request.
+func (s *Service) ConfirmationAsked(ctx context.Context, id, verification string) (Request, error) {
+	r, err := s.update(ctx, id, func(r *Request) error {
+		if r.State != Confirming || r.Confirmation == nil {
+			return &StateError{Request: *r}
+		}
+		r.Confirmation.Verification = verification
+		return nil
+	})
+	return r, err
+}
+
 // EndConfirmation records how a request's confirmation ended, once: a
 // confirmed request goes to its approvers (its thread is posted), a
 // refused one is denied, an unconfirmed one expires. verification is the
-// number matching's id, "" when none was started, and why says in words
+// number matching's id ("" when none was started); once ConfirmationAsked
+// recorded one, another's ending changes nothing. why says in words
 // what ended an unconfirmed or refused one. A request no longer awaiting
 // confirmation (cancelled meanwhile, or ended already on another
 // replica) is returned unchanged, with ended false.
@@ -86,6 +100,9 @@ func (s *Service) EndConfirmation(ctx context.Context, id string, o ConfirmOutco
 			return store.ErrSkipUpdate
 		}
 		c := r.Confirmation
+		if c.Verification != "" && verification != "" && verification != c.Verification {
+			return store.ErrSkipUpdate // another verification's ending
+		}
 		c.Outcome, c.At, c.Verification, c.Why = o, now, verification, strings.TrimSpace(why)
 		switch o {
 		case Confirmed:

@@ -173,14 +173,24 @@ func TestEndConfirmation(t *testing.T) {
 	}
 }
 
+// A confirmed request is approved as any other, but not by its
+// confirmer: one person both vouching and deciding is one check, not two.
 func TestConfirmedRequestIsApprovedAsUsual(t *testing.T) {
-	f := newFixture(t, confirmedBy(access.ConfirmByManager))
-	withManagers(f)
-	r := f.submit(t, approvals.Access.Name, agent(riley), accessForm())
+	f := newFixture(t, confirmedBy(access.ConfirmByPeer))
+	r := f.submit(t, approvals.Access.Name, agent(riley), accessForm(set(approvals.FieldPeer, lucas)))
+	if _, err := f.svc.ConfirmationAsked(t.Context(), r.ID, "V-ABCDEF"); err != nil {
+		t.Fatal(err)
+	}
+	// Another verification's ending, naming this request, changes nothing.
+	if got, ended, err := f.svc.EndConfirmation(t.Context(), r.ID, approvals.Confirmed, "V-ZZZZZZ", ""); err != nil || ended || got.State != approvals.Confirming {
+		t.Fatalf("ended by another verification: %s, %v, %v", got.State, ended, err)
+	}
 	if _, _, err := f.svc.EndConfirmation(t.Context(), r.ID, approvals.Confirmed, "V-ABCDEF", ""); err != nil {
 		t.Fatal(err)
 	}
 	f.postAll(t, r.ID)
+	refusal(t, f.unchanged(t, r.ID, func() error { _, err := f.svc.Approve(t.Context(), r.ID, agent(lucas)); return err }),
+		"you confirmed that riley@acme.example asked for "+r.ID+", so another approver decides it")
 	f.approve(t, r.ID, agent(omar))
 	if got := f.approve(t, r.ID, agent(priya)); got.State != approvals.Approved {
 		t.Errorf("state %s after two approvals, want approved", got.State)

@@ -595,6 +595,8 @@ func (s *Service) mayVote(r *Request, a Actor) error {
 		return &RefusedError{Why: "your chat profile has no email address, so I cannot tell whether you are an approver"}
 	case who == r.Requester:
 		return &RefusedError{Why: "you asked for " + r.ID + ", so you cannot approve or deny it; another approver has to"}
+	case r.Confirmation != nil && who == r.Confirmation.By:
+		return &RefusedError{Why: "you confirmed that " + r.Requester + " asked for " + r.ID + ", so another approver decides it"}
 	case !s.MayApprove(a, r.Kind):
 		return &RefusedError{Why: "only approvers named in the policy and admins can decide " + strings.ToLower(KindOf(r.Kind).Noun) + " requests"}
 	}

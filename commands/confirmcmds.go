@@ -19,14 +19,18 @@ import (
 // nothing waits on a prompt that was never sent.
 func (rc *requestCommands) confirm(ctx context.Context, r approvals.Request) (bot.Message, error) {
 	who := r.Confirmation.By
+	var x verify.Verification
 	fail := func(why string, err error) (bot.Message, error) {
-		if _, _, e := rc.d.Approvals.EndConfirmation(ctx, r.ID, approvals.Unconfirmed, "", why); e != nil {
+		// A prompt that may have gone out is withdrawn, so nobody answers
+		// for a request that has ended.
+		rc.withdrawConfirmation(ctx, r.ID, x.ID, r.Requester)
+		if _, _, e := rc.d.Approvals.EndConfirmation(ctx, r.ID, approvals.Unconfirmed, x.ID, why); e != nil {
 			rc.d.Logger.WarnContext(ctx, "approvals: an unconfirmable request was left awaiting confirmation; it expires on its own",
 				slog.String("request", r.ID), slog.Any("error", e))
 		}
 		return bot.Message{}, err
 	}
-	if rc.d.Verify == nil {
+	if rc.d.Verify == nil { // submit refuses first; a guard, not a path
 		return fail("confirmations are not set up", Unavailablef("%s needs %s to confirm it, and confirmations are not set up here; ask an admin", r.ID, who))
 	}
 	x, err := rc.d.Verify.Start(ctx, verify.Ask{
@@ -51,6 +55,9 @@ func (rc *requestCommands) confirm(ctx context.Context, r approvals.Request) (bo
 	case err != nil:
 		return fail("the confirmation could not start", err)
 	}
+	if _, err := rc.d.Approvals.ConfirmationAsked(ctx, r.ID, x.ID); err != nil {
+		return fail("the confirmation could not be recorded", err)
+	}
 	if rc.d.VerifyDeliver != nil {
 		if x, err = rc.d.VerifyDeliver(ctx, x); err != nil {
 			return fail("the prompt to "+who+" could not be sent",
@@ -65,4 +72,23 @@ func (rc *requestCommands) confirm(ctx context.Context, r approvals.Request) (bo
 		rc.d.VerifyStarted(ctx, x)
 	}
 	return view.ConfirmationStarted(x), nil
+}
+
+// withdrawConfirmation withdraws the verification asking a request's
+// confirmer, if one is pending, and redraws its messages.
+func (rc *requestCommands) withdrawConfirmation(ctx context.Context, request, verification, by string) {
+	if verification == "" || rc.d.Verify == nil {
+		return
+	}
+	x, err := rc.d.Verify.Withdraw(ctx, verification, by)
+	if err != nil {
+		if _, ended := errors.AsType[*verify.DecidedError](err); !ended {
+			rc.d.Logger.WarnContext(ctx, "verify: the confirmation of a request that ended was not withdrawn; it expires on its own",
+				slog.String("request", request), slog.String("verification", verification), slog.Any("error", err))
+		}
+		return
+	}
+	if rc.d.VerifyEnded != nil {
+		rc.d.VerifyEnded(ctx, x)
+	}
 }

@@ -2,6 +2,7 @@ package commands
 
 import (
 	"context"
+	"errors"
 	"slices"
 	"strings"
 	"sync"
@@ -25,6 +26,8 @@ type confirmFixture struct {
 	delivered   []verify.Verification
 	started     []verify.Verification
 	unreachable map[string]bool
+	// sendFails makes every prompt fail to send.
+	sendFails bool
 }
 
 func newConfirmFixture(t *testing.T, vp verify.Policy) *confirmFixture {
@@ -47,6 +50,9 @@ func newConfirmFixture(t *testing.T, vp verify.Policy) *confirmFixture {
 			return f.verify.Undeliverable(ctx, x.ID)
 		}
 		f.delivered = append(f.delivered, x)
+		if f.sendFails {
+			return x, errors.New("slack: chat.postMessage: ratelimited")
+		}
 		return x, nil
 	}
 	f.deps.VerifyStarted = func(_ context.Context, x verify.Verification) {
@@ -110,6 +116,29 @@ func TestManagerConfirmsAccessRequest(t *testing.T) {
 	}
 }
 
+// TestCancelWithdrawsTheConfirmation: a request cancelled before its
+// manager answered takes the manager's prompt with it.
+func TestCancelWithdrawsTheConfirmation(t *testing.T) {
+	f := newConfirmFixture(t, verify.Policy{})
+	f.submit(acmeMei, prompts.FormRequestPrefix+approvals.Access.Name, "", adminForm())
+	r := f.only(t)
+	if r.Confirmation.Verification != f.delivered[0].ID {
+		t.Fatalf("the request records verification %q, want %s", r.Confirmation.Verification, f.delivered[0].ID)
+	}
+	line := errorLine(t, ask(f.router, acmeMei, "request cancel "+r.ID))
+	if want := "You cancelled " + r.ID + "; lee@acme.example is no longer asked to confirm it."; line != want {
+		t.Errorf("reply %q, want %q", line, want)
+	}
+	x, err := f.verify.Get(t.Context(), f.delivered[0].ID)
+	if err != nil || x.State != verify.Withdrawn {
+		t.Errorf("the manager's verification is %s, %v; want withdrawn", x.State, err)
+	}
+	got := click(f.router, acmeLee, prompts.ActionVerifyAnswers[0], prompts.VerifyValue(x.ID, x.Code))
+	if !strings.Contains(text(got), "is withdrawn: there is nothing to confirm") {
+		t.Errorf("the manager tapping afterwards:\n%s", text(got))
+	}
+}
+
 // TestConfirmationCannotStart: when the confirmer cannot be asked, the
 // requester hears why in one line and the request ends at once, saying
 // so, rather than waiting for a prompt nobody got.
@@ -123,6 +152,8 @@ func TestConfirmationCannotStart(t *testing.T) {
 	}{
 		{"the manager has no chat account", verify.Policy{}, func(_ *testing.T, f *confirmFixture) { f.unreachable[acmeLee] = true },
 			"lee@acme.example has no Slack or Teams account I can message, so they cannot confirm", "lee@acme.example cannot be reached in chat"},
+		{"the prompt could not be sent", verify.Policy{}, func(_ *testing.T, f *confirmFixture) { f.sendFails = true },
+			"I could not message lee@acme.example just now; ask again in a moment", "the prompt to lee@acme.example could not be sent"},
 		{"the manager was asked too often", verify.Policy{PerPerson: 1}, func(t *testing.T, f *confirmFixture) {
 			if _, err := f.verify.Start(t.Context(), verify.Ask{Asker: acmePriya, Person: acmeLee}); err != nil {
 				t.Fatal(err)
@@ -145,6 +176,12 @@ func TestConfirmationCannotStart(t *testing.T) {
 			r := f.only(t)
 			if r.State != approvals.Expired || r.Confirmation.Outcome != approvals.Unconfirmed || r.Confirmation.Why != tt.why {
 				t.Errorf("request %s, confirmation %+v; want it ended: %s", r.State, r.Confirmation, tt.why)
+			}
+			// A prompt that went out is withdrawn with it.
+			for _, x := range f.delivered {
+				if got, _ := f.verify.Get(t.Context(), x.ID); got.State != verify.Withdrawn {
+					t.Errorf("the prompt %s is %s, want withdrawn", x.ID, got.State)
+				}
 			}
 			// Ended, it does not stand in the way of asking again.
 			if _, err := f.svc.Submit(t.Context(), approvals.Access.Name, approvals.Actor{Email: acmeMei}, adminForm(), 0); err != nil {

@@ -199,6 +199,11 @@ func (rc *requestCommands) cancelID(ctx context.Context, c *Call, id string) (bo
 	if err != nil {
 		return bot.Message{}, rc.requestError(id, err)
 	}
+	if c := r.Confirmation; c != nil && c.Outcome == "" {
+		// It never reached its approvers: its confirmer's prompt goes.
+		rc.withdrawConfirmation(ctx, r.ID, c.Verification, r.Requester)
+		return rc.done(ctx, r, "You cancelled %s; %s is no longer asked to confirm it.", r.ID, c.By)
+	}
 	return rc.done(ctx, r, "You cancelled %s; the approvers' thread says so.", r.ID)
 }
 
@@ -358,6 +363,10 @@ func (rc *requestCommands) submit(ctx context.Context, c *Call, f *bot.FormSubmi
 		k, known := approvals.Kinds[kind]
 		if !known {
 			return bot.Message{}, badRequestButton()
+		}
+		if kind == approvals.Access.Name && rc.d.Verify == nil && svc.Policy.Access.WithDefaults().ConfirmedBy(f.Values[approvals.FieldRole]) != "" {
+			// Refused before anything is stored: nobody could confirm it.
+			return bot.Message{}, Unavailablef("%s requests are confirmed first (access.verify_by), and confirmations are not set up here; ask an admin", f.Values[approvals.FieldRole])
 		}
 		var r approvals.Request
 		var err error

@@ -52,6 +52,8 @@ func (v Verifications) confirmAnswered(x verify.Verification) bot.Message {
 		line = fmt.Sprintf("⛔ That was not %s's code, at %s. %s is denied and security has been told.", requester, v.clock(x.AnsweredAt), id)
 	case x.State == verify.Expired:
 		line = fmt.Sprintf("⌛ Expired at %s with no answer; %s did not go to its approvers.", v.clock(x.ExpiresAt), id)
+	case x.State == verify.Withdrawn:
+		line = fmt.Sprintf("➖ %s is withdrawn: there is nothing to confirm.", id)
 	default:
 		return v.confirmPrompt(x)
 	}
@@ -95,6 +97,9 @@ func (v Verifications) confirmStatus(x verify.Verification) bot.Message {
 	case verify.Unreachable:
 		m.Headline = id + " ended: " + x.Person + " cannot be reached in chat"
 		m.Sections = []bot.Section{{Text: confirmUnreachable(x)}}
+	case verify.Withdrawn:
+		m.Headline = "➖ " + id + " withdrawn"
+		m.Sections = []bot.Section{{Text: fmt.Sprintf("%s was not asked to confirm it any more; it did not go to its approvers.", confirmer)}}
 	}
 	return m
 }

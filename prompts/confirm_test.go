@@ -42,6 +42,8 @@ func TestConfirmationMessages(t *testing.T) {
 		{"started", v.ConfirmationStarted(confirmation(verify.Pending, "")), "REQ-7H2KQ9 waits for mei@example.com (your manager) to confirm that you asked. Tell them this code: *58*"},
 		{"alert wrong number", v.Alert(confirmation(verify.Denied, "71")), "mei@example.com, riley@example.com's manager, tapped a number that was not the requester's code at 10:42. REQ-7H2KQ9 is denied"},
 		{"alert unknown", v.Alert(confirmation(verify.Denied, verify.NotMe)), "said they do not know about it"},
+		{"answered withdrawn", v.Answered(confirmation(verify.Withdrawn, "")), "➖ REQ-7H2KQ9 is withdrawn: there is nothing to confirm."},
+		{"status withdrawn", v.Status(confirmation(verify.Withdrawn, "")), "mei@example.com was not asked to confirm it any more"},
 		{"detail", v.Detail(confirmation(verify.Verified, "58")), ""},
 	}
 	for _, tt := range tests {

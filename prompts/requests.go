@@ -218,7 +218,7 @@ func (v Requests) facts(r approvals.Request) []bot.Field {
 		{Label: "Risk tier", Value: tierWords(r)},
 		{Label: "Approvals", Value: v.approvalsValue(r)},
 	}
-	if r.State == approvals.Pending {
+	if r.State == approvals.Pending || r.State == approvals.Confirming {
 		fs = append(fs, bot.Field{Label: "Expires", Value: v.stamp(r.ExpiresAt)})
 	}
 	if !r.ReviewOn.IsZero() {
@@ -485,6 +485,10 @@ func (v Requests) ThreadReply(r approvals.Request, n approvals.Notice) bot.Messa
 	case approvals.EventExpired:
 		head = fmt.Sprintf("⏱ Expired after %d %s without enough approvals", expiredDays(r), plural(expiredDays(r), "day", "days"))
 		text = fmt.Sprintf("It had %d of %d. %s can ask again with a new request.", n.Count, r.Needed, esc(r.Requester))
+		if c := r.Confirmation; c != nil && c.Outcome != approvals.Confirmed {
+			head = fmt.Sprintf("⏱ Expired after %d %s unconfirmed", expiredDays(r), plural(expiredDays(r), "day", "days"))
+			text = fmt.Sprintf("%s did not confirm it, so it never reached its approvers. %s can ask again with a new request.", esc(c.By), esc(r.Requester))
+		}
 	case approvals.EventCancelled:
 		head = fmt.Sprintf("✖ %s cancelled the request", by)
 	case approvals.EventDone:
@@ -655,7 +659,7 @@ func (v Requests) Detail(r approvals.Request, viewerIsRequester bool) bot.Messag
 		m.Sections = append(m.Sections, bot.Section{Text: "*History*\n" + strings.Join(h, "\n")})
 	}
 	m.Context = []string{"Request " + r.ID + " · asked " + v.on(r.CreatedAt)}
-	if viewerIsRequester && r.State == approvals.Pending {
+	if viewerIsRequester && (r.State == approvals.Pending || r.State == approvals.Confirming) {
 		m.Buttons = []bot.Button{{ActionID: ActionRequestCancel, Label: "Cancel request", Value: r.ID, Style: bot.StyleDanger, Confirm: &bot.Confirm{
 			Title: "Cancel " + r.ID + "?", Text: "The request is withdrawn and the approvers' thread says so. To ask again, send a new request.",
 			Confirm: "Cancel request", Deny: "Keep it"}}}
@@ -680,6 +684,9 @@ func (v Requests) history(r approvals.Request) []string {
 		}
 	}
 	evs := []event{{r.CreatedAt, asked}}
+	if c := r.Confirmation; c != nil && c.Outcome == approvals.Confirmed {
+		evs = append(evs, event{c.At, fmt.Sprintf("%s, %s, confirmed that %s asked", esc(c.By), confirmerWords(c), esc(r.Requester))})
+	}
 	for i, a := range r.Approvals {
 		evs = append(evs, event{a.At, fmt.Sprintf("%s approved (%d of %d)", esc(a.By), i+1, r.Required())})
 	}
@@ -699,6 +706,12 @@ func (v Requests) history(r approvals.Request) []string {
 			line = esc(c.By) + " cancelled it"
 		case approvals.Expired:
 			line = "it expired without enough approvals"
+			if cf := r.Confirmation; cf != nil && cf.Outcome != approvals.Confirmed {
+				line = "it ended unconfirmed, before reaching its approvers"
+				if c.Text != "" {
+					line += ": " + esc(c.Text)
+				}
+			}
 		case approvals.Done:
 			line = esc(c.By) + " marked it installed"
 			if approvals.KindOf(r.Kind).Next == approvals.AwaitReview {

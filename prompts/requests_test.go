@@ -140,7 +140,7 @@ func confirmingAccess(outcome approvals.ConfirmOutcome) approvals.Request {
 	if outcome == "" {
 		return r
 	}
-	at := at(23, 10, 51)
+	at := at(23, 11, 1)
 	r.Confirmation.Outcome, r.Confirmation.At, r.Confirmation.Verification = outcome, at, "V-3MPQ7R"
 	switch outcome {
 	case approvals.Confirmed:
@@ -477,10 +477,10 @@ func TestParent(t *testing.T) {
 			wantLine(t, stateLine(t, m), "⌛ Awaiting confirmation: lee@example.com, the requester's manager, confirms that mei@example.com asked; then it goes to its approvers.")
 		}},
 		{"access confirmed", confirmingAccess(approvals.Confirmed), pending, func(t *testing.T, m bot.Message) {
-			mustSay(t, m, "✅ Confirmed by lee@example.com, the requester's manager, on 23 Nov 2026 at 10:51, by number matching.")
+			mustSay(t, m, "✅ Confirmed by lee@example.com, the requester's manager, on 23 Nov 2026 at 11:01, by number matching.")
 		}},
 		{"access refused by the manager", confirmingAccess(approvals.Refused), nil, func(t *testing.T, m bot.Message) {
-			wantLine(t, stateLine(t, m), "⛔ Denied by lee@example.com on 23 Nov 2026 at 10:51: refused to confirm that mei@example.com asked; security was told")
+			wantLine(t, stateLine(t, m), "⛔ Denied by lee@example.com on 23 Nov 2026 at 11:01: refused to confirm that mei@example.com asked; security was told")
 		}},
 		{"access not confirmed in time", confirmingAccess(approvals.Unconfirmed), nil, func(t *testing.T, m bot.Message) {
 			mustSay(t, m, "⏱ Not confirmed: lee@example.com did not answer in time")
@@ -796,6 +796,20 @@ func TestDetail(t *testing.T) {
 			"23 Nov 2026 11:20 · priya@example.com asked: “Which Salesforce objects does it write to?”",
 		}},
 		{"approver of a pending request", questioned(), false, nil, nil},
+		{"requester of a request awaiting confirmation", confirmingAccess(""), true, []string{prompts.ActionRequestCancel}, []string{
+			"*History*",
+			"23 Nov 2026 10:58 · mei@example.com asked for it",
+		}},
+		{"a confirmed request", confirmingAccess(approvals.Confirmed), false, nil, []string{
+			"*History*",
+			"23 Nov 2026 10:58 · mei@example.com asked for it",
+			"23 Nov 2026 11:01 · lee@example.com, the requester's manager, confirmed that mei@example.com asked",
+		}},
+		{"a request that ended unconfirmed", confirmingAccess(approvals.Unconfirmed), true, nil, []string{
+			"*History*",
+			"23 Nov 2026 10:58 · mei@example.com asked for it",
+			"23 Nov 2026 11:01 · it ended unconfirmed, before reaching its approvers: lee@example.com did not answer in time",
+		}},
 		{"requester of a done request", doneApp(true), true, nil, []string{
 			"*History*",
 			"23 Nov 2026 10:42 · omar@example.com asked for it",

@@ -98,6 +98,8 @@ func (v Verifications) Answered(x verify.Verification) bot.Message {
 		line = fmt.Sprintf("⛔ That was not the number %s read out, at %s. Security has been told.", bot.EscapeText(x.Asker), v.clock(x.AnsweredAt))
 	case x.State == verify.Expired:
 		line = fmt.Sprintf("⌛ Expired at %s with no answer; nothing was confirmed.", v.clock(x.ExpiresAt))
+	case x.State == verify.Withdrawn:
+		line = fmt.Sprintf("➖ Withdrawn by %s: there is nothing to confirm.", bot.EscapeText(x.Asker))
 	default:
 		return v.Prompt(x)
 	}
@@ -138,6 +140,9 @@ func (v Verifications) Status(x verify.Verification) bot.Message {
 	case verify.Unreachable:
 		m.Headline = "Not sent: " + x.Person + " cannot be reached in chat"
 		m.Sections = []bot.Section{{Text: unreachableHint(person)}}
+	case verify.Withdrawn:
+		m.Headline = "➖ Withdrawn: " + x.Person
+		m.Sections = []bot.Section{{Text: fmt.Sprintf("The verification of %s was withdrawn before they answered; nothing was confirmed.", person)}}
 	}
 	if x.Ticket != 0 {
 		m.Context = append(m.Context, fmt.Sprintf("ticket #%d", x.Ticket))
@@ -267,6 +272,8 @@ func (v Verifications) outcome(x verify.Verification) string {
 		return "expired at " + v.clock(x.ExpiresAt) + " with no answer"
 	case verify.Unreachable:
 		return "not sent: no chat account to ask"
+	case verify.Withdrawn:
+		return "withdrawn before an answer"
 	}
 	return string(x.State)
 }

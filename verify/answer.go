@@ -100,7 +100,9 @@ func (s *Service) ended(ctx context.Context, v Verification, by string) (Verific
 	if err := s.Store.Schedule(ctx, queueFollowUp, v.ID, s.now().UTC().Add(followUpGrace)); err != nil {
 		return v, err
 	}
-	if !v.Failed() {
+	// A confirmer who refuses or ignores an access request is not the one
+	// under suspicion, so it does not count towards their lockout.
+	if !v.Failed() || v.Request != nil {
 		return v, s.Store.Unschedule(ctx, queueExpiry, v.ID)
 	}
 	until, err := s.failed(ctx, v.Person, s.now().UTC())
@@ -147,6 +149,28 @@ func (s *Service) Undeliverable(ctx context.Context, id string) (Verification, e
 		return v, err
 	}
 	s.audit(ctx, v.Asker, "verify.unreachable", v, map[string]string{"person": v.Person})
+	return v, s.Store.Unschedule(ctx, queueExpiry, v.ID)
+}
+
+// Withdraw ends a pending verification whose purpose went away, so its
+// prompt is redrawn without buttons and nothing counts against anyone;
+// by is who withdrew it, for the audit trail. One that ended already is
+// returned with a *DecidedError.
+func (s *Service) Withdraw(ctx context.Context, id, by string) (Verification, error) {
+	v, err := s.update(ctx, id, func(v *Verification) error {
+		if v.State.Final() {
+			return &DecidedError{Verification: *v}
+		}
+		v.State = Withdrawn
+		return nil
+	})
+	if err != nil {
+		return v, err
+	}
+	s.audit(ctx, people.Key(by), "verify.withdrawn", v, map[string]string{"person": v.Person})
+	if err := s.Store.Schedule(ctx, queueFollowUp, v.ID, s.now().UTC().Add(followUpGrace)); err != nil {
+		return v, err
+	}
 	return v, s.Store.Unschedule(ctx, queueExpiry, v.ID)
 }
 

@@ -35,6 +35,9 @@ const (
 	Denied      State = "denied"
 	Expired     State = "expired"
 	Unreachable State = "unreachable" // no chat identity to ask: nothing was sent
+	// Withdrawn: what it was for went away (its access request was
+	// cancelled, or could not go on); nothing counts against anyone.
+	Withdrawn State = "withdrawn"
 )
 
 // Final reports whether nothing can change the state any more.

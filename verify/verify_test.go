@@ -363,3 +363,36 @@ func TestAskers(t *testing.T) {
 		}
 	}
 }
+
+// A confirmer who refuses or ignores access requests is not under
+// suspicion: their refusals do not lock them out of caller verification.
+// A withdrawn confirmation ends with nothing counted and cannot be tapped.
+func TestConfirmationsDoNotLockOut(t *testing.T) {
+	f := newFixture(t, stores()["bolt"])
+	ctx := t.Context()
+	const lee = "lee@acme.example"
+	for i := range 3 {
+		v, err := f.svc.Start(ctx, verify.Ask{Asker: agent, Person: lee, Request: &verify.Request{ID: "REQ-AAAAA" + string(rune('A'+i)), What: "Access as admin", As: "manager"}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if v, err = f.svc.Answer(ctx, v.ID, lee, verify.NotMe); err != nil || v.State != verify.Denied || !v.LockedOut.IsZero() {
+			t.Fatalf("refusal %d: %s, locked out %v, %v", i, v.State, v.LockedOut, err)
+		}
+	}
+	v := f.start(t, lee)
+	w, err := f.svc.Withdraw(ctx, v.ID, agent)
+	if err != nil || w.State != verify.Withdrawn {
+		t.Fatalf("Withdraw: %s, %v", w.State, err)
+	}
+	var decided *verify.DecidedError
+	if _, err := f.svc.Answer(ctx, v.ID, lee, v.Code); !errors.As(err, &decided) {
+		t.Errorf("a tap on a withdrawn verification: %v", err)
+	}
+	if _, err := f.svc.Withdraw(ctx, v.ID, agent); !errors.As(err, &decided) {
+		t.Errorf("withdrawn twice: %v", err)
+	}
+	if ups, err := f.svc.FollowUps(ctx, 10); err != nil || len(ups) != 0 {
+		t.Errorf("follow-ups before the grace: %d, %v", len(ups), err)
+	}
+}

@@ -44,6 +44,8 @@ var (
 	demoAdmin    = demoPerson{"U0DANA", "Dana Field", "dana@acme.example"}
 	demoOwner    = demoPerson{"U0OMAR", "Omar Haddad", "omar@acme.example"}
 	demoStranger = demoPerson{"U0PRIYA", "Priya Natarajan", "priya@acme.example"}
+	// demoManager is Priya's manager, who confirms her access requests.
+	demoManager = demoPerson{"U0LEE", "Lee Okafor", "lee@acme.example"}
 )
 
 func demoCmd(ctx context.Context, args []string, e env) error {
@@ -102,7 +104,7 @@ func (d *demo) run(ctx context.Context, cfg *config.Config, dataDir string, keep
 	emu := zendesktest.NewServer(org, zendesktest.WithOAuthClient(demoClientID, demoClientSecret, true))
 	defer emu.Close()
 	var people []slacktest.Option
-	for _, p := range []demoPerson{demoAdmin, demoOwner, demoStranger} {
+	for _, p := range []demoPerson{demoAdmin, demoOwner, demoStranger, demoManager} {
 		people = append(people, slacktest.WithUser(slacktest.User{ID: p.slackID, Name: strings.ToLower(strings.Fields(p.name)[0]), RealName: p.name, Email: p.email}))
 	}
 	sl := slacktest.NewServer(append(people, slacktest.WithTeam("T0ACME", "Acme Support"))...)

@@ -17,13 +17,13 @@ import (
 // grants be this short, so the automatic end happens while you watch.
 const demoGrant = 6 * time.Second
 
-// demoAccessPolicy makes admin grantable for as little as demoGrant, and
-// Omar an approver of access requests beside the admins and Priya's
-// manager, who confirms her requests first.
+// demoAccessPolicy makes admin grantable for as little as demoGrant, Omar
+// an approver of access requests beside the admins, and Lee the manager
+// who confirms Priya's requests first.
 func demoAccessPolicy(p *config.Policy) {
 	p.Access.MinDuration = config.Duration(demoGrant)
 	p.Access.VerifyBy = config.VerifyByManager
-	p.Managers = map[string]string{demoStranger.email: demoOwner.email}
+	p.Managers = map[string]string{demoStranger.email: demoManager.email}
 	if p.Approvals.Kinds == nil {
 		p.Approvals.Kinds = map[string]config.ApprovalKind{}
 	}
@@ -65,7 +65,7 @@ func (d *demo) confirmRequest(ctx context.Context, requester, manager demoPerson
 var confirmCode = regexp.MustCompile(`the code (\d\d)`)
 
 // access is the just-in-time scene: Priya, an agent, asks for admin for a
-// few seconds; Omar, her manager, confirms she asked; Dana and Omar approve in the thread; Zendesk makes her
+// few seconds; Lee, her manager, confirms she asked; Dana and Omar approve in the thread; Zendesk makes her
 // admin at once and she is told until when; at the end the bot puts her
 // Staff role back by itself, ends her Zendesk sessions and says so.
 func (d *demo) access(ctx context.Context, a *app, emu *zendesktest.Server) {
@@ -91,7 +91,7 @@ func (d *demo) access(ctx context.Context, a *app, emu *zendesktest.Server) {
 	d.submit(ctx, who, view, map[string]string{
 		approvals.FieldRole: "admin", approvals.FieldDuration: demoGrant.String(), approvals.FieldWhy: "Rotate the SSO certificate before it expires tonight",
 	})
-	if !d.confirmRequest(ctx, who, demoOwner) {
+	if !d.confirmRequest(ctx, who, demoManager) {
 		return
 	}
 	parent, ok := d.awaitNewMessage(ctx, demoApprovalsChannel, seen)
