@@ -135,8 +135,10 @@ func newFlags(name, synopsis string, e env) *flag.FlagSet {
 		fs.StringVar(e.configPath, "config", *e.configPath, "policy file (YAML); env SEATWARDEN_CONFIG")
 	}
 	fs.Usage = func() {
-		fmt.Fprintf(e.stderr, "Usage: seatwarden %s\n\n", synopsis)
+		fmt.Fprintf(e.stderr, "Usage: seatwarden %s\n\nFlags:\n", synopsis)
 		fs.PrintDefaults()
+		// "store rekey" and "emulate github" read as their first word.
+		printEnvironment(e.stderr, strings.Fields(name)[0])
 	}
 	return fs
 }

@@ -20,7 +20,7 @@ import (
 const shutdownGrace = 25 * time.Second
 
 func serveCmd(ctx context.Context, args []string, e env) error {
-	fs := newFlags("serve", "serve", e)
+	fs := newFlags("serve", "serve\n\nRuns the bot: the Slack, Teams and step-up endpoints, /healthz, /readyz and /metrics, and the job\nscheduler. On SIGTERM or SIGINT it stops taking requests, lets running work finish, releases its\njob locks and exits 0.", e)
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}

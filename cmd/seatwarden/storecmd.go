@@ -26,10 +26,19 @@ clear. The embedded file admits one process: stop the bot first.`
 
 func storeCmd(ctx context.Context, args []string, e env) error {
 	fs := newFlags("store", storeSynopsis, e)
-	if err := parseFlags(fs, args); err != nil {
+	// The subcommand comes first, its flags after it (store rekey --help).
+	sub, rest := "", args
+	if len(args) > 0 && !strings.HasPrefix(args[0], "-") {
+		sub, rest = args[0], args[1:]
+	}
+	if err := parseFlags(fs, rest); err != nil {
 		return err
 	}
-	if fs.NArg() != 1 || fs.Arg(0) != "rekey" {
+	words := fs.Args()
+	if sub == "" && len(words) > 0 {
+		sub, words = words[0], words[1:] // flags first: store --config p rekey
+	}
+	if sub != "rekey" || len(words) > 0 {
 		fmt.Fprintf(e.stderr, "seatwarden store: the one store command is rekey, e.g. seatwarden store rekey\n")
 		return errUsage
 	}
