@@ -242,7 +242,10 @@ func judge(it *Item, staff staffIndex, p Policy, now time.Time) {
 
 	if it.Kind == APIToken {
 		it.DaysLeft = max(0, int(APITokenRetirement.Sub(today).Hours()/24))
-		flag(Retiring, "Zendesk deactivates every API token on 30 Apr 2027: %d %s left", it.DaysLeft, plural(it.DaysLeft, "day", "days"))
+		// A token Zendesk turned off already has no countdown left to it.
+		if it.Active {
+			flag(Retiring, "Zendesk deactivates every API token on 30 Apr 2027: %d %s left", it.DaysLeft, plural(it.DaysLeft, "day", "days"))
+		}
 		switch idle := int(today.Sub(dateIn(it.lastSeen(), p.Location)).Hours() / 24); {
 		case !it.Active:
 			if gone := dateIn(it.lastSeen(), p.Location).AddDate(0, 0, autoDeactivateDays+deleteAfterDays); gone.After(today) {
@@ -251,7 +254,14 @@ func judge(it *Item, staff staffIndex, p Policy, now time.Time) {
 				flag(Deactivated, "Deactivated by Zendesk and due to be deleted")
 			}
 		case idle >= autoDeactivateDays:
-			flag(AutoDeactivation, "About to be auto-deactivated: unused for %d days, and Zendesk turns tokens off after %d", idle, autoDeactivateDays)
+			// Still on past the rule: Zendesk may turn it off any day. The
+			// days unused are said once, by the unused reason when it is there.
+			said := slices.ContainsFunc(it.Reasons, func(r Reason) bool { return r.Code == Unused })
+			if said {
+				flag(AutoDeactivation, "Past the %d days unused after which Zendesk turns tokens off: it can be deactivated any day", autoDeactivateDays)
+			} else {
+				flag(AutoDeactivation, "Unused for %d days, past the %d after which Zendesk turns unused tokens off: it can be deactivated any day", idle, autoDeactivateDays)
+			}
 		case idle >= warnDeactivateDays:
 			off := dateIn(it.lastSeen(), p.Location).AddDate(0, 0, autoDeactivateDays)
 			flag(AutoDeactivation, "About to be auto-deactivated: unused for %d days, Zendesk turns it off around %s", idle, off.Format("2 Jan 2006"))

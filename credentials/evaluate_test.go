@@ -1,6 +1,7 @@
 package credentials_test
 
 import (
+	"fmt"
 	"slices"
 	"strings"
 	"testing"
@@ -283,15 +284,16 @@ func TestEvaluateFlags(t *testing.T) {
 				"About to be auto-deactivated: unused for 21 days, Zendesk turns it off around 30 Nov 2026")}},
 		{name: "unused 35 days: past Zendesk's 30", cred: api(lastUsed(35)), entry: owned(id, dana),
 			want: []credentials.Flag{retiring, f(credentials.AutoDeactivation,
-				"About to be auto-deactivated: unused for 35 days, and Zendesk turns tokens off after 30")}},
+				"Unused for 35 days, past the 30 after which Zendesk turns unused tokens off: it can be deactivated any day")}},
 		{name: "never used, created 25 days ago", entry: owned(id, dana),
 			cred: api(func(c *credentials.Credential) { c.LastUsedAt, c.CreatedAt = time.Time{}, day(-25) }),
 			want: []credentials.Flag{retiring, f(credentials.AutoDeactivation,
 				"About to be auto-deactivated: unused for 25 days, Zendesk turns it off around 26 Nov 2026")}},
+		// Turned off already, it has no retirement countdown.
 		{name: "deactivated by Zendesk, deleted 90 days after its last use", cred: api(lastUsed(50), inactive), entry: owned(id, dana),
-			want: []credentials.Flag{retiring, f(credentials.Deactivated, "Deactivated by Zendesk; it is deleted around 31 Dec 2026")}},
+			want: []credentials.Flag{f(credentials.Deactivated, "Deactivated by Zendesk; it is deleted around 31 Dec 2026")}},
 		{name: "deactivated by Zendesk, deletion date passed", cred: api(lastUsed(100), inactive), entry: owned(id, dana),
-			want: []credentials.Flag{retiring, f(credentials.Deactivated, "Deactivated by Zendesk and due to be deleted")}},
+			want: []credentials.Flag{f(credentials.Deactivated, "Deactivated by Zendesk and due to be deleted")}},
 		{name: "migration due in 14 days", cred: api(), entry: migrating(14),
 			want: []credentials.Flag{retiring, f(credentials.MigrationDue, "The move to OAuth is due on 5 Dec 2026 (14 days left)")}},
 		{name: "migration due tomorrow", cred: api(), entry: migrating(1),
@@ -571,5 +573,42 @@ func TestParseScopes(t *testing.T) {
 	got := credentials.ParseScopes("Read, users:write\ttickets:read\nread ,")
 	if want := []string{"read", "users:write", "tickets:read"}; !slices.Equal(got, want) {
 		t.Errorf("ParseScopes = %v, want %v", got, want)
+	}
+}
+
+// TestAPITokenLinesAgree: across every state an API token can be in, what
+// its lines say never contradicts itself: a token Zendesk turned off has
+// no countdown and no warning that it is about to be turned off; an
+// active one is not called deactivated; its days unused are said once.
+func TestAPITokenLinesAgree(t *testing.T) {
+	for _, active := range []bool{true, false} {
+		for _, idle := range []int{0, 10, 25, 29, 30, 35, 89, 90, 150, 400} {
+			for _, never := range []bool{false, true} {
+				c := cred(credentials.APIToken, 5501, func(c *credentials.Credential) {
+					c.Active, c.LastUsedAt, c.CreatedAt = active, day(-idle), day(-idle)
+					if never {
+						c.LastUsedAt = time.Time{}
+					}
+				})
+				it := evaluateOne(t, c, owned(credentials.IDOf(credentials.APIToken, 5501), dana), staffSnapshot(), policy)
+				var lines []string
+				for _, r := range it.Reasons {
+					lines = append(lines, r.Text)
+				}
+				for _, f := range it.Flags {
+					lines = append(lines, f.Text)
+				}
+				all := strings.Join(lines, "\n")
+				name := fmt.Sprintf("active %v, unused %d days, never used %v", active, idle, never)
+				switch {
+				case !active && (strings.Contains(all, "days left") || strings.Contains(all, "auto-deactivated") || strings.Contains(all, "can be deactivated")):
+					t.Errorf("%s: a deactivated token is counted down or warned of deactivation:\n%s", name, all)
+				case active && strings.Contains(all, "Deactivated by Zendesk"):
+					t.Errorf("%s: an active token is called deactivated:\n%s", name, all)
+				case strings.Count(all, fmt.Sprintf("%d days", idle)) > 1 && idle > 0:
+					t.Errorf("%s: the days unused are said more than once:\n%s", name, all)
+				}
+			}
+		}
 	}
 }

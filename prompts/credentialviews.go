@@ -146,7 +146,7 @@ func (r Register) Detail(it credentials.Item) bot.Message {
 		add("Next review", r.date(e.NextReview))
 	}
 	add("Retire when", e.RetireWhen)
-	if it.Kind == credentials.APIToken && it.Present {
+	if it.Kind == credentials.APIToken && it.Present && it.Active {
 		add("Zendesk turns it off", fmt.Sprintf("30 Apr 2027 (%d %s)", it.DaysLeft, plural(it.DaysLeft, "day", "days")))
 	}
 	if !it.ExpiresAt.IsZero() {
