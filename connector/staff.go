@@ -148,6 +148,9 @@ type StaffSync struct {
 	// Checkpoint, when set, is given a long full sync's progress now and
 	// then, to be passed back as Resume if this run is cut off.
 	Checkpoint func(Roster)
+	// Progress, when set, is told what the sync has read so far after
+	// each page or call, so a long one can be reported while it runs.
+	Progress func(StaffSyncStats)
 }
 
 // StaffSyncStats says what a staff sync read.

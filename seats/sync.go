@@ -65,7 +65,7 @@ func (s *Syncer) Sync(ctx context.Context) (SyncResult, error) {
 	case err != nil:
 		return res, fmt.Errorf("sync %s: load snapshot: %w", name, err)
 	}
-	sync := connector.StaffSync{Checkpoint: s.saveCheckpoint(ctx)}
+	sync := connector.StaffSync{Checkpoint: s.saveCheckpoint(ctx), Progress: s.reportProgress(ctx, name, now)}
 	if prev != nil && prev.Account == s.Account {
 		sync.Prev = &prev.Roster
 		res.StaffBefore = len(prev.Staff)
@@ -104,6 +104,25 @@ func (s *Syncer) Sync(ctx context.Context) (SyncResult, error) {
 		slog.Int("seen", res.Seen), slog.Int("staff", res.StaffAfter), slog.Int("added", res.Added),
 		slog.Int("removed", res.Removed), slog.Duration("duration", res.Duration))
 	return res, nil
+}
+
+// progressEvery is how often a running sync logs how far it got.
+const progressEvery = 10 * time.Second
+
+// reportProgress logs a sync's progress at most every progressEvery, so a
+// first sync of a large account that takes minutes says what it is doing.
+func (s *Syncer) reportProgress(ctx context.Context, name string, start time.Time) func(connector.StaffSyncStats) {
+	last := start
+	return func(st connector.StaffSyncStats) {
+		now := s.now()
+		if now.Sub(last) < progressEvery {
+			return
+		}
+		last = now
+		s.logger().LogAttrs(ctx, slog.LevelInfo, "seat sync in progress", slog.String("connector", name),
+			slog.Bool("full", st.Full), slog.Int("requests", st.Requests), slog.Int("seen", st.Seen),
+			slog.Int("added", st.Added), slog.Int("removed", st.Removed), slog.Duration("elapsed", now.Sub(start)))
+	}
 }
 
 // checkpointID names this account's checkpoint record. Zendesk's keeps the

@@ -1,12 +1,15 @@
 package seats_test
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -449,3 +452,41 @@ func TestAMembersOwnRoleTypeDecidesTheirSeat(t *testing.T) {
 }
 
 func ptr[T any](v T) *T { return &v }
+
+// TestLongSyncReportsProgress: a sync that runs for minutes logs how far
+// it got every ten seconds, not only when it ends.
+func TestLongSyncReportsProgress(t *testing.T) {
+	ctx := context.Background()
+	f := newFixture(t, zendesktest.GenerateOrg(zendesktest.GenerateConfig{Users: 12_000, Seed: 5, Now: now.Add(-time.Hour)}))
+	var logs bytes.Buffer
+	s := f.syncer()
+	s.Logger = slog.New(slog.NewJSONHandler(&logs, nil))
+	// Each page seems to take four seconds: 12 pages, 48 seconds.
+	var mu sync.Mutex
+	clock := now
+	s.Now = func() time.Time {
+		mu.Lock()
+		defer mu.Unlock()
+		clock = clock.Add(4 * time.Second) // read once a page
+		return clock
+	}
+	if _, err := s.Sync(ctx); err != nil {
+		t.Fatal(err)
+	}
+	var progress []map[string]any
+	for line := range strings.SplitSeq(strings.TrimSpace(logs.String()), "\n") {
+		var l map[string]any
+		if err := json.Unmarshal([]byte(line), &l); err != nil {
+			t.Fatal(err)
+		}
+		if l["msg"] == "seat sync in progress" {
+			progress = append(progress, l)
+		}
+	}
+	if len(progress) < 3 || len(progress) > 5 {
+		t.Fatalf("%d progress lines over 48 s, want one every 10 s:\n%s", len(progress), logs.String())
+	}
+	if first := progress[0]; first["requests"].(float64) < 2 || first["seen"].(float64) < 1000 {
+		t.Errorf("first progress line: %v", first)
+	}
+}

@@ -119,6 +119,9 @@ func (c Connector) export(ctx context.Context, sync connector.StaffSync, full bo
 				stats.Removed++
 			}
 		}
+		if sync.Progress != nil {
+			sync.Progress(*stats)
+		}
 		if page.AfterCursor != "" {
 			cursor = page.AfterCursor
 		}
