@@ -9,6 +9,7 @@ import (
 	"net/mail"
 	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/seatwarden/seatwarden/bot"
 )
@@ -52,13 +53,18 @@ type Shell struct {
 	opt  Options
 	user bot.User
 	in   *lines
-	// choices are the numbered controls of the latest reply that had any,
-	// and ref names that reply: a chat client keeps older buttons
+
+	// mu guards what messages the bot posts on its own (Notifier) share
+	// with the prompt: the terminal, the numbered controls and the ids.
+	mu sync.Mutex
+	// choices are the numbered controls of the latest message that had
+	// any, and ref names that message: a chat client keeps older buttons
 	// clickable, so a reply without controls (an error after a click)
 	// leaves the list above it usable.
 	choices []Choice
-	ref     string
-	replies int // replies shown, to give each a message id
+	ref     bot.MessageRef
+	replies int               // messages shown, to give each an id
+	posted  map[string]string // id of a message the bot posted → where
 }
 
 // NewShell checks opt and returns a shell ready to Run.
@@ -155,15 +161,18 @@ func (s *Shell) switchUser(arg string) {
 // asking first when the control carries a confirmation.
 func (s *Shell) pick(ctx context.Context, n string) error {
 	i, err := strconv.Atoi(n)
+	s.mu.Lock()
+	choices := s.choices
+	s.mu.Unlock()
 	switch {
-	case len(s.choices) == 0:
+	case len(choices) == 0:
 		s.printf("Nothing to choose: no reply so far has numbered buttons. Type a command, e.g. %s help.\n\n", s.opt.Command)
 		return nil
 	case err != nil || i < 1 || i > len(s.choices):
-		s.printf("There is no [%s]: choose 1 to %d from the last list of buttons, or type a command.\n\n", n, len(s.choices))
+		s.printf("There is no [%s]: choose 1 to %d from the last list of buttons, or type a command.\n\n", n, len(choices))
 		return nil
 	}
-	c := s.choices[i-1]
+	c := choices[i-1]
 	if c.Confirm != nil {
 		ok, err := s.confirm(ctx, c)
 		if err != nil {
@@ -174,11 +183,10 @@ func (s *Shell) pick(ctx context.Context, n string) error {
 			return nil
 		}
 	}
-	return s.send(ctx, bot.Request{Action: &bot.Action{
-		ID:      c.ActionID,
-		Value:   c.Value,
-		Message: bot.MessageRef{Platform: bot.PlatformConsole, ConversationID: ConversationID, MessageID: s.ref},
-	}})
+	s.mu.Lock()
+	ref := s.ref
+	s.mu.Unlock()
+	return s.send(ctx, bot.Request{Action: &bot.Action{ID: c.ActionID, Value: c.Value, Message: ref}})
 }
 
 // confirm asks a danger button's question; only yes goes ahead.
@@ -213,6 +221,19 @@ func (s *Shell) request(req bot.Request) bot.Request {
 // show prints a reply, keeps its numbered controls and, when it opens a
 // form, asks it.
 func (s *Shell) show(ctx context.Context, m bot.Message) error {
+	s.mu.Lock()
+	s.replies++
+	ref := bot.MessageRef{Platform: bot.PlatformConsole, ConversationID: ConversationID, MessageID: strconv.Itoa(s.replies)}
+	s.mu.Unlock()
+	s.display("", ref, m)
+	if m.Form != nil {
+		return s.fill(ctx, *m.Form)
+	}
+	return nil
+}
+
+// draw is m as the terminal shows it, and its numbered controls.
+func (s *Shell) draw(m bot.Message) (string, []Choice) {
 	text, choices := Render(m)
 	if s.opt.Draw != nil {
 		text = s.opt.Draw(m)
@@ -220,15 +241,22 @@ func (s *Shell) show(ctx context.Context, m bot.Message) error {
 			text += "\n" + ChoiceList(choices)
 		}
 	}
-	s.replies++
-	s.printf("%s\n\n", text)
+	return text, choices
+}
+
+// display prints m under head (none for a reply) and, when it has
+// controls, makes them the numbered ones, clicked on the message ref.
+func (s *Shell) display(head string, ref bot.MessageRef, m bot.Message) {
+	text, choices := s.draw(m)
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if head != "" {
+		text = head + "\n" + text
+	}
+	_, _ = fmt.Fprintf(s.opt.Out, "%s\n\n", text)
 	if len(choices) > 0 {
-		s.choices, s.ref = choices, strconv.Itoa(s.replies)
+		s.choices, s.ref = choices, ref
 	}
-	if m.Form != nil {
-		return s.fill(ctx, *m.Form)
-	}
-	return nil
 }
 
 // ask prints prompt and reads one line.
@@ -249,6 +277,8 @@ func (s *Shell) ask(ctx context.Context, prompt string) (string, error) {
 // printf writes to the terminal. A failed write has nowhere better to be
 // reported; the next read ends the session when the terminal is gone.
 func (s *Shell) printf(format string, a ...any) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
 	_, _ = fmt.Fprintf(s.opt.Out, format, a...)
 }
 

@@ -219,17 +219,9 @@ func newApp(ctx context.Context, cfg *config.Config, log *slog.Logger) (*app, er
 	switch len(transports) {
 	case 0:
 	case 1:
-		a.reviews.Notifier = transports[0].Notifier
+		a.useNotifier(transports[0].Notifier)
 	default:
-		a.reviews.Notifier = transports
-	}
-	a.tokens.Notifier = a.reviews.Notifier
-	a.approvals.Notifier = a.reviews.Notifier
-	a.access.Notifier = a.reviews.Notifier
-	a.privilege.Notifier = a.reviews.Notifier
-	a.verify.Notifier = a.reviews.Notifier
-	if a.gitHubTokens != nil {
-		a.gitHubTokens.Notifier = a.reviews.Notifier
+		a.useNotifier(transports)
 	}
 	a.runner = &jobs.Runner{
 		Locks:   a.store,
@@ -378,6 +370,19 @@ func newApprovalJobs(cfg *config.Config, st store.Store, creds *credentials.Serv
 		AdminChannel: p.AdminChannel,
 		Command:      p.Command,
 		Logger:       log,
+	}
+}
+
+// useNotifier makes n what every job posts and sends through.
+func (a *app) useNotifier(n bot.Notifier) {
+	a.reviews.Notifier = n
+	a.tokens.Notifier = n
+	a.approvals.Notifier = n
+	a.access.Notifier = n
+	a.privilege.Notifier = n
+	a.verify.Notifier = n
+	if a.gitHubTokens != nil {
+		a.gitHubTokens.Notifier = n
 	}
 }
 

@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net/mail"
 	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"time"
@@ -36,7 +37,8 @@ func consoleCmd(ctx context.Context, args []string, e env) error {
 	dataDir := fs.String("data-dir", "", "where the embedded store keeps its file (default: SEATWARDEN_DATA_DIR; with the emulator a temporary directory, removed afterwards)")
 	users := fs.Int("users", 0, "with the emulator: generate an account with this many users instead of the small sample one")
 	asTeams := fs.Bool("teams", false, "draw replies as Microsoft Teams shows them (the text of the Adaptive Cards) instead of the console's layout")
-	verbose := fs.Bool("v", false, "also print the bot's info logs (default: warnings and errors only)")
+	verbose := fs.Bool("v", false, "also log the bot's info messages (default: warnings and errors only)")
+	logPath := fs.String("log", filepath.Join(os.TempDir(), "seatwarden-console.log"), "where the bot's logs go, so they stay out of the conversation; - for the terminal (stderr)")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -55,7 +57,16 @@ func consoleCmd(ctx context.Context, args []string, e env) error {
 	// The terminal is the only transport: whatever the environment says
 	// about Slack or Teams, nothing is served or posted.
 	cfg.Slack, cfg.Teams = config.Slack{}, config.Teams{}
-	log, err := consoleLogger(cfg, e, *verbose)
+	logOut := e.stderr
+	if *logPath != "-" {
+		f, err := os.OpenFile(*logPath, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o600)
+		if err != nil {
+			return fmt.Errorf("--log: %w", err)
+		}
+		defer f.Close()
+		logOut = f
+	}
+	log, err := consoleLogger(cfg, logOut, *verbose)
 	if err != nil {
 		return err
 	}
@@ -102,12 +113,7 @@ func consoleCmd(ctx context.Context, args []string, e env) error {
 		return err
 	}
 	defer a.Close()
-	if err := prepareSnapshot(ctx, a, source, emulated, e.stdout); err != nil {
-		return err
-	}
-
 	who := func(email string) string { return policyRole(cfg.Policy, email) }
-	fmt.Fprint(e.stdout, consoleBanner(cfg, speaker, who(speaker), emulated))
 	in := e.stdin
 	if in == nil {
 		in = strings.NewReader("") // no input: the session ends at once
@@ -127,6 +133,16 @@ func consoleCmd(ctx context.Context, args []string, e env) error {
 	sh, err := console.NewShell(opts)
 	if err != nil {
 		return err
+	}
+	// The terminal is the workspace: threads, digests and direct messages
+	// the bot posts show here, and their buttons can be pressed.
+	a.useNotifier(sh.Notifier())
+	if err := prepareSnapshot(ctx, a, source, emulated, e.stdout); err != nil {
+		return err
+	}
+	fmt.Fprint(e.stdout, consoleBanner(cfg, speaker, who(speaker), emulated))
+	if *logPath != "-" {
+		fmt.Fprintf(e.stdout, "The bot's logs go to %s.\n\n", *logPath)
 	}
 	if err := sh.Run(ctx); err != nil && !errors.Is(err, context.Canceled) {
 		return err
@@ -163,6 +179,11 @@ func useEmulator(cfg *config.Config, url string) {
 		cfg.Policy.Timezone = "Europe/Berlin"
 		cfg.Policy.Admins = []string{demoAdmin.email}
 		cfg.Policy.Owners = []config.Owner{{Group: "Tier 2", Owner: demoOwner.email}, {Default: demoAdmin.email}}
+		// Channels the console prints posts to, so requests can be
+		// approved and alerts read here; Omar approves beside the admins.
+		cfg.Policy.AdminChannel = demoAdminChannel
+		cfg.Policy.Approvals.Channel = demoApprovalsChannel
+		cfg.Policy.Approvals.Approvers = []string{demoOwner.email}
 	}
 }
 
@@ -260,16 +281,15 @@ func consoleBanner(cfg *config.Config, speaker, role string, emulated bool) stri
 	return b.String()
 }
 
-// consoleLogger logs to stderr as configured, but below warnings only with
-// -v: one info line per command would bury the conversation, while a
-// failure's line (with the reference the reply shows) must still appear.
-func consoleLogger(cfg *config.Config, e env, verbose bool) (*slog.Logger, error) {
+// consoleLogger logs to w as configured, but below warnings only with -v:
+// the conversation is what the console is for.
+func consoleLogger(cfg *config.Config, w io.Writer, verbose bool) (*slog.Logger, error) {
 	level := cfg.LogLevel
 	var lv slog.Level
 	if err := lv.UnmarshalText([]byte(level)); err == nil && !verbose && lv < slog.LevelWarn {
 		level = "warn"
 	}
-	return telemetry.NewLogger(e.stderr, level, cfg.LogFormat)
+	return telemetry.NewLogger(w, level, cfg.LogFormat)
 }
 
 // isTerminal reports whether r is a terminal, which echoes typing itself.

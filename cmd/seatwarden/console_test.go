@@ -2,6 +2,8 @@ package main
 
 import (
 	"context"
+	"io"
+	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
@@ -14,6 +16,8 @@ import (
 func runConsole(t *testing.T, envs map[string]string, input string, args ...string) (code int, stdout, stderr string) {
 	t.Helper()
 	var out, errOut syncbuf.Buffer
+	// Logs go to the test's own file, as they go to one in real use.
+	args = append([]string{"--log", filepath.Join(t.TempDir(), "console.log")}, args...)
 	code = run(context.Background(), append([]string{"console"}, args...), env{
 		stdin: strings.NewReader(input), stdout: &out, stderr: &errOut,
 		getenv: func(k string) string { return envs[k] },
@@ -133,5 +137,48 @@ func TestConsoleBadFlags(t *testing.T) {
 		if code != 2 || !strings.Contains(stderr, tt.want) {
 			t.Errorf("console %q: exit %d, stderr %q; want 2 and %q", tt.args, code, stderr, tt.want)
 		}
+	}
+}
+
+// TestConsolePlaysAnApproval: the terminal is the whole workspace. Priya
+// asks for an app; its thread appears in the approvals channel with its
+// buttons; Dana, an approver, presses Approve; the thread is redrawn and
+// Priya's direct message says it is approved. No log line interrupts.
+func TestConsolePlaysAnApproval(t *testing.T) {
+	in, typing := io.Pipe()
+	var out, errOut syncbuf.Buffer
+	done := make(chan int, 1)
+	go func() {
+		done <- run(context.Background(), []string{"console", "--data-dir", t.TempDir(), "--log", filepath.Join(t.TempDir(), "console.log")},
+			env{stdin: in, stdout: &out, stderr: &errOut, getenv: func(string) string { return "" }})
+	}()
+	typeLines := func(lines ...string) {
+		t.Helper()
+		if _, err := io.WriteString(typing, strings.Join(lines, "\n")+"\n"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	shows := func(s string) func() bool { return func() bool { return strings.Contains(out.String(), s) } }
+
+	waitFor(t, shows("Ctrl-D leaves."))
+	typeLines("/as priya@acme.example", "request app", "Timesheet Helper", "1", "Track time per ticket", "", "1", "read", "omar@acme.example", "2027-03-01")
+	waitFor(t, shows("── posted in C0APPROVALS"))
+	waitFor(t, shows("[1] Approve  [2] Deny  [3] Ask a question"))
+	typeLines("/as dana@acme.example", "1")
+	waitFor(t, shows("now reads ──"))
+	waitFor(t, shows("── direct message to priya@acme.example"))
+	typeLines("quit")
+	if code := <-done; code != 0 {
+		t.Fatalf("exit %d; stderr:\n%s", code, errOut.String())
+	}
+	wantLines(t, out.String(),
+		"── posted in C0APPROVALS · message ",
+		"App install request ",
+		"dana@acme.example> 1",
+		"now reads ──",
+		"✅ Approved by dana@acme.example",
+	)
+	if strings.Contains(out.String(), `"level"`) || errOut.String() != "" {
+		t.Errorf("log lines in the conversation:\nstdout:\n%s\nstderr:\n%s", out.String(), errOut.String())
 	}
 }
