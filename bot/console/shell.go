@@ -38,6 +38,18 @@ type Options struct {
 	// (e.g. as a Teams card reads); the numbered controls are listed under
 	// it, since a drawing cannot number them.
 	Draw func(bot.Message) string
+	// Editor, when set, reads the lines instead of In: a terminal with
+	// line editing and history (golang.org/x/term's Terminal in raw
+	// mode). Out should write through it, so what the bot posts while
+	// someone types is drawn above their line, not through it.
+	Editor LineEditor
+}
+
+// LineEditor reads one line at a time after showing a prompt, with
+// editing and history; io.EOF ends the session (Ctrl-D, Ctrl-C).
+type LineEditor interface {
+	SetPrompt(prompt string)
+	ReadLine() (string, error)
 }
 
 // ConversationID is the conversation every console request is made in: the
@@ -52,7 +64,7 @@ const ConversationID = "console"
 type Shell struct {
 	opt  Options
 	user bot.User
-	in   *lines
+	in   lineSource
 
 	// mu guards what messages the bot posts on its own (Notifier) share
 	// with the prompt: the terminal, the numbered controls and the ids.
@@ -70,8 +82,8 @@ type Shell struct {
 // NewShell checks opt and returns a shell ready to Run.
 func NewShell(opt Options) (*Shell, error) {
 	switch {
-	case opt.In == nil:
-		return nil, errors.New("console: Options.In is required")
+	case opt.In == nil && opt.Editor == nil:
+		return nil, errors.New("console: Options.In or Options.Editor is required")
 	case opt.Out == nil:
 		return nil, errors.New("console: Options.Out is required")
 	case opt.Handler == nil:
@@ -89,7 +101,11 @@ var errClosed = errors.New("console: session closed")
 // Run reads and answers lines until exit, quit or the end of the input
 // (nil), or until ctx is done (its error).
 func (s *Shell) Run(ctx context.Context) error {
-	s.in = newLines(s.opt.In)
+	if s.opt.Editor != nil {
+		s.in = newEditorLines(s.opt.Editor)
+	} else {
+		s.in = newLines(s.opt.In)
+	}
 	defer s.in.stop()
 	for {
 		line, err := s.ask(ctx, s.prompt())
@@ -261,8 +277,10 @@ func (s *Shell) display(head string, ref bot.MessageRef, m bot.Message) {
 
 // ask prints prompt and reads one line.
 func (s *Shell) ask(ctx context.Context, prompt string) (string, error) {
-	s.printf("%s", prompt)
-	line, err := s.in.next(ctx)
+	if s.opt.Editor == nil {
+		s.printf("%s", prompt)
+	}
+	line, err := s.in.next(ctx, prompt)
 	if err != nil {
 		// End the prompt's line so the shell leaves a tidy terminal.
 		s.printf("\n")
@@ -284,6 +302,12 @@ func (s *Shell) printf(format string, a ...any) {
 
 func isNumber(s string) bool {
 	return s != "" && strings.Trim(s, "0123456789") == ""
+}
+
+// lineSource gives the next line typed after prompt.
+type lineSource interface {
+	next(ctx context.Context, prompt string) (string, error)
+	stop()
 }
 
 // lines reads lines on a goroutine, so a read waiting for the keyboard
@@ -330,7 +354,8 @@ func newLines(r io.Reader) *lines {
 	return l
 }
 
-func (l *lines) next(ctx context.Context) (string, error) {
+// next returns the next line; the prompt is the caller's to print.
+func (l *lines) next(ctx context.Context, _ string) (string, error) {
 	select {
 	case r, ok := <-l.c:
 		if !ok {
@@ -343,3 +368,54 @@ func (l *lines) next(ctx context.Context) (string, error) {
 }
 
 func (l *lines) stop() { close(l.done) }
+
+// editorLines reads lines through a LineEditor on a goroutine, one per
+// prompt asked for, so a read can be abandoned when ctx is done.
+type editorLines struct {
+	prompts chan string
+	results chan lineResult
+	done    chan struct{}
+}
+
+func newEditorLines(ed LineEditor) *editorLines {
+	l := &editorLines{prompts: make(chan string), results: make(chan lineResult), done: make(chan struct{})}
+	go func() {
+		for {
+			var prompt string
+			select {
+			case prompt = <-l.prompts:
+			case <-l.done:
+				return
+			}
+			ed.SetPrompt(prompt)
+			text, err := ed.ReadLine()
+			if errors.Is(err, io.EOF) {
+				err = errClosed
+			} else if err != nil {
+				err = fmt.Errorf("console: read input: %w", err)
+			}
+			select {
+			case l.results <- lineResult{text: text, err: err}:
+			case <-l.done:
+				return
+			}
+		}
+	}()
+	return l
+}
+
+func (l *editorLines) next(ctx context.Context, prompt string) (string, error) {
+	select {
+	case l.prompts <- prompt:
+	case <-ctx.Done():
+		return "", ctx.Err()
+	}
+	select {
+	case r := <-l.results:
+		return r.text, r.err
+	case <-ctx.Done():
+		return "", ctx.Err()
+	}
+}
+
+func (l *editorLines) stop() { close(l.done) }

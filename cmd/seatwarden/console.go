@@ -23,6 +23,7 @@ import (
 	"github.com/seatwarden/seatwarden/seats"
 	"github.com/seatwarden/seatwarden/store"
 	"github.com/seatwarden/seatwarden/telemetry"
+	"golang.org/x/term"
 )
 
 // consoleCmd is a chat shell in the terminal: the real command router with
@@ -118,9 +119,19 @@ func consoleCmd(ctx context.Context, args []string, e env) error {
 	if in == nil {
 		in = strings.NewReader("") // no input: the session ends at once
 	}
+	out := e.stdout
+	var editor console.LineEditor
+	if t, restore, ok := lineEditor(in, e.stdout); ok {
+		// Typing gets line editing and history (the arrow keys recall
+		// earlier lines), and what the bot posts meanwhile is drawn above
+		// the line being typed.
+		defer restore()
+		out, editor = t, t
+	}
 	opts := console.Options{
 		In:      in,
-		Out:     e.stdout,
+		Editor:  editor,
+		Out:     out,
 		Handler: a.router,
 		User:    bot.User{ID: speaker, Email: speaker},
 		Command: cfg.Policy.Command,
@@ -137,12 +148,12 @@ func consoleCmd(ctx context.Context, args []string, e env) error {
 	// The terminal is the workspace: threads, digests and direct messages
 	// the bot posts show here, and their buttons can be pressed.
 	a.useNotifier(sh.Notifier())
-	if err := prepareSnapshot(ctx, a, source, emulated, e.stdout); err != nil {
+	if err := prepareSnapshot(ctx, a, source, emulated, out); err != nil {
 		return err
 	}
-	fmt.Fprint(e.stdout, consoleBanner(cfg, speaker, who(speaker), emulated))
+	fmt.Fprint(out, consoleBanner(cfg, speaker, who(speaker), emulated))
 	if *logPath != "-" {
-		fmt.Fprintf(e.stdout, "The bot's logs go to %s.\n\n", *logPath)
+		fmt.Fprintf(out, "The bot's logs go to %s.\n\n", *logPath)
 	}
 	if err := sh.Run(ctx); err != nil && !errors.Is(err, context.Canceled) {
 		return err
@@ -290,6 +301,29 @@ func consoleLogger(cfg *config.Config, w io.Writer, verbose bool) (*slog.Logger,
 		level = "warn"
 	}
 	return telemetry.NewLogger(w, level, cfg.LogFormat)
+}
+
+// lineEditor puts an interactive terminal (stdin and stdout both one) in
+// raw mode and returns a line editor over it with history, and how to put
+// the terminal back; false for piped input or output.
+func lineEditor(in io.Reader, out io.Writer) (*term.Terminal, func(), bool) {
+	inFile, ok1 := in.(*os.File)
+	outFile, ok2 := out.(*os.File)
+	if !ok1 || !ok2 || !term.IsTerminal(int(inFile.Fd())) || !term.IsTerminal(int(outFile.Fd())) {
+		return nil, nil, false
+	}
+	state, err := term.MakeRaw(int(inFile.Fd()))
+	if err != nil {
+		return nil, nil, false
+	}
+	t := term.NewTerminal(struct {
+		io.Reader
+		io.Writer
+	}{inFile, outFile}, "")
+	if w, h, err := term.GetSize(int(outFile.Fd())); err == nil {
+		_ = t.SetSize(w, h)
+	}
+	return t, func() { _ = term.Restore(int(inFile.Fd()), state) }, true
 }
 
 // isTerminal reports whether r is a terminal, which echoes typing itself.
