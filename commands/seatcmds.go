@@ -50,6 +50,7 @@ func New(d Deps) (*Router, error) {
 	if d.Verify != nil {
 		defs = append(defs, newVerifyCommands(d, s).definitions()...)
 	}
+	defs = append(defs, newPreviewCommands(d, s).definitions()...)
 	r, err := NewRouter(d, defs...)
 	if err != nil {
 		return nil, err

@@ -196,7 +196,23 @@ func (s *Service) OpenStanding(ctx context.Context, period string, report seats.
 	return s.open(ctx, period, report, func(st seats.Seat) bool { return standing[st.User.ID] }, ownerOf)
 }
 
-func (s *Service) open(ctx context.Context, period string, report seats.Report, ask func(seats.Seat) bool, ownerOf func(seats.Seat) string) ([]Item, error) {
+// Preview is what opening period's review would put to owners now, read
+// and judged as Open does, with nothing written: the items of a period
+// opened already, else the seats Open would ask about.
+func (s *Service) Preview(ctx context.Context, period string, report seats.Report, ownerOf func(seats.Seat) string) ([]Item, error) {
+	if _, opened, err := s.Opened(ctx, period); err != nil || opened {
+		if err != nil {
+			return nil, err
+		}
+		return s.Items(ctx, period)
+	}
+	return s.toAsk(ctx, period, report, func(st seats.Seat) bool { return st.Inactive }, ownerOf)
+}
+
+// toAsk are the seats of report a review of period asks about: those ask
+// picks, not kept or snoozed, not still waiting in the previous period,
+// each with its owner.
+func (s *Service) toAsk(ctx context.Context, period string, report seats.Report, ask func(seats.Seat) bool, ownerOf func(seats.Seat) string) ([]Item, error) {
 	cad, loc := s.Cadence(), s.policy().Location
 	start, ok := cad.Start(period, loc)
 	if !ok {
@@ -211,7 +227,6 @@ func (s *Service) open(ctx context.Context, period string, report seats.Report, 
 	if err != nil {
 		return nil, err
 	}
-	var recs []store.NewRecord
 	var asked []Item
 	for _, st := range report.Paid {
 		if !ask(st) || waiting[st.User.ID] {
@@ -227,13 +242,25 @@ func (s *Service) open(ctx context.Context, period string, report seats.Report, 
 		}
 		it := Item{Period: period, Seat: seatOf(st), Owner: owner, State: Open}
 		it.Seat.Connector = s.connector()
-		data, err := json.Marshal(it)
+		asked = append(asked, it)
+	}
+	return asked, nil
+}
+
+func (s *Service) open(ctx context.Context, period string, report seats.Report, ask func(seats.Seat) bool, ownerOf func(seats.Seat) string) ([]Item, error) {
+	now := s.now()
+	asked, err := s.toAsk(ctx, period, report, ask, ownerOf)
+	if err != nil {
+		return nil, err
+	}
+	recs := make([]store.NewRecord, len(asked))
+	for i := range asked {
+		data, err := json.Marshal(asked[i])
 		if err != nil {
 			return nil, err
 		}
-		recs = append(recs, store.NewRecord{ID: itemID(st.User.ID), Data: data})
-		it.Version = 1
-		asked = append(asked, it)
+		recs[i] = store.NewRecord{ID: itemID(asked[i].Seat.UserID), Data: data}
+		asked[i].Version = 1
 	}
 	created, err := s.Records.CreateRecords(ctx, s.itemKind(period), recs)
 	if err != nil {
