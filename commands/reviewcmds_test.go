@@ -161,6 +161,10 @@ func TestRemoveIsCarriedOutAndShown(t *testing.T) {
 	if line := errorLine(t, again); !strings.HasPrefix(line, "Already decided: Removed by omar@acme.example") {
 		t.Errorf("second Remove: %q", line)
 	}
+	// The seat's answer says what the review did with it.
+	if user := ask(f.router, acmeAdmin, "seats user tom@acme.example"); !strings.Contains(text(user), "*Review history*\n"+f.period+" · ➖ Removed by omar@acme.example at 11:00 — saves $115/month") {
+		t.Errorf("seats user after the Remove:\n%s", text(user))
+	}
 }
 
 // TestNotMineHandsTheSeatOn: the form wants an email; the seat then

@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"slices"
 	"strconv"
 	"strings"
@@ -513,7 +514,29 @@ func (s *seatCommands) user(ctx context.Context, c *Call) (bot.Message, error) {
 		return bot.Message{}, NotFoundf("%s is not an agent or admin in Zendesk as of the last sync (%s).",
 			email, v.snap.SyncedAt.In(v.d.Policy.Location).Format("Mon 2 Jan 15:04 MST"))
 	}
-	return v.draw.User(email, st, v.ownerOf(st), v.report.Summary.InactivityDays, others), nil
+	return v.draw.User(email, st, v.ownerOf(st), v.report.Summary.InactivityDays, s.history(ctx, c, st), others), nil
+}
+
+// historyMax is how many of a seat's reviews `seats user` lists.
+const historyMax = 6
+
+// history is the seat's reviews, drawn for `seats user`; none when the
+// review is not run here. A review that cannot be read is logged and
+// left out rather than failing the answer.
+func (s *seatCommands) history(ctx context.Context, c *Call, st seats.Seat) []string {
+	if s.d.Reviews == nil {
+		return nil
+	}
+	items, err := s.d.Reviews.History(ctx, st.User.ID, historyMax)
+	if err != nil {
+		s.d.Logger.WarnContext(ctx, "seats user: review history unreadable", slog.Int64("user", st.User.ID), slog.Any("error", err))
+	}
+	view := prompts.Review{Location: s.d.Policy.Location, Currency: s.d.Policy.Pricing.Currency, Command: s.d.Command, Now: c.Now}
+	lines := make([]string, len(items))
+	for i, it := range items {
+		lines[i] = view.HistoryLine(it)
+	}
+	return lines
 }
 
 // --- seats group ---------------------------------------------------------

@@ -71,7 +71,7 @@ func TestSeatCommands(t *testing.T) {
 			wantField(t, m, "Custom role", "Tier 3 Specialist")
 			wantField(t, m, "Monthly cost", "$169")
 			wantField(t, m, "Owner", dana)
-			mustSay(t, m, "No review yet.")
+			mustSay(t, m, "Never asked about in a review.")
 		}},
 		{"user/never logged in, email in capitals", admin, "seats user Walter@Example.com", func(t *testing.T, m bot.Message) {
 			wantField(t, m, "Last login", "never (added Sun 11 Oct 2026)")

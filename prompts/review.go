@@ -472,6 +472,15 @@ func (r Review) Outcome(it reviews.Item) string {
 	return string(it.State)
 }
 
+// HistoryLine is one review of a seat in its history: the period and
+// what became of it there.
+func (r Review) HistoryLine(it reviews.Item) string {
+	if it.State == reviews.Open {
+		return fmt.Sprintf("%s · ⌛ asked %s; no answer yet", it.Period, bot.EscapeText(it.Owner))
+	}
+	return it.Period + " · " + r.Outcome(it)
+}
+
 // privilegeHeadline is the privilege review's headline.
 func (r Review) privilegeHeadline(occ Occasion, owner string, n, open int) string {
 	people := func(n int) string { return fmt.Sprintf("%d %s", n, plural(n, "person", "people")) }

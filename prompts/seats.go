@@ -376,7 +376,9 @@ func (v Seats) Group(name, owner string, sum seats.Summary, page SeatPage) bot.M
 // who answers for the seat ("" nobody), inactivityDays the policy's
 // threshold and others the person's seats in the other SaaS, drawn by
 // OtherSeat.
-func (v Seats) User(email string, st seats.Seat, owner string, inactivityDays int, others []bot.Section) bot.Message {
+// history is the seat's reviews as Review.HistoryLine draws them, newest
+// first; none says it was never reviewed.
+func (v Seats) User(email string, st seats.Seat, owner string, inactivityDays int, history []string, others []bot.Section) bot.Message {
 	u := st.User
 	role := "Agent"
 	if u.Privileged {
@@ -431,7 +433,7 @@ func (v Seats) User(email string, st seats.Seat, owner string, inactivityDays in
 					{Label: "Owner", Value: nonEmpty(owner, "nobody: the policy names no owner for this group and no default")},
 				},
 			},
-			{Text: "*Review history*\nNo review yet."},
+			{Text: "*Review history*\n" + nonEmpty(strings.Join(history, "\n"), "Never asked about in a review.")},
 		},
 		Context: []string{v.synced()},
 	}
