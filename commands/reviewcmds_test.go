@@ -2,8 +2,11 @@ package commands
 
 import (
 	"context"
+	"fmt"
 	"net/http"
+	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -56,7 +59,12 @@ func newReviewFixture(t *testing.T) *reviewFixture {
 	f.deps.Admins = []string{acmeAdmin}
 	f.deps.Owners = seats.NewOwners(acmeAdmin, seats.GroupOwner{Group: "Tier 2", Owner: acmeOmar})
 	f.svc = &reviews.Service{Records: f.store, Audit: f.store, Seats: zendesk.Connector{Client: zd}, Now: func() time.Time { return now }, Holder: "test",
-		Policy: reviews.Policy{Location: f.deps.Policy.Location, KeepMaxDays: 180}}
+		Policy: reviews.Policy{Location: f.deps.Policy.Location, KeepMaxDays: 180},
+		Snapshot: &seats.Patcher{Store: f.store, Locks: f.store, Saved: func() {
+			if f.router != nil {
+				f.router.SnapshotSaved()
+			}
+		}}}
 	f.deps.Reviews = f.svc
 	f.deps.ReviewChanged = func(_ context.Context, _, _ string, _ bot.MessageRef, owners ...string) {
 		f.mu.Lock()
@@ -146,8 +154,20 @@ func TestKeepAsksWhyAndUntilWhen(t *testing.T) {
 
 // TestRemoveIsCarriedOutAndShown: Remove demotes the agent in Zendesk and
 // the digest says who did it and what it saves.
+var paidLine = regexp.MustCompile(`Seats: (\d+) paid`)
+
+func atoi(t *testing.T, s string) int {
+	t.Helper()
+	n, err := strconv.Atoi(s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return n
+}
+
 func TestRemoveIsCarriedOutAndShown(t *testing.T) {
 	f := newReviewFixture(t)
+	before := text(ask(f.router, acmeAdmin, "seats"))
 	tom := f.seat(t, "tom@acme.example")
 	got := click(f.router, acmeOmar, prompts.ActionRemove, tom)
 	if !strings.Contains(text(got), "Removed by omar@acme.example at 11:00 — saves $115/month") {
@@ -161,9 +181,20 @@ func TestRemoveIsCarriedOutAndShown(t *testing.T) {
 	if line := errorLine(t, again); !strings.HasPrefix(line, "Already decided: Removed by omar@acme.example") {
 		t.Errorf("second Remove: %q", line)
 	}
-	// The seat's answer says what the review did with it.
-	if user := ask(f.router, acmeAdmin, "seats user tom@acme.example"); !strings.Contains(text(user), "*Review history*\n"+f.period+" · ➖ Removed by omar@acme.example at 11:00 — saves $115/month") {
-		t.Errorf("seats user after the Remove:\n%s", text(user))
+	// The counts agree with what was just done, before any sync: one paid
+	// seat fewer, and Tom is no longer staff.
+	after := text(ask(f.router, acmeAdmin, "seats"))
+	if paid := paidLine.FindStringSubmatch(before); paid == nil || !strings.Contains(after, fmt.Sprintf("Seats: %d paid", atoi(t, paid[1])-1)) {
+		t.Errorf("seats after the Remove:\n%s\nbefore it:\n%s", after, before)
+	}
+	if line := errorLine(t, ask(f.router, acmeAdmin, "seats user tom@acme.example")); !strings.Contains(line, "not an agent or admin in Zendesk") {
+		t.Errorf("seats user after the Remove: %q", line)
+	}
+	// A seat that stays shows what the review did with it.
+	hannah := f.seat(t, "hannah@acme.example")
+	click(f.router, acmeOmar, prompts.ActionSnooze, hannah)
+	if user := ask(f.router, acmeAdmin, "seats user hannah@acme.example"); !strings.Contains(text(user), "*Review history*\n"+f.period+" · 💤 Snoozed by omar@acme.example at 11:00") {
+		t.Errorf("seats user after a Snooze:\n%s", text(user))
 	}
 }
 

@@ -202,6 +202,16 @@ type SeatChange struct {
 	Role string
 }
 
+// ChangeApplier is a SaaS that can say what a seat change it carried out
+// makes of the member in its roster, so the stored snapshot shows the
+// change at once instead of when the next sync reads it.
+type ChangeApplier interface {
+	// Applied is s as the SaaS holds them after change; false when the
+	// change takes them out of the staff (a Zendesk end user holds no
+	// seat).
+	Applied(ctx context.Context, s Staff, change SeatChange) (Staff, bool, error)
+}
+
 // Seats reads and changes members' seats.
 type Seats interface {
 	// Member reads one member now; ErrNotFound when gone.

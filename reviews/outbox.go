@@ -5,11 +5,13 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"log/slog"
 	"strconv"
 	"strings"
 	"time"
 
 	"github.com/seatwarden/seatwarden/connector"
+	"github.com/seatwarden/seatwarden/seats"
 	"github.com/seatwarden/seatwarden/store"
 )
 
@@ -66,6 +68,9 @@ func (s *Service) carryOut(ctx context.Context, period string, userID int64) (It
 	})
 	if err != nil {
 		return Item{}, err
+	}
+	if note == "" {
+		s.patchSnapshot(ctx, after)
 	}
 	switch detail := map[string]string{"period": period, "saves_per_month": fmt.Sprintf("%.2f", after.Seat.MonthlyCost)}; {
 	case note != "":
@@ -162,16 +167,50 @@ var seatChange = map[ChangeKind]connector.ChangeKind{
 }
 
 func (s *Service) applyChange(ctx context.Context, it Item) error {
+	change, err := seatChangeOf(it)
+	if err != nil {
+		return err
+	}
+	return s.Seats.ChangeSeat(ctx, it.Seat.UserID, change)
+}
+
+// seatChangeOf is the connector's change an item's decision asks for.
+func seatChangeOf(it Item) (connector.SeatChange, error) {
 	c := it.Change
 	kind, ok := seatChange[c.Kind]
 	if !ok {
-		return fmt.Errorf("reviews: unknown change %q", c.Kind)
+		return connector.SeatChange{}, fmt.Errorf("reviews: unknown change %q", c.Kind)
 	}
 	change := connector.SeatChange{Kind: kind}
 	if kind == connector.Downgrade {
 		change.Role = strconv.FormatInt(c.RoleID, 10)
 	}
-	return s.Seats.ChangeSeat(ctx, it.Seat.UserID, change)
+	return change, nil
+}
+
+// patchSnapshot shows a change carried out in the stored snapshot at
+// once, when the SaaS can say what it made of the member; a failure only
+// leaves the change for the next sync to show, so it is logged.
+func (s *Service) patchSnapshot(ctx context.Context, it Item) {
+	applier, ok := s.Seats.(connector.ChangeApplier)
+	if !ok || s.Snapshot == nil {
+		return
+	}
+	change, err := seatChangeOf(it)
+	if err != nil {
+		return
+	}
+	err = s.Snapshot.Patch(ctx, s.connector(), it.Seat.UserID, func(st connector.Staff) (connector.Staff, bool) {
+		after, keep, aerr := applier.Applied(ctx, st, change)
+		if aerr != nil {
+			err = aerr
+			return st, true
+		}
+		return after, keep
+	})
+	if err != nil && !errors.Is(err, seats.ErrNoSnapshot) {
+		s.log().WarnContext(ctx, "reviews: the snapshot does not show a change yet; the next sync will", slog.Int64("user", it.Seat.UserID), slog.Any("error", err))
+	}
 }
 
 // changeFailed records a failed attempt and frees the lease for the next;

@@ -60,7 +60,10 @@ type Service struct {
 	// The change's lease outlives it by a few seconds, so a replica that
 	// dies mid-call holds the change up for seconds, not a minute.
 	ChangeTimeout time.Duration
-	Logger        *slog.Logger
+	// Snapshot, when set, shows each change carried out in the stored
+	// snapshot at once, so counts agree with what was just done.
+	Snapshot *seats.Patcher
+	Logger   *slog.Logger
 }
 
 func (s *Service) now() time.Time {

@@ -92,6 +92,35 @@ func (c Connector) ChangeSeat(ctx context.Context, id int64, change connector.Se
 	return err
 }
 
+// Applied is the member as Zendesk holds them after a change, classified
+// as a sync classifies them. Zendesk decides some of it itself (an agent
+// taken off a custom role lands on the account's default one), so the
+// member is read back rather than guessed: one read of the user and one
+// of the custom roles, on the ordinary limit, where the export would
+// report the change only minutes later. A removed member is an end user:
+// no longer staff.
+func (c Connector) Applied(ctx context.Context, s connector.Staff, change connector.SeatChange) (connector.Staff, bool, error) {
+	if change.Kind == connector.Remove {
+		return s, false, nil
+	}
+	u, err := c.Client.GetUser(ctx, s.ID)
+	if err != nil {
+		return s, true, err
+	}
+	if !isStaff(u) {
+		return s, false, nil
+	}
+	list, err := c.Client.CustomRoles(ctx)
+	if err != nil {
+		return s, true, err
+	}
+	roles := make(map[int64]CustomRole, len(list))
+	for _, r := range list {
+		roles[r.ID] = r
+	}
+	return staffOf(u, roles), true, nil
+}
+
 // SetRole puts a member on role, for a grant of privilege and for putting
 // the member back afterwards. Base is "admin" or "agent"; anything else is
 // refused before a request is sent, since a grant never demotes to end

@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 
@@ -364,5 +365,73 @@ func TestConnectorRoleChangeKeepsSessions(t *testing.T) {
 	}
 	if err := c.EndSessions(t.Context(), 42); !errors.Is(err, connector.ErrNotFound) {
 		t.Errorf("EndSessions of a user that is not there = %v, want ErrNotFound", err)
+	}
+}
+
+// TestAppliedAgreesWithTheNextSync: what Applied says a change makes of a
+// member is what a full sync reads from Zendesk after the change, so the
+// snapshot patched at once and the next sync agree.
+func TestAppliedAgreesWithTheNextSync(t *testing.T) {
+	org := zendesktest.SampleOrg(t0)
+	var agent, admin zendesk.User
+	for _, u := range org.Staff() {
+		switch {
+		case u.Role == zendesk.RoleAgent && !u.Suspended && u.CustomRoleID != nil && *u.CustomRoleID == zendesktest.StaffRoleID && agent.ID == 0:
+			agent = u
+		case u.Role == zendesk.RoleAdmin && u.ID != org.OwnerID && admin.ID == 0:
+			admin = u // Zendesk refuses to change the owner's role
+		}
+	}
+	light := strconv.FormatInt(zendesktest.LightAgentRoleID, 10)
+	tests := []struct {
+		name   string
+		who    zendesk.User
+		change connector.SeatChange
+	}{
+		{"remove", agent, connector.SeatChange{Kind: connector.Remove}},
+		{"suspend", agent, connector.SeatChange{Kind: connector.Suspend}},
+		{"downgrade to the light-agent role", agent, connector.SeatChange{Kind: connector.Downgrade, Role: light}},
+		{"an admin made a plain agent", admin, connector.SeatChange{Kind: connector.Unprivilege}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			h := newHarness(t, zendesktest.SampleOrg(t0))
+			c := zendesk.Connector{Client: h.client(t, zendesk.OAuthClientCredentials(clientID, clientSecret))}
+			staffOf := func(r connector.Roster) (connector.Staff, bool) {
+				i := slices.IndexFunc(r.Staff, func(s connector.Staff) bool { return s.ID == tt.who.ID })
+				if i < 0 {
+					return connector.Staff{}, false
+				}
+				return r.Staff[i], true
+			}
+			before, _, err := c.SyncStaff(t.Context(), connector.StaffSync{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			was, ok := staffOf(before)
+			if !ok {
+				t.Fatalf("%s is not staff before the change", tt.who.Email)
+			}
+			if err := c.ChangeSeat(t.Context(), tt.who.ID, tt.change); err != nil {
+				t.Fatal(err)
+			}
+			applied, kept, err := c.Applied(t.Context(), was, tt.change)
+			if err != nil {
+				t.Fatal(err)
+			}
+			// The export reports a change only once it is a minute old.
+			h.clock.Set(h.clock.Now().Add(2 * time.Minute))
+			after, _, err := c.SyncStaff(t.Context(), connector.StaffSync{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			synced, stillStaff := staffOf(after)
+			if kept != stillStaff {
+				t.Fatalf("Applied keeps the member: %v; the sync finds them staff: %v", kept, stillStaff)
+			}
+			if diff := cmp.Diff(synced, applied); kept && diff != "" {
+				t.Errorf("Applied and the next sync disagree (-sync +applied):\n%s", diff)
+			}
+		})
 	}
 }

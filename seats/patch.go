@@ -1,0 +1,86 @@
+package seats
+
+import (
+	"context"
+	"crypto/rand"
+	"errors"
+	"fmt"
+	"slices"
+	"time"
+
+	"github.com/seatwarden/seatwarden/connector"
+	"github.com/seatwarden/seatwarden/store"
+)
+
+// Patcher applies the bot's own confirmed changes to the stored snapshot
+// at once, so the counts and answers agree with what the bot just did
+// rather than with the SaaS's export, which reports a change minutes
+// later. Patches take a short lock, so two at once do not undo each
+// other. A sync that read its base before a patch and saves after it
+// undoes the patch, until the SaaS reports the change, which its next run
+// reads: the snapshot is never more wrong than before the patch.
+type Patcher struct {
+	Store store.Snapshots
+	Locks store.Locks
+	// Saved, when set, is told after a patch is saved, so this replica's
+	// readers look at once rather than at their next check.
+	Saved func()
+}
+
+// patchLockTTL bounds a patch; a patch is one load and one save.
+const patchLockTTL = 30 * time.Second
+
+// patchTries is how often a patch waits for another to finish.
+const patchTries = 20
+
+// ErrNoSnapshot: there is no snapshot to patch; the first sync brings it.
+var ErrNoSnapshot = errors.New("seats: no snapshot to patch yet")
+
+// Patch replaces the member userID of name's snapshot with what change
+// makes of them, or takes them out when change says they left the roster.
+// A member the snapshot does not hold is left alone.
+func (p *Patcher) Patch(ctx context.Context, name string, userID int64, change func(connector.Staff) (connector.Staff, bool)) error {
+	lockName := "snapshot-patch:" + store.ConnectorOrDefault(name)
+	var lock store.Lock
+	var err error
+	for try := range patchTries {
+		lock, err = p.Locks.AcquireLock(ctx, lockName, "patch-"+rand.Text()[:8], patchLockTTL)
+		if !errors.Is(err, store.ErrLockHeld) {
+			break
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(time.Duration(try+1) * 25 * time.Millisecond):
+		}
+	}
+	if err != nil {
+		return fmt.Errorf("seats: patch %s: %w", name, err)
+	}
+	defer func() { _ = p.Locks.ReleaseLock(context.WithoutCancel(ctx), lock) }()
+
+	snap, err := p.Store.LoadSnapshot(ctx, name)
+	if errors.Is(err, store.ErrNotFound) {
+		return ErrNoSnapshot
+	}
+	if err != nil {
+		return fmt.Errorf("seats: patch %s: %w", name, err)
+	}
+	i := slices.IndexFunc(snap.Staff, func(s connector.Staff) bool { return s.ID == userID })
+	if i < 0 {
+		return nil
+	}
+	after, keep := change(snap.Staff[i])
+	if keep {
+		snap.Staff[i] = after
+	} else {
+		snap.Staff = slices.Delete(snap.Staff, i, i+1)
+	}
+	if err := p.Store.SaveSnapshot(ctx, snap); err != nil {
+		return fmt.Errorf("seats: patch %s: %w", name, err)
+	}
+	if p.Saved != nil {
+		p.Saved()
+	}
+	return nil
+}

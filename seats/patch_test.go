@@ -1,0 +1,74 @@
+package seats_test
+
+import (
+	"errors"
+	"fmt"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/seatwarden/seatwarden/connector"
+	"github.com/seatwarden/seatwarden/internal/teststores"
+	"github.com/seatwarden/seatwarden/seats"
+	"github.com/seatwarden/seatwarden/store"
+)
+
+func patchStores() map[string]func(t *testing.T) store.Store {
+	return map[string]func(t *testing.T) store.Store{
+		"bolt":  func(t *testing.T) store.Store { return teststores.Bolt(t, time.Now) },
+		"redis": func(t *testing.T) store.Store { return teststores.Redis(t, "patch") },
+	}
+}
+
+func staffSnapshot(n int) *store.Snapshot {
+	snap := &store.Snapshot{SyncedAt: now, Connector: connector.Zendesk, Account: "https://acme.zendesk.com"}
+	for i := range n {
+		snap.Staff = append(snap.Staff, connector.Staff{ID: int64(i + 1), Email: fmt.Sprintf("agent%d@acme.example", i+1), Role: "agent"})
+	}
+	snap.Cursor = "c1"
+	return snap
+}
+
+// TestPatch: a change shows in the stored snapshot, one member at a time:
+// kept and changed, or taken out; a member the snapshot does not hold and
+// a store with no snapshot are left alone. Patches at once on many
+// replicas all land.
+func TestPatch(t *testing.T) {
+	for name, open := range patchStores() {
+		t.Run(name, func(t *testing.T) {
+			ctx := t.Context()
+			st := open(t)
+			saved := 0
+			p := &seats.Patcher{Store: st, Locks: st, Saved: func() { saved++ }}
+			suspend := func(s connector.Staff) (connector.Staff, bool) { s.Suspended = true; return s, true }
+			if err := p.Patch(ctx, connector.Zendesk, 1, suspend); !errors.Is(err, seats.ErrNoSnapshot) {
+				t.Fatalf("no snapshot: %v", err)
+			}
+			if err := st.SaveSnapshot(ctx, staffSnapshot(40)); err != nil {
+				t.Fatal(err)
+			}
+			if err := p.Patch(ctx, connector.Zendesk, 1, suspend); err != nil || saved != 1 {
+				t.Fatalf("suspend: %v (saved %d)", err, saved)
+			}
+			if err := p.Patch(ctx, connector.Zendesk, 999, suspend); err != nil {
+				t.Fatalf("a member not held: %v", err)
+			}
+			var wg sync.WaitGroup
+			for id := int64(2); id <= 21; id++ {
+				wg.Go(func() {
+					if err := p.Patch(ctx, connector.Zendesk, id, func(s connector.Staff) (connector.Staff, bool) { return s, false }); err != nil {
+						t.Error(err)
+					}
+				})
+			}
+			wg.Wait()
+			snap, err := st.LoadSnapshot(ctx, connector.Zendesk)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(snap.Staff) != 20 || snap.Staff[0].ID != 1 || !snap.Staff[0].Suspended || snap.Staff[1].ID != 22 || snap.Cursor != "c1" {
+				t.Errorf("after the patches: %d staff, first %+v, cursor %q; want 20 left, 1 suspended, the cursor kept", len(snap.Staff), snap.Staff[0], snap.Cursor)
+			}
+		})
+	}
+}
