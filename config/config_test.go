@@ -29,6 +29,25 @@ func filesOf(m map[string]string) func(string) ([]byte, error) {
 	}
 }
 
+// wantProblems loads doc and checks that it fails with exactly the
+// problems want, each line starting as given, in order.
+func wantProblems(t *testing.T, doc string, want ...string) {
+	t.Helper()
+	_, err := loadPolicy(doc)
+	if err == nil {
+		t.Fatal("Load succeeded")
+	}
+	got := problemLines(t, err)
+	if len(got) != len(want) {
+		t.Fatalf("problems %q, want %q", got, want)
+	}
+	for i := range got {
+		if !strings.HasPrefix(got[i], want[i]) {
+			t.Errorf("problem %q, want it to start %q", got[i], want[i])
+		}
+	}
+}
+
 // loadPolicy loads doc as policy.yaml with an empty environment.
 func loadPolicy(doc string) (*config.Config, error) {
 	return config.Load(config.LoadOptions{

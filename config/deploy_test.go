@@ -3,33 +3,18 @@ package config_test
 import (
 	"os"
 	"regexp"
-	"slices"
-	"sync"
 	"testing"
 
 	"github.com/seatwarden/seatwarden/config"
+	"github.com/seatwarden/seatwarden/internal/envvars"
 )
 
-// secretsRead are the secrets Load reads: the variables it also reads as
-// NAME_FILE.
-func secretsRead(t *testing.T) []string {
-	t.Helper()
-	var mu sync.Mutex
-	read := map[string]bool{}
-	_, _ = config.Load(config.LoadOptions{Getenv: func(k string) string {
-		mu.Lock()
-		defer mu.Unlock()
-		read[k] = true
-		return ""
-	}, ReadFile: filesOf(nil)})
-	var out []string
-	for k := range read {
-		if read[k+"_FILE"] {
-			out = append(out, k)
-		}
-	}
-	slices.Sort(out)
-	return out
+// secretsRead are the secrets Load reads.
+func secretsRead() []string {
+	_, secrets := envvars.Read(func(getenv func(string) string) {
+		_, _ = config.Load(config.LoadOptions{Getenv: getenv, ReadFile: filesOf(nil)})
+	})
+	return secrets
 }
 
 // TestSecretExampleListsEverySecret: the example Kubernetes Secret names
@@ -40,7 +25,7 @@ func TestSecretExampleListsEverySecret(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	secrets := secretsRead(t)
+	secrets := secretsRead()
 	if len(secrets) < 10 {
 		t.Fatalf("found only %v read as secrets; the recording getenv misses some", secrets)
 	}

@@ -1,7 +1,6 @@
 package config_test
 
 import (
-	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -60,19 +59,7 @@ func TestManagerConfirmationProblems(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			_, err := loadPolicy(tt.doc)
-			if err == nil {
-				t.Fatal("Load succeeded")
-			}
-			got := problemLines(t, err)
-			if len(got) != len(tt.want) {
-				t.Fatalf("problems %q, want %q", got, tt.want)
-			}
-			for i := range got {
-				if !strings.HasPrefix(got[i], tt.want[i]) {
-					t.Errorf("problem %q, want it to start %q", got[i], tt.want[i])
-				}
-			}
+			wantProblems(t, tt.doc, tt.want...)
 		})
 	}
 }

@@ -3,10 +3,10 @@ package main
 import (
 	"context"
 	"strings"
-	"sync"
 	"testing"
 
 	"github.com/seatwarden/seatwarden/config"
+	"github.com/seatwarden/seatwarden/internal/envvars"
 )
 
 // TestHelpListsFlagsAndEnvironment: every command's --help says what it
@@ -43,22 +43,14 @@ func TestHelpListsFlagsAndEnvironment(t *testing.T) {
 // TestEnvironmentHelpComplete: every variable the config loader reads is
 // in the help's environment list.
 func TestEnvironmentHelpComplete(t *testing.T) {
-	var mu sync.Mutex
-	read := map[string]bool{}
-	_, _ = config.Load(config.LoadOptions{Getenv: func(k string) string {
-		mu.Lock()
-		defer mu.Unlock()
-		read[k] = true
-		return ""
-	}})
+	read, _ := envvars.Read(func(getenv func(string) string) {
+		_, _ = config.Load(config.LoadOptions{Getenv: getenv})
+	})
 	var listed strings.Builder
 	for _, v := range environment {
 		listed.WriteString(v.names + " ")
 	}
-	for name := range read {
-		if strings.HasSuffix(name, "_FILE") && read[strings.TrimSuffix(name, "_FILE")] {
-			continue // a secret's file, said once for all
-		}
+	for _, name := range read {
 		if !strings.Contains(listed.String(), name) {
 			t.Errorf("%s is read but not in the --help environment list", name)
 		}
