@@ -29,6 +29,9 @@ type Syncer struct {
 	Checkpoints store.Records
 	Now         func() time.Time
 	Logger      *slog.Logger
+	// DryRun reads and judges as a sync does and saves nothing: no
+	// snapshot, no checkpoint.
+	DryRun bool
 }
 
 // SyncResult says what one sync did.
@@ -65,7 +68,10 @@ func (s *Syncer) Sync(ctx context.Context) (SyncResult, error) {
 	case err != nil:
 		return res, fmt.Errorf("sync %s: load snapshot: %w", name, err)
 	}
-	sync := connector.StaffSync{Checkpoint: s.saveCheckpoint(ctx), Progress: s.reportProgress(ctx, name, now)}
+	sync := connector.StaffSync{Progress: s.reportProgress(ctx, name, now)}
+	if !s.DryRun {
+		sync.Checkpoint = s.saveCheckpoint(ctx)
+	}
 	if prev != nil && prev.Account == s.Account {
 		sync.Prev = &prev.Roster
 		res.StaffBefore = len(prev.Staff)
@@ -79,7 +85,9 @@ func (s *Syncer) Sync(ctx context.Context) (SyncResult, error) {
 	if stats.Restarted {
 		// The refused cursor may have been a checkpoint's: never resume
 		// from it again, even if the full sync that replaced it failed.
-		s.dropCheckpoint(ctx)
+		if !s.DryRun {
+			s.dropCheckpoint(ctx)
+		}
 		s.logger().WarnContext(ctx, "the stored sync cursor was refused; ran a full sync", slog.String("connector", name))
 	}
 	if err != nil {
@@ -90,6 +98,10 @@ func (s *Syncer) Sync(ctx context.Context) (SyncResult, error) {
 	}
 
 	snap := &store.Snapshot{SyncedAt: now, Connector: name, Account: s.Account, Roster: roster}
+	if s.DryRun {
+		res.StaffAfter, res.Snapshot, res.Duration = len(snap.Staff), snap, s.now().Sub(now)
+		return res, nil
+	}
 	if err := s.Store.SaveSnapshot(ctx, snap); err != nil {
 		return res, fmt.Errorf("sync %s: save snapshot: %w", name, err)
 	}

@@ -56,9 +56,11 @@ type app struct {
 	jobs          *jobs.Registry
 	runner        *jobs.Runner
 	router        *commands.Router
-	slack         *slackbot.Adapter // nil when Slack is off
-	teams         *teamsbot.Adapter // nil when Teams is off
-	reviews       *jobs.Reviews
+	// syncers read each governed SaaS's staff, Zendesk's first.
+	syncers []*seats.Syncer
+	slack   *slackbot.Adapter // nil when Slack is off
+	teams   *teamsbot.Adapter // nil when Teams is off
+	reviews *jobs.Reviews
 	// privilege is the quarterly review of standing privilege.
 	privilege *jobs.Reviews
 	tokens    *jobs.Tokens
@@ -173,6 +175,7 @@ func newApp(ctx context.Context, cfg *config.Config, log *slog.Logger) (*app, er
 		a.approvals.Inventories = append(a.approvals.Inventories, a.gitHubTokens.Service)
 	}
 	inventories = append(inventories, a.approvals.Installations, a.access.WatchShadows)
+	a.syncers = syncers
 	a.jobs, err = jobs.NewRegistry(jobs.Sync(syncers, a.afterSync, inventories...), digest,
 		jobs.TokenDigestJob(a.tokenRegisters()...), reminders, a.access.Job(), a.privilege.DigestJob(), a.verify.Job())
 	if err != nil {

@@ -13,20 +13,39 @@ import (
 )
 
 func runJobCmd(ctx context.Context, args []string, e env) error {
-	fs := newFlags("run-job", "run-job NAME\n\nRuns one job now, under its lock, and exits non-zero if it failed.\nJobs: "+strings.Join(jobs.Names, ", "), e)
-	if err := parseFlags(fs, args); err != nil {
+	fs := newFlags("run-job", "run-job NAME [--dry-run]\n\nRuns one job now, under its lock, and exits non-zero if it failed.\nJobs: "+strings.Join(jobs.Names, ", ")+
+		"\nWith --dry-run ("+strings.Join(slices.Sorted(maps.Keys(dryRuns)), ", ")+") it prints what the job would save and send, and saves and sends nothing.", e)
+	dryRun := fs.Bool("dry-run", false, "print what the job would save and send; save and send nothing")
+	// The job's name may come before its flags: run-job sync --dry-run.
+	name, rest := "", args
+	if len(args) > 0 && !strings.HasPrefix(args[0], "-") {
+		name, rest = args[0], args[1:]
+	}
+	if err := parseFlags(fs, rest); err != nil {
 		return err
 	}
-	if fs.NArg() != 1 {
+	words := fs.Args()
+	if name == "" && len(words) > 0 {
+		name, words = words[0], words[1:]
+	}
+	if name == "" || len(words) > 0 {
 		fmt.Fprintf(e.stderr, "seatwarden run-job: name one job, e.g. seatwarden run-job sync (jobs: %s)\n", strings.Join(jobs.Names, ", "))
 		return errUsage
 	}
-	name := fs.Arg(0)
+	dry, canDry := dryRuns[name]
+	if *dryRun && !canDry {
+		fmt.Fprintf(e.stderr, "seatwarden run-job: --dry-run shows %s only; %s would have to be run to see what it does (preview one message with the chat command preview)\n",
+			strings.Join(slices.Sorted(maps.Keys(dryRuns)), " and "), name)
+		return errUsage
+	}
 	a, err := openApp(ctx, e)
 	if err != nil {
 		return err
 	}
 	defer a.Close()
+	if *dryRun {
+		return dry(ctx, a, e.stdout)
+	}
 	def, err := a.jobs.Lookup(name)
 	if err != nil {
 		return err
