@@ -11,6 +11,7 @@ import (
 
 	"github.com/seatwarden/seatwarden/connector"
 	"github.com/seatwarden/seatwarden/people"
+	"github.com/seatwarden/seatwarden/seats"
 	"github.com/seatwarden/seatwarden/store"
 )
 
@@ -46,7 +47,11 @@ type Service struct {
 	// AlertAfter is how many failed attempts to end a grant make it an
 	// alert for the admins. Default 3.
 	AlertAfter int
-	Logger     *slog.Logger
+	// Snapshot, when set, shows each role change in the stored snapshot
+	// at once (when Roles can read a member back as a sync would), so the
+	// admin counts agree with the grants.
+	Snapshot *seats.Patcher
+	Logger   *slog.Logger
 }
 
 // Errors callers branch on.
@@ -417,7 +422,20 @@ func (s *Service) grant(ctx, callCtx context.Context, g Grant) (Grant, error) {
 	s.audit(ctx, strings.Join(g.ApprovedBy, ","), "access.granted", g, map[string]string{
 		"role": g.RoleName, "earlier": g.Earlier.String(), "until": g.End.Format(time.RFC3339), "reason": g.Reason,
 	})
+	s.refreshSnapshot(ctx, g.UserID)
 	return g, nil
+}
+
+// refreshSnapshot shows a member's new role in the stored snapshot at
+// once; a failure leaves it for the next sync, so it is logged.
+func (s *Service) refreshSnapshot(ctx context.Context, userID int64) {
+	reader, ok := s.Roles.(connector.StaffReader)
+	if !ok || s.Snapshot == nil {
+		return
+	}
+	if err := s.Snapshot.Refresh(ctx, s.saas(), userID, reader); err != nil && !errors.Is(err, seats.ErrNoSnapshot) {
+		s.log().WarnContext(ctx, "access: the snapshot does not show a role change yet; the next sync will", slog.Int64("user", userID), slog.Any("error", err))
+	}
 }
 
 // schedule puts an active grant's end (and its warning) on the due
@@ -520,6 +538,7 @@ func (s *Service) ended(ctx context.Context, g Grant, note string) (Grant, error
 		detail["note"] = note
 	}
 	s.audit(ctx, by, "access.ended", g, detail)
+	s.refreshSnapshot(ctx, g.UserID)
 	return g, nil
 }
 

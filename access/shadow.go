@@ -301,6 +301,7 @@ func (s *Service) RevertShadow(ctx context.Context, id, by string) (Shadow, erro
 	if err := s.confirmRole(callCtx, sh.UserID, *sh.Earlier); err != nil {
 		return sh, err
 	}
+	s.refreshSnapshot(ctx, sh.UserID)
 	at := s.now().UTC()
 	var out Shadow
 	_, err = store.UpdateRecord(ctx, s.Store, s.queue(kindShadow), id, func(cur store.Record) ([]byte, error) {

@@ -202,14 +202,13 @@ type SeatChange struct {
 	Role string
 }
 
-// ChangeApplier is a SaaS that can say what a seat change it carried out
-// makes of the member in its roster, so the stored snapshot shows the
-// change at once instead of when the next sync reads it.
-type ChangeApplier interface {
-	// Applied is s as the SaaS holds them after change; false when the
-	// change takes them out of the staff (a Zendesk end user holds no
-	// seat).
-	Applied(ctx context.Context, s Staff, change SeatChange) (Staff, bool, error)
+// StaffReader reads one member as a sync records them, so a change the
+// bot made can show in the stored snapshot at once instead of when the
+// next sync reads it.
+type StaffReader interface {
+	// StaffMember is the member now; false when they are no longer staff
+	// (a Zendesk end user holds no seat).
+	StaffMember(ctx context.Context, id int64) (Staff, bool, error)
 }
 
 // Seats reads and changes members' seats.

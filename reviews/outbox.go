@@ -189,26 +189,14 @@ func seatChangeOf(it Item) (connector.SeatChange, error) {
 }
 
 // patchSnapshot shows a change carried out in the stored snapshot at
-// once, when the SaaS can say what it made of the member; a failure only
-// leaves the change for the next sync to show, so it is logged.
+// once, when the SaaS can read the member back as a sync would; a failure
+// only leaves the change for the next sync to show, so it is logged.
 func (s *Service) patchSnapshot(ctx context.Context, it Item) {
-	applier, ok := s.Seats.(connector.ChangeApplier)
+	reader, ok := s.Seats.(connector.StaffReader)
 	if !ok || s.Snapshot == nil {
 		return
 	}
-	change, err := seatChangeOf(it)
-	if err != nil {
-		return
-	}
-	err = s.Snapshot.Patch(ctx, s.connector(), it.Seat.UserID, func(st connector.Staff) (connector.Staff, bool) {
-		after, keep, aerr := applier.Applied(ctx, st, change)
-		if aerr != nil {
-			err = aerr
-			return st, true
-		}
-		return after, keep
-	})
-	if err != nil && !errors.Is(err, seats.ErrNoSnapshot) {
+	if err := s.Snapshot.Refresh(ctx, s.connector(), it.Seat.UserID, reader); err != nil && !errors.Is(err, seats.ErrNoSnapshot) {
 		s.log().WarnContext(ctx, "reviews: the snapshot does not show a change yet; the next sync will", slog.Int64("user", it.Seat.UserID), slog.Any("error", err))
 	}
 }

@@ -36,10 +36,24 @@ const patchTries = 20
 // ErrNoSnapshot: there is no snapshot to patch; the first sync brings it.
 var ErrNoSnapshot = errors.New("seats: no snapshot to patch yet")
 
-// Patch replaces the member userID of name's snapshot with what change
-// makes of them, or takes them out when change says they left the roster.
-// A member the snapshot does not hold is left alone.
-func (p *Patcher) Patch(ctx context.Context, name string, userID int64, change func(connector.Staff) (connector.Staff, bool)) error {
+// Refresh reads the member userID back from the SaaS and puts them in
+// name's snapshot as read: what the bot's change made of them.
+func (p *Patcher) Refresh(ctx context.Context, name string, userID int64, reader connector.StaffReader) error {
+	m, staff, err := reader.StaffMember(ctx, userID)
+	if err != nil {
+		return fmt.Errorf("seats: read %d back: %w", userID, err)
+	}
+	if !staff {
+		return p.Put(ctx, name, userID, nil)
+	}
+	return p.Put(ctx, name, userID, &m)
+}
+
+// Put makes the member userID of name's snapshot read as member, as the
+// SaaS holds them after the bot's change; nil takes them out (they are no
+// longer staff). A member the snapshot does not hold is left alone: a
+// sync adds newcomers, with their groups.
+func (p *Patcher) Put(ctx context.Context, name string, userID int64, member *connector.Staff) error {
 	lockName := "snapshot-patch:" + store.ConnectorOrDefault(name)
 	var lock store.Lock
 	var err error
@@ -70,9 +84,8 @@ func (p *Patcher) Patch(ctx context.Context, name string, userID int64, change f
 	if i < 0 {
 		return nil
 	}
-	after, keep := change(snap.Staff[i])
-	if keep {
-		snap.Staff[i] = after
+	if member != nil {
+		snap.Staff[i] = *member
 	} else {
 		snap.Staff = slices.Delete(snap.Staff, i, i+1)
 	}

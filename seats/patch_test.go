@@ -40,23 +40,23 @@ func TestPatch(t *testing.T) {
 			st := open(t)
 			saved := 0
 			p := &seats.Patcher{Store: st, Locks: st, Saved: func() { saved++ }}
-			suspend := func(s connector.Staff) (connector.Staff, bool) { s.Suspended = true; return s, true }
-			if err := p.Patch(ctx, connector.Zendesk, 1, suspend); !errors.Is(err, seats.ErrNoSnapshot) {
+			suspended := &connector.Staff{ID: 1, Email: "agent1@acme.example", Role: "agent", Suspended: true}
+			if err := p.Put(ctx, connector.Zendesk, 1, suspended); !errors.Is(err, seats.ErrNoSnapshot) {
 				t.Fatalf("no snapshot: %v", err)
 			}
 			if err := st.SaveSnapshot(ctx, staffSnapshot(40)); err != nil {
 				t.Fatal(err)
 			}
-			if err := p.Patch(ctx, connector.Zendesk, 1, suspend); err != nil || saved != 1 {
+			if err := p.Put(ctx, connector.Zendesk, 1, suspended); err != nil || saved != 1 {
 				t.Fatalf("suspend: %v (saved %d)", err, saved)
 			}
-			if err := p.Patch(ctx, connector.Zendesk, 999, suspend); err != nil {
+			if err := p.Put(ctx, connector.Zendesk, 999, suspended); err != nil {
 				t.Fatalf("a member not held: %v", err)
 			}
 			var wg sync.WaitGroup
 			for id := int64(2); id <= 21; id++ {
 				wg.Go(func() {
-					if err := p.Patch(ctx, connector.Zendesk, id, func(s connector.Staff) (connector.Staff, bool) { return s, false }); err != nil {
+					if err := p.Put(ctx, connector.Zendesk, id, nil); err != nil {
 						t.Error(err)
 					}
 				})

@@ -140,13 +140,14 @@ func newApp(ctx context.Context, cfg *config.Config, log *slog.Logger) (*app, er
 	a.access = newAccessJobs(cfg, a.store, zendesk.Connector{Client: zd}, a.approvals, holder, a.now, log)
 	a.access.Observe = a.metrics.ObserveAccess
 	a.privilege = newPrivilegeReviewJobs(cfg, a.store, zendesk.Connector{Client: zd}, a.access.Service, holder, a.now, log)
-	// Seat changes the reviews carry out show in the snapshot at once.
+	// Seat and role changes the bot carries out show in the snapshot at
+	// once.
 	patcher := &seats.Patcher{Store: a.store, Locks: a.store, Saved: func() {
 		if a.router != nil {
 			a.router.SnapshotSaved()
 		}
 	}}
-	a.reviews.Service.Snapshot, a.privilege.Service.Snapshot = patcher, patcher
+	a.reviews.Service.Snapshot, a.privilege.Service.Snapshot, a.access.Service.Snapshot = patcher, patcher, patcher
 	a.verify = newVerifyJobs(cfg, a.store, zendesk.Connector{Client: zd}, a.now, log)
 	// Confirmations of access requests are verifications: their endings
 	// move the requests on.

@@ -92,27 +92,27 @@ func (c Connector) ChangeSeat(ctx context.Context, id int64, change connector.Se
 	return err
 }
 
-// Applied is the member as Zendesk holds them after a change, classified
-// as a sync classifies them. Zendesk decides some of it itself (an agent
-// taken off a custom role lands on the account's default one), so the
-// member is read back rather than guessed: one read of the user and one
-// of the custom roles, on the ordinary limit, where the export would
-// report the change only minutes later. A removed member is an end user:
-// no longer staff.
-func (c Connector) Applied(ctx context.Context, s connector.Staff, change connector.SeatChange) (connector.Staff, bool, error) {
-	if change.Kind == connector.Remove {
-		return s, false, nil
+// StaffMember is the member as Zendesk holds them now, classified as a
+// sync classifies them: one read of the user and one of the custom roles,
+// on the ordinary limit, where the export reports a change only minutes
+// later. Zendesk decides some of a change itself (an agent taken off a
+// custom role lands on the account's default one), so after the bot's
+// change the member is read back rather than guessed. An end user, or a
+// deleted or suspended-and-inactive user, is no longer staff.
+func (c Connector) StaffMember(ctx context.Context, id int64) (connector.Staff, bool, error) {
+	u, err := c.Client.GetUser(ctx, id)
+	if errors.Is(err, connector.ErrNotFound) {
+		return connector.Staff{}, false, nil // deleted: no longer staff
 	}
-	u, err := c.Client.GetUser(ctx, s.ID)
 	if err != nil {
-		return s, true, err
+		return connector.Staff{}, false, err
 	}
 	if !isStaff(u) {
-		return s, false, nil
+		return connector.Staff{}, false, nil
 	}
 	list, err := c.Client.CustomRoles(ctx)
 	if err != nil {
-		return s, true, err
+		return connector.Staff{}, false, err
 	}
 	roles := make(map[int64]CustomRole, len(list))
 	for _, r := range list {
