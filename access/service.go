@@ -433,6 +433,8 @@ func (s *Service) refreshSnapshot(ctx context.Context, userID int64) {
 	if !ok || s.Snapshot == nil {
 		return
 	}
+	ctx, cancel := context.WithTimeout(ctx, seats.PatchTimeout)
+	defer cancel()
 	if err := s.Snapshot.Refresh(ctx, s.saas(), userID, reader); err != nil && !errors.Is(err, seats.ErrNoSnapshot) {
 		s.log().WarnContext(ctx, "access: the snapshot does not show a role change yet; the next sync will", slog.Int64("user", userID), slog.Any("error", err))
 	}

@@ -108,8 +108,11 @@ func (p *previewCommands) digest(ctx context.Context, c *Call) (bot.Message, err
 		return bot.Message{Sections: []bot.Section{{Text: bot.EscapeText(fmt.Sprintf(
 			"%s has no seats in the review of %s: nothing would be sent to them.", owner, period))}}, Visibility: bot.Ephemeral}, nil
 	}
-	m := rc.view(period, c.Now).Digest(prompts.Digest, owner, mine, 1)
-	return previewed(m, owner+"'s digest for "+period), nil
+	m := previewed(rc.view(period, c.Now).Digest(prompts.Digest, owner, mine, 1), owner+"'s digest for "+period)
+	if len(mine) > prompts.DigestPageSize {
+		m.Context = append(m.Context, fmt.Sprintf("The first %d of %d seats; the digest pages through the rest.", prompts.DigestPageSize, len(mine)))
+	}
+	return m, nil
 }
 
 // request answers `preview request ID`.

@@ -196,6 +196,8 @@ func (s *Service) patchSnapshot(ctx context.Context, it Item) {
 	if !ok || s.Snapshot == nil {
 		return
 	}
+	ctx, cancel := context.WithTimeout(ctx, seats.PatchTimeout)
+	defer cancel()
 	if err := s.Snapshot.Refresh(ctx, s.connector(), it.Seat.UserID, reader); err != nil && !errors.Is(err, seats.ErrNoSnapshot) {
 		s.log().WarnContext(ctx, "reviews: the snapshot does not show a change yet; the next sync will", slog.Int64("user", it.Seat.UserID), slog.Any("error", err))
 	}

@@ -15,10 +15,11 @@ import (
 // Patcher applies the bot's own confirmed changes to the stored snapshot
 // at once, so the counts and answers agree with what the bot just did
 // rather than with the SaaS's export, which reports a change minutes
-// later. Patches take a short lock, so two at once do not undo each
-// other. A sync that read its base before a patch and saves after it
-// undoes the patch, until the SaaS reports the change, which its next run
-// reads: the snapshot is never more wrong than before the patch.
+// later. A patch and a sync's save take the same short lock, so a patch
+// never writes back a snapshot older than one a sync just saved, and two
+// patches do not undo each other. A sync that read its base before a
+// patch and saves after it undoes the patch until the SaaS reports the
+// change, which that sync's next run reads.
 type Patcher struct {
 	Store store.Snapshots
 	Locks store.Locks
@@ -27,11 +28,39 @@ type Patcher struct {
 	Saved func()
 }
 
+// PatchTimeout bounds a patch with its read back: on the path of the
+// decision that made the change, a slow one is given up (the next sync
+// shows the change) rather than holding the answer.
+const PatchTimeout = 10 * time.Second
+
 // patchLockTTL bounds a patch; a patch is one load and one save.
 const patchLockTTL = 30 * time.Second
 
 // patchTries is how often a patch waits for another to finish.
 const patchTries = 20
+
+// lockSnapshot takes the short lock under which name's snapshot is
+// loaded and saved by a patch, or saved by a sync, waiting a little for
+// another holder; release gives it back.
+func lockSnapshot(ctx context.Context, locks store.Locks, name string) (release func(), err error) {
+	lockName := "snapshot-save:" + store.ConnectorOrDefault(name)
+	var lock store.Lock
+	for try := range patchTries {
+		lock, err = locks.AcquireLock(ctx, lockName, "save-"+rand.Text()[:8], patchLockTTL)
+		if !errors.Is(err, store.ErrLockHeld) {
+			break
+		}
+		select {
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		case <-time.After(time.Duration(try+1) * 25 * time.Millisecond):
+		}
+	}
+	if err != nil {
+		return nil, err
+	}
+	return func() { _ = locks.ReleaseLock(context.WithoutCancel(ctx), lock) }, nil
+}
 
 // ErrNoSnapshot: there is no snapshot to patch; the first sync brings it.
 var ErrNoSnapshot = errors.New("seats: no snapshot to patch yet")
@@ -54,24 +83,11 @@ func (p *Patcher) Refresh(ctx context.Context, name string, userID int64, reader
 // longer staff). A member the snapshot does not hold is left alone: a
 // sync adds newcomers, with their groups.
 func (p *Patcher) Put(ctx context.Context, name string, userID int64, member *connector.Staff) error {
-	lockName := "snapshot-patch:" + store.ConnectorOrDefault(name)
-	var lock store.Lock
-	var err error
-	for try := range patchTries {
-		lock, err = p.Locks.AcquireLock(ctx, lockName, "patch-"+rand.Text()[:8], patchLockTTL)
-		if !errors.Is(err, store.ErrLockHeld) {
-			break
-		}
-		select {
-		case <-ctx.Done():
-			return ctx.Err()
-		case <-time.After(time.Duration(try+1) * 25 * time.Millisecond):
-		}
-	}
+	release, err := lockSnapshot(ctx, p.Locks, name)
 	if err != nil {
 		return fmt.Errorf("seats: patch %s: %w", name, err)
 	}
-	defer func() { _ = p.Locks.ReleaseLock(context.WithoutCancel(ctx), lock) }()
+	defer release()
 
 	snap, err := p.Store.LoadSnapshot(ctx, name)
 	if errors.Is(err, store.ErrNotFound) {

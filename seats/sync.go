@@ -32,6 +32,9 @@ type Syncer struct {
 	// DryRun reads and judges as a sync does and saves nothing: no
 	// snapshot, no checkpoint.
 	DryRun bool
+	// Locks, when set, makes the save wait for a Patcher's patch in
+	// progress, so the patch cannot write an older snapshot back over it.
+	Locks store.Locks
 }
 
 // SyncResult says what one sync did.
@@ -102,7 +105,7 @@ func (s *Syncer) Sync(ctx context.Context) (SyncResult, error) {
 		res.StaffAfter, res.Snapshot, res.Duration = len(snap.Staff), snap, s.now().Sub(now)
 		return res, nil
 	}
-	if err := s.Store.SaveSnapshot(ctx, snap); err != nil {
+	if err := s.save(ctx, name, snap); err != nil {
 		return res, fmt.Errorf("sync %s: save snapshot: %w", name, err)
 	}
 	if stats.Full {
@@ -116,6 +119,18 @@ func (s *Syncer) Sync(ctx context.Context) (SyncResult, error) {
 		slog.Int("seen", res.Seen), slog.Int("staff", res.StaffAfter), slog.Int("added", res.Added),
 		slog.Int("removed", res.Removed), slog.Duration("duration", res.Duration))
 	return res, nil
+}
+
+// save stores snap, under the lock patches take when Locks is set.
+func (s *Syncer) save(ctx context.Context, name string, snap *store.Snapshot) error {
+	if s.Locks != nil {
+		release, err := lockSnapshot(ctx, s.Locks, name)
+		if err != nil {
+			return err
+		}
+		defer release()
+	}
+	return s.Store.SaveSnapshot(ctx, snap)
 }
 
 // progressEvery is how often a running sync logs how far it got.

@@ -177,14 +177,16 @@ func (s *Shell) switchUser(arg string) {
 // asking first when the control carries a confirmation.
 func (s *Shell) pick(ctx context.Context, n string) error {
 	i, err := strconv.Atoi(n)
+	// The buttons and the message they are on, read together: the bot may
+	// post another message with buttons while a confirmation is asked.
 	s.mu.Lock()
-	choices := s.choices
+	choices, ref := s.choices, s.ref
 	s.mu.Unlock()
 	switch {
 	case len(choices) == 0:
 		s.printf("Nothing to choose: no reply so far has numbered buttons. Type a command, e.g. %s help.\n\n", s.opt.Command)
 		return nil
-	case err != nil || i < 1 || i > len(s.choices):
+	case err != nil || i < 1 || i > len(choices):
 		s.printf("There is no [%s]: choose 1 to %d from the last list of buttons, or type a command.\n\n", n, len(choices))
 		return nil
 	}
@@ -199,9 +201,6 @@ func (s *Shell) pick(ctx context.Context, n string) error {
 			return nil
 		}
 	}
-	s.mu.Lock()
-	ref := s.ref
-	s.mu.Unlock()
 	return s.send(ctx, bot.Request{Action: &bot.Action{ID: c.ActionID, Value: c.Value, Message: ref}})
 }
 

@@ -132,7 +132,8 @@ func newApp(ctx context.Context, cfg *config.Config, log *slog.Logger) (*app, er
 	}
 	a.zendesk = zd
 
-	syncer := &seats.Syncer{Source: zendesk.Connector{Client: zd}, Connector: connector.Zendesk, Store: a.store, Checkpoints: a.store, Account: cfg.Zendesk.URL, Now: a.now, Logger: log}
+	syncer := &seats.Syncer{Source: zendesk.Connector{Client: zd}, Connector: connector.Zendesk, Store: a.store, Checkpoints: a.store, Locks: a.store,
+		Account: cfg.Zendesk.URL, Now: a.now, Logger: log}
 	holder := jobs.NewHolderID()
 	a.reviews = newReviewJobs(cfg, a.store, zendesk.Connector{Client: zd}, holder, a.now, log)
 	a.tokens = newTokenJobs(cfg, a.store, connector.Zendesk, zendesk.Connector{Client: zd}, cfg.Zendesk.URL, holder, a.now, log)

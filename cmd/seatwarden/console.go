@@ -39,7 +39,7 @@ func consoleCmd(ctx context.Context, args []string, e env) error {
 	users := fs.Int("users", 0, "with the emulator: generate an account with this many users instead of the small sample one")
 	asTeams := fs.Bool("teams", false, "draw replies as Microsoft Teams shows them (the text of the Adaptive Cards) instead of the console's layout")
 	verbose := fs.Bool("v", false, "also log the bot's info messages (default: warnings and errors only)")
-	logPath := fs.String("log", filepath.Join(os.TempDir(), "seatwarden-console.log"), "where the bot's logs go, so they stay out of the conversation; - for the terminal (stderr)")
+	logPath := fs.String("log", consoleLogPath(), "where the bot's logs go, so they stay out of the conversation; - for the terminal (stderr)")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -60,6 +60,9 @@ func consoleCmd(ctx context.Context, args []string, e env) error {
 	cfg.Slack, cfg.Teams = config.Slack{}, config.Teams{}
 	logOut := e.stderr
 	if *logPath != "-" {
+		if err := os.MkdirAll(filepath.Dir(*logPath), 0o700); err != nil {
+			return fmt.Errorf("--log: %w", err)
+		}
 		f, err := os.OpenFile(*logPath, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o600)
 		if err != nil {
 			return fmt.Errorf("--log: %w", err)
@@ -121,11 +124,10 @@ func consoleCmd(ctx context.Context, args []string, e env) error {
 	}
 	out := e.stdout
 	var editor console.LineEditor
-	if t, restore, ok := lineEditor(in, e.stdout); ok {
+	if t, ok := lineEditor(in, e.stdout); ok {
 		// Typing gets line editing and history (the arrow keys recall
 		// earlier lines), and what the bot posts meanwhile is drawn above
 		// the line being typed.
-		defer restore()
 		out, editor = t, t
 	}
 	opts := console.Options{
@@ -303,18 +305,15 @@ func consoleLogger(cfg *config.Config, w io.Writer, verbose bool) (*slog.Logger,
 	return telemetry.NewLogger(w, level, cfg.LogFormat)
 }
 
-// lineEditor puts an interactive terminal (stdin and stdout both one) in
-// raw mode and returns a line editor over it with history, and how to put
-// the terminal back; false for piped input or output.
-func lineEditor(in io.Reader, out io.Writer) (*term.Terminal, func(), bool) {
+// lineEditor is a line editor with history over an interactive terminal
+// (stdin and stdout both one); false for piped input or output. The
+// terminal is raw only while a line is typed, so Ctrl-C interrupts a long
+// command as a signal and other output needs no translating.
+func lineEditor(in io.Reader, out io.Writer) (*rawLines, bool) {
 	inFile, ok1 := in.(*os.File)
 	outFile, ok2 := out.(*os.File)
 	if !ok1 || !ok2 || !term.IsTerminal(int(inFile.Fd())) || !term.IsTerminal(int(outFile.Fd())) {
-		return nil, nil, false
-	}
-	state, err := term.MakeRaw(int(inFile.Fd()))
-	if err != nil {
-		return nil, nil, false
+		return nil, false
 	}
 	t := term.NewTerminal(struct {
 		io.Reader
@@ -323,7 +322,34 @@ func lineEditor(in io.Reader, out io.Writer) (*term.Terminal, func(), bool) {
 	if w, h, err := term.GetSize(int(outFile.Fd())); err == nil {
 		_ = t.SetSize(w, h)
 	}
-	return t, func() { _ = term.Restore(int(inFile.Fd()), state) }, true
+	return &rawLines{Terminal: t, fd: int(inFile.Fd())}, true
+}
+
+// rawLines reads each line with the terminal in raw mode, and puts it
+// back once the line is read.
+type rawLines struct {
+	*term.Terminal
+	fd int
+}
+
+// ReadLine reads one line with editing and history.
+func (r *rawLines) ReadLine() (string, error) {
+	state, err := term.MakeRaw(r.fd)
+	if err != nil {
+		return "", err
+	}
+	defer func() { _ = term.Restore(r.fd, state) }()
+	return r.Terminal.ReadLine()
+}
+
+// consoleLogPath is where the console's logs go by default: the user's
+// cache directory, private to them, not a shared temporary one.
+func consoleLogPath() string {
+	dir, err := os.UserCacheDir()
+	if err != nil {
+		return "seatwarden-console.log"
+	}
+	return filepath.Join(dir, "seatwarden", "console.log")
 }
 
 // isTerminal reports whether r is a terminal, which echoes typing itself.

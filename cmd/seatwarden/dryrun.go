@@ -52,26 +52,38 @@ func dryRunSync(ctx context.Context, a *app, out io.Writer) error {
 }
 
 // dryRunDigest draws the digest each owner would get this week, from the
-// snapshot and the rules, opening no review and sending nothing.
+// snapshots and the rules, opening no review and sending nothing: the
+// open seats with an owner, of every governed SaaS, one digest per owner
+// as the job sends them.
 func dryRunDigest(ctx context.Context, a *app, out io.Writer) error {
-	r := a.reviews
-	snap, err := r.Snapshots.LoadSnapshot(ctx, r.Service.Connector)
-	if errors.Is(err, store.ErrNotFound) {
-		return errors.New("no seat snapshot yet: run `seatwarden run-job sync` first")
-	}
-	if err != nil {
-		return err
-	}
 	now := a.now()
 	loc := a.cfg.Policy.Location()
-	period := r.Service.Cadence().PeriodOf(now, loc)
-	items, err := r.Service.Preview(ctx, period, seats.Evaluate(snap, r.Rules, now), r.Owners.Of)
-	if err != nil {
-		return err
-	}
+	period := a.reviews.Service.Cadence().PeriodOf(now, loc)
 	byOwner := map[string][]reviews.Item{}
-	for _, it := range items {
-		byOwner[it.Owner] = append(byOwner[it.Owner], it)
+	seatsAsked := 0
+	for _, r := range append([]*jobs.Reviews{a.reviews}, a.reviews.Also...) {
+		saas := connector.Title(connector.OrZendesk(r.Service.Connector))
+		snap, err := r.Snapshots.LoadSnapshot(ctx, r.Service.Connector)
+		if errors.Is(err, store.ErrNotFound) {
+			fmt.Fprintf(out, "%s: no seat snapshot yet (run `seatwarden run-job sync` first); its seats are left out.\n", saas)
+			continue
+		}
+		if err != nil {
+			return err
+		}
+		if _, opened, err := r.Service.Opened(ctx, period); err == nil && opened {
+			fmt.Fprintf(out, "%s: review %s is open already; its digests show the seats still waiting, as its reminders would.\n", saas, period)
+		}
+		items, err := r.Service.Preview(ctx, period, seats.Evaluate(snap, r.Rules, now), r.Owners.Of)
+		if err != nil {
+			return err
+		}
+		for _, it := range items {
+			if it.State == reviews.Open && it.Owner != "" {
+				byOwner[it.Owner] = append(byOwner[it.Owner], it)
+				seatsAsked++
+			}
+		}
 	}
 	view := prompts.Review{Period: period, Location: loc, Currency: a.cfg.Policy.Pricing.Currency, Command: a.cfg.Policy.Command,
 		Now: now, Deadline: reviews.Deadline(period, loc), SaaS: connector.Zendesk}
@@ -80,6 +92,6 @@ func dryRunDigest(ctx context.Context, a *app, out io.Writer) error {
 		fmt.Fprintf(out, "── would send to %s ──\n%s\n\n", owner, text)
 	}
 	fmt.Fprintf(out, "%d %s would be asked about %d %s in review %s. Nothing was opened or sent.\n",
-		len(byOwner), plural(len(byOwner), "owner", "owners"), len(items), plural(len(items), "seat", "seats"), period)
+		len(byOwner), plural(len(byOwner), "owner", "owners"), seatsAsked, plural(seatsAsked, "seat", "seats"), period)
 	return nil
 }
