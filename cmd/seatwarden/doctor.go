@@ -65,7 +65,7 @@ func skip(name, detail string) checkResult {
 const checkTimeout = 15 * time.Second
 
 func doctorCmd(ctx context.Context, args []string, e env) error {
-	fs := newFlags("doctor", "doctor\n\nChecks config, store, Zendesk, GitHub (when GITHUB_ORG is set), Slack and Teams credentials, and that someone can be reached; exits 1 if any check fails. Changes nothing.", e)
+	fs := newFlags("doctor", "doctor\n\nChecks config, store, Zendesk, GitHub (when GITHUB_ORG is set), Slack and Teams credentials, and that someone can be reached; exits 1 if any check fails. Creates no store file.", e)
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}

@@ -18,7 +18,7 @@ func TestHelpListsFlagsAndEnvironment(t *testing.T) {
 	}{
 		{[]string{"serve", "--help"}, []string{"Usage: seatwarden serve", "Flags:", "-config", "Environment:", "SEATWARDEN_ADDR", "ZENDESK_URL", "SLACK_BOT_TOKEN", "SEATWARDEN_OIDC_ISSUER"}},
 		{[]string{"run-job", "--help"}, []string{"Jobs: ", "Environment:", "ZENDESK_URL", "REDIS_URL"}},
-		{[]string{"doctor", "-h"}, []string{"Changes nothing", "Environment:", "TEAMS_APP_ID"}},
+		{[]string{"doctor", "-h"}, []string{"Creates no store file", "Environment:", "TEAMS_APP_ID"}},
 		{[]string{"demo", "--help"}, []string{"-keep-running", "Environment:", "SEATWARDEN_LOG_LEVEL"}},
 		{[]string{"console", "--help"}, []string{"-as", "Environment:", "ZENDESK_URL"}},
 		{[]string{"store", "rekey", "--help"}, []string{"Environment:", "SEATWARDEN_ENCRYPTION_KEY"}},
