@@ -429,13 +429,7 @@ func (s *Service) grant(ctx, callCtx context.Context, g Grant) (Grant, error) {
 // refreshSnapshot shows a member's new role in the stored snapshot at
 // once; a failure leaves it for the next sync, so it is logged.
 func (s *Service) refreshSnapshot(ctx context.Context, userID int64) {
-	reader, ok := s.Roles.(connector.StaffReader)
-	if !ok || s.Snapshot == nil {
-		return
-	}
-	ctx, cancel := context.WithTimeout(ctx, seats.PatchTimeout)
-	defer cancel()
-	if err := s.Snapshot.Refresh(ctx, s.saas(), userID, reader); err != nil && !errors.Is(err, seats.ErrNoSnapshot) {
+	if err := s.Snapshot.Show(ctx, s.saas(), userID, s.Roles); err != nil {
 		s.log().WarnContext(ctx, "access: the snapshot does not show a role change yet; the next sync will", slog.Int64("user", userID), slog.Any("error", err))
 	}
 }

@@ -11,7 +11,6 @@ import (
 	"time"
 
 	"github.com/seatwarden/seatwarden/connector"
-	"github.com/seatwarden/seatwarden/seats"
 	"github.com/seatwarden/seatwarden/store"
 )
 
@@ -189,16 +188,10 @@ func seatChangeOf(it Item) (connector.SeatChange, error) {
 }
 
 // patchSnapshot shows a change carried out in the stored snapshot at
-// once, when the SaaS can read the member back as a sync would; a failure
-// only leaves the change for the next sync to show, so it is logged.
+// once; a failure only leaves it for the next sync to show, so it is
+// logged.
 func (s *Service) patchSnapshot(ctx context.Context, it Item) {
-	reader, ok := s.Seats.(connector.StaffReader)
-	if !ok || s.Snapshot == nil {
-		return
-	}
-	ctx, cancel := context.WithTimeout(ctx, seats.PatchTimeout)
-	defer cancel()
-	if err := s.Snapshot.Refresh(ctx, s.connector(), it.Seat.UserID, reader); err != nil && !errors.Is(err, seats.ErrNoSnapshot) {
+	if err := s.Snapshot.Show(ctx, s.connector(), it.Seat.UserID, s.Seats); err != nil {
 		s.log().WarnContext(ctx, "reviews: the snapshot does not show a change yet; the next sync will", slog.Int64("user", it.Seat.UserID), slog.Any("error", err))
 	}
 }

@@ -28,10 +28,10 @@ type Patcher struct {
 	Saved func()
 }
 
-// PatchTimeout bounds a patch with its read back: on the path of the
+// patchTimeout bounds a patch with its read back: on the path of the
 // decision that made the change, a slow one is given up (the next sync
 // shows the change) rather than holding the answer.
-const PatchTimeout = 10 * time.Second
+const patchTimeout = 10 * time.Second
 
 // patchLockTTL bounds a patch; a patch is one load and one save.
 const patchLockTTL = 30 * time.Second
@@ -64,6 +64,24 @@ func lockSnapshot(ctx context.Context, locks store.Locks, name string) (release 
 
 // ErrNoSnapshot: there is no snapshot to patch; the first sync brings it.
 var ErrNoSnapshot = errors.New("seats: no snapshot to patch yet")
+
+// Show puts the member userID in name's snapshot as source reads them
+// back, when source can (a connector.StaffReader): what the bot's change
+// made of them. It does nothing for a nil Patcher, a source that cannot
+// read a member back, or before the first sync, and gives up after
+// patchTimeout, leaving the change for the next sync to show.
+func (p *Patcher) Show(ctx context.Context, name string, userID int64, source any) error {
+	reader, ok := source.(connector.StaffReader)
+	if p == nil || !ok {
+		return nil
+	}
+	ctx, cancel := context.WithTimeout(ctx, patchTimeout)
+	defer cancel()
+	if err := p.Refresh(ctx, name, userID, reader); err != nil && !errors.Is(err, ErrNoSnapshot) {
+		return err
+	}
+	return nil
+}
 
 // Refresh reads the member userID back from the SaaS and puts them in
 // name's snapshot as read: what the bot's change made of them.
