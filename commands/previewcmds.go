@@ -18,15 +18,19 @@ import (
 // digest, an approval request's thread. What the real message would not
 // show the asker, the preview does not either.
 type previewCommands struct {
-	d       Deps
-	seats   *seatCommands
-	reviews *reviewCommands
+	d        Deps
+	seats    *seatCommands
+	reviews  *reviewCommands
+	requests *requestCommands
 }
 
 func newPreviewCommands(d Deps, seats *seatCommands) *previewCommands {
 	p := &previewCommands{d: d.withDefaults(), seats: seats}
 	if d.Reviews != nil {
 		p.reviews = newReviewCommands(d)
+	}
+	if d.Approvals != nil {
+		p.requests = newRequestCommands(d)
 	}
 	return p
 }
@@ -46,7 +50,7 @@ func (p *previewCommands) definitions() []Definition {
 			Handler:  p.digest,
 		})
 	}
-	if p.d.Approvals != nil {
+	if p.requests != nil {
 		defs = append(defs, Definition{
 			Name:        "preview request",
 			Usage:       "preview request ID",
@@ -130,6 +134,5 @@ func (p *previewCommands) request(ctx context.Context, c *Call) (bot.Message, er
 	if err != nil {
 		return bot.Message{}, err
 	}
-	view := prompts.Requests{Location: p.d.Approvals.Location(), Now: c.Now, Command: p.d.Command, Approvers: p.d.Approvals.Approvers}
-	return previewed(view.Parent(r), id+"'s thread in the approvals channel"), nil
+	return previewed(p.requests.view(c).Parent(r), id+"'s thread in the approvals channel"), nil
 }

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"log/slog"
 	"slices"
+	"strings"
 	"sync"
 	"time"
 
@@ -699,4 +700,42 @@ func orDefault(d, def time.Duration) time.Duration {
 		return def
 	}
 	return d
+}
+
+// DigestPreview is the digest one owner would get, drawn, not sent.
+type DigestPreview struct {
+	Owner   string
+	Message bot.Message
+}
+
+// Preview draws the digests the job would send now, from each SaaS's
+// snapshot and rules, opening no review and sending nothing: one per
+// owner with open seats, as send picks them. missing names the SaaS
+// with no snapshot yet, whose seats are left out.
+func (r *Reviews) Preview(ctx context.Context, now time.Time) (period string, out []DigestPreview, missing []string, err error) {
+	period = r.cadence().PeriodOf(now, r.Rules.Location)
+	var all []reviews.Item
+	for _, p := range r.parts() {
+		snap, err := p.Snapshots.LoadSnapshot(ctx, p.Service.Connector)
+		if errors.Is(err, store.ErrNotFound) {
+			missing = append(missing, p.saas())
+			continue
+		}
+		if err != nil {
+			return period, nil, nil, p.wrap(err)
+		}
+		items, err := p.Service.Preview(ctx, period, seats.Evaluate(snap, p.Rules, now), p.Owners.Of)
+		if err != nil {
+			return period, nil, nil, p.wrap(err)
+		}
+		all = append(all, items...)
+	}
+	view := r.view(period, now)
+	for owner, items := range groupByOwner(all) {
+		if owner != "" && slices.ContainsFunc(items, isOpen) {
+			out = append(out, DigestPreview{Owner: owner, Message: view.Digest(prompts.Digest, owner, prompts.OwnerItems(all, owner), 1)})
+		}
+	}
+	slices.SortFunc(out, func(a, b DigestPreview) int { return strings.Compare(a.Owner, b.Owner) })
+	return period, out, missing, nil
 }

@@ -5,15 +5,11 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"maps"
-	"slices"
 
 	"github.com/seatwarden/seatwarden/bot/console"
 	"github.com/seatwarden/seatwarden/connector"
 	"github.com/seatwarden/seatwarden/internal/wiring"
 	"github.com/seatwarden/seatwarden/jobs"
-	"github.com/seatwarden/seatwarden/prompts"
-	"github.com/seatwarden/seatwarden/reviews"
 	"github.com/seatwarden/seatwarden/seats"
 	"github.com/seatwarden/seatwarden/store"
 )
@@ -51,47 +47,24 @@ func dryRunSync(ctx context.Context, a *app, out io.Writer) error {
 	return nil
 }
 
-// dryRunDigest draws the digest each owner would get this week, from the
-// snapshots and the rules, opening no review and sending nothing: the
-// open seats with an owner, of every governed SaaS, one digest per owner
-// as the job sends them.
+// dryRunDigest draws the digest each owner would get this week, as the
+// job would pick and draw it, opening no review and sending nothing.
 func dryRunDigest(ctx context.Context, a *app, out io.Writer) error {
-	now := a.now()
-	loc := a.cfg.Policy.Location()
-	period := a.reviews.Service.Cadence().PeriodOf(now, loc)
-	byOwner := map[string][]reviews.Item{}
-	seatsAsked := 0
-	for _, r := range append([]*jobs.Reviews{a.reviews}, a.reviews.Also...) {
-		saas := connector.Title(connector.OrZendesk(r.Service.Connector))
-		snap, err := r.Snapshots.LoadSnapshot(ctx, r.Service.Connector)
-		if errors.Is(err, store.ErrNotFound) {
-			fmt.Fprintf(out, "%s: no seat snapshot yet (run `seatwarden run-job sync` first); its seats are left out.\n", saas)
-			continue
-		}
-		if err != nil {
-			return err
-		}
-		if _, opened, err := r.Service.Opened(ctx, period); err == nil && opened {
-			fmt.Fprintf(out, "%s: review %s is open already; its digests show the seats still waiting, as its reminders would.\n", saas, period)
-		}
-		items, err := r.Service.Preview(ctx, period, seats.Evaluate(snap, r.Rules, now), r.Owners.Of)
-		if err != nil {
-			return err
-		}
-		for _, it := range items {
-			if it.State == reviews.Open && it.Owner != "" {
-				byOwner[it.Owner] = append(byOwner[it.Owner], it)
-				seatsAsked++
-			}
-		}
+	period, digests, missing, err := a.reviews.Preview(ctx, a.now())
+	if err != nil {
+		return err
 	}
-	view := prompts.Review{Period: period, Location: loc, Currency: a.cfg.Policy.Pricing.Currency, Command: a.cfg.Policy.Command,
-		Now: now, Deadline: reviews.Deadline(period, loc), SaaS: connector.Zendesk}
-	for _, owner := range slices.Sorted(maps.Keys(byOwner)) {
-		text, _ := console.Render(view.Digest(prompts.Digest, owner, byOwner[owner], 1))
-		fmt.Fprintf(out, "── would send to %s ──\n%s\n\n", owner, text)
+	for _, saas := range missing {
+		fmt.Fprintf(out, "%s: no seat snapshot yet (run `seatwarden run-job sync` first); its seats are left out.\n", connector.Title(saas))
 	}
-	fmt.Fprintf(out, "%d %s would be asked about %d %s in review %s. Nothing was opened or sent.\n",
-		len(byOwner), plural(len(byOwner), "owner", "owners"), seatsAsked, plural(seatsAsked, "seat", "seats"), period)
+	if len(missing) == len(a.syncers) {
+		return errors.New("no seat snapshot yet: run `seatwarden run-job sync` first")
+	}
+	for _, d := range digests {
+		text, _ := console.Render(d.Message)
+		fmt.Fprintf(out, "── would send to %s ──\n%s\n\n", d.Owner, text)
+	}
+	fmt.Fprintf(out, "%d %s would get a digest for review %s. Nothing was opened or sent.\n",
+		len(digests), plural(len(digests), "owner", "owners"), period)
 	return nil
 }

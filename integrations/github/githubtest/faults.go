@@ -49,12 +49,6 @@ type Fault struct {
 	Times int
 }
 
-type faultState struct {
-	Fault
-	match string
-	left  int
-}
-
 // InjectFault queues a fault for the requests match selects: an endpoint
 // name (see the Endpoint constants), a path prefix starting with "/"
 // (such as "/orgs/acme/members"), or AllEndpoints. Faults apply in the
@@ -62,35 +56,22 @@ type faultState struct {
 func (s *Server) InjectFault(match string, f Fault) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.faults = append(s.faults, &faultState{Fault: f, match: match, left: f.Times})
+	s.faults.Inject(match, f, f.Times)
 }
 
 // ClearFaults removes every injected fault.
 func (s *Server) ClearFaults() {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.faults = nil
+	s.faults.Clear()
 }
 
 // takeFault consumes one use of the first fault matching the request.
 // Callers hold s.mu.
 func (s *Server) takeFault(endpoint, path string) (Fault, bool) {
-	for i, f := range s.faults {
-		switch {
-		case f.match == AllEndpoints, f.match == endpoint,
-			strings.HasPrefix(f.match, "/") && strings.HasPrefix(path, f.match):
-		default:
-			continue
-		}
-		if f.Times > 0 {
-			f.left--
-			if f.left <= 0 {
-				s.faults = append(s.faults[:i:i], s.faults[i+1:]...)
-			}
-		}
-		return f.Fault, true
-	}
-	return Fault{}, false
+	return s.faults.Take(func(match string) bool {
+		return match == AllEndpoints || match == endpoint || (strings.HasPrefix(match, "/") && strings.HasPrefix(path, match))
+	})
 }
 
 // serveFault applies f and reports whether it answered the request.

@@ -20,6 +20,7 @@ import (
 
 	"github.com/seatwarden/seatwarden/integrations/github"
 	"github.com/seatwarden/seatwarden/internal/emuclock"
+	"github.com/seatwarden/seatwarden/internal/emufault"
 )
 
 // Endpoint names for Requests and InjectFault: the client's Observe names.
@@ -146,7 +147,7 @@ type Server struct {
 	budgets       map[string]*budget
 	requests      map[string]int
 	total         int
-	faults        []*faultState
+	faults        emufault.Queue[Fault]
 	mutations     []Mutation
 	nextRequestID int
 }

@@ -30,44 +30,26 @@ type Fault struct {
 	Count int
 }
 
-type faultState struct {
-	Fault
-	endpoint string
-	left     int
-}
-
 // InjectFault queues a fault for an endpoint name (see the Endpoint
 // constants; AllEndpoints matches every request). Faults apply in the
 // order injected, each for its Count requests.
 func (s *Server) InjectFault(endpoint string, f Fault) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.faults = append(s.faults, &faultState{Fault: f, endpoint: endpoint, left: f.Count})
+	s.faults.Inject(endpoint, f, f.Count)
 }
 
 // ClearFaults removes every injected fault.
 func (s *Server) ClearFaults() {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.faults = nil
+	s.faults.Clear()
 }
 
 // takeFaultLocked consumes one use of the first fault for endpoint.
 // Callers hold s.mu.
 func (s *Server) takeFaultLocked(endpoint string) (Fault, bool) {
-	for i, f := range s.faults {
-		if f.endpoint != endpoint && f.endpoint != AllEndpoints {
-			continue
-		}
-		if f.Count > 0 {
-			f.left--
-			if f.left <= 0 {
-				s.faults = append(s.faults[:i:i], s.faults[i+1:]...)
-			}
-		}
-		return f.Fault, true
-	}
-	return Fault{}, false
+	return s.faults.Take(func(match string) bool { return match == endpoint || match == AllEndpoints })
 }
 
 // serveFault applies f and reports whether it answered the request.

@@ -31,6 +31,7 @@ import (
 	"time"
 
 	"github.com/seatwarden/seatwarden/internal/emuclock"
+	"github.com/seatwarden/seatwarden/internal/emufault"
 )
 
 // Endpoint names for Requests and InjectFault.
@@ -146,7 +147,7 @@ type Server struct {
 	authorizations []url.Values
 	codes          map[string]*authCode
 	requests       map[string]int
-	faults         []*faultState
+	faults         emufault.Queue[Fault]
 	tamper         func(*Claims)
 	unknownKeyNext bool
 	strayKey       *signingKey // signs the token SignNextWithUnknownKey asked for

@@ -30,45 +30,26 @@ type Fault struct {
 	AfterApply bool
 }
 
-type faultState struct {
-	Fault
-	left int
-}
-
 // InjectFault queues a fault for an endpoint name (see the Endpoint
-// constants; AllEndpoints matches every request). Faults for one endpoint
-// apply in the order injected, each for its Times requests.
+// constants; AllEndpoints matches every request). Faults apply in the
+// order injected, each for its Times requests.
 func (s *Server) InjectFault(endpoint string, f Fault) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.faults[endpoint] = append(s.faults[endpoint], &faultState{Fault: f, left: f.Times})
+	s.faults.Inject(endpoint, f, f.Times)
 }
 
 // ClearFaults removes every injected fault.
 func (s *Server) ClearFaults() {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	clear(s.faults)
+	s.faults.Clear()
 }
 
 // takeFault consumes one use of the first fault for endpoint. Callers
 // hold s.mu.
 func (s *Server) takeFault(endpoint string) (Fault, bool) {
-	for _, key := range []string{endpoint, AllEndpoints} {
-		queue := s.faults[key]
-		if len(queue) == 0 {
-			continue
-		}
-		f := queue[0]
-		if f.Times > 0 {
-			f.left--
-			if f.left <= 0 {
-				s.faults[key] = queue[1:]
-			}
-		}
-		return f.Fault, true
-	}
-	return Fault{}, false
+	return s.faults.Take(func(match string) bool { return match == endpoint || match == AllEndpoints })
 }
 
 // serveFault applies f and reports whether it answered the request.

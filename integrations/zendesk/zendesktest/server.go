@@ -15,6 +15,7 @@ import (
 
 	"github.com/seatwarden/seatwarden/integrations/zendesk"
 	"github.com/seatwarden/seatwarden/internal/emuclock"
+	"github.com/seatwarden/seatwarden/internal/emufault"
 )
 
 // Endpoint names for Requests and InjectFault. The ones the client calls
@@ -147,7 +148,7 @@ type Server struct {
 	requests    map[string]int
 	total       int
 	mutations   []Mutation
-	faults      map[string][]*faultState
+	faults      emufault.Queue[Fault]
 	account     window
 	export      window
 	userUpdates map[int64][]time.Time
@@ -184,7 +185,6 @@ func NewServer(org *Org, opts ...Option) *Server {
 		exportLag:    DefaultExportLag,
 		tokens:       map[string]issuedToken{},
 		requests:     map[string]int{},
-		faults:       map[string][]*faultState{},
 		userUpdates:  map[int64][]time.Time{},
 		sessions:     map[int64]int{},
 	}
