@@ -112,6 +112,8 @@ func (ac *accessCommands) definitions() []Definition {
 			Examples:    []string{"access revoke g-REQ-7KQ2MX"},
 			Access:      Everyone,
 			Handler:     ac.revoke,
+			// End now, on the holder's home.
+			Actions: []ActionRoute{{ID: prompts.ActionAccessEnd}},
 		},
 	)
 }
@@ -498,6 +500,11 @@ func (ac *accessCommands) extend(ctx context.Context, c *Call) (bot.Message, err
 }
 
 func (ac *accessCommands) revoke(ctx context.Context, c *Call) (bot.Message, error) {
+	if a := c.Request.Action; a != nil {
+		named := *c
+		named.Args = []string{a.Value}
+		c = &named
+	}
 	g, err := ac.grant(ctx, c)
 	if err != nil {
 		return bot.Message{}, err

@@ -52,6 +52,7 @@ func New(d Deps) (*Router, error) {
 		defs = append(defs, newVerifyCommands(d, s).definitions()...)
 	}
 	defs = append(defs, newPreviewCommands(d, s).definitions()...)
+	defs = append(defs, newHomeCommands(d, s).definitions()...)
 	r, err := NewRouter(d, defs...)
 	if err != nil {
 		return nil, err

@@ -660,12 +660,17 @@ func (v Requests) Detail(r approvals.Request, viewerIsRequester bool) bot.Messag
 	}
 	m.Context = []string{"Request " + r.ID + " · asked " + v.on(r.CreatedAt)}
 	if viewerIsRequester && (r.State == approvals.Pending || r.State == approvals.Confirming) {
-		m.Buttons = []bot.Button{{ActionID: ActionRequestCancel, Label: "Cancel request", Value: r.ID, Style: bot.StyleDanger, Confirm: &bot.Confirm{
-			Title: "Cancel " + r.ID + "?", Text: "The request is withdrawn and the approvers' thread says so. To ask again, send a new request.",
-			Confirm: "Cancel request", Deny: "Keep it"}}}
+		m.Buttons = []bot.Button{cancelButton(r)}
 		m.Context = append(m.Context, v.Command+" request cancel "+r.ID+" does the same")
 	}
 	return m
+}
+
+// cancelButton withdraws the requester's own request, after a confirm.
+func cancelButton(r approvals.Request) bot.Button {
+	return bot.Button{ActionID: ActionRequestCancel, Label: "Cancel request", Value: r.ID, Style: bot.StyleDanger, Confirm: &bot.Confirm{
+		Title: "Cancel " + r.ID + "?", Text: "The request is withdrawn and the approvers' thread says so. To ask again, send a new request.",
+		Confirm: "Cancel request", Deny: "Keep it"}}
 }
 
 // history is what happened to r, oldest first.
@@ -817,21 +822,27 @@ func (v Requests) Reminder(rs []approvals.Request) bot.Message {
 		Visibility: bot.Visible,
 	}
 	for _, r := range rs[:min(len(rs), reminderMax)] {
-		m.Sections = append(m.Sections, bot.Section{
-			Text: fmt.Sprintf("*%s* · %s\nAsked by %s · %s risk · %d of %d approvals · %s",
-				r.ID, bot.EscapeText(clipText(r.Title, 90)), bot.EscapeText(r.Requester), cmp.Or(string(r.Tier), string(approvals.Low)),
-				len(r.Approvals), r.Needed, v.expiresIn(r.ExpiresAt)),
-			Actions: []bot.Button{
-				{ActionID: ActionRequestApprove, Label: "Approve", Value: r.ID, Style: bot.StylePrimary},
-				{ActionID: ActionRequestDeny, Label: "Deny", Value: r.ID, Style: bot.StyleDanger},
-			},
-		})
+		m.Sections = append(m.Sections, v.waitingSection(r))
 	}
 	if more := len(rs) - reminderMax; more > 0 {
 		m.Context = append(m.Context, fmt.Sprintf("…and %d more: %s request list shows them all", more, v.Command))
 	}
 	m.Context = append(m.Context, "To ask a question first, use the request's thread in the approvals channel. "+v.Command+" request show ID shows one.")
 	return m
+}
+
+// waitingSection is a request waiting for an approver's decision, with
+// Approve and Deny.
+func (v Requests) waitingSection(r approvals.Request) bot.Section {
+	return bot.Section{
+		Text: fmt.Sprintf("*%s* · %s\nAsked by %s · %s risk · %d of %d approvals · %s",
+			r.ID, bot.EscapeText(clipText(r.Title, 90)), bot.EscapeText(r.Requester), cmp.Or(string(r.Tier), string(approvals.Low)),
+			len(r.Approvals), r.Needed, v.expiresIn(r.ExpiresAt)),
+		Actions: []bot.Button{
+			{ActionID: ActionRequestApprove, Label: "Approve", Value: r.ID, Style: bot.StylePrimary},
+			{ActionID: ActionRequestDeny, Label: "Deny", Value: r.ID, Style: bot.StyleDanger},
+		},
+	}
 }
 
 // expiresIn is "expires in 3 days", counted in whole days from now.

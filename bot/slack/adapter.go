@@ -302,6 +302,16 @@ func (a *Adapter) onInteraction(ctx context.Context, ic *slackgo.InteractionCall
 			Conversation: bot.Conversation{ID: ic.Channel.ID, ThreadID: ic.Container.ThreadTs},
 			Action:       &bot.Action{ID: act.ActionID, Value: value, Message: clicked},
 		}
+		if ic.View.Type == slackgo.VTHomeTab {
+			// The Home tab: no conversation, no message to update.
+			req.Conversation, req.Action.Message = bot.Conversation{}, bot.MessageRef{}
+			page := homePage(ic.View.PrivateMetadata)
+			c := click{triggerID: ic.TriggerID, origin: homeOrigin(page)}
+			if !a.pool.Submit(func(ctx context.Context) { a.answerHomeClick(ctx, req, c, page) }) {
+				a.log.Warn("home click dropped: the adapter is busy", slog.String("user", user.ID), slog.String("action", act.ActionID))
+			}
+			return nil, nil
+		}
 		c := click{triggerID: ic.TriggerID, responseURL: ic.ResponseURL, origin: clicked}
 		if ic.Container.IsEphemeral {
 			// chat.update cannot reach an ephemeral message, so a form
@@ -333,6 +343,19 @@ func (a *Adapter) onInteraction(ctx context.Context, ic *slackgo.InteractionCall
 			if errs := FormErrors(*reply.Form); len(errs) > 0 {
 				return slackgo.NewErrorsViewSubmissionResponse(errs), nil
 			}
+		}
+		if page, home := homePageOf(origin); home {
+			// Opened from the Home tab: the home shows what changed; a
+			// note or refusal goes to the person's messages.
+			if !a.pool.Submit(func(ctx context.Context) {
+				if hasContent(reply) && reply.Delivery != bot.ReplaceOriginal {
+					a.postDirect(ctx, user.ID, reply)
+				}
+				a.publishHome(ctx, user, page)
+			}) {
+				a.log.Error("form reply dropped: the adapter is busy", slog.String("form", sub.FormID), slog.String("user", user.ID))
+			}
+			return nil, nil
 		}
 		if hasContent(reply) {
 			task := func(ctx context.Context) { a.postDirect(ctx, user.ID, reply) }
@@ -383,6 +406,16 @@ func (a *Adapter) onEvent(ctx context.Context, ev slackevents.EventsAPIEvent) er
 		req = bot.Request{Platform: bot.PlatformSlack, User: bot.User{ID: e.User, TeamID: cb.TeamID},
 			Conversation: bot.Conversation{ID: e.Channel, ThreadID: thread}}
 		text = stripMention(e.Text)
+	case *slackevents.AppHomeOpenedEvent:
+		if e.Tab != "home" || e.User == "" {
+			return nil // the Messages tab needs nothing
+		}
+		user := bot.User{ID: e.User, TeamID: cb.TeamID}
+		if !a.pool.Submit(func(ctx context.Context) { a.publishHome(ctx, user, 1) }) {
+			// Slack sends the event again next time the tab is opened.
+			a.log.Warn("home not drawn: the adapter is busy", slog.String("user", e.User))
+		}
+		return nil
 	case *slackevents.MessageEvent:
 		if e.BotID != "" || e.SubType != "" || e.ChannelType != "im" {
 			return nil

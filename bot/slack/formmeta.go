@@ -1,6 +1,7 @@
 package slack
 
 import (
+	"strconv"
 	"strings"
 
 	"github.com/seatwarden/seatwarden/bot"
@@ -10,6 +11,7 @@ import (
 // opened from a button, the message the button was on:
 //
 //	sw1|<channel id>|<message ts>|<record id>
+//	sw1|home|<page>|<record id>      (a form opened from the Home tab)
 //
 // The record id is last and taken whole, so it may contain "|". Metadata
 // without the "sw1|" prefix is a bare record id: forms opened without an
@@ -21,6 +23,9 @@ const formMetaPrefix = "sw1|"
 // formMetadata packs a record id and, when it is a message chat.update can
 // reach, the origin.
 func formMetadata(recordID string, origin bot.MessageRef) string {
+	if page, ok := homePageOf(origin); ok {
+		return formMetaPrefix + homeConversation + "|" + strconv.Itoa(page) + "|" + recordID
+	}
 	if validOrigin(origin.ConversationID, origin.MessageID) {
 		return formMetaPrefix + origin.ConversationID + "|" + origin.MessageID + "|" + recordID
 	}
@@ -45,6 +50,9 @@ func parseFormMetadata(s string) (recordID string, origin bot.MessageRef) {
 		return s, bot.MessageRef{}
 	case channel == "" && ts == "":
 		return record, bot.MessageRef{}
+	case channel == homeConversation && digits(ts, 6):
+		page, _ := strconv.Atoi(ts)
+		return record, homeOrigin(page)
 	case !validOrigin(channel, ts):
 		return s, bot.MessageRef{}
 	}

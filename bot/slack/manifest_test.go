@@ -19,6 +19,9 @@ func TestManifestMatchesTheAdapter(t *testing.T) {
 	}
 	var m struct {
 		Features struct {
+			AppHome struct {
+				HomeTab bool `yaml:"home_tab_enabled"`
+			} `yaml:"app_home"`
 			SlashCommands []struct {
 				Command, URL string
 				ShouldEscape bool `yaml:"should_escape"`
@@ -55,7 +58,10 @@ func TestManifestMatchesTheAdapter(t *testing.T) {
 	if !strings.HasSuffix(m.Settings.Events.RequestURL, "/slack/events") {
 		t.Errorf("events URL %q", m.Settings.Events.RequestURL)
 	}
-	for _, ev := range []string{"app_mention", "message.im"} {
+	if !m.Features.AppHome.HomeTab {
+		t.Error("home_tab_enabled is not true; the adapter publishes each person's Home tab")
+	}
+	for _, ev := range []string{"app_mention", "message.im", "app_home_opened"} {
 		if !slices.Contains(m.Settings.Events.BotEvents, ev) {
 			t.Errorf("bot event %s missing", ev)
 		}

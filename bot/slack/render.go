@@ -95,6 +95,41 @@ func actionsBlockID(i int) string { return "act" + strconv.Itoa(i) }
 // over its limit (*LimitError), a control without an action id or label, a
 // select without options, an inconsistent Pager, or an empty message.
 func RenderMessage(m bot.Message) ([]RenderedMessage, error) {
+	units, err := messageUnits(m)
+	if err != nil {
+		return nil, err
+	}
+	if len(units) == 0 {
+		if m.Form != nil {
+			return nil, nil
+		}
+		return nil, errors.New("slack: empty message: no headline, sections, context, controls or pager")
+	}
+
+	parts := pack(units, maxBlocksPerMessage)
+	fallback := fallbackText(m)
+	out := make([]RenderedMessage, len(parts))
+	for i, blocks := range parts {
+		text := fallback
+		if i > 0 {
+			suffix := fmt.Sprintf(" (part %d of %d)", i+1, len(parts))
+			text = strings.TrimSpace(trimMrkdwn(fallback, maxMessageText-len(suffix)) + suffix)
+		}
+		out[i] = RenderedMessage{
+			Text:            text,
+			Blocks:          blocks,
+			Ephemeral:       m.Visibility == bot.Ephemeral,
+			ReplaceOriginal: i == 0 && m.Delivery == bot.ReplaceOriginal,
+			InThread:        m.Delivery == bot.InThread,
+		}
+	}
+	return out, nil
+}
+
+// messageUnits renders m's blocks in units that are never split: each
+// section with its actions, and the tail of context, controls and pager;
+// the header goes with the first.
+func messageUnits(m bot.Message) ([][]slackgo.Block, error) {
 	var units [][]slackgo.Block
 	headline := strings.TrimSpace(m.Headline)
 	for i, s := range m.Sections {
@@ -123,31 +158,7 @@ func RenderMessage(m bot.Message) ([]RenderedMessage, error) {
 			units[0] = append([]slackgo.Block{h}, units[0]...)
 		}
 	}
-	if len(units) == 0 {
-		if m.Form != nil {
-			return nil, nil
-		}
-		return nil, errors.New("slack: empty message: no headline, sections, context, controls or pager")
-	}
-
-	parts := pack(units, maxBlocksPerMessage)
-	fallback := fallbackText(m)
-	out := make([]RenderedMessage, len(parts))
-	for i, blocks := range parts {
-		text := fallback
-		if i > 0 {
-			suffix := fmt.Sprintf(" (part %d of %d)", i+1, len(parts))
-			text = strings.TrimSpace(trimMrkdwn(fallback, maxMessageText-len(suffix)) + suffix)
-		}
-		out[i] = RenderedMessage{
-			Text:            text,
-			Blocks:          blocks,
-			Ephemeral:       m.Visibility == bot.Ephemeral,
-			ReplaceOriginal: i == 0 && m.Delivery == bot.ReplaceOriginal,
-			InThread:        m.Delivery == bot.InThread,
-		}
-	}
-	return out, nil
+	return units, nil
 }
 
 // pack fills messages of at most limit blocks in order. A unit (the blocks of
