@@ -94,6 +94,9 @@ type Teams struct {
 	TenantID          string
 	OpenIDMetadataURL string
 	TokenURL          string
+	// SignInKeysURL publishes the keys that sign the tokens Teams gives
+	// the personal tab; empty is Entra ID's for TenantID.
+	SignInKeysURL string
 	// ServiceURLs are the serviceUrl prefixes the bot may send its token to;
 	// each ends in "/" so a prefix cannot match a look-alike host.
 	ServiceURLs []string
@@ -101,6 +104,22 @@ type Teams struct {
 
 // Enabled reports whether the Teams transport runs.
 func (t Teams) Enabled() bool { return t.AppID != "" }
+
+// TabOff says why the personal tab is not served with c, or "" when it
+// is: it needs Teams, a single-tenant bot (its people sign in to the tab
+// through that directory) and the public URL (the app id URI names its
+// host).
+func (c *Config) TabOff() string {
+	switch {
+	case !c.Teams.Enabled():
+		return "Teams is off"
+	case c.Teams.TenantID == "":
+		return "TEAMS_TENANT_ID is not set"
+	case c.PublicURL == "":
+		return "SEATWARDEN_PUBLIC_URL is not set"
+	}
+	return ""
+}
 
 // Zendesk holds the account URL and one of three ways to authenticate.
 type Zendesk struct {

@@ -79,6 +79,7 @@ func (c *Config) Describe() []Setting {
 	env("TEAMS_TENANT_ID", c.Teams.TenantID)
 	env("TEAMS_OPENID_METADATA_URL", c.Teams.OpenIDMetadataURL)
 	env("TEAMS_TOKEN_URL", c.Teams.TokenURL)
+	env("TEAMS_SIGNIN_KEYS_URL", c.Teams.SignInKeysURL)
 	env("TEAMS_SERVICE_URLS", list(c.Teams.ServiceURLs))
 	env("ZENDESK_URL", c.Zendesk.URL)
 	env("ZENDESK_EMAIL", c.Zendesk.Email)

@@ -295,6 +295,11 @@ func (e *envLoader) loadTeams(t *Teams) {
 			t.TokenURL = u
 		}
 	}
+	if v := e.str("TEAMS_SIGNIN_KEYS_URL"); v != "" {
+		if u, ok := e.endpoint("TEAMS_SIGNIN_KEYS_URL", v, "https://login.microsoftonline.com/<tenant>/discovery/v2.0/keys"); ok {
+			t.SignInKeysURL = u
+		}
+	}
 	if raw := e.getenv("TEAMS_SERVICE_URLS"); strings.TrimSpace(raw) != "" {
 		items := e.list("TEAMS_SERVICE_URLS")
 		if len(items) == 0 {

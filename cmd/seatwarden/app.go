@@ -57,10 +57,11 @@ type app struct {
 	runner        *jobs.Runner
 	router        *commands.Router
 	// syncers read each governed SaaS's staff, Zendesk's first.
-	syncers []*seats.Syncer
-	slack   *slackbot.Adapter // nil when Slack is off
-	teams   *teamsbot.Adapter // nil when Teams is off
-	reviews *jobs.Reviews
+	syncers  []*seats.Syncer
+	slack    *slackbot.Adapter // nil when Slack is off
+	teams    *teamsbot.Adapter // nil when Teams is off
+	teamsTab *teamsbot.Tab     // nil when the personal tab is off (config.TabOff)
+	reviews  *jobs.Reviews
 	// privilege is the quarterly review of standing privilege.
 	privilege *jobs.Reviews
 	tokens    *jobs.Tokens
@@ -227,6 +228,12 @@ func newApp(ctx context.Context, cfg *config.Config, log *slog.Logger) (*app, er
 			return nil, err
 		}
 		transports = append(transports, bot.Transport{Platform: bot.PlatformTeams, Notifier: a.teams, Owns: a.teams.OwnsChannel})
+		if off := cfg.TabOff(); off != "" {
+			log.Info("the Teams personal tab is off", slog.String("why", off))
+		} else if a.teamsTab, err = newTeamsTab(cfg, a.router, log); err != nil {
+			a.Close()
+			return nil, err
+		}
 	}
 	switch len(transports) {
 	case 0:
@@ -545,6 +552,9 @@ func (a *app) handler() http.Handler {
 	if a.teams != nil {
 		a.teams.Register(mux)
 	}
+	if a.teamsTab != nil {
+		a.teamsTab.Register(mux)
+	}
 	if a.stepUp != nil {
 		a.stepUp.pages(a).Register(mux)
 	}
@@ -576,6 +586,17 @@ func newSlackAdapter(cfg *config.Config, router *commands.Router, st store.Store
 		AllowedTeams:    cfg.Policy.Slack.AllowedTeams,
 		Logger:          log,
 	})
+}
+
+// newTeamsTab serves the router's home as the Teams personal tab, signed
+// in through the bot's directory.
+func newTeamsTab(cfg *config.Config, router *commands.Router, log *slog.Logger) (*teamsbot.Tab, error) {
+	u, err := url.Parse(cfg.PublicURL)
+	if err != nil {
+		return nil, fmt.Errorf("SEATWARDEN_PUBLIC_URL: %w", err)
+	}
+	return teamsbot.NewTab(router, teamsbot.TabSignIn{AppID: cfg.Teams.AppID, Tenant: cfg.Teams.TenantID, Host: u.Host,
+		KeysURL: cfg.Teams.SignInKeysURL}, log)
 }
 
 // newTeamsAdapter connects the command router to Teams.

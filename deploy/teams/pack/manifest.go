@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"regexp"
+	"slices"
 	"strings"
 	"unicode/utf8"
 )
@@ -44,7 +45,14 @@ const (
 	maxCommandDesc     = 128
 	maxValidDomains    = 100
 	maxValidDomainSize = 2048
+	maxStaticTabs      = 16
+	maxTabEntityID     = 64
+	maxTabName         = 128
 )
+
+// Entity ids Teams reserves for its own personal tabs: the chat with the
+// bot and the app's About page. They carry no content URL.
+var reservedTabs = map[string]bool{"conversations": true, "about": true}
 
 // botScopes are the bot scopes this app may declare; "copilot" exists in the
 // schema but is not a place seatwarden answers.
@@ -71,6 +79,9 @@ type manifest struct {
 	Bots            []botManifest `json:"bots"`
 	Permissions     []string      `json:"permissions"`
 	ValidDomains    []string      `json:"validDomains"`
+	StaticTabs      []staticTab   `json:"staticTabs,omitempty"`
+	// WebApplicationInfo lets the personal tab sign people in (SSO).
+	WebApplicationInfo *webApplicationInfo `json:"webApplicationInfo,omitempty"`
 	// DefaultInstallScope is the scope the Add button offers first.
 	DefaultInstallScope string `json:"defaultInstallScope,omitempty"`
 }
@@ -110,6 +121,18 @@ type botManifest struct {
 type commandList struct {
 	Scopes   []string  `json:"scopes"`
 	Commands []command `json:"commands"`
+}
+
+type staticTab struct {
+	EntityID   string   `json:"entityId"`
+	Name       string   `json:"name,omitempty"`
+	ContentURL string   `json:"contentUrl,omitempty"`
+	Scopes     []string `json:"scopes"`
+}
+
+type webApplicationInfo struct {
+	ID       string `json:"id"`
+	Resource string `json:"resource"`
 }
 
 type command struct {
@@ -238,6 +261,7 @@ func (m *manifest) check(in inputs) []string {
 		}
 	}
 	m.checkValidDomains(&p, in)
+	m.checkTabs(&p, in)
 	if m.DefaultInstallScope != "" && !botScopes[m.DefaultInstallScope] {
 		p.add("defaultInstallScope", "%q is not a bot scope; e.g. %q", m.DefaultInstallScope, "personal")
 	}
@@ -341,6 +365,52 @@ func checkCommands(p *problems, list string, cmds []command) {
 			p.add(field+".title", "%q is listed twice", c.Title)
 		}
 		seen[key] = true
+	}
+}
+
+// checkTabs checks the personal tabs and the sign-in they use: a tab's
+// page is on the bot's host, and the app id URI Teams asks Entra ID a
+// token for is api://HOST/APP-ID.
+func (m *manifest) checkTabs(p *problems, in inputs) {
+	if len(m.StaticTabs) > maxStaticTabs {
+		p.add("staticTabs", "has %d tabs, at most %d", len(m.StaticTabs), maxStaticTabs)
+	}
+	web := false
+	seen := map[string]bool{}
+	for i, t := range m.StaticTabs {
+		field := fmt.Sprintf("staticTabs[%d]", i)
+		p.length(field+".entityId", t.EntityID, maxTabEntityID, "home")
+		if seen[t.EntityID] {
+			p.add(field+".entityId", "%q is listed twice", t.EntityID)
+		}
+		seen[t.EntityID] = true
+		if !slices.Equal(t.Scopes, []string{"personal"}) {
+			p.add(field+".scopes", "is %q; a static tab is personal: [\"personal\"]", t.Scopes)
+		}
+		if reservedTabs[t.EntityID] {
+			if t.ContentURL != "" || t.Name != "" {
+				p.add(field, "%q is Teams' own tab and takes no name or contentUrl", t.EntityID)
+			}
+			continue
+		}
+		web = true
+		p.length(field+".name", t.Name, maxTabName, "Home")
+		want := "https://" + in.host.value + "/"
+		if len(t.ContentURL) > maxURL || !strings.HasPrefix(strings.ToLower(t.ContentURL), want) {
+			p.add(field+".contentUrl", "%q is not a page of the bot's host; e.g. %q", t.ContentURL, "https://"+placeholderHost+"/teams/home")
+		}
+	}
+	w := m.WebApplicationInfo
+	switch {
+	case w == nil && web:
+		p.add("webApplicationInfo", "is missing; the personal tab signs people in with it, e.g. {\"id\": %q, \"resource\": %q}",
+			placeholderAppID, "api://"+placeholderHost+"/"+placeholderAppID)
+	case w == nil:
+	case !strings.EqualFold(w.ID, in.appID.value):
+		p.add("webApplicationInfo.id", "%q is not the app id %s; e.g. %q", w.ID, in.appID.value, placeholderAppID)
+	case !strings.EqualFold(w.Resource, "api://"+in.host.value+"/"+in.appID.value):
+		p.add("webApplicationInfo.resource", "%q is not the app id URI api://%s/%s; e.g. %q", w.Resource, in.host.value, in.appID.value,
+			"api://"+placeholderHost+"/"+placeholderAppID)
 	}
 }
 

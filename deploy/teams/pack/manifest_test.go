@@ -167,6 +167,18 @@ func TestManifestChecks(t *testing.T) {
 				m.ValidDomains = append(m.ValidDomains, "acme.example")
 			}
 		}, `manifest.json: validDomains: has 101 domains, at most 100`},
+		{"tab on another host", func(m *manifest) { m.StaticTabs[0].ContentURL = "https://acme.example/teams/home" },
+			`manifest.json: staticTabs[0].contentUrl: "https://acme.example/teams/home" is not a page of the bot's host; e.g. "https://${{SEATWARDEN_PUBLIC_HOST}}/teams/home"`},
+		{"tab in a team", func(m *manifest) { m.StaticTabs[0].Scopes = []string{"team"} },
+			`manifest.json: staticTabs[0].scopes: is ["team"]; a static tab is personal: ["personal"]`},
+		{"tab twice", func(m *manifest) { m.StaticTabs[1].EntityID = "home" },
+			`manifest.json: staticTabs[1].entityId: "home" is listed twice`},
+		{"chat tab with a page", func(m *manifest) { m.StaticTabs[1].ContentURL = "https://" + testHost + "/x" },
+			`manifest.json: staticTabs[1]: "conversations" is Teams' own tab and takes no name or contentUrl`},
+		{"tab without sign-in", func(m *manifest) { m.WebApplicationInfo = nil },
+			`manifest.json: webApplicationInfo: is missing; the personal tab signs people in with it`},
+		{"sign-in for another app", func(m *manifest) { m.WebApplicationInfo.Resource = "api://" + testHost + "/other" },
+			`manifest.json: webApplicationInfo.resource: "api://` + testHost + `/other" is not the app id URI api://` + testHost + "/" + testAppID},
 		{"default install scope", func(m *manifest) { m.DefaultInstallScope = "meetings" },
 			`manifest.json: defaultInstallScope: "meetings" is not a bot scope; e.g. "personal"`},
 	}

@@ -129,3 +129,9 @@ func (s *Server) sign(c *Claims) (string, error) {
 	tok.Header["kid"] = kid
 	return tok.SignedString(key.priv)
 }
+
+// Token signs c as the provider signs the access tokens it issues to an
+// app on a person's behalf without a sign-in here: Microsoft Entra ID's
+// token for a Teams tab (getAuthToken), say. The tamper hook and
+// SignNextWithUnknownKey apply as to ID tokens.
+func (s *Server) Token(c Claims) (string, error) { return s.sign(&c) }
