@@ -142,6 +142,36 @@ func (s *Service) DueWarnings(ctx context.Context) ([]Grant, error) {
 	return out, nil
 }
 
+// Preview is what a sweep at now would do, read without changing
+// anything: the live grants due to end, and the active ones whose holders
+// are due a warning.
+func (s *Service) Preview(ctx context.Context) (ending, warn []Grant, err error) {
+	for _, q := range []struct {
+		queue string
+		into  *[]Grant
+		want  func(Grant) bool
+	}{
+		{queueExpiry, &ending, func(g Grant) bool { return g.State == Active || g.State == Pending }},
+		{queueWarn, &warn, func(g Grant) bool { return g.State == Active }},
+	} {
+		due, err := s.Store.DueBy(ctx, s.queue(q.queue), s.now(), sweepBatch)
+		if err != nil {
+			return nil, nil, err
+		}
+		for _, d := range due {
+			g, err := s.Get(ctx, d.ID)
+			switch {
+			case errors.Is(err, ErrNotFound):
+			case err != nil:
+				return nil, nil, err
+			case q.want(g):
+				*q.into = append(*q.into, g)
+			}
+		}
+	}
+	return ending, warn, nil
+}
+
 // Warned takes a grant's warning off the queue once its holder was told.
 func (s *Service) Warned(ctx context.Context, id string) error {
 	return s.Store.Unschedule(ctx, s.queue(queueWarn), id)

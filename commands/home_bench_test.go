@@ -62,8 +62,8 @@ func seedHome(tb testing.TB, st store.Store, seatCount, waiting int) *Router {
 	var report seats.Report
 	for i := range seatCount {
 		report.Paid = append(report.Paid, seats.Seat{
-			User:     connector.Staff{ID: int64(10_000 + i), Name: fmt.Sprintf("Agent %04d", i), Email: fmt.Sprintf("agent%04d@acme.example", i), Role: "agent"},
-			Paid:     true, RoleName: "Agent", Groups: []string{"Tier 2"}, DefaultGroup: "Tier 2",
+			User: connector.Staff{ID: int64(10_000 + i), Name: fmt.Sprintf("Agent %04d", i), Email: fmt.Sprintf("agent%04d@acme.example", i), Role: "agent"},
+			Paid: true, RoleName: "Agent", Groups: []string{"Tier 2"}, DefaultGroup: "Tier 2",
 			LastActivity: now.AddDate(0, 0, -40-i%90), DaysInactive: 40 + i%90, Inactive: true, MonthlyCost: 115,
 		})
 	}

@@ -133,6 +133,38 @@ func (a *Access) Run(ctx context.Context) error {
 	return errors.Join(errs...)
 }
 
+// AccessPreview is what one pass of the job would do now.
+type AccessPreview struct {
+	// Grant are the approved requests it would grant.
+	Grant []approvals.Request
+	// End and Warn are the grants it would end and whose holders it
+	// would warn.
+	End, Warn []access.Grant
+}
+
+// Preview reads what one pass would do, doing none of it: no role
+// changes, no messages, no queue taken.
+func (a *Access) Preview(ctx context.Context) (AccessPreview, error) {
+	var p AccessPreview
+	reqs, err := a.Approvals.List(ctx)
+	if err != nil {
+		return p, err
+	}
+	for _, r := range reqs {
+		if awaitingGrant(r) {
+			p.Grant = append(p.Grant, r)
+		}
+	}
+	p.End, p.Warn, err = a.Service.Preview(ctx)
+	return p, err
+}
+
+// awaitingGrant: r is an approved access request whose grant (or why
+// there is none) has not been told.
+func awaitingGrant(r approvals.Request) bool {
+	return r.Kind == approvals.Access.Name && r.State == approvals.Approved && !told(r, approvals.EventGranted, approvals.EventGrantRefused)
+}
+
 // grantApproved grants every approved access request that has no grant
 // yet: those on the approvals' queue of approved requests, and now and
 // then (at a process's first run, then hourly) every request. Grant is
@@ -172,7 +204,7 @@ func (a *Access) grantAll(ctx context.Context) error {
 	}
 	var errs []error
 	for _, r := range reqs {
-		if r.Kind == approvals.Access.Name && r.State == approvals.Approved && !told(r, approvals.EventGranted, approvals.EventGrantRefused) {
+		if awaitingGrant(r) {
 			errs = append(errs, a.grantOne(ctx, r))
 		}
 	}
@@ -182,17 +214,14 @@ func (a *Access) grantAll(ctx context.Context) error {
 // grantOne grants r if it awaits a grant, and takes it off the queue once
 // the grant, or why there is none, is told.
 func (a *Access) grantOne(ctx context.Context, r approvals.Request) error {
-	awaiting := func(r approvals.Request) bool {
-		return r.Kind == approvals.Access.Name && r.State == approvals.Approved && !told(r, approvals.EventGranted, approvals.EventGrantRefused)
-	}
-	if awaiting(r) {
+	if awaitingGrant(r) {
 		if err := a.GrantRequest(ctx, r); err != nil {
 			return err // the SaaS did not answer: it stays queued
 		}
 		// Told, unless another replica holds the grant's change: then it
 		// stays queued until that one tells it.
 		var err error
-		if r, err = a.Approvals.Get(ctx, r.ID); err != nil || awaiting(r) {
+		if r, err = a.Approvals.Get(ctx, r.ID); err != nil || awaitingGrant(r) {
 			return err
 		}
 	}

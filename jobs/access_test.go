@@ -379,3 +379,55 @@ func TestAccessExpiryReadsTheApprovedQueue(t *testing.T) {
 		t.Errorf("the hourly full look did not grant jonas: %s", got)
 	}
 }
+
+// Preview says what a run would do at each point of a grant's life, and
+// doing it changes nothing: the next real run still does it all.
+func TestAccessExpiryPreview(t *testing.T) {
+	f := newAccessFixture(t)
+	ctx := t.Context()
+	preview := func() (grant, end, warn []string) {
+		t.Helper()
+		p, err := f.job.Preview(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, r := range p.Grant {
+			grant = append(grant, r.Requester)
+		}
+		for _, g := range p.End {
+			end = append(end, g.Email)
+		}
+		for _, g := range p.Warn {
+			warn = append(warn, g.Email)
+		}
+		return grant, end, warn
+	}
+	f.ask(t, mei, "1h")
+	for range 2 {
+		if grant, end, warn := preview(); !slices.Equal(grant, []string{mei}) || end != nil || warn != nil {
+			t.Fatalf("approved: would grant %v, end %v, warn %v", grant, end, warn)
+		}
+	}
+	if got := f.role(t, mei); got == zendesk.RoleAdmin {
+		t.Fatal("the preview granted the role")
+	}
+	f.run(t)
+	f.clock = f.clock.Add(51 * time.Minute)
+	if grant, end, warn := preview(); grant != nil || end != nil || !slices.Equal(warn, []string{mei}) {
+		t.Errorf("ten minutes before the end: would grant %v, end %v, warn %v", grant, end, warn)
+	}
+	f.clock = f.clock.Add(10 * time.Minute)
+	if grant, end, _ := preview(); grant != nil || !slices.Equal(end, []string{mei}) {
+		t.Errorf("past the end: would grant %v, end %v", grant, end)
+	}
+	if got := f.role(t, mei); got != zendesk.RoleAdmin || len(f.chat.headlines(mei, "Your admin access ends at")) != 0 {
+		t.Fatal("the preview ended the grant or warned")
+	}
+	f.run(t)
+	if got := f.role(t, mei); got != zendesk.RoleAgent {
+		t.Errorf("the run after the previews left mei %s", got)
+	}
+	if grant, end, warn := preview(); grant != nil || end != nil || warn != nil {
+		t.Errorf("after the run: would grant %v, end %v, warn %v", grant, end, warn)
+	}
+}

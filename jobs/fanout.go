@@ -9,11 +9,11 @@ import (
 // forEach calls fn with each key on at most workers goroutines (default
 // 8), handing out no more keys once ctx ends. The transports pace each
 // conversation, so sending to several owners at once is safe.
-func forEach(ctx context.Context, workers int, keys []string, fn func(key string)) {
+func forEach[K any](ctx context.Context, workers int, keys []K, fn func(key K)) {
 	if workers <= 0 {
 		workers = 8
 	}
-	work := make(chan string)
+	work := make(chan K)
 	var wg sync.WaitGroup
 	for range min(workers, max(len(keys), 1)) {
 		wg.Go(func() {
@@ -34,10 +34,10 @@ func forEach(ctx context.Context, workers int, keys []string, fn func(key string
 
 // forEachErr is forEach for work that can fail: it returns every key's
 // error, joined.
-func forEachErr(ctx context.Context, workers int, keys []string, fn func(key string) error) error {
+func forEachErr[K any](ctx context.Context, workers int, keys []K, fn func(key K) error) error {
 	var mu sync.Mutex
 	var errs []error
-	forEach(ctx, workers, keys, func(k string) {
+	forEach(ctx, workers, keys, func(k K) {
 		if err := fn(k); err != nil {
 			mu.Lock()
 			errs = append(errs, err)

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"maps"
 	"slices"
 	"sync"
 	"time"
@@ -69,27 +70,57 @@ func TokenDigestJob(registers ...*Tokens) Definition {
 // wrap names the register's SaaS in an error when several are governed.
 func (t *Tokens) wrap(err error) error { return inSaaS(t.Service.SaaS, err) }
 
-func (t *Tokens) digest(ctx context.Context, now time.Time) error {
-	ev, err := t.Service.Evaluate(ctx)
+// tokenDigest is one recipient's credential digest of a period: an
+// owner's, or the admin channel's (To is credentials.AdminDigest).
+type tokenDigest struct {
+	To      string
+	Items   []credentials.Item
+	Message bot.Message
+}
+
+// plan evaluates the register and draws each recipient's digest of the
+// period at now, the admin channel's first, then owners by email.
+func (t *Tokens) plan(ctx context.Context, now time.Time) (period string, ev credentials.Evaluation, out []tokenDigest, err error) {
+	ev, err = t.Service.Evaluate(ctx)
 	if errors.Is(err, credentials.ErrNoInventory) {
-		return errors.New("no credential inventory yet: run `seatwarden run-job sync` first")
+		return "", ev, nil, errors.New("no credential inventory yet: run `seatwarden run-job sync` first")
 	}
+	if err != nil {
+		return "", ev, nil, err
+	}
+	period = reviews.PeriodOf(now, t.Location)
+	owners, admins := credentials.DigestItems(ev)
+	sum := ev.Summarize(t.Location)
+	view := prompts.Register{SaaS: t.Service.SaaS, Location: t.Location, Now: now, Command: t.Command}
+	if len(admins) > 0 {
+		out = append(out, tokenDigest{To: credentials.AdminDigest, Items: admins, Message: view.Digest(period, credentials.AdminDigest, admins, sum, 1)})
+	}
+	for _, o := range slices.Sorted(maps.Keys(owners)) {
+		out = append(out, tokenDigest{To: o, Items: owners[o], Message: view.Digest(period, o, owners[o], sum, 1)})
+	}
+	return period, ev, out, nil
+}
+
+// Preview draws the credential digests the job would send now, sending
+// nothing and claiming nothing.
+func (t *Tokens) Preview(ctx context.Context, now time.Time) ([]DigestPreview, error) {
+	_, _, digests, err := t.plan(ctx, now)
+	out := make([]DigestPreview, len(digests))
+	for i, d := range digests {
+		out[i] = DigestPreview{Owner: d.To, Message: d.Message}
+	}
+	return out, t.wrap(err)
+}
+
+func (t *Tokens) digest(ctx context.Context, now time.Time) error {
+	period, ev, digests, err := t.plan(ctx, now)
 	if err != nil {
 		return err
 	}
 	if t.Notifier == nil {
 		return errors.New("no chat transport is configured (set SLACK_BOT_TOKEN or the TEAMS_ variables), so no credential digest was sent; `tokens` shows the register")
 	}
-	period := reviews.PeriodOf(now, t.Location)
-	owners, admins := credentials.DigestItems(ev)
 	sum := ev.Summarize(t.Location)
-	view := prompts.Register{SaaS: t.Service.SaaS, Location: t.Location, Now: now, Command: t.Command}
-
-	recipients := make([]string, 0, len(owners))
-	for o := range owners {
-		recipients = append(recipients, o)
-	}
-	slices.Sort(recipients)
 	var (
 		mu                     sync.Mutex
 		sent, skipped, unreach int
@@ -109,19 +140,20 @@ func (t *Tokens) digest(ctx context.Context, now time.Time) error {
 			skipped++
 		}
 	}
-	if len(admins) > 0 {
+	toOwners := digests
+	if len(digests) > 0 && digests[0].To == credentials.AdminDigest {
+		admin := digests[0]
+		toOwners = digests[1:]
 		if t.AdminChannel == "" {
-			t.log().WarnContext(ctx, "orphaned credentials found but no admin_channel is set in the policy; nobody gets the admin digest", slog.Int("items", len(admins)))
+			t.log().WarnContext(ctx, "orphaned credentials found but no admin_channel is set in the policy; nobody gets the admin digest", slog.Int("items", len(admin.Items)))
 		} else {
-			msg := view.Digest(period, credentials.AdminDigest, admins, sum, 1)
-			record(t.send(ctx, period, credentials.AdminDigest, admins, msg, func(ctx context.Context, _ string, m bot.Message) ([]bot.MessageRef, error) {
+			record(t.send(ctx, period, credentials.AdminDigest, admin.Items, admin.Message, func(ctx context.Context, _ string, m bot.Message) ([]bot.MessageRef, error) {
 				return t.Notifier.SendChannel(ctx, t.AdminChannel, m)
 			}))
 		}
 	}
-	forEach(ctx, t.Workers, recipients, func(owner string) {
-		msg := view.Digest(period, owner, owners[owner], sum, 1)
-		record(t.send(ctx, period, owner, owners[owner], msg, t.Notifier.SendDirect))
+	forEach(ctx, t.Workers, toOwners, func(d tokenDigest) {
+		record(t.send(ctx, period, d.To, d.Items, d.Message, t.Notifier.SendDirect))
 	})
 	t.log().InfoContext(ctx, "credential digests", slog.String("saas", connector.OrZendesk(t.Service.SaaS)), slog.String("period", period), slog.Int("sent", sent), slog.Int("already_sent", skipped),
 		slog.Int("unreachable", unreach), slog.Int("failed", len(errs)), slog.Int("orphans", len(ev.Orphans())),

@@ -13,9 +13,9 @@ import (
 	"github.com/seatwarden/seatwarden/store/boltstore"
 )
 
-// TestRunJobDryRun: --dry-run prints what sync and the digest would save
-// and send, and saves and sends nothing; a job it cannot show is refused
-// before anything runs.
+// TestRunJobDryRun: --dry-run prints what sync, the digests and the
+// access sweep would save, send and change, and does none of it; a job it
+// cannot show is refused before anything runs.
 func TestRunJobDryRun(t *testing.T) {
 	envs, _ := zendeskEnv(t)
 	envs["SEATWARDEN_CONFIG"] = writePolicy(t, "admins: [dana@acme.example]\nowners:\n  - group: Tier 2\n    owner: omar@acme.example\n  - default: dana@acme.example\n")
@@ -57,8 +57,24 @@ func TestRunJobDryRun(t *testing.T) {
 		t.Errorf("a second dry run differs: the first changed something\nfirst:\n%s\nsecond:\n%s", out, again.stdout.String())
 	}
 
+	tokens := &invocation{env: envs}
+	if code := tokens.run(ctx, "run-job", "token-digest", "--dry-run"); code != 0 {
+		t.Fatalf("token-digest --dry-run: exit %d\n%s", code, tokens.stderr.String())
+	}
+	wantLines(t, tokens.stdout.String(), "── would send to the admin channel (none is set: admin_channel in the policy, so nobody would get it) ──",
+		"1 credential digest would go out, unless one went out already this week. Nothing was sent.")
+	if again := (&invocation{env: envs}); again.run(ctx, "run-job", "token-digest", "--dry-run") != 0 || again.stdout.String() != tokens.stdout.String() {
+		t.Errorf("a second token-digest dry run differs:\n%s", again.stdout.String())
+	}
+
+	grants := &invocation{env: envs}
+	if code := grants.run(ctx, "run-job", "access-expiry", "--dry-run"); code != 0 {
+		t.Fatalf("access-expiry --dry-run: exit %d\n%s", code, grants.stderr.String())
+	}
+	wantLines(t, grants.stdout.String(), "0 to grant, 0 to end, 0 to warn. Nothing was changed or sent.")
+
 	refused := &invocation{env: envs}
-	if code := refused.run(ctx, "run-job", "reminders", "--dry-run"); code != 2 || !strings.Contains(refused.stderr.String(), "--dry-run shows inactive-digest and sync only") {
+	if code := refused.run(ctx, "run-job", "reminders", "--dry-run"); code != 2 || !strings.Contains(refused.stderr.String(), "--dry-run shows access-expiry, inactive-digest, sync and token-digest only") {
 		t.Errorf("reminders --dry-run: exit %d, %s", code, refused.stderr.String())
 	}
 }

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/seatwarden/seatwarden/jobs"
+	"github.com/seatwarden/seatwarden/prompts"
 )
 
 func runJobCmd(ctx context.Context, args []string, e env) error {
@@ -35,7 +36,7 @@ func runJobCmd(ctx context.Context, args []string, e env) error {
 	dry, canDry := dryRuns[name]
 	if *dryRun && !canDry {
 		fmt.Fprintf(e.stderr, "seatwarden run-job: --dry-run shows %s only; %s would have to be run to see what it does (preview one message with the chat command preview)\n",
-			strings.Join(slices.Sorted(maps.Keys(dryRuns)), " and "), name)
+			prompts.JoinAnd(slices.Sorted(maps.Keys(dryRuns))), name)
 		return errUsage
 	}
 	a, err := openApp(ctx, e)
