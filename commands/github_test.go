@@ -179,7 +179,7 @@ func TestAClickRedrawsTheDigestAcrossSaaS(t *testing.T) {
 	clock := func() time.Time { return now }
 	g := githubGoverned(t)
 	g.Reviews = &reviews.Service{Records: f.store, Audit: f.store, Connector: connector.GitHub, Seats: gh, Now: clock, Holder: "test",
-		Policy: reviews.Policy{Location: f.deps.Policy.Location, KeepMaxDays: 180}}
+		Policy: reviews.Policy{Location: f.deps.Policy.Location, KeepMaxDays: 180}, Snapshot: &seats.Patcher{Store: f.store, Locks: f.store}}
 	if _, err := g.Reviews.Open(t.Context(), f.period, seats.Evaluate(snap, g.Policy, now), func(seats.Seat) string { return acmeAdmin }); err != nil {
 		t.Fatal(err)
 	}
@@ -203,6 +203,14 @@ func TestAClickRedrawsTheDigestAcrossSaaS(t *testing.T) {
 	mustSay(t, m, "*GitHub* · Member", "*Zendesk* ·", "➖ Removed by "+acmeAdmin)
 	if n := emu.Requests(githubtest.EndpointCopilotRemove); n != 1 {
 		t.Errorf("GitHub was asked %d times to cancel the seat, want 1", n)
+	}
+	// The snapshot shows the cancelled seat at once, as the next sync will.
+	after, err := f.store.LoadSnapshot(t.Context(), connector.GitHub)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if j := slices.IndexFunc(after.Staff, func(s connector.Staff) bool { return s.Name == "jberg" }); j < 0 || after.Staff[j].Free != connector.FreeCopilotEnding {
+		t.Errorf("jberg in the snapshot after Remove: %+v", after.Staff)
 	}
 	if m.Pager != nil {
 		page := click(f.router, acmeAdmin, prompts.ActionPage, bot.PageValue(m.Pager.Token, 2))

@@ -171,6 +171,7 @@ func newApp(ctx context.Context, cfg *config.Config, log *slog.Logger) (*app, er
 		// Copilot seats have a review of their own records and rules; its
 		// seats join Zendesk's digests, one message per owner.
 		a.gitHubReviews = newGitHubReviewJobs(cfg, a.store, gh, holder, a.now, log)
+		a.gitHubReviews.Service.Snapshot = patcher
 		a.reviews.Also = append(a.reviews.Also, a.gitHubReviews)
 		// Fine-grained tokens and GitHub Apps: a register of their own.
 		a.gitHubTokens = newTokenJobs(cfg, a.store, connector.GitHub, gh, cfg.GitHub.Org, holder, a.now, log)

@@ -114,32 +114,13 @@ func (c Connector) SyncStaff(ctx context.Context, sync connector.StaffSync) (con
 
 	roster := connector.Roster{}
 	for id, login := range logins {
-		st := connector.Staff{ID: id, Name: login, Email: firstEmail(emails[login]), Role: RoleMember,
-			TwoFactor: twoFactorKnown && !no2FA[id]}
-		if isOwner[id] {
-			st.Role, st.RoleName, st.Privileged = RoleAdmin, roleNameOwner, true
+		var seat *CopilotSeat
+		if s, ok := seatOf[id]; ok {
+			seat = &s
 		}
-		seat, hasSeat := seatOf[id]
-		switch {
-		case !hasSeat:
-			st.Free = connector.FreeNoCopilot
-		case seat.PendingCancellationDate != "":
-			// Cancelled: billed to the end of the cycle, nothing left to
-			// decide.
-			st.Free = connector.FreeCopilotEnding
-		default:
-			st.Seat = connector.SeatCopilotBusiness
-			if seat.PlanType == "enterprise" {
-				st.Seat = connector.SeatCopilotEnterprise
-			}
-		}
-		if hasSeat {
-			st.LastActivity, st.CreatedAt = seat.LastActivityAt, seat.CreatedAt
-			if t := seat.AssigningTeam; t != nil {
-				team := t.ID
-				st.DefaultGroupID = &team
-				roster.Memberships = append(roster.Memberships, connector.Membership{UserID: id, GroupID: team, Default: true})
-			}
+		st := staffOf(id, login, isOwner[id], seat, emails[login], twoFactorKnown && !no2FA[id])
+		if st.DefaultGroupID != nil {
+			roster.Memberships = append(roster.Memberships, connector.Membership{UserID: id, GroupID: *st.DefaultGroupID, Default: true})
 		}
 		roster.Staff = append(roster.Staff, st)
 	}
@@ -167,6 +148,86 @@ func (c Connector) SyncStaff(ctx context.Context, sync connector.StaffSync) (con
 		stats.Added = len(roster.Staff)
 	}
 	return roster, stats, nil
+}
+
+// staffOf is one member as a sync records them: an owner or a member,
+// their Copilot seat (nil for none) with its activity and the team it
+// comes through, the first of their verified emails, and their 2FA.
+func staffOf(id int64, login string, owner bool, seat *CopilotSeat, emails []string, twoFactor bool) connector.Staff {
+	st := connector.Staff{ID: id, Name: login, Email: firstEmail(emails), Role: RoleMember, TwoFactor: twoFactor}
+	if owner {
+		st.Role, st.RoleName, st.Privileged = RoleAdmin, roleNameOwner, true
+	}
+	switch {
+	case seat == nil:
+		st.Free = connector.FreeNoCopilot
+		return st
+	case seat.PendingCancellationDate != "":
+		// Cancelled: billed to the end of the cycle, nothing left to
+		// decide.
+		st.Free = connector.FreeCopilotEnding
+	default:
+		st.Seat = connector.SeatCopilotBusiness
+		if seat.PlanType == "enterprise" {
+			st.Seat = connector.SeatCopilotEnterprise
+		}
+	}
+	st.LastActivity, st.CreatedAt = seat.LastActivityAt, seat.CreatedAt
+	if t := seat.AssigningTeam; t != nil {
+		team := t.ID
+		st.DefaultGroupID = &team
+	}
+	return st
+}
+
+var _ connector.StaffReader = Connector{}
+
+// StaffMember reads one member back as a sync records them, so a seat
+// the bot just cancelled shows at once: their membership, Copilot seat,
+// verified email and 2FA. Someone who left the organisation and holds no
+// seat through the enterprise is no longer staff.
+func (c Connector) StaffMember(ctx context.Context, id int64) (connector.Staff, bool, error) {
+	u, err := c.Client.UserByID(ctx, id)
+	if errors.Is(err, ErrNotFound) {
+		return connector.Staff{}, false, nil
+	}
+	if err != nil {
+		return connector.Staff{}, false, err
+	}
+	ms, err := c.Client.Membership(ctx, u.Login)
+	member := err == nil && ms.State != StatePending
+	if err != nil && !errors.Is(err, ErrNotFound) {
+		return connector.Staff{}, false, err
+	}
+	var seat *CopilotSeat
+	switch s, err := c.Client.MemberCopilotSeat(ctx, u.Login); {
+	case err == nil:
+		seat = &s
+	case !errors.Is(err, ErrNotFound) && !errors.Is(err, ErrInvalid):
+		return connector.Staff{}, false, err
+	}
+	if !member && seat == nil {
+		return connector.Staff{}, false, nil
+	}
+	owner := member && ms.Role == RoleAdmin
+	var emails []string
+	if seat != nil || owner {
+		found, err := c.Client.VerifiedDomainEmails(ctx, []string{u.Login})
+		if err != nil {
+			return connector.Staff{}, false, fmt.Errorf("verified emails: %w", err)
+		}
+		emails = found[u.Login]
+	}
+	twoFactor := true
+	switch list, err := c.Client.MembersWithout2FA(ctx); {
+	case errors.Is(err, connector.ErrForbidden) || errors.Is(err, connector.ErrInvalid):
+		twoFactor = false // unknown, as the sync records it
+	case err != nil:
+		return connector.Staff{}, false, fmt.Errorf("members without 2FA: %w", err)
+	default:
+		twoFactor = !slices.ContainsFunc(list, func(m Member) bool { return m.ID == id })
+	}
+	return staffOf(id, u.Login, owner, seat, emails, twoFactor), true, nil
 }
 
 func firstEmail(list []string) string {

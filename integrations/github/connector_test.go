@@ -261,3 +261,51 @@ func TestPaceLetsABurstThrough(t *testing.T) {
 		t.Error("the request after the burst went through without waiting for the pace")
 	}
 }
+
+// TestConnectorStaffMember: one member read back is what a sync records
+// of them, so a seat the bot cancelled shows at once; someone taken out
+// of the organisation is no longer staff.
+func TestConnectorStaffMember(t *testing.T) {
+	h := sampleHarness(t)
+	c := github.Connector{Client: h.app(t)}
+	ctx := t.Context()
+	roster, _, err := c.SyncStaff(ctx, connector.StaffSync{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range roster.Staff {
+		got, staff, err := c.StaffMember(ctx, want.ID)
+		if err != nil || !staff {
+			t.Fatalf("%s: staff %v, %v", want.Name, staff, err)
+		}
+		if got.Email != want.Email || got.Seat != want.Seat || got.Free != want.Free || got.Role != want.Role || got.Privileged != want.Privileged ||
+			got.TwoFactor != want.TwoFactor || (got.DefaultGroupID == nil) != (want.DefaultGroupID == nil) {
+			t.Errorf("%s read back as %+v, the sync recorded %+v", want.Name, got, want)
+		}
+	}
+
+	mei, err := h.owner(t).User(ctx, "mei-tanaka")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := c.ChangeSeat(ctx, mei.ID, connector.SeatChange{Kind: connector.Remove}); err != nil {
+		t.Fatal(err)
+	}
+	if got, staff, err := c.StaffMember(ctx, mei.ID); err != nil || !staff || got.Free != connector.FreeCopilotEnding || got.Seat != "" {
+		t.Errorf("after cancelling: %+v, staff %v, %v; want the seat ending", got, staff, err)
+	}
+
+	jonas, err := h.owner(t).User(ctx, "jberg")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := (github.Connector{Client: h.app(t), RemoveMember: true}).ChangeSeat(ctx, jonas.ID, connector.SeatChange{Kind: connector.Remove}); err != nil {
+		t.Fatal(err)
+	}
+	if _, staff, err := c.StaffMember(ctx, jonas.ID); err != nil || staff {
+		t.Errorf("after taking jonas out: staff %v, %v; want no longer staff", staff, err)
+	}
+	if _, staff, err := c.StaffMember(ctx, 424242); err != nil || staff {
+		t.Errorf("an unknown id: staff %v, %v", staff, err)
+	}
+}
