@@ -1,0 +1,141 @@
+package directory
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/seatwarden/seatwarden/store"
+)
+
+// recordKind is the store kind of directory snapshots, one per source.
+const recordKind = "directory"
+
+// DefaultFullEvery is how often a source that reads changes is read whole
+// anyway: people deleted from it appear in no change feed.
+const DefaultFullEvery = 24 * time.Hour
+
+// ErrNoDirectory: no read of the source has been kept yet.
+var ErrNoDirectory = errors.New("directory: not read yet; run `seatwarden run-job identity-sync`")
+
+// Service reads an identity source into the store and keeps the last good
+// read.
+type Service struct {
+	Records store.Records
+	Source  Source
+	Safety  Safety
+	// FullEvery is how often the source is read whole (default
+	// DefaultFullEvery); reads in between ask only for changes.
+	FullEvery time.Duration
+	Now       func() time.Time
+}
+
+func (s *Service) now() time.Time {
+	if s.Now == nil {
+		return time.Now()
+	}
+	return s.Now()
+}
+
+// stored is a snapshot as kept, with when it was last read whole.
+type stored struct {
+	Snapshot
+	FullAt time.Time `json:"full_at"`
+}
+
+// Load returns the last good read; ErrNoDirectory before the first.
+func (s *Service) Load(ctx context.Context) (*Snapshot, error) {
+	st, _, err := s.load(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return &st.Snapshot, nil
+}
+
+func (s *Service) load(ctx context.Context) (*stored, int64, error) {
+	rec, err := s.Records.GetRecord(ctx, recordKind, s.Source.Name())
+	if errors.Is(err, store.ErrNotFound) {
+		return nil, 0, ErrNoDirectory
+	}
+	if err != nil {
+		return nil, 0, err
+	}
+	var st stored
+	if err := json.Unmarshal(rec.Data, &st); err != nil {
+		return nil, 0, fmt.Errorf("directory: stored %s read unreadable: %w", s.Source.Name(), err)
+	}
+	return &st, rec.Version, nil
+}
+
+// Result is what one sync did.
+type Result struct {
+	Snapshot *Snapshot
+	// Departed are the people who left since the last good read.
+	Departed []Person
+	Full     bool
+	Requests int
+	// Shared are emails several people answer to, which find nobody.
+	Shared map[string][]string
+}
+
+// Sync reads the source, changes only unless a full read is due, and
+// keeps the result if Safety trusts it. A held read returns a *HeldError
+// and changes nothing: the last good read stays, and nobody counts as
+// departed because of it.
+func (s *Service) Sync(ctx context.Context) (Result, error) {
+	now := s.now()
+	prev, version, err := s.load(ctx)
+	if err != nil && !errors.Is(err, ErrNoDirectory) {
+		return Result{}, err
+	}
+	cursor := ""
+	every := s.FullEvery
+	if every <= 0 {
+		every = DefaultFullEvery
+	}
+	if prev != nil && now.Sub(prev.FullAt) < every {
+		cursor = prev.Cursor
+	}
+	r, err := s.Source.ReadPeople(ctx, cursor)
+	if err != nil {
+		return Result{}, fmt.Errorf("directory: read %s: %w", s.Source.Name(), err)
+	}
+	kept := make([]Person, 0, len(r.People))
+	for _, p := range r.People {
+		if Normalize(&p) {
+			kept = append(kept, p)
+		}
+	}
+	r.People = kept
+	var before *Snapshot
+	if prev != nil {
+		before = &prev.Snapshot
+	}
+	next := Merge(before, s.Source.Name(), r, now)
+	res := Result{Snapshot: next, Full: r.Full || prev == nil, Requests: r.Requests, Shared: next.Index().Shared}
+	if err := s.Safety.Check(before, r, next); err != nil {
+		return res, err
+	}
+	res.Departed = Departures(before, next)
+	keep := stored{Snapshot: *next, FullAt: now}
+	if !res.Full && prev != nil {
+		keep.FullAt = prev.FullAt
+	}
+	data, err := json.Marshal(keep)
+	if err != nil {
+		return res, err
+	}
+	if prev == nil {
+		_, err = s.Records.CreateRecord(ctx, recordKind, s.Source.Name(), data)
+	} else {
+		_, err = s.Records.CompareAndSwapRecord(ctx, recordKind, s.Source.Name(), version, data)
+	}
+	if errors.Is(err, store.ErrExists) || errors.Is(err, store.ErrConflict) {
+		// Another replica kept a read meanwhile; the next run reads on
+		// from it.
+		return res, fmt.Errorf("directory: another sync saved %s first: %w", s.Source.Name(), err)
+	}
+	return res, err
+}
