@@ -29,6 +29,8 @@ type Config struct {
 	Teams   Teams
 	Zendesk Zendesk
 	GitHub  GitHub
+	// Identity is the company directory's source; none when empty.
+	Identity Identity
 	// PublicURL is the bot's public base URL, for links people open
 	// (step-up): SEATWARDEN_PUBLIC_URL, no trailing "/".
 	PublicURL string
@@ -144,6 +146,21 @@ type GitHub struct {
 	AppInstallationID int64 // GITHUB_APP_INSTALLATION_ID
 	// AppPrivateKey is the app's PEM key, from GITHUB_APP_PRIVATE_KEY_FILE.
 	AppPrivateKey Secret
+}
+
+// Identity is the identity source seatwarden reads the company directory
+// from. Okta is the one built in this version.
+type Identity struct {
+	OktaURL   string // OKTA_ORG_URL without a trailing "/"
+	OktaToken Secret // OKTA_API_TOKEN
+}
+
+// Source names the configured source ("okta"), "" when none is.
+func (i Identity) Source() string {
+	if i.OktaURL != "" {
+		return "okta"
+	}
+	return ""
 }
 
 // Enabled reports whether GitHub is governed.

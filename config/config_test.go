@@ -106,6 +106,7 @@ func TestLoadDefaults(t *testing.T) {
 				"access-expiry":    "* * * * *",
 				"privilege-review": "0 9 1 1,4,7,10 *",
 				"verify-expiry":    "* * * * *",
+				"identity-sync":    "*/15 * * * *",
 			},
 			Zendesk: config.ZendeskLimits{RequestsPerMinute: 200, Timeout: config.Duration(30 * time.Second)},
 			GitHub: config.GitHubPolicy{
@@ -240,6 +241,7 @@ func TestLoadEveryKey(t *testing.T) {
 			"access-expiry":    "*/2 * * * *",
 			"privilege-review": "0 8 1 1,4,7,10 *",
 			"verify-expiry":    "* * * * *",
+			"identity-sync":    "*/15 * * * *",
 		},
 		Zendesk: config.ZendeskLimits{RequestsPerMinute: 400, Timeout: config.Duration(45 * time.Second)},
 		GitHub: config.GitHubPolicy{
@@ -531,7 +533,7 @@ func TestLoadPolicyProblems(t *testing.T) {
 		{"cron with its own zone", "schedules:\n  sync: \"TZ=Europe/Berlin 0 9 * * *\"\n",
 			[]string{`policy.yaml:2: schedules.sync: invalid cron spec "TZ=Europe/Berlin 0 9 * * *": set the zone with the timezone key, not in the spec`}},
 		{"unknown job", "schedules:\n  synk: \"* * * * *\"\n",
-			[]string{"policy.yaml:2: schedules.synk: unknown job (did you mean sync?); jobs are sync, inactive-digest, token-digest, reminders, access-expiry, privilege-review, verify-expiry"}},
+			[]string{"policy.yaml:2: schedules.synk: unknown job (did you mean sync?); jobs are sync, inactive-digest, token-digest, reminders, access-expiry, privilege-review, verify-expiry, identity-sync"}},
 		{"zendesk rate zero", "zendesk:\n  requests_per_minute: 0\n",
 			[]string{"policy.yaml:2: zendesk.requests_per_minute: must be between 1 and 2500, got 0"}},
 		{"zendesk rate too high", "zendesk:\n  requests_per_minute: 2501\n",

@@ -87,6 +87,8 @@ func (c *Config) Describe() []Setting {
 	env("ZENDESK_OAUTH_CLIENT_ID", c.Zendesk.OAuthClientID)
 	env("ZENDESK_OAUTH_CLIENT_SECRET", secretText(c.Zendesk.OAuthClientSecret))
 	env("ZENDESK_OAUTH_TOKEN", secretText(c.Zendesk.OAuthToken))
+	env("OKTA_ORG_URL", c.Identity.OktaURL)
+	env("OKTA_API_TOKEN", secretText(c.Identity.OktaToken))
 	env("GITHUB_ORG", c.GitHub.Org)
 	env("GITHUB_API_URL", c.GitHub.APIURL)
 	env("GITHUB_TOKEN", secretText(c.GitHub.Token))

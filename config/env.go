@@ -121,6 +121,7 @@ func (e *envLoader) load(c *Config) {
 	e.loadTeams(&c.Teams)
 	e.loadZendesk(&c.Zendesk)
 	e.loadGitHub(&c.GitHub)
+	e.loadIdentity(&c.Identity)
 	e.loadEncryption(c)
 	e.loadStepUp(c)
 }
@@ -444,6 +445,39 @@ func (e *envLoader) loadGitHub(g *GitHub) {
 		e.fail("GITHUB_ORG", "is set but no GitHub credentials are: set GITHUB_APP_ID, GITHUB_APP_INSTALLATION_ID and GITHUB_APP_PRIVATE_KEY_FILE (preferred), or GITHUB_TOKEN")
 	case org != "" && e.given("GITHUB_TOKEN"):
 		e.warn(e.label("GITHUB_TOKEN"), "a token cannot read fine-grained personal access tokens (GitHub allows only Apps); authenticate as a GitHub App to register them")
+	}
+}
+
+// identitySources are the variables of each identity source, the first
+// of each naming it. Only Okta's are read in this version; setting
+// another's stops startup rather than be ignored.
+var identitySources = [][]string{
+	{"OKTA_ORG_URL", "OKTA_API_TOKEN"},
+	{"GRAPH_TENANT_ID", "GRAPH_CLIENT_ID", "GRAPH_CLIENT_SECRET"},
+	{"GOOGLE_CREDENTIALS_FILE", "GOOGLE_ADMIN_EMAIL"},
+	{"SCIM_URL", "SCIM_TOKEN"},
+}
+
+func (e *envLoader) loadIdentity(id *Identity) {
+	if v := e.str("OKTA_ORG_URL"); v != "" {
+		if u, ok := e.endpoint("OKTA_ORG_URL", v, "https://acme.okta.com"); ok {
+			id.OktaURL = strings.TrimRight(u, "/")
+		}
+	}
+	id.OktaToken = e.secret("OKTA_API_TOKEN")
+	switch {
+	case e.given("OKTA_ORG_URL") && !e.given("OKTA_API_TOKEN"):
+		e.fail("OKTA_API_TOKEN", "must be set with OKTA_ORG_URL: an API token of a read-only administrator (Security → API → Tokens), or OKTA_API_TOKEN_FILE")
+	case e.given("OKTA_API_TOKEN") && !e.given("OKTA_ORG_URL"):
+		e.fail("OKTA_ORG_URL", "must be set with OKTA_API_TOKEN: the org's URL, such as https://acme.okta.com")
+	}
+	for _, vars := range identitySources[1:] {
+		for _, v := range vars {
+			if strings.TrimSpace(e.getenv(v)) != "" {
+				e.fail(v, "names an identity source this version does not read; use Okta (OKTA_ORG_URL and OKTA_API_TOKEN), or unset %s", v)
+				break
+			}
+		}
 	}
 }
 

@@ -331,6 +331,17 @@ func TestLoadEnvironmentProblems(t *testing.T) {
 		{"github api url over plain http", map[string]string{"GITHUB_ORG": "acme", "GITHUB_TOKEN": "t", "GITHUB_API_URL": "http://github.internal/api/v3"}, nil,
 			[]string{"GITHUB_API_URL: " + httpsOnly + ", such as https://github.example.com/api/v3"}},
 
+		{"okta url without a token", map[string]string{"OKTA_ORG_URL": "https://acme.okta.com"}, nil,
+			[]string{"OKTA_API_TOKEN: must be set with OKTA_ORG_URL: an API token of a read-only administrator (Security → API → Tokens), or OKTA_API_TOKEN_FILE"}},
+		{"okta token without a url", map[string]string{"OKTA_API_TOKEN": "00abc"}, nil,
+			[]string{"OKTA_ORG_URL: must be set with OKTA_API_TOKEN: the org's URL, such as https://acme.okta.com"}},
+		{"okta over plain http", map[string]string{"OKTA_ORG_URL": "http://acme.okta.com", "OKTA_API_TOKEN": "00abc"}, nil,
+			[]string{"OKTA_ORG_URL: " + httpsOnly + ", such as https://acme.okta.com"}},
+		{"okta token file unreadable", map[string]string{"OKTA_ORG_URL": "https://acme.okta.com", "OKTA_API_TOKEN_FILE": "/run/missing"}, nil,
+			[]string{`OKTA_API_TOKEN_FILE: cannot read "/run/missing": file does not exist`}},
+		{"a source this version does not read", map[string]string{"GRAPH_TENANT_ID": "t", "GRAPH_CLIENT_ID": "c"}, nil,
+			[]string{"GRAPH_TENANT_ID: names an identity source this version does not read; use Okta (OKTA_ORG_URL and OKTA_API_TOKEN), or unset GRAPH_TENANT_ID"}},
+
 		{"an oidc provider half set", map[string]string{"SEATWARDEN_OIDC_ISSUER": "https://login.example.com", "SEATWARDEN_PUBLIC_URL": "https://bot.example.com"}, nil,
 			[]string{"an OIDC provider needs SEATWARDEN_OIDC_ISSUER, SEATWARDEN_OIDC_CLIENT_ID and SEATWARDEN_OIDC_CLIENT_SECRET together"}},
 		{"an oidc provider without a public url", map[string]string{"SEATWARDEN_OIDC_ISSUER": "https://login.example.com", "SEATWARDEN_OIDC_CLIENT_ID": "bot", "SEATWARDEN_OIDC_CLIENT_SECRET": "s"}, nil,

@@ -22,11 +22,12 @@ const (
 	JobAccessExpiry    = "access-expiry"
 	JobPrivilegeReview = "privilege-review"
 	JobVerifyExpiry    = "verify-expiry"
+	JobIdentitySync    = "identity-sync"
 )
 
 // JobNames returns the known job names in the order the scheduler lists them.
 func JobNames() []string {
-	return []string{JobSync, JobInactiveDigest, JobTokenDigest, JobReminders, JobAccessExpiry, JobPrivilegeReview, JobVerifyExpiry}
+	return []string{JobSync, JobInactiveDigest, JobTokenDigest, JobReminders, JobAccessExpiry, JobPrivilegeReview, JobVerifyExpiry, JobIdentitySync}
 }
 
 // Values of github.remove_action.
@@ -358,6 +359,7 @@ func DefaultPolicy() Policy {
 			JobPrivilegeReview: "0 9 1 1,4,7,10 *",
 			// Verifications also expire on timers between runs.
 			JobVerifyExpiry: "* * * * *",
+			JobIdentitySync: "*/15 * * * *",
 		},
 		Zendesk: ZendeskLimits{RequestsPerMinute: 200, Timeout: Duration(30 * time.Second)},
 		GitHub: GitHubPolicy{

@@ -310,3 +310,26 @@ func Describe(p Person) string {
 	b.WriteString(", " + string(p.Status))
 	return b.String()
 }
+
+// Sources' names, as the store and logs name them.
+const (
+	Okta   = "okta"
+	Graph  = "graph"
+	Google = "google"
+	SCIM   = "scim"
+)
+
+// Title names a source for people: "Okta", "Microsoft Entra ID".
+func Title(source string) string {
+	switch source {
+	case Okta:
+		return "Okta"
+	case Graph:
+		return "Microsoft Entra ID"
+	case Google:
+		return "Google Workspace"
+	case SCIM:
+		return "SCIM"
+	}
+	return source
+}

@@ -29,6 +29,8 @@ type Metrics struct {
 	snapshotSyncedAt prometheus.Gauge
 	accessGrants     *prometheus.CounterVec
 	accessEndLag     prometheus.Histogram
+	identityReads    *prometheus.CounterVec
+	identityPeople   prometheus.Gauge
 }
 
 // New registers every series on a fresh registry, with the Go runtime and
@@ -78,6 +80,15 @@ func New() *Metrics {
 			Buckets: []float64{.5, 1, 2, 5, 10, 30, 60, 120, 300, 900},
 		}),
 	}
+	m.identityReads = prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "seatwarden_identity_reads_total",
+		Help: "Reads of the identity source by outcome: ok, held (not trusted, the last good read kept) and failed.",
+	}, []string{"outcome"})
+	m.identityPeople = prometheus.NewGauge(prometheus.GaugeOpts{
+		Name: "seatwarden_identity_people",
+		Help: "People in the last good read of the identity source, departed ones included.",
+	})
+	reg.MustRegister(m.identityReads, m.identityPeople)
 	reg.MustRegister(
 		collectors.NewGoCollector(),
 		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
@@ -127,6 +138,15 @@ func (m *Metrics) ObserveAccess(outcome string, lag time.Duration) {
 	m.accessGrants.WithLabelValues(outcome).Inc()
 	if outcome == "ended" && lag >= 0 {
 		m.accessEndLag.Observe(lag.Seconds())
+	}
+}
+
+// ObserveIdentity counts one read of the identity source and, for a good
+// one, publishes how many people it holds.
+func (m *Metrics) ObserveIdentity(outcome string, people, _ int) {
+	m.identityReads.WithLabelValues(outcome).Inc()
+	if outcome == "ok" {
+		m.identityPeople.Set(float64(people))
 	}
 }
 

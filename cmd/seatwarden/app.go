@@ -25,7 +25,9 @@ import (
 	"github.com/seatwarden/seatwarden/config"
 	"github.com/seatwarden/seatwarden/connector"
 	"github.com/seatwarden/seatwarden/credentials"
+	"github.com/seatwarden/seatwarden/directory"
 	"github.com/seatwarden/seatwarden/integrations/github"
+	"github.com/seatwarden/seatwarden/integrations/okta"
 	"github.com/seatwarden/seatwarden/integrations/zendesk"
 	"github.com/seatwarden/seatwarden/internal/seal"
 	"github.com/seatwarden/seatwarden/internal/wiring"
@@ -61,6 +63,7 @@ type app struct {
 	slack    *slackbot.Adapter // nil when Slack is off
 	teams    *teamsbot.Adapter // nil when Teams is off
 	teamsTab *teamsbot.Tab     // nil when the personal tab is off (config.TabOff)
+	identity *jobs.Identity    // nil without an identity source
 	reviews  *jobs.Reviews
 	// privilege is the quarterly review of standing privilege.
 	privilege *jobs.Reviews
@@ -179,9 +182,19 @@ func newApp(ctx context.Context, cfg *config.Config, log *slog.Logger) (*app, er
 		a.approvals.Inventories = append(a.approvals.Inventories, a.gitHubTokens.Service)
 	}
 	inventories = append(inventories, a.approvals.Installations, a.access.WatchShadows)
+	defs := []jobs.Definition{digest, jobs.TokenDigestJob(a.tokenRegisters()...), reminders, a.access.Job(), a.privilege.DigestJob(), a.verify.Job()}
+	if cfg.Identity.Source() != "" {
+		if a.identity, err = newIdentityJobs(cfg, a.store, a.now, log); err != nil {
+			a.Close()
+			return nil, err
+		}
+		a.identity.Observe = a.metrics.ObserveIdentity
+		// A sync reads the directory too, after the seats.
+		inventories = append(inventories, a.identity.Run)
+		defs = append(defs, a.identity.Job())
+	}
 	a.syncers = syncers
-	a.jobs, err = jobs.NewRegistry(jobs.Sync(syncers, a.afterSync, inventories...), digest,
-		jobs.TokenDigestJob(a.tokenRegisters()...), reminders, a.access.Job(), a.privilege.DigestJob(), a.verify.Job())
+	a.jobs, err = jobs.NewRegistry(append([]jobs.Definition{jobs.Sync(syncers, a.afterSync, inventories...)}, defs...)...)
 	if err != nil {
 		a.Close()
 		return nil, err
@@ -404,6 +417,9 @@ func (a *app) useNotifier(n bot.Notifier) {
 	if a.gitHubTokens != nil {
 		a.gitHubTokens.Notifier = n
 	}
+	if a.identity != nil {
+		a.identity.Notifier = n
+	}
 }
 
 // approvalChanged posts what a request's change promised, off the
@@ -463,6 +479,20 @@ func newAccessJobs(cfg *config.Config, st store.Store, roles access.Roles, ap *j
 		Keys:         st,
 		Logger:       log,
 	}
+}
+
+// newIdentityJobs reads the configured identity source into the
+// directory.
+func newIdentityJobs(cfg *config.Config, st store.Store, now func() time.Time, log *slog.Logger) (*jobs.Identity, error) {
+	client, err := okta.New(okta.Config{OrgURL: cfg.Identity.OktaURL, Token: cfg.Identity.OktaToken.Value(), Logger: log})
+	if err != nil {
+		return nil, err
+	}
+	p := cfg.Policy
+	return &jobs.Identity{
+		Directory:    &directory.Service{Records: st, Source: okta.Source{Client: client}, Now: now},
+		AdminChannel: p.AdminChannel, Location: p.Location(), Keys: st, Logger: log,
+	}, nil
 }
 
 // newVerifyJobs wires caller verification to the policy; outcomes of

@@ -21,6 +21,7 @@ import (
 	"github.com/seatwarden/seatwarden/config"
 	"github.com/seatwarden/seatwarden/connector"
 	"github.com/seatwarden/seatwarden/integrations/oidc"
+	"github.com/seatwarden/seatwarden/integrations/okta"
 	"github.com/seatwarden/seatwarden/integrations/zendesk"
 	"github.com/seatwarden/seatwarden/internal/seal"
 	"github.com/seatwarden/seatwarden/store"
@@ -65,7 +66,7 @@ func skip(name, detail string) checkResult {
 const checkTimeout = 15 * time.Second
 
 func doctorCmd(ctx context.Context, args []string, e env) error {
-	fs := newFlags("doctor", "doctor\n\nChecks config, store, Zendesk, GitHub (when GITHUB_ORG is set), Slack and Teams credentials, and that someone can be reached; exits 1 if any check fails. Creates no store file.", e)
+	fs := newFlags("doctor", "doctor\n\nChecks config, store, Zendesk, GitHub (when GITHUB_ORG is set), Okta (when OKTA_ORG_URL is set), Slack and Teams credentials, and that someone can be reached; exits 1 if any check fails. Creates no store file.", e)
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -108,6 +109,7 @@ func runChecks(ctx context.Context, e env) []checkResult {
 	results = append(results, checkStore(ctx, cfg, quiet)...)
 	results = append(results, checkZendesk(ctx, cfg, quiet))
 	results = append(results, checkGitHub(ctx, cfg, quiet))
+	results = append(results, checkIdentity(ctx, cfg, quiet))
 	results = append(results, checkSlack(ctx, cfg))
 	results = append(results, checkTeams(ctx, cfg))
 	results = append(results, checkOIDC(ctx, cfg))
@@ -284,6 +286,32 @@ func checkGitHub(ctx context.Context, cfg *config.Config, log *slog.Logger) chec
 		r.detail += "; fine-grained tokens need a GitHub App: set GITHUB_APP_ID, GITHUB_APP_INSTALLATION_ID and GITHUB_APP_PRIVATE_KEY_FILE"
 	}
 	return r
+}
+
+// checkIdentity reads one person from the identity source: it answers
+// and the credentials may read users.
+func checkIdentity(ctx context.Context, cfg *config.Config, log *slog.Logger) checkResult {
+	if cfg.Identity.Source() == "" {
+		return skip("okta", "OKTA_ORG_URL not set: no identity source; departures are seen only when Zendesk or GitHub show them")
+	}
+	client, err := okta.New(okta.Config{OrgURL: cfg.Identity.OktaURL, Token: cfg.Identity.OktaToken.Value(), MaxRetries: -1, Logger: log})
+	if err != nil {
+		return fail("okta", err.Error(), "correct the variable named")
+	}
+	cctx, cancel := context.WithTimeout(ctx, checkTimeout)
+	defer cancel()
+	start := time.Now()
+	if err := client.Probe(cctx); err != nil {
+		fix := "check that the org answers at OKTA_ORG_URL"
+		switch {
+		case errors.Is(err, okta.ErrUnauthorized):
+			fix = "create a new API token (Security → API → Tokens) and put it in OKTA_API_TOKEN"
+		case errors.Is(err, okta.ErrForbidden):
+			fix = "give the token's admin the Read-only Administrator role"
+		}
+		return fail("okta", fmt.Sprintf("%s: %v", cfg.Identity.OktaURL, err), fix)
+	}
+	return ok("okta", "%s answers and may read users, as the identity source (%s)", cfg.Identity.OktaURL, time.Since(start).Round(time.Millisecond))
 }
 
 func gitHubFix(err error) string {

@@ -44,6 +44,8 @@ var environment = []envVar{
 	{"SEATWARDEN_ENCRYPTION_KEY, SEATWARDEN_ENCRYPTION_KEYS", "the key stored data is sealed under, and older keys still read", withStore},
 	{"ZENDESK_URL + ZENDESK_OAUTH_CLIENT_ID + ZENDESK_OAUTH_CLIENT_SECRET (or ZENDESK_OAUTH_TOKEN, or ZENDESK_EMAIL + ZENDESK_API_TOKEN)", "the Zendesk account", withAccounts},
 	{"GITHUB_ORG + GITHUB_APP_ID + GITHUB_APP_INSTALLATION_ID + GITHUB_APP_PRIVATE_KEY (or GITHUB_TOKEN), GITHUB_API_URL", "GitHub as a second governed SaaS", withAccounts},
+	{"OKTA_ORG_URL + OKTA_API_TOKEN (GRAPH_TENANT_ID, GRAPH_CLIENT_ID, GRAPH_CLIENT_SECRET, GOOGLE_CREDENTIALS_FILE, GOOGLE_ADMIN_EMAIL, SCIM_URL, SCIM_TOKEN refused)",
+		"Okta as the identity source: who still works here, and who is whose manager; the other sources' variables stop startup, since Okta is the source this version reads", withAccounts},
 	{"SLACK_BOT_TOKEN + SLACK_SIGNING_SECRET (SLACK_APP_TOKEN for Socket Mode), SLACK_API_URL", "Slack", withChat},
 	{"TEAMS_APP_ID + TEAMS_APP_PASSWORD + TEAMS_TENANT_ID, TEAMS_TOKEN_URL, TEAMS_OPENID_METADATA_URL, TEAMS_SIGNIN_KEYS_URL, TEAMS_SERVICE_URLS", "Microsoft Teams", withChat},
 	{"SEATWARDEN_PUBLIC_URL + SEATWARDEN_OIDC_ISSUER + SEATWARDEN_OIDC_CLIENT_ID + SEATWARDEN_OIDC_CLIENT_SECRET", "step-up sign-ins at the company's OpenID Connect provider", []string{cmdServe, cmdDoctor}},

@@ -273,3 +273,13 @@ func SearchUpdatedSince(t time.Time) string {
 
 // TimeFormat is how Okta writes times in search expressions.
 const TimeFormat = "2006-01-02T15:04:05.000Z"
+
+// Probe reads one user, to show the org answers and the token may read
+// users (doctor).
+func (c *Client) Probe(ctx context.Context) error {
+	u := c.base.JoinPath("api", "v1", "users")
+	u.RawQuery = url.Values{"limit": {"1"}}.Encode()
+	var users []User
+	_, _, err := c.get(ctx, u, &users)
+	return err
+}

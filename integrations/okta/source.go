@@ -9,7 +9,7 @@ import (
 )
 
 // Name is the source's name in the store and in logs.
-const Name = "okta"
+const Name = directory.Okta
 
 // changeOverlap is how far before the last read's start a change read
 // starts: Okta's search index trails writes by up to about a second, and

@@ -1,0 +1,107 @@
+package jobs
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"time"
+
+	"github.com/seatwarden/seatwarden/bot"
+	"github.com/seatwarden/seatwarden/directory"
+	"github.com/seatwarden/seatwarden/prompts"
+	"github.com/seatwarden/seatwarden/store"
+)
+
+// NameIdentitySync reads the identity source.
+const NameIdentitySync = "identity-sync"
+
+// heldAlertEvery is how often a read that keeps being held is told again.
+const heldAlertEvery = 24 * time.Hour
+
+// Identity keeps the company directory: it reads the identity source,
+// keeps what it can trust, and tells the admin channel, once a day, when
+// a read was held back.
+type Identity struct {
+	Directory *directory.Service
+	// Notifier and AdminChannel hear of held reads; nil or "" only logs.
+	Notifier     bot.Notifier
+	AdminChannel string
+	Location     *time.Location
+	// Keys make each alert go out once across replicas.
+	Keys store.Idempotency
+	// Observe, when set, counts each run's outcome ("ok", "held",
+	// "failed"), the people kept and the requests made.
+	Observe func(outcome string, people, requests int)
+	Logger  *slog.Logger
+}
+
+func (i *Identity) log() *slog.Logger {
+	if i.Logger == nil {
+		return slog.New(slog.DiscardHandler)
+	}
+	return i.Logger
+}
+
+func (i *Identity) observe(outcome string, people, requests int) {
+	if i.Observe != nil {
+		i.Observe(outcome, people, requests)
+	}
+}
+
+// Job is the identity-sync job.
+func (i *Identity) Job() Definition {
+	return Definition{
+		Name:        NameIdentitySync,
+		Description: "reads the identity source: who still works here, by every email, and who is whose manager",
+		Run:         func(ctx context.Context, _ time.Time) error { return i.Run(ctx) },
+	}
+}
+
+// Run reads the source once.
+func (i *Identity) Run(ctx context.Context) error {
+	source := i.Directory.Source.Name()
+	res, err := i.Directory.Sync(ctx)
+	var held *directory.HeldError
+	switch {
+	case errors.As(err, &held):
+		i.observe("held", 0, res.Requests)
+		i.log().ErrorContext(ctx, "identity-sync: read held back; the last good read still counts", slog.String("source", source), slog.String("why", held.Why))
+		return errors.Join(err, i.alertHeld(ctx, source, held.Why))
+	case err != nil:
+		i.observe("failed", 0, res.Requests)
+		return err
+	}
+	i.observe("ok", len(res.Snapshot.People), res.Requests)
+	for email, ids := range res.Shared {
+		i.log().WarnContext(ctx, "identity-sync: several people answer to one email; it finds nobody", slog.String("email", email), slog.Any("ids", ids))
+	}
+	i.log().InfoContext(ctx, "identity-sync: read", slog.String("source", source), slog.Bool("full", res.Full),
+		slog.Int("people", len(res.Snapshot.People)), slog.Int("active", res.Snapshot.Active()),
+		slog.Int("departed", len(res.Departed)), slog.Int("requests", res.Requests))
+	return nil
+}
+
+// alertHeld tells the admin channel of a held read, once a day across
+// replicas.
+func (i *Identity) alertHeld(ctx context.Context, source, why string) error {
+	if i.Notifier == nil || i.AdminChannel == "" {
+		return nil
+	}
+	if i.Keys != nil {
+		now := time.Now()
+		if i.Directory.Now != nil {
+			now = i.Directory.Now()
+		}
+		day := now.UTC().Format(time.DateOnly)
+		first, err := i.Keys.ClaimKey(ctx, "identity:held:"+source+":"+day, heldAlertEvery+time.Hour)
+		if err != nil || !first {
+			return err
+		}
+	}
+	var last time.Time
+	if snap, err := i.Directory.Load(ctx); err == nil {
+		last = snap.ReadAt
+	}
+	_, err := i.Notifier.SendChannel(ctx, i.AdminChannel, prompts.DirectoryHeld(source, why, last, i.Location))
+	return err
+}
