@@ -17,6 +17,7 @@ import (
 	"github.com/seatwarden/seatwarden/bot"
 	"github.com/seatwarden/seatwarden/connector"
 	"github.com/seatwarden/seatwarden/credentials"
+	"github.com/seatwarden/seatwarden/directory"
 	"github.com/seatwarden/seatwarden/people"
 	"github.com/seatwarden/seatwarden/reviews"
 	"github.com/seatwarden/seatwarden/seats"
@@ -222,6 +223,9 @@ type Deps struct {
 	// access commands. access request also needs Approvals, whose form
 	// it opens.
 	Access *access.Service
+	// Directory is the company directory from the identity source; nil
+	// when none is set up (whois then says so).
+	Directory *directory.Service
 	// BrokeGlass is told when someone takes a role by break-glass, so
 	// the admin channel and every approver hear of it off the command's
 	// path. It may be nil.

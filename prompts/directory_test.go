@@ -4,7 +4,13 @@ import (
 	"testing"
 	"time"
 
+	"github.com/seatwarden/seatwarden/access"
+	"github.com/seatwarden/seatwarden/bot"
+	"github.com/seatwarden/seatwarden/connector"
+	"github.com/seatwarden/seatwarden/credentials"
+	"github.com/seatwarden/seatwarden/directory"
 	"github.com/seatwarden/seatwarden/prompts"
+	"github.com/seatwarden/seatwarden/seats"
 )
 
 // The admin channel's alert when a directory read is held back, with and
@@ -14,6 +20,28 @@ func TestDirectoryHeld(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			m := prompts.DirectoryHeld("okta", "120 of the 300 active people would have left at once (more than 50%)", last, berlin)
 			wantHeadline(t, m, "⚠ The Okta directory read was held back")
+			goldenRendered(t, m)
+		})
+	}
+}
+
+// whois as each transport shows it: a person the directory knows, with a
+// seat, credentials and a grant; one it does not know.
+func TestWhois(t *testing.T) {
+	mei := directory.Person{ID: "00u2", Name: "Mei Tanaka", Emails: []string{"mei.tanaka@example.com", "mei@example.com"},
+		Status: directory.Suspended, Changed: at(20, 17, 30), Manager: dana, Department: "Support", Title: "Agent <Tier 2>"}
+	seat := prompts.Seats{SaaS: connector.Zendesk, Location: berlin, Currency: "USD", Command: "/warden"}.OtherSeat(
+		seats.Seat{User: connector.Staff{ID: 9001, Name: "Mei Tanaka", Email: "mei@example.com", TwoFactor: true}, Paid: true,
+			RoleName: "Staff", LastActivity: at(1, 9, 0), DaysInactive: 17, MonthlyCost: 115}, dana)
+	grant := activeGrant()
+	tests := map[string]prompts.WhoisFacts{
+		"known": {Email: "mei@example.com", Source: directory.Okta, Person: &mei, ReadAt: at(23, 11, 30), Seats: []bot.Section{seat},
+			Credentials: []credentials.Item{danaToken()}, Grants: []access.Grant{grant}},
+		"unknown": {Email: "ghost@example.com", Source: directory.Okta, ReadAt: at(23, 11, 30)},
+	}
+	for name, f := range tests {
+		t.Run(name, func(t *testing.T) {
+			m := prompts.Whois{Location: berlin, Command: "/warden", Now: grantNow}.Draw(f)
 			goldenRendered(t, m)
 		})
 	}

@@ -199,7 +199,12 @@ func newApp(ctx context.Context, cfg *config.Config, log *slog.Logger) (*app, er
 		a.Close()
 		return nil, err
 	}
+	var dir *directory.Service
+	if a.identity != nil {
+		dir = a.identity.Directory
+	}
 	a.router, err = commands.New(commands.Deps{
+		Directory:        dir,
 		Snapshots:        a.store,
 		Audit:            a.store,
 		Policy:           wiring.SeatPolicy(cfg.Policy),
