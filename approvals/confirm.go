@@ -17,6 +17,21 @@ type Managers interface {
 	ManagerOf(ctx context.Context, email string) (manager string, ok bool, err error)
 }
 
+// ManagerSources asks each source in turn, the first that knows the
+// person's manager answering: the directory, then the policy's map.
+type ManagerSources []Managers
+
+// ManagerOf asks the sources in order.
+func (ms ManagerSources) ManagerOf(ctx context.Context, email string) (string, bool, error) {
+	for _, m := range ms {
+		manager, ok, err := m.ManagerOf(ctx, email)
+		if err != nil || ok {
+			return manager, ok, err
+		}
+	}
+	return "", false, nil
+}
+
 // ManagerMap is managers as the policy lists them: a person's email to
 // their manager's, both lower-cased.
 type ManagerMap map[string]string

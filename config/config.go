@@ -273,6 +273,7 @@ func Load(o LoadOptions) (*Config, error) {
 		} else {
 			c.PolicyPath = path
 			d := newPolicyDecoder(path)
+			d.directory = strings.TrimSpace(getenv("OKTA_ORG_URL")) != ""
 			d.decodeFile(data, &c.Policy)
 			d.validatePolicy(&c.Policy)
 			problems = append(problems, d.sortedProblems()...)

@@ -29,6 +29,9 @@ type policyDecoder struct {
 	// validation where a value came from and doctor which settings the file
 	// changed.
 	lines map[string]int
+	// directory: an identity source is set up, so managers come from it
+	// and the policy's managers map may be empty.
+	directory bool
 }
 
 func newPolicyDecoder(file string) *policyDecoder {

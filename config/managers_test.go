@@ -63,3 +63,19 @@ func TestManagerConfirmationProblems(t *testing.T) {
 		})
 	}
 }
+
+// With an identity source the directory names managers, so a policy that
+// asks for them needs no managers map.
+func TestManagersFromTheDirectory(t *testing.T) {
+	c, err := config.Load(config.LoadOptions{
+		Path:     "policy.yaml",
+		Getenv:   envOf(map[string]string{"OKTA_ORG_URL": "https://acme.okta.com", "OKTA_API_TOKEN": "00tok"}),
+		ReadFile: filesOf(map[string]string{"policy.yaml": "access:\n  verify_by: manager\n"}),
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Identity.Source() != "okta" || c.Policy.Access.VerifyBy != config.VerifyByManager {
+		t.Errorf("source %q, verify_by %q", c.Identity.Source(), c.Policy.Access.VerifyBy)
+	}
+}

@@ -223,3 +223,33 @@ func TestServiceSync(t *testing.T) {
 		})
 	}
 }
+
+// The directory names a person's manager, by any of their emails, unless
+// the manager has left; before the first read it knows nobody's.
+func TestManagerOf(t *testing.T) {
+	ctx := t.Context()
+	src := &fakeSource{}
+	svc := &directory.Service{Records: teststores.Bolt(t, nil), Source: src, Now: func() time.Time { return start }}
+	if m, ok, err := svc.ManagerOf(ctx, "lee@acme.example"); ok || err != nil {
+		t.Fatalf("before a read: %q %v %v", m, ok, err)
+	}
+	src.next(directory.Read{Full: true, People: []directory.Person{
+		person("1", "dana@acme.example", directory.Active, ""),
+		{ID: "2", Emails: []string{"lee@acme.example", "l.park@acme.example"}, Status: directory.Active, ManagerID: "1"},
+		person("3", "old@acme.example", directory.Deactivated, ""),
+		person("4", "sam@acme.example", directory.Active, "3"),
+	}}, nil)
+	if _, err := svc.Sync(ctx); err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct{ email, want string }{
+		{"lee@acme.example", "dana@acme.example"}, {"L.Park@acme.example", "dana@acme.example"},
+		{"sam@acme.example", ""}, {"dana@acme.example", ""}, {"stranger@acme.example", ""},
+	}
+	for _, tt := range tests {
+		m, ok, err := svc.ManagerOf(ctx, tt.email)
+		if err != nil || m != tt.want || ok != (tt.want != "") {
+			t.Errorf("ManagerOf(%s) = %q, %v, %v; want %q", tt.email, m, ok, err, tt.want)
+		}
+	}
+}

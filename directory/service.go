@@ -139,3 +139,25 @@ func (s *Service) Sync(ctx context.Context) (Result, error) {
 	}
 	return res, err
 }
+
+// ManagerOf is the manager the directory names for email, when the
+// person is in it and their manager still works here: a departed manager
+// can confirm nothing. ok is false before the first read too.
+func (s *Service) ManagerOf(ctx context.Context, email string) (string, bool, error) {
+	snap, err := s.Load(ctx)
+	if errors.Is(err, ErrNoDirectory) {
+		return "", false, nil
+	}
+	if err != nil {
+		return "", false, err
+	}
+	ix := snap.Index()
+	p, ok := ix.Find(email)
+	if !ok || p.Manager == "" {
+		return "", false, nil
+	}
+	if m, ok := ix.Find(p.Manager); ok && m.Status.Departed() {
+		return "", false, nil
+	}
+	return p.Manager, true, nil
+}

@@ -189,6 +189,8 @@ func newApp(ctx context.Context, cfg *config.Config, log *slog.Logger) (*app, er
 			return nil, err
 		}
 		a.identity.Observe = a.metrics.ObserveIdentity
+		// The directory names managers first; the policy's map fills in.
+		a.approvals.Service.Managers = approvals.ManagerSources{a.identity.Directory, approvals.ManagerMap(cfg.Policy.Managers)}
 		// A sync reads the directory too, after the seats.
 		inventories = append(inventories, a.identity.Run)
 		defs = append(defs, a.identity.Job())
