@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"net/mail"
 	"slices"
 	"strings"
@@ -140,7 +141,14 @@ func (s *Service) Evaluate(ctx context.Context) (Evaluation, error) {
 	if err != nil {
 		return Evaluation{}, err
 	}
-	return Evaluate(inv, entries, s.snapshot(ctx), s.policy(), s.now()), nil
+	var departed map[string]time.Time
+	if s.Directory != nil {
+		if departed, err = s.Directory.Departed(ctx); err != nil {
+			// Without the directory the SaaS's own view still applies.
+			s.log().WarnContext(ctx, "credentials: the directory could not be read; owners are judged by the SaaS alone", slog.Any("error", err))
+		}
+	}
+	return evaluate(inv, entries, s.snapshot(ctx), departed, s.policy(), s.now()), nil
 }
 
 // snapshot is the seat snapshot, or nil when there is none to judge

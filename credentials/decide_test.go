@@ -1,6 +1,7 @@
 package credentials_test
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -620,5 +621,45 @@ func TestRevokeNeedsStepUp(t *testing.T) {
 	a.Reauthenticated = true
 	if _, out, err := e.svc.Revoke(t.Context(), seatGovToken, a); err != nil || out != credentials.RevokedNow {
 		t.Errorf("after the sign-in: %v, %v", out, err)
+	}
+}
+
+// leavers is a directory that says who left.
+type leavers struct {
+	left map[string]time.Time
+	err  error
+}
+
+func (l leavers) Departed(context.Context) (map[string]time.Time, error) { return l.left, l.err }
+
+// A credential whose owner the directory says left is an orphan at once,
+// though the SaaS still shows them; a directory that cannot be read
+// changes nothing.
+func TestOwnerLeftPerTheDirectory(t *testing.T) {
+	e := synced(t)
+	ctx := t.Context()
+	if _, err := e.svc.Claim(ctx, hrSync, agent(priya), credentials.Claim{Purpose: "Nightly export", NextReview: day(90)}); err != nil {
+		t.Fatal(err)
+	}
+	reasons := func() []credentials.Reason {
+		t.Helper()
+		ev, err := e.svc.Evaluate(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		i := slices.IndexFunc(ev.Items, func(it credentials.Item) bool { return it.ID == hrSync })
+		return ev.Items[i].Reasons
+	}
+	if r := reasons(); slices.ContainsFunc(r, func(r credentials.Reason) bool { return r.Code == credentials.OwnerGone }) {
+		t.Fatalf("before the directory says anything: %v", r)
+	}
+	e.svc.Directory = leavers{left: map[string]time.Time{priya: now.AddDate(0, 0, -3)}}
+	want := credentials.Reason{Code: credentials.OwnerGone, Text: "Its owner " + priya + " left on " + now.AddDate(0, 0, -3).Format("2 Jan 2006")}
+	if r := reasons(); !slices.Contains(r, want) {
+		t.Errorf("reasons %v, want %v", r, want)
+	}
+	e.svc.Directory = leavers{err: errors.New("store down")}
+	if r := reasons(); slices.ContainsFunc(r, func(r credentials.Reason) bool { return r.Code == credentials.OwnerGone }) {
+		t.Errorf("an unreadable directory made the owner gone: %v", r)
 	}
 }

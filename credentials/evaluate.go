@@ -115,6 +115,12 @@ type Evaluation struct {
 // snap may be nil before the first seat sync: owner and acting-user rules
 // then cannot tell and do not apply.
 func Evaluate(inv *Inventory, entries map[string]Entry, snap *store.Snapshot, p Policy, now time.Time) Evaluation {
+	return evaluate(inv, entries, snap, nil, p, now)
+}
+
+// evaluate is Evaluate with the directory's departures: email → when the
+// person left.
+func evaluate(inv *Inventory, entries map[string]Entry, snap *store.Snapshot, departed map[string]time.Time, p Policy, now time.Time) Evaluation {
 	if p.Location == nil {
 		p.Location = time.UTC
 	}
@@ -122,6 +128,7 @@ func Evaluate(inv *Inventory, entries map[string]Entry, snap *store.Snapshot, p 
 		p.UnusedDays = 90
 	}
 	staff := newStaffIndex(snap, inv.SaaS)
+	staff.departed = departed
 	ev := Evaluation{At: now, Inventory: inv, Items: make([]Item, 0, len(inv.Credentials))}
 	seen := make(map[string]bool, len(entries))
 	for _, c := range inv.Credentials {
@@ -164,6 +171,8 @@ type staffIndex struct {
 	known                            bool
 	byID                             map[int64]connector.Staff
 	byEmail                          map[string]connector.Staff
+	// departed are the directory's leavers by email, with when they left.
+	departed map[string]time.Time
 }
 
 func newStaffIndex(snap *store.Snapshot, saas string) staffIndex {
@@ -206,6 +215,8 @@ func judge(it *Item, staff staffIndex, p Policy, now time.Time) {
 		add(NoOwner, "Installed with no owner: nobody answers for what it can reach")
 	case e.Owner == "":
 		add(NoOwner, "No owner: nobody has claimed it")
+	case !staff.departed[e.Owner].IsZero():
+		add(OwnerGone, "Its owner %s left on %s", e.Owner, staff.departed[e.Owner].In(p.Location).Format("2 Jan 2006"))
 	case staff.known:
 		if u, ok := staff.byEmail[e.Owner]; !ok {
 			add(OwnerGone, staff.ownerGone, e.Owner)

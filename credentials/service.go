@@ -40,12 +40,21 @@ type Service struct {
 	Holder string
 	// Lease is how long a replica may take to carry out a revoke before
 	// another may (default 1 minute).
-	Lease  time.Duration
-	Logger *slog.Logger
+	Lease time.Duration
+	// Directory, when set, says who left the company: their credentials
+	// become orphans at once, whatever the SaaS still shows.
+	Directory Directory
+	Logger    *slog.Logger
 
 	mu         sync.Mutex
 	invVersion int64
 	inv        *Inventory
+}
+
+// Directory is the company directory's word on who left: every email of
+// each departed person, and when they left.
+type Directory interface {
+	Departed(ctx context.Context) (map[string]time.Time, error)
 }
 
 func (s *Service) now() time.Time {

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"sync"
 	"time"
 
 	"github.com/seatwarden/seatwarden/store"
@@ -29,8 +30,20 @@ type Service struct {
 	// FullEvery is how often the source is read whole (default
 	// DefaultFullEvery); reads in between ask only for changes.
 	FullEvery time.Duration
-	Now       func() time.Time
+	// CacheFor is how long Load answers from memory before reading the
+	// store again (default DefaultCacheFor; negative: never cache). Every
+	// credential evaluation and confirmation reads the directory, and a
+	// large one takes a while to decode.
+	CacheFor time.Duration
+	Now      func() time.Time
+
+	mu       sync.Mutex
+	cached   *Snapshot
+	cachedAt time.Time
 }
+
+// DefaultCacheFor is how long a loaded directory is reused.
+const DefaultCacheFor = time.Minute
 
 func (s *Service) now() time.Time {
 	if s.Now == nil {
@@ -45,13 +58,58 @@ type stored struct {
 	FullAt time.Time `json:"full_at"`
 }
 
-// Load returns the last good read; ErrNoDirectory before the first.
+// Load returns the last good read; ErrNoDirectory before the first. The
+// snapshot is shared: callers must not change it.
 func (s *Service) Load(ctx context.Context) (*Snapshot, error) {
+	every := s.CacheFor
+	if every == 0 {
+		every = DefaultCacheFor
+	}
+	now := s.now()
+	s.mu.Lock()
+	if s.cached != nil && every > 0 && now.Sub(s.cachedAt) < every {
+		defer s.mu.Unlock()
+		return s.cached, nil
+	}
+	s.mu.Unlock()
 	st, _, err := s.load(ctx)
 	if err != nil {
 		return nil, err
 	}
+	s.remember(&st.Snapshot, now)
 	return &st.Snapshot, nil
+}
+
+func (s *Service) remember(snap *Snapshot, at time.Time) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.cached, s.cachedAt = snap, at
+}
+
+// Departed maps every email of everyone the directory says left to when
+// they did (the read's time when the source does not say).
+func (s *Service) Departed(ctx context.Context) (map[string]time.Time, error) {
+	snap, err := s.Load(ctx)
+	if errors.Is(err, ErrNoDirectory) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	out := map[string]time.Time{}
+	for _, p := range snap.People {
+		if !p.Status.Departed() {
+			continue
+		}
+		when := p.Changed
+		if when.IsZero() {
+			when = snap.ReadAt
+		}
+		for _, e := range p.Emails {
+			out[e] = when
+		}
+	}
+	return out, nil
 }
 
 func (s *Service) load(ctx context.Context) (*stored, int64, error) {
@@ -136,6 +194,9 @@ func (s *Service) Sync(ctx context.Context) (Result, error) {
 		// Another replica kept a read meanwhile; the next run reads on
 		// from it.
 		return res, fmt.Errorf("directory: another sync saved %s first: %w", s.Source.Name(), err)
+	}
+	if err == nil {
+		s.remember(next, now)
 	}
 	return res, err
 }

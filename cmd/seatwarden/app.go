@@ -189,6 +189,10 @@ func newApp(ctx context.Context, cfg *config.Config, log *slog.Logger) (*app, er
 			return nil, err
 		}
 		a.identity.Observe = a.metrics.ObserveIdentity
+		// Credentials of people who left are orphans at once.
+		for _, t := range a.tokenRegisters() {
+			t.Service.Directory = a.identity.Directory
+		}
 		// The directory names managers first; the policy's map fills in.
 		a.approvals.Service.Managers = approvals.ManagerSources{a.identity.Directory, approvals.ManagerMap(cfg.Policy.Managers)}
 		// A sync reads the directory too, after the seats.
