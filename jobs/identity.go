@@ -9,6 +9,7 @@ import (
 	"github.com/seatwarden/seatwarden/bot"
 	"github.com/seatwarden/seatwarden/directory"
 	"github.com/seatwarden/seatwarden/prompts"
+	"github.com/seatwarden/seatwarden/reviews"
 	"github.com/seatwarden/seatwarden/store"
 )
 
@@ -29,6 +30,9 @@ type Identity struct {
 	Location     *time.Location
 	// Keys make each alert go out once across replicas.
 	Keys store.Idempotency
+	// Raise, when set, puts the seats of people who left to their owners
+	// at once (Reviews.RaiseLeavers), after every good read.
+	Raise func(ctx context.Context, left func(email string) (reviews.Left, bool)) error
 	// Observe, when set, counts each run's outcome ("ok", "held",
 	// "failed"), the people kept and the requests made.
 	Observe func(outcome string, people, requests int)
@@ -78,7 +82,23 @@ func (i *Identity) Run(ctx context.Context) error {
 	i.log().InfoContext(ctx, "identity-sync: read", slog.String("source", source), slog.Bool("full", res.Full),
 		slog.Int("people", len(res.Snapshot.People)), slog.Int("active", res.Snapshot.Active()),
 		slog.Int("departed", len(res.Departed)), slog.Int("requests", res.Requests))
-	return nil
+	if i.Raise == nil {
+		return nil
+	}
+	return i.Raise(ctx, leaversOf(res.Snapshot))
+}
+
+// leaversOf answers, for an email, whether the directory says its person
+// left, and how: every email they answered to finds them.
+func leaversOf(snap *directory.Snapshot) func(email string) (reviews.Left, bool) {
+	ix := snap.Index()
+	return func(email string) (reviews.Left, bool) {
+		p, ok := ix.Find(email)
+		if !ok || !p.Status.Departed() {
+			return reviews.Left{}, false
+		}
+		return reviews.Left{Source: snap.Source, Status: string(p.Status), At: p.Changed}, true
+	}
 }
 
 // alertHeld tells the admin channel of a held read, once a day across

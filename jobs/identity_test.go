@@ -8,11 +8,13 @@ import (
 	"testing"
 	"time"
 
+	"github.com/seatwarden/seatwarden/bot"
 	"github.com/seatwarden/seatwarden/directory"
 	"github.com/seatwarden/seatwarden/integrations/okta"
 	"github.com/seatwarden/seatwarden/integrations/okta/oktatest"
 	"github.com/seatwarden/seatwarden/internal/teststores"
 	"github.com/seatwarden/seatwarden/jobs"
+	"github.com/seatwarden/seatwarden/reviews"
 )
 
 // identity-sync against the emulated Okta org: a good read is kept, a
@@ -71,4 +73,65 @@ func TestIdentitySync(t *testing.T) {
 	if want := []string{"ok", "ok", "held", "held"}; strings.Join(outcomes, " ") != strings.Join(want, " ") {
 		t.Errorf("outcomes %v, want %v", outcomes, want)
 	}
+}
+
+// A seat whose holder the directory says left is put to its owner at
+// once, active or not, with the leaver marked; the next run sends
+// nothing again, and the weekly digest still asks about the inactive
+// seats as before.
+func TestLeaversAreRaisedAtOnce(t *testing.T) {
+	f := newReviewFixture(t)
+	tuesday := monday.Add(25 * time.Hour)
+	f.clock = tuesday
+	changed := tuesday.Add(-2 * time.Hour)
+	emu := oktatest.NewServer(oktatest.WithUsers(
+		okta.User{ID: "00u1", Status: okta.StatusActive, Profile: okta.Profile{Email: dana, DisplayName: "Dana Field"}},
+		okta.User{ID: "00u2", Status: okta.StatusActive, Profile: okta.Profile{Email: omar, DisplayName: "Omar Haddad"}},
+		okta.User{ID: "00u3", Status: okta.StatusDeprovisioned, StatusChanged: &changed,
+			Profile: okta.Profile{Email: "tom.reilly@acme.example", SecondEmail: "tom@acme.example", DisplayName: "Tom Reilly"}},
+	))
+	emu.SetNow(tuesday)
+	t.Cleanup(emu.Close)
+	client, err := okta.New(okta.Config{OrgURL: emu.URL, Token: oktatest.DefaultToken, Sleep: emu.Sleep, Now: emu.Now})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rv := f.reviews(t, "a")
+	job := &jobs.Identity{
+		Directory: &directory.Service{Records: f.store, Source: okta.Source{Client: client}, Now: func() time.Time { return f.clock }},
+		Raise:     rv.RaiseLeavers,
+	}
+	for range 2 {
+		if err := job.Run(t.Context()); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var got []bot.Message
+	for _, msgs := range f.out.direct {
+		got = append(got, msgs...)
+	}
+	if len(got) != 1 || !strings.HasPrefix(got[0].Headline, "Still paid for people who left: 1 seat") {
+		t.Fatalf("messages %v, want one to tom's owner", f.out.headlines(dana))
+	}
+	if text := sectionsText(got[0]); !strings.Contains(text, "🚪 Left the company: deactivated in Okta on") || !strings.Contains(text, "tom@acme.example") {
+		t.Errorf("the leaver's seat reads:\n%s", text)
+	}
+	period := reviews.PeriodOf(f.clock, time.UTC)
+	items, err := rv.Service.Items(t.Context(), period)
+	if err != nil || len(items) != 1 || items[0].Left == nil || items[0].Left.Status != "deactivated" {
+		t.Fatalf("review items %+v, %v", items, err)
+	}
+
+	f.run(t, rv.DigestJob())
+	if items, _ := rv.Service.Items(t.Context(), period); len(items) < 5 {
+		t.Errorf("after the weekly digest the review holds %d seats; the inactive ones were not added", len(items))
+	}
+}
+
+func sectionsText(m bot.Message) string {
+	var parts []string
+	for _, s := range m.Sections {
+		parts = append(parts, s.Text)
+	}
+	return strings.Join(parts, "\n")
 }

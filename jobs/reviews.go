@@ -410,12 +410,13 @@ func (r *Reviews) sendOwner(ctx context.Context, period, owner string, items []r
 		return false, err
 	}
 	var unsent []int64
-	handed := true
+	handed, leavers := true, true
 	for _, h := range held {
 		for _, it := range h.part.of(items) {
 			if isOpen(it) && it.Owner == owner && !h.delivery.Sent(it.Seat.UserID) {
 				unsent = append(unsent, it.Seat.UserID)
 				handed = handed && it.HandedFrom != ""
+				leavers = leavers && it.Left != nil
 			}
 		}
 	}
@@ -423,8 +424,11 @@ func (r *Reviews) sendOwner(ctx context.Context, period, owner string, items []r
 		return false, r.release(ctx, period, owner, held, nil)
 	}
 	occ := prompts.Digest
-	if handed {
+	switch {
+	case handed:
 		occ = prompts.Handed
+	case leavers:
+		occ = prompts.Leavers
 	}
 	refs, err := r.Notifier.SendDirect(ctx, owner, r.view(period, now).Digest(occ, owner, items, 1))
 	if err != nil && len(refs) == 0 {
@@ -738,4 +742,47 @@ func (r *Reviews) Preview(ctx context.Context, now time.Time) (period string, ou
 	}
 	slices.SortFunc(out, func(a, b DigestPreview) int { return strings.Compare(a.Owner, b.Owner) })
 	return period, out, missing, nil
+}
+
+// RaiseLeavers puts the paid seats of people who left, as left names
+// them by email, to their owners at once in this period's review of every
+// SaaS, and sends each owner what they have not been sent yet: the same
+// items, buttons and exactly-once changes as the weekly digest. Seats of
+// a SaaS not synced yet wait for its first sync.
+func (r *Reviews) RaiseLeavers(ctx context.Context, left func(email string) (reviews.Left, bool)) error {
+	now := r.now()
+	period := r.cadence().PeriodOf(now, r.Rules.Location)
+	raised := 0
+	for _, p := range r.parts() {
+		snap, err := p.Snapshots.LoadSnapshot(ctx, p.Service.Connector)
+		if errors.Is(err, store.ErrNotFound) {
+			continue
+		}
+		if err != nil {
+			return p.wrap(err)
+		}
+		report := seats.Evaluate(snap, p.Rules, now)
+		byID := map[int64]reviews.Left{}
+		for _, st := range report.Paid {
+			if l, ok := left(st.User.Email); ok && st.User.Email != "" {
+				byID[st.User.ID] = l
+			}
+		}
+		items, err := p.Service.OpenLeavers(ctx, period, report, byID, p.Owners.Of)
+		if err != nil {
+			return p.wrap(err)
+		}
+		raised += len(items)
+	}
+	if raised == 0 {
+		return nil
+	}
+	if r.Notifier == nil {
+		return errors.New("seats of people who left are open in the review, but no chat transport is configured to ask their owners")
+	}
+	all, err := r.items(ctx, period)
+	if err != nil {
+		return err
+	}
+	return r.send(ctx, period, all, now)
 }

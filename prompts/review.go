@@ -10,6 +10,7 @@ import (
 
 	"github.com/seatwarden/seatwarden/bot"
 	"github.com/seatwarden/seatwarden/connector"
+	"github.com/seatwarden/seatwarden/directory"
 	"github.com/seatwarden/seatwarden/reviews"
 	"github.com/seatwarden/seatwarden/seats"
 )
@@ -109,6 +110,7 @@ const (
 	Reminder                   // the owner has not answered
 	Escalation                 // to the admin channel: the owner did not answer
 	Warning                    // the last warning before on_silence downgrades
+	Leavers                    // seats of people the directory says left, raised at once
 )
 
 // Review draws one period's review messages.
@@ -277,6 +279,8 @@ func (r Review) headline(occ Occasion, owner string, n int, cost float64, open i
 		return fmt.Sprintf("No answer from %s: %d %s, %s/month", owner, open, plural(open, "seat", "seats"), r.money(openCost))
 	case Warning:
 		return fmt.Sprintf("Last call: %d %s will be downgraded on %s", open, plural(open, "seat", "seats"), r.day(r.Deadline))
+	case Leavers:
+		return fmt.Sprintf("Still paid for people who left: %d %s, %s/month", open, plural(open, "seat", "seats"), r.money(openCost))
 	}
 	if r.across != nil {
 		return fmt.Sprintf("Seat review: %d %s across %s, %s/month", n, seatsWord, JoinAnd(r.titles()), r.money(cost))
@@ -312,6 +316,8 @@ func (r Review) intro(occ Occasion, owner string, open int) string {
 		return fmt.Sprintf("Nobody has answered for %d %s. Unless you choose by %s, the policy downgrades %s.", open, plural(open, "seat", "seats"), r.by(r.Deadline), plural(open, "it", "them"))
 	case Reminder:
 		return "These " + w.seats + " are still waiting for your answer. " + choose
+	case Leavers:
+		return "The company directory says the people marked 🚪 left, but their " + w.seats + " are still paid, and you answer for them. " + choose
 	}
 	return "These " + w.seats + " " + w.inactive + " and you answer for them. " + choose
 }
@@ -350,6 +356,8 @@ func (r Review) introAcross(occ Occasion, owner string, open int) string {
 		return fmt.Sprintf("Nobody has answered for %d %s. Unless you choose by %s, the policy downgrades the Zendesk ones.", open, plural(open, "seat", "seats"), r.by(r.Deadline))
 	case Reminder:
 		return "These seats are still waiting for your answer. " + choose
+	case Leavers:
+		return "The company directory says the people marked 🚪 left, but their seats are still paid, and you answer for them. " + choose
 	}
 	return "You answer for these " + JoinAnd(what) + ". " + choose
 }
@@ -384,6 +392,13 @@ func (r Review) seatSection(owner string, it reviews.Item) bot.Section {
 	lines := []string{head, strings.Join(facts, " · ")}
 	if s.Suspended {
 		lines = append(lines, "⚠ Suspended in Zendesk but still a paid seat")
+	}
+	if l := it.Left; l != nil && it.State == reviews.Open {
+		line := "🚪 Left the company: " + bot.EscapeText(l.Status) + " in " + directory.Title(l.Source)
+		if !l.At.IsZero() {
+			line += " on " + r.date(l.At)
+		}
+		lines = append(lines, line+" · Remove is recommended")
 	}
 	sec := bot.Section{}
 	switch {

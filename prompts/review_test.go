@@ -266,9 +266,23 @@ func TestDigestOccasions(t *testing.T) {
 			wantHeadline(t, m, "Last call: 3 seats will be downgraded on Mon 30 Nov")
 			mustSay(t, m, "Nobody has answered for 3 seats. Unless you choose by the end of Sun 29 Nov, the policy downgrades them.")
 		}},
+		{"leavers", prompts.Leavers, func(t *testing.T, m bot.Message) {
+			wantHeadline(t, m, "Still paid for people who left: 3 seats, $399/month")
+			mustSay(t, m, "The company directory says the people marked 🚪 left, but their paid Zendesk seats are still paid, and you answer for them.",
+				"🚪 Left the company: deactivated in Okta on 16 Nov 2026 · Remove is recommended")
+		}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
+			items := items
+			if tt.occ == prompts.Leavers {
+				items = slices.Clone(items)
+				for i := range items {
+					if items[i].Seat.Name == "Fox Mulder" {
+						items[i].Left = &reviews.Left{Source: "okta", Status: "deactivated", At: at(16, 17, 30)}
+					}
+				}
+			}
 			m := view().Digest(tt.occ, dana, items, 1)
 			checkDigest(t, m, dana, items, 1)
 			if len(m.Context) != 1 || m.Context[0] != progress {

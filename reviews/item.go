@@ -130,10 +130,22 @@ type Item struct {
 	// Note says what happened when it is not what was decided: the seat
 	// changed in Zendesk, or Zendesk refused.
 	Note string `json:"note,omitempty"`
+	// Left: the company directory says the seat's holder left, and the
+	// seat was raised at once rather than at the next digest.
+	Left *Left `json:"left,omitempty"`
 
 	// Version is the store's version of the item, for the caller's
 	// information; it is not stored in the data.
 	Version int64 `json:"-"`
+}
+
+// Left is what the directory says of a seat holder who left.
+type Left struct {
+	// Source names the identity source ("okta").
+	Source string `json:"source"`
+	// Status is the directory's word: suspended, deactivated or deleted.
+	Status string    `json:"status"`
+	At     time.Time `json:"at,omitzero"`
 }
 
 // Saving is the monthly amount the item's decision saved: the seat's cost

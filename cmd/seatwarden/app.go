@@ -189,6 +189,8 @@ func newApp(ctx context.Context, cfg *config.Config, log *slog.Logger) (*app, er
 			return nil, err
 		}
 		a.identity.Observe = a.metrics.ObserveIdentity
+		// Seats of people who left are put to their owners at once.
+		a.identity.Raise = a.reviews.RaiseLeavers
 		// Credentials of people who left are orphans at once.
 		for _, t := range a.tokenRegisters() {
 			t.Service.Directory = a.identity.Directory
