@@ -97,6 +97,7 @@ func TestLoadDefaults(t *testing.T) {
 				OnSilence:     "escalate",
 				RemoveAction:  "demote",
 			},
+			Identity:    config.IdentityPolicy{OnDeparted: "ask"},
 			Credentials: config.Credentials{UnusedDays: 90},
 			Schedules: map[string]string{
 				"sync":             "*/15 * * * *",
@@ -232,6 +233,7 @@ func TestLoadEveryKey(t *testing.T) {
 			RemoveAction:    "suspend",
 			DowngradeRoleID: 360001234567,
 		},
+		Identity:    config.IdentityPolicy{OnDeparted: "suspend"},
 		Credentials: config.Credentials{UnusedDays: 60},
 		Schedules: map[string]string{
 			"sync":             "*/5 * * * *",
@@ -522,6 +524,8 @@ func TestLoadPolicyProblems(t *testing.T) {
 			[]string{`policy.yaml:3: github.pricing.copilot_business: must be 0 or more, got -19`}},
 		{"downgrade role id negative", "review:\n  downgrade_role_id: -1\n",
 			[]string{"policy.yaml:2: review.downgrade_role_id: must be a Zendesk custom role ID, or 0 to demote instead, got -1"}},
+		{"what happens to leavers' seats", "identity:\n  on_departed: fire\n",
+			[]string{`policy.yaml:2: identity.on_departed: must be one of ask, remove, suspend, got "fire"`}},
 		{"unused days", "credentials:\n  unused_days: 0\n",
 			[]string{"policy.yaml:2: credentials.unused_days: must be between 1 and 3650, got 0"}},
 		{"cron with too few fields", "schedules:\n  sync: \"*/15 * *\"\n",

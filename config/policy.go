@@ -57,6 +57,7 @@ type Policy struct {
 	NonSeatRoles   []string          `yaml:"non_seat_roles" json:"non_seat_roles"`
 	Owners         []Owner           `yaml:"owners" json:"owners"`
 	Review         Review            `yaml:"review" json:"review"`
+	Identity       IdentityPolicy    `yaml:"identity" json:"identity"`
 	Credentials    Credentials       `yaml:"credentials" json:"credentials"`
 	Schedules      map[string]string `yaml:"schedules" json:"schedules"`
 	Zendesk        ZendeskLimits     `yaml:"zendesk" json:"zendesk"`
@@ -282,6 +283,22 @@ type Review struct {
 	DowngradeRoleID int64    `yaml:"downgrade_role_id" json:"downgrade_role_id"`
 }
 
+// IdentityPolicy is what seatwarden does with what the identity source
+// says.
+type IdentityPolicy struct {
+	// OnDeparted is what happens to the paid seat of someone the
+	// directory says left: ask their owner (Remove recommended), or
+	// remove or suspend it at once and tell the owner and admins.
+	OnDeparted string `yaml:"on_departed" json:"on_departed"`
+}
+
+// Values of identity.on_departed.
+const (
+	OnDepartedAsk     = "ask"
+	OnDepartedRemove  = "remove"
+	OnDepartedSuspend = "suspend"
+)
+
 // Credentials configures the credential inventory.
 type Credentials struct {
 	UnusedDays int `yaml:"unused_days" json:"unused_days"`
@@ -345,6 +362,7 @@ func DefaultPolicy() Policy {
 			OnSilence:     OnSilenceEscalate,
 			RemoveAction:  RemoveActionDemote,
 		},
+		Identity:    IdentityPolicy{OnDeparted: OnDepartedAsk},
 		Credentials: Credentials{UnusedDays: 90},
 		Schedules: map[string]string{
 			JobSync:           "*/15 * * * *",

@@ -114,6 +114,7 @@ func (d *policyDecoder) validatePolicy(p *Policy) {
 		d.addAt("review.downgrade_role_id", "must be a Zendesk custom role ID, or 0 to demote instead, got %d", r.DowngradeRoleID)
 	}
 
+	d.oneOf("identity.on_departed", p.Identity.OnDeparted, OnDepartedAsk, OnDepartedRemove, OnDepartedSuspend)
 	d.intRange("credentials.unused_days", p.Credentials.UnusedDays, 1, 3650)
 	d.validateSchedules(p.Schedules)
 	d.intRange("zendesk.requests_per_minute", p.Zendesk.RequestsPerMinute, 1, 2500)

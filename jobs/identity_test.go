@@ -12,6 +12,7 @@ import (
 	"github.com/seatwarden/seatwarden/directory"
 	"github.com/seatwarden/seatwarden/integrations/okta"
 	"github.com/seatwarden/seatwarden/integrations/okta/oktatest"
+	"github.com/seatwarden/seatwarden/integrations/zendesk"
 	"github.com/seatwarden/seatwarden/internal/teststores"
 	"github.com/seatwarden/seatwarden/jobs"
 	"github.com/seatwarden/seatwarden/reviews"
@@ -79,7 +80,10 @@ func TestIdentitySync(t *testing.T) {
 // once, active or not, with the leaver marked; the next run sends
 // nothing again, and the weekly digest still asks about the inactive
 // seats as before.
-func TestLeaversAreRaisedAtOnce(t *testing.T) {
+// leaverOrg is the review fixture on a Tuesday with an Okta org in which
+// Tom, who holds an active Zendesk seat, was deactivated two hours ago.
+func leaverOrg(t *testing.T) (*reviewFixture, *okta.Client) {
+	t.Helper()
 	f := newReviewFixture(t)
 	tuesday := monday.Add(25 * time.Hour)
 	f.clock = tuesday
@@ -96,6 +100,11 @@ func TestLeaversAreRaisedAtOnce(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	return f, client
+}
+
+func TestLeaversAreRaisedAtOnce(t *testing.T) {
+	f, client := leaverOrg(t)
 	rv := f.reviews(t, "a")
 	job := &jobs.Identity{
 		Directory: &directory.Service{Records: f.store, Source: okta.Source{Client: client}, Now: func() time.Time { return f.clock }},
@@ -134,4 +143,55 @@ func sectionsText(m bot.Message) string {
 		parts = append(parts, s.Text)
 	}
 	return strings.Join(parts, "\n")
+}
+
+// With identity.on_departed remove or suspend, the leaver's seat is
+// changed in Zendesk at once, and the owner and the admin channel are
+// told once.
+func TestLeaversRemovedOrSuspendedByPolicy(t *testing.T) {
+	for _, tt := range []struct {
+		action, headline string
+		check            func(t *testing.T, u zendesk.User)
+	}{
+		{jobs.LeaversRemove, "Removed the Zendesk seat of someone who left: Tom", func(t *testing.T, u zendesk.User) {
+			if u.Role != "end-user" {
+				t.Errorf("tom is %s, want end-user", u.Role)
+			}
+		}},
+		{jobs.LeaversSuspend, "Suspended the Zendesk seat of someone who left: Tom", func(t *testing.T, u zendesk.User) {
+			if !u.Suspended {
+				t.Error("tom is not suspended")
+			}
+		}},
+	} {
+		t.Run(tt.action, func(t *testing.T) {
+			f, client := leaverOrg(t)
+			rv := f.reviews(t, "a")
+			rv.OnLeavers, rv.Keys = tt.action, f.store
+			job := &jobs.Identity{
+				Directory: &directory.Service{Records: f.store, Source: okta.Source{Client: client}, Now: func() time.Time { return f.clock }},
+				Raise:     rv.RaiseLeavers,
+			}
+			for range 2 {
+				if err := job.Run(t.Context()); err != nil {
+					t.Fatal(err)
+				}
+			}
+			u, ok := f.emu.UserByEmail("tom@acme.example")
+			if !ok {
+				t.Fatal("no tom")
+			}
+			tt.check(t, u)
+			var owner []string
+			for _, msgs := range f.out.direct {
+				for _, m := range msgs {
+					owner = append(owner, m.Headline)
+				}
+			}
+			admins := f.out.channel[adminChannel]
+			if len(owner) != 1 || !strings.HasPrefix(owner[0], tt.headline) || len(admins) != 1 || admins[0].Headline != owner[0] {
+				t.Errorf("owner heard %q, admins %d messages; want one each: %q", owner, len(admins), tt.headline)
+			}
+		})
+	}
 }

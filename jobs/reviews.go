@@ -49,6 +49,14 @@ type Reviews struct {
 	Workers int
 	Logger  *slog.Logger
 
+	// OnLeavers, when set, is done at once to the paid seats of people
+	// who left, instead of asking their owners: LeaversRemove removes
+	// them as Remove does, LeaversSuspend suspends them (a SaaS that
+	// cannot suspend removes). The owner and the admin channel are told,
+	// once (Keys).
+	OnLeavers string
+	Keys      store.Idempotency
+
 	// Also are the other governed SaaS's reviews, whose seats join this
 	// review's messages; their own Notifier and timings are not used.
 	Also []*Reviews
@@ -772,6 +780,12 @@ func (r *Reviews) RaiseLeavers(ctx context.Context, left func(email string) (rev
 		if err != nil {
 			return p.wrap(err)
 		}
+		if r.OnLeavers != "" {
+			if err := r.actOnLeavers(ctx, p, period, items, now); err != nil {
+				return err
+			}
+			continue
+		}
 		raised += len(items)
 	}
 	if raised == 0 {
@@ -785,4 +799,59 @@ func (r *Reviews) RaiseLeavers(ctx context.Context, left func(email string) (rev
 		return err
 	}
 	return r.send(ctx, period, all, now)
+}
+
+// What OnLeavers does.
+const (
+	LeaversRemove  = "remove"
+	LeaversSuspend = "suspend"
+)
+
+// actOnLeavers removes or suspends the leavers' seats of part p at once,
+// as the policy says, and tells each seat's owner and the admin channel,
+// once across replicas. A seat someone decided meanwhile is left as they
+// decided.
+func (r *Reviews) actOnLeavers(ctx context.Context, p *Reviews, period string, items []reviews.Item, now time.Time) error {
+	var kind reviews.ChangeKind // Remove's own change
+	if r.OnLeavers == LeaversSuspend && p.saas() == connector.Zendesk {
+		kind = reviews.ChangeSuspend // only Zendesk suspends
+	}
+	var errs []error
+	for _, it := range items {
+		done, err := p.Service.Decide(ctx, reviews.Input{Period: period, UserID: it.Seat.UserID, Decision: reviews.Remove,
+			Actor: reviews.System, RemoveAs: kind})
+		var decided *reviews.DecidedError
+		switch {
+		case errors.As(err, &decided):
+			continue
+		case err != nil && done.Seat.UserID == 0:
+			errs = append(errs, p.wrap(err))
+			continue
+		}
+		// The change may still be pending (the SaaS did not answer); the
+		// notice says so and the reminders job carries it out.
+		if r.Keys != nil {
+			first, kerr := r.Keys.ClaimKey(ctx, fmt.Sprintf("leavers:acted:%s:%s:%d", p.saas(), period, it.Seat.UserID), 30*24*time.Hour)
+			if kerr != nil || !first {
+				errs = append(errs, kerr)
+				continue
+			}
+		}
+		msg := r.view(period, now).LeaverActed(done)
+		if r.Notifier == nil {
+			r.log().WarnContext(ctx, "a leaver's seat was changed but no chat transport is set up to tell anyone", slog.String("seat", done.Seat.Email))
+			continue
+		}
+		if done.Owner != "" {
+			if _, err := r.Notifier.SendDirect(ctx, done.Owner, msg); err != nil && !errors.Is(err, bot.ErrUnreachable) {
+				errs = append(errs, err)
+			}
+		}
+		if r.AdminChannel != "" {
+			if _, err := r.Notifier.SendChannel(ctx, r.AdminChannel, msg); err != nil {
+				errs = append(errs, err)
+			}
+		}
+	}
+	return errors.Join(errs...)
 }

@@ -10,6 +10,7 @@ import (
 	"github.com/seatwarden/seatwarden/credentials"
 	"github.com/seatwarden/seatwarden/directory"
 	"github.com/seatwarden/seatwarden/prompts"
+	"github.com/seatwarden/seatwarden/reviews"
 	"github.com/seatwarden/seatwarden/seats"
 )
 
@@ -42,6 +43,21 @@ func TestWhois(t *testing.T) {
 	for name, f := range tests {
 		t.Run(name, func(t *testing.T) {
 			m := prompts.Whois{Location: berlin, Command: "/warden", Now: grantNow}.Draw(f)
+			goldenRendered(t, m)
+		})
+	}
+}
+
+// What the owner and the admins hear when the policy removed or suspended
+// a leaver's seat at once.
+func TestLeaverActed(t *testing.T) {
+	for name, kind := range map[string]reviews.ChangeKind{"removed": reviews.ChangeDemote, "suspended": reviews.ChangeSuspend} {
+		t.Run(name, func(t *testing.T) {
+			it := specialist()
+			it.State, it.DecidedBy, it.DecidedAt = reviews.Removed, reviews.System.Email, at(18, 10, 0)
+			it.Left = &reviews.Left{Source: "okta", Status: "deactivated", At: at(18, 9, 0)}
+			it.Change = &reviews.Change{Kind: kind, Status: reviews.ChangeDone, Attempts: 1, DoneAt: at(18, 10, 0)}
+			m := view().LeaverActed(it)
 			goldenRendered(t, m)
 		})
 	}

@@ -445,6 +445,23 @@ func (r Review) buttons(it reviews.Item) []bot.Button {
 	)
 }
 
+// LeaverActed tells an owner and the admins that the seat of someone who
+// left was removed or suspended at once, as the policy says.
+func (r Review) LeaverActed(it reviews.Item) bot.Message {
+	r.SaaS = it.Seat.SaaS()
+	verb := "Removed"
+	if it.Change != nil && it.Change.Kind == reviews.ChangeSuspend {
+		verb = "Suspended"
+	}
+	return bot.Message{
+		Headline: fmt.Sprintf("%s the %s seat of someone who left: %s", verb, r.words().title, cmp.Or(it.Seat.Name, it.Seat.Email)),
+		Sections: []bot.Section{r.seatSection(it.Owner, it)},
+		Context: []string{"The policy's identity.on_departed does this at once for people the company directory says left; " +
+			r.Command + " whois " + it.Seat.Email + " shows what else they hold."},
+		Visibility: bot.Visible,
+	}
+}
+
 // Outcome is the line that replaces a decided seat's buttons, e.g.
 // "Removed by dana@acme.example on Tue 17 Nov at 10:42 — saves $115/month".
 func (r Review) Outcome(it reviews.Item) string {
@@ -469,7 +486,13 @@ func (r Review) Outcome(it reviews.Item) string {
 		case reviews.MadeJustInTime:
 			verb, done = "Made just-in-time", "a plain agent in "+r.words().title+" now; they ask when they need more"
 		}
-		if it.DecidedBy == reviews.System.Email {
+		if it.State == reviews.Removed && it.Change != nil && it.Change.Kind == reviews.ChangeSuspend {
+			verb = "Suspended"
+		}
+		switch {
+		case it.DecidedBy == reviews.System.Email && it.Left != nil:
+			by = "seatwarden (they left the company)"
+		case it.DecidedBy == reviews.System.Email:
 			by = "seatwarden (no answer in time)"
 		}
 		c := it.Change

@@ -1,6 +1,7 @@
 package reviews
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -394,6 +395,9 @@ type Input struct {
 	NewOwner  string
 	// Reauthenticated: the actor has just signed in again (step-up).
 	Reauthenticated bool
+	// RemoveAs, when set, is Remove's change instead of the policy's
+	// remove_action: the seats of leavers, suspended at once by policy.
+	RemoveAs ChangeKind
 }
 
 // ErrStepUpRequired: the decision counts only after the decider signs in
@@ -477,7 +481,7 @@ func (s *Service) decide(ctx context.Context, in Input) (Item, error) {
 		case Snooze:
 			it.KeepUntil = now.AddDate(0, 0, p.SnoozeDays)
 		case Remove:
-			it.Change = &Change{Kind: p.RemoveAction, Status: ChangePending}
+			it.Change = &Change{Kind: cmp.Or(in.RemoveAs, p.RemoveAction), Status: ChangePending}
 		case JustInTime:
 			it.Change = &Change{Kind: ChangeBaseRole, Status: ChangePending}
 		case Downgrade:

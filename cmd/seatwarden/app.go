@@ -189,8 +189,12 @@ func newApp(ctx context.Context, cfg *config.Config, log *slog.Logger) (*app, er
 			return nil, err
 		}
 		a.identity.Observe = a.metrics.ObserveIdentity
-		// Seats of people who left are put to their owners at once.
+		// Seats of people who left are put to their owners at once, or
+		// removed or suspended at once when the policy says so.
 		a.identity.Raise = a.reviews.RaiseLeavers
+		if d := cfg.Policy.Identity.OnDeparted; d != config.OnDepartedAsk {
+			a.reviews.OnLeavers, a.reviews.Keys = d, a.store
+		}
 		// Credentials of people who left are orphans at once.
 		for _, t := range a.tokenRegisters() {
 			t.Service.Directory = a.identity.Directory
