@@ -21,6 +21,7 @@ import (
 	"github.com/seatwarden/seatwarden/config"
 	"github.com/seatwarden/seatwarden/connector"
 	"github.com/seatwarden/seatwarden/integrations/oidc/oidctest"
+	"github.com/seatwarden/seatwarden/integrations/okta/oktatest"
 	"github.com/seatwarden/seatwarden/integrations/zendesk"
 	"github.com/seatwarden/seatwarden/integrations/zendesk/zendesktest"
 	"github.com/seatwarden/seatwarden/internal/wiring"
@@ -127,6 +128,9 @@ func (d *demo) run(ctx context.Context, cfg *config.Config, dataDir string, keep
 	cfg.Slack = config.Slack{BotToken: config.NewSecret(slacktest.DefaultBotToken), SigningSecret: config.NewSecret(demoSigningSecret), APIURL: sl.APIURL()}
 	tm := newDemoTeams(cfg)
 	defer tm.Close()
+	oktaEmu := newDemoOkta(org, now)
+	defer oktaEmu.Close()
+	cfg.Identity = config.Identity{OktaURL: oktaEmu.URL, OktaToken: config.NewSecret(oktatest.DefaultToken)}
 	gh, err := newDemoGitHub(cfg, now)
 	if err != nil {
 		return err
@@ -203,6 +207,7 @@ func (d *demo) run(ctx context.Context, cfg *config.Config, dataDir string, keep
 	d.say("• Slack:   emulated workspace %q at %s; %s is an admin, %s owns Tier 2, %s is neither", "Acme Support", sl.URL, demoAdmin.name, demoOwner.name, demoStranger.name)
 	d.say("• Teams:   emulated tenant with team %q (Bot Framework OpenID metadata, token endpoint and Connector) at %s", "Support", tm.URL)
 	d.say("• GitHub:  emulated organisation %q with %d members and %d Copilot seats at %s, governed as seatwarden's GitHub App", gh.OrgLogin(), len(gh.org.Members), len(gh.org.CopilotSeats), gh.APIURL())
+	d.say("• Okta:    emulated org with %d people, the company directory, at %s", len(oktaEmu.Users()), oktaEmu.URL)
 	d.say("• Bot:     serving %s (/slack/commands, /api/messages, /healthz, /readyz, /metrics); scheduler on, sync runs %q in %s", base, cfg.Policy.Schedules[jobs.NameSync], cfg.Policy.Timezone)
 	d.say("")
 
@@ -249,6 +254,7 @@ func (d *demo) run(ctx context.Context, cfg *config.Config, dataDir string, keep
 	d.approvals(ctx, a, emu)
 	d.access(ctx, a, emu)
 	d.verify(ctx, a, emu)
+	d.leavers(ctx, a, oktaEmu, emu)
 	d.teamsScene(ctx, a, tm)
 
 	d.say("")
@@ -291,7 +297,7 @@ func (d *demo) run(ctx context.Context, cfg *config.Config, dataDir string, keep
 	if len(d.failed) > 0 {
 		return fmt.Errorf("the scenario did not hold:\n%s", strings.Join(d.failed, "\n"))
 	}
-	d.say("✓ Scenario holds: full sync of Zendesk and of a GitHub organisation as its App; seat questions answered in Slack for an admin, an owner and a stranger, across both SaaS and for GitHub alone, and an unknown SaaS named with the governed ones; a bad argument explained; incremental sync of a demotion; paid seats and cost down; a seat review with a digest per owner, a Keep with its reason and a Remove carried out in Zendesk; idle Copilot seats in the same digest as Zendesk's and a Remove that cancels the seat in GitHub once; the credential register with its orphan digest, a claim and an OAuth token revoked in Zendesk; GitHub's register beside it and a fine-grained token's access revoked in GitHub; an app request refused to its own requester, approved by two approvers in its thread, marked installed and found by the next sync; an admin request confirmed by the requester's manager by number matching, approved after step-up sign-ins, granted in Zendesk and taken back on time; a caller verified by number and a wrong number that alerts security; the same commands on Teams in a chat and a channel, and a Keep answered on a Teams card; health, readiness and metrics served.")
+	d.say("✓ Scenario holds: full sync of Zendesk and of a GitHub organisation as its App; seat questions answered in Slack for an admin, an owner and a stranger, across both SaaS and for GitHub alone, and an unknown SaaS named with the governed ones; a bad argument explained; incremental sync of a demotion; paid seats and cost down; a seat review with a digest per owner, a Keep with its reason and a Remove carried out in Zendesk; idle Copilot seats in the same digest as Zendesk's and a Remove that cancels the seat in GitHub once; the credential register with its orphan digest, a claim and an OAuth token revoked in Zendesk; GitHub's register beside it and a fine-grained token's access revoked in GitHub; an app request refused to its own requester, approved by two approvers in its thread, marked installed and found by the next sync; an admin request confirmed by the requester's manager by number matching, approved after step-up sign-ins, granted in Zendesk and taken back on time; a caller verified by number and a wrong number that alerts security; someone deactivated in Okta whose active seat reached its owner at the next identity-sync and was removed from that message; the same commands on Teams in a chat and a channel, and a Keep answered on a Teams card; health, readiness and metrics served.")
 	return nil
 }
 

@@ -108,6 +108,13 @@ func Generated(n int, at time.Time) []okta.User {
 	return out
 }
 
+// Users returns every user as the emulator holds them, by id.
+func (s *Server) Users() []okta.User {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return slices.Clone(s.users)
+}
+
 // Requests is how many requests reached the users list.
 func (s *Server) Requests() int {
 	s.mu.Lock()
