@@ -15,6 +15,7 @@ import (
 
 	"github.com/seatwarden/seatwarden/integrations/github"
 	"github.com/seatwarden/seatwarden/integrations/github/githubtest"
+	"github.com/seatwarden/seatwarden/integrations/okta/oktatest"
 	"github.com/seatwarden/seatwarden/integrations/zendesk/zendesktest"
 )
 
@@ -25,9 +26,13 @@ func emulateCmd(ctx context.Context, args []string, e env) error {
 	if len(args) > 0 && args[0] == "github" {
 		return emulateGitHub(ctx, args[1:], e)
 	}
+	if len(args) > 0 && args[0] == "okta" {
+		return emulateOkta(ctx, args[1:], e)
+	}
 	if len(args) == 0 || args[0] != "zendesk" {
 		fmt.Fprintln(e.stderr, "Usage: seatwarden emulate zendesk [--addr 127.0.0.1:8081] [--users N] [--seed N]")
 		fmt.Fprintln(e.stderr, "       seatwarden emulate github [--addr 127.0.0.1:8082] [--members N --seats N]")
+		fmt.Fprintln(e.stderr, "       seatwarden emulate okta [--addr 127.0.0.1:8083] [--people N]")
 		return errUsage
 	}
 	fs := newFlags("emulate zendesk", "emulate zendesk [flags]\n\nServes an emulated Zendesk account with the real API shapes.", e)
@@ -142,6 +147,29 @@ func emulateGitHub(ctx context.Context, args []string, e env) error {
 			fmt.Fprintf(e.stdout, "  or as the App: export GITHUB_API_URL=%s GITHUB_ORG=%s GITHUB_APP_ID=%d GITHUB_APP_INSTALLATION_ID=%d GITHUB_APP_PRIVATE_KEY_FILE=%s\n",
 				url, org.Login, githubtest.SeatwardenAppID, githubtest.SeatwardenInstallationID, *appKey)
 		}
+		fmt.Fprintln(e.stdout, "Press Ctrl-C to stop.")
+	})
+}
+
+// emulateOkta serves an emulated Okta org as the identity source.
+func emulateOkta(ctx context.Context, args []string, e env) error {
+	fs := newFlags("emulate okta", "emulate okta [flags]\n\nServes an emulated Okta org's users API with the real shapes and rate-limit headers.", e)
+	addr := fs.String("addr", "127.0.0.1:8083", "listen address")
+	people := fs.Int("people", 200, "people in the org, a tenth of them deactivated")
+	perMinute := fs.Int("per-minute", oktatest.DefaultRateLimit, "users-list requests per minute before 429 (0: unlimited)")
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	if *people < 0 || *perMinute < 0 {
+		fmt.Fprintln(e.stderr, "seatwarden emulate okta: --people and --per-minute must be 0 or more, e.g. --people 50000")
+		return errUsage
+	}
+	start := time.Now()
+	emu := oktatest.NewServer(oktatest.WithUsers(oktatest.Generated(*people, start)...), oktatest.WithRateLimit(*perMinute))
+	defer emu.Close()
+	return serveEmulator(ctx, *addr, emu, func(url string) {
+		fmt.Fprintf(e.stdout, "Okta emulator: org with %d people; ready in %s at %s\n", *people, time.Since(start).Round(time.Millisecond), url)
+		fmt.Fprintf(e.stdout, "  export OKTA_ORG_URL=%s OKTA_API_TOKEN=%s\n", url, oktatest.DefaultToken)
 		fmt.Fprintln(e.stdout, "Press Ctrl-C to stop.")
 	})
 }

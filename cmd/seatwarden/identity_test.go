@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -45,5 +46,31 @@ func TestIdentitySource(t *testing.T) {
 	bad.run(ctx, "doctor")
 	if !strings.Contains(bad.stdout.String(), "FAIL  okta     ") || !strings.Contains(bad.stdout.String(), "create a new API token") {
 		t.Errorf("doctor with a wrong token:\n%s", bad.stdout.String())
+	}
+}
+
+var oktaExport = regexp.MustCompile(`export (OKTA_ORG_URL=\S+ OKTA_API_TOKEN=\S+)\n`)
+
+// TestEmulateOktaServesWhatDoctorReads: emulate okta prints the variables
+// that make it the identity source, and doctor reads it through them.
+func TestEmulateOktaServesWhatDoctorReads(t *testing.T) {
+	ctx, stop := context.WithCancel(context.Background())
+	emu := &invocation{}
+	done := make(chan int, 1)
+	go func() { done <- emu.run(ctx, "emulate", "okta", "--addr", "127.0.0.1:0", "--people", "50") }()
+	waitFor(t, func() bool { return oktaExport.MatchString(emu.stdout.String()) })
+	envs, _ := zendeskEnv(t)
+	for _, kv := range strings.Fields(oktaExport.FindStringSubmatch(emu.stdout.String())[1]) {
+		k, v, _ := strings.Cut(kv, "=")
+		envs[k] = v
+	}
+	inv := &invocation{env: envs}
+	inv.run(context.Background(), "doctor")
+	if !strings.Contains(inv.stdout.String(), "ok    okta     ") {
+		t.Errorf("doctor against emulate okta:\n%s%s", inv.stdout.String(), inv.stderr.String())
+	}
+	stop()
+	if code := <-done; code != 0 {
+		t.Errorf("emulate okta exit %d after Ctrl-C: %s", code, emu.stderr.String())
 	}
 }

@@ -51,6 +51,7 @@ type Server struct {
 
 	token string
 	limit int
+	mux   *http.ServeMux
 
 	mu       sync.Mutex
 	users    []okta.User // by id
@@ -84,11 +85,15 @@ func NewServer(opts ...Option) *Server {
 		o(s)
 	}
 	slices.SortFunc(s.users, func(a, b okta.User) int { return strings.Compare(a.ID, b.ID) })
-	mux := http.NewServeMux()
-	mux.HandleFunc("GET /api/v1/users", s.listUsers)
-	s.Server = httptest.NewServer(mux)
+	s.mux = http.NewServeMux()
+	s.mux.HandleFunc("GET /api/v1/users", s.listUsers)
+	s.Server = httptest.NewServer(s)
 	return s
 }
+
+// ServeHTTP serves the emulated API, so it can also be mounted elsewhere
+// (seatwarden emulate okta).
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.mux.ServeHTTP(w, r) }
 
 // Generated is n people of acme.example, ids in order, a tenth of them
 // deactivated, each reporting to the first of their hundred.
