@@ -15,6 +15,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/seatwarden/seatwarden/people"
@@ -73,6 +74,14 @@ type Snapshot struct {
 	// when the source reads everyone every time.
 	Cursor string   `json:"cursor,omitempty"`
 	People []Person `json:"people"`
+
+	// index is built once, on first use, and shared by every reader.
+	index *lazyIndex
+}
+
+type lazyIndex struct {
+	once sync.Once
+	ix   *Index
 }
 
 // Read is what one read of a source returned.
@@ -114,18 +123,19 @@ func Normalize(p *Person) bool {
 	return len(out) > 0
 }
 
-// Merge applies a read to the previous snapshot: a full read replaces it,
+// Merge applies a read to the previous snapshot, taking r.People over
+// (a large directory is not copied): a full read replaces it,
 // an incremental one replaces the people it names (by ID) and keeps the
 // rest. Managers are resolved from ids to emails afterwards.
 func Merge(prev *Snapshot, source string, r Read, now time.Time) *Snapshot {
 	next := &Snapshot{Source: source, ReadAt: now, Cursor: r.Cursor}
 	switch {
 	case prev == nil:
-		next.People = slices.Clone(r.People)
+		next.People = r.People
 	case r.Full:
 		// Someone a full read no longer lists was deleted; they stay, as
 		// deleted, for a while, so their seats are raised.
-		next.People = slices.Clone(r.People)
+		next.People = r.People
 		listed := make(map[string]bool, len(r.People))
 		for _, p := range r.People {
 			listed[p.ID] = true
@@ -160,6 +170,7 @@ func Merge(prev *Snapshot, source string, r Read, now time.Time) *Snapshot {
 		}
 	}
 	slices.SortFunc(next.People, func(a, b Person) int { return cmp.Compare(a.ID, b.ID) })
+	next.index = &lazyIndex{}
 	next.resolveManagers()
 	return next
 }
@@ -199,8 +210,17 @@ type Index struct {
 	Shared map[string][]string
 }
 
-// Index builds the email index of s.
+// Index is the email index of s, built on first use. s must not change
+// after it is asked for.
 func (s *Snapshot) Index() *Index {
+	if s.index == nil {
+		return s.buildIndex()
+	}
+	s.index.once.Do(func() { s.index.ix = s.buildIndex() })
+	return s.index.ix
+}
+
+func (s *Snapshot) buildIndex() *Index {
 	ix := &Index{snap: s, byEmail: make(map[string]int, len(s.People)), Shared: map[string][]string{}}
 	for i, p := range s.People {
 		for _, e := range p.Emails {

@@ -1,6 +1,8 @@
 package directory
 
 import (
+	"bytes"
+	"compress/gzip"
 	"context"
 	"encoding/json"
 	"errors"
@@ -76,8 +78,10 @@ func (s *Service) Load(ctx context.Context) (*Snapshot, error) {
 	if err != nil {
 		return nil, err
 	}
-	s.remember(&st.Snapshot, now)
-	return &st.Snapshot, nil
+	snap := st.Snapshot
+	snap.index = &lazyIndex{}
+	s.remember(&snap, now)
+	return &snap, nil
 }
 
 func (s *Service) remember(snap *Snapshot, at time.Time) {
@@ -121,10 +125,29 @@ func (s *Service) load(ctx context.Context) (*stored, int64, error) {
 		return nil, 0, err
 	}
 	var st stored
-	if err := json.Unmarshal(rec.Data, &st); err != nil {
+	zr, err := gzip.NewReader(bytes.NewReader(rec.Data))
+	if err == nil {
+		err = json.NewDecoder(zr).Decode(&st)
+	}
+	if err != nil {
 		return nil, 0, fmt.Errorf("directory: stored %s read unreadable: %w", s.Source.Name(), err)
 	}
 	return &st, rec.Version, nil
+}
+
+// encode is a snapshot as stored: JSON, gzipped, since a directory of
+// tens of thousands of people compresses about tenfold, and every replica
+// and every backup holds it.
+func encode(st stored) ([]byte, error) {
+	var buf bytes.Buffer
+	zw := gzip.NewWriter(&buf)
+	if err := json.NewEncoder(zw).Encode(st); err != nil {
+		return nil, err
+	}
+	if err := zw.Close(); err != nil {
+		return nil, err
+	}
+	return buf.Bytes(), nil
 }
 
 // Result is what one sync did.
@@ -160,10 +183,12 @@ func (s *Service) Sync(ctx context.Context) (Result, error) {
 	if err != nil {
 		return Result{}, fmt.Errorf("directory: read %s: %w", s.Source.Name(), err)
 	}
-	kept := make([]Person, 0, len(r.People))
-	for _, p := range r.People {
-		if Normalize(&p) {
-			kept = append(kept, p)
+	// Normalized in place: a large directory is not copied more than
+	// it must be.
+	kept := r.People[:0]
+	for i := range r.People {
+		if Normalize(&r.People[i]) {
+			kept = append(kept, r.People[i])
 		}
 	}
 	r.People = kept
@@ -177,11 +202,11 @@ func (s *Service) Sync(ctx context.Context) (Result, error) {
 		return res, err
 	}
 	res.Departed = Departures(before, next)
-	keep := stored{Snapshot: *next, FullAt: now}
+	keep := stored{Snapshot: Snapshot{Source: next.Source, ReadAt: next.ReadAt, Cursor: next.Cursor, People: next.People}, FullAt: now}
 	if !res.Full && prev != nil {
 		keep.FullAt = prev.FullAt
 	}
-	data, err := json.Marshal(keep)
+	data, err := encode(keep)
 	if err != nil {
 		return res, err
 	}
