@@ -1,8 +1,10 @@
 package approvals_test
 
 import (
+	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -330,5 +332,28 @@ func TestFiftyApproversAtOnce(t *testing.T) {
 				t.Errorf("losing a race was audited as a refusal %d times", len(a))
 			}
 		})
+	}
+}
+
+// leavers is a directory that says who left.
+type leavers map[string]time.Time
+
+func (l leavers) Departed(context.Context) (map[string]time.Time, error) { return l, nil }
+
+// Someone the directory says left approves nothing and is asked nothing,
+// though the policy still lists them, admin or approver.
+func TestLeaversApproveNothing(t *testing.T) {
+	f := newFixture(t)
+	f.svc.Leavers = leavers{priya: now.Add(-time.Hour), dana: now.Add(-time.Hour)}
+	if got := f.svc.Approvers("app"); slices.Contains(got, priya) || slices.Contains(got, dana) || !slices.Contains(got, ines) {
+		t.Errorf("approvers of apps %v: want ines, not priya or dana", got)
+	}
+	r := f.submit(t, "app", agent(riley), appForm())
+	for _, who := range []approvals.Actor{agent(priya), admin(dana)} {
+		err := f.unchanged(t, r.ID, func() error { _, err := f.svc.Approve(t.Context(), r.ID, who); return err })
+		refusal(t, err, "only approvers named in the policy and admins")
+	}
+	if got := f.approve(t, r.ID, agent(ines)); got.State != approvals.Approved {
+		t.Errorf("ines's approval: %s", got.State)
 	}
 }

@@ -122,7 +122,10 @@ type Service struct {
 	// Managers says who confirms the access requests of a role whose
 	// policy asks the requester's manager; nil knows nobody's manager.
 	Managers Managers
-	Logger   *slog.Logger
+	// Leavers, when set, says who left the company: they approve nothing
+	// and are asked nothing, whatever the policy lists.
+	Leavers Leavers
+	Logger  *slog.Logger
 }
 
 // Tickets reads one help-desk ticket; an error matching
@@ -176,12 +179,39 @@ func (s *Service) Approvers(kind string) []string {
 		all[i] = strings.ToLower(all[i])
 	}
 	slices.Sort(all)
-	return slices.Compact(all)
+	all = slices.Compact(all)
+	if left := s.leavers(); len(left) > 0 {
+		all = slices.DeleteFunc(all, func(who string) bool { return !left[who].IsZero() })
+	}
+	return all
+}
+
+// Leavers is the company directory's word on who left: every email of
+// each leaver, with when they left.
+type Leavers interface {
+	Departed(ctx context.Context) (map[string]time.Time, error)
+}
+
+// leavers is who left, or nothing when that cannot be told: the policy's
+// lists then stand as written.
+func (s *Service) leavers() map[string]time.Time {
+	if s.Leavers == nil {
+		return nil
+	}
+	left, err := s.Leavers.Departed(context.Background())
+	if err != nil {
+		s.log().Warn("approvals: the directory could not be read; approvers stand as the policy lists them", slog.Any("error", err))
+		return nil
+	}
+	return left
 }
 
 // MayApprove reports whether a may approve requests of kind.
 func (s *Service) MayApprove(a Actor, kind string) bool {
-	return a.Admin || slices.Contains(s.Approvers(kind), a.email())
+	if a.Admin && s.leavers()[a.email()].IsZero() {
+		return true
+	}
+	return slices.Contains(s.Approvers(kind), a.email())
 }
 
 // Today is midnight today in the policy's zone.

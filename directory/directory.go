@@ -80,8 +80,10 @@ type Snapshot struct {
 }
 
 type lazyIndex struct {
-	once sync.Once
-	ix   *Index
+	once     sync.Once
+	ix       *Index
+	leftOnce sync.Once
+	left     map[string]time.Time
 }
 
 // Read is what one read of a source returned.
@@ -293,6 +295,31 @@ func (s *Snapshot) Active() int {
 		}
 	}
 	return n
+}
+
+// Leavers maps every email of everyone who departed to when they did
+// (the read's time when the source does not say), built once per
+// snapshot. The map is shared: callers must not change it.
+func (s *Snapshot) Leavers() map[string]time.Time {
+	if s.index == nil {
+		return s.leavers()
+	}
+	s.index.leftOnce.Do(func() { s.index.left = s.leavers() })
+	return s.index.left
+}
+
+func (s *Snapshot) leavers() map[string]time.Time {
+	out := map[string]time.Time{}
+	for _, p := range s.People {
+		if !p.Status.Departed() {
+			continue
+		}
+		when := cmp.Or(p.Changed, s.ReadAt)
+		for _, e := range p.Emails {
+			out[e] = when
+		}
+	}
+	return out
 }
 
 // Fresh reports whether s was read recently enough, by MaxAge, to act on.

@@ -91,7 +91,8 @@ func (s *Service) remember(snap *Snapshot, at time.Time) {
 }
 
 // Departed maps every email of everyone the directory says left to when
-// they did (the read's time when the source does not say).
+// they did (the read's time when the source does not say); nil before
+// the first read. The map is shared: callers must not change it.
 func (s *Service) Departed(ctx context.Context) (map[string]time.Time, error) {
 	snap, err := s.Load(ctx)
 	if errors.Is(err, ErrNoDirectory) {
@@ -100,20 +101,7 @@ func (s *Service) Departed(ctx context.Context) (map[string]time.Time, error) {
 	if err != nil {
 		return nil, err
 	}
-	out := map[string]time.Time{}
-	for _, p := range snap.People {
-		if !p.Status.Departed() {
-			continue
-		}
-		when := p.Changed
-		if when.IsZero() {
-			when = snap.ReadAt
-		}
-		for _, e := range p.Emails {
-			out[e] = when
-		}
-	}
-	return out, nil
+	return snap.Leavers(), nil
 }
 
 func (s *Service) load(ctx context.Context) (*stored, int64, error) {

@@ -4,10 +4,16 @@ import (
 	"context"
 	"errors"
 	"log/slog"
+	"maps"
+	"slices"
+	"strings"
 	"time"
 
+	"github.com/seatwarden/seatwarden/access"
+	"github.com/seatwarden/seatwarden/approvals"
 	"github.com/seatwarden/seatwarden/bot"
 	"github.com/seatwarden/seatwarden/directory"
+	"github.com/seatwarden/seatwarden/people"
 	"github.com/seatwarden/seatwarden/prompts"
 	"github.com/seatwarden/seatwarden/reviews"
 	"github.com/seatwarden/seatwarden/store"
@@ -30,6 +36,12 @@ type Identity struct {
 	Location     *time.Location
 	// Keys make each alert go out once across replicas.
 	Keys store.Idempotency
+	// Approvals and Access, when set, say what else a newly departed
+	// person holds (places in the approvals policy, approvals on open
+	// requests, live grants); the admin channel hears it once.
+	Approvals *approvals.Service
+	Access    *access.Service
+	Command   string
 	// Raise, when set, puts the seats of people who left to their owners
 	// at once (Reviews.RaiseLeavers), after every good read.
 	Raise func(ctx context.Context, left func(email string) (reviews.Left, bool)) error
@@ -82,10 +94,71 @@ func (i *Identity) Run(ctx context.Context) error {
 	i.log().InfoContext(ctx, "identity-sync: read", slog.String("source", source), slog.Bool("full", res.Full),
 		slog.Int("people", len(res.Snapshot.People)), slog.Int("active", res.Snapshot.Active()),
 		slog.Int("departed", len(res.Departed)), slog.Int("requests", res.Requests))
-	if i.Raise == nil {
+	var errs []error
+	for _, p := range res.Departed {
+		errs = append(errs, i.report(ctx, source, p))
+	}
+	if i.Raise != nil {
+		errs = append(errs, i.Raise(ctx, leaversOf(res.Snapshot)))
+	}
+	return errors.Join(errs...)
+}
+
+// report tells the admin channel, once across replicas, what a newly
+// departed person holds besides seats, when they hold anything.
+func (i *Identity) report(ctx context.Context, source string, p directory.Person) error {
+	if i.Notifier == nil || i.AdminChannel == "" || (i.Approvals == nil && i.Access == nil) {
 		return nil
 	}
-	return i.Raise(ctx, leaversOf(res.Snapshot))
+	h := prompts.LeaverHolds{Person: p, Source: source}
+	mine := func(email string) bool {
+		return slices.ContainsFunc(p.Emails, func(e string) bool { return people.Same(e, email) })
+	}
+	if i.Approvals != nil {
+		pol := i.Approvals.Policy
+		if slices.ContainsFunc(pol.Admins, mine) {
+			h.Roles = append(h.Roles, "an admin of approvals")
+		}
+		if slices.ContainsFunc(pol.Approvers, mine) {
+			h.Roles = append(h.Roles, "an approver of every request")
+		}
+		for _, name := range slices.Sorted(maps.Keys(pol.Kinds)) {
+			if slices.ContainsFunc(pol.Kinds[name].Approvers, mine) {
+				h.Roles = append(h.Roles, "an approver of "+strings.ToLower(approvals.KindOf(name).Noun)+" requests")
+			}
+		}
+		all, err := i.Approvals.List(ctx)
+		if err != nil {
+			return err
+		}
+		for _, r := range all {
+			if r.State == approvals.Pending && slices.ContainsFunc(p.Emails, r.ApprovedBy) {
+				h.Approved = append(h.Approved, r.ID)
+			}
+		}
+	}
+	if i.Access != nil {
+		all, err := i.Access.List(ctx)
+		if err != nil {
+			return err
+		}
+		for _, g := range all {
+			if g.State.Live() && mine(g.Email) {
+				h.Grants = append(h.Grants, g.ID)
+			}
+		}
+	}
+	if len(h.Roles)+len(h.Approved)+len(h.Grants) == 0 {
+		return nil
+	}
+	if i.Keys != nil {
+		first, err := i.Keys.ClaimKey(ctx, "identity:leaver:"+source+":"+p.ID+":"+p.Changed.UTC().Format(time.RFC3339), 90*24*time.Hour)
+		if err != nil || !first {
+			return err
+		}
+	}
+	_, err := i.Notifier.SendChannel(ctx, i.AdminChannel, prompts.LeaverReport(h, i.Command, i.Location))
+	return err
 }
 
 // leaversOf answers, for an email, whether the directory says its person

@@ -195,3 +195,47 @@ func TestLeaversRemovedOrSuspendedByPolicy(t *testing.T) {
 		})
 	}
 }
+
+// The admin channel hears, once, what someone who left still holds beyond
+// seats: a place among the approvers, a live grant.
+func TestLeaverReport(t *testing.T) {
+	f := newAccessFixture(t)
+	f.ask(t, mei, "1h")
+	f.run(t)
+	emu := oktatest.NewServer(oktatest.WithUsers(
+		okta.User{ID: "00u1", Status: okta.StatusActive, Profile: okta.Profile{Email: dana}},
+		okta.User{ID: "00u2", Status: okta.StatusSuspended, Profile: okta.Profile{Email: omar, DisplayName: "Omar Haddad"}},
+		okta.User{ID: "00u3", Status: okta.StatusDeprovisioned, Profile: okta.Profile{Email: mei, DisplayName: "Mei Tanaka"}},
+		okta.User{ID: "00u4", Status: okta.StatusActive, Profile: okta.Profile{Email: "priya@acme.example"}},
+	))
+	t.Cleanup(emu.Close)
+	client, err := okta.New(okta.Config{OrgURL: emu.URL, Token: oktatest.DefaultToken})
+	if err != nil {
+		t.Fatal(err)
+	}
+	job := &jobs.Identity{
+		Directory: &directory.Service{Records: f.store, Source: okta.Source{Client: client}, Now: func() time.Time { return f.clock }},
+		Notifier:  f.chat, AdminChannel: adminChannel, Keys: f.store, Command: "/warden",
+		Approvals: f.approvals.Service, Access: f.job.Service,
+	}
+	before := len(f.chat.parents)
+	for range 2 {
+		if err := job.Run(t.Context()); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var got []string
+	for _, m := range f.chat.parents[before:] {
+		got = append(got, m.Headline+" | "+sectionsText(m))
+	}
+	if len(got) != 2 {
+		t.Fatalf("admin channel heard %d reports, want 2:\n%s", len(got), strings.Join(got, "\n"))
+	}
+	all := strings.Join(got, "\n")
+	for _, want := range []string{"🚪 Omar Haddad left (suspended in Okta) and still holds access", "an approver of every request",
+		"🚪 Mei Tanaka left (deactivated in Okta) and still holds access", "*Live access grants:* g-"} {
+		if !strings.Contains(all, want) {
+			t.Errorf("missing %q in:\n%s", want, all)
+		}
+	}
+}

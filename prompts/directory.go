@@ -1,7 +1,9 @@
 package prompts
 
 import (
+	"cmp"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/seatwarden/seatwarden/bot"
@@ -29,4 +31,43 @@ func orUTC(loc *time.Location) *time.Location {
 		return time.UTC
 	}
 	return loc
+}
+
+// LeaverHolds is what someone who left still holds beyond their seats:
+// places in the approvals policy, approvals on requests still open, live
+// access grants.
+type LeaverHolds struct {
+	Person   directory.Person
+	Source   string
+	Roles    []string // "an approver of app install requests"
+	Approved []string // request ids they approved, still pending
+	Grants   []string // grant ids
+}
+
+// LeaverReport tells the admin channel what a leaver still holds and what
+// to do about it.
+func LeaverReport(h LeaverHolds, command string, loc *time.Location) bot.Message {
+	esc := bot.EscapeText
+	when := ""
+	if !h.Person.Changed.IsZero() {
+		when = " on " + h.Person.Changed.In(orUTC(loc)).Format("2 Jan 2006")
+	}
+	m := bot.Message{
+		Headline:   fmt.Sprintf("🚪 %s left (%s in %s%s) and still holds access", cmp.Or(h.Person.Name, h.Person.Email()), h.Person.Status, directory.Title(h.Source), when),
+		Visibility: bot.Visible,
+	}
+	if len(h.Roles) > 0 {
+		m.Sections = append(m.Sections, bot.Section{Text: "*In the policy:* " + esc(JoinAnd(h.Roles)) +
+			". seatwarden no longer asks them or counts their approvals; take them out of the policy's approvals lists."})
+	}
+	if len(h.Approved) > 0 {
+		m.Sections = append(m.Sections, bot.Section{Text: "*Approved, still open:* " + esc(strings.Join(h.Approved, ", ")) +
+			". Their approvals stand as given; check them with " + command + " request show ID."})
+	}
+	if len(h.Grants) > 0 {
+		m.Sections = append(m.Sections, bot.Section{Text: "*Live access grants:* " + esc(strings.Join(h.Grants, ", ")) +
+			". End each with " + command + " access revoke ID."})
+	}
+	m.Context = []string{command + " whois " + h.Person.Email() + " shows everything they hold."}
+	return m
 }

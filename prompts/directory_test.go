@@ -62,3 +62,13 @@ func TestLeaverActed(t *testing.T) {
 		})
 	}
 }
+
+// What the admin channel hears of a leaver who still holds access.
+func TestLeaverReport(t *testing.T) {
+	h := prompts.LeaverHolds{Source: directory.Okta,
+		Person: directory.Person{ID: "00u2", Name: "Omar Haddad", Emails: []string{"omar@example.com"}, Status: directory.Suspended, Changed: at(18, 9, 0)},
+		Roles:  []string{"an approver of every request", "an approver of app install requests"}, Approved: []string{"REQ-7KQ2MX"}, Grants: []string{"g-REQ-ACC3SS"}}
+	m := prompts.LeaverReport(h, "/warden", berlin)
+	wantHeadline(t, m, "🚪 Omar Haddad left (suspended in Okta on 18 Nov 2026) and still holds access")
+	goldenRendered(t, m)
+}

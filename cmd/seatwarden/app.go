@@ -189,6 +189,10 @@ func newApp(ctx context.Context, cfg *config.Config, log *slog.Logger) (*app, er
 			return nil, err
 		}
 		a.identity.Observe = a.metrics.ObserveIdentity
+		// The admin channel hears what a leaver still holds, and leavers
+		// approve nothing.
+		a.identity.Approvals, a.identity.Access, a.identity.Command = a.approvals.Service, a.access.Service, cfg.Policy.Command
+		a.approvals.Service.Leavers = a.identity.Directory
 		// Seats of people who left are put to their owners at once, or
 		// removed or suspended at once when the policy says so.
 		a.identity.Raise = a.reviews.RaiseLeavers
