@@ -149,16 +149,26 @@ type GitHub struct {
 }
 
 // Identity is the identity source seatwarden reads the company directory
-// from. Okta is the one built in this version.
+// from: Okta or Microsoft Entra ID, one at a time.
 type Identity struct {
 	OktaURL   string // OKTA_ORG_URL without a trailing "/"
 	OktaToken Secret // OKTA_API_TOKEN
+	// Microsoft Entra ID through Microsoft Graph, as an app registration
+	// with the User.Read.All application permission.
+	GraphTenantID     string // GRAPH_TENANT_ID
+	GraphClientID     string // GRAPH_CLIENT_ID
+	GraphClientSecret Secret // GRAPH_CLIENT_SECRET
+	GraphAPIURL       string // GRAPH_API_URL, for emulators; "" is Microsoft's
+	GraphTokenURL     string // GRAPH_TOKEN_URL, for emulators; "" is the tenant's
 }
 
-// Source names the configured source ("okta"), "" when none is.
+// Source names the configured source ("okta", "graph"), "" when none is.
 func (i Identity) Source() string {
-	if i.OktaURL != "" {
+	switch {
+	case i.OktaURL != "":
 		return "okta"
+	case i.GraphTenantID != "":
+		return "graph"
 	}
 	return ""
 }
@@ -273,7 +283,7 @@ func Load(o LoadOptions) (*Config, error) {
 		} else {
 			c.PolicyPath = path
 			d := newPolicyDecoder(path)
-			d.directory = strings.TrimSpace(getenv("OKTA_ORG_URL")) != ""
+			d.directory = strings.TrimSpace(getenv("OKTA_ORG_URL")) != "" || strings.TrimSpace(getenv("GRAPH_TENANT_ID")) != ""
 			d.decodeFile(data, &c.Policy)
 			d.validatePolicy(&c.Policy)
 			problems = append(problems, d.sortedProblems()...)

@@ -448,15 +448,9 @@ func (e *envLoader) loadGitHub(g *GitHub) {
 	}
 }
 
-// identitySources are the variables of each identity source, the first
-// of each naming it. Only Okta's are read in this version; setting
-// another's stops startup rather than be ignored.
-var identitySources = [][]string{
-	{"OKTA_ORG_URL", "OKTA_API_TOKEN"},
-	{"GRAPH_TENANT_ID", "GRAPH_CLIENT_ID", "GRAPH_CLIENT_SECRET"},
-	{"GOOGLE_CREDENTIALS_FILE", "GOOGLE_ADMIN_EMAIL"},
-	{"SCIM_URL", "SCIM_TOKEN"},
-}
+// unreadSources are the variables of identity sources this version does
+// not read; setting one stops startup rather than be ignored.
+var unreadSources = []string{"GOOGLE_CREDENTIALS_FILE", "GOOGLE_ADMIN_EMAIL", "SCIM_URL", "SCIM_TOKEN"}
 
 func (e *envLoader) loadIdentity(id *Identity) {
 	if v := e.str("OKTA_ORG_URL"); v != "" {
@@ -471,12 +465,41 @@ func (e *envLoader) loadIdentity(id *Identity) {
 	case e.given("OKTA_API_TOKEN") && !e.given("OKTA_ORG_URL"):
 		e.fail("OKTA_ORG_URL", "must be set with OKTA_API_TOKEN: the org's URL, such as https://acme.okta.com")
 	}
-	for _, vars := range identitySources[1:] {
-		for _, v := range vars {
-			if strings.TrimSpace(e.getenv(v)) != "" {
-				e.fail(v, "names an identity source this version does not read; use Okta (OKTA_ORG_URL and OKTA_API_TOKEN), or unset %s", v)
-				break
+
+	if v := e.str("GRAPH_TENANT_ID"); v != "" {
+		if !tenantPattern.MatchString(v) {
+			e.fail("GRAPH_TENANT_ID", "must be a directory (tenant) ID such as 72f988bf-86f1-41af-91ab-2d7cd011db47, got %q", v)
+		} else {
+			id.GraphTenantID = v
+		}
+	}
+	id.GraphClientID = e.str("GRAPH_CLIENT_ID")
+	id.GraphClientSecret = e.secret("GRAPH_CLIENT_SECRET")
+	for name, into := range map[string]*string{"GRAPH_API_URL": &id.GraphAPIURL, "GRAPH_TOKEN_URL": &id.GraphTokenURL} {
+		if v := e.str(name); v != "" {
+			if u, ok := e.endpoint(name, v, "https://graph.microsoft.com/v1.0"); ok {
+				*into = strings.TrimRight(u, "/")
 			}
+		}
+	}
+	graph := []string{"GRAPH_TENANT_ID", "GRAPH_CLIENT_ID", "GRAPH_CLIENT_SECRET"}
+	var set, missing []string
+	for _, v := range graph {
+		if e.given(v) || strings.TrimSpace(e.getenv(v)) != "" {
+			set = append(set, v)
+		} else {
+			missing = append(missing, e.label(v))
+		}
+	}
+	switch {
+	case len(set) > 0 && len(missing) > 0:
+		e.fail("", "Microsoft Graph as the identity source needs GRAPH_TENANT_ID, GRAPH_CLIENT_ID and GRAPH_CLIENT_SECRET together; %s missing", strings.Join(missing, " and "))
+	case len(set) > 0 && (e.given("OKTA_ORG_URL") || e.given("OKTA_API_TOKEN")):
+		e.fail("", "two identity sources are set (Okta and Microsoft Graph); seatwarden reads one directory: unset OKTA_* or GRAPH_*")
+	}
+	for _, v := range unreadSources {
+		if strings.TrimSpace(e.getenv(v)) != "" {
+			e.fail(v, "names an identity source this version does not read; use Okta (OKTA_ORG_URL and OKTA_API_TOKEN) or Microsoft Graph (GRAPH_TENANT_ID, GRAPH_CLIENT_ID and GRAPH_CLIENT_SECRET), or unset %s", v)
 		}
 	}
 }

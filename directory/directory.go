@@ -95,6 +95,10 @@ type Read struct {
 	Cursor string
 	// Requests is how many requests the read made.
 	Requests int
+	// Partial: a change read whose people carry only what changed (a
+	// Graph delta): an empty field, or Status "", keeps what the
+	// directory had.
+	Partial bool
 }
 
 // Source is an identity source: an integration implements it.
@@ -160,6 +164,9 @@ func Merge(prev *Snapshot, source string, r Read, now time.Time) *Snapshot {
 		next.People = make([]Person, 0, len(prev.People)+len(r.People))
 		for _, p := range prev.People {
 			if c, ok := changed[p.ID]; ok {
+				if r.Partial {
+					c = overlay(p, c, now)
+				}
 				p = c
 				delete(changed, c.ID)
 			}
@@ -167,6 +174,9 @@ func Merge(prev *Snapshot, source string, r Read, now time.Time) *Snapshot {
 		}
 		for _, p := range r.People {
 			if _, new := changed[p.ID]; new {
+				if p.Status == "" {
+					p.Status = Active // a newcomer a change read names without a status
+				}
 				next.People = append(next.People, p)
 			}
 		}
@@ -175,6 +185,22 @@ func Merge(prev *Snapshot, source string, r Read, now time.Time) *Snapshot {
 	next.index = &lazyIndex{}
 	next.resolveManagers()
 	return next
+}
+
+// overlay is prev with what a partial change c says changed; a status
+// change without a time is dated now.
+func overlay(prev, c Person, now time.Time) Person {
+	if len(c.Emails) > 0 {
+		prev.Emails = c.Emails
+	}
+	if c.Status != "" && c.Status != prev.Status {
+		prev.Status, prev.Changed = c.Status, cmp.Or(c.Changed, now)
+	}
+	prev.Name = cmp.Or(c.Name, prev.Name)
+	prev.ManagerID = cmp.Or(c.ManagerID, prev.ManagerID)
+	prev.Department = cmp.Or(c.Department, prev.Department)
+	prev.Title = cmp.Or(c.Title, prev.Title)
+	return prev
 }
 
 // resolveManagers fills each person's Manager from their ManagerID: the

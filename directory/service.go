@@ -175,7 +175,8 @@ func (s *Service) Sync(ctx context.Context) (Result, error) {
 	// it must be.
 	kept := r.People[:0]
 	for i := range r.People {
-		if Normalize(&r.People[i]) {
+		// A partial change may leave the emails out: they did not change.
+		if Normalize(&r.People[i]) || (r.Partial && !r.Full) {
 			kept = append(kept, r.People[i])
 		}
 	}

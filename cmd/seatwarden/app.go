@@ -27,6 +27,7 @@ import (
 	"github.com/seatwarden/seatwarden/credentials"
 	"github.com/seatwarden/seatwarden/directory"
 	"github.com/seatwarden/seatwarden/integrations/github"
+	"github.com/seatwarden/seatwarden/integrations/graph"
 	"github.com/seatwarden/seatwarden/integrations/okta"
 	"github.com/seatwarden/seatwarden/integrations/zendesk"
 	"github.com/seatwarden/seatwarden/internal/seal"
@@ -505,15 +506,33 @@ func newAccessJobs(cfg *config.Config, st store.Store, roles access.Roles, ap *j
 // newIdentityJobs reads the configured identity source into the
 // directory.
 func newIdentityJobs(cfg *config.Config, st store.Store, now func() time.Time, log *slog.Logger) (*jobs.Identity, error) {
-	client, err := okta.New(okta.Config{OrgURL: cfg.Identity.OktaURL, Token: cfg.Identity.OktaToken.Value(), Logger: log})
+	src, err := identitySource(cfg, log)
 	if err != nil {
 		return nil, err
 	}
 	p := cfg.Policy
 	return &jobs.Identity{
-		Directory:    &directory.Service{Records: st, Source: okta.Source{Client: client}, Now: now},
+		Directory:    &directory.Service{Records: st, Source: src, Now: now},
 		AdminChannel: p.AdminChannel, Location: p.Location(), Keys: st, Logger: log,
 	}, nil
+}
+
+// identitySource is the configured identity source's client.
+func identitySource(cfg *config.Config, log *slog.Logger) (interface {
+	directory.Source
+	Probe(ctx context.Context) error
+}, error) {
+	id := cfg.Identity
+	switch id.Source() {
+	case "okta":
+		c, err := okta.New(okta.Config{OrgURL: id.OktaURL, Token: id.OktaToken.Value(), Logger: log})
+		return okta.Source{Client: c}, err
+	case "graph":
+		c, err := graph.New(graph.Config{TenantID: id.GraphTenantID, ClientID: id.GraphClientID, ClientSecret: id.GraphClientSecret.Value(),
+			APIURL: id.GraphAPIURL, TokenURL: id.GraphTokenURL, Logger: log})
+		return graph.Source{Client: c}, err
+	}
+	return nil, errors.New("no identity source is configured")
 }
 
 // newVerifyJobs wires caller verification to the policy; outcomes of

@@ -20,6 +20,7 @@ import (
 
 	"github.com/seatwarden/seatwarden/config"
 	"github.com/seatwarden/seatwarden/connector"
+	"github.com/seatwarden/seatwarden/integrations/graph"
 	"github.com/seatwarden/seatwarden/integrations/oidc"
 	"github.com/seatwarden/seatwarden/integrations/okta"
 	"github.com/seatwarden/seatwarden/integrations/zendesk"
@@ -66,7 +67,7 @@ func skip(name, detail string) checkResult {
 const checkTimeout = 15 * time.Second
 
 func doctorCmd(ctx context.Context, args []string, e env) error {
-	fs := newFlags("doctor", "doctor\n\nChecks config, store, Zendesk, GitHub (when GITHUB_ORG is set), Okta (when OKTA_ORG_URL is set), Slack and Teams credentials, and that someone can be reached; exits 1 if any check fails. Creates no store file.", e)
+	fs := newFlags("doctor", "doctor\n\nChecks config, store, Zendesk, GitHub (when GITHUB_ORG is set), the identity source (Okta or Microsoft Graph, when set), Slack and Teams credentials, and that someone can be reached; exits 1 if any check fails. Creates no store file.", e)
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -291,27 +292,36 @@ func checkGitHub(ctx context.Context, cfg *config.Config, log *slog.Logger) chec
 // checkIdentity reads one person from the identity source: it answers
 // and the credentials may read users.
 func checkIdentity(ctx context.Context, cfg *config.Config, log *slog.Logger) checkResult {
-	if cfg.Identity.Source() == "" {
-		return skip("okta", "OKTA_ORG_URL not set: no identity source; departures are seen only when Zendesk or GitHub show them")
+	name := cfg.Identity.Source()
+	if name == "" {
+		return skip("idp", "no OKTA_ORG_URL or GRAPH_TENANT_ID: no identity source; departures are seen only when Zendesk or GitHub show them")
 	}
-	client, err := okta.New(okta.Config{OrgURL: cfg.Identity.OktaURL, Token: cfg.Identity.OktaToken.Value(), MaxRetries: -1, Logger: log})
+	where := cfg.Identity.OktaURL
+	if name == "graph" {
+		where = "tenant " + cfg.Identity.GraphTenantID
+	}
+	src, err := identitySource(cfg, log)
 	if err != nil {
-		return fail("okta", err.Error(), "correct the variable named")
+		return fail(name, err.Error(), "correct the variable named")
 	}
 	cctx, cancel := context.WithTimeout(ctx, checkTimeout)
 	defer cancel()
 	start := time.Now()
-	if err := client.Probe(cctx); err != nil {
-		fix := "check that the org answers at OKTA_ORG_URL"
+	if err := src.Probe(cctx); err != nil {
+		fix := "check that the directory answers"
 		switch {
 		case errors.Is(err, okta.ErrUnauthorized):
 			fix = "create a new API token (Security → API → Tokens) and put it in OKTA_API_TOKEN"
 		case errors.Is(err, okta.ErrForbidden):
 			fix = "give the token's admin the Read-only Administrator role"
+		case errors.Is(err, graph.ErrUnauthorized):
+			fix = "check the app registration's client id and secret (secrets expire) in GRAPH_CLIENT_ID and GRAPH_CLIENT_SECRET"
+		case errors.Is(err, graph.ErrForbidden):
+			fix = "grant the app registration the User.Read.All application permission, with admin consent"
 		}
-		return fail("okta", fmt.Sprintf("%s: %v", cfg.Identity.OktaURL, err), fix)
+		return fail(name, fmt.Sprintf("%s: %v", where, err), fix)
 	}
-	return ok("okta", "%s answers and may read users, as the identity source (%s)", cfg.Identity.OktaURL, time.Since(start).Round(time.Millisecond))
+	return ok(name, "%s answers and may read users, as the identity source (%s)", where, time.Since(start).Round(time.Millisecond))
 }
 
 func gitHubFix(err error) string {

@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/seatwarden/seatwarden/integrations/graph/graphtest"
 	"github.com/seatwarden/seatwarden/integrations/okta/oktatest"
 )
 
@@ -72,5 +73,30 @@ func TestEmulateOktaServesWhatDoctorReads(t *testing.T) {
 	stop()
 	if code := <-done; code != 0 {
 		t.Errorf("emulate okta exit %d after Ctrl-C: %s", code, emu.stderr.String())
+	}
+}
+
+// Microsoft Graph as the identity source: doctor gets a token and reads
+// a user; identity-sync reads the directory through the delta query.
+func TestGraphAsTheIdentitySource(t *testing.T) {
+	envs, _ := zendeskEnv(t)
+	emu := graphtest.NewServer(graphtest.Generated(120)...)
+	t.Cleanup(emu.Close)
+	envs["GRAPH_TENANT_ID"], envs["GRAPH_CLIENT_ID"], envs["GRAPH_CLIENT_SECRET"] = graphtest.Tenant, graphtest.ClientID, graphtest.ClientSecret
+	envs["GRAPH_API_URL"], envs["GRAPH_TOKEN_URL"] = emu.APIURL(), emu.TokenURL()
+	ctx := context.Background()
+	doctor := &invocation{env: envs}
+	doctor.run(ctx, "doctor")
+	if !strings.Contains(doctor.stdout.String(), "ok    graph    tenant "+graphtest.Tenant+" answers and may read users") {
+		t.Errorf("doctor:\n%s", doctor.stdout.String())
+	}
+	if code := (&invocation{env: envs}).run(ctx, "run-job", "identity-sync"); code != 0 {
+		t.Fatalf("identity-sync: exit %d", code)
+	}
+	envs["GRAPH_CLIENT_SECRET"] = "expired"
+	bad := &invocation{env: envs}
+	bad.run(ctx, "doctor")
+	if !strings.Contains(bad.stdout.String(), "FAIL  graph ") || !strings.Contains(bad.stdout.String(), "secrets expire") {
+		t.Errorf("doctor with a wrong secret:\n%s", bad.stdout.String())
 	}
 }

@@ -26,6 +26,9 @@ type Source struct {
 // Name implements directory.Source.
 func (Source) Name() string { return Name }
 
+// Probe reads one user: the org answers and the token may read users.
+func (s Source) Probe(ctx context.Context) error { return s.Client.Probe(ctx) }
+
 // ReadPeople lists everyone, deactivated people included, when cursor is
 // ""; otherwise the users changed since the cursor (a time). The next
 // cursor is this read's start, less a minute.

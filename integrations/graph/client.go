@@ -1,0 +1,359 @@
+// Package graph reads people from Microsoft Entra ID through Microsoft
+// Graph as an identity source: the users delta query (so a re-read asks
+// only for what changed, and an unchanged directory costs one request),
+// @odata.nextLink paging that must stay on Graph, 429 and 5xx answered by
+// waiting as Graph says (Retry-After), and an app-only token from the
+// client credentials grant (x/oauth2).
+package graph
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+
+	"golang.org/x/oauth2"
+	"golang.org/x/oauth2/clientcredentials"
+
+	"github.com/seatwarden/seatwarden/connector"
+	"github.com/seatwarden/seatwarden/internal/apiclient"
+)
+
+// Defaults: Microsoft's endpoints.
+const (
+	DefaultAPIURL = "https://graph.microsoft.com/v1.0"
+	// Scope asks for the application permissions granted to the app
+	// (User.Read.All is what the bot needs).
+	Scope = "https://graph.microsoft.com/.default"
+	// maxBody bounds one page's body.
+	maxBody = 32 << 20
+)
+
+// DefaultTokenURL is Entra ID's token endpoint for tenant.
+func DefaultTokenURL(tenant string) string {
+	return "https://login.microsoftonline.com/" + url.PathEscape(tenant) + "/oauth2/v2.0/token"
+}
+
+// Config is how to reach one tenant.
+type Config struct {
+	TenantID, ClientID, ClientSecret string
+	// APIURL and TokenURL default to Microsoft's; tests and the demo
+	// point them at an emulator.
+	APIURL, TokenURL string
+	HTTPClient       *http.Client
+	// PageSize is $top on the first request (default and most 999).
+	PageSize int
+	// MaxRetries is how often a 429 or 5xx is retried (default 5;
+	// negative: never).
+	MaxRetries int
+	Sleep      func(ctx context.Context, d time.Duration) error
+	Now        func() time.Time
+	Logger     *slog.Logger
+}
+
+// Client is a Microsoft Graph client for the users directory.
+type Client struct {
+	cfg  Config
+	base *url.URL
+	http *http.Client // carries the app-only token
+	log  *slog.Logger
+}
+
+// New checks c and returns a client; the token is fetched on first use.
+func New(c Config) (*Client, error) {
+	switch {
+	case strings.TrimSpace(c.TenantID) == "":
+		return nil, errors.New("graph: the tenant id is required (GRAPH_TENANT_ID)")
+	case strings.TrimSpace(c.ClientID) == "" || c.ClientSecret == "":
+		return nil, errors.New("graph: the app's client id and secret are required (GRAPH_CLIENT_ID, GRAPH_CLIENT_SECRET)")
+	}
+	if c.APIURL == "" {
+		c.APIURL = DefaultAPIURL
+	}
+	if c.TokenURL == "" {
+		c.TokenURL = DefaultTokenURL(c.TenantID)
+	}
+	base, err := apiclient.BaseURL("graph", c.APIURL)
+	if err != nil {
+		return nil, err
+	}
+	if c.HTTPClient == nil {
+		c.HTTPClient = &http.Client{Timeout: 30 * time.Second}
+	}
+	if c.PageSize <= 0 || c.PageSize > 999 {
+		c.PageSize = 999
+	}
+	switch {
+	case c.MaxRetries == 0:
+		c.MaxRetries = 5
+	case c.MaxRetries < 0:
+		c.MaxRetries = 0
+	}
+	if c.Sleep == nil {
+		c.Sleep = apiclient.Sleep
+	}
+	if c.Now == nil {
+		c.Now = time.Now
+	}
+	log := c.Logger
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	cc := clientcredentials.Config{ClientID: c.ClientID, ClientSecret: c.ClientSecret, TokenURL: c.TokenURL,
+		Scopes: []string{Scope}, AuthStyle: oauth2.AuthStyleInParams}
+	ctx := context.WithValue(context.Background(), oauth2.HTTPClient, c.HTTPClient)
+	return &Client{cfg: c, base: base, http: oauth2.NewClient(ctx, cc.TokenSource(ctx)), log: log.With(slog.String("integration", "graph"))}, nil
+}
+
+// User is a Graph user, the properties seatwarden selects.
+type User struct {
+	ID                string   `json:"id"`
+	DisplayName       string   `json:"displayName"`
+	Mail              string   `json:"mail"`
+	UserPrincipalName string   `json:"userPrincipalName"`
+	OtherMails        []string `json:"otherMails"`
+	ProxyAddresses    []string `json:"proxyAddresses"`
+	// AccountEnabled is a pointer: a delta entry leaves out what did not
+	// change.
+	AccountEnabled *bool  `json:"accountEnabled"`
+	Department     string `json:"department"`
+	JobTitle       string `json:"jobTitle"`
+	// Removed is set on a delta entry for a deleted user.
+	Removed *struct {
+		Reason string `json:"reason"`
+	} `json:"@removed"`
+	// ManagerDelta is the manager as the delta reports it: the last entry
+	// without @removed names the manager now.
+	ManagerDelta []struct {
+		ID      string    `json:"id"`
+		Removed *struct{} `json:"@removed"`
+	} `json:"manager@delta"`
+}
+
+// Selected are the properties every read asks for.
+const Selected = "id,displayName,mail,userPrincipalName,otherMails,proxyAddresses,accountEnabled,department,jobTitle"
+
+// page is one delta answer.
+type page struct {
+	Value     []User `json:"value"`
+	NextLink  string `json:"@odata.nextLink"`
+	DeltaLink string `json:"@odata.deltaLink"`
+}
+
+// Delta pages through the users delta from link ("" starts a full read),
+// calling each with every page; it returns the deltaLink to read changes
+// from next time and how many requests it made.
+func (c *Client) Delta(ctx context.Context, link string, each func([]User) error) (next string, requests int, err error) {
+	u, err := c.ownLink(link)
+	if err != nil {
+		return "", 0, err
+	}
+	if u == nil {
+		u = c.base.JoinPath("users", "delta")
+		// The manager comes as manager@delta when it is selected.
+		u.RawQuery = url.Values{"$select": {Selected + ",manager"}, "$top": {fmt.Sprint(c.cfg.PageSize)}}.Encode()
+	}
+	for {
+		var p page
+		n, err := c.get(ctx, u, &p)
+		requests += n
+		if err != nil {
+			return "", requests, err
+		}
+		if err := each(p.Value); err != nil {
+			return "", requests, err
+		}
+		switch {
+		case p.NextLink != "":
+			if u, err = c.ownLink(p.NextLink); err != nil {
+				return "", requests, err
+			}
+		case p.DeltaLink != "":
+			if _, err := c.ownLink(p.DeltaLink); err != nil {
+				return "", requests, err
+			}
+			return p.DeltaLink, requests, nil
+		default:
+			return "", requests, &Error{Kind: ErrBadResponse, Message: "a delta page with neither @odata.nextLink nor @odata.deltaLink"}
+		}
+	}
+}
+
+// ownLink parses a next or delta link, which must point back at Graph's
+// users delta: a link elsewhere would carry the token there.
+func (c *Client) ownLink(link string) (*url.URL, error) {
+	if link == "" {
+		return nil, nil
+	}
+	u, err := url.Parse(link)
+	if err != nil || u.Scheme != c.base.Scheme || u.Host != c.base.Host || u.Path != c.base.Path+"/users/delta" {
+		return nil, &Error{Kind: ErrBadResponse, Message: "a page link points outside Graph's users delta"}
+	}
+	return u, nil
+}
+
+// get GETs u into out, waiting and retrying on 429 and 5xx as Graph asks.
+func (c *Client) get(ctx context.Context, u *url.URL, out any) (int, error) {
+	for try := 0; ; try++ {
+		req, err := http.NewRequestWithContext(ctx, http.MethodGet, u.String(), nil)
+		if err != nil {
+			return try, err
+		}
+		req.Header.Set("Accept", "application/json")
+		resp, err := c.http.Do(req)
+		if err != nil {
+			if ctx.Err() != nil {
+				return try + 1, ctx.Err()
+			}
+			var re *oauth2.RetrieveError
+			if errors.As(err, &re) {
+				return try + 1, tokenError(re)
+			}
+			if try >= c.cfg.MaxRetries {
+				return try + 1, &Error{Kind: ErrUnavailable, Message: err.Error()}
+			}
+			if err := c.cfg.Sleep(ctx, backoff(try)); err != nil {
+				return try + 1, err
+			}
+			continue
+		}
+		body, err := apiclient.ReadBody(resp, maxBody)
+		if err != nil {
+			return try + 1, &Error{Kind: ErrBadResponse, Status: resp.StatusCode, Message: err.Error()}
+		}
+		if resp.StatusCode == http.StatusTooManyRequests || resp.StatusCode >= 500 {
+			if try >= c.cfg.MaxRetries {
+				return try + 1, errorOf(resp.StatusCode, body)
+			}
+			wait, ok := apiclient.RetryAfter(resp.Header, c.cfg.Now())
+			if !ok {
+				wait = backoff(try)
+			}
+			c.log.WarnContext(ctx, "graph: waiting before trying again", slog.Int("status", resp.StatusCode), slog.Duration("wait", wait))
+			if err := c.cfg.Sleep(ctx, wait); err != nil {
+				return try + 1, err
+			}
+			continue
+		}
+		if resp.StatusCode != http.StatusOK {
+			return try + 1, errorOf(resp.StatusCode, body)
+		}
+		if err := json.Unmarshal(body, out); err != nil {
+			return try + 1, &Error{Kind: ErrBadResponse, Status: resp.StatusCode, Message: "the users page is not the JSON Graph sends: " + err.Error()}
+		}
+		return try + 1, nil
+	}
+}
+
+func backoff(try int) time.Duration {
+	return min(time.Duration(1<<min(try, 6))*time.Second, time.Minute)
+}
+
+// Probe reads one user, to show the token works and may read users.
+func (c *Client) Probe(ctx context.Context) error {
+	u := c.base.JoinPath("users")
+	u.RawQuery = url.Values{"$top": {"1"}, "$select": {"id"}}.Encode()
+	var p page
+	_, err := c.get(ctx, u, &p)
+	return err
+}
+
+// ErrorKind classifies a failed call; each kind is a sentinel.
+type ErrorKind string
+
+func (k ErrorKind) Error() string { return "graph: " + string(k) }
+
+// Kinds.
+const (
+	ErrUnauthorized ErrorKind = "unauthorized"
+	ErrForbidden    ErrorKind = "forbidden"
+	ErrNotFound     ErrorKind = "not found"
+	ErrInvalid      ErrorKind = "invalid request"
+	ErrRateLimited  ErrorKind = "rate limited"
+	ErrUnavailable  ErrorKind = "unavailable"
+	ErrBadResponse  ErrorKind = "bad response"
+)
+
+var connectorKinds = map[ErrorKind]error{
+	ErrUnauthorized: connector.ErrAuth, ErrForbidden: connector.ErrForbidden, ErrNotFound: connector.ErrNotFound,
+	ErrInvalid: connector.ErrInvalid, ErrRateLimited: connector.ErrRateLimited, ErrUnavailable: connector.ErrUnavailable,
+}
+
+// Error is a failed call: its kind, HTTP status and Graph's error code.
+type Error struct {
+	Kind    ErrorKind
+	Status  int
+	Code    string
+	Message string
+}
+
+func (e *Error) Error() string {
+	var b strings.Builder
+	b.WriteString("graph: " + string(e.Kind))
+	if e.Status != 0 {
+		fmt.Fprintf(&b, " (HTTP %d", e.Status)
+		if e.Code != "" {
+			b.WriteString(" " + e.Code)
+		}
+		b.WriteString(")")
+	}
+	if e.Message != "" {
+		b.WriteString(": " + e.Message)
+	}
+	switch e.Kind {
+	case ErrUnauthorized:
+		b.WriteString("; check GRAPH_TENANT_ID, GRAPH_CLIENT_ID and GRAPH_CLIENT_SECRET (secrets expire)")
+	case ErrForbidden:
+		b.WriteString("; the app registration needs the User.Read.All application permission, with admin consent")
+	}
+	return b.String()
+}
+
+// Is matches the kind's sentinel and the connector seam's.
+func (e *Error) Is(target error) bool {
+	return target == e.Kind || (connectorKinds[e.Kind] != nil && target == connectorKinds[e.Kind])
+}
+
+func errorOf(status int, body []byte) *Error {
+	var b struct {
+		Error struct {
+			Code    string `json:"code"`
+			Message string `json:"message"`
+		} `json:"error"`
+	}
+	_ = json.Unmarshal(body, &b)
+	e := &Error{Status: status, Code: b.Error.Code, Message: b.Error.Message}
+	switch {
+	case status == http.StatusUnauthorized:
+		e.Kind = ErrUnauthorized
+	case status == http.StatusForbidden:
+		e.Kind = ErrForbidden
+	case status == http.StatusNotFound:
+		e.Kind = ErrNotFound
+	case status == http.StatusTooManyRequests:
+		e.Kind = ErrRateLimited
+	case status >= 500:
+		e.Kind = ErrUnavailable
+	default:
+		e.Kind = ErrInvalid
+	}
+	return e
+}
+
+// tokenError is a refused token request: the credentials are wrong.
+func tokenError(re *oauth2.RetrieveError) *Error {
+	status := 0
+	if re.Response != nil {
+		status = re.Response.StatusCode
+	}
+	kind := ErrUnauthorized
+	if status >= 500 {
+		kind = ErrUnavailable
+	}
+	return &Error{Kind: kind, Status: status, Code: re.ErrorCode, Message: "Entra ID refused the token: " + re.ErrorDescription}
+}
