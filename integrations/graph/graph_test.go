@@ -122,3 +122,26 @@ func TestFailures(t *testing.T) {
 		t.Errorf("waited %v, want Retry-After's 3s three times", waited)
 	}
 }
+
+// BenchmarkReadEveryone50k reads a tenant of 50,000 people whole: 51
+// requests, the bound at 999 a page.
+//
+//	go test -run '^$' -bench ReadEveryone50k -benchmem ./integrations/graph/
+func BenchmarkReadEveryone50k(b *testing.B) {
+	emu := graphtest.NewServer(graphtest.Generated(50_000)...)
+	defer emu.Close()
+	client, err := graph.New(graph.Config{TenantID: graphtest.Tenant, ClientID: graphtest.ClientID, ClientSecret: graphtest.ClientSecret,
+		APIURL: emu.APIURL(), TokenURL: emu.TokenURL()})
+	if err != nil {
+		b.Fatal(err)
+	}
+	var requests int
+	for b.Loop() {
+		r, err := graph.Source{Client: client}.ReadPeople(b.Context(), "")
+		if err != nil || len(r.People) != 50_000 {
+			b.Fatalf("%d people, %v", len(r.People), err)
+		}
+		requests = r.Requests
+	}
+	b.ReportMetric(float64(requests), "requests/op")
+}
