@@ -32,6 +32,8 @@ type policyDecoder struct {
 	// directory: an identity source is set up, so managers come from it
 	// and the policy's managers map may be empty.
 	directory bool
+	// hasManagers: the policy's managers map names someone.
+	hasManagers bool
 }
 
 func newPolicyDecoder(file string) *policyDecoder {

@@ -79,3 +79,26 @@ func TestManagersFromTheDirectory(t *testing.T) {
 		t.Errorf("source %q, verify_by %q", c.Identity.Source(), c.Policy.Access.VerifyBy)
 	}
 }
+
+// manager: true in an owners list takes managers from the managers map or
+// from an identity source.
+func TestOwnersByManager(t *testing.T) {
+	for name, env := range map[string]map[string]string{
+		"the managers map": nil,
+		"the directory":    {"GRAPH_TENANT_ID": "72f988bf-86f1-41af-91ab-2d7cd011db47", "GRAPH_CLIENT_ID": "c", "GRAPH_CLIENT_SECRET": "s"},
+	} {
+		t.Run(name, func(t *testing.T) {
+			doc := "owners:\n  - group: Tier 2\n    owner: omar@example.com\n  - manager: true\n  - default: ops@example.com\n"
+			if env == nil {
+				doc += "managers: {lee@example.com: dana@example.com}\n"
+			}
+			c, err := config.Load(config.LoadOptions{Path: "policy.yaml", Getenv: envOf(env), ReadFile: filesOf(map[string]string{"policy.yaml": doc})})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !c.Policy.Owners[1].Manager || c.Policy.Owners[1].String() != "manager: true" {
+				t.Errorf("owners %+v", c.Policy.Owners)
+			}
+		})
+	}
+}

@@ -262,10 +262,17 @@ type Owner struct {
 	Group   string `yaml:"group" json:"group,omitempty"`
 	Owner   string `yaml:"owner" json:"owner,omitempty"`
 	Default string `yaml:"default" json:"default,omitempty"`
+	// Manager: the seat holder's manager (from the identity source, else
+	// the managers map) answers for seats of groups not listed, before
+	// the default owner.
+	Manager bool `yaml:"manager" json:"manager,omitempty"`
 }
 
 // String renders the item for doctor output.
 func (o Owner) String() string {
+	if o.Manager {
+		return "manager: true"
+	}
 	if o.Default != "" {
 		return "default: " + o.Default
 	}

@@ -24,6 +24,7 @@ var (
 // validatePolicy checks the decoded policy, normalising as it goes (emails
 // are lower-cased), and records problems against the keys at fault.
 func (d *policyDecoder) validatePolicy(p *Policy) {
+	d.hasManagers = len(p.Managers) > 0
 	if p.Timezone == "" {
 		d.addAt("timezone", "must be an IANA time zone such as Europe/Berlin or UTC, got \"\"")
 	} else if _, err := time.LoadLocation(p.Timezone); err != nil {
@@ -282,12 +283,24 @@ func (d *policyDecoder) durationAtLeast(longKey string, long Duration, shortKey 
 // validateOwnersAt checks an owners list at key (owners, github.owners).
 func (d *policyDecoder) validateOwnersAt(key string, owners []Owner) {
 	groups := map[string]int{}
-	defaultAt := -1
+	defaultAt, managerAt := -1, -1
 	for i := range owners {
 		o := &owners[i]
 		path := fmt.Sprintf("%s[%d]", key, i)
 		o.Group = strings.TrimSpace(o.Group)
 		switch {
+		case o.Manager && (o.Group != "" || o.Owner != "" || o.Default != ""):
+			d.addAt(path, "manager: true stands alone: the holder's manager answers for seats of groups not listed")
+			continue
+		case o.Manager:
+			if managerAt >= 0 {
+				d.addAt(path+".manager", "manager: true is already given at %s[%d]", key, managerAt)
+			}
+			managerAt = i
+			if !d.directory && !d.hasManagers {
+				d.addAt(path+".manager", "needs managers to come from somewhere: set up an identity source (OKTA_ORG_URL or GRAPH_TENANT_ID) or list them under managers")
+			}
+			continue
 		case o.Default != "" && (o.Group != "" || o.Owner != ""):
 			d.addAt(path, "give either group and owner, or default, not both")
 			continue

@@ -12,6 +12,18 @@ type Owners struct {
 	groups  []GroupOwner
 	byGroup map[string]string
 	def     string
+	// managerOf, when set, names the holder's manager, who answers for a
+	// seat of no listed group before the default owner does.
+	managerOf func(email string) string
+}
+
+// WithManagers is o with the holder's manager answering for seats of
+// groups not listed (the policy's "manager: true"): managerOf names the
+// manager of an email, "" when none is known, and the default owner
+// answers then. Nobody answers for their own seat.
+func (o Owners) WithManagers(managerOf func(email string) string) Owners {
+	o.managerOf = managerOf
+	return o
 }
 
 // GroupOwner names who answers for the seats of one group.
@@ -36,7 +48,14 @@ func NewOwners(def string, groups ...GroupOwner) Owners {
 }
 
 // Of returns who answers for s, or "" when the policy names nobody.
-func (o Owners) Of(s Seat) string { return o.OfGroup(s.DefaultGroup) }
+func (o Owners) Of(s Seat) string {
+	if _, listed := o.byGroup[s.DefaultGroup]; !listed && o.managerOf != nil && s.User.Email != "" {
+		if m := o.managerOf(s.User.Email); m != "" && !people.Same(m, s.User.Email) {
+			return m
+		}
+	}
+	return o.OfGroup(s.DefaultGroup)
+}
 
 // OfGroup returns who answers for seats whose default group is named
 // group; "" (no default group) goes to the default owner.

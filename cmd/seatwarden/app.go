@@ -220,13 +220,20 @@ func newApp(ctx context.Context, cfg *config.Config, log *slog.Logger) (*app, er
 	if a.identity != nil {
 		dir = a.identity.Directory
 	}
+	// With manager: true in an owners list, a seat of no listed group is
+	// its holder's manager's to answer for.
+	a.reviews.Owners = a.withManagers(cfg.Policy.Owners, a.reviews.Owners)
+	a.privilege.Owners = a.withManagers(cfg.Policy.Owners, a.privilege.Owners)
+	if a.gitHubReviews != nil {
+		a.gitHubReviews.Owners = a.withManagers(cfg.Policy.GitHub.Owners, a.gitHubReviews.Owners)
+	}
 	a.router, err = commands.New(commands.Deps{
 		Directory:        dir,
 		Snapshots:        a.store,
 		Audit:            a.store,
 		Policy:           wiring.SeatPolicy(cfg.Policy),
 		Admins:           cfg.Policy.Admins,
-		Owners:           wiring.SeatOwners(cfg.Policy),
+		Owners:           a.reviews.Owners,
 		Governed:         governedBesideZendesk(cfg, a.gitHubReviews, a.gitHubTokens),
 		Command:          cfg.Policy.Command,
 		Reviews:          a.reviews.Service,
@@ -515,6 +522,30 @@ func newIdentityJobs(cfg *config.Config, st store.Store, now func() time.Time, l
 		Directory:    &directory.Service{Records: st, Source: src, Now: now},
 		AdminChannel: p.AdminChannel, Location: p.Location(), Keys: st, Logger: log,
 	}, nil
+}
+
+// withManagers is owners with the holder's manager answering for seats
+// of groups not listed, when list says manager: true: as the directory
+// names them, else the policy's managers map.
+func (a *app) withManagers(list []config.Owner, owners seats.Owners) seats.Owners {
+	if !wiring.ByManager(list) {
+		return owners
+	}
+	var sources approvals.ManagerSources
+	if a.identity != nil {
+		sources = append(sources, a.identity.Directory)
+	}
+	sources = append(sources, approvals.ManagerMap(a.cfg.Policy.Managers))
+	return owners.WithManagers(func(email string) string {
+		m, ok, err := sources.ManagerOf(context.Background(), email)
+		if err != nil {
+			a.log.Warn("the holder's manager could not be read; the default owner answers", slog.String("holder", email), slog.Any("error", err))
+		}
+		if !ok {
+			return ""
+		}
+		return m
+	})
 }
 
 // identitySource is the configured identity source's client.

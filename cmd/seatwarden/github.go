@@ -71,7 +71,7 @@ func governedBesideZendesk(cfg *config.Config, review *jobs.Reviews, register *j
 	p := cfg.Policy
 	g := commands.Governed{Connector: connector.GitHub, Policy: wiring.GitHubSeatPolicy(p), Owners: wiring.GitHubOwners(p)}
 	if review != nil {
-		g.Reviews = review.Service
+		g.Reviews, g.Owners = review.Service, review.Owners
 	}
 	if register != nil {
 		g.Credentials = register.Service

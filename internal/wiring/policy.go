@@ -59,6 +59,12 @@ func GitHubSeatPolicy(p config.Policy) seats.Policy {
 // GitHubOwners is github.owners as the owner rule, by the seat's team.
 func GitHubOwners(p config.Policy) seats.Owners { return owners(p.GitHub.Owners) }
 
+// ByManager reports whether an owners list has the holder's manager
+// answer for seats of groups not listed (manager: true).
+func ByManager(list []config.Owner) bool {
+	return slices.ContainsFunc(list, func(o config.Owner) bool { return o.Manager })
+}
+
 func owners(list []config.Owner) seats.Owners {
 	var (
 		def    string
