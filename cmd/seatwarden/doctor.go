@@ -310,9 +310,9 @@ func checkIdentity(ctx context.Context, cfg *config.Config, log *slog.Logger) ch
 	if err := src.Probe(cctx); err != nil {
 		fix := "check that the directory answers"
 		switch {
-		case errors.Is(err, okta.ErrUnauthorized):
+		case name == "okta" && errors.Is(err, okta.ErrUnauthorized):
 			fix = "create a new API token (Security → API → Tokens) and put it in OKTA_API_TOKEN"
-		case errors.Is(err, okta.ErrForbidden):
+		case name == "okta" && errors.Is(err, okta.ErrForbidden):
 			fix = "give the token's admin the Read-only Administrator role"
 		case errors.Is(err, graph.ErrUnauthorized):
 			fix = "check the app registration's client id and secret (secrets expire) in GRAPH_CLIENT_ID and GRAPH_CLIENT_SECRET"

@@ -96,7 +96,7 @@ func TestGraphAsTheIdentitySource(t *testing.T) {
 	envs["GRAPH_CLIENT_SECRET"] = "expired"
 	bad := &invocation{env: envs}
 	bad.run(ctx, "doctor")
-	if !strings.Contains(bad.stdout.String(), "FAIL  graph ") || !strings.Contains(bad.stdout.String(), "secrets expire") {
+	if !strings.Contains(bad.stdout.String(), "FAIL  graph ") || !strings.Contains(bad.stdout.String(), "fix: check the app registration's client id and secret") {
 		t.Errorf("doctor with a wrong secret:\n%s", bad.stdout.String())
 	}
 }

@@ -20,7 +20,6 @@ import (
 	"golang.org/x/oauth2"
 	"golang.org/x/oauth2/clientcredentials"
 
-	"github.com/seatwarden/seatwarden/connector"
 	"github.com/seatwarden/seatwarden/internal/apiclient"
 )
 
@@ -179,7 +178,7 @@ func (c *Client) Delta(ctx context.Context, link string, each func([]User) error
 			}
 			return p.DeltaLink, requests, nil
 		default:
-			return "", requests, &Error{Kind: ErrBadResponse, Message: "a delta page with neither @odata.nextLink nor @odata.deltaLink"}
+			return "", requests, fail(ErrBadResponse, 0, "a delta page with neither @odata.nextLink nor @odata.deltaLink")
 		}
 	}
 }
@@ -192,7 +191,7 @@ func (c *Client) ownLink(link string) (*url.URL, error) {
 	}
 	u, err := url.Parse(link)
 	if err != nil || u.Scheme != c.base.Scheme || u.Host != c.base.Host || u.Path != c.base.Path+"/users/delta" {
-		return nil, &Error{Kind: ErrBadResponse, Message: "a page link points outside Graph's users delta"}
+		return nil, fail(ErrBadResponse, 0, "a page link points outside Graph's users delta")
 	}
 	return u, nil
 }
@@ -215,7 +214,7 @@ func (c *Client) get(ctx context.Context, u *url.URL, out any) (int, error) {
 				return try + 1, tokenError(re)
 			}
 			if try >= c.cfg.MaxRetries {
-				return try + 1, &Error{Kind: ErrUnavailable, Message: err.Error()}
+				return try + 1, fail(ErrUnavailable, 0, err.Error())
 			}
 			if err := c.cfg.Sleep(ctx, backoff(try)); err != nil {
 				return try + 1, err
@@ -224,7 +223,7 @@ func (c *Client) get(ctx context.Context, u *url.URL, out any) (int, error) {
 		}
 		body, err := apiclient.ReadBody(resp, maxBody)
 		if err != nil {
-			return try + 1, &Error{Kind: ErrBadResponse, Status: resp.StatusCode, Message: err.Error()}
+			return try + 1, fail(ErrBadResponse, resp.StatusCode, err.Error())
 		}
 		if resp.StatusCode == http.StatusTooManyRequests || resp.StatusCode >= 500 {
 			if try >= c.cfg.MaxRetries {
@@ -244,7 +243,7 @@ func (c *Client) get(ctx context.Context, u *url.URL, out any) (int, error) {
 			return try + 1, errorOf(resp.StatusCode, body)
 		}
 		if err := json.Unmarshal(body, out); err != nil {
-			return try + 1, &Error{Kind: ErrBadResponse, Status: resp.StatusCode, Message: "the users page is not the JSON Graph sends: " + err.Error()}
+			return try + 1, fail(ErrBadResponse, resp.StatusCode, "the users page is not the JSON Graph sends: "+err.Error())
 		}
 		return try + 1, nil
 	}
@@ -263,62 +262,31 @@ func (c *Client) Probe(ctx context.Context) error {
 	return err
 }
 
-// ErrorKind classifies a failed call; each kind is a sentinel.
-type ErrorKind string
+// Error is a failed call; errors.Is matches its kind (ErrUnauthorized
+// and the rest) and the connector seam's class.
+type Error = apiclient.Error
 
-func (k ErrorKind) Error() string { return "graph: " + string(k) }
-
-// Kinds.
+// Kinds of failure, for errors.Is.
 const (
-	ErrUnauthorized ErrorKind = "unauthorized"
-	ErrForbidden    ErrorKind = "forbidden"
-	ErrNotFound     ErrorKind = "not found"
-	ErrInvalid      ErrorKind = "invalid request"
-	ErrRateLimited  ErrorKind = "rate limited"
-	ErrUnavailable  ErrorKind = "unavailable"
-	ErrBadResponse  ErrorKind = "bad response"
+	ErrUnauthorized = apiclient.KindUnauthorized
+	ErrForbidden    = apiclient.KindForbidden
+	ErrNotFound     = apiclient.KindNotFound
+	ErrInvalid      = apiclient.KindInvalid
+	ErrRateLimited  = apiclient.KindRateLimited
+	ErrUnavailable  = apiclient.KindUnavailable
+	ErrBadResponse  = apiclient.KindBadResponse
 )
 
-var connectorKinds = map[ErrorKind]error{
-	ErrUnauthorized: connector.ErrAuth, ErrForbidden: connector.ErrForbidden, ErrNotFound: connector.ErrNotFound,
-	ErrInvalid: connector.ErrInvalid, ErrRateLimited: connector.ErrRateLimited, ErrUnavailable: connector.ErrUnavailable,
+var hints = map[apiclient.Kind]string{
+	ErrUnauthorized: "check GRAPH_TENANT_ID, GRAPH_CLIENT_ID and GRAPH_CLIENT_SECRET (secrets expire)",
+	ErrForbidden:    "the app registration needs the User.Read.All application permission, with admin consent",
 }
 
-// Error is a failed call: its kind, HTTP status and Graph's error code.
-type Error struct {
-	Kind    ErrorKind
-	Status  int
-	Code    string
-	Message string
+func fail(kind apiclient.Kind, status int, message string) *Error {
+	return &Error{Product: "graph", Kind: kind, Status: status, Message: message, Hints: hints}
 }
 
-func (e *Error) Error() string {
-	var b strings.Builder
-	b.WriteString("graph: " + string(e.Kind))
-	if e.Status != 0 {
-		fmt.Fprintf(&b, " (HTTP %d", e.Status)
-		if e.Code != "" {
-			b.WriteString(" " + e.Code)
-		}
-		b.WriteString(")")
-	}
-	if e.Message != "" {
-		b.WriteString(": " + e.Message)
-	}
-	switch e.Kind {
-	case ErrUnauthorized:
-		b.WriteString("; check GRAPH_TENANT_ID, GRAPH_CLIENT_ID and GRAPH_CLIENT_SECRET (secrets expire)")
-	case ErrForbidden:
-		b.WriteString("; the app registration needs the User.Read.All application permission, with admin consent")
-	}
-	return b.String()
-}
-
-// Is matches the kind's sentinel and the connector seam's.
-func (e *Error) Is(target error) bool {
-	return target == e.Kind || (connectorKinds[e.Kind] != nil && target == connectorKinds[e.Kind])
-}
-
+// errorOf reads Graph's error body: error.code and error.message.
 func errorOf(status int, body []byte) *Error {
 	var b struct {
 		Error struct {
@@ -327,21 +295,8 @@ func errorOf(status int, body []byte) *Error {
 		} `json:"error"`
 	}
 	_ = json.Unmarshal(body, &b)
-	e := &Error{Status: status, Code: b.Error.Code, Message: b.Error.Message}
-	switch {
-	case status == http.StatusUnauthorized:
-		e.Kind = ErrUnauthorized
-	case status == http.StatusForbidden:
-		e.Kind = ErrForbidden
-	case status == http.StatusNotFound:
-		e.Kind = ErrNotFound
-	case status == http.StatusTooManyRequests:
-		e.Kind = ErrRateLimited
-	case status >= 500:
-		e.Kind = ErrUnavailable
-	default:
-		e.Kind = ErrInvalid
-	}
+	e := fail(apiclient.KindOf(status), status, b.Error.Message)
+	e.Code = b.Error.Code
 	return e
 }
 
@@ -355,5 +310,7 @@ func tokenError(re *oauth2.RetrieveError) *Error {
 	if status >= 500 {
 		kind = ErrUnavailable
 	}
-	return &Error{Kind: kind, Status: status, Code: re.ErrorCode, Message: "Entra ID refused the token: " + re.ErrorDescription}
+	e := fail(kind, status, "Entra ID refused the token: "+re.ErrorDescription)
+	e.Code = re.ErrorCode
+	return e
 }

@@ -162,7 +162,7 @@ func (c *Client) nextLink(h http.Header) (*url.URL, error) {
 			}
 			u, err := url.Parse(strings.Trim(strings.TrimSpace(target), "<>"))
 			if err != nil || u.Scheme != c.base.Scheme || u.Host != c.base.Host || !strings.HasPrefix(u.Path, c.base.Path+"/api/v1/users") {
-				return nil, &Error{Kind: ErrBadResponse, Message: "the next page's link points outside the org's users list"}
+				return nil, fail(ErrBadResponse, 0, "the next page's link points outside the org's users list")
 			}
 			return u, nil
 		}
@@ -187,7 +187,7 @@ func (c *Client) get(ctx context.Context, u *url.URL, out any) (*http.Response, 
 			if ctx.Err() != nil {
 				return nil, try + 1, ctx.Err()
 			}
-			last = &Error{Kind: ErrUnavailable, Message: err.Error()}
+			last = fail(ErrUnavailable, 0, err.Error())
 			if try >= c.cfg.MaxRetries {
 				return nil, try + 1, last
 			}
@@ -198,7 +198,7 @@ func (c *Client) get(ctx context.Context, u *url.URL, out any) (*http.Response, 
 		}
 		body, err := apiclient.ReadBody(resp, maxBody)
 		if err != nil {
-			return nil, try + 1, &Error{Kind: ErrBadResponse, Status: resp.StatusCode, Message: err.Error()}
+			return nil, try + 1, fail(ErrBadResponse, resp.StatusCode, err.Error())
 		}
 		wait, limited := c.rateWait(resp)
 		switch {
@@ -219,7 +219,7 @@ func (c *Client) get(ctx context.Context, u *url.URL, out any) (*http.Response, 
 			return nil, try + 1, errorOf(resp, body)
 		}
 		if err := json.Unmarshal(body, out); err != nil {
-			return nil, try + 1, &Error{Kind: ErrBadResponse, Status: resp.StatusCode, Message: "the users page is not the JSON Okta sends: " + err.Error()}
+			return nil, try + 1, fail(ErrBadResponse, resp.StatusCode, "the users page is not the JSON Okta sends: "+err.Error())
 		}
 		if limited && wait > 0 {
 			// The bucket is empty: wait for it before the next page

@@ -14,6 +14,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/seatwarden/seatwarden/connector"
 )
 
 // MaxRetryAfter bounds a Retry-After, so a server cannot park a client
@@ -91,4 +93,86 @@ func ReadBody(resp *http.Response, limit int64) ([]byte, error) {
 		return nil, fmt.Errorf("%w: over %d MiB", ErrBodyTooLarge, limit>>20)
 	}
 	return body, nil
+}
+
+// Kind classifies a failed call of a client that shares this error type
+// (Okta, Microsoft Graph). Each kind is a sentinel for errors.Is, and
+// matches the connector seam's class too.
+type Kind string
+
+func (k Kind) Error() string { return string(k) }
+
+// Kinds.
+const (
+	// KindUnauthorized: 401 or a refused token; the credentials are wrong.
+	KindUnauthorized Kind = "unauthorized"
+	// KindForbidden: 403; the credentials lack a permission.
+	KindForbidden Kind = "forbidden"
+	KindNotFound  Kind = "not found"
+	// KindInvalid: 400 and other 4xx.
+	KindInvalid Kind = "invalid request"
+	// KindRateLimited: 429 after every retry.
+	KindRateLimited Kind = "rate limited"
+	// KindUnavailable: 5xx or no answer after every retry.
+	KindUnavailable Kind = "unavailable"
+	// KindBadResponse: an answer that is not what the service sends.
+	KindBadResponse Kind = "bad response"
+)
+
+var connectorKinds = map[Kind]error{
+	KindUnauthorized: connector.ErrAuth, KindForbidden: connector.ErrForbidden, KindNotFound: connector.ErrNotFound,
+	KindInvalid: connector.ErrInvalid, KindRateLimited: connector.ErrRateLimited, KindUnavailable: connector.ErrUnavailable,
+}
+
+// KindOf classifies an HTTP status that is an error.
+func KindOf(status int) Kind {
+	switch {
+	case status == http.StatusUnauthorized:
+		return KindUnauthorized
+	case status == http.StatusForbidden:
+		return KindForbidden
+	case status == http.StatusNotFound:
+		return KindNotFound
+	case status == http.StatusTooManyRequests:
+		return KindRateLimited
+	case status >= 500:
+		return KindUnavailable
+	}
+	return KindInvalid
+}
+
+// Error is a failed call: the product, its kind, the HTTP status, the
+// service's own error code and message, and what to fix (Hints by kind).
+type Error struct {
+	Product string // "okta"
+	Kind    Kind
+	Status  int
+	Code    string
+	Message string
+	// Hints says, by kind, what the operator should fix.
+	Hints map[Kind]string
+}
+
+func (e *Error) Error() string {
+	var b strings.Builder
+	b.WriteString(e.Product + ": " + string(e.Kind))
+	if e.Status != 0 {
+		fmt.Fprintf(&b, " (HTTP %d", e.Status)
+		if e.Code != "" {
+			b.WriteString(" " + e.Code)
+		}
+		b.WriteString(")")
+	}
+	if e.Message != "" {
+		b.WriteString(": " + e.Message)
+	}
+	if h := e.Hints[e.Kind]; h != "" {
+		b.WriteString("; " + h)
+	}
+	return b.String()
+}
+
+// Is matches the kind's sentinel and the connector seam's class.
+func (e *Error) Is(target error) bool {
+	return target == e.Kind || (connectorKinds[e.Kind] != nil && target == connectorKinds[e.Kind])
 }
