@@ -32,6 +32,31 @@ func (ms ManagerSources) ManagerOf(ctx context.Context, email string) (string, b
 	return "", false, nil
 }
 
+// NotLeavers is m answering only with managers who still work here, as
+// l says: a manager who left names nobody, whichever source named them
+// (the policy's map may still list someone the directory says left).
+func NotLeavers(m Managers, l Leavers) Managers { return notLeavers{m, l} }
+
+type notLeavers struct {
+	m Managers
+	l Leavers
+}
+
+func (n notLeavers) ManagerOf(ctx context.Context, email string) (string, bool, error) {
+	manager, ok, err := n.m.ManagerOf(ctx, email)
+	if err != nil || !ok {
+		return manager, ok, err
+	}
+	left, err := n.l.Departed(ctx)
+	if err != nil {
+		return "", false, err
+	}
+	if !left[people.Key(manager)].IsZero() {
+		return "", false, nil
+	}
+	return manager, true, nil
+}
+
 // ManagerMap is managers as the policy lists them: a person's email to
 // their manager's, both lower-cased.
 type ManagerMap map[string]string

@@ -270,3 +270,16 @@ func TestEndConfirmationRace(t *testing.T) {
 		})
 	}
 }
+
+// A manager who left names nobody, though the policy's map still lists
+// them: the directory's word wins over a stale list.
+func TestManagersWhoLeft(t *testing.T) {
+	m := approvals.NotLeavers(approvals.ManagerSources{approvals.ManagerMap{}, approvals.ManagerMap{"alice@acme.example": "bob@acme.example", "sam@acme.example": "dana@acme.example"}},
+		leavers{"bob@acme.example": now.Add(-time.Hour)})
+	if got, ok, err := m.ManagerOf(t.Context(), "alice@acme.example"); ok || err != nil || got != "" {
+		t.Errorf("alice's manager who left: %q, %v, %v", got, ok, err)
+	}
+	if got, ok, _ := m.ManagerOf(t.Context(), "sam@acme.example"); !ok || got != "dana@acme.example" {
+		t.Errorf("sam's manager: %q, %v", got, ok)
+	}
+}

@@ -134,6 +134,7 @@ func Normalize(p *Person) bool {
 // an incremental one replaces the people it names (by ID) and keeps the
 // rest. Managers are resolved from ids to emails afterwards.
 func Merge(prev *Snapshot, source string, r Read, now time.Time) *Snapshot {
+	r.People = oncePerID(r.People, r.Partial, now)
 	next := &Snapshot{Source: source, ReadAt: now, Cursor: r.Cursor}
 	switch {
 	case prev == nil:
@@ -145,6 +146,21 @@ func Merge(prev *Snapshot, source string, r Read, now time.Time) *Snapshot {
 		listed := make(map[string]bool, len(r.People))
 		for _, p := range r.People {
 			listed[p.ID] = true
+		}
+		// A source that does not date status changes (Graph) keeps the
+		// date the directory gave the change when it saw it.
+		was := make(map[string]Person, len(prev.People))
+		for _, p := range prev.People {
+			was[p.ID] = p
+		}
+		for i, p := range next.People {
+			if old, ok := was[p.ID]; ok && p.Changed.IsZero() {
+				if old.Status == p.Status {
+					next.People[i].Changed = old.Changed
+				} else {
+					next.People[i].Changed = now
+				}
+			}
 		}
 		for _, p := range prev.People {
 			switch {
@@ -185,6 +201,27 @@ func Merge(prev *Snapshot, source string, r Read, now time.Time) *Snapshot {
 	next.index = &lazyIndex{}
 	next.resolveManagers()
 	return next
+}
+
+// oncePerID keeps one entry per person of a read, in first-seen order:
+// a later entry replaces an earlier one, or, in a partial read, is laid
+// over it (a source may name someone twice in one round).
+func oncePerID(ps []Person, partial bool, now time.Time) []Person {
+	at := make(map[string]int, len(ps))
+	out := ps[:0]
+	for _, p := range ps {
+		i, seen := at[p.ID]
+		switch {
+		case !seen:
+			at[p.ID] = len(out)
+			out = append(out, p)
+		case partial:
+			out[i] = overlay(out[i], p, now)
+		default:
+			out[i] = p
+		}
+	}
+	return out
 }
 
 // overlay is prev with what a partial change c says changed; a status
@@ -277,13 +314,10 @@ func (ix *Index) Find(email string) (Person, bool) {
 
 // Safety is when a read is not trusted to say who left.
 type Safety struct {
-	// MinShare is the least share of the last good read's people a new
-	// full read may hold (default 0.5): fewer, and the read is held.
+	// MinShare is the least share of the last good read's active people
+	// a new read may leave active (default 0.5): fewer, and the read is
+	// held.
 	MinShare float64
-	// MaxAge is how old the last good read may be before departures read
-	// against it are not applied (default two sync intervals, set by the
-	// job).
-	MaxAge time.Duration
 }
 
 // HeldError says why a read was not taken: the directory keeps the last
@@ -335,6 +369,16 @@ func (s *Snapshot) Leavers() map[string]time.Time {
 }
 
 func (s *Snapshot) leavers() map[string]time.Time {
+	// An email an active person answers to is theirs, whoever else
+	// answered to it before (a rehire, an address given again).
+	active := map[string]bool{}
+	for _, p := range s.People {
+		if !p.Status.Departed() {
+			for _, e := range p.Emails {
+				active[e] = true
+			}
+		}
+	}
 	out := map[string]time.Time{}
 	for _, p := range s.People {
 		if !p.Status.Departed() {
@@ -342,15 +386,12 @@ func (s *Snapshot) leavers() map[string]time.Time {
 		}
 		when := cmp.Or(p.Changed, s.ReadAt)
 		for _, e := range p.Emails {
-			out[e] = when
+			if !active[e] {
+				out[e] = when
+			}
 		}
 	}
 	return out
-}
-
-// Fresh reports whether s was read recently enough, by MaxAge, to act on.
-func (sf Safety) Fresh(s *Snapshot, now time.Time) bool {
-	return s != nil && (sf.MaxAge <= 0 || now.Sub(s.ReadAt) <= sf.MaxAge)
 }
 
 // Departures are the people departed in next who were not in prev, or

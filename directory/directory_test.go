@@ -253,3 +253,36 @@ func TestManagerOf(t *testing.T) {
 		}
 	}
 }
+
+// An email an active person answers to is never a leaver's, though
+// someone who left once answered to it (a rehire, an address given
+// again); a read that names someone twice keeps them once.
+func TestLeaversAndRepeats(t *testing.T) {
+	snap := directory.Merge(nil, "okta", directory.Read{Full: true, People: []directory.Person{
+		person("old", "dana@acme.example", directory.Deactivated, ""),
+		person("new", "dana@acme.example", directory.Active, ""),
+		person("gone", "lee@acme.example", directory.Deactivated, ""),
+		person("mei", "mei@acme.example", directory.Active, ""),
+		person("mei", "mei@acme.example", directory.Suspended, ""),
+	}}, start)
+	left := snap.Leavers()
+	if _, ok := left["dana@acme.example"]; ok {
+		t.Error("an active person's email counts as a leaver's")
+	}
+	if _, ok := left["lee@acme.example"]; !ok {
+		t.Error("lee left but is not a leaver")
+	}
+	if got := ids(snap.People); !slices.Equal(got, []string{"gone", "mei", "new", "old"}) {
+		t.Errorf("people %v: mei twice, or someone lost", got)
+	}
+	if p, ok := snap.Index().Find("mei@acme.example"); !ok || p.Status != directory.Suspended {
+		t.Errorf("mei: %+v, %v; want the later entry, found by her own email", p, ok)
+	}
+
+	partial := directory.Merge(snap, "graph", directory.Read{Partial: true, People: []directory.Person{
+		{ID: "mei", Status: directory.Active}, {ID: "mei", Title: "Lead"},
+	}}, start.Add(time.Hour))
+	if p, _ := partial.Index().Find("mei@acme.example"); p.Status != directory.Active || p.Title != "Lead" {
+		t.Errorf("two partial entries for mei merged to %+v", p)
+	}
+}

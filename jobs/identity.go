@@ -94,23 +94,64 @@ func (i *Identity) Run(ctx context.Context) error {
 	i.log().InfoContext(ctx, "identity-sync: read", slog.String("source", source), slog.Bool("full", res.Full),
 		slog.Int("people", len(res.Snapshot.People)), slog.Int("active", res.Snapshot.Active()),
 		slog.Int("departed", len(res.Departed)), slog.Int("requests", res.Requests))
-	var errs []error
-	for _, p := range res.Departed {
-		errs = append(errs, i.report(ctx, source, p))
-	}
+	errs := []error{i.reportLeavers(ctx, source, res.Snapshot)}
 	if i.Raise != nil {
 		errs = append(errs, i.Raise(ctx, leaversOf(res.Snapshot)))
 	}
 	return errors.Join(errs...)
 }
 
-// report tells the admin channel, once across replicas, what a newly
-// departed person holds besides seats, when they hold anything.
-func (i *Identity) report(ctx context.Context, source string, p directory.Person) error {
+// reportLeavers tells the admin channel, once per departure across
+// replicas, what each person who left still holds besides seats, when
+// they hold anything. Every run looks at everyone departed, not only who
+// left since the last read, so a report a failed run did not send goes
+// out with the next.
+func (i *Identity) reportLeavers(ctx context.Context, source string, snap *directory.Snapshot) error {
 	if i.Notifier == nil || i.AdminChannel == "" || (i.Approvals == nil && i.Access == nil) {
 		return nil
 	}
-	h := prompts.LeaverHolds{Person: p, Source: source}
+	var requests []approvals.Request
+	var grants []access.Grant
+	var err error
+	if i.Approvals != nil {
+		if requests, err = i.Approvals.List(ctx); err != nil {
+			return err
+		}
+	}
+	if i.Access != nil {
+		if grants, err = i.Access.List(ctx); err != nil {
+			return err
+		}
+	}
+	left := snap.Leavers()
+	var errs []error
+	for _, p := range snap.People {
+		if !p.Status.Departed() || !slices.ContainsFunc(p.Emails, func(e string) bool { return !left[e].IsZero() }) {
+			continue // not departed, or their emails are someone active's now
+		}
+		h := i.holds(p, requests, grants)
+		if len(h.Roles)+len(h.Approved)+len(h.Grants) == 0 {
+			continue
+		}
+		h.Source = source
+		if i.Keys != nil {
+			first, err := i.Keys.ClaimKey(ctx, "identity:leaver:"+source+":"+p.ID+":"+p.Changed.UTC().Format(time.RFC3339), 90*24*time.Hour)
+			if err != nil || !first {
+				errs = append(errs, err)
+				continue
+			}
+		}
+		if _, err := i.Notifier.SendChannel(ctx, i.AdminChannel, prompts.LeaverReport(h, i.Command, i.Location)); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// holds is what p holds besides seats: places in the approvals policy,
+// approvals on requests still open, live grants.
+func (i *Identity) holds(p directory.Person, requests []approvals.Request, grants []access.Grant) prompts.LeaverHolds {
+	h := prompts.LeaverHolds{Person: p}
 	mine := func(email string) bool {
 		return slices.ContainsFunc(p.Emails, func(e string) bool { return people.Same(e, email) })
 	}
@@ -127,38 +168,18 @@ func (i *Identity) report(ctx context.Context, source string, p directory.Person
 				h.Roles = append(h.Roles, "an approver of "+strings.ToLower(approvals.KindOf(name).Noun)+" requests")
 			}
 		}
-		all, err := i.Approvals.List(ctx)
-		if err != nil {
-			return err
-		}
-		for _, r := range all {
-			if r.State == approvals.Pending && slices.ContainsFunc(p.Emails, r.ApprovedBy) {
-				h.Approved = append(h.Approved, r.ID)
-			}
+	}
+	for _, r := range requests {
+		if r.State == approvals.Pending && slices.ContainsFunc(p.Emails, r.ApprovedBy) {
+			h.Approved = append(h.Approved, r.ID)
 		}
 	}
-	if i.Access != nil {
-		all, err := i.Access.List(ctx)
-		if err != nil {
-			return err
-		}
-		for _, g := range all {
-			if g.State.Live() && mine(g.Email) {
-				h.Grants = append(h.Grants, g.ID)
-			}
+	for _, g := range grants {
+		if g.State.Live() && mine(g.Email) {
+			h.Grants = append(h.Grants, g.ID)
 		}
 	}
-	if len(h.Roles)+len(h.Approved)+len(h.Grants) == 0 {
-		return nil
-	}
-	if i.Keys != nil {
-		first, err := i.Keys.ClaimKey(ctx, "identity:leaver:"+source+":"+p.ID+":"+p.Changed.UTC().Format(time.RFC3339), 90*24*time.Hour)
-		if err != nil || !first {
-			return err
-		}
-	}
-	_, err := i.Notifier.SendChannel(ctx, i.AdminChannel, prompts.LeaverReport(h, i.Command, i.Location))
-	return err
+	return h
 }
 
 // leaversOf answers, for an email, whether the directory says its person

@@ -818,39 +818,55 @@ func (r *Reviews) actOnLeavers(ctx context.Context, p *Reviews, period string, i
 	}
 	var errs []error
 	for _, it := range items {
-		done, err := p.Service.Decide(ctx, reviews.Input{Period: period, UserID: it.Seat.UserID, Decision: reviews.Remove,
+		_, err := p.Service.Decide(ctx, reviews.Input{Period: period, UserID: it.Seat.UserID, Decision: reviews.Remove,
 			Actor: reviews.System, RemoveAs: kind})
-		var decided *reviews.DecidedError
-		switch {
-		case errors.As(err, &decided):
-			continue
-		case err != nil && done.Seat.UserID == 0:
-			errs = append(errs, p.wrap(err))
-			continue
-		}
-		// The change may still be pending (the SaaS did not answer); the
-		// notice says so and the reminders job carries it out.
-		if r.Keys != nil {
-			first, kerr := r.Keys.ClaimKey(ctx, fmt.Sprintf("leavers:acted:%s:%s:%d", p.saas(), period, it.Seat.UserID), 30*24*time.Hour)
-			if kerr != nil || !first {
-				errs = append(errs, kerr)
-				continue
+		if err != nil && !errors.As(err, new(*reviews.DecidedError)) {
+			// A change the SaaS did not take yet is recorded and retried
+			// by the reminders job; anything else is this run's failure.
+			if got, gerr := p.Service.Item(ctx, period, it.Seat.UserID); gerr != nil || got.State == reviews.Open {
+				errs = append(errs, p.wrap(err))
 			}
 		}
-		msg := r.view(period, now).LeaverActed(done)
-		if r.Notifier == nil {
-			r.log().WarnContext(ctx, "a leaver's seat was changed but no chat transport is set up to tell anyone", slog.String("seat", done.Seat.Email))
+	}
+	// Every seat the bot removed for a leaver this period is told, once:
+	// a run that died between the change and the notice leaves it to the
+	// next.
+	all, err := p.Service.Items(ctx, period)
+	if err != nil {
+		return errors.Join(append(errs, p.wrap(err))...)
+	}
+	for _, it := range all {
+		if it.Left == nil || it.DecidedBy != reviews.System.Email || it.State != reviews.Removed {
 			continue
 		}
-		if done.Owner != "" {
-			if _, err := r.Notifier.SendDirect(ctx, done.Owner, msg); err != nil && !errors.Is(err, bot.ErrUnreachable) {
-				errs = append(errs, err)
-			}
+		errs = append(errs, r.tellLeaverActed(ctx, p, period, it, now))
+	}
+	return errors.Join(errs...)
+}
+
+// tellLeaverActed tells the seat's owner and the admin channel that a
+// leaver's seat was removed or suspended, once across replicas.
+func (r *Reviews) tellLeaverActed(ctx context.Context, p *Reviews, period string, it reviews.Item, now time.Time) error {
+	if r.Notifier == nil {
+		r.log().WarnContext(ctx, "a leaver's seat was changed but no chat transport is set up to tell anyone", slog.String("seat", it.Seat.Email))
+		return nil
+	}
+	if r.Keys != nil {
+		first, err := r.Keys.ClaimKey(ctx, fmt.Sprintf("leavers:acted:%s:%s:%d", p.saas(), period, it.Seat.UserID), 30*24*time.Hour)
+		if err != nil || !first {
+			return err
 		}
-		if r.AdminChannel != "" {
-			if _, err := r.Notifier.SendChannel(ctx, r.AdminChannel, msg); err != nil {
-				errs = append(errs, err)
-			}
+	}
+	msg := r.view(period, now).LeaverActed(it)
+	var errs []error
+	if it.Owner != "" {
+		if _, err := r.Notifier.SendDirect(ctx, it.Owner, msg); err != nil && !errors.Is(err, bot.ErrUnreachable) {
+			errs = append(errs, err)
+		}
+	}
+	if r.AdminChannel != "" {
+		if _, err := r.Notifier.SendChannel(ctx, r.AdminChannel, msg); err != nil {
+			errs = append(errs, err)
 		}
 	}
 	return errors.Join(errs...)

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/seatwarden/seatwarden/seats"
 	"github.com/seatwarden/seatwarden/store"
@@ -16,7 +17,8 @@ import (
 // whose holders left (by user id, what the directory says), whatever
 // their activity and whatever was kept or snoozed before: a seat of
 // someone who left is asked about at once. A seat already open in period
-// is marked as left; one decided in period is left alone. Like Open it is
+// is marked as left, one kept or snoozed before they left is asked about
+// again, and one removed or changed is left alone. Like Open it is
 // safe to repeat, on any replica. It returns the open items of the
 // leavers' seats.
 func (s *Service) OpenLeavers(ctx context.Context, period string, report seats.Report, left map[int64]Left, ownerOf func(seats.Seat) string) ([]Item, error) {
@@ -67,13 +69,25 @@ func (s *Service) OpenLeavers(ctx context.Context, period string, report seats.R
 	var out []Item
 	for _, id := range wanted {
 		l := left[id]
+		reopened := false
 		it, err := s.updateItem(ctx, period, id, func(it *Item) error {
-			if it.State != Open || it.Left != nil {
+			switch {
+			case it.Left != nil:
 				return store.ErrSkipUpdate
+			case it.State == Kept || it.State == Snoozed:
+				// Kept or snoozed while they still worked here: that
+				// answer was about someone who has since left.
+				it.State, it.DecidedBy, it.DecidedAt, it.Reason, it.KeepUntil = Open, "", time.Time{}, "", time.Time{}
+				reopened = true
+			case it.State != Open:
+				return store.ErrSkipUpdate // removed or changed already
 			}
 			it.Left = &l
 			return nil
 		})
+		if reopened {
+			s.audit(ctx, "system", s.verb()+".reopened", "seat:"+strconv.FormatInt(id, 10), map[string]string{"period": period, "why": "left the company"})
+		}
 		if errors.Is(err, store.ErrSkipUpdate) {
 			if it, err = s.Item(ctx, period, id); err != nil {
 				return out, err

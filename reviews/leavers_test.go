@@ -10,8 +10,8 @@ import (
 )
 
 // A leaver's seat is asked about at once, active or not; one already open
-// is marked as left, one already decided is left alone, and asking again
-// creates nothing.
+// is marked as left, one snoozed before they left is asked about again,
+// one removed stays removed, and asking again creates nothing.
 func TestOpenLeavers(t *testing.T) {
 	f := newFixture(t)
 	ctx := t.Context()
@@ -50,14 +50,25 @@ func TestOpenLeavers(t *testing.T) {
 			ids = append(ids, it.Seat.UserID)
 		}
 		slices.Sort(ids)
-		want := []int64{open.Seat.UserID, active.User.ID}
+		want := []int64{open.Seat.UserID, active.User.ID, tom.Seat.UserID}
 		slices.Sort(want)
 		if !slices.Equal(ids, want) {
-			t.Errorf("raised %v, want the open and the active seat %v (the snoozed one stays decided)", ids, want)
+			t.Errorf("raised %v, want the open, the active and the snoozed seat %v", ids, want)
 		}
 	}
-	if got, _ := f.svc.Item(ctx, period, tom.Seat.UserID); got.State != reviews.Snoozed || got.Left != nil {
-		t.Errorf("the decided seat: %+v", got)
+	if got, _ := f.svc.Item(ctx, period, tom.Seat.UserID); got.State != reviews.Open || got.Left == nil || got.DecidedBy != "" {
+		t.Errorf("the seat snoozed before tom left: %+v; want it asked about again", got)
+	}
+	if n := len(auditActions(t, f, "review.reopened")); n != 1 {
+		t.Errorf("%d reopened audit entries, want 1", n)
+	}
+	// A seat removed before the holder left stays removed.
+	removedSeat := items[2]
+	if _, err := f.svc.Decide(ctx, reviews.Input{Period: period, UserID: removedSeat.Seat.UserID, Decision: reviews.Remove, Actor: reviews.Actor{Email: omar, Admin: true}}); err != nil {
+		t.Fatal(err)
+	}
+	if got, err := f.svc.OpenLeavers(ctx, period, f.report, map[int64]reviews.Left{removedSeat.Seat.UserID: left}, ownerOf); err != nil || len(got) != 0 {
+		t.Errorf("a removed seat raised again: %+v, %v", got, err)
 	}
 	if n := len(auditActions(t, f, "review.leavers_opened")); n != 1 {
 		t.Errorf("%d leavers_opened audit entries, want 1", n)

@@ -181,6 +181,10 @@ func TestTabSignIn(t *testing.T) {
 		"expired":          func(c *oidctest.Claims) { c.Expiry = time.Now().Add(-time.Minute) },
 		"no object id":     func(c *oidctest.Claims) { delete(c.Extra, "oid") },
 		"wrong claim type": func(c *oidctest.Claims) { c.Extra["tid"] = 7 },
+		"a guest": func(c *oidctest.Claims) {
+			c.Extra["idp"] = "https://sts.windows.net/99999999-0000-0000-0000-000000000000/"
+		},
+		"a guest by acct": func(c *oidctest.Claims) { c.Extra["acct"] = 1 },
 	}
 	for name, edit := range tests {
 		t.Run(name, func(t *testing.T) {
@@ -208,6 +212,8 @@ func TestTabSignIn(t *testing.T) {
 		c.Audience = []string{tabAppID}
 		delete(c.Extra, "upn")
 		c.Extra["preferred_username"] = "dana@example.com"
+		c.Email = "ceo@example.com" // set by the user; never trusted
+		c.EmailVerified = true
 	})
 	for _, tok := range []string{f.token(t), v2} {
 		if status, body := f.do(t, http.MethodGet, "/teams/home/view?page=1", tok, nil); status != 200 {

@@ -86,14 +86,19 @@ func NewTabVerifier(cfg TabSignIn) (*tabVerifier, error) {
 // tabClaims are what the bot reads of the token beyond the registered
 // claims: who (email, else the UPN Entra ID always sends), where, and
 // what for.
+// The email and preferred_username claims can be set by the user or a
+// guest's home tenant, so only the UPN, or in v2.0 tokens of the
+// tenant's own people the preferred_username (their UPN), names someone;
+// guests (another identity provider) are refused.
 type tabClaims struct {
 	ObjectID          string `json:"oid"`
 	Tenant            string `json:"tid"`
 	Scope             string `json:"scp"`
 	Name              string `json:"name"`
-	Email             string `json:"email"`
 	PreferredUsername string `json:"preferred_username"` // v2.0
 	UPN               string `json:"upn"`                // v1.0
+	IdentityProvider  string `json:"idp"`                // set for guests
+	Account           *int   `json:"acct"`               // 1 for guests, when sent
 }
 
 // Person verifies a bearer token and names who sent it.
@@ -120,9 +125,10 @@ func (v *tabVerifier) Person(ctx context.Context, raw string) (bot.User, error) 
 		return bot.User{}, &AuthError{Reason: fmt.Sprintf("scope %q lacks %s", c.Scope, TabScope)}
 	case c.ObjectID == "":
 		return bot.User{}, &AuthError{Reason: "no oid claim"}
+	case (c.IdentityProvider != "" && !strings.Contains(c.IdentityProvider, v.cfg.Tenant)) || (c.Account != nil && *c.Account == 1):
+		return bot.User{}, &AuthError{Reason: "a guest of the tenant; the tab is for its own people"}
 	}
-	// As the conversation roster gives it: the mail address, else the UPN.
-	email, err := people.ParseEmail(cmp.Or(c.Email, c.PreferredUsername, c.UPN))
+	email, err := people.ParseEmail(cmp.Or(c.UPN, c.PreferredUsername))
 	if err != nil {
 		email = ""
 	}

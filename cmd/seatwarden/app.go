@@ -205,9 +205,11 @@ func newApp(ctx context.Context, cfg *config.Config, log *slog.Logger) (*app, er
 			t.Service.Directory = a.identity.Directory
 		}
 		// The directory names managers first; the policy's map fills in.
-		a.approvals.Service.Managers = approvals.ManagerSources{a.identity.Directory, approvals.ManagerMap(cfg.Policy.Managers)}
-		// A sync reads the directory too, after the seats.
-		inventories = append(inventories, a.identity.Run)
+		a.approvals.Service.Managers = approvals.NotLeavers(approvals.ManagerSources{a.identity.Directory, approvals.ManagerMap(cfg.Policy.Managers)}, a.identity.Directory)
+		// A sync reads the directory too, after the seats, under the
+		// identity-sync job's own lock: the two schedules coincide, and
+		// one read at a time is enough.
+		inventories = append(inventories, a.syncDirectory)
 		defs = append(defs, a.identity.Job())
 	}
 	a.syncers = syncers
@@ -524,6 +526,19 @@ func newIdentityJobs(cfg *config.Config, st store.Store, now func() time.Time, l
 	}, nil
 }
 
+// syncDirectory runs identity-sync from within sync; when the scheduled
+// run holds its lock, that run is the read.
+func (a *app) syncDirectory(ctx context.Context) error {
+	def, err := a.jobs.Lookup(jobs.NameIdentitySync)
+	if err != nil {
+		return err
+	}
+	if err := a.runner.Run(ctx, def); !errors.Is(err, jobs.ErrLocked) {
+		return err
+	}
+	return nil
+}
+
 // withManagers is owners with the holder's manager answering for seats
 // of groups not listed, when list says manager: true: as the directory
 // names them, else the policy's managers map.
@@ -531,11 +546,10 @@ func (a *app) withManagers(list []config.Owner, owners seats.Owners) seats.Owner
 	if !wiring.ByManager(list) {
 		return owners
 	}
-	var sources approvals.ManagerSources
+	var sources approvals.Managers = approvals.ManagerMap(a.cfg.Policy.Managers)
 	if a.identity != nil {
-		sources = append(sources, a.identity.Directory)
+		sources = approvals.NotLeavers(approvals.ManagerSources{a.identity.Directory, sources}, a.identity.Directory)
 	}
-	sources = append(sources, approvals.ManagerMap(a.cfg.Policy.Managers))
 	return owners.WithManagers(func(email string) string {
 		m, ok, err := sources.ManagerOf(context.Background(), email)
 		if err != nil {
