@@ -149,7 +149,7 @@ type GitHub struct {
 }
 
 // Identity is the identity source seatwarden reads the company directory
-// from: Okta or Microsoft Entra ID, one at a time.
+// from: Okta, Microsoft Entra ID or a SCIM 2.0 server, one at a time.
 type Identity struct {
 	OktaURL   string // OKTA_ORG_URL without a trailing "/"
 	OktaToken Secret // OKTA_API_TOKEN
@@ -160,15 +160,21 @@ type Identity struct {
 	GraphClientSecret Secret // GRAPH_CLIENT_SECRET
 	GraphAPIURL       string // GRAPH_API_URL, for emulators; "" is Microsoft's
 	GraphTokenURL     string // GRAPH_TOKEN_URL, for emulators; "" is the tenant's
+	// Any SCIM 2.0 service provider.
+	SCIMURL   string // SCIM_URL without a trailing "/"
+	SCIMToken Secret // SCIM_TOKEN
 }
 
-// Source names the configured source ("okta", "graph"), "" when none is.
+// Source names the configured source ("okta", "graph", "scim"), "" when
+// none is.
 func (i Identity) Source() string {
 	switch {
 	case i.OktaURL != "":
 		return "okta"
 	case i.GraphTenantID != "":
 		return "graph"
+	case i.SCIMURL != "":
+		return "scim"
 	}
 	return ""
 }
@@ -283,7 +289,8 @@ func Load(o LoadOptions) (*Config, error) {
 		} else {
 			c.PolicyPath = path
 			d := newPolicyDecoder(path)
-			d.directory = strings.TrimSpace(getenv("OKTA_ORG_URL")) != "" || strings.TrimSpace(getenv("GRAPH_TENANT_ID")) != ""
+			d.directory = strings.TrimSpace(getenv("OKTA_ORG_URL")) != "" || strings.TrimSpace(getenv("GRAPH_TENANT_ID")) != "" ||
+				strings.TrimSpace(getenv("SCIM_URL")) != ""
 			d.decodeFile(data, &c.Policy)
 			d.validatePolicy(&c.Policy)
 			problems = append(problems, d.sortedProblems()...)

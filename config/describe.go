@@ -94,6 +94,8 @@ func (c *Config) Describe() []Setting {
 	env("GRAPH_CLIENT_SECRET", secretText(c.Identity.GraphClientSecret))
 	env("GRAPH_API_URL", c.Identity.GraphAPIURL)
 	env("GRAPH_TOKEN_URL", c.Identity.GraphTokenURL)
+	env("SCIM_URL", c.Identity.SCIMURL)
+	env("SCIM_TOKEN", secretText(c.Identity.SCIMToken))
 	env("GITHUB_ORG", c.GitHub.Org)
 	env("GITHUB_API_URL", c.GitHub.APIURL)
 	env("GITHUB_TOKEN", secretText(c.GitHub.Token))

@@ -450,7 +450,7 @@ func (e *envLoader) loadGitHub(g *GitHub) {
 
 // unreadSources are the variables of identity sources this version does
 // not read; setting one stops startup rather than be ignored.
-var unreadSources = []string{"GOOGLE_CREDENTIALS_FILE", "GOOGLE_ADMIN_EMAIL", "SCIM_URL", "SCIM_TOKEN"}
+var unreadSources = []string{"GOOGLE_CREDENTIALS_FILE", "GOOGLE_ADMIN_EMAIL"}
 
 func (e *envLoader) loadIdentity(id *Identity) {
 	if v := e.str("OKTA_ORG_URL"); v != "" {
@@ -491,15 +491,36 @@ func (e *envLoader) loadIdentity(id *Identity) {
 			missing = append(missing, e.label(v))
 		}
 	}
-	switch {
-	case len(set) > 0 && len(missing) > 0:
+	if len(set) > 0 && len(missing) > 0 {
 		e.fail("", "Microsoft Graph as the identity source needs GRAPH_TENANT_ID, GRAPH_CLIENT_ID and GRAPH_CLIENT_SECRET together; %s missing", strings.Join(missing, " and "))
-	case len(set) > 0 && (e.given("OKTA_ORG_URL") || e.given("OKTA_API_TOKEN")):
-		e.fail("", "two identity sources are set (Okta and Microsoft Graph); seatwarden reads one directory: unset OKTA_* or GRAPH_*")
+	}
+
+	if v := e.str("SCIM_URL"); v != "" {
+		if u, ok := e.endpoint("SCIM_URL", v, "https://hr.example.com/scim/v2"); ok {
+			id.SCIMURL = strings.TrimRight(u, "/")
+		}
+	}
+	id.SCIMToken = e.secret("SCIM_TOKEN")
+	switch {
+	case e.given("SCIM_URL") && !e.given("SCIM_TOKEN"):
+		e.fail("SCIM_TOKEN", "must be set with SCIM_URL: the Bearer token the SCIM server gives seatwarden, or SCIM_TOKEN_FILE")
+	case e.given("SCIM_TOKEN") && !e.given("SCIM_URL"):
+		e.fail("SCIM_URL", "must be set with SCIM_TOKEN: the SCIM base URL, such as https://hr.example.com/scim/v2")
+	}
+
+	var sources []string
+	for name, vars := range map[string][]string{"Okta": {"OKTA_ORG_URL", "OKTA_API_TOKEN"}, "Microsoft Graph": graph, "SCIM": {"SCIM_URL", "SCIM_TOKEN"}} {
+		if slices.ContainsFunc(vars, func(v string) bool { return e.given(v) || strings.TrimSpace(e.getenv(v)) != "" }) {
+			sources = append(sources, name)
+		}
+	}
+	if len(sources) > 1 {
+		slices.Sort(sources)
+		e.fail("", "%d identity sources are set (%s); seatwarden reads one directory: keep one", len(sources), strings.Join(sources, ", "))
 	}
 	for _, v := range unreadSources {
 		if strings.TrimSpace(e.getenv(v)) != "" {
-			e.fail(v, "names an identity source this version does not read; use Okta (OKTA_ORG_URL and OKTA_API_TOKEN) or Microsoft Graph (GRAPH_TENANT_ID, GRAPH_CLIENT_ID and GRAPH_CLIENT_SECRET), or unset %s", v)
+			e.fail(v, "names an identity source this version does not read; use Okta (OKTA_*), Microsoft Graph (GRAPH_*) or SCIM (SCIM_URL and SCIM_TOKEN), or unset %s", v)
 		}
 	}
 }

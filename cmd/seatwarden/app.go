@@ -29,6 +29,7 @@ import (
 	"github.com/seatwarden/seatwarden/integrations/github"
 	"github.com/seatwarden/seatwarden/integrations/graph"
 	"github.com/seatwarden/seatwarden/integrations/okta"
+	"github.com/seatwarden/seatwarden/integrations/scim"
 	"github.com/seatwarden/seatwarden/integrations/zendesk"
 	"github.com/seatwarden/seatwarden/internal/seal"
 	"github.com/seatwarden/seatwarden/internal/wiring"
@@ -576,6 +577,9 @@ func identitySource(cfg *config.Config, log *slog.Logger) (interface {
 		c, err := graph.New(graph.Config{TenantID: id.GraphTenantID, ClientID: id.GraphClientID, ClientSecret: id.GraphClientSecret.Value(),
 			APIURL: id.GraphAPIURL, TokenURL: id.GraphTokenURL, Logger: log})
 		return graph.Source{Client: c}, err
+	case "scim":
+		c, err := scim.New(scim.Config{URL: id.SCIMURL, Token: id.SCIMToken.Value(), Logger: log})
+		return scim.Source{Client: c}, err
 	}
 	return nil, errors.New("no identity source is configured")
 }

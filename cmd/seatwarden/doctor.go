@@ -23,6 +23,7 @@ import (
 	"github.com/seatwarden/seatwarden/integrations/graph"
 	"github.com/seatwarden/seatwarden/integrations/oidc"
 	"github.com/seatwarden/seatwarden/integrations/okta"
+	"github.com/seatwarden/seatwarden/integrations/scim"
 	"github.com/seatwarden/seatwarden/integrations/zendesk"
 	"github.com/seatwarden/seatwarden/internal/seal"
 	"github.com/seatwarden/seatwarden/store"
@@ -294,11 +295,14 @@ func checkGitHub(ctx context.Context, cfg *config.Config, log *slog.Logger) chec
 func checkIdentity(ctx context.Context, cfg *config.Config, log *slog.Logger) checkResult {
 	name := cfg.Identity.Source()
 	if name == "" {
-		return skip("idp", "no OKTA_ORG_URL or GRAPH_TENANT_ID: no identity source; departures are seen only when Zendesk or GitHub show them")
+		return skip("idp", "no OKTA_ORG_URL, GRAPH_TENANT_ID or SCIM_URL: no identity source; departures are seen only when Zendesk or GitHub show them")
 	}
 	where := cfg.Identity.OktaURL
-	if name == "graph" {
+	switch name {
+	case "graph":
 		where = "tenant " + cfg.Identity.GraphTenantID
+	case "scim":
+		where = cfg.Identity.SCIMURL
 	}
 	src, err := identitySource(cfg, log)
 	if err != nil {
@@ -314,6 +318,8 @@ func checkIdentity(ctx context.Context, cfg *config.Config, log *slog.Logger) ch
 			fix = "create a new API token (Security → API → Tokens) and put it in OKTA_API_TOKEN"
 		case name == "okta" && errors.Is(err, okta.ErrForbidden):
 			fix = "give the token's admin the Read-only Administrator role"
+		case name == "scim" && errors.Is(err, scim.ErrUnauthorized):
+			fix = "put the token the SCIM server issued for seatwarden in SCIM_TOKEN"
 		case errors.Is(err, graph.ErrUnauthorized):
 			fix = "check the app registration's client id and secret (secrets expire) in GRAPH_CLIENT_ID and GRAPH_CLIENT_SECRET"
 		case errors.Is(err, graph.ErrForbidden):

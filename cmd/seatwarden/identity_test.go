@@ -9,6 +9,7 @@ import (
 
 	"github.com/seatwarden/seatwarden/integrations/graph/graphtest"
 	"github.com/seatwarden/seatwarden/integrations/okta/oktatest"
+	"github.com/seatwarden/seatwarden/integrations/scim/scimtest"
 )
 
 // With Okta as the identity source, doctor checks it, run-job
@@ -98,5 +99,26 @@ func TestGraphAsTheIdentitySource(t *testing.T) {
 	bad.run(ctx, "doctor")
 	if !strings.Contains(bad.stdout.String(), "FAIL  graph ") || !strings.Contains(bad.stdout.String(), "fix: check the app registration's client id and secret") {
 		t.Errorf("doctor with a wrong secret:\n%s", bad.stdout.String())
+	}
+}
+
+// A SCIM 2.0 server as the identity source: doctor reads a user and
+// identity-sync reads everyone.
+func TestSCIMAsTheIdentitySource(t *testing.T) {
+	envs, _ := zendeskEnv(t)
+	emu := scimtest.NewServer(scimtest.Generated(150)...)
+	t.Cleanup(emu.Close)
+	envs["SCIM_URL"], envs["SCIM_TOKEN"] = emu.BaseURL(), scimtest.Token
+	ctx := context.Background()
+	doctor := &invocation{env: envs}
+	doctor.run(ctx, "doctor")
+	if !strings.Contains(doctor.stdout.String(), "ok    scim     "+emu.BaseURL()+" answers and may read users") {
+		t.Errorf("doctor:\n%s", doctor.stdout.String())
+	}
+	if code := (&invocation{env: envs}).run(ctx, "run-job", "identity-sync"); code != 0 {
+		t.Fatalf("identity-sync: exit %d", code)
+	}
+	if n := emu.Requests(); n < 3 {
+		t.Errorf("%d requests to the SCIM server, want the probe and two pages", n)
 	}
 }

@@ -216,7 +216,7 @@ func (c *Client) get(ctx context.Context, u *url.URL, out any) (int, error) {
 			if try >= c.cfg.MaxRetries {
 				return try + 1, fail(ErrUnavailable, 0, err.Error())
 			}
-			if err := c.cfg.Sleep(ctx, backoff(try)); err != nil {
+			if err := c.cfg.Sleep(ctx, apiclient.Backoff(try)); err != nil {
 				return try + 1, err
 			}
 			continue
@@ -231,7 +231,7 @@ func (c *Client) get(ctx context.Context, u *url.URL, out any) (int, error) {
 			}
 			wait, ok := apiclient.RetryAfter(resp.Header, c.cfg.Now())
 			if !ok {
-				wait = backoff(try)
+				wait = apiclient.Backoff(try)
 			}
 			c.log.WarnContext(ctx, "graph: waiting before trying again", slog.Int("status", resp.StatusCode), slog.Duration("wait", wait))
 			if err := c.cfg.Sleep(ctx, wait); err != nil {
@@ -247,10 +247,6 @@ func (c *Client) get(ctx context.Context, u *url.URL, out any) (int, error) {
 		}
 		return try + 1, nil
 	}
-}
-
-func backoff(try int) time.Duration {
-	return min(time.Duration(1<<min(try, 6))*time.Second, time.Minute)
 }
 
 // Probe reads one user, to show the token works and may read users.

@@ -191,7 +191,7 @@ func (c *Client) get(ctx context.Context, u *url.URL, out any) (*http.Response, 
 			if try >= c.cfg.MaxRetries {
 				return nil, try + 1, last
 			}
-			if err := c.cfg.Sleep(ctx, backoff(try)); err != nil {
+			if err := c.cfg.Sleep(ctx, apiclient.Backoff(try)); err != nil {
 				return nil, try + 1, err
 			}
 			continue
@@ -208,7 +208,7 @@ func (c *Client) get(ctx context.Context, u *url.URL, out any) (*http.Response, 
 				return nil, try + 1, last
 			}
 			if !limited {
-				wait = backoff(try)
+				wait = apiclient.Backoff(try)
 			}
 			c.log.WarnContext(ctx, "okta: waiting before trying again", slog.Int("status", resp.StatusCode), slog.Duration("wait", wait))
 			if err := c.cfg.Sleep(ctx, wait); err != nil {
@@ -248,11 +248,6 @@ func (c *Client) rateWait(resp *http.Response) (time.Duration, bool) {
 	}
 	wait := time.Unix(reset, 0).Sub(c.cfg.Now()) + resetSlack
 	return min(max(wait, resetSlack), apiclient.MaxRetryAfter), true
-}
-
-// backoff is the wait before retry try+1 of a failure that named none.
-func backoff(try int) time.Duration {
-	return min(time.Duration(1<<min(try, 6))*time.Second, time.Minute)
 }
 
 // Search expressions the source uses.

@@ -176,3 +176,9 @@ func (e *Error) Error() string {
 func (e *Error) Is(target error) bool {
 	return target == e.Kind || (connectorKinds[e.Kind] != nil && target == connectorKinds[e.Kind])
 }
+
+// Backoff is the wait before retry try+1 of a failure that named none:
+// 1 s, doubling, at most a minute.
+func Backoff(try int) time.Duration {
+	return min(time.Duration(1<<min(try, 6))*time.Second, time.Minute)
+}

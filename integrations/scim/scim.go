@@ -1,0 +1,266 @@
+// Package scim reads people from any SCIM 2.0 service provider (RFC 7643,
+// RFC 7644) as an identity source: GET /Users paged by startIndex and
+// count, the core User's emails, active and title, and the enterprise
+// extension's manager and department, with a Bearer token. SCIM has no
+// change feed every server offers, so every read lists everyone.
+package scim
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/seatwarden/seatwarden/directory"
+	"github.com/seatwarden/seatwarden/internal/apiclient"
+)
+
+const (
+	// PageSize is the count asked for; servers commonly cap it at 100.
+	PageSize = 100
+	maxBody  = 16 << 20
+	// enterprise is the enterprise extension's schema URN.
+	enterprise = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User"
+)
+
+// Error is a failed call; errors.Is matches its kind and the connector
+// seam's class.
+type Error = apiclient.Error
+
+// Kinds of failure, for errors.Is.
+const (
+	ErrUnauthorized = apiclient.KindUnauthorized
+	ErrForbidden    = apiclient.KindForbidden
+	ErrUnavailable  = apiclient.KindUnavailable
+	ErrBadResponse  = apiclient.KindBadResponse
+)
+
+var hints = map[apiclient.Kind]string{
+	ErrUnauthorized: "check SCIM_TOKEN: the server refuses it",
+	ErrForbidden:    "the token needs to read Users",
+}
+
+func fail(kind apiclient.Kind, status int, message string) *Error {
+	return &Error{Product: "scim", Kind: kind, Status: status, Message: message, Hints: hints}
+}
+
+// Config is how to reach one SCIM service provider.
+type Config struct {
+	// URL is the SCIM base, such as https://hr.example.com/scim/v2.
+	URL        string
+	Token      string
+	HTTPClient *http.Client
+	// MaxRetries is how often a 429 or 5xx is retried (default 5;
+	// negative: never).
+	MaxRetries int
+	Sleep      func(ctx context.Context, d time.Duration) error
+	Now        func() time.Time
+	Logger     *slog.Logger
+}
+
+// Client reads Users.
+type Client struct {
+	cfg  Config
+	base *url.URL
+	log  *slog.Logger
+}
+
+// New checks c and returns a client.
+func New(c Config) (*Client, error) {
+	base, err := apiclient.BaseURL("scim", c.URL)
+	if err != nil {
+		return nil, err
+	}
+	if strings.TrimSpace(c.Token) == "" {
+		return nil, errors.New("scim: a token is required (SCIM_TOKEN)")
+	}
+	if c.HTTPClient == nil {
+		c.HTTPClient = &http.Client{Timeout: 30 * time.Second}
+	}
+	switch {
+	case c.MaxRetries == 0:
+		c.MaxRetries = 5
+	case c.MaxRetries < 0:
+		c.MaxRetries = 0
+	}
+	if c.Sleep == nil {
+		c.Sleep = apiclient.Sleep
+	}
+	if c.Now == nil {
+		c.Now = time.Now
+	}
+	log := c.Logger
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	return &Client{cfg: c, base: base, log: log.With(slog.String("integration", "scim"))}, nil
+}
+
+// User is a SCIM User, the attributes seatwarden reads.
+type User struct {
+	ID          string `json:"id"`
+	UserName    string `json:"userName"`
+	DisplayName string `json:"displayName"`
+	Name        struct {
+		Formatted string `json:"formatted"`
+	} `json:"name"`
+	Title  string `json:"title"`
+	Active *bool  `json:"active"`
+	Emails []struct {
+		Value   string `json:"value"`
+		Primary bool   `json:"primary"`
+	} `json:"emails"`
+	Enterprise struct {
+		Department string `json:"department"`
+		Manager    struct {
+			Value string `json:"value"`
+		} `json:"manager"`
+	} `json:"urn:ietf:params:scim:schemas:extension:enterprise:2.0:User"`
+}
+
+type listResponse struct {
+	TotalResults int    `json:"totalResults"`
+	StartIndex   int    `json:"startIndex"`
+	Resources    []User `json:"Resources"`
+}
+
+// Users pages through every user, calling page with each page; it
+// returns how many requests it made.
+func (c *Client) Users(ctx context.Context, page func([]User) error) (int, error) {
+	requests, start := 0, 1
+	for {
+		u := c.base.JoinPath("Users")
+		u.RawQuery = url.Values{"startIndex": {strconv.Itoa(start)}, "count": {strconv.Itoa(PageSize)}}.Encode()
+		var lr listResponse
+		n, err := c.get(ctx, u, &lr)
+		requests += n
+		if err != nil {
+			return requests, err
+		}
+		if err := page(lr.Resources); err != nil {
+			return requests, err
+		}
+		start += len(lr.Resources)
+		if len(lr.Resources) == 0 || start > lr.TotalResults {
+			return requests, nil
+		}
+	}
+}
+
+// Probe reads one user: the server answers and the token may read Users.
+func (c *Client) Probe(ctx context.Context) error {
+	u := c.base.JoinPath("Users")
+	u.RawQuery = url.Values{"startIndex": {"1"}, "count": {"1"}}.Encode()
+	var lr listResponse
+	_, err := c.get(ctx, u, &lr)
+	return err
+}
+
+func (c *Client) get(ctx context.Context, u *url.URL, out any) (int, error) {
+	for try := 0; ; try++ {
+		req, err := http.NewRequestWithContext(ctx, http.MethodGet, u.String(), nil)
+		if err != nil {
+			return try, err
+		}
+		req.Header.Set("Authorization", "Bearer "+c.cfg.Token)
+		req.Header.Set("Accept", "application/scim+json")
+		resp, err := c.cfg.HTTPClient.Do(req)
+		if err != nil {
+			if ctx.Err() != nil {
+				return try + 1, ctx.Err()
+			}
+			if try >= c.cfg.MaxRetries {
+				return try + 1, fail(ErrUnavailable, 0, err.Error())
+			}
+			if err := c.cfg.Sleep(ctx, apiclient.Backoff(try)); err != nil {
+				return try + 1, err
+			}
+			continue
+		}
+		body, err := apiclient.ReadBody(resp, maxBody)
+		if err != nil {
+			return try + 1, fail(ErrBadResponse, resp.StatusCode, err.Error())
+		}
+		if resp.StatusCode == http.StatusTooManyRequests || resp.StatusCode >= 500 {
+			if try >= c.cfg.MaxRetries {
+				return try + 1, fail(apiclient.KindOf(resp.StatusCode), resp.StatusCode, detail(body))
+			}
+			wait, ok := apiclient.RetryAfter(resp.Header, c.cfg.Now())
+			if !ok {
+				wait = apiclient.Backoff(try)
+			}
+			if err := c.cfg.Sleep(ctx, wait); err != nil {
+				return try + 1, err
+			}
+			continue
+		}
+		if resp.StatusCode != http.StatusOK {
+			return try + 1, fail(apiclient.KindOf(resp.StatusCode), resp.StatusCode, detail(body))
+		}
+		if err := json.Unmarshal(body, out); err != nil {
+			return try + 1, fail(ErrBadResponse, resp.StatusCode, "the Users page is not a SCIM ListResponse: "+err.Error())
+		}
+		return try + 1, nil
+	}
+}
+
+// detail is a SCIM error's detail (RFC 7644 §3.12).
+func detail(body []byte) string {
+	var e struct {
+		Detail string `json:"detail"`
+	}
+	_ = json.Unmarshal(body, &e)
+	return e.Detail
+}
+
+var _ directory.Source = Source{}
+
+// Source is a SCIM service provider as the directory reads it.
+type Source struct {
+	Client *Client
+}
+
+// Name implements directory.Source.
+func (Source) Name() string { return directory.SCIM }
+
+// Probe reads one user.
+func (s Source) Probe(ctx context.Context) error { return s.Client.Probe(ctx) }
+
+// ReadPeople lists everyone, whatever the cursor: a user the server no
+// longer lists counts as deleted, and active false as deactivated.
+func (s Source) ReadPeople(ctx context.Context, _ string) (directory.Read, error) {
+	r := directory.Read{Full: true}
+	n, err := s.Client.Users(ctx, func(users []User) error {
+		for _, u := range users {
+			r.People = append(r.People, personOf(u))
+		}
+		return nil
+	})
+	r.Requests = n
+	return r, err
+}
+
+func personOf(u User) directory.Person {
+	p := directory.Person{ID: u.ID, Name: strings.TrimSpace(u.DisplayName), Title: u.Title, Status: directory.Active,
+		Department: u.Enterprise.Department, ManagerID: u.Enterprise.Manager.Value}
+	if p.Name == "" {
+		p.Name = strings.TrimSpace(u.Name.Formatted)
+	}
+	for _, e := range u.Emails {
+		if e.Primary {
+			p.Emails = append([]string{e.Value}, p.Emails...)
+		} else {
+			p.Emails = append(p.Emails, e.Value)
+		}
+	}
+	p.Emails = append(p.Emails, u.UserName)
+	if u.Active != nil && !*u.Active {
+		p.Status = directory.Deactivated
+	}
+	return p
+}
