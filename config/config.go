@@ -149,7 +149,8 @@ type GitHub struct {
 }
 
 // Identity is the identity source seatwarden reads the company directory
-// from: Okta, Microsoft Entra ID or a SCIM 2.0 server, one at a time.
+// from: Okta, Microsoft Entra ID, Google Workspace or a SCIM 2.0 server,
+// one at a time.
 type Identity struct {
 	OktaURL   string // OKTA_ORG_URL without a trailing "/"
 	OktaToken Secret // OKTA_API_TOKEN
@@ -163,9 +164,30 @@ type Identity struct {
 	// Any SCIM 2.0 service provider.
 	SCIMURL   string // SCIM_URL without a trailing "/"
 	SCIMToken Secret // SCIM_TOKEN
+	// Google Workspace, through a service account with domain-wide
+	// delegation acting as an administrator.
+	GoogleCredentials Secret // GOOGLE_CREDENTIALS_FILE: the service account's JSON key
+	GoogleAdmin       string // GOOGLE_ADMIN_EMAIL
+	GoogleAPIURL      string // GOOGLE_API_URL, for emulators; "" is Google's
+	GoogleTokenURL    string // GOOGLE_TOKEN_URL, for emulators; "" is the key's
 }
 
-// Source names the configured source ("okta", "graph", "scim"), "" when
+// IdentitySourceVars names the variable that turns on each identity
+// source, for messages that ask for one.
+const IdentitySourceVars = "OKTA_ORG_URL, GRAPH_TENANT_ID, GOOGLE_ADMIN_EMAIL or SCIM_URL"
+
+// identitySourceSet reports whether the environment names an identity
+// source, before it is read.
+func identitySourceSet(getenv func(string) string) bool {
+	for _, v := range []string{"OKTA_ORG_URL", "GRAPH_TENANT_ID", "GOOGLE_ADMIN_EMAIL", "SCIM_URL"} {
+		if strings.TrimSpace(getenv(v)) != "" {
+			return true
+		}
+	}
+	return false
+}
+
+// Source names the configured source ("okta", "graph", "google", "scim"), "" when
 // none is.
 func (i Identity) Source() string {
 	switch {
@@ -173,6 +195,8 @@ func (i Identity) Source() string {
 		return "okta"
 	case i.GraphTenantID != "":
 		return "graph"
+	case i.GoogleAdmin != "":
+		return "google"
 	case i.SCIMURL != "":
 		return "scim"
 	}
@@ -289,8 +313,7 @@ func Load(o LoadOptions) (*Config, error) {
 		} else {
 			c.PolicyPath = path
 			d := newPolicyDecoder(path)
-			d.directory = strings.TrimSpace(getenv("OKTA_ORG_URL")) != "" || strings.TrimSpace(getenv("GRAPH_TENANT_ID")) != "" ||
-				strings.TrimSpace(getenv("SCIM_URL")) != ""
+			d.directory = identitySourceSet(getenv)
 			d.decodeFile(data, &c.Policy)
 			d.validatePolicy(&c.Policy)
 			problems = append(problems, d.sortedProblems()...)

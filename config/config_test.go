@@ -527,7 +527,7 @@ func TestLoadPolicyProblems(t *testing.T) {
 		{"a manager entry with a group", "owners:\n  - {group: Tier 2, manager: true}\n",
 			[]string{"policy.yaml:2: owners[0]: manager: true stands alone: the holder's manager answers for seats of groups not listed"}},
 		{"managers from nowhere", "owners:\n  - manager: true\n",
-			[]string{"policy.yaml:2: owners[0].manager: needs managers to come from somewhere: set up an identity source (OKTA_ORG_URL, GRAPH_TENANT_ID or SCIM_URL) or list them under managers"}},
+			[]string{"policy.yaml:2: owners[0].manager: needs managers to come from somewhere: set up an identity source (OKTA_ORG_URL, GRAPH_TENANT_ID, GOOGLE_ADMIN_EMAIL or SCIM_URL) or list them under managers"}},
 		{"what happens to leavers' seats", "identity:\n  on_departed: fire\n",
 			[]string{`policy.yaml:2: identity.on_departed: must be one of ask, remove, suspend, got "fire"`}},
 		{"unused days", "credentials:\n  unused_days: 0\n",

@@ -1,6 +1,7 @@
 package config
 
 import (
+	"encoding/json"
 	"fmt"
 	"net"
 	"net/url"
@@ -8,6 +9,8 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+
+	"github.com/seatwarden/seatwarden/people"
 )
 
 // envLoader reads and checks the environment. Messages name the variable and
@@ -448,10 +451,6 @@ func (e *envLoader) loadGitHub(g *GitHub) {
 	}
 }
 
-// unreadSources are the variables of identity sources this version does
-// not read; setting one stops startup rather than be ignored.
-var unreadSources = []string{"GOOGLE_CREDENTIALS_FILE", "GOOGLE_ADMIN_EMAIL"}
-
 func (e *envLoader) loadIdentity(id *Identity) {
 	if v := e.str("OKTA_ORG_URL"); v != "" {
 		if u, ok := e.endpoint("OKTA_ORG_URL", v, "https://acme.okta.com"); ok {
@@ -508,8 +507,10 @@ func (e *envLoader) loadIdentity(id *Identity) {
 		e.fail("SCIM_URL", "must be set with SCIM_TOKEN: the SCIM base URL, such as https://hr.example.com/scim/v2")
 	}
 
+	google := e.loadGoogle(id)
+
 	var sources []string
-	for name, vars := range map[string][]string{"Okta": {"OKTA_ORG_URL", "OKTA_API_TOKEN"}, "Microsoft Graph": graph, "SCIM": {"SCIM_URL", "SCIM_TOKEN"}} {
+	for name, vars := range map[string][]string{"Okta": {"OKTA_ORG_URL", "OKTA_API_TOKEN"}, "Microsoft Graph": graph, "Google Workspace": google, "SCIM": {"SCIM_URL", "SCIM_TOKEN"}} {
 		if slices.ContainsFunc(vars, func(v string) bool { return e.given(v) || strings.TrimSpace(e.getenv(v)) != "" }) {
 			sources = append(sources, name)
 		}
@@ -518,12 +519,51 @@ func (e *envLoader) loadIdentity(id *Identity) {
 		slices.Sort(sources)
 		e.fail("", "%d identity sources are set (%s); seatwarden reads one directory: keep one", len(sources), strings.Join(sources, ", "))
 	}
-	for _, v := range unreadSources {
-		if strings.TrimSpace(e.getenv(v)) != "" {
-			e.fail(v, "names an identity source this version does not read; use Okta (OKTA_*), Microsoft Graph (GRAPH_*) or SCIM (SCIM_URL and SCIM_TOKEN), or unset %s", v)
+}
+
+// loadGoogle reads Google Workspace's variables and returns their names.
+// The key is checked here so that a wrong file stops startup naming the
+// variable, not at the first directory read.
+func (e *envLoader) loadGoogle(id *Identity) []string {
+	if v := e.str("GOOGLE_ADMIN_EMAIL"); v != "" {
+		if addr, err := people.ParseEmail(v); err != nil {
+			e.fail("GOOGLE_ADMIN_EMAIL", "must be the email of a Workspace administrator the service account acts as, such as admin@acme.example: %v", err)
+		} else {
+			id.GoogleAdmin = addr
 		}
 	}
+	id.GoogleCredentials = e.secret("GOOGLE_CREDENTIALS")
+	if key := id.GoogleCredentials.Value(); key != "" {
+		var sa struct {
+			Type        string `json:"type"`
+			ClientEmail string `json:"client_email"`
+			PrivateKey  string `json:"private_key"`
+		}
+		switch err := json.Unmarshal([]byte(key), &sa); {
+		case err != nil:
+			e.fail(e.label("GOOGLE_CREDENTIALS"), "is not a service account's JSON key (%v); download one from the Google Cloud console under IAM → Service accounts → Keys", err)
+		case sa.Type != "service_account" || sa.ClientEmail == "" || sa.PrivateKey == "":
+			e.fail(e.label("GOOGLE_CREDENTIALS"), `is JSON but not a service account's key: it needs "type": "service_account", client_email and private_key`)
+		}
+	}
+	for name, into := range map[string]*string{"GOOGLE_API_URL": &id.GoogleAPIURL, "GOOGLE_TOKEN_URL": &id.GoogleTokenURL} {
+		if v := e.str(name); v != "" {
+			if u, ok := e.endpoint(name, v, "https://admin.googleapis.com"); ok {
+				*into = strings.TrimRight(u, "/")
+			}
+		}
+	}
+	switch {
+	case e.given("GOOGLE_ADMIN_EMAIL") && !e.given("GOOGLE_CREDENTIALS"):
+		e.fail("GOOGLE_CREDENTIALS_FILE", "must be set with GOOGLE_ADMIN_EMAIL: the path of the service account's JSON key, whose client id has domain-wide delegation for %s", googleScope)
+	case e.given("GOOGLE_CREDENTIALS") && !e.given("GOOGLE_ADMIN_EMAIL"):
+		e.fail("GOOGLE_ADMIN_EMAIL", "must be set with %s: the administrator the service account acts as, such as admin@acme.example", e.label("GOOGLE_CREDENTIALS"))
+	}
+	return []string{"GOOGLE_ADMIN_EMAIL", "GOOGLE_CREDENTIALS", "GOOGLE_CREDENTIALS_FILE"}
 }
+
+// googleScope is the one scope the service account is delegated.
+const googleScope = "https://www.googleapis.com/auth/admin.directory.user.readonly"
 
 // positiveInt reads a whole number above zero; 0 means unset.
 func (e *envLoader) positiveInt(name, what string) int64 {

@@ -65,18 +65,32 @@ func TestManagerConfirmationProblems(t *testing.T) {
 }
 
 // With an identity source the directory names managers, so a policy that
-// asks for them needs no managers map.
+// asks for them needs no managers map; each source is recognised.
 func TestManagersFromTheDirectory(t *testing.T) {
-	c, err := config.Load(config.LoadOptions{
-		Path:     "policy.yaml",
-		Getenv:   envOf(map[string]string{"OKTA_ORG_URL": "https://acme.okta.com", "OKTA_API_TOKEN": "00tok"}),
-		ReadFile: filesOf(map[string]string{"policy.yaml": "access:\n  verify_by: manager\n"}),
-	})
-	if err != nil {
-		t.Fatal(err)
+	const key = `{"type": "service_account", "client_email": "sw@p.iam.gserviceaccount.com", "private_key": "-----BEGIN PRIVATE KEY-----\n"}`
+	tests := []struct {
+		source string
+		env    map[string]string
+	}{
+		{"okta", map[string]string{"OKTA_ORG_URL": "https://acme.okta.com", "OKTA_API_TOKEN": "00tok"}},
+		{"graph", map[string]string{"GRAPH_TENANT_ID": "72f988bf-86f1-41af-91ab-2d7cd011db47", "GRAPH_CLIENT_ID": "c", "GRAPH_CLIENT_SECRET": "s"}},
+		{"google", map[string]string{"GOOGLE_ADMIN_EMAIL": "admin@acme.example", "GOOGLE_CREDENTIALS_FILE": "/run/key.json"}},
+		{"scim", map[string]string{"SCIM_URL": "https://hr.example.com/scim/v2", "SCIM_TOKEN": "t"}},
 	}
-	if c.Identity.Source() != "okta" || c.Policy.Access.VerifyBy != config.VerifyByManager {
-		t.Errorf("source %q, verify_by %q", c.Identity.Source(), c.Policy.Access.VerifyBy)
+	for _, tt := range tests {
+		t.Run(tt.source, func(t *testing.T) {
+			c, err := config.Load(config.LoadOptions{
+				Path:     "policy.yaml",
+				Getenv:   envOf(tt.env),
+				ReadFile: filesOf(map[string]string{"policy.yaml": "access:\n  verify_by: manager\n", "/run/key.json": key}),
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if c.Identity.Source() != tt.source || c.Policy.Access.VerifyBy != config.VerifyByManager {
+				t.Errorf("source %q, verify_by %q", c.Identity.Source(), c.Policy.Access.VerifyBy)
+			}
+		})
 	}
 }
 

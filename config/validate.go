@@ -247,11 +247,11 @@ func (d *policyDecoder) validateManagers(p *Policy) {
 		return
 	}
 	if p.Access.VerifyBy == VerifyByManager {
-		d.addAt("access.verify_by", "is manager, and managers names nobody's manager; list them, such as managers: {lee@example.com: %s}, set up an identity source (OKTA_ORG_URL, GRAPH_TENANT_ID or SCIM_URL), or set access.verify_by to peer or none", people.Example)
+		d.addAt("access.verify_by", "is manager, and managers names nobody's manager; list them, such as managers: {lee@example.com: %s}, set up an identity source (%s), or set access.verify_by to peer or none", people.Example, IdentitySourceVars)
 	}
 	for _, name := range sortedKeys(p.Access.Roles) {
 		if p.Access.Roles[name].VerifyBy == VerifyByManager {
-			d.addAt(joinKey("access.roles", name)+".verify_by", "is manager, and managers names nobody's manager; list them, such as managers: {lee@example.com: %s}, set up an identity source (OKTA_ORG_URL, GRAPH_TENANT_ID or SCIM_URL), or choose peer or none", people.Example)
+			d.addAt(joinKey("access.roles", name)+".verify_by", "is manager, and managers names nobody's manager; list them, such as managers: {lee@example.com: %s}, set up an identity source (%s), or choose peer or none", people.Example, IdentitySourceVars)
 		}
 	}
 }
@@ -298,7 +298,7 @@ func (d *policyDecoder) validateOwnersAt(key string, owners []Owner) {
 			}
 			managerAt = i
 			if !d.directory && !d.hasManagers {
-				d.addAt(path+".manager", "needs managers to come from somewhere: set up an identity source (OKTA_ORG_URL, GRAPH_TENANT_ID or SCIM_URL) or list them under managers")
+				d.addAt(path+".manager", "needs managers to come from somewhere: set up an identity source (%s) or list them under managers", IdentitySourceVars)
 			}
 			continue
 		case o.Default != "" && (o.Group != "" || o.Owner != ""):

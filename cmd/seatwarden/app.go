@@ -27,6 +27,7 @@ import (
 	"github.com/seatwarden/seatwarden/credentials"
 	"github.com/seatwarden/seatwarden/directory"
 	"github.com/seatwarden/seatwarden/integrations/github"
+	"github.com/seatwarden/seatwarden/integrations/googledir"
 	"github.com/seatwarden/seatwarden/integrations/graph"
 	"github.com/seatwarden/seatwarden/integrations/okta"
 	"github.com/seatwarden/seatwarden/integrations/scim"
@@ -577,6 +578,10 @@ func identitySource(cfg *config.Config, log *slog.Logger) (interface {
 		c, err := graph.New(graph.Config{TenantID: id.GraphTenantID, ClientID: id.GraphClientID, ClientSecret: id.GraphClientSecret.Value(),
 			APIURL: id.GraphAPIURL, TokenURL: id.GraphTokenURL, Logger: log})
 		return graph.Source{Client: c}, err
+	case "google":
+		c, err := googledir.New(googledir.Config{Key: []byte(id.GoogleCredentials.Value()), Admin: id.GoogleAdmin,
+			APIURL: id.GoogleAPIURL, TokenURL: id.GoogleTokenURL, Logger: log})
+		return googledir.Source{Client: c}, err
 	case "scim":
 		c, err := scim.New(scim.Config{URL: id.SCIMURL, Token: id.SCIMToken.Value(), Logger: log})
 		return scim.Source{Client: c}, err

@@ -20,6 +20,7 @@ import (
 
 	"github.com/seatwarden/seatwarden/config"
 	"github.com/seatwarden/seatwarden/connector"
+	"github.com/seatwarden/seatwarden/integrations/googledir"
 	"github.com/seatwarden/seatwarden/integrations/graph"
 	"github.com/seatwarden/seatwarden/integrations/oidc"
 	"github.com/seatwarden/seatwarden/integrations/okta"
@@ -295,12 +296,14 @@ func checkGitHub(ctx context.Context, cfg *config.Config, log *slog.Logger) chec
 func checkIdentity(ctx context.Context, cfg *config.Config, log *slog.Logger) checkResult {
 	name := cfg.Identity.Source()
 	if name == "" {
-		return skip("idp", "no OKTA_ORG_URL, GRAPH_TENANT_ID or SCIM_URL: no identity source; departures are seen only when Zendesk or GitHub show them")
+		return skip("idp", "no "+config.IdentitySourceVars+": no identity source; departures are seen only when Zendesk or GitHub show them")
 	}
 	where := cfg.Identity.OktaURL
 	switch name {
 	case "graph":
 		where = "tenant " + cfg.Identity.GraphTenantID
+	case "google":
+		where = "Google Workspace as " + cfg.Identity.GoogleAdmin
 	case "scim":
 		where = cfg.Identity.SCIMURL
 	}
@@ -320,9 +323,13 @@ func checkIdentity(ctx context.Context, cfg *config.Config, log *slog.Logger) ch
 			fix = "give the token's admin the Read-only Administrator role"
 		case name == "scim" && errors.Is(err, scim.ErrUnauthorized):
 			fix = "put the token the SCIM server issued for seatwarden in SCIM_TOKEN"
-		case errors.Is(err, graph.ErrUnauthorized):
+		case name == "google" && errors.Is(err, googledir.ErrUnauthorized):
+			fix = "in the Admin console (Security → API controls → Domain-wide delegation), give the service account's client id the scope " + googledir.Scope
+		case name == "google" && errors.Is(err, googledir.ErrForbidden):
+			fix = "make GOOGLE_ADMIN_EMAIL an administrator with the Users read privilege"
+		case name == "graph" && errors.Is(err, graph.ErrUnauthorized):
 			fix = "check the app registration's client id and secret (secrets expire) in GRAPH_CLIENT_ID and GRAPH_CLIENT_SECRET"
-		case errors.Is(err, graph.ErrForbidden):
+		case name == "graph" && errors.Is(err, graph.ErrForbidden):
 			fix = "grant the app registration the User.Read.All application permission, with admin consent"
 		}
 		return fail(name, fmt.Sprintf("%s: %v", where, err), fix)

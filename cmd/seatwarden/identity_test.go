@@ -2,11 +2,14 @@ package main
 
 import (
 	"context"
+	"os"
+	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/seatwarden/seatwarden/integrations/googledir/googletest"
 	"github.com/seatwarden/seatwarden/integrations/graph/graphtest"
 	"github.com/seatwarden/seatwarden/integrations/okta/oktatest"
 	"github.com/seatwarden/seatwarden/integrations/scim/scimtest"
@@ -120,5 +123,37 @@ func TestSCIMAsTheIdentitySource(t *testing.T) {
 	}
 	if n := emu.Requests(); n < 3 {
 		t.Errorf("%d requests to the SCIM server, want the probe and two pages", n)
+	}
+}
+
+// Google Workspace is read as a service account acting as an
+// administrator, with the key from a file.
+func TestGoogleAsTheIdentitySource(t *testing.T) {
+	envs, _ := zendeskEnv(t)
+	emu := googletest.NewServer(googletest.Generated(600)...)
+	t.Cleanup(emu.Close)
+	keyFile := filepath.Join(t.TempDir(), "key.json")
+	if err := os.WriteFile(keyFile, emu.KeyJSON(), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	envs["GOOGLE_CREDENTIALS_FILE"], envs["GOOGLE_ADMIN_EMAIL"], envs["GOOGLE_API_URL"] = keyFile, googletest.Admin, emu.URL
+	ctx := context.Background()
+	doctor := &invocation{env: envs}
+	doctor.run(ctx, "doctor")
+	if !strings.Contains(doctor.stdout.String(), "ok    google   Google Workspace as "+googletest.Admin+" answers and may read users") {
+		t.Errorf("doctor:\n%s", doctor.stdout.String())
+	}
+	if code := (&invocation{env: envs}).run(ctx, "run-job", "identity-sync"); code != 0 {
+		t.Fatalf("identity-sync: exit %d", code)
+	}
+	if n := emu.Requests(); n != 3 {
+		t.Errorf("%d users requests, want the probe and two pages of 500", n)
+	}
+
+	envs["GOOGLE_ADMIN_EMAIL"] = "someone-else@acme.example"
+	doctor = &invocation{env: envs}
+	doctor.run(ctx, "doctor")
+	if out := doctor.stdout.String(); !strings.Contains(out, "FAIL  google") || !strings.Contains(out, "Domain-wide delegation") {
+		t.Errorf("doctor with an administrator the key may not act as:\n%s", out)
 	}
 }
