@@ -252,6 +252,15 @@ func TestManagerOf(t *testing.T) {
 			t.Errorf("ManagerOf(%s) = %q, %v, %v; want %q", tt.email, m, ok, err, tt.want)
 		}
 	}
+	// The source's own id (Teams' Entra object id) answers for people
+	// still here, by any of their emails.
+	ids := []struct{ email, want string }{{"l.park@acme.example", "2"}, {"old@acme.example", ""}, {"stranger@acme.example", ""}}
+	for _, tt := range ids {
+		id, ok, err := svc.SourceID(ctx, tt.email)
+		if err != nil || id != tt.want || ok != (tt.want != "") {
+			t.Errorf("SourceID(%s) = %q, %v, %v; want %q", tt.email, id, ok, err, tt.want)
+		}
+	}
 }
 
 // An email an active person answers to is never a leaver's, though

@@ -215,6 +215,24 @@ func (s *Service) Sync(ctx context.Context) (Result, error) {
 	return res, err
 }
 
+// SourceID is the source's own id for the person with this email (for
+// Microsoft Graph, the Entra object id Teams knows them by), when they
+// still work here; ok is false before the first read too.
+func (s *Service) SourceID(ctx context.Context, email string) (string, bool, error) {
+	snap, err := s.Load(ctx)
+	if errors.Is(err, ErrNoDirectory) {
+		return "", false, nil
+	}
+	if err != nil {
+		return "", false, err
+	}
+	p, ok := snap.Index().Find(email)
+	if !ok || p.Status.Departed() || p.ID == "" {
+		return "", false, nil
+	}
+	return p.ID, true, nil
+}
+
 // ManagerOf is the manager the directory names for email, when the
 // person is in it and their manager still works here: a departed manager
 // can confirm nothing. ok is false before the first read too.

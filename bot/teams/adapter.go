@@ -50,6 +50,10 @@ type Options struct {
 	// Records keeps conversation references and the user ↔ email map for
 	// every replica; nil keeps them in this process only.
 	Records store.Records
+	// EntraObjectID finds the Entra object id of a person by email, from
+	// the company directory (Microsoft Graph), so the bot can message
+	// people it has not met yet; nil when no such directory is set up.
+	EntraObjectID func(ctx context.Context, email string) (string, bool, error)
 	// Dedupe drops Teams' redeliveries of a message it already took.
 	Dedupe store.Idempotency
 	// Command is the slash command people may still type out of habit

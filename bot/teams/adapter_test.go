@@ -626,3 +626,44 @@ func TestActivitiesMustNameTenantAndTeams(t *testing.T) {
 		})
 	}
 }
+
+// TestDirectoryReachesPeopleNotMet: with the company directory's Entra
+// object ids, a job can DM someone who never talked to the bot and shares
+// no team with it, when the app is installed for them; the person is then
+// remembered, and the directory is not asked again.
+func TestDirectoryReachesPeopleNotMet(t *testing.T) {
+	sam := teamstest.User{ID: "29:sam", AADObjectID: "00000000-0000-0000-0000-0000000000c3", Name: "Sam Agent", Email: "sam@acme.example", Installed: true}
+	kit := teamstest.User{ID: "29:kit", AADObjectID: "00000000-0000-0000-0000-0000000000d4", Name: "Kit Agent", Email: "kit@acme.example"}
+	directory := map[string]string{"sam@acme.example": sam.AADObjectID, "kit@acme.example": kit.AADObjectID}
+	var asked atomic.Int32
+	h := newHarness(t, func(o *teams.Options) {
+		o.EntraObjectID = func(_ context.Context, email string) (string, bool, error) {
+			asked.Add(1)
+			oid, ok := directory[email]
+			return oid, ok, nil
+		}
+	})
+	h.emu.AddUser(sam)
+	h.emu.AddUser(kit)
+	ctx := t.Context()
+	for range 2 {
+		refs, err := h.adapter.SendDirect(ctx, "sam@acme.example", digest("Open"))
+		if err != nil || len(refs) != 1 || refs[0].ConversationID != h.emu.PersonalConversation(sam.ID).ID {
+			t.Fatalf("to sam: %+v, %v; want his 1:1 chat", refs, err)
+		}
+	}
+	if n := asked.Load(); n != 1 {
+		t.Errorf("the directory was asked %d times for sam, want once: he is remembered", n)
+	}
+	tests := []struct{ name, email string }{
+		{"the app is not installed for them", "kit@acme.example"},
+		{"the directory does not know them", "ghost@acme.example"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if _, err := h.adapter.SendDirect(ctx, tt.email, digest("Open")); !errors.Is(err, bot.ErrUnreachable) {
+				t.Errorf("%s: %v, want unreachable", tt.email, err)
+			}
+		})
+	}
+}

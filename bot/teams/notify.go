@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net/http"
 	"strings"
 
 	"github.com/infracloudio/msbotbuilder-go/schema"
@@ -19,8 +20,9 @@ var _ bot.Notifier = (*Adapter)(nil)
 // the bot, one card per rendered part, and returns a reference to each part
 // posted (with the error, the parts posted before it). Teams has no lookup
 // by email: the bot knows the people who have talked to it or share a team
-// where it is installed (see onInstall); anyone else, and anyone who
-// blocked or removed the bot, is bot.ErrUnreachable.
+// where it is installed (see onInstall), and, with Options.EntraObjectID,
+// anyone the company directory names who has the app installed; anyone
+// else, and anyone who blocked or removed the bot, is bot.ErrUnreachable.
 func (a *Adapter) SendDirect(ctx context.Context, email string, msg bot.Message) ([]bot.MessageRef, error) {
 	cards, err := renderNotification(msg)
 	if err != nil {
@@ -29,6 +31,11 @@ func (a *Adapter) SendDirect(ctx context.Context, email string, msg bot.Message)
 	u, found, err := a.dir.userByEmail(ctx, email)
 	if err != nil {
 		return nil, err
+	}
+	if !found {
+		if u, found, err = a.meetByObjectID(ctx, email); err != nil {
+			return nil, err
+		}
 	}
 	if !found {
 		return nil, fmt.Errorf("teams: nobody with email %q has talked to the bot or shares a team where it is installed: %w", email, bot.ErrUnreachable)
@@ -190,6 +197,60 @@ func (a *Adapter) personalConversation(ctx context.Context, userID string) (stri
 		a.log.Warn("1:1 conversation not remembered", slog.Any("error", err))
 	}
 	return id, nil
+}
+
+// meetByObjectID opens the 1:1 chat with a person the bot has not met, by
+// the Entra object id the directory gives for their email: Teams takes
+// the object id as the member of a new personal conversation when the app
+// is installed for the person (by them, or by an admin's app policy). The
+// person is then remembered under their Teams id like anyone met.
+func (a *Adapter) meetByObjectID(ctx context.Context, email string) (userRef, bool, error) {
+	if a.opt.EntraObjectID == nil {
+		return userRef{}, false, nil
+	}
+	oid, ok, err := a.opt.EntraObjectID(ctx, email)
+	if err != nil || !ok {
+		return userRef{}, false, err
+	}
+	serviceURL, botID := a.homeServiceURL(), "28:"+a.opt.AppID
+	conversation, err := a.conn.createConversation(ctx, serviceURL, conversationParams{
+		Bot:         schema.ChannelAccount{ID: botID},
+		Members:     []schema.ChannelAccount{{ID: oid}},
+		TenantID:    a.opt.TenantID,
+		ChannelData: map[string]any{"tenant": map[string]string{"id": a.opt.TenantID}},
+	})
+	var apiErr *APIError
+	switch {
+	case errors.As(err, &apiErr) && (apiErr.Status == http.StatusForbidden || apiErr.Status == http.StatusNotFound):
+		return userRef{}, false, nil // not installed for them: unreachable, as for anyone unmet
+	case err != nil:
+		return userRef{}, false, err
+	}
+	m, err := a.conn.member(ctx, serviceURL, conversation, oid)
+	if err != nil {
+		return userRef{}, false, err
+	}
+	u, err := a.dir.rememberUser(ctx, userRef{ID: m.ID, AADObjectID: cmp.Or(m.ObjectID, oid), Name: m.Name, Email: m.address(), Fetched: a.opt.Now(),
+		TenantID: a.opt.TenantID, ServiceURL: serviceURL, BotID: botID, Personal: conversation})
+	if err != nil {
+		return userRef{}, false, err
+	}
+	if err := a.dir.rememberConversation(ctx, conversationRef{ID: conversation, Type: "personal", TenantID: a.opt.TenantID, ServiceURL: serviceURL, BotID: botID}); err != nil {
+		a.log.Warn("1:1 conversation not remembered", slog.Any("error", err))
+	}
+	a.log.Info("met a person through the directory", slog.String("user", m.ID))
+	return u, true, nil
+}
+
+// homeServiceURL is where conversations with people the bot has not met
+// are created: the first trusted service URL, Microsoft's global one
+// ("https://smba.trafficmanager.net/teams/") in production.
+func (a *Adapter) homeServiceURL() string {
+	u := a.opt.ServiceURLs[0]
+	if u == "https://smba.trafficmanager.net/" {
+		return u + "teams/"
+	}
+	return u
 }
 
 // postParts posts cards as new messages, each replying to the activity

@@ -10,6 +10,7 @@ import (
 	"net/url"
 	"path/filepath"
 	"slices"
+	"strings"
 	"sync"
 	"time"
 
@@ -270,7 +271,7 @@ func newApp(ctx context.Context, cfg *config.Config, log *slog.Logger) (*app, er
 		transports = append(transports, bot.Transport{Platform: bot.PlatformSlack, Notifier: a.slack})
 	}
 	if cfg.Teams.Enabled() {
-		if a.teams, err = newTeamsAdapter(cfg, a.router, a.store, log); err != nil {
+		if a.teams, err = newTeamsAdapter(cfg, a.router, a.store, a.entraObjectIDs(), log); err != nil {
 			a.Close()
 			return nil, err
 		}
@@ -724,8 +725,19 @@ func newTeamsTab(cfg *config.Config, router *commands.Router, log *slog.Logger) 
 		KeysURL: cfg.Teams.SignInKeysURL}, log)
 }
 
+// entraObjectIDs finds people's Entra object ids in the directory, when
+// it is read from Microsoft Graph in the bot's own tenant, so Teams can
+// message people who have not talked to the bot yet; nil otherwise.
+func (a *app) entraObjectIDs() func(context.Context, string) (string, bool, error) {
+	id := a.cfg.Identity
+	if a.identity == nil || id.Source() != "graph" || !strings.EqualFold(id.GraphTenantID, a.cfg.Teams.TenantID) {
+		return nil
+	}
+	return a.identity.Directory.SourceID
+}
+
 // newTeamsAdapter connects the command router to Teams.
-func newTeamsAdapter(cfg *config.Config, router *commands.Router, st store.Store, log *slog.Logger) (*teamsbot.Adapter, error) {
+func newTeamsAdapter(cfg *config.Config, router *commands.Router, st store.Store, entraObjectIDs func(context.Context, string) (string, bool, error), log *slog.Logger) (*teamsbot.Adapter, error) {
 	t := cfg.Teams
 	serviceURLs := t.ServiceURLs
 	if len(serviceURLs) == 0 {
@@ -741,6 +753,7 @@ func newTeamsAdapter(cfg *config.Config, router *commands.Router, st store.Store
 		Handler:           router,
 		Records:           st,
 		Dedupe:            st,
+		EntraObjectID:     entraObjectIDs,
 		Command:           cfg.Policy.Command,
 		Logger:            log,
 	})
