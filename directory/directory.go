@@ -52,10 +52,13 @@ type Person struct {
 	// ManagerID is the manager's id as the source gives it; Manager is
 	// their primary email once resolved against the directory ("" when
 	// the id names nobody in it).
-	ManagerID  string `json:"manager_id,omitempty"`
-	Manager    string `json:"manager,omitempty"`
-	Department string `json:"department,omitempty"`
-	Title      string `json:"title,omitempty"`
+	ManagerID string `json:"manager_id,omitempty"`
+	Manager   string `json:"manager,omitempty"`
+	// ManagerRemoved, in a partial change, says the person no longer has
+	// a manager (an empty ManagerID there means "unchanged").
+	ManagerRemoved bool   `json:"-"`
+	Department     string `json:"department,omitempty"`
+	Title          string `json:"title,omitempty"`
 }
 
 // Email is the person's primary email.
@@ -235,6 +238,9 @@ func overlay(prev, c Person, now time.Time) Person {
 	}
 	prev.Name = cmp.Or(c.Name, prev.Name)
 	prev.ManagerID = cmp.Or(c.ManagerID, prev.ManagerID)
+	if c.ManagerRemoved {
+		prev.ManagerID = ""
+	}
 	prev.Department = cmp.Or(c.Department, prev.Department)
 	prev.Title = cmp.Or(c.Title, prev.Title)
 	return prev

@@ -73,6 +73,17 @@ func TestDeltaThroughTheDirectory(t *testing.T) {
 	if p44.Manager != "person42@acme.example" || p44.Status != directory.Active || p44.Email() != "person44@acme.example" {
 		t.Errorf("person 44 after a manager change: %+v", p44)
 	}
+
+	now = now.Add(15 * time.Minute)
+	emu.SetManager("00000000-0000-4000-8000-000000000045", "")
+	if res, err = svc.Sync(ctx); err != nil || res.Full {
+		t.Fatalf("a change read: %v", err)
+	}
+	p45, _ := res.Snapshot.Index().Find("person45@acme.example")
+	p44, _ = res.Snapshot.Index().Find("person44@acme.example")
+	if p45.Manager != "" || p45.ManagerID != "" || p45.Name == "" || p44.Manager != "person42@acme.example" {
+		t.Errorf("after person 45's manager was removed: 45 %+v, 44 %+v", p45, p44)
+	}
 }
 
 // Failures are typed and say what to fix; a storm of 429s is waited out.

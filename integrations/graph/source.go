@@ -68,6 +68,8 @@ func personOf(u User) directory.Person {
 	default:
 		p.Status = directory.Suspended
 	}
+	// The manager now is the last entry not @removed; entries that are
+	// all @removed say the person has no manager any more.
 	for _, m := range u.ManagerDelta {
 		if m.Removed == nil {
 			p.ManagerID = m.ID
@@ -75,5 +77,6 @@ func personOf(u User) directory.Person {
 			p.ManagerID = ""
 		}
 	}
+	p.ManagerRemoved = len(u.ManagerDelta) > 0 && p.ManagerID == ""
 	return p
 }

@@ -35,9 +35,10 @@ type User struct {
 	AccountEnabled                                                 bool
 	ManagerID                                                      string
 
-	deleted bool
-	seq     int64           // the change that last touched the user
-	changed map[string]bool // properties that change set
+	deleted       bool
+	formerManager string          // the manager a change read reports as @removed
+	seq           int64           // the change that last touched the user
+	changed       map[string]bool // properties that change set
 }
 
 // Fault is an injected answer to one users request.
@@ -130,9 +131,16 @@ func (s *Server) Disable(id string) bool {
 	return s.change(id, func(u *User) []string { u.AccountEnabled = false; return []string{"accountEnabled"} })
 }
 
-// SetManager makes manager id's manager.
+// SetManager makes manager id's manager; "" removes the manager, which a
+// change read reports as the former manager @removed.
 func (s *Server) SetManager(id, manager string) bool {
-	return s.change(id, func(u *User) []string { u.ManagerID = manager; return []string{"manager"} })
+	return s.change(id, func(u *User) []string {
+		if manager == "" && u.ManagerID != "" {
+			u.formerManager = u.ManagerID
+		}
+		u.ManagerID = manager
+		return []string{"manager"}
+	})
 }
 
 // Delete deletes the user: a change read reports it as @removed.
@@ -326,6 +334,9 @@ func changes(u *User) map[string]any {
 	for p := range u.changed {
 		if p == "manager" {
 			m["manager@delta"] = all["manager@delta"]
+			if u.ManagerID == "" && u.formerManager != "" {
+				m["manager@delta"] = []map[string]any{{"@odata.type": "#microsoft.graph.user", "id": u.formerManager, "@removed": map[string]string{"reason": "deleted"}}}
+			}
 			continue
 		}
 		m[p] = all[p]
