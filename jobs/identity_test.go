@@ -172,6 +172,13 @@ func TestLeaversRemovedOrSuspendedByPolicy(t *testing.T) {
 				Directory: &directory.Service{Records: f.store, Source: okta.Source{Client: client}, Now: func() time.Time { return f.clock }},
 				Raise:     rv.RaiseLeavers,
 			}
+			// The admin channel cannot be reached on the first run: its
+			// notice waits for the next, and the owner's is not repeated.
+			f.out.fail[adminChannel] = errors.New("channel_not_found")
+			if err := job.Run(t.Context()); err == nil {
+				t.Error("a run whose notice failed reported no error")
+			}
+			delete(f.out.fail, adminChannel)
 			for range 2 {
 				if err := job.Run(t.Context()); err != nil {
 					t.Fatal(err)

@@ -851,23 +851,37 @@ func (r *Reviews) tellLeaverActed(ctx context.Context, p *Reviews, period string
 		r.log().WarnContext(ctx, "a leaver's seat was changed but no chat transport is set up to tell anyone", slog.String("seat", it.Seat.Email))
 		return nil
 	}
-	if r.Keys != nil {
-		first, err := r.Keys.ClaimKey(ctx, fmt.Sprintf("leavers:acted:%s:%s:%d", p.saas(), period, it.Seat.UserID), 30*24*time.Hour)
-		if err != nil || !first {
-			return err
+	// One key per audience, each released when its send fails, so the
+	// next run retries only what did not arrive.
+	tell := func(audience string, send func() error) error {
+		key := fmt.Sprintf("leavers:acted:%s:%s:%d:%s", p.saas(), period, it.Seat.UserID, audience)
+		if r.Keys != nil {
+			first, err := r.Keys.ClaimKey(ctx, key, 30*24*time.Hour)
+			if err != nil || !first {
+				return err
+			}
 		}
+		err := send()
+		if err != nil && r.Keys != nil {
+			return errors.Join(err, r.Keys.ReleaseKey(context.WithoutCancel(ctx), key))
+		}
+		return err
 	}
 	msg := r.view(period, now).LeaverActed(it)
 	var errs []error
 	if it.Owner != "" {
-		if _, err := r.Notifier.SendDirect(ctx, it.Owner, msg); err != nil && !errors.Is(err, bot.ErrUnreachable) {
-			errs = append(errs, err)
-		}
+		errs = append(errs, tell("owner", func() error {
+			if _, err := r.Notifier.SendDirect(ctx, it.Owner, msg); err != nil && !errors.Is(err, bot.ErrUnreachable) {
+				return err
+			}
+			return nil
+		}))
 	}
 	if r.AdminChannel != "" {
-		if _, err := r.Notifier.SendChannel(ctx, r.AdminChannel, msg); err != nil {
-			errs = append(errs, err)
-		}
+		errs = append(errs, tell("admins", func() error {
+			_, err := r.Notifier.SendChannel(ctx, r.AdminChannel, msg)
+			return err
+		}))
 	}
 	return errors.Join(errs...)
 }

@@ -64,6 +64,10 @@ func (i *instrumented) ClaimKey(ctx context.Context, key string, ttl time.Durati
 	return timed(i, "claim_key", func() (bool, error) { return i.next.ClaimKey(ctx, key, ttl) })
 }
 
+func (i *instrumented) ReleaseKey(ctx context.Context, key string) error {
+	return i.timedErr("release_key", func() error { return i.next.ReleaseKey(ctx, key) })
+}
+
 func (i *instrumented) AppendAudit(ctx context.Context, e AuditEntry) (AuditEntry, error) {
 	return timed(i, "append_audit", func() (AuditEntry, error) { return i.next.AppendAudit(ctx, e) })
 }

@@ -30,6 +30,7 @@ func (f failingStore) ReleaseLock(context.Context, store.Lock) error { return f.
 func (f failingStore) ClaimKey(context.Context, string, time.Duration) (bool, error) {
 	return false, f.err
 }
+func (f failingStore) ReleaseKey(context.Context, string) error { return f.err }
 func (f failingStore) AppendAudit(context.Context, store.AuditEntry) (store.AuditEntry, error) {
 	return store.AuditEntry{}, f.err
 }

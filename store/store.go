@@ -95,6 +95,10 @@ type Idempotency interface {
 	// ClaimKey records key for ttl. It reports true to the first caller and
 	// false to every later one while the key lives.
 	ClaimKey(ctx context.Context, key string, ttl time.Duration) (bool, error)
+	// ReleaseKey forgets a claimed key, so the next ClaimKey wins: for a
+	// side effect that failed after its claim and is to be tried again.
+	// Releasing a key nobody holds is not an error.
+	ReleaseKey(ctx context.Context, key string) error
 }
 
 // AuditEntry is one line of the append-only audit trail.

@@ -399,6 +399,28 @@ func expiryIndexKey(expiry int64, key []byte) []byte {
 	return append(k, key...)
 }
 
+// ReleaseKey implements store.Idempotency.
+func (s *Store) ReleaseKey(ctx context.Context, key string) error {
+	if err := check.ClaimArgs(key, time.Second); err != nil {
+		return err
+	}
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	return s.update(func(tx *bolt.Tx) error {
+		keys := tx.Bucket(bucketIdempotency)
+		k := []byte(s.codec.ClaimName(key))
+		raw := keys.Get(k)
+		if len(raw) != 8 {
+			return nil
+		}
+		if err := tx.Bucket(bucketIdemExpiry).Delete(expiryIndexKey(int64(binary.BigEndian.Uint64(raw)), k)); err != nil {
+			return err
+		}
+		return keys.Delete(k)
+	})
+}
+
 // ClaimKey implements store.Idempotency. Keys store their expiry as unix
 // nanoseconds; a key whose expiry has passed is free to claim again.
 func (s *Store) ClaimKey(ctx context.Context, key string, ttl time.Duration) (bool, error) {

@@ -322,6 +322,21 @@ func (s *Store) ClaimKey(ctx context.Context, key string, ttl time.Duration) (bo
 	return claimed, nil
 }
 
+// ReleaseKey implements store.Idempotency.
+func (s *Store) ReleaseKey(ctx context.Context, key string) error {
+	if err := check.ClaimArgs(key, time.Second); err != nil {
+		return err
+	}
+	c, err := s.sealing(ctx)
+	if err != nil {
+		return err
+	}
+	if err := s.client.Del(ctx, s.idemKey(c.ClaimName(key))).Err(); err != nil {
+		return fmt.Errorf("redisstore: release key %q: %w", key, err)
+	}
+	return nil
+}
+
 // --- audit ---
 
 // AppendAudit implements store.Audit. RPUSH returns the list's new length,

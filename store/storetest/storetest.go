@@ -743,6 +743,25 @@ func testIdempotency(t *testing.T, h Harness) {
 		}
 	})
 
+	t.Run("a released key is claimed again, once", func(t *testing.T) {
+		s := h.New(t)
+		if !claim(t, s, "leavers:acted:1", longTTL) {
+			t.Fatal("first claim = false, want true")
+		}
+		if err := s.ReleaseKey(t.Context(), "leavers:acted:1"); err != nil {
+			t.Fatal(err)
+		}
+		if !claim(t, s, "leavers:acted:1", longTTL) || claim(t, s, "leavers:acted:1", longTTL) {
+			t.Error("after a release: want one claim to win again, then none")
+		}
+		if err := s.ReleaseKey(t.Context(), "never-claimed"); err != nil {
+			t.Errorf("releasing a key nobody holds: %v", err)
+		}
+		if err := s.ReleaseKey(t.Context(), ""); !errors.Is(err, store.ErrInvalid) {
+			t.Errorf("ReleaseKey(empty key): err = %v, want ErrInvalid", err)
+		}
+	})
+
 	t.Run("concurrent claims: exactly one wins", func(t *testing.T) {
 		s := h.New(t)
 		const claimers = 20
