@@ -15,6 +15,8 @@ import (
 
 	"github.com/seatwarden/seatwarden/integrations/github"
 	"github.com/seatwarden/seatwarden/integrations/github/githubtest"
+	"github.com/seatwarden/seatwarden/integrations/googledir/googletest"
+	"github.com/seatwarden/seatwarden/integrations/graph/graphtest"
 	"github.com/seatwarden/seatwarden/integrations/okta/oktatest"
 	"github.com/seatwarden/seatwarden/integrations/zendesk/zendesktest"
 )
@@ -29,10 +31,18 @@ func emulateCmd(ctx context.Context, args []string, e env) error {
 	if len(args) > 0 && args[0] == "okta" {
 		return emulateOkta(ctx, args[1:], e)
 	}
+	if len(args) > 0 && args[0] == "graph" {
+		return emulateGraph(ctx, args[1:], e)
+	}
+	if len(args) > 0 && args[0] == "google" {
+		return emulateGoogle(ctx, args[1:], e)
+	}
 	if len(args) == 0 || args[0] != "zendesk" {
 		fmt.Fprintln(e.stderr, "Usage: seatwarden emulate zendesk [--addr 127.0.0.1:8081] [--users N] [--seed N]")
 		fmt.Fprintln(e.stderr, "       seatwarden emulate github [--addr 127.0.0.1:8082] [--members N --seats N]")
 		fmt.Fprintln(e.stderr, "       seatwarden emulate okta [--addr 127.0.0.1:8083] [--people N]")
+		fmt.Fprintln(e.stderr, "       seatwarden emulate graph [--people N]")
+		fmt.Fprintln(e.stderr, "       seatwarden emulate google --key FILE [--people N]")
 		return errUsage
 	}
 	fs := newFlags("emulate zendesk", "emulate zendesk [flags]\n\nServes an emulated Zendesk account with the real API shapes.", e)
@@ -172,4 +182,53 @@ func emulateOkta(ctx context.Context, args []string, e env) error {
 		fmt.Fprintf(e.stdout, "  export OKTA_ORG_URL=%s OKTA_API_TOKEN=%s\n", url, oktatest.DefaultToken)
 		fmt.Fprintln(e.stdout, "Press Ctrl-C to stop.")
 	})
+}
+
+// emulateGraph serves an emulated Entra ID tenant through Microsoft
+// Graph's users delta query, on a loopback port of its own.
+func emulateGraph(ctx context.Context, args []string, e env) error {
+	fs := newFlags("emulate graph", "emulate graph [flags]\n\nServes an emulated Entra ID tenant (Microsoft Graph users delta and the token endpoint) on a free loopback port.", e)
+	people := fs.Int("people", 200, "people in the tenant, a tenth of them disabled")
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	if *people < 0 {
+		fmt.Fprintln(e.stderr, "seatwarden emulate graph: --people must be 0 or more, e.g. --people 50000")
+		return errUsage
+	}
+	start := time.Now()
+	emu := graphtest.NewServer(graphtest.Generated(*people)...)
+	defer emu.Close()
+	fmt.Fprintf(e.stdout, "Graph emulator: tenant with %d people; ready in %s at %s\n", *people, time.Since(start).Round(time.Millisecond), emu.URL)
+	fmt.Fprintf(e.stdout, "  export GRAPH_TENANT_ID=%s GRAPH_CLIENT_ID=%s GRAPH_CLIENT_SECRET=%s GRAPH_API_URL=%s GRAPH_TOKEN_URL=%s\n",
+		graphtest.Tenant, graphtest.ClientID, graphtest.ClientSecret, emu.APIURL(), emu.TokenURL())
+	fmt.Fprintln(e.stdout, "Press Ctrl-C to stop.")
+	<-ctx.Done()
+	return nil
+}
+
+// emulateGoogle serves an emulated Google Workspace directory and writes
+// the service account's key, which only this emulator accepts, to --key.
+func emulateGoogle(ctx context.Context, args []string, e env) error {
+	fs := newFlags("emulate google", "emulate google --key FILE [flags]\n\nServes an emulated Google Workspace directory (users.list and the token endpoint) on a free loopback port.", e)
+	people := fs.Int("people", 200, "people in the account, a tenth of them suspended")
+	keyFile := fs.String("key", "", "write the service account's JSON key to this file (required)")
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	if *people < 0 || *keyFile == "" {
+		fmt.Fprintln(e.stderr, "seatwarden emulate google: --key is required and --people must be 0 or more, e.g. --key /tmp/google-key.json --people 50000")
+		return errUsage
+	}
+	start := time.Now()
+	emu := googletest.NewServer(googletest.Generated(*people)...)
+	defer emu.Close()
+	if err := os.WriteFile(*keyFile, emu.KeyJSON(), 0o600); err != nil {
+		return fmt.Errorf("write the key: %w", err)
+	}
+	fmt.Fprintf(e.stdout, "Google Workspace emulator: account with %d people; ready in %s at %s\n", *people, time.Since(start).Round(time.Millisecond), emu.URL)
+	fmt.Fprintf(e.stdout, "  export GOOGLE_CREDENTIALS_FILE=%s GOOGLE_ADMIN_EMAIL=%s GOOGLE_API_URL=%s\n", *keyFile, googletest.Admin, emu.URL)
+	fmt.Fprintln(e.stdout, "Press Ctrl-C to stop.")
+	<-ctx.Done()
+	return nil
 }

@@ -54,29 +54,42 @@ func TestIdentitySource(t *testing.T) {
 	}
 }
 
-var oktaExport = regexp.MustCompile(`export (OKTA_ORG_URL=\S+ OKTA_API_TOKEN=\S+)\n`)
-
-// TestEmulateOktaServesWhatDoctorReads: emulate okta prints the variables
-// that make it the identity source, and doctor reads it through them.
-func TestEmulateOktaServesWhatDoctorReads(t *testing.T) {
-	ctx, stop := context.WithCancel(context.Background())
-	emu := &invocation{}
-	done := make(chan int, 1)
-	go func() { done <- emu.run(ctx, "emulate", "okta", "--addr", "127.0.0.1:0", "--people", "50") }()
-	waitFor(t, func() bool { return oktaExport.MatchString(emu.stdout.String()) })
-	envs, _ := zendeskEnv(t)
-	for _, kv := range strings.Fields(oktaExport.FindStringSubmatch(emu.stdout.String())[1]) {
-		k, v, _ := strings.Cut(kv, "=")
-		envs[k] = v
+// TestEmulatorsServeWhatDoctorReads: each directory emulator prints the
+// variables that make it the identity source, and doctor reads it
+// through them.
+func TestEmulatorsServeWhatDoctorReads(t *testing.T) {
+	key := filepath.Join(t.TempDir(), "google-key.json")
+	tests := []struct {
+		args   []string
+		export *regexp.Regexp
+		row    string
+	}{
+		{[]string{"okta", "--addr", "127.0.0.1:0", "--people", "50"}, regexp.MustCompile(`export (OKTA_ORG_URL=\S+ OKTA_API_TOKEN=\S+)\n`), "ok    okta     "},
+		{[]string{"graph", "--people", "50"}, regexp.MustCompile(`export (GRAPH_TENANT_ID=.+)\n`), "ok    graph    "},
+		{[]string{"google", "--people", "50", "--key", key}, regexp.MustCompile(`export (GOOGLE_CREDENTIALS_FILE=.+)\n`), "ok    google   "},
 	}
-	inv := &invocation{env: envs}
-	inv.run(context.Background(), "doctor")
-	if !strings.Contains(inv.stdout.String(), "ok    okta     ") {
-		t.Errorf("doctor against emulate okta:\n%s%s", inv.stdout.String(), inv.stderr.String())
-	}
-	stop()
-	if code := <-done; code != 0 {
-		t.Errorf("emulate okta exit %d after Ctrl-C: %s", code, emu.stderr.String())
+	for _, tt := range tests {
+		t.Run(tt.args[0], func(t *testing.T) {
+			ctx, stop := context.WithCancel(context.Background())
+			emu := &invocation{}
+			done := make(chan int, 1)
+			go func() { done <- emu.run(ctx, append([]string{"emulate"}, tt.args...)...) }()
+			waitFor(t, func() bool { return tt.export.MatchString(emu.stdout.String()) })
+			envs, _ := zendeskEnv(t)
+			for _, kv := range strings.Fields(tt.export.FindStringSubmatch(emu.stdout.String())[1]) {
+				k, v, _ := strings.Cut(kv, "=")
+				envs[k] = v
+			}
+			inv := &invocation{env: envs}
+			inv.run(context.Background(), "doctor")
+			if !strings.Contains(inv.stdout.String(), tt.row) {
+				t.Errorf("doctor against emulate %s:\n%s%s", tt.args[0], inv.stdout.String(), inv.stderr.String())
+			}
+			stop()
+			if code := <-done; code != 0 {
+				t.Errorf("emulate %s exit %d after Ctrl-C: %s", tt.args[0], code, emu.stderr.String())
+			}
+		})
 	}
 }
 
