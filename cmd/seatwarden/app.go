@@ -543,10 +543,11 @@ func (a *app) syncDirectory(ctx context.Context) error {
 }
 
 // withManagers is owners with the holder's manager answering for seats
-// of groups not listed, when list says manager: true: as the directory
-// names them, else the policy's managers map.
+// of groups not listed, when list says manager: true or, with a
+// directory, names no default: as the directory names them, else the
+// policy's managers map.
 func (a *app) withManagers(list []config.Owner, owners seats.Owners) seats.Owners {
-	if !wiring.ByManager(list) {
+	if !wiring.ByManager(list, a.identity != nil) {
 		return owners
 	}
 	var sources approvals.Managers = approvals.ManagerMap(a.cfg.Policy.Managers)

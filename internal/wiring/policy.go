@@ -59,10 +59,15 @@ func GitHubSeatPolicy(p config.Policy) seats.Policy {
 // GitHubOwners is github.owners as the owner rule, by the seat's team.
 func GitHubOwners(p config.Policy) seats.Owners { return owners(p.GitHub.Owners) }
 
-// ByManager reports whether an owners list has the holder's manager
-// answer for seats of groups not listed (manager: true).
-func ByManager(list []config.Owner) bool {
-	return slices.ContainsFunc(list, func(o config.Owner) bool { return o.Manager })
+// ByManager reports whether the holder's manager answers for seats of
+// groups an owners list does not name: when the list says manager: true,
+// and, with a company directory, as the fallback when the list names no
+// default owner either, rather than leave the seat unowned.
+func ByManager(list []config.Owner, directory bool) bool {
+	if slices.ContainsFunc(list, func(o config.Owner) bool { return o.Manager }) {
+		return true
+	}
+	return directory && !slices.ContainsFunc(list, func(o config.Owner) bool { return o.Default != "" })
 }
 
 func owners(list []config.Owner) seats.Owners {

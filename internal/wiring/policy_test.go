@@ -27,6 +27,32 @@ func TestSeatOwnersFollowTheOwnersList(t *testing.T) {
 	}
 }
 
+// The holder's manager answers for seats no group names when the list
+// says so, and, with a directory, when nothing else would.
+func TestManagersAnswerForUnlistedSeats(t *testing.T) {
+	group := config.Owner{Group: "Tier 2", Owner: "dana@example.com"}
+	tests := []struct {
+		name      string
+		list      []config.Owner
+		directory bool
+		want      bool
+	}{
+		{"manager: true", []config.Owner{group, {Manager: true}, {Default: "ops@example.com"}}, false, true},
+		{"a default owner and no directory", []config.Owner{group, {Default: "ops@example.com"}}, false, false},
+		{"a default owner with a directory", []config.Owner{group, {Default: "ops@example.com"}}, true, false},
+		{"no default, no directory", []config.Owner{group}, false, false},
+		{"no default, with a directory: the fallback", []config.Owner{group}, true, true},
+		{"no owners at all, with a directory", nil, true, true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := wiring.ByManager(tt.list, tt.directory); got != tt.want {
+				t.Errorf("ByManager = %v, want %v", got, tt.want)
+			}
+		})
+	}
+}
+
 func TestSeatPolicyCarriesEveryRule(t *testing.T) {
 	p := config.DefaultPolicy()
 	p.Timezone = "Europe/Berlin"
