@@ -13,6 +13,7 @@ import (
 	"github.com/seatwarden/seatwarden/integrations/okta"
 	"github.com/seatwarden/seatwarden/integrations/okta/oktatest"
 	"github.com/seatwarden/seatwarden/integrations/zendesk"
+	"github.com/seatwarden/seatwarden/internal/apiclient"
 	"github.com/seatwarden/seatwarden/internal/teststores"
 	"github.com/seatwarden/seatwarden/jobs"
 	"github.com/seatwarden/seatwarden/reviews"
@@ -26,8 +27,8 @@ func TestIdentitySync(t *testing.T) {
 	emu := oktatest.NewServer(oktatest.WithUsers(oktatest.Generated(300, at)...))
 	emu.SetNow(at)
 	t.Cleanup(emu.Close)
-	client, err := okta.New(okta.Config{OrgURL: emu.URL, Token: oktatest.DefaultToken, Sleep: emu.Sleep, Now: emu.Now,
-		HTTPClient: &http.Client{Timeout: 5 * time.Second}})
+	client, err := okta.New(okta.Config{OrgURL: emu.URL, Token: oktatest.DefaultToken,
+		Options: apiclient.Options{Sleep: emu.Sleep, Now: emu.Now, HTTPClient: &http.Client{Timeout: 5 * time.Second}}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -96,7 +97,8 @@ func leaverOrg(t *testing.T) (*reviewFixture, *okta.Client) {
 	))
 	emu.SetNow(tuesday)
 	t.Cleanup(emu.Close)
-	client, err := okta.New(okta.Config{OrgURL: emu.URL, Token: oktatest.DefaultToken, Sleep: emu.Sleep, Now: emu.Now})
+	client, err := okta.New(okta.Config{OrgURL: emu.URL, Token: oktatest.DefaultToken,
+		Options: apiclient.Options{Sleep: emu.Sleep, Now: emu.Now}})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -33,6 +33,7 @@ import (
 	"github.com/seatwarden/seatwarden/integrations/okta"
 	"github.com/seatwarden/seatwarden/integrations/scim"
 	"github.com/seatwarden/seatwarden/integrations/zendesk"
+	"github.com/seatwarden/seatwarden/internal/apiclient"
 	"github.com/seatwarden/seatwarden/internal/seal"
 	"github.com/seatwarden/seatwarden/internal/wiring"
 	"github.com/seatwarden/seatwarden/jobs"
@@ -574,18 +575,18 @@ func identitySource(cfg *config.Config, log *slog.Logger) (interface {
 	id := cfg.Identity
 	switch id.Source() {
 	case "okta":
-		c, err := okta.New(okta.Config{OrgURL: id.OktaURL, Token: id.OktaToken.Value(), Logger: log})
+		c, err := okta.New(okta.Config{OrgURL: id.OktaURL, Token: id.OktaToken.Value(), Options: apiclient.Options{Logger: log}})
 		return okta.Source{Client: c}, err
 	case "graph":
 		c, err := graph.New(graph.Config{TenantID: id.GraphTenantID, ClientID: id.GraphClientID, ClientSecret: id.GraphClientSecret.Value(),
-			APIURL: id.GraphAPIURL, TokenURL: id.GraphTokenURL, Logger: log})
+			APIURL: id.GraphAPIURL, TokenURL: id.GraphTokenURL, Options: apiclient.Options{Logger: log}})
 		return graph.Source{Client: c}, err
 	case "google":
 		c, err := googledir.New(googledir.Config{Key: []byte(id.GoogleCredentials.Value()), Admin: id.GoogleAdmin,
-			APIURL: id.GoogleAPIURL, TokenURL: id.GoogleTokenURL, Logger: log})
+			APIURL: id.GoogleAPIURL, TokenURL: id.GoogleTokenURL, Options: apiclient.Options{Logger: log}})
 		return googledir.Source{Client: c}, err
 	case "scim":
-		c, err := scim.New(scim.Config{URL: id.SCIMURL, Token: id.SCIMToken.Value(), Logger: log})
+		c, err := scim.New(scim.Config{URL: id.SCIMURL, Token: id.SCIMToken.Value(), Options: apiclient.Options{Logger: log}})
 		return scim.Source{Client: c}, err
 	}
 	return nil, errors.New("no identity source is configured")

@@ -17,7 +17,6 @@ import (
 	"net/url"
 	"slices"
 	"strings"
-	"time"
 
 	"golang.org/x/oauth2"
 	"golang.org/x/oauth2/jwt"
@@ -66,11 +65,7 @@ type Config struct {
 	// APIURL and TokenURL default to Google's (the key's token_uri when
 	// it names one); tests and the demo point them at an emulator.
 	APIURL, TokenURL string
-	HTTPClient       *http.Client
-	MaxRetries       int
-	Sleep            func(ctx context.Context, d time.Duration) error
-	Now              func() time.Time
-	Logger           *slog.Logger
+	apiclient.Options
 }
 
 // Client reads the account's users.
@@ -111,29 +106,11 @@ func New(c Config) (*Client, error) {
 	if err != nil {
 		return nil, err
 	}
-	if c.HTTPClient == nil {
-		c.HTTPClient = &http.Client{Timeout: 30 * time.Second}
-	}
-	switch {
-	case c.MaxRetries == 0:
-		c.MaxRetries = 5
-	case c.MaxRetries < 0:
-		c.MaxRetries = 0
-	}
-	if c.Sleep == nil {
-		c.Sleep = apiclient.Sleep
-	}
-	if c.Now == nil {
-		c.Now = time.Now
-	}
-	log := c.Logger
-	if log == nil {
-		log = slog.New(slog.DiscardHandler)
-	}
+	log := c.Options.Fill("google")
 	jc := &jwt.Config{Email: key.ClientEmail, PrivateKey: []byte(key.PrivateKey), PrivateKeyID: key.PrivateKeyID,
 		Scopes: []string{Scope}, TokenURL: c.TokenURL, Subject: c.Admin}
 	ctx := context.WithValue(context.Background(), oauth2.HTTPClient, c.HTTPClient)
-	return &Client{cfg: c, base: base, http: jc.Client(ctx), log: log.With(slog.String("integration", "google"))}, nil
+	return &Client{cfg: c, base: base, http: jc.Client(ctx), log: log}, nil
 }
 
 // User is a Workspace user, the fields seatwarden reads.

@@ -11,13 +11,14 @@ import (
 	"github.com/seatwarden/seatwarden/directory"
 	"github.com/seatwarden/seatwarden/integrations/googledir"
 	"github.com/seatwarden/seatwarden/integrations/googledir/googletest"
+	"github.com/seatwarden/seatwarden/internal/apiclient"
 	"github.com/seatwarden/seatwarden/internal/teststores"
 )
 
 func newClient(t *testing.T, emu *googletest.Server, admin string) *googledir.Client {
 	t.Helper()
 	c, err := googledir.New(googledir.Config{Key: emu.KeyJSON(), Admin: admin, APIURL: emu.URL,
-		HTTPClient: &http.Client{Timeout: 5 * time.Second}, Sleep: func(context.Context, time.Duration) error { return nil }})
+		Options: apiclient.Options{HTTPClient: &http.Client{Timeout: 5 * time.Second}, Sleep: func(context.Context, time.Duration) error { return nil }}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -97,7 +98,7 @@ func TestRateLimitsWaitedOut(t *testing.T) {
 			emu.InjectFault(tt.fault, 2)
 			var waits []time.Duration
 			c, err := googledir.New(googledir.Config{Key: emu.KeyJSON(), Admin: googletest.Admin, APIURL: emu.URL,
-				Sleep: func(_ context.Context, d time.Duration) error { waits = append(waits, d); return nil }})
+				Options: apiclient.Options{Sleep: func(_ context.Context, d time.Duration) error { waits = append(waits, d); return nil }}})
 			if err != nil {
 				t.Fatal(err)
 			}

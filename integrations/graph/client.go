@@ -15,7 +15,6 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
-	"time"
 
 	"golang.org/x/oauth2"
 	"golang.org/x/oauth2/clientcredentials"
@@ -44,15 +43,9 @@ type Config struct {
 	// APIURL and TokenURL default to Microsoft's; tests and the demo
 	// point them at an emulator.
 	APIURL, TokenURL string
-	HTTPClient       *http.Client
 	// PageSize is $top on the first request (default and most 999).
 	PageSize int
-	// MaxRetries is how often a 429 or 5xx is retried (default 5;
-	// negative: never).
-	MaxRetries int
-	Sleep      func(ctx context.Context, d time.Duration) error
-	Now        func() time.Time
-	Logger     *slog.Logger
+	apiclient.Options
 }
 
 // Client is a Microsoft Graph client for the users directory.
@@ -81,32 +74,14 @@ func New(c Config) (*Client, error) {
 	if err != nil {
 		return nil, err
 	}
-	if c.HTTPClient == nil {
-		c.HTTPClient = &http.Client{Timeout: 30 * time.Second}
-	}
 	if c.PageSize <= 0 || c.PageSize > 999 {
 		c.PageSize = 999
 	}
-	switch {
-	case c.MaxRetries == 0:
-		c.MaxRetries = 5
-	case c.MaxRetries < 0:
-		c.MaxRetries = 0
-	}
-	if c.Sleep == nil {
-		c.Sleep = apiclient.Sleep
-	}
-	if c.Now == nil {
-		c.Now = time.Now
-	}
-	log := c.Logger
-	if log == nil {
-		log = slog.New(slog.DiscardHandler)
-	}
+	log := c.Options.Fill("graph")
 	cc := clientcredentials.Config{ClientID: c.ClientID, ClientSecret: c.ClientSecret, TokenURL: c.TokenURL,
 		Scopes: []string{Scope}, AuthStyle: oauth2.AuthStyleInParams}
 	ctx := context.WithValue(context.Background(), oauth2.HTTPClient, c.HTTPClient)
-	return &Client{cfg: c, base: base, http: oauth2.NewClient(ctx, cc.TokenSource(ctx)), log: log.With(slog.String("integration", "graph"))}, nil
+	return &Client{cfg: c, base: base, http: oauth2.NewClient(ctx, cc.TokenSource(ctx)), log: log}, nil
 }
 
 // User is a Graph user, the properties seatwarden selects.

@@ -13,14 +13,14 @@ import (
 	"github.com/seatwarden/seatwarden/directory"
 	"github.com/seatwarden/seatwarden/integrations/graph"
 	"github.com/seatwarden/seatwarden/integrations/graph/graphtest"
+	"github.com/seatwarden/seatwarden/internal/apiclient"
 	"github.com/seatwarden/seatwarden/internal/teststores"
 )
 
 func newClient(t *testing.T, emu *graphtest.Server, edit ...func(*graph.Config)) *graph.Client {
 	t.Helper()
-	c := graph.Config{TenantID: graphtest.Tenant, ClientID: graphtest.ClientID, ClientSecret: graphtest.ClientSecret,
-		APIURL: emu.APIURL(), TokenURL: emu.TokenURL(), HTTPClient: &http.Client{Timeout: 5 * time.Second},
-		Sleep: func(_ context.Context, _ time.Duration) error { return nil }}
+	c := graph.Config{TenantID: graphtest.Tenant, ClientID: graphtest.ClientID, ClientSecret: graphtest.ClientSecret, APIURL: emu.APIURL(), TokenURL: emu.TokenURL(),
+		Options: apiclient.Options{HTTPClient: &http.Client{Timeout: 5 * time.Second}, Sleep: func(_ context.Context, _ time.Duration) error { return nil }}}
 	for _, e := range edit {
 		e(&c)
 	}

@@ -36,17 +36,10 @@ type Config struct {
 	// OrgURL is the org's base URL, such as https://acme.okta.com.
 	OrgURL string
 	// Token is an API token (sent as SSWS).
-	Token      string
-	HTTPClient *http.Client
+	Token string
 	// PageSize is the users per page (default and most MaxPageSize).
 	PageSize int
-	// MaxRetries is how often a 429 or 5xx is retried (default 5;
-	// negative: never).
-	MaxRetries int
-	// Sleep waits; default waits on the real clock or until ctx ends.
-	Sleep  func(ctx context.Context, d time.Duration) error
-	Now    func() time.Time
-	Logger *slog.Logger
+	apiclient.Options
 }
 
 // Client is an Okta Management API client.
@@ -65,29 +58,11 @@ func New(c Config) (*Client, error) {
 	if strings.TrimSpace(c.Token) == "" {
 		return nil, errors.New("okta: an API token is required (OKTA_API_TOKEN)")
 	}
-	if c.HTTPClient == nil {
-		c.HTTPClient = &http.Client{Timeout: 30 * time.Second}
-	}
 	if c.PageSize <= 0 || c.PageSize > MaxPageSize {
 		c.PageSize = MaxPageSize
 	}
-	switch {
-	case c.MaxRetries == 0:
-		c.MaxRetries = 5
-	case c.MaxRetries < 0:
-		c.MaxRetries = 0
-	}
-	if c.Sleep == nil {
-		c.Sleep = apiclient.Sleep
-	}
-	if c.Now == nil {
-		c.Now = time.Now
-	}
-	log := c.Logger
-	if log == nil {
-		log = slog.New(slog.DiscardHandler)
-	}
-	return &Client{cfg: c, base: base, log: log.With(slog.String("integration", "okta"))}, nil
+	log := c.Options.Fill("okta")
+	return &Client{cfg: c, base: base, log: log}, nil
 }
 
 // User is an Okta user, the fields seatwarden reads.

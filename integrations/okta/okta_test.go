@@ -12,6 +12,7 @@ import (
 	"github.com/seatwarden/seatwarden/directory"
 	"github.com/seatwarden/seatwarden/integrations/okta"
 	"github.com/seatwarden/seatwarden/integrations/okta/oktatest"
+	"github.com/seatwarden/seatwarden/internal/apiclient"
 )
 
 var start = time.Date(2026, 12, 7, 9, 0, 0, 0, time.UTC)
@@ -28,8 +29,8 @@ func newFixture(t *testing.T, users []okta.User, opts ...oktatest.Option) *fixtu
 	emu := oktatest.NewServer(append([]oktatest.Option{oktatest.WithUsers(users...)}, opts...)...)
 	emu.SetNow(start)
 	t.Cleanup(emu.Close)
-	c, err := okta.New(okta.Config{OrgURL: emu.URL, Token: oktatest.DefaultToken, Sleep: emu.Sleep, Now: emu.Now,
-		HTTPClient: &http.Client{Timeout: 5 * time.Second}})
+	c, err := okta.New(okta.Config{OrgURL: emu.URL, Token: oktatest.DefaultToken,
+		Options: apiclient.Options{Sleep: emu.Sleep, Now: emu.Now, HTTPClient: &http.Client{Timeout: 5 * time.Second}}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -138,7 +139,8 @@ func TestFailures(t *testing.T) {
 			f := newFixture(t, oktatest.Generated(300, start))
 			if tt.token != "" {
 				var err error
-				if f.client, err = okta.New(okta.Config{OrgURL: f.emu.URL, Token: tt.token, Sleep: f.emu.Sleep, Now: f.emu.Now}); err != nil {
+				if f.client, err = okta.New(okta.Config{OrgURL: f.emu.URL, Token: tt.token,
+					Options: apiclient.Options{Sleep: f.emu.Sleep, Now: f.emu.Now}}); err != nil {
 					t.Fatal(err)
 				}
 			}

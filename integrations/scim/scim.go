@@ -14,7 +14,6 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
-	"time"
 
 	"github.com/seatwarden/seatwarden/directory"
 	"github.com/seatwarden/seatwarden/internal/apiclient"
@@ -52,15 +51,9 @@ func fail(kind apiclient.Kind, status int, message string) *Error {
 // Config is how to reach one SCIM service provider.
 type Config struct {
 	// URL is the SCIM base, such as https://hr.example.com/scim/v2.
-	URL        string
-	Token      string
-	HTTPClient *http.Client
-	// MaxRetries is how often a 429 or 5xx is retried (default 5;
-	// negative: never).
-	MaxRetries int
-	Sleep      func(ctx context.Context, d time.Duration) error
-	Now        func() time.Time
-	Logger     *slog.Logger
+	URL   string
+	Token string
+	apiclient.Options
 }
 
 // Client reads Users.
@@ -79,26 +72,8 @@ func New(c Config) (*Client, error) {
 	if strings.TrimSpace(c.Token) == "" {
 		return nil, errors.New("scim: a token is required (SCIM_TOKEN)")
 	}
-	if c.HTTPClient == nil {
-		c.HTTPClient = &http.Client{Timeout: 30 * time.Second}
-	}
-	switch {
-	case c.MaxRetries == 0:
-		c.MaxRetries = 5
-	case c.MaxRetries < 0:
-		c.MaxRetries = 0
-	}
-	if c.Sleep == nil {
-		c.Sleep = apiclient.Sleep
-	}
-	if c.Now == nil {
-		c.Now = time.Now
-	}
-	log := c.Logger
-	if log == nil {
-		log = slog.New(slog.DiscardHandler)
-	}
-	return &Client{cfg: c, base: base, log: log.With(slog.String("integration", "scim"))}, nil
+	log := c.Options.Fill("scim")
+	return &Client{cfg: c, base: base, log: log}, nil
 }
 
 // User is a SCIM User, the attributes seatwarden reads.

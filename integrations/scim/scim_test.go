@@ -11,13 +11,14 @@ import (
 	"github.com/seatwarden/seatwarden/directory"
 	"github.com/seatwarden/seatwarden/integrations/scim"
 	"github.com/seatwarden/seatwarden/integrations/scim/scimtest"
+	"github.com/seatwarden/seatwarden/internal/apiclient"
 	"github.com/seatwarden/seatwarden/internal/teststores"
 )
 
 func newClient(t *testing.T, emu *scimtest.Server, token string) *scim.Client {
 	t.Helper()
-	c, err := scim.New(scim.Config{URL: emu.BaseURL(), Token: token, HTTPClient: &http.Client{Timeout: 5 * time.Second},
-		Sleep: func(context.Context, time.Duration) error { return nil }})
+	c, err := scim.New(scim.Config{URL: emu.BaseURL(), Token: token,
+		Options: apiclient.Options{HTTPClient: &http.Client{Timeout: 5 * time.Second}, Sleep: func(context.Context, time.Duration) error { return nil }}})
 	if err != nil {
 		t.Fatal(err)
 	}

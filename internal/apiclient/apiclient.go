@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -17,6 +18,44 @@ import (
 
 	"github.com/seatwarden/seatwarden/connector"
 )
+
+// Options are what every client is built with besides where and who:
+// how it calls, retries, waits and logs. The zero value is production's.
+type Options struct {
+	HTTPClient *http.Client // default: a 30 s timeout
+	// MaxRetries is how often a 429 or 5xx is retried (default 5;
+	// negative: never).
+	MaxRetries int
+	// Sleep waits; the default waits on the real clock or until ctx ends.
+	Sleep  func(ctx context.Context, d time.Duration) error
+	Now    func() time.Time
+	Logger *slog.Logger
+}
+
+// Fill sets what o leaves unset and returns the logger, named for
+// product.
+func (o *Options) Fill(product string) *slog.Logger {
+	if o.HTTPClient == nil {
+		o.HTTPClient = &http.Client{Timeout: 30 * time.Second}
+	}
+	switch {
+	case o.MaxRetries == 0:
+		o.MaxRetries = 5
+	case o.MaxRetries < 0:
+		o.MaxRetries = 0
+	}
+	if o.Sleep == nil {
+		o.Sleep = Sleep
+	}
+	if o.Now == nil {
+		o.Now = time.Now
+	}
+	log := o.Logger
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	return log.With(slog.String("integration", product))
+}
 
 // MaxRetryAfter bounds a Retry-After, so a server cannot park a client
 // for longer than a day.
