@@ -196,71 +196,49 @@ type errorReason struct {
 var rateLimitReasons = []string{"userRateLimitExceeded", "rateLimitExceeded", "quotaExceeded"}
 
 func (c *Client) get(ctx context.Context, u *url.URL, out any) (int, error) {
-	for try := 0; ; try++ {
-		req, err := http.NewRequestWithContext(ctx, http.MethodGet, u.String(), nil)
-		if err != nil {
-			return try, err
-		}
-		resp, err := c.http.Do(req)
-		if err != nil {
-			if ctx.Err() != nil {
-				return try + 1, ctx.Err()
-			}
-			var re *oauth2.RetrieveError
-			if errors.As(err, &re) {
-				// x/oauth2/jwt leaves the error fields empty: read the body.
-				var body struct {
-					Error       string `json:"error"`
-					Description string `json:"error_description"`
-				}
-				_ = json.Unmarshal(re.Body, &body)
-				e := fail(ErrUnauthorized, 0, "Google refused the token: "+cmp.Or(re.ErrorDescription, body.Description, re.ErrorCode, body.Error))
-				if re.Response != nil {
-					e.Status = re.Response.StatusCode
-				}
-				return try + 1, e
-			}
-			if try >= c.cfg.MaxRetries {
-				return try + 1, fail(ErrUnavailable, 0, err.Error())
-			}
-			if err := c.cfg.Sleep(ctx, apiclient.Backoff(try)); err != nil {
-				return try + 1, err
-			}
-			continue
-		}
-		body, err := apiclient.ReadBody(resp, maxBody)
-		if err != nil {
-			return try + 1, fail(ErrBadResponse, resp.StatusCode, err.Error())
-		}
-		if resp.StatusCode != http.StatusOK {
-			var ge googleError
-			_ = json.Unmarshal(body, &ge)
-			limited := resp.StatusCode == http.StatusTooManyRequests || resp.StatusCode >= 500 ||
-				(resp.StatusCode == http.StatusForbidden && slices.ContainsFunc(ge.Error.Errors, func(e errorReason) bool {
-					return slices.Contains(rateLimitReasons, e.Reason)
-				}))
-			if !limited || try >= c.cfg.MaxRetries {
-				kind := apiclient.KindOf(resp.StatusCode)
-				if limited && resp.StatusCode == http.StatusForbidden {
-					kind = apiclient.KindRateLimited
-				}
-				return try + 1, fail(kind, resp.StatusCode, ge.Error.Message)
-			}
-			wait, ok := apiclient.RetryAfter(resp.Header, c.cfg.Now())
-			if !ok {
-				wait = apiclient.Backoff(try)
-			}
-			c.log.WarnContext(ctx, "google: waiting before trying again", slog.Int("status", resp.StatusCode), slog.Duration("wait", wait))
-			if err := c.cfg.Sleep(ctx, wait); err != nil {
-				return try + 1, err
-			}
-			continue
-		}
-		if err := json.Unmarshal(body, out); err != nil {
-			return try + 1, fail(ErrBadResponse, resp.StatusCode, "the users page is not the JSON Google sends: "+err.Error())
-		}
-		return try + 1, nil
+	_, n, err := c.cfg.GetJSON(ctx, c.log, u, apiclient.Get{
+		Client: c.http, MaxBody: maxBody, Fail: fail,
+		Answer:  answer,
+		Refused: refused,
+		NotJSON: "the users page is not the JSON Google sends",
+	}, out)
+	return n, err
+}
+
+// answer judges a failed answer: Google reports rate limits as 403
+// userRateLimitExceeded or quotaExceeded as well as 429.
+func answer(resp *http.Response, body []byte) (error, bool) {
+	var ge googleError
+	_ = json.Unmarshal(body, &ge)
+	limited := apiclient.Retryable(resp.StatusCode) ||
+		(resp.StatusCode == http.StatusForbidden && slices.ContainsFunc(ge.Error.Errors, func(e errorReason) bool {
+			return slices.Contains(rateLimitReasons, e.Reason)
+		}))
+	kind := apiclient.KindOf(resp.StatusCode)
+	if limited && resp.StatusCode == http.StatusForbidden {
+		kind = apiclient.KindRateLimited
 	}
+	return fail(kind, resp.StatusCode, ge.Error.Message), limited
+}
+
+// refused is the token endpoint's refusal of the signed assertion: the
+// key, the administrator or the delegation is wrong.
+func refused(err error) error {
+	var re *oauth2.RetrieveError
+	if !errors.As(err, &re) {
+		return nil
+	}
+	// x/oauth2/jwt leaves the error fields empty: read the body.
+	var body struct {
+		Error       string `json:"error"`
+		Description string `json:"error_description"`
+	}
+	_ = json.Unmarshal(re.Body, &body)
+	e := fail(ErrUnauthorized, 0, "Google refused the token: "+cmp.Or(re.ErrorDescription, body.Description, re.ErrorCode, body.Error))
+	if re.Response != nil {
+		e.Status = re.Response.StatusCode
+	}
+	return e
 }
 
 var _ directory.Source = Source{}

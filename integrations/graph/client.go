@@ -173,55 +173,21 @@ func (c *Client) ownLink(link string) (*url.URL, error) {
 
 // get GETs u into out, waiting and retrying on 429 and 5xx as Graph asks.
 func (c *Client) get(ctx context.Context, u *url.URL, out any) (int, error) {
-	for try := 0; ; try++ {
-		req, err := http.NewRequestWithContext(ctx, http.MethodGet, u.String(), nil)
-		if err != nil {
-			return try, err
-		}
-		req.Header.Set("Accept", "application/json")
-		resp, err := c.http.Do(req)
-		if err != nil {
-			if ctx.Err() != nil {
-				return try + 1, ctx.Err()
+	_, n, err := c.cfg.GetJSON(ctx, c.log, u, apiclient.Get{
+		Client: c.http, MaxBody: maxBody, Fail: fail,
+		Header: http.Header{"Accept": {"application/json"}},
+		Answer: func(resp *http.Response, body []byte) (error, bool) {
+			return errorOf(resp.StatusCode, body), apiclient.Retryable(resp.StatusCode)
+		},
+		Refused: func(err error) error {
+			if re := (*oauth2.RetrieveError)(nil); errors.As(err, &re) {
+				return tokenError(re)
 			}
-			var re *oauth2.RetrieveError
-			if errors.As(err, &re) {
-				return try + 1, tokenError(re)
-			}
-			if try >= c.cfg.MaxRetries {
-				return try + 1, fail(ErrUnavailable, 0, err.Error())
-			}
-			if err := c.cfg.Sleep(ctx, apiclient.Backoff(try)); err != nil {
-				return try + 1, err
-			}
-			continue
-		}
-		body, err := apiclient.ReadBody(resp, maxBody)
-		if err != nil {
-			return try + 1, fail(ErrBadResponse, resp.StatusCode, err.Error())
-		}
-		if resp.StatusCode == http.StatusTooManyRequests || resp.StatusCode >= 500 {
-			if try >= c.cfg.MaxRetries {
-				return try + 1, errorOf(resp.StatusCode, body)
-			}
-			wait, ok := apiclient.RetryAfter(resp.Header, c.cfg.Now())
-			if !ok {
-				wait = apiclient.Backoff(try)
-			}
-			c.log.WarnContext(ctx, "graph: waiting before trying again", slog.Int("status", resp.StatusCode), slog.Duration("wait", wait))
-			if err := c.cfg.Sleep(ctx, wait); err != nil {
-				return try + 1, err
-			}
-			continue
-		}
-		if resp.StatusCode != http.StatusOK {
-			return try + 1, errorOf(resp.StatusCode, body)
-		}
-		if err := json.Unmarshal(body, out); err != nil {
-			return try + 1, fail(ErrBadResponse, resp.StatusCode, "the users page is not the JSON Graph sends: "+err.Error())
-		}
-		return try + 1, nil
-	}
+			return nil
+		},
+		NotJSON: "the users page is not the JSON Graph sends",
+	}, out)
+	return n, err
 }
 
 // Probe reads one user, to show the token works and may read users.

@@ -7,7 +7,6 @@ package okta
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -148,63 +147,15 @@ func (c *Client) nextLink(h http.Header) (*url.URL, error) {
 // get GETs u into out, waiting out rate limits and retrying 5xx. It
 // returns the response (body read) and how many requests it made.
 func (c *Client) get(ctx context.Context, u *url.URL, out any) (*http.Response, int, error) {
-	var last error
-	for try := 0; ; try++ {
-		req, err := http.NewRequestWithContext(ctx, http.MethodGet, u.String(), nil)
-		if err != nil {
-			return nil, try, err
-		}
-		req.Header.Set("Authorization", "SSWS "+c.cfg.Token)
-		req.Header.Set("Accept", "application/json")
-		req.Header.Set("User-Agent", "seatwarden")
-		resp, err := c.cfg.HTTPClient.Do(req)
-		if err != nil {
-			if ctx.Err() != nil {
-				return nil, try + 1, ctx.Err()
-			}
-			last = fail(ErrUnavailable, 0, err.Error())
-			if try >= c.cfg.MaxRetries {
-				return nil, try + 1, last
-			}
-			if err := c.cfg.Sleep(ctx, apiclient.Backoff(try)); err != nil {
-				return nil, try + 1, err
-			}
-			continue
-		}
-		body, err := apiclient.ReadBody(resp, maxBody)
-		if err != nil {
-			return nil, try + 1, fail(ErrBadResponse, resp.StatusCode, err.Error())
-		}
-		wait, limited := c.rateWait(resp)
-		switch {
-		case resp.StatusCode == http.StatusTooManyRequests || resp.StatusCode >= 500:
-			last = errorOf(resp, body)
-			if try >= c.cfg.MaxRetries {
-				return nil, try + 1, last
-			}
-			if !limited {
-				wait = apiclient.Backoff(try)
-			}
-			c.log.WarnContext(ctx, "okta: waiting before trying again", slog.Int("status", resp.StatusCode), slog.Duration("wait", wait))
-			if err := c.cfg.Sleep(ctx, wait); err != nil {
-				return nil, try + 1, err
-			}
-			continue
-		case resp.StatusCode != http.StatusOK:
-			return nil, try + 1, errorOf(resp, body)
-		}
-		if err := json.Unmarshal(body, out); err != nil {
-			return nil, try + 1, fail(ErrBadResponse, resp.StatusCode, "the users page is not the JSON Okta sends: "+err.Error())
-		}
-		if limited && wait > 0 {
-			// The bucket is empty: wait for it before the next page
-			// rather than be refused.
-			if err := c.cfg.Sleep(ctx, wait); err != nil {
-				return nil, try + 1, err
-			}
-		}
-		return resp, try + 1, nil
-	}
+	return c.cfg.GetJSON(ctx, c.log, u, apiclient.Get{
+		Client: c.cfg.HTTPClient, MaxBody: maxBody, Fail: fail,
+		Header: http.Header{"Authorization": {"SSWS " + c.cfg.Token}, "Accept": {"application/json"}, "User-Agent": {"seatwarden"}},
+		Answer: func(resp *http.Response, body []byte) (error, bool) {
+			return errorOf(resp, body), apiclient.Retryable(resp.StatusCode)
+		},
+		Wait: c.rateWait, Paced: true,
+		NotJSON: "the users page is not the JSON Okta sends",
+	}, out)
 }
 
 // rateWait reads the rate-limit headers: when the bucket is empty (or

@@ -137,51 +137,15 @@ func (c *Client) Probe(ctx context.Context) error {
 }
 
 func (c *Client) get(ctx context.Context, u *url.URL, out any) (int, error) {
-	for try := 0; ; try++ {
-		req, err := http.NewRequestWithContext(ctx, http.MethodGet, u.String(), nil)
-		if err != nil {
-			return try, err
-		}
-		req.Header.Set("Authorization", "Bearer "+c.cfg.Token)
-		req.Header.Set("Accept", "application/scim+json")
-		resp, err := c.cfg.HTTPClient.Do(req)
-		if err != nil {
-			if ctx.Err() != nil {
-				return try + 1, ctx.Err()
-			}
-			if try >= c.cfg.MaxRetries {
-				return try + 1, fail(ErrUnavailable, 0, err.Error())
-			}
-			if err := c.cfg.Sleep(ctx, apiclient.Backoff(try)); err != nil {
-				return try + 1, err
-			}
-			continue
-		}
-		body, err := apiclient.ReadBody(resp, maxBody)
-		if err != nil {
-			return try + 1, fail(ErrBadResponse, resp.StatusCode, err.Error())
-		}
-		if resp.StatusCode == http.StatusTooManyRequests || resp.StatusCode >= 500 {
-			if try >= c.cfg.MaxRetries {
-				return try + 1, fail(apiclient.KindOf(resp.StatusCode), resp.StatusCode, detail(body))
-			}
-			wait, ok := apiclient.RetryAfter(resp.Header, c.cfg.Now())
-			if !ok {
-				wait = apiclient.Backoff(try)
-			}
-			if err := c.cfg.Sleep(ctx, wait); err != nil {
-				return try + 1, err
-			}
-			continue
-		}
-		if resp.StatusCode != http.StatusOK {
-			return try + 1, fail(apiclient.KindOf(resp.StatusCode), resp.StatusCode, detail(body))
-		}
-		if err := json.Unmarshal(body, out); err != nil {
-			return try + 1, fail(ErrBadResponse, resp.StatusCode, "the Users page is not a SCIM ListResponse: "+err.Error())
-		}
-		return try + 1, nil
-	}
+	_, n, err := c.cfg.GetJSON(ctx, c.log, u, apiclient.Get{
+		Client: c.cfg.HTTPClient, MaxBody: maxBody, Fail: fail,
+		Header: http.Header{"Authorization": {"Bearer " + c.cfg.Token}, "Accept": {"application/scim+json"}},
+		Answer: func(resp *http.Response, body []byte) (error, bool) {
+			return fail(apiclient.KindOf(resp.StatusCode), resp.StatusCode, detail(body)), apiclient.Retryable(resp.StatusCode)
+		},
+		NotJSON: "the Users page is not a SCIM ListResponse",
+	}, out)
+	return n, err
 }
 
 // detail is a SCIM error's detail (RFC 7644 §3.12).
