@@ -114,6 +114,21 @@ type Source interface {
 	ReadPeople(ctx context.Context, cursor string) (Read, error)
 }
 
+// ReadEveryone is a full read for a source with no change feed: list
+// hands each page of users to its callback and returns how many requests
+// it made; person maps a user.
+func ReadEveryone[U any](ctx context.Context, list func(context.Context, func([]U) error) (int, error), person func(U) Person) (Read, error) {
+	r := Read{Full: true}
+	n, err := list(ctx, func(users []U) error {
+		for _, u := range users {
+			r.People = append(r.People, person(u))
+		}
+		return nil
+	})
+	r.Requests = n
+	return r, err
+}
+
 // KeepDeleted is how long people a source stopped listing stay in the
 // directory as deleted, long enough for every job to act on it.
 const KeepDeleted = 90 * 24 * time.Hour

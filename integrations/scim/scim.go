@@ -173,15 +173,7 @@ func (s Source) Probe(ctx context.Context) error { return s.Client.Probe(ctx) }
 // ReadPeople lists everyone, whatever the cursor: a user the server no
 // longer lists counts as deleted, and active false as deactivated.
 func (s Source) ReadPeople(ctx context.Context, _ string) (directory.Read, error) {
-	r := directory.Read{Full: true}
-	n, err := s.Client.Users(ctx, func(users []User) error {
-		for _, u := range users {
-			r.People = append(r.People, personOf(u))
-		}
-		return nil
-	})
-	r.Requests = n
-	return r, err
+	return directory.ReadEveryone(ctx, s.Client.Users, personOf)
 }
 
 func personOf(u User) directory.Person {
