@@ -23,8 +23,6 @@ const (
 	// PageSize is the count asked for; servers commonly cap it at 100.
 	PageSize = 100
 	maxBody  = 16 << 20
-	// enterprise is the enterprise extension's schema URN.
-	enterprise = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User"
 )
 
 // Error is a failed call; errors.Is matches its kind and the connector
