@@ -24,11 +24,12 @@ const (
 	cmdConsole = "console"
 	cmdStore   = "store"
 	cmdDemo    = "demo"
+	cmdAudit   = "audit"
 )
 
 var (
-	configLoaders = []string{cmdServe, cmdRunJob, cmdDoctor, cmdConsole, cmdStore, cmdDemo}
-	withStore     = []string{cmdServe, cmdRunJob, cmdDoctor, cmdConsole, cmdStore}
+	configLoaders = []string{cmdServe, cmdRunJob, cmdDoctor, cmdConsole, cmdStore, cmdDemo, cmdAudit}
+	withStore     = []string{cmdServe, cmdRunJob, cmdDoctor, cmdConsole, cmdStore, cmdAudit}
 	withAccounts  = []string{cmdServe, cmdRunJob, cmdDoctor, cmdConsole}
 	withChat      = []string{cmdServe, cmdRunJob, cmdDoctor}
 )

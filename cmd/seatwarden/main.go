@@ -31,6 +31,7 @@ Commands:
   emulate zendesk  serve an emulated Zendesk account on this machine (for trying things out)
   emulate github   serve an emulated GitHub organisation on this machine
   store rekey      re-seal stored data under the current SEATWARDEN_ENCRYPTION_KEY
+  audit export     write the audit trail to standard output (JSON lines or CSV)
   version          print version, commit and Go version
 
 Global flags:
@@ -41,7 +42,7 @@ see README.md. Run "seatwarden COMMAND -h" for a command's flags.
 `
 
 // cliCommands are the commands run dispatches, for suggestions.
-var cliCommands = []string{"serve", "run-job", "doctor", "demo", "console", "emulate", "store", "version", "help"}
+var cliCommands = []string{"serve", "run-job", "doctor", "demo", "console", "emulate", "store", "audit", "version", "help"}
 
 // env is how commands read the environment, so tests can pass their own.
 type env struct {
@@ -95,6 +96,8 @@ func run(ctx context.Context, args []string, e env) int {
 		err = emulateCmd(ctx, cmdArgs, e)
 	case "store":
 		err = storeCmd(ctx, cmdArgs, e)
+	case "audit":
+		err = auditCmd(ctx, cmdArgs, e)
 	case "version":
 		fmt.Fprintln(e.stdout, versionString())
 	case "help", "-h", "--help":
