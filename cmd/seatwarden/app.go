@@ -127,7 +127,7 @@ func newApp(ctx context.Context, cfg *config.Config, log *slog.Logger) (*app, er
 		return nil, err
 	}
 	a := &app{cfg: cfg, log: log, metrics: telemetry.New(), now: time.Now}
-	st, err := openStore(ctx, cfg, log, false)
+	st, err := openStore(ctx, cfg, log, storeServe)
 	if err != nil {
 		return nil, err
 	}
@@ -786,14 +786,24 @@ func (a *app) Close() {
 // openStore picks Redis when REDIS_URL (or cluster addresses) is set, else
 // the embedded file in SEATWARDEN_DATA_DIR, sealed with the configured
 // encryption keys. forRekey opens it for `store rekey` alone.
-func openStore(ctx context.Context, cfg *config.Config, log *slog.Logger, forRekey bool) (store.SealingStore, error) {
+// storeUse is what a command opens the store for.
+type storeUse int
+
+const (
+	storeServe  storeUse = iota // the bot's own reads and writes
+	storeRekey                  // store rekey: the sealing methods alone
+	storeExport                 // audit export: one pass over the trail
+)
+
+func openStore(ctx context.Context, cfg *config.Config, log *slog.Logger, use storeUse) (store.SealingStore, error) {
+	forRekey := use == storeRekey
 	keys, err := cfg.Keyring()
 	if err != nil {
 		return nil, err
 	}
 	if !cfg.Redis.Enabled() {
 		path := filepath.Join(cfg.DataDir, "seatwarden.db")
-		st, err := boltstore.Open(path, boltstore.Options{Timeout: 2 * time.Second, Keys: keys, Rekey: forRekey})
+		st, err := boltstore.Open(path, boltstore.Options{Timeout: 2 * time.Second, Keys: keys, Rekey: forRekey, OnePass: use == storeExport})
 		if err != nil {
 			return nil, err
 		}

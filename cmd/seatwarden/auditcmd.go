@@ -68,7 +68,7 @@ func auditCmd(ctx context.Context, args []string, e env) error {
 	if err != nil {
 		return err
 	}
-	st, err := openStore(ctx, cfg, log, false)
+	st, err := openStore(ctx, cfg, log, storeExport)
 	if err != nil {
 		return err
 	}

@@ -171,7 +171,7 @@ func checkStore(ctx context.Context, cfg *config.Config, log *slog.Logger) []che
 		}
 	}
 	start := time.Now()
-	st, err := openStore(ctx, cfg, log, false)
+	st, err := openStore(ctx, cfg, log, storeServe)
 	if err != nil {
 		fix := "check SEATWARDEN_DATA_DIR is writable; the embedded store admits one process at a time (stop the running bot or use REDIS_URL)"
 		if cfg.Redis.Enabled() {

@@ -57,7 +57,7 @@ func storeCmd(ctx context.Context, args []string, e env) error {
 	if err != nil {
 		return err
 	}
-	st, err := openStore(ctx, cfg, log, true)
+	st, err := openStore(ctx, cfg, log, storeRekey)
 	if err != nil {
 		return err
 	}

@@ -269,3 +269,46 @@ func TestSealing(t *testing.T) {
 		}
 	}})
 }
+
+// A one-pass reader (audit export) reads the trail whole and in order
+// while its pages are released from memory behind it, and appends that
+// grow (and remap) the file between reads do not upset it.
+func TestOnePassReadsTheWholeTrail(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "seatwarden.db")
+	s, err := boltstore.Open(path, boltstore.Options{OnePass: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	ctx := t.Context()
+	const n = 5000
+	for i := range n {
+		if _, err := s.AppendAudit(ctx, store.AuditEntry{Actor: "dana@acme.example", Action: "seat.kept", Subject: strings.Repeat("x", i%300)}); err != nil {
+			t.Fatal(err)
+		}
+		if i%997 == 0 { // read while the file grows
+			if _, err := s.ListAudit(ctx, 0, 100); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	var after int64
+	for {
+		page, err := s.ListAudit(ctx, after, 700)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, e := range page {
+			if e.Seq != after+1 || len(e.Subject) != int(e.Seq-1)%300 {
+				t.Fatalf("entry %d after %d: %q", e.Seq, after, e.Subject)
+			}
+			after = e.Seq
+		}
+		if len(page) < 700 {
+			break
+		}
+	}
+	if after != n {
+		t.Errorf("read %d entries, want %d", after, n)
+	}
+}
