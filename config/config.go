@@ -35,6 +35,9 @@ type Config struct {
 	// (step-up): SEATWARDEN_PUBLIC_URL, no trailing "/".
 	PublicURL string
 	OIDC      OIDC
+	// AuditSink is where every audit entry is also streamed; off when
+	// its URL is empty.
+	AuditSink AuditSink
 
 	// EncryptionKey seals stored secrets: "base64" or "id:base64" of 32
 	// bytes when set (SEATWARDEN_ENCRYPTION_KEY). New values are sealed
@@ -256,6 +259,19 @@ type OIDC struct {
 
 // Enabled reports whether a provider is configured.
 func (o OIDC) Enabled() bool { return o.Issuer != "" }
+
+// AuditSink is the SIEM's collector: a webhook, whose deliveries are
+// signed with Secret, or Splunk's HTTP Event Collector (a URL whose path
+// is /services/collector...), which takes Token.
+type AuditSink struct {
+	URL    string // SEATWARDEN_AUDIT_SINK
+	Secret Secret // SEATWARDEN_AUDIT_SINK_SECRET (or _FILE), for a webhook
+	Token  Secret // SEATWARDEN_AUDIT_SINK_TOKEN (or _FILE), for Splunk HEC
+	HEC    bool   // the URL is Splunk's HTTP Event Collector
+}
+
+// Enabled reports whether the trail is streamed.
+func (a AuditSink) Enabled() bool { return a.URL != "" }
 
 // Default returns the configuration used with no file and no environment.
 func Default() *Config {

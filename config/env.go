@@ -127,6 +127,46 @@ func (e *envLoader) load(c *Config) {
 	e.loadIdentity(&c.Identity)
 	e.loadEncryption(c)
 	e.loadStepUp(c)
+	e.loadAuditSink(&c.AuditSink)
+}
+
+// minSinkSecret is the shortest webhook secret taken: HMAC keys shorter
+// than the hash's block are guessable offline from one signed delivery.
+const minSinkSecret = 32
+
+// loadAuditSink reads the SIEM's collector and the credential its kind
+// needs.
+func (e *envLoader) loadAuditSink(a *AuditSink) {
+	if v := e.str("SEATWARDEN_AUDIT_SINK"); v != "" {
+		if u, ok := e.endpoint("SEATWARDEN_AUDIT_SINK", v, "https://siem.example.com/hooks/seatwarden or https://splunk.example.com:8088/services/collector/event"); ok {
+			a.URL = u
+			a.HEC = isHEC(u)
+		}
+	}
+	a.Secret = e.secret("SEATWARDEN_AUDIT_SINK_SECRET")
+	a.Token = e.secret("SEATWARDEN_AUDIT_SINK_TOKEN")
+	switch {
+	case a.URL == "" && !e.given("SEATWARDEN_AUDIT_SINK") && (e.given("SEATWARDEN_AUDIT_SINK_SECRET") || e.given("SEATWARDEN_AUDIT_SINK_TOKEN")):
+		e.fail("SEATWARDEN_AUDIT_SINK", "must be set with its secret or token: the collector's URL, such as https://siem.example.com/hooks/seatwarden")
+	case a.URL == "":
+	case a.HEC && e.given("SEATWARDEN_AUDIT_SINK_SECRET"):
+		e.fail("SEATWARDEN_AUDIT_SINK_SECRET", "signs webhook deliveries, but SEATWARDEN_AUDIT_SINK is a Splunk HTTP Event Collector: set SEATWARDEN_AUDIT_SINK_TOKEN instead")
+	case a.HEC && !e.given("SEATWARDEN_AUDIT_SINK_TOKEN"):
+		e.fail("SEATWARDEN_AUDIT_SINK_TOKEN", "must be set: SEATWARDEN_AUDIT_SINK is a Splunk HTTP Event Collector, which takes the HEC token (Settings → Data inputs → HTTP Event Collector), or SEATWARDEN_AUDIT_SINK_TOKEN_FILE")
+	case !a.HEC && e.given("SEATWARDEN_AUDIT_SINK_TOKEN"):
+		e.fail("SEATWARDEN_AUDIT_SINK_TOKEN", "is for a Splunk HTTP Event Collector (a URL ending /services/collector/event); a webhook's deliveries are signed with SEATWARDEN_AUDIT_SINK_SECRET")
+	case !a.HEC && !e.given("SEATWARDEN_AUDIT_SINK_SECRET"):
+		e.fail("SEATWARDEN_AUDIT_SINK_SECRET", "must be set: the webhook's deliveries are signed with it, so the receiver can trust them; generate one with: openssl rand -hex 32")
+	case !a.HEC && a.Secret.IsSet() && len(a.Secret.Value()) < minSinkSecret:
+		e.fail(e.label("SEATWARDEN_AUDIT_SINK_SECRET"), "is %d characters; use at least %d, such as the output of: openssl rand -hex 32", len(a.Secret.Value()), minSinkSecret)
+	}
+}
+
+// isHEC reports whether a URL is a Splunk HTTP Event Collector endpoint
+// (its path is /services/collector or below).
+func isHEC(raw string) bool {
+	u, err := url.Parse(raw)
+	return err == nil && strings.HasPrefix(strings.TrimRight(u.Path, "/")+"/", "/services/collector/")
 }
 
 // loadStepUp reads the public URL and the OIDC provider, and refuses a

@@ -31,6 +31,9 @@ type Metrics struct {
 	accessEndLag     prometheus.Histogram
 	identityReads    *prometheus.CounterVec
 	identityPeople   prometheus.Gauge
+	sinkDeliveries   *prometheus.CounterVec
+	sinkEntries      prometheus.Counter
+	sinkLag          prometheus.Gauge
 }
 
 // New registers every series on a fresh registry, with the Go runtime and
@@ -89,6 +92,19 @@ func New() *Metrics {
 		Help: "People in the last good read of the identity source, departed ones included.",
 	})
 	reg.MustRegister(m.identityReads, m.identityPeople)
+	m.sinkDeliveries = prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "seatwarden_audit_sink_deliveries_total",
+		Help: "Batches of the audit trail sent to the SIEM by outcome: ok, retry (the collector was busy or down) and refused (it will not take them; nothing is skipped).",
+	}, []string{"outcome"})
+	m.sinkEntries = prometheus.NewCounter(prometheus.CounterOpts{
+		Name: "seatwarden_audit_sink_entries_total",
+		Help: "Audit entries the SIEM took; a batch sent again after a replica died counts again.",
+	})
+	m.sinkLag = prometheus.NewGauge(prometheus.GaugeOpts{
+		Name: "seatwarden_audit_sink_lag_seconds",
+		Help: "How far the SIEM is behind: the age of the oldest entry not yet taken, 0 when it has everything.",
+	})
+	reg.MustRegister(m.sinkDeliveries, m.sinkEntries, m.sinkLag)
 	reg.MustRegister(
 		collectors.NewGoCollector(),
 		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
@@ -148,6 +164,16 @@ func (m *Metrics) ObserveIdentity(outcome string, people, _ int) {
 	if outcome == "ok" {
 		m.identityPeople.Set(float64(people))
 	}
+}
+
+// ObserveAuditSink counts one look at the trail by the SIEM stream: a
+// batch sent (or not) and how far behind the collector is.
+func (m *Metrics) ObserveAuditSink(sent int, outcome string, lag time.Duration) {
+	if sent > 0 || outcome != "ok" {
+		m.sinkDeliveries.WithLabelValues(outcome).Inc()
+	}
+	m.sinkEntries.Add(float64(sent))
+	m.sinkLag.Set(lag.Seconds())
 }
 
 // SetSnapshot publishes the last snapshot's seat counts.

@@ -19,6 +19,7 @@ import (
 
 	"github.com/seatwarden/seatwarden/access"
 	"github.com/seatwarden/seatwarden/approvals"
+	"github.com/seatwarden/seatwarden/audit"
 	"github.com/seatwarden/seatwarden/bot"
 	slackbot "github.com/seatwarden/seatwarden/bot/slack"
 	teamsbot "github.com/seatwarden/seatwarden/bot/teams"
@@ -32,6 +33,7 @@ import (
 	"github.com/seatwarden/seatwarden/integrations/graph"
 	"github.com/seatwarden/seatwarden/integrations/okta"
 	"github.com/seatwarden/seatwarden/integrations/scim"
+	"github.com/seatwarden/seatwarden/integrations/siem"
 	"github.com/seatwarden/seatwarden/integrations/zendesk"
 	"github.com/seatwarden/seatwarden/internal/apiclient"
 	"github.com/seatwarden/seatwarden/internal/seal"
@@ -69,7 +71,9 @@ type app struct {
 	teams    *teamsbot.Adapter // nil when Teams is off
 	teamsTab *teamsbot.Tab     // nil when the personal tab is off (config.TabOff)
 	identity *jobs.Identity    // nil without an identity source
-	reviews  *jobs.Reviews
+	// auditStream sends the audit trail to the SIEM; nil without a sink.
+	auditStream *audit.Stream
+	reviews     *jobs.Reviews
 	// privilege is the quarterly review of standing privilege.
 	privilege *jobs.Reviews
 	tokens    *jobs.Tokens
@@ -144,6 +148,10 @@ func newApp(ctx context.Context, cfg *config.Config, log *slog.Logger) (*app, er
 	syncer := &seats.Syncer{Source: zendesk.Connector{Client: zd}, Connector: connector.Zendesk, Store: a.store, Checkpoints: a.store, Locks: a.store,
 		Account: cfg.Zendesk.URL, Now: a.now, Logger: log}
 	holder := jobs.NewHolderID()
+	if cfg.AuditSink.Enabled() {
+		a.auditStream = &audit.Stream{Trail: a.store, Records: a.store, Locks: a.store, Keys: a.store, Sink: newAuditSink(cfg.AuditSink),
+			Holder: holder, Observe: a.metrics.ObserveAuditSink, Logger: log}
+	}
 	a.reviews = newReviewJobs(cfg, a.store, zendesk.Connector{Client: zd}, holder, a.now, log)
 	a.tokens = newTokenJobs(cfg, a.store, connector.Zendesk, zendesk.Connector{Client: zd}, cfg.Zendesk.URL, holder, a.now, log)
 	a.approvals = newApprovalJobs(cfg, a.store, a.tokens.Service, zendesk.Connector{Client: zd}, holder, a.now, log)
@@ -455,6 +463,21 @@ func (a *app) useNotifier(n bot.Notifier) {
 	if a.identity != nil {
 		a.identity.Notifier = n
 	}
+	if a.auditStream != nil && a.cfg.Policy.AdminChannel != "" {
+		a.auditStream.Refused = func(ctx context.Context, sink string, delivered int64, err error) {
+			if _, serr := n.SendChannel(ctx, a.cfg.Policy.AdminChannel, prompts.AuditSinkRefused(sink, delivered, err.Error())); serr != nil {
+				a.log.Warn("the admin channel was not told that the SIEM refuses the audit trail", slog.Any("error", serr))
+			}
+		}
+	}
+}
+
+// newAuditSink is the SIEM's collector the configuration names.
+func newAuditSink(c config.AuditSink) audit.Sink {
+	if c.HEC {
+		return &siem.HEC{URL: c.URL, Token: c.Token.Value()}
+	}
+	return &siem.Webhook{URL: c.URL, Secret: []byte(c.Secret.Value())}
 }
 
 // approvalChanged posts what a request's change promised, off the

@@ -4,11 +4,16 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
+	"net/http"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/seatwarden/seatwarden/audit"
+	"github.com/seatwarden/seatwarden/integrations/siem/siemtest"
 	"github.com/seatwarden/seatwarden/store"
 	"github.com/seatwarden/seatwarden/store/boltstore"
 )
@@ -71,5 +76,61 @@ func TestAuditExport(t *testing.T) {
 				t.Errorf("exit %d, stderr %q; want 2 and one line saying %q", code, inv.stderr.String(), tt.says)
 			}
 		})
+	}
+}
+
+// serve streams the audit trail to the SIEM: what the trail holds reaches
+// a signed webhook, the metrics count it, and the cursor is kept for the
+// next start.
+func TestServeStreamsTheAuditTrail(t *testing.T) {
+	envs, _ := zendeskEnv(t)
+	path := filepath.Join(envs["SEATWARDEN_DATA_DIR"], "seatwarden.db")
+	st, err := boltstore.Open(path, boltstore.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, action := range []string{"seat.kept", "seat.removed", "credential.revoked"} {
+		if _, err := st.AppendAudit(context.Background(), store.AuditEntry{Actor: "dana@acme.example", Action: action, Subject: "zendesk:user:7"}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	st.Close()
+	collector := siemtest.NewServer()
+	t.Cleanup(collector.Close)
+	envs["SEATWARDEN_ADDR"], envs["SEATWARDEN_LOG_LEVEL"] = "127.0.0.1:0", "info"
+	envs["SEATWARDEN_AUDIT_SINK"], envs["SEATWARDEN_AUDIT_SINK_SECRET"] = collector.WebhookURL(), siemtest.Secret
+	inv := &invocation{env: envs}
+	ctx, stop := context.WithCancel(context.Background())
+	exited := make(chan int, 1)
+	go func() { exited <- inv.run(ctx, "serve") }()
+	for deadline := time.Now().Add(10 * time.Second); !slices.ContainsFunc(collector.Received(), func(e audit.Entry) bool { return e.Action == "credential.revoked" }); {
+		if time.Now().After(deadline) {
+			stop()
+			t.Fatalf("nothing reached the collector; stderr:\n%s", inv.stderr.String())
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	m := addrInLog.FindStringSubmatch(inv.stderr.String())
+	resp, err := http.Get("http://" + m[1] + "/metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	metrics, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if !strings.Contains(string(metrics), `seatwarden_audit_sink_deliveries_total{outcome="ok"}`) {
+		t.Errorf("no delivery counted in /metrics")
+	}
+	stop()
+	if code := <-exited; code != 0 {
+		t.Fatalf("serve exited %d: %s", code, inv.stderr.String())
+	}
+	st, err = boltstore.Open(path, boltstore.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	got := collector.Received()
+	if after, err := audit.Delivered(context.Background(), st); err != nil || after != got[len(got)-1].Seq {
+		t.Errorf("cursor at %d, %v; the collector has up to %d", after, err, got[len(got)-1].Seq)
 	}
 }

@@ -18,6 +18,7 @@ import (
 	"golang.org/x/oauth2/clientcredentials"
 	"golang.org/x/sys/unix"
 
+	"github.com/seatwarden/seatwarden/audit"
 	"github.com/seatwarden/seatwarden/config"
 	"github.com/seatwarden/seatwarden/connector"
 	"github.com/seatwarden/seatwarden/integrations/googledir"
@@ -196,12 +197,38 @@ func checkStore(ctx context.Context, cfg *config.Config, log *slog.Logger) []che
 	if st.Backend() == "redis" {
 		where = "REDIS_URL"
 	}
-	results := []checkResult{ok("store", "%s store at %s answers (%s)", st.Backend(), where, time.Since(start).Round(time.Millisecond))}
+	results := []checkResult{ok("store", "%s store at %s answers (%s)", st.Backend(), where, time.Since(start).Round(time.Millisecond)),
+		checkSink(pctx, cfg, st)}
 	if sealed, key := st.Sealed(); sealed {
 		return append(results, ok("encrypt", "stored data is sealed (AES-256-GCM) under key %s", key))
 	}
 	return append(results, warn("encrypt", "stored data is not encrypted: names, emails and answers are stored in the clear",
 		"set SEATWARDEN_ENCRYPTION_KEY (openssl rand -base64 32), then stop the bot and run: seatwarden store rekey"))
+}
+
+// checkSink says how far the SIEM is behind the audit trail.
+func checkSink(ctx context.Context, cfg *config.Config, st store.Store) checkResult {
+	if !cfg.AuditSink.Enabled() {
+		return skip("siem", "no SEATWARDEN_AUDIT_SINK: the audit trail stays in the store (seatwarden audit export reads it out)")
+	}
+	name := newAuditSink(cfg.AuditSink).Name()
+	after, err := audit.Delivered(ctx, st)
+	if err != nil {
+		return fail("siem", err.Error(), "check the store")
+	}
+	next, err := st.ListAudit(ctx, after, 1)
+	if err != nil {
+		return fail("siem", err.Error(), "check the store")
+	}
+	if len(next) == 0 {
+		return ok("siem", "%s has every audit entry (%d)", name, after)
+	}
+	lag := time.Since(next[0].At).Round(time.Second)
+	if lag > 15*time.Minute {
+		return warn("siem", fmt.Sprintf("%s is %s behind: the entries after %d wait", name, lag, after),
+			"check that the collector is up and takes the secret or token; serve logs \"audit sink\" with what it answers")
+	}
+	return ok("siem", "%s is %s behind, entries after %d on their way", name, lag, after)
 }
 
 // checkNewStore checks that serve could create the embedded store at path:

@@ -49,6 +49,7 @@ var environment = []envVar{
 		"the identity source, Okta, Microsoft Entra ID, Google Workspace or a SCIM 2.0 server: who still works here, and who is whose manager", withAccounts},
 	{"SLACK_BOT_TOKEN + SLACK_SIGNING_SECRET (SLACK_APP_TOKEN for Socket Mode), SLACK_API_URL", "Slack", withChat},
 	{"TEAMS_APP_ID + TEAMS_APP_PASSWORD + TEAMS_TENANT_ID, TEAMS_TOKEN_URL, TEAMS_OPENID_METADATA_URL, TEAMS_SIGNIN_KEYS_URL, TEAMS_SERVICE_URLS", "Microsoft Teams", withChat},
+	{"SEATWARDEN_AUDIT_SINK + SEATWARDEN_AUDIT_SINK_SECRET (a webhook) or SEATWARDEN_AUDIT_SINK_TOKEN (Splunk HEC)", "where every audit entry is also streamed, signed, at least once and in order", []string{cmdServe, cmdDoctor}},
 	{"SEATWARDEN_PUBLIC_URL + SEATWARDEN_OIDC_ISSUER + SEATWARDEN_OIDC_CLIENT_ID + SEATWARDEN_OIDC_CLIENT_SECRET", "step-up sign-ins at the company's OpenID Connect provider", []string{cmdServe, cmdDoctor}},
 }
 

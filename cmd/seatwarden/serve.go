@@ -55,6 +55,18 @@ func (a *app) serve(ctx context.Context, addr string, ready func(addr string)) e
 		go a.runSocketMode(socketCtx, served)
 	}
 	sched.Start()
+	streamCtx, stopStream := context.WithCancel(ctx)
+	defer stopStream()
+	streamed := make(chan struct{})
+	if a.auditStream != nil {
+		go func() {
+			defer close(streamed)
+			_ = a.auditStream.Run(streamCtx)
+		}()
+		a.log.Info("audit trail streamed", slog.String("sink", a.auditStream.Sink.Name()))
+	} else {
+		close(streamed)
+	}
 	a.log.Info("seatwarden serving", slog.String("addr", srv.Addr()), slog.String("store", a.store.Backend()),
 		slog.String("zendesk", a.cfg.Zendesk.URL), slog.String("version", version))
 	a.syncIfNoSnapshot(ctx, sched)
@@ -90,8 +102,13 @@ func (a *app) serve(ctx context.Context, addr string, ready func(addr string)) e
 		a.log.Error("stopped serving", slog.Any("error", err))
 	}
 	stopSocket()
+	stopStream()
 	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), shutdownGrace)
 	defer cancel()
+	select { // the stream releases its lock on the way out
+	case <-streamed:
+	case <-sctx.Done():
+	}
 	var errs []error
 	if err != nil {
 		errs = append(errs, err)
