@@ -72,6 +72,10 @@ func (i *instrumented) AppendAudit(ctx context.Context, e AuditEntry) (AuditEntr
 	return timed(i, "append_audit", func() (AuditEntry, error) { return i.next.AppendAudit(ctx, e) })
 }
 
+func (i *instrumented) TrimAudit(ctx context.Context, through int64, limit int) (int, error) {
+	return timed(i, "trim_audit", func() (int, error) { return i.next.TrimAudit(ctx, through, limit) })
+}
+
 func (i *instrumented) ListAudit(ctx context.Context, after int64, limit int) ([]AuditEntry, error) {
 	return timed(i, "list_audit", func() ([]AuditEntry, error) { return i.next.ListAudit(ctx, after, limit) })
 }

@@ -31,6 +31,9 @@ func (f failingStore) ClaimKey(context.Context, string, time.Duration) (bool, er
 	return false, f.err
 }
 func (f failingStore) ReleaseKey(context.Context, string) error { return f.err }
+func (f failingStore) TrimAudit(context.Context, int64, int) (int, error) {
+	return 0, f.err
+}
 func (f failingStore) AppendAudit(context.Context, store.AuditEntry) (store.AuditEntry, error) {
 	return store.AuditEntry{}, f.err
 }

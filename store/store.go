@@ -113,11 +113,16 @@ type AuditEntry struct {
 	Detail  map[string]string `json:"detail,omitempty"`
 }
 
-// Audit is an append-only trail: entries are never changed or removed.
+// Audit is an append-only trail: entries are never changed, and only
+// retention removes the oldest. An entry keeps its Seq for life, however
+// many before it were removed.
 type Audit interface {
 	AppendAudit(ctx context.Context, e AuditEntry) (AuditEntry, error)
 	// ListAudit returns up to limit entries with Seq > after, oldest first.
 	ListAudit(ctx context.Context, after int64, limit int) ([]AuditEntry, error)
+	// TrimAudit removes up to limit of the oldest entries, none with Seq
+	// above through, and returns how many it removed.
+	TrimAudit(ctx context.Context, through int64, limit int) (int, error)
 }
 
 // Record is a generic versioned JSON document. Version starts at 1 on

@@ -535,6 +535,39 @@ func (s *Store) AppendAudit(ctx context.Context, e store.AuditEntry) (store.Audi
 	return e, nil
 }
 
+// TrimAudit implements store.Audit. The bucket's sequence is kept, so
+// entries appended later go on from it.
+func (s *Store) TrimAudit(ctx context.Context, through int64, limit int) (int, error) {
+	if err := check.AuditLimit(limit); err != nil {
+		return 0, err
+	}
+	if err := ctx.Err(); err != nil {
+		return 0, err
+	}
+	removed := 0
+	err := s.update(func(tx *bolt.Tx) error {
+		b := tx.Bucket(bucketAudit)
+		// Keys are gathered first: deleting under a cursor can skip the
+		// key after each deleted one.
+		var keys [][]byte
+		c := b.Cursor()
+		for k, _ := c.First(); k != nil && len(keys) < limit && int64(binary.BigEndian.Uint64(k)) <= through; k, _ = c.Next() {
+			keys = append(keys, slices.Clone(k))
+		}
+		for _, k := range keys {
+			if err := b.Delete(k); err != nil {
+				return err
+			}
+		}
+		removed = len(keys)
+		return nil
+	})
+	if err != nil {
+		return 0, fmt.Errorf("boltstore: trim audit: %w", err)
+	}
+	return removed, nil
+}
+
 // ListAudit implements store.Audit.
 func (s *Store) ListAudit(ctx context.Context, after int64, limit int) ([]store.AuditEntry, error) {
 	if err := check.AuditLimit(limit); err != nil {

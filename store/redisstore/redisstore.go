@@ -11,6 +11,8 @@
 //	<prefix>recidx:{<kind>}       sorted set of the kind's ids, all score 0 (lex order)
 //	<prefix>idem:<key>            idempotency marker, PX TTL
 //	<prefix>audit                 audit list; an entry's Seq is its 1-based index
+//	                              plus the count retention removed from its head:
+//	{<prefix>audit}:trimmed       that count (the tag puts it on the list's slot)
 //	<prefix>snapshot              encoded snapshot (":<connector>" after it for other SaaS)
 //	<prefix>sealing               the sealing marker, when the store is sealed
 //
@@ -22,7 +24,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"math"
 	"slices"
 	"strconv"
 	"sync"
@@ -153,6 +154,7 @@ func (s *Store) lockKey(name string) string  { return s.prefix + "lock:{" + name
 func (s *Store) fenceKey(name string) string { return s.prefix + "fence:{" + name + "}" }
 func (s *Store) idemKey(key string) string   { return s.prefix + "idem:" + key }
 func (s *Store) auditKey() string            { return s.prefix + "audit" }
+func (s *Store) auditTrimmedKey() string     { return "{" + s.prefix + "audit}:trimmed" }
 func (s *Store) recordKey(kind, id string) string {
 	return s.prefix + "rec:{" + kind + "}:" + id
 }
@@ -357,12 +359,55 @@ func (s *Store) AppendAudit(ctx context.Context, e store.AuditEntry) (store.Audi
 	if err != nil {
 		return store.AuditEntry{}, fmt.Errorf("redisstore: encode audit entry: %w", err)
 	}
-	n, err := s.client.RPush(ctx, s.auditKey(), raw).Result()
+	n, err := appendAuditScript.Run(ctx, s.client, []string{s.auditKey(), s.auditTrimmedKey()}, raw).Int64()
 	if err != nil {
 		return store.AuditEntry{}, fmt.Errorf("redisstore: append audit: %w", err)
 	}
 	e.Seq = n
 	return e, nil
+}
+
+// appendAuditScript: KEYS audit, trimmed; ARGV entry. Returns its Seq.
+var appendAuditScript = redis.NewScript(`
+local n = redis.call('RPUSH', KEYS[1], ARGV[1])
+return n + tonumber(redis.call('GET', KEYS[2]) or '0')
+`)
+
+// listAuditScript: KEYS audit, trimmed; ARGV after, limit. Returns the
+// Seq of the first entry and the entries.
+var listAuditScript = redis.NewScript(`
+local t = tonumber(redis.call('GET', KEYS[2]) or '0')
+local len = redis.call('LLEN', KEYS[1])
+local start = math.max(tonumber(ARGV[1]) - t, 0)
+if start >= len then
+  return {0, {}}
+end
+return {t + start + 1, redis.call('LRANGE', KEYS[1], start, math.min(start + tonumber(ARGV[2]), len) - 1)}
+`)
+
+// trimAuditScript: KEYS audit, trimmed; ARGV through, limit. Removes up to
+// limit entries from the head, none past Seq through; returns how many.
+var trimAuditScript = redis.NewScript(`
+local t = tonumber(redis.call('GET', KEYS[2]) or '0')
+local n = math.min(tonumber(ARGV[1]) - t, tonumber(ARGV[2]), redis.call('LLEN', KEYS[1]))
+if n <= 0 then
+  return 0
+end
+redis.call('LTRIM', KEYS[1], n, -1)
+redis.call('INCRBY', KEYS[2], n)
+return n
+`)
+
+// TrimAudit implements store.Audit.
+func (s *Store) TrimAudit(ctx context.Context, through int64, limit int) (int, error) {
+	if err := check.AuditLimit(limit); err != nil {
+		return 0, err
+	}
+	n, err := trimAuditScript.Run(ctx, s.client, []string{s.auditKey(), s.auditTrimmedKey()}, through, limit).Int()
+	if err != nil {
+		return 0, fmt.Errorf("redisstore: trim audit: %w", err)
+	}
+	return n, nil
 }
 
 // ListAudit implements store.Audit: entries with Seq > after start at list
@@ -376,21 +421,26 @@ func (s *Store) ListAudit(ctx context.Context, after int64, limit int) ([]store.
 		return nil, err
 	}
 	after = max(after, 0)
-	last := after + int64(limit) - 1
-	if last < after { // overflow: read to the end
-		last = math.MaxInt64
-	}
-	raws, err := s.client.LRange(ctx, s.auditKey(), after, last).Result()
+	res, err := listAuditScript.Run(ctx, s.client, []string{s.auditKey(), s.auditTrimmedKey()}, after, limit).Slice()
 	if err != nil {
 		return nil, fmt.Errorf("redisstore: list audit: %w", err)
 	}
+	if len(res) != 2 {
+		return nil, fmt.Errorf("redisstore: list audit: an answer of %d parts", len(res))
+	}
+	first, ok := res[0].(int64)
+	raws, ok2 := res[1].([]any)
+	if !ok || !ok2 {
+		return nil, errors.New("redisstore: list audit: an answer of another shape")
+	}
 	out := make([]store.AuditEntry, 0, len(raws))
 	for i, raw := range raws {
-		e, err := c.DecodeAudit([]byte(raw))
+		str, _ := raw.(string)
+		e, err := c.DecodeAudit([]byte(str))
 		if err != nil {
-			return nil, fmt.Errorf("redisstore: decode audit entry %d: %w", after+int64(i)+1, err)
+			return nil, fmt.Errorf("redisstore: decode audit entry %d: %w", first+int64(i), err)
 		}
-		e.Seq = after + int64(i) + 1
+		e.Seq = first + int64(i)
 		out = append(out, e)
 	}
 	return out, nil

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"slices"
 	"sync"
 	"testing"
 	"time"
@@ -840,6 +841,86 @@ func testAudit(t *testing.T, h Harness) {
 		s := h.New(t)
 		if all := listAll(t, s); len(all) != 0 {
 			t.Errorf("ListAudit on an empty trail = %v, want none", all)
+		}
+	})
+
+	t.Run("retention trims the oldest; the rest keep their Seq", func(t *testing.T) {
+		s := h.New(t)
+		ctx := t.Context()
+		appended := appendEntries(t, s, 10)
+		seqs := func(es []store.AuditEntry) []int64 {
+			var out []int64
+			for _, e := range es {
+				out = append(out, e.Seq)
+			}
+			return out
+		}
+		first := appended[0].Seq
+		steps := []struct {
+			name           string
+			through        int64
+			limit, removed int
+			left           []int64
+		}{
+			{"through the fourth", first + 3, 100, 4, seqs(appended[4:])},
+			{"at most three", first + 100, 3, 3, seqs(appended[7:])},
+			{"nothing older than what is left", first + 3, 100, 0, seqs(appended[7:])},
+			{"everything", first + 100, 100, 3, nil},
+		}
+		for _, st := range steps {
+			n, err := s.TrimAudit(ctx, st.through, st.limit)
+			if err != nil || n != st.removed {
+				t.Fatalf("%s: removed %d, %v; want %d", st.name, n, err, st.removed)
+			}
+			if got := seqs(listAll(t, s)); !slices.Equal(got, st.left) {
+				t.Fatalf("%s: left %v, want %v", st.name, got, st.left)
+			}
+		}
+		e, err := s.AppendAudit(ctx, store.AuditEntry{Actor: "ana@example.com", Action: "seat.kept", Subject: "zendesk:user:1"})
+		if err != nil || e.Seq != appended[9].Seq+1 {
+			t.Fatalf("append after trimming everything: Seq %d, %v; want %d", e.Seq, err, appended[9].Seq+1)
+		}
+		if got, err := s.ListAudit(ctx, appended[9].Seq, 10); err != nil || len(got) != 1 || got[0].Seq != e.Seq || got[0].Subject != "zendesk:user:1" {
+			t.Errorf("list after the trim: %+v, %v", got, err)
+		}
+		if _, err := s.TrimAudit(ctx, 1, 0); !errors.Is(err, store.ErrInvalid) {
+			t.Errorf("TrimAudit with limit 0: %v, want ErrInvalid", err)
+		}
+	})
+
+	t.Run("appends racing a trim keep every Seq once and in order", func(t *testing.T) {
+		s := h.New(t)
+		ctx := t.Context()
+		appendEntries(t, s, 50)
+		var wg sync.WaitGroup
+		for range 4 {
+			wg.Go(func() {
+				for range 25 {
+					if _, err := s.AppendAudit(ctx, store.AuditEntry{Actor: "ana@example.com", Action: "seat.kept", Subject: "s"}); err != nil {
+						t.Error(err)
+					}
+				}
+			})
+		}
+		var removed int
+		wg.Go(func() {
+			for range 10 {
+				n, err := s.TrimAudit(ctx, math.MaxInt64, 7)
+				if err != nil {
+					t.Error(err)
+				}
+				removed += n
+			}
+		})
+		wg.Wait()
+		all := listAll(t, s)
+		if len(all) != 150-removed || removed == 0 {
+			t.Fatalf("%d entries left after %d were removed, want %d", len(all), removed, 150-removed)
+		}
+		for i := 1; i < len(all); i++ {
+			if all[i].Seq != all[i-1].Seq+1 {
+				t.Fatalf("Seq %d follows %d", all[i].Seq, all[i-1].Seq)
+			}
 		}
 	})
 
