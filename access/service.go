@@ -636,3 +636,12 @@ func article(role string) string {
 }
 
 func oneLine(s string) string { return strings.Join(strings.Fields(s), " ") }
+
+// Purge deletes up to limit grants that ended (or failed for good)
+// before the time given, for retention; it returns how many it deleted.
+func (s *Service) Purge(ctx context.Context, before time.Time, limit int) (int, error) {
+	return store.DeleteRecordsWhere(ctx, s.Store, s.kind(), limit, func(rec store.Record) bool {
+		g, err := decode(rec)
+		return err == nil && !g.State.Live() && !g.EndedAt.IsZero() && g.EndedAt.Before(before)
+	})
+}

@@ -593,3 +593,34 @@ func TestRetroactiveGrant(t *testing.T) {
 	}
 }
 func ptr[T any](v T) *T { return &v }
+
+// Retention deletes grants that ended before the cutoff; live and
+// recently ended grants stay.
+func TestPurge(t *testing.T) {
+	f := newFixture(t, bolt)
+	svc := f.replica("a", nil)
+	ctx := t.Context()
+	old, err := svc.Grant(ctx, f.request(t, "r1", priya, time.Hour))
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.advance(time.Hour)
+	if res, err := svc.Sweep(ctx); err != nil || len(res.Ended) != 1 {
+		t.Fatalf("sweep = %+v, %v; want the grant ended", res, err)
+	}
+	f.advance(24 * time.Hour)
+	live, err := svc.Grant(ctx, f.request(t, "r2", priya, time.Hour))
+	if err != nil {
+		t.Fatal(err)
+	}
+	n, err := svc.Purge(ctx, f.now().Add(-time.Hour), 100)
+	if err != nil || n != 1 {
+		t.Fatalf("purged %d, %v; want the grant that ended a day ago", n, err)
+	}
+	if _, err := svc.Get(ctx, old.ID); err == nil {
+		t.Error("the ended grant is still there")
+	}
+	if _, err := svc.Get(ctx, live.ID); err != nil {
+		t.Errorf("the live grant: %v", err)
+	}
+}

@@ -357,3 +357,31 @@ func TestLeaversApproveNothing(t *testing.T) {
 		t.Errorf("ines's approval: %s", got.State)
 	}
 }
+
+// Retention deletes requests that reached their end before the cutoff;
+// a pending or approved one, or one that ended since, stays.
+func TestPurge(t *testing.T) {
+	f := newFixture(t)
+	ctx := t.Context()
+	denied, cancelled, pending, approved := f.lowApp(t), f.lowApp(t), f.lowApp(t), f.lowApp(t)
+	if _, err := f.svc.Deny(ctx, denied.ID, agent(lucas), "No budget"); err != nil {
+		t.Fatal(err)
+	}
+	f.approve(t, approved.ID, agent(lucas))
+	f.clock.Advance(48 * time.Hour)
+	if _, err := f.svc.Cancel(ctx, cancelled.ID, agent(riley)); err != nil {
+		t.Fatal(err)
+	}
+	n, err := f.svc.Purge(ctx, f.clock.Now().Add(-24*time.Hour), 100)
+	if err != nil || n != 1 {
+		t.Fatalf("purged %d, %v; want the request denied two days ago", n, err)
+	}
+	if _, err := f.svc.Get(ctx, denied.ID); err == nil {
+		t.Error("the denied request is still there")
+	}
+	for _, r := range []approvals.Request{cancelled, pending, approved} {
+		if _, err := f.svc.Get(ctx, r.ID); err != nil {
+			t.Errorf("%s should stay: %v", r.ID, err)
+		}
+	}
+}

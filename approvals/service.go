@@ -918,3 +918,16 @@ func (s *Service) auditOn(ctx context.Context, actor, action, subject string, de
 		s.log().Error("audit entry not written", slog.String("action", action), slog.Any("error", err))
 	}
 }
+
+// Purge deletes up to limit requests that reached their end before the
+// time given, for retention; it returns how many it deleted.
+func (s *Service) Purge(ctx context.Context, before time.Time, limit int) (int, error) {
+	return store.DeleteRecordsWhere(ctx, s.Records, kindRequest, limit, func(rec store.Record) bool {
+		r, err := decode(rec.Data, rec.Version)
+		ended := r.DecidedAt
+		if ended.IsZero() {
+			ended = r.CreatedAt
+		}
+		return err == nil && r.State.Final() && ended.Before(before)
+	})
+}

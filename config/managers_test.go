@@ -59,6 +59,12 @@ func TestManagerConfirmationProblems(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
+			if tt.want == nil {
+				if _, err := loadPolicy(tt.doc); err != nil {
+					t.Fatal(err)
+				}
+				return
+			}
 			wantProblems(t, tt.doc, tt.want...)
 		})
 	}
@@ -113,6 +119,30 @@ func TestOwnersByManager(t *testing.T) {
 			if !c.Policy.Owners[1].Manager || c.Policy.Owners[1].String() != "manager: true" {
 				t.Errorf("owners %+v", c.Policy.Owners)
 			}
+		})
+	}
+}
+
+// Retention keeps each kind of record 0 (for ever) or 7 days and more: a
+// typo must not delete the trail by tomorrow.
+func TestRetentionBounds(t *testing.T) {
+	tests := []struct {
+		name, doc string
+		want      []string
+	}{
+		{"for ever and a year", "retention:\n  audit_days: 0\n  verifications_days: 365\n", nil},
+		{"a day", "retention:\n  audit_days: 1\n", []string{"policy.yaml:2: retention.audit_days: must be 0 (keep for ever) or between 7 and 36500 days, got 1"}},
+		{"negative", "retention:\n  grants_days: -30\n", []string{"policy.yaml:2: retention.grants_days: must be 0 (keep for ever) or between 7 and 36500 days, got -30"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if tt.want == nil {
+				if _, err := loadPolicy(tt.doc); err != nil {
+					t.Fatal(err)
+				}
+				return
+			}
+			wantProblems(t, tt.doc, tt.want...)
 		})
 	}
 }

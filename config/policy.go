@@ -23,11 +23,12 @@ const (
 	JobPrivilegeReview = "privilege-review"
 	JobVerifyExpiry    = "verify-expiry"
 	JobIdentitySync    = "identity-sync"
+	JobRetention       = "retention"
 )
 
 // JobNames returns the known job names in the order the scheduler lists them.
 func JobNames() []string {
-	return []string{JobSync, JobInactiveDigest, JobTokenDigest, JobReminders, JobAccessExpiry, JobPrivilegeReview, JobVerifyExpiry, JobIdentitySync}
+	return []string{JobSync, JobInactiveDigest, JobTokenDigest, JobReminders, JobAccessExpiry, JobPrivilegeReview, JobVerifyExpiry, JobIdentitySync, JobRetention}
 }
 
 // Values of github.remove_action.
@@ -68,6 +69,7 @@ type Policy struct {
 	Access         AccessPolicy      `yaml:"access" json:"access"`
 	Verify         VerifyPolicy      `yaml:"verify" json:"verify"`
 	StepUp         StepUpPolicy      `yaml:"step_up" json:"step_up"`
+	Retention      RetentionPolicy   `yaml:"retention" json:"retention"`
 	// Managers maps a person's email to their manager's, for access
 	// requests their manager confirms (access.verify_by: manager).
 	Managers map[string]string `yaml:"managers" json:"managers"`
@@ -299,6 +301,23 @@ type IdentityPolicy struct {
 	OnDeparted string `yaml:"on_departed" json:"on_departed"`
 }
 
+// RetentionPolicy is how long the bot keeps its own records, in days
+// from when each ended; 0 keeps them for ever. The retention job deletes
+// what is older, daily.
+type RetentionPolicy struct {
+	// AuditDays keeps audit entries (never one the SIEM has not taken).
+	AuditDays int `yaml:"audit_days" json:"audit_days"`
+	// ReviewsDays keeps the seat and privilege reviews of past periods.
+	ReviewsDays int `yaml:"reviews_days" json:"reviews_days"`
+	// RequestsDays keeps approval requests that reached their end.
+	RequestsDays int `yaml:"requests_days" json:"requests_days"`
+	// GrantsDays keeps just-in-time grants that ended.
+	GrantsDays int `yaml:"grants_days" json:"grants_days"`
+	// VerificationsDays keeps caller verifications that were answered or
+	// expired.
+	VerificationsDays int `yaml:"verifications_days" json:"verifications_days"`
+}
+
 // Values of identity.on_departed.
 const (
 	OnDepartedAsk     = "ask"
@@ -385,6 +404,7 @@ func DefaultPolicy() Policy {
 			// Verifications also expire on timers between runs.
 			JobVerifyExpiry: "* * * * *",
 			JobIdentitySync: "*/15 * * * *",
+			JobRetention:    "0 3 * * *",
 		},
 		Zendesk: ZendeskLimits{RequestsPerMinute: 200, Timeout: Duration(30 * time.Second)},
 		GitHub: GitHubPolicy{
@@ -410,6 +430,9 @@ func DefaultPolicy() Policy {
 			Allowed: []string{VerifyAgents, VerifyAdmins}, TTL: Duration(5 * time.Minute),
 			PerAskerPerHour: 20, PerPersonPerHour: 5, LockoutAfter: 3,
 		},
+		// Two years of the trail and the decisions behind it (audits ask
+		// for one); a verification's context only matters for weeks.
+		Retention: RetentionPolicy{AuditDays: 730, ReviewsDays: 730, RequestsDays: 730, GrantsDays: 730, VerificationsDays: 90},
 	}
 }
 

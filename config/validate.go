@@ -116,6 +116,13 @@ func (d *policyDecoder) validatePolicy(p *Policy) {
 	}
 
 	d.oneOf("identity.on_departed", p.Identity.OnDeparted, OnDepartedAsk, OnDepartedRemove, OnDepartedSuspend)
+	for path, days := range map[string]int{"retention.audit_days": p.Retention.AuditDays, "retention.reviews_days": p.Retention.ReviewsDays,
+		"retention.requests_days": p.Retention.RequestsDays, "retention.grants_days": p.Retention.GrantsDays,
+		"retention.verifications_days": p.Retention.VerificationsDays} {
+		if days != 0 && (days < 7 || days > 36500) {
+			d.addAt(path, "must be 0 (keep for ever) or between 7 and 36500 days, got %d", days)
+		}
+	}
 	d.intRange("credentials.unused_days", p.Credentials.UnusedDays, 1, 3650)
 	d.validateSchedules(p.Schedules)
 	d.intRange("zendesk.requests_per_minute", p.Zendesk.RequestsPerMinute, 1, 2500)

@@ -2,9 +2,13 @@ package reviews
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"slices"
 	"strings"
+	"time"
+
+	"github.com/seatwarden/seatwarden/store"
 )
 
 // History is one seat's reviews, newest first, at most limit: each period
@@ -44,3 +48,45 @@ func (s *Service) History(ctx context.Context, userID int64, limit int) ([]Item,
 // beyond limit, one store read each, since `seats user` waits on them: a
 // seat not asked about in the last dozen periods shows no history.
 const historyLookback = 12
+
+// Purge deletes, for retention, the reviews of periods opened before the
+// time given, at most limit records in all: each period's seats, its
+// owners' deliveries, then the period itself, so a run cut short leaves
+// the period to be finished next time. A period with a Zendesk change
+// still pending is kept until the change is settled. It returns how many
+// records it deleted.
+func (s *Service) Purge(ctx context.Context, before time.Time, limit int) (int, error) {
+	recs, err := s.Records.ListRecords(ctx, s.kind(kindReview))
+	if err != nil {
+		return 0, err
+	}
+	deleted := 0
+	for _, rec := range recs {
+		var rv review
+		if json.Unmarshal(rec.Data, &rv) != nil || !rv.OpenedAt.Before(before) {
+			continue
+		}
+		items, err := s.Items(ctx, rec.ID)
+		if err != nil {
+			return deleted, err
+		}
+		if slices.ContainsFunc(items, func(it Item) bool { return it.Change != nil && it.Change.Status == ChangePending }) {
+			continue
+		}
+		for _, kind := range []string{s.itemKind(rec.ID), s.deliveryKind(rec.ID)} {
+			n, err := store.DeleteRecordsWhere(ctx, s.Records, kind, limit-deleted, func(store.Record) bool { return true })
+			deleted += n
+			if err != nil || deleted >= limit {
+				return deleted, err
+			}
+		}
+		if err := s.Records.DeleteRecord(ctx, s.kind(kindReview), rec.ID); err != nil {
+			return deleted, err
+		}
+		deleted++
+		if deleted >= limit {
+			return deleted, nil
+		}
+	}
+	return deleted, nil
+}

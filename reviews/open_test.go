@@ -220,3 +220,37 @@ func TestOpenRefusesABadPeriod(t *testing.T) {
 		t.Error("a bad period was recorded as opened")
 	}
 }
+
+// Retention deletes the reviews of periods opened before the cutoff,
+// their seats and all; this week's stays, and so does history it lost.
+func TestPurge(t *testing.T) {
+	f := newFixture(t)
+	ctx := t.Context()
+	old := f.openAt(t, now, f.report)
+	recent := f.openAt(t, now.AddDate(0, 0, 14), f.report)
+	if len(old) == 0 || len(recent) == 0 {
+		t.Fatal("nothing opened")
+	}
+	oldPeriod, recentPeriod := reviews.PeriodOf(now, time.UTC), reviews.PeriodOf(now.AddDate(0, 0, 14), time.UTC)
+	n, err := f.svc.Purge(ctx, now.AddDate(0, 0, 7), 10_000)
+	if err != nil || n != len(old)+1 {
+		t.Fatalf("purged %d, %v; want the %d seats of %s and the period", n, err, len(old), oldPeriod)
+	}
+	if items, err := f.svc.Items(ctx, oldPeriod); err != nil || len(items) != 0 {
+		t.Errorf("%s still holds %d items, %v", oldPeriod, len(items), err)
+	}
+	if _, opened, _ := f.svc.Opened(ctx, oldPeriod); opened {
+		t.Errorf("%s still shows as opened", oldPeriod)
+	}
+	if items, err := f.svc.Items(ctx, recentPeriod); err != nil || len(items) != len(recent) {
+		t.Errorf("%s holds %d items, %v; want %d", recentPeriod, len(items), err, len(recent))
+	}
+	// A run cut short by its limit finishes the period next time.
+	f.openAt(t, now.AddDate(0, 0, 28), f.report)
+	if n, err := f.svc.Purge(ctx, now.AddDate(0, 0, 21), 2); err != nil || n != 2 {
+		t.Fatalf("a short run purged %d, %v", n, err)
+	}
+	if n, err := f.svc.Purge(ctx, now.AddDate(0, 0, 21), 10_000); err != nil || n != len(recent)+1-2 {
+		t.Fatalf("the next run purged %d, %v; want the rest, %d", n, err, len(recent)+1-2)
+	}
+}

@@ -250,3 +250,42 @@ func UpsertRecord(ctx context.Context, r Records, kind, id string, modify Modifi
 func PutRecord(ctx context.Context, r Records, kind, id string, data []byte) (Record, error) {
 	return UpsertRecord(ctx, r, kind, id, func(Record) ([]byte, error) { return data, nil })
 }
+
+// DeleteRecordsWhere deletes the records of kind that match, at most
+// limit of them, and returns how many it deleted. A record is deleted
+// only if its version is unchanged when read again just before, so one a
+// writer touched since the listing is left for next time; it is meant
+// for records past their end, which nothing writes any more.
+func DeleteRecordsWhere(ctx context.Context, r Records, kind string, limit int, match func(Record) bool) (int, error) {
+	recs, err := r.ListRecords(ctx, kind)
+	if err != nil {
+		return 0, err
+	}
+	deleted := 0
+	for _, rec := range recs {
+		if deleted >= limit {
+			break
+		}
+		if err := ctx.Err(); err != nil {
+			return deleted, err
+		}
+		if !match(rec) {
+			continue
+		}
+		cur, err := r.GetRecord(ctx, kind, rec.ID)
+		if errors.Is(err, ErrNotFound) {
+			continue
+		}
+		if err != nil {
+			return deleted, err
+		}
+		if cur.Version != rec.Version {
+			continue
+		}
+		if err := r.DeleteRecord(ctx, kind, rec.ID); err != nil {
+			return deleted, err
+		}
+		deleted++
+	}
+	return deleted, nil
+}

@@ -317,3 +317,17 @@ func (a Askers) Allows(email string, admin bool, isAgent func() bool) bool {
 	}
 	return a.Agents && isAgent()
 }
+
+// Purge deletes up to limit verifications that ended (answered, denied
+// or expired, and told) before the time given, for retention; it returns
+// how many it deleted.
+func (s *Service) Purge(ctx context.Context, before time.Time, limit int) (int, error) {
+	return store.DeleteRecordsWhere(ctx, s.Store, kindVerification, limit, func(rec store.Record) bool {
+		v, err := decode(rec)
+		ended := v.AnsweredAt
+		if ended.IsZero() {
+			ended = v.ExpiresAt
+		}
+		return err == nil && v.State.Final() && v.Told && ended.Before(before)
+	})
+}

@@ -397,3 +397,42 @@ func TestConfirmationsDoNotLockOut(t *testing.T) {
 		t.Errorf("follow-ups before the grace: %d, %v", len(ups), err)
 	}
 }
+
+// Retention deletes verifications that ended and were followed up before
+// the cutoff; a pending one, or one whose follow-up is not done, stays.
+func TestPurge(t *testing.T) {
+	f := newFixture(t, stores()["bolt"])
+	ctx := t.Context()
+	answered := f.start(t, "p1@acme.example")
+	if _, err := f.svc.Answer(ctx, answered.ID, answered.Person, answered.Code); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.svc.Done(ctx, answered.ID); err != nil {
+		t.Fatal(err)
+	}
+	notFollowedUp := f.start(t, "p2@acme.example")
+	if _, err := f.svc.Answer(ctx, notFollowedUp.ID, notFollowedUp.Person, verify.NotMe); err != nil {
+		t.Fatal(err)
+	}
+	pending := f.start(t, "p3@acme.example")
+	f.clock.Advance(time.Minute)
+	recent := f.start(t, "p4@acme.example")
+	if _, err := f.svc.Answer(ctx, recent.ID, recent.Person, recent.Code); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.svc.Done(ctx, recent.ID); err != nil {
+		t.Fatal(err)
+	}
+	n, err := f.svc.Purge(ctx, f.clock.Now().Add(-30*time.Second), 100)
+	if err != nil || n != 1 {
+		t.Fatalf("purged %d, %v; want the one answered and followed up before the cutoff", n, err)
+	}
+	if _, err := f.svc.Get(ctx, answered.ID); !errors.Is(err, verify.ErrNotFound) {
+		t.Errorf("the purged one: %v", err)
+	}
+	for _, v := range []verify.Verification{notFollowedUp, pending, recent} {
+		if _, err := f.svc.Get(ctx, v.ID); err != nil {
+			t.Errorf("%s should stay: %v", v.ID, err)
+		}
+	}
+}

@@ -224,6 +224,7 @@ func newApp(ctx context.Context, cfg *config.Config, log *slog.Logger) (*app, er
 		inventories = append(inventories, a.syncDirectory)
 		defs = append(defs, a.identity.Job())
 	}
+	defs = append(defs, a.retention(log).Job())
 	a.syncers = syncers
 	a.jobs, err = jobs.NewRegistry(append([]jobs.Definition{jobs.Sync(syncers, a.afterSync, inventories...)}, defs...)...)
 	if err != nil {
@@ -470,6 +471,22 @@ func (a *app) useNotifier(n bot.Notifier) {
 			}
 		}
 	}
+}
+
+// retention is the retention job over every record kind that ends.
+func (a *app) retention(log *slog.Logger) *jobs.Retention {
+	p := a.cfg.Policy.Retention
+	purgers := []jobs.Purger{
+		{What: "verifications", Days: p.VerificationsDays, Purge: a.verify.Service.Purge},
+		{What: "approval requests", Days: p.RequestsDays, Purge: a.approvals.Service.Purge},
+		{What: "access grants", Days: p.GrantsDays, Purge: a.access.Service.Purge},
+		{What: "seat reviews", Days: p.ReviewsDays, Purge: a.reviews.Service.Purge},
+		{What: "privilege reviews", Days: p.ReviewsDays, Purge: a.privilege.Service.Purge},
+	}
+	if a.gitHubReviews != nil {
+		purgers = append(purgers, jobs.Purger{What: "GitHub seat reviews", Days: p.ReviewsDays, Purge: a.gitHubReviews.Service.Purge})
+	}
+	return &jobs.Retention{Trail: a.store, Records: a.store, AuditDays: p.AuditDays, Sink: a.cfg.AuditSink.Enabled(), Purgers: purgers, Logger: log}
 }
 
 // newAuditSink is the SIEM's collector the configuration names.
