@@ -373,14 +373,29 @@ func (c *Client) GroupMemberships(ctx context.Context) ([]GroupMembership, error
 }
 
 // listAll follows cursor pagination (page[size], meta.has_more,
-// page[after]) and refuses a cursor that does not advance, which would
-// otherwise loop forever. Values in extra (filters such as all=true) are
-// sent with every page; they cannot override the pagination parameters.
+// page[after]) and returns every item. Values in extra (filters such as
+// all=true) are sent with every page; they cannot override the
+// pagination parameters.
 func listAll[T any](ctx context.Context, c *Client, endpoint, key string, path []string, extra ...url.Values) ([]T, error) {
 	var all []T
+	_, err := eachPage(ctx, c, endpoint, key, path, func(items []T) error {
+		all = append(all, items...)
+		return nil
+	}, extra...)
+	if err != nil {
+		return nil, err
+	}
+	return all, nil
+}
+
+// eachPage follows cursor pagination, handing each page to page as it
+// arrives so memory holds one page, and refuses a cursor that does not
+// advance, which would otherwise loop forever. It returns how many
+// requests it made.
+func eachPage[T any](ctx context.Context, c *Client, endpoint, key string, path []string, page func([]T) error, extra ...url.Values) (int, error) {
 	seen := map[string]bool{}
 	after := ""
-	for {
+	for requests := 1; ; requests++ {
 		q := url.Values{}
 		for _, vs := range extra {
 			for k, v := range vs {
@@ -394,17 +409,19 @@ func listAll[T any](ctx context.Context, c *Client, endpoint, key string, path [
 		}
 		var raw map[string]json.RawMessage
 		if err := c.do(ctx, call{endpoint: endpoint, method: http.MethodGet, path: path, query: q}, &raw); err != nil {
-			return nil, err
+			return requests, err
 		}
 		itemsRaw, ok := raw[key]
 		if !ok {
-			return nil, badResponse(endpoint, http.StatusOK, nil, fmt.Errorf("response has no %q", key))
+			return requests, badResponse(endpoint, http.StatusOK, nil, fmt.Errorf("response has no %q", key))
 		}
 		var items []T
 		if err := json.Unmarshal(itemsRaw, &items); err != nil {
-			return nil, badResponse(endpoint, http.StatusOK, nil, err)
+			return requests, badResponse(endpoint, http.StatusOK, nil, err)
 		}
-		all = append(all, items...)
+		if err := page(items); err != nil {
+			return requests, err
+		}
 
 		var meta struct {
 			HasMore     bool   `json:"has_more"`
@@ -412,14 +429,14 @@ func listAll[T any](ctx context.Context, c *Client, endpoint, key string, path [
 		}
 		if m, ok := raw["meta"]; ok {
 			if err := json.Unmarshal(m, &meta); err != nil {
-				return nil, badResponse(endpoint, http.StatusOK, nil, fmt.Errorf("decoding meta: %w", err))
+				return requests, badResponse(endpoint, http.StatusOK, nil, fmt.Errorf("decoding meta: %w", err))
 			}
 		}
 		if !meta.HasMore {
-			return all, nil
+			return requests, nil
 		}
 		if meta.AfterCursor == "" || seen[meta.AfterCursor] {
-			return nil, badResponse(endpoint, http.StatusOK, nil, errors.New("pagination cursor did not advance"))
+			return requests, badResponse(endpoint, http.StatusOK, nil, errors.New("pagination cursor did not advance"))
 		}
 		seen[meta.AfterCursor] = true
 		after = meta.AfterCursor

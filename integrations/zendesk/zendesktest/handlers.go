@@ -68,6 +68,8 @@ func routeFor(r *http.Request) route {
 		return want(EndpointOAuthTokens, http.MethodGet)
 	case "/api/v2/apps/installations":
 		return want(EndpointAppInstallations, http.MethodGet)
+	case "/api/v2/audit_logs":
+		return want(EndpointAuditLogs, http.MethodGet)
 	}
 	if rest, ok := strings.CutPrefix(p, "/api/v2/oauth/tokens/"); ok {
 		if id, err := strconv.ParseInt(rest, 10, 64); err == nil && id > 0 {
@@ -226,6 +228,8 @@ func (s *Server) route(w http.ResponseWriter, r *http.Request, rt route, acct ac
 		s.handleRevokeOAuthToken(w, who, rt.tokenID)
 	case EndpointAppInstallations:
 		s.handleInstallations(w, who)
+	case EndpointAuditLogs:
+		s.handleAuditLogs(w, r, who)
 	case EndpointTicketsShow:
 		s.handleShowTicket(w, r, who, rt.ticketID)
 	case EndpointTicketsUpdate:

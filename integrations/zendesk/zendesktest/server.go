@@ -157,6 +157,9 @@ type Server struct {
 	tickets     map[int64]zendesk.Ticket
 	comments    map[int64][]TicketComment // ticket ID -> comments, oldest first
 	nextEventID int64                     // audits and their events
+	auditLogs   []zendesk.AuditLog        // the account's audit log, oldest first
+	nextAuditID int64
+	noAuditLog  bool // set by WithoutAuditLog
 }
 
 type oauthClient struct {

@@ -2,6 +2,7 @@ package zendesktest
 
 import (
 	"encoding/json"
+	"net"
 	"net/http"
 	"slices"
 	"strconv"
@@ -133,6 +134,7 @@ func (s *Server) handleUpdateUser(w http.ResponseWriter, r *http.Request, who id
 		if next.Role == zendesk.RoleEndUser {
 			s.removeMemberships(id)
 		}
+		s.auditUserChanges(who.user, cur, next, clientIP(r), stamp)
 		s.store(i, next, stamp)
 		for _, c := range changes {
 			c.At, c.UserID = stamp, id
@@ -291,4 +293,13 @@ func (s *Server) handleListUsers(w http.ResponseWriter, r *http.Request, who ide
 		return
 	}
 	writeList(w, r, "users", page, sel)
+}
+
+// clientIP is the caller's address as Zendesk's audit log records it.
+func clientIP(r *http.Request) string {
+	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		return r.RemoteAddr
+	}
+	return host
 }
