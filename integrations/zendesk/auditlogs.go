@@ -3,7 +3,10 @@ package zendesk
 import (
 	"context"
 	"net/url"
+	"strconv"
 	"time"
+
+	"github.com/seatwarden/seatwarden/connector"
 )
 
 // EndpointAuditLogs is the account's audit log (Enterprise plans).
@@ -34,4 +37,18 @@ func (c *Client) AuditLogs(ctx context.Context, from, to time.Time, page func([]
 		"sort":                 {"created_at"},
 	}
 	return eachPage(ctx, c, EndpointAuditLogs, "audit_logs", []string{"audit_logs"}, page, filter)
+}
+
+var _ connector.EventLog = Connector{}
+
+// Events implements connector.EventLog over the account's audit log.
+func (c Connector) Events(ctx context.Context, from, to time.Time, page func([]connector.Event) error) (int, error) {
+	return c.Client.AuditLogs(ctx, from, to, func(logs []AuditLog) error {
+		events := make([]connector.Event, len(logs))
+		for i, l := range logs {
+			events[i] = connector.Event{ID: strconv.FormatInt(l.ID, 10), At: l.CreatedAt, ActorID: l.ActorID, ActorName: l.ActorName,
+				Action: l.Action, SourceType: l.SourceType, SourceID: l.SourceID, SourceLabel: l.SourceLabel, Change: l.ChangeDescription, IP: l.IPAddress}
+		}
+		return page(events)
+	})
 }

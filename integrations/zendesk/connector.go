@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/seatwarden/seatwarden/connector"
 )
@@ -39,6 +40,7 @@ type API interface {
 	RevokeOAuthToken(ctx context.Context, id int64) error
 	GetTicket(ctx context.Context, id int64) (Ticket, error)
 	AddInternalNote(ctx context.Context, ticketID int64, body string) error
+	AuditLogs(ctx context.Context, from, to time.Time, page func([]AuditLog) error) (int, error)
 }
 
 var (

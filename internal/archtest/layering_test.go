@@ -64,6 +64,8 @@ func TestLayering(t *testing.T) {
 		{"reviews", append([]string{module + "/bot", module + "/commands", module + "/jobs", module + "/cmd", module + "/config", module + "/integrations"}, chatSDKs...)},
 		{"access", append([]string{module + "/bot", module + "/commands", module + "/jobs", module + "/cmd", module + "/config", module + "/integrations", module + "/prompts"}, chatSDKs...)},
 		{"verify", append([]string{module + "/bot", module + "/commands", module + "/jobs", module + "/cmd", module + "/config", module + "/integrations", module + "/prompts"}, chatSDKs...)},
+		{"watch", append([]string{module + "/bot", module + "/commands", module + "/jobs", module + "/cmd", module + "/config", module + "/integrations", module + "/prompts"}, chatSDKs...)},
+		{"audit", append([]string{module + "/bot", module + "/commands", module + "/jobs", module + "/cmd", module + "/config", module + "/integrations", module + "/prompts"}, chatSDKs...)},
 		{"stepup", append([]string{module + "/bot", module + "/commands", module + "/jobs", module + "/cmd", module + "/config", module + "/integrations", module + "/prompts", module + "/server"}, chatSDKs...)},
 		// The step-up pages reach the provider through their own interface.
 		{"server/stepuppage", append([]string{module + "/commands", module + "/jobs", module + "/cmd", module + "/config", module + "/integrations", module + "/approvals"}, chatSDKs...)},
