@@ -24,11 +24,12 @@ const (
 	JobVerifyExpiry    = "verify-expiry"
 	JobIdentitySync    = "identity-sync"
 	JobRetention       = "retention"
+	JobAuditWatch      = "audit-watch"
 )
 
 // JobNames returns the known job names in the order the scheduler lists them.
 func JobNames() []string {
-	return []string{JobSync, JobInactiveDigest, JobTokenDigest, JobReminders, JobAccessExpiry, JobPrivilegeReview, JobVerifyExpiry, JobIdentitySync, JobRetention}
+	return []string{JobSync, JobInactiveDigest, JobTokenDigest, JobReminders, JobAccessExpiry, JobPrivilegeReview, JobVerifyExpiry, JobIdentitySync, JobRetention, JobAuditWatch}
 }
 
 // Values of github.remove_action.
@@ -70,6 +71,7 @@ type Policy struct {
 	Verify         VerifyPolicy      `yaml:"verify" json:"verify"`
 	StepUp         StepUpPolicy      `yaml:"step_up" json:"step_up"`
 	Retention      RetentionPolicy   `yaml:"retention" json:"retention"`
+	Posture        PosturePolicy     `yaml:"posture" json:"posture"`
 	// Managers maps a person's email to their manager's, for access
 	// requests their manager confirms (access.verify_by: manager).
 	Managers map[string]string `yaml:"managers" json:"managers"`
@@ -318,6 +320,21 @@ type RetentionPolicy struct {
 	VerificationsDays int `yaml:"verifications_days" json:"verifications_days"`
 }
 
+// PosturePolicy is how the account's own trust is watched.
+type PosturePolicy struct {
+	// AlertChannel hears trust-changing events; "" is the admin channel.
+	AlertChannel string `yaml:"alert_channel" json:"alert_channel,omitempty"`
+	// BusinessHours, such as "Mon-Fri 08:00-18:00" in the policy's time
+	// zone: changes outside them raise an alert. "" switches that off.
+	BusinessHours string `yaml:"business_hours" json:"business_hours,omitempty"`
+	// Watch switches the audit watch's rules: every rule is on unless
+	// set to false here.
+	Watch map[string]bool `yaml:"watch" json:"watch,omitempty"`
+	// BulkChanges is how many changes by one person within ten minutes
+	// raise an alert.
+	BulkChanges int `yaml:"bulk_changes" json:"bulk_changes"`
+}
+
 // Values of identity.on_departed.
 const (
 	OnDepartedAsk     = "ask"
@@ -405,6 +422,7 @@ func DefaultPolicy() Policy {
 			JobVerifyExpiry: "* * * * *",
 			JobIdentitySync: "*/15 * * * *",
 			JobRetention:    "0 3 * * *",
+			JobAuditWatch:   "*/5 * * * *",
 		},
 		Zendesk: ZendeskLimits{RequestsPerMinute: 200, Timeout: Duration(30 * time.Second)},
 		GitHub: GitHubPolicy{
@@ -433,6 +451,7 @@ func DefaultPolicy() Policy {
 		// Two years of the trail and the decisions behind it (audits ask
 		// for one); a verification's context only matters for weeks.
 		Retention: RetentionPolicy{AuditDays: 730, ReviewsDays: 730, RequestsDays: 730, GrantsDays: 730, VerificationsDays: 90},
+		Posture:   PosturePolicy{BulkChanges: 20},
 	}
 }
 

@@ -28,7 +28,7 @@ const (
 )
 
 // Names lists every job name in the contract, in display order.
-var Names = []string{NameSync, NameInactiveDigest, NameTokenDigest, NameReminders, NameAccessExpiry, NamePrivilegeReview, NameVerifyExpiry, NameIdentitySync, NameRetention}
+var Names = []string{NameSync, NameInactiveDigest, NameTokenDigest, NameReminders, NameAccessExpiry, NamePrivilegeReview, NameVerifyExpiry, NameIdentitySync, NameRetention, NameAuditWatch}
 
 // Definition is one job.
 type Definition struct {

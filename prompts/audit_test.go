@@ -2,8 +2,11 @@ package prompts_test
 
 import (
 	"testing"
+	"time"
 
+	"github.com/seatwarden/seatwarden/connector"
 	"github.com/seatwarden/seatwarden/prompts"
+	"github.com/seatwarden/seatwarden/watch"
 )
 
 // The admin channel's alert when the SIEM refuses the trail, on both
@@ -12,5 +15,33 @@ func TestAuditSinkRefused(t *testing.T) {
 	m := prompts.AuditSinkRefused("Splunk HEC https://splunk.acme.example:8088/services/collector/event", 1234,
 		"splunk: forbidden (HTTP 403): Invalid token (code 4)")
 	wantHeadline(t, m, "⚠ The audit trail is not reaching the SIEM")
+	goldenRendered(t, m)
+}
+
+// The alert channel's message for each kind of trust-changing event, on
+// both transports.
+func TestTrustAlert(t *testing.T) {
+	at := time.Date(2026, 12, 8, 23, 40, 0, 0, time.UTC)
+	tests := []struct {
+		name string
+		a    watch.Alert
+	}{
+		{"admin granted", watch.Alert{SaaS: "zendesk", Rule: watch.RuleAdminGranted, Why: "Dana Field made Lee Park an administrator",
+			Event: connector.Event{ID: "70000123", At: at, ActorName: "Dana Field", Action: "update", SourceType: "user", SourceLabel: "Lee Park",
+				Change: "Role changed from Agent to Administrator", IP: "203.0.113.7"}}},
+		{"app installed, no IP", watch.Alert{SaaS: "zendesk", Rule: watch.RuleAppInstalled, Why: "Omar Haddad installed the app Slack for Zendesk",
+			Event: connector.Event{ID: "70000124", At: at, ActorName: "Omar Haddad", Action: "create", SourceType: "zendesk/app_market/app", SourceLabel: "Slack for Zendesk"}}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			m := prompts.TrustAlert(tt.a, berlin)
+			goldenRendered(t, m)
+		})
+	}
+}
+
+func TestWatchUnavailable(t *testing.T) {
+	m := prompts.WatchUnavailable("zendesk")
+	wantHeadline(t, m, "ℹ The audit watch cannot read Zendesk's audit log")
 	goldenRendered(t, m)
 }

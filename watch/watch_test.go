@@ -267,3 +267,34 @@ func TestParseHours(t *testing.T) {
 		}
 	}
 }
+
+// BenchmarkRead100k judges a day's 100,000 audit-log entries in one
+// read: requests at the paging bound of 100 a page.
+//
+//	go test -run '^$' -bench Read100k -benchmem ./watch/
+func BenchmarkRead100k(b *testing.B) {
+	for b.Loop() {
+		b.StopTimer()
+		f := &fixture{store: teststores.Bolt(b, nil)}
+		f.clock.SetNow(start)
+		f.emu = zendesktest.NewServer(zendesktest.SampleOrg(start), zendesktest.WithOAuthClient(clientID, clientSecret, true), zendesktest.WithClock(f.clock.Now))
+		c, err := zendesk.New(zendesk.Config{BaseURL: f.emu.URL, Auth: zendesk.OAuthClientCredentials(clientID, clientSecret), RequestsPerMinute: 1_000_000, Now: f.clock.Now})
+		if err != nil {
+			b.Fatal(err)
+		}
+		f.client = c
+		f.emu.GenerateAuditLogs(100_000, start.Add(-100_000*time.Second))
+		svc := f.service(watch.Policy{Bulk: 1_000_000})
+		svc.FirstLook = 28 * time.Hour
+		b.StartTimer()
+		res, err := svc.Run(b.Context())
+		b.StopTimer()
+		f.emu.Close()
+		if err != nil || res.Events != 100_000 || res.Requests != 1000 {
+			b.Fatalf("%d events in %d requests, %v", res.Events, res.Requests, err)
+		}
+		b.ReportMetric(float64(res.Requests), "requests/op")
+		b.ReportMetric(float64(len(res.Raised)), "alerts/op")
+		b.StartTimer()
+	}
+}

@@ -39,6 +39,7 @@ import (
 	"github.com/seatwarden/seatwarden/internal/seal"
 	"github.com/seatwarden/seatwarden/internal/wiring"
 	"github.com/seatwarden/seatwarden/jobs"
+	"github.com/seatwarden/seatwarden/people"
 	"github.com/seatwarden/seatwarden/prompts"
 	"github.com/seatwarden/seatwarden/reviews"
 	"github.com/seatwarden/seatwarden/seats"
@@ -48,6 +49,7 @@ import (
 	"github.com/seatwarden/seatwarden/store/redisstore"
 	"github.com/seatwarden/seatwarden/telemetry"
 	"github.com/seatwarden/seatwarden/verify"
+	"github.com/seatwarden/seatwarden/watch"
 )
 
 // app is the wired bot: everything serve, run-job and demo share.
@@ -73,7 +75,9 @@ type app struct {
 	identity *jobs.Identity    // nil without an identity source
 	// auditStream sends the audit trail to the SIEM; nil without a sink.
 	auditStream *audit.Stream
-	reviews     *jobs.Reviews
+	// watch reads the SaaS audit logs for trust-changing events.
+	watch   *jobs.Watch
+	reviews *jobs.Reviews
 	// privilege is the quarterly review of standing privilege.
 	privilege *jobs.Reviews
 	tokens    *jobs.Tokens
@@ -225,6 +229,11 @@ func newApp(ctx context.Context, cfg *config.Config, log *slog.Logger) (*app, er
 		defs = append(defs, a.identity.Job())
 	}
 	defs = append(defs, a.retention(log).Job())
+	if a.watch, err = a.newWatch(zendesk.Connector{Client: zd}, log); err != nil {
+		a.Close()
+		return nil, err
+	}
+	defs = append(defs, a.watch.Job())
 	a.syncers = syncers
 	a.jobs, err = jobs.NewRegistry(append([]jobs.Definition{jobs.Sync(syncers, a.afterSync, inventories...)}, defs...)...)
 	if err != nil {
@@ -464,6 +473,9 @@ func (a *app) useNotifier(n bot.Notifier) {
 	if a.identity != nil {
 		a.identity.Notifier = n
 	}
+	if a.watch != nil {
+		a.watch.Notifier = n
+	}
 	if a.auditStream != nil && a.cfg.Policy.AdminChannel != "" {
 		a.auditStream.Refused = func(ctx context.Context, sink string, delivered int64, err error) {
 			if _, serr := n.SendChannel(ctx, a.cfg.Policy.AdminChannel, prompts.AuditSinkRefused(sink, delivered, err.Error())); serr != nil {
@@ -487,6 +499,61 @@ func (a *app) retention(log *slog.Logger) *jobs.Retention {
 		purgers = append(purgers, jobs.Purger{What: "GitHub seat reviews", Days: p.ReviewsDays, Purge: a.gitHubReviews.Service.Purge})
 	}
 	return &jobs.Retention{Trail: a.store, Records: a.store, AuditDays: p.AuditDays, Sink: a.cfg.AuditSink.Enabled(), Purgers: purgers, Logger: log}
+}
+
+// newWatch is the audit watch over Zendesk's audit log; with a directory,
+// a change by someone who left is an alert too.
+func (a *app) newWatch(log connector.EventLog, logger *slog.Logger) (*jobs.Watch, error) {
+	p, err := wiring.WatchPolicy(a.cfg.Policy)
+	if err != nil {
+		return nil, err
+	}
+	svc := &watch.Service{SaaS: connector.Zendesk, Log: log, Records: a.store, Policy: p, Now: a.now}
+	if a.identity != nil {
+		svc.Departed = a.departedStaff(connector.Zendesk)
+	}
+	return &jobs.Watch{Services: []*watch.Service{svc}, Channel: cmp.Or(a.cfg.Policy.Posture.AlertChannel, a.cfg.Policy.AdminChannel),
+		Keys: a.store, Location: a.cfg.Policy.Location(), Logger: logger}, nil
+}
+
+// departedStaff says whether the SaaS member with an id left, by the
+// directory: the snapshot names their email, the directory their
+// status. The answer is kept for a minute, since a first read may judge
+// thousands of events.
+func (a *app) departedStaff(saas string) func(context.Context, int64) (bool, error) {
+	var (
+		mu      sync.Mutex
+		left    map[int64]bool
+		builtAt time.Time
+	)
+	return func(ctx context.Context, id int64) (bool, error) {
+		mu.Lock()
+		defer mu.Unlock()
+		if left == nil || a.now().Sub(builtAt) > time.Minute {
+			snap, err := a.store.LoadSnapshot(ctx, saas)
+			if errors.Is(err, store.ErrNotFound) {
+				return false, nil
+			}
+			if err != nil {
+				return false, err
+			}
+			dir, err := a.identity.Directory.Load(ctx)
+			if errors.Is(err, directory.ErrNoDirectory) {
+				return false, nil
+			}
+			if err != nil {
+				return false, err
+			}
+			leavers := dir.Leavers()
+			left, builtAt = map[int64]bool{}, a.now()
+			for _, m := range snap.Staff {
+				if _, ok := leavers[people.Key(m.Email)]; ok {
+					left[m.ID] = true
+				}
+			}
+		}
+		return left[id], nil
+	}
 }
 
 // newAuditSink is the SIEM's collector the configuration names.

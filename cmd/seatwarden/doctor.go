@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -28,6 +29,7 @@ import (
 	"github.com/seatwarden/seatwarden/integrations/scim"
 	"github.com/seatwarden/seatwarden/integrations/zendesk"
 	"github.com/seatwarden/seatwarden/internal/seal"
+	"github.com/seatwarden/seatwarden/internal/wiring"
 	"github.com/seatwarden/seatwarden/store"
 )
 
@@ -111,7 +113,7 @@ func runChecks(ctx context.Context, e env) []checkResult {
 		len(cfg.Policy.Admins), plural(len(cfg.Policy.Admins), "admin", "admins"), orNone(cfg.ZendeskAuthMethod()))}
 	quiet := slog.New(slog.DiscardHandler)
 	results = append(results, checkStore(ctx, cfg, quiet)...)
-	results = append(results, checkZendesk(ctx, cfg, quiet))
+	results = append(results, checkZendesk(ctx, cfg, quiet), checkWatch(ctx, cfg, quiet))
 	results = append(results, checkGitHub(ctx, cfg, quiet))
 	results = append(results, checkIdentity(ctx, cfg, quiet))
 	results = append(results, checkSlack(ctx, cfg))
@@ -251,6 +253,35 @@ func checkNewStore(cfg *config.Config, path string) []checkResult {
 	}
 	return append(results, warn("encrypt", "data will be stored in the clear: names, emails and answers",
 		"set SEATWARDEN_ENCRYPTION_KEY (openssl rand -base64 32) before the first start"))
+}
+
+// checkWatch reads the last hour of Zendesk's audit log, which the audit
+// watch needs: Enterprise plans only.
+func checkWatch(ctx context.Context, cfg *config.Config, log *slog.Logger) checkResult {
+	if cfg.RequireZendesk() != nil {
+		return skip("watch", "needs Zendesk")
+	}
+	if _, err := wiring.WatchPolicy(cfg.Policy); err != nil {
+		return fail("watch", err.Error(), "correct the posture key named")
+	}
+	zd, err := newZendeskClient(cfg, log, nil)
+	if err != nil {
+		return skip("watch", "needs Zendesk")
+	}
+	cctx, cancel := context.WithTimeout(ctx, checkTimeout)
+	defer cancel()
+	now := time.Now()
+	n := 0
+	_, err = zd.AuditLogs(cctx, now.Add(-time.Hour), now, func(page []zendesk.AuditLog) error { n += len(page); return nil })
+	switch {
+	case errors.Is(err, zendesk.ErrForbidden) || errors.Is(err, zendesk.ErrNotFound):
+		return warn("watch", "Zendesk's audit log is not available on this plan (Enterprise only): the audit watch is idle",
+			"nothing to do unless the plan changes; the other checks stand")
+	case err != nil:
+		return fail("watch", fmt.Sprintf("Zendesk's audit log: %v", err), "check that the OAuth client may read the audit log (scope auditlogs:read or read)")
+	}
+	return ok("watch", "Zendesk's audit log answers (%d %s in the last hour); alerts go to %s", n, plural(n, "entry", "entries"),
+		orNone(cmp.Or(cfg.Policy.Posture.AlertChannel, cfg.Policy.AdminChannel)))
 }
 
 func checkZendesk(ctx context.Context, cfg *config.Config, log *slog.Logger) checkResult {

@@ -5,6 +5,7 @@ package wiring
 
 import (
 	"cmp"
+	"fmt"
 	"slices"
 	"strings"
 
@@ -15,8 +16,10 @@ import (
 	"github.com/seatwarden/seatwarden/access"
 	"github.com/seatwarden/seatwarden/config"
 	"github.com/seatwarden/seatwarden/connector"
+	"github.com/seatwarden/seatwarden/internal/editdist"
 	"github.com/seatwarden/seatwarden/reviews"
 	"github.com/seatwarden/seatwarden/seats"
+	"github.com/seatwarden/seatwarden/watch"
 )
 
 // SeatPolicy is the part of the policy the seat rules read.
@@ -187,3 +190,27 @@ func ApprovalStepUp(p config.Policy) approvals.StepUp {
 
 // StepUpPolicy is how fresh and how strong a step-up sign-in must be.
 func StepUpPolicy(p config.Policy) stepup.Policy { return stepup.Policy{ACR: p.StepUp.ACR} }
+
+// WatchPolicy is posture's audit-watch rules in the watch's terms. Its
+// errors name the policy key.
+func WatchPolicy(p config.Policy) (watch.Policy, error) {
+	wp := watch.Policy{Off: map[string]bool{}, Bulk: p.Posture.BulkChanges, Location: p.Location()}
+	for rule, on := range p.Posture.Watch {
+		if !slices.Contains(watch.Rules, rule) {
+			hint := ""
+			if near, ok := editdist.Closest(rule, watch.Rules); ok {
+				hint = fmt.Sprintf(" (did you mean %s?)", near)
+			}
+			return watch.Policy{}, fmt.Errorf("posture.watch.%s: unknown rule%s; rules are %s", rule, hint, strings.Join(watch.Rules, ", "))
+		}
+		wp.Off[rule] = !on
+	}
+	if h := strings.TrimSpace(p.Posture.BusinessHours); h != "" {
+		hours, err := watch.ParseHours(h)
+		if err != nil {
+			return watch.Policy{}, fmt.Errorf("posture.business_hours: %w", err)
+		}
+		wp.Hours = hours
+	}
+	return wp, nil
+}

@@ -1,6 +1,7 @@
 package wiring_test
 
 import (
+	"strings"
 	"testing"
 	"time"
 
@@ -191,5 +192,37 @@ func TestAccessPolicyFromFile(t *testing.T) {
 	}
 	if _, ok := p.Grantable("admin"); ok {
 		t.Error("admin is grantable, but the file's roles leave it out")
+	}
+}
+
+// posture's watch keys are checked when the bot starts, naming the key.
+func TestWatchPolicy(t *testing.T) {
+	tests := []struct {
+		name  string
+		edit  func(*config.Policy)
+		error string
+	}{
+		{"the defaults", func(*config.Policy) {}, ""},
+		{"a rule switched off, business hours", func(p *config.Policy) {
+			p.Posture.Watch = map[string]bool{"outside_hours": false}
+			p.Posture.BusinessHours = "Mon-Fri 08:00-18:00"
+		}, ""},
+		{"a rule misspelt", func(p *config.Policy) { p.Posture.Watch = map[string]bool{"admin_grant": false} },
+			"posture.watch.admin_grant: unknown rule (did you mean admin_granted?); rules are admin_granted, "},
+		{"hours unreadable", func(p *config.Policy) { p.Posture.BusinessHours = "9 to 5" },
+			`posture.business_hours: must be days and hours such as "Mon-Fri 08:00-18:00", got "9 to 5"`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			p := config.DefaultPolicy()
+			tt.edit(&p)
+			wp, err := wiring.WatchPolicy(p)
+			switch {
+			case tt.error == "" && (err != nil || wp.Bulk != 20):
+				t.Errorf("%+v, %v", wp, err)
+			case tt.error != "" && (err == nil || !strings.HasPrefix(err.Error(), tt.error)):
+				t.Errorf("err = %v, want it to start %q", err, tt.error)
+			}
+		})
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net/http"
 	"slices"
+	"sort"
 	"strconv"
 	"time"
 
@@ -130,19 +131,24 @@ func (s *Server) handleAuditLogs(w http.ResponseWriter, r *http.Request, who ide
 		}
 	}
 	s.mu.Lock()
-	var logs []zendesk.AuditLog
-	for _, e := range s.auditLogs {
-		if !from.IsZero() && (e.CreatedAt.Before(from) || !e.CreatedAt.Before(to)) {
-			continue
-		}
-		if v := q.Get("filter[source_type]"); v != "" && e.SourceType != v {
-			continue
-		}
-		logs = append(logs, e)
+	// The log is kept in the order entries were made, which is time
+	// order: the window is found by binary search, not a scan.
+	logs := s.auditLogs
+	if !from.IsZero() {
+		lo := sort.Search(len(logs), func(i int) bool { return !logs[i].CreatedAt.Before(from) })
+		hi := sort.Search(len(logs), func(i int) bool { return !logs[i].CreatedAt.Before(to) })
+		logs = logs[lo:max(lo, hi)]
+	}
+	if v := q.Get("filter[source_type]"); v != "" {
+		logs = slices.DeleteFunc(slices.Clone(logs), func(e zendesk.AuditLog) bool { return e.SourceType != v })
+	}
+	sortAsc := q.Get("sort") == "created_at"
+	if !sortAsc {
+		logs = slices.Clone(logs)
 	}
 	s.mu.Unlock()
 	idAt := func(i int) int64 { return logs[i].ID }
-	if q.Get("sort") != "created_at" { // newest first, Zendesk's default
+	if !sortAsc { // newest first, Zendesk's default
 		slices.Reverse(logs)
 		idAt = func(i int) int64 { return -logs[i].ID }
 	}
@@ -152,7 +158,7 @@ func (s *Server) handleAuditLogs(w http.ResponseWriter, r *http.Request, who ide
 		return
 	}
 	base := baseURL(r)
-	page := logs[sel.lo:sel.hi]
+	page := slices.Clone(logs[sel.lo:sel.hi])
 	for i := range page {
 		page[i].URL = fmt.Sprintf("%s/api/v2/audit_logs/%d.json", base, page[i].ID)
 	}

@@ -1,0 +1,65 @@
+package prompts
+
+import (
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/seatwarden/seatwarden/bot"
+	"github.com/seatwarden/seatwarden/connector"
+	"github.com/seatwarden/seatwarden/watch"
+)
+
+// ruleTitles name each audit-watch rule for people.
+var ruleTitles = map[string]string{
+	watch.RuleAdminGranted:      "Admin rights granted",
+	watch.RuleRoleChanged:       "A role's permissions changed",
+	watch.RuleCredentialCreated: "A credential created",
+	watch.RuleAppInstalled:      "An app installed",
+	watch.RuleUserReactivated:   "A user reactivated",
+	watch.RuleSecuritySettings:  "Security settings changed",
+	watch.RuleBulkChanges:       "Many changes at once",
+	watch.RuleOutsideHours:      "A change outside business hours",
+	watch.RuleDepartedActor:     "A change by someone who left",
+}
+
+// TrustAlert is the alert channel's message for a trust-changing event
+// in a SaaS's audit log: what happened, who, when, from where.
+func TrustAlert(a watch.Alert, loc *time.Location) bot.Message {
+	e := a.Event
+	what := e.SourceLabel
+	if e.Change != "" {
+		what += ": " + e.Change
+	}
+	fields := []bot.Field{
+		{Label: "Who", Value: bot.EscapeText(orDash(e.ActorName))},
+		{Label: "What", Value: bot.EscapeText(orDash(strings.TrimPrefix(what, ": ")))},
+		{Label: "When", Value: e.At.In(orUTC(loc)).Format("Mon 2 Jan 2006 15:04 MST")},
+		{Label: "From", Value: bot.EscapeText(orDash(e.IP))},
+	}
+	return bot.Message{
+		Headline:   fmt.Sprintf("🚨 %s in %s", ruleTitles[a.Rule], connector.Title(a.SaaS)),
+		Sections:   []bot.Section{{Text: bot.EscapeText(a.Why) + "."}, {Fields: fields}},
+		Context:    []string{fmt.Sprintf("From %s's audit log (%s %s #%s). Rule posture.watch.%s.", connector.Title(a.SaaS), e.Action, e.SourceType, e.ID, a.Rule)},
+		Visibility: bot.Visible,
+	}
+}
+
+func orDash(s string) string {
+	if strings.TrimSpace(s) == "" {
+		return "—"
+	}
+	return s
+}
+
+// WatchUnavailable tells the alert channel, once, that a SaaS's plan has
+// no audit log for the watch to read.
+func WatchUnavailable(saas string) bot.Message {
+	return bot.Message{
+		Headline: fmt.Sprintf("ℹ The audit watch cannot read %s's audit log", connector.Title(saas)),
+		Sections: []bot.Section{{Text: fmt.Sprintf("%s answers that the audit log is not available on this plan (Zendesk: Enterprise plans only), "+
+			"so trust-changing events there are not watched. Everything else works as before.", connector.Title(saas))}},
+		Context:    []string{"seatwarden doctor shows the same. If the plan changes, nothing needs to be done: the next run reads the log."},
+		Visibility: bot.Visible,
+	}
+}
