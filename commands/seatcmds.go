@@ -54,6 +54,7 @@ func New(d Deps) (*Router, error) {
 	defs = append(defs, newPreviewCommands(d, s).definitions()...)
 	defs = append(defs, newHomeCommands(d, s).definitions()...)
 	defs = append(defs, (&whoisCommands{d: s.d, seats: s}).definitions()...)
+	defs = append(defs, (&postureCommands{d: s.d, seats: s}).definitions()...)
 	r, err := NewRouter(d, defs...)
 	if err != nil {
 		return nil, err

@@ -6,6 +6,7 @@ import (
 
 	"github.com/seatwarden/seatwarden/connector"
 	"github.com/seatwarden/seatwarden/prompts"
+	"github.com/seatwarden/seatwarden/seats"
 	"github.com/seatwarden/seatwarden/watch"
 )
 
@@ -43,5 +44,18 @@ func TestTrustAlert(t *testing.T) {
 func TestWatchUnavailable(t *testing.T) {
 	m := prompts.WatchUnavailable("zendesk")
 	wantHeadline(t, m, "ℹ The audit watch cannot read Zendesk's audit log")
+	goldenRendered(t, m)
+}
+
+// The posture as each transport shows it: a SaaS with findings, one not
+// synced yet, and the credentials.
+func TestPostureReport(t *testing.T) {
+	p := prompts.Posture{Command: "/warden", Directory: true, Tokens: true, TokensLeft: 3, DaysLeft: 145, WriteClients: 1, SaaS: []prompts.PostureSaaS{
+		{SaaS: "zendesk", Synced: true, Admins: 4, JustInTime: 1, NoMFA: []string{"lee@acme.example", "sam@acme.example"}, Currency: "USD",
+			Inactive: seats.Tally{Seats: 7, Cost: 805}, Departed: []string{"a@acme.example", "b@acme.example", "c@acme.example", "d@acme.example", "e@acme.example", "f@acme.example"}},
+		{SaaS: "github"},
+	}}
+	m := prompts.PostureReport(p)
+	wantHeadline(t, m, "🛡 Security posture")
 	goldenRendered(t, m)
 }
