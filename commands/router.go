@@ -24,6 +24,7 @@ import (
 	"github.com/seatwarden/seatwarden/stepup"
 	"github.com/seatwarden/seatwarden/store"
 	"github.com/seatwarden/seatwarden/verify"
+	"github.com/seatwarden/seatwarden/watch"
 )
 
 // Handler answers one command. Errors are answered by the router: return an
@@ -226,6 +227,9 @@ type Deps struct {
 	// Directory is the company directory from the identity source; nil
 	// when none is set up (whois then says so).
 	Directory *directory.Service
+	// Watch is the audit watch, whose alerts' buttons these commands
+	// answer; nil leaves them out.
+	Watch *watch.Service
 	// BrokeGlass is told when someone takes a role by break-glass, so
 	// the admin channel and every approver hear of it off the command's
 	// path. It may be nil.

@@ -55,6 +55,7 @@ func New(d Deps) (*Router, error) {
 	defs = append(defs, newHomeCommands(d, s).definitions()...)
 	defs = append(defs, (&whoisCommands{d: s.d, seats: s}).definitions()...)
 	defs = append(defs, (&postureCommands{d: s.d, seats: s}).definitions()...)
+	defs = append(defs, (&watchCommands{d: s.d}).definitions()...)
 	r, err := NewRouter(d, defs...)
 	if err != nil {
 		return nil, err

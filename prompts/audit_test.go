@@ -32,6 +32,9 @@ func TestTrustAlert(t *testing.T) {
 				Change: "Role changed from Agent to Administrator", IP: "203.0.113.7"}}},
 		{"app installed, no IP", watch.Alert{SaaS: "zendesk", Rule: watch.RuleAppInstalled, Why: "Omar Haddad installed the app Slack for Zendesk",
 			Event: connector.Event{ID: "70000124", At: at, ActorName: "Omar Haddad", Action: "create", SourceType: "zendesk/app_market/app", SourceLabel: "Slack for Zendesk"}}},
+		{"acknowledged", watch.Alert{SaaS: "zendesk", Rule: watch.RuleOutsideHours, Why: "Lee Park changed Ticket #7 at Tue 23:40, outside business hours (Mon-Fri 08:00-18:00)",
+			Event:        connector.Event{ID: "70000125", At: at, ActorName: "Lee Park", Action: "update", SourceType: "ticket", SourceLabel: "Ticket #7", IP: "198.51.100.4"},
+			Acknowledged: at.Add(9 * time.Hour), AcknowledgedBy: "dana@acme.example", Note: "expected: Lee covers the night shift this week"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

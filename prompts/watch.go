@@ -10,6 +10,15 @@ import (
 	"github.com/seatwarden/seatwarden/watch"
 )
 
+// The acknowledgement of an alert: its button, form and note.
+const (
+	ActionWatchAck = "watch.ack"
+	FormWatchAck   = "watch.ack"
+	InputAckNote   = "note"
+	// MaxAckNote bounds the note; the alert keeps it.
+	MaxAckNote = 500
+)
+
 // ruleTitles name each audit-watch rule for people.
 var ruleTitles = map[string]string{
 	watch.RuleAdminGranted:      "Admin rights granted",
@@ -37,9 +46,16 @@ func TrustAlert(a watch.Alert, loc *time.Location) bot.Message {
 		{Label: "When", Value: e.At.In(orUTC(loc)).Format("Mon 2 Jan 2006 15:04 MST")},
 		{Label: "From", Value: bot.EscapeText(orDash(e.IP))},
 	}
+	sections := []bot.Section{{Text: bot.EscapeText(a.Why) + "."}, {Fields: fields}}
+	if a.Acknowledged.IsZero() {
+		sections = append(sections, bot.Section{Actions: []bot.Button{{ActionID: ActionWatchAck, Label: "Acknowledge", Value: a.ID}}})
+	} else {
+		sections = append(sections, bot.Section{Text: fmt.Sprintf("✅ Acknowledged by %s at %s: %s", bot.EscapeText(a.AcknowledgedBy),
+			a.Acknowledged.In(orUTC(loc)).Format("2 Jan 15:04"), bot.EscapeText(a.Note))})
+	}
 	return bot.Message{
 		Headline:   fmt.Sprintf("🚨 %s in %s", ruleTitles[a.Rule], connector.Title(a.SaaS)),
-		Sections:   []bot.Section{{Text: bot.EscapeText(a.Why) + "."}, {Fields: fields}},
+		Sections:   sections,
 		Context:    []string{fmt.Sprintf("From %s's audit log (%s %s #%s). Rule posture.watch.%s.", connector.Title(a.SaaS), e.Action, e.SourceType, e.ID, a.Rule)},
 		Visibility: bot.Visible,
 	}
@@ -62,4 +78,11 @@ func WatchUnavailable(saas string) bot.Message {
 		Context:    []string{"seatwarden doctor shows the same. If the plan changes, nothing needs to be done: the next run reads the log."},
 		Visibility: bot.Visible,
 	}
+}
+
+// AckForm asks what the acknowledger found.
+func AckForm(a watch.Alert) bot.Form {
+	return bot.Form{ID: FormWatchAck, RecordID: a.ID, Title: "Acknowledge the alert", Submit: "Acknowledge",
+		Inputs: []bot.Input{{ID: InputAckNote, Label: "What did you find?", Kind: bot.InputMultiline, Required: true, MaxLength: MaxAckNote,
+			Hint: "Such as: expected, Lee covers the weekend on-call; or: not expected, the token is revoked"}}}
 }

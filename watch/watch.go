@@ -28,6 +28,22 @@ type Alert struct {
 	RaisedAt time.Time       `json:"raised_at"`
 	// Posted is when the alert reached the alert channel.
 	Posted time.Time `json:"posted,omitzero"`
+	// Acknowledged is when someone in the channel said they looked into
+	// it, who, and what they found.
+	Acknowledged   time.Time `json:"acknowledged,omitzero"`
+	AcknowledgedBy string    `json:"acknowledged_by,omitempty"`
+	Note           string    `json:"note,omitempty"`
+}
+
+// ErrNoAlert: no alert has this id.
+var ErrNoAlert = errors.New("watch: no such alert")
+
+// AcknowledgedError: the alert was acknowledged already, by someone else
+// or earlier.
+type AcknowledgedError struct{ Alert Alert }
+
+func (e *AcknowledgedError) Error() string {
+	return fmt.Sprintf("watch: alert %s was acknowledged by %s", e.Alert.ID, e.Alert.AcknowledgedBy)
 }
 
 // Service watches one SaaS's audit log.
@@ -35,7 +51,9 @@ type Service struct {
 	SaaS    string
 	Log     connector.EventLog
 	Records store.Records
-	Policy  Policy
+	// Audit hears acknowledgements; nil records none.
+	Audit  store.Audit
+	Policy Policy
 	// Departed says whether the person with this SaaS id has left (the
 	// company directory); nil when no directory is read.
 	Departed func(ctx context.Context, actorID int64) (bool, error)
@@ -231,6 +249,45 @@ func (s *Service) MarkPosted(ctx context.Context, id string) error {
 		return nil
 	}
 	return err
+}
+
+// Get reads one alert.
+func (s *Service) Get(ctx context.Context, id string) (Alert, error) {
+	rec, err := s.Records.GetRecord(ctx, kindAlert, id)
+	if errors.Is(err, store.ErrNotFound) {
+		return Alert{}, ErrNoAlert
+	}
+	if err != nil {
+		return Alert{}, err
+	}
+	var a Alert
+	return a, json.Unmarshal(rec.Data, &a)
+}
+
+// Acknowledge records, once, that by looked into the alert and what they
+// found; a second acknowledgement is an *AcknowledgedError carrying the
+// first.
+func (s *Service) Acknowledge(ctx context.Context, id, by, note string) (Alert, error) {
+	var out Alert
+	_, err := store.UpdateRecord(ctx, s.Records, kindAlert, id, func(cur store.Record) ([]byte, error) {
+		if err := json.Unmarshal(cur.Data, &out); err != nil {
+			return nil, err
+		}
+		if !out.Acknowledged.IsZero() {
+			return nil, &AcknowledgedError{Alert: out}
+		}
+		out.Acknowledged, out.AcknowledgedBy, out.Note = s.now().UTC(), by, note
+		return json.Marshal(out)
+	})
+	if errors.Is(err, store.ErrNotFound) {
+		return Alert{}, ErrNoAlert
+	}
+	if err != nil || s.Audit == nil {
+		return out, err
+	}
+	_, err = s.Audit.AppendAudit(ctx, store.AuditEntry{At: out.Acknowledged, Actor: by, Action: "watch.acknowledged", Subject: "watch-alert:" + id,
+		Detail: map[string]string{"rule": out.Rule, "note": note}})
+	return out, err
 }
 
 func (s *Service) load(ctx context.Context) (store.Record, state, error) {

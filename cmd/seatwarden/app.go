@@ -253,6 +253,7 @@ func newApp(ctx context.Context, cfg *config.Config, log *slog.Logger) (*app, er
 	}
 	a.router, err = commands.New(commands.Deps{
 		Directory:        dir,
+		Watch:            a.watch.Services[0],
 		Snapshots:        a.store,
 		Audit:            a.store,
 		Policy:           wiring.SeatPolicy(cfg.Policy),
@@ -508,7 +509,7 @@ func (a *app) newWatch(log connector.EventLog, logger *slog.Logger) (*jobs.Watch
 	if err != nil {
 		return nil, err
 	}
-	svc := &watch.Service{SaaS: connector.Zendesk, Log: log, Records: a.store, Policy: p, Now: a.now}
+	svc := &watch.Service{SaaS: connector.Zendesk, Log: log, Records: a.store, Audit: a.store, Policy: p, Now: a.now}
 	if a.identity != nil {
 		svc.Departed = a.departedStaff(connector.Zendesk)
 	}
