@@ -3,17 +3,12 @@ package commands
 import (
 	"context"
 	"errors"
-	"slices"
-	"strings"
-	"time"
 
-	"github.com/seatwarden/seatwarden/access"
 	"github.com/seatwarden/seatwarden/bot"
-	"github.com/seatwarden/seatwarden/connector"
-	"github.com/seatwarden/seatwarden/credentials"
-	"github.com/seatwarden/seatwarden/directory"
-	"github.com/seatwarden/seatwarden/people"
+	"github.com/seatwarden/seatwarden/posture"
 	"github.com/seatwarden/seatwarden/prompts"
+	"github.com/seatwarden/seatwarden/seats"
+	"github.com/seatwarden/seatwarden/store"
 )
 
 // postureCommands is `posture`: the account's security posture at a
@@ -39,109 +34,26 @@ func (pc *postureCommands) handle(ctx context.Context, c *Call) (bot.Message, er
 	if len(c.Args) > 0 {
 		return bot.Message{}, Invalidf("posture takes no arguments").WithExample("posture")
 	}
-	p := prompts.Posture{Command: pc.d.Command, Directory: pc.d.Directory != nil}
-	leavers, err := pc.leavers(ctx)
-	if err != nil {
-		return bot.Message{}, err
-	}
-	grants, err := pc.liveGrants(ctx)
-	if err != nil {
-		return bot.Message{}, err
-	}
+	byName := map[string]Governed{}
+	var names []string
 	for _, g := range pc.seats.governed {
-		part := prompts.PostureSaaS{SaaS: g.Connector, Currency: g.Policy.Pricing.Currency}
-		v, err := pc.seats.loadOf(ctx, g, c.Now)
-		var ce *Error
-		switch {
-		case errors.As(err, &ce) && ce.Code == Unavailable:
-		case err != nil:
-			return bot.Message{}, err
-		default:
-			part.Synced = true
-			part.Inactive = v.report.Summary.Inactive
-			for _, m := range v.snap.Staff {
-				if m.Suspended {
-					continue
-				}
-				if m.Privileged && !grants[g.Connector][m.ID] {
-					part.Admins++ // standing: no grant ends it
-				}
-				if (m.Privileged || grants[g.Connector][m.ID]) && !m.TwoFactor {
-					part.NoMFA = append(part.NoMFA, m.Email)
-				}
-				if _, left := leavers[people.Key(m.Email)]; left && m.Free == "" {
-					part.Departed = append(part.Departed, m.Email)
-				}
+		byName[g.Connector] = g
+		names = append(names, g.Connector)
+	}
+	r, err := posture.Gather(ctx, posture.Sources{SaaS: names, Access: pc.d.Access, Directory: pc.d.Directory, Credentials: pc.d.Credentials,
+		Seats: func(ctx context.Context, saas string) (*store.Snapshot, seats.Tally, string, bool, error) {
+			g := byName[saas]
+			v, err := pc.seats.loadOf(ctx, g, c.Now)
+			if ce, ok := errors.AsType[*Error](err); ok && ce.Code == Unavailable {
+				return nil, seats.Tally{}, "", false, nil
 			}
-			// A grant's holder is an admin until it ends, whether or not
-			// the last sync saw the role.
-			part.JustInTime = len(grants[g.Connector])
-			part.Admins += part.JustInTime
-			slices.Sort(part.NoMFA)
-			slices.Sort(part.Departed)
-		}
-		p.SaaS = append(p.SaaS, part)
-	}
-	if svc := pc.d.Credentials; svc != nil {
-		ev, err := svc.Evaluate(ctx)
-		if err != nil {
-			return bot.Message{}, err
-		}
-		p.Tokens = true
-		p.DaysLeft = int(credentials.APITokenRetirement.Sub(c.Now).Hours() / 24)
-		for _, it := range ev.Items {
-			if !it.Present || !it.Active {
-				continue
+			if err != nil {
+				return nil, seats.Tally{}, "", false, err
 			}
-			switch {
-			case it.Kind == credentials.APIToken:
-				p.TokensLeft++
-			case it.Kind == credentials.OAuthClient && slices.ContainsFunc(it.Scopes, writes):
-				p.WriteClients++
-			}
-		}
-	}
-	return prompts.PostureReport(p), nil
-}
-
-// writes reports whether an OAuth scope lets its tokens change things:
-// "write", or a resource's ("users:write").
-func writes(scope string) bool {
-	return scope == "write" || strings.HasSuffix(scope, ":write")
-}
-
-// leavers are the emails of people the directory says left; nil without
-// a directory or before its first read.
-func (pc *postureCommands) leavers(ctx context.Context) (map[string]time.Time, error) {
-	if pc.d.Directory == nil {
-		return nil, nil
-	}
-	snap, err := pc.d.Directory.Load(ctx)
-	if errors.Is(err, directory.ErrNoDirectory) {
-		return nil, nil
-	}
+			return v.snap, v.report.Summary.Inactive, g.Policy.Pricing.Currency, true, nil
+		}}, c.Now)
 	if err != nil {
-		return nil, err
+		return bot.Message{}, err
 	}
-	return snap.Leavers(), nil
-}
-
-// liveGrants are the members holding a just-in-time grant now, by SaaS.
-func (pc *postureCommands) liveGrants(ctx context.Context) (map[string]map[int64]bool, error) {
-	out := map[string]map[int64]bool{}
-	if pc.d.Access == nil {
-		return out, nil
-	}
-	grants, err := pc.d.Access.List(ctx)
-	if err != nil {
-		return nil, err
-	}
-	saas := connector.OrZendesk(pc.d.Access.SaaS)
-	out[saas] = map[int64]bool{}
-	for _, g := range grants {
-		if g.State == access.Active {
-			out[saas][g.UserID] = true
-		}
-	}
-	return out, nil
+	return prompts.PostureReport(r, pc.d.Command), nil
 }

@@ -25,11 +25,12 @@ const (
 	JobIdentitySync    = "identity-sync"
 	JobRetention       = "retention"
 	JobAuditWatch      = "audit-watch"
+	JobPostureDigest   = "posture-digest"
 )
 
 // JobNames returns the known job names in the order the scheduler lists them.
 func JobNames() []string {
-	return []string{JobSync, JobInactiveDigest, JobTokenDigest, JobReminders, JobAccessExpiry, JobPrivilegeReview, JobVerifyExpiry, JobIdentitySync, JobRetention, JobAuditWatch}
+	return []string{JobSync, JobInactiveDigest, JobTokenDigest, JobReminders, JobAccessExpiry, JobPrivilegeReview, JobVerifyExpiry, JobIdentitySync, JobRetention, JobAuditWatch, JobPostureDigest}
 }
 
 // Values of github.remove_action.
@@ -419,10 +420,11 @@ func DefaultPolicy() Policy {
 			// and October.
 			JobPrivilegeReview: "0 9 1 1,4,7,10 *",
 			// Verifications also expire on timers between runs.
-			JobVerifyExpiry: "* * * * *",
-			JobIdentitySync: "*/15 * * * *",
-			JobRetention:    "0 3 * * *",
-			JobAuditWatch:   "*/5 * * * *",
+			JobVerifyExpiry:  "* * * * *",
+			JobIdentitySync:  "*/15 * * * *",
+			JobRetention:     "0 3 * * *",
+			JobAuditWatch:    "*/5 * * * *",
+			JobPostureDigest: "0 9 * * MON",
 		},
 		Zendesk: ZendeskLimits{RequestsPerMinute: 200, Timeout: Duration(30 * time.Second)},
 		GitHub: GitHubPolicy{

@@ -28,7 +28,7 @@ const (
 )
 
 // Names lists every job name in the contract, in display order.
-var Names = []string{NameSync, NameInactiveDigest, NameTokenDigest, NameReminders, NameAccessExpiry, NamePrivilegeReview, NameVerifyExpiry, NameIdentitySync, NameRetention, NameAuditWatch}
+var Names = []string{NameSync, NameInactiveDigest, NameTokenDigest, NameReminders, NameAccessExpiry, NamePrivilegeReview, NameVerifyExpiry, NameIdentitySync, NameRetention, NameAuditWatch, NamePostureDigest}
 
 // Definition is one job.
 type Definition struct {

@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/seatwarden/seatwarden/connector"
+	"github.com/seatwarden/seatwarden/posture"
 	"github.com/seatwarden/seatwarden/prompts"
 	"github.com/seatwarden/seatwarden/seats"
 	"github.com/seatwarden/seatwarden/watch"
@@ -53,12 +54,21 @@ func TestWatchUnavailable(t *testing.T) {
 // The posture as each transport shows it: a SaaS with findings, one not
 // synced yet, and the credentials.
 func TestPostureReport(t *testing.T) {
-	p := prompts.Posture{Command: "/warden", Directory: true, Tokens: true, TokensLeft: 3, DaysLeft: 145, WriteClients: 1, SaaS: []prompts.PostureSaaS{
+	p := posture.Report{Directory: true, Tokens: true, TokensLeft: 3, DaysLeft: 145, WriteClients: 1, SaaS: []posture.SaaS{
 		{SaaS: "zendesk", Synced: true, Admins: 4, JustInTime: 1, NoMFA: []string{"lee@acme.example", "sam@acme.example"}, Currency: "USD",
 			Inactive: seats.Tally{Seats: 7, Cost: 805}, Departed: []string{"a@acme.example", "b@acme.example", "c@acme.example", "d@acme.example", "e@acme.example", "f@acme.example"}},
 		{SaaS: "github"},
 	}}
-	m := prompts.PostureReport(p)
+	m := prompts.PostureReport(p, "/warden")
 	wantHeadline(t, m, "🛡 Security posture")
+	goldenRendered(t, m)
+}
+
+// The weekly posture with what changed since last week.
+func TestPostureDigest(t *testing.T) {
+	r := posture.Report{Tokens: true, TokensLeft: 2, DaysLeft: 138, SaaS: []posture.SaaS{{SaaS: "zendesk", Synced: true, Admins: 2, JustInTime: 1, Currency: "USD"}}}
+	now, last := r.Counts(), posture.Counts{Standing: 3, NoMFA: 1, TokensLeft: 4}
+	m := prompts.PostureDigest(r, &now, &last, "/warden")
+	wantHeadline(t, m, "🛡 This week's security posture")
 	goldenRendered(t, m)
 }

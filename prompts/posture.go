@@ -6,50 +6,18 @@ import (
 
 	"github.com/seatwarden/seatwarden/bot"
 	"github.com/seatwarden/seatwarden/connector"
+	"github.com/seatwarden/seatwarden/posture"
 	"github.com/seatwarden/seatwarden/seats"
 )
-
-// Posture is the account's security posture, as `posture` shows it.
-type Posture struct {
-	SaaS []PostureSaaS
-	// TokensLeft are Zendesk API tokens still active, DaysLeft the days
-	// until Zendesk turns them all off; Tokens says whether the register
-	// was read.
-	Tokens     bool
-	TokensLeft int
-	DaysLeft   int
-	// WriteClients are OAuth clients whose tokens may write.
-	WriteClients int
-	// Directory says whether an identity source is read.
-	Directory bool
-	Command   string
-}
-
-// PostureSaaS is one governed SaaS's part.
-type PostureSaaS struct {
-	SaaS string
-	// Admins are the people holding privilege now; JustInTime how many of
-	// them hold it through a grant that ends by itself.
-	Admins     int
-	JustInTime int
-	// NoMFA are privileged people without two-factor authentication.
-	NoMFA []string
-	// Inactive are paid seats unused past the inactivity limit.
-	Inactive seats.Tally
-	Currency string
-	// Departed are seat holders the directory says left.
-	Departed []string
-	// Synced says whether the SaaS has been synced yet.
-	Synced bool
-}
 
 // postureNames is how many names a line lists before "and N more".
 const postureNames = 5
 
 // PostureReport draws the posture: one line a finding, each with the
-// command that fixes it, ✅ where nothing needs doing.
-func PostureReport(p Posture) bot.Message {
-	cmd := p.Command
+// command that fixes it (command is the slash command), ✅ where nothing
+// needs doing.
+func PostureReport(p posture.Report, command string) bot.Message {
+	cmd := command
 	var sections []bot.Section
 	for _, s := range p.SaaS {
 		title := connector.Title(s.SaaS)
@@ -58,7 +26,7 @@ func PostureReport(p Posture) bot.Message {
 			continue
 		}
 		var lines []string
-		standing := s.Admins - s.JustInTime
+		standing := s.Standing()
 		switch {
 		case s.Admins == 0:
 			lines = append(lines, "✅ Nobody holds admin rights.")
@@ -120,4 +88,34 @@ func names(all []string) string {
 		return bot.EscapeText(strings.Join(all, ", "))
 	}
 	return bot.EscapeText(strings.Join(all[:postureNames], ", ")) + fmt.Sprintf(" and %d more", len(all)-postureNames)
+}
+
+// PostureDigest is the weekly posture for the admin channel: the posture
+// and, when last week's is known, what changed since.
+func PostureDigest(r posture.Report, now, last *posture.Counts, command string) bot.Message {
+	m := PostureReport(r, command)
+	m.Headline = "🛡 This week's security posture"
+	m.Visibility = bot.Visible
+	if last == nil {
+		m.Context = append([]string{"The first weekly posture: next week's says what changed."}, m.Context...)
+		return m
+	}
+	var changes []string
+	change := func(what string, before, after int) {
+		if before != after {
+			changes = append(changes, fmt.Sprintf("%s %d → %d", what, before, after))
+		}
+	}
+	change("standing admins", last.Standing, now.Standing)
+	change("admins without 2FA", last.NoMFA, now.NoMFA)
+	change("inactive paid seats", last.Inactive, now.Inactive)
+	change("people who left holding seats", last.Departed, now.Departed)
+	change("API tokens", last.TokensLeft, now.TokensLeft)
+	change("OAuth clients that may write", last.WriteClients, now.WriteClients)
+	line := "*Since last week:* nothing changed."
+	if len(changes) > 0 {
+		line = "*Since last week:* " + strings.Join(changes, " · ") + "."
+	}
+	m.Sections = append([]bot.Section{{Text: line}}, m.Sections...)
+	return m
 }

@@ -40,6 +40,7 @@ import (
 	"github.com/seatwarden/seatwarden/internal/wiring"
 	"github.com/seatwarden/seatwarden/jobs"
 	"github.com/seatwarden/seatwarden/people"
+	"github.com/seatwarden/seatwarden/posture"
 	"github.com/seatwarden/seatwarden/prompts"
 	"github.com/seatwarden/seatwarden/reviews"
 	"github.com/seatwarden/seatwarden/seats"
@@ -76,7 +77,9 @@ type app struct {
 	// auditStream sends the audit trail to the SIEM; nil without a sink.
 	auditStream *audit.Stream
 	// watch reads the SaaS audit logs for trust-changing events.
-	watch   *jobs.Watch
+	watch *jobs.Watch
+	// posture posts the weekly security posture.
+	posture *jobs.PostureDigest
 	reviews *jobs.Reviews
 	// privilege is the quarterly review of standing privilege.
 	privilege *jobs.Reviews
@@ -233,7 +236,8 @@ func newApp(ctx context.Context, cfg *config.Config, log *slog.Logger) (*app, er
 		a.Close()
 		return nil, err
 	}
-	defs = append(defs, a.watch.Job())
+	a.posture = a.postureDigest(log)
+	defs = append(defs, a.watch.Job(), a.posture.Job())
 	a.syncers = syncers
 	a.jobs, err = jobs.NewRegistry(append([]jobs.Definition{jobs.Sync(syncers, a.afterSync, inventories...)}, defs...)...)
 	if err != nil {
@@ -477,6 +481,9 @@ func (a *app) useNotifier(n bot.Notifier) {
 	if a.watch != nil {
 		a.watch.Notifier = n
 	}
+	if a.posture != nil {
+		a.posture.Notifier = n
+	}
 	if a.auditStream != nil && a.cfg.Policy.AdminChannel != "" {
 		a.auditStream.Refused = func(ctx context.Context, sink string, delivered int64, err error) {
 			if _, serr := n.SendChannel(ctx, a.cfg.Policy.AdminChannel, prompts.AuditSinkRefused(sink, delivered, err.Error())); serr != nil {
@@ -555,6 +562,33 @@ func (a *app) departedStaff(saas string) func(context.Context, int64) (bool, err
 		}
 		return left[id], nil
 	}
+}
+
+// postureDigest is the weekly posture, read from the stored snapshots.
+func (a *app) postureDigest(log *slog.Logger) *jobs.PostureDigest {
+	rules := map[string]seats.Policy{connector.Zendesk: a.reviews.Rules}
+	names := []string{connector.Zendesk}
+	if a.gitHubReviews != nil {
+		rules[connector.GitHub] = a.gitHubReviews.Rules
+		names = append(names, connector.GitHub)
+	}
+	src := posture.Sources{SaaS: names, Access: a.access.Service, Credentials: a.tokens.Service,
+		Seats: func(ctx context.Context, saas string) (*store.Snapshot, seats.Tally, string, bool, error) {
+			snap, err := a.store.LoadSnapshot(ctx, saas)
+			if errors.Is(err, store.ErrNotFound) {
+				return nil, seats.Tally{}, "", false, nil
+			}
+			if err != nil {
+				return nil, seats.Tally{}, "", false, err
+			}
+			p := rules[saas]
+			return snap, seats.Evaluate(snap, p, a.now()).Summary.Inactive, p.Pricing.Currency, true, nil
+		}}
+	if a.identity != nil {
+		src.Directory = a.identity.Directory
+	}
+	return &jobs.PostureDigest{Sources: src, Records: a.store, Keys: a.store, Channel: a.cfg.Policy.AdminChannel, Command: a.cfg.Policy.Command,
+		Location: a.cfg.Policy.Location(), Logger: log}
 }
 
 // newAuditSink is the SIEM's collector the configuration names.

@@ -24,7 +24,8 @@ Usage:
 Commands:
   serve            run the bot: HTTP endpoints, job scheduler, graceful shutdown
   run-job NAME     run one job now and exit (sync, inactive-digest, token-digest, reminders, access-expiry,
-                   privilege-review, verify-expiry, identity-sync, retention, audit-watch)
+                   privilege-review, verify-expiry, identity-sync, retention, audit-watch,
+                   posture-digest)
   doctor           check config, store, Zendesk, GitHub, Slack and Teams; one line per check
   demo             run the bot against built-in emulators and print what happens
   console          chat with the bot in this terminal, as any user

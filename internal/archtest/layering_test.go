@@ -65,6 +65,7 @@ func TestLayering(t *testing.T) {
 		{"access", append([]string{module + "/bot", module + "/commands", module + "/jobs", module + "/cmd", module + "/config", module + "/integrations", module + "/prompts"}, chatSDKs...)},
 		{"verify", append([]string{module + "/bot", module + "/commands", module + "/jobs", module + "/cmd", module + "/config", module + "/integrations", module + "/prompts"}, chatSDKs...)},
 		{"watch", append([]string{module + "/bot", module + "/commands", module + "/jobs", module + "/cmd", module + "/config", module + "/integrations", module + "/prompts"}, chatSDKs...)},
+		{"posture", append([]string{module + "/bot", module + "/commands", module + "/jobs", module + "/cmd", module + "/config", module + "/integrations", module + "/prompts"}, chatSDKs...)},
 		{"audit", append([]string{module + "/bot", module + "/commands", module + "/jobs", module + "/cmd", module + "/config", module + "/integrations", module + "/prompts"}, chatSDKs...)},
 		{"stepup", append([]string{module + "/bot", module + "/commands", module + "/jobs", module + "/cmd", module + "/config", module + "/integrations", module + "/prompts", module + "/server"}, chatSDKs...)},
 		// The step-up pages reach the provider through their own interface.

@@ -1,0 +1,106 @@
+package jobs
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/seatwarden/seatwarden/bot"
+	"github.com/seatwarden/seatwarden/posture"
+	"github.com/seatwarden/seatwarden/prompts"
+	"github.com/seatwarden/seatwarden/reviews"
+	"github.com/seatwarden/seatwarden/store"
+)
+
+// NamePostureDigest posts the weekly posture to the admin channel.
+const NamePostureDigest = "posture-digest"
+
+// PostureDigest is the posture-digest job: the posture now, compared with
+// last week's (kept as a weekly record), posted once a week.
+type PostureDigest struct {
+	Sources  posture.Sources
+	Records  store.Records
+	Keys     store.Idempotency
+	Notifier bot.Notifier
+	Channel  string
+	Command  string
+	Location *time.Location
+	Logger   *slog.Logger
+}
+
+const kindPostureWeek = "posture-week"
+
+// Job is the posture-digest job.
+func (p *PostureDigest) Job() Definition {
+	return Definition{
+		Name:        NamePostureDigest,
+		Description: "posts the week's security posture to the admin channel, with what changed since last week",
+		Run:         p.Run,
+	}
+}
+
+// Run reads the posture, keeps this week's numbers and posts the digest,
+// once a week across replicas.
+func (p *PostureDigest) Run(ctx context.Context, now time.Time) error {
+	r, err := posture.Gather(ctx, p.Sources, now)
+	if err != nil {
+		return err
+	}
+	counts := r.Counts()
+	week := reviews.PeriodOf(now, p.Location)
+	data, err := json.Marshal(counts)
+	if err != nil {
+		return err
+	}
+	if _, err := store.UpsertRecord(ctx, p.Records, kindPostureWeek, week, func(store.Record) ([]byte, error) { return data, nil }); err != nil {
+		return fmt.Errorf("posture-digest: keep the week's numbers: %w", err)
+	}
+	last, err := p.week(ctx, reviews.PeriodOf(now.AddDate(0, 0, -7), p.Location))
+	if err != nil {
+		return err
+	}
+	if p.Notifier == nil || p.Channel == "" {
+		p.log().WarnContext(ctx, "posture-digest: no admin channel or chat transport to post to; the numbers are kept")
+		return nil
+	}
+	key := "posture-digest:" + week
+	if p.Keys != nil {
+		first, err := p.Keys.ClaimKey(ctx, key, 8*24*time.Hour)
+		if err != nil || !first {
+			return err
+		}
+	}
+	if _, err := p.Notifier.SendChannel(ctx, p.Channel, prompts.PostureDigest(r, &counts, last, p.Command)); err != nil {
+		if p.Keys != nil {
+			err = errors.Join(err, p.Keys.ReleaseKey(context.WithoutCancel(ctx), key))
+		}
+		return err
+	}
+	return nil
+}
+
+// week is a kept week's numbers; nil when none was kept.
+func (p *PostureDigest) week(ctx context.Context, id string) (*posture.Counts, error) {
+	rec, err := p.Records.GetRecord(ctx, kindPostureWeek, id)
+	if errors.Is(err, store.ErrNotFound) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	var c posture.Counts
+	if err := json.Unmarshal(rec.Data, &c); err != nil {
+		return nil, fmt.Errorf("posture-digest: unreadable week %s: %w", id, err)
+	}
+	return &c, nil
+}
+
+func (p *PostureDigest) log() *slog.Logger {
+	if p.Logger != nil {
+		return p.Logger
+	}
+	return slog.New(slog.DiscardHandler)
+}
