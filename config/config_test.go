@@ -132,7 +132,7 @@ func TestLoadDefaults(t *testing.T) {
 			Verify: config.VerifyPolicy{Allowed: []string{"agents", "admins"}, TTL: config.Duration(5 * time.Minute),
 				PerAskerPerHour: 20, PerPersonPerHour: 5, LockoutAfter: 3},
 			Retention: config.RetentionPolicy{AuditDays: 730, ReviewsDays: 730, RequestsDays: 730, GrantsDays: 730, VerificationsDays: 90},
-			Posture:   config.PosturePolicy{BulkChanges: 20},
+			Posture:   config.PosturePolicy{BulkChanges: 20, MFAGraceDays: 14},
 		},
 		Addr:      ":8080",
 		DataDir:   "./data",
@@ -284,7 +284,7 @@ func TestLoadEveryKey(t *testing.T) {
 		Managers:  map[string]string{"lee@example.com": "dana@example.com"},
 		Retention: config.RetentionPolicy{AuditDays: 365, ReviewsDays: 400, RequestsDays: 180, GrantsDays: 0, VerificationsDays: 30},
 		Posture: config.PosturePolicy{AlertChannel: "C0SECURITY", BusinessHours: "Mon-Fri 08:00-18:00",
-			Watch: map[string]bool{"outside_hours": false}, BulkChanges: 50},
+			Watch: map[string]bool{"outside_hours": false}, BulkChanges: 50, MFAGraceDays: 14},
 		Verify: config.VerifyPolicy{Allowed: []string{"agents", "lead@example.com"}, AlertChannel: "C0SECURITY", TTL: config.Duration(3 * time.Minute),
 			PerAskerPerHour: 10, PerPersonPerHour: 4, LockoutAfter: 2},
 	}

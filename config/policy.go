@@ -334,6 +334,10 @@ type PosturePolicy struct {
 	// BulkChanges is how many changes by one person within ten minutes
 	// raise an alert.
 	BulkChanges int `yaml:"bulk_changes" json:"bulk_changes"`
+	// MFAGraceDays is how long an admin first seen without two-factor
+	// authentication has to turn it on: they are reminded weekly, and the
+	// admin channel told past it. 0 sends no reminders.
+	MFAGraceDays int `yaml:"mfa_grace_days" json:"mfa_grace_days"`
 }
 
 // Values of identity.on_departed.
@@ -453,7 +457,7 @@ func DefaultPolicy() Policy {
 		// Two years of the trail and the decisions behind it (audits ask
 		// for one); a verification's context only matters for weeks.
 		Retention: RetentionPolicy{AuditDays: 730, ReviewsDays: 730, RequestsDays: 730, GrantsDays: 730, VerificationsDays: 90},
-		Posture:   PosturePolicy{BulkChanges: 20},
+		Posture:   PosturePolicy{BulkChanges: 20, MFAGraceDays: 14},
 	}
 }
 

@@ -117,6 +117,7 @@ func (d *policyDecoder) validatePolicy(p *Policy) {
 
 	d.oneOf("identity.on_departed", p.Identity.OnDeparted, OnDepartedAsk, OnDepartedRemove, OnDepartedSuspend)
 	d.intRange("posture.bulk_changes", p.Posture.BulkChanges, 2, 10_000)
+	d.intRange("posture.mfa_grace_days", p.Posture.MFAGraceDays, 0, 365)
 	for path, days := range map[string]int{"retention.audit_days": p.Retention.AuditDays, "retention.reviews_days": p.Retention.ReviewsDays,
 		"retention.requests_days": p.Retention.RequestsDays, "retention.grants_days": p.Retention.GrantsDays,
 		"retention.verifications_days": p.Retention.VerificationsDays} {

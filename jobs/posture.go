@@ -28,7 +28,10 @@ type PostureDigest struct {
 	Channel  string
 	Command  string
 	Location *time.Location
-	Logger   *slog.Logger
+	// GraceDays is how long a privileged person first seen without 2FA
+	// has to turn it on (posture.mfa_grace_days); 0 sends no reminders.
+	GraceDays int
+	Logger    *slog.Logger
 }
 
 const kindPostureWeek = "posture-week"
@@ -62,10 +65,20 @@ func (p *PostureDigest) Run(ctx context.Context, now time.Time) error {
 	if err != nil {
 		return err
 	}
+	var errs []error
+	if p.GraceDays > 0 {
+		errs = append(errs, p.nudge(ctx, r, week, now))
+	}
 	if p.Notifier == nil || p.Channel == "" {
 		p.log().WarnContext(ctx, "posture-digest: no admin channel or chat transport to post to; the numbers are kept")
-		return nil
+		return errors.Join(errs...)
 	}
+	errs = append(errs, p.post(ctx, r, counts, last, week))
+	return errors.Join(errs...)
+}
+
+// post sends the digest once a week.
+func (p *PostureDigest) post(ctx context.Context, r posture.Report, counts posture.Counts, last *posture.Counts, week string) error {
 	key := "posture-digest:" + week
 	if p.Keys != nil {
 		first, err := p.Keys.ClaimKey(ctx, key, 8*24*time.Hour)
@@ -80,6 +93,48 @@ func (p *PostureDigest) Run(ctx context.Context, now time.Time) error {
 		return err
 	}
 	return nil
+}
+
+// nudge reminds, once a week, each privileged person without 2FA, and
+// tells the admin channel once when one is past the deadline.
+func (p *PostureDigest) nudge(ctx context.Context, r posture.Report, week string, now time.Time) error {
+	gaps, err := posture.Gaps(ctx, p.Records, r, p.GraceDays, now)
+	if err != nil || p.Notifier == nil {
+		return err
+	}
+	var errs []error
+	send := func(key string, ttl time.Duration, deliver func() error) {
+		if p.Keys != nil {
+			first, err := p.Keys.ClaimKey(ctx, key, ttl)
+			if err != nil || !first {
+				errs = append(errs, err)
+				return
+			}
+		}
+		if err := deliver(); err != nil {
+			if p.Keys != nil {
+				err = errors.Join(err, p.Keys.ReleaseKey(context.WithoutCancel(ctx), key))
+			}
+			errs = append(errs, err)
+		}
+	}
+	for _, g := range gaps {
+		id := g.SaaS + ":" + g.Email
+		send("mfa-nudge:"+week+":"+id, 8*24*time.Hour, func() error {
+			_, err := p.Notifier.SendDirect(ctx, g.Email, prompts.MFANudge(g, p.Location))
+			if errors.Is(err, bot.ErrUnreachable) {
+				return nil // the overdue notice still reaches the admins
+			}
+			return err
+		})
+		if g.Overdue(now) && p.Channel != "" {
+			send("mfa-overdue:"+id+":"+g.Deadline.Format(time.DateOnly), 400*24*time.Hour, func() error {
+				_, err := p.Notifier.SendChannel(ctx, p.Channel, prompts.MFAOverdue(g, p.Location))
+				return err
+			})
+		}
+	}
+	return errors.Join(errs...)
 }
 
 // week is a kept week's numbers; nil when none was kept.

@@ -8,7 +8,9 @@ package posture
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
+	"fmt"
 	"slices"
 	"strings"
 	"time"
@@ -207,6 +209,70 @@ func liveGrants(ctx context.Context, svc *access.Service) (map[string]map[int64]
 	for _, g := range grants {
 		if g.State == access.Active {
 			out[saas][g.UserID] = true
+		}
+	}
+	return out, nil
+}
+
+// Gap is a privileged person without two-factor authentication, tracked
+// from when the posture first saw it to its deadline.
+type Gap struct {
+	SaaS      string    `json:"saas"`
+	Email     string    `json:"email"`
+	FirstSeen time.Time `json:"first_seen"`
+	Deadline  time.Time `json:"deadline"`
+}
+
+// Overdue reports whether the deadline has passed at now.
+func (g Gap) Overdue(now time.Time) bool { return !now.Before(g.Deadline) }
+
+const kindGap = "mfa-gap"
+
+// Gaps tracks who lacks 2FA: a person first seen without it gets
+// graceDays to turn it on; one who has it now is forgotten, so a later
+// gap starts a new deadline. It returns the gaps open now.
+func Gaps(ctx context.Context, records store.Records, r Report, graceDays int, now time.Time) ([]Gap, error) {
+	open := map[string]bool{}
+	var out []Gap
+	for _, s := range r.SaaS {
+		if !s.Synced {
+			continue
+		}
+		for _, email := range s.NoMFA {
+			id := s.SaaS + ":" + people.Key(email)
+			open[id] = true
+			g := Gap{SaaS: s.SaaS, Email: email, FirstSeen: now.UTC(), Deadline: now.UTC().AddDate(0, 0, graceDays)}
+			data, err := json.Marshal(g)
+			if err != nil {
+				return nil, err
+			}
+			rec, err := records.CreateRecord(ctx, kindGap, id, data)
+			if errors.Is(err, store.ErrExists) {
+				rec, err = records.GetRecord(ctx, kindGap, id)
+			}
+			if err != nil {
+				return nil, err
+			}
+			if err := json.Unmarshal(rec.Data, &g); err != nil {
+				return nil, fmt.Errorf("posture: unreadable gap %s: %w", id, err)
+			}
+			out = append(out, g)
+		}
+	}
+	recs, err := records.ListRecords(ctx, kindGap)
+	if err != nil {
+		return nil, err
+	}
+	synced := map[string]bool{}
+	for _, s := range r.SaaS {
+		synced[s.SaaS] = s.Synced
+	}
+	for _, rec := range recs {
+		var g Gap
+		if json.Unmarshal(rec.Data, &g) == nil && synced[g.SaaS] && !open[rec.ID] {
+			if err := records.DeleteRecord(ctx, kindGap, rec.ID); err != nil {
+				return nil, err
+			}
 		}
 	}
 	return out, nil

@@ -4,6 +4,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/seatwarden/seatwarden/bot"
 	"github.com/seatwarden/seatwarden/connector"
 	"github.com/seatwarden/seatwarden/posture"
 	"github.com/seatwarden/seatwarden/prompts"
@@ -71,4 +72,13 @@ func TestPostureDigest(t *testing.T) {
 	m := prompts.PostureDigest(r, &now, &last, "/warden")
 	wantHeadline(t, m, "🛡 This week's security posture")
 	goldenRendered(t, m)
+}
+
+// The 2FA reminder to an admin, and the admin channel's notice past the
+// deadline.
+func TestMFAMessages(t *testing.T) {
+	g := posture.Gap{SaaS: "zendesk", Email: "lee@acme.example", FirstSeen: time.Date(2026, 12, 7, 9, 0, 0, 0, time.UTC), Deadline: time.Date(2026, 12, 21, 9, 0, 0, 0, time.UTC)}
+	for name, m := range map[string]bot.Message{"reminder": prompts.MFANudge(g, berlin), "overdue": prompts.MFAOverdue(g, berlin)} {
+		t.Run(name, func(t *testing.T) { goldenRendered(t, m) })
+	}
 }

@@ -3,6 +3,7 @@ package prompts
 import (
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/seatwarden/seatwarden/bot"
 	"github.com/seatwarden/seatwarden/connector"
@@ -118,4 +119,34 @@ func PostureDigest(r posture.Report, now, last *posture.Counts, command string) 
 	}
 	m.Sections = append([]bot.Section{{Text: line}}, m.Sections...)
 	return m
+}
+
+// MFANudge asks a privileged person without two-factor authentication to
+// turn it on, by the deadline.
+func MFANudge(g posture.Gap, loc *time.Location) bot.Message {
+	title := connector.Title(g.SaaS)
+	how := "in " + title + ", open your profile's security settings and set up two-factor authentication"
+	if g.SaaS == connector.Zendesk {
+		how = "in Zendesk, open your profile (top right) → Security settings → Two-factor authentication, and set up an authenticator app"
+	}
+	return bot.Message{
+		Headline: fmt.Sprintf("🔓 Please turn on two-factor authentication in %s by %s", title, g.Deadline.In(orUTC(loc)).Format("2 Jan 2006")),
+		Sections: []bot.Section{{Text: fmt.Sprintf("You hold admin rights in %s, and your account (%s) has no second factor: a stolen password is all it would take to "+
+			"change settings, read every ticket and grant access to anyone. To fix it, %s; it takes two minutes.", title, bot.EscapeText(g.Email), how)}},
+		Context:    []string{"After the deadline the admins are told. Once it is on, the next weekly check sees it and this stops."},
+		Visibility: bot.Visible,
+	}
+}
+
+// MFAOverdue tells the admin channel, once, that a privileged person is
+// past their deadline without two-factor authentication.
+func MFAOverdue(g posture.Gap, loc *time.Location) bot.Message {
+	title := connector.Title(g.SaaS)
+	return bot.Message{
+		Headline: fmt.Sprintf("🔓 %s still has no two-factor authentication in %s", bot.EscapeText(g.Email), title),
+		Sections: []bot.Section{{Text: fmt.Sprintf("They hold admin rights; they were asked on %s to turn it on by %s. "+
+			"Ask them directly, or take the rights away until it is on (just-in-time access gives them back when needed).",
+			g.FirstSeen.In(orUTC(loc)).Format("2 Jan 2006"), g.Deadline.In(orUTC(loc)).Format("2 Jan 2006"))}},
+		Visibility: bot.Visible,
+	}
 }

@@ -588,7 +588,7 @@ func (a *app) postureDigest(log *slog.Logger) *jobs.PostureDigest {
 		src.Directory = a.identity.Directory
 	}
 	return &jobs.PostureDigest{Sources: src, Records: a.store, Keys: a.store, Channel: a.cfg.Policy.AdminChannel, Command: a.cfg.Policy.Command,
-		Location: a.cfg.Policy.Location(), Logger: log}
+		Location: a.cfg.Policy.Location(), GraceDays: a.cfg.Policy.Posture.MFAGraceDays, Logger: log}
 }
 
 // newAuditSink is the SIEM's collector the configuration names.
