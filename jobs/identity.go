@@ -134,27 +134,13 @@ func (i *Identity) reportLeavers(ctx context.Context, source string, snap *direc
 			continue
 		}
 		h.Source = source
-		key := "identity:leaver:" + source + ":" + p.ID + ":" + p.Changed.UTC().Format(time.RFC3339)
-		if i.Keys != nil {
-			first, err := i.Keys.ClaimKey(ctx, key, 90*24*time.Hour)
-			if err != nil || !first {
-				errs = append(errs, err)
-				continue
-			}
-		}
-		if _, err := i.Notifier.SendChannel(ctx, i.AdminChannel, prompts.LeaverReport(h, i.Command, i.Location)); err != nil {
-			errs = append(errs, err, i.release(ctx, key))
-		}
+		_, err := sendOnce(ctx, i.Keys, "identity:leaver:"+source+":"+p.ID+":"+p.Changed.UTC().Format(time.RFC3339), 90*24*time.Hour, func() error {
+			_, err := i.Notifier.SendChannel(ctx, i.AdminChannel, prompts.LeaverReport(h, i.Command, i.Location))
+			return err
+		})
+		errs = append(errs, err)
 	}
 	return errors.Join(errs...)
-}
-
-// release lets the next run send a report whose send failed.
-func (i *Identity) release(ctx context.Context, key string) error {
-	if i.Keys == nil {
-		return nil
-	}
-	return i.Keys.ReleaseKey(context.WithoutCancel(ctx), key)
 }
 
 // holds is what p holds besides seats: places in the approvals policy,

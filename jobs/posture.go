@@ -79,20 +79,11 @@ func (p *PostureDigest) Run(ctx context.Context, now time.Time) error {
 
 // post sends the digest once a week.
 func (p *PostureDigest) post(ctx context.Context, r posture.Report, counts posture.Counts, last *posture.Counts, week string) error {
-	key := "posture-digest:" + week
-	if p.Keys != nil {
-		first, err := p.Keys.ClaimKey(ctx, key, 8*24*time.Hour)
-		if err != nil || !first {
-			return err
-		}
-	}
-	if _, err := p.Notifier.SendChannel(ctx, p.Channel, prompts.PostureDigest(r, &counts, last, p.Command)); err != nil {
-		if p.Keys != nil {
-			err = errors.Join(err, p.Keys.ReleaseKey(context.WithoutCancel(ctx), key))
-		}
+	_, err := sendOnce(ctx, p.Keys, "posture-digest:"+week, 8*24*time.Hour, func() error {
+		_, err := p.Notifier.SendChannel(ctx, p.Channel, prompts.PostureDigest(r, &counts, last, p.Command))
 		return err
-	}
-	return nil
+	})
+	return err
 }
 
 // nudge reminds, once a week, each privileged person without 2FA, and
@@ -104,19 +95,8 @@ func (p *PostureDigest) nudge(ctx context.Context, r posture.Report, week string
 	}
 	var errs []error
 	send := func(key string, ttl time.Duration, deliver func() error) {
-		if p.Keys != nil {
-			first, err := p.Keys.ClaimKey(ctx, key, ttl)
-			if err != nil || !first {
-				errs = append(errs, err)
-				return
-			}
-		}
-		if err := deliver(); err != nil {
-			if p.Keys != nil {
-				err = errors.Join(err, p.Keys.ReleaseKey(context.WithoutCancel(ctx), key))
-			}
-			errs = append(errs, err)
-		}
+		_, err := sendOnce(ctx, p.Keys, key, ttl, deliver)
+		errs = append(errs, err)
 	}
 	for _, g := range gaps {
 		id := g.SaaS + ":" + g.Email

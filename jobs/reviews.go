@@ -854,17 +854,7 @@ func (r *Reviews) tellLeaverActed(ctx context.Context, p *Reviews, period string
 	// One key per audience, each released when its send fails, so the
 	// next run retries only what did not arrive.
 	tell := func(audience string, send func() error) error {
-		key := fmt.Sprintf("leavers:acted:%s:%s:%d:%s", p.saas(), period, it.Seat.UserID, audience)
-		if r.Keys != nil {
-			first, err := r.Keys.ClaimKey(ctx, key, 30*24*time.Hour)
-			if err != nil || !first {
-				return err
-			}
-		}
-		err := send()
-		if err != nil && r.Keys != nil {
-			return errors.Join(err, r.Keys.ReleaseKey(context.WithoutCancel(ctx), key))
-		}
+		_, err := sendOnce(ctx, r.Keys, fmt.Sprintf("leavers:acted:%s:%s:%d:%s", p.saas(), period, it.Seat.UserID, audience), 30*24*time.Hour, send)
 		return err
 	}
 	msg := r.view(period, now).LeaverActed(it)

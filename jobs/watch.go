@@ -74,22 +74,14 @@ func (w *Watch) post(ctx context.Context, svc *watch.Service) error {
 	}
 	var errs []error
 	for _, a := range alerts {
-		key := "watch:post:" + a.ID
-		if w.Keys != nil {
-			first, err := w.Keys.ClaimKey(ctx, key, postClaim)
-			if err != nil || !first {
-				errs = append(errs, err)
-				continue
-			}
+		sent, err := sendOnce(ctx, w.Keys, "watch:post:"+a.ID, postClaim, func() error {
+			_, err := w.Notifier.SendChannel(ctx, w.Channel, prompts.TrustAlert(a, w.Location))
+			return err
+		})
+		errs = append(errs, err)
+		if sent {
+			errs = append(errs, svc.MarkPosted(ctx, a.ID))
 		}
-		if _, err := w.Notifier.SendChannel(ctx, w.Channel, prompts.TrustAlert(a, w.Location)); err != nil {
-			if w.Keys != nil {
-				err = errors.Join(err, w.Keys.ReleaseKey(context.WithoutCancel(ctx), key))
-			}
-			errs = append(errs, err)
-			continue
-		}
-		errs = append(errs, svc.MarkPosted(ctx, a.ID))
 	}
 	return errors.Join(errs...)
 }
@@ -100,12 +92,11 @@ func (w *Watch) unavailable(ctx context.Context, saas string, err error) {
 	if w.Keys == nil || w.Notifier == nil || w.Channel == "" {
 		return
 	}
-	if first, kerr := w.Keys.ClaimKey(ctx, "watch:unavailable:"+saas, 365*24*time.Hour); kerr != nil || !first {
-		return
-	}
-	msg := prompts.WatchUnavailable(saas)
-	if _, serr := w.Notifier.SendChannel(ctx, w.Channel, msg); serr != nil {
-		_ = w.Keys.ReleaseKey(context.WithoutCancel(ctx), "watch:unavailable:"+saas)
+	if _, err := sendOnce(ctx, w.Keys, "watch:unavailable:"+saas, 365*24*time.Hour, func() error {
+		_, err := w.Notifier.SendChannel(ctx, w.Channel, prompts.WatchUnavailable(saas))
+		return err
+	}); err != nil {
+		w.log().WarnContext(ctx, "audit-watch: the alert channel was not told", slog.Any("error", err))
 	}
 }
 
