@@ -280,8 +280,12 @@ func checkWatch(ctx context.Context, cfg *config.Config, log *slog.Logger) check
 	case err != nil:
 		return fail("watch", fmt.Sprintf("Zendesk's audit log: %v", err), "check that the OAuth client may read the audit log (scope auditlogs:read or read)")
 	}
-	return ok("watch", "Zendesk's audit log answers (%d %s in the last hour); alerts go to %s", n, plural(n, "entry", "entries"),
-		orNone(cmp.Or(cfg.Policy.Posture.AlertChannel, cfg.Policy.AdminChannel)))
+	channel := cmp.Or(cfg.Policy.Posture.AlertChannel, cfg.Policy.AdminChannel)
+	if channel == "" {
+		return warn("watch", fmt.Sprintf("Zendesk's audit log answers (%d %s in the last hour), but no channel hears the alerts: they are recorded, not posted", n, plural(n, "entry", "entries")),
+			"set posture.alert_channel (or admin_channel) in the policy file")
+	}
+	return ok("watch", "Zendesk's audit log answers (%d %s in the last hour); alerts go to %s", n, plural(n, "entry", "entries"), channel)
 }
 
 func checkZendesk(ctx context.Context, cfg *config.Config, log *slog.Logger) checkResult {
