@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/seatwarden/seatwarden/connector"
+	"github.com/seatwarden/seatwarden/internal/apiclient"
 	"github.com/seatwarden/seatwarden/store"
 )
 
@@ -155,15 +156,17 @@ func (s *Stream) deliver(ctx context.Context, lock store.Lock) error {
 			s.observe(0, "retry", lag)
 			s.log().WarnContext(ctx, "audit sink: not delivered; retrying", slog.String("sink", s.Sink.Name()),
 				slog.Int64("from", page[0].Seq), slog.Duration("wait", wait), slog.Any("error", err))
+			if err := s.hold(ctx, &lock, wait); err != nil {
+				return err
+			}
+			wait = min(wait*2, retryMost)
 		default:
 			s.observe(0, "refused", lag)
 			s.refused(ctx, after, err)
-			wait = max(wait, refusedWait)
+			if err := s.hold(ctx, &lock, refusedWait); err != nil {
+				return err
+			}
 		}
-		if err := s.hold(ctx, &lock, wait); err != nil {
-			return err
-		}
-		wait = min(wait*2, max(retryMost, wait))
 	}
 }
 
@@ -234,14 +237,7 @@ func (s *Stream) sleep(ctx context.Context, d time.Duration) error {
 	if s.Sleep != nil {
 		return s.Sleep(ctx, d)
 	}
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-t.C:
-		return nil
-	}
+	return apiclient.Sleep(ctx, d)
 }
 
 func (s *Stream) log() *slog.Logger {

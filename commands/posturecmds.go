@@ -41,6 +41,7 @@ func (pc *postureCommands) handle(ctx context.Context, c *Call) (bot.Message, er
 		names = append(names, g.Connector)
 	}
 	r, err := posture.Gather(ctx, posture.Sources{SaaS: names, Access: pc.d.Access, Directory: pc.d.Directory, Credentials: pc.d.Credentials,
+		Location: pc.d.Policy.Location,
 		Seats: func(ctx context.Context, saas string) (*store.Snapshot, seats.Tally, string, bool, error) {
 			g := byName[saas]
 			v, err := pc.seats.loadOf(ctx, g, c.Now)
@@ -51,7 +52,7 @@ func (pc *postureCommands) handle(ctx context.Context, c *Call) (bot.Message, er
 				return nil, seats.Tally{}, "", false, err
 			}
 			return v.snap, v.report.Summary.Inactive, g.Policy.Pricing.Currency, true, nil
-		}}, c.Now)
+		}})
 	if err != nil {
 		return bot.Message{}, err
 	}

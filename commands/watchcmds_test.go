@@ -26,7 +26,7 @@ func (e oneEvent) Events(_ context.Context, from, to time.Time, page func([]conn
 // for everyone, once; others may not.
 func TestAcknowledgeAnAlert(t *testing.T) {
 	f := newAccessFixture(t)
-	svc := &watch.Service{SaaS: "zendesk", Records: f.store, Audit: f.store, Now: f.now,
+	svc := &watch.Service{SaaS: "zendesk", Store: f.store, Audit: f.store, Now: f.now,
 		Log: oneEvent{ID: "70000123", At: f.now().Add(-time.Hour), ActorID: 7, ActorName: "Lee Park", Action: "create", SourceType: "apitoken", SourceLabel: "Reporting"}}
 	res, err := svc.Run(t.Context())
 	if err != nil || len(res.Raised) != 1 {

@@ -48,7 +48,7 @@ func (p *PostureDigest) Job() Definition {
 // Run reads the posture, keeps this week's numbers and posts the digest,
 // once a week across replicas.
 func (p *PostureDigest) Run(ctx context.Context, now time.Time) error {
-	r, err := posture.Gather(ctx, p.Sources, now)
+	r, err := posture.Gather(ctx, p.Sources)
 	if err != nil {
 		return err
 	}

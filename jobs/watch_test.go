@@ -28,7 +28,7 @@ func watchJob(t *testing.T, opts ...zendesktest.Option) (*jobs.Watch, *zendeskte
 	}
 	st := teststores.Bolt(t, nil)
 	out := newOutbox()
-	svc := &watch.Service{SaaS: "zendesk", Log: zendesk.Connector{Client: client}, Records: st, Now: emu.Now}
+	svc := &watch.Service{SaaS: "zendesk", Log: zendesk.Connector{Client: client}, Store: st, Now: emu.Now}
 	return &jobs.Watch{Services: []*watch.Service{svc}, Notifier: out, Channel: adminChannel, Keys: st}, emu, out
 }
 

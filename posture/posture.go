@@ -83,19 +83,14 @@ func Part(snap *store.Snapshot, inactive seats.Tally, currency string, grants ma
 	return part
 }
 
-// AddCredentials counts the register's API tokens and writing OAuth
-// clients.
-func (r *Report) AddCredentials(ev credentials.Evaluation, now time.Time) {
-	r.Tokens = true
-	r.DaysLeft = int(credentials.APITokenRetirement.Sub(now).Hours() / 24)
+// AddCredentials takes the API-token countdown from the register's own
+// summary, as the tokens command shows it, and counts the OAuth clients
+// whose tokens may write.
+func (r *Report) AddCredentials(ev credentials.Evaluation, loc *time.Location) {
+	countdown := ev.Summarize(loc).APITokens
+	r.Tokens, r.TokensLeft, r.DaysLeft = true, countdown.Active, countdown.DaysLeft
 	for _, it := range ev.Items {
-		if !it.Present || !it.Active {
-			continue
-		}
-		switch {
-		case it.Kind == credentials.APIToken:
-			r.TokensLeft++
-		case it.Kind == credentials.OAuthClient && slices.ContainsFunc(it.Scopes, writes):
+		if it.Present && it.Active && it.Kind == credentials.OAuthClient && slices.ContainsFunc(it.Scopes, writes) {
 			r.WriteClients++
 		}
 	}
@@ -144,10 +139,12 @@ type Sources struct {
 	Access      *access.Service
 	Directory   *directory.Service
 	Credentials *credentials.Service
+	// Location is the policy's time zone, where days are counted.
+	Location *time.Location
 }
 
 // Gather reads the posture now.
-func Gather(ctx context.Context, src Sources, now time.Time) (Report, error) {
+func Gather(ctx context.Context, src Sources) (Report, error) {
 	r := Report{Directory: src.Directory != nil}
 	leavers, err := leaversOf(ctx, src.Directory)
 	if err != nil {
@@ -173,7 +170,7 @@ func Gather(ctx context.Context, src Sources, now time.Time) (Report, error) {
 		if err != nil {
 			return r, err
 		}
-		r.AddCredentials(ev, now)
+		r.AddCredentials(ev, src.Location)
 	}
 	return r, nil
 }

@@ -46,11 +46,18 @@ func (e *AcknowledgedError) Error() string {
 	return fmt.Sprintf("watch: alert %s was acknowledged by %s", e.Alert.ID, e.Alert.AcknowledgedBy)
 }
 
+// Store is what the watch keeps: its cursor and alerts as records, and
+// the alerts not yet posted as a queue, so posting reads only those.
+type Store interface {
+	store.Records
+	store.Schedules
+}
+
 // Service watches one SaaS's audit log.
 type Service struct {
-	SaaS    string
-	Log     connector.EventLog
-	Records store.Records
+	SaaS  string
+	Log   connector.EventLog
+	Store Store
 	// Audit hears acknowledgements; nil records none.
 	Audit  store.Audit
 	Policy Policy
@@ -66,6 +73,9 @@ type Service struct {
 const (
 	kindState = "watch-state"
 	kindAlert = "watch-alert"
+	// queueUnposted, with the SaaS after it, holds the ids of alerts
+	// not yet in the channel (ids name an event and a rule, nobody).
+	queueUnposted = "watch-unposted"
 )
 
 // state is where the last read stopped, and who changed what lately, for
@@ -207,34 +217,52 @@ func (s *Service) record(ctx context.Context, e connector.Event, f Finding, now 
 	if err != nil {
 		return a, false, err
 	}
-	_, err = s.Records.CreateRecord(ctx, kindAlert, a.ID, data)
+	// Queued first: a replica that dies between the two leaves a queue
+	// entry Unposted drops, never an alert nobody posts.
+	if err := s.Store.Schedule(ctx, s.queue(), a.ID, e.At); err != nil {
+		return a, false, err
+	}
+	_, err = s.Store.CreateRecord(ctx, kindAlert, a.ID, data)
 	if errors.Is(err, store.ErrExists) {
 		return a, false, nil
 	}
 	return a, err == nil, err
 }
 
+// unpostedBatch bounds the alerts one call of Unposted returns.
+const unpostedBatch = 200
+
 // Unposted are the recorded alerts not yet in the alert channel, oldest
-// first.
+// event first, at most unpostedBatch; read from the queue, so the cost
+// does not grow with every alert ever raised.
 func (s *Service) Unposted(ctx context.Context) ([]Alert, error) {
-	recs, err := s.Records.ListRecords(ctx, kindAlert)
+	due, err := s.Store.DueBy(ctx, s.queue(), s.now(), unpostedBatch)
 	if err != nil {
 		return nil, err
 	}
 	var out []Alert
-	for _, r := range recs {
-		var a Alert
-		if json.Unmarshal(r.Data, &a) == nil && a.Posted.IsZero() && a.SaaS == s.SaaS {
+	for _, d := range due {
+		a, err := s.Get(ctx, d.ID)
+		switch {
+		case errors.Is(err, ErrNoAlert) || err == nil && !a.Posted.IsZero():
+			if err := s.Store.Unschedule(ctx, s.queue(), d.ID); err != nil {
+				return nil, err
+			}
+		case err != nil:
+			return nil, err
+		default:
 			out = append(out, a)
 		}
 	}
-	slices.SortFunc(out, func(a, b Alert) int { return a.Event.At.Compare(b.Event.At) })
 	return out, nil
 }
 
+// queue holds the ids of this SaaS's alerts not yet posted.
+func (s *Service) queue() string { return queueUnposted + ":" + s.SaaS }
+
 // MarkPosted records that the alert reached the channel.
 func (s *Service) MarkPosted(ctx context.Context, id string) error {
-	_, err := store.UpdateRecord(ctx, s.Records, kindAlert, id, func(cur store.Record) ([]byte, error) {
+	_, err := store.UpdateRecord(ctx, s.Store, kindAlert, id, func(cur store.Record) ([]byte, error) {
 		var a Alert
 		if err := json.Unmarshal(cur.Data, &a); err != nil {
 			return nil, err
@@ -245,15 +273,15 @@ func (s *Service) MarkPosted(ctx context.Context, id string) error {
 		a.Posted = s.now().UTC()
 		return json.Marshal(a)
 	})
-	if errors.Is(err, store.ErrSkipUpdate) {
-		return nil
+	if err != nil && !errors.Is(err, store.ErrSkipUpdate) {
+		return err
 	}
-	return err
+	return s.Store.Unschedule(ctx, s.queue(), id)
 }
 
 // Get reads one alert.
 func (s *Service) Get(ctx context.Context, id string) (Alert, error) {
-	rec, err := s.Records.GetRecord(ctx, kindAlert, id)
+	rec, err := s.Store.GetRecord(ctx, kindAlert, id)
 	if errors.Is(err, store.ErrNotFound) {
 		return Alert{}, ErrNoAlert
 	}
@@ -269,7 +297,7 @@ func (s *Service) Get(ctx context.Context, id string) (Alert, error) {
 // first.
 func (s *Service) Acknowledge(ctx context.Context, id, by, note string) (Alert, error) {
 	var out Alert
-	_, err := store.UpdateRecord(ctx, s.Records, kindAlert, id, func(cur store.Record) ([]byte, error) {
+	_, err := store.UpdateRecord(ctx, s.Store, kindAlert, id, func(cur store.Record) ([]byte, error) {
 		if err := json.Unmarshal(cur.Data, &out); err != nil {
 			return nil, err
 		}
@@ -291,7 +319,7 @@ func (s *Service) Acknowledge(ctx context.Context, id, by, note string) (Alert, 
 }
 
 func (s *Service) load(ctx context.Context) (store.Record, state, error) {
-	rec, err := s.Records.GetRecord(ctx, kindState, s.SaaS)
+	rec, err := s.Store.GetRecord(ctx, kindState, s.SaaS)
 	if errors.Is(err, store.ErrNotFound) {
 		return store.Record{}, state{}, nil
 	}
@@ -313,9 +341,9 @@ func (s *Service) save(ctx context.Context, prev store.Record, st state) error {
 		return err
 	}
 	if prev.Version == 0 {
-		_, err = s.Records.CreateRecord(ctx, kindState, s.SaaS, data)
+		_, err = s.Store.CreateRecord(ctx, kindState, s.SaaS, data)
 	} else {
-		_, err = s.Records.CompareAndSwapRecord(ctx, kindState, s.SaaS, prev.Version, data)
+		_, err = s.Store.CompareAndSwapRecord(ctx, kindState, s.SaaS, prev.Version, data)
 	}
 	if errors.Is(err, store.ErrExists) || errors.Is(err, store.ErrConflict) {
 		return nil

@@ -47,7 +47,7 @@ func newFixture(t *testing.T, opts ...zendesktest.Option) *fixture {
 }
 
 func (f *fixture) service(p watch.Policy) *watch.Service {
-	return &watch.Service{SaaS: "zendesk", Log: zendesk.Connector{Client: f.client}, Records: f.store, Policy: p, Now: f.clock.Now}
+	return &watch.Service{SaaS: "zendesk", Log: zendesk.Connector{Client: f.client}, Store: f.store, Policy: p, Now: f.clock.Now}
 }
 
 func (f *fixture) add(e zendesk.AuditLog) {

@@ -516,7 +516,7 @@ func (a *app) newWatch(log connector.EventLog, logger *slog.Logger) (*jobs.Watch
 	if err != nil {
 		return nil, err
 	}
-	svc := &watch.Service{SaaS: connector.Zendesk, Log: log, Records: a.store, Audit: a.store, Policy: p, Now: a.now}
+	svc := &watch.Service{SaaS: connector.Zendesk, Log: log, Store: a.store, Audit: a.store, Policy: p, Now: a.now}
 	if a.identity != nil {
 		svc.Departed = a.departedStaff(connector.Zendesk)
 	}
@@ -572,7 +572,7 @@ func (a *app) postureDigest(log *slog.Logger) *jobs.PostureDigest {
 		rules[connector.GitHub] = a.gitHubReviews.Rules
 		names = append(names, connector.GitHub)
 	}
-	src := posture.Sources{SaaS: names, Access: a.access.Service, Credentials: a.tokens.Service,
+	src := posture.Sources{SaaS: names, Access: a.access.Service, Credentials: a.tokens.Service, Location: a.cfg.Policy.Location(),
 		Seats: func(ctx context.Context, saas string) (*store.Snapshot, seats.Tally, string, bool, error) {
 			snap, err := a.store.LoadSnapshot(ctx, saas)
 			if errors.Is(err, store.ErrNotFound) {
