@@ -191,6 +191,36 @@ func (s *Service) Installations(ctx context.Context, saas string, found []Instal
 	return out, nil
 }
 
+// Unapproved are the shadow installs no approved request covers yet:
+// none was opened, or the one opened is still waiting or was refused. An
+// app uninstalled since keeps its record; the caller compares with what
+// is installed now.
+func (s *Service) Unapproved(ctx context.Context) ([]Shadow, error) {
+	recs, err := s.Records.ListRecords(ctx, kindShadow)
+	if err != nil {
+		return nil, err
+	}
+	var out []Shadow
+	for _, rec := range recs {
+		sh, err := decodeShadow(rec)
+		if err != nil {
+			s.logFailure("shadow install unreadable", rec.ID, err)
+			continue
+		}
+		if sh.Request != "" {
+			r, err := s.Get(ctx, sh.Request)
+			if err == nil && (r.State == Approved || r.State == Done) {
+				continue
+			}
+			if err != nil && !errors.Is(err, ErrNotFound) {
+				return nil, err
+			}
+		}
+		out = append(out, sh)
+	}
+	return out, nil
+}
+
 // decodeShadow reads a stored shadow install; one recorded before other
 // SaaS is Zendesk's.
 func decodeShadow(rec store.Record) (Shadow, error) {

@@ -5,6 +5,7 @@ import (
 	"errors"
 
 	"github.com/seatwarden/seatwarden/bot"
+	"github.com/seatwarden/seatwarden/connector"
 	"github.com/seatwarden/seatwarden/posture"
 	"github.com/seatwarden/seatwarden/prompts"
 	"github.com/seatwarden/seatwarden/seats"
@@ -40,8 +41,12 @@ func (pc *postureCommands) handle(ctx context.Context, c *Call) (bot.Message, er
 		byName[g.Connector] = g
 		names = append(names, g.Connector)
 	}
+	var roles map[string]connector.Roles
+	if pc.d.CustomRoles != nil {
+		roles = map[string]connector.Roles{connector.Zendesk: pc.d.CustomRoles}
+	}
 	r, err := posture.Gather(ctx, posture.Sources{SaaS: names, Access: pc.d.Access, Directory: pc.d.Directory, Credentials: pc.d.Credentials,
-		Location: pc.d.Policy.Location,
+		Approvals: pc.d.Approvals, Roles: roles, MFARequired: pc.d.MFARequired, Location: pc.d.Policy.Location,
 		Seats: func(ctx context.Context, saas string) (*store.Snapshot, seats.Tally, string, bool, error) {
 			g := byName[saas]
 			v, err := pc.seats.loadOf(ctx, g, c.Now)

@@ -5,19 +5,28 @@ import (
 	"testing"
 	"time"
 
+	"github.com/seatwarden/seatwarden/connector"
 	"github.com/seatwarden/seatwarden/directory"
 	"github.com/seatwarden/seatwarden/internal/golden"
 )
 
 // posture on the home fixture's account: without a directory, then with
-// one that says someone left; a grant makes an admin just in time.
+// one that says someone left; a grant makes an admin just in time; the
+// Team Lead role manages team members, so it is risky and its holder
+// without 2FA is named.
 func TestPosture(t *testing.T) {
 	f := newHomeFixture(t)
 	f.grantApproved(t, acmeMei, "2h")
+	f.deps.CustomRoles = f.access.Roles.(connector.Roles)
+	var err error
+	if f.router, err = New(f.deps); err != nil {
+		t.Fatal(err)
+	}
 	first := ask(f.router, acmeAdmin, "posture")
 	golden.JSON(t, first)
 	text := fieldText(first)
-	for _, want := range []string{"Security posture", "*Zendesk*", "(1 just in time)", "two-factor authentication", "inactive paid", "API token"} {
+	for _, want := range []string{"Security posture", "*Zendesk*", "(1 just in time)", "two-factor authentication", "inactive paid", "API token",
+		"lucas@acme.example (Team Lead)", "1 risky custom role: Team Lead", "Every installed app has an approved request"} {
 		if !strings.Contains(text, want) {
 			t.Errorf("missing %q in:\n%s", want, text)
 		}
@@ -34,7 +43,6 @@ func TestPosture(t *testing.T) {
 		t.Fatal(err)
 	}
 	f.deps.Directory = dir
-	var err error
 	if f.router, err = New(f.deps); err != nil {
 		t.Fatal(err)
 	}

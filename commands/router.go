@@ -230,6 +230,12 @@ type Deps struct {
 	// Watch is the audit watch, whose alerts' buttons these commands
 	// answer; nil leaves them out.
 	Watch *watch.Service
+	// CustomRoles reads Zendesk's custom roles for the posture; nil
+	// leaves their line out.
+	CustomRoles connector.Roles
+	// MFARequired are who must have two-factor authentication
+	// (posture.mfa_required_roles); nil is posture.DefaultRequired.
+	MFARequired []string
 	// BrokeGlass is told when someone takes a role by break-glass, so
 	// the admin channel and every approver hear of it off the command's
 	// path. It may be nil.

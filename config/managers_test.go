@@ -146,3 +146,32 @@ func TestRetentionBounds(t *testing.T) {
 		})
 	}
 }
+
+// The 2FA deadline's policy names what happens past it, and who must
+// have 2FA.
+func TestMFAPolicy(t *testing.T) {
+	tests := []struct {
+		name, doc string
+		want      []string
+	}{
+		{"demote", "posture:\n  mfa:\n    on_deadline: demote\n", nil},
+		{"custom roles by name", "posture:\n  mfa_required_roles: [admin, Team Lead]\n", nil},
+		{"unknown action", "posture:\n  mfa:\n    on_deadline: suspend\n",
+			[]string{`policy.yaml:3: posture.mfa.on_deadline: must be one of escalate, demote, got "suspend"`}},
+		{"empty role", "posture:\n  mfa_required_roles: [admin, \"\"]\n",
+			[]string{`policy.yaml:2: posture.mfa_required_roles[1]: must be "admin", "risky" or a custom role's name or id, got ""`}},
+		{"grace too long", "posture:\n  mfa:\n    grace_days: 400\n",
+			[]string{"policy.yaml:3: posture.mfa.grace_days: must be between 0 and 365, got 400"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if tt.want == nil {
+				if _, err := loadPolicy(tt.doc); err != nil {
+					t.Fatal(err)
+				}
+				return
+			}
+			wantProblems(t, tt.doc, tt.want...)
+		})
+	}
+}

@@ -334,11 +334,40 @@ type PosturePolicy struct {
 	// BulkChanges is how many changes by one person within ten minutes
 	// raise an alert.
 	BulkChanges int `yaml:"bulk_changes" json:"bulk_changes"`
-	// MFAGraceDays is how long an admin first seen without two-factor
-	// authentication has to turn it on: they are reminded weekly, and the
-	// admin channel told past it. 0 sends no reminders.
-	MFAGraceDays int `yaml:"mfa_grace_days" json:"mfa_grace_days"`
+	// MFA is what happens to privileged people without two-factor
+	// authentication.
+	MFA MFAPolicy `yaml:"mfa" json:"mfa"`
+	// MFARequiredRoles are who must have two-factor authentication:
+	// "admin" (the SaaS's administrators: Zendesk admins, GitHub owners),
+	// "risky" (custom roles whose permissions change who may do what), or
+	// a custom role by name or id.
+	MFARequiredRoles []string `yaml:"mfa_required_roles" json:"mfa_required_roles"`
 }
+
+// MFAPolicy is the deadline for turning two-factor authentication on.
+type MFAPolicy struct {
+	// GraceDays is how long a person first seen without it has to turn
+	// it on; they are reminded weekly. 0 sends no reminders and sets no
+	// deadline.
+	GraceDays int `yaml:"grace_days" json:"grace_days"`
+	// OnDeadline is what happens past the deadline: escalate tells the
+	// seat's owner and the admin channel; demote also takes the
+	// privileged role away, as a privilege review's Make just-in-time
+	// does.
+	OnDeadline string `yaml:"on_deadline" json:"on_deadline"`
+}
+
+// Values of posture.mfa.on_deadline.
+const (
+	MFAOnDeadlineEscalate = "escalate"
+	MFAOnDeadlineDemote   = "demote"
+)
+
+// Values of posture.mfa_required_roles besides custom role names.
+const (
+	MFARoleAdmin = "admin"
+	MFARoleRisky = "risky"
+)
 
 // Values of identity.on_departed.
 const (
@@ -457,7 +486,8 @@ func DefaultPolicy() Policy {
 		// Two years of the trail and the decisions behind it (audits ask
 		// for one); a verification's context only matters for weeks.
 		Retention: RetentionPolicy{AuditDays: 730, ReviewsDays: 730, RequestsDays: 730, GrantsDays: 730, VerificationsDays: 90},
-		Posture:   PosturePolicy{BulkChanges: 20, MFAGraceDays: 14},
+		Posture: PosturePolicy{BulkChanges: 20, MFA: MFAPolicy{GraceDays: 14, OnDeadline: MFAOnDeadlineEscalate},
+			MFARequiredRoles: []string{MFARoleAdmin, MFARoleRisky}},
 	}
 }
 

@@ -117,7 +117,13 @@ func (d *policyDecoder) validatePolicy(p *Policy) {
 
 	d.oneOf("identity.on_departed", p.Identity.OnDeparted, OnDepartedAsk, OnDepartedRemove, OnDepartedSuspend)
 	d.intRange("posture.bulk_changes", p.Posture.BulkChanges, 2, 10_000)
-	d.intRange("posture.mfa_grace_days", p.Posture.MFAGraceDays, 0, 365)
+	d.intRange("posture.mfa.grace_days", p.Posture.MFA.GraceDays, 0, 365)
+	d.oneOf("posture.mfa.on_deadline", p.Posture.MFA.OnDeadline, MFAOnDeadlineEscalate, MFAOnDeadlineDemote)
+	for i, role := range p.Posture.MFARequiredRoles {
+		if strings.TrimSpace(role) == "" {
+			d.addAt(fmt.Sprintf("posture.mfa_required_roles[%d]", i), `must be "admin", "risky" or a custom role's name or id, got ""`)
+		}
+	}
 	for path, days := range map[string]int{"retention.audit_days": p.Retention.AuditDays, "retention.reviews_days": p.Retention.ReviewsDays,
 		"retention.requests_days": p.Retention.RequestsDays, "retention.grants_days": p.Retention.GrantsDays,
 		"retention.verifications_days": p.Retention.VerificationsDays} {

@@ -1,6 +1,7 @@
 package jobs
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -9,6 +10,7 @@ import (
 	"time"
 
 	"github.com/seatwarden/seatwarden/bot"
+	"github.com/seatwarden/seatwarden/people"
 	"github.com/seatwarden/seatwarden/posture"
 	"github.com/seatwarden/seatwarden/prompts"
 	"github.com/seatwarden/seatwarden/reviews"
@@ -29,10 +31,27 @@ type PostureDigest struct {
 	Command  string
 	Location *time.Location
 	// GraceDays is how long a privileged person first seen without 2FA
-	// has to turn it on (posture.mfa_grace_days); 0 sends no reminders.
+	// has to turn it on (posture.mfa.grace_days); 0 sends no reminders.
 	GraceDays int
-	Logger    *slog.Logger
+	// OnDeadline is what happens past the deadline (posture.mfa.
+	// on_deadline): MFAEscalate (or "") tells the seat's owner and the
+	// admin channel; MFADemote takes the privilege away through Demote,
+	// and escalates when it cannot.
+	OnDeadline string
+	// Owner names who answers for a member's seat, never the member; nil
+	// (or "") tells only the admin channel.
+	Owner func(ctx context.Context, saas string, userID int64) (string, error)
+	// Demote takes a member's privilege away for why, exactly once across
+	// replicas (the privilege review's TakePrivilege); nil escalates.
+	Demote func(ctx context.Context, saas string, userID int64, why string) (reviews.Item, error)
+	Logger *slog.Logger
 }
+
+// What happens past the 2FA deadline.
+const (
+	MFAEscalate = "escalate"
+	MFADemote   = "demote"
+)
 
 const kindPostureWeek = "posture-week"
 
@@ -86,35 +105,113 @@ func (p *PostureDigest) post(ctx context.Context, r posture.Report, counts postu
 	return err
 }
 
-// nudge reminds, once a week, each privileged person without 2FA, and
-// tells the admin channel once when one is past the deadline.
+// nudge reminds, once a week, each privileged person without 2FA; past
+// their deadline it escalates or demotes, as the policy says.
 func (p *PostureDigest) nudge(ctx context.Context, r posture.Report, week string, now time.Time) error {
 	gaps, err := posture.Gaps(ctx, p.Records, r, p.GraceDays, now)
 	if err != nil || p.Notifier == nil {
 		return err
 	}
 	var errs []error
-	send := func(key string, ttl time.Duration, deliver func() error) {
-		_, err := sendOnce(ctx, p.Keys, key, ttl, deliver)
+	for _, g := range gaps {
+		if g.Overdue(now) {
+			demoted, err := p.pastDeadline(ctx, g)
+			errs = append(errs, err)
+			if demoted {
+				continue // nothing left to remind them of
+			}
+		}
+		_, err := sendOnce(ctx, p.Keys, "mfa-nudge:"+week+":"+gapID(g), 8*24*time.Hour, func() error {
+			return p.direct(ctx, g.Email, prompts.MFANudge(g, p.Location, p.demotes()))
+		})
 		errs = append(errs, err)
 	}
-	for _, g := range gaps {
-		id := g.SaaS + ":" + g.Email
-		send("mfa-nudge:"+week+":"+id, 8*24*time.Hour, func() error {
-			_, err := p.Notifier.SendDirect(ctx, g.Email, prompts.MFANudge(g, p.Location))
-			if errors.Is(err, bot.ErrUnreachable) {
-				return nil // the overdue notice still reaches the admins
-			}
-			return err
-		})
-		if g.Overdue(now) && p.Channel != "" {
-			send("mfa-overdue:"+id+":"+g.Deadline.Format(time.DateOnly), 400*24*time.Hour, func() error {
-				_, err := p.Notifier.SendChannel(ctx, p.Channel, prompts.MFAOverdue(g, p.Location))
-				return err
-			})
+	return errors.Join(errs...)
+}
+
+func (p *PostureDigest) demotes() bool { return p.OnDeadline == MFADemote && p.Demote != nil }
+
+// gapID names a gap in idempotency keys: the SaaS and the person.
+func gapID(g posture.Gap) string { return g.SaaS + ":" + g.Email }
+
+// pastDeadline acts on a gap past its deadline: with demote, the
+// privilege is taken away and the person, their seat's owner and the
+// admin channel are told once each; otherwise, or when it cannot be
+// taken, the owner and the admin channel are told once. It reports
+// whether the privilege is gone.
+func (p *PostureDigest) pastDeadline(ctx context.Context, g posture.Gap) (bool, error) {
+	owner, err := p.owner(ctx, g)
+	if err != nil {
+		return false, err
+	}
+	deadline := g.Deadline.UTC().Format(time.DateOnly)
+	key := "mfa-overdue:" + gapID(g) + ":" + deadline
+	note := ""
+	if p.demotes() && g.UserID != 0 {
+		it, err := p.Demote(ctx, g.SaaS, g.UserID, "no two-factor authentication by "+deadline)
+		switch {
+		case err != nil:
+			note = "Taking the privilege away failed (" + err.Error() + "); the next weekly check tries again."
+			p.log().ErrorContext(ctx, "posture-digest: could not take privilege away past the 2FA deadline", slog.String("who", g.Email), slog.Any("error", err))
+		case it.State == reviews.MadeJustInTime && it.Change != nil && it.Change.Status == reviews.ChangeDone:
+			msg := prompts.MFADemoted(g, p.Location, p.Command)
+			return true, p.tell(ctx, "mfa-demoted:"+gapID(g)+":"+deadline, g.Email, owner, msg, true)
+		case it.State == reviews.MadeJustInTime && it.Change != nil && it.Change.Status == reviews.ChangePending:
+			return false, nil // recorded; the reminders job carries it out, the next check tells
+		case it.State == reviews.MadeJustInTime && it.Change != nil:
+			note = fmt.Sprintf("Taking the privilege away was refused: %s.", cmp.Or(it.Note, "the change failed"))
+		default:
+			note = fmt.Sprintf("The privilege review already decided about them this period (%s), so nothing more was done.", it.State)
 		}
 	}
+	return false, p.tell(ctx, key, g.Email, owner, prompts.MFAOverdue(g, p.Location, note), false)
+}
+
+// owner is who answers for the gap's seat; "" when nobody but the person
+// does, or the seat is gone since.
+func (p *PostureDigest) owner(ctx context.Context, g posture.Gap) (string, error) {
+	if p.Owner == nil || g.UserID == 0 {
+		return "", nil
+	}
+	owner, err := p.Owner(ctx, g.SaaS, g.UserID)
+	if errors.Is(err, ErrNoSeat) {
+		return "", nil
+	}
+	return owner, err
+}
+
+// tell sends msg once each to the admin channel, the owner and, with
+// person, the person themself; each audience has its own key, released
+// when its send fails, so a retry sends only what did not arrive.
+func (p *PostureDigest) tell(ctx context.Context, key, email, owner string, msg bot.Message, person bool) error {
+	var errs []error
+	send := func(audience string, deliver func() error) {
+		_, err := sendOnce(ctx, p.Keys, key+":"+audience, 400*24*time.Hour, deliver)
+		errs = append(errs, err)
+	}
+	if p.Channel != "" {
+		send("admins", func() error {
+			_, err := p.Notifier.SendChannel(ctx, p.Channel, msg)
+			return err
+		})
+	}
+	if owner != "" && !people.Same(owner, email) {
+		send("owner", func() error { return p.direct(ctx, owner, msg) })
+	}
+	if person {
+		send("person", func() error { return p.direct(ctx, email, msg) })
+	}
 	return errors.Join(errs...)
+}
+
+// direct sends a direct message; someone the transport cannot reach is
+// not retried (the admin channel hears it all anyway).
+func (p *PostureDigest) direct(ctx context.Context, email string, msg bot.Message) error {
+	_, err := p.Notifier.SendDirect(ctx, email, msg)
+	if errors.Is(err, bot.ErrUnreachable) {
+		return nil
+	}
+	return err
 }
 
 // week is a kept week's numbers; nil when none was kept.

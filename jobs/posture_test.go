@@ -3,10 +3,13 @@ package jobs_test
 import (
 	"context"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
 	"github.com/seatwarden/seatwarden/connector"
+	"github.com/seatwarden/seatwarden/integrations/zendesk"
+	"github.com/seatwarden/seatwarden/integrations/zendesk/zendesktest"
 	"github.com/seatwarden/seatwarden/internal/teststores"
 	"github.com/seatwarden/seatwarden/jobs"
 	"github.com/seatwarden/seatwarden/posture"
@@ -43,7 +46,7 @@ func TestPostureDigest(t *testing.T) {
 	if !strings.Contains(strings.Join(got[0].Context, " "), "The first weekly posture") {
 		t.Errorf("the first week: %+v", got[0].Context)
 	}
-	if line := got[1].Sections[0].Text; line != "*Since last week:* admins without 2FA 1 → 0." {
+	if line := got[1].Sections[0].Text; line != "*Since last week:* privileged people without 2FA 1 → 0." {
 		t.Errorf("the second week: %q", line)
 	}
 }
@@ -87,5 +90,106 @@ func TestMFAReminders(t *testing.T) {
 	}
 	if n := len(out.direct["lee@acme.example"]); n != 4 {
 		t.Errorf("reminded after turning 2FA on: %d", n)
+	}
+}
+
+// postureOf is the posture-digest job over the review fixture's account:
+// its synced snapshot, Zendesk's custom roles, the seat owners, and the
+// privilege review that takes privilege away.
+func (f *reviewFixture) postureOf(t *testing.T, holder, onDeadline string) *jobs.PostureDigest {
+	seatReview, privilege := f.reviews(t, holder), f.privilege(t, holder)
+	return &jobs.PostureDigest{Records: f.store, Keys: f.store, Notifier: f.out, Channel: adminChannel, Command: "/warden", Location: time.UTC,
+		GraceDays: 14, OnDeadline: onDeadline, Owner: seatReview.SeatOwner, Demote: privilege.TakePrivilege,
+		Sources: posture.Sources{SaaS: []string{connector.Zendesk},
+			Roles: map[string]connector.Roles{connector.Zendesk: zendesk.Connector{Client: f.zendesk(t)}},
+			Seats: func(ctx context.Context, saas string) (*store.Snapshot, seats.Tally, string, bool, error) {
+				snap, err := f.store.LoadSnapshot(ctx, saas)
+				return snap, seats.Tally{}, "USD", err == nil, err
+			}}}
+}
+
+// Past the deadline with posture.mfa.on_deadline: demote, a risky custom
+// role's holder without 2FA goes back to a plain agent, once, however many
+// replicas run the job; they, their seat's owner and the admin channel
+// hear it once each, and the reminders stop.
+func TestMFADeadlineDemotes(t *testing.T) {
+	f := newReviewFixture(t)
+	lucas, _ := f.emu.UserByEmail("lucas@acme.example") // Team Lead, no 2FA; Omar owns Tier 2
+	replicas := []*jobs.PostureDigest{f.postureOf(t, "replica-a", jobs.MFADemote), f.postureOf(t, "replica-b", jobs.MFADemote)}
+	if err := replicas[0].Run(t.Context(), f.clock); err != nil {
+		t.Fatal(err)
+	}
+	if got := f.out.headlines("lucas@acme.example"); len(got) != 1 || !strings.Contains(strings.Join(f.out.direct["lucas@acme.example"][0].Context, " "), "taken away") {
+		t.Fatalf("Lucas got %q; want one reminder saying the deadline takes the role away", got)
+	}
+
+	f.clock = f.clock.AddDate(0, 0, 14)
+	var wg sync.WaitGroup
+	for _, r := range replicas {
+		wg.Go(func() {
+			if err := r.Run(context.Background(), f.clock); err != nil {
+				t.Errorf("posture-digest: %v", err)
+			}
+		})
+	}
+	wg.Wait()
+	if u, _ := f.emu.User(lucas.ID); u.CustomRoleID != nil && *u.CustomRoleID == zendesktest.TeamLeadRoleID {
+		t.Fatalf("Lucas still holds Team Lead: %+v", u)
+	}
+	var changes int
+	for _, m := range f.emu.Mutations() {
+		if m.UserID == lucas.ID && m.Field == "custom_role_id" {
+			changes++
+		}
+	}
+	if changes != 1 {
+		t.Errorf("Lucas's role changed %d times, want once", changes)
+	}
+	for _, who := range []string{"lucas@acme.example", omar, adminChannel} {
+		var demoted int
+		for _, h := range f.out.headlines(who) {
+			if strings.HasPrefix(h, "🔒 lucas@acme.example lost the Team Lead role in Zendesk") {
+				demoted++
+			}
+		}
+		if demoted != 1 {
+			t.Errorf("%s heard of the demotion %d times, want once: %q", who, demoted, f.out.headlines(who))
+		}
+	}
+
+	f.clock = f.clock.AddDate(0, 0, 7)
+	before := len(f.out.headlines("lucas@acme.example"))
+	if err := replicas[0].Run(t.Context(), f.clock); err != nil {
+		t.Fatal(err)
+	}
+	if got := f.out.headlines("lucas@acme.example"); len(got) != before {
+		t.Errorf("Lucas heard more after losing the role: %q", got[before:])
+	}
+}
+
+// With posture.mfa.on_deadline: escalate, past the deadline the seat's
+// owner and the admin channel hear once, and nobody's role changes.
+func TestMFADeadlineEscalates(t *testing.T) {
+	f := newReviewFixture(t)
+	job := f.postureOf(t, "replica-a", jobs.MFAEscalate)
+	for _, at := range []time.Time{f.clock, f.clock.AddDate(0, 0, 14), f.clock.AddDate(0, 0, 21)} {
+		f.clock = at
+		if err := job.Run(t.Context(), at); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, who := range []string{omar, adminChannel} {
+		var overdue int
+		for _, h := range f.out.headlines(who) {
+			if h == "🔓 lucas@acme.example still has no two-factor authentication in Zendesk" {
+				overdue++
+			}
+		}
+		if overdue != 1 {
+			t.Errorf("%s heard %d times of the missed deadline, want once", who, overdue)
+		}
+	}
+	for _, m := range f.emu.Mutations() {
+		t.Errorf("escalating changed Zendesk: %+v", m)
 	}
 }

@@ -53,16 +53,29 @@ func TestWatchUnavailable(t *testing.T) {
 }
 
 // The posture as each transport shows it: a SaaS with findings, one not
-// synced yet, and the credentials.
+// synced yet, and the credentials; and an account whose plan has no
+// custom roles.
 func TestPostureReport(t *testing.T) {
-	p := posture.Report{Directory: true, Tokens: true, TokensLeft: 3, DaysLeft: 145, WriteClients: 1, SaaS: []posture.SaaS{
-		{SaaS: "zendesk", Synced: true, Admins: 4, JustInTime: 1, NoMFA: []string{"lee@acme.example", "sam@acme.example"}, Currency: "USD",
-			Inactive: seats.Tally{Seats: 7, Cost: 805}, Departed: []string{"a@acme.example", "b@acme.example", "c@acme.example", "d@acme.example", "e@acme.example", "f@acme.example"}},
-		{SaaS: "github"},
-	}}
-	m := prompts.PostureReport(p, "/warden")
-	wantHeadline(t, m, "🛡 Security posture")
-	goldenRendered(t, m)
+	lead := connector.CustomRole{ID: "360001112224", Name: "Team Lead", Members: 5, Powers: []connector.Power{connector.PowerTeamMembers}}
+	ops := connector.CustomRole{ID: "77", Name: "Ops", Members: 1, Powers: []connector.Power{connector.PowerRoles, connector.PowerApps}}
+	tests := map[string]posture.Report{
+		"findings": {Directory: true, Tokens: true, TokensLeft: 3, DaysLeft: 145, WriteClients: 1, Apps: true, UnapprovedApps: []string{"Salesforce Sync"},
+			SaaS: []posture.SaaS{
+				{SaaS: "zendesk", Synced: true, Admins: 4, JustInTime: 1, Currency: "USD",
+					NoMFA:    []posture.Holder{{UserID: 2, Email: "lee@acme.example", Role: "admin"}, {UserID: 9, Email: "sam@acme.example", Role: "Team Lead"}},
+					Inactive: seats.Tally{Seats: 7, Cost: 805}, Departed: []string{"a@acme.example", "b@acme.example", "c@acme.example", "d@acme.example", "e@acme.example", "f@acme.example"},
+					Roles: posture.RolesRead, RiskyRoles: []connector.CustomRole{lead, ops}, UnknownRoles: []string{"Team Leed"}},
+				{SaaS: "github"},
+			}},
+		"team plan": {Tokens: true, Apps: true, SaaS: []posture.SaaS{{SaaS: "zendesk", Synced: true, Admins: 1, Currency: "USD", Roles: posture.RolesOffPlan}}},
+	}
+	for name, p := range tests {
+		t.Run(name, func(t *testing.T) {
+			m := prompts.PostureReport(p, "/warden")
+			wantHeadline(t, m, "🛡 Security posture")
+			goldenRendered(t, m)
+		})
+	}
 }
 
 // The weekly posture with what changed since last week.
@@ -74,11 +87,19 @@ func TestPostureDigest(t *testing.T) {
 	goldenRendered(t, m)
 }
 
-// The 2FA reminder to an admin, and the admin channel's notice past the
-// deadline.
+// The 2FA reminder to an admin (and to a risky role's holder when the
+// deadline demotes), the notice past the deadline, and the demotion.
 func TestMFAMessages(t *testing.T) {
-	g := posture.Gap{SaaS: "zendesk", Email: "lee@acme.example", FirstSeen: time.Date(2026, 12, 7, 9, 0, 0, 0, time.UTC), Deadline: time.Date(2026, 12, 21, 9, 0, 0, 0, time.UTC)}
-	for name, m := range map[string]bot.Message{"reminder": prompts.MFANudge(g, berlin), "overdue": prompts.MFAOverdue(g, berlin)} {
+	g := posture.Gap{SaaS: "zendesk", Email: "lee@acme.example", Role: "admin", FirstSeen: time.Date(2026, 12, 7, 9, 0, 0, 0, time.UTC), Deadline: time.Date(2026, 12, 21, 9, 0, 0, 0, time.UTC)}
+	lead := g
+	lead.Role = "Team Lead"
+	for name, m := range map[string]bot.Message{
+		"reminder":         prompts.MFANudge(g, berlin, false),
+		"reminder_demotes": prompts.MFANudge(lead, berlin, true),
+		"overdue":          prompts.MFAOverdue(g, berlin, ""),
+		"overdue_refused":  prompts.MFAOverdue(g, berlin, "Taking the privilege away was refused: Zendesk refuses to change the account owner's role."),
+		"demoted":          prompts.MFADemoted(lead, berlin, "/warden"),
+	} {
 		t.Run(name, func(t *testing.T) { goldenRendered(t, m) })
 	}
 }

@@ -38,11 +38,12 @@ func PostureReport(p posture.Report, command string) bot.Message {
 				standing, plural(standing, "admin", "admins"), s.JustInTime, cmd))
 		}
 		if len(s.NoMFA) == 0 {
-			lines = append(lines, "✅ Every admin has two-factor authentication.")
+			lines = append(lines, "✅ Everyone with admin rights or a risky role has two-factor authentication.")
 		} else {
-			lines = append(lines, fmt.Sprintf("🔓 %d %s without two-factor authentication: %s. Require it for admins in %s's security settings; `%s seats user EMAIL` shows each.",
-				len(s.NoMFA), plural(len(s.NoMFA), "admin", "admins"), names(s.NoMFA), title, cmd))
+			lines = append(lines, fmt.Sprintf("🔓 %d privileged %s without two-factor authentication: %s. Each is reminded weekly with a deadline; require it in %s's security settings, and `%s whois EMAIL` shows each.",
+				len(s.NoMFA), plural(len(s.NoMFA), "person", "people"), names(holders(s.NoMFA)), title, cmd))
 		}
+		lines = append(lines, roleLines(s, title)...)
 		if s.Inactive.Seats == 0 {
 			lines = append(lines, "✅ No paid seat is inactive.")
 		} else {
@@ -73,6 +74,15 @@ func PostureReport(p posture.Report, command string) bot.Message {
 		} else {
 			lines = append(lines, "✅ No OAuth client may write.")
 		}
+		switch {
+		case !p.Apps:
+		case len(p.UnapprovedApps) == 0:
+			lines = append(lines, "✅ Every installed app has an approved request.")
+		default:
+			n := len(p.UnapprovedApps)
+			lines = append(lines, fmt.Sprintf("📦 %d %s installed with no approved request: %s. Each was posted to the admin channel with *Open a retroactive request*; `%s request app NAME` asks now.",
+				n, plural(n, "app", "apps"), names(p.UnapprovedApps), cmd))
+		}
 		sections = append(sections, bot.Section{Text: "*Credentials*\n" + strings.Join(lines, "\n")})
 	}
 	return bot.Message{
@@ -81,6 +91,49 @@ func PostureReport(p posture.Report, command string) bot.Message {
 		Context:    []string{"From the last sync and the credential register. Trust-changing events as they happen go to the alert channel (the audit watch)."},
 		Visibility: bot.Ephemeral,
 	}
+}
+
+// roleLines are a SaaS's custom role findings: none when the bot reads no
+// custom roles of the SaaS.
+func roleLines(s posture.SaaS, title string) []string {
+	var lines []string
+	switch {
+	case s.Roles == posture.RolesUnread:
+		return nil
+	case s.Roles == posture.RolesOffPlan:
+		lines = append(lines, "➖ Custom roles: not on this plan.")
+	case len(s.RiskyRoles) == 0:
+		lines = append(lines, "✅ No custom role lets its holders change who may do what.")
+	default:
+		var risky []string
+		for _, r := range s.RiskyRoles {
+			risky = append(risky, fmt.Sprintf("%s (%d %s: %s)", r.Name, r.Members, plural(r.Members, "person", "people"), joinPowers(r.Powers)))
+		}
+		n := len(s.RiskyRoles)
+		lines = append(lines, fmt.Sprintf("⚠ %d risky custom %s: %s. Narrow %s in %s's Admin Center → Team members → Roles; %s holders must have two-factor authentication.",
+			n, plural(n, "role", "roles"), bot.EscapeText(strings.Join(risky, "; ")), plural(n, "it", "them"), title, plural(n, "its", "their")))
+	}
+	for _, name := range s.UnknownRoles {
+		lines = append(lines, fmt.Sprintf("⚠ posture.mfa_required_roles names %q, which is no custom role's name or id: it requires nothing.", name))
+	}
+	return lines
+}
+
+func joinPowers(powers []connector.Power) string {
+	words := make([]string, len(powers))
+	for i, p := range powers {
+		words[i] = string(p)
+	}
+	return strings.Join(words, ", ")
+}
+
+// holders names each privileged person with why they count.
+func holders(hs []posture.Holder) []string {
+	out := make([]string, len(hs))
+	for i, h := range hs {
+		out[i] = h.Email + " (" + h.Role + ")"
+	}
+	return out
 }
 
 // names lists up to postureNames, then how many more.
@@ -108,7 +161,9 @@ func PostureDigest(r posture.Report, now, last *posture.Counts, command string) 
 		}
 	}
 	change("standing admins", last.Standing, now.Standing)
-	change("admins without 2FA", last.NoMFA, now.NoMFA)
+	change("privileged people without 2FA", last.NoMFA, now.NoMFA)
+	change("risky custom roles", last.RiskyRoles, now.RiskyRoles)
+	change("apps with no approved request", last.Unapproved, now.Unapproved)
 	change("inactive paid seats", last.Inactive, now.Inactive)
 	change("people who left holding seats", last.Departed, now.Departed)
 	change("API tokens", last.TokensLeft, now.TokensLeft)
@@ -122,31 +177,68 @@ func PostureDigest(r posture.Report, now, last *posture.Counts, command string) 
 }
 
 // MFANudge asks a privileged person without two-factor authentication to
-// turn it on, by the deadline.
-func MFANudge(g posture.Gap, loc *time.Location) bot.Message {
+// turn it on, by the deadline; demote says the deadline takes their
+// privilege away rather than telling the admins.
+func MFANudge(g posture.Gap, loc *time.Location, demote bool) bot.Message {
 	title := connector.Title(g.SaaS)
 	how := "in " + title + ", open your profile's security settings and set up two-factor authentication"
 	if g.SaaS == connector.Zendesk {
 		how = "in Zendesk, open your profile (top right) → Security settings → Two-factor authentication, and set up an authenticator app"
 	}
+	after := "After the deadline your seat's owner and the admins are told."
+	if demote {
+		after = "After the deadline " + privilegeWords(g) + " are taken away until it is on; ask for them again just in time when you need them."
+	}
 	return bot.Message{
 		Headline: fmt.Sprintf("🔓 Please turn on two-factor authentication in %s by %s", title, g.Deadline.In(orUTC(loc)).Format("2 Jan 2006")),
-		Sections: []bot.Section{{Text: fmt.Sprintf("You hold admin rights in %s, and your account (%s) has no second factor: a stolen password is all it would take to "+
-			"change settings, read every ticket and grant access to anyone. To fix it, %s; it takes two minutes.", title, bot.EscapeText(g.Email), how)}},
-		Context:    []string{"After the deadline the admins are told. Once it is on, the next weekly check sees it and this stops."},
+		Sections: []bot.Section{{Text: fmt.Sprintf("You hold %s in %s, and your account (%s) has no second factor: a stolen password is all it would take to "+
+			"change settings, read every ticket and grant access to anyone. To fix it, %s; it takes two minutes.", privilegeWords(g), title, bot.EscapeText(g.Email), how)}},
+		Context:    []string{after + " Once it is on, the next weekly check sees it and this stops."},
 		Visibility: bot.Visible,
 	}
 }
 
-// MFAOverdue tells the admin channel, once, that a privileged person is
-// past their deadline without two-factor authentication.
-func MFAOverdue(g posture.Gap, loc *time.Location) bot.Message {
+// privilegeWords names what a gap's holder holds: "admin rights", "the
+// Team Lead role".
+func privilegeWords(g posture.Gap) string {
+	if g.Role == "" || g.Role == posture.RequireAdmins {
+		return "admin rights"
+	}
+	return "the " + bot.EscapeText(g.Role) + " role"
+}
+
+// MFAOverdue tells the admin channel and the seat's owner, once, that a
+// privileged person is past their deadline without two-factor
+// authentication; note says why nothing was done about it, when the
+// policy said to.
+func MFAOverdue(g posture.Gap, loc *time.Location, note string) bot.Message {
+	title := connector.Title(g.SaaS)
+	m := bot.Message{
+		Headline: fmt.Sprintf("🔓 %s still has no two-factor authentication in %s", bot.EscapeText(g.Email), title),
+		Sections: []bot.Section{{Text: fmt.Sprintf("They hold %s; they were asked on %s to turn it on by %s. "+
+			"Ask them directly, or take the rights away until it is on (just-in-time access gives them back when needed).",
+			privilegeWords(g), g.FirstSeen.In(orUTC(loc)).Format("2 Jan 2006"), g.Deadline.In(orUTC(loc)).Format("2 Jan 2006"))}},
+		Visibility: bot.Visible,
+	}
+	if note != "" {
+		m.Context = []string{bot.EscapeText(note)}
+	}
+	return m
+}
+
+// MFADemoted tells the person, their seat's owner and the admin channel,
+// once each, that the privilege of someone past their deadline without
+// two-factor authentication was taken away (posture.mfa.on_deadline:
+// demote).
+func MFADemoted(g posture.Gap, loc *time.Location, command string) bot.Message {
 	title := connector.Title(g.SaaS)
 	return bot.Message{
-		Headline: fmt.Sprintf("🔓 %s still has no two-factor authentication in %s", bot.EscapeText(g.Email), title),
-		Sections: []bot.Section{{Text: fmt.Sprintf("They hold admin rights; they were asked on %s to turn it on by %s. "+
-			"Ask them directly, or take the rights away until it is on (just-in-time access gives them back when needed).",
-			g.FirstSeen.In(orUTC(loc)).Format("2 Jan 2006"), g.Deadline.In(orUTC(loc)).Format("2 Jan 2006"))}},
+		Headline: fmt.Sprintf("🔒 %s lost %s in %s: no two-factor authentication by %s",
+			bot.EscapeText(g.Email), privilegeWords(g), title, g.Deadline.In(orUTC(loc)).Format("2 Jan 2006")),
+		Sections: []bot.Section{{Text: fmt.Sprintf("They were asked on %s to turn it on, and reminded weekly. They keep their seat as a plain agent. "+
+			"Once two-factor authentication is on, `%s access request` grants the privilege again, just in time.",
+			g.FirstSeen.In(orUTC(loc)).Format("2 Jan 2006"), command)}},
+		Context:    []string{"The policy posture.mfa.on_deadline: demote did this; the audit trail records it as the privilege review's decision."},
 		Visibility: bot.Visible,
 	}
 }

@@ -484,6 +484,8 @@ func (s *Service) decide(ctx context.Context, in Input) (Item, error) {
 			it.Change = &Change{Kind: cmp.Or(in.RemoveAs, p.RemoveAction), Status: ChangePending}
 		case JustInTime:
 			it.Change = &Change{Kind: ChangeBaseRole, Status: ChangePending}
+			it.Reason = strings.TrimSpace(in.Reason) // the bot's, when it decides
+
 		case Downgrade:
 			it.Change = &Change{Kind: ChangeDemote, Status: ChangePending}
 			if p.DowngradeRoleID > 0 {

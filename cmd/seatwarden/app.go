@@ -236,7 +236,7 @@ func newApp(ctx context.Context, cfg *config.Config, log *slog.Logger) (*app, er
 		a.Close()
 		return nil, err
 	}
-	a.posture = a.postureDigest(log)
+	a.posture = a.postureDigest(zendesk.Connector{Client: zd}, log)
 	defs = append(defs, a.watch.Job(), a.posture.Job())
 	a.syncers = syncers
 	a.jobs, err = jobs.NewRegistry(append([]jobs.Definition{jobs.Sync(syncers, a.afterSync, inventories...)}, defs...)...)
@@ -258,6 +258,8 @@ func newApp(ctx context.Context, cfg *config.Config, log *slog.Logger) (*app, er
 	a.router, err = commands.New(commands.Deps{
 		Directory:        dir,
 		Watch:            a.watch.Services[0],
+		CustomRoles:      zendesk.Connector{Client: zd},
+		MFARequired:      cfg.Policy.Posture.MFARequiredRoles,
 		Snapshots:        a.store,
 		Audit:            a.store,
 		Policy:           wiring.SeatPolicy(cfg.Policy),
@@ -564,15 +566,25 @@ func (a *app) departedStaff(saas string) func(context.Context, int64) (bool, err
 	}
 }
 
-// postureDigest is the weekly posture, read from the stored snapshots.
-func (a *app) postureDigest(log *slog.Logger) *jobs.PostureDigest {
+// seatOwner is who answers for a member's seat in any governed SaaS.
+func (a *app) seatOwner(ctx context.Context, saas string, userID int64) (string, error) {
+	if saas == connector.GitHub && a.gitHubReviews != nil {
+		return a.gitHubReviews.SeatOwner(ctx, saas, userID)
+	}
+	return a.reviews.SeatOwner(ctx, saas, userID)
+}
+
+// postureDigest is the weekly posture, read from the stored snapshots
+// and roles, Zendesk's custom roles.
+func (a *app) postureDigest(roles connector.Roles, log *slog.Logger) *jobs.PostureDigest {
 	rules := map[string]seats.Policy{connector.Zendesk: a.reviews.Rules}
 	names := []string{connector.Zendesk}
 	if a.gitHubReviews != nil {
 		rules[connector.GitHub] = a.gitHubReviews.Rules
 		names = append(names, connector.GitHub)
 	}
-	src := posture.Sources{SaaS: names, Access: a.access.Service, Credentials: a.tokens.Service, Location: a.cfg.Policy.Location(),
+	src := posture.Sources{SaaS: names, Access: a.access.Service, Credentials: a.tokens.Service, Approvals: a.approvals.Service,
+		Roles: map[string]connector.Roles{connector.Zendesk: roles}, MFARequired: a.cfg.Policy.Posture.MFARequiredRoles, Location: a.cfg.Policy.Location(),
 		Seats: func(ctx context.Context, saas string) (*store.Snapshot, seats.Tally, string, bool, error) {
 			snap, err := a.store.LoadSnapshot(ctx, saas)
 			if errors.Is(err, store.ErrNotFound) {
@@ -587,8 +599,10 @@ func (a *app) postureDigest(log *slog.Logger) *jobs.PostureDigest {
 	if a.identity != nil {
 		src.Directory = a.identity.Directory
 	}
+	mfa := a.cfg.Policy.Posture.MFA
 	return &jobs.PostureDigest{Sources: src, Records: a.store, Keys: a.store, Channel: a.cfg.Policy.AdminChannel, Command: a.cfg.Policy.Command,
-		Location: a.cfg.Policy.Location(), GraceDays: a.cfg.Policy.Posture.MFAGraceDays, Logger: log}
+		Location: a.cfg.Policy.Location(), GraceDays: mfa.GraceDays, OnDeadline: mfa.OnDeadline,
+		Owner: a.seatOwner, Demote: a.privilege.TakePrivilege, Logger: log}
 }
 
 // newAuditSink is the SIEM's collector the configuration names.

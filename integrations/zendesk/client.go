@@ -444,16 +444,13 @@ func eachPage[T any](ctx context.Context, c *Client, endpoint, key string, path 
 }
 
 // CustomRoles returns the account's custom agent roles. Plans without
-// custom roles answer 403 or 404; that yields an empty list, not an error.
+// custom roles answer 403 or 404, returned as ErrForbidden or ErrNotFound
+// so a caller can tell "not on this plan" from "none defined".
 func (c *Client) CustomRoles(ctx context.Context) ([]CustomRole, error) {
 	var out struct {
 		CustomRoles *[]CustomRole `json:"custom_roles"`
 	}
 	err := c.do(ctx, call{endpoint: EndpointCustomRoles, method: http.MethodGet, path: []string{"custom_roles"}}, &out)
-	if errors.Is(err, ErrForbidden) || errors.Is(err, ErrNotFound) {
-		c.log.DebugContext(ctx, "zendesk: custom roles unavailable on this account", "error", err)
-		return []CustomRole{}, nil
-	}
 	if err != nil {
 		return nil, err
 	}

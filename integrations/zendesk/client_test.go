@@ -1056,8 +1056,8 @@ func TestCustomRoles(t *testing.T) {
 		wantKind  zendesk.ErrorKind
 	}{
 		{name: "enterprise", wantRoles: 4},
-		{name: "plan without custom roles: 403", fault: &zendesktest.Fault{Status: 403}, wantRoles: 0},
-		{name: "plan without custom roles: 404", fault: &zendesktest.Fault{Status: 404}, wantRoles: 0},
+		{name: "plan without custom roles: 403", fault: &zendesktest.Fault{Status: 403}, wantKind: zendesk.ErrForbidden},
+		{name: "plan without custom roles: 404", fault: &zendesktest.Fault{Status: 404}, wantKind: zendesk.ErrNotFound},
 		{name: "401 is still an error", fault: &zendesktest.Fault{Status: 401}, wantKind: zendesk.ErrAuth},
 	}
 	for _, tt := range tests {

@@ -47,6 +47,7 @@ var (
 	_ API                   = (*Client)(nil)
 	_ connector.Seats       = Connector{}
 	_ connector.Credentials = Connector{}
+	_ connector.Roles       = Connector{}
 )
 
 // Credential kinds as the register names them.
@@ -112,13 +113,9 @@ func (c Connector) StaffMember(ctx context.Context, id int64) (connector.Staff, 
 	if !isStaff(u) {
 		return connector.Staff{}, false, nil
 	}
-	list, err := c.Client.CustomRoles(ctx)
+	roles, err := c.rolesByID(ctx)
 	if err != nil {
 		return connector.Staff{}, false, err
-	}
-	roles := make(map[int64]CustomRole, len(list))
-	for _, r := range list {
-		roles[r.ID] = r
 	}
 	return staffOf(u, roles), true, nil
 }
@@ -294,4 +291,57 @@ func oauthTokenCredential(t OAuthTokenInfo, client string) connector.Credential 
 		c.Expires = *t.ExpiresAt
 	}
 	return c
+}
+
+// rolesByID are the account's custom roles by id; none on a plan without
+// them, where every agent is a plain agent.
+func (c Connector) rolesByID(ctx context.Context) (map[int64]CustomRole, error) {
+	list, err := c.Client.CustomRoles(ctx)
+	if errors.Is(err, ErrForbidden) || errors.Is(err, ErrNotFound) {
+		return map[int64]CustomRole{}, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	roles := make(map[int64]CustomRole, len(list))
+	for _, r := range list {
+		roles[r.ID] = r
+	}
+	return roles, nil
+}
+
+// CustomRoles implements connector.Roles: each custom role with the
+// powers its configuration grants. A plan without custom roles answers
+// with Zendesk's refusal.
+func (c Connector) CustomRoles(ctx context.Context) ([]connector.CustomRole, error) {
+	list, err := c.Client.CustomRoles(ctx)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]connector.CustomRole, len(list))
+	for i, r := range list {
+		out[i] = connector.CustomRole{ID: strconv.FormatInt(r.ID, 10), Name: r.Name, Members: r.MemberCount, Powers: powersOf(r)}
+	}
+	return out, nil
+}
+
+// powersOf reads what a custom role lets its holders do to the account's
+// trust. Security and sign-in settings stay with Zendesk's own admins; no
+// custom role grants them.
+func powersOf(r CustomRole) []connector.Power {
+	var out []connector.Power
+	cfg := r.Configuration
+	if r.RoleType == RoleTypeAdmin || r.RoleType == RoleTypeBillingAdmin {
+		out = append(out, connector.PowerAdmin)
+	}
+	if cfg.ManageTeamMembers != "" && cfg.ManageTeamMembers != "readonly" && cfg.ManageTeamMembers != "none" {
+		out = append(out, connector.PowerTeamMembers)
+	}
+	if cfg.ManageRoles != "" && cfg.ManageRoles != "none" {
+		out = append(out, connector.PowerRoles)
+	}
+	if cfg.ManageExtensionsAndChannels {
+		out = append(out, connector.PowerApps)
+	}
+	return out
 }

@@ -434,3 +434,53 @@ func TestStaffMemberAgreesWithTheNextSync(t *testing.T) {
 		})
 	}
 }
+
+// TestConnectorCustomRoles: each custom role's configuration becomes the
+// powers that make it risky; a plan without custom roles is told apart
+// from one with none, and its staff still sync as plain agents.
+func TestConnectorCustomRoles(t *testing.T) {
+	t.Run("enterprise", func(t *testing.T) {
+		h := newHarness(t, zendesktest.SampleOrg(t0))
+		c := zendesk.Connector{Client: h.client(t, zendesk.OAuthClientCredentials(clientID, clientSecret))}
+		roles, err := c.CustomRoles(t.Context())
+		if err != nil {
+			t.Fatal(err)
+		}
+		got := map[string][]connector.Power{}
+		for _, r := range roles {
+			got[r.Name] = r.Powers
+		}
+		want := map[string][]connector.Power{"Light Agent": nil, "Staff": nil, "Contributor": nil,
+			"Team Lead": {connector.PowerTeamMembers}}
+		if diff := cmp.Diff(want, got); diff != "" {
+			t.Errorf("powers by role (-want +got):\n%s", diff)
+		}
+	})
+	t.Run("every power", func(t *testing.T) {
+		org := zendesktest.SampleOrg(t0)
+		org.CustomRoles = append(org.CustomRoles, zendesk.CustomRole{ID: 77, Name: "Ops admin", RoleType: zendesk.RoleTypeBillingAdmin,
+			Configuration: zendesk.CustomRoleConfig{ManageTeamMembers: "readonly", ManageRoles: "all-except-self", ManageExtensionsAndChannels: true}})
+		h := newHarness(t, org)
+		c := zendesk.Connector{Client: h.client(t, zendesk.OAuthClientCredentials(clientID, clientSecret))}
+		roles, err := c.CustomRoles(t.Context())
+		if err != nil {
+			t.Fatal(err)
+		}
+		i := slices.IndexFunc(roles, func(r connector.CustomRole) bool { return r.ID == "77" })
+		want := []connector.Power{connector.PowerAdmin, connector.PowerRoles, connector.PowerApps}
+		if i < 0 || !slices.Equal(roles[i].Powers, want) || !roles[i].Risky() {
+			t.Errorf("Ops admin = %+v, want powers %v", roles, want)
+		}
+	})
+	t.Run("plan without custom roles", func(t *testing.T) {
+		h := newHarness(t, zendesktest.SampleOrg(t0), zendesktest.WithoutCustomRoles())
+		c := zendesk.Connector{Client: h.client(t, zendesk.OAuthClientCredentials(clientID, clientSecret))}
+		if _, err := c.CustomRoles(t.Context()); !errors.Is(err, connector.ErrForbidden) {
+			t.Errorf("custom roles: %v, want ErrForbidden", err)
+		}
+		roster, _, err := c.SyncStaff(t.Context(), connector.StaffSync{})
+		if err != nil || len(roster.Staff) == 0 {
+			t.Fatalf("sync without custom roles: %d staff, %v", len(roster.Staff), err)
+		}
+	})
+}

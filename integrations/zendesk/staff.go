@@ -25,7 +25,7 @@ const checkpointEvery = 10
 // full sync rather than failing every run.
 func (c Connector) SyncStaff(ctx context.Context, sync connector.StaffSync) (connector.Roster, connector.StaffSyncStats, error) {
 	var stats connector.StaffSyncStats
-	roles, err := c.Client.CustomRoles(ctx)
+	byID, err := c.rolesByID(ctx)
 	if err != nil {
 		return connector.Roster{}, stats, fmt.Errorf("custom roles: %w", err)
 	}
@@ -36,10 +36,6 @@ func (c Connector) SyncStaff(ctx context.Context, sync connector.StaffSync) (con
 	memberships, err := c.Client.GroupMemberships(ctx)
 	if err != nil {
 		return connector.Roster{}, stats, fmt.Errorf("group memberships: %w", err)
-	}
-	byID := make(map[int64]CustomRole, len(roles))
-	for _, r := range roles {
-		byID[r.ID] = r
 	}
 
 	full := sync.Prev == nil || sync.Prev.Cursor == ""

@@ -104,9 +104,20 @@ type CustomRole struct {
 	UpdatedAt     time.Time        `json:"updated_at"`
 }
 
-// CustomRoleConfig holds the configuration keys seat rules read.
+// CustomRoleConfig holds the configuration keys the bot reads: what seat
+// the role holds, and the powers that make it privileged.
 type CustomRoleConfig struct {
 	LightAgent bool `json:"light_agent"`
+	// ManageTeamMembers is "all-with-self-restriction" when holders may
+	// change other staff and their role assignments, else "readonly" or
+	// "none".
+	ManageTeamMembers string `json:"manage_team_members,omitempty"`
+	// ManageRoles is "all-except-self" when holders may edit custom roles,
+	// else "none".
+	ManageRoles string `json:"manage_roles,omitempty"`
+	// ManageExtensionsAndChannels lets holders install apps and manage
+	// channels, API access among them.
+	ManageExtensionsAndChannels bool `json:"manage_extensions_and_channels"`
 }
 
 // ExportRequest asks for one page of the incremental user export. The

@@ -20,6 +20,13 @@ func WithoutAuditLog() Option {
 	return func(s *Server) { s.noAuditLog = true }
 }
 
+// WithoutCustomRoles makes the account one on a plan without custom roles
+// (Team, Growth, Professional): the custom role list answers 403, as
+// Zendesk does, and every agent is a plain agent.
+func WithoutCustomRoles() Option {
+	return func(s *Server) { s.noCustomRoles = true }
+}
+
 // AddAuditLog appends an entry to the account's audit log, as Zendesk
 // records a change made elsewhere (an app installed, a token created, a
 // setting changed); ID, URL and CreatedAt are filled in when zero.

@@ -236,7 +236,7 @@ func (s *Server) handleMemberships(w http.ResponseWriter, r *http.Request, who i
 // handleCustomRoles serves the unpaginated custom role list with live
 // team_member_count values.
 func (s *Server) handleCustomRoles(w http.ResponseWriter, r *http.Request, who identity) {
-	if !who.allows("", false) || !isStaff(who.user) {
+	if s.noCustomRoles || !who.allows("", false) || !isStaff(who.user) {
 		writeRaw(w, http.StatusForbidden, bodyForbidden)
 		return
 	}

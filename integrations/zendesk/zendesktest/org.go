@@ -101,8 +101,9 @@ func customRoles(now time.Time) []zendesk.CustomRole {
 			RoleType: zendesk.RoleTypeCustomAgent, CreatedAt: created, UpdatedAt: day(now, -400)},
 		{ID: ContributorRoleID, Name: "Contributor", Description: "Chat agent added as contributor",
 			RoleType: zendesk.RoleTypeContributor, CreatedAt: created, UpdatedAt: created},
-		{ID: TeamLeadRoleID, Name: "Team Lead", Description: "Staff plus reporting and macros",
-			RoleType: zendesk.RoleTypeCustomAgent, CreatedAt: created, UpdatedAt: day(now, -200)},
+		{ID: TeamLeadRoleID, Name: "Team Lead", Description: "Staff plus reporting, macros and managing the team",
+			RoleType: zendesk.RoleTypeCustomAgent, Configuration: zendesk.CustomRoleConfig{ManageTeamMembers: "all-with-self-restriction"},
+			CreatedAt: created, UpdatedAt: day(now, -200)},
 	}
 }
 

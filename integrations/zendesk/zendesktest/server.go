@@ -160,6 +160,8 @@ type Server struct {
 	auditLogs   []zendesk.AuditLog        // the account's audit log, oldest first
 	nextAuditID int64
 	noAuditLog  bool // set by WithoutAuditLog
+	// noCustomRoles is set by WithoutCustomRoles.
+	noCustomRoles bool
 }
 
 type oauthClient struct {
