@@ -263,6 +263,27 @@ func (s *Service) GetShadow(ctx context.Context, id string) (Shadow, error) {
 	return sh, json.Unmarshal(rec.Data, &sh)
 }
 
+// LatestShadow is the newest report of userID becoming privileged outside
+// seatwarden: what an alert about the same change acts on. ErrNotFound
+// when no sync has seen such a change of theirs yet.
+func (s *Service) LatestShadow(ctx context.Context, userID int64) (Shadow, error) {
+	recs, err := s.Store.ListRecords(ctx, s.queue(kindShadow))
+	if err != nil {
+		return Shadow{}, err
+	}
+	var latest Shadow
+	for _, rec := range recs {
+		var sh Shadow
+		if json.Unmarshal(rec.Data, &sh) == nil && sh.UserID == userID && sh.FoundAt.After(latest.FoundAt) {
+			latest = sh
+		}
+	}
+	if latest.ID == "" {
+		return Shadow{}, fmt.Errorf("%w: no sync has seen user %d become privileged", ErrNotFound, userID)
+	}
+	return latest, nil
+}
+
 // ErrNotReverted: a shadow's earlier role is not put back, and why.
 var ErrNotReverted = errors.New("not put back")
 

@@ -344,23 +344,19 @@ func (ac *accessCommands) shadowForm(ctx context.Context, c *Call, f *bot.FormSu
 	}
 	switch f.FormID {
 	case prompts.FormAccessShadowRequest:
-		answers := approvals.Answers{approvals.FieldRole: sh.RoleName, approvals.FieldDuration: f.Values[approvals.FieldDuration],
-			approvals.FieldWhy: f.Values[approvals.FieldWhy], approvals.FieldTicket: f.Values[approvals.FieldTicket]}
-		r, err := ac.d.Approvals.SubmitAccessRetroactive(ctx, sh.ID, approvals.Actor{Email: sh.Email}, approvals.Actor{Email: by, Admin: c.Role.Admin}, answers)
-		if fe, ok := errors.AsType[*approvals.FormError](err); ok {
+		var fe *approvals.FormError
+		var r approvals.Request
+		if sh, r, fe, err = ac.requestForShadow(ctx, c, sh, f.Values); fe != nil {
 			return again(v.ShadowRequestForm(sh, ac.d.Access.Policy.WithDefaults().DefaultDuration), fe)
 		}
-		if err != nil {
-			return bot.Message{}, err
-		}
-		if ac.d.ApprovalChanged != nil {
-			ac.d.ApprovalChanged(ctx, r.ID)
-		}
-		if sh, err = ac.d.Access.LinkRequest(ctx, sh.ID, r.ID, by); err != nil {
+		if r.ID != "" && err != nil {
 			// The request stands and its thread is posted; only the
 			// report does not say so.
 			return bot.Message{Sections: []bot.Section{{Text: bot.EscapeText(fmt.Sprintf("Request %s is open for approval; the report could not be updated (%v).", r.ID, err))}},
 				Visibility: bot.Ephemeral}, nil
+		}
+		if err != nil {
+			return bot.Message{}, err
 		}
 	case prompts.FormAccessShadowKeep:
 		reason, loc := f.Values[prompts.InputReason], cmp.Or(v.Location, time.UTC)
@@ -385,6 +381,31 @@ func (ac *accessCommands) shadowForm(ctx context.Context, c *Call, f *bot.FormSu
 	m := v.Shadow(sh)
 	m.Delivery = bot.ReplaceOriginal
 	return m, nil
+}
+
+// requestForShadow opens the retroactive access request of a shadow, in
+// its holder's name, from the form's values, and links it to the shadow.
+// A form error comes back to show on the form; an error with a request
+// means the request stands but the shadow does not say so yet.
+func (ac *accessCommands) requestForShadow(ctx context.Context, c *Call, sh access.Shadow, values map[string]string) (access.Shadow, approvals.Request, *approvals.FormError, error) {
+	by := c.Role.Email
+	answers := approvals.Answers{approvals.FieldRole: sh.RoleName, approvals.FieldDuration: values[approvals.FieldDuration],
+		approvals.FieldWhy: values[approvals.FieldWhy], approvals.FieldTicket: values[approvals.FieldTicket]}
+	r, err := ac.d.Approvals.SubmitAccessRetroactive(ctx, sh.ID, approvals.Actor{Email: sh.Email}, approvals.Actor{Email: by, Admin: c.Role.Admin}, answers)
+	if fe, ok := errors.AsType[*approvals.FormError](err); ok {
+		return sh, approvals.Request{}, fe, nil
+	}
+	if err != nil {
+		return sh, approvals.Request{}, nil, err
+	}
+	if ac.d.ApprovalChanged != nil {
+		ac.d.ApprovalChanged(ctx, r.ID)
+	}
+	linked, err := ac.d.Access.LinkRequest(ctx, sh.ID, r.ID, by)
+	if err != nil {
+		return sh, r, nil, err
+	}
+	return linked, r, nil, nil
 }
 
 // keepMaxDays is the longest a Keep of standing privilege lasts.

@@ -37,6 +37,10 @@ func TestTrustAlert(t *testing.T) {
 		{"acknowledged", watch.Alert{SaaS: "zendesk", Rule: watch.RuleOutsideHours, Why: "Lee Park changed Ticket #7 at Tue 23:40, outside business hours (Mon-Fri 08:00-18:00)",
 			Event:        connector.Event{ID: "70000125", At: at, ActorName: "Lee Park", Action: "update", SourceType: "ticket", SourceLabel: "Ticket #7", IP: "198.51.100.4"},
 			Acknowledged: at.Add(9 * time.Hour), AcknowledgedBy: "dana@acme.example", Note: "expected: Lee covers the night shift this week"}},
+		{"admin granted, reverted", watch.Alert{SaaS: "zendesk", Rule: watch.RuleAdminGranted, Why: "Dana Field made Lee Park an administrator",
+			Event: connector.Event{ID: "70000126", At: at, ActorName: "Dana Field", Action: "update", SourceType: "user", SourceLabel: "Lee Park",
+				Change: "Role changed from Agent to Administrator", IP: "203.0.113.7"},
+			Outcome: "put lee@acme.example's earlier role back", OutcomeBy: "omar@acme.example", OutcomeAt: at.Add(time.Hour)}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -10,11 +10,16 @@ import (
 	"github.com/seatwarden/seatwarden/watch"
 )
 
-// The acknowledgement of an alert: its button, form and note.
+// The acknowledgement of an alert: its button, form and note; and what
+// can be done about the change itself: put it back, or open the request
+// that should have come first.
 const (
-	ActionWatchAck = "watch.ack"
-	FormWatchAck   = "watch.ack"
-	InputAckNote   = "note"
+	ActionWatchAck    = "watch.ack"
+	ActionWatchRevert = "watch.revert"
+	ActionWatchRetro  = "watch.retro"
+	FormWatchRetro    = "watch.retro"
+	FormWatchAck      = "watch.ack"
+	InputAckNote      = "note"
 	// MaxAckNote bounds the note; the alert keeps it.
 	MaxAckNote = 500
 )
@@ -47,11 +52,22 @@ func TrustAlert(a watch.Alert, loc *time.Location) bot.Message {
 		{Label: "From", Value: bot.EscapeText(orDash(e.IP))},
 	}
 	sections := []bot.Section{{Text: bot.EscapeText(a.Why) + "."}, {Fields: fields}}
+	if a.Outcome != "" {
+		sections = append(sections, bot.Section{Text: fmt.Sprintf("↩ %s %s at %s.", bot.EscapeText(a.OutcomeBy), bot.EscapeText(a.Outcome),
+			a.OutcomeAt.In(orUTC(loc)).Format("2 Jan 15:04"))})
+	}
+	var buttons []bot.Button
 	if a.Acknowledged.IsZero() {
-		sections = append(sections, bot.Section{Actions: []bot.Button{{ActionID: ActionWatchAck, Label: "Acknowledge", Value: a.ID}}})
+		buttons = append(buttons, bot.Button{ActionID: ActionWatchAck, Label: "Acknowledge", Value: a.ID})
 	} else {
 		sections = append(sections, bot.Section{Text: fmt.Sprintf("✅ Acknowledged by %s at %s: %s", bot.EscapeText(a.AcknowledgedBy),
 			a.Acknowledged.In(orUTC(loc)).Format("2 Jan 15:04"), bot.EscapeText(a.Note))})
+	}
+	if a.Outcome == "" {
+		buttons = append(buttons, remedies(a)...)
+	}
+	if len(buttons) > 0 {
+		sections = append(sections, bot.Section{Actions: buttons})
 	}
 	return bot.Message{
 		Headline:   fmt.Sprintf("🚨 %s in %s", ruleTitles[a.Rule], connector.Title(a.SaaS)),
@@ -59,6 +75,24 @@ func TrustAlert(a watch.Alert, loc *time.Location) bot.Message {
 		Context:    []string{fmt.Sprintf("From %s's audit log (%s %s #%s). Rule posture.watch.%s.", connector.Title(a.SaaS), e.Action, e.SourceType, e.ID, a.Rule)},
 		Visibility: bot.Visible,
 	}
+}
+
+// remedies are the buttons that act on an alert's change: an admin
+// granted outside seatwarden can be put back or asked for after the fact
+// (as the standing-privilege report offers), an app installed without a
+// request asked for after the fact.
+func remedies(a watch.Alert) []bot.Button {
+	retro := bot.Button{ActionID: ActionWatchRetro, Label: "Open a retroactive request", Value: a.ID}
+	switch a.Rule {
+	case watch.RuleAdminGranted:
+		who := orDash(a.Event.SourceLabel)
+		return []bot.Button{retro, {ActionID: ActionWatchRevert, Label: "Revert", Value: a.ID, Style: bot.StyleDanger,
+			Confirm: &bot.Confirm{Title: "Put the earlier role back?", Text: bot.EscapeText(who) + " goes back to the role they held before, in " + connector.Title(a.SaaS) + ".",
+				Confirm: "Put it back", Deny: "Cancel"}}}
+	case watch.RuleAppInstalled:
+		return []bot.Button{retro}
+	}
+	return nil
 }
 
 func orDash(s string) string {

@@ -33,6 +33,12 @@ type Alert struct {
 	Acknowledged   time.Time `json:"acknowledged,omitzero"`
 	AcknowledgedBy string    `json:"acknowledged_by,omitempty"`
 	Note           string    `json:"note,omitempty"`
+	// Outcome says what was done about the change from the alert (its
+	// revert, a retroactive request), by whom and when; "" while nothing
+	// was.
+	Outcome   string    `json:"outcome,omitempty"`
+	OutcomeBy string    `json:"outcome_by,omitempty"`
+	OutcomeAt time.Time `json:"outcome_at,omitzero"`
 }
 
 // ErrNoAlert: no alert has this id.
@@ -315,6 +321,33 @@ func (s *Service) Acknowledge(ctx context.Context, id, by, note string) (Alert, 
 	}
 	_, err = s.Audit.AppendAudit(ctx, store.AuditEntry{At: out.Acknowledged, Actor: by, Action: "watch.acknowledged", Subject: "watch-alert:" + id,
 		Detail: map[string]string{"rule": out.Rule, "note": note}})
+	return out, err
+}
+
+// Settle records what was done about an alert's change (outcome, such as
+// "put the earlier role back"), so the alert shows it and offers nothing
+// more. The first outcome stands; a later one is an *AcknowledgedError
+// naming it, as a second acknowledgement is.
+func (s *Service) Settle(ctx context.Context, id, by, outcome string) (Alert, error) {
+	var out Alert
+	_, err := store.UpdateRecord(ctx, s.Store, kindAlert, id, func(cur store.Record) ([]byte, error) {
+		if err := json.Unmarshal(cur.Data, &out); err != nil {
+			return nil, err
+		}
+		if out.Outcome != "" {
+			return nil, &AcknowledgedError{Alert: out}
+		}
+		out.Outcome, out.OutcomeBy, out.OutcomeAt = outcome, by, s.now().UTC()
+		return json.Marshal(out)
+	})
+	if errors.Is(err, store.ErrNotFound) {
+		return Alert{}, ErrNoAlert
+	}
+	if err != nil || s.Audit == nil {
+		return out, err
+	}
+	_, err = s.Audit.AppendAudit(ctx, store.AuditEntry{At: out.OutcomeAt, Actor: by, Action: "watch.settled", Subject: "watch-alert:" + id,
+		Detail: map[string]string{"rule": out.Rule, "outcome": outcome}})
 	return out, err
 }
 
