@@ -111,13 +111,18 @@ const (
 type Message struct {
 	// Headline is the first line: the header, and the notification and
 	// screen-reader fallback text.
-	Headline   string
-	Sections   []Section
-	Context    []string // small print lines under the content
-	Buttons    []Button // a row of actions under the content
-	Selects    []Select
-	Form       *Form // a form to open instead of (or along with) a message
-	Pager      *Pager
+	Headline string
+	Sections []Section
+	Context  []string // small print lines under the content
+	Buttons  []Button // a row of actions under the content
+	Selects  []Select
+	Form     *Form // a form to open instead of (or along with) a message
+	Pager    *Pager
+	// Image is a picture that goes with a notification (a digest's trend
+	// chart): Slack shares it as a file beside the message, Teams shows it
+	// in the card. A transport that cannot show it leaves it out; the
+	// message must say what matters without it.
+	Image      *Image `json:",omitempty"`
 	Visibility Visibility
 	Delivery   Delivery
 }
@@ -128,6 +133,14 @@ type Message struct {
 func (m Message) Empty() bool {
 	return strings.TrimSpace(m.Headline) == "" && len(m.Sections) == 0 && len(m.Context) == 0 && len(m.Buttons) == 0 &&
 		len(m.Selects) == 0 && m.Form == nil && m.Pager == nil
+}
+
+// Image is a PNG with what it shows in words.
+type Image struct {
+	PNG []byte
+	// Name is the file's name ("posture-trend.png"), Title what it is,
+	// Alt the same for screen readers.
+	Name, Title, Alt string
 }
 
 // Section is a block of text with optional label/value fields, one

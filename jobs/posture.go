@@ -7,9 +7,11 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"strings"
 	"time"
 
 	"github.com/seatwarden/seatwarden/bot"
+	"github.com/seatwarden/seatwarden/internal/trendchart"
 	"github.com/seatwarden/seatwarden/people"
 	"github.com/seatwarden/seatwarden/posture"
 	"github.com/seatwarden/seatwarden/prompts"
@@ -92,17 +94,91 @@ func (p *PostureDigest) Run(ctx context.Context, now time.Time) error {
 		p.log().WarnContext(ctx, "posture-digest: no admin channel or chat transport to post to; the numbers are kept")
 		return errors.Join(errs...)
 	}
-	errs = append(errs, p.post(ctx, r, counts, last, week))
+	errs = append(errs, p.post(ctx, r, counts, last, week, now))
 	return errors.Join(errs...)
 }
 
-// post sends the digest once a week.
-func (p *PostureDigest) post(ctx context.Context, r posture.Report, counts posture.Counts, last *posture.Counts, week string) error {
+// post sends the digest once a week, with the trend picture when there
+// are weeks to compare.
+func (p *PostureDigest) post(ctx context.Context, r posture.Report, counts posture.Counts, last *posture.Counts, week string, now time.Time) error {
 	_, err := sendOnce(ctx, p.Keys, "posture-digest:"+week, 8*24*time.Hour, func() error {
-		_, err := p.Notifier.SendChannel(ctx, p.Channel, prompts.PostureDigest(r, &counts, last, p.Command))
+		msg := prompts.PostureDigest(r, &counts, last, p.Command)
+		img, err := p.trend(ctx, now)
+		if err != nil {
+			p.log().WarnContext(ctx, "posture-digest: no trend picture this week; the numbers go out alone", slog.Any("error", err))
+		}
+		msg.Image = img
+		_, err = p.Notifier.SendChannel(ctx, p.Channel, msg)
 		return err
 	})
 	return err
+}
+
+// trendWeeks is how many weeks the trend picture shows.
+const trendWeeks = 8
+
+// trend draws the kept weeks, up to trendWeeks back from now's; nil
+// before two weeks are kept.
+func (p *PostureDigest) trend(ctx context.Context, now time.Time) (*bot.Image, error) {
+	loc := orUTC(p.Location)
+	var labels []string
+	var weeks []posture.Counts
+	for back := trendWeeks - 1; back >= 0; back-- {
+		at := now.AddDate(0, 0, -7*back).In(loc)
+		c, err := p.week(ctx, reviews.PeriodOf(at, loc))
+		if err != nil {
+			return nil, err
+		}
+		if c == nil {
+			continue
+		}
+		monday := at.AddDate(0, 0, -((int(at.Weekday()) + 6) % 7))
+		labels, weeks = append(labels, monday.Format("2 Jan")), append(weeks, *c)
+	}
+	if len(weeks) < 2 {
+		return nil, nil
+	}
+	series := []trendchart.Series{
+		{Name: "standing admins", Values: countsOf(weeks, func(c posture.Counts) int { return c.Standing })},
+		{Name: "privileged without 2FA", Values: countsOf(weeks, func(c posture.Counts) int { return c.NoMFA })},
+		{Name: "inactive paid seats", Values: countsOf(weeks, func(c posture.Counts) int { return c.Inactive })},
+		{Name: "API tokens", Values: countsOf(weeks, func(c posture.Counts) int { return c.TokensLeft })},
+	}
+	if p.Sources.Directory != nil {
+		series = append(series, trendchart.Series{Name: "leavers holding seats", Values: countsOf(weeks, func(c posture.Counts) int { return c.Departed })})
+	}
+	title := fmt.Sprintf("Security posture, the last %d weeks", len(weeks))
+	png, err := trendchart.PNG(title, labels, series)
+	if err != nil {
+		return nil, err
+	}
+	return &bot.Image{PNG: png, Name: "posture-trend.png", Title: title,
+		Alt: fmt.Sprintf("%s: %s", title, trendWords(series))}, nil
+}
+
+// trendWords says what the picture shows, for screen readers: each
+// count's first and last value.
+func trendWords(series []trendchart.Series) string {
+	words := make([]string, len(series))
+	for i, s := range series {
+		words[i] = fmt.Sprintf("%s %d → %d", s.Name, int(s.Values[0]), int(s.Values[len(s.Values)-1]))
+	}
+	return strings.Join(words, ", ")
+}
+
+func countsOf(weeks []posture.Counts, count func(posture.Counts) int) []float64 {
+	out := make([]float64, len(weeks))
+	for i, c := range weeks {
+		out[i] = float64(count(c))
+	}
+	return out
+}
+
+func orUTC(loc *time.Location) *time.Location {
+	if loc == nil {
+		return time.UTC
+	}
+	return loc
 }
 
 // nudge reminds, once a week, each privileged person without 2FA; past

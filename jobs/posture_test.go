@@ -1,6 +1,7 @@
 package jobs_test
 
 import (
+	"bytes"
 	"context"
 	"strings"
 	"sync"
@@ -43,8 +44,15 @@ func TestPostureDigest(t *testing.T) {
 	if len(got) != 2 {
 		t.Fatalf("%d digests, want one a week", len(got))
 	}
-	if !strings.Contains(strings.Join(got[0].Context, " "), "The first weekly posture") {
-		t.Errorf("the first week: %+v", got[0].Context)
+	if !strings.Contains(strings.Join(got[0].Context, " "), "The first weekly posture") || got[0].Image != nil {
+		t.Errorf("the first week: %+v, picture %v", got[0].Context, got[0].Image != nil)
+	}
+	if img := got[1].Image; img == nil || !bytes.HasPrefix(img.PNG, []byte("\x89PNG")) ||
+		img.Alt != "Security posture, the last 2 weeks: standing admins 2 → 2, privileged without 2FA 1 → 0, inactive paid seats 3 → 3, API tokens 0 → 0" {
+		t.Errorf("the second week's picture: %v", img != nil && len(img.PNG) > 0)
+		if img != nil {
+			t.Logf("alt text: %s", img.Alt)
+		}
 	}
 	if line := got[1].Sections[0].Text; line != "*Since last week:* privileged people without 2FA 1 → 0." {
 		t.Errorf("the second week: %q", line)

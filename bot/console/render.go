@@ -30,7 +30,7 @@ type Choice struct {
 // Layout, top to bottom, in the order the chat renderers use: a note when
 // only the asker sees the reply or it updates an earlier message, the
 // headline (underlined), each section (text, "Label: value" fields, its button), the
-// form's title, context lines indented and marked "·", the button row,
+// form's title, a line naming the picture, context lines indented and marked "·", the button row,
 // selects with one numbered line per option, and the pager. Link buttons
 // show their URL and take no number. Section text and context lines are
 // markup; see PlainText.
@@ -53,6 +53,10 @@ func Render(m bot.Message) (string, []Choice) {
 	if f := m.Form; f != nil {
 		r.block()
 		r.line("Form: " + nonEmpty(strings.TrimSpace(f.Title), f.ID))
+	}
+	if img := m.Image; img != nil {
+		r.block()
+		r.line(fmt.Sprintf("[picture: %s, a %d KB PNG that Slack and Teams show]", nonEmpty(img.Title, img.Name), (len(img.PNG)+1023)/1024))
 	}
 	r.context(m.Context)
 	r.buttons(m.Buttons)

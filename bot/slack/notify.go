@@ -1,6 +1,8 @@
 package slack
 
 import (
+	"bytes"
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -35,7 +37,11 @@ func (a *Adapter) SendDirect(ctx context.Context, email string, msg bot.Message)
 	if err != nil {
 		return nil, err
 	}
-	return a.postParts(ctx, channel, out)
+	refs, err := a.postParts(ctx, channel, out)
+	if err == nil && msg.Image != nil {
+		a.shareImage(ctx, channel, *msg.Image)
+	}
+	return refs, err
 }
 
 // SendChannel posts msg to a channel by id (C…, G… or D…), as SendDirect
@@ -48,7 +54,26 @@ func (a *Adapter) SendChannel(ctx context.Context, channel string, msg bot.Messa
 	if err != nil {
 		return nil, err
 	}
-	return a.postParts(ctx, channel, out)
+	refs, err := a.postParts(ctx, channel, out)
+	if err == nil && msg.Image != nil {
+		a.shareImage(ctx, channel, *msg.Image)
+	}
+	return refs, err
+}
+
+// shareImage shares a message's picture in the channel as a file, after
+// the message. The message already went out and says what matters, so a
+// failed upload is logged, never an error a caller would retry (and post
+// the message twice for).
+func (a *Adapter) shareImage(ctx context.Context, channel string, img bot.Image) {
+	_, err := a.opt.API.UploadFileContext(ctx, slackgo.UploadFileParameters{
+		Reader: bytes.NewReader(img.PNG), FileSize: len(img.PNG), Filename: cmp.Or(img.Name, "image.png"),
+		Title: img.Title, AltTxt: img.Alt, Channel: channel,
+	})
+	if err != nil {
+		a.log.WarnContext(ctx, "slack: the message's picture was not shared; the message stands without it",
+			slog.String("channel", channel), slog.String("file", img.Name), slog.Any("error", err))
+	}
 }
 
 // Update replaces a message the bot posted (a reference SendDirect,

@@ -1,6 +1,7 @@
 package slack_test
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -399,5 +400,37 @@ func TestReplyInThreadErrors(t *testing.T) {
 				t.Errorf("refs %v and %d messages after an error, want none", refs, len(emu.Messages("")))
 			}
 		})
+	}
+}
+
+// A message's picture is shared in the channel as a file after the
+// message (files.getUploadURLExternal, the upload, then
+// files.completeUploadExternal); when Slack will not take it, the message
+// stands alone and the send still succeeds, so nobody retries it.
+func TestSendChannelSharesPicture(t *testing.T) {
+	png := append([]byte("\x89PNG\r\n\x1a\n"), bytes.Repeat([]byte{7}, 4000)...)
+	digest := bot.Message{Headline: "This week's security posture", Sections: []bot.Section{{Text: "Nothing changed."}}, Visibility: bot.Visible,
+		Image: &bot.Image{PNG: png, Name: "posture-trend.png", Title: "Security posture, the last 2 weeks", Alt: "standing admins 2 → 1"}}
+
+	emu := newNotifyEmulator(t)
+	if _, err := newNotifier(t, emu, 0).SendChannel(t.Context(), "C0ADMINS", digest); err != nil {
+		t.Fatal(err)
+	}
+	files := emu.Files()
+	if len(files) != 1 || !files[0].Complete || files[0].Channel != "C0ADMINS" || !bytes.Equal(files[0].Data, png) ||
+		files[0].Title != "Security posture, the last 2 weeks" || files[0].AltText != "standing admins 2 → 1" || files[0].Name != "posture-trend.png" {
+		t.Fatalf("files = %+v", files)
+	}
+	if msgs := emu.Messages("C0ADMINS"); len(msgs) != 1 {
+		t.Errorf("%d messages, want the digest once", len(msgs))
+	}
+
+	refused := newNotifyEmulator(t)
+	refused.InjectRateLimit("files.getUploadURLExternal", time.Second, 5)
+	if _, err := newNotifier(t, refused, 0).SendChannel(t.Context(), "C0ADMINS", digest); err != nil {
+		t.Fatalf("a refused picture failed the send: %v", err)
+	}
+	if msgs, files := refused.Messages("C0ADMINS"), refused.Files(); len(msgs) != 1 || len(files) != 0 {
+		t.Errorf("%d messages and %d files, want the digest alone", len(msgs), len(files))
 	}
 }

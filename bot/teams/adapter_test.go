@@ -1,7 +1,9 @@
 package teams_test
 
 import (
+	"bytes"
 	"context"
+	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -665,5 +667,42 @@ func TestDirectoryReachesPeopleNotMet(t *testing.T) {
 				t.Errorf("%s: %v, want unreachable", tt.email, err)
 			}
 		})
+	}
+}
+
+// A message's picture shows in the card as a Base64 PNG, which Teams
+// does not count towards its 40 KB limit: a picture larger than the
+// limit still goes out; one over Teams' 1 MB is left out, and the message
+// goes without it.
+func TestChannelPicture(t *testing.T) {
+	h := newHarness(t)
+	ctx := t.Context()
+	h.deliver(t, h.emu.ConversationUpdate(dana, h.emu.ChannelConversation(opsChannel)))
+	png := append([]byte("\x89PNG\r\n\x1a\n"), bytes.Repeat([]byte{7}, 60_000)...)
+	m := digest("Open")
+	m.Image = &bot.Image{PNG: png, Name: "posture-trend.png", Title: "Security posture", Alt: "standing admins 2 → 1"}
+	refs, err := h.adapter.SendChannel(ctx, opsChannel, m)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, _ := h.emu.PostedActivity(refs[len(refs)-1].ConversationID, refs[len(refs)-1].MessageID)
+	var card struct {
+		Body []struct{ Type, URL, AltText string } `json:"body"`
+	}
+	if err := json.Unmarshal(p.Card, &card); err != nil {
+		t.Fatal(err)
+	}
+	last := card.Body[len(card.Body)-1]
+	if last.Type != "Image" || last.URL != "data:image/png;base64,"+base64.StdEncoding.EncodeToString(png) || last.AltText != "standing admins 2 → 1" {
+		t.Errorf("the card's last element: %s %q, %d characters of URL", last.Type, last.AltText, len(last.URL))
+	}
+
+	m.Image.PNG = bytes.Repeat([]byte{7}, 1<<20+1)
+	refs, err = h.adapter.SendChannel(ctx, opsChannel, m)
+	if err != nil {
+		t.Fatalf("a message with a picture over 1 MB: %v", err)
+	}
+	if p, _ := h.emu.PostedActivity(refs[0].ConversationID, refs[0].MessageID); strings.Contains(string(p.Card), "data:image") {
+		t.Error("a picture over 1 MB went out")
 	}
 }

@@ -1,6 +1,8 @@
 package teams
 
 import (
+	"cmp"
+	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -56,7 +58,9 @@ const (
 	maxButtonURL   = 3000
 	maxOptionValue = 2000
 	maxFormID      = 255
-	maxInputID     = 255
+	// maxImageBytes: Teams shows inline images under 1 MB.
+	maxImageBytes = 1 << 20
+	maxInputID    = 255
 )
 
 // RenderedCard is one Teams message of a rendered bot.Message. A message
@@ -184,7 +188,26 @@ func RenderMessage(m bot.Message) ([]RenderedCard, error) {
 			InThread:        m.Delivery == bot.InThread,
 		}
 	}
+	if m.Image != nil && len(m.Image.PNG) > 0 && len(m.Image.PNG) <= maxImageBytes {
+		// Teams counts a card's size without its Base64 images, so the
+		// picture goes on the last card whatever the budget left. One
+		// over Teams' limit is left out: the message says what matters
+		// without it.
+		last := out[len(out)-1].Card
+		last["body"] = append(last["body"].([]any), imageElement(*m.Image))
+	}
 	return out, nil
+}
+
+// imageElement shows a PNG in the card as a data URI, which Adaptive Cards
+// take in Image.url from version 1.2.
+func imageElement(img bot.Image) map[string]any {
+	el := map[string]any{"type": "Image", "url": "data:image/png;base64," + base64.StdEncoding.EncodeToString(img.PNG),
+		"size": "Stretch", "spacing": "Medium"}
+	if alt := cmp.Or(img.Alt, img.Title); alt != "" {
+		el["altText"] = trimPlain(alt, maxFactValue)
+	}
+	return el
 }
 
 // pack fills cards of at most budget units of body, in order. A unit (the

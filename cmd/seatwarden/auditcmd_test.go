@@ -110,15 +110,23 @@ func TestServeStreamsTheAuditTrail(t *testing.T) {
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
+	// The delivery is counted once the collector's answer is back, a
+	// moment after the collector holds the entries.
 	m := addrInLog.FindStringSubmatch(inv.stderr.String())
-	resp, err := http.Get("http://" + m[1] + "/metrics")
-	if err != nil {
-		t.Fatal(err)
-	}
-	metrics, _ := io.ReadAll(resp.Body)
-	resp.Body.Close()
-	if !strings.Contains(string(metrics), `seatwarden_audit_sink_deliveries_total{outcome="ok"}`) {
-		t.Errorf("no delivery counted in /metrics")
+	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(20 * time.Millisecond) {
+		resp, err := http.Get("http://" + m[1] + "/metrics")
+		if err != nil {
+			t.Fatal(err)
+		}
+		metrics, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if strings.Contains(string(metrics), `seatwarden_audit_sink_deliveries_total{outcome="ok"}`) {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Errorf("no delivery counted in /metrics")
+			break
+		}
 	}
 	stop()
 	if code := <-exited; code != 0 {

@@ -124,6 +124,10 @@ func (s *Server) methodHandler(method string) func(apiRequest) (reply, *apiError
 		return s.viewsPublish
 	case "apps.connections.open":
 		return s.appsConnectionsOpen
+	case "files.getUploadURLExternal":
+		return s.filesGetUploadURLExternal
+	case "files.completeUploadExternal":
+		return s.filesCompleteUploadExternal
 	}
 	return nil
 }

@@ -93,5 +93,8 @@ func tierLimits() map[string]int {
 		"views.open":          100,
 		"views.update":        100,
 		"views.publish":       100,
+		// Tier 4 (100+ a minute).
+		"files.getUploadURLExternal":   100,
+		"files.completeUploadExternal": 100,
 	}
 }

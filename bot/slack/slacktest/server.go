@@ -161,6 +161,7 @@ type Server struct {
 	dmMembers    map[string][]string // conversation id -> member ids
 	triggers     map[string]*trigger
 	views        []*View
+	files        []*File
 	responseURLs map[string]*responseURL // path -> state
 	posts        []ResponseURLPost
 	windows      map[string]*rateWindow
@@ -228,6 +229,7 @@ func NewServer(opts ...Option) *Server {
 	mux := http.NewServeMux()
 	mux.HandleFunc("/api/{method}", s.serveAPI)
 	mux.HandleFunc("/actions/", s.serveResponseURL)
+	mux.HandleFunc("POST /upload/v1/{id}", s.serveUpload)
 	mux.HandleFunc("GET /link/", s.serveSocket)
 	s.Server = httptest.NewServer(mux)
 	return s

@@ -504,6 +504,9 @@ func (s *Server) sendLocked(rt route, body []byte, now time.Time, call *Call) re
 	if utf16Size(body) > MaxMessageBytes {
 		return connectorError(http.StatusRequestEntityTooLarge, "MessageSizeTooBig", "Message size too big.")
 	}
+	if imageTooLarge(body) {
+		return badArgument("An inline image is not Base64 or is over 1 MB.")
+	}
 	if s.writesBlockedLocked(rt.conversationID) {
 		return writesBlocked()
 	}
@@ -537,6 +540,9 @@ func (s *Server) updateLocked(rt route, body []byte) result {
 	}
 	if utf16Size(body) > MaxMessageBytes {
 		return connectorError(http.StatusRequestEntityTooLarge, "MessageSizeTooBig", "Message size too big.")
+	}
+	if imageTooLarge(body) {
+		return badArgument("An inline image is not Base64 or is over 1 MB.")
 	}
 	if s.writesBlockedLocked(rt.conversationID) {
 		return writesBlocked()

@@ -1,6 +1,7 @@
 package teamstest_test
 
 import (
+	"encoding/base64"
 	"encoding/json"
 	"fmt"
 	"net/http"
@@ -318,6 +319,11 @@ func TestMessageSizeLimit(t *testing.T) {
 		return prefix + strings.Repeat(fill, n) + suffix
 	}
 	limitUnits := teamstest.MaxMessageBytes / 2
+	image := func(n int) string {
+		uri := "data:image/png;base64," + base64.StdEncoding.EncodeToString(make([]byte, n))
+		return `{"type":"message","attachments":[{"contentType":"application/vnd.microsoft.card.adaptive","content":` +
+			`{"type":"AdaptiveCard","version":"1.5","body":[{"type":"Image","url":"` + uri + `"}]}}]}`
+	}
 	tests := []struct {
 		name string
 		body string
@@ -331,6 +337,9 @@ func TestMessageSizeLimit(t *testing.T) {
 		// An emoji is a surrogate pair: two units.
 		{"emoji over the limit", body(limitUnits+2, "😀", 2), 413},
 		{"indentation does not count", strings.Replace(body(limitUnits, "a", 1), `{"type"`, "{\n\n\n     \"type\"", 1), 201},
+		// Base64 images are not counted; one over 1 MB is refused.
+		{"a Base64 image does not count", image(60_000), 201},
+		{"an image over 1 MB", image(teamstest.MaxImageBytes + 1), 400},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -2,8 +2,10 @@ package teamstest
 
 import (
 	"bytes"
+	"encoding/base64"
 	"encoding/json"
 	"math"
+	"regexp"
 	"time"
 	"unicode/utf8"
 )
@@ -14,6 +16,10 @@ const (
 	// MaxMessageBytes bounds an activity the bot sends: its JSON counted
 	// as UTF-16, two bytes per code unit.
 	MaxMessageBytes = 40 * 1024
+	// MaxImageBytes bounds one inline image of a card (Teams: under 1 MB,
+	// at most 1024 × 1024 pixels); Base64 images do not count towards
+	// MaxMessageBytes.
+	MaxImageBytes = 1 << 20
 
 	// Paged members: pageSize is clamped to [MinPageSize, MaxPageSize];
 	// DefaultPageSize applies when it is absent.
@@ -109,13 +115,17 @@ func (s *Server) throttledLocked(class, conversationID string, limits []rateLimi
 	return 0, false
 }
 
+// base64Image matches an inline image's data URI.
+var base64Image = regexp.MustCompile(`data:image/[a-z+.-]+;base64,[A-Za-z0-9+/=]*`)
+
 // utf16Size is the size Teams measures a payload by: the compact JSON
-// text as UTF-16, two bytes per code unit.
+// text as UTF-16, two bytes per code unit, without its Base64 images.
 func utf16Size(body []byte) int {
 	var compact bytes.Buffer
 	if err := json.Compact(&compact, body); err == nil {
 		body = compact.Bytes()
 	}
+	body = base64Image.ReplaceAll(body, nil)
 	units := 0
 	for len(body) > 0 {
 		r, n := utf8.DecodeRune(body)
@@ -126,4 +136,17 @@ func utf16Size(body []byte) int {
 		}
 	}
 	return 2 * units
+}
+
+// imageTooLarge reports whether a payload carries an inline image over
+// MaxImageBytes, or one that is not Base64.
+func imageTooLarge(body []byte) bool {
+	for _, uri := range base64Image.FindAll(body, -1) {
+		_, data, _ := bytes.Cut(uri, []byte(";base64,"))
+		decoded, err := base64.StdEncoding.DecodeString(string(data))
+		if err != nil || len(decoded) > MaxImageBytes {
+			return true
+		}
+	}
+	return false
 }
