@@ -35,6 +35,7 @@ var ruleTitles = map[string]string{
 	watch.RuleBulkChanges:       "Many changes at once",
 	watch.RuleOutsideHours:      "A change outside business hours",
 	watch.RuleDepartedActor:     "A change by someone who left",
+	watch.RuleUngrantedActor:    "A change by an admin without a grant",
 }
 
 // TrustAlert is the alert channel's message for a trust-changing event

@@ -26,11 +26,18 @@ const (
 	RuleBulkChanges       = "bulk_changes"
 	RuleOutsideHours      = "outside_hours"
 	RuleDepartedActor     = "departed_actor"
+	// RuleUngrantedActor: a trust-changing change by someone who holds
+	// privilege with no live grant and no leave to hold it standing.
+	RuleUngrantedActor = "ungranted_actor"
 )
 
 // Rules lists every rule, in the order alerts name them.
 var Rules = []string{RuleAdminGranted, RuleRoleChanged, RuleCredentialCreated, RuleAppInstalled, RuleUserReactivated,
-	RuleSecuritySettings, RuleBulkChanges, RuleOutsideHours, RuleDepartedActor}
+	RuleSecuritySettings, RuleBulkChanges, RuleOutsideHours, RuleDepartedActor, RuleUngrantedActor}
+
+// trustRules are the rules whose events change who may do what: what a
+// change by someone without a grant is judged on.
+var trustRules = []string{RuleAdminGranted, RuleRoleChanged, RuleCredentialCreated, RuleAppInstalled, RuleUserReactivated, RuleSecuritySettings}
 
 // Policy is which rules raise alerts and their bounds.
 type Policy struct {

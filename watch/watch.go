@@ -70,6 +70,10 @@ type Service struct {
 	// Departed says whether the person with this SaaS id has left (the
 	// company directory); nil when no directory is read.
 	Departed func(ctx context.Context, actorID int64) (bool, error)
+	// Ungranted says whether the person with this SaaS id holds privilege
+	// with no live grant and nothing allowing it standing (just-in-time
+	// access); nil when access is not governed.
+	Ungranted func(ctx context.Context, actorID int64) (bool, error)
 	// FirstLook is how far back the first read goes (default 24 hours).
 	FirstLook time.Duration
 	Now       func() time.Time
@@ -210,6 +214,17 @@ func (s *Service) findings(ctx context.Context, e connector.Event, st *state) ([
 		}
 		if left {
 			out = append(out, Finding{Rule: RuleDepartedActor, Why: fmt.Sprintf("%s, who left the company, changed %s", orUnknown(e.ActorName), orUnknown(e.SourceLabel))})
+		}
+	}
+	trusted := slices.ContainsFunc(out, func(f Finding) bool { return slices.Contains(trustRules, f.Rule) })
+	if s.Ungranted != nil && trusted && s.Policy.on(RuleUngrantedActor) {
+		standing, err := s.Ungranted(ctx, e.ActorID)
+		if err != nil {
+			return nil, err
+		}
+		if standing {
+			out = append(out, Finding{Rule: RuleUngrantedActor, Why: fmt.Sprintf("%s changed %s with admin rights held standing: no grant, and nothing in the policy allows it",
+				orUnknown(e.ActorName), orUnknown(e.SourceLabel))})
 		}
 	}
 	return out, nil

@@ -83,6 +83,11 @@ func TestRules(t *testing.T) {
 			watch.RuleUserReactivated, "Dana Field reactivated Sam Old"},
 		{"two-factor turned off", zendesk.AuditLog{Action: "update", SourceType: "account", SourceLabel: "Security", ChangeDescription: "Two-factor authentication changed from required to optional"}, 0,
 			watch.RuleSecuritySettings, "Dana Field changed Security: Two-factor authentication changed from required to optional"},
+		// account_setting is the source type Zendesk's own guide filters by
+		// to watch setting changes.
+		{"a sign-in setting changed", zendesk.AuditLog{Action: "update", SourceType: "account_setting", SourceLabel: "Sessions",
+			ChangeDescription: "Session expiration changed from 8 hours to 2 weeks"}, 0,
+			watch.RuleSecuritySettings, "Dana Field changed Sessions: Session expiration changed from 8 hours to 2 weeks"},
 		{"a ticket solved at night", zendesk.AuditLog{Action: "update", SourceType: "ticket", SourceLabel: "Ticket #7"}, 13 * time.Hour,
 			watch.RuleOutsideHours, "Dana Field changed Ticket #7 at Wed 00:00, outside business hours (Mon-Fri 08:00-18:00)"},
 		{"a ticket solved by day", zendesk.AuditLog{Action: "update", SourceType: "ticket", SourceLabel: "Ticket #7"}, time.Hour, "", ""},
@@ -174,6 +179,35 @@ func TestDepartedActor(t *testing.T) {
 	res, err := svc.Run(t.Context())
 	if err != nil || len(res.Raised) != 1 || res.Raised[0].Why != "Max Gone, who left the company, changed Ticket #9" {
 		t.Errorf("raised %+v, %v", res.Raised, err)
+	}
+}
+
+// A trust-changing change by an admin who holds no grant and no leave to
+// hold the role standing is an alert of its own; their ordinary work is
+// not, nor is the same change by an admin on a grant.
+func TestUngrantedActor(t *testing.T) {
+	f := newFixture(t)
+	svc := f.service(watch.Policy{})
+	svc.Ungranted = func(_ context.Context, actor int64) (bool, error) { return actor == 42, nil }
+	if _, err := svc.Run(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	f.add(zendesk.AuditLog{ActorID: 42, ActorName: "Sam Standing", Action: "create", SourceType: "apitoken", SourceLabel: "Export"})
+	f.add(zendesk.AuditLog{ActorID: 42, ActorName: "Sam Standing", Action: "update", SourceType: "ticket", SourceLabel: "Ticket #11"})
+	f.add(zendesk.AuditLog{ActorID: 43, ActorName: "Gina Granted", Action: "create", SourceType: "apitoken", SourceLabel: "Sync"})
+	f.clock.Advance(time.Minute)
+	res, err := svc.Run(t.Context())
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ungranted []string
+	for _, a := range res.Raised {
+		if a.Rule == watch.RuleUngrantedActor {
+			ungranted = append(ungranted, a.Why)
+		}
+	}
+	if len(ungranted) != 1 || ungranted[0] != "Sam Standing changed Export with admin rights held standing: no grant, and nothing in the policy allows it" {
+		t.Errorf("ungranted alerts %q", ungranted)
 	}
 }
 

@@ -522,47 +522,90 @@ func (a *app) newWatch(log connector.EventLog, logger *slog.Logger) (*jobs.Watch
 	if a.identity != nil {
 		svc.Departed = a.departedStaff(connector.Zendesk)
 	}
+	svc.Ungranted = a.ungrantedStaff()
 	return &jobs.Watch{Services: []*watch.Service{svc}, Channel: cmp.Or(a.cfg.Policy.Posture.AlertChannel, a.cfg.Policy.AdminChannel),
 		Keys: a.store, Location: a.cfg.Policy.Location(), Logger: logger}, nil
 }
 
 // departedStaff says whether the SaaS member with an id left, by the
 // directory: the snapshot names their email, the directory their
-// status. The answer is kept for a minute, since a first read may judge
-// thousands of events.
+// status.
 func (a *app) departedStaff(saas string) func(context.Context, int64) (bool, error) {
+	return a.memberSet(func(ctx context.Context) (map[int64]bool, error) {
+		snap, err := a.store.LoadSnapshot(ctx, saas)
+		if errors.Is(err, store.ErrNotFound) {
+			return nil, nil
+		}
+		if err != nil {
+			return nil, err
+		}
+		dir, err := a.identity.Directory.Load(ctx)
+		if errors.Is(err, directory.ErrNoDirectory) {
+			return nil, nil
+		}
+		if err != nil {
+			return nil, err
+		}
+		leavers := dir.Leavers()
+		left := map[int64]bool{}
+		for _, m := range snap.Staff {
+			if _, ok := leavers[people.Key(m.Email)]; ok {
+				left[m.ID] = true
+			}
+		}
+		return left, nil
+	})
+}
+
+// ungrantedStaff says whether the Zendesk member with an id holds
+// privilege standing with nothing allowing it, as `access standing` lists
+// them.
+func (a *app) ungrantedStaff() func(context.Context, int64) (bool, error) {
+	return a.memberSet(func(ctx context.Context) (map[int64]bool, error) {
+		snap, err := a.store.LoadSnapshot(ctx, connector.Zendesk)
+		if errors.Is(err, store.ErrNotFound) {
+			return nil, nil
+		}
+		if err != nil {
+			return nil, err
+		}
+		list, err := a.access.Service.Standing(ctx, &snap.Roster)
+		if err != nil {
+			return nil, err
+		}
+		out := map[int64]bool{}
+		for _, sd := range list {
+			if sd.Allowed == "" {
+				out[sd.Staff.ID] = true
+			}
+		}
+		return out, nil
+	})
+}
+
+// memberSet answers whether an id is in the set build makes, building it
+// at most once a minute, since a first read of an audit log may judge
+// thousands of events.
+func (a *app) memberSet(build func(ctx context.Context) (map[int64]bool, error)) func(context.Context, int64) (bool, error) {
 	var (
 		mu      sync.Mutex
-		left    map[int64]bool
+		set     map[int64]bool
 		builtAt time.Time
 	)
 	return func(ctx context.Context, id int64) (bool, error) {
 		mu.Lock()
 		defer mu.Unlock()
-		if left == nil || a.now().Sub(builtAt) > time.Minute {
-			snap, err := a.store.LoadSnapshot(ctx, saas)
-			if errors.Is(err, store.ErrNotFound) {
-				return false, nil
-			}
+		if set == nil || a.now().Sub(builtAt) > time.Minute {
+			built, err := build(ctx)
 			if err != nil {
 				return false, err
 			}
-			dir, err := a.identity.Directory.Load(ctx)
-			if errors.Is(err, directory.ErrNoDirectory) {
-				return false, nil
+			if built == nil {
+				built = map[int64]bool{}
 			}
-			if err != nil {
-				return false, err
-			}
-			leavers := dir.Leavers()
-			left, builtAt = map[int64]bool{}, a.now()
-			for _, m := range snap.Staff {
-				if _, ok := leavers[people.Key(m.Email)]; ok {
-					left[m.ID] = true
-				}
-			}
+			set, builtAt = built, a.now()
 		}
-		return left[id], nil
+		return set[id], nil
 	}
 }
 
