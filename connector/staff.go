@@ -164,6 +164,9 @@ type StaffSyncStats struct {
 	Seen      int // records read (users, members, seats)
 	Added     int // staff that joined the roster
 	Removed   int // staff that left it
+	// Fallback says why the connector read the costlier way (a list the
+	// SaaS refused); "" when it did not.
+	Fallback string
 }
 
 // StaffSource reads an account's staff.

@@ -114,6 +114,9 @@ func (s *Syncer) Sync(ctx context.Context) (SyncResult, error) {
 	res.StaffAfter = len(snap.Staff)
 	res.Snapshot = snap
 	res.Duration = s.now().Sub(now)
+	if res.Fallback != "" {
+		s.logger().LogAttrs(ctx, slog.LevelWarn, "seat sync read the costlier way", slog.String("connector", name), slog.String("why", res.Fallback))
+	}
 	s.logger().LogAttrs(ctx, slog.LevelInfo, "seat snapshot synced", slog.String("connector", name),
 		slog.Bool("full", res.Full), slog.Bool("resumed", res.Resumed), slog.Int("requests", res.Requests),
 		slog.Int("seen", res.Seen), slog.Int("staff", res.StaffAfter), slog.Int("added", res.Added),

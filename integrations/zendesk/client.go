@@ -41,6 +41,7 @@ const (
 	EndpointUsersMe          = "users_me"
 	EndpointUsersUpdate      = "users_update"
 	EndpointUsersShow        = "users_show"
+	EndpointUsersList        = "users_list"
 	EndpointUserSessions     = "users_sessions"
 	EndpointIncrementalUsers = "incremental_users"
 	EndpointGroups           = "groups"
@@ -222,6 +223,12 @@ type call struct {
 // do sends a call and decodes a 2xx body into out. Non-2xx statuses
 // become *Error.
 func (c *Client) do(ctx context.Context, cl call, out any) error {
+	_, err := c.doHeader(ctx, cl, out)
+	return err
+}
+
+// doHeader is do, returning the answer's headers too.
+func (c *Client) doHeader(ctx context.Context, cl call, out any) (http.Header, error) {
 	u := c.baseURL.JoinPath(append([]string{"api", "v2"}, cl.path...)...)
 	u.RawQuery = cl.query.Encode()
 	target := u.String()
@@ -247,7 +254,7 @@ func (c *Client) do(ctx context.Context, cl call, out any) error {
 	}
 	res, err := c.send(ctx, cl.endpoint, holdKey, c.auth, build)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	secret := carriesSecrets(cl.endpoint)
 	if res.status < 200 || res.status > 299 {
@@ -257,19 +264,19 @@ func (c *Client) do(ctx context.Context, cl call, out any) error {
 			// could be credential material; the status alone must do.
 			body = nil
 		}
-		return newStatusError(cl.endpoint, res.status, body, res.retryAfter)
+		return res.header, newStatusError(cl.endpoint, res.status, body, res.retryAfter)
 	}
 	if out == nil {
-		return nil
+		return res.header, nil
 	}
 	if err := json.Unmarshal(res.body, out); err != nil {
 		body := res.body
 		if secret {
 			body = nil
 		}
-		return badResponse(cl.endpoint, res.status, body, err)
+		return res.header, badResponse(cl.endpoint, res.status, body, err)
 	}
-	return nil
+	return res.header, nil
 }
 
 // Me returns the user the credentials act as.
@@ -441,6 +448,53 @@ func eachPage[T any](ctx context.Context, c *Client, endpoint, key string, path 
 		seen[meta.AfterCursor] = true
 		after = meta.AfterCursor
 	}
+}
+
+// StaffPage is one page of the account's agents and admins.
+type StaffPage struct {
+	Users []User
+	// After is the next page's cursor; "" after the last page.
+	After string
+	// At is when Zendesk answered, by its own clock (the Date header);
+	// zero when it sent none.
+	At time.Time
+}
+
+// StaffPage reads one page of the account's agents and admins, custom
+// roles and light agents included (GET /api/v2/users?role[]=agent&
+// role[]=admin, cursor paged, 100 a page): what a seat snapshot costs
+// whatever the number of end users, on the account's ordinary limit.
+// after is the previous page's After, "" for the first.
+func (c *Client) StaffPage(ctx context.Context, after string) (StaffPage, error) {
+	q := url.Values{"role[]": {RoleAgent, RoleAdmin}, "page[size]": {strconv.Itoa(listPageSize)}}
+	if after != "" {
+		q.Set("page[after]", after)
+	}
+	var out struct {
+		Users *[]User `json:"users"`
+		Meta  struct {
+			HasMore     bool   `json:"has_more"`
+			AfterCursor string `json:"after_cursor"`
+		} `json:"meta"`
+	}
+	h, err := c.doHeader(ctx, call{endpoint: EndpointUsersList, method: http.MethodGet, path: []string{"users"}, query: q}, &out)
+	if err != nil {
+		return StaffPage{}, err
+	}
+	if out.Users == nil {
+		return StaffPage{}, badResponse(EndpointUsersList, http.StatusOK, nil, errors.New(`response has no "users"`))
+	}
+	page := StaffPage{Users: *out.Users}
+	if out.Meta.HasMore {
+		if out.Meta.AfterCursor == "" || out.Meta.AfterCursor == after {
+			return StaffPage{}, badResponse(EndpointUsersList, http.StatusOK, nil, errors.New("pagination cursor did not advance"))
+		}
+		page.After = out.Meta.AfterCursor
+	}
+	if at, err := http.ParseTime(h.Get("Date")); err == nil {
+		page.At = at
+	}
+	return page, nil
 }
 
 // CustomRoles returns the account's custom agent roles. Plans without

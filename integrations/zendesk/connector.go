@@ -30,6 +30,7 @@ type API interface {
 	UpdateUser(ctx context.Context, id int64, upd UserUpdate) (User, error)
 	EndSessions(ctx context.Context, id int64) error
 	ExportUsers(ctx context.Context, req ExportRequest) (UserExportPage, error)
+	StaffPage(ctx context.Context, after string) (StaffPage, error)
 	Groups(ctx context.Context) ([]Group, error)
 	GroupMemberships(ctx context.Context) ([]GroupMembership, error)
 	CustomRoles(ctx context.Context) ([]CustomRole, error)

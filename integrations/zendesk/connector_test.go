@@ -484,3 +484,59 @@ func TestConnectorCustomRoles(t *testing.T) {
 		}
 	})
 }
+
+// The first sync reads the seats through the staff list: someone demoted
+// to end user before it is simply not on the list; one demoted after it
+// leaves with the next sync, which follows the export. A list Zendesk
+// refuses falls back to the whole export, and says so.
+func TestSyncStaffReadsTheStaffList(t *testing.T) {
+	staffIDs := func(r connector.Roster) map[int64]bool {
+		out := map[int64]bool{}
+		for _, s := range r.Staff {
+			out[s.ID] = true
+		}
+		return out
+	}
+	t.Run("demoted before and after", func(t *testing.T) {
+		h := newHarness(t, zendesktest.SampleOrg(t0), zendesktest.WithEndUsers(5_000))
+		c := zendesk.Connector{Client: h.client(t, zendesk.OAuthClientCredentials(clientID, clientSecret))}
+		priya, _ := h.srv.UserByEmail("priya@acme.example")
+		mei, _ := h.srv.UserByEmail("mei@acme.example")
+		h.srv.UpdateUser(priya.ID, func(u *zendesk.User) { u.Role, u.RoleType, u.CustomRoleID = zendesk.RoleEndUser, nil, nil })
+		_ = h.clock.Sleep(t.Context(), 2*time.Minute)
+
+		first, stats, err := c.SyncStaff(t.Context(), connector.StaffSync{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if staffIDs(first)[priya.ID] || !staffIDs(first)[mei.ID] {
+			t.Errorf("first sync: Priya (demoted) listed %v, Mei listed %v", staffIDs(first)[priya.ID], staffIDs(first)[mei.ID])
+		}
+		if list, export := h.srv.Requests(zendesktest.EndpointUsersList), h.srv.Requests(zendesktest.EndpointIncrementalUsers); list != 1 || export != 1 || stats.Fallback != "" {
+			t.Errorf("first sync: %d list and %d export requests, fallback %q; want 1 and 1 whatever the 5,000 end users", list, export, stats.Fallback)
+		}
+
+		h.srv.UpdateUser(mei.ID, func(u *zendesk.User) { u.Role, u.RoleType, u.CustomRoleID = zendesk.RoleEndUser, nil, nil })
+		_ = h.clock.Sleep(t.Context(), 2*time.Minute)
+		next, stats, err := c.SyncStaff(t.Context(), connector.StaffSync{Prev: &first})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if staffIDs(next)[mei.ID] || stats.Full || stats.Removed != 1 || len(next.Staff) != len(first.Staff)-1 {
+			t.Errorf("next sync: Mei listed %v, stats %+v", staffIDs(next)[mei.ID], stats)
+		}
+	})
+	t.Run("list refused", func(t *testing.T) {
+		h := newHarness(t, zendesktest.SampleOrg(t0), zendesktest.WithEndUsers(2_500))
+		h.srv.InjectFault(zendesktest.EndpointUsersList, zendesktest.Fault{Status: 400})
+		c := zendesk.Connector{Client: h.client(t, zendesk.OAuthClientCredentials(clientID, clientSecret))}
+		roster, stats, err := c.SyncStaff(t.Context(), connector.StaffSync{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !strings.Contains(stats.Fallback, "role-filtered user list") || h.srv.Requests(zendesktest.EndpointIncrementalUsers) != 3 || len(roster.Staff) == 0 {
+			t.Errorf("fallback %q, %d export requests, %d staff; want the whole export in 3 pages", stats.Fallback,
+				h.srv.Requests(zendesktest.EndpointIncrementalUsers), len(roster.Staff))
+		}
+	})
+}

@@ -6,6 +6,8 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strconv"
+	"strings"
 	"time"
 
 	"github.com/seatwarden/seatwarden/connector"
@@ -13,16 +15,31 @@ import (
 
 var _ connector.StaffSource = Connector{}
 
-// checkpointEvery is how many export pages pass between checkpoints of a
-// full sync.
+// checkpointEvery is how many pages pass between checkpoints of a full
+// sync.
 const checkpointEvery = 10
 
-// SyncStaff reads the account's agents and admins: the incremental user
-// export from the previous roster's cursor (everything on the first run,
-// or from a checkpoint), then groups, memberships and custom roles, which
-// the export does not cover and which name each member's role and groups.
-// A cursor Zendesk refuses (expired, or from another account) starts a
-// full sync rather than failing every run.
+// exportOverlap is how far before the staff list began its export
+// starts: Zendesk takes a start_time only a minute old or more, and a
+// change read twice is applied twice to the same effect.
+const exportOverlap = 2 * time.Minute
+
+// SyncStaff reads the account's agents and admins. The first sync reads
+// them through the role-filtered user list, which costs what the seats
+// cost however many end users the account has; every later one follows
+// the incremental user export from the previous roster's cursor, which
+// costs what changed. Groups, memberships and custom roles, which the
+// export does not cover and which name each member's role and groups,
+// are read too. A cursor Zendesk refuses (expired, or from another
+// account) starts a full sync rather than failing every run; a list
+// Zendesk refuses falls back to reading the whole export, and says why in
+// the stats.
+//
+// The list always wins the first read: its pages hold 100 users against
+// the export's 1,000, but the list is on the account's ordinary limit
+// (200 to 2,500 a minute) and the export on its own 10 to 20, and an
+// account has at least as many users as seats, so the list's wall time
+// is at most half the export's even with no end users at all.
 func (c Connector) SyncStaff(ctx context.Context, sync connector.StaffSync) (connector.Roster, connector.StaffSyncStats, error) {
 	var stats connector.StaffSyncStats
 	byID, err := c.rolesByID(ctx)
@@ -38,11 +55,20 @@ func (c Connector) SyncStaff(ctx context.Context, sync connector.StaffSync) (con
 		return connector.Roster{}, stats, fmt.Errorf("group memberships: %w", err)
 	}
 
-	full := sync.Prev == nil || sync.Prev.Cursor == ""
-	staff, cursor, err := c.export(ctx, sync, full, byID, &stats)
-	if errors.Is(err, ErrInvalid) && stats.Requests == 1 && (!full || stats.Resumed) {
-		stats = connector.StaffSyncStats{Restarted: true}
-		staff, cursor, err = c.export(ctx, connector.StaffSync{Checkpoint: sync.Checkpoint}, true, byID, &stats)
+	var staff map[int64]connector.Staff
+	var cursor string
+	if full := sync.Prev == nil || sync.Prev.Cursor == ""; full {
+		staff, cursor, err = c.readAll(ctx, sync, byID, &stats)
+	} else {
+		staff = make(map[int64]connector.Staff, len(sync.Prev.Staff))
+		for _, u := range sync.Prev.Staff {
+			staff[u.ID] = u
+		}
+		cursor, err = c.follow(ctx, sync, staff, ExportRequest{Cursor: sync.Prev.Cursor}, byID, &stats)
+		if errors.Is(err, ErrInvalid) && stats.Requests == 1 {
+			stats = connector.StaffSyncStats{Restarted: true}
+			staff, cursor, err = c.readAll(ctx, connector.StaffSync{Checkpoint: sync.Checkpoint, Progress: sync.Progress}, byID, &stats)
+		}
 	}
 	if err != nil {
 		return connector.Roster{}, stats, err
@@ -69,38 +95,99 @@ func (c Connector) SyncStaff(ctx context.Context, sync connector.StaffSync) (con
 	return roster, stats, nil
 }
 
-// export reads the user export from the previous roster's cursor (or a
-// checkpoint, or the beginning) to its end, and returns the staff it
-// leaves and the cursor to resume from next time.
-func (c Connector) export(ctx context.Context, sync connector.StaffSync, full bool, roles map[int64]CustomRole, stats *connector.StaffSyncStats) (map[int64]connector.Staff, string, error) {
-	stats.Full = full
-	staff := make(map[int64]connector.Staff)
-	req := ExportRequest{StartTime: time.Unix(0, 0)}
-	from := sync.Prev
-	if full {
-		from = sync.Resume
-		if from != nil && from.Cursor == "" {
-			from = nil
-		}
-		stats.Resumed = from != nil
-	}
-	if from != nil {
-		for _, u := range from.Staff {
-			staff[u.ID] = u
-		}
-		req = ExportRequest{Cursor: from.Cursor}
-	}
-	cursor := req.Cursor
+// listCursor is a full sync's checkpoint: where its export starts and the
+// staff list's next page.
+func listCursor(start time.Time, after string) string {
+	return "list:" + strconv.FormatInt(start.Unix(), 10) + ":" + after
+}
 
+func parseListCursor(v string) (start time.Time, after string, ok bool) {
+	rest, ok := strings.CutPrefix(v, "list:")
+	if !ok {
+		return time.Time{}, "", false
+	}
+	secs, after, ok := strings.Cut(rest, ":")
+	n, err := strconv.ParseInt(secs, 10, 64)
+	if !ok || err != nil || after == "" {
+		return time.Time{}, "", false
+	}
+	return time.Unix(n, 0), after, true
+}
+
+// readAll reads every agent and admin through the role-filtered list
+// (from a checkpoint when one was kept), then follows the export from
+// shortly before the list began, so a change made while the list was
+// read is not lost, and returns the staff and the export's cursor. When
+// Zendesk refuses the list, it reads the whole export instead.
+func (c Connector) readAll(ctx context.Context, sync connector.StaffSync, roles map[int64]CustomRole, stats *connector.StaffSyncStats) (map[int64]connector.Staff, string, error) {
+	stats.Full = true
+	staff := make(map[int64]connector.Staff)
+	var start time.Time
+	after := ""
+	if r := sync.Resume; r != nil {
+		if st, a, ok := parseListCursor(r.Cursor); ok {
+			start, after, stats.Resumed = st, a, true
+			for _, u := range r.Staff {
+				staff[u.ID] = u
+			}
+		}
+	}
 	maxPages := cmp.Or(c.MaxPages, 10_000)
 	for {
 		if stats.Requests == maxPages {
-			return nil, "", fmt.Errorf("user export did not end after %d pages", maxPages)
+			return nil, "", fmt.Errorf("staff list did not end after %d pages", maxPages)
+		}
+		page, err := c.Client.StaffPage(ctx, after)
+		stats.Requests++
+		if errors.Is(err, ErrInvalid) && stats.Requests == 1 && !stats.Resumed {
+			stats.Fallback = "Zendesk refused the role-filtered user list (" + connector.RefusalText(err) + "), so the whole user export was read instead"
+			clear(staff)
+			cursor, err := c.follow(ctx, sync, staff, ExportRequest{StartTime: time.Unix(0, 0)}, roles, stats)
+			return staff, cursor, err
+		}
+		if err != nil {
+			return nil, "", fmt.Errorf("staff list page %d: %w", stats.Requests, err)
+		}
+		if start.IsZero() {
+			start = cmp.Or(page.At, time.Now()).Add(-exportOverlap).Truncate(time.Second)
+		}
+		stats.Seen += len(page.Users)
+		for _, u := range page.Users {
+			if _, had := staff[u.ID]; isStaff(u) && !had {
+				stats.Added++
+			}
+			if isStaff(u) {
+				staff[u.ID] = staffOf(u, roles)
+			}
+		}
+		if sync.Progress != nil {
+			sync.Progress(*stats)
+		}
+		if page.After == "" {
+			break
+		}
+		after = page.After
+		if sync.Checkpoint != nil && stats.Requests%checkpointEvery == 0 {
+			sync.Checkpoint(connector.Roster{Cursor: listCursor(start, after), Staff: sortedStaff(staff)})
+		}
+	}
+	cursor, err := c.follow(ctx, sync, staff, ExportRequest{StartTime: start}, roles, stats)
+	return staff, cursor, err
+}
+
+// follow reads the user export from req to its end, applying each change
+// to staff, and returns the cursor to resume from next time.
+func (c Connector) follow(ctx context.Context, sync connector.StaffSync, staff map[int64]connector.Staff, req ExportRequest, roles map[int64]CustomRole, stats *connector.StaffSyncStats) (string, error) {
+	cursor := req.Cursor
+	maxPages := cmp.Or(c.MaxPages, 10_000)
+	for pages := 0; ; pages++ {
+		if pages == maxPages {
+			return "", fmt.Errorf("user export did not end after %d pages", maxPages)
 		}
 		page, err := c.Client.ExportUsers(ctx, req)
 		stats.Requests++
 		if err != nil {
-			return nil, "", fmt.Errorf("user export page %d: %w", stats.Requests, err)
+			return "", fmt.Errorf("user export page %d: %w", pages+1, err)
 		}
 		stats.Seen += len(page.Users)
 		for _, u := range page.Users {
@@ -125,17 +212,14 @@ func (c Connector) export(ctx context.Context, sync connector.StaffSync, full bo
 			break
 		}
 		if page.AfterCursor == "" || page.AfterCursor == req.Cursor {
-			return nil, "", fmt.Errorf("user export page %d did not advance the cursor", stats.Requests)
+			return "", fmt.Errorf("user export page %d did not advance the cursor", pages+1)
 		}
 		req = ExportRequest{Cursor: page.AfterCursor}
-		if full && sync.Checkpoint != nil && stats.Requests%checkpointEvery == 0 {
-			sync.Checkpoint(connector.Roster{Cursor: cursor, Staff: sortedStaff(staff)})
-		}
 	}
 	if cursor == "" {
-		return nil, "", errors.New("user export returned no cursor to resume from")
+		return "", errors.New("user export returned no cursor to resume from")
 	}
-	return staff, cursor, nil
+	return cursor, nil
 }
 
 // isStaff: agents and admins that are not deleted. Suspended staff stay:

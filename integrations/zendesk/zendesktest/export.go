@@ -55,15 +55,15 @@ func (s *Server) handleExport(w http.ResponseWriter, r *http.Request, who identi
 	}
 
 	s.mu.Lock()
-	var pos int
+	var pos, gen int // the change log's position and the generated end users'
 	if c := q.Get("cursor"); c != "" {
-		p, ok := decodeExportCursor(c)
-		if !ok || p > len(s.changes) {
+		p, g, ok := decodeExportCursor(c)
+		if !ok || p > len(s.changes) || g > s.endUsers {
 			s.mu.Unlock()
 			writeError(w, http.StatusBadRequest, "InvalidCursor", "The cursor is not valid")
 			return
 		}
-		pos = p
+		pos, gen = p, g
 	} else {
 		v := q.Get("start_time")
 		if v == "" {
@@ -85,29 +85,40 @@ func (s *Server) handleExport(w http.ResponseWriter, r *http.Request, who identi
 		}
 		from := time.Unix(start, 0)
 		pos = sort.Search(len(s.changes), func(i int) bool { return !s.changes[i].at.Before(from) })
+		gen = s.firstEndUserFrom(from)
 	}
 
 	cutoff := now.Add(-s.exportLag)
 	base := baseURL(r)
 	resp := exportResponse{Users: []wireUser{}}
-	i := pos
-	for ; i < len(s.changes) && len(resp.Users) < perPage; i++ {
-		ch := s.changes[i]
-		if ch.at.After(cutoff) {
+	startPos, startGen := pos, gen
+	// The change log and the generated end users, merged in time order.
+	for len(resp.Users) < perPage {
+		for pos < len(s.changes) && !s.changes[pos].at.After(cutoff) && s.latest[s.index[s.changes[pos].userID]] != pos {
+			pos++ // superseded by a later change of the same user
+		}
+		logged := pos < len(s.changes) && !s.changes[pos].at.After(cutoff)
+		generated := gen < s.endUsers && !s.endUserAt(gen).After(cutoff)
+		switch {
+		case generated && (!logged || !s.endUserAt(gen).After(s.changes[pos].at)):
+			resp.Users = append(resp.Users, toWireUser(base, s.endUser(gen)))
+			gen++
+		case logged:
+			resp.Users = append(resp.Users, toWireUser(base, cloneUser(s.users[s.index[s.changes[pos].userID]])))
+			pos++
+		}
+		if !logged && !generated {
 			break
 		}
-		if ui := s.index[ch.userID]; s.latest[ui] == i {
-			resp.Users = append(resp.Users, toWireUser(base, cloneUser(s.users[ui])))
-		}
 	}
-	resp.EndOfStream = !s.currentChangeBefore(i, cutoff)
+	resp.EndOfStream = !s.currentChangeBefore(pos, cutoff) && (gen >= s.endUsers || s.endUserAt(gen).After(cutoff))
 	s.mu.Unlock()
 
-	after := encodeExportCursor(i, now)
+	after := encodeExportCursor(pos, gen, now)
 	afterURL := exportURL(base, r.URL.Path, after)
 	resp.AfterCursor, resp.AfterURL = &after, &afterURL
-	if pos > 0 {
-		before := encodeExportCursor(pos, now)
+	if startPos > 0 || startGen > 0 {
+		before := encodeExportCursor(startPos, startGen, now)
 		beforeURL := exportURL(base, r.URL.Path, before)
 		resp.BeforeCursor, resp.BeforeURL = &before, &beforeURL
 	}
@@ -151,25 +162,32 @@ func (s *Server) allowExport(w http.ResponseWriter, now time.Time) bool {
 	return true
 }
 
-// Export cursors mimic Zendesk's base64 "{unix}.0||{position}|".
-func encodeExportCursor(pos int, now time.Time) string {
-	return base64.StdEncoding.EncodeToString([]byte(fmt.Sprintf("%d.0||%d|", now.Unix(), pos)))
+// Export cursors mimic Zendesk's base64 "{unix}.0||{position}|", the
+// generated end users' position after the bar.
+func encodeExportCursor(pos, gen int, now time.Time) string {
+	return base64.StdEncoding.EncodeToString([]byte(fmt.Sprintf("%d.0||%d|%d", now.Unix(), pos, gen)))
 }
 
-func decodeExportCursor(c string) (int, bool) {
+func decodeExportCursor(c string) (pos, gen int, ok bool) {
 	raw, err := base64.StdEncoding.DecodeString(c)
 	if err != nil {
-		return 0, false
+		return 0, 0, false
 	}
 	_, rest, ok := strings.Cut(string(raw), "||")
 	if !ok {
-		return 0, false
+		return 0, 0, false
 	}
-	pos, err := strconv.Atoi(strings.TrimSuffix(rest, "|"))
+	p, g, _ := strings.Cut(rest, "|")
+	pos, err = strconv.Atoi(p)
 	if err != nil || pos < 0 {
-		return 0, false
+		return 0, 0, false
 	}
-	return pos, true
+	if g != "" {
+		if gen, err = strconv.Atoi(g); err != nil || gen < 0 {
+			return 0, 0, false
+		}
+	}
+	return pos, gen, true
 }
 
 func exportURL(base, path, cursor string) string {

@@ -153,6 +153,9 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	s.mu.Unlock()
 
 	h := w.Header()
+	// The account's own clock, as Zendesk's Date header gives it; a sync
+	// reads it to know where its export starts.
+	h.Set("Date", now.UTC().Format(http.TimeFormat))
 	h.Set("X-Rate-Limit", strconv.Itoa(acct.limit))
 	h.Set("X-Rate-Limit-Remaining", strconv.Itoa(acct.remaining))
 	if s.limits.AccountPerMinute > 0 {

@@ -162,6 +162,10 @@ type Server struct {
 	noAuditLog  bool // set by WithoutAuditLog
 	// noCustomRoles is set by WithoutCustomRoles.
 	noCustomRoles bool
+	// endUsers are generated end users (WithEndUsers), created over the
+	// three years before endUsersEnd.
+	endUsers    int
+	endUsersEnd time.Time
 }
 
 type oauthClient struct {
@@ -242,6 +246,12 @@ func (s *Server) load(org *Org) {
 	for pos, i := range order {
 		s.changes[pos] = change{userID: s.users[i].ID, at: s.users[i].UpdatedAt}
 		s.latest[i] = pos
+	}
+	// Generated end users came before anything the account records, so
+	// a clock set after the start dates none of them in the future.
+	s.endUsersEnd = s.Now().Add(-settleTime)
+	if len(s.changes) > 0 {
+		s.endUsersEnd = s.changes[0].at
 	}
 
 	s.groups = slices.Clone(org.Groups)

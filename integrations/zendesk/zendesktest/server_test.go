@@ -858,3 +858,67 @@ func TestConcurrentUse(t *testing.T) {
 		t.Errorf("mutations = %d, want 80", got)
 	}
 }
+
+// Generated end users: the whole export and the end-user list hold them,
+// the staff list does not, and they cost nothing stored.
+func TestGeneratedEndUsers(t *testing.T) {
+	s := newTestServer(t, WithEndUsers(2_500))
+	stored := len(s.Users())
+
+	exported := map[int64]bool{}
+	query := "start_time=0"
+	for range 10 {
+		p, r := exportGet(t, s, query)
+		if r.status != 200 {
+			t.Fatalf("status %d: %s", r.status, r.body)
+		}
+		for _, u := range p.Users {
+			if exported[u.ID] {
+				t.Fatalf("user %d exported twice", u.ID)
+			}
+			exported[u.ID] = true
+		}
+		if p.EndOfStream {
+			break
+		}
+		query = "cursor=" + url.QueryEscape(*p.AfterCursor)
+	}
+	if len(exported) != stored+2_500 || !exported[EndUserBase] || !exported[EndUserBase+2_499] {
+		t.Errorf("exported %d users, want %d stored and 2,500 generated", len(exported), stored)
+	}
+
+	count := func(query string) int {
+		n := 0
+		for path := "/api/v2/users?page[size]=100&" + query; path != ""; {
+			r := do(t, s, http.MethodGet, path, "")
+			var page struct {
+				Users []struct{ Role string }
+				Meta  struct {
+					HasMore     bool   `json:"has_more"`
+					AfterCursor string `json:"after_cursor"`
+				}
+			}
+			if err := json.Unmarshal(r.body, &page); err != nil || r.status != 200 {
+				t.Fatalf("%s: %d %s", path, r.status, r.body)
+			}
+			n += len(page.Users)
+			path = ""
+			if page.Meta.HasMore {
+				path = "/api/v2/users?page[size]=100&" + query + "&page[after]=" + url.QueryEscape(page.Meta.AfterCursor)
+			}
+		}
+		return n
+	}
+	staff := 0
+	for _, u := range s.Users() {
+		if u.Role != zendesk.RoleEndUser {
+			staff++
+		}
+	}
+	if got := count("role[]=agent&role[]=admin"); got != staff {
+		t.Errorf("the staff list holds %d users, want the %d staff", got, staff)
+	}
+	if got := count("role=end-user"); got != stored-staff+2_500 {
+		t.Errorf("the end-user list holds %d users, want %d", got, stored-staff+2_500)
+	}
+}

@@ -278,13 +278,29 @@ func (s *Server) handleListUsers(w http.ResponseWriter, r *http.Request, who ide
 			matched = append(matched, i)
 		}
 	}
-	sel, err := selectPage(q, len(matched), func(k int) int64 { return s.users[matched[k]].ID })
+	// Generated end users follow the stored users: their ids are higher.
+	generated := 0
+	if match(zendesk.User{Role: zendesk.RoleEndUser}) {
+		generated = s.endUsers
+	}
+	user := func(k int) zendesk.User {
+		if k < len(matched) {
+			return cloneUser(s.users[matched[k]])
+		}
+		return s.endUser(k - len(matched))
+	}
+	sel, err := selectPage(q, len(matched)+generated, func(k int) int64 {
+		if k < len(matched) {
+			return s.users[matched[k]].ID
+		}
+		return EndUserBase + int64(k-len(matched))
+	})
 	var page []wireUser
 	if err == nil {
 		base := baseURL(r)
 		page = make([]wireUser, 0, sel.hi-sel.lo)
-		for _, i := range matched[sel.lo:sel.hi] {
-			page = append(page, toWireUser(base, cloneUser(s.users[i])))
+		for k := sel.lo; k < sel.hi; k++ {
+			page = append(page, toWireUser(base, user(k)))
 		}
 	}
 	s.mu.Unlock()
