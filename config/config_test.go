@@ -112,7 +112,7 @@ func TestLoadDefaults(t *testing.T) {
 				"audit-watch":      "*/5 * * * *",
 				"posture-digest":   "0 9 * * MON",
 			},
-			Zendesk: config.ZendeskLimits{RequestsPerMinute: 200, Timeout: config.Duration(30 * time.Second)},
+			Zendesk: config.ZendeskLimits{RequestsPerMinute: 200, Timeout: config.Duration(30 * time.Second), GroupsEvery: config.Duration(6 * time.Hour)},
 			GitHub: config.GitHubPolicy{
 				Pricing:         config.GitHubPricing{CopilotBusiness: 19, CopilotEnterprise: 39},
 				RemoveAction:    "cancel-seat",
@@ -254,7 +254,7 @@ func TestLoadEveryKey(t *testing.T) {
 			"posture-digest":   "0 9 * * MON",
 			"identity-sync":    "*/15 * * * *",
 		},
-		Zendesk: config.ZendeskLimits{RequestsPerMinute: 400, Timeout: config.Duration(45 * time.Second)},
+		Zendesk: config.ZendeskLimits{RequestsPerMinute: 400, Timeout: config.Duration(45 * time.Second), GroupsEvery: config.Duration(6 * time.Hour)},
 		GitHub: config.GitHubPolicy{
 			Pricing:         config.GitHubPricing{CopilotBusiness: 21, CopilotEnterprise: 42},
 			InactivityDays:  45,

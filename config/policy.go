@@ -385,6 +385,12 @@ type Credentials struct {
 type ZendeskLimits struct {
 	RequestsPerMinute int      `yaml:"requests_per_minute" json:"requests_per_minute"`
 	Timeout           Duration `yaml:"timeout" json:"timeout"`
+	// GroupsEvery is how often the seat sync reads groups and memberships
+	// again; between reads it carries them over, since they change far
+	// less often than seats and on a large account cost hundreds of
+	// requests. A member's default group, which decides their seat's
+	// owner, is read with the member at every sync.
+	GroupsEvery Duration `yaml:"groups_every" json:"groups_every"`
 }
 
 // GitHubPolicy is the policy for the GitHub organisation, when GITHUB_ORG
@@ -459,7 +465,7 @@ func DefaultPolicy() Policy {
 			JobAuditWatch:    "*/5 * * * *",
 			JobPostureDigest: "0 9 * * MON",
 		},
-		Zendesk: ZendeskLimits{RequestsPerMinute: 200, Timeout: Duration(30 * time.Second)},
+		Zendesk: ZendeskLimits{RequestsPerMinute: 200, Timeout: Duration(30 * time.Second), GroupsEvery: Duration(6 * time.Hour)},
 		GitHub: GitHubPolicy{
 			// GitHub's list prices for Copilot Business and Enterprise.
 			Pricing:         GitHubPricing{CopilotBusiness: 19, CopilotEnterprise: 39},

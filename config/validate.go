@@ -135,6 +135,9 @@ func (d *policyDecoder) validatePolicy(p *Policy) {
 	d.validateSchedules(p.Schedules)
 	d.intRange("zendesk.requests_per_minute", p.Zendesk.RequestsPerMinute, 1, 2500)
 	d.positive("zendesk.timeout", p.Zendesk.Timeout)
+	if g := time.Duration(p.Zendesk.GroupsEvery); g != 0 && (g < 15*time.Minute || g > 7*24*time.Hour) {
+		d.addAt("zendesk.groups_every", "must be between 15m and 168h (0 reads groups at every sync), got %s", g)
+	}
 	d.positive("jobs.timeout", p.Jobs.Timeout)
 	d.validateAccess(&p.Access)
 	d.validateManagers(p)

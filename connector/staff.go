@@ -136,6 +136,9 @@ type Roster struct {
 	Staff       []Staff      `json:"staff"`
 	Groups      []Group      `json:"groups"`
 	Memberships []Membership `json:"memberships"`
+	// GroupsRead is when Groups and Memberships were last read; a sync
+	// between reads carries them over.
+	GroupsRead time.Time `json:"groups_read_at,omitzero"`
 }
 
 // StaffSync is how one staff sync goes.
@@ -151,6 +154,11 @@ type StaffSync struct {
 	// Progress, when set, is told what the sync has read so far after
 	// each page or call, so a long one can be reported while it runs.
 	Progress func(StaffSyncStats)
+	// Groups asks for groups and memberships to be read again; without
+	// it a connector that can keeps Prev's (for the members still
+	// there), since they change far less often than seats and can cost
+	// more to read.
+	Groups bool
 }
 
 // StaffSyncStats says what a staff sync read.
@@ -167,6 +175,11 @@ type StaffSyncStats struct {
 	// Fallback says why the connector read the costlier way (a list the
 	// SaaS refused); "" when it did not.
 	Fallback string
+	// GroupsRead: groups and memberships were read this time. GroupsFailed
+	// says why reading them failed; the seats were synced all the same,
+	// with the last groups read.
+	GroupsRead   bool
+	GroupsFailed string
 }
 
 // StaffSource reads an account's staff.

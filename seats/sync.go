@@ -35,6 +35,9 @@ type Syncer struct {
 	// Locks, when set, makes the save wait for a Patcher's patch in
 	// progress, so the patch cannot write an older snapshot back over it.
 	Locks store.Locks
+	// GroupsEvery is how often groups and memberships are read again;
+	// between reads a sync carries them over. 0 reads them every time.
+	GroupsEvery time.Duration
 }
 
 // SyncResult says what one sync did.
@@ -82,6 +85,7 @@ func (s *Syncer) Sync(ctx context.Context) (SyncResult, error) {
 	if sync.Prev == nil || sync.Prev.Cursor == "" {
 		sync.Resume = s.loadCheckpoint(ctx)
 	}
+	sync.Groups = sync.Prev == nil || s.GroupsEvery <= 0 || sync.Prev.GroupsRead.IsZero() || now.Sub(sync.Prev.GroupsRead) >= s.GroupsEvery
 
 	roster, stats, err := s.Source.SyncStaff(ctx, sync)
 	res.StaffSyncStats = stats
@@ -98,6 +102,13 @@ func (s *Syncer) Sync(ctx context.Context) (SyncResult, error) {
 	}
 	if stats.Full && sync.Prev != nil {
 		res.StaffBefore = 0
+	}
+	if stats.GroupsRead {
+		roster.GroupsRead = now
+	}
+	if stats.GroupsFailed != "" {
+		s.logger().WarnContext(ctx, "groups and memberships not read; the seats are synced with the last ones read",
+			slog.String("connector", name), slog.String("why", stats.GroupsFailed))
 	}
 
 	snap := &store.Snapshot{SyncedAt: now, Connector: name, Account: s.Account, Roster: roster}

@@ -499,3 +499,52 @@ func TestLongSyncReportsProgress(t *testing.T) {
 		t.Errorf("first progress line: %v", first)
 	}
 }
+
+// Groups and memberships are read on their own, slower schedule: a sync
+// between reads carries them over and costs no request for them; a
+// failed read of them costs the seats nothing.
+func TestGroupsOnTheirOwnSchedule(t *testing.T) {
+	ctx := context.Background()
+	f := newFixture(t, zendesktest.SampleOrg(now.Add(-time.Hour)))
+	at := now
+	sync := func() seats.SyncResult {
+		t.Helper()
+		s := f.syncer()
+		s.GroupsEvery, s.Now = 6*time.Hour, func() time.Time { return at }
+		res, err := s.Sync(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return res
+	}
+	groupReads := func() int {
+		return f.emu.Requests(zendesktest.EndpointGroups) + f.emu.Requests(zendesktest.EndpointGroupMemberships)
+	}
+
+	if res := sync(); !res.GroupsRead || groupReads() != 2 {
+		t.Fatalf("first sync: groups read %v, %d requests for them", res.GroupsRead, groupReads())
+	}
+	first := f.snapshot(t)
+	at = at.Add(15 * time.Minute)
+	if res := sync(); res.GroupsRead || groupReads() != 2 {
+		t.Errorf("a sync 15 minutes later read the groups again (%d requests)", groupReads())
+	}
+	if got := f.snapshot(t); len(got.Groups) != len(first.Groups) || len(got.Memberships) != len(first.Memberships) || !got.GroupsRead.Equal(now) {
+		t.Errorf("carried over %d groups and %d memberships (read %s), want %d and %d from %s",
+			len(got.Groups), len(got.Memberships), got.GroupsRead, len(first.Groups), len(first.Memberships), now)
+	}
+
+	at = now.Add(6 * time.Hour)
+	f.emu.InjectFault(zendesktest.EndpointGroupMemberships, zendesktest.Fault{Status: 403, Times: 1})
+	res := sync()
+	if res.GroupsRead || !strings.Contains(res.GroupsFailed, "group memberships") {
+		t.Errorf("a failed membership read: %+v", res.StaffSyncStats)
+	}
+	if got := f.snapshot(t); len(got.Staff) != len(first.Staff) || len(got.Memberships) != len(first.Memberships) || !got.GroupsRead.Equal(now) {
+		t.Errorf("after the failed read: %d staff, %d memberships, read %s", len(got.Staff), len(got.Memberships), got.GroupsRead)
+	}
+	at = at.Add(15 * time.Minute)
+	if res := sync(); !res.GroupsRead {
+		t.Errorf("the next sync did not try the groups again: %+v", res.StaffSyncStats)
+	}
+}

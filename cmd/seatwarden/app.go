@@ -153,7 +153,8 @@ func newApp(ctx context.Context, cfg *config.Config, log *slog.Logger) (*app, er
 	a.zendesk = zd
 
 	syncer := &seats.Syncer{Source: zendesk.Connector{Client: zd}, Connector: connector.Zendesk, Store: a.store, Checkpoints: a.store, Locks: a.store,
-		Account: cfg.Zendesk.URL, Now: a.now, Logger: log}
+		GroupsEvery: time.Duration(cfg.Policy.Zendesk.GroupsEvery),
+		Account:     cfg.Zendesk.URL, Now: a.now, Logger: log}
 	holder := jobs.NewHolderID()
 	if cfg.AuditSink.Enabled() {
 		a.auditStream = &audit.Stream{Trail: a.store, Records: a.store, Locks: a.store, Keys: a.store, Sink: newAuditSink(cfg.AuditSink),

@@ -528,7 +528,7 @@ func TestSyncStaffReadsTheStaffList(t *testing.T) {
 	})
 	t.Run("list refused", func(t *testing.T) {
 		h := newHarness(t, zendesktest.SampleOrg(t0), zendesktest.WithEndUsers(2_500))
-		h.srv.InjectFault(zendesktest.EndpointUsersList, zendesktest.Fault{Status: 400})
+		h.srv.InjectFault(zendesktest.EndpointUsersList, zendesktest.Fault{Status: 400, Times: 1})
 		c := zendesk.Connector{Client: h.client(t, zendesk.OAuthClientCredentials(clientID, clientSecret))}
 		roster, stats, err := c.SyncStaff(t.Context(), connector.StaffSync{})
 		if err != nil {

@@ -50,7 +50,7 @@ func firstSync(b *testing.B, stored int, staffShare float64, generated int, whol
 		zendesktest.WithEndUsers(generated), zendesktest.WithLimits(zendesktest.Limits{AccountPerMinute: 400, ExportPerMinute: 10, UserUpdatePerMinute: 5}))
 	defer srv.Close()
 	if wholeExport {
-		srv.InjectFault(zendesktest.EndpointUsersList, zendesktest.Fault{Status: 400})
+		srv.InjectFault(zendesktest.EndpointUsersList, zendesktest.Fault{Status: 400, Times: 1})
 	}
 	c, err := zendesk.New(zendesk.Config{BaseURL: srv.URL, Auth: zendesk.OAuthClientCredentials(clientID, clientSecret),
 		HTTPClient: &http.Client{Timeout: 30 * time.Second}, RequestsPerMinute: 400, Now: clock.Now, Sleep: clock.Sleep})

@@ -28,9 +28,10 @@ const exportOverlap = 2 * time.Minute
 // them through the role-filtered user list, which costs what the seats
 // cost however many end users the account has; every later one follows
 // the incremental user export from the previous roster's cursor, which
-// costs what changed. Groups, memberships and custom roles, which the
-// export does not cover and which name each member's role and groups,
-// are read too. A cursor Zendesk refuses (expired, or from another
+// costs what changed. Custom roles, which name each member's role, are
+// read every time (one request); groups and memberships, which the
+// export does not cover either, after the seats and only when sync.Groups
+// asks (see addGroups). A cursor Zendesk refuses (expired, or from another
 // account) starts a full sync rather than failing every run; a list
 // Zendesk refuses falls back to reading the whole export, and says why in
 // the stats.
@@ -45,14 +46,6 @@ func (c Connector) SyncStaff(ctx context.Context, sync connector.StaffSync) (con
 	byID, err := c.rolesByID(ctx)
 	if err != nil {
 		return connector.Roster{}, stats, fmt.Errorf("custom roles: %w", err)
-	}
-	groups, err := c.Client.Groups(ctx)
-	if err != nil {
-		return connector.Roster{}, stats, fmt.Errorf("groups: %w", err)
-	}
-	memberships, err := c.Client.GroupMemberships(ctx)
-	if err != nil {
-		return connector.Roster{}, stats, fmt.Errorf("group memberships: %w", err)
 	}
 
 	var staff map[int64]connector.Staff
@@ -83,16 +76,55 @@ func (c Connector) SyncStaff(ctx context.Context, sync connector.StaffSync) (con
 	}
 
 	roster := connector.Roster{Cursor: cursor, Staff: sortedStaff(staff)}
-	for _, g := range groups {
-		roster.Groups = append(roster.Groups, connector.Group{ID: g.ID, Name: g.Name, Deleted: g.Deleted})
+	c.addGroups(ctx, sync, &roster, staff, &stats)
+	return roster, stats, nil
+}
+
+// addGroups gives the roster its groups and memberships, read after the
+// seats so a failure costs the seats nothing: read again when sync asks
+// (or nothing was read before), else carried over from the previous
+// roster. A failed read keeps the previous ones and says why in stats.
+func (c Connector) addGroups(ctx context.Context, sync connector.StaffSync, roster *connector.Roster, staff map[int64]connector.Staff, stats *connector.StaffSyncStats) {
+	groups, memberships := []connector.Group(nil), []connector.Membership(nil)
+	if sync.Prev != nil {
+		groups, memberships, roster.GroupsRead = sync.Prev.Groups, sync.Prev.Memberships, sync.Prev.GroupsRead
 	}
+	if sync.Groups || sync.Prev == nil || sync.Prev.GroupsRead.IsZero() && len(sync.Prev.Groups) == 0 {
+		read, readMemberships, err := c.readGroups(ctx)
+		if err != nil {
+			stats.GroupsFailed = err.Error()
+		} else {
+			groups, memberships, stats.GroupsRead = read, readMemberships, true
+		}
+	}
+	roster.Groups = groups
 	for _, m := range memberships {
 		// Memberships of people who are no longer staff are noise.
 		if _, ok := staff[m.UserID]; ok {
-			roster.Memberships = append(roster.Memberships, connector.Membership{UserID: m.UserID, GroupID: m.GroupID, Default: m.Default})
+			roster.Memberships = append(roster.Memberships, m)
 		}
 	}
-	return roster, stats, nil
+}
+
+// readGroups reads every group and membership.
+func (c Connector) readGroups(ctx context.Context) ([]connector.Group, []connector.Membership, error) {
+	groups, err := c.Client.Groups(ctx)
+	if err != nil {
+		return nil, nil, fmt.Errorf("groups: %w", err)
+	}
+	memberships, err := c.Client.GroupMemberships(ctx)
+	if err != nil {
+		return nil, nil, fmt.Errorf("group memberships: %w", err)
+	}
+	out := make([]connector.Group, len(groups))
+	for i, g := range groups {
+		out[i] = connector.Group{ID: g.ID, Name: g.Name, Deleted: g.Deleted}
+	}
+	ms := make([]connector.Membership, len(memberships))
+	for i, m := range memberships {
+		ms[i] = connector.Membership{UserID: m.UserID, GroupID: m.GroupID, Default: m.Default}
+	}
+	return out, ms, nil
 }
 
 // listCursor is a full sync's checkpoint: where its export starts and the

@@ -86,8 +86,11 @@ func TestVersion1SnapshotReadsAsTheConnectorWouldWriteIt(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := res.Snapshot
+	// The cursor is the emulator's own position, read either way; when
+	// groups were last read is the sync's, which the old format had not.
 	ignore := cmpopts.IgnoreFields(store.Snapshot{}, "SyncedAt", "V")
-	if diff := cmp.Diff(want, got, ignore, cmpopts.EquateEmpty()); diff != "" {
+	roster := cmpopts.IgnoreFields(connector.Roster{}, "Cursor", "GroupsRead")
+	if diff := cmp.Diff(want, got, ignore, roster, cmpopts.EquateEmpty()); diff != "" {
 		t.Errorf("upgraded snapshot differs from a fresh sync of the same account (-fresh +upgraded):\n%s", diff)
 	}
 
