@@ -374,6 +374,7 @@ func (r *Reviews) send(ctx context.Context, period string, all []reviews.Item, n
 		r.log().WarnContext(ctx, "seats with no owner are not sent to anyone: name a default owner in the policy's owners list", slog.Int("seats", n))
 	}
 	slices.Sort(owners)
+	digests := prompts.DigestsByOwner(all)
 
 	var (
 		mu                  sync.Mutex
@@ -381,7 +382,7 @@ func (r *Reviews) send(ctx context.Context, period string, all []reviews.Item, n
 		errs                []error
 	)
 	forEach(ctx, r.Workers, owners, func(owner string) {
-		ok, err := r.sendOwner(ctx, period, owner, prompts.OwnerItems(all, owner), now)
+		ok, err := r.sendOwner(ctx, period, owner, digests[owner], now)
 		mu.Lock()
 		defer mu.Unlock()
 		switch {
@@ -596,8 +597,9 @@ func (r *Reviews) Changed(ctx context.Context, period string, except bot.Message
 		r.log().WarnContext(ctx, "digests not redrawn after a decision", slog.Any("error", err))
 		return
 	}
+	digests := prompts.DigestsByOwner(all)
 	for _, owner := range owners {
-		items := prompts.OwnerItems(all, owner)
+		items := digests[owner]
 		r.refresh(ctx, period, owner, items, except)
 		if _, err := r.sendOwner(ctx, period, owner, items, r.now()); err != nil {
 			r.log().WarnContext(ctx, "seats handed on not sent yet; the reminders job tries again", slog.String("owner", owner), slog.Any("error", err))
@@ -743,9 +745,10 @@ func (r *Reviews) Preview(ctx context.Context, now time.Time) (period string, ou
 		all = append(all, items...)
 	}
 	view := r.view(period, now)
+	digests := prompts.DigestsByOwner(all)
 	for owner, items := range groupByOwner(all) {
 		if owner != "" && slices.ContainsFunc(items, isOpen) {
-			out = append(out, DigestPreview{Owner: owner, Message: view.Digest(prompts.Digest, owner, prompts.OwnerItems(all, owner), 1)})
+			out = append(out, DigestPreview{Owner: owner, Message: view.Digest(prompts.Digest, owner, digests[owner], 1)})
 		}
 	}
 	slices.SortFunc(out, func(a, b DigestPreview) int { return strings.Compare(a.Owner, b.Owner) })

@@ -7,6 +7,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/seatwarden/seatwarden/bot"
 	"github.com/seatwarden/seatwarden/connector"
@@ -194,22 +196,69 @@ func Sort(items []reviews.Item) {
 	slices.SortFunc(items, func(a, b reviews.Item) int {
 		return cmp.Or(
 			cmp.Compare(b.Seat.DaysInactive, a.Seat.DaysInactive),
-			cmp.Compare(strings.ToLower(a.Seat.Name), strings.ToLower(b.Seat.Name)),
+			compareFold(a.Seat.Name, b.Seat.Name),
 			cmp.Compare(a.Seat.UserID, b.Seat.UserID))
 	})
 }
 
-// OwnerItems picks owner's digest from a period's items: the seats they
-// answer for and those they handed on (shown as handed), in digest order.
+// compareFold orders a and b as their lower-case forms would, without
+// allocating them: a digest sorts on every click and delivery.
+func compareFold(a, b string) int {
+	for a != "" && b != "" {
+		ra, na := utf8.DecodeRuneInString(a)
+		rb, nb := utf8.DecodeRuneInString(b)
+		if c := cmp.Compare(unicode.ToLower(ra), unicode.ToLower(rb)); c != 0 {
+			return c
+		}
+		a, b = a[na:], b[nb:]
+	}
+	return cmp.Compare(len(a), len(b))
+}
+
+// OwnerItems are the items of owner's digest: the seats they answer for,
+// and those they handed on that still wait, sorted with Sort.
 func OwnerItems(all []reviews.Item, owner string) []reviews.Item {
 	var out []reviews.Item
 	for _, it := range all {
-		if it.Owner == owner || (it.HandedFrom == owner && it.State == reviews.Open) {
+		if slices.Contains(digestOwners(it), owner) {
 			out = append(out, it)
 		}
 	}
 	Sort(out)
 	return out
+}
+
+// DigestsByOwner is OwnerItems of every owner at once, in one pass over
+// all, so delivering a period's digests is linear in its items.
+func DigestsByOwner(all []reviews.Item) map[string][]reviews.Item {
+	sizes := map[string]int{}
+	for _, it := range all {
+		for _, owner := range digestOwners(it) {
+			sizes[owner]++
+		}
+	}
+	out := make(map[string][]reviews.Item, len(sizes))
+	for owner, n := range sizes {
+		out[owner] = make([]reviews.Item, 0, n)
+	}
+	for _, it := range all {
+		for _, owner := range digestOwners(it) {
+			out[owner] = append(out[owner], it)
+		}
+	}
+	for _, items := range out {
+		Sort(items)
+	}
+	return out
+}
+
+// digestOwners are whose digests show an item: its owner's, and while it
+// waits, that of whoever handed it on.
+func digestOwners(it reviews.Item) []string {
+	if it.HandedFrom != "" && it.HandedFrom != it.Owner && it.State == reviews.Open {
+		return []string{it.Owner, it.HandedFrom}
+	}
+	return []string{it.Owner}
 }
 
 // PageOf is the page of a sorted digest that shows seat userID (1 when it

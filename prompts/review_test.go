@@ -1,6 +1,7 @@
 package prompts_test
 
 import (
+	"fmt"
 	"math/rand/v2"
 	"slices"
 	"strings"
@@ -440,6 +441,29 @@ func TestOwnerItems(t *testing.T) {
 	}
 	if got := prompts.OwnerItems(all, "nobody@example.com"); len(got) != 0 {
 		t.Errorf("a stranger's digest holds %d seats", len(got))
+	}
+	// Every owner's digest at once is each owner's digest.
+	byOwner := prompts.DigestsByOwner(all)
+	for _, owner := range []string{dana, lee, ops} {
+		want, got := prompts.OwnerItems(all, owner), byOwner[owner]
+		if !slices.EqualFunc(want, got, func(a, b reviews.Item) bool { return a.Seat.UserID == b.Seat.UserID }) {
+			t.Errorf("%s: DigestsByOwner has %d seats, OwnerItems %d", owner, len(got), len(want))
+		}
+	}
+}
+
+// BenchmarkDigestsByOwner splits a 200,000-seat review among 2,000
+// owners, as the digest's delivery does.
+func BenchmarkDigestsByOwner(b *testing.B) {
+	items := many(200_000)
+	for i := range items {
+		items[i].Owner = fmt.Sprintf("owner%04d@example.com", i%2_000)
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		if got := prompts.DigestsByOwner(items); len(got) != 2_000 {
+			b.Fatalf("%d owners", len(got))
+		}
 	}
 }
 
