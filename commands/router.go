@@ -339,13 +339,23 @@ type Router struct {
 	forms   map[string]*route // form id → route
 
 	onSnapshotSaved []func()
+	// viewsSettled wait for the views being judged in the background.
+	viewsSettled []func()
 }
 
 // SnapshotSaved tells the commands that this process just saved a new
-// snapshot, so the next answer reads it rather than waiting for the next
-// periodic check (Deps.SnapshotCheck).
+// snapshot: it is judged before SnapshotSaved returns, so the next answer
+// reads it rather than waiting for the next periodic check
+// (Deps.SnapshotCheck), and the sync job, not a person, waits for it.
 func (r *Router) SnapshotSaved() {
 	for _, f := range r.onSnapshotSaved {
+		f()
+	}
+}
+
+// settleViews waits for the views being judged in the background.
+func (r *Router) settleViews() {
+	for _, f := range r.viewsSettled {
 		f()
 	}
 }

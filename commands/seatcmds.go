@@ -60,8 +60,10 @@ func New(d Deps) (*Router, error) {
 	if err != nil {
 		return nil, err
 	}
-	for _, c := range s.caches {
-		r.onSnapshotSaved = append(r.onSnapshotSaved, c.invalidate)
+	for _, g := range s.governed {
+		c, dd := s.caches[g.Connector], s.d.forSaaS(g)
+		r.onSnapshotSaved = append(r.onSnapshotSaved, func() { c.refresh(dd) })
+		r.viewsSettled = append(r.viewsSettled, c.wait)
 	}
 	return r, nil
 }
@@ -74,7 +76,7 @@ func newSeatCommands(d Deps) *seatCommands {
 	s := &seatCommands{d: d.withDefaults(), caches: map[string]*viewCache{}}
 	for _, g := range s.d.saas() {
 		dd := s.d.forSaaS(g)
-		s.caches[g.Connector] = &viewCache{connector: g.Connector, day: dayIn(dd.Policy.Location), every: dd.SnapshotCheck}
+		s.caches[g.Connector] = &viewCache{connector: g.Connector, day: dayIn(dd.Policy.Location), every: dd.SnapshotCheck, log: s.d.Logger}
 		s.governed = append(s.governed, g)
 	}
 	return s

@@ -2,6 +2,7 @@ package commands
 
 import (
 	"context"
+	"log/slog"
 	"sync"
 	"time"
 )
@@ -15,19 +16,27 @@ import (
 //
 // Even the revision is a store round trip; at hundreds of commands a
 // second it is most of a command's cost, so it is asked at most once per
-// check interval. A sync on another replica is seen within that interval;
-// on this one, Invalidate makes the next command look at once.
+// check interval. A sync on another replica is seen within that interval
+// and judged in the background, one rebuild at a time, while the view
+// before it keeps answering: nobody waits in line behind a decode. On the
+// replica that synced, refresh judges the new snapshot before the sync
+// job moves on, so the next command there has it.
 type viewCache struct {
 	// connector is the SaaS whose snapshot this caches.
 	connector string
 	day       func(time.Time) string
 	every     time.Duration
 
-	mu       sync.Mutex // held while rebuilding, so one decode serves every waiter
+	mu       sync.Mutex // held while building the first view, so one decode serves every waiter
 	revision string
 	date     string
 	checked  time.Time // when revision was last read from the store
 	view     *view
+	// rebuilding: a background rebuild is running; pending waits for it.
+	rebuilding bool
+	pending    sync.WaitGroup
+	// log hears a background rebuild that failed; the old view answers on.
+	log *slog.Logger
 }
 
 // DefaultSnapshotCheck is how often commands ask the store whether the
@@ -56,24 +65,84 @@ func (c *viewCache) get(ctx context.Context, d Deps, now time.Time) (*view, erro
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if c.view != nil && c.revision == rev && c.date == date {
+	switch {
+	case c.view != nil && c.revision == rev && c.date == date:
 		c.checked = now
 		return c.view, nil
+	case c.view != nil && c.date == date:
+		// Another replica synced: judge it in the background and answer
+		// from what is known meanwhile.
+		c.checked = now
+		if !c.rebuilding {
+			c.rebuilding = true
+			c.pending.Add(1)
+			go c.rebuild(d, rev, date, now)
+		}
+		return c.view, nil
 	}
+	return c.build(ctx, d, rev, date, now)
+}
+
+// build loads and judges the snapshot read at rev; callers hold c.mu.
+func (c *viewCache) build(ctx context.Context, d Deps, rev, date string, now time.Time) (*view, error) {
 	snap, err := d.Snapshots.LoadSnapshot(ctx, c.connector)
 	if err != nil {
 		return nil, err
 	}
-	v = newView(d, snap, now)
+	v := newView(d, snap, now)
 	// Keyed by the revision read before loading: if a sync saved in
 	// between, the next check sees a new revision and loads again.
 	c.revision, c.date, c.view, c.checked = rev, date, v, now
 	return v, nil
 }
 
-// invalidate makes the next command ask the store for the revision.
-func (c *viewCache) invalidate() {
+// rebuild judges revision rev off the command's path and puts it in place.
+func (c *viewCache) rebuild(d Deps, rev, date string, now time.Time) {
+	defer c.pending.Done()
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	snap, err := d.Snapshots.LoadSnapshot(ctx, c.connector)
+	var v *view
+	if err == nil {
+		v = newView(d, snap, now)
+	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	c.checked = time.Time{}
+	c.rebuilding = false
+	if err != nil {
+		c.checked = time.Time{} // the next command tries again
+		if c.log != nil {
+			c.log.Warn("the new seat snapshot could not be judged; the last one answers", slog.String("connector", c.connector), slog.Any("error", err))
+		}
+		return
+	}
+	if c.date == date {
+		c.revision, c.view = rev, v
+	}
 }
+
+// refresh judges the snapshot this process just saved, before returning,
+// unless its revision is the one already judged: the replica that synced
+// never answers from the old view.
+func (c *viewCache) refresh(d Deps) {
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	now := d.Now()
+	rev, err := d.Snapshots.SnapshotRevision(ctx, c.connector)
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if err != nil || c.view == nil {
+		c.checked = time.Time{} // nothing judged yet, or unreadable: the next command reads
+		return
+	}
+	if rev == c.revision && c.date == c.day(now) {
+		c.checked = now
+		return
+	}
+	if _, err := c.build(ctx, d, rev, c.day(now), now); err != nil {
+		c.checked = time.Time{}
+	}
+}
+
+// wait returns once no background rebuild runs.
+func (c *viewCache) wait() { c.pending.Wait() }
