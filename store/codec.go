@@ -165,21 +165,22 @@ var snapshotAAD = []byte("snapshot")
 // keyed digest of the JSON, so it still changes exactly when the snapshot
 // does but says nothing about its contents.
 func (c *Codec) EncodeSnapshot(s *Snapshot) ([]byte, error) {
-	body, err := snapshotJSON(s)
+	content, body, err := snapshotJSON(s)
 	if err != nil {
 		return nil, err
 	}
-	return c.sealSnapshotJSON(body), nil
+	return c.sealSnapshotJSON(content, body), nil
 }
 
-// sealSnapshotJSON is the stored form of a snapshot's JSON.
-func (c *Codec) sealSnapshotJSON(body []byte) []byte {
+// sealSnapshotJSON is the stored form of a snapshot's JSON, body, under
+// the revision of its content (see snapshotJSON).
+func (c *Codec) sealSnapshotJSON(content, body []byte) []byte {
 	var sum []byte
 	if c == nil {
-		h := sha256.Sum256(body)
+		h := sha256.Sum256(content)
 		sum = h[:]
 	} else {
-		sum = c.blind.Digest(body)
+		sum = c.blind.Digest(content)
 		body = c.keys.Seal(body, snapshotAAD)
 	}
 	out := make([]byte, 0, RevisionLen+1+len(body))

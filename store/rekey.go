@@ -164,7 +164,16 @@ func (c *Codec) reseal(v StoredValue, found map[string]int) (*Replacement, error
 			name := c.RecordName(v.Kind, v.Name)
 			return &Replacement{Name: name, Data: c.SealRecord(v.Kind, name, v.Name, body)}, nil
 		case PartSnapshot:
-			return &Replacement{Data: c.sealSnapshotJSON(body)}, nil
+			// Sealed, the revision becomes a keyed digest of the content.
+			snap, err := decodeSnapshotJSON(body)
+			if err != nil {
+				return nil, err
+			}
+			content, full, err := snapshotJSON(snap)
+			if err != nil {
+				return nil, err
+			}
+			return &Replacement{Data: c.sealSnapshotJSON(content, full)}, nil
 		}
 		return &Replacement{Data: c.keys.Seal(body, aad)}, nil
 	}
@@ -182,8 +191,8 @@ func (c *Codec) reseal(v StoredValue, found map[string]int) (*Replacement, error
 	}
 	out := c.keys.Seal(plain, aad)
 	if v.Part == PartSnapshot {
-		// The revision is a digest of the JSON, not of the sealed bytes,
-		// so it stays: readers see no change.
+		// The revision is a digest of the content, not of the sealed
+		// bytes, so it stays: readers see no change.
 		out = append(append(make([]byte, 0, RevisionLen+1+len(out)), v.Data[:RevisionLen+1]...), out...)
 	}
 	return &Replacement{Data: out}, nil

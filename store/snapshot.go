@@ -62,20 +62,52 @@ func SnapshotSlot(name string) string {
 // which for a large account is megabytes.
 func EncodeSnapshot(s *Snapshot) ([]byte, error) { return (*Codec)(nil).EncodeSnapshot(s) }
 
-// snapshotJSON is the JSON of s at the current version.
-func snapshotJSON(s *Snapshot) ([]byte, error) {
+// snapshotContent is what a snapshot says about the account: what its
+// revision is a digest of.
+type snapshotContent struct {
+	V           int                    `json:"v"`
+	Connector   string                 `json:"connector"`
+	Account     string                 `json:"account"`
+	Staff       []connector.Staff      `json:"staff"`
+	Groups      []connector.Group      `json:"groups"`
+	Memberships []connector.Membership `json:"memberships"`
+}
+
+// snapshotProgress is where the syncs stand: it changes at every sync
+// whether or not the account did.
+type snapshotProgress struct {
+	SyncedAt   time.Time `json:"synced_at"`
+	Cursor     string    `json:"cursor"`
+	GroupsRead time.Time `json:"groups_read_at,omitzero"`
+}
+
+// snapshotJSON is the JSON of s at the current version, body, which
+// begins with content, the JSON of what it says about the account (the
+// revision's input), and ends with where the syncs stand. A sync that
+// changed nothing keeps the revision, so no replica judges the snapshot
+// again; a decoder reads body as one object.
+func snapshotJSON(s *Snapshot) (content, body []byte, err error) {
 	if s == nil {
-		return nil, fmt.Errorf("store: nil snapshot")
+		return nil, nil, fmt.Errorf("store: nil snapshot")
 	}
-	c := *s
-	c.V = SnapshotVersion
-	c.Connector = ConnectorOrDefault(c.Connector)
-	return json.Marshal(&c)
+	content, err = json.Marshal(snapshotContent{V: SnapshotVersion, Connector: ConnectorOrDefault(s.Connector), Account: s.Account,
+		Staff: s.Staff, Groups: s.Groups, Memberships: s.Memberships})
+	if err != nil {
+		return nil, nil, err
+	}
+	progress, err := json.Marshal(snapshotProgress{SyncedAt: s.SyncedAt, Cursor: s.Cursor, GroupsRead: s.GroupsRead})
+	if err != nil {
+		return nil, nil, err
+	}
+	body = make([]byte, 0, len(content)+len(progress))
+	body = append(append(append(body, content[:len(content)-1]...), ','), progress[1:]...)
+	return content, body, nil
 }
 
 // RevisionLen is the length of a snapshot revision: hex of the first bytes
-// of the SHA-256 of its JSON, so equal snapshots have equal revisions and
-// any change gives a new one.
+// of the SHA-256 of what it says about the account, so snapshots of the
+// same account state have equal revisions, whenever synced, and any change
+// gives a new one.
 const RevisionLen = 16
 
 // ErrUnreadable: a stored snapshot exists but cannot be decoded (corrupt,

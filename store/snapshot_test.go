@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"testing"
+	"time"
 
 	"github.com/seatwarden/seatwarden/connector"
 )
@@ -47,8 +48,20 @@ func TestSnapshotRevisionFollowsContent(t *testing.T) {
 	if a != b || len(a) != RevisionLen {
 		t.Errorf("equal snapshots: revisions %q and %q, want equal and %d long", a, b, RevisionLen)
 	}
-	if c := rev(&Snapshot{Roster: connector.Roster{Cursor: "d"}}); c == a {
+	if c := rev(&Snapshot{Roster: connector.Roster{Cursor: "d"}, SyncedAt: time.Unix(1e9, 0)}); c != a {
+		t.Errorf("a later sync that found nothing new changed the revision %q → %q", a, c)
+	}
+	if c := rev(&Snapshot{Roster: connector.Roster{Cursor: "c", Staff: []connector.Staff{{ID: 1}}}}); c == a {
 		t.Errorf("a changed snapshot kept revision %q", c)
+	}
+	// The stored JSON is still one object with everything in it.
+	stored, err := EncodeSnapshot(&Snapshot{SyncedAt: time.Unix(1e9, 0).UTC(), Account: "acme", Roster: connector.Roster{Cursor: "d", Staff: []connector.Staff{{ID: 1}}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := DecodeSnapshot(stored)
+	if err != nil || got.Cursor != "d" || got.Account != "acme" || len(got.Staff) != 1 || !got.SyncedAt.Equal(time.Unix(1e9, 0)) {
+		t.Errorf("decoded %+v, %v", got, err)
 	}
 }
 

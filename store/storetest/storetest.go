@@ -1113,7 +1113,20 @@ func testSnapshot(t *testing.T, h Harness) {
 		if again := revision(); again != first {
 			t.Errorf("saving the same snapshot again changed the revision %q → %q", first, again)
 		}
-		if err := s.SaveSnapshot(t.Context(), sampleSnapshot("cursor-2", 4)); err != nil {
+		// A later sync that found nothing new: its time and cursor move,
+		// the account did not, and nobody judges it again.
+		later := sampleSnapshot("cursor-2", 4)
+		later.SyncedAt, later.GroupsRead = later.SyncedAt.Add(15*time.Minute), later.SyncedAt
+		if err := s.SaveSnapshot(t.Context(), later); err != nil {
+			t.Fatal(err)
+		}
+		if again := revision(); again != first {
+			t.Errorf("a sync that changed nothing changed the revision %q → %q", first, again)
+		}
+		if got, err := s.LoadSnapshot(t.Context(), connector.Zendesk); err != nil || got.Cursor != "cursor-2" || !got.SyncedAt.Equal(later.SyncedAt) {
+			t.Errorf("the later sync's progress was not kept: %v, %v", got, err)
+		}
+		if err := s.SaveSnapshot(t.Context(), sampleSnapshot("cursor-2", 5)); err != nil {
 			t.Fatal(err)
 		}
 		if next := revision(); next == first {
