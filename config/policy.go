@@ -319,6 +319,9 @@ type RetentionPolicy struct {
 	// VerificationsDays keeps caller verifications that were answered or
 	// expired.
 	VerificationsDays int `yaml:"verifications_days" json:"verifications_days"`
+	// PostureDays keeps the weekly posture records and the audit watch's
+	// alerts (once posted).
+	PostureDays int `yaml:"posture_days" json:"posture_days"`
 }
 
 // PosturePolicy is how the account's own trust is watched.
@@ -491,7 +494,7 @@ func DefaultPolicy() Policy {
 		},
 		// Two years of the trail and the decisions behind it (audits ask
 		// for one); a verification's context only matters for weeks.
-		Retention: RetentionPolicy{AuditDays: 730, ReviewsDays: 730, RequestsDays: 730, GrantsDays: 730, VerificationsDays: 90},
+		Retention: RetentionPolicy{AuditDays: 730, ReviewsDays: 730, RequestsDays: 730, GrantsDays: 730, VerificationsDays: 90, PostureDays: 730},
 		Posture: PosturePolicy{BulkChanges: 20, MFA: MFAPolicy{GraceDays: 14, OnDeadline: MFAOnDeadlineEscalate},
 			MFARequiredRoles: []string{MFARoleAdmin, MFARoleRisky}},
 	}

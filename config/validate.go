@@ -126,7 +126,7 @@ func (d *policyDecoder) validatePolicy(p *Policy) {
 	}
 	for path, days := range map[string]int{"retention.audit_days": p.Retention.AuditDays, "retention.reviews_days": p.Retention.ReviewsDays,
 		"retention.requests_days": p.Retention.RequestsDays, "retention.grants_days": p.Retention.GrantsDays,
-		"retention.verifications_days": p.Retention.VerificationsDays} {
+		"retention.verifications_days": p.Retention.VerificationsDays, "retention.posture_days": p.Retention.PostureDays} {
 		if days != 0 && (days < 7 || days > 36500) {
 			d.addAt(path, "must be 0 (keep for ever) or between 7 and 36500 days, got %d", days)
 		}

@@ -290,6 +290,12 @@ func (p *PostureDigest) direct(ctx context.Context, email string, msg bot.Messag
 	return err
 }
 
+// Purge deletes up to limit weekly posture records last written before
+// before, and says how many it deleted.
+func (p *PostureDigest) Purge(ctx context.Context, before time.Time, limit int) (int, error) {
+	return store.DeleteRecordsWhere(ctx, p.Records, kindPostureWeek, limit, func(rec store.Record) bool { return rec.UpdatedAt.Before(before) })
+}
+
 // week is a kept week's numbers; nil when none was kept.
 func (p *PostureDigest) week(ctx context.Context, id string) (*posture.Counts, error) {
 	rec, err := p.Records.GetRecord(ctx, kindPostureWeek, id)

@@ -201,3 +201,28 @@ func TestMFADeadlineEscalates(t *testing.T) {
 		t.Errorf("escalating changed Zendesk: %+v", m)
 	}
 }
+
+// Retention deletes the weekly posture records past it, and only those.
+func TestPurgePostureWeeks(t *testing.T) {
+	st := teststores.Bolt(t, nil)
+	snap := &store.Snapshot{Connector: connector.Zendesk, Roster: connector.Roster{Staff: []connector.Staff{{ID: 1, Email: "dana@acme.example", Privileged: true, TwoFactor: true}}}}
+	job := &jobs.PostureDigest{Records: st, Keys: st, Location: time.UTC,
+		Sources: posture.Sources{SaaS: []string{connector.Zendesk},
+			Seats: func(context.Context, string) (*store.Snapshot, seats.Tally, string, bool, error) {
+				return snap, seats.Tally{}, "USD", true, nil
+			}}}
+	monday := time.Date(2026, 12, 7, 9, 0, 0, 0, time.UTC)
+	for w := range 3 {
+		if err := job.Run(t.Context(), monday.AddDate(0, 0, 7*w)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// Every record was written just now by the store's clock: none is past
+	// a retention that ends a day ago, all are past one that ends tomorrow.
+	if n, err := job.Purge(t.Context(), time.Now().AddDate(0, 0, -1), 100); err != nil || n != 0 {
+		t.Errorf("purged %d, %v; want none", n, err)
+	}
+	if n, err := job.Purge(t.Context(), time.Now().AddDate(0, 0, 1), 100); err != nil || n != 3 {
+		t.Errorf("purged %d, %v; want the 3 weeks", n, err)
+	}
+}

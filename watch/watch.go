@@ -339,6 +339,16 @@ func (s *Service) Acknowledge(ctx context.Context, id, by, note string) (Alert, 
 	return out, err
 }
 
+// Purge deletes up to limit alerts raised before before that reached the
+// alert channel (one still waiting to be posted stays until it is), and
+// says how many it deleted: posture.retention_days.
+func (s *Service) Purge(ctx context.Context, before time.Time, limit int) (int, error) {
+	return store.DeleteRecordsWhere(ctx, s.Store, kindAlert, limit, func(rec store.Record) bool {
+		var a Alert
+		return json.Unmarshal(rec.Data, &a) == nil && a.SaaS == s.SaaS && !a.Posted.IsZero() && a.RaisedAt.Before(before)
+	})
+}
+
 // Settle records what was done about an alert's change (outcome, such as
 // "put the earlier role back"), so the alert shows it and offers nothing
 // more. The first outcome stands; a later one is an *AcknowledgedError

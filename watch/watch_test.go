@@ -332,3 +332,44 @@ func BenchmarkRead100k(b *testing.B) {
 		b.StartTimer()
 	}
 }
+
+// Retention deletes alerts past it once they were posted; one still
+// waiting for the channel stays, as does a recent one.
+func TestPurgeAlerts(t *testing.T) {
+	f := newFixture(t)
+	svc := f.service(watch.Policy{})
+	if _, err := svc.Run(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	f.add(zendesk.AuditLog{Action: "create", SourceType: "apitoken", SourceLabel: "Old posted"})
+	f.add(zendesk.AuditLog{Action: "create", SourceType: "apitoken", SourceLabel: "Old unposted"})
+	f.clock.Advance(time.Minute)
+	res, err := svc.Run(t.Context())
+	if err != nil || len(res.Raised) != 2 {
+		t.Fatalf("raised %+v, %v", res.Raised, err)
+	}
+	if err := svc.MarkPosted(t.Context(), res.Raised[0].ID); err != nil {
+		t.Fatal(err)
+	}
+	f.clock.Advance(30 * 24 * time.Hour)
+	f.add(zendesk.AuditLog{Action: "create", SourceType: "apitoken", SourceLabel: "Recent"})
+	f.clock.Advance(time.Minute)
+	recent, err := svc.Run(t.Context())
+	if err != nil || len(recent.Raised) != 1 {
+		t.Fatalf("raised %+v, %v", recent.Raised, err)
+	}
+	_ = svc.MarkPosted(t.Context(), recent.Raised[0].ID)
+
+	n, err := svc.Purge(t.Context(), f.clock.Now().Add(-7*24*time.Hour), 100)
+	if err != nil || n != 1 {
+		t.Fatalf("purged %d, %v; want the old posted alert", n, err)
+	}
+	for _, a := range []watch.Alert{res.Raised[1], recent.Raised[0]} {
+		if _, err := svc.Get(t.Context(), a.ID); err != nil {
+			t.Errorf("%s: %v", a.Event.SourceLabel, err)
+		}
+	}
+	if _, err := svc.Get(t.Context(), res.Raised[0].ID); !errors.Is(err, watch.ErrNoAlert) {
+		t.Errorf("the old posted alert: %v", err)
+	}
+}

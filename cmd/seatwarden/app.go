@@ -232,13 +232,14 @@ func newApp(ctx context.Context, cfg *config.Config, log *slog.Logger) (*app, er
 		inventories = append(inventories, a.syncDirectory)
 		defs = append(defs, a.identity.Job())
 	}
-	defs = append(defs, a.retention(log).Job())
 	if a.watch, err = a.newWatch(zendesk.Connector{Client: zd}, log); err != nil {
 		a.Close()
 		return nil, err
 	}
 	a.posture = a.postureDigest(zendesk.Connector{Client: zd}, log)
-	defs = append(defs, a.watch.Job(), a.posture.Job())
+	// Retention purges what the jobs above keep, the watch's and the
+	// posture's records among them.
+	defs = append(defs, a.retention(log).Job(), a.watch.Job(), a.posture.Job())
 	a.syncers = syncers
 	a.jobs, err = jobs.NewRegistry(append([]jobs.Definition{jobs.Sync(syncers, a.afterSync, inventories...)}, defs...)...)
 	if err != nil {
@@ -508,6 +509,14 @@ func (a *app) retention(log *slog.Logger) *jobs.Retention {
 	}
 	if a.gitHubReviews != nil {
 		purgers = append(purgers, jobs.Purger{What: "GitHub seat reviews", Days: p.ReviewsDays, Purge: a.gitHubReviews.Service.Purge})
+	}
+	if a.posture != nil {
+		purgers = append(purgers, jobs.Purger{What: "weekly posture records", Days: p.PostureDays, Purge: a.posture.Purge})
+	}
+	if a.watch != nil {
+		for _, svc := range a.watch.Services {
+			purgers = append(purgers, jobs.Purger{What: "audit watch alerts", Days: p.PostureDays, Purge: svc.Purge})
+		}
 	}
 	return &jobs.Retention{Trail: a.store, Records: a.store, AuditDays: p.AuditDays, Sink: a.cfg.AuditSink.Enabled(), Purgers: purgers, Logger: log}
 }
