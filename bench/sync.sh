@@ -4,16 +4,20 @@
 # bot's alone. Then a re-sync with nothing changed.
 #
 #   USERS=100000 ./bench/sync.sh      (make bench-sync builds bin/seatwarden first)
+#   USERS=200000 STAFF_SHARE=1 ./bench/sync.sh               200,000 seats
+#   USERS=2000 STAFF_SHARE=1 END_USERS=1998000 ./bench/sync.sh  2,000,000 users, 2,000 seats
 set -euo pipefail
 cd "$(dirname "$0")/.."
 users=${USERS:-100000}
+share=${STAFF_SHARE:-0}
+endusers=${END_USERS:-0}
 bin=${BIN:-bin/seatwarden}
 [[ -x "$bin" ]] || { echo "build first: make build"; exit 1; }
 [[ -x /usr/bin/time ]] || { echo "needs GNU time (Debian: apt-get install time)"; exit 1; }
 
 tmp=$(mktemp -d)
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
-"$bin" emulate zendesk --addr "127.0.0.1:$port" --users "$users" >"$tmp/emulator.log" 2>&1 &
+"$bin" emulate zendesk --addr "127.0.0.1:$port" --users "$users" --staff-share "$share" --end-users "$endusers" >"$tmp/emulator.log" 2>&1 &
 emu=$!
 trap 'kill $emu 2>/dev/null || true; rm -rf "$tmp"' EXIT
 for _ in $(seq 1 300); do grep -q "Zendesk emulator" "$tmp/emulator.log" && break; sleep 0.1; done
@@ -34,8 +38,8 @@ run() { # $1 = label
   reqs=$(sed -n 's/^zendesk requests: //p' "$tmp/out")
   printf '%-22s wall %6ss  peak RSS %4d MB  requests %s\n' "$1" "$secs" $((kb / 1024)) "$reqs"
 }
-read -r groups members roles < <(sed -n 's/.* users, \([0-9]*\) groups, \([0-9]*\) group memberships, \([0-9]*\) custom roles.*/\1 \2 \3/p' "$tmp/emulator.log")
-bound=$(( (users + 999) / 1000 + (groups + 99) / 100 + (members + 99) / 100 + 1 ))
-echo "lower bound: ceil($users/1000) users + ceil($groups/100) groups + ceil($members/100) memberships + 1 roles = $bound requests (+1 OAuth token)"
+read -r staff groups members roles < <(sed -n 's/.* users (\([0-9]*\) staff, [0-9]* generated end users more), \([0-9]*\) groups, \([0-9]*\) group memberships, \([0-9]*\) custom roles.*/\1 \2 \3 \4/p' "$tmp/emulator.log")
+bound=$(( (staff + 99) / 100 + 1 + (groups + 99) / 100 + (members + 99) / 100 + 1 ))
+echo "lower bound: ceil($staff/100) staff + 1 export + ceil($groups/100) groups + ceil($members/100) memberships + 1 roles = $bound requests (+1 OAuth token)"
 run "full sync"
 run "re-sync, no changes"

@@ -18,6 +18,7 @@ import (
 	"github.com/seatwarden/seatwarden/integrations/googledir/googletest"
 	"github.com/seatwarden/seatwarden/integrations/graph/graphtest"
 	"github.com/seatwarden/seatwarden/integrations/okta/oktatest"
+	"github.com/seatwarden/seatwarden/integrations/zendesk"
 	"github.com/seatwarden/seatwarden/integrations/zendesk/zendesktest"
 )
 
@@ -52,11 +53,20 @@ func emulateCmd(ctx context.Context, args []string, e env) error {
 	clientID := fs.String("client-id", "seatwarden", "OAuth client identifier the emulator accepts")
 	clientSecret := fs.String("client-secret", "emulator-secret", "that client's secret")
 	perMinute := fs.Int("export-per-minute", 0, "limit export requests per minute like Zendesk does (0: unlimited)")
+	staffShare := fs.Float64("staff-share", 0, "the share of generated users who are staff, 0 to 1 (0: 4%, a typical help desk)")
+	endUsers := fs.Int("end-users", 0, "end users more, generated as requests need them rather than stored (millions cost no memory)")
 	if err := parseFlags(fs, args[1:]); err != nil {
 		return err
 	}
-	if *users < 0 {
+	switch {
+	case *users < 0:
 		fmt.Fprintln(e.stderr, "seatwarden emulate zendesk: --users must be 0 or more, e.g. --users 100000")
+		return errUsage
+	case *staffShare < 0 || *staffShare > 1:
+		fmt.Fprintln(e.stderr, "seatwarden emulate zendesk: --staff-share must be between 0 and 1, e.g. --staff-share 0.04")
+		return errUsage
+	case *endUsers < 0:
+		fmt.Fprintln(e.stderr, "seatwarden emulate zendesk: --end-users must be 0 or more, e.g. --end-users 2000000")
 		return errUsage
 	}
 
@@ -64,16 +74,22 @@ func emulateCmd(ctx context.Context, args []string, e env) error {
 	start := time.Now()
 	org := zendesktest.SampleOrg(now)
 	if *users > 0 {
-		org = zendesktest.GenerateOrg(zendesktest.GenerateConfig{Users: *users, Seed: *seed, Now: now})
+		org = zendesktest.GenerateOrg(zendesktest.GenerateConfig{Users: *users, Seed: *seed, Now: now, StaffShare: *staffShare})
+	}
+	staff := 0
+	for _, u := range org.Users {
+		if u.Active && u.Role != zendesk.RoleEndUser {
+			staff++
+		}
 	}
 	emu := zendesktest.NewServer(org,
-		zendesktest.WithOAuthClient(*clientID, *clientSecret, true),
+		zendesktest.WithOAuthClient(*clientID, *clientSecret, true), zendesktest.WithEndUsers(*endUsers),
 		zendesktest.WithLimits(zendesktest.Limits{ExportPerMinute: *perMinute, UserUpdatePerMinute: zendesktest.DefaultLimits.UserUpdatePerMinute}))
 	defer emu.Close()
 
 	return serveEmulator(ctx, *addr, emu, func(url string) {
-		fmt.Fprintf(e.stdout, "Zendesk emulator: account %q with %d users, %d groups, %d group memberships, %d custom roles; ready in %s at %s\n",
-			org.Subdomain, len(org.Users), len(org.Groups), len(org.Memberships), len(org.CustomRoles), time.Since(start).Round(time.Millisecond), url)
+		fmt.Fprintf(e.stdout, "Zendesk emulator: account %q with %d users (%d staff, %d generated end users more), %d groups, %d group memberships, %d custom roles; ready in %s at %s\n",
+			org.Subdomain, len(org.Users), staff, *endUsers, len(org.Groups), len(org.Memberships), len(org.CustomRoles), time.Since(start).Round(time.Millisecond), url)
 		fmt.Fprintf(e.stdout, "  export ZENDESK_URL=%s ZENDESK_OAUTH_CLIENT_ID=%s ZENDESK_OAUTH_CLIENT_SECRET=%s\n", url, *clientID, *clientSecret)
 		fmt.Fprintln(e.stdout, "Press Ctrl-C to stop.")
 	})
