@@ -151,9 +151,16 @@ func (wc *watchCommands) retroactive(ctx context.Context, c *Call) (bot.Message,
 	if _, err := (&accessCommands{d: wc.d}).shadowOf(ctx, sh.ID); err != nil {
 		return bot.Message{}, err
 	}
+	form := wc.retroForm(c, sh, a)
+	return bot.Message{Form: &form, Visibility: bot.Ephemeral}, nil
+}
+
+// retroForm is the shadow report's retroactive request form, answered by
+// the alert: its submission redraws the alert, not the report.
+func (wc *watchCommands) retroForm(c *Call, sh access.Shadow, a watch.Alert) bot.Form {
 	form := (&accessCommands{d: wc.d}).view(c).ShadowRequestForm(sh, wc.d.Access.Policy.WithDefaults().DefaultDuration)
 	form.ID, form.RecordID = prompts.FormWatchRetro, a.ID
-	return bot.Message{Form: &form, Visibility: bot.Ephemeral}, nil
+	return form
 }
 
 // retroactiveSubmitted opens the access request from the alert's form and
@@ -174,9 +181,7 @@ func (wc *watchCommands) retroactiveSubmitted(ctx context.Context, c *Call) (bot
 	}
 	sh, r, fe, err := ac.requestForShadow(ctx, c, sh, f.Values)
 	if fe != nil {
-		form := ac.view(c).ShadowRequestForm(sh, wc.d.Access.Policy.WithDefaults().DefaultDuration)
-		form.ID, form.RecordID = prompts.FormWatchRetro, a.ID
-		form = prompts.Requests{}.WithErrors(form, f.Values, fe)
+		form := prompts.Requests{}.WithErrors(wc.retroForm(c, sh, a), f.Values, fe)
 		return bot.Message{Form: &form, Visibility: bot.Ephemeral}, nil
 	}
 	if err != nil && r.ID == "" {

@@ -38,10 +38,7 @@ managers:
 }
 
 func TestManagerConfirmationProblems(t *testing.T) {
-	tests := []struct {
-		name, doc string
-		want      []string
-	}{
+	tests := []policyCase{
 		{"an unknown way", "access:\n  verify_by: boss\n",
 			[]string{`policy.yaml:2: access.verify_by: must be one of manager, peer, none, got "boss"`}},
 		{"an unknown way for a role", "access:\n  roles:\n    admin: {verify_by: everyone}\n",
@@ -57,17 +54,7 @@ func TestManagerConfirmationProblems(t *testing.T) {
 		{"their own manager", "managers:\n  lee@example.com: LEE@example.com\n",
 			[]string{`policy.yaml:2: managers["lee@example.com"]: names lee@example.com as their own manager`}},
 	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			if tt.want == nil {
-				if _, err := loadPolicy(tt.doc); err != nil {
-					t.Fatal(err)
-				}
-				return
-			}
-			wantProblems(t, tt.doc, tt.want...)
-		})
-	}
+	checkPolicies(t, tests)
 }
 
 // With an identity source the directory names managers, so a policy that
@@ -126,34 +113,18 @@ func TestOwnersByManager(t *testing.T) {
 // Retention keeps each kind of record 0 (for ever) or 7 days and more: a
 // typo must not delete the trail by tomorrow.
 func TestRetentionBounds(t *testing.T) {
-	tests := []struct {
-		name, doc string
-		want      []string
-	}{
+	tests := []policyCase{
 		{"for ever and a year", "retention:\n  audit_days: 0\n  verifications_days: 365\n", nil},
 		{"a day", "retention:\n  audit_days: 1\n", []string{"policy.yaml:2: retention.audit_days: must be 0 (keep for ever) or between 7 and 36500 days, got 1"}},
 		{"negative", "retention:\n  grants_days: -30\n", []string{"policy.yaml:2: retention.grants_days: must be 0 (keep for ever) or between 7 and 36500 days, got -30"}},
 	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			if tt.want == nil {
-				if _, err := loadPolicy(tt.doc); err != nil {
-					t.Fatal(err)
-				}
-				return
-			}
-			wantProblems(t, tt.doc, tt.want...)
-		})
-	}
+	checkPolicies(t, tests)
 }
 
 // The 2FA deadline's policy names what happens past it, and who must
 // have 2FA.
 func TestMFAPolicy(t *testing.T) {
-	tests := []struct {
-		name, doc string
-		want      []string
-	}{
+	tests := []policyCase{
 		{"demote", "posture:\n  mfa:\n    on_deadline: demote\n", nil},
 		{"custom roles by name", "posture:\n  mfa_required_roles: [admin, Team Lead]\n", nil},
 		{"unknown action", "posture:\n  mfa:\n    on_deadline: suspend\n",
@@ -163,6 +134,18 @@ func TestMFAPolicy(t *testing.T) {
 		{"grace too long", "posture:\n  mfa:\n    grace_days: 400\n",
 			[]string{"policy.yaml:3: posture.mfa.grace_days: must be between 0 and 365, got 400"}},
 	}
+	checkPolicies(t, tests)
+}
+
+// policyCase is a policy document and the problems it must have; nil
+// problems: it loads.
+type policyCase struct {
+	name, doc string
+	want      []string
+}
+
+func checkPolicies(t *testing.T, tests []policyCase) {
+	t.Helper()
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			if tt.want == nil {

@@ -317,15 +317,27 @@ func (s *Service) Get(ctx context.Context, id string) (Alert, error) {
 // found; a second acknowledgement is an *AcknowledgedError carrying the
 // first.
 func (s *Service) Acknowledge(ctx context.Context, id, by, note string) (Alert, error) {
+	return s.markOnce(ctx, id, by, "watch.acknowledged", map[string]string{"note": note}, func(a *Alert) bool {
+		if !a.Acknowledged.IsZero() {
+			return false
+		}
+		a.Acknowledged, a.AcknowledgedBy, a.Note = s.now().UTC(), by, note
+		return true
+	})
+}
+
+// markOnce changes an alert once, with a compare-and-set: mark reports
+// false when the alert was marked so already, which is an
+// *AcknowledgedError carrying it. The change is audited as action.
+func (s *Service) markOnce(ctx context.Context, id, by, action string, detail map[string]string, mark func(*Alert) bool) (Alert, error) {
 	var out Alert
 	_, err := store.UpdateRecord(ctx, s.Store, kindAlert, id, func(cur store.Record) ([]byte, error) {
 		if err := json.Unmarshal(cur.Data, &out); err != nil {
 			return nil, err
 		}
-		if !out.Acknowledged.IsZero() {
+		if !mark(&out) {
 			return nil, &AcknowledgedError{Alert: out}
 		}
-		out.Acknowledged, out.AcknowledgedBy, out.Note = s.now().UTC(), by, note
 		return json.Marshal(out)
 	})
 	if errors.Is(err, store.ErrNotFound) {
@@ -334,8 +346,8 @@ func (s *Service) Acknowledge(ctx context.Context, id, by, note string) (Alert, 
 	if err != nil || s.Audit == nil {
 		return out, err
 	}
-	_, err = s.Audit.AppendAudit(ctx, store.AuditEntry{At: out.Acknowledged, Actor: by, Action: "watch.acknowledged", Subject: "watch-alert:" + id,
-		Detail: map[string]string{"rule": out.Rule, "note": note}})
+	detail["rule"] = out.Rule
+	_, err = s.Audit.AppendAudit(ctx, store.AuditEntry{At: s.now().UTC(), Actor: by, Action: action, Subject: "watch-alert:" + id, Detail: detail})
 	return out, err
 }
 
@@ -354,26 +366,13 @@ func (s *Service) Purge(ctx context.Context, before time.Time, limit int) (int, 
 // more. The first outcome stands; a later one is an *AcknowledgedError
 // naming it, as a second acknowledgement is.
 func (s *Service) Settle(ctx context.Context, id, by, outcome string) (Alert, error) {
-	var out Alert
-	_, err := store.UpdateRecord(ctx, s.Store, kindAlert, id, func(cur store.Record) ([]byte, error) {
-		if err := json.Unmarshal(cur.Data, &out); err != nil {
-			return nil, err
+	return s.markOnce(ctx, id, by, "watch.settled", map[string]string{"outcome": outcome}, func(a *Alert) bool {
+		if a.Outcome != "" {
+			return false
 		}
-		if out.Outcome != "" {
-			return nil, &AcknowledgedError{Alert: out}
-		}
-		out.Outcome, out.OutcomeBy, out.OutcomeAt = outcome, by, s.now().UTC()
-		return json.Marshal(out)
+		a.Outcome, a.OutcomeBy, a.OutcomeAt = outcome, by, s.now().UTC()
+		return true
 	})
-	if errors.Is(err, store.ErrNotFound) {
-		return Alert{}, ErrNoAlert
-	}
-	if err != nil || s.Audit == nil {
-		return out, err
-	}
-	_, err = s.Audit.AppendAudit(ctx, store.AuditEntry{At: out.OutcomeAt, Actor: by, Action: "watch.settled", Subject: "watch-alert:" + id,
-		Detail: map[string]string{"rule": out.Rule, "outcome": outcome}})
-	return out, err
 }
 
 func (s *Service) load(ctx context.Context) (store.Record, state, error) {

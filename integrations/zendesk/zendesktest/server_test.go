@@ -347,10 +347,10 @@ func TestExportValidation(t *testing.T) {
 	}
 }
 
-func TestExportPagingAndRepoll(t *testing.T) {
-	org := GenerateOrg(GenerateConfig{Users: 2500, Seed: 7, Now: t0})
-	s := newOrgServer(t, org)
-
+// exportAll reads the whole export from the start, at most ten pages,
+// checking every page has an after cursor and no user comes twice.
+func exportAll(t *testing.T, s *Server) ([]exportPage, map[int64]bool) {
+	t.Helper()
 	seen := map[int64]bool{}
 	query := "start_time=0"
 	var pages []exportPage
@@ -374,6 +374,14 @@ func TestExportPagingAndRepoll(t *testing.T) {
 		}
 		query = "cursor=" + url.QueryEscape(*p.AfterCursor)
 	}
+	return pages, seen
+}
+
+func TestExportPagingAndRepoll(t *testing.T) {
+	org := GenerateOrg(GenerateConfig{Users: 2500, Seed: 7, Now: t0})
+	s := newOrgServer(t, org)
+
+	pages, seen := exportAll(t, s)
 	var sizes []int
 	for _, p := range pages {
 		sizes = append(sizes, len(p.Users))
@@ -865,24 +873,7 @@ func TestGeneratedEndUsers(t *testing.T) {
 	s := newTestServer(t, WithEndUsers(2_500))
 	stored := len(s.Users())
 
-	exported := map[int64]bool{}
-	query := "start_time=0"
-	for range 10 {
-		p, r := exportGet(t, s, query)
-		if r.status != 200 {
-			t.Fatalf("status %d: %s", r.status, r.body)
-		}
-		for _, u := range p.Users {
-			if exported[u.ID] {
-				t.Fatalf("user %d exported twice", u.ID)
-			}
-			exported[u.ID] = true
-		}
-		if p.EndOfStream {
-			break
-		}
-		query = "cursor=" + url.QueryEscape(*p.AfterCursor)
-	}
+	_, exported := exportAll(t, s)
 	if len(exported) != stored+2_500 || !exported[EndUserBase] || !exported[EndUserBase+2_499] {
 		t.Errorf("exported %d users, want %d stored and 2,500 generated", len(exported), stored)
 	}
