@@ -5,7 +5,7 @@ VERSION  ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev
 COMMIT   ?= $(shell git rev-parse --short HEAD 2>/dev/null)
 LDFLAGS  := -s -w -X main.version=$(VERSION) -X main.commit=$(COMMIT)
 
-.PHONY: all build test fmt-check vet race bench bench-sync bench-slack stepup-browser lint demo docker teams-package clean
+.PHONY: all build test fmt-check vet race k8s-check bench bench-sync bench-slack stepup-browser lint demo docker teams-package clean
 
 all: test build
 
@@ -14,7 +14,12 @@ build:
 
 # The test command README.md and .ci/run name: format check, vet,
 # staticcheck (pinned, fetched by go run, so CI installs nothing), race tests.
-test: fmt-check vet lint race
+test: fmt-check vet lint race k8s-check
+
+# The Kubernetes layout, rendered as kubectl apply -k would and decoded
+# strictly into the Kubernetes types (a module of its own).
+k8s-check:
+	cd deploy/kubernetes/check && $(GO) run .
 
 fmt-check:
 	@unformatted=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
