@@ -434,3 +434,32 @@ func TestSendChannelSharesPicture(t *testing.T) {
 		t.Errorf("%d messages and %d files, want the digest alone", len(msgs), len(files))
 	}
 }
+
+// The adapter paces its posts to a channel below Slack's pacing, so a run
+// of digests to one channel meets no 429 and every post arrives once.
+// (The emulator tolerates one post more of burst than the adapter uses,
+// as Slack tolerates short bursts: arrival jitter is not a refusal.)
+func TestPostsStayWithinChannelPacing(t *testing.T) {
+	emu := slacktest.NewServer(slacktest.WithChannelPacing(20, 4))
+	t.Cleanup(emu.Close)
+	a, err := slack.New(slack.Options{API: slackgo.New(slacktest.DefaultBotToken, slackgo.OptionAPIURL(emu.APIURL())),
+		Handler: &echo{}, ChannelRate: 20, ChannelBurst: 3})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = a.Close(context.Background()) })
+	for i := range 30 {
+		if _, err := a.SendChannel(t.Context(), "C0ADMINS", bot.Message{Headline: fmt.Sprintf("Digest %d", i+1), Visibility: bot.Visible}); err != nil {
+			t.Fatalf("post %d: %v", i+1, err)
+		}
+	}
+	if n := len(emu.Messages("C0ADMINS")); n != 30 {
+		t.Errorf("%d messages, want 30", n)
+	}
+	for _, c := range emu.Calls("chat.postMessage") {
+		if c.Status == 429 {
+			t.Errorf("a post was refused: the adapter outran the channel's pacing")
+			break
+		}
+	}
+}

@@ -89,6 +89,11 @@ func (s *Server) handleLocked(method string, req apiRequest, parseErr *apiError)
 	if secs, limited := s.rateLimitedLocked(method, req.now); limited {
 		return http.StatusTooManyRequests, errorBody(fail("ratelimited")), secs
 	}
+	if method == "chat.postMessage" {
+		if secs, limited := s.pacedLocked(req.params["channel"], req.now); limited {
+			return http.StatusTooManyRequests, errorBody(fail("ratelimited")), secs
+		}
+	}
 	res, apiErr := handler(req)
 	if apiErr != nil {
 		return http.StatusOK, errorBody(apiErr), -1
@@ -166,6 +171,27 @@ func (s *Server) rateLimitedLocked(method string, now time.Time) (retryAfterSecs
 		return max(ceilSeconds(win.start.Add(time.Minute).Sub(now)), 1), true
 	}
 	win.count++
+	return 0, false
+}
+
+// pacedLocked applies the per-channel pacing of posts (WithChannelPacing):
+// a post takes a token of its channel's bucket, or is refused with the
+// seconds until one is back. Callers hold s.mu.
+func (s *Server) pacedLocked(channel string, now time.Time) (retryAfterSecs int, limited bool) {
+	if s.channelRate <= 0 || channel == "" {
+		return 0, false
+	}
+	b := s.buckets[channel]
+	if b == nil {
+		b = &bucket{tokens: float64(s.channelBurst), at: now}
+		s.buckets[channel] = b
+	}
+	b.tokens = min(float64(s.channelBurst), b.tokens+now.Sub(b.at).Seconds()*s.channelRate)
+	b.at = now
+	if b.tokens < 1 {
+		return max(int(math.Ceil((1-b.tokens)/s.channelRate)), 1), true
+	}
+	b.tokens--
 	return 0, false
 }
 

@@ -118,9 +118,30 @@ func WithRateLimit(method string, perMinute int) Option {
 }
 
 // WithTierRateLimits applies the minimum of each method's documented
-// rate-limit tier (see tierLimits); WithRateLimit still overrides it.
+// rate-limit tier (see tierLimits), and Slack's pacing of posts: about one
+// message a second per channel, short bursts tolerated (WithChannelPacing
+// at 1 a second, bursts of DefaultChannelBurst). WithRateLimit still
+// overrides a method's tier.
 func WithTierRateLimits() Option {
-	return func(s *Server) { s.tiers = true }
+	return func(s *Server) {
+		s.tiers = true
+		if s.channelRate == 0 {
+			s.channelRate, s.channelBurst = 1, DefaultChannelBurst
+		}
+	}
+}
+
+// DefaultChannelBurst is how many posts to one channel WithTierRateLimits
+// lets through at once before the one-a-second pacing applies: Slack says
+// short bursts are tolerated without a number; this keeps them short.
+const DefaultChannelBurst = 3
+
+// WithChannelPacing answers chat.postMessage with 429 once a channel has
+// had more than burst posts with perSecond more allowed each second (a
+// token bucket per channel, on the emulator clock), as Slack paces posts
+// per channel; the bot's own pacer must keep below it.
+func WithChannelPacing(perSecond float64, burst int) Option {
+	return func(s *Server) { s.channelRate, s.channelBurst = perSecond, max(burst, 1) }
 }
 
 // WithClock sets the emulator's clock (default time.Now). Advance moves it
@@ -147,6 +168,8 @@ type Server struct {
 	botName      string
 	perMinute    map[string]int
 	tiers        bool
+	channelRate  float64 // posts a second per channel; 0: unpaced
+	channelBurst int
 	pendingUsers []User
 
 	mu sync.Mutex
@@ -165,11 +188,19 @@ type Server struct {
 	responseURLs map[string]*responseURL // path -> state
 	posts        []ResponseURLPost
 	windows      map[string]*rateWindow
+	buckets      map[string]*bucket // channel -> its posting allowance
 	injected     map[string][]*injection
 	periodic     map[string]*periodicInjection
 	seq          int // for ids
 
 	sockets sockets
+}
+
+// bucket is a channel's allowance of posts: tokens refill at the pacing
+// rate up to the burst.
+type bucket struct {
+	tokens float64
+	at     time.Time
 }
 
 type rateWindow struct {
@@ -206,6 +237,7 @@ func NewServer(opts ...Option) *Server {
 		triggers:     map[string]*trigger{},
 		responseURLs: map[string]*responseURL{},
 		windows:      map[string]*rateWindow{},
+		buckets:      map[string]*bucket{},
 		injected:     map[string][]*injection{},
 		periodic:     map[string]*periodicInjection{},
 	}

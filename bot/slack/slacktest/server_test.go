@@ -576,3 +576,31 @@ func TestWaitForMessage(t *testing.T) {
 		t.Errorf("WaitForMessage with a cancelled context: err = %v, want context.Canceled", err)
 	}
 }
+
+// Posts are paced per channel: a burst goes through, the next post to the
+// same channel waits for the second to turn, another channel is not held
+// up, and the bucket refills with time.
+func TestChannelPacing(t *testing.T) {
+	s := newTestServer(t, WithChannelPacing(1, 3))
+	api := newClient(s)
+	post := func(channel string) error {
+		_, _, err := api.PostMessageContext(t.Context(), channel, slack.MsgOptionText("hi", false))
+		return err
+	}
+	for i := range 3 {
+		if err := post("C0GENERAL"); err != nil {
+			t.Fatalf("post %d of the burst: %v", i+1, err)
+		}
+	}
+	var rl *slack.RateLimitedError
+	if err := post("C0GENERAL"); !errors.As(err, &rl) || rl.RetryAfter != time.Second {
+		t.Fatalf("the fourth post at once: %v, want rate limited for a second", err)
+	}
+	if err := post("C0RANDOM"); err != nil {
+		t.Errorf("another channel: %v", err)
+	}
+	s.Advance(time.Second)
+	if err := post("C0GENERAL"); err != nil {
+		t.Errorf("a second later: %v", err)
+	}
+}
