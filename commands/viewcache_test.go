@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/seatwarden/seatwarden/connector"
+	"github.com/seatwarden/seatwarden/internal/teststores"
 	"github.com/seatwarden/seatwarden/store"
 )
 
@@ -201,5 +202,46 @@ func TestNobodyWaitsBehindARebuild(t *testing.T) {
 	}
 	if got := slow.loads.Load(); got != 2 {
 		t.Errorf("%d loads, want the first and one rebuild", got)
+	}
+}
+
+// BenchmarkSeatCommandsScale answers `seats` at 1,000 to 200,000 seats on
+// both stores: cold (a replica's first answer: load and judge the
+// snapshot) and warm (every answer after, from the judged view), and the
+// answer while another replica's new snapshot is being judged, which the
+// last view gives.
+//
+//	go test -run '^$' -bench SeatCommandsScale -benchtime 20x ./commands/
+func BenchmarkSeatCommandsScale(b *testing.B) {
+	for _, n := range []int{1_000, 10_000, 50_000, 200_000} {
+		snap := bigSnapshot(n)
+		for _, st := range []struct {
+			name string
+			open func(testing.TB) store.Store
+		}{
+			{"bolt", func(tb testing.TB) store.Store { return teststores.Bolt(tb, nil) }},
+			{"redis", func(tb testing.TB) store.Store { return teststores.Redis(tb, "scale") }},
+		} {
+			b.Run(fmt.Sprintf("%dk_seats/%s", n/1000, st.name), func(b *testing.B) {
+				f := newFixture(b, nil)
+				s := st.open(b)
+				if err := s.SaveSnapshot(b.Context(), snap); err != nil {
+					b.Fatal(err)
+				}
+				f.deps.Snapshots, f.deps.Audit = s, s
+				var cold, warm time.Duration
+				for b.Loop() {
+					r := f.router(b) // a fresh replica
+					began := time.Now()
+					ask(r, admin, "seats")
+					cold += time.Since(began)
+					began = time.Now()
+					ask(r, admin, "seats")
+					warm += time.Since(began)
+				}
+				b.ReportMetric(float64(cold.Microseconds())/float64(b.N)/1000, "cold-ms")
+				b.ReportMetric(float64(warm.Microseconds())/float64(b.N)/1000, "warm-ms")
+			})
+		}
 	}
 }
