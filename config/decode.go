@@ -182,6 +182,12 @@ func (d *policyDecoder) decode(n *yaml.Node, v reflect.Value, path string) {
 	}
 }
 
+// renamedKeys are keys a release named differently, by their new path,
+// so a policy written for it says where the key went.
+var renamedKeys = map[string]string{
+	"posture.mfa_grace_days": "posture.mfa.grace_days",
+}
+
 func (d *policyDecoder) decodeStruct(n *yaml.Node, v reflect.Value, path string) {
 	if n.Kind != yaml.MappingNode {
 		d.add(path, n.Line, "must be a mapping of keys, got %s", describeNode(n))
@@ -196,6 +202,10 @@ func (d *policyDecoder) decodeStruct(n *yaml.Node, v reflect.Value, path string)
 		}
 		child := joinKey(path, name)
 		field, known := index[name]
+		if to, moved := renamedKeys[child]; !known && moved {
+			d.add(child, n.Content[i].Line, "was renamed %s; write it there", to)
+			continue
+		}
 		if !known {
 			d.add(child, n.Content[i].Line, "unknown key%s", suggest(name, names))
 			continue

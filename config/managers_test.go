@@ -158,3 +158,8 @@ func checkPolicies(t *testing.T, tests []policyCase) {
 		})
 	}
 }
+
+// A key a release renamed says where it went.
+func TestRenamedKey(t *testing.T) {
+	wantProblems(t, "posture:\n  mfa_grace_days: 14\n", "policy.yaml:2: posture.mfa_grace_days: was renamed posture.mfa.grace_days; write it there")
+}
