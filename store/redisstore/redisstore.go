@@ -138,10 +138,17 @@ func (s *Store) Close() error {
 	return nil
 }
 
-// Ping implements store.Store.
+// Ping implements store.Store: a write, not only a PING, since a Redis
+// can answer and still refuse every write (a replica after a failover
+// says READONLY, a failed snapshot MISCONF, a full memory OOM), and a
+// replica that cannot write must not be ready for decisions. The key
+// expires by itself.
 func (s *Store) Ping(ctx context.Context) error {
 	if err := s.client.Ping(ctx).Err(); err != nil {
 		return fmt.Errorf("redisstore: ping: %w", err)
+	}
+	if err := s.client.Set(ctx, s.prefix+"ready", stamp().UnixNano(), 10*time.Second).Err(); err != nil {
+		return fmt.Errorf("redisstore: Redis answers but refuses writes: %w", err)
 	}
 	return nil
 }
