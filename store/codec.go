@@ -5,7 +5,6 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/binary"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -165,28 +164,21 @@ var snapshotAAD = []byte("snapshot")
 // keyed digest of the JSON, so it still changes exactly when the snapshot
 // does but says nothing about its contents.
 func (c *Codec) EncodeSnapshot(s *Snapshot) ([]byte, error) {
-	content, body, err := snapshotJSON(s)
-	if err != nil {
-		return nil, err
+	stored, err := encodeSnapshot(s, c.digest)
+	if err != nil || c == nil {
+		return stored, err
 	}
-	return c.sealSnapshotJSON(content, body), nil
+	sealed := c.keys.Seal(stored[RevisionLen+1:], snapshotAAD)
+	return append(stored[:RevisionLen+1], sealed...), nil
 }
 
-// sealSnapshotJSON is the stored form of a snapshot's JSON, body, under
-// the revision of its content (see snapshotJSON).
-func (c *Codec) sealSnapshotJSON(content, body []byte) []byte {
-	var sum []byte
+// digest is the revision's source: a SHA-256, or sealed, a keyed digest.
+func (c *Codec) digest(content []byte) []byte {
 	if c == nil {
 		h := sha256.Sum256(content)
-		sum = h[:]
-	} else {
-		sum = c.blind.Digest(content)
-		body = c.keys.Seal(body, snapshotAAD)
+		return h[:]
 	}
-	out := make([]byte, 0, RevisionLen+1+len(body))
-	out = hex.AppendEncode(out, sum[:RevisionLen/2])
-	out = append(out, '\n')
-	return append(out, body...)
+	return c.blind.Digest(content)
 }
 
 // DecodeSnapshot reads what EncodeSnapshot stored.

@@ -169,11 +169,11 @@ func (c *Codec) reseal(v StoredValue, found map[string]int) (*Replacement, error
 			if err != nil {
 				return nil, err
 			}
-			content, full, err := snapshotJSON(snap)
+			sealed, err := c.EncodeSnapshot(snap)
 			if err != nil {
 				return nil, err
 			}
-			return &Replacement{Data: c.sealSnapshotJSON(content, full)}, nil
+			return &Replacement{Data: sealed}, nil
 		}
 		return &Replacement{Data: c.keys.Seal(body, aad)}, nil
 	}

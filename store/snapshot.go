@@ -1,6 +1,7 @@
 package store
 
 import (
+	"bytes"
 	"context"
 	"encoding/hex"
 	"encoding/json"
@@ -81,27 +82,37 @@ type snapshotProgress struct {
 	GroupsRead time.Time `json:"groups_read_at,omitzero"`
 }
 
-// snapshotJSON is the JSON of s at the current version, body, which
-// begins with content, the JSON of what it says about the account (the
-// revision's input), and ends with where the syncs stand. A sync that
-// changed nothing keeps the revision, so no replica judges the snapshot
-// again; a decoder reads body as one object.
-func snapshotJSON(s *Snapshot) (content, body []byte, err error) {
+// encodeSnapshot is the clear stored form of s: the revision, a newline,
+// then its JSON at the current version. The JSON begins with what the
+// snapshot says about the account, the revision's input (digest's), and
+// ends with where the syncs stand, outside it: a sync that changed
+// nothing keeps the revision, so no replica judges the snapshot again. A
+// decoder reads the JSON as one object. It is written into one buffer, so
+// a large account's snapshot is not copied whole on its way out.
+func encodeSnapshot(s *Snapshot, digest func([]byte) []byte) ([]byte, error) {
 	if s == nil {
-		return nil, nil, fmt.Errorf("store: nil snapshot")
+		return nil, fmt.Errorf("store: nil snapshot")
 	}
-	content, err = json.Marshal(snapshotContent{V: SnapshotVersion, Connector: ConnectorOrDefault(s.Connector), Account: s.Account,
-		Staff: s.Staff, Groups: s.Groups, Memberships: s.Memberships})
-	if err != nil {
-		return nil, nil, err
+	var buf bytes.Buffer
+	buf.Write(make([]byte, RevisionLen+1)) // the header, filled in below
+	enc := json.NewEncoder(&buf)
+	if err := enc.Encode(snapshotContent{V: SnapshotVersion, Connector: ConnectorOrDefault(s.Connector), Account: s.Account,
+		Staff: s.Staff, Groups: s.Groups, Memberships: s.Memberships}); err != nil {
+		return nil, err
 	}
+	content := buf.Bytes()[RevisionLen+1 : buf.Len()-1] // without the encoder's newline
+	sum := digest(content)
+	buf.Truncate(buf.Len() - 2) // the newline and the closing brace
 	progress, err := json.Marshal(snapshotProgress{SyncedAt: s.SyncedAt, Cursor: s.Cursor, GroupsRead: s.GroupsRead})
 	if err != nil {
-		return nil, nil, err
+		return nil, err
 	}
-	body = make([]byte, 0, len(content)+len(progress))
-	body = append(append(append(body, content[:len(content)-1]...), ','), progress[1:]...)
-	return content, body, nil
+	buf.WriteByte(',')
+	buf.Write(progress[1:])
+	out := buf.Bytes()
+	hex.Encode(out[:RevisionLen], sum[:RevisionLen/2])
+	out[RevisionLen] = '\n'
+	return out, nil
 }
 
 // RevisionLen is the length of a snapshot revision: hex of the first bytes
