@@ -255,6 +255,9 @@ func (d *demo) run(ctx context.Context, cfg *config.Config, dataDir string, keep
 	d.access(ctx, a, emu)
 	d.verify(ctx, a, emu)
 	d.leavers(ctx, a, oktaEmu, emu)
+	d.say("")
+	d.say("The account's security posture, each finding with what fixes it:")
+	d.expectReply(ctx, demoAdmin, "posture", "1 risky custom role: Team Lead")
 	d.teamsScene(ctx, a, tm)
 
 	d.say("")
@@ -297,7 +300,7 @@ func (d *demo) run(ctx context.Context, cfg *config.Config, dataDir string, keep
 	if len(d.failed) > 0 {
 		return fmt.Errorf("the scenario did not hold:\n%s", strings.Join(d.failed, "\n"))
 	}
-	d.say("✓ Scenario holds: full sync of Zendesk and of a GitHub organisation as its App; seat questions answered in Slack for an admin, an owner and a stranger, across both SaaS and for GitHub alone, and an unknown SaaS named with the governed ones; a bad argument explained; incremental sync of a demotion; paid seats and cost down; a seat review with a digest per owner, a Keep with its reason and a Remove carried out in Zendesk; idle Copilot seats in the same digest as Zendesk's and a Remove that cancels the seat in GitHub once; the credential register with its orphan digest, a claim and an OAuth token revoked in Zendesk; GitHub's register beside it and a fine-grained token's access revoked in GitHub; an app request refused to its own requester, approved by two approvers in its thread, marked installed and found by the next sync; an admin request confirmed by the requester's manager by number matching, approved after step-up sign-ins, granted in Zendesk and taken back on time; a caller verified by number and a wrong number that alerts security; someone deactivated in Okta whose active seat reached its owner at the next identity-sync and was removed from that message; the same commands on Teams in a chat and a channel, and a Keep answered on a Teams card; health, readiness and metrics served.")
+	d.say("✓ Scenario holds: full sync of Zendesk and of a GitHub organisation as its App; seat questions answered in Slack for an admin, an owner and a stranger, across both SaaS and for GitHub alone, and an unknown SaaS named with the governed ones; a bad argument explained; incremental sync of a demotion; paid seats and cost down; a seat review with a digest per owner, a Keep with its reason and a Remove carried out in Zendesk; idle Copilot seats in the same digest as Zendesk's and a Remove that cancels the seat in GitHub once; the credential register with its orphan digest, a claim and an OAuth token revoked in Zendesk; GitHub's register beside it and a fine-grained token's access revoked in GitHub; an app request refused to its own requester, approved by two approvers in its thread, marked installed and found by the next sync; an admin request confirmed by the requester's manager by number matching, approved after step-up sign-ins, granted in Zendesk and taken back on time; a caller verified by number and a wrong number that alerts security; someone deactivated in Okta whose active seat reached its owner at the next identity-sync and was removed from that message; the security posture naming a risky custom role; the same commands on Teams in a chat and a channel, and a Keep answered on a Teams card; health, readiness and metrics served.")
 	return nil
 }
 
