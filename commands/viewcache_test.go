@@ -3,6 +3,7 @@ package commands
 import (
 	"context"
 	"fmt"
+	"runtime"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -230,7 +231,11 @@ func BenchmarkSeatCommandsScale(b *testing.B) {
 				}
 				f.deps.Snapshots, f.deps.Audit = s, s
 				var cold, warm time.Duration
+				var heap uint64
 				for b.Loop() {
+					runtime.GC()
+					var before, after runtime.MemStats
+					runtime.ReadMemStats(&before)
 					r := f.router(b) // a fresh replica
 					began := time.Now()
 					ask(r, admin, "seats")
@@ -238,9 +243,14 @@ func BenchmarkSeatCommandsScale(b *testing.B) {
 					began = time.Now()
 					ask(r, admin, "seats")
 					warm += time.Since(began)
+					runtime.GC()
+					runtime.ReadMemStats(&after)
+					heap = max(heap, after.HeapInuse-min(before.HeapInuse, after.HeapInuse))
+					runtime.KeepAlive(r)
 				}
 				b.ReportMetric(float64(cold.Microseconds())/float64(b.N)/1000, "cold-ms")
 				b.ReportMetric(float64(warm.Microseconds())/float64(b.N)/1000, "warm-ms")
+				b.ReportMetric(float64(heap)/(1<<20), "view-MB")
 			})
 		}
 	}
