@@ -39,7 +39,7 @@ func emulateCmd(ctx context.Context, args []string, e env) error {
 		return emulateGoogle(ctx, args[1:], e)
 	}
 	if len(args) == 0 || args[0] != "zendesk" {
-		fmt.Fprintln(e.stderr, "Usage: seatwarden emulate zendesk [--addr 127.0.0.1:8081] [--users N] [--seed N]")
+		fmt.Fprintln(e.stderr, "Usage: seatwarden emulate zendesk [--addr 127.0.0.1:8081] [--users N] [--seed N] [--staff-share F] [--end-users N]")
 		fmt.Fprintln(e.stderr, "       seatwarden emulate github [--addr 127.0.0.1:8082] [--members N --seats N]")
 		fmt.Fprintln(e.stderr, "       seatwarden emulate okta [--addr 127.0.0.1:8083] [--people N]")
 		fmt.Fprintln(e.stderr, "       seatwarden emulate graph [--people N]")
