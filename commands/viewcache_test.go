@@ -255,3 +255,58 @@ func BenchmarkSeatCommandsScale(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkAskersAfterASync has 5,000 people ask `seats` at once right
+// after another replica saved a new 50,000-seat snapshot: the last view
+// answers them all while one rebuild runs, so the slowest waits for no
+// decode. It reports the slowest answer and the rebuild's own time.
+//
+//	go test -run '^$' -bench AskersAfterASync -benchtime 3x ./commands/
+func BenchmarkAskersAfterASync(b *testing.B) {
+	f := newFixture(b, bigSnapshot(50_000))
+	clock := now
+	var mu sync.Mutex
+	f.deps.Now = func() time.Time { mu.Lock(); defer mu.Unlock(); return clock }
+	r, err := New(f.deps)
+	if err != nil {
+		b.Fatal(err)
+	}
+	ask(r, admin, "seats") // the view before the sync
+	var slowest, rebuild time.Duration
+	for i := 0; b.Loop(); i++ {
+		next := bigSnapshot(50_000 - 1 - i%2) // another replica's sync changed something
+		if err := f.store.SaveSnapshot(b.Context(), next); err != nil {
+			b.Fatal(err)
+		}
+		mu.Lock()
+		clock = clock.Add(DefaultSnapshotCheck)
+		mu.Unlock()
+		began := time.Now()
+		var wg sync.WaitGroup
+		var worst atomic.Int64
+		for range 5_000 {
+			wg.Go(func() {
+				t := time.Now()
+				if m := ask(r, admin, "seats"); m.Headline == "" {
+					b.Errorf("no answer: %+v", m)
+				}
+				d := int64(time.Since(t))
+				for {
+					w := worst.Load()
+					if d <= w || worst.CompareAndSwap(w, d) {
+						break
+					}
+				}
+			})
+		}
+		wg.Wait()
+		slowest = max(slowest, time.Duration(worst.Load()))
+		r.settleViews()
+		rebuild = max(rebuild, time.Since(began))
+		if got, want := ask(r, admin, "seats").Headline, fmt.Sprintf("%d paid", len(next.Staff)); !strings.Contains(got, want) {
+			b.Fatalf("after the rebuild: %q, want %q", got, want)
+		}
+	}
+	b.ReportMetric(float64(slowest.Microseconds())/1000, "slowest-answer-ms")
+	b.ReportMetric(float64(rebuild.Microseconds())/1000, "rebuild-done-ms")
+}
