@@ -200,6 +200,14 @@ func (s *Service) Unapproved(ctx context.Context) ([]Shadow, error) {
 	if err != nil {
 		return nil, err
 	}
+	requests, err := s.List(ctx)
+	if err != nil {
+		return nil, err
+	}
+	approved := map[string]bool{}
+	for _, r := range requests {
+		approved[r.ID] = r.State == Approved || r.State == Done
+	}
 	var out []Shadow
 	for _, rec := range recs {
 		sh, err := decodeShadow(rec)
@@ -207,16 +215,9 @@ func (s *Service) Unapproved(ctx context.Context) ([]Shadow, error) {
 			s.logFailure("shadow install unreadable", rec.ID, err)
 			continue
 		}
-		if sh.Request != "" {
-			r, err := s.Get(ctx, sh.Request)
-			if err == nil && (r.State == Approved || r.State == Done) {
-				continue
-			}
-			if err != nil && !errors.Is(err, ErrNotFound) {
-				return nil, err
-			}
+		if !approved[sh.Request] {
+			out = append(out, sh)
 		}
-		out = append(out, sh)
 	}
 	return out, nil
 }

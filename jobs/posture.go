@@ -120,7 +120,7 @@ const trendWeeks = 8
 // trend draws the kept weeks, up to trendWeeks back from now's; nil
 // before two weeks are kept.
 func (p *PostureDigest) trend(ctx context.Context, now time.Time) (*bot.Image, error) {
-	loc := orUTC(p.Location)
+	loc := cmp.Or(p.Location, time.UTC)
 	var labels []string
 	var weeks []posture.Counts
 	for back := trendWeeks - 1; back >= 0; back-- {
@@ -172,13 +172,6 @@ func countsOf(weeks []posture.Counts, count func(posture.Counts) int) []float64 
 		out[i] = float64(count(c))
 	}
 	return out
-}
-
-func orUTC(loc *time.Location) *time.Location {
-	if loc == nil {
-		return time.UTC
-	}
-	return loc
 }
 
 // nudge reminds, once a week, each privileged person without 2FA; past

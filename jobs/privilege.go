@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 
 	"github.com/seatwarden/seatwarden/connector"
 	"github.com/seatwarden/seatwarden/reviews"
@@ -28,12 +29,16 @@ func (r *Reviews) paidSeat(ctx context.Context, saas string, userID int64) (seat
 		if err != nil {
 			return seats.Seat{}, nil, p.wrap(err)
 		}
-		for _, st := range seats.Evaluate(snap, p.Rules, r.now()).Paid {
-			if st.User.ID == userID {
-				return st, p, nil
-			}
+		// One member is judged, not the whole account.
+		i := slices.IndexFunc(snap.Staff, func(u connector.Staff) bool { return u.ID == userID })
+		if i < 0 {
+			return seats.Seat{}, nil, ErrNoSeat
 		}
-		return seats.Seat{}, nil, ErrNoSeat
+		st := seats.NewIndex(snap, p.Rules).Evaluate(snap.Staff[i], p.Rules, r.now())
+		if !st.Paid {
+			return seats.Seat{}, nil, ErrNoSeat
+		}
+		return st, p, nil
 	}
 	return seats.Seat{}, nil, fmt.Errorf("no %s review to find the seat in", connector.Title(saas))
 }
