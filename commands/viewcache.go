@@ -85,15 +85,23 @@ func (c *viewCache) get(ctx context.Context, d Deps, now time.Time) (*view, erro
 
 // build loads and judges the snapshot read at rev; callers hold c.mu.
 func (c *viewCache) build(ctx context.Context, d Deps, rev, date string, now time.Time) (*view, error) {
-	snap, err := d.Snapshots.LoadSnapshot(ctx, c.connector)
+	v, err := c.judge(ctx, d, now)
 	if err != nil {
 		return nil, err
 	}
-	v := newView(d, snap, now)
 	// Keyed by the revision read before loading: if a sync saved in
 	// between, the next check sees a new revision and loads again.
 	c.revision, c.date, c.view, c.checked = rev, date, v, now
 	return v, nil
+}
+
+// judge loads the snapshot and judges it at now.
+func (c *viewCache) judge(ctx context.Context, d Deps, now time.Time) (*view, error) {
+	snap, err := d.Snapshots.LoadSnapshot(ctx, c.connector)
+	if err != nil {
+		return nil, err
+	}
+	return newView(d, snap, now), nil
 }
 
 // rebuild judges revision rev off the command's path and puts it in place.
@@ -101,47 +109,54 @@ func (c *viewCache) rebuild(d Deps, rev, date string, now time.Time) {
 	defer c.pending.Done()
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
-	snap, err := d.Snapshots.LoadSnapshot(ctx, c.connector)
-	var v *view
-	if err == nil {
-		v = newView(d, snap, now)
-	}
+	v, err := c.judge(ctx, d, now)
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	c.rebuilding = false
+	c.put(v, err, rev, date, now)
+}
+
+// put puts a judged view in place, or after a failure makes the next
+// command look again while the last view answers; callers hold c.mu.
+func (c *viewCache) put(v *view, err error, rev, date string, now time.Time) {
 	if err != nil {
-		c.checked = time.Time{} // the next command tries again
+		c.checked = time.Time{}
 		if c.log != nil {
 			c.log.Warn("the new seat snapshot could not be judged; the last one answers", slog.String("connector", c.connector), slog.Any("error", err))
 		}
 		return
 	}
 	if c.date == date {
-		c.revision, c.view = rev, v
+		c.revision, c.view, c.checked = rev, v, now
 	}
 }
 
-// refresh judges the snapshot this process just saved, before returning,
-// unless its revision is the one already judged: the replica that synced
-// never answers from the old view.
+// refresh judges the snapshot this process just saved before returning,
+// unless its revision is the one already judged, so the replica that
+// synced never answers from the old view. The judging happens outside
+// the lock: commands meanwhile answer from the last view.
 func (c *viewCache) refresh(d Deps) {
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
 	now := d.Now()
+	date := c.day(now)
 	rev, err := d.Snapshots.SnapshotRevision(ctx, c.connector)
 	c.mu.Lock()
-	defer c.mu.Unlock()
-	if err != nil || c.view == nil {
-		c.checked = time.Time{} // nothing judged yet, or unreadable: the next command reads
+	switch {
+	case err != nil || c.view == nil || c.date != date:
+		c.checked = time.Time{} // nothing judged yet, unreadable, or a new day: the next command reads
+		c.mu.Unlock()
 		return
-	}
-	if rev == c.revision && c.date == c.day(now) {
+	case rev == c.revision:
 		c.checked = now
+		c.mu.Unlock()
 		return
 	}
-	if _, err := c.build(ctx, d, rev, c.day(now), now); err != nil {
-		c.checked = time.Time{}
-	}
+	c.mu.Unlock()
+	v, err := c.judge(ctx, d, now)
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.put(v, err, rev, date, now)
 }
 
 // wait returns once no background rebuild runs.

@@ -150,10 +150,15 @@ type blockingSnapshots struct {
 	store.Snapshots
 	loads   atomic.Int64
 	release chan struct{}
+	// held, when set, hears each load that is held.
+	held chan struct{}
 }
 
 func (b *blockingSnapshots) LoadSnapshot(ctx context.Context, name string) (*store.Snapshot, error) {
 	if b.loads.Add(1) > 1 {
+		if b.held != nil {
+			b.held <- struct{}{}
+		}
 		<-b.release
 	}
 	return b.Snapshots.LoadSnapshot(ctx, name)
@@ -309,4 +314,37 @@ func BenchmarkAskersAfterASync(b *testing.B) {
 	}
 	b.ReportMetric(float64(slowest.Microseconds())/1000, "slowest-answer-ms")
 	b.ReportMetric(float64(rebuild.Microseconds())/1000, "rebuild-done-ms")
+}
+
+// On the replica that synced, people asking while SnapshotSaved judges
+// the new snapshot are answered from the last view; once it returns,
+// answers have the new one.
+func TestNobodyWaitsBehindTheSyncingReplica(t *testing.T) {
+	f := newFixture(t, fixtureSnapshot())
+	slow := &blockingSnapshots{Snapshots: f.store, release: make(chan struct{}), held: make(chan struct{}, 1)}
+	f.deps.Snapshots = slow
+	r, err := New(f.deps)
+	if err != nil {
+		t.Fatal(err)
+	}
+	headline := func() string { return ask(r, admin, "seats inactive 73").Headline }
+	if got := headline(); !strings.HasPrefix(got, "Inactive seats: 9 with") {
+		t.Fatalf("first answer %q", got)
+	}
+	snap := fixtureSnapshot()
+	snap.Staff = snap.Staff[:len(snap.Staff)-2]
+	if err := f.store.SaveSnapshot(t.Context(), snap); err != nil {
+		t.Fatal(err)
+	}
+	saved := make(chan struct{})
+	go func() { r.SnapshotSaved(); close(saved) }()
+	<-slow.held // SnapshotSaved is judging the new snapshot now
+	if got := headline(); !strings.HasPrefix(got, "Inactive seats: 9 with") {
+		t.Errorf("an answer while the sync's snapshot is judged: %q", got)
+	}
+	close(slow.release)
+	<-saved
+	if got := headline(); !strings.HasPrefix(got, "Inactive seats: 7 with") {
+		t.Errorf("after SnapshotSaved: %q", got)
+	}
 }
