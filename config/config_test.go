@@ -118,7 +118,7 @@ func TestLoadDefaults(t *testing.T) {
 				RemoveAction:    "cancel-seat",
 				RequestsPerHour: 4500,
 			},
-			Jobs: config.JobLimits{Timeout: config.Duration(10 * time.Minute)},
+			Jobs: config.JobLimits{Timeout: config.Duration(10 * time.Minute), LockTTL: config.Duration(2 * time.Minute)},
 			Access: config.AccessPolicy{
 				MinDuration:     config.Duration(15 * time.Minute),
 				DefaultDuration: config.Duration(time.Hour),
@@ -262,7 +262,7 @@ func TestLoadEveryKey(t *testing.T) {
 			RemoveAction:    config.GitHubRemoveRemoveMember,
 			RequestsPerHour: 3000,
 		},
-		Jobs:  config.JobLimits{Timeout: config.Duration(20 * time.Minute)},
+		Jobs:  config.JobLimits{Timeout: config.Duration(20 * time.Minute), LockTTL: config.Duration(45 * time.Second)},
 		Store: config.StorePolicy{RequireEncryption: true},
 		Access: config.AccessPolicy{
 			MinDuration:     config.Duration(30 * time.Minute),
@@ -563,6 +563,10 @@ func TestLoadPolicyProblems(t *testing.T) {
 			[]string{"policy.yaml:2: zendesk.timeout: must be longer than 0s, got 0s"}},
 		{"job timeout negative", "jobs:\n  timeout: -1m\n",
 			[]string{"policy.yaml:2: jobs.timeout: must be longer than 0s, got -1m"}},
+		{"job lock ttl too short", "jobs:\n  lock_ttl: 1s\n",
+			[]string{"policy.yaml:2: jobs.lock_ttl: must be between 3s and 1h, got 1s"}},
+		{"job lock ttl too long", "jobs:\n  lock_ttl: 2h\n",
+			[]string{"policy.yaml:2: jobs.lock_ttl: must be between 3s and 1h, got 2h0m0s"}},
 
 		// Everything at once, in file order.
 		{"several problems", "review:\n  on_silence: shout\n  snoze_days: 3\ninactivity_days: abc\ntimezone: Nowhere/Town\nbogus: 1\n",

@@ -73,7 +73,7 @@ func TestDescribe(t *testing.T) {
 		"pricing.currency", "non_seat_roles", "owners", "review.escalate_after", "review.on_silence",
 		"review.remove_action", "review.downgrade_role_id", "credentials.unused_days",
 		"schedules.inactive-digest", "schedules.token-digest", "zendesk.requests_per_minute",
-		"zendesk.timeout", "jobs.timeout", "slack.allowed_teams", "store.require_encryption",
+		"zendesk.timeout", "jobs.timeout", "jobs.lock_ttl", "slack.allowed_teams", "store.require_encryption",
 		"access.min_duration", "access.default_duration", "access.warn_before", "access.roles.admin.max_duration",
 		"access.roles.admin.high_risk", "access.break_glass.enabled", "access.break_glass.max_duration",
 		"access.self_extension.enabled", "access.self_extension.max_duration", "access.standing_allowed",

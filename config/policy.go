@@ -425,6 +425,10 @@ type GitHubPricing struct {
 // JobLimits bounds each scheduled job run.
 type JobLimits struct {
 	Timeout Duration `yaml:"timeout" json:"timeout"`
+	// LockTTL is how long a job's lock outlives a replica that died while
+	// running it: the longest another replica waits to take the job over.
+	// A running job renews it every third of it.
+	LockTTL Duration `yaml:"lock_ttl" json:"lock_ttl"`
 }
 
 // DefaultPolicy returns the policy used when no file is given; each call
@@ -475,7 +479,7 @@ func DefaultPolicy() Policy {
 			RemoveAction:    GitHubRemoveCancelSeat,
 			RequestsPerHour: 4_500,
 		},
-		Jobs: JobLimits{Timeout: Duration(10 * time.Minute)},
+		Jobs: JobLimits{Timeout: Duration(10 * time.Minute), LockTTL: Duration(2 * time.Minute)},
 		Access: AccessPolicy{
 			MinDuration:     Duration(15 * time.Minute),
 			DefaultDuration: Duration(time.Hour),

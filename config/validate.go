@@ -139,6 +139,11 @@ func (d *policyDecoder) validatePolicy(p *Policy) {
 		d.addAt("zendesk.groups_every", "must be between 15m and 168h (0 reads groups at every sync), got %s", g)
 	}
 	d.positive("jobs.timeout", p.Jobs.Timeout)
+	if ttl := time.Duration(p.Jobs.LockTTL); ttl < 3*time.Second || ttl > time.Hour {
+		// Renewals come every third of it; under a second apart a store's
+		// hiccup would cost the lock.
+		d.addAt("jobs.lock_ttl", "must be between 3s and 1h, got %s", ttl)
+	}
 	d.validateAccess(&p.Access)
 	d.validateManagers(p)
 	d.validateVerify(&p.Verify)

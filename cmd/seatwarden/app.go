@@ -322,6 +322,7 @@ func newApp(ctx context.Context, cfg *config.Config, log *slog.Logger) (*app, er
 		Locks:   a.store,
 		Holder:  holder,
 		Timeout: cfg.Policy.Jobs.Timeout.Std(),
+		LockTTL: cfg.Policy.Jobs.LockTTL.Std(),
 		Now:     a.now,
 		Logger:  log,
 		Observe: a.metrics.ObserveJob,
