@@ -195,7 +195,12 @@ func (a *Adapter) handleEvent(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if err := a.onEvent(r.Context(), ev); err != nil {
-		// A 500 makes Slack retry later rather than risk a lost event.
+		// Anything but 2xx makes Slack deliver the event again later,
+		// rather than risk a lost event.
+		if errors.Is(err, errBusy) {
+			http.Error(w, "busy; deliver the event again", http.StatusServiceUnavailable)
+			return
+		}
 		http.Error(w, "store unavailable", http.StatusInternalServerError)
 		return
 	}
@@ -384,7 +389,7 @@ func (a *Adapter) onEvent(ctx context.Context, ev slackevents.EventsAPIEvent) er
 		return nil
 	}
 	if a.opt.Dedupe != nil {
-		first, err := a.opt.Dedupe.ClaimKey(ctx, "slack:event:"+cb.EventID, time.Hour)
+		first, err := a.opt.Dedupe.ClaimKey(ctx, eventKey(cb.EventID), time.Hour)
 		if err != nil {
 			// Without the store we cannot tell a retry from a new event.
 			a.log.Error("event not deduplicated", slog.Any("error", err))
@@ -426,7 +431,7 @@ func (a *Adapter) onEvent(ctx context.Context, ev slackevents.EventsAPIEvent) er
 	default:
 		return nil
 	}
-	a.pool.Submit(func(ctx context.Context) {
+	accepted := a.pool.Submit(func(ctx context.Context) {
 		req.Text = a.commandText(ctx, text)
 		for _, rm := range a.answer(ctx, req) {
 			opts := msgOptions(rm)
@@ -445,6 +450,17 @@ func (a *Adapter) onEvent(ctx context.Context, ev slackevents.EventsAPIEvent) er
 			}
 		}
 	})
+	if !accepted {
+		// Busy: forget the event so Slack's retry of it is taken, rather
+		// than claim it and drop it.
+		if a.opt.Dedupe != nil {
+			if err := a.opt.Dedupe.ReleaseKey(context.WithoutCancel(ctx), eventKey(cb.EventID)); err != nil {
+				a.log.Error("busy, and the event's claim not released: it is lost", slog.String("event_id", cb.EventID), slog.Any("error", err))
+			}
+		}
+		a.log.Warn("event not taken: the adapter is busy; Slack will deliver it again", slog.String("event_id", cb.EventID))
+		return errBusy
+	}
 	return nil
 }
 
@@ -697,6 +713,12 @@ func webhookMessage(rm RenderedMessage) *webhookReply {
 	}
 	return msg
 }
+
+// eventKey is the idempotency key of an Events API event.
+func eventKey(id string) string { return "slack:event:" + id }
+
+// errBusy: the adapter's queue is full; the request was not taken.
+var errBusy = errors.New("slack: the adapter is busy")
 
 func busyReply() *webhookReply {
 	return &webhookReply{ResponseType: slackgo.ResponseTypeEphemeral,

@@ -89,6 +89,19 @@ func (e *echo) Handle(ctx context.Context, req bot.Request) bot.Message {
 	return bot.Message{Headline: "You said " + req.Text + " as " + req.User.Email, Visibility: bot.Ephemeral}
 }
 
+// count is how many handled requests said text.
+func (e *echo) count(text string) int {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	n := 0
+	for _, r := range e.seen {
+		if r.Text == text {
+			n++
+		}
+	}
+	return n
+}
+
 func (e *echo) last() bot.Request {
 	e.mu.Lock()
 	defer e.mu.Unlock()
@@ -336,6 +349,53 @@ func TestEvents(t *testing.T) {
 	}
 	if got := f.handler.last().Text; got != "seats" {
 		t.Errorf("mention text %q, want the words after the mention", got)
+	}
+}
+
+// TestBusyEventIsDeliveredAgain: an event that finds the queue full is
+// answered 503 and not claimed, so Slack's retry of it is taken; claiming
+// it and dropping it would lose it, since the retry would be a duplicate.
+func TestBusyEventIsDeliveredAgain(t *testing.T) {
+	f := newFixture(t, func(o *slack.Options) { o.Workers, o.Queue = 1, 1 })
+	f.handler.mu.Lock()
+	f.handler.delay = 2 * time.Second
+	f.handler.mu.Unlock()
+	event := func(id string) string {
+		return fmt.Sprintf(`{"type":"event_callback","team_id":"T0001","event_id":%q,"event_time":1,"event":{"type":"message","channel_type":"im","user":"U0DANA","text":%q,"ts":"1.2","channel":"D0DANA"}}`, id, id)
+	}
+	refused := ""
+	for i := range 5 {
+		id := fmt.Sprintf("Ev%02d", i)
+		status, _ := f.post(t, "/slack/events", event(id), nil)
+		if status == http.StatusServiceUnavailable {
+			refused = id
+			break
+		}
+		if status != http.StatusOK {
+			t.Fatalf("event %s: status %d", id, status)
+		}
+	}
+	if refused == "" {
+		t.Fatal("five events on one worker and a queue of one were all taken")
+	}
+	f.handler.mu.Lock()
+	f.handler.delay = 0
+	f.handler.mu.Unlock()
+
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	for {
+		status, _ := f.post(t, "/slack/events", event(refused), func(r *http.Request) { r.Header.Set("X-Slack-Retry-Num", "1") })
+		if status == http.StatusOK {
+			break
+		}
+		if ctx.Err() != nil {
+			t.Fatalf("the retry of %s is still refused: %d", refused, status)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	if err := f.emu.WaitUntil(ctx, func() bool { return f.handler.count(refused) == 1 }); err != nil {
+		t.Fatalf("the retried event was handled %d times, want 1", f.handler.count(refused))
 	}
 }
 
