@@ -5,7 +5,7 @@ VERSION  ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev
 COMMIT   ?= $(shell git rev-parse --short HEAD 2>/dev/null)
 LDFLAGS  := -s -w -X main.version=$(VERSION) -X main.commit=$(COMMIT)
 
-.PHONY: all build test fmt-check vet race k8s-check bench bench-sync bench-slack stepup-browser lint demo docker teams-package clean
+.PHONY: all build test fmt-check vet race k8s-check bench bench-sync bench-slack ha ha-ci stepup-browser lint demo docker teams-package clean
 
 all: test build
 
@@ -45,6 +45,19 @@ bench-sync: build
 SLACKLOAD_FLAGS ?=
 bench-slack:
 	$(GO) run ./bench/slackload $(SLACKLOAD_FLAGS)
+
+# The high-availability proof (docs/reliability.md): three serve replicas on
+# Redis with a replica and a Sentinel, signed Slack and Teams traffic,
+# SIGKILLs, a Redis restart, a failover and API storms; the verdict comes
+# from the emulators and the store. Needs Debian's redis-server.
+#   make ha HA_FLAGS='-duration 5m -keep'
+HA_FLAGS ?=
+ha:
+	$(GO) run ./bench/ha $(HA_FLAGS)
+
+# The same, for 45 seconds on a smaller account.
+ha-ci:
+	$(GO) run ./bench/ha -duration 45s -staff 5000 $(HA_FLAGS)
 
 # Step-up's pages in a real browser: headless Chromium opens a one-time
 # link, follows it to the emulated sign-in and back, and the link is

@@ -1,0 +1,446 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"net/http"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+
+	"github.com/seatwarden/seatwarden/approvals"
+	"github.com/seatwarden/seatwarden/integrations/zendesk/zendesktest"
+	"github.com/seatwarden/seatwarden/internal/seal"
+	"github.com/seatwarden/seatwarden/prompts"
+	"github.com/seatwarden/seatwarden/reviews"
+	"github.com/seatwarden/seatwarden/store/redisstore"
+)
+
+// verdict is what the emulators and the store say happened, judged
+// against what the harness sent and what the bot acknowledged.
+type verdict struct {
+	violations map[string][]string // by kind, with examples
+	counts     map[string]int      // operations and outcomes, for the table
+	order      []string
+}
+
+func newVerdict() *verdict {
+	return &verdict{violations: map[string][]string{}, counts: map[string]int{}}
+}
+
+func (v *verdict) violate(kind, format string, a ...any) {
+	v.violations[kind] = append(v.violations[kind], fmt.Sprintf(format, a...))
+}
+
+func (v *verdict) count(what string, n int) {
+	if _, ok := v.counts[what]; !ok {
+		v.order = append(v.order, what)
+	}
+	v.counts[what] += n
+}
+
+func (v *verdict) total() int {
+	n := 0
+	for _, list := range v.violations {
+		n += len(list)
+	}
+	return n
+}
+
+// killedSoon reports whether the replica at base died within window
+// after at: a request it acknowledged may have died with it before any
+// durable step, which is a lost click, not a half-done one.
+func killedSoon(reps *replicas, s sent, window time.Duration) bool {
+	for _, d := range reps.deathsSoFar() {
+		if reps.base(d.replica) == s.base && !d.at.Before(s.at.Add(-time.Second)) && d.at.Sub(s.at) <= window {
+			return true
+		}
+	}
+	return false
+}
+
+// judge reads the store and the emulators after the run has settled.
+func judge(ctx context.Context, w *world, r *redisTopology, reps *replicas, d *driver) (*verdict, error) {
+	v := newVerdict()
+	st, client, err := openStore(ctx, w, r)
+	if err != nil {
+		return nil, err
+	}
+	defer st.Close()
+	defer client.Close()
+
+	judgeReviews(ctx, v, w, reps, d, &reviews.Service{Records: st, Audit: st})
+	if err := judgeApprovals(ctx, v, w, d, &approvals.Service{Records: st, Audit: st}); err != nil {
+		return nil, err
+	}
+	judgeEvents(v, w, reps, d)
+	judgeTeams(v, w, reps, d)
+	if err := judgeKeys(ctx, v, client); err != nil {
+		return nil, err
+	}
+	return v, nil
+}
+
+// openStore opens the replicas' store as they do: through the Sentinel,
+// sealed with their key.
+func openStore(ctx context.Context, w *world, r *redisTopology) (*redisstore.Store, *redis.Client, error) {
+	key, err := seal.ParseKey(w.key)
+	if err != nil {
+		return nil, nil, err
+	}
+	ring, err := seal.NewKeyring(key)
+	if err != nil {
+		return nil, nil, err
+	}
+	client := r.client()
+	st, err := redisstore.Open(ctx, client, redisstore.Options{Keys: ring})
+	if err != nil {
+		client.Close()
+		return nil, nil, fmt.Errorf("open the store: %w", err)
+	}
+	return st, client, nil
+}
+
+// settle waits, up to limit, until no seat-review change is still being
+// carried out and Zendesk has been quiet for three seconds. It returns
+// how long that took.
+func settle(ctx context.Context, w *world, r *redisTopology, limit time.Duration) time.Duration {
+	start := time.Now()
+	st, client, err := openStore(ctx, w, r)
+	if err != nil {
+		return 0
+	}
+	defer st.Close()
+	defer client.Close()
+	svc := &reviews.Service{Records: st, Audit: st}
+	period := reviews.PeriodOf(time.Now(), time.UTC)
+	lastCount, quietSince := -1, time.Now()
+	_ = waitFor(ctx, limit, "settle", func() bool {
+		if n := len(w.zd.Mutations()); n != lastCount {
+			lastCount, quietSince = n, time.Now()
+		}
+		items, err := svc.Items(ctx, period)
+		if err != nil {
+			return false
+		}
+		for _, it := range items {
+			if it.Change != nil && it.Change.Status != reviews.ChangeDone && it.Change.Status != reviews.ChangeFailed {
+				return false
+			}
+		}
+		return time.Since(quietSince) > 3*time.Second
+	})
+	return time.Since(start)
+}
+
+// judgeReviews: every seat review decision the bot acknowledged is
+// recorded; Zendesk changed each decided seat exactly as recorded, once;
+// every owner got one digest.
+func judgeReviews(ctx context.Context, v *verdict, w *world, reps *replicas, d *driver, svc *reviews.Service) {
+	period := reviews.PeriodOf(time.Now(), time.UTC)
+	items, err := svc.Items(ctx, period)
+	if err != nil {
+		v.violate("store unreadable", "review items of %s: %v", period, err)
+		return
+	}
+	byValue := map[string]reviews.Item{}
+	for _, it := range items {
+		byValue[prompts.SeatValue("", period, it.Seat.UserID)] = it
+	}
+	v.count("review items", len(items))
+
+	// Zendesk's changes per user, grouped by the second they happened in:
+	// one PUT, one group.
+	changes := map[int64][]zendesktest.Mutation{}
+	for _, m := range w.zd.Mutations() {
+		if m.Field != zendesktest.FieldSessions {
+			changes[m.UserID] = append(changes[m.UserID], m)
+		}
+	}
+	stamps := func(id int64) int {
+		var seen []time.Time
+		for _, m := range changes[id] {
+			if !slices.ContainsFunc(seen, m.At.Equal) {
+				seen = append(seen, m.At)
+			}
+		}
+		return len(seen)
+	}
+
+	// A decision is answered by redrawing the digest; anything else a
+	// click's response_url got (an apology, "already decided") tells the
+	// person it was not taken.
+	answered, told := map[string]bool{}, map[string]bool{}
+	for _, p := range w.slack.ResponseURLPosts() {
+		if p.Error == "" {
+			told[p.URL] = true
+			answered[p.URL] = answered[p.URL] || p.ReplaceOriginal
+		}
+	}
+	for _, c := range d.clicks {
+		it, known := byValue[c.seat]
+		acked := answered[c.responseURL] || (c.action == prompts.ActionKeep && c.sent.ok())
+		switch {
+		case !c.sent.ok():
+			v.count("decisions not acknowledged (no replica, 5xx, busy)", 1)
+		case !known:
+			v.violate("decision on an unknown seat", "%s pressed %s", c.seat, c.action)
+		case acked && it.State == reviews.Open:
+			v.violate("acknowledged decision lost", "%s: %s answered but the item is open", c.seat, c.action)
+		case !acked && told[c.responseURL]:
+			v.count("clicks answered with a refusal or an apology", 1)
+		case !acked && it.State == reviews.Open && killedSoon(reps, c.sent, 3*time.Second):
+			v.count("clicks dropped whole by a SIGKILL after the acknowledgement", 1)
+		case !acked && it.State == reviews.Open:
+			v.violate("click unanswered", "%s: %s acknowledged, never answered, item open", c.seat, c.action)
+		}
+	}
+
+	for _, it := range items {
+		id := it.Seat.UserID
+		n := stamps(id)
+		switch it.State {
+		case reviews.Removed, reviews.Downgraded:
+			v.count("decided: "+string(it.State), 1)
+			switch {
+			case it.Change == nil:
+				v.violate("decision without a change", "user %d %s", id, it.State)
+			case it.Change.Status == reviews.ChangeDone && n != 1:
+				v.violate("Zendesk changed other than once", "user %d %s: %d changes %v", id, it.State, n, changes[id])
+			case it.Change.Status == reviews.ChangeDone && !changedAs(it.State, changes[id]):
+				v.violate("Zendesk changed otherwise than decided", "user %d %s: %v", id, it.State, changes[id])
+			case it.Change.Status == reviews.ChangePending:
+				v.violate("decision not carried out", "user %d %s: change pending after the settle time (%d attempts, lease %s until %s, error %q)",
+					id, it.State, it.Change.Attempts, it.Change.LeaseHolder, it.Change.LeaseUntil.Format(time.TimeOnly), it.Change.Error)
+			case it.Change.Status == reviews.ChangeFailed && n != 0:
+				v.violate("Zendesk changed though the change failed", "user %d: %v", id, changes[id])
+			}
+		case reviews.Changed:
+			// The seat changed in Zendesk after the digest; the decision
+			// was skipped, and a change by someone else is not ours.
+			v.count("decided: "+string(it.State), 1)
+		default:
+			v.count("decided: "+string(it.State), 1)
+			if n != 0 {
+				v.violate("Zendesk changed an undecided or kept seat", "user %d %s: %v", id, it.State, changes[id])
+			}
+		}
+	}
+
+	// One digest per owner with seats for the period.
+	owners := map[string]bool{}
+	for _, it := range items {
+		owners[it.Owner] = true
+	}
+	byEmail := map[string]person{}
+	for _, p := range w.owners {
+		byEmail[p.email] = p
+	}
+	byEmail[w.admin.email] = w.admin
+	for email := range owners {
+		p, ok := byEmail[email]
+		if !ok {
+			continue
+		}
+		n := 0
+		if ch, ok := w.slack.DMChannel(p.slackID); ok {
+			n = len(digestMessages(w.slack.Messages(ch)))
+		}
+		v.count("digests posted", n)
+		switch {
+		case n == 0:
+			v.violate("digest lost", "%s has seats in %s and no digest", email, period)
+		case n > 1:
+			v.violate("digest doubled", "%s got %d digests for %s", email, n, period)
+		}
+	}
+}
+
+// changedAs: the user's changes are the decided one (an end user for
+// Remove, the light-agent role for Downgrade).
+func changedAs(state reviews.State, ms []zendesktest.Mutation) bool {
+	want := "end-user"
+	field := "role"
+	if state == reviews.Downgraded {
+		field, want = "custom_role_id", strconv.FormatInt(zendesktest.LightAgentRoleID, 10)
+	}
+	return slices.ContainsFunc(ms, func(m zendesktest.Mutation) bool { return m.Field == field && m.To == want })
+}
+
+// judgeApprovals: every request with enough approvals acknowledged is
+// approved, recorded with exactly the approvals it needed, told in its
+// thread once per approval, and its requester told once.
+func judgeApprovals(ctx context.Context, v *verdict, w *world, d *driver, svc *approvals.Service) error {
+	all, err := svc.List(ctx)
+	if err != nil {
+		return fmt.Errorf("approval requests: %w", err)
+	}
+	byApp := map[string]approvals.Request{}
+	for _, r := range all {
+		byApp[r.Answers[approvals.FieldApp]] = r
+	}
+	dm, _ := w.slack.DMChannel(w.requester.slackID)
+	var told []string
+	for _, m := range w.slack.Messages(dm) {
+		text := messageText(m)
+		headline, _, _ := strings.Cut(strings.TrimSpace(text), "\n")
+		if strings.Contains(strings.ToLower(headline), "approved") {
+			told = append(told, text)
+		}
+	}
+	for _, run := range d.requests {
+		v.count("approval requests", 1)
+		v.count("approval votes acknowledged", run.votes)
+		r, ok := byApp[run.app]
+		if !ok {
+			v.violate("approval request lost", "%s was submitted and acknowledged, and is not in the store", run.app)
+			continue
+		}
+		if run.id == "" {
+			v.count("approval requests posted late or not at all", 1)
+			continue
+		}
+		if run.votes >= r.Needed && r.State != approvals.Approved {
+			v.violate("approval lost", "%s: %d approvals acknowledged, state %s", r.ID, run.votes, r.State)
+		}
+		if len(r.Approvals) > r.Needed {
+			v.violate("vote recorded after the decision", "%s: %d approvals recorded, %d needed", r.ID, len(r.Approvals), r.Needed)
+		}
+		replies := len(w.slack.Replies(approvalsChannel, run.parentTS))
+		if replies != len(r.Approvals) {
+			v.violate("thread replies other than one per approval", "%s: %d replies for %d approvals", r.ID, replies, len(r.Approvals))
+		}
+		if r.State == approvals.Approved {
+			n := 0
+			for _, t := range told {
+				if strings.Contains(t, r.ID) {
+					n++
+				}
+			}
+			if n != 1 {
+				v.violate("requester told other than once", "%s: told %d times it is approved", r.ID, n)
+			}
+		}
+	}
+	return nil
+}
+
+// judgeEvents: every DM event a replica acknowledged is answered once,
+// whatever Slack's retries.
+func judgeEvents(v *verdict, w *world, reps *replicas, d *driver) {
+	acked, excused := 0, 0
+	for _, e := range d.events {
+		ok := false
+		for _, s := range e.sends {
+			ok = ok || s.ok()
+		}
+		if !ok {
+			continue
+		}
+		acked++
+		if len(e.sends) > 1 {
+			v.count("DM events retried (X-Slack-Retry-Num)", 1)
+		}
+		for _, s := range e.sends {
+			if s.ok() && killedSoon(reps, s, 3*time.Second) {
+				excused++
+				break
+			}
+		}
+	}
+	ch, _ := w.slack.DMChannel(w.chatter.slackID)
+	replies := 0
+	for _, m := range w.slack.Messages(ch) {
+		if m.User == w.slack.BotUserID() {
+			replies++
+		}
+	}
+	v.count("DM events acknowledged", acked)
+	v.count("DM answers posted", replies)
+	switch {
+	case replies > acked:
+		v.violate("DM answered twice", "%d answers for %d events", replies, acked)
+	case replies < acked-excused:
+		v.violate("DM answer lost", "%d answers for %d events (%d on replicas killed right after)", replies, acked, excused)
+	case replies < acked:
+		v.count("DM answers dropped whole by a SIGKILL after the acknowledgement", acked-replies)
+	}
+}
+
+// judgeTeams: every Teams question a replica acknowledged is answered
+// once. Answers in a 1:1 chat are not threaded to the question, so each
+// chat's answers are counted against its acknowledged questions.
+func judgeTeams(v *verdict, w *world, reps *replicas, d *driver) {
+	type chat struct{ acked, excused int }
+	chats := map[string]*chat{}
+	for _, q := range d.teamsAsk {
+		c := chats[q.conversation]
+		if c == nil {
+			c = &chat{}
+			chats[q.conversation] = c
+		}
+		if q.sent.status != 200 && q.sent.status != 202 {
+			continue
+		}
+		c.acked++
+		if killedSoon(reps, q.sent, 3*time.Second) {
+			c.excused++
+		}
+	}
+	for id, c := range chats {
+		answers := 0
+		for _, p := range w.teams.Conversation(id) {
+			if p.Type == "message" {
+				answers++
+			}
+		}
+		v.count("Teams questions acknowledged", c.acked)
+		v.count("Teams answers posted", answers)
+		switch {
+		case answers > c.acked:
+			v.violate("Teams answered twice", "%s: %d answers for %d questions", id, answers, c.acked)
+		case answers < c.acked-c.excused:
+			v.violate("Teams answer lost", "%s: %d answers for %d questions (%d on replicas killed right after)", id, answers, c.acked, c.excused)
+		case answers < c.acked:
+			v.count("Teams answers dropped whole by a SIGKILL after the acknowledgement", c.acked-answers)
+		}
+	}
+}
+
+// judgeKeys: job locks and idempotency markers must expire; one without
+// an expiry would hold its job or its key for ever.
+func judgeKeys(ctx context.Context, v *verdict, client *redis.Client) error {
+	for _, kind := range []string{"lock:", "idem:"} {
+		keys, err := client.Keys(ctx, storePrefix+kind+"*").Result()
+		if err != nil {
+			return fmt.Errorf("list %s keys: %w", kind, err)
+		}
+		v.count("Redis "+strings.TrimSuffix(kind, ":")+" keys at the end", len(keys))
+		for _, k := range keys {
+			ttl, err := client.PTTL(ctx, k).Result()
+			if err != nil {
+				return err
+			}
+			if ttl == -1 {
+				v.violate("key without an expiry", "%s", k)
+			}
+		}
+	}
+	return nil
+}
+
+// readyz is replica i's readiness, for the table.
+func readyz(ctx context.Context, reps *replicas, i int) string {
+	req, _ := http.NewRequestWithContext(ctx, http.MethodGet, reps.base(i)+"/readyz", nil)
+	resp, err := httpClient.Do(req)
+	if err != nil {
+		return err.Error()
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(io.LimitReader(resp.Body, 512))
+	return fmt.Sprintf("%d %s", resp.StatusCode, strings.TrimSpace(string(b)))
+}
