@@ -72,6 +72,10 @@ type Redis struct {
 	MasterName    string // REDIS_MASTER_NAME, with SentinelAddrs
 	SentinelAddrs []string
 	ClusterAddrs  []string
+	// WaitReplicas: REDIS_WAIT_REPLICAS, how many replicas must have a
+	// write before it counts (0: none), so a failover loses nothing
+	// acknowledged.
+	WaitReplicas int
 }
 
 // Enabled reports whether Redis, rather than the embedded store, holds state.

@@ -70,6 +70,7 @@ func (c *Config) Describe() []Setting {
 	env("REDIS_MASTER_NAME", c.Redis.MasterName)
 	env("REDIS_SENTINEL_ADDRS", list(c.Redis.SentinelAddrs))
 	env("REDIS_CLUSTER_ADDRS", list(c.Redis.ClusterAddrs))
+	env("REDIS_WAIT_REPLICAS", strconv.Itoa(c.Redis.WaitReplicas))
 	env("SLACK_BOT_TOKEN", secretText(c.Slack.BotToken))
 	env("SLACK_SIGNING_SECRET", secretText(c.Slack.SigningSecret))
 	env("SLACK_APP_TOKEN", secretText(c.Slack.AppToken))

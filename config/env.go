@@ -236,10 +236,21 @@ func (e *envLoader) loadRedis(r *Redis) {
 	if r.MasterName != "" && len(r.SentinelAddrs) == 0 {
 		e.warn("REDIS_MASTER_NAME", "is ignored without REDIS_SENTINEL_ADDRS")
 	}
+	if v := e.str("REDIS_WAIT_REPLICAS"); v != "" {
+		n, err := strconv.Atoi(v)
+		switch {
+		case err != nil || n < 0 || n > 10:
+			e.fail("REDIS_WAIT_REPLICAS", "must be a number of replicas from 0 to 10, got %q, e.g. REDIS_WAIT_REPLICAS=1", v)
+		case n > 0 && len(r.ClusterAddrs) > 0:
+			e.fail("REDIS_WAIT_REPLICAS", "works with one server or Sentinel, not with REDIS_CLUSTER_ADDRS")
+		default:
+			r.WaitReplicas = n
+		}
+	}
 	if !e.given("REDIS_URL") {
 		// Without REDIS_URL the embedded store is used, so these would be
 		// silently ignored.
-		for _, name := range []string{"REDIS_SENTINEL_ADDRS", "REDIS_CLUSTER_ADDRS"} {
+		for _, name := range []string{"REDIS_SENTINEL_ADDRS", "REDIS_CLUSTER_ADDRS", "REDIS_WAIT_REPLICAS"} {
 			if _, ok := e.used[name]; ok {
 				e.fail("", "%s is set but REDIS_URL is not (REDIS_URL selects Redis as the store and carries the password and TLS choice)", name)
 			}

@@ -29,6 +29,7 @@ func TestLoadEnvironment(t *testing.T) {
 		"REDIS_URL":                   "rediss://:pw@redis.internal:6380/2",
 		"REDIS_MASTER_NAME":           "mymaster",
 		"REDIS_SENTINEL_ADDRS":        " s1:26379, s2:26379 ,,",
+		"REDIS_WAIT_REPLICAS":         "1",
 		"SLACK_BOT_TOKEN":             "xoxb-1-2",
 		"SLACK_SIGNING_SECRET":        "signing",
 		"SLACK_API_URL":               "http://127.0.0.1:4390/api",
@@ -54,6 +55,7 @@ func TestLoadEnvironment(t *testing.T) {
 		URL:           config.NewSecret("rediss://:pw@redis.internal:6380/2"),
 		MasterName:    "mymaster",
 		SentinelAddrs: []string{"s1:26379", "s2:26379"},
+		WaitReplicas:  1,
 	}
 	want.Slack = config.Slack{
 		BotToken:      config.NewSecret("xoxb-1-2"),
@@ -232,6 +234,12 @@ func TestLoadEnvironmentProblems(t *testing.T) {
 			[]string{"REDIS_SENTINEL_ADDRS and REDIS_CLUSTER_ADDRS are both set; Redis is either Sentinel-managed or a Cluster, keep one"}},
 		{"cluster without redis url", map[string]string{"REDIS_CLUSTER_ADDRS": "c:1"}, nil,
 			[]string{"REDIS_CLUSTER_ADDRS is set but REDIS_URL is not (REDIS_URL selects Redis as the store and carries the password and TLS choice)"}},
+		{"wait replicas not a number", map[string]string{"REDIS_URL": "redis://r", "REDIS_WAIT_REPLICAS": "one"}, nil,
+			[]string{`REDIS_WAIT_REPLICAS: must be a number of replicas from 0 to 10, got "one", e.g. REDIS_WAIT_REPLICAS=1`}},
+		{"wait replicas on a cluster", map[string]string{"REDIS_URL": "redis://r", "REDIS_CLUSTER_ADDRS": "c:1", "REDIS_WAIT_REPLICAS": "1"}, nil,
+			[]string{"REDIS_WAIT_REPLICAS: works with one server or Sentinel, not with REDIS_CLUSTER_ADDRS"}},
+		{"wait replicas without redis", map[string]string{"REDIS_WAIT_REPLICAS": "1"}, nil,
+			[]string{"REDIS_WAIT_REPLICAS is set but REDIS_URL is not (REDIS_URL selects Redis as the store and carries the password and TLS choice)"}},
 		{"cluster address without port", map[string]string{"REDIS_URL": "redis://r", "REDIS_CLUSTER_ADDRS": "c1:7000,c2"}, nil,
 			[]string{`REDIS_CLUSTER_ADDRS: "c2" is not host:port`}},
 

@@ -7,6 +7,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -77,7 +78,13 @@ func startRedis(ctx context.Context, ps *procs, dir string) (*redisTopology, err
 	}
 	sc := t.sentinelClient()
 	defer sc.Close()
-	err = waitFor(ctx, 20*time.Second, "Sentinel sees the replica", func() bool {
+	master := redis.NewClient(&redis.Options{Addr: t.addr(0), DisableIdentity: true})
+	defer master.Close()
+	err = waitFor(ctx, 20*time.Second, "the replica in sync and the Sentinel watching it", func() bool {
+		info, err := master.Info(ctx, "replication").Result()
+		if err != nil || !strings.Contains(info, "state=online") {
+			return false
+		}
 		replicas, err := sc.Replicas(ctx, masterName).Result()
 		return err == nil && len(replicas) == 1
 	})

@@ -145,6 +145,7 @@ func (w *world) replicaEnv(r *redisTopology, policy string) []string {
 		// and TLS choice; the host is the Sentinel's to say.
 		"REDIS_URL=redis://localhost/0",
 		"REDIS_MASTER_NAME=" + masterName,
+		"REDIS_WAIT_REPLICAS=1",
 		"REDIS_SENTINEL_ADDRS=" + r.sentinelAddr(),
 		"ZENDESK_URL=" + w.zd.URL,
 		"ZENDESK_OAUTH_CLIENT_ID=" + zendeskClient,

@@ -1032,7 +1032,7 @@ func openStore(ctx context.Context, cfg *config.Config, log *slog.Logger, use st
 	}
 	pctx, cancel := context.WithTimeout(ctx, 5*time.Second)
 	defer cancel()
-	st, err := redisstore.Open(pctx, client, redisstore.Options{Keys: keys, Rekey: forRekey})
+	st, err := redisstore.Open(pctx, client, redisstore.Options{Keys: keys, Rekey: forRekey, WaitReplicas: cfg.Redis.WaitReplicas})
 	if err != nil {
 		_ = client.Close()
 		if errors.Is(err, store.ErrKeyRequired) || errors.Is(err, store.ErrClearData) || errors.Is(err, store.ErrSealingUnfinished) {

@@ -42,6 +42,7 @@ var environment = []envVar{
 	{"SEATWARDEN_DATA_DIR", "the embedded store's directory (default ./data)", withStore},
 	{"SEATWARDEN_LOG_LEVEL, SEATWARDEN_LOG_FORMAT", "debug, info, warn or error; json or text", nil},
 	{"REDIS_URL, or REDIS_MASTER_NAME + REDIS_SENTINEL_ADDRS, or REDIS_CLUSTER_ADDRS", "Redis as the store, instead of the embedded file", withStore},
+	{"REDIS_WAIT_REPLICAS", "replicas a write must reach before it counts, so a failover loses nothing acknowledged (default 0)", withStore},
 	{"SEATWARDEN_ENCRYPTION_KEY, SEATWARDEN_ENCRYPTION_KEYS", "the key stored data is sealed under, and older keys still read", withStore},
 	{"ZENDESK_URL + ZENDESK_OAUTH_CLIENT_ID + ZENDESK_OAUTH_CLIENT_SECRET (or ZENDESK_OAUTH_TOKEN, or ZENDESK_EMAIL + ZENDESK_API_TOKEN)", "the Zendesk account", withAccounts},
 	{"GITHUB_ORG + GITHUB_APP_ID + GITHUB_APP_INSTALLATION_ID + GITHUB_APP_PRIVATE_KEY (or GITHUB_TOKEN), GITHUB_API_URL", "GitHub as a second governed SaaS", withAccounts},

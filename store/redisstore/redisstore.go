@@ -21,6 +21,7 @@
 package redisstore
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -49,7 +50,23 @@ type Options struct {
 	// stored is not decided, and only the store.Sealing methods may be
 	// used.
 	Rekey bool
+	// WaitReplicas makes a write count only once that many replicas have
+	// it (Redis WAIT, on the write's own connection): a failover then
+	// cannot lose a write the bot acknowledged, since Sentinel promotes a
+	// replica that has it. A write no replica confirms within WaitTimeout
+	// fails with ErrNotReplicated. 0 (the default) does not wait; a
+	// Cluster client does not wait either.
+	WaitReplicas int
+	// WaitTimeout bounds the wait; default one second.
+	WaitTimeout time.Duration
 }
+
+// ErrNotReplicated: Redis took a write but fewer replicas than
+// Options.WaitReplicas confirmed it in time, so a failover could lose it;
+// the caller treats it as failed. The write may still stand: every write
+// the store makes is either idempotent or a compare-and-set, so trying
+// again is safe.
+var ErrNotReplicated = errors.New("redisstore: the write reached too few replicas")
 
 const defaultPrefix = "sw:"
 
@@ -127,6 +144,31 @@ func (s *Store) Sealed() (bool, string) {
 	return s.codec.Sealed(), s.codec.KeyID()
 }
 
+// writer is what one write runs on, and done finishes it: with
+// WaitReplicas, the write and its WAIT share one connection, since WAIT
+// counts the replicas that have that connection's writes.
+func (s *Store) writer() (w redis.Cmdable, done func(ctx context.Context, err error) error) {
+	client, ok := s.client.(*redis.Client)
+	if s.opts.WaitReplicas <= 0 || !ok {
+		return s.client, func(_ context.Context, err error) error { return err }
+	}
+	conn := client.Conn()
+	return conn, func(ctx context.Context, err error) error {
+		defer conn.Close()
+		if err != nil {
+			return err
+		}
+		n, err := conn.Wait(ctx, s.opts.WaitReplicas, cmp.Or(s.opts.WaitTimeout, time.Second)).Result()
+		switch {
+		case err != nil:
+			return fmt.Errorf("redisstore: wait for replicas: %w", err)
+		case n < int64(s.opts.WaitReplicas):
+			return fmt.Errorf("%w: %d of %d", ErrNotReplicated, n, s.opts.WaitReplicas)
+		}
+		return nil
+	}
+}
+
 // Backend implements store.Store.
 func (s *Store) Backend() string { return "redis" }
 
@@ -147,7 +189,12 @@ func (s *Store) Ping(ctx context.Context) error {
 	if err := s.client.Ping(ctx).Err(); err != nil {
 		return fmt.Errorf("redisstore: ping: %w", err)
 	}
-	if err := s.client.Set(ctx, s.prefix+"ready", stamp().UnixNano(), 10*time.Second).Err(); err != nil {
+	w, done := s.writer()
+	err := done(ctx, w.Set(ctx, s.prefix+"ready", stamp().UnixNano(), 10*time.Second).Err())
+	if errors.Is(err, ErrNotReplicated) {
+		return fmt.Errorf("redisstore: Redis takes writes but no replica confirms them (REDIS_WAIT_REPLICAS): %w", err)
+	}
+	if err != nil {
 		return fmt.Errorf("redisstore: Redis answers but refuses writes: %w", err)
 	}
 	return nil
@@ -267,9 +314,10 @@ func (s *Store) AcquireLock(ctx context.Context, name, holder string, ttl time.D
 		return store.Lock{}, err
 	}
 	start := time.Now()
-	token, err := acquireScript.Run(ctx, s.client,
+	w, done := s.writer()
+	token, err := acquireScript.Run(ctx, w,
 		[]string{s.lockKey(name), s.fenceKey(name)}, holder, ttlMillis(ttl)).Int64()
-	if err != nil {
+	if err = done(ctx, err); err != nil {
 		return store.Lock{}, fmt.Errorf("redisstore: acquire lock %q: %w", name, err)
 	}
 	if token == 0 {
@@ -286,9 +334,10 @@ func (s *Store) RenewLock(ctx context.Context, l store.Lock, ttl time.Duration) 
 		return store.Lock{}, err
 	}
 	start := time.Now()
-	ok, err := renewScript.Run(ctx, s.client,
+	w, done := s.writer()
+	ok, err := renewScript.Run(ctx, w,
 		[]string{s.lockKey(l.Name)}, lockValue(l.Token, l.Holder), ttlMillis(ttl)).Int64()
-	if err != nil {
+	if err = done(ctx, err); err != nil {
 		return store.Lock{}, fmt.Errorf("redisstore: renew lock %q: %w", l.Name, err)
 	}
 	if ok != 1 {
@@ -324,8 +373,9 @@ func (s *Store) ClaimKey(ctx context.Context, key string, ttl time.Duration) (bo
 		return false, err
 	}
 	ttl = time.Duration(ttlMillis(ttl)) * time.Millisecond
-	claimed, err := s.client.SetNX(ctx, s.idemKey(c.ClaimName(key)), 1, ttl).Result()
-	if err != nil {
+	w, done := s.writer()
+	claimed, err := w.SetNX(ctx, s.idemKey(c.ClaimName(key)), 1, ttl).Result()
+	if err = done(ctx, err); err != nil {
 		return false, fmt.Errorf("redisstore: claim key %q: %w", key, err)
 	}
 	return claimed, nil
@@ -366,8 +416,9 @@ func (s *Store) AppendAudit(ctx context.Context, e store.AuditEntry) (store.Audi
 	if err != nil {
 		return store.AuditEntry{}, fmt.Errorf("redisstore: encode audit entry: %w", err)
 	}
-	n, err := appendAuditScript.Run(ctx, s.client, []string{s.auditKey(), s.auditTrimmedKey()}, raw).Int64()
-	if err != nil {
+	w, done := s.writer()
+	n, err := appendAuditScript.Run(ctx, w, []string{s.auditKey(), s.auditTrimmedKey()}, raw).Int64()
+	if err = done(ctx, err); err != nil {
 		return store.AuditEntry{}, fmt.Errorf("redisstore: append audit: %w", err)
 	}
 	e.Seq = n
@@ -550,9 +601,10 @@ func (s *Store) CreateRecord(ctx context.Context, kind, id string, data []byte) 
 	}
 	name := c.RecordName(kind, id)
 	now := stamp()
-	created, err := createScript.Run(ctx, s.client,
+	w, done := s.writer()
+	created, err := createScript.Run(ctx, w,
 		[]string{s.recordKey(kind, name), s.recordIndexKey(kind)}, name, c.SealRecord(kind, name, id, data), now.UnixNano()).Int64()
-	if err != nil {
+	if err = done(ctx, err); err != nil {
 		return store.Record{}, fmt.Errorf("redisstore: create record %s/%s: %w", kind, id, err)
 	}
 	if created != 1 {
@@ -588,9 +640,10 @@ func (s *Store) CreateRecords(ctx context.Context, kind string, recs []store.New
 		if err := ctx.Err(); err != nil {
 			return created, err
 		}
-		n, err := s.createChunk(ctx, c, kind, chunk)
+		w, done := s.writer()
+		n, err := s.createChunk(ctx, w, c, kind, chunk)
 		created += n
-		if err != nil {
+		if err = done(ctx, err); err != nil {
 			return created, fmt.Errorf("redisstore: create records %s: %w", kind, err)
 		}
 	}
@@ -602,13 +655,13 @@ func (s *Store) CreateRecords(ctx context.Context, kind string, recs []store.New
 // command as Script.Run does, so when the script is not cached (a fresh or
 // restarted server, SCRIPT FLUSH) the script is loaded and only the
 // commands that failed with NOSCRIPT are sent again; the others ran.
-func (s *Store) createChunk(ctx context.Context, c *store.Codec, kind string, recs []store.NewRecord) (int, error) {
+func (s *Store) createChunk(ctx context.Context, w redis.Cmdable, c *store.Codec, kind string, recs []store.NewRecord) (int, error) {
 	index := s.recordIndexKey(kind)
 	now := stamp().UnixNano()
 	created := 0
 	for attempt := 0; ; attempt++ {
 		cmds := make([]*redis.Cmd, len(recs))
-		_, perr := s.client.Pipelined(ctx, func(p redis.Pipeliner) error {
+		_, perr := w.Pipelined(ctx, func(p redis.Pipeliner) error {
 			for i, r := range recs {
 				name := c.RecordName(kind, r.ID)
 				cmds[i] = p.EvalSha(ctx, createScript.Hash(), []string{s.recordKey(kind, name), index}, name, c.SealRecord(kind, name, r.ID, r.Data), now)
@@ -665,9 +718,10 @@ func (s *Store) CompareAndSwapRecord(ctx context.Context, kind, id string, versi
 	}
 	now := stamp()
 	name := c.RecordName(kind, id)
-	next, err := casScript.Run(ctx, s.client,
+	w, done := s.writer()
+	next, err := casScript.Run(ctx, w,
 		[]string{s.recordKey(kind, name)}, strconv.FormatInt(version, 10), c.SealRecord(kind, name, id, data), now.UnixNano()).Int64()
-	if err != nil {
+	if err = done(ctx, err); err != nil {
 		return store.Record{}, fmt.Errorf("redisstore: compare-and-swap record %s/%s: %w", kind, id, err)
 	}
 	switch next {
@@ -733,8 +787,9 @@ func (s *Store) DeleteRecord(ctx context.Context, kind, id string) error {
 		return err
 	}
 	name := c.RecordName(kind, id)
-	err = deleteScript.Run(ctx, s.client,
-		[]string{s.recordKey(kind, name), s.recordIndexKey(kind)}, name).Err()
+	w, done := s.writer()
+	err = done(ctx, deleteScript.Run(ctx, w,
+		[]string{s.recordKey(kind, name), s.recordIndexKey(kind)}, name).Err())
 	if err != nil {
 		return fmt.Errorf("redisstore: delete record %s/%s: %w", kind, id, err)
 	}
