@@ -47,7 +47,7 @@ func main() {
 	flag.IntVar(&o.Approvers, "approvers", 50, "approvers pressing Approve at once on every request")
 	flag.IntVar(&o.Reviewers, "reviewers", 24, "people pressing seat-review decisions at once")
 	flag.DurationVar(&o.LockTTL, "lock-ttl", 10*time.Second, "the replicas' jobs.lock_ttl")
-	flag.DurationVar(&o.Settle, "settle", 60*time.Second, "longest wait, after the faults, for decisions still being carried out")
+	flag.DurationVar(&o.Settle, "settle", 3*time.Minute, "longest wait, after the faults, for decisions still being carried out")
 	flag.StringVar(&o.Dir, "dir", "", "where logs and Redis data go (default: a temporary directory, removed unless -keep)")
 	flag.BoolVar(&o.Keep, "keep", false, "keep the directory with every process's log")
 	flag.Parse()

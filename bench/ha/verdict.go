@@ -52,8 +52,11 @@ func (v *verdict) total() int {
 }
 
 // killedSoon reports whether the replica at base died within window
-// after at: a request it acknowledged may have died with it before any
-// durable step, which is a lost click, not a half-done one.
+// after at: work it acknowledged and had queued, not yet begun, died with
+// it whole (a lost click, not a half-done one). The window is the
+// longest such work waits in a busy replica's queue.
+const queuedFor = 30 * time.Second
+
 func killedSoon(reps *replicas, s sent, window time.Duration) bool {
 	for _, d := range reps.deathsSoFar() {
 		if reps.base(d.replica) == s.base && !d.at.Before(s.at.Add(-time.Second)) && d.at.Sub(s.at) <= window {
@@ -193,7 +196,7 @@ func judgeReviews(ctx context.Context, v *verdict, w *world, reps *replicas, d *
 			v.violate("acknowledged decision lost", "%s: %s answered but the item is open", c.seat, c.action)
 		case !acked && told[c.responseURL]:
 			v.count("clicks answered with a refusal or an apology", 1)
-		case !acked && it.State == reviews.Open && killedSoon(reps, c.sent, 3*time.Second):
+		case !acked && it.State == reviews.Open && killedSoon(reps, c.sent, queuedFor):
 			v.count("clicks dropped whole by a SIGKILL after the acknowledgement", 1)
 		case !acked && it.State == reviews.Open:
 			v.violate("click unanswered", "%s: %s acknowledged, never answered, item open", c.seat, c.action)
@@ -346,7 +349,7 @@ func judgeEvents(v *verdict, w *world, reps *replicas, d *driver) {
 			v.count("DM events retried (X-Slack-Retry-Num)", 1)
 		}
 		for _, s := range e.sends {
-			if s.ok() && killedSoon(reps, s, 3*time.Second) {
+			if s.ok() && killedSoon(reps, s, queuedFor) {
 				excused++
 				break
 			}
@@ -387,7 +390,7 @@ func judgeTeams(v *verdict, w *world, reps *replicas, d *driver) {
 			continue
 		}
 		c.acked++
-		if killedSoon(reps, q.sent, 3*time.Second) {
+		if killedSoon(reps, q.sent, queuedFor) {
 			c.excused++
 		}
 	}

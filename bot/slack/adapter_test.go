@@ -554,6 +554,31 @@ func TestClickOpensAFormWhoseAnswerUpdatesTheCard(t *testing.T) {
 	}
 }
 
+// TestRateLimitedUpdateIsWaitedOut: when Slack answers chat.update 429
+// for a while, the card is updated in place once Slack lets it, rather
+// than the answer posted again as a second message.
+func TestRateLimitedUpdateIsWaitedOut(t *testing.T) {
+	f := newFixture(t, unpaced)
+	refs, err := f.adapter.SendChannel(t.Context(), "C0SEATS", bot.Message{Headline: "Your seat review", Visibility: bot.Visible,
+		Sections: []bot.Section{{Text: "*Agent 007*", Actions: []bot.Button{{ActionID: "seat.keep_form", Label: "Keep", Value: "rev-7:007"}}}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	card := refs[0]
+	f.emu.InjectRateLimit("chat.update", time.Second, 2)
+	meta := "sw1|C0SEATS|" + card.MessageID + "|rev-7:007"
+	if status, _ := f.post(t, "/slack/interactions", submitBody("seat.keep", meta, "on parental leave"), nil); status != 200 {
+		t.Fatalf("submission: %d", status)
+	}
+	waitFor(t, f.emu, "the card was not updated", func() bool {
+		m := f.emu.Messages("")
+		return len(m) == 1 && m[0].Updated == 1
+	})
+	if calls := len(f.emu.Calls("chat.update")); calls != 3 {
+		t.Errorf("chat.update called %d times, want 3 (two 429s, then the update)", calls)
+	}
+}
+
 // TestFormAndContentFromOneClick: a reply with a form and content opens
 // the form and posts the content as any click's reply.
 func TestFormAndContentFromOneClick(t *testing.T) {

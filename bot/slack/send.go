@@ -2,6 +2,8 @@ package slack
 
 import (
 	"context"
+	"errors"
+	"time"
 
 	slackgo "github.com/slack-go/slack"
 	"golang.org/x/time/rate"
@@ -26,20 +28,54 @@ func channelRate(perSecond float64) rate.Limit {
 // conversation Slack posted in (a DM's D… id when channel is a user id) and
 // the message's ts.
 func (a *Adapter) postMessage(ctx context.Context, channel string, opts ...slackgo.MsgOption) (posted, ts string, err error) {
-	if err := a.pacer.Wait(ctx, channel); err != nil {
-		return "", "", err
-	}
-	return a.opt.API.PostMessageContext(ctx, channel, opts...)
+	err = a.paced(ctx, channel, func() error {
+		var err error
+		posted, ts, err = a.opt.API.PostMessageContext(ctx, channel, opts...)
+		return err
+	})
+	return posted, ts, err
 }
 
 // updateMessage replaces a posted message's text and blocks, paced with
 // the channel's posts.
 func (a *Adapter) updateMessage(ctx context.Context, channel, ts string, rm RenderedMessage) error {
-	if err := a.pacer.Wait(ctx, channel); err != nil {
+	return a.paced(ctx, channel, func() error {
+		_, _, _, err := a.opt.API.UpdateMessageContext(ctx, channel, ts, msgOptions(rm)...)
 		return err
+	})
+}
+
+// rateLimitedTries is how many times a post that Slack keeps answering
+// 429 is tried, each after the Retry-After Slack gave, beyond the HTTP
+// client's own retries. Giving up early costs more than waiting: a reply
+// whose update failed is posted again as a new message, which the person
+// then sees twice.
+const rateLimitedTries = 6
+
+// maxRateLimitWait is the longest Retry-After waited out here; a longer
+// one is the caller's (a job's next run, the person's next click).
+const maxRateLimitWait = 5 * time.Second
+
+// paced calls send at the channel's pace, and again after Slack's
+// Retry-After while Slack answers 429 with a short one, until ctx ends.
+func (a *Adapter) paced(ctx context.Context, channel string, send func() error) error {
+	for try := 1; ; try++ {
+		if err := a.pacer.Wait(ctx, channel); err != nil {
+			return err
+		}
+		err := send()
+		var limited *slackgo.RateLimitedError
+		if !errors.As(err, &limited) || limited.RetryAfter > maxRateLimitWait || try == rateLimitedTries {
+			return err
+		}
+		t := time.NewTimer(max(limited.RetryAfter, time.Second))
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return err
+		case <-t.C:
+		}
 	}
-	_, _, _, err := a.opt.API.UpdateMessageContext(ctx, channel, ts, msgOptions(rm)...)
-	return err
 }
 
 // msgOptions are a rendered message's text and blocks for chat.*.
@@ -50,9 +86,8 @@ func msgOptions(rm RenderedMessage) []slackgo.MsgOption {
 // postEphemeral shows a message to one person in a channel, paced with the
 // channel's other posts.
 func (a *Adapter) postEphemeral(ctx context.Context, channel, user string, opts ...slackgo.MsgOption) error {
-	if err := a.pacer.Wait(ctx, channel); err != nil {
+	return a.paced(ctx, channel, func() error {
+		_, err := a.opt.API.PostEphemeralContext(ctx, channel, user, opts...)
 		return err
-	}
-	_, err := a.opt.API.PostEphemeralContext(ctx, channel, user, opts...)
-	return err
+	})
 }
