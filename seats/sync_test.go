@@ -324,6 +324,10 @@ func (u unreadable) LoadSnapshot(context.Context, string) (*store.Snapshot, erro
 	return nil, fmt.Errorf("boltstore: %w: schema version 9", store.ErrUnreadable)
 }
 
+func (u unreadable) ReadSnapshot(context.Context, string, func(connector.Staff) error) (*store.Snapshot, error) {
+	return nil, fmt.Errorf("boltstore: %w: schema version 9", store.ErrUnreadable)
+}
+
 func (u unreadable) SnapshotRevision(context.Context, string) (string, error) {
 	return "", fmt.Errorf("boltstore: %w: no revision header", store.ErrUnreadable)
 }
