@@ -234,7 +234,9 @@ func (s *Store) LoadSnapshotHead(ctx context.Context, connector string) ([]byte,
 
 // SnapshotChunk implements store.SnapshotChunks. Each chunk is read in a
 // transaction of its own: a reader that held one across its caller's
-// work could block a writer's remap of the file.
+// work could block a writer's remap of the file. Its pages are released
+// from resident memory once copied, as a one-pass read's are, or reading
+// a snapshot would leave all of it resident in the mapping.
 func (s *Store) SnapshotChunk(ctx context.Context, name string) ([]byte, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
@@ -242,6 +244,7 @@ func (s *Store) SnapshotChunk(ctx context.Context, name string) ([]byte, error) 
 	var raw []byte
 	err := s.view(func(tx *bolt.Tx) error {
 		raw = bytes.Clone(tx.Bucket(bucketSnapshotChunks).Get([]byte(name)))
+		releaseMapped(tx)
 		return nil
 	})
 	if err != nil {
