@@ -15,6 +15,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/seatwarden/seatwarden/bot"
+	"github.com/seatwarden/seatwarden/connector"
 	"github.com/seatwarden/seatwarden/store"
 )
 
@@ -294,6 +295,9 @@ func (s failingSnapshots) LoadSnapshot(context.Context, string) (*store.Snapshot
 	return nil, s.err
 }
 func (s failingSnapshots) SnapshotRevision(context.Context, string) (string, error) { return "", s.err }
+func (s failingSnapshots) ReadSnapshot(context.Context, string, func(connector.Staff) error) (*store.Snapshot, error) {
+	return nil, s.err
+}
 
 // TestFailuresGetAReference: a failure the asker cannot act on, panics
 // included, is answered with a reference that finds the whole story in the

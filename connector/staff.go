@@ -2,6 +2,7 @@ package connector
 
 import (
 	"context"
+	"errors"
 	"sync"
 	"time"
 	"unicode"
@@ -189,3 +190,35 @@ type StaffSource interface {
 	// done: the caller keeps the previous roster.
 	SyncStaff(ctx context.Context, sync StaffSync) (Roster, StaffSyncStats, error)
 }
+
+// StaffChanges is what changed in an account's staff since a cursor: what
+// a sync merges into the stored roster without holding it whole.
+type StaffChanges struct {
+	// Cursor is where the next sync resumes.
+	Cursor string
+	// Changed holds, by id, each member who joined or changed, and nil
+	// for each id that is no longer staff (which may never have been).
+	Changed map[int64]*Staff
+	// Refresh, when set, brings a member the feed did not mention up to
+	// date (a custom role renamed since they last changed).
+	Refresh func(*Staff)
+	// Groups and Memberships, when the stats say GroupsRead, replace the
+	// roster's; otherwise the roster keeps its own.
+	Groups      []Group
+	Memberships []Membership
+}
+
+// StaffFollower is a StaffSource that can read only what changed since a
+// roster's cursor.
+type StaffFollower interface {
+	StaffSource
+	// FollowStaff reads what changed since cursor. sync.Groups asks for
+	// groups and memberships; sync.Prev and sync.Resume are not used.
+	// ErrCursorRefused when the SaaS no longer takes the cursor: a full
+	// SyncStaff is then due.
+	FollowStaff(ctx context.Context, cursor string, sync StaffSync) (StaffChanges, StaffSyncStats, error)
+}
+
+// ErrCursorRefused: the SaaS refused a stored sync cursor (expired, or of
+// another account).
+var ErrCursorRefused = errors.New("connector: the sync cursor was refused")

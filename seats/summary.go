@@ -2,10 +2,12 @@ package seats
 
 import (
 	"cmp"
+	"context"
 	"slices"
 	"sort"
 	"time"
 
+	"github.com/seatwarden/seatwarden/connector"
 	"github.com/seatwarden/seatwarden/store"
 )
 
@@ -58,26 +60,7 @@ func Evaluate(snap *store.Snapshot, p Policy, now time.Time) Report {
 		// instead of a dozen growing copies of a large slice.
 		Paid: make([]Seat, 0, len(snap.Staff))}
 	for _, u := range snap.Staff {
-		s := ix.Evaluate(u, p, now)
-		if !s.Paid {
-			r.Free = append(r.Free, s)
-			r.Summary.Free[s.Free]++
-			continue
-		}
-		r.Paid = append(r.Paid, s)
-		sum := &r.Summary
-		sum.Paid.add(s)
-		t := sum.ByCategory[s.Category]
-		t.add(s)
-		sum.ByCategory[s.Category] = t
-		if s.Inactive {
-			sum.Inactive.add(s)
-			if s.NeverLoggedIn {
-				sum.NeverLoggedIn++
-			}
-		} else {
-			sum.Active.add(s)
-		}
+		r.add(ix.Evaluate(u, p, now), true)
 	}
 	byInactivity := func(a, b Seat) int {
 		return cmp.Or(cmp.Compare(b.DaysInactive, a.DaysInactive), cmp.Compare(a.User.ID, b.User.ID))
@@ -85,6 +68,52 @@ func Evaluate(snap *store.Snapshot, p Policy, now time.Time) Report {
 	slices.SortFunc(r.Paid, byInactivity)
 	slices.SortFunc(r.Free, byInactivity)
 	return r
+}
+
+// Summarize is Evaluate's Summary of the stored snapshot of name, read a
+// chunk at a time: it holds no member longer than it takes to count them.
+func Summarize(ctx context.Context, snaps store.Snapshots, name string, p Policy, now time.Time) (Summary, error) {
+	// The summary names no group, so the index needs none.
+	ix := NewIndex(&store.Snapshot{}, p)
+	var r Report
+	r.Summary = Summary{Currency: p.Pricing.Currency, InactivityDays: p.InactivityDays,
+		ByCategory: make(map[Category]Tally, len(Categories)), Free: map[string]int{}}
+	snap, err := snaps.ReadSnapshot(ctx, name, func(u connector.Staff) error {
+		r.add(ix.Evaluate(u, p, now), false)
+		return nil
+	})
+	if err != nil {
+		return Summary{}, err
+	}
+	r.Summary.SyncedAt = snap.SyncedAt
+	return r.Summary, nil
+}
+
+// add counts s in the summary, and keeps it in Paid or Free when keep.
+func (r *Report) add(s Seat, keep bool) {
+	sum := &r.Summary
+	if !s.Paid {
+		if keep {
+			r.Free = append(r.Free, s)
+		}
+		sum.Free[s.Free]++
+		return
+	}
+	if keep {
+		r.Paid = append(r.Paid, s)
+	}
+	sum.Paid.add(s)
+	t := sum.ByCategory[s.Category]
+	t.add(s)
+	sum.ByCategory[s.Category] = t
+	if s.Inactive {
+		sum.Inactive.add(s)
+		if s.NeverLoggedIn {
+			sum.NeverLoggedIn++
+		}
+	} else {
+		sum.Active.add(s)
+	}
 }
 
 // InactiveSeats returns the paid seats inactive for at least days, most

@@ -5,6 +5,9 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"maps"
+	"math"
+	"slices"
 	"time"
 
 	"github.com/seatwarden/seatwarden/connector"
@@ -59,8 +62,13 @@ const checkpointKind = "sync-checkpoint"
 // run starts from the same place.
 func (s *Syncer) Sync(ctx context.Context) (SyncResult, error) {
 	now := s.now()
-	var res SyncResult
 	name := store.ConnectorOrDefault(s.Connector)
+	res, done, err := s.follow(ctx, name, now)
+	if done {
+		return res, err
+	}
+	refused := errors.Is(err, connector.ErrCursorRefused)
+	res = SyncResult{}
 
 	prev, err := s.Store.LoadSnapshot(ctx, name)
 	switch {
@@ -78,16 +86,17 @@ func (s *Syncer) Sync(ctx context.Context) (SyncResult, error) {
 	if !s.DryRun {
 		sync.Checkpoint = s.saveCheckpoint(ctx)
 	}
-	if prev != nil && prev.Account == s.Account {
+	if prev != nil && prev.Account == s.Account && !refused {
 		sync.Prev = &prev.Roster
 		res.StaffBefore = len(prev.Staff)
 	}
-	if sync.Prev == nil || sync.Prev.Cursor == "" {
+	if (sync.Prev == nil || sync.Prev.Cursor == "") && !refused {
 		sync.Resume = s.loadCheckpoint(ctx)
 	}
 	sync.Groups = sync.Prev == nil || s.GroupsEvery <= 0 || sync.Prev.GroupsRead.IsZero() || now.Sub(sync.Prev.GroupsRead) >= s.GroupsEvery
 
 	roster, stats, err := s.Source.SyncStaff(ctx, sync)
+	stats.Restarted = stats.Restarted || refused
 	res.StaffSyncStats = stats
 	if stats.Restarted {
 		// The refused cursor may have been a checkpoint's: never resume
@@ -228,4 +237,132 @@ func (s *Syncer) logger() *slog.Logger {
 		return s.Logger
 	}
 	return slog.New(slog.DiscardHandler)
+}
+
+// follow is an incremental sync that never holds the account whole: the
+// source says what changed since the stored cursor, and the stored
+// snapshot is read a chunk at a time, merged with the changes and written
+// out as the new one. done is false when it does not apply (a source
+// without a change feed, a dry run, no snapshot of this account yet, or a
+// refused cursor, which err then is): the sync then runs as it always
+// did, as a full one after a refused cursor.
+func (s *Syncer) follow(ctx context.Context, name string, now time.Time) (res SyncResult, done bool, err error) {
+	follower, ok := s.Source.(connector.StaffFollower)
+	if !ok || s.DryRun {
+		return res, false, nil
+	}
+	prev, err := s.Store.ReadSnapshot(ctx, name, nil)
+	if err != nil || prev.Account != s.Account || prev.Cursor == "" {
+		// Missing or unreadable: the full sync's path says which.
+		return res, false, nil
+	}
+	sync := connector.StaffSync{Progress: s.reportProgress(ctx, name, now)}
+	sync.Groups = s.GroupsEvery <= 0 || prev.GroupsRead.IsZero() || now.Sub(prev.GroupsRead) >= s.GroupsEvery
+	changes, stats, err := follower.FollowStaff(ctx, prev.Cursor, sync)
+	if errors.Is(err, connector.ErrCursorRefused) {
+		return res, false, err
+	}
+	res.StaffSyncStats = stats
+	if err != nil {
+		return res, true, fmt.Errorf("sync %s: %w", name, err)
+	}
+	if stats.GroupsFailed != "" {
+		s.logger().WarnContext(ctx, "groups and memberships not read; the seats are synced with the last ones read",
+			slog.String("connector", name), slog.String("why", stats.GroupsFailed))
+	}
+	head := &store.Snapshot{SyncedAt: now, Connector: name, Account: s.Account, Roster: connector.Roster{Cursor: changes.Cursor, GroupsRead: prev.GroupsRead}}
+	if stats.GroupsRead {
+		head.GroupsRead = now
+	}
+	err = s.locked(ctx, name, func() error {
+		res.StaffBefore, res.StaffAfter, res.Added, res.Removed = 0, 0, 0, 0
+		return s.Store.WriteSnapshot(ctx, head, func(put func(connector.Staff) error) error {
+			return s.merge(ctx, name, changes, head, &res, put)
+		})
+	})
+	if err != nil {
+		return res, true, fmt.Errorf("sync %s: save snapshot: %w", name, err)
+	}
+	res.Snapshot = head
+	res.Duration = s.now().Sub(now)
+	s.logger().LogAttrs(ctx, slog.LevelInfo, "seat snapshot synced", slog.String("connector", name),
+		slog.Bool("full", false), slog.Int("requests", res.Requests), slog.Int("seen", res.Seen), slog.Int("staff", res.StaffAfter),
+		slog.Int("added", res.Added), slog.Int("removed", res.Removed), slog.Duration("duration", res.Duration))
+	return res, true, nil
+}
+
+// merge puts the stored snapshot's members with changes applied, in id
+// order, and settles head's groups and memberships: the changes' when
+// they were read, else the stored ones, either way only of members still
+// there.
+func (s *Syncer) merge(ctx context.Context, name string, changes connector.StaffChanges, head *store.Snapshot, res *SyncResult, put func(connector.Staff) error) error {
+	ids := slices.Sorted(maps.Keys(changes.Changed))
+	var kept []int64 // ids written, ascending
+	next := 0
+	emit := func(u connector.Staff) error {
+		kept = append(kept, u.ID)
+		res.StaffAfter++
+		return put(u)
+	}
+	// joiners puts the members who joined with ids below limit.
+	joiners := func(limit int64) error {
+		for ; next < len(ids) && ids[next] < limit; next++ {
+			if u := changes.Changed[ids[next]]; u != nil {
+				res.Added++
+				if err := emit(*u); err != nil {
+					return err
+				}
+			}
+		}
+		return nil
+	}
+	prev, err := s.Store.ReadSnapshot(ctx, name, func(u connector.Staff) error {
+		res.StaffBefore++
+		if err := joiners(u.ID); err != nil {
+			return err
+		}
+		if next < len(ids) && ids[next] == u.ID {
+			next++
+			changed := changes.Changed[u.ID]
+			if changed == nil {
+				res.Removed++
+				return nil
+			}
+			return emit(*changed)
+		}
+		if changes.Refresh != nil {
+			changes.Refresh(&u)
+		}
+		return emit(u)
+	})
+	if err != nil {
+		return err
+	}
+	if err := joiners(math.MaxInt64); err != nil {
+		return err
+	}
+	groups, memberships := prev.Groups, prev.Memberships
+	if res.GroupsRead {
+		groups, memberships = changes.Groups, changes.Memberships
+	}
+	head.Groups, head.Memberships = groups, nil
+	for _, m := range memberships {
+		// Memberships of people who are no longer staff are noise.
+		if _, ok := slices.BinarySearch(kept, m.UserID); ok {
+			head.Memberships = append(head.Memberships, m)
+		}
+	}
+	return nil
+}
+
+// locked runs fn under the lock patches take when Locks is set.
+func (s *Syncer) locked(ctx context.Context, name string, fn func() error) error {
+	if s.Locks != nil {
+		release, err := lockSnapshot(ctx, s.Locks, name)
+		if err != nil {
+			return err
+		}
+		defer release()
+	}
+	return fn()
 }

@@ -127,13 +127,24 @@ func TestFullSyncThenNothingChanged(t *testing.T) {
 		}
 	}
 
+	rev, err := f.store.SnapshotRevision(ctx, connector.Zendesk)
+	if err != nil {
+		t.Fatal(err)
+	}
 	f.emu.ResetCounters()
 	res, err = f.syncer().Sync(ctx)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if res.Full || res.Requests != 1 || res.Seen != 0 || res.Added+res.Removed != 0 {
-		t.Errorf("re-sync with nothing changed = %+v, want one empty incremental page", res)
+	if res.Full || res.Requests != 1 || res.Seen != 0 || res.Added+res.Removed != 0 || res.StaffBefore != staffCount || res.StaffAfter != staffCount {
+		t.Errorf("re-sync with nothing changed = %+v, want one empty incremental page over %d staff", res, staffCount)
+	}
+	// Nothing changed, so no replica judges the snapshot again.
+	if again, err := f.store.SnapshotRevision(ctx, connector.Zendesk); err != nil || again != rev {
+		t.Errorf("revision %q → %q (%v) after a sync that changed nothing", rev, again, err)
+	}
+	if diff := cmp.Diff(snap.Staff, f.snapshot(t).Staff); diff != "" {
+		t.Errorf("the re-sync changed the staff (-before +after):\n%s", diff)
 	}
 	if got := f.emu.Requests(zendesktest.EndpointIncrementalUsers); got != 1 {
 		t.Errorf("re-sync made %d users requests, want 1", got)
@@ -203,6 +214,21 @@ func TestIncrementalSyncFollowsChanges(t *testing.T) {
 	}
 	if after.Cursor == before.Cursor {
 		t.Error("cursor did not move")
+	}
+	// Merged into the stored snapshot as it streamed by, the changes give
+	// what a full sync of the account reads now.
+	fresh := newFixture(t, org)
+	fresh.emu.Close()
+	fresh.client = f.client
+	if _, err := (&seats.Syncer{Source: zendesk.Connector{Client: f.client}, Connector: connector.Zendesk, Store: fresh.store, Account: "another", Now: func() time.Time { return now }}).Sync(ctx); err != nil {
+		t.Fatal(err)
+	}
+	full := fresh.snapshot(t)
+	if diff := cmp.Diff(full.Staff, after.Staff); diff != "" {
+		t.Errorf("merged staff differ from a full sync's (-full +merged):\n%s", diff)
+	}
+	if diff := cmp.Diff(full.Memberships, after.Memberships); diff != "" {
+		t.Errorf("merged memberships differ from a full sync's (-full +merged):\n%s", diff)
 	}
 }
 
@@ -321,6 +347,10 @@ func TestRefusedCursorRestartsAsFullSync(t *testing.T) {
 type unreadable struct{ store.Store }
 
 func (u unreadable) LoadSnapshot(context.Context, string) (*store.Snapshot, error) {
+	return nil, fmt.Errorf("boltstore: %w: schema version 9", store.ErrUnreadable)
+}
+
+func (u unreadable) ReadSnapshot(context.Context, string, func(connector.Staff) error) (*store.Snapshot, error) {
 	return nil, fmt.Errorf("boltstore: %w: schema version 9", store.ErrUnreadable)
 }
 

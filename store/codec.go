@@ -279,6 +279,9 @@ const (
 	PartAudit
 	PartRecord
 	PartClaim
+	// PartSnapshotChunk is one chunk of a snapshot; Name is its chunk
+	// name (SnapshotChunkName).
+	PartSnapshotChunk
 )
 
 // StoredValue is one value as a backend stores it.

@@ -3,6 +3,8 @@ package store
 import (
 	"context"
 	"time"
+
+	"github.com/seatwarden/seatwarden/connector"
 )
 
 // Instrument wraps s so that observe learns the duration and outcome of
@@ -46,6 +48,14 @@ func (i *instrumented) SnapshotRevision(ctx context.Context, connector string) (
 
 func (i *instrumented) SaveSnapshot(ctx context.Context, s *Snapshot) error {
 	return i.timedErr("save_snapshot", func() error { return i.next.SaveSnapshot(ctx, s) })
+}
+
+func (i *instrumented) ReadSnapshot(ctx context.Context, name string, member func(connector.Staff) error) (*Snapshot, error) {
+	return timed(i, "read_snapshot", func() (*Snapshot, error) { return i.next.ReadSnapshot(ctx, name, member) })
+}
+
+func (i *instrumented) WriteSnapshot(ctx context.Context, head *Snapshot, staff StaffWriter) error {
+	return i.timedErr("write_snapshot", func() error { return i.next.WriteSnapshot(ctx, head, staff) })
 }
 
 func (i *instrumented) AcquireLock(ctx context.Context, name, holder string, ttl time.Duration) (Lock, error) {

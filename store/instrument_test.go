@@ -8,6 +8,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/seatwarden/seatwarden/connector"
 	"github.com/seatwarden/seatwarden/store"
 )
 
@@ -20,6 +21,12 @@ func (f failingStore) LoadSnapshot(context.Context, string) (*store.Snapshot, er
 }
 func (f failingStore) SaveSnapshot(context.Context, *store.Snapshot) error      { return f.err }
 func (f failingStore) SnapshotRevision(context.Context, string) (string, error) { return "", f.err }
+func (f failingStore) ReadSnapshot(context.Context, string, func(connector.Staff) error) (*store.Snapshot, error) {
+	return nil, f.err
+}
+func (f failingStore) WriteSnapshot(context.Context, *store.Snapshot, store.StaffWriter) error {
+	return f.err
+}
 func (f failingStore) AcquireLock(context.Context, string, string, time.Duration) (store.Lock, error) {
 	return store.Lock{}, f.err
 }

@@ -1,7 +1,9 @@
 package store
 
 import (
+	"bytes"
 	"context"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"strings"
@@ -154,6 +156,8 @@ func (c *Codec) reseal(v StoredValue, found map[string]int) (*Replacement, error
 			return nil, err
 		}
 		body, aad = v.Data[RevisionLen+1:], snapshotAAD
+	case PartSnapshotChunk:
+		aad = chunkAAD(v.Name)
 	default:
 		return nil, fmt.Errorf("unknown stored part %d", v.Part)
 	}
@@ -164,6 +168,14 @@ func (c *Codec) reseal(v StoredValue, found map[string]int) (*Replacement, error
 			name := c.RecordName(v.Kind, v.Name)
 			return &Replacement{Name: name, Data: c.SealRecord(v.Kind, name, v.Name, body)}, nil
 		case PartSnapshot:
+			if bytes.HasPrefix(body, chunkedMark) {
+				// The content is in chunks, sealed one by one apart from
+				// the head: the revision becomes a keyed digest of the
+				// clear one, which still changes exactly when the content
+				// does and says nothing of it.
+				rev := hex.EncodeToString(c.blind.Digest(v.Data[:RevisionLen])[:RevisionLen/2])
+				return &Replacement{Data: append([]byte(rev+"\n"), c.keys.Seal(body, aad)...)}, nil
+			}
 			// Sealed, the revision becomes a keyed digest of the content.
 			snap, err := decodeSnapshotJSON(body)
 			if err != nil {
@@ -204,6 +216,8 @@ func describe(v StoredValue, err error) error {
 		return fmt.Errorf("record %s/%s: %w", v.Kind, v.Name, err)
 	case PartAudit:
 		return fmt.Errorf("audit entry: %w", err)
+	case PartSnapshotChunk:
+		return fmt.Errorf("snapshot chunk %s: %w", v.Name, err)
 	}
 	return fmt.Errorf("snapshot: %w", err)
 }

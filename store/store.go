@@ -10,6 +10,8 @@ import (
 	"context"
 	"errors"
 	"time"
+
+	"github.com/seatwarden/seatwarden/connector"
 )
 
 // Errors every implementation returns, so callers can branch with errors.Is.
@@ -58,6 +60,17 @@ type Snapshots interface {
 	LoadSnapshot(ctx context.Context, connector string) (*Snapshot, error)
 	// SaveSnapshot replaces the snapshot of s.Connector.
 	SaveSnapshot(ctx context.Context, s *Snapshot) error
+	// ReadSnapshot reads connector's snapshot without holding it whole:
+	// member is given each member in id order, and the snapshot returned
+	// holds the rest. A nil member reads only where the syncs stand (no
+	// members, groups or memberships), which costs a few bytes.
+	// ErrSnapshotReplaced when a save replaced it while it was read.
+	ReadSnapshot(ctx context.Context, connector string, member func(connector.Staff) error) (*Snapshot, error)
+	// WriteSnapshot replaces the snapshot of head.Connector with one
+	// whose members staff puts in id order, without holding it whole;
+	// head's Groups and Memberships are read after staff returns. Any
+	// error, or a cut-off, leaves the previous snapshot as it was.
+	WriteSnapshot(ctx context.Context, head *Snapshot, staff StaffWriter) error
 	// SnapshotRevision names connector's stored snapshot without reading
 	// it: equal snapshots have equal revisions and every change gives a
 	// new one, so readers can keep a decoded copy and check it cheaply.

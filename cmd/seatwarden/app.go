@@ -859,11 +859,16 @@ func (a *app) reviewChanged(ctx context.Context, _, period string, except bot.Me
 }
 
 // afterSync publishes the new snapshot's seat counts.
-func (a *app) afterSync(_ context.Context, res seats.SyncResult) {
-	// The seat gauges are Zendesk's, as they always were.
+func (a *app) afterSync(ctx context.Context, res seats.SyncResult) {
+	// The seat gauges are Zendesk's, as they always were, counted from
+	// the store a chunk at a time rather than from the account held whole.
 	if snap := res.Snapshot; snap != nil && snap.Connector == connector.Zendesk {
-		sum := seats.Evaluate(snap, wiring.SeatPolicy(a.cfg.Policy), a.now()).Summary
-		a.metrics.SetSnapshot(snap.SyncedAt, sum.Active.Seats, sum.Inactive.Seats)
+		sum, err := seats.Summarize(ctx, a.store, connector.Zendesk, wiring.SeatPolicy(a.cfg.Policy), a.now())
+		if err != nil {
+			a.log.WarnContext(ctx, "seat gauges not updated", slog.Any("error", err))
+		} else {
+			a.metrics.SetSnapshot(snap.SyncedAt, sum.Active.Seats, sum.Inactive.Seats)
+		}
 	}
 	if a.router != nil {
 		a.router.SnapshotSaved()

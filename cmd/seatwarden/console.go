@@ -232,7 +232,9 @@ func prepareSnapshot(ctx context.Context, a *app, source string, emulated bool, 
 	case r := <-results:
 		paid := 0
 		if r.Snapshot != nil {
-			paid = seats.Evaluate(r.Snapshot, wiring.SeatPolicy(a.cfg.Policy), a.now()).Summary.Paid.Seats
+			if sum, err := seats.Summarize(ctx, a.store, r.Snapshot.Connector, wiring.SeatPolicy(a.cfg.Policy), a.now()); err == nil {
+				paid = sum.Paid.Seats
+			}
 		}
 		fmt.Fprintf(out, "Synced %d paid %s (%d team %s) from %s in %s.\n",
 			paid, plural(paid, "seat", "seats"), r.StaffAfter, plural(r.StaffAfter, "member", "members"), source, r.Duration.Round(time.Millisecond))

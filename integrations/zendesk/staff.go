@@ -13,11 +13,14 @@ import (
 	"github.com/seatwarden/seatwarden/connector"
 )
 
-var _ connector.StaffSource = Connector{}
+var _ connector.StaffFollower = Connector{}
 
-// checkpointEvery is how many pages pass between checkpoints of a full
-// sync.
-const checkpointEvery = 10
+// checkpointFirst is how many pages pass before a full sync's first
+// checkpoint. Each one holds everything read so far, so the pages between
+// them double: a large account's checkpoints cost what reading it once
+// more would, not that times the pages, and a cut-off loses at most half
+// of what was read.
+const checkpointFirst = 10
 
 // exportOverlap is how far before the staff list began its export
 // starts: Zendesk takes a start_time only a minute old or more, and a
@@ -57,7 +60,7 @@ func (c Connector) SyncStaff(ctx context.Context, sync connector.StaffSync) (con
 		for _, u := range sync.Prev.Staff {
 			staff[u.ID] = u
 		}
-		cursor, err = c.follow(ctx, sync, staff, ExportRequest{Cursor: sync.Prev.Cursor}, byID, &stats)
+		cursor, err = c.follow(ctx, sync, ExportRequest{Cursor: sync.Prev.Cursor}, applyTo(staff, byID, &stats), &stats)
 		if errors.Is(err, ErrInvalid) && stats.Requests == 1 {
 			stats = connector.StaffSyncStats{Restarted: true}
 			staff, cursor, err = c.readAll(ctx, connector.StaffSync{Checkpoint: sync.Checkpoint, Progress: sync.Progress}, byID, &stats)
@@ -165,6 +168,7 @@ func (c Connector) readAll(ctx context.Context, sync connector.StaffSync, roles 
 		}
 	}
 	maxPages := cmp.Or(c.MaxPages, 10_000)
+	nextCheckpoint := checkpointFirst
 	for {
 		if stats.Requests == maxPages {
 			return nil, "", fmt.Errorf("staff list did not end after %d pages", maxPages)
@@ -174,7 +178,7 @@ func (c Connector) readAll(ctx context.Context, sync connector.StaffSync, roles 
 		if errors.Is(err, ErrInvalid) && stats.Requests == 1 && !stats.Resumed {
 			stats.Fallback = "Zendesk refused the role-filtered user list (" + connector.RefusalText(err) + "), so the whole user export was read instead"
 			clear(staff)
-			cursor, err := c.follow(ctx, sync, staff, ExportRequest{StartTime: time.Unix(0, 0)}, roles, stats)
+			cursor, err := c.follow(ctx, sync, ExportRequest{StartTime: time.Unix(0, 0)}, applyTo(staff, roles, stats), stats)
 			return staff, cursor, err
 		}
 		if err != nil {
@@ -199,17 +203,72 @@ func (c Connector) readAll(ctx context.Context, sync connector.StaffSync, roles 
 			break
 		}
 		after = page.After
-		if sync.Checkpoint != nil && stats.Requests%checkpointEvery == 0 {
+		if sync.Checkpoint != nil && stats.Requests == nextCheckpoint {
 			sync.Checkpoint(connector.Roster{Cursor: listCursor(start, after), Staff: sortedStaff(staff)})
+			nextCheckpoint *= 2
 		}
 	}
-	cursor, err := c.follow(ctx, sync, staff, ExportRequest{StartTime: start}, roles, stats)
+	cursor, err := c.follow(ctx, sync, ExportRequest{StartTime: start}, applyTo(staff, roles, stats), stats)
 	return staff, cursor, err
 }
 
-// follow reads the user export from req to its end, applying each change
-// to staff, and returns the cursor to resume from next time.
-func (c Connector) follow(ctx context.Context, sync connector.StaffSync, staff map[int64]connector.Staff, req ExportRequest, roles map[int64]CustomRole, stats *connector.StaffSyncStats) (string, error) {
+// applyTo applies an exported user to staff.
+func applyTo(staff map[int64]connector.Staff, roles map[int64]CustomRole, stats *connector.StaffSyncStats) func(User) {
+	return func(u User) {
+		_, had := staff[u.ID]
+		if isStaff(u) {
+			staff[u.ID] = staffOf(u, roles)
+			if !had {
+				stats.Added++
+			}
+		} else if had {
+			delete(staff, u.ID)
+			stats.Removed++
+		}
+	}
+}
+
+// FollowStaff implements connector.StaffFollower: the export from cursor,
+// and custom roles (one request), groups and memberships when asked.
+func (c Connector) FollowStaff(ctx context.Context, cursor string, sync connector.StaffSync) (connector.StaffChanges, connector.StaffSyncStats, error) {
+	var stats connector.StaffSyncStats
+	byID, err := c.rolesByID(ctx)
+	if err != nil {
+		return connector.StaffChanges{}, stats, fmt.Errorf("custom roles: %w", err)
+	}
+	changed := map[int64]*connector.Staff{}
+	next, err := c.follow(ctx, sync, ExportRequest{Cursor: cursor}, func(u User) {
+		if isStaff(u) {
+			s := staffOf(u, byID)
+			changed[u.ID] = &s
+		} else {
+			changed[u.ID] = nil
+		}
+	}, &stats)
+	if errors.Is(err, ErrInvalid) && stats.Requests == 1 {
+		return connector.StaffChanges{}, stats, fmt.Errorf("%w: %w", connector.ErrCursorRefused, err)
+	}
+	if err != nil {
+		return connector.StaffChanges{}, stats, err
+	}
+	changes := connector.StaffChanges{Cursor: next, Changed: changed,
+		// A custom role may have been renamed since a member last
+		// changed: name everyone's role as it is now.
+		Refresh: func(s *connector.Staff) { nameRole(s, byID) }}
+	if sync.Groups {
+		changes.Groups, changes.Memberships, err = c.readGroups(ctx)
+		if err != nil {
+			stats.GroupsFailed = err.Error()
+		} else {
+			stats.GroupsRead = true
+		}
+	}
+	return changes, stats, nil
+}
+
+// follow reads the user export from req to its end, giving apply each
+// user it reports, and returns the cursor to resume from next time.
+func (c Connector) follow(ctx context.Context, sync connector.StaffSync, req ExportRequest, apply func(User), stats *connector.StaffSyncStats) (string, error) {
 	cursor := req.Cursor
 	maxPages := cmp.Or(c.MaxPages, 10_000)
 	for pages := 0; ; pages++ {
@@ -223,16 +282,7 @@ func (c Connector) follow(ctx context.Context, sync connector.StaffSync, staff m
 		}
 		stats.Seen += len(page.Users)
 		for _, u := range page.Users {
-			_, had := staff[u.ID]
-			if isStaff(u) {
-				staff[u.ID] = staffOf(u, roles)
-				if !had {
-					stats.Added++
-				}
-			} else if had {
-				delete(staff, u.ID)
-				stats.Removed++
-			}
+			apply(u)
 		}
 		if sync.Progress != nil {
 			sync.Progress(*stats)

@@ -20,6 +20,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"hash"
 	"regexp"
 	"strings"
 )
@@ -273,8 +274,15 @@ func (b *Blinder) Name(parts ...string) string {
 // Digest is a keyed digest of b: equal contents give equal digests, which
 // say nothing about the contents without the key.
 func (b *Blinder) Digest(content []byte) []byte {
-	m := hmac.New(sha256.New, b.key)
-	m.Write([]byte("digest\x00"))
+	m := b.NewDigest()
 	m.Write(content)
 	return m.Sum(nil)
+}
+
+// NewDigest is Digest written piece by piece, for contents too large to
+// hold whole: its Sum equals Digest of everything written.
+func (b *Blinder) NewDigest() hash.Hash {
+	m := hmac.New(sha256.New, b.key)
+	m.Write([]byte("digest\x00"))
+	return m
 }

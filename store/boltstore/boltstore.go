@@ -15,6 +15,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"path"
 	"path/filepath"
 	"slices"
 	"sync"
@@ -23,6 +24,7 @@ import (
 	bolt "go.etcd.io/bbolt"
 	berrors "go.etcd.io/bbolt/errors"
 
+	"github.com/seatwarden/seatwarden/connector"
 	"github.com/seatwarden/seatwarden/internal/seal"
 	"github.com/seatwarden/seatwarden/store"
 	"github.com/seatwarden/seatwarden/store/internal/check"
@@ -57,10 +59,13 @@ const defaultTimeout = 2 * time.Second
 
 // Bucket names, one per concern.
 var (
-	bucketSnapshot    = []byte("snapshot")
-	bucketLocks       = []byte("locks")
-	bucketFences      = []byte("fences")
-	bucketIdempotency = []byte("idempotency")
+	bucketSnapshot = []byte("snapshot")
+	// bucketSnapshotChunks holds the snapshots' chunks by chunk name
+	// (store.SnapshotChunkName); bucketSnapshot holds their heads.
+	bucketSnapshotChunks = []byte("snapshot_chunks")
+	bucketLocks          = []byte("locks")
+	bucketFences         = []byte("fences")
+	bucketIdempotency    = []byte("idempotency")
 	// bucketIdemExpiry indexes idempotency keys by expiry (8-byte big-endian
 	// unix nanos + key), so expired keys are swept by a short cursor walk
 	// instead of a scan of every key.
@@ -76,7 +81,7 @@ var (
 	bucketDueIDs = []byte("due_ids")
 
 	allBuckets = [][]byte{
-		bucketSnapshot, bucketLocks, bucketFences, bucketIdempotency,
+		bucketSnapshot, bucketSnapshotChunks, bucketLocks, bucketFences, bucketIdempotency,
 		bucketIdemExpiry, bucketAudit, bucketRecords, bucketMeta,
 		bucketDue, bucketDueIDs,
 	}
@@ -199,6 +204,19 @@ func (s *Store) LoadSnapshot(ctx context.Context, connector string) (*store.Snap
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
+	return s.codec.LoadSnapshot(ctx, s, connector)
+}
+
+// ReadSnapshot implements store.Snapshots.
+func (s *Store) ReadSnapshot(ctx context.Context, connector string, member func(connector.Staff) error) (*store.Snapshot, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	return s.codec.ReadSnapshot(ctx, s, connector, member)
+}
+
+// LoadSnapshotHead implements store.SnapshotChunks.
+func (s *Store) LoadSnapshotHead(ctx context.Context, connector string) ([]byte, error) {
 	var raw []byte
 	err := s.view(func(tx *bolt.Tx) error {
 		// Bolt's bytes are only valid inside the transaction.
@@ -211,7 +229,114 @@ func (s *Store) LoadSnapshot(ctx context.Context, connector string) (*store.Snap
 	if raw == nil {
 		return nil, store.ErrNotFound
 	}
-	return s.codec.DecodeSnapshot(raw)
+	return raw, nil
+}
+
+// SnapshotChunk implements store.SnapshotChunks. Each chunk is read in a
+// transaction of its own: a reader that held one across its caller's
+// work could block a writer's remap of the file. Its pages are released
+// from resident memory once copied, as a one-pass read's are, or reading
+// a snapshot would leave all of it resident in the mapping.
+func (s *Store) SnapshotChunk(ctx context.Context, name string) ([]byte, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	var raw []byte
+	err := s.view(func(tx *bolt.Tx) error {
+		raw = bytes.Clone(tx.Bucket(bucketSnapshotChunks).Get([]byte(name)))
+		releaseMapped(tx)
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("boltstore: load snapshot chunk: %w", err)
+	}
+	if raw == nil {
+		return nil, store.ErrNotFound
+	}
+	return raw, nil
+}
+
+// PutSnapshotChunk implements store.SnapshotChunks, one transaction a
+// chunk, so a write holds no more than a chunk's pages in memory.
+func (s *Store) PutSnapshotChunk(ctx context.Context, name string, data []byte) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	err := s.update(func(tx *bolt.Tx) error {
+		return tx.Bucket(bucketSnapshotChunks).Put([]byte(name), data)
+	})
+	if err != nil {
+		return fmt.Errorf("boltstore: save snapshot chunk: %w", err)
+	}
+	return nil
+}
+
+// abandonedAfter is how old a generation no head names must be before a
+// save sweeps it: older than any save in progress, so only what a crash
+// left behind.
+const abandonedAfter = time.Hour
+
+// SwapSnapshotHead implements store.SnapshotChunks: the head's Put is the
+// atomic switch. The same transaction sweeps chunks that crashed saves
+// left behind.
+func (s *Store) SwapSnapshotHead(ctx context.Context, connector string, head []byte, chunks []string) ([]byte, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	var replaced []byte
+	err := s.update(func(tx *bolt.Tx) error {
+		b := tx.Bucket(bucketSnapshot)
+		replaced = bytes.Clone(b.Get(snapshotKey(connector)))
+		if err := b.Put(snapshotKey(connector), head); err != nil {
+			return err
+		}
+		return sweepAbandonedChunks(tx.Bucket(bucketSnapshotChunks), connector, chunks, s.now())
+	})
+	if err != nil {
+		return nil, fmt.Errorf("boltstore: save snapshot: %w", err)
+	}
+	return replaced, nil
+}
+
+// sweepAbandonedChunks deletes connector's chunks of generations older
+// than abandonedAfter, except those of keep.
+func sweepAbandonedChunks(b *bolt.Bucket, connector string, keep []string, now time.Time) error {
+	keepGen := ""
+	if len(keep) > 0 {
+		keepGen = path.Dir(keep[0])
+	}
+	prefix := []byte(store.SnapshotChunkPrefix(connector))
+	var stale [][]byte
+	c := b.Cursor()
+	for k, _ := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, _ = c.Next() {
+		name := string(k)
+		if born, ok := store.SnapshotChunkBorn(name); ok && path.Dir(name) != keepGen && now.Sub(born) > abandonedAfter {
+			stale = append(stale, bytes.Clone(k))
+		}
+	}
+	for _, k := range stale {
+		if err := b.Delete(k); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// DropSnapshotChunks implements store.SnapshotChunks.
+func (s *Store) DropSnapshotChunks(ctx context.Context, names []string) error {
+	err := s.update(func(tx *bolt.Tx) error {
+		b := tx.Bucket(bucketSnapshotChunks)
+		for _, name := range names {
+			if err := b.Delete([]byte(name)); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("boltstore: drop snapshot chunks: %w", err)
+	}
+	return nil
 }
 
 // SnapshotRevision implements store.Snapshots from the value's first
@@ -243,23 +368,20 @@ func (s *Store) SnapshotRevision(ctx context.Context, connector string) (string,
 	return rev, rerr
 }
 
-// SaveSnapshot implements store.Snapshots; the single Put inside one
-// transaction is the atomic replace.
+// SaveSnapshot implements store.Snapshots.
 func (s *Store) SaveSnapshot(ctx context.Context, snap *store.Snapshot) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	raw, err := s.codec.EncodeSnapshot(snap)
-	if err != nil {
+	return s.codec.SaveSnapshot(ctx, s, snap)
+}
+
+// WriteSnapshot implements store.Snapshots.
+func (s *Store) WriteSnapshot(ctx context.Context, head *store.Snapshot, staff store.StaffWriter) error {
+	if err := ctx.Err(); err != nil {
 		return err
 	}
-	err = s.update(func(tx *bolt.Tx) error {
-		return tx.Bucket(bucketSnapshot).Put(snapshotKey(snap.Connector), raw)
-	})
-	if err != nil {
-		return fmt.Errorf("boltstore: save snapshot: %w", err)
-	}
-	return nil
+	return s.codec.WriteSnapshot(ctx, s, head, staff)
 }
 
 // --- locks ---

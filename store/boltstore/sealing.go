@@ -69,6 +69,9 @@ func (s *Store) HasData(ctx context.Context) (bool, error) {
 // single writer is never held for long and replicas keep working.
 const resealBatch = 1000
 
+// resealBatchBytes bounds the bytes one Reseal batch holds.
+const resealBatchBytes = 4 << 20
+
 // Reseal implements store.Sealing, one bucket after another, in batches:
 // a batch is read in one transaction, fn runs outside any, and the
 // replacements are written in a second transaction, each only if its
@@ -83,6 +86,9 @@ func (s *Store) Reseal(ctx context.Context, fn store.ResealFunc) (store.ResealCo
 		{bucketSnapshot, func(_, v []byte) store.StoredValue {
 			return store.StoredValue{Part: store.PartSnapshot, Data: v}
 		}, replaceInPlace(bucketSnapshot)},
+		{bucketSnapshotChunks, func(k, v []byte) store.StoredValue {
+			return store.StoredValue{Part: store.PartSnapshotChunk, Name: string(k), Data: v}
+		}, replaceInPlace(bucketSnapshotChunks)},
 		{bucketAudit, func(_, v []byte) store.StoredValue {
 			return store.StoredValue{Part: store.PartAudit, Data: v}
 		}, replaceInPlace(bucketAudit)},
@@ -108,8 +114,12 @@ func (s *Store) Reseal(ctx context.Context, fn store.ResealFunc) (store.ResealCo
 						k, v = c.Next()
 					}
 				}
-				for ; k != nil && len(batch) < resealBatch; k, v = c.Next() {
+				size := 0
+				// Bounded by count and by bytes: a batch of snapshot
+				// chunks is megabytes.
+				for ; k != nil && len(batch) < resealBatch && size < resealBatchBytes; k, v = c.Next() {
 					batch = append(batch, item{bytes.Clone(k), bytes.Clone(v)})
+					size += len(v)
 				}
 				return nil
 			})

@@ -13,7 +13,8 @@
 //	<prefix>audit                 audit list; an entry's Seq is its 1-based index
 //	                              plus the count retention removed from its head:
 //	{<prefix>audit}:trimmed       that count (the tag puts it on the list's slot)
-//	<prefix>snapshot              encoded snapshot (":<connector>" after it for other SaaS)
+//	<prefix>snapshot              snapshot head (":<connector>" after it for other SaaS)
+//	<prefix>snapchunk:<name>      one chunk of a snapshot (store.SnapshotChunkName)
 //	<prefix>sealing               the sealing marker, when the store is sealed
 //
 // In a sealed store (see store.Codec) ids and idempotency keys are blind
@@ -33,6 +34,7 @@ import (
 
 	"github.com/redis/go-redis/v9"
 
+	"github.com/seatwarden/seatwarden/connector"
 	"github.com/seatwarden/seatwarden/internal/seal"
 	"github.com/seatwarden/seatwarden/store"
 	"github.com/seatwarden/seatwarden/store/internal/check"
@@ -228,6 +230,22 @@ func (s *Store) LoadSnapshot(ctx context.Context, connector string) (*store.Snap
 	if err != nil {
 		return nil, err
 	}
+	return c.LoadSnapshot(ctx, s, connector)
+}
+
+// ReadSnapshot implements store.Snapshots.
+func (s *Store) ReadSnapshot(ctx context.Context, connector string, member func(connector.Staff) error) (*store.Snapshot, error) {
+	c, err := s.sealing(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return c.ReadSnapshot(ctx, s, connector, member)
+}
+
+func (s *Store) chunkKey(name string) string { return s.prefix + "snapchunk:" + name }
+
+// LoadSnapshotHead implements store.SnapshotChunks.
+func (s *Store) LoadSnapshotHead(ctx context.Context, connector string) ([]byte, error) {
 	raw, err := s.client.Get(ctx, s.snapshotKey(connector)).Bytes()
 	if errors.Is(err, redis.Nil) {
 		return nil, store.ErrNotFound
@@ -235,7 +253,72 @@ func (s *Store) LoadSnapshot(ctx context.Context, connector string) (*store.Snap
 	if err != nil {
 		return nil, fmt.Errorf("redisstore: load snapshot: %w", err)
 	}
-	return c.DecodeSnapshot(raw)
+	return raw, nil
+}
+
+// SnapshotChunk implements store.SnapshotChunks.
+func (s *Store) SnapshotChunk(ctx context.Context, name string) ([]byte, error) {
+	raw, err := s.client.Get(ctx, s.chunkKey(name)).Bytes()
+	if errors.Is(err, redis.Nil) {
+		return nil, store.ErrNotFound
+	}
+	if err != nil {
+		return nil, fmt.Errorf("redisstore: load snapshot chunk: %w", err)
+	}
+	return raw, nil
+}
+
+// unsavedChunkTTL is how long a chunk lives before its head is switched
+// to: a save cut off by a crash leaves nothing behind for longer.
+const unsavedChunkTTL = time.Hour
+
+// replacedChunkTTL is how long a replaced generation's chunks stay, so a
+// reader halfway through it finishes rather than starting again.
+const replacedChunkTTL = time.Minute
+
+// PutSnapshotChunk implements store.SnapshotChunks.
+func (s *Store) PutSnapshotChunk(ctx context.Context, name string, data []byte) error {
+	if err := s.client.Set(ctx, s.chunkKey(name), data, unsavedChunkTTL).Err(); err != nil {
+		return fmt.Errorf("redisstore: save snapshot chunk: %w", err)
+	}
+	return nil
+}
+
+// SwapSnapshotHead implements store.SnapshotChunks: the chunks are made
+// to last, then one SET (returning the value it replaced) switches.
+func (s *Store) SwapSnapshotHead(ctx context.Context, connector string, head []byte, chunks []string) ([]byte, error) {
+	if _, err := s.client.Pipelined(ctx, func(p redis.Pipeliner) error {
+		for _, name := range chunks {
+			p.Persist(ctx, s.chunkKey(name))
+		}
+		return nil
+	}); err != nil {
+		return nil, fmt.Errorf("redisstore: save snapshot chunks: %w", err)
+	}
+	replaced, err := s.client.SetArgs(ctx, s.snapshotKey(connector), head, redis.SetArgs{Get: true}).Bytes()
+	if errors.Is(err, redis.Nil) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("redisstore: save snapshot: %w", err)
+	}
+	return replaced, nil
+}
+
+// DropSnapshotChunks implements store.SnapshotChunks: the chunks expire
+// a little later, for readers still on them. One command a key, so the
+// keys need not share a Cluster slot.
+func (s *Store) DropSnapshotChunks(ctx context.Context, names []string) error {
+	_, err := s.client.Pipelined(ctx, func(p redis.Pipeliner) error {
+		for _, name := range names {
+			p.Expire(ctx, s.chunkKey(name), replacedChunkTTL)
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("redisstore: drop snapshot chunks: %w", err)
+	}
+	return nil
 }
 
 // SnapshotRevision implements store.Snapshots by reading only the
@@ -253,21 +336,22 @@ func (s *Store) SnapshotRevision(ctx context.Context, connector string) (string,
 	return store.SnapshotRevision(head)
 }
 
-// SaveSnapshot implements store.Snapshots with one SET, which replaces the
-// value atomically.
+// SaveSnapshot implements store.Snapshots.
 func (s *Store) SaveSnapshot(ctx context.Context, snap *store.Snapshot) error {
 	c, err := s.sealing(ctx)
 	if err != nil {
 		return err
 	}
-	raw, err := c.EncodeSnapshot(snap)
+	return c.SaveSnapshot(ctx, s, snap)
+}
+
+// WriteSnapshot implements store.Snapshots.
+func (s *Store) WriteSnapshot(ctx context.Context, head *store.Snapshot, staff store.StaffWriter) error {
+	c, err := s.sealing(ctx)
 	if err != nil {
 		return err
 	}
-	if err := s.client.Set(ctx, s.snapshotKey(snap.Connector), raw, 0).Err(); err != nil {
-		return fmt.Errorf("redisstore: save snapshot: %w", err)
-	}
-	return nil
+	return c.WriteSnapshot(ctx, s, head, staff)
 }
 
 // --- locks ---

@@ -397,9 +397,9 @@ func TestKeysStayUnderPrefix(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	// record, index, lock, fence, idempotency, audit, snapshot
-	if len(keys) != 7 {
-		t.Errorf("keys under %s = %v, want 7", prefix, keys)
+	// record, index, lock, fence, idempotency, audit, snapshot head and chunk
+	if len(keys) != 8 {
+		t.Errorf("keys under %s = %v, want 8", prefix, keys)
 	}
 	if err := deleteKeys(opts, prefix); err != nil {
 		t.Fatal(err)

@@ -185,6 +185,7 @@ func (s *Store) Reseal(ctx context.Context, fn store.ResealFunc) (store.ResealCo
 	}
 	steps := []func() error{
 		func() error { return s.resealSnapshots(ctx, fn, &counts, count) },
+		func() error { return s.resealSnapshotChunks(ctx, fn, &counts, count) },
 		func() error { return s.resealAudit(ctx, fn, &counts, count) },
 		func() error { return s.resealRecords(ctx, fn, &counts, count) },
 		func() error { return s.resealClaims(ctx, fn, &counts, count) },
@@ -216,6 +217,39 @@ func (s *Store) resealSnapshots(ctx context.Context, fn store.ResealFunc, counts
 		r, err := fn(store.StoredValue{Part: store.PartSnapshot, Data: raw})
 		if err != nil || r == nil {
 			return err
+		}
+		if err := count(replaceStringScript.Run(ctx, s.client, []string{key}, sha1Hex(raw), r.Data).Int64()); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// resealSnapshotChunks reseals every snapshot chunk, one at a time: each
+// is up to half a megabyte.
+func (s *Store) resealSnapshotChunks(ctx context.Context, fn store.ResealFunc, counts *store.ResealCounts, count countFunc) error {
+	keys, err := s.scanKeys(ctx, "snapchunk:*", 0)
+	if err != nil {
+		return err
+	}
+	for _, key := range keys {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		raw, err := s.client.Get(ctx, key).Bytes()
+		if errors.Is(err, redis.Nil) {
+			continue
+		}
+		if err != nil {
+			return err
+		}
+		counts.Visited++
+		r, err := fn(store.StoredValue{Part: store.PartSnapshotChunk, Name: strings.TrimPrefix(key, s.prefix+"snapchunk:"), Data: raw})
+		if err != nil {
+			return err
+		}
+		if r == nil {
+			continue
 		}
 		if err := count(replaceStringScript.Run(ctx, s.client, []string{key}, sha1Hex(raw), r.Data).Int64()); err != nil {
 			return err

@@ -207,9 +207,10 @@ func RunSealing(t *testing.T, h SealingHarness) {
 			}
 			t.Fatalf("open a clear store with a key: err = %v, want ErrClearData", err)
 		}
+		// The snapshot is two values: its head and its one chunk.
 		report := rekey(t, b, Keys(t, "a"))
-		if !report.Sealed || report.Found[""] != 5 || report.Replaced != 6 || report.Raced != 0 {
-			t.Errorf("report = %+v; want sealed, 5 clear values found, 6 replaced (one claim moved)", report)
+		if !report.Sealed || report.Found[""] != 6 || report.Replaced != 7 || report.Raced != 0 {
+			t.Errorf("report = %+v; want sealed, 6 clear values found, 7 replaced (one claim moved)", report)
 		}
 		s = open(t, b, Keys(t, "a"), false)
 		defer s.Close()
@@ -251,10 +252,10 @@ func RunSealing(t *testing.T, h SealingHarness) {
 		s.Close()
 
 		report := rekey(t, b, Keys(t, "b", "a"))
-		if report.Found["a"] != 5 || report.Found["b"] != 1 || report.Replaced != 5 || report.Sealed {
-			t.Errorf("rekey = %+v; want 5 values found under a and re-sealed, 1 already under b", report)
+		if report.Found["a"] != 6 || report.Found["b"] != 1 || report.Replaced != 6 || report.Sealed {
+			t.Errorf("rekey = %+v; want 6 values found under a and re-sealed, 1 already under b", report)
 		}
-		if again := rekey(t, b, Keys(t, "b", "a")); again.Replaced != 0 || again.Found["b"] != 6 {
+		if again := rekey(t, b, Keys(t, "b", "a")); again.Replaced != 0 || again.Found["b"] != 7 {
 			t.Errorf("a second rekey = %+v; want nothing left to do", again)
 		}
 		s = open(t, b, Keys(t, "b"), false)

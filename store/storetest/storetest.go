@@ -3,6 +3,7 @@
 package storetest
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -1203,6 +1204,8 @@ func testSnapshot(t *testing.T, h Harness) {
 		}
 	})
 
+	t.Run("snapshots stream in chunks", func(t *testing.T) { testSnapshotChunks(t, h) })
+
 	t.Run("nil snapshot is refused", func(t *testing.T) {
 		s := h.New(t)
 		if err := s.SaveSnapshot(t.Context(), nil); err == nil {
@@ -1210,6 +1213,207 @@ func testSnapshot(t *testing.T, h Harness) {
 		}
 		if _, err := s.LoadSnapshot(t.Context(), connector.Zendesk); !errors.Is(err, store.ErrNotFound) {
 			t.Errorf("LoadSnapshot after a refused save: err = %v, want ErrNotFound", err)
+		}
+	})
+}
+
+// largeSnapshot has enough members to fill several chunks.
+func largeSnapshot(cursor string, staff int) *store.Snapshot {
+	s := sampleSnapshot(cursor, staff)
+	for i := range s.Staff {
+		s.Staff[i].Name = fmt.Sprintf("Agent %d with a name long enough to fill chunks sooner", i+1)
+	}
+	return s
+}
+
+// writeUntil writes snap's members through WriteSnapshot and fails with
+// errCutOff after n of them.
+func writeUntil(ctx context.Context, s store.Store, snap *store.Snapshot, n int) error {
+	return s.WriteSnapshot(ctx, snap, func(put func(connector.Staff) error) error {
+		for i, u := range snap.Staff {
+			if i == n {
+				return errCutOff
+			}
+			if err := put(u); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+var errCutOff = errors.New("cut off")
+
+func testSnapshotChunks(t *testing.T, h Harness) {
+	const members = 6000 // about three chunks
+	mustLoad := func(t *testing.T, s store.Store) *store.Snapshot {
+		t.Helper()
+		got, err := s.LoadSnapshot(t.Context(), connector.Zendesk)
+		if err != nil {
+			t.Fatalf("LoadSnapshot: %v", err)
+		}
+		return got
+	}
+	revision := func(t *testing.T, s store.Store) string {
+		t.Helper()
+		rev, err := s.SnapshotRevision(t.Context(), connector.Zendesk)
+		if err != nil {
+			t.Fatalf("SnapshotRevision: %v", err)
+		}
+		return rev
+	}
+
+	t.Run("streamed in and out, member by member", func(t *testing.T) {
+		s := h.New(t)
+		want := largeSnapshot("cursor-1", members)
+		if err := writeUntil(t.Context(), s, want, -1); err != nil {
+			t.Fatal(err)
+		}
+		var ids []int64
+		got, err := s.ReadSnapshot(t.Context(), connector.Zendesk, func(u connector.Staff) error {
+			ids = append(ids, u.ID)
+			return nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(ids) != members || ids[0] != 1 || ids[members-1] != members || got.Cursor != "cursor-1" || len(got.Memberships) != 2 || got.Staff != nil {
+			t.Errorf("read %d members (%v...), cursor %q, %d memberships, %d held", len(ids), ids[:min(3, len(ids))], got.Cursor, len(got.Memberships), len(got.Staff))
+		}
+		w := *want
+		w.V = store.SnapshotVersion
+		if diff := cmp.Diff(&w, mustLoad(t, s)); diff != "" {
+			t.Errorf("LoadSnapshot (-want +got):\n%s", diff)
+		}
+		head, err := s.ReadSnapshot(t.Context(), connector.Zendesk, nil)
+		if err != nil || head.Cursor != "cursor-1" || head.Account != "acme" || head.Staff != nil || head.Memberships != nil {
+			t.Errorf("the head alone: %+v, %v", head, err)
+		}
+	})
+
+	t.Run("members out of order are refused", func(t *testing.T) {
+		s := h.New(t)
+		snap := sampleSnapshot("cursor-1", 3)
+		snap.Staff[0], snap.Staff[2] = snap.Staff[2], snap.Staff[0]
+		if err := s.SaveSnapshot(t.Context(), snap); err == nil {
+			t.Error("a snapshot with members out of id order was saved")
+		}
+	})
+
+	cutOffs := []struct {
+		name string
+		save func(ctx context.Context, s store.Store, snap *store.Snapshot) error
+	}{
+		{"the members fail half-way", func(ctx context.Context, s store.Store, snap *store.Snapshot) error {
+			return writeUntil(ctx, s, snap, members/2)
+		}},
+		{"the context ends half-way", func(ctx context.Context, s store.Store, snap *store.Snapshot) error {
+			ctx, cancel := context.WithCancel(ctx)
+			defer cancel()
+			return s.WriteSnapshot(ctx, snap, func(put func(connector.Staff) error) error {
+				for i, u := range snap.Staff {
+					if i == members/2 {
+						cancel()
+					}
+					if err := put(u); err != nil {
+						return err
+					}
+				}
+				return nil
+			})
+		}},
+	}
+	for _, c := range cutOffs {
+		t.Run("a save cut off leaves the previous snapshot: "+c.name, func(t *testing.T) {
+			s := h.New(t)
+			before := largeSnapshot("cursor-1", members)
+			if err := s.SaveSnapshot(t.Context(), before); err != nil {
+				t.Fatal(err)
+			}
+			rev := revision(t, s)
+			next := largeSnapshot("cursor-2", members+10)
+			if err := c.save(t.Context(), s, next); err == nil {
+				t.Fatal("the cut-off save reported success")
+			}
+			if got := revision(t, s); got != rev {
+				t.Errorf("revision %q → %q after a save that failed", rev, got)
+			}
+			w := *before
+			w.V = store.SnapshotVersion
+			if diff := cmp.Diff(&w, mustLoad(t, s)); diff != "" {
+				t.Errorf("after the cut-off save (-want +got):\n%s", diff)
+			}
+		})
+	}
+
+	t.Run("a save while a reader is half-way never mixes the two", func(t *testing.T) {
+		s := h.New(t)
+		if err := s.SaveSnapshot(t.Context(), largeSnapshot("cursor-1", members)); err != nil {
+			t.Fatal(err)
+		}
+		read, saved := 0, false
+		got, err := s.ReadSnapshot(t.Context(), connector.Zendesk, func(u connector.Staff) error {
+			read++
+			if !saved {
+				saved = true
+				if err := s.SaveSnapshot(t.Context(), largeSnapshot("cursor-2", 7)); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+		switch {
+		case errors.Is(err, store.ErrSnapshotReplaced):
+		case err != nil:
+			t.Fatalf("ReadSnapshot: %v", err)
+		case read != members || got.Cursor != "cursor-1":
+			t.Errorf("read %d members with cursor %q; want all %d of the snapshot the read began on", read, got.Cursor, members)
+		}
+		if got := mustLoad(t, s); len(got.Staff) != 7 || got.Cursor != "cursor-2" {
+			t.Errorf("after the save: %d members, cursor %q; want the new snapshot", len(got.Staff), got.Cursor)
+		}
+	})
+
+	t.Run("the layout before chunks reads, keeps its revision and is replaced by chunks", func(t *testing.T) {
+		s := h.New(t)
+		chunks, ok := s.(store.SnapshotChunks)
+		if !ok {
+			t.Skip("the backend does not store snapshots in chunks")
+		}
+		if sealing, ok := s.(store.Sealing); ok {
+			if sealed, _ := sealing.Sealed(); sealed {
+				t.Skip("the single-value layout is written here in the clear")
+			}
+		}
+		old := largeSnapshot("cursor-1", members)
+		raw, err := store.EncodeSnapshot(old)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := chunks.SwapSnapshotHead(t.Context(), connector.Zendesk, raw, nil); err != nil {
+			t.Fatal(err)
+		}
+		oldRev := revision(t, s)
+		w := *old
+		w.V = store.SnapshotVersion
+		if diff := cmp.Diff(&w, mustLoad(t, s)); diff != "" {
+			t.Errorf("the single-value snapshot (-want +got):\n%s", diff)
+		}
+		n := 0
+		if _, err := s.ReadSnapshot(t.Context(), connector.Zendesk, func(connector.Staff) error { n++; return nil }); err != nil || n != members {
+			t.Errorf("streaming the single-value snapshot: %d members, %v", n, err)
+		}
+		// The same account synced again: chunks now, the same revision,
+		// so nobody judges it again.
+		again := largeSnapshot("cursor-2", members)
+		if err := s.SaveSnapshot(t.Context(), again); err != nil {
+			t.Fatal(err)
+		}
+		if rev := revision(t, s); rev != oldRev {
+			t.Errorf("revision %q → %q when the layout changed and the content did not", oldRev, rev)
+		}
+		if got := mustLoad(t, s); got.Cursor != "cursor-2" || len(got.Staff) != members {
+			t.Errorf("after the save: cursor %q, %d members", got.Cursor, len(got.Staff))
 		}
 	})
 }

@@ -1,0 +1,586 @@
+package store
+
+import (
+	"bytes"
+	"context"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"hash"
+	"io"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/seatwarden/seatwarden/connector"
+)
+
+// A snapshot is stored in chunks, so that neither a save nor a load holds
+// a large account's snapshot as one buffer. The content (the same JSON
+// document the single-value layout held, so its revision is unchanged) is
+// cut into chunks of snapshotChunkSize bytes, each stored, and sealed,
+// apart under a name of its generation. The snapshot's key then holds a
+// head: the revision, a newline, and (sealed when the store seals) a note
+// naming the generation, its chunks and where the syncs stand. Writing the
+// head is the one atomic switch: a save cut off before it leaves the
+// previous head, and so the previous chunks, as they were; the replaced
+// generation is dropped after it.
+//
+// The layout before chunks (the whole snapshot in the key's value) still
+// reads; the next save writes chunks.
+
+// snapshotChunkSize is how much of a snapshot's JSON one chunk holds: a
+// few hundred members, small enough to be held for a moment, large enough
+// that a 200,000-seat snapshot is a few hundred writes.
+const snapshotChunkSize = 512 << 10
+
+// chunkedMark begins the clear body of a head; the single-value layout's
+// body begins with '{'.
+var chunkedMark = []byte("chunks\n")
+
+// snapshotHead is what a head says besides the revision.
+type snapshotHead struct {
+	V          int       `json:"v"`
+	Gen        string    `json:"gen"`
+	Chunks     int       `json:"chunks"`
+	Staff      int       `json:"staff"`
+	Connector  string    `json:"connector"`
+	Account    string    `json:"account"`
+	SyncedAt   time.Time `json:"synced_at"`
+	Cursor     string    `json:"cursor"`
+	GroupsRead time.Time `json:"groups_read_at,omitzero"`
+}
+
+// ErrSnapshotReplaced: a save replaced the snapshot while it was being
+// read; reading again reads the new one.
+var ErrSnapshotReplaced = fmt.Errorf("%w: the snapshot was replaced while it was read", ErrConflict)
+
+// SnapshotChunks is what a backend does for chunked snapshots; the
+// layout itself is defined here once, on top of it.
+type SnapshotChunks interface {
+	// LoadSnapshotHead returns the value under connector's snapshot key;
+	// ErrNotFound when there is none.
+	LoadSnapshotHead(ctx context.Context, connector string) ([]byte, error)
+	// PutSnapshotChunk stores one chunk of a generation not yet switched
+	// to. The backend may not keep data after it returns.
+	PutSnapshotChunk(ctx context.Context, name string, data []byte) error
+	// SnapshotChunk returns a stored chunk; ErrNotFound when it is gone.
+	SnapshotChunk(ctx context.Context, name string) ([]byte, error)
+	// SwapSnapshotHead makes head, whose chunks are all stored, connector's
+	// snapshot in one atomic write, and returns the value it replaced (nil
+	// when none).
+	SwapSnapshotHead(ctx context.Context, connector string, head []byte, chunks []string) (replaced []byte, err error)
+	// DropSnapshotChunks removes chunks no head names any more: of a
+	// replaced generation, or of a save that failed.
+	DropSnapshotChunks(ctx context.Context, names []string) error
+}
+
+// SnapshotChunkName names chunk i of a generation of connector's
+// snapshot. Names of one generation sort in chunk order.
+func SnapshotChunkName(connector, gen string, i int) string {
+	return ConnectorOrDefault(connector) + "/" + gen + "/" + fmt.Sprintf("%06d", i)
+}
+
+// SnapshotChunkPrefix is what every chunk name of connector starts with.
+func SnapshotChunkPrefix(connector string) string { return ConnectorOrDefault(connector) + "/" }
+
+// SnapshotChunkBorn is when the save that wrote chunk name began, read
+// from its generation; ok is false for a name not made here.
+func SnapshotChunkBorn(name string) (t time.Time, ok bool) {
+	parts := strings.Split(name, "/")
+	if len(parts) != 3 || len(parts[1]) < 16 {
+		return time.Time{}, false
+	}
+	nanos, err := strconv.ParseUint(parts[1][:16], 16, 64)
+	if err != nil {
+		return time.Time{}, false
+	}
+	return time.Unix(0, int64(nanos)), true
+}
+
+// newGeneration names a save's chunks: when it began, then randomness,
+// so two saves never share a name and a backend can tell an abandoned
+// generation's age.
+func newGeneration() string {
+	return fmt.Sprintf("%016x", uint64(time.Now().UnixNano())) + strings.ToLower(rand.Text()[:8])
+}
+
+func chunkAAD(name string) []byte { return []byte("snapshot-chunk\x00" + name) }
+
+// newDigest is the revision's source written piece by piece: a SHA-256,
+// or sealed, a keyed digest.
+func (c *Codec) newDigest() hash.Hash {
+	if c == nil {
+		return sha256.New()
+	}
+	return c.blind.NewDigest()
+}
+
+// StaffWriter is given each member of a snapshot being written, in id
+// order.
+type StaffWriter func(put func(connector.Staff) error) error
+
+// WriteSnapshot stores a snapshot whose members staff puts one at a time,
+// a chunk at a time, and switches to it in one write: a failure or a
+// cut-off at any point before leaves the previous snapshot whole. head
+// gives everything but the members; its Groups and Memberships are read
+// after staff returns, so staff may settle them.
+func (c *Codec) WriteSnapshot(ctx context.Context, b SnapshotChunks, head *Snapshot, staff StaffWriter) error {
+	if head == nil {
+		return errors.New("store: nil snapshot")
+	}
+	name := ConnectorOrDefault(head.Connector)
+	w := &chunkWriter{ctx: ctx, b: b, c: c, connector: name, gen: newGeneration(), digest: c.newDigest()}
+	count, err := writeContent(w, head, staff, head.Staff == nil)
+	if err == nil {
+		err = w.flush()
+	}
+	if err != nil {
+		w.drop()
+		return err
+	}
+	body, err := json.Marshal(snapshotHead{V: SnapshotVersion, Gen: w.gen, Chunks: len(w.names), Staff: count,
+		Connector: name, Account: head.Account, SyncedAt: head.SyncedAt, Cursor: head.Cursor, GroupsRead: head.GroupsRead})
+	if err != nil {
+		w.drop()
+		return err
+	}
+	body = append(bytes.Clone(chunkedMark), body...)
+	if c != nil {
+		body = c.keys.Seal(body, snapshotAAD)
+	}
+	raw := make([]byte, RevisionLen+1, RevisionLen+1+len(body))
+	hex.Encode(raw[:RevisionLen], w.digest.Sum(nil)[:RevisionLen/2])
+	raw[RevisionLen] = '\n'
+	raw = append(raw, body...)
+	replaced, err := b.SwapSnapshotHead(ctx, name, raw, w.names)
+	if err != nil {
+		// Whether the switch happened is unknown (a lost reply): the
+		// chunks stay, since the head may name them.
+		return err
+	}
+	if old, err := c.openHead(replaced); err == nil && old != nil {
+		// Left behind, the replaced chunks would only cost space.
+		_ = b.DropSnapshotChunks(context.WithoutCancel(ctx), old.chunkNames())
+	}
+	return nil
+}
+
+// SaveSnapshot is WriteSnapshot of a snapshot held whole.
+func (c *Codec) SaveSnapshot(ctx context.Context, b SnapshotChunks, s *Snapshot) error {
+	if s == nil {
+		return errors.New("store: nil snapshot")
+	}
+	return c.WriteSnapshot(ctx, b, s, func(put func(connector.Staff) error) error {
+		for _, u := range s.Staff {
+			if err := put(u); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+func (h *snapshotHead) chunkNames() []string {
+	names := make([]string, h.Chunks)
+	for i := range names {
+		names[i] = SnapshotChunkName(h.Connector, h.Gen, i)
+	}
+	return names
+}
+
+// openHead reads a chunked head; nil, nil for a value of the single-value
+// layout (or none).
+func (c *Codec) openHead(raw []byte) (*snapshotHead, error) {
+	if raw == nil {
+		return nil, nil
+	}
+	if _, err := SnapshotRevision(raw); err != nil {
+		return nil, err
+	}
+	plain, err := c.open(raw[RevisionLen+1:], snapshotAAD)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %w", ErrUnreadable, err)
+	}
+	if !bytes.HasPrefix(plain, chunkedMark) {
+		return nil, nil
+	}
+	var h snapshotHead
+	if err := json.Unmarshal(plain[len(chunkedMark):], &h); err != nil {
+		return nil, fmt.Errorf("%w: %w", ErrUnreadable, err)
+	}
+	if h.V != SnapshotVersion {
+		return nil, fmt.Errorf("%w: schema version %d is not supported (want %d)", ErrUnreadable, h.V, SnapshotVersion)
+	}
+	return &h, nil
+}
+
+// ReadSnapshot reads connector's snapshot a chunk at a time, giving each
+// member to member in id order; the snapshot returned holds everything
+// else. A nil member reads only the head: no members, groups or
+// memberships. ErrSnapshotReplaced when a save replaced the snapshot
+// while it was read.
+func (c *Codec) ReadSnapshot(ctx context.Context, b SnapshotChunks, connector string, member func(connector.Staff) error) (*Snapshot, error) {
+	snap, _, err := c.readSnapshot(ctx, b, connector, member, nil)
+	return snap, err
+}
+
+// readSnapshot is ReadSnapshot that tells sized how many members follow
+// before the first, and says whether the members were null.
+func (c *Codec) readSnapshot(ctx context.Context, b SnapshotChunks, name string, member func(connector.Staff) error, sized func(int)) (*Snapshot, contentShape, error) {
+	raw, err := b.LoadSnapshotHead(ctx, name)
+	if err != nil {
+		return nil, contentShape{}, err
+	}
+	h, err := c.openHead(raw)
+	if err != nil {
+		return nil, contentShape{}, err
+	}
+	if h == nil {
+		// The single-value layout, read whole once: the next save
+		// writes chunks.
+		snap, err := c.DecodeSnapshot(raw)
+		if err != nil {
+			return nil, contentShape{}, err
+		}
+		shape := contentShape{staff: len(snap.Staff), nullStaff: snap.Staff == nil}
+		staff := snap.Staff
+		snap.Staff = nil
+		if member == nil {
+			snap.Groups, snap.Memberships = nil, nil
+			return snap, shape, nil
+		}
+		if sized != nil {
+			sized(len(staff))
+		}
+		for _, u := range staff {
+			if err := member(u); err != nil {
+				return nil, shape, err
+			}
+		}
+		return snap, shape, nil
+	}
+	snap := &Snapshot{V: h.V, SyncedAt: h.SyncedAt, Connector: h.Connector, Account: h.Account,
+		Roster: connector.Roster{Cursor: h.Cursor, GroupsRead: h.GroupsRead}}
+	shape := contentShape{staff: h.Staff}
+	if member == nil {
+		return snap, shape, nil
+	}
+	if sized != nil {
+		sized(h.Staff)
+	}
+	r := &chunkReader{ctx: ctx, b: b, c: c, names: h.chunkNames()}
+	shape.nullStaff, err = readContent(r, snap, member)
+	if r.err != nil {
+		return nil, shape, r.err
+	}
+	if err != nil {
+		return nil, shape, err
+	}
+	return snap, shape, nil
+}
+
+type contentShape struct {
+	staff     int
+	nullStaff bool
+}
+
+// loadAttempts bounds how often LoadSnapshot starts again after saves
+// replaced the snapshot under it.
+const loadAttempts = 4
+
+// LoadSnapshot reads connector's snapshot whole.
+func (c *Codec) LoadSnapshot(ctx context.Context, b SnapshotChunks, name string) (*Snapshot, error) {
+	for attempt := 1; ; attempt++ {
+		var staff []connector.Staff
+		snap, shape, err := c.readSnapshot(ctx, b, name, func(u connector.Staff) error {
+			staff = append(staff, u)
+			return nil
+		}, func(n int) {
+			// The head counts the members: one allocation.
+			staff = make([]connector.Staff, 0, n)
+		})
+		if errors.Is(err, ErrSnapshotReplaced) && attempt < loadAttempts {
+			continue
+		}
+		if err != nil {
+			return nil, err
+		}
+		if shape.nullStaff {
+			staff = nil
+		}
+		snap.Staff = staff
+		return snap, nil
+	}
+}
+
+// writeContent writes the snapshot's content JSON (what the single-value
+// layout's revision is a digest of, byte for byte) a member at a time,
+// and returns how many members staff put.
+func writeContent(w io.Writer, head *Snapshot, staff StaffWriter, nullStaff bool) (int, error) {
+	var scratch bytes.Buffer
+	enc := json.NewEncoder(&scratch)
+	// value writes v as json.Marshal would, without the encoder's newline.
+	value := func(v any) error {
+		scratch.Reset()
+		if err := enc.Encode(v); err != nil {
+			return err
+		}
+		_, err := w.Write(scratch.Bytes()[:scratch.Len()-1])
+		return err
+	}
+	text := func(s string) error { _, err := io.WriteString(w, s); return err }
+	if err := text(`{"v":` + strconv.Itoa(SnapshotVersion) + `,"connector":`); err != nil {
+		return 0, err
+	}
+	if err := value(ConnectorOrDefault(head.Connector)); err != nil {
+		return 0, err
+	}
+	if err := text(`,"account":`); err != nil {
+		return 0, err
+	}
+	if err := value(head.Account); err != nil {
+		return 0, err
+	}
+	if err := text(`,"staff":`); err != nil {
+		return 0, err
+	}
+	count := 0
+	var last int64
+	err := staff(func(u connector.Staff) error {
+		if count > 0 && u.ID <= last {
+			return fmt.Errorf("store: snapshot members out of order: %d after %d", u.ID, last)
+		}
+		sep := ","
+		if count == 0 {
+			sep = "["
+		}
+		if err := text(sep); err != nil {
+			return err
+		}
+		count++
+		last = u.ID
+		return value(u)
+	})
+	if err != nil {
+		return count, err
+	}
+	switch {
+	case count > 0:
+		err = text("]")
+	case nullStaff:
+		err = text("null")
+	default:
+		err = text("[]")
+	}
+	if err != nil {
+		return count, err
+	}
+	if err := text(`,"groups":`); err != nil {
+		return count, err
+	}
+	if err := value(head.Groups); err != nil {
+		return count, err
+	}
+	if err := text(`,"memberships":`); err != nil {
+		return count, err
+	}
+	if head.Memberships == nil {
+		err = text("null")
+	} else {
+		err = text("[")
+		for i, m := range head.Memberships {
+			if err == nil && i > 0 {
+				err = text(",")
+			}
+			if err == nil {
+				err = value(m)
+			}
+		}
+		if err == nil {
+			err = text("]")
+		}
+	}
+	if err != nil {
+		return count, err
+	}
+	return count, text("}")
+}
+
+// readContent decodes the content JSON token by token: members one at a
+// time to member, the rest into snap. It reports whether the members
+// were null.
+func readContent(r io.Reader, snap *Snapshot, member func(connector.Staff) error) (nullStaff bool, err error) {
+	dec := json.NewDecoder(r)
+	unreadable := func(err error) error { return fmt.Errorf("%w: %w", ErrUnreadable, err) }
+	delim := func(want json.Delim) error {
+		tok, err := dec.Token()
+		if err != nil {
+			return unreadable(err)
+		}
+		if d, ok := tok.(json.Delim); !ok || d != want {
+			return unreadable(fmt.Errorf("want %q, got %v", want, tok))
+		}
+		return nil
+	}
+	if err := delim('{'); err != nil {
+		return false, err
+	}
+	for dec.More() {
+		tok, err := dec.Token()
+		if err != nil {
+			return false, unreadable(err)
+		}
+		key, _ := tok.(string)
+		switch key {
+		case "v":
+			var v int
+			if err := dec.Decode(&v); err != nil {
+				return false, unreadable(err)
+			}
+			if v != SnapshotVersion {
+				return false, unreadable(fmt.Errorf("schema version %d in the content", v))
+			}
+		case "staff":
+			if !dec.More() {
+				return false, unreadable(errors.New("no members"))
+			}
+			tok, err := dec.Token()
+			if err != nil {
+				return false, unreadable(err)
+			}
+			if tok == nil {
+				nullStaff = true
+				continue
+			}
+			if d, ok := tok.(json.Delim); !ok || d != '[' {
+				return false, unreadable(fmt.Errorf("members: want '[', got %v", tok))
+			}
+			for dec.More() {
+				var u connector.Staff
+				if err := dec.Decode(&u); err != nil {
+					return false, unreadable(err)
+				}
+				if err := member(u); err != nil {
+					return false, err
+				}
+			}
+			if err := delim(']'); err != nil {
+				return false, err
+			}
+		case "groups":
+			if err := dec.Decode(&snap.Groups); err != nil {
+				return false, unreadable(err)
+			}
+		case "memberships":
+			if err := dec.Decode(&snap.Memberships); err != nil {
+				return false, unreadable(err)
+			}
+		default: // "connector" and "account", which the head has too
+			var skip json.RawMessage
+			if err := dec.Decode(&skip); err != nil {
+				return false, unreadable(err)
+			}
+		}
+	}
+	return nullStaff, delim('}')
+}
+
+// chunkWriter cuts what is written to it into sealed chunks of one
+// generation, digesting it on the way.
+type chunkWriter struct {
+	ctx            context.Context
+	b              SnapshotChunks
+	c              *Codec
+	connector, gen string
+	digest         hash.Hash
+	buf            []byte
+	names          []string
+}
+
+func (w *chunkWriter) Write(p []byte) (int, error) {
+	w.digest.Write(p)
+	n := 0
+	for len(p) > 0 {
+		if w.buf == nil {
+			w.buf = make([]byte, 0, snapshotChunkSize)
+		}
+		k := min(snapshotChunkSize-len(w.buf), len(p))
+		w.buf = append(w.buf, p[:k]...)
+		p, n = p[k:], n+k
+		if len(w.buf) == snapshotChunkSize {
+			if err := w.flush(); err != nil {
+				return n, err
+			}
+		}
+	}
+	return n, nil
+}
+
+func (w *chunkWriter) flush() error {
+	if len(w.buf) == 0 {
+		return nil
+	}
+	if err := w.ctx.Err(); err != nil {
+		return err
+	}
+	name := SnapshotChunkName(w.connector, w.gen, len(w.names))
+	data := w.buf
+	if w.c != nil {
+		data = w.c.keys.Seal(w.buf, chunkAAD(name))
+	}
+	w.names = append(w.names, name)
+	w.buf = w.buf[:0]
+	return w.b.PutSnapshotChunk(w.ctx, name, data)
+}
+
+// drop removes the chunks of a save that will not be switched to.
+func (w *chunkWriter) drop() {
+	if len(w.names) > 0 {
+		_ = w.b.DropSnapshotChunks(context.WithoutCancel(w.ctx), w.names)
+	}
+}
+
+// chunkReader reads a generation's chunks in order as one stream.
+type chunkReader struct {
+	ctx   context.Context
+	b     SnapshotChunks
+	c     *Codec
+	names []string
+	next  int
+	cur   []byte
+	// err is the failure to fetch or open a chunk, which the JSON
+	// decoder would otherwise report as malformed input.
+	err error
+}
+
+func (r *chunkReader) Read(p []byte) (int, error) {
+	for len(r.cur) == 0 {
+		if r.err != nil {
+			return 0, r.err
+		}
+		if r.next == len(r.names) {
+			return 0, io.EOF
+		}
+		name := r.names[r.next]
+		data, err := r.b.SnapshotChunk(r.ctx, name)
+		switch {
+		case errors.Is(err, ErrNotFound):
+			r.err = ErrSnapshotReplaced
+		case err != nil:
+			r.err = err
+		default:
+			r.cur, err = r.c.open(data, chunkAAD(name))
+			if err != nil {
+				r.err = fmt.Errorf("%w: chunk %d: %w", ErrUnreadable, r.next, err)
+			}
+		}
+		r.next++
+	}
+	n := copy(p, r.cur)
+	r.cur = r.cur[n:]
+	return n, nil
+}
