@@ -109,8 +109,9 @@ func openStore(ctx context.Context, w *world, r *redisTopology) (*redisstore.Sto
 }
 
 // settle waits, up to limit, until no seat-review change is still being
-// carried out and Zendesk has been quiet for three seconds. It returns
-// how long that took.
+// carried out, no approval request has a message still to post, and
+// Zendesk has been quiet for three seconds. It returns how long that
+// took.
 func settle(ctx context.Context, w *world, r *redisTopology, limit time.Duration) time.Duration {
 	start := time.Now()
 	st, client, err := openStore(ctx, w, r)
@@ -120,6 +121,7 @@ func settle(ctx context.Context, w *world, r *redisTopology, limit time.Duration
 	defer st.Close()
 	defer client.Close()
 	svc := &reviews.Service{Records: st, Audit: st}
+	requests := &approvals.Service{Records: st, Audit: st}
 	period := reviews.PeriodOf(time.Now(), time.UTC)
 	lastCount, quietSince := -1, time.Now()
 	_ = waitFor(ctx, limit, "settle", func() bool {
@@ -131,7 +133,16 @@ func settle(ctx context.Context, w *world, r *redisTopology, limit time.Duration
 			return false
 		}
 		for _, it := range items {
-			if it.Change != nil && it.Change.Status != reviews.ChangeDone && it.Change.Status != reviews.ChangeFailed {
+			if it.Change != nil && it.Change.Status == reviews.ChangePending {
+				return false
+			}
+		}
+		all, err := requests.List(ctx)
+		if err != nil {
+			return false
+		}
+		for _, r := range all {
+			if len(r.Outbox) > 0 {
 				return false
 			}
 		}
@@ -316,6 +327,9 @@ func judgeApprovals(ctx context.Context, v *verdict, w *world, d *driver, svc *a
 		replies := len(w.slack.Replies(approvalsChannel, run.parentTS))
 		if replies != len(r.Approvals) {
 			v.violate("thread replies other than one per approval", "%s: %d replies for %d approvals", r.ID, replies, len(r.Approvals))
+		}
+		if len(r.Outbox) > 0 {
+			v.violate("approval messages never posted", "%s: %d notices still in its outbox after the settle time", r.ID, len(r.Outbox))
 		}
 		if r.State == approvals.Approved {
 			n := 0

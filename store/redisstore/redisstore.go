@@ -102,7 +102,9 @@ func New(client redis.UniversalClient, opts Options) *Store {
 // down, sealed without a key, or in the clear with one is refused here.
 func Open(ctx context.Context, client redis.UniversalClient, opts Options) (*Store, error) {
 	s := New(client, opts)
-	if err := s.Ping(ctx); err != nil {
+	// Writes no replica confirms yet (one resyncing after a failover) do
+	// not keep the bot from starting: readiness says no until they do.
+	if err := s.Ping(ctx); err != nil && !errors.Is(err, ErrNotReplicated) {
 		return nil, err
 	}
 	if !opts.Rekey {

@@ -91,8 +91,12 @@ func TestWritesWaitForReplicas(t *testing.T) {
 		}
 	})
 	t.Run("no replica", func(t *testing.T) {
-		st := redisstore.New(startPrimary(t, false), redisstore.Options{WaitReplicas: 1, WaitTimeout: 50 * time.Millisecond})
-		err := st.Ping(ctx)
+		// The store opens (the bot starts, and says it is not ready).
+		st, err := redisstore.Open(ctx, startPrimary(t, false), redisstore.Options{WaitReplicas: 1, WaitTimeout: 50 * time.Millisecond})
+		if err != nil {
+			t.Fatalf("open with no replica: %v", err)
+		}
+		err = st.Ping(ctx)
 		if !errors.Is(err, redisstore.ErrNotReplicated) || !strings.Contains(err.Error(), "REDIS_WAIT_REPLICAS") {
 			t.Errorf("ready with no replica: %v", err)
 		}
