@@ -11,6 +11,7 @@ import (
 	"testing/synctest"
 	"time"
 
+	"github.com/seatwarden/seatwarden/internal/teststores"
 	"github.com/seatwarden/seatwarden/store"
 	"github.com/seatwarden/seatwarden/store/boltstore"
 )
@@ -395,6 +396,39 @@ func TestRunnerKeepsItsLockAliveAndStopsWhenItIsLost(t *testing.T) {
 			t.Errorf("lock now held by %q, want the replica that took it over", l.Holder)
 		}
 	})
+}
+
+// TestAJobsWritesStopWhenItsLockIsLost: a run whose lock another replica
+// has taken (it paused past the TTL) has its next write refused at once,
+// before its renewal notices, so it cannot overwrite the new holder's work.
+func TestAJobsWritesStopWhenItsLockIsLost(t *testing.T) {
+	for name, st := range map[string]store.Store{"bolt": teststores.Bolt(t, nil), "redis": teststores.Redis(t, "jobs")} {
+		t.Run(name, func(t *testing.T) {
+			locks := &memLocks{held: map[string]store.Lock{}}
+			fenced := store.Fenced(st)
+			r := &Runner{Locks: locks, Holder: "replica-a", Timeout: time.Minute, LockTTL: time.Minute}
+			var before, after error
+			err := r.Run(t.Context(), Definition{Name: NameSync, Run: func(ctx context.Context, _ time.Time) error {
+				_, before = fenced.CreateRecord(ctx, "fence-test", "before", []byte(`{}`))
+				locks.steal("job:sync")
+				_, after = fenced.CreateRecord(ctx, "fence-test", "after", []byte(`{}`))
+				return after
+			}})
+			if before != nil {
+				t.Fatalf("write while holding the lock: %v", before)
+			}
+			if !errors.Is(after, store.ErrFenced) || !errors.Is(err, store.ErrFenced) {
+				t.Errorf("write after the lock was taken over = %v (run: %v), want ErrFenced", after, err)
+			}
+			if _, err := st.GetRecord(t.Context(), "fence-test", "after"); !errors.Is(err, store.ErrNotFound) {
+				t.Errorf("the refused write is in the store: %v", err)
+			}
+			// Outside a run nothing is fenced.
+			if _, err := fenced.CreateRecord(t.Context(), "fence-test", "request", []byte(`{}`)); err != nil {
+				t.Errorf("a write outside any job run: %v", err)
+			}
+		})
+	}
 }
 
 func TestStopWaitsForRunNow(t *testing.T) {

@@ -129,7 +129,11 @@ func (r *Runner) Run(ctx context.Context, def Definition) (err error) {
 	}()
 
 	log.Info("job started")
-	err = runRecovering(context.WithValue(runCtx, fencingKey{}, lock.Token), def, start)
+	// The run's writes through a store.Fenced are refused once the lock
+	// is another's, even before keepLock notices (a frozen process wakes
+	// and writes at once).
+	fencedCtx := store.WithFence(context.WithValue(runCtx, fencingKey{}, lock.Token), r.Locks, lock, ttl)
+	err = runRecovering(fencedCtx, def, start)
 	d := r.now().Sub(start)
 	if err != nil {
 		switch cause := context.Cause(runCtx); {

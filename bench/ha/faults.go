@@ -46,18 +46,18 @@ func (f *faultLog) fail(format string, a ...any) {
 
 // schedule is when each one-off fault happens, as a share of the run.
 type schedule struct {
-	zendesk5xx, redisRestart, slack429, zendesk429, failover float64
-	storm                                                    time.Duration
-	killEvery, downFor                                       time.Duration
+	zendesk5xx, redisRestart, slack429, zendesk429, failover, freeze float64
+	storm                                                            time.Duration
+	killEvery, downFor                                               time.Duration
 }
 
 var defaultSchedule = schedule{
-	zendesk5xx: 0.15, redisRestart: 0.30, slack429: 0.40, zendesk429: 0.50, failover: 0.65,
+	zendesk5xx: 0.15, redisRestart: 0.30, slack429: 0.40, zendesk429: 0.50, failover: 0.65, freeze: 0.75,
 	storm: 4 * time.Second, killEvery: 4 * time.Second, downFor: 1500 * time.Millisecond,
 }
 
 // injectFaults runs the fault schedule over a run of length total.
-func injectFaults(ctx context.Context, total time.Duration, s schedule, w *world, r *redisTopology, reps *replicas, log *faultLog, failover *failoverFigures) {
+func injectFaults(ctx context.Context, total time.Duration, s schedule, lockTTL time.Duration, w *world, r *redisTopology, reps *replicas, log *faultLog, failover *failoverFigures) {
 	var wg sync.WaitGroup
 	at := func(share float64, fn func()) {
 		wg.Add(1)
@@ -112,6 +112,13 @@ func injectFaults(ctx context.Context, total time.Duration, s schedule, w *world
 		failover.promoted = took
 		failover.allReady = watch.sinceStart()
 		failover.refused = watch.notReady()
+	})
+	at(s.freeze, func() {
+		// Past the job locks' TTL, so the replica wakes to locks another
+		// replica holds now, with its job runs still going.
+		if reps.freeze(ctx, lockTTL+5*time.Second) {
+			log.add("replica frozen past the lock TTL (SIGSTOP, SIGCONT)")
+		}
 	})
 	// Kill a replica every killEvery; it comes back after downFor.
 	wg.Add(1)

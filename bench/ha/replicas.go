@@ -11,6 +11,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"syscall"
 	"time"
 )
 
@@ -139,6 +140,28 @@ func (r *replicas) kill() (death, bool) {
 	r.deaths = append(r.deaths, d)
 	r.mu.Unlock()
 	return d, true
+}
+
+// freeze stops a random running replica (SIGSTOP) for d and then lets it
+// go on (SIGCONT), as a long pause, a stopped VM or a partition does: it
+// wakes holding locks that have expired meanwhile.
+func (r *replicas) freeze(ctx context.Context, d time.Duration) bool {
+	r.mu.Lock()
+	var up []*proc
+	for _, p := range r.running {
+		if p != nil && !p.exited() {
+			up = append(up, p)
+		}
+	}
+	r.mu.Unlock()
+	if len(up) < 2 {
+		return false
+	}
+	p := up[rand.IntN(len(up))]
+	p.signal(syscall.SIGSTOP)
+	sleep(context.WithoutCancel(ctx), d)
+	p.signal(syscall.SIGCONT)
+	return true
 }
 
 // restartDown starts every replica that is down.

@@ -143,7 +143,8 @@ func newApp(ctx context.Context, cfg *config.Config, log *slog.Logger) (*app, er
 		return nil, err
 	}
 	a.sealed, _ = st.Sealed()
-	a.store = store.Instrument(st, a.metrics.ObserveStore)
+	// A job run's writes stop once its lock is another replica's.
+	a.store = store.Fenced(store.Instrument(st, a.metrics.ObserveStore))
 
 	zd, err := newZendeskClient(cfg, log, a.metrics.ObserveZendesk)
 	if err != nil {
