@@ -74,6 +74,10 @@ func (i *instrumented) ClaimKey(ctx context.Context, key string, ttl time.Durati
 	return timed(i, "claim_key", func() (bool, error) { return i.next.ClaimKey(ctx, key, ttl) })
 }
 
+func (i *instrumented) KeyClaimed(ctx context.Context, key string) (bool, error) {
+	return timed(i, "key_claimed", func() (bool, error) { return i.next.KeyClaimed(ctx, key) })
+}
+
 func (i *instrumented) ReleaseKey(ctx context.Context, key string) error {
 	return i.timedErr("release_key", func() error { return i.next.ReleaseKey(ctx, key) })
 }

@@ -37,7 +37,8 @@ func (f failingStore) ReleaseLock(context.Context, store.Lock) error { return f.
 func (f failingStore) ClaimKey(context.Context, string, time.Duration) (bool, error) {
 	return false, f.err
 }
-func (f failingStore) ReleaseKey(context.Context, string) error { return f.err }
+func (f failingStore) ReleaseKey(context.Context, string) error         { return f.err }
+func (f failingStore) KeyClaimed(context.Context, string) (bool, error) { return false, f.err }
 func (f failingStore) TrimAudit(context.Context, int64, int) (int, error) {
 	return 0, f.err
 }
@@ -96,6 +97,7 @@ func TestInstrumentReportsEveryOperation(t *testing.T) {
 			{"renew_lock", func() error { _, err := s.RenewLock(ctx, store.Lock{}, time.Second); return err }},
 			{"release_lock", func() error { return s.ReleaseLock(ctx, store.Lock{}) }},
 			{"claim_key", func() error { _, err := s.ClaimKey(ctx, "k", time.Second); return err }},
+			{"key_claimed", func() error { _, err := s.KeyClaimed(ctx, "k"); return err }},
 			{"append_audit", func() error { _, err := s.AppendAudit(ctx, store.AuditEntry{}); return err }},
 			{"list_audit", func() error { _, err := s.ListAudit(ctx, 0, 1); return err }},
 			{"get_record", func() error { _, err := s.GetRecord(ctx, "k", "i"); return err }},

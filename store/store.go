@@ -112,6 +112,8 @@ type Idempotency interface {
 	// side effect that failed after its claim and is to be tried again.
 	// Releasing a key nobody holds is not an error.
 	ReleaseKey(ctx context.Context, key string) error
+	// KeyClaimed reports whether key is claimed now, claiming nothing.
+	KeyClaimed(ctx context.Context, key string) (bool, error)
 }
 
 // AuditEntry is one line of the append-only audit trail.

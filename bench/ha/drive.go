@@ -89,9 +89,11 @@ type driver struct {
 	claimed  map[string]bool // seats the harness has pressed a decision for
 	clicks   []clickRecord
 	requests []approvalRun
-	events   []eventRun
-	teamsAsk []teamsRun
-	owners   []person // owners with seats left to decide
+	events   []*eventRun
+	// lateRetries are Slack's later deliveries of events no replica took.
+	lateRetries sync.WaitGroup
+	teamsAsk    []teamsRun
+	owners      []person // owners with seats left to decide
 }
 
 type approvalRun struct {
@@ -449,10 +451,13 @@ func (d *driver) teamsQuestions(ctx context.Context) {
 }
 
 // directMessages sends "help" in a DM through the Events API; some events
-// come again as Slack's retries, to another replica.
-func (d *driver) directMessages(ctx context.Context, who person) {
+// come again as Slack's retries, to another replica. An event no replica
+// acknowledged is delivered again later, as Slack does a minute on: the
+// bot's lease on an event being answered is 30 s, so the harness comes
+// back after 35 s (within the settle time, from late).
+func (d *driver) directMessages(ctx context.Context, late context.Context, who person) {
 	for n := 0; ctx.Err() == nil; n++ {
-		run := eventRun{id: fmt.Sprintf("Ev%s%06d", who.slackID, n), person: who}
+		run := &eventRun{id: fmt.Sprintf("Ev%s%06d", who.slackID, n), person: who}
 		tries := 1
 		if rand.IntN(10) < 3 {
 			tries = 2 + rand.IntN(2)
@@ -461,11 +466,29 @@ func (d *driver) directMessages(ctx context.Context, who person) {
 			run.sends = append(run.sends, d.slack.directMessage(ctx, who, who.slackID, run.id, "help", i))
 			sleep(ctx, time.Duration(rand.IntN(300))*time.Millisecond)
 		}
+		if !run.acked() {
+			d.lateRetries.Go(func() {
+				sleep(late, 35*time.Second)
+				s := d.slack.directMessage(late, who, who.slackID, run.id, "help", len(run.sends))
+				d.mu.Lock()
+				run.sends = append(run.sends, s)
+				d.mu.Unlock()
+			})
+		}
 		d.mu.Lock()
 		d.events = append(d.events, run)
 		d.mu.Unlock()
 		sleep(ctx, 200*time.Millisecond)
 	}
+}
+
+func (r *eventRun) acked() bool {
+	for _, s := range r.sends {
+		if s.ok() {
+			return true
+		}
+	}
+	return false
 }
 
 func sleep(ctx context.Context, d time.Duration) {

@@ -16,6 +16,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -152,7 +153,7 @@ func run(ctx context.Context, o options, out io.Writer) (int, error) {
 	}
 	launch(func() { d.seatQuestions(driveCtx) })
 	launch(func() { d.teamsQuestions(driveCtx) })
-	launch(func() { d.directMessages(driveCtx, w.chatter) })
+	launch(func() { d.directMessages(driveCtx, ctx, w.chatter) })
 	launch(func() { injectFaults(driveCtx, o.Duration, defaultSchedule, o.LockTTL, w, rt, reps, faults, &fo) })
 	launch(func() { progress(driveCtx, say, d, reps, runStart) })
 	for range workers {
@@ -174,6 +175,13 @@ func run(ctx context.Context, o options, out io.Writer) (int, error) {
 		}
 	}
 	settled := settle(ctx, w, rt, o.Settle)
+	lateDone := make(chan struct{})
+	go func() { d.lateRetries.Wait(); close(lateDone) }()
+	select {
+	case <-lateDone:
+	case <-time.After(time.Minute):
+		return 0, errors.New("the late deliveries of DM events did not finish within a minute")
+	}
 	stopWatch()
 
 	v, err := judge(ctx, w, rt, reps, d)

@@ -351,11 +351,8 @@ func judgeApprovals(ctx context.Context, v *verdict, w *world, d *driver, svc *a
 func judgeEvents(v *verdict, w *world, reps *replicas, d *driver) {
 	acked, excused := 0, 0
 	for _, e := range d.events {
-		ok := false
-		for _, s := range e.sends {
-			ok = ok || s.ok()
-		}
-		if !ok {
+		if !e.acked() {
+			v.count("DM events no replica acknowledged, retries included", 1)
 			continue
 		}
 		acked++

@@ -23,9 +23,11 @@ func TestRunSmall(t *testing.T) {
 		RedisURL:    url,
 		Seats:       500,
 		Concurrency: 4,
-		Duration:    300 * time.Millisecond,
-		Warmup:      100 * time.Millisecond,
-		Text:        "seats",
+		// Long enough that a loaded machine (CI beside other work)
+		// still completes requests in each phase.
+		Duration: time.Second,
+		Warmup:   300 * time.Millisecond,
+		Text:     "seats",
 	}
 	rep, err := run(t.Context(), o, &out, &out)
 	t.Log("\n" + out.String())

@@ -37,8 +37,13 @@ type Options struct {
 	API     *slackgo.Client
 	Handler bot.Handler
 	// Dedupe remembers Events API event ids, so Slack's retries of an
-	// event already taken are acknowledged and dropped.
+	// event already answered are acknowledged and dropped.
 	Dedupe store.Idempotency
+	// EventLease is how long one delivery of an event keeps its retries
+	// out while it is answered (default 30 s): shorter than Slack's wait
+	// before its second retry (a minute), so the event of a replica that
+	// died answering is answered then.
+	EventLease time.Duration
 	// Users caches user id → email across replicas; nil keeps the cache
 	// in this process only.
 	Users store.Records
@@ -85,6 +90,9 @@ const maxBody = 1 << 20
 func New(o Options) (*Adapter, error) {
 	if o.API == nil || o.Handler == nil {
 		return nil, errors.New("slack: the adapter needs an API client and a handler")
+	}
+	if o.EventLease <= 0 {
+		o.EventLease = 30 * time.Second
 	}
 	if o.AckBudget <= 0 {
 		o.AckBudget = 2 * time.Second
@@ -197,8 +205,8 @@ func (a *Adapter) handleEvent(w http.ResponseWriter, r *http.Request) {
 	if err := a.onEvent(r.Context(), ev); err != nil {
 		// Anything but 2xx makes Slack deliver the event again later,
 		// rather than risk a lost event.
-		if errors.Is(err, errBusy) {
-			http.Error(w, "busy; deliver the event again", http.StatusServiceUnavailable)
+		if errors.Is(err, errBusy) || errors.Is(err, errAnswering) {
+			http.Error(w, err.Error()+"; deliver the event again later", http.StatusServiceUnavailable)
 			return
 		}
 		http.Error(w, "store unavailable", http.StatusInternalServerError)
@@ -379,6 +387,13 @@ func (a *Adapter) onInteraction(ctx context.Context, ic *slackgo.InteractionCall
 
 // onEvent takes an Events API callback once, whatever Slack's retries; an
 // error means it could not be taken now and Slack should retry.
+//
+// An event is answered before it is acknowledged when the answer takes
+// less than the acknowledgement's budget (nearly always), and marked
+// answered only once it is posted. While one delivery is being answered,
+// a lease keeps Slack's retries of it out (they are told to come again);
+// a replica that dies before answering leaves only the lease, which
+// expires before Slack's next retry, so that retry is answered.
 func (a *Adapter) onEvent(ctx context.Context, ev slackevents.EventsAPIEvent) error {
 	cb, ok := ev.Data.(*slackevents.EventsAPICallbackEvent)
 	if !ok || cb.EventID == "" {
@@ -387,17 +402,6 @@ func (a *Adapter) onEvent(ctx context.Context, ev slackevents.EventsAPIEvent) er
 	if !a.teamAllowed(cb.TeamID, ev.EnterpriseID) {
 		a.log.Warn("dropped an event from a workspace the policy does not allow", slog.String("team", cb.TeamID), slog.String("event_id", cb.EventID))
 		return nil
-	}
-	if a.opt.Dedupe != nil {
-		first, err := a.opt.Dedupe.ClaimKey(ctx, eventKey(cb.EventID), time.Hour)
-		if err != nil {
-			// Without the store we cannot tell a retry from a new event.
-			a.log.Error("event not deduplicated", slog.Any("error", err))
-			return err
-		}
-		if !first {
-			return nil
-		}
 	}
 
 	var req bot.Request
@@ -415,6 +419,9 @@ func (a *Adapter) onEvent(ctx context.Context, ev slackevents.EventsAPIEvent) er
 		if e.Tab != "home" || e.User == "" {
 			return nil // the Messages tab needs nothing
 		}
+		if first, err := a.claimEvent(ctx, eventKey(cb.EventID), time.Hour); err != nil || !first {
+			return err
+		}
 		user := bot.User{ID: e.User, TeamID: cb.TeamID}
 		if !a.pool.Submit(func(ctx context.Context) { a.publishHome(ctx, user, 1) }) {
 			// Slack sends the event again next time the tab is opened.
@@ -431,35 +438,100 @@ func (a *Adapter) onEvent(ctx context.Context, ev slackevents.EventsAPIEvent) er
 	default:
 		return nil
 	}
+
+	answered, lease := eventKey(cb.EventID), eventKey(cb.EventID)+":answering"
+	if a.opt.Dedupe != nil {
+		done, err := a.opt.Dedupe.KeyClaimed(ctx, answered)
+		if err != nil {
+			a.log.Error("event not deduplicated", slog.Any("error", err))
+			return err
+		}
+		if done {
+			return nil
+		}
+		if first, err := a.claimEvent(ctx, lease, a.opt.EventLease); err != nil {
+			return err
+		} else if !first {
+			return errAnswering
+		}
+	}
+	result := make(chan error, 1)
 	accepted := a.pool.Submit(func(ctx context.Context) {
-		req.Text = a.commandText(ctx, text)
-		for _, rm := range a.answer(ctx, req) {
-			opts := msgOptions(rm)
-			if req.Conversation.ThreadID != "" {
-				opts = append(opts, slackgo.MsgOptionTS(req.Conversation.ThreadID))
+		err := a.answerEvent(ctx, req, text)
+		if a.opt.Dedupe != nil {
+			if err == nil {
+				_, err = a.opt.Dedupe.ClaimKey(ctx, answered, time.Hour)
 			}
-			var err error
-			if rm.Ephemeral && !req.Conversation.Direct {
-				err = a.postEphemeral(ctx, req.Conversation.ID, req.User.ID, opts...)
-			} else {
-				_, _, err = a.postMessage(ctx, req.Conversation.ID, opts...)
-			}
-			if err != nil {
-				a.log.Error("reply not posted", slog.String("channel", req.Conversation.ID), slog.Any("error", err))
-				return
+			if rerr := a.opt.Dedupe.ReleaseKey(context.WithoutCancel(ctx), lease); rerr != nil {
+				a.log.Warn("event's lease not released; it expires on its own", slog.String("event_id", cb.EventID), slog.Any("error", rerr))
 			}
 		}
+		result <- err
 	})
 	if !accepted {
 		// Busy: forget the event so Slack's retry of it is taken, rather
 		// than claim it and drop it.
 		if a.opt.Dedupe != nil {
-			if err := a.opt.Dedupe.ReleaseKey(context.WithoutCancel(ctx), eventKey(cb.EventID)); err != nil {
-				a.log.Error("busy, and the event's claim not released: it is lost", slog.String("event_id", cb.EventID), slog.Any("error", err))
+			if err := a.opt.Dedupe.ReleaseKey(context.WithoutCancel(ctx), lease); err != nil {
+				a.log.Error("busy, and the event's lease not released: Slack's later retry answers it", slog.String("event_id", cb.EventID), slog.Any("error", err))
 			}
 		}
 		a.log.Warn("event not taken: the adapter is busy; Slack will deliver it again", slog.String("event_id", cb.EventID))
 		return errBusy
+	}
+	timer := time.NewTimer(a.opt.AckBudget)
+	defer timer.Stop()
+	select {
+	case err := <-result:
+		var refused slackgo.SlackErrorResponse
+		if errors.As(err, &refused) {
+			// Slack refused the answer itself (a channel the bot cannot
+			// post in): delivering the event again would not help.
+			return nil
+		}
+		// Not posted (rate limited, Slack or the network failing): Slack
+		// delivers it again.
+		return err
+	case <-timer.C:
+		// Still answering: acknowledged now, within Slack's 3 s.
+		return nil
+	case <-ctx.Done():
+		return nil
+	}
+}
+
+// claimEvent claims key for ttl; an error means Slack should retry.
+func (a *Adapter) claimEvent(ctx context.Context, key string, ttl time.Duration) (bool, error) {
+	if a.opt.Dedupe == nil {
+		return true, nil
+	}
+	first, err := a.opt.Dedupe.ClaimKey(ctx, key, ttl)
+	if err != nil {
+		// Without the store we cannot tell a retry from a new event.
+		a.log.Error("event not deduplicated", slog.Any("error", err))
+		return false, err
+	}
+	return first, nil
+}
+
+// answerEvent answers a message or a mention where it was written.
+func (a *Adapter) answerEvent(ctx context.Context, req bot.Request, text string) error {
+	req.Text = a.commandText(ctx, text)
+	for _, rm := range a.answer(ctx, req) {
+		opts := msgOptions(rm)
+		if req.Conversation.ThreadID != "" {
+			opts = append(opts, slackgo.MsgOptionTS(req.Conversation.ThreadID))
+		}
+		var err error
+		if rm.Ephemeral && !req.Conversation.Direct {
+			err = a.postEphemeral(ctx, req.Conversation.ID, req.User.ID, opts...)
+		} else {
+			_, _, err = a.postMessage(ctx, req.Conversation.ID, opts...)
+		}
+		if err != nil {
+			a.log.Error("reply not posted", slog.String("channel", req.Conversation.ID), slog.Any("error", err))
+			return err
+		}
 	}
 	return nil
 }
@@ -719,6 +791,9 @@ func eventKey(id string) string { return "slack:event:" + id }
 
 // errBusy: the adapter's queue is full; the request was not taken.
 var errBusy = errors.New("slack: the adapter is busy")
+
+// errAnswering: another delivery of the event is being answered now.
+var errAnswering = errors.New("slack: the event is being answered")
 
 func busyReply() *webhookReply {
 	return &webhookReply{ResponseType: slackgo.ResponseTypeEphemeral,

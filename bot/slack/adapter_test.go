@@ -26,6 +26,7 @@ import (
 	"github.com/seatwarden/seatwarden/bot/slack"
 	"github.com/seatwarden/seatwarden/bot/slack/slacktest"
 	"github.com/seatwarden/seatwarden/internal/syncbuf"
+	"github.com/seatwarden/seatwarden/store"
 	"github.com/seatwarden/seatwarden/store/boltstore"
 )
 
@@ -396,6 +397,41 @@ func TestBusyEventIsDeliveredAgain(t *testing.T) {
 	}
 	if err := f.emu.WaitUntil(ctx, func() bool { return f.handler.count(refused) == 1 }); err != nil {
 		t.Fatalf("the retried event was handled %d times, want 1", f.handler.count(refused))
+	}
+}
+
+// TestEventOfADeadReplicaIsAnsweredOnRetry: a replica that took an event
+// and died before answering leaves only its lease; Slack's retries are told
+// to come again until the lease lapses, and the next one is answered, once.
+func TestEventOfADeadReplicaIsAnsweredOnRetry(t *testing.T) {
+	var dedupe store.Idempotency
+	f := newFixture(t, func(o *slack.Options) { o.EventLease = 300 * time.Millisecond; dedupe = o.Dedupe })
+	if _, err := dedupe.ClaimKey(t.Context(), "slack:event:EvDead:answering", 300*time.Millisecond); err != nil {
+		t.Fatal(err)
+	}
+	event := `{"type":"event_callback","team_id":"T0001","event_id":"EvDead","event_time":1,"event":{"type":"message","channel_type":"im","user":"U0DANA","text":"EvDead","ts":"1.2","channel":"U0DANA"}}`
+	retry := func(n int) func(*http.Request) {
+		return func(r *http.Request) { r.Header.Set("X-Slack-Retry-Num", strconv.Itoa(n)) }
+	}
+	if status, _ := f.post(t, "/slack/events", event, retry(1)); status != http.StatusServiceUnavailable {
+		t.Fatalf("a retry while the dead replica's lease lives: %d, want 503 (come again)", status)
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	for n := 2; ; n++ {
+		status, _ := f.post(t, "/slack/events", event, retry(n))
+		if status == http.StatusOK {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("retry %d: %d, want 200 once the lease lapsed", n, status)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	if n := f.handler.count("EvDead"); n != 1 {
+		t.Errorf("the event was answered %d times, want 1", n)
+	}
+	if status, _ := f.post(t, "/slack/events", event, retry(9)); status != http.StatusOK || f.handler.count("EvDead") != 1 {
+		t.Errorf("a retry after the answer: %d, answered %d times; want 200 and still once", status, f.handler.count("EvDead"))
 	}
 }
 

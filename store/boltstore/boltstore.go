@@ -555,6 +555,27 @@ func (s *Store) ReleaseKey(ctx context.Context, key string) error {
 
 // ClaimKey implements store.Idempotency. Keys store their expiry as unix
 // nanoseconds; a key whose expiry has passed is free to claim again.
+// KeyClaimed implements store.Idempotency; an expired key not yet swept
+// is not claimed.
+func (s *Store) KeyClaimed(ctx context.Context, key string) (bool, error) {
+	if err := check.ClaimArgs(key, time.Second); err != nil {
+		return false, err
+	}
+	if err := ctx.Err(); err != nil {
+		return false, err
+	}
+	claimed := false
+	err := s.view(func(tx *bolt.Tx) error {
+		raw := tx.Bucket(bucketIdempotency).Get([]byte(s.codec.ClaimName(key)))
+		claimed = len(raw) == 8 && s.now().UnixNano() < int64(binary.BigEndian.Uint64(raw))
+		return nil
+	})
+	if err != nil {
+		return false, fmt.Errorf("boltstore: read key %q: %w", key, err)
+	}
+	return claimed, nil
+}
+
 func (s *Store) ClaimKey(ctx context.Context, key string, ttl time.Duration) (bool, error) {
 	if err := check.ClaimArgs(key, ttl); err != nil {
 		return false, err

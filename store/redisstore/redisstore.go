@@ -467,6 +467,22 @@ func (s *Store) ClaimKey(ctx context.Context, key string, ttl time.Duration) (bo
 	return claimed, nil
 }
 
+// KeyClaimed implements store.Idempotency.
+func (s *Store) KeyClaimed(ctx context.Context, key string) (bool, error) {
+	if err := check.ClaimArgs(key, time.Second); err != nil {
+		return false, err
+	}
+	c, err := s.sealing(ctx)
+	if err != nil {
+		return false, err
+	}
+	n, err := s.client.Exists(ctx, s.idemKey(c.ClaimName(key))).Result()
+	if err != nil {
+		return false, fmt.Errorf("redisstore: read key %q: %w", key, err)
+	}
+	return n == 1, nil
+}
+
 // ReleaseKey implements store.Idempotency.
 func (s *Store) ReleaseKey(ctx context.Context, key string) error {
 	if err := check.ClaimArgs(key, time.Second); err != nil {

@@ -745,6 +745,31 @@ func testIdempotency(t *testing.T, h Harness) {
 		}
 	})
 
+	t.Run("a claim is seen without claiming", func(t *testing.T) {
+		s := h.New(t)
+		seen := func(key string) bool {
+			t.Helper()
+			ok, err := s.KeyClaimed(t.Context(), key)
+			if err != nil {
+				t.Fatalf("KeyClaimed(%s): %v", key, err)
+			}
+			return ok
+		}
+		if seen("slack:evt:done:1") {
+			t.Fatal("an unclaimed key is seen as claimed")
+		}
+		if !claim(t, s, "slack:evt:done:1", shortTTL) {
+			t.Fatal("looking at a key claimed it")
+		}
+		if !seen("slack:evt:done:1") {
+			t.Error("a claimed key is not seen")
+		}
+		eventually(t, h, pollStep, "a key no longer seen after its TTL", func() bool { return !seen("slack:evt:done:1") })
+		if _, err := s.KeyClaimed(t.Context(), ""); !errors.Is(err, store.ErrInvalid) {
+			t.Errorf("KeyClaimed(empty key): err = %v, want ErrInvalid", err)
+		}
+	})
+
 	t.Run("a released key is claimed again, once", func(t *testing.T) {
 		s := h.New(t)
 		if !claim(t, s, "leavers:acted:1", longTTL) {
