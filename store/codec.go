@@ -107,6 +107,42 @@ func (c *Codec) SortRecords(recs []Record) {
 	}
 }
 
+// --- votes ---
+
+// VoterName is what a backend stores the voter of a vote on record
+// (kind, id) under.
+func (c *Codec) VoterName(kind, id, voter string) string {
+	if c == nil {
+		return voter
+	}
+	return c.blind.Name("voter", kind, id, voter)
+}
+
+func voteAAD(kind, recordName, voterName string) []byte {
+	return []byte("vote\x00" + kind + "\x00" + recordName + "\x00" + voterName)
+}
+
+// SealVote is the stored form of a vote's data, for the voter stored as
+// voterName on the record stored as recordName.
+func (c *Codec) SealVote(kind, recordName, voterName string, data []byte) []byte {
+	if c == nil {
+		return data
+	}
+	return c.keys.Seal(data, voteAAD(kind, recordName, voterName))
+}
+
+// OpenVote reads what SealVote stored. Empty data comes back nil.
+func (c *Codec) OpenVote(kind, recordName, voterName string, stored []byte) ([]byte, error) {
+	data, err := c.open(stored, voteAAD(kind, recordName, voterName))
+	if err != nil {
+		return nil, fmt.Errorf("vote on record %s/%s: %w", kind, recordName, err)
+	}
+	if len(data) == 0 {
+		return nil, nil
+	}
+	return data, nil
+}
+
 // --- idempotency keys ---
 
 // blindPrefix starts every blind claim key; no clear one does.
@@ -287,14 +323,26 @@ type StoredValue struct {
 	Kind string // records: the kind
 	Name string // records and claims: the stored name
 	Data []byte // claims: nil
+	// Votes are a record's ballot, which moves and is sealed with it.
+	Votes []StoredVote
+}
+
+// StoredVote is one vote of a record's ballot as stored: the voter's
+// stored name, and the vote's data until it is folded into the record's
+// (nil after).
+type StoredVote struct {
+	Voter string
+	Data  []byte
 }
 
 // Replacement is what Reseal writes back. A Name other than the value's
 // moves a record or claim: it is created there (unless something already
-// is) and removed from the old name. Nil Data keeps the data.
+// is) and removed from the old name. Nil Data keeps the data. Votes, when
+// not nil, replace a record's votes one for one, in order.
 type Replacement struct {
-	Name string
-	Data []byte
+	Name  string
+	Data  []byte
+	Votes []StoredVote
 }
 
 // ResealFunc decides a value's replacement; nil leaves it as it is.
