@@ -128,6 +128,8 @@ type Service struct {
 	// and are asked nothing, whatever the policy lists.
 	Leavers Leavers
 	Logger  *slog.Logger
+
+	pending pendingRequests
 }
 
 // Tickets reads one help-desk ticket; an error matching
@@ -428,6 +430,7 @@ func (s *Service) create(ctx context.Context, r Request, id string) (Request, er
 		return Request{}, err
 	}
 	r.Version = rec.Version
+	s.pending.remember(r)
 	detail := map[string]string{"kind": r.Kind, "title": r.Title, "tier": string(r.Tier), "needed": fmt.Sprint(r.Needed)}
 	actor := r.Requester
 	if r.OpenedBy != "" {
@@ -563,13 +566,20 @@ func (s *Service) ApproveReauthenticated(ctx context.Context, id string, a Actor
 
 func (s *Service) approve(ctx context.Context, id string, a Actor, stepped bool) (Request, error) {
 	now, who := s.now(), a.email()
-	r, err := s.Get(ctx, id)
-	if err != nil {
-		return r, err
+	r, known := s.pending.get(id, now)
+	if known && s.mayApprove(r, a, stepped) != nil {
+		known = false // a refusal is judged on the request as it stands
 	}
-	if err := s.mayApprove(r, a, stepped); err != nil {
-		s.refused(ctx, a, id, "approve", err)
-		return r, err
+	if !known {
+		var err error
+		if r, err = s.Get(ctx, id); err != nil {
+			return r, err
+		}
+		if err := s.mayApprove(r, a, stepped); err != nil {
+			s.refused(ctx, a, id, "approve", err)
+			return r, err
+		}
+		s.pending.remember(r)
 	}
 	// One vote on the request's ballot, counted and judged by the store
 	// in one step: racing approvers never retry, and the vote that
@@ -585,6 +595,7 @@ func (s *Service) approve(ctx context.Context, id string, a Actor, stepped bool)
 	})
 	switch {
 	case errors.Is(err, store.ErrNotFound):
+		s.pending.forget(id)
 		return Request{}, ErrNotFound
 	case errors.Is(err, store.ErrVoted):
 		if r, err = decodeRecord(rec); err != nil {
@@ -592,6 +603,7 @@ func (s *Service) approve(ctx context.Context, id string, a Actor, stepped bool)
 		}
 		return r, ErrAlreadyApproved
 	case errors.Is(err, store.ErrBallotClosed):
+		s.pending.forget(id)
 		if r, err = decodeRecord(rec); err != nil {
 			return r, err
 		}
@@ -608,6 +620,7 @@ func (s *Service) approve(ctx context.Context, id string, a Actor, stepped bool)
 	}
 	s.audit(ctx, who, "approval.approval", id, detail)
 	if r.State == Approved {
+		s.pending.forget(id)
 		s.audit(ctx, "system", "approval.approved", id, map[string]string{"approvers": r.ApproverNames()})
 		if KindOf(r.Kind).Next == AwaitGrant && s.Awaiting != nil {
 			// Lost only if this replica dies right here; the grant job's

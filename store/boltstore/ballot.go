@@ -90,6 +90,45 @@ func (b *ballot) replaceVotes(votes []store.StoredVote) {
 	b.Voters, b.Data = voters, data
 }
 
+// refuse says why voter's vote is not counted, or nil; b may be nil.
+func (b *ballot) refuse(voter string) error {
+	switch {
+	case b == nil:
+		return nil
+	case b.Closed:
+		return store.ErrBallotClosed
+	case b.Voters[voter] != 0:
+		return store.ErrVoted
+	}
+	return nil
+}
+
+// count counts voter's vote, its data as stored, by b's rule, and
+// closes the ballot when it completes the quorum; b may be nil.
+func (bl *ballot) count(voter string, data []byte, b store.Ballot) *ballot {
+	if bl == nil {
+		bl = &ballot{}
+	}
+	if !bl.Counted {
+		bl.Counted, bl.N, bl.O, bl.F = true, int64(b.Earlier), int64(b.EarlierOthers), int64(b.Earlier)
+	}
+	bl.N++
+	if !b.Owner {
+		bl.O++
+	}
+	if bl.Voters == nil {
+		bl.Voters = map[string]int64{}
+	}
+	if bl.Data == nil {
+		bl.Data = map[int64][]byte{}
+	}
+	bl.Voters[voter], bl.Data[bl.N] = bl.N, data
+	if bl.N >= int64(b.Needed) && bl.O >= 1 {
+		bl.Closed, bl.ClosedBy = true, bl.N
+	}
+	return bl
+}
+
 // fold drops the votes' data, which the write folding them carries.
 func (b *ballot) fold() {
 	if b != nil {
@@ -178,50 +217,31 @@ func (s *Store) CastVote(ctx context.Context, kind, id string, b store.Ballot) (
 		if err != nil {
 			return fmt.Errorf("record %s/%s: %w", kind, id, err)
 		}
-		bl := sr.ballot
-		if bl == nil {
-			bl = &ballot{}
+		if refused = sr.ballot.refuse(voter); refused != nil {
+			// Returned, the refusal rolls the transaction back: bbolt
+			// syncs every commit, an empty one too.
+			rec, err = s.openStored(kind, name, sr)
+			return cmp.Or(err, refused)
 		}
-		switch {
-		case bl.Closed:
-			refused = store.ErrBallotClosed
-		case bl.Voters[voter] != 0:
-			refused = store.ErrVoted
-		default:
-			if !bl.Counted {
-				bl.Counted, bl.N, bl.O, bl.F = true, int64(b.Earlier), int64(b.EarlierOthers), int64(b.Earlier)
-			}
-			bl.N++
-			if !b.Owner {
-				bl.O++
-			}
-			if bl.Voters == nil {
-				bl.Voters = map[string]int64{}
-			}
-			if bl.Data == nil {
-				bl.Data = map[int64][]byte{}
-			}
-			bl.Voters[voter], bl.Data[bl.N] = bl.N, s.codec.SealVote(kind, name, voter, b.Data)
-			if bl.N >= int64(b.Needed) && bl.O >= 1 {
-				bl.Closed, bl.ClosedBy = true, bl.N
-			}
-			sr.ballot, sr.version, sr.updatedAt = bl, sr.version+1, s.stamp().UnixNano()
-			value, err := sr.bytes()
-			if err != nil {
-				return err
-			}
-			if err := bucket.Put(key, value); err != nil {
-				return err
-			}
+		sr.ballot = sr.ballot.count(voter, s.codec.SealVote(kind, name, voter, b.Data), b)
+		sr.version, sr.updatedAt = sr.version+1, s.stamp().UnixNano()
+		value, err := sr.bytes()
+		if err != nil {
+			return err
+		}
+		if err := bucket.Put(key, value); err != nil {
+			return err
 		}
 		rec, err = s.openStored(kind, name, sr)
 		return err
 	})
-	if errors.Is(err, store.ErrNotFound) {
+	switch {
+	case errors.Is(err, store.ErrNotFound):
 		return store.Record{}, err
-	}
-	if err != nil {
+	case refused != nil && err == refused:
+		return rec, err
+	case err != nil:
 		return store.Record{}, fmt.Errorf("boltstore: vote on record %s/%s: %w", kind, id, err)
 	}
-	return rec, refused
+	return rec, nil
 }
