@@ -287,3 +287,40 @@ func TestApprovalIsOneVote(t *testing.T) {
 		})
 	}
 }
+
+// While a deployment rolls, a replica of the release before ballots may
+// deny a request without closing its ballot; a vote that gets in after
+// does not count, and its approver hears the request is decided.
+func TestVoteAfterAReplicaWithoutBallotsDecided(t *testing.T) {
+	for _, backend := range stores {
+		t.Run(backend.name, func(t *testing.T) {
+			c := &clock{t: now}
+			f := newFixtureOn(t, c, backend.open(t, c))
+			r := f.lowApp(t) // this replica has seen it pending
+			rec := f.record(t, r.ID)
+			var old map[string]any
+			if err := json.Unmarshal(rec.Data, &old); err != nil {
+				t.Fatal(err)
+			}
+			old["state"], old["denial"] = "denied", map[string]any{"by": lucas, "at": now, "text": "No"}
+			data, err := json.Marshal(old)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if _, err := f.st.CompareAndSwapRecord(t.Context(), kindRequest, r.ID, rec.Version, data); err != nil {
+				t.Fatal(err)
+			}
+			_, err = f.svc.Approve(t.Context(), r.ID, agent(priya))
+			var se *approvals.StateError
+			if !errors.As(err, &se) || se.Request.State != approvals.Denied {
+				t.Errorf("Approve after the denial: %v, want the request denied", err)
+			}
+			if got := f.get(t, r.ID); got.State != approvals.Denied || len(got.Approvals) != 0 {
+				t.Errorf("stored %s with approvals %v; want denied with none", got.State, approvals.MarkNames(got.Approvals))
+			}
+			if a := f.audit(t, "approval.approval"); len(a) != 0 {
+				t.Errorf("the uncounted approval was audited: %+v", a)
+			}
+		})
+	}
+}

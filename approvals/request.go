@@ -427,6 +427,12 @@ func decodeRecord(rec store.Record) (Request, error) {
 		return Request{}, err
 	}
 	for _, v := range rec.Votes {
+		if r.State != Pending {
+			// Only a replica of a release before ballots, deciding the
+			// request without closing its ballot, lets a vote in after;
+			// its decision stands.
+			break
+		}
 		var m Mark
 		if err := json.Unmarshal(v.Data, &m); err != nil {
 			return Request{}, fmt.Errorf("approvals: approval %d of %s unreadable: %w", v.Seq, r.ID, err)

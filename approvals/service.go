@@ -614,6 +614,9 @@ func (s *Service) approve(ctx context.Context, id string, a Actor, stepped bool)
 	if r, err = decodeRecord(rec); err != nil {
 		return r, err
 	}
+	if !r.ApprovedBy(who) { // decided meanwhile by a replica of a release before ballots
+		return r, &StateError{Request: r}
+	}
 	detail := map[string]string{"count": fmt.Sprintf("%d of %d", len(r.Approvals), r.Needed)}
 	if stepped {
 		detail["reauthenticated"] = "true"

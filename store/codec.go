@@ -16,12 +16,13 @@ import (
 // Codec is how a backend turns what it keeps into bytes and back, and
 // names what it keeps. The nil Codec keeps everything in the clear, as
 // the store always did. A sealed Codec (from OpenCodec) seals every
-// record's data, audit entry and snapshot with AES-256-GCM, and replaces
-// record ids and idempotency keys, which may hold emails, with keyed blind
-// names. What stays in the clear is only what a backend must compare or
-// index: record kinds, versions and update times, snapshot revisions
-// (themselves keyed digests), lock names, holders and expiries, fencing
-// tokens, idempotency expiries and the audit trail's sequence numbers.
+// record's data, vote, audit entry and snapshot with AES-256-GCM, and
+// replaces record ids, voters and idempotency keys, which may hold emails,
+// with keyed blind names. What stays in the clear is only what a backend
+// must compare or index: record kinds, versions and update times, ballots'
+// counts, snapshot revisions (themselves keyed digests), lock names,
+// holders and expiries, fencing tokens, idempotency expiries and the
+// audit trail's sequence numbers.
 //
 // Both backends call the same methods at the same points, so the stored
 // form is defined here once.
