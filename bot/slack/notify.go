@@ -36,23 +36,19 @@ func (a *Adapter) SendDirect(ctx context.Context, email string, msg bot.Message)
 	if err != nil {
 		return nil, err
 	}
-	key, target, err := a.directTarget(ctx, email)
+	target, err := a.directTarget(ctx, email)
 	if err != nil {
 		return nil, err
 	}
 	refs, err := a.postParts(ctx, target, out)
-	if len(refs) > 0 && refs[0].ConversationID != target {
-		// Posted to the user id: now the DM's own id is known.
-		a.dms.put(key, refs[0].ConversationID, a.opt.Now())
-	}
-	if err != nil && len(refs) == 0 && isUserID(target) {
+	if err != nil && len(refs) == 0 {
 		switch code := slackError(err); code {
 		case "channel_not_found", "user_not_found", "user_disabled", "cannot_dm_bot":
 			return nil, fmt.Errorf("slack: cannot message %s (%s): %w", email, code, bot.ErrUnreachable)
 		}
 	}
 	if err == nil && msg.Image != nil {
-		a.shareImage(ctx, firstNonEmpty(refs[0].ConversationID, target), *msg.Image)
+		a.shareImage(ctx, refs[0].ConversationID, *msg.Image) // a file is shared to the DM's own id
 	}
 	return refs, err
 }
@@ -88,21 +84,15 @@ func (a *Adapter) PrepareDirect(ctx context.Context, emails []string) error {
 	return nil
 }
 
-// sweepFrom is how many people to find make one pass over every member
-// cheaper than a lookup each: a minute of Tier 3 lookups. usersPage is the
-// page Slack advises for users.list.
+// sweepFrom is the number of people to find from which one pass over
+// every member beats a lookup each: a minute of Tier 3 lookups. usersPage
+// is the page Slack advises for users.list.
 const (
 	sweepFrom = 50
 	usersPage = 200
 )
 
 func emailKey(email string) string { return strings.ToLower(strings.TrimSpace(email)) }
-
-// isUserID reports whether a post target is a person rather than a
-// conversation.
-func isUserID(target string) bool {
-	return strings.HasPrefix(target, "U") || strings.HasPrefix(target, "W")
-}
 
 // SendChannel posts msg to a channel by id (C…, G… or D…), as SendDirect
 // does to a person.
@@ -210,31 +200,31 @@ func (a *Adapter) postParts(ctx context.Context, channel string, out []RenderedM
 }
 
 // directTarget is where a DM to the person with this email goes: their
-// DM's id once a post told it, else their user id, which chat.postMessage
-// takes for their DM with the bot (opening it if need be), so no
-// conversations.open (Tier 3) is spent per person. The person is found
-// with users.lookupByEmail (Tier 3) unless PrepareDirect found them.
-// Answers are cached; failures are not.
-func (a *Adapter) directTarget(ctx context.Context, email string) (key, target string, err error) {
-	key = emailKey(email)
+// user id, which chat.postMessage takes for their DM with the bot (opening
+// it if need be), so no conversations.open (Tier 3) is spent per person,
+// and their posts are paced under one key. The person is found with
+// users.lookupByEmail (Tier 3) unless PrepareDirect found them. Answers
+// are cached; failures are not.
+func (a *Adapter) directTarget(ctx context.Context, email string) (string, error) {
+	key := emailKey(email)
 	if key == "" {
-		return "", "", fmt.Errorf("slack: no email to send to: %w", bot.ErrUnreachable)
+		return "", fmt.Errorf("slack: no email to send to: %w", bot.ErrUnreachable)
 	}
 	if target, ok := a.dms.get(key, a.opt.Now()); ok {
-		return key, target, nil
+		return target, nil
 	}
 	u, err := a.opt.API.GetUserByEmailContext(ctx, key)
 	if err != nil {
 		if slackError(err) == "users_not_found" {
-			return "", "", fmt.Errorf("slack: nobody in the workspace has the email %s: %w", email, bot.ErrUnreachable)
+			return "", fmt.Errorf("slack: nobody in the workspace has the email %s: %w", email, bot.ErrUnreachable)
 		}
-		return "", "", fmt.Errorf("slack: users.lookupByEmail %s: %w", email, err)
+		return "", fmt.Errorf("slack: users.lookupByEmail %s: %w", email, err)
 	}
 	if u.Deleted {
-		return "", "", fmt.Errorf("slack: the account with the email %s is deactivated: %w", email, bot.ErrUnreachable)
+		return "", fmt.Errorf("slack: the account with the email %s is deactivated: %w", email, bot.ErrUnreachable)
 	}
 	a.dms.put(key, u.ID, a.opt.Now())
-	return key, u.ID, nil
+	return u.ID, nil
 }
 
 // slackError is the Web API error code in err, or "".
@@ -253,8 +243,8 @@ const (
 	dmEntries = 4096
 )
 
-// dmCache maps emails to where a DM goes (the DM's id, or the person's
-// user id until a post tells it), bounded in size and age.
+// dmCache maps emails to user ids, where DMs are posted, bounded in size
+// and age.
 type dmCache struct {
 	mu      sync.Mutex
 	max     int // 0 means dmEntries

@@ -148,9 +148,10 @@ func TestSendDirectCachesTheConversation(t *testing.T) {
 	if l, o := len(emu.Calls("users.lookupByEmail")), len(emu.Calls("conversations.open")); l != 1 || o != 0 {
 		t.Errorf("%d lookups and %d conversations.open for three DMs to one person, want 1 and none (a post to the user id opens the DM)", l, o)
 	}
-	dm, _ := emu.DMChannel(danaID)
-	if posts := emu.Calls("chat.postMessage"); len(posts) != 3 || posts[0].Params["channel"] != danaID || posts[2].Params["channel"] != dm {
-		t.Errorf("posts went to %v; want Dana's user id first, then her DM's id once known", posts)
+	for _, post := range emu.Calls("chat.postMessage") {
+		if post.Params["channel"] != danaID {
+			t.Errorf("a post went to %q, want Dana's user id, which Slack takes for her DM", post.Params["channel"])
+		}
 	}
 
 	for range 2 {
