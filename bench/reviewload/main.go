@@ -120,8 +120,8 @@ func run(ctx context.Context, o options) error {
 		if err != nil {
 			return fmt.Errorf("delivery: %w", err)
 		}
-		fmt.Printf("\n2. delivery: %d digests to %d owners in %s: %.2f messages/s, %.0f%% of the %.2f/s Slack's limits allow (%s binds: at best %s)\n",
-			s.messages, s.owners, s.wall.Round(time.Millisecond), s.achieved(), 100*s.share(), s.allowed(), s.binds, s.fastest.Round(time.Millisecond))
+		fmt.Printf("\n2. delivery: %d digests to %d owners, the job done in %s; first post to last %s: %.2f messages/s, %.0f%% of the %.2f/s Slack's limits allow (%s binds: at best %s)\n",
+			s.messages, s.owners, s.wall.Round(time.Millisecond), s.sending.Round(time.Millisecond), s.achieved(), 100*s.share(), s.allowed(), s.binds, s.fastest.Round(time.Millisecond))
 		fmt.Printf("   exactly once %d, lost %d, doubled %d; %d Web API calls (%d users.list pages, %d users.lookupByEmail, %d conversations.open), %d answered 429, %d invalid_blocks\n",
 			s.exactlyOnce, s.lost, s.doubled, s.calls, s.pages, s.lookups, s.opens, s.limited, s.invalid)
 		if s.exactlyOnce != s.owners || s.invalid > 0 {
