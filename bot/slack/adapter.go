@@ -126,6 +126,14 @@ func New(o Options) (*Adapter, error) {
 	}, nil
 }
 
+// sleep waits d on the adapter's clock.
+func (a *Adapter) sleep(ctx context.Context, d time.Duration) error {
+	if a.opt.Sleep != nil {
+		return a.opt.Sleep(ctx, d)
+	}
+	return pacing.Sleep(ctx, d)
+}
+
 // Close waits for queued work to finish, until ctx ends.
 func (a *Adapter) Close(ctx context.Context) error { return a.pool.Close(ctx) }
 

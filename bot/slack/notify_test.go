@@ -503,18 +503,25 @@ func people(emu *slacktest.Server, n int) []string {
 
 // Before messaging many people, PrepareDirect finds them in one pass over
 // the members (users.list) instead of a Tier 3 lookup each; a few are
-// still looked up one by one.
+// still looked up one by one, and so is anyone a pass cut short (never
+// longer than the lookups would take) did not reach.
 func TestPrepareDirect(t *testing.T) {
 	for _, tc := range []struct {
 		name                   string
-		people                 int
+		people, others         int // to message, and other members listed before them
 		wantPages, wantLookups int
 	}{
-		{"many people: one pass", 250, 2, 0}, // 250 members and 3 others: two pages of 200
-		{"a few: a lookup each", 10, 0, 10},
+		{"many people: one pass", 250, 0, 2, 0}, // 250 members and 3 others: two pages of 200
+		{"a few: a lookup each", 10, 0, 0, 10},
+		// 51 to find (50 and one nobody has) are worth 21 pages: the pass
+		// stops there, before reaching them.
+		{"a workspace far larger than the list", 50, 4500, 21, 50},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			emu := newNotifyEmulator(t)
+			for i := range tc.others {
+				emu.AddUser(slacktest.User{ID: fmt.Sprintf("U0X%05d", i), Name: fmt.Sprint("other", i), Email: fmt.Sprintf("other%05d@example.com", i)})
+			}
 			emails := people(emu, tc.people)
 			a := newNotifier(t, emu, 0)
 			if err := a.PrepareDirect(t.Context(), append(emails, "nobody@example.com")); err != nil {
