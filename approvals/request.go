@@ -12,6 +12,7 @@ import (
 
 	"github.com/seatwarden/seatwarden/access"
 	"github.com/seatwarden/seatwarden/connector"
+	"github.com/seatwarden/seatwarden/store"
 )
 
 // State is where a request is in its life.
@@ -40,6 +41,10 @@ func (s State) Final() bool {
 	}
 	return false
 }
+
+// takesVotes reports whether a request in s may still be approved: the
+// request's ballot stays open while it is.
+func (s State) takesVotes() bool { return s == Pending || s == Confirming }
 
 // Words names the state for people: "rolled back".
 func (s State) Words() string {
@@ -235,6 +240,31 @@ func (r *Request) Quorum() bool {
 	return slices.ContainsFunc(r.Approvals, func(m Mark) bool { return m.By != r.Owner })
 }
 
+// countedApprovals are the approvals in r, and those not by the owner,
+// for the ballot's count: they matter only to a request approved before
+// approvals were votes, whose first vote starts the count from them.
+func (r *Request) countedApprovals() (all, others int) {
+	for _, m := range r.Approvals {
+		if m.By != r.Owner {
+			others++
+		}
+	}
+	return len(r.Approvals), others
+}
+
+// approve adds one approval, counted by the store's ballot; closes is
+// whether it completed the quorum, which only the ballot decides.
+func (r *Request) approve(m Mark, closes bool) {
+	r.Approvals = append(r.Approvals, m)
+	if !closes {
+		r.add(thread(EventApproval, m, len(r.Approvals))...)
+		return
+	}
+	r.State, r.DecidedAt = Approved, m.At
+	r.add(thread(EventApproved, m, len(r.Approvals))...)
+	r.add(Notice{Kind: Direct, To: r.Requester, Event: EventApproved, Mark: m})
+}
+
 // Reviewable reports whether the owner can answer a review now: an
 // approved change, or an app installed after approval.
 func (r *Request) Reviewable() bool {
@@ -386,6 +416,30 @@ func newID() string {
 		b[i] = alphabet[int(b[i])%len(alphabet)]
 	}
 	return "REQ-" + string(b[:])
+}
+
+// decodeRecord reads a stored request with the approvals counted on its
+// ballot since it was last written, in the order counted: every reader
+// folds them the same way, and the next write stores the result.
+func decodeRecord(rec store.Record) (Request, error) {
+	r, err := decode(rec.Data, rec.Version)
+	if err != nil {
+		return Request{}, err
+	}
+	for _, v := range rec.Votes {
+		if r.State != Pending {
+			// Only a replica of a release before ballots, deciding the
+			// request without closing its ballot, lets a vote in after;
+			// its decision stands.
+			break
+		}
+		var m Mark
+		if err := json.Unmarshal(v.Data, &m); err != nil {
+			return Request{}, fmt.Errorf("approvals: approval %d of %s unreadable: %w", v.Seq, r.ID, err)
+		}
+		r.approve(m, v.Closed)
+	}
+	return r, nil
 }
 
 func decode(data []byte, version int64) (Request, error) {

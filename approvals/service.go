@@ -103,7 +103,9 @@ func (s *Service) NeedsStepUp(r Request) bool {
 
 // Service runs approval requests over the store.
 type Service struct {
-	Records store.Records
+	// Records keep the requests; an approval is a vote on a request's
+	// ballot.
+	Records store.BallotRecords
 	Audit   store.Audit
 	Policy  Policy
 	Now     func() time.Time
@@ -126,6 +128,8 @@ type Service struct {
 	// and are asked nothing, whatever the policy lists.
 	Leavers Leavers
 	Logger  *slog.Logger
+
+	pending pendingRequests
 }
 
 // Tickets reads one help-desk ticket; an error matching
@@ -426,6 +430,7 @@ func (s *Service) create(ctx context.Context, r Request, id string) (Request, er
 		return Request{}, err
 	}
 	r.Version = rec.Version
+	s.pending.remember(r)
 	detail := map[string]string{"kind": r.Kind, "title": r.Title, "tier": string(r.Tier), "needed": fmt.Sprint(r.Needed)}
 	actor := r.Requester
 	if r.OpenedBy != "" {
@@ -448,7 +453,7 @@ func (s *Service) Get(ctx context.Context, id string) (Request, error) {
 	if err != nil {
 		return Request{}, err
 	}
-	return decode(rec.Data, rec.Version)
+	return decodeRecord(rec)
 }
 
 // List returns every request, newest first. An unreadable one is logged
@@ -460,7 +465,7 @@ func (s *Service) List(ctx context.Context) ([]Request, error) {
 	}
 	out := make([]Request, 0, len(recs))
 	for _, rec := range recs {
-		r, err := decode(rec.Data, rec.Version)
+		r, err := decodeRecord(rec)
 		if err != nil {
 			s.log().Warn("approval request unreadable; left out", slog.String("id", rec.ID), slog.Any("error", err))
 			continue
@@ -474,15 +479,36 @@ func (s *Service) List(ctx context.Context) ([]Request, error) {
 // update applies change to a request with a compare-and-set, retrying
 // when writers race; change sees a copy and may return
 // store.ErrSkipUpdate to write nothing (update then returns the request
-// as stored and that error).
+// as stored and that error). The write folds in the approvals counted
+// since the request was last written, and a change that ends the voting
+// closes the ballot with it, so no approval counts after a denial.
 func (s *Service) update(ctx context.Context, id string, change func(*Request) error) (Request, error) {
 	if !ValidID(id) {
 		return Request{}, ErrNotFound
 	}
-	return updateJSON(ctx, s.Records, kindRequest, id, ErrNotFound, func(cur store.Record) (Request, error) {
-		r, err := decode(cur.Data, cur.Version)
-		return r.clone(), err
-	}, func(r *Request, v int64) { r.Version = v }, change)
+	var out Request
+	rec, err := store.UpdateBallotRecord(ctx, s.Records, kindRequest, id, func(cur store.Record) ([]byte, bool, error) {
+		r, err := decodeRecord(cur)
+		if err != nil {
+			return nil, false, err
+		}
+		r = r.clone()
+		voting := r.State.takesVotes()
+		err = change(&r)
+		out = r
+		if err != nil {
+			return nil, false, err
+		}
+		data, err := json.Marshal(r)
+		return data, voting && !r.State.takesVotes(), err
+	})
+	if errors.Is(err, store.ErrNotFound) {
+		return Request{}, ErrNotFound
+	}
+	if err == nil || errors.Is(err, store.ErrSkipUpdate) {
+		out.Version = rec.Version
+	}
+	return out, err
 }
 
 // updateJSON reads a record as T, lets change alter it and writes it
@@ -540,29 +566,56 @@ func (s *Service) ApproveReauthenticated(ctx context.Context, id string, a Actor
 
 func (s *Service) approve(ctx context.Context, id string, a Actor, stepped bool) (Request, error) {
 	now, who := s.now(), a.email()
-	r, err := s.act(ctx, id, a, "approve", func(r *Request) error {
-		if err := s.CheckVoter(*r, a); err != nil {
-			return err
+	r, known := s.pending.get(id, now)
+	if known && s.mayApprove(r, a, stepped) != nil {
+		known = false // a refusal is judged on the request as it stands
+	}
+	if !known {
+		var err error
+		if r, err = s.Get(ctx, id); err != nil {
+			return r, err
 		}
-		if r.ApprovedBy(who) {
-			return ErrAlreadyApproved
+		if err := s.mayApprove(r, a, stepped); err != nil {
+			s.refused(ctx, a, id, "approve", err)
+			return r, err
 		}
-		if !stepped && s.NeedsStepUp(*r) {
-			return ErrStepUpRequired
-		}
-		m := Mark{By: who, At: now, StepUp: stepped}
-		r.Approvals = append(r.Approvals, m)
-		if !r.Quorum() {
-			r.add(thread(EventApproval, m, len(r.Approvals))...)
-			return nil
-		}
-		r.State, r.DecidedAt = Approved, now
-		r.add(thread(EventApproved, m, len(r.Approvals))...)
-		r.add(Notice{Kind: Direct, To: r.Requester, Event: EventApproved, Mark: m})
-		return nil
-	})
+		s.pending.remember(r)
+	}
+	// One vote on the request's ballot, counted and judged by the store
+	// in one step: racing approvers never retry, and the vote that
+	// completes the quorum is the one approval that decides it.
+	m := Mark{By: who, At: now, StepUp: stepped}
+	vote, err := json.Marshal(m)
 	if err != nil {
 		return r, err
+	}
+	earlier, others := r.countedApprovals()
+	rec, err := s.Records.CastVote(ctx, kindRequest, id, store.Ballot{
+		Voter: who, Data: vote, Needed: r.Needed, Owner: who == r.Owner, Earlier: earlier, EarlierOthers: others,
+	})
+	switch {
+	case errors.Is(err, store.ErrNotFound):
+		s.pending.forget(id)
+		return Request{}, ErrNotFound
+	case errors.Is(err, store.ErrVoted):
+		if r, err = decodeRecord(rec); err != nil {
+			return r, err
+		}
+		return r, ErrAlreadyApproved
+	case errors.Is(err, store.ErrBallotClosed):
+		s.pending.forget(id)
+		if r, err = decodeRecord(rec); err != nil {
+			return r, err
+		}
+		return r, &StateError{Request: r}
+	case err != nil:
+		return r, err
+	}
+	if r, err = decodeRecord(rec); err != nil {
+		return r, err
+	}
+	if !r.ApprovedBy(who) { // decided meanwhile by a replica of a release before ballots
+		return r, &StateError{Request: r}
 	}
 	detail := map[string]string{"count": fmt.Sprintf("%d of %d", len(r.Approvals), r.Needed)}
 	if stepped {
@@ -570,6 +623,7 @@ func (s *Service) approve(ctx context.Context, id string, a Actor, stepped bool)
 	}
 	s.audit(ctx, who, "approval.approval", id, detail)
 	if r.State == Approved {
+		s.pending.forget(id)
 		s.audit(ctx, "system", "approval.approved", id, map[string]string{"approvers": r.ApproverNames()})
 		if KindOf(r.Kind).Next == AwaitGrant && s.Awaiting != nil {
 			// Lost only if this replica dies right here; the grant job's
@@ -580,6 +634,20 @@ func (s *Service) approve(ctx context.Context, id string, a Actor, stepped bool)
 		}
 	}
 	return r, nil
+}
+
+// mayApprove says why a may not approve r now, or nil.
+func (s *Service) mayApprove(r Request, a Actor, stepped bool) error {
+	if err := s.CheckVoter(r, a); err != nil {
+		return err
+	}
+	if r.ApprovedBy(a.email()) {
+		return ErrAlreadyApproved
+	}
+	if !stepped && s.NeedsStepUp(r) {
+		return ErrStepUpRequired
+	}
+	return nil
 }
 
 // queueAwaitingGrant holds approved access requests until their grant
@@ -923,7 +991,7 @@ func (s *Service) auditOn(ctx context.Context, actor, action, subject string, de
 // time given, for retention; it returns how many it deleted.
 func (s *Service) Purge(ctx context.Context, before time.Time, limit int) (int, error) {
 	return store.DeleteRecordsWhere(ctx, s.Records, kindRequest, limit, func(rec store.Record) bool {
-		r, err := decode(rec.Data, rec.Version)
+		r, err := decodeRecord(rec)
 		ended := r.DecidedAt
 		if ended.IsZero() {
 			ended = r.CreatedAt

@@ -345,7 +345,7 @@ func TestSubmitRetroactive(t *testing.T) {
 // pausingRecords holds the first request creation until released, so a
 // test can place a second caller in between.
 type pausingRecords struct {
-	store.Records
+	store.BallotRecords
 	creates  atomic.Int64
 	arrived  chan struct{}
 	released chan struct{}
@@ -356,7 +356,7 @@ func (p *pausingRecords) CreateRecord(ctx context.Context, kind, id string, data
 		close(p.arrived)
 		<-p.released
 	}
-	return p.Records.CreateRecord(ctx, kind, id, data)
+	return p.BallotRecords.CreateRecord(ctx, kind, id, data)
 }
 
 // Two people open a retroactive request for the same installation at
@@ -367,7 +367,7 @@ func TestSubmitRetroactiveAtOnce(t *testing.T) {
 	f := newFixture(t)
 	ctx := t.Context()
 	f.installations(t, zapier)
-	paused := &pausingRecords{Records: f.st, arrived: make(chan struct{}), released: make(chan struct{})}
+	paused := &pausingRecords{BallotRecords: f.st, arrived: make(chan struct{}), released: make(chan struct{})}
 	f.svc.Records = paused
 	form := appForm(set(approvals.FieldApp, "Zapier Bridge"))
 

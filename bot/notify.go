@@ -24,6 +24,22 @@ type Notifier interface {
 	ReplyInThread(ctx context.Context, parent MessageRef, msg Message) ([]MessageRef, error)
 }
 
+// DirectPreparer is a Notifier that can get ready to message many people
+// more cheaply than one at a time (Slack finds them all in one pass over
+// the workspace's members). A job about to send to many calls it first;
+// an error only means SendDirect finds people one by one.
+type DirectPreparer interface {
+	PrepareDirect(ctx context.Context, emails []string) error
+}
+
+// PrepareDirect readies n for messaging emails when it can get ready.
+func PrepareDirect(ctx context.Context, n Notifier, emails []string) error {
+	if p, ok := n.(DirectPreparer); ok {
+		return p.PrepareDirect(ctx, emails)
+	}
+	return nil
+}
+
 // ErrUnreachable: the transport cannot reach that person (no account by
 // that email, or they never installed the bot). Retrying will not help
 // until someone acts.

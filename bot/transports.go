@@ -22,7 +22,10 @@ type Transport struct {
 // its reference.
 type Transports []Transport
 
-var _ Notifier = Transports(nil)
+var (
+	_ Notifier       = Transports(nil)
+	_ DirectPreparer = Transports(nil)
+)
 
 // SendDirect tries each platform in order and stops at the first that
 // knows the person, whether its send succeeds or fails (a failure is
@@ -40,6 +43,18 @@ func (ts Transports) SendDirect(ctx context.Context, email string, msg Message) 
 		return nil, fmt.Errorf("no chat transport is configured: %w", ErrUnreachable)
 	}
 	return nil, errors.Join(errs...)
+}
+
+// PrepareDirect readies every platform that can get ready for many
+// people at once, since any of them may be the one that knows a person.
+func (ts Transports) PrepareDirect(ctx context.Context, emails []string) error {
+	var errs []error
+	for _, t := range ts {
+		if err := PrepareDirect(ctx, t.Notifier, emails); err != nil {
+			errs = append(errs, fmt.Errorf("%s: %w", t.Platform, err))
+		}
+	}
+	return errors.Join(errs...)
 }
 
 // SendChannel posts through the platform that owns channel.

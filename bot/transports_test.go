@@ -157,3 +157,37 @@ func TestTransportsReplyInThread(t *testing.T) {
 		})
 	}
 }
+
+// preparer is a recorder that can get ready for many people at once.
+type preparer struct {
+	recorder
+	asked []string
+	err   error
+}
+
+func (p *preparer) PrepareDirect(_ context.Context, emails []string) error {
+	p.asked = append(p.asked, emails...)
+	return p.err
+}
+
+// Every platform that can get ready for many people is asked, since any
+// may be the one that knows a person; one failing does not stop another.
+func TestTransportsPrepareEveryPlatform(t *testing.T) {
+	refused := errors.New("users.list refused")
+	slack := &preparer{recorder: recorder{platform: bot.PlatformSlack}, err: refused}
+	teams := &recorder{platform: bot.PlatformTeams}
+	other := &preparer{recorder: recorder{platform: "other"}}
+	ts := bot.Transports{{Platform: bot.PlatformSlack, Notifier: slack}, {Platform: bot.PlatformTeams, Notifier: teams}, {Platform: "other", Notifier: other}}
+	err := ts.PrepareDirect(context.Background(), []string{"omar@acme.example", "dana@acme.example"})
+	if !errors.Is(err, refused) || !strings.Contains(err.Error(), string(bot.PlatformSlack)) {
+		t.Errorf("err = %v, want Slack's refusal named", err)
+	}
+	for _, p := range []*preparer{slack, other} {
+		if len(p.asked) != 2 {
+			t.Errorf("%s was asked about %v, want both people", p.platform, p.asked)
+		}
+	}
+	if err := bot.PrepareDirect(context.Background(), teams, []string{"omar@acme.example"}); err != nil {
+		t.Errorf("a platform that cannot prepare: %v, want nothing to do", err)
+	}
+}

@@ -375,6 +375,9 @@ func (r *Reviews) send(ctx context.Context, period string, all []reviews.Item, n
 	}
 	slices.Sort(owners)
 	digests := prompts.DigestsByOwner(all)
+	if err := bot.PrepareDirect(ctx, r.Notifier, owners); err != nil {
+		r.log().WarnContext(ctx, "the owners were not looked up at once; each digest looks its owner up", slog.Any("error", err))
+	}
 
 	var (
 		mu                  sync.Mutex

@@ -373,3 +373,39 @@ func ownerItems(t *testing.T, r *jobs.Reviews, period, owner string) []reviews.I
 	}
 	return slices.DeleteFunc(items, func(it reviews.Item) bool { return it.Owner != owner })
 }
+
+// preparing is an outbox that can get ready for many people at once; it
+// notes whom it was asked about, and how much had been sent by then.
+type preparing struct {
+	*outbox
+	asked      [][]string
+	sentBefore int
+}
+
+func (p *preparing) PrepareDirect(_ context.Context, emails []string) error {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.asked = append(p.asked, slices.Clone(emails))
+	p.sentBefore += p.n
+	return errors.New("users.list refused")
+}
+
+// The digest job asks the transport to get ready for every owner at once
+// before sending (Slack then finds them in one pass rather than one
+// lookup each); the transport failing to only leaves each digest to look
+// its owner up.
+func TestDigestPreparesForEveryOwnerAtOnce(t *testing.T) {
+	f := newReviewFixture(t)
+	p := &preparing{outbox: f.out}
+	r := f.reviews(t, "a")
+	r.Notifier = p
+	f.run(t, r.DigestJob())
+	if want := [][]string{{dana, omar}}; !slices.EqualFunc(p.asked, want, slices.Equal) || p.sentBefore != 0 {
+		t.Errorf("asked about %v with %d sent before; want %v before anything was sent", p.asked, p.sentBefore, want)
+	}
+	for _, owner := range []string{omar, dana} {
+		if got := f.out.headlines(owner); len(got) != 1 {
+			t.Errorf("%s got %q, want one digest", owner, got)
+		}
+	}
+}

@@ -16,12 +16,13 @@ import (
 // Codec is how a backend turns what it keeps into bytes and back, and
 // names what it keeps. The nil Codec keeps everything in the clear, as
 // the store always did. A sealed Codec (from OpenCodec) seals every
-// record's data, audit entry and snapshot with AES-256-GCM, and replaces
-// record ids and idempotency keys, which may hold emails, with keyed blind
-// names. What stays in the clear is only what a backend must compare or
-// index: record kinds, versions and update times, snapshot revisions
-// (themselves keyed digests), lock names, holders and expiries, fencing
-// tokens, idempotency expiries and the audit trail's sequence numbers.
+// record's data, vote, audit entry and snapshot with AES-256-GCM, and
+// replaces record ids, voters and idempotency keys, which may hold emails,
+// with keyed blind names. What stays in the clear is only what a backend
+// must compare or index: record kinds, versions and update times, ballots'
+// counts, snapshot revisions (themselves keyed digests), lock names,
+// holders and expiries, fencing tokens, idempotency expiries and the
+// audit trail's sequence numbers.
 //
 // Both backends call the same methods at the same points, so the stored
 // form is defined here once.
@@ -105,6 +106,42 @@ func (c *Codec) SortRecords(recs []Record) {
 	if c != nil {
 		slices.SortFunc(recs, func(a, b Record) int { return cmp.Compare(a.ID, b.ID) })
 	}
+}
+
+// --- votes ---
+
+// VoterName is what a backend stores the voter of a vote on record
+// (kind, id) under.
+func (c *Codec) VoterName(kind, id, voter string) string {
+	if c == nil {
+		return voter
+	}
+	return c.blind.Name("voter", kind, id, voter)
+}
+
+func voteAAD(kind, recordName, voterName string) []byte {
+	return []byte("vote\x00" + kind + "\x00" + recordName + "\x00" + voterName)
+}
+
+// SealVote is the stored form of a vote's data, for the voter stored as
+// voterName on the record stored as recordName.
+func (c *Codec) SealVote(kind, recordName, voterName string, data []byte) []byte {
+	if c == nil {
+		return data
+	}
+	return c.keys.Seal(data, voteAAD(kind, recordName, voterName))
+}
+
+// OpenVote reads what SealVote stored. Empty data comes back nil.
+func (c *Codec) OpenVote(kind, recordName, voterName string, stored []byte) ([]byte, error) {
+	data, err := c.open(stored, voteAAD(kind, recordName, voterName))
+	if err != nil {
+		return nil, fmt.Errorf("vote on record %s/%s: %w", kind, recordName, err)
+	}
+	if len(data) == 0 {
+		return nil, nil
+	}
+	return data, nil
 }
 
 // --- idempotency keys ---
@@ -290,14 +327,26 @@ type StoredValue struct {
 	Kind string // records: the kind
 	Name string // records and claims: the stored name
 	Data []byte // claims: nil
+	// Votes are a record's ballot, which moves and is sealed with it.
+	Votes []StoredVote
+}
+
+// StoredVote is one vote of a record's ballot as stored: the voter's
+// stored name, and the vote's data until it is folded into the record's
+// (nil after).
+type StoredVote struct {
+	Voter string
+	Data  []byte
 }
 
 // Replacement is what Reseal writes back. A Name other than the value's
 // moves a record or claim: it is created there (unless something already
-// is) and removed from the old name. Nil Data keeps the data.
+// is) and removed from the old name. Nil Data keeps the data. Votes, when
+// not nil, replace a record's votes one for one, in order.
 type Replacement struct {
-	Name string
-	Data []byte
+	Name  string
+	Data  []byte
+	Votes []StoredVote
 }
 
 // ResealFunc decides a value's replacement; nil leaves it as it is.

@@ -112,6 +112,14 @@ func (i *instrumented) CompareAndSwapRecord(ctx context.Context, kind, id string
 	})
 }
 
+func (i *instrumented) CastVote(ctx context.Context, kind, id string, b Ballot) (Record, error) {
+	return timed(i, "cast_vote", func() (Record, error) { return i.next.CastVote(ctx, kind, id, b) })
+}
+
+func (i *instrumented) CloseBallot(ctx context.Context, kind, id string, version int64, data []byte) (Record, error) {
+	return timed(i, "close_ballot", func() (Record, error) { return i.next.CloseBallot(ctx, kind, id, version, data) })
+}
+
 func (i *instrumented) ListRecords(ctx context.Context, kind string) ([]Record, error) {
 	return timed(i, "list_records", func() ([]Record, error) { return i.next.ListRecords(ctx, kind) })
 }

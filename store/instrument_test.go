@@ -60,6 +60,12 @@ func (f failingStore) CreateRecords(context.Context, string, []store.NewRecord) 
 func (f failingStore) CompareAndSwapRecord(context.Context, string, string, int64, []byte) (store.Record, error) {
 	return store.Record{}, f.err
 }
+func (f failingStore) CastVote(context.Context, string, string, store.Ballot) (store.Record, error) {
+	return store.Record{}, f.err
+}
+func (f failingStore) CloseBallot(context.Context, string, string, int64, []byte) (store.Record, error) {
+	return store.Record{}, f.err
+}
 func (f failingStore) ListRecords(context.Context, string) ([]store.Record, error) { return nil, f.err }
 func (f failingStore) DeleteRecord(context.Context, string, string) error          { return f.err }
 func (f failingStore) Schedule(context.Context, string, string, time.Time) error   { return f.err }
@@ -107,6 +113,11 @@ func TestInstrumentReportsEveryOperation(t *testing.T) {
 				return err
 			}},
 			{"cas_record", func() error { _, err := s.CompareAndSwapRecord(ctx, "k", "i", 1, nil); return err }},
+			{"cast_vote", func() error {
+				_, err := s.CastVote(ctx, "k", "i", store.Ballot{Voter: "v", Needed: 1})
+				return err
+			}},
+			{"close_ballot", func() error { _, err := s.CloseBallot(ctx, "k", "i", 1, nil); return err }},
 			{"list_records", func() error { _, err := s.ListRecords(ctx, "k"); return err }},
 			{"delete_record", func() error { return s.DeleteRecord(ctx, "k", "i") }},
 			{"schedule", func() error { return s.Schedule(ctx, "q", "i", time.Time{}) }},

@@ -139,6 +139,9 @@ func rekeyCodec(ctx context.Context, b Sealing, keys *seal.Keyring) (*Codec, []b
 // sealed under that key already. Values in the clear are sealed, and
 // records and claims moved to their blind names.
 func (c *Codec) reseal(v StoredValue, found map[string]int) (*Replacement, error) {
+	if v.Part == PartRecord && len(v.Votes) > 0 {
+		return c.resealBallot(v, found)
+	}
 	if v.Part == PartClaim {
 		if strings.HasPrefix(v.Name, blindPrefix) {
 			return nil, nil
@@ -208,6 +211,58 @@ func (c *Codec) reseal(v StoredValue, found map[string]int) (*Replacement, error
 		out = append(append(make([]byte, 0, RevisionLen+1+len(out)), v.Data[:RevisionLen+1]...), out...)
 	}
 	return &Replacement{Data: out}, nil
+}
+
+// resealBallot reseals a record and its votes together: sealing a clear
+// store moves both to blind names, and a vote's sealing names the
+// record's.
+func (c *Codec) resealBallot(v StoredValue, found map[string]int) (*Replacement, error) {
+	record := v
+	record.Votes = nil
+	r, err := c.reseal(record, found)
+	if err != nil {
+		return nil, err
+	}
+	name, moved := v.Name, r != nil && r.Name != "" && r.Name != v.Name
+	if moved {
+		name = r.Name
+	}
+	votes, changed := make([]StoredVote, len(v.Votes)), moved
+	for i, sv := range v.Votes {
+		out := sv
+		if moved {
+			out.Voter = c.VoterName(v.Kind, v.Name, sv.Voter)
+		}
+		switch {
+		case sv.Data == nil:
+		case !seal.IsSealed(sv.Data):
+			found[""]++
+			out.Data, changed = c.SealVote(v.Kind, name, out.Voter, sv.Data), true
+		default:
+			id, err := seal.KeyID(sv.Data)
+			if err != nil {
+				return nil, err
+			}
+			found[id]++
+			if id == c.keys.CurrentID() && !moved {
+				break
+			}
+			plain, err := c.OpenVote(v.Kind, v.Name, sv.Voter, sv.Data)
+			if err != nil {
+				return nil, err
+			}
+			out.Data, changed = c.SealVote(v.Kind, name, out.Voter, plain), true
+		}
+		votes[i] = out
+	}
+	if !changed {
+		return r, nil
+	}
+	if r == nil {
+		r = &Replacement{}
+	}
+	r.Votes = votes
+	return r, nil
 }
 
 func describe(v StoredValue, err error) error {

@@ -40,6 +40,7 @@ type Store interface {
 	Idempotency
 	Audit
 	Records
+	Ballots
 	Schedules
 
 	// Ping reports whether the backend answers; /readyz and doctor use it.
@@ -149,6 +150,11 @@ type Record struct {
 	Version   int64
 	Data      []byte // JSON
 	UpdatedAt time.Time
+	// Votes are the votes of the record's ballot (see Ballots) cast since
+	// its data was last written, in the order cast; nil when there are
+	// none. The next writer folds them into the data it writes: its
+	// compare-and-set names the version it read, which counts them.
+	Votes []Vote
 }
 
 // NewRecord is one record for CreateRecords.
@@ -170,12 +176,77 @@ type Records interface {
 	// some may have been created, and repeating the call is safe.
 	CreateRecords(ctx context.Context, kind string, recs []NewRecord) (created int, err error)
 	// CompareAndSwapRecord writes data only if the stored version equals
-	// version; ErrConflict otherwise, ErrNotFound when absent.
+	// version; ErrConflict otherwise, ErrNotFound when absent. The votes
+	// the record held at version are taken as folded into data.
 	CompareAndSwapRecord(ctx context.Context, kind, id string, version int64, data []byte) (Record, error)
 	// ListRecords returns every record of kind, ordered by id.
 	ListRecords(ctx context.Context, kind string) ([]Record, error)
 	// DeleteRecord removes a record; deleting an absent one is not an error.
 	DeleteRecord(ctx context.Context, kind, id string) error
+}
+
+// Vote is one counted vote of a record's ballot.
+type Vote struct {
+	// Seq numbers the ballot's votes in the order cast, after those the
+	// record's data held before it had a ballot (Ballot.Earlier).
+	Seq int64
+	// Data is what the caller keeps of the vote (who, when), sealed at
+	// rest like a record's data.
+	Data []byte
+	// Closed: this vote completed the quorum and closed the ballot.
+	Closed bool
+}
+
+// Ballot is one vote to cast and the rule the ballot closes by.
+type Ballot struct {
+	// Voter names who votes; each voter is counted once. A sealed store
+	// keeps only a blind name of it.
+	Voter string
+	Data  []byte
+	// Needed votes close the ballot, provided at least one of them is
+	// not an owner's.
+	Needed int
+	// Owner: the voter owns what is voted on; owners alone never close a
+	// ballot.
+	Owner bool
+	// Earlier counts the votes the record's data held before it had a
+	// ballot (written by a release without ballots), EarlierOthers those
+	// of them not by an owner. The first vote starts the count from them;
+	// later ones ignore them.
+	Earlier, EarlierOthers int
+}
+
+// Errors of CastVote. Either comes with the record as it stands; the vote
+// changed nothing.
+var (
+	// ErrVoted: the voter's vote was counted before.
+	ErrVoted = errors.New("store: already voted")
+	// ErrBallotClosed: a vote completed the quorum, or CloseBallot ran.
+	ErrBallotClosed = errors.New("store: ballot closed")
+)
+
+// Ballots take votes on records. A vote is counted, and the one that
+// completes the quorum closes the ballot, in one atomic step that reads
+// nothing of the record's data (sealed in a sealed store), so any number
+// of voters racing on one record neither conflict nor retry, and exactly
+// one vote closes it. A vote changes the record's version and Votes, never
+// its Data. A ballot is open from the record's creation until a vote or
+// CloseBallot closes it.
+type Ballots interface {
+	// CastVote counts b on the ballot of record (kind, id) and returns the
+	// record as the vote left it; ErrVoted or ErrBallotClosed with the
+	// record as it stands; ErrNotFound when absent.
+	CastVote(ctx context.Context, kind, id string, b Ballot) (Record, error)
+	// CloseBallot is CompareAndSwapRecord that also closes the record's
+	// ballot: for a write that ends the voting otherwise (a denial, an
+	// expiry), so no vote counts after it.
+	CloseBallot(ctx context.Context, kind, id string, version int64, data []byte) (Record, error)
+}
+
+// BallotRecords are records that take votes, as approval requests do.
+type BallotRecords interface {
+	Records
+	Ballots
 }
 
 // Due is one entry of a schedule: an id and when it is due.
@@ -212,6 +283,31 @@ type Modifier func(current Record) ([]byte, error)
 // ErrConflict with jittered backoff up to a bound. It returns the record as
 // written, or ErrConflict when every attempt lost a race.
 func UpdateRecord(ctx context.Context, r Records, kind, id string, modify Modifier) (Record, error) {
+	return update(ctx, r, kind, id, func(cur Record) ([]byte, casFunc, error) {
+		data, err := modify(cur)
+		return data, r.CompareAndSwapRecord, err
+	})
+}
+
+// BallotModifier is a Modifier that also says whether the data it returns
+// ends the record's voting.
+type BallotModifier func(current Record) (data []byte, closeBallot bool, err error)
+
+// UpdateBallotRecord is UpdateRecord for a record that takes votes: a
+// write that ends the voting closes the ballot in the same step.
+func UpdateBallotRecord(ctx context.Context, r BallotRecords, kind, id string, modify BallotModifier) (Record, error) {
+	return update(ctx, r, kind, id, func(cur Record) ([]byte, casFunc, error) {
+		data, closeBallot, err := modify(cur)
+		if closeBallot {
+			return data, r.CloseBallot, err
+		}
+		return data, r.CompareAndSwapRecord, err
+	})
+}
+
+type casFunc func(ctx context.Context, kind, id string, version int64, data []byte) (Record, error)
+
+func update(ctx context.Context, r Records, kind, id string, modify func(Record) ([]byte, casFunc, error)) (Record, error) {
 	const attempts = 64
 	backoff := time.Millisecond
 	for range attempts {
@@ -219,14 +315,14 @@ func UpdateRecord(ctx context.Context, r Records, kind, id string, modify Modifi
 		if err != nil {
 			return Record{}, err
 		}
-		next, err := modify(cur)
+		next, write, err := modify(cur)
 		if errors.Is(err, ErrSkipUpdate) {
 			return cur, err
 		}
 		if err != nil {
 			return Record{}, err
 		}
-		written, err := r.CompareAndSwapRecord(ctx, kind, id, cur.Version, next)
+		written, err := write(ctx, kind, id, cur.Version, next)
 		if !errors.Is(err, ErrConflict) {
 			return written, err
 		}

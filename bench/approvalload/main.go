@@ -19,8 +19,10 @@
 // to approved; the rest are refused because the request is no longer
 // pending. It reports, per store and phase, the approvals stored, the
 // transitions, the latency of winners and of refused calls (p50, p99,
-// max), transitions a second, and the store's compare-and-set writes and
-// conflicts (the losers of each race, retried by store.UpdateRecord).
+// max), transitions a second, and the store operations the calls made:
+// votes (one atomic step each, store.Ballots), reads of the request, and
+// compare-and-set writes with their conflicts (none: an approval writes
+// only its vote).
 //
 // It checks, for every request: exactly -needed approvals stored and the
 // request approved; exactly one call saw the transition; every other call

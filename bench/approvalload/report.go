@@ -21,11 +21,16 @@ type phaseFigures struct {
 	Winners, Refused []time.Duration
 	Errors           int // calls that failed otherwise
 	Wall             time.Duration
-	// The store's compare-and-set writes during the phase, and those that
-	// lost a race (and were retried).
-	CASWrites, CASConflicts int64
-	Failures                []string
-	Broken                  int
+	// The store operations of the phase's Approve calls.
+	Ops      storeOps
+	Failures []string
+	Broken   int
+}
+
+// storeOps count store operations: votes cast, records read, and
+// compare-and-set writes with those that lost a race (and were retried).
+type storeOps struct {
+	Votes, Reads, Writes, Conflicts int64
 }
 
 func (ph *phaseFigures) rate() string {
@@ -77,16 +82,17 @@ func (r *report) print(w io.Writer) {
 	fmt.Fprintf(w, "\n%s high-risk requests per phase, %d approvals needed, %d approvers pressing Approve on each at once\n",
 		benchkit.Commas(o.Requests), o.Needed, o.Approvers)
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintf(tw, "%-16s\t%-13s\trequests\tapprovals\ttransitions\twinners p50\tp99\tmax\trefused p50\tp99\tmax\ttransitions/s\tCAS writes\tconflicts\tresult\t\n", "store", "phase")
+	fmt.Fprintf(tw, "%-16s\t%-13s\trequests\tapprovals\ttransitions\twinners p50\tp99\tmax\trefused p50\tp99\tmax\ttransitions/s\tvotes\treads\tCAS writes\tconflicts\tresult\t\n", "store", "phase")
 	for _, f := range r.Stores {
 		for _, ph := range f.Phases {
-			fmt.Fprintf(tw, "%-16s\t%-13s\t%s\t%s/%s\t%s/%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t\n",
+			fmt.Fprintf(tw, "%-16s\t%-13s\t%s\t%s/%s\t%s/%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t\n",
 				f.Store, ph.Name, benchkit.Commas(ph.Requests),
 				benchkit.Commas(ph.Approvals), benchkit.Commas(ph.Requests*o.Needed),
 				benchkit.Commas(ph.Transitions), benchkit.Commas(ph.Requests),
 				ms(quantile(ph.Winners, 0.5)), ms(quantile(ph.Winners, 0.99)), ms(quantile(ph.Winners, 1)),
 				ms(quantile(ph.Refused, 0.5)), ms(quantile(ph.Refused, 0.99)), ms(quantile(ph.Refused, 1)),
-				ph.rate(), benchkit.Commas(int(ph.CASWrites)), benchkit.Commas(int(ph.CASConflicts)),
+				ph.rate(), benchkit.Commas(int(ph.Ops.Votes)), benchkit.Commas(int(ph.Ops.Reads)),
+				benchkit.Commas(int(ph.Ops.Writes)), benchkit.Commas(int(ph.Ops.Conflicts)),
 				benchkit.Verdict(len(ph.Failures) == 0))
 		}
 	}

@@ -93,31 +93,36 @@ func run(ctx context.Context, o options, out, logs io.Writer) (*report, error) {
 	return rep, nil
 }
 
-// casCounter counts the store's compare-and-set writes and the ones that
-// lost a race, seen through store.Instrument.
-type casCounter struct {
-	writes, conflicts atomic.Int64
+// opCounter counts, through store.Instrument, the store operations an
+// Approve makes: votes, reads, and compare-and-set writes with the ones
+// that lost a race.
+type opCounter struct {
+	votes, reads, writes, conflicts atomic.Int64
 }
 
-func (c *casCounter) observe(op string, _ time.Duration, err error) {
-	if op != "cas_record" {
-		return
-	}
-	c.writes.Add(1)
-	if errors.Is(err, store.ErrConflict) {
-		c.conflicts.Add(1)
+func (c *opCounter) observe(op string, _ time.Duration, err error) {
+	switch op {
+	case "cast_vote":
+		c.votes.Add(1)
+	case "get_record":
+		c.reads.Add(1)
+	case "cas_record", "close_ballot":
+		c.writes.Add(1)
+		if errors.Is(err, store.ErrConflict) {
+			c.conflicts.Add(1)
+		}
 	}
 }
 
 // take returns the counts since the last take and starts again.
-func (c *casCounter) take() (writes, conflicts int64) {
-	return c.writes.Swap(0), c.conflicts.Swap(0)
+func (c *opCounter) take() storeOps {
+	return storeOps{Votes: c.votes.Swap(0), Reads: c.reads.Swap(0), Writes: c.writes.Swap(0), Conflicts: c.conflicts.Swap(0)}
 }
 
 // measure runs both phases on st.
 func measure(ctx context.Context, o options, st store.Store, log *slog.Logger, say func(string, ...any)) (*storeFigures, error) {
-	cas := &casCounter{}
-	inst := store.Instrument(st, cas.observe)
+	ops := &opCounter{}
+	inst := store.Instrument(st, ops.observe)
 	approvers := make([]string, o.Approvers)
 	for i := range approvers {
 		approvers[i] = approverEmail(i)
@@ -134,15 +139,16 @@ func measure(ctx context.Context, o options, st store.Store, log *slog.Logger, s
 		name string
 		at   int
 	}{{"one at a time", 1}, {fmt.Sprintf("%d at once", o.Parallel), o.Parallel}} {
-		ph, err := phase(ctx, o, svc, st, cas, p.at)
+		ph, err := phase(ctx, o, svc, st, ops, p.at)
 		if err != nil {
 			return f, fmt.Errorf("%s: %w", p.name, err)
 		}
 		ph.Name = p.name
 		f.Phases = append(f.Phases, ph)
-		say("%-14s %s requests in %s: %s approvals, %s transitions, %s transitions/s, %s CAS conflicts; %s\n",
+		say("%-14s %s requests in %s: %s approvals, %s transitions, %s transitions/s, %s votes, %s reads, %s CAS writes; %s\n",
 			p.name+":", benchkit.Commas(ph.Requests), ph.Wall.Round(time.Millisecond), benchkit.Commas(ph.Approvals),
-			benchkit.Commas(ph.Transitions), ph.rate(), benchkit.Commas(int(ph.CASConflicts)), benchkit.Verdict(len(ph.Failures) == 0))
+			benchkit.Commas(ph.Transitions), ph.rate(), benchkit.Commas(int(ph.Ops.Votes)), benchkit.Commas(int(ph.Ops.Reads)),
+			benchkit.Commas(int(ph.Ops.Writes)), benchkit.Verdict(len(ph.Failures) == 0))
 		for _, msg := range ph.Failures {
 			say("FAIL           %s\n", msg)
 		}
@@ -161,7 +167,7 @@ type call struct {
 
 // phase opens o.Requests requests, then has every approver approve each,
 // at requests at a time, and checks what the store holds.
-func phase(ctx context.Context, o options, svc *approvals.Service, st store.Store, cas *casCounter, at int) (*phaseFigures, error) {
+func phase(ctx context.Context, o options, svc *approvals.Service, st store.Store, ops *opCounter, at int) (*phaseFigures, error) {
 	ids := make([]string, o.Requests)
 	form := approvals.Answers{
 		approvals.FieldApp:    "Customer Data Export",
@@ -187,7 +193,7 @@ func phase(ctx context.Context, o options, svc *approvals.Service, st store.Stor
 	}
 
 	calls := make([][]call, len(ids))
-	cas.take()
+	ops.take()
 	start := time.Now()
 	next := make(chan int)
 	var workers sync.WaitGroup
@@ -207,7 +213,7 @@ func phase(ctx context.Context, o options, svc *approvals.Service, st store.Stor
 	close(next)
 	workers.Wait()
 	ph := &phaseFigures{Requests: len(ids), Wall: time.Since(start)}
-	ph.CASWrites, ph.CASConflicts = cas.take()
+	ph.Ops = ops.take()
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}

@@ -79,7 +79,10 @@ func newEnv(ctx context.Context, o options) (*env, error) {
 func ownerEmail(i int) string { return fmt.Sprintf("lead%04d@acme.example", i) }
 
 // snapshot is an account of o.Seats agents in one group per owner; every
-// 1/o.Inactive-th seat has not logged in for 31 to 400 days.
+// 1/o.Inactive-th seat has not logged in for 31 to 400 days. Seats go to
+// the groups a run of 1/o.Inactive at a time, so each run's idle seat
+// lands in the next group and every owner has idle seats, whatever the
+// two numbers' common factors.
 func (e *env) snapshot() *store.Snapshot {
 	snap := &store.Snapshot{SyncedAt: now, Connector: connector.Zendesk, Account: "https://acme.zendesk.com"}
 	for i := range e.o.Owners {
@@ -88,7 +91,7 @@ func (e *env) snapshot() *store.Snapshot {
 	inactiveEvery := max(1, int(1/e.o.Inactive+0.5))
 	for i := range e.o.Seats {
 		id := int64(10_000_000 + i)
-		group := int64(1000 + i%e.o.Owners)
+		group := int64(1000 + (i/inactiveEvery)%e.o.Owners)
 		login := now.AddDate(0, 0, -1-i%10)
 		if i%inactiveEvery == 0 {
 			login = now.AddDate(0, 0, -31-i%370)

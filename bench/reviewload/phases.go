@@ -101,17 +101,34 @@ func (e *env) digests(ctx context.Context) (digestFigures, error) {
 }
 
 type deliveryFigures struct {
-	owners, exactlyOnce, duplicated int
-	calls, limited, invalid         int
-	wall                            time.Duration
-	rate                            float64
+	owners, exactlyOnce, lost, doubled int
+	messages, calls, limited, invalid  int
+	lookups, pages, opens              int
+	// wall is the job's run, opening the review included; sending is
+	// from its first post to its last, as Slack saw them.
+	wall, sending time.Duration
+	// fastest is the least time from first post to last that Slack's
+	// model (slacktest.WithTierRateLimits) allows for the messages
+	// posted, and binds names the limit that sets it.
+	fastest time.Duration
+	binds   string
 }
 
+// achieved and allowed are messages a second after the first: as
+// delivered, and at the fastest the model allows.
+func (f deliveryFigures) achieved() float64 { return float64(f.messages-1) / f.sending.Seconds() }
+func (f deliveryFigures) allowed() float64  { return float64(f.messages-1) / f.fastest.Seconds() }
+
+// share is the achieved rate as a share of the allowed one.
+func (f deliveryFigures) share() float64 { return f.fastest.Seconds() / f.sending.Seconds() }
+
 // delivery runs the inactive-digest job's sending through the Slack
-// adapter to the emulator, with 429s injected.
+// adapter to the emulator under Slack's rate model, with its production
+// pacing and slack-go's retries as the app configures them, and 429s
+// injected on top when -ratelimit asks.
 func (e *env) delivery(ctx context.Context) (deliveryFigures, error) {
 	var f deliveryFigures
-	var opts []slacktest.Option
+	opts := []slacktest.Option{slacktest.WithTierRateLimits()}
 	for i := range e.o.Owners {
 		opts = append(opts, slacktest.WithUser(slacktest.User{ID: fmt.Sprintf("U%06d", i), Name: fmt.Sprintf("lead%04d", i), Email: ownerEmail(i)}))
 	}
@@ -135,30 +152,72 @@ func (e *env) delivery(ctx context.Context) (deliveryFigures, error) {
 	}
 	f.wall = time.Since(start)
 
-	for _, c := range sl.Calls("chat.postMessage") {
+	var first, last time.Time
+	for _, c := range sl.Calls("") {
 		f.calls++
-		switch {
-		case c.Status == 429:
+		if c.Status == 429 {
 			f.limited++
-		case c.Error == "invalid_blocks":
-			f.invalid++
+		}
+		switch c.Method {
+		case "chat.postMessage":
+			if c.Error == "invalid_blocks" {
+				f.invalid++
+			}
+			if c.Status == 200 && c.Error == "" {
+				if first.IsZero() {
+					first = c.At
+				}
+				last = c.At
+			}
+		case "users.lookupByEmail":
+			f.lookups++
+		case "users.list":
+			f.pages++
+		case "conversations.open":
+			f.opens++
 		}
 	}
 	f.owners = e.o.Owners
+	perChannel := 0
 	for i := range e.o.Owners {
 		n := 0
 		for _, ch := range sl.DirectChannels(fmt.Sprintf("U%06d", i)) {
 			n += len(sl.Messages(ch))
 		}
+		f.messages += n
+		perChannel = max(perChannel, n)
 		switch {
 		case n == 1:
 			f.exactlyOnce++
-		case n > 1:
-			f.duplicated++
+		case n == 0:
+			f.lost++
+		default:
+			f.doubled++
 		}
 	}
-	f.rate = float64(f.exactlyOnce) / f.wall.Seconds()
+	f.sending = last.Sub(first)
+	f.fastest, f.binds = fastestDelivery(f.messages, perChannel)
 	return f, nil
+}
+
+// fastestDelivery is the least time from first post to last that
+// slacktest's model of Slack's limits allows for posting messages, at
+// most perChannel of them to any one channel, and the limit that binds. chat.postMessage is limited twice:
+// about 1 a second per channel after a burst of DefaultChannelBurst, and
+// DefaultWorkspacePostsPerMinute across the workspace after a burst of
+// DefaultWorkspacePostBurst. Each owner's digest goes to their own DM, so
+// the per-channel limit binds only an owner whose digest splits into
+// more messages than the burst; otherwise the workspace's does.
+func fastestDelivery(messages, perChannel int) (time.Duration, string) {
+	seconds := func(n, burst int, perSecond float64) time.Duration {
+		return time.Duration(float64(max(n-burst, 0)) / perSecond * float64(time.Second))
+	}
+	workspace := seconds(messages, slacktest.DefaultWorkspacePostBurst, slacktest.DefaultWorkspacePostsPerMinute/60.0)
+	channel := seconds(perChannel, slacktest.DefaultChannelBurst, 1)
+	if channel > workspace {
+		return channel, "1 message a second per channel"
+	}
+	return workspace, fmt.Sprintf("the workspace's %d messages a minute", slacktest.DefaultWorkspacePostsPerMinute)
 }
 
 type nopHandler struct{}

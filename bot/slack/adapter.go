@@ -19,6 +19,7 @@ import (
 
 	slackgo "github.com/slack-go/slack"
 	"github.com/slack-go/slack/slackevents"
+	"golang.org/x/time/rate"
 
 	"github.com/seatwarden/seatwarden/bot"
 	"github.com/seatwarden/seatwarden/bot/internal/markup"
@@ -69,6 +70,16 @@ type Options struct {
 	// (default 1 per second, bursts of 3, as Slack asks).
 	ChannelRate  float64
 	ChannelBurst int
+	// PostsPerMinute and PostBurst pace the bot's posts across the
+	// workspace (default 300 a minute, bursts of 20): chat.postMessage
+	// has a workspace-wide limit of "several hundred messages per minute"
+	// besides the one per channel, which a digest to every owner, each in
+	// their own DM, meets first.
+	PostsPerMinute float64
+	PostBurst      int
+	// Sleep waits out the pacing (default: the real clock); tests pass a
+	// fake clock's, with Now.
+	Sleep func(ctx context.Context, d time.Duration) error
 }
 
 // Adapter is the Slack transport over HTTP: it verifies, acknowledges
@@ -80,7 +91,9 @@ type Adapter struct {
 	pool  *workers.Pool
 	users *userDirectory
 	pacer *pacing.Pacer
-	dms   dmCache // email → direct conversation, for SendDirect
+	// posts paces chat.postMessage across the workspace, under one key.
+	posts *pacing.Pacer
+	dms   dmCache // email → where their DMs go, for SendDirect
 }
 
 // maxBody is Slack's payloads' ceiling and ours: larger bodies get 413.
@@ -116,8 +129,17 @@ func New(o Options) (*Adapter, error) {
 		log:   log,
 		pool:  workers.New(max(o.Workers, 0), max(o.Queue, 0), log),
 		users: &userDirectory{api: o.API, records: o.Users, now: o.Now, log: log},
-		pacer: pacing.New(channelRate(o.ChannelRate), cmp.Or(o.ChannelBurst, defaultChannelBurst), o.Now, nil),
+		pacer: pacing.New(channelRate(o.ChannelRate), cmp.Or(o.ChannelBurst, defaultChannelBurst), o.Now, o.Sleep),
+		posts: pacing.New(rate.Limit(cmp.Or(o.PostsPerMinute, defaultPostsPerMinute)/60), cmp.Or(o.PostBurst, defaultPostBurst), o.Now, o.Sleep),
 	}, nil
+}
+
+// sleep waits d on the adapter's clock.
+func (a *Adapter) sleep(ctx context.Context, d time.Duration) error {
+	if a.opt.Sleep != nil {
+		return a.opt.Sleep(ctx, d)
+	}
+	return pacing.Sleep(ctx, d)
 }
 
 // Close waits for queued work to finish, until ctx ends.

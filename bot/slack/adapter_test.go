@@ -513,9 +513,11 @@ func submitBody(formID, metadata, reason string) string {
 	return url.Values{"payload": {string(payload)}}.Encode()
 }
 
-// unpaced lifts the per-channel pacing, which has its own tests and would
-// only slow these down.
-func unpaced(o *slack.Options) { o.ChannelRate, o.ChannelBurst = 1000, 100 }
+// unpaced lifts the pacing per channel and across the workspace, which has
+// its own tests and would only slow these down.
+func unpaced(o *slack.Options) {
+	o.ChannelRate, o.ChannelBurst, o.PostsPerMinute, o.PostBurst = 1000, 100, 60_000, 100
+}
 
 func waitFor(t *testing.T, emu *slacktest.Server, what string, cond func() bool) {
 	t.Helper()

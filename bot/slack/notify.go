@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"math"
 	"strings"
 	"sync"
 	"time"
@@ -16,7 +17,10 @@ import (
 	"github.com/seatwarden/seatwarden/bot"
 )
 
-var _ bot.Notifier = (*Adapter)(nil)
+var (
+	_ bot.Notifier       = (*Adapter)(nil)
+	_ bot.DirectPreparer = (*Adapter)(nil)
+)
 
 // SendDirect posts msg to the person with this email in their direct
 // conversation with the bot, one message per rendered part, and returns a
@@ -33,16 +37,84 @@ func (a *Adapter) SendDirect(ctx context.Context, email string, msg bot.Message)
 	if err != nil {
 		return nil, err
 	}
-	channel, err := a.directChannel(ctx, email)
+	target, err := a.directTarget(ctx, email)
 	if err != nil {
 		return nil, err
 	}
-	refs, err := a.postParts(ctx, channel, out)
+	refs, err := a.postParts(ctx, target, out)
+	if err != nil && len(refs) == 0 {
+		switch code := slackError(err); code {
+		case "channel_not_found", "user_not_found", "user_disabled", "cannot_dm_bot":
+			return nil, fmt.Errorf("slack: cannot message %s (%s): %w", email, code, bot.ErrUnreachable)
+		}
+	}
 	if err == nil && msg.Image != nil {
-		a.shareImage(ctx, channel, *msg.Image)
+		a.shareImage(ctx, refs[0].ConversationID, *msg.Image) // a file is shared to the DM's own id
 	}
 	return refs, err
 }
+
+// PrepareDirect implements bot.DirectPreparer: before a job messages many
+// people, it finds them all in one pass over the workspace's members
+// (users.list, Tier 2, 200 a page) rather than one users.lookupByEmail
+// (Tier 3: 50 a minute) each, which would hold a digest to a thousand
+// owners to twenty minutes. A few people are looked up one by one, as
+// SendDirect does; anyone the pass misses is too.
+func (a *Adapter) PrepareDirect(ctx context.Context, emails []string) error {
+	now := a.opt.Now()
+	want := map[string]bool{}
+	for _, e := range emails {
+		if key := emailKey(e); key != "" {
+			if _, ok := a.dms.get(key, now); !ok {
+				want[key] = true
+			}
+		}
+	}
+	if len(want) < sweepFrom {
+		return nil
+	}
+	// A page takes as long as lookupsPerPage lookups (20 a minute against
+	// 50), so in a workspace far larger than the list the pass stops after
+	// as many pages as the lookups would have taken, and whoever it has
+	// not found yet is looked up after all: never much slower than
+	// lookups alone.
+	budget := int(math.Ceil(float64(len(want)) / lookupsPerPage))
+	p := a.opt.API.GetUsersPaginated(slackgo.GetUsersOptionLimit(usersPage), slackgo.GetUsersOptionIncludeLocale(false))
+	for pages := 0; pages < budget; {
+		next, err := p.Next(ctx)
+		var limited *slackgo.RateLimitedError
+		switch {
+		case p.Done(err):
+			return nil
+		case errors.As(err, &limited):
+			if err := a.sleep(ctx, limited.RetryAfter); err != nil {
+				return err
+			}
+			continue
+		case err != nil:
+			return fmt.Errorf("slack: users.list: %w", err)
+		}
+		p, pages = next, pages+1
+		for _, u := range p.Users {
+			if key := emailKey(u.Profile.Email); want[key] && !u.Deleted && !u.IsBot {
+				a.dms.put(key, u.ID, now)
+			}
+		}
+	}
+	return nil
+}
+
+// sweepFrom is the number of people to find from which one pass over
+// every member beats a lookup each: a minute of Tier 3 lookups. usersPage
+// is the page Slack advises for users.list; lookupsPerPage how many Tier 3
+// lookups (50 a minute) take the time of one Tier 2 page (20 a minute).
+const (
+	sweepFrom      = 50
+	usersPage      = 200
+	lookupsPerPage = 50.0 / 20
+)
+
+func emailKey(email string) string { return strings.ToLower(strings.TrimSpace(email)) }
 
 // SendChannel posts msg to a channel by id (C…, G… or D…), as SendDirect
 // does to a person.
@@ -149,17 +221,19 @@ func (a *Adapter) postParts(ctx context.Context, channel string, out []RenderedM
 	return refs, nil
 }
 
-// directChannel finds the bot's direct conversation with the person with
-// this email: users.lookupByEmail, then conversations.open. Answers are
-// cached, so a run of reminders to the same people does not repeat the two
-// calls (both Tier 3); failures are not.
-func (a *Adapter) directChannel(ctx context.Context, email string) (string, error) {
-	key := strings.ToLower(strings.TrimSpace(email))
+// directTarget is where a DM to the person with this email goes: their
+// user id, which chat.postMessage takes for their DM with the bot (opening
+// it if need be), so no conversations.open (Tier 3) is spent per person,
+// and their posts are paced under one key. The person is found with
+// users.lookupByEmail (Tier 3) unless PrepareDirect found them. Answers
+// are cached; failures are not.
+func (a *Adapter) directTarget(ctx context.Context, email string) (string, error) {
+	key := emailKey(email)
 	if key == "" {
 		return "", fmt.Errorf("slack: no email to send to: %w", bot.ErrUnreachable)
 	}
-	if ch, ok := a.dms.get(key, a.opt.Now()); ok {
-		return ch, nil
+	if target, ok := a.dms.get(key, a.opt.Now()); ok {
+		return target, nil
 	}
 	u, err := a.opt.API.GetUserByEmailContext(ctx, key)
 	if err != nil {
@@ -171,16 +245,8 @@ func (a *Adapter) directChannel(ctx context.Context, email string) (string, erro
 	if u.Deleted {
 		return "", fmt.Errorf("slack: the account with the email %s is deactivated: %w", email, bot.ErrUnreachable)
 	}
-	ch, _, _, err := a.opt.API.OpenConversationContext(ctx, &slackgo.OpenConversationParameters{Users: []string{u.ID}})
-	if err != nil {
-		switch slackError(err) {
-		case "user_not_found", "user_disabled", "cannot_dm_bot":
-			return "", fmt.Errorf("slack: cannot message %s (%s): %w", email, slackError(err), bot.ErrUnreachable)
-		}
-		return "", fmt.Errorf("slack: conversations.open for %s: %w", email, err)
-	}
-	a.dms.put(key, ch.ID, a.opt.Now())
-	return ch.ID, nil
+	a.dms.put(key, u.ID, a.opt.Now())
+	return u.ID, nil
 }
 
 // slackError is the Web API error code in err, or "".
@@ -199,7 +265,8 @@ const (
 	dmEntries = 4096
 )
 
-// dmCache maps emails to direct conversation ids, bounded in size and age.
+// dmCache maps emails to user ids, where DMs are posted, bounded in size
+// and age.
 type dmCache struct {
 	mu      sync.Mutex
 	max     int // 0 means dmEntries

@@ -34,8 +34,10 @@ func newNotifier(t *testing.T, emu *slacktest.Server, retries int) *slack.Adapte
 		API:     slackgo.New(slacktest.DefaultBotToken, opts...),
 		Handler: &echo{},
 		// Pacing has its own tests; here it would only slow them down.
-		ChannelRate:  1000,
-		ChannelBurst: 100,
+		ChannelRate:    1000,
+		ChannelBurst:   100,
+		PostsPerMinute: 60_000,
+		PostBurst:      100,
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -132,9 +134,9 @@ func TestSendDirect(t *testing.T) {
 	}
 }
 
-// TestSendDirectCachesTheConversation: the lookup and the DM are resolved
-// once per person; failures are not remembered, so a person who joins
-// later is reached.
+// TestSendDirectCachesTheConversation: the lookup is made once per person,
+// and the DM is opened by the first post; failures are not remembered, so
+// a person who joins later is reached.
 func TestSendDirectCachesTheConversation(t *testing.T) {
 	emu := newNotifyEmulator(t)
 	a := newNotifier(t, emu, 0)
@@ -143,8 +145,13 @@ func TestSendDirectCachesTheConversation(t *testing.T) {
 			t.Fatalf("send %d: %v", i, err)
 		}
 	}
-	if l, o := len(emu.Calls("users.lookupByEmail")), len(emu.Calls("conversations.open")); l != 1 || o != 1 {
-		t.Errorf("%d lookups and %d conversations.open for three DMs to one person, want 1 and 1", l, o)
+	if l, o := len(emu.Calls("users.lookupByEmail")), len(emu.Calls("conversations.open")); l != 1 || o != 0 {
+		t.Errorf("%d lookups and %d conversations.open for three DMs to one person, want 1 and none (a post to the user id opens the DM)", l, o)
+	}
+	for _, post := range emu.Calls("chat.postMessage") {
+		if post.Params["channel"] != danaID {
+			t.Errorf("a post went to %q, want Dana's user id, which Slack takes for her DM", post.Params["channel"])
+		}
 	}
 
 	for range 2 {
@@ -172,7 +179,7 @@ func TestSendDirectUnderRateLimits(t *testing.T) {
 	for i := range people {
 		emu.AddUser(slacktest.User{ID: fmt.Sprintf("U0P%03d", i), Name: fmt.Sprint("p", i), Email: fmt.Sprintf("p%03d@example.com", i)})
 	}
-	methods := []string{"users.lookupByEmail", "conversations.open", "chat.postMessage"}
+	methods := []string{"users.lookupByEmail", "chat.postMessage"}
 	for _, m := range methods {
 		emu.InjectRateLimitEvery(m, 0, 10)
 	}
@@ -443,7 +450,7 @@ func TestPostsStayWithinChannelPacing(t *testing.T) {
 	emu := slacktest.NewServer(slacktest.WithChannelPacing(20, 4))
 	t.Cleanup(emu.Close)
 	a, err := slack.New(slack.Options{API: slackgo.New(slacktest.DefaultBotToken, slackgo.OptionAPIURL(emu.APIURL())),
-		Handler: &echo{}, ChannelRate: 20, ChannelBurst: 3})
+		Handler: &echo{}, ChannelRate: 20, ChannelBurst: 3, PostsPerMinute: 60_000, PostBurst: 100})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -461,5 +468,132 @@ func TestPostsStayWithinChannelPacing(t *testing.T) {
 			t.Errorf("a post was refused: the adapter outran the channel's pacing")
 			break
 		}
+	}
+}
+
+// fakeClock is a clock that sleeping advances, shared by the adapter's
+// pacing and the emulator's limits.
+type fakeClock struct {
+	mu sync.Mutex
+	t  time.Time
+}
+
+func (c *fakeClock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.t
+}
+
+func (c *fakeClock) Sleep(ctx context.Context, d time.Duration) error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.t = c.t.Add(d)
+	return ctx.Err()
+}
+
+// people adds n members to emu and returns their emails.
+func people(emu *slacktest.Server, n int) []string {
+	emails := make([]string, n)
+	for i := range emails {
+		emails[i] = fmt.Sprintf("owner%04d@example.com", i)
+		emu.AddUser(slacktest.User{ID: fmt.Sprintf("U1%05d", i), Name: fmt.Sprint("owner", i), Email: emails[i]})
+	}
+	return emails
+}
+
+// Before messaging many people, PrepareDirect finds them in one pass over
+// the members (users.list) instead of a Tier 3 lookup each; a few are
+// still looked up one by one, and so is anyone a pass cut short (never
+// longer than the lookups would take) did not reach.
+func TestPrepareDirect(t *testing.T) {
+	for _, tc := range []struct {
+		name                   string
+		people, others         int // to message, and other members listed before them
+		wantPages, wantLookups int
+	}{
+		{"many people: one pass", 250, 0, 2, 0}, // 250 members and 3 others: two pages of 200
+		{"a few: a lookup each", 10, 0, 0, 10},
+		// 51 to find (50 and one nobody has) are worth 21 pages: the pass
+		// stops there, before reaching them.
+		{"a workspace far larger than the list", 50, 4500, 21, 50},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			emu := newNotifyEmulator(t)
+			for i := range tc.others {
+				emu.AddUser(slacktest.User{ID: fmt.Sprintf("U0X%05d", i), Name: fmt.Sprint("other", i), Email: fmt.Sprintf("other%05d@example.com", i)})
+			}
+			emails := people(emu, tc.people)
+			a := newNotifier(t, emu, 0)
+			if err := a.PrepareDirect(t.Context(), append(emails, "nobody@example.com")); err != nil {
+				t.Fatal(err)
+			}
+			for _, email := range emails {
+				if _, err := a.SendDirect(t.Context(), email, seatDigest(1)); err != nil {
+					t.Fatalf("%s: %v", email, err)
+				}
+			}
+			pages, lookups, opens := len(emu.Calls("users.list")), len(emu.Calls("users.lookupByEmail")), len(emu.Calls("conversations.open"))
+			if pages != tc.wantPages || lookups != tc.wantLookups || opens != 0 {
+				t.Errorf("%d users.list pages, %d lookups, %d conversations.open; want %d, %d, none", pages, lookups, opens, tc.wantPages, tc.wantLookups)
+			}
+			for i := range tc.people {
+				dm, ok := emu.DMChannel(fmt.Sprintf("U1%05d", i))
+				if n := len(emu.Messages(dm)); !ok || n != 1 {
+					t.Errorf("%s got %d messages, want 1", emails[i], n)
+				}
+			}
+			if _, err := a.SendDirect(t.Context(), "nobody@example.com", seatDigest(1)); !errors.Is(err, bot.ErrUnreachable) {
+				t.Errorf("someone the pass did not find: %v, want ErrUnreachable", err)
+			}
+		})
+	}
+}
+
+// A digest to every owner, each in their own DM, meets chat.postMessage's
+// workspace-wide limit, not the per-channel one. The adapter paces its
+// posts across the workspace, so Slack refuses none, and delivers at 90%
+// or more of the fastest the limit allows (on the emulator's clock, which
+// the pacing's sleeps advance).
+func TestDigestsToManyKeepToTheWorkspaceLimit(t *testing.T) {
+	clock := &fakeClock{t: time.Date(2026, 11, 16, 9, 0, 0, 0, time.UTC)}
+	emu := slacktest.NewServer(slacktest.WithClock(clock.Now), slacktest.WithTierRateLimits())
+	t.Cleanup(emu.Close)
+	const owners = 400
+	emails := people(emu, owners)
+	a, err := slack.New(slack.Options{
+		API:     slackgo.New(slacktest.DefaultBotToken, slackgo.OptionAPIURL(emu.APIURL())), // no retries: a 429 fails
+		Handler: &echo{}, Now: clock.Now, Sleep: clock.Sleep,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = a.Close(context.Background()) })
+
+	start := clock.Now()
+	if err := a.PrepareDirect(t.Context(), emails); err != nil {
+		t.Fatal(err)
+	}
+	for _, email := range emails {
+		if _, err := a.SendDirect(t.Context(), email, seatDigest(3)); err != nil {
+			t.Fatalf("%s: %v", email, err)
+		}
+	}
+	took := clock.Now().Sub(start)
+
+	for _, c := range emu.Calls("") {
+		if c.Status == 429 {
+			t.Fatalf("Slack refused a %s: the adapter outran its limits", c.Method)
+		}
+	}
+	for i := range owners {
+		dm, _ := emu.DMChannel(fmt.Sprintf("U1%05d", i))
+		if n := len(emu.Messages(dm)); n != 1 {
+			t.Errorf("%s got %d digests, want 1", emails[i], n)
+		}
+	}
+	perSecond := slacktest.DefaultWorkspacePostsPerMinute / 60.0
+	fastest := time.Duration(float64(owners-slacktest.DefaultWorkspacePostBurst) / perSecond * float64(time.Second))
+	if share := fastest.Seconds() / took.Seconds(); share < 0.9 {
+		t.Errorf("%d digests took %s; the limit allows %s, so %.0f%% of the allowed rate, want 90%% or more", owners, took, fastest, 100*share)
 	}
 }

@@ -10,12 +10,20 @@ import (
 )
 
 // Slack asks apps to post about one message per second per channel,
-// tolerating short bursts; 429s with Retry-After (which slack-go waits out)
-// are for when that is not enough.
+// tolerating short bursts, and several hundred a minute across the
+// workspace; 429s with Retry-After (which slack-go waits out) are for when
+// that is not enough. The workspace's burst is kept below what Slack's
+// "generous burst behavior" is modelled as (slacktest, 30), so posts that
+// arrive bunched by the network still find room.
 const (
-	defaultChannelRate  = rate.Limit(1)
-	defaultChannelBurst = 3
+	defaultChannelRate    = rate.Limit(1)
+	defaultChannelBurst   = 3
+	defaultPostsPerMinute = 300
+	defaultPostBurst      = 20
 )
+
+// workspaceKey is the one key of the workspace-wide pacer.
+const workspaceKey = ""
 
 func channelRate(perSecond float64) rate.Limit {
 	if perSecond <= 0 {
@@ -29,6 +37,9 @@ func channelRate(perSecond float64) rate.Limit {
 // the message's ts.
 func (a *Adapter) postMessage(ctx context.Context, channel string, opts ...slackgo.MsgOption) (posted, ts string, err error) {
 	err = a.paced(ctx, channel, func() error {
+		if err := a.posts.Wait(ctx, workspaceKey); err != nil {
+			return err
+		}
 		var err error
 		posted, ts, err = a.opt.API.PostMessageContext(ctx, channel, opts...)
 		return err

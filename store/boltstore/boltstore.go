@@ -745,12 +745,14 @@ func (s *Store) ListAudit(ctx context.Context, after int64, limit int) ([]store.
 
 // Records are stored as a fixed header followed by the data:
 //
-//	byte 0      format (recordFormat)
+//	byte 0      format: recordFormat, or ballotFormat once voted on
 //	bytes 1-8   version, big-endian
 //	bytes 9-16  UpdatedAt, unix nanoseconds, big-endian
-//	bytes 17-   data
+//	ballotFormat only: a uvarint length and the ballot (see ballot.go)
+//	then        data
 const (
 	recordFormat    = 1
+	ballotFormat    = 2
 	recordHeaderLen = 17
 )
 
@@ -781,19 +783,31 @@ func recordBytes(version, updatedAt int64, stored []byte) []byte {
 
 // decodeRecord reads the record stored under kind and name.
 func (s *Store) decodeRecord(kind, name string, raw []byte) (store.Record, error) {
-	if len(raw) < recordHeaderLen || raw[0] != recordFormat {
-		return store.Record{}, fmt.Errorf("record %s/%s: unknown stored format", kind, name)
+	sr, err := parseStored(raw)
+	if err != nil {
+		return store.Record{}, fmt.Errorf("record %s/%s: %w", kind, name, err)
 	}
-	id, data, err := s.codec.OpenRecord(kind, name, raw[recordHeaderLen:])
+	return s.openStored(kind, name, sr)
+}
+
+// openStored opens a parsed record: its data, and its votes not yet
+// folded into the data.
+func (s *Store) openStored(kind, name string, sr storedRecord) (store.Record, error) {
+	id, data, err := s.codec.OpenRecord(kind, name, sr.data)
+	if err != nil {
+		return store.Record{}, err
+	}
+	votes, err := sr.ballot.votes(s.codec, kind, name)
 	if err != nil {
 		return store.Record{}, err
 	}
 	return store.Record{
 		Kind:      kind,
 		ID:        id,
-		Version:   int64(binary.BigEndian.Uint64(raw[1:9])),
-		UpdatedAt: time.Unix(0, int64(binary.BigEndian.Uint64(raw[9:17]))).UTC(),
+		Version:   sr.version,
+		UpdatedAt: time.Unix(0, sr.updatedAt).UTC(),
 		Data:      cloneData(data),
+		Votes:     votes,
 	}, nil
 }
 
@@ -922,6 +936,15 @@ func (s *Store) CreateRecords(ctx context.Context, kind string, recs []store.New
 
 // CompareAndSwapRecord implements store.Records.
 func (s *Store) CompareAndSwapRecord(ctx context.Context, kind, id string, version int64, data []byte) (store.Record, error) {
+	return s.compareAndSwap(ctx, kind, id, version, data, false)
+}
+
+// CloseBallot implements store.Ballots.
+func (s *Store) CloseBallot(ctx context.Context, kind, id string, version int64, data []byte) (store.Record, error) {
+	return s.compareAndSwap(ctx, kind, id, version, data, true)
+}
+
+func (s *Store) compareAndSwap(ctx context.Context, kind, id string, version int64, data []byte, closeBallot bool) (store.Record, error) {
 	if err := check.RecordKey(kind, id); err != nil {
 		return store.Record{}, err
 	}
@@ -931,21 +954,32 @@ func (s *Store) CompareAndSwapRecord(ctx context.Context, kind, id string, versi
 	var rec store.Record
 	err := s.update(func(tx *bolt.Tx) error {
 		b := tx.Bucket(bucketRecords)
-		key := s.key(kind, id)
+		name := s.codec.RecordName(kind, id)
+		key := recordKey(kind, name)
 		raw := b.Get(key)
 		if raw == nil {
 			return store.ErrNotFound
 		}
-		if len(raw) < recordHeaderLen || raw[0] != recordFormat {
-			return fmt.Errorf("record %s/%s: unknown stored format", kind, id)
+		// The version and the ballot are in the clear: a compare-and-set
+		// opens nothing.
+		sr, err := parseStored(raw)
+		if err != nil {
+			return fmt.Errorf("record %s/%s: %w", kind, id, err)
 		}
-		// The version is in the clear header: a compare-and-set opens
-		// nothing.
-		if int64(binary.BigEndian.Uint64(raw[1:9])) != version {
+		if sr.version != version {
 			return store.ErrConflict
 		}
+		sr.ballot.fold()
+		if closeBallot {
+			sr.ballot = sr.ballot.close()
+		}
 		rec = store.Record{Kind: kind, ID: id, Version: version + 1, Data: cloneData(data), UpdatedAt: s.stamp()}
-		_, value := s.encodeRecord(rec)
+		sr.version, sr.updatedAt = rec.Version, rec.UpdatedAt.UnixNano()
+		sr.data = s.codec.SealRecord(kind, name, id, data)
+		value, err := sr.bytes()
+		if err != nil {
+			return err
+		}
 		return b.Put(key, value)
 	})
 	if errors.Is(err, store.ErrNotFound) || errors.Is(err, store.ErrConflict) {

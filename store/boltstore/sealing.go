@@ -184,20 +184,33 @@ func replaceInPlace(bucket []byte) func(tx *bolt.Tx, k, v []byte, r *store.Repla
 func recordValue(k, v []byte) store.StoredValue {
 	kind, name, _ := bytes.Cut(k, []byte{0})
 	sv := store.StoredValue{Part: store.PartRecord, Kind: string(kind), Name: string(name)}
-	if len(v) >= recordHeaderLen {
-		sv.Data = v[recordHeaderLen:]
+	if sr, err := parseStored(v); err == nil {
+		sv.Data, sv.Votes = sr.data, sr.ballot.stored()
 	}
 	return sv
 }
 
-// replaceRecord rewrites a record's data behind its unchanged header, at
-// its new name when it moves.
+// replaceRecord rewrites a record's data and ballot behind its unchanged
+// version and update time, at its new name when it moves.
 func replaceRecord(tx *bolt.Tx, k, v []byte, r *store.Replacement) (bool, error) {
 	b := tx.Bucket(bucketRecords)
-	if len(v) < recordHeaderLen || !bytes.Equal(b.Get(k), v) {
+	if !bytes.Equal(b.Get(k), v) {
 		return false, nil
 	}
-	next := append(bytes.Clone(v[:recordHeaderLen]), r.Data...)
+	sr, err := parseStored(v)
+	if err != nil {
+		return false, nil
+	}
+	if r.Data != nil {
+		sr.data = r.Data
+	}
+	if r.Votes != nil {
+		sr.ballot.replaceVotes(r.Votes)
+	}
+	next, err := sr.bytes()
+	if err != nil {
+		return false, err
+	}
 	kind, name, _ := bytes.Cut(k, []byte{0})
 	if r.Name == "" || r.Name == string(name) {
 		return true, b.Put(k, next)

@@ -7,7 +7,8 @@
 //
 //	<prefix>lock:{<name>}         lock value "<token>:<holder>", PX TTL
 //	<prefix>fence:{<name>}        fencing counter for that lock, never expires
-//	<prefix>rec:{<kind>}:<id>     record hash: v (version), d (data), u (UpdatedAt)
+//	<prefix>rec:{<kind>}:<id>     record hash: v (version), d (data), u (UpdatedAt),
+//	                              and once voted on, its ballot (see ballot.go)
 //	<prefix>recidx:{<kind>}       sorted set of the kind's ids, all score 0 (lex order)
 //	<prefix>idem:<key>            idempotency marker, PX TTL
 //	<prefix>audit                 audit list; an entry's Seq is its 1-based index
@@ -619,8 +620,10 @@ redis.call('ZADD', KEYS[2], 0, ARGV[1])
 return 1
 `)
 
-// casScript: KEYS record; ARGV expected version, data, updated-at. Returns
-// the new version, -1 when absent, -2 on a version mismatch.
+// casScript: KEYS record; ARGV expected version, data, updated-at, "1" to
+// close the ballot. Returns the new version, -1 when absent, -2 on a
+// version mismatch. The votes not yet folded are folded into data now:
+// their data goes, their voters stay counted.
 var casScript = redis.NewScript(`
 local v = redis.call('HGET', KEYS[1], 'v')
 if not v then
@@ -628,6 +631,17 @@ if not v then
 end
 if v ~= ARGV[1] then
   return -2
+end
+local t = redis.call('HMGET', KEYS[1], 'n', 'f')
+local n, f = tonumber(t[1]), tonumber(t[2])
+if n and n > f then
+  for i = f + 1, n do
+    redis.call('HDEL', KEYS[1], 'p:' .. i)
+  end
+  redis.call('HSET', KEYS[1], 'f', n)
+end
+if ARGV[4] == '1' and redis.call('HEXISTS', KEYS[1], 'c') == 0 then
+  redis.call('HSET', KEYS[1], 'c', 0)
 end
 redis.call('HSET', KEYS[1], 'd', ARGV[2], 'u', ARGV[3])
 return redis.call('HINCRBY', KEYS[1], 'v', 1)
@@ -644,12 +658,12 @@ return 1
 // it reads back with, so a write's result equals a later read.
 func stamp() time.Time { return time.Unix(0, time.Now().UnixNano()).UTC() }
 
-// parseRecord builds a Record from the hash fields v, d, u of the record
-// stored under kind and name.
-func parseRecord(c *store.Codec, kind, name string, version, data, updated any) (store.Record, error) {
-	vs, ok1 := version.(string)
-	ds, ok2 := data.(string)
-	us, ok3 := updated.(string)
+// parseRecord builds a Record from the fields of the hash stored under
+// kind and name.
+func parseRecord(c *store.Codec, kind, name string, fields map[string]string) (store.Record, error) {
+	vs, ok1 := fields["v"]
+	ds, ok2 := fields["d"]
+	us, ok3 := fields["u"]
 	if !ok1 || !ok2 || !ok3 {
 		return store.Record{}, fmt.Errorf("record %s/%s: missing fields", kind, name)
 	}
@@ -665,7 +679,11 @@ func parseRecord(c *store.Codec, kind, name string, version, data, updated any) 
 	if err != nil {
 		return store.Record{}, err
 	}
-	return store.Record{Kind: kind, ID: id, Version: v, Data: d, UpdatedAt: time.Unix(0, u).UTC()}, nil
+	votes, err := parseVotes(c, kind, name, fields)
+	if err != nil {
+		return store.Record{}, err
+	}
+	return store.Record{Kind: kind, ID: id, Version: v, Data: d, UpdatedAt: time.Unix(0, u).UTC(), Votes: votes}, nil
 }
 
 // GetRecord implements store.Records.
@@ -678,14 +696,14 @@ func (s *Store) GetRecord(ctx context.Context, kind, id string) (store.Record, e
 		return store.Record{}, err
 	}
 	name := c.RecordName(kind, id)
-	vals, err := s.client.HMGet(ctx, s.recordKey(kind, name), "v", "d", "u").Result()
+	fields, err := s.client.HGetAll(ctx, s.recordKey(kind, name)).Result()
 	if err != nil {
 		return store.Record{}, fmt.Errorf("redisstore: get record %s/%s: %w", kind, id, err)
 	}
-	if vals[0] == nil {
+	if len(fields) == 0 {
 		return store.Record{}, store.ErrNotFound
 	}
-	rec, err := parseRecord(c, kind, name, vals[0], vals[1], vals[2])
+	rec, err := parseRecord(c, kind, name, fields)
 	if err != nil {
 		return store.Record{}, fmt.Errorf("redisstore: get %w", err)
 	}
@@ -811,6 +829,15 @@ func isNoScript(err error) bool { return redis.HasErrorPrefix(err, "NOSCRIPT") }
 
 // CompareAndSwapRecord implements store.Records.
 func (s *Store) CompareAndSwapRecord(ctx context.Context, kind, id string, version int64, data []byte) (store.Record, error) {
+	return s.compareAndSwap(ctx, kind, id, version, data, false)
+}
+
+// CloseBallot implements store.Ballots.
+func (s *Store) CloseBallot(ctx context.Context, kind, id string, version int64, data []byte) (store.Record, error) {
+	return s.compareAndSwap(ctx, kind, id, version, data, true)
+}
+
+func (s *Store) compareAndSwap(ctx context.Context, kind, id string, version int64, data []byte, closeBallot bool) (store.Record, error) {
 	if err := check.RecordKey(kind, id); err != nil {
 		return store.Record{}, err
 	}
@@ -822,7 +849,7 @@ func (s *Store) CompareAndSwapRecord(ctx context.Context, kind, id string, versi
 	name := c.RecordName(kind, id)
 	w, done := s.writer()
 	next, err := casScript.Run(ctx, w,
-		[]string{s.recordKey(kind, name)}, strconv.FormatInt(version, 10), c.SealRecord(kind, name, id, data), now.UnixNano()).Int64()
+		[]string{s.recordKey(kind, name)}, strconv.FormatInt(version, 10), c.SealRecord(kind, name, id, data), now.UnixNano(), flag(closeBallot)).Int64()
 	if err = done(ctx, err); err != nil {
 		return store.Record{}, fmt.Errorf("redisstore: compare-and-swap record %s/%s: %w", kind, id, err)
 	}
@@ -853,10 +880,10 @@ func (s *Store) ListRecords(ctx context.Context, kind string) ([]store.Record, e
 	if len(names) == 0 {
 		return nil, nil
 	}
-	cmds := make([]*redis.SliceCmd, len(names))
+	cmds := make([]*redis.MapStringStringCmd, len(names))
 	_, err = s.client.Pipelined(ctx, func(p redis.Pipeliner) error {
 		for i, name := range names {
-			cmds[i] = p.HMGet(ctx, s.recordKey(kind, name), "v", "d", "u")
+			cmds[i] = p.HGetAll(ctx, s.recordKey(kind, name))
 		}
 		return nil
 	})
@@ -865,11 +892,11 @@ func (s *Store) ListRecords(ctx context.Context, kind string) ([]store.Record, e
 	}
 	out := make([]store.Record, 0, len(names))
 	for i, cmd := range cmds {
-		vals := cmd.Val()
-		if vals[0] == nil {
+		fields := cmd.Val()
+		if len(fields) == 0 {
 			continue
 		}
-		rec, err := parseRecord(c, kind, names[i], vals[0], vals[1], vals[2])
+		rec, err := parseRecord(c, kind, names[i], fields)
 		if err != nil {
 			return nil, fmt.Errorf("redisstore: list %w", err)
 		}

@@ -144,24 +144,26 @@ redis.call('LSET', KEYS[1], ARGV[1], ARGV[3])
 return 1
 `)
 
-// replaceRecordScript: KEYS record, new record, index; ARGV name, new
-// name, sha1 of expected data, new data. Version and update time stay.
-var replaceRecordScript = redis.NewScript(`
-local d = redis.call('HGET', KEYS[1], 'd')
-if not d or redis.sha1hex(d) ~= ARGV[3] then
+// rewriteRecordScript: KEYS record, new record, index; ARGV name, new
+// name, expected version, sha1 of expected data, then the fields and
+// values of the record's hash as rewritten (version and update time
+// kept). A record another run moved already is only removed.
+var rewriteRecordScript = redis.NewScript(`
+local cur = redis.call('HMGET', KEYS[1], 'v', 'd')
+if not cur[1] or cur[1] ~= ARGV[3] or redis.sha1hex(cur[2] or '') ~= ARGV[4] then
   return 0
 end
-if ARGV[1] == ARGV[2] then
-  redis.call('HSET', KEYS[1], 'd', ARGV[4])
+if ARGV[1] ~= ARGV[2] and redis.call('EXISTS', KEYS[2]) == 1 then
+  redis.call('DEL', KEYS[1])
+  redis.call('ZREM', KEYS[3], ARGV[1])
   return 1
 end
-if redis.call('EXISTS', KEYS[2]) == 0 then
-  local vu = redis.call('HMGET', KEYS[1], 'v', 'u')
-  redis.call('HSET', KEYS[2], 'v', vu[1], 'd', ARGV[4], 'u', vu[2])
-  redis.call('ZADD', KEYS[3], 0, ARGV[2])
-end
 redis.call('DEL', KEYS[1])
-redis.call('ZREM', KEYS[3], ARGV[1])
+redis.call('HSET', KEYS[2], unpack(ARGV, 5))
+if ARGV[1] ~= ARGV[2] then
+  redis.call('ZADD', KEYS[3], 0, ARGV[2])
+  redis.call('ZREM', KEYS[3], ARGV[1])
+end
 return 1
 `)
 
@@ -350,26 +352,31 @@ func (s *Store) resealRecords(ctx context.Context, fn store.ResealFunc, counts *
 				break
 			}
 			from = "(" + names[len(names)-1]
-			cmds := make([]*redis.StringCmd, len(names))
+			cmds := make([]*redis.MapStringStringCmd, len(names))
 			if _, err := s.client.Pipelined(ctx, func(p redis.Pipeliner) error {
 				for i, name := range names {
-					cmds[i] = p.HGet(ctx, s.recordKey(kind, name), "d")
+					cmds[i] = p.HGetAll(ctx, s.recordKey(kind, name))
 				}
 				return nil
-			}); err != nil && !errors.Is(err, redis.Nil) {
+			}); err != nil {
 				return err
 			}
 			var calls []scriptCall
 			for i, name := range names {
-				data, err := cmds[i].Bytes()
-				if errors.Is(err, redis.Nil) {
+				fields := cmds[i].Val()
+				if len(fields) == 0 {
 					continue // deleted since the index was read
 				}
+				votes, err := storedVotes(fields)
 				if err != nil {
-					return err
+					return fmt.Errorf("record %s/%s: %w", kind, name, err)
+				}
+				value := store.StoredValue{Part: store.PartRecord, Kind: kind, Name: name, Data: []byte(fields["d"])}
+				for _, v := range votes {
+					value.Votes = append(value.Votes, store.StoredVote{Voter: v.voter, Data: v.data})
 				}
 				counts.Visited++
-				r, err := fn(store.StoredValue{Part: store.PartRecord, Kind: kind, Name: name, Data: data})
+				r, err := fn(value)
 				if err != nil {
 					return err
 				}
@@ -377,12 +384,11 @@ func (s *Store) resealRecords(ctx context.Context, fn store.ResealFunc, counts *
 					continue
 				}
 				to := cmp.Or(r.Name, name)
-				calls = append(calls, scriptCall{
-					[]string{s.recordKey(kind, name), s.recordKey(kind, to), index},
-					[]any{name, to, sha1Hex(data), r.Data},
-				})
+				args := []any{name, to, fields["v"], sha1Hex(value.Data)}
+				args = append(args, rewrittenFields(fields, votes, r)...)
+				calls = append(calls, scriptCall{[]string{s.recordKey(kind, name), s.recordKey(kind, to), index}, args})
 			}
-			if err := s.runScripted(ctx, replaceRecordScript, calls, count); err != nil {
+			if err := s.runScripted(ctx, rewriteRecordScript, calls, count); err != nil {
 				return err
 			}
 			if len(names) < resealPage {
@@ -391,6 +397,34 @@ func (s *Store) resealRecords(ctx context.Context, fn store.ResealFunc, counts *
 		}
 	}
 	return nil
+}
+
+// rewrittenFields are a record hash's fields and values with r applied:
+// its data, and its votes' voters and data when r replaces them.
+func rewrittenFields(fields map[string]string, votes []storedVote, r *store.Replacement) []any {
+	out := make([]any, 0, 2*len(fields))
+	for f, v := range fields {
+		if f == "d" || strings.HasPrefix(f, voterField) || strings.HasPrefix(f, voteDataField) {
+			continue
+		}
+		out = append(out, f, v)
+	}
+	out = append(out, "d", fields["d"])
+	if r.Data != nil {
+		out[len(out)-1] = r.Data
+	}
+	for i, v := range votes {
+		voter, data := v.voter, v.data
+		if r.Votes != nil {
+			voter, data = r.Votes[i].Voter, r.Votes[i].Data
+		}
+		seq := strconv.FormatInt(v.seq, 10)
+		out = append(out, voterField+voter, seq)
+		if data != nil {
+			out = append(out, voteDataField+seq, data)
+		}
+	}
+	return out
 }
 
 // resealClaims moves idempotency keys to their new names with the time

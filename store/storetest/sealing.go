@@ -263,6 +263,63 @@ func RunSealing(t *testing.T, h SealingHarness) {
 		f.check(t, s)
 	})
 
+	t.Run("votes are sealed, and move and rotate with their record", func(t *testing.T) {
+		b := h.New(t)
+		ctx := t.Context()
+		const kind, id, second = "approval-request", "REQ-1", "second.voter@example.com"
+		ballot := func(who string) store.Ballot {
+			return store.Ballot{Voter: who, Data: []byte(`{"by":"` + who + `"}`), Needed: 3}
+		}
+		s := open(t, b, nil, false)
+		mustCreate(t, s, kind, id, counterJSON(0))
+		first, err := s.CastVote(ctx, kind, id, ballot(personEmail))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := s.CompareAndSwapRecord(ctx, kind, id, first.Version, counterJSON(1)); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := s.CastVote(ctx, kind, id, ballot(second)); err != nil {
+			t.Fatal(err)
+		}
+		s.Close()
+		check := func(t *testing.T, s store.Store) {
+			t.Helper()
+			rec := mustGet(t, s, kind, id)
+			if string(rec.Data) != string(counterJSON(1)) || len(rec.Votes) != 1 || rec.Votes[0].Seq != 2 || string(rec.Votes[0].Data) != `{"by":"`+second+`"}` {
+				t.Errorf("record %s with votes %+v; want the folded data and the second vote", rec.Data, rec.Votes)
+			}
+			for _, who := range []string{personEmail, second} {
+				if _, err := s.CastVote(ctx, kind, id, ballot(who)); !errors.Is(err, store.ErrVoted) {
+					t.Errorf("%s votes again: err = %v, want ErrVoted", who, err)
+				}
+			}
+		}
+
+		if report := rekey(t, b, Keys(t, "a")); report.Found[""] != 2 || report.Replaced != 1 {
+			t.Errorf("sealing = %+v; want the record's data and its unfolded vote found in the clear, one record replaced", report)
+		}
+		for _, secret := range []string{personEmail, second} {
+			if bytes.Contains(b.Dump(t), []byte(secret)) {
+				t.Errorf("the stored bytes hold %q in the clear after sealing", secret)
+			}
+		}
+		s = open(t, b, Keys(t, "a"), false)
+		check(t, s)
+		s.Close()
+
+		if report := rekey(t, b, Keys(t, "b", "a")); report.Found["a"] != 2 || report.Replaced != 1 {
+			t.Errorf("rotation = %+v; want the data and the vote found under a, one record replaced", report)
+		}
+		s = open(t, b, Keys(t, "b"), false)
+		defer s.Close()
+		check(t, s)
+		closing, err := s.CastVote(ctx, kind, id, ballot("third.voter@example.com"))
+		if err != nil || len(closing.Votes) != 2 || !closing.Votes[1].Closed || closing.Votes[1].Seq != 3 {
+			t.Errorf("the third vote: %+v, %v; want it counted third and closing", closing.Votes, err)
+		}
+	})
+
 	t.Run("a sealed value moved to another record fails authentication", func(t *testing.T) {
 		b := h.New(t)
 		s := open(t, b, Keys(t, "a"), false)

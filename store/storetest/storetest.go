@@ -47,6 +47,7 @@ const (
 // Run runs the whole suite against h.
 func Run(t *testing.T, h Harness) {
 	t.Run("Records", func(t *testing.T) { testRecords(t, h) })
+	t.Run("Ballots", func(t *testing.T) { testBallots(t, h) })
 	t.Run("Locks", func(t *testing.T) { testLocks(t, h) })
 	t.Run("Idempotency", func(t *testing.T) { testIdempotency(t, h) })
 	t.Run("Audit", func(t *testing.T) { testAudit(t, h) })

@@ -93,6 +93,10 @@ func (s *Server) handleLocked(method string, req apiRequest, parseErr *apiError)
 		if secs, limited := s.pacedLocked(req.params["channel"], req.now); limited {
 			return http.StatusTooManyRequests, errorBody(fail("ratelimited")), secs
 		}
+		if secs, limited := s.workspacePacedLocked(req.now); limited {
+			return http.StatusTooManyRequests, errorBody(fail("ratelimited")), secs
+		}
+		s.takeLocked(req.params["channel"])
 	}
 	res, apiErr := handler(req)
 	if apiErr != nil {
@@ -113,6 +117,8 @@ func (s *Server) methodHandler(method string) func(apiRequest) (reply, *apiError
 		return s.usersInfo
 	case "users.lookupByEmail":
 		return s.usersLookupByEmail
+	case "users.list":
+		return s.usersList
 	case "conversations.open":
 		return s.conversationsOpen
 	case "chat.postMessage":
@@ -175,23 +181,63 @@ func (s *Server) rateLimitedLocked(method string, now time.Time) (retryAfterSecs
 }
 
 // pacedLocked applies the per-channel pacing of posts (WithChannelPacing):
-// a post takes a token of its channel's bucket, or is refused with the
-// seconds until one is back. Callers hold s.mu.
+// a post needs a token of its channel's bucket, or is refused with the
+// seconds until one is back. The token is taken only once every limit let
+// the post through (takeLocked), since a refused post is not posted. A
+// post to a user id is paced with their direct conversation. Callers hold
+// s.mu.
 func (s *Server) pacedLocked(channel string, now time.Time) (retryAfterSecs int, limited bool) {
 	if s.channelRate <= 0 || channel == "" {
 		return 0, false
 	}
-	b := s.buckets[channel]
+	key := s.paceKeyLocked(channel)
+	b := s.buckets[key]
 	if b == nil {
 		b = &bucket{tokens: float64(s.channelBurst), at: now}
-		s.buckets[channel] = b
+		s.buckets[key] = b
 	}
-	b.tokens = min(float64(s.channelBurst), b.tokens+now.Sub(b.at).Seconds()*s.channelRate)
+	return b.refill(now, s.channelRate, s.channelBurst)
+}
+
+// workspacePacedLocked applies chat.postMessage's workspace-wide limit
+// (WithWorkspacePosting) the same way. Callers hold s.mu.
+func (s *Server) workspacePacedLocked(now time.Time) (retryAfterSecs int, limited bool) {
+	if s.workspaceRate <= 0 {
+		return 0, false
+	}
+	if s.workspace == nil {
+		s.workspace = &bucket{tokens: float64(s.workspaceBurst), at: now}
+	}
+	return s.workspace.refill(now, s.workspaceRate, s.workspaceBurst)
+}
+
+// takeLocked takes the tokens of a post let through. Callers hold s.mu.
+func (s *Server) takeLocked(channel string) {
+	if b := s.buckets[s.paceKeyLocked(channel)]; b != nil && s.channelRate > 0 {
+		b.tokens--
+	}
+	if s.workspace != nil {
+		s.workspace.tokens--
+	}
+}
+
+// paceKeyLocked is the conversation a post to channel lands in, for
+// pacing: a user id and the direct conversation with that user are one.
+func (s *Server) paceKeyLocked(channel string) string {
+	if members, ok := s.dmMembers[channel]; ok && len(members) == 1 {
+		return members[0]
+	}
+	return channel
+}
+
+// refill brings the bucket up to now at rate a second, up to burst, and
+// reports how long until it holds a whole token when it does not.
+func (b *bucket) refill(now time.Time, rate float64, burst int) (retryAfterSecs int, limited bool) {
+	b.tokens = min(float64(burst), b.tokens+now.Sub(b.at).Seconds()*rate)
 	b.at = now
 	if b.tokens < 1 {
-		return max(int(math.Ceil((1-b.tokens)/s.channelRate)), 1), true
+		return max(int(math.Ceil((1-b.tokens)/rate)), 1), true
 	}
-	b.tokens--
 	return 0, false
 }
 

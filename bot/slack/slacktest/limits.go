@@ -73,6 +73,10 @@ const (
 	// conversations.open: 1 user is a DM, 2-8 an MPIM.
 	MaxConversationUsers = 8
 
+	// users.list: Slack advises at most 200 a page and refuses more than
+	// 1,000.
+	MaxUsersListLimit = 1000
+
 	// Interactivity.
 	TriggerIDLifetime   = 3 * time.Second
 	ResponseURLMaxUses  = 5
@@ -80,14 +84,16 @@ const (
 )
 
 // tierLimits are the per-minute minimums of the documented rate-limit tiers
-// for the emulated methods (Tier 3: 50, Tier 4: 100). auth.test and
-// chat.postMessage are "special" tiers with no published number and are
-// left unlimited.
+// for the emulated methods (Tier 2: 20, Tier 3: 50, Tier 4: 100).
+// auth.test is "special" with no published number and left unlimited;
+// chat.postMessage is "special" too, and paced per channel and across the
+// workspace instead (WithTierRateLimits).
 func tierLimits() map[string]int {
 	return map[string]int{
 		"chat.update":         50,
 		"conversations.open":  50,
 		"users.lookupByEmail": 50,
+		"users.list":          20, // Tier 2
 		"users.info":          100,
 		"chat.postEphemeral":  100,
 		"views.open":          100,

@@ -117,16 +117,22 @@ func WithRateLimit(method string, perMinute int) Option {
 	return func(s *Server) { s.perMinute[method] = max(perMinute, 0) }
 }
 
-// WithTierRateLimits applies the minimum of each method's documented
-// rate-limit tier (see tierLimits), and Slack's pacing of posts: about one
-// message a second per channel, short bursts tolerated (WithChannelPacing
-// at 1 a second, bursts of DefaultChannelBurst). WithRateLimit still
-// overrides a method's tier.
+// WithTierRateLimits applies Slack's rate-limit model: the minimum of each
+// method's documented tier (see tierLimits), and chat.postMessage's
+// special limits, about one message a second per channel with short
+// bursts (WithChannelPacing at 1 a second, bursts of DefaultChannelBurst)
+// and a workspace-wide limit of several hundred a minute
+// (WithWorkspacePosting at DefaultWorkspacePostsPerMinute, bursts of
+// DefaultWorkspacePostBurst). WithRateLimit still overrides a method's
+// tier.
 func WithTierRateLimits() Option {
 	return func(s *Server) {
 		s.tiers = true
 		if s.channelRate == 0 {
 			s.channelRate, s.channelBurst = 1, DefaultChannelBurst
+		}
+		if s.workspaceRate == 0 {
+			s.workspaceRate, s.workspaceBurst = DefaultWorkspacePostsPerMinute/60.0, DefaultWorkspacePostBurst
 		}
 	}
 }
@@ -135,6 +141,23 @@ func WithTierRateLimits() Option {
 // lets through at once before the one-a-second pacing applies: Slack says
 // short bursts are tolerated without a number; this keeps them short.
 const DefaultChannelBurst = 3
+
+// chat.postMessage's workspace-wide limit as WithTierRateLimits models it.
+// Slack documents "several hundred messages per minute" with "generous
+// burst behavior" and no numbers; the model takes the low end, 300 a
+// minute, and bursts of 30 (six seconds' worth).
+const (
+	DefaultWorkspacePostsPerMinute = 300
+	DefaultWorkspacePostBurst      = 30
+)
+
+// WithWorkspacePosting answers chat.postMessage with 429 once the app has
+// posted more than burst messages across the workspace with perMinute
+// more allowed each minute (a token bucket on the emulator clock), as
+// Slack limits an app's posting workspace-wide besides per channel.
+func WithWorkspacePosting(perMinute float64, burst int) Option {
+	return func(s *Server) { s.workspaceRate, s.workspaceBurst = perMinute/60, max(burst, 1) }
+}
 
 // WithChannelPacing answers chat.postMessage with 429 once a channel has
 // had more than burst posts with perSecond more allowed each second (a
@@ -170,7 +193,11 @@ type Server struct {
 	tiers        bool
 	channelRate  float64 // posts a second per channel; 0: unpaced
 	channelBurst int
-	pendingUsers []User
+	// workspaceRate is chat.postMessage's posts a second across the
+	// workspace; 0: unlimited.
+	workspaceRate  float64
+	workspaceBurst int
+	pendingUsers   []User
 
 	mu sync.Mutex
 	// changed is closed and replaced whenever recorded state changes, to
@@ -189,6 +216,7 @@ type Server struct {
 	posts        []ResponseURLPost
 	windows      map[string]*rateWindow
 	buckets      map[string]*bucket // channel -> its posting allowance
+	workspace    *bucket            // the workspace's posting allowance
 	injected     map[string][]*injection
 	periodic     map[string]*periodicInjection
 	seq          int // for ids

@@ -604,3 +604,83 @@ func TestChannelPacing(t *testing.T) {
 		t.Errorf("a second later: %v", err)
 	}
 }
+
+// chat.postMessage's workspace-wide limit is a bucket over every channel:
+// a burst, then its rate, whatever the channels; a post to a user id is
+// paced with the direct conversation it lands in.
+func TestWorkspacePosting(t *testing.T) {
+	s := newTestServer(t, WithWorkspacePosting(120, 4), WithChannelPacing(1, 2))
+	api := newClient(s)
+	post := func(channel string) error {
+		_, _, err := api.PostMessageContext(t.Context(), channel, slack.MsgOptionText("hi", false))
+		return err
+	}
+	for i := range 4 {
+		if err := post(fmt.Sprintf("C0CHAN%d", i)); err != nil {
+			t.Fatalf("post %d of the burst: %v", i+1, err)
+		}
+	}
+	var rl *slack.RateLimitedError
+	if err := post("C0OTHER"); !errors.As(err, &rl) || rl.RetryAfter != time.Second {
+		t.Fatalf("the fifth post at once, to a fresh channel: %v, want rate limited for a second", err)
+	}
+	s.Advance(500 * time.Millisecond) // 120 a minute: one more each half second
+	if err := post("C0OTHER"); err != nil {
+		t.Fatalf("half a second later: %v", err)
+	}
+	if err := post("C0OTHER"); !errors.As(err, &rl) {
+		t.Fatalf("the next at once: %v, want rate limited", err)
+	}
+
+	s.Advance(10 * time.Second)
+	for i, channel := range []string{alice, alice} {
+		if err := post(channel); err != nil {
+			t.Fatalf("post %d to Alice: %v", i+1, err)
+		}
+	}
+	dm, _ := s.DMChannel(alice)
+	if err := post(dm); !errors.As(err, &rl) {
+		t.Errorf("a third post to Alice's DM by its id: %v, want her DM's pacing to apply", err)
+	}
+	refused := 0
+	for _, c := range s.Calls("chat.postMessage") {
+		if c.Status == http.StatusTooManyRequests {
+			refused++
+		}
+	}
+	if got := len(s.Messages("")); got != 7 || refused != 3 {
+		t.Errorf("%d messages posted and %d refused, want 7 and 3", got, refused)
+	}
+}
+
+// users.list pages through every member, deactivated ones included, as
+// slack-go reads it.
+func TestUsersList(t *testing.T) {
+	s := newTestServer(t)
+	for i := range 7 {
+		s.AddUser(User{ID: fmt.Sprintf("U1%02d", i), Name: fmt.Sprint("u", i), Email: fmt.Sprintf("u%d@example.com", i)})
+	}
+	for _, limit := range []int{1, 3, 200} {
+		users, err := newClient(s).GetUsersContext(t.Context(), slack.GetUsersOptionLimit(limit))
+		if err != nil {
+			t.Fatalf("limit %d: %v", limit, err)
+		}
+		var ids []string
+		for _, u := range users {
+			ids = append(ids, u.ID)
+		}
+		want := []string{"U0ALICE01", "U0BOB0001", "U0GONE001", "U0SLACKBOT", "U100", "U101", "U102", "U103", "U104", "U105", "U106"}
+		if diff := cmp.Diff(want, ids); diff != "" {
+			t.Errorf("limit %d: members (-want +got):\n%s", limit, diff)
+		}
+		if pages, wantPages := len(s.Calls("users.list")), (len(want)+limit-1)/limit; pages != wantPages {
+			t.Errorf("limit %d: %d pages, want %d", limit, pages, wantPages)
+		}
+		s.mu.Lock()
+		s.calls = nil
+		s.mu.Unlock()
+	}
+	if code, out := rawCall(t, s, "users.list", "application/x-www-form-urlencoded", "Bearer "+DefaultBotToken, "cursor=%%%"); code != 200 || out["error"] == nil {
+		t.Errorf("a bad cursor: %d %v, want an error", code, out)
+	}
+}

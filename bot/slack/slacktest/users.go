@@ -1,7 +1,9 @@
 package slacktest
 
 import (
+	"encoding/base64"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -45,6 +47,42 @@ func (s *Server) usersLookupByEmail(req apiRequest) (reply, *apiError) {
 		}
 	}
 	return nil, fail("users_not_found")
+}
+
+// usersList answers users.list a page at a time, deactivated members
+// included as in Slack; the cursor is the id the next page starts at.
+// Without a limit (or above MaxUsersListLimit) a page holds
+// MaxUsersListLimit members.
+func (s *Server) usersList(req apiRequest) (reply, *apiError) {
+	limit := MaxUsersListLimit
+	if v := req.params["limit"]; v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 0 {
+			return nil, fail("invalid_limit")
+		}
+		if n > 0 {
+			limit = min(n, MaxUsersListLimit)
+		}
+	}
+	all := s.sortedUsers()
+	start := 0
+	if cursor := req.params["cursor"]; cursor != "" {
+		from, err := base64.RawURLEncoding.DecodeString(cursor)
+		if err != nil {
+			return nil, fail("invalid_cursor")
+		}
+		start, _ = slices.BinarySearchFunc(all, string(from), func(u User, id string) int { return strings.Compare(u.ID, id) })
+	}
+	end := min(start+limit, len(all))
+	members := make([]map[string]any, 0, end-start)
+	for _, u := range all[start:end] {
+		members = append(members, s.userJSON(u, req.now, req.params["include_locale"] == "true"))
+	}
+	next := ""
+	if end < len(all) {
+		next = base64.RawURLEncoding.EncodeToString([]byte(all[end].ID))
+	}
+	return reply{"members": members, "cache_ts": req.now.Unix(), "response_metadata": map[string]any{"next_cursor": next}}, nil
 }
 
 func (s *Server) sortedUsers() []User {

@@ -107,3 +107,19 @@ func ClaimArgs(key string, ttl time.Duration) error {
 	}
 	return TTL(ttl)
 }
+
+// Ballot checks a vote of store.Ballots.
+func Ballot(kind, id string, b store.Ballot) error {
+	if err := RecordKey(kind, id); err != nil {
+		return err
+	}
+	switch {
+	case b.Voter == "":
+		return fmt.Errorf("%w: empty voter", store.ErrInvalid)
+	case b.Needed < 1:
+		return fmt.Errorf("%w: a ballot needs at least one vote, got %d", store.ErrInvalid, b.Needed)
+	case b.Earlier < 0 || b.EarlierOthers < 0 || b.EarlierOthers > b.Earlier:
+		return fmt.Errorf("%w: earlier votes %d, of them %d not an owner's", store.ErrInvalid, b.Earlier, b.EarlierOthers)
+	}
+	return nil
+}
