@@ -104,7 +104,10 @@ var ErrBusy = errors.New("reviews: another replica is sending to this owner")
 func (s *Service) Claim(ctx context.Context, period, owner string) (Delivery, error) {
 	now := s.now()
 	return s.UpdateDelivery(ctx, period, owner, func(d *Delivery) error {
-		if d.LeaseHolder != "" && d.LeaseHolder != s.holder() && now.Before(d.LeaseUntil) {
+		// Held is held, by this replica too: its digest job and its
+		// reminders job run side by side under one holder name, and each
+		// must wait for the other's send.
+		if d.LeaseHolder != "" && now.Before(d.LeaseUntil) {
 			return ErrBusy
 		}
 		d.LeaseHolder, d.LeaseUntil = s.holder(), now.Add(s.lease())

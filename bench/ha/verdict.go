@@ -260,16 +260,20 @@ func judgeReviews(ctx context.Context, v *verdict, w *world, reps *replicas, d *
 		if !ok {
 			continue
 		}
-		n := 0
+		var posted []string
 		if ch, ok := w.slack.DMChannel(p.slackID); ok {
-			n = len(digestMessages(w.slack.Messages(ch)))
+			for _, m := range digestMessages(w.slack.Messages(ch)) {
+				headline, _, _ := strings.Cut(strings.TrimSpace(messageText(m)), "\n")
+				posted = append(posted, m.TS+" "+headline)
+			}
 		}
+		n := len(posted)
 		v.count("digests posted", n)
 		switch {
 		case n == 0:
 			v.violate("digest lost", "%s has seats in %s and no digest", email, period)
 		case n > 1:
-			v.violate("digest doubled", "%s got %d digests for %s", email, n, period)
+			v.violate("digest doubled", "%s got %d digests for %s: %q", email, n, period, posted)
 		}
 	}
 }
