@@ -501,7 +501,7 @@ func TestWatchFindsShadowAdmins(t *testing.T) {
 		}
 		return &r
 	}
-	if got, err := svc.Watch(ctx, roster()); err != nil || len(got) != 0 {
+	if got, err := svc.Watch(ctx, "", access.RosterMembers(roster())); err != nil || len(got) != 0 {
 		t.Fatalf("the first look = %v, %v; want nothing reported", got, err)
 	}
 	promote := func(email string) {
@@ -514,12 +514,12 @@ func TestWatchFindsShadowAdmins(t *testing.T) {
 	if _, err := svc.Grant(ctx, f.request(t, "r1", priya, time.Hour)); err != nil {
 		t.Fatal(err) // priya is admin by a grant
 	}
-	found, err := svc.Watch(ctx, roster())
+	found, err := svc.Watch(ctx, "", access.RosterMembers(roster()))
 	if err != nil || len(found) != 1 || found[0].Email != "mei@acme.example" || found[0].RoleName != "admin" ||
 		found[0].Earlier == nil || found[0].Earlier.Base != "agent" {
 		t.Fatalf("Watch = %+v, %v; want mei, admin, earlier an agent", found, err)
 	}
-	if again, err := svc.Watch(ctx, roster()); err != nil || len(again) != 0 {
+	if again, err := svc.Watch(ctx, "", access.RosterMembers(roster())); err != nil || len(again) != 0 {
 		t.Errorf("a second look = %v, %v; want nothing new", again, err)
 	}
 

@@ -1,12 +1,12 @@
 package access
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
-	"maps"
 	"slices"
 	"strconv"
 	"strings"
@@ -123,40 +123,89 @@ const (
 	rolesID    = "roster"
 )
 
-// Watch compares the privileged people in roster with the roles the last
-// call saw, and returns those newly privileged without a grant or the
-// policy's leave, each once (a replica that repeats the call finds them
-// reported). The first call only takes note of the roles.
-func (s *Service) Watch(ctx context.Context, roster *connector.Roster) ([]Shadow, error) {
-	if roster == nil {
-		return nil, nil
+// Members gives each member of a roster to member in turn, stopping at
+// the first error member returns: a snapshot read a chunk at a time, or
+// a roster held whole (RosterMembers).
+type Members func(member func(connector.Staff) error) error
+
+// RosterMembers are the members of a roster held whole.
+func RosterMembers(roster *connector.Roster) Members {
+	return func(member func(connector.Staff) error) error {
+		if roster == nil {
+			return nil
+		}
+		for _, st := range roster.Staff {
+			if err := member(st); err != nil {
+				return err
+			}
+		}
+		return nil
 	}
+}
+
+// Watch compares the privileged people among members with the roles the
+// last call saw, and returns those newly privileged without a grant or
+// the policy's leave, each once (a replica that repeats the call finds
+// them reported). The first call only takes note of the roles.
+//
+// revision names what members hold (a snapshot's revision; "" when
+// unknown): a call given the revision the last one took note of reads
+// nothing, since the roles cannot have changed. Members are read once,
+// one at a time; what is kept of them is each one's id and role.
+func (s *Service) Watch(ctx context.Context, revision string, members Members) ([]Shadow, error) {
 	now := s.now().UTC()
-	roles := make(map[string]connector.Role, len(roster.Staff))
-	for _, st := range roster.Staff {
-		roles[strconv.FormatInt(st.ID, 10)] = staffRole(st)
-	}
-	rec, err := s.Store.GetRecord(ctx, s.queue(kindRoles), rolesID)
-	first := errors.Is(err, store.ErrNotFound)
-	if err != nil && !first {
+	prev, first, err := s.rolesSeen(ctx)
+	if err != nil {
 		return nil, err
 	}
-	var prev map[string]connector.Role
-	if !first {
-		if err := json.Unmarshal(rec.Data, &prev); err != nil {
-			return nil, fmt.Errorf("access: the roles last seen: %w", err)
-		}
+	if !first && revision != "" && prev.Revision == revision {
+		return nil, nil
 	}
-	if maps.Equal(prev, roles) {
+	p := s.policy()
+	cur := rolesSeen{V: rolesSeenVersion, Revision: revision}
+	index := map[connector.Role]uint32{}
+	var changed []Shadow // privileged now, in a role they did not hold before
+	err = members(func(st connector.Staff) error {
+		role := staffRole(st)
+		i, ok := index[role]
+		if !ok {
+			i = uint32(len(cur.Roles))
+			index[role] = i
+			cur.Roles = append(cur.Roles, role)
+		}
+		cur.IDs, cur.Role = append(cur.IDs, st.ID), append(cur.Role, i)
+		name := privilegedRole(p, st)
+		if first || name == "" {
+			return nil
+		}
+		earlier, known := prev.role(st.ID)
+		if known && earlier == role {
+			return nil
+		}
+		sh := Shadow{ID: fmt.Sprintf("%d-%d", st.ID, now.Unix()), UserID: st.ID, Email: st.Email, Name: st.Name,
+			RoleName: name, Role: role, FoundAt: now}
+		if known {
+			sh.Earlier = &earlier
+		}
+		changed = append(changed, sh)
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	cur.settle()
+	if !first && prev.Revision == revision && prev.sameRoles(cur) {
 		return nil, nil
 	}
 	var found []Shadow
-	if !first {
-		if found, err = s.newlyPrivileged(ctx, roster, prev, now); err != nil {
-			return nil, err
+	if len(changed) > 0 {
+		if found, err = s.recordShadows(ctx, changed); err != nil {
+			return found, err
 		}
 	}
-	data, err := json.Marshal(roles)
+	// Written whenever the revision moved, roles changed or not, so the
+	// next call on the same snapshot reads nothing.
+	data, err := json.Marshal(cur)
 	if err != nil {
 		return found, err
 	}
@@ -164,6 +213,127 @@ func (s *Service) Watch(ctx context.Context, roster *connector.Roster) ([]Shadow
 		return found, err
 	}
 	return found, nil
+}
+
+// rolesSeen are the roles a Watch took note of, kept compact: each
+// distinct role once, and for each member, in id order, the index of
+// theirs. The map of every member's role kept before cost about ten
+// times as much, stored and in memory.
+type rolesSeen struct {
+	V int `json:"v"`
+	// Revision names the snapshot the roles were read from; "" when
+	// unknown.
+	Revision string           `json:"revision,omitempty"`
+	Roles    []connector.Role `json:"roles"`
+	IDs      []int64          `json:"ids"`
+	// Role holds, for each of IDs, an index into Roles.
+	Role []uint32 `json:"role"`
+}
+
+// rolesSeenVersion is rolesSeen.V; a record without one is the map of
+// member id to role written before, upgraded as it is read.
+const rolesSeenVersion = 2
+
+// rolesSeen reads the roles the last Watch took note of; first when none
+// did.
+func (s *Service) rolesSeen(ctx context.Context) (seen rolesSeen, first bool, err error) {
+	rec, err := s.Store.GetRecord(ctx, s.queue(kindRoles), rolesID)
+	if errors.Is(err, store.ErrNotFound) {
+		return rolesSeen{}, true, nil
+	}
+	if err != nil {
+		return rolesSeen{}, false, err
+	}
+	if err := json.Unmarshal(rec.Data, &seen); err != nil {
+		return rolesSeen{}, false, fmt.Errorf("access: the roles last seen: %w", err)
+	}
+	switch seen.V {
+	case rolesSeenVersion:
+		if len(seen.Role) != len(seen.IDs) {
+			return rolesSeen{}, false, errors.New("access: the roles last seen: ids and roles do not line up")
+		}
+		for _, i := range seen.Role {
+			if int(i) >= len(seen.Roles) {
+				return rolesSeen{}, false, fmt.Errorf("access: the roles last seen: role %d of %d", i, len(seen.Roles))
+			}
+		}
+		seen.settle()
+		return seen, false, nil
+	case 0:
+		var byID map[string]connector.Role
+		if err := json.Unmarshal(rec.Data, &byID); err != nil {
+			return rolesSeen{}, false, fmt.Errorf("access: the roles last seen: %w", err)
+		}
+		return upgradeRolesSeen(byID)
+	}
+	return rolesSeen{}, false, fmt.Errorf("access: the roles last seen: version %d is not supported (want %d)", seen.V, rolesSeenVersion)
+}
+
+// upgradeRolesSeen is the map of member id to role written before
+// rolesSeen, in its shape.
+func upgradeRolesSeen(byID map[string]connector.Role) (rolesSeen, bool, error) {
+	seen := rolesSeen{V: rolesSeenVersion}
+	index := map[connector.Role]uint32{}
+	for key, role := range byID {
+		id, err := strconv.ParseInt(key, 10, 64)
+		if err != nil {
+			return rolesSeen{}, false, fmt.Errorf("access: the roles last seen: member %q: %w", key, err)
+		}
+		i, ok := index[role]
+		if !ok {
+			i = uint32(len(seen.Roles))
+			index[role] = i
+			seen.Roles = append(seen.Roles, role)
+		}
+		seen.IDs, seen.Role = append(seen.IDs, id), append(seen.Role, i)
+	}
+	seen.settle()
+	return seen, false, nil
+}
+
+// settle puts the members in id order (a snapshot's already are), the
+// last of an id given twice kept.
+func (r *rolesSeen) settle() {
+	if slices.IsSorted(r.IDs) {
+		return
+	}
+	order := make([]int, len(r.IDs))
+	for i := range order {
+		order[i] = i
+	}
+	slices.SortStableFunc(order, func(a, b int) int { return cmp.Compare(r.IDs[a], r.IDs[b]) })
+	ids, roles := make([]int64, 0, len(order)), make([]uint32, 0, len(order))
+	for k, i := range order {
+		if k+1 < len(order) && r.IDs[order[k+1]] == r.IDs[i] {
+			continue
+		}
+		ids, roles = append(ids, r.IDs[i]), append(roles, r.Role[i])
+	}
+	r.IDs, r.Role = ids, roles
+}
+
+// role is the role member id held; known is false for someone who was
+// not on the staff.
+func (r *rolesSeen) role(id int64) (role connector.Role, known bool) {
+	i, ok := slices.BinarySearch(r.IDs, id)
+	if !ok {
+		return connector.Role{}, false
+	}
+	return r.Roles[r.Role[i]], true
+}
+
+// sameRoles reports whether r and o hold the same members in the same
+// roles.
+func (r *rolesSeen) sameRoles(o rolesSeen) bool {
+	if !slices.Equal(r.IDs, o.IDs) {
+		return false
+	}
+	for i := range r.Role {
+		if r.Roles[r.Role[i]] != o.Roles[o.Role[i]] {
+			return false
+		}
+	}
+	return true
 }
 
 // staffRole is a staff member's role as a grant would set it.
@@ -175,10 +345,9 @@ func staffRole(st connector.Staff) connector.Role {
 	return r
 }
 
-// newlyPrivileged are the roster's privileged people whose role changed
-// since prev, with no live grant of it and no standing leave, recorded
-// (once) as shadows.
-func (s *Service) newlyPrivileged(ctx context.Context, roster *connector.Roster, prev map[string]connector.Role, now time.Time) ([]Shadow, error) {
+// recordShadows records (once) as shadows those of changed with no live
+// grant of their role and no standing leave.
+func (s *Service) recordShadows(ctx context.Context, changed []Shadow) ([]Shadow, error) {
 	p := s.policy()
 	grants, err := s.List(ctx)
 	if err != nil {
@@ -189,21 +358,10 @@ func (s *Service) newlyPrivileged(ctx context.Context, roster *connector.Roster,
 		return nil, err
 	}
 	var out []Shadow
-	for _, st := range roster.Staff {
-		role := privilegedRole(p, st)
-		cur := staffRole(st)
-		earlier, known := prev[strconv.FormatInt(st.ID, 10)]
-		if role == "" || (known && earlier == cur) {
+	for _, sh := range changed {
+		if _, kept := keeps[sh.UserID]; kept || p.allowance(sh.Email) != "" ||
+			slices.ContainsFunc(grants, func(g Grant) bool { return g.UserID == sh.UserID && g.RoleName == sh.RoleName && g.State.Live() }) {
 			continue
-		}
-		if _, kept := keeps[st.ID]; kept || p.allowance(st.Email) != "" ||
-			slices.ContainsFunc(grants, func(g Grant) bool { return g.UserID == st.ID && g.RoleName == role && g.State.Live() }) {
-			continue
-		}
-		sh := Shadow{ID: fmt.Sprintf("%d-%d", st.ID, now.Unix()), UserID: st.ID, Email: st.Email, Name: st.Name,
-			RoleName: role, Role: cur, FoundAt: now}
-		if known {
-			sh.Earlier = &earlier
 		}
 		data, err := json.Marshal(sh)
 		if err != nil {

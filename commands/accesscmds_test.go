@@ -648,7 +648,7 @@ func (f *accessFixture) shadowMei(t *testing.T) string {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := f.access.Watch(t.Context(), &snap.Roster); err != nil {
+	if _, err := f.access.Watch(t.Context(), "", access.RosterMembers(&snap.Roster)); err != nil {
 		t.Fatal(err)
 	}
 	mei := f.member(t, acmeMei)
@@ -661,7 +661,7 @@ func (f *accessFixture) shadowMei(t *testing.T) string {
 	if snap, err = f.store.LoadSnapshot(t.Context(), connector.Zendesk); err != nil {
 		t.Fatal(err)
 	}
-	found, err := f.access.Watch(t.Context(), &snap.Roster)
+	found, err := f.access.Watch(t.Context(), "", access.RosterMembers(&snap.Roster))
 	if err != nil || len(found) != 1 {
 		t.Fatalf("Watch = %+v, %v; want mei", found, err)
 	}

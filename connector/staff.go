@@ -147,11 +147,14 @@ type StaffSync struct {
 	// Prev is the roster the last sync saved; nil for the first.
 	Prev *Roster
 	// Resume is a full sync's checkpoint to continue from, when one was
-	// kept; the connector may ignore it.
+	// kept: its Cursor and every staff member its checkpoints read. The
+	// connector may ignore it, or keep its Staff as its own.
 	Resume *Roster
 	// Checkpoint, when set, is given a long full sync's progress now and
-	// then, to be passed back as Resume if this run is cut off.
-	Checkpoint func(Roster)
+	// then, to be gathered and passed back as Resume if this run is cut
+	// off. Each call carries only what was read since the one before, so
+	// a checkpoint costs the pages it covers, not everything read so far.
+	Checkpoint func(Checkpoint)
 	// Progress, when set, is told what the sync has read so far after
 	// each page or call, so a long one can be reported while it runs.
 	Progress func(StaffSyncStats)
@@ -160,6 +163,19 @@ type StaffSync struct {
 	// there), since they change far less often than seats and can cost
 	// more to read.
 	Groups bool
+}
+
+// Checkpoint is a stretch of a long full sync's progress.
+type Checkpoint struct {
+	// Cursor is where the sync continues after this stretch.
+	Cursor string
+	// Read are the staff read since the previous checkpoint (or since the
+	// start, or since Resume when the sync continued from it). The slice
+	// is the connector's: it is valid only during the call.
+	Read []Staff
+	// First: the sync did not continue from Resume, so this stretch
+	// begins the read and any checkpoint kept before is void.
+	First bool
 }
 
 // StaffSyncStats says what a staff sync read.

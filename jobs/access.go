@@ -326,27 +326,44 @@ func (a *Access) tellRequest(ctx context.Context, id string, e approvals.Event, 
 // WatchShadows compares the privileged people of the last sync with the
 // sync before and tells the admin channel of each one who became
 // privileged without a grant (Watch finds each once). It runs as part of
-// the sync job.
+// the sync job, and reads the snapshot a chunk at a time, only when its
+// revision moved since the last look.
 func (a *Access) WatchShadows(ctx context.Context) error {
-	snap, err := a.Snapshots.LoadSnapshot(ctx, connector.Zendesk)
-	if errors.Is(err, store.ErrNotFound) {
-		return nil
+	var found []access.Shadow
+	var err error
+	for attempt := 1; ; attempt++ {
+		var rev string
+		rev, err = a.Snapshots.SnapshotRevision(ctx, connector.Zendesk)
+		if errors.Is(err, store.ErrNotFound) {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		found, err = a.Service.Watch(ctx, rev, func(member func(connector.Staff) error) error {
+			_, err := a.Snapshots.ReadSnapshot(ctx, connector.Zendesk, member)
+			return err
+		})
+		// A patch saved the snapshot while it was read: read the new one.
+		if !errors.Is(err, store.ErrSnapshotReplaced) || attempt == watchAttempts {
+			break
+		}
 	}
-	if err != nil {
-		return err
-	}
-	found, err := a.Service.Watch(ctx, &snap.Roster)
-	var errs []error
+	errs := []error{err}
 	for _, sh := range found {
 		if a.Notifier == nil || a.AdminChannel == "" {
 			a.log().Warn("access: privileged without a grant, and no admin channel to tell", slog.String("email", sh.Email), slog.String("role", sh.RoleName))
 			continue
 		}
-		_, perr := a.Notifier.SendChannel(ctx, a.AdminChannel, a.view().Shadow(sh))
-		errs = append(errs, perr)
+		_, sendErr := a.Notifier.SendChannel(ctx, a.AdminChannel, a.view().Shadow(sh))
+		errs = append(errs, sendErr)
 	}
-	return errors.Join(append(errs, err)...)
+	return errors.Join(errs...)
 }
+
+// watchAttempts bounds how often WatchShadows reads the snapshot again
+// after saves replaced it under the read.
+const watchAttempts = 3
 
 // AnnounceBreakGlass tells the admin channel and every approver of access
 // requests that someone took a role by break-glass, once across replicas

@@ -1,6 +1,8 @@
 package jobs_test
 
 import (
+	"context"
+	"errors"
 	"slices"
 	"strings"
 	"testing"
@@ -9,9 +11,11 @@ import (
 	"github.com/seatwarden/seatwarden/access"
 	"github.com/seatwarden/seatwarden/approvals"
 	"github.com/seatwarden/seatwarden/bot"
+	"github.com/seatwarden/seatwarden/connector"
 	"github.com/seatwarden/seatwarden/integrations/zendesk"
 	"github.com/seatwarden/seatwarden/jobs"
 	"github.com/seatwarden/seatwarden/seats"
+	"github.com/seatwarden/seatwarden/store"
 )
 
 const mei = "mei@acme.example" // an agent in the Staff custom role
@@ -258,13 +262,46 @@ func TestAccessExpiryHeldGrantAlertsOnce(t *testing.T) {
 	}
 }
 
+// streamedSnapshots lets the snapshot be read a chunk at a time only,
+// counts the reads, and says the first replaced is replaced under it.
+type streamedSnapshots struct {
+	store.Snapshots
+	t        *testing.T
+	reads    int
+	replaced int
+}
+
+func (s *streamedSnapshots) LoadSnapshot(context.Context, string) (*store.Snapshot, error) {
+	s.t.Error("the snapshot was loaded whole")
+	return nil, errors.New("loaded whole")
+}
+
+func (s *streamedSnapshots) ReadSnapshot(ctx context.Context, name string, member func(connector.Staff) error) (*store.Snapshot, error) {
+	if member != nil {
+		s.reads++
+	}
+	if s.replaced > 0 {
+		s.replaced--
+		return nil, store.ErrSnapshotReplaced
+	}
+	return s.Snapshots.ReadSnapshot(ctx, name, member)
+}
+
 // Someone made admin by hand between two syncs is reported to the admin
-// channel once.
+// channel once. The snapshot is read a chunk at a time, again when a save
+// replaced it under the read, and not at all when its revision did not
+// move.
 func TestAccessWatchShadows(t *testing.T) {
 	f := newAccessFixture(t)
+	snaps := &streamedSnapshots{Snapshots: f.store, t: t}
+	f.job.Snapshots = snaps
 	if err := f.job.WatchShadows(t.Context()); err != nil { // the first look takes note
 		t.Fatal(err)
 	}
+	if snaps.reads != 1 {
+		t.Errorf("the first look read the snapshot %d times, want 1", snaps.reads)
+	}
+	snaps.replaced = 1
 	u, _ := f.emu.UserByEmail(mei)
 	f.emu.UpdateUser(u.ID, func(u *zendesk.User) { u.Role, u.RoleType, u.CustomRoleID = zendesk.RoleAdmin, nil, nil })
 	f.emu.Advance(2 * time.Minute) // the export leaves out its last minute
@@ -277,6 +314,10 @@ func TestAccessWatchShadows(t *testing.T) {
 		if err := f.job.WatchShadows(t.Context()); err != nil {
 			t.Fatal(err)
 		}
+	}
+	// Once replaced under the read, once read; then the same revision.
+	if snaps.reads != 3 {
+		t.Errorf("the snapshot was read %d times, want 3", snaps.reads)
 	}
 	var shadows []string
 	for _, m := range f.chat.parents {
@@ -309,7 +350,7 @@ func TestAccessRetroactiveRequestEndsOnTime(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	found, err := f.job.Service.Watch(ctx, &snap.Roster)
+	found, err := f.job.Service.Watch(ctx, "", access.RosterMembers(&snap.Roster))
 	if err != nil || len(found) != 1 {
 		t.Fatalf("Watch = %v, %v", found, err)
 	}

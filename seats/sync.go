@@ -1,7 +1,9 @@
 package seats
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -53,9 +55,15 @@ type SyncResult struct {
 	Snapshot *store.Snapshot
 }
 
-// checkpointKind: one record per account, deleted when its full sync
+// A full sync's checkpoint is a head record per account (where the sync
+// continues, and how many parts it has) and a part record for each
+// stretch the connector reported, so a checkpoint writes only what was
+// read since the one before. All are deleted when the full sync
 // completes.
-const checkpointKind = "sync-checkpoint"
+const (
+	checkpointKind     = "sync-checkpoint"
+	checkpointPartKind = "sync-checkpoint-part"
+)
 
 // Sync brings the snapshot up to date and replaces it in one write. Any
 // error leaves the previous snapshot and cursor as they were, so the next
@@ -83,15 +91,17 @@ func (s *Syncer) Sync(ctx context.Context) (SyncResult, error) {
 		return res, fmt.Errorf("sync %s: load snapshot: %w", name, err)
 	}
 	sync := connector.StaffSync{Progress: s.reportProgress(ctx, name, now)}
-	if !s.DryRun {
-		sync.Checkpoint = s.saveCheckpoint(ctx)
-	}
 	if prev != nil && prev.Account == s.Account && !refused {
 		sync.Prev = &prev.Roster
 		res.StaffBefore = len(prev.Staff)
 	}
+	var kept keptCheckpoint
 	if (sync.Prev == nil || sync.Prev.Cursor == "") && !refused {
-		sync.Resume = s.loadCheckpoint(ctx)
+		kept = s.loadCheckpoint(ctx)
+		sync.Resume = kept.roster
+	}
+	if !s.DryRun {
+		sync.Checkpoint = s.saveCheckpoint(ctx, kept)
 	}
 	sync.Groups = sync.Prev == nil || s.GroupsEvery <= 0 || sync.Prev.GroupsRead.IsZero() || now.Sub(sync.Prev.GroupsRead) >= s.GroupsEvery
 
@@ -184,43 +194,152 @@ func (s *Syncer) checkpointID() string {
 	return s.Account
 }
 
-// saveCheckpoint records a full sync's progress. Failing to save one only
-// costs a resume, so it is logged, not returned.
-func (s *Syncer) saveCheckpoint(ctx context.Context) func(connector.Roster) {
+// checkpointHead is a checkpoint's head record.
+type checkpointHead struct {
+	V         int    `json:"v"`
+	Connector string `json:"connector"`
+	Account   string `json:"account"`
+	Cursor    string `json:"cursor"`
+	// Parts is how many part records hold the staff read up to Cursor.
+	Parts int `json:"parts"`
+}
+
+// checkpointHeadVersion is checkpointHead.V. A head of the layout before
+// parts (the revision header of an encoded snapshot holding every staff
+// member read) still resumes.
+const checkpointHeadVersion = 1
+
+func (s *Syncer) checkpointPartID(i int) string { return fmt.Sprintf("%s#%06d", s.checkpointID(), i) }
+
+// keptCheckpoint is what loadCheckpoint found.
+type keptCheckpoint struct {
+	// roster is the checkpoint's cursor and staff; nil when there is none
+	// to resume from.
+	roster *connector.Roster
+	// parts is how many part records it has.
+	parts int
+	// unsaved are staff of a checkpoint of the layout before parts, to
+	// be written as a part before the next one.
+	unsaved []connector.Staff
+}
+
+// saveCheckpoint records a full sync's progress: each stretch the
+// connector reports as the next part, then the head naming it. A part
+// that cannot be saved ends checkpointing for the run, since the parts
+// after it would leave a gap; the head saved before still resumes.
+// Failing to save only costs a resume, so it is logged, not returned.
+func (s *Syncer) saveCheckpoint(ctx context.Context, kept keptCheckpoint) func(connector.Checkpoint) {
 	if s.Checkpoints == nil {
 		return nil
 	}
-	return func(r connector.Roster) {
-		data, err := store.EncodeSnapshot(&store.Snapshot{Connector: s.Connector, Account: s.Account, Roster: r})
-		if err == nil {
-			_, err = store.PutRecord(ctx, s.Checkpoints, checkpointKind, s.checkpointID(), data)
+	parts, unsaved, failed := kept.parts, kept.unsaved, false
+	return func(cp connector.Checkpoint) {
+		if failed {
+			return
 		}
+		if cp.First {
+			s.dropCheckpoint(ctx)
+			parts, unsaved = 0, nil
+		}
+		err := func() error {
+			stretches := [][]connector.Staff{cp.Read}
+			if unsaved != nil {
+				stretches = [][]connector.Staff{unsaved, cp.Read}
+			}
+			for _, stretch := range stretches {
+				if err := s.putCheckpointPart(ctx, parts, stretch); err != nil {
+					return err
+				}
+				parts++
+			}
+			unsaved = nil
+			head, err := json.Marshal(checkpointHead{V: checkpointHeadVersion, Connector: store.ConnectorOrDefault(s.Connector),
+				Account: s.Account, Cursor: cp.Cursor, Parts: parts})
+			if err != nil {
+				return err
+			}
+			_, err = store.PutRecord(ctx, s.Checkpoints, checkpointKind, s.checkpointID(), head)
+			return err
+		}()
 		if err != nil {
-			s.logger().WarnContext(ctx, "sync checkpoint not saved", slog.Any("error", err))
+			failed = true
+			s.logger().WarnContext(ctx, "sync checkpoint not saved; the run goes on without", slog.Any("error", err))
 		}
 	}
 }
 
-func (s *Syncer) loadCheckpoint(ctx context.Context) *connector.Roster {
+// putCheckpointPart writes part i. A part of that number left by a run
+// cut off before its head named it is replaced.
+func (s *Syncer) putCheckpointPart(ctx context.Context, i int, staff []connector.Staff) error {
+	data, err := store.EncodeSnapshot(&store.Snapshot{Connector: s.Connector, Account: s.Account, Roster: connector.Roster{Staff: staff}})
+	if err != nil {
+		return err
+	}
+	_, err = s.Checkpoints.CreateRecord(ctx, checkpointPartKind, s.checkpointPartID(i), data)
+	if errors.Is(err, store.ErrExists) {
+		_, err = store.PutRecord(ctx, s.Checkpoints, checkpointPartKind, s.checkpointPartID(i), data)
+	}
+	return err
+}
+
+// loadCheckpoint reads this account's checkpoint, its parts gathered into
+// one roster; none when it is missing, of another account or any part of
+// it unreadable.
+func (s *Syncer) loadCheckpoint(ctx context.Context) keptCheckpoint {
 	if s.Checkpoints == nil {
-		return nil
+		return keptCheckpoint{}
 	}
 	rec, err := s.Checkpoints.GetRecord(ctx, checkpointKind, s.checkpointID())
 	if err != nil {
-		return nil
+		return keptCheckpoint{}
 	}
-	cp, err := store.DecodeSnapshot(rec.Data)
-	if err != nil || cp.Account != s.Account || cp.Cursor == "" {
-		return nil
+	if !bytes.HasPrefix(rec.Data, []byte("{")) {
+		cp, err := store.DecodeSnapshot(rec.Data)
+		if err != nil || cp.Account != s.Account || cp.Cursor == "" {
+			return keptCheckpoint{}
+		}
+		return keptCheckpoint{roster: &cp.Roster, unsaved: cp.Staff}
 	}
-	return &cp.Roster
+	var head checkpointHead
+	if err := json.Unmarshal(rec.Data, &head); err != nil || head.V != checkpointHeadVersion || head.Account != s.Account || head.Cursor == "" {
+		return keptCheckpoint{}
+	}
+	roster := &connector.Roster{Cursor: head.Cursor}
+	for i := range head.Parts {
+		rec, err := s.Checkpoints.GetRecord(ctx, checkpointPartKind, s.checkpointPartID(i))
+		if err != nil {
+			return keptCheckpoint{}
+		}
+		part, err := store.DecodeSnapshot(rec.Data)
+		if err != nil || part.Account != s.Account {
+			return keptCheckpoint{}
+		}
+		roster.Staff = append(roster.Staff, part.Staff...)
+	}
+	return keptCheckpoint{roster: roster, parts: head.Parts}
 }
 
+// dropCheckpoint deletes the checkpoint: its parts first, so that one cut
+// off halfway leaves a head whose parts are missing, which no sync
+// resumes from, rather than parts nothing names.
 func (s *Syncer) dropCheckpoint(ctx context.Context) {
 	if s.Checkpoints == nil {
 		return
 	}
-	if err := s.Checkpoints.DeleteRecord(ctx, checkpointKind, s.checkpointID()); err != nil {
+	parts := 0
+	if rec, err := s.Checkpoints.GetRecord(ctx, checkpointKind, s.checkpointID()); err == nil {
+		var head checkpointHead
+		if json.Unmarshal(rec.Data, &head) == nil {
+			parts = head.Parts
+		}
+	}
+	var errs []error
+	// One past the head's parts: a part whose head was never written.
+	for i := range parts + 1 {
+		errs = append(errs, s.Checkpoints.DeleteRecord(ctx, checkpointPartKind, s.checkpointPartID(i)))
+	}
+	errs = append(errs, s.Checkpoints.DeleteRecord(ctx, checkpointKind, s.checkpointID()))
+	if err := errors.Join(errs...); err != nil {
 		s.logger().WarnContext(ctx, "sync checkpoint not deleted", slog.Any("error", err))
 	}
 }

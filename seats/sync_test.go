@@ -18,6 +18,7 @@ import (
 	"github.com/seatwarden/seatwarden/connector"
 	"github.com/seatwarden/seatwarden/integrations/zendesk"
 	"github.com/seatwarden/seatwarden/integrations/zendesk/zendesktest"
+	"github.com/seatwarden/seatwarden/internal/teststores"
 	"github.com/seatwarden/seatwarden/seats"
 	"github.com/seatwarden/seatwarden/store"
 	"github.com/seatwarden/seatwarden/store/boltstore"
@@ -576,5 +577,139 @@ func TestGroupsOnTheirOwnSchedule(t *testing.T) {
 	at = at.Add(15 * time.Minute)
 	if res := sync(); !res.GroupsRead {
 		t.Errorf("the next sync did not try the groups again: %+v", res.StaffSyncStats)
+	}
+}
+
+// A full sync cut off more than once resumes each time from its last
+// checkpoint, whose parts hold each stretch of the staff list once; a
+// sync that cannot resume voids the checkpoint it found, and one of the
+// layout before parts still resumes. Every part is gone once a sync
+// completes.
+func TestFullSyncResumesAcrossCheckpoints(t *testing.T) {
+	ctx := context.Background()
+	// About 3,500 staff: 35 pages of the staff list.
+	org := zendesktest.GenerateOrg(zendesktest.GenerateConfig{Users: 14_000, StaffShare: 0.25, Seed: 11, Now: now.Add(-time.Hour)})
+	const head, part = "sync-checkpoint", "sync-checkpoint-part"
+	type run struct {
+		before func(t *testing.T, f *fixture, s *seats.Syncer)
+		cut    int // list pages read before the run is cut off; 0 runs to the end
+		parts  int // part records left after it
+		resume bool
+		pages  int // list pages read, when it runs to the end
+	}
+	// dropPart makes the checkpoint unreadable: the next run starts over.
+	dropPart := func(t *testing.T, f *fixture, s *seats.Syncer) {
+		if err := f.store.DeleteRecord(ctx, part, s.Account+"#000001"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// toSingleRecord rewrites the checkpoint as the layout before parts
+	// kept it: every staff member read so far in one encoded snapshot.
+	toSingleRecord := func(t *testing.T, f *fixture, s *seats.Syncer) {
+		rec, err := f.store.GetRecord(ctx, head, s.Account)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var h struct {
+			Cursor string `json:"cursor"`
+			Parts  int    `json:"parts"`
+		}
+		if err := json.Unmarshal(rec.Data, &h); err != nil {
+			t.Fatal(err)
+		}
+		cp := &store.Snapshot{Connector: connector.Zendesk, Account: s.Account, Roster: connector.Roster{Cursor: h.Cursor}}
+		for i := range h.Parts {
+			id := fmt.Sprintf("%s#%06d", s.Account, i)
+			rec, err := f.store.GetRecord(ctx, part, id)
+			if err != nil {
+				t.Fatal(err)
+			}
+			p, err := store.DecodeSnapshot(rec.Data)
+			if err != nil {
+				t.Fatal(err)
+			}
+			cp.Staff = append(cp.Staff, p.Staff...)
+			if err := f.store.DeleteRecord(ctx, part, id); err != nil {
+				t.Fatal(err)
+			}
+		}
+		data, err := store.EncodeSnapshot(cp)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := store.PutRecord(ctx, f.store, head, s.Account, data); err != nil {
+			t.Fatal(err)
+		}
+	}
+	tests := []struct {
+		name string
+		runs []run
+	}{
+		{"cut twice", []run{
+			{cut: 13, parts: 1},        // part 0: pages 1-10
+			{cut: 12, parts: 2},        // pages 11-22 read, part 1: pages 11-20
+			{resume: true, pages: -20}, // pages 21 to the end
+		}},
+		{"a checkpoint that cannot be resumed is voided", []run{
+			{cut: 23, parts: 2},
+			{before: dropPart, cut: 13, parts: 1},
+			{resume: true, pages: -10},
+		}},
+		{"a checkpoint of the layout before parts", []run{
+			{cut: 13, parts: 1},
+			{before: toSingleRecord, cut: 12, parts: 2}, // its staff become part 0, pages 11-20 part 1
+			{resume: true, pages: -20},
+		}},
+	}
+	backends := []struct {
+		name string
+		open func(t *testing.T) store.Store
+	}{
+		{"bolt", func(t *testing.T) store.Store { return teststores.Bolt(t, nil) }},
+		{"redis", func(t *testing.T) store.Store { return teststores.Redis(t, "seats-checkpoint") }},
+	}
+	for _, b := range backends {
+		for _, tt := range tests {
+			t.Run(b.name+"/"+tt.name, func(t *testing.T) {
+				f := newFixture(t, org)
+				f.store = b.open(t)
+				total := (len(wantStaff(f.emu)) + 99) / 100
+				if total < 31 || total > 39 {
+					t.Fatalf("%d list pages, want between 31 and 39", total)
+				}
+				for i, r := range tt.runs {
+					s := f.syncer()
+					s.Checkpoints = f.store
+					if r.before != nil {
+						r.before(t, f, s)
+					}
+					if r.cut > 0 {
+						s.Source = zendesk.Connector{Client: &failingAfter{API: f.client, n: r.cut}}
+						if _, err := s.Sync(ctx); !errors.Is(err, context.DeadlineExceeded) {
+							t.Fatalf("run %d: %v, want it cut off", i+1, err)
+						}
+						if recs, _ := f.store.ListRecords(ctx, part); len(recs) != r.parts {
+							t.Fatalf("run %d: %d checkpoint parts, want %d", i+1, len(recs), r.parts)
+						}
+						continue
+					}
+					res, err := s.Sync(ctx)
+					if err != nil {
+						t.Fatal(err)
+					}
+					if want := total + r.pages + 1; !res.Full || res.Resumed != r.resume || res.Requests != want {
+						t.Errorf("run %d = %+v, want a full sync, resumed %v, of %d requests", i+1, res, r.resume, want)
+					}
+				}
+				if diff := cmp.Diff(wantStaff(f.emu), staffIDs(f.snapshot(t))); diff != "" {
+					t.Errorf("staff after resuming (-want +got):\n%s", diff)
+				}
+				for _, kind := range []string{head, part} {
+					if recs, _ := f.store.ListRecords(ctx, kind); len(recs) != 0 {
+						t.Errorf("%d %s records left after the sync completed", len(recs), kind)
+					}
+				}
+			})
+		}
 	}
 }

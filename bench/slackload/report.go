@@ -79,10 +79,11 @@ type report struct {
 	Pass bool `json:"pass"`
 	// ResponseURLPosts counts full-stack answers that missed the adapter's
 	// ack budget and were posted to response_url instead.
-	ResponseURLPosts int64  `json:"response_url_posts"`
-	HeapInuseSeeded  uint64 `json:"heap_inuse_after_seed_bytes"`
-	HeapInuse        uint64 `json:"heap_inuse_after_run_bytes"`
-	MaxRSS           uint64 `json:"max_rss_bytes"`
+	ResponseURLPosts int64   `json:"response_url_posts"`
+	HeapInuseSeeded  uint64  `json:"heap_inuse_after_seed_bytes"`
+	HeapInuse        uint64  `json:"heap_inuse_after_run_bytes"`
+	MaxRSS           uint64  `json:"max_rss_bytes"`
+	Serving          serving `json:"serving_rss"`
 }
 
 func newReport(o options, s benchkit.SeedResult, expect string, bare, full *loadResult) *report {
@@ -144,6 +145,10 @@ func (r *report) print(w io.Writer) {
 	fmt.Fprintf(w, "result: %s\n", benchkit.Verdict(r.Pass))
 	fmt.Fprintf(w, "go heap in use %s after seeding, %s after the run; max RSS %s (whole process: seeding, emulators, load generator)\n",
 		benchkit.BytesText(r.HeapInuseSeeded), benchkit.BytesText(r.HeapInuse), benchkit.BytesText(r.MaxRSS))
+	if m := r.Serving; m.Measured {
+		fmt.Fprintf(w, "RSS once seeding's memory was given back: %s idle; %s after the first question (%.2fs, peak %s while judging); peak %s under load\n",
+			benchkit.BytesText(m.Idle), benchkit.BytesText(m.AfterFirst), m.FirstSeconds, benchkit.BytesText(m.PeakFirst), benchkit.BytesText(m.PeakLoad))
+	}
 }
 
 // appendMarkdown adds the run to a results file, creating it if needed.

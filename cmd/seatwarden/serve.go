@@ -138,9 +138,10 @@ func (a *app) serve(ctx context.Context, addr string, ready func(addr string)) e
 
 // syncIfNoSnapshot starts a first sync in the background on a fresh (or
 // unreadable) store, so seat questions have answers minutes before the
-// first scheduled run.
+// first scheduled run. It reads only the snapshot's head: loading a large
+// account's members to see whether there are any held them all at start.
 func (a *app) syncIfNoSnapshot(ctx context.Context, sched *jobs.Scheduler) {
-	_, err := a.store.LoadSnapshot(ctx, connector.Zendesk)
+	_, err := a.store.ReadSnapshot(ctx, connector.Zendesk, nil)
 	if !errors.Is(err, store.ErrNotFound) && !errors.Is(err, store.ErrUnreadable) {
 		return
 	}

@@ -540,3 +540,92 @@ func TestSyncStaffReadsTheStaffList(t *testing.T) {
 		}
 	})
 }
+
+// A full sync's checkpoints each carry only the pages read since the one
+// before, so together they hold every staff member read once; a sync
+// resumed from one carries on from there and its checkpoints follow on.
+func TestFullSyncCheckpointsEachStretchOnce(t *testing.T) {
+	// About 2,500 staff: 25 pages of the staff list.
+	org := zendesktest.GenerateOrg(zendesktest.GenerateConfig{Users: 10_000, StaffShare: 0.25, Seed: 7, Now: t0.Add(-time.Hour)})
+	h := newHarness(t, org)
+	c := zendesk.Connector{Client: h.client(t, zendesk.OAuthClientCredentials(clientID, clientSecret))}
+	whole, _, err := c.SyncStaff(t.Context(), connector.StaffSync{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	pages := (len(whole.Staff) + 99) / 100
+	if pages < 21 || pages > 29 {
+		t.Fatalf("%d staff, want between 21 and 29 pages' worth", len(whole.Staff))
+	}
+	ids := func(staff []connector.Staff) []int64 {
+		out := make([]int64, len(staff))
+		for i, s := range staff {
+			out[i] = s.ID
+		}
+		return out
+	}
+	type stretch struct {
+		cursor string
+		read   []int64
+		first  bool
+	}
+	run := func(resume *connector.Roster) (connector.Roster, connector.StaffSyncStats, []stretch) {
+		t.Helper()
+		var got []stretch
+		roster, stats, err := c.SyncStaff(t.Context(), connector.StaffSync{Resume: resume, Checkpoint: func(cp connector.Checkpoint) {
+			got = append(got, stretch{cp.Cursor, ids(cp.Read), cp.First})
+		}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return roster, stats, got
+	}
+
+	fresh, _, stretches := run(nil)
+	if diff := cmp.Diff(ids(whole.Staff), ids(fresh.Staff)); diff != "" {
+		t.Fatalf("staff of a checkpointed sync (-want +got):\n%s", diff)
+	}
+	if len(stretches) != 2 {
+		t.Fatalf("%d checkpoints over %d pages, want 2 (after pages 10 and 20)", len(stretches), pages)
+	}
+	for i, s := range stretches {
+		want := ids(whole.Staff[i*1000 : (i+1)*1000])
+		if diff := cmp.Diff(want, s.read); diff != "" || s.first != (i == 0) {
+			t.Errorf("checkpoint %d: first %v, read (-want +got):\n%s", i, s.first, diff)
+		}
+	}
+
+	byID := map[int64]connector.Staff{}
+	for _, s := range whole.Staff {
+		byID[s.ID] = s
+	}
+	tests := []struct {
+		name      string
+		from      int // the checkpoint resumed from
+		requests  int // list pages left, and one export page
+		stretches []stretch
+	}{
+		{"from the first", 0, pages - 10 + 1, []stretch{{stretches[1].cursor, ids(whole.Staff[1000:2000]), false}}},
+		{"from the second", 1, pages - 20 + 1, nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var read []connector.Staff
+			for _, s := range stretches[:tt.from+1] {
+				for _, id := range s.read {
+					read = append(read, byID[id])
+				}
+			}
+			roster, stats, got := run(&connector.Roster{Cursor: stretches[tt.from].cursor, Staff: read})
+			if !stats.Full || !stats.Resumed || stats.Requests != tt.requests {
+				t.Errorf("stats %+v, want a resumed full sync of %d requests", stats, tt.requests)
+			}
+			if diff := cmp.Diff(ids(whole.Staff), ids(roster.Staff)); diff != "" {
+				t.Errorf("staff (-want +got):\n%s", diff)
+			}
+			if diff := cmp.Diff(tt.stretches, got, cmp.AllowUnexported(stretch{})); diff != "" {
+				t.Errorf("checkpoints (-want +got):\n%s", diff)
+			}
+		})
+	}
+}

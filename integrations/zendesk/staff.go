@@ -15,12 +15,11 @@ import (
 
 var _ connector.StaffFollower = Connector{}
 
-// checkpointFirst is how many pages pass before a full sync's first
-// checkpoint. Each one holds everything read so far, so the pages between
-// them double: a large account's checkpoints cost what reading it once
-// more would, not that times the pages, and a cut-off loses at most half
-// of what was read.
-const checkpointFirst = 10
+// checkpointEvery is how many staff list pages a full sync's checkpoint
+// covers. Each holds only its own pages (a thousand staff at most), so
+// checkpoints cost what the account's staff cost once however large it
+// is, and a cut-off loses at most this many pages.
+const checkpointEvery = 10
 
 // exportOverlap is how far before the staff list began its export
 // starts: Zendesk takes a start_time only a minute old or more, and a
@@ -51,19 +50,19 @@ func (c Connector) SyncStaff(ctx context.Context, sync connector.StaffSync) (con
 		return connector.Roster{}, stats, fmt.Errorf("custom roles: %w", err)
 	}
 
-	var staff map[int64]connector.Staff
+	var staff []connector.Staff
 	var cursor string
 	if full := sync.Prev == nil || sync.Prev.Cursor == ""; full {
 		staff, cursor, err = c.readAll(ctx, sync, byID, &stats)
 	} else {
-		staff = make(map[int64]connector.Staff, len(sync.Prev.Staff))
-		for _, u := range sync.Prev.Staff {
-			staff[u.ID] = u
-		}
-		cursor, err = c.follow(ctx, sync, ExportRequest{Cursor: sync.Prev.Cursor}, applyTo(staff, byID, &stats), &stats)
-		if errors.Is(err, ErrInvalid) && stats.Requests == 1 {
+		changed := map[int64]*connector.Staff{}
+		cursor, err = c.follow(ctx, sync, ExportRequest{Cursor: sync.Prev.Cursor}, collectChanges(changed, byID), &stats)
+		switch {
+		case errors.Is(err, ErrInvalid) && stats.Requests == 1:
 			stats = connector.StaffSyncStats{Restarted: true}
 			staff, cursor, err = c.readAll(ctx, connector.StaffSync{Checkpoint: sync.Checkpoint, Progress: sync.Progress}, byID, &stats)
+		case err == nil:
+			staff = applyChanges(settle(slices.Clone(sync.Prev.Staff), nil), changed, &stats)
 		}
 	}
 	if err != nil {
@@ -73,13 +72,12 @@ func (c Connector) SyncStaff(ctx context.Context, sync connector.StaffSync) (con
 	// name everyone's role as it is now. Whether it holds a seat was
 	// settled by the member's own role_type when the export last read
 	// them, as Zendesk itself decides it.
-	for id, s := range staff {
-		nameRole(&s, byID)
-		staff[id] = s
+	for i := range staff {
+		nameRole(&staff[i], byID)
 	}
 
-	roster := connector.Roster{Cursor: cursor, Staff: sortedStaff(staff)}
-	c.addGroups(ctx, sync, &roster, staff, &stats)
+	roster := connector.Roster{Cursor: cursor, Staff: staff}
+	c.addGroups(ctx, sync, &roster, &stats)
 	return roster, stats, nil
 }
 
@@ -87,7 +85,8 @@ func (c Connector) SyncStaff(ctx context.Context, sync connector.StaffSync) (con
 // seats so a failure costs the seats nothing: read again when sync asks
 // (or nothing was read before), else carried over from the previous
 // roster. A failed read keeps the previous ones and says why in stats.
-func (c Connector) addGroups(ctx context.Context, sync connector.StaffSync, roster *connector.Roster, staff map[int64]connector.Staff, stats *connector.StaffSyncStats) {
+// roster.Staff is in id order.
+func (c Connector) addGroups(ctx context.Context, sync connector.StaffSync, roster *connector.Roster, stats *connector.StaffSyncStats) {
 	groups, memberships := []connector.Group(nil), []connector.Membership(nil)
 	if sync.Prev != nil {
 		groups, memberships, roster.GroupsRead = sync.Prev.Groups, sync.Prev.Memberships, sync.Prev.GroupsRead
@@ -103,11 +102,13 @@ func (c Connector) addGroups(ctx context.Context, sync connector.StaffSync, rost
 	roster.Groups = groups
 	for _, m := range memberships {
 		// Memberships of people who are no longer staff are noise.
-		if _, ok := staff[m.UserID]; ok {
+		if _, ok := slices.BinarySearchFunc(roster.Staff, m.UserID, byStaffID); ok {
 			roster.Memberships = append(roster.Memberships, m)
 		}
 	}
 }
+
+func byStaffID(s connector.Staff, id int64) int { return cmp.Compare(s.ID, id) }
 
 // readGroups reads every group and membership.
 func (c Connector) readGroups(ctx context.Context) ([]connector.Group, []connector.Membership, error) {
@@ -152,23 +153,26 @@ func parseListCursor(v string) (start time.Time, after string, ok bool) {
 // readAll reads every agent and admin through the role-filtered list
 // (from a checkpoint when one was kept), then follows the export from
 // shortly before the list began, so a change made while the list was
-// read is not lost, and returns the staff and the export's cursor. When
-// Zendesk refuses the list, it reads the whole export instead.
-func (c Connector) readAll(ctx context.Context, sync connector.StaffSync, roles map[int64]CustomRole, stats *connector.StaffSyncStats) (map[int64]connector.Staff, string, error) {
+// read is not lost, and returns the staff in id order and the export's
+// cursor. When Zendesk refuses the list, it reads the whole export
+// instead.
+//
+// The staff are kept as one slice, appended to as pages come and put in
+// id order once: a map of full records cost twice that, and the sorted
+// copy it needed more again.
+func (c Connector) readAll(ctx context.Context, sync connector.StaffSync, roles map[int64]CustomRole, stats *connector.StaffSyncStats) ([]connector.Staff, string, error) {
 	stats.Full = true
-	staff := make(map[int64]connector.Staff)
+	var staff []connector.Staff
 	var start time.Time
 	after := ""
 	if r := sync.Resume; r != nil {
 		if st, a, ok := parseListCursor(r.Cursor); ok {
-			start, after, stats.Resumed = st, a, true
-			for _, u := range r.Staff {
-				staff[u.ID] = u
-			}
+			start, after, stats.Resumed, staff = st, a, true, r.Staff
 		}
 	}
+	// staff[:checkpointed] are in a checkpoint already.
+	checkpointed, first := len(staff), !stats.Resumed
 	maxPages := cmp.Or(c.MaxPages, 10_000)
-	nextCheckpoint := checkpointFirst
 	for {
 		if stats.Requests == maxPages {
 			return nil, "", fmt.Errorf("staff list did not end after %d pages", maxPages)
@@ -177,9 +181,12 @@ func (c Connector) readAll(ctx context.Context, sync connector.StaffSync, roles 
 		stats.Requests++
 		if errors.Is(err, ErrInvalid) && stats.Requests == 1 && !stats.Resumed {
 			stats.Fallback = "Zendesk refused the role-filtered user list (" + connector.RefusalText(err) + "), so the whole user export was read instead"
-			clear(staff)
-			cursor, err := c.follow(ctx, sync, ExportRequest{StartTime: time.Unix(0, 0)}, applyTo(staff, roles, stats), stats)
-			return staff, cursor, err
+			changed := map[int64]*connector.Staff{}
+			cursor, err := c.follow(ctx, sync, ExportRequest{StartTime: time.Unix(0, 0)}, collectChanges(changed, roles), stats)
+			if err != nil {
+				return nil, "", err
+			}
+			return applyChanges(nil, changed, stats), cursor, nil
 		}
 		if err != nil {
 			return nil, "", fmt.Errorf("staff list page %d: %w", stats.Requests, err)
@@ -189,11 +196,9 @@ func (c Connector) readAll(ctx context.Context, sync connector.StaffSync, roles 
 		}
 		stats.Seen += len(page.Users)
 		for _, u := range page.Users {
-			if _, had := staff[u.ID]; isStaff(u) && !had {
-				stats.Added++
-			}
 			if isStaff(u) {
-				staff[u.ID] = staffOf(u, roles)
+				staff = append(staff, staffOf(u, roles))
+				stats.Added++
 			}
 		}
 		if sync.Progress != nil {
@@ -203,29 +208,85 @@ func (c Connector) readAll(ctx context.Context, sync connector.StaffSync, roles 
 			break
 		}
 		after = page.After
-		if sync.Checkpoint != nil && stats.Requests == nextCheckpoint {
-			sync.Checkpoint(connector.Roster{Cursor: listCursor(start, after), Staff: sortedStaff(staff)})
-			nextCheckpoint *= 2
+		if sync.Checkpoint != nil && stats.Requests%checkpointEvery == 0 {
+			sync.Checkpoint(connector.Checkpoint{Cursor: listCursor(start, after), Read: staff[checkpointed:], First: first})
+			checkpointed, first = len(staff), false
 		}
 	}
-	cursor, err := c.follow(ctx, sync, ExportRequest{StartTime: start}, applyTo(staff, roles, stats), stats)
-	return staff, cursor, err
+	staff = settle(staff, stats)
+	changed := map[int64]*connector.Staff{}
+	cursor, err := c.follow(ctx, sync, ExportRequest{StartTime: start}, collectChanges(changed, roles), stats)
+	if err != nil {
+		return nil, "", err
+	}
+	return applyChanges(staff, changed, stats), cursor, nil
 }
 
-// applyTo applies an exported user to staff.
-func applyTo(staff map[int64]connector.Staff, roles map[int64]CustomRole, stats *connector.StaffSyncStats) func(User) {
-	return func(u User) {
-		_, had := staff[u.ID]
-		if isStaff(u) {
-			staff[u.ID] = staffOf(u, roles)
-			if !had {
-				stats.Added++
+// settle puts staff in id order, keeping the later read of anyone read
+// twice (the list moved while it was read), and takes each one dropped
+// off stats' count of staff added (stats may be nil).
+func settle(staff []connector.Staff, stats *connector.StaffSyncStats) []connector.Staff {
+	if !slices.IsSortedFunc(staff, compareStaff) {
+		slices.SortStableFunc(staff, compareStaff)
+	}
+	kept := staff[:0]
+	for i, u := range staff {
+		if i+1 < len(staff) && staff[i+1].ID == u.ID {
+			if stats != nil {
+				stats.Added--
 			}
-		} else if had {
-			delete(staff, u.ID)
-			stats.Removed++
+			continue
+		}
+		kept = append(kept, u)
+	}
+	clear(staff[len(kept):])
+	return kept
+}
+
+func compareStaff(a, b connector.Staff) int { return cmp.Compare(a.ID, b.ID) }
+
+// collectChanges gathers what the export says into changed, by id: the
+// member as they are now, or nil for someone who is not staff. The
+// export after a list or from a cursor reports what changed, so this
+// stays small; only the fallback that reads the whole export holds every
+// member here.
+func collectChanges(changed map[int64]*connector.Staff, roles map[int64]CustomRole) func(User) {
+	return func(u User) {
+		if isStaff(u) {
+			s := staffOf(u, roles)
+			changed[u.ID] = &s
+		} else {
+			changed[u.ID] = nil
 		}
 	}
+}
+
+// applyChanges applies changed to staff, which is in id order, and keeps
+// that order: a member changed in place, one gone removed, one joined
+// inserted; stats count who joined and who left.
+func applyChanges(staff []connector.Staff, changed map[int64]*connector.Staff, stats *connector.StaffSyncStats) []connector.Staff {
+	gone := map[int64]bool{}
+	read := len(staff)
+	for id, u := range changed {
+		i, found := slices.BinarySearchFunc(staff[:read], id, byStaffID)
+		switch {
+		case found && u != nil:
+			staff[i] = *u
+		case found:
+			gone[id] = true
+			stats.Removed++
+		case u != nil:
+			staff = append(staff, *u)
+			stats.Added++
+		}
+	}
+	if len(gone) > 0 {
+		staff = slices.DeleteFunc(staff, func(u connector.Staff) bool { return gone[u.ID] })
+	}
+	if len(staff) > read-len(gone) {
+		slices.SortFunc(staff, compareStaff)
+	}
+	return staff
 }
 
 // FollowStaff implements connector.StaffFollower: the export from cursor,
@@ -237,14 +298,7 @@ func (c Connector) FollowStaff(ctx context.Context, cursor string, sync connecto
 		return connector.StaffChanges{}, stats, fmt.Errorf("custom roles: %w", err)
 	}
 	changed := map[int64]*connector.Staff{}
-	next, err := c.follow(ctx, sync, ExportRequest{Cursor: cursor}, func(u User) {
-		if isStaff(u) {
-			s := staffOf(u, byID)
-			changed[u.ID] = &s
-		} else {
-			changed[u.ID] = nil
-		}
-	}, &stats)
+	next, err := c.follow(ctx, sync, ExportRequest{Cursor: cursor}, collectChanges(changed, byID), &stats)
 	if errors.Is(err, ErrInvalid) && stats.Requests == 1 {
 		return connector.StaffChanges{}, stats, fmt.Errorf("%w: %w", connector.ErrCursorRefused, err)
 	}
@@ -374,15 +428,6 @@ func nameRole(s *connector.Staff, roles map[int64]CustomRole) {
 	}
 	// The role was deleted, or the sync could not read it.
 	s.RoleName = fmt.Sprintf("unknown role %d", *s.RoleID)
-}
-
-func sortedStaff(staff map[int64]connector.Staff) []connector.Staff {
-	out := make([]connector.Staff, 0, len(staff))
-	for _, u := range staff {
-		out = append(out, u)
-	}
-	slices.SortFunc(out, func(a, b connector.Staff) int { return cmp.Compare(a.ID, b.ID) })
-	return out
 }
 
 // StaffOf classifies users as a sync would against roles, for tools that

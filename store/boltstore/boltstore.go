@@ -114,10 +114,22 @@ func (s *Store) view(fn func(*bolt.Tx) error) error {
 	return s.db.View(fn)
 }
 
+// update runs fn in a write transaction, then releases the file's mapped
+// pages from resident memory: a commit reads pages through the mapping
+// (the values beside those it rewrites among them), so a snapshot written
+// a chunk at a time, or a checkpoint a part at a time, would otherwise
+// stay resident whole, as a one-pass read would. The pages stay in the
+// page cache, and a later read faults back in what it needs; next to the
+// commit's sync the release costs nothing measurable.
 func (s *Store) update(fn func(*bolt.Tx) error) error {
 	s.mu.RLock()
 	defer s.mu.RUnlock()
-	return s.db.Update(fn)
+	err := s.db.Update(fn)
+	_ = s.db.View(func(tx *bolt.Tx) error {
+		releaseMapped(tx)
+		return nil
+	})
+	return err
 }
 
 var _ store.Store = (*Store)(nil)
