@@ -72,7 +72,8 @@ type clickRecord struct {
 	responseURL string
 	// sent is the click's acknowledgement; for Keep, the form's.
 	sent   sent
-	repeat bool // a second press of the same button
+	repeat bool   // a second press of the same button
+	owner  person // who pressed it
 }
 
 // driver sends the traffic and keeps what it sent.
@@ -97,9 +98,10 @@ type driver struct {
 }
 
 type approvalRun struct {
-	app, id  string
-	parentTS string
-	votes    int // approvals acknowledged with 200
+	app, id   string
+	parentTS  string
+	submitted sent // the form's submission
+	votes     int  // approvals acknowledged with 200
 }
 
 type eventRun struct {
@@ -228,7 +230,7 @@ func (d *driver) decide(ctx context.Context, owner person, ch, ts, seat string) 
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			rec := clickRecord{seat: seat, action: action, repeat: i > 0,
+			rec := clickRecord{seat: seat, action: action, repeat: i > 0, owner: owner,
 				responseURL: d.w.slack.NewMessageResponseURL(ch, owner.slackID, ts)}
 			rec.sent = d.press(ctx, owner, ch, ts, action, seat, rec.responseURL)
 			d.mu.Lock()
@@ -319,6 +321,7 @@ func (d *driver) approvalRequests(ctx context.Context, worker int) {
 			d.refused.Add(1)
 			continue
 		}
+		run.submitted = s
 		parent, ok := d.awaitRequest(ctx, app)
 		if !ok {
 			// Submitted and acknowledged but never posted: the verdict

@@ -151,6 +151,31 @@ func settle(ctx context.Context, w *world, r *redisTopology, limit time.Duration
 	return time.Since(start)
 }
 
+// apologized reports whether the bot told who, in their DM, that
+// something went wrong within half a minute of s: a form's 200 only
+// closes the modal, and a store that could not take the decision (Redis
+// restarting) answers with an apology there instead.
+func apologized(w *world, who person, s sent) bool {
+	ch, ok := w.slack.DMChannel(who.slackID)
+	if !ok {
+		return false
+	}
+	for _, m := range w.slack.Messages(ch) {
+		if !strings.HasPrefix(strings.TrimSpace(messageText(m)), "Something went wrong") {
+			continue
+		}
+		secs, err := strconv.ParseFloat(m.TS, 64)
+		if err != nil {
+			continue
+		}
+		at := time.Unix(0, int64(secs*float64(time.Second)))
+		if !at.Before(s.at.Add(-time.Second)) && at.Before(s.at.Add(30*time.Second)) {
+			return true
+		}
+	}
+	return false
+}
+
 // judgeReviews: every seat review decision the bot acknowledged is
 // recorded; Zendesk changed each decided seat exactly as recorded, once;
 // every owner got one digest.
@@ -203,6 +228,8 @@ func judgeReviews(ctx context.Context, v *verdict, w *world, reps *replicas, d *
 			v.count("decisions not acknowledged (no replica, 5xx, busy)", 1)
 		case !known:
 			v.violate("decision on an unknown seat", "%s pressed %s", c.seat, c.action)
+		case c.action == prompts.ActionKeep && it.State == reviews.Open && apologized(w, c.owner, c.sent):
+			v.count("Keep forms answered with an apology", 1)
 		case acked && it.State == reviews.Open:
 			v.violate("acknowledged decision lost", "%s: %s answered but the item is open", c.seat, c.action)
 		case !acked && told[c.responseURL]:
@@ -314,6 +341,10 @@ func judgeApprovals(ctx context.Context, v *verdict, w *world, d *driver, svc *a
 		v.count("approval requests", 1)
 		v.count("approval votes acknowledged", run.votes)
 		r, ok := byApp[run.app]
+		if !ok && apologized(w, w.requester, run.submitted) {
+			v.count("approval requests answered with an apology", 1)
+			continue
+		}
 		if !ok {
 			v.violate("approval request lost", "%s was submitted and acknowledged, and is not in the store", run.app)
 			continue
