@@ -3,9 +3,6 @@ package main
 import (
 	"bytes"
 	"context"
-	"crypto/hmac"
-	"crypto/sha256"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -31,16 +28,6 @@ type slackCaller struct {
 
 // httpClient bounds every request the harness sends.
 var httpClient = &http.Client{Timeout: 10 * time.Second}
-
-// sign signs a body as Slack does:
-// v0=hex(HMAC-SHA256(secret, "v0:" + timestamp + ":" + body)).
-func sign(h http.Header, body string, at time.Time) {
-	stamp := strconv.FormatInt(at.Unix(), 10)
-	mac := hmac.New(sha256.New, []byte(signingSecret))
-	fmt.Fprintf(mac, "v0:%s:%s", stamp, body)
-	h.Set("X-Slack-Request-Timestamp", stamp)
-	h.Set("X-Slack-Signature", "v0="+hex.EncodeToString(mac.Sum(nil)))
-}
 
 // sent is what became of one request: the status (0 when no replica
 // took it), the answer, and which replica answered when.
@@ -71,7 +58,7 @@ func (c *slackCaller) post(ctx context.Context, path, contentType, body string, 
 			req.Header[k] = v
 		}
 		req.Header.Set("Content-Type", contentType)
-		sign(req.Header, body, time.Now())
+		slacktest.SignRequest(req.Header, body, time.Now(), signingSecret)
 		resp, err := httpClient.Do(req)
 		if errors.Is(err, syscall.ECONNREFUSED) {
 			continue

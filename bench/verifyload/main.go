@@ -16,9 +16,6 @@ package main
 import (
 	"cmp"
 	"context"
-	"crypto/hmac"
-	"crypto/sha256"
-	"encoding/hex"
 	"errors"
 	"flag"
 	"fmt"
@@ -272,12 +269,8 @@ func command(ctx context.Context, client *http.Client, base, text string) (strin
 	if err != nil {
 		return "", err
 	}
-	ts := strconv.FormatInt(time.Now().Unix(), 10)
-	mac := hmac.New(sha256.New, []byte(signingSecret))
-	fmt.Fprintf(mac, "v0:%s:%s", ts, body)
 	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-	req.Header.Set("X-Slack-Request-Timestamp", ts)
-	req.Header.Set("X-Slack-Signature", "v0="+hex.EncodeToString(mac.Sum(nil)))
+	slacktest.SignRequest(req.Header, body, time.Now(), signingSecret)
 	resp, err := client.Do(req)
 	if err != nil {
 		return "", err

@@ -2,9 +2,6 @@ package main
 
 import (
 	"context"
-	"crypto/hmac"
-	"crypto/sha256"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
@@ -13,7 +10,6 @@ import (
 	"net/url"
 	"os"
 	"slices"
-	"strconv"
 	"strings"
 	"time"
 
@@ -425,7 +421,7 @@ func (d *demo) postSlash(ctx context.Context, who demoPerson, text string) (stri
 		return "", nil, err
 	}
 	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-	signSlack(req.Header, body, time.Now(), demoSigningSecret)
+	slacktest.SignRequest(req.Header, body, time.Now(), demoSigningSecret)
 	resp, err := (&http.Client{Timeout: 10 * time.Second}).Do(req)
 	if err != nil {
 		return "", nil, err
@@ -436,16 +432,6 @@ func (d *demo) postSlash(ctx context.Context, who demoPerson, text string) (stri
 		return "", nil, fmt.Errorf("HTTP %d: %s", resp.StatusCode, strings.TrimSpace(string(raw)))
 	}
 	return respURL, raw, nil
-}
-
-// signSlack signs a request the way Slack does:
-// v0=hex(HMAC-SHA256(secret, "v0:" + timestamp + ":" + body)).
-func signSlack(h http.Header, body string, ts time.Time, secret string) {
-	stamp := strconv.FormatInt(ts.Unix(), 10)
-	mac := hmac.New(sha256.New, []byte(secret))
-	fmt.Fprintf(mac, "v0:%s:%s", stamp, body)
-	h.Set("X-Slack-Request-Timestamp", stamp)
-	h.Set("X-Slack-Signature", "v0="+hex.EncodeToString(mac.Sum(nil)))
 }
 
 // pickInactiveAgent chooses the most inactive paid agent who is not

@@ -194,7 +194,7 @@ func (d *demo) interact(ctx context.Context, payload []byte) {
 		return
 	}
 	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-	signSlack(req.Header, body, time.Now(), demoSigningSecret)
+	slacktest.SignRequest(req.Header, body, time.Now(), demoSigningSecret)
 	resp, err := (&http.Client{Timeout: 10 * time.Second}).Do(req)
 	if err != nil {
 		d.expect(false, "interaction posted: %v", err)
