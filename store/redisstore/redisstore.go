@@ -166,7 +166,8 @@ func (s *Store) writer() (w redis.Cmdable, done func(ctx context.Context, err er
 		n, err := conn.Wait(ctx, s.opts.WaitReplicas, cmp.Or(s.opts.WaitTimeout, time.Second)).Result()
 		switch {
 		case err != nil:
-			return fmt.Errorf("redisstore: wait for replicas: %w", err)
+			// The write was made; only its replication is unconfirmed.
+			return fmt.Errorf("%w: WAIT failed: %v", ErrNotReplicated, err)
 		case n < int64(s.opts.WaitReplicas):
 			return fmt.Errorf("%w: %d of %d", ErrNotReplicated, n, s.opts.WaitReplicas)
 		}
