@@ -45,6 +45,12 @@ func (s *Service) TakeOutbox(ctx context.Context, id string) (r Request, token s
 			return errNothingToPost
 		}
 		r.Courier, r.CourierUntil = token, now.Add(s.lease())
+		for i := range r.Outbox {
+			n := &r.Outbox[i]
+			if n.Takes++; n.FirstTaken.IsZero() {
+				n.FirstTaken = now
+			}
+		}
 		return nil
 	})
 	if errors.Is(err, errNothingToPost) {

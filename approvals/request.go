@@ -7,6 +7,7 @@ import (
 	"maps"
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -371,7 +372,21 @@ type Notice struct {
 	Count    int    `json:"count,omitempty"`
 	Attempts int    `json:"attempts,omitempty"`
 	Error    string `json:"error,omitempty"`
+	// Takes counts the couriers that took the notice to post, and
+	// FirstTaken is when the first did. A notice taken before may have
+	// been posted by a courier that died before saying so: the next one
+	// looks for it first (Uncertain).
+	Takes      int       `json:"takes,omitempty"`
+	FirstTaken time.Time `json:"first_taken,omitzero"`
 }
+
+// Uncertain reports whether an earlier courier may have posted the
+// notice without recording it.
+func (n Notice) Uncertain() bool { return n.Takes > 1 || n.Attempts > 0 }
+
+// Key names the notice across couriers and replicas, for transports that
+// can find a post by it.
+func (n Notice) Key(requestID string) string { return requestID + "/" + strconv.Itoa(n.Seq) }
 
 // add appends notices to the outbox. Every transition queues its own
 // redraw: one queued earlier may already be drawing an older state; the

@@ -125,6 +125,10 @@ type Message struct {
 	Image      *Image `json:",omitempty"`
 	Visibility Visibility
 	Delivery   Delivery
+	// Key names a notification once, whoever sends it: a transport that
+	// can find its posts again (Finder) tags the message with it, so a
+	// send whose outcome was lost is found instead of posted twice.
+	Key string `json:",omitempty"`
 }
 
 // Empty reports whether m says nothing at all: the answer to a click that

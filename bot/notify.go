@@ -3,6 +3,7 @@ package bot
 import (
 	"context"
 	"errors"
+	"time"
 )
 
 // Notifier sends messages nobody asked for: digests, reminders and
@@ -44,3 +45,33 @@ func PrepareDirect(ctx context.Context, n Notifier, emails []string) error {
 // that email, or they never installed the bot). Retrying will not help
 // until someone acts.
 var ErrUnreachable = errors.New("bot: person not reachable on this transport")
+
+// Place is where a notification was sent: exactly one of a channel
+// (SendChannel), the thread of a message (ReplyInThread) or a person's
+// direct conversation (SendDirect, by email).
+type Place struct {
+	Channel string
+	Thread  MessageRef
+	Direct  string
+}
+
+// Finder is a Notifier that can find what it posted by Message.Key. A
+// sender that cannot tell whether an earlier send went out (the replica
+// that sent it died before recording it, or the answer never came) asks
+// first, and posts only when nothing is found.
+type Finder interface {
+	// FindPosted returns the parts of the message with key that the bot
+	// posted to place since the given time, in order; none when it
+	// posted nothing there.
+	FindPosted(ctx context.Context, place Place, key string, since time.Time) ([]MessageRef, error)
+}
+
+// FindPosted asks n for the message with key in place. A transport that
+// cannot find its posts finds nothing, and the caller sends again: at
+// least once rather than never.
+func FindPosted(ctx context.Context, n Notifier, place Place, key string, since time.Time) ([]MessageRef, error) {
+	if f, ok := n.(Finder); ok && key != "" {
+		return f.FindPosted(ctx, place, key, since)
+	}
+	return nil, nil
+}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"time"
 )
 
 // Transport is one chat platform's Notifier in Transports. Owns, when
@@ -25,6 +26,7 @@ type Transports []Transport
 var (
 	_ Notifier       = Transports(nil)
 	_ DirectPreparer = Transports(nil)
+	_ Finder         = Transports(nil)
 )
 
 // SendDirect tries each platform in order and stops at the first that
@@ -98,4 +100,36 @@ func (ts Transports) owner(channel string) (Transport, bool) {
 		}
 	}
 	return Transport{}, false
+}
+
+// FindPosted asks the platform the send went through: the one that owns
+// the channel, the one of the thread's parent, or, for a person, each
+// platform that can look.
+func (ts Transports) FindPosted(ctx context.Context, place Place, key string, since time.Time) ([]MessageRef, error) {
+	switch {
+	case place.Channel != "":
+		t, ok := ts.owner(place.Channel)
+		if !ok {
+			return nil, fmt.Errorf("no chat transport takes channel %q", place.Channel)
+		}
+		return FindPosted(ctx, t.Notifier, place, key, since)
+	case place.Thread.MessageID != "":
+		for _, t := range ts {
+			if t.Platform == place.Thread.Platform {
+				return FindPosted(ctx, t.Notifier, place, key, since)
+			}
+		}
+		return nil, fmt.Errorf("no chat transport for a %q thread", place.Thread.Platform)
+	}
+	// A person's message went to one platform; the others simply
+	// hold nothing with key.
+	for _, t := range ts {
+		refs, err := FindPosted(ctx, t.Notifier, place, key, since)
+		switch {
+		case errors.Is(err, ErrUnreachable):
+		case err != nil || len(refs) > 0:
+			return refs, err
+		}
+	}
+	return nil, nil
 }

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/seatwarden/seatwarden/bot"
 )
@@ -189,5 +190,62 @@ func TestTransportsPrepareEveryPlatform(t *testing.T) {
 	}
 	if err := bot.PrepareDirect(context.Background(), teams, []string{"omar@acme.example"}); err != nil {
 		t.Errorf("a platform that cannot prepare: %v, want nothing to do", err)
+	}
+}
+
+// finder is a recorder that can find what it sent by key.
+type finder struct {
+	*recorder
+	found map[string]bot.MessageRef
+}
+
+func (f finder) FindPosted(_ context.Context, place bot.Place, key string, _ time.Time) ([]bot.MessageRef, error) {
+	if place.Direct != "" && !f.knows[place.Direct] {
+		return nil, bot.ErrUnreachable
+	}
+	f.sent = append(f.sent, "find:"+key)
+	if ref, ok := f.found[key]; ok {
+		return []bot.MessageRef{ref}, nil
+	}
+	return nil, nil
+}
+
+// A lookup goes where the send went; a platform that cannot look finds
+// nothing, so the sender sends (at least once rather than never).
+func TestTransportsFindPosted(t *testing.T) {
+	posted := bot.MessageRef{Platform: bot.PlatformSlack, ConversationID: "C0APPROVALS", MessageID: "9"}
+	tests := []struct {
+		name      string
+		place     bot.Place
+		key       string
+		want      []bot.MessageRef
+		wantErr   error
+		wantSlack []string
+	}{
+		{"a Slack channel is asked of Slack", bot.Place{Channel: "C0APPROVALS"}, "parent", []bot.MessageRef{posted}, nil, []string{"find:parent"}},
+		{"a Teams thread finds nothing: Teams cannot look", bot.Place{Thread: bot.MessageRef{Platform: bot.PlatformTeams, ConversationID: "19:x", MessageID: "1"}}, "reply", nil, nil, nil},
+		{"a person Slack knows is looked for on Slack", bot.Place{Direct: "omar@acme.example"}, "dm", nil, nil, []string{"find:dm"}},
+		{"a person only Teams knows finds nothing", bot.Place{Direct: "tom@acme.example"}, "dm", nil, nil, nil},
+		{"a thread on no platform is an error", bot.Place{Thread: bot.MessageRef{Platform: "irc", MessageID: "1"}}, "reply", nil, errors.New("no chat transport"), nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			slack := finder{recorder: &recorder{platform: bot.PlatformSlack, knows: map[string]bool{"omar@acme.example": true}}, found: map[string]bot.MessageRef{"parent": posted}}
+			teams := &recorder{platform: bot.PlatformTeams, knows: map[string]bool{"tom@acme.example": true}}
+			ts := bot.Transports{
+				{Platform: bot.PlatformSlack, Notifier: slack, Owns: func(c string) bool { return strings.HasPrefix(c, "C") }},
+				{Platform: bot.PlatformTeams, Notifier: teams},
+			}
+			got, err := ts.FindPosted(t.Context(), tt.place, tt.key, time.Now())
+			if (err != nil) != (tt.wantErr != nil) || err != nil && !strings.Contains(err.Error(), tt.wantErr.Error()) {
+				t.Fatalf("err = %v, want %v", err, tt.wantErr)
+			}
+			if fmt.Sprint(got) != fmt.Sprint(tt.want) {
+				t.Errorf("found %v, want %v", got, tt.want)
+			}
+			if fmt.Sprint(slack.sent) != fmt.Sprint(tt.wantSlack) {
+				t.Errorf("Slack was asked %v, want %v", slack.sent, tt.wantSlack)
+			}
+		})
 	}
 }

@@ -103,22 +103,24 @@ func (a *Approvals) postOutbox(ctx context.Context, r approvals.Request) error {
 	return nil
 }
 
-// post sends one notice, drawing the request as it stands now.
+// post sends one notice, drawing the request as it stands now. A notice
+// an earlier courier may have sent is looked for first, where the
+// transport can look, and not sent again when found.
 func (a *Approvals) post(ctx context.Context, r approvals.Request, n approvals.Notice) (approvals.Ref, error) {
 	v := a.view(a.Service.Clock())
+	var place bot.Place
+	var msg bot.Message
 	switch n.Kind {
 	case approvals.PostParent:
-		refs, err := a.Notifier.SendChannel(ctx, a.Service.Policy.Channel, v.Parent(r))
-		if err == nil && len(refs) == 0 {
-			err = errors.New("the approvals channel took no message")
-		}
-		if err != nil {
-			return approvals.Ref{}, err
-		}
-		return fromBot(refs[0]), nil
+		place, msg = bot.Place{Channel: a.Service.Policy.Channel}, v.Parent(r)
+	case approvals.Reply:
+		place, msg = bot.Place{Thread: toBot(r.Thread)}, v.ThreadReply(r, n)
+	case approvals.Direct:
+		place, msg = bot.Place{Direct: n.To}, v.Direct(r, n)
 	case approvals.Redraw:
 		// Draw the request as stored now, not as the courier took it:
-		// a decision may have landed since.
+		// a decision may have landed since. An update is the same
+		// however often it is made.
 		latest, err := a.Service.Get(ctx, r.ID)
 		if err != nil {
 			return approvals.Ref{}, err
@@ -127,14 +129,38 @@ func (a *Approvals) post(ctx context.Context, r approvals.Request, n approvals.N
 			return approvals.Ref{}, nil
 		}
 		return approvals.Ref{}, a.Notifier.Update(ctx, toBot(latest.Thread), v.Parent(latest))
-	case approvals.Reply:
-		_, err := a.Notifier.ReplyInThread(ctx, toBot(r.Thread), v.ThreadReply(r, n))
-		return approvals.Ref{}, err
-	case approvals.Direct:
-		_, err := a.Notifier.SendDirect(ctx, n.To, v.Direct(r, n))
+	default:
+		return approvals.Ref{}, fmt.Errorf("no such notice kind %q", n.Kind)
+	}
+	msg.Key = n.Key(r.ID)
+	if n.Uncertain() {
+		refs, err := bot.FindPosted(ctx, a.Notifier, place, msg.Key, n.FirstTaken)
+		if err != nil {
+			return approvals.Ref{}, fmt.Errorf("looking for the notice an earlier attempt may have posted: %w", err)
+		}
+		if len(refs) > 0 {
+			a.log().InfoContext(ctx, "approval notice found posted by an earlier attempt; not posted again",
+				slog.String("request", r.ID), slog.String("kind", string(n.Kind)), slog.String("event", string(n.Event)))
+			return fromBot(refs[0]), nil
+		}
+	}
+	var refs []bot.MessageRef
+	var err error
+	switch {
+	case place.Channel != "":
+		refs, err = a.Notifier.SendChannel(ctx, place.Channel, msg)
+		if err == nil && len(refs) == 0 {
+			err = errors.New("the approvals channel took no message")
+		}
+	case place.Direct != "":
+		refs, err = a.Notifier.SendDirect(ctx, place.Direct, msg)
+	default:
+		refs, err = a.Notifier.ReplyInThread(ctx, place.Thread, msg)
+	}
+	if err != nil || n.Kind != approvals.PostParent {
 		return approvals.Ref{}, err
 	}
-	return approvals.Ref{}, fmt.Errorf("no such notice kind %q", n.Kind)
+	return fromBot(refs[0]), nil
 }
 
 func fromBot(r bot.MessageRef) approvals.Ref {

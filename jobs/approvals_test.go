@@ -25,29 +25,47 @@ type thread struct {
 	replies map[string][]bot.Message // by parent ts
 	redraws map[string]int
 	direct  map[string][]bot.Message
+	// posted maps each key sent to where it went, as a Finder finds it.
+	posted map[string]bot.MessageRef
 }
 
 func newThread() *thread {
-	return &thread{replies: map[string][]bot.Message{}, redraws: map[string]int{}, direct: map[string][]bot.Message{}}
+	return &thread{replies: map[string][]bot.Message{}, redraws: map[string]int{}, direct: map[string][]bot.Message{}, posted: map[string]bot.MessageRef{}}
 }
 
-func (t *thread) ref() bot.MessageRef {
+// ref is a new message's reference; callers hold t.mu.
+func (t *thread) ref(msg bot.Message) bot.MessageRef {
 	t.n++
-	return bot.MessageRef{Platform: bot.PlatformSlack, ConversationID: approvalsChannel, MessageID: fmt.Sprintf("1790000000.%06d", t.n)}
+	ref := bot.MessageRef{Platform: bot.PlatformSlack, ConversationID: approvalsChannel, MessageID: fmt.Sprintf("1790000000.%06d", t.n)}
+	if msg.Key != "" {
+		t.posted[msg.Key] = ref
+	}
+	return ref
+}
+
+// FindPosted finds a message by its key wherever it went; the place is
+// the adapters' to honour (TestFindPosted).
+func (t *thread) FindPosted(_ context.Context, _ bot.Place, key string, _ time.Time) ([]bot.MessageRef, error) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if ref, ok := t.posted[key]; ok {
+		return []bot.MessageRef{ref}, nil
+	}
+	return nil, nil
 }
 
 func (t *thread) SendDirect(_ context.Context, email string, msg bot.Message) ([]bot.MessageRef, error) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	t.direct[email] = append(t.direct[email], msg)
-	return []bot.MessageRef{t.ref()}, nil
+	return []bot.MessageRef{t.ref(msg)}, nil
 }
 
 func (t *thread) SendChannel(_ context.Context, _ string, msg bot.Message) ([]bot.MessageRef, error) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	t.parents = append(t.parents, msg)
-	return []bot.MessageRef{t.ref()}, nil
+	return []bot.MessageRef{t.ref(msg)}, nil
 }
 
 func (t *thread) Update(_ context.Context, ref bot.MessageRef, _ bot.Message) error {
@@ -61,7 +79,7 @@ func (t *thread) ReplyInThread(_ context.Context, parent bot.MessageRef, msg bot
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	t.replies[parent.MessageID] = append(t.replies[parent.MessageID], msg)
-	return []bot.MessageRef{t.ref()}, nil
+	return []bot.MessageRef{t.ref(msg)}, nil
 }
 
 // counts is what the transport saw: parents, replies, redraws, direct
@@ -198,6 +216,90 @@ func TestApprovalOutboxLeaseOfADeadReplica(t *testing.T) {
 	if got := f.chat.counts(omar); got[0] != 1 {
 		t.Errorf("parents posted after the lease ran out = %d, want 1", got[0])
 	}
+}
+
+// lostAnswer posts what it is given and then reports failure for the
+// sends listed by kind, as when Slack posted a message and its answer
+// never came back.
+type lostAnswer struct {
+	*thread
+	replies bool
+}
+
+func (l lostAnswer) ReplyInThread(ctx context.Context, parent bot.MessageRef, msg bot.Message) ([]bot.MessageRef, error) {
+	refs, err := l.thread.ReplyInThread(ctx, parent, msg)
+	if l.replies {
+		return nil, context.DeadlineExceeded
+	}
+	return refs, err
+}
+
+// A notice whose send went out but was never recorded (the courier died
+// after posting, or the answer never came back) is found by its key by
+// the next courier and not posted again: one parent, which becomes the
+// thread, and one reply.
+func TestApprovalNoticeSentButNotRecordedIsNotSentTwice(t *testing.T) {
+	t.Run("the courier died after posting the parent", func(t *testing.T) {
+		f := newApprovalFixture(t, boltFor(t))
+		ctx := t.Context()
+		first := f.replica("replica-1", nil)
+		r := submit(t, first.Service, approvals.DataTickets)
+		taken, _, ok, err := first.Service.TakeOutbox(ctx, r.ID)
+		if err != nil || !ok {
+			t.Fatalf("TakeOutbox = %v, %v", ok, err)
+		}
+		posted, err := f.chat.SendChannel(ctx, approvalsChannel, bot.Message{Headline: r.ID, Key: taken.Outbox[0].Key(r.ID)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		// Replica 1 is gone; Dana approves on replica 2 once its lease
+		// has run out.
+		f.advance(2 * time.Minute)
+		second := f.replica("replica-2", nil)
+		if _, err := second.Service.Approve(ctx, r.ID, approvals.Actor{Email: dana, Admin: true}); err != nil {
+			t.Fatal(err)
+		}
+		for range 2 {
+			if err := second.Reminders(ctx, f.now()); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if got := f.chat.counts(omar); got != [4]int{1, 1, 1, 1} {
+			t.Errorf("parents, replies, redraws, DMs = %v, want one of each", got)
+		}
+		stored, err := second.Service.Get(ctx, r.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if stored.Thread.Message != posted[0].MessageID || len(f.chat.replies[posted[0].MessageID]) != 1 {
+			t.Errorf("thread %+v with replies %v; want the parent replica 1 posted, with the approval in it", stored.Thread, f.chat.replies)
+		}
+	})
+	t.Run("the answer to a reply was lost", func(t *testing.T) {
+		f := newApprovalFixture(t, boltFor(t))
+		ctx := t.Context()
+		first := f.replica("replica-1", nil)
+		r := submit(t, first.Service, approvals.DataTickets)
+		if err := first.Deliver(ctx, r.ID); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := first.Service.Approve(ctx, r.ID, approvals.Actor{Email: dana, Admin: true}); err != nil {
+			t.Fatal(err)
+		}
+		first.Notifier = lostAnswer{thread: f.chat, replies: true}
+		if err := first.Deliver(ctx, r.ID); err == nil {
+			t.Fatal("Deliver reported success though the reply's answer was lost")
+		}
+		first.Notifier = f.chat
+		for range 2 {
+			if err := first.Reminders(ctx, f.now()); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if got := f.chat.counts(omar); got != [4]int{1, 1, 1, 1} {
+			t.Errorf("parents, replies, redraws, DMs = %v, want one of each", got)
+		}
+	})
 }
 
 // Fifty approvers press Approve at once on a request that needs two, each

@@ -365,7 +365,7 @@ func (d *driver) awaitRequest(ctx context.Context, app string) (slacktest.Messag
 	var found slacktest.Message
 	err := waitFor(ctx, 15*time.Second, "approval thread", func() bool {
 		for _, m := range d.w.slack.Messages(approvalsChannel) {
-			if (m.ThreadTS == "" || m.ThreadTS == m.TS) && strings.Contains(messageText(m), app) {
+			if (m.ThreadTS == "" || m.ThreadTS == m.TS) && namesApp(messageText(m), app) {
 				found = m
 				return true
 			}
@@ -500,5 +500,20 @@ func sleep(ctx context.Context, d time.Duration) {
 	select {
 	case <-ctx.Done():
 	case <-t.C:
+	}
+}
+
+// namesApp reports whether text names app, and not an app whose name
+// begins with it ("HA App 0-1" is not "HA App 0-10").
+func namesApp(text, app string) bool {
+	for rest := text; ; {
+		i := strings.Index(rest, app)
+		if i < 0 {
+			return false
+		}
+		rest = rest[i+len(app):]
+		if rest == "" || rest[0] < '0' || rest[0] > '9' {
+			return true
+		}
 	}
 }

@@ -337,6 +337,17 @@ func judgeApprovals(ctx context.Context, v *verdict, w *world, d *driver, svc *a
 			told = append(told, text)
 		}
 	}
+	parents := map[string][]string{} // the parent messages posted for each app
+	for _, m := range w.slack.Messages(approvalsChannel) {
+		if m.ThreadTS != "" && m.ThreadTS != m.TS {
+			continue
+		}
+		for _, run := range d.requests {
+			if namesApp(messageText(m), run.app) {
+				parents[run.app] = append(parents[run.app], m.TS)
+			}
+		}
+	}
 	for _, run := range d.requests {
 		v.count("approval requests", 1)
 		v.count("approval votes acknowledged", run.votes)
@@ -358,6 +369,9 @@ func judgeApprovals(ctx context.Context, v *verdict, w *world, d *driver, svc *a
 		}
 		if len(r.Approvals) > r.Needed {
 			v.violate("vote recorded after the decision", "%s: %d approvals recorded, %d needed", r.ID, len(r.Approvals), r.Needed)
+		}
+		if n := len(parents[run.app]); n > 1 {
+			v.violate("approval request posted twice", "%s: %d parent messages %v", r.ID, n, parents[run.app])
 		}
 		replies := len(w.slack.Replies(approvalsChannel, run.parentTS))
 		if replies != len(r.Approvals) {

@@ -66,7 +66,7 @@ func TestManifestMatchesTheAdapter(t *testing.T) {
 			t.Errorf("bot event %s missing", ev)
 		}
 	}
-	for _, scope := range []string{"commands", "chat:write", "files:write", "im:write", "users:read", "users:read.email", "app_mentions:read", "im:history"} {
+	for _, scope := range []string{"commands", "chat:write", "files:write", "im:write", "users:read", "users:read.email", "app_mentions:read", "im:history", "channels:history", "groups:history"} {
 		if !slices.Contains(m.OAuth.Scopes.Bot, scope) {
 			t.Errorf("bot scope %s missing", scope)
 		}

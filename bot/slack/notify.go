@@ -20,6 +20,7 @@ import (
 var (
 	_ bot.Notifier       = (*Adapter)(nil)
 	_ bot.DirectPreparer = (*Adapter)(nil)
+	_ bot.Finder         = (*Adapter)(nil)
 )
 
 // SendDirect posts msg to the person with this email in their direct
@@ -41,7 +42,7 @@ func (a *Adapter) SendDirect(ctx context.Context, email string, msg bot.Message)
 	if err != nil {
 		return nil, err
 	}
-	refs, err := a.postParts(ctx, target, out)
+	refs, err := a.postParts(ctx, target, out, msg.Key)
 	if err != nil && len(refs) == 0 {
 		switch code := slackError(err); code {
 		case "channel_not_found", "user_not_found", "user_disabled", "cannot_dm_bot":
@@ -126,7 +127,7 @@ func (a *Adapter) SendChannel(ctx context.Context, channel string, msg bot.Messa
 	if err != nil {
 		return nil, err
 	}
-	refs, err := a.postParts(ctx, channel, out)
+	refs, err := a.postParts(ctx, channel, out, msg.Key)
 	if err == nil && msg.Image != nil {
 		a.shareImage(ctx, channel, *msg.Image)
 	}
@@ -190,7 +191,7 @@ func (a *Adapter) ReplyInThread(ctx context.Context, parent bot.MessageRef, msg 
 	if err != nil {
 		return nil, err
 	}
-	return a.postParts(ctx, parent.ConversationID, out, slackgo.MsgOptionTS(parent.MessageID))
+	return a.postParts(ctx, parent.ConversationID, out, msg.Key, slackgo.MsgOptionTS(parent.MessageID))
 }
 
 // renderNotification renders a message sent unasked, which must have
@@ -207,12 +208,16 @@ func renderNotification(msg bot.Message) ([]RenderedMessage, error) {
 }
 
 // postParts posts rendered parts in order and references each one posted.
-// extra options go with every part (a thread_ts keeps them all in one
-// thread).
-func (a *Adapter) postParts(ctx context.Context, channel string, out []RenderedMessage, extra ...slackgo.MsgOption) ([]bot.MessageRef, error) {
+// A key tags every part (FindPosted finds them by it); extra options go
+// with every part (a thread_ts keeps them all in one thread).
+func (a *Adapter) postParts(ctx context.Context, channel string, out []RenderedMessage, key string, extra ...slackgo.MsgOption) ([]bot.MessageRef, error) {
 	var refs []bot.MessageRef
 	for i, rm := range out {
-		posted, ts, err := a.postMessage(ctx, channel, append(msgOptions(rm), extra...)...)
+		opts := append(msgOptions(rm), extra...)
+		if key != "" {
+			opts = append(opts, slackgo.MsgOptionMetadata(keyMetadata(key, i)))
+		}
+		posted, ts, err := a.postMessage(ctx, channel, opts...)
 		if err != nil {
 			return refs, fmt.Errorf("slack: part %d of %d not posted to %s: %w", i+1, len(out), channel, err)
 		}

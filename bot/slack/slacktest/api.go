@@ -121,6 +121,10 @@ func (s *Server) methodHandler(method string) func(apiRequest) (reply, *apiError
 		return s.usersList
 	case "conversations.open":
 		return s.conversationsOpen
+	case "conversations.history":
+		return s.conversationsHistory
+	case "conversations.replies":
+		return s.conversationsReplies
 	case "chat.postMessage":
 		return s.chatPostMessage
 	case "chat.postEphemeral":

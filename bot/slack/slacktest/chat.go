@@ -130,6 +130,10 @@ func (s *Server) chatPostMessage(req apiRequest) (reply, *apiError) {
 	if e != nil {
 		return nil, e
 	}
+	meta, e := checkMetadata(optional(req, "metadata"))
+	if e != nil {
+		return nil, e
+	}
 	m := &Message{
 		Channel:  channel,
 		TS:       s.nextTS(req.now),
@@ -137,6 +141,7 @@ func (s *Server) chatPostMessage(req apiRequest) (reply, *apiError) {
 		Text:     c.text,
 		Blocks:   c.blocks,
 		User:     s.botUserID,
+		Metadata: meta,
 	}
 	s.messages = append(s.messages, m)
 	s.notify()

@@ -90,15 +90,20 @@ const (
 // workspace instead (WithTierRateLimits).
 func tierLimits() map[string]int {
 	return map[string]int{
-		"chat.update":         50,
-		"conversations.open":  50,
-		"users.lookupByEmail": 50,
-		"users.list":          20, // Tier 2
-		"users.info":          100,
-		"chat.postEphemeral":  100,
-		"views.open":          100,
-		"views.update":        100,
-		"views.publish":       100,
+		"chat.update":        50,
+		"conversations.open": 50,
+		// conversations.history and .replies are Tier 3 for apps in the
+		// Marketplace or built for one workspace; Slack limits newer
+		// commercially distributed apps further.
+		"conversations.history": 50,
+		"conversations.replies": 50,
+		"users.lookupByEmail":   50,
+		"users.list":            20, // Tier 2
+		"users.info":            100,
+		"chat.postEphemeral":    100,
+		"views.open":            100,
+		"views.update":          100,
+		"views.publish":         100,
 		// Tier 4 (100+ a minute).
 		"files.getUploadURLExternal":   100,
 		"files.completeUploadExternal": 100,

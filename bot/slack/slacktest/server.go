@@ -83,6 +83,9 @@ type Message struct {
 	// it (the bot's user id for everything the app posted).
 	User    string
 	Updated int // times the content was replaced
+	// Metadata is the message metadata it was posted with (event_type and
+	// event_payload), compact JSON; nil when none.
+	Metadata json.RawMessage
 }
 
 // Option configures a Server.
@@ -495,6 +498,7 @@ func (s *Server) findMessageLocked(channel, ts string) (int, *Message) {
 
 func cloneMessage(m Message) Message {
 	m.Blocks = slices.Clone(m.Blocks)
+	m.Metadata = slices.Clone(m.Metadata)
 	return m
 }
 
