@@ -442,12 +442,17 @@ func (r *Reviews) sendOwner(ctx context.Context, period, owner string, items []r
 	case leavers:
 		occ = prompts.Leavers
 	}
-	refs, err := r.Notifier.SendDirect(ctx, owner, r.view(period, now).Digest(occ, owner, items, 1))
+	// Digests already sent this period number the key, so a later one
+	// (seats handed on) is told from the first.
+	sends := 0
+	for _, h := range held {
+		sends += len(h.delivery.Refs)
+	}
+	send := r.sender(ctx, held, fmt.Sprintf("review/%s/%s/digest-%d", period, owner, sends))
+	refs, err := send(bot.Place{Direct: owner}, r.view(period, now).Digest(occ, owner, items, 1))
 	if err != nil && len(refs) == 0 {
 		rerr := r.release(ctx, period, owner, held, func(d *reviews.Delivery) {
-			if errors.Is(err, bot.ErrUnreachable) {
-				d.Unreachable = err.Error()
-			}
+			d.SendFailed(err, errors.Is(err, bot.ErrUnreachable), now)
 		})
 		if errors.Is(err, bot.ErrUnreachable) {
 			r.log().WarnContext(ctx, "seat owner not reachable in chat; their seats wait for the escalation", slog.String("owner", owner), slog.Any("error", err))
@@ -498,8 +503,8 @@ func (r *Reviews) release(ctx context.Context, period, owner string, held []hold
 }
 
 func (r *Reviews) remind(ctx context.Context, period, owner string, items []reviews.Item, now time.Time) error {
-	return r.once(ctx, period, owner, items, func(d *reviews.Delivery) bool { return d.RemindedAt.IsZero() }, func() (func(*reviews.Delivery), error) {
-		refs, err := r.Notifier.SendDirect(ctx, owner, r.view(period, now).Digest(prompts.Reminder, owner, openFirst(items), 1))
+	return r.once(ctx, period, owner, items, "reminder", func(d *reviews.Delivery) bool { return d.RemindedAt.IsZero() }, func(send sender) (func(*reviews.Delivery), error) {
+		refs, err := send(bot.Place{Direct: owner}, r.view(period, now).Digest(prompts.Reminder, owner, openFirst(items), 1))
 		if err != nil && len(refs) == 0 {
 			return nil, fmt.Errorf("reminder to %s: %w", owner, err)
 		}
@@ -511,8 +516,8 @@ func (r *Reviews) remind(ctx context.Context, period, owner string, items []revi
 // downgrades silent seats, warns the owner a last time.
 func (r *Reviews) escalate(ctx context.Context, period, owner string, items []reviews.Item, now time.Time) error {
 	if r.Service.Policy.DowngradeOnSilence {
-		return r.once(ctx, period, owner, items, func(d *reviews.Delivery) bool { return d.EscalatedAt.IsZero() }, func() (func(*reviews.Delivery), error) {
-			refs, err := r.Notifier.SendDirect(ctx, owner, r.view(period, now).Digest(prompts.Warning, owner, openFirst(items), 1))
+		return r.once(ctx, period, owner, items, "warning", func(d *reviews.Delivery) bool { return d.EscalatedAt.IsZero() }, func(send sender) (func(*reviews.Delivery), error) {
+			refs, err := send(bot.Place{Direct: owner}, r.view(period, now).Digest(prompts.Warning, owner, openFirst(items), 1))
 			if err != nil && len(refs) == 0 {
 				return nil, fmt.Errorf("last warning to %s: %w", owner, err)
 			}
@@ -525,8 +530,8 @@ func (r *Reviews) escalate(ctx context.Context, period, owner string, items []re
 		r.log().WarnContext(ctx, "an owner did not answer but admin_channel is not set, so nobody was told", slog.String("owner", owner))
 		return nil
 	}
-	return r.once(ctx, period, owner, items, func(d *reviews.Delivery) bool { return d.EscalatedAt.IsZero() }, func() (func(*reviews.Delivery), error) {
-		refs, err := r.Notifier.SendChannel(ctx, r.AdminChannel, r.view(period, now).Digest(prompts.Escalation, owner, openFirst(items), 1))
+	return r.once(ctx, period, owner, items, "escalation", func(d *reviews.Delivery) bool { return d.EscalatedAt.IsZero() }, func(send sender) (func(*reviews.Delivery), error) {
+		refs, err := send(bot.Place{Channel: r.AdminChannel}, r.view(period, now).Digest(prompts.Escalation, owner, openFirst(items), 1))
 		if err != nil && len(refs) == 0 {
 			return nil, fmt.Errorf("escalation of %s: %w", owner, err)
 		}
@@ -537,8 +542,9 @@ func (r *Reviews) escalate(ctx context.Context, period, owner string, items []re
 }
 
 // once sends under the owner's leases, in every SaaS items are of, when
-// due still holds, and records what the send returns in each.
-func (r *Reviews) once(ctx context.Context, period, owner string, items []reviews.Item, due func(*reviews.Delivery) bool, send func() (func(*reviews.Delivery), error)) error {
+// due still holds, and records what the send returns in each. kind names
+// the message in its key (once per period).
+func (r *Reviews) once(ctx context.Context, period, owner string, items []reviews.Item, kind string, due func(*reviews.Delivery) bool, send func(sender) (func(*reviews.Delivery), error)) error {
 	held, err := r.claim(ctx, period, owner, items)
 	if errors.Is(err, reviews.ErrBusy) {
 		return nil
@@ -553,8 +559,52 @@ func (r *Reviews) once(ctx context.Context, period, owner string, items []review
 	if len(held) == 0 || !due(&merged) {
 		return r.release(ctx, period, owner, held, nil)
 	}
-	record, err := send()
-	return errors.Join(err, r.release(ctx, period, owner, held, record))
+	sendAt := r.now()
+	record, err := send(r.sender(ctx, held, "review/"+period+"/"+owner+"/"+kind))
+	change := func(d *reviews.Delivery) {
+		if err != nil {
+			d.SendFailed(err, errors.Is(err, bot.ErrUnreachable), sendAt)
+			return
+		}
+		if record != nil {
+			record(d)
+		}
+		d.Unsure = time.Time{}
+	}
+	return errors.Join(err, r.release(ctx, period, owner, held, change))
+}
+
+// sender sends one message of an owner's delivery.
+type sender func(place bot.Place, msg bot.Message) ([]bot.MessageRef, error)
+
+// sender sends under key. When an earlier send's outcome is not known
+// (its replica died holding the lease, or no answer came), it first
+// looks for what that send posted, and returns it instead of posting it
+// again.
+func (r *Reviews) sender(ctx context.Context, held []hold, key string) sender {
+	var since time.Time
+	for _, h := range held {
+		if t := h.delivery.Unsure; !t.IsZero() && (since.IsZero() || t.Before(since)) {
+			since = t
+		}
+	}
+	return func(place bot.Place, msg bot.Message) ([]bot.MessageRef, error) {
+		msg.Key = key
+		if !since.IsZero() {
+			refs, err := bot.FindPosted(ctx, r.Notifier, place, key, since)
+			if err != nil {
+				return nil, fmt.Errorf("looking for what an interrupted send posted: %w", err)
+			}
+			if len(refs) > 0 {
+				r.log().InfoContext(ctx, "found what an interrupted send posted; not sent again", slog.String("key", key))
+				return refs, nil
+			}
+		}
+		if place.Channel != "" {
+			return r.Notifier.SendChannel(ctx, place.Channel, msg)
+		}
+		return r.Notifier.SendDirect(ctx, place.Direct, msg)
+	}
 }
 
 // finishChanges carries out the changes of p's items left pending (a

@@ -42,10 +42,15 @@ type outbox struct {
 	channel map[string][]bot.Message
 	updates map[bot.MessageRef]int
 	fail    map[string]error
+	// lose, keyed like fail, posts the message and then reports failure,
+	// as when the answer never came back.
+	lose  map[string]error
+	keyed map[string][]bot.MessageRef
 }
 
 func newOutbox() *outbox {
-	return &outbox{direct: map[string][]bot.Message{}, channel: map[string][]bot.Message{}, updates: map[bot.MessageRef]int{}, fail: map[string]error{}}
+	return &outbox{direct: map[string][]bot.Message{}, channel: map[string][]bot.Message{}, updates: map[bot.MessageRef]int{}, fail: map[string]error{},
+		lose: map[string]error{}, keyed: map[string][]bot.MessageRef{}}
 }
 
 func (o *outbox) post(to string, msg bot.Message, into map[string][]bot.Message) ([]bot.MessageRef, error) {
@@ -56,7 +61,22 @@ func (o *outbox) post(to string, msg bot.Message, into map[string][]bot.Message)
 	}
 	o.n++
 	into[to] = append(into[to], msg)
-	return []bot.MessageRef{{Platform: bot.PlatformSlack, ConversationID: "D-" + to, MessageID: fmt.Sprintf("%d.000100", o.n)}}, nil
+	refs := []bot.MessageRef{{Platform: bot.PlatformSlack, ConversationID: "D-" + to, MessageID: fmt.Sprintf("%d.000100", o.n)}}
+	if msg.Key != "" {
+		o.keyed[msg.Key] = refs
+	}
+	if err := o.lose[to]; err != nil {
+		return nil, err
+	}
+	return refs, nil
+}
+
+// FindPosted finds a message by its key wherever it went; honouring the
+// place is the adapters' part (TestFindPosted).
+func (o *outbox) FindPosted(_ context.Context, _ bot.Place, key string, _ time.Time) ([]bot.MessageRef, error) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	return o.keyed[key], nil
 }
 
 func (o *outbox) SendDirect(_ context.Context, email string, msg bot.Message) ([]bot.MessageRef, error) {
@@ -304,6 +324,41 @@ func TestAFailedSendIsRetriedByTheRemindersJob(t *testing.T) {
 	f.run(t, r.RemindersJob())
 	if got := f.out.headlines(omar); len(got) != 1 || !strings.HasPrefix(got[0], "Seat review: ") {
 		t.Errorf("omar got %q, want the digest once", got)
+	}
+}
+
+// TestASendWithoutAnswerIsNotSentAgain: a digest Slack posted but never
+// confirmed is found by the next run, recorded, and not sent again; so
+// is a reminder.
+func TestASendWithoutAnswerIsNotSentAgain(t *testing.T) {
+	f := newReviewFixture(t)
+	r := f.reviews(t, "a")
+	f.out.lose[omar] = errors.New("slack: context deadline exceeded")
+	if err := r.DigestJob().Run(t.Context(), f.clock); err == nil {
+		t.Fatal("digest run reported success though Omar's send got no answer")
+	}
+	f.clock = f.clock.Add(time.Hour)
+	f.run(t, r.RemindersJob())
+	if got := f.out.headlines(omar); len(got) != 1 || !strings.HasPrefix(got[0], "Seat review: ") {
+		t.Fatalf("omar got %q, want the digest once", got)
+	}
+	d, err := r.Service.Delivery(t.Context(), reviews.PeriodOf(monday, time.UTC), omar)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(d.Refs) != 1 || !d.Unsure.IsZero() {
+		t.Errorf("delivery after the found send: %d refs, unsure since %v; want the found message recorded", len(d.Refs), d.Unsure)
+	}
+
+	f.out.lose[omar] = errors.New("slack: context deadline exceeded")
+	f.clock = monday.Add(80 * time.Hour) // three days after the digest was found and recorded
+	if err := r.RemindersJob().Run(t.Context(), f.clock); err == nil {
+		t.Fatal("reminders run reported success though Omar's reminder got no answer")
+	}
+	delete(f.out.lose, omar)
+	f.run(t, r.RemindersJob())
+	if got := f.out.headlines(omar); len(got) != 2 {
+		t.Errorf("omar got %q, want the digest and one reminder", got)
 	}
 }
 

@@ -43,6 +43,10 @@ type Delivery struct {
 	// LeaseHolder and LeaseUntil: a replica is sending to this owner now.
 	LeaseHolder string    `json:"lease_holder,omitempty"`
 	LeaseUntil  time.Time `json:"lease_until,omitzero"`
+	// Unsure is when a send began whose outcome is not known: its
+	// replica died holding the lease, or the transport never answered.
+	// The next send looks for what it may have posted first.
+	Unsure time.Time `json:"unsure,omitzero"`
 
 	Version int64 `json:"-"`
 }
@@ -110,6 +114,9 @@ func (s *Service) Claim(ctx context.Context, period, owner string) (Delivery, er
 		if d.LeaseHolder != "" && now.Before(d.LeaseUntil) {
 			return ErrBusy
 		}
+		if d.LeaseHolder != "" && d.Unsure.IsZero() { // its holder died sending
+			d.Unsure = d.LeaseUntil.Add(-s.lease())
+		}
 		d.LeaseHolder, d.LeaseUntil = s.holder(), now.Add(s.lease())
 		return nil
 	})
@@ -142,7 +149,7 @@ func (s *Service) Delivered(ctx context.Context, period, owner string, seats []i
 		if d.SentAt.IsZero() {
 			d.SentAt = now
 		}
-		d.Unreachable = ""
+		d.Unreachable, d.Unsure = "", time.Time{}
 	})
 }
 
@@ -185,4 +192,16 @@ func (s *Service) lease() time.Duration {
 		return time.Minute
 	}
 	return s.Lease
+}
+
+// SendFailed records a send that failed at sendAt: an owner the
+// transport cannot reach, or (any other error) a send that may have
+// posted without saying so, which the next send looks for.
+func (d *Delivery) SendFailed(err error, unreachable bool, sendAt time.Time) {
+	switch {
+	case unreachable:
+		d.Unreachable = err.Error()
+	case d.Unsure.IsZero():
+		d.Unsure = sendAt
+	}
 }

@@ -53,6 +53,13 @@ func TestClaimLeasesAnOwnersDelivery(t *testing.T) {
 	if err != nil || taken.LeaseHolder != "replica-b" {
 		t.Errorf("after the lease: %+v, %v; want replica-b to hold it", taken, err)
 	}
+	// What the dead holder sent is unknown from when it claimed.
+	if !taken.Unsure.Equal(now) {
+		t.Errorf("after a lapsed lease: unsure since %v, want %v, when the dead holder claimed", taken.Unsure, now)
+	}
+	if !d.Unsure.IsZero() {
+		t.Errorf("a first claim is unsure since %v; nothing was sent before it", d.Unsure)
+	}
 	if _, err := a.Claim(t.Context(), period, omar); !errors.Is(err, reviews.ErrBusy) {
 		t.Errorf("the old holder after losing the lease: err = %v, want ErrBusy", err)
 	}
