@@ -146,6 +146,13 @@ func settle(ctx context.Context, w *world, r *redisTopology, limit time.Duration
 				return false
 			}
 		}
+		// Clicks and questions a killed replica acknowledged wait for
+		// their lease.
+		for _, kind := range []string{"slack-intake", "teams-intake"} {
+			if queued, err := st.ListRecords(ctx, kind); err != nil || len(queued) > 0 {
+				return false
+			}
+		}
 		return time.Since(quietSince) > 3*time.Second
 	})
 	return time.Since(start)
@@ -234,9 +241,9 @@ func judgeReviews(ctx context.Context, v *verdict, w *world, reps *replicas, d *
 			v.violate("acknowledged decision lost", "%s: %s answered but the item is open", c.seat, c.action)
 		case !acked && told[c.responseURL]:
 			v.count("clicks answered with a refusal or an apology", 1)
-		case !acked && it.State == reviews.Open && killedSoon(reps, c.sent, queuedFor):
-			v.count("clicks dropped whole by a SIGKILL after the acknowledgement", 1)
 		case !acked && it.State == reviews.Open:
+			// A click is kept in the intake before it is acknowledged,
+			// so a SIGKILL no longer excuses it.
 			v.violate("click unanswered", "%s: %s acknowledged, never answered, item open", c.seat, c.action)
 		}
 	}
@@ -463,13 +470,17 @@ func judgeTeams(v *verdict, w *world, reps *replicas, d *driver) {
 		}
 		v.count("Teams questions acknowledged", c.acked)
 		v.count("Teams answers posted", answers)
+		// A question is kept in the intake until answered, so a kill
+		// loses none; a kill between posting an answer and recording it
+		// has the next replica answer again (Teams cannot be asked what
+		// was posted).
 		switch {
+		case answers > c.acked && c.excused > 0:
+			v.count("Teams answers posted twice: a SIGKILL between answering and recording it", answers-c.acked)
 		case answers > c.acked:
 			v.violate("Teams answered twice", "%s: %d answers for %d questions", id, answers, c.acked)
-		case answers < c.acked-c.excused:
-			v.violate("Teams answer lost", "%s: %d answers for %d questions (%d on replicas killed right after)", id, answers, c.acked, c.excused)
 		case answers < c.acked:
-			v.count("Teams answers dropped whole by a SIGKILL after the acknowledgement", c.acked-answers)
+			v.violate("Teams answer lost", "%s: %d answers for %d questions (%d on replicas killed right after)", id, answers, c.acked, c.excused)
 		}
 	}
 }

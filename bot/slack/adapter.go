@@ -22,6 +22,7 @@ import (
 	"golang.org/x/time/rate"
 
 	"github.com/seatwarden/seatwarden/bot"
+	"github.com/seatwarden/seatwarden/bot/internal/intake"
 	"github.com/seatwarden/seatwarden/bot/internal/markup"
 	"github.com/seatwarden/seatwarden/bot/internal/pacing"
 	"github.com/seatwarden/seatwarden/bot/internal/workers"
@@ -80,6 +81,17 @@ type Options struct {
 	// Sleep waits out the pacing (default: the real clock); tests pass a
 	// fake clock's, with Now.
 	Sleep func(ctx context.Context, d time.Duration) error
+	// Intake, when set, keeps every acknowledged click in the store until
+	// it is answered, so a replica that dies with clicks queued leaves
+	// them to another (Slack never sends an acknowledged click again).
+	// Holder names this replica in it; IntakeLease is how long its claim
+	// on a click lasts (default intake.DefaultLease), IntakeSweep how
+	// often it looks for clicks a dead replica left (default
+	// intake.DefaultSweep).
+	Intake      store.Records
+	Holder      string
+	IntakeLease time.Duration
+	IntakeSweep time.Duration
 }
 
 // Adapter is the Slack transport over HTTP: it verifies, acknowledges
@@ -94,6 +106,10 @@ type Adapter struct {
 	// posts paces chat.postMessage across the workspace, under one key.
 	posts *pacing.Pacer
 	dms   dmCache // email → where their DMs go, for SendDirect
+	// intake keeps acknowledged clicks until answered (nil: in memory
+	// only); stopSweep ends its sweep.
+	intake    *intake.Queue
+	stopSweep func(context.Context)
 }
 
 // maxBody is Slack's payloads' ceiling and ours: larger bodies get 413.
@@ -124,14 +140,19 @@ func New(o Options) (*Adapter, error) {
 		log = slog.New(slog.DiscardHandler)
 	}
 	log = log.With(slog.String("platform", "slack"))
-	return &Adapter{
+	a := &Adapter{
 		opt:   o,
 		log:   log,
 		pool:  workers.New(max(o.Workers, 0), max(o.Queue, 0), log),
 		users: &userDirectory{api: o.API, records: o.Users, now: o.Now, log: log},
 		pacer: pacing.New(channelRate(o.ChannelRate), cmp.Or(o.ChannelBurst, defaultChannelBurst), o.Now, o.Sleep),
 		posts: pacing.New(rate.Limit(cmp.Or(o.PostsPerMinute, defaultPostsPerMinute)/60), cmp.Or(o.PostBurst, defaultPostBurst), o.Now, o.Sleep),
-	}, nil
+	}
+	if o.Intake != nil {
+		a.intake = &intake.Queue{Records: o.Intake, Kind: "slack-intake", Holder: cmp.Or(o.Holder, "seatwarden"), Lease: o.IntakeLease, Now: o.Now, Log: log}
+		a.stopSweep = a.intake.Background(o.IntakeSweep, a.resumeClick)
+	}
+	return a, nil
 }
 
 // sleep waits d on the adapter's clock.
@@ -142,8 +163,14 @@ func (a *Adapter) sleep(ctx context.Context, d time.Duration) error {
 	return pacing.Sleep(ctx, d)
 }
 
-// Close waits for queued work to finish, until ctx ends.
-func (a *Adapter) Close(ctx context.Context) error { return a.pool.Close(ctx) }
+// Close stops looking for clicks dead replicas left and waits for queued
+// work to finish, until ctx ends.
+func (a *Adapter) Close(ctx context.Context) error {
+	if a.stopSweep != nil {
+		a.stopSweep(ctx)
+	}
+	return a.pool.Close(ctx)
+}
 
 // Register mounts the Slack endpoints on mux.
 func (a *Adapter) Register(mux *http.ServeMux) {
@@ -353,10 +380,7 @@ func (a *Adapter) onInteraction(ctx context.Context, ic *slackgo.InteractionCall
 			// opened from one has no origin to update.
 			c.origin = bot.MessageRef{}
 		}
-		if !a.pool.Submit(func(ctx context.Context) { a.answerClick(ctx, req, c) }) {
-			return busyReply(), nil
-		}
-		return nil, nil
+		return a.takeClick(ctx, req, c), nil
 	case slackgo.InteractionTypeViewSubmission:
 		if ic.View.State == nil || ic.View.CallbackID == "" {
 			return nil, errNoViewState

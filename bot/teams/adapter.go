@@ -26,6 +26,7 @@ import (
 	"github.com/infracloudio/msbotbuilder-go/schema"
 
 	"github.com/seatwarden/seatwarden/bot"
+	"github.com/seatwarden/seatwarden/bot/internal/intake"
 	"github.com/seatwarden/seatwarden/bot/internal/workers"
 	"github.com/seatwarden/seatwarden/store"
 )
@@ -69,6 +70,15 @@ type Options struct {
 	Now          func() time.Time
 	// Sleep waits between retries and for pacing (tests pass a fake).
 	Sleep func(context.Context, time.Duration) error
+	// Intake, when set, keeps every acknowledged message in the store
+	// until it is answered, so a replica that dies with messages queued
+	// leaves them to another (Teams never sends an acknowledged activity
+	// again). Holder names this replica; IntakeLease and IntakeSweep as
+	// in the intake package (defaults 45 s and 5 s).
+	Intake      store.Records
+	Holder      string
+	IntakeLease time.Duration
+	IntakeSweep time.Duration
 }
 
 // Adapter is the Teams transport.
@@ -79,6 +89,10 @@ type Adapter struct {
 	conn *connector
 	dir  *directory
 	pool *workers.Pool
+	// intake keeps acknowledged messages until answered (nil: in memory
+	// only); stopSweep ends its sweep.
+	intake    *intake.Queue
+	stopSweep func(context.Context)
 }
 
 // maxBody bounds an inbound activity.
@@ -110,7 +124,7 @@ func New(o Options) (*Adapter, error) {
 		log = slog.New(slog.DiscardHandler)
 	}
 	log = log.With(slog.String("platform", "teams"))
-	return &Adapter{
+	a := &Adapter{
 		opt:  o,
 		log:  log,
 		auth: &validator{appID: o.AppID, metadataURL: o.OpenIDMetadataURL, http: o.HTTPClient, now: o.Now},
@@ -118,11 +132,22 @@ func New(o Options) (*Adapter, error) {
 			ServiceURLs: o.ServiceURLs, HTTPClient: o.HTTPClient, Now: o.Now, Sleep: o.Sleep, Logger: log}),
 		dir:  newDirectory(o.Records),
 		pool: workers.New(max(o.Workers, 0), max(o.Queue, 0), log),
-	}, nil
+	}
+	if o.Intake != nil {
+		a.intake = &intake.Queue{Records: o.Intake, Kind: "teams-intake", Holder: cmp.Or(o.Holder, "seatwarden"), Lease: o.IntakeLease, Now: o.Now, Log: log}
+		a.stopSweep = a.intake.Background(o.IntakeSweep, a.resumeActivity)
+	}
+	return a, nil
 }
 
-// Close waits for queued work to finish, until ctx ends.
-func (a *Adapter) Close(ctx context.Context) error { return a.pool.Close(ctx) }
+// Close stops looking for messages dead replicas left and waits for
+// queued work to finish, until ctx ends.
+func (a *Adapter) Close(ctx context.Context) error {
+	if a.stopSweep != nil {
+		a.stopSweep(ctx)
+	}
+	return a.pool.Close(ctx)
+}
 
 // Register mounts the messaging endpoint on mux.
 func (a *Adapter) Register(mux *http.ServeMux) {
@@ -301,33 +326,44 @@ func (a *Adapter) onMessage(w http.ResponseWriter, r *http.Request, act schema.A
 			return
 		}
 	}
-	var task func(context.Context)
+	task, ok := a.answerTask(act)
+	if !ok {
+		w.WriteHeader(http.StatusOK) // nothing to answer
+		return
+	}
+	if !a.takeActivity(r.Context(), act, task) {
+		a.log.Error("message not taken: the adapter is busy or the store refused it", slog.String("conversation", act.Conversation.ID))
+		if a.opt.Dedupe != nil && act.ID != "" {
+			// Teams delivers it again; let that delivery in.
+			_ = a.opt.Dedupe.ReleaseKey(r.Context(), "teams:activity:"+baseConversation(act.Conversation.ID)+":"+act.ID)
+		}
+		http.Error(w, "busy", http.StatusServiceUnavailable)
+		return
+	}
+	w.WriteHeader(http.StatusOK)
+}
+
+// answerTask is the work that answers a message or an Action.Submit; ok
+// is false when there is nothing to answer (an unusable submission, a
+// file).
+func (a *Adapter) answerTask(act schema.Activity) (task func(context.Context), ok bool) {
 	if len(act.Value) > 0 {
 		verb, _ := act.Value["verb"].(string)
 		sub, err := ParseSubmission(verb, act.Value)
 		if err != nil {
 			a.log.Warn("unusable card submission", slog.Any("error", err))
-			w.WriteHeader(http.StatusOK)
-			return
+			return nil, false
 		}
 		req := a.submissionRequest(act, sub)
-		task = func(ctx context.Context) { a.deliverSubmit(ctx, act, a.handle(ctx, act, req)) }
-	} else {
-		text := a.commandText(act.Text)
-		if text == "" && len(act.Attachments) > 0 {
-			w.WriteHeader(http.StatusOK) // a file or an image: nothing to answer
-			return
-		}
-		req := a.request(act)
-		req.Text = text
-		task = func(ctx context.Context) { a.deliverReply(ctx, act, a.handle(ctx, act, req)) }
+		return func(ctx context.Context) { a.deliverSubmit(ctx, act, a.handle(ctx, act, req)) }, true
 	}
-	if !a.pool.Submit(task) {
-		a.log.Error("message dropped: the adapter is busy", slog.String("conversation", act.Conversation.ID))
-		http.Error(w, "busy", http.StatusServiceUnavailable)
-		return
+	text := a.commandText(act.Text)
+	if text == "" && len(act.Attachments) > 0 {
+		return nil, false
 	}
-	w.WriteHeader(http.StatusOK)
+	req := a.request(act)
+	req.Text = text
+	return func(ctx context.Context) { a.deliverReply(ctx, act, a.handle(ctx, act, req)) }, true
 }
 
 // request is the neutral request of an activity, without its content.

@@ -293,14 +293,14 @@ func newApp(ctx context.Context, cfg *config.Config, log *slog.Logger) (*app, er
 	}
 	var transports bot.Transports
 	if cfg.Slack.Enabled() {
-		if a.slack, err = newSlackAdapter(cfg, a.router, a.store, log); err != nil {
+		if a.slack, err = newSlackAdapter(cfg, a.router, a.store, holder, log); err != nil {
 			a.Close()
 			return nil, err
 		}
 		transports = append(transports, bot.Transport{Platform: bot.PlatformSlack, Notifier: a.slack})
 	}
 	if cfg.Teams.Enabled() {
-		if a.teams, err = newTeamsAdapter(cfg, a.router, a.store, a.entraObjectIDs(), log); err != nil {
+		if a.teams, err = newTeamsAdapter(cfg, a.router, a.store, holder, a.entraObjectIDs(), log); err != nil {
 			a.Close()
 			return nil, err
 		}
@@ -906,7 +906,9 @@ func (a *app) handler() http.Handler {
 }
 
 // newSlackAdapter connects the command router to Slack over HTTP.
-func newSlackAdapter(cfg *config.Config, router *commands.Router, st store.Store, log *slog.Logger) (*slackbot.Adapter, error) {
+// Clicks are kept in the store until answered, so a replica that dies
+// with clicks queued leaves them to the others.
+func newSlackAdapter(cfg *config.Config, router *commands.Router, st store.Store, holder string, log *slog.Logger) (*slackbot.Adapter, error) {
 	opts := []slackgo.Option{
 		slackgo.OptionHTTPClient(&http.Client{Timeout: 15 * time.Second}),
 		// slack-go waits out 429 Retry-After itself, a few times.
@@ -927,6 +929,8 @@ func newSlackAdapter(cfg *config.Config, router *commands.Router, st store.Store
 		Handler:         router,
 		Dedupe:          st,
 		Users:           st,
+		Intake:          st,
+		Holder:          holder,
 		AllowedTeams:    cfg.Policy.Slack.AllowedTeams,
 		Logger:          log,
 	})
@@ -955,7 +959,7 @@ func (a *app) entraObjectIDs() func(context.Context, string) (string, bool, erro
 }
 
 // newTeamsAdapter connects the command router to Teams.
-func newTeamsAdapter(cfg *config.Config, router *commands.Router, st store.Store, entraObjectIDs func(context.Context, string) (string, bool, error), log *slog.Logger) (*teamsbot.Adapter, error) {
+func newTeamsAdapter(cfg *config.Config, router *commands.Router, st store.Store, holder string, entraObjectIDs func(context.Context, string) (string, bool, error), log *slog.Logger) (*teamsbot.Adapter, error) {
 	t := cfg.Teams
 	serviceURLs := t.ServiceURLs
 	if len(serviceURLs) == 0 {
@@ -971,6 +975,8 @@ func newTeamsAdapter(cfg *config.Config, router *commands.Router, st store.Store
 		Handler:           router,
 		Records:           st,
 		Dedupe:            st,
+		Intake:            st,
+		Holder:            holder,
 		EntraObjectID:     entraObjectIDs,
 		Command:           cfg.Policy.Command,
 		Logger:            log,

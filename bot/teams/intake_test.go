@@ -1,0 +1,98 @@
+package teams_test
+
+import (
+	"context"
+	"net/http"
+	"net/http/httptest"
+	"path/filepath"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/seatwarden/seatwarden/bot"
+	"github.com/seatwarden/seatwarden/bot/teams"
+	"github.com/seatwarden/seatwarden/bot/teams/teamstest"
+	"github.com/seatwarden/seatwarden/store/boltstore"
+)
+
+// stuck holds every message that says "block" until its context ends,
+// as a replica that stopped working would, and answers nothing then.
+type stuck struct{ echo }
+
+func (s *stuck) Handle(ctx context.Context, req bot.Request) bot.Message {
+	if req.Text == "block" {
+		<-ctx.Done()
+		return bot.Message{}
+	}
+	return s.echo.Handle(ctx, req)
+}
+
+// A message one replica acknowledged and never answered (its only worker
+// is stuck, as if it had died) is answered by another replica once the
+// first one's claim has lapsed: once, and the intake is empty after.
+func TestMessageOfAStuckReplicaIsAnsweredByAnother(t *testing.T) {
+	st, err := boltstore.Open(filepath.Join(t.TempDir(), "shared.db"), boltstore.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = st.Close() })
+	var skew atomic.Int64
+	shared := func(holder string, workers int) option {
+		return func(o *teams.Options) {
+			o.Records, o.Dedupe, o.Intake, o.Holder, o.Workers = st, st, st, holder, workers
+			o.IntakeLease, o.IntakeSweep = time.Minute, 20*time.Millisecond
+			now := o.Now
+			o.Now = func() time.Time { return now().Add(time.Duration(skew.Load())) }
+		}
+	}
+	h := newHarness(t, shared("replica-1", 1), func(o *teams.Options) { o.Handler = &stuck{} })
+
+	second := &echo{}
+	o := teams.Options{AppID: h.emu.AppID(), AppPassword: h.emu.AppPassword(), TenantID: h.emu.TenantID(),
+		OpenIDMetadataURL: h.emu.MetadataURL(), TokenURL: h.emu.TokenURL(), ServiceURLs: []string{h.emu.ServiceURL()},
+		Handler: second, Command: "/warden", Now: h.emu.Now}
+	shared("replica-2", 4)(&o)
+	other, err := teams.New(o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = other.Close(context.Background()) })
+	mux := http.NewServeMux()
+	other.Register(mux)
+	srv := httptest.NewServer(mux)
+	t.Cleanup(srv.Close)
+	t.Cleanup(func() { // the stuck worker is not waited for
+		ctx, cancel := context.WithCancel(context.Background())
+		cancel()
+		_ = h.adapter.Close(ctx)
+	})
+
+	personal := h.emu.PersonalConversation(omar.ID)
+	h.deliver(t, h.emu.Message(omar, personal, "block"))
+	if status, _ := h.deliver(t, h.emu.Message(omar, personal, "seats")); status != http.StatusOK {
+		t.Fatalf("status %d, want the message acknowledged", status)
+	}
+	if n := second.calls.Load(); n != 0 {
+		t.Fatalf("the second replica answered %d messages while the first one's claim was live", n)
+	}
+
+	skew.Store(int64(2 * time.Minute))
+	asked := func(p teamstest.Posted) bool { return strings.Contains(string(p.Card), "You asked: seats\"") }
+	h.waitPosted(t, personal.ID, asked)
+	if err := other.Close(t.Context()); err != nil { // its answers done
+		t.Fatal(err)
+	}
+	n := 0
+	for _, p := range h.emu.Conversation(personal.ID) {
+		if asked(p) {
+			n++
+		}
+	}
+	if n != 1 {
+		t.Errorf("answered %d times, want once", n)
+	}
+	if recs, err := st.ListRecords(t.Context(), "teams-intake"); err != nil || len(recs) != 0 {
+		t.Errorf("intake after the answers: %d entries (%v), want none", len(recs), err)
+	}
+}
