@@ -175,6 +175,15 @@ func (s *Store) writer() (w redis.Cmdable, done func(ctx context.Context, err er
 	}
 }
 
+// undo takes back a write no replica confirmed, which the caller is told
+// failed: without waiting for replicas, since they are what is missing,
+// and best effort, since the write may already be lost with the master.
+func (s *Store) undo(ctx context.Context, write func(context.Context) error) {
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), time.Second)
+	defer cancel()
+	_ = write(ctx)
+}
+
 // Backend implements store.Store.
 func (s *Store) Backend() string { return "redis" }
 
@@ -406,6 +415,13 @@ func (s *Store) AcquireLock(ctx context.Context, name, holder string, ttl time.D
 	token, err := acquireScript.Run(ctx, w,
 		[]string{s.lockKey(name), s.fenceKey(name)}, holder, ttlMillis(ttl)).Int64()
 	if err = done(ctx, err); err != nil {
+		if token != 0 && errors.Is(err, ErrNotReplicated) {
+			// Told it failed, the caller never releases it: a lock left
+			// on the master would hold the job until its TTL.
+			s.undo(ctx, func(ctx context.Context) error {
+				return releaseScript.Run(ctx, s.client, []string{s.lockKey(name)}, lockValue(token, holder)).Err()
+			})
+		}
 		return store.Lock{}, fmt.Errorf("redisstore: acquire lock %q: %w", name, err)
 	}
 	if token == 0 {
@@ -462,8 +478,14 @@ func (s *Store) ClaimKey(ctx context.Context, key string, ttl time.Duration) (bo
 	}
 	ttl = time.Duration(ttlMillis(ttl)) * time.Millisecond
 	w, done := s.writer()
-	claimed, err := w.SetNX(ctx, s.idemKey(c.ClaimName(key)), 1, ttl).Result()
+	name := s.idemKey(c.ClaimName(key))
+	claimed, err := w.SetNX(ctx, name, 1, ttl).Result()
 	if err = done(ctx, err); err != nil {
+		if claimed && errors.Is(err, ErrNotReplicated) {
+			// The caller hears the claim failed and will try again; a
+			// claim left on the master would refuse that try.
+			s.undo(ctx, func(ctx context.Context) error { return s.client.Del(ctx, name).Err() })
+		}
 		return false, fmt.Errorf("redisstore: claim key %q: %w", key, err)
 	}
 	return claimed, nil
@@ -726,6 +748,13 @@ func (s *Store) CreateRecord(ctx context.Context, kind, id string, data []byte) 
 	created, err := createScript.Run(ctx, w,
 		[]string{s.recordKey(kind, name), s.recordIndexKey(kind)}, name, c.SealRecord(kind, name, id, data), now.UnixNano()).Int64()
 	if err = done(ctx, err); err != nil {
+		if created == 1 && errors.Is(err, ErrNotReplicated) {
+			// The caller hears the create failed; a record left on the
+			// master would be acted on all the same (or block a retry).
+			s.undo(ctx, func(ctx context.Context) error {
+				return deleteScript.Run(ctx, s.client, []string{s.recordKey(kind, name), s.recordIndexKey(kind)}, name).Err()
+			})
+		}
 		return store.Record{}, fmt.Errorf("redisstore: create record %s/%s: %w", kind, id, err)
 	}
 	if created != 1 {

@@ -11,6 +11,7 @@ import (
 
 	"github.com/redis/go-redis/v9"
 
+	"github.com/seatwarden/seatwarden/store"
 	"github.com/seatwarden/seatwarden/store/redisstore"
 )
 
@@ -92,7 +93,8 @@ func TestWritesWaitForReplicas(t *testing.T) {
 	})
 	t.Run("no replica", func(t *testing.T) {
 		// The store opens (the bot starts, and says it is not ready).
-		st, err := redisstore.Open(ctx, startPrimary(t, false), redisstore.Options{WaitReplicas: 1, WaitTimeout: 50 * time.Millisecond})
+		client := startPrimary(t, false)
+		st, err := redisstore.Open(ctx, client, redisstore.Options{WaitReplicas: 1, WaitTimeout: 50 * time.Millisecond})
 		if err != nil {
 			t.Fatalf("open with no replica: %v", err)
 		}
@@ -108,6 +110,18 @@ func TestWritesWaitForReplicas(t *testing.T) {
 			if err := write(); !errors.Is(err, redisstore.ErrNotReplicated) {
 				t.Errorf("%s with no replica: %v, want ErrNotReplicated", name, err)
 			}
+		}
+		// A create, claim or lock the caller was told failed is not left
+		// behind on the master to be acted on, or to refuse a retry.
+		if _, err := st.GetRecord(ctx, "item", "7"); !errors.Is(err, store.ErrNotFound) {
+			t.Errorf("the failed create left a record: %v", err)
+		}
+		if claimed, err := st.KeyClaimed(ctx, "slack:event:Ev2"); err != nil || claimed {
+			t.Errorf("the failed claim left the key claimed: %v, %v", claimed, err)
+		}
+		unwaiting := redisstore.New(client, redisstore.Options{})
+		if _, err := unwaiting.AcquireLock(ctx, "job:reminders", "replica-b", time.Minute); err != nil {
+			t.Errorf("another holder after the failed acquire: %v, want the lock free", err)
 		}
 	})
 }
