@@ -1042,22 +1042,61 @@ func openStore(ctx context.Context, cfg *config.Config, log *slog.Logger, use st
 	if err != nil {
 		return nil, fmt.Errorf("REDIS_URL: %w", err)
 	}
-	pctx, cancel := context.WithTimeout(ctx, 5*time.Second)
-	defer cancel()
-	st, err := redisstore.Open(pctx, client, redisstore.Options{Keys: keys, Rekey: forRekey, WaitReplicas: cfg.Redis.WaitReplicas})
+	// The bot waits out a Redis that is restarting or failing over (a
+	// minute); a one-off command says so at once.
+	patience := 5 * time.Second
+	if use == storeServe {
+		patience = redisStartPatience
+	}
+	st, err := openRedis(ctx, client, redisstore.Options{Keys: keys, Rekey: forRekey, WaitReplicas: cfg.Redis.WaitReplicas}, patience, log)
 	if err != nil {
 		_ = client.Close()
-		if errors.Is(err, store.ErrKeyRequired) || errors.Is(err, store.ErrClearData) || errors.Is(err, store.ErrSealingUnfinished) {
-			return nil, err
-		}
-		var unknown *seal.UnknownKeyError
-		if errors.As(err, &unknown) {
+		if aboutTheData(err) {
 			return nil, err
 		}
 		return nil, fmt.Errorf("store: Redis does not answer (check REDIS_URL and that the server is up): %w", err)
 	}
 	log.Info("store: redis", sealingAttr(st))
 	return st, nil
+}
+
+// redisStartPatience is how long `serve` keeps trying a Redis that does
+// not answer before it gives up: longer than a Sentinel failover or a
+// restart, shorter than an orchestrator's patience with a starting pod.
+const redisStartPatience = time.Minute
+
+// openRedis opens the store, trying again every few seconds for up to
+// patience while Redis does not answer. Errors about the data or the
+// keys are final at once.
+func openRedis(ctx context.Context, client redis.UniversalClient, opts redisstore.Options, patience time.Duration, log *slog.Logger) (*redisstore.Store, error) {
+	deadline := time.Now().Add(patience)
+	for attempt := 1; ; attempt++ {
+		pctx, cancel := context.WithTimeout(ctx, min(5*time.Second, max(time.Until(deadline), time.Second)))
+		st, err := redisstore.Open(pctx, client, opts)
+		cancel()
+		switch {
+		case err == nil:
+			return st, nil
+		case aboutTheData(err):
+			return nil, err
+		case ctx.Err() != nil || time.Now().Add(2*time.Second).After(deadline):
+			return nil, err
+		}
+		log.Warn("store: Redis does not answer yet; trying again", slog.Int("attempt", attempt), slog.Any("error", err))
+		select {
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		case <-time.After(2 * time.Second):
+		}
+	}
+}
+
+// aboutTheData reports whether opening the store failed over its data or
+// its keys, which no retry mends, rather than over reaching it.
+func aboutTheData(err error) bool {
+	var unknown *seal.UnknownKeyError
+	return errors.Is(err, store.ErrKeyRequired) || errors.Is(err, store.ErrClearData) ||
+		errors.Is(err, store.ErrSealingUnfinished) || errors.As(err, &unknown)
 }
 
 // sealingAttr says in a log line how the store keeps its data.
