@@ -125,6 +125,11 @@ type Message struct {
 	Image      *Image `json:",omitempty"`
 	Visibility Visibility
 	Delivery   Delivery
+	// KeepFormOpen marks the answer to a form submission that took
+	// nothing (it failed): a transport that can keep the form open shows
+	// the answer on it, so the person presses Submit again rather than
+	// losing what they typed; others post it as usual.
+	KeepFormOpen bool `json:",omitempty"`
 	// Key names a notification once, whoever sends it: a transport that
 	// can find its posts again (Finder) tags the message with it, so a
 	// send whose outcome was lost is found instead of posted twice.

@@ -679,6 +679,8 @@ func (r *Router) errorReply(ctx context.Context, call *Call, rt *route, err erro
 		// does not wipe the list the person was reading.
 		Visibility: bot.Ephemeral,
 		Delivery:   bot.NewMessage,
+		// A failed form took nothing: keep it open with what was typed.
+		KeepFormOpen: call.Request.Form != nil,
 	}
 }
 

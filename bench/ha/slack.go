@@ -41,7 +41,8 @@ type sent struct {
 // ok: a replica took the request. A "busy" answer is a refusal the
 // person sees: nothing was taken.
 func (s sent) ok() bool {
-	return s.status == http.StatusOK && !bytes.Contains(s.body, []byte("is busy right now"))
+	return s.status == http.StatusOK && !bytes.Contains(s.body, []byte("is busy right now")) &&
+		!bytes.Contains(s.body, []byte(`"response_action":"errors"`)) // a form kept open: nothing taken
 }
 
 // post sends a signed body to path on a replica. A refused

@@ -403,6 +403,14 @@ func (a *Adapter) onInteraction(ctx context.Context, ic *slackgo.InteractionCall
 				return slackgo.NewErrorsViewSubmissionResponse(errs), nil
 			}
 		}
+		if reply.KeepFormOpen {
+			// The modal stays open with the failure under its first
+			// input: answered at once, nothing queued that a dead
+			// replica could lose.
+			if id := firstInput(ic.View); id != "" {
+				return slackgo.NewErrorsViewSubmissionResponse(map[string]string{id: replyLine(reply)}), nil
+			}
+		}
 		if page, home := homePageOf(origin); home {
 			// Opened from the Home tab: the home shows what changed; a
 			// note or refusal goes to the person's messages.
@@ -674,6 +682,10 @@ func (a *Adapter) openForm(ctx context.Context, f bot.Form, userID string, c cli
 		ref := bot.NewRef()
 		a.log.Error("form could not be rendered", slog.String("ref", ref), slog.String("form", f.ID), slog.Any("error", err))
 		a.tell(ctx, c.responseURL, userID, bot.Apology(ref).Headline)
+		return
+	}
+	if c.triggerID == "" { // a click taken up from the intake: its trigger lapsed long ago
+		a.tell(ctx, c.responseURL, userID, cmp.Or(c.retry, formNotOpened))
 		return
 	}
 	if _, err := a.opt.API.OpenViewContext(ctx, c.triggerID, view); err != nil {

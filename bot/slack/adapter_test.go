@@ -65,6 +65,8 @@ func (e *echo) Handle(ctx context.Context, req bot.Request) bot.Message {
 	switch {
 	case req.Text == "panic":
 		panic("nil snapshot")
+	case req.Form != nil && req.Form.Values["reason"] == "store down":
+		return bot.Message{Sections: []bot.Section{{Text: "Something went wrong (ref R2D2) &amp; nothing was saved"}}, Visibility: bot.Ephemeral, KeepFormOpen: true}
 	case req.Form != nil && req.Form.Values["reason"] == "":
 		return bot.Message{Form: &bot.Form{ID: req.Form.FormID, Title: "Keep", Inputs: []bot.Input{{ID: "reason", Label: "Reason", Error: "Say why the seat stays, e.g. on parental leave"}}}}
 	case req.Form != nil && req.Form.FormID == "seat.keep":
@@ -319,6 +321,24 @@ func TestFormErrorsComeBackInline(t *testing.T) {
 	}
 	if err := json.Unmarshal([]byte(body), &resp); err != nil || resp.Action != "errors" || !strings.Contains(resp.Errors["reason"], "Say why") {
 		t.Errorf("view_submission reply %q (%v)", body, err)
+	}
+}
+
+// A submission that failed keeps its form open with the failure under
+// the first input, so what was typed is not lost; nothing is posted.
+func TestFailedFormStaysOpen(t *testing.T) {
+	f := newFixture(t)
+	_, body := f.post(t, "/slack/interactions", submitBody("seat.keep", "rev-1:42", "store down"), nil)
+	var resp struct {
+		Action string            `json:"response_action"`
+		Errors map[string]string `json:"errors"`
+	}
+	if err := json.Unmarshal([]byte(body), &resp); err != nil || resp.Action != "errors" ||
+		resp.Errors["reason"] != "Something went wrong (ref R2D2) & nothing was saved" {
+		t.Errorf("view_submission reply %q (%v), want the failure under the reason input", body, err)
+	}
+	if posted := f.emu.Messages(""); len(posted) != 0 {
+		t.Errorf("posted %d messages, want none: the form says it", len(posted))
 	}
 }
 

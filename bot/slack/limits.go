@@ -27,6 +27,7 @@ const (
 
 	// Text blocks.
 	maxHeaderText      = 150  // trimmed
+	maxFormErrorChars  = 300  // a form-wide error under the first input: ours, kept to a line
 	maxSectionText     = 3000 // longer text is split at line breaks; a longer single line is trimmed
 	maxSectionFields   = 10   // more fields continue in following sections
 	maxFieldText       = 2000 // trimmed

@@ -7,6 +7,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -15,6 +17,7 @@ import (
 	slackgo "github.com/slack-go/slack"
 
 	"github.com/seatwarden/seatwarden/bot"
+	"github.com/seatwarden/seatwarden/bot/internal/markup"
 )
 
 // Escape makes s safe to show literally inside mrkdwn: Slack reads &, < and >
@@ -721,4 +724,33 @@ func runeLen(s string) int { return utf8.RuneCountInString(s) }
 func jsonSize(v any) (int, error) {
 	b, err := json.Marshal(v)
 	return len(b), err
+}
+
+// firstInput is the block id of a submitted view's first input block,
+// where a form-wide error can be shown; "" when it has none.
+func firstInput(v slackgo.View) string {
+	for _, b := range v.Blocks.BlockSet {
+		if in, ok := b.(*slackgo.InputBlock); ok && in.BlockID != "" {
+			return in.BlockID
+		}
+	}
+	// A payload whose blocks did not come along still names its inputs
+	// in its state.
+	if v.State == nil {
+		return ""
+	}
+	ids := slices.Sorted(maps.Keys(v.State.Values))
+	if len(ids) == 0 {
+		return ""
+	}
+	return ids[0]
+}
+
+// replyLine is a short reply as one plain line, for a form error.
+func replyLine(m bot.Message) string {
+	line := m.Headline
+	if line == "" && len(m.Sections) > 0 {
+		line = m.Sections[0].Text
+	}
+	return trimPlain(markup.Unescape(strings.Join(strings.Fields(line), " ")), maxFormErrorChars)
 }
