@@ -620,9 +620,7 @@ func (s *Service) audit(ctx context.Context, actor, action string, g Grant, deta
 		actor = "system"
 	}
 	subject := "access:" + g.ID
-	if _, err := s.Audit.AppendAudit(ctx, store.AuditEntry{Actor: actor, Action: action, Subject: subject, Detail: detail}); err != nil {
-		s.log().Error("access: audit", slog.String("action", action), slog.Any("error", err))
-	}
+	store.RecordAudit(ctx, s.Audit, s.log(), store.AuditEntry{Actor: actor, Action: action, Subject: subject, Detail: detail})
 }
 
 func article(role string) string {

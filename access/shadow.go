@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"log/slog"
 	"slices"
 	"strconv"
 	"strings"
@@ -112,9 +111,7 @@ func (s *Service) auditShadowChoice(ctx context.Context, by, action string, sh S
 		return
 	}
 	detail["email"], detail["role"] = sh.Email, sh.RoleName
-	if _, err := s.Audit.AppendAudit(ctx, store.AuditEntry{Actor: by, Action: action, Subject: "access:shadow:" + sh.ID, Detail: detail}); err != nil {
-		s.log().Error("access: audit", slog.String("action", action), slog.Any("error", err))
-	}
+	store.RecordAudit(ctx, s.Audit, s.log(), store.AuditEntry{Actor: by, Action: action, Subject: "access:shadow:" + sh.ID, Detail: detail})
 }
 
 const (
@@ -400,9 +397,7 @@ func (s *Service) auditShadow(ctx context.Context, sh Shadow) {
 	if sh.Earlier != nil {
 		detail["earlier"] = sh.Earlier.String()
 	}
-	if _, err := s.Audit.AppendAudit(ctx, store.AuditEntry{Actor: "job:sync", Action: "access.shadow_found", Subject: "access:shadow:" + sh.ID, Detail: detail}); err != nil {
-		s.log().Error("access: audit", slog.String("action", "access.shadow_found"), slog.Any("error", err))
-	}
+	store.RecordAudit(ctx, s.Audit, s.log(), store.AuditEntry{Actor: "job:sync", Action: "access.shadow_found", Subject: "access:shadow:" + sh.ID, Detail: detail})
 }
 
 // Reverted reports whether the earlier role was put back.

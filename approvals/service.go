@@ -976,15 +976,7 @@ func (s *Service) audit(ctx context.Context, actor, action, id string, detail ma
 
 // auditOn records an action on any subject ("github:installation:…").
 func (s *Service) auditOn(ctx context.Context, actor, action, subject string, detail map[string]string) {
-	if s.Audit == nil {
-		return
-	}
-	if actor == "" {
-		actor = "system"
-	}
-	if _, err := s.Audit.AppendAudit(ctx, store.AuditEntry{At: s.now(), Actor: actor, Action: action, Subject: subject, Detail: detail}); err != nil {
-		s.log().Error("audit entry not written", slog.String("action", action), slog.Any("error", err))
-	}
+	store.RecordAudit(ctx, s.Audit, s.log(), store.AuditEntry{At: s.now(), Actor: actor, Action: action, Subject: subject, Detail: detail})
 }
 
 // Purge deletes up to limit requests that reached their end before the

@@ -212,13 +212,5 @@ func (s *Service) update(ctx context.Context, id string, change func(*Entry) err
 }
 
 func (s *Service) audit(ctx context.Context, actor, action, id string, detail map[string]string) {
-	if s.Audit == nil {
-		return
-	}
-	if actor == "" {
-		actor = "system"
-	}
-	if _, err := s.Audit.AppendAudit(ctx, store.AuditEntry{At: s.now(), Actor: actor, Action: action, Subject: s.subject(id), Detail: detail}); err != nil {
-		s.log().Error("audit entry not written", slog.String("action", action), slog.Any("error", err))
-	}
+	store.RecordAudit(ctx, s.Audit, s.log(), store.AuditEntry{At: s.now(), Actor: actor, Action: action, Subject: s.subject(id), Detail: detail})
 }

@@ -657,13 +657,5 @@ func (s *Service) subject(userID int64) string {
 }
 
 func (s *Service) audit(ctx context.Context, actor, action, subject string, detail map[string]string) {
-	if s.Audit == nil {
-		return
-	}
-	if actor == "" {
-		actor = "system"
-	}
-	if _, err := s.Audit.AppendAudit(ctx, store.AuditEntry{At: s.now(), Actor: actor, Action: action, Subject: subject, Detail: detail}); err != nil {
-		s.log().Error("audit entry not written", slog.String("action", action), slog.Any("error", err))
-	}
+	store.RecordAudit(ctx, s.Audit, s.log(), store.AuditEntry{At: s.now(), Actor: actor, Action: action, Subject: subject, Detail: detail})
 }

@@ -319,7 +319,5 @@ func (s *Service) audit(ctx context.Context, actor, action string, c Challenge, 
 		detail = map[string]string{}
 	}
 	detail["for"] = c.Action.Kind + " " + c.Action.Target
-	if _, err := s.Audit.AppendAudit(ctx, store.AuditEntry{Actor: actor, Action: action, Subject: "stepup:" + c.Action.Target, Detail: detail}); err != nil {
-		s.log().Error("stepup: audit", slog.String("action", action), slog.Any("error", err))
-	}
+	store.RecordAudit(ctx, s.Audit, s.log(), store.AuditEntry{Actor: actor, Action: action, Subject: "stepup:" + c.Action.Target, Detail: detail})
 }

@@ -9,6 +9,7 @@ package store
 import (
 	"context"
 	"errors"
+	"log/slog"
 	"time"
 
 	"github.com/seatwarden/seatwarden/connector"
@@ -28,6 +29,10 @@ var (
 	// ErrNotLockHolder: release or renew by someone who does not hold the
 	// lock (or whose hold expired and was taken over).
 	ErrNotLockHolder = errors.New("store: not the lock holder")
+	// ErrUnconfirmed: the write was made, but fewer replicas than asked
+	// confirmed it in time, so a failover could lose it. Callers treat
+	// it as failed; an append (the audit trail) stands all the same.
+	ErrUnconfirmed = errors.New("store: the write reached too few replicas")
 	// ErrSkipUpdate may be returned by an Update modifier to leave the record
 	// untouched; Update then returns the current record and this error.
 	ErrSkipUpdate = errors.New("store: update skipped")
@@ -399,4 +404,24 @@ func DeleteRecordsWhere(ctx context.Context, r Records, kind string, limit int, 
 		deleted++
 	}
 	return deleted, nil
+}
+
+// RecordAudit appends e to the trail, logging what the caller cannot act on:
+// a failed append (the action stands, its entry does not), or one no
+// replica confirmed yet (the entry stands unless a failover loses it).
+// An empty actor is "system".
+func RecordAudit(ctx context.Context, a Audit, log *slog.Logger, e AuditEntry) {
+	if a == nil {
+		return
+	}
+	if e.Actor == "" {
+		e.Actor = "system"
+	}
+	_, err := a.AppendAudit(ctx, e)
+	switch {
+	case errors.Is(err, ErrUnconfirmed):
+		log.WarnContext(ctx, "audit entry written; no replica has confirmed it yet", slog.String("action", e.Action), slog.Any("error", err))
+	case err != nil:
+		log.ErrorContext(ctx, "audit entry not written", slog.String("action", e.Action), slog.Any("error", err))
+	}
 }

@@ -352,7 +352,5 @@ func (s *Service) audit(ctx context.Context, actor, action string, v Verificatio
 	if v.Ticket != 0 {
 		detail["ticket"] = strconv.FormatInt(v.Ticket, 10)
 	}
-	if _, err := s.Audit.AppendAudit(ctx, store.AuditEntry{Actor: actor, Action: action, Subject: "verification:" + v.ID, Detail: detail}); err != nil {
-		s.log().Error("verify: audit", slog.String("action", action), slog.Any("error", err))
-	}
+	store.RecordAudit(ctx, s.Audit, s.log(), store.AuditEntry{Actor: actor, Action: action, Subject: "verification:" + v.ID, Detail: detail})
 }

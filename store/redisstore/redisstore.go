@@ -64,12 +64,13 @@ type Options struct {
 	WaitTimeout time.Duration
 }
 
-// ErrNotReplicated: Redis took a write but fewer replicas than
-// Options.WaitReplicas confirmed it in time, so a failover could lose it;
-// the caller treats it as failed. The write may still stand: every write
-// the store makes is either idempotent or a compare-and-set, so trying
-// again is safe.
-var ErrNotReplicated = errors.New("redisstore: the write reached too few replicas")
+// ErrNotReplicated is store.ErrUnconfirmed: Redis took a write but fewer
+// replicas than Options.WaitReplicas confirmed it in time, so a failover
+// could lose it; the caller treats it as failed. A create, claim or lock
+// is taken back first; other writes may still stand: every write the
+// store makes is either idempotent or a compare-and-set, so trying again
+// is safe.
+var ErrNotReplicated = store.ErrUnconfirmed
 
 const defaultPrefix = "sw:"
 
