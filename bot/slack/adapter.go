@@ -510,15 +510,19 @@ func (a *Adapter) onEvent(ctx context.Context, ev slackevents.EventsAPIEvent) er
 		}
 	}
 	result := make(chan error, 1)
+	var slow handoff
 	accepted := a.pool.Submit(func(ctx context.Context) {
 		err := a.answerEvent(ctx, req, text)
 		if a.opt.Dedupe != nil {
 			if err == nil {
-				_, err = a.opt.Dedupe.ClaimKey(ctx, answered, time.Hour)
+				a.markAnswered(ctx, cb.EventID)
 			}
 			if rerr := a.opt.Dedupe.ReleaseKey(context.WithoutCancel(ctx), lease); rerr != nil {
 				a.log.Warn("event's lease not released; it expires on its own", slog.String("event_id", cb.EventID), slog.Any("error", rerr))
 			}
+		}
+		if err == nil || a.intake == nil {
+			slow.finish(ctx, a)
 		}
 		result <- err
 	})
@@ -547,10 +551,27 @@ func (a *Adapter) onEvent(ctx context.Context, ev slackevents.EventsAPIEvent) er
 		// delivers it again.
 		return err
 	case <-timer.C:
-		// Still answering: acknowledged now, within Slack's 3 s.
+		// Still answering: acknowledged now, within Slack's 3 s, and
+		// kept in the intake first, so another replica answers it if
+		// this one dies before it does. An answer that then fails stays
+		// there and is tried again after its lease.
+		if a.intake != nil {
+			slow.keep(ctx, a, cb.EventID, req, text)
+		}
 		return nil
 	case <-ctx.Done():
 		return nil
+	}
+}
+
+// markAnswered records an event as answered, so Slack's retries of it
+// are acknowledged and dropped.
+func (a *Adapter) markAnswered(ctx context.Context, eventID string) {
+	if a.opt.Dedupe == nil {
+		return
+	}
+	if _, err := a.opt.Dedupe.ClaimKey(ctx, eventKey(eventID), time.Hour); err != nil {
+		a.log.Warn("answered event not marked; a retry of it may be answered again", slog.String("event_id", eventID), slog.Any("error", err))
 	}
 }
 

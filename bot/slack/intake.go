@@ -4,17 +4,21 @@ import (
 	"context"
 	"encoding/json"
 	"log/slog"
+	"sync"
 
 	"github.com/seatwarden/seatwarden/bot"
 	"github.com/seatwarden/seatwarden/bot/internal/intake"
 )
 
-// queuedClick is a click as the intake keeps it: everything its answer
-// needs but the trigger_id, which lapses in 3 seconds anyway.
-type queuedClick struct {
+// queued is a click or an event as the intake keeps it: everything
+// its answer needs but a click's trigger_id, which lapses in 3 seconds
+// anyway. An event has its id and the text as Slack sent it.
+type queued struct {
 	Request     bot.Request    `json:"request"`
-	ResponseURL string         `json:"response_url"`
-	Origin      bot.MessageRef `json:"origin"`
+	ResponseURL string         `json:"response_url,omitempty"`
+	Origin      bot.MessageRef `json:"origin,omitzero"`
+	EventID     string         `json:"event_id,omitempty"`
+	Text        string         `json:"text,omitempty"`
 }
 
 // takeClick queues a click's answer and returns the acknowledgement:
@@ -28,17 +32,13 @@ func (a *Adapter) takeClick(ctx context.Context, req bot.Request, c click) any {
 		}
 		return nil
 	}
-	id, err := a.intake.Add(ctx, queuedClick{Request: req, ResponseURL: c.responseURL, Origin: c.origin})
+	id, err := a.intake.Add(ctx, queued{Request: req, ResponseURL: c.responseURL, Origin: c.origin})
 	if err != nil {
 		a.log.WarnContext(ctx, "click refused: the store did not take it", slog.String("user", req.User.ID), slog.Any("error", err))
 		return busyReply()
 	}
 	if !a.pool.Submit(func(ctx context.Context) { a.answerQueued(ctx, id, req, c) }) {
-		if err := a.intake.Done(ctx, id); err != nil {
-			// Left in the store, it is answered after its lease: the
-			// person hears twice rather than never.
-			a.log.WarnContext(ctx, "busy click left in the intake", slog.String("id", id), slog.Any("error", err))
-		}
+		a.intakeDone(ctx, id) // left behind, it would be answered after its lease
 		return busyReply()
 	}
 	return nil
@@ -56,9 +56,7 @@ func (a *Adapter) answerQueued(ctx context.Context, id string, req bot.Request, 
 		return
 	}
 	a.answerClick(ctx, req, c)
-	if err := a.intake.Done(ctx, id); err != nil {
-		a.log.WarnContext(ctx, "answered click still in the intake; it may be answered again", slog.String("id", id), slog.Any("error", err))
-	}
+	a.intakeDone(ctx, id)
 }
 
 // resumeClick queues the answer to a click a dead replica acknowledged
@@ -68,21 +66,75 @@ func (a *Adapter) answerQueued(ctx context.Context, id string, req bot.Request, 
 func (a *Adapter) resumeClick(w intake.Work) bool {
 	return a.pool.Submit(func(ctx context.Context) {
 		defer a.intake.Finished(w.ID)
-		var q queuedClick
+		var q queued
 		if err := json.Unmarshal(w.Payload, &q); err != nil {
 			a.log.ErrorContext(ctx, "unreadable click in the intake; dropped", slog.String("id", w.ID), slog.Any("error", err))
-			_ = a.intake.Done(ctx, w.ID)
+			a.intakeDone(ctx, w.ID)
 			return
 		}
 		taken, err := a.intake.Take(ctx, w.ID)
 		if err != nil || !taken {
 			return
 		}
-		a.log.InfoContext(ctx, "answering a click a replica acknowledged and left unanswered", slog.String("id", w.ID),
-			slog.Int("attempt", w.Attempts+1), slog.Duration("waited", a.opt.Now().Sub(w.Received)))
-		a.answerClick(ctx, q.Request, click{responseURL: q.ResponseURL, origin: q.Origin})
-		if err := a.intake.Done(ctx, w.ID); err != nil {
-			a.log.WarnContext(ctx, "answered click still in the intake; it may be answered again", slog.String("id", w.ID), slog.Any("error", err))
+		what := "click"
+		if q.EventID != "" {
+			what = "event"
 		}
+		a.log.InfoContext(ctx, "answering a "+what+" a replica acknowledged and left unanswered", slog.String("id", w.ID),
+			slog.Int("attempt", w.Attempts+1), slog.Duration("waited", a.opt.Now().Sub(w.Received)))
+		if q.EventID != "" {
+			if err := a.answerEvent(ctx, q.Request, q.Text); err != nil {
+				return // left in the intake: tried again after its lease
+			}
+			a.markAnswered(ctx, q.EventID)
+		} else {
+			a.answerClick(ctx, q.Request, click{responseURL: q.ResponseURL, origin: q.Origin})
+		}
+		a.intakeDone(ctx, w.ID)
 	})
+}
+
+// handoff is an event's answer running past the acknowledgement budget:
+// the event is put in the intake before it is acknowledged, and whichever
+// of the answer and the intake write ends last takes it out again.
+type handoff struct {
+	mu       sync.Mutex
+	id       string
+	finished bool
+}
+
+// keep writes the event to the intake unless its answer finished
+// meanwhile; false when the store did not take it.
+func (h *handoff) keep(ctx context.Context, a *Adapter, eventID string, req bot.Request, text string) bool {
+	id, err := a.intake.Add(ctx, queued{Request: req, EventID: eventID, Text: text})
+	if err != nil {
+		a.log.WarnContext(ctx, "slow event not kept in the intake; a kill now would lose it", slog.String("event_id", eventID), slog.Any("error", err))
+		return false
+	}
+	h.mu.Lock()
+	done := h.finished
+	h.id = id
+	h.mu.Unlock()
+	if done {
+		a.intakeDone(ctx, id)
+	}
+	return true
+}
+
+// finish says the answer is done (posted or given up), and takes the
+// event out of the intake when keep put it there.
+func (h *handoff) finish(ctx context.Context, a *Adapter) {
+	h.mu.Lock()
+	h.finished = true
+	id := h.id
+	h.mu.Unlock()
+	if id != "" {
+		a.intakeDone(ctx, id)
+	}
+}
+
+func (a *Adapter) intakeDone(ctx context.Context, id string) {
+	if err := a.intake.Done(ctx, id); err != nil {
+		a.log.WarnContext(ctx, "answered work still in the intake; it may be answered again", slog.String("id", id), slog.Any("error", err))
+	}
 }
