@@ -555,8 +555,10 @@ func (a *Adapter) onEvent(ctx context.Context, ev slackevents.EventsAPIEvent) er
 		// kept in the intake first, so another replica answers it if
 		// this one dies before it does. An answer that then fails stays
 		// there and is tried again after its lease.
-		if a.intake != nil {
-			slow.keep(ctx, a, cb.EventID, req, text)
+		if a.intake != nil && !slow.keep(ctx, a, cb.EventID, req, text) {
+			// Not kept: Slack delivers it again, and that delivery is
+			// answered unless this answer is posted first.
+			return errAnswering
 		}
 		return nil
 	case <-ctx.Done():

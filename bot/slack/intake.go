@@ -76,11 +76,11 @@ func (a *Adapter) resumeClick(w intake.Work) bool {
 		if err != nil || !taken {
 			return
 		}
-		what := "click"
+		what := "a click"
 		if q.EventID != "" {
-			what = "event"
+			what = "an event"
 		}
-		a.log.InfoContext(ctx, "answering a "+what+" a replica acknowledged and left unanswered", slog.String("id", w.ID),
+		a.log.InfoContext(ctx, "answering "+what+" a replica acknowledged and left unanswered", slog.String("id", w.ID),
 			slog.Int("attempt", w.Attempts+1), slog.Duration("waited", a.opt.Now().Sub(w.Received)))
 		if q.EventID != "" {
 			if err := a.answerEvent(ctx, q.Request, q.Text); err != nil {
@@ -108,7 +108,7 @@ type handoff struct {
 func (h *handoff) keep(ctx context.Context, a *Adapter, eventID string, req bot.Request, text string) bool {
 	id, err := a.intake.Add(ctx, queued{Request: req, EventID: eventID, Text: text})
 	if err != nil {
-		a.log.WarnContext(ctx, "slow event not kept in the intake; a kill now would lose it", slog.String("event_id", eventID), slog.Any("error", err))
+		a.log.WarnContext(ctx, "slow event not kept in the intake; Slack is asked to deliver it again", slog.String("event_id", eventID), slog.Any("error", err))
 		return false
 	}
 	h.mu.Lock()
