@@ -549,6 +549,24 @@ func TestPrepareDirect(t *testing.T) {
 	}
 }
 
+// The people a digest went to are known when they click: the pass over
+// the members that found them also tells their email, so a command from
+// one of them costs no users.info.
+func TestPreparedPeopleNeedNoLookupWhenTheyAsk(t *testing.T) {
+	f := newFixture(t)
+	emails := append(people(f.emu, 60), "dana@example.com")
+	if err := f.adapter.PrepareDirect(t.Context(), emails); err != nil {
+		t.Fatal(err)
+	}
+	status, body := f.post(t, "/slack/commands", slashBody("seats", f.emu.NewMessageResponseURL("C0SEATS", "U0DANA", "")), nil)
+	if status != 200 || !strings.Contains(body, "as dana@example.com") {
+		t.Fatalf("answer %d %q, want it to know Dana", status, body)
+	}
+	if n := len(f.emu.Calls("users.info")); n != 0 {
+		t.Errorf("%d users.info calls, want none", n)
+	}
+}
+
 // A digest to every owner, each in their own DM, meets chat.postMessage's
 // workspace-wide limit, not the per-channel one. The adapter paces its
 // posts across the workspace, so Slack refuses none, and delivers at 90%

@@ -63,12 +63,19 @@ func (d *userDirectory) lookup(ctx context.Context, userID string) (email, name 
 	if info.Deleted {
 		return "", "", errors.New("slack: user is deactivated")
 	}
-	u := cachedUser{V: 1, Email: strings.ToLower(info.Profile.Email), Name: firstNonEmpty(info.RealName, info.Name), Fetched: now}
-	d.remember(userID, u)
-	if d.records != nil {
-		d.store(ctx, userID, u)
-	}
+	u := d.learn(ctx, *info)
 	return u.Email, u.Name, nil
+}
+
+// learn caches what Slack said about a user (from users.info, or a page
+// of users.list), so their clicks need no users.info of their own.
+func (d *userDirectory) learn(ctx context.Context, info slackgo.User) cachedUser {
+	u := cachedUser{V: 1, Email: strings.ToLower(info.Profile.Email), Name: firstNonEmpty(info.RealName, info.Name), Fetched: d.now()}
+	d.remember(info.ID, u)
+	if d.records != nil {
+		d.store(ctx, info.ID, u)
+	}
+	return u
 }
 
 func (d *userDirectory) fromMemory(userID string, now time.Time) (cachedUser, bool) {

@@ -14,6 +14,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	mrand "math/rand/v2"
 	"sync"
 	"time"
 
@@ -219,6 +220,9 @@ func (q *Queue) Sweep(ctx context.Context, every time.Duration, submit func(Work
 		if err != nil && ctx.Err() == nil {
 			q.log().WarnContext(ctx, "intake: sweep failed; the next one tries again", slog.String("kind", q.Kind), slog.Any("error", err))
 		}
+		// Every replica sweeps the same list: each takes it in its own
+		// order, so they share a backlog rather than race for one piece.
+		mrand.Shuffle(len(work), func(i, j int) { work[i], work[j] = work[j], work[i] })
 		for _, w := range work {
 			if !q.hand(w.ID) {
 				continue
