@@ -140,7 +140,7 @@ func (hc *homeCommands) openSeats(ctx context.Context, c *Call) ([]prompts.HomeS
 		for _, period := range cad.LivePeriods(c.Now, rc.loc()) {
 			var mine []reviews.Item
 			for _, svc := range rc.all {
-				items, err := svc.Items(ctx, period)
+				items, err := svc.OwnerItems(ctx, period, c.Role.Email)
 				if err != nil {
 					return nil, err
 				}

@@ -389,11 +389,12 @@ func (rc *reviewCommands) occasion(c *Call, owner string) prompts.Occasion {
 	return prompts.Escalation
 }
 
-// ownerItems are owner's digest: their seats of the period in every SaaS.
+// ownerItems are owner's digest: their seats of the period in every SaaS,
+// read without the rest of the period.
 func (rc *reviewCommands) ownerItems(ctx context.Context, period, owner string) ([]reviews.Item, error) {
 	var all []reviews.Item
 	for _, svc := range rc.all {
-		items, err := svc.Items(ctx, period)
+		items, err := svc.OwnerItems(ctx, period, owner)
 		if err != nil {
 			return nil, err
 		}

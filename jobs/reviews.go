@@ -645,19 +645,31 @@ func (r *Reviews) Changed(ctx context.Context, period string, except bot.Message
 	if r.Notifier == nil {
 		return
 	}
-	all, err := r.items(ctx, period)
-	if err != nil {
-		r.log().WarnContext(ctx, "digests not redrawn after a decision", slog.Any("error", err))
-		return
-	}
-	digests := prompts.DigestsByOwner(all)
 	for _, owner := range owners {
-		items := digests[owner]
+		items, err := r.ownerItems(ctx, period, owner)
+		if err != nil {
+			r.log().WarnContext(ctx, "digest not redrawn after a decision", slog.String("owner", owner), slog.Any("error", err))
+			continue
+		}
 		r.refresh(ctx, period, owner, items, except)
 		if _, err := r.sendOwner(ctx, period, owner, items, r.now()); err != nil {
 			r.log().WarnContext(ctx, "seats handed on not sent yet; the reminders job tries again", slog.String("owner", owner), slog.Any("error", err))
 		}
 	}
+}
+
+// ownerItems is owner's digest in every SaaS, read without the rest of
+// the period.
+func (r *Reviews) ownerItems(ctx context.Context, period, owner string) ([]reviews.Item, error) {
+	var all []reviews.Item
+	for _, p := range r.parts() {
+		items, err := p.Service.OwnerItems(ctx, period, owner)
+		if err != nil {
+			return nil, p.wrap(err)
+		}
+		all = append(all, items...)
+	}
+	return prompts.OwnerItems(all, owner), nil
 }
 
 // refresh redraws every posted copy of an owner's digest (their digest,

@@ -73,7 +73,7 @@ func (s *Service) Purge(ctx context.Context, before time.Time, limit int) (int, 
 		if slices.ContainsFunc(items, func(it Item) bool { return it.Change != nil && it.Change.Status == ChangePending }) {
 			continue
 		}
-		for _, kind := range []string{s.itemKind(rec.ID), s.deliveryKind(rec.ID)} {
+		for _, kind := range []string{s.itemKind(rec.ID), s.deliveryKind(rec.ID), s.ownerIndexKind(rec.ID)} {
 			n, err := store.DeleteRecordsWhere(ctx, s.Records, kind, limit-deleted, func(store.Record) bool { return true })
 			deleted += n
 			if err != nil || deleted >= limit {

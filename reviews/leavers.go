@@ -34,6 +34,7 @@ func (s *Service) OpenLeavers(ctx context.Context, period string, report seats.R
 	}
 	var recs []store.NewRecord
 	var wanted []int64
+	var leavers []Item
 	for _, st := range report.Paid {
 		l, ok := left[st.User.ID]
 		if !ok {
@@ -51,6 +52,7 @@ func (s *Service) OpenLeavers(ctx context.Context, period string, report seats.R
 		}
 		recs = append(recs, store.NewRecord{ID: itemID(st.User.ID), Data: data})
 		wanted = append(wanted, st.User.ID)
+		leavers = append(leavers, it)
 	}
 	if len(recs) == 0 {
 		return nil, nil
@@ -59,7 +61,10 @@ func (s *Service) OpenLeavers(ctx context.Context, period string, report seats.R
 	if err != nil {
 		return nil, fmt.Errorf("reviews: open leavers' seats in %s: %w", period, err)
 	}
-	rv, _ := json.Marshal(review{Period: period, OpenedAt: s.now()})
+	if err := s.indexOwners(ctx, period, leavers); err != nil {
+		return nil, err
+	}
+	rv, _ := json.Marshal(review{Period: period, OpenedAt: s.now(), Indexed: true})
 	if _, err := s.Records.CreateRecord(ctx, s.kind(kindReview), period, rv); err != nil && !errors.Is(err, store.ErrExists) {
 		return nil, fmt.Errorf("reviews: open %s: %w", period, err)
 	}

@@ -173,6 +173,9 @@ func (s *Service) memories(ctx context.Context) (map[int64]memory, error) {
 type review struct {
 	Period   string    `json:"period"`
 	OpenedAt time.Time `json:"opened_at"`
+	// Indexed: every item of the period is in its owner's index
+	// (OwnerItems); false for periods opened before there was one.
+	Indexed bool `json:"indexed,omitempty"`
 }
 
 // Open puts every inactive paid seat of report to its owner for period,
@@ -270,7 +273,10 @@ func (s *Service) open(ctx context.Context, period string, report seats.Report, 
 	if err != nil {
 		return nil, fmt.Errorf("reviews: open %s: %w", period, err)
 	}
-	rv, _ := json.Marshal(review{Period: period, OpenedAt: now})
+	if err := s.indexOwners(ctx, period, asked); err != nil {
+		return nil, err
+	}
+	rv, _ := json.Marshal(review{Period: period, OpenedAt: now, Indexed: true})
 	if _, err := s.Records.CreateRecord(ctx, s.kind(kindReview), period, rv); err != nil && !errors.Is(err, store.ErrExists) {
 		return nil, fmt.Errorf("reviews: open %s: %w", period, err)
 	}
@@ -468,6 +474,9 @@ func (s *Service) decide(ctx context.Context, in Input) (Item, error) {
 				return nil, &FieldError{"new_owner", "Nobody answers for their own privilege; name someone else"}
 			}
 			// The seat stays open, now asked of its new owner.
+			if err := s.indexOwner(ctx, in.Period, people.Key(in.NewOwner), in.UserID); err != nil {
+				return nil, err
+			}
 			it.HandedFrom, it.HandedBy, it.HandedAt = it.Owner, actor, now
 			it.Owner = people.Key(in.NewOwner)
 			decided = it

@@ -33,7 +33,10 @@ func (s *Service) TakePrivilege(ctx context.Context, period string, st seats.Sea
 	if _, err := s.Records.CreateRecords(ctx, s.itemKind(period), []store.NewRecord{{ID: itemID(st.User.ID), Data: data}}); err != nil {
 		return Item{}, fmt.Errorf("reviews: add %s to %s: %w", st.User.Email, period, err)
 	}
-	rv, _ := json.Marshal(review{Period: period, OpenedAt: s.now()})
+	if err := s.indexOwner(ctx, period, it.Owner, st.User.ID); err != nil {
+		return Item{}, err
+	}
+	rv, _ := json.Marshal(review{Period: period, OpenedAt: s.now(), Indexed: true})
 	if _, err := s.Records.CreateRecord(ctx, s.kind(kindReview), period, rv); err != nil && !errors.Is(err, store.ErrExists) {
 		return Item{}, fmt.Errorf("reviews: open %s: %w", period, err)
 	}

@@ -1,0 +1,129 @@
+package reviews
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"slices"
+
+	"github.com/seatwarden/seatwarden/store"
+)
+
+// An owner's digest is a few dozen of a period's items; reading all of
+// them (hundreds of thousands at the largest accounts) to redraw it after
+// every click made each decision cost the whole period. Each period keeps
+// an index of the seats every owner was ever asked about: a superset of
+// their digest (a seat handed on stays in the old owner's list), which
+// the digest's own rule then narrows.
+
+// ownerIndex is one owner's seats in a period, sorted.
+type ownerIndex struct {
+	Seats []int64 `json:"seats"`
+}
+
+func (s *Service) ownerIndexKind(period string) string { return s.kind("review-owner-items:" + period) }
+
+// indexOwners adds items to their owners' indexes. It is idempotent, so
+// a repeated open indexes every asked item again harmlessly.
+func (s *Service) indexOwners(ctx context.Context, period string, items []Item) error {
+	byOwner := map[string][]int64{}
+	for _, it := range items {
+		byOwner[it.Owner] = append(byOwner[it.Owner], it.Seat.UserID)
+	}
+	for owner, ids := range byOwner {
+		if err := s.indexOwner(ctx, period, owner, ids...); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (s *Service) indexOwner(ctx context.Context, period, owner string, ids ...int64) error {
+	if owner == "" {
+		return nil
+	}
+	_, err := store.UpsertRecord(ctx, s.Records, s.ownerIndexKind(period), owner, func(cur store.Record) ([]byte, error) {
+		var ix ownerIndex
+		if cur.Data != nil {
+			if err := json.Unmarshal(cur.Data, &ix); err != nil {
+				return nil, err
+			}
+		}
+		grown := false
+		for _, id := range ids {
+			if i, found := slices.BinarySearch(ix.Seats, id); !found {
+				ix.Seats, grown = slices.Insert(ix.Seats, i, id), true
+			}
+		}
+		if !grown && cur.Data != nil {
+			return nil, store.ErrSkipUpdate
+		}
+		return json.Marshal(ix)
+	})
+	if errors.Is(err, store.ErrSkipUpdate) {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("reviews: index %s's seats in %s: %w", owner, period, err)
+	}
+	return nil
+}
+
+// OwnerItems returns the items of period that owner was ever asked about:
+// every item of their digest, and maybe seats they handed on since. It
+// reads only those, when the period keeps the index; a period opened
+// before it did is read whole.
+func (s *Service) OwnerItems(ctx context.Context, period, owner string) ([]Item, error) {
+	indexed, err := s.indexed(ctx, period)
+	if err != nil {
+		return nil, err
+	}
+	if !indexed {
+		all, err := s.Items(ctx, period)
+		if err != nil {
+			return nil, err
+		}
+		return slices.DeleteFunc(all, func(it Item) bool { return it.Owner != owner && it.HandedFrom != owner }), nil
+	}
+	rec, err := s.Records.GetRecord(ctx, s.ownerIndexKind(period), owner)
+	if errors.Is(err, store.ErrNotFound) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	var ix ownerIndex
+	if err := json.Unmarshal(rec.Data, &ix); err != nil {
+		return nil, fmt.Errorf("reviews: %s's seats in %s: %w", owner, period, err)
+	}
+	out := make([]Item, 0, len(ix.Seats))
+	for _, id := range ix.Seats {
+		it, err := s.Item(ctx, period, id)
+		if errors.Is(err, ErrNotFound) {
+			continue
+		}
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, it)
+	}
+	return out, nil
+}
+
+// indexed reports whether period keeps the owner index: set when the
+// period opened, after its first items were indexed.
+func (s *Service) indexed(ctx context.Context, period string) (bool, error) {
+	rec, err := s.Records.GetRecord(ctx, s.kind(kindReview), period)
+	if errors.Is(err, store.ErrNotFound) {
+		return false, nil
+	}
+	if err != nil {
+		return false, err
+	}
+	var rv review
+	if err := json.Unmarshal(rec.Data, &rv); err != nil {
+		return false, fmt.Errorf("reviews: review %s: %w", period, err)
+	}
+	return rv.Indexed, nil
+}
