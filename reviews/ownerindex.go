@@ -24,12 +24,32 @@ type ownerIndex struct {
 
 func (s *Service) ownerIndexKind(period string) string { return s.kind("review-owner-items:" + period) }
 
-// indexOwners adds items to their owners' indexes. It is idempotent, so
-// a repeated open indexes every asked item again harmlessly.
+// indexOwners adds items to their owners' indexes. A period's first
+// open writes every owner's index in one batch; a later one merges into
+// what is there. It is idempotent, so a repeated open indexes every
+// asked item again harmlessly.
 func (s *Service) indexOwners(ctx context.Context, period string, items []Item) error {
 	byOwner := map[string][]int64{}
 	for _, it := range items {
-		byOwner[it.Owner] = append(byOwner[it.Owner], it.Seat.UserID)
+		if it.Owner != "" {
+			byOwner[it.Owner] = append(byOwner[it.Owner], it.Seat.UserID)
+		}
+	}
+	recs := make([]store.NewRecord, 0, len(byOwner))
+	for owner, ids := range byOwner {
+		slices.Sort(ids)
+		data, err := json.Marshal(ownerIndex{Seats: slices.Compact(ids)})
+		if err != nil {
+			return err
+		}
+		recs = append(recs, store.NewRecord{ID: owner, Data: data})
+	}
+	created, err := s.Records.CreateRecords(ctx, s.ownerIndexKind(period), recs)
+	if err != nil {
+		return fmt.Errorf("reviews: index the owners of %s: %w", period, err)
+	}
+	if created == len(recs) {
+		return nil
 	}
 	for owner, ids := range byOwner {
 		if err := s.indexOwner(ctx, period, owner, ids...); err != nil {
@@ -114,16 +134,23 @@ func (s *Service) OwnerItems(ctx context.Context, period, owner string) ([]Item,
 // indexed reports whether period keeps the owner index: set when the
 // period opened, after its first items were indexed.
 func (s *Service) indexed(ctx context.Context, period string) (bool, error) {
+	_, indexed, err := s.reviewState(ctx, period)
+	return indexed, err
+}
+
+// reviewState reports whether period has opened, and whether it keeps
+// the owner index.
+func (s *Service) reviewState(ctx context.Context, period string) (opened, indexed bool, err error) {
 	rec, err := s.Records.GetRecord(ctx, s.kind(kindReview), period)
 	if errors.Is(err, store.ErrNotFound) {
-		return false, nil
+		return false, false, nil
 	}
 	if err != nil {
-		return false, err
+		return false, false, err
 	}
 	var rv review
 	if err := json.Unmarshal(rec.Data, &rv); err != nil {
-		return false, fmt.Errorf("reviews: review %s: %w", period, err)
+		return false, false, fmt.Errorf("reviews: review %s: %w", period, err)
 	}
-	return rv.Indexed, nil
+	return true, rv.Indexed, nil
 }

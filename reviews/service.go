@@ -273,8 +273,15 @@ func (s *Service) open(ctx context.Context, period string, report seats.Report, 
 	if err != nil {
 		return nil, fmt.Errorf("reviews: open %s: %w", period, err)
 	}
-	if err := s.indexOwners(ctx, period, asked); err != nil {
+	// A period opened and indexed already has its asked items indexed,
+	// unless this open created some; one opened before the index stays
+	// without it.
+	if opened, indexed, err := s.reviewState(ctx, period); err != nil {
 		return nil, err
+	} else if !opened || indexed && created > 0 {
+		if err := s.indexOwners(ctx, period, asked); err != nil {
+			return nil, err
+		}
 	}
 	rv, _ := json.Marshal(review{Period: period, OpenedAt: now, Indexed: true})
 	if _, err := s.Records.CreateRecord(ctx, s.kind(kindReview), period, rv); err != nil && !errors.Is(err, store.ErrExists) {
