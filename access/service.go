@@ -209,18 +209,22 @@ func (s *Service) Grant(ctx context.Context, r Request) (Grant, error) {
 	if err != nil {
 		return Grant{}, err
 	}
+	// Due when the lease of the first attempt runs out, and scheduled
+	// before the grant is written: a replica that dies in between leaves
+	// an entry the sweep drops (no grant), never a grant nobody finishes
+	// (a break-glass grant has no request to come back for it). Made
+	// active, the grant moves to its end time.
+	if err := s.Store.Schedule(ctx, s.queue(queueExpiry), g.ID, s.now().Add(ChangeLease(s.ChangeTimeout))); err != nil {
+		return Grant{}, err
+	}
 	_, err = s.Store.CreateRecord(ctx, s.kind(), g.ID, data)
 	if errors.Is(err, store.ErrExists) {
-		// Another approval, replica or retry got here first.
+		// Another approval, replica or retry got here first; the entry
+		// this one scheduled is harmless (a sweep meeting an active grant
+		// before its end moves it there).
 		return s.carryOut(ctx, g.ID)
 	}
 	if err != nil {
-		return Grant{}, err
-	}
-	// Due when the lease of the first attempt runs out: if this replica
-	// dies making the grant, another one's sweep finishes it. Made
-	// active, the grant moves to its end time.
-	if err := s.Store.Schedule(ctx, s.queue(queueExpiry), g.ID, s.now().Add(ChangeLease(s.ChangeTimeout))); err != nil {
 		return Grant{}, err
 	}
 	return s.carryOut(ctx, g.ID)

@@ -267,6 +267,45 @@ func TestAReplicaDiesMidGrant(t *testing.T) {
 	}
 }
 
+// scheduleFails is a store whose schedule write fails, as when the
+// replica dies or Redis goes away between a grant's two writes.
+type scheduleFails struct{ store.Store }
+
+func (scheduleFails) Schedule(context.Context, string, string, time.Time) error {
+	return errors.New("redis: connection reset")
+}
+
+// A grant whose due time could not be written is not written either, so
+// nothing stays pending that no sweep would finish; asked again, it is
+// made and ends on time. A due time met early (a replica that lost the
+// race to make the grant scheduled one) ends nothing before its end.
+func TestAGrantIsScheduledBeforeItIsWritten(t *testing.T) {
+	f := newFixture(t, bolt)
+	broken := f.replica("a", nil)
+	broken.Store = scheduleFails{f.store}
+	req := f.request(t, "r1", priya, time.Hour)
+	if _, err := broken.Grant(t.Context(), req); err == nil {
+		t.Fatal("Grant succeeded though its due time was not written")
+	}
+	if _, err := broken.Get(t.Context(), access.GrantID("r1")); !errors.Is(err, access.ErrNotFound) {
+		t.Fatalf("the grant was written without its due time: %v", err)
+	}
+	svc := f.replica("b", nil)
+	g, err := svc.Grant(t.Context(), req)
+	if err != nil || g.State != access.Active {
+		t.Fatalf("asked again: %+v, %v; want active", g, err)
+	}
+	if err := f.store.Schedule(t.Context(), "access-expiry", g.ID, f.now()); err != nil {
+		t.Fatal(err)
+	}
+	if res, err := svc.Sweep(t.Context()); err != nil || len(res.Ended) != 0 {
+		t.Fatalf("a sweep meeting an early due time = %+v, %v; want nothing ended", res, err)
+	}
+	if at, ok, err := svc.NextDue(t.Context()); err != nil || !ok || !at.Equal(g.End) {
+		t.Errorf("NextDue = %v, %v, %v; want the grant's end again", at, ok, err)
+	}
+}
+
 // A role changed by hand during the grant is left alone, and the grant
 // held for a person.
 func TestARoleChangedByHandIsNotOverwritten(t *testing.T) {

@@ -78,6 +78,10 @@ func (s *Service) firstReport(ctx context.Context, g Grant) bool {
 // sweepOne ends a due grant, or finishes its change in flight.
 func (s *Service) sweepOne(ctx context.Context, g Grant) (Grant, error) {
 	switch {
+	case g.State == Active && g.Change == nil && s.now().Before(g.End):
+		// Due early (a grant scheduled before it was made, by a replica
+		// that lost the race to make it): due again at its end.
+		return g, s.schedule(ctx, g)
 	case g.State == Active && g.Change == nil:
 		return s.Revoke(ctx, g.ID, "system", "expired")
 	case g.Change != nil:
