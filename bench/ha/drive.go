@@ -91,6 +91,7 @@ type driver struct {
 	clicks   []clickRecord
 	requests []approvalRun
 	events   []*eventRun
+	grants   []grantRun // break-glass commands (access.go)
 	// lateRetries are Slack's later deliveries of events no replica took.
 	lateRetries sync.WaitGroup
 	teamsAsk    []teamsRun

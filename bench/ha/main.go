@@ -154,6 +154,7 @@ func run(ctx context.Context, o options, out io.Writer) (int, error) {
 	launch(func() { d.seatQuestions(driveCtx) })
 	launch(func() { d.teamsQuestions(driveCtx) })
 	launch(func() { d.directMessages(driveCtx, ctx, w.chatter) })
+	launch(func() { d.accessGrants(driveCtx) })
 	launch(func() { injectFaults(driveCtx, o.Duration, defaultSchedule, o.LockTTL, w, rt, reps, faults, &fo) })
 	launch(func() { progress(driveCtx, say, d, reps, runStart) })
 	for range workers {

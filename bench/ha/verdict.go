@@ -12,6 +12,7 @@ import (
 
 	"github.com/redis/go-redis/v9"
 
+	"github.com/seatwarden/seatwarden/access"
 	"github.com/seatwarden/seatwarden/approvals"
 	"github.com/seatwarden/seatwarden/integrations/zendesk/zendesktest"
 	"github.com/seatwarden/seatwarden/internal/seal"
@@ -80,6 +81,9 @@ func judge(ctx context.Context, w *world, r *redisTopology, reps *replicas, d *d
 	if err := judgeApprovals(ctx, v, w, d, &approvals.Service{Records: st, Audit: st}); err != nil {
 		return nil, err
 	}
+	if err := judgeAccess(ctx, v, w, reps, d, &access.Service{Store: st, Audit: st}); err != nil {
+		return nil, err
+	}
 	judgeEvents(v, w, reps, d)
 	judgeTeams(v, w, reps, d)
 	if err := judgeKeys(ctx, v, client); err != nil {
@@ -109,8 +113,9 @@ func openStore(ctx context.Context, w *world, r *redisTopology) (*redisstore.Sto
 }
 
 // settle waits, up to limit, until no seat-review change is still being
-// carried out, no approval request has a message still to post, and
-// Zendesk has been quiet for three seconds. It returns how long that
+// carried out, no approval request has a message still to post, no
+// access grant is still to be made or past its end and not taken back,
+// and Zendesk has been quiet for three seconds. It returns how long that
 // took.
 func settle(ctx context.Context, w *world, r *redisTopology, limit time.Duration) time.Duration {
 	start := time.Now()
@@ -122,6 +127,7 @@ func settle(ctx context.Context, w *world, r *redisTopology, limit time.Duration
 	defer client.Close()
 	svc := &reviews.Service{Records: st, Audit: st}
 	requests := &approvals.Service{Records: st, Audit: st}
+	grants := &access.Service{Store: st, Audit: st}
 	period := reviews.PeriodOf(time.Now(), time.UTC)
 	lastCount, quietSince := -1, time.Now()
 	_ = waitFor(ctx, limit, "settle", func() bool {
@@ -145,6 +151,9 @@ func settle(ctx context.Context, w *world, r *redisTopology, limit time.Duration
 			if len(r.Outbox) > 0 {
 				return false
 			}
+		}
+		if grantsDue(ctx, grants) {
+			return false
 		}
 		// Clicks and questions a killed replica acknowledged wait for
 		// their lease.

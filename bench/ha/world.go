@@ -10,6 +10,7 @@ import (
 
 	"github.com/seatwarden/seatwarden/bot/slack/slacktest"
 	"github.com/seatwarden/seatwarden/bot/teams/teamstest"
+	"github.com/seatwarden/seatwarden/integrations/zendesk"
 	"github.com/seatwarden/seatwarden/integrations/zendesk/zendesktest"
 )
 
@@ -47,6 +48,10 @@ type world struct {
 	chatter person
 	// teamsPeople ask seat questions in Teams.
 	teamsPeople []teamstest.User
+	// oncall take admin by break-glass during the run; agentIDs are
+	// their Zendesk user ids, by email.
+	oncall   []person
+	agentIDs map[string]int64
 	// key seals the store, as production's would: "ha:<base64>".
 	key string
 }
@@ -66,6 +71,8 @@ func newWorld(staff int, seed uint64, approvers int) *world {
 	w.requester = person{"U0HAREQ", "Rui Requester", "rui.requester@ha.example"}
 	w.chatter = person{"U0HACHAT", "Cam Chatter", "cam.chatter@ha.example"}
 	people := []person{w.admin, w.requester, w.chatter}
+	w.addOncall(org, now)
+	people = append(people, w.oncall...)
 	for i, g := range org.Groups {
 		p := person{fmt.Sprintf("U0HAOWN%04d", i), fmt.Sprintf("Owner %d", i), fmt.Sprintf("owner%04d@ha.example", i)}
 		w.owners[g.Name] = p
@@ -97,6 +104,37 @@ func newWorld(staff int, seed uint64, approvers int) *world {
 		w.teamsPeople = append(w.teamsPeople, u)
 	}
 	return w
+}
+
+// oncallAgents is how many agents take turns at break-glass grants: with
+// one grant every 6-10 s, each agent's turn comes round every 36-60 s,
+// after their last grant (breakGlassFor) has ended, and the two role
+// changes of a grant stay inside Zendesk's five updates a minute per
+// user.
+const oncallAgents = 6
+
+// addOncall adds the agents who take admin by break-glass: agents in
+// Zendesk (the Staff custom role, as most agents have) who signed in two
+// days ago, so no seat review puts their seat to an owner and only the
+// grants change their role, and 2FA on, so the posture digest does not
+// write to them; and Slack members with the same email, as the bot finds
+// a caller in Zendesk by their Slack profile's email.
+func (w *world) addOncall(org *zendesktest.Org, now time.Time) {
+	next := int64(0)
+	for _, u := range org.Users {
+		next = max(next, u.ID)
+	}
+	w.agentIDs = map[string]int64{}
+	login, created := now.Add(-48*time.Hour).UTC().Truncate(time.Second), now.AddDate(-2, 0, 0).UTC().Truncate(time.Second)
+	for i := range oncallAgents {
+		p := person{fmt.Sprintf("U0HAONC%02d", i), fmt.Sprintf("Oncall %d", i), fmt.Sprintf("oncall%02d@ha.example", i)}
+		next++
+		roleType, custom := zendesk.RoleTypeCustomAgent, zendesktest.StaffRoleID
+		org.Users = append(org.Users, zendesk.User{ID: next, Name: p.name, Email: p.email, Role: zendesk.RoleAgent, Active: true,
+			TwoFactor: true, RoleType: &roleType, CustomRoleID: &custom, LastLoginAt: &login, CreatedAt: created, UpdatedAt: login})
+		w.oncall = append(w.oncall, p)
+		w.agentIDs[p.email] = next
+	}
 }
 
 func (w *world) close() {
@@ -131,6 +169,15 @@ func (w *world) writePolicy(path string, lockTTL time.Duration) error {
 		fmt.Fprintf(&b, "  %s: %q\n", job, every)
 	}
 	fmt.Fprintf(&b, "jobs:\n  lock_ttl: %s\n", lockTTL)
+	// Just-in-time admin by break-glass rather than access request: one
+	// signed slash command grants at once, where a request takes the
+	// command, a form, its submission and two approvals (admin is high
+	// risk), all in the approvals channel the app requests already crowd.
+	// The bot still announces each grant to every approver and the admin
+	// channel, as it must. Grants are short enough to end within the run,
+	// so access-expiry takes them back under the faults; min_duration
+	// may not exceed the break-glass time.
+	fmt.Fprintf(&b, "access:\n  min_duration: %s\n  break_glass:\n    enabled: true\n    max_duration: %s\n", breakGlassFor, breakGlassFor)
 	// A large account's budget (Zendesk's High Volume add-on): the
 	// decisions of the run are carried out in minutes, not hours.
 	b.WriteString("zendesk:\n  requests_per_minute: 2500\n")
