@@ -110,6 +110,8 @@ func run(ctx context.Context, o options) error {
 			d.items, d.owners, d.messages, d.blocks, d.wall.Round(time.Millisecond), d.peakHeap>>20, d.allocated>>20)
 		fmt.Printf("   open the review %s · list and group the items %s · build and render %s\n",
 			d.open.Round(time.Millisecond), d.list.Round(time.Millisecond), d.render.Round(time.Millisecond))
+		fmt.Printf("   one owner's digest read for a click's redraw: p50 %s, p99 %s (its seats only, not the period's %d)\n",
+			d.ownerRead50.Round(time.Microsecond), d.ownerRead99.Round(time.Microsecond), d.items)
 		if d.wall > targetDigestWall || d.peakHeap > targetDigestHeap {
 			failed = append(failed, fmt.Sprintf("digests: %s and %d MB, target under %s and %d MB", d.wall.Round(time.Millisecond), d.peakHeap>>20, targetDigestWall, targetDigestHeap>>20))
 		}

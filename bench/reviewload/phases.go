@@ -31,6 +31,9 @@ type digestFigures struct {
 	items, owners, messages, blocks int
 	open, list, render, wall        time.Duration
 	peakHeap, allocated             uint64
+	// ownerRead is one owner's digest read as a click's redraw reads it
+	// (reviews.Service.OwnerItems), p50 and p99 over up to 200 owners.
+	ownerRead50, ownerRead99 time.Duration
 }
 
 // digests opens the review and draws every owner's digest, as the
@@ -97,6 +100,27 @@ func (e *env) digests(ctx context.Context) (digestFigures, error) {
 	runtime.ReadMemStats(&after)
 	f.allocated = after.TotalAlloc - before.TotalAlloc
 	f.items, f.owners = len(items), len(byOwner)
+
+	// What a click costs to redraw: one owner's seats, not the period.
+	var reads []time.Duration
+	for owner, list := range byOwner {
+		if len(reads) == 200 {
+			break
+		}
+		mark := time.Now()
+		got, err := svc.OwnerItems(ctx, e.period, owner)
+		if err != nil {
+			return f, err
+		}
+		reads = append(reads, time.Since(mark))
+		if len(got) != len(list) {
+			return f, fmt.Errorf("%s: read %d items of their digest, want %d", owner, len(got), len(list))
+		}
+	}
+	slices.Sort(reads)
+	if n := len(reads); n > 0 {
+		f.ownerRead50, f.ownerRead99 = reads[n/2], reads[(n*99)/100]
+	}
 	return f, nil
 }
 
