@@ -154,6 +154,15 @@ type Request struct {
 	Earlier     *connector.Role
 }
 
+// Refusal is a grant the policy or the request rules out (too long, a
+// role nobody may ask for, no usable email): what to tell the person.
+// Any other error from Grant is the bot's own (the store, the SaaS), for
+// an apology and the log.
+type Refusal struct{ Err error }
+
+func (r *Refusal) Error() string { return r.Err.Error() }
+func (r *Refusal) Unwrap() error { return r.Err }
+
 // GrantID is the id of the grant that carries out approval request id.
 func GrantID(requestID string) string { return "g-" + requestID }
 
@@ -169,11 +178,11 @@ func (s *Service) Grant(ctx context.Context, r Request) (Grant, error) {
 	switch {
 	case r.BreakGlass:
 		if err := p.CheckBreakGlass(r.RoleName, r.Duration); err != nil {
-			return Grant{}, err
+			return Grant{}, &Refusal{err}
 		}
 	default:
 		if err := p.CheckDuration(r.RoleName, r.Duration); err != nil {
-			return Grant{}, err
+			return Grant{}, &Refusal{err}
 		}
 	}
 	if r.ID == "" || r.UserID == 0 || r.Role.Base == "" {
@@ -184,7 +193,7 @@ func (s *Service) Grant(ctx context.Context, r Request) (Grant, error) {
 	}
 	email, err := people.ParseEmail(r.Email)
 	if err != nil {
-		return Grant{}, err
+		return Grant{}, &Refusal{err}
 	}
 	if open, err := s.open(ctx, r.UserID, r.RoleName, GrantID(r.ID)); err != nil {
 		return Grant{}, err

@@ -452,8 +452,15 @@ func (ac *accessCommands) breakGlass(ctx context.Context, c *Call) (bot.Message,
 		return bot.Message{}, Invalidf("%s", err.Error())
 	}
 	g, err := ac.d.Access.BreakGlass(ctx, req)
-	if err != nil && g.ID == "" {
+	var refused *access.Refusal
+	switch {
+	case err != nil && g.ID == "" && errors.As(err, &refused):
 		return bot.Message{}, Invalidf("%s", strings.TrimPrefix(err.Error(), "access: ")).WithExample(example)
+	case err != nil && g.ID == "":
+		// The store or Zendesk failed before any grant existed: an
+		// apology with a reference, never the internal error as if the
+		// person had typed something wrong.
+		return bot.Message{}, fmt.Errorf("access: break-glass: %w", err)
 	}
 	if g.ID != "" && ac.d.BrokeGlass != nil {
 		ac.d.BrokeGlass(ctx, g.ID)

@@ -2,6 +2,7 @@ package commands
 
 import (
 	"context"
+	"errors"
 	"net/http"
 	"slices"
 	"strings"
@@ -17,6 +18,7 @@ import (
 	"github.com/seatwarden/seatwarden/prompts"
 	"github.com/seatwarden/seatwarden/reviews"
 	"github.com/seatwarden/seatwarden/seats"
+	"github.com/seatwarden/seatwarden/store"
 )
 
 // The sample account's people the access tests use besides acmeAdmin
@@ -545,6 +547,16 @@ func TestAccessBreakGlass(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) { wantLine(t, ask(f.router, acmeMei, tt.text), tt.want) })
 	}
 
+	// The store failing is the bot's trouble, not a usage error: an
+	// apology with a reference, and no internal error shown.
+	working := f.access.Store
+	f.access.Store = unschedulable{working}
+	failed := errorLine(t, ask(f.router, acmeMei, breakGlass))
+	if !refLine.MatchString(failed) {
+		t.Errorf("break-glass with the store failing: %q, want an apology with a reference", failed)
+	}
+	f.access.Store = working
+
 	m := ask(f.router, acmeMei, breakGlass)
 	if !strings.HasPrefix(m.Headline, "You are admin in Zendesk until") || !strings.HasSuffix(m.Headline, ": break-glass") {
 		t.Fatalf("break-glass: %+v", m)
@@ -766,4 +778,11 @@ func TestShadowKeepAsStanding(t *testing.T) {
 	}
 	wantLine(t, click(f.router, acmeAdmin, prompts.ActionShadowRevert, id), "dana@acme.example kept it as standing privilege until 2026-12-15")
 	wantLine(t, click(f.router, acmeMei, prompts.ActionAccessShadowKeep, id), `Sorry, "access standing" is only for Zendesk admins. Ask one of them if you need it.`)
+}
+
+// unschedulable is a store whose due-time writes fail.
+type unschedulable struct{ store.Store }
+
+func (unschedulable) Schedule(context.Context, string, string, time.Time) error {
+	return errors.New("redis: connection reset")
 }
