@@ -521,7 +521,7 @@ func (a *Adapter) onEvent(ctx context.Context, ev slackevents.EventsAPIEvent) er
 				a.log.Warn("event's lease not released; it expires on its own", slog.String("event_id", cb.EventID), slog.Any("error", rerr))
 			}
 		}
-		if err == nil || a.intake == nil {
+		if err == nil { // a failed answer kept in the intake is tried again
 			slow.finish(ctx, a)
 		}
 		result <- err

@@ -26,71 +26,39 @@ type queued struct {
 // is written to the store first, so it outlives this replica; a store
 // that cannot take it gets the same busy note, and nothing is queued.
 func (a *Adapter) takeClick(ctx context.Context, req bot.Request, c click) any {
+	answer := func(ctx context.Context) { a.answerClick(ctx, req, c) }
 	if a.intake == nil {
-		if !a.pool.Submit(func(ctx context.Context) { a.answerClick(ctx, req, c) }) {
+		if !a.pool.Submit(answer) {
 			return busyReply()
 		}
 		return nil
 	}
-	id, err := a.intake.Add(ctx, queued{Request: req, ResponseURL: c.responseURL, Origin: c.origin})
-	if err != nil {
-		a.log.WarnContext(ctx, "click refused: the store did not take it", slog.String("user", req.User.ID), slog.Any("error", err))
-		return busyReply()
-	}
-	if !a.pool.Submit(func(ctx context.Context) { a.answerQueued(ctx, id, req, c) }) {
-		a.intakeDone(ctx, id) // left behind, it would be answered after its lease
+	if err := a.intake.Accept(ctx, queued{Request: req, ResponseURL: c.responseURL, Origin: c.origin}, a.pool.Submit, answer); err != nil {
+		a.log.WarnContext(ctx, "click refused: busy, or the store did not take it", slog.String("user", req.User.ID), slog.Any("error", err))
 		return busyReply()
 	}
 	return nil
 }
 
-// answerQueued answers a click from the intake, unless another replica
-// has taken it meanwhile, and removes it once answered.
-func (a *Adapter) answerQueued(ctx context.Context, id string, req bot.Request, c click) {
-	mine, err := a.intake.Start(ctx, id)
-	if err != nil {
-		a.log.WarnContext(ctx, "click not answered: its intake entry could not be renewed; the sweep takes it up", slog.String("id", id), slog.Any("error", err))
-		return
-	}
-	if !mine {
-		return
-	}
-	a.answerClick(ctx, req, c)
-	a.intakeDone(ctx, id)
-}
-
-// resumeClick queues the answer to a click a dead replica acknowledged
-// and never answered; the worker takes it, unless another replica has.
-// Its trigger_id has lapsed, so a form it opens is refused with the usual
-// note to press again.
+// resumeClick queues the answer to a click or event a dead replica
+// acknowledged and never answered. A click's trigger_id has lapsed, so a
+// form it opens is refused with the usual note to press again.
 func (a *Adapter) resumeClick(w intake.Work) bool {
-	return a.pool.Submit(func(ctx context.Context) {
-		defer a.intake.Finished(w.ID)
+	return a.intake.Resume(w, a.pool.Submit, func(ctx context.Context, payload json.RawMessage) bool {
 		var q queued
-		if err := json.Unmarshal(w.Payload, &q); err != nil {
+		if err := json.Unmarshal(payload, &q); err != nil {
 			a.log.ErrorContext(ctx, "unreadable click in the intake; dropped", slog.String("id", w.ID), slog.Any("error", err))
-			a.intakeDone(ctx, w.ID)
-			return
+			return true
 		}
-		taken, err := a.intake.Take(ctx, w.ID)
-		if err != nil || !taken {
-			return
-		}
-		what := "a click"
-		if q.EventID != "" {
-			what = "an event"
-		}
-		a.log.InfoContext(ctx, "answering "+what+" a replica acknowledged and left unanswered", slog.String("id", w.ID),
-			slog.Int("attempt", w.Attempts+1), slog.Duration("waited", a.opt.Now().Sub(w.Received)))
-		if q.EventID != "" {
-			if err := a.answerEvent(ctx, q.Request, q.Text); err != nil {
-				return // left in the intake: tried again after its lease
-			}
-			a.markAnswered(ctx, q.EventID)
-		} else {
+		if q.EventID == "" {
 			a.answerClick(ctx, q.Request, click{responseURL: q.ResponseURL, origin: q.Origin})
+			return true
 		}
-		a.intakeDone(ctx, w.ID)
+		if err := a.answerEvent(ctx, q.Request, q.Text); err != nil {
+			return false // tried again after its lease
+		}
+		a.markAnswered(ctx, q.EventID)
+		return true
 	})
 }
 
@@ -116,12 +84,12 @@ func (h *handoff) keep(ctx context.Context, a *Adapter, eventID string, req bot.
 	h.id = id
 	h.mu.Unlock()
 	if done {
-		a.intakeDone(ctx, id)
+		a.intake.Remove(ctx, id)
 	}
 	return true
 }
 
-// finish says the answer is done (posted or given up), and takes the
+// finish says the answer was posted, and takes the
 // event out of the intake when keep put it there.
 func (h *handoff) finish(ctx context.Context, a *Adapter) {
 	h.mu.Lock()
@@ -129,12 +97,6 @@ func (h *handoff) finish(ctx context.Context, a *Adapter) {
 	id := h.id
 	h.mu.Unlock()
 	if id != "" {
-		a.intakeDone(ctx, id)
-	}
-}
-
-func (a *Adapter) intakeDone(ctx context.Context, id string) {
-	if err := a.intake.Done(ctx, id); err != nil {
-		a.log.WarnContext(ctx, "answered work still in the intake; it may be answered again", slog.String("id", id), slog.Any("error", err))
+		a.intake.Remove(ctx, id)
 	}
 }

@@ -279,3 +279,63 @@ func (q *Queue) Background(every time.Duration, submit func(Work) bool) (stop fu
 		}
 	}
 }
+
+// Submit queues work for one of the transport's workers; false when it
+// will not run (the queue is full).
+type Submit func(func(context.Context)) bool
+
+// ErrBusy: the work was not taken, since no worker would run it.
+var ErrBusy = errors.New("intake: no worker free to take it")
+
+// Accept writes payload to the queue, then hands run to a worker: the
+// worker renews this replica's claim (leaving work another replica has
+// taken meanwhile), runs it and removes it. Acknowledge the work only
+// when Accept returns nil; on an error nothing is left queued.
+func (q *Queue) Accept(ctx context.Context, payload any, submit Submit, run func(context.Context)) error {
+	id, err := q.Add(ctx, payload)
+	if err != nil {
+		return err
+	}
+	queued := submit(func(ctx context.Context) {
+		mine, err := q.Start(ctx, id)
+		if err != nil {
+			q.log().WarnContext(ctx, "intake: claim not renewed; the sweep takes the work up", slog.String("kind", q.Kind), slog.String("id", id), slog.Any("error", err))
+			return
+		}
+		if mine {
+			run(ctx)
+			q.Remove(ctx, id)
+		}
+	})
+	if !queued {
+		q.Remove(ctx, id) // left behind, it would be run after its lease
+		return ErrBusy
+	}
+	return nil
+}
+
+// Resume hands lapsed work to a worker, which takes it unless another
+// replica has and runs it. run reports whether the work is finished; an
+// answer that failed stays for the next sweep after its lease. It is
+// Sweep's submit, bound to the transport's workers and its run.
+func (q *Queue) Resume(w Work, submit Submit, run func(ctx context.Context, payload json.RawMessage) bool) bool {
+	return submit(func(ctx context.Context) {
+		defer q.Finished(w.ID)
+		if taken, err := q.Take(ctx, w.ID); err != nil || !taken {
+			return
+		}
+		q.log().InfoContext(ctx, "intake: taking up work a replica acknowledged and left unfinished", slog.String("kind", q.Kind),
+			slog.String("id", w.ID), slog.Int("attempt", w.Attempts+1), slog.Duration("waited", q.now().Sub(w.Received)))
+		if run(ctx, w.Payload) {
+			q.Remove(ctx, w.ID)
+		}
+	})
+}
+
+// Remove removes finished work; a failure is logged, since the work stands
+// done and at worst is run again after its lease.
+func (q *Queue) Remove(ctx context.Context, id string) {
+	if err := q.Done(ctx, id); err != nil {
+		q.log().WarnContext(ctx, "intake: finished work still queued; it may be run again", slog.String("kind", q.Kind), slog.String("id", id), slog.Any("error", err))
+	}
+}
