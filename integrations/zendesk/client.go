@@ -55,6 +55,9 @@ const (
 	EndpointAppInstallations = "app_installations"
 	EndpointTicketsShow      = "tickets_show"
 	EndpointTicketsUpdate    = "tickets_update"
+	EndpointUsersShowMany    = "users_show_many"
+	EndpointUsersUpdateMany  = "users_update_many"
+	EndpointJobStatus        = "job_status"
 )
 
 // Defaults applied by New.

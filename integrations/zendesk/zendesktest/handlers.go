@@ -29,10 +29,11 @@ const shownAccountLimit = 700
 
 type route struct {
 	endpoint   string
-	userID     int64 // for users_show, users_update and users_sessions
-	tokenID    int64 // for oauth_token_revoke
-	ticketID   int64 // for tickets_show and tickets_update
-	api        bool  // under /api/v2, so it counts against the account limit
+	userID     int64  // for users_show, users_update and users_sessions
+	tokenID    int64  // for oauth_token_revoke
+	ticketID   int64  // for tickets_show and tickets_update
+	jobID      string // for job_status
+	api        bool   // under /api/v2, so it counts against the account limit
 	badMethod  bool
 	allowedFor string
 }
@@ -52,6 +53,10 @@ func routeFor(r *http.Request) route {
 		return want(EndpointUsersMe, http.MethodGet)
 	case "/api/v2/users":
 		return want(EndpointUsersList, http.MethodGet)
+	case "/api/v2/users/show_many":
+		return want(EndpointUsersShowMany, http.MethodGet)
+	case "/api/v2/users/update_many":
+		return want(EndpointUsersUpdateMany, http.MethodPut)
 	case "/api/v2/incremental/users/cursor":
 		return want(EndpointIncrementalUsers, http.MethodGet)
 	case "/api/v2/groups":
@@ -77,6 +82,11 @@ func routeFor(r *http.Request) route {
 			rt.tokenID = id
 			return rt
 		}
+	}
+	if rest, ok := strings.CutPrefix(p, "/api/v2/job_statuses/"); ok && rest != "" && !strings.Contains(rest, "/") {
+		rt := want(EndpointJobStatus, http.MethodGet)
+		rt.jobID = rest
+		return rt
 	}
 	if rest, ok := strings.CutPrefix(p, "/api/v2/tickets/"); ok {
 		if id, err := strconv.ParseInt(rest, 10, 64); err == nil && id > 0 {
@@ -148,6 +158,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	s.mu.Lock()
 	s.total++
 	s.requests[rt.endpoint]++
+	s.runDueJobs(now)
 	acct := s.tickAccount(now, rt.api)
 	fault, faulted := s.takeFault(rt.endpoint)
 	s.mu.Unlock()
@@ -211,6 +222,12 @@ func (s *Server) route(w http.ResponseWriter, r *http.Request, rt route, acct ac
 		s.handleUpdateUser(w, r, who, rt.userID, now)
 	case EndpointUserSessions:
 		s.handleEndSessions(w, who, rt.userID, now)
+	case EndpointUsersShowMany:
+		s.handleShowMany(w, r, who)
+	case EndpointUsersUpdateMany:
+		s.handleUpdateMany(w, r, who, now)
+	case EndpointJobStatus:
+		s.handleJobStatus(w, who, rt.jobID, now)
 	case EndpointUsersList:
 		s.handleListUsers(w, r, who)
 	case EndpointIncrementalUsers:

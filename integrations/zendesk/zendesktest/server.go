@@ -38,6 +38,9 @@ const (
 	EndpointAppInstallations = zendesk.EndpointAppInstallations
 	EndpointTicketsShow      = zendesk.EndpointTicketsShow
 	EndpointTicketsUpdate    = zendesk.EndpointTicketsUpdate
+	EndpointUsersShowMany    = zendesk.EndpointUsersShowMany
+	EndpointUsersUpdateMany  = zendesk.EndpointUsersUpdateMany
+	EndpointJobStatus        = zendesk.EndpointJobStatus
 	// EndpointUnknown counts requests no route matched.
 	EndpointUnknown = "unknown"
 	// AllEndpoints makes InjectFault affect every endpoint.
@@ -129,6 +132,7 @@ type Server struct {
 	oauthClients map[string]oauthClient
 	limits       Limits
 	exportLag    time.Duration
+	jobDelay     time.Duration
 
 	mu        sync.Mutex
 	subdomain string
@@ -162,6 +166,10 @@ type Server struct {
 	noAuditLog  bool // set by WithoutAuditLog
 	// noCustomRoles is set by WithoutCustomRoles.
 	noCustomRoles bool
+	// jobs are the account's background jobs, oldest first; pendingJobs
+	// counts those still queued.
+	jobs        []*job
+	pendingJobs int
 	// endUsers are generated end users (WithEndUsers), created over the
 	// three years before endUsersEnd.
 	endUsers    int
@@ -192,6 +200,7 @@ func NewServer(org *Org, opts ...Option) *Server {
 		oauthClients: map[string]oauthClient{},
 		limits:       DefaultLimits,
 		exportLag:    DefaultExportLag,
+		jobDelay:     DefaultJobDelay,
 		tokens:       map[string]issuedToken{},
 		requests:     map[string]int{},
 		userUpdates:  map[int64][]time.Time{},

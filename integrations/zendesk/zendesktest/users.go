@@ -37,50 +37,99 @@ func (s *Server) handleUpdateUser(w http.ResponseWriter, r *http.Request, who id
 		writeError(w, http.StatusBadRequest, "BadRequest", `The request body must be JSON with a "user" object`)
 		return
 	}
-	var upd struct {
-		role       *string
-		customRole **int64 // set: the key was present; *nil: null
-		suspended  *bool
+	upd, uerr := parseUserChange(body.User)
+	if uerr != nil {
+		writeUpdateError(w, uerr)
+		return
 	}
-	if raw, ok := body.User["role"]; ok {
+	s.mu.Lock()
+	out, uerr := s.applyUserChange(who.user, id, upd, clientIP(r), now.UTC().Truncate(time.Second))
+	s.mu.Unlock()
+	if uerr != nil {
+		writeUpdateError(w, uerr)
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"user": toWireUser(baseURL(r), out)})
+}
+
+// userChange is a parsed "user" object of an update: the fields seat
+// governance writes.
+type userChange struct {
+	role       *string
+	customRole **int64 // set: the key was present; *nil: null
+	suspended  *bool
+}
+
+// updateError is why a user update was refused. status is what
+// PUT /api/v2/users/{id} answers (403, 404 or 422); field and desc are a
+// 422's details, and desc a failed job result's.
+type updateError struct {
+	status int
+	field  string
+	desc   string
+}
+
+func invalidField(field, desc string) *updateError {
+	return &updateError{status: http.StatusUnprocessableEntity, field: field, desc: desc}
+}
+
+var (
+	errUpdateForbidden = &updateError{status: http.StatusForbidden, desc: "You do not have access to update this user"}
+	errUpdateNotFound  = &updateError{status: http.StatusNotFound, desc: "Not found"}
+)
+
+// writeUpdateError answers a refused single-user update.
+func writeUpdateError(w http.ResponseWriter, e *updateError) {
+	switch e.status {
+	case http.StatusForbidden:
+		writeRaw(w, http.StatusForbidden, bodyForbidden)
+	case http.StatusNotFound:
+		writeRaw(w, http.StatusNotFound, bodyNotFound)
+	default:
+		writeInvalid(w, e.field, e.desc)
+	}
+}
+
+// parseUserChange reads a "user" object; other keys are ignored.
+func parseUserChange(fields map[string]json.RawMessage) (userChange, *updateError) {
+	var upd userChange
+	if raw, ok := fields["role"]; ok {
 		var v string
 		if json.Unmarshal(raw, &v) != nil {
-			writeInvalid(w, "role", "Role: is not valid")
-			return
+			return userChange{}, invalidField("role", "Role: is not valid")
 		}
 		upd.role = &v
 	}
-	if raw, ok := body.User["custom_role_id"]; ok {
+	if raw, ok := fields["custom_role_id"]; ok {
 		var v *int64
 		if json.Unmarshal(raw, &v) != nil {
-			writeInvalid(w, "custom_role_id", "Custom role: is not valid")
-			return
+			return userChange{}, invalidField("custom_role_id", "Custom role: is not valid")
 		}
 		upd.customRole = &v
 	}
-	if raw, ok := body.User["suspended"]; ok {
+	if raw, ok := fields["suspended"]; ok {
 		var v bool
 		if json.Unmarshal(raw, &v) != nil {
-			writeInvalid(w, "suspended", "Suspended: is not valid")
-			return
+			return userChange{}, invalidField("suspended", "Suspended: is not valid")
 		}
 		upd.suspended = &v
 	}
+	return upd, nil
+}
 
-	stamp := now.UTC().Truncate(time.Second)
-	s.mu.Lock()
+// applyUserChange makes actor's change to user id at stamp, recording
+// the audit log entries and a Mutation for each field whose value
+// changes, and returns the user as stored. Both PUT /api/v2/users/{id}
+// and update_many jobs use it. Callers hold s.mu.
+func (s *Server) applyUserChange(actor zendesk.User, id int64, upd userChange, ip string, stamp time.Time) (zendesk.User, *updateError) {
 	i, ok := s.index[id]
 	if !ok {
-		s.mu.Unlock()
-		writeRaw(w, http.StatusNotFound, bodyNotFound)
-		return
+		return zendesk.User{}, errUpdateNotFound
 	}
 	cur := s.users[i]
-	if who.user.Role != zendesk.RoleAdmin && (isStaff(cur) || (upd.role != nil && *upd.role != zendesk.RoleEndUser)) {
+	if actor.Role != zendesk.RoleAdmin && (isStaff(cur) || (upd.role != nil && *upd.role != zendesk.RoleEndUser)) {
 		// Agents may only edit end users.
-		s.mu.Unlock()
-		writeRaw(w, http.StatusForbidden, bodyForbidden)
-		return
+		return zendesk.User{}, errUpdateForbidden
 	}
 	next := cloneUser(cur)
 	role := cur.Role
@@ -89,23 +138,17 @@ func (s *Server) handleUpdateUser(w http.ResponseWriter, r *http.Request, who id
 		case zendesk.RoleEndUser, zendesk.RoleAgent, zendesk.RoleAdmin:
 			role = *upd.role
 		default:
-			s.mu.Unlock()
-			writeInvalid(w, "role", "Role: is not valid")
-			return
+			return zendesk.User{}, invalidField("role", "Role: is not valid")
 		}
 		if id == s.ownerID && role != cur.Role {
-			s.mu.Unlock()
-			writeInvalid(w, "role", "Role: The account owner's role cannot be changed")
-			return
+			return zendesk.User{}, invalidField("role", "Role: The account owner's role cannot be changed")
 		}
 	}
 	var newRole *zendesk.CustomRole
 	if upd.customRole != nil && *upd.customRole != nil {
 		idx := slices.IndexFunc(s.roles, func(cr zendesk.CustomRole) bool { return cr.ID == **upd.customRole })
 		if idx < 0 {
-			s.mu.Unlock()
-			writeInvalid(w, "custom_role_id", "Custom role: is not valid")
-			return
+			return zendesk.User{}, invalidField("custom_role_id", "Custom role: is not valid")
 		}
 		newRole = &s.roles[idx]
 		if role == zendesk.RoleEndUser {
@@ -136,16 +179,14 @@ func (s *Server) handleUpdateUser(w http.ResponseWriter, r *http.Request, who id
 		if next.Role == zendesk.RoleEndUser {
 			s.removeMemberships(id)
 		}
-		s.auditUserChanges(who.user, cur, next, clientIP(r), stamp)
+		s.auditUserChanges(actor, cur, next, ip, stamp)
 		s.store(i, next, stamp)
 		for _, c := range changes {
 			c.At, c.UserID = stamp, id
 			s.mutations = append(s.mutations, c)
 		}
 	}
-	out := cloneUser(s.users[i])
-	s.mu.Unlock()
-	writeJSON(w, http.StatusOK, map[string]any{"user": toWireUser(baseURL(r), out)})
+	return cloneUser(s.users[i]), nil
 }
 
 // handleEndSessions serves DELETE /api/v2/users/{id}/sessions: 204 with
