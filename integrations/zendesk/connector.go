@@ -17,6 +17,10 @@ import (
 // wire types above to the connector package's, and nothing else.
 type Connector struct {
 	Client API
+	// Batch, when set, gathers the reads and seat changes of concurrent
+	// decisions into shared requests (see Batch); nil sends one request
+	// each.
+	Batch *Batch
 	// MaxPages bounds one staff sync's export pages, so a cursor that
 	// never ends cannot loop forever; 0 means 10,000 pages (ten million
 	// changes).
@@ -61,7 +65,7 @@ const (
 
 // Member reads one user by id.
 func (c Connector) Member(ctx context.Context, id int64) (connector.Member, error) {
-	u, err := c.Client.GetUser(ctx, id)
+	u, err := c.user(ctx, id)
 	if err != nil {
 		return connector.Member{}, err
 	}
@@ -92,8 +96,19 @@ func (c Connector) ChangeSeat(ctx context.Context, id int64, change connector.Se
 	default:
 		return &Error{Kind: ErrInvalid, Endpoint: EndpointUsersUpdate, Description: fmt.Sprintf("unknown seat change %q", change.Kind)}
 	}
+	if c.Batch != nil {
+		return c.Batch.Update(ctx, id, upd)
+	}
 	_, err := c.Client.UpdateUser(ctx, id, upd)
 	return err
+}
+
+// user reads one user, in a batch when the connector has one.
+func (c Connector) user(ctx context.Context, id int64) (User, error) {
+	if c.Batch != nil {
+		return c.Batch.User(ctx, id)
+	}
+	return c.Client.GetUser(ctx, id)
 }
 
 // StaffMember is the member as Zendesk holds them now, classified as a
@@ -104,7 +119,7 @@ func (c Connector) ChangeSeat(ctx context.Context, id int64, change connector.Se
 // change the member is read back rather than guessed. An end user, or a
 // deleted or suspended-and-inactive user, is no longer staff.
 func (c Connector) StaffMember(ctx context.Context, id int64) (connector.Staff, bool, error) {
-	u, err := c.Client.GetUser(ctx, id)
+	u, err := c.user(ctx, id)
 	if errors.Is(err, connector.ErrNotFound) {
 		return connector.Staff{}, false, nil // deleted: no longer staff
 	}
@@ -297,7 +312,11 @@ func oauthTokenCredential(t OAuthTokenInfo, client string) connector.Credential 
 // rolesByID are the account's custom roles by id; none on a plan without
 // them, where every agent is a plain agent.
 func (c Connector) rolesByID(ctx context.Context) (map[int64]CustomRole, error) {
-	list, err := c.Client.CustomRoles(ctx)
+	read := c.Client.CustomRoles
+	if c.Batch != nil {
+		read = c.Batch.CustomRoles
+	}
+	list, err := read(ctx)
 	if errors.Is(err, ErrForbidden) || errors.Is(err, ErrNotFound) {
 		return map[int64]CustomRole{}, nil
 	}

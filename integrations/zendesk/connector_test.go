@@ -18,8 +18,23 @@ import (
 )
 
 // TestConnectorSeats: the domain's seat changes become the Zendesk user
-// updates they mean, and Zendesk's users read back as members.
+// updates they mean, and Zendesk's users read back as members, one
+// request each or in shared batches alike.
 func TestConnectorSeats(t *testing.T) {
+	for _, batched := range []bool{false, true} {
+		t.Run(map[bool]string{false: "one request each", true: "batched"}[batched], func(t *testing.T) { testConnectorSeats(t, batched) })
+	}
+}
+
+func testConnectorSeats(t *testing.T, batched bool) {
+	connect := func(t *testing.T, h *harness) zendesk.Connector {
+		client := h.client(t, zendesk.OAuthClientCredentials(clientID, clientSecret))
+		c := zendesk.Connector{Client: client}
+		if batched {
+			c.Batch = zendesk.NewBatch(client, time.Millisecond)
+		}
+		return c
+	}
 	org := zendesktest.SampleOrg(t0)
 	var agent, admin zendesk.User
 	for _, u := range org.Staff() {
@@ -59,8 +74,7 @@ func TestConnectorSeats(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			h := newHarness(t, zendesktest.SampleOrg(t0))
-			c := zendesk.Connector{Client: h.client(t, zendesk.OAuthClientCredentials(clientID, clientSecret))}
+			c := connect(t, newHarness(t, zendesktest.SampleOrg(t0)))
 			before, err := c.Member(t.Context(), id(agent))
 			if err != nil {
 				t.Fatal(err)
@@ -79,8 +93,7 @@ func TestConnectorSeats(t *testing.T) {
 		})
 	}
 
-	h := newHarness(t, org)
-	c := zendesk.Connector{Client: h.client(t, zendesk.OAuthClientCredentials(clientID, clientSecret))}
+	c := connect(t, newHarness(t, org))
 	if m, err := c.Member(t.Context(), id(admin)); err != nil || !m.Privileged || !m.HasSeat {
 		t.Errorf("admin: %+v, %v; want a privileged seat", m, err)
 	}

@@ -1,0 +1,111 @@
+// Package coalesce gathers calls made at about the same time into one
+// batch, for APIs that answer many items in one request for the price of
+// one: Zendesk reads and changes up to a hundred users a request under a
+// limit of a few hundred requests a minute, so a hundred clicks carried
+// out one request each would wait minutes where one batch takes a second.
+package coalesce
+
+import (
+	"context"
+	"errors"
+	"sync"
+	"time"
+)
+
+// Batcher runs the items handed to Do in batches of at most Max, each
+// batch started Window after its first item arrived, or at once when it
+// is full.
+type Batcher[In, Out any] struct {
+	max     int
+	window  time.Duration
+	timeout time.Duration
+	run     func(ctx context.Context, ins []In) ([]Out, []error)
+
+	mu      sync.Mutex
+	pending []*call[In, Out]
+	timer   *time.Timer
+}
+
+// ErrNoAnswer: the batch's run returned no result for an item, a bug in
+// run rather than a failure of what it called.
+var ErrNoAnswer = errors.New("coalesce: the batch gave no answer for this item")
+
+type call[In, Out any] struct {
+	in   In
+	out  Out
+	err  error
+	done chan struct{}
+}
+
+// New makes a Batcher. run answers a batch: one result and one error per
+// item, in the items' order; it gets a context of its own bounded by
+// timeout, since the callers waiting on a batch may give up one by one
+// and none of them should cut the others off.
+func New[In, Out any](size int, window, timeout time.Duration, run func(ctx context.Context, ins []In) ([]Out, []error)) *Batcher[In, Out] {
+	return &Batcher[In, Out]{max: max(size, 1), window: window, timeout: timeout, run: run}
+}
+
+// Do adds in to the next batch and waits for its answer or for ctx. A
+// caller that gives up leaves its item in the batch: whatever it asked
+// may still be done.
+func (b *Batcher[In, Out]) Do(ctx context.Context, in In) (Out, error) {
+	c := &call[In, Out]{in: in, done: make(chan struct{})}
+	b.mu.Lock()
+	b.pending = append(b.pending, c)
+	switch {
+	case len(b.pending) >= b.max:
+		go b.flush(b.takeLocked())
+	case len(b.pending) == 1:
+		b.timer = time.AfterFunc(b.window, b.flushPending)
+	}
+	b.mu.Unlock()
+	select {
+	case <-c.done:
+		return c.out, c.err
+	case <-ctx.Done():
+		var zero Out
+		return zero, ctx.Err()
+	}
+}
+
+// takeLocked takes the pending batch and stops its timer.
+func (b *Batcher[In, Out]) takeLocked() []*call[In, Out] {
+	batch := b.pending
+	b.pending = nil
+	if b.timer != nil {
+		b.timer.Stop()
+		b.timer = nil
+	}
+	return batch
+}
+
+func (b *Batcher[In, Out]) flushPending() {
+	b.mu.Lock()
+	batch := b.takeLocked()
+	b.mu.Unlock()
+	b.flush(batch)
+}
+
+func (b *Batcher[In, Out]) flush(batch []*call[In, Out]) {
+	if len(batch) == 0 {
+		return
+	}
+	ins := make([]In, len(batch))
+	for i, c := range batch {
+		ins[i] = c.in
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), b.timeout)
+	defer cancel()
+	outs, errs := b.run(ctx, ins)
+	for i, c := range batch {
+		switch {
+		case i < len(errs) && errs[i] != nil:
+			c.err = errs[i]
+		case i < len(outs):
+			c.out = outs[i]
+		default:
+			c.err = ErrNoAnswer
+		}
+		close(c.done)
+	}
+}
