@@ -6,9 +6,11 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"sync"
 	"time"
 
 	"github.com/seatwarden/seatwarden/connector"
+	"github.com/seatwarden/seatwarden/internal/coalesce"
 	"github.com/seatwarden/seatwarden/store"
 )
 
@@ -26,7 +28,22 @@ type Patcher struct {
 	// Saved, when set, is told after a patch is saved, so this replica's
 	// readers look at once rather than at their next check.
 	Saved func()
+
+	mu sync.Mutex
+	// puts gathers, per snapshot, the patches of the moment into one load
+	// and one save: each is the whole snapshot, so a review carrying out
+	// dozens of changes a second would otherwise queue on its lock.
+	puts map[string]*coalesce.Batcher[staffPut, struct{}]
 }
+
+// staffPut is one member's patch.
+type staffPut struct {
+	userID int64
+	member *connector.Staff
+}
+
+// putWindow is how long a patch waits for others to share its save.
+const putWindow = 50 * time.Millisecond
 
 // patchTimeout bounds a patch with its read back: on the path of the
 // decision that made the change, a slow one is given up (the next sync
@@ -101,6 +118,30 @@ func (p *Patcher) Refresh(ctx context.Context, name string, userID int64, reader
 // longer staff). A member the snapshot does not hold is left alone: a
 // sync adds newcomers, with their groups.
 func (p *Patcher) Put(ctx context.Context, name string, userID int64, member *connector.Staff) error {
+	_, err := p.batcher(name).Do(ctx, staffPut{userID, member})
+	return err
+}
+
+func (p *Patcher) batcher(name string) *coalesce.Batcher[staffPut, struct{}] {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	b, ok := p.puts[name]
+	if !ok {
+		b = coalesce.New(1000, putWindow, patchTimeout, func(ctx context.Context, puts []staffPut) ([]struct{}, []error) {
+			err := p.putAll(ctx, name, puts)
+			return make([]struct{}, len(puts)), slices.Repeat([]error{err}, len(puts))
+		})
+		if p.puts == nil {
+			p.puts = map[string]*coalesce.Batcher[staffPut, struct{}]{}
+		}
+		p.puts[name] = b
+	}
+	return b
+}
+
+// putAll applies puts, in order, with one load and one save of name's
+// snapshot.
+func (p *Patcher) putAll(ctx context.Context, name string, puts []staffPut) error {
 	release, err := lockSnapshot(ctx, p.Locks, name)
 	if err != nil {
 		return fmt.Errorf("seats: patch %s: %w", name, err)
@@ -114,14 +155,29 @@ func (p *Patcher) Put(ctx context.Context, name string, userID int64, member *co
 	if err != nil {
 		return fmt.Errorf("seats: patch %s: %w", name, err)
 	}
-	i := slices.IndexFunc(snap.Staff, func(s connector.Staff) bool { return s.ID == userID })
-	if i < 0 {
+	at := make(map[int64]int, len(snap.Staff))
+	for i, s := range snap.Staff {
+		at[s.ID] = i
+	}
+	changed, gone := false, map[int64]bool{}
+	for _, put := range puts {
+		i, ok := at[put.userID]
+		if !ok {
+			continue
+		}
+		changed = true
+		if put.member != nil {
+			snap.Staff[i] = *put.member
+			delete(gone, put.userID)
+		} else {
+			gone[put.userID] = true
+		}
+	}
+	if !changed {
 		return nil
 	}
-	if member != nil {
-		snap.Staff[i] = *member
-	} else {
-		snap.Staff = slices.Delete(snap.Staff, i, i+1)
+	if len(gone) > 0 {
+		snap.Staff = slices.DeleteFunc(snap.Staff, func(s connector.Staff) bool { return gone[s.ID] })
 	}
 	if err := p.Store.SaveSnapshot(ctx, snap); err != nil {
 		return fmt.Errorf("seats: patch %s: %w", name, err)

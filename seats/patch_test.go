@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -31,15 +32,15 @@ func staffSnapshot(n int) *store.Snapshot {
 
 // TestPatch: a change shows in the stored snapshot, one member at a time:
 // kept and changed, or taken out; a member the snapshot does not hold and
-// a store with no snapshot are left alone. Patches at once on many
-// replicas all land.
+// a store with no snapshot are left alone. Patches at once all land,
+// sharing their loads and saves of the snapshot.
 func TestPatch(t *testing.T) {
 	for name, open := range patchStores() {
 		t.Run(name, func(t *testing.T) {
 			ctx := t.Context()
 			st := open(t)
-			saved := 0
-			p := &seats.Patcher{Store: st, Locks: st, Saved: func() { saved++ }}
+			var saves atomic.Int64
+			p := &seats.Patcher{Store: st, Locks: st, Saved: func() { saves.Add(1) }}
 			suspended := &connector.Staff{ID: 1, Email: "agent1@acme.example", Role: "agent", Suspended: true}
 			if err := p.Put(ctx, connector.Zendesk, 1, suspended); !errors.Is(err, seats.ErrNoSnapshot) {
 				t.Fatalf("no snapshot: %v", err)
@@ -47,8 +48,8 @@ func TestPatch(t *testing.T) {
 			if err := st.SaveSnapshot(ctx, staffSnapshot(40)); err != nil {
 				t.Fatal(err)
 			}
-			if err := p.Put(ctx, connector.Zendesk, 1, suspended); err != nil || saved != 1 {
-				t.Fatalf("suspend: %v (saved %d)", err, saved)
+			if err := p.Put(ctx, connector.Zendesk, 1, suspended); err != nil || saves.Load() != 1 {
+				t.Fatalf("suspend: %v (saved %d)", err, saves.Load())
 			}
 			if err := p.Put(ctx, connector.Zendesk, 999, suspended); err != nil {
 				t.Fatalf("a member not held: %v", err)
@@ -62,6 +63,9 @@ func TestPatch(t *testing.T) {
 				})
 			}
 			wg.Wait()
+			if n := saves.Load() - 1; n >= 20 {
+				t.Errorf("20 patches at once saved the snapshot %d times, want them to share saves", n)
+			}
 			snap, err := st.LoadSnapshot(ctx, connector.Zendesk)
 			if err != nil {
 				t.Fatal(err)
