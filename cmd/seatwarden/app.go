@@ -161,12 +161,16 @@ func newApp(ctx context.Context, cfg *config.Config, log *slog.Logger) (*app, er
 		a.auditStream = &audit.Stream{Trail: a.store, Records: a.store, Locks: a.store, Keys: a.store, Sink: newAuditSink(cfg.AuditSink),
 			Holder: holder, Observe: a.metrics.ObserveAuditSink, Logger: log}
 	}
-	a.reviews = newReviewJobs(cfg, a.store, zendesk.Connector{Client: zd}, holder, a.now, log)
+	// Decisions carry out their seat changes through shared show_many
+	// and update_many requests: one request each would hold a busy
+	// review to a few changes a second under Zendesk's limit.
+	batched := zendesk.Connector{Client: zd, Batch: zendesk.NewBatch(zd, 0)}
+	a.reviews = newReviewJobs(cfg, a.store, batched, holder, a.now, log)
 	a.tokens = newTokenJobs(cfg, a.store, connector.Zendesk, zendesk.Connector{Client: zd}, cfg.Zendesk.URL, holder, a.now, log)
 	a.approvals = newApprovalJobs(cfg, a.store, a.tokens.Service, zendesk.Connector{Client: zd}, holder, a.now, log)
-	a.access = newAccessJobs(cfg, a.store, zendesk.Connector{Client: zd}, a.approvals, holder, a.now, log)
+	a.access = newAccessJobs(cfg, a.store, batched, a.approvals, holder, a.now, log)
 	a.access.Observe = a.metrics.ObserveAccess
-	a.privilege = newPrivilegeReviewJobs(cfg, a.store, zendesk.Connector{Client: zd}, a.access.Service, holder, a.now, log)
+	a.privilege = newPrivilegeReviewJobs(cfg, a.store, batched, a.access.Service, holder, a.now, log)
 	// Seat and role changes the bot carries out show in the snapshot at
 	// once.
 	patcher := &seats.Patcher{Store: a.store, Locks: a.store, Saved: func() {

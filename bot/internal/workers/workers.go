@@ -28,11 +28,13 @@ type Pool struct {
 // TaskTimeout bounds one piece of background work.
 const TaskTimeout = 30 * time.Second
 
-// New starts workers goroutines (default 8) over a queue of queue tasks
+// New starts workers goroutines (default 32: the work waits on Zendesk
+// and Slack far more than it computes, a seat change about a second for
+// its batch) over a queue of queue tasks
 // (default 256); Close stops them.
 func New(workers, queue int, log *slog.Logger) *Pool {
 	if workers == 0 {
-		workers = 8
+		workers = 32
 	}
 	if queue == 0 {
 		queue = 256
