@@ -85,6 +85,8 @@ type driver struct {
 	decisions atomic.Int64 // clicks and form submissions that decide something
 	questions atomic.Int64 // seat questions in Slack and Teams
 	refused   atomic.Int64 // requests no replica acknowledged (all down, 5xx)
+	// How long acknowledged decisions took to be acknowledged.
+	clickAcks, formAcks, voteAcks latencies
 
 	mu       sync.Mutex
 	claimed  map[string]bool // seats the harness has pressed a decision for
@@ -246,13 +248,13 @@ func (d *driver) decide(ctx context.Context, owner person, ch, ts, seat string) 
 func (d *driver) press(ctx context.Context, owner person, ch, ts, action, seat, responseURL string) sent {
 	if action != prompts.ActionKeep {
 		s, _ := d.slack.click(ctx, owner, ch, ts, action, seat, responseURL)
-		d.count(s.status)
+		d.count(s, &d.clickAcks)
 		return s
 	}
 	for range 3 {
 		s, trigger := d.slack.click(ctx, owner, ch, ts, action, seat, responseURL)
 		if !s.ok() {
-			d.count(s.status)
+			d.count(s, &d.clickAcks)
 			return s
 		}
 		view, ok := d.awaitView(ctx, trigger)
@@ -268,15 +270,16 @@ func (d *driver) press(ctx context.Context, owner person, ch, ts, action, seat, 
 			// The form came back with an error on a field: not decided.
 			s.status = 422
 		}
-		d.count(s.status)
+		d.count(s, &d.formAcks)
 		return s
 	}
 	return sent{}
 }
 
-func (d *driver) count(status int) {
-	if status == 200 {
+func (d *driver) count(s sent, acks *latencies) {
+	if s.status == 200 {
 		d.decisions.Add(1)
+		acks.add(s.took)
 	} else {
 		d.refused.Add(1)
 	}
@@ -349,7 +352,7 @@ func (d *driver) approvalRequests(ctx context.Context, worker int) {
 					if s.ok() {
 						votes.Add(1)
 					}
-					d.count(s.status)
+					d.count(s, &d.voteAcks)
 				}
 			}()
 		}

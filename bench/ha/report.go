@@ -5,6 +5,7 @@ import (
 	"io"
 	"runtime"
 	"slices"
+	"sync"
 	"time"
 
 	"github.com/seatwarden/seatwarden/bench/internal/benchkit"
@@ -22,6 +23,14 @@ func report(out io.Writer, o options, d *driver, v *verdict, faults *faultLog, l
 	p("operations")
 	decisions := d.decisions.Load()
 	row("decisions acknowledged (review clicks and forms, approval votes)", fmt.Sprintf("%s (%.0f a second)", benchkit.Commas(int(decisions)), float64(decisions)/elapsed.Seconds()))
+	for _, a := range []struct {
+		what string
+		l    *latencies
+	}{{"review clicks", &d.clickAcks}, {"Keep forms", &d.formAcks}, {"approval votes", &d.voteAcks}} {
+		if n, p50, p99 := a.l.figures(); n > 0 {
+			row("acknowledged in, "+a.what+" (p50 / p99)", fmt.Sprintf("%s / %s", benchkit.Millis(p50), benchkit.Millis(p99)))
+		}
+	}
 	row("seat questions answered (Slack and Teams)", benchkit.Commas(int(d.questions.Load())))
 	row("requests no replica acknowledged (all refused, 5xx, cut off)", benchkit.Commas(int(d.refused.Load())))
 	for _, k := range v.order {
@@ -79,4 +88,29 @@ func report(out io.Writer, o options, d *driver, v *verdict, faults *faultLog, l
 	} else {
 		p("verdict: FAIL — %d violations", v.total())
 	}
+}
+
+// latencies are how long requests took, for percentiles.
+type latencies struct {
+	mu   sync.Mutex
+	took []time.Duration
+}
+
+func (l *latencies) add(d time.Duration) {
+	l.mu.Lock()
+	l.took = append(l.took, d)
+	l.mu.Unlock()
+}
+
+// figures are the count and the p50 and p99 in milliseconds.
+func (l *latencies) figures() (n int, p50, p99 float64) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if len(l.took) == 0 {
+		return 0, 0, 0
+	}
+	s := slices.Clone(l.took)
+	slices.Sort(s)
+	at := func(q float64) float64 { return float64(s[int(q*float64(len(s)-1))]) / float64(time.Millisecond) }
+	return len(s), at(0.50), at(0.99)
 }

@@ -36,6 +36,7 @@ type sent struct {
 	body   []byte
 	base   string
 	at     time.Time
+	took   time.Duration // from sending to the answer's last byte
 }
 
 // ok: a replica took the request. A "busy" answer is a refusal the
@@ -60,6 +61,7 @@ func (c *slackCaller) post(ctx context.Context, path, contentType, body string, 
 		}
 		req.Header.Set("Content-Type", contentType)
 		slacktest.SignRequest(req.Header, body, time.Now(), signingSecret)
+		start := time.Now()
 		resp, err := httpClient.Do(req)
 		if errors.Is(err, syscall.ECONNREFUSED) {
 			continue
@@ -69,7 +71,7 @@ func (c *slackCaller) post(ctx context.Context, path, contentType, body string, 
 		}
 		raw, _ := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
 		resp.Body.Close()
-		return sent{status: resp.StatusCode, body: raw, base: base, at: time.Now()}
+		return sent{status: resp.StatusCode, body: raw, base: base, at: time.Now(), took: time.Since(start)}
 	}
 	return sent{}
 }
