@@ -143,7 +143,7 @@ func (s *Server) chatPostMessage(req apiRequest) (reply, *apiError) {
 		User:     s.botUserID,
 		Metadata: meta,
 	}
-	s.messages = append(s.messages, m)
+	s.addMessageLocked(m)
 	s.notify()
 	return reply{"channel": channel, "ts": m.TS, "message": s.messageJSON(m)}, nil
 }
@@ -176,7 +176,7 @@ func (s *Server) chatPostEphemeral(req apiRequest) (reply, *apiError) {
 		Ephemeral: true,
 		User:      userID,
 	}
-	s.messages = append(s.messages, m)
+	s.addMessageLocked(m)
 	s.notify()
 	return reply{"message_ts": m.TS}, nil
 }
@@ -195,7 +195,7 @@ func (s *Server) chatUpdate(req apiRequest) (reply, *apiError) {
 	default:
 		return nil, fail("channel_not_found")
 	}
-	_, m := s.findMessageLocked(channel, req.params["ts"])
+	m := s.findMessageLocked(channel, req.params["ts"])
 	if m == nil || m.Ephemeral {
 		return nil, fail("message_not_found")
 	}

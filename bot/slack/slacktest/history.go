@@ -51,8 +51,8 @@ func (s *Server) conversationsHistory(req apiRequest) (reply, *apiError) {
 		return nil, e
 	}
 	var in []*Message
-	for _, m := range s.messages {
-		if m.Channel == channel && !m.Ephemeral && (m.ThreadTS == "" || m.ThreadTS == m.TS) {
+	for _, m := range s.byChannel[channel] {
+		if !m.Ephemeral && (m.ThreadTS == "" || m.ThreadTS == m.TS) {
 			in = append(in, m)
 		}
 	}
@@ -70,13 +70,13 @@ func (s *Server) conversationsReplies(req apiRequest) (reply, *apiError) {
 	if ts == "" {
 		return nil, fail("invalid_arguments")
 	}
-	_, parent := s.findMessageLocked(channel, ts)
+	parent := s.findMessageLocked(channel, ts)
 	if parent == nil || parent.Ephemeral {
 		return nil, fail("thread_not_found")
 	}
 	in := []*Message{parent}
-	for _, m := range s.messages {
-		if m.Channel == channel && m.ThreadTS == ts && m.TS != ts && !m.Ephemeral {
+	for _, m := range s.byChannel[channel] {
+		if m.ThreadTS == ts && m.TS != ts && !m.Ephemeral {
 			in = append(in, m)
 		}
 	}

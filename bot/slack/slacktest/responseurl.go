@@ -153,11 +153,11 @@ func (s *Server) respondLocked(path string, body []byte, now time.Time, post *Re
 		target = u.lastTS
 	}
 	if p.DeleteOriginal {
-		i, m := s.findMessageLocked(u.channel, target)
+		m := s.findMessageLocked(u.channel, target)
 		if m == nil {
 			return http.StatusNotFound, fail("message_not_found")
 		}
-		s.messages = slices.Delete(s.messages, i, i+1)
+		s.deleteMessageLocked(m)
 		u.uses++
 		return http.StatusOK, nil
 	}
@@ -171,7 +171,7 @@ func (s *Server) respondLocked(path string, body []byte, now time.Time, post *Re
 	if p.ReplaceOriginal {
 		// Visibility is fixed for a message's life, so response_type does
 		// not apply to a replacement.
-		if _, m := s.findMessageLocked(u.channel, target); m != nil {
+		if m := s.findMessageLocked(u.channel, target); m != nil {
 			m.Text, m.Blocks = c.text, c.blocks
 			m.Updated++
 			u.uses++
@@ -184,7 +184,7 @@ func (s *Server) respondLocked(path string, body []byte, now time.Time, post *Re
 	} else {
 		m.Ephemeral, m.User = true, u.user
 	}
-	s.messages = append(s.messages, m)
+	s.addMessageLocked(m)
 	u.lastTS = m.TS
 	u.uses++
 	return http.StatusOK, nil

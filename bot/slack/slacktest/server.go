@@ -208,10 +208,11 @@ type Server struct {
 	changed      chan struct{}
 	users        map[string]User
 	calls        []Call
-	messages     []*Message          // post order, across channels
-	lastTS       int64               // microseconds of the last issued ts, to keep ts unique
-	dms          map[string]string   // sorted member ids joined by "," -> conversation id
-	dmMembers    map[string][]string // conversation id -> member ids
+	messages     []*Message            // post order, across channels
+	byChannel    map[string][]*Message // the same, per channel, for lookups
+	lastTS       int64                 // microseconds of the last issued ts, to keep ts unique
+	dms          map[string]string     // sorted member ids joined by "," -> conversation id
+	dmMembers    map[string][]string   // conversation id -> member ids
 	triggers     map[string]*trigger
 	views        []*View
 	files        []*File
@@ -390,11 +391,13 @@ func (s *Server) Messages(channel string) []Message {
 }
 
 func (s *Server) messagesLocked(channel string) []Message {
-	var out []Message
-	for _, m := range s.messages {
-		if channel == "" || m.Channel == channel {
-			out = append(out, cloneMessage(*m))
-		}
+	in := s.messages
+	if channel != "" {
+		in = s.byChannel[channel]
+	}
+	out := make([]Message, 0, len(in))
+	for _, m := range in {
+		out = append(out, cloneMessage(*m))
 	}
 	return out
 }
@@ -406,8 +409,8 @@ func (s *Server) Replies(channel, parentTS string) []Message {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	var out []Message
-	for _, m := range s.messages {
-		if m.Channel == channel && m.ThreadTS == parentTS && m.TS != parentTS {
+	for _, m := range s.byChannel[channel] {
+		if m.ThreadTS == parentTS && m.TS != parentTS {
 			out = append(out, cloneMessage(*m))
 		}
 	}
@@ -421,7 +424,7 @@ func (s *Server) PostUserMessage(channel, user, text string) Message {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	m := &Message{Channel: channel, TS: s.nextTS(now), Text: text, User: user}
-	s.messages = append(s.messages, m)
+	s.addMessageLocked(m)
 	s.notify()
 	return cloneMessage(*m)
 }
@@ -487,13 +490,31 @@ func (s *Server) nextID(prefix string) string {
 	return fmt.Sprintf("%s%08X", prefix, s.seq)
 }
 
-func (s *Server) findMessageLocked(channel, ts string) (int, *Message) {
-	for i, m := range s.messages {
-		if m.Channel == channel && m.TS == ts {
-			return i, m
+// findMessageLocked finds a channel's message by ts, newest first: the
+// messages updated are most often recent ones.
+func (s *Server) findMessageLocked(channel, ts string) *Message {
+	for _, m := range slices.Backward(s.byChannel[channel]) {
+		if m.TS == ts {
+			return m
 		}
 	}
-	return -1, nil
+	return nil
+}
+
+// addMessageLocked records a posted message.
+func (s *Server) addMessageLocked(m *Message) {
+	s.messages = append(s.messages, m)
+	if s.byChannel == nil {
+		s.byChannel = map[string][]*Message{}
+	}
+	s.byChannel[m.Channel] = append(s.byChannel[m.Channel], m)
+}
+
+// deleteMessageLocked forgets a deleted message.
+func (s *Server) deleteMessageLocked(m *Message) {
+	gone := func(x *Message) bool { return x == m }
+	s.messages = slices.DeleteFunc(s.messages, gone)
+	s.byChannel[m.Channel] = slices.DeleteFunc(s.byChannel[m.Channel], gone)
 }
 
 func cloneMessage(m Message) Message {

@@ -44,6 +44,22 @@ func (s *Server) IssueTriggerID() string {
 	return id
 }
 
+// ViewOpenedBy returns the modal views.open opened with trigger, as it
+// stands; false while none has. It copies that view alone, so a caller
+// polling for a form does not copy every view under the server's lock.
+func (s *Server) ViewOpenedBy(trigger string) (View, bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, v := range slices.Backward(s.views) {
+		if v.TriggerID == trigger {
+			out := *v
+			out.Blocks, out.JSON = slices.Clone(v.Blocks), slices.Clone(v.JSON)
+			return out, true
+		}
+	}
+	return View{}, false
+}
+
 // Views returns every view's current state, oldest first.
 func (s *Server) Views() []View {
 	s.mu.Lock()

@@ -68,13 +68,21 @@ func TestViewsOpenTrigger(t *testing.T) {
 				t.Fatalf("err = %v, want %q", err, tt.wantErr)
 			}
 			views := s.Views()
+			opened, found := s.ViewOpenedBy(trigger)
 			if err != nil {
 				if len(views) != before {
 					t.Errorf("a rejected views.open recorded a view: %+v", views)
 				}
+				// An exchanged trigger's view is the first exchange's.
+				if found != (tt.wantErr == "exchanged_trigger_id") {
+					t.Errorf("ViewOpenedBy(%s) after a refusal: %+v, %v", trigger, opened, found)
+				}
 				return
 			}
 			last := views[len(views)-1]
+			if !found || opened.ID != last.ID {
+				t.Errorf("ViewOpenedBy(%s) = %+v, %v; want the view just opened", trigger, opened, found)
+			}
 			if resp.ID == "" || resp.ID != last.ID || resp.Hash != last.Hash || last.TriggerID != trigger || last.Title != "Request a seat" {
 				t.Errorf("response view %+v, recorded %+v", resp.View, last)
 			}
