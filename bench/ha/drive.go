@@ -85,6 +85,7 @@ type driver struct {
 	decisions atomic.Int64 // clicks and form submissions that decide something
 	questions atomic.Int64 // seat questions in Slack and Teams
 	refused   atomic.Int64 // requests no replica acknowledged (all down, 5xx)
+	traffic   [2]time.Time // when the traffic began and ended
 	// How long acknowledged decisions took to be acknowledged.
 	clickAcks, formAcks, voteAcks latencies
 
@@ -138,23 +139,46 @@ func (d *driver) digestsPosted() int {
 	return n
 }
 
-// digestMessages are the posts in a DM that carry buttons of this week's
-// seat review (the quarter's privilege review has digests of its own).
+// digestMessages are the posts in a DM that are this week's seat-review
+// digest: by the key the bot sends as message metadata, which stays when
+// the digest is redrawn without buttons (every seat decided), or, for a
+// post without one, by this week's review buttons (the quarter's
+// privilege review has digests of its own).
 func digestMessages(msgs []slacktest.Message) []slacktest.Message {
-	week := reviews.PeriodOf(time.Now(), time.UTC) + ":"
+	period := reviews.PeriodOf(time.Now(), time.UTC)
 	var out []slacktest.Message
 	for _, m := range msgs {
 		if m.ThreadTS != "" && m.ThreadTS != m.TS {
 			continue
 		}
+		if key, ok := notificationKey(m); ok {
+			if strings.HasPrefix(key, "review/"+period+"/") && strings.Contains(key, "/digest-") {
+				out = append(out, m)
+			}
+			continue
+		}
 		for _, b := range buttons(m.Blocks) {
-			if strings.HasPrefix(b.actionID, "review.") && strings.HasPrefix(b.value, week) {
+			if strings.HasPrefix(b.actionID, "review.") && strings.HasPrefix(b.value, period+":") {
 				out = append(out, m)
 				break
 			}
 		}
 	}
 	return out
+}
+
+// notificationKey is the key a message was posted under, from its
+// metadata.
+func notificationKey(m slacktest.Message) (string, bool) {
+	var meta struct {
+		Payload struct {
+			Key string `json:"key"`
+		} `json:"event_payload"`
+	}
+	if m.Metadata == nil || json.Unmarshal(m.Metadata, &meta) != nil || meta.Payload.Key == "" {
+		return "", false
+	}
+	return meta.Payload.Key, true
 }
 
 // reviewer presses decisions on the digests until ctx ends or every seat
@@ -199,8 +223,9 @@ func (d *driver) reviewer(ctx context.Context) {
 		switch {
 		case seat != "":
 			d.decide(ctx, owner, ch, msg.TS, seat)
-		case page != "" && rand.IntN(3) > 0:
-			// Turn the page: the digest is redrawn in place.
+		case page != "":
+			// Every seat shown is pressed: turn the page, as a person
+			// would; the digest is redrawn in place.
 			d.slack.click(ctx, owner, ch, msg.TS, prompts.ActionPage, page, d.w.slack.NewMessageResponseURL(ch, owner.slackID, msg.TS))
 			sleep(ctx, 50*time.Millisecond)
 		default:
@@ -289,14 +314,9 @@ func (d *driver) count(s sent, acks *latencies) {
 func (d *driver) awaitView(ctx context.Context, trigger string) (slacktest.View, bool) {
 	var found slacktest.View
 	err := waitFor(ctx, 5*time.Second, "form", func() bool {
-		views := d.w.slack.Views()
-		for i := len(views) - 1; i >= 0; i-- {
-			if views[i].TriggerID == trigger {
-				found = views[i]
-				return true
-			}
-		}
-		return false
+		var ok bool
+		found, ok = d.w.slack.ViewOpenedBy(trigger)
+		return ok
 	})
 	return found, err == nil
 }

@@ -162,6 +162,7 @@ func run(ctx context.Context, o options, out io.Writer) (int, error) {
 	}
 	stopDriving()
 	elapsed := time.Since(runStart)
+	d.traffic = [2]time.Time{runStart, runStart.Add(elapsed)}
 	if ctx.Err() != nil {
 		return 0, ctx.Err()
 	}

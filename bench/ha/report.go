@@ -23,6 +23,9 @@ func report(out io.Writer, o options, d *driver, v *verdict, faults *faultLog, l
 	p("operations")
 	decisions := d.decisions.Load()
 	row("decisions acknowledged (review clicks and forms, approval votes)", fmt.Sprintf("%s (%.0f a second)", benchkit.Commas(int(decisions)), float64(decisions)/elapsed.Seconds()))
+	for _, r := range v.rates {
+		row(r[0], r[1])
+	}
 	for _, a := range []struct {
 		what string
 		l    *latencies

@@ -14,6 +14,7 @@ import (
 
 	"github.com/seatwarden/seatwarden/access"
 	"github.com/seatwarden/seatwarden/approvals"
+	"github.com/seatwarden/seatwarden/bench/internal/benchkit"
 	"github.com/seatwarden/seatwarden/integrations/zendesk/zendesktest"
 	"github.com/seatwarden/seatwarden/internal/seal"
 	"github.com/seatwarden/seatwarden/prompts"
@@ -27,7 +28,11 @@ type verdict struct {
 	violations map[string][]string // by kind, with examples
 	counts     map[string]int      // operations and outcomes, for the table
 	order      []string
+	rates      [][2]string // figures that are not counts: what, value
 }
+
+// note adds a figure that is not a count to the table.
+func (v *verdict) note(what, value string) { v.rates = append(v.rates, [2]string{what, value}) }
 
 func newVerdict() *verdict {
 	return &verdict{violations: map[string][]string{}, counts: map[string]int{}}
@@ -207,6 +212,19 @@ func judgeReviews(ctx context.Context, v *verdict, w *world, reps *replicas, d *
 		byValue[prompts.SeatValue("", period, it.Seat.UserID)] = it
 	}
 	v.count("review items", len(items))
+	during := func(t time.Time) bool { return !t.Before(d.traffic[0]) && !t.After(d.traffic[1]) }
+	var decided, done int
+	for _, it := range items {
+		if it.State != reviews.Open && during(it.DecidedAt) {
+			decided++
+		}
+		if it.Change != nil && it.Change.Status == reviews.ChangeDone && during(it.Change.DoneAt) {
+			done++
+		}
+	}
+	span := d.traffic[1].Sub(d.traffic[0]).Seconds()
+	v.note("seat decisions recorded during the traffic", fmt.Sprintf("%s (%.0f a second)", benchkit.Commas(decided), float64(decided)/span))
+	v.note("seat changes Zendesk confirmed during the traffic", fmt.Sprintf("%s (%.0f a second)", benchkit.Commas(done), float64(done)/span))
 
 	// Zendesk's changes per user, grouped by the second they happened in:
 	// one PUT, one group.
