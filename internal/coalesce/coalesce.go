@@ -8,6 +8,7 @@ package coalesce
 import (
 	"context"
 	"errors"
+	"slices"
 	"sync"
 	"time"
 )
@@ -21,9 +22,14 @@ type Batcher[In, Out any] struct {
 	timeout time.Duration
 	run     func(ctx context.Context, ins []In) ([]Out, []error)
 
-	mu      sync.Mutex
-	pending []*call[In, Out]
-	timer   *time.Timer
+	// serial: one batch at a time; what arrives meanwhile goes in the
+	// next, which starts as soon as this one ends (a group commit).
+	serial bool
+
+	mu       sync.Mutex
+	pending  []*call[In, Out]
+	timer    *time.Timer
+	inFlight bool
 }
 
 // ErrNoAnswer: the batch's run returned no result for an item, a bug in
@@ -45,6 +51,15 @@ func New[In, Out any](size int, window, timeout time.Duration, run func(ctx cont
 	return &Batcher[In, Out]{max: max(size, 1), window: window, timeout: timeout, run: run}
 }
 
+// OneAtATime makes b run one batch at a time, for work that cannot
+// overlap anyway (a save under a lock): what arrives while a batch runs
+// waits for it and then goes at once, in one batch rather than many
+// queued behind the lock. Call it before the first Do.
+func (b *Batcher[In, Out]) OneAtATime() *Batcher[In, Out] {
+	b.serial = true
+	return b
+}
+
 // Do adds in to the next batch and waits for its answer or for ctx. A
 // caller that gives up leaves its item in the batch: whatever it asked
 // may still be done.
@@ -54,9 +69,9 @@ func (b *Batcher[In, Out]) Do(ctx context.Context, in In) (Out, error) {
 	b.pending = append(b.pending, c)
 	switch {
 	case len(b.pending) >= b.max:
-		go b.flush(b.takeLocked())
+		b.startLocked()
 	case len(b.pending) == 1:
-		b.timer = time.AfterFunc(b.window, b.flushPending)
+		b.timer = time.AfterFunc(b.window, b.due)
 	}
 	b.mu.Unlock()
 	select {
@@ -68,22 +83,42 @@ func (b *Batcher[In, Out]) Do(ctx context.Context, in In) (Out, error) {
 	}
 }
 
-// takeLocked takes the pending batch and stops its timer.
-func (b *Batcher[In, Out]) takeLocked() []*call[In, Out] {
-	batch := b.pending
-	b.pending = nil
+// due starts the batch whose window has passed.
+func (b *Batcher[In, Out]) due() {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.startLocked()
+}
+
+// startLocked starts a batch of up to max pending items, unless b runs
+// one at a time and one is running: then it starts when that one ends.
+func (b *Batcher[In, Out]) startLocked() {
+	if b.serial && b.inFlight {
+		return
+	}
 	if b.timer != nil {
 		b.timer.Stop()
 		b.timer = nil
 	}
-	return batch
-}
-
-func (b *Batcher[In, Out]) flushPending() {
-	b.mu.Lock()
-	batch := b.takeLocked()
-	b.mu.Unlock()
-	b.flush(batch)
+	n := min(len(b.pending), b.max)
+	if n == 0 {
+		return
+	}
+	batch := b.pending[:n:n]
+	b.pending = slices.Clone(b.pending[n:])
+	if len(b.pending) > 0 && !b.serial {
+		b.timer = time.AfterFunc(b.window, b.due)
+	}
+	b.inFlight = true
+	go func() {
+		b.flush(batch)
+		b.mu.Lock()
+		defer b.mu.Unlock()
+		b.inFlight = false
+		if b.serial && len(b.pending) > 0 {
+			b.startLocked()
+		}
+	}()
 }
 
 func (b *Batcher[In, Out]) flush(batch []*call[In, Out]) {

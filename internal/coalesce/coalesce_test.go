@@ -169,3 +169,38 @@ func ExampleBatcher() {
 	fmt.Println(v, err)
 	// Output: 42 <nil>
 }
+
+// TestOneAtATimeGathersWhatArrivesMeanwhile: while a batch runs, the
+// calls that arrive wait for it and then go together, never two batches
+// at once.
+func TestOneAtATimeGathersWhatArrivesMeanwhile(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		var mu sync.Mutex
+		var running, most int
+		var sizes []int
+		slow := func(_ context.Context, ins []int) ([]int, []error) {
+			mu.Lock()
+			running++
+			most = max(most, running)
+			sizes = append(sizes, len(ins))
+			mu.Unlock()
+			time.Sleep(time.Second)
+			mu.Lock()
+			running--
+			mu.Unlock()
+			return ins, nil
+		}
+		b := coalesce.New(100, 10*time.Millisecond, time.Minute, slow).OneAtATime()
+		var wg sync.WaitGroup
+		wg.Go(func() { _, _ = b.Do(t.Context(), 0) })
+		time.Sleep(100 * time.Millisecond) // the first batch is running
+		for i := range 30 {
+			wg.Go(func() { _, _ = b.Do(t.Context(), i+1) })
+			time.Sleep(20 * time.Millisecond) // past the window each time
+		}
+		wg.Wait()
+		if most != 1 || !slices.Equal(sizes, []int{1, 30}) {
+			t.Errorf("batches %v, at most %d at once; want [1 30], one at a time", sizes, most)
+		}
+	})
+}
