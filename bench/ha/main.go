@@ -37,6 +37,9 @@ type options struct {
 	Settle    time.Duration
 	Dir       string
 	Keep      bool
+	// NoFaults drives the traffic without the fault schedule: what the
+	// replicas can do, to tell it apart from what the faults cost.
+	NoFaults bool
 }
 
 func main() {
@@ -51,6 +54,7 @@ func main() {
 	flag.DurationVar(&o.Settle, "settle", 3*time.Minute, "longest wait, after the faults, for decisions still being carried out")
 	flag.StringVar(&o.Dir, "dir", "", "where logs and Redis data go (default: a temporary directory, removed unless -keep)")
 	flag.BoolVar(&o.Keep, "keep", false, "keep the directory with every process's log")
+	flag.BoolVar(&o.NoFaults, "no-faults", false, "drive the traffic without the fault schedule, to measure what the replicas can do (not a proof: the verdict still runs)")
 	flag.Parse()
 	if o.Duration < 10*time.Second || o.Staff < 100 || o.Replicas < 2 || o.Approvers < 2 || o.Reviewers < 1 {
 		fmt.Fprintln(os.Stderr, "ha: -duration must be 10s or more, -staff 100 or more, -replicas and -approvers 2 or more, e.g. -duration 45s -staff 5000")
@@ -134,7 +138,11 @@ func run(ctx context.Context, o options, out io.Writer) (int, error) {
 	defer stopWatch()
 	go locks.run(watchCtx, 3*time.Second)
 
-	say("ha: driving traffic for %s with the fault schedule", o.Duration)
+	if o.NoFaults {
+		say("ha: driving traffic for %s without faults", o.Duration)
+	} else {
+		say("ha: driving traffic for %s with the fault schedule", o.Duration)
+	}
 	faults := newFaultLog()
 	var fo failoverFigures
 	runStart := time.Now()
@@ -155,7 +163,9 @@ func run(ctx context.Context, o options, out io.Writer) (int, error) {
 	launch(func() { d.teamsQuestions(driveCtx) })
 	launch(func() { d.directMessages(driveCtx, ctx, w.chatter) })
 	launch(func() { d.accessGrants(driveCtx) })
-	launch(func() { injectFaults(driveCtx, o.Duration, defaultSchedule, o.LockTTL, w, rt, reps, faults, &fo) })
+	if !o.NoFaults {
+		launch(func() { injectFaults(driveCtx, o.Duration, defaultSchedule, o.LockTTL, w, rt, reps, faults, &fo) })
+	}
 	launch(func() { progress(driveCtx, say, d, reps, runStart) })
 	for range workers {
 		<-done

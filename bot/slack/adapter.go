@@ -49,7 +49,7 @@ type Options struct {
 	// Users caches user id → email across replicas; nil keeps the cache
 	// in this process only.
 	Users store.Records
-	// Workers and Queue bound the background work (defaults 8 and 256).
+	// Workers and Queue bound the background work (defaults 32 and 256).
 	Workers, Queue int
 	// AckBudget is how long a slash command may take to be answered in
 	// the HTTP response itself before the answer goes to response_url

@@ -31,6 +31,11 @@ import (
 	"github.com/seatwarden/seatwarden/store"
 )
 
+// teamsWorkers is the adapter's default worker count, below the Slack
+// adapter's: Teams paces replies per conversation, so more workers only
+// wait longer in its line and run out their time before they post.
+const teamsWorkers = 8
+
 // Options configures the Teams adapter.
 type Options struct {
 	// AppID is the bot's Microsoft app id: the audience of inbound tokens
@@ -64,10 +69,11 @@ type Options struct {
 	// gives up after 15 s (default 10 s).
 	InvokeBudget time.Duration
 	HTTPClient   *http.Client // outbound calls (default: 15 s timeout)
-	Workers      int
-	Queue        int
-	Logger       *slog.Logger
-	Now          func() time.Time
+	// Workers and Queue bound the background work (defaults 8 and 256).
+	Workers int
+	Queue   int
+	Logger  *slog.Logger
+	Now     func() time.Time
 	// Sleep waits between retries and for pacing (tests pass a fake).
 	Sleep func(context.Context, time.Duration) error
 	// Intake, when set, keeps every acknowledged message in the store
@@ -131,7 +137,7 @@ func New(o Options) (*Adapter, error) {
 		conn: newConnector(connectorOptions{AppID: o.AppID, AppPassword: o.AppPassword, TokenURL: o.TokenURL,
 			ServiceURLs: o.ServiceURLs, HTTPClient: o.HTTPClient, Now: o.Now, Sleep: o.Sleep, Logger: log}),
 		dir:  newDirectory(o.Records),
-		pool: workers.New(max(o.Workers, 0), max(o.Queue, 0), log),
+		pool: workers.New(cmp.Or(max(o.Workers, 0), teamsWorkers), max(o.Queue, 0), log),
 	}
 	if o.Intake != nil {
 		a.intake = &intake.Queue{Records: o.Intake, Kind: "teams-intake", Holder: cmp.Or(o.Holder, "seatwarden"), Lease: o.IntakeLease, Now: o.Now, Log: log}
