@@ -119,7 +119,10 @@ func run(ctx context.Context, o options, out io.Writer) (int, error) {
 
 	d := newDriver(w, reps)
 	last, stable := -1, time.Now()
-	err = waitFor(ctx, 3*time.Minute, "the first sync and the seat-review digests", func() bool {
+	// Slack paces a workspace's posts at a few hundred a minute, so the
+	// digests take about a third of a second an owner at best.
+	firstDigests := max(3*time.Minute, time.Duration(len(w.owners))*time.Second/2)
+	err = waitFor(ctx, firstDigests, "the first sync and the seat-review digests", func() bool {
 		n := d.digestsPosted()
 		if n != last {
 			last, stable = n, time.Now()
