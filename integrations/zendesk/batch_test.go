@@ -57,6 +57,7 @@ func TestBatchCarriesOutAReviewInAFewRequests(t *testing.T) {
 		t.Errorf("%d single-user requests, want none", n)
 	}
 	reads, jobs := h.srv.Requests(zendesk.EndpointUsersShowMany), h.srv.Requests(zendesk.EndpointUsersUpdateMany)
+	t.Logf("101 decisions: %d show_many, %d update_many, %d job polls", reads, jobs, h.srv.Requests(zendesk.EndpointJobStatus))
 	if reads < 1 || reads > 3 || jobs < 1 || jobs > 4 {
 		t.Errorf("%d show_many and %d update_many requests for 100 decisions, want a few of each", reads, jobs)
 	}
