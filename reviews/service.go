@@ -511,9 +511,20 @@ func (s *Service) decide(ctx context.Context, in Input) (Item, error) {
 		decided = it
 		return json.Marshal(it)
 	})
+	var already *DecidedError
 	switch {
 	case errors.Is(err, store.ErrNotFound):
 		return Item{}, ErrNotFound
+	case errors.As(err, &already) && already.Item.Change != nil && already.Item.Change.Status == ChangePending:
+		// Decided, its change still pending: a replica died between the
+		// two, or Zendesk failed. This click (a second press, or the
+		// intake's replay of the first) finishes it rather than leaving it
+		// to the next reminders run; carryOut leaves it alone while another
+		// replica's lease holds.
+		if after, cerr := s.carryOut(ctx, in.Period, in.UserID); cerr == nil && after.Version != 0 {
+			already.Item = after
+		}
+		return Item{}, already
 	case err != nil:
 		return Item{}, err
 	}

@@ -351,6 +351,30 @@ func TestZendeskFailuresAreRetriedFromTheOutbox(t *testing.T) {
 	}
 }
 
+// TestAPendingChangeIsFinishedByTheNextClick: a decision whose change is
+// still pending (Zendesk failed, or the replica died) is carried out by
+// the next press on the seat, or the intake's replay of the first, once
+// its lease has passed; the press is still told who decided.
+func TestAPendingChangeIsFinishedByTheNextClick(t *testing.T) {
+	f := newFixture(t)
+	tom := f.seat(t, f.open(t), "tom@acme.example")
+	f.emu.InjectFault(zendesktest.EndpointUsersUpdate, zendesktest.Fault{Status: http.StatusServiceUnavailable})
+	remove := reviews.Input{Period: tom.Period, UserID: tom.Seat.UserID, Decision: reviews.Remove, Actor: reviews.Actor{Email: omar}}
+	if got, err := f.svc.Decide(t.Context(), remove); err != nil || got.Change.Status != reviews.ChangePending {
+		t.Fatalf("during the outage: %+v, %v; want the change pending", got.Change, err)
+	}
+	f.emu.ClearFaults()
+
+	var decided *reviews.DecidedError
+	_, err := f.svc.Decide(t.Context(), remove)
+	if !errors.As(err, &decided) || decided.Item.Change.Status != reviews.ChangeDone {
+		t.Fatalf("the replayed click: %v; want told it was decided, with the change now done", err)
+	}
+	if u, _ := f.emu.User(tom.Seat.UserID); u.Role != zendesk.RoleEndUser {
+		t.Errorf("Tom is %s in Zendesk, want end-user", u.Role)
+	}
+}
+
 // TestAChangeThatKeepsFailingIsGivenUp: after the last attempt the item
 // says Zendesk refused, and Resume reports it once.
 func TestAChangeThatKeepsFailingIsGivenUp(t *testing.T) {
