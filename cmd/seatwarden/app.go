@@ -189,7 +189,13 @@ func newApp(ctx context.Context, cfg *config.Config, log *slog.Logger) (*app, er
 	syncers := []*seats.Syncer{syncer}
 	inventories := []func(context.Context) error{a.tokens.Inventory}
 	digest := a.reviews.DigestJob()
-	reminders := jobs.Also(a.reviews.RemindersJob(), a.approvals.Reminders, a.privilege.RemindersJob().Run)
+	// The approvals' part goes first: it posts a few messages, while the
+	// seat review's may send hundreds of digests at Slack's pace, and an
+	// approval's thread should not wait behind them.
+	reminders := a.reviews.RemindersJob()
+	seatReminders := reminders.Run
+	reminders.Run = a.approvals.Reminders
+	reminders = jobs.Also(reminders, seatReminders, a.privilege.RemindersJob().Run)
 	if cfg.GitHub.Enabled() {
 		if a.github, err = newGitHubClient(cfg, log); err != nil {
 			a.Close()
