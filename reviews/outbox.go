@@ -188,30 +188,14 @@ func seatChangeOf(it Item) (connector.SeatChange, error) {
 }
 
 // patchSnapshot shows a change carried out in the stored snapshot, so
-// the counts agree with what the decision did. The decision's answer
-// waits for it up to patchWait: at a large account's size a save of the
-// snapshot takes seconds, and with many decisions at once each would
-// wait in line for every replica's save. A patch that takes longer lands
-// on its own a little later; a failure only leaves it for the next sync
-// to show, so it is logged.
+// the counts agree with what the decision did; the patcher bounds the
+// wait, and a failure only leaves the change for the next sync to show,
+// so it is logged.
 func (s *Service) patchSnapshot(ctx context.Context, it Item) {
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		if err := s.Snapshot.Show(context.WithoutCancel(ctx), s.connector(), it.Seat.UserID, s.Seats); err != nil {
-			s.log().WarnContext(ctx, "reviews: the snapshot does not show a change yet; the next sync will", slog.Int64("user", it.Seat.UserID), slog.Any("error", err))
-		}
-	}()
-	select {
-	case <-done:
-	case <-time.After(patchWait):
-	case <-ctx.Done():
+	if err := s.Snapshot.Show(ctx, s.connector(), it.Seat.UserID, s.Seats); err != nil {
+		s.log().WarnContext(ctx, "reviews: the snapshot does not show a change yet; the next sync will", slog.Int64("user", it.Seat.UserID), slog.Any("error", err))
 	}
 }
-
-// patchWait is how long a decision's answer waits for the snapshot to
-// show its change.
-const patchWait = time.Second
 
 // changeFailed records a failed attempt and frees the lease for the next;
 // after the last attempt the change is marked failed.

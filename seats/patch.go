@@ -5,6 +5,7 @@ import (
 	"crypto/rand"
 	"errors"
 	"fmt"
+	"log/slog"
 	"slices"
 	"sync"
 	"time"
@@ -28,6 +29,8 @@ type Patcher struct {
 	// Saved, when set, is told after a patch is saved, so this replica's
 	// readers look at once rather than at their next check.
 	Saved func()
+	// Logger has the failures of patches that outlast Show's wait.
+	Logger *slog.Logger
 
 	mu sync.Mutex
 	// puts gathers, per snapshot, the patches of the moment into one load
@@ -45,9 +48,8 @@ type staffPut struct {
 // putWindow is how long a patch waits for others to share its save.
 const putWindow = 50 * time.Millisecond
 
-// patchTimeout bounds a patch with its read back: on the path of the
-// decision that made the change, a slow one is given up (the next sync
-// shows the change) rather than holding the answer.
+// patchTimeout bounds a patch with its read back: a slow one is given up
+// and the next sync shows the change.
 const patchTimeout = 10 * time.Second
 
 // patchLockTTL bounds a patch; a patch is one load and one save.
@@ -85,19 +87,50 @@ var ErrNoSnapshot = errors.New("seats: no snapshot to patch yet")
 // Show puts the member userID in name's snapshot as source reads them
 // back, when source can (a connector.StaffReader): what the bot's change
 // made of them. It does nothing for a nil Patcher, a source that cannot
-// read a member back, or before the first sync, and gives up after
-// patchTimeout, leaving the change for the next sync to show.
+// read a member back, or before the first sync. It waits at most
+// showWait: at a large account's size a save of the snapshot takes
+// seconds, and with many changes at once each would wait in line for
+// every replica's save, so a slower patch lands on its own (within
+// patchTimeout, or the next sync shows the change) and a failure then
+// is logged rather than returned.
 func (p *Patcher) Show(ctx context.Context, name string, userID int64, source any) error {
 	reader, ok := source.(connector.StaffReader)
 	if p == nil || !ok {
 		return nil
 	}
-	ctx, cancel := context.WithTimeout(ctx, patchTimeout)
-	defer cancel()
-	if err := p.Refresh(ctx, name, userID, reader); err != nil && !errors.Is(err, ErrNoSnapshot) {
+	done := make(chan error, 1)
+	go func() {
+		ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), patchTimeout)
+		defer cancel()
+		err := p.Refresh(ctx, name, userID, reader)
+		if errors.Is(err, ErrNoSnapshot) {
+			err = nil
+		}
+		done <- err
+	}()
+	select {
+	case err := <-done:
 		return err
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-time.After(showWait):
+		go func() {
+			if err := <-done; err != nil {
+				p.log().Warn("seats: a change does not show in the snapshot yet; the next sync will", slog.String("snapshot", name), slog.Int64("user", userID), slog.Any("error", err))
+			}
+		}()
+		return nil
 	}
-	return nil
+}
+
+// showWait is how long Show waits for its patch to land.
+const showWait = time.Second
+
+func (p *Patcher) log() *slog.Logger {
+	if p.Logger != nil {
+		return p.Logger
+	}
+	return slog.Default()
 }
 
 // Refresh reads the member userID back from the SaaS and puts them in

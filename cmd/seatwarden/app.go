@@ -172,8 +172,8 @@ func newApp(ctx context.Context, cfg *config.Config, log *slog.Logger) (*app, er
 	a.access.Observe = a.metrics.ObserveAccess
 	a.privilege = newPrivilegeReviewJobs(cfg, a.store, batched, a.access.Service, holder, a.now, log)
 	// Seat and role changes the bot carries out show in the snapshot at
-	// once.
-	patcher := &seats.Patcher{Store: a.store, Locks: a.store, Saved: func() {
+	// once, or a moment later under load.
+	patcher := &seats.Patcher{Store: a.store, Locks: a.store, Logger: log, Saved: func() {
 		if a.router != nil {
 			a.router.SnapshotSaved()
 		}
