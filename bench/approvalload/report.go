@@ -46,15 +46,6 @@ type storeFigures struct {
 	Phases []*phaseFigures
 }
 
-// quantile of sorted latencies, nearest rank.
-func quantile(sorted []time.Duration, q float64) time.Duration {
-	if len(sorted) == 0 {
-		return 0
-	}
-	i := int(q*float64(len(sorted))+0.5) - 1
-	return sorted[min(max(i, 0), len(sorted)-1)]
-}
-
 func ms(d time.Duration) string { return benchkit.Millis(float64(d) / float64(time.Millisecond)) }
 
 // report is the whole run.
@@ -89,8 +80,8 @@ func (r *report) print(w io.Writer) {
 				f.Store, ph.Name, benchkit.Commas(ph.Requests),
 				benchkit.Commas(ph.Approvals), benchkit.Commas(ph.Requests*o.Needed),
 				benchkit.Commas(ph.Transitions), benchkit.Commas(ph.Requests),
-				ms(quantile(ph.Winners, 0.5)), ms(quantile(ph.Winners, 0.99)), ms(quantile(ph.Winners, 1)),
-				ms(quantile(ph.Refused, 0.5)), ms(quantile(ph.Refused, 0.99)), ms(quantile(ph.Refused, 1)),
+				ms(benchkit.Quantile(ph.Winners, 0.5)), ms(benchkit.Quantile(ph.Winners, 0.99)), ms(benchkit.Quantile(ph.Winners, 1)),
+				ms(benchkit.Quantile(ph.Refused, 0.5)), ms(benchkit.Quantile(ph.Refused, 0.99)), ms(benchkit.Quantile(ph.Refused, 1)),
 				ph.rate(), benchkit.Commas(int(ph.Ops.Votes)), benchkit.Commas(int(ph.Ops.Reads)),
 				benchkit.Commas(int(ph.Ops.Writes)), benchkit.Commas(int(ph.Ops.Conflicts)),
 				benchkit.Verdict(len(ph.Failures) == 0))

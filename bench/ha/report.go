@@ -108,12 +108,8 @@ func (l *latencies) add(d time.Duration) {
 // figures are the count and the p50 and p99 in milliseconds.
 func (l *latencies) figures() (n int, p50, p99 float64) {
 	l.mu.Lock()
-	defer l.mu.Unlock()
-	if len(l.took) == 0 {
-		return 0, 0, 0
-	}
-	s := slices.Clone(l.took)
-	slices.Sort(s)
-	at := func(q float64) float64 { return float64(s[int(q*float64(len(s)-1))]) / float64(time.Millisecond) }
-	return len(s), at(0.50), at(0.99)
+	s := slices.Sorted(slices.Values(l.took))
+	l.mu.Unlock()
+	ms := func(q float64) float64 { return float64(benchkit.Quantile(s, q)) / float64(time.Millisecond) }
+	return len(s), ms(0.50), ms(0.99)
 }

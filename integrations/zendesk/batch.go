@@ -2,6 +2,7 @@ package zendesk
 
 import (
 	"context"
+	"slices"
 	"time"
 
 	"github.com/seatwarden/seatwarden/internal/coalesce"
@@ -53,7 +54,7 @@ func NewBatch(api BulkAPI, window time.Duration) *Batch {
 		}),
 		roles: coalesce.New(MaxBatch, window, batchTimeout, func(ctx context.Context, asks []struct{}) ([][]CustomRole, []error) {
 			list, err := api.CustomRoles(ctx)
-			return fill(len(asks), list), fill(len(asks), err)
+			return slices.Repeat([][]CustomRole{list}, len(asks)), slices.Repeat([]error{err}, len(asks))
 		}),
 	}
 }
@@ -75,9 +76,9 @@ func (b *Batch) CustomRoles(ctx context.Context) ([]CustomRole, error) {
 }
 
 func readMany(ctx context.Context, api BulkAPI, ids []int64) ([]User, []error) {
-	users, err := api.ShowManyUsers(ctx, uniq(ids))
+	users, err := api.ShowManyUsers(ctx, slices.Compact(slices.Sorted(slices.Values(ids))))
 	if err != nil {
-		return nil, fill(len(ids), err)
+		return nil, slices.Repeat([]error{err}, len(ids))
 	}
 	byID := make(map[int64]User, len(users))
 	for _, u := range users {
@@ -153,26 +154,4 @@ func jobRefusal(r JobResult) error {
 		kind = ErrForbidden
 	}
 	return &Error{Kind: kind, Endpoint: EndpointUsersUpdateMany, Code: r.Error, Description: r.Details}
-}
-
-// uniq is ids without repeats, in their first order.
-func uniq(ids []int64) []int64 {
-	seen := make(map[int64]bool, len(ids))
-	out := ids[:0:0]
-	for _, id := range ids {
-		if !seen[id] {
-			seen[id] = true
-			out = append(out, id)
-		}
-	}
-	return out
-}
-
-// fill is n copies of v.
-func fill[T any](n int, v T) []T {
-	out := make([]T, n)
-	for i := range out {
-		out[i] = v
-	}
-	return out
 }

@@ -29,7 +29,7 @@ type Batcher[In, Out any] struct {
 	mu       sync.Mutex
 	pending  []*call[In, Out]
 	timer    *time.Timer
-	inFlight bool
+	inFlight bool // a serial batcher's batch is running
 }
 
 // ErrNoAnswer: the batch's run returned no result for an item, a bug in
@@ -109,22 +109,23 @@ func (b *Batcher[In, Out]) startLocked() {
 	if len(b.pending) > 0 && !b.serial {
 		b.timer = time.AfterFunc(b.window, b.due)
 	}
+	if !b.serial {
+		go b.flush(batch)
+		return
+	}
 	b.inFlight = true
 	go func() {
 		b.flush(batch)
 		b.mu.Lock()
 		defer b.mu.Unlock()
 		b.inFlight = false
-		if b.serial && len(b.pending) > 0 {
+		if len(b.pending) > 0 {
 			b.startLocked()
 		}
 	}()
 }
 
 func (b *Batcher[In, Out]) flush(batch []*call[In, Out]) {
-	if len(batch) == 0 {
-		return
-	}
 	ins := make([]In, len(batch))
 	for i, c := range batch {
 		ins[i] = c.in

@@ -10,6 +10,7 @@ import (
 	"runtime/pprof"
 	"strconv"
 	"strings"
+	"time"
 )
 
 // Commas writes n with thousands separators: 50,000.
@@ -34,6 +35,16 @@ func Commas(n int) string {
 func Rate(rps float64) string {
 	whole := int(rps)
 	return Commas(whole) + "." + strconv.Itoa(int((rps-float64(whole))*10))
+}
+
+// Quantile is the nearest-rank q-quantile of latencies sorted ascending;
+// 0 for none.
+func Quantile(sorted []time.Duration, q float64) time.Duration {
+	if len(sorted) == 0 {
+		return 0
+	}
+	i := int(q*float64(len(sorted))+0.5) - 1
+	return sorted[min(max(i, 0), len(sorted)-1)]
 }
 
 // Millis shows a latency in milliseconds with three significant digits
