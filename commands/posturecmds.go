@@ -56,7 +56,7 @@ func (pc *postureCommands) handle(ctx context.Context, c *Call) (bot.Message, er
 			if err != nil {
 				return nil, seats.Tally{}, "", false, err
 			}
-			return v.snap, v.report.Summary.Inactive, g.Policy.Pricing.Currency, true, nil
+			return v.withMembers(), v.report.Summary.Inactive, g.Policy.Pricing.Currency, true, nil
 		}})
 	if err != nil {
 		return bot.Message{}, err

@@ -135,15 +135,20 @@ type seatCommands struct {
 // worked out once: it is shared by every command until the snapshot or the
 // date changes, so it is never modified after it is built.
 type view struct {
-	d      Deps
+	d Deps
+	// snap is the snapshot without its members: the report's seats hold
+	// them, and a second copy was a fifth of a large account's view.
 	snap   *store.Snapshot
 	report seats.Report
 	draw   prompts.Seats    // draws the answers from this snapshot
 	groups map[int64]string // live groups by id
-	owner  map[int64]string // seat owner by user id, "" for none
-	// byEmail finds a seat by lower-case email: index into Paid when ≥ 0,
-	// into Free as -1-i.
-	byEmail map[string]int
+	// Who answers for each seat ("" for nobody) is worked out once, since
+	// the rule may ask the directory for a manager: ownerNames holds the
+	// few distinct owners, paidOwner[i] the one of Paid[i], freeOwner[i]
+	// of Free[i].
+	ownerNames           []string
+	paidOwner, freeOwner []int32
+	byEmail              *emailIndex
 
 	// paidCost[i] is the monthly cost of Paid[:i]: the inactive lists
 	// are prefixes of Paid, so their totals are one lookup.
@@ -208,9 +213,11 @@ func (s *seatCommands) loadOf(ctx context.Context, g Governed, now time.Time) (*
 	return v, nil
 }
 
-func newView(d Deps, snap *store.Snapshot, now time.Time) *view {
-	v := &view{d: d, snap: snap, report: seats.Evaluate(snap, d.Policy, now), draw: drawSeats(d, snap.Connector, snap.SyncedAt),
-		groups: map[int64]string{}, owner: map[int64]string{}, byEmail: map[string]int{}}
+// newView works out what the replies need from a judged report; snap is
+// the rest of its snapshot, without members.
+func newView(d Deps, report seats.Report, snap *store.Snapshot) *view {
+	v := &view{d: d, snap: snap, report: report, draw: drawSeats(d, snap.Connector, snap.SyncedAt),
+		groups: map[int64]string{}}
 	for _, g := range snap.Groups {
 		if !g.Deleted {
 			v.groups[g.ID] = g.Name
@@ -220,39 +227,65 @@ func newView(d Deps, snap *store.Snapshot, now time.Time) *view {
 	for i := range v.report.Paid {
 		v.paidCost[i+1] = v.paidCost[i] + v.report.Paid[i].MonthlyCost
 	}
+	named := map[string]int32{}
+	ownerIndex := func(st seats.Seat) int32 {
+		owner := d.Owners.Of(st)
+		i, ok := named[owner]
+		if !ok {
+			i = int32(len(v.ownerNames))
+			named[owner] = i
+			v.ownerNames = append(v.ownerNames, owner)
+		}
+		return i
+	}
+	v.paidOwner = make([]int32, len(v.report.Paid))
+	v.freeOwner = make([]int32, len(v.report.Free))
 	for i, list := range [][]seats.Seat{v.report.Paid, v.report.Free} {
+		owners := v.paidOwner
+		if i == 1 {
+			owners = v.freeOwner
+		}
 		for j, st := range list {
-			v.owner[st.User.ID] = d.Owners.Of(st)
-			at := j
-			if i == 1 {
-				at = -1 - j
-			}
-			if email := strings.ToLower(st.User.Email); email != "" {
-				if _, dup := v.byEmail[email]; !dup {
-					v.byEmail[email] = at
-				}
-			}
+			owners[j] = ownerIndex(st)
 		}
 	}
+	v.byEmail = newEmailIndex(&v.report)
 	return v
 }
 
-// ownerOf is who answers for a seat: the owner of its default group by
-// name, else the policy's default owner; "" when the policy names neither.
-func (v *view) ownerOf(s seats.Seat) string { return v.owner[s.User.ID] }
+// ownerOf is who answers for a seat of this view: the owner of its
+// default group by name, else the policy's default owner; "" when the
+// policy names neither. The seat is found where the report lists it.
+func (v *view) ownerOf(s seats.Seat) string {
+	list, owners := v.report.Paid, v.paidOwner
+	if !s.Paid {
+		list, owners = v.report.Free, v.freeOwner
+	}
+	if i, found := slices.BinarySearchFunc(list, s, seats.MostInactiveFirst); found {
+		return v.ownerNames[owners[i]]
+	}
+	return ""
+}
+
+// withMembers is the view's snapshot with its members taken back from the
+// seats, for readers that want the snapshot's shape (the posture report):
+// they are copied, so it costs what the members cost while it is read.
+func (v *view) withMembers() *store.Snapshot {
+	snap := *v.snap
+	snap.Staff = make([]connector.Staff, 0, len(v.report.Paid)+len(v.report.Free))
+	for _, list := range [][]seats.Seat{v.report.Paid, v.report.Free} {
+		for _, st := range list {
+			snap.Staff = append(snap.Staff, st.User)
+		}
+	}
+	return &snap
+}
+
+// paidOwnerOf is who answers for the paid seat Paid[i].
+func (v *view) paidOwnerOf(i int) string { return v.ownerNames[v.paidOwner[i]] }
 
 // seatByEmail finds a seat, paid or free, by email.
-func (v *view) seatByEmail(email string) (seats.Seat, bool) {
-	i, ok := v.byEmail[strings.ToLower(email)]
-	switch {
-	case !ok:
-		return seats.Seat{}, false
-	case i >= 0:
-		return v.report.Paid[i], true
-	default:
-		return v.report.Free[-1-i], true
-	}
-}
+func (v *view) seatByEmail(email string) (seats.Seat, bool) { return v.byEmail.find(email) }
 
 // drawSeats is what draws saas's answers under d's rules; syncedAt is
 // when its snapshot was synced.
@@ -415,7 +448,7 @@ func (s *seatCommands) inactive(ctx context.Context, c *Call) (bot.Message, erro
 		var own []seats.Seat
 		cost = 0
 		for i := range list {
-			if st := &list[i]; c.Role.Is(v.owner[st.User.ID]) {
+			if st := &list[i]; c.Role.Is(v.paidOwnerOf(i)) {
 				own = append(own, *st)
 				cost += st.MonthlyCost
 			}

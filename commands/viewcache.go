@@ -5,6 +5,8 @@ import (
 	"log/slog"
 	"sync"
 	"time"
+
+	"github.com/seatwarden/seatwarden/seats"
 )
 
 // viewCache keeps the judged snapshot between commands. Decoding and
@@ -97,11 +99,11 @@ func (c *viewCache) build(ctx context.Context, d Deps, rev, date string, now tim
 
 // judge loads the snapshot and judges it at now.
 func (c *viewCache) judge(ctx context.Context, d Deps, now time.Time) (*view, error) {
-	snap, err := d.Snapshots.LoadSnapshot(ctx, c.connector)
+	report, snap, err := seats.Judge(ctx, d.Snapshots, c.connector, d.Policy, now)
 	if err != nil {
 		return nil, err
 	}
-	return newView(d, snap, now), nil
+	return newView(d, report, snap), nil
 }
 
 // rebuild judges revision rev off the command's path and puts it in place.

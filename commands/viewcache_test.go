@@ -15,7 +15,7 @@ import (
 	"github.com/seatwarden/seatwarden/store"
 )
 
-// countingSnapshots counts full snapshot loads.
+// countingSnapshots counts reads of every member of a snapshot.
 type countingSnapshots struct {
 	store.Snapshots
 	loads atomic.Int64
@@ -24,6 +24,13 @@ type countingSnapshots struct {
 func (c *countingSnapshots) LoadSnapshot(ctx context.Context, name string) (*store.Snapshot, error) {
 	c.loads.Add(1)
 	return c.Snapshots.LoadSnapshot(ctx, name)
+}
+
+func (c *countingSnapshots) ReadSnapshot(ctx context.Context, name string, member func(connector.Staff) error) (*store.Snapshot, error) {
+	if member != nil {
+		c.loads.Add(1)
+	}
+	return c.Snapshots.ReadSnapshot(ctx, name, member)
 }
 
 // TestAnswersFollowTheSnapshotAndTheCalendar: commands answer from a
@@ -155,13 +162,24 @@ type blockingSnapshots struct {
 }
 
 func (b *blockingSnapshots) LoadSnapshot(ctx context.Context, name string) (*store.Snapshot, error) {
+	b.hold()
+	return b.Snapshots.LoadSnapshot(ctx, name)
+}
+
+func (b *blockingSnapshots) ReadSnapshot(ctx context.Context, name string, member func(connector.Staff) error) (*store.Snapshot, error) {
+	if member != nil {
+		b.hold()
+	}
+	return b.Snapshots.ReadSnapshot(ctx, name, member)
+}
+
+func (b *blockingSnapshots) hold() {
 	if b.loads.Add(1) > 1 {
 		if b.held != nil {
 			b.held <- struct{}{}
 		}
 		<-b.release
 	}
-	return b.Snapshots.LoadSnapshot(ctx, name)
 }
 
 // TestNobodyWaitsBehindARebuild: after another replica's sync, however

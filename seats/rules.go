@@ -62,9 +62,8 @@ const (
 // Seat is one staff member judged by the rules.
 type Seat struct {
 	User connector.Staff
-	// Paid is false for staff the connector says hold no paid seat and
-	// for NonSeatRoles; Free then says why.
-	Paid     bool
+	// Free says why a seat is not paid: the connector says it holds no
+	// paid seat, or its role is one of NonSeatRoles.
 	Free     string
 	Category Category
 	// RoleName is the custom role's name, or "Admin"/"Agent" without one.
@@ -75,10 +74,16 @@ type Seat struct {
 	DefaultGroup string
 	// LastActivity is the last login, or the creation time for someone who
 	// never logged in (NeverLoggedIn).
-	LastActivity  time.Time
+	LastActivity time.Time
+	// The flags sit together, sharing one word of padding: a large
+	// account's view holds a Seat per member.
+
+	// Paid is false for staff the connector says hold no paid seat and
+	// for NonSeatRoles; Free then says why.
+	Paid          bool
 	NeverLoggedIn bool
-	DaysInactive  int
 	Inactive      bool
+	DaysInactive  int
 	MonthlyCost   float64
 }
 
@@ -116,12 +121,19 @@ func NewIndex(snap *store.Snapshot, p Policy) *Index {
 	return ix
 }
 
+// place names s's groups and default group, the only part of a seat's
+// judgement the groups decide.
+func (ix *Index) place(s *Seat) {
+	s.Groups, s.DefaultGroup = ix.userGroups[s.User.ID], ""
+	if s.User.DefaultGroupID != nil {
+		s.DefaultGroup = ix.groupNames[*s.User.DefaultGroupID]
+	}
+}
+
 // Evaluate judges one staff member at now.
 func (ix *Index) Evaluate(u connector.Staff, p Policy, now time.Time) Seat {
-	s := Seat{User: u, Groups: ix.userGroups[u.ID], RoleName: u.Title(), Paid: u.Paid(), Free: u.Free}
-	if u.DefaultGroupID != nil {
-		s.DefaultGroup = ix.groupNames[*u.DefaultGroupID]
-	}
+	s := Seat{User: u, RoleName: u.Title(), Paid: u.Paid(), Free: u.Free}
+	ix.place(&s)
 	// Admins always hold a seat, whatever custom role they carry.
 	if s.Paid && !u.Privileged && u.RoleID != nil && ix.nonSeatRole[strings.ToLower(s.RoleName)] {
 		s.Paid, s.Free = false, FreeNonSeatRole

@@ -3,6 +3,7 @@ package seats
 import (
 	"cmp"
 	"context"
+	"errors"
 	"slices"
 	"sort"
 	"time"
@@ -49,25 +50,84 @@ type Report struct {
 // Evaluate judges every staff member of snap at now.
 func Evaluate(snap *store.Snapshot, p Policy, now time.Time) Report {
 	ix := NewIndex(snap, p)
-	r := Report{Summary: Summary{
-		SyncedAt:       snap.SyncedAt,
-		Currency:       p.Pricing.Currency,
-		InactivityDays: p.InactivityDays,
-		ByCategory:     make(map[Category]Tally, len(Categories)),
-		Free:           map[string]int{},
-	},
-		// Nearly every staff member holds a paid seat: one allocation
-		// instead of a dozen growing copies of a large slice.
-		Paid: make([]Seat, 0, len(snap.Staff))}
-	for _, u := range snap.Staff {
-		r.add(ix.Evaluate(u, p, now), true)
+	all := make([]Seat, len(snap.Staff))
+	for i, u := range snap.Staff {
+		all[i] = ix.Evaluate(u, p, now)
 	}
-	byInactivity := func(a, b Seat) int {
-		return cmp.Or(cmp.Compare(b.DaysInactive, a.DaysInactive), cmp.Compare(a.User.ID, b.User.ID))
+	return report(all, p, snap.SyncedAt)
+}
+
+// judgeAttempts bounds how often Judge starts again after saves replaced
+// the snapshot under it.
+const judgeAttempts = 4
+
+// Judge is Evaluate of the stored snapshot of name, read a member at a
+// time: the members are never held beside their seats, so judging a large
+// account costs what its seats cost. The snapshot returned holds the rest
+// (groups, memberships, where the syncs stand), without members.
+func Judge(ctx context.Context, snaps store.Snapshots, name string, p Policy, now time.Time) (Report, *store.Snapshot, error) {
+	for attempt := 1; ; attempt++ {
+		r, snap, err := judge(ctx, snaps, name, p, now)
+		if errors.Is(err, store.ErrSnapshotReplaced) && attempt < judgeAttempts {
+			continue
+		}
+		return r, snap, err
 	}
-	slices.SortFunc(r.Paid, byInactivity)
-	slices.SortFunc(r.Free, byInactivity)
+}
+
+func judge(ctx context.Context, snaps store.Snapshots, name string, p Policy, now time.Time) (Report, *store.Snapshot, error) {
+	// The head counts the members, so the seats take one allocation; a
+	// save between the two reads makes the count a hint, no more.
+	head, err := snaps.ReadSnapshot(ctx, name, nil)
+	if err != nil {
+		return Report{}, nil, err
+	}
+	// The stored content has the groups after the members: each seat is
+	// judged on its own first, and placed in its groups once they are read.
+	alone := NewIndex(&store.Snapshot{}, p)
+	all := make([]Seat, 0, head.Members)
+	snap, err := snaps.ReadSnapshot(ctx, name, func(u connector.Staff) error {
+		all = append(all, alone.Evaluate(u, p, now))
+		return nil
+	})
+	if err != nil {
+		return Report{}, nil, err
+	}
+	ix := NewIndex(snap, p)
+	for i := range all {
+		ix.place(&all[i])
+	}
+	return report(all, p, snap.SyncedAt), snap, nil
+}
+
+// report counts the judged seats and splits them, in place, into Paid and
+// Free, each most inactive first.
+func report(all []Seat, p Policy, syncedAt time.Time) Report {
+	r := Report{Summary: newSummary(p)}
+	r.Summary.SyncedAt = syncedAt
+	paid := 0
+	for i := range all {
+		r.count(all[i])
+		if all[i].Paid {
+			all[paid], all[i] = all[i], all[paid]
+			paid++
+		}
+	}
+	r.Paid, r.Free = all[:paid:paid], all[paid:]
+	slices.SortFunc(r.Paid, MostInactiveFirst)
+	slices.SortFunc(r.Free, MostInactiveFirst)
 	return r
+}
+
+// MostInactiveFirst orders seats as Report lists them: by days inactive,
+// most first, then by member id.
+func MostInactiveFirst(a, b Seat) int {
+	return cmp.Or(cmp.Compare(b.DaysInactive, a.DaysInactive), cmp.Compare(a.User.ID, b.User.ID))
+}
+
+func newSummary(p Policy) Summary {
+	return Summary{Currency: p.Pricing.Currency, InactivityDays: p.InactivityDays,
+		ByCategory: make(map[Category]Tally, len(Categories)), Free: map[string]int{}}
 }
 
 // Summarize is Evaluate's Summary of the stored snapshot of name, read a
@@ -75,11 +135,9 @@ func Evaluate(snap *store.Snapshot, p Policy, now time.Time) Report {
 func Summarize(ctx context.Context, snaps store.Snapshots, name string, p Policy, now time.Time) (Summary, error) {
 	// The summary names no group, so the index needs none.
 	ix := NewIndex(&store.Snapshot{}, p)
-	var r Report
-	r.Summary = Summary{Currency: p.Pricing.Currency, InactivityDays: p.InactivityDays,
-		ByCategory: make(map[Category]Tally, len(Categories)), Free: map[string]int{}}
+	r := Report{Summary: newSummary(p)}
 	snap, err := snaps.ReadSnapshot(ctx, name, func(u connector.Staff) error {
-		r.add(ix.Evaluate(u, p, now), false)
+		r.count(ix.Evaluate(u, p, now))
 		return nil
 	})
 	if err != nil {
@@ -89,18 +147,12 @@ func Summarize(ctx context.Context, snaps store.Snapshots, name string, p Policy
 	return r.Summary, nil
 }
 
-// add counts s in the summary, and keeps it in Paid or Free when keep.
-func (r *Report) add(s Seat, keep bool) {
+// count counts s in the summary.
+func (r *Report) count(s Seat) {
 	sum := &r.Summary
 	if !s.Paid {
-		if keep {
-			r.Free = append(r.Free, s)
-		}
 		sum.Free[s.Free]++
 		return
-	}
-	if keep {
-		r.Paid = append(r.Paid, s)
 	}
 	sum.Paid.add(s)
 	t := sum.ByCategory[s.Category]

@@ -248,7 +248,7 @@ func (c *Codec) readSnapshot(ctx context.Context, b SnapshotChunks, name string,
 		}
 		shape := contentShape{staff: len(snap.Staff), nullStaff: snap.Staff == nil}
 		staff := snap.Staff
-		snap.Staff = nil
+		snap.Staff, snap.Members = nil, len(staff)
 		if member == nil {
 			snap.Groups, snap.Memberships = nil, nil
 			return snap, shape, nil
@@ -264,7 +264,7 @@ func (c *Codec) readSnapshot(ctx context.Context, b SnapshotChunks, name string,
 		return snap, shape, nil
 	}
 	snap := &Snapshot{V: h.V, SyncedAt: h.SyncedAt, Connector: h.Connector, Account: h.Account,
-		Roster: connector.Roster{Cursor: h.Cursor, GroupsRead: h.GroupsRead}}
+		Roster: connector.Roster{Cursor: h.Cursor, GroupsRead: h.GroupsRead}, Members: h.Staff}
 	shape := contentShape{staff: h.Staff}
 	if member == nil {
 		return snap, shape, nil
@@ -312,7 +312,8 @@ func (c *Codec) LoadSnapshot(ctx context.Context, b SnapshotChunks, name string)
 		if shape.nullStaff {
 			staff = nil
 		}
-		snap.Staff = staff
+		// Members counts for readers that stream; this one holds them.
+		snap.Staff, snap.Members = staff, 0
 		return snap, nil
 	}
 }

@@ -34,6 +34,10 @@ type Snapshot struct {
 	// a full sync.
 	Account string `json:"account"`
 	connector.Roster
+	// Members is how many members the stored snapshot holds, as
+	// ReadSnapshot finds them counted before the first, so a reader can
+	// size what it builds from them; it is not part of the content.
+	Members int `json:"-"`
 }
 
 // ConnectorOrDefault is the snapshot's connector; snapshots from before

@@ -68,8 +68,9 @@ type Snapshots interface {
 	SaveSnapshot(ctx context.Context, s *Snapshot) error
 	// ReadSnapshot reads connector's snapshot without holding it whole:
 	// member is given each member in id order, and the snapshot returned
-	// holds the rest. A nil member reads only where the syncs stand (no
-	// members, groups or memberships), which costs a few bytes.
+	// holds the rest, Members counting them. A nil member reads only where
+	// the syncs stand and how many members there are (no members, groups
+	// or memberships), which costs a few bytes.
 	// ErrSnapshotReplaced when a save replaced it while it was read.
 	ReadSnapshot(ctx context.Context, connector string, member func(connector.Staff) error) (*Snapshot, error)
 	// WriteSnapshot replaces the snapshot of head.Connector with one

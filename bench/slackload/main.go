@@ -43,6 +43,9 @@ type options struct {
 	Out    string
 	// CPUProfile, when set, receives a CPU profile of the full-stack load.
 	CPUProfile string
+	// MemProfile, when set, receives the live heap after the full-stack
+	// load.
+	MemProfile string
 	JSON       bool
 	Strict     bool
 	// Verbose sends the bot's own logs to stderr.
@@ -81,6 +84,7 @@ func parseOptions(args []string, stderr io.Writer) (options, error) {
 	fs.StringVar(&o.Expect, "expect", "", "string every full-stack reply must contain (default: the seat summary's headline for -text seats)")
 	fs.StringVar(&o.Out, "out", "", "append the results as a markdown table to this file")
 	fs.StringVar(&o.CPUProfile, "cpuprofile", "", "write a CPU profile of the full-stack load (warmup included) to this file")
+	fs.StringVar(&o.MemProfile, "memprofile", "", "write the live heap after the full-stack load to this file")
 	fs.BoolVar(&o.JSON, "json", false, "print the results as JSON on stdout (progress goes to stderr)")
 	fs.BoolVar(&o.Strict, "strict", false, "exit 1 when a target is missed")
 	fs.BoolVar(&o.Verbose, "v", false, "also print the bot's logs (JSON) on stderr")

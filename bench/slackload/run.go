@@ -148,13 +148,16 @@ func run(ctx context.Context, o options, progress, logs io.Writer) (rep *report,
 		return nil, fmt.Errorf("interrupted: %w", err)
 	}
 
+	mem.PeakLoad = benchkit.ResidentPeak()
+	if err := benchkit.WriteHeapProfile(o.MemProfile); err != nil {
+		return nil, err
+	}
 	runtime.ReadMemStats(&ms)
 	rep = newReport(o, seeded, expect, bareRes, fullRes)
 	rep.KeyPrefix = prefix
 	rep.HeapInuseSeeded = heapSeeded
 	rep.HeapInuse = ms.HeapInuse
 	rep.MaxRSS = benchkit.MaxRSS()
-	mem.PeakLoad = benchkit.ResidentPeak()
 	rep.Serving = mem
 	rep.ResponseURLPosts = full.posts.Load()
 	rep.print(progress)

@@ -1,0 +1,64 @@
+package seats_test
+
+import (
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+	"github.com/google/go-cmp/cmp/cmpopts"
+
+	"github.com/seatwarden/seatwarden/connector"
+	"github.com/seatwarden/seatwarden/seats"
+	"github.com/seatwarden/seatwarden/store"
+)
+
+// TestJudgeReadsWhatEvaluateJudges: judging the stored snapshot a member at
+// a time gives the report judging it whole gives, groups and default
+// groups included although the stored content has them after the
+// members, and hands back the rest of the snapshot without the members.
+func TestJudgeReadsWhatEvaluateJudges(t *testing.T) {
+	policy := seats.Policy{InactivityDays: 30, Location: time.UTC, NonSeatRoles: []string{"Contractor"},
+		Pricing: seats.Pricing{Agent: 100, Admin: 200, Currency: "EUR"}}
+	at := func(days int) *time.Time { v := now.AddDate(0, 0, -days); return &v }
+	group := func(id int64) *int64 { return &id }
+	contractor := int64(7)
+	snap := &store.Snapshot{SyncedAt: now.Add(-time.Hour), Connector: connector.Zendesk, Account: "https://acme.zendesk.com",
+		Roster: connector.Roster{Cursor: "c9",
+			Staff: []connector.Staff{
+				{ID: 1, Email: "ada@acme.example", Role: "admin", Privileged: true, LastActivity: at(2), DefaultGroupID: group(10)},
+				{ID: 2, Email: "bo@acme.example", Role: "agent", LastActivity: at(90), DefaultGroupID: group(11)},
+				{ID: 3, Email: "cy@acme.example", Role: "agent", CreatedAt: now.AddDate(0, 0, -45)},
+				{ID: 4, Email: "di@acme.example", Role: "agent", RoleName: "Contractor", RoleID: &contractor, LastActivity: at(1)},
+				{ID: 5, Email: "ed@acme.example", Role: "agent", Free: "light agent", LastActivity: at(400), DefaultGroupID: group(12)},
+				{ID: 6, Email: "fi@acme.example", Role: "agent", Suspended: true, LastActivity: at(30), DefaultGroupID: group(10)},
+			},
+			Groups: []connector.Group{{ID: 10, Name: "Tier 1"}, {ID: 11, Name: "Billing"}, {ID: 12, Name: "Gone", Deleted: true}},
+			Memberships: []connector.Membership{
+				{UserID: 1, GroupID: 10, Default: true}, {UserID: 1, GroupID: 11},
+				{UserID: 2, GroupID: 11, Default: true}, {UserID: 5, GroupID: 12, Default: true}, {UserID: 6, GroupID: 10},
+			}}}
+	want := seats.Evaluate(snap, policy, now)
+	if len(want.Paid) != 4 || len(want.Free) != 2 || want.Paid[0].DefaultGroup != "Billing" {
+		t.Fatalf("the fixture judges %d paid, %d free, first in %q; the test expects 4, 2, Billing", len(want.Paid), len(want.Free), want.Paid[0].DefaultGroup)
+	}
+	for name, open := range patchStores() {
+		t.Run(name, func(t *testing.T) {
+			st := open(t)
+			if err := st.SaveSnapshot(t.Context(), snap); err != nil {
+				t.Fatal(err)
+			}
+			got, head, err := seats.Judge(t.Context(), st, connector.Zendesk, policy, now)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if diff := cmp.Diff(want, got, cmpopts.EquateEmpty()); diff != "" {
+				t.Errorf("report (-Evaluate +Judge):\n%s", diff)
+			}
+			wantHead := *snap
+			wantHead.Staff, wantHead.Members = nil, len(snap.Staff)
+			if diff := cmp.Diff(&wantHead, head, cmpopts.EquateEmpty(), cmpopts.IgnoreFields(store.Snapshot{}, "V")); diff != "" {
+				t.Errorf("snapshot returned (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
