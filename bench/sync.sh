@@ -6,6 +6,7 @@
 #   USERS=100000 ./bench/sync.sh      (make bench-sync builds bin/seatwarden first)
 #   USERS=200000 STAFF_SHARE=1 ./bench/sync.sh               200,000 seats
 #   USERS=2000 STAFF_SHARE=1 END_USERS=1998000 ./bench/sync.sh  2,000,000 users, 2,000 seats
+#   BOT_GOMEMLIMIT=150MiB USERS=200000 STAFF_SHARE=1 ./bench/sync.sh   the bot under a soft memory limit
 set -euo pipefail
 cd "$(dirname "$0")/.."
 users=${USERS:-100000}
@@ -33,7 +34,7 @@ export ZENDESK_URL="http://127.0.0.1:$port" ZENDESK_OAUTH_CLIENT_ID=seatwarden Z
 export SEATWARDEN_DATA_DIR="$tmp/data" SEATWARDEN_LOG_LEVEL=warn
 
 run() { # $1 = label
-  /usr/bin/time -f "%e %M" -o "$tmp/time" "$bin" --config "$tmp/policy.yaml" run-job sync >"$tmp/out" 2>"$tmp/err" || { cat "$tmp/err"; exit 1; }
+  GOMEMLIMIT=${BOT_GOMEMLIMIT:-} /usr/bin/time -f "%e %M" -o "$tmp/time" "$bin" --config "$tmp/policy.yaml" run-job sync >"$tmp/out" 2>"$tmp/err" || { cat "$tmp/err"; exit 1; }
   read -r secs kb <"$tmp/time"
   reqs=$(sed -n 's/^zendesk requests: //p' "$tmp/out")
   printf '%-22s wall %6ss  peak RSS %4d MB  requests %s\n' "$1" "$secs" $((kb / 1024)) "$reqs"

@@ -191,14 +191,13 @@ func (r *Reviews) digest(ctx context.Context, now time.Time) error {
 
 // open opens the period's review of this SaaS's inactive seats.
 func (r *Reviews) open(ctx context.Context, period string, now time.Time) error {
-	snap, err := r.Snapshots.LoadSnapshot(ctx, r.Service.Connector)
+	report, _, err := seats.Judge(ctx, r.Snapshots, r.Service.Connector, r.Rules, now)
 	if errors.Is(err, store.ErrNotFound) {
 		return errors.New("no seat snapshot yet: run `seatwarden run-job sync` first")
 	}
 	if err != nil {
 		return err
 	}
-	report := seats.Evaluate(snap, r.Rules, now)
 	var open []reviews.Item
 	if r.Service.Privilege {
 		standing, serr := r.Standing(ctx)
@@ -795,7 +794,7 @@ func (r *Reviews) Preview(ctx context.Context, now time.Time) (period string, ou
 	period = r.cadence().PeriodOf(now, r.Rules.Location)
 	var all []reviews.Item
 	for _, p := range r.parts() {
-		snap, err := p.Snapshots.LoadSnapshot(ctx, p.Service.Connector)
+		report, _, err := seats.Judge(ctx, p.Snapshots, p.Service.Connector, p.Rules, now)
 		if errors.Is(err, store.ErrNotFound) {
 			missing = append(missing, p.saas())
 			continue
@@ -803,7 +802,7 @@ func (r *Reviews) Preview(ctx context.Context, now time.Time) (period string, ou
 		if err != nil {
 			return period, nil, nil, p.wrap(err)
 		}
-		items, err := p.Service.Preview(ctx, period, seats.Evaluate(snap, p.Rules, now), p.Owners.Of)
+		items, err := p.Service.Preview(ctx, period, report, p.Owners.Of)
 		if err != nil {
 			return period, nil, nil, p.wrap(err)
 		}
@@ -830,14 +829,13 @@ func (r *Reviews) RaiseLeavers(ctx context.Context, left func(email string) (rev
 	period := r.cadence().PeriodOf(now, r.Rules.Location)
 	raised := 0
 	for _, p := range r.parts() {
-		snap, err := p.Snapshots.LoadSnapshot(ctx, p.Service.Connector)
+		report, _, err := seats.Judge(ctx, p.Snapshots, p.Service.Connector, p.Rules, now)
 		if errors.Is(err, store.ErrNotFound) {
 			continue
 		}
 		if err != nil {
 			return p.wrap(err)
 		}
-		report := seats.Evaluate(snap, p.Rules, now)
 		byID := map[int64]reviews.Left{}
 		for _, st := range report.Paid {
 			if l, ok := left(st.User.Email); ok && st.User.Email != "" {

@@ -57,13 +57,11 @@ func (e *env) digests(ctx context.Context) (digestFigures, error) {
 	stop := peakHeap()
 	start := time.Now()
 
-	snap, err := e.store.LoadSnapshot(ctx, connector.Zendesk)
+	report, _, err := seats.Judge(ctx, e.store, connector.Zendesk, e.rules, now)
 	if err != nil {
 		return f, err
 	}
-	report := seats.Evaluate(snap, e.rules, now)
 	svc := e.service(nil, "bench")
-	snap = nil
 	if _, err := svc.Open(ctx, e.period, report, e.owners().Of); err != nil {
 		return f, err
 	}
