@@ -1,6 +1,8 @@
 package seats_test
 
 import (
+	"math/rand/v2"
+	"slices"
 	"testing"
 	"time"
 
@@ -60,5 +62,47 @@ func TestJudgeReadsWhatEvaluateJudges(t *testing.T) {
 				t.Errorf("snapshot returned (-want +got):\n%s", diff)
 			}
 		})
+	}
+}
+
+// TestReportListsMostInactiveFirst: however the members come, the report
+// lists the paid and the free seats by days inactive, most first, then by
+// id.
+func TestReportListsMostInactiveFirst(t *testing.T) {
+	policy := seats.Policy{InactivityDays: 30, Location: time.UTC, Pricing: seats.Pricing{Agent: 100, Admin: 100}}
+	snap := &store.Snapshot{SyncedAt: now}
+	rng := rand.New(rand.NewPCG(1, 2))
+	for i := range 2000 {
+		last := now.AddDate(0, 0, -rng.IntN(60))
+		u := connector.Staff{ID: int64(rng.IntN(1_000_000)) + 1, Role: "agent", LastActivity: &last}
+		if i%7 == 0 {
+			u.Free = connector.FreeLightAgent
+		}
+		snap.Staff = append(snap.Staff, u)
+	}
+	r := seats.Evaluate(snap, policy, now)
+	if len(r.Paid)+len(r.Free) != len(snap.Staff) {
+		t.Fatalf("%d paid + %d free seats of %d members", len(r.Paid), len(r.Free), len(snap.Staff))
+	}
+	for name, list := range map[string][]seats.Seat{"paid": r.Paid, "free": r.Free} {
+		if !slices.IsSortedFunc(list, seats.MostInactiveFirst) {
+			t.Errorf("the %s seats are not most inactive first", name)
+		}
+	}
+	ids := func(list []seats.Seat) (out []int64) {
+		for _, s := range list {
+			out = append(out, s.User.ID)
+		}
+		return out
+	}
+	var want []int64
+	for _, u := range snap.Staff {
+		want = append(want, u.ID)
+	}
+	got := append(ids(r.Paid), ids(r.Free)...)
+	slices.Sort(want)
+	slices.Sort(got)
+	if !slices.Equal(got, want) {
+		t.Error("the report lost or repeated a member")
 	}
 }

@@ -114,9 +114,43 @@ func report(all []Seat, p Policy, syncedAt time.Time) Report {
 		}
 	}
 	r.Paid, r.Free = all[:paid:paid], all[paid:]
-	slices.SortFunc(r.Paid, MostInactiveFirst)
-	slices.SortFunc(r.Free, MostInactiveFirst)
+	sortMostInactiveFirst(r.Paid)
+	sortMostInactiveFirst(r.Free)
 	return r
+}
+
+// sortMostInactiveFirst sorts list as MostInactiveFirst orders it. A Seat
+// is some 300 bytes, and a sort moves each many times: sorting small keys
+// and then moving each seat once to its place is several times faster.
+func sortMostInactiveFirst(list []Seat) {
+	type key struct {
+		days int
+		id   int64
+		at   int // where the seat is now; -1 once it is in its place
+	}
+	keys := make([]key, len(list))
+	for i := range list {
+		keys[i] = key{days: list[i].DaysInactive, id: list[i].User.ID, at: i}
+	}
+	slices.SortFunc(keys, func(a, b key) int { return cmp.Or(cmp.Compare(b.days, a.days), cmp.Compare(a.id, b.id)) })
+	// list[i] takes the seat at keys[i].at: follow each cycle of the
+	// permutation, holding one seat aside.
+	for i := range keys {
+		if keys[i].at < 0 {
+			continue
+		}
+		held, j := list[i], i
+		for {
+			from := keys[j].at
+			keys[j].at = -1
+			if from == i {
+				list[j] = held
+				break
+			}
+			list[j] = list[from]
+			j = from
+		}
+	}
 }
 
 // MostInactiveFirst orders seats as Report lists them: by days inactive,
