@@ -8,11 +8,9 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
-	"io"
 	"net/http"
 	"net/url"
 	"slices"
-	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -136,6 +134,26 @@ func (r *loadResult) Max() time.Duration {
 
 const maxSamples = 5
 
+// merge is r and the next turn's result of the same target together; a
+// nil r is next alone.
+func (r *loadResult) merge(next *loadResult) *loadResult {
+	if r == nil {
+		return next
+	}
+	out := *r
+	out.Requests += next.Requests
+	out.Errors += next.Errors
+	out.Elapsed += next.Elapsed
+	out.WarmupRequests += next.WarmupRequests
+	out.WarmupErrors += next.WarmupErrors
+	out.latencies = append(slices.Clip(r.latencies), next.latencies...)
+	slices.Sort(out.latencies)
+	for _, s := range next.Samples {
+		out.Samples = appendSample(out.Samples, s)
+	}
+	return &out
+}
+
 // loadSpec is one target's load.
 type loadSpec struct {
 	name        string
@@ -235,23 +253,9 @@ func drive(ctx context.Context, spec loadSpec) *loadResult {
 
 // send posts one signed slash command and checks the answer.
 func send(ctx context.Context, client *http.Client, spec loadSpec, triggerID string) error {
-	body := []byte(spec.form + "&trigger_id=" + triggerID)
-	ts := strconv.FormatInt(time.Now().Unix(), 10)
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, spec.url, bytes.NewReader(body))
+	status, header, body, err := post(ctx, client, spec.url, spec.form, triggerID)
 	if err != nil {
 		return err
 	}
-	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-	req.Header.Set("X-Slack-Request-Timestamp", ts)
-	req.Header.Set("X-Slack-Signature", sign(signingSecret, ts, body))
-	resp, err := client.Do(req)
-	if err != nil {
-		return err
-	}
-	defer resp.Body.Close()
-	got, err := io.ReadAll(resp.Body)
-	if err != nil {
-		return fmt.Errorf("reading the response: %w", err)
-	}
-	return spec.check(resp.StatusCode, resp.Header, got)
+	return spec.check(status, header, body)
 }

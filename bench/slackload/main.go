@@ -36,7 +36,15 @@ type options struct {
 	Concurrency int
 	Duration    time.Duration
 	Warmup      time.Duration
-	Text        string
+	// Rounds: the two targets take turns (bare, full, bare, full…), each
+	// measured for Duration/Rounds a turn, so a machine that drifts
+	// weighs on both alike.
+	Rounds int
+	// Askers ask at once, within AskWindow, right after another replica
+	// saved a new snapshot; 0 skips that phase.
+	Askers    int
+	AskWindow time.Duration
+	Text      string
 	// Expect is what every full-stack reply must contain; empty means the
 	// seat summary's headline when Text is "seats", else any JSON reply.
 	Expect string
@@ -80,6 +88,9 @@ func parseOptions(args []string, stderr io.Writer) (options, error) {
 	fs.IntVar(&o.Concurrency, "concurrency", 16, "connections, each sending one request at a time")
 	fs.DurationVar(&o.Duration, "duration", 10*time.Second, "measured load per target")
 	fs.DurationVar(&o.Warmup, "warmup", 2*time.Second, "unmeasured load per target before -duration")
+	fs.IntVar(&o.Rounds, "rounds", 2, "turns each target takes, bare and full alternating, sharing -duration")
+	fs.IntVar(&o.Askers, "askers", 5000, "people asking seats right after another replica's sync (0: skip; needs -text seats)")
+	fs.DurationVar(&o.AskWindow, "ask-window", time.Second, "the window the askers' questions are spread over")
 	fs.StringVar(&o.Text, "text", "seats", "the command's text after /warden")
 	fs.StringVar(&o.Expect, "expect", "", "string every full-stack reply must contain (default: the seat summary's headline for -text seats)")
 	fs.StringVar(&o.Out, "out", "", "append the results as a markdown table to this file")
@@ -103,6 +114,14 @@ func parseOptions(args []string, stderr io.Writer) (options, error) {
 		return o, errors.New("-duration must be positive")
 	case o.Warmup < 0:
 		return o, errors.New("-warmup must not be negative")
+	case o.Rounds < 1:
+		return o, errors.New("-rounds must be at least 1")
+	case o.Askers < 0:
+		return o, errors.New("-askers must not be negative")
+	case o.Askers > 0 && o.AskWindow <= 0:
+		return o, errors.New("-ask-window must be positive")
+	case o.Askers > 0 && o.Text != "seats":
+		return o, errors.New("-askers needs -text seats (set -askers 0 for another command)")
 	}
 	return o, nil
 }

@@ -25,9 +25,12 @@ func TestRunSmall(t *testing.T) {
 		Concurrency: 4,
 		// Long enough that a loaded machine (CI beside other work)
 		// still completes requests in each phase.
-		Duration: time.Second,
-		Warmup:   300 * time.Millisecond,
-		Text:     "seats",
+		Duration:  time.Second,
+		Warmup:    300 * time.Millisecond,
+		Rounds:    2,
+		Text:      "seats",
+		Askers:    200,
+		AskWindow: 200 * time.Millisecond,
 	}
 	rep, err := run(t.Context(), o, &out, &out)
 	t.Log("\n" + out.String())
@@ -47,6 +50,11 @@ func TestRunSmall(t *testing.T) {
 		if f.Throughput <= 0 || f.P50 <= 0 || f.P99 < f.P50 || f.Max < f.P99 {
 			t.Errorf("%s: implausible figures %+v", f.Target, f)
 		}
+	}
+	if a := rep.Askers; a == nil || a.Askers != 200 || a.Inline+a.Busy+a.Late+a.Errors != 200 || a.NewAfter <= 0 {
+		t.Errorf("askers after a sync: %+v; want 200 asked, each counted once, and the new snapshot answered", a)
+	} else if a.Errors != 0 {
+		t.Errorf("askers after a sync: %d errors, first: %q", a.Errors, a.Sample)
 	}
 	if left := keysUnder(t, url, rep.KeyPrefix); len(left) > 0 {
 		t.Errorf("keys left under %s: %q", rep.KeyPrefix, left)

@@ -84,6 +84,17 @@ type report struct {
 	HeapInuse        uint64  `json:"heap_inuse_after_run_bytes"`
 	MaxRSS           uint64  `json:"max_rss_bytes"`
 	Serving          serving `json:"serving_rss"`
+	Rounds           int     `json:"rounds"`
+	// Askers: people asking right after another replica's sync; nil
+	// when skipped.
+	Askers *askers `json:"askers,omitempty"`
+}
+
+// addAskers adds the askers' phase: it passes when every one of them was
+// answered inline.
+func (r *report) addAskers(a askers) {
+	r.Askers = &a
+	r.Pass = r.Pass && a.Pass()
 }
 
 func newReport(o options, s benchkit.SeedResult, expect string, bare, full *loadResult) *report {
@@ -102,6 +113,7 @@ func newReport(o options, s benchkit.SeedResult, expect string, bare, full *load
 		DurationSeconds: o.Duration.Seconds(),
 		WarmupSeconds:   o.Warmup.Seconds(),
 		Text:            o.Text,
+		Rounds:          o.Rounds,
 		Expect:          expect,
 		Bare:            newFigures(bare),
 		Full:            newFigures(full),
@@ -142,6 +154,14 @@ func (r *report) print(w io.Writer) {
 	if r.ResponseURLPosts > 0 {
 		fmt.Fprintf(w, "  %s answers missed the 2 s ack budget and went to response_url\n", benchkit.Commas(int(r.ResponseURLPosts)))
 	}
+	if a := r.Askers; a != nil {
+		fmt.Fprintf(w, "askers after a sync  %s within %s: %s inline (%s from the new snapshot), %s busy, %s late, %s errors; p50 %s, p99 %s, max %s; new snapshot answered %.2fs after the save  %s\n",
+			benchkit.Commas(a.Askers), time.Duration(a.OverSeconds*float64(time.Second)), benchkit.Commas(a.Inline), benchkit.Commas(a.FromNew),
+			benchkit.Commas(a.Busy), benchkit.Commas(a.Late), benchkit.Commas(a.Errors), benchkit.Millis(a.P50), benchkit.Millis(a.P99), benchkit.Millis(a.Max), a.NewAfter, benchkit.Verdict(a.Pass()))
+		for _, s := range a.Sample {
+			fmt.Fprintf(w, "  - %s\n", s)
+		}
+	}
 	fmt.Fprintf(w, "result: %s\n", benchkit.Verdict(r.Pass))
 	fmt.Fprintf(w, "go heap in use %s after seeding, %s after the run; max RSS %s (whole process: seeding, emulators, load generator)\n",
 		benchkit.BytesText(r.HeapInuseSeeded), benchkit.BytesText(r.HeapInuse), benchkit.BytesText(r.MaxRSS))
@@ -174,6 +194,11 @@ func (r *report) appendMarkdown(path string) error {
 	fmt.Fprintf(&b, "\nfull/bare throughput %.3f (target ≥ %.2f): **%s** · full-stack p99 %s (target < %s): **%s** · full-stack errors %s · result **%s** · heap in use after the run %s · max RSS %s\n",
 		r.Ratio, r.TargetRatio, benchkit.Verdict(r.RatioPass), benchkit.Millis(r.Full.P99), benchkit.Millis(r.TargetP99), benchkit.Verdict(r.P99Pass),
 		benchkit.Commas(r.Full.Errors), benchkit.Verdict(r.Pass), benchkit.BytesText(r.HeapInuse), benchkit.BytesText(r.MaxRSS))
+	if a := r.Askers; a != nil {
+		fmt.Fprintf(&b, "\n%s people asking within %s right after another replica's sync: %s answered inline (%s from the new snapshot), %s busy, %s late, %s errors, p99 %s\n",
+			benchkit.Commas(a.Askers), time.Duration(a.OverSeconds*float64(time.Second)), benchkit.Commas(a.Inline), benchkit.Commas(a.FromNew),
+			benchkit.Commas(a.Busy), benchkit.Commas(a.Late), benchkit.Commas(a.Errors), benchkit.Millis(a.P99))
+	}
 	if _, err := io.WriteString(f, b.String()); err != nil {
 		_ = f.Close()
 		return err

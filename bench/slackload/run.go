@@ -71,6 +71,9 @@ func run(ctx context.Context, o options, progress, logs io.Writer) (rep *report,
 	}
 	say("done in %.1fs (%s staff, %s Zendesk requests, snapshot %s)\n",
 		seeded.Duration.Seconds(), benchkit.Commas(seeded.Staff), benchkit.Commas(seeded.ZendeskRequests), benchkit.BytesText(uint64(seeded.SnapshotBytes)))
+	// Twice: what finalizers keep alive through the first collection
+	// (seeding's connections and what they hold) goes in the second.
+	runtime.GC()
 	runtime.GC()
 	var ms runtime.MemStats
 	runtime.ReadMemStats(&ms)
@@ -122,30 +125,34 @@ func run(ctx context.Context, o options, progress, logs io.Writer) (rep *report,
 		expect = fmt.Sprintf("Seats: %d paid", o.Seats)
 	}
 	form := slashCommand(o.Text, full.sink.URL+"/commands/T0BENCH/1/slackload")
-	say("load: %d connections, %s warmup + %s per target, /warden %s\n", o.Concurrency, o.Warmup, o.Duration, o.Text)
-	spec := loadSpec{form: form, concurrency: o.Concurrency, warmup: o.Warmup, duration: o.Duration}
-
-	say("  bare handler (signature check, 200)… ")
-	spec.name, spec.url, spec.check = "bare handler", bare.url(), checkBare
-	bareRes := drive(ctx, spec)
-	say("%s requests\n", benchkit.Commas(bareRes.Requests))
-	if err := ctx.Err(); err != nil {
-		return nil, fmt.Errorf("interrupted: %w", err)
-	}
-
-	say("  full stack (/warden %s)… ", o.Text)
-	spec.name, spec.url, spec.check = "full stack", full.url(), checkReply(expect)
+	say("load: %d connections, %s warmup + %s per target in %d turns each, bare and full alternating, /warden %s\n",
+		o.Concurrency, o.Warmup, o.Duration, o.Rounds, o.Text)
 	stopProfile, err := benchkit.StartCPUProfile(o.CPUProfile)
 	if err != nil {
 		return nil, err
 	}
-	fullRes := drive(ctx, spec)
+	var bareRes, fullRes *loadResult
+	for turn := range o.Rounds {
+		spec := loadSpec{form: form, concurrency: o.Concurrency, duration: o.Duration / time.Duration(o.Rounds)}
+		if turn == 0 {
+			spec.warmup = o.Warmup
+		}
+		say("  turn %d/%d: bare handler (signature check, 200)… ", turn+1, o.Rounds)
+		spec.name, spec.url, spec.check = "bare handler", bare.url(), checkBare
+		r := drive(ctx, spec)
+		bareRes = bareRes.merge(r)
+		say("%s requests; full stack (/warden %s)… ", benchkit.Commas(r.Requests), o.Text)
+		spec.name, spec.url, spec.check = "full stack", full.url(), checkReply(expect)
+		r = drive(ctx, spec)
+		fullRes = fullRes.merge(r)
+		say("%s requests\n", benchkit.Commas(r.Requests))
+		if err := ctx.Err(); err != nil {
+			_ = stopProfile()
+			return nil, fmt.Errorf("interrupted: %w", err)
+		}
+	}
 	if err := stopProfile(); err != nil {
 		return nil, err
-	}
-	say("%s requests\n", benchkit.Commas(fullRes.Requests))
-	if err := ctx.Err(); err != nil {
-		return nil, fmt.Errorf("interrupted: %w", err)
 	}
 
 	mem.PeakLoad = benchkit.ResidentPeak()
@@ -160,6 +167,16 @@ func run(ctx context.Context, o options, progress, logs io.Writer) (rep *report,
 	rep.MaxRSS = benchkit.MaxRSS()
 	rep.Serving = mem
 	rep.ResponseURLPosts = full.posts.Load()
+	if o.Askers > 0 {
+		say("%s people ask within %s right after another replica's sync… ", benchkit.Commas(o.Askers), o.AskWindow)
+		a, err := askAfterASync(ctx, st, full, wiring.SeatPolicy(policy), seeded.PaidSeats, o.Askers, o.AskWindow)
+		if err != nil {
+			say("failed\n")
+			return nil, err
+		}
+		say("done\n")
+		rep.addAskers(a)
+	}
 	rep.print(progress)
 	if o.Out != "" {
 		if err := rep.appendMarkdown(o.Out); err != nil {
