@@ -7,6 +7,8 @@
 #   USERS=200000 STAFF_SHARE=1 ./bench/sync.sh               200,000 seats
 #   USERS=2000 STAFF_SHARE=1 END_USERS=1998000 ./bench/sync.sh  2,000,000 users, 2,000 seats
 #   BOT_GOMEMLIMIT=150MiB USERS=200000 STAFF_SHARE=1 ./bench/sync.sh   the bot under a soft memory limit
+#   STORE=redis USERS=50000 ./bench/sync.sh   into Redis: database 13 of 127.0.0.1:6379 (or
+#       BENCH_REDIS_URL), which the run takes as its own and empties before and after
 set -euo pipefail
 cd "$(dirname "$0")/.."
 users=${USERS:-100000}
@@ -32,6 +34,12 @@ zendesk:
 YAML
 export ZENDESK_URL="http://127.0.0.1:$port" ZENDESK_OAUTH_CLIENT_ID=seatwarden ZENDESK_OAUTH_CLIENT_SECRET=emulator-secret
 export SEATWARDEN_DATA_DIR="$tmp/data" SEATWARDEN_LOG_LEVEL=warn
+if [[ "${STORE:-bolt}" == redis ]]; then
+  export REDIS_URL=${BENCH_REDIS_URL:-redis://127.0.0.1:6379/13}
+  redis-cli -u "$REDIS_URL" FLUSHDB >/dev/null
+  trap 'kill $emu 2>/dev/null || true; redis-cli -u "$REDIS_URL" FLUSHDB >/dev/null || true; rm -rf "$tmp"' EXIT
+fi
+echo "store: ${STORE:-bolt}"
 
 run() { # $1 = label
   GOMEMLIMIT=${BOT_GOMEMLIMIT:-} /usr/bin/time -f "%e %M" -o "$tmp/time" "$bin" --config "$tmp/policy.yaml" run-job sync >"$tmp/out" 2>"$tmp/err" || { cat "$tmp/err"; exit 1; }
