@@ -512,7 +512,7 @@ func (a *Adapter) onEvent(ctx context.Context, ev slackevents.EventsAPIEvent) er
 	result := make(chan error, 1)
 	var slow handoff
 	accepted := a.pool.Submit(func(ctx context.Context) {
-		err := a.answerEvent(ctx, req, text)
+		err := a.answerEvent(ctx, req, text, cb.EventID, a.triedBefore(ctx, cb.EventID))
 		if a.opt.Dedupe != nil {
 			if err == nil {
 				a.markAnswered(ctx, cb.EventID)
@@ -591,10 +591,33 @@ func (a *Adapter) claimEvent(ctx context.Context, key string, ttl time.Duration)
 	return first, nil
 }
 
-// answerEvent answers a message or a mention where it was written.
-func (a *Adapter) answerEvent(ctx context.Context, req bot.Request, text string) error {
+// triedBefore records that event eventID is being answered and reports
+// whether it was before: by a replica that died after posting the answer
+// and before marking the event answered, or whose answer failed.
+func (a *Adapter) triedBefore(ctx context.Context, eventID string) bool {
+	if a.opt.Dedupe == nil {
+		return false
+	}
+	first, err := a.opt.Dedupe.ClaimKey(ctx, eventKey(eventID)+":tried", time.Hour)
+	if err != nil {
+		// Looking costs a history read; not looking may post twice.
+		return true
+	}
+	return !first
+}
+
+// answerEvent answers a message or a mention where it was written. Each
+// part it posts carries the event's id, so that an event tried before
+// (again) is first looked for and, when its answer is there, not
+// answered twice.
+func (a *Adapter) answerEvent(ctx context.Context, req bot.Request, text, eventID string, again bool) error {
+	key := eventKey(eventID)
+	if again && a.answerPosted(ctx, req, key) {
+		a.log.InfoContext(ctx, "event answered before; not answered again", slog.String("event_id", eventID))
+		return nil
+	}
 	req.Text = a.commandText(ctx, text)
-	for _, rm := range a.answer(ctx, req) {
+	for i, rm := range a.answer(ctx, req) {
 		opts := msgOptions(rm)
 		if req.Conversation.ThreadID != "" {
 			opts = append(opts, slackgo.MsgOptionTS(req.Conversation.ThreadID))
@@ -603,6 +626,7 @@ func (a *Adapter) answerEvent(ctx context.Context, req bot.Request, text string)
 		if rm.Ephemeral && !req.Conversation.Direct {
 			err = a.postEphemeral(ctx, req.Conversation.ID, req.User.ID, opts...)
 		} else {
+			opts = append(opts, slackgo.MsgOptionMetadata(keyMetadata(key, i)))
 			_, _, err = a.postMessage(ctx, req.Conversation.ID, opts...)
 		}
 		if err != nil {
@@ -611,6 +635,22 @@ func (a *Adapter) answerEvent(ctx context.Context, req bot.Request, text string)
 		}
 	}
 	return nil
+}
+
+// answerPosted reports whether the answer tagged key is in the event's
+// conversation or thread from the last hour, which covers Slack's retries
+// and the intake's. A failed look says no: twice is the lesser harm.
+func (a *Adapter) answerPosted(ctx context.Context, req bot.Request, key string) bool {
+	place := bot.Place{Channel: req.Conversation.ID}
+	if req.Conversation.ThreadID != "" {
+		place = bot.Place{Thread: bot.MessageRef{Platform: bot.PlatformSlack, ConversationID: req.Conversation.ID, MessageID: req.Conversation.ThreadID}}
+	}
+	found, err := a.FindPosted(ctx, place, key, time.Now().Add(-time.Hour))
+	if err != nil {
+		a.log.WarnContext(ctx, "could not look for an event's earlier answer; answering", slog.String("key", key), slog.Any("error", err))
+		return false
+	}
+	return len(found) > 0
 }
 
 // teamAllowed applies the policy's workspace allowlist; an Enterprise Grid

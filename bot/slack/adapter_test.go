@@ -455,6 +455,47 @@ func TestEventOfADeadReplicaIsAnsweredOnRetry(t *testing.T) {
 	}
 }
 
+// TestEventAnsweredByADeadReplicaIsNotAnsweredAgain: a replica that
+// posted an event's answer and died before marking the event answered
+// leaves the answer in the conversation; Slack's retry, taken once the
+// replica's lease lapses, finds it there and answers nothing twice.
+func TestEventAnsweredByADeadReplicaIsNotAnsweredAgain(t *testing.T) {
+	var dedupe store.Idempotency
+	f := newFixture(t, func(o *slack.Options) { dedupe = o.Dedupe })
+	ctx, cancel := context.WithTimeout(t.Context(), 10*time.Second)
+	defer cancel()
+	dm, _, _, err := slackgo.New(slacktest.DefaultBotToken, slackgo.OptionAPIURL(f.emu.APIURL())).OpenConversationContext(ctx, &slackgo.OpenConversationParameters{Users: []string{"U0DANA"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	event := fmt.Sprintf(`{"type":"event_callback","team_id":"T0001","event_id":"EvPosted","event_time":1,"event":{"type":"message","channel_type":"im","user":"U0DANA","text":"EvPosted","ts":"1.2","channel":%q}}`, dm.ID)
+	if status, _ := f.post(t, "/slack/events", event, nil); status != http.StatusOK {
+		t.Fatalf("first delivery: %d", status)
+	}
+	if err := f.emu.WaitUntil(ctx, func() bool { return len(f.emu.Messages(dm.ID)) == 1 }); err != nil {
+		t.Fatal("the first delivery was not answered")
+	}
+	// The replica dies after posting, before marking the event answered.
+	if err := dedupe.ReleaseKey(ctx, "slack:event:EvPosted"); err != nil {
+		t.Fatal(err)
+	}
+	if status, _ := f.post(t, "/slack/events", event, func(r *http.Request) { r.Header.Set("X-Slack-Retry-Num", "1") }); status != http.StatusOK {
+		t.Fatalf("Slack's retry: %d", status)
+	}
+	if err := f.emu.WaitUntil(ctx, func() bool { return len(f.emu.Calls("conversations.history")) > 0 }); err != nil {
+		t.Fatal("the retry did not look for the earlier answer")
+	}
+	if n := f.handler.count("EvPosted"); n != 1 {
+		t.Errorf("the event was handled %d times, want 1", n)
+	}
+	if n := len(f.emu.Messages(dm.ID)); n != 1 {
+		t.Errorf("%d answers in the DM, want 1", n)
+	}
+	if status, _ := f.post(t, "/slack/events", event, func(r *http.Request) { r.Header.Set("X-Slack-Retry-Num", "2") }); status != http.StatusOK || f.handler.count("EvPosted") != 1 {
+		t.Errorf("a later retry: %d, handled %d times; want 200 and still once", status, f.handler.count("EvPosted"))
+	}
+}
+
 // TestUnknownWorkspacesAreRefused: with slack.allowed_teams set, a signed
 // request from any other workspace never reaches a command; the person is
 // told why in one line.

@@ -54,7 +54,9 @@ func (a *Adapter) resumeClick(w intake.Work) bool {
 			a.answerClick(ctx, q.Request, click{responseURL: q.ResponseURL, origin: q.Origin})
 			return true
 		}
-		if err := a.answerEvent(ctx, q.Request, q.Text); err != nil {
+		// The replica that kept it may have posted the answer before it
+		// died: look first.
+		if err := a.answerEvent(ctx, q.Request, q.Text, q.EventID, true); err != nil {
 			return false // tried again after its lease
 		}
 		a.markAnswered(ctx, q.EventID)
