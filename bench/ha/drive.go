@@ -483,6 +483,9 @@ func (d *driver) teamsQuestions(ctx context.Context) {
 // bot's lease on an event being answered is 30 s, so the harness comes
 // back after 35 s (within the settle time, from late).
 func (d *driver) directMessages(ctx context.Context, late context.Context, who person) {
+	// Slack's message.im events carry the DM's own id, which the bot
+	// reads history from.
+	dm := d.w.slack.OpenDM(who.slackID)
 	for n := 0; ctx.Err() == nil; n++ {
 		run := &eventRun{id: fmt.Sprintf("Ev%s%06d", who.slackID, n), person: who}
 		tries := 1
@@ -490,13 +493,13 @@ func (d *driver) directMessages(ctx context.Context, late context.Context, who p
 			tries = 2 + rand.IntN(2)
 		}
 		for i := range tries {
-			run.sends = append(run.sends, d.slack.directMessage(ctx, who, who.slackID, run.id, "help", i))
+			run.sends = append(run.sends, d.slack.directMessage(ctx, who, dm, run.id, "help", i))
 			sleep(ctx, time.Duration(rand.IntN(300))*time.Millisecond)
 		}
 		if !run.acked() {
 			d.lateRetries.Go(func() {
 				sleep(late, 35*time.Second)
-				s := d.slack.directMessage(late, who, who.slackID, run.id, "help", len(run.sends))
+				s := d.slack.directMessage(late, who, dm, run.id, "help", len(run.sends))
 				d.mu.Lock()
 				run.sends = append(run.sends, s)
 				d.mu.Unlock()

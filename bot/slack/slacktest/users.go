@@ -195,6 +195,16 @@ func (s *Server) DMChannel(user string) (string, bool) {
 	return id, ok
 }
 
+// OpenDM returns the id of user's DM with the bot, opening it when there
+// is none, as Slack has one open before a person can write to the bot:
+// the channel a message.im event from them carries.
+func (s *Server) OpenDM(user string) string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	id, _ := s.openConversationLocked([]string{user})
+	return id
+}
+
 // DirectChannels returns the ids of every one-to-one conversation between
 // the bot and user, for counting what a person received. As in Slack there
 // is at most one; a slice lets callers count without assuming so.
