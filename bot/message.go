@@ -134,6 +134,12 @@ type Message struct {
 	// can find its posts again (Finder) tags the message with it, so a
 	// send whose outcome was lost is found instead of posted twice.
 	Key string `json:",omitempty"`
+	// Same, when set, names this answer exactly: every message given the
+	// same Same is the same message, whoever asked, so a transport may keep
+	// its rendering and answer the next one from it. A command sets it only
+	// for an answer drawn from stored state the name pins down (a seat
+	// snapshot's revision and day).
+	Same string `json:"-"`
 }
 
 // Empty reports whether m says nothing at all: the answer to a click that

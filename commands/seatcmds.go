@@ -157,6 +157,12 @@ type view struct {
 	ownersOnce sync.Once
 	owners     bot.Section // the summary's seats-by-owner section
 
+	// key names the snapshot and day the view was judged from; the
+	// summary, the same for everyone who asks, is drawn once.
+	key         string
+	summaryOnce sync.Once
+	summaryMsg  bot.Message
+
 	groupsOnce sync.Once
 	members    map[int64]groupSeats // by group id
 }
@@ -253,6 +259,19 @@ func newView(d Deps, report seats.Report, snap *store.Snapshot) *view {
 	return v
 }
 
+// summary is the view's seat summary, drawn on first use. Its Same names
+// the view, so a transport renders it once per view too; the message is
+// shared, and nobody changes it.
+func (v *view) summary() bot.Message {
+	v.summaryOnce.Do(func() {
+		v.summaryMsg = v.draw.Summary(v.report.Summary, v.ownerSection())
+		if v.key != "" {
+			v.summaryMsg.Same = "seats:" + v.key
+		}
+	})
+	return v.summaryMsg
+}
+
 // ownerOf is who answers for a seat of this view: the owner of its
 // default group by name, else the policy's default owner; "" when the
 // policy names neither. The seat is found where the report lists it.
@@ -314,7 +333,7 @@ func (s *seatCommands) summary(ctx context.Context, c *Call) (bot.Message, error
 		if err != nil {
 			return bot.Message{}, err
 		}
-		return v.draw.Summary(v.report.Summary, v.ownerSection()), nil
+		return v.summary(), nil
 	}
 	return s.summaryOfAll(ctx, c.Now)
 }

@@ -93,6 +93,7 @@ func (c *viewCache) build(ctx context.Context, d Deps, rev, date string, now tim
 	}
 	// Keyed by the revision read before loading: if a sync saved in
 	// between, the next check sees a new revision and loads again.
+	c.name(ctx, d, v, rev, date)
 	c.revision, c.date, c.view, c.checked = rev, date, v, now
 	return v, nil
 }
@@ -112,6 +113,9 @@ func (c *viewCache) rebuild(d Deps, rev, date string, now time.Time) {
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
 	v, err := c.judge(ctx, d, now)
+	if err == nil {
+		c.name(ctx, d, v, rev, date)
+	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	c.rebuilding = false
@@ -130,6 +134,16 @@ func (c *viewCache) put(v *view, err error, rev, date string, now time.Time) {
 	}
 	if c.date == date {
 		c.revision, c.view, c.checked = rev, v, now
+	}
+}
+
+// name gives v, judged on date from the snapshot whose revision was rev
+// before it was read, a key that two views share only when they say the
+// same: the revision is the digest of the snapshot's content. A save
+// while it was read leaves the view without one.
+func (c *viewCache) name(ctx context.Context, d Deps, v *view, rev, date string) {
+	if after, err := d.Snapshots.SnapshotRevision(ctx, c.connector); err == nil && after == rev {
+		v.key = c.connector + "@" + rev + "/" + date
 	}
 }
 
@@ -156,6 +170,9 @@ func (c *viewCache) refresh(d Deps) {
 	}
 	c.mu.Unlock()
 	v, err := c.judge(ctx, d, now)
+	if err == nil {
+		c.name(ctx, d, v, rev, date)
+	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	c.put(v, err, rev, date, now)

@@ -366,3 +366,38 @@ func TestNobodyWaitsBehindTheSyncingReplica(t *testing.T) {
 		t.Errorf("after SnapshotSaved: %q", got)
 	}
 }
+
+// TestTheSummaryNamesTheSnapshotItWasDrawnFrom: the seat summary is the
+// same for everyone who asks while the snapshot and the day stand, and
+// says so by its name, which a transport may answer the next question
+// from; a new snapshot or a new day names another.
+func TestTheSummaryNamesTheSnapshotItWasDrawnFrom(t *testing.T) {
+	f := newFixture(t, fixtureSnapshot())
+	clock := now
+	f.deps.Now = func() time.Time { return clock }
+	r, err := New(f.deps)
+	if err != nil {
+		t.Fatal(err)
+	}
+	first := ask(r, admin, "seats")
+	if first.Same == "" {
+		t.Fatal("the summary has no name")
+	}
+	if again := ask(r, admin, "seats"); again.Same != first.Same || again.Headline != first.Headline {
+		t.Errorf("asked again: %q (%q), want %q (%q)", again.Same, again.Headline, first.Same, first.Headline)
+	}
+	snap := fixtureSnapshot()
+	snap.Staff = snap.Staff[:len(snap.Staff)-1]
+	if err := f.store.SaveSnapshot(t.Context(), snap); err != nil {
+		t.Fatal(err)
+	}
+	r.SnapshotSaved()
+	synced := ask(r, admin, "seats")
+	if synced.Same == "" || synced.Same == first.Same || synced.Headline == first.Headline {
+		t.Errorf("after a sync: %q (%q), want a new name and a new answer than %q (%q)", synced.Same, synced.Headline, first.Same, first.Headline)
+	}
+	clock = clock.AddDate(0, 0, 1)
+	if nextDay := ask(r, admin, "seats"); nextDay.Same == "" || nextDay.Same == synced.Same {
+		t.Errorf("the next day: %q, want a name other than %q", nextDay.Same, synced.Same)
+	}
+}

@@ -102,7 +102,9 @@ type Adapter struct {
 	log   *slog.Logger
 	pool  *workers.Pool
 	users *userDirectory
-	pacer *pacing.Pacer
+	// answers keeps the rendering of answers that name themselves.
+	answers answerCache
+	pacer   *pacing.Pacer
 	// posts paces chat.postMessage across the workspace, under one key.
 	posts *pacing.Pacer
 	dms   dmCache // email → where their DMs go, for SendDirect
@@ -292,7 +294,7 @@ func (a *Adapter) onCommand(_ context.Context, cmd slackgo.SlashCommand) any {
 		User:         bot.User{ID: cmd.UserID, DisplayName: cmd.UserName, TeamID: cmd.TeamID},
 		Conversation: bot.Conversation{ID: cmd.ChannelID, Direct: strings.HasPrefix(cmd.ChannelID, "D")},
 	}
-	replies := make(chan []RenderedMessage, 1)
+	replies := make(chan rendered, 1)
 	accepted := a.pool.Submit(func(ctx context.Context) {
 		// Mentions are resolved here, not before the ack: they may call
 		// users.info, which the ack budget must cover.
@@ -304,8 +306,7 @@ func (a *Adapter) onCommand(_ context.Context, cmd slackgo.SlashCommand) any {
 			a.openForm(ctx, *reply.Form, req.User.ID, click{triggerID: cmd.TriggerID, responseURL: cmd.ResponseURL,
 				retry: "The form could not open in time. Please run the command again."})
 		}
-		out, _ := a.render(reply)
-		replies <- out // buffered: never blocks
+		replies <- a.renderAnswer(reply) // buffered: never blocks
 	})
 	if !accepted {
 		return busyReply()
@@ -313,19 +314,22 @@ func (a *Adapter) onCommand(_ context.Context, cmd slackgo.SlashCommand) any {
 	timer := time.NewTimer(a.opt.AckBudget)
 	defer timer.Stop()
 	select {
-	case out := <-replies:
-		if len(out) == 0 {
+	case r := <-replies:
+		if len(r.out) == 0 {
 			return nil
 		}
-		if len(out) > 1 {
-			a.pool.Submit(func(ctx context.Context) { a.postResponses(ctx, cmd.ResponseURL, out[1:]) })
+		if len(r.out) > 1 {
+			a.pool.Submit(func(ctx context.Context) { a.postResponses(ctx, cmd.ResponseURL, r.out[1:]) })
 		}
-		return webhookMessage(out[0])
+		if r.ack != nil {
+			return r.ack
+		}
+		return webhookMessage(r.out[0])
 	case <-timer.C:
 		a.pool.Submit(func(ctx context.Context) {
 			select {
-			case out := <-replies:
-				a.postResponses(ctx, cmd.ResponseURL, out)
+			case r := <-replies:
+				a.postResponses(ctx, cmd.ResponseURL, r.out)
 			case <-ctx.Done():
 			}
 		})
@@ -923,6 +927,11 @@ func busyReply() *webhookReply {
 
 func writeJSON(w http.ResponseWriter, v any) {
 	w.Header().Set("Content-Type", "application/json")
+	if raw, ok := v.(json.RawMessage); ok {
+		// Encoded already (a kept answer), newline and all.
+		_, _ = w.Write(raw)
+		return
+	}
 	_ = json.NewEncoder(w).Encode(v)
 }
 
