@@ -317,9 +317,27 @@ func teamOf(act schema.Activity) string {
 
 // onMessage takes typed text or an Action.Submit (older clients' fallback
 // for Action.Execute). It acknowledges at once; the answer is posted.
+//
+// A message is marked taken only once its answer is queued (in the intake,
+// which outlives this replica): a replica killed between marking it and
+// queueing it would have left a mark that had Teams' redelivery
+// acknowledged and dropped, and the message never answered. While one
+// replica takes it, a short lease sends other deliveries of it away to
+// come again.
 func (a *Adapter) onMessage(w http.ResponseWriter, r *http.Request, act schema.Activity) {
-	if a.opt.Dedupe != nil && act.ID != "" {
-		first, err := a.opt.Dedupe.ClaimKey(r.Context(), "teams:activity:"+baseConversation(act.Conversation.ID)+":"+act.ID, time.Hour)
+	ctx := r.Context()
+	taken := "teams:activity:" + baseConversation(act.Conversation.ID) + ":" + act.ID
+	dedupe := a.opt.Dedupe != nil && act.ID != ""
+	if dedupe {
+		done, err := a.opt.Dedupe.KeyClaimed(ctx, taken)
+		if err == nil && done {
+			w.WriteHeader(http.StatusOK)
+			return
+		}
+		first := false
+		if err == nil {
+			first, err = a.opt.Dedupe.ClaimKey(ctx, taken+":taking", takingLease)
+		}
 		if err != nil {
 			// Without the store a redelivery cannot be told apart: let
 			// Teams try again later.
@@ -328,26 +346,37 @@ func (a *Adapter) onMessage(w http.ResponseWriter, r *http.Request, act schema.A
 			return
 		}
 		if !first {
-			w.WriteHeader(http.StatusOK)
+			http.Error(w, "this message is being taken; deliver it again later", http.StatusServiceUnavailable)
 			return
 		}
+		defer func() {
+			if err := a.opt.Dedupe.ReleaseKey(context.WithoutCancel(ctx), taken+":taking"); err != nil {
+				a.log.Warn("message's lease not released; it expires on its own", slog.Any("error", err))
+			}
+		}()
 	}
 	task, ok := a.answerTask(act)
 	if !ok {
 		w.WriteHeader(http.StatusOK) // nothing to answer
 		return
 	}
-	if !a.takeActivity(r.Context(), act, task) {
+	if !a.takeActivity(ctx, act, task) {
+		// Teams delivers it again, and that delivery is taken.
 		a.log.Error("message not taken: the adapter is busy or the store refused it", slog.String("conversation", act.Conversation.ID))
-		if a.opt.Dedupe != nil && act.ID != "" {
-			// Teams delivers it again; let that delivery in.
-			_ = a.opt.Dedupe.ReleaseKey(r.Context(), "teams:activity:"+baseConversation(act.Conversation.ID)+":"+act.ID)
-		}
 		http.Error(w, "busy", http.StatusServiceUnavailable)
 		return
 	}
+	if dedupe {
+		if _, err := a.opt.Dedupe.ClaimKey(ctx, taken, time.Hour); err != nil {
+			a.log.Warn("taken message not marked; a redelivery of it may be answered again", slog.Any("error", err))
+		}
+	}
 	w.WriteHeader(http.StatusOK)
 }
+
+// takingLease is how long one replica has to queue a message before
+// another may take a redelivery of it.
+const takingLease = 30 * time.Second
 
 // answerTask is the work that answers a message or an Action.Submit; ok
 // is false when there is nothing to answer (an unusable submission, a

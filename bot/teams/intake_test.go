@@ -13,6 +13,7 @@ import (
 	"github.com/seatwarden/seatwarden/bot"
 	"github.com/seatwarden/seatwarden/bot/teams"
 	"github.com/seatwarden/seatwarden/bot/teams/teamstest"
+	"github.com/seatwarden/seatwarden/store"
 	"github.com/seatwarden/seatwarden/store/boltstore"
 )
 
@@ -94,5 +95,52 @@ func TestMessageOfAStuckReplicaIsAnsweredByAnother(t *testing.T) {
 	}
 	if recs, err := st.ListRecords(t.Context(), "teams-intake"); err != nil || len(recs) != 0 {
 		t.Errorf("intake after the answers: %d entries (%v), want none", len(recs), err)
+	}
+}
+
+// TestAMessageOfAReplicaThatDiedTakingItIsAnsweredOnRedelivery: a replica
+// killed while it took a message (before the answer was queued) leaves
+// only its short lease; redeliveries are told to come again until it
+// lapses, and the next one is answered, once. Marking the message taken
+// before queueing it had the redelivery acknowledged and dropped.
+func TestAMessageOfAReplicaThatDiedTakingItIsAnsweredOnRedelivery(t *testing.T) {
+	var dedupe store.Idempotency
+	h := newHarness(t, func(o *teams.Options) { dedupe = o.Dedupe })
+	personal := h.emu.PersonalConversation(omar.ID)
+	act := h.emu.Message(omar, personal, "seats")
+	lease := "teams:activity:" + act.Conversation.ID + ":" + act.ID + ":taking"
+	if _, err := dedupe.ClaimKey(t.Context(), lease, 300*time.Millisecond); err != nil {
+		t.Fatal(err)
+	}
+	if status, _ := h.deliver(t, act); status != http.StatusServiceUnavailable {
+		t.Fatalf("a redelivery while the dead replica's lease lives: %d, want 503 (come again)", status)
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		status, _ := h.deliver(t, act)
+		if status == http.StatusOK {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("redelivery: %d, want 200 once the lease lapsed", status)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	asked := func(p teamstest.Posted) bool { return strings.Contains(string(p.Card), "You asked: seats\"") }
+	h.waitPosted(t, personal.ID, asked)
+	if status, _ := h.deliver(t, act); status != http.StatusOK {
+		t.Errorf("a redelivery after the answer: %d, want 200", status)
+	}
+	if err := h.adapter.Close(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	n := 0
+	for _, p := range h.emu.Conversation(personal.ID) {
+		if asked(p) {
+			n++
+		}
+	}
+	if n != 1 {
+		t.Errorf("answered %d times, want once", n)
 	}
 }
