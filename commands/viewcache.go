@@ -87,24 +87,26 @@ func (c *viewCache) get(ctx context.Context, d Deps, now time.Time) (*view, erro
 
 // build loads and judges the snapshot read at rev; callers hold c.mu.
 func (c *viewCache) build(ctx context.Context, d Deps, rev, date string, now time.Time) (*view, error) {
-	v, err := c.judge(ctx, d, now)
+	v, err := c.judge(ctx, d, rev, date, now)
 	if err != nil {
 		return nil, err
 	}
 	// Keyed by the revision read before loading: if a sync saved in
 	// between, the next check sees a new revision and loads again.
-	c.name(ctx, d, v, rev, date)
 	c.revision, c.date, c.view, c.checked = rev, date, v, now
 	return v, nil
 }
 
-// judge loads the snapshot and judges it at now.
-func (c *viewCache) judge(ctx context.Context, d Deps, now time.Time) (*view, error) {
+// judge loads the snapshot, whose revision was rev before it was read,
+// and judges it at now, on date.
+func (c *viewCache) judge(ctx context.Context, d Deps, rev, date string, now time.Time) (*view, error) {
 	report, snap, err := seats.Judge(ctx, d.Snapshots, c.connector, d.Policy, now)
 	if err != nil {
 		return nil, err
 	}
-	return newView(d, report, snap), nil
+	v := newView(d, report, snap)
+	c.name(ctx, d, v, rev, date)
+	return v, nil
 }
 
 // rebuild judges revision rev off the command's path and puts it in place.
@@ -112,10 +114,7 @@ func (c *viewCache) rebuild(d Deps, rev, date string, now time.Time) {
 	defer c.pending.Done()
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
-	v, err := c.judge(ctx, d, now)
-	if err == nil {
-		c.name(ctx, d, v, rev, date)
-	}
+	v, err := c.judge(ctx, d, rev, date, now)
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	c.rebuilding = false
@@ -169,10 +168,7 @@ func (c *viewCache) refresh(d Deps) {
 		return
 	}
 	c.mu.Unlock()
-	v, err := c.judge(ctx, d, now)
-	if err == nil {
-		c.name(ctx, d, v, rev, date)
-	}
+	v, err := c.judge(ctx, d, rev, date, now)
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	c.put(v, err, rev, date, now)

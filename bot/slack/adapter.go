@@ -24,6 +24,7 @@ import (
 	"github.com/seatwarden/seatwarden/bot"
 	"github.com/seatwarden/seatwarden/bot/internal/intake"
 	"github.com/seatwarden/seatwarden/bot/internal/markup"
+	"github.com/seatwarden/seatwarden/bot/internal/once"
 	"github.com/seatwarden/seatwarden/bot/internal/pacing"
 	"github.com/seatwarden/seatwarden/bot/internal/workers"
 	"github.com/seatwarden/seatwarden/store"
@@ -497,19 +498,18 @@ func (a *Adapter) onEvent(ctx context.Context, ev slackevents.EventsAPIEvent) er
 		return nil
 	}
 
-	answered, lease := eventKey(cb.EventID), eventKey(cb.EventID)+":answering"
+	keys := eventKeys(cb.EventID)
+	lease := keys.Lease
 	if a.opt.Dedupe != nil {
-		done, err := a.opt.Dedupe.KeyClaimed(ctx, answered)
-		if err != nil {
+		state, err := once.Begin(ctx, a.opt.Dedupe, keys, a.opt.EventLease)
+		switch {
+		case err != nil:
+			// Without the store we cannot tell a retry from a new event.
 			a.log.Error("event not deduplicated", slog.Any("error", err))
 			return err
-		}
-		if done {
+		case state == once.Done:
 			return nil
-		}
-		if first, err := a.claimEvent(ctx, lease, a.opt.EventLease); err != nil {
-			return err
-		} else if !first {
+		case state == once.Taking:
 			return errAnswering
 		}
 	}
@@ -576,7 +576,7 @@ func (a *Adapter) markAnswered(ctx context.Context, eventID string) {
 	if a.opt.Dedupe == nil {
 		return
 	}
-	if _, err := a.opt.Dedupe.ClaimKey(ctx, eventKey(eventID), time.Hour); err != nil {
+	if err := once.Mark(ctx, a.opt.Dedupe, eventKeys(eventID), time.Hour); err != nil {
 		a.log.Warn("answered event not marked; a retry of it may be answered again", slog.String("event_id", eventID), slog.Any("error", err))
 	}
 }
@@ -913,6 +913,11 @@ func webhookMessage(rm RenderedMessage) *webhookReply {
 
 // eventKey is the idempotency key of an Events API event.
 func eventKey(id string) string { return "slack:event:" + id }
+
+// eventKeys are an event's keys: answered, and leased while answering.
+func eventKeys(id string) once.Keys {
+	return once.Keys{Done: eventKey(id), Lease: eventKey(id) + ":answering"}
+}
 
 // errBusy: the adapter's queue is full; the request was not taken.
 var errBusy = errors.New("slack: the adapter is busy")

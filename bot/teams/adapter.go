@@ -27,6 +27,7 @@ import (
 
 	"github.com/seatwarden/seatwarden/bot"
 	"github.com/seatwarden/seatwarden/bot/internal/intake"
+	"github.com/seatwarden/seatwarden/bot/internal/once"
 	"github.com/seatwarden/seatwarden/bot/internal/workers"
 	"github.com/seatwarden/seatwarden/store"
 )
@@ -318,39 +319,31 @@ func teamOf(act schema.Activity) string {
 // onMessage takes typed text or an Action.Submit (older clients' fallback
 // for Action.Execute). It acknowledges at once; the answer is posted.
 //
-// A message is marked taken only once its answer is queued (in the intake,
-// which outlives this replica): a replica killed between marking it and
-// queueing it would have left a mark that had Teams' redelivery
-// acknowledged and dropped, and the message never answered. While one
-// replica takes it, a short lease sends other deliveries of it away to
-// come again.
+// A message is marked taken (package once) only once its answer is
+// queued in the intake, which outlives this replica.
 func (a *Adapter) onMessage(w http.ResponseWriter, r *http.Request, act schema.Activity) {
 	ctx := r.Context()
 	taken := "teams:activity:" + baseConversation(act.Conversation.ID) + ":" + act.ID
+	keys := once.Keys{Done: taken, Lease: taken + ":taking"}
 	dedupe := a.opt.Dedupe != nil && act.ID != ""
 	if dedupe {
-		done, err := a.opt.Dedupe.KeyClaimed(ctx, taken)
-		if err == nil && done {
-			w.WriteHeader(http.StatusOK)
-			return
-		}
-		first := false
-		if err == nil {
-			first, err = a.opt.Dedupe.ClaimKey(ctx, taken+":taking", takingLease)
-		}
-		if err != nil {
+		state, err := once.Begin(ctx, a.opt.Dedupe, keys, takingLease)
+		switch {
+		case err != nil:
 			// Without the store a redelivery cannot be told apart: let
 			// Teams try again later.
 			a.log.Error("activity not deduplicated", slog.Any("error", err))
 			http.Error(w, "store unavailable", http.StatusInternalServerError)
 			return
-		}
-		if !first {
+		case state == once.Done:
+			w.WriteHeader(http.StatusOK)
+			return
+		case state == once.Taking:
 			http.Error(w, "this message is being taken; deliver it again later", http.StatusServiceUnavailable)
 			return
 		}
 		defer func() {
-			if err := a.opt.Dedupe.ReleaseKey(context.WithoutCancel(ctx), taken+":taking"); err != nil {
+			if err := a.opt.Dedupe.ReleaseKey(context.WithoutCancel(ctx), keys.Lease); err != nil {
 				a.log.Warn("message's lease not released; it expires on its own", slog.Any("error", err))
 			}
 		}()
@@ -367,7 +360,7 @@ func (a *Adapter) onMessage(w http.ResponseWriter, r *http.Request, act schema.A
 		return
 	}
 	if dedupe {
-		if _, err := a.opt.Dedupe.ClaimKey(ctx, taken, time.Hour); err != nil {
+		if err := once.Mark(ctx, a.opt.Dedupe, keys, time.Hour); err != nil {
 			a.log.Warn("taken message not marked; a redelivery of it may be answered again", slog.Any("error", err))
 		}
 	}

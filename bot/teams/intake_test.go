@@ -84,13 +84,7 @@ func TestMessageOfAStuckReplicaIsAnsweredByAnother(t *testing.T) {
 	if err := other.Close(t.Context()); err != nil { // its answers done
 		t.Fatal(err)
 	}
-	n := 0
-	for _, p := range h.emu.Conversation(personal.ID) {
-		if asked(p) {
-			n++
-		}
-	}
-	if n != 1 {
+	if n := countPosted(h.emu, personal.ID, asked); n != 1 {
 		t.Errorf("answered %d times, want once", n)
 	}
 	if recs, err := st.ListRecords(t.Context(), "teams-intake"); err != nil || len(recs) != 0 {
@@ -134,13 +128,18 @@ func TestAMessageOfAReplicaThatDiedTakingItIsAnsweredOnRedelivery(t *testing.T) 
 	if err := h.adapter.Close(t.Context()); err != nil {
 		t.Fatal(err)
 	}
+	if n := countPosted(h.emu, personal.ID, asked); n != 1 {
+		t.Errorf("answered %d times, want once", n)
+	}
+}
+
+// countPosted counts what the bot posted in conversation that match says.
+func countPosted(emu *teamstest.Server, conversation string, match func(teamstest.Posted) bool) int {
 	n := 0
-	for _, p := range h.emu.Conversation(personal.ID) {
-		if asked(p) {
+	for _, p := range emu.Conversation(conversation) {
+		if match(p) {
 			n++
 		}
 	}
-	if n != 1 {
-		t.Errorf("answered %d times, want once", n)
-	}
+	return n
 }
