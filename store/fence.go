@@ -92,6 +92,13 @@ func (f *fenced) ClaimKey(ctx context.Context, key string, ttl time.Duration) (b
 	return f.Store.ClaimKey(ctx, key, ttl)
 }
 
+func (f *fenced) ExtendKey(ctx context.Context, key string, ttl time.Duration) (bool, error) {
+	if err := checkFence(ctx); err != nil {
+		return false, err
+	}
+	return f.Store.ExtendKey(ctx, key, ttl)
+}
+
 func (f *fenced) AppendAudit(ctx context.Context, e AuditEntry) (AuditEntry, error) {
 	if err := checkFence(ctx); err != nil {
 		return AuditEntry{}, err

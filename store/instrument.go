@@ -78,6 +78,10 @@ func (i *instrumented) KeyClaimed(ctx context.Context, key string) (bool, error)
 	return timed(i, "key_claimed", func() (bool, error) { return i.next.KeyClaimed(ctx, key) })
 }
 
+func (i *instrumented) ExtendKey(ctx context.Context, key string, ttl time.Duration) (bool, error) {
+	return timed(i, "extend_key", func() (bool, error) { return i.next.ExtendKey(ctx, key, ttl) })
+}
+
 func (i *instrumented) ReleaseKey(ctx context.Context, key string) error {
 	return i.timedErr("release_key", func() error { return i.next.ReleaseKey(ctx, key) })
 }

@@ -38,6 +38,9 @@ func (f failingStore) ClaimKey(context.Context, string, time.Duration) (bool, er
 	return false, f.err
 }
 func (f failingStore) ReleaseKey(context.Context, string) error         { return f.err }
+func (f failingStore) ExtendKey(context.Context, string, time.Duration) (bool, error) {
+	return false, f.err
+}
 func (f failingStore) KeyClaimed(context.Context, string) (bool, error) { return false, f.err }
 func (f failingStore) TrimAudit(context.Context, int64, int) (int, error) {
 	return 0, f.err

@@ -121,6 +121,11 @@ type Idempotency interface {
 	ReleaseKey(ctx context.Context, key string) error
 	// KeyClaimed reports whether key is claimed now, claiming nothing.
 	KeyClaimed(ctx context.Context, key string) (bool, error)
+	// ExtendKey keeps a claimed key for ttl from now: a lease held for
+	// work that may outlast it. It reports false when key is not claimed
+	// (it lapsed or was released), and then claims nothing. A claim names
+	// no holder, so a holder extends well within its ttl.
+	ExtendKey(ctx context.Context, key string, ttl time.Duration) (bool, error)
 }
 
 // AuditEntry is one line of the append-only audit trail.

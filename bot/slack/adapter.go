@@ -43,7 +43,8 @@ type Options struct {
 	// event already answered are acknowledged and dropped.
 	Dedupe store.Idempotency
 	// EventLease is how long one delivery of an event keeps its retries
-	// out while it is answered (default 30 s): shorter than Slack's wait
+	// out while it is answered, extended for as long as the answer runs
+	// (default 30 s): shorter than Slack's wait
 	// before its second retry (a minute), so the event of a replica that
 	// died answering is answered then.
 	EventLease time.Duration
@@ -516,7 +517,16 @@ func (a *Adapter) onEvent(ctx context.Context, ev slackevents.EventsAPIEvent) er
 	result := make(chan error, 1)
 	var slow handoff
 	accepted := a.pool.Submit(func(ctx context.Context) {
+		held := func() bool { return true }
+		if a.opt.Dedupe != nil {
+			// Slack retries while the answer runs; a second replica must
+			// not take the event however long Slack paces the posts.
+			held = once.Hold(ctx, a.opt.Dedupe, lease, a.opt.EventLease)
+		}
 		err := a.answerEvent(ctx, req, text, cb.EventID, a.triedBefore(ctx, cb.EventID))
+		if !held() {
+			a.log.Warn("event's lease lapsed while it was answered; a retry may have been answered too", slog.String("event_id", cb.EventID))
+		}
 		if a.opt.Dedupe != nil {
 			if err == nil {
 				a.markAnswered(ctx, cb.EventID)

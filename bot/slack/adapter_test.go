@@ -455,6 +455,33 @@ func TestEventOfADeadReplicaIsAnsweredOnRetry(t *testing.T) {
 	}
 }
 
+// TestASlowAnswerKeepsItsEventFromOtherReplicas: an answer that runs past
+// the event's lease (Slack pacing the posts, a slow store) keeps the
+// lease, so Slack's retry meanwhile is told to come again instead of
+// being answered by a second replica.
+func TestASlowAnswerKeepsItsEventFromOtherReplicas(t *testing.T) {
+	const lease = 600 * time.Millisecond
+	f := newFixture(t, func(o *slack.Options) { o.EventLease = lease })
+	f.handler.delay = 5 * lease
+	ctx, cancel := context.WithTimeout(t.Context(), 10*time.Second)
+	defer cancel()
+	event := `{"type":"event_callback","team_id":"T0001","event_id":"EvSlow","event_time":1,"event":{"type":"message","channel_type":"im","user":"U0DANA","text":"EvSlow","ts":"1.2","channel":"D0DANA"}}`
+	if status, _ := f.post(t, "/slack/events", event, nil); status != http.StatusOK {
+		t.Fatalf("first delivery: %d", status)
+	}
+	if err := f.emu.WaitUntil(ctx, func() bool { return f.handler.count("EvSlow") == 1 }); err != nil {
+		t.Fatal("the first delivery was not taken")
+	}
+	time.Sleep(2 * lease) // the answer runs on, past its first lease
+	status, _ := f.post(t, "/slack/events", event, func(r *http.Request) { r.Header.Set("X-Slack-Retry-Num", "1") })
+	if status != http.StatusServiceUnavailable {
+		t.Errorf("Slack's retry while the answer runs: %d, want 503 (come again)", status)
+	}
+	if n := f.handler.count("EvSlow"); n != 1 {
+		t.Errorf("the event was taken %d times, want 1", n)
+	}
+}
+
 // TestEventAnsweredByADeadReplicaIsNotAnsweredAgain: a replica that
 // posted an event's answer and died before marking the event answered
 // leaves the answer in the conversation; Slack's retry, taken once the

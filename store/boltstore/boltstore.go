@@ -565,8 +565,6 @@ func (s *Store) ReleaseKey(ctx context.Context, key string) error {
 	})
 }
 
-// ClaimKey implements store.Idempotency. Keys store their expiry as unix
-// nanoseconds; a key whose expiry has passed is free to claim again.
 // KeyClaimed implements store.Idempotency; an expired key not yet swept
 // is not claimed.
 func (s *Store) KeyClaimed(ctx context.Context, key string) (bool, error) {
@@ -588,6 +586,8 @@ func (s *Store) KeyClaimed(ctx context.Context, key string) (bool, error) {
 	return claimed, nil
 }
 
+// ClaimKey implements store.Idempotency. Keys store their expiry as unix
+// nanoseconds; a key whose expiry has passed is free to claim again.
 func (s *Store) ClaimKey(ctx context.Context, key string, ttl time.Duration) (bool, error) {
 	if err := check.ClaimArgs(key, ttl); err != nil {
 		return false, err
@@ -628,6 +628,44 @@ func (s *Store) ClaimKey(ctx context.Context, key string, ttl time.Duration) (bo
 		return false, fmt.Errorf("boltstore: claim key %q: %w", key, err)
 	}
 	return claimed, nil
+}
+
+// ExtendKey implements store.Idempotency: a live key gets its new expiry,
+// moved in the expiry index; an expired one is left to the sweep.
+func (s *Store) ExtendKey(ctx context.Context, key string, ttl time.Duration) (bool, error) {
+	if err := check.ClaimArgs(key, ttl); err != nil {
+		return false, err
+	}
+	if err := ctx.Err(); err != nil {
+		return false, err
+	}
+	extended := false
+	err := s.update(func(tx *bolt.Tx) error {
+		now := s.now().UnixNano()
+		keys := tx.Bucket(bucketIdempotency)
+		byExpiry := tx.Bucket(bucketIdemExpiry)
+		k := []byte(s.codec.ClaimName(key))
+		raw := keys.Get(k)
+		if len(raw) != 8 || now >= int64(binary.BigEndian.Uint64(raw)) {
+			return nil
+		}
+		if err := byExpiry.Delete(expiryIndexKey(int64(binary.BigEndian.Uint64(raw)), k)); err != nil {
+			return err
+		}
+		expiry := now + int64(ttl)
+		if err := keys.Put(k, binary.BigEndian.AppendUint64(nil, uint64(expiry))); err != nil {
+			return err
+		}
+		if err := byExpiry.Put(expiryIndexKey(expiry, k), nil); err != nil {
+			return err
+		}
+		extended = true
+		return nil
+	})
+	if err != nil {
+		return false, fmt.Errorf("boltstore: extend key %q: %w", key, err)
+	}
+	return extended, nil
 }
 
 // sweepExpiredKeys deletes up to sweepBatch keys whose expiry is at or

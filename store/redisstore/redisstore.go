@@ -523,6 +523,24 @@ func (s *Store) ReleaseKey(ctx context.Context, key string) error {
 	return nil
 }
 
+// ExtendKey implements store.Idempotency: PEXPIRE sets a live key's TTL
+// and answers 0 for a key that is gone.
+func (s *Store) ExtendKey(ctx context.Context, key string, ttl time.Duration) (bool, error) {
+	if err := check.ClaimArgs(key, ttl); err != nil {
+		return false, err
+	}
+	c, err := s.sealing(ctx)
+	if err != nil {
+		return false, err
+	}
+	w, done := s.writer()
+	extended, err := w.PExpire(ctx, s.idemKey(c.ClaimName(key)), time.Duration(ttlMillis(ttl))*time.Millisecond).Result()
+	if err = done(ctx, err); err != nil {
+		return false, fmt.Errorf("redisstore: extend key %q: %w", key, err)
+	}
+	return extended, nil
+}
+
 // --- audit ---
 
 // AppendAudit implements store.Audit. RPUSH returns the list's new length,

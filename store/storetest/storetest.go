@@ -790,6 +790,51 @@ func testIdempotency(t *testing.T, h Harness) {
 		}
 	})
 
+	t.Run("an extended claim outlives its first ttl; a lapsed one is not extended", func(t *testing.T) {
+		s := h.New(t)
+		extend := func(key string, ttl time.Duration) bool {
+			t.Helper()
+			ok, err := s.ExtendKey(t.Context(), key, ttl)
+			if err != nil {
+				t.Fatalf("ExtendKey(%s): %v", key, err)
+			}
+			return ok
+		}
+		if !claim(t, s, "slack:evt:lease:1", renewedFromTTL) || !extend("slack:evt:lease:1", longTTL) {
+			t.Fatal("a live claim was not extended")
+		}
+		h.Advance(t, 2*renewedFromTTL)
+		if claim(t, s, "slack:evt:lease:1", longTTL) {
+			t.Error("an extended claim was taken after its first ttl")
+		}
+
+		if !claim(t, s, "slack:evt:lease:2", shortTTL) {
+			t.Fatal("first claim = false, want true")
+		}
+		eventually(t, h, pollStep, "key claimable after its TTL", func() bool {
+			ok, err := s.KeyClaimed(t.Context(), "slack:evt:lease:2")
+			return err == nil && !ok
+		})
+		if extend("slack:evt:lease:2", longTTL) {
+			t.Error("a lapsed claim was extended")
+		}
+		if !claim(t, s, "slack:evt:lease:2", longTTL) {
+			t.Error("extending a lapsed claim claimed it")
+		}
+		if err := s.ReleaseKey(t.Context(), "slack:evt:lease:2"); err != nil {
+			t.Fatal(err)
+		}
+		if extend("slack:evt:lease:2", longTTL) || extend("never-claimed", longTTL) {
+			t.Error("a released or never claimed key was extended")
+		}
+		if _, err := s.ExtendKey(t.Context(), "", longTTL); !errors.Is(err, store.ErrInvalid) {
+			t.Errorf("ExtendKey(empty key): err = %v, want ErrInvalid", err)
+		}
+		if _, err := s.ExtendKey(t.Context(), "k", 0); !errors.Is(err, store.ErrInvalid) {
+			t.Errorf("ExtendKey(zero TTL): err = %v, want ErrInvalid", err)
+		}
+	})
+
 	t.Run("concurrent claims: exactly one wins", func(t *testing.T) {
 		s := h.New(t)
 		const claimers = 20

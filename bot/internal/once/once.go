@@ -51,6 +51,45 @@ func Begin(ctx context.Context, s store.Idempotency, k Keys, lease time.Duration
 	return Take, nil
 }
 
+// Hold keeps the lease key, taken by Begin for lease, while the work
+// runs past it (a post paced by Slack, a slow store), extending it every
+// third of lease until stop is called. stop reports whether the lease was
+// held throughout: false means it lapsed, or could not be extended before
+// it would have, and another replica may have taken the message meanwhile.
+// A failed extension is tried again at the next tick.
+func Hold(ctx context.Context, s store.Idempotency, key string, lease time.Duration) (stop func() (held bool)) {
+	quit := make(chan struct{})
+	result := make(chan bool, 1)
+	go func() {
+		until := time.Now().Add(lease) // the store's clock may run ahead; the ticks leave two thirds of margin
+		tick := time.NewTicker(lease / 3)
+		defer tick.Stop()
+		for {
+			select {
+			case <-quit:
+				result <- time.Now().Before(until)
+				return
+			case <-ctx.Done():
+				result <- time.Now().Before(until) // the work ends with its context
+				return
+			case <-tick.C:
+				extended, err := s.ExtendKey(ctx, key, lease)
+				switch {
+				case err == nil && extended:
+					until = time.Now().Add(lease)
+				case err == nil || !time.Now().Before(until):
+					result <- false
+					return
+				}
+			}
+		}
+	}()
+	return func() bool {
+		close(quit)
+		return <-result
+	}
+}
+
 // Mark marks the message of k taken for good, for keep.
 func Mark(ctx context.Context, s store.Idempotency, k Keys, keep time.Duration) error {
 	_, err := s.ClaimKey(ctx, k.Done, keep)

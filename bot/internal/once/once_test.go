@@ -3,6 +3,7 @@ package once_test
 import (
 	"path/filepath"
 	"testing"
+	"testing/synctest"
 	"time"
 
 	"github.com/seatwarden/seatwarden/bot/internal/once"
@@ -50,4 +51,44 @@ func TestADeliveryIsTakenOnce(t *testing.T) {
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
+}
+
+// TestAHeldLeaseOutlivesItsLength: work that runs past its lease keeps it,
+// so a redelivery meanwhile is sent away to come again rather than taken
+// by a second replica; a lease lost meanwhile is reported.
+func TestAHeldLeaseOutlivesItsLength(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		st, err := boltstore.Open(filepath.Join(t.TempDir(), "once.db"), boltstore.Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer st.Close()
+		ctx := t.Context()
+		const lease = 30 * time.Second
+		k := once.Keys{Done: "e1", Lease: "e1:lease"}
+		if got, err := once.Begin(ctx, st, k, lease); err != nil || got != once.Take {
+			t.Fatalf("Begin = %v, %v; want Take", got, err)
+		}
+		stop := once.Hold(ctx, st, k.Lease, lease)
+		time.Sleep(3 * lease) // the answer is paced by Slack
+		if got, err := once.Begin(ctx, st, k, lease); err != nil || got != once.Taking {
+			t.Fatalf("a redelivery while the lease is held: %v, %v; want Taking", got, err)
+		}
+		if !stop() {
+			t.Error("stop reports the lease lost; it was held")
+		}
+
+		lost := once.Keys{Done: "e2", Lease: "e2:lease"}
+		if got, err := once.Begin(ctx, st, lost, lease); err != nil || got != once.Take {
+			t.Fatalf("Begin = %v, %v; want Take", got, err)
+		}
+		stop = once.Hold(ctx, st, lost.Lease, lease)
+		if err := st.ReleaseKey(ctx, lost.Lease); err != nil { // as if it lapsed
+			t.Fatal(err)
+		}
+		time.Sleep(lease)
+		if stop() {
+			t.Error("stop reports the lease held; it was lost")
+		}
+	})
 }
