@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"maps"
 	"net/mail"
 	"slices"
 	"strings"
@@ -284,6 +285,11 @@ func (s *Service) Claim(ctx context.Context, id string, a Actor, c Claim) (Item,
 		if e.Owner != "" && e.Owner != who && !a.Admin && !ownerGone {
 			return &NotAllowedError{Item: it, Why: fmt.Sprintf("%s owns it; only they or an admin can change its claim", e.Owner)}
 		}
+		if e.claimed(who, c) {
+			// The same claim again: a form sent twice, or replayed after
+			// its replica died. Recorded once.
+			return store.ErrSkipUpdate
+		}
 		from = e.Owner
 		e.Owner, e.ClaimedAt = who, now
 		e.Purpose = strings.TrimSpace(c.Purpose)
@@ -296,6 +302,9 @@ func (s *Service) Claim(ctx context.Context, id string, a Actor, c Claim) (Item,
 		e.DecidedBy, e.DecidedAt, e.Name, e.Note = who, now, it.Name, ""
 		return nil
 	})
+	if errors.Is(err, store.ErrSkipUpdate) {
+		return s.Item(ctx, id)
+	}
 	if err != nil {
 		return Item{}, err
 	}
@@ -444,9 +453,28 @@ func (s *Service) Revoke(ctx context.Context, id string, a Actor) (Item, RevokeO
 	if s.policy().StepUpRevoke && !a.Reauthenticated {
 		return it, 0, ErrStepUpRequired
 	}
+	outcome, err := s.carryOutRevoke(ctx, it, a.email(), nil)
+	if err != nil {
+		return Item{}, 0, err
+	}
+	cur, err := s.Item(ctx, id)
+	if outcome == InProgress || outcome == AlreadyRevoked {
+		// What it shows is another click's: cur may not be found.
+		return cur, outcome, nil
+	}
+	return cur, outcome, err
+}
+
+// carryOutRevoke revokes it in its SaaS for by under a lease, so that two
+// clicks at once, on any replicas, call the SaaS once; a lease that
+// lapsed (its replica died) is taken over. The outcome is recorded, and
+// audited once: a revoke another replica or the sync recorded first is
+// not audited again. detail adds to the audit entry.
+func (s *Service) carryOutRevoke(ctx context.Context, it Item, by string, detail map[string]string) (RevokeOutcome, error) {
+	id := it.ID
 	now := s.now()
 	busy := false
-	_, err = s.update(ctx, id, func(e *Entry) error {
+	_, err := s.update(ctx, id, func(e *Entry) error {
 		if e.State.Ended() {
 			return ErrEnded
 		}
@@ -456,19 +484,17 @@ func (s *Service) Revoke(ctx context.Context, id string, a Actor) (Item, RevokeO
 			busy = true
 			return store.ErrSkipUpdate
 		}
-		e.Revoking = &Lease{By: a.email(), Holder: s.holder(), LeaseUntil: now.Add(s.lease())}
+		e.Revoking = &Lease{By: by, Holder: s.holder(), LeaseUntil: now.Add(s.lease())}
 		e.Name = it.Name
 		return nil
 	})
 	switch {
 	case errors.Is(err, store.ErrSkipUpdate) && busy:
-		cur, _ := s.Item(ctx, id)
-		return cur, InProgress, nil
+		return InProgress, nil
 	case errors.Is(err, ErrEnded):
-		cur, _ := s.Item(ctx, id)
-		return cur, AlreadyRevoked, nil
+		return AlreadyRevoked, nil
 	case err != nil:
-		return Item{}, 0, err
+		return 0, err
 	}
 
 	callErr := s.Connector.RevokeCredential(ctx, string(it.Kind), it.SaaSID)
@@ -479,33 +505,82 @@ func (s *Service) Revoke(ctx context.Context, id string, a Actor) (Item, RevokeO
 	case callErr != nil:
 		outcome = Refused
 	}
+	recorded := false
 	_, err = s.update(ctx, id, func(e *Entry) error {
+		if e.State.Ended() {
+			// The sync found it gone and recorded the revoke meanwhile.
+			return store.ErrSkipUpdate
+		}
 		e.Revoking = nil
+		recorded = true
 		if outcome == Refused {
 			e.Note = connector.Title(s.saas()) + " did not revoke it on " + now.In(s.policy().Location).Format("2 Jan 2006 15:04") + ": " + s.refusalText(callErr)
 			return nil
 		}
-		if e.State.Ended() {
-			return store.ErrSkipUpdate
-		}
-		e.State, e.EndedAt, e.DecidedBy, e.DecidedAt, e.Note = Revoked, now, a.email(), now, ""
+		e.State, e.EndedAt, e.DecidedBy, e.DecidedAt, e.Note = Revoked, now, by, now, ""
 		return nil
 	})
 	if err != nil && !errors.Is(err, store.ErrSkipUpdate) {
 		// The SaaS revoked it but the register could not say so; the next
-		// sync no longer finds the token and ends its entry.
-		return Item{}, 0, fmt.Errorf("credentials: revoked in %s but not recorded: %w", connector.Title(s.saas()), err)
+		// sync no longer finds the token and records the revoke.
+		return 0, fmt.Errorf("credentials: revoked in %s but not recorded: %w", connector.Title(s.saas()), err)
+	}
+	if !recorded {
+		return AlreadyRevoked, nil
 	}
 	switch outcome {
 	case Refused:
-		s.audit(ctx, a.email(), "credential.revoke.failed", id, map[string]string{"error": s.refusalText(callErr)})
+		s.audit(ctx, by, "credential.revoke.failed", id, with(detail, "error", s.refusalText(callErr)))
 	case AlreadyRevoked:
-		s.audit(ctx, a.email(), "credential.revoked", id, map[string]string{s.saas(): "already gone"})
+		s.audit(ctx, by, "credential.revoked", id, with(detail, s.saas(), "already gone"))
 	default:
-		s.audit(ctx, a.email(), "credential.revoked", id, nil)
+		s.audit(ctx, by, "credential.revoked", id, detail)
 	}
-	cur, err := s.Item(ctx, id)
-	return cur, outcome, err
+	return outcome, nil
+}
+
+// with returns detail with k set to v, leaving detail as it was.
+func with(detail map[string]string, k, v string) map[string]string {
+	out := maps.Clone(detail)
+	if out == nil {
+		out = map[string]string{}
+	}
+	out[k] = v
+	return out
+}
+
+// FinishRevokes carries out the revokes whose replica died before it
+// recorded them (their lease lapsed): the admin's click was answered, so
+// the credential must not stay active. Those no longer in the SaaS were
+// ended by the sync.
+func (s *Service) FinishRevokes(ctx context.Context) (int, error) {
+	entries, err := s.Entries(ctx)
+	if err != nil {
+		return 0, err
+	}
+	now := s.now()
+	finished := 0
+	var errs []error
+	for id, e := range entries {
+		if e.Revoking == nil || e.State.Ended() || now.Before(e.Revoking.LeaseUntil) {
+			continue
+		}
+		it, err := s.Item(ctx, id)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("%s: %w", id, err))
+			continue
+		}
+		outcome, err := s.carryOutRevoke(ctx, it, e.Revoking.By, map[string]string{"finished_by": "job:sync"})
+		if err != nil {
+			errs = append(errs, fmt.Errorf("%s: %w", id, err))
+			continue
+		}
+		if outcome != InProgress {
+			finished++
+			s.log().InfoContext(ctx, "finished a revoke its replica left undone", slog.String("credential", id), slog.String("by", e.Revoking.By))
+		}
+	}
+	return finished, errors.Join(errs...)
 }
 
 func (s *Service) markToRetire(ctx context.Context, it Item, a Actor) (Item, RevokeOutcome, error) {

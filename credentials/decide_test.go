@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
 	"sync"
@@ -156,6 +157,19 @@ func TestClaim(t *testing.T) {
 		}
 		if it.Entry.Purpose != "changed" || it.Entry.Owner != priya {
 			t.Errorf("entry = %+v", it.Entry)
+		}
+	})
+
+	t.Run("the same claim again is recorded once", func(t *testing.T) {
+		e := synced(t)
+		first := e.claim(t, reportingImp, agent(priya))
+		e.clock.Set(now.Add(time.Minute)) // the form sent twice, or replayed after its replica died
+		again := e.claim(t, reportingImp, agent(priya))
+		if !again.Entry.ClaimedAt.Equal(first.Entry.ClaimedAt) || again.Entry.Owner != priya {
+			t.Errorf("entry after the same claim again = %+v", again.Entry)
+		}
+		if a := e.audit(t, "credential.claimed"); len(a) != 1 {
+			t.Errorf("%d claim audits, want 1", len(a))
 		}
 	})
 
@@ -600,6 +614,110 @@ func TestRevokeLeaseOfACrashedReplica(t *testing.T) {
 	e.clock.Set(now.Add(2 * time.Minute))
 	if _, out, err := e.svc.Revoke(t.Context(), reportingToken, admin(omar)); err != nil || out != credentials.RevokedNow {
 		t.Errorf("Revoke after the lease = %v, %v; want RevokedNow", out, err)
+	}
+}
+
+// crashedRevoke stores a revoke lease of dana's, taken by a replica that
+// died before recording its revoke.
+func (e *env) crashedRevoke(t *testing.T, id string) {
+	t.Helper()
+	data, err := json.Marshal(credentials.Entry{ID: id, State: credentials.Unclaimed,
+		Revoking: &credentials.Lease{By: dana, Holder: "crashed", LeaseUntil: now.Add(time.Minute)}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.store.CreateRecord(t.Context(), "credential", id, data); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestARevokeLeftUndoneIsFinished: an admin's revoke whose replica died
+// after the click was answered is carried out once its lease lapses, in
+// the admin's name, whether the replica died before calling Zendesk or
+// after; a live lease is left to its replica.
+func TestARevokeLeftUndoneIsFinished(t *testing.T) {
+	tests := []struct {
+		name string
+		// revokedInZendesk: the replica died after Zendesk revoked it.
+		revokedInZendesk bool
+		wantDetail       map[string]string
+		wantDeletes      int
+	}{
+		{"died before calling Zendesk", false, map[string]string{"finished_by": "job:sync"}, 1},
+		{"died after Zendesk revoked it", true, map[string]string{"recorded_by": "job:sync", "zendesk": "gone"}, 1},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			e := synced(t)
+			e.crashedRevoke(t, reportingToken)
+			if tt.revokedInZendesk {
+				if err := e.client.RevokeOAuthToken(t.Context(), 880002); err != nil {
+					t.Fatal(err)
+				}
+			}
+			finish := func() int {
+				t.Helper()
+				e.sync(t)
+				n, err := e.svc.FinishRevokes(t.Context())
+				if err != nil {
+					t.Fatalf("FinishRevokes: %v", err)
+				}
+				return n
+			}
+			if n := finish(); !tt.revokedInZendesk && (n != 0 || e.item(t, reportingToken).Entry.State.Ended()) {
+				t.Fatalf("a live lease was taken over: %d finished", n)
+			}
+			e.clock.Set(now.Add(2 * time.Minute))
+			finish()
+			finish() // a second pass finds nothing to do
+
+			if got := e.emu.RevokedOAuthTokens(); !slices.Equal(got, []int64{880002}) {
+				t.Errorf("Zendesk revoked %v, want [880002]", got)
+			}
+			if n := e.emu.Requests(zendesktest.EndpointOAuthTokenRevoke); n != tt.wantDeletes {
+				t.Errorf("%d DELETEs reached Zendesk, want %d", n, tt.wantDeletes)
+			}
+			if it := e.item(t, reportingToken); it.Entry.State != credentials.Revoked || it.Entry.DecidedBy != dana || it.Entry.Revoking != nil {
+				t.Errorf("entry = %+v", it.Entry)
+			}
+			a := e.audit(t, "credential.revoked")
+			if len(a) != 1 || a[0].Actor != dana || !maps.Equal(a[0].Detail, tt.wantDetail) {
+				t.Errorf("audit = %+v, want one entry by %s with %v", a, dana, tt.wantDetail)
+			}
+			if g := e.audit(t, "credential.gone"); len(g) != 0 {
+				t.Errorf("a revoked token also audited as gone: %+v", g)
+			}
+		})
+	}
+}
+
+// syncingConnector runs the credential sync of another replica while
+// Zendesk answers a revoke, so the sync sees the token gone first.
+type syncingConnector struct {
+	zendesk.Connector
+	sync func()
+}
+
+func (c syncingConnector) RevokeCredential(ctx context.Context, kind string, id int64) error {
+	err := c.Connector.RevokeCredential(ctx, kind, id)
+	c.sync()
+	return err
+}
+
+// TestARevokeTheSyncRecordedFirstIsAuditedOnce: the sync that finds the
+// token gone between Zendesk's answer and the replica's record records
+// the revoke; the replica does not record it again.
+func TestARevokeTheSyncRecordedFirstIsAuditedOnce(t *testing.T) {
+	e := synced(t)
+	e.svc.Connector = syncingConnector{zendesk.Connector{Client: e.client}, func() { e.service("other").Sync(t.Context(), zendesk.Connector{Client: e.client}, e.emu.URL) }}
+	if _, _, err := e.svc.Revoke(t.Context(), reportingToken, admin(dana)); err != nil {
+		t.Fatal(err)
+	}
+	if a := e.audit(t, "credential.revoked"); len(a) != 1 || a[0].Actor != dana {
+		t.Errorf("audit = %+v, want one revoke by %s", a, dana)
+	}
+	if it := e.item(t, reportingToken); it.Entry.State != credentials.Revoked {
+		t.Errorf("state %s, want revoked", it.Entry.State)
 	}
 }
 

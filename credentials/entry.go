@@ -3,6 +3,8 @@ package credentials
 import (
 	"encoding/json"
 	"fmt"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/seatwarden/seatwarden/connector"
@@ -107,4 +109,10 @@ func decodeEntry(data []byte, version int64) (Entry, error) {
 	}
 	e.Version = version
 	return e, nil
+}
+
+// claimed reports whether the entry already records c as who's claim.
+func (e *Entry) claimed(who string, c Claim) bool {
+	return e.State != Unclaimed && e.Owner == who && e.Purpose == strings.TrimSpace(c.Purpose) &&
+		slices.Equal(e.Scopes, c.Scopes) && e.NextReview.Equal(c.NextReview) && e.RetireWhen == strings.TrimSpace(c.RetireWhen)
 }

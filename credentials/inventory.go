@@ -250,12 +250,18 @@ func (s *Service) endMissing(ctx context.Context, inv *Inventory, fresh map[Kind
 			continue
 		}
 		var was State
+		var revoking *Lease
 		_, err := s.update(ctx, id, func(e *Entry) error {
 			if e.State.Ended() {
 				return store.ErrSkipUpdate
 			}
-			was = e.State
+			was, revoking = e.State, e.Revoking
 			e.State, e.EndedAt, e.Revoking = Gone, now, nil
+			if revoking != nil && k.Revocable() {
+				// An admin's revoke whose replica died after the SaaS
+				// revoked it and before it said so: the revoke is theirs.
+				e.State, e.DecidedBy, e.DecidedAt = Revoked, revoking.By, now
+			}
 			return nil
 		})
 		if errors.Is(err, store.ErrSkipUpdate) {
@@ -265,11 +271,14 @@ func (s *Service) endMissing(ctx context.Context, inv *Inventory, fresh map[Kind
 			errs = append(errs, err)
 			continue
 		}
-		action := "credential.gone"
-		if was == ToRetire {
-			action = "credential.retired"
+		switch {
+		case revoking != nil && k.Revocable():
+			s.audit(ctx, revoking.By, "credential.revoked", id, map[string]string{"recorded_by": "job:sync", s.saas(): "gone"})
+		case was == ToRetire:
+			s.audit(ctx, "job:sync", "credential.retired", id, map[string]string{"was": string(was)})
+		default:
+			s.audit(ctx, "job:sync", "credential.gone", id, map[string]string{"was": string(was)})
 		}
-		s.audit(ctx, "job:sync", action, id, map[string]string{"was": string(was)})
 		ended = append(ended, id)
 	}
 	slices.Sort(ended)

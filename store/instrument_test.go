@@ -37,7 +37,7 @@ func (f failingStore) ReleaseLock(context.Context, store.Lock) error { return f.
 func (f failingStore) ClaimKey(context.Context, string, time.Duration) (bool, error) {
 	return false, f.err
 }
-func (f failingStore) ReleaseKey(context.Context, string) error         { return f.err }
+func (f failingStore) ReleaseKey(context.Context, string) error { return f.err }
 func (f failingStore) ExtendKey(context.Context, string, time.Duration) (bool, error) {
 	return false, f.err
 }
