@@ -360,7 +360,10 @@ func (a *Adapter) onMessage(w http.ResponseWriter, r *http.Request, act schema.A
 		return
 	}
 	if dedupe {
-		if err := once.Mark(ctx, a.opt.Dedupe, keys, time.Hour); err != nil {
+		// Queued, so marked whether or not Teams still waits for the
+		// answer: a connection dropped now would otherwise leave a
+		// redelivery to be answered again.
+		if err := once.Mark(context.WithoutCancel(ctx), a.opt.Dedupe, keys, time.Hour); err != nil {
 			a.log.Warn("taken message not marked; a redelivery of it may be answered again", slog.Any("error", err))
 		}
 	}

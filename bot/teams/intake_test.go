@@ -143,3 +143,50 @@ func countPosted(emu *teamstest.Server, conversation string, match func(teamstes
 	}
 	return n
 }
+
+// hangUpAfterQueueing is an intake that, once a message is written,
+// holds the request until the caller has gone, as Teams does when its
+// connection drops right after the bot queued the answer.
+type hangUpAfterQueueing struct {
+	store.Records
+	queued chan struct{}
+	first  atomic.Bool
+}
+
+func (h *hangUpAfterQueueing) CreateRecord(ctx context.Context, kind, id string, data []byte) (store.Record, error) {
+	rec, err := h.Records.CreateRecord(ctx, kind, id, data)
+	if err == nil && h.first.CompareAndSwap(false, true) {
+		close(h.queued)
+		select {
+		case <-ctx.Done():
+		case <-time.After(5 * time.Second):
+		}
+	}
+	return rec, err
+}
+
+// TestAMessageQueuedAsTeamsHangsUpIsAnsweredOnce: a message whose answer
+// was queued as Teams dropped the connection is marked taken all the
+// same, so the redelivery that follows is not answered again.
+func TestAMessageQueuedAsTeamsHangsUpIsAnsweredOnce(t *testing.T) {
+	intake := &hangUpAfterQueueing{queued: make(chan struct{})}
+	h := newHarness(t, func(o *teams.Options) { intake.Records = o.Records; o.Intake = intake })
+	personal := h.emu.PersonalConversation(omar.ID)
+	act := h.emu.Message(omar, personal, "seats")
+	ctx, hangUp := context.WithCancel(t.Context())
+	go func() { <-intake.queued; hangUp() }()
+	if _, _, err := h.emu.Deliver(ctx, h.url, act); err == nil {
+		t.Fatal("the first delivery was answered; want it cut off")
+	}
+	asked := func(p teamstest.Posted) bool { return strings.Contains(string(p.Card), "You asked: seats\"") }
+	h.waitPosted(t, personal.ID, asked)
+	if status, _ := h.deliver(t, act); status != http.StatusOK {
+		t.Errorf("the redelivery: %d, want 200", status)
+	}
+	if err := h.adapter.Close(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	if n := countPosted(h.emu, personal.ID, asked); n != 1 {
+		t.Errorf("answered %d times, want once", n)
+	}
+}
