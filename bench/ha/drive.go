@@ -88,6 +88,7 @@ type driver struct {
 	traffic   [2]time.Time // when the traffic began and ended
 	// How long acknowledged decisions took to be acknowledged.
 	clickAcks, formAcks, voteAcks latencies
+	credentialAcks                latencies
 
 	mu       sync.Mutex
 	claimed  map[string]bool // seats the harness has pressed a decision for
@@ -95,6 +96,8 @@ type driver struct {
 	requests []approvalRun
 	events   []*eventRun
 	grants   []grantRun // break-glass commands (access.go)
+	// revokes and claims are credential decisions (credentials.go).
+	revokes, claims []credentialRun
 	// lateRetries are Slack's later deliveries of events no replica took.
 	lateRetries sync.WaitGroup
 	teamsAsk    []teamsRun
@@ -450,8 +453,9 @@ func (d *driver) seatQuestions(ctx context.Context) {
 }
 
 // teamsQuestions asks "seats" in a Teams personal chat; every activity a
-// replica acknowledged must get exactly one reply.
-func (d *driver) teamsQuestions(ctx context.Context) {
+// replica acknowledged must get exactly one reply. A delivery under way
+// when ctx ends is finished under late, as Teams would.
+func (d *driver) teamsQuestions(ctx, late context.Context) {
 	for ctx.Err() == nil {
 		u := d.w.teamsPeople[rand.IntN(len(d.w.teamsPeople))]
 		conv := d.w.teams.PersonalConversation(u.ID)
@@ -459,7 +463,7 @@ func (d *driver) teamsQuestions(ctx context.Context) {
 		var s sent
 		for range 3 {
 			s.base = d.reps.pick()
-			s.status, s.body, _ = d.w.teams.Deliver(ctx, s.base+"/api/messages", act)
+			s.status, s.body, _ = d.w.teams.Deliver(late, s.base+"/api/messages", act)
 			s.at = time.Now()
 			if s.status != 0 {
 				break

@@ -163,9 +163,10 @@ func run(ctx context.Context, o options, out io.Writer) (int, error) {
 		launch(func() { d.approvalRequests(driveCtx, i) })
 	}
 	launch(func() { d.seatQuestions(driveCtx) })
-	launch(func() { d.teamsQuestions(driveCtx) })
+	launch(func() { d.teamsQuestions(driveCtx, ctx) })
 	launch(func() { d.directMessages(driveCtx, ctx, w.chatter) })
 	launch(func() { d.accessGrants(driveCtx) })
+	launch(func() { d.credentialDecisions(driveCtx) })
 	if !o.NoFaults {
 		launch(func() { injectFaults(driveCtx, o.Duration, defaultSchedule, o.LockTTL, w, rt, reps, faults, &fo) })
 	}

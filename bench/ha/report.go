@@ -22,14 +22,14 @@ func report(out io.Writer, o options, d *driver, v *verdict, faults *faultLog, l
 	p("")
 	p("operations")
 	decisions := d.decisions.Load()
-	row("decisions acknowledged (review clicks and forms, approval votes)", fmt.Sprintf("%s (%.0f a second)", benchkit.Commas(int(decisions)), float64(decisions)/elapsed.Seconds()))
+	row("decisions acknowledged (review clicks and forms, approval votes, credential revokes and claims)", fmt.Sprintf("%s (%.0f a second)", benchkit.Commas(int(decisions)), float64(decisions)/elapsed.Seconds()))
 	for _, r := range v.rates {
 		row(r[0], r[1])
 	}
 	for _, a := range []struct {
 		what string
 		l    *latencies
-	}{{"review clicks", &d.clickAcks}, {"Keep forms", &d.formAcks}, {"approval votes", &d.voteAcks}} {
+	}{{"review clicks", &d.clickAcks}, {"Keep forms", &d.formAcks}, {"approval votes", &d.voteAcks}, {"credential revokes and claims", &d.credentialAcks}} {
 		if n, p50, p99 := a.l.figures(); n > 0 {
 			row("acknowledged in, "+a.what+" (p50 / p99)", fmt.Sprintf("%s / %s", benchkit.Millis(p50), benchkit.Millis(p99)))
 		}

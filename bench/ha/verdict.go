@@ -15,6 +15,7 @@ import (
 	"github.com/seatwarden/seatwarden/access"
 	"github.com/seatwarden/seatwarden/approvals"
 	"github.com/seatwarden/seatwarden/bench/internal/benchkit"
+	"github.com/seatwarden/seatwarden/credentials"
 	"github.com/seatwarden/seatwarden/integrations/zendesk/zendesktest"
 	"github.com/seatwarden/seatwarden/internal/seal"
 	"github.com/seatwarden/seatwarden/prompts"
@@ -89,6 +90,9 @@ func judge(ctx context.Context, w *world, r *redisTopology, reps *replicas, d *d
 	if err := judgeAccess(ctx, v, w, reps, d, &access.Service{Store: st, Audit: st}); err != nil {
 		return nil, err
 	}
+	if err := judgeCredentials(ctx, v, w, d, &credentials.Service{Records: st, Audit: st}, st); err != nil {
+		return nil, err
+	}
 	judgeEvents(v, w, reps, d)
 	judgeTeams(v, w, reps, d)
 	if err := judgeKeys(ctx, v, client); err != nil {
@@ -133,6 +137,7 @@ func settle(ctx context.Context, w *world, r *redisTopology, limit time.Duration
 	svc := &reviews.Service{Records: st, Audit: st}
 	requests := &approvals.Service{Records: st, Audit: st}
 	grants := &access.Service{Store: st, Audit: st}
+	register := &credentials.Service{Records: st, Audit: st}
 	period := reviews.PeriodOf(time.Now(), time.UTC)
 	lastCount, quietSince := -1, time.Now()
 	_ = waitFor(ctx, limit, "settle", func() bool {
@@ -157,7 +162,7 @@ func settle(ctx context.Context, w *world, r *redisTopology, limit time.Duration
 				return false
 			}
 		}
-		if grantsDue(ctx, grants) {
+		if grantsDue(ctx, grants) || revokesDue(ctx, register) {
 			return false
 		}
 		// Clicks and questions a killed replica acknowledged wait for

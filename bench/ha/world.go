@@ -63,7 +63,8 @@ func newWorld(staff int, seed uint64, approvers int) *world {
 	now := time.Now()
 	// StaffShare 1 makes every generated user a team member; end users
 	// cost the sync nothing here and issue 17 measures them.
-	org := zendesktest.GenerateOrg(zendesktest.GenerateConfig{Users: staff, StaffShare: 1, Seed: seed, Now: now})
+	org := zendesktest.GenerateOrg(zendesktest.GenerateConfig{Users: staff, StaffShare: 1, Seed: seed, Now: now,
+		OAuthClients: 12, OAuthTokens: oauthTokens})
 	secret := make([]byte, 32)
 	_, _ = rand.Read(secret)
 	w := &world{org: org, owners: map[string]person{}, key: "ha:" + base64.StdEncoding.EncodeToString(secret)}
