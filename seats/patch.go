@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"slices"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/seatwarden/seatwarden/connector"
@@ -31,6 +32,9 @@ type Patcher struct {
 	Saved func()
 	// Logger has the failures of patches that outlast Show's wait.
 	Logger *slog.Logger
+
+	// underWay counts this replica's patches not landed yet.
+	underWay atomic.Int64
 
 	mu sync.Mutex
 	// puts gathers, per snapshot, the patches of the moment into one load
@@ -88,18 +92,21 @@ var ErrNoSnapshot = errors.New("seats: no snapshot to patch yet")
 // back, when source can (a connector.StaffReader): what the bot's change
 // made of them. It does nothing for a nil Patcher, a source that cannot
 // read a member back, or before the first sync. It waits at most
-// showWait: at a large account's size a save of the snapshot takes
-// seconds, and with many changes at once each would wait in line for
-// every replica's save, so a slower patch lands on its own (within
-// patchTimeout, or the next sync shows the change) and a failure then
-// is logged rather than returned.
+// showWait, and only when no other patch of this replica is under way:
+// at a large account's size a save of the snapshot takes seconds, and
+// with many changes at once each would wait in line for the others'
+// saves, holding up the decision that asked. A patch not waited for lands
+// on its own (within patchTimeout, or the next sync shows the change),
+// and a failure then is logged rather than returned.
 func (p *Patcher) Show(ctx context.Context, name string, userID int64, source any) error {
 	reader, ok := source.(connector.StaffReader)
 	if p == nil || !ok {
 		return nil
 	}
+	alone := p.underWay.Add(1) == 1
 	done := make(chan error, 1)
 	go func() {
+		defer p.underWay.Add(-1)
 		ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), patchTimeout)
 		defer cancel()
 		err := p.Refresh(ctx, name, userID, reader)
@@ -108,12 +115,16 @@ func (p *Patcher) Show(ctx context.Context, name string, userID int64, source an
 		}
 		done <- err
 	}()
+	wait := showWait
+	if !alone {
+		wait = 0
+	}
 	select {
 	case err := <-done:
 		return err
 	case <-ctx.Done():
 		return ctx.Err()
-	case <-time.After(showWait):
+	case <-time.After(wait):
 		go func() {
 			if err := <-done; err != nil {
 				p.log().Warn("seats: a change does not show in the snapshot yet; the next sync will", slog.String("snapshot", name), slog.Int64("user", userID), slog.Any("error", err))

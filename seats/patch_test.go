@@ -1,11 +1,13 @@
 package seats_test
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"sync"
 	"sync/atomic"
 	"testing"
+	"testing/synctest"
 	"time"
 
 	"github.com/seatwarden/seatwarden/connector"
@@ -75,4 +77,63 @@ func TestPatch(t *testing.T) {
 			}
 		})
 	}
+}
+
+// suspendedReadBack reads every member back as suspended: what a
+// Suspend decision made of them.
+type suspendedReadBack struct{}
+
+func (suspendedReadBack) StaffMember(_ context.Context, id int64) (connector.Staff, bool, error) {
+	return connector.Staff{ID: id, Email: fmt.Sprintf("agent%d@acme.example", id), Role: "agent", Suspended: true}, true, nil
+}
+
+// TestShowWaitsOnlyForTheOnlyPatchUnderWay: a decision waits (a little)
+// for its change to show in the snapshot only when no other patch is
+// under way; with one in line, waiting would hold the decision up for the
+// others' saves, so it returns at once and its patch lands on its own.
+func TestShowWaitsOnlyForTheOnlyPatchUnderWay(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		ctx := t.Context()
+		st := teststores.Bolt(t, time.Now)
+		if err := st.SaveSnapshot(ctx, staffSnapshot(3)); err != nil {
+			t.Fatal(err)
+		}
+		saved := make(chan struct{}, 2)
+		p := &seats.Patcher{Store: st, Locks: st, Saved: func() { saved <- struct{}{} }}
+		// Another replica saves a large account meanwhile.
+		held, err := st.AcquireLock(ctx, "snapshot-save:"+connector.Zendesk, "another-replica", time.Minute)
+		if err != nil {
+			t.Fatal(err)
+		}
+		firstWaited := make(chan time.Duration, 1)
+		go func() {
+			start := time.Now()
+			_ = p.Show(ctx, connector.Zendesk, 1, suspendedReadBack{})
+			firstWaited <- time.Since(start)
+		}()
+		synctest.Wait()
+		start := time.Now()
+		if err := p.Show(ctx, connector.Zendesk, 2, suspendedReadBack{}); err != nil {
+			t.Fatal(err)
+		}
+		if waited := time.Since(start); waited != 0 {
+			t.Errorf("a patch with another under way waited %s, want none", waited)
+		}
+		if waited := <-firstWaited; waited == 0 {
+			t.Error("the only patch under way did not wait for its save")
+		}
+		if err := st.ReleaseLock(ctx, held); err != nil {
+			t.Fatal(err)
+		}
+		for { // both land, in one save or two
+			<-saved
+			snap, err := st.LoadSnapshot(ctx, connector.Zendesk)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if snap.Staff[0].Suspended && snap.Staff[1].Suspended {
+				break
+			}
+		}
+	})
 }
