@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"io"
 	"net/http"
@@ -15,6 +16,7 @@ import (
 	"github.com/seatwarden/seatwarden/access"
 	"github.com/seatwarden/seatwarden/approvals"
 	"github.com/seatwarden/seatwarden/bench/internal/benchkit"
+	"github.com/seatwarden/seatwarden/bot/slack/slacktest"
 	"github.com/seatwarden/seatwarden/credentials"
 	"github.com/seatwarden/seatwarden/integrations/zendesk/zendesktest"
 	"github.com/seatwarden/seatwarden/internal/seal"
@@ -93,7 +95,7 @@ func judge(ctx context.Context, w *world, r *redisTopology, reps *replicas, d *d
 	if err := judgeCredentials(ctx, v, w, d, &credentials.Service{Records: st, Audit: st}, st); err != nil {
 		return nil, err
 	}
-	judgeEvents(v, w, reps, d)
+	judgeEvents(v, w, d)
 	judgeTeams(v, w, reps, d)
 	if err := judgeKeys(ctx, v, client); err != nil {
 		return nil, err
@@ -436,43 +438,71 @@ func judgeApprovals(ctx context.Context, v *verdict, w *world, d *driver, svc *a
 
 // judgeEvents: every DM event a replica acknowledged is answered once,
 // whatever Slack's retries.
-func judgeEvents(v *verdict, w *world, reps *replicas, d *driver) {
-	acked, excused := 0, 0
+func judgeEvents(v *verdict, w *world, d *driver) {
+	// Each part of an event's answer carries the event's key and the
+	// part's number as message metadata: a part posted twice is a double,
+	// whatever became of the event's deliveries.
+	ch, _ := w.slack.DMChannel(w.chatter.slackID)
+	posted := map[string]int{} // by key and part
+	answered := map[string]bool{}
+	replies := 0
+	for _, m := range w.slack.Messages(ch) {
+		if m.User != w.slack.BotUserID() {
+			continue
+		}
+		replies++
+		key, part, ok := answerPart(m)
+		if !ok {
+			v.violate("DM answer without its event's key", "%s: %q", m.TS, messageText(m))
+			continue
+		}
+		posted[fmt.Sprintf("%s part %d", key, part)]++
+		answered[key] = true
+	}
+	for what, n := range posted {
+		if n > 1 {
+			v.violate("DM answered twice", "%s posted %d times", what, n)
+		}
+	}
+	acked := 0
 	for _, e := range d.events {
+		got := answered["slack:event:"+e.id]
 		if !e.acked() {
 			v.count("DM events no replica acknowledged, retries included", 1)
+			if got {
+				// Answered, then the replica died before its 200 went out,
+				// and every later delivery found the event being answered.
+				v.count("DM events answered though no delivery was acknowledged", 1)
+			}
 			continue
 		}
 		acked++
 		if len(e.sends) > 1 {
 			v.count("DM events retried (X-Slack-Retry-Num)", 1)
 		}
-		for _, s := range e.sends {
-			if s.ok() && killedSoon(reps, s, queuedFor) {
-				excused++
-				break
-			}
-		}
-	}
-	ch, _ := w.slack.DMChannel(w.chatter.slackID)
-	replies := 0
-	for _, m := range w.slack.Messages(ch) {
-		if m.User == w.slack.BotUserID() {
-			replies++
+		// An event is answered before it is acknowledged, or kept in the
+		// intake first when its answer takes longer, so a kill loses none.
+		if !got {
+			v.violate("DM answer lost", "%s: acknowledged, never answered", e.id)
 		}
 	}
 	v.count("DM events acknowledged", acked)
 	v.count("DM answers posted", replies)
-	// An event is answered before it is acknowledged, or kept in the
-	// intake first when its answer takes longer, so a kill loses none; a
-	// kill between posting an answer and recording it leaves the answer
-	// for the event's retry, or the intake's next taker, to find.
-	switch {
-	case replies > acked:
-		v.violate("DM answered twice", "%d answers for %d events", replies, acked)
-	case replies < acked:
-		v.violate("DM answer lost", "%d answers for %d events (%d on replicas killed right after)", replies, acked, excused)
+}
+
+// answerPart is the event key and part number an answer to an event
+// carries as message metadata.
+func answerPart(m slacktest.Message) (key string, part int, ok bool) {
+	var meta struct {
+		Payload struct {
+			Key  string `json:"key"`
+			Part int    `json:"part"`
+		} `json:"event_payload"`
 	}
+	if m.Metadata == nil || json.Unmarshal(m.Metadata, &meta) != nil || meta.Payload.Key == "" {
+		return "", 0, false
+	}
+	return meta.Payload.Key, meta.Payload.Part, true
 }
 
 // judgeTeams: every Teams question a replica acknowledged is answered
