@@ -63,6 +63,7 @@ func (c *Config) Describe() []Setting {
 	}
 	list := func(items []string) string { return strings.Join(items, ", ") }
 	env("SEATWARDEN_ADDR", c.Addr)
+	env("SEATWARDEN_DEBUG_ADDR", c.DebugAddr)
 	env("SEATWARDEN_DATA_DIR", c.DataDir)
 	env("SEATWARDEN_LOG_LEVEL", c.LogLevel)
 	env("SEATWARDEN_LOG_FORMAT", c.LogFormat)

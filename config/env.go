@@ -110,6 +110,17 @@ func (e *envLoader) load(c *Config) {
 			c.Addr = v
 		}
 	}
+	if v := e.str("SEATWARDEN_DEBUG_ADDR"); v != "" {
+		if host, port, err := net.SplitHostPort(v); err != nil || port == "" {
+			e.fail("SEATWARDEN_DEBUG_ADDR", `must be host:port, such as "127.0.0.1:6060", got %q`, v)
+		} else if host == "" {
+			// The profiler shows memory and stacks: it never listens on
+			// every interface by default.
+			e.fail("SEATWARDEN_DEBUG_ADDR", `must name the host to listen on, such as "127.0.0.1:6060", got %q`, v)
+		} else {
+			c.DebugAddr = v
+		}
+	}
 	if v := e.str("SEATWARDEN_DATA_DIR"); v != "" {
 		c.DataDir = v
 	}

@@ -23,6 +23,7 @@ func loadEnv(env map[string]string, files map[string]string) (*config.Config, er
 func TestLoadEnvironment(t *testing.T) {
 	c, err := loadEnv(map[string]string{
 		"SEATWARDEN_ADDR":             "127.0.0.1:9090",
+		"SEATWARDEN_DEBUG_ADDR":       "127.0.0.1:6060",
 		"SEATWARDEN_DATA_DIR":         "/var/lib/seatwarden",
 		"SEATWARDEN_LOG_LEVEL":        "DEBUG",
 		"SEATWARDEN_LOG_FORMAT":       "text",
@@ -48,6 +49,7 @@ func TestLoadEnvironment(t *testing.T) {
 	}
 	want := config.Default()
 	want.Addr = "127.0.0.1:9090"
+	want.DebugAddr = "127.0.0.1:6060"
 	want.DataDir = "/var/lib/seatwarden"
 	want.LogLevel = "debug"
 	want.LogFormat = "text"
@@ -221,6 +223,10 @@ func TestLoadEnvironmentProblems(t *testing.T) {
 			[]string{`SEATWARDEN_LOG_FORMAT: must be one of json, text, got "yaml"`}},
 		{"listen address without colon", map[string]string{"SEATWARDEN_ADDR": "8080"}, nil,
 			[]string{`SEATWARDEN_ADDR: must be host:port or :port, such as ":8080", got "8080"`}},
+		{"profiler on every interface", map[string]string{"SEATWARDEN_DEBUG_ADDR": ":6060"}, nil,
+			[]string{`SEATWARDEN_DEBUG_ADDR: must name the host to listen on, such as "127.0.0.1:6060", got ":6060"`}},
+		{"profiler address without port", map[string]string{"SEATWARDEN_DEBUG_ADDR": "localhost"}, nil,
+			[]string{`SEATWARDEN_DEBUG_ADDR: must be host:port, such as "127.0.0.1:6060", got "localhost"`}},
 
 		{"redis scheme", map[string]string{"REDIS_URL": "http://redis:6379"}, nil,
 			[]string{"REDIS_URL: must start with redis:// or rediss://"}},

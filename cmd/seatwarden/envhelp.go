@@ -39,6 +39,7 @@ var (
 var environment = []envVar{
 	{"SEATWARDEN_CONFIG", "the policy file, as --config", nil},
 	{"SEATWARDEN_ADDR", "listen address (default :8080)", []string{cmdServe}},
+	{"SEATWARDEN_DEBUG_ADDR", "serves Go's profiler (/debug/pprof/) on this address, e.g. 127.0.0.1:6060; off by default, keep it private", []string{cmdServe}},
 	{"SEATWARDEN_DATA_DIR", "the embedded store's directory (default ./data)", withStore},
 	{"SEATWARDEN_LOG_LEVEL, SEATWARDEN_LOG_FORMAT", "debug, info, warn or error; json or text", nil},
 	{"REDIS_URL, or REDIS_MASTER_NAME + REDIS_SENTINEL_ADDRS, or REDIS_CLUSTER_ADDRS", "Redis as the store, instead of the embedded file", withStore},

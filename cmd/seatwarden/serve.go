@@ -46,6 +46,14 @@ func (a *app) serve(ctx context.Context, addr string, ready func(addr string)) e
 	if err != nil {
 		return err
 	}
+	if a.cfg.DebugAddr != "" {
+		_, stopProfiler, err := startProfiler(a.cfg.DebugAddr, a.log)
+		if err != nil {
+			_ = srv.Shutdown(ctx)
+			return err
+		}
+		defer func() { _ = stopProfiler(context.WithoutCancel(ctx)) }()
+	}
 
 	served := make(chan error, 2)
 	go func() { served <- srv.Serve() }()
