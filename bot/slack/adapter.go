@@ -516,7 +516,17 @@ func (a *Adapter) onEvent(ctx context.Context, ev slackevents.EventsAPIEvent) er
 	}
 	result := make(chan error, 1)
 	var slow handoff
+	received := a.opt.Now()
 	accepted := a.pool.Submit(func(ctx context.Context) {
+		if waited := a.opt.Now().Sub(received); waited > a.opt.EventLease/2 && a.intake != nil && a.opt.Dedupe != nil {
+			// Its lease, or the intake's claim, may have passed to another
+			// replica meanwhile, which answers after looking for an answer
+			// this one has not posted yet: leave it to that replica, the
+			// intake's sweep or Slack's retry, which all look first.
+			a.log.Warn("event waited too long for a worker; left to another delivery", slog.String("event_id", cb.EventID), slog.Duration("waited", waited))
+			result <- errAnswering
+			return
+		}
 		held := func() bool { return true }
 		if a.opt.Dedupe != nil {
 			// Slack retries while the answer runs; a second replica must
