@@ -19,13 +19,13 @@ import (
 type Config struct {
 	Policy Policy
 
-	Addr string // SEATWARDEN_ADDR
-	// DebugAddr serves Go's profiler (net/http/pprof) when set:
-	// SEATWARDEN_DEBUG_ADDR, off by default.
-	DebugAddr string
+	Addr      string // SEATWARDEN_ADDR
 	DataDir   string // SEATWARDEN_DATA_DIR
 	LogLevel  string // SEATWARDEN_LOG_LEVEL: debug, info, warn or error
 	LogFormat string // SEATWARDEN_LOG_FORMAT: json or text
+	// DebugAddr serves Go's profiler (net/http/pprof) when set:
+	// SEATWARDEN_DEBUG_ADDR, off by default.
+	DebugAddr string
 
 	Redis   Redis
 	Slack   Slack
