@@ -40,6 +40,8 @@ type options struct {
 	// NoFaults drives the traffic without the fault schedule: what the
 	// replicas can do, to tell it apart from what the faults cost.
 	NoFaults bool
+	// Profile takes a CPU profile of every replica during the traffic.
+	Profile bool
 }
 
 func main() {
@@ -54,6 +56,7 @@ func main() {
 	flag.DurationVar(&o.Settle, "settle", 3*time.Minute, "longest wait, after the faults, for decisions still being carried out")
 	flag.StringVar(&o.Dir, "dir", "", "where logs and Redis data go (default: a temporary directory, removed unless -keep)")
 	flag.BoolVar(&o.Keep, "keep", false, "keep the directory with every process's log")
+	flag.BoolVar(&o.Profile, "profile", false, "take a CPU profile of every replica over the traffic's middle, into the run's directory (with -keep or -dir), for go tool pprof")
 	flag.BoolVar(&o.NoFaults, "no-faults", false, "drive the traffic without the fault schedule, to measure what the replicas can do (not a proof: the verdict still runs)")
 	flag.Parse()
 	if o.Duration < 10*time.Second || o.Staff < 100 || o.Replicas < 2 || o.Approvers < 2 || o.Reviewers < 1 {
@@ -75,7 +78,7 @@ func main() {
 func run(ctx context.Context, o options, out io.Writer) (int, error) {
 	say := func(format string, a ...any) { fmt.Fprintf(out, format+"\n", a...) }
 	dir := o.Dir
-	keep := o.Keep || o.Dir != ""
+	keep := o.Keep || o.Dir != "" || o.Profile
 	if dir == "" {
 		tmp, err := os.MkdirTemp("", "seatwarden-ha-")
 		if err != nil {
@@ -111,7 +114,7 @@ func run(ctx context.Context, o options, out io.Writer) (int, error) {
 		return 0, err
 	}
 	say("ha: Zendesk %d team members in %d groups at %s; Slack at %s; Teams at %s", len(w.org.Users), len(w.org.Groups), w.zd.URL, w.slack.URL, w.teams.URL)
-	reps, err := startReplicas(ctx, ps, bin, w.replicaEnv(rt, policy), o.Replicas)
+	reps, err := startReplicas(ctx, ps, bin, w.replicaEnv(rt, policy), o.Replicas, o.Profile)
 	if err != nil {
 		return 0, fmt.Errorf("%w (logs in %s)", err, dir)
 	}
@@ -171,6 +174,16 @@ func run(ctx context.Context, o options, out io.Writer) (int, error) {
 		launch(func() { injectFaults(driveCtx, o.Duration, defaultSchedule, o.LockTTL, w, rt, reps, faults, &fo) })
 	}
 	launch(func() { progress(driveCtx, say, d, reps, runStart) })
+	if o.Profile {
+		// The middle of the traffic: past the first presses, before the
+		// end.
+		launch(func() {
+			sleep(driveCtx, o.Duration/4)
+			for _, path := range reps.profile(driveCtx, dir, o.Duration/2) {
+				say("ha: CPU profile %s", path)
+			}
+		})
+	}
 	for range workers {
 		<-done
 	}

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"io"
 	"math/rand/v2"
 	"net/http"
 	"os"
@@ -23,6 +24,8 @@ type replicas struct {
 	bin   string
 	env   []string
 	ports []int
+	// debugPorts serve each replica's profiler; none unless asked.
+	debugPorts []int
 
 	mu      sync.Mutex
 	running []*proc  // nil while a replica is down
@@ -48,7 +51,7 @@ func buildBinary(ctx context.Context, dir string) (string, error) {
 	return bin, nil
 }
 
-func startReplicas(ctx context.Context, ps *procs, bin string, env []string, n int) (*replicas, error) {
+func startReplicas(ctx context.Context, ps *procs, bin string, env []string, n int, profilers bool) (*replicas, error) {
 	r := &replicas{ps: ps, bin: bin, env: env, running: make([]*proc, n), pids: make([]string, n)}
 	for range n {
 		port, err := freePort()
@@ -56,6 +59,12 @@ func startReplicas(ctx context.Context, ps *procs, bin string, env []string, n i
 			return nil, err
 		}
 		r.ports = append(r.ports, port)
+		if profilers {
+			if port, err = freePort(); err != nil {
+				return nil, err
+			}
+			r.debugPorts = append(r.debugPorts, port)
+		}
 	}
 	for i := range n {
 		if err := r.start(i); err != nil {
@@ -76,6 +85,9 @@ func (r *replicas) base(i int) string { return "http://127.0.0.1:" + strconv.Ito
 
 func (r *replicas) start(i int) error {
 	env := append([]string{"SEATWARDEN_ADDR=127.0.0.1:" + strconv.Itoa(r.ports[i])}, r.env...)
+	if r.debugPorts != nil {
+		env = append(env, "SEATWARDEN_DEBUG_ADDR=127.0.0.1:"+strconv.Itoa(r.debugPorts[i]))
+	}
 	p, err := r.ps.start(r.name(i), env, r.bin, "serve")
 	if err != nil {
 		return err
@@ -203,4 +215,41 @@ func (r *replicas) deathsSoFar() []death {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	return append([]death(nil), r.deaths...)
+}
+
+// profile writes a CPU profile of every replica, taken over d at once,
+// to dir/replica-N.cpu.pprof, for `go tool pprof`. A replica down
+// meanwhile has none.
+func (r *replicas) profile(ctx context.Context, dir string, d time.Duration) []string {
+	var (
+		wg      sync.WaitGroup
+		mu      sync.Mutex
+		written []string
+	)
+	for i, port := range r.debugPorts {
+		wg.Go(func() {
+			client := &http.Client{Timeout: d + 10*time.Second}
+			req, err := http.NewRequestWithContext(ctx, http.MethodGet, fmt.Sprintf("http://127.0.0.1:%d/debug/pprof/profile?seconds=%d", port, int(d.Seconds())), nil)
+			if err != nil {
+				return
+			}
+			resp, err := client.Do(req)
+			if err != nil {
+				return
+			}
+			defer resp.Body.Close()
+			body, err := io.ReadAll(resp.Body)
+			if err != nil || resp.StatusCode != http.StatusOK {
+				return
+			}
+			path := filepath.Join(dir, r.name(i)+".cpu.pprof")
+			if os.WriteFile(path, body, 0o644) == nil {
+				mu.Lock()
+				written = append(written, path)
+				mu.Unlock()
+			}
+		})
+	}
+	wg.Wait()
+	return written
 }
