@@ -98,6 +98,10 @@ func (i *instrumented) ListAudit(ctx context.Context, after int64, limit int) ([
 	return timed(i, "list_audit", func() ([]AuditEntry, error) { return i.next.ListAudit(ctx, after, limit) })
 }
 
+func (i *instrumented) GetRecords(ctx context.Context, kind string, ids []string) ([]Record, error) {
+	return timed(i, "get_records", func() ([]Record, error) { return i.next.GetRecords(ctx, kind, ids) })
+}
+
 func (i *instrumented) GetRecord(ctx context.Context, kind, id string) (Record, error) {
 	return timed(i, "get_record", func() (Record, error) { return i.next.GetRecord(ctx, kind, id) })
 }

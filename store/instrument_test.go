@@ -69,6 +69,9 @@ func (f failingStore) CastVote(context.Context, string, string, store.Ballot) (s
 func (f failingStore) CloseBallot(context.Context, string, string, int64, []byte) (store.Record, error) {
 	return store.Record{}, f.err
 }
+func (f failingStore) GetRecords(context.Context, string, []string) ([]store.Record, error) {
+	return nil, f.err
+}
 func (f failingStore) ListRecords(context.Context, string) ([]store.Record, error) { return nil, f.err }
 func (f failingStore) DeleteRecord(context.Context, string, string) error          { return f.err }
 func (f failingStore) Schedule(context.Context, string, string, time.Time) error   { return f.err }

@@ -178,6 +178,10 @@ type NewRecord struct {
 type Records interface {
 	// GetRecord returns ErrNotFound when absent.
 	GetRecord(ctx context.Context, kind, id string) (Record, error)
+	// GetRecords returns the records of kind with these ids that exist,
+	// in the order of ids, in one read (a Redis round trip): for the few
+	// dozen a page of a digest shows. Absent ids are left out.
+	GetRecords(ctx context.Context, kind string, ids []string) ([]Record, error)
 	// CreateRecord writes version 1; ErrExists when the id is taken, so only
 	// one of several racing creators wins.
 	CreateRecord(ctx context.Context, kind, id string, data []byte) (Record, error)

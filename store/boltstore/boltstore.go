@@ -874,6 +874,39 @@ func cloneData(data []byte) []byte {
 // it reads back with, so a write's result equals a later read.
 func (s *Store) stamp() time.Time { return time.Unix(0, s.now().UnixNano()).UTC() }
 
+// GetRecords implements store.Records in one read transaction.
+func (s *Store) GetRecords(ctx context.Context, kind string, ids []string) ([]store.Record, error) {
+	for _, id := range ids {
+		if err := check.RecordKey(kind, id); err != nil {
+			return nil, err
+		}
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	out := make([]store.Record, 0, len(ids))
+	err := s.view(func(tx *bolt.Tx) error {
+		b := tx.Bucket(bucketRecords)
+		for _, id := range ids {
+			name := s.codec.RecordName(kind, id)
+			raw := b.Get(recordKey(kind, name))
+			if raw == nil {
+				continue
+			}
+			rec, err := s.decodeRecord(kind, name, raw)
+			if err != nil {
+				return err
+			}
+			out = append(out, rec)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("boltstore: get records: %w", err)
+	}
+	return out, nil
+}
+
 // GetRecord implements store.Records.
 func (s *Store) GetRecord(ctx context.Context, kind, id string) (store.Record, error) {
 	if err := check.RecordKey(kind, id); err != nil {

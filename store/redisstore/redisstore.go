@@ -752,6 +752,45 @@ func (s *Store) GetRecord(ctx context.Context, kind, id string) (store.Record, e
 	return rec, nil
 }
 
+// GetRecords implements store.Records with one pipeline of HGETALLs.
+func (s *Store) GetRecords(ctx context.Context, kind string, ids []string) ([]store.Record, error) {
+	for _, id := range ids {
+		if err := check.RecordKey(kind, id); err != nil {
+			return nil, err
+		}
+	}
+	if len(ids) == 0 {
+		return nil, nil
+	}
+	c, err := s.sealing(ctx)
+	if err != nil {
+		return nil, err
+	}
+	names := make([]string, len(ids))
+	cmds := make([]*redis.MapStringStringCmd, len(ids))
+	pipe := s.client.Pipeline()
+	for i, id := range ids {
+		names[i] = c.RecordName(kind, id)
+		cmds[i] = pipe.HGetAll(ctx, s.recordKey(kind, names[i]))
+	}
+	if _, err := pipe.Exec(ctx); err != nil {
+		return nil, fmt.Errorf("redisstore: get records of %s: %w", kind, err)
+	}
+	out := make([]store.Record, 0, len(ids))
+	for i, cmd := range cmds {
+		fields := cmd.Val()
+		if len(fields) == 0 {
+			continue
+		}
+		rec, err := parseRecord(c, kind, names[i], fields)
+		if err != nil {
+			return nil, fmt.Errorf("redisstore: get %w", err)
+		}
+		out = append(out, rec)
+	}
+	return out, nil
+}
+
 // CreateRecord implements store.Records.
 func (s *Store) CreateRecord(ctx context.Context, kind, id string, data []byte) (store.Record, error) {
 	if err := check.RecordKey(kind, id); err != nil {

@@ -142,6 +142,26 @@ func testRecords(t *testing.T, h Harness) {
 		}
 	})
 
+	t.Run("get many reads those that exist, in the order asked", func(t *testing.T) {
+		s := h.New(t)
+		r1 := mustCreate(t, s, kind, "r1", counterJSON(1))
+		r3 := mustCreate(t, s, kind, "r3", counterJSON(3))
+		mustCreate(t, s, "other-kind", "r2", counterJSON(2))
+		got, err := s.GetRecords(t.Context(), kind, []string{"r3", "r2", "nope", "r1"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if diff := cmp.Diff([]store.Record{r3, r1}, got); diff != "" {
+			t.Errorf("GetRecords (-want +got):\n%s", diff)
+		}
+		if got, err := s.GetRecords(t.Context(), kind, nil); err != nil || len(got) != 0 {
+			t.Errorf("GetRecords of no ids = %v, %v; want none", got, err)
+		}
+		if _, err := s.GetRecords(t.Context(), kind, []string{"r1", ""}); !errors.Is(err, store.ErrInvalid) {
+			t.Errorf("GetRecords with an empty id: err = %v, want ErrInvalid", err)
+		}
+	})
+
 	t.Run("create twice is ErrExists and keeps the first", func(t *testing.T) {
 		s := h.New(t)
 		first := mustCreate(t, s, kind, "r1", counterJSON(1))
