@@ -144,14 +144,7 @@ func TestSlowEventOfAStuckReplicaIsAnsweredByAnother(t *testing.T) {
 	if status, _ := p.first.post(t, "/slack/events", event, nil); status != http.StatusOK {
 		t.Fatalf("event: %d, want it acknowledged once the budget ran out", status)
 	}
-	answers := func() (n int) {
-		for _, m := range p.emu.Messages("") {
-			if strings.Contains(m.Text, "You said seats") {
-				n++
-			}
-		}
-		return n
-	}
+	answers := func() int { return saidSeats(p.emu) }
 	p.lapse(t, "the event answered by the second replica", func() bool { return answers() > 0 })
 	if n := answers(); n != 1 {
 		t.Errorf("the event was answered %d times, want once", n)
@@ -169,14 +162,7 @@ func TestAnEventLeftWaitingForAWorkerIsNotAnsweredLate(t *testing.T) {
 	if status, _ := p.first.post(t, "/slack/events", event, nil); status != http.StatusOK {
 		t.Fatalf("event: %d, want it acknowledged once the budget ran out", status)
 	}
-	answers := func() (n int) {
-		for _, m := range p.emu.Messages("") {
-			if strings.Contains(m.Text, "You said seats") {
-				n++
-			}
-		}
-		return n
-	}
+	answers := func() int { return saidSeats(p.emu) }
 	p.skew.Store(int64(2 * time.Minute)) // the first replica's claim lapses
 	waitFor(t, p.emu, "the event answered by the second replica", func() bool { return answers() > 0 })
 	p.unblock() // the first replica's worker comes to the event at last
@@ -189,6 +175,16 @@ func TestAnEventLeftWaitingForAWorkerIsNotAnsweredLate(t *testing.T) {
 	if n := answers(); n != 1 {
 		t.Errorf("the event was answered %d times, want once", n)
 	}
+}
+
+// saidSeats counts the answers to "seats" the bot posted anywhere.
+func saidSeats(emu *slacktest.Server) (n int) {
+	for _, m := range emu.Messages("") {
+		if strings.Contains(m.Text, "You said seats") {
+			n++
+		}
+	}
+	return n
 }
 
 func answersTo(emu *slacktest.Server, responseURL string) []slacktest.ResponseURLPost {

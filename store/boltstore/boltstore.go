@@ -614,11 +614,7 @@ func (s *Store) ClaimKey(ctx context.Context, key string, ttl time.Duration) (bo
 				return err
 			}
 		}
-		expiry := now + int64(ttl)
-		if err := keys.Put(k, binary.BigEndian.AppendUint64(nil, uint64(expiry))); err != nil {
-			return err
-		}
-		if err := byExpiry.Put(expiryIndexKey(expiry, k), nil); err != nil {
+		if err := putExpiry(keys, byExpiry, k, now+int64(ttl)); err != nil {
 			return err
 		}
 		claimed = true
@@ -652,11 +648,7 @@ func (s *Store) ExtendKey(ctx context.Context, key string, ttl time.Duration) (b
 		if err := byExpiry.Delete(expiryIndexKey(int64(binary.BigEndian.Uint64(raw)), k)); err != nil {
 			return err
 		}
-		expiry := now + int64(ttl)
-		if err := keys.Put(k, binary.BigEndian.AppendUint64(nil, uint64(expiry))); err != nil {
-			return err
-		}
-		if err := byExpiry.Put(expiryIndexKey(expiry, k), nil); err != nil {
+		if err := putExpiry(keys, byExpiry, k, now+int64(ttl)); err != nil {
 			return err
 		}
 		extended = true
@@ -666,6 +658,15 @@ func (s *Store) ExtendKey(ctx context.Context, key string, ttl time.Duration) (b
 		return false, fmt.Errorf("boltstore: extend key %q: %w", key, err)
 	}
 	return extended, nil
+}
+
+// putExpiry claims key k until expiry (unix nanoseconds), in its bucket
+// and in the expiry index the sweep reads.
+func putExpiry(keys, byExpiry *bolt.Bucket, k []byte, expiry int64) error {
+	if err := keys.Put(k, binary.BigEndian.AppendUint64(nil, uint64(expiry))); err != nil {
+		return err
+	}
+	return byExpiry.Put(expiryIndexKey(expiry, k), nil)
 }
 
 // sweepExpiredKeys deletes up to sweepBatch keys whose expiry is at or

@@ -767,16 +767,30 @@ func (s *Store) GetRecords(ctx context.Context, kind string, ids []string) ([]st
 		return nil, err
 	}
 	names := make([]string, len(ids))
-	cmds := make([]*redis.MapStringStringCmd, len(ids))
-	pipe := s.client.Pipeline()
 	for i, id := range ids {
 		names[i] = c.RecordName(kind, id)
-		cmds[i] = pipe.HGetAll(ctx, s.recordKey(kind, names[i]))
 	}
-	if _, err := pipe.Exec(ctx); err != nil {
+	out, err := s.readRecords(ctx, c, kind, names)
+	if err != nil {
 		return nil, fmt.Errorf("redisstore: get records of %s: %w", kind, err)
 	}
-	out := make([]store.Record, 0, len(ids))
+	return out, nil
+}
+
+// readRecords reads the records of kind with these stored names in one
+// pipeline (all keys share the kind's slot), leaving out those gone.
+func (s *Store) readRecords(ctx context.Context, c *store.Codec, kind string, names []string) ([]store.Record, error) {
+	cmds := make([]*redis.MapStringStringCmd, len(names))
+	_, err := s.client.Pipelined(ctx, func(p redis.Pipeliner) error {
+		for i, name := range names {
+			cmds[i] = p.HGetAll(ctx, s.recordKey(kind, name))
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	out := make([]store.Record, 0, len(names))
 	for i, cmd := range cmds {
 		fields := cmd.Val()
 		if len(fields) == 0 {
@@ -784,7 +798,7 @@ func (s *Store) GetRecords(ctx context.Context, kind string, ids []string) ([]st
 		}
 		rec, err := parseRecord(c, kind, names[i], fields)
 		if err != nil {
-			return nil, fmt.Errorf("redisstore: get %w", err)
+			return nil, err
 		}
 		out = append(out, rec)
 	}
@@ -968,27 +982,9 @@ func (s *Store) ListRecords(ctx context.Context, kind string) ([]store.Record, e
 	if len(names) == 0 {
 		return nil, nil
 	}
-	cmds := make([]*redis.MapStringStringCmd, len(names))
-	_, err = s.client.Pipelined(ctx, func(p redis.Pipeliner) error {
-		for i, name := range names {
-			cmds[i] = p.HGetAll(ctx, s.recordKey(kind, name))
-		}
-		return nil
-	})
+	out, err := s.readRecords(ctx, c, kind, names)
 	if err != nil {
 		return nil, fmt.Errorf("redisstore: list records %s: %w", kind, err)
-	}
-	out := make([]store.Record, 0, len(names))
-	for i, cmd := range cmds {
-		fields := cmd.Val()
-		if len(fields) == 0 {
-			continue
-		}
-		rec, err := parseRecord(c, kind, names[i], fields)
-		if err != nil {
-			return nil, fmt.Errorf("redisstore: list %w", err)
-		}
-		out = append(out, rec)
 	}
 	c.SortRecords(out)
 	return out, nil
