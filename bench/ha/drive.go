@@ -13,7 +13,6 @@ import (
 	"github.com/seatwarden/seatwarden/approvals"
 	"github.com/seatwarden/seatwarden/bot/slack/slacktest"
 	"github.com/seatwarden/seatwarden/prompts"
-	"github.com/seatwarden/seatwarden/reviews"
 )
 
 // button is one button of a posted Block Kit message.
@@ -135,7 +134,7 @@ func newDriver(w *world, reps *replicas) *driver {
 func (d *driver) digestsPosted() int {
 	n := 0
 	for _, p := range d.w.owners {
-		if ch, ok := d.w.slack.DMChannel(p.slackID); ok && len(digestMessages(d.w.slack.Messages(ch))) > 0 {
+		if ch, ok := d.w.slack.DMChannel(p.slackID); ok && len(digestMessages(d.w.period, d.w.slack.Messages(ch))) > 0 {
 			n++
 		}
 	}
@@ -147,8 +146,7 @@ func (d *driver) digestsPosted() int {
 // the digest is redrawn without buttons (every seat decided), or, for a
 // post without one, by this week's review buttons (the quarter's
 // privilege review has digests of its own).
-func digestMessages(msgs []slacktest.Message) []slacktest.Message {
-	period := reviews.PeriodOf(time.Now(), time.UTC)
+func digestMessages(period string, msgs []slacktest.Message) []slacktest.Message {
 	var out []slacktest.Message
 	for _, m := range msgs {
 		if m.ThreadTS != "" && m.ThreadTS != m.TS {
@@ -202,8 +200,8 @@ func (d *driver) reviewer(ctx context.Context) {
 			d.dropOwner(owner)
 			continue
 		}
-		digests := digestMessages(d.w.slack.Messages(ch))
-		week := reviews.PeriodOf(time.Now(), time.UTC) + ":"
+		digests := digestMessages(d.w.period, d.w.slack.Messages(ch))
+		week := d.w.period + ":"
 		var seat, page string
 		var msg slacktest.Message
 		d.mu.Lock()

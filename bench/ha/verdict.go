@@ -140,7 +140,7 @@ func settle(ctx context.Context, w *world, r *redisTopology, limit time.Duration
 	requests := &approvals.Service{Records: st, Audit: st}
 	grants := &access.Service{Store: st, Audit: st}
 	register := &credentials.Service{Records: st, Audit: st}
-	period := reviews.PeriodOf(time.Now(), time.UTC)
+	period := w.period
 	lastCount, quietSince := -1, time.Now()
 	_ = waitFor(ctx, limit, "settle", func() bool {
 		if n := len(w.zd.Mutations()); n != lastCount {
@@ -208,7 +208,7 @@ func apologized(w *world, who person, s sent) bool {
 // recorded; Zendesk changed each decided seat exactly as recorded, once;
 // every owner got one digest.
 func judgeReviews(ctx context.Context, v *verdict, w *world, reps *replicas, d *driver, svc *reviews.Service) {
-	period := reviews.PeriodOf(time.Now(), time.UTC)
+	period := w.period
 	items, err := svc.Items(ctx, period)
 	if err != nil {
 		v.violate("store unreadable", "review items of %s: %v", period, err)
@@ -330,7 +330,7 @@ func judgeReviews(ctx context.Context, v *verdict, w *world, reps *replicas, d *
 		}
 		var posted []string
 		if ch, ok := w.slack.DMChannel(p.slackID); ok {
-			for _, m := range digestMessages(w.slack.Messages(ch)) {
+			for _, m := range digestMessages(w.period, w.slack.Messages(ch)) {
 				headline, _, _ := strings.Cut(strings.TrimSpace(messageText(m)), "\n")
 				posted = append(posted, m.TS+" "+headline)
 			}

@@ -12,6 +12,7 @@ import (
 	"github.com/seatwarden/seatwarden/bot/teams/teamstest"
 	"github.com/seatwarden/seatwarden/integrations/zendesk"
 	"github.com/seatwarden/seatwarden/integrations/zendesk/zendesktest"
+	"github.com/seatwarden/seatwarden/reviews"
 )
 
 // The emulated company's fixed names.
@@ -54,6 +55,10 @@ type world struct {
 	agentIDs map[string]int64
 	// key seals the store, as production's would: "ha:<base64>".
 	key string
+	// period is the seat review the run drives and judges: this week's
+	// when the world is made, even if the run goes on past the week's
+	// end (the bot then opens the next one too).
+	period string
 }
 
 // newWorld generates an account of staff team members and the people
@@ -67,7 +72,8 @@ func newWorld(staff int, seed uint64, approvers int) *world {
 		OAuthClients: 12, OAuthTokens: oauthTokens})
 	secret := make([]byte, 32)
 	_, _ = rand.Read(secret)
-	w := &world{org: org, owners: map[string]person{}, key: "ha:" + base64.StdEncoding.EncodeToString(secret)}
+	w := &world{org: org, owners: map[string]person{}, key: "ha:" + base64.StdEncoding.EncodeToString(secret),
+		period: reviews.PeriodOf(now, time.UTC)}
 	w.admin = person{"U0HAADMIN", "Ada Admin", "ada.admin@ha.example"}
 	w.requester = person{"U0HAREQ", "Rui Requester", "rui.requester@ha.example"}
 	w.chatter = person{"U0HACHAT", "Cam Chatter", "cam.chatter@ha.example"}
