@@ -521,8 +521,13 @@ func (s *Service) carryOutRevoke(ctx context.Context, it Item, by string, detail
 		return nil
 	})
 	if err != nil && !errors.Is(err, store.ErrSkipUpdate) {
-		// The SaaS revoked it but the register could not say so; the next
-		// sync no longer finds the token and records the revoke.
+		// The SaaS revoked it but the register could not say so for sure
+		// (a write no replica confirmed may still stand, and then the sync
+		// finds nothing to record): the trail says so now. The next sync
+		// no longer finds the token and records the revoke if it must.
+		if outcome != Refused {
+			s.auditRevoked(ctx, by, id, detail)
+		}
 		return 0, fmt.Errorf("credentials: revoked in %s but not recorded: %w", connector.Title(s.saas()), err)
 	}
 	if !recorded {
@@ -532,9 +537,9 @@ func (s *Service) carryOutRevoke(ctx context.Context, it Item, by string, detail
 	case Refused:
 		s.audit(ctx, by, "credential.revoke.failed", id, with(detail, "error", s.refusalText(callErr)))
 	case AlreadyRevoked:
-		s.audit(ctx, by, "credential.revoked", id, with(detail, s.saas(), "already gone"))
+		s.auditRevoked(ctx, by, id, with(detail, s.saas(), "already gone"))
 	default:
-		s.audit(ctx, by, "credential.revoked", id, detail)
+		s.auditRevoked(ctx, by, id, detail)
 	}
 	return outcome, nil
 }

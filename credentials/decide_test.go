@@ -15,6 +15,7 @@ import (
 	"github.com/seatwarden/seatwarden/credentials"
 	"github.com/seatwarden/seatwarden/integrations/zendesk"
 	"github.com/seatwarden/seatwarden/integrations/zendesk/zendesktest"
+	"github.com/seatwarden/seatwarden/store"
 )
 
 func synced(t *testing.T) *env {
@@ -718,6 +719,56 @@ func TestARevokeTheSyncRecordedFirstIsAuditedOnce(t *testing.T) {
 	}
 	if it := e.item(t, reportingToken); it.Entry.State != credentials.Revoked {
 		t.Errorf("state %s, want revoked", it.Entry.State)
+	}
+}
+
+// unconfirmedRevokeRecord fails the write that records a revoke, as a
+// Redis whose replica does not confirm it in a failover does: the write
+// may have landed or not.
+type unconfirmedRevokeRecord struct {
+	store.Store
+	landed bool
+}
+
+func (u unconfirmedRevokeRecord) CompareAndSwapRecord(ctx context.Context, kind, id string, version int64, data []byte) (store.Record, error) {
+	if !strings.Contains(string(data), `"state":"revoked"`) {
+		return u.Store.CompareAndSwapRecord(ctx, kind, id, version, data)
+	}
+	if u.landed {
+		if _, err := u.Store.CompareAndSwapRecord(ctx, kind, id, version, data); err != nil {
+			return store.Record{}, err
+		}
+	}
+	return store.Record{}, errors.New("store: the write reached too few replicas: 0 of 1")
+}
+
+// TestARevokeWhoseRecordFailedIsAuditedOnce: when Zendesk revoked a token
+// and the register's record of it failed, landed or not, the trail says
+// so once, and the sync that finds the token gone does not say it again.
+func TestARevokeWhoseRecordFailedIsAuditedOnce(t *testing.T) {
+	for _, landed := range []bool{true, false} {
+		t.Run(fmt.Sprintf("the write landed: %v", landed), func(t *testing.T) {
+			e := synced(t)
+			e.svc.Records = unconfirmedRevokeRecord{Store: e.store, landed: landed}
+			if _, _, err := e.svc.Revoke(t.Context(), reportingToken, admin(dana)); err == nil {
+				t.Fatal("Revoke reported success though its record failed")
+			}
+			e.svc.Records = e.store
+			e.clock.Set(now.Add(2 * time.Minute)) // past the revoke's lease
+			e.sync(t)
+			if _, err := e.svc.FinishRevokes(t.Context()); err != nil {
+				t.Fatal(err)
+			}
+			if got := e.emu.RevokedOAuthTokens(); !slices.Equal(got, []int64{880002}) {
+				t.Errorf("Zendesk revoked %v, want [880002]", got)
+			}
+			if a := e.audit(t, "credential.revoked"); len(a) != 1 || a[0].Actor != dana {
+				t.Errorf("audit = %+v, want one revoke by %s", a, dana)
+			}
+			if it := e.item(t, reportingToken); it.Entry.State != credentials.Revoked {
+				t.Errorf("state %s, want revoked", it.Entry.State)
+			}
+		})
 	}
 }
 

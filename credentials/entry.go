@@ -95,11 +95,13 @@ type Lease struct {
 	LeaseUntil time.Time `json:"lease_until"`
 }
 
-// Record kinds: one inventory, one entry per decided credential.
+// Record kinds: one inventory, one entry per decided credential, and a
+// marker per credential whose revoke the audit trail holds.
 const (
-	kindInventory = "credential-inventory"
-	inventoryID   = "current"
-	kindEntry     = "credential"
+	kindInventory     = "credential-inventory"
+	inventoryID       = "current"
+	kindEntry         = "credential"
+	kindRevokeAudited = "credential-revoke-audited"
 )
 
 func decodeEntry(data []byte, version int64) (Entry, error) {

@@ -273,7 +273,7 @@ func (s *Service) endMissing(ctx context.Context, inv *Inventory, fresh map[Kind
 		}
 		switch {
 		case revoking != nil && k.Revocable():
-			s.audit(ctx, revoking.By, "credential.revoked", id, map[string]string{"recorded_by": "job:sync", s.saas(): "gone"})
+			s.auditRevoked(ctx, revoking.By, id, map[string]string{"recorded_by": "job:sync", s.saas(): "gone"})
 		case was == ToRetire:
 			s.audit(ctx, "job:sync", "credential.retired", id, map[string]string{"was": string(was)})
 		default:

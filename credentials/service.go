@@ -214,3 +214,17 @@ func (s *Service) update(ctx context.Context, id string, change func(*Entry) err
 func (s *Service) audit(ctx context.Context, actor, action, id string, detail map[string]string) {
 	store.RecordAudit(ctx, s.Audit, s.log(), store.AuditEntry{At: s.now(), Actor: actor, Action: action, Subject: s.subject(id), Detail: detail})
 }
+
+// auditRevoked writes a credential's one credential.revoked entry. The
+// replica that revoked it and the sync that finds it gone may both come
+// to say so when the replica's record of it failed, possibly after
+// landing: a marker record lets the first say it. A marker that cannot
+// be read or written lets the entry through: twice in the trail is the
+// lesser harm than not at all.
+func (s *Service) auditRevoked(ctx context.Context, actor, id string, detail map[string]string) {
+	_, err := s.Records.CreateRecord(ctx, s.kind(kindRevokeAudited), id, []byte("{}"))
+	if errors.Is(err, store.ErrExists) {
+		return
+	}
+	s.audit(ctx, actor, "credential.revoked", id, detail)
+}
