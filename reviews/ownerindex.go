@@ -131,15 +131,7 @@ func (s *Service) itemsByID(ctx context.Context, period string, ids []int64) ([]
 	if err != nil {
 		return nil, err
 	}
-	out := make([]Item, 0, len(recs))
-	for _, rec := range recs {
-		it, err := s.decodeItem(rec.Data, rec.Version)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, it)
-	}
-	return out, nil
+	return s.decodeItems(recs)
 }
 
 // indexed reports whether period keeps the owner index: set when the

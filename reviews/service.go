@@ -364,6 +364,11 @@ func (s *Service) Items(ctx context.Context, period string) ([]Item, error) {
 	if err != nil {
 		return nil, err
 	}
+	return s.decodeItems(recs)
+}
+
+// decodeItems decodes item records, in their order.
+func (s *Service) decodeItems(recs []store.Record) ([]Item, error) {
 	out := make([]Item, 0, len(recs))
 	for _, r := range recs {
 		it, err := s.decodeItem(r.Data, r.Version)

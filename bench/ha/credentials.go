@@ -69,18 +69,13 @@ func (d *driver) revoke(ctx context.Context, id string) {
 // command opens the form, the submission claims it.
 func (d *driver) claimCredential(ctx context.Context, id string) {
 	who := d.w.requester
-	s, _, trigger := d.slack.command(ctx, who, "tokens claim "+id)
-	if !s.ok() {
-		d.refused.Add(1)
-		return
-	}
-	view, ok := d.awaitView(ctx, trigger)
+	view, ok := d.commandForm(ctx, who, "tokens claim "+id)
 	if !ok {
-		return // the replica died before the form opened
+		return
 	}
 	purpose := "HA drill export " + id
 	review := time.Now().UTC().AddDate(0, 0, 60).Format(time.DateOnly)
-	s = d.slack.submit(ctx, who, view,
+	s := d.slack.submit(ctx, who, view,
 		map[string]string{prompts.InputPurpose: purpose, prompts.InputScopes: "read", prompts.InputRetireWhen: "when the drill ends"},
 		nil, map[string]string{prompts.InputNextReview: review})
 	d.count(s, &d.credentialAcks)

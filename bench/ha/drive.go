@@ -311,6 +311,18 @@ func (d *driver) count(s sent, acks *latencies) {
 	}
 }
 
+// commandForm sends a slash command as who and waits for the form it
+// opens; false when no replica took the command (counted as refused) or
+// the replica died before the form opened.
+func (d *driver) commandForm(ctx context.Context, who person, text string) (slacktest.View, bool) {
+	s, _, trigger := d.slack.command(ctx, who, text)
+	if !s.ok() {
+		d.refused.Add(1)
+		return slacktest.View{}, false
+	}
+	return d.awaitView(ctx, trigger)
+}
+
 // awaitView waits for the modal a click's trigger opened.
 func (d *driver) awaitView(ctx context.Context, trigger string) (slacktest.View, bool) {
 	var found slacktest.View
@@ -328,17 +340,12 @@ func (d *driver) approvalRequests(ctx context.Context, worker int) {
 	for n := 0; ctx.Err() == nil; n++ {
 		app := fmt.Sprintf("HA App %d-%d", worker, n)
 		run := approvalRun{app: app}
-		s, _, trigger := d.slack.command(ctx, d.w.requester, "request app "+app)
-		if !s.ok() {
-			d.refused.Add(1)
+		view, ok := d.commandForm(ctx, d.w.requester, "request app "+app)
+		if !ok {
 			continue
 		}
-		view, ok := d.awaitView(ctx, trigger)
-		if !ok {
-			continue // the replica died before the form opened
-		}
 		review := time.Now().UTC().AddDate(0, 0, 90).Format(time.DateOnly)
-		s = d.slack.submit(ctx, d.w.requester, view,
+		s := d.slack.submit(ctx, d.w.requester, view,
 			map[string]string{approvals.FieldApp: app, approvals.FieldWhy: "Sync closed tickets to the CRM", approvals.FieldScopes: "read",
 				approvals.FieldOwner: d.w.requester.email},
 			map[string]string{approvals.FieldData: approvals.DataCustomerPII}, map[string]string{approvals.FieldReview: review})
