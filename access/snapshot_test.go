@@ -19,7 +19,7 @@ func TestGrantShowsInTheSnapshot(t *testing.T) {
 		t.Fatal(err)
 	}
 	svc := f.replica("a", nil)
-	svc.Snapshot = &seats.Patcher{Store: f.store, Locks: f.store}
+	svc.Snapshot = &seats.Patcher{Store: f.store}
 	who := f.user(t, priya)
 	privileged := func() bool {
 		t.Helper()

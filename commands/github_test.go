@@ -179,7 +179,7 @@ func TestAClickRedrawsTheDigestAcrossSaaS(t *testing.T) {
 	clock := func() time.Time { return now }
 	g := githubGoverned(t)
 	g.Reviews = &reviews.Service{Records: f.store, Audit: f.store, Connector: connector.GitHub, Seats: gh, Now: clock, Holder: "test",
-		Policy: reviews.Policy{Location: f.deps.Policy.Location, KeepMaxDays: 180}, Snapshot: &seats.Patcher{Store: f.store, Locks: f.store}}
+		Policy: reviews.Policy{Location: f.deps.Policy.Location, KeepMaxDays: 180}, Snapshot: &seats.Patcher{Store: f.store}}
 	if _, err := g.Reviews.Open(t.Context(), f.period, seats.Evaluate(snap, g.Policy, now), func(seats.Seat) string { return acmeAdmin }); err != nil {
 		t.Fatal(err)
 	}

@@ -19,6 +19,7 @@ import (
 	"github.com/seatwarden/seatwarden/prompts"
 	"github.com/seatwarden/seatwarden/reviews"
 	"github.com/seatwarden/seatwarden/seats"
+	"github.com/seatwarden/seatwarden/store"
 )
 
 // The sample account's people, as the review tests use them.
@@ -60,9 +61,9 @@ func newReviewFixture(t *testing.T) *reviewFixture {
 	f.deps.Owners = seats.NewOwners(acmeAdmin, seats.GroupOwner{Group: "Tier 2", Owner: acmeOmar})
 	f.svc = &reviews.Service{Records: f.store, Audit: f.store, Seats: zendesk.Connector{Client: zd}, Now: func() time.Time { return now }, Holder: "test",
 		Policy: reviews.Policy{Location: f.deps.Policy.Location, KeepMaxDays: 180},
-		Snapshot: &seats.Patcher{Store: f.store, Locks: f.store, Saved: func() {
+		Snapshot: &seats.Patcher{Store: f.store, Patched: func(name, before, after string, patches []store.MemberPatch) {
 			if f.router != nil {
-				f.router.SnapshotSaved()
+				f.router.SnapshotPatched(name, before, after, patches)
 			}
 		}}}
 	f.deps.Reviews = f.svc

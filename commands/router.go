@@ -338,7 +338,8 @@ type Router struct {
 	actions []actionEntry
 	forms   map[string]*route // form id → route
 
-	onSnapshotSaved []func()
+	onSnapshotSaved   []func()
+	onSnapshotPatched []func(name, before, after string, patches []store.MemberPatch)
 	// viewsSettled wait for the views being judged in the background.
 	viewsSettled []func()
 }
@@ -350,6 +351,16 @@ type Router struct {
 func (r *Router) SnapshotSaved() {
 	for _, f := range r.onSnapshotSaved {
 		f()
+	}
+}
+
+// SnapshotPatched tells the commands that this process just patched
+// name's snapshot from revision before to after: a view judged at before
+// applies the patches itself, so the next answer shows them without the
+// snapshot being judged again.
+func (r *Router) SnapshotPatched(name, before, after string, patches []store.MemberPatch) {
+	for _, f := range r.onSnapshotPatched {
+		f(name, before, after, patches)
 	}
 }
 

@@ -63,6 +63,11 @@ func New(d Deps) (*Router, error) {
 	for _, g := range s.governed {
 		c, dd := s.caches[g.Connector], s.d.forSaaS(g)
 		r.onSnapshotSaved = append(r.onSnapshotSaved, func() { c.refresh(dd) })
+		r.onSnapshotPatched = append(r.onSnapshotPatched, func(name, before, after string, patches []store.MemberPatch) {
+			if store.ConnectorOrDefault(name) == c.connector {
+				c.patch(dd, before, after, patches)
+			}
+		})
 		r.viewsSettled = append(r.viewsSettled, c.wait)
 	}
 	return r, nil

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/seatwarden/seatwarden/seats"
+	"github.com/seatwarden/seatwarden/store"
 )
 
 // viewCache keeps the judged snapshot between commands. Decoding and
@@ -172,6 +173,36 @@ func (c *viewCache) refresh(d Deps) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	c.put(v, err, rev, date, now)
+}
+
+// patch applies a patch this process made to the snapshot, from
+// revision before to after, to the view judged at before: the changed
+// members are judged again and the rest kept, so the replica that made
+// a change answers from it at once without judging the snapshot again.
+// Any other view is looked at again by the next command.
+func (c *viewCache) patch(d Deps, before, after string, patches []store.MemberPatch) {
+	now := d.Now()
+	date := c.day(now)
+	c.mu.Lock()
+	v := c.view
+	applies := v != nil && c.revision == before && c.date == date
+	if !applies {
+		c.checked = time.Time{}
+	}
+	c.mu.Unlock()
+	if !applies {
+		return
+	}
+	report, whole := v.report.Patched(v.snap, patches, d.Policy, now)
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if !whole || c.revision != before || c.date != date {
+		c.checked = time.Time{}
+		return
+	}
+	next := newView(d, report, v.snap)
+	next.key = c.connector + "@" + after + "/" + date
+	c.revision, c.view, c.checked = after, next, now
 }
 
 // wait returns once no background rebuild runs.

@@ -12,6 +12,7 @@ import (
 
 	"github.com/seatwarden/seatwarden/connector"
 	"github.com/seatwarden/seatwarden/internal/teststores"
+	"github.com/seatwarden/seatwarden/seats"
 	"github.com/seatwarden/seatwarden/store"
 )
 
@@ -37,7 +38,9 @@ func (c *countingSnapshots) ReadSnapshot(ctx context.Context, name string, membe
 // judged snapshot kept between them. A new day is seen by the next
 // command; a sync saved by this process too (SnapshotSaved judges it
 // before returning), and one saved by another replica within the check
-// interval, judged in the background while the last view answers.
+// interval, judged in the background while the last view answers. A
+// change this process patched into the snapshot is applied to the view
+// as it stands; one patched by another replica is seen as a sync is.
 // Nothing else makes them decode the snapshot again.
 func TestAnswersFollowTheSnapshotAndTheCalendar(t *testing.T) {
 	f := newFixture(t, fixtureSnapshot())
@@ -54,6 +57,18 @@ func TestAnswersFollowTheSnapshotAndTheCalendar(t *testing.T) {
 			snap := fixtureSnapshot()
 			snap.Staff = snap.Staff[:len(snap.Staff)-n] // the last agents, 87–93 days inactive, removed in Zendesk
 			if err := f.store.SaveSnapshot(t.Context(), snap); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+
+	// patchAgent takes the nth last agent out of the snapshot, as a
+	// Remove does, on this replica (patched) or another (nil).
+	patchAgent := func(n int, patched func(name, before, after string, patches []store.MemberPatch)) func() {
+		return func() {
+			staff := fixtureSnapshot().Staff
+			p := &seats.Patcher{Store: f.store, Patched: patched}
+			if err := p.Put(t.Context(), connector.Zendesk, staff[len(staff)-n].ID, nil); err != nil {
 				t.Fatal(err)
 			}
 		}
@@ -76,6 +91,13 @@ func TestAnswersFollowTheSnapshotAndTheCalendar(t *testing.T) {
 		{"once the second has passed, the last view answers while the new one is judged", func() { clock = clock.Add(DefaultSnapshotCheck) }, "Inactive seats: 9 with", -1},
 		{"and the next answer has it", r.settleViews, "Inactive seats: 8 with", 4},
 		{"a sync that changes nothing costs no decode", func() { removeAgent(2)(); r.SnapshotSaved() }, "Inactive seats: 8 with", 4},
+		{"a change this process made shows at once, without a decode", patchAgent(3, r.SnapshotPatched), "Inactive seats: 7 with", 4},
+		{"one another replica made is judged in the background once the second has passed", func() {
+			patchAgent(4, nil)()
+			clock = clock.Add(DefaultSnapshotCheck)
+			ask(r, admin, "seats")
+			r.settleViews()
+		}, "Inactive seats: 6 with", 5},
 	}
 	for _, s := range steps {
 		s.change()

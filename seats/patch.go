@@ -2,10 +2,10 @@ package seats
 
 import (
 	"context"
-	"crypto/rand"
 	"errors"
 	"fmt"
 	"log/slog"
+	mathrand "math/rand/v2"
 	"slices"
 	"sync"
 	"sync/atomic"
@@ -19,17 +19,18 @@ import (
 // Patcher applies the bot's own confirmed changes to the stored snapshot
 // at once, so the counts and answers agree with what the bot just did
 // rather than with the SaaS's export, which reports a change minutes
-// later. A patch and a sync's save take the same short lock, so a patch
-// never writes back a snapshot older than one a sync just saved, and two
-// patches do not undo each other. A sync that read its base before a
-// patch and saves after it undoes the patch until the SaaS reports the
-// change, which that sync's next run reads.
+// later. A patch rewrites only the snapshot's head, where it lists the
+// changed members (store.Snapshots.PatchSnapshot), and only if no save or
+// other patch replaced it meanwhile, so it never writes back an older
+// snapshot and two patches do not undo each other. A sync's save
+// replaces the patches: one that read the SaaS before a patch undoes it
+// until the SaaS reports the change, which that sync's next run reads.
 type Patcher struct {
 	Store store.Snapshots
-	Locks store.Locks
-	// Saved, when set, is told after a patch is saved, so this replica's
-	// readers look at once rather than at their next check.
-	Saved func()
+	// Patched, when set, is told each patch that changed a snapshot: the
+	// revision it patched, the one it made, and what changed, so this
+	// replica's readers apply it rather than read the snapshot again.
+	Patched func(name, before, after string, patches []store.MemberPatch)
 	// Logger has the failures of patches that outlast Show's wait.
 	Logger *slog.Logger
 
@@ -37,9 +38,8 @@ type Patcher struct {
 	underWay atomic.Int64
 
 	mu sync.Mutex
-	// puts gathers, per snapshot, the patches of the moment into one load
-	// and one save: each is the whole snapshot, so a review carrying out
-	// dozens of changes a second would otherwise queue on its lock.
+	// puts gathers, per snapshot, the patches of the moment into one
+	// write of its head.
 	puts map[string]*coalesce.Batcher[staffPut, struct{}]
 }
 
@@ -49,41 +49,16 @@ type staffPut struct {
 	member *connector.Staff
 }
 
-// putWindow is how long a patch waits for others to share its save.
+// putWindow is how long a patch waits for others to share its write.
 const putWindow = 50 * time.Millisecond
 
 // patchTimeout bounds a patch with its read back: a slow one is given up
 // and the next sync shows the change.
 const patchTimeout = 10 * time.Second
 
-// patchLockTTL bounds a patch; a patch is one load and one save.
-const patchLockTTL = 30 * time.Second
-
-// patchTries is how often a patch waits for another to finish.
+// patchTries is how often a patch is tried again after another replica's
+// patch or a save replaced the snapshot under it.
 const patchTries = 20
-
-// lockSnapshot takes the short lock under which name's snapshot is
-// loaded and saved by a patch, or saved by a sync, waiting a little for
-// another holder; release gives it back.
-func lockSnapshot(ctx context.Context, locks store.Locks, name string) (release func(), err error) {
-	lockName := "snapshot-save:" + store.ConnectorOrDefault(name)
-	var lock store.Lock
-	for try := range patchTries {
-		lock, err = locks.AcquireLock(ctx, lockName, "save-"+rand.Text()[:8], patchLockTTL)
-		if !errors.Is(err, store.ErrLockHeld) {
-			break
-		}
-		select {
-		case <-ctx.Done():
-			return nil, ctx.Err()
-		case <-time.After(time.Duration(try+1) * 25 * time.Millisecond):
-		}
-	}
-	if err != nil {
-		return nil, err
-	}
-	return func() { _ = locks.ReleaseLock(context.WithoutCancel(ctx), lock) }, nil
-}
 
 // ErrNoSnapshot: there is no snapshot to patch; the first sync brings it.
 var ErrNoSnapshot = errors.New("seats: no snapshot to patch yet")
@@ -93,9 +68,9 @@ var ErrNoSnapshot = errors.New("seats: no snapshot to patch yet")
 // made of them. It does nothing for a nil Patcher, a source that cannot
 // read a member back, or before the first sync. It waits at most
 // showWait, and only when no other patch of this replica is under way:
-// at a large account's size a save of the snapshot takes seconds, and
-// with many changes at once each would wait in line for the others'
-// saves, holding up the decision that asked. A patch not waited for lands
+// the read back is a SaaS request, which its limits may hold up, and
+// with many changes at once each would wait in line for the others,
+// holding up the decision that asked. A patch not waited for lands
 // on its own (within patchTimeout, or the next sync shows the change),
 // and a failure then is logged rather than returned.
 func (p *Patcher) Show(ctx context.Context, name string, userID int64, source any) error {
@@ -183,51 +158,32 @@ func (p *Patcher) batcher(name string) *coalesce.Batcher[staffPut, struct{}] {
 	return b
 }
 
-// putAll applies puts, in order, with one load and one save of name's
-// snapshot.
+// putAll applies puts, in order, in one patch of name's snapshot.
 func (p *Patcher) putAll(ctx context.Context, name string, puts []staffPut) error {
-	release, err := lockSnapshot(ctx, p.Locks, name)
-	if err != nil {
-		return fmt.Errorf("seats: patch %s: %w", name, err)
+	patches := make([]store.MemberPatch, len(puts))
+	for i, put := range puts {
+		patches[i] = store.MemberPatch{ID: put.userID, Member: put.member}
 	}
-	defer release()
-
-	snap, err := p.Store.LoadSnapshot(ctx, name)
-	if errors.Is(err, store.ErrNotFound) {
-		return ErrNoSnapshot
-	}
-	if err != nil {
-		return fmt.Errorf("seats: patch %s: %w", name, err)
-	}
-	at := make(map[int64]int, len(snap.Staff))
-	for i, s := range snap.Staff {
-		at[s.ID] = i
-	}
-	changed, gone := false, map[int64]bool{}
-	for _, put := range puts {
-		i, ok := at[put.userID]
-		if !ok {
+	for try := 1; ; try++ {
+		before, after, err := p.Store.PatchSnapshot(ctx, name, patches)
+		switch {
+		case errors.Is(err, store.ErrNotFound):
+			return ErrNoSnapshot
+		case errors.Is(err, store.ErrConflict) && try < patchTries:
+			// Another replica's patch landed first: patch what it made,
+			// after a pause that keeps the replicas from meeting again.
+			select {
+			case <-ctx.Done():
+				return fmt.Errorf("seats: patch %s: %w", name, ctx.Err())
+			case <-time.After(time.Duration(try) * time.Duration(1+mathrand.IntN(10)) * time.Millisecond):
+			}
 			continue
+		case err != nil:
+			return fmt.Errorf("seats: patch %s: %w", name, err)
 		}
-		changed = true
-		if put.member != nil {
-			snap.Staff[i] = *put.member
-			delete(gone, put.userID)
-		} else {
-			gone[put.userID] = true
+		if after != before && p.Patched != nil {
+			p.Patched(name, before, after, patches)
 		}
-	}
-	if !changed {
 		return nil
 	}
-	if len(gone) > 0 {
-		snap.Staff = slices.DeleteFunc(snap.Staff, func(s connector.Staff) bool { return gone[s.ID] })
-	}
-	if err := p.Store.SaveSnapshot(ctx, snap); err != nil {
-		return fmt.Errorf("seats: patch %s: %w", name, err)
-	}
-	if p.Saved != nil {
-		p.Saved()
-	}
-	return nil
 }

@@ -35,14 +35,14 @@ func staffSnapshot(n int) *store.Snapshot {
 // TestPatch: a change shows in the stored snapshot, one member at a time:
 // kept and changed, or taken out; a member the snapshot does not hold and
 // a store with no snapshot are left alone. Patches at once all land,
-// sharing their loads and saves of the snapshot.
+// sharing their writes of the snapshot's head.
 func TestPatch(t *testing.T) {
 	for name, open := range patchStores() {
 		t.Run(name, func(t *testing.T) {
 			ctx := t.Context()
 			st := open(t)
 			var saves atomic.Int64
-			p := &seats.Patcher{Store: st, Locks: st, Saved: func() { saves.Add(1) }}
+			p := &seats.Patcher{Store: st, Patched: func(string, string, string, []store.MemberPatch) { saves.Add(1) }}
 			suspended := &connector.Staff{ID: 1, Email: "agent1@acme.example", Role: "agent", Suspended: true}
 			if err := p.Put(ctx, connector.Zendesk, 1, suspended); !errors.Is(err, seats.ErrNoSnapshot) {
 				t.Fatalf("no snapshot: %v", err)
@@ -53,7 +53,8 @@ func TestPatch(t *testing.T) {
 			if err := p.Put(ctx, connector.Zendesk, 1, suspended); err != nil || saves.Load() != 1 {
 				t.Fatalf("suspend: %v (saved %d)", err, saves.Load())
 			}
-			if err := p.Put(ctx, connector.Zendesk, 999, suspended); err != nil {
+			stranger := &connector.Staff{ID: 999, Email: "stranger@acme.example", Role: "agent"}
+			if err := p.Put(ctx, connector.Zendesk, 999, stranger); err != nil {
 				t.Fatalf("a member not held: %v", err)
 			}
 			var wg sync.WaitGroup
@@ -87,10 +88,19 @@ func (suspendedReadBack) StaffMember(_ context.Context, id int64) (connector.Sta
 	return connector.Staff{ID: id, Email: fmt.Sprintf("agent%d@acme.example", id), Role: "agent", Suspended: true}, true, nil
 }
 
+// heldReadBack is a read back that waits for release: a SaaS slow to
+// answer.
+type heldReadBack struct{ release chan struct{} }
+
+func (h heldReadBack) StaffMember(ctx context.Context, id int64) (connector.Staff, bool, error) {
+	<-h.release
+	return suspendedReadBack{}.StaffMember(ctx, id)
+}
+
 // TestShowWaitsOnlyForTheOnlyPatchUnderWay: a decision waits (a little)
 // for its change to show in the snapshot only when no other patch is
 // under way; with one in line, waiting would hold the decision up for the
-// others' saves, so it returns at once and its patch lands on its own.
+// others, so it returns at once and its patch lands on its own.
 func TestShowWaitsOnlyForTheOnlyPatchUnderWay(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		ctx := t.Context()
@@ -98,17 +108,13 @@ func TestShowWaitsOnlyForTheOnlyPatchUnderWay(t *testing.T) {
 		if err := st.SaveSnapshot(ctx, staffSnapshot(3)); err != nil {
 			t.Fatal(err)
 		}
-		saved := make(chan struct{}, 2)
-		p := &seats.Patcher{Store: st, Locks: st, Saved: func() { saved <- struct{}{} }}
-		// Another replica saves a large account meanwhile.
-		held, err := st.AcquireLock(ctx, "snapshot-save:"+connector.Zendesk, "another-replica", time.Minute)
-		if err != nil {
-			t.Fatal(err)
-		}
+		patched := make(chan struct{}, 2)
+		p := &seats.Patcher{Store: st, Patched: func(string, string, string, []store.MemberPatch) { patched <- struct{}{} }}
+		slow := heldReadBack{make(chan struct{})}
 		firstWaited := make(chan time.Duration, 1)
 		go func() {
 			start := time.Now()
-			_ = p.Show(ctx, connector.Zendesk, 1, suspendedReadBack{})
+			_ = p.Show(ctx, connector.Zendesk, 1, slow)
 			firstWaited <- time.Since(start)
 		}()
 		synctest.Wait()
@@ -122,11 +128,9 @@ func TestShowWaitsOnlyForTheOnlyPatchUnderWay(t *testing.T) {
 		if waited := <-firstWaited; waited == 0 {
 			t.Error("the only patch under way did not wait for its save")
 		}
-		if err := st.ReleaseLock(ctx, held); err != nil {
-			t.Fatal(err)
-		}
-		for { // both land, in one save or two
-			<-saved
+		close(slow.release)
+		for { // both land, in one patch or two
+			<-patched
 			snap, err := st.LoadSnapshot(ctx, connector.Zendesk)
 			if err != nil {
 				t.Fatal(err)

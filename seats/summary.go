@@ -100,6 +100,40 @@ func judge(ctx context.Context, snaps store.Snapshots, name string, p Policy, no
 	return report(all, p, snap.SyncedAt), snap, nil
 }
 
+// Patched is r with a snapshot's patches applied, each patched member
+// judged at now as Judge judges them, in the groups of snap (the
+// snapshot r was judged from, its members aside). whole is false when a
+// patch puts a member r does not hold: one an earlier patch took out
+// comes back, and one the snapshot never held is left out, which r
+// cannot tell apart; the snapshot is then to be judged again.
+func (r Report) Patched(snap *store.Snapshot, patches []store.MemberPatch, p Policy, now time.Time) (patched Report, whole bool) {
+	byID := make(map[int64]store.MemberPatch, len(patches))
+	for _, pt := range patches {
+		byID[pt.ID] = pt // the later patch of a member stands
+	}
+	ix := NewIndex(snap, p)
+	all := make([]Seat, 0, len(r.Paid)+len(r.Free))
+	for _, list := range [][]Seat{r.Paid, r.Free} {
+		for _, st := range list {
+			pt, ok := byID[st.User.ID]
+			switch {
+			case !ok:
+				all = append(all, st)
+				continue
+			case pt.Member != nil:
+				all = append(all, ix.Evaluate(*pt.Member, p, now))
+			}
+			delete(byID, pt.ID)
+		}
+	}
+	for _, pt := range byID {
+		if pt.Member != nil {
+			return r, false
+		}
+	}
+	return report(all, p, r.Summary.SyncedAt), true
+}
+
 // report counts the judged seats and splits them, in place, into Paid and
 // Free, each most inactive first.
 func report(all []Seat, p Policy, syncedAt time.Time) Report {

@@ -37,9 +37,6 @@ type Syncer struct {
 	// DryRun reads and judges as a sync does and saves nothing: no
 	// snapshot, no checkpoint.
 	DryRun bool
-	// Locks, when set, makes the save wait for a Patcher's patch in
-	// progress, so the patch cannot write an older snapshot back over it.
-	Locks store.Locks
 	// GroupsEvery is how often groups and memberships are read again;
 	// between reads a sync carries them over. 0 reads them every time.
 	GroupsEvery time.Duration
@@ -135,7 +132,7 @@ func (s *Syncer) Sync(ctx context.Context) (SyncResult, error) {
 		res.StaffAfter, res.Snapshot, res.Duration = len(snap.Staff), snap, s.now().Sub(now)
 		return res, nil
 	}
-	if err := s.save(ctx, name, snap); err != nil {
+	if err := s.Store.SaveSnapshot(ctx, snap); err != nil {
 		return res, fmt.Errorf("sync %s: save snapshot: %w", name, err)
 	}
 	if stats.Full {
@@ -152,18 +149,6 @@ func (s *Syncer) Sync(ctx context.Context) (SyncResult, error) {
 		slog.Int("seen", res.Seen), slog.Int("staff", res.StaffAfter), slog.Int("added", res.Added),
 		slog.Int("removed", res.Removed), slog.Duration("duration", res.Duration))
 	return res, nil
-}
-
-// save stores snap, under the lock patches take when Locks is set.
-func (s *Syncer) save(ctx context.Context, name string, snap *store.Snapshot) error {
-	if s.Locks != nil {
-		release, err := lockSnapshot(ctx, s.Locks, name)
-		if err != nil {
-			return err
-		}
-		defer release()
-	}
-	return s.Store.SaveSnapshot(ctx, snap)
 }
 
 // progressEvery is how often a running sync logs how far it got.
@@ -393,11 +378,9 @@ func (s *Syncer) follow(ctx context.Context, name string, now time.Time) (res Sy
 	if stats.GroupsRead {
 		head.GroupsRead = now
 	}
-	err = s.locked(ctx, name, func() error {
-		res.StaffBefore, res.StaffAfter, res.Added, res.Removed = 0, 0, 0, 0
-		return s.Store.WriteSnapshot(ctx, head, func(put func(connector.Staff) error) error {
-			return s.merge(ctx, name, changes, head, &res, put)
-		})
+	res.StaffBefore, res.StaffAfter, res.Added, res.Removed = 0, 0, 0, 0
+	err = s.Store.WriteSnapshot(ctx, head, func(put func(connector.Staff) error) error {
+		return s.merge(ctx, name, changes, head, &res, put)
 	})
 	if err != nil {
 		return res, true, fmt.Errorf("sync %s: save snapshot: %w", name, err)
@@ -474,14 +457,3 @@ func (s *Syncer) merge(ctx context.Context, name string, changes connector.Staff
 	return nil
 }
 
-// locked runs fn under the lock patches take when Locks is set.
-func (s *Syncer) locked(ctx context.Context, name string, fn func() error) error {
-	if s.Locks != nil {
-		release, err := lockSnapshot(ctx, s.Locks, name)
-		if err != nil {
-			return err
-		}
-		defer release()
-	}
-	return fn()
-}

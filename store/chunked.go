@@ -2,6 +2,7 @@ package store
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"crypto/rand"
 	"crypto/sha256"
@@ -11,6 +12,9 @@ import (
 	"fmt"
 	"hash"
 	"io"
+	"maps"
+	"reflect"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -55,6 +59,11 @@ type snapshotHead struct {
 	SyncedAt   time.Time `json:"synced_at"`
 	Cursor     string    `json:"cursor"`
 	GroupsRead time.Time `json:"groups_read_at,omitzero"`
+	// Patched are the members changed since the chunks were written, in
+	// id order (PatchSnapshot); Base is the revision of the chunks, from
+	// which a patched head's revision is made.
+	Patched []MemberPatch `json:"patched,omitempty"`
+	Base    string        `json:"base,omitempty"`
 }
 
 // ErrSnapshotReplaced: a save replaced the snapshot while it was being
@@ -79,6 +88,11 @@ type SnapshotChunks interface {
 	// DropSnapshotChunks removes chunks no head names any more: of a
 	// replaced generation, or of a save that failed.
 	DropSnapshotChunks(ctx context.Context, names []string) error
+	// ReplaceSnapshotHead makes head connector's snapshot only if old
+	// still is; ErrConflict otherwise. chunks are those of head's that
+	// old does not name, all stored, and made to last as SwapSnapshotHead
+	// does.
+	ReplaceSnapshotHead(ctx context.Context, connector string, old, head []byte, chunks []string) error
 }
 
 // SnapshotChunkName names chunk i of a generation of connector's
@@ -136,6 +150,61 @@ func (c *Codec) WriteSnapshot(ctx context.Context, b SnapshotChunks, head *Snaps
 		return errors.New("store: nil snapshot")
 	}
 	name := ConnectorOrDefault(head.Connector)
+	// The patches already made are in what staff read, or older than
+	// what it read from the SaaS; those made while it wrote are not, and
+	// are carried onto the new snapshot, as if they had waited for it.
+	var started []MemberPatch
+	if raw, err := b.LoadSnapshotHead(ctx, name); err == nil {
+		if h, err := c.openHead(raw); err == nil && h != nil {
+			started = h.Patched
+		}
+	}
+	var replaced []byte
+	_, err := c.writeSnapshot(ctx, b, head, staff, func(raw []byte, chunks []string) ([]byte, error) {
+		var err error
+		replaced, err = b.SwapSnapshotHead(ctx, name, raw, chunks)
+		return replaced, err
+	})
+	if err != nil {
+		return err
+	}
+	c.carryPatches(ctx, b, name, started, replaced)
+	return nil
+}
+
+// carryPatches puts the patches replaced holds and started did not onto
+// connector's new snapshot. A patch that does not land shows at the next
+// sync, as any patch a save undoes.
+func (c *Codec) carryPatches(ctx context.Context, b SnapshotChunks, name string, started []MemberPatch, replaced []byte) {
+	h, err := c.openHead(replaced)
+	if err != nil || h == nil {
+		return
+	}
+	var carried []MemberPatch
+	for _, p := range h.Patched {
+		i, found := slices.BinarySearchFunc(started, p.ID, func(q MemberPatch, id int64) int { return cmp.Compare(q.ID, id) })
+		if !found || !reflect.DeepEqual(started[i], p) {
+			carried = append(carried, p)
+		}
+	}
+	for range carryTries {
+		if len(carried) == 0 {
+			return
+		}
+		if _, _, err := c.PatchSnapshot(ctx, b, name, carried); !errors.Is(err, ErrConflict) {
+			return
+		}
+	}
+}
+
+// carryTries bounds how often patches are carried onto a new snapshot
+// that other patches keep replacing.
+const carryTries = 5
+
+// writeSnapshot writes head's members in chunks, and swap switches to
+// them, returning the head it replaced. It returns the new revision.
+func (c *Codec) writeSnapshot(ctx context.Context, b SnapshotChunks, head *Snapshot, staff StaffWriter, swap func(raw []byte, chunks []string) ([]byte, error)) (string, error) {
+	name := ConnectorOrDefault(head.Connector)
 	w := &chunkWriter{ctx: ctx, b: b, c: c, connector: name, gen: newGeneration(), digest: c.newDigest()}
 	count, err := writeContent(w, head, staff, head.Staff == nil)
 	if err == nil {
@@ -143,33 +212,171 @@ func (c *Codec) WriteSnapshot(ctx context.Context, b SnapshotChunks, head *Snaps
 	}
 	if err != nil {
 		w.drop()
-		return err
+		return "", err
 	}
-	body, err := json.Marshal(snapshotHead{V: SnapshotVersion, Gen: w.gen, Chunks: len(w.names), Staff: count,
+	raw, err := c.encodeHead(w.digest, snapshotHead{V: SnapshotVersion, Gen: w.gen, Chunks: len(w.names), Staff: count,
 		Connector: name, Account: head.Account, SyncedAt: head.SyncedAt, Cursor: head.Cursor, GroupsRead: head.GroupsRead})
 	if err != nil {
 		w.drop()
-		return err
+		return "", err
+	}
+	replaced, err := swap(raw, w.names)
+	if errors.Is(err, ErrConflict) {
+		w.drop() // not switched to
+		return "", err
+	}
+	if err != nil {
+		// Whether the switch happened is unknown (a lost reply): the
+		// chunks stay, since the head may name them.
+		return "", err
+	}
+	if old, err := c.openHead(replaced); err == nil && old != nil {
+		// Left behind, the replaced chunks would only cost space.
+		_ = b.DropSnapshotChunks(context.WithoutCancel(ctx), old.chunkNames())
+	}
+	return string(raw[:RevisionLen]), nil
+}
+
+// encodeHead is the stored form of h, whose revision digest has read:
+// the revision, a newline, and the head, sealed when c seals.
+func (c *Codec) encodeHead(digest hash.Hash, h snapshotHead) ([]byte, error) {
+	body, err := json.Marshal(h)
+	if err != nil {
+		return nil, err
 	}
 	body = append(bytes.Clone(chunkedMark), body...)
 	if c != nil {
 		body = c.keys.Seal(body, snapshotAAD)
 	}
 	raw := make([]byte, RevisionLen+1, RevisionLen+1+len(body))
-	hex.Encode(raw[:RevisionLen], w.digest.Sum(nil)[:RevisionLen/2])
+	hex.Encode(raw[:RevisionLen], digest.Sum(nil)[:RevisionLen/2])
 	raw[RevisionLen] = '\n'
-	raw = append(raw, body...)
-	replaced, err := b.SwapSnapshotHead(ctx, name, raw, w.names)
+	return append(raw, body...), nil
+}
+
+// MaxPatched is how many members a snapshot's head keeps patched; every
+// reader reads them with the head. The patch beyond writes the members
+// again with the patches in them.
+const MaxPatched = 500
+
+// PatchSnapshot changes members of connector's snapshot by rewriting its
+// head only, as Snapshots.PatchSnapshot says: the chunks stay, and the
+// head lists the members changed since they were written. The head is
+// replaced only if no save or other patch replaced it meanwhile.
+func (c *Codec) PatchSnapshot(ctx context.Context, b SnapshotChunks, name string, patches []MemberPatch) (before, after string, err error) {
+	name = ConnectorOrDefault(name)
+	for _, p := range patches {
+		if p.Member != nil && p.Member.ID != p.ID {
+			return "", "", fmt.Errorf("store: a patch of member %d holds member %d", p.ID, p.Member.ID)
+		}
+	}
+	raw, err := b.LoadSnapshotHead(ctx, name)
 	if err != nil {
-		// Whether the switch happened is unknown (a lost reply): the
-		// chunks stay, since the head may name them.
-		return err
+		return "", "", err
 	}
-	if old, err := c.openHead(replaced); err == nil && old != nil {
-		// Left behind, the replaced chunks would only cost space.
-		_ = b.DropSnapshotChunks(context.WithoutCancel(ctx), old.chunkNames())
+	h, err := c.openHead(raw)
+	if err != nil {
+		return "", "", err
 	}
-	return nil
+	before = string(raw[:RevisionLen])
+	var patched []MemberPatch
+	if h != nil {
+		patched = mergePatches(h.Patched, patches)
+	}
+	if h == nil || len(patched) > MaxPatched {
+		// The single-value layout, or as many patches as a head keeps:
+		// the members are written again with the patches in them.
+		after, err = c.foldSnapshot(ctx, b, name, raw, mergePatches(nil, patches))
+		return before, after, err
+	}
+	if h.Base == "" {
+		h.Base = before
+	}
+	h.Patched = patched
+	// The revision digests the chunks' revision and the patches: it
+	// changes exactly when the members read do.
+	list, err := json.Marshal(patched)
+	if err != nil {
+		return "", "", err
+	}
+	digest := c.newDigest()
+	digest.Write([]byte(h.Base + "\n"))
+	digest.Write(list)
+	head, err := c.encodeHead(digest, *h)
+	if err != nil {
+		return "", "", err
+	}
+	after = string(head[:RevisionLen])
+	if after == before {
+		return before, after, nil
+	}
+	if err := b.ReplaceSnapshotHead(ctx, name, raw, head, nil); err != nil {
+		return "", "", err
+	}
+	return before, after, nil
+}
+
+// foldSnapshot writes the snapshot whose head is raw again, its members
+// read with patches applied, and switches to it only if raw is still
+// its head.
+func (c *Codec) foldSnapshot(ctx context.Context, b SnapshotChunks, name string, raw []byte, patches []MemberPatch) (string, error) {
+	var staff []connector.Staff
+	snap, shape, err := c.readFrom(ctx, b, raw, patchMembers(patches, func(u connector.Staff) error {
+		staff = append(staff, u)
+		return nil
+	}), nil)
+	if err != nil {
+		return "", err
+	}
+	if !shape.nullStaff {
+		snap.Staff = staff
+	}
+	return c.writeSnapshot(ctx, b, snap, func(put func(connector.Staff) error) error {
+		for _, u := range staff {
+			if err := put(u); err != nil {
+				return err
+			}
+		}
+		return nil
+	}, func(head []byte, chunks []string) ([]byte, error) {
+		if err := b.ReplaceSnapshotHead(ctx, name, raw, head, chunks); err != nil {
+			return nil, err
+		}
+		return raw, nil
+	})
+}
+
+// mergePatches is have with more applied, in id order, the later patch
+// of a member replacing the earlier.
+func mergePatches(have, more []MemberPatch) []MemberPatch {
+	byID := make(map[int64]MemberPatch, len(have)+len(more))
+	for _, p := range have {
+		byID[p.ID] = p
+	}
+	for _, p := range more {
+		byID[p.ID] = p
+	}
+	out := slices.Collect(maps.Values(byID))
+	slices.SortFunc(out, func(a, b MemberPatch) int { return cmp.Compare(a.ID, b.ID) })
+	return out
+}
+
+// patchMembers is member with patched applied to the members given to
+// it in id order: a patched member is given as patched, or not at all.
+func patchMembers(patched []MemberPatch, member func(connector.Staff) error) func(connector.Staff) error {
+	i := 0
+	return func(u connector.Staff) error {
+		for i < len(patched) && patched[i].ID < u.ID {
+			i++
+		}
+		if i < len(patched) && patched[i].ID == u.ID {
+			if patched[i].Member == nil {
+				return nil
+			}
+			u = *patched[i].Member
+		}
+		return member(u)
+	}
 }
 
 // SaveSnapshot is WriteSnapshot of a snapshot held whole.
@@ -238,6 +445,11 @@ func (c *Codec) readSnapshot(ctx context.Context, b SnapshotChunks, name string,
 	if err != nil {
 		return nil, contentShape{}, err
 	}
+	return c.readFrom(ctx, b, raw, member, sized)
+}
+
+// readFrom is readSnapshot of the snapshot whose head is raw.
+func (c *Codec) readFrom(ctx context.Context, b SnapshotChunks, raw []byte, member func(connector.Staff) error, sized func(int)) (*Snapshot, contentShape, error) {
 	h, err := c.openHead(raw)
 	if err != nil {
 		return nil, contentShape{}, err
@@ -274,6 +486,9 @@ func (c *Codec) readSnapshot(ctx context.Context, b SnapshotChunks, name string,
 	}
 	if sized != nil {
 		sized(h.Staff)
+	}
+	if len(h.Patched) > 0 {
+		member = patchMembers(h.Patched, member)
 	}
 	r := &chunkReader{ctx: ctx, b: b, c: c, names: h.chunkNames()}
 	shape.nullStaff, err = readContent(r, snap, member)

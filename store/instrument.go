@@ -46,6 +46,14 @@ func (i *instrumented) SnapshotRevision(ctx context.Context, connector string) (
 	return timed(i, "snapshot_revision", func() (string, error) { return i.next.SnapshotRevision(ctx, connector) })
 }
 
+func (i *instrumented) PatchSnapshot(ctx context.Context, connector string, patches []MemberPatch) (before, after string, err error) {
+	err = i.timedErr("patch_snapshot", func() error {
+		before, after, err = i.next.PatchSnapshot(ctx, connector, patches)
+		return err
+	})
+	return before, after, err
+}
+
 func (i *instrumented) SaveSnapshot(ctx context.Context, s *Snapshot) error {
 	return i.timedErr("save_snapshot", func() error { return i.next.SaveSnapshot(ctx, s) })
 }

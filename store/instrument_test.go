@@ -21,6 +21,9 @@ func (f failingStore) LoadSnapshot(context.Context, string) (*store.Snapshot, er
 }
 func (f failingStore) SaveSnapshot(context.Context, *store.Snapshot) error      { return f.err }
 func (f failingStore) SnapshotRevision(context.Context, string) (string, error) { return "", f.err }
+func (f failingStore) PatchSnapshot(context.Context, string, []store.MemberPatch) (string, string, error) {
+	return "", "", f.err
+}
 func (f failingStore) ReadSnapshot(context.Context, string, func(connector.Staff) error) (*store.Snapshot, error) {
 	return nil, f.err
 }

@@ -83,6 +83,25 @@ type Snapshots interface {
 	// new one, so readers can keep a decoded copy and check it cheaply.
 	// ErrNotFound before the first save; ErrUnreadable for a corrupt one.
 	SnapshotRevision(ctx context.Context, connector string) (string, error)
+	// PatchSnapshot changes members of connector's snapshot without
+	// writing it again: each patch puts a member as they now read, or
+	// takes one out (a nil Member). A member the snapshot does not hold is
+	// left alone. The patches are kept beside the members, read with them
+	// by every reader, and folded in by the next save, which replaces
+	// them; a snapshot holding as many patches as it keeps is written
+	// again with them in it. It returns the revision it patched and the
+	// one it made, so a reader holding the first can apply the patches
+	// itself. ErrConflict when a save or another patch replaced the
+	// snapshot while it was patched (patching again patches the new one);
+	// ErrNotFound before the first save.
+	PatchSnapshot(ctx context.Context, connector string, patches []MemberPatch) (before, after string, err error)
+}
+
+// MemberPatch is one member's change in a patched snapshot: Member as
+// they now read, or nil when they are no longer staff.
+type MemberPatch struct {
+	ID     int64            `json:"id"`
+	Member *connector.Staff `json:"member,omitempty"`
 }
 
 // Lock is a held job lock. Token is a fencing token: it strictly increases

@@ -153,7 +153,7 @@ func newApp(ctx context.Context, cfg *config.Config, log *slog.Logger) (*app, er
 	}
 	a.zendesk = zd
 
-	syncer := &seats.Syncer{Source: zendesk.Connector{Client: zd}, Connector: connector.Zendesk, Store: a.store, Checkpoints: a.store, Locks: a.store,
+	syncer := &seats.Syncer{Source: zendesk.Connector{Client: zd}, Connector: connector.Zendesk, Store: a.store, Checkpoints: a.store,
 		GroupsEvery: time.Duration(cfg.Policy.Zendesk.GroupsEvery),
 		Account:     cfg.Zendesk.URL, Now: a.now, Logger: log}
 	holder := jobs.NewHolderID()
@@ -173,9 +173,9 @@ func newApp(ctx context.Context, cfg *config.Config, log *slog.Logger) (*app, er
 	a.privilege = newPrivilegeReviewJobs(cfg, a.store, batched, a.access.Service, holder, a.now, log)
 	// Seat and role changes the bot carries out show in the snapshot at
 	// once, or a moment later under load.
-	patcher := &seats.Patcher{Store: a.store, Locks: a.store, Logger: log, Saved: func() {
+	patcher := &seats.Patcher{Store: a.store, Logger: log, Patched: func(name, before, after string, patches []store.MemberPatch) {
 		if a.router != nil {
-			a.router.SnapshotSaved()
+			a.router.SnapshotPatched(name, before, after, patches)
 		}
 	}}
 	a.reviews.Service.Snapshot, a.privilege.Service.Snapshot, a.access.Service.Snapshot = patcher, patcher, patcher

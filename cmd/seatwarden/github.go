@@ -59,7 +59,7 @@ func gitHubConnector(cfg *config.Config, client *github.Client, log *slog.Logger
 
 // gitHubSyncer keeps the organisation's seat snapshot, beside Zendesk's.
 func gitHubSyncer(cfg *config.Config, c github.Connector, st store.Store, now func() time.Time, log *slog.Logger) *seats.Syncer {
-	return &seats.Syncer{Source: c, Store: st, Locks: st, Connector: connector.GitHub, Account: cfg.GitHub.Org, Now: now, Logger: log}
+	return &seats.Syncer{Source: c, Store: st, Connector: connector.GitHub, Account: cfg.GitHub.Org, Now: now, Logger: log}
 }
 
 // governedBesideZendesk lists the SaaS the commands answer for besides

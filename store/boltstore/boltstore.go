@@ -310,6 +310,32 @@ func (s *Store) SwapSnapshotHead(ctx context.Context, connector string, head []b
 	return replaced, nil
 }
 
+// ReplaceSnapshotHead implements store.SnapshotChunks.
+func (s *Store) ReplaceSnapshotHead(ctx context.Context, connector string, old, head []byte, _ []string) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	err := s.update(func(tx *bolt.Tx) error {
+		b := tx.Bucket(bucketSnapshot)
+		if !bytes.Equal(b.Get(snapshotKey(connector)), old) {
+			return store.ErrConflict
+		}
+		return b.Put(snapshotKey(connector), head)
+	})
+	if err != nil {
+		return fmt.Errorf("boltstore: patch snapshot: %w", err)
+	}
+	return nil
+}
+
+// PatchSnapshot implements store.Snapshots.
+func (s *Store) PatchSnapshot(ctx context.Context, connector string, patches []store.MemberPatch) (before, after string, err error) {
+	if err := ctx.Err(); err != nil {
+		return "", "", err
+	}
+	return s.codec.PatchSnapshot(ctx, s, connector, patches)
+}
+
 // sweepAbandonedChunks deletes connector's chunks of generations older
 // than abandonedAfter, except those of keep.
 func sweepAbandonedChunks(b *bolt.Bucket, connector string, keep []string, now time.Time) error {

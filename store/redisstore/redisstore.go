@@ -301,13 +301,8 @@ func (s *Store) PutSnapshotChunk(ctx context.Context, name string, data []byte) 
 // SwapSnapshotHead implements store.SnapshotChunks: the chunks are made
 // to last, then one SET (returning the value it replaced) switches.
 func (s *Store) SwapSnapshotHead(ctx context.Context, connector string, head []byte, chunks []string) ([]byte, error) {
-	if _, err := s.client.Pipelined(ctx, func(p redis.Pipeliner) error {
-		for _, name := range chunks {
-			p.Persist(ctx, s.chunkKey(name))
-		}
-		return nil
-	}); err != nil {
-		return nil, fmt.Errorf("redisstore: save snapshot chunks: %w", err)
+	if err := s.persistChunks(ctx, chunks); err != nil {
+		return nil, err
 	}
 	replaced, err := s.client.SetArgs(ctx, s.snapshotKey(connector), head, redis.SetArgs{Get: true}).Bytes()
 	if errors.Is(err, redis.Nil) {
@@ -317,6 +312,58 @@ func (s *Store) SwapSnapshotHead(ctx context.Context, connector string, head []b
 		return nil, fmt.Errorf("redisstore: save snapshot: %w", err)
 	}
 	return replaced, nil
+}
+
+// persistChunks makes a generation's chunks last, before a head names
+// them. A generation never switched to is dropped by its writer.
+func (s *Store) persistChunks(ctx context.Context, chunks []string) error {
+	if len(chunks) == 0 {
+		return nil
+	}
+	if _, err := s.client.Pipelined(ctx, func(p redis.Pipeliner) error {
+		for _, name := range chunks {
+			p.Persist(ctx, s.chunkKey(name))
+		}
+		return nil
+	}); err != nil {
+		return fmt.Errorf("redisstore: save snapshot chunks: %w", err)
+	}
+	return nil
+}
+
+// replaceHeadScript: KEYS head; ARGV old, new. Sets new only while the
+// head is old: 1 when it did.
+var replaceHeadScript = redis.NewScript(`
+if redis.call('GET', KEYS[1]) == ARGV[1] then
+  redis.call('SET', KEYS[1], ARGV[2])
+  return 1
+end
+return 0
+`)
+
+// ReplaceSnapshotHead implements store.SnapshotChunks: the chunks are
+// made to last, then one script switches.
+func (s *Store) ReplaceSnapshotHead(ctx context.Context, connector string, old, head []byte, chunks []string) error {
+	if err := s.persistChunks(ctx, chunks); err != nil {
+		return err
+	}
+	n, err := replaceHeadScript.Run(ctx, s.client, []string{s.snapshotKey(connector)}, old, head).Int()
+	if err != nil {
+		return fmt.Errorf("redisstore: patch snapshot: %w", err)
+	}
+	if n == 0 {
+		return fmt.Errorf("redisstore: patch snapshot: %w", store.ErrConflict)
+	}
+	return nil
+}
+
+// PatchSnapshot implements store.Snapshots.
+func (s *Store) PatchSnapshot(ctx context.Context, connector string, patches []store.MemberPatch) (before, after string, err error) {
+	c, err := s.sealing(ctx)
+	if err != nil {
+		return "", "", err
+	}
+	return c.PatchSnapshot(ctx, s, connector, patches)
 }
 
 // DropSnapshotChunks implements store.SnapshotChunks: the chunks expire

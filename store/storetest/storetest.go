@@ -1296,6 +1296,7 @@ func testSnapshot(t *testing.T, h Harness) {
 	})
 
 	t.Run("snapshots stream in chunks", func(t *testing.T) { testSnapshotChunks(t, h) })
+	t.Run("patches", func(t *testing.T) { testSnapshotPatches(t, h) })
 
 	t.Run("nil snapshot is refused", func(t *testing.T) {
 		s := h.New(t)
@@ -1309,6 +1310,213 @@ func testSnapshot(t *testing.T, h Harness) {
 }
 
 // largeSnapshot has enough members to fill several chunks.
+// testSnapshotPatches: a patch changes what every reader reads, and the
+// revision, without a save; a save replaces the patches.
+func testSnapshotPatches(t *testing.T, h Harness) {
+	ctx := t.Context()
+	patched := func(base *store.Snapshot, patches ...store.MemberPatch) *store.Snapshot {
+		want := *base
+		want.V = store.SnapshotVersion
+		want.Staff = nil
+		for _, u := range base.Staff {
+			i := slices.IndexFunc(patches, func(p store.MemberPatch) bool { return p.ID == u.ID })
+			switch {
+			case i < 0:
+				want.Staff = append(want.Staff, u)
+			case patches[i].Member != nil:
+				want.Staff = append(want.Staff, *patches[i].Member)
+			}
+		}
+		return &want
+	}
+	renamed := func(base *store.Snapshot, id int64, name string) *connector.Staff {
+		u := base.Staff[id-1]
+		u.Name = name
+		return &u
+	}
+	revision := func(s store.Store) string {
+		t.Helper()
+		rev, err := s.SnapshotRevision(ctx, connector.Zendesk)
+		if err != nil {
+			t.Fatalf("SnapshotRevision: %v", err)
+		}
+		return rev
+	}
+	check := func(s store.Store, want *store.Snapshot) {
+		t.Helper()
+		got, err := s.LoadSnapshot(ctx, connector.Zendesk)
+		if err != nil {
+			t.Fatalf("LoadSnapshot: %v", err)
+		}
+		if diff := cmp.Diff(want, got); diff != "" {
+			t.Errorf("LoadSnapshot (-want +got):\n%s", diff)
+		}
+		var streamed []connector.Staff
+		if _, err := s.ReadSnapshot(ctx, connector.Zendesk, func(u connector.Staff) error {
+			streamed = append(streamed, u)
+			return nil
+		}); err != nil {
+			t.Fatalf("ReadSnapshot: %v", err)
+		}
+		if diff := cmp.Diff(want.Staff, streamed); diff != "" {
+			t.Errorf("ReadSnapshot's members (-want +got):\n%s", diff)
+		}
+	}
+
+	t.Run("a patch is read by every reader and names a new revision", func(t *testing.T) {
+		s := h.New(t)
+		base := sampleSnapshot("cursor-1", 5)
+		if err := s.SaveSnapshot(ctx, base); err != nil {
+			t.Fatal(err)
+		}
+		first := revision(s)
+		one := []store.MemberPatch{{ID: 2, Member: renamed(base, 2, "Renamed")}, {ID: 4}, {ID: 99, Member: &connector.Staff{ID: 99, Name: "Newcomer"}}}
+		before, after, err := s.PatchSnapshot(ctx, connector.Zendesk, one)
+		if err != nil {
+			t.Fatalf("PatchSnapshot: %v", err)
+		}
+		if before != first || after == first || revision(s) != after {
+			t.Errorf("revisions: before %q after %q stored %q; want before %q and a new one stored", before, after, revision(s), first)
+		}
+		// 99 is not a member: a patch never adds one.
+		check(s, patched(base, one...))
+
+		// A second patch builds on the first; the same patch again changes nothing.
+		two := []store.MemberPatch{{ID: 2, Member: renamed(base, 2, "Renamed again")}, {ID: 1}}
+		b2, a2, err := s.PatchSnapshot(ctx, connector.Zendesk, two)
+		if err != nil || b2 != after || a2 == after {
+			t.Fatalf("second PatchSnapshot = %q, %q, %v; want %q and a new revision", b2, a2, err, after)
+		}
+		check(s, patched(base, append(slices.Clone(two), one[1:]...)...))
+		if b3, a3, err := s.PatchSnapshot(ctx, connector.Zendesk, two); err != nil || b3 != a2 || a3 != a2 {
+			t.Errorf("the same patch again = %q, %q, %v; want the revision kept (%q)", b3, a3, err, a2)
+		}
+
+		// A save replaces the patches.
+		if err := s.SaveSnapshot(ctx, base); err != nil {
+			t.Fatal(err)
+		}
+		if revision(s) != first {
+			t.Errorf("saving the first snapshot again: revision %q, want %q", revision(s), first)
+		}
+		want := *base
+		want.V = store.SnapshotVersion
+		check(s, &want)
+	})
+
+	t.Run("a patch of a member not its own is refused", func(t *testing.T) {
+		s := h.New(t)
+		base := sampleSnapshot("cursor-1", 2)
+		if err := s.SaveSnapshot(ctx, base); err != nil {
+			t.Fatal(err)
+		}
+		if _, _, err := s.PatchSnapshot(ctx, connector.Zendesk, []store.MemberPatch{{ID: 1, Member: &base.Staff[1]}}); err == nil {
+			t.Error("a patch of member 1 holding member 2 was taken")
+		}
+		want := *base
+		want.V = store.SnapshotVersion
+		check(s, &want)
+	})
+
+	t.Run("nothing to patch before the first save", func(t *testing.T) {
+		s := h.New(t)
+		if _, _, err := s.PatchSnapshot(ctx, connector.Zendesk, []store.MemberPatch{{ID: 1}}); !errors.Is(err, store.ErrNotFound) {
+			t.Errorf("PatchSnapshot before a save: err = %v, want ErrNotFound", err)
+		}
+	})
+
+	t.Run("a full snapshot is written again with its patches in it", func(t *testing.T) {
+		s := h.New(t)
+		base := sampleSnapshot("cursor-1", store.MaxPatched+3)
+		if err := s.SaveSnapshot(ctx, base); err != nil {
+			t.Fatal(err)
+		}
+		var all []store.MemberPatch
+		for id := int64(1); id <= store.MaxPatched; id++ {
+			all = append(all, store.MemberPatch{ID: id, Member: renamed(base, id, "Patched")})
+		}
+		if _, _, err := s.PatchSnapshot(ctx, connector.Zendesk, all); err != nil {
+			t.Fatalf("PatchSnapshot of %d members: %v", len(all), err)
+		}
+		for _, more := range []store.MemberPatch{{ID: store.MaxPatched + 1}, {ID: store.MaxPatched + 2, Member: renamed(base, store.MaxPatched+2, "Patched")}} {
+			before, after, err := s.PatchSnapshot(ctx, connector.Zendesk, []store.MemberPatch{more})
+			if err != nil || after == before || revision(s) != after {
+				t.Fatalf("patching member %d beyond the limit = %q, %q, %v; stored %q", more.ID, before, after, err, revision(s))
+			}
+			all = append(all, more)
+		}
+		check(s, patched(base, all...))
+	})
+
+	t.Run("a patch made while a save writes is carried onto it", func(t *testing.T) {
+		s := h.New(t)
+		base := sampleSnapshot("cursor-1", 4)
+		if err := s.SaveSnapshot(ctx, base); err != nil {
+			t.Fatal(err)
+		}
+		early := []store.MemberPatch{{ID: 1, Member: renamed(base, 1, "Before the sync")}}
+		if _, _, err := s.PatchSnapshot(ctx, connector.Zendesk, early); err != nil {
+			t.Fatal(err)
+		}
+		// The sync reads the SaaS (member 1 as the SaaS has it) and,
+		// while it writes, a decision patches member 3.
+		late := []store.MemberPatch{{ID: 3}}
+		next := sampleSnapshot("cursor-2", 4)
+		head := *next
+		head.Staff = nil
+		err := s.WriteSnapshot(ctx, &head, func(put func(connector.Staff) error) error {
+			for _, u := range next.Staff {
+				if u.ID == 2 {
+					if _, _, err := s.PatchSnapshot(ctx, connector.Zendesk, late); err != nil {
+						return err
+					}
+				}
+				if err := put(u); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+		if err != nil {
+			t.Fatalf("WriteSnapshot: %v", err)
+		}
+		check(s, patched(next, late...))
+	})
+
+	t.Run("patches at once each land", func(t *testing.T) {
+		s := h.New(t)
+		base := sampleSnapshot("cursor-1", 8)
+		if err := s.SaveSnapshot(ctx, base); err != nil {
+			t.Fatal(err)
+		}
+		// Each patch is retried on a conflict, as a caller would.
+		var wg sync.WaitGroup
+		for id := int64(1); id <= 8; id++ {
+			wg.Go(func() {
+				for {
+					_, _, err := s.PatchSnapshot(ctx, connector.Zendesk, []store.MemberPatch{{ID: id, Member: renamed(base, id, "Patched")}})
+					if !errors.Is(err, store.ErrConflict) {
+						if err != nil {
+							t.Errorf("PatchSnapshot(%d): %v", id, err)
+						}
+						return
+					}
+				}
+			})
+		}
+		wg.Wait()
+		got, err := s.LoadSnapshot(ctx, connector.Zendesk)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, u := range got.Staff {
+			if u.Name != "Patched" {
+				t.Errorf("member %d reads %q: a patch was lost", u.ID, u.Name)
+			}
+		}
+	})
+}
+
 func largeSnapshot(cursor string, staff int) *store.Snapshot {
 	s := sampleSnapshot(cursor, staff)
 	for i := range s.Staff {
