@@ -106,8 +106,38 @@ func (c *viewCache) judge(ctx context.Context, d Deps, rev, date string, now tim
 		return nil, err
 	}
 	v := newView(d, report, snap)
+	v.base = snap.Base
 	c.name(ctx, d, v, rev, date)
 	return v, nil
+}
+
+// catchUp is the view as it stands with the patches made to the
+// snapshot since it was judged, whose revision is now rev: the patched
+// members judged again, the rest kept. It is nil when the snapshot was
+// saved since, or a patch puts back a member the view no longer holds:
+// then the snapshot is judged again.
+func (c *viewCache) catchUp(ctx context.Context, d Deps, rev, date string, now time.Time) (*view, error) {
+	c.mu.Lock()
+	v := c.view
+	if v == nil || v.base == "" || c.date != date {
+		v = nil
+	}
+	c.mu.Unlock()
+	if v == nil {
+		return nil, nil
+	}
+	head, err := d.Snapshots.ReadSnapshot(ctx, c.connector, nil)
+	if err != nil || head.Base != v.base {
+		return nil, err
+	}
+	report, whole := v.report.Patched(v.snap, head.Patched, d.Policy, now)
+	if !whole {
+		return nil, nil
+	}
+	next := newView(d, report, v.snap)
+	next.base = v.base
+	c.name(ctx, d, next, rev, date)
+	return next, nil
 }
 
 // rebuild judges revision rev off the command's path and puts it in place.
@@ -115,7 +145,10 @@ func (c *viewCache) rebuild(d Deps, rev, date string, now time.Time) {
 	defer c.pending.Done()
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
-	v, err := c.judge(ctx, d, rev, date, now)
+	v, err := c.catchUp(ctx, d, rev, date, now)
+	if v == nil && err == nil {
+		v, err = c.judge(ctx, d, rev, date, now)
+	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	c.rebuilding = false
@@ -201,6 +234,7 @@ func (c *viewCache) patch(d Deps, before, after string, patches []store.MemberPa
 		return
 	}
 	next := newView(d, report, v.snap)
+	next.base = v.base
 	next.key = c.connector + "@" + after + "/" + date
 	c.revision, c.view, c.checked = after, next, now
 }

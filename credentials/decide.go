@@ -95,7 +95,6 @@ func (s *Service) Item(ctx context.Context, id string) (Item, error) {
 	if err != nil {
 		return Item{}, err
 	}
-	snap := s.snapshot(ctx)
 	one := Inventory{SaaS: inv.SaaS, Account: inv.Account}
 	if i, ok := slices.BinarySearchFunc(inv.Credentials, id, byID(inv)); ok {
 		one.Credentials = inv.Credentials[i : i+1]
@@ -104,7 +103,7 @@ func (s *Service) Item(ctx context.Context, id string) (Item, error) {
 	if e.Version > 0 {
 		entries[id] = e
 	}
-	ev := Evaluate(&one, entries, snap, s.policy(), s.now())
+	ev := evaluate(&one, entries, s.staff(ctx), s.policy(), s.now())
 	if len(ev.Items) == 0 {
 		return Item{}, ErrNotFound
 	}
@@ -149,20 +148,53 @@ func (s *Service) Evaluate(ctx context.Context) (Evaluation, error) {
 			s.log().WarnContext(ctx, "credentials: the directory could not be read; owners are judged by the SaaS alone", slog.Any("error", err))
 		}
 	}
-	return evaluate(inv, entries, s.snapshot(ctx), departed, s.policy(), s.now()), nil
+	staff := s.staff(ctx)
+	staff.departed = departed
+	return evaluate(inv, entries, staff, s.policy(), s.now()), nil
 }
 
-// snapshot is the seat snapshot, or nil when there is none to judge
-// owners by (the rules that need it then do not apply).
-func (s *Service) snapshot(ctx context.Context) *store.Snapshot {
+// staff is who is staff now, for the owner rules: the members as last
+// saved, read once per save and kept, and the patches since, read from
+// the snapshot's head each time. Before the first sync, or with the
+// snapshot unreadable, nobody is known and the rules that need it do
+// not apply.
+func (s *Service) staff(ctx context.Context) staffIndex {
+	unknown := newStaffIndex(nil, nil, s.saas())
 	if s.Snapshots == nil {
-		return nil
+		return unknown
 	}
-	snap, err := s.Snapshots.LoadSnapshot(ctx, s.saas())
+	head, err := s.Snapshots.ReadSnapshot(ctx, s.saas(), nil)
 	if err != nil {
-		return nil
+		return unknown
 	}
-	return snap
+	members, err := s.members(ctx, head.Base)
+	if err != nil {
+		return unknown
+	}
+	return newStaffIndex(members, patchRoster(head.Patched), s.saas())
+}
+
+// members is the roster of the snapshot's members saved as base, read
+// once: decoding a large account's snapshot for each decision took most
+// of a revoke's time. Callers at once share one read.
+func (s *Service) members(ctx context.Context, base string) (*roster, error) {
+	s.rosterMu.Lock()
+	defer s.rosterMu.Unlock()
+	if s.roster != nil && s.rosterBase == base {
+		return s.roster, nil
+	}
+	r := newRoster(nil)
+	// Read with the patches of the moment; those the head lists later
+	// stand over them. A save while this reads leaves base naming older
+	// members, and the next call reads again.
+	if _, err := s.Snapshots.ReadSnapshot(ctx, s.saas(), func(u connector.Staff) error {
+		r.add(u)
+		return nil
+	}); err != nil {
+		return nil, err
+	}
+	s.roster, s.rosterBase = r, base
+	return r, nil
 }
 
 // ValidateClaim checks a claim form before anything is written.

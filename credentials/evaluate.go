@@ -115,20 +115,22 @@ type Evaluation struct {
 // snap may be nil before the first seat sync: owner and acting-user rules
 // then cannot tell and do not apply.
 func Evaluate(inv *Inventory, entries map[string]Entry, snap *store.Snapshot, p Policy, now time.Time) Evaluation {
-	return evaluate(inv, entries, snap, nil, p, now)
+	var staff *roster
+	if snap != nil {
+		staff = newRoster(snap.Staff)
+	}
+	return evaluate(inv, entries, newStaffIndex(staff, nil, inv.SaaS), p, now)
 }
 
-// evaluate is Evaluate with the directory's departures: email → when the
-// person left.
-func evaluate(inv *Inventory, entries map[string]Entry, snap *store.Snapshot, departed map[string]time.Time, p Policy, now time.Time) Evaluation {
+// evaluate is Evaluate with the staff known as staff says, the
+// directory's departures included.
+func evaluate(inv *Inventory, entries map[string]Entry, staff staffIndex, p Policy, now time.Time) Evaluation {
 	if p.Location == nil {
 		p.Location = time.UTC
 	}
 	if p.UnusedDays <= 0 {
 		p.UnusedDays = 90
 	}
-	staff := newStaffIndex(snap, inv.SaaS)
-	staff.departed = departed
 	ev := Evaluation{At: now, Inventory: inv, Items: make([]Item, 0, len(inv.Credentials))}
 	seen := make(map[string]bool, len(entries))
 	for _, c := range inv.Credentials {
@@ -168,32 +170,113 @@ type staffIndex struct {
 	// user id is named ("Zendesk user "), and the reasons' formats saying
 	// someone is no longer staff ("… a Zendesk agent or admin").
 	userWords, ownerGone, actsAsGone string
-	known                            bool
-	byID                             map[int64]connector.Staff
-	byEmail                          map[string]connector.Staff
+	// staff are the members as synced, nil before the first sync (the
+	// rules that need them then do not apply); patched are the changes
+	// the bot made since, which stand over them.
+	staff   *roster
+	patched *roster
 	// departed are the directory's leavers by email, with when they left.
 	departed map[string]time.Time
 }
 
-func newStaffIndex(snap *store.Snapshot, saas string) staffIndex {
-	ix := staffIndex{saas: connector.OrZendesk(saas)}
-	staff := "a " + connector.Title(ix.saas) + " agent or admin"
-	if ix.saas == connector.GitHub {
-		staff = "a member of the GitHub organization"
+// staffMember is what the rules need of a member.
+type staffMember struct {
+	email     string
+	suspended bool
+}
+
+// roster is a set of members by id and by email, in any case. gone are
+// ids a patch took out.
+type roster struct {
+	byID    map[int64]staffMember
+	byEmail map[string]int64
+	gone    map[int64]bool
+}
+
+func newRoster(staff []connector.Staff) *roster {
+	r := &roster{byID: make(map[int64]staffMember, len(staff)), byEmail: make(map[string]int64, len(staff))}
+	for _, u := range staff {
+		r.add(u)
 	}
-	ix.userWords = connector.Title(ix.saas) + " user "
-	ix.ownerGone, ix.actsAsGone = "Its owner %s is no longer "+staff, "It acts as %s, who is no longer "+staff
-	if snap == nil {
-		return ix
+	return r
+}
+
+func (r *roster) add(u connector.Staff) {
+	r.byID[u.ID] = staffMember{email: u.Email, suspended: u.Suspended}
+	if u.Email != "" {
+		r.byEmail[strings.ToLower(u.Email)] = u.ID
 	}
-	ix.known, ix.byID, ix.byEmail = true, make(map[int64]connector.Staff, len(snap.Staff)), make(map[string]connector.Staff, len(snap.Staff))
-	for _, u := range snap.Staff {
-		ix.byID[u.ID] = u
-		if u.Email != "" {
-			ix.byEmail[strings.ToLower(u.Email)] = u
+}
+
+// patchRoster is the roster of patches: the members put, and those gone.
+func patchRoster(patches []store.MemberPatch) *roster {
+	if len(patches) == 0 {
+		return nil
+	}
+	r := &roster{byID: map[int64]staffMember{}, byEmail: map[string]int64{}, gone: map[int64]bool{}}
+	for _, p := range patches {
+		if p.Member == nil {
+			r.gone[p.ID] = true
+		} else {
+			r.add(*p.Member)
 		}
 	}
+	return r
+}
+
+func newStaffIndex(staff, patched *roster, saas string) staffIndex {
+	ix := staffIndex{saas: connector.OrZendesk(saas), staff: staff, patched: patched}
+	words := "a " + connector.Title(ix.saas) + " agent or admin"
+	if ix.saas == connector.GitHub {
+		words = "a member of the GitHub organization"
+	}
+	ix.userWords = connector.Title(ix.saas) + " user "
+	ix.ownerGone, ix.actsAsGone = "Its owner %s is no longer "+words, "It acts as %s, who is no longer "+words
 	return ix
+}
+
+// known reports whether the staff are known (a sync has run).
+func (ix staffIndex) known() bool { return ix.staff != nil }
+
+// byID is the member with id, as patched.
+func (ix staffIndex) byID(id int64) (staffMember, bool) {
+	if !ix.known() {
+		return staffMember{}, false
+	}
+	if p := ix.patched; p != nil {
+		if m, ok := p.byID[id]; ok {
+			return m, true
+		}
+		if p.gone[id] {
+			return staffMember{}, false
+		}
+	}
+	m, ok := ix.staff.byID[id]
+	return m, ok
+}
+
+// byEmail is the member with email, in any case, as patched: a member
+// a patch changed is found only by the email the patch gave them.
+func (ix staffIndex) byEmail(email string) (staffMember, bool) {
+	if !ix.known() {
+		return staffMember{}, false
+	}
+	email = strings.ToLower(email)
+	if p := ix.patched; p != nil {
+		if id, ok := p.byEmail[email]; ok {
+			return p.byID[id], true
+		}
+	}
+	id, ok := ix.staff.byEmail[email]
+	if !ok {
+		return staffMember{}, false
+	}
+	if p := ix.patched; p != nil {
+		if _, changed := p.byID[id]; changed || p.gone[id] {
+			return staffMember{}, false
+		}
+	}
+	return ix.staff.byID[id], true
 }
 
 // judge applies the orphan rules and flags to one present credential.
@@ -217,18 +300,18 @@ func judge(it *Item, staff staffIndex, p Policy, now time.Time) {
 		add(NoOwner, "No owner: nobody has claimed it")
 	case !staff.departed[e.Owner].IsZero():
 		add(OwnerGone, "Its owner %s left on %s", e.Owner, staff.departed[e.Owner].In(p.Location).Format("2 Jan 2006"))
-	case staff.known:
-		if u, ok := staff.byEmail[e.Owner]; !ok {
+	case staff.known():
+		if u, ok := staff.byEmail(e.Owner); !ok {
 			add(OwnerGone, staff.ownerGone, e.Owner)
-		} else if u.Suspended {
+		} else if u.suspended {
 			add(OwnerGone, "Its owner %s is suspended in %s", e.Owner, connector.Title(staff.saas))
 		}
 	}
-	if it.ActsAs != 0 && staff.known {
+	if it.ActsAs != 0 && staff.known() {
 		who := it.ActsAsLabel
-		if u, ok := staff.byID[it.ActsAs]; !ok {
+		if u, ok := staff.byID(it.ActsAs); !ok {
 			add(ActsAsGone, staff.actsAsGone, who)
-		} else if u.Suspended {
+		} else if u.suspended {
 			add(ActsAsGone, "It acts as %s, who is suspended", who)
 		}
 	}
@@ -309,8 +392,8 @@ func expiry(it *Item, today time.Time, loc *time.Location, flag func(FlagCode, s
 
 // actsAsLabel names the user a credential acts as.
 func actsAsLabel(c Credential, staff staffIndex) string {
-	if u, ok := staff.byID[c.ActsAs]; ok && u.Email != "" {
-		return u.Email
+	if u, ok := staff.byID(c.ActsAs); ok && u.email != "" {
+		return u.email
 	}
 	if c.ActsAsEmail != "" {
 		return c.ActsAsEmail

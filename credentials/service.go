@@ -49,6 +49,11 @@ type Service struct {
 	mu         sync.Mutex
 	invVersion int64
 	inv        *Inventory
+
+	// roster is the staff of the snapshot saved as rosterBase.
+	rosterMu   sync.Mutex
+	rosterBase string
+	roster     *roster
 }
 
 // Directory is the company directory's word on who left: every email of

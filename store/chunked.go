@@ -466,6 +466,7 @@ func (c *Codec) readFrom(ctx context.Context, b SnapshotChunks, raw []byte, memb
 		snap.Staff, snap.Members = nil, len(staff)
 		if member == nil {
 			snap.Groups, snap.Memberships = nil, nil
+			snap.Base = string(raw[:RevisionLen])
 			return snap, shape, nil
 		}
 		if sized != nil {
@@ -482,6 +483,7 @@ func (c *Codec) readFrom(ctx context.Context, b SnapshotChunks, raw []byte, memb
 		Roster: connector.Roster{Cursor: h.Cursor, GroupsRead: h.GroupsRead}, Members: h.Staff}
 	shape := contentShape{staff: h.Staff}
 	if member == nil {
+		snap.Base, snap.Patched = cmp.Or(h.Base, string(raw[:RevisionLen])), h.Patched
 		return snap, shape, nil
 	}
 	if sized != nil {

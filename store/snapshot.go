@@ -38,6 +38,13 @@ type Snapshot struct {
 	// ReadSnapshot finds them counted before the first, so a reader can
 	// size what it builds from them; it is not part of the content.
 	Members int `json:"-"`
+	// Base names the members as a save wrote them, and Patched the
+	// patches read with them since (Snapshots.PatchSnapshot), in id
+	// order: a reader that keeps what it made of the members at Base
+	// applies Patched rather than read them all again. ReadSnapshot
+	// without a member func sets them; neither is part of the content.
+	Base    string        `json:"-"`
+	Patched []MemberPatch `json:"-"`
 }
 
 // ConnectorOrDefault is the snapshot's connector; snapshots from before

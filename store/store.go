@@ -69,8 +69,9 @@ type Snapshots interface {
 	// ReadSnapshot reads connector's snapshot without holding it whole:
 	// member is given each member in id order, and the snapshot returned
 	// holds the rest, Members counting them. A nil member reads only where
-	// the syncs stand and how many members there are (no members, groups
-	// or memberships), which costs a few bytes.
+	// the syncs stand, how many members there are and the patches since
+	// they were saved (no members, groups or memberships): the head alone,
+	// a few bytes when unpatched.
 	// ErrSnapshotReplaced when a save replaced it while it was read.
 	ReadSnapshot(ctx context.Context, connector string, member func(connector.Staff) error) (*Snapshot, error)
 	// WriteSnapshot replaces the snapshot of head.Connector with one

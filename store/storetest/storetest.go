@@ -1380,6 +1380,18 @@ func testSnapshotPatches(t *testing.T, h Harness) {
 		}
 		// 99 is not a member: a patch never adds one.
 		check(s, patched(base, one...))
+		// The head alone says what the members were saved as, and the patches.
+		head, err := s.ReadSnapshot(ctx, connector.Zendesk, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var ids []int64
+		for _, p := range head.Patched {
+			ids = append(ids, p.ID)
+		}
+		if head.Base != first || !slices.Equal(ids, []int64{2, 4, 99}) || head.Patched[0].Member.Name != "Renamed" {
+			t.Errorf("the head alone: base %q, patches of %v; want base %q and patches of 2, 4 and 99", head.Base, ids, first)
+		}
 
 		// A second patch builds on the first; the same patch again changes nothing.
 		two := []store.MemberPatch{{ID: 2, Member: renamed(base, 2, "Renamed again")}, {ID: 1}}
