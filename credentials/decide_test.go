@@ -772,6 +772,43 @@ func TestARevokeWhoseRecordFailedIsAuditedOnce(t *testing.T) {
 	}
 }
 
+// refusedAudit is an audit trail that refuses every append: a replica
+// dying as it writes the entry, or Redis between masters.
+type refusedAudit struct{ store.Audit }
+
+func (refusedAudit) AppendAudit(context.Context, store.AuditEntry) (store.AuditEntry, error) {
+	return store.AuditEntry{}, errors.New("redisstore: append audit: redis: Conn is in a bad state: EOF")
+}
+
+func (refusedAudit) AppendAuditOnce(context.Context, string, store.AuditEntry) (store.AuditEntry, bool, error) {
+	return store.AuditEntry{}, false, errors.New("redisstore: append audit: redis: Conn is in a bad state: EOF")
+}
+
+// TestARevokeWhoseAuditFailedIsAuditedByTheNextToSayIt: when Zendesk
+// revoked a token and neither the entry in the trail nor the register's
+// record of it was written (the replica died right there), the sync that
+// finds the revoke left under way says so, once.
+func TestARevokeWhoseAuditFailedIsAuditedByTheNextToSayIt(t *testing.T) {
+	e := synced(t)
+	e.svc.Records = unconfirmedRevokeRecord{Store: e.store}
+	e.svc.Audit = refusedAudit{e.store}
+	if _, _, err := e.svc.Revoke(t.Context(), reportingToken, admin(dana)); err == nil {
+		t.Fatal("Revoke reported success though its record failed")
+	}
+	e.svc.Records, e.svc.Audit = e.store, e.store
+	e.clock.Set(now.Add(2 * time.Minute)) // past the revoke's lease
+	e.sync(t)
+	if _, err := e.svc.FinishRevokes(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	if a := e.audit(t, "credential.revoked"); len(a) != 1 || a[0].Actor != dana {
+		t.Errorf("audit = %+v, want one revoke by %s", a, dana)
+	}
+	if it := e.item(t, reportingToken); it.Entry.State != credentials.Revoked {
+		t.Errorf("state %s, want revoked", it.Entry.State)
+	}
+}
+
 // With step-up on revokes, an admin's revoke counts only once they have
 // signed in again; a non-admin is refused before any sign-in.
 func TestRevokeNeedsStepUp(t *testing.T) {

@@ -95,8 +95,9 @@ type Lease struct {
 	LeaseUntil time.Time `json:"lease_until"`
 }
 
-// Record kinds: one inventory, one entry per decided credential, and a
-// marker per credential whose revoke the audit trail holds.
+// Record kinds: one inventory and one entry per decided credential. A
+// marker per credential whose revoke the audit trail holds was written
+// before entries were appended once by key; those written are still read.
 const (
 	kindInventory     = "credential-inventory"
 	inventoryID       = "current"

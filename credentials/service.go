@@ -221,15 +221,16 @@ func (s *Service) audit(ctx context.Context, actor, action, id string, detail ma
 }
 
 // auditRevoked writes a credential's one credential.revoked entry. The
-// replica that revoked it and the sync that finds it gone may both come
-// to say so when the replica's record of it failed, possibly after
-// landing: a marker record lets the first say it. A marker that cannot
-// be read or written lets the entry through: twice in the trail is the
-// lesser harm than not at all.
+// replica that revoked it, the intake's replay of the click after that
+// replica died, and the sync that finds it gone may each come to say
+// so: the entry is appended under a key, in one step, so the first to
+// say it does and no other, whichever of them dies when.
 func (s *Service) auditRevoked(ctx context.Context, actor, id string, detail map[string]string) {
-	_, err := s.Records.CreateRecord(ctx, s.kind(kindRevokeAudited), id, []byte("{}"))
-	if errors.Is(err, store.ErrExists) {
+	// Before entries were keyed, a marker record said one was written.
+	if _, err := s.Records.GetRecord(ctx, s.kind(kindRevokeAudited), id); err == nil {
 		return
 	}
-	s.audit(ctx, actor, "credential.revoked", id, detail)
+	subject := s.subject(id)
+	store.RecordAuditOnce(ctx, s.Audit, s.log(), "credential.revoked:"+subject,
+		store.AuditEntry{At: s.now(), Actor: actor, Action: "credential.revoked", Subject: subject, Detail: detail})
 }

@@ -106,6 +106,13 @@ func (f *fenced) AppendAudit(ctx context.Context, e AuditEntry) (AuditEntry, err
 	return f.Store.AppendAudit(ctx, e)
 }
 
+func (f *fenced) AppendAuditOnce(ctx context.Context, key string, e AuditEntry) (AuditEntry, bool, error) {
+	if err := checkFence(ctx); err != nil {
+		return AuditEntry{}, false, err
+	}
+	return f.Store.AppendAuditOnce(ctx, key, e)
+}
+
 func (f *fenced) CreateRecord(ctx context.Context, kind, id string, data []byte) (Record, error) {
 	if err := checkFence(ctx); err != nil {
 		return Record{}, err

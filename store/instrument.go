@@ -98,6 +98,14 @@ func (i *instrumented) AppendAudit(ctx context.Context, e AuditEntry) (AuditEntr
 	return timed(i, "append_audit", func() (AuditEntry, error) { return i.next.AppendAudit(ctx, e) })
 }
 
+func (i *instrumented) AppendAuditOnce(ctx context.Context, key string, e AuditEntry) (entry AuditEntry, appended bool, err error) {
+	err = i.timedErr("append_audit_once", func() error {
+		entry, appended, err = i.next.AppendAuditOnce(ctx, key, e)
+		return err
+	})
+	return entry, appended, err
+}
+
 func (i *instrumented) TrimAudit(ctx context.Context, through int64, limit int) (int, error) {
 	return timed(i, "trim_audit", func() (int, error) { return i.next.TrimAudit(ctx, through, limit) })
 }

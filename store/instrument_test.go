@@ -21,6 +21,9 @@ func (f failingStore) LoadSnapshot(context.Context, string) (*store.Snapshot, er
 }
 func (f failingStore) SaveSnapshot(context.Context, *store.Snapshot) error      { return f.err }
 func (f failingStore) SnapshotRevision(context.Context, string) (string, error) { return "", f.err }
+func (f failingStore) AppendAuditOnce(context.Context, string, store.AuditEntry) (store.AuditEntry, bool, error) {
+	return store.AuditEntry{}, false, f.err
+}
 func (f failingStore) PatchSnapshot(context.Context, string, []store.MemberPatch) (string, string, error) {
 	return "", "", f.err
 }

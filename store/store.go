@@ -165,6 +165,14 @@ type AuditEntry struct {
 // many before it were removed.
 type Audit interface {
 	AppendAudit(ctx context.Context, e AuditEntry) (AuditEntry, error)
+	// AppendAuditOnce appends e unless an entry was appended under key
+	// before, in one step: a fact that several paths may come to record
+	// (a revoke the replica that made it and the sync that finds it gone
+	// both report) is in the trail once, whichever says it first and
+	// whatever becomes of the others. appended is false when key was
+	// there. Keys are kept in the clear, as long as the store: a key
+	// names what happened (an action and a subject), never a person.
+	AppendAuditOnce(ctx context.Context, key string, e AuditEntry) (entry AuditEntry, appended bool, err error)
 	// ListAudit returns up to limit entries with Seq > after, oldest first.
 	ListAudit(ctx context.Context, after int64, limit int) ([]AuditEntry, error)
 	// TrimAudit removes up to limit of the oldest entries, none with Seq
@@ -448,6 +456,24 @@ func RecordAudit(ctx context.Context, a Audit, log *slog.Logger, e AuditEntry) {
 		e.Actor = "system"
 	}
 	_, err := a.AppendAudit(ctx, e)
+	logAuditFailure(ctx, log, e, err)
+}
+
+// RecordAuditOnce is RecordAudit of an entry appended once under key
+// (Audit.AppendAuditOnce): whoever else records it too, it is in the
+// trail once, and a failed append may be tried again by anyone.
+func RecordAuditOnce(ctx context.Context, a Audit, log *slog.Logger, key string, e AuditEntry) {
+	if a == nil {
+		return
+	}
+	if e.Actor == "" {
+		e.Actor = "system"
+	}
+	_, _, err := a.AppendAuditOnce(ctx, key, e)
+	logAuditFailure(ctx, log, e, err)
+}
+
+func logAuditFailure(ctx context.Context, log *slog.Logger, e AuditEntry, err error) {
 	switch {
 	case errors.Is(err, ErrUnconfirmed):
 		log.WarnContext(ctx, "audit entry written; no replica has confirmed it yet", slog.String("action", e.Action), slog.Any("error", err))

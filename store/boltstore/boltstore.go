@@ -71,6 +71,9 @@ var (
 	// instead of a scan of every key.
 	bucketIdemExpiry = []byte("idempotency_expiry")
 	bucketAudit      = []byte("audit")
+	// bucketAuditOnce holds the keys AppendAuditOnce appended under,
+	// each with its entry's Seq.
+	bucketAuditOnce = []byte("audit_once")
 	// bucketRecords holds every record under kind + NUL + id, so one kind's
 	// records are a contiguous, id-ordered key range.
 	bucketRecords = []byte("records")
@@ -82,7 +85,7 @@ var (
 
 	allBuckets = [][]byte{
 		bucketSnapshot, bucketSnapshotChunks, bucketLocks, bucketFences, bucketIdempotency,
-		bucketIdemExpiry, bucketAudit, bucketRecords, bucketMeta,
+		bucketIdemExpiry, bucketAudit, bucketAuditOnce, bucketRecords, bucketMeta,
 		bucketDue, bucketDueIDs,
 	}
 
@@ -753,6 +756,49 @@ func (s *Store) AppendAudit(ctx context.Context, e store.AuditEntry) (store.Audi
 		return store.AuditEntry{}, fmt.Errorf("boltstore: append audit: %w", err)
 	}
 	return e, nil
+}
+
+// AppendAuditOnce implements store.Audit in one transaction.
+func (s *Store) AppendAuditOnce(ctx context.Context, key string, e store.AuditEntry) (store.AuditEntry, bool, error) {
+	if key == "" {
+		return store.AuditEntry{}, false, errors.New("boltstore: append audit once: empty key")
+	}
+	if err := ctx.Err(); err != nil {
+		return store.AuditEntry{}, false, err
+	}
+	appended := false
+	err := s.update(func(tx *bolt.Tx) error {
+		once := tx.Bucket(bucketAuditOnce)
+		if once.Get([]byte(key)) != nil {
+			return nil
+		}
+		b := tx.Bucket(bucketAudit)
+		b.FillPercent = 0.95
+		seq, err := b.NextSequence()
+		if err != nil {
+			return err
+		}
+		e.Seq = int64(seq)
+		if e.At.IsZero() {
+			e.At = s.now().UTC()
+		}
+		raw, err := s.codec.EncodeAudit(e)
+		if err != nil {
+			return err
+		}
+		if err := b.Put(seqKey(seq), raw); err != nil {
+			return err
+		}
+		appended = true
+		return once.Put([]byte(key), seqKey(seq))
+	})
+	if err != nil {
+		return store.AuditEntry{}, false, fmt.Errorf("boltstore: append audit: %w", err)
+	}
+	if !appended {
+		return store.AuditEntry{}, false, nil
+	}
+	return e, true, nil
 }
 
 // TrimAudit implements store.Audit. The bucket's sequence is kept, so

@@ -225,6 +225,7 @@ func (s *Store) fenceKey(name string) string { return s.prefix + "fence:{" + nam
 func (s *Store) idemKey(key string) string   { return s.prefix + "idem:" + key }
 func (s *Store) auditKey() string            { return s.prefix + "audit" }
 func (s *Store) auditTrimmedKey() string     { return "{" + s.prefix + "audit}:trimmed" }
+func (s *Store) auditOnceKey() string        { return "{" + s.prefix + "audit}:once" }
 func (s *Store) recordKey(kind, id string) string {
 	return s.prefix + "rec:{" + kind + "}:" + id
 }
@@ -616,6 +617,47 @@ func (s *Store) AppendAudit(ctx context.Context, e store.AuditEntry) (store.Audi
 	e.Seq = n
 	return e, nil
 }
+
+// AppendAuditOnce implements store.Audit with one script: the key's
+// check, the append and the key's note.
+func (s *Store) AppendAuditOnce(ctx context.Context, key string, e store.AuditEntry) (store.AuditEntry, bool, error) {
+	if key == "" {
+		return store.AuditEntry{}, false, errors.New("redisstore: append audit once: empty key")
+	}
+	c, err := s.sealing(ctx)
+	if err != nil {
+		return store.AuditEntry{}, false, err
+	}
+	e.Seq = 0
+	if e.At.IsZero() {
+		e.At = time.Now().UTC()
+	}
+	raw, err := c.EncodeAudit(e)
+	if err != nil {
+		return store.AuditEntry{}, false, fmt.Errorf("redisstore: encode audit entry: %w", err)
+	}
+	w, done := s.writer()
+	n, err := appendAuditOnceScript.Run(ctx, w, []string{s.auditKey(), s.auditTrimmedKey(), s.auditOnceKey()}, raw, key).Int64()
+	if err = done(ctx, err); err != nil {
+		return store.AuditEntry{}, false, fmt.Errorf("redisstore: append audit: %w", err)
+	}
+	if n < 0 {
+		return store.AuditEntry{}, false, nil
+	}
+	e.Seq = n
+	return e, true, nil
+}
+
+// appendAuditOnceScript: KEYS audit, trimmed, once; ARGV entry, key.
+// Returns its Seq, or -1 when key was appended under before.
+var appendAuditOnceScript = redis.NewScript(`
+if redis.call('HEXISTS', KEYS[3], ARGV[2]) == 1 then
+  return -1
+end
+local n = redis.call('RPUSH', KEYS[1], ARGV[1]) + tonumber(redis.call('GET', KEYS[2]) or '0')
+redis.call('HSET', KEYS[3], ARGV[2], n)
+return n
+`)
 
 // appendAuditScript: KEYS audit, trimmed; ARGV entry. Returns its Seq.
 var appendAuditScript = redis.NewScript(`

@@ -102,6 +102,26 @@ func Bench(b *testing.B, newStore func(b *testing.B) store.Store) {
 			}
 		}
 	})
+	// A decision's change: one member patched, the patches folded into a
+	// save every MaxPatched of them, as a busy review's changes do.
+	b.Run("SnapshotPatch50k", func(b *testing.B) {
+		s := newStore(b)
+		ctx := b.Context()
+		snap := sampleSnapshot("cursor-bench", seats)
+		if err := s.SaveSnapshot(ctx, snap); err != nil {
+			b.Fatal(err)
+		}
+		b.ReportAllocs()
+		i := 0
+		for b.Loop() {
+			u := snap.Staff[i%seats]
+			u.Suspended = !u.Suspended
+			if _, _, err := s.PatchSnapshot(ctx, connector.Zendesk, []store.MemberPatch{{ID: u.ID, Member: &u}}); err != nil {
+				b.Fatal(err)
+			}
+			i++
+		}
+	})
 	b.Run("SnapshotLoad50k", func(b *testing.B) {
 		s := newStore(b)
 		ctx := b.Context()

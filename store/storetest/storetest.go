@@ -10,6 +10,7 @@ import (
 	"math"
 	"slices"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -929,6 +930,47 @@ func appendEntries(t *testing.T, s store.Store, n int) []store.AuditEntry {
 }
 
 func testAudit(t *testing.T, h Harness) {
+	t.Run("an entry appended once under a key is in the trail once", func(t *testing.T) {
+		s := h.New(t)
+		ctx := t.Context()
+		entry := func(actor string) store.AuditEntry {
+			return store.AuditEntry{At: time.Date(2026, 3, 1, 9, 0, 0, 0, time.UTC), Actor: actor, Action: "credential.revoked", Subject: "credential:oauth-token:7"}
+		}
+		before := appendEntries(t, s, 1)
+		// The replica that revoked it, the intake's replay of the click
+		// and the sync all come to say so, some at once.
+		var wg sync.WaitGroup
+		var appended atomic.Int64
+		for _, actor := range []string{"ada@acme.example", "ada@acme.example", "job:sync", "ada@acme.example"} {
+			wg.Go(func() {
+				e, ok, err := s.AppendAuditOnce(ctx, "credential.revoked:credential:oauth-token:7", entry(actor))
+				if err != nil {
+					t.Errorf("AppendAuditOnce: %v", err)
+				}
+				if ok {
+					appended.Add(1)
+					if e.Seq <= before[0].Seq {
+						t.Errorf("appended with Seq %d, want after %d", e.Seq, before[0].Seq)
+					}
+				}
+			})
+		}
+		wg.Wait()
+		if n := appended.Load(); n != 1 {
+			t.Errorf("appended %d times, want once", n)
+		}
+		if _, ok, err := s.AppendAuditOnce(ctx, "credential.revoked:credential:oauth-token:8", entry("job:sync")); err != nil || !ok {
+			t.Errorf("another key: appended %v, %v; want appended", ok, err)
+		}
+		all := listAll(t, s)
+		if len(all) != 3 || all[1].Subject != "credential:oauth-token:7" || all[2].Actor != "job:sync" {
+			t.Errorf("the trail: %+v; want the first entry, one for token 7 and one for token 8", all)
+		}
+		if _, _, err := s.AppendAuditOnce(ctx, "", entry("job:sync")); err == nil {
+			t.Error("an empty key was taken")
+		}
+	})
+
 	t.Run("empty trail", func(t *testing.T) {
 		s := h.New(t)
 		if all := listAll(t, s); len(all) != 0 {
