@@ -147,7 +147,7 @@ type view struct {
 	report seats.Report
 	// base names the members the view was judged from as saved; the
 	// patches since apply to it (viewCache.catchUp).
-	base string
+	base   string
 	draw   prompts.Seats    // draws the answers from this snapshot
 	groups map[int64]string // live groups by id
 	// Who answers for each seat ("" for nobody) is worked out once, since

@@ -456,4 +456,3 @@ func (s *Syncer) merge(ctx context.Context, name string, changes connector.Staff
 	}
 	return nil
 }
-
