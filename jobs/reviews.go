@@ -167,13 +167,18 @@ func (r *Reviews) RemindersJob() Definition {
 func (r *Reviews) digest(ctx context.Context, now time.Time) error {
 	period := r.cadence().PeriodOf(now, r.Rules.Location)
 	// One SaaS not synced yet must not hold up the others' digests.
-	var errs []error
-	opened := 0
+	var (
+		errs   []error
+		all    []reviews.Item
+		opened int
+	)
 	for _, p := range r.parts() {
-		if err := p.open(ctx, period, now); err != nil {
+		items, err := p.open(ctx, period, now)
+		if err != nil {
 			errs = append(errs, p.wrap(err))
 			continue
 		}
+		all = append(all, items...)
 		opened++
 	}
 	if opened == 0 {
@@ -182,37 +187,40 @@ func (r *Reviews) digest(ctx context.Context, now time.Time) error {
 	if r.Notifier == nil {
 		return errors.Join(append(errs, ErrNoTransport)...)
 	}
-	all, err := r.items(ctx, period)
-	if err != nil {
-		return errors.Join(append(errs, err)...)
-	}
 	return errors.Join(append(errs, r.send(ctx, period, all, now))...)
 }
 
-// open opens the period's review of this SaaS's inactive seats.
-func (r *Reviews) open(ctx context.Context, period string, now time.Time) error {
+// open opens the period's review of this SaaS's inactive seats and
+// returns every item of the period.
+func (r *Reviews) open(ctx context.Context, period string, now time.Time) ([]reviews.Item, error) {
 	report, _, err := seats.Judge(ctx, r.Snapshots, r.Service.Connector, r.Rules, now)
 	if errors.Is(err, store.ErrNotFound) {
-		return errors.New("no seat snapshot yet: run `seatwarden run-job sync` first")
+		return nil, errors.New("no seat snapshot yet: run `seatwarden run-job sync` first")
 	}
 	if err != nil {
-		return err
+		return nil, err
 	}
-	var open []reviews.Item
+	var items []reviews.Item
 	if r.Service.Privilege {
 		standing, serr := r.Standing(ctx)
 		if serr != nil {
-			return serr
+			return nil, serr
 		}
-		open, err = r.Service.OpenStanding(ctx, period, report, standing, r.privilegeOwner)
+		items, err = r.Service.OpenStandingAndList(ctx, period, report, standing, r.privilegeOwner)
 	} else {
-		open, err = r.Service.Open(ctx, period, report, r.Owners.Of)
+		items, err = r.Service.OpenAndList(ctx, period, report, r.Owners.Of)
 	}
 	if err != nil {
-		return err
+		return nil, err
 	}
-	r.log().InfoContext(ctx, r.noun()+" open", slog.String("saas", r.saas()), slog.String("period", period), slog.Int("open_seats", len(open)))
-	return nil
+	open := 0
+	for _, it := range items {
+		if it.State == reviews.Open {
+			open++
+		}
+	}
+	r.log().InfoContext(ctx, r.noun()+" open", slog.String("saas", r.saas()), slog.String("period", period), slog.Int("open_seats", open))
+	return items, nil
 }
 
 // privilegeOwner answers for a person's standing privilege: their seat's

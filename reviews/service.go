@@ -187,7 +187,37 @@ type review struct {
 // inactive since. It returns the open items of the seats it put to owners
 // now, new or left from an earlier run.
 func (s *Service) Open(ctx context.Context, period string, report seats.Report, ownerOf func(seats.Seat) string) ([]Item, error) {
-	return s.open(ctx, period, report, func(st seats.Seat) bool { return st.Inactive }, ownerOf)
+	items, _, err := s.open(ctx, period, report, func(st seats.Seat) bool { return st.Inactive }, ownerOf)
+	return items, err
+}
+
+// OpenAndList is Open, returning every item of the period rather than
+// those it put to owners now: the items it wrote when they are all the
+// period holds (its first opening), else the period read back. A large
+// account's first digest then costs no second read of what was just
+// written.
+func (s *Service) OpenAndList(ctx context.Context, period string, report seats.Report, ownerOf func(seats.Seat) string) ([]Item, error) {
+	return s.list(ctx, period)(s.open(ctx, period, report, func(st seats.Seat) bool { return st.Inactive }, ownerOf))
+}
+
+// OpenStandingAndList is OpenStanding, returning every item of the
+// period as OpenAndList does.
+func (s *Service) OpenStandingAndList(ctx context.Context, period string, report seats.Report, standing map[int64]bool, ownerOf func(seats.Seat) string) ([]Item, error) {
+	if !s.Privilege {
+		return nil, errors.New("reviews: OpenStanding is the privilege review's")
+	}
+	return s.list(ctx, period)(s.open(ctx, period, report, func(st seats.Seat) bool { return standing[st.User.ID] }, ownerOf))
+}
+
+// list finishes an opening: the items it wrote when they are the whole
+// period, else the period read back.
+func (s *Service) list(ctx context.Context, period string) func(items []Item, whole bool, err error) ([]Item, error) {
+	return func(items []Item, whole bool, err error) ([]Item, error) {
+		if err != nil || whole {
+			return items, err
+		}
+		return s.Items(ctx, period)
+	}
 }
 
 // OpenStanding opens the privilege review of period: the paid seats of
@@ -200,7 +230,8 @@ func (s *Service) OpenStanding(ctx context.Context, period string, report seats.
 	if !s.Privilege {
 		return nil, errors.New("reviews: OpenStanding is the privilege review's")
 	}
-	return s.open(ctx, period, report, func(st seats.Seat) bool { return standing[st.User.ID] }, ownerOf)
+	items, _, err := s.open(ctx, period, report, func(st seats.Seat) bool { return standing[st.User.ID] }, ownerOf)
+	return items, err
 }
 
 // Preview is what opening period's review would put to owners now, read
@@ -254,38 +285,45 @@ func (s *Service) toAsk(ctx context.Context, period string, report seats.Report,
 	return asked, nil
 }
 
-func (s *Service) open(ctx context.Context, period string, report seats.Report, ask func(seats.Seat) bool, ownerOf func(seats.Seat) string) ([]Item, error) {
+// open opens period's review of the seats ask picks and returns the open
+// items of those it put to owners now; whole reports that they are every
+// item the period holds: this opening wrote them all, and no opening
+// finished before it. (One cut off before it finished may have left
+// items this one did not ask about; the reminders send those.)
+func (s *Service) open(ctx context.Context, period string, report seats.Report, ask func(seats.Seat) bool, ownerOf func(seats.Seat) string) (items []Item, whole bool, err error) {
 	now := s.now()
 	asked, err := s.toAsk(ctx, period, report, ask, ownerOf)
 	if err != nil {
-		return nil, err
+		return nil, false, err
 	}
 	recs := make([]store.NewRecord, len(asked))
 	for i := range asked {
 		data, err := json.Marshal(asked[i])
 		if err != nil {
-			return nil, err
+			return nil, false, err
 		}
 		recs[i] = store.NewRecord{ID: itemID(asked[i].Seat.UserID), Data: data}
 		asked[i].Version = 1
 	}
 	created, err := s.Records.CreateRecords(ctx, s.itemKind(period), recs)
 	if err != nil {
-		return nil, fmt.Errorf("reviews: open %s: %w", period, err)
+		return nil, false, fmt.Errorf("reviews: open %s: %w", period, err)
 	}
 	// A period opened and indexed already has its asked items indexed,
 	// unless this open created some; one opened before the index stays
 	// without it.
-	if opened, indexed, err := s.reviewState(ctx, period); err != nil {
-		return nil, err
-	} else if !opened || indexed && created > 0 {
+	opened, indexed, err := s.reviewState(ctx, period)
+	if err != nil {
+		return nil, false, err
+	}
+	if !opened || indexed && created > 0 {
 		if err := s.indexOwners(ctx, period, asked); err != nil {
-			return nil, err
+			return nil, false, err
 		}
 	}
 	rv, _ := json.Marshal(review{Period: period, OpenedAt: now, Indexed: true})
 	if _, err := s.Records.CreateRecord(ctx, s.kind(kindReview), period, rv); err != nil && !errors.Is(err, store.ErrExists) {
-		return nil, fmt.Errorf("reviews: open %s: %w", period, err)
+		return nil, false, fmt.Errorf("reviews: open %s: %w", period, err)
 	}
 	if created > 0 {
 		s.audit(ctx, "system", s.verb()+".opened", "review:"+period, map[string]string{"seats": strconv.Itoa(created)})
@@ -293,17 +331,17 @@ func (s *Service) open(ctx context.Context, period string, report seats.Report, 
 	if created == len(recs) {
 		// Every item is new, so none was decided yet: no need to read the
 		// period back, which for a large account is the slowest step.
-		return asked, nil
+		return asked, !opened, nil
 	}
-	items, err := s.Items(ctx, period)
+	all, err := s.Items(ctx, period)
 	if err != nil {
-		return nil, err
+		return nil, false, err
 	}
 	ids := make(map[int64]bool, len(asked))
 	for _, it := range asked {
 		ids[it.Seat.UserID] = true
 	}
-	return slices.DeleteFunc(items, func(it Item) bool { return it.State != Open || !ids[it.Seat.UserID] }), nil
+	return slices.DeleteFunc(all, func(it Item) bool { return it.State != Open || !ids[it.Seat.UserID] }), false, nil
 }
 
 // verb is the review's word in audit actions: "review.opened",
