@@ -550,6 +550,7 @@ func (s *Service) carryOutRevoke(ctx context.Context, it Item, by string, detail
 			return nil
 		}
 		e.State, e.EndedAt, e.DecidedBy, e.DecidedAt, e.Note = Revoked, now, by, now, ""
+		e.AuditPending = true
 		return nil
 	})
 	if err != nil && !errors.Is(err, store.ErrSkipUpdate) {
@@ -589,7 +590,8 @@ func with(detail map[string]string, k, v string) map[string]string {
 // FinishRevokes carries out the revokes whose replica died before it
 // recorded them (their lease lapsed): the admin's click was answered, so
 // the credential must not stay active. Those no longer in the SaaS were
-// ended by the sync.
+// ended by the sync. It also writes the credential.revoked entry of a
+// revoke recorded by a replica that died before writing it.
 func (s *Service) FinishRevokes(ctx context.Context) (int, error) {
 	if s.Connector == nil {
 		return 0, nil // a register read without its SaaS revokes nothing
@@ -602,6 +604,11 @@ func (s *Service) FinishRevokes(ctx context.Context) (int, error) {
 	finished := 0
 	var errs []error
 	for id, e := range entries {
+		if e.State == Revoked && e.AuditPending {
+			// Recorded by a replica that died before the trail said so.
+			s.auditRevoked(ctx, e.DecidedBy, id, map[string]string{"finished_by": "job:sync"})
+			continue
+		}
 		if e.Revoking == nil || e.State.Ended() || now.Before(e.Revoking.LeaseUntil) {
 			continue
 		}

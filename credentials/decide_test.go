@@ -809,6 +809,33 @@ func TestARevokeWhoseAuditFailedIsAuditedByTheNextToSayIt(t *testing.T) {
 	}
 }
 
+// TestARevokeRecordedWithoutItsEntryIsAuditedByTheSync: a replica that
+// recorded a revoke and died (or met a refusing trail) before its
+// credential.revoked entry leaves the revoke marked as owed one, and the
+// sync job writes it, once.
+func TestARevokeRecordedWithoutItsEntryIsAuditedByTheSync(t *testing.T) {
+	e := synced(t)
+	e.svc.Audit = refusedAudit{e.store}
+	if _, out, err := e.svc.Revoke(t.Context(), reportingToken, admin(dana)); err != nil || out != credentials.RevokedNow {
+		t.Fatalf("Revoke = %v, %v; want revoked", out, err)
+	}
+	if it := e.item(t, reportingToken); it.Entry.State != credentials.Revoked || !it.Entry.AuditPending {
+		t.Fatalf("after the refused entry: state %s, owed %v; want revoked and owed", it.Entry.State, it.Entry.AuditPending)
+	}
+	e.svc.Audit = e.store
+	for range 2 { // the job runs again: nothing more
+		if _, err := e.svc.FinishRevokes(t.Context()); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if a := e.audit(t, "credential.revoked"); len(a) != 1 || a[0].Actor != dana {
+		t.Errorf("audit = %+v, want one revoke by %s", a, dana)
+	}
+	if it := e.item(t, reportingToken); it.Entry.AuditPending {
+		t.Error("the revoke is still marked as owed its entry")
+	}
+}
+
 // With step-up on revokes, an admin's revoke counts only once they have
 // signed in again; a non-admin is refused before any sign-in.
 func TestRevokeNeedsStepUp(t *testing.T) {

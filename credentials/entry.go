@@ -67,6 +67,11 @@ type Entry struct {
 	// Revoking: an admin's revoke is being carried out by Holder until
 	// LeaseUntil; a crash is outlived by the lease.
 	Revoking *Lease `json:"revoking,omitempty"`
+	// AuditPending: the revoke is recorded and its credential.revoked
+	// entry may not be in the trail yet. It is written with the revoke,
+	// so a replica that dies before the entry leaves it for the sync job
+	// to write (FinishRevokes).
+	AuditPending bool `json:"audit_pending,omitempty"`
 	// Note says what went wrong last, e.g. the SaaS refused a revoke.
 	Note string `json:"note,omitempty"`
 

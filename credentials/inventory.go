@@ -261,6 +261,7 @@ func (s *Service) endMissing(ctx context.Context, inv *Inventory, fresh map[Kind
 				// An admin's revoke whose replica died after the SaaS
 				// revoked it and before it said so: the revoke is theirs.
 				e.State, e.DecidedBy, e.DecidedAt = Revoked, revoking.By, now
+				e.AuditPending = true
 			}
 			return nil
 		})

@@ -224,13 +224,24 @@ func (s *Service) audit(ctx context.Context, actor, action, id string, detail ma
 // replica that revoked it, the intake's replay of the click after that
 // replica died, and the sync that finds it gone may each come to say
 // so: the entry is appended under a key, in one step, so the first to
-// say it does and no other, whichever of them dies when.
+// say it does and no other, whichever of them dies when. Once it is in
+// the trail, a pending mark on the entry is cleared.
 func (s *Service) auditRevoked(ctx context.Context, actor, id string, detail map[string]string) {
 	// Before entries were keyed, a marker record said one was written.
-	if _, err := s.Records.GetRecord(ctx, s.kind(kindRevokeAudited), id); err == nil {
-		return
+	if _, err := s.Records.GetRecord(ctx, s.kind(kindRevokeAudited), id); err != nil {
+		subject := s.subject(id)
+		if store.RecordAuditOnce(ctx, s.Audit, s.log(), "credential.revoked:"+subject,
+			store.AuditEntry{At: s.now(), Actor: actor, Action: "credential.revoked", Subject: subject, Detail: detail}) != nil {
+			return
+		}
 	}
-	subject := s.subject(id)
-	store.RecordAuditOnce(ctx, s.Audit, s.log(), "credential.revoked:"+subject,
-		store.AuditEntry{At: s.now(), Actor: actor, Action: "credential.revoked", Subject: subject, Detail: detail})
+	if _, err := s.update(ctx, id, func(e *Entry) error {
+		if !e.AuditPending {
+			return store.ErrSkipUpdate
+		}
+		e.AuditPending = false
+		return nil
+	}); err != nil && !errors.Is(err, store.ErrSkipUpdate) {
+		s.log().WarnContext(ctx, "credentials: a revoke's entry is in the trail and still marked owed; the sync job clears it", slog.String("credential", id), slog.Any("error", err))
+	}
 }

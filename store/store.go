@@ -462,15 +462,18 @@ func RecordAudit(ctx context.Context, a Audit, log *slog.Logger, e AuditEntry) {
 // RecordAuditOnce is RecordAudit of an entry appended once under key
 // (Audit.AppendAuditOnce): whoever else records it too, it is in the
 // trail once, and a failed append may be tried again by anyone.
-func RecordAuditOnce(ctx context.Context, a Audit, log *slog.Logger, key string, e AuditEntry) {
+// It returns the append's error, so a caller that marked the entry owed
+// knows whether it may clear the mark.
+func RecordAuditOnce(ctx context.Context, a Audit, log *slog.Logger, key string, e AuditEntry) error {
 	if a == nil {
-		return
+		return nil
 	}
 	if e.Actor == "" {
 		e.Actor = "system"
 	}
 	_, _, err := a.AppendAuditOnce(ctx, key, e)
 	logAuditFailure(ctx, log, e, err)
+	return err
 }
 
 func logAuditFailure(ctx context.Context, log *slog.Logger, e AuditEntry, err error) {
