@@ -1,6 +1,6 @@
 // Command ha proves seatwarden's high-availability promises against the
 // real thing: three `seatwarden serve` processes on a Redis with an
-// append-only file, a replica and a Sentinel, driven through signed Slack
+// append-only file, two replicas and a Sentinel, driven through signed Slack
 // requests and Teams activities while replicas are SIGKILLed, Redis is
 // restarted and failed over, and Zendesk and Slack storm. The verdict is
 // read from the emulators' own records and the store, never from the
@@ -106,7 +106,7 @@ func run(ctx context.Context, o options, out io.Writer) (int, error) {
 	if err != nil {
 		return 0, err
 	}
-	say("ha: Redis %s (master) and %s (replica), append-only, Sentinel at %s", rt.addr(0), rt.addr(1), rt.sentinelAddr())
+	say("ha: Redis %s (master), %s and %s (replicas), append-only, Sentinel at %s", rt.addr(0), rt.addr(1), rt.addr(2), rt.sentinelAddr())
 	w := newWorld(o.Staff, o.Seed, o.Approvers)
 	defer w.close()
 	policy := dir + "/policy.yaml"

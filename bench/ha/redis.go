@@ -17,14 +17,14 @@ import (
 // masterName is the Sentinel name of the harness's Redis.
 const masterName = "seatwarden-ha"
 
-// redisTopology is two Redis servers, one the other's replica, both
-// persisting with an append-only file, watched by one Sentinel: the
-// smallest shape in which a failover can happen.
+// redisTopology is three Redis servers, a master and two replicas, all
+// persisting with an append-only file, watched by one Sentinel: the shape
+// the Kubernetes base deploys.
 type redisTopology struct {
 	ps       *procs
 	bin      string
 	dir      string
-	nodes    [2]redisNode
+	nodes    [3]redisNode
 	sentinel int // port
 	sentProc *proc
 
@@ -38,7 +38,7 @@ type redisNode struct {
 }
 
 // startRedis starts the servers and the Sentinel and waits until the
-// Sentinel knows the master and its replica.
+// Sentinel knows the master and its replicas.
 func startRedis(ctx context.Context, ps *procs, dir string) (*redisTopology, error) {
 	bin, err := exec.LookPath("redis-server")
 	if err != nil {
@@ -58,8 +58,10 @@ func startRedis(ctx context.Context, ps *procs, dir string) (*redisTopology, err
 	if err := t.startNode(ctx, 0, 0); err != nil {
 		return nil, err
 	}
-	if err := t.startNode(ctx, 1, t.nodes[0].port); err != nil {
-		return nil, err
+	for i := 1; i < len(t.nodes); i++ {
+		if err := t.startNode(ctx, i, t.nodes[0].port); err != nil {
+			return nil, err
+		}
 	}
 	if t.sentinel, err = freePort(); err != nil {
 		return nil, err
@@ -80,13 +82,13 @@ func startRedis(ctx context.Context, ps *procs, dir string) (*redisTopology, err
 	defer sc.Close()
 	master := redis.NewClient(&redis.Options{Addr: t.addr(0), DisableIdentity: true})
 	defer master.Close()
-	err = waitFor(ctx, 20*time.Second, "the replica in sync and the Sentinel watching it", func() bool {
+	err = waitFor(ctx, 20*time.Second, "the replicas in sync and the Sentinel watching them", func() bool {
 		info, err := master.Info(ctx, "replication").Result()
-		if err != nil || !strings.Contains(info, "state=online") {
+		if err != nil || strings.Count(info, "state=online") != len(t.nodes)-1 {
 			return false
 		}
 		replicas, err := sc.Replicas(ctx, masterName).Result()
-		return err == nil && len(replicas) == 1
+		return err == nil && len(replicas) == len(t.nodes)-1
 	})
 	return t, err
 }
@@ -138,6 +140,11 @@ func (t *redisTopology) master(ctx context.Context) (int, error) {
 	return 0, fmt.Errorf("the Sentinel names an unknown master %v", addr)
 }
 
+// failoverPause is how long the master's writes are held for a planned
+// failover: longer than the Sentinel takes to promote a replica and
+// demote the master (about a second here).
+const failoverPause = 5 * time.Second
+
 // restartMaster stops the master gracefully (it writes its append-only
 // file) and starts it again on the same port and data, as a rolling
 // upgrade of Redis does. It returns how long the master was away.
@@ -156,8 +163,17 @@ func (t *redisTopology) restartMaster(ctx context.Context) (time.Duration, error
 	return time.Since(start), nil
 }
 
-// failover has the Sentinel promote the replica, and waits until the
-// promoted node takes writes. It returns that wait.
+// failover has the Sentinel promote a replica, as an operator's planned
+// failover does, and waits until the promoted node takes writes. It
+// returns that wait.
+//
+// SENTINEL FAILOVER treats the master as gone: until the Sentinel
+// demotes it, the old master goes on taking writes, and the replica not
+// promoted goes on confirming them (WAIT), to lose them when it follows
+// the new master. The first run with two replicas lost 73 acknowledged
+// decisions that way. So the master's writes are paused first (CLIENT
+// PAUSE WRITE, which holds WAIT's answers too), for longer than the
+// failover takes; those held are refused once it is a replica.
 func (t *redisTopology) failover(ctx context.Context) (time.Duration, error) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
@@ -166,6 +182,11 @@ func (t *redisTopology) failover(ctx context.Context) (time.Duration, error) {
 		return 0, err
 	}
 	start := time.Now()
+	old := redis.NewClient(&redis.Options{Addr: t.addr(before), DisableIdentity: true})
+	defer old.Close()
+	if err := old.Do(ctx, "CLIENT", "PAUSE", failoverPause.Milliseconds(), "WRITE").Err(); err != nil {
+		return 0, fmt.Errorf("CLIENT PAUSE WRITE on the master: %w", err)
+	}
 	sc := t.sentinelClient()
 	defer sc.Close()
 	if err := sc.Failover(ctx, masterName).Err(); err != nil {

@@ -17,7 +17,7 @@ func report(out io.Writer, o options, d *driver, v *verdict, faults *faultLog, l
 	p := func(format string, a ...any) { fmt.Fprintf(out, format+"\n", a...) }
 	row := func(what string, value any) { p("  %-66s %v", what, value) }
 	p("")
-	p("seatwarden HA run: %d replicas, Redis with an append-only file, a replica and a Sentinel; %s of traffic and faults; %s, %d CPUs, %s",
+	p("seatwarden HA run: %d replicas, Redis with an append-only file, two replicas and a Sentinel; %s of traffic and faults; %s, %d CPUs, %s",
 		o.Replicas, elapsed.Round(time.Second), runtime.Version(), runtime.NumCPU(), benchkit.Revision())
 	p("")
 	p("operations")
