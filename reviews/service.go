@@ -209,12 +209,12 @@ func (s *Service) OpenStandingAndList(ctx context.Context, period string, report
 	return s.list(ctx, period)(s.open(ctx, period, report, func(st seats.Seat) bool { return standing[st.User.ID] }, ownerOf))
 }
 
-// list finishes an opening: the items it wrote when they are the whole
-// period, else the period read back.
-func (s *Service) list(ctx context.Context, period string) func(items []Item, whole bool, err error) ([]Item, error) {
-	return func(items []Item, whole bool, err error) ([]Item, error) {
-		if err != nil || whole {
-			return items, err
+// list finishes an opening with the period's items: those it wrote or
+// read back, or when it did neither, the period read now.
+func (s *Service) list(ctx context.Context, period string) func(asked, all []Item, err error) ([]Item, error) {
+	return func(_, all []Item, err error) ([]Item, error) {
+		if err != nil || all != nil {
+			return all, err
 		}
 		return s.Items(ctx, period)
 	}
@@ -286,44 +286,45 @@ func (s *Service) toAsk(ctx context.Context, period string, report seats.Report,
 }
 
 // open opens period's review of the seats ask picks and returns the open
-// items of those it put to owners now; whole reports that they are every
-// item the period holds: this opening wrote them all, and no opening
-// finished before it. (One cut off before it finished may have left
-// items this one did not ask about; the reminders send those.)
-func (s *Service) open(ctx context.Context, period string, report seats.Report, ask func(seats.Seat) bool, ownerOf func(seats.Seat) string) (items []Item, whole bool, err error) {
+// items of those it put to owners now, and every item of the period when
+// it has them at hand (nil when not): those it wrote when no opening
+// finished before it (one cut off before it finished may have left items
+// this one did not ask about; the reminders send those), or the period
+// it read back.
+func (s *Service) open(ctx context.Context, period string, report seats.Report, ask func(seats.Seat) bool, ownerOf func(seats.Seat) string) (asked, all []Item, err error) {
 	now := s.now()
-	asked, err := s.toAsk(ctx, period, report, ask, ownerOf)
+	asked, err = s.toAsk(ctx, period, report, ask, ownerOf)
 	if err != nil {
-		return nil, false, err
+		return nil, nil, err
 	}
 	recs := make([]store.NewRecord, len(asked))
 	for i := range asked {
 		data, err := json.Marshal(asked[i])
 		if err != nil {
-			return nil, false, err
+			return nil, nil, err
 		}
 		recs[i] = store.NewRecord{ID: itemID(asked[i].Seat.UserID), Data: data}
 		asked[i].Version = 1
 	}
 	created, err := s.Records.CreateRecords(ctx, s.itemKind(period), recs)
 	if err != nil {
-		return nil, false, fmt.Errorf("reviews: open %s: %w", period, err)
+		return nil, nil, fmt.Errorf("reviews: open %s: %w", period, err)
 	}
 	// A period opened and indexed already has its asked items indexed,
 	// unless this open created some; one opened before the index stays
 	// without it.
 	opened, indexed, err := s.reviewState(ctx, period)
 	if err != nil {
-		return nil, false, err
+		return nil, nil, err
 	}
 	if !opened || indexed && created > 0 {
 		if err := s.indexOwners(ctx, period, asked); err != nil {
-			return nil, false, err
+			return nil, nil, err
 		}
 	}
 	rv, _ := json.Marshal(review{Period: period, OpenedAt: now, Indexed: true})
 	if _, err := s.Records.CreateRecord(ctx, s.kind(kindReview), period, rv); err != nil && !errors.Is(err, store.ErrExists) {
-		return nil, false, fmt.Errorf("reviews: open %s: %w", period, err)
+		return nil, nil, fmt.Errorf("reviews: open %s: %w", period, err)
 	}
 	if created > 0 {
 		s.audit(ctx, "system", s.verb()+".opened", "review:"+period, map[string]string{"seats": strconv.Itoa(created)})
@@ -331,17 +332,26 @@ func (s *Service) open(ctx context.Context, period string, report seats.Report, 
 	if created == len(recs) {
 		// Every item is new, so none was decided yet: no need to read the
 		// period back, which for a large account is the slowest step.
-		return asked, !opened, nil
+		if !opened {
+			return asked, asked, nil
+		}
+		return asked, nil, nil
 	}
-	all, err := s.Items(ctx, period)
+	all, err = s.Items(ctx, period)
 	if err != nil {
-		return nil, false, err
+		return nil, nil, err
 	}
 	ids := make(map[int64]bool, len(asked))
 	for _, it := range asked {
 		ids[it.Seat.UserID] = true
 	}
-	return slices.DeleteFunc(all, func(it Item) bool { return it.State != Open || !ids[it.Seat.UserID] }), false, nil
+	open := make([]Item, 0, len(asked))
+	for _, it := range all {
+		if it.State == Open && ids[it.Seat.UserID] {
+			open = append(open, it)
+		}
+	}
+	return open, all, nil
 }
 
 // verb is the review's word in audit actions: "review.opened",
