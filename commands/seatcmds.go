@@ -145,11 +145,14 @@ type view struct {
 	// them, and a second copy was a fifth of a large account's view.
 	snap   *store.Snapshot
 	report seats.Report
-	// base names the members the view was judged from as saved; the
-	// patches since apply to it (viewCache.catchUp).
-	base   string
-	draw   prompts.Seats    // draws the answers from this snapshot
-	groups map[int64]string // live groups by id
+	// base names the members the view was judged from as saved, and
+	// patched the members patched since that it holds as patched; the
+	// head's patches apply to it while it still lists those
+	// (viewCache.catchUp).
+	base    string
+	patched []int64
+	draw    prompts.Seats    // draws the answers from this snapshot
+	groups  map[int64]string // live groups by id
 	// Who answers for each seat ("" for nobody) is worked out once, since
 	// the rule may ask the directory for a manager: ownerNames holds the
 	// few distinct owners, paidOwner[i] the one of Paid[i], freeOwner[i]

@@ -3,6 +3,7 @@ package commands
 import (
 	"context"
 	"log/slog"
+	"slices"
 	"sync"
 	"time"
 
@@ -106,7 +107,7 @@ func (c *viewCache) judge(ctx context.Context, d Deps, rev, date string, now tim
 		return nil, err
 	}
 	v := newView(d, report, snap)
-	v.base = snap.Base
+	v.base, v.patched = snap.Base, store.PatchedIDs(snap.Patched)
 	c.name(ctx, d, v, rev, date)
 	return v, nil
 }
@@ -127,7 +128,7 @@ func (c *viewCache) catchUp(ctx context.Context, d Deps, rev, date string, now t
 		return nil, nil
 	}
 	head, err := d.Snapshots.ReadSnapshot(ctx, c.connector, nil)
-	if err != nil || head.Base != v.base {
+	if err != nil || head.Base != v.base || !store.StillPatched(v.patched, head.Patched) {
 		return nil, err
 	}
 	report, whole := v.report.Patched(v.snap, head.Patched, d.Policy, now)
@@ -135,7 +136,7 @@ func (c *viewCache) catchUp(ctx context.Context, d Deps, rev, date string, now t
 		return nil, nil
 	}
 	next := newView(d, report, v.snap)
-	next.base = v.base
+	next.base, next.patched = v.base, store.PatchedIDs(head.Patched)
 	c.name(ctx, d, next, rev, date)
 	return next, nil
 }
@@ -234,7 +235,9 @@ func (c *viewCache) patch(d Deps, before, after string, patches []store.MemberPa
 		return
 	}
 	next := newView(d, report, v.snap)
-	next.base = v.base
+	next.base, next.patched = v.base, slices.Concat(v.patched, store.PatchedIDs(patches))
+	slices.Sort(next.patched)
+	next.patched = slices.Compact(next.patched)
 	next.key = c.connector + "@" + after + "/" + date
 	c.revision, c.view, c.checked = after, next, now
 }

@@ -167,34 +167,44 @@ func (s *Service) staff(ctx context.Context) staffIndex {
 	if err != nil {
 		return unknown
 	}
-	members, err := s.members(ctx, head.Base)
+	members, err := s.members(ctx, head)
 	if err != nil {
 		return unknown
 	}
 	return newStaffIndex(members, patchRoster(head.Patched), s.saas())
 }
 
-// members is the roster of the snapshot's members saved as base, read
-// once: decoding a large account's snapshot for each decision took most
-// of a revoke's time. Callers at once share one read.
-func (s *Service) members(ctx context.Context, base string) (*roster, error) {
+// readAttempts bounds how often the members are read again after saves
+// replaced the snapshot under the read.
+const readAttempts = 4
+
+// members is the roster of the snapshot's members as saved, read once
+// per save: decoding a large account's snapshot for each decision took
+// most of a revoke's time. The roster read with patches stands while
+// head, the snapshot's head now, has the same base and still lists them
+// (patches over them are the head's to apply); else it is read again.
+// Callers at once share one read.
+func (s *Service) members(ctx context.Context, head *store.Snapshot) (*roster, error) {
 	s.rosterMu.Lock()
 	defer s.rosterMu.Unlock()
-	if s.roster != nil && s.rosterBase == base {
+	if s.roster != nil && s.rosterBase == head.Base && store.StillPatched(s.rosterPatched, head.Patched) {
 		return s.roster, nil
 	}
-	r := newRoster(nil)
-	// Read with the patches of the moment; those the head lists later
-	// stand over them. A save while this reads leaves base naming older
-	// members, and the next call reads again.
-	if _, err := s.Snapshots.ReadSnapshot(ctx, s.saas(), func(u connector.Staff) error {
-		r.add(u)
-		return nil
-	}); err != nil {
-		return nil, err
+	for attempt := 1; ; attempt++ {
+		r := newRoster(nil)
+		read, err := s.Snapshots.ReadSnapshot(ctx, s.saas(), func(u connector.Staff) error {
+			r.add(u)
+			return nil
+		})
+		if errors.Is(err, store.ErrSnapshotReplaced) && attempt < readAttempts {
+			continue
+		}
+		if err != nil {
+			return nil, err
+		}
+		s.roster, s.rosterBase, s.rosterPatched = r, read.Base, store.PatchedIDs(read.Patched)
+		return r, nil
 	}
-	s.roster, s.rosterBase = r, base
-	return r, nil
 }
 
 // ValidateClaim checks a claim form before anything is written.

@@ -50,10 +50,12 @@ type Service struct {
 	invVersion int64
 	inv        *Inventory
 
-	// roster is the staff of the snapshot saved as rosterBase.
-	rosterMu   sync.Mutex
-	rosterBase string
-	roster     *roster
+	// roster is the staff of the snapshot saved as rosterBase, read with
+	// the patches of the members rosterPatched.
+	rosterMu      sync.Mutex
+	rosterBase    string
+	rosterPatched []int64
+	roster        *roster
 }
 
 // Directory is the company directory's word on who left: every email of

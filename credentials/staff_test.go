@@ -52,6 +52,19 @@ func TestTheRegisterReadsTheStaffOncePerSave(t *testing.T) {
 	}
 	active := hannah
 	active.Suspended = false
+	without := func(ids ...int64) *store.Snapshot {
+		s := *saved
+		s.Staff = slices.DeleteFunc(slices.Clone(saved.Staff), func(u connector.Staff) bool { return slices.Contains(ids, u.ID) })
+		return &s
+	}
+	withoutPriya := without(priyaID)
+	save := func(snap *store.Snapshot) func() {
+		return func() {
+			if err := e.store.SaveSnapshot(t.Context(), snap); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
 
 	steps := []struct {
 		name      string
@@ -68,27 +81,44 @@ func TestTheRegisterReadsTheStaffOncePerSave(t *testing.T) {
 				t.Fatal(err)
 			}
 		}, "who is suspended", 1},
-		{"one that changed something is", func() {
-			changed := *saved
-			changed.Staff = slices.DeleteFunc(slices.Clone(saved.Staff), func(u connector.Staff) bool { return u.ID == priyaID })
-			if err := e.store.SaveSnapshot(t.Context(), &changed); err != nil {
-				t.Fatal(err)
+		{"one that changed something is", save(withoutPriya), "who is suspended", 2},
+		{"Hannah gone again", patch(nil), "who is no longer a Zendesk agent or admin", 2},
+	}
+	reason := func(svc *credentials.Service) string {
+		t.Helper()
+		it, err := svc.Item(t.Context(), mobileHannah)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, r := range it.Reasons {
+			if r.Code == credentials.ActsAsGone {
+				return r.Text
 			}
-		}, "who is suspended", 2},
+		}
+		return ""
 	}
 	for _, s := range steps {
 		s.change()
-		var got string
-		for _, r := range e.item(t, mobileHannah).Reasons {
-			if r.Code == credentials.ActsAsGone {
-				got = r.Text
-			}
-		}
+		got := reason(e.svc)
 		if s.want == "" && got != "" || !strings.Contains(got, s.want) {
 			t.Errorf("%s: reason %q, want %q", s.name, got, s.want)
 		}
 		if n := counting.reads.Load(); n != s.wantReads {
 			t.Errorf("%s: the members were read %d times, want %d", s.name, n, s.wantReads)
 		}
+	}
+
+	// Another replica reads the members while Hannah's patch is listed.
+	// A sync that read Zendesk before the patch then saves the same
+	// members, which drops it: what was read with it is read again.
+	other := e.service("other")
+	otherReads := &countingReads{Snapshots: e.store}
+	other.Snapshots = otherReads
+	if got := reason(other); !strings.Contains(got, "who is no longer") {
+		t.Errorf("another replica, with the patch listed: reason %q", got)
+	}
+	save(withoutPriya)()
+	if got := reason(other); !strings.Contains(got, "who is suspended") || otherReads.reads.Load() != 2 {
+		t.Errorf("after a save that dropped the patch: reason %q, %d reads; want suspended, read again", got, otherReads.reads.Load())
 	}
 }

@@ -64,8 +64,8 @@ const judgeAttempts = 4
 // Judge is Evaluate of the stored snapshot of name, read a member at a
 // time: the members are never held beside their seats, so judging a large
 // account costs what its seats cost. The snapshot returned holds the rest
-// (groups, memberships, where the syncs stand), without members, and the
-// Base its head named before the members were read.
+// (groups, memberships, where the syncs stand), without members, with
+// the Base and Patched the members were read at.
 func Judge(ctx context.Context, snaps store.Snapshots, name string, p Policy, now time.Time) (Report, *store.Snapshot, error) {
 	for attempt := 1; ; attempt++ {
 		r, snap, err := judge(ctx, snaps, name, p, now)
@@ -98,10 +98,6 @@ func judge(ctx context.Context, snaps store.Snapshots, name string, p Policy, no
 	for i := range all {
 		ix.place(&all[i])
 	}
-	// A save between the two reads leaves Base naming members older than
-	// those read: a reader comparing it with a later head's then reads
-	// them again, which is safe.
-	snap.Base = head.Base
 	return report(all, p, snap.SyncedAt), snap, nil
 }
 

@@ -64,6 +64,24 @@ type snapshotHead struct {
 	// which a patched head's revision is made.
 	Patched []MemberPatch `json:"patched,omitempty"`
 	Base    string        `json:"base,omitempty"`
+	// Folded are the patches written into the chunks since the last save
+	// (a head full of patches is written again with them in): a save
+	// that began before them carries them onto what it writes, as it
+	// carries the patches still listed.
+	Folded []MemberPatch `json:"folded,omitempty"`
+}
+
+// maxFolded bounds Folded: past it, a save that straddles the folds may
+// undo the oldest of them until its next run.
+const maxFolded = 10 * MaxPatched
+
+// since are the patches a save that began at this head must not carry:
+// those in the members it read, or older.
+func (h *snapshotHead) since() []MemberPatch {
+	if h == nil {
+		return nil
+	}
+	return mergePatches(h.Folded, h.Patched)
 }
 
 // ErrSnapshotReplaced: a save replaced the snapshot while it was being
@@ -150,17 +168,22 @@ func (c *Codec) WriteSnapshot(ctx context.Context, b SnapshotChunks, head *Snaps
 		return errors.New("store: nil snapshot")
 	}
 	name := ConnectorOrDefault(head.Connector)
-	// The patches already made are in what staff read, or older than
-	// what it read from the SaaS; those made while it wrote are not, and
+	// The patches listed when the write begins are dropped: they are in
+	// what staff read from the store, or the sync read the SaaS around
+	// them and its next run reads them again. Those made while it writes
 	// are carried onto the new snapshot, as if they had waited for it.
+	// Without the head it began at, nothing is carried: what it would
+	// carry may be older than what staff read.
 	var started []MemberPatch
-	if raw, err := b.LoadSnapshotHead(ctx, name); err == nil {
-		if h, err := c.openHead(raw); err == nil && h != nil {
-			started = h.Patched
+	raw, err := b.LoadSnapshotHead(ctx, name)
+	known := errors.Is(err, ErrNotFound)
+	if err == nil {
+		if h, herr := c.openHead(raw); herr == nil {
+			started, known = h.since(), true
 		}
 	}
 	var replaced []byte
-	_, err := c.writeSnapshot(ctx, b, head, staff, func(raw []byte, chunks []string) ([]byte, error) {
+	_, err = c.writeSnapshot(ctx, b, head, staff, nil, func(raw []byte, chunks []string) ([]byte, error) {
 		var err error
 		replaced, err = b.SwapSnapshotHead(ctx, name, raw, chunks)
 		return replaced, err
@@ -168,7 +191,9 @@ func (c *Codec) WriteSnapshot(ctx context.Context, b SnapshotChunks, head *Snaps
 	if err != nil {
 		return err
 	}
-	c.carryPatches(ctx, b, name, started, replaced)
+	if known {
+		c.carryPatches(ctx, b, name, started, replaced)
+	}
 	return nil
 }
 
@@ -181,7 +206,7 @@ func (c *Codec) carryPatches(ctx context.Context, b SnapshotChunks, name string,
 		return
 	}
 	var carried []MemberPatch
-	for _, p := range h.Patched {
+	for _, p := range h.since() {
 		i, found := slices.BinarySearchFunc(started, p.ID, func(q MemberPatch, id int64) int { return cmp.Compare(q.ID, id) })
 		if !found || !reflect.DeepEqual(started[i], p) {
 			carried = append(carried, p)
@@ -191,7 +216,8 @@ func (c *Codec) carryPatches(ctx context.Context, b SnapshotChunks, name string,
 		if len(carried) == 0 {
 			return
 		}
-		if _, _, err := c.PatchSnapshot(ctx, b, name, carried); !errors.Is(err, ErrConflict) {
+		// Under the patches made since the swap, which are newer.
+		if _, _, err := c.patchSnapshot(ctx, b, name, carried, true); !errors.Is(err, ErrConflict) {
 			return
 		}
 	}
@@ -202,8 +228,9 @@ func (c *Codec) carryPatches(ctx context.Context, b SnapshotChunks, name string,
 const carryTries = 5
 
 // writeSnapshot writes head's members in chunks, and swap switches to
-// them, returning the head it replaced. It returns the new revision.
-func (c *Codec) writeSnapshot(ctx context.Context, b SnapshotChunks, head *Snapshot, staff StaffWriter, swap func(raw []byte, chunks []string) ([]byte, error)) (string, error) {
+// them, returning the head it replaced. folded are the patches written
+// into the members since the last save. It returns the new revision.
+func (c *Codec) writeSnapshot(ctx context.Context, b SnapshotChunks, head *Snapshot, staff StaffWriter, folded []MemberPatch, swap func(raw []byte, chunks []string) ([]byte, error)) (string, error) {
 	name := ConnectorOrDefault(head.Connector)
 	w := &chunkWriter{ctx: ctx, b: b, c: c, connector: name, gen: newGeneration(), digest: c.newDigest()}
 	count, err := writeContent(w, head, staff, head.Staff == nil)
@@ -215,7 +242,7 @@ func (c *Codec) writeSnapshot(ctx context.Context, b SnapshotChunks, head *Snaps
 		return "", err
 	}
 	raw, err := c.encodeHead(w.digest, snapshotHead{V: SnapshotVersion, Gen: w.gen, Chunks: len(w.names), Staff: count,
-		Connector: name, Account: head.Account, SyncedAt: head.SyncedAt, Cursor: head.Cursor, GroupsRead: head.GroupsRead})
+		Connector: name, Account: head.Account, SyncedAt: head.SyncedAt, Cursor: head.Cursor, GroupsRead: head.GroupsRead, Folded: folded})
 	if err != nil {
 		w.drop()
 		return "", err
@@ -264,6 +291,12 @@ const MaxPatched = 500
 // head lists the members changed since they were written. The head is
 // replaced only if no save or other patch replaced it meanwhile.
 func (c *Codec) PatchSnapshot(ctx context.Context, b SnapshotChunks, name string, patches []MemberPatch) (before, after string, err error) {
+	return c.patchSnapshot(ctx, b, name, patches, false)
+}
+
+// patchSnapshot is PatchSnapshot; under puts patches under those the
+// head lists already, for patches older than them.
+func (c *Codec) patchSnapshot(ctx context.Context, b SnapshotChunks, name string, patches []MemberPatch, under bool) (before, after string, err error) {
 	name = ConnectorOrDefault(name)
 	for _, p := range patches {
 		if p.Member != nil && p.Member.ID != p.ID {
@@ -279,14 +312,23 @@ func (c *Codec) PatchSnapshot(ctx context.Context, b SnapshotChunks, name string
 		return "", "", err
 	}
 	before = string(raw[:RevisionLen])
-	var patched []MemberPatch
-	if h != nil {
-		patched = mergePatches(h.Patched, patches)
+	patched := mergePatches(nil, patches)
+	if h != nil && under {
+		patched = mergePatches(patched, h.Patched)
+	} else if h != nil {
+		patched = mergePatches(h.Patched, patched)
 	}
 	if h == nil || len(patched) > MaxPatched {
 		// The single-value layout, or as many patches as a head keeps:
 		// the members are written again with the patches in them.
-		after, err = c.foldSnapshot(ctx, b, name, raw, mergePatches(nil, patches))
+		var folded []MemberPatch
+		if h != nil {
+			folded = mergePatches(h.Folded, patched)
+			if len(folded) > maxFolded {
+				folded = nil
+			}
+		}
+		after, err = c.foldSnapshot(ctx, b, name, raw, patched, folded)
 		return before, after, err
 	}
 	if h.Base == "" {
@@ -317,9 +359,9 @@ func (c *Codec) PatchSnapshot(ctx context.Context, b SnapshotChunks, name string
 }
 
 // foldSnapshot writes the snapshot whose head is raw again, its members
-// read with patches applied, and switches to it only if raw is still
-// its head.
-func (c *Codec) foldSnapshot(ctx context.Context, b SnapshotChunks, name string, raw []byte, patches []MemberPatch) (string, error) {
+// read with patches in place of the head's own, and switches to it only
+// if raw is still its head. folded are listed in the new head.
+func (c *Codec) foldSnapshot(ctx context.Context, b SnapshotChunks, name string, raw []byte, patches, folded []MemberPatch) (string, error) {
 	var staff []connector.Staff
 	snap, shape, err := c.readFrom(ctx, b, raw, patchMembers(patches, func(u connector.Staff) error {
 		staff = append(staff, u)
@@ -338,7 +380,7 @@ func (c *Codec) foldSnapshot(ctx context.Context, b SnapshotChunks, name string,
 			}
 		}
 		return nil
-	}, func(head []byte, chunks []string) ([]byte, error) {
+	}, folded, func(head []byte, chunks []string) ([]byte, error) {
 		if err := b.ReplaceSnapshotHead(ctx, name, raw, head, chunks); err != nil {
 			return nil, err
 		}
@@ -464,9 +506,9 @@ func (c *Codec) readFrom(ctx context.Context, b SnapshotChunks, raw []byte, memb
 		shape := contentShape{staff: len(snap.Staff), nullStaff: snap.Staff == nil}
 		staff := snap.Staff
 		snap.Staff, snap.Members = nil, len(staff)
+		snap.Base = string(raw[:RevisionLen])
 		if member == nil {
 			snap.Groups, snap.Memberships = nil, nil
-			snap.Base = string(raw[:RevisionLen])
 			return snap, shape, nil
 		}
 		if sized != nil {
@@ -482,8 +524,8 @@ func (c *Codec) readFrom(ctx context.Context, b SnapshotChunks, raw []byte, memb
 	snap := &Snapshot{V: h.V, SyncedAt: h.SyncedAt, Connector: h.Connector, Account: h.Account,
 		Roster: connector.Roster{Cursor: h.Cursor, GroupsRead: h.GroupsRead}, Members: h.Staff}
 	shape := contentShape{staff: h.Staff}
+	snap.Base, snap.Patched = cmp.Or(h.Base, string(raw[:RevisionLen])), h.Patched
 	if member == nil {
-		snap.Base, snap.Patched = cmp.Or(h.Base, string(raw[:RevisionLen])), h.Patched
 		return snap, shape, nil
 	}
 	if sized != nil {
@@ -532,8 +574,9 @@ func (c *Codec) LoadSnapshot(ctx context.Context, b SnapshotChunks, name string)
 		if shape.nullStaff {
 			staff = nil
 		}
-		// Members counts for readers that stream; this one holds them.
-		snap.Staff, snap.Members = staff, 0
+		// Members counts for readers that stream; this one holds them,
+		// patched.
+		snap.Staff, snap.Members, snap.Base, snap.Patched = staff, 0, "", nil
 		return snap, nil
 	}
 }

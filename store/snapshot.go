@@ -2,12 +2,14 @@ package store
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"math/rand/v2"
+	"slices"
 	"time"
 
 	"github.com/seatwarden/seatwarden/connector"
@@ -41,8 +43,11 @@ type Snapshot struct {
 	// Base names the members as a save wrote them, and Patched the
 	// patches read with them since (Snapshots.PatchSnapshot), in id
 	// order: a reader that keeps what it made of the members at Base
-	// applies Patched rather than read them all again. ReadSnapshot
-	// without a member func sets them; neither is part of the content.
+	// applies Patched rather than read them all again. Within a base,
+	// patches only gather; a save of the same content keeps the base and
+	// drops them, so a reader holding a patch the head no longer lists
+	// reads the members again. ReadSnapshot sets them (the patches it
+	// applied, when it reads members); neither is part of the content.
 	Base    string        `json:"-"`
 	Patched []MemberPatch `json:"-"`
 }
@@ -244,4 +249,27 @@ func upgradeV1(s *Snapshot, body []byte) error {
 	}
 	s.V, s.Connector = SnapshotVersion, connector.Zendesk
 	return nil
+}
+
+// PatchedIDs are the members patches change, in id order.
+func PatchedIDs(patches []MemberPatch) []int64 {
+	ids := make([]int64, 0, len(patches))
+	for _, p := range patches {
+		ids = append(ids, p.ID)
+	}
+	slices.Sort(ids)
+	return slices.Compact(ids)
+}
+
+// StillPatched reports whether a head listing patched still holds every
+// patch of the members applied (in id order): within one base patches
+// only gather, so one missing means a save dropped them and what was
+// made with them is to be made again.
+func StillPatched(applied []int64, patched []MemberPatch) bool {
+	for _, id := range applied {
+		if _, ok := slices.BinarySearchFunc(patched, id, func(p MemberPatch, id int64) int { return cmp.Compare(p.ID, id) }); !ok {
+			return false
+		}
+	}
+	return true
 }

@@ -170,8 +170,8 @@ type Audit interface {
 	// (a revoke the replica that made it and the sync that finds it gone
 	// both report) is in the trail once, whichever says it first and
 	// whatever becomes of the others. appended is false when key was
-	// there. Keys are kept in the clear, as long as the store: a key
-	// names what happened (an action and a subject), never a person.
+	// there. Keys are kept as long as the store, under a blind name when
+	// it seals, as idempotency keys are.
 	AppendAuditOnce(ctx context.Context, key string, e AuditEntry) (entry AuditEntry, appended bool, err error)
 	// ListAudit returns up to limit entries with Seq > after, oldest first.
 	ListAudit(ctx context.Context, after int64, limit int) ([]AuditEntry, error)

@@ -769,7 +769,8 @@ func (s *Store) AppendAuditOnce(ctx context.Context, key string, e store.AuditEn
 	appended := false
 	err := s.update(func(tx *bolt.Tx) error {
 		once := tx.Bucket(bucketAuditOnce)
-		if once.Get([]byte(key)) != nil {
+		name := []byte(s.codec.ClaimName(key))
+		if once.Get(name) != nil {
 			return nil
 		}
 		b := tx.Bucket(bucketAudit)
@@ -790,7 +791,7 @@ func (s *Store) AppendAuditOnce(ctx context.Context, key string, e store.AuditEn
 			return err
 		}
 		appended = true
-		return once.Put([]byte(key), seqKey(seq))
+		return once.Put(name, seqKey(seq))
 	})
 	if err != nil {
 		return store.AuditEntry{}, false, fmt.Errorf("boltstore: append audit: %w", err)

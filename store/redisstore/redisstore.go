@@ -637,7 +637,7 @@ func (s *Store) AppendAuditOnce(ctx context.Context, key string, e store.AuditEn
 		return store.AuditEntry{}, false, fmt.Errorf("redisstore: encode audit entry: %w", err)
 	}
 	w, done := s.writer()
-	n, err := appendAuditOnceScript.Run(ctx, w, []string{s.auditKey(), s.auditTrimmedKey(), s.auditOnceKey()}, raw, key).Int64()
+	n, err := appendAuditOnceScript.Run(ctx, w, []string{s.auditKey(), s.auditTrimmedKey(), s.auditOnceKey()}, raw, c.ClaimName(key)).Int64()
 	if err = done(ctx, err); err != nil {
 		return store.AuditEntry{}, false, fmt.Errorf("redisstore: append audit: %w", err)
 	}

@@ -1537,6 +1537,43 @@ func testSnapshotPatches(t *testing.T, h Harness) {
 		check(s, patched(next, late...))
 	})
 
+	t.Run("patches folded in while a save writes are carried onto it", func(t *testing.T) {
+		s := h.New(t)
+		n := store.MaxPatched + 5
+		base := sampleSnapshot("cursor-1", n)
+		if err := s.SaveSnapshot(ctx, base); err != nil {
+			t.Fatal(err)
+		}
+		next := sampleSnapshot("cursor-2", n)
+		head := *next
+		head.Staff = nil
+		var late []store.MemberPatch
+		for id := int64(1); id <= store.MaxPatched+2; id++ {
+			late = append(late, store.MemberPatch{ID: id, Member: renamed(next, id, "Patched while the sync wrote")})
+		}
+		err := s.WriteSnapshot(ctx, &head, func(put func(connector.Staff) error) error {
+			for _, u := range next.Staff {
+				if u.ID == 2 {
+					// One at a time, so the head fills and is written
+					// again with them in it, before the sync switches.
+					for _, p := range late {
+						if _, _, err := s.PatchSnapshot(ctx, connector.Zendesk, []store.MemberPatch{p}); err != nil {
+							return err
+						}
+					}
+				}
+				if err := put(u); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+		if err != nil {
+			t.Fatalf("WriteSnapshot: %v", err)
+		}
+		check(s, patched(next, late...))
+	})
+
 	t.Run("patches at once each land", func(t *testing.T) {
 		s := h.New(t)
 		base := sampleSnapshot("cursor-1", 8)
