@@ -734,28 +734,35 @@ func (s *Store) AppendAudit(ctx context.Context, e store.AuditEntry) (store.Audi
 		return store.AuditEntry{}, err
 	}
 	err := s.update(func(tx *bolt.Tx) error {
-		b := tx.Bucket(bucketAudit)
-		// Keys only ever grow: full pages, not the half-full ones a
-		// split leaves by default, halve the trail's file and its reads.
-		b.FillPercent = 0.95
-		seq, err := b.NextSequence()
-		if err != nil {
-			return err
-		}
-		e.Seq = int64(seq)
-		if e.At.IsZero() {
-			e.At = s.now().UTC()
-		}
-		raw, err := s.codec.EncodeAudit(e)
-		if err != nil {
-			return err
-		}
-		return b.Put(seqKey(seq), raw)
+		var err error
+		e, err = s.appendAudit(tx, e)
+		return err
 	})
 	if err != nil {
 		return store.AuditEntry{}, fmt.Errorf("boltstore: append audit: %w", err)
 	}
 	return e, nil
+}
+
+// appendAudit appends e in tx and returns it with its Seq.
+func (s *Store) appendAudit(tx *bolt.Tx, e store.AuditEntry) (store.AuditEntry, error) {
+	b := tx.Bucket(bucketAudit)
+	// Keys only ever grow: full pages, not the half-full ones a split
+	// leaves by default, halve the trail's file and its reads.
+	b.FillPercent = 0.95
+	seq, err := b.NextSequence()
+	if err != nil {
+		return e, err
+	}
+	e.Seq = int64(seq)
+	if e.At.IsZero() {
+		e.At = s.now().UTC()
+	}
+	raw, err := s.codec.EncodeAudit(e)
+	if err != nil {
+		return e, err
+	}
+	return e, b.Put(seqKey(seq), raw)
 }
 
 // AppendAuditOnce implements store.Audit in one transaction.
@@ -773,25 +780,12 @@ func (s *Store) AppendAuditOnce(ctx context.Context, key string, e store.AuditEn
 		if once.Get(name) != nil {
 			return nil
 		}
-		b := tx.Bucket(bucketAudit)
-		b.FillPercent = 0.95
-		seq, err := b.NextSequence()
-		if err != nil {
-			return err
-		}
-		e.Seq = int64(seq)
-		if e.At.IsZero() {
-			e.At = s.now().UTC()
-		}
-		raw, err := s.codec.EncodeAudit(e)
-		if err != nil {
-			return err
-		}
-		if err := b.Put(seqKey(seq), raw); err != nil {
+		var err error
+		if e, err = s.appendAudit(tx, e); err != nil {
 			return err
 		}
 		appended = true
-		return once.Put(name, seqKey(seq))
+		return once.Put(name, seqKey(uint64(e.Seq)))
 	})
 	if err != nil {
 		return store.AuditEntry{}, false, fmt.Errorf("boltstore: append audit: %w", err)

@@ -1516,24 +1516,7 @@ func testSnapshotPatches(t *testing.T, h Harness) {
 		// while it writes, a decision patches member 3.
 		late := []store.MemberPatch{{ID: 3}}
 		next := sampleSnapshot("cursor-2", 4)
-		head := *next
-		head.Staff = nil
-		err := s.WriteSnapshot(ctx, &head, func(put func(connector.Staff) error) error {
-			for _, u := range next.Staff {
-				if u.ID == 2 {
-					if _, _, err := s.PatchSnapshot(ctx, connector.Zendesk, late); err != nil {
-						return err
-					}
-				}
-				if err := put(u); err != nil {
-					return err
-				}
-			}
-			return nil
-		})
-		if err != nil {
-			t.Fatalf("WriteSnapshot: %v", err)
-		}
+		writeWhilePatching(t, s, next, late, false)
 		check(s, patched(next, late...))
 	})
 
@@ -1545,32 +1528,13 @@ func testSnapshotPatches(t *testing.T, h Harness) {
 			t.Fatal(err)
 		}
 		next := sampleSnapshot("cursor-2", n)
-		head := *next
-		head.Staff = nil
 		var late []store.MemberPatch
 		for id := int64(1); id <= store.MaxPatched+2; id++ {
 			late = append(late, store.MemberPatch{ID: id, Member: renamed(next, id, "Patched while the sync wrote")})
 		}
-		err := s.WriteSnapshot(ctx, &head, func(put func(connector.Staff) error) error {
-			for _, u := range next.Staff {
-				if u.ID == 2 {
-					// One at a time, so the head fills and is written
-					// again with them in it, before the sync switches.
-					for _, p := range late {
-						if _, _, err := s.PatchSnapshot(ctx, connector.Zendesk, []store.MemberPatch{p}); err != nil {
-							return err
-						}
-					}
-				}
-				if err := put(u); err != nil {
-					return err
-				}
-			}
-			return nil
-		})
-		if err != nil {
-			t.Fatalf("WriteSnapshot: %v", err)
-		}
+		// One at a time, so the head fills and is written again with
+		// them in it, before the sync switches.
+		writeWhilePatching(t, s, next, late, true)
 		check(s, patched(next, late...))
 	})
 
@@ -1606,6 +1570,44 @@ func testSnapshotPatches(t *testing.T, h Harness) {
 			}
 		}
 	})
+}
+
+// writeWhilePatching writes next as a sync does and, after its first
+// member, patches late (one patch each when oneByOne), as decisions made
+// while a sync writes do.
+func writeWhilePatching(t *testing.T, s store.Store, next *store.Snapshot, late []store.MemberPatch, oneByOne bool) {
+	t.Helper()
+	ctx := t.Context()
+	head := *next
+	head.Staff = nil
+	patch := func() error {
+		if !oneByOne {
+			_, _, err := s.PatchSnapshot(ctx, connector.Zendesk, late)
+			return err
+		}
+		for _, p := range late {
+			if _, _, err := s.PatchSnapshot(ctx, connector.Zendesk, []store.MemberPatch{p}); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	err := s.WriteSnapshot(ctx, &head, func(put func(connector.Staff) error) error {
+		for i, u := range next.Staff {
+			if i == 1 {
+				if err := patch(); err != nil {
+					return err
+				}
+			}
+			if err := put(u); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatalf("WriteSnapshot: %v", err)
+	}
 }
 
 func largeSnapshot(cursor string, staff int) *store.Snapshot {
