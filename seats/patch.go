@@ -149,7 +149,7 @@ func (p *Patcher) batcher(name string) *coalesce.Batcher[staffPut, struct{}] {
 		b = coalesce.New(1000, putWindow, patchTimeout, func(ctx context.Context, puts []staffPut) ([]struct{}, []error) {
 			err := p.putAll(ctx, name, puts)
 			return make([]struct{}, len(puts)), slices.Repeat([]error{err}, len(puts))
-		}).OneAtATime() // saves queue on the lock anyway: queue them here, as one
+		}).OneAtATime() // patches of one head at once would only conflict: queue them here, as one
 		if p.puts == nil {
 			p.puts = map[string]*coalesce.Batcher[staffPut, struct{}]{}
 		}

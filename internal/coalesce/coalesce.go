@@ -52,9 +52,10 @@ func New[In, Out any](size int, window, timeout time.Duration, run func(ctx cont
 }
 
 // OneAtATime makes b run one batch at a time, for work that cannot
-// overlap anyway (a save under a lock): what arrives while a batch runs
-// waits for it and then goes at once, in one batch rather than many
-// queued behind the lock. Call it before the first Do.
+// overlap anyway (a save under a lock, a compare-and-set of one value):
+// what arrives while a batch runs waits for it and then goes at once, in
+// one batch rather than many queued behind the lock or conflicting.
+// Call it before the first Do.
 func (b *Batcher[In, Out]) OneAtATime() *Batcher[In, Out] {
 	b.serial = true
 	return b
