@@ -131,14 +131,24 @@ func (c *viewCache) catchUp(ctx context.Context, d Deps, rev, date string, now t
 	if err != nil || head.Base != v.base || !store.StillPatched(v.patched, head.Patched) {
 		return nil, err
 	}
-	report, whole := v.report.Patched(v.snap, head.Patched, d.Policy, now)
+	next := v.withPatches(d, head.Patched, store.PatchedIDs(head.Patched), now)
+	if next != nil {
+		c.name(ctx, d, next, rev, date)
+	}
+	return next, nil
+}
+
+// withPatches is v with patches applied at now, holding as patched the
+// members held; nil when v cannot tell what they make of it
+// (seats.Report.Patched), and the snapshot is to be judged again.
+func (v *view) withPatches(d Deps, patches []store.MemberPatch, held []int64, now time.Time) *view {
+	report, whole := v.report.Patched(v.snap, patches, d.Policy, now)
 	if !whole {
-		return nil, nil
+		return nil
 	}
 	next := newView(d, report, v.snap)
-	next.base, next.patched = v.base, store.PatchedIDs(head.Patched)
-	c.name(ctx, d, next, rev, date)
-	return next, nil
+	next.base, next.patched = v.base, held
+	return next
 }
 
 // rebuild judges revision rev off the command's path and puts it in place.
@@ -227,17 +237,16 @@ func (c *viewCache) patch(d Deps, before, after string, patches []store.MemberPa
 	if !applies {
 		return
 	}
-	report, whole := v.report.Patched(v.snap, patches, d.Policy, now)
+	held := slices.Concat(v.patched, store.PatchedIDs(patches))
+	slices.Sort(held)
+	// Built before the lock is taken: commands answer from v meanwhile.
+	next := v.withPatches(d, patches, slices.Compact(held), now)
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if !whole || c.revision != before || c.date != date {
+	if next == nil || c.view != v || c.revision != before || c.date != date {
 		c.checked = time.Time{}
 		return
 	}
-	next := newView(d, report, v.snap)
-	next.base, next.patched = v.base, slices.Concat(v.patched, store.PatchedIDs(patches))
-	slices.Sort(next.patched)
-	next.patched = slices.Compact(next.patched)
 	next.key = c.connector + "@" + after + "/" + date
 	c.revision, c.view, c.checked = after, next, now
 }

@@ -16,24 +16,6 @@ import (
 	"github.com/seatwarden/seatwarden/store"
 )
 
-// countingSnapshots counts reads of every member of a snapshot.
-type countingSnapshots struct {
-	store.Snapshots
-	loads atomic.Int64
-}
-
-func (c *countingSnapshots) LoadSnapshot(ctx context.Context, name string) (*store.Snapshot, error) {
-	c.loads.Add(1)
-	return c.Snapshots.LoadSnapshot(ctx, name)
-}
-
-func (c *countingSnapshots) ReadSnapshot(ctx context.Context, name string, member func(connector.Staff) error) (*store.Snapshot, error) {
-	if member != nil {
-		c.loads.Add(1)
-	}
-	return c.Snapshots.ReadSnapshot(ctx, name, member)
-}
-
 // TestAnswersFollowTheSnapshotAndTheCalendar: commands answer from a
 // judged snapshot kept between them. A new day is seen by the next
 // command; a sync saved by this process too (SnapshotSaved judges it
@@ -45,7 +27,7 @@ func (c *countingSnapshots) ReadSnapshot(ctx context.Context, name string, membe
 // Nothing else makes them decode the snapshot again.
 func TestAnswersFollowTheSnapshotAndTheCalendar(t *testing.T) {
 	f := newFixture(t, fixtureSnapshot())
-	counting := &countingSnapshots{Snapshots: f.store}
+	counting := &teststores.CountingSnapshots{Snapshots: f.store}
 	f.deps.Snapshots = counting
 	clock := now
 	f.deps.Now = func() time.Time { return clock }
@@ -112,7 +94,7 @@ func TestAnswersFollowTheSnapshotAndTheCalendar(t *testing.T) {
 		if got := headline(); !strings.HasPrefix(got, s.want) {
 			t.Errorf("%s: headline %q, want it to start %q", s.name, got, s.want)
 		}
-		if got := counting.loads.Load(); s.wantLoads >= 0 && got != s.wantLoads {
+		if got := counting.Reads.Load(); s.wantLoads >= 0 && got != s.wantLoads {
 			t.Errorf("%s: %d snapshot loads so far, want %d", s.name, got, s.wantLoads)
 		}
 	}
@@ -122,7 +104,7 @@ func TestAnswersFollowTheSnapshotAndTheCalendar(t *testing.T) {
 // sync wait for one decode instead of each starting their own.
 func TestConcurrentCommandsShareOneDecode(t *testing.T) {
 	f := newFixture(t, fixtureSnapshot())
-	counting := &countingSnapshots{Snapshots: f.store}
+	counting := &teststores.CountingSnapshots{Snapshots: f.store}
 	f.deps.Snapshots = counting
 	r := f.router(t)
 	var wg sync.WaitGroup
@@ -135,7 +117,7 @@ func TestConcurrentCommandsShareOneDecode(t *testing.T) {
 		})
 	}
 	wg.Wait()
-	if got := counting.loads.Load(); got != 1 {
+	if got := counting.Reads.Load(); got != 1 {
 		t.Errorf("32 concurrent commands decoded the snapshot %d times, want 1", got)
 	}
 }

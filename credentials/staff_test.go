@@ -1,34 +1,15 @@
 package credentials_test
 
 import (
-	"context"
 	"slices"
 	"strings"
-	"sync/atomic"
 	"testing"
 
 	"github.com/seatwarden/seatwarden/connector"
 	"github.com/seatwarden/seatwarden/credentials"
+	"github.com/seatwarden/seatwarden/internal/teststores"
 	"github.com/seatwarden/seatwarden/store"
 )
-
-// countingReads counts the reads of a snapshot's members.
-type countingReads struct {
-	store.Snapshots
-	reads atomic.Int64
-}
-
-func (c *countingReads) LoadSnapshot(ctx context.Context, name string) (*store.Snapshot, error) {
-	c.reads.Add(1)
-	return c.Snapshots.LoadSnapshot(ctx, name)
-}
-
-func (c *countingReads) ReadSnapshot(ctx context.Context, name string, member func(connector.Staff) error) (*store.Snapshot, error) {
-	if member != nil {
-		c.reads.Add(1)
-	}
-	return c.Snapshots.ReadSnapshot(ctx, name, member)
-}
 
 // TestTheRegisterReadsTheStaffOncePerSave: the owner rules read the seat
 // snapshot's members once per save, however many decisions follow; the
@@ -36,7 +17,7 @@ func (c *countingReads) ReadSnapshot(ctx context.Context, name string, member fu
 func TestTheRegisterReadsTheStaffOncePerSave(t *testing.T) {
 	e := newEnv(t)
 	e.sync(t)
-	counting := &countingReads{Snapshots: e.store}
+	counting := &teststores.CountingSnapshots{Snapshots: e.store}
 	e.svc.Snapshots = counting
 	saved, err := e.store.LoadSnapshot(t.Context(), connector.Zendesk)
 	if err != nil {
@@ -103,7 +84,7 @@ func TestTheRegisterReadsTheStaffOncePerSave(t *testing.T) {
 		if s.want == "" && got != "" || !strings.Contains(got, s.want) {
 			t.Errorf("%s: reason %q, want %q", s.name, got, s.want)
 		}
-		if n := counting.reads.Load(); n != s.wantReads {
+		if n := counting.Reads.Load(); n != s.wantReads {
 			t.Errorf("%s: the members were read %d times, want %d", s.name, n, s.wantReads)
 		}
 	}
@@ -112,13 +93,13 @@ func TestTheRegisterReadsTheStaffOncePerSave(t *testing.T) {
 	// A sync that read Zendesk before the patch then saves the same
 	// members, which drops it: what was read with it is read again.
 	other := e.service("other")
-	otherReads := &countingReads{Snapshots: e.store}
+	otherReads := &teststores.CountingSnapshots{Snapshots: e.store}
 	other.Snapshots = otherReads
 	if got := reason(other); !strings.Contains(got, "who is no longer") {
 		t.Errorf("another replica, with the patch listed: reason %q", got)
 	}
 	save(withoutPriya)()
-	if got := reason(other); !strings.Contains(got, "who is suspended") || otherReads.reads.Load() != 2 {
-		t.Errorf("after a save that dropped the patch: reason %q, %d reads; want suspended, read again", got, otherReads.reads.Load())
+	if got := reason(other); !strings.Contains(got, "who is suspended") || otherReads.Reads.Load() != 2 {
+		t.Errorf("after a save that dropped the patch: reason %q, %d reads; want suspended, read again", got, otherReads.Reads.Load())
 	}
 }

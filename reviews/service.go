@@ -197,7 +197,8 @@ func (s *Service) Open(ctx context.Context, period string, report seats.Report, 
 // account's first digest then costs no second read of what was just
 // written.
 func (s *Service) OpenAndList(ctx context.Context, period string, report seats.Report, ownerOf func(seats.Seat) string) ([]Item, error) {
-	return s.list(ctx, period)(s.open(ctx, period, report, func(st seats.Seat) bool { return st.Inactive }, ownerOf))
+	_, all, err := s.open(ctx, period, report, func(st seats.Seat) bool { return st.Inactive }, ownerOf)
+	return s.orRead(ctx, period, all, err)
 }
 
 // OpenStandingAndList is OpenStanding, returning every item of the
@@ -206,18 +207,17 @@ func (s *Service) OpenStandingAndList(ctx context.Context, period string, report
 	if !s.Privilege {
 		return nil, errors.New("reviews: OpenStanding is the privilege review's")
 	}
-	return s.list(ctx, period)(s.open(ctx, period, report, func(st seats.Seat) bool { return standing[st.User.ID] }, ownerOf))
+	_, all, err := s.open(ctx, period, report, func(st seats.Seat) bool { return standing[st.User.ID] }, ownerOf)
+	return s.orRead(ctx, period, all, err)
 }
 
-// list finishes an opening with the period's items: those it wrote or
-// read back, or when it did neither, the period read now.
-func (s *Service) list(ctx context.Context, period string) func(asked, all []Item, err error) ([]Item, error) {
-	return func(_, all []Item, err error) ([]Item, error) {
-		if err != nil || all != nil {
-			return all, err
-		}
-		return s.Items(ctx, period)
+// orRead is an opening's items of the whole period: all when it had them
+// at hand, else the period read now.
+func (s *Service) orRead(ctx context.Context, period string, all []Item, err error) ([]Item, error) {
+	if err != nil || all != nil {
+		return all, err
 	}
+	return s.Items(ctx, period)
 }
 
 // OpenStanding opens the privilege review of period: the paid seats of

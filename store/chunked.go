@@ -373,14 +373,7 @@ func (c *Codec) foldSnapshot(ctx context.Context, b SnapshotChunks, name string,
 	if !shape.nullStaff {
 		snap.Staff = staff
 	}
-	return c.writeSnapshot(ctx, b, snap, func(put func(connector.Staff) error) error {
-		for _, u := range staff {
-			if err := put(u); err != nil {
-				return err
-			}
-		}
-		return nil
-	}, folded, func(head []byte, chunks []string) ([]byte, error) {
+	return c.writeSnapshot(ctx, b, snap, writeAll(staff), folded, func(head []byte, chunks []string) ([]byte, error) {
 		if err := b.ReplaceSnapshotHead(ctx, name, raw, head, chunks); err != nil {
 			return nil, err
 		}
@@ -426,14 +419,19 @@ func (c *Codec) SaveSnapshot(ctx context.Context, b SnapshotChunks, s *Snapshot)
 	if s == nil {
 		return errors.New("store: nil snapshot")
 	}
-	return c.WriteSnapshot(ctx, b, s, func(put func(connector.Staff) error) error {
-		for _, u := range s.Staff {
+	return c.WriteSnapshot(ctx, b, s, writeAll(s.Staff))
+}
+
+// writeAll puts every member of staff, held whole.
+func writeAll(staff []connector.Staff) StaffWriter {
+	return func(put func(connector.Staff) error) error {
+		for _, u := range staff {
 			if err := put(u); err != nil {
 				return err
 			}
 		}
 		return nil
-	})
+	}
 }
 
 func (h *snapshotHead) chunkNames() []string {
