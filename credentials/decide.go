@@ -597,18 +597,15 @@ func with(detail map[string]string, k, v string) map[string]string {
 	return out
 }
 
-// FinishRevokes carries out the revokes whose replica died before it
+// finishRevokes carries out the revokes whose replica died before it
 // recorded them (their lease lapsed): the admin's click was answered, so
 // the credential must not stay active. Those no longer in the SaaS were
-// ended by the sync. It also writes the credential.revoked entry of a
-// revoke recorded by a replica that died before writing it.
-func (s *Service) FinishRevokes(ctx context.Context) (int, error) {
+// ended by the sync, which calls this with the entries it read. It also
+// writes the credential.revoked entry of a revoke recorded by a replica
+// that died before writing it.
+func (s *Service) finishRevokes(ctx context.Context, entries map[string]Entry) (int, error) {
 	if s.Connector == nil {
 		return 0, nil // a register read without its SaaS revokes nothing
-	}
-	entries, err := s.Entries(ctx)
-	if err != nil {
-		return 0, err
 	}
 	now := s.now()
 	finished := 0

@@ -658,12 +658,7 @@ func TestARevokeLeftUndoneIsFinished(t *testing.T) {
 			}
 			finish := func() int {
 				t.Helper()
-				e.sync(t)
-				n, err := e.svc.FinishRevokes(t.Context())
-				if err != nil {
-					t.Fatalf("FinishRevokes: %v", err)
-				}
-				return n
+				return e.sync(t).Finished
 			}
 			if n := finish(); !tt.revokedInZendesk && (n != 0 || e.item(t, reportingToken).Entry.State.Ended()) {
 				t.Fatalf("a live lease was taken over: %d finished", n)
@@ -756,9 +751,6 @@ func TestARevokeWhoseRecordFailedIsAuditedOnce(t *testing.T) {
 			e.svc.Records = e.store
 			e.clock.Set(now.Add(2 * time.Minute)) // past the revoke's lease
 			e.sync(t)
-			if _, err := e.svc.FinishRevokes(t.Context()); err != nil {
-				t.Fatal(err)
-			}
 			if got := e.emu.RevokedOAuthTokens(); !slices.Equal(got, []int64{880002}) {
 				t.Errorf("Zendesk revoked %v, want [880002]", got)
 			}
@@ -798,9 +790,6 @@ func TestARevokeWhoseAuditFailedIsAuditedByTheNextToSayIt(t *testing.T) {
 	e.svc.Records, e.svc.Audit = e.store, e.store
 	e.clock.Set(now.Add(2 * time.Minute)) // past the revoke's lease
 	e.sync(t)
-	if _, err := e.svc.FinishRevokes(t.Context()); err != nil {
-		t.Fatal(err)
-	}
 	if a := e.audit(t, "credential.revoked"); len(a) != 1 || a[0].Actor != dana {
 		t.Errorf("audit = %+v, want one revoke by %s", a, dana)
 	}
@@ -824,9 +813,7 @@ func TestARevokeRecordedWithoutItsEntryIsAuditedByTheSync(t *testing.T) {
 	}
 	e.svc.Audit = e.store
 	for range 2 { // the job runs again: nothing more
-		if _, err := e.svc.FinishRevokes(t.Context()); err != nil {
-			t.Fatal(err)
-		}
+		e.sync(t)
 	}
 	if a := e.audit(t, "credential.revoked"); len(a) != 1 || a[0].Actor != dana {
 		t.Errorf("audit = %+v, want one revoke by %s", a, dana)

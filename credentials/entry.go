@@ -70,7 +70,7 @@ type Entry struct {
 	// AuditPending: the revoke is recorded and its credential.revoked
 	// entry may not be in the trail yet. It is written with the revoke,
 	// so a replica that dies before the entry leaves it for the sync job
-	// to write (FinishRevokes).
+	// to write.
 	AuditPending bool `json:"audit_pending,omitempty"`
 	// Note says what went wrong last, e.g. the SaaS refused a revoke.
 	Note string `json:"note,omitempty"`

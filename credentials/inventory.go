@@ -49,7 +49,10 @@ type SyncResult struct {
 	Problems map[Kind]string
 	// Ended are the register ids of credentials found gone since the last
 	// sync (retired, deleted in the SaaS).
-	Ended    []string
+	Ended []string
+	// Finished counts the revokes left undone by a replica that died,
+	// carried out by this sync.
+	Finished int
 	Duration time.Duration
 }
 
@@ -59,7 +62,8 @@ type SyncResult struct {
 // with 404 means token access is off, which is not a failure. Only when
 // nothing at all can be read is the previous inventory left as it was and
 // an error returned. Register entries of credentials no longer in the
-// SaaS are ended (an API token marked to retire is then retired).
+// SaaS are ended (an API token marked to retire is then retired), and the
+// revokes a dead replica left are finished, from one read of the register.
 func (s *Service) Sync(ctx context.Context, src connector.Credentials, account string) (SyncResult, error) {
 	start := s.now()
 	prev, err := s.Inventory(ctx)
@@ -123,9 +127,18 @@ func (s *Service) Sync(ctx context.Context, src connector.Credentials, account s
 		return res, fmt.Errorf("credentials: save inventory: %w", err)
 	}
 	s.keep(rec.Version, inv)
-	res.Ended, err = s.endMissing(ctx, inv, fresh)
-	if err != nil {
+	if entries, err := s.Entries(ctx); err != nil {
 		failures = append(failures, err)
+	} else {
+		var errEnd, errFinish error
+		res.Ended, errEnd = s.endMissing(ctx, inv, fresh, entries)
+		for _, id := range res.Ended {
+			delete(entries, id) // ended above, with its audit entry
+		}
+		if res.Finished, errFinish = s.finishRevokes(ctx, entries); errFinish != nil {
+			errFinish = fmt.Errorf("finish revokes: %w", errFinish)
+		}
+		failures = append(failures, errEnd, errFinish)
 	}
 	for _, k := range listed {
 		res.Counts[k] = inv.Count(k)
@@ -136,7 +149,7 @@ func (s *Service) Sync(ctx context.Context, src connector.Credentials, account s
 	for _, k := range listed {
 		attrs = append(attrs, slog.Int(strings.ReplaceAll(string(k), "-", "_")+"s", res.Counts[k]))
 	}
-	attrs = append(attrs, slog.Int("ended", len(res.Ended)), slog.Bool("api_tokens_disabled", inv.APITokensDisabled), slog.Duration("duration", res.Duration))
+	attrs = append(attrs, slog.Int("ended", len(res.Ended)), slog.Int("revokes_finished", res.Finished), slog.Bool("api_tokens_disabled", inv.APITokensDisabled), slog.Duration("duration", res.Duration))
 	s.log().LogAttrs(ctx, slog.LevelInfo, "credential inventory synced", attrs...)
 	if inv.APITokensDisabled {
 		s.log().InfoContext(ctx, "Zendesk says API token access is disabled in this account (404 on /api/v2/api_tokens); no API tokens to track")
@@ -232,11 +245,7 @@ func upgradeInventory(inv *Inventory) {
 
 // endMissing ends the entries of credentials of the freshly read kinds
 // that are no longer in the SaaS.
-func (s *Service) endMissing(ctx context.Context, inv *Inventory, fresh map[Kind]bool) ([]string, error) {
-	entries, err := s.Entries(ctx)
-	if err != nil {
-		return nil, err
-	}
+func (s *Service) endMissing(ctx context.Context, inv *Inventory, fresh map[Kind]bool, entries map[string]Entry) ([]string, error) {
 	present := make(map[string]bool, len(inv.Credentials))
 	for _, c := range inv.Credentials {
 		present[c.ID] = true

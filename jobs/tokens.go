@@ -43,10 +43,6 @@ func (t *Tokens) Inventory(ctx context.Context) error {
 	for k, p := range res.Problems {
 		t.log().WarnContext(ctx, "credentials of one kind could not be read; keeping the last sync's", slog.String("kind", string(k)), slog.String("problem", p))
 	}
-	// After the sync, which ends those already gone from the SaaS.
-	if _, ferr := t.Service.FinishRevokes(ctx); ferr != nil {
-		err = errors.Join(err, fmt.Errorf("finish revokes: %w", ferr))
-	}
 	return err
 }
 
