@@ -29,6 +29,14 @@ type ClientOptions struct {
 	ClusterAddrs  []string
 }
 
+// DefaultPoolSize is how many connections a client keeps open at most when
+// the URL sets no pool_size. go-redis sizes its pool by CPU (10 each, 20
+// on two), but the bot's concurrency is its workers (32 for Slack, 8 for
+// Teams, the jobs and the HTTP handlers' own writes), and a write that
+// waits for a replica (REDIS_WAIT_REPLICAS) holds its connection through
+// the WAIT: with 20, the workers queued for a connection.
+const DefaultPoolSize = 64
+
 // NewClient builds a client for o. It does not connect; call Ping to check
 // reachability. Errors never contain the URL's password.
 func NewClient(o ClientOptions) (redis.UniversalClient, error) {
@@ -49,6 +57,7 @@ func NewClient(o ClientOptions) (redis.UniversalClient, error) {
 		// supports.
 		DisableIdentity:          true,
 		MaintNotificationsConfig: &maintnotifications.Config{Mode: maintnotifications.ModeDisabled},
+		PoolSize:                 DefaultPoolSize,
 	}
 	unixSocket := ""
 	if o.URL != "" {
@@ -100,7 +109,9 @@ func copyURLOptions(uo *redis.UniversalOptions, p *redis.Options) {
 	uo.ReadTimeout = p.ReadTimeout
 	uo.WriteTimeout = p.WriteTimeout
 	uo.PoolFIFO = p.PoolFIFO
-	uo.PoolSize = p.PoolSize
+	if p.PoolSize > 0 { // set by the URL's pool_size
+		uo.PoolSize = p.PoolSize
+	}
 	uo.PoolTimeout = p.PoolTimeout
 	uo.MinIdleConns = p.MinIdleConns
 	uo.MaxIdleConns = p.MaxIdleConns

@@ -7,6 +7,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/redis/go-redis/v9"
+
 	"github.com/seatwarden/seatwarden/store/redisstore"
 )
 
@@ -93,6 +95,37 @@ func TestPingRefusedWrites(t *testing.T) {
 			err = st.Ping(context.Background())
 			if err == nil || !strings.Contains(err.Error(), "refuses writes") || !strings.Contains(err.Error(), strings.Fields(reply)[0]) {
 				t.Errorf("Ping = %v, want the refusal named", err)
+			}
+		})
+	}
+}
+
+// TestPoolSize: a client keeps enough connections for the bot's workers
+// unless the URL says how many.
+func TestPoolSize(t *testing.T) {
+	tests := []struct {
+		name string
+		opts redisstore.ClientOptions
+		want int
+	}{
+		{"one server", redisstore.ClientOptions{URL: "redis://127.0.0.1:6379/0"}, redisstore.DefaultPoolSize},
+		{"the URL's pool_size", redisstore.ClientOptions{URL: "redis://127.0.0.1:6379/0?pool_size=8"}, 8},
+		{"Sentinel", redisstore.ClientOptions{MasterName: "seatwarden", SentinelAddrs: []string{"127.0.0.1:26379"}}, redisstore.DefaultPoolSize},
+		{"Sentinel, the URL's pool_size", redisstore.ClientOptions{URL: "redis://localhost/0?pool_size=12", MasterName: "seatwarden", SentinelAddrs: []string{"127.0.0.1:26379"}}, 12},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			client, err := redisstore.NewClient(tt.opts)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer client.Close()
+			c, ok := client.(*redis.Client)
+			if !ok {
+				t.Fatalf("client is a %T", client)
+			}
+			if got := c.Options().PoolSize; got != tt.want {
+				t.Errorf("pool size %d, want %d", got, tt.want)
 			}
 		})
 	}
