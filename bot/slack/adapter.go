@@ -533,7 +533,12 @@ func (a *Adapter) onEvent(ctx context.Context, ev slackevents.EventsAPIEvent) er
 			// not take the event however long Slack paces the posts.
 			held = once.Hold(ctx, a.opt.Dedupe, lease, a.opt.EventLease)
 		}
-		err := a.answerEvent(ctx, req, text, cb.EventID, a.triedBefore(ctx, cb.EventID))
+		again, err := a.triedBefore(ctx, cb.EventID)
+		if err == nil {
+			err = a.answerEvent(ctx, req, text, cb.EventID, again)
+		} else {
+			a.log.Warn("event not answered: the store did not record the attempt; Slack delivers it again", slog.String("event_id", cb.EventID), slog.Any("error", err))
+		}
 		if !held() {
 			a.log.Warn("event's lease lapsed while it was answered; a retry may have been answered too", slog.String("event_id", cb.EventID))
 		}
@@ -617,17 +622,19 @@ func (a *Adapter) claimEvent(ctx context.Context, key string, ttl time.Duration)
 
 // triedBefore records that event eventID is being answered and reports
 // whether it was before: by a replica that died after posting the answer
-// and before marking the event answered, or whose answer failed.
-func (a *Adapter) triedBefore(ctx context.Context, eventID string) bool {
+// and before marking the event answered, or whose answer failed. An error
+// means the attempt is not recorded, and the event must not be answered
+// now: a later delivery would find no record, not look for this answer,
+// and post it again.
+func (a *Adapter) triedBefore(ctx context.Context, eventID string) (bool, error) {
 	if a.opt.Dedupe == nil {
-		return false
+		return false, nil
 	}
 	first, err := a.opt.Dedupe.ClaimKey(ctx, eventKey(eventID)+":tried", time.Hour)
 	if err != nil {
-		// Looking costs a history read; not looking may post twice.
-		return true
+		return false, fmt.Errorf("slack: record the event's attempt: %w", err)
 	}
-	return !first
+	return !first, nil
 }
 
 // answerEvent answers a message or a mention where it was written. Each

@@ -6,6 +6,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -520,6 +521,68 @@ func TestEventAnsweredByADeadReplicaIsNotAnsweredAgain(t *testing.T) {
 	}
 	if status, _ := f.post(t, "/slack/events", event, func(r *http.Request) { r.Header.Set("X-Slack-Retry-Num", "2") }); status != http.StatusOK || f.handler.count("EvPosted") != 1 {
 		t.Errorf("a later retry: %d, handled %d times; want 200 and still once", status, f.handler.count("EvPosted"))
+	}
+}
+
+// loadingDedupe is a dedupe store that, while down, takes an event's
+// lease and nothing else: Redis restarting just after a delivery took the
+// lease, refusing writes while it loads its data.
+type loadingDedupe struct {
+	store.Idempotency
+	down atomic.Bool
+}
+
+var errLoading = errors.New("LOADING Redis is loading the dataset in memory")
+
+func (d *loadingDedupe) ClaimKey(ctx context.Context, key string, ttl time.Duration) (bool, error) {
+	if d.down.Load() && !strings.HasSuffix(key, ":answering") {
+		return false, errLoading
+	}
+	return d.Idempotency.ClaimKey(ctx, key, ttl)
+}
+
+func (d *loadingDedupe) ReleaseKey(ctx context.Context, key string) error {
+	if d.down.Load() {
+		return errLoading
+	}
+	return d.Idempotency.ReleaseKey(ctx, key)
+}
+
+// TestAnEventWhoseAttemptWasNotRecordedIsAnsweredOnce: a delivery that
+// took the event's lease but could not record that it is answering it
+// (the store went away between the two) answers nothing and asks Slack
+// to deliver it again, which is answered once. Answering then left
+// nothing that told the retry to look for the answer first, so it was
+// posted twice (found by the HA harness at a Redis restart).
+func TestAnEventWhoseAttemptWasNotRecordedIsAnsweredOnce(t *testing.T) {
+	dedupe := &loadingDedupe{}
+	var bare store.Idempotency
+	f := newFixture(t, func(o *slack.Options) { bare, dedupe.Idempotency = o.Dedupe, o.Dedupe; o.Dedupe = dedupe })
+	ctx, cancel := context.WithTimeout(t.Context(), 10*time.Second)
+	defer cancel()
+	dm, _, _, err := slackgo.New(slacktest.DefaultBotToken, slackgo.OptionAPIURL(f.emu.APIURL())).OpenConversationContext(ctx, &slackgo.OpenConversationParameters{Users: []string{"U0DANA"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	event := fmt.Sprintf(`{"type":"event_callback","team_id":"T0001","event_id":"EvLoading","event_time":1,"event":{"type":"message","channel_type":"im","user":"U0DANA","text":"EvLoading","ts":"1.2","channel":%q}}`, dm.ID)
+
+	dedupe.down.Store(true)
+	if status, _ := f.post(t, "/slack/events", event, nil); status < 500 {
+		t.Errorf("first delivery: %d, want a 5xx so Slack delivers it again", status)
+	}
+	dedupe.down.Store(false)
+	// The lease the first delivery could not release lapses.
+	if err := bare.ReleaseKey(ctx, "slack:event:EvLoading:answering"); err != nil {
+		t.Fatal(err)
+	}
+	if status, _ := f.post(t, "/slack/events", event, func(r *http.Request) { r.Header.Set("X-Slack-Retry-Num", "1") }); status != http.StatusOK {
+		t.Fatalf("Slack's retry: %d", status)
+	}
+	if err := f.emu.WaitUntil(ctx, func() bool { return len(f.emu.Messages(dm.ID)) >= 1 }); err != nil {
+		t.Fatal("the event was never answered")
+	}
+	if n := len(f.emu.Messages(dm.ID)); n != 1 {
+		t.Errorf("%d answers in the DM, want 1", n)
 	}
 }
 
