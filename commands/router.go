@@ -342,6 +342,24 @@ type Router struct {
 	onSnapshotPatched []func(name, before, after string, patches []store.MemberPatch)
 	// viewsSettled wait for the views being judged in the background.
 	viewsSettled []func()
+	// judged are the governed SaaS's judged seats as the views hold them,
+	// by connector.
+	judged map[string]func(ctx context.Context, now time.Time) (seats.Report, error)
+}
+
+// JudgedSeats is the seats of name's snapshot as it stands now, judged at
+// now as the seat commands judge them: from this replica's view of it
+// when the view is of that snapshot, else judged now and kept as the
+// view. A job opening a review reads them here, so a replica judges a
+// snapshot once for its commands and its jobs. ok is false when the
+// commands do not govern name.
+func (r *Router) JudgedSeats(ctx context.Context, name string, now time.Time) (report seats.Report, ok bool, err error) {
+	judged, ok := r.judged[store.ConnectorOrDefault(name)]
+	if !ok {
+		return seats.Report{}, false, nil
+	}
+	report, err = judged(ctx, now)
+	return report, true, err
 }
 
 // SnapshotSaved tells the commands that this process just saved a new

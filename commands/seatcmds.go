@@ -69,6 +69,16 @@ func New(d Deps) (*Router, error) {
 			}
 		})
 		r.viewsSettled = append(r.viewsSettled, c.wait)
+		if r.judged == nil {
+			r.judged = map[string]func(context.Context, time.Time) (seats.Report, error){}
+		}
+		r.judged[c.connector] = func(ctx context.Context, now time.Time) (seats.Report, error) {
+			v, err := c.current(ctx, dd, now)
+			if err != nil {
+				return seats.Report{}, err
+			}
+			return v.report, nil
+		}
 	}
 	return r, nil
 }

@@ -251,5 +251,40 @@ func (c *viewCache) patch(d Deps, before, after string, patches []store.MemberPa
 	c.revision, c.view, c.checked = after, next, now
 }
 
+// current is the view of the snapshot as it stands now, for a job that
+// must not act on a view a sync has moved past (get answers from the last
+// view while the next is judged): the cached view when the store's
+// revision is still its own, else the snapshot judged now, outside the
+// lock, which then answers the commands too unless another view took its
+// place meanwhile.
+func (c *viewCache) current(ctx context.Context, d Deps, now time.Time) (*view, error) {
+	date := c.day(now)
+	rev, err := d.Snapshots.SnapshotRevision(ctx, c.connector)
+	if err != nil {
+		return nil, err
+	}
+	c.mu.Lock()
+	seen := c.view
+	if seen != nil && c.revision == rev && c.date == date {
+		c.checked = now
+		c.mu.Unlock()
+		return seen, nil
+	}
+	c.mu.Unlock()
+	v, err := c.catchUp(ctx, d, rev, date, now)
+	if v == nil && err == nil {
+		v, err = c.judge(ctx, d, rev, date, now)
+	}
+	if err != nil {
+		return nil, err
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.view == seen {
+		c.revision, c.date, c.view, c.checked = rev, date, v, now
+	}
+	return v, nil
+}
+
 // wait returns once no background rebuild runs.
 func (c *viewCache) wait() { c.pending.Wait() }

@@ -4,11 +4,14 @@ import (
 	"context"
 	"fmt"
 	"runtime"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/google/go-cmp/cmp"
 
 	"github.com/seatwarden/seatwarden/connector"
 	"github.com/seatwarden/seatwarden/internal/teststores"
@@ -411,5 +414,64 @@ func TestTheSummaryNamesTheSnapshotItWasDrawnFrom(t *testing.T) {
 	clock = clock.AddDate(0, 0, 1)
 	if nextDay := ask(r, admin, "seats"); nextDay.Same == "" || nextDay.Same == synced.Same {
 		t.Errorf("the next day: %q, want a name other than %q", nextDay.Same, synced.Same)
+	}
+}
+
+// TestJobsReadTheSeatsTheCommandsJudged: a job opening a review reads the
+// seats from the replica's view, judged the same as seats.Judge judges
+// them; it never reads a view a sync has moved past, judging the new
+// snapshot then, which the commands answer from next. A SaaS the commands
+// do not govern is left to the job.
+func TestJobsReadTheSeatsTheCommandsJudged(t *testing.T) {
+	f := newFixture(t, fixtureSnapshot())
+	counting := &teststores.CountingSnapshots{Snapshots: f.store}
+	f.deps.Snapshots = counting
+	f.deps.Now = func() time.Time { return now }
+	r, err := New(f.deps)
+	if err != nil {
+		t.Fatal(err)
+	}
+	inactive := func(rep seats.Report) int {
+		n := 0
+		for _, st := range rep.Paid {
+			if st.Inactive {
+				n++
+			}
+		}
+		return n
+	}
+	judged := func() seats.Report {
+		t.Helper()
+		rep, ok, err := r.JudgedSeats(t.Context(), connector.Zendesk, now)
+		if err != nil || !ok {
+			t.Fatalf("JudgedSeats: ok %v, %v", ok, err)
+		}
+		return rep
+	}
+	want, _, err := seats.Judge(t.Context(), f.store, connector.Zendesk, f.deps.Policy, now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ask(r, admin, "seats")
+	if got := judged(); !cmp.Equal(got, want) || counting.Reads.Load() != 1 {
+		t.Errorf("after a question: %d snapshot reads, report equal to seats.Judge's: %v; want 1 read and equal", counting.Reads.Load(), cmp.Equal(got, want))
+	}
+
+	// Another replica syncs: the commands may answer from the last view
+	// for a second, the job may not.
+	snap := fixtureSnapshot()
+	snap.Staff = snap.Staff[:len(snap.Staff)-2]
+	if err := f.store.SaveSnapshot(t.Context(), snap); err != nil {
+		t.Fatal(err)
+	}
+	if got := inactive(judged()); got != inactive(want)-2 || counting.Reads.Load() != 2 {
+		t.Errorf("after another replica's sync: %d inactive after %d reads, want %d after 2", got, counting.Reads.Load(), inactive(want)-2)
+	}
+	if got := ask(r, admin, "seats inactive"); !strings.Contains(got.Headline, strconv.Itoa(inactive(want)-2)) || counting.Reads.Load() != 2 {
+		t.Errorf("the commands then: %q after %d reads, want the job's view and no read", got.Headline, counting.Reads.Load())
+	}
+
+	if _, ok, err := r.JudgedSeats(t.Context(), connector.GitHub, now); ok || err != nil {
+		t.Errorf("GitHub, not governed here: ok %v, %v; want it left to the job", ok, err)
 	}
 }

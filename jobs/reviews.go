@@ -35,6 +35,11 @@ type Reviews struct {
 	Service   *reviews.Service
 	Snapshots store.Snapshots
 	Rules     seats.Policy
+	// Judged, when set, is the SaaS's seats judged at now by Rules as the
+	// replica already holds them (the seat commands' view,
+	// commands.Router.JudgedSeats), so opening a review does not judge
+	// the snapshot again; ok false, or nil, judges the snapshot.
+	Judged func(ctx context.Context, connector string, now time.Time) (report seats.Report, ok bool, err error)
 	// Owners says who answers for each seat.
 	Owners seats.Owners
 	// Notifier sends the messages; nil means no chat transport is set up.
@@ -193,7 +198,7 @@ func (r *Reviews) digest(ctx context.Context, now time.Time) error {
 // open opens the period's review of this SaaS's inactive seats and
 // returns every item of the period.
 func (r *Reviews) open(ctx context.Context, period string, now time.Time) ([]reviews.Item, error) {
-	report, _, err := seats.Judge(ctx, r.Snapshots, r.Service.Connector, r.Rules, now)
+	report, err := r.judge(ctx, now)
 	if errors.Is(err, store.ErrNotFound) {
 		return nil, errors.New("no seat snapshot yet: run `seatwarden run-job sync` first")
 	}
@@ -221,6 +226,18 @@ func (r *Reviews) open(ctx context.Context, period string, now time.Time) ([]rev
 	}
 	r.log().InfoContext(ctx, r.noun()+" open", slog.String("saas", r.saas()), slog.String("period", period), slog.Int("open_seats", open))
 	return items, nil
+}
+
+// judge is the SaaS's seats judged at now: as the replica holds them
+// (Judged), else read and judged from the snapshot.
+func (r *Reviews) judge(ctx context.Context, now time.Time) (seats.Report, error) {
+	if r.Judged != nil {
+		if report, ok, err := r.Judged(ctx, r.Service.Connector, now); ok {
+			return report, err
+		}
+	}
+	report, _, err := seats.Judge(ctx, r.Snapshots, r.Service.Connector, r.Rules, now)
+	return report, err
 }
 
 // privilegeOwner answers for a person's standing privilege: their seat's
@@ -802,7 +819,7 @@ func (r *Reviews) Preview(ctx context.Context, now time.Time) (period string, ou
 	period = r.cadence().PeriodOf(now, r.Rules.Location)
 	var all []reviews.Item
 	for _, p := range r.parts() {
-		report, _, err := seats.Judge(ctx, p.Snapshots, p.Service.Connector, p.Rules, now)
+		report, err := p.judge(ctx, now)
 		if errors.Is(err, store.ErrNotFound) {
 			missing = append(missing, p.saas())
 			continue
@@ -837,7 +854,7 @@ func (r *Reviews) RaiseLeavers(ctx context.Context, left func(email string) (rev
 	period := r.cadence().PeriodOf(now, r.Rules.Location)
 	raised := 0
 	for _, p := range r.parts() {
-		report, _, err := seats.Judge(ctx, p.Snapshots, p.Service.Connector, p.Rules, now)
+		report, err := p.judge(ctx, now)
 		if errors.Is(err, store.ErrNotFound) {
 			continue
 		}

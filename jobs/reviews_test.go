@@ -16,6 +16,7 @@ import (
 	"github.com/seatwarden/seatwarden/connector"
 	"github.com/seatwarden/seatwarden/integrations/zendesk"
 	"github.com/seatwarden/seatwarden/integrations/zendesk/zendesktest"
+	"github.com/seatwarden/seatwarden/internal/teststores"
 	"github.com/seatwarden/seatwarden/jobs"
 	"github.com/seatwarden/seatwarden/reviews"
 	"github.com/seatwarden/seatwarden/seats"
@@ -462,5 +463,39 @@ func TestDigestPreparesForEveryOwnerAtOnce(t *testing.T) {
 		if got := f.out.headlines(owner); len(got) != 1 {
 			t.Errorf("%s got %q, want one digest", owner, got)
 		}
+	}
+}
+
+// TestTheDigestOpensFromTheSeatsTheReplicaHolds: with Judged set, the
+// review opens from the seats it gives, reading no snapshot; when it
+// does not hold the SaaS's seats, the snapshot is judged as before.
+func TestTheDigestOpensFromTheSeatsTheReplicaHolds(t *testing.T) {
+	for _, holds := range []bool{true, false} {
+		t.Run(fmt.Sprintf("holds them: %v", holds), func(t *testing.T) {
+			f := newReviewFixture(t)
+			r := f.reviews(t, "replica-a")
+			counting := &teststores.CountingSnapshots{Snapshots: f.store}
+			r.Snapshots = counting
+			asked := 0
+			r.Judged = func(ctx context.Context, name string, now time.Time) (seats.Report, bool, error) {
+				asked++
+				if !holds {
+					return seats.Report{}, false, nil
+				}
+				report, _, err := seats.Judge(ctx, f.store, name, r.Rules, now)
+				return report, true, err
+			}
+			f.run(t, r.DigestJob())
+			wantReads := int64(0)
+			if !holds {
+				wantReads = 1
+			}
+			if asked != 1 || counting.Reads.Load() != wantReads {
+				t.Errorf("Judged asked %d times, the snapshot read %d times; want once and %d", asked, counting.Reads.Load(), wantReads)
+			}
+			if got := f.out.headlines(omar); len(got) != 1 || !strings.HasPrefix(got[0], "Seat review: ") {
+				t.Errorf("Omar got %q, want one digest", got)
+			}
+		})
 	}
 }

@@ -53,6 +53,9 @@ type options struct {
 	Phases map[string]bool
 	// CPUProfile receives a CPU profile of the digests part.
 	CPUProfile string
+	// Cold judges the snapshot inside the digest's time instead of taking
+	// the seats from the replica's seat view.
+	Cold bool
 }
 
 const (
@@ -73,6 +76,7 @@ func main() {
 	flag.IntVar(&o.Rounds, "rounds", 20, "seats clicked (each by -clicks people at once)")
 	flag.StringVar(&o.RedisURL, "redis", "", "run on this Redis instead of the embedded store (keys under a prefix of their own, deleted at exit)")
 	flag.BoolVar(&o.Strict, "strict", false, "exit 1 when a target is missed")
+	flag.BoolVar(&o.Cold, "cold", false, "digests: judge the snapshot inside the digest's time, as a replica holding no seat view does, rather than open from the view")
 	flag.StringVar(&o.CPUProfile, "cpuprofile", "", "write a CPU profile of the digests part to this file")
 	phases := flag.String("phases", "digests,delivery,clicks", "the parts to run, comma-separated")
 	flag.Parse()
@@ -110,6 +114,11 @@ func run(ctx context.Context, o options) error {
 			d.items, d.owners, d.messages, d.blocks, d.wall.Round(time.Millisecond), d.peakHeap>>20, d.allocated>>20)
 		fmt.Printf("   open the review %s · list and group the items %s · build and render %s\n",
 			d.open.Round(time.Millisecond), d.list.Round(time.Millisecond), d.render.Round(time.Millisecond))
+		if d.view > 0 {
+			fmt.Printf("   the seats from the replica's seat view, judged once per snapshot before the digest in %s (-cold: judged inside the digest)\n", d.view.Round(time.Millisecond))
+		} else {
+			fmt.Printf("   the seats judged from the snapshot inside the digest, as a replica holding no seat view does\n")
+		}
 		fmt.Printf("   one owner's digest read for a click's redraw: p50 %s, p99 %s (its seats only, not the period's %d)\n",
 			d.ownerRead50.Round(time.Microsecond), d.ownerRead99.Round(time.Microsecond), d.items)
 		if d.wall > targetDigestWall || d.peakHeap > targetDigestHeap {

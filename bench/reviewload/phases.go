@@ -30,16 +30,52 @@ import (
 type digestFigures struct {
 	items, owners, messages, blocks int
 	open, list, render, wall        time.Duration
-	peakHeap, allocated             uint64
+	// view is how long the replica's seat view took to judge, before the
+	// digest; zero with -cold, which judges inside open.
+	view                time.Duration
+	peakHeap, allocated uint64
 	// ownerRead is one owner's digest read as a click's redraw reads it
 	// (reviews.Service.OwnerItems), p50 and p99 over up to 200 owners.
 	ownerRead50, ownerRead99 time.Duration
+}
+
+// seatView is where the digest gets its seats judged. A replica holds
+// them in the view its seat commands answer from, judged once per
+// snapshot (by the sync job on the replica that synced, in the background
+// on the others), and the digest job opens the review from it: the view
+// is built here, before the digest, and timed apart. With -cold the
+// digest judges the snapshot itself, as on a replica holding no view.
+func (e *env) seatView(ctx context.Context) (judged func(context.Context) (seats.Report, error), built time.Duration, err error) {
+	if e.o.Cold {
+		return func(ctx context.Context) (seats.Report, error) {
+			report, _, err := seats.Judge(ctx, e.store, connector.Zendesk, e.rules, now)
+			return report, err
+		}, 0, nil
+	}
+	r, err := commands.New(commands.Deps{Snapshots: e.store, Policy: e.rules, Owners: e.owners(), Now: func() time.Time { return now }})
+	if err != nil {
+		return nil, 0, err
+	}
+	fromView := func(ctx context.Context) (seats.Report, error) {
+		report, _, err := r.JudgedSeats(ctx, connector.Zendesk, now)
+		return report, err
+	}
+	start := time.Now()
+	if _, err := fromView(ctx); err != nil {
+		return nil, 0, err
+	}
+	return fromView, time.Since(start), nil
 }
 
 // digests opens the review and draws every owner's digest, as the
 // inactive-digest job does before it sends.
 func (e *env) digests(ctx context.Context) (digestFigures, error) {
 	var f digestFigures
+	judged, built, err := e.seatView(ctx)
+	if err != nil {
+		return f, err
+	}
+	f.view = built
 	if e.o.CPUProfile != "" {
 		out, err := os.Create(e.o.CPUProfile)
 		if err != nil {
@@ -57,7 +93,7 @@ func (e *env) digests(ctx context.Context) (digestFigures, error) {
 	stop := peakHeap()
 	start := time.Now()
 
-	report, _, err := seats.Judge(ctx, e.store, connector.Zendesk, e.rules, now)
+	report, err := judged(ctx)
 	if err != nil {
 		return f, err
 	}

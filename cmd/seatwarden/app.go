@@ -301,6 +301,12 @@ func newApp(ctx context.Context, cfg *config.Config, log *slog.Logger) (*app, er
 		a.Close()
 		return nil, err
 	}
+	// The reviews open from the seats the commands hold judged, by the
+	// same rules (wiring.SeatPolicy, GitHubSeatPolicy): one judging of a
+	// snapshot per replica.
+	for _, r := range append([]*jobs.Reviews{a.reviews, a.privilege}, a.reviews.Also...) {
+		r.Judged = a.router.JudgedSeats
+	}
 	var transports bot.Transports
 	if cfg.Slack.Enabled() {
 		if a.slack, err = newSlackAdapter(cfg, a.router, a.store, holder, log); err != nil {
