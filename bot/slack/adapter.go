@@ -216,7 +216,11 @@ func (a *Adapter) verified(next http.Handler) http.Handler {
 }
 
 func (a *Adapter) handleCommand(w http.ResponseWriter, r *http.Request) {
-	cmd, err := slackgo.SlashCommandParse(r)
+	body, err := io.ReadAll(r.Body)
+	var cmd slackgo.SlashCommand
+	if err == nil {
+		cmd, err = parseSlashCommand(string(body))
+	}
 	if err != nil || cmd.UserID == "" {
 		http.Error(w, "malformed slash command", http.StatusBadRequest)
 		return
