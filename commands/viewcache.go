@@ -156,28 +156,35 @@ func (c *viewCache) rebuild(d Deps, rev, date string, now time.Time) {
 	defer c.pending.Done()
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
-	v, err := c.catchUp(ctx, d, rev, date, now)
-	if v == nil && err == nil {
-		v, err = c.judge(ctx, d, rev, date, now)
-	}
+	v, err := c.next(ctx, d, rev, date, now)
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	c.rebuilding = false
-	c.put(v, err, rev, date, now)
-}
-
-// put puts a judged view in place, or after a failure makes the next
-// command look again while the last view answers; callers hold c.mu.
-func (c *viewCache) put(v *view, err error, rev, date string, now time.Time) {
 	if err != nil {
-		c.checked = time.Time{}
-		if c.log != nil {
-			c.log.Warn("the new seat snapshot could not be judged; the last one answers", slog.String("connector", c.connector), slog.Any("error", err))
-		}
+		c.failed(err)
 		return
 	}
 	if c.date == date {
 		c.revision, c.view, c.checked = rev, v, now
+	}
+}
+
+// next is the view of revision rev: the view held caught up with the
+// patches made since, or the snapshot judged again.
+func (c *viewCache) next(ctx context.Context, d Deps, rev, date string, now time.Time) (*view, error) {
+	v, err := c.catchUp(ctx, d, rev, date, now)
+	if v == nil && err == nil {
+		v, err = c.judge(ctx, d, rev, date, now)
+	}
+	return v, err
+}
+
+// failed makes the next command look again after a snapshot could not
+// be judged, while the last view answers; callers hold c.mu.
+func (c *viewCache) failed(err error) {
+	c.checked = time.Time{}
+	if c.log != nil {
+		c.log.Warn("the new seat snapshot could not be judged; the last one answers", slog.String("connector", c.connector), slog.Any("error", err))
 	}
 }
 
@@ -194,29 +201,26 @@ func (c *viewCache) name(ctx context.Context, d Deps, v *view, rev, date string)
 // refresh judges the snapshot this process just saved before returning,
 // unless its revision is the one already judged, so the replica that
 // synced never answers from the old view. The judging happens outside
-// the lock: commands meanwhile answer from the last view.
+// the lock: commands meanwhile answer from the last view. With nothing
+// judged yet today the next command reads it.
 func (c *viewCache) refresh(d Deps) {
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
 	now := d.Now()
-	date := c.day(now)
-	rev, err := d.Snapshots.SnapshotRevision(ctx, c.connector)
 	c.mu.Lock()
-	switch {
-	case err != nil || c.view == nil || c.date != date:
-		c.checked = time.Time{} // nothing judged yet, unreadable, or a new day: the next command reads
-		c.mu.Unlock()
-		return
-	case rev == c.revision:
-		c.checked = now
-		c.mu.Unlock()
-		return
+	judged := c.view != nil && c.date == c.day(now)
+	if !judged {
+		c.checked = time.Time{}
 	}
 	c.mu.Unlock()
-	v, err := c.judge(ctx, d, rev, date, now)
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.put(v, err, rev, date, now)
+	if !judged {
+		return
+	}
+	if _, err := c.current(ctx, d, now); err != nil {
+		c.mu.Lock()
+		defer c.mu.Unlock()
+		c.failed(err)
+	}
 }
 
 // patch applies a patch this process made to the snapshot, from
@@ -271,10 +275,7 @@ func (c *viewCache) current(ctx context.Context, d Deps, now time.Time) (*view, 
 		return seen, nil
 	}
 	c.mu.Unlock()
-	v, err := c.catchUp(ctx, d, rev, date, now)
-	if v == nil && err == nil {
-		v, err = c.judge(ctx, d, rev, date, now)
-	}
+	v, err := c.next(ctx, d, rev, date, now)
 	if err != nil {
 		return nil, err
 	}
