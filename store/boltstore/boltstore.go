@@ -1036,49 +1036,59 @@ func (s *Store) CreateRecord(ctx context.Context, kind, id string, data []byte) 
 // holding the single write lock for seconds.
 const createChunk = 5000
 
-// CreateRecords implements store.Records. Each chunk is encoded (and
-// sealed) before its transaction, so the single writer is held only for
-// the writes, which go in key order: bbolt fills pages far better that way
-// than in the random order blind names have. The sort is stable, so of a
-// duplicate id the first occurrence is written and the later one finds
-// it there.
+// CreateRecords implements store.Records. The whole call is put in key
+// order first and then written a chunk at a time: bbolt fills pages far
+// better in key order than in the random order blind names have, and
+// chunks that follow one another in key order each fall past every key
+// the chunks before wrote, so a chunk only looks its keys up when a key
+// stored before the call falls inside its range. Each chunk is encoded
+// (and sealed) before its transaction, so the single writer is held only
+// for the writes. The sort is stable: of a duplicate id the first
+// occurrence is written.
 func (s *Store) CreateRecords(ctx context.Context, kind string, recs []store.NewRecord) (int, error) {
 	if err := check.RecordKind(kind); err != nil {
 		return 0, err
 	}
-	for _, r := range recs {
-		if err := check.RecordKey(kind, r.ID); err != nil {
+	type named struct {
+		name string
+		key  []byte
+		rec  *store.NewRecord
+	}
+	order := make([]named, len(recs))
+	for i := range recs {
+		if err := check.RecordKey(kind, recs[i].ID); err != nil {
 			return 0, err
 		}
+		name := s.codec.RecordName(kind, recs[i].ID)
+		order[i] = named{name: name, key: recordKey(kind, name), rec: &recs[i]}
 	}
+	slices.SortStableFunc(order, func(a, b named) int { return bytes.Compare(a.key, b.key) })
+	// Drop the later occurrences of an id here, once, so no chunk has to
+	// look across its edge for them.
+	order = slices.CompactFunc(order, func(a, b named) bool { return bytes.Equal(a.key, b.key) })
 	created := 0
-	for chunk := range slices.Chunk(recs, createChunk) {
+	for chunk := range slices.Chunk(order, createChunk) {
 		if err := ctx.Err(); err != nil {
 			return created, err
 		}
-		type kv struct{ key, value []byte }
-		stamp := s.stamp()
-		encoded := make([]kv, len(chunk))
-		for i, r := range chunk {
-			encoded[i].key, encoded[i].value = s.encodeRecord(store.Record{Kind: kind, ID: r.ID, Version: 1, Data: r.Data, UpdatedAt: stamp})
+		stamp := s.stamp().UnixNano()
+		values := make([][]byte, len(chunk))
+		for i, c := range chunk {
+			values[i] = recordBytes(1, stamp, s.codec.SealRecord(kind, c.name, c.rec.ID, c.rec.Data))
 		}
-		slices.SortStableFunc(encoded, func(a, b kv) int { return bytes.Compare(a.key, b.key) })
 		n := 0
 		err := s.update(func(tx *bolt.Tx) error {
 			b := tx.Bucket(bucketRecords)
 			// When no stored key falls between the chunk's first and
 			// last (a new period's items), none of its keys is stored,
 			// and looking each one up was a third of the write.
-			next, _ := b.Cursor().Seek(encoded[0].key)
-			lookUp := next != nil && bytes.Compare(next, encoded[len(encoded)-1].key) <= 0
-			for i, e := range encoded {
-				if i > 0 && bytes.Equal(e.key, encoded[i-1].key) {
-					continue // the same id twice in the call: the first stands
-				}
-				if lookUp && b.Get(e.key) != nil {
+			next, _ := b.Cursor().Seek(chunk[0].key)
+			lookUp := next != nil && bytes.Compare(next, chunk[len(chunk)-1].key) <= 0
+			for i, c := range chunk {
+				if lookUp && b.Get(c.key) != nil {
 					continue
 				}
-				if err := b.Put(e.key, e.value); err != nil {
+				if err := b.Put(c.key, values[i]); err != nil {
 					return err
 				}
 				n++

@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"math/rand/v2"
 	"slices"
 	"sync"
 	"sync/atomic"
@@ -463,6 +464,39 @@ func testCreateRecords(t *testing.T, h Harness) {
 		}
 		if list[0].Version != 1 {
 			t.Errorf("record x version = %d, want 1", list[0].Version)
+		}
+	})
+
+	t.Run("a large call in no order creates each absent id once, its first data", func(t *testing.T) {
+		s := h.New(t)
+		// Several batches' worth, shuffled as a period's items come, with
+		// records stored before the call among them and ids repeated
+		// far apart, so a repeat falls in another batch than its first.
+		const n = 12_000
+		for _, i := range []int{3, 5_000, 11_999} {
+			mustCreate(t, s, kind, itemID(i), counterJSON(-1))
+		}
+		recs := newRecords(0, n)
+		rand.New(rand.NewPCG(1, 2)).Shuffle(len(recs), func(i, j int) { recs[i], recs[j] = recs[j], recs[i] })
+		for i := 0; i < n; i += 1_000 {
+			recs = append(recs, store.NewRecord{ID: itemID(i), Data: counterJSON(-2)})
+		}
+		created, err := s.CreateRecords(t.Context(), kind, recs)
+		if err != nil || created != n-3 {
+			t.Fatalf("CreateRecords = %d, %v; want %d, nil", created, err, n-3)
+		}
+		list := mustList(t, s, kind)
+		if len(list) != n {
+			t.Fatalf("ListRecords: %d records, want %d", len(list), n)
+		}
+		for i, r := range list {
+			want := counterJSON(i)
+			if i == 3 || i == 5_000 || i == 11_999 {
+				want = counterJSON(-1)
+			}
+			if r.ID != itemID(i) || r.Version != 1 || string(r.Data) != string(want) {
+				t.Fatalf("record %d = %s v%d %s; want %s v1 %s", i, r.ID, r.Version, r.Data, itemID(i), want)
+			}
 		}
 	})
 
