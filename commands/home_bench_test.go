@@ -61,10 +61,11 @@ func seedHome(tb testing.TB, st store.Store, seatCount, waiting int) *Router {
 	rv := &reviews.Service{Records: st, Audit: st, Now: clock, Holder: "bench", Policy: reviews.Policy{Location: p.Location}}
 	var report seats.Report
 	for i := range seatCount {
+		lastLogin := now.AddDate(0, 0, -40-i%90)
 		report.Paid = append(report.Paid, seats.Seat{
-			User: connector.Staff{ID: int64(10_000 + i), Name: fmt.Sprintf("Agent %04d", i), Email: fmt.Sprintf("agent%04d@acme.example", i), Role: "agent"},
-			Paid: true, RoleName: "Agent", Groups: []string{"Tier 2"}, DefaultGroup: "Tier 2",
-			LastActivity: now.AddDate(0, 0, -40-i%90), DaysInactive: 40 + i%90, Inactive: true, MonthlyCost: 115,
+			User: connector.Staff{ID: int64(10_000 + i), Name: fmt.Sprintf("Agent %04d", i), Email: fmt.Sprintf("agent%04d@acme.example", i), Role: "agent", LastActivity: &lastLogin},
+			Paid: true, Groups: []string{"Tier 2"}, DefaultGroup: "Tier 2",
+			DaysInactive: 40 + i%90, Inactive: true, MonthlyCost: 115,
 		})
 	}
 	if _, err := rv.Open(ctx, reviews.PeriodOf(now, p.Location), report, func(seats.Seat) string { return acmeOmar }); err != nil {

@@ -679,7 +679,7 @@ func (s *seatCommands) group(ctx context.Context, c *Call) (bot.Message, error) 
 	}
 	sum.Paid = seats.Tally{Seats: sum.Active.Seats + sum.Inactive.Seats, Cost: sum.Active.Cost + sum.Inactive.Cost}
 	for _, i := range members.free {
-		sum.Free[v.report.Free[i].Free]++
+		sum.Free[v.report.Free[i].Free()]++
 	}
 	first, last, pager := paginate(len(members.paid), page, "group:"+strconv.FormatInt(g.ID, 10))
 	list := make([]seats.Seat, 0, last-first)

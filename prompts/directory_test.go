@@ -31,9 +31,10 @@ func TestDirectoryHeld(t *testing.T) {
 func TestWhois(t *testing.T) {
 	mei := directory.Person{ID: "00u2", Name: "Mei Tanaka", Emails: []string{"mei.tanaka@example.com", "mei@example.com"},
 		Status: directory.Suspended, Changed: at(20, 17, 30), Manager: dana, Department: "Support", Title: "Agent <Tier 2>"}
+	lastLogin := at(1, 9, 0)
 	seat := prompts.Seats{SaaS: connector.Zendesk, Location: berlin, Currency: "USD", Command: "/warden"}.OtherSeat(
-		seats.Seat{User: connector.Staff{ID: 9001, Name: "Mei Tanaka", Email: "mei@example.com", TwoFactor: true}, Paid: true,
-			RoleName: "Staff", LastActivity: at(1, 9, 0), DaysInactive: 17, MonthlyCost: 115}, dana)
+		seats.Seat{User: connector.Staff{ID: 9001, Name: "Mei Tanaka", Email: "mei@example.com", TwoFactor: true, RoleName: "Staff", LastActivity: &lastLogin},
+			Paid: true, DaysInactive: 17, MonthlyCost: 115}, dana)
 	grant := activeGrant()
 	tests := map[string]prompts.WhoisFacts{
 		"known": {Email: "mei@example.com", Source: directory.Okta, Person: &mei, ReadAt: at(23, 11, 30), Seats: []bot.Section{seat},

@@ -288,7 +288,7 @@ func (v Seats) seatLine(st seats.Seat, owner string) string {
 	// Lists draw hundreds of these: one slice, and concatenation rather
 	// than fmt, keep a line to a handful of allocations.
 	parts := make([]string, 0, 6)
-	parts = append(parts, bot.EscapeText(st.RoleName))
+	parts = append(parts, bot.EscapeText(st.RoleName()))
 	if u.Suspended {
 		parts = append(parts, "suspended")
 	}
@@ -296,9 +296,9 @@ func (v Seats) seatLine(st seats.Seat, owner string) string {
 		parts = append(parts, bot.EscapeText(strings.Join(st.Groups, ", ")))
 	}
 	if st.NeverLoggedIn {
-		parts = append(parts, w.never+" (added "+v.date(st.LastActivity)+", "+daysAgo(st.DaysInactive)+")")
+		parts = append(parts, w.never+" (added "+v.date(st.LastActivity())+", "+daysAgo(st.DaysInactive)+")")
 	} else {
-		parts = append(parts, w.last+" "+v.date(st.LastActivity)+", "+daysAgo(st.DaysInactive))
+		parts = append(parts, w.last+" "+v.date(st.LastActivity())+", "+daysAgo(st.DaysInactive))
 	}
 	parts = append(parts, v.money(st.MonthlyCost)+"/month")
 	if owner != "" {
@@ -386,15 +386,15 @@ func (v Seats) User(email string, st seats.Seat, owner string, inactivityDays in
 	}
 	customRole := "none"
 	if u.RoleID != nil {
-		customRole = st.RoleName
+		customRole = st.RoleName()
 	}
 	defaultGroup := "none"
 	if u.DefaultGroupID != nil {
 		defaultGroup = nonEmpty(st.DefaultGroup, fmt.Sprintf("deleted group %d", *u.DefaultGroupID))
 	}
-	lastLogin := fmt.Sprintf("%s (%s)", v.date(st.LastActivity), daysAgo(st.DaysInactive))
+	lastLogin := fmt.Sprintf("%s (%s)", v.date(st.LastActivity()), daysAgo(st.DaysInactive))
 	if st.NeverLoggedIn {
-		lastLogin = "never (added " + v.date(st.LastActivity) + ")"
+		lastLogin = "never (added " + v.date(st.LastActivity()) + ")"
 	}
 	status := fmt.Sprintf("%d · active (inactive from %d)", st.DaysInactive, inactivityDays)
 	if st.Inactive {
@@ -403,8 +403,8 @@ func (v Seats) User(email string, st seats.Seat, owner string, inactivityDays in
 	seat := "paid"
 	cost := v.money(st.MonthlyCost)
 	if !st.Paid {
-		seat = "free: " + st.Free
-		cost += " (" + st.Free + ")"
+		seat = "free: " + st.Free()
+		cost += " (" + st.Free() + ")"
 	}
 	suspended := "no"
 	if u.Suspended {
@@ -455,14 +455,14 @@ func (v Seats) OtherSeat(st seats.Seat, owner string) bot.Section {
 	u := st.User
 	seat := "paid"
 	if !st.Paid {
-		seat = "none: " + st.Free
+		seat = "none: " + st.Free()
 	}
-	last := fmt.Sprintf("%s (%s)", v.date(st.LastActivity), daysAgo(st.DaysInactive))
+	last := fmt.Sprintf("%s (%s)", v.date(st.LastActivity()), daysAgo(st.DaysInactive))
 	if st.NeverLoggedIn {
 		last = v.words().never
 	}
 	fields := []bot.Field{
-		{Label: "Role", Value: bot.EscapeText(st.RoleName)},
+		{Label: "Role", Value: bot.EscapeText(st.RoleName())},
 		{Label: "Seat", Value: seat},
 		{Label: "Monthly cost", Value: v.money(st.MonthlyCost)},
 		{Label: "2FA", Value: onOff(u.TwoFactor)},

@@ -411,7 +411,7 @@ func seatOf(st seats.Seat) Seat {
 	}
 	return Seat{
 		UserID: st.User.ID, Name: st.User.Name, Email: strings.ToLower(st.User.Email), Role: st.User.Role,
-		RoleName: st.RoleName, RoleID: roleID, Groups: st.Groups, LastActivity: st.LastActivity, NeverLoggedIn: st.NeverLoggedIn,
+		RoleName: st.RoleName(), RoleID: roleID, Groups: st.Groups, LastActivity: st.LastActivity(), NeverLoggedIn: st.NeverLoggedIn,
 		DaysInactive: st.DaysInactive, Suspended: st.User.Suspended, MonthlyCost: st.MonthlyCost,
 	}
 }

@@ -4,6 +4,7 @@
 package seats
 
 import (
+	"fmt"
 	"slices"
 	"strings"
 	"time"
@@ -35,16 +36,30 @@ type Pricing struct {
 	Seats map[string]float64
 }
 
-// Category is how a paid seat is reported.
-type Category string
+// Category is how a paid seat is reported. It is a byte, not a word: a
+// large account's view holds one per member.
+type Category uint8
 
 // Categories of paid seats. Suspended seats are their own category because
 // Zendesk still bills them, which surprises most admins.
 const (
-	CategoryAdmin     Category = "admin"
-	CategoryAgent     Category = "agent"
-	CategorySuspended Category = "suspended"
+	CategoryAgent Category = iota
+	CategoryAdmin
+	CategorySuspended
 )
+
+// String names the category as logs and tests read it.
+func (c Category) String() string {
+	switch c {
+	case CategoryAgent:
+		return "agent"
+	case CategoryAdmin:
+		return "admin"
+	case CategorySuspended:
+		return "suspended"
+	}
+	return fmt.Sprintf("Category(%d)", uint8(c))
+}
 
 // Categories lists the categories in report order.
 var Categories = []Category{CategoryAdmin, CategoryAgent, CategorySuspended}
@@ -59,32 +74,47 @@ const (
 	FreeNonSeatRole   = "non-seat role"
 )
 
-// Seat is one staff member judged by the rules.
+// Seat is one staff member judged by the rules. A large account's view
+// holds a Seat per member, so what the member's own record says (the
+// role's name, why a seat is free, the last activity) is read from User
+// by the methods below, not copied.
 type Seat struct {
-	User connector.Staff
-	// Free says why a seat is not paid: the connector says it holds no
-	// paid seat, or its role is one of NonSeatRoles.
-	Free     string
-	Category Category
-	// RoleName is the custom role's name, or "Admin"/"Agent" without one.
-	RoleName string
-	Groups   []string
+	User   connector.Staff
+	Groups []string
 	// DefaultGroup names the seat's default group ("" for none, or a
 	// deleted one): its owner answers for the seat (Owners).
 	DefaultGroup string
-	// LastActivity is the last login, or the creation time for someone who
-	// never logged in (NeverLoggedIn).
-	LastActivity time.Time
-	// The flags sit together, sharing one word of padding: a large
-	// account's view holds a Seat per member.
-
+	DaysInactive int
+	MonthlyCost  float64
+	Category     Category
 	// Paid is false for staff the connector says hold no paid seat and
 	// for NonSeatRoles; Free then says why.
-	Paid          bool
+	Paid bool
+	// NeverLoggedIn: LastActivity is the creation time.
 	NeverLoggedIn bool
 	Inactive      bool
-	DaysInactive  int
-	MonthlyCost   float64
+}
+
+// RoleName is the custom role's name, or "Admin"/"Agent" without one.
+func (s Seat) RoleName() string { return s.User.Title() }
+
+// Free says why a seat is not paid: the connector says it holds no paid
+// seat, or its role is one of the policy's NonSeatRoles (the only reason
+// a seat the connector calls paid is judged free); "" when it is paid.
+func (s Seat) Free() string {
+	if !s.Paid && s.User.Paid() {
+		return FreeNonSeatRole
+	}
+	return s.User.Free
+}
+
+// LastActivity is the last login, or the creation time for someone who
+// never logged in (NeverLoggedIn).
+func (s Seat) LastActivity() time.Time {
+	if s.User.LastActivity != nil {
+		return *s.User.LastActivity
+	}
+	return s.User.CreatedAt
 }
 
 // Index is a snapshot prepared for repeated seat questions: group names
@@ -132,11 +162,11 @@ func (ix *Index) place(s *Seat) {
 
 // Evaluate judges one staff member at now.
 func (ix *Index) Evaluate(u connector.Staff, p Policy, now time.Time) Seat {
-	s := Seat{User: u, RoleName: u.Title(), Paid: u.Paid(), Free: u.Free}
+	s := Seat{User: u, Paid: u.Paid(), NeverLoggedIn: u.LastActivity == nil}
 	ix.place(&s)
 	// Admins always hold a seat, whatever custom role they carry.
-	if s.Paid && !u.Privileged && u.RoleID != nil && ix.nonSeatRole[strings.ToLower(s.RoleName)] {
-		s.Paid, s.Free = false, FreeNonSeatRole
+	if s.Paid && !u.Privileged && u.RoleID != nil && ix.nonSeatRole[strings.ToLower(u.Title())] {
+		s.Paid = false
 	}
 
 	switch {
@@ -150,13 +180,7 @@ func (ix *Index) Evaluate(u connector.Staff, p Policy, now time.Time) Seat {
 	if s.Paid {
 		s.MonthlyCost = p.Pricing.seatPrice(u)
 	}
-
-	if u.LastActivity != nil {
-		s.LastActivity = *u.LastActivity
-	} else {
-		s.LastActivity, s.NeverLoggedIn = u.CreatedAt, true
-	}
-	s.DaysInactive = CalendarDaysBetween(s.LastActivity, now, p.Location)
+	s.DaysInactive = CalendarDaysBetween(s.LastActivity(), now, p.Location)
 	s.Inactive = s.DaysInactive >= p.InactivityDays
 	return s
 }

@@ -82,76 +82,93 @@ func TestEvaluateSeat(t *testing.T) {
 		name string
 		user zendesk.User
 		want Seat
+		// What the seat says of its member's own record.
+		role, free string
+		last       time.Time
 	}{
 		{
 			name: "active admin",
 			user: zendesk.User{ID: 1, Role: "admin", LastLoginAt: daysAgo(2), CreatedAt: created},
-			want: Seat{Paid: true, Category: CategoryAdmin, RoleName: "Admin", LastActivity: *daysAgo(2), DaysInactive: 2, MonthlyCost: 150},
+			want: Seat{Paid: true, Category: CategoryAdmin, DaysInactive: 2, MonthlyCost: 150},
+			role: "Admin", last: *daysAgo(2),
 		},
 		{
 			name: "agent exactly at the threshold is inactive",
 			user: zendesk.User{ID: 2, Role: "agent", CustomRoleID: ptr[int64](10), LastLoginAt: daysAgo(30), CreatedAt: created},
-			want: Seat{Paid: true, Category: CategoryAgent, RoleName: "Staff", LastActivity: *daysAgo(30), DaysInactive: 30, Inactive: true, MonthlyCost: 115},
+			want: Seat{Paid: true, Category: CategoryAgent, DaysInactive: 30, Inactive: true, MonthlyCost: 115},
+			role: "Staff", last: *daysAgo(30),
 		},
 		{
 			name: "agent one day short of the threshold is active",
 			user: zendesk.User{ID: 3, Role: "agent", LastLoginAt: daysAgo(29), CreatedAt: created},
-			want: Seat{Paid: true, Category: CategoryAgent, RoleName: "Agent", LastActivity: *daysAgo(29), DaysInactive: 29, MonthlyCost: 115},
+			want: Seat{Paid: true, Category: CategoryAgent, DaysInactive: 29, MonthlyCost: 115},
+			role: "Agent", last: *daysAgo(29),
 		},
 		{
 			name: "never logged in counts from created_at",
 			user: zendesk.User{ID: 4, Role: "agent", LastLoginAt: nil, CreatedAt: *daysAgo(45)},
-			want: Seat{Paid: true, Category: CategoryAgent, RoleName: "Agent", LastActivity: *daysAgo(45), NeverLoggedIn: true, DaysInactive: 45, Inactive: true, MonthlyCost: 115},
+			want: Seat{Paid: true, Category: CategoryAgent, NeverLoggedIn: true, DaysInactive: 45, Inactive: true, MonthlyCost: 115},
+			role: "Agent", last: *daysAgo(45),
 		},
 		{
 			name: "never logged in but created recently is active",
 			user: zendesk.User{ID: 5, Role: "agent", CreatedAt: *daysAgo(3)},
-			want: Seat{Paid: true, Category: CategoryAgent, RoleName: "Agent", LastActivity: *daysAgo(3), NeverLoggedIn: true, DaysInactive: 3, MonthlyCost: 115},
+			want: Seat{Paid: true, Category: CategoryAgent, NeverLoggedIn: true, DaysInactive: 3, MonthlyCost: 115},
+			role: "Agent", last: *daysAgo(3),
 		},
 		{
 			name: "suspended agent still holds a paid seat",
 			user: zendesk.User{ID: 6, Role: "agent", Suspended: true, LastLoginAt: daysAgo(200), CreatedAt: created},
-			want: Seat{Paid: true, Category: CategorySuspended, RoleName: "Agent", LastActivity: *daysAgo(200), DaysInactive: 200, Inactive: true, MonthlyCost: 115},
+			want: Seat{Paid: true, Category: CategorySuspended, DaysInactive: 200, Inactive: true, MonthlyCost: 115},
+			role: "Agent", last: *daysAgo(200),
 		},
 		{
 			name: "groups are named and sorted, deleted groups dropped",
 			user: zendesk.User{ID: 7, Role: "agent", LastLoginAt: daysAgo(1), CreatedAt: created},
-			want: Seat{Paid: true, Category: CategoryAgent, RoleName: "Agent", Groups: []string{"Billing", "Tier 2"}, LastActivity: *daysAgo(1), DaysInactive: 1, MonthlyCost: 115},
+			want: Seat{Paid: true, Category: CategoryAgent, Groups: []string{"Billing", "Tier 2"}, DaysInactive: 1, MonthlyCost: 115},
+			role: "Agent", last: *daysAgo(1),
 		},
 		{
 			name: "light agent by role_type holds no seat",
 			user: zendesk.User{ID: 8, Role: "agent", RoleType: ptr(1), CustomRoleID: ptr[int64](11), LastLoginAt: daysAgo(90), CreatedAt: created},
-			want: Seat{Free: FreeLightAgent, Category: CategoryAgent, RoleName: "Light Agent", LastActivity: *daysAgo(90), DaysInactive: 90, Inactive: true},
+			want: Seat{Category: CategoryAgent, DaysInactive: 90, Inactive: true},
+			free: FreeLightAgent, role: "Light Agent", last: *daysAgo(90),
 		},
 		{
 			name: "light agent known only through its custom role (role_type null)",
 			user: zendesk.User{ID: 9, Role: "agent", CustomRoleID: ptr[int64](11), LastLoginAt: daysAgo(1), CreatedAt: created},
-			want: Seat{Free: FreeLightAgent, Category: CategoryAgent, RoleName: "Light Agent", LastActivity: *daysAgo(1), DaysInactive: 1},
+			want: Seat{Category: CategoryAgent, DaysInactive: 1},
+			free: FreeLightAgent, role: "Light Agent", last: *daysAgo(1),
 		},
 		{
 			name: "contributor holds no seat",
 			user: zendesk.User{ID: 10, Role: "agent", RoleType: ptr(3), CustomRoleID: ptr[int64](12), LastLoginAt: daysAgo(1), CreatedAt: created},
-			want: Seat{Free: FreeContributor, Category: CategoryAgent, RoleName: "Contributor", LastActivity: *daysAgo(1), DaysInactive: 1},
+			want: Seat{Category: CategoryAgent, DaysInactive: 1},
+			free: FreeContributor, role: "Contributor", last: *daysAgo(1),
 		},
 		{
 			name: "policy non-seat role matches case-insensitively",
 			user: zendesk.User{ID: 11, Role: "agent", RoleType: ptr(0), CustomRoleID: ptr[int64](13), LastLoginAt: daysAgo(1), CreatedAt: created},
-			want: Seat{Free: FreeNonSeatRole, Category: CategoryAgent, RoleName: "Read Only Auditor", LastActivity: *daysAgo(1), DaysInactive: 1},
+			want: Seat{Category: CategoryAgent, DaysInactive: 1},
+			free: FreeNonSeatRole, role: "Read Only Auditor", last: *daysAgo(1),
 		},
 		{
 			name: "custom role price overrides the agent price",
 			user: zendesk.User{ID: 12, Role: "agent", CustomRoleID: ptr[int64](14), LastLoginAt: daysAgo(1), CreatedAt: created},
-			want: Seat{Paid: true, Category: CategoryAgent, RoleName: "Tier 3 Specialist", LastActivity: *daysAgo(1), DaysInactive: 1, MonthlyCost: 169},
+			want: Seat{Paid: true, Category: CategoryAgent, DaysInactive: 1, MonthlyCost: 169},
+			role: "Tier 3 Specialist", last: *daysAgo(1),
 		},
 		{
 			name: "admin on a light-agent role still holds a seat at the admin price",
 			user: zendesk.User{ID: 13, Role: "admin", RoleType: ptr(1), CustomRoleID: ptr[int64](11), LastLoginAt: daysAgo(1), CreatedAt: created},
-			want: Seat{Paid: true, Category: CategoryAdmin, RoleName: "Light Agent", LastActivity: *daysAgo(1), DaysInactive: 1, MonthlyCost: 150},
+			want: Seat{Paid: true, Category: CategoryAdmin, DaysInactive: 1, MonthlyCost: 150},
+			role: "Light Agent", last: *daysAgo(1),
 		},
 		{
 			name: "unknown custom role id is priced as the plain role and says so",
 			user: zendesk.User{ID: 14, Role: "agent", CustomRoleID: ptr[int64](999), LastLoginAt: daysAgo(1), CreatedAt: created},
-			want: Seat{Paid: true, Category: CategoryAgent, RoleName: "unknown role 999", LastActivity: *daysAgo(1), DaysInactive: 1, MonthlyCost: 115},
+			want: Seat{Paid: true, Category: CategoryAgent, DaysInactive: 1, MonthlyCost: 115},
+			role: "unknown role 999", last: *daysAgo(1),
 		},
 	}
 	ix := NewIndex(snap, policy)
@@ -163,6 +180,9 @@ func TestEvaluateSeat(t *testing.T) {
 			tt.want.User = staff
 			if diff := cmp.Diff(tt.want, got); diff != "" {
 				t.Errorf("Evaluate mismatch (-want +got):\n%s", diff)
+			}
+			if got.RoleName() != tt.role || got.Free() != tt.free || !got.LastActivity().Equal(tt.last) {
+				t.Errorf("role %q, free %q, last activity %s; want %q, %q, %s", got.RoleName(), got.Free(), got.LastActivity(), tt.role, tt.free, tt.last)
 			}
 		})
 	}

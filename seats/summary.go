@@ -155,7 +155,7 @@ func report(all []Seat, p Policy, syncedAt time.Time) Report {
 }
 
 // sortMostInactiveFirst sorts list as MostInactiveFirst orders it. A Seat
-// is some 300 bytes, and a sort moves each many times: sorting small keys
+// is some 250 bytes, and a sort moves each many times: sorting small keys
 // and then moving each seat once to its place is several times faster.
 func sortMostInactiveFirst(list []Seat) {
 	type key struct {
@@ -220,7 +220,7 @@ func Summarize(ctx context.Context, snaps store.Snapshots, name string, p Policy
 func (r *Report) count(s Seat) {
 	sum := &r.Summary
 	if !s.Paid {
-		sum.Free[s.Free]++
+		sum.Free[s.Free()]++
 		return
 	}
 	sum.Paid.add(s)

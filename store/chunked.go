@@ -749,6 +749,11 @@ func readContent(r io.Reader, snap *Snapshot, member func(connector.Staff) error
 			if err := decode(&snap.Memberships); err != nil {
 				return false, err
 			}
+			// The decoder grows the list as it goes; a view keeps it as
+			// long as the snapshot stands, so keep only what it holds.
+			if len(snap.Memberships) < cap(snap.Memberships)*7/8 {
+				snap.Memberships = slices.Clone(snap.Memberships)
+			}
 		default: // "connector" and "account", which the head has too
 			if err := dec.SkipValue(); err != nil {
 				return false, unreadable(err)
