@@ -751,6 +751,25 @@ redis.call('ZADD', KEYS[2], 0, ARGV[1])
 return 1
 `)
 
+// createManyScript is createScript for many records of one kind in one
+// call: KEYS index, then the records; ARGV updated-at, then each record's
+// id and data. Returns how many it created. A record is checked after the
+// ones before it are written, so of an id given twice the first stands.
+var createManyScript = redis.NewScript(`
+local created = {}
+for i = 2, #KEYS do
+  if redis.call('EXISTS', KEYS[i]) == 0 then
+    redis.call('HSET', KEYS[i], 'v', 1, 'd', ARGV[2 * i - 1], 'u', ARGV[1])
+    created[#created + 1] = 0
+    created[#created + 1] = ARGV[2 * i - 2]
+  end
+end
+if #created > 0 then
+  redis.call('ZADD', KEYS[1], unpack(created))
+end
+return #created / 2
+`)
+
 // casScript: KEYS record; ARGV expected version, data, updated-at, "1" to
 // close the ballot. Returns the new version, -1 when absent, -2 on a
 // version mismatch. The votes not yet folded are folded into data now:
@@ -924,15 +943,22 @@ func (s *Store) CreateRecord(ctx context.Context, kind, id string, data []byte) 
 	return store.Record{Kind: kind, ID: id, Version: 1, Data: cloneData(data), UpdatedAt: now}, nil
 }
 
-// createPipeline bounds the create commands one round trip carries, so a
-// large batch neither builds one huge request and reply in memory nor keeps
-// the connection busy for long at a time.
-const createPipeline = 1000
+// createPipeline bounds the records one round trip carries, so a large
+// batch neither builds one huge request and reply in memory nor keeps the
+// connection busy for long at a time; createBatch bounds the records one
+// createManyScript call writes, so no call holds Redis, which runs one
+// script at a time, for more than a moment (some hundreds of microseconds).
+const (
+	createPipeline = 1000
+	createBatch    = 100
+)
 
-// CreateRecords implements store.Records by pipelining createScript, whose
-// keys share the kind's hash tag, so each pipeline goes to one node.
-// Commands run in order, so a duplicate id later in recs finds the earlier
-// one created; only a NOSCRIPT resend (see createChunk) can reorder them.
+// CreateRecords implements store.Records by pipelining createManyScript,
+// whose keys share the kind's hash tag, so each pipeline goes to one node.
+// A call per record cost Redis more in running the script than in the
+// writes. Commands run in order, so a duplicate id later in recs finds the
+// earlier one created; only a NOSCRIPT resend (see createChunk) can
+// reorder them.
 func (s *Store) CreateRecords(ctx context.Context, kind string, recs []store.NewRecord) (int, error) {
 	if err := check.RecordKind(kind); err != nil {
 		return 0, err
@@ -961,37 +987,45 @@ func (s *Store) CreateRecords(ctx context.Context, kind string, recs []store.New
 	return created, nil
 }
 
-// createChunk runs createScript for recs in one pipeline and counts the
-// records created. A pipeline cannot fall back from EVALSHA to EVAL per
-// command as Script.Run does, so when the script is not cached (a fresh or
-// restarted server, SCRIPT FLUSH) the script is loaded and only the
-// commands that failed with NOSCRIPT are sent again; the others ran.
+// createChunk runs createManyScript for recs, createBatch at a time, in one
+// pipeline and counts the records created. A pipeline cannot fall back
+// from EVALSHA to EVAL per command as Script.Run does, so when the script
+// is not cached (a fresh or restarted server, SCRIPT FLUSH) the script is
+// loaded and only the batches that failed with NOSCRIPT are sent again;
+// the others ran.
 func (s *Store) createChunk(ctx context.Context, w redis.Cmdable, c *store.Codec, kind string, recs []store.NewRecord) (int, error) {
 	index := s.recordIndexKey(kind)
 	now := stamp().UnixNano()
+	batches := slices.Collect(slices.Chunk(recs, createBatch))
 	created := 0
 	for attempt := 0; ; attempt++ {
-		cmds := make([]*redis.Cmd, len(recs))
+		cmds := make([]*redis.Cmd, len(batches))
 		_, perr := w.Pipelined(ctx, func(p redis.Pipeliner) error {
-			for i, r := range recs {
-				name := c.RecordName(kind, r.ID)
-				cmds[i] = p.EvalSha(ctx, createScript.Hash(), []string{s.recordKey(kind, name), index}, name, c.SealRecord(kind, name, r.ID, r.Data), now)
+			for i, batch := range batches {
+				keys := make([]string, 1, 1+len(batch))
+				keys[0] = index
+				args := make([]any, 1, 1+2*len(batch))
+				args[0] = now
+				for _, r := range batch {
+					name := c.RecordName(kind, r.ID)
+					keys = append(keys, s.recordKey(kind, name))
+					args = append(args, name, c.SealRecord(kind, name, r.ID, r.Data))
+				}
+				cmds[i] = p.EvalSha(ctx, createManyScript.Hash(), keys, args...)
 			}
 			return nil
 		})
 		var (
-			unscripted []store.NewRecord
+			unscripted [][]store.NewRecord
 			firstErr   error
 		)
 		for i, cmd := range cmds {
 			n, err := cmd.Int64()
 			switch {
 			case err == nil:
-				if n == 1 {
-					created++
-				}
+				created += int(n)
 			case isNoScript(err):
-				unscripted = append(unscripted, recs[i])
+				unscripted = append(unscripted, batches[i])
 			case firstErr == nil:
 				firstErr = err
 			}
@@ -1009,10 +1043,10 @@ func (s *Store) createChunk(ctx context.Context, w redis.Cmdable, c *store.Codec
 			// flushing the cache, and looping would not help.
 			return created, fmt.Errorf("create script missing right after SCRIPT LOAD: %w", redis.ErrNoScript)
 		}
-		if err := createScript.Load(ctx, s.client).Err(); err != nil {
+		if err := createManyScript.Load(ctx, s.client).Err(); err != nil {
 			return created, fmt.Errorf("load create script: %w", err)
 		}
-		recs = unscripted
+		batches = unscripted
 	}
 }
 
