@@ -1,11 +1,16 @@
 package reviews_test
 
 import (
+	"context"
 	"errors"
+	"fmt"
+	"math"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
+	"github.com/seatwarden/seatwarden/connector"
 	"github.com/seatwarden/seatwarden/reviews"
 	"github.com/seatwarden/seatwarden/seats"
 	"github.com/seatwarden/seatwarden/store"
@@ -256,5 +261,61 @@ func TestPurge(t *testing.T) {
 	}
 	if n, err := f.svc.Purge(ctx, now.AddDate(0, 0, 21), 10_000); err != nil || n != len(recent)+len(owners)+1-2 {
 		t.Fatalf("the next run purged %d, %v; want the rest, %d", n, err, len(recent)+len(owners)+1-2)
+	}
+}
+
+// refusingCreates is a store whose item writes fail after the first
+// few calls, as a store that goes away in the middle of a large opening.
+type refusingCreates struct {
+	store.Store
+	allowed int
+	calls   int
+}
+
+func (r *refusingCreates) CreateRecords(ctx context.Context, kind string, recs []store.NewRecord) (int, error) {
+	if r.calls++; r.calls > r.allowed {
+		return 0, errors.New("store went away")
+	}
+	return r.Store.CreateRecords(ctx, kind, recs)
+}
+
+// TestALargeOpeningCutOffIsFinishedByTheNext: an opening too large for one
+// write that fails half-way says so, and the next opening writes the rest,
+// each seat once.
+func TestALargeOpeningCutOffIsFinishedByTheNext(t *testing.T) {
+	f := newFixture(t)
+	const n = 25_000 // three of open's batches
+	var report seats.Report
+	old := now.AddDate(0, 0, -90)
+	for i := range n {
+		report.Paid = append(report.Paid, seats.Seat{
+			User: connector.Staff{ID: int64(1_000_000 + i*7919%n), Email: fmt.Sprintf("agent%05d@acme.example", i), Role: "agent", LastActivity: &old},
+			Paid: true, DaysInactive: 90, Inactive: true, MonthlyCost: 115,
+		})
+	}
+	period := reviews.PeriodOf(now, time.UTC)
+	refusing := &refusingCreates{Store: f.store, allowed: 1}
+	svc := &reviews.Service{Records: refusing, Audit: f.store, Now: func() time.Time { return now }, Holder: "test"}
+	if _, err := svc.Open(t.Context(), period, report, ownerOf); err == nil || !strings.Contains(err.Error(), "store went away") {
+		t.Fatalf("Open over a store that went away = %v, want its error", err)
+	}
+	refusing.allowed = math.MaxInt
+	items, err := svc.Open(t.Context(), period, report, ownerOf)
+	if err != nil {
+		t.Fatal(err)
+	}
+	all, err := svc.Items(t.Context(), period)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(items) != n || len(all) != n {
+		t.Fatalf("the second opening asks about %d seats and the period holds %d; want %d each", len(items), len(all), n)
+	}
+	seen := map[int64]bool{}
+	for _, it := range all {
+		if seen[it.Seat.UserID] || it.Version != 1 || it.State != reviews.Open {
+			t.Fatalf("item %d: seen before %v, version %d, state %s", it.Seat.UserID, seen[it.Seat.UserID], it.Version, it.State)
+		}
+		seen[it.Seat.UserID] = true
 	}
 }

@@ -307,18 +307,12 @@ func (s *Service) open(ctx context.Context, period string, report seats.Report, 
 	if err != nil {
 		return nil, nil, err
 	}
-	recs := make([]store.NewRecord, len(asked))
-	for i := range asked {
-		data, err := json.Marshal(asked[i])
-		if err != nil {
-			return nil, nil, err
-		}
-		recs[i] = store.NewRecord{ID: itemID(asked[i].Seat.UserID), Data: data}
-		asked[i].Version = 1
-	}
-	created, err := s.Records.CreateRecords(ctx, s.itemKind(period), recs)
+	created, err := s.createItems(ctx, period, asked)
 	if err != nil {
 		return nil, nil, fmt.Errorf("reviews: open %s: %w", period, err)
+	}
+	for i := range asked {
+		asked[i].Version = 1
 	}
 	// A period opened and indexed already has its asked items indexed,
 	// unless this open created some; one opened before the index stays
@@ -339,7 +333,7 @@ func (s *Service) open(ctx context.Context, period string, report seats.Report, 
 	if created > 0 {
 		s.audit(ctx, "system", s.verb()+".opened", "review:"+period, map[string]string{"seats": strconv.Itoa(created)})
 	}
-	if created == len(recs) {
+	if created == len(asked) {
 		// Every item is new, so none was decided yet: no need to read the
 		// period back, which for a large account is the slowest step.
 		if !opened {
@@ -362,6 +356,66 @@ func (s *Service) open(ctx context.Context, period string, report seats.Report, 
 		}
 	}
 	return open, all, nil
+}
+
+// itemBatch is how many items open hands the store at a time.
+const itemBatch = 10_000
+
+// createItems writes items as period's and says how many were new. The
+// next batch is marshalled while the store writes the last: on Redis the
+// writes are mostly Redis's own time, on the other core, which the
+// marshalling used to wait behind. The batches go in id order, so on the
+// embedded store in the clear each batch's keys fall past the last one's
+// and none is looked up before it is put.
+func (s *Service) createItems(ctx context.Context, period string, items []Item) (int, error) {
+	ids := make([]string, len(items))
+	order := make([]int, len(items))
+	for i := range items {
+		ids[i], order[i] = itemID(items[i].Seat.UserID), i
+	}
+	slices.SortFunc(order, func(a, b int) int { return strings.Compare(ids[a], ids[b]) })
+
+	type batch struct {
+		recs []store.NewRecord
+		err  error
+	}
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	batches := make(chan batch, 1)
+	go func() {
+		defer close(batches)
+		for part := range slices.Chunk(order, itemBatch) {
+			b := batch{recs: make([]store.NewRecord, len(part))}
+			for j, i := range part {
+				data, err := json.Marshal(items[i])
+				if err != nil {
+					b = batch{err: err}
+					break
+				}
+				b.recs[j] = store.NewRecord{ID: ids[i], Data: data}
+			}
+			select {
+			case batches <- b:
+			case <-ctx.Done():
+				return
+			}
+			if b.err != nil {
+				return
+			}
+		}
+	}()
+	created := 0
+	for b := range batches {
+		if b.err != nil {
+			return created, b.err
+		}
+		n, err := s.Records.CreateRecords(ctx, s.itemKind(period), b.recs)
+		created += n
+		if err != nil {
+			return created, err
+		}
+	}
+	return created, ctx.Err()
 }
 
 // verb is the review's word in audit actions: "review.opened",
