@@ -178,3 +178,57 @@ func (l listing) ListRecords(ctx context.Context, kind string) ([]store.Record, 
 	}
 	return recs, err
 }
+
+// Work that answers and leaves the rest of itself for afterwards stays
+// queued until the rest has run, so a replica that dies in between leaves
+// it to another; the rest runs within the worker's deadline, on the
+// worker itself when nobody else is free.
+func TestWorkLeftForAfterwardsStaysQueuedUntilItRuns(t *testing.T) {
+	for name, open := range stores {
+		t.Run(name, func(t *testing.T) {
+			st, c := open(t), &clock{}
+			c.advance(time.Hour)
+			q, other := replica(st, c, "one"), replica(st, c, "two")
+			deadline := time.Now().Add(time.Minute)
+			workerCtx, cancel := context.WithDeadline(t.Context(), deadline)
+			defer cancel()
+			onWorker := func(task func(context.Context)) bool { task(workerCtx); return true }
+
+			var leftOver func(context.Context)
+			var restDeadline time.Time
+			answered, restRan := false, false
+			run := func(context.Context) func(context.Context) {
+				answered = true
+				return func(ctx context.Context) { restRan = true; restDeadline, _ = ctx.Deadline() }
+			}
+			later := func(task func(context.Context)) bool { leftOver = task; return true }
+			if err := q.AcceptLater(t.Context(), map[string]string{"click": "seat.remove"}, onWorker, later, run); err != nil {
+				t.Fatal(err)
+			}
+			if !answered || restRan || leftOver == nil {
+				t.Fatalf("answered %v, rest run %v, rest handed on %v; want answered and the rest handed on, not run", answered, restRan, leftOver != nil)
+			}
+			c.advance(2 * time.Minute) // this replica dies here: its claim lapses
+			if w, err := other.Lapsed(t.Context()); err != nil || len(w) != 1 {
+				t.Fatalf("lapsed before the rest ran = %v, %v; want the work, for another replica to take", w, err)
+			}
+			leftOver(t.Context())
+			if !restRan || !restDeadline.Equal(deadline) {
+				t.Errorf("rest ran %v with deadline %v; want it run with the worker's %v", restRan, restDeadline, deadline)
+			}
+			if w, err := other.Lapsed(t.Context()); err != nil || len(w) != 0 {
+				t.Errorf("lapsed after the rest ran = %v, %v; want none", w, err)
+			}
+
+			restRan = false
+			full := func(func(context.Context)) bool { return false }
+			if err := q.AcceptLater(t.Context(), map[string]string{"click": "seat.remove"}, onWorker, full, run); err != nil {
+				t.Fatal(err)
+			}
+			c.advance(2 * time.Minute)
+			if w, err := other.Lapsed(t.Context()); !restRan || err != nil || len(w) != 0 {
+				t.Errorf("with nobody free: rest ran %v, lapsed %v, %v; want it run on the worker and the work done", restRan, w, err)
+			}
+		})
+	}
+}
