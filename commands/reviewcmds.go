@@ -4,7 +4,6 @@ import (
 	"cmp"
 	"context"
 	"errors"
-	"log/slog"
 	"slices"
 	"strings"
 	"time"
@@ -266,16 +265,9 @@ func (rc *reviewCommands) cancelled(ctx context.Context, c *Call, period string,
 	return rc.redraw(ctx, c, period, it.Owner, userID)
 }
 
-// decide records a decision and redraws the digest it came from. When
-// the transport takes work for after its answer, a Remove or Downgrade
-// is answered as recorded, its change under way, and carried out after
-// the answer: the change waits on the SaaS (its batch, a rate limit)
-// far longer than the decision takes, and the worker answering clicks
-// is free for the next one meanwhile.
+// decide records a decision and redraws the digest it came from.
 func (rc *reviewCommands) decide(ctx context.Context, c *Call, in reviews.Input, origin bot.MessageRef) (bot.Message, error) {
 	in.Actor = reviews.Actor{Email: c.Role.Email, Admin: c.Role.Admin}
-	afterwards := bot.AfterwardsFrom(ctx)
-	in.Later = afterwards != nil
 	it, err := rc.d.Reviews.Decide(ctx, in)
 	if errors.Is(err, reviews.ErrStepUpRequired) {
 		return stepUpLink(ctx, rc.d, c, StepUpSeatRemove, prompts.SeatValue(it.Seat.Connector, in.Period, in.UserID),
@@ -296,22 +288,7 @@ func (rc *reviewCommands) decide(ctx context.Context, c *Call, in reviews.Input,
 	if rc.d.ReviewChanged != nil {
 		rc.d.ReviewChanged(ctx, rc.saas(), in.Period, origin, changed...)
 	}
-	if in.Later && it.Change != nil && it.Change.Status == reviews.ChangePending {
-		afterwards(func(ctx context.Context) { rc.carryOut(ctx, in.Period, in.UserID, owner) })
-	}
 	return rc.redraw(ctx, c, in.Period, owner, in.UserID)
-}
-
-// carryOut makes the change of a decision answered before it was made,
-// and redraws the owner's digests, the one clicked included, to say how
-// it went.
-func (rc *reviewCommands) carryOut(ctx context.Context, period string, userID int64, owner string) {
-	if _, err := rc.d.Reviews.CarryOut(ctx, period, userID); err != nil {
-		rc.d.Logger.WarnContext(ctx, "seat change not carried out yet; it will be retried", slog.String("period", period), slog.Int64("user", userID), slog.Any("error", err))
-	}
-	if rc.d.ReviewChanged != nil {
-		rc.d.ReviewChanged(ctx, rc.saas(), period, bot.MessageRef{}, owner)
-	}
 }
 
 // formError shows the form again with the error on its field.

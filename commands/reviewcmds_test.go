@@ -166,51 +166,6 @@ func atoi(t *testing.T, s string) int {
 	return n
 }
 
-// TestARemoveAnsweredFirstIsCarriedOutAfterwards: where the transport
-// takes work for after its answer, a Remove is answered as recorded, its
-// change under way and Zendesk not yet asked; the work left afterwards
-// makes the change once and has every copy of the owner's digest redrawn,
-// the one clicked included.
-func TestARemoveAnsweredFirstIsCarriedOutAfterwards(t *testing.T) {
-	f := newReviewFixture(t)
-	tom := f.seat(t, "tom@acme.example")
-	var later []func(context.Context)
-	var excepts []bot.MessageRef
-	f.deps.ReviewChanged = func(_ context.Context, _, _ string, except bot.MessageRef, owners ...string) {
-		f.mu.Lock()
-		defer f.mu.Unlock()
-		f.changed = append(f.changed, owners...)
-		excepts = append(excepts, except)
-	}
-	var err error
-	if f.router, err = New(f.deps); err != nil {
-		t.Fatal(err)
-	}
-	ctx := bot.WithAfterwards(t.Context(), func(work func(context.Context)) { later = append(later, work) })
-	clicked := bot.MessageRef{Platform: bot.PlatformSlack, ConversationID: "C1", MessageID: "1700000000.000100"}
-	got := f.router.Handle(ctx, bot.Request{Platform: bot.PlatformSlack, User: user(acmeOmar), Conversation: bot.Conversation{ID: "C1"},
-		Action: &bot.Action{ID: prompts.ActionRemove, Value: tom, Message: clicked}})
-	if !strings.Contains(text(got), "Removed by omar@acme.example at 11:00 — being carried out in Zendesk") {
-		t.Errorf("the answer to Remove:\n%s", text(got))
-	}
-	id := f.item(t, tom).Seat.UserID
-	if u, _ := f.emu.User(id); u.Role == zendesk.RoleEndUser || len(later) != 1 {
-		t.Fatalf("before the work afterwards: Tom's role %q, %d pieces of work left; want still an agent, one", u.Role, len(later))
-	}
-	later[0](t.Context())
-	if u, _ := f.emu.User(id); u.Role != zendesk.RoleEndUser {
-		t.Errorf("Tom's role after the work afterwards = %q, want end-user", u.Role)
-	}
-	if it := f.item(t, tom); it.Change == nil || it.Change.Status != reviews.ChangeDone {
-		t.Errorf("Tom's item after the work afterwards: %+v", it.Change)
-	}
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	if want := []bot.MessageRef{clicked, {}}; !slices.Equal(excepts, want) || !slices.Equal(f.changed, []string{acmeOmar, acmeOmar}) {
-		t.Errorf("ReviewChanged told about %v except %v; want Omar's digests but the clicked one, then all of them", f.changed, excepts)
-	}
-}
-
 func TestRemoveIsCarriedOutAndShown(t *testing.T) {
 	f := newReviewFixture(t)
 	before := text(ask(f.router, acmeAdmin, "seats"))

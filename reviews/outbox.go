@@ -17,13 +17,6 @@ import (
 // errNotOurs: another replica holds the change's lease, or it is finished.
 var errNotOurs = errors.New("reviews: change not ours to carry out")
 
-// CarryOut makes the pending change of a decision recorded with
-// Input.Later and returns the item as it stands afterwards: done, failed
-// (Resume tries again), or still pending under another replica's lease.
-func (s *Service) CarryOut(ctx context.Context, period string, userID int64) (Item, error) {
-	return s.carryOut(ctx, period, userID)
-}
-
 // carryOut makes an item's pending Zendesk change, once: it takes the
 // item's lease with a compare-and-set, checks the seat is still as the
 // digest showed it, makes the change and records the outcome. It returns

@@ -528,10 +528,6 @@ type Input struct {
 	// RemoveAs, when set, is Remove's change instead of the policy's
 	// remove_action: the seats of leavers, suspended at once by policy.
 	RemoveAs ChangeKind
-	// Later: the decision's change (Remove, Downgrade) is recorded pending
-	// and left for the caller to carry out with CarryOut once it has
-	// answered; Decide otherwise carries it out before it returns.
-	Later bool
 }
 
 // ErrStepUpRequired: the decision counts only after the decider signs in
@@ -542,9 +538,8 @@ var ErrStepUpRequired = errors.New("reviews: removing a seat needs the decider t
 // concurrent clicks exactly one wins; the others get a *DecidedError
 // naming the winner. Keep, Snooze and Not mine are complete when Decide
 // returns. Downgrade and Remove are recorded with their Zendesk change
-// pending and carried out before Decide returns when Zendesk answers
-// (unless in.Later: then by the caller's CarryOut); if it does not, the
-// item says so and Resume retries.
+// pending and carried out before Decide returns when Zendesk answers;
+// if it does not, the item says so and Resume retries.
 func (s *Service) Decide(ctx context.Context, in Input) (Item, error) {
 	if !slices.Contains(s.Cadence().LivePeriods(s.now(), s.policy().Location), in.Period) {
 		return Item{}, ErrExpired
@@ -669,7 +664,7 @@ func (s *Service) decide(ctx context.Context, in Input) (Item, error) {
 	if err := s.remember(ctx, decided); err != nil {
 		return decided, err
 	}
-	if decided.Change == nil || in.Later {
+	if decided.Change == nil {
 		return decided, nil
 	}
 	done, err := s.carryOut(ctx, in.Period, in.UserID)

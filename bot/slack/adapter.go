@@ -100,13 +100,10 @@ type Options struct {
 // within Slack's 3 seconds, and turns slash commands, clicks and events
 // into neutral requests. It is also Slack's bot.Notifier (notify.go).
 type Adapter struct {
-	opt  Options
-	log  *slog.Logger
-	pool *workers.Pool
-	// afterwards runs what answers leave for after them (a seat change),
-	// so the workers answering clicks are not held by it.
-	afterwards *workers.Pool
-	users      *userDirectory
+	opt   Options
+	log   *slog.Logger
+	pool  *workers.Pool
+	users *userDirectory
 	// answers keeps the rendering of answers that name themselves.
 	answers answerCache
 	pacer   *pacing.Pacer
@@ -148,13 +145,12 @@ func New(o Options) (*Adapter, error) {
 	}
 	log = log.With(slog.String("platform", "slack"))
 	a := &Adapter{
-		opt:        o,
-		log:        log,
-		pool:       workers.New(max(o.Workers, 0), max(o.Queue, 0), log),
-		afterwards: workers.New(max(o.Workers, 0), max(o.Queue, 0), log),
-		users:      &userDirectory{api: o.API, records: o.Users, now: o.Now, log: log},
-		pacer:      pacing.New(channelRate(o.ChannelRate), cmp.Or(o.ChannelBurst, defaultChannelBurst), o.Now, o.Sleep),
-		posts:      pacing.New(rate.Limit(cmp.Or(o.PostsPerMinute, defaultPostsPerMinute)/60), cmp.Or(o.PostBurst, defaultPostBurst), o.Now, o.Sleep),
+		opt:   o,
+		log:   log,
+		pool:  workers.New(max(o.Workers, 0), max(o.Queue, 0), log),
+		users: &userDirectory{api: o.API, records: o.Users, now: o.Now, log: log},
+		pacer: pacing.New(channelRate(o.ChannelRate), cmp.Or(o.ChannelBurst, defaultChannelBurst), o.Now, o.Sleep),
+		posts: pacing.New(rate.Limit(cmp.Or(o.PostsPerMinute, defaultPostsPerMinute)/60), cmp.Or(o.PostBurst, defaultPostBurst), o.Now, o.Sleep),
 	}
 	if o.Intake != nil {
 		a.intake = &intake.Queue{Records: o.Intake, Kind: "slack-intake", Holder: cmp.Or(o.Holder, "seatwarden"), Lease: o.IntakeLease, Now: o.Now, Log: log}
@@ -177,8 +173,7 @@ func (a *Adapter) Close(ctx context.Context) error {
 	if a.stopSweep != nil {
 		a.stopSweep(ctx)
 	}
-	// The workers first: what they answer may leave work afterwards.
-	return errors.Join(a.pool.Close(ctx), a.afterwards.Close(ctx))
+	return a.pool.Close(ctx)
 }
 
 // Register mounts the Slack endpoints on mux.
@@ -765,25 +760,16 @@ const formNotOpened = "The form could not open in time. Please click the button 
 // answerClick handles a click. A form in the reply opens first, before
 // anything is posted, since its trigger_id is good for 3 s from the click;
 // the reply's other content then goes to response_url as usual.
-func (a *Adapter) answerClick(ctx context.Context, req bot.Request, c click) (rest func(context.Context)) {
-	var later []func(context.Context)
-	ctx = bot.WithAfterwards(ctx, func(work func(context.Context)) { later = append(later, work) })
+func (a *Adapter) answerClick(ctx context.Context, req bot.Request, c click) {
 	reply := a.handle(ctx, req)
-	if !reply.Empty() {
-		if reply.Form != nil {
-			a.openForm(ctx, *reply.Form, req.User.ID, c)
-		}
-		out, _ := a.render(reply)
-		a.postResponses(ctx, c.responseURL, out)
+	if reply.Empty() {
+		return
 	}
-	if len(later) == 0 {
-		return nil
+	if reply.Form != nil {
+		a.openForm(ctx, *reply.Form, req.User.ID, c)
 	}
-	return func(ctx context.Context) {
-		for _, work := range later {
-			work(ctx)
-		}
-	}
+	out, _ := a.render(reply)
+	a.postResponses(ctx, c.responseURL, out)
 }
 
 // openForm opens f as a modal with the click's trigger_id, carrying the

@@ -26,14 +26,14 @@ type queued struct {
 // is written to the store first, so it outlives this replica; a store
 // that cannot take it gets the same busy note, and nothing is queued.
 func (a *Adapter) takeClick(ctx context.Context, req bot.Request, c click) any {
-	answer := func(ctx context.Context) func(context.Context) { return a.answerClick(ctx, req, c) }
+	answer := func(ctx context.Context) { a.answerClick(ctx, req, c) }
 	if a.intake == nil {
-		if !a.pool.Submit(func(ctx context.Context) { a.runAfterwards(ctx, answer(ctx)) }) {
+		if !a.pool.Submit(answer) {
 			return busyReply()
 		}
 		return nil
 	}
-	if err := a.intake.AcceptLater(ctx, queued{Request: req, ResponseURL: c.responseURL, Origin: c.origin}, a.pool.Submit, a.afterwards.Submit, answer); err != nil {
+	if err := a.intake.Accept(ctx, queued{Request: req, ResponseURL: c.responseURL, Origin: c.origin}, a.pool.Submit, answer); err != nil {
 		a.log.WarnContext(ctx, "click refused: busy, or the store did not take it", slog.String("user", req.User.ID), slog.Any("error", err))
 		return busyReply()
 	}
@@ -51,9 +51,7 @@ func (a *Adapter) resumeClick(w intake.Work) bool {
 			return true
 		}
 		if q.EventID == "" {
-			if rest := a.answerClick(ctx, q.Request, click{responseURL: q.ResponseURL, origin: q.Origin}); rest != nil {
-				rest(ctx)
-			}
+			a.answerClick(ctx, q.Request, click{responseURL: q.ResponseURL, origin: q.Origin})
 			return true
 		}
 		// The replica that kept it may have posted the answer before it
@@ -102,16 +100,5 @@ func (h *handoff) finish(ctx context.Context, a *Adapter) {
 	h.mu.Unlock()
 	if id != "" {
 		a.intake.Remove(ctx, id)
-	}
-}
-
-// runAfterwards runs what an answer left for after it, off the worker
-// that answered when another is free.
-func (a *Adapter) runAfterwards(ctx context.Context, rest func(context.Context)) {
-	if rest == nil {
-		return
-	}
-	if !a.afterwards.Submit(rest) {
-		rest(ctx)
 	}
 }

@@ -6,7 +6,6 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"path/filepath"
-	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -18,7 +17,6 @@ import (
 	"github.com/seatwarden/seatwarden/bot"
 	"github.com/seatwarden/seatwarden/bot/slack"
 	"github.com/seatwarden/seatwarden/bot/slack/slacktest"
-	"github.com/seatwarden/seatwarden/store"
 	"github.com/seatwarden/seatwarden/store/boltstore"
 )
 
@@ -200,83 +198,3 @@ func answersTo(emu *slacktest.Server, responseURL string) []slacktest.ResponseUR
 type testWriter struct{ t *testing.T }
 
 func (w testWriter) Write(p []byte) (int, error) { w.t.Log(string(p)); return len(p), nil }
-
-// leavesWork answers every request as echo does and, for a Remove, leaves
-// work for after the answer that waits until released.
-type leavesWork struct {
-	echo
-	release chan struct{}
-	ran     chan struct{}
-}
-
-func (h *leavesWork) Handle(ctx context.Context, req bot.Request) bot.Message {
-	if after := bot.AfterwardsFrom(ctx); after != nil && req.Action != nil && req.Action.ID == "seat.remove" {
-		after(func(ctx context.Context) {
-			select {
-			case <-h.release:
-			case <-ctx.Done():
-			}
-			close(h.ran)
-		})
-	}
-	return h.echo.Handle(ctx, req)
-}
-
-// TestWorkLeftAfterAClicksAnswerFreesTheWorker: a click whose handler
-// leaves work for after its answer is answered first; the replica's only
-// worker then answers the next click while that work is still running,
-// and the first click stays in the intake until its work is done.
-func TestWorkLeftAfterAClicksAnswerFreesTheWorker(t *testing.T) {
-	emu := slacktest.NewServer(slacktest.WithUser(slacktest.User{ID: "U0DANA", Name: "dana", Email: "dana@example.com"}))
-	t.Cleanup(emu.Close)
-	st, err := boltstore.Open(filepath.Join(t.TempDir(), "sw.db"), boltstore.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { st.Close() })
-	h := &leavesWork{release: make(chan struct{}), ran: make(chan struct{})}
-	a, err := slack.New(slack.Options{
-		SigningSecret: signingSecret, API: slackgo.New(slacktest.DefaultBotToken, slackgo.OptionAPIURL(emu.APIURL())),
-		Handler: h, Dedupe: st, Users: st, ResponseOrigins: []string{emu.URL},
-		Logger: slog.New(slog.NewTextHandler(testWriter{t}, nil)), Workers: 1, Intake: st, Holder: "replica-1",
-		IntakeLease: time.Minute, ChannelRate: 1000, ChannelBurst: 100, PostsPerMinute: 60_000, PostBurst: 100,
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	mux := http.NewServeMux()
-	a.Register(mux)
-	srv := httptest.NewServer(mux)
-	t.Cleanup(srv.Close)
-	f := &fixture{emu: emu, server: srv}
-	released := sync.OnceFunc(func() { close(h.release) })
-	t.Cleanup(released)
-
-	ts := emu.PostUserMessage("C0SEATS", "U0BOT", "digest").TS
-	removeURL, keepURL := emu.NewMessageResponseURL("C0SEATS", "U0DANA", ts), emu.NewMessageResponseURL("C0SEATS", "U0DANA", ts)
-	f.post(t, "/slack/interactions", clickBody("C0SEATS", ts, "1.2.3", removeURL, "seat.remove", "rev-1:42", false), nil)
-	waitFor(t, emu, "the Remove answered", func() bool { return len(answersTo(emu, removeURL)) == 1 })
-	f.post(t, "/slack/interactions", clickBody("C0SEATS", ts, "1.2.4", keepURL, "seat.keep", "rev-1:43", false), nil)
-	waitFor(t, emu, "the next click answered while the Remove's work runs", func() bool { return len(answersTo(emu, keepURL)) == 1 })
-	recs, err := st.ListRecords(t.Context(), "slack-intake")
-	if err != nil || !slices.ContainsFunc(recs, func(r store.Record) bool { return strings.Contains(string(r.Data), "rev-1:42") }) {
-		t.Errorf("intake while the Remove's work runs: %d entries (%v), want the Remove's among them", len(recs), err)
-	}
-	select {
-	case <-h.ran:
-		t.Fatal("the work left after the answer ran before it was released")
-	default:
-	}
-	released()
-	select {
-	case <-h.ran:
-	case <-time.After(10 * time.Second):
-		t.Fatal("the work left after the answer never ran")
-	}
-	if err := a.Close(t.Context()); err != nil {
-		t.Fatal(err)
-	}
-	if recs, err := st.ListRecords(t.Context(), "slack-intake"); err != nil || len(recs) != 0 {
-		t.Errorf("intake after the work: %d entries (%v), want none", len(recs), err)
-	}
-}

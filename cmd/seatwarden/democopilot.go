@@ -40,8 +40,8 @@ func (d *demo) copilotReview(ctx context.Context, a *app, gh *demoGitHub) {
 	d.say("%s presses Remove on %s's Copilot seat (%d days without Copilot activity) and confirms.", demoAdmin.name, jberg.Seat.Name, jberg.Seat.DaysInactive)
 	d.click(ctx, demoAdmin, dm, digest.TS, prompts.ActionRemove, prompts.SeatValue(connector.GitHub, period, jberg.Seat.UserID))
 	// The digest already shows the Zendesk seat Dana removed: wait for one more.
-	already := strings.Count(messageText(digest), "➖ Removed by")
-	removed, ok := d.awaitMessage(ctx, dm, digest.TS, func(m slacktest.Message) bool { return strings.Count(messageText(m), "➖ Removed by") > already })
+	already := strings.Count(messageText(digest), "Removed by")
+	removed, ok := d.awaitMessage(ctx, dm, digest.TS, func(m slacktest.Message) bool { return strings.Count(messageText(m), "Removed by") > already })
 	if ok {
 		lines := strings.Split(messageText(removed), "\n")
 		for i, l := range lines {

@@ -98,7 +98,7 @@ func (d *demo) leavers(ctx context.Context, a *app, ok *oktatest.Server, emu *ze
 	d.say("")
 	d.say("%s presses Remove and confirms.", owner.name)
 	d.click(ctx, owner, dm, msg.TS, prompts.ActionRemove, prompts.SeatValue(connector.Zendesk, period, leaver.User.ID))
-	if _, done := d.awaitMessage(ctx, dm, msg.TS, func(m slacktest.Message) bool { return strings.Contains(messageText(m), "➖ Removed by "+owner.email) }); !done {
+	if _, done := d.awaitMessage(ctx, dm, msg.TS, func(m slacktest.Message) bool { return strings.Contains(messageText(m), "Removed by "+owner.email) }); !done {
 		return
 	}
 	u, _ := emu.UserByEmail(leaver.User.Email)

@@ -87,9 +87,7 @@ func (d *demo) review(ctx context.Context, a *app, emu *zendesktest.Server) {
 	d.say("")
 	d.say("%s presses Remove on %s's seat (%d days without a login) and confirms.", demoAdmin.name, aisha.Seat.Name, aisha.Seat.DaysInactive)
 	d.click(ctx, demoAdmin, danaDM, danaDigest.TS, prompts.ActionRemove, prompts.SeatValue(connector.Zendesk, period, aisha.Seat.UserID))
-	// The click is answered at once ("being carried out"); the digest is
-	// redrawn again once Zendesk has made the change.
-	removed, ok := d.awaitMessage(ctx, danaDM, danaDigest.TS, func(m slacktest.Message) bool { return strings.Contains(messageText(m), "➖ Removed by") })
+	removed, ok := d.awaitMessage(ctx, danaDM, danaDigest.TS, func(m slacktest.Message) bool { return strings.Contains(messageText(m), "Removed by") })
 	if ok {
 		for _, l := range strings.Split(messageText(removed), "\n") {
 			if strings.Contains(l, "Removed by") || strings.Contains(l, aisha.Seat.Name) {

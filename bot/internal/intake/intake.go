@@ -292,19 +292,6 @@ var ErrBusy = errors.New("intake: no worker free to take it")
 // taken meanwhile), runs it and removes it. Acknowledge the work only
 // when Accept returns nil; on an error nothing is left queued.
 func (q *Queue) Accept(ctx context.Context, payload any, submit Submit, run func(context.Context)) error {
-	return q.AcceptLater(ctx, payload, submit, nil, func(ctx context.Context) func(context.Context) {
-		run(ctx)
-		return nil
-	})
-}
-
-// AcceptLater is Accept for work that answers first and leaves the rest
-// of itself for after (run returns it; nil for none): the rest runs on
-// later, off the worker that answered (on that worker when later is full
-// or nil), before the worker's deadline, so it ends within the claim's
-// lease as all work does; and the work stays claimed until the rest has
-// run, so a replica that dies in between leaves it to another.
-func (q *Queue) AcceptLater(ctx context.Context, payload any, submit, later Submit, run func(context.Context) (rest func(context.Context))) error {
 	id, err := q.Add(ctx, payload)
 	if err != nil {
 		return err
@@ -315,28 +302,9 @@ func (q *Queue) AcceptLater(ctx context.Context, payload any, submit, later Subm
 			q.log().WarnContext(ctx, "intake: claim not renewed; the sweep takes the work up", slog.String("kind", q.Kind), slog.String("id", id), slog.Any("error", err))
 			return
 		}
-		if !mine {
-			return
-		}
-		rest := run(ctx)
-		if rest == nil {
+		if mine {
+			run(ctx)
 			q.Remove(ctx, id)
-			return
-		}
-		finish := func(ctx context.Context) {
-			rest(ctx)
-			q.Remove(ctx, id)
-		}
-		deadline, bounded := ctx.Deadline()
-		if later == nil || !later(func(lctx context.Context) {
-			if bounded {
-				var cancel context.CancelFunc
-				lctx, cancel = context.WithDeadline(lctx, deadline)
-				defer cancel()
-			}
-			finish(lctx)
-		}) {
-			finish(ctx)
 		}
 	})
 	if !queued {
