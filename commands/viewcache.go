@@ -208,14 +208,12 @@ func (c *viewCache) refresh(d Deps) {
 	defer cancel()
 	now := d.Now()
 	c.mu.Lock()
-	judged := c.view != nil && c.date == c.day(now)
-	if !judged {
+	if c.view == nil || c.date != c.day(now) {
 		c.checked = time.Time{}
-	}
-	c.mu.Unlock()
-	if !judged {
+		c.mu.Unlock()
 		return
 	}
+	c.mu.Unlock()
 	if _, err := c.current(ctx, d, now); err != nil {
 		c.mu.Lock()
 		defer c.mu.Unlock()

@@ -364,9 +364,9 @@ const itemBatch = 10_000
 // createItems writes items as period's and says how many were new. The
 // next batch is marshalled while the store writes the last: on Redis the
 // writes are mostly Redis's own time, on the other core, which the
-// marshalling used to wait behind. The batches go in id order, so on the
-// embedded store in the clear each batch's keys fall past the last one's
-// and none is looked up before it is put.
+// marshalling used to wait behind. The batches go in id order, so each
+// batch's ids follow the last one's: a store that keeps its keys in order
+// need not look for them among those it has just written.
 func (s *Service) createItems(ctx context.Context, period string, items []Item) (int, error) {
 	ids := make([]string, len(items))
 	order := make([]int, len(items))

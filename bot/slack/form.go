@@ -17,10 +17,16 @@ import (
 func parseSlashCommand(body string) (slackgo.SlashCommand, error) {
 	var s slackgo.SlashCommand
 	var enterpriseInstall string
-	fields := [...]*string{
-		&s.Token, &s.TeamID, &s.TeamDomain, &s.EnterpriseID, &s.EnterpriseName, &enterpriseInstall,
-		&s.ChannelID, &s.ChannelName, &s.UserID, &s.UserName, &s.Command, &s.Text,
-		&s.ResponseURL, &s.TriggerID, &s.APIAppID,
+	fields := [...]struct {
+		key   string
+		value *string
+	}{
+		{"token", &s.Token}, {"team_id", &s.TeamID}, {"team_domain", &s.TeamDomain},
+		{"enterprise_id", &s.EnterpriseID}, {"enterprise_name", &s.EnterpriseName},
+		{"is_enterprise_install", &enterpriseInstall}, {"channel_id", &s.ChannelID},
+		{"channel_name", &s.ChannelName}, {"user_id", &s.UserID}, {"user_name", &s.UserName},
+		{"command", &s.Command}, {"text", &s.Text}, {"response_url", &s.ResponseURL},
+		{"trigger_id", &s.TriggerID}, {"api_app_id", &s.APIAppID},
 	}
 	var set uint16 // which of fields have their value
 	for body != "" {
@@ -41,51 +47,14 @@ func parseSlashCommand(body string) (slackgo.SlashCommand, error) {
 		if err != nil {
 			return slackgo.SlashCommand{}, err
 		}
-		i := slashField(key)
-		if i < 0 || set&(1<<i) != 0 {
-			continue
+		for i, f := range fields {
+			if f.key == key && set&(1<<i) == 0 {
+				set |= 1 << i
+				*f.value = value
+				break
+			}
 		}
-		set |= 1 << i
-		*fields[i] = value
 	}
 	s.IsEnterpriseInstall = enterpriseInstall == "true"
 	return s, nil
-}
-
-// slashField is key's place in parseSlashCommand's fields; -1 for a key
-// the command does not read.
-func slashField(key string) int {
-	switch key {
-	case "token":
-		return 0
-	case "team_id":
-		return 1
-	case "team_domain":
-		return 2
-	case "enterprise_id":
-		return 3
-	case "enterprise_name":
-		return 4
-	case "is_enterprise_install":
-		return 5
-	case "channel_id":
-		return 6
-	case "channel_name":
-		return 7
-	case "user_id":
-		return 8
-	case "user_name":
-		return 9
-	case "command":
-		return 10
-	case "text":
-		return 11
-	case "response_url":
-		return 12
-	case "trigger_id":
-		return 13
-	case "api_app_id":
-		return 14
-	}
-	return -1
 }

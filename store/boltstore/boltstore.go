@@ -885,7 +885,13 @@ func recordKey(kind, name string) []byte {
 // when the store seals.
 func (s *Store) encodeRecord(r store.Record) (key, value []byte) {
 	name := s.codec.RecordName(r.Kind, r.ID)
-	return recordKey(r.Kind, name), recordBytes(r.Version, r.UpdatedAt.UnixNano(), s.codec.SealRecord(r.Kind, name, r.ID, r.Data))
+	return recordKey(r.Kind, name), s.recordValue(name, r)
+}
+
+// recordValue is r's stored form under its name, its data sealed when the
+// store seals.
+func (s *Store) recordValue(name string, r store.Record) []byte {
+	return recordBytes(r.Version, r.UpdatedAt.UnixNano(), s.codec.SealRecord(r.Kind, name, r.ID, r.Data))
 }
 
 // key is where record (kind, id) is stored.
@@ -1071,10 +1077,10 @@ func (s *Store) CreateRecords(ctx context.Context, kind string, recs []store.New
 		if err := ctx.Err(); err != nil {
 			return created, err
 		}
-		stamp := s.stamp().UnixNano()
+		stamp := s.stamp()
 		values := make([][]byte, len(chunk))
 		for i, c := range chunk {
-			values[i] = recordBytes(1, stamp, s.codec.SealRecord(kind, c.name, c.rec.ID, c.rec.Data))
+			values[i] = s.recordValue(c.name, store.Record{Kind: kind, ID: c.rec.ID, Version: 1, Data: c.rec.Data, UpdatedAt: stamp})
 		}
 		n := 0
 		err := s.update(func(tx *bolt.Tx) error {

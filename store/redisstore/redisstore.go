@@ -740,22 +740,11 @@ func (s *Store) ListAudit(ctx context.Context, after int64, limit int) ([]store.
 
 // --- records ---
 
-// createScript: KEYS record, index; ARGV id, data, updated-at. Returns 1
-// when created, 0 when the id is taken.
-var createScript = redis.NewScript(`
-if redis.call('EXISTS', KEYS[1]) == 1 then
-  return 0
-end
-redis.call('HSET', KEYS[1], 'v', 1, 'd', ARGV[2], 'u', ARGV[3])
-redis.call('ZADD', KEYS[2], 0, ARGV[1])
-return 1
-`)
-
-// createManyScript is createScript for many records of one kind in one
-// call: KEYS index, then the records; ARGV updated-at, then each record's
+// createScript creates records of one kind that do not exist yet: KEYS
+// the kind's index, then the records; ARGV updated-at, then each record's
 // id and data. Returns how many it created. A record is checked after the
 // ones before it are written, so of an id given twice the first stands.
-var createManyScript = redis.NewScript(`
+var createScript = redis.NewScript(`
 local created = {}
 for i = 2, #KEYS do
   if redis.call('EXISTS', KEYS[i]) == 0 then
@@ -926,7 +915,7 @@ func (s *Store) CreateRecord(ctx context.Context, kind, id string, data []byte) 
 	now := stamp()
 	w, done := s.writer()
 	created, err := createScript.Run(ctx, w,
-		[]string{s.recordKey(kind, name), s.recordIndexKey(kind)}, name, c.SealRecord(kind, name, id, data), now.UnixNano()).Int64()
+		[]string{s.recordIndexKey(kind), s.recordKey(kind, name)}, now.UnixNano(), name, c.SealRecord(kind, name, id, data)).Int64()
 	if err = done(ctx, err); err != nil {
 		if created == 1 && errors.Is(err, ErrNotReplicated) {
 			// The caller hears the create failed; a record left on the
@@ -946,17 +935,17 @@ func (s *Store) CreateRecord(ctx context.Context, kind, id string, data []byte) 
 // createPipeline bounds the records one round trip carries, so a large
 // batch neither builds one huge request and reply in memory nor keeps the
 // connection busy for long at a time; createBatch bounds the records one
-// createManyScript call writes, so no call holds Redis, which runs one
+// createScript call writes, so no call holds Redis, which runs one
 // script at a time, for more than a moment (some hundreds of microseconds).
 const (
 	createPipeline = 1000
 	createBatch    = 100
 )
 
-// CreateRecords implements store.Records by pipelining createManyScript,
-// whose keys share the kind's hash tag, so each pipeline goes to one node.
-// A call per record cost Redis more in running the script than in the
-// writes. Commands run in order, so a duplicate id later in recs finds the
+// CreateRecords implements store.Records by pipelining createScript, a
+// hundred records a call (a call per record cost Redis more in running
+// the script than in the writes), whose keys share the kind's hash tag,
+// so each pipeline goes to one node. Commands run in order, so a duplicate id later in recs finds the
 // earlier one created; only a NOSCRIPT resend (see createChunk) can
 // reorder them.
 func (s *Store) CreateRecords(ctx context.Context, kind string, recs []store.NewRecord) (int, error) {
@@ -987,7 +976,7 @@ func (s *Store) CreateRecords(ctx context.Context, kind string, recs []store.New
 	return created, nil
 }
 
-// createChunk runs createManyScript for recs, createBatch at a time, in one
+// createChunk runs createScript for recs, createBatch at a time, in one
 // pipeline and counts the records created. A pipeline cannot fall back
 // from EVALSHA to EVAL per command as Script.Run does, so when the script
 // is not cached (a fresh or restarted server, SCRIPT FLUSH) the script is
@@ -1011,7 +1000,7 @@ func (s *Store) createChunk(ctx context.Context, w redis.Cmdable, c *store.Codec
 					keys = append(keys, s.recordKey(kind, name))
 					args = append(args, name, c.SealRecord(kind, name, r.ID, r.Data))
 				}
-				cmds[i] = p.EvalSha(ctx, createManyScript.Hash(), keys, args...)
+				cmds[i] = p.EvalSha(ctx, createScript.Hash(), keys, args...)
 			}
 			return nil
 		})
@@ -1043,7 +1032,7 @@ func (s *Store) createChunk(ctx context.Context, w redis.Cmdable, c *store.Codec
 			// flushing the cache, and looping would not help.
 			return created, fmt.Errorf("create script missing right after SCRIPT LOAD: %w", redis.ErrNoScript)
 		}
-		if err := createManyScript.Load(ctx, s.client).Err(); err != nil {
+		if err := createScript.Load(ctx, s.client).Err(); err != nil {
 			return created, fmt.Errorf("load create script: %w", err)
 		}
 		batches = unscripted
