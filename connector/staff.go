@@ -146,15 +146,10 @@ type Roster struct {
 type StaffSync struct {
 	// Prev is the roster the last sync saved; nil for the first.
 	Prev *Roster
-	// Resume is a full sync's checkpoint to continue from, when one was
-	// kept: its Cursor and every staff member its checkpoints read. The
-	// connector may ignore it, or keep its Staff as its own.
-	Resume *Roster
-	// Checkpoint, when set, is given a long full sync's progress now and
-	// then, to be gathered and passed back as Resume if this run is cut
-	// off. Each call carries only what was read since the one before, so
-	// a checkpoint costs the pages it covers, not everything read so far.
-	Checkpoint func(Checkpoint)
+	// Resume is where a full read cut off before continues: the Cursor of
+	// the last Stretch its caller kept ("" to start from the beginning).
+	// Only a StaffLister's ListStaff reads it.
+	Resume string
 	// Progress, when set, is told what the sync has read so far after
 	// each page or call, so a long one can be reported while it runs.
 	Progress func(StaffSyncStats)
@@ -165,16 +160,18 @@ type StaffSync struct {
 	Groups bool
 }
 
-// Checkpoint is a stretch of a long full sync's progress.
-type Checkpoint struct {
-	// Cursor is where the sync continues after this stretch.
+// Stretch is a full read's members since the one before.
+type Stretch struct {
+	// Cursor is where the read continues after this stretch (StaffSync's
+	// Resume).
 	Cursor string
-	// Read are the staff read since the previous checkpoint (or since the
-	// start, or since Resume when the sync continued from it). The slice
-	// is the connector's: it is valid only during the call.
+	// Read are the staff read since the previous stretch (or since the
+	// start, or since Resume when the read continued from it), in any
+	// order. The slice is the connector's: it is valid only during the
+	// call.
 	Read []Staff
-	// First: the sync did not continue from Resume, so this stretch
-	// begins the read and any checkpoint kept before is void.
+	// First: the read did not continue from Resume, so this stretch
+	// begins it and every stretch kept before is void.
 	First bool
 }
 
@@ -233,6 +230,22 @@ type StaffFollower interface {
 	// ErrCursorRefused when the SaaS no longer takes the cursor: a full
 	// SyncStaff is then due.
 	FollowStaff(ctx context.Context, cursor string, sync StaffSync) (StaffChanges, StaffSyncStats, error)
+}
+
+// StaffLister is a StaffFollower whose full read need not be held whole:
+// the members go to the caller a stretch at a time as they are read, and
+// what changed while they were read comes after, as changes to apply over
+// them. An account of any size then costs its caller one stretch in
+// memory, and a read cut off resumes after the last stretch kept.
+type StaffLister interface {
+	StaffFollower
+	// ListStaff reads every member from the start, or from sync.Resume,
+	// giving stretch each stretch as it is read; an error from stretch
+	// ends the read with it. The changes returned (who joined, changed or
+	// left while the stretches were read, and groups and memberships,
+	// always read) apply over every stretch kept, later reads over
+	// earlier ones, and their Cursor is where FollowStaff continues.
+	ListStaff(ctx context.Context, sync StaffSync, stretch func(Stretch) error) (StaffChanges, StaffSyncStats, error)
 }
 
 // ErrCursorRefused: the SaaS refused a stored sync cursor (expired, or of

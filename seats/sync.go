@@ -1,7 +1,7 @@
 package seats
 
 import (
-	"bytes"
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -27,10 +27,11 @@ type Syncer struct {
 	// organisation); a snapshot taken from another account is discarded
 	// and a full sync runs.
 	Account string
-	// Checkpoints, when set, keeps a long full sync's progress, so a run
-	// cut off by its timeout or a restart resumes where it stopped instead
-	// of starting over (a 100,000-user first sync takes Zendesk's export
-	// 5-10 minutes at its 10-20 requests a minute).
+	// Checkpoints, when set, keeps a full sync's progress: the staff it has
+	// read, a stretch at a time, so that a source that can give them out as
+	// it reads (a connector.StaffLister) is never held whole, and a run cut
+	// off by its timeout or a restart resumes where it stopped instead of
+	// starting over.
 	Checkpoints store.Records
 	Now         func() time.Time
 	Logger      *slog.Logger
@@ -52,11 +53,11 @@ type SyncResult struct {
 	Snapshot *store.Snapshot
 }
 
-// A full sync's checkpoint is a head record per account (where the sync
+// A full sync's checkpoint is a head record per account (where the read
 // continues, and how many parts it has) and a part record for each
-// stretch the connector reported, so a checkpoint writes only what was
-// read since the one before. All are deleted when the full sync
-// completes.
+// stretch the connector gave, in id order, so a checkpoint writes only
+// what was read since the one before and the snapshot is written from the
+// parts one at a time. All are deleted when the full sync completes.
 const (
 	checkpointKind     = "sync-checkpoint"
 	checkpointPartKind = "sync-checkpoint-part"
@@ -73,6 +74,9 @@ func (s *Syncer) Sync(ctx context.Context) (SyncResult, error) {
 		return res, err
 	}
 	refused := errors.Is(err, connector.ErrCursorRefused)
+	if lister, ok := s.Source.(connector.StaffLister); ok && s.Checkpoints != nil && !s.DryRun {
+		return s.list(ctx, name, now, lister, refused)
+	}
 	res = SyncResult{}
 
 	prev, err := s.Store.LoadSnapshot(ctx, name)
@@ -80,9 +84,7 @@ func (s *Syncer) Sync(ctx context.Context) (SyncResult, error) {
 	case errors.Is(err, store.ErrNotFound):
 		prev = nil
 	case errors.Is(err, store.ErrUnreadable):
-		// The snapshot only caches the SaaS: rebuild it rather than fail
-		// on every run.
-		s.logger().WarnContext(ctx, "stored seat snapshot is unreadable; running a full sync to rebuild it", slog.String("connector", name), slog.Any("error", err))
+		s.warnUnreadable(ctx, name, err)
 		prev = nil
 	case err != nil:
 		return res, fmt.Errorf("sync %s: load snapshot: %w", name, err)
@@ -92,25 +94,12 @@ func (s *Syncer) Sync(ctx context.Context) (SyncResult, error) {
 		sync.Prev = &prev.Roster
 		res.StaffBefore = len(prev.Staff)
 	}
-	var kept keptCheckpoint
-	if (sync.Prev == nil || sync.Prev.Cursor == "") && !refused {
-		kept = s.loadCheckpoint(ctx)
-		sync.Resume = kept.roster
-	}
-	if !s.DryRun {
-		sync.Checkpoint = s.saveCheckpoint(ctx, kept)
-	}
 	sync.Groups = sync.Prev == nil || s.GroupsEvery <= 0 || sync.Prev.GroupsRead.IsZero() || now.Sub(sync.Prev.GroupsRead) >= s.GroupsEvery
 
 	roster, stats, err := s.Source.SyncStaff(ctx, sync)
 	stats.Restarted = stats.Restarted || refused
 	res.StaffSyncStats = stats
 	if stats.Restarted {
-		// The refused cursor may have been a checkpoint's: never resume
-		// from it again, even if the full sync that replaced it failed.
-		if !s.DryRun {
-			s.dropCheckpoint(ctx)
-		}
 		s.logger().WarnContext(ctx, "the stored sync cursor was refused; ran a full sync", slog.String("connector", name))
 	}
 	if err != nil {
@@ -122,10 +111,7 @@ func (s *Syncer) Sync(ctx context.Context) (SyncResult, error) {
 	if stats.GroupsRead {
 		roster.GroupsRead = now
 	}
-	if stats.GroupsFailed != "" {
-		s.logger().WarnContext(ctx, "groups and memberships not read; the seats are synced with the last ones read",
-			slog.String("connector", name), slog.String("why", stats.GroupsFailed))
-	}
+	s.warnGroups(ctx, name, stats)
 
 	snap := &store.Snapshot{SyncedAt: now, Connector: name, Account: s.Account, Roster: roster}
 	if s.DryRun {
@@ -135,12 +121,85 @@ func (s *Syncer) Sync(ctx context.Context) (SyncResult, error) {
 	if err := s.Store.SaveSnapshot(ctx, snap); err != nil {
 		return res, fmt.Errorf("sync %s: save snapshot: %w", name, err)
 	}
-	if stats.Full {
-		s.dropCheckpoint(ctx)
-	}
 	res.StaffAfter = len(snap.Staff)
+	return s.synced(ctx, res, snap, now), nil
+}
+
+// list is a full sync that never holds the account whole: each stretch the
+// lister reads is kept as the checkpoint's next part as it comes, and the
+// snapshot is written from the parts, one at a time, with what changed
+// while they were read merged in. A run cut off resumes after the last
+// part kept.
+func (s *Syncer) list(ctx context.Context, name string, now time.Time, lister connector.StaffLister, refused bool) (SyncResult, error) {
+	var res SyncResult
+	if _, err := s.Store.SnapshotRevision(ctx, name); errors.Is(err, store.ErrUnreadable) {
+		s.warnUnreadable(ctx, name, err)
+	}
+	head := s.loadCheckpoint(ctx)
+	sync := connector.StaffSync{Progress: s.reportProgress(ctx, name, now), Groups: true, Resume: head.Cursor}
+	keep, began := s.keepStretch(ctx, &head), false
+	changes, stats, err := lister.ListStaff(ctx, sync, func(st connector.Stretch) error {
+		began = began || st.First
+		return keep(st)
+	})
+	stats.Restarted = stats.Restarted || refused
+	res.StaffSyncStats = stats
+	if refused {
+		s.logger().WarnContext(ctx, "the stored sync cursor was refused; ran a full sync", slog.String("connector", name))
+	}
+	if err != nil {
+		return res, fmt.Errorf("sync %s: %w", name, err)
+	}
+	if !stats.Resumed && !began {
+		// Nothing was kept this run (the whole export came as changes):
+		// the checkpoint found is no part of this read.
+		head = checkpointHead{}
+	}
+	s.warnGroups(ctx, name, stats)
+	if changes.Changed == nil {
+		changes.Changed = map[int64]*connector.Staff{}
+	}
+	late := map[int64]connector.Staff{}
+	for _, u := range head.Late {
+		late[u.ID] = u // a later read over an earlier
+	}
+	for id, u := range late {
+		// The export read them later still.
+		if _, ok := changes.Changed[id]; !ok {
+			if changes.Refresh != nil {
+				changes.Refresh(&u)
+			}
+			changes.Changed[id] = &u
+		}
+	}
+
+	snap := &store.Snapshot{SyncedAt: now, Connector: name, Account: s.Account, Roster: connector.Roster{Cursor: changes.Cursor}}
+	if stats.GroupsRead {
+		snap.GroupsRead = now
+	}
+	err = s.Store.WriteSnapshot(ctx, snap, func(put func(connector.Staff) error) error {
+		kept, err := merge(changes, &res, put, s.checkpointParts(ctx, head.Parts))
+		if err != nil {
+			return err
+		}
+		setGroups(snap, changes.Groups, changes.Memberships, kept)
+		return nil
+	})
+	if err != nil {
+		return res, fmt.Errorf("sync %s: save snapshot: %w", name, err)
+	}
+	s.dropCheckpoint(ctx)
+	// Everyone is new to a full sync; those the list read and the export
+	// then saw leave stay counted as removed.
+	res.Added, res.StaffBefore = res.StaffAfter, 0
+	return s.synced(ctx, res, snap, now), nil
+}
+
+// synced finishes a sync that saved snap, and logs it.
+func (s *Syncer) synced(ctx context.Context, res SyncResult, snap *store.Snapshot, start time.Time) SyncResult {
 	res.Snapshot = snap
-	res.Duration = s.now().Sub(now)
+	res.Duration = s.now().Sub(start)
+	name := snap.Connector
 	if res.Fallback != "" {
 		s.logger().LogAttrs(ctx, slog.LevelWarn, "seat sync read the costlier way", slog.String("connector", name), slog.String("why", res.Fallback))
 	}
@@ -148,7 +207,20 @@ func (s *Syncer) Sync(ctx context.Context) (SyncResult, error) {
 		slog.Bool("full", res.Full), slog.Bool("resumed", res.Resumed), slog.Int("requests", res.Requests),
 		slog.Int("seen", res.Seen), slog.Int("staff", res.StaffAfter), slog.Int("added", res.Added),
 		slog.Int("removed", res.Removed), slog.Duration("duration", res.Duration))
-	return res, nil
+	return res
+}
+
+func (s *Syncer) warnUnreadable(ctx context.Context, name string, err error) {
+	// The snapshot only caches the SaaS: rebuild it rather than fail on
+	// every run.
+	s.logger().WarnContext(ctx, "stored seat snapshot is unreadable; running a full sync to rebuild it", slog.String("connector", name), slog.Any("error", err))
+}
+
+func (s *Syncer) warnGroups(ctx context.Context, name string, stats connector.StaffSyncStats) {
+	if stats.GroupsFailed != "" {
+		s.logger().WarnContext(ctx, "groups and memberships not read; the seats are synced with the last ones read",
+			slog.String("connector", name), slog.String("why", stats.GroupsFailed))
+	}
 }
 
 // progressEvery is how often a running sync logs how far it got.
@@ -184,74 +256,72 @@ type checkpointHead struct {
 	V         int    `json:"v"`
 	Connector string `json:"connector"`
 	Account   string `json:"account"`
-	Cursor    string `json:"cursor"`
-	// Parts is how many part records hold the staff read up to Cursor.
+	// Cursor is where the read continues (StaffSync.Resume).
+	Cursor string `json:"cursor"`
+	// Parts is how many part records hold the staff read up to Cursor:
+	// each in id order, and each after the one before.
 	Parts int `json:"parts"`
+	// Last is the highest id the parts hold.
+	Last int64 `json:"last,omitempty"`
+	// Late are members read after a part of higher ids (a list not in id
+	// order, or one that moved while it was read), in the order read:
+	// they join the snapshot as changes, a later read over an earlier.
+	Late []connector.Staff `json:"late,omitempty"`
 }
 
-// checkpointHeadVersion is checkpointHead.V. A head of the layout before
-// parts (the revision header of an encoded snapshot holding every staff
-// member read) still resumes.
-const checkpointHeadVersion = 1
+// checkpointHeadVersion is checkpointHead.V. A checkpoint of an older
+// layout is not resumed: its parts are not known to be in order, so the
+// full sync starts over.
+const checkpointHeadVersion = 2
 
 func (s *Syncer) checkpointPartID(i int) string { return fmt.Sprintf("%s#%06d", s.checkpointID(), i) }
 
-// keptCheckpoint is what loadCheckpoint found.
-type keptCheckpoint struct {
-	// roster is the checkpoint's cursor and staff; nil when there is none
-	// to resume from.
-	roster *connector.Roster
-	// parts is how many part records it has.
-	parts int
-	// unsaved are staff of a checkpoint of the layout before parts, to
-	// be written as a part before the next one.
-	unsaved []connector.Staff
-}
-
-// saveCheckpoint records a full sync's progress: each stretch the
-// connector reports as the next part, then the head naming it. A part
-// that cannot be saved ends checkpointing for the run, since the parts
-// after it would leave a gap; the head saved before still resumes.
-// Failing to save only costs a resume, so it is logged, not returned.
-func (s *Syncer) saveCheckpoint(ctx context.Context, kept keptCheckpoint) func(connector.Checkpoint) {
-	if s.Checkpoints == nil {
+// keepStretch keeps each stretch the lister reads as the checkpoint's
+// next part, in id order, then the head naming it. A failed write ends the
+// sync: unlike a snapshot's, the part is the only copy of what it holds.
+func (s *Syncer) keepStretch(ctx context.Context, head *checkpointHead) func(connector.Stretch) error {
+	return func(st connector.Stretch) error {
+		if st.First {
+			s.dropCheckpoint(ctx)
+			*head = checkpointHead{}
+		}
+		part := slices.Clone(st.Read)
+		slices.SortStableFunc(part, compareStaff)
+		kept := part[:0]
+		for i, u := range part {
+			// Of a member read twice, the later read stands.
+			if i+1 == len(part) || part[i+1].ID != u.ID {
+				kept = append(kept, u)
+			}
+		}
+		part = kept
+		after, found := slices.BinarySearchFunc(part, head.Last, byStaffID)
+		if found {
+			after++
+		}
+		head.Late = append(head.Late, part[:after]...)
+		if part = part[after:]; len(part) > 0 {
+			if err := s.putCheckpointPart(ctx, head.Parts, part); err != nil {
+				return fmt.Errorf("keep checkpoint part %d: %w", head.Parts, err)
+			}
+			head.Parts++
+			head.Last = part[len(part)-1].ID
+		}
+		head.V, head.Connector, head.Account, head.Cursor = checkpointHeadVersion, store.ConnectorOrDefault(s.Connector), s.Account, st.Cursor
+		data, err := json.Marshal(head)
+		if err == nil {
+			_, err = store.PutRecord(ctx, s.Checkpoints, checkpointKind, s.checkpointID(), data)
+		}
+		if err != nil {
+			return fmt.Errorf("keep checkpoint: %w", err)
+		}
 		return nil
 	}
-	parts, unsaved, failed := kept.parts, kept.unsaved, false
-	return func(cp connector.Checkpoint) {
-		if failed {
-			return
-		}
-		if cp.First {
-			s.dropCheckpoint(ctx)
-			parts, unsaved = 0, nil
-		}
-		err := func() error {
-			stretches := [][]connector.Staff{cp.Read}
-			if unsaved != nil {
-				stretches = [][]connector.Staff{unsaved, cp.Read}
-			}
-			for _, stretch := range stretches {
-				if err := s.putCheckpointPart(ctx, parts, stretch); err != nil {
-					return err
-				}
-				parts++
-			}
-			unsaved = nil
-			head, err := json.Marshal(checkpointHead{V: checkpointHeadVersion, Connector: store.ConnectorOrDefault(s.Connector),
-				Account: s.Account, Cursor: cp.Cursor, Parts: parts})
-			if err != nil {
-				return err
-			}
-			_, err = store.PutRecord(ctx, s.Checkpoints, checkpointKind, s.checkpointID(), head)
-			return err
-		}()
-		if err != nil {
-			failed = true
-			s.logger().WarnContext(ctx, "sync checkpoint not saved; the run goes on without", slog.Any("error", err))
-		}
-	}
 }
+
+func compareStaff(a, b connector.Staff) int { return cmp.Compare(a.ID, b.ID) }
+
+func byStaffID(s connector.Staff, id int64) int { return cmp.Compare(s.ID, id) }
 
 // putCheckpointPart writes part i. A part of that number left by a run
 // cut off before its head named it is replaced.
@@ -267,50 +337,65 @@ func (s *Syncer) putCheckpointPart(ctx context.Context, i int, staff []connector
 	return err
 }
 
-// loadCheckpoint reads this account's checkpoint, its parts gathered into
-// one roster; none when it is missing, of another account or any part of
-// it unreadable.
-func (s *Syncer) loadCheckpoint(ctx context.Context) keptCheckpoint {
-	if s.Checkpoints == nil {
-		return keptCheckpoint{}
+// checkpointPart reads part i.
+func (s *Syncer) checkpointPart(ctx context.Context, i int) ([]connector.Staff, error) {
+	rec, err := s.Checkpoints.GetRecord(ctx, checkpointPartKind, s.checkpointPartID(i))
+	if err != nil {
+		return nil, fmt.Errorf("checkpoint part %d: %w", i, err)
 	}
+	part, err := store.DecodeSnapshot(rec.Data)
+	if err == nil && part.Account != s.Account {
+		err = errors.New("of another account")
+	}
+	if err != nil {
+		return nil, fmt.Errorf("checkpoint part %d: %w", i, err)
+	}
+	return part.Staff, nil
+}
+
+// checkpointParts gives each member of the checkpoint's first n parts, in
+// id order, holding one part at a time.
+func (s *Syncer) checkpointParts(ctx context.Context, n int) func(func(connector.Staff) error) error {
+	return func(member func(connector.Staff) error) error {
+		for i := range n {
+			part, err := s.checkpointPart(ctx, i)
+			if err != nil {
+				return err
+			}
+			for _, u := range part {
+				if err := member(u); err != nil {
+					return err
+				}
+			}
+		}
+		return nil
+	}
+}
+
+// loadCheckpoint reads this account's checkpoint head; an empty one when
+// there is none to resume from: missing, of another account or layout, or
+// any of its parts unreadable.
+func (s *Syncer) loadCheckpoint(ctx context.Context) checkpointHead {
 	rec, err := s.Checkpoints.GetRecord(ctx, checkpointKind, s.checkpointID())
 	if err != nil {
-		return keptCheckpoint{}
-	}
-	if !bytes.HasPrefix(rec.Data, []byte("{")) {
-		cp, err := store.DecodeSnapshot(rec.Data)
-		if err != nil || cp.Account != s.Account || cp.Cursor == "" {
-			return keptCheckpoint{}
-		}
-		return keptCheckpoint{roster: &cp.Roster, unsaved: cp.Staff}
+		return checkpointHead{}
 	}
 	var head checkpointHead
 	if err := json.Unmarshal(rec.Data, &head); err != nil || head.V != checkpointHeadVersion || head.Account != s.Account || head.Cursor == "" {
-		return keptCheckpoint{}
+		return checkpointHead{}
 	}
-	roster := &connector.Roster{Cursor: head.Cursor}
 	for i := range head.Parts {
-		rec, err := s.Checkpoints.GetRecord(ctx, checkpointPartKind, s.checkpointPartID(i))
-		if err != nil {
-			return keptCheckpoint{}
+		if _, err := s.checkpointPart(ctx, i); err != nil {
+			return checkpointHead{}
 		}
-		part, err := store.DecodeSnapshot(rec.Data)
-		if err != nil || part.Account != s.Account {
-			return keptCheckpoint{}
-		}
-		roster.Staff = append(roster.Staff, part.Staff...)
 	}
-	return keptCheckpoint{roster: roster, parts: head.Parts}
+	return head
 }
 
 // dropCheckpoint deletes the checkpoint: its parts first, so that one cut
 // off halfway leaves a head whose parts are missing, which no sync
 // resumes from, rather than parts nothing names.
 func (s *Syncer) dropCheckpoint(ctx context.Context) {
-	if s.Checkpoints == nil {
-		return
-	}
 	parts := 0
 	if rec, err := s.Checkpoints.GetRecord(ctx, checkpointKind, s.checkpointID()); err == nil {
 		var head checkpointHead
@@ -370,36 +455,42 @@ func (s *Syncer) follow(ctx context.Context, name string, now time.Time) (res Sy
 	if err != nil {
 		return res, true, fmt.Errorf("sync %s: %w", name, err)
 	}
-	if stats.GroupsFailed != "" {
-		s.logger().WarnContext(ctx, "groups and memberships not read; the seats are synced with the last ones read",
-			slog.String("connector", name), slog.String("why", stats.GroupsFailed))
-	}
+	s.warnGroups(ctx, name, stats)
 	head := &store.Snapshot{SyncedAt: now, Connector: name, Account: s.Account, Roster: connector.Roster{Cursor: changes.Cursor, GroupsRead: prev.GroupsRead}}
 	if stats.GroupsRead {
 		head.GroupsRead = now
 	}
 	res.StaffBefore, res.StaffAfter, res.Added, res.Removed = 0, 0, 0, 0
 	err = s.Store.WriteSnapshot(ctx, head, func(put func(connector.Staff) error) error {
-		return s.merge(ctx, name, changes, head, &res, put)
+		var prev *store.Snapshot
+		kept, err := merge(changes, &res, put, func(member func(connector.Staff) error) error {
+			var err error
+			prev, err = s.Store.ReadSnapshot(ctx, name, member)
+			return err
+		})
+		if err != nil {
+			return err
+		}
+		groups, memberships := prev.Groups, prev.Memberships
+		if res.GroupsRead {
+			groups, memberships = changes.Groups, changes.Memberships
+		}
+		setGroups(head, groups, memberships, kept)
+		return nil
 	})
 	if err != nil {
 		return res, true, fmt.Errorf("sync %s: save snapshot: %w", name, err)
 	}
-	res.Snapshot = head
-	res.Duration = s.now().Sub(now)
-	s.logger().LogAttrs(ctx, slog.LevelInfo, "seat snapshot synced", slog.String("connector", name),
-		slog.Bool("full", false), slog.Int("requests", res.Requests), slog.Int("seen", res.Seen), slog.Int("staff", res.StaffAfter),
-		slog.Int("added", res.Added), slog.Int("removed", res.Removed), slog.Duration("duration", res.Duration))
-	return res, true, nil
+	return s.synced(ctx, res, head, now), true, nil
 }
 
-// merge puts the stored snapshot's members with changes applied, in id
-// order, and settles head's groups and memberships: the changes' when
-// they were read, else the stored ones, either way only of members still
-// there.
-func (s *Syncer) merge(ctx context.Context, name string, changes connector.StaffChanges, head *store.Snapshot, res *SyncResult, put func(connector.Staff) error) error {
+// merge puts the members each gives, in id order, with changes applied,
+// and returns the ids it put, ascending. res counts the members each gave
+// (StaffBefore), those it put (StaffAfter), and of those the changes
+// added and removed.
+func merge(changes connector.StaffChanges, res *SyncResult, put func(connector.Staff) error, each func(member func(connector.Staff) error) error) ([]int64, error) {
 	ids := slices.Sorted(maps.Keys(changes.Changed))
-	var kept []int64 // ids written, ascending
+	var kept []int64
 	next := 0
 	emit := func(u connector.Staff) error {
 		kept = append(kept, u.ID)
@@ -418,7 +509,7 @@ func (s *Syncer) merge(ctx context.Context, name string, changes connector.Staff
 		}
 		return nil
 	}
-	prev, err := s.Store.ReadSnapshot(ctx, name, func(u connector.Staff) error {
+	err := each(func(u connector.Staff) error {
 		res.StaffBefore++
 		if err := joiners(u.ID); err != nil {
 			return err
@@ -438,21 +529,21 @@ func (s *Syncer) merge(ctx context.Context, name string, changes connector.Staff
 		return emit(u)
 	})
 	if err != nil {
-		return err
+		return nil, err
 	}
 	if err := joiners(math.MaxInt64); err != nil {
-		return err
+		return nil, err
 	}
-	groups, memberships := prev.Groups, prev.Memberships
-	if res.GroupsRead {
-		groups, memberships = changes.Groups, changes.Memberships
-	}
-	head.Groups, head.Memberships = groups, nil
+	return kept, nil
+}
+
+// setGroups gives snap the groups and the memberships of its members
+// (kept, ascending): those of people who are no longer staff are noise.
+func setGroups(snap *store.Snapshot, groups []connector.Group, memberships []connector.Membership, kept []int64) {
+	snap.Groups, snap.Memberships = groups, nil
 	for _, m := range memberships {
-		// Memberships of people who are no longer staff are noise.
 		if _, ok := slices.BinarySearch(kept, m.UserID); ok {
-			head.Memberships = append(head.Memberships, m)
+			snap.Memberships = append(snap.Memberships, m)
 		}
 	}
-	return nil
 }

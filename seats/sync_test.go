@@ -60,7 +60,9 @@ func newFixture(t testing.TB, org *zendesktest.Org) *fixture {
 }
 
 func (f *fixture) syncer() *seats.Syncer {
-	return &seats.Syncer{Source: zendesk.Connector{Client: f.client}, Connector: connector.Zendesk, Store: f.store, Account: f.emu.URL, Now: func() time.Time { return now }}
+	// Checkpoints, as the bot keeps them: a full sync then never holds
+	// the account whole.
+	return &seats.Syncer{Source: zendesk.Connector{Client: f.client}, Connector: connector.Zendesk, Store: f.store, Checkpoints: f.store, Account: f.emu.URL, Now: func() time.Time { return now }}
 }
 
 func (f *fixture) snapshot(t *testing.T) *store.Snapshot {
@@ -582,9 +584,8 @@ func TestGroupsOnTheirOwnSchedule(t *testing.T) {
 
 // A full sync cut off more than once resumes each time from its last
 // checkpoint, whose parts hold each stretch of the staff list once; a
-// sync that cannot resume voids the checkpoint it found, and one of the
-// layout before parts still resumes. Every part is gone once a sync
-// completes.
+// sync that cannot resume (a part missing, an older layout) voids the
+// checkpoint it found. Every part is gone once a sync completes.
 func TestFullSyncResumesAcrossCheckpoints(t *testing.T) {
 	ctx := context.Background()
 	// About 3,500 staff: 35 pages of the staff list.
@@ -603,44 +604,7 @@ func TestFullSyncResumesAcrossCheckpoints(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	// toSingleRecord rewrites the checkpoint as the layout before parts
-	// kept it: every staff member read so far in one encoded snapshot.
-	toSingleRecord := func(t *testing.T, f *fixture, s *seats.Syncer) {
-		rec, err := f.store.GetRecord(ctx, head, s.Account)
-		if err != nil {
-			t.Fatal(err)
-		}
-		var h struct {
-			Cursor string `json:"cursor"`
-			Parts  int    `json:"parts"`
-		}
-		if err := json.Unmarshal(rec.Data, &h); err != nil {
-			t.Fatal(err)
-		}
-		cp := &store.Snapshot{Connector: connector.Zendesk, Account: s.Account, Roster: connector.Roster{Cursor: h.Cursor}}
-		for i := range h.Parts {
-			id := fmt.Sprintf("%s#%06d", s.Account, i)
-			rec, err := f.store.GetRecord(ctx, part, id)
-			if err != nil {
-				t.Fatal(err)
-			}
-			p, err := store.DecodeSnapshot(rec.Data)
-			if err != nil {
-				t.Fatal(err)
-			}
-			cp.Staff = append(cp.Staff, p.Staff...)
-			if err := f.store.DeleteRecord(ctx, part, id); err != nil {
-				t.Fatal(err)
-			}
-		}
-		data, err := store.EncodeSnapshot(cp)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if _, err := store.PutRecord(ctx, f.store, head, s.Account, data); err != nil {
-			t.Fatal(err)
-		}
-	}
+	toOlderLayout := func(t *testing.T, f *fixture, s *seats.Syncer) { markOlderLayout(t, f, s.Account) }
 	tests := []struct {
 		name string
 		runs []run
@@ -655,10 +619,10 @@ func TestFullSyncResumesAcrossCheckpoints(t *testing.T) {
 			{before: dropPart, cut: 13, parts: 1},
 			{resume: true, pages: -10},
 		}},
-		{"a checkpoint of the layout before parts", []run{
-			{cut: 13, parts: 1},
-			{before: toSingleRecord, cut: 12, parts: 2}, // its staff become part 0, pages 11-20 part 1
-			{resume: true, pages: -20},
+		{"a checkpoint of an older layout starts over", []run{
+			{cut: 23, parts: 2},
+			{before: toOlderLayout, cut: 13, parts: 1},
+			{resume: true, pages: -10},
 		}},
 	}
 	backends := []struct {
@@ -711,5 +675,28 @@ func TestFullSyncResumesAcrossCheckpoints(t *testing.T) {
 				}
 			})
 		}
+	}
+}
+
+// markOlderLayout marks account's checkpoint as one of the layout before
+// its parts were known to be in id order, which no sync resumes.
+func markOlderLayout(t *testing.T, f *fixture, account string) {
+	t.Helper()
+	ctx := context.Background()
+	rec, err := f.store.GetRecord(ctx, "sync-checkpoint", account)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var h map[string]any
+	if err := json.Unmarshal(rec.Data, &h); err != nil {
+		t.Fatal(err)
+	}
+	h["v"] = 1
+	data, err := json.Marshal(h)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := store.PutRecord(ctx, f.store, "sync-checkpoint", account, data); err != nil {
+		t.Fatal(err)
 	}
 }

@@ -557,7 +557,10 @@ func TestSyncStaffReadsTheStaffList(t *testing.T) {
 // A full sync's checkpoints each carry only the pages read since the one
 // before, so together they hold every staff member read once; a sync
 // resumed from one carries on from there and its checkpoints follow on.
-func TestFullSyncCheckpointsEachStretchOnce(t *testing.T) {
+// TestListStaffGivesEachStretchOnce: a full read gives out the staff list
+// ten pages at a time, the last pages as a stretch of their own, and a
+// read resumed from any stretch's cursor gives only what comes after it.
+func TestListStaffGivesEachStretchOnce(t *testing.T) {
 	// About 2,500 staff: 25 pages of the staff list.
 	org := zendesktest.GenerateOrg(zendesktest.GenerateConfig{Users: 10_000, StaffShare: 0.25, Seed: 7, Now: t0.Add(-time.Hour)})
 	h := newHarness(t, org)
@@ -582,62 +585,56 @@ func TestFullSyncCheckpointsEachStretchOnce(t *testing.T) {
 		read   []int64
 		first  bool
 	}
-	run := func(resume *connector.Roster) (connector.Roster, connector.StaffSyncStats, []stretch) {
+	run := func(resume string) (connector.StaffChanges, connector.StaffSyncStats, []stretch) {
 		t.Helper()
 		var got []stretch
-		roster, stats, err := c.SyncStaff(t.Context(), connector.StaffSync{Resume: resume, Checkpoint: func(cp connector.Checkpoint) {
-			got = append(got, stretch{cp.Cursor, ids(cp.Read), cp.First})
-		}})
+		changes, stats, err := c.ListStaff(t.Context(), connector.StaffSync{Resume: resume}, func(s connector.Stretch) error {
+			got = append(got, stretch{s.Cursor, ids(s.Read), s.First})
+			return nil
+		})
 		if err != nil {
 			t.Fatal(err)
 		}
-		return roster, stats, got
+		return changes, stats, got
 	}
 
-	fresh, _, stretches := run(nil)
-	if diff := cmp.Diff(ids(whole.Staff), ids(fresh.Staff)); diff != "" {
-		t.Fatalf("staff of a checkpointed sync (-want +got):\n%s", diff)
+	changes, stats, stretches := run("")
+	if len(stretches) != 3 {
+		t.Fatalf("%d stretches over %d pages, want 3 (pages 1-10, 11-20 and the rest)", len(stretches), pages)
 	}
-	if len(stretches) != 2 {
-		t.Fatalf("%d checkpoints over %d pages, want 2 (after pages 10 and 20)", len(stretches), pages)
-	}
+	var read []int64
 	for i, s := range stretches {
-		want := ids(whole.Staff[i*1000 : (i+1)*1000])
+		want := ids(whole.Staff[i*1000 : min((i+1)*1000, len(whole.Staff))])
 		if diff := cmp.Diff(want, s.read); diff != "" || s.first != (i == 0) {
-			t.Errorf("checkpoint %d: first %v, read (-want +got):\n%s", i, s.first, diff)
+			t.Errorf("stretch %d: first %v, read (-want +got):\n%s", i, s.first, diff)
 		}
+		read = append(read, s.read...)
+	}
+	if diff := cmp.Diff(ids(whole.Staff), read); diff != "" {
+		t.Errorf("staff of the stretches (-want +got):\n%s", diff)
+	}
+	if !stats.Full || stats.Resumed || stats.Requests != pages+1 || len(changes.Changed) != 0 || changes.Cursor == "" || !stats.GroupsRead {
+		t.Errorf("a fresh read: stats %+v, %d changes, cursor %q; want %d list pages and an export page, no changes, groups read", stats, len(changes.Changed), changes.Cursor, pages)
 	}
 
-	byID := map[int64]connector.Staff{}
-	for _, s := range whole.Staff {
-		byID[s.ID] = s
-	}
 	tests := []struct {
 		name      string
-		from      int // the checkpoint resumed from
+		from      int // the stretch resumed after
 		requests  int // list pages left, and one export page
 		stretches []stretch
 	}{
-		{"from the first", 0, pages - 10 + 1, []stretch{{stretches[1].cursor, ids(whole.Staff[1000:2000]), false}}},
-		{"from the second", 1, pages - 20 + 1, nil},
+		{"after the first", 0, pages - 10 + 1, []stretch{{stretches[1].cursor, stretches[1].read, false}, {stretches[2].cursor, stretches[2].read, false}}},
+		{"after the second", 1, pages - 20 + 1, []stretch{{stretches[2].cursor, stretches[2].read, false}}},
+		{"after the list ended", 2, 1, nil},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			var read []connector.Staff
-			for _, s := range stretches[:tt.from+1] {
-				for _, id := range s.read {
-					read = append(read, byID[id])
-				}
-			}
-			roster, stats, got := run(&connector.Roster{Cursor: stretches[tt.from].cursor, Staff: read})
+			_, stats, got := run(stretches[tt.from].cursor)
 			if !stats.Full || !stats.Resumed || stats.Requests != tt.requests {
-				t.Errorf("stats %+v, want a resumed full sync of %d requests", stats, tt.requests)
-			}
-			if diff := cmp.Diff(ids(whole.Staff), ids(roster.Staff)); diff != "" {
-				t.Errorf("staff (-want +got):\n%s", diff)
+				t.Errorf("stats %+v, want a resumed full read of %d requests", stats, tt.requests)
 			}
 			if diff := cmp.Diff(tt.stretches, got, cmp.AllowUnexported(stretch{})); diff != "" {
-				t.Errorf("checkpoints (-want +got):\n%s", diff)
+				t.Errorf("stretches (-want +got):\n%s", diff)
 			}
 		})
 	}

@@ -13,30 +13,31 @@ import (
 	"github.com/seatwarden/seatwarden/connector"
 )
 
-var _ connector.StaffFollower = Connector{}
+var _ connector.StaffLister = Connector{}
 
-// checkpointEvery is how many staff list pages a full sync's checkpoint
-// covers. Each holds only its own pages (a thousand staff at most), so
-// checkpoints cost what the account's staff cost once however large it
-// is, and a cut-off loses at most this many pages.
-const checkpointEvery = 10
+// stretchPages is how many staff list pages a full read's stretch covers:
+// a thousand staff at most, so a caller that keeps each stretch holds no
+// more than that at once however large the account is, and a cut-off
+// loses at most this many pages.
+const stretchPages = 10
 
 // exportOverlap is how far before the staff list began its export
 // starts: Zendesk takes a start_time only a minute old or more, and a
 // change read twice is applied twice to the same effect.
 const exportOverlap = 2 * time.Minute
 
-// SyncStaff reads the account's agents and admins. The first sync reads
-// them through the role-filtered user list, which costs what the seats
-// cost however many end users the account has; every later one follows
-// the incremental user export from the previous roster's cursor, which
-// costs what changed. Custom roles, which name each member's role, are
-// read every time (one request); groups and memberships, which the
-// export does not cover either, after the seats and only when sync.Groups
-// asks (see addGroups). A cursor Zendesk refuses (expired, or from another
-// account) starts a full sync rather than failing every run; a list
-// Zendesk refuses falls back to reading the whole export, and says why in
-// the stats.
+// SyncStaff reads the account's agents and admins and returns them whole.
+// The first sync reads them through the role-filtered user list, which
+// costs what the seats cost however many end users the account has; every
+// later one follows the incremental user export from the previous
+// roster's cursor, which costs what changed. Custom roles, which name each
+// member's role, are read every time (one request); groups and
+// memberships, which the export does not cover either, after the seats and
+// only when sync.Groups asks (see addGroups). A cursor Zendesk refuses
+// (expired, or from another account) starts a full sync rather than
+// failing every run; a list Zendesk refuses falls back to reading the
+// whole export, and says why in the stats. ListStaff is the same full read
+// without holding it.
 //
 // The list always wins the first read: its pages hold 100 users against
 // the export's 1,000, but the list is on the account's ordinary limit
@@ -60,7 +61,7 @@ func (c Connector) SyncStaff(ctx context.Context, sync connector.StaffSync) (con
 		switch {
 		case errors.Is(err, ErrInvalid) && stats.Requests == 1:
 			stats = connector.StaffSyncStats{Restarted: true}
-			staff, cursor, err = c.readAll(ctx, connector.StaffSync{Checkpoint: sync.Checkpoint, Progress: sync.Progress}, byID, &stats)
+			staff, cursor, err = c.readAll(ctx, connector.StaffSync{Progress: sync.Progress}, byID, &stats)
 		case err == nil:
 			staff = applyChanges(settle(slices.Clone(sync.Prev.Staff), nil), changed, &stats)
 		}
@@ -79,6 +80,42 @@ func (c Connector) SyncStaff(ctx context.Context, sync connector.StaffSync) (con
 	roster := connector.Roster{Cursor: cursor, Staff: staff}
 	c.addGroups(ctx, sync, &roster, &stats)
 	return roster, stats, nil
+}
+
+// ListStaff implements connector.StaffLister: the full read SyncStaff
+// makes, its staff list given out a stretch of stretchPages pages at a
+// time, then the export from shortly before the list began as changes,
+// then custom roles' names for every member and groups and memberships.
+// A list Zendesk refuses falls back to the whole export, every member of
+// which is then a change, and says why in the stats.
+func (c Connector) ListStaff(ctx context.Context, sync connector.StaffSync, stretch func(connector.Stretch) error) (connector.StaffChanges, connector.StaffSyncStats, error) {
+	stats := connector.StaffSyncStats{Full: true}
+	byID, err := c.rolesByID(ctx)
+	if err != nil {
+		return connector.StaffChanges{}, stats, fmt.Errorf("custom roles: %w", err)
+	}
+	start, err := c.listStaff(ctx, sync, byID, &stats, stretch)
+	if errors.Is(err, errListRefused) {
+		start, err = time.Unix(0, 0), nil
+	}
+	if err != nil {
+		return connector.StaffChanges{}, stats, err
+	}
+	changed := map[int64]*connector.Staff{}
+	cursor, err := c.follow(ctx, sync, ExportRequest{StartTime: start}, collectChanges(changed, byID), &stats)
+	if err != nil {
+		return connector.StaffChanges{}, stats, err
+	}
+	changes := connector.StaffChanges{Cursor: cursor, Changed: changed,
+		// A stretch kept by a run before may name a role renamed since.
+		Refresh: func(s *connector.Staff) { nameRole(s, byID) }}
+	changes.Groups, changes.Memberships, err = c.readGroups(ctx)
+	if err != nil {
+		stats.GroupsFailed = err.Error()
+	} else {
+		stats.GroupsRead = true
+	}
+	return changes, stats, nil
 }
 
 // addGroups gives the roster its groups and memberships, read after the
@@ -131,8 +168,8 @@ func (c Connector) readGroups(ctx context.Context) ([]connector.Group, []connect
 	return out, ms, nil
 }
 
-// listCursor is a full sync's checkpoint: where its export starts and the
-// staff list's next page.
+// listCursor is where a full read continues: where its export starts
+// and the staff list's next page, "" once the list has been read whole.
 func listCursor(start time.Time, after string) string {
 	return "list:" + strconv.FormatInt(start.Unix(), 10) + ":" + after
 }
@@ -144,52 +181,43 @@ func parseListCursor(v string) (start time.Time, after string, ok bool) {
 	}
 	secs, after, ok := strings.Cut(rest, ":")
 	n, err := strconv.ParseInt(secs, 10, 64)
-	if !ok || err != nil || after == "" {
+	if !ok || err != nil {
 		return time.Time{}, "", false
 	}
 	return time.Unix(n, 0), after, true
 }
 
-// readAll reads every agent and admin through the role-filtered list
-// (from a checkpoint when one was kept), then follows the export from
-// shortly before the list began, so a change made while the list was
-// read is not lost, and returns the staff in id order and the export's
-// cursor. When Zendesk refuses the list, it reads the whole export
-// instead.
-//
-// The staff are kept as one slice, appended to as pages come and put in
-// id order once: a map of full records cost twice that, and the sorted
-// copy it needed more again.
-func (c Connector) readAll(ctx context.Context, sync connector.StaffSync, roles map[int64]CustomRole, stats *connector.StaffSyncStats) ([]connector.Staff, string, error) {
+// errListRefused: Zendesk refused the role-filtered list's first page, and
+// stats.Fallback says so; the whole export is read instead.
+var errListRefused = errors.New("zendesk: the role-filtered user list was refused")
+
+// listStaff reads every agent and admin through the role-filtered list,
+// from sync.Resume when it is a list cursor, giving stretch what each
+// stretchPages pages read and then what the last pages read, and returns
+// when the export that follows should start: shortly before the list
+// began, so a change made while the list was read is not lost.
+func (c Connector) listStaff(ctx context.Context, sync connector.StaffSync, roles map[int64]CustomRole, stats *connector.StaffSyncStats, stretch func(connector.Stretch) error) (time.Time, error) {
 	stats.Full = true
-	var staff []connector.Staff
 	var start time.Time
-	after := ""
-	if r := sync.Resume; r != nil {
-		if st, a, ok := parseListCursor(r.Cursor); ok {
-			start, after, stats.Resumed, staff = st, a, true, r.Staff
-		}
+	after, done := "", false
+	if st, a, ok := parseListCursor(sync.Resume); ok {
+		start, after, done, stats.Resumed = st, a, a == "", true
 	}
-	// staff[:checkpointed] are in a checkpoint already.
-	checkpointed, first := len(staff), !stats.Resumed
+	first := !stats.Resumed
+	var read []connector.Staff
 	maxPages := cmp.Or(c.MaxPages, 10_000)
-	for {
+	for !done {
 		if stats.Requests == maxPages {
-			return nil, "", fmt.Errorf("staff list did not end after %d pages", maxPages)
+			return start, fmt.Errorf("staff list did not end after %d pages", maxPages)
 		}
 		page, err := c.Client.StaffPage(ctx, after)
 		stats.Requests++
 		if errors.Is(err, ErrInvalid) && stats.Requests == 1 && !stats.Resumed {
 			stats.Fallback = "Zendesk refused the role-filtered user list (" + connector.RefusalText(err) + "), so the whole user export was read instead"
-			changed := map[int64]*connector.Staff{}
-			cursor, err := c.follow(ctx, sync, ExportRequest{StartTime: time.Unix(0, 0)}, collectChanges(changed, roles), stats)
-			if err != nil {
-				return nil, "", err
-			}
-			return applyChanges(nil, changed, stats), cursor, nil
+			return start, errListRefused
 		}
 		if err != nil {
-			return nil, "", fmt.Errorf("staff list page %d: %w", stats.Requests, err)
+			return start, fmt.Errorf("staff list page %d: %w", stats.Requests, err)
 		}
 		if start.IsZero() {
 			start = cmp.Or(page.At, time.Now()).Add(-exportOverlap).Truncate(time.Second)
@@ -197,21 +225,48 @@ func (c Connector) readAll(ctx context.Context, sync connector.StaffSync, roles 
 		stats.Seen += len(page.Users)
 		for _, u := range page.Users {
 			if isStaff(u) {
-				staff = append(staff, staffOf(u, roles))
+				read = append(read, staffOf(u, roles))
 				stats.Added++
 			}
 		}
 		if sync.Progress != nil {
 			sync.Progress(*stats)
 		}
-		if page.After == "" {
-			break
+		after, done = page.After, page.After == ""
+		if done || stats.Requests%stretchPages == 0 {
+			if err := stretch(connector.Stretch{Cursor: listCursor(start, after), Read: read, First: first}); err != nil {
+				return start, err
+			}
+			read, first = read[:0], false
 		}
-		after = page.After
-		if sync.Checkpoint != nil && stats.Requests%checkpointEvery == 0 {
-			sync.Checkpoint(connector.Checkpoint{Cursor: listCursor(start, after), Read: staff[checkpointed:], First: first})
-			checkpointed, first = len(staff), false
+	}
+	return start, nil
+}
+
+// readAll reads every agent and admin as listStaff does, then follows the
+// export from where it says, and returns the staff in id order and the
+// export's cursor. When Zendesk refuses the list, it reads the whole
+// export instead.
+//
+// The staff are kept as one slice, appended to as pages come and put in
+// id order once: a map of full records cost twice that, and the sorted
+// copy it needed more again.
+func (c Connector) readAll(ctx context.Context, sync connector.StaffSync, roles map[int64]CustomRole, stats *connector.StaffSyncStats) ([]connector.Staff, string, error) {
+	var staff []connector.Staff
+	start, err := c.listStaff(ctx, connector.StaffSync{Progress: sync.Progress}, roles, stats, func(s connector.Stretch) error {
+		staff = append(staff, s.Read...)
+		return nil
+	})
+	if errors.Is(err, errListRefused) {
+		changed := map[int64]*connector.Staff{}
+		cursor, err := c.follow(ctx, sync, ExportRequest{StartTime: time.Unix(0, 0)}, collectChanges(changed, roles), stats)
+		if err != nil {
+			return nil, "", err
 		}
+		return applyChanges(nil, changed, stats), cursor, nil
+	}
+	if err != nil {
+		return nil, "", err
 	}
 	staff = settle(staff, stats)
 	changed := map[int64]*connector.Staff{}
