@@ -340,7 +340,10 @@ func (s *Store) PatchSnapshot(ctx context.Context, connector string, patches []s
 }
 
 // sweepAbandonedChunks deletes connector's chunks of generations older
-// than abandonedAfter, except those of keep.
+// than abandonedAfter, except those of keep. It reads one key of each
+// generation and skips the rest: reading every chunk's key faulted in
+// nearly every page of the chunks, which sit beside their keys, so each
+// save held a snapshot's worth of the file resident until its commit.
 func sweepAbandonedChunks(b *bolt.Bucket, connector string, keep []string, now time.Time) error {
 	keepGen := ""
 	if len(keep) > 0 {
@@ -349,9 +352,19 @@ func sweepAbandonedChunks(b *bolt.Bucket, connector string, keep []string, now t
 	prefix := []byte(store.SnapshotChunkPrefix(connector))
 	var stale [][]byte
 	c := b.Cursor()
-	for k, _ := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, _ = c.Next() {
+	for k, _ := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); {
 		name := string(k)
-		if born, ok := store.SnapshotChunkBorn(name); ok && path.Dir(name) != keepGen && now.Sub(born) > abandonedAfter {
+		born, ok := store.SnapshotChunkBorn(name)
+		if !ok { // not a chunk name of ours: leave it
+			k, _ = c.Next()
+			continue
+		}
+		gen := path.Dir(name) + "/"
+		if gen == keepGen+"/" || now.Sub(born) <= abandonedAfter {
+			k, _ = c.Seek(append([]byte(gen), 0xff)) // past this generation's chunks
+			continue
+		}
+		for ; k != nil && bytes.HasPrefix(k, []byte(gen)); k, _ = c.Next() {
 			stale = append(stale, bytes.Clone(k))
 		}
 	}
@@ -363,22 +376,32 @@ func sweepAbandonedChunks(b *bolt.Bucket, connector string, keep []string, now t
 	return nil
 }
 
-// DropSnapshotChunks implements store.SnapshotChunks.
+// DropSnapshotChunks implements store.SnapshotChunks, dropChunksPerTx
+// chunks a transaction: one transaction deleting a whole generation held
+// about as much of the file resident as the generation's size until it
+// committed (11 MB at 50,000 members), where a few chunks at a time, each
+// released after its commit, hold a few megabytes.
 func (s *Store) DropSnapshotChunks(ctx context.Context, names []string) error {
-	err := s.update(func(tx *bolt.Tx) error {
-		b := tx.Bucket(bucketSnapshotChunks)
-		for _, name := range names {
-			if err := b.Delete([]byte(name)); err != nil {
-				return err
+	for batch := range slices.Chunk(names, dropChunksPerTx) {
+		err := s.update(func(tx *bolt.Tx) error {
+			b := tx.Bucket(bucketSnapshotChunks)
+			for _, name := range batch {
+				if err := b.Delete([]byte(name)); err != nil {
+					return err
+				}
 			}
+			return nil
+		})
+		if err != nil {
+			return fmt.Errorf("boltstore: drop snapshot chunks: %w", err)
 		}
-		return nil
-	})
-	if err != nil {
-		return fmt.Errorf("boltstore: drop snapshot chunks: %w", err)
 	}
 	return nil
 }
+
+// dropChunksPerTx is how many chunks DropSnapshotChunks deletes in one
+// transaction: 2 MiB of them.
+const dropChunksPerTx = 4
 
 // SnapshotRevision implements store.Snapshots from the value's first
 // bytes, read in place without copying or decoding the rest.

@@ -2,8 +2,10 @@ package boltstore_test
 
 import (
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -310,5 +312,49 @@ func TestOnePassReadsTheWholeTrail(t *testing.T) {
 	}
 	if after != n {
 		t.Errorf("read %d entries, want %d", after, n)
+	}
+}
+
+// A save deletes the chunks that saves cut off over an hour ago left
+// behind, and nothing else: not a save still writing, not another
+// connector's, not a name it did not make.
+func TestASaveSweepsOnlyAbandonedChunks(t *testing.T) {
+	clock := newFakeClock()
+	s := openTemp(t, clock)
+	ctx := t.Context()
+	gen := func(age time.Duration, tail string) string {
+		return fmt.Sprintf("%016x", uint64(clock.Now().Add(-age).UnixNano())) + tail
+	}
+	abandoned, writing, other := gen(2*time.Hour, "abandone"), gen(10*time.Minute, "writing1"), gen(3*time.Hour, "othercon")
+	var gone, kept []string
+	for i := range 3 {
+		gone = append(gone, store.SnapshotChunkName(connector.Zendesk, abandoned, i))
+	}
+	for i := range 2 {
+		kept = append(kept, store.SnapshotChunkName(connector.Zendesk, writing, i))
+	}
+	kept = append(kept, store.SnapshotChunkName(connector.GitHub, other, 0), "zendesk/not-a-chunk")
+	for _, name := range slices.Concat(gone, kept) {
+		if err := s.PutSnapshotChunk(ctx, name, []byte("{}")); err != nil {
+			t.Fatal(err)
+		}
+	}
+
+	snap := &store.Snapshot{Connector: connector.Zendesk, Account: "acme", Roster: connector.Roster{Staff: []connector.Staff{{ID: 1, Email: "a@acme.example"}}}}
+	if err := s.SaveSnapshot(ctx, snap); err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range gone {
+		if _, err := s.SnapshotChunk(ctx, name); !errors.Is(err, store.ErrNotFound) {
+			t.Errorf("abandoned chunk %s: %v, want it swept", name, err)
+		}
+	}
+	for _, name := range kept {
+		if _, err := s.SnapshotChunk(ctx, name); err != nil {
+			t.Errorf("chunk %s: %v, want it left", name, err)
+		}
+	}
+	if got, err := s.LoadSnapshot(ctx, connector.Zendesk); err != nil || len(got.Staff) != 1 {
+		t.Errorf("the save: %v, %+v", err, got)
 	}
 }
