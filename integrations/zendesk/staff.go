@@ -106,16 +106,29 @@ func (c Connector) ListStaff(ctx context.Context, sync connector.StaffSync, stre
 	if err != nil {
 		return connector.StaffChanges{}, stats, err
 	}
+	return c.staffChanges(ctx, cursor, changed, byID, true, &stats), stats, nil
+}
+
+// staffChanges is what an export read says changed, with custom roles'
+// names for everyone else and, when groups asks, the groups and
+// memberships read after it: a failed read of those says why in stats and
+// costs the seats nothing.
+func (c Connector) staffChanges(ctx context.Context, cursor string, changed map[int64]*connector.Staff, roles map[int64]CustomRole, groups bool, stats *connector.StaffSyncStats) connector.StaffChanges {
 	changes := connector.StaffChanges{Cursor: cursor, Changed: changed,
-		// A stretch kept by a run before may name a role renamed since.
-		Refresh: func(s *connector.Staff) { nameRole(s, byID) }}
-	changes.Groups, changes.Memberships, err = c.readGroups(ctx)
-	if err != nil {
-		stats.GroupsFailed = err.Error()
-	} else {
-		stats.GroupsRead = true
+		// A custom role may have been renamed since a member was last
+		// read (by an earlier sync, or into a stretch an earlier run
+		// kept): name everyone's role as it is now.
+		Refresh: func(s *connector.Staff) { nameRole(s, roles) }}
+	if groups {
+		var err error
+		changes.Groups, changes.Memberships, err = c.readGroups(ctx)
+		if err != nil {
+			stats.GroupsFailed = err.Error()
+		} else {
+			stats.GroupsRead = true
+		}
 	}
-	return changes, stats, nil
+	return changes
 }
 
 // addGroups gives the roster its groups and memberships, read after the
@@ -360,19 +373,7 @@ func (c Connector) FollowStaff(ctx context.Context, cursor string, sync connecto
 	if err != nil {
 		return connector.StaffChanges{}, stats, err
 	}
-	changes := connector.StaffChanges{Cursor: next, Changed: changed,
-		// A custom role may have been renamed since a member last
-		// changed: name everyone's role as it is now.
-		Refresh: func(s *connector.Staff) { nameRole(s, byID) }}
-	if sync.Groups {
-		changes.Groups, changes.Memberships, err = c.readGroups(ctx)
-		if err != nil {
-			stats.GroupsFailed = err.Error()
-		} else {
-			stats.GroupsRead = true
-		}
-	}
-	return changes, stats, nil
+	return c.staffChanges(ctx, next, changed, byID, sync.Groups, &stats), stats, nil
 }
 
 // follow reads the user export from req to its end, giving apply each
