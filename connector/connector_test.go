@@ -3,6 +3,7 @@ package connector_test
 import (
 	"errors"
 	"fmt"
+	"slices"
 	"testing"
 
 	"github.com/seatwarden/seatwarden/connector"
@@ -61,5 +62,27 @@ func TestFinal(t *testing.T) {
 		if got := connector.Final(tt.err); got != tt.want {
 			t.Errorf("Final(%v) = %v, want %v", tt.err, got, tt.want)
 		}
+	}
+}
+
+func TestInIDOrder(t *testing.T) {
+	read := func(id int64, name string) connector.Staff { return connector.Staff{ID: id, Name: name} }
+	tests := []struct {
+		name string
+		in   []connector.Staff
+		want []connector.Staff
+	}{
+		{"none", nil, nil},
+		{"in order already", []connector.Staff{read(1, "a"), read(2, "b")}, []connector.Staff{read(1, "a"), read(2, "b")}},
+		{"out of order", []connector.Staff{read(3, "c"), read(1, "a"), read(2, "b")}, []connector.Staff{read(1, "a"), read(2, "b"), read(3, "c")}},
+		{"read twice: the later read stands", []connector.Staff{read(2, "b"), read(1, "a"), read(2, "b again"), read(1, "a again")},
+			[]connector.Staff{read(1, "a again"), read(2, "b again")}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := connector.InIDOrder(tt.in); !slices.EqualFunc(got, tt.want, func(a, b connector.Staff) bool { return a.ID == b.ID && a.Name == b.Name }) {
+				t.Errorf("InIDOrder = %+v, want %+v", got, tt.want)
+			}
+		})
 	}
 }

@@ -1,8 +1,10 @@
 package connector
 
 import (
+	"cmp"
 	"context"
 	"errors"
+	"slices"
 	"sync"
 	"time"
 	"unicode"
@@ -113,6 +115,26 @@ func (c *titleCache) of(role string) string {
 	}
 	return t
 }
+
+// InIDOrder puts staff in id order in place, keeping the later read of a
+// member read twice (a list that moved while it was read), and returns the
+// slice without the earlier reads.
+func InIDOrder(staff []Staff) []Staff {
+	if !slices.IsSortedFunc(staff, CompareID) {
+		slices.SortStableFunc(staff, CompareID)
+	}
+	kept := staff[:0]
+	for i, u := range staff {
+		if i+1 == len(staff) || staff[i+1].ID != u.ID {
+			kept = append(kept, u)
+		}
+	}
+	clear(staff[len(kept):])
+	return kept
+}
+
+// CompareID orders staff by id.
+func CompareID(a, b Staff) int { return cmp.Compare(a.ID, b.ID) }
 
 // Group is a group of staff (a Zendesk group, a GitHub team).
 type Group struct {

@@ -285,16 +285,7 @@ func (s *Syncer) keepStretch(ctx context.Context, head *checkpointHead) func(con
 			s.dropCheckpoint(ctx)
 			*head = checkpointHead{}
 		}
-		part := slices.Clone(st.Read)
-		slices.SortStableFunc(part, compareStaff)
-		kept := part[:0]
-		for i, u := range part {
-			// Of a member read twice, the later read stands.
-			if i+1 == len(part) || part[i+1].ID != u.ID {
-				kept = append(kept, u)
-			}
-		}
-		part = kept
+		part := connector.InIDOrder(slices.Clone(st.Read))
 		after, found := slices.BinarySearchFunc(part, head.Last, byStaffID)
 		if found {
 			after++
@@ -318,8 +309,6 @@ func (s *Syncer) keepStretch(ctx context.Context, head *checkpointHead) func(con
 		return nil
 	}
 }
-
-func compareStaff(a, b connector.Staff) int { return cmp.Compare(a.ID, b.ID) }
 
 func byStaffID(s connector.Staff, id int64) int { return cmp.Compare(s.ID, id) }
 

@@ -290,28 +290,17 @@ func (c Connector) readAll(ctx context.Context, sync connector.StaffSync, roles 
 	return applyChanges(staff, changed, stats), cursor, nil
 }
 
-// settle puts staff in id order, keeping the later read of anyone read
-// twice (the list moved while it was read), and takes each one dropped
-// off stats' count of staff added (stats may be nil).
+// settle puts staff in id order as connector.InIDOrder does, and takes
+// each earlier read it drops off stats' count of staff added (stats may be
+// nil).
 func settle(staff []connector.Staff, stats *connector.StaffSyncStats) []connector.Staff {
-	if !slices.IsSortedFunc(staff, compareStaff) {
-		slices.SortStableFunc(staff, compareStaff)
+	read := len(staff)
+	staff = connector.InIDOrder(staff)
+	if stats != nil {
+		stats.Added -= read - len(staff)
 	}
-	kept := staff[:0]
-	for i, u := range staff {
-		if i+1 < len(staff) && staff[i+1].ID == u.ID {
-			if stats != nil {
-				stats.Added--
-			}
-			continue
-		}
-		kept = append(kept, u)
-	}
-	clear(staff[len(kept):])
-	return kept
+	return staff
 }
-
-func compareStaff(a, b connector.Staff) int { return cmp.Compare(a.ID, b.ID) }
 
 // collectChanges gathers what the export says into changed, by id: the
 // member as they are now, or nil for someone who is not staff. The
@@ -352,7 +341,7 @@ func applyChanges(staff []connector.Staff, changed map[int64]*connector.Staff, s
 		staff = slices.DeleteFunc(staff, func(u connector.Staff) bool { return gone[u.ID] })
 	}
 	if len(staff) > read-len(gone) {
-		slices.SortFunc(staff, compareStaff)
+		slices.SortFunc(staff, connector.CompareID)
 	}
 	return staff
 }

@@ -359,12 +359,13 @@ func sweepAbandonedChunks(b *bolt.Bucket, connector string, keep []string, now t
 			k, _ = c.Next()
 			continue
 		}
-		gen := path.Dir(name) + "/"
-		if gen == keepGen+"/" || now.Sub(born) <= abandonedAfter {
-			k, _ = c.Seek(append([]byte(gen), 0xff)) // past this generation's chunks
+		gen := path.Dir(name)
+		genPrefix := []byte(gen + "/")
+		if gen == keepGen || now.Sub(born) <= abandonedAfter {
+			k, _ = c.Seek(append(genPrefix, 0xff)) // past this generation's chunks
 			continue
 		}
-		for ; k != nil && bytes.HasPrefix(k, []byte(gen)); k, _ = c.Next() {
+		for ; k != nil && bytes.HasPrefix(k, genPrefix); k, _ = c.Next() {
 			stale = append(stale, bytes.Clone(k))
 		}
 	}
